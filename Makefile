@@ -1,0 +1,58 @@
+# kyso — build, run and test. See README.md.
+#
+# kyso's module needs Go 1.27: with GOTOOLCHAIN=auto the go command fetches
+# the toolchain named in go.mod through the module proxy on first use.
+export GOTOOLCHAIN := auto
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+DATA        ?= data
+LISTEN      ?= 127.0.0.1:8080
+VAULT_LISTEN ?= 127.0.0.1:8200
+TEST_TIMEOUT ?= 30m
+# Tools from Debian that the interoperability tests call (never mocked).
+APT_TOOLS   := openssl poppler-utils qpdf libnss3-tools
+
+.PHONY: all build run test test-short lint deps clean kyso
+all: build
+
+build: bin/kyso bin/vault
+
+# bin/kyso is cheap to rebuild (Go's cache); always let go decide.
+bin/kyso: kyso
+kyso:
+	$(GO) build -o bin/kyso ./cmd/kyso
+
+# bin/vault is a file target: Vault is built once from tools/vault (a cold
+# build downloads ~3.6 GB of modules and takes ~11 minutes on 2 cores; later
+# builds hit the Go cache) and rebuilt only when tools/vault changes.
+bin/vault: tools/vault/go.mod tools/vault/go.sum tools/vault/main.go
+	cd tools/vault && $(GO) build -trimpath -o ../../bin/vault .
+	@./bin/vault version
+
+run: build
+	./bin/kyso dev --data $(DATA) --listen $(LISTEN) --vault-listen $(VAULT_LISTEN)
+
+# deps installs the external tools the tests use, when they are missing.
+deps:
+	@missing=""; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v pdfsig  >/dev/null || missing="$$missing poppler-utils"; \
+	command -v qpdf    >/dev/null || missing="$$missing qpdf"; \
+	command -v certutil >/dev/null || missing="$$missing libnss3-tools"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+test: deps bin/vault
+	KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,263 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/store"
+)
+
+// certificateJSON is the API shape of a certificate. Names are a contract
+// with integrators: extend, never rename.
+type certificateJSON struct {
+	ID               string     `json:"id"`
+	CredentialID     string     `json:"credential_id,omitempty"`
+	Profile          string     `json:"profile"`
+	Serial           string     `json:"serial"`
+	Status           string     `json:"status"`
+	Subject          string     `json:"subject"`
+	Issuer           string     `json:"issuer,omitempty"`
+	KeyVersion       int        `json:"key_version"`
+	NotBefore        time.Time  `json:"not_before"`
+	NotAfter         time.Time  `json:"not_after"`
+	Certificate      string     `json:"certificate,omitempty"`
+	Chain            string     `json:"chain,omitempty"`
+	RevokedAt        *time.Time `json:"revoked_at,omitempty"`
+	RevocationReason string     `json:"revocation_reason,omitempty"`
+	SupersededBy     string     `json:"superseded_by,omitempty"`
+}
+
+func certJSON(c *store.Certificate) certificateJSON {
+	out := certificateJSON{
+		ID: c.ID, CredentialID: c.CredentialID, Profile: c.Profile, Serial: c.Serial, Status: string(c.Status),
+		Subject: c.Subject, KeyVersion: c.KeyVersion, NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
+		Certificate: c.CertPEM, SupersededBy: c.SupersededBy,
+	}
+	if c.Status == store.CertRevoked {
+		out.RevokedAt = c.RevokedAt
+		out.RevocationReason = ca.ReasonName(c.RevocationReason)
+	}
+	return out
+}
+
+func issuedJSON(i *ca.Issued) certificateJSON {
+	out := certJSON(i.Record)
+	out.Chain = i.ChainPEM()
+	if len(i.Chain) > 0 {
+		out.Issuer = i.Chain[0].Subject.CommonName
+	}
+	return out
+}
+
+// maxIDLen bounds path identifiers before they reach the store.
+const maxIDLen = 64
+
+func pathID(r *http.Request) (string, error) {
+	id := mux.Vars(r)["id"]
+	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, "/%") {
+		return "", &apiError{http.StatusNotFound, CodeNotFound, "no such certificate"}
+	}
+	return id, nil
+}
+
+func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
+	var req ca.Request
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if req.Profile == "" {
+		s.renderError(w, r, &ca.FieldError{Field: "profile", Message: "is required (citizen, official, seal, tsa)"})
+		return
+	}
+	out, err := s.ca.Issue(r.Context(), req)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
+	writeJSON(w, http.StatusCreated, issuedJSON(out))
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		var out *ca.Issued
+		if out, err = s.ca.Get(r.Context(), id); err == nil {
+			writeJSON(w, http.StatusOK, issuedJSON(out))
+			return
+		}
+	}
+	s.renderError(w, r, err)
+}
+
+// parseWithin accepts Go durations ("720h") and whole days ("30d").
+func parseWithin(v string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 || n > 36500 {
+			return 0, errors.New("bad days")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := ca.ListFilter{Status: q.Get("status"), CredentialID: q.Get("credential_id"), After: q.Get("after")}
+	if v := q.Get("expiring_within"); v != "" {
+		d, err := parseWithin(v)
+		if err != nil || d < 0 {
+			s.renderError(w, r, &ca.FieldError{Field: "expiring_within", Message: "must be a duration such as 720h or 30d"})
+			return
+		}
+		f.ExpiringWithin = d
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.renderError(w, r, &ca.FieldError{Field: "limit", Message: "must be between 1 and 1000"})
+			return
+		}
+		f.Limit = n
+	}
+	certs, err := s.ca.List(r.Context(), f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	out := struct {
+		Certificates []certificateJSON `json:"certificates"`
+		Next         string            `json:"next,omitempty"`
+	}{Certificates: make([]certificateJSON, 0, len(certs))}
+	for _, c := range certs {
+		out.Certificates = append(out.Certificates, certJSON(c))
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	if len(certs) == limit {
+		out.Next = certs[len(certs)-1].ID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) rotate(w http.ResponseWriter, r *http.Request) {
+	s.reissue(w, r, s.ca.Rotate)
+}
+
+func (s *Server) renew(w http.ResponseWriter, r *http.Request) {
+	s.reissue(w, r, s.ca.Renew)
+}
+
+func (s *Server) reissue(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, id string) (*ca.Issued, error)) {
+	id, err := pathID(r)
+	if err == nil {
+		if err = s.decodeJSON(w, r, &struct{}{}, true); err == nil {
+			var out *ca.Issued
+			if out, err = fn(r.Context(), id); err == nil {
+				writeJSON(w, http.StatusCreated, issuedJSON(out))
+				return
+			}
+		}
+	}
+	s.renderError(w, r, err)
+}
+
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decodeJSON(w, r, &req, true); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	rec, err := s.ca.Revoke(r.Context(), id, req.Reason)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	out := certJSON(rec)
+	out.Certificate = ""
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) issuers(w http.ResponseWriter, r *http.Request) {
+	list, err := s.ca.Issuers(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"issuers": list})
+}
+
+func (s *Server) rotateCA(w http.ResponseWriter, r *http.Request) {
+	if err := s.decodeJSON(w, r, &struct{}{}, true); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	info, err := s.ca.RotateCA(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, info)
+}
+
+func (s *Server) initExternal(w http.ResponseWriter, r *http.Request) {
+	var req ca.ExternalRequest
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	info, err := s.ca.InitExternal(r.Context(), req)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, info)
+}
+
+// importChain takes the chain as application/pem-certificate-chain (or
+// text/plain) PEM, or as JSON {"chain": "<PEM>"}.
+func (s *Server) importChain(w http.ResponseWriter, r *http.Request) {
+	var chain []byte
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var req struct {
+			Chain string `json:"chain"`
+		}
+		if err := s.decodeJSON(w, r, &req, false); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		chain = []byte(req.Chain)
+	} else {
+		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+		if err != nil {
+			s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the chain is too large"})
+			return
+		}
+		chain = data
+	}
+	info, err := s.ca.ImportChain(r.Context(), chain)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/ca"
+)
+
+// Error codes are stable: clients switch on them. docs/errors.md lists them.
+const (
+	CodeInvalidRequest   = "invalid_request"
+	CodeMalformedJSON    = "malformed_json"
+	CodeBodyTooLarge     = "body_too_large"
+	CodeUnsupportedMedia = "unsupported_media_type"
+	CodeUnauthorized     = "unauthorized"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeConflict         = "conflict"
+	CodeLintFailed       = "lint_failed"
+	CodeVaultUnavailable = "vault_unavailable"
+	CodeDBUnavailable    = "database_unavailable"
+	CodeCANotReady       = "ca_not_ready"
+	CodeNotReady         = "not_ready"
+	CodeInternal         = "internal_error"
+)
+
+// errorBody is the JSON shape of every API error.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// apiError is an error with a status and code decided by a handler.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func badRequest(code, msg string) error { return &apiError{http.StatusBadRequest, code, msg} }
+
+// renderError is the one error renderer. Client errors carry their message;
+// server errors are logged with the request id and answered with a generic
+// message that leaks nothing internal.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := s.classify(err)
+	body.RequestID = requestID(r.Context())
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "request_id", body.RequestID,
+			"method", r.Method, "path", r.URL.Path, "status", status, "code", body.Code, "err", err)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, status, errorBody{Error: body})
+}
+
+func (s *Server) classify(err error) (int, errorDetail) {
+	var ae *apiError
+	var fe *ca.FieldError
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, errorDetail{Code: ae.code, Message: ae.message}
+	case errors.As(err, &fe):
+		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: fe.Error(), Field: fe.Field}
+	case errors.Is(err, ca.ErrInvalid):
+		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: err.Error()}
+	case errors.Is(err, auth.ErrUnauthorized):
+		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthorized, Message: "a valid admin token is required: Authorization: Bearer <token>"}
+	case errors.Is(err, ca.ErrNotFound):
+		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: err.Error()}
+	case errors.Is(err, ca.ErrConflict):
+		return http.StatusConflict, errorDetail{Code: CodeConflict, Message: err.Error()}
+	case errors.Is(err, ca.ErrLint):
+		return http.StatusUnprocessableEntity, errorDetail{Code: CodeLintFailed, Message: err.Error()}
+	case errors.Is(err, ca.ErrVaultUnavailable):
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeVaultUnavailable, Message: "the key vault is unavailable (sealed or unreachable); try again later"}
+	case errors.Is(err, ca.ErrStoreUnavailable):
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeDBUnavailable, Message: "the database is unavailable; try again later"}
+	case errors.Is(err, ca.ErrNotReady):
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeCANotReady, Message: "the CA has no active issuing CA yet (import the external chain or bootstrap the CA)"}
+	default:
+		return http.StatusInternalServerError, errorDetail{Code: CodeInternal, Message: "internal error; quote the request id when reporting it"}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// discardLogger is used when Config.Logger is nil.
+var discardLogger = slog.New(slog.DiscardHandler)

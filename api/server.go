@@ -1,0 +1,291 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/store"
+)
+
+// CA is what the API needs from the certificate authority.
+type CA interface {
+	Issue(ctx context.Context, req ca.Request) (*ca.Issued, error)
+	Get(ctx context.Context, id string) (*ca.Issued, error)
+	List(ctx context.Context, f ca.ListFilter) ([]*store.Certificate, error)
+	Rotate(ctx context.Context, id string) (*ca.Issued, error)
+	Renew(ctx context.Context, id string) (*ca.Issued, error)
+	Revoke(ctx context.Context, id, reason string) (*store.Certificate, error)
+}
+
+// CAAdmin is what the API needs to manage issuers.
+type CAAdmin interface {
+	RotateCA(ctx context.Context) (*ca.IssuerInfo, error)
+	InitExternal(ctx context.Context, req ca.ExternalRequest) (*ca.IssuerInfo, error)
+	ImportChain(ctx context.Context, chainPEM []byte) (*ca.IssuerInfo, error)
+	Issuers(ctx context.Context) ([]*ca.IssuerInfo, error)
+}
+
+// PKI is what the public PKI endpoints need.
+type PKI interface {
+	IssuerCert(ctx context.Context, name string) ([]byte, error)
+	CRL(ctx context.Context, issuerName string) ([]byte, error)
+	Respond(ctx context.Context, ocspRequest []byte) ([]byte, error)
+}
+
+// Authority is the full CA surface the server is built on.
+type Authority interface {
+	CA
+	CAAdmin
+	PKI
+}
+
+// AdminAuth checks admin bearer tokens.
+type AdminAuth interface {
+	CheckAdmin(ctx context.Context, token string) error
+}
+
+// Check is one readiness check (Vault unsealed, DB reachable, CA ready).
+type Check struct {
+	Name string
+	Fn   func(ctx context.Context) error
+}
+
+// Config configures the HTTP server. Zero values are usable defaults.
+type Config struct {
+	Logger *slog.Logger
+	// MaxBodyBytes bounds JSON request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// RequestTimeout bounds the work of one request (default 30s).
+	RequestTimeout time.Duration
+	// Ready lists the readiness checks of /readyz.
+	Ready []Check
+}
+
+// Server is kyso's HTTP handler.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	ca     Authority
+	admins AdminAuth
+	router *mux.Router
+}
+
+// New returns the HTTP server for an authority.
+func New(cfg Config, authority Authority, admins AdminAuth) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, ca: authority, admins: admins}
+	if s.log == nil {
+		s.log = discardLogger
+	}
+	s.router = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Router exposes the route table (for documentation checks).
+func (s *Server) Router() *mux.Router { return s.router }
+
+// routes is the whole route table of kyso's API.
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.SkipClean(true)  // base64 OCSP requests may contain "//"
+	r.UseEncodedPath() // and percent-encoded "/" that must not split the path
+	r.Use(s.withRequestID, s.recoverPanics, s.withTimeout)
+	// mux does not run middleware for these two, so they get it here.
+	r.NotFoundHandler = s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.renderError(w, req, &apiError{http.StatusNotFound, CodeNotFound, "no such endpoint: " + req.Method + " " + req.URL.Path})
+	}))
+	r.MethodNotAllowedHandler = s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.renderError(w, req, &apiError{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method " + req.Method + " is not allowed on " + req.URL.Path})
+	}))
+
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
+
+	// Public PKI endpoints (RFC 5280 AIA/CDP, RFC 6960 OCSP).
+	r.HandleFunc("/pki/root.crt", s.rootCert).Methods(http.MethodGet)
+	r.HandleFunc("/pki/issuers/{name}.crt", s.issuerCert).Methods(http.MethodGet)
+	r.HandleFunc("/pki/crl/{name}.crl", s.crl).Methods(http.MethodGet)
+	r.HandleFunc("/pki/ocsp", s.ocspPost).Methods(http.MethodPost)
+	r.HandleFunc("/pki/ocsp/{request:.+}", s.ocspGet).Methods(http.MethodGet)
+
+	// Admin API.
+	v1 := r.PathPrefix("/v1").Subrouter()
+	v1.Use(s.requireAdmin)
+	v1.HandleFunc("/certificates", s.issue).Methods(http.MethodPost)
+	v1.HandleFunc("/certificates", s.list).Methods(http.MethodGet)
+	v1.HandleFunc("/certificates/{id}", s.get).Methods(http.MethodGet)
+	v1.HandleFunc("/certificates/{id}/rotate", s.rotate).Methods(http.MethodPost)
+	v1.HandleFunc("/certificates/{id}/renew", s.renew).Methods(http.MethodPost)
+	v1.HandleFunc("/certificates/{id}/revoke", s.revoke).Methods(http.MethodPost)
+	v1.HandleFunc("/ca/issuers", s.issuers).Methods(http.MethodGet)
+	v1.HandleFunc("/ca/rotate", s.rotateCA).Methods(http.MethodPost)
+	v1.HandleFunc("/ca/external", s.initExternal).Methods(http.MethodPost)
+	v1.HandleFunc("/ca/import-chain", s.importChain).Methods(http.MethodPost)
+	return r
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = 1
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged 500 so one bad
+// request never takes the process down.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.renderError(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) withTimeout(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || tok == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso"`)
+			s.renderError(w, r, &apiError{http.StatusUnauthorized, CodeUnauthorized, "a valid admin token is required: Authorization: Bearer <token>"})
+			return
+		}
+		if err := s.admins.CheckAdmin(r.Context(), strings.TrimSpace(tok)); err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
+			s.renderError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// decodeJSON reads a bounded JSON body into v, strictly: unknown fields and
+// trailing data are errors. An empty body decodes as {} when allowEmpty.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the body as application/json"}
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the request body is larger than %d bytes", s.cfg.MaxBodyBytes)}
+		}
+		return badRequest(CodeMalformedJSON, "cannot read the request body")
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		if allowEmpty {
+			return nil
+		}
+		return badRequest(CodeMalformedJSON, "the request body is empty; send a JSON object")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest(CodeMalformedJSON, "malformed JSON: "+jsonErrorText(err))
+	}
+	if dec.More() {
+		return badRequest(CodeMalformedJSON, "malformed JSON: trailing data after the object")
+	}
+	return nil
+}
+
+// jsonErrorText describes a decoding error without echoing request data
+// beyond field names and offsets.
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be %s", te.Field, te.Type.String())
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "unexpected end of input"
+	}
+	return "cannot decode the body"
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz reports 200 only when every check passes (Vault unsealed and
+// reachable, database reachable, an active issuing CA).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	for _, c := range s.cfg.Ready {
+		if err := c.Fn(ctx); err != nil {
+			ok = false
+			checks[c.Name] = "fail"
+			s.log.WarnContext(ctx, "readiness check failed", "check", c.Name, "err", err)
+			continue
+		}
+		checks[c.Name] = "ok"
+	}
+	if !ok {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+			"status": "unavailable", "checks": checks,
+			"error": errorDetail{Code: CodeNotReady, Message: "kyso is not ready: see checks", RequestID: requestID(r.Context())},
+		})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "checks": checks})
+}

@@ -1,0 +1,420 @@
+package ca
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/kyso-vn/kyso/store"
+)
+
+// Request asks for a new credential and its first certificate.
+type Request struct {
+	Profile string  `json:"profile"`
+	KeyType string  `json:"key_type"` // empty: the profile's default
+	Subject Subject `json:"subject"`
+}
+
+// Issued is a certificate with the chain that validates it.
+type Issued struct {
+	Record *store.Certificate
+	Leaf   *x509.Certificate
+	// Chain is the issuing CA's certificate followed by the certificates
+	// above it, the root last.
+	Chain []*x509.Certificate
+}
+
+// ChainPEM returns the chain as concatenated PEM blocks.
+func (i *Issued) ChainPEM() string { return chainPEM(i.Chain...) }
+
+// backdate is how far NotBefore is set before now, so that relying parties
+// with slightly slow clocks accept a fresh certificate.
+const backdate = time.Minute
+
+// randomSerial returns a positive 128-bit random serial number
+// (RFC 5280, 4.1.2.2; at least 64 bits of entropy are required by CA/B
+// practice, kyso uses 127).
+func (a *Authority) randomSerial() (*big.Int, error) {
+	b := make([]byte, 16)
+	for {
+		if _, err := io.ReadFull(a.cfg.Rand, b); err != nil {
+			return nil, fmt.Errorf("ca: random serial: %w", err)
+		}
+		b[0] &= 0x7f
+		if b[0] != 0 { // keep the full 16-octet length
+			return new(big.Int).SetBytes(b), nil
+		}
+	}
+}
+
+// serialHex is the stored and displayed form of a serial number: the
+// big-endian bytes in lower-case hex, as openssl and most tools print them
+// (kyso's 16-byte serials always give 32 digits).
+func serialHex(n *big.Int) string { return hex.EncodeToString(n.Bytes()) }
+
+// subjectKeyID is the key identifier of pub per RFC 7093, section 2,
+// method 1: the leftmost 160 bits of SHA-256 over the subjectPublicKey.
+func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &spki); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(spki.PublicKey.Bytes)
+	return sum[:20], nil
+}
+
+// validity returns NotBefore/NotAfter for a certificate of duration d under
+// an issuer valid until limit: never beyond the issuer (RFC 5280 does not
+// forbid it, but relying parties would reject the tail).
+func (a *Authority) validity(d time.Duration, limit time.Time) (time.Time, time.Time, error) {
+	nb := a.cfg.Now().UTC().Add(-backdate).Truncate(time.Second)
+	na := nb.Add(d)
+	if !limit.IsZero() && na.After(limit) {
+		na = limit
+	}
+	if !na.After(nb.Add(backdate)) {
+		return nb, na, fmt.Errorf("%w: the issuing CA expires at %s; rotate the CA", ErrConflict, limit.Format(time.RFC3339))
+	}
+	return nb, na, nil
+}
+
+// leafTemplate builds the template of an end-entity certificate from a
+// profile and a validated subject; nothing from the request is copied
+// without validation.
+func (a *Authority) leafTemplate(p *profile, subj Subject, is *issuer, pub crypto.PublicKey) (*x509.Certificate, Subject, error) {
+	rawSubject, email, canon, err := p.subject(subj)
+	if err != nil {
+		return nil, canon, err
+	}
+	serial, err := a.randomSerial()
+	if err != nil {
+		return nil, canon, err
+	}
+	nb, na, err := a.validity(p.validity, is.cert.NotAfter)
+	if err != nil {
+		return nil, canon, err
+	}
+	ski, err := subjectKeyID(pub)
+	if err != nil {
+		return nil, canon, fmt.Errorf("ca: subject key id: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		RawSubject:   rawSubject,
+		NotBefore:    nb,
+		NotAfter:     na,
+		SubjectKeyId: ski,
+	}
+	if err := p.apply(tmpl, email, urlsFor(a.cfg.BaseURL, is.rec.Name)); err != nil {
+		return nil, canon, err
+	}
+	return tmpl, canon, nil
+}
+
+func (a *Authority) profile(name string) (*profile, error) {
+	p, ok := a.profiles[name]
+	if !ok || name == ProfileOCSP {
+		if name == ProfileOCSP {
+			return nil, invalid("profile", "ocsp certificates are issued by kyso itself for each issuing CA")
+		}
+		return nil, invalid("profile", "unknown profile %q (citizen, official, seal, tsa)", name)
+	}
+	return p, nil
+}
+
+func keyTypeFor(p *profile, kt string) (string, error) {
+	if kt == "" {
+		return p.keyTypes[0], nil
+	}
+	for _, t := range p.keyTypes {
+		if t == kt {
+			return kt, nil
+		}
+	}
+	return "", invalid("key_type", "%q is not allowed for profile %s (allowed: %v)", kt, p.name, p.keyTypes)
+}
+
+// Issue validates req, creates the holder's key in Vault and issues the
+// first certificate of a new credential.
+//
+// Order (STYLE.md): validate → key → template from the profile → random
+// serial → record the intent (pending) → lint → sign once → parse back and
+// compare → record the result. A failure after the intent leaves the
+// certificate marked failed, never half-written.
+func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
+	p, err := a.profile(req.Profile)
+	if err != nil {
+		return nil, err
+	}
+	kt, err := keyTypeFor(p, req.KeyType)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, _, err := p.subject(req.Subject); err != nil {
+		return nil, err
+	}
+	is, err := a.activeIssuer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	credID, err := a.newID("cred")
+	if err != nil {
+		return nil, err
+	}
+	keyName := a.cfg.KeyPrefix + credID
+	if err := a.keys.CreateKey(ctx, keyName, kt); err != nil {
+		return nil, backendErr("create key", err)
+	}
+	signer, err := a.keys.KeySigner(ctx, keyName, 1)
+	if err != nil {
+		return nil, backendErr("key signer", err)
+	}
+	tmpl, canon, err := a.leafTemplate(p, req.Subject, is, signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	subjJSON, err := json.Marshal(canon)
+	if err != nil {
+		return nil, err
+	}
+	now := a.cfg.Now().UTC()
+	cred := &store.Credential{
+		ID: credID, Profile: p.name, SubjectJSON: string(subjJSON), KeyName: keyName, KeyType: kt,
+		Status: store.CredentialActive, CreatedAt: now, UpdatedAt: now,
+	}
+	rec, err := a.intent(tmpl, is, p.name, keyName, 1, credID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.store.CreateCredential(ctx, cred, rec); err != nil {
+		return nil, backendErr("record credential", err)
+	}
+	return a.complete(ctx, rec, tmpl, is, signer.Public(), "")
+}
+
+// intent builds the pending record of a certificate about to be signed.
+func (a *Authority) intent(tmpl *x509.Certificate, is *issuer, profile, keyName string, keyVersion int, credID string) (*store.Certificate, error) {
+	id, err := a.newID("crt")
+	if err != nil {
+		return nil, err
+	}
+	return &store.Certificate{
+		ID: id, CredentialID: credID, IssuerID: is.rec.ID, Serial: serialHex(tmpl.SerialNumber),
+		Profile: profile, Subject: subjectString(tmpl.RawSubject), KeyName: keyName, KeyVersion: keyVersion,
+		Status: store.CertPending, NotBefore: tmpl.NotBefore, NotAfter: tmpl.NotAfter,
+		CreatedAt: a.cfg.Now().UTC(),
+	}, nil
+}
+
+// complete lints and signs a recorded intent and stores the result.
+func (a *Authority) complete(ctx context.Context, rec *store.Certificate, tmpl *x509.Certificate, is *issuer, pub crypto.PublicKey, supersede string) (*Issued, error) {
+	cert, err := a.lintAndSign(tmpl, is.cert, pub, is.signer)
+	if err != nil {
+		// Record the failure on a fresh context: the caller's may be the
+		// reason we failed, and the intent must not stay pending.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if ferr := a.store.FailCertificate(fctx, rec.ID); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("ca: mark certificate failed: %w", ferr))
+		}
+		return nil, err
+	}
+	rec.CertPEM = certPEM(cert.Raw)
+	rec.NotBefore, rec.NotAfter = cert.NotBefore, cert.NotAfter
+	rec.Status = store.CertActive
+	if err := a.store.ActivateCertificate(ctx, rec, supersede); err != nil {
+		return nil, backendErr("record certificate", err)
+	}
+	return &Issued{Record: rec, Leaf: cert, Chain: append([]*x509.Certificate{is.cert}, is.chain...)}, nil
+}
+
+// subjectString renders a raw DN as an RFC 4514-style string with UTF-8
+// values (pkix.Name.String would hex-encode the UID attribute).
+func subjectString(raw []byte) string {
+	var rdns pkix.RDNSequence
+	if _, err := asn1.Unmarshal(raw, &rdns); err != nil {
+		return ""
+	}
+	names := map[string]string{
+		"2.5.4.6": "C", "2.5.4.8": "ST", "2.5.4.7": "L", "2.5.4.10": "O", "2.5.4.11": "OU",
+		"2.5.4.12": "T", "2.5.4.3": "CN", OIDUID.String(): "UID", oidEmailAddr.String(): "E",
+	}
+	var out []string
+	for i := len(rdns) - 1; i >= 0; i-- {
+		for _, atv := range rdns[i] {
+			k := names[atv.Type.String()]
+			if k == "" {
+				k = atv.Type.String()
+			}
+			out = append(out, k+"="+escapeDN(fmt.Sprint(atv.Value)))
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func escapeDN(s string) string {
+	var b []rune
+	for i, r := range s {
+		switch {
+		case r == ',' || r == '+' || r == '"' || r == '\\' || r == '<' || r == '>' || r == ';',
+			i == 0 && (r == '#' || r == ' '):
+			b = append(b, '\\', r)
+		default:
+			b = append(b, r)
+		}
+	}
+	return string(b)
+}
+
+// Get returns a certificate with its chain.
+func (a *Authority) Get(ctx context.Context, id string) (*Issued, error) {
+	rec, err := a.store.GetCertificate(ctx, id)
+	if err != nil {
+		return nil, backendErr("certificate "+id, err)
+	}
+	return a.withChain(ctx, rec)
+}
+
+func (a *Authority) withChain(ctx context.Context, rec *store.Certificate) (*Issued, error) {
+	all, err := a.sync(ctx)
+	if err != nil {
+		return nil, err
+	}
+	is := all[rec.IssuerID]
+	out := &Issued{Record: rec}
+	if is != nil && is.cert != nil {
+		out.Chain = append([]*x509.Certificate{is.cert}, is.chain...)
+	}
+	if rec.CertPEM != "" {
+		if out.Leaf, err = parseCertPEM(rec.CertPEM); err != nil {
+			return nil, fmt.Errorf("ca: stored certificate %s: %w", rec.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// ListFilter selects certificates for List.
+type ListFilter struct {
+	Status         string
+	CredentialID   string
+	ExpiringWithin time.Duration // active certificates expiring within this time
+	Limit          int
+	After          string
+}
+
+// List returns certificates matching f, ordered by id.
+func (a *Authority) List(ctx context.Context, f ListFilter) ([]*store.Certificate, error) {
+	sf := store.CertFilter{CredentialID: f.CredentialID, Limit: f.Limit, After: f.After}
+	switch st := store.CertStatus(f.Status); st {
+	case "", store.CertPending, store.CertActive, store.CertSuperseded, store.CertRevoked, store.CertFailed:
+		sf.Status = st
+	default:
+		return nil, invalid("status", "unknown status %q (pending, active, superseded, revoked, failed)", f.Status)
+	}
+	if f.ExpiringWithin < 0 {
+		return nil, invalid("expiring_within", "must not be negative")
+	}
+	if f.ExpiringWithin > 0 {
+		sf.ExpiringUntil = a.cfg.Now().Add(f.ExpiringWithin)
+		if sf.Status == "" {
+			sf.Status = store.CertActive
+		}
+	}
+	if f.Limit < 0 || f.Limit > 1000 {
+		return nil, invalid("limit", "must be between 1 and 1000")
+	}
+	out, err := a.store.ListCertificates(ctx, sf)
+	if err != nil {
+		return nil, backendErr("list certificates", err)
+	}
+	return out, nil
+}
+
+// Rotate gives the holder of certificate id a new key version in Vault and a
+// new certificate for it; the old certificate is marked superseded (it stays
+// valid for signatures made before, and is not revoked).
+func (a *Authority) Rotate(ctx context.Context, id string) (*Issued, error) {
+	return a.reissue(ctx, id, true)
+}
+
+// Renew issues a new certificate for the same key version and subject; the
+// old certificate is marked superseded.
+func (a *Authority) Renew(ctx context.Context, id string) (*Issued, error) {
+	return a.reissue(ctx, id, false)
+}
+
+func (a *Authority) reissue(ctx context.Context, id string, newKey bool) (*Issued, error) {
+	old, err := a.store.GetCertificate(ctx, id)
+	if err != nil {
+		return nil, backendErr("certificate "+id, err)
+	}
+	if old.CredentialID == "" {
+		return nil, fmt.Errorf("%w: certificate %s is a CA service certificate; it is renewed by the CA itself", ErrConflict, id)
+	}
+	cred, err := a.store.GetCredential(ctx, old.CredentialID)
+	if err != nil {
+		return nil, backendErr("credential "+old.CredentialID, err)
+	}
+	if cred.CurrentCertID != old.ID || old.Status != store.CertActive && old.Status != store.CertRevoked {
+		return nil, fmt.Errorf("%w: certificate %s is %s and not the credential's current certificate (%s); rotate that one", ErrConflict, id, old.Status, cred.CurrentCertID)
+	}
+	if !newKey && old.Status == store.CertRevoked {
+		return nil, fmt.Errorf("%w: certificate %s is revoked; rotate the key instead of renewing", ErrConflict, id)
+	}
+	p, err := a.profile(cred.Profile)
+	if err != nil {
+		return nil, err
+	}
+	var subj Subject
+	if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
+		return nil, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
+	}
+	is, err := a.activeIssuer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	version := old.KeyVersion
+	if newKey {
+		if version, err = a.keys.RotateKey(ctx, cred.KeyName); err != nil {
+			return nil, backendErr("rotate key", err)
+		}
+	}
+	signer, err := a.keys.KeySigner(ctx, cred.KeyName, version)
+	if err != nil {
+		return nil, backendErr("key signer", err)
+	}
+	tmpl, _, err := a.leafTemplate(p, subj, is, signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	rec, err := a.intent(tmpl, is, p.name, cred.KeyName, version, cred.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.store.CreateCertificate(ctx, rec); err != nil {
+		return nil, backendErr("record certificate", err)
+	}
+	supersede := old.ID
+	if old.Status == store.CertRevoked {
+		supersede = "" // a revoked certificate stays revoked
+	}
+	return a.complete(ctx, rec, tmpl, is, signer.Public(), supersede)
+}

@@ -1,0 +1,152 @@
+package ca
+
+import (
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Subject is the holder data a registration officer submits. Which fields
+// are required depends on the profile; the CA copies only validated fields
+// into a certificate.
+type Subject struct {
+	Name         string `json:"name,omitempty"`         // full name (CN)
+	CCCD         string `json:"cccd,omitempty"`         // 12-digit citizen identity number
+	Title        string `json:"title,omitempty"`        // official's title (chức vụ)
+	Unit         string `json:"unit,omitempty"`         // unit within the agency (OU)
+	Organization string `json:"organization,omitempty"` // agency (O)
+	Locality     string `json:"locality,omitempty"`     // L
+	Province     string `json:"province,omitempty"`     // ST
+	Email        string `json:"email,omitempty"`
+	TaxCode      string `json:"tax_code,omitempty"`    // MST: 10 digits, or 10-3 for a branch
+	BudgetCode   string `json:"budget_code,omitempty"` // MNS: 7-digit budget-relationship code
+}
+
+// Attribute OIDs used in Vietnamese certificate subjects.
+var (
+	oidCountry      = asn1.ObjectIdentifier{2, 5, 4, 6}
+	oidProvince     = asn1.ObjectIdentifier{2, 5, 4, 8}
+	oidLocality     = asn1.ObjectIdentifier{2, 5, 4, 7}
+	oidOrganization = asn1.ObjectIdentifier{2, 5, 4, 10}
+	oidOrgUnit      = asn1.ObjectIdentifier{2, 5, 4, 11}
+	oidTitle        = asn1.ObjectIdentifier{2, 5, 4, 12}
+	oidCommonName   = asn1.ObjectIdentifier{2, 5, 4, 3}
+	// OIDUID is the userid attribute (RFC 4519, 2.39) that carries the
+	// holder's identifier, e.g. "CCCD:001099012345" or "MST:0103410294".
+	OIDUID       = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
+	oidEmailAddr = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+)
+
+// Upper bounds from RFC 5280, Appendix A (ub-common-name and friends).
+const (
+	maxCommonName = 64
+	maxOrgName    = 64
+	maxOrgUnit    = 64
+	maxLocality   = 128
+	maxTitle      = 64
+	maxEmail      = 255
+	maxUID        = 128
+)
+
+var (
+	reCCCD       = regexp.MustCompile(`^[0-9]{12}$`)
+	reTaxCode    = regexp.MustCompile(`^[0-9]{10}(-[0-9]{3})?$`)
+	reBudgetCode = regexp.MustCompile(`^[0-9]{7}$`)
+)
+
+// cleanText normalises a free-text field to NFC (so "Nguyễn" typed with
+// combining marks and precomposed compares and renders the same), trims it
+// and rejects control characters and over-long values.
+func cleanText(field, s string, max int, required bool) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", invalid(field, "must be valid UTF-8 text")
+	}
+	s = strings.TrimSpace(norm.NFC.String(s))
+	if s == "" {
+		if required {
+			return "", invalid(field, "is required")
+		}
+		return "", nil
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "", invalid(field, "must not contain control characters")
+		}
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return "", invalid(field, "is %d characters long, at most %d allowed", n, max)
+	}
+	return s, nil
+}
+
+// validateCCCD checks a citizen identity number (Căn cước công dân): 12
+// digits, the first three a province code (001–096).
+func validateCCCD(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", invalid(field, "is required (12-digit citizen identity number)")
+	}
+	if !reCCCD.MatchString(s) {
+		return "", invalid(field, "must be exactly 12 digits (số CCCD gồm 12 chữ số)")
+	}
+	if p := (int(s[0]-'0')*100 + int(s[1]-'0')*10 + int(s[2]-'0')); p < 1 || p > 96 {
+		return "", invalid(field, "starts with province code %03d, which does not exist (001–096)", p)
+	}
+	return s, nil
+}
+
+// rdn builds one single-valued RDN. Directory strings are UTF8String
+// (RFC 5280, 4.1.2.4); the country is PrintableString and the e-mail
+// address IA5String as their definitions require.
+func rdn(oid asn1.ObjectIdentifier, value string) pkix.RelativeDistinguishedNameSET {
+	tag := asn1.TagUTF8String
+	switch {
+	case oid.Equal(oidCountry):
+		tag = asn1.TagPrintableString
+	case oid.Equal(oidEmailAddr):
+		tag = asn1.TagIA5String
+	}
+	return pkix.RelativeDistinguishedNameSET{{
+		Type:  oid,
+		Value: asn1.RawValue{Tag: tag, Bytes: []byte(value)},
+	}}
+}
+
+// nameBuilder accumulates RDNs in the order they appear in the DN
+// (most general first: C, ST, L, O, OU, title, CN, UID, E).
+type nameBuilder struct{ seq pkix.RDNSequence }
+
+func (b *nameBuilder) add(oid asn1.ObjectIdentifier, value string) {
+	if value != "" {
+		b.seq = append(b.seq, rdn(oid, value))
+	}
+}
+
+func (b *nameBuilder) der() ([]byte, error) { return asn1.Marshal(b.seq) }
+
+// checkEmail validates an optional e-mail address.
+func checkEmail(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	if len(s) > maxEmail {
+		return "", invalid(field, "is too long")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return "", invalid(field, "must be a plain e-mail address such as an@hanoi.gov.vn")
+	}
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			return "", invalid(field, "must be ASCII (internationalised mailboxes are not supported)")
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kyso-vn/kyso/ca"
+)
+
+// client is the CLI's HTTP client of the admin API.
+type client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// clientFlags registers --url, --token and --env on fs.
+func clientFlags(fs *flag.FlagSet) func() (*client, error) {
+	u := fs.String("url", "", "kyso URL (default $KYSO_URL, then the env file)")
+	t := fs.String("token", "", "admin token (default $KYSO_ADMIN_TOKEN, then the env file)")
+	envFile := fs.String("env", "data/dev.env", "env file written by kyso dev")
+	return func() (*client, error) {
+		c := &client{base: *u, token: *t, http: &http.Client{Timeout: 2 * time.Minute}}
+		if c.base == "" {
+			c.base = os.Getenv("KYSO_URL")
+		}
+		if c.token == "" {
+			c.token = os.Getenv("KYSO_ADMIN_TOKEN")
+		}
+		if c.base == "" || c.token == "" {
+			env, err := readEnvFile(*envFile)
+			if err == nil {
+				if c.base == "" {
+					c.base = env["KYSO_URL"]
+				}
+				if c.token == "" {
+					c.token = env["KYSO_ADMIN_TOKEN"]
+				}
+			}
+		}
+		if c.base == "" || c.token == "" {
+			return nil, fmt.Errorf("set KYSO_URL and KYSO_ADMIN_TOKEN (or run kyso dev, which writes %s)", *envFile)
+		}
+		c.base = strings.TrimRight(c.base, "/")
+		return c, nil
+	}
+}
+
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			out[k] = v
+		}
+	}
+	return out, sc.Err()
+}
+
+// do sends a request and decodes a JSON answer into out; API errors are
+// returned with their code and message.
+func (c *client) do(ctx context.Context, method, path, contentType string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error struct{ Code, Message, RequestID string } `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error.Code != "" {
+			return fmt.Errorf("%s (%d %s): %s", e.Error.Code, resp.StatusCode, http.StatusText(resp.StatusCode), e.Error.Message)
+		}
+		return fmt.Errorf("%s %s: HTTP %d", method, path, resp.StatusCode)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func cmdCert(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("cert: want issue, get, list, rotate, renew or revoke")
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("cert "+sub, flag.ContinueOnError)
+	mk := clientFlags(fs)
+	switch sub {
+	case "issue":
+		var req ca.Request
+		var jsonFile string
+		fs.StringVar(&req.Profile, "profile", "", "citizen, official, seal or tsa")
+		fs.StringVar(&req.KeyType, "key-type", "", "rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384")
+		fs.StringVar(&req.Subject.Name, "name", "", "full name (CN)")
+		fs.StringVar(&req.Subject.CCCD, "cccd", "", "12-digit citizen identity number")
+		fs.StringVar(&req.Subject.Title, "title", "", "official's title")
+		fs.StringVar(&req.Subject.Unit, "unit", "", "unit (OU)")
+		fs.StringVar(&req.Subject.Organization, "org", "", "agency (O)")
+		fs.StringVar(&req.Subject.Locality, "locality", "", "locality (L)")
+		fs.StringVar(&req.Subject.Province, "province", "", "province (ST)")
+		fs.StringVar(&req.Subject.Email, "email", "", "e-mail address")
+		fs.StringVar(&req.Subject.TaxCode, "tax-code", "", "agency tax code (MST)")
+		fs.StringVar(&req.Subject.BudgetCode, "budget-code", "", "budget-relationship code (MNS)")
+		fs.StringVar(&jsonFile, "json", "", "request body as a JSON file (- for stdin) instead of flags")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		var body []byte
+		if jsonFile != "" {
+			body, err = readFileOrStdin(jsonFile)
+		} else {
+			body, err = json.Marshal(req)
+		}
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		if err := c.do(ctx, http.MethodPost, "/v1/certificates", "application/json", body, &out); err != nil {
+			return err
+		}
+		return printJSON(out)
+	case "get":
+		pemOnly := fs.Bool("pem", false, "print the certificate and chain as PEM only")
+		id, err := parseWithID(fs, args)
+		if err != nil {
+			return err
+		}
+		_ = pemOnly
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		if err := c.do(ctx, http.MethodGet, "/v1/certificates/"+url.PathEscape(id), "", nil, &out); err != nil {
+			return err
+		}
+		if *pemOnly {
+			fmt.Print(out["certificate"], out["chain"])
+			return nil
+		}
+		return printJSON(out)
+	case "list":
+		within := fs.String("expiring-within", "", "only active certificates expiring within this time (720h, 30d)")
+		status := fs.String("status", "", "pending, active, superseded, revoked or failed")
+		credential := fs.String("credential", "", "only this credential's certificates")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		q := url.Values{}
+		for k, v := range map[string]string{"expiring_within": *within, "status": *status, "credential_id": *credential} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		var out map[string]any
+		if err := c.do(ctx, http.MethodGet, "/v1/certificates?"+q.Encode(), "", nil, &out); err != nil {
+			return err
+		}
+		return printJSON(out)
+	case "rotate", "renew":
+		id, err := parseWithID(fs, args)
+		if err != nil {
+			return err
+		}
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		if err := c.do(ctx, http.MethodPost, "/v1/certificates/"+url.PathEscape(id)+"/"+sub, "", nil, &out); err != nil {
+			return err
+		}
+		return printJSON(out)
+	case "revoke":
+		reason := fs.String("reason", "unspecified", "RFC 5280 reason: keyCompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified")
+		id, err := parseWithID(fs, args)
+		if err != nil {
+			return err
+		}
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		body, _ := json.Marshal(map[string]string{"reason": *reason})
+		var out map[string]any
+		if err := c.do(ctx, http.MethodPost, "/v1/certificates/"+url.PathEscape(id)+"/revoke", "application/json", body, &out); err != nil {
+			return err
+		}
+		return printJSON(out)
+	}
+	return fmt.Errorf("cert: unknown subcommand %q", sub)
+}
+
+// parseWithID parses flags that may come before or after one positional ID.
+func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return "", fmt.Errorf("%s: a certificate id is required", fs.Name())
+	}
+	id := rest[0]
+	if err := fs.Parse(rest[1:]); err != nil {
+		return "", err
+	}
+	if fs.NArg() > 0 {
+		return "", fmt.Errorf("%s: unexpected arguments %v", fs.Name(), fs.Args())
+	}
+	return id, nil
+}
+
+func readFileOrStdin(path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(io.LimitReader(os.Stdin, 16<<20))
+	}
+	return os.ReadFile(path)
+}
+
+func cmdCA(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("ca: want init, import-chain, rotate or issuers")
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("ca "+sub, flag.ContinueOnError)
+	switch sub {
+	case "init":
+		external := fs.Bool("external", false, "create the issuing key in Vault and a CSR for an external root (via the running kyso)")
+		cfgPath := fs.String("config", os.Getenv("KYSO_CONFIG"), "config file, for creating kyso's own CA directly against Vault and the database")
+		cn := fs.String("cn", "", "--external: issuing CA common name")
+		org := fs.String("org", "", "--external: organisation")
+		keyType := fs.String("key-type", "", "--external: key type (default rsa-3072)")
+		csrOut := fs.String("csr", "issuing.csr", "--external: where to write the CSR")
+		mk := clientFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if !*external {
+			return caInitOwn(ctx, *cfgPath)
+		}
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		body, _ := json.Marshal(ca.ExternalRequest{CommonName: *cn, Organization: *org, KeyType: *keyType})
+		var out ca.IssuerInfo
+		if err := c.do(ctx, http.MethodPost, "/v1/ca/external", "application/json", body, &out); err != nil {
+			return err
+		}
+		if err := os.WriteFile(*csrOut, []byte(out.CSRPEM), 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("issuer %s is pending; CSR written to %s.\nHave the external root sign it, then run: kyso ca import-chain CHAIN.pem\n(the chain: the issuing CA certificate first, the root last)\n", out.Name, *csrOut)
+		return nil
+	case "import-chain":
+		mk := clientFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return fmt.Errorf("ca import-chain: give the PEM chain file (issuing CA first, root last)")
+		}
+		chain, err := readFileOrStdin(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		if err := c.do(ctx, http.MethodPost, "/v1/ca/import-chain", "application/pem-certificate-chain", chain, &out); err != nil {
+			return err
+		}
+		return printJSON(out)
+	case "rotate", "issuers":
+		mk := clientFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		method, path := http.MethodPost, "/v1/ca/rotate"
+		if sub == "issuers" {
+			method, path = http.MethodGet, "/v1/ca/issuers"
+		}
+		var out map[string]any
+		if err := c.do(ctx, method, path, "", nil, &out); err != nil {
+			return err
+		}
+		return printJSON(out)
+	}
+	return fmt.Errorf("ca: unknown subcommand %q", sub)
+}
+
+// caInitOwn creates kyso's own root and issuing CA directly against the
+// configured Vault and database (before the first kyso serve).
+func caInitOwn(ctx context.Context, cfgPath string) error {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	cfg.CA.Mode = "own"
+	client, err := vaultClient(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, client, newLogger(cfg.LogLevel, true))
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	list, err := a.ca.Issuers(ctx)
+	if err != nil {
+		return err
+	}
+	return printJSON(map[string]any{"issuers": list})
+}

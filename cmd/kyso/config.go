@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kyso-vn/kyso/ca"
+)
+
+// Duration is a time.Duration written in JSON as "720h", "90m" or "30d".
+type Duration time.Duration
+
+// UnmarshalJSON accepts a Go duration string or whole days ("30d").
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string such as \"720h\" or \"30d\"")
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n < 0 {
+			return fmt.Errorf("bad duration %q", s)
+		}
+		*d = Duration(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("bad duration %q", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// Config is kyso serve's configuration, read from a JSON file and decoded
+// strictly (unknown fields are an error). Every field has a safe default;
+// docs/configuration.md documents each one. Secrets are never in this file:
+// it names environment variables or files that hold them.
+type Config struct {
+	// Listen is the HTTP listen address (default 127.0.0.1:8080).
+	Listen string `json:"listen"`
+	// BaseURL is the public URL of this service, written into certificates
+	// (AIA, CRL distribution points). Default http://<listen>.
+	BaseURL string `json:"base_url"`
+	// LogLevel is debug, info (default), warn or error.
+	LogLevel string `json:"log_level"`
+
+	Database DatabaseConfig `json:"database"`
+	Vault    VaultConfig    `json:"vault"`
+	CA       CAConfig       `json:"ca"`
+	HTTP     HTTPConfig     `json:"http"`
+}
+
+// DatabaseConfig selects the store.
+type DatabaseConfig struct {
+	// Driver is "sqlite" (default) or "postgres".
+	Driver string `json:"driver"`
+	// Path is the SQLite file (default data/kyso.db).
+	Path string `json:"path"`
+	// DSNEnv names the environment variable holding the PostgreSQL DSN
+	// (default KYSO_DATABASE_DSN).
+	DSNEnv string `json:"dsn_env"`
+}
+
+// VaultConfig says how to reach Vault.
+type VaultConfig struct {
+	// Addr is Vault's address (default $VAULT_ADDR).
+	Addr string `json:"addr"`
+	// Mount is the Transit mount (default "transit").
+	Mount string `json:"mount"`
+	// Timeout bounds each Vault call (default 10s).
+	Timeout Duration `json:"timeout"`
+	// CACert is a PEM file to verify Vault's TLS certificate.
+	CACert string `json:"ca_cert"`
+	// Auth is "token" (token from $VAULT_TOKEN or TokenFile) or "approle"
+	// (RoleID, and the secret id from $KYSO_VAULT_SECRET_ID or SecretIDFile).
+	Auth         string `json:"auth"`
+	TokenFile    string `json:"token_file"`
+	RoleID       string `json:"role_id"`
+	SecretIDFile string `json:"secret_id_file"`
+	AppRoleMount string `json:"approle_mount"`
+}
+
+// CAConfig configures the certificate authority.
+type CAConfig struct {
+	// Mode is "own" (default: kyso creates its own root and issuing CA on
+	// first start) or "external" (the issuing CA is certified by an
+	// external root: see kyso ca init --external).
+	Mode            string                      `json:"mode"`
+	OrgName         string                      `json:"org_name"`
+	RootName        string                      `json:"root_name"`
+	RootKeyType     string                      `json:"root_key_type"`
+	IssuingKeyType  string                      `json:"issuing_key_type"`
+	RootValidity    Duration                    `json:"root_validity"`
+	IssuingValidity Duration                    `json:"issuing_validity"`
+	CRLValidity     Duration                    `json:"crl_validity"`
+	OCSPValidity    Duration                    `json:"ocsp_validity"`
+	Profiles        map[string]ca.ProfileConfig `json:"profiles"`
+	KeyPrefix       string                      `json:"key_prefix"`
+}
+
+// HTTPConfig bounds requests.
+type HTTPConfig struct {
+	RequestTimeout Duration `json:"request_timeout"`
+	MaxBodyBytes   int64    `json:"max_body_bytes"`
+}
+
+// loadConfig reads a config file strictly; an empty path gives the
+// defaults.
+func loadConfig(path string) (*Config, error) {
+	var c Config
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := c.setDefaults(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) setDefaults() error {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Listen, "127.0.0.1:8080")
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("config: listen %q: %w", c.Listen, err)
+	}
+	def(&c.BaseURL, "http://"+c.Listen)
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	def(&c.LogLevel, "info")
+	def(&c.Database.Driver, "sqlite")
+	def(&c.Database.Path, "data/kyso.db")
+	def(&c.Database.DSNEnv, "KYSO_DATABASE_DSN")
+	def(&c.Vault.Mount, "transit")
+	def(&c.Vault.Auth, "token")
+	def(&c.Vault.AppRoleMount, "approle")
+	if c.Vault.Timeout == 0 {
+		c.Vault.Timeout = Duration(10 * time.Second)
+	}
+	def(&c.CA.Mode, "own")
+	switch c.Database.Driver {
+	case "sqlite", "postgres":
+	default:
+		return fmt.Errorf("config: database.driver %q: want sqlite or postgres", c.Database.Driver)
+	}
+	switch c.Vault.Auth {
+	case "token", "approle":
+	default:
+		return fmt.Errorf("config: vault.auth %q: want token or approle", c.Vault.Auth)
+	}
+	if c.Vault.Auth == "approle" && c.Vault.RoleID == "" {
+		return errors.New("config: vault.role_id is required with vault.auth approle")
+	}
+	switch c.CA.Mode {
+	case "own", "external":
+	default:
+		return fmt.Errorf("config: ca.mode %q: want own or external", c.CA.Mode)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// caConfig converts the CA section for package ca.
+func (c *Config) caConfig() ca.Config {
+	return ca.Config{
+		BaseURL:         c.BaseURL,
+		Profiles:        c.CA.Profiles,
+		RootKeyType:     c.CA.RootKeyType,
+		IssuingKeyType:  c.CA.IssuingKeyType,
+		RootValidity:    time.Duration(c.CA.RootValidity),
+		IssuingValidity: time.Duration(c.CA.IssuingValidity),
+		RootName:        c.CA.RootName,
+		OrgName:         c.CA.OrgName,
+		CRLValidity:     time.Duration(c.CA.CRLValidity),
+		OCSPValidity:    time.Duration(c.CA.OCSPValidity),
+		KeyPrefix:       c.CA.KeyPrefix,
+	}
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kyso-vn/kyso/internal/devvault"
+)
+
+// devWarning heads every file of insecure development material.
+const devWarning = "DEVELOPMENT ONLY — INSECURE. Written by `kyso dev`; production (`kyso serve`) never writes unseal material or tokens to disk."
+
+// cmdDev runs the embedded default: a real Vault server with persistent
+// storage under DIR/vault (initialised and unsealed from DIR/vault/unseal.json
+// on each start), SQLite at DIR/kyso.db, and kyso itself.
+func cmdDev(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("dev", flag.ContinueOnError)
+	dir := fset.String("data", "data", "data directory (Vault storage, SQLite, dev credentials)")
+	listen := fset.String("listen", "127.0.0.1:8080", "kyso HTTP listen address")
+	vaultListen := fset.String("vault-listen", "127.0.0.1:8200", "Vault listen address")
+	vaultBin := fset.String("vault-bin", "", "vault binary (default: next to the kyso binary, then bin/vault, then $PATH)")
+	baseURL := fset.String("base-url", "", "public base URL (default http://<listen>)")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	bin, err := findVault(*vaultBin)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	log := newLogger("info", true)
+	log.Warn("kyso dev: development mode — Vault is auto-unsealed from a local file and an admin token is written to disk; never use this in production", "data", *dir)
+
+	vlog, err := os.OpenFile(filepath.Join(*dir, "vault.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer vlog.Close()
+	v, err := devvault.Start(ctx, devvault.Config{Bin: bin, Dir: filepath.Join(*dir, "vault"), Listen: *vaultListen, Log: vlog})
+	if err != nil {
+		return fmt.Errorf("start vault: %w", err)
+	}
+	defer func() {
+		if err := v.Stop(); err != nil {
+			log.Warn("stop vault", "err", err)
+		} else {
+			log.Info("vault stopped")
+		}
+	}()
+	log.Info("vault ready", "addr", v.Addr, "log", vlog.Name())
+
+	// Listen before wiring so that --listen 127.0.0.1:0 works: the base URL
+	// written into certificates names the port actually bound.
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	cfg, err := loadConfig("")
+	if err != nil {
+		return err
+	}
+	cfg.Listen = ln.Addr().String()
+	cfg.BaseURL = strings.TrimRight(*baseURL, "/")
+	cfg.Database.Path = filepath.Join(*dir, "kyso.db")
+	cfg.Vault.Addr = v.Addr
+	cfg.Vault.Mount = v.Mount
+	if err := cfg.setDefaults(); err != nil {
+		return err
+	}
+	client, err := v.Client()
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, client, log)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+
+	token, err := devAdminToken(ctx, a, *dir)
+	if err != nil {
+		return err
+	}
+	envPath := filepath.Join(*dir, "dev.env")
+	env := fmt.Sprintf("# %s\nKYSO_URL=%s\nKYSO_ADMIN_TOKEN=%s\nVAULT_ADDR=%s\nVAULT_TOKEN=%s\n",
+		devWarning, cfg.BaseURL, token, v.Addr, v.RootToken)
+	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
+		return err
+	}
+	log.Info("kyso dev ready", "url", cfg.BaseURL, "env", envPath, "hint", "source "+envPath+" for KYSO_URL and KYSO_ADMIN_TOKEN")
+	return a.serve(ctx, ln)
+}
+
+// devAdminToken returns the development admin token kept in DIR/admin-token,
+// creating it (and storing only its hash in the database) on first start.
+func devAdminToken(ctx context.Context, a *app, dir string) (string, error) {
+	path := filepath.Join(dir, "admin-token")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		tok := strings.TrimSpace(string(b))
+		if a.admins.CheckAdmin(ctx, tok) == nil {
+			return tok, nil
+		}
+		return "", fmt.Errorf("%s holds a token the database does not know; remove it to create a new one", path)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	tok, err := a.admins.Create(ctx, "dev bootstrap admin")
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// findVault locates the vault binary.
+func findVault(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	var tried []string
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "vault")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+		tried = append(tried, p)
+	}
+	if st, err := os.Stat("bin/vault"); err == nil && !st.IsDir() {
+		return "bin/vault", nil
+	}
+	tried = append(tried, "bin/vault")
+	if p, err := lookPath("vault"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("vault binary not found (tried %s and $PATH): build it with `make bin/vault`", strings.Join(tried, ", "))
+}

@@ -1,0 +1,69 @@
+// Command kyso is the one binary of the kyso signing service: serve, dev,
+// ca and cert subcommands. It is the only place that reads environment
+// variables and files, wires keys to the CA, and may exit the process.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `kyso — ký số: certificates, signing and verification for Vietnamese e-government
+
+Usage:
+  kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR]   embedded default (real Vault + SQLite)
+  kyso serve [--config FILE]                                     production server (external Vault)
+  kyso ca init [--config FILE]                                   create kyso's own root and issuing CA
+  kyso ca init --external --cn NAME --org ORG [--csr FILE]       key in Vault + CSR for an external root
+  kyso ca import-chain FILE                                      install the chain the external root returned
+  kyso ca rotate | kyso ca issuers
+  kyso cert issue --profile P [--key-type T] [subject flags] | --json FILE
+  kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
+  kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise
+
+Client commands talk to KYSO_URL with KYSO_ADMIN_TOKEN (read from data/dev.env
+when unset, or from --env FILE). See README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "kyso:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "dev":
+		return cmdDev(ctx, args[1:])
+	case "serve":
+		return cmdServe(ctx, args[1:])
+	case "ca":
+		return cmdCA(ctx, args[1:])
+	case "cert":
+		return cmdCert(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func lookPath(name string) (string, error) { return exec.LookPath(name) }

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	vault "github.com/hashicorp/vault/api"
+
+	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/store"
+)
+
+// app is a wired kyso: store, keys, CA and HTTP handler.
+type app struct {
+	cfg    *Config
+	log    *slog.Logger
+	store  store.Store
+	keys   *keys.Manager
+	ca     *ca.Authority
+	admins *auth.Admins
+	http   *api.Server
+}
+
+func newLogger(level string, text bool) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: l}
+	if text {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+func openStore(ctx context.Context, cfg *Config) (store.Store, error) {
+	switch cfg.Database.Driver {
+	case "sqlite":
+		return store.OpenSQLite(ctx, cfg.Database.Path)
+	default:
+		return openPostgres(ctx, cfg)
+	}
+}
+
+// vaultClient builds an authenticated Vault client from the config. The
+// token or AppRole secret id comes from the environment or a file, never
+// from the config file itself.
+func vaultClient(ctx context.Context, cfg *Config) (*vault.Client, error) {
+	vc := vault.DefaultConfig()
+	if vc.Error != nil {
+		return nil, fmt.Errorf("vault config: %w", vc.Error)
+	}
+	if cfg.Vault.Addr != "" {
+		vc.Address = cfg.Vault.Addr
+	}
+	if cfg.Vault.CACert != "" {
+		if err := vc.ConfigureTLS(&vault.TLSConfig{CACert: cfg.Vault.CACert}); err != nil {
+			return nil, fmt.Errorf("vault TLS: %w", err)
+		}
+	}
+	vc.Timeout = time.Duration(cfg.Vault.Timeout)
+	client, err := vault.NewClient(vc)
+	if err != nil {
+		return nil, fmt.Errorf("vault client: %w", err)
+	}
+	a := keys.Auth{Method: cfg.Vault.Auth, RoleID: cfg.Vault.RoleID, Mount: cfg.Vault.AppRoleMount}
+	switch cfg.Vault.Auth {
+	case "token":
+		a.Token = os.Getenv("VAULT_TOKEN")
+		if cfg.Vault.TokenFile != "" {
+			b, err := os.ReadFile(cfg.Vault.TokenFile)
+			if err != nil {
+				return nil, fmt.Errorf("vault token file: %w", err)
+			}
+			a.Token = strings.TrimSpace(string(b))
+		}
+		if a.Token == "" {
+			return nil, errors.New("vault: no token: set VAULT_TOKEN or vault.token_file")
+		}
+	case "approle":
+		a.SecretID = os.Getenv("KYSO_VAULT_SECRET_ID")
+		if cfg.Vault.SecretIDFile != "" {
+			b, err := os.ReadFile(cfg.Vault.SecretIDFile)
+			if err != nil {
+				return nil, fmt.Errorf("vault secret id file: %w", err)
+			}
+			a.SecretID = strings.TrimSpace(string(b))
+		}
+	}
+	if err := keys.Login(ctx, client, a); err != nil {
+		return nil, fmt.Errorf("vault login: %w", err)
+	}
+	return client, nil
+}
+
+// newApp wires the components. bootstrap creates kyso's own CA when the
+// store has none (ca.mode "own").
+func newApp(ctx context.Context, cfg *Config, client *vault.Client, log *slog.Logger) (*app, error) {
+	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout)})
+	if err != nil {
+		return nil, err
+	}
+	if err := km.Health(ctx); err != nil {
+		return nil, fmt.Errorf("vault at %s: %w", client.Address(), err)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	authority, err := ca.New(cfg.caConfig(), st, ca.VaultKeys(km))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if cfg.CA.Mode == "own" {
+		created, err := authority.Bootstrap(ctx)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("bootstrap CA: %w", err)
+		}
+		if created {
+			log.Info("created kyso root and issuing CA", "base_url", cfg.BaseURL)
+		}
+	} else if err := authority.Maintain(ctx); err != nil {
+		log.Warn("CA maintenance", "err", err)
+	}
+	admins := auth.NewAdmins(st)
+	h := api.New(api.Config{
+		Logger:         log,
+		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
+		RequestTimeout: time.Duration(cfg.HTTP.RequestTimeout),
+		Ready: []api.Check{
+			{Name: "vault", Fn: km.Health},
+			{Name: "database", Fn: st.Ping},
+			{Name: "ca", Fn: authority.Ready},
+		},
+	}, authority, admins)
+	return &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}, nil
+}
+
+// serve runs the HTTP server on ln until ctx ends, then shuts down
+// gracefully. A maintenance loop renews OCSP responders and CRLs.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.http,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	go a.maintain(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("kyso listening", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	<-errc
+	return err
+}
+
+func (a *app) maintain(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.ca.Maintain(ctx); err != nil {
+				a.log.Warn("CA maintenance", "err", err)
+			}
+		}
+	}
+}
+
+func cmdServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfgPath := fs.String("config", os.Getenv("KYSO_CONFIG"), "config file (JSON); see docs/configuration.md")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel, false)
+	client, err := vaultClient(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, client, log)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	return a.serve(ctx, ln)
+}

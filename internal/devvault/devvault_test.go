@@ -1,0 +1,254 @@
+package devvault_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kyso-vn/kyso/internal/devvault"
+	"github.com/kyso-vn/kyso/internal/vaulttest"
+)
+
+// The tests in this package start their own servers and do not run in
+// parallel, so that TestStartCanceled can check that this process has no
+// child left.
+
+func bin(t *testing.T) string {
+	t.Helper()
+	b, err := vaulttest.Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func start(t *testing.T, cfg devvault.Config) *devvault.Vault {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	v, err := devvault.Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Start(%+v) = %v", cfg, err)
+	}
+	return v
+}
+
+// TestRestartKeepsKeys: keys survive a stop and a start on the same Dir.
+func TestRestartKeepsKeys(t *testing.T) {
+	dir := t.TempDir()
+	var log syncBuffer
+	cfg := devvault.Config{Bin: bin(t), Dir: dir, Log: &log, Mount: "kyso-transit"}
+	v := start(t, cfg)
+	if !strings.HasPrefix(v.Addr, "http://127.0.0.1:") || v.RootToken == "" || v.Mount != "kyso-transit" {
+		t.Errorf("Start = {Addr: %q, RootToken set: %t, Mount: %q}", v.Addr, v.RootToken != "", v.Mount)
+	}
+
+	st, err := os.Stat(filepath.Join(dir, "unseal.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
+		t.Errorf("unseal.json mode = %v, want 0600", st.Mode().Perm())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "unseal.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m["warning"], "INSECURE") || !strings.Contains(m["warning"], "Production") ||
+		m["unseal_key"] == "" || m["root_token"] != v.RootToken {
+		t.Errorf("unseal.json = %s, want a warning, the unseal key and the root token", b)
+	}
+
+	c, err := v.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Logical().Write("kyso-transit/keys/k", map[string]any{"type": "ecdsa-p256"}); err != nil {
+		t.Fatalf("create key: %v", err)
+	}
+	pub1 := publicKey(t, v)
+	if err := v.Stop(); err != nil {
+		t.Fatalf("Stop = %v", err)
+	}
+	if err := v.Stop(); err != nil {
+		t.Errorf("second Stop = %v, want nil", err)
+	}
+	if !strings.Contains(log.String(), "Vault server started") {
+		t.Errorf("Config.Log did not receive Vault's output; got %q", log.String())
+	}
+
+	v2 := start(t, cfg)
+	defer v2.Stop()
+	if v2.RootToken != v.RootToken {
+		t.Error("root token changed across restart")
+	}
+	if pub2 := publicKey(t, v2); pub2 != pub1 {
+		t.Errorf("public key after restart = %q, want %q", pub2, pub1)
+	}
+
+	// Fault-test helpers: seal, then unseal.
+	ctx := context.Background()
+	if err := v2.Seal(ctx); err != nil {
+		t.Fatalf("Seal = %v", err)
+	}
+	c2, err := v2.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := c2.Sys().Health(); err != nil || !h.Sealed {
+		t.Errorf("Health after Seal = %+v, %v, want sealed", h, err)
+	}
+	if err := v2.Unseal(ctx); err != nil {
+		t.Fatalf("Unseal = %v", err)
+	}
+	if pub := publicKey(t, v2); pub != pub1 {
+		t.Errorf("public key after unseal = %q, want %q", pub, pub1)
+	}
+}
+
+func publicKey(t *testing.T, v *devvault.Vault) string {
+	t.Helper()
+	c, err := v.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Logical().Read(v.Mount + "/keys/k")
+	if err != nil || s == nil {
+		t.Fatalf("read key: %v, %v", s, err)
+	}
+	p, _ := s.Data["keys"].(map[string]any)["1"].(map[string]any)["public_key"].(string)
+	if p == "" {
+		t.Fatalf("no public key in %v", s.Data)
+	}
+	return p
+}
+
+// TestStartEarlyExit: a Vault that exits during start-up is reported with
+// its log.
+func TestStartEarlyExit(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	start := time.Now()
+	_, err = devvault.Start(context.Background(), devvault.Config{Bin: bin(t), Dir: t.TempDir(), Listen: l.Addr().String()})
+	if err == nil {
+		t.Fatal("Start on a port in use = nil error")
+	}
+	if !strings.Contains(err.Error(), "exited") || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("Start on a port in use = %v, want an exit error with Vault's log tail", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("Start took %v to notice the exit", d)
+	}
+	checkNoChildren(t)
+}
+
+// TestStartCanceled: a start-up cut short by its context leaves no process
+// behind.
+func TestStartCanceled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := devvault.Start(ctx, devvault.Config{Bin: bin(t), Dir: t.TempDir()})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Start with a 50ms deadline = %v, want DeadlineExceeded", err)
+	}
+	checkNoChildren(t)
+}
+
+func TestStartConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	for _, cfg := range []devvault.Config{
+		{Dir: t.TempDir()},
+		{Bin: bin(t)},
+		{Bin: filepath.Join(t.TempDir(), "no-vault"), Dir: t.TempDir()},
+		{Bin: bin(t), Dir: t.TempDir(), Listen: "no-port"},
+	} {
+		if v, err := devvault.Start(ctx, cfg); err == nil {
+			v.Stop()
+			t.Errorf("Start(%+v) = nil error", cfg)
+		}
+	}
+}
+
+// TestStartInitialisedWithoutUnsealFile: losing unseal.json is reported,
+// not papered over by re-initialising.
+func TestStartInitialisedWithoutUnsealFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := devvault.Config{Bin: bin(t), Dir: dir}
+	if err := start(t, cfg).Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "unseal.json")); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := devvault.Start(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "unseal") {
+		if v != nil {
+			v.Stop()
+		}
+		t.Errorf("Start without unseal.json = %v, want an error about the unseal material", err)
+	}
+	checkNoChildren(t)
+}
+
+// checkNoChildren fails if this process has a child process, running or
+// zombie. Linux only; elsewhere it checks nothing.
+func checkNoChildren(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		return
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := strconv.Itoa(os.Getpid())
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone
+		}
+		// pid (comm) state ppid ...; comm may contain spaces.
+		s := string(b)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) >= 2 && fields[1] == self {
+			t.Errorf("child process left behind: %s", strings.TrimSpace(s))
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the log copier and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

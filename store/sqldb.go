@@ -1,0 +1,746 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Certificate list limits (CertFilter.Limit).
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// sqlDB implements Store on database/sql for both SQLite and PostgreSQL.
+//
+// Queries use $N placeholders, which both drivers accept, and only SQL both
+// dialects run the same way. State changes are conditional UPDATEs (UPDATE
+// ... WHERE status = 'pending'), never read-then-write: they are atomic
+// under SQLite's single writer and under PostgreSQL's READ COMMITTED, where
+// the WHERE clause is re-checked after waiting for a concurrent writer's row
+// lock. When such an UPDATE matches nothing, a second query tells "missing"
+// (ErrNotFound) from "wrong state" (ErrConflict).
+type sqlDB struct {
+	r *sql.DB // reads outside transactions
+	w *sql.DB // writes and transactions; may be the same pool as r
+	// classify maps a driver error to ErrConflict, ErrNotFound or
+	// ErrUnavailable (wrapping both), or returns it unchanged.
+	classify func(error) error
+	now      func() time.Time
+}
+
+// Ping checks that the database is reachable.
+func (s *sqlDB) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return s.fail("ping", err)
+	}
+	if s.w != s.r {
+		if err := s.w.PingContext(ctx); err != nil {
+			return s.fail("ping", err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database. Calls in progress finish first.
+func (s *sqlDB) Close() error {
+	err := s.r.Close()
+	if s.w != s.r {
+		err = errors.Join(err, s.w.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// fail wraps err from operation op: sql.ErrNoRows becomes ErrNotFound, the
+// store's own sentinels pass through and driver errors are classified.
+func (s *sqlDB) fail(op string, err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		err = ErrNotFound
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict), errors.Is(err, ErrUnavailable):
+	default:
+		err = s.classify(err)
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// inTx runs fn in a write transaction and commits if fn returns nil.
+func (s *sqlDB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback() // the error that made us roll back is the one to report
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// stamp returns t, or the store's current time if t is zero.
+func (s *sqlDB) stamp(t time.Time) time.Time {
+	if t.IsZero() {
+		return s.now().UTC()
+	}
+	return t
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// mustAffect returns ErrNotFound if res changed no row.
+func mustAffect(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func requireID(kind, id string) error {
+	if id == "" {
+		return fmt.Errorf("%s has an empty ID", kind)
+	}
+	return nil
+}
+
+// ----- value encoding -----
+
+// timeLayout is how timestamps are stored: RFC 3339 in UTC with exactly nine
+// fractional digits, so that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// dbTime encodes a time.Time as a timeLayout string, or NULL when zero.
+type dbTime time.Time
+
+// Value implements driver.Valuer.
+func (t dbTime) Value() (driver.Value, error) {
+	tt := time.Time(t)
+	if tt.IsZero() {
+		return nil, nil
+	}
+	tt = tt.UTC()
+	if y := tt.Year(); y < 1 || y > 9999 {
+		return nil, fmt.Errorf("time %s is outside years 0001-9999", tt)
+	}
+	return tt.Format(timeLayout), nil
+}
+
+// timeScan decodes a timeLayout string (or NULL, as the zero time) into *t.
+type timeScan struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (s timeScan) Scan(v any) error {
+	var str string
+	switch v := v.(type) {
+	case nil:
+		*s.t = time.Time{}
+		return nil
+	case string:
+		str = v
+	case []byte:
+		str = string(v)
+	default:
+		return fmt.Errorf("cannot scan %T into a time", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, str)
+	if err != nil {
+		return fmt.Errorf("bad stored time %q: %w", str, err)
+	}
+	*s.t = t.UTC()
+	return nil
+}
+
+// nullString encodes "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// stringScan decodes NULL as "".
+type stringScan struct{ s *string }
+
+// Scan implements sql.Scanner.
+func (s stringScan) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*s.s = ""
+	case string:
+		*s.s = v
+	case []byte:
+		*s.s = string(v)
+	default:
+		return fmt.Errorf("cannot scan %T into a string", v)
+	}
+	return nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ----- issuers -----
+
+const issuerCols = `id, name, kind, status, external, key_name, key_version,
+	cert_pem, chain_pem, csr_pem, ocsp_key_name, ocsp_key_version, ocsp_cert_pem,
+	not_before, not_after, created_at`
+
+func scanIssuer(row interface{ Scan(...any) error }) (*Issuer, error) {
+	var is Issuer
+	var external int64
+	err := row.Scan(&is.ID, &is.Name, &is.Kind, &is.Status, &external, &is.KeyName, &is.KeyVersion,
+		&is.CertPEM, &is.ChainPEM, &is.CSRPEM, &is.OCSPKeyName, &is.OCSPKeyVersion, &is.OCSPCertPEM,
+		timeScan{&is.NotBefore}, timeScan{&is.NotAfter}, timeScan{&is.CreatedAt})
+	if err != nil {
+		return nil, err
+	}
+	is.External = external != 0
+	return &is, nil
+}
+
+// CreateIssuer inserts is. A zero CreatedAt is set to the current time. A
+// duplicate ID or Name is ErrConflict.
+func (s *sqlDB) CreateIssuer(ctx context.Context, is *Issuer) error {
+	op := fmt.Sprintf("create issuer %q", is.ID)
+	if err := requireID("issuer", is.ID); err != nil {
+		return s.fail(op, err)
+	}
+	created := s.stamp(is.CreatedAt)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO issuers (`+issuerCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		is.ID, is.Name, string(is.Kind), string(is.Status), boolInt(is.External), is.KeyName, is.KeyVersion,
+		is.CertPEM, is.ChainPEM, is.CSRPEM, is.OCSPKeyName, is.OCSPKeyVersion, is.OCSPCertPEM,
+		dbTime(is.NotBefore), dbTime(is.NotAfter), dbTime(created))
+	if err != nil {
+		return s.fail(op, err)
+	}
+	is.CreatedAt = created
+	return nil
+}
+
+// UpdateIssuer replaces the mutable fields of the issuer with is.ID.
+func (s *sqlDB) UpdateIssuer(ctx context.Context, is *Issuer) error {
+	err := mustAffect(s.w.ExecContext(ctx, `UPDATE issuers SET
+		status = $2, key_version = $3, cert_pem = $4, chain_pem = $5, csr_pem = $6,
+		ocsp_key_name = $7, ocsp_key_version = $8, ocsp_cert_pem = $9,
+		not_before = $10, not_after = $11
+		WHERE id = $1`,
+		is.ID, string(is.Status), is.KeyVersion, is.CertPEM, is.ChainPEM, is.CSRPEM,
+		is.OCSPKeyName, is.OCSPKeyVersion, is.OCSPCertPEM,
+		dbTime(is.NotBefore), dbTime(is.NotAfter)))
+	if err != nil {
+		return s.fail(fmt.Sprintf("update issuer %q", is.ID), err)
+	}
+	return nil
+}
+
+// GetIssuer returns the issuer with the given ID.
+func (s *sqlDB) GetIssuer(ctx context.Context, id string) (*Issuer, error) {
+	is, err := scanIssuer(s.r.QueryRowContext(ctx, `SELECT `+issuerCols+` FROM issuers WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("get issuer %q", id), err)
+	}
+	return is, nil
+}
+
+// GetIssuerByName returns the issuer with the given name.
+func (s *sqlDB) GetIssuerByName(ctx context.Context, name string) (*Issuer, error) {
+	is, err := scanIssuer(s.r.QueryRowContext(ctx, `SELECT `+issuerCols+` FROM issuers WHERE name = $1`, name))
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("get issuer by name %q", name), err)
+	}
+	return is, nil
+}
+
+// ListIssuers returns all issuers, oldest first (ties by ID).
+func (s *sqlDB) ListIssuers(ctx context.Context) ([]*Issuer, error) {
+	const op = "list issuers"
+	rows, err := s.r.QueryContext(ctx, `SELECT `+issuerCols+` FROM issuers ORDER BY created_at, id`)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var out []*Issuer
+	for rows.Next() {
+		is, err := scanIssuer(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		out = append(out, is)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
+
+// ----- credentials -----
+
+const credentialCols = `id, profile, subject_json, key_name, key_type, current_cert_id,
+	status, created_at, updated_at`
+
+func scanCredential(row interface{ Scan(...any) error }) (*Credential, error) {
+	var cr Credential
+	err := row.Scan(&cr.ID, &cr.Profile, &cr.SubjectJSON, &cr.KeyName, &cr.KeyType,
+		stringScan{&cr.CurrentCertID}, &cr.Status, timeScan{&cr.CreatedAt}, timeScan{&cr.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &cr, nil
+}
+
+// CreateCredential inserts cr and, if first is not nil, first, in one
+// transaction. An empty first.CredentialID is set to cr.ID. The credential
+// is inserted without a current certificate; a non-empty cr.CurrentCertID is
+// set after the certificates are in (normally it is left empty and
+// ActivateCertificate sets it). Zero timestamps are set to the current time.
+func (s *sqlDB) CreateCredential(ctx context.Context, cr *Credential, first *Certificate) error {
+	op := fmt.Sprintf("create credential %q", cr.ID)
+	if err := requireID("credential", cr.ID); err != nil {
+		return s.fail(op, err)
+	}
+	var fc Certificate
+	if first != nil {
+		fc = *first
+		if fc.CredentialID == "" {
+			fc.CredentialID = cr.ID
+		}
+		if fc.CredentialID != cr.ID {
+			return s.fail(op, fmt.Errorf("first certificate %q belongs to credential %q", fc.ID, fc.CredentialID))
+		}
+		fc.CreatedAt = s.stamp(fc.CreatedAt)
+	}
+	created := s.stamp(cr.CreatedAt)
+	updated := cr.UpdatedAt
+	if updated.IsZero() {
+		updated = created
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO credentials (`+credentialCols+`)
+			VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)`,
+			cr.ID, cr.Profile, cr.SubjectJSON, cr.KeyName, cr.KeyType, string(cr.Status),
+			dbTime(created), dbTime(updated))
+		if err != nil {
+			return err
+		}
+		if first != nil {
+			if err := insertCertificate(ctx, tx, &fc); err != nil {
+				return err
+			}
+		}
+		if cr.CurrentCertID != "" {
+			_, err = tx.ExecContext(ctx, `UPDATE credentials SET current_cert_id = $2 WHERE id = $1`,
+				cr.ID, cr.CurrentCertID)
+		}
+		return err
+	})
+	if err != nil {
+		return s.fail(op, err)
+	}
+	cr.CreatedAt, cr.UpdatedAt = created, updated
+	if first != nil {
+		first.CredentialID, first.CreatedAt = fc.CredentialID, fc.CreatedAt
+	}
+	return nil
+}
+
+// GetCredential returns the credential with the given ID.
+func (s *sqlDB) GetCredential(ctx context.Context, id string) (*Credential, error) {
+	cr, err := scanCredential(s.r.QueryRowContext(ctx,
+		`SELECT `+credentialCols+` FROM credentials WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("get credential %q", id), err)
+	}
+	return cr, nil
+}
+
+// UpdateCredential replaces Profile, SubjectJSON, CurrentCertID, Status and
+// UpdatedAt (the current time if zero) of the credential with cr.ID.
+func (s *sqlDB) UpdateCredential(ctx context.Context, cr *Credential) error {
+	updated := s.stamp(cr.UpdatedAt)
+	err := mustAffect(s.w.ExecContext(ctx, `UPDATE credentials SET
+		profile = $2, subject_json = $3, current_cert_id = $4, status = $5, updated_at = $6
+		WHERE id = $1`,
+		cr.ID, cr.Profile, cr.SubjectJSON, nullString(cr.CurrentCertID), string(cr.Status), dbTime(updated)))
+	if err != nil {
+		return s.fail(fmt.Sprintf("update credential %q", cr.ID), err)
+	}
+	cr.UpdatedAt = updated
+	return nil
+}
+
+// ----- certificates -----
+
+const certCols = `id, credential_id, issuer_id, serial, profile, subject, key_name, key_version,
+	status, not_before, not_after, cert_pem, created_at, revoked_at, revocation_reason, superseded_by`
+
+func scanCertificate(row interface{ Scan(...any) error }) (*Certificate, error) {
+	var c Certificate
+	var revokedAt time.Time
+	err := row.Scan(&c.ID, stringScan{&c.CredentialID}, &c.IssuerID, &c.Serial, &c.Profile, &c.Subject,
+		&c.KeyName, &c.KeyVersion, &c.Status, timeScan{&c.NotBefore}, timeScan{&c.NotAfter}, &c.CertPEM,
+		timeScan{&c.CreatedAt}, timeScan{&revokedAt}, &c.RevocationReason, stringScan{&c.SupersededBy})
+	if err != nil {
+		return nil, err
+	}
+	if !revokedAt.IsZero() {
+		c.RevokedAt = &revokedAt
+	}
+	return &c, nil
+}
+
+func scanCertificates(rows *sql.Rows) ([]*Certificate, error) {
+	defer rows.Close()
+	var out []*Certificate
+	for rows.Next() {
+		c, err := scanCertificate(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// insertCertificate inserts c, whose CreatedAt the caller has already set.
+func insertCertificate(ctx context.Context, q querier, c *Certificate) error {
+	if err := requireID("certificate", c.ID); err != nil {
+		return err
+	}
+	var revokedAt any
+	if c.RevokedAt != nil {
+		revokedAt = dbTime(*c.RevokedAt)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO certificates (`+certCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		c.ID, nullString(c.CredentialID), c.IssuerID, c.Serial, c.Profile, c.Subject, c.KeyName, c.KeyVersion,
+		string(c.Status), dbTime(c.NotBefore), dbTime(c.NotAfter), c.CertPEM, dbTime(c.CreatedAt),
+		revokedAt, c.RevocationReason, nullString(c.SupersededBy))
+	return err
+}
+
+// certStateError explains why a conditional UPDATE of certificate id matched
+// no row: ErrNotFound if it does not exist, else ErrConflict naming its
+// status.
+func certStateError(ctx context.Context, q querier, id, want string) error {
+	var status string
+	err := q.QueryRowContext(ctx, `SELECT status FROM certificates WHERE id = $1`, id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("certificate %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: certificate %q is %s, not %s", ErrConflict, id, status, want)
+}
+
+// CreateCertificate inserts c. A zero CreatedAt is set to the current time.
+// A duplicate ID or issuer and serial is ErrConflict; an unknown issuer or
+// credential is ErrNotFound.
+func (s *sqlDB) CreateCertificate(ctx context.Context, c *Certificate) error {
+	created := s.stamp(c.CreatedAt)
+	cc := *c
+	cc.CreatedAt = created
+	if err := insertCertificate(ctx, s.w, &cc); err != nil {
+		return s.fail(fmt.Sprintf("create certificate %q", c.ID), err)
+	}
+	c.CreatedAt = created
+	return nil
+}
+
+// ActivateCertificate stores the signed certificate c (CertPEM, NotBefore,
+// NotAfter, Serial, Subject, KeyVersion), marks it active, makes it its
+// credential's current certificate and, if supersede is not empty, marks
+// that certificate superseded by c.ID, all in one transaction.
+//
+// The certificate must be pending (else ErrConflict; ErrNotFound if
+// missing). The superseded certificate must exist (ErrNotFound), be active
+// and belong to the same credential (ErrConflict). On any error nothing is
+// changed. On success c.Status is CertActive.
+func (s *sqlDB) ActivateCertificate(ctx context.Context, c *Certificate, supersede string) error {
+	op := fmt.Sprintf("activate certificate %q", c.ID)
+	if supersede == c.ID {
+		return s.fail(op, fmt.Errorf("%w: certificate cannot supersede itself", ErrConflict))
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var credID string
+		err := tx.QueryRowContext(ctx, `UPDATE certificates SET
+			status = 'active', cert_pem = $2, not_before = $3, not_after = $4,
+			serial = $5, subject = $6, key_version = $7
+			WHERE id = $1 AND status = 'pending'
+			RETURNING credential_id`,
+			c.ID, c.CertPEM, dbTime(c.NotBefore), dbTime(c.NotAfter), c.Serial, c.Subject, c.KeyVersion,
+		).Scan(stringScan{&credID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return certStateError(ctx, tx, c.ID, string(CertPending))
+		}
+		if err != nil {
+			return err
+		}
+		if credID != "" {
+			err := mustAffect(tx.ExecContext(ctx,
+				`UPDATE credentials SET current_cert_id = $2, updated_at = $3 WHERE id = $1`,
+				credID, c.ID, dbTime(s.now())))
+			if err != nil {
+				return fmt.Errorf("credential %q: %w", credID, err)
+			}
+		}
+		if supersede == "" {
+			return nil
+		}
+		var oldCred string
+		err = tx.QueryRowContext(ctx, `SELECT credential_id FROM certificates WHERE id = $1`, supersede).
+			Scan(stringScan{&oldCred})
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("superseded certificate %q: %w", supersede, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if oldCred != credID {
+			return fmt.Errorf("%w: superseded certificate %q belongs to credential %q, not %q",
+				ErrConflict, supersede, oldCred, credID)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE certificates SET status = 'superseded', superseded_by = $2
+			WHERE id = $1 AND status = 'active'`, supersede, c.ID)
+		if err := mustAffect(res, err); errors.Is(err, ErrNotFound) {
+			return certStateError(ctx, tx, supersede, string(CertActive))
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return s.fail(op, err)
+	}
+	c.Status = CertActive
+	return nil
+}
+
+// FailCertificate marks a pending certificate failed: ErrNotFound if it
+// does not exist, ErrConflict if it is not pending.
+func (s *sqlDB) FailCertificate(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE certificates SET status = 'failed'
+		WHERE id = $1 AND status = 'pending'`, id)
+	if err = mustAffect(res, err); errors.Is(err, ErrNotFound) {
+		err = certStateError(ctx, s.r, id, string(CertPending))
+	}
+	if err != nil {
+		return s.fail(fmt.Sprintf("fail certificate %q", id), err)
+	}
+	return nil
+}
+
+// GetCertificate returns the certificate with the given ID.
+func (s *sqlDB) GetCertificate(ctx context.Context, id string) (*Certificate, error) {
+	c, err := scanCertificate(s.r.QueryRowContext(ctx,
+		`SELECT `+certCols+` FROM certificates WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("get certificate %q", id), err)
+	}
+	return c, nil
+}
+
+// GetCertificateBySerial returns the certificate issuerID issued with
+// serial.
+func (s *sqlDB) GetCertificateBySerial(ctx context.Context, issuerID, serial string) (*Certificate, error) {
+	c, err := scanCertificate(s.r.QueryRowContext(ctx,
+		`SELECT `+certCols+` FROM certificates WHERE issuer_id = $1 AND serial = $2`, issuerID, serial))
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("get certificate by serial %q/%q", issuerID, serial), err)
+	}
+	return c, nil
+}
+
+// ListCertificates returns the certificates matching f, ordered by ID.
+// Limit is DefaultListLimit if not positive and at most MaxListLimit.
+func (s *sqlDB) ListCertificates(ctx context.Context, f CertFilter) ([]*Certificate, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Status != "" {
+		add("status = $%d", string(f.Status))
+	}
+	if f.IssuerID != "" {
+		add("issuer_id = $%d", f.IssuerID)
+	}
+	if f.CredentialID != "" {
+		add("credential_id = $%d", f.CredentialID)
+	}
+	if !f.ExpiringUntil.IsZero() {
+		add("not_after <= $%d", dbTime(f.ExpiringUntil)) // NULL (unknown) never matches
+	}
+	if f.After != "" {
+		add("id > $%d", f.After)
+	}
+	limit := f.Limit
+	switch {
+	case limit <= 0:
+		limit = DefaultListLimit
+	case limit > MaxListLimit:
+		limit = MaxListLimit
+	}
+	q := `SELECT ` + certCols + ` FROM certificates`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
+
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail("list certificates", err)
+	}
+	out, err := scanCertificates(rows)
+	if err != nil {
+		return nil, s.fail("list certificates", err)
+	}
+	return out, nil
+}
+
+// RevokeCertificate marks an active or superseded certificate revoked at
+// the given time (the current time if zero) with an RFC 5280 5.3.1 reason
+// code. A missing certificate is ErrNotFound; one in any other state,
+// including already revoked, is ErrConflict.
+func (s *sqlDB) RevokeCertificate(ctx context.Context, id string, at time.Time, reason int) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE certificates SET
+		status = 'revoked', revoked_at = $2, revocation_reason = $3
+		WHERE id = $1 AND status IN ('active', 'superseded')`,
+		id, dbTime(s.stamp(at)), reason)
+	if err = mustAffect(res, err); errors.Is(err, ErrNotFound) {
+		err = certStateError(ctx, s.r, id, "active or superseded")
+	}
+	if err != nil {
+		return s.fail(fmt.Sprintf("revoke certificate %q", id), err)
+	}
+	return nil
+}
+
+// ListRevoked returns the revoked certificates of issuerID whose NotAfter is
+// not before now, ordered by ID. A revoked certificate without a NotAfter is
+// always listed.
+func (s *sqlDB) ListRevoked(ctx context.Context, issuerID string, now time.Time) ([]*Certificate, error) {
+	op := fmt.Sprintf("list revoked of issuer %q", issuerID)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+certCols+` FROM certificates
+		WHERE issuer_id = $1 AND status = 'revoked' AND (not_after IS NULL OR not_after >= $2)
+		ORDER BY id`, issuerID, dbTime(now))
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	out, err := scanCertificates(rows)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
+
+// ----- CRLs -----
+
+// SaveCRL stores crl as its issuer's latest CRL if crl.Number is greater
+// than the stored one's, else returns ErrConflict. Only the latest CRL of
+// each issuer is kept. An unknown issuer is ErrNotFound.
+func (s *sqlDB) SaveCRL(ctx context.Context, crl *CRL) error {
+	op := fmt.Sprintf("save CRL %d of issuer %q", crl.Number, crl.IssuerID)
+	der := crl.DER
+	if der == nil {
+		der = []byte{}
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO crls (issuer_id, number, this_update, next_update, der)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (issuer_id) DO UPDATE SET
+			number = excluded.number, this_update = excluded.this_update,
+			next_update = excluded.next_update, der = excluded.der
+		WHERE excluded.number > crls.number`,
+		crl.IssuerID, crl.Number, dbTime(crl.ThisUpdate), dbTime(crl.NextUpdate), der)
+	if err = mustAffect(res, err); errors.Is(err, ErrNotFound) {
+		err = fmt.Errorf("%w: CRL number %d is not greater than the stored one", ErrConflict, crl.Number)
+	}
+	if err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// LatestCRL returns the latest CRL of issuerID, or ErrNotFound.
+func (s *sqlDB) LatestCRL(ctx context.Context, issuerID string) (*CRL, error) {
+	var crl CRL
+	err := s.r.QueryRowContext(ctx, `SELECT issuer_id, number, this_update, next_update, der
+		FROM crls WHERE issuer_id = $1`, issuerID).
+		Scan(&crl.IssuerID, &crl.Number, timeScan{&crl.ThisUpdate}, timeScan{&crl.NextUpdate}, &crl.DER)
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("latest CRL of issuer %q", issuerID), err)
+	}
+	return &crl, nil
+}
+
+// ----- admin tokens -----
+
+// CreateAdminToken inserts t. A zero CreatedAt is set to the current time.
+// A duplicate ID or hash is ErrConflict.
+func (s *sqlDB) CreateAdminToken(ctx context.Context, t *AdminToken) error {
+	op := fmt.Sprintf("create admin token %q", t.ID)
+	if err := requireID("admin token", t.ID); err != nil {
+		return s.fail(op, err)
+	}
+	if len(t.Hash) == 0 {
+		return s.fail(op, errors.New("empty hash"))
+	}
+	created := s.stamp(t.CreatedAt)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO admin_tokens (id, name, hash, created_at)
+		VALUES ($1, $2, $3, $4)`, t.ID, t.Name, t.Hash, dbTime(created))
+	if err != nil {
+		return s.fail(op, err)
+	}
+	t.CreatedAt = created
+	return nil
+}
+
+// FindAdminToken returns the token whose hash equals hash, or ErrNotFound.
+func (s *sqlDB) FindAdminToken(ctx context.Context, hash []byte) (*AdminToken, error) {
+	var t AdminToken
+	err := s.r.QueryRowContext(ctx, `SELECT id, name, hash, created_at FROM admin_tokens WHERE hash = $1`, hash).
+		Scan(&t.ID, &t.Name, &t.Hash, timeScan{&t.CreatedAt})
+	if err != nil {
+		return nil, s.fail("find admin token", err)
+	}
+	return &t, nil
+}
+
+// CountAdminTokens returns the number of admin tokens.
+func (s *sqlDB) CountAdminTokens(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM admin_tokens`).Scan(&n); err != nil {
+		return 0, s.fail("count admin tokens", err)
+	}
+	return n, nil
+}

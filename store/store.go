@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap them so callers can use errors.Is.
+var (
+	// ErrNotFound reports that the requested record does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict reports a uniqueness violation (duplicate serial, name, key)
+	// or a state change the record's current state does not allow (such as
+	// revoking a revoked certificate).
+	ErrConflict = errors.New("store: conflict")
+	// ErrUnavailable reports that the database cannot be reached or is locked
+	// beyond the busy timeout; the caller may retry later.
+	ErrUnavailable = errors.New("store: unavailable")
+)
+
+// IssuerKind says whether an issuer is a self-signed root or an issuing CA.
+type IssuerKind string
+
+// Issuer kinds.
+const (
+	IssuerRoot    IssuerKind = "root"
+	IssuerIssuing IssuerKind = "issuing"
+)
+
+// IssuerStatus is the life-cycle state of an issuer.
+type IssuerStatus string
+
+// Issuer states. A pending issuer has a key and a CSR but no certificate yet
+// (external-root flow). An active issuer issues new certificates; a retired
+// one only answers CRL and OCSP for what it issued.
+const (
+	IssuerPending IssuerStatus = "pending"
+	IssuerActive  IssuerStatus = "active"
+	IssuerRetired IssuerStatus = "retired"
+)
+
+// Issuer is a certificate authority kyso operates: its own root, or an
+// issuing CA under that root or under an external root.
+type Issuer struct {
+	ID         string
+	Name       string // unique, URL-safe: used in /pki/issuers/{name}.crt
+	Kind       IssuerKind
+	Status     IssuerStatus
+	External   bool   // certificate chain was issued by an external root
+	KeyName    string // Transit key name
+	KeyVersion int
+	CertPEM    string // empty while pending
+	ChainPEM   string // issuer's certificate chain above CertPEM, root last
+	CSRPEM     string // external flow only
+	// OCSP responder (delegated, RFC 6960 4.2.2.2) for this issuer.
+	OCSPKeyName    string
+	OCSPKeyVersion int
+	OCSPCertPEM    string
+	NotBefore      time.Time
+	NotAfter       time.Time
+	CreatedAt      time.Time
+}
+
+// CredentialStatus is the state of a signing identity.
+type CredentialStatus string
+
+// Credential states.
+const (
+	CredentialActive  CredentialStatus = "active"
+	CredentialRevoked CredentialStatus = "revoked"
+)
+
+// Credential is a holder's signing identity: one Transit key (all its
+// versions) and the chain of certificates issued for it. Its ID stays the
+// same across key rotations and renewals.
+type Credential struct {
+	ID            string
+	Profile       string
+	SubjectJSON   string // the validated subject as JSON
+	KeyName       string
+	KeyType       string
+	CurrentCertID string
+	Status        CredentialStatus
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// CertStatus is the state of one certificate.
+type CertStatus string
+
+// Certificate states. Pending is the intent recorded before signing; it
+// becomes active once the signed certificate is stored, or failed if
+// issuance did not complete.
+const (
+	CertPending    CertStatus = "pending"
+	CertActive     CertStatus = "active"
+	CertSuperseded CertStatus = "superseded"
+	CertRevoked    CertStatus = "revoked"
+	CertFailed     CertStatus = "failed"
+)
+
+// Certificate is one issued X.509 certificate.
+type Certificate struct {
+	ID           string
+	CredentialID string // empty for infrastructure certificates
+	IssuerID     string
+	Serial       string // lower-case hex, no leading zeros stripped: as issued
+	Profile      string
+	Subject      string // RFC 4514 string, for display and search
+	KeyName      string
+	KeyVersion   int
+	Status       CertStatus
+	NotBefore    time.Time
+	NotAfter     time.Time
+	CertPEM      string
+	CreatedAt    time.Time
+	// Set when Status is CertRevoked. Reason is the RFC 5280 5.3.1 code.
+	RevokedAt        *time.Time
+	RevocationReason int
+	// Set when Status is CertSuperseded.
+	SupersededBy string
+}
+
+// CertFilter selects certificates in ListCertificates. Zero fields do not
+// filter.
+type CertFilter struct {
+	Status        CertStatus
+	IssuerID      string
+	CredentialID  string
+	ExpiringUntil time.Time // NotAfter <= ExpiringUntil
+	Limit         int       // 0 means the implementation default (100); max 1000
+	After         string    // ID cursor: return certificates ordered after this ID
+}
+
+// CRL is the latest CRL an issuer published.
+type CRL struct {
+	IssuerID   string
+	Number     int64
+	ThisUpdate time.Time
+	NextUpdate time.Time
+	DER        []byte
+}
+
+// AdminToken is an API credential for administrators; only its SHA-256
+// hash is stored.
+type AdminToken struct {
+	ID        string
+	Name      string
+	Hash      []byte // SHA-256 of the token
+	CreatedAt time.Time
+}
+
+// Store is kyso's persistence. Every method is safe for concurrent use.
+// Methods that change several records do so in one transaction.
+//
+// Common rules of the implementations in this package: IDs are chosen by
+// the caller; a zero CreatedAt (and UpdatedAt) passed to a create method is
+// set to the current time and written back into the argument; times come
+// back in UTC with nanoseconds kept; a missing record is ErrNotFound, and
+// so is a reference to one (an unknown issuer or credential); a duplicate
+// ID, name, serial, key name or token hash is ErrConflict, as is a state
+// change the record's state does not allow.
+type Store interface {
+	// Ping checks that the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+
+	// CreateIssuer inserts is. Names are unique.
+	CreateIssuer(ctx context.Context, is *Issuer) error
+	// UpdateIssuer replaces the mutable fields (Status, KeyVersion, CertPEM,
+	// ChainPEM, CSRPEM, OCSP*, NotBefore, NotAfter) of the issuer with is.ID.
+	UpdateIssuer(ctx context.Context, is *Issuer) error
+	GetIssuer(ctx context.Context, id string) (*Issuer, error)
+	GetIssuerByName(ctx context.Context, name string) (*Issuer, error)
+	// ListIssuers returns all issuers, oldest first.
+	ListIssuers(ctx context.Context) ([]*Issuer, error)
+
+	// CreateCredential inserts a credential together with its first
+	// certificate (normally pending) in one transaction. first may be nil;
+	// an empty first.CredentialID is set to cr.ID. cr.CurrentCertID is
+	// normally empty: ActivateCertificate sets it. Key names are unique.
+	CreateCredential(ctx context.Context, cr *Credential, first *Certificate) error
+	GetCredential(ctx context.Context, id string) (*Credential, error)
+	// UpdateCredential replaces Profile, SubjectJSON, CurrentCertID, Status
+	// and UpdatedAt of the credential with cr.ID; ID, KeyName, KeyType and
+	// CreatedAt never change.
+	UpdateCredential(ctx context.Context, cr *Credential) error
+
+	// CreateCertificate inserts a certificate (normally pending).
+	CreateCertificate(ctx context.Context, c *Certificate) error
+	// ActivateCertificate stores the signed PEM and validity, marks the
+	// certificate active and, if it has a credential, makes it the
+	// credential's current certificate; if supersede is non-empty that
+	// certificate is marked superseded by c.ID. One transaction.
+	//
+	// Serial, Subject and KeyVersion are stored as given too. c must be
+	// pending (ErrNotFound if missing, ErrConflict otherwise); supersede
+	// must exist (ErrNotFound), be active and belong to the same credential
+	// (ErrConflict). On error nothing changes; on success c.Status is
+	// CertActive.
+	ActivateCertificate(ctx context.Context, c *Certificate, supersede string) error
+	// FailCertificate marks a pending certificate failed; ErrConflict if it
+	// is not pending.
+	FailCertificate(ctx context.Context, id string) error
+	GetCertificate(ctx context.Context, id string) (*Certificate, error)
+	GetCertificateBySerial(ctx context.Context, issuerID, serial string) (*Certificate, error)
+	// ListCertificates returns the certificates matching f, ordered by ID.
+	// Certificates without a NotAfter never match ExpiringUntil.
+	ListCertificates(ctx context.Context, f CertFilter) ([]*Certificate, error)
+	// RevokeCertificate marks an active or superseded certificate revoked.
+	// Revoking an already revoked certificate returns ErrConflict, as does
+	// revoking a pending or failed one. A zero at means now.
+	RevokeCertificate(ctx context.Context, id string, at time.Time, reason int) error
+	// ListRevoked returns the revoked certificates of an issuer that have
+	// not yet expired at the given time (RFC 5280 5.3: expired entries may
+	// be dropped from the CRL). A certificate whose NotAfter equals now is
+	// still listed. Ordered by ID.
+	ListRevoked(ctx context.Context, issuerID string, now time.Time) ([]*Certificate, error)
+
+	// SaveCRL stores crl if its Number is greater than the stored one, and
+	// returns ErrConflict otherwise. Only the latest CRL is kept.
+	SaveCRL(ctx context.Context, crl *CRL) error
+	// LatestCRL returns the newest CRL of an issuer, or ErrNotFound.
+	LatestCRL(ctx context.Context, issuerID string) (*CRL, error)
+
+	// CreateAdminToken inserts t. Hashes are unique.
+	CreateAdminToken(ctx context.Context, t *AdminToken) error
+	// FindAdminToken returns the token whose hash equals hash.
+	FindAdminToken(ctx context.Context, hash []byte) (*AdminToken, error)
+	CountAdminTokens(ctx context.Context) (int, error)
+}
