@@ -9,8 +9,6 @@ DATA        ?= data
 LISTEN      ?= 127.0.0.1:8080
 VAULT_LISTEN ?= 127.0.0.1:8200
 TEST_TIMEOUT ?= 30m
-# Tools from Debian that the interoperability tests call (never mocked).
-APT_TOOLS   := openssl poppler-utils qpdf libnss3-tools
 
 .PHONY: all build run test test-short lint deps clean kyso
 all: build
@@ -39,6 +37,7 @@ deps:
 	command -v pdfsig  >/dev/null || missing="$$missing poppler-utils"; \
 	command -v qpdf    >/dev/null || missing="$$missing qpdf"; \
 	command -v certutil >/dev/null || missing="$$missing libnss3-tools"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \

@@ -111,14 +111,14 @@ func (c *client) do(ctx context.Context, method, path, contentType string, body 
 	return json.Unmarshal(data, out)
 }
 
-func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 
-func cmdCert(ctx context.Context, args []string) error {
+func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("cert: want issue, get, list, rotate, renew or revoke")
 	}
@@ -162,7 +162,7 @@ func cmdCert(ctx context.Context, args []string) error {
 		if err := c.do(ctx, http.MethodPost, "/v1/certificates", "application/json", body, &out); err != nil {
 			return err
 		}
-		return printJSON(out)
+		return printJSON(w, out)
 	case "get":
 		pemOnly := fs.Bool("pem", false, "print the certificate and chain as PEM only")
 		id, err := parseWithID(fs, args)
@@ -179,10 +179,10 @@ func cmdCert(ctx context.Context, args []string) error {
 			return err
 		}
 		if *pemOnly {
-			fmt.Print(out["certificate"], out["chain"])
+			fmt.Fprint(w, out["certificate"], out["chain"])
 			return nil
 		}
-		return printJSON(out)
+		return printJSON(w, out)
 	case "list":
 		within := fs.String("expiring-within", "", "only active certificates expiring within this time (720h, 30d)")
 		status := fs.String("status", "", "pending, active, superseded, revoked or failed")
@@ -204,7 +204,7 @@ func cmdCert(ctx context.Context, args []string) error {
 		if err := c.do(ctx, http.MethodGet, "/v1/certificates?"+q.Encode(), "", nil, &out); err != nil {
 			return err
 		}
-		return printJSON(out)
+		return printJSON(w, out)
 	case "rotate", "renew":
 		id, err := parseWithID(fs, args)
 		if err != nil {
@@ -218,7 +218,7 @@ func cmdCert(ctx context.Context, args []string) error {
 		if err := c.do(ctx, http.MethodPost, "/v1/certificates/"+url.PathEscape(id)+"/"+sub, "", nil, &out); err != nil {
 			return err
 		}
-		return printJSON(out)
+		return printJSON(w, out)
 	case "revoke":
 		reason := fs.String("reason", "unspecified", "RFC 5280 reason: keyCompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified")
 		id, err := parseWithID(fs, args)
@@ -234,7 +234,7 @@ func cmdCert(ctx context.Context, args []string) error {
 		if err := c.do(ctx, http.MethodPost, "/v1/certificates/"+url.PathEscape(id)+"/revoke", "application/json", body, &out); err != nil {
 			return err
 		}
-		return printJSON(out)
+		return printJSON(w, out)
 	}
 	return fmt.Errorf("cert: unknown subcommand %q", sub)
 }
@@ -265,7 +265,7 @@ func readFileOrStdin(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
-func cmdCA(ctx context.Context, args []string) error {
+func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("ca: want init, import-chain, rotate or issuers")
 	}
@@ -284,7 +284,7 @@ func cmdCA(ctx context.Context, args []string) error {
 			return err
 		}
 		if !*external {
-			return caInitOwn(ctx, *cfgPath)
+			return caInitOwn(ctx, w, *cfgPath)
 		}
 		c, err := mk()
 		if err != nil {
@@ -298,7 +298,7 @@ func cmdCA(ctx context.Context, args []string) error {
 		if err := os.WriteFile(*csrOut, []byte(out.CSRPEM), 0o644); err != nil {
 			return err
 		}
-		fmt.Printf("issuer %s is pending; CSR written to %s.\nHave the external root sign it, then run: kyso ca import-chain CHAIN.pem\n(the chain: the issuing CA certificate first, the root last)\n", out.Name, *csrOut)
+		fmt.Fprintf(w, "issuer %s is pending; CSR written to %s.\nHave the external root sign it, then run: kyso ca import-chain CHAIN.pem\n(the chain: the issuing CA certificate first, the root last)\n", out.Name, *csrOut)
 		return nil
 	case "import-chain":
 		mk := clientFlags(fs)
@@ -320,7 +320,7 @@ func cmdCA(ctx context.Context, args []string) error {
 		if err := c.do(ctx, http.MethodPost, "/v1/ca/import-chain", "application/pem-certificate-chain", chain, &out); err != nil {
 			return err
 		}
-		return printJSON(out)
+		return printJSON(w, out)
 	case "rotate", "issuers":
 		mk := clientFlags(fs)
 		if err := fs.Parse(args); err != nil {
@@ -338,14 +338,14 @@ func cmdCA(ctx context.Context, args []string) error {
 		if err := c.do(ctx, method, path, "", nil, &out); err != nil {
 			return err
 		}
-		return printJSON(out)
+		return printJSON(w, out)
 	}
 	return fmt.Errorf("ca: unknown subcommand %q", sub)
 }
 
 // caInitOwn creates kyso's own root and issuing CA directly against the
 // configured Vault and database (before the first kyso serve).
-func caInitOwn(ctx context.Context, cfgPath string) error {
+func caInitOwn(ctx context.Context, w io.Writer, cfgPath string) error {
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return err
@@ -364,5 +364,5 @@ func caInitOwn(ctx context.Context, cfgPath string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(map[string]any{"issuers": list})
+	return printJSON(w, map[string]any{"issuers": list})
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -33,7 +34,7 @@ when unset, or from --env FILE). See README.md.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
+	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -44,7 +45,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
 		return flag.ErrHelp
@@ -55,11 +56,11 @@ func run(ctx context.Context, args []string) error {
 	case "serve":
 		return cmdServe(ctx, args[1:])
 	case "ca":
-		return cmdCA(ctx, args[1:])
+		return cmdCA(ctx, w, args[1:])
 	case "cert":
-		return cmdCert(ctx, args[1:])
+		return cmdCert(ctx, w, args[1:])
 	case "help", "-h", "--help":
-		fmt.Print(usage)
+		fmt.Fprint(w, usage)
 		return nil
 	}
 	fmt.Fprint(os.Stderr, usage)

@@ -68,6 +68,9 @@ func vaultClient(ctx context.Context, cfg *Config) (*vault.Client, error) {
 		}
 	}
 	vc.Timeout = time.Duration(cfg.Vault.Timeout)
+	// One quick retry: a sealed or unreachable Vault must turn into a 503
+	// within the request's time, not after the client's default backoff.
+	vc.MaxRetries = 1
 	client, err := vault.NewClient(vc)
 	if err != nil {
 		return nil, fmt.Errorf("vault client: %w", err)
