@@ -12,19 +12,14 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/store/internal/pgtest"
 	"github.com/kyso-vn/kyso/store/storetest"
 )
 
-// postgresDSN returns the DSN of a PostgreSQL database the tests may create
-// schemas in, from KYSO_TEST_POSTGRES_DSN; without it the PostgreSQL tests
-// are skipped.
-func postgresDSN(t *testing.T) string {
-	dsn := os.Getenv("KYSO_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("KYSO_TEST_POSTGRES_DSN is not set")
-	}
-	return dsn
-}
+// TestMain provides the PostgreSQL database of the PostgreSQL tests:
+// KYSO_TEST_POSTGRES_DSN if set, else a server of their own (see pgtest).
+// Without PostgreSQL's server binaries the package's tests fail.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 var schemaSeq atomic.Int64
 
@@ -60,7 +55,7 @@ func newSchema(t *testing.T, dsn string) string {
 }
 
 func TestPostgres(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := pgtest.DSN()
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s, err := store.OpenPostgres(t.Context(), newSchema(t, dsn))
 		if err != nil {
@@ -77,7 +72,7 @@ func TestPostgres(t *testing.T) {
 
 func TestPostgresMigrations(t *testing.T) {
 	ctx := t.Context()
-	dsn := newSchema(t, postgresDSN(t))
+	dsn := newSchema(t, pgtest.DSN())
 	versions := func() string {
 		t.Helper()
 		db, err := sql.Open("pgx", dsn)
