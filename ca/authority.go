@@ -104,6 +104,8 @@ type Authority struct {
 
 	mu      sync.Mutex
 	issuers map[string]*issuer // by issuer ID, rebuilt from the store
+
+	signers signerCache // credential signers by key name and version
 }
 
 // issuer is an issuer record with its parsed certificates and signers.

@@ -1,0 +1,132 @@
+package ca
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/store"
+)
+
+// SigningCredential is what a signer needs to sign as a credential's
+// holder: a Vault-backed signer pinned to the current certificate's key
+// version, the certificate and its chain (issuing CA first, root last).
+type SigningCredential struct {
+	ID           string
+	Profile      string
+	Subject      Subject
+	Organization string // the agency for official and seal credentials
+	CertID       string
+	Signer       crypto.Signer
+	Cert         *x509.Certificate
+	Chain        []*x509.Certificate
+}
+
+// signerCache keeps one Vault-backed signer per key name and version, so a
+// credential's public key is read from Vault once, not per signature.
+type signerCache struct {
+	mu sync.Mutex
+	m  map[string]crypto.Signer
+}
+
+func (c *signerCache) get(ctx context.Context, k Keys, name string, version int) (crypto.Signer, error) {
+	key := fmt.Sprintf("%s/%d", name, version)
+	c.mu.Lock()
+	s, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := k.KeySigner(ctx, name, version)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]crypto.Signer{}
+	}
+	c.m[key] = s
+	c.mu.Unlock()
+	return s, nil
+}
+
+// SigningCredential resolves a credential to its current certificate and a
+// signer for it. A revoked, superseded-only or expired credential is
+// refused: kyso does not sign with a certificate relying parties would
+// reject.
+func (a *Authority) SigningCredential(ctx context.Context, credentialID string) (*SigningCredential, error) {
+	cred, err := a.store.GetCredential(ctx, credentialID)
+	if err != nil {
+		return nil, backendErr("credential "+credentialID, err)
+	}
+	if cred.CurrentCertID == "" {
+		return nil, fmt.Errorf("%w: credential %s has no certificate", ErrConflict, credentialID)
+	}
+	rec, err := a.store.GetCertificate(ctx, cred.CurrentCertID)
+	if err != nil {
+		return nil, backendErr("certificate "+cred.CurrentCertID, err)
+	}
+	if rec.Status != store.CertActive {
+		return nil, fmt.Errorf("%w: credential %s's certificate is %s; rotate or renew it", ErrConflict, credentialID, rec.Status)
+	}
+	now := a.cfg.Now()
+	if now.After(rec.NotAfter) || now.Before(rec.NotBefore) {
+		return nil, fmt.Errorf("%w: credential %s's certificate is not valid now (%s – %s)", ErrConflict, credentialID, rec.NotBefore.Format("2006-01-02"), rec.NotAfter.Format("2006-01-02"))
+	}
+	issued, err := a.withChain(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := a.signers.get(ctx, a.keys, rec.KeyName, rec.KeyVersion)
+	if err != nil {
+		return nil, backendErr("key signer", err)
+	}
+	if err := samePublicKey(signer.Public(), issued.Leaf.PublicKey); err != nil {
+		return nil, fmt.Errorf("ca: credential %s: Vault key %s v%d does not match its certificate: %w", credentialID, rec.KeyName, rec.KeyVersion, err)
+	}
+	var subj Subject
+	if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
+		return nil, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
+	}
+	return &SigningCredential{
+		ID: cred.ID, Profile: cred.Profile, Subject: subj, Organization: subj.Organization, CertID: rec.ID,
+		Signer: signer, Cert: issued.Leaf, Chain: issued.Chain,
+	}, nil
+}
+
+// OCSP returns a fresh, signed OCSP response for cert (issued by issuer),
+// answered in-process by kyso's responder: what a B-LT signature embeds.
+func (a *Authority) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
+	req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	if err != nil {
+		return nil, fmt.Errorf("ca: OCSP request: %w", err)
+	}
+	resp, err := a.Respond(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ocsp.ParseResponseForCert(resp, cert, issuer); err != nil {
+		return nil, fmt.Errorf("ca: no OCSP answer for %s: %w", cert.Subject.CommonName, err)
+	}
+	return resp, nil
+}
+
+// CRLFor returns the current CRL of the kyso issuer whose certificate is
+// issuer, or nil when kyso does not operate that CA (an external root).
+func (a *Authority) CRLFor(ctx context.Context, issuer *x509.Certificate) ([]byte, error) {
+	all, err := a.sync(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, is := range all {
+		if is.cert != nil && is.cert.Equal(issuer) {
+			return a.CRL(ctx, is.rec.Name)
+		}
+	}
+	return nil, nil
+}

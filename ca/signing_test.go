@@ -1,0 +1,71 @@
+package ca_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"errors"
+	"testing"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/ca"
+)
+
+func TestSigningCredential(t *testing.T) {
+	e := newEnv(t, nil)
+	e.bootstrap(t)
+	ctx := context.Background()
+	issued, err := e.ca.Issue(ctx, ca.Request{Profile: "official", Subject: ca.Subject{
+		Name: "Trần Thị Bình", CCCD: "001185000123", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := e.ca.SigningCredential(ctx, issued.Record.CredentialID)
+	if err != nil {
+		t.Fatalf("SigningCredential() = %v", err)
+	}
+	if sc.Organization != "Ủy ban nhân dân Thành phố Hà Nội" || !sc.Cert.Equal(issued.Leaf) || len(sc.Chain) != 2 {
+		t.Errorf("SigningCredential() = org %q, cert equal %v, chain %d", sc.Organization, sc.Cert.Equal(issued.Leaf), len(sc.Chain))
+	}
+	digest := sha256.Sum256([]byte("văn bản"))
+	sig, err := sc.Signer.Sign(nil, digest[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rsa.VerifyPKCS1v15(sc.Cert.PublicKey.(*rsa.PublicKey), crypto.SHA256, digest[:], sig); err != nil {
+		t.Errorf("signature does not verify with the certificate: %v", err)
+	}
+	resp, err := e.ca.OCSP(ctx, sc.Cert, sc.Chain[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := ocsp.ParseResponseForCert(resp, sc.Cert, sc.Chain[0]); err != nil || r.Status != ocsp.Good {
+		t.Errorf("in-process OCSP = %v, %v", r, err)
+	}
+	if crl, err := e.ca.CRLFor(ctx, sc.Chain[0]); err != nil || len(crl) == 0 {
+		t.Errorf("CRLFor(issuing CA) = %d bytes, %v", len(crl), err)
+	}
+
+	rotated, err := e.ca.Rotate(ctx, issued.Record.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc2, err := e.ca.SigningCredential(ctx, issued.Record.CredentialID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sc2.Cert.Equal(rotated.Leaf) || sc2.Signer.Public().(*rsa.PublicKey).Equal(sc.Signer.Public()) {
+		t.Error("after rotation the credential does not sign with the new key and certificate")
+	}
+	if _, err := e.ca.Revoke(ctx, rotated.Record.ID, "keyCompromise"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ca.SigningCredential(ctx, issued.Record.CredentialID); !errors.Is(err, ca.ErrConflict) {
+		t.Errorf("SigningCredential(revoked) = %v, want ErrConflict", err)
+	}
+	if _, err := e.ca.SigningCredential(ctx, "cred_nope"); !errors.Is(err, ca.ErrNotFound) {
+		t.Errorf("SigningCredential(unknown) = %v, want ErrNotFound", err)
+	}
+}
