@@ -31,34 +31,19 @@ const DefaultAppRoleMount = "approle"
 // The "token" method sets a.Token without calling Vault. The "approle"
 // method logs in at auth/<mount>/login; rejected credentials are an
 // ErrForbidden error. Login does not renew the token it obtains: an AppRole
-// token expires after its TTL, and the caller logs in again.
+// token expires after its TTL. A long-running process uses NewSession
+// instead, which logs in and keeps the token alive.
 func Login(ctx context.Context, client *api.Client, a Auth) error {
 	if client == nil {
 		return errors.New("keys: nil vault client")
 	}
-	switch a.Method {
-	case "", "token":
-		if a.Token == "" {
-			return fmt.Errorf("vault login: %w", invalidf("empty token"))
-		}
+	a, err := a.normalize()
+	if err != nil {
+		return err
+	}
+	if a.Method == "token" {
 		client.SetToken(a.Token)
 		return nil
-	case "approle":
-		return loginAppRole(ctx, client, a)
-	}
-	return fmt.Errorf("vault login: %w", invalidf("unknown auth method %q (want token or approle)", a.Method))
-}
-
-func loginAppRole(ctx context.Context, client *api.Client, a Auth) error {
-	mount := strings.Trim(a.Mount, "/")
-	if mount == "" {
-		mount = DefaultAppRoleMount
-	}
-	if !mountRE.MatchString(mount) {
-		return fmt.Errorf("vault approle login: %w", invalidf("auth mount path %q", a.Mount))
-	}
-	if a.RoleID == "" {
-		return fmt.Errorf("vault approle login: %w", invalidf("empty role ID"))
 	}
 	// Log in without any previous token: a stale one must not be sent
 	// along with the credentials.
@@ -67,7 +52,45 @@ func loginAppRole(ctx context.Context, client *api.Client, a Auth) error {
 		return fmt.Errorf("vault approle login: %w", err)
 	}
 	c.ClearToken()
-	s, err := c.Logical().WriteWithContext(ctx, "auth/"+mount+"/login", map[string]any{
+	auth, err := appRoleLogin(ctx, c, a)
+	if err != nil {
+		return err
+	}
+	client.SetToken(auth.ClientToken)
+	return nil
+}
+
+// normalize checks a and returns it with its defaults filled in: Method is
+// "token" or "approle", and for "approle" Mount is a clean mount path.
+func (a Auth) normalize() (Auth, error) {
+	switch a.Method {
+	case "", "token":
+		a.Method = "token"
+		if a.Token == "" {
+			return a, fmt.Errorf("vault login: %w", invalidf("empty token"))
+		}
+		return a, nil
+	case "approle":
+		mount := strings.Trim(a.Mount, "/")
+		if mount == "" {
+			mount = DefaultAppRoleMount
+		}
+		if !validMount(mount) {
+			return a, fmt.Errorf("vault approle login: %w", invalidf("auth mount path %q", a.Mount))
+		}
+		if a.RoleID == "" {
+			return a, fmt.Errorf("vault approle login: %w", invalidf("empty role ID"))
+		}
+		a.Mount = mount
+		return a, nil
+	}
+	return a, fmt.Errorf("vault login: %w", invalidf("unknown auth method %q (want token or approle)", a.Method))
+}
+
+// appRoleLogin logs in at auth/<a.Mount>/login through c, which must carry
+// no token, and returns the new token's auth data. a must be normalised.
+func appRoleLogin(ctx context.Context, c *api.Client, a Auth) (*api.SecretAuth, error) {
+	s, err := c.Logical().WriteWithContext(ctx, "auth/"+a.Mount+"/login", map[string]any{
 		"role_id":   a.RoleID,
 		"secret_id": a.SecretID,
 	})
@@ -77,11 +100,10 @@ func loginAppRole(ctx context.Context, client *api.Client, a Auth) error {
 			// Vault answers 400 to a wrong role or secret ID.
 			err = fmt.Errorf("%w (%s)", ErrForbidden, describe(err))
 		}
-		return fmt.Errorf("vault approle login at %q: %w", mount, err)
+		return nil, fmt.Errorf("vault approle login at %q: %w", a.Mount, err)
 	}
 	if s == nil || s.Auth == nil || s.Auth.ClientToken == "" {
-		return fmt.Errorf("vault approle login at %q: %w", mount, integrityf("no client token in vault's answer"))
+		return nil, fmt.Errorf("vault approle login at %q: %w", a.Mount, integrityf("no client token in vault's answer"))
 	}
-	client.SetToken(s.Auth.ClientToken)
-	return nil
+	return s.Auth, nil
 }

@@ -21,9 +21,57 @@
 // errors.Is: ErrUnavailable (sealed, unreachable, timed out, 5xx),
 // ErrNotFound, ErrInvalid, ErrForbidden, ErrConflict and ErrIntegrity.
 //
+// # Authentication
+//
+// keys never reads credentials itself: cmd/kyso reads the token, or the
+// AppRole role and secret ID, from env or files named in its config and
+// hands them over in an Auth. A long-running process authenticates with
+// NewSession, which logs in and sets the token on the Vault client; its Run
+// method keeps the token alive for the life of the process. Run renews the
+// token (auth/token/renew-self) two thirds into its TTL and, for AppRole,
+// logs in again when the token cannot be renewed any further (max TTL
+// reached, not renewable, renewal refused). Every new token is set on the
+// same *api.Client, so a Manager made on it keeps working. Given the session
+// in Config.Session, the Manager also reacts to a call denied because its
+// token was revoked: it has the session log in again (once for any number
+// of concurrent calls) and retries the call once. A 403 from a valid token
+// (the policy says no) is returned as it is: the session checks the token
+// with auth/token/lookup-self before logging in, so keep Vault's default
+// policy, which allows lookup-self and renew-self, on the AppRole role.
+//
+// Run returns nil when its context ends, and an ErrForbidden error when the
+// session cannot recover: the secret ID was revoked or has expired, or the
+// "token" method's token reached the end of its life. Session.Health reports
+// the same, and whether the token has expired while Vault was unreachable;
+// it makes no network call and belongs among the readiness checks. cmd/kyso
+// wires it so:
+//
+//	sess, err := keys.NewSession(ctx, client, auth, keys.SessionConfig{Logger: log})
+//	if err != nil {
+//		return fmt.Errorf("vault login: %w", err)
+//	}
+//	km, err := keys.New(client, keys.Config{Mount: mount, Timeout: timeout, Session: sess})
+//	if err != nil {
+//		return err
+//	}
+//	ctx, cancel := context.WithCancelCause(ctx)
+//	go func() {
+//		if err := sess.Run(ctx); err != nil {
+//			cancel(err) // kyso cannot sign any more: stop, to be restarted with new credentials
+//		}
+//	}()
+//	// readiness: api.Check{Name: "vault-auth", Fn: sess.Health}
+//
+// Login is the one-shot form for short-lived commands: it sets a token and
+// never renews it.
+//
+// # Dependencies
+//
 // keys knows nothing of X.509, CMS or PDF. It must not import kyso's ca,
 // signer, verifier, store or api packages; they depend on keys (or only on
 // crypto.Signer), never the other way round. The only Vault library it uses
-// is github.com/hashicorp/vault/api, and it calls only the small slice of it
-// declared in this package (logicalAPI, sysAPI).
+// is github.com/hashicorp/vault/api. A Manager calls only the small slice of
+// it declared in this package (logicalAPI, sysAPI); Login and Session also
+// set the client's token and call the AppRole login and token endpoints
+// (lookup-self, renew-self).
 package keys

@@ -81,6 +81,13 @@ type Config struct {
 	// Timeout bounds each call to Vault, on top of the caller's context.
 	// Default 10s.
 	Timeout time.Duration
+	// Session, if set, is the Session that authenticates the client given
+	// to New. When Vault denies a call (HTTP 403) and the session's AppRole
+	// token turns out to be expired or revoked, the Manager has the session
+	// log in again and retries the call once. Vault acts on nothing it
+	// denies, so the retry cannot apply a write twice. Without a Session a
+	// 403 is returned as it is.
+	Session *Session
 }
 
 // logicalAPI is the slice of the Vault client's logical API that keys calls.
@@ -103,6 +110,7 @@ type Manager struct {
 	sys     sysAPI
 	mount   string
 	timeout time.Duration
+	session *Session // nil: no re-login on 403
 }
 
 var (
@@ -134,7 +142,7 @@ func New(client *api.Client, cfg Config) (*Manager, error) {
 	if mount == "" {
 		mount = DefaultMount
 	}
-	if !mountRE.MatchString(mount) {
+	if !validMount(mount) {
 		return nil, fmt.Errorf("keys: invalid transit mount path %q", cfg.Mount)
 	}
 	timeout := cfg.Timeout
@@ -144,7 +152,10 @@ func New(client *api.Client, cfg Config) (*Manager, error) {
 	case timeout == 0:
 		timeout = DefaultTimeout
 	}
-	return &Manager{logical: client.Logical(), sys: client.Sys(), mount: mount, timeout: timeout}, nil
+	if cfg.Session != nil && cfg.Session.client != client {
+		return nil, errors.New("keys: config's session authenticates another vault client")
+	}
+	return &Manager{logical: client.Logical(), sys: client.Sys(), mount: mount, timeout: timeout, session: cfg.Session}, nil
 }
 
 // KeyInfo describes a Transit key.
@@ -408,6 +419,20 @@ func intField(data map[string]any, key string) (int, error) {
 	return 0, integrityf("field %q is %v, want an integer", key, data[key])
 }
 
+// validMount reports whether p, trimmed of slashes, is a usable mount
+// path: segments of [A-Za-z0-9._-], none of them "." or "..".
+func validMount(p string) bool {
+	if !mountRE.MatchString(p) {
+		return false
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
 // checkName returns an ErrInvalid error if name is not a valid key name.
 func checkName(name string) error {
 	if !nameRE.MatchString(name) || strings.Contains(name, "..") {
@@ -425,17 +450,39 @@ func (m *Manager) path(elems ...string) string {
 // read calls Vault's logical read with the per-call timeout and classifies
 // failures.
 func (m *Manager) read(ctx context.Context, path string) (*api.Secret, error) {
-	ctx, cancel := context.WithTimeout(ctx, m.timeout)
-	defer cancel()
-	s, err := m.logical.ReadWithContext(ctx, path)
-	return s, classify(ctx, err)
+	return m.call(ctx, func(ctx context.Context) (*api.Secret, error) {
+		return m.logical.ReadWithContext(ctx, path)
+	})
 }
 
 // write calls Vault's logical write with the per-call timeout and
 // classifies failures.
 func (m *Manager) write(ctx context.Context, path string, data map[string]any) (*api.Secret, error) {
+	return m.call(ctx, func(ctx context.Context) (*api.Secret, error) {
+		return m.logical.WriteWithContext(ctx, path, data)
+	})
+}
+
+// call makes one Vault call with the per-call timeout and classifies its
+// failure. If Vault denies it and the Manager's session logs in again
+// (see Config.Session), call makes it once more, with a fresh timeout.
+func (m *Manager) call(ctx context.Context, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
+	var token string
+	if m.session != nil {
+		token = m.session.client.Token()
+	}
+	s, err := m.try(ctx, f)
+	if err != nil && m.session != nil && errors.Is(err, ErrForbidden) && m.session.refresh(ctx, token) {
+		s, err = m.try(ctx, f)
+	}
+	return s, err
+}
+
+// try makes one Vault call with the per-call timeout and classifies its
+// failure.
+func (m *Manager) try(ctx context.Context, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
-	s, err := m.logical.WriteWithContext(ctx, path, data)
+	s, err := f(ctx)
 	return s, classify(ctx, err)
 }

@@ -522,7 +522,7 @@ func TestNewConfig(t *testing.T) {
 	if _, err := keys.New(nil, keys.Config{}); err == nil {
 		t.Error("New(nil client) = nil error")
 	}
-	for _, cfg := range []keys.Config{{Mount: "a b"}, {Mount: "a//b"}, {Timeout: -time.Second}} {
+	for _, cfg := range []keys.Config{{Mount: "a b"}, {Mount: "a//b"}, {Mount: "../sys"}, {Mount: "x/./y"}, {Timeout: -time.Second}} {
 		if _, err := keys.New(c, cfg); err == nil {
 			t.Errorf("New(%+v) = nil error", cfg)
 		}
@@ -575,39 +575,7 @@ func TestLoginAppRole(t *testing.T) {
 	ctx := context.Background()
 	root := vaulttest.Client(t)
 	mount := vaulttest.NewMount(t)
-	authMount := "approle-" + strings.ReplaceAll(mount, "/", "-")
-	if err := root.Sys().EnableAuthWithOptions(authMount, &api.EnableAuthOptions{Type: "approle"}); err != nil {
-		t.Fatalf("enable approle: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := root.Sys().DisableAuth(authMount); err != nil {
-			t.Errorf("disable approle: %v", err)
-		}
-	})
-	policy := "kyso-signer-" + mount
-	rules := fmt.Sprintf(`
-path "%[1]s/keys/*" { capabilities = ["read"] }
-path "%[1]s/sign/*" { capabilities = ["update"] }
-`, mount)
-	if err := root.Sys().PutPolicy(policy, rules); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = root.Sys().DeletePolicy(policy) })
-	if _, err := root.Logical().Write("auth/"+authMount+"/role/kyso", map[string]any{
-		"token_policies": []string{policy},
-		"token_ttl":      "10m",
-	}); err != nil {
-		t.Fatal(err)
-	}
-	rid, err := root.Logical().Read("auth/" + authMount + "/role/kyso/role-id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid, err := root.Logical().Write("auth/"+authMount+"/role/kyso/secret-id", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roleID, secretID := rid.Data["role_id"].(string), sid.Data["secret_id"].(string)
+	a := newAppRole(t, root, mount, map[string]any{"token_ttl": "10m"})
 
 	// The key is created by an administrator; the AppRole may only sign.
 	if err := managerFor(t, root, mount).Create(ctx, "seal", keys.RSA2048); err != nil {
@@ -624,7 +592,6 @@ path "%[1]s/sign/*" { capabilities = ["update"] }
 	}
 
 	c := newClient()
-	a := keys.Auth{Method: "approle", RoleID: roleID, SecretID: secretID, Mount: authMount}
 	if err := keys.Login(ctx, c, a); err != nil {
 		t.Fatalf("Login(approle) = %v", err)
 	}

@@ -351,11 +351,12 @@ func caInitOwn(ctx context.Context, w io.Writer, cfgPath string) error {
 		return err
 	}
 	cfg.CA.Mode = "own"
-	client, err := vaultClient(ctx, cfg)
+	log := newLogger(cfg.LogLevel, true)
+	client, sess, err := vaultClient(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, client, newLogger(cfg.LogLevel, true))
+	a, err := newApp(ctx, cfg, client, sess, log)
 	if err != nil {
 		return err
 	}

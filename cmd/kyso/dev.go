@@ -81,7 +81,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, client, log)
+	a, err := newApp(ctx, cfg, client, nil, log)
 	if err != nil {
 		return err
 	}

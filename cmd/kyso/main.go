@@ -20,6 +20,7 @@ const usage = `kyso — ký số: certificates, signing and verification for Vie
 Usage:
   kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR]   embedded default (real Vault + SQLite)
   kyso serve [--config FILE]                                     production server (external Vault)
+  kyso admin create-token --name NAME [--config FILE]            first admin token (printed once, stored hashed)
   kyso ca init [--config FILE]                                   create kyso's own root and issuing CA
   kyso ca init --external --cn NAME --org ORG [--csr FILE]       key in Vault + CSR for an external root
   kyso ca import-chain FILE                                      install the chain the external root returned
@@ -59,6 +60,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdCA(ctx, w, args[1:])
 	case "cert":
 		return cmdCert(ctx, w, args[1:])
+	case "admin":
+		return cmdAdmin(ctx, w, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(w, usage)
 		return nil

@@ -54,17 +54,17 @@ func openStore(ctx context.Context, cfg *Config) (store.Store, error) {
 // vaultClient builds an authenticated Vault client from the config. The
 // token or AppRole secret id comes from the environment or a file, never
 // from the config file itself.
-func vaultClient(ctx context.Context, cfg *Config) (*vault.Client, error) {
+func vaultClient(ctx context.Context, cfg *Config, log *slog.Logger) (*vault.Client, *keys.Session, error) {
 	vc := vault.DefaultConfig()
 	if vc.Error != nil {
-		return nil, fmt.Errorf("vault config: %w", vc.Error)
+		return nil, nil, fmt.Errorf("vault config: %w", vc.Error)
 	}
 	if cfg.Vault.Addr != "" {
 		vc.Address = cfg.Vault.Addr
 	}
 	if cfg.Vault.CACert != "" {
 		if err := vc.ConfigureTLS(&vault.TLSConfig{CACert: cfg.Vault.CACert}); err != nil {
-			return nil, fmt.Errorf("vault TLS: %w", err)
+			return nil, nil, fmt.Errorf("vault TLS: %w", err)
 		}
 	}
 	vc.Timeout = time.Duration(cfg.Vault.Timeout)
@@ -73,7 +73,7 @@ func vaultClient(ctx context.Context, cfg *Config) (*vault.Client, error) {
 	vc.MaxRetries = 1
 	client, err := vault.NewClient(vc)
 	if err != nil {
-		return nil, fmt.Errorf("vault client: %w", err)
+		return nil, nil, fmt.Errorf("vault client: %w", err)
 	}
 	a := keys.Auth{Method: cfg.Vault.Auth, RoleID: cfg.Vault.RoleID, Mount: cfg.Vault.AppRoleMount}
 	switch cfg.Vault.Auth {
@@ -82,33 +82,37 @@ func vaultClient(ctx context.Context, cfg *Config) (*vault.Client, error) {
 		if cfg.Vault.TokenFile != "" {
 			b, err := os.ReadFile(cfg.Vault.TokenFile)
 			if err != nil {
-				return nil, fmt.Errorf("vault token file: %w", err)
+				return nil, nil, fmt.Errorf("vault token file: %w", err)
 			}
 			a.Token = strings.TrimSpace(string(b))
 		}
 		if a.Token == "" {
-			return nil, errors.New("vault: no token: set VAULT_TOKEN or vault.token_file")
+			return nil, nil, errors.New("vault: no token: set VAULT_TOKEN or vault.token_file")
 		}
 	case "approle":
 		a.SecretID = os.Getenv("KYSO_VAULT_SECRET_ID")
 		if cfg.Vault.SecretIDFile != "" {
 			b, err := os.ReadFile(cfg.Vault.SecretIDFile)
 			if err != nil {
-				return nil, fmt.Errorf("vault secret id file: %w", err)
+				return nil, nil, fmt.Errorf("vault secret id file: %w", err)
 			}
 			a.SecretID = strings.TrimSpace(string(b))
 		}
 	}
-	if err := keys.Login(ctx, client, a); err != nil {
-		return nil, fmt.Errorf("vault login: %w", err)
+	// The session logs in and keeps the token alive: AppRole tokens are
+	// renewed before they expire and replaced by a new login when they
+	// cannot be renewed any more (see keys.Session).
+	sess, err := keys.NewSession(ctx, client, a, keys.SessionConfig{Logger: log, Timeout: time.Duration(cfg.Vault.Timeout)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("vault login: %w", err)
 	}
-	return client, nil
+	return client, sess, nil
 }
 
 // newApp wires the components. bootstrap creates kyso's own CA when the
 // store has none (ca.mode "own").
-func newApp(ctx context.Context, cfg *Config, client *vault.Client, log *slog.Logger) (*app, error) {
-	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout)})
+func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.Session, log *slog.Logger) (*app, error) {
+	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout), Session: sess})
 	if err != nil {
 		return nil, err
 	}
@@ -137,15 +141,19 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, log *slog.Lo
 		log.Warn("CA maintenance", "err", err)
 	}
 	admins := auth.NewAdmins(st)
+	checks := []api.Check{
+		{Name: "vault", Fn: km.Health},
+		{Name: "database", Fn: st.Ping},
+		{Name: "ca", Fn: authority.Ready},
+	}
+	if sess != nil {
+		checks = append(checks, api.Check{Name: "vault-auth", Fn: sess.Health})
+	}
 	h := api.New(api.Config{
 		Logger:         log,
 		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
 		RequestTimeout: time.Duration(cfg.HTTP.RequestTimeout),
-		Ready: []api.Check{
-			{Name: "vault", Fn: km.Health},
-			{Name: "database", Fn: st.Ping},
-			{Name: "ca", Fn: authority.Ready},
-		},
+		Ready:          checks,
 	}, authority, admins)
 	return &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}, nil
 }
@@ -204,11 +212,11 @@ func cmdServe(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel, false)
-	client, err := vaultClient(ctx, cfg)
+	client, sess, err := vaultClient(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, client, log)
+	a, err := newApp(ctx, cfg, client, sess, log)
 	if err != nil {
 		return err
 	}
@@ -217,5 +225,19 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return a.serve(ctx, ln)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		if err := sess.Run(ctx); err != nil {
+			log.Error("vault session ended; shutting down", "err", err)
+			cancel(err)
+		}
+	}()
+	if err := a.serve(ctx, ln); err != nil {
+		return err
+	}
+	if err := context.Cause(ctx); errors.Is(err, keys.ErrForbidden) {
+		return err // exit non-zero so the supervisor restarts kyso with fresh credentials
+	}
+	return nil
 }

@@ -1,0 +1,35 @@
+# Vault policy for kyso (production). Grants exactly what kyso uses on its
+# own Transit mount — create and read keys, rotate them, sign — and nothing
+# else: no export, no backup, no key configuration (which could make a key
+# exportable or deletable), no decrypt, no other mount.
+#
+# Replace "transit" with the mount named in kyso's vault.mount if different.
+# Attach to kyso's AppRole with token_policies="kyso"; keep Vault's default
+# policy on the token (token renewal uses auth/token/renew-self and
+# lookup-self).
+
+# Transit has no existence check on keys/<name>, so creating a key needs
+# "update" as well; writing an existing key changes nothing.
+path "transit/keys/+" {
+  capabilities = ["create", "read", "update"]
+}
+
+path "transit/keys/+/rotate" {
+  capabilities = ["update"]
+}
+
+path "transit/sign/+" {
+  capabilities = ["update"]
+}
+
+path "transit/keys/+/config" {
+  capabilities = ["deny"]
+}
+
+path "transit/export/*" {
+  capabilities = ["deny"]
+}
+
+path "transit/backup/*" {
+  capabilities = ["deny"]
+}
