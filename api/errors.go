@@ -5,9 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/store"
 )
 
 // Error codes are stable: clients switch on them. docs/errors.md lists them.
@@ -80,20 +82,30 @@ func (s *Server) classify(err error) (int, errorDetail) {
 	case errors.Is(err, auth.ErrUnauthorized):
 		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthorized, Message: "a valid admin token is required: Authorization: Bearer <token>"}
 	case errors.Is(err, ca.ErrNotFound):
-		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: err.Error()}
+		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: userMessage(err, ca.ErrNotFound)}
 	case errors.Is(err, ca.ErrConflict):
-		return http.StatusConflict, errorDetail{Code: CodeConflict, Message: err.Error()}
+		return http.StatusConflict, errorDetail{Code: CodeConflict, Message: userMessage(err, ca.ErrConflict)}
 	case errors.Is(err, ca.ErrLint):
-		return http.StatusUnprocessableEntity, errorDetail{Code: CodeLintFailed, Message: err.Error()}
+		return http.StatusUnprocessableEntity, errorDetail{Code: CodeLintFailed, Message: userMessage(err, ca.ErrLint)}
 	case errors.Is(err, ca.ErrVaultUnavailable):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeVaultUnavailable, Message: "the key vault is unavailable (sealed or unreachable); try again later"}
-	case errors.Is(err, ca.ErrStoreUnavailable):
+	case errors.Is(err, ca.ErrStoreUnavailable), errors.Is(err, store.ErrUnavailable):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeDBUnavailable, Message: "the database is unavailable; try again later"}
 	case errors.Is(err, ca.ErrNotReady):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeCANotReady, Message: "the CA has no active issuing CA yet (import the external chain or bootstrap the CA)"}
 	default:
 		return http.StatusInternalServerError, errorDetail{Code: CodeInternal, Message: "internal error; quote the request id when reporting it"}
 	}
+}
+
+// userMessage is the text of a client error without the sentinel's
+// package prefix ("ca: conflict: "), which means nothing to a caller.
+func userMessage(err, sentinel error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
+		return rest
+	}
+	return msg
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -76,16 +76,13 @@ func (s *Server) ocspGet(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the OCSP request is too large"})
 		return
 	}
-	unesc, err := url.PathUnescape(raw)
-	if err != nil {
-		s.renderError(w, r, badRequest(CodeInvalidRequest, "the OCSP request is not URL-encoded base64"))
-		return
-	}
-	req, err := base64.StdEncoding.DecodeString(unesc)
-	if err != nil {
-		if req, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(unesc, "=")); err != nil {
-			s.renderError(w, r, badRequest(CodeInvalidRequest, "the OCSP request is not base64"))
-			return
+	// A request that is not base64 is answered like any malformed OCSP
+	// request: with an OCSP malformedRequest response, which is what OCSP
+	// clients understand (RFC 6960 2.3).
+	var req []byte
+	if unesc, err := url.PathUnescape(raw); err == nil {
+		if req, err = base64.StdEncoding.DecodeString(unesc); err != nil {
+			req, _ = base64.RawURLEncoding.DecodeString(strings.TrimRight(unesc, "="))
 		}
 	}
 	s.ocsp(w, r, req, true)

@@ -148,6 +148,10 @@ func TestOCSPGetAndUnknown(t *testing.T) {
 	if code != 200 || !bytes.Equal(body, ocsp.MalformedRequestErrorResponse) {
 		t.Errorf("garbage OCSP request = %d %x, want malformedRequest", code, body)
 	}
+	code, body = s.raw("GET", "/pki/ocsp/!!!not-base64!!!", "", nil, "")
+	if code != 200 || !bytes.Equal(body, ocsp.MalformedRequestErrorResponse) {
+		t.Errorf("non-base64 OCSP GET = %d %x, want malformedRequest", code, body)
+	}
 }
 
 func parsePEM(t *testing.T, s string) *x509.Certificate {

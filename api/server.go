@@ -112,12 +112,13 @@ func (s *Server) routes() *mux.Router {
 	r.UseEncodedPath() // and percent-encoded "/" that must not split the path
 	r.Use(s.withRequestID, s.recoverPanics, s.withTimeout)
 	// mux does not run middleware for these two, so they get it here.
-	r.NotFoundHandler = s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	notFound := s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.renderError(w, req, &apiError{http.StatusNotFound, CodeNotFound, "no such endpoint: " + req.Method + " " + req.URL.Path})
 	}))
-	r.MethodNotAllowedHandler = s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	notAllowed := s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.renderError(w, req, &apiError{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method " + req.Method + " is not allowed on " + req.URL.Path})
 	}))
+	r.NotFoundHandler, r.MethodNotAllowedHandler = notFound, notAllowed
 
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
@@ -129,19 +130,19 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/pki/ocsp", s.ocspPost).Methods(http.MethodPost)
 	r.HandleFunc("/pki/ocsp/{request:.+}", s.ocspGet).Methods(http.MethodGet)
 
-	// Admin API.
-	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.Use(s.requireAdmin)
-	v1.HandleFunc("/certificates", s.issue).Methods(http.MethodPost)
-	v1.HandleFunc("/certificates", s.list).Methods(http.MethodGet)
-	v1.HandleFunc("/certificates/{id}", s.get).Methods(http.MethodGet)
-	v1.HandleFunc("/certificates/{id}/rotate", s.rotate).Methods(http.MethodPost)
-	v1.HandleFunc("/certificates/{id}/renew", s.renew).Methods(http.MethodPost)
-	v1.HandleFunc("/certificates/{id}/revoke", s.revoke).Methods(http.MethodPost)
-	v1.HandleFunc("/ca/issuers", s.issuers).Methods(http.MethodGet)
-	v1.HandleFunc("/ca/rotate", s.rotateCA).Methods(http.MethodPost)
-	v1.HandleFunc("/ca/external", s.initExternal).Methods(http.MethodPost)
-	v1.HandleFunc("/ca/import-chain", s.importChain).Methods(http.MethodPost)
+	// Admin API. Routes are registered on the main router (not a mux
+	// subrouter, which answers a wrong method with 404 instead of 405).
+	admin := func(h http.HandlerFunc) http.Handler { return s.requireAdmin(h) }
+	r.Handle("/v1/certificates", admin(s.issue)).Methods(http.MethodPost)
+	r.Handle("/v1/certificates", admin(s.list)).Methods(http.MethodGet)
+	r.Handle("/v1/certificates/{id}", admin(s.get)).Methods(http.MethodGet)
+	r.Handle("/v1/certificates/{id}/rotate", admin(s.rotate)).Methods(http.MethodPost)
+	r.Handle("/v1/certificates/{id}/renew", admin(s.renew)).Methods(http.MethodPost)
+	r.Handle("/v1/certificates/{id}/revoke", admin(s.revoke)).Methods(http.MethodPost)
+	r.Handle("/v1/ca/issuers", admin(s.issuers)).Methods(http.MethodGet)
+	r.Handle("/v1/ca/rotate", admin(s.rotateCA)).Methods(http.MethodPost)
+	r.Handle("/v1/ca/external", admin(s.initExternal)).Methods(http.MethodPost)
+	r.Handle("/v1/ca/import-chain", admin(s.importChain)).Methods(http.MethodPost)
 	return r
 }
 

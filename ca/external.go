@@ -29,11 +29,6 @@ func (a *Authority) InitExternal(ctx context.Context, req ExternalRequest) (*Iss
 	if err != nil {
 		return nil, backendErr("list issuers", err)
 	}
-	for _, r := range recs {
-		if r.Status == store.IssuerPending {
-			return &IssuerInfo{Name: r.Name, Kind: string(r.Kind), Status: string(r.Status), External: true, CSRPEM: r.CSRPEM}, nil
-		}
-	}
 	cn, err := cleanText("common_name", req.CommonName, maxCommonName, true)
 	if err != nil {
 		return nil, err
@@ -41,6 +36,20 @@ func (a *Authority) InitExternal(ctx context.Context, req ExternalRequest) (*Iss
 	org, err := cleanText("organization", req.Organization, maxOrgName, true)
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range recs {
+		if r.Status != store.IssuerPending {
+			continue
+		}
+		// One pending issuer at a time. Repeating the same request returns
+		// its CSR again; a different one is refused rather than ignored.
+		if b, _ := pem.Decode([]byte(r.CSRPEM)); b != nil {
+			if csr, err := x509.ParseCertificateRequest(b.Bytes); err == nil &&
+				csr.Subject.CommonName == cn && len(csr.Subject.Organization) == 1 && csr.Subject.Organization[0] == org {
+				return infoOf(&issuer{rec: r}), nil
+			}
+		}
+		return nil, fmt.Errorf("%w: issuing CA %s is already waiting for its external chain; import it (kyso ca import-chain) before requesting another", ErrConflict, r.Name)
 	}
 	kt := req.KeyType
 	if kt == "" {

@@ -216,9 +216,15 @@ func (a *Authority) intent(tmpl *x509.Certificate, is *issuer, profile, keyName 
 	if err != nil {
 		return nil, err
 	}
+	rawSubject := tmpl.RawSubject
+	if len(rawSubject) == 0 { // CA templates use Subject, not RawSubject
+		if rawSubject, err = asn1.Marshal(tmpl.Subject.ToRDNSequence()); err != nil {
+			return nil, fmt.Errorf("ca: subject: %w", err)
+		}
+	}
 	return &store.Certificate{
 		ID: id, CredentialID: credID, IssuerID: is.rec.ID, Serial: serialHex(tmpl.SerialNumber),
-		Profile: profile, Subject: subjectString(tmpl.RawSubject), KeyName: keyName, KeyVersion: keyVersion,
+		Profile: profile, Subject: subjectString(rawSubject), KeyName: keyName, KeyVersion: keyVersion,
 		Status: store.CertPending, NotBefore: tmpl.NotBefore, NotAfter: tmpl.NotAfter,
 		CreatedAt: a.cfg.Now().UTC(),
 	}, nil

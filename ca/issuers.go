@@ -263,7 +263,7 @@ func (a *Authority) ensureOCSP(ctx context.Context, is *issuer) error {
 	if err != nil {
 		return backendErr("OCSP signer", err)
 	}
-	tmpl, _, err := a.leafTemplate(p, Subject{Name: a.cfg.OrgName + " OCSP Responder " + is.rec.Name, Organization: a.cfg.OrgName}, is, signer.Public())
+	tmpl, _, err := a.leafTemplate(p, Subject{Name: "OCSP Responder " + is.rec.Name, Organization: a.cfg.OrgName}, is, signer.Public())
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -226,8 +227,8 @@ func sealSubject(s Subject) ([]byte, string, Subject, error) {
 		return nil, "", c, invalid("subject.name", "must be empty or equal to subject.organization for a seal certificate (CN = O = agency name)")
 	}
 	c.Name = c.Organization
-	c.TaxCode = s.TaxCode
-	c.BudgetCode = s.BudgetCode
+	c.TaxCode = strings.TrimSpace(s.TaxCode)
+	c.BudgetCode = strings.TrimSpace(s.BudgetCode)
 	if c.TaxCode != "" && !reTaxCode.MatchString(c.TaxCode) {
 		return nil, "", c, invalid("subject.tax_code", "must be a 10-digit tax code (MST), or 10 digits, a hyphen and 3 digits for a branch")
 	}

@@ -61,6 +61,9 @@ func (a *Authority) Revoke(ctx context.Context, id, reason string) (*store.Certi
 	if err != nil {
 		return nil, backendErr("certificate "+id, err)
 	}
+	if rec.CredentialID == "" {
+		return nil, fmt.Errorf("%w: certificate %s is one of kyso's own CA or service certificates (%s); it is not revoked through this call", ErrConflict, id, rec.Profile)
+	}
 	switch rec.Status {
 	case store.CertRevoked:
 		return nil, fmt.Errorf("%w: certificate %s is already revoked", ErrConflict, id)

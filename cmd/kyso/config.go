@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,9 +24,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("duration must be a string such as \"720h\" or \"30d\"")
 	}
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n < 0 {
-			return fmt.Errorf("bad duration %q", s)
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return fmt.Errorf("bad duration %q: whole days such as \"30d\", or a Go duration such as \"720h\"", s)
 		}
 		*d = Duration(time.Duration(n) * 24 * time.Hour)
 		return nil
@@ -95,17 +96,25 @@ type CAConfig struct {
 	// Mode is "own" (default: kyso creates its own root and issuing CA on
 	// first start) or "external" (the issuing CA is certified by an
 	// external root: see kyso ca init --external).
-	Mode            string                      `json:"mode"`
-	OrgName         string                      `json:"org_name"`
-	RootName        string                      `json:"root_name"`
-	RootKeyType     string                      `json:"root_key_type"`
-	IssuingKeyType  string                      `json:"issuing_key_type"`
-	RootValidity    Duration                    `json:"root_validity"`
-	IssuingValidity Duration                    `json:"issuing_validity"`
-	CRLValidity     Duration                    `json:"crl_validity"`
-	OCSPValidity    Duration                    `json:"ocsp_validity"`
-	Profiles        map[string]ca.ProfileConfig `json:"profiles"`
-	KeyPrefix       string                      `json:"key_prefix"`
+	Mode            string                   `json:"mode"`
+	OrgName         string                   `json:"org_name"`
+	RootName        string                   `json:"root_name"`
+	RootKeyType     string                   `json:"root_key_type"`
+	IssuingKeyType  string                   `json:"issuing_key_type"`
+	RootValidity    Duration                 `json:"root_validity"`
+	IssuingValidity Duration                 `json:"issuing_validity"`
+	CRLValidity     Duration                 `json:"crl_validity"`
+	OCSPValidity    Duration                 `json:"ocsp_validity"`
+	Profiles        map[string]ProfileConfig `json:"profiles"`
+	KeyPrefix       string                   `json:"key_prefix"`
+}
+
+// ProfileConfig overrides one certificate profile.
+type ProfileConfig struct {
+	// Validity of certificates of the profile, e.g. "730d".
+	Validity Duration `json:"validity"`
+	// PolicyOID is the certificate policy identifier, dotted.
+	PolicyOID string `json:"policy_oid"`
 }
 
 // HTTPConfig bounds requests.
@@ -186,9 +195,13 @@ func (c *Config) setDefaults() error {
 
 // caConfig converts the CA section for package ca.
 func (c *Config) caConfig() ca.Config {
+	profiles := make(map[string]ca.ProfileConfig, len(c.CA.Profiles))
+	for name, p := range c.CA.Profiles {
+		profiles[name] = ca.ProfileConfig{Validity: time.Duration(p.Validity), PolicyOID: p.PolicyOID}
+	}
 	return ca.Config{
 		BaseURL:         c.BaseURL,
-		Profiles:        c.CA.Profiles,
+		Profiles:        profiles,
 		RootKeyType:     c.CA.RootKeyType,
 		IssuingKeyType:  c.CA.IssuingKeyType,
 		RootValidity:    time.Duration(c.CA.RootValidity),
