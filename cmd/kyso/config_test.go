@@ -64,3 +64,26 @@ func TestLoadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedConfigLoads keeps the production example in
+// docs/configuration.md valid: it must load with the strict decoder.
+func TestDocumentedConfigLoads(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(doc), "```json")
+	if len(blocks) < 2 {
+		t.Fatal("docs/configuration.md has no ```json example")
+	}
+	for i, b := range blocks[1:] {
+		example := b[:strings.Index(b, "```")]
+		p := filepath.Join(t.TempDir(), "kyso.json")
+		if err := os.WriteFile(p, []byte(example), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadConfig(p); err != nil {
+			t.Errorf("example %d in docs/configuration.md does not load: %v", i+1, err)
+		}
+	}
+}
