@@ -1,5 +1,6 @@
 // Package store is kyso's persistence: issuers, credentials, certificates,
-// revocations, CRLs and admin tokens, behind the Store interface.
+// revocations, CRLs, admin tokens, client systems, citizen PIN state and
+// the audit log, behind the Store interface.
 //
 // The embedded default is SQLite (modernc.org/sqlite, pure Go; OpenSQLite);
 // a PostgreSQL implementation (OpenPostgres) satisfies the same interface for

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,11 @@ const (
 // that nodes starting at once migrate one after the other. ("kyso" in ASCII.)
 const migrationLockKey = 0x6b79736f
 
+// auditLockKey is the PostgreSQL advisory lock AppendAudit holds for its
+// transaction, so that appenders on all nodes take turns reading the last
+// record and inserting the next. ("kysoaudt" in ASCII.)
+const auditLockKey = 0x6b79736f61756474
+
 // OpenPostgres connects to the PostgreSQL database dsn (a pgx connection
 // string or URL) and brings its schema up to date. A database whose schema
 // is newer than this build knows is refused with ErrSchemaTooNew.
@@ -54,7 +60,8 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 	db.SetMaxIdleConns(postgresMaxIdleConns)
 	db.SetConnMaxIdleTime(postgresConnMaxIdle)
 
-	s := &Postgres{sqlDB{r: db, w: db, classify: classifyPostgres, now: time.Now}}
+	s := &Postgres{sqlDB{r: db, w: db, classify: classifyPostgres, now: time.Now,
+		auditLock: `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(auditLockKey, 10) + `)`}}
 	if err := s.open(ctx); err != nil {
 		s.Close()
 		return nil, err

@@ -32,6 +32,10 @@ type sqlDB struct {
 	// ErrUnavailable (wrapping both), or returns it unchanged.
 	classify func(error) error
 	now      func() time.Time
+	// auditLock is run first in AppendAudit's transaction to exclude other
+	// appenders, on any node; empty where the write transaction already
+	// does (SQLite's single writer).
+	auditLock string
 }
 
 // Ping checks that the database is reachable.

@@ -151,6 +151,34 @@ type AdminToken struct {
 	CreatedAt time.Time
 }
 
+// Client is a system allowed to call the sign API: an e-office system or a
+// public-service portal. Only the SHA-256 hash of its API key is stored.
+type Client struct {
+	ID   string
+	Name string
+	// Organizations are the organisation names (NFC, trimmed; as package
+	// auth writes them) whose credentials the client may sign with. Nil
+	// when empty.
+	Organizations []string
+	KeyHash       []byte // SHA-256 of the API key
+	CreatedAt     time.Time
+	Disabled      bool
+}
+
+// AuditRecord is one entry of the audit log, a hash chain. The store keeps
+// the chain's order and links; the hash itself is computed by the chain
+// function given to AppendAudit (package audit defines it).
+type AuditRecord struct {
+	Seq      int64 // 1, 2, 3, ... in append order, without gaps
+	At       time.Time
+	Actor    string // who: an admin token ID, a client ID, "system"
+	Action   string // what: "cert.issue", "sign.pdf", ...
+	Target   string // on what: a certificate, credential or client ID
+	Details  string // JSON text, stored and returned byte for byte
+	PrevHash []byte // Hash of record Seq-1; empty for the first record
+	Hash     []byte
+}
+
 // Store is kyso's persistence. Every method is safe for concurrent use.
 // Methods that change several records do so in one transaction.
 //
@@ -230,4 +258,46 @@ type Store interface {
 	// FindAdminToken returns the token whose hash equals hash.
 	FindAdminToken(ctx context.Context, hash []byte) (*AdminToken, error)
 	CountAdminTokens(ctx context.Context) (int, error)
+
+	// CreateClient inserts c. Key hashes are unique.
+	CreateClient(ctx context.Context, c *Client) error
+	GetClient(ctx context.Context, id string) (*Client, error)
+	// FindClientByKeyHash returns the client whose key hash equals hash,
+	// disabled or not.
+	FindClientByKeyHash(ctx context.Context, hash []byte) (*Client, error)
+	// ListClients returns all clients, oldest first.
+	ListClients(ctx context.Context) ([]*Client, error)
+	// SetClientDisabled disables or re-enables the client with the given ID.
+	SetClientDisabled(ctx context.Context, id string, disabled bool) error
+
+	// SetCredentialPIN stores the PIN hash (a PHC string; never the PIN) of
+	// a credential and resets its failure counter. It does not unlock a
+	// locked credential: that is UnlockCredential, a separate decision.
+	SetCredentialPIN(ctx context.Context, credID, hash string) error
+	// GetCredentialPIN returns a credential's PIN hash ("" if none was
+	// set), its consecutive failure count and whether it is locked.
+	GetCredentialPIN(ctx context.Context, credID string) (hash string, failures int, locked bool, err error)
+	// RecordPINFailure atomically adds one to the failure counter and locks
+	// the credential when the counter reaches max (max >= 1), returning the
+	// new count and whether the credential is now locked. Of concurrent
+	// calls, each gets a distinct count and exactly one reaches max.
+	// Counting goes on while locked.
+	RecordPINFailure(ctx context.Context, credID string, max int) (failures int, locked bool, err error)
+	// ResetPINFailures sets the failure counter to zero (after a correct
+	// PIN). It does not unlock.
+	ResetPINFailures(ctx context.Context, credID string) error
+	// UnlockCredential clears the lock and the failure counter.
+	UnlockCredential(ctx context.Context, credID string) error
+
+	// AppendAudit appends rec to the audit log in one write transaction
+	// that excludes every other appender (of every kyso node): it sets
+	// rec.Seq to the last record's Seq + 1 (1 for the first), rec.PrevHash
+	// to the last record's Hash (empty for the first), a zero rec.At to the
+	// current time, then rec.Hash = chain(rec.PrevHash, rec), and inserts
+	// the record. chain runs inside the transaction and must not call the
+	// store. On error rec is left unchanged.
+	AppendAudit(ctx context.Context, rec *AuditRecord, chain func(prev []byte, rec *AuditRecord) []byte) error
+	// ListAudit returns up to limit records with Seq > afterSeq, in Seq
+	// order. A limit <= 0 means DefaultListLimit; at most MaxListLimit.
+	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]*AuditRecord, error)
 }

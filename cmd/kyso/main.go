@@ -60,6 +60,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdCA(ctx, w, args[1:])
 	case "cert":
 		return cmdCert(ctx, w, args[1:])
+	case "audit":
+		return cmdAudit(ctx, w, args[1:])
 	case "admin":
 		return cmdAdmin(ctx, w, args[1:])
 	case "help", "-h", "--help":

@@ -1,6 +1,10 @@
 // Package storetest is the conformance suite every store.Store
 // implementation must pass. An implementation's test calls Run with a
 // function that opens a fresh, empty store.
+//
+// It also gives other packages' tests real stores to run on: OpenSQLite,
+// and OpenPostgres with PostgresMain in TestMain, each with a direct
+// connection to the database (DB.SQL, DB.TamperAudit).
 package storetest
 
 import (
@@ -44,6 +48,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AdminTokens", testAdminTokens},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentTransitions", testConcurrentTransitions},
+		{"Clients", testClients},
+		{"ClientErrors", testClientErrors},
+		{"CredentialPIN", testCredentialPIN},
+		{"ConcurrentPINFailures", testConcurrentPINFailures},
+		{"Audit", testAudit},
+		{"AuditErrors", testAuditErrors},
+		{"ConcurrentAudit", testConcurrentAudit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// ----- audit log -----
+
+const auditCols = `seq, at, actor, action, target, details, prev_hash, hash`
+
+// AppendAudit appends rec to the audit log; see Store.AppendAudit.
+//
+// Appenders must take turns from reading the last record to inserting the
+// next, or two would chain onto the same record. On SQLite the write
+// transaction already excludes every other writer (one connection in this
+// process, BEGIN IMMEDIATE against other processes). On PostgreSQL the
+// transaction first takes a transaction-scoped advisory lock
+// (auditLockKey), released at commit or rollback; at READ COMMITTED the
+// following SELECT then sees the record the previous holder committed. The
+// primary key on seq is the backstop: a second record with the same seq is
+// ErrConflict, never a fork.
+func (s *sqlDB) AppendAudit(ctx context.Context, rec *AuditRecord, chain func(prev []byte, rec *AuditRecord) []byte) error {
+	const op = "append audit record"
+	if chain == nil {
+		return s.fail(op, errors.New("nil chain function"))
+	}
+	var out AuditRecord
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.auditLock != "" {
+			if _, err := tx.ExecContext(ctx, s.auditLock); err != nil {
+				return fmt.Errorf("lock audit log: %w", err)
+			}
+		}
+		var last int64
+		var prev []byte
+		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read last record: %w", err)
+		}
+		out = *rec
+		out.Seq = last + 1
+		out.PrevHash = prev
+		if len(out.PrevHash) == 0 {
+			out.PrevHash = nil
+		}
+		out.At = s.stamp(out.At).UTC()
+		out.Hash = chain(out.PrevHash, &out)
+		if len(out.Hash) == 0 {
+			return errors.New("chain returned an empty hash")
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			out.Seq, dbTime(out.At), out.Actor, out.Action, out.Target, out.Details,
+			nonNilBytes(out.PrevHash), out.Hash)
+		return err
+	})
+	if err != nil {
+		return s.fail(op, err)
+	}
+	*rec = out
+	return nil
+}
+
+// ListAudit returns up to limit audit records with Seq > afterSeq, in Seq
+// order. limit is DefaultListLimit if not positive and at most
+// MaxListLimit. An empty PrevHash comes back nil.
+func (s *sqlDB) ListAudit(ctx context.Context, afterSeq int64, limit int) ([]*AuditRecord, error) {
+	const op = "list audit records"
+	switch {
+	case limit <= 0:
+		limit = DefaultListLimit
+	case limit > MaxListLimit:
+		limit = MaxListLimit
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log
+		WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var out []*AuditRecord
+	for rows.Next() {
+		var r AuditRecord
+		if err := rows.Scan(&r.Seq, timeScan{&r.At}, &r.Actor, &r.Action, &r.Target, &r.Details,
+			&r.PrevHash, &r.Hash); err != nil {
+			return nil, s.fail(op, err)
+		}
+		if len(r.PrevHash) == 0 {
+			r.PrevHash = nil
+		}
+		out = append(out, &r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
+
+// nonNilBytes returns b, or an empty slice for nil: the drivers write a nil
+// []byte as NULL.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

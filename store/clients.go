@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// ----- clients -----
+
+const clientCols = `id, name, organizations, key_hash, created_at, disabled`
+
+func scanClient(row interface{ Scan(...any) error }) (*Client, error) {
+	var c Client
+	var orgs string
+	var disabled int64
+	if err := row.Scan(&c.ID, &c.Name, &orgs, &c.KeyHash, timeScan{&c.CreatedAt}, &disabled); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(orgs), &c.Organizations); err != nil {
+		return nil, fmt.Errorf("client %q: bad stored organizations: %w", c.ID, err)
+	}
+	if len(c.Organizations) == 0 {
+		c.Organizations = nil
+	}
+	c.Disabled = disabled != 0
+	return &c, nil
+}
+
+// CreateClient inserts c. A zero CreatedAt is set to the current time. A
+// duplicate ID or key hash is ErrConflict; an empty key hash is refused.
+func (s *sqlDB) CreateClient(ctx context.Context, c *Client) error {
+	op := fmt.Sprintf("create client %q", c.ID)
+	if err := requireID("client", c.ID); err != nil {
+		return s.fail(op, err)
+	}
+	if len(c.KeyHash) == 0 {
+		return s.fail(op, errors.New("empty key hash"))
+	}
+	orgs := c.Organizations
+	if orgs == nil {
+		orgs = []string{}
+	}
+	orgsJSON, err := json.Marshal(orgs)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	created := s.stamp(c.CreatedAt)
+	_, err = s.w.ExecContext(ctx, `INSERT INTO clients (`+clientCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		c.ID, c.Name, string(orgsJSON), c.KeyHash, dbTime(created), boolInt(c.Disabled))
+	if err != nil {
+		return s.fail(op, err)
+	}
+	c.CreatedAt = created
+	return nil
+}
+
+// GetClient returns the client with the given ID.
+func (s *sqlDB) GetClient(ctx context.Context, id string) (*Client, error) {
+	c, err := scanClient(s.r.QueryRowContext(ctx, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("get client %q", id), err)
+	}
+	return c, nil
+}
+
+// FindClientByKeyHash returns the client whose key hash equals hash, or
+// ErrNotFound. Disabled clients are returned too; refusing them is the
+// caller's decision.
+func (s *sqlDB) FindClientByKeyHash(ctx context.Context, hash []byte) (*Client, error) {
+	c, err := scanClient(s.r.QueryRowContext(ctx, `SELECT `+clientCols+` FROM clients WHERE key_hash = $1`, hash))
+	if err != nil {
+		return nil, s.fail("find client by key hash", err)
+	}
+	return c, nil
+}
+
+// ListClients returns all clients, oldest first (ties by ID). Clients are
+// few (one per connected system), so the list is not paginated.
+func (s *sqlDB) ListClients(ctx context.Context) ([]*Client, error) {
+	const op = "list clients"
+	rows, err := s.r.QueryContext(ctx, `SELECT `+clientCols+` FROM clients ORDER BY created_at, id`)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var out []*Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
+
+// SetClientDisabled disables (or re-enables) the client with the given ID;
+// ErrNotFound if there is none.
+func (s *sqlDB) SetClientDisabled(ctx context.Context, id string, disabled bool) error {
+	err := mustAffect(s.w.ExecContext(ctx, `UPDATE clients SET disabled = $2 WHERE id = $1`, id, boolInt(disabled)))
+	if err != nil {
+		return s.fail(fmt.Sprintf("set client %q disabled=%t", id, disabled), err)
+	}
+	return nil
+}
+
+// ----- credential PINs -----
+//
+// The PIN state lives in three columns of credentials (pin_hash,
+// pin_failures, pin_locked_at) that Credential does not carry: only these
+// methods read or write them. Every change is a single UPDATE, so it is
+// atomic under SQLite's single writer and under PostgreSQL's row locks,
+// where the SET expressions are evaluated on the row as it is after a
+// concurrent writer committed.
+
+// SetCredentialPIN stores hash as the credential's PIN hash and sets the
+// failure counter to zero. The lock, if any, stays. An empty hash is
+// refused; an unknown credential is ErrNotFound.
+func (s *sqlDB) SetCredentialPIN(ctx context.Context, credID, hash string) error {
+	op := fmt.Sprintf("set PIN of credential %q", credID)
+	if hash == "" {
+		return s.fail(op, errors.New("empty PIN hash"))
+	}
+	err := mustAffect(s.w.ExecContext(ctx, `UPDATE credentials SET pin_hash = $2, pin_failures = 0
+		WHERE id = $1`, credID, hash))
+	if err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// GetCredentialPIN returns the credential's PIN hash ("" if it has none),
+// its failure count and whether it is locked.
+func (s *sqlDB) GetCredentialPIN(ctx context.Context, credID string) (hash string, failures int, locked bool, err error) {
+	var lockedAt sql.NullString
+	err = s.r.QueryRowContext(ctx, `SELECT pin_hash, pin_failures, pin_locked_at FROM credentials WHERE id = $1`,
+		credID).Scan(stringScan{&hash}, &failures, &lockedAt)
+	if err != nil {
+		return "", 0, false, s.fail(fmt.Sprintf("get PIN of credential %q", credID), err)
+	}
+	return hash, failures, lockedAt.Valid, nil
+}
+
+// RecordPINFailure adds one to the credential's failure counter and, when
+// the new count reaches max, locks it (keeping the time it was first
+// locked), in one conditional UPDATE. It returns the new count and whether
+// the credential is locked.
+func (s *sqlDB) RecordPINFailure(ctx context.Context, credID string, max int) (failures int, locked bool, err error) {
+	op := fmt.Sprintf("record PIN failure of credential %q", credID)
+	if max < 1 {
+		return 0, false, s.fail(op, fmt.Errorf("max %d is not positive", max))
+	}
+	var lockedAt sql.NullString
+	err = s.w.QueryRowContext(ctx, `UPDATE credentials SET
+		pin_failures = pin_failures + 1,
+		pin_locked_at = CASE WHEN pin_locked_at IS NULL AND pin_failures + 1 >= $2 THEN $3
+			ELSE pin_locked_at END
+		WHERE id = $1
+		RETURNING pin_failures, pin_locked_at`,
+		credID, max, dbTime(s.now())).Scan(&failures, &lockedAt)
+	if err != nil {
+		return 0, false, s.fail(op, err)
+	}
+	return failures, lockedAt.Valid, nil
+}
+
+// ResetPINFailures sets the credential's failure counter to zero; it writes
+// only if the counter is not zero already. The lock, if any, stays.
+func (s *sqlDB) ResetPINFailures(ctx context.Context, credID string) error {
+	op := fmt.Sprintf("reset PIN failures of credential %q", credID)
+	res, err := s.w.ExecContext(ctx, `UPDATE credentials SET pin_failures = 0
+		WHERE id = $1 AND pin_failures <> 0`, credID)
+	if err = mustAffect(res, err); errors.Is(err, ErrNotFound) {
+		// Nothing to reset, or no such credential.
+		var one int
+		err = s.r.QueryRowContext(ctx, `SELECT 1 FROM credentials WHERE id = $1`, credID).Scan(&one)
+	}
+	if err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// UnlockCredential clears the credential's lock and failure counter. Unlocking
+// a credential that is not locked is not an error.
+func (s *sqlDB) UnlockCredential(ctx context.Context, credID string) error {
+	err := mustAffect(s.w.ExecContext(ctx, `UPDATE credentials SET pin_failures = 0, pin_locked_at = NULL
+		WHERE id = $1`, credID))
+	if err != nil {
+		return s.fail(fmt.Sprintf("unlock credential %q", credID), err)
+	}
+	return nil
+}
