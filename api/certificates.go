@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/store"
 )
@@ -69,7 +72,12 @@ func pathID(r *http.Request) (string, error) {
 }
 
 func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
-	var req ca.Request
+	// The request is ca.Request plus the citizen's PIN, which never
+	// reaches the CA: it is hashed into the credential's consent record.
+	var req struct {
+		ca.Request
+		PIN string `json:"pin"`
+	}
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
 		return
@@ -78,11 +86,35 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, &ca.FieldError{Field: "profile", Message: "is required (citizen, official, seal, tsa)"})
 		return
 	}
-	out, err := s.ca.Issue(r.Context(), req)
+	if req.PIN != "" {
+		if req.Profile != ca.ProfileCitizen {
+			s.renderError(w, r, &ca.FieldError{Field: "pin", Message: "only citizen credentials have a PIN"})
+			return
+		}
+		if s.deps.PINs == nil {
+			s.renderError(w, r, errNotConfigured)
+			return
+		}
+		if err := auth.ValidatePIN(req.PIN); err != nil {
+			s.renderError(w, r, &ca.FieldError{Field: "pin", Message: userMessage(err, auth.ErrInvalidPIN)})
+			return
+		}
+	}
+	out, err := s.ca.Issue(r.Context(), req.Request)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	if req.PIN != "" {
+		if err := s.deps.PINs.SetPIN(r.Context(), out.Record.CredentialID, req.PIN); err != nil {
+			// The certificate exists; without a PIN the credential cannot
+			// sign until one is set with POST /v1/credentials/{id}/pin.
+			s.renderError(w, r, fmt.Errorf("set PIN of credential %s: %w", out.Record.CredentialID, err))
+			return
+		}
+	}
+	s.record(r, audit.ActionCertIssue, out.Record.ID, map[string]any{"credential": out.Record.CredentialID,
+		"profile": out.Record.Profile, "serial": out.Record.Serial})
 	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
 	writeJSON(w, http.StatusCreated, issuedJSON(out))
 }
@@ -153,19 +185,20 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rotate(w http.ResponseWriter, r *http.Request) {
-	s.reissue(w, r, s.ca.Rotate)
+	s.reissue(w, r, audit.ActionCertRotate, s.ca.Rotate)
 }
 
 func (s *Server) renew(w http.ResponseWriter, r *http.Request) {
-	s.reissue(w, r, s.ca.Renew)
+	s.reissue(w, r, audit.ActionCertRenew, s.ca.Renew)
 }
 
-func (s *Server) reissue(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, id string) (*ca.Issued, error)) {
+func (s *Server) reissue(w http.ResponseWriter, r *http.Request, action string, fn func(ctx context.Context, id string) (*ca.Issued, error)) {
 	id, err := pathID(r)
 	if err == nil {
 		if err = s.decodeJSON(w, r, &struct{}{}, true); err == nil {
 			var out *ca.Issued
 			if out, err = fn(r.Context(), id); err == nil {
+				s.record(r, action, id, map[string]any{"new_certificate": out.Record.ID, "key_version": out.Record.KeyVersion})
 				writeJSON(w, http.StatusCreated, issuedJSON(out))
 				return
 			}
@@ -192,6 +225,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.record(r, audit.ActionCertRevoke, id, map[string]any{"reason": ca.ReasonName(rec.RevocationReason), "serial": rec.Serial})
 	out := certJSON(rec)
 	out.Certificate = ""
 	writeJSON(w, http.StatusOK, out)
@@ -216,6 +250,7 @@ func (s *Server) rotateCA(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.record(r, audit.ActionCARotate, info.Name, nil)
 	writeJSON(w, http.StatusCreated, info)
 }
 
@@ -230,6 +265,7 @@ func (s *Server) initExternal(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.record(r, audit.ActionCAExternalInit, info.Name, map[string]any{"common_name": req.CommonName, "organization": req.Organization})
 	writeJSON(w, http.StatusCreated, info)
 }
 
@@ -259,5 +295,6 @@ func (s *Server) importChain(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.record(r, audit.ActionCAImportChain, info.Name, nil)
 	writeJSON(w, http.StatusOK, info)
 }

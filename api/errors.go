@@ -3,12 +3,14 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -77,6 +79,18 @@ func (s *Server) classify(err error) (int, errorDetail) {
 		return ae.status, errorDetail{Code: ae.code, Message: ae.message}
 	case errors.As(err, &fe):
 		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: fe.Error(), Field: fe.Field}
+	case errors.Is(err, signer.ErrInvalid), errors.Is(err, auth.ErrInvalidClient), errors.Is(err, auth.ErrInvalidPIN):
+		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: userMessage(err, signer.ErrInvalid)}
+	case errors.Is(err, auth.ErrLocked):
+		return http.StatusForbidden, errorDetail{Code: CodeLocked, Message: "the credential is locked after too many wrong PINs; an administrator must unlock it (tài khoản bị khóa do nhập sai PIN quá nhiều lần)"}
+	case errors.Is(err, signer.ErrConsent):
+		return http.StatusForbidden, errorDetail{Code: CodeConsentFailed, Message: consentMessage(err)}
+	case errors.Is(err, signer.ErrForbidden):
+		return http.StatusForbidden, errorDetail{Code: CodeForbidden, Message: userMessage(err, signer.ErrForbidden)}
+	case errors.Is(err, signer.ErrDocument):
+		return http.StatusUnprocessableEntity, errorDetail{Code: CodeInvalidDoc, Message: userMessage(err, signer.ErrDocument)}
+	case errors.Is(err, signer.ErrCredential):
+		return http.StatusConflict, errorDetail{Code: CodeCredentialBusy, Message: userMessage(err, signer.ErrCredential)}
 	case errors.Is(err, ca.ErrInvalid):
 		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: err.Error()}
 	case errors.Is(err, auth.ErrUnauthorized):
@@ -96,6 +110,19 @@ func (s *Server) classify(err error) (int, errorDetail) {
 	default:
 		return http.StatusInternalServerError, errorDetail{Code: CodeInternal, Message: "internal error; quote the request id when reporting it"}
 	}
+}
+
+// consentMessage says why holder consent failed without revealing anything
+// about the PIN beyond the attempts left.
+func consentMessage(err error) string {
+	var pe *auth.PINError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Sprintf("wrong PIN (sai mã PIN); %d attempts left", auth.MaxPINFailures-pe.Failures)
+	case errors.Is(err, auth.ErrNoPIN):
+		return "the credential has no PIN yet; an administrator sets it (POST /v1/credentials/{id}/pin)"
+	}
+	return userMessage(err, signer.ErrConsent)
 }
 
 // userMessage is the text of a client error without the sentinel's

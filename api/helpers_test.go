@@ -77,7 +77,7 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	}
 	h = api.New(api.Config{Ready: []api.Check{
 		{Name: "vault", Fn: km.Health}, {Name: "database", Fn: st.Ping}, {Name: "ca", Fn: s.ca.Ready},
-	}}, s.ca, admins)
+	}}, api.Deps{CA: s.ca, Admins: admins})
 	return s
 }
 

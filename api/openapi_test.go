@@ -151,7 +151,7 @@ func routeTable(t *testing.T) (map[string][]string, []string) {
 	t.Helper()
 	// Walking the routes needs no CA and no admin store: routes() only
 	// stores them.
-	srv := api.New(api.Config{}, nil, nil)
+	srv := api.New(api.Config{}, api.Deps{})
 	routes := map[string][]string{}
 	var templates []string
 	err := srv.Router().Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {

@@ -16,7 +16,10 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -52,9 +55,14 @@ type Authority interface {
 	PKI
 }
 
-// AdminAuth checks admin bearer tokens.
+// AdminAuth checks admin bearer tokens and names the admin (by token ID).
 type AdminAuth interface {
-	CheckAdmin(ctx context.Context, token string) error
+	AdminID(ctx context.Context, token string) (string, error)
+}
+
+// Auditor appends to the audit log.
+type Auditor interface {
+	Record(ctx context.Context, e audit.Event) error
 }
 
 // Check is one readiness check (Vault unsealed, DB reachable, CA ready).
@@ -68,10 +76,27 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds JSON request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// MaxDocumentBytes bounds a document to sign (default 50 MiB).
+	MaxDocumentBytes int64
+	// TempDir holds documents while they are signed (default os.TempDir()).
+	TempDir string
 	// RequestTimeout bounds the work of one request (default 30s).
 	RequestTimeout time.Duration
 	// Ready lists the readiness checks of /readyz.
 	Ready []Check
+}
+
+// Deps are the domain services behind the routes. CA and Admins are
+// required; a nil Signing, Clients, PINs or TSA leaves its routes answering
+// 503 (not configured).
+type Deps struct {
+	CA      Authority
+	Admins  AdminAuth
+	Clients ClientAuth
+	Signing Signing
+	PINs    PINAdmin
+	TSA     TSA
+	Audit   Auditor
 }
 
 // Server is kyso's HTTP handler.
@@ -80,18 +105,22 @@ type Server struct {
 	log    *slog.Logger
 	ca     Authority
 	admins AdminAuth
+	deps   Deps
 	router *mux.Router
 }
 
-// New returns the HTTP server for an authority.
-func New(cfg Config, authority Authority, admins AdminAuth) *Server {
+// New returns the HTTP server for the given services.
+func New(cfg Config, deps Deps) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, ca: authority, admins: admins}
+	if cfg.MaxDocumentBytes == 0 {
+		cfg.MaxDocumentBytes = 50 << 20
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps}
 	if s.log == nil {
 		s.log = discardLogger
 	}
@@ -143,12 +172,55 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/ca/rotate", admin(s.rotateCA)).Methods(http.MethodPost)
 	r.Handle("/v1/ca/external", admin(s.initExternal)).Methods(http.MethodPost)
 	r.Handle("/v1/ca/import-chain", admin(s.importChain)).Methods(http.MethodPost)
+	r.Handle("/v1/clients", admin(s.createClient)).Methods(http.MethodPost)
+	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
+	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
+
+	// Signing API, for registered client systems.
+	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler { return s.requireClient(h) }
+	r.Handle("/v1/sign/pdf", client(s.signPDF)).Methods(http.MethodPost)
+	r.Handle("/v1/sign/cms", client(s.signCMS)).Methods(http.MethodPost)
+	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
+
+	// RFC 3161 time-stamp authority, public.
+	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)
 	return r
 }
 
 type ctxKey int
 
-const requestIDKey ctxKey = 1
+const (
+	requestIDKey ctxKey = 1
+	actorKey     ctxKey = 2
+)
+
+// record appends an admin action to the audit log. The action already
+// happened; a failure to record it is logged loudly (and /readyz-visible
+// problems with the database will show up there).
+func (s *Server) record(r *http.Request, action, target string, details map[string]any) {
+	if s.deps.Audit == nil {
+		return
+	}
+	actor, _ := r.Context().Value(actorKey).(string)
+	if actor == "" {
+		actor = "anonymous"
+	}
+	if err := s.deps.Audit.Record(r.Context(), audit.Event{Actor: actor, Action: action, Target: target, Details: details}); err != nil {
+		s.log.ErrorContext(r.Context(), "audit record failed", "request_id", requestID(r.Context()), "action", action, "target", target, "err", err)
+	}
+}
+
+// authFailure records a rejected credential (never the credential itself).
+func (s *Server) authFailure(r *http.Request, kind string, err error) {
+	if !errors.Is(err, auth.ErrUnauthorized) {
+		return
+	}
+	if s.deps.Audit == nil {
+		return
+	}
+	_ = s.deps.Audit.Record(r.Context(), audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: kind,
+		Details: map[string]any{"path": r.URL.Path, "remote": r.RemoteAddr}})
+}
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
@@ -198,12 +270,14 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			s.renderError(w, r, &apiError{http.StatusUnauthorized, CodeUnauthorized, "a valid admin token is required: Authorization: Bearer <token>"})
 			return
 		}
-		if err := s.admins.CheckAdmin(r.Context(), strings.TrimSpace(tok)); err != nil {
+		id, err := s.admins.AdminID(r.Context(), strings.TrimSpace(tok))
+		if err != nil {
+			s.authFailure(r, "admin", err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
 			s.renderError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, "admin:"+id)))
 	})
 }
 

@@ -75,19 +75,26 @@ func (a *Admins) Count(ctx context.Context) (int, error) { return a.store.CountA
 // SHA-256 hash, so the database index never sees the secret, and the hash
 // found is compared again in constant time.
 func (a *Admins) CheckAdmin(ctx context.Context, token string) error {
+	_, err := a.AdminID(ctx, token)
+	return err
+}
+
+// AdminID is CheckAdmin that also returns the token's ID, which the audit
+// log records as the actor (never the token).
+func (a *Admins) AdminID(ctx context.Context, token string) (string, error) {
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 128 {
-		return ErrUnauthorized
+		return "", ErrUnauthorized
 	}
 	h := Hash(token)
 	t, err := a.store.FindAdminToken(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
-		return ErrUnauthorized
+		return "", ErrUnauthorized
 	}
 	if err != nil {
-		return fmt.Errorf("auth: %w", err)
+		return "", fmt.Errorf("auth: %w", err)
 	}
 	if subtle.ConstantTimeCompare(t.Hash, h) != 1 {
-		return ErrUnauthorized
+		return "", ErrUnauthorized
 	}
-	return nil
+	return t.ID, nil
 }

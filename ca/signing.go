@@ -130,3 +130,29 @@ func (a *Authority) CRLFor(ctx context.Context, issuer *x509.Certificate) ([]byt
 	}
 	return nil, nil
 }
+
+// TSACredential returns kyso's own time-stamping credential, issuing it
+// (profile tsa, key in Vault) on first use. The newest active tsa
+// certificate with a credential is used; when several kyso nodes start
+// together each may create one, which is harmless.
+func (a *Authority) TSACredential(ctx context.Context) (*SigningCredential, error) {
+	list, err := a.store.ListCertificates(ctx, store.CertFilter{Profile: ProfileTSA, Status: store.CertActive, Limit: store.MaxListLimit})
+	if err != nil {
+		return nil, backendErr("list TSA certificates", err)
+	}
+	var newest *store.Certificate
+	for _, c := range list {
+		if c.CredentialID != "" && a.cfg.Now().Before(c.NotAfter) && (newest == nil || c.NotBefore.After(newest.NotBefore)) {
+			newest = c
+		}
+	}
+	if newest == nil {
+		issued, err := a.Issue(ctx, Request{Profile: ProfileTSA, Subject: Subject{
+			Name: "Time-Stamp Authority", Organization: a.cfg.OrgName}})
+		if err != nil {
+			return nil, err
+		}
+		newest = issued.Record
+	}
+	return a.SigningCredential(ctx, newest.CredentialID)
+}

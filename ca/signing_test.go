@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"testing"
 
@@ -67,5 +68,22 @@ func TestSigningCredential(t *testing.T) {
 	}
 	if _, err := e.ca.SigningCredential(ctx, "cred_nope"); !errors.Is(err, ca.ErrNotFound) {
 		t.Errorf("SigningCredential(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestTSACredential(t *testing.T) {
+	e := newEnv(t, nil)
+	e.bootstrap(t)
+	ctx := context.Background()
+	first, err := e.ca.TSACredential(ctx)
+	if err != nil {
+		t.Fatalf("TSACredential() = %v", err)
+	}
+	if first.Profile != ca.ProfileTSA || len(first.Cert.ExtKeyUsage) != 1 || first.Cert.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping {
+		t.Errorf("TSA credential: profile %s EKU %v", first.Profile, first.Cert.ExtKeyUsage)
+	}
+	again, err := e.ca.TSACredential(ctx)
+	if err != nil || again.ID != first.ID {
+		t.Errorf("second TSACredential() = %v, %v; want the same credential %s", again, err, first.ID)
 	}
 }

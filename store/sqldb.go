@@ -601,6 +601,9 @@ func (s *sqlDB) ListCertificates(ctx context.Context, f CertFilter) ([]*Certific
 	if f.CredentialID != "" {
 		add("credential_id = $%d", f.CredentialID)
 	}
+	if f.Profile != "" {
+		add("profile = $%d", f.Profile)
+	}
 	if !f.ExpiringUntil.IsZero() {
 		add("not_after <= $%d", dbTime(f.ExpiringUntil)) // NULL (unknown) never matches
 	}

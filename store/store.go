@@ -128,6 +128,7 @@ type CertFilter struct {
 	Status        CertStatus
 	IssuerID      string
 	CredentialID  string
+	Profile       string
 	ExpiringUntil time.Time // NotAfter <= ExpiringUntil
 	Limit         int       // 0 means the implementation default (100); max 1000
 	After         string    // ID cursor: return certificates ordered after this ID

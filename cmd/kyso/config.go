@@ -119,8 +119,12 @@ type ProfileConfig struct {
 
 // HTTPConfig bounds requests.
 type HTTPConfig struct {
+	// RequestTimeout bounds one request (default 30s).
 	RequestTimeout Duration `json:"request_timeout"`
-	MaxBodyBytes   int64    `json:"max_body_bytes"`
+	// MaxBodyBytes bounds JSON bodies (default 1 MiB).
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+	// MaxDocumentBytes bounds a document to sign (default 50 MiB).
+	MaxDocumentBytes int64 `json:"max_document_bytes"`
 }
 
 // loadConfig reads a config file strictly; an empty path gives the

@@ -15,9 +15,12 @@ import (
 	vault "github.com/hashicorp/vault/api"
 
 	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -141,6 +144,17 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		log.Warn("CA maintenance", "err", err)
 	}
 	admins := auth.NewAdmins(st)
+	clients := auth.NewClients(st)
+	pins := auth.NewPINs(st)
+	auditLog := audit.New(st)
+	ts := &lazyTSA{ca: authority}
+	signing := signer.New(signer.Config{
+		Credentials: credentials{authority},
+		Consent:     pins,
+		Audit:       auditLog,
+		PDF:         pades.New(ts, revocation{authority}),
+		Timestamper: ts,
+	})
 	checks := []api.Check{
 		{Name: "vault", Fn: km.Health},
 		{Name: "database", Fn: st.Ping},
@@ -150,11 +164,12 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		checks = append(checks, api.Check{Name: "vault-auth", Fn: sess.Health})
 	}
 	h := api.New(api.Config{
-		Logger:         log,
-		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
-		RequestTimeout: time.Duration(cfg.HTTP.RequestTimeout),
-		Ready:          checks,
-	}, authority, admins)
+		Logger:           log,
+		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
+		MaxDocumentBytes: cfg.HTTP.MaxDocumentBytes,
+		RequestTimeout:   time.Duration(cfg.HTTP.RequestTimeout),
+		Ready:            checks,
+	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog})
 	return &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}, nil
 }
 

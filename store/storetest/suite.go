@@ -935,26 +935,31 @@ func testListFilter(t *testing.T, open func(t *testing.T) store.Store) {
 	add("d", "i2", "cr2", store.CertFailed, t0.Add(10*day))
 	add("e", "i2", "", store.CertActive, t0.Add(5*day))
 	add("f", "i1", "cr2", store.CertPending, time.Time{}) // validity not known yet
+	tsa := newCert("g", "i1", "", store.CertActive)
+	tsa.Profile = "tsa"
+	mustCert(t, s, tsa)
 
 	tests := []struct {
 		name string
 		f    store.CertFilter
 		want []string
 	}{
-		{"all", store.CertFilter{}, []string{"a", "b", "c", "d", "e", "f"}},
-		{"status", store.CertFilter{Status: store.CertActive}, []string{"a", "b", "c", "e"}},
+		{"all", store.CertFilter{}, []string{"a", "b", "c", "d", "e", "f", "g"}},
+		{"status", store.CertFilter{Status: store.CertActive}, []string{"a", "b", "c", "e", "g"}},
+		{"profile", store.CertFilter{Profile: "tsa"}, []string{"g"}},
+		{"profile and status", store.CertFilter{Profile: "citizen", Status: store.CertActive}, []string{"a", "b", "c", "e"}},
 		{"issuer", store.CertFilter{IssuerID: "i2"}, []string{"d", "e"}},
 		{"credential", store.CertFilter{CredentialID: "cr2"}, []string{"c", "d", "f"}},
 		{"expiring until inclusive", store.CertFilter{ExpiringUntil: t0.Add(20 * day)}, []string{"a", "b", "d", "e"}},
 		{"expiring until before all", store.CertFilter{ExpiringUntil: t0}, nil},
 		{"expiring and active", store.CertFilter{Status: store.CertActive, ExpiringUntil: t0.Add(10 * day)}, []string{"a", "e"}},
 		{"issuer credential status", store.CertFilter{IssuerID: "i1", CredentialID: "cr2", Status: store.CertActive}, []string{"c"}},
-		{"after", store.CertFilter{After: "b"}, []string{"c", "d", "e", "f"}},
+		{"after", store.CertFilter{After: "b"}, []string{"c", "d", "e", "f", "g"}},
 		{"after with filter", store.CertFilter{After: "a", CredentialID: "cr1"}, []string{"b"}},
-		{"after last", store.CertFilter{After: "f"}, nil},
+		{"after last", store.CertFilter{After: "g"}, nil},
 		{"limit", store.CertFilter{Limit: 2}, []string{"a", "b"}},
 		{"limit after", store.CertFilter{Limit: 2, After: "b"}, []string{"c", "d"}},
-		{"negative limit means default", store.CertFilter{Limit: -1}, []string{"a", "b", "c", "d", "e", "f"}},
+		{"negative limit means default", store.CertFilter{Limit: -1}, []string{"a", "b", "c", "d", "e", "f", "g"}},
 		{"no match", store.CertFilter{Status: store.CertRevoked}, nil},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,384 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/store"
+)
+
+// ClientAuth registers and authenticates client systems.
+type ClientAuth interface {
+	Create(ctx context.Context, name string, orgs []string) (string, *store.Client, error)
+	Authenticate(ctx context.Context, key string) (*store.Client, error)
+}
+
+// Signing is the signing service.
+type Signing interface {
+	SignPDF(ctx context.Context, caller signer.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error)
+	SignCMS(ctx context.Context, caller signer.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error)
+	SignHashes(ctx context.Context, caller signer.Caller, req signer.HashRequest) ([][]byte, error)
+}
+
+// PINAdmin sets and unlocks citizen PINs.
+type PINAdmin interface {
+	SetPIN(ctx context.Context, credID, pin string) error
+	Unlock(ctx context.Context, credID string) error
+}
+
+// TSA answers RFC 3161 requests.
+type TSA interface {
+	Respond(ctx context.Context, req []byte) ([]byte, error)
+}
+
+// Error codes of the signing API.
+const (
+	CodeForbidden      = "forbidden"
+	CodeConsentFailed  = "consent_failed"
+	CodeLocked         = "credential_locked"
+	CodeInvalidDoc     = "invalid_document"
+	CodeNotConfigured  = "not_configured"
+	CodeCredentialBusy = "credential_unusable"
+)
+
+var errNotConfigured = &apiError{http.StatusServiceUnavailable, CodeNotConfigured, "this kyso is not configured for this operation"}
+
+// requireClient authenticates a client system by its API key.
+func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.deps.Clients == nil || s.deps.Signing == nil {
+			s.renderError(w, r, errNotConfigured)
+			return
+		}
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(tok) == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso"`)
+			s.renderError(w, r, &apiError{http.StatusUnauthorized, CodeUnauthorized, "a client API key is required: Authorization: Bearer <key>"})
+			return
+		}
+		c, err := s.deps.Clients.Authenticate(r.Context(), strings.TrimSpace(tok))
+		if err != nil {
+			s.authFailure(r, "client", err)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
+			s.renderError(w, r, err)
+			return
+		}
+		h(w, r, signer.Caller{
+			ClientID:      c.ID,
+			Organizations: c.Organizations,
+			MayUse:        func(org string) bool { return auth.MayUse(c, org) },
+		})
+	})
+}
+
+func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Clients == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req struct {
+		Name          string   `json:"name"`
+		Organizations []string `json:"organizations"`
+	}
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	key, c, err := s.deps.Clients.Create(r.Context(), req.Name, req.Organizations)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.record(r, audit.ActionClientCreate, c.ID, map[string]any{"name": c.Name, "organizations": c.Organizations})
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"id": c.ID, "name": c.Name, "organizations": c.Organizations, "created_at": c.CreatedAt.UTC(),
+		"api_key": key, // shown once; only its hash is stored
+	})
+}
+
+func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if s.deps.PINs == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req struct {
+		PIN string `json:"pin"`
+	}
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := s.deps.PINs.SetPIN(r.Context(), id, req.PIN); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "pin_set"})
+}
+
+func (s *Server) unlockCredential(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if s.deps.PINs == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	if err := s.deps.PINs.Unlock(r.Context(), id); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.record(r, audit.ActionCredentialUnlock, id, nil)
+	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "unlocked"})
+}
+
+// document is an uploaded document spooled to a temporary file, so that
+// signing an N-byte PDF holds no full copy of it in memory.
+type document struct {
+	f    *os.File
+	size int64
+}
+
+func (d *document) Close() {
+	if d != nil && d.f != nil {
+		name := d.f.Name()
+		d.f.Close()
+		os.Remove(name)
+	}
+}
+
+// spool copies at most max bytes of r to a temporary file.
+func (s *Server) spool(r io.Reader) (*document, error) {
+	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-doc-*")
+	if err != nil {
+		return nil, err
+	}
+	d := &document{f: f}
+	n, err := io.Copy(f, io.LimitReader(r, s.cfg.MaxDocumentBytes+1))
+	if err != nil {
+		d.Close()
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, s.tooLarge()
+		}
+		return nil, badRequest(CodeInvalidRequest, "cannot read the uploaded document")
+	}
+	if n > s.cfg.MaxDocumentBytes {
+		d.Close()
+		return nil, s.tooLarge()
+	}
+	if n == 0 {
+		d.Close()
+		return nil, badRequest(CodeInvalidRequest, "the uploaded document is empty")
+	}
+	d.size = n
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (s *Server) tooLarge() error {
+	return &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the document is larger than %d bytes", s.cfg.MaxDocumentBytes)}
+}
+
+// readUpload reads a signing request: multipart/form-data with a "file"
+// part and an "options" JSON part, or the document as the whole body with
+// the options JSON in the Kyso-Options header.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bodyType string) (*document, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxDocumentBytes+1<<20)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return nil, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or " + bodyType}
+	}
+	decodeOpts := func(data []byte) error {
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(opts); err != nil {
+			return badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err))
+		}
+		return nil
+	}
+	switch {
+	case mt == "multipart/form-data":
+		mr := multipart.NewReader(r.Body, params["boundary"])
+		var doc *document
+		haveOpts := false
+		for parts := 0; ; parts++ {
+			if parts >= 8 {
+				doc.Close()
+				return nil, badRequest(CodeInvalidRequest, "too many multipart parts (want \"file\" and \"options\")")
+			}
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				doc.Close()
+				return nil, badRequest(CodeInvalidRequest, "malformed multipart body")
+			}
+			switch p.FormName() {
+			case "file":
+				if doc != nil {
+					doc.Close()
+					return nil, badRequest(CodeInvalidRequest, "more than one \"file\" part")
+				}
+				if doc, err = s.spool(p); err != nil {
+					return nil, err
+				}
+			case "options":
+				data, err := io.ReadAll(io.LimitReader(p, 1<<20))
+				if err != nil {
+					doc.Close()
+					return nil, badRequest(CodeInvalidRequest, "cannot read the options part")
+				}
+				if err := decodeOpts(data); err != nil {
+					doc.Close()
+					return nil, err
+				}
+				haveOpts = true
+			default:
+				doc.Close()
+				return nil, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"file\" and \"options\")", p.FormName()))
+			}
+		}
+		if doc == nil || !haveOpts {
+			doc.Close()
+			return nil, badRequest(CodeInvalidRequest, "the request needs a \"file\" part and an \"options\" part")
+		}
+		return doc, nil
+	case mt == bodyType || (bodyType == "application/octet-stream" && mt != ""):
+		h := r.Header.Get("Kyso-Options")
+		if h == "" {
+			return nil, badRequest(CodeInvalidRequest, "send the options as JSON in the Kyso-Options header")
+		}
+		if err := decodeOpts([]byte(h)); err != nil {
+			return nil, err
+		}
+		return s.spool(r.Body)
+	}
+	return nil, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or " + bodyType}
+}
+
+func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	var req signer.PDFRequest
+	doc, err := s.readUpload(w, r, &req, "application/pdf")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	defer doc.Close()
+	out, err := os.CreateTemp(s.cfg.TempDir, "kyso-signed-*")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	defer func() { out.Close(); os.Remove(out.Name()) }()
+	res, err := s.deps.Signing.SignPDF(r.Context(), caller, req, doc.f, doc.size, out)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	size, err := out.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = out.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("Kyso-Signature-Field", res.SignatureField)
+	w.Header().Set("Kyso-Document-SHA256", hex.EncodeToString(res.DocumentDigest))
+	w.Header().Set("Kyso-Level", res.Level)
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, out)
+}
+
+func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	var req signer.CMSRequest
+	doc, err := s.readUpload(w, r, &req, "application/octet-stream")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	defer doc.Close()
+	sig, err := s.deps.Signing.SignCMS(r.Context(), caller, req, doc.f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pkcs7-signature")
+	w.Header().Set("Content-Disposition", `attachment; filename="signature.p7s"`)
+	_, _ = w.Write(sig)
+}
+
+func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	var req signer.HashRequest
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	sigs, err := s.deps.Signing.SignHashes(r.Context(), caller, req)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	type item struct {
+		CMS string `json:"cms"`
+	}
+	out := make([]item, len(sigs))
+	for i, sig := range sigs {
+		out[i] = item{CMS: base64.StdEncoding.EncodeToString(sig)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"signatures": out})
+}
+
+// maxTSARequest bounds RFC 3161 requests (a request is ~100 bytes).
+const maxTSARequest = 16 << 10
+
+func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
+	if s.deps.TSA == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/timestamp-query") {
+		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the request as application/timestamp-query"})
+		return
+	}
+	req, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTSARequest))
+	if err != nil {
+		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the time-stamp request is too large"})
+		return
+	}
+	resp, err := s.deps.TSA.Respond(r.Context(), req)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/timestamp-reply")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(resp)
+}

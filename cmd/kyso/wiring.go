@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"sync"
+
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/tsa"
+)
+
+// credentials adapts the CA to the signing service.
+type credentials struct{ ca *ca.Authority }
+
+func (c credentials) Credential(ctx context.Context, id string) (*signer.Credential, error) {
+	sc, err := c.ca.SigningCredential(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &signer.Credential{
+		ID: sc.ID, Profile: sc.Profile, Organization: sc.Organization, HolderName: sc.Subject.Name,
+		CCCD: sc.Subject.CCCD, Signer: sc.Signer, Cert: sc.Cert, Chain: sc.Chain,
+	}, nil
+}
+
+// revocation gives B-LT signatures kyso's own OCSP answers and CRLs, made
+// in process.
+type revocation struct{ ca *ca.Authority }
+
+func (r revocation) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
+	return r.ca.OCSP(ctx, cert, issuer)
+}
+
+func (r revocation) CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, error) {
+	return r.ca.CRLFor(ctx, issuer)
+}
+
+// lazyTSA is kyso's time-stamp authority, set up on first use: its
+// certificate comes from the active issuing CA, which an external-root
+// deployment only has once the chain is imported. An expired TSA
+// certificate is replaced.
+type lazyTSA struct {
+	ca *ca.Authority
+
+	mu sync.Mutex
+	a  *tsa.Authority
+}
+
+func (l *lazyTSA) get(ctx context.Context) (*tsa.Authority, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.a != nil {
+		if _, err := l.a.Certificate().Verify(x509.VerifyOptions{Roots: certPool(l.a.Certificate()), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil {
+			return l.a, nil
+		}
+	}
+	cred, err := l.ca.TSACredential(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := tsa.New(tsa.Config{}, cred.Signer, cred.Cert, cred.Chain)
+	if err != nil {
+		return nil, err
+	}
+	l.a = a
+	return a, nil
+}
+
+// certPool holds just c, to check c's validity period with Verify.
+func certPool(c *x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(c)
+	return p
+}
+
+func (l *lazyTSA) Respond(ctx context.Context, req []byte) ([]byte, error) {
+	a, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.Respond(ctx, req)
+}
+
+func (l *lazyTSA) Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error) {
+	a, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.Timestamp(ctx, digest, hash)
+}

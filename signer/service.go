@@ -1,0 +1,397 @@
+package signer
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/signer/appearance"
+	"github.com/kyso-vn/kyso/signer/cms"
+	"github.com/kyso-vn/kyso/signer/pades"
+)
+
+// Error kinds; api maps them to HTTP statuses with errors.Is.
+var (
+	// ErrInvalid: the request is malformed (the message says which field).
+	ErrInvalid = errors.New("signer: invalid request")
+	// ErrForbidden: the caller may not use this credential.
+	ErrForbidden = errors.New("signer: forbidden")
+	// ErrConsent: a citizen credential needs the holder's PIN, and it was
+	// missing or wrong, or the credential is locked.
+	ErrConsent = errors.New("signer: holder consent failed")
+	// ErrDocument: the document cannot be signed (not a PDF, damaged,
+	// unknown field, ...).
+	ErrDocument = errors.New("signer: document rejected")
+	// ErrCredential: the credential cannot sign now (revoked certificate).
+	ErrCredential = errors.New("signer: credential cannot sign")
+)
+
+// Credential is a signing identity resolved for one signature.
+type Credential struct {
+	ID           string
+	Profile      string // citizen, official, seal
+	Organization string // agency of official and seal credentials
+	HolderName   string
+	CCCD         string
+	Signer       crypto.Signer
+	Cert         *x509.Certificate
+	Chain        []*x509.Certificate // issuing CA first, root last
+}
+
+// Credentials resolves credential IDs (kyso's CA implements it).
+type Credentials interface {
+	Credential(ctx context.Context, id string) (*Credential, error)
+}
+
+// Consent checks a citizen's PIN for one signing (auth.PINs implements it).
+type Consent interface {
+	CheckPIN(ctx context.Context, credentialID, pin string) error
+}
+
+// Auditor appends to the audit log (audit.Log implements it).
+type Auditor interface {
+	Record(ctx context.Context, e audit.Event) error
+}
+
+// Caller is the authenticated client system making a request.
+type Caller struct {
+	ClientID      string
+	Organizations []string
+	// MayUse reports whether the client is bound to the agency.
+	MayUse func(organization string) bool
+}
+
+// Config wires a Service.
+type Config struct {
+	Credentials Credentials
+	Consent     Consent
+	Audit       Auditor
+	PDF         *pades.Signer
+	Timestamper cms.Timestamper // for CMS signature time-stamps; nil disables them
+	// SealImages returns the seal image of an agency (nil when none was
+	// uploaded: a drawn seal is used).
+	SealImages func(ctx context.Context, organization string) ([]byte, error)
+}
+
+// Service signs on behalf of client systems.
+type Service struct{ cfg Config }
+
+// New returns a Service.
+func New(cfg Config) *Service { return &Service{cfg: cfg} }
+
+// authorize resolves a credential and checks that caller may sign with it:
+// official and seal credentials only for clients bound to their agency;
+// citizen credentials only with the citizen's PIN (each signing).
+func (s *Service) authorize(ctx context.Context, caller Caller, credentialID, pin string) (*Credential, error) {
+	if credentialID == "" {
+		return nil, fmt.Errorf("%w: credential_id is required", ErrInvalid)
+	}
+	cred, err := s.cfg.Credentials.Credential(ctx, credentialID)
+	if err != nil {
+		return nil, err
+	}
+	switch cred.Profile {
+	case "official", "seal":
+		if caller.MayUse == nil || !caller.MayUse(cred.Organization) {
+			return nil, fmt.Errorf("%w: this client is not bound to the credential's agency", ErrForbidden)
+		}
+	case "citizen":
+		if pin == "" {
+			return nil, fmt.Errorf("%w: a citizen credential needs the holder's PIN (\"pin\") for each signing", ErrConsent)
+		}
+		if err := s.cfg.Consent.CheckPIN(ctx, credentialID, pin); err != nil {
+			s.pinFailure(ctx, caller, credentialID, err)
+			return nil, fmt.Errorf("%w: %w", ErrConsent, err)
+		}
+	default:
+		return nil, fmt.Errorf("%w: %s credentials do not sign documents", ErrForbidden, cred.Profile)
+	}
+	return cred, nil
+}
+
+// PDFRequest is the options part of a PDF signing request.
+type PDFRequest struct {
+	CredentialID string      `json:"credential_id"`
+	Level        string      `json:"level"`  // B-B (default), B-T, B-LT, B-LTA
+	Scheme       string      `json:"scheme"` // pkcs1v15 (default) or pss
+	SubFilter    string      `json:"sub_filter,omitempty"`
+	Reason       string      `json:"reason,omitempty"`
+	Location     string      `json:"location,omitempty"`
+	Contact      string      `json:"contact,omitempty"`
+	Field        string      `json:"field,omitempty"`
+	Appearance   *Appearance `json:"appearance,omitempty"`
+	Certify      int         `json:"certify,omitempty"` // 0 approval; 1, 2, 3 DocMDP P
+	PIN          string      `json:"pin,omitempty"`
+}
+
+// Appearance places a visible signature.
+type Appearance struct {
+	Template string     `json:"template"` // leader, seal, citizen
+	Page     int        `json:"page"`
+	Rect     [4]float64 `json:"rect"`
+	Image    []byte     `json:"image,omitempty"` // base64 in JSON: the leader's signature image
+}
+
+// PDFResult describes a signed PDF.
+type PDFResult struct {
+	SignatureField string
+	DocumentDigest []byte // SHA-256 of the signed PDF
+	Level          string
+}
+
+func (r PDFRequest) validate() error {
+	switch r.Level {
+	case "", "B-B", "B-T", "B-LT", "B-LTA":
+	default:
+		return fmt.Errorf("%w: level %q: want B-B, B-T, B-LT or B-LTA", ErrInvalid, r.Level)
+	}
+	switch r.Scheme {
+	case "", "pkcs1v15", "pss":
+	default:
+		return fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, r.Scheme)
+	}
+	if r.Certify < 0 || r.Certify > 3 {
+		return fmt.Errorf("%w: certify must be 0 (approval) or a DocMDP level 1, 2 or 3", ErrInvalid)
+	}
+	if a := r.Appearance; a != nil {
+		if !appearance.Template(a.Template).Valid() {
+			return fmt.Errorf("%w: appearance.template %q: want leader, seal or citizen", ErrInvalid, a.Template)
+		}
+		if a.Page < 0 || a.Rect[2] <= a.Rect[0] || a.Rect[3] <= a.Rect[1] {
+			return fmt.Errorf("%w: appearance.rect must be [x1, y1, x2, y2] with x2 > x1 and y2 > y1", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// SignPDF signs the PDF read from in (size bytes) and writes the signed
+// document to out.
+func (s *Service) SignPDF(ctx context.Context, caller Caller, req PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	opts := pades.Options{
+		Level: pades.Level(req.Level), SubFilter: req.SubFilter, Scheme: req.Scheme,
+		Reason: req.Reason, Location: req.Location, Contact: req.Contact, Field: req.Field,
+		Certify: req.Certify, Name: cred.HolderName,
+	}
+	if opts.Level == "" {
+		opts.Level = pades.LevelBB
+	}
+	if a := req.Appearance; a != nil {
+		opts.Page, opts.Rect = a.Page, a.Rect
+		data := appearance.Data{SignerName: cred.HolderName, Organization: cred.Organization, CCCD: cred.CCCD,
+			Reason: req.Reason, Location: req.Location, Image: a.Image}
+		if appearance.Template(a.Template) == appearance.TemplateSeal && len(data.Image) == 0 && s.cfg.SealImages != nil {
+			if data.Image, err = s.cfg.SealImages(ctx, cred.Organization); err != nil {
+				return nil, err
+			}
+		}
+		tmpl := appearance.Template(a.Template)
+		opts.Appearance = func(w pades.ObjectWriter, width, height float64) ([]byte, error) {
+			d := data
+			d.SigningTime = opts.SigningTime
+			return appearance.Render(w, tmpl, d, width, height)
+		}
+	}
+	res, err := s.cfg.PDF.Sign(ctx, in, size, out, pades.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	if err != nil {
+		return nil, classifyPDF(err)
+	}
+	if _, err := in.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.LimitReader(in, size)); err != nil {
+		return nil, err
+	}
+	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignPDF, Client: caller.ClientID, Credential: cred.ID,
+		Certificate: serialHex(cred.Cert), DocumentSHA256: h.Sum(nil), Level: string(res.Level)}); err != nil {
+		return nil, err
+	}
+	return &PDFResult{SignatureField: res.SignatureField, DocumentDigest: res.DocumentDigest, Level: string(res.Level)}, nil
+}
+
+// classifyPDF marks document problems as ErrDocument so the API answers 422,
+// leaving Vault/infrastructure errors as they are.
+func classifyPDF(err error) error {
+	switch {
+	case errors.Is(err, pades.ErrInvalid):
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	case errors.Is(err, pades.ErrConflict), errors.Is(err, pades.ErrUnsupported):
+		return fmt.Errorf("%w: %w", ErrDocument, err)
+	case errors.Is(err, pades.ErrRevoked):
+		return fmt.Errorf("%w: %w", ErrCredential, err)
+	}
+	return err
+}
+
+// CMSRequest is the options of a CMS signing request.
+type CMSRequest struct {
+	CredentialID  string `json:"credential_id"`
+	HashAlgorithm string `json:"hash_algorithm,omitempty"` // sha-256 (default), sha-384, sha-512
+	Scheme        string `json:"scheme,omitempty"`         // pkcs1v15 (default) or pss
+	Timestamp     bool   `json:"timestamp,omitempty"`      // add a signature time-stamp from kyso's TSA
+	PIN           string `json:"pin,omitempty"`
+}
+
+func (r CMSRequest) options(ts cms.Timestamper) (cms.Options, error) {
+	var o cms.Options
+	switch strings.ToLower(r.HashAlgorithm) {
+	case "", "sha-256", "sha256":
+		o.Hash = crypto.SHA256
+	case "sha-384", "sha384":
+		o.Hash = crypto.SHA384
+	case "sha-512", "sha512":
+		o.Hash = crypto.SHA512
+	default:
+		return o, fmt.Errorf("%w: hash_algorithm %q: want sha-256, sha-384 or sha-512", ErrInvalid, r.HashAlgorithm)
+	}
+	switch r.Scheme {
+	case "", "pkcs1v15":
+	case "pss":
+		o.PSS = true
+	default:
+		return o, fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, r.Scheme)
+	}
+	if r.Timestamp {
+		if ts == nil {
+			return o, fmt.Errorf("%w: this kyso has no time-stamp authority", ErrInvalid)
+		}
+		o.Timestamper = ts
+	}
+	return o, nil
+}
+
+// SignCMS signs content (streamed, never held whole) as detached CMS.
+func (s *Service) SignCMS(ctx context.Context, caller Caller, req CMSRequest, content io.Reader) ([]byte, error) {
+	opts, err := req.options(s.cfg.Timestamper)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	sig, err := cms.SignDetached(ctx, io.TeeReader(content, h), cms.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	if err != nil {
+		return nil, classifyCMS(err)
+	}
+	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignCMS, Client: caller.ClientID, Credential: cred.ID,
+		Certificate: serialHex(cred.Cert), DocumentSHA256: h.Sum(nil), Level: "CMS"}); err != nil {
+		return nil, err
+	}
+	return sig, nil
+}
+
+// HashRequest asks for CMS signatures over digests the client computed.
+type HashRequest struct {
+	CMSRequest
+	Hashes [][]byte `json:"hashes"` // base64 in JSON
+}
+
+// MaxHashes bounds one /v1/sign/hash request.
+const MaxHashes = cms.MaxBatch
+
+// SignHashes signs each digest as a detached CMS. With a Vault-backed key
+// all signatures are made in one Transit batch call.
+func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest) ([][]byte, error) {
+	opts, err := req.options(s.cfg.Timestamper)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Hashes) == 0 || len(req.Hashes) > MaxHashes {
+		return nil, fmt.Errorf("%w: hashes must hold 1 to %d digests", ErrInvalid, MaxHashes)
+	}
+	for i, d := range req.Hashes {
+		if len(d) != opts.Hash.Size() {
+			return nil, fmt.Errorf("%w: hashes[%d] is %d bytes; a %s digest is %d", ErrInvalid, i, len(d), req.HashAlgorithm, opts.Hash.Size())
+		}
+	}
+	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	cc := cms.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}
+	var sigs [][]byte
+	if bs, ok := cred.Signer.(cms.BatchSigner); ok {
+		sigs, err = cms.SignDigests(ctx, req.Hashes, cc, bs, opts)
+	} else {
+		for _, d := range req.Hashes {
+			var sig []byte
+			if sig, err = cms.SignDigest(ctx, d, cc, opts); err != nil {
+				break
+			}
+			sigs = append(sigs, sig)
+		}
+	}
+	if err != nil {
+		return nil, classifyCMS(err)
+	}
+	for _, d := range req.Hashes {
+		sum := d
+		if opts.Hash != crypto.SHA256 {
+			s2 := sha256.Sum256(d) // not a document SHA-256: record the SHA-256 of the digest
+			sum = s2[:]
+		}
+		if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignHash, Client: caller.ClientID, Credential: cred.ID,
+			Certificate: serialHex(cred.Cert), DocumentSHA256: sum, Level: "CMS"}); err != nil {
+			return nil, err
+		}
+	}
+	return sigs, nil
+}
+
+func classifyCMS(err error) error {
+	if errors.Is(err, cms.ErrInvalid) {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return err
+}
+
+// audit records a signature. A signature that cannot be recorded is not
+// returned: the audit trail must hold every signature kyso hands out.
+func (s *Service) audit(ctx context.Context, sg audit.Signing) error {
+	if s.cfg.Audit == nil {
+		return nil
+	}
+	e, err := audit.SignEvent(sg)
+	if err == nil {
+		err = s.cfg.Audit.Record(ctx, e)
+	}
+	if err != nil {
+		return fmt.Errorf("signer: audit: %w", err)
+	}
+	return nil
+}
+
+// pinFailure records a wrong PIN (and a lock). It is best effort: the
+// caller already gets the consent error.
+func (s *Service) pinFailure(ctx context.Context, caller Caller, credentialID string, err error) {
+	if s.cfg.Audit == nil {
+		return
+	}
+	action := audit.ActionPINFailure
+	if errors.Is(err, auth.ErrLocked) {
+		action = audit.ActionPINLocked
+	}
+	actor := caller.ClientID
+	if actor == "" {
+		actor = "unknown-client"
+	}
+	_ = s.cfg.Audit.Record(ctx, audit.Event{Actor: actor, Action: action, Target: credentialID})
+}
+
+func serialHex(c *x509.Certificate) string { return fmt.Sprintf("%x", c.SerialNumber.Bytes()) }
