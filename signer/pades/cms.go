@@ -1,0 +1,96 @@
+package pades
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+
+	"github.com/digitorus/timestamp"
+
+	"github.com/kyso-vn/kyso/signer/cms"
+)
+
+// Object identifiers that verification looks for (RFC 5652, RFC 5035,
+// RFC 3161, RFC 3370, RFC 4055, RFC 5754).
+var (
+	oidSignedData         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidAttrMessageDigest  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidAttrSigningTime    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+	oidAttrSigningCertV2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	oidAttrTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+	oidRSAEncryption      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidRSASSAPSS          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	hashOIDs              = map[crypto.Hash]asn1.ObjectIdentifier{
+		crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
+		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
+		crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
+	}
+)
+
+var errNoTimestampCertificate = fmt.Errorf("%w: time-stamp token carries no TSA certificate", ErrIntegrity)
+
+// cmsFunc makes the detached CMS SignedData of a signature whose
+// message-digest is digest. New sets it to signer/cms's SignDigest, the
+// one CMS engine of kyso (PKCS #1 v1.5, RSASSA-PSS per RFC 4056 and ECDSA;
+// ESS signing-certificate-v2; the signature time-stamp as an unsigned
+// attribute). It is a field so that tests can hand Sign a CMS that must
+// fail the read-back check.
+type cmsFunc func(ctx context.Context, digest []byte, cred cms.Credential, opts cms.Options) ([]byte, error)
+
+// signCMS makes the CMS of a PAdES signature: no signing-time attribute
+// for ETSI.CAdES.detached (ETSI EN 319 142-1, 5.2.1; the time is in /M),
+// one for adbe.pkcs7.detached as its readers expect, and the signature
+// time-stamp above B-B.
+func (s *Signer) signCMS(ctx context.Context, digest []byte, cred Credential, o Options) ([]byte, error) {
+	opts := cms.Options{
+		Hash:        o.Hash,
+		PSS:         o.Scheme == SchemePSS,
+		SigningTime: o.SubFilter == SubFilterPKCS7,
+		Time:        o.SigningTime,
+	}
+	if o.Level != LevelBB {
+		opts.Timestamper = s.ts
+	}
+	der, err := s.cms(ctx, digest, cms.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	switch {
+	case err == nil:
+		return der, nil
+	case errors.Is(err, cms.ErrInvalid):
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	case errors.Is(err, cms.ErrIntegrity):
+		return nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
+	}
+	return nil, err
+}
+
+// timestampDigest asks ts for a token over digest, hashed with h, and
+// checks it.
+func timestampDigest(ctx context.Context, ts Timestamper, digest []byte, h crypto.Hash) ([]byte, error) {
+	token, err := ts.Timestamp(ctx, digest, h)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := checkToken(token, digest, h); err != nil {
+		return nil, err
+	}
+	return token, nil
+}
+
+// checkToken parses token, which timestamp.Parse verifies against the TSA
+// certificate it carries, and checks its message imprint.
+func checkToken(token, digest []byte, h crypto.Hash) (*timestamp.Timestamp, error) {
+	tst, err := timestamp.Parse(token)
+	if err != nil {
+		return nil, fmt.Errorf("%w: parse time-stamp token: %v", ErrIntegrity, err)
+	}
+	if len(tst.Certificates) == 0 {
+		return nil, errNoTimestampCertificate
+	}
+	if tst.HashAlgorithm != h || !bytes.Equal(tst.HashedMessage, digest) {
+		return nil, fmt.Errorf("%w: time-stamp token is not over the requested %v digest", ErrIntegrity, h)
+	}
+	return tst, nil
+}

@@ -1,0 +1,100 @@
+package pades_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"errors"
+	"testing"
+
+	"github.com/kyso-vn/kyso/signer/cms"
+	"github.com/kyso-vn/kyso/signer/pades"
+)
+
+// TestReadBackCatchesBadCMS hands Sign CMS signatures that are well formed
+// but wrong for the document; the read-back check must refuse each and
+// nothing may be written.
+func TestReadBackCatchesBadCMS(t *testing.T) {
+	p := getPKI(t)
+	in := makePDF(pdfSpec{})
+	tests := []struct {
+		name string
+		f    func(context.Context, []byte, cms.Credential, cms.Options) ([]byte, error)
+		opts pades.Options
+	}{
+		{"over another digest", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+			d = bytes.Clone(d)
+			d[0] ^= 1
+			return cms.SignDigest(ctx, d, c, o)
+		}, pades.Options{}},
+		{"by another signer", func(ctx context.Context, d []byte, _ cms.Credential, o cms.Options) ([]byte, error) {
+			return cms.SignDigest(ctx, d, cms.Credential{Signer: p.seal.Signer, Cert: p.seal.Cert, Chain: p.seal.Chain}, o)
+		}, pades.Options{}},
+		{"PKCS #1 v1.5 when PSS was asked for", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+			o.PSS = false
+			return cms.SignDigest(ctx, d, c, o)
+		}, pades.Options{Scheme: pades.SchemePSS}},
+		{"with another hash", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+			h := crypto.SHA512.New()
+			h.Write(d)
+			o.Hash = crypto.SHA512
+			return cms.SignDigest(ctx, h.Sum(nil), c, o)
+		}, pades.Options{}},
+		{"with a signing-time attribute", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+			o.SigningTime = true
+			return cms.SignDigest(ctx, d, c, o)
+		}, pades.Options{}},
+		{"without the time-stamp", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+			o.Timestamper = nil
+			return cms.SignDigest(ctx, d, c, o)
+		}, pades.Options{Level: pades.LevelBT}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := pades.NewWithCMS(&testTSA{pki: p}, nil, tt.f)
+			var out bytes.Buffer
+			_, err := s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, p.official, tt.opts)
+			if !errors.Is(err, pades.ErrIntegrity) || out.Len() != 0 {
+				t.Errorf("Sign with a CMS %s = %v, wrote %d bytes; want ErrIntegrity and nothing", tt.name, err, out.Len())
+			}
+		})
+	}
+}
+
+// wrongTSA stamps the wrong digest from its n-th call on.
+type wrongTSA struct {
+	testTSA
+	from int64
+}
+
+func (w *wrongTSA) Timestamp(ctx context.Context, digest []byte, h crypto.Hash) ([]byte, error) {
+	if w.calls.Load()+1 >= w.from {
+		digest = bytes.Clone(digest)
+		digest[0] ^= 1
+	}
+	return w.testTSA.Timestamp(ctx, digest, h)
+}
+
+// TestBadTimestamps checks that a token over something else is refused,
+// for the signature time-stamp and for the document time-stamp.
+func TestBadTimestamps(t *testing.T) {
+	p := getPKI(t)
+	in := makePDF(pdfSpec{})
+	for _, tt := range []struct {
+		name  string
+		from  int64
+		level pades.Level
+	}{
+		{"signature time-stamp", 1, pades.LevelBT},
+		{"document time-stamp", 2, pades.LevelBLTA},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := pades.New(&wrongTSA{testTSA: testTSA{pki: p}, from: tt.from}, newRevocation(p))
+			var out bytes.Buffer
+			_, err := s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, p.official, pades.Options{Level: tt.level})
+			if !errors.Is(err, pades.ErrIntegrity) || out.Len() != 0 {
+				t.Errorf("Sign(%s) with a wrong %s = %v, wrote %d bytes; want ErrIntegrity and nothing", tt.level, tt.name, err, out.Len())
+			}
+		})
+	}
+}

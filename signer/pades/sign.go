@@ -1,0 +1,253 @@
+package pades
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// byteRangePlaceholder reserves room for four offsets of up to ten digits.
+const byteRangePlaceholder = "[0 ********** ********** **********]"
+
+// tokenReserve is the room kept in /Contents for a time-stamp token with
+// its TSA certificate chain. A larger token makes the revision be built and
+// signed again with room to spare.
+const tokenReserve = 12 << 10
+
+var errContentsTooSmall = errors.New("reserved /Contents too small")
+
+// placed is a signature or document time-stamp whose revision is written
+// with its /ByteRange and a zero-filled /Contents of size bytes.
+type placed struct {
+	rev    *revision
+	field  string
+	sig    ref    // the signature dictionary
+	docTS  bool   // a document time-stamp rather than a signature
+	hole   int64  // file offset of /Contents' '<'
+	size   int    // bytes reserved in /Contents
+	digest []byte // of the byte range
+}
+
+// holeEnd is the file offset just after /Contents' '>'.
+func (p *placed) holeEnd() int64 { return p.hole + 2 + 2*int64(p.size) }
+
+// contents returns the value of /Contents: der and the zero padding.
+func (p *placed) contents() []byte {
+	b := make([]byte, p.size)
+	hex.Decode(b, p.rev.buf.Bytes()[p.hole-p.rev.base+1:p.holeEnd()-p.rev.base-1])
+	return b
+}
+
+// fill writes der into /Contents.
+func (p *placed) fill(der []byte) error {
+	if len(der) > p.size {
+		return errContentsTooSmall
+	}
+	hex.Encode(p.rev.buf.Bytes()[p.hole-p.rev.base+1:], der)
+	return nil
+}
+
+// sigSpec is what place writes.
+type sigSpec struct {
+	dict    *dict // signature dictionary without /ByteRange and /Contents
+	widget  widgetSpec
+	certify int
+	docTS   bool
+	size    int
+	hash    crypto.Hash
+}
+
+// place writes a revision holding the signature dictionary spec.dict with
+// placeholders, its field and widget, and the catalog changes; fills in
+// /ByteRange and computes the digest of the byte range. The revision is not
+// yet part of doc.
+func place(doc *document, spec sigSpec) (*placed, error) {
+	rdr, rev, err := doc.begin()
+	if err != nil {
+		return nil, err
+	}
+	f, err := readForm(rdr)
+	if err != nil {
+		return nil, err
+	}
+	if !spec.docTS {
+		switch {
+		case f.docMDP == 1:
+			return nil, fmt.Errorf("%w: the document is certified with no changes allowed (DocMDP P=1)", ErrConflict)
+		case spec.certify > 0 && f.sigs > 0:
+			return nil, fmt.Errorf("%w: a certification signature must be the document's first signature; it has %d", ErrConflict, f.sigs)
+		}
+	}
+
+	var body bytes.Buffer
+	body.WriteString(strings.TrimSuffix(string(spec.dict.bytes()), ">>"))
+	body.WriteString("/ByteRange " + byteRangePlaceholder + "\n/Contents <")
+	body.Write(bytes.Repeat([]byte{'0'}, 2*spec.size))
+	body.WriteString(">\n>>")
+	id := rev.next
+	rev.next++
+	sigRef := ref{id: id}
+	start := rev.write(sigRef, body.Bytes())
+	brPos := start + bytes.Index(body.Bytes(), []byte(byteRangePlaceholder))
+	cPos := start + bytes.Index(body.Bytes(), []byte("/Contents <")) + len("/Contents ")
+
+	name, cat, err := attachField(rdr, rev, f, sigRef, spec.widget)
+	if err != nil {
+		return nil, err
+	}
+	if spec.certify > 0 {
+		if cat == nil {
+			cat = newDict()
+		}
+		perms := newDict()
+		if p := f.root.Key("Perms"); !p.IsNull() {
+			container := f.root.GetPtr()
+			if isIndirect(p, container) {
+				container = p.GetPtr()
+			}
+			if perms, err = copyDict(p, container); err != nil {
+				return nil, fmt.Errorf("copy /Perms: %w", err)
+			}
+		}
+		perms.set("DocMDP", sigRef.String())
+		cat.set("Perms", string(perms.bytes()))
+	}
+	if cat != nil {
+		if err := updateCatalog(rev, f.root, cat); err != nil {
+			return nil, err
+		}
+	}
+	if err := rev.finish(); err != nil {
+		return nil, err
+	}
+
+	p := &placed{rev: rev, field: name, sig: sigRef, docTS: spec.docTS, hole: rev.base + int64(cPos), size: spec.size}
+	br := fmt.Sprintf("[0 %d %d %d]", p.hole, p.holeEnd(), rev.end()-p.holeEnd())
+	if len(br) > len(byteRangePlaceholder) {
+		return nil, fmt.Errorf("%w: document too large", ErrUnsupported)
+	}
+	copy(rev.buf.Bytes()[brPos:], br+strings.Repeat(" ", len(byteRangePlaceholder)-len(br)))
+
+	h := spec.hash.New()
+	if _, err := io.Copy(h, io.NewSectionReader(doc, 0, rev.base)); err != nil {
+		return nil, fmt.Errorf("read PDF: %w", err)
+	}
+	b := rev.buf.Bytes()
+	h.Write(b[:p.hole-rev.base])
+	h.Write(b[p.holeEnd()-rev.base:])
+	p.digest = h.Sum(nil)
+	return p, nil
+}
+
+// addSignature appends the signature's revision to doc.
+func (s *Signer) addSignature(ctx context.Context, doc *document, cred Credential, o Options) (*placed, error) {
+	d := newDict()
+	d.set("Type", "/Sig")
+	d.set("Filter", "/Adobe.PPKLite")
+	d.set("SubFilter", "/"+o.SubFilter)
+	d.set("M", pdfDate(o.SigningTime))
+	for _, e := range [][2]string{{"Name", o.Name}, {"Reason", o.Reason}, {"Location", o.Location}, {"ContactInfo", o.Contact}} {
+		if e[1] != "" {
+			d.set(e[0], pdfText(e[1]))
+		}
+	}
+	if o.Certify > 0 {
+		// ISO 32000-1, 12.8.2.2 and table 253.
+		d.set("Reference", fmt.Sprintf("[<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", o.Certify))
+	}
+	d.set("Prop_Build", "<< /App << /Name /kyso >> >>")
+
+	lines := []string{"Signed by: " + o.Name, "Date: " + o.SigningTime.Format("2006-01-02T15:04:05Z07:00")}
+	if o.Reason != "" {
+		lines = append(lines, "Reason: "+o.Reason)
+	}
+	if o.Location != "" {
+		lines = append(lines, "Location: "+o.Location)
+	}
+	spec := sigSpec{
+		dict: d,
+		widget: widgetSpec{
+			name: o.Field, prefix: "Signature", page: o.Page, rect: o.Rect,
+			appearance: o.Appearance, fallback: defaultAppearance(lines),
+		},
+		certify: o.Certify,
+		size:    estimateCMS(cred, o.Level != LevelBB),
+		hash:    o.Hash,
+	}
+	return placeAndFill(ctx, doc, spec, func(ctx context.Context, digest []byte) ([]byte, error) {
+		return s.signCMS(ctx, digest, cred, o)
+	})
+}
+
+// addDocTimestamp appends a document time-stamp (ETSI EN 319 142-1, 5.4.3;
+// ISO 32000-2, 12.8.5) over the whole document to doc.
+func (s *Signer) addDocTimestamp(ctx context.Context, doc *document, h crypto.Hash) (*placed, error) {
+	d := newDict()
+	d.set("Type", "/DocTimeStamp")
+	d.set("Filter", "/Adobe.PPKLite")
+	d.set("SubFilter", "/ETSI.RFC3161")
+	spec := sigSpec{
+		dict:   d,
+		widget: widgetSpec{prefix: "Timestamp"},
+		docTS:  true,
+		size:   tokenReserve,
+		hash:   h,
+	}
+	return placeAndFill(ctx, doc, spec, func(ctx context.Context, digest []byte) ([]byte, error) {
+		return timestampDigest(ctx, s.ts, digest, h)
+	})
+}
+
+// placeAndFill places spec, makes its /Contents with produce and appends the
+// revision to doc. If the contents do not fit, the revision is built again
+// once, with room for them.
+func placeAndFill(ctx context.Context, doc *document, spec sigSpec, produce func(context.Context, []byte) ([]byte, error)) (*placed, error) {
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p, err := place(doc, spec)
+		if err != nil {
+			return nil, err
+		}
+		der, err := produce(ctx, p.digest)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.fill(der); err != nil {
+			if errors.Is(err, errContentsTooSmall) && attempt == 0 {
+				spec.size = len(der) + 2048
+				continue
+			}
+			return nil, fmt.Errorf("%w: %d bytes of /Contents do not fit in %d", ErrIntegrity, len(der), p.size)
+		}
+		doc.revs = append(doc.revs, p.rev)
+		return p, nil
+	}
+}
+
+// estimateCMS returns the room to reserve for the CMS: certificates,
+// signature, attributes and a time-stamp token.
+func estimateCMS(cred Credential, timestamped bool) int {
+	n := 2048 + len(cred.Cert.Raw)
+	for _, c := range cred.Chain {
+		n += len(c.Raw)
+	}
+	switch pub := cred.Cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		n += pub.Size()
+	case *ecdsa.PublicKey:
+		n += 2*(pub.Curve.Params().BitSize+7)/8 + 16
+	}
+	if timestamped {
+		n += tokenReserve
+	}
+	return n
+}

@@ -1,0 +1,98 @@
+package pades_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// pdfSpec describes a test PDF made by makePDF.
+type pdfSpec struct {
+	// xrefStream writes a cross-reference stream (PDF 1.5) instead of a
+	// table.
+	xrefStream bool
+	// emptyField, if set, adds an empty signature field of that name with
+	// a widget on page 2, and an AcroForm with /DA and /DR.
+	emptyField string
+}
+
+// makePDF returns a valid 3-page PDF with a line of text on each page.
+func makePDF(spec pdfSpec) []byte {
+	var objs []string // objs[i] is object i+1
+	add := func(s string) int {
+		objs = append(objs, s)
+		return len(objs)
+	}
+	catalog := add("") // filled in below
+	pages := add("")
+	font := add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	var pageIDs []int
+	for i := 1; i <= 3; i++ {
+		text := fmt.Sprintf("BT /F1 24 Tf 72 760 Td (Trang %d - Page %d of the kyso test dossier) Tj ET", i, i)
+		content := add(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text))
+		pageIDs = append(pageIDs, add(fmt.Sprintf(
+			"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R%%ANNOTS%% >>",
+			pages, font, content)))
+	}
+	info := add("<< /Title (kyso test dossier) /Producer (kyso makePDF) >>")
+	acro := ""
+	if spec.emptyField != "" {
+		w := add(fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /Rect [300 100 500 180] /P %d 0 R /F 4 >>",
+			spec.emptyField, pageIDs[1]))
+		objs[pageIDs[1]-1] = strings.Replace(objs[pageIDs[1]-1], "%ANNOTS%", fmt.Sprintf(" /Annots [%d 0 R]", w), 1)
+		af := add(fmt.Sprintf("<< /Fields [%d 0 R] /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv %d 0 R >> >> >>", w, font))
+		acro = fmt.Sprintf(" /AcroForm %d 0 R", af)
+	}
+	for i := range objs {
+		objs[i] = strings.Replace(objs[i], "%ANNOTS%", "", 1)
+	}
+	objs[catalog-1] = fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R%s >>", pages, acro)
+	kids := make([]string, len(pageIDs))
+	for i, id := range pageIDs {
+		kids[i] = fmt.Sprintf("%d 0 R", id)
+	}
+	objs[pages-1] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids))
+
+	var b bytes.Buffer
+	version := "1.4"
+	if spec.xrefStream {
+		version = "1.5"
+	}
+	fmt.Fprintf(&b, "%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n", version)
+	offsets := make([]int, len(objs)+2)
+	for i, o := range objs {
+		offsets[i+1] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	id := "<6b79736f2d746573742d646f632d6964><6b79736f2d746573742d646f632d6964>"
+	if !spec.xrefStream {
+		start := b.Len()
+		fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", len(objs)+1)
+		for i := range objs {
+			fmt.Fprintf(&b, "%010d 00000 n\r\n", offsets[i+1])
+		}
+		fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [%s] >>\nstartxref\n%d\n%%%%EOF\n",
+			len(objs)+1, catalog, info, id, start)
+		return b.Bytes()
+	}
+	self := len(objs) + 1
+	start := b.Len()
+	offsets[self] = start
+	var rows bytes.Buffer
+	for i := 0; i <= self; i++ {
+		row := make([]byte, 7)
+		if i == 0 {
+			row[5], row[6] = 0xff, 0xff
+		} else {
+			row[0] = 1
+			binary.BigEndian.PutUint32(row[1:5], uint32(offsets[i]))
+		}
+		rows.Write(row)
+	}
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R /ID [%s] /Length %d >>\nstream\n",
+		self, self+1, catalog, info, id, rows.Len())
+	b.Write(rows.Bytes())
+	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", start)
+	return b.Bytes()
+}
