@@ -156,3 +156,19 @@ func (a *Authority) TSACredential(ctx context.Context) (*SigningCredential, erro
 	}
 	return a.SigningCredential(ctx, newest.CredentialID)
 }
+
+// HasOCSP reports whether kyso answers OCSP for certificates issued by
+// issuer: true for its issuing CAs, false for roots (which publish CRLs
+// only) and for CAs kyso does not operate.
+func (a *Authority) HasOCSP(ctx context.Context, issuer *x509.Certificate) (bool, error) {
+	all, err := a.sync(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, is := range all {
+		if is.cert != nil && is.cert.Equal(issuer) {
+			return is.ocspSigner != nil, nil
+		}
+	}
+	return false, nil
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
@@ -39,6 +40,7 @@ type Credential struct {
 	Profile      string // citizen, official, seal
 	Organization string // agency of official and seal credentials
 	HolderName   string
+	Title        string // official's title, shown on the leader appearance
 	CCCD         string
 	Signer       crypto.Signer
 	Cert         *x509.Certificate
@@ -78,13 +80,24 @@ type Config struct {
 	// SealImages returns the seal image of an agency (nil when none was
 	// uploaded: a drawn seal is used).
 	SealImages func(ctx context.Context, organization string) ([]byte, error)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 // Service signs on behalf of client systems.
-type Service struct{ cfg Config }
+type Service struct {
+	cfg Config
+	now func() time.Time
+}
 
 // New returns a Service.
-func New(cfg Config) *Service { return &Service{cfg: cfg} }
+func New(cfg Config) *Service {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{cfg: cfg, now: now}
+}
 
 // authorize resolves a credential and checks that caller may sign with it:
 // official and seal credentials only for clients bound to their agency;
@@ -185,13 +198,15 @@ func (s *Service) SignPDF(ctx context.Context, caller Caller, req PDFRequest, in
 		Level: pades.Level(req.Level), SubFilter: req.SubFilter, Scheme: req.Scheme,
 		Reason: req.Reason, Location: req.Location, Contact: req.Contact, Field: req.Field,
 		Certify: req.Certify, Name: cred.HolderName,
+		// One clock reading for /M and the time shown on the appearance.
+		SigningTime: s.now().Truncate(time.Second),
 	}
 	if opts.Level == "" {
 		opts.Level = pades.LevelBB
 	}
 	if a := req.Appearance; a != nil {
 		opts.Page, opts.Rect = a.Page, a.Rect
-		data := appearance.Data{SignerName: cred.HolderName, Organization: cred.Organization, CCCD: cred.CCCD,
+		data := appearance.Data{SignerName: cred.HolderName, Title: cred.Title, Organization: cred.Organization, CCCD: cred.CCCD,
 			Reason: req.Reason, Location: req.Location, Image: a.Image}
 		if appearance.Template(a.Template) == appearance.TemplateSeal && len(data.Image) == 0 && s.cfg.SealImages != nil {
 			if data.Image, err = s.cfg.SealImages(ctx, cred.Organization); err != nil {
@@ -227,6 +242,9 @@ func (s *Service) SignPDF(ctx context.Context, caller Caller, req PDFRequest, in
 // leaving Vault/infrastructure errors as they are.
 func classifyPDF(err error) error {
 	switch {
+	case errors.Is(err, appearance.ErrInvalidData), errors.Is(err, appearance.ErrInvalidImage),
+		errors.Is(err, appearance.ErrTooSmall), errors.Is(err, appearance.ErrUnknownTemplate):
+		return fmt.Errorf("%w: appearance: %w", ErrInvalid, err)
 	case errors.Is(err, pades.ErrInvalid):
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	case errors.Is(err, pades.ErrConflict), errors.Is(err, pades.ErrUnsupported):

@@ -20,7 +20,7 @@ func (c credentials) Credential(ctx context.Context, id string) (*signer.Credent
 		return nil, err
 	}
 	return &signer.Credential{
-		ID: sc.ID, Profile: sc.Profile, Organization: sc.Organization, HolderName: sc.Subject.Name,
+		ID: sc.ID, Profile: sc.Profile, Organization: sc.Organization, HolderName: sc.Subject.Name, Title: sc.Subject.Title,
 		CCCD: sc.Subject.CCCD, Signer: sc.Signer, Cert: sc.Cert, Chain: sc.Chain,
 	}, nil
 }
@@ -30,6 +30,10 @@ func (c credentials) Credential(ctx context.Context, id string) (*signer.Credent
 type revocation struct{ ca *ca.Authority }
 
 func (r revocation) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
+	ok, err := r.ca.HasOCSP(ctx, issuer)
+	if err != nil || !ok {
+		return nil, err // the root publishes a CRL only
+	}
 	return r.ca.OCSP(ctx, cert, issuer)
 }
 

@@ -111,21 +111,23 @@ func (s *Signer) collect(ctx context.Context, v *vri, chain []*x509.Certificate)
 		if err != nil {
 			return fmt.Errorf("OCSP for %q: %w", c.Subject.CommonName, err)
 		}
-		resp, err := ocsp.ParseResponseForCert(der, c, issuer)
-		if err != nil {
-			return fmt.Errorf("%w: OCSP response for %q: %v", ErrIntegrity, c.Subject.CommonName, err)
-		}
-		switch {
-		case resp.Status == ocsp.Revoked:
-			return fmt.Errorf("%w: %q (serial %x) is revoked", ErrRevoked, c.Subject.CommonName, c.SerialNumber)
-		case resp.Status != ocsp.Good:
-			return fmt.Errorf("%w: OCSP status of %q is unknown", ErrIntegrity, c.Subject.CommonName)
-		case !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now):
-			return fmt.Errorf("%w: OCSP response for %q expired at %v", ErrIntegrity, c.Subject.CommonName, resp.NextUpdate)
-		}
-		v.ocsps = appendUnique(v.ocsps, der)
-		if resp.Certificate != nil {
-			v.certs = appendUnique(v.certs, resp.Certificate.Raw)
+		if der != nil {
+			resp, err := ocsp.ParseResponseForCert(der, c, issuer)
+			if err != nil {
+				return fmt.Errorf("%w: OCSP response for %q: %v", ErrIntegrity, c.Subject.CommonName, err)
+			}
+			switch {
+			case resp.Status == ocsp.Revoked:
+				return fmt.Errorf("%w: %q (serial %x) is revoked", ErrRevoked, c.Subject.CommonName, c.SerialNumber)
+			case resp.Status != ocsp.Good:
+				return fmt.Errorf("%w: OCSP status of %q is unknown", ErrIntegrity, c.Subject.CommonName)
+			case !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now):
+				return fmt.Errorf("%w: OCSP response for %q expired at %v", ErrIntegrity, c.Subject.CommonName, resp.NextUpdate)
+			}
+			v.ocsps = appendUnique(v.ocsps, der)
+			if resp.Certificate != nil {
+				v.certs = appendUnique(v.certs, resp.Certificate.Raw)
+			}
 		}
 
 		rl, err := s.crl(ctx, v, issuer)
@@ -133,6 +135,9 @@ func (s *Signer) collect(ctx context.Context, v *vri, chain []*x509.Certificate)
 			return err
 		}
 		if rl == nil {
+			if der == nil {
+				return fmt.Errorf("%w: no OCSP response and no CRL for %q: it could not be validated offline", ErrUnsupported, c.Subject.CommonName)
+			}
 			continue
 		}
 		for _, e := range rl.RevokedCertificateEntries {

@@ -59,7 +59,8 @@ type Timestamper interface {
 // kyso's CA provides it in process.
 type Revocation interface {
 	// OCSP returns a DER OCSPResponse (RFC 6960) for cert, issued by
-	// issuer.
+	// issuer, or nil when the issuer runs no OCSP responder (a root that
+	// publishes only a CRL); the issuer's CRL must then be available.
 	OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error)
 	// CRL returns issuer's current DER CRL (RFC 5280), or nil when it has
 	// none.

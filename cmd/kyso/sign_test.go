@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kyso-vn/kyso/internal/testpdf"
+)
+
+const hanoi = "Ủy ban nhân dân Thành phố Hà Nội"
+
+// signEnv is a running kyso dev with credentials and client systems.
+type signEnv struct {
+	*devRun
+	dir                    string
+	clientHN, clientOther  string // API keys
+	leader, official, seal string // credential IDs
+	citizen                string
+	rootPEM                string
+	nss                    string
+}
+
+func tool(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func newSignEnv(t *testing.T) *signEnv {
+	t.Helper()
+	dir := t.TempDir()
+	e := &signEnv{devRun: startDev(t, dir), dir: dir}
+	t.Cleanup(func() { e.stop(t) })
+	mk := func(name string, orgs ...string) string {
+		code, out := e.call(t, "POST", "/v1/clients", map[string]any{"name": name, "organizations": orgs})
+		if code != 201 || out["api_key"] == nil {
+			t.Fatalf("create client = %d %v", code, out)
+		}
+		return out["api_key"].(string)
+	}
+	e.clientHN = mk("e-office Hà Nội", hanoi)
+	e.clientOther = mk("e-office Đà Nẵng", "Ủy ban nhân dân Thành phố Đà Nẵng")
+	issue := func(req map[string]any) string {
+		code, out := e.call(t, "POST", "/v1/certificates", req)
+		if code != 201 {
+			t.Fatalf("issue %v = %d %v", req["profile"], code, out)
+		}
+		return out["credential_id"].(string)
+	}
+	e.leader = issue(map[string]any{"profile": "official", "subject": map[string]string{
+		"name": "Trần Sỹ Thanh", "cccd": "001075000001", "title": "Chủ tịch", "organization": hanoi, "locality": "Hà Nội"}})
+	e.official = issue(map[string]any{"profile": "official", "subject": map[string]string{
+		"name": "Lê Thị Hoa", "cccd": "001185000123", "title": "Chuyên viên", "unit": "Văn phòng", "organization": hanoi, "locality": "Hà Nội"}})
+	e.seal = issue(map[string]any{"profile": "seal", "subject": map[string]string{
+		"organization": hanoi, "tax_code": "0103410294", "budget_code": "1058600", "locality": "Hà Nội"}})
+	e.citizen = issue(map[string]any{"profile": "citizen", "pin": "482915", "subject": map[string]string{
+		"name": "Nguyễn Văn An", "cccd": "001099012345", "locality": "Hà Nội"}})
+	root := e.get(t, "/pki/root.crt")
+	e.rootPEM = writeFileT(t, filepath.Join(dir, "root.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root}))
+	e.nss = filepath.Join(dir, "nss")
+	if err := os.MkdirAll(e.nss, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tool(t, "certutil", "-N", "-d", "sql:"+e.nss, "--empty-password")
+	tool(t, "certutil", "-A", "-d", "sql:"+e.nss, "-n", "kyso-root", "-t", "CT,C,C", "-i", e.rootPEM)
+	return e
+}
+
+func writeFileT(t *testing.T, path string, b []byte) string {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// upload posts a multipart request with a "file" and an "options" part.
+func (e *signEnv) upload(t *testing.T, path, key string, file []byte, opts any) (int, []byte, http.Header) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "doc.pdf")
+	fw.Write(file)
+	ow, _ := mw.CreateFormField("options")
+	json.NewEncoder(ow).Encode(opts)
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.env["KYSO_URL"]+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, resp.Header
+}
+
+var validSig = regexp.MustCompile(`Signature Validation: Signature is Valid\.`)
+var trusted = regexp.MustCompile(`Certificate Validation: Certificate is Trusted\.`)
+
+// pdfsig checks every signature with poppler's pdfsig against an NSS
+// database that trusts only kyso's root, and qpdf checks the structure.
+func (e *signEnv) checkPDF(t *testing.T, name string, doc []byte, wantSigs int) string {
+	t.Helper()
+	p := writeFileT(t, filepath.Join(e.dir, name), doc)
+	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+e.nss, p).CombinedOutput()
+	if n := len(validSig.FindAllString(string(out), -1)); n != wantSigs {
+		t.Errorf("%s: pdfsig reports %d valid signatures, want %d:\n%s", name, n, wantSigs, out)
+	}
+	if n := len(trusted.FindAllString(string(out), -1)); n != wantSigs {
+		t.Errorf("%s: pdfsig reports %d trusted certificates, want %d:\n%s", name, n, wantSigs, out)
+	}
+	if q, err := exec.Command("qpdf", "--check", p).CombinedOutput(); err != nil {
+		t.Errorf("%s: qpdf --check: %v\n%s", name, err, q)
+	}
+	return string(out)
+}
+
+func TestSignPDFLevels(t *testing.T) {
+	e := newSignEnv(t)
+	doc := testpdf.Make(3, 200<<10)
+	for _, level := range []string{"B-B", "B-T", "B-LT", "B-LTA"} {
+		t.Run(level, func(t *testing.T) {
+			code, out, h := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{
+				"credential_id": e.seal, "level": level, "reason": "Phê duyệt", "location": "Hà Nội",
+				"appearance": map[string]any{"template": "seal", "page": 1, "rect": []float64{360, 60, 560, 160}}})
+			if code != 200 {
+				t.Fatalf("sign %s = %d %s", level, code, out)
+			}
+			if h.Get("Kyso-Level") != level || h.Get("Kyso-Document-SHA256") != fmt.Sprintf("%x", sha256.Sum256(out)) {
+				t.Errorf("headers = %v", h)
+			}
+			want := 1
+			if level == "B-LTA" {
+				want = 1 // the document time-stamp is listed by pdfsig but not verified by it
+			}
+			e.checkPDF(t, "signed-"+level+".pdf", out, want)
+		})
+	}
+}
+
+func TestSignPDFCertifyThenLeaderThenSeal(t *testing.T) {
+	e := newSignEnv(t)
+	doc := testpdf.Make(2, 50<<10)
+	steps := []struct {
+		cred string
+		opts map[string]any
+	}{
+		{e.official, map[string]any{"certify": 2, "reason": "Soạn thảo"}},
+		{e.leader, map[string]any{"level": "B-T", "reason": "Phê duyệt", "appearance": map[string]any{"template": "leader", "page": 2, "rect": []float64{330, 200, 560, 300}}}},
+		{e.seal, map[string]any{"level": "B-T", "reason": "Đóng dấu", "appearance": map[string]any{"template": "seal", "page": 2, "rect": []float64{330, 80, 560, 190}}}},
+	}
+	for i, s := range steps {
+		s.opts["credential_id"] = s.cred
+		code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, s.opts)
+		if code != 200 {
+			t.Fatalf("step %d = %d %s", i, code, out)
+		}
+		doc = out
+	}
+	e.checkPDF(t, "three.pdf", doc, 3)
+	// The seal appearance shows the agency name with its diacritics.
+	p := filepath.Join(e.dir, "three.pdf")
+	txt := strings.Join(strings.Fields(tool(t, "pdftotext", "-f", "2", "-l", "2", p, "-")), " ")
+	for _, want := range []string{hanoi, "Trần Sỹ Thanh", "Chủ tịch", "Thời gian ký:"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("pdftotext of page 2 lacks %q:\n%s", want, txt)
+		}
+	}
+}
+
+func TestSignPSSAndCMS(t *testing.T) {
+	e := newSignEnv(t)
+	doc := testpdf.Make(2, 20<<10)
+	code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.official, "scheme": "pss", "level": "B-T"})
+	if code != 200 {
+		t.Fatalf("PSS sign = %d %s", code, out)
+	}
+	e.checkPDF(t, "pss.pdf", out, 1)
+
+	data := []byte("Tờ trình số 123/TTr-VP — nội dung cần ký")
+	content := writeFileT(t, filepath.Join(e.dir, "content.txt"), data)
+	for _, scheme := range []string{"pkcs1v15", "pss"} {
+		code, sig, _ := e.upload(t, "/v1/sign/cms", e.clientHN, data, map[string]any{"credential_id": e.seal, "scheme": scheme, "timestamp": true})
+		if code != 200 {
+			t.Fatalf("sign/cms %s = %d %s", scheme, code, sig)
+		}
+		sigFile := writeFileT(t, filepath.Join(e.dir, "cms-"+scheme+".p7s"), sig)
+		if out := tool(t, "openssl", "cms", "-verify", "-binary", "-content", content, "-inform", "DER", "-in", sigFile, "-CAfile", e.rootPEM, "-purpose", "any", "-out", os.DevNull); !strings.Contains(out, "Verification successful") {
+			t.Errorf("openssl cms -verify (%s): %s", scheme, out)
+		}
+		digest := sha256.Sum256(data)
+		body := map[string]any{"credential_id": e.seal, "scheme": scheme, "hash_algorithm": "sha-256", "hashes": []string{base64.StdEncoding.EncodeToString(digest[:])}}
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", e.env["KYSO_URL"]+"/v1/sign/hash", bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+e.clientHN)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hr struct {
+			Signatures []struct{ CMS []byte } `json:"signatures"`
+		}
+		json.NewDecoder(resp.Body).Decode(&hr)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(hr.Signatures) != 1 {
+			t.Fatalf("sign/hash %s = %d", scheme, resp.StatusCode)
+		}
+		hsig := writeFileT(t, filepath.Join(e.dir, "hash-"+scheme+".p7s"), hr.Signatures[0].CMS)
+		if out := tool(t, "openssl", "cms", "-verify", "-binary", "-content", content, "-inform", "DER", "-in", hsig, "-CAfile", e.rootPEM, "-purpose", "any", "-out", os.DevNull); !strings.Contains(out, "Verification successful") {
+			t.Errorf("openssl cms -verify of sign/hash (%s): %s", scheme, out)
+		}
+	}
+}
+
+func TestSignAuthorization(t *testing.T) {
+	e := newSignEnv(t)
+	doc := testpdf.Make(1, 0)
+	errCode := func(b []byte) string {
+		var x struct{ Error struct{ Code string } }
+		json.Unmarshal(b, &x)
+		return x.Error.Code
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", "", doc, map[string]any{"credential_id": e.seal}); code != 401 {
+		t.Errorf("no key = %d %s", code, out)
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.env["KYSO_ADMIN_TOKEN"], doc, map[string]any{"credential_id": e.seal}); code != 401 {
+		t.Errorf("admin token on the sign API = %d %s, want 401", code, out)
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientOther, doc, map[string]any{"credential_id": e.seal}); code != 403 || errCode(out) != "forbidden" {
+		t.Errorf("other agency's client = %d %s, want 403 forbidden", code, out)
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen}); code != 403 || errCode(out) != "consent_failed" {
+		t.Errorf("citizen without PIN = %d %s, want 403 consent_failed", code, out)
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientOther, doc, map[string]any{"credential_id": e.citizen, "pin": "482915",
+		"appearance": map[string]any{"template": "citizen", "page": 1, "rect": []float64{40, 40, 300, 140}}}); code != 200 {
+		t.Errorf("citizen with the right PIN = %d %s", code, out)
+	}
+	for i := 1; i <= 5; i++ {
+		code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "pin": "111222"})
+		want := "consent_failed"
+		if i == 5 {
+			want = "credential_locked"
+		}
+		if code != 403 || errCode(out) != want {
+			t.Errorf("wrong PIN #%d = %d %s, want 403 %s", i, code, out, want)
+		}
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "pin": "482915"}); code != 403 || errCode(out) != "credential_locked" {
+		t.Errorf("right PIN after the lock = %d %s, want 403 credential_locked", code, out)
+	}
+	if code, out := e.call(t, "POST", "/v1/credentials/"+e.citizen+"/unlock", nil); code != 200 {
+		t.Fatalf("unlock = %d %v", code, out)
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "pin": "482915"}); code != 200 {
+		t.Errorf("right PIN after unlock = %d %s", code, out)
+	}
+	// The audit chain holds all of it and verifies.
+	var buf bytes.Buffer
+	if err := run(context.Background(), &buf, []string{"audit", "verify", "--data", e.dir}); err != nil {
+		t.Fatalf("kyso audit verify: %v\n%s", err, buf.String())
+	}
+	t.Logf("audit: %s", strings.TrimSpace(buf.String()))
+}
