@@ -78,6 +78,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxDocumentBytes bounds a document to sign (default 50 MiB).
 	MaxDocumentBytes int64
+	// MaxBatchBytes bounds all documents of one batch (default 256 MiB).
+	MaxBatchBytes int64
 	// TempDir holds documents while they are signed (default os.TempDir()).
 	TempDir string
 	// RequestTimeout bounds the work of one request (default 30s).
@@ -119,6 +121,9 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	if cfg.MaxDocumentBytes == 0 {
 		cfg.MaxDocumentBytes = 50 << 20
+	}
+	if cfg.MaxBatchBytes == 0 {
+		cfg.MaxBatchBytes = 256 << 20
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps}
 	if s.log == nil {
@@ -179,6 +184,7 @@ func (s *Server) routes() *mux.Router {
 	// Signing API, for registered client systems.
 	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler { return s.requireClient(h) }
 	r.Handle("/v1/sign/pdf", client(s.signPDF)).Methods(http.MethodPost)
+	r.Handle("/v1/sign/pdf/batch", client(s.signPDFBatch)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/cms", client(s.signCMS)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
 

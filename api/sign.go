@@ -32,6 +32,7 @@ type Signing interface {
 	SignPDF(ctx context.Context, caller signer.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error)
 	SignCMS(ctx context.Context, caller signer.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error)
 	SignHashes(ctx context.Context, caller signer.Caller, req signer.HashRequest) ([][]byte, error)
+	SignPDFBatch(ctx context.Context, caller signer.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error)
 }
 
 // PINAdmin sets and unlocks citizen PINs.
@@ -381,4 +382,137 @@ func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/timestamp-reply")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(resp)
+}
+
+// signPDFBatch signs the "file" parts of a multipart request with the
+// options of its "options" part, in one Vault round trip, and answers with
+// a result per document, in order: the signed PDF (base64) or the error.
+func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBatchBytes+1<<20)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"})
+		return
+	}
+	var req signer.PDFRequest
+	var docs []*document
+	var names []string
+	defer func() {
+		for _, d := range docs {
+			d.Close()
+		}
+	}()
+	haveOpts := false
+	var total int64
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.renderError(w, r, badRequest(CodeInvalidRequest, "malformed multipart body"))
+			return
+		}
+		switch p.FormName() {
+		case "options":
+			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
+			if err == nil {
+				dec := json.NewDecoder(strings.NewReader(string(data)))
+				dec.DisallowUnknownFields()
+				err = dec.Decode(&req)
+			}
+			if err != nil {
+				s.renderError(w, r, badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err)))
+				return
+			}
+			haveOpts = true
+		case "file":
+			if len(docs) == signer.MaxBatchDocuments {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
+				return
+			}
+			d, err := s.spool(p)
+			if err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			docs = append(docs, d)
+			names = append(names, p.FileName())
+			if total += d.size; total > s.cfg.MaxBatchBytes {
+				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)})
+				return
+			}
+		default:
+			s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
+			return
+		}
+	}
+	if !haveOpts || len(docs) == 0 {
+		s.renderError(w, r, badRequest(CodeInvalidRequest, "the batch needs an \"options\" part and at least one \"file\" part"))
+		return
+	}
+	batch := make([]signer.BatchDocument, len(docs))
+	outs := make([]*os.File, len(docs))
+	defer func() {
+		for _, f := range outs {
+			if f != nil {
+				f.Close()
+				os.Remove(f.Name())
+			}
+		}
+	}()
+	for i, d := range docs {
+		f, err := os.CreateTemp(s.cfg.TempDir, "kyso-signed-*")
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		outs[i] = f
+		batch[i] = signer.BatchDocument{Name: names[i], In: d.f, Size: d.size, Out: f}
+	}
+	results, err := s.deps.Signing.SignPDFBatch(r.Context(), caller, req, batch)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	// Stream the answer: one document's base64 in memory at a time.
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, `{"results":[`)
+	for i, res := range results {
+		item := map[string]any{"index": i, "name": names[i]}
+		if res.Err != nil {
+			status, detail := s.classify(res.Err)
+			if status >= 500 {
+				s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
+			}
+			item["status"], item["error"] = "failed", detail
+		} else {
+			signed, err := readAllFile(outs[i])
+			if err != nil {
+				_, detail := s.classify(err)
+				item["status"], item["error"] = "failed", detail
+			} else {
+				item["status"] = "signed"
+				item["signature_field"] = res.Result.SignatureField
+				item["document_sha256"] = hex.EncodeToString(res.Result.DocumentDigest)
+				item["level"] = res.Result.Level
+				item["pdf"] = base64.StdEncoding.EncodeToString(signed)
+			}
+		}
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		b, _ := json.Marshal(item)
+		w.Write(b)
+	}
+	io.WriteString(w, "]}\n")
+}
+
+func readAllFile(f *os.File) ([]byte, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(f)
 }

@@ -194,6 +194,12 @@ func (s *Service) SignPDF(ctx context.Context, caller Caller, req PDFRequest, in
 	if err != nil {
 		return nil, err
 	}
+	return s.signPDF(ctx, caller, req, cred, in, size, out)
+}
+
+// signPDF signs one document with an authorised credential.
+func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cred *Credential, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error) {
+	var err error
 	opts := pades.Options{
 		Level: pades.Level(req.Level), SubFilter: req.SubFilter, Scheme: req.Scheme,
 		Reason: req.Reason, Location: req.Location, Contact: req.Contact, Field: req.Field,

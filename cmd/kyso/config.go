@@ -125,6 +125,8 @@ type HTTPConfig struct {
 	MaxBodyBytes int64 `json:"max_body_bytes"`
 	// MaxDocumentBytes bounds a document to sign (default 50 MiB).
 	MaxDocumentBytes int64 `json:"max_document_bytes"`
+	// MaxBatchBytes bounds all documents of one batch (default 256 MiB).
+	MaxBatchBytes int64 `json:"max_batch_bytes"`
 }
 
 // loadConfig reads a config file strictly; an empty path gives the

@@ -167,6 +167,7 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		Logger:           log,
 		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
 		MaxDocumentBytes: cfg.HTTP.MaxDocumentBytes,
+		MaxBatchBytes:    cfg.HTTP.MaxBatchBytes,
 		RequestTimeout:   time.Duration(cfg.HTTP.RequestTimeout),
 		Ready:            checks,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog})

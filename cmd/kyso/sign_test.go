@@ -284,3 +284,57 @@ func TestSignAuthorization(t *testing.T) {
 	}
 	t.Logf("audit: %s", strings.TrimSpace(buf.String()))
 }
+
+func TestSignPDFBatchAPI(t *testing.T) {
+	e := newSignEnv(t)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	ow, _ := mw.CreateFormField("options")
+	json.NewEncoder(ow).Encode(map[string]any{"credential_id": e.seal, "level": "B-B", "reason": "Đóng dấu"})
+	const n = 5
+	for i := 0; i < n; i++ {
+		fw, _ := mw.CreateFormFile("file", fmt.Sprintf("qd-%d.pdf", i))
+		if i == 2 {
+			fw.Write([]byte("%PDF-1.7 but broken"))
+			continue
+		}
+		fw.Write(testpdf.Make(2, 8<<10))
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.env["KYSO_URL"]+"/v1/sign/pdf/batch", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+e.clientHN)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Results []struct {
+			Index  int
+			Name   string
+			Status string
+			PDF    []byte `json:"pdf"`
+			Error  struct{ Code string }
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("batch = %d, %v", resp.StatusCode, err)
+	}
+	if len(out.Results) != n {
+		t.Fatalf("batch returned %d results, want %d", len(out.Results), n)
+	}
+	for i, r := range out.Results {
+		if i == 2 {
+			if r.Status != "failed" || r.Error.Code == "" {
+				t.Errorf("broken document: %+v, want failed with a code", r)
+			}
+			continue
+		}
+		if r.Status != "signed" || r.Name != fmt.Sprintf("qd-%d.pdf", i) {
+			t.Errorf("document %d: %s %s", i, r.Status, r.Name)
+			continue
+		}
+		e.checkPDF(t, fmt.Sprintf("batch-%d.pdf", i), r.PDF, 1)
+	}
+}

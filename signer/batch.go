@@ -1,0 +1,190 @@
+package signer
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/kyso-vn/kyso/signer/cms"
+)
+
+// coalescer is a crypto.Signer shared by the documents of one batch. Each
+// document's signature request waits until every document still in flight
+// is waiting too, then all waiting digests are signed in ONE BatchSigner
+// call (Vault Transit batch_input): a batch of N documents costs one Vault
+// round trip, not N.
+//
+// A document that fails before asking for a signature leaves the batch
+// (done), so the others never wait for it. A document that asks twice
+// (e.g. a rebuilt signature) simply joins the next round.
+type coalescer struct {
+	pub crypto.PublicKey
+	bs  cms.BatchSigner
+
+	mu       sync.Mutex
+	inFlight int // documents that have not finished
+	pending  []*coalesced
+	calls    int // BatchSigner calls made (for tests and logs)
+}
+
+type coalesced struct {
+	ctx    context.Context
+	digest []byte
+	opts   crypto.SignerOpts
+	sig    []byte
+	err    error
+	done   chan struct{}
+}
+
+func newCoalescer(pub crypto.PublicKey, bs cms.BatchSigner, documents int) *coalescer {
+	return &coalescer{pub: pub, bs: bs, inFlight: documents}
+}
+
+func (c *coalescer) Public() crypto.PublicKey { return c.pub }
+
+func (c *coalescer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return c.SignContext(context.Background(), digest, opts)
+}
+
+// SignContext queues digest and waits for the round it is signed in.
+func (c *coalescer) SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	r := &coalesced{ctx: ctx, digest: digest, opts: opts, done: make(chan struct{})}
+	c.mu.Lock()
+	c.pending = append(c.pending, r)
+	round := c.takeRoundLocked()
+	c.mu.Unlock()
+	if round != nil {
+		c.sign(round)
+	}
+	select {
+	case <-r.done:
+		return r.sig, r.err
+	case <-ctx.Done():
+		// The round may still complete; its result is dropped.
+		return nil, ctx.Err()
+	}
+}
+
+// done records that one document finished (signed or failed).
+func (c *coalescer) done() {
+	c.mu.Lock()
+	c.inFlight--
+	round := c.takeRoundLocked()
+	c.mu.Unlock()
+	if round != nil {
+		c.sign(round)
+	}
+}
+
+// takeRoundLocked returns the pending requests when every document in
+// flight is waiting for a signature.
+func (c *coalescer) takeRoundLocked() []*coalesced {
+	if len(c.pending) == 0 || len(c.pending) < c.inFlight {
+		return nil
+	}
+	round := c.pending
+	c.pending = nil
+	c.calls++
+	return round
+}
+
+// sign signs one round. Requests with different options (which one batch
+// request does not make) are refused rather than signed wrongly.
+func (c *coalescer) sign(round []*coalesced) {
+	digests := make([][]byte, len(round))
+	for i, r := range round {
+		digests[i] = r.digest
+	}
+	var err error
+	for _, r := range round[1:] {
+		if !sameOpts(r.opts, round[0].opts) {
+			err = errors.New("signer: a batch mixes signature options")
+		}
+	}
+	var sigs [][]byte
+	if err == nil {
+		sigs, err = c.bs.SignBatch(round[0].ctx, digests, round[0].opts)
+	}
+	if err == nil && len(sigs) != len(round) {
+		err = fmt.Errorf("signer: batch signer returned %d signatures for %d digests", len(sigs), len(round))
+	}
+	for i, r := range round {
+		if err != nil {
+			r.err = err
+		} else {
+			r.sig = sigs[i]
+		}
+		close(r.done)
+	}
+}
+
+func sameOpts(a, b crypto.SignerOpts) bool {
+	if a.HashFunc() != b.HashFunc() {
+		return false
+	}
+	pa, aPSS := a.(*rsa.PSSOptions)
+	pb, bPSS := b.(*rsa.PSSOptions)
+	return aPSS == bPSS && (!aPSS || pa.SaltLength == pb.SaltLength)
+}
+
+// MaxBatchDocuments bounds one batch signing request.
+const MaxBatchDocuments = 100
+
+// BatchDocument is one document of a batch: read from In (Size bytes),
+// written signed to Out.
+type BatchDocument struct {
+	Name string
+	In   io.ReadSeeker
+	Size int64
+	Out  io.Writer
+}
+
+// BatchResult is the outcome of one document; exactly one field is set.
+type BatchResult struct {
+	Result *PDFResult
+	Err    error
+}
+
+// SignPDFBatch signs every document with the same credential and options.
+// The credential is authorised once (a citizen's PIN covers the batch).
+// Documents are signed concurrently and their signatures are made in one
+// Vault Transit batch call when the credential's key supports it. One bad
+// document fails alone and is reported in its result; the error return
+// is for the request as a whole (bad options, forbidden credential).
+func (s *Service) SignPDFBatch(ctx context.Context, caller Caller, req PDFRequest, docs []BatchDocument) ([]BatchResult, error) {
+	if len(docs) == 0 || len(docs) > MaxBatchDocuments {
+		return nil, fmt.Errorf("%w: a batch holds 1 to %d documents", ErrInvalid, MaxBatchDocuments)
+	}
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	signCred := *cred
+	var co *coalescer
+	if bs, ok := cred.Signer.(cms.BatchSigner); ok {
+		co = newCoalescer(cred.Signer.Public(), bs, len(docs))
+		signCred.Signer = co
+	}
+	results := make([]BatchResult, len(docs))
+	var wg sync.WaitGroup
+	for i, d := range docs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if co != nil {
+				defer co.done()
+			}
+			res, err := s.signPDF(ctx, caller, req, &signCred, d.In, d.Size, d.Out)
+			results[i] = BatchResult{Result: res, Err: err}
+		}()
+	}
+	wg.Wait()
+	return results, nil
+}
