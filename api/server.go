@@ -182,7 +182,9 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
 
 	// Signing API, for registered client systems.
-	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler { return s.requireClient(h) }
+	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {
+		return s.requireClient(h)
+	}
 	r.Handle("/v1/sign/pdf", client(s.signPDF)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/pdf/batch", client(s.signPDFBatch)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/cms", client(s.signCMS)).Methods(http.MethodPost)

@@ -46,7 +46,9 @@ func (c *countingSigner) SignBatch(ctx context.Context, ds [][]byte, o crypto.Si
 
 type oneCredential struct{ cred *signer.Credential }
 
-func (o oneCredential) Credential(context.Context, string) (*signer.Credential, error) { return o.cred, nil }
+func (o oneCredential) Credential(context.Context, string) (*signer.Credential, error) {
+	return o.cred, nil
+}
 
 // testCert certifies pub under a throwaway in-memory test root.
 func testCert(t *testing.T, pub crypto.PublicKey) (*x509.Certificate, *x509.Certificate) {
