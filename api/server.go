@@ -180,6 +180,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/clients", admin(s.createClient)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
+	r.Handle("/v1/seal-images/{organization}", admin(s.putSealImage)).Methods(http.MethodPut)
 
 	// Signing API, for registered client systems.
 	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {

@@ -11,9 +11,12 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
@@ -33,6 +36,7 @@ type Signing interface {
 	SignCMS(ctx context.Context, caller signer.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error)
 	SignHashes(ctx context.Context, caller signer.Caller, req signer.HashRequest) ([][]byte, error)
 	SignPDFBatch(ctx context.Context, caller signer.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error)
+	SetSealImage(ctx context.Context, organization string, image []byte) error
 }
 
 // PINAdmin sets and unlocks citizen PINs.
@@ -515,4 +519,33 @@ func readAllFile(f *os.File) ([]byte, error) {
 		return nil, err
 	}
 	return io.ReadAll(f)
+}
+
+// maxSealImage bounds an uploaded seal image (the renderer's own limit).
+const maxSealImage = 5 << 20
+
+// putSealImage stores an agency's seal image (PNG or JPEG body), drawn on
+// the agency's seal signatures from then on.
+func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Signing == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	org, err := url.PathUnescape(mux.Vars(r)["organization"])
+	if err != nil || len(org) > 256 {
+		s.renderError(w, r, badRequest(CodeInvalidRequest, "the agency name in the path is not valid"))
+		return
+	}
+	org = auth.NormalizeOrganization(org)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSealImage))
+	if err != nil {
+		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the image is larger than 5 MiB"})
+		return
+	}
+	if err := s.deps.Signing.SetSealImage(r.Context(), org, data); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.record(r, audit.ActionSealImage, org, map[string]any{"bytes": len(data)})
+	writeJSON(w, http.StatusOK, map[string]any{"organization": org, "bytes": len(data)})
 }

@@ -33,6 +33,7 @@ const (
 	ActionPINLocked        = "pin.locked"
 	ActionCredentialUnlock = "credential.unlock"
 	ActionClientCreate     = "client.create"
+	ActionSealImage        = "seal.image"
 )
 
 // ErrInvalidEvent reports an event Record refuses: no actor, a malformed

@@ -77,9 +77,8 @@ type Config struct {
 	Audit       Auditor
 	PDF         *pades.Signer
 	Timestamper cms.Timestamper // for CMS signature time-stamps; nil disables them
-	// SealImages returns the seal image of an agency (nil when none was
-	// uploaded: a drawn seal is used).
-	SealImages func(ctx context.Context, organization string) ([]byte, error)
+	// Seals keeps agencies' seal images (nil: seals are always drawn).
+	Seals SealStore
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -214,8 +213,8 @@ func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cr
 		opts.Page, opts.Rect = a.Page, a.Rect
 		data := appearance.Data{SignerName: cred.HolderName, Title: cred.Title, Organization: cred.Organization, CCCD: cred.CCCD,
 			Reason: req.Reason, Location: req.Location, Image: a.Image}
-		if appearance.Template(a.Template) == appearance.TemplateSeal && len(data.Image) == 0 && s.cfg.SealImages != nil {
-			if data.Image, err = s.cfg.SealImages(ctx, cred.Organization); err != nil {
+		if appearance.Template(a.Template) == appearance.TemplateSeal && len(data.Image) == 0 {
+			if data.Image, err = s.sealImage(ctx, cred.Organization); err != nil {
 				return nil, err
 			}
 		}

@@ -301,4 +301,9 @@ type Store interface {
 	// ListAudit returns up to limit records with Seq > afterSeq, in Seq
 	// order. A limit <= 0 means DefaultListLimit; at most MaxListLimit.
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]*AuditRecord, error)
+
+	// PutSealImage stores or replaces an agency's seal image.
+	PutSealImage(ctx context.Context, img *SealImage) error
+	// GetSealImage returns an agency's seal image, or ErrNotFound.
+	GetSealImage(ctx context.Context, organization string) (*SealImage, error)
 }

@@ -154,6 +154,7 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		Audit:       auditLog,
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
+		Seals:       st,
 	})
 	checks := []api.Check{
 		{Name: "vault", Fn: km.Health},

@@ -8,9 +8,13 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"image"
+	"image/color"
+	pngenc "image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -336,5 +340,53 @@ func TestSignPDFBatchAPI(t *testing.T) {
 			continue
 		}
 		e.checkPDF(t, fmt.Sprintf("batch-%d.pdf", i), r.PDF, 1)
+	}
+}
+
+// TestSealImageUpload: an admin uploads the agency's seal image; a bad
+// image is refused at upload; seal signatures then carry the image.
+func TestSealImageUpload(t *testing.T) {
+	e := newSignEnv(t)
+	img := image.NewNRGBA(image.Rect(0, 0, 120, 120))
+	for y := 0; y < 120; y++ {
+		for x := 0; x < 120; x++ {
+			if dx, dy := x-60, y-60; dx*dx+dy*dy < 55*55 && dx*dx+dy*dy > 45*45 {
+				img.Set(x, y, color.NRGBA{R: 220, A: 255})
+			}
+		}
+	}
+	var png bytes.Buffer // the encoded seal
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	put := func(body []byte, token string) int {
+		req, _ := http.NewRequest("PUT", e.env["KYSO_URL"]+"/v1/seal-images/"+url.PathEscape(hanoi), bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "image/png")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := put(png.Bytes(), e.clientHN); code != 401 {
+		t.Errorf("upload with a client key = %d, want 401", code)
+	}
+	if code := put([]byte("GIF89a not accepted"), e.env["KYSO_ADMIN_TOKEN"]); code != 400 {
+		t.Errorf("upload of a non-PNG/JPEG = %d, want 400", code)
+	}
+	if code := put(png.Bytes(), e.env["KYSO_ADMIN_TOKEN"]); code != 200 {
+		t.Fatalf("upload = %d", code)
+	}
+	code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, testpdf.Make(1, 0), map[string]any{"credential_id": e.seal,
+		"appearance": map[string]any{"template": "seal", "page": 1, "rect": []float64{300, 60, 560, 200}}})
+	if code != 200 {
+		t.Fatalf("seal signature with the uploaded image = %d %s", code, out)
+	}
+	e.checkPDF(t, "sealed.pdf", out, 1)
+	// The image is in the document: pdfimages lists it.
+	if list := tool(t, "pdfimages", "-list", filepath.Join(e.dir, "sealed.pdf")); !strings.Contains(list, "120   120") {
+		t.Errorf("pdfimages does not list the 120x120 seal image:\n%s", list)
 	}
 }
