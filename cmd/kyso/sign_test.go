@@ -390,3 +390,31 @@ func TestSealImageUpload(t *testing.T) {
 		t.Errorf("pdfimages does not list the 120x120 seal image:\n%s", list)
 	}
 }
+
+// TestTSAWithOpenSSL: kyso's RFC 3161 endpoint answers openssl's query and
+// openssl verifies the token up to kyso's root.
+func TestTSAWithOpenSSL(t *testing.T) {
+	e := newSignEnv(t)
+	data := writeFileT(t, filepath.Join(e.dir, "data.txt"), []byte("Quyết định số 2280/QĐ-UBND"))
+	tsq := filepath.Join(e.dir, "req.tsq")
+	tool(t, "openssl", "ts", "-query", "-data", data, "-sha256", "-cert", "-out", tsq)
+	q, _ := os.ReadFile(tsq)
+	resp, err := http.Post(e.env["KYSO_URL"]+"/pki/tsa", "application/timestamp-query", bytes.NewReader(q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsr, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/timestamp-reply" {
+		t.Fatalf("POST /pki/tsa = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	tsrFile := writeFileT(t, filepath.Join(e.dir, "resp.tsr"), tsr)
+	// The TSA certificate chains to kyso's issuing CA, which is in the token.
+	if out := tool(t, "openssl", "ts", "-verify", "-data", data, "-in", tsrFile, "-CAfile", e.rootPEM); !strings.Contains(out, "Verification: OK") {
+		t.Errorf("openssl ts -verify: %s", out)
+	}
+	text := tool(t, "openssl", "ts", "-reply", "-in", tsrFile, "-text")
+	if !strings.Contains(text, "Status: Granted") || !strings.Contains(text, "Accuracy") {
+		t.Errorf("openssl ts -reply -text:\n%s", text)
+	}
+}
