@@ -129,6 +129,12 @@ func Start(ctx context.Context, cfg Config) (*Vault, error) {
 		if listen, err = freeAddr(); err != nil {
 			return nil, err
 		}
+	} else if l, err := net.Listen("tcp", listen); err != nil {
+		// Without this check a Vault already listening there (another
+		// kyso dev) would answer our health checks in place of ours.
+		return nil, fmt.Errorf("devvault: %s is already in use (another kyso dev or Vault?); choose another address: %w", listen, err)
+	} else {
+		l.Close()
 	}
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {

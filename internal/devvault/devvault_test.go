@@ -252,3 +252,17 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestStartRefusesBusyAddress: a Vault (or anything) already listening on
+// the address must not be mistaken for ours.
+func TestStartRefusesBusyAddress(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = devvault.Start(context.Background(), devvault.Config{Bin: bin(t), Dir: t.TempDir(), Listen: l.Addr().String()})
+	if err == nil || !strings.Contains(err.Error(), "already in use") {
+		t.Fatalf("Start on a busy address = %v, want an 'already in use' error", err)
+	}
+}
