@@ -1,11 +1,16 @@
 package api_test
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -16,7 +21,13 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/appearance"
+	"github.com/kyso-vn/kyso/signer/pades"
+	"github.com/kyso-vn/kyso/signer/tsa"
+	"github.com/kyso-vn/kyso/store"
 )
 
 // The OpenAPI document and the operator docs live at the module root; go
@@ -70,7 +81,10 @@ type openAPIOperation struct {
 	OperationID string                `yaml:"operationId"`
 	Parameters  []openAPIParameter    `yaml:"parameters"`
 	Security    []map[string][]string `yaml:"security"`
-	Responses   map[string]yaml.Node  `yaml:"responses"`
+	RequestBody *struct {
+		Content map[string]yaml.Node `yaml:"content"`
+	} `yaml:"requestBody"`
+	Responses map[string]yaml.Node `yaml:"responses"`
 }
 
 type openAPIParameter struct {
@@ -82,6 +96,19 @@ type openAPIParameter struct {
 type openAPISchema struct {
 	Properties map[string]openAPISchema `yaml:"properties"`
 	Enum       []string                 `yaml:"enum"`
+	Items      *openAPISchema           `yaml:"items"`
+	MinItems   *int                     `yaml:"minItems"`
+	MaxItems   *int                     `yaml:"maxItems"`
+	MinLength  *int                     `yaml:"minLength"`
+	MaxLength  *int                     `yaml:"maxLength"`
+	Pattern    string                   `yaml:"pattern"`
+}
+
+// openAPIResponse is the part of a response object these tests read.
+type openAPIResponse struct {
+	Ref     string               `yaml:"$ref"`
+	Headers map[string]yaml.Node `yaml:"headers"`
+	Content map[string]yaml.Node `yaml:"content"`
 }
 
 func loadOpenAPI(t *testing.T) *openAPIDoc {
@@ -218,13 +245,105 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	}
 }
 
+// The security schemes of openapi.yaml: admin tokens for the admin API,
+// client API keys for the signing API.
+const (
+	adminScheme  = "adminBearer"
+	clientScheme = "clientBearer"
+)
+
+// openAPIProbeAdmins and openAPIProbeClients stand in for the credential
+// checks: they only note that a route ran them, and refuse. The embedded
+// interfaces (nil) are never called: no request gets past the check.
+type openAPIProbeAdmins struct {
+	api.AdminAuth
+	called *bool
+}
+
+func (p openAPIProbeAdmins) AdminID(context.Context, string) (string, error) {
+	*p.called = true
+	return "", auth.ErrUnauthorized
+}
+
+type openAPIProbeClients struct {
+	api.ClientAuth
+	called *bool
+}
+
+func (p openAPIProbeClients) Authenticate(context.Context, string) (*store.Client, error) {
+	*p.called = true
+	return nil, auth.ErrUnauthorized
+}
+
+// openAPIProbeSigning is a non-nil signing service (without one the
+// signing routes answer 503 before checking the key); it is never called.
+type openAPIProbeSigning struct{ api.Signing }
+
+// routeSchemes asks the server itself which credential each route checks:
+// it sends every (path, method) a bearer token and sees whether the admin
+// check, the client check or neither ran. It returns the security scheme
+// name ("" for a public route) by OpenAPI path and method.
+func routeSchemes(t *testing.T, routes map[string][]string) map[string]map[string]string {
+	t.Helper()
+	var adminCalled, clientCalled bool
+	srv := api.New(api.Config{}, api.Deps{
+		Admins:  openAPIProbeAdmins{called: &adminCalled},
+		Clients: openAPIProbeClients{called: &clientCalled},
+		Signing: openAPIProbeSigning{},
+	})
+	vars := regexp.MustCompile(`\{[^}]+\}`)
+	out := map[string]map[string]string{}
+	for path, methods := range routes {
+		out[path] = map[string]string{}
+		for _, m := range methods {
+			adminCalled, clientCalled = false, false
+			req := httptest.NewRequest(m, vars.ReplaceAllString(path, "probe"), nil)
+			req.Header.Set("Authorization", "Bearer kyso_probe")
+			rec := httptest.NewRecorder()
+			// Public routes run against no CA here; their panics are
+			// recovered into 500s, which is all right: only the
+			// credential check matters.
+			srv.ServeHTTP(rec, req)
+			switch {
+			case adminCalled && clientCalled:
+				t.Errorf("%s %s checks both an admin token and a client key", m, path)
+			case adminCalled:
+				out[path][m] = adminScheme
+			case clientCalled:
+				out[path][m] = clientScheme
+			default:
+				if rec.Code == http.StatusUnauthorized {
+					t.Errorf("%s %s answers 401 without asking either credential check", m, path)
+				}
+				out[path][m] = ""
+			}
+		}
+	}
+	return out
+}
+
 // TestOpenAPIOperations checks each documented operation: path parameters
-// match the template, /v1 requires the bearer scheme (and documents 401),
-// public routes require nothing.
+// match the template, each operation documents exactly the security scheme
+// the server enforces (adminBearer for the admin API, clientBearer for the
+// signing API, nothing for public routes) and 401 when it needs one.
 func TestOpenAPIOperations(t *testing.T) {
 	doc := loadOpenAPI(t)
-	if s, ok := doc.Components.SecuritySchemes["adminBearer"]; !ok || s.Type != "http" || s.Scheme != "bearer" {
-		t.Errorf("components.securitySchemes.adminBearer = %+v, want type http, scheme bearer", s)
+	for _, name := range []string{adminScheme, clientScheme} {
+		if s, ok := doc.Components.SecuritySchemes[name]; !ok || s.Type != "http" || s.Scheme != "bearer" {
+			t.Errorf("components.securitySchemes.%s = %+v, want type http, scheme bearer", name, s)
+		}
+	}
+	routes, _ := routeTable(t)
+	enforced := routeSchemes(t, routes)
+	for path := range enforced {
+		for m, scheme := range enforced[path] {
+			if strings.HasPrefix(path, "/v1/sign/") && scheme != clientScheme {
+				t.Errorf("%s %s: the server checks %q, want the client key (%s)", m, path, scheme, clientScheme)
+			}
+			if strings.HasPrefix(path, "/v1/") && !strings.HasPrefix(path, "/v1/sign/") && scheme != adminScheme {
+				t.Errorf("%s %s: the server checks %q, want the admin token (%s)", m, path, scheme, adminScheme)
+			}
+		}
 	}
 	resolve := func(p openAPIParameter) openAPIParameter {
 		if name, ok := strings.CutPrefix(p.Ref, "#/components/parameters/"); ok {
@@ -263,15 +382,21 @@ func TestOpenAPIOperations(t *testing.T) {
 					schemes = append(schemes, name)
 				}
 			}
-			if strings.HasPrefix(path, "/v1/") {
-				if !slices.Equal(schemes, []string{"adminBearer"}) {
-					t.Errorf("%s %s: security %v, want [adminBearer]", method, path, schemes)
+			want, served := enforced[path][method]
+			switch {
+			case !served:
+				// TestOpenAPIMatchesRouter reports it.
+			case want == "":
+				if len(schemes) > 0 {
+					t.Errorf("%s %s is public but documents security %v", method, path, schemes)
+				}
+			default:
+				if !slices.Equal(schemes, []string{want}) {
+					t.Errorf("%s %s: security %v, want [%s] (what the server checks)", method, path, schemes, want)
 				}
 				if _, ok := op.Responses["401"]; !ok {
 					t.Errorf("%s %s does not document 401", method, path)
 				}
-			} else if len(schemes) > 0 {
-				t.Errorf("%s %s is public but documents security %v", method, path, schemes)
 			}
 			for code := range op.Responses {
 				if n, err := strconv.Atoi(code); err != nil || n < 100 || n > 599 {
@@ -282,14 +407,38 @@ func TestOpenAPIOperations(t *testing.T) {
 	}
 }
 
-// errorCodes returns the Code* constants of api/errors.go.
+// errorCodes returns the Code* constants of package api (errors.go, sign.go
+// and any other non-test file).
 func errorCodes(t *testing.T) map[string]string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
+	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	codes := map[string]string{}
+	for _, file := range files {
+		if !strings.HasSuffix(file, "_test.go") {
+			constCodes(t, file, codes)
+		}
+	}
+	if len(codes) == 0 {
+		t.Fatal("no Code* constants found in package api")
+	}
+	for _, name := range []string{"CodeInvalidRequest", "CodeForbidden", "CodeConsentFailed", "CodeLocked", "CodeInvalidDoc", "CodeNotConfigured", "CodeCredentialBusy"} {
+		if _, ok := codes[name]; !ok {
+			t.Errorf("%s not found among the Code* constants: does errorCodes read every file?", name)
+		}
+	}
+	return codes
+}
+
+// constCodes adds the string Code* constants of file to codes.
+func constCodes(t *testing.T, file string, codes map[string]string) {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range f.Decls {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.CONST {
@@ -310,14 +459,13 @@ func errorCodes(t *testing.T) map[string]string {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if prev, dup := codes[name.Name]; dup && prev != v {
+					t.Errorf("%s is declared twice", name.Name)
+				}
 				codes[name.Name] = v
 			}
 		}
 	}
-	if len(codes) == 0 {
-		t.Fatal("no Code* constants found in errors.go")
-	}
-	return codes
 }
 
 // TestOpenAPIErrorCodes: every error code is in docs/errors.md and in the
@@ -344,17 +492,160 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	}
 }
 
-// jsonNames returns the JSON field names of a struct type.
+// jsonNames returns the JSON field names of a struct type. As in
+// encoding/json, the fields of an embedded struct without a JSON name are
+// promoted (signer.HashRequest embeds signer.CMSRequest).
 func jsonNames(typ reflect.Type) []string {
 	var out []string
 	for i := 0; i < typ.NumField(); i++ {
-		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			out = append(out, jsonNames(f.Type)...)
+			continue
+		}
+		if name != "" && name != "-" && f.IsExported() {
 			out = append(out, name)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// handlerFacts is what a handler function's source says about its JSON:
+// the JSON names of the fields of the struct types declared in it (the
+// request body, a response item), the types those structs embed, the keys
+// of the map literals it answers with and the string values given to each
+// key.
+type handlerFacts struct {
+	fields    []string
+	embedded  []string
+	mapKeys   []string
+	mapValues map[string][]string
+	// headers maps each header set with w.Header().Set to the string
+	// literal it is set to ("" when it is not a literal).
+	headers map[string]string
+	// uploadType is the body type a handler passes to readUpload.
+	uploadType string
+}
+
+// addKey records a JSON object key and, when it is a string literal, the
+// value it is given.
+func (f *handlerFacts) addKey(key string, value ast.Expr) {
+	f.mapKeys = append(f.mapKeys, key)
+	if lit, ok := value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+		if v, err := strconv.Unquote(lit.Value); err == nil {
+			f.mapValues[key] = append(f.mapValues[key], v)
+		}
+	}
+}
+
+// funcFacts reads the handler function fn of file (package api).
+func funcFacts(t *testing.T, file, fn string) handlerFacts {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body *ast.BlockStmt
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == fn {
+			body = fd.Body
+		}
+	}
+	if body == nil {
+		t.Fatalf("function %s not found in %s", fn, file)
+	}
+	str := func(e ast.Expr) (string, bool) {
+		lit, ok := e.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(lit.Value)
+		return v, err == nil
+	}
+	facts := handlerFacts{mapValues: map[string][]string{}, headers: map[string]string{}}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.StructType:
+			for _, fld := range n.Fields.List {
+				if len(fld.Names) == 0 && fld.Tag == nil {
+					if sel, ok := fld.Type.(*ast.SelectorExpr); ok {
+						facts.embedded = append(facts.embedded, sel.X.(*ast.Ident).Name+"."+sel.Sel.Name)
+					}
+					continue
+				}
+				if fld.Tag == nil {
+					continue
+				}
+				tag, _ := strconv.Unquote(fld.Tag.Value)
+				if name, _, _ := strings.Cut(reflect.StructTag(tag).Get("json"), ","); name != "" && name != "-" {
+					facts.fields = append(facts.fields, name)
+				}
+			}
+		case *ast.CompositeLit:
+			if _, ok := n.Type.(*ast.MapType); !ok {
+				return true
+			}
+			for _, el := range n.Elts {
+				kv, ok := el.(*ast.KeyValueExpr)
+				if !ok {
+					continue
+				}
+				if k, ok := str(kv.Key); ok {
+					facts.addKey(k, kv.Value)
+				}
+			}
+		case *ast.AssignStmt:
+			// item["status"], item["error"] = "failed", detail
+			for i, lhs := range n.Lhs {
+				ix, ok := lhs.(*ast.IndexExpr)
+				if !ok {
+					continue
+				}
+				if k, ok := str(ix.Index); ok {
+					var v ast.Expr
+					if len(n.Rhs) == len(n.Lhs) {
+						v = n.Rhs[i]
+					}
+					facts.addKey(k, v)
+				}
+			}
+		case *ast.CallExpr:
+			sel, ok := n.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			switch sel.Sel.Name {
+			case "Set":
+				// w.Header().Set(name, value)
+				inner, ok := sel.X.(*ast.CallExpr)
+				if !ok || len(n.Args) != 2 {
+					return true
+				}
+				if hs, ok := inner.Fun.(*ast.SelectorExpr); ok && hs.Sel.Name == "Header" {
+					if name, ok := str(n.Args[0]); ok {
+						v, _ := str(n.Args[1])
+						facts.headers[name] = v
+					}
+				}
+			case "readUpload":
+				if len(n.Args) > 0 {
+					facts.uploadType, _ = str(n.Args[len(n.Args)-1])
+				}
+			}
+		}
+		return true
+	})
+	sort.Strings(facts.fields)
+	facts.mapKeys = sortedUnique(facts.mapKeys)
+	return facts
+}
+
+func sortedUnique(s []string) []string {
+	s = slices.Clone(s)
+	sort.Strings(s)
+	return slices.Compact(s)
 }
 
 // structJSONNames returns the JSON names of an unexported struct type of
@@ -390,6 +681,58 @@ func structJSONNames(t *testing.T, file, typeName string) []string {
 	return out
 }
 
+// operation returns the documented operation, failing the test if it is
+// missing.
+func operation(t *testing.T, doc *openAPIDoc, method, path string) *openAPIOperation {
+	t.Helper()
+	op := doc.Paths[path].operations()[method]
+	if op == nil {
+		t.Fatalf("openapi.yaml does not document %s %s", method, path)
+	}
+	return op
+}
+
+// response decodes a documented response, following a reference to
+// components.responses.
+func response(t *testing.T, op *openAPIOperation, status string) openAPIResponse {
+	t.Helper()
+	node, ok := op.Responses[status]
+	if !ok {
+		t.Fatalf("operation %s documents no %s response", op.OperationID, status)
+	}
+	var r openAPIResponse
+	if err := node.Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if name, ok := strings.CutPrefix(r.Ref, "#/components/responses/"); ok {
+		data, err := os.ReadFile(openAPIPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all struct {
+			Components struct {
+				Responses map[string]openAPIResponse `yaml:"responses"`
+			} `yaml:"components"`
+		}
+		if err := yaml.Unmarshal(data, &all); err != nil {
+			t.Fatal(err)
+		}
+		if r, ok = all.Components.Responses[name]; !ok {
+			t.Fatalf("response reference %s is not defined", r.Ref)
+		}
+	}
+	return r
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 func schemaProps(doc *openAPIDoc, name string) []string {
 	var out []string
 	for p := range doc.Components.Schemas[name].Properties {
@@ -407,12 +750,24 @@ func TestOpenAPISchemas(t *testing.T) {
 		schema string
 		want   []string
 	}{
-		{"IssueRequest", jsonNames(reflect.TypeFor[ca.Request]())},
+		{"IssueRequest", issueRequestNames(t)},
 		{"Subject", jsonNames(reflect.TypeFor[ca.Subject]())},
 		{"ExternalRequest", jsonNames(reflect.TypeFor[ca.ExternalRequest]())},
 		{"IssuerInfo", jsonNames(reflect.TypeFor[ca.IssuerInfo]())},
 		{"Certificate", structJSONNames(t, "certificates.go", "certificateJSON")},
 		{"ErrorDetail", structJSONNames(t, "errors.go", "errorDetail")},
+		{"PDFRequest", jsonNames(reflect.TypeFor[signer.PDFRequest]())},
+		{"Appearance", jsonNames(reflect.TypeFor[signer.Appearance]())},
+		{"CMSRequest", jsonNames(reflect.TypeFor[signer.CMSRequest]())},
+		{"HashRequest", jsonNames(reflect.TypeFor[signer.HashRequest]())},
+		{"ClientRequest", funcFacts(t, "sign.go", "createClient").fields},
+		{"Client", funcFacts(t, "sign.go", "createClient").mapKeys},
+		{"PINRequest", funcFacts(t, "sign.go", "setPIN").fields},
+		{"CredentialState", sortedUnique(append(funcFacts(t, "sign.go", "setPIN").mapKeys, funcFacts(t, "sign.go", "unlockCredential").mapKeys...))},
+		{"HashResponse", funcFacts(t, "sign.go", "signHash").mapKeys},
+		{"HashSignature", funcFacts(t, "sign.go", "signHash").fields},
+		{"BatchResult", funcFacts(t, "sign.go", "signPDFBatch").mapKeys},
+		{"SealImageResult", funcFacts(t, "sign.go", "putSealImage").mapKeys},
 	}
 	for _, s := range shapes {
 		if got := schemaProps(doc, s.schema); !slices.Equal(got, s.want) {
@@ -443,4 +798,178 @@ func TestOpenAPISchemas(t *testing.T) {
 	if !slices.Equal(got, profiles) {
 		t.Errorf("openapi.yaml IssueRequest.profile enum = %v, want %v", got, profiles)
 	}
+}
+
+// issueRequestNames are the JSON names POST /v1/certificates accepts: those
+// of the struct the issue handler decodes, with ca.Request's fields for the
+// embedded ca.Request.
+func issueRequestNames(t *testing.T) []string {
+	t.Helper()
+	f := funcFacts(t, "certificates.go", "issue")
+	names := slices.Clone(f.fields)
+	for _, e := range f.embedded {
+		switch e {
+		case "ca.Request":
+			names = append(names, jsonNames(reflect.TypeFor[ca.Request]())...)
+		default:
+			t.Errorf("the issue handler's request embeds %s, which this test does not know", e)
+		}
+	}
+	if !slices.Contains(names, "pin") {
+		t.Errorf("the issue handler's request has no \"pin\": %v", names)
+	}
+	return sortedUnique(names)
+}
+
+// schemaEnum returns the sorted enum of a property of a component schema.
+func schemaEnum(doc *openAPIDoc, schema, prop string) []string {
+	return sortedUnique(doc.Components.Schemas[schema].Properties[prop].Enum)
+}
+
+// TestOpenAPISigning pins the signing API's documentation to the code: the
+// enums to the values the signer accepts, the limits to its constants, the
+// request and response media types and the Kyso-* headers to the handlers,
+// and the status values to what the admin routes answer.
+func TestOpenAPISigning(t *testing.T) {
+	doc := loadOpenAPI(t)
+	enums := []struct {
+		schema, prop string
+		want         []string
+	}{
+		{"PDFRequest", "level", []string{string(pades.LevelBB), string(pades.LevelBT), string(pades.LevelBLT), string(pades.LevelBLTA)}},
+		{"PDFRequest", "scheme", []string{pades.SchemePKCS1v15, pades.SchemePSS}},
+		{"PDFRequest", "sub_filter", []string{pades.SubFilterCAdES, pades.SubFilterPKCS7}},
+		{"PDFRequest", "certify", []string{"0", "1", "2", "3"}},
+		{"CMSRequest", "scheme", []string{pades.SchemePKCS1v15, pades.SchemePSS}},
+		{"HashRequest", "scheme", []string{pades.SchemePKCS1v15, pades.SchemePSS}},
+		{"Appearance", "template", []string{string(appearance.TemplateLeader), string(appearance.TemplateSeal), string(appearance.TemplateCitizen)}},
+		{"CredentialState", "status", sortedUnique(append(funcFacts(t, "sign.go", "setPIN").mapValues["status"], funcFacts(t, "sign.go", "unlockCredential").mapValues["status"]...))},
+		{"BatchResult", "status", funcFacts(t, "sign.go", "signPDFBatch").mapValues["status"]},
+		{"BatchResult", "level", []string{string(pades.LevelBB), string(pades.LevelBT), string(pades.LevelBLT), string(pades.LevelBLTA)}},
+	}
+	for _, e := range enums {
+		if got := schemaEnum(doc, e.schema, e.prop); !slices.Equal(got, sortedUnique(e.want)) {
+			t.Errorf("openapi.yaml %s.%s enum = %v, want %v", e.schema, e.prop, got, sortedUnique(e.want))
+		}
+	}
+	for _, tmpl := range schemaEnum(doc, "Appearance", "template") {
+		if !appearance.Template(tmpl).Valid() {
+			t.Errorf("Appearance.template %q is not a valid appearance.Template", tmpl)
+		}
+	}
+	if got := schemaEnum(doc, "CMSRequest", "hash_algorithm"); !slices.Equal(got, schemaEnum(doc, "HashRequest", "hash_algorithm")) {
+		t.Errorf("CMSRequest.hash_algorithm enum %v differs from HashRequest's %v", got, schemaEnum(doc, "HashRequest", "hash_algorithm"))
+	}
+
+	files := operationFileParts(t, doc, "/v1/sign/pdf/batch")
+	if files.MaxItems == nil || *files.MaxItems != signer.MaxBatchDocuments {
+		t.Errorf("POST /v1/sign/pdf/batch: file maxItems = %s, want %d (signer.MaxBatchDocuments)", intOrNone(files.MaxItems), signer.MaxBatchDocuments)
+	}
+	hashes := doc.Components.Schemas["HashRequest"].Properties["hashes"]
+	if hashes.MaxItems == nil || *hashes.MaxItems != signer.MaxHashes || hashes.MinItems == nil || *hashes.MinItems != 1 {
+		t.Errorf("HashRequest.hashes minItems/maxItems = %s/%s, want 1/%d (signer.MaxHashes)", intOrNone(hashes.MinItems), intOrNone(hashes.MaxItems), signer.MaxHashes)
+	}
+	pin := doc.Components.Schemas["PIN"]
+	if pin.MinLength == nil || *pin.MinLength != auth.MinPINLength || pin.MaxLength == nil || *pin.MaxLength != auth.MaxPINLength {
+		t.Errorf("PIN minLength/maxLength = %s/%s, want %d/%d (auth.MinPINLength, auth.MaxPINLength)", intOrNone(pin.MinLength), intOrNone(pin.MaxLength), auth.MinPINLength, auth.MaxPINLength)
+	}
+	if want := "^[0-9]{" + strconv.Itoa(auth.MinPINLength) + "," + strconv.Itoa(auth.MaxPINLength) + "}$"; pin.Pattern != want {
+		t.Errorf("PIN pattern = %q, want %q", pin.Pattern, want)
+	}
+	if ex := "246810"; auth.ValidatePIN(ex) != nil {
+		t.Errorf("the documentation's example PIN %s breaks the PIN rules", ex)
+	}
+
+	// Request and response media types, and the headers the handlers set.
+	routes := []struct {
+		path, handler string
+		request       []string // documented request media types
+		response      string   // the 200 answer's media type
+	}{
+		{"/v1/sign/pdf", "signPDF", []string{"multipart/form-data", funcFacts(t, "sign.go", "signPDF").uploadType}, funcFacts(t, "sign.go", "signPDF").headers["Content-Type"]},
+		{"/v1/sign/pdf/batch", "signPDFBatch", []string{"multipart/form-data"}, "application/json"},
+		{"/v1/sign/cms", "signCMS", []string{"multipart/form-data", funcFacts(t, "sign.go", "signCMS").uploadType}, funcFacts(t, "sign.go", "signCMS").headers["Content-Type"]},
+		{"/v1/sign/hash", "signHash", []string{"application/json"}, "application/json"},
+		{"/pki/tsa", "tsa", []string{tsa.ContentTypeQuery}, tsa.ContentTypeReply},
+	}
+	for _, rt := range routes {
+		op := operation(t, doc, http.MethodPost, rt.path)
+		if op.RequestBody == nil {
+			t.Errorf("POST %s documents no request body", rt.path)
+		} else if got := sortedKeys(op.RequestBody.Content); !slices.Equal(got, sortedUnique(rt.request)) {
+			t.Errorf("POST %s request media types = %v, want %v", rt.path, got, sortedUnique(rt.request))
+		}
+		ok := response(t, op, "200")
+		if rt.response == "" {
+			t.Errorf("%s sets no Content-Type", rt.handler)
+		} else if _, found := ok.Content[rt.response]; !found {
+			t.Errorf("POST %s 200 media types = %v, want %s", rt.path, sortedKeys(ok.Content), rt.response)
+		}
+		for h := range funcFacts(t, "sign.go", rt.handler).headers {
+			if !strings.HasPrefix(h, "Kyso-") && h != "Content-Disposition" && h != "Cache-Control" {
+				continue
+			}
+			if !slices.ContainsFunc(sortedKeys(ok.Headers), func(d string) bool { return strings.EqualFold(d, h) }) {
+				t.Errorf("POST %s: %s sets the %s header, which the 200 answer does not document", rt.path, rt.handler, h)
+			}
+		}
+	}
+	for _, rt := range []string{"/v1/sign/pdf", "/v1/sign/cms"} {
+		op := operation(t, doc, http.MethodPost, rt)
+		found := false
+		for _, p := range op.Parameters {
+			name, _ := strings.CutPrefix(p.Ref, "#/components/parameters/")
+			if p.Name == "Kyso-Options" || doc.Components.Parameters[name].Name == "Kyso-Options" && doc.Components.Parameters[name].In == "header" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("POST %s does not document the Kyso-Options header", rt)
+		}
+	}
+	// The signing API's own error codes are documented on its routes.
+	for path, codes := range map[string][]string{
+		"/v1/sign/pdf":       {"401", "403", "404", "409", "413", "415", "422", "503"},
+		"/v1/sign/pdf/batch": {"401", "403", "404", "409", "413", "415", "503"},
+		"/v1/sign/cms":       {"401", "403", "404", "409", "413", "415", "503"},
+		"/v1/sign/hash":      {"401", "403", "404", "409", "413", "415", "503"},
+		"/pki/tsa":           {"413", "415", "503"},
+		"/v1/clients":        {"401", "400", "503"},
+	} {
+		op := operation(t, doc, http.MethodPost, path)
+		for _, c := range codes {
+			if _, ok := op.Responses[c]; !ok {
+				t.Errorf("POST %s does not document %s", path, c)
+			}
+		}
+	}
+}
+
+// operationFileParts returns the "file" property of the multipart request
+// schema of POST path.
+func operationFileParts(t *testing.T, doc *openAPIDoc, path string) openAPISchema {
+	t.Helper()
+	op := operation(t, doc, http.MethodPost, path)
+	if op.RequestBody == nil {
+		t.Fatalf("POST %s documents no request body", path)
+	}
+	node, ok := op.RequestBody.Content["multipart/form-data"]
+	if !ok {
+		t.Fatalf("POST %s documents no multipart/form-data body", path)
+	}
+	var mt struct {
+		Schema openAPISchema `yaml:"schema"`
+	}
+	if err := node.Decode(&mt); err != nil {
+		t.Fatal(err)
+	}
+	return mt.Schema.Properties["file"]
+}
+
+// intOrNone prints an optional schema number.
+func intOrNone(p *int) string {
+	if p == nil {
+		return "(none)"
+	}
+	return strconv.Itoa(*p)
 }
