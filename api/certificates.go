@@ -66,7 +66,7 @@ const maxIDLen = 64
 func pathID(r *http.Request) (string, error) {
 	id := mux.Vars(r)["id"]
 	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, "/%") {
-		return "", &apiError{http.StatusNotFound, CodeNotFound, "no such certificate"}
+		return "", &apiError{http.StatusNotFound, CodeNotFound, "no such certificate or credential"}
 	}
 	return id, nil
 }

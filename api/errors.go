@@ -10,6 +10,9 @@ import (
 
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	// keys is imported for its ErrUnavailable sentinel only: a signature
+	// made with a Vault key can fail with it below any domain package.
+	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/store"
 )
@@ -81,6 +84,9 @@ func (s *Server) classify(err error) (int, errorDetail) {
 		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: fe.Error(), Field: fe.Field}
 	case errors.Is(err, signer.ErrInvalid), errors.Is(err, auth.ErrInvalidClient), errors.Is(err, auth.ErrInvalidPIN):
 		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: userMessage(err, signer.ErrInvalid)}
+	case errors.Is(err, keys.ErrUnavailable):
+		// A Vault failure deep in a signature (the signer is a Vault key).
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeVaultUnavailable, Message: "the key vault is unavailable (sealed or unreachable); try again later"}
 	case errors.Is(err, auth.ErrLocked):
 		return http.StatusForbidden, errorDetail{Code: CodeLocked, Message: "the credential is locked after too many wrong PINs; an administrator must unlock it (tài khoản bị khóa do nhập sai PIN quá nhiều lần)"}
 	case errors.Is(err, signer.ErrConsent):
@@ -97,6 +103,8 @@ func (s *Server) classify(err error) (int, errorDetail) {
 		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthorized, Message: "a valid admin token is required: Authorization: Bearer <token>"}
 	case errors.Is(err, ca.ErrNotFound):
 		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: userMessage(err, ca.ErrNotFound)}
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: "no such credential or record"}
 	case errors.Is(err, ca.ErrConflict):
 		return http.StatusConflict, errorDetail{Code: CodeConflict, Message: userMessage(err, ca.ErrConflict)}
 	case errors.Is(err, ca.ErrLint):
@@ -125,12 +133,30 @@ func consentMessage(err error) string {
 	return userMessage(err, signer.ErrConsent)
 }
 
-// userMessage is the text of a client error without the sentinel's
-// package prefix ("ca: conflict: "), which means nothing to a caller.
+// internalPrefixes are the error-kind texts that wrap client errors on
+// their way up; they mean nothing to a caller and are removed.
+var internalPrefixes = []string{
+	"ca: invalid request: ", "ca: conflict: ", "ca: not found: ", "ca: certificate failed lint: ",
+	"signer: invalid request: ", "signer: forbidden: ", "signer: holder consent failed: ",
+	"signer: document rejected: ", "signer: credential cannot sign: ",
+	"pades: sign: ", "pades: invalid request: ", "pades: document does not allow this signature: ",
+	"pades: unsupported document or key: ", "pades: certificate revoked: ",
+	"cms: invalid request: ", "auth: invalid client: ", "auth: PIN does not meet the rules: ",
+	"appearance: ",
+}
+
+// userMessage is the text of a client error without the internal
+// error-kind prefixes ("ca: conflict: ", "pades: sign: ", ...).
 func userMessage(err, sentinel error) string {
 	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
-		return rest
+	for changed := true; changed; {
+		changed = false
+		for _, p := range append([]string{sentinel.Error() + ": "}, internalPrefixes...) {
+			if i := strings.Index(msg, p); i >= 0 {
+				msg = msg[:i] + msg[i+len(p):]
+				changed = true
+			}
+		}
 	}
 	return msg
 }

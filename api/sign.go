@@ -79,6 +79,9 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 		if err != nil {
 			s.authFailure(r, "client", err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
+			if errors.Is(err, auth.ErrUnauthorized) {
+				err = &apiError{http.StatusUnauthorized, CodeUnauthorized, "a valid client API key is required: Authorization: Bearer <key>"}
+			}
 			s.renderError(w, r, err)
 			return
 		}
@@ -136,6 +139,7 @@ func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.record(r, audit.ActionPINSet, id, nil)
 	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "pin_set"})
 }
 
@@ -253,6 +257,10 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 					return nil, err
 				}
 			case "options":
+				if haveOpts {
+					doc.Close()
+					return nil, badRequest(CodeInvalidRequest, "more than one \"options\" part")
+				}
 				data, err := io.ReadAll(io.LimitReader(p, 1<<20))
 				if err != nil {
 					doc.Close()
@@ -420,6 +428,10 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 		}
 		switch p.FormName() {
 		case "options":
+			if haveOpts {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, "more than one \"options\" part"))
+				return
+			}
 			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
 			if err == nil {
 				dec := json.NewDecoder(strings.NewReader(string(data)))

@@ -34,6 +34,7 @@ const (
 	ActionCredentialUnlock = "credential.unlock"
 	ActionClientCreate     = "client.create"
 	ActionSealImage        = "seal.image"
+	ActionPINSet           = "pin.set"
 )
 
 // ErrInvalidEvent reports an event Record refuses: no actor, a malformed

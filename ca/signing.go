@@ -72,7 +72,7 @@ func (a *Authority) SigningCredential(ctx context.Context, credentialID string) 
 		return nil, backendErr("certificate "+cred.CurrentCertID, err)
 	}
 	if rec.Status != store.CertActive {
-		return nil, fmt.Errorf("%w: credential %s's certificate is %s; rotate or renew it", ErrConflict, credentialID, rec.Status)
+		return nil, fmt.Errorf("%w: credential %s's certificate is %s; rotate its key (kyso cert rotate) to sign again", ErrConflict, credentialID, rec.Status)
 	}
 	now := a.cfg.Now()
 	if now.After(rec.NotAfter) || now.Before(rec.NotBefore) {

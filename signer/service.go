@@ -119,6 +119,9 @@ func (s *Service) authorize(ctx context.Context, caller Caller, credentialID, pi
 			return nil, fmt.Errorf("%w: a citizen credential needs the holder's PIN (\"pin\") for each signing", ErrConsent)
 		}
 		if err := s.cfg.Consent.CheckPIN(ctx, credentialID, pin); err != nil {
+			if !errors.Is(err, auth.ErrBadPIN) && !errors.Is(err, auth.ErrLocked) && !errors.Is(err, auth.ErrNoPIN) {
+				return nil, err // not a consent failure: e.g. the database is down
+			}
 			s.pinFailure(ctx, caller, credentialID, err)
 			return nil, fmt.Errorf("%w: %w", ErrConsent, err)
 		}
@@ -229,15 +232,10 @@ func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cr
 	if err != nil {
 		return nil, classifyPDF(err)
 	}
-	if _, err := in.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(in, size)); err != nil {
-		return nil, err
-	}
+	// The audit log names the signed document by the same SHA-256 the
+	// caller receives (Kyso-Document-SHA256).
 	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignPDF, Client: caller.ClientID, Credential: cred.ID,
-		Certificate: serialHex(cred.Cert), DocumentSHA256: h.Sum(nil), Level: string(res.Level)}); err != nil {
+		Certificate: serialHex(cred.Cert), DocumentSHA256: res.DocumentDigest, Level: string(res.Level)}); err != nil {
 		return nil, err
 	}
 	return &PDFResult{SignatureField: res.SignatureField, DocumentDigest: res.DocumentDigest, Level: string(res.Level)}, nil
@@ -340,7 +338,7 @@ func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest
 	}
 	for i, d := range req.Hashes {
 		if len(d) != opts.Hash.Size() {
-			return nil, fmt.Errorf("%w: hashes[%d] is %d bytes; a %s digest is %d", ErrInvalid, i, len(d), req.HashAlgorithm, opts.Hash.Size())
+			return nil, fmt.Errorf("%w: hashes[%d] is %d bytes; a %s digest is %d", ErrInvalid, i, len(d), opts.Hash, opts.Hash.Size())
 		}
 	}
 	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)

@@ -56,6 +56,7 @@ type Config struct {
 	LogLevel string `json:"log_level"`
 
 	Database DatabaseConfig `json:"database"`
+	TSA      TSAConfig      `json:"tsa"`
 	Vault    VaultConfig    `json:"vault"`
 	CA       CAConfig       `json:"ca"`
 	HTTP     HTTPConfig     `json:"http"`
@@ -115,6 +116,16 @@ type ProfileConfig struct {
 	Validity Duration `json:"validity"`
 	// PolicyOID is the certificate policy identifier, dotted.
 	PolicyOID string `json:"policy_oid"`
+}
+
+// TSAConfig configures kyso's RFC 3161 time-stamp authority.
+type TSAConfig struct {
+	// Policy is the TSA policy OID stated in every token (default: a
+	// documentation placeholder, 1.3.6.1.4.1.32473.1.10; production sets
+	// the OID registered for its time-stamping policy).
+	Policy string `json:"policy"`
+	// Accuracy is the stated accuracy (default 1s).
+	Accuracy Duration `json:"accuracy"`
 }
 
 // HTTPConfig bounds requests.
@@ -190,6 +201,14 @@ func (c *Config) setDefaults() error {
 	case "own", "external":
 	default:
 		return fmt.Errorf("config: ca.mode %q: want own or external", c.CA.Mode)
+	}
+	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes} {
+		if v < 0 {
+			return fmt.Errorf("config: %s must not be negative (0 means the default)", name)
+		}
+	}
+	if c.HTTP.RequestTimeout < 0 {
+		return errors.New("config: http.request_timeout must not be negative")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

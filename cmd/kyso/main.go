@@ -28,6 +28,7 @@ Usage:
   kyso cert issue --profile P [--key-type T] [subject flags] | --json FILE
   kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
   kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise
+  kyso audit verify [--data DIR | --config FILE] [--json]         check the audit log's hash chain
 
 Client commands talk to KYSO_URL with KYSO_ADMIN_TOKEN (read from data/dev.env
 when unset, or from --env FILE). See README.md.

@@ -21,6 +21,7 @@ import (
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
+	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -147,7 +148,7 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 	clients := auth.NewClients(st)
 	pins := auth.NewPINs(st)
 	auditLog := audit.New(st)
-	ts := &lazyTSA{ca: authority}
+	ts := &lazyTSA{ca: authority, cfg: tsa.Config{Policy: cfg.TSA.Policy, Accuracy: time.Duration(cfg.TSA.Accuracy)}}
 	signing := signer.New(signer.Config{
 		Credentials: credentials{authority},
 		Consent:     pins,

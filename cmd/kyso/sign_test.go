@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 
+	vaultapi "github.com/hashicorp/vault/api"
+
 	"github.com/kyso-vn/kyso/internal/testpdf"
 )
 
@@ -416,5 +418,73 @@ func TestTSAWithOpenSSL(t *testing.T) {
 	text := tool(t, "openssl", "ts", "-reply", "-in", tsrFile, "-text")
 	if !strings.Contains(text, "Status: Granted") || !strings.Contains(text, "Accuracy") {
 		t.Errorf("openssl ts -reply -text:\n%s", text)
+	}
+}
+
+// TestSignErrorsAreClassified: a sealed Vault during signing is a 503
+// vault_unavailable, an unknown credential a 404, two options parts a 400.
+func TestSignErrorsAreClassified(t *testing.T) {
+	e := newSignEnv(t)
+	doc := testpdf.Make(1, 0)
+	errOf := func(b []byte) string {
+		var x struct {
+			Error struct{ Code, Message string }
+		}
+		json.Unmarshal(b, &x)
+		return x.Error.Code + ": " + x.Error.Message
+	}
+	if code, out := e.call(t, "POST", "/v1/credentials/cred_nope/unlock", nil); code != 404 {
+		t.Errorf("unlock of an unknown credential = %d %v, want 404", code, out)
+	}
+	// Two options parts are refused, not merged.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "d.pdf")
+	fw.Write(doc)
+	for _, o := range []string{`{"credential_id":"` + e.seal + `"}`, `{"level":"B-T"}`} {
+		ow, _ := mw.CreateFormField("options")
+		ow.Write([]byte(o))
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.env["KYSO_URL"]+"/v1/sign/pdf", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+e.clientHN)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("two options parts = %d, want 400", resp.StatusCode)
+	}
+
+	// Seal Vault under the running kyso: signing answers 503, then recovers.
+	vc, err := vaultapi.NewClient(&vaultapi.Config{Address: e.env["VAULT_ADDR"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vc.SetToken(e.env["VAULT_TOKEN"])
+	if err := vc.Sys().Seal(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.seal})
+	if code != 503 || !strings.HasPrefix(errOf(out), "vault_unavailable") {
+		t.Errorf("sign with Vault sealed = %d %s, want 503 vault_unavailable", code, errOf(out))
+	}
+	var unseal struct {
+		Key string `json:"unseal_key"`
+	}
+	b, err := os.ReadFile(filepath.Join(e.dir, "vault", "unseal.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &unseal); err != nil || unseal.Key == "" {
+		t.Fatalf("unseal.json: %v", err)
+	}
+	if _, err := vc.Sys().Unseal(unseal.Key); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.seal}); code != 200 {
+		t.Errorf("sign after unseal = %d %s", code, errOf(out))
 	}
 }

@@ -46,7 +46,8 @@ func (r revocation) CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, 
 // deployment only has once the chain is imported. An expired TSA
 // certificate is replaced.
 type lazyTSA struct {
-	ca *ca.Authority
+	ca  *ca.Authority
+	cfg tsa.Config
 
 	mu sync.Mutex
 	a  *tsa.Authority
@@ -64,7 +65,7 @@ func (l *lazyTSA) get(ctx context.Context) (*tsa.Authority, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := tsa.New(tsa.Config{}, cred.Signer, cred.Cert, cred.Chain)
+	a, err := tsa.New(l.cfg, cred.Signer, cred.Cert, cred.Chain)
 	if err != nil {
 		return nil, err
 	}
