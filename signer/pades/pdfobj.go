@@ -64,11 +64,6 @@ func (d *dict) set(key, val string) {
 	d.vals[key] = val
 }
 
-func (d *dict) get(key string) (string, bool) {
-	v, ok := d.vals[key]
-	return v, ok
-}
-
 func (d *dict) bytes() []byte {
 	var b bytes.Buffer
 	b.WriteString("<<")

@@ -10,10 +10,7 @@ import (
 	"time"
 )
 
-var (
-	oidExtKeyUsage    = asn1.ObjectIdentifier{2, 5, 29, 37}
-	oidKPTimeStamping = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
-)
+var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
 
 // minRSABits is the smallest RSA modulus kyso signs with.
 const minRSABits = 2048
