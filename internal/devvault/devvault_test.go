@@ -138,25 +138,30 @@ func publicKey(t *testing.T, v *devvault.Vault) string {
 }
 
 // TestStartEarlyExit: a Vault that exits during start-up is reported with
-// its log.
+// its log. The real binary is run through a wrapper that adds an invalid
+// flag value, which Vault rejects after it has started.
 func TestStartEarlyExit(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	wrapper := filepath.Join(t.TempDir(), "vault-bad-flag")
+	script := "#!/bin/sh\nexec " + shellQuote(bin(t)) + " \"$@\" -log-level=not-a-level\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
 	start := time.Now()
-	_, err = devvault.Start(context.Background(), devvault.Config{Bin: bin(t), Dir: t.TempDir(), Listen: l.Addr().String()})
+	_, err := devvault.Start(context.Background(), devvault.Config{Bin: wrapper, Dir: t.TempDir()})
 	if err == nil {
-		t.Fatal("Start on a port in use = nil error")
+		t.Fatal("Start with a Vault that exits = nil error")
 	}
-	if !strings.Contains(err.Error(), "exited") || !strings.Contains(err.Error(), "address already in use") {
-		t.Errorf("Start on a port in use = %v, want an exit error with Vault's log tail", err)
+	if !strings.Contains(err.Error(), "exited") || !strings.Contains(err.Error(), "not-a-level") {
+		t.Errorf("Start with a Vault that exits = %v, want an exit error with Vault's log tail", err)
 	}
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("Start took %v to notice the exit", d)
 	}
 	checkNoChildren(t)
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // TestStartCanceled: a start-up cut short by its context leaves no process
