@@ -122,10 +122,16 @@ func (f *form) lookup(name string) (field, bool) {
 
 // uniqueName returns prefix followed by the lowest number ≥ 1 that names no
 // field.
+// A hostile form may hold many fields named prefix1, prefix2, …: the names
+// are put in a set once, so this is linear in the number of fields.
 func (f *form) uniqueName(prefix string) string {
+	names := make(map[string]struct{}, len(f.fields))
+	for _, fd := range f.fields {
+		names[fd.name] = struct{}{}
+	}
 	for i := 1; ; i++ {
 		n := fmt.Sprintf("%s%d", prefix, i)
-		if _, ok := f.lookup(n); !ok {
+		if _, ok := names[n]; !ok {
 			return n
 		}
 	}

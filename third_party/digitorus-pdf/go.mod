@@ -1,0 +1,3 @@
+module github.com/digitorus/pdf
+
+go 1.23
