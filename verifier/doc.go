@@ -1,0 +1,233 @@
+// Package verifier validates signed PDF documents (PAdES and the older
+// adbe.pkcs7 signatures, document time-stamps) and detached CMS signatures,
+// and writes a validation report in the style of ETSI EN 319 102-1.
+//
+// # What it owns
+//
+// VerifyPDF and VerifyCMS, the Report they return, the trust store
+// directory (LoadTrustDir), and every decision about a signature: its
+// integrity, who signed it, when, whether the certificate was good then,
+// and what changed in the document after it. It is the core of kyso's
+// verification API, CLI and web page (issue 4), which wire it; it has no
+// HTTP, no CLI and reads no configuration, environment or files except in
+// LoadTrustDir.
+//
+// # What it must not import
+//
+// kyso's api, cmd, keys, store and ca packages: kyso's own certificate
+// registry is reached through RevocationChecker, an interface declared
+// here (RegistryFromOCSP adapts the CA's in-process OCSP responder).
+// Dependencies: digitorus/pdf (kyso's patched copy, for the object model),
+// golang.org/x/crypto (cryptobyte, ocsp). It does not use pdfsign's verify
+// package, digitorus/pkcs7 or digitorus/timestamp to decide anything: see
+// "Upstream flaws found". Tests use signer/pades, signer/cms, signer/tsa
+// and internal/testpdf to make documents, and pdfsign/pkcs7/timestamp to
+// confirm the flaws below.
+//
+// # How a PDF is validated
+//
+// Every signature field of the interactive form with a value is found (the
+// field tree walked with loop and size limits), once per signature
+// dictionary, and reported in the order of the revisions it signs. A
+// signature that cannot be processed is TOTAL_FAILED/FORMAT_FAILURE, never
+// skipped; a panic in its processing is recovered into the same. For each:
+//
+//  1. /ByteRange: four integers, starting at 0, within the file — checked
+//     before anything is allocated from them; the gap between the two
+//     ranges is read (at most 32 MiB) and must be exactly a hexadecimal
+//     string equal to the dictionary's /Contents. The bytes covered plus
+//     the gap are therefore the file's first N bytes: the signed revision.
+//     That revision must itself hold the signature dictionary (a
+//     dictionary added later that points at another signature's bytes is
+//     FORMAT_FAILURE).
+//  2. The CMS (DER, or BER re-encoded; RFC 5652) is parsed by this package.
+//     The digest of the signed bytes must be the message-digest attribute
+//     (HASH_FAILURE); the content-type attribute must be present and name
+//     the encapsulated type (id-data; FORMAT_FAILURE).
+//  3. The signer's certificate is the one the SignerInfo's sid names
+//     (issuer and serial number, or subject key identifier), among the
+//     CMS's and the DSS's certificates — never the first certificate. If
+//     several match, the one whose key verifies the signature is taken.
+//     RSA PKCS #1 v1.5, RSASSA-PSS (RFC 4056 parameters), ECDSA and Ed25519
+//     are verified (SIG_CRYPTO_FAILURE). An ESS signing-certificate or
+//     signing-certificate-v2 attribute must identify that certificate
+//     (INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND). SHA-1 is reported as
+//     weak, MD5 is refused (CRYPTO_CONSTRAINTS_FAILURE_NO_POE).
+//  4. Signature time-stamps (RFC 3161 tokens in the unsigned attributes)
+//     are verified like a signature (sid, content-type id-ct-TSTInfo,
+//     message-digest, ESS), their imprint must be over the signature value,
+//     and the TSA certificate must have the timeStamping extended key
+//     usage, chain to a trust anchor at genTime and not be revoked before
+//     it. A signature time-stamp that fails is ignored with a warning
+//     (unsigned attributes can be changed by anyone): it proves nothing.
+//     Document time-stamps (ETSI.RFC3161) are entries of their own,
+//     checked the same way over their byte range.
+//  5. Proof of existence: the earliest genTime of a valid signature
+//     time-stamp, or of a valid document time-stamp covering the
+//     signature's revision, is the proven time. Without one, the claimed
+//     time (/M or signing-time) is shown and said to be unproven.
+//  6. The chain: crypto/x509 builds it to Options.Roots (only those: the
+//     system's TLS roots are never trusted for documents) through the
+//     trust directory's intermediates, the DSS's and the CMS's
+//     certificates, valid at the proven time, else now. A chain that exists
+//     only at another time gives EXPIRED/NOT_YET_VALID (TOTAL_FAILED) when
+//     the proven time is outside a certificate's validity, and
+//     OUT_OF_BOUNDS_NO_POE when nothing is proven and the certificate is not
+//     valid now — an expired certificate with a good earlier time-stamp
+//     passes. No chain: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND. The
+//     signer's key usage must allow digitalSignature or nonRepudiation and
+//     an extended key usage, if present, must allow document signing (any,
+//     e-mail protection, client authentication, RFC 9336 document signing,
+//     Adobe's and Microsoft's document-signing purposes), else
+//     CHAIN_CONSTRAINTS_FAILURE.
+//  7. Revocation, for every certificate of the chain but the root: kyso's
+//     registry (Options.Revocation), OCSP responses and CRLs of the DSS and
+//     of the CMS (its crls field and Adobe's adbe-revInfoArchival
+//     attribute), and, if Options.Online, the certificate's OCSP responders
+//     then CRL distribution points (5 s each, size-bounded). An OCSP
+//     response counts if signed by the issuer or by a responder
+//     certificate the issuer issued with id-kp-OCSPSigning, for a CertID
+//     naming the issuer; a CRL if the issuer signed it. A revocation
+//     reported by any source wins. Revoked before the proven time, or
+//     before the time the signer claims: TOTAL_FAILED/REVOKED; revoked with
+//     nothing proven: INDETERMINATE/REVOKED_NO_POE (REVOKED_CA_NO_POE for a
+//     CA); revoked after the proven time: passed, with a warning. No status
+//     from any source is a warning ("revocation status not checked"), not
+//     a failure — most documents carry none and checking online is off by
+//     default — except with Online, where it is INDETERMINATE/TRY_LATER.
+//  8. Changes after the signature (below); any change not allowed is
+//     TOTAL_FAILED/CHANGED_AFTER_SIGNING, kyso's extension of the
+//     sub-indications.
+//  9. Level: "not PAdES" for adbe.pkcs7.*; for ETSI.CAdES.detached, B-B,
+//     B-T with a proven time, B-LT when the DSS also gives the signer
+//     certificate's status as of after the signature (or has a VRI entry
+//     for it), B-LTA when a valid document time-stamp covers such a DSS.
+//
+// The indication is the most severe of the checks' (TOTAL_FAILED, then
+// INDETERMINATE), the first such check giving the sub-indication and
+// Detail; the others go to Warnings. Report.Valid is true only with at
+// least one entry and all TOTAL_PASSED.
+//
+// # Change analysis
+//
+// The signed revision is opened as a PDF of its own (the file's first N
+// bytes) and compared with the final file: objects whose cross-reference
+// entries differ (and, when a later revision redefines an object stream,
+// the objects in it) are compared by content — direct values exactly,
+// references by number, streams by position in the file or, if moved, by
+// decoded content (a stream that cannot be decoded counts as changed).
+// Each changed, added or deleted object is classified by what it is used
+// for in either revision, found by walking both from the trailer: the
+// catalog, the page tree, each page's content streams, resources,
+// annotations and their appearances, the form's fields, their values and
+// signature dictionaries, the DSS, metadata, the structure tree, other
+// catalog entries. The catalog, the form's field list and the page list
+// are also compared as a whole. Kinds (Change*): signature_added,
+// document_timestamp_added and dss_updated are allowed (after DocMDP P=1
+// only the last two); form_filled, empty signature fields and metadata are
+// allowed unless P=1; annotation_* only without certification or with
+// P=3; page_content_modified, resources_modified, page_added,
+// page_removed, page_modified, signature_modified, form_field_*,
+// catalog_modified (including /OpenAction, /Names, /Perms...),
+// form_modified (other than /Fields, /SigFlags, /DR, /DA) and
+// object_modified are never allowed. Objects no revision uses are counted
+// as unreferenced (allowed). This is what catches incremental saving
+// attacks (content appended after an approval signature), signature
+// wrapping (the byte range is pinned to a whole prefix of the file and
+// the gap may hold nothing but the hex string) and shadow attacks
+// (hide/replace: changed resources, fonts, XObjects, optional content or
+// form values are named; replace-by-form-value is named form_filled and is
+// allowed as DocMDP P≥2 allows it, so the report shows it).
+//
+// # Bounds
+//
+// Inputs larger than Options.MaxSize (256 MiB by default) are refused;
+// /ByteRange is checked against the file before use; /Contents at most
+// 32 MiB; at most 500 signatures, 1000 certificates and 500 OCSP
+// responses or CRLs per source; BER is re-encoded in two linear passes
+// with a depth limit; the form, page tree (20,000 pages) and object walks
+// are bounded (depth, count, 2 Mi visits) and detect reference loops — a
+// document too large to analyse fully gets a not_analysed change, which is
+// not allowed; the signed bytes are hashed in 64 KiB blocks, never held in
+// memory. digitorus/pdf's own
+// limits (KYSO-PATCHES.md) bound parsing. If the file's cross-reference
+// data cannot be followed (a /Prev into another revision, as in one of
+// the DSS test files), the file is read by scanning for its object
+// definitions, as other readers do, with a document-level warning.
+//
+// # Not done
+//
+// FieldMDP (/Lock) is not enforced field by field; signature policies
+// are not checked; revocation data is not required to be fresher than the
+// proven time, and its own proof of existence is not tracked (ETSI EN 319
+// 102-1's full long-term validation); indirect and delta CRLs are not
+// used; certificates signed with SHA-1 do not chain (crypto/x509 refuses
+// them; a root's own SHA-1 self-signature is fine) and certificates with
+// negative serial numbers do not parse (crypto/x509 refuses them, so such
+// signers are NO_SIGNING_CERTIFICATE_FOUND); objects inside object
+// streams are not found when a damaged file is read by scanning;
+// adbe.x509.rsa_sha1 signatures are FORMAT_FAILURE; encrypted documents
+// are read with the empty user password only.
+//
+// # Upstream flaws found
+//
+// Confirmed on this machine by upstream_test.go against the versions in
+// go.mod (pdfsign v1.0.0-rc2, digitorus/pkcs7 and timestamp of
+// 2026-09-14, x/crypto v0.58.0), for the maintainers:
+//
+//   - pdfsign verify takes the first certificate of the CMS as the
+//     signer's: SignatureVerifyResult.Certificate (and the signer shown) is
+//     Certificates[0], although pkcs7 checks the signature with the
+//     certificate the sid names. The certificate set is not signed, so an
+//     attacker who signs with their own key and puts an official's real
+//     certificate first is reported as that official
+//     (TestUpstreamPdfsignFirstCertificate).
+//   - pdfsign verify never checks what an approval (non-certification)
+//     signature covers: content appended in a later incremental update —
+//     a changed page content stream — leaves the signature valid
+//     (TestUpstreamPdfsignCoverage). Only DocMDP of certification
+//     signatures is looked at.
+//   - pdfsign's Verify().Valid() is true when no signature was processed:
+//     a signature whose CMS does not parse is skipped ("legacy behaviour"),
+//     Count() is 0, Err() is nil and Valid() loops over nothing
+//     (TestUpstreamPdfsignValidWithoutSignatures).
+//   - pdfsign verify allocates from /ByteRange before checking it against
+//     the file (readByteRange: make([]byte, sum of lengths)): 128 MiB for
+//     a 5 KB file in the test, and a /ByteRange of 9999999999 exhausts
+//     memory (TestUpstreamPdfsignByteRangeAllocation).
+//   - digitorus/pkcs7 does not check the content-type attribute (a
+//     "TODO(fullsailor)" in verify.go) nor the ESS signing-certificate(-v2)
+//     attribute: a SignerInfo without content-type, or whose
+//     signing-certificate-v2 names another certificate, verifies
+//     (TestUpstreamPkcs7Attributes). Read in its source, not exploited in a
+//     test: VerifyWithChain validates the chain at the signing-time
+//     attribute, a time the signer claims, so a backdated claim makes an
+//     expired certificate's chain valid; SignerInfos identified by subject
+//     key identifier are not supported; the signed attributes are
+//     re-marshalled rather than verified as received.
+//   - digitorus/timestamp.Parse verifies a token's signature only when the
+//     token carries certificates: a token without them and with a changed
+//     signature value parses as good (TestUpstreamTimestampParse). With
+//     certificates it uses pkcs7's Verify, inheriting the points above.
+//   - golang.org/x/crypto/ocsp.ParseResponseForCert accepts a response
+//     signed by any certificate the issuer issued — it does not require
+//     id-kp-OCSPSigning of a delegated responder (RFC 6960, 4.2.2.2) — so
+//     another signer under the same CA can vouch that a revoked
+//     certificate is good (TestUpstreamOCSPResponderEKU). It also matches
+//     single responses by serial number only, not by the CertID's issuer
+//     hashes.
+//   - pdfsign's extract.Iter (read, not relied on here) finds signatures
+//     only when /SigFlags is set and yields a signature dictionary shared
+//     by two fields twice; the verifier walks the form itself.
+//   - kyso's patched digitorus/pdf refuses files whose /Prev points into
+//     another revision (dss/pades-5-signatures-and-1-document-timestamp.pdf
+//     of the real-world corpus), which poppler and qpdf repair; the
+//     verifier falls back to scanning (openRepaired). Reported to whoever
+//     hardens that parser, not a security flaw.
+//
+// digitorus/pdf keeps its Value's object and the identity of parsed
+// dictionaries unexported; a direct value carries its container's
+// reference, so a reference from an object to itself looks direct. The
+// change analysis reads that identity by reflection (identity in
+// changes.go; TestIdentity fails if the fields are renamed).
+package verifier

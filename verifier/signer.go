@@ -1,0 +1,240 @@
+package verifier
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// signerCheck is the outcome of checking one SignerInfo: integrity, the
+// signer's certificate and the signature value. Chain, time and revocation
+// are checked later, by the caller.
+type signerCheck struct {
+	cert        *x509.Certificate // the signer's, nil if none matches
+	digestHash  crypto.Hash
+	alg         sigInfo
+	signingTime time.Time // signing-time attribute, zero if absent
+	// ind and sub are set when a check failed; reason says which.
+	ind      Indication
+	sub      SubIndication
+	reason   string
+	warnings []string
+}
+
+func (c *signerCheck) fail(ind Indication, sub SubIndication, format string, args ...any) *signerCheck {
+	c.ind, c.sub, c.reason = ind, sub, fmt.Sprintf(format, args...)
+	return c
+}
+
+func (c *signerCheck) warn(format string, args ...any) {
+	c.warnings = append(c.warnings, fmt.Sprintf(format, args...))
+}
+
+// checkSigner checks the only SignerInfo of sd:
+//
+//   - its digest algorithm is known, and its content-type attribute (RFC
+//     5652, 11.1) is present and names sd's eContentType, which must be
+//     wantType when wantType is set;
+//   - its message-digest attribute (11.2) is the digest of the content,
+//     which contentDigest computes (HASH_FAILURE otherwise);
+//   - the signer's certificate is the one its sid names (issuer and serial
+//     number, or subject key identifier) among sd's certificates and
+//     extra — never simply the first certificate, which an attacker
+//     chooses freely since the certificate set is not signed;
+//   - the signature over the signed attributes verifies with that
+//     certificate's key (SIG_CRYPTO_FAILURE otherwise);
+//   - an ESS signing-certificate or signing-certificate-v2 attribute, when
+//     present, identifies that same certificate (RFC 5035; otherwise
+//     NO_SIGNING_CERTIFICATE_FOUND).
+func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest func(crypto.Hash) ([]byte, error), extra []*x509.Certificate) *signerCheck {
+	c := &signerCheck{}
+	if len(sd.signers) != 1 {
+		return c.fail(TotalFailed, FormatFailure, "the CMS has %d signers, want 1", len(sd.signers))
+	}
+	si := sd.signers[0]
+	if wantType != nil && !sd.eContentType.Equal(wantType) {
+		return c.fail(TotalFailed, FormatFailure, "the CMS encapsulates content of type %v, want %v", sd.eContentType, wantType)
+	}
+	h, loose, ok := hashForDigestOID(si.digestAlg.Algorithm)
+	if !ok {
+		return c.fail(TotalFailed, FormatFailure, "unsupported digest algorithm %v", si.digestAlg.Algorithm)
+	}
+	c.digestHash = h
+	if loose {
+		c.warn("the digest algorithm is given as signature algorithm %v", si.digestAlg.Algorithm)
+	}
+	listed := false
+	for _, a := range sd.digestAlgs {
+		if a.Equal(si.digestAlg.Algorithm) {
+			listed = true
+		}
+	}
+	if !listed {
+		c.warn("the signer's digest algorithm is not listed in the SignedData's digestAlgorithms")
+	}
+	if sd.badCerts > 0 {
+		c.warn("%d certificates in the CMS could not be parsed", sd.badCerts)
+	}
+	sum, err := contentDigest(h)
+	if err != nil {
+		return c.fail(TotalFailed, FormatFailure, "cannot read the signed content: %v", err)
+	}
+
+	// Candidates for the signer's certificate: those the sid names.
+	var cands []*x509.Certificate
+	seen := map[string]bool{}
+	for _, list := range [][]*x509.Certificate{sd.certs, extra} {
+		for _, cert := range list {
+			if !seen[string(cert.Raw)] && si.sidMatches(cert) {
+				seen[string(cert.Raw)] = true
+				cands = append(cands, cert)
+			}
+		}
+	}
+	var msg []byte // what the signature is over; nil: the content's digest
+	if si.signedAttrs != nil {
+		ct, err := singleAttr(si.attrs, oidAttrContentType, "content-type")
+		if err != nil {
+			return c.fail(TotalFailed, FormatFailure, "%v", err)
+		}
+		if ct == nil {
+			return c.fail(TotalFailed, FormatFailure, "the signed attributes have no content-type (RFC 5652, 11.1)")
+		}
+		var oid asn1.ObjectIdentifier
+		if rest, err := asn1.Unmarshal(ct, &oid); err != nil || len(rest) > 0 || !oid.Equal(sd.eContentType) {
+			return c.fail(TotalFailed, FormatFailure, "the content-type attribute does not name the encapsulated content type %v", sd.eContentType)
+		}
+		md, err := singleAttr(si.attrs, oidAttrMessageDigest, "message-digest")
+		if err != nil {
+			return c.fail(TotalFailed, FormatFailure, "%v", err)
+		}
+		if md == nil {
+			return c.fail(TotalFailed, FormatFailure, "the signed attributes have no message-digest (RFC 5652, 11.2)")
+		}
+		var mdv []byte
+		if rest, err := asn1.Unmarshal(md, &mdv); err != nil || len(rest) > 0 {
+			return c.fail(TotalFailed, FormatFailure, "the message-digest attribute is not an OCTET STRING")
+		}
+		if !bytes.Equal(mdv, sum) {
+			if len(cands) > 0 {
+				c.cert = cands[0] // who the CMS says signed, unverified
+			}
+			return c.fail(TotalFailed, HashFailure, "the signed bytes' %s digest is not the one signed: the document was changed after signing", hashName(h))
+		}
+		if st, err := singleAttr(si.attrs, oidAttrSigningTime, "signing-time"); err != nil {
+			return c.fail(TotalFailed, FormatFailure, "%v", err)
+		} else if st != nil {
+			if c.signingTime, err = parseTime(st); err != nil {
+				c.warn("the signing-time attribute does not parse: %v", err)
+			}
+		}
+		msg = si.signedAttrs
+	} else if !sd.eContentType.Equal(oidData) {
+		return c.fail(TotalFailed, FormatFailure, "no signed attributes with content type %v (RFC 5652, 5.3)", sd.eContentType)
+	}
+
+	if len(cands) == 0 {
+		msg := fmt.Sprintf("no certificate in the CMS or the document matches the signer identifier %s", si.sidString())
+		if sd.badCerts > 0 {
+			msg += fmt.Sprintf(" (%d certificates of the CMS could not be parsed)", sd.badCerts)
+		}
+		return c.fail(Indeterminate, NoSigningCertificateFound, "%s", msg)
+	}
+	if len(cands) > 1 {
+		c.warn("%d certificates match the signer identifier %s", len(cands), si.sidString())
+	}
+	var ess []essCertID
+	for _, v := range []struct {
+		oid  asn1.ObjectIdentifier
+		name string
+		v2   bool
+	}{{oidAttrSigningCertV2, "signing-certificate-v2", true}, {oidAttrSigningCert, "signing-certificate", false}} {
+		val, err := singleAttr(si.attrs, v.oid, v.name)
+		if err != nil {
+			return c.fail(TotalFailed, FormatFailure, "%v", err)
+		}
+		if val == nil {
+			continue
+		}
+		id, err := parseSigningCert(val, v.v2)
+		if err != nil {
+			return c.fail(TotalFailed, FormatFailure, "%s attribute: %v", v.name, err)
+		}
+		ess = append(ess, id)
+	}
+	var cryptoErr, essErr error
+	var chosen *x509.Certificate
+	for _, cand := range cands {
+		alg, err := verifySig(cand.PublicKey, si.sigAlg, h, msg, sum, si.signature)
+		if err != nil {
+			if errors.Is(err, errAlgorithm) {
+				return c.fail(TotalFailed, FormatFailure, "%v", err)
+			}
+			if errors.Is(err, errWeakKey) {
+				c.cert = cand
+				return c.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "%v", err)
+			}
+			if cryptoErr == nil {
+				cryptoErr = err
+			}
+			continue
+		}
+		c.alg = alg
+		essErr = nil
+		for _, id := range ess {
+			if err := id.matches(cand); err != nil {
+				essErr = err
+			}
+		}
+		chosen = cand
+		if essErr == nil {
+			break
+		}
+	}
+	if chosen == nil {
+		c.cert = cands[0]
+		return c.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the key of the certificate the signer identifier names (%s): %v", describeCert(cands[0]), cryptoErr)
+	}
+	c.cert = chosen
+	// A CA certificate first is common and harmless; an end-entity one
+	// that is not the signer's is what fools a validator that takes the
+	// first certificate as the signer's.
+	if first := firstCert(sd); first != nil && !first.Equal(chosen) && !(first.BasicConstraintsValid && first.IsCA) && !bytes.Equal(first.RawSubject, first.RawIssuer) {
+		c.warn("the CMS's first certificate (%s) is not the signer's (%s): the signer is the one the SignerInfo's sid names", describeCert(first), describeCert(chosen))
+	}
+	if essErr != nil {
+		return c.fail(Indeterminate, NoSigningCertificateFound, "the signing-certificate attribute does not identify the signer's certificate (%s): %v", describeCert(chosen), essErr)
+	}
+	if len(ess) == 0 && si.signedAttrs != nil && wantType != nil && wantType.Equal(oidTSTInfo) {
+		c.warn("the time-stamp token has no signing-certificate attribute (RFC 3161, 2.4.1)")
+	}
+	return c
+}
+
+func firstCert(sd *signedData) *x509.Certificate {
+	if len(sd.certs) == 0 {
+		return nil
+	}
+	return sd.certs[0]
+}
+
+func (si *signerInfo) sidString() string {
+	if si.sidSKI != nil {
+		return fmt.Sprintf("(subject key identifier %X)", si.sidSKI)
+	}
+	return fmt.Sprintf("(issuer %q, serial %X)", dnString(si.sidIssuer), si.sidSerial)
+}
+
+// describeCert names a certificate for messages: its subject's common name
+// (or DN) and serial number.
+func describeCert(c *x509.Certificate) string {
+	name := c.Subject.CommonName
+	if name == "" {
+		name = dnString(c.RawSubject)
+	}
+	return fmt.Sprintf("%q, serial %X", name, c.SerialNumber)
+}

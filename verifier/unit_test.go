@@ -1,0 +1,199 @@
+package verifier
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/signer/pades"
+)
+
+func TestBERToDER(t *testing.T) {
+	tests := []struct {
+		name     string
+		ber, der []byte
+	}{
+		{"DER unchanged", []byte{0x30, 0x03, 0x02, 0x01, 0x05}, []byte{0x30, 0x03, 0x02, 0x01, 0x05}},
+		{"indefinite", []byte{0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00}, []byte{0x30, 0x03, 0x02, 0x01, 0x05}},
+		{"nested indefinite", []byte{0x30, 0x80, 0x31, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00}, []byte{0x30, 0x04, 0x31, 0x02, 0x05, 0x00}},
+		{"long length", []byte{0x04, 0x82, 0x00, 0x02, 0xaa, 0xbb}, []byte{0x04, 0x02, 0xaa, 0xbb}},
+		{"constructed octets", []byte{0x24, 0x80, 0x04, 0x01, 0xaa, 0x04, 0x02, 0xbb, 0xcc, 0x00, 0x00}, []byte{0x04, 0x03, 0xaa, 0xbb, 0xcc}},
+		{"nested constructed octets", []byte{0xa0, 0x80, 0x24, 0x80, 0x24, 0x03, 0x04, 0x01, 0x01, 0x04, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00}, []byte{0xa0, 0x04, 0x04, 0x02, 0x01, 0x02}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, rest, err := berToDER(tt.ber)
+			if err != nil || len(rest) != 0 || !bytes.Equal(got, tt.der) {
+				t.Errorf("berToDER(%x) = %x, %x, %v; want %x", tt.ber, got, rest, err, tt.der)
+			}
+		})
+	}
+	for _, bad := range [][]byte{{0x30}, {0x30, 0x80}, {0x02, 0x80, 0x00, 0x00}, {0x30, 0x85, 1, 1, 1, 1, 1}, {0x30, 0x05, 0x02}} {
+		if _, _, err := berToDER(bad); err == nil {
+			t.Errorf("berToDER(%x) accepted", bad)
+		}
+	}
+	deep := append(bytes.Repeat([]byte{0x30, 0x80}, maxBERDepth+2), bytes.Repeat([]byte{0, 0}, maxBERDepth+2)...)
+	if _, _, err := berToDER(deep); err == nil {
+		t.Errorf("berToDER accepted nesting deeper than %d", maxBERDepth)
+	}
+}
+
+func TestParsePDFDate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"D:20250124171949+07'00'", time.Date(2025, 1, 24, 10, 19, 49, 0, time.UTC)},
+		{"D:20250124171949Z", time.Date(2025, 1, 24, 17, 19, 49, 0, time.UTC)},
+		{"D:20250124171949-05'30", time.Date(2025, 1, 24, 22, 49, 49, 0, time.UTC)},
+		{"D:2025", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"20250124", time.Date(2025, 1, 24, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, err := parsePDFDate(tt.in)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("parsePDFDate(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "D:", "D:20251", "D:20251301", "yesterday"} {
+		if _, err := parsePDFDate(bad); err == nil {
+			t.Errorf("parsePDFDate(%q) accepted", bad)
+		}
+	}
+}
+
+func TestRevisionEnds(t *testing.T) {
+	doc := testpdf.Make(1, 0)
+	one := revisionEnds(bytes.NewReader(doc), int64(len(doc)))
+	if len(one) != 1 || one[0] != int64(len(doc)) {
+		t.Fatalf("revisionEnds = %v, want [%d]", one, len(doc))
+	}
+	doc2 := appendUpdate(t, doc, map[int]string{3: "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"})
+	two := revisionEnds(bytes.NewReader(doc2), int64(len(doc2)))
+	if len(two) != 2 || two[0] != int64(len(doc)) || two[1] != int64(len(doc2)) {
+		t.Errorf("revisionEnds = %v, want [%d %d]", two, len(doc), len(doc2))
+	}
+	// A %%EOF without startxref (inside a stream) is not a revision end;
+	// nor is a linearised file's "startxref 0".
+	odd := append(bytes.Clone(doc), []byte("% comment %%EOF\nstartxref\n0\n%%EOF\n")...)
+	if got := revisionEnds(bytes.NewReader(odd), int64(len(odd))); len(got) != 1 {
+		t.Errorf("revisionEnds = %v, want one end", got)
+	}
+	if r, ok := revisionOf(two, int64(len(doc))); r != 1 || !ok {
+		t.Errorf("revisionOf = %d, %v", r, ok)
+	}
+}
+
+func TestDNString(t *testing.T) {
+	name := pkix.Name{CommonName: "Nguyễn Văn An", Organization: []string{"UBND, Hà Nội"}, Country: []string{"VN"},
+		ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidUID, Value: "CCCD:001099012345"}}}
+	der, err := asn1.Marshal(name.ToRDNSequence())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `UID=CCCD:001099012345, CN=Nguyễn Văn An, O=UBND\, Hà Nội, C=VN`
+	if got := dnString(der); got != want {
+		t.Errorf("dnString = %q, want %q", got, want)
+	}
+}
+
+// TestIdentity pins what the change analysis reads from digitorus/pdf by
+// reflection: the same dictionary gives the same identity, another one
+// another.
+func TestIdentity(t *testing.T) {
+	doc := testpdf.Make(2, 0)
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := rdr.Trailer().Key("Root")
+	a, b := identity(root), identity(rdr.Trailer().Key("Root"))
+	pages := identity(root.Key("Pages"))
+	kids := identity(root.Key("Pages").Key("Kids"))
+	if a == 0 || a != b || pages == 0 || pages == a || kids == 0 {
+		t.Errorf("identity: catalog %x and %x, pages %x, kids %x", a, b, pages, kids)
+	}
+}
+
+// TestOnlineRevocation checks a certificate's OCSP responder online.
+func TestOnlineRevocation(t *testing.T) {
+	p := getPKI(t)
+	status := ocsp.Good
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, err := ocsp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		resp, err := ocsp.CreateResponse(p.ca, p.ca, ocsp.Response{Status: status, SerialNumber: req.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour), RevokedAt: time.Now().Add(-time.Hour)}, p.caKey)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Write(resp)
+	}))
+	defer srv.Close()
+	key := ecKey()
+	cert, err := issueCert(&x509.Certificate{
+		Subject:    vnName("Phạm Thị Dung", "UBND Thành phố Hà Nội", "CCCD:001190000002"),
+		KeyUsage:   x509.KeyUsageDigitalSignature,
+		OCSPServer: []string{srv.URL},
+	}, p.ca, key.Public(), p.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := signPDF(t, p, basePDF(), pades.Credential{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}, pades.Options{Level: pades.LevelBT})
+	online := Options{Roots: p.roots, Online: true}
+
+	s := sigOf(t, verifyPDF(t, doc, online), 0)
+	if s.Indication != TotalPassed || hasWarning(s, "revocation status not checked for \"Phạm") {
+		t.Errorf("good online: %s/%s %q", s.Indication, s.SubIndication, s.Warnings)
+	}
+	status = ocsp.Revoked
+	if s := sigOf(t, verifyPDF(t, doc, online), 0); s.Indication != TotalFailed || s.SubIndication != Revoked {
+		t.Errorf("revoked online: %s/%s (%s)", s.Indication, s.SubIndication, s.Detail)
+	}
+	if s := sigOf(t, verifyPDF(t, doc, p.trusted()), 0); s.Indication != TotalPassed {
+		t.Errorf("offline: %s/%s, want TOTAL_PASSED with nothing checked", s.Indication, s.SubIndication)
+	}
+	srv.Close()
+	if s := sigOf(t, verifyPDF(t, doc, online), 0); s.Indication != Indeterminate || s.SubIndication != TryLater {
+		t.Errorf("responder down: %s/%s (%s), want INDETERMINATE/TRY_LATER", s.Indication, s.SubIndication, s.Detail)
+	}
+}
+
+// TestUnreadable: only documents that cannot be read at all are errors.
+func TestUnreadable(t *testing.T) {
+	for name, doc := range map[string][]byte{
+		"empty":     nil,
+		"not a PDF": []byte("hello"),
+		"truncated": testpdf.Make(1, 0)[:100],
+	} {
+		_, err := VerifyPDF(context.Background(), bytes.NewReader(doc), int64(len(doc)), Options{})
+		if err == nil || !strings.Contains(err.Error(), "cannot read") {
+			t.Errorf("%s: VerifyPDF = %v, want ErrUnreadable", name, err)
+		}
+	}
+	doc := testpdf.Make(1, 0)
+	if _, err := VerifyPDF(context.Background(), bytes.NewReader(doc), int64(len(doc)), Options{MaxSize: 100}); err == nil {
+		t.Errorf("VerifyPDF over MaxSize = nil")
+	}
+	rep := verifyPDF(t, doc, Options{})
+	if rep.Valid || rep.SignatureCount != 0 || len(rep.Warnings) == 0 {
+		t.Errorf("unsigned document: %+v", rep)
+	}
+}

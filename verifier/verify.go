@@ -1,0 +1,772 @@
+package verifier
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+)
+
+// claimedSlack is how much later than its time-stamp a claimed signing
+// time may be before it is pointed out.
+const claimedSlack = 10 * time.Minute
+
+// verdict is the result of one failed check.
+type verdict struct {
+	ind    Indication
+	sub    SubIndication
+	reason string
+}
+
+// entry is one signature or document time-stamp being validated.
+type entry struct {
+	out      Signature
+	verdicts []verdict
+	warnings []string
+
+	sig *pdfSig // nil for a detached CMS
+	// A CMS signature.
+	sd     *signedData
+	sc     *signerCheck
+	tokens []*tokenResult // signature time-stamps
+	cmsRev revData
+	// A document time-stamp.
+	dts *tokenResult
+
+	claimed  time.Time
+	poe      time.Time // earliest proof of existence
+	poeTSA   string
+	dssLeaf  bool // the DSS holds the signer certificate's status after the signature
+	dssAny   bool // the DSS holds the signer certificate's status
+	dssAfter bool // the revision this document time-stamp signs has a DSS
+	digests  map[crypto.Hash][]byte
+	digestFn func(crypto.Hash) ([]byte, error)
+}
+
+func (e *entry) fail(ind Indication, sub SubIndication, format string, args ...any) {
+	e.verdicts = append(e.verdicts, verdict{ind, sub, fmt.Sprintf(format, args...)})
+}
+
+func (e *entry) warn(format string, args ...any) {
+	e.warnings = append(e.warnings, fmt.Sprintf(format, args...))
+}
+
+// failed reports whether a check already failed with TOTAL_FAILED.
+func (e *entry) failed() bool {
+	for _, v := range e.verdicts {
+		if v.ind == TotalFailed {
+			return true
+		}
+	}
+	return false
+}
+
+// safely runs f, turning a panic into FORMAT_FAILURE for the entry.
+func (e *entry) safely(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.fail(TotalFailed, FormatFailure, "the signature could not be processed (internal error: %v)", r)
+		}
+	}()
+	f()
+}
+
+// finish sets the entry's indication: TOTAL_FAILED if any check failed so,
+// else INDETERMINATE if any could not conclude, else TOTAL_PASSED. The
+// first reason of the chosen severity is the entry's detail.
+func (e *entry) finish() Signature {
+	e.out.Indication, e.out.SubIndication = TotalPassed, ""
+	for _, want := range []Indication{TotalFailed, Indeterminate} {
+		for _, v := range e.verdicts {
+			if v.ind == want {
+				e.out.Indication, e.out.SubIndication, e.out.Detail = v.ind, v.sub, v.reason
+				break
+			}
+		}
+		if e.out.Indication != TotalPassed {
+			break
+		}
+	}
+	var reasons []string
+	for _, v := range e.verdicts {
+		if v.reason != e.out.Detail {
+			reasons = append(reasons, v.reason)
+		}
+	}
+	e.out.Warnings = append(reasons, e.warnings...)
+	return e.out
+}
+
+// VerifyPDF validates every signature and document time-stamp of the PDF
+// in r (size bytes). It returns an error only when the file cannot be read
+// at all (ErrUnreadable) or ctx ends; every problem with a signature,
+// including one that cannot be parsed, is in the report.
+func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (rep *Report, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			rep, err = nil, fmt.Errorf("%w: internal error: %v", ErrUnreadable, e)
+		}
+	}()
+	if size <= 0 {
+		return nil, fmt.Errorf("%w: empty input", ErrUnreadable)
+	}
+	if size > opts.maxSize() {
+		return nil, fmt.Errorf("%w: %d bytes, more than the limit of %d", ErrUnreadable, size, opts.maxSize())
+	}
+	rep = &Report{}
+	rdr, err := openPDF(r, size)
+	if err != nil {
+		var rerr error
+		if rdr, rerr = openRepaired(r, size); rerr != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the document's cross-reference data is damaged (%v); it was read by scanning the file for its objects, as other readers do", err))
+	}
+	p := &pdfRun{v: newValidator(ctx, &opts), r: r, size: size, rdr: rdr, rep: rep}
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	p.rep.finish()
+	return p.rep, nil
+}
+
+// pdfRun is the validation of one PDF.
+type pdfRun struct {
+	v       *validator
+	r       io.ReaderAt
+	size    int64
+	rdr     *pdf.Reader
+	rep     *Report
+	ends    []int64
+	entries []*entry
+	roles   *docRoles
+	vri     map[string]bool
+}
+
+func (p *pdfRun) warn(format string, args ...any) {
+	p.rep.Warnings = append(p.rep.Warnings, fmt.Sprintf(format, args...))
+}
+
+func (p *pdfRun) run() error {
+	if !p.rdr.Trailer().Key("Encrypt").IsNull() {
+		p.warn("the document is encrypted; signatures of encrypted documents may not be read correctly")
+	}
+	sigs, warnings := findSignatures(p.rdr)
+	p.rep.Warnings = append(p.rep.Warnings, warnings...)
+	if len(sigs) == 0 {
+		p.warn("the document has no signature")
+	}
+	dss, warnings := readDSS(p.rdr)
+	p.rep.Warnings = append(p.rep.Warnings, warnings...)
+	if bad := p.v.addDocCerts(dss.certs); bad > 0 {
+		p.warn("%d certificates in the DSS could not be parsed", bad)
+	}
+	p.v.rev = revData{ocsps: dss.ocsps, crls: dss.crls}
+	p.vri = dss.vri
+	p.ends = revisionEnds(p.r, p.size)
+
+	for i, s := range sigs {
+		e := &entry{sig: s}
+		p.entries = append(p.entries, e)
+		if i >= maxSignatures {
+			s.formErr = fmt.Errorf("the document has more than %d signatures; this one was not processed", maxSignatures)
+			continue
+		}
+		e.safely(func() {
+			s.readSigDict()
+			s.formErr = s.checkByteRange(p.r, p.size)
+		})
+	}
+	sortSigs(sigs)
+	// Entries in file order.
+	byID := map[*pdfSig]*entry{}
+	for _, e := range p.entries {
+		byID[e.sig] = e
+	}
+	p.entries = p.entries[:0]
+	for _, s := range sigs {
+		p.entries = append(p.entries, byID[s])
+	}
+
+	for _, e := range p.entries {
+		if err := p.v.ctx.Err(); err != nil {
+			return err
+		}
+		p.describe(e)
+		e.safely(func() { p.checkIntegrity(e) })
+	}
+	p.proveExistence()
+	for _, e := range p.entries {
+		if err := p.v.ctx.Err(); err != nil {
+			return err
+		}
+		e.safely(func() { p.validate(e) })
+	}
+	for _, e := range p.entries {
+		e.safely(func() { p.level(e) })
+		p.rep.Signatures = append(p.rep.Signatures, e.finish())
+	}
+	return nil
+}
+
+// describe fills in what the signature dictionary says.
+func (p *pdfRun) describe(e *entry) {
+	s := e.sig
+	e.out.Field = s.field
+	e.out.Type = s.typ
+	if e.out.Type == "" {
+		e.out.Type = TypeSignature
+	}
+	e.out.SubFilter = s.subFilter
+	e.out.Reason, e.out.Location = s.reason, s.location
+	e.out.Certification = s.certify
+	e.out.Revisions = max(1, len(p.ends))
+	e.claimed = s.claimed
+}
+
+// rangeDigest returns the digest with h of the bytes the signature covers,
+// reading them once per hash.
+func (p *pdfRun) rangeDigest(e *entry, h crypto.Hash) ([]byte, error) {
+	if d, ok := e.digests[h]; ok {
+		return d, nil
+	}
+	w := newHash(h)
+	if w == nil {
+		return nil, fmt.Errorf("%w: hash %v", errAlgorithm, h)
+	}
+	buf := make([]byte, 64<<10)
+	if _, err := io.CopyBuffer(w, &ctxReader{ctx: p.v.ctx, r: e.sig.signedRanges(p.r)}, buf); err != nil {
+		return nil, err
+	}
+	if e.digests == nil {
+		e.digests = map[crypto.Hash][]byte{}
+	}
+	e.digests[h] = w.Sum(nil)
+	return e.digests[h], nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
+}
+
+// checkIntegrity checks the signature's bytes and CMS, or the document
+// time-stamp's token.
+func (p *pdfRun) checkIntegrity(e *entry) {
+	s := e.sig
+	if s.formErr != nil {
+		e.fail(TotalFailed, FormatFailure, "%v", s.formErr)
+		return
+	}
+	e.digestFn = func(h crypto.Hash) ([]byte, error) { return p.rangeDigest(e, h) }
+	if s.typ == TypeDocumentTimestamp {
+		if s.subFilter != "ETSI.RFC3161" {
+			e.fail(TotalFailed, FormatFailure, "a document time-stamp with sub-filter %q, want ETSI.RFC3161", s.subFilter)
+			return
+		}
+		e.dts = p.v.checkToken(s.contents, e.digestFn)
+		e.warnings = append(e.warnings, e.dts.warnings...)
+		if !e.dts.ok {
+			e.fail(e.dts.ind, e.dts.sub, "%s", e.dts.problem)
+		}
+		return
+	}
+	switch s.subFilter {
+	case "adbe.pkcs7.detached", "ETSI.CAdES.detached", "adbe.pkcs7.sha1":
+	default:
+		e.fail(TotalFailed, FormatFailure, "unsupported sub-filter %q", s.subFilter)
+		return
+	}
+	sd, err := parseSignedData(s.contents)
+	if err != nil {
+		e.fail(TotalFailed, FormatFailure, "the signature's CMS does not parse: %v", err)
+		return
+	}
+	contentDigest := e.digestFn
+	if s.subFilter == "adbe.pkcs7.sha1" {
+		// The CMS signs the SHA-1 digest of the byte range, encapsulated.
+		e.warn("sub-filter adbe.pkcs7.sha1 signs a SHA-1 digest of the document; SHA-1 is weak")
+		if !sd.hasEContent {
+			e.fail(TotalFailed, FormatFailure, "an adbe.pkcs7.sha1 signature without encapsulated digest")
+			return
+		}
+		want, err := p.rangeDigest(e, crypto.SHA1)
+		if err != nil {
+			e.fail(TotalFailed, FormatFailure, "cannot read the signed bytes: %v", err)
+			return
+		}
+		if !bytes.Equal(want, sd.eContent) {
+			e.fail(TotalFailed, HashFailure, "the signed bytes' SHA-1 digest is not the one signed: the document was changed after signing")
+			return
+		}
+		content := sd.eContent
+		contentDigest = func(h crypto.Hash) ([]byte, error) { return digest(h, content), nil }
+	} else if sd.hasEContent {
+		e.fail(TotalFailed, FormatFailure, "the CMS of a %s signature encapsulates content instead of being detached", s.subFilter)
+		return
+	}
+	checkCMS(p.v, e, sd, contentDigest)
+	if s.subFilter == "ETSI.CAdES.detached" && e.sc != nil && len(e.sd.signers) == 1 {
+		if len(findAttrs(e.sd.signers[0].attrs, oidAttrSigningTime)) > 0 {
+			e.warn("a PAdES signature has a signing-time attribute (ETSI EN 319 142-1, 5.2.1 forbids it)")
+		}
+		if len(findAttrs(e.sd.signers[0].attrs, oidAttrSigningCertV2))+len(findAttrs(e.sd.signers[0].attrs, oidAttrSigningCert)) == 0 {
+			e.warn("a PAdES signature without signing-certificate attribute (ETSI EN 319 142-1, 5.2.2)")
+		}
+	}
+}
+
+// checkCMS checks a signature's CMS: the signer and signature value, then
+// its signature time-stamps.
+func checkCMS(v *validator, e *entry, sd *signedData, contentDigest func(crypto.Hash) ([]byte, error)) {
+	e.sd = sd
+	sc := checkSigner(sd, oidData, contentDigest, v.docCerts)
+	e.sc = sc
+	e.warnings = append(e.warnings, sc.warnings...)
+	if sc.cert != nil {
+		e.out.Signer = signerOf(sc.cert)
+	}
+	if sc.digestHash != 0 {
+		e.out.DigestAlgorithm = hashName(sc.digestHash)
+	}
+	e.out.SignatureAlgorithm = sc.alg.name
+	if sc.ind != "" {
+		e.fail(sc.ind, sc.sub, "%s", sc.reason)
+		if sc.sub != NoSigningCertificateFound && sc.sub != CryptoConstraintsFailureNoPOE {
+			return
+		}
+	}
+	if e.claimed.IsZero() {
+		e.claimed = sc.signingTime
+	}
+	switch {
+	case sc.digestHash == crypto.MD5 || sc.alg.hash == crypto.MD5:
+		e.fail(Indeterminate, CryptoConstraintsFailureNoPOE, "the signature uses MD5, which is broken")
+	case sc.digestHash == crypto.SHA1 || sc.alg.hash == crypto.SHA1:
+		e.warn("the signature uses SHA-1, which is weak")
+	}
+	if sc.cert != nil {
+		if k, ok := sc.cert.PublicKey.(interface{ Size() int }); ok && sc.cert.PublicKeyAlgorithm == x509.RSA && k.Size()*8 < 2048 {
+			e.warn("the signer's RSA key has %d bits, fewer than 2048", k.Size()*8)
+		}
+	}
+	si := sd.signers[0]
+	e.cmsRev = revData{ocsps: sd.ocsps, crls: sd.crls}
+	if val, err := singleAttr(si.attrs, oidAttrRevInfoArchive, "adbe-revInfoArchival"); err == nil && val != nil {
+		parseRevInfoArchival(val, &e.cmsRev)
+	}
+	if sc.ind != "" {
+		return // no point time-stamping a signature whose signer is unknown
+	}
+	for _, a := range findAttrs(si.unsigned, oidAttrTimeStamp) {
+		for _, tok := range a.values {
+			sigValue := si.signature
+			t := v.checkToken(tok, func(h crypto.Hash) ([]byte, error) { return digest(h, sigValue), nil })
+			e.tokens = append(e.tokens, t)
+			for _, w := range t.warnings {
+				e.warn("signature time-stamp: %s", w)
+			}
+			// A bad time-stamp proves nothing, and does not make the
+			// signature bad: unsigned attributes can be changed by
+			// anyone (ETSI EN 319 102-1 ignores such a time-stamp).
+			if !t.ok {
+				e.warn("the signature time-stamp is not accepted as proof of the signing time: %s", t.problem)
+			}
+		}
+	}
+}
+
+// proveExistence sets each entry's earliest proven time: its own valid
+// signature time-stamps, and every valid document time-stamp that covers
+// it (ETSI EN 319 102-1, 5.6.2.1, proof of existence).
+func (p *pdfRun) proveExistence() {
+	for _, e := range p.entries {
+		for _, t := range e.tokens {
+			if t.ok && (e.poe.IsZero() || t.info.genTime.Before(e.poe)) {
+				e.poe, e.poeTSA = t.info.genTime, t.tsaName()
+			}
+		}
+		if e.dts != nil && e.dts.ok {
+			e.poe, e.poeTSA = e.dts.info.genTime, e.dts.tsaName()
+		}
+		if e.sig.formErr != nil {
+			continue
+		}
+		for _, f := range p.entries {
+			if f == e || f.dts == nil || !f.dts.ok || f.sig.coverEnd < e.sig.coverEnd {
+				continue
+			}
+			if g := f.dts.info.genTime; e.poe.IsZero() || g.Before(e.poe) {
+				e.poe, e.poeTSA = g, f.dts.tsaName()
+			}
+		}
+	}
+}
+
+// mdpFor returns the DocMDP permission in force for changes after e: that
+// of the certification signature, if it signed a revision no later than
+// e's. It applies whatever the certification signature's own verdict:
+// the stricter reading.
+func (p *pdfRun) mdpFor(e *entry) int {
+	for _, f := range p.entries {
+		if f.sig.certify > 0 && f.sig.formErr == nil && f.sig.coverEnd <= e.sig.coverEnd {
+			return f.sig.certify
+		}
+	}
+	return 0
+}
+
+// validate checks the signer's certificate at the proven time, then the
+// changes made after the signed revision.
+func (p *pdfRun) validate(e *entry) {
+	s := e.sig
+	if s.formErr != nil {
+		return
+	}
+	rev, atEnd := revisionOf(p.ends, s.coverEnd)
+	e.out.Revision = min(rev, e.out.Revisions)
+	if !atEnd {
+		e.warn("the signature does not cover a whole revision: its byte range ends at %d, not at the end of an incremental update", s.coverEnd)
+	}
+	e.out.CoversWholeFile = coversRest(p.r, s.coverEnd, p.size)
+	if s.typ == TypeDocumentTimestamp {
+		if t := e.dts; t != nil {
+			e.out.Signer = signerOf(t.tsa)
+			e.out.Chain = chainOf(t.chain)
+			e.out.TimestampAuthority = t.tsaName()
+			e.out.DigestAlgorithm = hashName(t.info.hash)
+			e.out.SignatureAlgorithm = t.alg.name
+			if t.ok {
+				e.out.ProvenTime = formatTime(t.info.genTime)
+			}
+		}
+	} else {
+		validateSigner(p.v, e)
+	}
+	if s.certify > 0 {
+		perms := p.rdr.Trailer().Key("Root").Key("Perms").Key("DocMDP")
+		if !s.vIndirect || perms.GetPtr() != s.v.GetPtr() {
+			e.warn("the signature has a DocMDP reference but the catalog's /Perms does not name it")
+		}
+		if p.entries[0] != e {
+			e.warn("a certification signature that is not the document's first signature")
+		}
+	}
+	p.changesAfter(e)
+}
+
+// coversRest reports whether only white space follows end in the file.
+func coversRest(r io.ReaderAt, end, size int64) bool {
+	if size-end > 16 {
+		return false
+	}
+	b := make([]byte, size-end)
+	if _, err := r.ReadAt(b, end); err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	return len(bytes.TrimLeft(b, "\x00\t\n\f\r ")) == 0
+}
+
+// validateSigner checks the signer's certificate: a chain to a trust
+// anchor, valid at the proven time (or now), usable for signing, and not
+// revoked before the signature was made.
+func validateSigner(v *validator, e *entry) {
+	if e.sc == nil || e.sc.cert == nil {
+		return
+	}
+	if e.poe.IsZero() {
+		if !e.claimed.IsZero() {
+			e.warn("the signing time %s is claimed by the signer and not proven by a time-stamp", formatTime(e.claimed))
+		} else {
+			e.warn("no time-stamp proves when the signature was made")
+		}
+	} else {
+		e.out.ProvenTime = formatTime(e.poe)
+		e.out.TimestampAuthority = e.poeTSA
+		if !e.claimed.IsZero() && e.claimed.After(e.poe.Add(claimedSlack)) {
+			e.warn("the claimed signing time %s is after the time-stamp %s", formatTime(e.claimed), formatTime(e.poe))
+		}
+	}
+	e.out.ClaimedTime = formatTime(e.claimed)
+	if e.failed() {
+		// The signature value or its bytes are bad: show the chain, no more.
+		e.out.Chain = chainOf(v.displayChain(e.sc.cert, e.sd.certs))
+		return
+	}
+	cert := e.sc.cert
+	at := e.poe
+	if at.IsZero() {
+		at = v.now
+	}
+	ch := v.buildChain(cert, at, e.sd.certs)
+	e.out.Chain = chainOf(ch.chain)
+	if !ch.trusted {
+		e.fail(Indeterminate, ch.sub, "the signer's certificate: %s", ch.problem)
+	} else if c := ch.outside; c != nil {
+		switch {
+		case e.poe.IsZero():
+			e.fail(Indeterminate, OutOfBoundsNoPOE, "certificate %q is valid from %s to %s, not now, and no time-stamp proves the signature was made while it was", c.Subject.CommonName, formatTime(c.NotBefore), formatTime(c.NotAfter))
+		case at.After(c.NotAfter):
+			e.fail(TotalFailed, Expired, "certificate %q expired on %s, before the signature was made (proven at %s)", c.Subject.CommonName, formatTime(c.NotAfter), formatTime(at))
+		default:
+			e.fail(TotalFailed, NotYetValid, "certificate %q was not valid before %s; the signature existed at %s", c.Subject.CommonName, formatTime(c.NotBefore), formatTime(at))
+		}
+	} else if !e.poe.IsZero() && v.now.After(cert.NotAfter) {
+		e.warn("the signer's certificate expired on %s, after the signature was made (proven at %s)", formatTime(cert.NotAfter), formatTime(e.poe))
+	}
+	if err := checkSignerUsage(cert); err != nil {
+		e.fail(Indeterminate, ChainConstraintsFailure, "%v", err)
+	}
+	if !ch.trusted {
+		return
+	}
+	unchecked := []string{}
+	for i := 0; i+1 < len(ch.chain); i++ {
+		c, issuer := ch.chain[i], ch.chain[i+1]
+		st := v.status(c, issuer, &e.cmsRev)
+		e.warnings = append(e.warnings, st.warnings...)
+		if i == 0 {
+			// The DSS holds validation data for this signature when
+			// it gives the signer certificate's status as of after
+			// the signature (ETSI EN 319 142-1, 5.4.2).
+			var dss revStatus
+			v.statusIn(&dss, &v.rev, c, issuer, "")
+			e.dssAny = dss.checked
+			e.dssLeaf = dss.checked && (dss.revoked || !e.poe.IsZero() && !dss.goodUntil.Before(e.poe))
+		}
+		switch {
+		case st.revoked:
+			what := "the signer's certificate"
+			sub := RevokedNoPOE
+			if i > 0 {
+				what, sub = fmt.Sprintf("CA certificate %q", c.Subject.CommonName), RevokedCANoPOE
+			}
+			switch {
+			case !e.poe.IsZero() && e.poe.Before(st.at):
+				e.warn("%s was revoked on %s (per %s), after the signature was made (proven at %s)", what, formatTime(st.at), st.source, formatTime(e.poe))
+			case !e.poe.IsZero():
+				e.fail(TotalFailed, Revoked, "%s was revoked on %s (per %s), before the signature was made (proven at %s)", what, formatTime(st.at), st.source, formatTime(e.poe))
+			case !e.claimed.IsZero() && !e.claimed.Before(st.at):
+				e.fail(TotalFailed, Revoked, "%s was revoked on %s (per %s), before the signing time the signer claims (%s)", what, formatTime(st.at), st.source, formatTime(e.claimed))
+			default:
+				e.fail(Indeterminate, sub, "%s was revoked on %s (per %s) and no time-stamp proves the signature was made before", what, formatTime(st.at), st.source)
+			}
+		case !st.checked && i == 0 && v.opts.Online && st.tryLater:
+			e.fail(Indeterminate, TryLater, "the revocation status of the signer's certificate could not be obtained online")
+		case !st.checked:
+			unchecked = append(unchecked, fmt.Sprintf("%q", c.Subject.CommonName))
+		}
+	}
+	if len(unchecked) > 0 {
+		e.warn("revocation status not checked for %s: no OCSP response or CRL in the document%s", strings.Join(unchecked, ", "), map[bool]string{true: " or online", false: " (online checking is off)"}[v.opts.Online])
+	}
+}
+
+// changesAfter compares the revision the entry signs with the final file.
+func (p *pdfRun) changesAfter(e *entry) {
+	s := e.sig
+	pre, err := openPDF(io.NewSectionReader(p.r, 0, s.coverEnd), s.coverEnd)
+	if err != nil {
+		var rerr error
+		if pre, rerr = openRepaired(io.NewSectionReader(p.r, 0, s.coverEnd), s.coverEnd); rerr != nil {
+			e.fail(TotalFailed, FormatFailure, "the signed revision is not a PDF that can be read: %v", err)
+			return
+		}
+		e.warn("the signed revision's cross-reference data is damaged (%v); it was read by scanning for its objects", err)
+	}
+	if !sigInRevision(pre, s) {
+		e.fail(TotalFailed, FormatFailure, "the signature dictionary is not part of the revision it signs")
+		return
+	}
+	e.dssAfter = pre.Trailer().Key("Root").Key("DSS").Kind() == pdf.Dict
+	if s.coverEnd == p.size {
+		return
+	}
+	if p.roles == nil {
+		p.roles = mapRoles(p.rdr)
+	}
+	e.out.ChangesAfter = analyseChanges(pre, p.rdr, p.roles, p.mdpFor(e))
+	var bad []string
+	for _, c := range e.out.ChangesAfter {
+		if !c.Allowed {
+			bad = append(bad, c.Kind+" ("+c.Detail+")")
+		}
+	}
+	if len(bad) > 0 {
+		if len(bad) > 3 {
+			bad = append(bad[:3], fmt.Sprintf("and %d more", len(bad)-3))
+		}
+		e.fail(TotalFailed, ChangedAfterSigning, "the document was changed after signing in ways not allowed: %s", strings.Join(bad, "; "))
+	}
+}
+
+// sigInRevision reports whether the signature dictionary, with the same
+// /ByteRange and /Contents, is in the revision it signs: a dictionary added
+// later that points at another signature's bytes is not a signature of
+// that revision.
+func sigInRevision(pre *pdf.Reader, s *pdfSig) bool {
+	var v pdf.Value
+	if s.vIndirect {
+		o, err := pre.GetObject(s.v.GetPtr().GetID())
+		if err != nil {
+			return false
+		}
+		v = o
+	} else {
+		f, err := pre.GetObject(s.fieldPtr.GetID())
+		if err != nil {
+			return false
+		}
+		v = f.Key("V")
+	}
+	br := v.Key("ByteRange")
+	if br.Len() != 4 {
+		return false
+	}
+	for i := range 4 {
+		if br.Index(i).Int64() != s.br[i] {
+			return false
+		}
+	}
+	return v.Key("Contents").RawString() == string(s.contents)
+}
+
+// level sets the PAdES baseline level the entry reaches.
+func (p *pdfRun) level(e *entry) {
+	s := e.sig
+	if s.typ == TypeDocumentTimestamp {
+		return
+	}
+	switch s.subFilter {
+	case "ETSI.CAdES.detached":
+	case "":
+		return
+	default:
+		e.out.Level = LevelNotPAdES
+		return
+	}
+	if e.sc == nil || e.sc.ind != "" {
+		e.out.Level = LevelBB
+		return
+	}
+	level := LevelBB
+	sum := sha1.Sum(s.contents)
+	inVRI := p.vri[strings.ToUpper(hex.EncodeToString(sum[:]))]
+	if !e.poe.IsZero() {
+		level = LevelBT
+		if e.dssLeaf || inVRI && e.dssAny {
+			level = LevelBLT
+			for _, f := range p.entries {
+				if f.dts != nil && f.dts.ok && f.sig.coverEnd > s.coverEnd && f.dssAfter {
+					level = LevelBLTA
+				}
+			}
+		}
+	}
+	e.out.Level = level
+}
+
+// VerifyCMS validates a CMS SignedData sig over content: detached, as kyso
+// makes them, or with the content encapsulated (content may then be nil;
+// if both are given they must agree). It returns an error only when sig is
+// not a SignedData at all (ErrUnreadable), content cannot be read, or ctx
+// ends.
+func VerifyCMS(ctx context.Context, content io.Reader, sig []byte, opts Options) (rep *Report, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			rep, err = nil, fmt.Errorf("%w: internal error: %v", ErrUnreadable, e)
+		}
+	}()
+	if len(sig) == 0 || len(sig) > maxContents/2 {
+		return nil, fmt.Errorf("%w: a CMS of %d bytes", ErrUnreadable, len(sig))
+	}
+	sd, err := parseSignedData(sig)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+	}
+	v := newValidator(ctx, &opts)
+	e := &entry{out: Signature{Type: TypeSignature}}
+	var readErr error
+	var sum []byte
+	var sumHash crypto.Hash
+	contentDigest := func(h crypto.Hash) ([]byte, error) {
+		if sum != nil {
+			if h != sumHash {
+				return nil, fmt.Errorf("%w: several digest algorithms", errAlgorithm)
+			}
+			return sum, nil
+		}
+		w := newHash(h)
+		if w == nil {
+			return nil, fmt.Errorf("%w: hash %v", errAlgorithm, h)
+		}
+		switch {
+		case content != nil:
+			n, err := io.CopyBuffer(w, io.LimitReader(&ctxReader{ctx: ctx, r: content}, opts.maxSize()+1), make([]byte, 64<<10))
+			if err != nil {
+				readErr = err
+				return nil, err
+			}
+			if n > opts.maxSize() {
+				readErr = fmt.Errorf("%w: content larger than %d bytes", ErrUnreadable, opts.maxSize())
+				return nil, readErr
+			}
+			if sd.hasEContent && !bytes.Equal(digest(h, sd.eContent), w.Sum(nil)) {
+				return nil, errors.New("the content given is not the content the CMS encapsulates")
+			}
+		case sd.hasEContent:
+			w.Write(sd.eContent)
+		default:
+			return nil, errors.New("a detached CMS and no content")
+		}
+		sum, sumHash = w.Sum(nil), h
+		return sum, nil
+	}
+	e.safely(func() {
+		checkCMS(v, e, sd, contentDigest)
+		if readErr == nil {
+			for _, t := range e.tokens {
+				if t.ok && (e.poe.IsZero() || t.info.genTime.Before(e.poe)) {
+					e.poe, e.poeTSA = t.info.genTime, t.tsaName()
+				}
+			}
+			validateSigner(v, e)
+			switch {
+			case e.sc == nil || e.sc.ind != "":
+				e.out.Level = LevelBB
+			case !e.poe.IsZero():
+				e.out.Level = LevelBT
+			default:
+				e.out.Level = LevelBB
+			}
+		}
+	})
+	if readErr != nil {
+		if errors.Is(readErr, ErrUnreadable) {
+			return nil, readErr
+		}
+		return nil, fmt.Errorf("verifier: read content: %w", readErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep = &Report{Signatures: []Signature{e.finish()}}
+	rep.finish()
+	return rep, nil
+}
