@@ -8,6 +8,9 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DATA        ?= data
 LISTEN      ?= 127.0.0.1:8080
 VAULT_LISTEN ?= 127.0.0.1:8200
+# TRUST is the verifier's directory of external trust anchors (trust/vn: the
+# Vietnamese Government CA and National Root CA chains).
+TRUST       ?= trust/vn
 TEST_TIMEOUT ?= 30m
 
 .PHONY: all build run test test-short lint deps clean kyso
@@ -28,7 +31,7 @@ bin/vault: tools/vault/go.mod tools/vault/go.sum tools/vault/main.go
 	@./bin/vault version
 
 run: build
-	./bin/kyso dev --data $(DATA) --listen $(LISTEN) --vault-listen $(VAULT_LISTEN)
+	./bin/kyso dev --data $(DATA) --listen $(LISTEN) --vault-listen $(VAULT_LISTEN) --trust $(TRUST)
 
 # deps installs the external tools the tests use, when they are missing.
 deps:
@@ -38,17 +41,25 @@ deps:
 	command -v qpdf    >/dev/null || missing="$$missing qpdf"; \
 	command -v certutil >/dev/null || missing="$$missing libnss3-tools"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# Test artefacts (the verification page's screenshots from headless
+# Chromium) are kept under test-artifacts/.
+ARTIFACTS   ?= $(CURDIR)/test-artifacts
+
 test: deps bin/vault
-	KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	mkdir -p $(ARTIFACTS)
+	KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -artifacts -outputdir $(ARTIFACTS) ./...
+	cd third_party/digitorus-pdf && $(GO) test -count=1 ./...
 
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/')); \
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/\|^third_party/')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...

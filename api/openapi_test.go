@@ -28,6 +28,7 @@ import (
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/verifier"
 )
 
 // The OpenAPI document and the operator docs live at the module root; go
@@ -340,7 +341,10 @@ func TestOpenAPIOperations(t *testing.T) {
 			if strings.HasPrefix(path, "/v1/sign/") && scheme != clientScheme {
 				t.Errorf("%s %s: the server checks %q, want the client key (%s)", m, path, scheme, clientScheme)
 			}
-			if strings.HasPrefix(path, "/v1/") && !strings.HasPrefix(path, "/v1/sign/") && scheme != adminScheme {
+			if strings.HasPrefix(path, "/v1/verify/") && scheme != "" {
+				t.Errorf("%s %s: the server checks %q; verification is public", m, path, scheme)
+			}
+			if strings.HasPrefix(path, "/v1/") && !strings.HasPrefix(path, "/v1/sign/") && !strings.HasPrefix(path, "/v1/verify/") && scheme != adminScheme {
 				t.Errorf("%s %s: the server checks %q, want the admin token (%s)", m, path, scheme, adminScheme)
 			}
 		}
@@ -768,6 +772,11 @@ func TestOpenAPISchemas(t *testing.T) {
 		{"HashSignature", funcFacts(t, "sign.go", "signHash").fields},
 		{"BatchResult", funcFacts(t, "sign.go", "signPDFBatch").mapKeys},
 		{"SealImageResult", funcFacts(t, "sign.go", "putSealImage").mapKeys},
+		{"Report", jsonNames(reflect.TypeFor[verifier.Report]())},
+		{"SignatureReport", jsonNames(reflect.TypeFor[verifier.Signature]())},
+		{"ReportSigner", jsonNames(reflect.TypeFor[verifier.Signer]())},
+		{"ReportChange", jsonNames(reflect.TypeFor[verifier.Change]())},
+		{"ReportChainCert", jsonNames(reflect.TypeFor[verifier.ChainCert]())},
 	}
 	for _, s := range shapes {
 		if got := schemaProps(doc, s.schema); !slices.Equal(got, s.want) {

@@ -11,11 +11,13 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
@@ -86,6 +88,21 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Ready lists the readiness checks of /readyz.
 	Ready []Check
+
+	// MaxVerifyBytes bounds a document sent to the public verifier
+	// (default 50 MiB, what the verification page accepts).
+	MaxVerifyBytes int64
+	// VerifyPerMinute is the sustained rate of verification requests each
+	// client address may make (default 30; negative disables the limit),
+	// with bursts of VerifyBurst (default 10).
+	VerifyPerMinute float64
+	VerifyBurst     int
+	// VerifyConcurrency bounds verifications in progress (default 4);
+	// further requests wait for a slot until their deadline.
+	VerifyConcurrency int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client for rate limiting. Empty: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Deps are the domain services behind the routes. CA and Admins are
@@ -99,6 +116,8 @@ type Deps struct {
 	PINs    PINAdmin
 	TSA     TSA
 	Audit   Auditor
+	// Verifier serves the public verification API and page.
+	Verifier Verifier
 }
 
 // Server is kyso's HTTP handler.
@@ -109,6 +128,9 @@ type Server struct {
 	admins AdminAuth
 	deps   Deps
 	router *mux.Router
+
+	limiter     *ipLimiter
+	verifySlots chan struct{}
 }
 
 // New returns the HTTP server for the given services.
@@ -125,7 +147,22 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.MaxBatchBytes == 0 {
 		cfg.MaxBatchBytes = 256 << 20
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps}
+	if cfg.MaxVerifyBytes == 0 {
+		cfg.MaxVerifyBytes = 50 << 20
+	}
+	if cfg.VerifyPerMinute == 0 {
+		cfg.VerifyPerMinute = 30
+	}
+	if cfg.VerifyBurst == 0 {
+		cfg.VerifyBurst = 10
+	}
+	if cfg.VerifyConcurrency <= 0 {
+		cfg.VerifyConcurrency = 4
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
+		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
+		verifySlots: make(chan struct{}, cfg.VerifyConcurrency),
+	}
 	if s.log == nil {
 		s.log = discardLogger
 	}
@@ -193,6 +230,13 @@ func (s *Server) routes() *mux.Router {
 
 	// RFC 3161 time-stamp authority, public.
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)
+
+	// Verification, public: the API and the citizens' page.
+	r.Handle("/v1/verify/pdf", s.verifyGate(s.verifyPDF)).Methods(http.MethodPost)
+	r.Handle("/v1/verify/cms", s.verifyGate(s.verifyCMS)).Methods(http.MethodPost)
+	page := web.Handler()
+	r.Handle("/", page).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/assets/{name}", page).Methods(http.MethodGet, http.MethodHead)
 	return r
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -60,6 +61,48 @@ type Config struct {
 	Vault    VaultConfig    `json:"vault"`
 	CA       CAConfig       `json:"ca"`
 	HTTP     HTTPConfig     `json:"http"`
+	Verify   VerifyConfig   `json:"verify"`
+}
+
+// VerifyConfig configures the public verifier (POST /v1/verify/*, the page
+// at /, and kyso verify's defaults when it is given --config).
+type VerifyConfig struct {
+	// TrustDirs are directories of external trust anchors and
+	// intermediates (PEM or DER files), added to kyso's own CA
+	// certificates; trust/vn in the repository holds the Vietnamese
+	// Government CA and National Root CA chains. Read at start.
+	TrustDirs []string `json:"trust_dirs"`
+	// Online allows fetching OCSP responses and CRLs named in certificates
+	// when a document carries none (short timeouts). Off by default.
+	Online bool `json:"online"`
+	// MaxDocumentBytes bounds an uploaded document (default 50 MiB).
+	MaxDocumentBytes int64 `json:"max_document_bytes"`
+	// PerMinute and Burst are the per-client rate limit (default 30 per
+	// minute, bursts of 10; a negative PerMinute disables it).
+	PerMinute float64 `json:"per_minute"`
+	Burst     int     `json:"burst"`
+	// Concurrency bounds verifications in progress (default 4).
+	Concurrency int `json:"concurrency"`
+	// TrustedProxies are reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For header names the client.
+	TrustedProxies []string `json:"trusted_proxies"`
+}
+
+// trustedProxies parses VerifyConfig.TrustedProxies.
+func (v VerifyConfig) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range v.TrustedProxies {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: verify.trusted_proxies: %q is not an address or CIDR prefix", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // DatabaseConfig selects the store.
@@ -206,6 +249,12 @@ func (c *Config) setDefaults() error {
 		if v < 0 {
 			return fmt.Errorf("config: %s must not be negative (0 means the default)", name)
 		}
+	}
+	if c.Verify.MaxDocumentBytes < 0 || c.Verify.Burst < 0 || c.Verify.Concurrency < 0 {
+		return errors.New("config: verify.max_document_bytes, verify.burst and verify.concurrency must not be negative (0 means the default)")
+	}
+	if _, err := c.Verify.trustedProxies(); err != nil {
+		return err
 	}
 	if c.HTTP.RequestTimeout < 0 {
 		return errors.New("config: http.request_timeout must not be negative")

@@ -27,6 +27,9 @@ func cmdDev(ctx context.Context, args []string) error {
 	vaultListen := fset.String("vault-listen", "127.0.0.1:8200", "Vault listen address")
 	vaultBin := fset.String("vault-bin", "", "vault binary (default: next to the kyso binary, then bin/vault, then $PATH)")
 	baseURL := fset.String("base-url", "", "public base URL (default http://<listen>)")
+	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
+	var trustDirs stringList
+	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -74,6 +77,8 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Database.Path = filepath.Join(*dir, "kyso.db")
 	cfg.Vault.Addr = v.Addr
 	cfg.Vault.Mount = v.Mount
+	cfg.Verify.TrustDirs = trustDirs
+	cfg.Verify.PerMinute = *verifyRate
 	if err := cfg.setDefaults(); err != nil {
 		return err
 	}

@@ -24,9 +24,10 @@ import (
 
 // devRun is one `kyso dev` process run in-process.
 type devRun struct {
-	cancel context.CancelFunc
-	done   chan error
-	env    map[string]string
+	cancel  context.CancelFunc
+	done    chan error
+	env     map[string]string
+	stopped bool
 }
 
 func freePort(t *testing.T) string {
@@ -52,7 +53,10 @@ func startDev(t *testing.T, dir string) *devRun {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &devRun{cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		r.done <- run(ctx, io.Discard, []string{"dev", "--data", dir, "--listen", "127.0.0.1:0", "--vault-listen", freePort(t), "--vault-bin", bin})
+		r.done <- run(ctx, io.Discard, []string{"dev", "--data", dir, "--listen", "127.0.0.1:0", "--vault-listen", freePort(t), "--vault-bin", bin,
+			// Tests verify many documents from one address; the limit
+			// itself is tested in package api.
+			"--verify-per-minute", "-1"})
 	}()
 	deadline := time.Now().Add(2 * time.Minute)
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -83,8 +87,13 @@ func startDev(t *testing.T, dir string) *devRun {
 	}
 }
 
+// stop stops kyso dev and its Vault; a second call does nothing.
 func (r *devRun) stop(t *testing.T) {
 	t.Helper()
+	if r.stopped {
+		return
+	}
+	r.stopped = true
 	r.cancel()
 	select {
 	case err := <-r.done:

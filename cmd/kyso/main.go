@@ -29,6 +29,9 @@ Usage:
   kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
   kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise
   kyso audit verify [--data DIR | --config FILE] [--json]         check the audit log's hash chain
+  kyso verify FILE.pdf [--json] [--trust DIR] [--online]          validate signatures (exit 0 passed, 1 failed,
+                                                                 2 indeterminate, 3 unreadable)
+  kyso trust list [--trust DIR] [--config FILE]                  the certificates kyso verify trusts
 
 Client commands talk to KYSO_URL with KYSO_ADMIN_TOKEN (read from data/dev.env
 when unset, or from --env FILE). See README.md.
@@ -39,6 +42,13 @@ func main() {
 	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()
 	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			if ee.err != nil {
+				fmt.Fprintln(os.Stderr, "kyso:", ee.err)
+			}
+			os.Exit(ee.code)
+		}
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(2)
 		}
@@ -65,6 +75,10 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdAudit(ctx, w, args[1:])
 	case "admin":
 		return cmdAdmin(ctx, w, args[1:])
+	case "verify":
+		return cmdVerify(ctx, w, args[1:])
+	case "trust":
+		return cmdTrust(ctx, w, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(w, usage)
 		return nil

@@ -157,6 +157,16 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		Timestamper: ts,
 		Seals:       st,
 	})
+	verify, err := newTrust(st, cfg.Verify.TrustDirs, cfg.Verify.Online)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	proxies, err := cfg.Verify.trustedProxies()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	checks := []api.Check{
 		{Name: "vault", Fn: km.Health},
 		{Name: "database", Fn: st.Ping},
@@ -166,13 +176,18 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		checks = append(checks, api.Check{Name: "vault-auth", Fn: sess.Health})
 	}
 	h := api.New(api.Config{
-		Logger:           log,
-		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
-		MaxDocumentBytes: cfg.HTTP.MaxDocumentBytes,
-		MaxBatchBytes:    cfg.HTTP.MaxBatchBytes,
-		RequestTimeout:   time.Duration(cfg.HTTP.RequestTimeout),
-		Ready:            checks,
-	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog})
+		Logger:            log,
+		MaxBodyBytes:      cfg.HTTP.MaxBodyBytes,
+		MaxDocumentBytes:  cfg.HTTP.MaxDocumentBytes,
+		MaxBatchBytes:     cfg.HTTP.MaxBatchBytes,
+		RequestTimeout:    time.Duration(cfg.HTTP.RequestTimeout),
+		Ready:             checks,
+		MaxVerifyBytes:    cfg.Verify.MaxDocumentBytes,
+		VerifyPerMinute:   cfg.Verify.PerMinute,
+		VerifyBurst:       cfg.Verify.Burst,
+		VerifyConcurrency: cfg.Verify.Concurrency,
+		TrustedProxies:    proxies,
+	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: verify})
 	return &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}, nil
 }
 

@@ -7,6 +7,10 @@ import (
 	"fmt"
 )
 
+// Marker is text on every page (inside its content stream): tests change a
+// byte of it to tamper with the page content.
+const Marker = "kyso test dossier"
+
 // Make returns a valid PDF of the given number of pages (at least 1), each
 // with a line of text and padding of extra bytes of page content so tests
 // can choose a document size.
@@ -26,7 +30,7 @@ func Make(pages int, extra int) []byte {
 	per := extra / pages
 	for i := 1; i <= pages; i++ {
 		var content bytes.Buffer
-		fmt.Fprintf(&content, "BT /F1 18 Tf 72 760 Td (Trang %d / Page %d - kyso test dossier) Tj ET\n", i, i)
+		fmt.Fprintf(&content, "BT /F1 18 Tf 72 760 Td (Trang %d / Page %d - "+Marker+") Tj ET\n", i, i)
 		for content.Len() < per {
 			content.WriteString("% padding so the document has a realistic size ..........................\n")
 		}

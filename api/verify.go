@@ -1,0 +1,273 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/kyso-vn/kyso/verifier"
+)
+
+// Verifier validates signed documents for anyone. Its reports are
+// answered as they are: an invalid signature is a 200 with a report that
+// says so, not an error.
+type Verifier interface {
+	VerifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*verifier.Report, error)
+	VerifyCMS(ctx context.Context, content io.Reader, sig []byte) (*verifier.Report, error)
+}
+
+// Error codes of the verification API.
+const (
+	CodeUnreadable  = "unreadable_document"
+	CodeRateLimited = "rate_limited"
+	CodeBusy        = "busy"
+)
+
+// maxCMSBytes bounds a detached CMS signature upload. Real signatures are
+// a few KiB to a few hundred KiB (with embedded revocation data).
+const maxCMSBytes = 16 << 20
+
+// verifyGate applies the public verification endpoints' protections, in
+// order: the per-client rate limit, then a bounded number of verifications
+// in progress (waiting for a slot at most until the request's deadline).
+func (s *Server) verifyGate(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.deps.Verifier == nil {
+			s.renderError(w, r, errNotConfigured)
+			return
+		}
+		if ok, retry := s.limiter.allow(s.clientIP(r)); !ok {
+			w.Header().Set("Retry-After", fmt.Sprint(retry))
+			s.renderError(w, r, &apiError{http.StatusTooManyRequests, CodeRateLimited,
+				fmt.Sprintf("too many verification requests from your address; try again in %d s (quá nhiều yêu cầu, vui lòng thử lại sau)", retry)})
+			return
+		}
+		select {
+		case s.verifySlots <- struct{}{}:
+			defer func() { <-s.verifySlots }()
+		case <-r.Context().Done():
+			w.Header().Set("Retry-After", "5")
+			s.renderError(w, r, &apiError{http.StatusServiceUnavailable, CodeBusy, "the verification service is busy; try again shortly (hệ thống đang bận)"})
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		next(w, r)
+	})
+}
+
+// anonymousFile spools at most max bytes of r to a temporary file that is
+// removed from the directory at once: the upload has no name on disk, no
+// other process can open it, and the kernel frees it when the request
+// closes it, even if kyso is killed. Uploads to the public verifier are
+// never kept.
+func (s *Server) anonymousFile(r io.Reader, max int64, what string) (*os.File, int64, error) {
+	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-verify-*")
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	n, err := io.Copy(f, io.LimitReader(r, max+1))
+	if err != nil {
+		f.Close()
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, 0, s.verifyTooLarge(what)
+		}
+		return nil, 0, badRequest(CodeInvalidRequest, "cannot read the uploaded "+what)
+	}
+	if n > max {
+		f.Close()
+		return nil, 0, s.verifyTooLarge(what)
+	}
+	if n == 0 {
+		f.Close()
+		return nil, 0, badRequest(CodeInvalidRequest, "the uploaded "+what+" is empty")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, n, nil
+}
+
+func (s *Server) verifyTooLarge(what string) error {
+	return &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+		fmt.Sprintf("the %s is larger than %d bytes (tệp quá lớn)", what, s.cfg.MaxVerifyBytes)}
+}
+
+// verifyPDF validates a signed PDF sent as the body (application/pdf) or
+// as the "file" part of a multipart/form-data body.
+func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxVerifyBytes+1<<20)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		mt = ""
+	}
+	var (
+		f    *os.File
+		size int64
+	)
+	switch mt {
+	case "application/pdf", "application/octet-stream":
+		f, size, err = s.anonymousFile(r.Body, s.cfg.MaxVerifyBytes, "document")
+	case "multipart/form-data":
+		var parts map[string]*os.File
+		parts, err = s.readParts(r.Body, params["boundary"], map[string]int64{"file": s.cfg.MaxVerifyBytes})
+		if err == nil {
+			f = parts["file"]
+			size, err = f.Seek(0, io.SeekEnd)
+			if err == nil {
+				_, err = f.Seek(0, io.SeekStart)
+			}
+		}
+	default:
+		err = &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the PDF as the body with Content-Type: application/pdf, or as the \"file\" part of multipart/form-data"}
+	}
+	if f != nil {
+		defer f.Close()
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	rep, err := s.deps.Verifier.VerifyPDF(r.Context(), f, size)
+	if err != nil {
+		s.renderError(w, r, verifyError(err, "PDF"))
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// verifyCMS validates a detached CMS signature: multipart/form-data with
+// the signed content in part "data" and the signature (DER, PEM or
+// base64) in part "signature".
+func (s *Server) verifyCMS(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxVerifyBytes+maxCMSBytes+1<<20)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data with parts \"data\" (the signed file) and \"signature\" (the detached CMS, DER or PEM)"})
+		return
+	}
+	parts, err := s.readParts(r.Body, params["boundary"], map[string]int64{"data": s.cfg.MaxVerifyBytes, "signature": maxCMSBytes})
+	for _, f := range parts {
+		defer f.Close()
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	raw, err := io.ReadAll(parts["signature"])
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	rep, err := s.deps.Verifier.VerifyCMS(r.Context(), parts["data"], cmsDER(raw))
+	if err != nil {
+		s.renderError(w, r, verifyError(err, "CMS signature"))
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// readParts reads exactly the named parts of a multipart body, each into
+// an anonymous file of at most its limit. Any other part, a repeated part
+// or a missing one is an error; on error every file is closed.
+func (s *Server) readParts(body io.Reader, boundary string, limits map[string]int64) (files map[string]*os.File, err error) {
+	files = map[string]*os.File{}
+	defer func() {
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			files = nil
+		}
+	}()
+	var names []string
+	for n := range limits {
+		names = append(names, fmt.Sprintf("%q", n))
+	}
+	want := strings.Join(names, " and ")
+	if boundary == "" {
+		return files, badRequest(CodeInvalidRequest, "malformed multipart body: no boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	for count := 0; ; count++ {
+		if count > len(limits) {
+			return files, badRequest(CodeInvalidRequest, "too many multipart parts (want "+want+")")
+		}
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return files, s.verifyTooLarge("upload")
+			}
+			return files, badRequest(CodeInvalidRequest, "malformed multipart body")
+		}
+		name := p.FormName()
+		limit, ok := limits[name]
+		if !ok {
+			return files, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want %s)", name, want))
+		}
+		if files[name] != nil {
+			return files, badRequest(CodeInvalidRequest, fmt.Sprintf("more than one %q part", name))
+		}
+		f, _, err := s.anonymousFile(p, limit, name)
+		if err != nil {
+			return files, err
+		}
+		files[name] = f
+	}
+	for n := range limits {
+		if files[n] == nil {
+			return files, badRequest(CodeInvalidRequest, "the request needs the parts "+want)
+		}
+	}
+	return files, nil
+}
+
+// cmsDER accepts a signature as DER, PEM (PKCS7 or CMS) or base64 DER.
+func cmsDER(raw []byte) []byte {
+	t := bytes.TrimSpace(raw)
+	if b, _ := pem.Decode(t); b != nil {
+		return b.Bytes
+	}
+	if len(t) > 0 && t[0] != 0x30 {
+		if d, err := base64.StdEncoding.DecodeString(string(t)); err == nil {
+			return d
+		}
+	}
+	return raw
+}
+
+// verifyError turns a verifier error into an API error: an input the
+// verifier cannot read at all is the caller's problem (422), with the
+// reason; anything else is internal.
+func verifyError(err error, what string) error {
+	if errors.Is(err, verifier.ErrUnreadable) {
+		msg := strings.TrimPrefix(err.Error(), verifier.ErrUnreadable.Error())
+		msg = strings.TrimLeft(msg, ": ")
+		if msg != "" {
+			msg = ": " + msg
+		}
+		return &apiError{http.StatusUnprocessableEntity, CodeUnreadable, "the " + what + " cannot be read as a signed document (không đọc được tệp)" + msg}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &apiError{http.StatusServiceUnavailable, CodeBusy, "the verification took longer than the server allows; try again later (quá thời gian xử lý)"}
+	}
+	return err
+}
