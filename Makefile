@@ -13,7 +13,7 @@ VAULT_LISTEN ?= 127.0.0.1:8200
 TRUST       ?= trust/vn
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all build run test test-short lint deps clean kyso
+.PHONY: all build run test test-short lint deps clean kyso fuzz
 all: build
 
 build: bin/kyso bin/vault
@@ -57,6 +57,16 @@ test: deps bin/vault
 	mkdir -p $(ARTIFACTS)
 	KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -artifacts -outputdir $(ARTIFACTS) ./...
 	cd third_party/digitorus-pdf && $(GO) test -count=1 ./...
+
+# fuzz runs each fuzz target for FUZZTIME (the seed corpora also run as
+# plain tests in make test). A short minimisation time keeps progress visible:
+# minimising a large PDF input for the default 60 s looks like a hang.
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run XXX -fuzz 'FuzzVerifyPDF$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./verifier
+	$(GO) test -run XXX -fuzz 'FuzzVerifyCMS$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./verifier
+	@for t in $$($(GO) test -list 'Fuzz.*' ./signer/pades | grep ^Fuzz); do \
+	  KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -run XXX -fuzz "$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./signer/pades || exit 1; done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/\|^third_party/')); \
