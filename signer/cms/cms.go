@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/digitorus/pkcs7"
+
+	"github.com/kyso-vn/kyso/internal/certcheck"
 )
 
 // Error kinds. Errors returned by this package wrap at most one of them, or
@@ -385,7 +387,7 @@ func checkCert(cred Credential, now time.Time) error {
 		if parent == nil {
 			return errors.New("nil certificate in chain")
 		}
-		if err := c.CheckSignatureFrom(parent); err != nil {
+		if err := certcheck.CheckSignatureFrom(c, parent); err != nil {
 			return fmt.Errorf("chain: %q was not issued by %q: %w", c.Subject, parent.Subject, err)
 		}
 		c = parent

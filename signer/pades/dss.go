@@ -13,6 +13,8 @@ import (
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pkcs7"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/internal/certcheck"
 )
 
 // maxChain bounds the certificate paths built from a time-stamp token.
@@ -197,7 +199,7 @@ func tokenChain(token []byte, extra []*x509.Certificate) ([]*x509.Certificate, e
 		}
 		var next *x509.Certificate
 		for _, c := range pool {
-			if bytes.Equal(c.RawSubject, cur.RawIssuer) && cur.CheckSignatureFrom(c) == nil {
+			if bytes.Equal(c.RawSubject, cur.RawIssuer) && certcheck.CheckSignatureFrom(cur, c) == nil {
 				next = c
 				break
 			}
@@ -212,7 +214,7 @@ func tokenChain(token []byte, extra []*x509.Certificate) ([]*x509.Certificate, e
 }
 
 func selfIssued(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && certcheck.CheckSignatureFrom(c, c) == nil
 }
 
 // blobs is one array of the DSS (/Certs, /OCSPs or /CRLs): its streams, by

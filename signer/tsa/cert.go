@@ -8,6 +8,8 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/certcheck"
 )
 
 var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
@@ -81,7 +83,7 @@ func checkChain(cert *x509.Certificate, chain []*x509.Certificate) error {
 		if parent == nil {
 			return fmt.Errorf("%w: chain[%d] is nil", ErrCertificate, i)
 		}
-		if err := child.CheckSignatureFrom(parent); err != nil {
+		if err := certcheck.CheckSignatureFrom(child, parent); err != nil {
 			return fmt.Errorf("%w: chain[%d] did not issue the certificate before it: %v", ErrCertificate, i, err)
 		}
 		child = parent
