@@ -159,6 +159,17 @@ type PDFResult struct {
 	SignatureField string
 	DocumentDigest []byte // SHA-256 of the signed PDF
 	Level          string
+	Size           int64 // length of the signed PDF
+}
+
+// ResultWriter is an output that must know the result before the signed
+// PDF is written to it, such as an HTTP response that sends the result in
+// its headers. SignPDF calls BeginResult once the signature is made and
+// recorded in the audit log, then writes the PDF, so the document streams
+// to its destination without a copy being kept.
+type ResultWriter interface {
+	io.Writer
+	BeginResult(*PDFResult) error
 }
 
 func (r PDFRequest) validate() error {
@@ -228,17 +239,30 @@ func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cr
 			return appearance.Render(w, tmpl, d, width, height)
 		}
 	}
-	res, err := s.cfg.PDF.Sign(ctx, in, size, out, pades.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
-	if err != nil {
+	var result *PDFResult
+	var commitErr error
+	// The signature is recorded before the first byte of the signed PDF
+	// leaves: a signature the audit log cannot record is not returned.
+	opts.Commit = func(res *pades.Result) error {
+		result = &PDFResult{SignatureField: res.SignatureField, DocumentDigest: res.DocumentDigest, Level: string(res.Level), Size: res.Size}
+		// The audit log names the signed document by the same SHA-256
+		// the caller receives (Kyso-Document-SHA256).
+		if commitErr = s.audit(ctx, audit.Signing{Action: audit.ActionSignPDF, Client: caller.ClientID, Credential: cred.ID,
+			Certificate: serialHex(cred.Cert), DocumentSHA256: res.DocumentDigest, Level: string(res.Level)}); commitErr != nil {
+			return commitErr
+		}
+		if rw, ok := out.(ResultWriter); ok {
+			commitErr = rw.BeginResult(result)
+		}
+		return commitErr
+	}
+	if _, err := s.cfg.PDF.Sign(ctx, in, size, out, pades.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts); err != nil {
+		if commitErr != nil && errors.Is(err, commitErr) {
+			return nil, err
+		}
 		return nil, classifyPDF(err)
 	}
-	// The audit log names the signed document by the same SHA-256 the
-	// caller receives (Kyso-Document-SHA256).
-	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignPDF, Client: caller.ClientID, Credential: cred.ID,
-		Certificate: serialHex(cred.Cert), DocumentSHA256: res.DocumentDigest, Level: string(res.Level)}); err != nil {
-		return nil, err
-	}
-	return &PDFResult{SignatureField: res.SignatureField, DocumentDigest: res.DocumentDigest, Level: string(res.Level)}, nil
+	return result, nil
 }
 
 // classifyPDF marks document problems as ErrDocument so the API answers 422,

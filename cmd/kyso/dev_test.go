@@ -30,7 +30,7 @@ type devRun struct {
 	stopped bool
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,7 +42,7 @@ func freePort(t *testing.T) string {
 
 // startDev runs `kyso dev` on dir and waits until it has written dev.env
 // and answers /readyz with 200.
-func startDev(t *testing.T, dir string) *devRun {
+func startDev(t testing.TB, dir string) *devRun {
 	t.Helper()
 	bin, err := vaulttest.Bin()
 	if err != nil {
@@ -88,7 +88,7 @@ func startDev(t *testing.T, dir string) *devRun {
 }
 
 // stop stops kyso dev and its Vault; a second call does nothing.
-func (r *devRun) stop(t *testing.T) {
+func (r *devRun) stop(t testing.TB) {
 	t.Helper()
 	if r.stopped {
 		return
@@ -105,7 +105,7 @@ func (r *devRun) stop(t *testing.T) {
 	}
 }
 
-func (r *devRun) call(t *testing.T, method, path string, body any) (int, map[string]any) {
+func (r *devRun) call(t testing.TB, method, path string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

@@ -488,3 +488,30 @@ func TestSignErrorsAreClassified(t *testing.T) {
 		t.Errorf("sign after unseal = %d %s", code, errOf(out))
 	}
 }
+
+// TestSignLargeDocument signs a document larger than what the API holds
+// in memory (it goes through temporary files) and one just under, alone
+// and in a batch: both are valid for pdfsig and kyso's verifier, and no
+// temporary file is left behind.
+func TestSignLargeDocument(t *testing.T) {
+	e := newSignEnv(t)
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "kyso-*"))
+	for _, size := range []int{4<<20 - 64<<10, 6 << 20} {
+		doc := testpdf.Make(20, size)
+		code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.seal, "level": "B-T"})
+		if code != 200 {
+			t.Fatalf("sign %d bytes = %d %s", len(doc), code, out)
+		}
+		if !bytes.HasPrefix(out, doc) {
+			t.Errorf("%d bytes: the signed PDF does not start with the original", len(doc))
+		}
+		e.checkPDF(t, fmt.Sprintf("large-%d.pdf", size), out, 1)
+		if rep := e.verifyAPI(t, out); !rep.Valid {
+			t.Errorf("%d bytes: verify = %+v", len(doc), rep.Signatures)
+		}
+	}
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "kyso-*"))
+	if len(after) > len(before) {
+		t.Errorf("temporary files left: %v", after)
+	}
+}

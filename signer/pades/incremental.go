@@ -3,7 +3,10 @@ package pades
 import (
 	"bytes"
 	"compress/zlib"
+	"crypto"
+	"encoding"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
 
@@ -245,6 +248,66 @@ type document struct {
 	in   io.ReaderAt
 	size int64 // size of the input
 	revs []*revision
+
+	// inputHash holds, per hash function, the marshalled state of that
+	// hash after the whole input: the input is a prefix of every byte
+	// range kyso signs and of the output, so it is read and hashed once
+	// per function however many digests are needed (the signature, a
+	// document time-stamp, the read-back checks, the output's digest).
+	inputHash map[crypto.Hash][]byte
+}
+
+// hashFrom returns a hash h of the document's bytes [0, from), for from at
+// or after the end of the input.
+func (d *document) hashFrom(h crypto.Hash, from int64) (hash.Hash, error) {
+	if from < d.size || from > d.len() {
+		return nil, fmt.Errorf("pades: hash prefix of %d bytes of a %d-byte input", from, d.size)
+	}
+	state, ok := d.inputHash[h]
+	if !ok {
+		w := h.New()
+		buf := make([]byte, 64<<10)
+		if _, err := io.CopyBuffer(w, io.NewSectionReader(d.in, 0, d.size), buf); err != nil {
+			return nil, fmt.Errorf("read PDF: %w", err)
+		}
+		m, ok := w.(encoding.BinaryMarshaler)
+		if !ok {
+			return nil, fmt.Errorf("pades: hash %v cannot be resumed", h)
+		}
+		var err error
+		if state, err = m.MarshalBinary(); err != nil {
+			return nil, err
+		}
+		if d.inputHash == nil {
+			d.inputHash = map[crypto.Hash][]byte{}
+		}
+		d.inputHash[h] = state
+	}
+	w := h.New()
+	if err := w.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(w, io.NewSectionReader(d, d.size, from-d.size)); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// digestRanges returns the digest with h of the byte ranges br
+// (offset/length pairs, /ByteRange's form), reading the input through the
+// remembered state when the first range covers it.
+func (d *document) digestRanges(h crypto.Hash, br []int64) ([]byte, error) {
+	if len(br) != 4 || br[0] != 0 || br[1] < d.size || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > d.len() {
+		return nil, fmt.Errorf("%w: /ByteRange %v", ErrIntegrity, br)
+	}
+	w, err := d.hashFrom(h, br[1])
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(w, io.NewSectionReader(d, br[2], br[3])); err != nil {
+		return nil, err
+	}
+	return w.Sum(nil), nil
 }
 
 // ReadAt implements io.ReaderAt over the input and the finished revisions.

@@ -5,13 +5,14 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/kyso-vn/kyso/signer/cms"
+
+	"github.com/kyso-vn/kyso/internal/certcheck"
 )
 
 // Level is a PAdES baseline level (ETSI EN 319 142-1, 6).
@@ -124,6 +125,12 @@ type Options struct {
 	// signing, 3 also annotations. 0 makes an approval signature. Only
 	// the first signature of a document can certify it.
 	Certify int
+	// Commit, if set, is called once the signed document is complete and
+	// checked, before its first byte is written to out; an error from it
+	// aborts the signing and nothing is written. A caller records the
+	// signature (an audit log) or announces the result (HTTP headers)
+	// there, so that the output can go straight to its destination.
+	Commit func(*Result) error
 }
 
 // Result describes a signed document.
@@ -134,6 +141,8 @@ type Result struct {
 	SignatureField string
 	// Level is the level the signature was made at.
 	Level Level
+	// Size is the length of the output in bytes.
+	Size int64
 }
 
 // Signer signs PDF documents. It is safe for concurrent use.
@@ -207,11 +216,20 @@ func (s *Signer) Sign(ctx context.Context, in io.ReadSeeker, size int64, out io.
 		return nil, fmt.Errorf("pades: sign: check output: %w", err)
 	}
 
-	h := sha256.New()
-	if err := doc.writeTo(io.MultiWriter(out, h)); err != nil {
+	h, err := doc.hashFrom(crypto.SHA256, doc.len())
+	if err != nil {
+		return nil, fmt.Errorf("pades: sign: digest of the output: %w", err)
+	}
+	res := &Result{DocumentDigest: h.Sum(nil), SignatureField: sig.field, Level: o.Level, Size: doc.len()}
+	if o.Commit != nil {
+		if err := o.Commit(res); err != nil {
+			return nil, err
+		}
+	}
+	if err := doc.writeTo(out); err != nil {
 		return nil, fmt.Errorf("pades: sign: write output: %w", err)
 	}
-	return &Result{DocumentDigest: h.Sum(nil), SignatureField: sig.field, Level: o.Level}, nil
+	return res, nil
 }
 
 // check validates the request and returns opts with defaults filled in.
@@ -277,7 +295,7 @@ func (s *Signer) check(cred Credential, o Options) (Options, error) {
 		if i > 0 {
 			child = cred.Chain[i-1]
 		}
-		if c == nil || child.CheckSignatureFrom(c) != nil {
+		if c == nil || certcheck.CheckSignatureFrom(child, c) != nil {
 			return o, fmt.Errorf("%w: chain certificate %d did not issue the one before it", ErrInvalid, i)
 		}
 	}

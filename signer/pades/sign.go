@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -135,9 +134,9 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 	}
 	copy(rev.buf.Bytes()[brPos:], br+strings.Repeat(" ", len(byteRangePlaceholder)-len(br)))
 
-	h := spec.hash.New()
-	if _, err := io.Copy(h, io.NewSectionReader(doc, 0, rev.base)); err != nil {
-		return nil, fmt.Errorf("read PDF: %w", err)
+	h, err := doc.hashFrom(spec.hash, rev.base)
+	if err != nil {
+		return nil, err
 	}
 	b := rev.buf.Bytes()
 	h.Write(b[:p.hole-rev.base])

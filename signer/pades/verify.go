@@ -8,7 +8,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
-	"io"
 
 	"github.com/digitorus/pdfsign/extract"
 	"github.com/digitorus/pkcs7"
@@ -180,15 +179,12 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 		if !bytes.Equal(sig.Contents(), p.contents()) {
 			return fmt.Errorf("%w: /Contents read back differs from what was written", ErrIntegrity)
 		}
-		data, err := sig.SignedData()
+		// The bytes the /ByteRange read back names: the input through its
+		// remembered hash state, then the appended revisions.
+		digest, err := doc.digestRanges(o.Hash, br)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrIntegrity, err)
+			return err
 		}
-		h := o.Hash.New()
-		if _, err := io.Copy(h, data); err != nil {
-			return fmt.Errorf("read signed bytes: %w", err)
-		}
-		digest := h.Sum(nil)
 		if p.docTS {
 			token, err := trimDER(sig.Contents())
 			if err != nil {

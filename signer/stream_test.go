@@ -1,0 +1,84 @@
+package signer_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"testing"
+
+	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/internal/vaulttest"
+	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pades"
+)
+
+// resultWriter records the order of BeginResult and Write.
+type resultWriter struct {
+	res     *signer.PDFResult
+	early   bool // a Write came before BeginResult
+	written bytes.Buffer
+}
+
+func (w *resultWriter) BeginResult(r *signer.PDFResult) error { w.res = r; return nil }
+
+func (w *resultWriter) Write(p []byte) (int, error) {
+	if w.res == nil {
+		w.early = true
+	}
+	return w.written.Write(p)
+}
+
+type auditor struct{ err error }
+
+func (a auditor) Record(context.Context, audit.Event) error { return a.err }
+
+// TestSignPDFStreamsAfterAudit: a ResultWriter is told the result — size
+// and digest of exactly what follows — before the first byte, and only
+// once the audit log has the signature; when the audit log fails, nothing
+// is written at all.
+func TestSignPDFStreamsAfterAudit(t *testing.T) {
+	ctx := context.Background()
+	km, err := keys.New(vaulttest.Client(t), keys.Config{Mount: vaulttest.NewMount(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := km.Create(ctx, "seal", keys.RSA2048); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := km.Signer(ctx, "seal", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, root := testCert(t, ks.Public())
+	const org = "Ủy ban nhân dân Thành phố Hà Nội"
+	cred := &signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Signer: ks, Cert: leaf, Chain: []*x509.Certificate{root}}
+	caller := signer.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
+	doc := testpdf.Make(2, 8<<10)
+
+	svc := signer.New(signer.Config{Credentials: oneCredential{cred}, PDF: pades.New(nil, nil), Audit: auditor{}})
+	w := &resultWriter{}
+	res, err := svc.SignPDF(ctx, caller, signer.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.early || w.res == nil || w.res != res {
+		t.Fatalf("BeginResult %v before writing (early write %v), want the returned result", w.res, w.early)
+	}
+	sum := sha256.Sum256(w.written.Bytes())
+	if res.Size != int64(w.written.Len()) || !bytes.Equal(res.DocumentDigest, sum[:]) || !bytes.HasPrefix(w.written.Bytes(), doc) {
+		t.Errorf("result says %d bytes %x; %d bytes %x were written", res.Size, res.DocumentDigest, w.written.Len(), sum)
+	}
+
+	failing := signer.New(signer.Config{Credentials: oneCredential{cred}, PDF: pades.New(nil, nil), Audit: auditor{errors.New("disk full")}})
+	w = &resultWriter{}
+	if _, err := failing.SignPDF(ctx, caller, signer.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w); err == nil {
+		t.Fatal("SignPDF with a failing audit log = nil error")
+	}
+	if w.res != nil || w.written.Len() != 0 {
+		t.Errorf("with a failing audit log: BeginResult %v, %d bytes written; want nothing", w.res, w.written.Len())
+	}
+}
