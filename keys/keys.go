@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -88,6 +89,10 @@ type Config struct {
 	// denies, so the retry cannot apply a write twice. Without a Session a
 	// 403 is returned as it is.
 	Session *Session
+	// Coalesce makes concurrent signatures with the same key version share
+	// Transit batch_input requests (see coalesce.go): no signature waits
+	// while few are in flight, a burst costs a few Vault round trips.
+	Coalesce bool
 }
 
 // logicalAPI is the slice of the Vault client's logical API that keys calls.
@@ -111,6 +116,10 @@ type Manager struct {
 	mount   string
 	timeout time.Duration
 	session *Session // nil: no re-login on 403
+
+	coalesce bool
+	batchers sync.Map // "name@version" -> *batcher
+	calls    signCounters
 }
 
 var (
@@ -155,7 +164,7 @@ func New(client *api.Client, cfg Config) (*Manager, error) {
 	if cfg.Session != nil && cfg.Session.client != client {
 		return nil, errors.New("keys: config's session authenticates another vault client")
 	}
-	return &Manager{logical: client.Logical(), sys: client.Sys(), mount: mount, timeout: timeout, session: cfg.Session}, nil
+	return &Manager{logical: client.Logical(), sys: client.Sys(), mount: mount, timeout: timeout, session: cfg.Session, coalesce: cfg.Coalesce}, nil
 }
 
 // KeyInfo describes a Transit key.

@@ -53,8 +53,27 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 // v1.5. ECDSA signatures are ASN.1 DER, as crypto/ecdsa and X.509 use; PSS
 // options are invalid for ECDSA keys.
 //
-// The returned signature has been verified against Public.
+// The returned signature has been verified against Public. With
+// Config.Coalesce, concurrent calls may be signed together in one Transit
+// batch request.
 func (s *Signer) SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if s.m.coalesce {
+		// Refuse bad requests here, so that they never join a batch.
+		p, err := s.params(opts)
+		if err != nil {
+			return nil, s.errorf("%w", err)
+		}
+		if err := p.checkDigest(digest); err != nil {
+			return nil, s.errorf("%w", err)
+		}
+		return s.m.batcherFor(s).sign(ctx, digest, opts)
+	}
+	return s.signOne(ctx, digest, opts)
+}
+
+// signOne signs digest in a Transit request of its own.
+func (s *Signer) signOne(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	s.m.calls.single.Add(1)
 	p, err := s.params(opts)
 	if err != nil {
 		return nil, s.errorf("%w", err)
@@ -105,6 +124,8 @@ func (s *Signer) SignBatch(ctx context.Context, digests [][]byte, opts crypto.Si
 	}
 	body := maps.Clone(p.fields)
 	body["batch_input"] = items
+	s.m.calls.batch.Add(1)
+	s.m.calls.digests.Add(int64(len(digests)))
 	sec, err := s.m.write(ctx, s.m.path("sign", s.name), body)
 	if err != nil {
 		return nil, s.errorf("sign batch: %w", err)

@@ -133,7 +133,14 @@ type VaultConfig struct {
 	RoleID       string `json:"role_id"`
 	SecretIDFile string `json:"secret_id_file"`
 	AppRoleMount string `json:"approle_mount"`
+	// Coalesce lets concurrent signatures with the same key share Transit
+	// batch_input requests (default true; false sends one request per
+	// signature).
+	Coalesce *bool `json:"coalesce"`
 }
+
+// coalesce is VaultConfig.Coalesce with its default.
+func (v VaultConfig) coalesce() bool { return v.Coalesce == nil || *v.Coalesce }
 
 // CAConfig configures the certificate authority.
 type CAConfig struct {

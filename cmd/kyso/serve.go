@@ -116,7 +116,7 @@ func vaultClient(ctx context.Context, cfg *Config, log *slog.Logger) (*vault.Cli
 // newApp wires the components. bootstrap creates kyso's own CA when the
 // store has none (ca.mode "own").
 func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.Session, log *slog.Logger) (*app, error) {
-	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout), Session: sess})
+	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout), Session: sess, Coalesce: cfg.Vault.coalesce()})
 	if err != nil {
 		return nil, err
 	}
