@@ -770,7 +770,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		{"CredentialState", sortedUnique(append(funcFacts(t, "sign.go", "setPIN").mapKeys, funcFacts(t, "sign.go", "unlockCredential").mapKeys...))},
 		{"HashResponse", funcFacts(t, "sign.go", "signHash").mapKeys},
 		{"HashSignature", funcFacts(t, "sign.go", "signHash").fields},
-		{"BatchResult", funcFacts(t, "sign.go", "signPDFBatch").mapKeys},
+		// "pdf" is streamed into each item, not set in the map.
+		{"BatchResult", sortedUnique(append(funcFacts(t, "sign.go", "signPDFBatch").mapKeys, "pdf"))},
 		{"SealImageResult", funcFacts(t, "sign.go", "putSealImage").mapKeys},
 		{"Report", jsonNames(reflect.TypeFor[verifier.Report]())},
 		{"SignatureReport", jsonNames(reflect.TypeFor[verifier.Signature]())},

@@ -82,6 +82,10 @@ type Config struct {
 	MaxDocumentBytes int64
 	// MaxBatchBytes bounds all documents of one batch (default 256 MiB).
 	MaxBatchBytes int64
+	// MemoryBytes bounds the documents held in memory at once while they
+	// are signed (default 256 MiB); documents beyond it, and any larger
+	// than 4 MiB, are spooled to temporary files.
+	MemoryBytes int64
 	// TempDir holds documents while they are signed (default os.TempDir()).
 	TempDir string
 	// RequestTimeout bounds the work of one request (default 30s).
@@ -131,6 +135,7 @@ type Server struct {
 
 	limiter     *ipLimiter
 	verifySlots chan struct{}
+	mem         *memoryBudget
 }
 
 // New returns the HTTP server for the given services.
@@ -159,9 +164,13 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.VerifyConcurrency <= 0 {
 		cfg.VerifyConcurrency = 4
 	}
+	if cfg.MemoryBytes <= 0 {
+		cfg.MemoryBytes = 256 << 20
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
 		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
 		verifySlots: make(chan struct{}, cfg.VerifyConcurrency),
+		mem:         &memoryBudget{left: cfg.MemoryBytes},
 	}
 	if s.log == nil {
 		s.log = discardLogger

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -167,14 +168,41 @@ func (s *Server) unlockCredential(w http.ResponseWriter, r *http.Request) {
 // N-byte PDF never holds a full copy of a large document in memory. Small
 // documents (most decisions and permits) skip the file system: creating,
 // writing, reading back and removing two temporary files cost about a tenth
-// of the CPU of signing a 200 KB PDF.
+// of the CPU of signing a 200 KB PDF. All documents held in memory at once
+// share Config.MemoryBytes; beyond it they go to files too, so a burst of
+// batches cannot exhaust memory.
 const spoolMemoryBytes = 4 << 20
+
+// memoryBudget hands out bytes of the documents held in memory.
+type memoryBudget struct {
+	mu   sync.Mutex
+	left int64
+}
+
+func (b *memoryBudget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.left {
+		return false
+	}
+	b.left -= n
+	return true
+}
+
+func (b *memoryBudget) give(n int64) {
+	b.mu.Lock()
+	b.left += n
+	b.mu.Unlock()
+}
 
 // document is an uploaded document, in memory or in a temporary file.
 type document struct {
 	r    readSeekerAt
 	f    *os.File // the temporary file; nil when in memory
 	size int64
+
+	budget *memoryBudget // what held the memory, returned by Close
+	held   int64
 }
 
 type readSeekerAt interface {
@@ -183,48 +211,98 @@ type readSeekerAt interface {
 }
 
 func (d *document) Close() {
-	if d != nil && d.f != nil {
+	if d == nil {
+		return
+	}
+	if d.f != nil {
 		name := d.f.Name()
 		d.f.Close()
 		os.Remove(name)
 	}
+	if d.held > 0 {
+		d.budget.give(d.held)
+		d.held = 0
+	}
 }
 
 // spool reads at most MaxDocumentBytes of r: into memory up to
-// spoolMemoryBytes, else into a temporary file.
-func (s *Server) spool(r io.Reader) (*document, error) {
-	max := s.cfg.MaxDocumentBytes
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(r, min(max, spoolMemoryBytes)+1))
-	if err == nil && n <= min(max, spoolMemoryBytes) {
-		if n == 0 {
-			return nil, badRequest(CodeInvalidRequest, "the uploaded document is empty")
+// spoolMemoryBytes while the memory budget allows, else into a temporary
+// file. hint is the expected size (-1 if unknown).
+func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
+	limit := s.cfg.MaxDocumentBytes
+	memMax := min(limit, spoolMemoryBytes) + 1 // one byte more tells "larger"
+	d := &document{budget: s.mem}
+	size := int64(64 << 10)
+	if hint > 0 {
+		size = min(hint+1, memMax)
+	}
+	var buf []byte
+	for {
+		if len(buf) == cap(buf) {
+			if int64(cap(buf)) >= memMax {
+				break // too large for memory
+			}
+			grow := min(max(size, int64(cap(buf))*2), memMax)
+			if !s.mem.take(grow - d.held) {
+				break // the budget is spent: use a file
+			}
+			d.held = grow
+			nb := make([]byte, len(buf), grow)
+			copy(nb, buf)
+			buf = nb
 		}
-		return &document{r: bytes.NewReader(buf.Bytes()), size: n}, nil
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			if len(buf) == 0 {
+				d.Close()
+				return nil, badRequest(CodeInvalidRequest, "the uploaded document is empty")
+			}
+			// Keep only what is used of the budget.
+			if extra := d.held - int64(cap(buf)); extra > 0 {
+				s.mem.give(extra)
+				d.held -= extra
+			}
+			d.r, d.size = bytes.NewReader(buf), int64(len(buf))
+			return d, nil
+		}
+		if err != nil {
+			d.Close()
+			return nil, s.readError(err)
+		}
 	}
-	if err != nil {
-		return nil, s.readError(err)
-	}
-	if n > max {
+	// Larger than memory allows: the bytes read so far start the file.
+	n := int64(len(buf))
+	if n > limit {
+		d.Close()
 		return nil, s.tooLarge()
 	}
 	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-doc-*")
 	if err != nil {
-		return nil, err
-	}
-	d := &document{r: f, f: f}
-	if _, err := f.Write(buf.Bytes()); err != nil {
 		d.Close()
 		return nil, err
 	}
-	m, err := io.Copy(f, io.LimitReader(r, max+1-n))
+	d.r, d.f = f, f
+	_, err = f.Write(buf)
+	buf = nil
+	s.mem.give(d.held)
+	d.held = 0
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	m, err := io.Copy(f, io.LimitReader(r, limit+1-n))
 	if err != nil {
 		d.Close()
 		return nil, s.readError(err)
 	}
-	if n+m > max {
+	if n+m > limit {
 		d.Close()
 		return nil, s.tooLarge()
+	}
+	if n+m == 0 {
+		d.Close()
+		return nil, badRequest(CodeInvalidRequest, "the uploaded document is empty")
 	}
 	d.size = n + m
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -245,13 +323,18 @@ func (s *Server) readError(err error) error {
 // signedOutput receives a signed document: in memory when its input was,
 // else in a temporary file.
 type signedOutput struct {
-	buf *bytes.Buffer
-	f   *os.File
+	buf    *bytes.Buffer
+	f      *os.File
+	budget *memoryBudget
+	held   int64
 }
 
 func (s *Server) outputFor(d *document) (*signedOutput, error) {
 	if d.f == nil {
-		return &signedOutput{buf: bytes.NewBuffer(make([]byte, 0, d.size+64<<10))}, nil
+		n := d.size + 64<<10
+		if s.mem.take(n) {
+			return &signedOutput{buf: bytes.NewBuffer(make([]byte, 0, n)), budget: s.mem, held: n}, nil
+		}
 	}
 	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-signed-*")
 	if err != nil {
@@ -279,20 +362,17 @@ func (o *signedOutput) contents() (io.Reader, int64, error) {
 	return o.f, size, err
 }
 
-func (o *signedOutput) bytes() ([]byte, error) {
-	if o.f == nil {
-		return o.buf.Bytes(), nil
-	}
-	if _, err := o.f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return io.ReadAll(o.f)
-}
-
 func (o *signedOutput) Close() {
-	if o != nil && o.f != nil {
+	if o == nil {
+		return
+	}
+	if o.f != nil {
 		o.f.Close()
 		os.Remove(o.f.Name())
+	}
+	if o.held > 0 {
+		o.budget.give(o.held)
+		o.held = 0
 	}
 }
 
@@ -341,7 +421,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 					doc.Close()
 					return nil, badRequest(CodeInvalidRequest, "more than one \"file\" part")
 				}
-				if doc, err = s.spool(p); err != nil {
+				if doc, err = s.spool(p, -1); err != nil {
 					return nil, err
 				}
 			case "options":
@@ -377,7 +457,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 		if err := decodeOpts([]byte(h)); err != nil {
 			return nil, err
 		}
-		return s.spool(r.Body)
+		return s.spool(r.Body, r.ContentLength)
 	}
 	return nil, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or " + bodyType}
 }
@@ -548,7 +628,7 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 				s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
 				return
 			}
-			d, err := s.spool(p)
+			d, err := s.spool(p, -1)
 			if err != nil {
 				s.renderError(w, r, err)
 				return
@@ -595,30 +675,39 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 	io.WriteString(w, `{"results":[`)
 	for i, res := range results {
 		item := map[string]any{"index": i, "name": names[i]}
+		var signed io.Reader
 		if res.Err != nil {
 			status, detail := s.classify(res.Err)
 			if status >= 500 {
 				s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
 			}
 			item["status"], item["error"] = "failed", detail
+		} else if rd, _, err := outs[i].contents(); err != nil {
+			_, detail := s.classify(err)
+			item["status"], item["error"] = "failed", detail
 		} else {
-			signed, err := outs[i].bytes()
-			if err != nil {
-				_, detail := s.classify(err)
-				item["status"], item["error"] = "failed", detail
-			} else {
-				item["status"] = "signed"
-				item["signature_field"] = res.Result.SignatureField
-				item["document_sha256"] = hex.EncodeToString(res.Result.DocumentDigest)
-				item["level"] = res.Result.Level
-				item["pdf"] = base64.StdEncoding.EncodeToString(signed)
-			}
+			item["status"] = "signed"
+			item["signature_field"] = res.Result.SignatureField
+			item["document_sha256"] = hex.EncodeToString(res.Result.DocumentDigest)
+			item["level"] = res.Result.Level
+			signed = rd
 		}
 		if i > 0 {
 			io.WriteString(w, ",")
 		}
 		b, _ := json.Marshal(item)
-		w.Write(b)
+		if signed == nil {
+			w.Write(b)
+			continue
+		}
+		// The signed PDF is base64-encoded straight into the answer as
+		// the item's last member, without a copy of it in memory.
+		w.Write(b[:len(b)-1])
+		io.WriteString(w, `,"pdf":"`)
+		enc := base64.NewEncoder(base64.StdEncoding, w)
+		io.Copy(enc, signed)
+		enc.Close()
+		io.WriteString(w, `"}`)
 	}
 	io.WriteString(w, "]}\n")
 }

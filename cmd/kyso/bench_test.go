@@ -17,7 +17,7 @@ import (
 // process, for profiling with -cpuprofile/-memprofile. make bench measures
 // it against its peers.
 func BenchmarkSignPDFHTTP(b *testing.B) {
-	for _, size := range []int{200 << 10, 2 << 20} {
+	for _, size := range []int{200 << 10, 2 << 20, 20 << 20} {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) { benchSign(b, size) })
 	}
 }

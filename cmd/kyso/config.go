@@ -188,6 +188,9 @@ type HTTPConfig struct {
 	MaxDocumentBytes int64 `json:"max_document_bytes"`
 	// MaxBatchBytes bounds all documents of one batch (default 256 MiB).
 	MaxBatchBytes int64 `json:"max_batch_bytes"`
+	// MemoryBytes bounds the documents held in memory at once while they
+	// are signed (default 256 MiB); others go to temporary files.
+	MemoryBytes int64 `json:"memory_bytes"`
 }
 
 // loadConfig reads a config file strictly; an empty path gives the
@@ -252,7 +255,7 @@ func (c *Config) setDefaults() error {
 	default:
 		return fmt.Errorf("config: ca.mode %q: want own or external", c.CA.Mode)
 	}
-	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes} {
+	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes} {
 		if v < 0 {
 			return fmt.Errorf("config: %s must not be negative (0 means the default)", name)
 		}

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"testing"
+	"testing/iotest"
+)
+
+func spoolServer(t *testing.T, memory, maxDoc int64) *Server {
+	t.Helper()
+	return New(Config{MemoryBytes: memory, MaxDocumentBytes: maxDoc, TempDir: t.TempDir()}, Deps{})
+}
+
+func readAll(t *testing.T, d *document) []byte {
+	t.Helper()
+	b := make([]byte, d.size)
+	if _, err := d.r.ReadAt(b, 0); err != nil && err != io.EOF {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSpool: small documents stay in memory within the budget, large ones
+// and those beyond the budget go to temporary files, and closing returns
+// the budget and removes the files.
+func TestSpool(t *testing.T) {
+	s := spoolServer(t, 1<<20, 8<<20)
+	small := bytes.Repeat([]byte("a"), 300<<10)
+	var docs []*document
+	for i := range 4 { // 4 × 300 KB: the fourth does not fit in 1 MiB
+		d, err := s.spool(iotest.HalfReader(bytes.NewReader(small)), int64(len(small)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inMemory := d.f == nil; inMemory != (i < 3) {
+			t.Errorf("document %d in memory = %v", i, inMemory)
+		}
+		if !bytes.Equal(readAll(t, d), small) {
+			t.Errorf("document %d read back differs", i)
+		}
+		docs = append(docs, d)
+	}
+	big := bytes.Repeat([]byte("b"), 5<<20)
+	d, err := s.spool(bytes.NewReader(big), int64(len(big)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.f == nil || !bytes.Equal(readAll(t, d), big) {
+		t.Errorf("a 5 MiB document: in a file = %v, content intact = %v", d.f != nil, bytes.Equal(readAll(t, d), big))
+	}
+	docs = append(docs, d)
+	for _, d := range docs {
+		d.Close()
+	}
+	if s.mem.left != 1<<20 {
+		t.Errorf("budget after closing everything = %d, want %d", s.mem.left, 1<<20)
+	}
+	if entries, _ := os.ReadDir(s.cfg.TempDir); len(entries) != 0 {
+		t.Errorf("%d temporary files left", len(entries))
+	}
+}
+
+func TestSpoolLimits(t *testing.T) {
+	s := spoolServer(t, 64<<20, 6<<20)
+	for _, size := range []int{1 << 20, 6 << 20} {
+		if d, err := s.spool(bytes.NewReader(make([]byte, size)), -1); err != nil || d.size != int64(size) {
+			t.Errorf("%d bytes: %v", size, err)
+		} else {
+			d.Close()
+		}
+	}
+	for _, size := range []int{6<<20 + 1, 9 << 20} {
+		_, err := s.spool(bytes.NewReader(make([]byte, size)), -1)
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.status != http.StatusRequestEntityTooLarge {
+			t.Errorf("%d bytes = %v, want 413", size, err)
+		}
+	}
+	if _, err := s.spool(bytes.NewReader(nil), 0); err == nil {
+		t.Error("an empty document was accepted")
+	}
+	if _, err := s.spool(iotest.ErrReader(errors.New("connection reset")), -1); err == nil {
+		t.Error("a failing reader was accepted")
+	}
+	if s.mem.left != 64<<20 {
+		t.Errorf("budget after refusals = %d, want it whole", s.mem.left)
+	}
+	if entries, _ := os.ReadDir(s.cfg.TempDir); len(entries) != 0 {
+		t.Errorf("%d temporary files left", len(entries))
+	}
+}
