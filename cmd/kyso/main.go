@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -38,6 +39,13 @@ when unset, or from --env FILE). See README.md.
 `
 
 func main() {
+	// kyso's garbage is short-lived per-request buffers; collecting at
+	// twice the live heap instead of once halves the GC's share of the
+	// sign path's CPU (about 10% at GOGC=100) for a bounded larger heap.
+	// GOGC in the environment still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Stdout, os.Args[1:])
 	stop()

@@ -8,9 +8,9 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"math/big"
 
 	"github.com/digitorus/pdfsign/extract"
-	"github.com/digitorus/pkcs7"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -24,6 +24,7 @@ type signerInfo struct {
 	sigAlg      pkix.AlgorithmIdentifier
 	signature   []byte
 	token       []byte // id-aa-signatureTimeStampToken, if any
+	sid         []byte // the SignerIdentifier, DER
 }
 
 type asnContentInfo struct {
@@ -100,6 +101,7 @@ func parseSignedData(contents []byte) (*signerInfo, error) {
 		signedAttrs: attrs,
 		sigAlg:      si.SignatureAlgorithm,
 		signature:   si.Signature,
+		sid:         si.SID.FullBytes,
 	}
 	rest := si.UnsignedAttrs.Bytes
 	for len(rest) > 0 {
@@ -116,6 +118,20 @@ func parseSignedData(contents []byte) (*signerInfo, error) {
 		}
 	}
 	return out, nil
+}
+
+// namesCert reports whether sid, a CMS SignerIdentifier, is cert's
+// issuerAndSerialNumber (what kyso's CMS writes). Checked here rather than
+// by parsing the whole CMS again with pkcs7 on every signature: tests check
+// that pkcs7, openssl and poppler read kyso's CMS.
+func namesCert(sid []byte, cert *x509.Certificate) bool {
+	var ias struct {
+		Issuer asn1.RawValue
+		Serial *big.Int
+	}
+	rest, err := asn1.Unmarshal(sid, &ias)
+	return err == nil && len(rest) == 0 && ias.Serial != nil &&
+		bytes.Equal(ias.Issuer.FullBytes, cert.RawIssuer) && ias.Serial.Cmp(cert.SerialNumber) == 0
 }
 
 // attr returns the single value of the signed attribute oid.
@@ -212,11 +228,7 @@ func verifyCMS(contents, digest []byte, cert *x509.Certificate, o Options) error
 	if err != nil {
 		return err
 	}
-	p7, err := pkcs7.Parse(si.raw)
-	if err != nil {
-		return fmt.Errorf("%w: pkcs7 cannot parse the CMS: %v", ErrIntegrity, err)
-	}
-	if s := p7.GetOnlySigner(); s == nil || !s.Equal(cert) {
+	if !namesCert(si.sid, cert) {
 		return fmt.Errorf("%w: the CMS does not name the signer's certificate", ErrIntegrity)
 	}
 	if !si.digestAlg.Equal(hashOIDs[o.Hash]) {
