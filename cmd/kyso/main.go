@@ -30,7 +30,7 @@ Usage:
   kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
   kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise
   kyso audit verify [--data DIR | --config FILE] [--json]         check the audit log's hash chain
-  kyso verify FILE.pdf [--json] [--trust DIR] [--online]          validate signatures (exit 0 passed, 1 failed,
+  kyso verify FILE.pdf... [--json] [--trust DIR] [--online]       validate signatures (exit 0 passed, 1 failed,
                                                                  2 indeterminate, 3 unreadable)
   kyso trust list [--trust DIR] [--config FILE]                  the certificates kyso verify trusts
 

@@ -221,18 +221,20 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-const verifyUsage = `Usage: kyso verify [flags] FILE.pdf
+const verifyUsage = `Usage: kyso verify [flags] FILE.pdf [FILE.pdf...]
        kyso verify [flags] --cms SIGNATURE.p7s DATA
 
-Checks every signature and document time-stamp of FILE and prints the
-report (--json: the API's JSON report). Offline unless --online.
+Checks every signature and document time-stamp of each FILE and prints the
+report (--json: the API's JSON report; with several files, one line
+{"file","report"} or {"file","error"} per file). Offline unless --online.
 
 Trusted: the trust directories (--trust, repeatable, or verify.trust_dirs of
 --config) and kyso's own CA certificates and revocation registry, read from
 the database of --config or of --data (default: data/kyso.db when it exists).
 
 Exit status: 0 all signatures passed, 1 a signature failed (or there is
-none), 2 indeterminate, 3 the file could not be read.
+none), 2 indeterminate, 3 a file could not be read; with several files, the
+worst of them (3, then 1, then 2).
 
 Flags:
 `
@@ -255,11 +257,11 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 		}
 		return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
 	}
-	if fs.NArg() != 1 {
+	files := fs.Args()
+	if len(files) == 0 || *cmsSig != "" && len(files) != 1 {
 		fs.Usage()
-		return &exitError{exitUnreadable, errors.New("verify: want exactly one file")}
+		return &exitError{exitUnreadable, errors.New("verify: want a file (or, with --cms, exactly one data file)")}
 	}
-	file := fs.Arg(0)
 
 	t, closeTrust, err := cliTrust(ctx, *cfgPath, isSet(fs, "config"), *dataDir, *noKyso, dirs, *online)
 	if err != nil {
@@ -267,42 +269,86 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	}
 	defer closeTrust()
 
+	// Several files are verified in one process (a folder of decisions);
+	// the exit status is the worst: 3 if any file could not be read, else
+	// 1 if any failed, else 2 if any is indeterminate.
+	worst := exitPassed
+	var firstErr error
+	for i, file := range files {
+		rep, err := verifyFile(ctx, t, file, *cmsSig)
+		switch {
+		case *asJSON && len(files) == 1 && err == nil:
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+		case *asJSON:
+			// One JSON object per line and file.
+			line := map[string]any{"file": file, "report": rep}
+			if err != nil {
+				line = map[string]any{"file": file, "error": err.Error()}
+			}
+			enc := json.NewEncoder(w)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(line); err != nil {
+				return err
+			}
+		case err != nil:
+			fmt.Fprintf(w, "%s: CANNOT READ — %v\n", file, err)
+		default:
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			printReport(w, file, rep)
+		}
+		code := exitUnreadable
+		if err == nil {
+			code = reportExit(rep)
+		} else if firstErr == nil {
+			firstErr = fmt.Errorf("verify %s: %w", file, err)
+		}
+		worst = worseExit(worst, code)
+	}
+	if worst == exitPassed {
+		return nil
+	}
+	if worst == exitUnreadable && len(files) == 1 {
+		return &exitError{exitUnreadable, firstErr}
+	}
+	return &exitError{code: worst}
+}
+
+// worseExit orders exit statuses: unreadable, failed, indeterminate,
+// passed.
+func worseExit(a, b int) int {
+	rank := map[int]int{exitPassed: 0, exitIndeterminate: 1, exitFailed: 2, exitUnreadable: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// verifyFile verifies one PDF, or with cmsSig a detached CMS over file.
+func verifyFile(ctx context.Context, t *trust, file, cmsSig string) (*verifier.Report, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
+		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
+		return nil, err
 	}
-	var rep *verifier.Report
-	if *cmsSig != "" {
-		sig, rerr := readSmallFile(*cmsSig, 16<<20)
-		if rerr != nil {
-			return &exitError{exitUnreadable, fmt.Errorf("verify: %w", rerr)}
+	if cmsSig != "" {
+		sig, err := readSmallFile(cmsSig, 16<<20)
+		if err != nil {
+			return nil, err
 		}
-		rep, err = t.VerifyCMS(ctx, f, derFromPEM(sig))
-	} else {
-		rep, err = t.VerifyPDF(ctx, f, st.Size())
+		return t.VerifyCMS(ctx, f, derFromPEM(sig))
 	}
-	if err != nil {
-		return &exitError{exitUnreadable, fmt.Errorf("verify %s: %w", file, err)}
-	}
-	if *asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		printReport(w, file, rep)
-	}
-	if code := reportExit(rep); code != exitPassed {
-		return &exitError{code: code}
-	}
-	return nil
+	return t.VerifyPDF(ctx, f, st.Size())
 }
 
 // reportExit maps a report to kyso verify's exit status.

@@ -205,6 +205,36 @@ func TestVerifyCLIRealWorld(t *testing.T) {
 		t.Errorf("empty trust directory = %d, want 3", code)
 	}
 
+	// Several files in one process: the worst status, one JSON line each.
+	itext := filepath.Join(realworld, "itext", "B-T.pdf")
+	if code, out := kysoVerify(t, "--no-kyso", "--trust", "../../trust/vn", hanoiDoc, hanoiDoc); code != exitPassed || strings.Count(out, ": VALID") != 2 {
+		t.Errorf("two valid files = %d:\n%s", code, out)
+	}
+	if code, _ := kysoVerify(t, "--no-kyso", "--trust", "../../trust/vn", hanoiDoc, itext); code != exitIndeterminate {
+		t.Errorf("valid + untrusted = %d, want 2", code)
+	}
+	code, out = kysoVerify(t, "--no-kyso", "--trust", "../../trust/vn", "--json", itext, notPDF, hanoiDoc)
+	if code != exitUnreadable {
+		t.Errorf("with an unreadable file = %d, want 3", code)
+	}
+	lines := strings.Split(strings.TrimSpace(strings.SplitN(out, "\n\n", 2)[0]), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("--json with 3 files printed %d lines:\n%s", len(lines), out)
+	}
+	for i, l := range lines {
+		var v struct {
+			File   string           `json:"file"`
+			Report *verifier.Report `json:"report"`
+			Error  string           `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(l), &v); err != nil || v.File == "" || (v.Report == nil) == (v.Error == "") {
+			t.Errorf("line %d = %q (%v)", i, l, err)
+		}
+		if i == 2 && (v.Report == nil || !v.Report.Valid) {
+			t.Errorf("the Hanoi decision after an unreadable file: %q", l)
+		}
+	}
+
 	var buf bytes.Buffer
 	if err := run(context.Background(), &buf, []string{"trust", "list", "--no-kyso", "--trust", "../../trust/vn"}); err != nil {
 		t.Fatal(err)
