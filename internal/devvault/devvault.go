@@ -116,6 +116,13 @@ func Start(ctx context.Context, cfg Config) (*Vault, error) {
 	if _, err := os.Stat(cfg.Bin); err != nil {
 		return nil, fmt.Errorf("devvault: vault binary: %w", err)
 	}
+	// Vault runs in the data directory: a relative binary path must not
+	// be resolved from there.
+	bin, err := filepath.Abs(cfg.Bin)
+	if err != nil {
+		return nil, fmt.Errorf("devvault: vault binary: %w", err)
+	}
+	cfg.Bin = bin
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("devvault: data dir: %w", err)
@@ -125,6 +132,16 @@ func Start(ctx context.Context, cfg Config) (*Vault, error) {
 		mount = DefaultMount
 	}
 	listen := cfg.Listen
+	if _, port, err := net.SplitHostPort(listen); err == nil && port == "0" {
+		// Port 0: a free port now (Vault needs a fixed address in its
+		// configuration).
+		l, err := net.Listen("tcp", listen)
+		if err != nil {
+			return nil, fmt.Errorf("devvault: listen %s: %w", listen, err)
+		}
+		listen = l.Addr().String()
+		l.Close()
+	}
 	if listen == "" {
 		if listen, err = freeAddr(); err != nil {
 			return nil, err

@@ -271,3 +271,28 @@ func TestStartRefusesBusyAddress(t *testing.T) {
 		t.Fatalf("Start on a busy address = %v, want an 'already in use' error", err)
 	}
 }
+
+// TestStartRelativeBinAndPortZero: a vault binary given relative to the
+// working directory, and a listen address with port 0, both work (Vault
+// runs in its data directory, and needs a fixed address in its config).
+func TestStartRelativeBinAndPortZero(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, bin(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := devvault.Start(context.Background(), devvault.Config{Bin: rel, Dir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("Start(%s, 127.0.0.1:0) = %v", rel, err)
+	}
+	defer v.Stop()
+	if strings.HasSuffix(v.Addr, ":0") {
+		t.Errorf("Addr = %s, want the port actually used", v.Addr)
+	}
+	if _, err := v.Client(); err != nil {
+		t.Error(err)
+	}
+}
