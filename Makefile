@@ -13,7 +13,7 @@ VAULT_LISTEN ?= 127.0.0.1:8200
 TRUST       ?= trust/vn
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all build run test test-short lint deps clean kyso fuzz
+.PHONY: all build run test test-short lint deps clean kyso fuzz bench
 all: build
 
 build: bin/kyso bin/vault
@@ -67,6 +67,16 @@ fuzz:
 	$(GO) test -run XXX -fuzz 'FuzzVerifyCMS$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./verifier
 	@for t in $$($(GO) test -list 'Fuzz.*' ./signer/pades | grep ^Fuzz); do \
 	  KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -run XXX -fuzz "$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./signer/pades || exit 1; done
+
+# bench measures kyso's signing and verification on this machine against
+# its peers (pdfsign in process and as a command line, raw Vault Transit,
+# poppler's pdfsig) and rewrites the generated section of docs/benchmarks.md.
+# About 9 minutes on 2 cores; BENCHFLAGS=-quick for about 2. It needs pdfsig
+# (poppler-utils). `go run ./bench -h` lists the flags.
+BENCHFLAGS ?=
+bench: deps kyso bin/vault
+	$(GO) build -o bin/bench ./bench
+	./bin/bench $(BENCHFLAGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/\|^third_party/')); \
