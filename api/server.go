@@ -361,7 +361,8 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allow
 		}
 		return badRequest(CodeMalformedJSON, "cannot read the request body")
 	}
-	if len(strings.TrimSpace(string(data))) == 0 {
+	// JSON's whitespace only (RFC 8259): "\v" or U+00A0 is not an empty body.
+	if len(strings.Trim(string(data), " \t\r\n")) == 0 {
 		if allowEmpty {
 			return nil
 		}
@@ -372,11 +373,16 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allow
 	if err := dec.Decode(v); err != nil {
 		return badRequest(CodeMalformedJSON, "malformed JSON: "+jsonErrorText(err))
 	}
-	if dec.More() {
+	// Anything after the value but whitespace — another value, or a
+	// stray "}" or "]", which dec.More does not see — is an error.
+	if _, err := dec.Token(); err != io.EOF {
 		return badRequest(CodeMalformedJSON, "malformed JSON: trailing data after the object")
 	}
 	return nil
 }
+
+// errTrailing is data after the one JSON value of a body.
+var errTrailing = errors.New("trailing data after the object")
 
 // jsonErrorText describes a decoding error without echoing request data
 // beyond field names and offsets.
@@ -392,6 +398,8 @@ func jsonErrorText(err error) string {
 		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "unexpected end of input"
+	case errors.Is(err, errTrailing):
+		return errTrailing.Error()
 	}
 	return "cannot decode the body"
 }

@@ -395,6 +395,9 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 		if err := dec.Decode(opts); err != nil {
 			return badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err))
 		}
+		if _, err := dec.Token(); err != io.EOF {
+			return badRequest(CodeMalformedJSON, "malformed options JSON: trailing data after the object")
+		}
 		return nil
 	}
 	switch {
@@ -616,7 +619,11 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 			if err == nil {
 				dec := json.NewDecoder(strings.NewReader(string(data)))
 				dec.DisallowUnknownFields()
-				err = dec.Decode(&req)
+				if err = dec.Decode(&req); err == nil {
+					if _, terr := dec.Token(); terr != io.EOF {
+						err = errTrailing
+					}
+				}
 			}
 			if err != nil {
 				s.renderError(w, r, badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err)))

@@ -25,7 +25,7 @@ type env struct {
 	now   time.Time
 }
 
-func newEnv(t *testing.T, mutate func(*ca.Config)) *env {
+func newEnv(t testing.TB, mutate func(*ca.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	km, err := keys.New(vaulttest.Client(t), keys.Config{Mount: vaulttest.NewMount(t)})
@@ -53,7 +53,7 @@ func newEnv(t *testing.T, mutate func(*ca.Config)) *env {
 	return e
 }
 
-func (e *env) bootstrap(t *testing.T) {
+func (e *env) bootstrap(t testing.TB) {
 	t.Helper()
 	created, err := e.ca.Bootstrap(context.Background())
 	if err != nil || !created {

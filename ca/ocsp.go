@@ -56,7 +56,14 @@ func (a *Authority) Respond(ctx context.Context, reqDER []byte) ([]byte, error) 
 	}
 	now := a.cfg.Now().UTC().Truncate(time.Second)
 	ans := ocspAnswer{req: req, status: ocsp.Unknown, thisUpdate: now, nextUpdate: now.Add(a.cfg.OCSPValidity), nonce: nonce}
-	rec, err := a.store.GetCertificateBySerial(ctx, is.rec.ID, serialHex(req.SerialNumber))
+	var rec *store.Certificate
+	err = store.ErrNotFound
+	// kyso's serials are positive; serialHex drops the sign, so a
+	// negative serial must not be looked up as its absolute value (that
+	// answered "good" for a serial kyso never issued).
+	if req.SerialNumber.Sign() > 0 {
+		rec, err = a.store.GetCertificateBySerial(ctx, is.rec.ID, serialHex(req.SerialNumber))
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		// RFC 6960 2.2: "unknown" — kyso never issued this serial.
