@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -411,15 +412,27 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // readyz reports 200 only when every check passes (Vault unsealed and
 // reachable, database reachable, an active issuing CA).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
+	// The checks run at once, each with its own 5 s: a hung Vault must not
+	// use up the database check's time and have it reported as failed.
+	errs := make([]error, len(s.cfg.Ready))
+	var wg sync.WaitGroup
+	for i, c := range s.cfg.Ready {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			defer cancel()
+			errs[i] = c.Fn(ctx)
+		}()
+	}
+	wg.Wait()
 	checks := map[string]string{}
 	ok := true
-	for _, c := range s.cfg.Ready {
-		if err := c.Fn(ctx); err != nil {
+	for i, c := range s.cfg.Ready {
+		if err := errs[i]; err != nil {
 			ok = false
 			checks[c.Name] = "fail"
-			s.log.WarnContext(ctx, "readiness check failed", "check", c.Name, "err", err)
+			s.log.WarnContext(r.Context(), "readiness check failed", "check", c.Name, "err", err)
 			continue
 		}
 		checks[c.Name] = "ok"

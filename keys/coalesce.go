@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Coalescing: with Config.Coalesce, concurrent SignContext calls for the
@@ -51,12 +52,16 @@ type batcher struct {
 }
 
 type queued struct {
-	ctx    context.Context
-	digest []byte
-	opts   crypto.SignerOpts
-	sig    []byte
-	err    error
-	done   chan struct{}
+	ctx context.Context
+	// deadline is when the Manager's timeout, counted from joining the
+	// queue, runs out: a queued signature never waits longer for Vault
+	// than one sent alone would.
+	deadline time.Time
+	digest   []byte
+	opts     crypto.SignerOpts
+	sig      []byte
+	err      error
+	done     chan struct{}
 }
 
 func (m *Manager) batcherFor(s *Signer) *batcher {
@@ -78,15 +83,20 @@ func (b *batcher) sign(ctx context.Context, digest []byte, opts crypto.SignerOpt
 		b.next()
 		return sig, err
 	}
-	q := &queued{ctx: ctx, digest: digest, opts: opts, done: make(chan struct{})}
+	q := &queued{ctx: ctx, deadline: time.Now().Add(b.s.m.timeout), digest: digest, opts: opts, done: make(chan struct{})}
 	b.queue = append(b.queue, q)
 	b.mu.Unlock()
+	timer := time.NewTimer(time.Until(q.deadline))
+	defer timer.Stop()
 	select {
 	case <-q.done:
 		return q.sig, q.err
 	case <-ctx.Done():
 		// The batch may still sign it; the signature is dropped.
 		return nil, ctx.Err()
+	case <-timer.C:
+		// Vault has not answered the requests ahead within the timeout.
+		return nil, b.s.errorf("%w", &vaultError{ErrUnavailable, context.DeadlineExceeded})
 	}
 }
 
@@ -111,7 +121,8 @@ func (b *batcher) next() {
 
 // signRound signs a round, one batch request per distinct signature
 // options. The request runs without the callers' cancellation (one caller
-// giving up must not fail the others) but within the Manager's timeout.
+// giving up must not fail the others) until the earliest deadline of its
+// members, so no queued signature waits beyond the Manager's timeout.
 func (b *batcher) signRound(round []*queued) {
 	for len(round) > 0 {
 		var same, rest []*queued
@@ -124,17 +135,24 @@ func (b *batcher) signRound(round []*queued) {
 		}
 		round = rest
 		var live []*queued
+		var deadline time.Time
 		for _, q := range same {
-			if q.ctx.Err() != nil {
-				q.err = q.ctx.Err()
+			if q.ctx.Err() != nil || !time.Now().Before(q.deadline) {
+				// Its caller has gone or stopped waiting.
+				q.err = context.DeadlineExceeded
 				close(q.done)
 				continue
+			}
+			if deadline.IsZero() || q.deadline.Before(deadline) {
+				deadline = q.deadline
 			}
 			live = append(live, q)
 		}
 		if len(live) == 0 {
 			continue
 		}
+		// The request gets what is left of its most hurried member's time.
+		ctx, cancel := context.WithDeadline(context.WithoutCancel(live[0].ctx), deadline)
 		digests := make([][]byte, len(live))
 		for i, q := range live {
 			digests[i] = q.digest
@@ -143,11 +161,12 @@ func (b *batcher) signRound(round []*queued) {
 		var err error
 		if len(live) == 1 {
 			var sig []byte
-			sig, err = b.s.signOne(context.WithoutCancel(live[0].ctx), live[0].digest, live[0].opts)
+			sig, err = b.s.signOne(ctx, live[0].digest, live[0].opts)
 			sigs = [][]byte{sig}
 		} else {
-			sigs, err = b.s.SignBatch(context.WithoutCancel(live[0].ctx), digests, live[0].opts)
+			sigs, err = b.s.SignBatch(ctx, digests, live[0].opts)
 		}
+		cancel()
 		for i, q := range live {
 			if err != nil {
 				q.err = err
