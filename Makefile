@@ -12,6 +12,8 @@ VAULT_LISTEN ?= 127.0.0.1:8200
 # Vietnamese Government CA and National Root CA chains).
 TRUST       ?= trust/vn
 TEST_TIMEOUT ?= 30m
+# make test also fuzzes each fuzz target briefly (make fuzz runs longer).
+TEST_FUZZTIME ?= 5s
 
 .PHONY: all build run test test-short lint deps clean kyso fuzz bench
 all: build
@@ -57,6 +59,7 @@ test: deps bin/vault
 	mkdir -p $(ARTIFACTS)
 	KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -artifacts -outputdir $(ARTIFACTS) ./...
 	cd third_party/digitorus-pdf && $(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 # fuzz runs every fuzz target for FUZZTIME each (their seed corpora also
 # run as plain tests in make test). A short minimisation time keeps progress

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"math/big"
 
-	"github.com/digitorus/pdfsign/extract"
+	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -166,19 +166,32 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 	if err != nil {
 		return err
 	}
-	found := map[uint32]*extract.Signature{}
-	for sig, err := range extract.Iter(rdr, doc) {
-		if err != nil {
-			return fmt.Errorf("%w: read signatures: %v", ErrIntegrity, err)
+	// The signature dictionaries are found through the form, as a
+	// validator finds them, with kyso's own walk of the field tree
+	// (readForm: depth-bounded, each field once). pdfsign's extract.Iter
+	// re-walks shared /Kids without memory and gave up on a field tree
+	// that is a DAG, failing a good signature after Vault had made it.
+	form, err := readForm(rdr)
+	if err != nil {
+		return fmt.Errorf("%w: read the form back: %v", ErrIntegrity, err)
+	}
+	found := map[uint32]pdf.Value{}
+	for _, fd := range form.fields {
+		if v := fd.v.Key("V"); fd.ft == "Sig" && v.Kind() == pdf.Dict {
+			found[v.GetPtr().GetID()] = v
 		}
-		found[sig.Object().GetPtr().GetID()] = sig
 	}
 	for _, p := range added {
-		sig := found[p.sig.id]
-		if sig == nil {
+		sig, ok := found[p.sig.id]
+		if !ok {
 			return fmt.Errorf("%w: signature %d not found in the output", ErrIntegrity, p.sig.id)
 		}
-		br := sig.ByteRange()
+		brv := sig.Key("ByteRange")
+		br := make([]int64, 0, 4)
+		for i := 0; i < brv.Len() && i < 5; i++ {
+			br = append(br, brv.Index(i).Int64())
+		}
+		contents := []byte(sig.Key("Contents").RawString())
 		want := []int64{0, p.hole, p.holeEnd(), p.rev.end() - p.holeEnd()}
 		if len(br) != 4 || br[0] != want[0] || br[1] != want[1] || br[2] != want[2] || br[3] != want[3] {
 			return fmt.Errorf("%w: /ByteRange %v, want %v", ErrIntegrity, br, want)
@@ -192,7 +205,7 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 				return fmt.Errorf("%w: /ByteRange does not exclude exactly /Contents", ErrIntegrity)
 			}
 		}
-		if !bytes.Equal(sig.Contents(), p.contents()) {
+		if !bytes.Equal(contents, p.contents()) {
 			return fmt.Errorf("%w: /Contents read back differs from what was written", ErrIntegrity)
 		}
 		// The bytes the /ByteRange read back names: the input through its
@@ -202,7 +215,7 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 			return err
 		}
 		if p.docTS {
-			token, err := trimDER(sig.Contents())
+			token, err := trimDER(contents)
 			if err != nil {
 				return err
 			}
@@ -211,7 +224,7 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 			}
 			continue
 		}
-		if err := verifyCMS(sig.Contents(), digest, cred.Cert, o); err != nil {
+		if err := verifyCMS(contents, digest, cred.Cert, o); err != nil {
 			return err
 		}
 	}
