@@ -84,6 +84,7 @@ type PINStore interface {
 	RecordPINFailure(ctx context.Context, credID string, max int) (failures int, locked bool, err error)
 	ResetPINFailures(ctx context.Context, credID string) error
 	UnlockCredential(ctx context.Context, credID string) error
+	GetCredential(ctx context.Context, id string) (*store.Credential, error)
 }
 
 // PINs holds credential holders' consent: a signature with a citizen's
@@ -225,6 +226,16 @@ func (p *PINs) SetPIN(ctx context.Context, credID, pin string) error {
 	h, err := HashPIN(pin)
 	if err != nil {
 		return err
+	}
+	// Only a citizen consents with a PIN; officials and agency seals sign
+	// through their agency's client system. A PIN on them would be
+	// checked by nobody.
+	cred, err := p.store.GetCredential(ctx, credID)
+	if err != nil {
+		return fmt.Errorf("auth: set PIN: %w", err)
+	}
+	if cred.Profile != "citizen" {
+		return fmt.Errorf("%w: only citizen credentials have a PIN; %s is a %s credential", ErrInvalidPIN, credID, cred.Profile)
 	}
 	if err := p.store.SetCredentialPIN(ctx, credID, h); err != nil {
 		return fmt.Errorf("auth: set PIN: %w", err)

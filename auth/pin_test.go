@@ -250,6 +250,12 @@ func TestCheckPINErrors(t *testing.T) {
 	if err := p.SetPIN(ctx, "cr2", "1234"); !errors.Is(err, ErrInvalidPIN) {
 		t.Errorf("SetPIN(weak) = %v, want ErrInvalidPIN", err)
 	}
+	if err := s.CreateCredential(ctx, &store.Credential{ID: "seal1", Profile: "seal", SubjectJSON: "{}", KeyName: "key-seal1", KeyType: "rsa-2048", Status: store.CredentialActive}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetPIN(ctx, "seal1", "582039"); !errors.Is(err, ErrInvalidPIN) {
+		t.Errorf("SetPIN(seal credential) = %v, want ErrInvalidPIN", err)
+	}
 	if err := p.Unlock(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Unlock(unknown credential) = %v, want ErrNotFound", err)
 	}
