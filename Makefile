@@ -86,7 +86,7 @@ bench: deps kyso bin/vault
 	./bin/bench $(BENCHFLAGS)
 
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/\|^third_party/')); \
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
