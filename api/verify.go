@@ -1,10 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -173,7 +170,7 @@ func (s *Server) verifyCMS(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	rep, err := s.deps.Verifier.VerifyCMS(r.Context(), parts["data"], cmsDER(raw))
+	rep, err := s.deps.Verifier.VerifyCMS(r.Context(), parts["data"], verifier.SignatureDER(raw))
 	if err != nil {
 		s.renderError(w, r, verifyError(err, "CMS signature"))
 		return
@@ -238,20 +235,6 @@ func (s *Server) readParts(body io.Reader, boundary string, limits map[string]in
 		}
 	}
 	return files, nil
-}
-
-// cmsDER accepts a signature as DER, PEM (PKCS7 or CMS) or base64 DER.
-func cmsDER(raw []byte) []byte {
-	t := bytes.TrimSpace(raw)
-	if b, _ := pem.Decode(t); b != nil {
-		return b.Bytes
-	}
-	if len(t) > 0 && t[0] != 0x30 {
-		if d, err := base64.StdEncoding.DecodeString(string(t)); err == nil {
-			return d
-		}
-	}
-	return raw
 }
 
 // verifyError turns a verifier error into an API error: an input the

@@ -343,7 +343,7 @@ func embeddedRoots(t testing.TB, name string) *x509.CertPool {
 			continue
 		}
 		for _, c := range sd.certs {
-			if isSelfSigned(c) {
+			if IsSelfSigned(c) {
 				pool.AddCert(c)
 			}
 		}

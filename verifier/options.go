@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -150,6 +151,22 @@ func (r ocspRegistry) CertificateStatus(ctx context.Context, cert, issuer *x509.
 	return CertificateStatus{}, nil
 }
 
+// SignatureDER returns a detached CMS signature given as DER, PEM (PKCS7
+// or CMS block) or base64 DER, as DER; anything else is returned as it is
+// (VerifyCMS then says why it cannot read it).
+func SignatureDER(raw []byte) []byte {
+	t := bytes.TrimSpace(raw)
+	if b, _ := pem.Decode(t); b != nil {
+		return b.Bytes
+	}
+	if len(t) > 0 && t[0] != 0x30 {
+		if d, err := base64.StdEncoding.DecodeString(string(t)); err == nil {
+			return d
+		}
+	}
+	return raw
+}
+
 // TrustCert is one certificate of a trust directory.
 type TrustCert struct {
 	// File is the name of the file it came from, within the directory.
@@ -188,7 +205,7 @@ func ReadTrustDir(dir string) ([]TrustCert, error) {
 			if len(out) >= maxCerts {
 				return nil, fmt.Errorf("%w: more than %d certificates", ErrTrustStore, maxCerts)
 			}
-			out = append(out, TrustCert{File: e.Name(), Cert: c, Root: isSelfSigned(c)})
+			out = append(out, TrustCert{File: e.Name(), Cert: c, Root: IsSelfSigned(c)})
 		}
 	}
 	if len(out) == 0 {
@@ -257,9 +274,9 @@ func readCertFile(name string) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// isSelfSigned reports whether c is issued by itself and its signature
+// IsSelfSigned reports whether c is issued by itself and its signature
 // verifies with its own key (SHA-1 self-signatures of old roots included:
-// a root's self-signature protects nothing).
-func isSelfSigned(c *x509.Certificate) bool {
+// a root's self-signature protects nothing): a trust anchor, when trusted.
+func IsSelfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawIssuer, c.RawSubject) && checkCertSignature(c, c) == nil
 }

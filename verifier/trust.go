@@ -144,7 +144,7 @@ func (v *validator) buildChain(cert *x509.Certificate, t time.Time, extra []*x50
 	switch {
 	case errors.As(err, &unknown):
 		res.problem = "no chain to a trust anchor"
-		if len(res.chain) > 1 || isSelfSigned(cert) {
+		if len(res.chain) > 1 || IsSelfSigned(cert) {
 			top := res.chain[len(res.chain)-1]
 			res.problem = fmt.Sprintf("no chain to a trust anchor: the chain ends at %q, which is not trusted", certName(top))
 		}

@@ -86,7 +86,7 @@ func (t *trust) load(ctx context.Context) error {
 			}
 			kyso = append(kyso, kysoIssuer{id: is.ID, name: is.Name, cert: certs[0], root: is.Kind == store.IssuerRoot})
 			for _, c := range parsePEMCerts(is.ChainPEM) {
-				kyso = append(kyso, kysoIssuer{name: c.Subject.CommonName, cert: c, root: isSelfSigned(c)})
+				kyso = append(kyso, kysoIssuer{name: c.Subject.CommonName, cert: c, root: verifier.IsSelfSigned(c)})
 			}
 		}
 	}
@@ -192,10 +192,6 @@ func parsePEMCerts(s string) []*x509.Certificate {
 			out = append(out, c)
 		}
 	}
-}
-
-func isSelfSigned(c *x509.Certificate) bool {
-	return c.CheckSignatureFrom(c) == nil
 }
 
 // Exit codes of kyso verify.
@@ -346,7 +342,7 @@ func verifyFile(ctx context.Context, t *trust, file, cmsSig string) (*verifier.R
 		if err != nil {
 			return nil, err
 		}
-		return t.VerifyCMS(ctx, f, derFromPEM(sig))
+		return t.VerifyCMS(ctx, f, verifier.SignatureDER(sig))
 	}
 	return t.VerifyPDF(ctx, f, st.Size())
 }
@@ -551,13 +547,6 @@ func readSmallFile(name string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", name, max)
 	}
 	return b, nil
-}
-
-func derFromPEM(b []byte) []byte {
-	if p, _ := pem.Decode(b); p != nil {
-		return p.Bytes
-	}
-	return b
 }
 
 func certFingerprint(c *x509.Certificate) string {
