@@ -66,12 +66,14 @@ test: deps bin/vault
 # visible: minimising a large PDF input for the default 60 s looks like a
 # hang. Found inputs land in the package's testdata/fuzz: commit them.
 FUZZTIME ?= 60s
+# FUZZFLAGS passes more flags to go test, e.g. -parallel=1 to keep a core free.
+FUZZFLAGS ?=
 FUZZPKGS ?= ./verifier ./signer/pades ./signer/tsa ./ca ./api
 fuzz: bin/vault
 	@for p in $(FUZZPKGS); do \
 	  for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
 	    echo "== $$p $$t ($(FUZZTIME))"; \
-	    KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -run XXX -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$p || exit 1; \
+	    KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -run XXX -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $(FUZZFLAGS) $$p || exit 1; \
 	  done; \
 	done
 
