@@ -302,6 +302,31 @@ type Store interface {
 	// order. A limit <= 0 means DefaultListLimit; at most MaxListLimit.
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]*AuditRecord, error)
 
+	// ClaimIdempotencyKey records a pending Idempotency-Key record, or
+	// takes over an expired one or a pending one whose holder's lock ran
+	// out (same fingerprint only), and returns the record as stored; the
+	// caller holds the key when the returned Token equals rec.Token.
+	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, error)
+	// SetIdempotencyResource records what the holder is about to create.
+	SetIdempotencyResource(ctx context.Context, actor, key, token, resource string) error
+	// CompleteIdempotencyKey keeps the answer of a held record and marks it
+	// done. ErrConflict, like the two methods around it, when token no
+	// longer holds the key.
+	CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
+	// ReleaseIdempotencyKey forgets a pending record held by token.
+	ReleaseIdempotencyKey(ctx context.Context, actor, key, token string) error
+	// PurgeIdempotencyKeys deletes the records expired at or before before.
+	PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+
+	// ListCredentials returns up to limit credentials after the ID after,
+	// ordered by ID (for kyso doctor's walk over every key).
+	ListCredentials(ctx context.Context, after string, limit int) ([]*Credential, error)
+	// QuarantineKey records a Transit key no record refers to;
+	// ErrConflict if it is already quarantined.
+	QuarantineKey(ctx context.Context, k *QuarantinedKey) error
+	// ListQuarantinedKeys returns the quarantined keys by name.
+	ListQuarantinedKeys(ctx context.Context) ([]*QuarantinedKey, error)
+
 	// PutSealImage stores or replaces an agency's seal image.
 	PutSealImage(ctx context.Context, img *SealImage) error
 	// GetSealImage returns an agency's seal image, or ErrNotFound.

@@ -56,6 +56,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditErrors", testAuditErrors},
 		{"ConcurrentAudit", testConcurrentAudit},
 		{"SealImages", testSealImages},
+		{"Idempotency", testIdempotency},
+		{"ConcurrentIdempotency", testConcurrentIdempotency},
+		{"Quarantine", testQuarantine},
+		{"ListCredentials", testListCredentials},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// IdempotencyState is the state of an Idempotency-Key record.
+type IdempotencyState string
+
+// Idempotency-Key states: pending while a request holds the key, done once
+// it succeeded and its answer is kept.
+const (
+	IdempotencyPending IdempotencyState = "pending"
+	IdempotencyDone    IdempotencyState = "done"
+)
+
+// IdempotencyRecord is what kyso keeps of a request sent with an
+// Idempotency-Key header, so that a retry is answered with the first
+// request's result instead of doing the work twice.
+type IdempotencyRecord struct {
+	Actor string // who sent it: "admin:<id>" or "client:<id>"; keys are per actor
+	Key   string // the Idempotency-Key header
+	// Fingerprint identifies the request (a hash over what it asks for);
+	// the same key with another fingerprint is a different request.
+	Fingerprint []byte
+	// Token names the request that holds a pending record.
+	Token string
+	State IdempotencyState
+	// Resource is what the request is creating (a credential ID), set
+	// before it is created.
+	Resource string
+	// The answer of a done record. Body is nil when the answer was too
+	// large to keep; BodySize is its size in any case.
+	Status   int
+	Header   string // JSON object of the answer's headers worth replaying
+	Body     []byte
+	BodySize int64
+
+	CreatedAt   time.Time
+	LockedUntil time.Time // a pending record whose holder is gone may be taken over after this
+	ExpiresAt   time.Time // the record is forgotten after this
+}
+
+// QuarantinedKey is a Transit key that no record refers to, set aside by
+// kyso doctor.
+type QuarantinedKey struct {
+	Name    string
+	Reason  string
+	FoundAt time.Time
+}
+
+const idempotencyCols = `actor, idem_key, fingerprint, token, state, resource, status, header_json,
+	body, body_size, created_at, locked_until, expires_at`
+
+func scanIdempotency(row interface{ Scan(...any) error }) (*IdempotencyRecord, error) {
+	var r IdempotencyRecord
+	err := row.Scan(&r.Actor, &r.Key, &r.Fingerprint, &r.Token, &r.State, stringScan{&r.Resource}, &r.Status,
+		&r.Header, &r.Body, &r.BodySize, timeScan{&r.CreatedAt}, timeScan{&r.LockedUntil}, timeScan{&r.ExpiresAt})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ClaimIdempotencyKey records rec (Actor, Key, Fingerprint, Token,
+// LockedUntil, ExpiresAt; a zero CreatedAt is set to now) as pending, and
+// returns the record as stored after the call. The caller holds the key
+// when the returned Token equals rec.Token.
+//
+// An existing record is replaced when it has expired, or when it is
+// pending, its holder's lock has run out (the holder crashed) and the
+// fingerprint is the same; in that last case the returned record keeps
+// the old Resource, so the new holder can finish what the old one
+// started. Any other existing record is returned unchanged.
+func (s *sqlDB) ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, error) {
+	op := fmt.Sprintf("claim idempotency key of %q", rec.Actor)
+	if rec.Actor == "" || rec.Key == "" || rec.Token == "" || len(rec.Fingerprint) == 0 {
+		return nil, s.fail(op, errors.New("actor, key, token and fingerprint are required"))
+	}
+	if rec.LockedUntil.IsZero() || rec.ExpiresAt.IsZero() {
+		return nil, s.fail(op, errors.New("locked_until and expires_at are required"))
+	}
+	created := s.stamp(rec.CreatedAt)
+	now := dbTime(s.now().UTC())
+	var got *IdempotencyRecord
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (`+idempotencyCols+`)
+			VALUES ($1, $2, $3, $4, 'pending', NULL, 0, '{}', NULL, 0, $5, $6, $7)
+			ON CONFLICT (actor, idem_key) DO UPDATE SET
+				fingerprint = excluded.fingerprint, token = excluded.token, state = 'pending',
+				resource = CASE WHEN idempotency_keys.expires_at <= $8 THEN NULL ELSE idempotency_keys.resource END,
+				status = 0, header_json = '{}', body = NULL, body_size = 0,
+				created_at = excluded.created_at, locked_until = excluded.locked_until,
+				expires_at = excluded.expires_at
+			WHERE idempotency_keys.expires_at <= $8
+				OR (idempotency_keys.state = 'pending' AND idempotency_keys.locked_until <= $8
+					AND idempotency_keys.fingerprint = excluded.fingerprint)`,
+			rec.Actor, rec.Key, rec.Fingerprint, rec.Token, dbTime(created), dbTime(rec.LockedUntil),
+			dbTime(rec.ExpiresAt), now)
+		if err != nil {
+			return err
+		}
+		got, err = scanIdempotency(tx.QueryRowContext(ctx, `SELECT `+idempotencyCols+`
+			FROM idempotency_keys WHERE actor = $1 AND idem_key = $2`, rec.Actor, rec.Key))
+		return err
+	})
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	if got.Token == rec.Token {
+		rec.CreatedAt = created
+	}
+	return got, nil
+}
+
+// SetIdempotencyResource records what the holder of a pending key is about
+// to create; ErrConflict if token no longer holds the key.
+func (s *sqlDB) SetIdempotencyResource(ctx context.Context, actor, key, token, resource string) error {
+	err := s.heldUpdate(ctx, `UPDATE idempotency_keys SET resource = $4
+		WHERE actor = $1 AND idem_key = $2 AND token = $3 AND state = 'pending'`, actor, key, token, resource)
+	if err != nil {
+		return s.fail(fmt.Sprintf("set resource of idempotency key of %q", actor), err)
+	}
+	return nil
+}
+
+// CompleteIdempotencyKey stores the answer (Status, Header, Body, BodySize)
+// of the pending record rec.Actor/rec.Key held by rec.Token and marks it
+// done; ErrConflict if the token no longer holds it.
+func (s *sqlDB) CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error {
+	header := rec.Header
+	if header == "" {
+		header = "{}"
+	}
+	err := s.heldUpdate(ctx, `UPDATE idempotency_keys SET state = 'done', status = $4, header_json = $5,
+		body = $6, body_size = $7
+		WHERE actor = $1 AND idem_key = $2 AND token = $3 AND state = 'pending'`,
+		rec.Actor, rec.Key, rec.Token, rec.Status, header, rec.Body, rec.BodySize)
+	if err != nil {
+		return s.fail(fmt.Sprintf("complete idempotency key of %q", rec.Actor), err)
+	}
+	rec.State = IdempotencyDone
+	return nil
+}
+
+// ReleaseIdempotencyKey forgets a pending record held by token (its
+// request failed: a retry may do the work); ErrConflict if token does not
+// hold it.
+func (s *sqlDB) ReleaseIdempotencyKey(ctx context.Context, actor, key, token string) error {
+	err := s.heldUpdate(ctx, `DELETE FROM idempotency_keys
+		WHERE actor = $1 AND idem_key = $2 AND token = $3 AND state = 'pending'`, actor, key, token)
+	if err != nil {
+		return s.fail(fmt.Sprintf("release idempotency key of %q", actor), err)
+	}
+	return nil
+}
+
+// heldUpdate runs a statement that must change exactly the record a token
+// holds: no row changed is ErrConflict (another request took the key over,
+// or it expired and was purged).
+func (s *sqlDB) heldUpdate(ctx context.Context, query string, args ...any) error {
+	err := mustAffect(s.w.ExecContext(ctx, query, args...))
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: the key is no longer held by this request", ErrConflict)
+	}
+	return err
+}
+
+// PurgeIdempotencyKeys deletes the records that expired at or before
+// before, and returns how many.
+func (s *sqlDB) PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= $1`, dbTime(before.UTC()))
+	if err != nil {
+		return 0, s.fail("purge idempotency keys", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.fail("purge idempotency keys", err)
+	}
+	return n, nil
+}
+
+// QuarantineKey records a Transit key as quarantined; ErrConflict if it
+// already is. A zero k.FoundAt is set to now.
+func (s *sqlDB) QuarantineKey(ctx context.Context, k *QuarantinedKey) error {
+	op := fmt.Sprintf("quarantine key %q", k.Name)
+	if err := requireID("quarantined key", k.Name); err != nil {
+		return s.fail(op, err)
+	}
+	found := s.stamp(k.FoundAt)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO quarantined_keys (key_name, reason, found_at) VALUES ($1, $2, $3)`,
+		k.Name, k.Reason, dbTime(found))
+	if err != nil {
+		return s.fail(op, err)
+	}
+	k.FoundAt = found
+	return nil
+}
+
+// ListQuarantinedKeys returns the quarantined keys ordered by name.
+func (s *sqlDB) ListQuarantinedKeys(ctx context.Context) ([]*QuarantinedKey, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT key_name, reason, found_at FROM quarantined_keys ORDER BY key_name`)
+	if err != nil {
+		return nil, s.fail("list quarantined keys", err)
+	}
+	defer rows.Close()
+	var out []*QuarantinedKey
+	for rows.Next() {
+		var k QuarantinedKey
+		if err := rows.Scan(&k.Name, &k.Reason, timeScan{&k.FoundAt}); err != nil {
+			return nil, s.fail("list quarantined keys", err)
+		}
+		out = append(out, &k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("list quarantined keys", err)
+	}
+	return out, nil
+}
+
+// ListCredentials returns up to limit credentials (DefaultListLimit if
+// limit <= 0, at most MaxListLimit) with IDs after after, ordered by ID.
+func (s *sqlDB) ListCredentials(ctx context.Context, after string, limit int) ([]*Credential, error) {
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+credentialCols+` FROM credentials WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, s.fail("list credentials", err)
+	}
+	defer rows.Close()
+	var out []*Credential
+	for rows.Next() {
+		cr, err := scanCredential(rows)
+		if err != nil {
+			return nil, s.fail("list credentials", err)
+		}
+		out = append(out, cr)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("list credentials", err)
+	}
+	return out, nil
+}
