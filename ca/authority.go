@@ -157,6 +157,9 @@ func backendErr(what string, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %s", ErrNotFound, what)
 	}
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("%w: %s: already exists or changed meanwhile", ErrConflict, what)
+	}
 	return fmt.Errorf("ca: %s: %w", what, err)
 }
 

@@ -3,6 +3,7 @@ package ca
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -24,6 +25,9 @@ type Request struct {
 	Profile string  `json:"profile"`
 	KeyType string  `json:"key_type"` // empty: the profile's default
 	Subject Subject `json:"subject"`
+	// CredentialID, when set, is the ID of the new credential (from
+	// NewCredentialID); empty: the CA picks one.
+	CredentialID string `json:"-"`
 }
 
 // Issued is a certificate with the chain that validates it.
@@ -155,10 +159,13 @@ func keyTypeFor(p *profile, kt string) (string, error) {
 // Issue validates req, creates the holder's key in Vault and issues the
 // first certificate of a new credential.
 //
-// Order (STYLE.md): validate → key → template from the profile → random
-// serial → record the intent (pending) → lint → sign once → parse back and
-// compare → record the result. A failure after the intent leaves the
-// certificate marked failed, never half-written.
+// Order (STYLE.md): validate → record the credential → key → template from
+// the profile → random serial → record the intent (pending) → lint → sign
+// once → parse back and compare → record the result. The credential is
+// recorded before its key is created, so that whatever stops the process
+// no Transit key exists that no record names: kyso doctor finds a
+// credential left without a certificate and retires it. A failure after
+// the intent leaves the certificate marked failed, never half-written.
 func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	p, err := a.profile(req.Profile)
 	if err != nil {
@@ -168,46 +175,96 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, _, err := p.subject(req.Subject); err != nil {
+	_, _, canon, err := p.subject(req.Subject)
+	if err != nil {
 		return nil, err
 	}
 	is, err := a.activeIssuer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	credID, err := a.newID("cred")
-	if err != nil {
-		return nil, err
-	}
-	keyName := a.cfg.KeyPrefix + credID
-	if err := a.keys.CreateKey(ctx, keyName, kt); err != nil {
-		return nil, backendErr("create key", err)
-	}
-	signer, err := a.keys.KeySigner(ctx, keyName, 1)
-	if err != nil {
-		return nil, backendErr("key signer", err)
-	}
-	tmpl, canon, err := a.leafTemplate(p, req.Subject, is, signer.Public())
-	if err != nil {
-		return nil, err
+	credID := req.CredentialID
+	if credID == "" {
+		if credID, err = a.newID("cred"); err != nil {
+			return nil, err
+		}
+	} else if !validCredentialID(credID) {
+		return nil, invalid("credential_id", "malformed credential ID")
 	}
 	subjJSON, err := json.Marshal(canon)
 	if err != nil {
 		return nil, err
 	}
 	now := a.cfg.Now().UTC()
+	keyName := a.cfg.KeyPrefix + credID
 	cred := &store.Credential{
 		ID: credID, Profile: p.name, SubjectJSON: string(subjJSON), KeyName: keyName, KeyType: kt,
 		Status: store.CredentialActive, CreatedAt: now, UpdatedAt: now,
 	}
-	rec, err := a.intent(tmpl, is, p.name, keyName, 1, credID)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.store.CreateCredential(ctx, cred, rec); err != nil {
+	if err := a.store.CreateCredential(ctx, cred, nil); err != nil {
 		return nil, backendErr("record credential", err)
 	}
-	return a.complete(ctx, rec, tmpl, is, signer.Public(), "")
+	out, intent, err := a.issueFirst(ctx, cred, p, req.Subject, is)
+	if err != nil && !intent {
+		// Nothing was signed: retire the credential so that it never
+		// looks usable (its key, if Vault made it, stays unused).
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		cred.Status = store.CredentialRevoked
+		cred.UpdatedAt = time.Time{}
+		if uerr := a.store.UpdateCredential(fctx, cred); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("ca: retire credential %s: %w", cred.ID, uerr))
+		}
+	}
+	return out, err
+}
+
+// issueFirst creates the key of a recorded credential and issues its first
+// certificate. intent reports whether the certificate's intent was
+// recorded (from then on complete marks failures on the certificate).
+func (a *Authority) issueFirst(ctx context.Context, cred *store.Credential, p *profile, subj Subject, is *issuer) (out *Issued, intent bool, err error) {
+	if err := a.keys.CreateKey(ctx, cred.KeyName, cred.KeyType); err != nil {
+		return nil, false, backendErr("create key", err)
+	}
+	signer, err := a.keys.KeySigner(ctx, cred.KeyName, 1)
+	if err != nil {
+		return nil, false, backendErr("key signer", err)
+	}
+	tmpl, _, err := a.leafTemplate(p, subj, is, signer.Public())
+	if err != nil {
+		return nil, false, err
+	}
+	rec, err := a.intent(tmpl, is, p.name, cred.KeyName, 1, cred.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := a.store.CreateCertificate(ctx, rec); err != nil {
+		return nil, false, backendErr("record certificate", err)
+	}
+	out, err = a.complete(ctx, rec, tmpl, is, signer.Public(), "")
+	return out, true, err
+}
+
+// NewCredentialID returns a fresh random credential ID, for a caller that
+// must know the ID before it asks for the credential (Request.CredentialID:
+// an idempotent API request records it first).
+func NewCredentialID() (string, error) {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("ca: random id: %w", err)
+	}
+	return "cred_" + idEncoding.EncodeToString(b), nil
+}
+
+// validCredentialID reports whether id has the form of NewCredentialID's
+// IDs (the key name is derived from it).
+func validCredentialID(id string) bool {
+	rest, ok := strings.CutPrefix(id, "cred_")
+	if !ok || len(rest) != 16 {
+		return false
+	}
+	_, err := idEncoding.DecodeString(rest)
+	return err == nil
 }
 
 // intent builds the pending record of a certificate about to be signed.

@@ -1,0 +1,101 @@
+package ca_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/internal/vaulttest"
+	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/store"
+)
+
+// failingCreate is the real Vault-backed Keys with CreateKey failing on cue
+// (after Vault made the key, as when the answer is lost): the fault a real
+// server cannot be made to show between two calls.
+type failingCreate struct {
+	ca.Keys
+	fail bool
+}
+
+func (f *failingCreate) CreateKey(ctx context.Context, name, keyType string) error {
+	if err := f.Keys.CreateKey(ctx, name, keyType); err != nil {
+		return err
+	}
+	if f.fail {
+		return keys.ErrUnavailable
+	}
+	return nil
+}
+
+// TestIssueRecordsCredentialFirst shows the issuance order kyso doctor
+// relies on: the credential is recorded before its key exists, a failure
+// before the certificate's intent retires it, and a preset credential ID
+// (an idempotent request's) is used as given.
+func TestIssueRecordsCredentialFirst(t *testing.T) {
+	ctx := context.Background()
+	km, err := keys.New(vaulttest.Client(t), keys.Config{Mount: vaulttest.NewMount(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "kyso.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fk := &failingCreate{Keys: ca.VaultKeys(km)}
+	a, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: time.Now}, st, fk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Bootstrap(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	id, err := ca.NewCredentialID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := citizen
+	req.CredentialID = id
+	got, err := a.Issue(ctx, req)
+	if err != nil {
+		t.Fatalf("Issue(preset ID) = %v", err)
+	}
+	if got.Record.CredentialID != id {
+		t.Errorf("Issue(preset ID %s) made credential %s", id, got.Record.CredentialID)
+	}
+	if _, err := a.Issue(ctx, req); !errors.Is(err, ca.ErrConflict) {
+		t.Errorf("Issue(same preset ID again) = %v, want ErrConflict", err)
+	}
+	req.CredentialID = "cred_../../x"
+	var fe *ca.FieldError
+	if _, err := a.Issue(ctx, req); !errors.As(err, &fe) || fe.Field != "credential_id" {
+		t.Errorf("Issue(malformed ID) = %v, want a credential_id field error", err)
+	}
+
+	// Vault made the key but the answer was lost: the credential exists,
+	// names the key, and is retired; no certificate is pending.
+	fk.fail = true
+	id2, _ := ca.NewCredentialID()
+	req.CredentialID = id2
+	if _, err := a.Issue(ctx, req); !errors.Is(err, ca.ErrVaultUnavailable) {
+		t.Fatalf("Issue(CreateKey fails) = %v, want ErrVaultUnavailable", err)
+	}
+	cr, err := st.GetCredential(ctx, id2)
+	if err != nil {
+		t.Fatalf("credential of the failed issuance: %v", err)
+	}
+	if cr.Status != store.CredentialRevoked || cr.CurrentCertID != "" {
+		t.Errorf("credential after a failed issuance: %s, current %q; want revoked without certificate", cr.Status, cr.CurrentCertID)
+	}
+	if _, err := km.Info(ctx, cr.KeyName); err != nil {
+		t.Errorf("the key Vault made (%s) is not named by the credential: %v", cr.KeyName, err)
+	}
+	if certs, err := st.ListCertificates(ctx, store.CertFilter{CredentialID: id2}); err != nil || len(certs) != 0 {
+		t.Errorf("certificates of the failed issuance = %d, %v; want none", len(certs), err)
+	}
+}
