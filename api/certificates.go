@@ -100,23 +100,78 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// With an Idempotency-Key, the new credential's ID is chosen and
+	// recorded first: a retry after a crash finds the credential if the
+	// first attempt got as far as issuing it, and answers with it.
+	actor, _ := r.Context().Value(actorKey).(string)
+	w, claim, done := s.beginIdempotent(w, r, actor, "certificates.issue", req.Request)
+	if done {
+		return
+	}
+	defer claim.finish(r)
+	if claim != nil {
+		if claim.resource != "" {
+			if out, err := s.issuedEarlier(r.Context(), claim.resource); err != nil || out != nil {
+				if err == nil {
+					err = s.afterIssue(w, r, out, req.PIN, true)
+				}
+				if err != nil {
+					s.renderError(w, r, err)
+				}
+				return
+			}
+		}
+		id, err := ca.NewCredentialID()
+		if err == nil {
+			err = claim.setResource(r.Context(), id)
+		}
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		req.CredentialID = id
+	}
 	out, err := s.ca.Issue(r.Context(), req.Request)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	if req.PIN != "" {
-		if err := s.deps.PINs.SetPIN(r.Context(), out.Record.CredentialID, req.PIN); err != nil {
+	if err := s.afterIssue(w, r, out, req.PIN, false); err != nil {
+		s.renderError(w, r, err)
+	}
+}
+
+// issuedEarlier returns the active certificate of a credential an earlier
+// attempt of the same idempotent request was creating, or nil if that
+// attempt did not get as far (the credential, if any, is left to kyso
+// doctor).
+func (s *Server) issuedEarlier(ctx context.Context, credID string) (*ca.Issued, error) {
+	certs, err := s.ca.List(ctx, ca.ListFilter{CredentialID: credID, Status: string(store.CertActive), Limit: 1})
+	if err != nil || len(certs) == 0 {
+		return nil, err
+	}
+	return s.ca.Get(ctx, certs[0].ID)
+}
+
+// afterIssue sets the PIN of a new citizen credential, records the
+// issuance and answers 201. recovered marks an issuance finished by a
+// retry after the first attempt was cut short.
+func (s *Server) afterIssue(w http.ResponseWriter, r *http.Request, out *ca.Issued, pin string, recovered bool) error {
+	if pin != "" {
+		if err := s.deps.PINs.SetPIN(r.Context(), out.Record.CredentialID, pin); err != nil {
 			// The certificate exists; without a PIN the credential cannot
 			// sign until one is set with POST /v1/credentials/{id}/pin.
-			s.renderError(w, r, fmt.Errorf("set PIN of credential %s: %w", out.Record.CredentialID, err))
-			return
+			return fmt.Errorf("set PIN of credential %s: %w", out.Record.CredentialID, err)
 		}
 	}
-	s.record(r, audit.ActionCertIssue, out.Record.ID, map[string]any{"credential": out.Record.CredentialID,
-		"profile": out.Record.Profile, "serial": out.Record.Serial})
+	details := map[string]any{"credential": out.Record.CredentialID, "profile": out.Record.Profile, "serial": out.Record.Serial}
+	if recovered {
+		details["recovered"] = true
+	}
+	s.record(r, audit.ActionCertIssue, out.Record.ID, details)
 	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
 	writeJSON(w, http.StatusCreated, issuedJSON(out))
+	return nil
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {

@@ -32,10 +32,12 @@ type stack struct {
 	keys  *keys.Manager
 	token string
 	dir   string
+	store store.Store
 }
 
 type stackOpts struct {
 	noBootstrap bool
+	idempotency bool // keep Idempotency-Key records in the store
 	mutate      func(*ca.Config)
 }
 
@@ -52,7 +54,7 @@ func newStack(t *testing.T, o stackOpts) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s := &stack{t: t, keys: km, dir: dir}
+	s := &stack{t: t, keys: km, dir: dir, store: st}
 	// The base URL must be known before the CA writes it into certificates:
 	// start the listener first, then install the handler.
 	var h http.Handler
@@ -75,9 +77,13 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	if s.token, err = admins.Create(ctx, "test"); err != nil {
 		t.Fatal(err)
 	}
+	deps := api.Deps{CA: s.ca, Admins: admins}
+	if o.idempotency {
+		deps.Idempotency = st
+	}
 	h = api.New(api.Config{Ready: []api.Check{
 		{Name: "vault", Fn: km.Health}, {Name: "database", Fn: st.Ping}, {Name: "ca", Fn: s.ca.Ready},
-	}}, api.Deps{CA: s.ca, Admins: admins})
+	}}, deps)
 	return s
 }
 

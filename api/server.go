@@ -105,6 +105,17 @@ type Config struct {
 	// VerifyConcurrency bounds verifications in progress (default 4);
 	// further requests wait for a slot until their deadline.
 	VerifyConcurrency int
+	// ClientConcurrency bounds the requests each client system may have
+	// in progress at once on the signing API (default 32; negative: no
+	// bound). Further requests get 429 too_many_requests_in_progress.
+	ClientConcurrency int
+	// IdempotencyTTL is how long the answer to a request sent with an
+	// Idempotency-Key is kept for retries (default 24h).
+	IdempotencyTTL time.Duration
+	// IdempotencyMaxAnswerBytes bounds a kept answer (default 16 MiB);
+	// a larger one is not kept, and its retry is refused rather than done
+	// twice.
+	IdempotencyMaxAnswerBytes int64
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client for rate limiting. Empty: the TCP peer is the client.
 	TrustedProxies []netip.Prefix
@@ -121,6 +132,9 @@ type Deps struct {
 	PINs    PINAdmin
 	TSA     TSA
 	Audit   Auditor
+	// Idempotency keeps Idempotency-Key records; nil answers requests
+	// that carry the header with 503 (not configured).
+	Idempotency IdempotencyStore
 	// Verifier serves the public verification API and page.
 	Verifier Verifier
 }
@@ -137,6 +151,7 @@ type Server struct {
 	limiter     *ipLimiter
 	verifySlots chan struct{}
 	mem         *memoryBudget
+	slots       *clientSlots
 }
 
 // New returns the HTTP server for the given services.
@@ -165,6 +180,15 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.VerifyConcurrency <= 0 {
 		cfg.VerifyConcurrency = 4
 	}
+	if cfg.ClientConcurrency == 0 {
+		cfg.ClientConcurrency = 32
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.IdempotencyMaxAnswerBytes <= 0 {
+		cfg.IdempotencyMaxAnswerBytes = 16 << 20
+	}
 	if cfg.MemoryBytes <= 0 {
 		cfg.MemoryBytes = 256 << 20
 	}
@@ -172,6 +196,7 @@ func New(cfg Config, deps Deps) *Server {
 		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
 		verifySlots: make(chan struct{}, cfg.VerifyConcurrency),
 		mem:         &memoryBudget{left: cfg.MemoryBytes},
+		slots:       newClientSlots(cfg.ClientConcurrency),
 	}
 	if s.log == nil {
 		s.log = discardLogger

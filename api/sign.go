@@ -87,6 +87,12 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			s.renderError(w, r, err)
 			return
 		}
+		if !s.slots.acquire(c.ID) {
+			w.Header().Set("Retry-After", "1")
+			s.renderError(w, r, s.tooManyInFlight())
+			return
+		}
+		defer s.slots.release(c.ID)
 		h(w, r, signer.Caller{
 			ClientID:      c.ID,
 			Organizations: c.Organizations,
@@ -473,6 +479,11 @@ func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.C
 		return
 	}
 	defer doc.Close()
+	w, claim, done := s.idempotentUpload(w, r, caller, "sign.pdf", doc, withoutPIN(req))
+	if done {
+		return
+	}
+	defer claim.finish(r)
 	// The signed PDF streams to the client as it is written: the original
 	// (from memory or its temporary file) and then the appended revisions.
 	out := &pdfResponse{w: w}
@@ -486,6 +497,30 @@ func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.C
 		}
 		s.renderError(w, r, err)
 	}
+}
+
+// clientActor names a client system in Idempotency-Key records.
+func clientActor(c signer.Caller) string { return "client:" + c.ClientID }
+
+// withoutPIN is a PDF request as it is fingerprinted: without the PIN,
+// which is never kept, not even hashed.
+func withoutPIN(req signer.PDFRequest) signer.PDFRequest {
+	req.PIN = ""
+	return req
+}
+
+// idempotentUpload is beginIdempotent for a request with one document,
+// whose digest is part of the fingerprint.
+func (s *Server) idempotentUpload(w http.ResponseWriter, r *http.Request, caller signer.Caller, route string, doc *document, opts any) (http.ResponseWriter, *idemClaim, bool) {
+	if _, present := r.Header[IdempotencyHeader]; !present {
+		return w, nil, false
+	}
+	dg, err := documentDigest(doc)
+	if err != nil {
+		s.renderError(w, r, s.readError(err))
+		return w, nil, true
+	}
+	return s.beginIdempotent(w, r, clientActor(caller), route, opts, dg)
 }
 
 // pdfResponse is the HTTP answer of a signing: the result goes into the
@@ -521,6 +556,13 @@ func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller signer.C
 		return
 	}
 	defer doc.Close()
+	fpReq := req
+	fpReq.PIN = ""
+	w, claim, done := s.idempotentUpload(w, r, caller, "sign.cms", doc, fpReq)
+	if done {
+		return
+	}
+	defer claim.finish(r)
 	sig, err := s.deps.Signing.SignCMS(r.Context(), caller, req, doc.r)
 	if err != nil {
 		s.renderError(w, r, err)
@@ -537,6 +579,13 @@ func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller signer.
 		s.renderError(w, r, err)
 		return
 	}
+	fpReq := req
+	fpReq.PIN = ""
+	w, claim, done := s.beginIdempotent(w, r, clientActor(caller), "sign.hash", fpReq)
+	if done {
+		return
+	}
+	defer claim.finish(r)
 	sigs, err := s.deps.Signing.SignHashes(r.Context(), caller, req)
 	if err != nil {
 		s.renderError(w, r, err)
@@ -654,6 +703,23 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 	if !haveOpts || len(docs) == 0 {
 		s.renderError(w, r, badRequest(CodeInvalidRequest, "the batch needs an \"options\" part and at least one \"file\" part"))
 		return
+	}
+	var claim *idemClaim
+	if _, present := r.Header[IdempotencyHeader]; present {
+		parts := []any{withoutPIN(req), names}
+		for _, d := range docs {
+			dg, err := documentDigest(d)
+			if err != nil {
+				s.renderError(w, r, s.readError(err))
+				return
+			}
+			parts = append(parts, dg)
+		}
+		var done bool
+		if w, claim, done = s.beginIdempotent(w, r, clientActor(caller), "sign.pdf.batch", parts...); done {
+			return
+		}
+		defer claim.finish(r)
 	}
 	batch := make([]signer.BatchDocument, len(docs))
 	outs := make([]*signedOutput, len(docs))

@@ -191,6 +191,14 @@ type HTTPConfig struct {
 	// MemoryBytes bounds the documents held in memory at once while they
 	// are signed (default 256 MiB); others go to temporary files.
 	MemoryBytes int64 `json:"memory_bytes"`
+	// ClientConcurrency bounds the signing requests one client system
+	// may have in progress at once (default 32; -1: no bound).
+	ClientConcurrency int `json:"client_concurrency"`
+	// IdempotencyTTL is how long the answer to a request sent with an
+	// Idempotency-Key is kept for its retries (default 24h).
+	IdempotencyTTL Duration `json:"idempotency_ttl"`
+	// IdempotencyMaxAnswerBytes bounds a kept answer (default 16 MiB).
+	IdempotencyMaxAnswerBytes int64 `json:"idempotency_max_answer_bytes"`
 }
 
 // loadConfig reads a config file strictly; an empty path gives the
@@ -255,7 +263,7 @@ func (c *Config) setDefaults() error {
 	default:
 		return fmt.Errorf("config: ca.mode %q: want own or external", c.CA.Mode)
 	}
-	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes} {
+	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {
 		if v < 0 {
 			return fmt.Errorf("config: %s must not be negative (0 means the default)", name)
 		}
@@ -268,6 +276,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.HTTP.RequestTimeout < 0 {
 		return errors.New("config: http.request_timeout must not be negative")
+	}
+	if c.HTTP.IdempotencyTTL < 0 {
+		return errors.New("config: http.idempotency_ttl must not be negative (0 means the default, 24h)")
+	}
+	if c.HTTP.ClientConcurrency < -1 {
+		return errors.New("config: http.client_concurrency must be -1 (no bound), 0 (the default, 32) or more")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

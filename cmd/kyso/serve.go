@@ -176,18 +176,23 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		checks = append(checks, api.Check{Name: "vault-auth", Fn: sess.Health})
 	}
 	h := api.New(api.Config{
-		Logger:            log,
-		MaxBodyBytes:      cfg.HTTP.MaxBodyBytes,
-		MaxDocumentBytes:  cfg.HTTP.MaxDocumentBytes,
-		MaxBatchBytes:     cfg.HTTP.MaxBatchBytes,
-		RequestTimeout:    time.Duration(cfg.HTTP.RequestTimeout),
-		Ready:             checks,
-		MaxVerifyBytes:    cfg.Verify.MaxDocumentBytes,
-		VerifyPerMinute:   cfg.Verify.PerMinute,
-		VerifyBurst:       cfg.Verify.Burst,
-		VerifyConcurrency: cfg.Verify.Concurrency,
-		TrustedProxies:    proxies,
-	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: verify})
+		Logger:                    log,
+		MaxBodyBytes:              cfg.HTTP.MaxBodyBytes,
+		MaxDocumentBytes:          cfg.HTTP.MaxDocumentBytes,
+		MaxBatchBytes:             cfg.HTTP.MaxBatchBytes,
+		MemoryBytes:               cfg.HTTP.MemoryBytes,
+		RequestTimeout:            time.Duration(cfg.HTTP.RequestTimeout),
+		ClientConcurrency:         cfg.HTTP.ClientConcurrency,
+		IdempotencyTTL:            time.Duration(cfg.HTTP.IdempotencyTTL),
+		IdempotencyMaxAnswerBytes: cfg.HTTP.IdempotencyMaxAnswerBytes,
+		Ready:                     checks,
+		MaxVerifyBytes:            cfg.Verify.MaxDocumentBytes,
+		VerifyPerMinute:           cfg.Verify.PerMinute,
+		VerifyBurst:               cfg.Verify.Burst,
+		VerifyConcurrency:         cfg.Verify.Concurrency,
+		TrustedProxies:            proxies,
+	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: verify,
+		Idempotency: st})
 	return &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}, nil
 }
 

@@ -1,0 +1,294 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kyso-vn/kyso/store"
+)
+
+// IdempotencyStore keeps Idempotency-Key records (store.Store implements
+// it).
+type IdempotencyStore interface {
+	ClaimIdempotencyKey(ctx context.Context, rec *store.IdempotencyRecord) (*store.IdempotencyRecord, error)
+	SetIdempotencyResource(ctx context.Context, actor, key, token, resource string) error
+	CompleteIdempotencyKey(ctx context.Context, rec *store.IdempotencyRecord) error
+	ReleaseIdempotencyKey(ctx context.Context, actor, key, token string) error
+}
+
+// Error codes of Idempotency-Key handling.
+const (
+	CodeIdempotencyKeyInvalid = "idempotency_key_invalid"
+	CodeIdempotencyKeyReused  = "idempotency_key_reused"
+	CodeIdempotencyInProgress = "idempotency_in_progress"
+	CodeIdempotencyNotKept    = "idempotency_answer_not_kept"
+)
+
+// IdempotencyHeader is the request header that makes a POST safe to retry
+// (the IETF httpapi draft "The Idempotency-Key HTTP Header Field").
+const IdempotencyHeader = "Idempotency-Key"
+
+// maxIdempotencyKey bounds the header's length.
+const maxIdempotencyKey = 255
+
+// replayedHeaders are the answer headers kept and sent again on a replay.
+var replayedHeaders = []string{"Content-Type", "Content-Disposition", "Location",
+	"Kyso-Signature-Field", "Kyso-Document-SHA256", "Kyso-Level"}
+
+// idemClaim is a request that holds an Idempotency-Key: its answer is
+// captured as it is written and kept by finish.
+type idemClaim struct {
+	s   *Server
+	rec store.IdempotencyRecord
+	// resource is what a crashed earlier holder was creating.
+	resource string
+	w        *captureWriter
+}
+
+// idempotent starts an idempotent request for actor. Without an
+// Idempotency-Key header it returns (nil, false): go on as usual. When the
+// key was already used it writes the answer — the kept one, or an error —
+// and returns (nil, true). Otherwise the request holds the key: it writes
+// its answer through c.w and must call c.finish (deferred) when done.
+//
+// fingerprint identifies what the request asks for (never a secret such
+// as a PIN): the same key sent with another request is refused.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string, fingerprint []byte) (*idemClaim, bool) {
+	raw, present := r.Header[IdempotencyHeader]
+	if !present {
+		return nil, false
+	}
+	key, ok := idempotencyKey(raw)
+	if !ok {
+		s.renderError(w, r, badRequest(CodeIdempotencyKeyInvalid,
+			fmt.Sprintf("Idempotency-Key must be one value of 1 to %d visible ASCII characters, e.g. a UUID", maxIdempotencyKey)))
+		return nil, true
+	}
+	if s.deps.Idempotency == nil {
+		s.renderError(w, r, errNotConfigured)
+		return nil, true
+	}
+	tok := make([]byte, 16)
+	_, _ = rand.Read(tok)
+	now := time.Now().UTC()
+	rec := store.IdempotencyRecord{Actor: actor, Key: key, Fingerprint: fingerprint, Token: hex.EncodeToString(tok),
+		LockedUntil: now.Add(s.idempotencyLock()), ExpiresAt: now.Add(s.cfg.IdempotencyTTL)}
+	got, err := s.deps.Idempotency.ClaimIdempotencyKey(r.Context(), &rec)
+	if err != nil {
+		s.renderError(w, r, err)
+		return nil, true
+	}
+	switch {
+	case got.Token == rec.Token:
+		return &idemClaim{s: s, rec: rec, resource: got.Resource,
+			w: &captureWriter{ResponseWriter: w, max: s.cfg.IdempotencyMaxAnswerBytes}}, false
+	case !bytes.Equal(got.Fingerprint, fingerprint):
+		s.renderError(w, r, &apiError{http.StatusUnprocessableEntity, CodeIdempotencyKeyReused,
+			"this Idempotency-Key was already used for a different request; send a new key for a new request"})
+	case got.State == store.IdempotencyPending:
+		wait := max(1, int(time.Until(got.LockedUntil).Seconds()+1))
+		w.Header().Set("Retry-After", strconv.Itoa(min(wait, 5)))
+		s.renderError(w, r, &apiError{http.StatusConflict, CodeIdempotencyInProgress,
+			"a request with this Idempotency-Key is still in progress; retry in a few seconds"})
+	case got.Body == nil:
+		s.renderError(w, r, &apiError{http.StatusConflict, CodeIdempotencyNotKept, fmt.Sprintf(
+			"the request with this Idempotency-Key succeeded at %s, but its answer (%d bytes) was larger than kyso keeps for retries; "+
+				"it is not done again: send a new Idempotency-Key to do it again", got.CreatedAt.Format(time.RFC3339), got.BodySize)})
+	default:
+		replay(w, got)
+	}
+	return nil, true
+}
+
+// idempotencyLock is how long a holder keeps a key before a retry may
+// take it over: past the request deadline, the holder has given up (or
+// crashed).
+func (s *Server) idempotencyLock() time.Duration { return s.cfg.RequestTimeout + 15*time.Second }
+
+// idempotencyKey returns the key of an Idempotency-Key header: one value,
+// a bare token or a structured-field string ("..."), of visible ASCII.
+func idempotencyKey(values []string) (string, bool) {
+	if len(values) != 1 {
+		return "", false
+	}
+	k := strings.TrimSpace(values[0])
+	if len(k) >= 2 && k[0] == '"' && k[len(k)-1] == '"' {
+		k = k[1 : len(k)-1]
+	}
+	if k == "" || len(k) > maxIdempotencyKey {
+		return "", false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return k, true
+}
+
+func replay(w http.ResponseWriter, rec *store.IdempotencyRecord) {
+	var h map[string]string
+	_ = json.Unmarshal([]byte(rec.Header), &h)
+	for _, name := range replayedHeaders {
+		if v, ok := h[name]; ok {
+			w.Header().Set(name, v)
+		}
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.Header().Set("Content-Length", strconv.Itoa(len(rec.Body)))
+	w.WriteHeader(rec.Status)
+	_, _ = w.Write(rec.Body)
+}
+
+// setResource records what the request is about to create.
+func (c *idemClaim) setResource(ctx context.Context, resource string) error {
+	return c.s.deps.Idempotency.SetIdempotencyResource(ctx, c.rec.Actor, c.rec.Key, c.rec.Token, resource)
+}
+
+// finish keeps a successful answer for retries, or releases the key so
+// that a retry does the work. It runs on a fresh context: the request's may
+// be over.
+func (c *idemClaim) finish(r *http.Request) {
+	if c == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	st := c.s.deps.Idempotency
+	w := c.w
+	ok := w.status >= 200 && w.status < 300
+	var err error
+	switch {
+	case !ok || w.clientErr != nil && w.overflow:
+		// Failed, or succeeded but the client did not get the answer and
+		// it is too large to keep: a retry does the work again.
+		err = st.ReleaseIdempotencyKey(ctx, c.rec.Actor, c.rec.Key, c.rec.Token)
+	default:
+		h := map[string]string{}
+		for _, name := range replayedHeaders {
+			if v := w.Header().Get(name); v != "" {
+				h[name] = v
+			}
+		}
+		hj, _ := json.Marshal(h)
+		rec := c.rec
+		rec.Status, rec.Header, rec.BodySize = w.status, string(hj), w.size
+		if !w.overflow {
+			rec.Body = w.buf.Bytes()
+			if rec.Body == nil {
+				rec.Body = []byte{}
+			}
+		}
+		err = st.CompleteIdempotencyKey(ctx, &rec)
+	}
+	if err != nil {
+		c.s.log.ErrorContext(r.Context(), "idempotency record not updated", "request_id", requestID(r.Context()), "err", err)
+	}
+}
+
+// captureWriter passes an answer to the client and keeps a copy of up to
+// max bytes. When the client has gone away it keeps taking the answer (to
+// keep it for the retry) as long as it fits.
+type captureWriter struct {
+	http.ResponseWriter
+	max       int64
+	status    int
+	buf       bytes.Buffer
+	size      int64
+	overflow  bool
+	clientErr error
+}
+
+func (c *captureWriter) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *captureWriter) Write(p []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.size += int64(len(p))
+	if !c.overflow {
+		if int64(c.buf.Len()+len(p)) > c.max {
+			c.overflow = true
+			c.buf = bytes.Buffer{}
+		} else {
+			c.buf.Write(p)
+		}
+	}
+	if c.clientErr == nil {
+		if _, err := c.ResponseWriter.Write(p); err != nil {
+			c.clientErr = err
+		}
+	}
+	if c.clientErr != nil && c.overflow {
+		return 0, c.clientErr
+	}
+	return len(p), nil
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// beginIdempotent is idempotent with the fingerprint of route and parts.
+// It returns the writer the handler must answer through, the claim (nil
+// without an Idempotency-Key; defer its finish, which is nil-safe) and
+// whether the answer was already written.
+func (s *Server) beginIdempotent(w http.ResponseWriter, r *http.Request, actor, route string, parts ...any) (http.ResponseWriter, *idemClaim, bool) {
+	if _, present := r.Header[IdempotencyHeader]; !present {
+		return w, nil, false
+	}
+	fp, err := newFingerprint(route, parts...)
+	if err != nil {
+		s.renderError(w, r, err)
+		return w, nil, true
+	}
+	c, done := s.idempotent(w, r, actor, fp)
+	if c == nil {
+		return w, nil, done
+	}
+	return c.w, c, false
+}
+
+// newFingerprint hashes the parts of a request that say what it asks for.
+func newFingerprint(route string, parts ...any) ([]byte, error) {
+	d := sha256.New()
+	io.WriteString(d, route)
+	for _, p := range parts {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return nil, fmt.Errorf("api: fingerprint: %w", err)
+		}
+		fmt.Fprintf(d, "\n%d:", len(b))
+		d.Write(b)
+	}
+	return d.Sum(nil), nil
+}
+
+// documentDigest hashes a spooled document for a fingerprint and rewinds it.
+func documentDigest(d *document) ([]byte, error) {
+	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, d.r); err != nil {
+		return nil, err
+	}
+	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}
