@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -100,6 +101,7 @@ type Config struct {
 type logicalAPI interface {
 	ReadWithContext(ctx context.Context, path string) (*api.Secret, error)
 	WriteWithContext(ctx context.Context, path string, data map[string]any) (*api.Secret, error)
+	ListWithContext(ctx context.Context, path string) (*api.Secret, error)
 }
 
 // sysAPI is the slice of the Vault client's system API that keys calls.
@@ -233,6 +235,35 @@ func (m *Manager) Info(ctx context.Context, name string) (*KeyInfo, error) {
 		return nil, err
 	}
 	return &rec.info, nil
+}
+
+// List returns the names of every key on the mount, sorted. It needs the
+// "list" capability on <mount>/keys (deploy/vault/kyso-policy.hcl grants
+// it); kyso doctor uses it to find keys no record names.
+func (m *Manager) List(ctx context.Context) ([]string, error) {
+	s, err := m.call(ctx, func(ctx context.Context) (*api.Secret, error) {
+		return m.logical.ListWithContext(ctx, m.path("keys"))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	if s == nil || s.Data["keys"] == nil { // no key yet: Vault answers 404
+		return nil, nil
+	}
+	raw, ok := s.Data["keys"].([]any)
+	if !ok {
+		return nil, fmt.Errorf("list keys: unexpected answer %T", s.Data["keys"])
+	}
+	out := make([]string, 0, len(raw))
+	for _, k := range raw {
+		name, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("list keys: unexpected key name %T", k)
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // Rotate adds a new version to the key named name and returns it. Signers

@@ -755,3 +755,21 @@ func TestSealed(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newManager(t)
+	if got, err := m.List(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("List(empty mount) = %v, %v; want none", got, err)
+	}
+	for _, name := range []string{"list-b", "list-a", "list-c"} {
+		if err := m.Create(ctx, name, keys.ECDSAP256); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := m.List(ctx)
+	if err != nil || strings.Join(got, ",") != "list-a,list-b,list-c" {
+		t.Errorf("List() = %v, %v; want list-a, list-b, list-c", got, err)
+	}
+}

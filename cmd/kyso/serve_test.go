@@ -161,6 +161,13 @@ func TestServeWithAppRole(t *testing.T) {
 	if _, err := kc.Logical().Read("kyso-transit/export/signing-key/" + someKey); err == nil {
 		t.Error("kyso's token may export keys")
 	}
+	if _, err := kc.Logical().Delete("kyso-transit/keys/" + someKey); err == nil {
+		t.Error("kyso's token may delete keys")
+	}
+	// What kyso doctor needs: listing the mount's keys.
+	if l, err := kc.Logical().List("kyso-transit/keys"); err != nil || l == nil || len(l.Data["keys"].([]any)) != len(keyList.Data["keys"].([]any)) {
+		t.Errorf("kyso's token cannot list the mount's keys: %v", err)
+	}
 
 	cancel()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {

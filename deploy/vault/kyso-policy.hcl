@@ -1,5 +1,5 @@
 # Vault policy for kyso (production). Grants exactly what kyso uses on its
-# own Transit mount — create and read keys, rotate them, sign — and nothing
+# own Transit mount — create, read and list keys, rotate them, sign — and nothing
 # else: no export, no backup, no key configuration (which could make a key
 # exportable or deletable), no decrypt, no other mount.
 #
@@ -12,6 +12,11 @@
 # "update" as well; writing an existing key changes nothing.
 path "transit/keys/+" {
   capabilities = ["create", "read", "update"]
+}
+
+# kyso doctor lists the mount's keys to find any that no record names.
+path "transit/keys" {
+  capabilities = ["list"]
 }
 
 path "transit/keys/+/rotate" {
