@@ -156,8 +156,10 @@ func (c *idemClaim) setResource(ctx context.Context, resource string) error {
 }
 
 // finish keeps a successful answer for retries, or releases the key so
-// that a retry does the work. It runs on a fresh context: the request's may
-// be over.
+// that a retry does the work, and then sends the answer it held back. The
+// record is written before the client can have the answer, so that a
+// client that got it and retries after a crash gets it again rather than a
+// second signature. It runs on a fresh context: the request's may be over.
 func (c *idemClaim) finish(r *http.Request) {
 	if c == nil {
 		return
@@ -166,14 +168,9 @@ func (c *idemClaim) finish(r *http.Request) {
 	defer cancel()
 	st := c.s.deps.Idempotency
 	w := c.w
-	ok := w.status >= 200 && w.status < 300
 	var err error
-	switch {
-	case !ok || w.clientErr != nil && w.overflow:
-		// Failed, or succeeded but the client did not get the answer and
-		// it is too large to keep: a retry does the work again.
-		err = st.ReleaseIdempotencyKey(ctx, c.rec.Actor, c.rec.Key, c.rec.Token)
-	default:
+	switch ok := w.status >= 200 && w.status < 300; {
+	case ok && !w.streaming, ok && w.clientErr == nil:
 		h := map[string]string{}
 		for _, name := range replayedHeaders {
 			if v := w.Header().Get(name); v != "" {
@@ -183,37 +180,42 @@ func (c *idemClaim) finish(r *http.Request) {
 		hj, _ := json.Marshal(h)
 		rec := c.rec
 		rec.Status, rec.Header, rec.BodySize = w.status, string(hj), w.size
-		if !w.overflow {
-			rec.Body = w.buf.Bytes()
-			if rec.Body == nil {
-				rec.Body = []byte{}
-			}
+		if !w.streaming {
+			rec.Body = append([]byte{}, w.buf.Bytes()...)
 		}
 		err = st.CompleteIdempotencyKey(ctx, &rec)
+	default:
+		// Failed, or too large to keep and the client did not get it
+		// all: a retry does the work again.
+		err = st.ReleaseIdempotencyKey(ctx, c.rec.Actor, c.rec.Key, c.rec.Token)
 	}
 	if err != nil {
 		c.s.log.ErrorContext(r.Context(), "idempotency record not updated", "request_id", requestID(r.Context()), "err", err)
 	}
+	w.flush()
 }
 
-// captureWriter passes an answer to the client and keeps a copy of up to
-// max bytes. When the client has gone away it keeps taking the answer (to
-// keep it for the retry) as long as it fits.
+// captureWriter holds an answer back, up to max bytes, until finish has
+// recorded it; a larger answer goes to the client as it is written (and is
+// not kept).
 type captureWriter struct {
 	http.ResponseWriter
 	max       int64
 	status    int
 	buf       bytes.Buffer
 	size      int64
-	overflow  bool
+	streaming bool
 	clientErr error
 }
 
 func (c *captureWriter) WriteHeader(code int) {
-	if c.status == 0 {
-		c.status = code
+	if c.status != 0 {
+		return
 	}
-	c.ResponseWriter.WriteHeader(code)
+	c.status = code
+	if c.streaming {
+		c.ResponseWriter.WriteHeader(code)
+	}
 }
 
 func (c *captureWriter) Write(p []byte) (int, error) {
@@ -221,23 +223,35 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 		c.status = http.StatusOK
 	}
 	c.size += int64(len(p))
-	if !c.overflow {
-		if int64(c.buf.Len()+len(p)) > c.max {
-			c.overflow = true
-			c.buf = bytes.Buffer{}
-		} else {
-			c.buf.Write(p)
+	if !c.streaming {
+		if int64(c.buf.Len()+len(p)) <= c.max {
+			return c.buf.Write(p)
 		}
-	}
-	if c.clientErr == nil {
-		if _, err := c.ResponseWriter.Write(p); err != nil {
+		c.streaming = true
+		c.ResponseWriter.WriteHeader(c.status)
+		if _, err := c.ResponseWriter.Write(c.buf.Bytes()); err != nil {
 			c.clientErr = err
 		}
+		c.buf = bytes.Buffer{}
 	}
-	if c.clientErr != nil && c.overflow {
+	if c.clientErr != nil {
 		return 0, c.clientErr
 	}
-	return len(p), nil
+	n, err := c.ResponseWriter.Write(p)
+	if err != nil {
+		c.clientErr = err
+	}
+	return n, err
+}
+
+// flush sends an answer held back.
+func (c *captureWriter) flush() {
+	if c.streaming || c.status == 0 {
+		return
+	}
+	c.ResponseWriter.WriteHeader(c.status)
+	_, _ = c.ResponseWriter.Write(c.buf.Bytes())
+	c.buf = bytes.Buffer{}
 }
 
 // Unwrap lets http.ResponseController reach the connection.

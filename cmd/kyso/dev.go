@@ -27,6 +27,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	vaultListen := fset.String("vault-listen", "127.0.0.1:8200", "Vault listen address")
 	vaultBin := fset.String("vault-bin", "", "vault binary (default: next to the kyso binary, then bin/vault, then $PATH)")
 	baseURL := fset.String("base-url", "", "public base URL (default http://<listen>)")
+	reqTimeout := fset.Duration("request-timeout", 0, "bound of one request (default 30s; an Idempotency-Key held by a crashed request is free again 15s after it)")
 	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
@@ -79,6 +80,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Vault.Mount = v.Mount
 	cfg.Verify.TrustDirs = trustDirs
 	cfg.Verify.PerMinute = *verifyRate
+	cfg.HTTP.RequestTimeout = Duration(*reqTimeout)
 	if err := cfg.setDefaults(); err != nil {
 		return err
 	}

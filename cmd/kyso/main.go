@@ -30,6 +30,7 @@ Usage:
   kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
   kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise
   kyso audit verify [--data DIR | --config FILE] [--json]         check the audit log's hash chain
+  kyso doctor [--data DIR | --config FILE] [--repair] [--json]    reconcile records with Vault's keys after a crash
   kyso verify FILE.pdf... [--json] [--trust DIR] [--online]       validate signatures (exit 0 passed, 1 failed,
                                                                  2 indeterminate, 3 unreadable)
   kyso trust list [--trust DIR] [--config FILE]                  the certificates kyso verify trusts
@@ -81,6 +82,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdCert(ctx, w, args[1:])
 	case "audit":
 		return cmdAudit(ctx, w, args[1:])
+	case "doctor":
+		return cmdDoctor(ctx, w, args[1:])
 	case "admin":
 		return cmdAdmin(ctx, w, args[1:])
 	case "verify":

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	vault "github.com/hashicorp/vault/api"
+
+	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/internal/devvault"
+	"github.com/kyso-vn/kyso/keys"
+)
+
+// actionDoctorRepair is the audit action of a repair by kyso doctor.
+const actionDoctorRepair = "doctor.repair"
+
+// doctorResult is kyso doctor's JSON output.
+type doctorResult struct {
+	*ca.DoctorReport
+	Audit    *audit.Report `json:"audit"`
+	Problems int           `json:"problems"`
+}
+
+// cmdDoctor checks kyso's records against Vault's keys and the audit
+// chain, after a crash or a restore from backup:
+//
+//	kyso doctor [--config FILE | --data DIR] [--repair] [--grace 10m] [--json]
+//
+// It exits 0 when nothing needs attention, 1 otherwise. With --data it uses
+// the running kyso dev's Vault, or starts the dev Vault of DIR for the
+// time of the check.
+func cmdDoctor(ctx context.Context, w io.Writer, args []string) error {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	cfgPath := fs.String("config", os.Getenv("KYSO_CONFIG"), "kyso serve's config file (JSON): its database and vault sections")
+	dir := fs.String("data", "", "a kyso dev data directory")
+	repair := fs.Bool("repair", false, "repair what can be repaired: mark cut-short certificates failed, retire credentials that never got a certificate, quarantine keys no record names")
+	grace := fs.Duration("grace", 10*time.Minute, "how old a pending certificate or a credential without certificate must be to count as cut short (an issuance in progress on another node is younger)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	vaultBin := fs.String("vault-bin", "", "with --data: the vault binary, if the dev Vault must be started")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("doctor: unexpected argument %q", fs.Arg(0))
+	}
+	if *dir != "" && isSet(fs, "config") {
+		return errors.New("doctor: give --config or --data, not both")
+	}
+	if *grace < 0 {
+		return errors.New("doctor: --grace must not be negative")
+	}
+	cfg, err := loadConfig("")
+	if *dir == "" {
+		cfg, err = loadConfig(*cfgPath)
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger("warn", false)
+
+	var km *keys.Manager
+	if *dir != "" {
+		cfg.Database.Driver = "sqlite"
+		cfg.Database.Path = filepath.Join(*dir, "kyso.db")
+		if _, err := os.Stat(cfg.Database.Path); err != nil {
+			return fmt.Errorf("doctor: database %s: %w", cfg.Database.Path, err)
+		}
+		client, stop, err := devVaultClient(ctx, *dir, *vaultBin)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		if km, err = keys.New(client, keys.Config{Mount: devvault.DefaultMount, Timeout: time.Duration(cfg.Vault.Timeout)}); err != nil {
+			return err
+		}
+	} else {
+		client, sess, err := vaultClient(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		if km, err = keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout), Session: sess}); err != nil {
+			return err
+		}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	authority, err := ca.New(cfg.caConfig(), st, ca.VaultKeys(km))
+	if err != nil {
+		return err
+	}
+	names, err := km.List(ctx)
+	if err != nil {
+		return fmt.Errorf("doctor: %w", err)
+	}
+	rep, err := authority.Doctor(ctx, ca.DoctorOptions{Keys: names, Grace: *grace, Repair: *repair})
+	if err != nil {
+		return fmt.Errorf("doctor: %w", err)
+	}
+	auditLog := audit.New(st)
+	for _, f := range rep.Findings {
+		if f.Repaired {
+			if err := auditLog.Record(ctx, audit.Event{Actor: "system:doctor", Action: actionDoctorRepair, Target: f.Subject,
+				Details: map[string]any{"kind": f.Kind, "repair": f.Repair}}); err != nil {
+				return fmt.Errorf("doctor: record the repair of %s: %w", f.Subject, err)
+			}
+		}
+	}
+	arep, err := auditLog.Verify(ctx)
+	if err != nil {
+		return fmt.Errorf("doctor: audit log: %w", err)
+	}
+	res := doctorResult{DoctorReport: rep, Audit: arep, Problems: rep.Problems()}
+	if !arep.OK {
+		res.Problems++
+	}
+	if *asJSON {
+		if err := printJSON(w, res); err != nil {
+			return err
+		}
+	} else {
+		printDoctor(w, res, *repair)
+	}
+	if res.Problems > 0 {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+func printDoctor(w io.Writer, res doctorResult, repair bool) {
+	fmt.Fprintf(w, "kyso doctor: %d keys in Vault; %d issuers, %d credentials, %d certificates recorded\n",
+		res.Keys, res.Issuers, res.Credentials, res.Certificates)
+	if res.Audit.OK {
+		fmt.Fprintf(w, "audit log: %d records, chain intact\n", res.Audit.Records)
+	} else {
+		fmt.Fprintf(w, "audit log: BROKEN at seq %d: %s (%d records)\n", res.Audit.FirstBroken, res.Audit.Reason, res.Audit.Records)
+	}
+	for _, f := range res.Findings {
+		line := fmt.Sprintf("%-7s %-20s %s", f.Severity, f.Kind, f.Detail)
+		switch {
+		case f.Repaired:
+			line += " — repaired: " + f.Repair
+		case f.Repair != "":
+			line += " — --repair would " + f.Repair
+		}
+		fmt.Fprintln(w, line)
+	}
+	switch {
+	case res.Problems == 0:
+		fmt.Fprintln(w, "no problems")
+	case repair:
+		fmt.Fprintf(w, "%d problems kyso cannot repair (see above)\n", res.Problems)
+	default:
+		fmt.Fprintf(w, "%d problems; kyso doctor --repair repairs those it can\n", res.Problems)
+	}
+}
+
+// devVaultClient returns a root client of the dev Vault of dir: the running
+// one named in dir/dev.env if it answers, else one started now (stop stops
+// it).
+func devVaultClient(ctx context.Context, dir, bin string) (*vault.Client, func(), error) {
+	env, _ := readEnvFile(filepath.Join(dir, "dev.env"))
+	if addr, tok := env["VAULT_ADDR"], env["VAULT_TOKEN"]; addr != "" && tok != "" {
+		c, err := vault.NewClient(&vault.Config{Address: addr, Timeout: 3 * time.Second})
+		if err == nil {
+			c.SetToken(tok)
+			hctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			h, herr := c.Sys().HealthWithContext(hctx)
+			cancel()
+			if herr == nil && h.Initialized && !h.Sealed {
+				return c, func() {}, nil
+			}
+		}
+	}
+	path, err := findVault(bin)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := devvault.Start(ctx, devvault.Config{Bin: path, Dir: filepath.Join(dir, "vault")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("doctor: start the dev Vault of %s: %w", dir, err)
+	}
+	c, err := v.Client()
+	if err != nil {
+		v.Stop()
+		return nil, nil, err
+	}
+	return c, func() { _ = v.Stop() }, nil
+}
