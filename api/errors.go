@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"syscall"
 
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
@@ -30,6 +31,7 @@ const (
 	CodeLintFailed       = "lint_failed"
 	CodeVaultUnavailable = "vault_unavailable"
 	CodeDBUnavailable    = "database_unavailable"
+	CodeStorageFull      = "storage_full"
 	CodeCANotReady       = "ca_not_ready"
 	CodeNotReady         = "not_ready"
 	CodeInternal         = "internal_error"
@@ -111,6 +113,11 @@ func (s *Server) classify(err error) (int, errorDetail) {
 		return http.StatusUnprocessableEntity, errorDetail{Code: CodeLintFailed, Message: userMessage(err, ca.ErrLint)}
 	case errors.Is(err, ca.ErrVaultUnavailable):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeVaultUnavailable, Message: "the key vault is unavailable (sealed or unreachable); try again later"}
+	case errors.Is(err, store.ErrFull), errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		// The database cannot grow, or a temporary file for a document
+		// cannot be written: nothing was stored. Before the database
+		// case, which store.ErrFull also matches.
+		return http.StatusInsufficientStorage, errorDetail{Code: CodeStorageFull, Message: "the server is out of storage space; try again after its operators have freed some"}
 	case errors.Is(err, ca.ErrStoreUnavailable), errors.Is(err, store.ErrUnavailable):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeDBUnavailable, Message: "the database is unavailable; try again later"}
 	case errors.Is(err, ca.ErrNotReady):

@@ -323,6 +323,13 @@ func (s *Server) readError(err error) error {
 	if errors.As(err, &mbe) {
 		return s.tooLarge()
 	}
+	// Writing the temporary file failed (a full disk: storage_full): the
+	// server's fault, not the upload's. Reading a request body never
+	// fails with a *PathError.
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("api: spool the document: %w", err)
+	}
 	return badRequest(CodeInvalidRequest, "cannot read the uploaded document")
 }
 

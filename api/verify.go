@@ -82,6 +82,10 @@ func (s *Server) anonymousFile(r io.Reader, max int64, what string) (*os.File, i
 		if errors.As(err, &mbe) {
 			return nil, 0, s.verifyTooLarge(what)
 		}
+		var pe *os.PathError // writing the file failed (storage_full), see readError
+		if errors.As(err, &pe) {
+			return nil, 0, fmt.Errorf("api: spool the %s: %w", what, err)
+		}
 		return nil, 0, badRequest(CodeInvalidRequest, "cannot read the uploaded "+what)
 	}
 	if n > max {

@@ -158,13 +158,17 @@ func (s *sqlDB) RecordPINFailure(ctx context.Context, credID string, max int) (f
 		return 0, false, s.fail(op, fmt.Errorf("max %d is not positive", max))
 	}
 	var lockedAt sql.NullString
-	err = s.w.QueryRowContext(ctx, `UPDATE credentials SET
-		pin_failures = pin_failures + 1,
-		pin_locked_at = CASE WHEN pin_locked_at IS NULL AND pin_failures + 1 >= $2 THEN $3
-			ELSE pin_locked_at END
-		WHERE id = $1
-		RETURNING pin_failures, pin_locked_at`,
-		credID, max, dbTime(s.now())).Scan(&failures, &lockedAt)
+	// A transaction: the rows of UPDATE ... RETURNING hold the write
+	// connection until read (see writePool).
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE credentials SET
+			pin_failures = pin_failures + 1,
+			pin_locked_at = CASE WHEN pin_locked_at IS NULL AND pin_failures + 1 >= $2 THEN $3
+				ELSE pin_locked_at END
+			WHERE id = $1
+			RETURNING pin_failures, pin_locked_at`,
+			credID, max, dbTime(s.now())).Scan(&failures, &lockedAt)
+	})
 	if err != nil {
 		return 0, false, s.fail(op, err)
 	}

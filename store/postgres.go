@@ -60,7 +60,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 	db.SetMaxIdleConns(postgresMaxIdleConns)
 	db.SetConnMaxIdleTime(postgresConnMaxIdle)
 
-	s := &Postgres{sqlDB{r: db, w: db, classify: classifyPostgres, now: time.Now,
+	s := &Postgres{sqlDB{r: db, w: newWritePool(db), classify: classifyPostgres, now: time.Now,
 		auditLock: `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(auditLockKey, 10) + `)`}}
 	if err := s.open(ctx); err != nil {
 		s.Close()
@@ -108,10 +108,13 @@ func classifyPostgres(err error) error {
 			return fmt.Errorf("%w: %w", ErrConflict, err)
 		case pe.Code == "23503": // foreign_key_violation
 			return fmt.Errorf("%w: a referenced record does not exist: %w", ErrNotFound, err)
-		case pe.Code == "40001", pe.Code == "40P01", pe.Code == "55P03": // serialization, deadlock, lock not available
+		case pe.Code == "53100": // disk_full
+			return fmt.Errorf("%w: %w", ErrFull, err)
+		case pe.Code == "40001", pe.Code == "40P01", pe.Code == "55P03", // serialization, deadlock, lock_not_available (lock_timeout)
+			pe.Code == "57014": // query_canceled (statement_timeout)
 			return fmt.Errorf("%w: %w", ErrUnavailable, err)
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
-			strings.HasPrefix(pe.Code, "53"),  // insufficient resources (disk full, too many connections)
+			strings.HasPrefix(pe.Code, "53"),  // insufficient resources (out of memory, too many connections)
 			strings.HasPrefix(pe.Code, "57P"): // server shutting down or not yet up
 			return fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}

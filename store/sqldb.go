@@ -26,9 +26,9 @@ const (
 // lock. When such an UPDATE matches nothing, a second query tells "missing"
 // (ErrNotFound) from "wrong state" (ErrConflict).
 type sqlDB struct {
-	r *sql.DB // reads outside transactions
-	w *sql.DB // writes and transactions; may be the same pool as r
-	// classify maps a driver error to ErrConflict, ErrNotFound or
+	r *sql.DB    // reads outside transactions
+	w *writePool // writes and transactions; its pool may be r
+	// classify maps a driver error to ErrConflict, ErrNotFound, ErrFull or
 	// ErrUnavailable (wrapping both), or returns it unchanged.
 	classify func(error) error
 	now      func() time.Time
@@ -38,12 +38,14 @@ type sqlDB struct {
 	auditLock string
 }
 
-// Ping checks that the database is reachable.
+// Ping checks that the database is reachable and, for SQLite, that a
+// write could take the write lock now: a database locked by another
+// process beyond the busy timeout fails it with ErrUnavailable.
 func (s *sqlDB) Ping(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return s.fail("ping", err)
 	}
-	if s.w != s.r {
+	if s.w.db != s.r {
 		if err := s.w.PingContext(ctx); err != nil {
 			return s.fail("ping", err)
 		}
@@ -54,7 +56,7 @@ func (s *sqlDB) Ping(ctx context.Context) error {
 // Close closes the database. Calls in progress finish first.
 func (s *sqlDB) Close() error {
 	err := s.r.Close()
-	if s.w != s.r {
+	if s.w.db != s.r {
 		err = errors.Join(err, s.w.Close())
 	}
 	if err != nil {
@@ -78,10 +80,11 @@ func (s *sqlDB) fail(op string, err error) error {
 
 // inTx runs fn in a write transaction and commits if fn returns nil.
 func (s *sqlDB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, release, err := s.w.begin(ctx)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer func() {
 		if err != nil {
 			_ = tx.Rollback() // the error that made us roll back is the one to report
@@ -101,9 +104,14 @@ func (s *sqlDB) stamp(t time.Time) time.Time {
 	return t
 }
 
+// execer is what *writePool and *sql.Tx have in common.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // querier is what *sql.DB and *sql.Tx have in common.
 type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	execer
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
@@ -434,7 +442,7 @@ func scanCertificates(rows *sql.Rows) ([]*Certificate, error) {
 }
 
 // insertCertificate inserts c, whose CreatedAt the caller has already set.
-func insertCertificate(ctx context.Context, q querier, c *Certificate) error {
+func insertCertificate(ctx context.Context, q execer, c *Certificate) error {
 	if err := requireID("certificate", c.ID); err != nil {
 		return err
 	}

@@ -19,8 +19,9 @@ import (
 //go:embed migrations/sqlite/*.sql
 var sqliteMigrations embed.FS
 
-// SQLiteBusyTimeout is how long a statement waits for another connection's
-// write lock before it fails with ErrUnavailable.
+// SQLiteBusyTimeout is how long a write waits for its turn among this
+// process's writers, and then how long it waits for another process's
+// write lock, before it fails with ErrUnavailable.
 const SQLiteBusyTimeout = 5 * time.Second
 
 // SQLite is the embedded Store: one database file, opened with
@@ -29,8 +30,11 @@ const SQLiteBusyTimeout = 5 * time.Second
 // Writes and transactions go through a single connection, so writers in
 // this process queue in Go instead of polling SQLite's lock; reads use a
 // separate read-only pool and, thanks to WAL, never wait for the writer.
-// Another process writing the same file is waited for up to
-// SQLiteBusyTimeout.
+// A write waits at most SQLiteBusyTimeout for its turn, then at most
+// SQLiteBusyTimeout for another process writing the same file; after
+// that it fails with ErrUnavailable. A database or disk that is full
+// fails a write with ErrFull. Either way SQLite rolls the write's
+// transaction back whole.
 type SQLite struct {
 	sqlDB
 }
@@ -41,6 +45,7 @@ var _ Store = (*SQLite)(nil)
 const (
 	sqliteBusy                 = 5
 	sqliteLocked               = 6
+	sqliteIOErr                = 10
 	sqliteFull                 = 13
 	sqliteConstraintForeignKey = 787
 	sqliteConstraintPrimaryKey = 1555
@@ -97,7 +102,7 @@ func openSQLite(ctx context.Context, path string, busyTimeout time.Duration) (*S
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 
-	s := &SQLite{sqlDB{r: r, w: w, classify: classifySQLite, now: time.Now}}
+	s := &SQLite{sqlDB{r: r, w: newWriteTurns(w, busyTimeout), classify: classifySQLite, now: time.Now}}
 	if err := s.open(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -157,7 +162,13 @@ func classifySQLite(err error) error {
 	case code&0xff == sqliteBusy, code&0xff == sqliteLocked:
 		return fmt.Errorf("%w: database is locked: %w", ErrUnavailable, err)
 	case code&0xff == sqliteFull:
-		return fmt.Errorf("%w: database or disk is full: %w", ErrUnavailable, err)
+		// SQLite reports a write that fails with ENOSPC as SQLITE_FULL,
+		// like a database at its max_page_count.
+		return fmt.Errorf("%w: database or disk is full: %w", ErrFull, err)
+	case code&0xff == sqliteIOErr:
+		// Any other failed read, write or sync of the database files; the
+		// statement's transaction is rolled back.
+		return fmt.Errorf("%w: disk I/O error: %w", ErrUnavailable, err)
 	}
 	return err
 }

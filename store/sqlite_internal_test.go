@@ -53,7 +53,7 @@ func TestSQLitePragmas(t *testing.T) {
 		"busy_timeout": "5000",
 		"synchronous":  "2", // FULL
 	}
-	check("writer", s.w, 1, common)
+	check("writer", s.w.db, 1, common)
 	readers := map[string]string{"query_only": "1"}
 	for k, v := range common {
 		readers[k] = v

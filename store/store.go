@@ -17,7 +17,20 @@ var (
 	// ErrUnavailable reports that the database cannot be reached or is locked
 	// beyond the busy timeout; the caller may retry later.
 	ErrUnavailable = errors.New("store: unavailable")
+	// ErrFull reports that the database cannot grow: its disk or quota is
+	// full (SQLITE_FULL, PostgreSQL's disk_full). The failed write changed
+	// nothing. ErrFull matches ErrUnavailable too: the caller may retry
+	// once an operator has made room.
+	ErrFull error = fullError{}
 )
+
+// fullError is ErrFull, a kind of ErrUnavailable.
+type fullError struct{}
+
+func (fullError) Error() string { return "store: storage full" }
+
+// Is reports whether target is ErrUnavailable.
+func (fullError) Is(target error) bool { return target == ErrUnavailable }
 
 // IssuerKind says whether an issuer is a self-signed root or an issuing CA.
 type IssuerKind string
