@@ -29,13 +29,15 @@ Usage:
   kyso cert issue --profile P [--key-type T] [subject flags] | --json FILE
   kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
   kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise
+  kyso client cert CLIENT-ID --csr FILE [--out FILE]              a client system's TLS certificate (mutual TLS)
   kyso audit verify [--data DIR | --config FILE] [--json]         check the audit log's hash chain
   kyso verify FILE.pdf... [--json] [--trust DIR] [--online]       validate signatures (exit 0 passed, 1 failed,
                                                                  2 indeterminate, 3 unreadable)
   kyso trust list [--trust DIR] [--config FILE]                  the certificates kyso verify trusts
 
 Client commands talk to KYSO_URL with KYSO_ADMIN_TOKEN (read from data/dev.env
-when unset, or from --env FILE). See README.md.
+when unset, or from --env FILE), trusting KYSO_CA_CERT (or --ca-cert) for an
+https URL. See README.md.
 `
 
 func main() {
@@ -79,6 +81,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdCA(ctx, w, args[1:])
 	case "cert":
 		return cmdCert(ctx, w, args[1:])
+	case "client":
+		return cmdClient(ctx, w, args[1:])
 	case "audit":
 		return cmdAudit(ctx, w, args[1:])
 	case "admin":

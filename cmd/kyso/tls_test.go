@@ -427,6 +427,27 @@ func TestServeTLSOwnCAAndMutualTLS(t *testing.T) {
 	}
 	certA, certAID := clientCert(idA, "e-office Hà Nội")
 	certB, _ := clientCert(idB, "e-office Đà Nẵng")
+	// The CLI does the same over HTTPS, trusting kyso's root (--ca-cert).
+	keyB2, csrB2 := newClientKey(t, "e-office Đà Nẵng")
+	keyB2DER, err := x509.MarshalPKCS8PrivateKey(keyB2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyB2File := writeFileT(t, filepath.Join(e.dir, "b2.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyB2DER}))
+	csrB2File := writeFileT(t, filepath.Join(e.dir, "b2.csr"), []byte(csrB2))
+	certB2File := filepath.Join(e.dir, "b2.pem")
+	var cliOut bytes.Buffer
+	if err := run(context.Background(), &cliOut, []string{"client", "cert", idB, "--csr", csrB2File, "--out", certB2File,
+		"--url", e.base, "--token", e.admin, "--ca-cert", rootPEM}); err != nil {
+		t.Fatalf("kyso client cert: %v", err)
+	}
+	certB2, err := tls.LoadX509KeyPair(certB2File, keyB2File)
+	if err != nil {
+		t.Fatalf("the certificate kyso client cert wrote: %v", err)
+	}
+	if len(certB2.Certificate) != 2 || certB2.Leaf.URIs[0].String() != "urn:kyso:client:"+idB {
+		t.Errorf("kyso client cert wrote %d certificates for %v, want the leaf for client B and the issuing CA", len(certB2.Certificate), certB2.Leaf.URIs)
+	}
 	if code, out, _ := do(t, strict, "POST", e.base+"/v1/clients/cli_nosuchclient/certificate", e.admin, map[string]string{"csr": "x"}); code != 404 {
 		t.Errorf("client certificate for an unknown client = %d %s, want 404", code, out)
 	}
@@ -514,7 +535,8 @@ func TestServeTLSOwnCAAndMutualTLS(t *testing.T) {
 	// connection without a kyso client certificate is refused.
 	e.stop()
 	tlsCfg["client_auth"] = "require"
-	e.start(tlsCfg, withB)
+	withB2 := httpsClient(roots, &certB2, nil)
+	e.start(tlsCfg, withB2)
 	code, _, resp = do(t, withB, "GET", e.base+"/healthz", "", nil)
 	if code != 200 {
 		t.Fatalf("GET /healthz with client B's certificate under require = %d", code)
