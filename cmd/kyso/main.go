@@ -19,7 +19,8 @@ import (
 const usage = `kyso — ký số: certificates, signing and verification for Vietnamese e-government
 
 Usage:
-  kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR]   embedded default (real Vault + SQLite)
+  kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR] [--tls]
+                                                                 embedded default (real Vault + SQLite)
   kyso serve [--config FILE]                                     production server (external Vault)
   kyso admin create-token --name NAME [--config FILE]            first admin token (printed once, stored hashed)
   kyso ca init [--config FILE]                                   create kyso's own root and issuing CA

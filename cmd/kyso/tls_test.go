@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -550,5 +551,76 @@ func TestServeTLSOwnCAAndMutualTLS(t *testing.T) {
 	}
 	if code, errCode, _ := sign(withB, keyB); code != 403 || errCode != "forbidden" {
 		t.Errorf("sign under require with client B (not bound to Hanoi) = %d %s, want 403 forbidden", code, errCode)
+	}
+}
+
+// TestDevTLS runs kyso dev --tls: it serves HTTPS with kyso's own
+// certificate, dev.env names the root, and the CLI trusts it from there.
+func TestDevTLS(t *testing.T) {
+	bin, err := vaulttest.Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, io.Discard, []string{"dev", "--tls", "--data", dir, "--listen", "127.0.0.1:0", "--vault-listen", freePort(t), "--vault-bin", bin})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("kyso dev stopped with %v", err)
+		}
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var env map[string]string
+	var client *http.Client
+	for client == nil {
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("kyso dev exited early: %v", err)
+		case <-tick.C:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("kyso dev --tls did not become ready within 2 minutes")
+		}
+		var err error
+		if env, err = readEnvFile(filepath.Join(dir, "dev.env")); err != nil || env["KYSO_CA_CERT"] == "" {
+			continue
+		}
+		b, err := os.ReadFile(env["KYSO_CA_CERT"])
+		if err != nil {
+			continue
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(b) {
+			t.Fatalf("%s holds no certificate", env["KYSO_CA_CERT"])
+		}
+		c := httpsClient(roots, nil, nil)
+		if resp, err := c.Get(env["KYSO_URL"] + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				client = c
+			}
+		}
+	}
+	if !strings.HasPrefix(env["KYSO_URL"], "https://127.0.0.1:") {
+		t.Errorf("KYSO_URL = %q, want https", env["KYSO_URL"])
+	}
+	// Both names of the loopback listener are in the certificate.
+	u, _ := url.Parse(env["KYSO_URL"])
+	req, _ := http.NewRequest("GET", "https://localhost:"+u.Port()+"/healthz", nil)
+	if resp, err := client.Do(req); err != nil {
+		t.Errorf("GET via localhost: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, []string{"cert", "list", "--env", filepath.Join(dir, "dev.env")}); err != nil {
+		t.Errorf("kyso cert list against kyso dev --tls: %v", err)
 	}
 }
