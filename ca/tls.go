@@ -27,12 +27,6 @@ import (
 // tls-client profile writes it, from the client record, never from a CSR.
 const ClientURIPrefix = "urn:kyso:client:"
 
-// ErrClientCert reports a TLS client certificate kyso does not accept as a
-// client system's identity: not issued by kyso's tls-client profile,
-// revoked, superseded, expired, or without a client ID. The error text
-// says which, and is safe to show to the caller.
-var ErrClientCert = errors.New("ca: client certificate not accepted")
-
 // TLSServer is kyso's own HTTPS server certificate and its Vault-backed
 // signer (the key never leaves Vault; the signer signs handshakes).
 type TLSServer struct {
