@@ -137,6 +137,9 @@ type Deps struct {
 	Idempotency IdempotencyStore
 	// Verifier serves the public verification API and page.
 	Verifier Verifier
+	// ClientCerts issues client systems' TLS certificates and recognises
+	// them on the signing API (mutual TLS); nil: neither.
+	ClientCerts ClientCerts
 }
 
 // Server is kyso's HTTP handler.
@@ -250,6 +253,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/ca/external", admin(s.initExternal)).Methods(http.MethodPost)
 	r.Handle("/v1/ca/import-chain", admin(s.importChain)).Methods(http.MethodPost)
 	r.Handle("/v1/clients", admin(s.createClient)).Methods(http.MethodPost)
+	r.Handle("/v1/clients/{id}/certificate", admin(s.issueClientCert)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
 	r.Handle("/v1/seal-images/{organization}", admin(s.putSealImage)).Methods(http.MethodPut)

@@ -64,28 +64,48 @@ const (
 
 var errNotConfigured = &apiError{http.StatusServiceUnavailable, CodeNotConfigured, "this kyso is not configured for this operation"}
 
-// requireClient authenticates a client system by its API key.
+// requireClient authenticates a client system by its API key, by the
+// kyso-issued TLS client certificate it presented (mutual TLS), or by
+// both, which must then name the same client. A presented credential that
+// fails is refused even when the other one would pass.
 func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.deps.Clients == nil || s.deps.Signing == nil {
 			s.renderError(w, r, errNotConfigured)
 			return
 		}
+		var byCert *store.Client
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			c, err := s.clientByCert(r)
+			if err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			byCert = c
+		}
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || strings.TrimSpace(tok) == "" {
+		if (!ok || strings.TrimSpace(tok) == "") && byCert == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso"`)
-			s.renderError(w, r, &apiError{http.StatusUnauthorized, CodeUnauthorized, "a client API key is required: Authorization: Bearer <key>"})
+			s.renderError(w, r, &apiError{http.StatusUnauthorized, CodeUnauthorized, "a client API key is required: Authorization: Bearer <key> (or a kyso client certificate over mutual TLS)"})
 			return
 		}
-		c, err := s.deps.Clients.Authenticate(r.Context(), strings.TrimSpace(tok))
-		if err != nil {
-			s.authFailure(r, "client", err)
-			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
-			if errors.Is(err, auth.ErrUnauthorized) {
-				err = &apiError{http.StatusUnauthorized, CodeUnauthorized, "a valid client API key is required: Authorization: Bearer <key>"}
+		c := byCert
+		if ok && strings.TrimSpace(tok) != "" {
+			byKey, err := s.deps.Clients.Authenticate(r.Context(), strings.TrimSpace(tok))
+			if err != nil {
+				s.authFailure(r, "client", err)
+				w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
+				if errors.Is(err, auth.ErrUnauthorized) {
+					err = &apiError{http.StatusUnauthorized, CodeUnauthorized, "a valid client API key is required: Authorization: Bearer <key>"}
+				}
+				s.renderError(w, r, err)
+				return
 			}
-			s.renderError(w, r, err)
-			return
+			if byCert != nil && byCert.ID != byKey.ID {
+				s.renderError(w, r, &apiError{http.StatusForbidden, CodeForbidden, "the TLS client certificate and the API key belong to different client systems"})
+				return
+			}
+			c = byKey
 		}
 		if !s.slots.acquire(c.ID) {
 			w.Header().Set("Retry-After", "1")

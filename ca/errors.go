@@ -27,6 +27,11 @@ var (
 	// ErrNotReady reports that the CA has no active issuing CA yet (for
 	// example, an external chain has not been imported).
 	ErrNotReady = errors.New("ca: no active issuing CA")
+	// ErrClientCert reports a TLS client certificate kyso does not accept
+	// as a client system's identity: not issued by kyso's tls-client
+	// profile, revoked, expired, or without a client ID. The error text
+	// says which and is safe to show to the certificate's holder.
+	ErrClientCert = errors.New("ca: client certificate not accepted")
 )
 
 // FieldError is a validation failure of one request field. It matches

@@ -135,10 +135,14 @@ func (a *Authority) leafTemplate(p *profile, subj Subject, is *issuer, pub crypt
 
 func (a *Authority) profile(name string) (*profile, error) {
 	p, ok := a.profiles[name]
-	if !ok || name == ProfileOCSP {
-		if name == ProfileOCSP {
-			return nil, invalid("profile", "ocsp certificates are issued by kyso itself for each issuing CA")
-		}
+	switch {
+	case name == ProfileOCSP:
+		return nil, invalid("profile", "ocsp certificates are issued by kyso itself for each issuing CA")
+	case name == ProfileTLSServer:
+		return nil, invalid("profile", "tls-server certificates are issued by kyso itself for its HTTPS listener (tls.mode ca)")
+	case name == ProfileTLSClient:
+		return nil, invalid("profile", "tls-client certificates are issued to a registered client system from its CSR: POST /v1/clients/{id}/certificate")
+	case !ok:
 		return nil, invalid("profile", "unknown profile %q (citizen, official, seal, tsa)", name)
 	}
 	return p, nil
@@ -428,6 +432,9 @@ func (a *Authority) reissue(ctx context.Context, id string, newKey bool) (*Issue
 	old, err := a.store.GetCertificate(ctx, id)
 	if err != nil {
 		return nil, backendErr("certificate "+id, err)
+	}
+	if old.Profile == ProfileTLSClient {
+		return nil, fmt.Errorf("%w: certificate %s is a client system's TLS certificate; its key is the client's: issue a new one from a new CSR (POST /v1/clients/{id}/certificate)", ErrConflict, id)
 	}
 	if old.CredentialID == "" {
 		return nil, fmt.Errorf("%w: certificate %s is a CA service certificate; it is renewed by the CA itself", ErrConflict, id)

@@ -18,6 +18,13 @@ const (
 	ProfileSeal     = "seal"
 	ProfileTSA      = "tsa"
 	ProfileOCSP     = "ocsp"
+	// ProfileTLSServer is kyso's own HTTPS server certificate (tls.mode
+	// "ca"): EKU serverAuth, key in Vault, issued by kyso itself.
+	ProfileTLSServer = "tls-server"
+	// ProfileTLSClient is a client system's mutual-TLS certificate: EKU
+	// clientAuth, the client's own key (from its CSR), and the client ID
+	// in a URI SAN (ClientURIPrefix).
+	ProfileTLSClient = "tls-client"
 	// profileIssuingCA and profileRoot are internal: they name the records
 	// of CA certificates in the certificate table.
 	profileIssuingCA = "issuing-ca"
@@ -50,6 +57,11 @@ func DefaultProfiles() map[string]ProfileConfig {
 		ProfileSeal:     {Validity: 3 * 365 * day, PolicyOID: defaultPolicyArc + ".3"},
 		ProfileTSA:      {Validity: 5 * 365 * day, PolicyOID: defaultPolicyArc + ".4"},
 		ProfileOCSP:     {Validity: 90 * day, PolicyOID: defaultPolicyArc + ".5"},
+		// TLS certificates are short-lived: kyso renews its own server
+		// certificate when a third of its life is left, and a client
+		// system asks for a new one each year.
+		ProfileTLSServer: {Validity: 90 * day, PolicyOID: defaultPolicyArc + ".6"},
+		ProfileTLSClient: {Validity: 365 * day, PolicyOID: defaultPolicyArc + ".7"},
 	}
 }
 
@@ -73,6 +85,8 @@ var (
 	oidEKUOCSPSigning  = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 9}
 	oidExtEKU          = asn1.ObjectIdentifier{2, 5, 29, 37}
 	oidOCSPNoCheck     = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
+	oidEKUServerAuth   = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
+	oidEKUClientAuth   = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
 )
 
 var signingKeyTypes = []string{"rsa-2048", "rsa-3072", "rsa-4096", "ecdsa-p256", "ecdsa-p384"}
@@ -132,6 +146,19 @@ func buildProfiles(cfg map[string]ProfileConfig) (map[string]*profile, error) {
 			p.keyUsage = x509.KeyUsageDigitalSignature
 			p.ekuOIDs = []asn1.ObjectIdentifier{oidEKUOCSPSigning}
 			p.ocspCheck = true
+			p.subject = serviceSubject
+		case ProfileTLSServer:
+			// ECDSA P-256 first: one Vault signature per handshake, and
+			// TLS 1.3 takes a plain ECDSA signature (RSA would need PSS).
+			p.keyTypes = []string{"ecdsa-p256", "ecdsa-p384"}
+			p.keyUsage = x509.KeyUsageDigitalSignature
+			p.ekuOIDs = []asn1.ObjectIdentifier{oidEKUServerAuth}
+			p.subject = serviceSubject
+		case ProfileTLSClient:
+			// The key is the client system's own, from its CSR.
+			p.keyTypes = signingKeyTypes
+			p.keyUsage = x509.KeyUsageDigitalSignature
+			p.ekuOIDs = []asn1.ObjectIdentifier{oidEKUClientAuth}
 			p.subject = serviceSubject
 		}
 		out[name] = p
@@ -271,7 +298,8 @@ func sealSubject(s Subject) ([]byte, string, Subject, error) {
 }
 
 // serviceSubject is the subject of kyso's own service certificates (TSA,
-// OCSP responder): CN and O.
+// OCSP responder, TLS server) and of client systems' TLS certificates: CN
+// and O.
 func serviceSubject(s Subject) ([]byte, string, Subject, error) {
 	var c Subject
 	var err error

@@ -61,7 +61,9 @@ func (a *Authority) Revoke(ctx context.Context, id, reason string) (*store.Certi
 	if err != nil {
 		return nil, backendErr("certificate "+id, err)
 	}
-	if rec.CredentialID == "" {
+	// A client system's TLS certificate has no credential (its key is the
+	// client's, not in Vault) but is revoked like any end-entity one.
+	if rec.CredentialID == "" && rec.Profile != ProfileTLSClient {
 		return nil, fmt.Errorf("%w: certificate %s is one of kyso's own CA or service certificates (%s); it is not revoked through this call", ErrConflict, id, rec.Profile)
 	}
 	switch rec.Status {

@@ -166,6 +166,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	toRotate, toRenew, toRevoke := issue("citizen", nil), issue("citizen", nil), issue("citizen", nil)
 	pinCred := issue("citizen", map[string]any{"pin": "246810"})["credential_id"].(string)
+	code, certClient := e.call(t, "POST", "/v1/clients", map[string]any{"name": "mTLS probe", "organizations": []string{hanoi}})
+	if code != 201 {
+		t.Fatalf("create client = %d %v", code, certClient)
+	}
+	_, clientCSR := newClientKey(t, "mTLS probe")
 	leaf, issuer := pemCert(t, toRenew["certificate"].(string)), pemCert(t, toRenew["chain"].(string))
 	ocspReq, err := ocsp.CreateRequest(leaf, issuer, nil)
 	if err != nil {
@@ -280,9 +285,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/ca/import-chain": {class: authzAdmin, req: func(authzCaller) *http.Request {
 			return newReq("POST", "/v1/ca/import-chain", "text/plain", []byte("not a PEM chain"))
 		}, want: 400, wantCode: "invalid_request"},
-		"POST /v1/clients":                 {class: authzAdmin, req: postJSON("/v1/clients", map[string]any{"name": "authz probe", "organizations": []string{hanoi}}), want: 201},
-		"POST /v1/credentials/{id}/pin":    {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]string{"pin": "135790"}), want: 200},
-		"POST /v1/credentials/{id}/unlock": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/unlock", nil), want: 200},
+		"POST /v1/clients":                  {class: authzAdmin, req: postJSON("/v1/clients", map[string]any{"name": "authz probe", "organizations": []string{hanoi}}), want: 201},
+		"POST /v1/clients/{id}/certificate": {class: authzAdmin, req: postJSON("/v1/clients/"+certClient["id"].(string)+"/certificate", map[string]string{"csr": clientCSR}), want: 201},
+		"POST /v1/credentials/{id}/pin":     {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]string{"pin": "135790"}), want: 200},
+		"POST /v1/credentials/{id}/unlock":  {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/unlock", nil), want: 200},
 		"PUT /v1/seal-images/{organization}": {class: authzAdmin, req: func(authzCaller) *http.Request {
 			r := newReq("PUT", "/v1/seal-images/"+url.PathEscape("Ủy ban nhân dân Thành phố Đà Nẵng"), "image/png", png.Bytes())
 			return r

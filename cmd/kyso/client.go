@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
@@ -29,13 +32,18 @@ func clientFlags(fs *flag.FlagSet) func() (*client, error) {
 	u := fs.String("url", "", "kyso URL (default $KYSO_URL, then the env file)")
 	t := fs.String("token", "", "admin token (default $KYSO_ADMIN_TOKEN, then the env file)")
 	envFile := fs.String("env", "data/dev.env", "env file written by kyso dev")
+	caCert := fs.String("ca-cert", "", "PEM roots to trust for an https kyso URL (default $KYSO_CA_CERT, then the env file; else the system roots)")
 	return func() (*client, error) {
 		c := &client{base: *u, token: *t, http: &http.Client{Timeout: 2 * time.Minute}}
+		roots := *caCert
 		if c.base == "" {
 			c.base = os.Getenv("KYSO_URL")
 		}
 		if c.token == "" {
 			c.token = os.Getenv("KYSO_ADMIN_TOKEN")
+		}
+		if roots == "" {
+			roots = os.Getenv("KYSO_CA_CERT")
 		}
 		if c.base == "" || c.token == "" {
 			env, err := readEnvFile(*envFile)
@@ -46,12 +54,26 @@ func clientFlags(fs *flag.FlagSet) func() (*client, error) {
 				if c.token == "" {
 					c.token = env["KYSO_ADMIN_TOKEN"]
 				}
+				if roots == "" {
+					roots = env["KYSO_CA_CERT"]
+				}
 			}
 		}
 		if c.base == "" || c.token == "" {
 			return nil, fmt.Errorf("set KYSO_URL and KYSO_ADMIN_TOKEN (or run kyso dev, which writes %s)", *envFile)
 		}
 		c.base = strings.TrimRight(c.base, "/")
+		if roots != "" {
+			b, err := os.ReadFile(roots)
+			if err != nil {
+				return nil, fmt.Errorf("kyso CA certificate: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(b) {
+				return nil, fmt.Errorf("kyso CA certificate %s: no PEM certificate", roots)
+			}
+			c.http.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+		}
 		return c, nil
 	}
 }
@@ -237,6 +259,74 @@ func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 		return printJSON(w, out)
 	}
 	return fmt.Errorf("cert: unknown subcommand %q", sub)
+}
+
+// cmdClient manages client systems: kyso client cert ID --csr FILE issues a
+// client system's TLS certificate (mutual TLS) from its CSR.
+func cmdClient(ctx context.Context, w io.Writer, args []string) error {
+	if len(args) == 0 || args[0] != "cert" {
+		return fmt.Errorf("client: want cert")
+	}
+	fs := flag.NewFlagSet("client cert", flag.ContinueOnError)
+	mk := clientFlags(fs)
+	csrFile := fs.String("csr", "", "the client system's PEM certificate request (- for stdin); required")
+	outFile := fs.String("out", "", "write the certificate and its intermediates as PEM to this file instead of printing the JSON answer")
+	id, err := parseWithID(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if *csrFile == "" {
+		return fmt.Errorf("client cert: --csr is required")
+	}
+	csr, err := readFileOrStdin(*csrFile)
+	if err != nil {
+		return err
+	}
+	c, err := mk()
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(map[string]string{"csr": string(csr)})
+	var out struct {
+		ID          string `json:"id"`
+		Certificate string `json:"certificate"`
+		Chain       string `json:"chain"`
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(id)+"/certificate", "application/json", body, &raw); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return err
+	}
+	if *outFile == "" {
+		_, err := fmt.Fprintf(w, "%s\n", raw)
+		return err
+	}
+	// The certificate and the chain without the root: what a TLS client
+	// presents (the server holds the root).
+	var b strings.Builder
+	b.WriteString(out.Certificate)
+	rest := []byte(out.Chain)
+	var blocks [][]byte
+	for {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		blocks = append(blocks, pem.EncodeToMemory(blk))
+	}
+	for i, blk := range blocks {
+		if i < len(blocks)-1 || len(blocks) == 1 {
+			b.Write(blk)
+		}
+	}
+	if err := os.WriteFile(*outFile, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: certificate %s for client %s\n", *outFile, out.ID, id)
+	return nil
 }
 
 // parseWithID parses flags that may come before or after one positional ID.

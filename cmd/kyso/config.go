@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -51,7 +52,8 @@ type Config struct {
 	// Listen is the HTTP listen address (default 127.0.0.1:8080).
 	Listen string `json:"listen"`
 	// BaseURL is the public URL of this service, written into certificates
-	// (AIA, CRL distribution points). Default http://<listen>.
+	// (AIA, CRL distribution points). Default http://<listen>, or
+	// https://<listen> when TLS is on.
 	BaseURL string `json:"base_url"`
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level"`
@@ -62,7 +64,32 @@ type Config struct {
 	CA       CAConfig       `json:"ca"`
 	HTTP     HTTPConfig     `json:"http"`
 	Verify   VerifyConfig   `json:"verify"`
+	TLS      TLSConfig      `json:"tls"`
 }
+
+// TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.
+type TLSConfig struct {
+	// Mode is "off" (default: plain HTTP, for a TLS-terminating proxy in
+	// front), "file" (the certificate chain and key in CertFile and
+	// KeyFile) or "ca" (kyso issues its own server certificate from its
+	// active issuing CA, with the key in Vault, and renews it).
+	Mode string `json:"mode"`
+	// CertFile and KeyFile are PEM files, with mode "file" only: the
+	// certificate followed by its chain, and the operator's private key.
+	CertFile string `json:"cert_file"`
+	KeyFile  string `json:"key_file"`
+	// Hosts are the DNS names and IP addresses of the certificate kyso
+	// issues itself, with mode "ca" only (default: the host of base_url).
+	Hosts []string `json:"hosts"`
+	// ClientAuth is "none" (default), "optional" (a client certificate,
+	// when sent, must chain to kyso's CA; client systems may then sign
+	// without an API key) or "require" (every connection must present
+	// one).
+	ClientAuth string `json:"client_auth"`
+}
+
+// on reports whether kyso serves HTTPS.
+func (t TLSConfig) on() bool { return t.Mode != "off" }
 
 // VerifyConfig configures the public verifier (POST /v1/verify/*, the page
 // at /, and kyso verify's defaults when it is given --config).
@@ -232,8 +259,16 @@ func (c *Config) setDefaults() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("config: listen %q: %w", c.Listen, err)
 	}
+	def(&c.TLS.Mode, "off")
+	def(&c.TLS.ClientAuth, "none")
+	if c.TLS.on() {
+		def(&c.BaseURL, "https://"+c.Listen)
+	}
 	def(&c.BaseURL, "http://"+c.Listen)
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if err := c.TLS.validate(c.BaseURL); err != nil {
+		return err
+	}
 	def(&c.LogLevel, "info")
 	def(&c.Database.Driver, "sqlite")
 	def(&c.Database.Path, "data/kyso.db")
@@ -287,6 +322,48 @@ func (c *Config) setDefaults() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// validate checks the tls section and defaults Hosts (mode ca) to the
+// host of baseURL.
+func (t *TLSConfig) validate(baseURL string) error {
+	switch t.Mode {
+	case "off", "file", "ca":
+	default:
+		return fmt.Errorf("config: tls.mode %q: want off, file or ca", t.Mode)
+	}
+	switch t.ClientAuth {
+	case "none", "optional", "require":
+	default:
+		return fmt.Errorf("config: tls.client_auth %q: want none, optional or require", t.ClientAuth)
+	}
+	if t.Mode != "file" && (t.CertFile != "" || t.KeyFile != "") {
+		return fmt.Errorf("config: tls.cert_file and tls.key_file are for tls.mode file, not %s", t.Mode)
+	}
+	if t.Mode != "ca" && len(t.Hosts) > 0 {
+		return fmt.Errorf("config: tls.hosts is for tls.mode ca (kyso's own certificate), not %s", t.Mode)
+	}
+	if t.Mode == "off" && t.ClientAuth != "none" {
+		return fmt.Errorf("config: tls.client_auth %s needs tls.mode file or ca", t.ClientAuth)
+	}
+	switch t.Mode {
+	case "file":
+		if t.CertFile == "" || t.KeyFile == "" {
+			return errors.New("config: tls.mode file needs tls.cert_file and tls.key_file")
+		}
+	case "ca":
+		if len(t.Hosts) == 0 {
+			u, err := url.Parse(baseURL)
+			if err != nil || u.Hostname() == "" {
+				return fmt.Errorf("config: tls.hosts: none set and base_url %q names no host", baseURL)
+			}
+			t.Hosts = []string{u.Hostname()}
+		}
+		if _, _, err := ca.ParseTLSHosts(t.Hosts); err != nil {
+			return fmt.Errorf("config: tls.hosts: %w", err)
+		}
 	}
 	return nil
 }

@@ -87,3 +87,45 @@ func TestDocumentedConfigLoads(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadConfigTLS(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) string {
+		p := filepath.Join(dir, "c.json")
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c, err := loadConfig(write(`{}`))
+	if err != nil || c.TLS.Mode != "off" || c.TLS.ClientAuth != "none" || c.TLS.on() {
+		t.Errorf("default tls = %+v, %v; want off and none", c.TLS, err)
+	}
+	c, err = loadConfig(write(`{"listen":"127.0.0.1:8443","tls":{"mode":"ca","client_auth":"optional"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL != "https://127.0.0.1:8443" || len(c.TLS.Hosts) != 1 || c.TLS.Hosts[0] != "127.0.0.1" {
+		t.Errorf("tls mode ca defaults: base_url %q, hosts %q; want https and the listen host", c.BaseURL, c.TLS.Hosts)
+	}
+	c, err = loadConfig(write(`{"base_url":"https://kyso.example.gov.vn","tls":{"mode":"ca"}}`))
+	if err != nil || len(c.TLS.Hosts) != 1 || c.TLS.Hosts[0] != "kyso.example.gov.vn" {
+		t.Errorf("tls hosts from base_url = %q, %v", c.TLS.Hosts, err)
+	}
+	for _, bad := range []struct{ json, want string }{
+		{`{"tls":{"mode":"on"}}`, `tls.mode "on"`},
+		{`{"tls":{"mode":"file"}}`, "tls.cert_file and tls.key_file"},
+		{`{"tls":{"mode":"file","cert_file":"c.pem"}}`, "tls.cert_file and tls.key_file"},
+		{`{"tls":{"mode":"ca","cert_file":"c.pem"}}`, "for tls.mode file"},
+		{`{"tls":{"mode":"file","cert_file":"c","key_file":"k","hosts":["a.vn"]}}`, "tls.hosts is for tls.mode ca"},
+		{`{"tls":{"client_auth":"require"}}`, "needs tls.mode file or ca"},
+		{`{"tls":{"mode":"ca","client_auth":"maybe"}}`, `tls.client_auth "maybe"`},
+		{`{"tls":{"mode":"ca","hosts":["*.example.gov.vn"]}}`, "tls.hosts"},
+		{`{"tls":{"mode":"ca","hosts":["a.vn","a.vn"]}}`, "twice"},
+		{`{"tls":{"mode":"ca","cert":"x"}}`, `unknown field "cert"`},
+	} {
+		if _, err := loadConfig(write(bad.json)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("loadConfig(%s) = %v, want an error containing %q", bad.json, err, bad.want)
+		}
+	}
+}

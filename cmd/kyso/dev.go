@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +29,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	vaultBin := fset.String("vault-bin", "", "vault binary (default: next to the kyso binary, then bin/vault, then $PATH)")
 	baseURL := fset.String("base-url", "", "public base URL (default http://<listen>)")
 	reqTimeout := fset.Duration("request-timeout", 0, "bound of one request (default 30s; an Idempotency-Key held by a crashed request is free again 15s after it)")
+	useTLS := fset.Bool("tls", false, "serve HTTPS with a certificate from kyso's own CA (key in Vault); dev.env then names the root in KYSO_CA_CERT")
 	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
@@ -81,6 +83,13 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Verify.TrustDirs = trustDirs
 	cfg.Verify.PerMinute = *verifyRate
 	cfg.HTTP.RequestTimeout = Duration(*reqTimeout)
+	if *useTLS {
+		host, _, _ := net.SplitHostPort(cfg.Listen)
+		cfg.TLS = TLSConfig{Mode: "ca", Hosts: []string{host}}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			cfg.TLS.Hosts = append(cfg.TLS.Hosts, "localhost")
+		}
+	}
 	if err := cfg.setDefaults(); err != nil {
 		return err
 	}
@@ -101,6 +110,18 @@ func cmdDev(ctx context.Context, args []string) error {
 	envPath := filepath.Join(*dir, "dev.env")
 	env := fmt.Sprintf("# %s\nKYSO_URL=%s\nKYSO_ADMIN_TOKEN=%s\nVAULT_ADDR=%s\nVAULT_TOKEN=%s\n",
 		devWarning, cfg.BaseURL, token, v.Addr, v.RootToken)
+	if *useTLS {
+		// The root a client of this HTTPS kyso trusts (public data).
+		root, err := a.ca.IssuerCert(ctx, "root")
+		if err != nil {
+			return err
+		}
+		rootPath := filepath.Join(*dir, "root.pem")
+		if err := os.WriteFile(rootPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root}), 0o644); err != nil {
+			return err
+		}
+		env += "KYSO_CA_CERT=" + rootPath + "\n"
+	}
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
 		return err
 	}

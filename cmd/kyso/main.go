@@ -19,7 +19,8 @@ import (
 const usage = `kyso — ký số: certificates, signing and verification for Vietnamese e-government
 
 Usage:
-  kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR]   embedded default (real Vault + SQLite)
+  kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR] [--tls]
+                                                                 embedded default (real Vault + SQLite)
   kyso serve [--config FILE]                                     production server (external Vault)
   kyso admin create-token --name NAME [--config FILE]            first admin token (printed once, stored hashed)
   kyso ca init [--config FILE]                                   create kyso's own root and issuing CA
@@ -29,6 +30,7 @@ Usage:
   kyso cert issue --profile P [--key-type T] [subject flags] | --json FILE
   kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
   kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise
+  kyso client cert CLIENT-ID --csr FILE [--out FILE]              a client system's TLS certificate (mutual TLS)
   kyso audit verify [--data DIR | --config FILE] [--json]         check the audit log's hash chain
   kyso doctor [--data DIR | --config FILE] [--repair] [--json]    reconcile records with Vault's keys after a crash
   kyso verify FILE.pdf... [--json] [--trust DIR] [--online]       validate signatures (exit 0 passed, 1 failed,
@@ -36,7 +38,8 @@ Usage:
   kyso trust list [--trust DIR] [--config FILE]                  the certificates kyso verify trusts
 
 Client commands talk to KYSO_URL with KYSO_ADMIN_TOKEN (read from data/dev.env
-when unset, or from --env FILE). See README.md.
+when unset, or from --env FILE), trusting KYSO_CA_CERT (or --ca-cert) for an
+https URL. See README.md.
 `
 
 func main() {
@@ -80,6 +83,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdCA(ctx, w, args[1:])
 	case "cert":
 		return cmdCert(ctx, w, args[1:])
+	case "client":
+		return cmdClient(ctx, w, args[1:])
 	case "audit":
 		return cmdAudit(ctx, w, args[1:])
 	case "doctor":

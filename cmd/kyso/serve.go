@@ -34,6 +34,7 @@ type app struct {
 	ca     *ca.Authority
 	admins *auth.Admins
 	http   *api.Server
+	tls    *tlsServer // nil: plain HTTP
 }
 
 func newLogger(level string, text bool) *slog.Logger {
@@ -192,12 +193,20 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: verify,
-		Idempotency: st})
-	return &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}, nil
+		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
+	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}
+	if cfg.TLS.on() {
+		if a.tls, err = newTLSServer(ctx, cfg.TLS, authority, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
-// serve runs the HTTP server on ln until ctx ends, then shuts down
-// gracefully. A maintenance loop renews OCSP responders and CRLs.
+// serve runs the HTTP server on ln (HTTPS when TLS is configured) until
+// ctx ends, then shuts down gracefully. A maintenance loop renews OCSP
+// responders, CRLs and kyso's own TLS certificate.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.http,
@@ -210,8 +219,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	go a.maintain(ctx)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	a.log.Info("kyso listening", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL)
+	if a.tls != nil {
+		srv.TLSConfig = a.tls.config()
+		srv.Handler = hsts(a.http)
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	a.log.Info("kyso listening", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "tls", a.cfg.TLS.Mode, "client_auth", a.cfg.TLS.ClientAuth)
 	select {
 	case err := <-errc:
 		return err
@@ -234,6 +249,11 @@ func (a *app) maintain(ctx context.Context) {
 		case <-t.C:
 			if err := a.ca.Maintain(ctx); err != nil {
 				a.log.Warn("CA maintenance", "err", err)
+			}
+			if a.tls != nil {
+				if err := a.tls.refresh(ctx); err != nil {
+					a.log.Warn("TLS maintenance", "err", err)
+				}
 			}
 		}
 	}

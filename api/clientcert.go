@@ -1,0 +1,82 @@
+package api
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"net/http"
+
+	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/store"
+)
+
+// ClientCerts issues client systems' TLS certificates and maps a TLS
+// client certificate back to its client system (mutual TLS).
+type ClientCerts interface {
+	// IssueClientCert issues a tls-client certificate to the registered,
+	// enabled client system id for the key of a PEM CSR.
+	IssueClientCert(ctx context.Context, id string, csrPEM []byte) (*ca.Issued, error)
+	// ClientByCert returns the enabled client system that a TLS client
+	// certificate names, or an error matching ca.ErrClientCert when the
+	// certificate names none (not kyso's, revoked, client disabled).
+	ClientByCert(ctx context.Context, leaf *x509.Certificate) (*store.Client, error)
+}
+
+// issueClientCert is POST /v1/clients/{id}/certificate: a TLS client
+// certificate for the client's own key, from its CSR ({"csr": "<PEM>"}).
+func (s *Server) issueClientCert(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if s.deps.ClientCerts == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req struct {
+		CSR string `json:"csr"`
+	}
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if req.CSR == "" {
+		s.renderError(w, r, &ca.FieldError{Field: "csr", Message: "is required: a PEM CERTIFICATE REQUEST for the client's own key"})
+		return
+	}
+	out, err := s.deps.ClientCerts.IssueClientCert(r.Context(), id, []byte(req.CSR))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.record(r, audit.ActionCertIssue, out.Record.ID, map[string]any{"client": id,
+		"profile": out.Record.Profile, "serial": out.Record.Serial})
+	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
+	writeJSON(w, http.StatusCreated, issuedJSON(out))
+}
+
+// clientByCert maps the verified TLS client certificate of r to its client
+// system. The handshake checked the chain against kyso's CAs; this checks
+// that kyso issued it to a client, that it is not revoked, and that the
+// client is enabled. A refusal is a 401 and an audited auth failure.
+func (s *Server) clientByCert(r *http.Request) (*store.Client, error) {
+	if s.deps.ClientCerts == nil || len(r.TLS.VerifiedChains) == 0 {
+		// A certificate the TLS layer did not verify is never an identity.
+		return nil, s.certRefused(r, "the TLS client certificate was not verified")
+	}
+	c, err := s.deps.ClientCerts.ClientByCert(r.Context(), r.TLS.PeerCertificates[0])
+	if errors.Is(err, ca.ErrClientCert) {
+		return nil, s.certRefused(r, userMessage(err, ca.ErrClientCert))
+	}
+	return c, err
+}
+
+func (s *Server) certRefused(r *http.Request, why string) error {
+	if s.deps.Audit != nil {
+		_ = s.deps.Audit.Record(r.Context(), audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: "client-certificate",
+			Details: map[string]any{"path": r.URL.Path, "remote": r.RemoteAddr, "serial": r.TLS.PeerCertificates[0].SerialNumber.Text(16)}})
+	}
+	return &apiError{http.StatusUnauthorized, CodeUnauthorized, "the TLS client certificate is not accepted: " + why}
+}
