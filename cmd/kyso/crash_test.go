@@ -347,6 +347,11 @@ func TestKill9DuringIssuanceAndSigning(t *testing.T) {
 			t.Errorf("retry of answered %s = %d replayed %q, same PDF %v", c.key, status, replayed, bytes.Equal(body, c.answer))
 		}
 	}
+	// A key is bound to its request: another document under it is refused.
+	reuse := &crashCall{key: signedOK[0].key, body: signs[len(signs)-1].body, ctype: signs[len(signs)-1].ctype, path: "/v1/sign/pdf"}
+	if status, _, body := reuse.retry(t, base, clientKey); status != http.StatusUnprocessableEntity || errorCode(body) != "idempotency_key_reused" {
+		t.Errorf("%s with another document = %d %s; want 422 idempotency_key_reused", reuse.key, status, body)
+	}
 	for _, c := range signedLost {
 		if status, _, body := c.retry(t, base, clientKey); status != http.StatusOK || !bytes.HasPrefix(body, []byte("%PDF-")) {
 			t.Errorf("retry of cut-short %s = %d", c.key, status)
