@@ -58,6 +58,9 @@ func TestLoadConfig(t *testing.T) {
 		{`{"ca":{"mode":"both"}}`, "both"},
 		{`{"listen":"nope"}`, "listen"},
 		{`{"log_level":"loud"}`, "loud"},
+		{`{"http":{"client_concurrency":-2}}`, "http.client_concurrency"},
+		{`{"http":{"idempotency_ttl":"-1h"}}`, "http.idempotency_ttl"},
+		{`{"http":{"idempotency_max_answer_bytes":-1}}`, "http.idempotency_max_answer_bytes"},
 	} {
 		if _, err := loadConfig(write(bad.json)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("loadConfig(%s) = %v, want an error naming %q", bad.json, err, bad.want)
