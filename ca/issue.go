@@ -308,7 +308,16 @@ func (a *Authority) complete(ctx context.Context, rec *store.Certificate, tmpl *
 	rec.NotBefore, rec.NotAfter = cert.NotBefore, cert.NotAfter
 	rec.Status = store.CertActive
 	if err := a.store.ActivateCertificate(ctx, rec, supersede); err != nil {
-		return nil, backendErr("record certificate", err)
+		// Signed but not recorded (database locked, full or gone): nobody
+		// has the certificate, so the intent fails. If that cannot be
+		// recorded either, kyso doctor finds the intent pending.
+		err = backendErr("record certificate", err)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if ferr := a.store.FailCertificate(fctx, rec.ID); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("ca: mark certificate failed: %w", ferr))
+		}
+		return nil, err
 	}
 	return &Issued{Record: rec, Leaf: cert, Chain: append([]*x509.Certificate{is.cert}, is.chain...)}, nil
 }
