@@ -167,9 +167,10 @@ func keyTypeFor(p *profile, kt string) (string, error) {
 // the profile → random serial → record the intent (pending) → lint → sign
 // once → parse back and compare → record the result. The credential is
 // recorded before its key is created, so that whatever stops the process
-// no Transit key exists that no record names: kyso doctor finds a
-// credential left without a certificate and retires it. A failure after
-// the intent leaves the certificate marked failed, never half-written.
+// no Transit key exists that no record names. A failure retires the
+// credential, and after the intent marks the certificate failed; what a
+// crash leaves instead (a credential without certificate, a pending
+// intent) kyso doctor finds and settles.
 func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	p, err := a.profile(req.Profile)
 	if err != nil {
@@ -208,10 +209,10 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err := a.store.CreateCredential(ctx, cred, nil); err != nil {
 		return nil, backendErr("record credential", err)
 	}
-	out, intent, err := a.issueFirst(ctx, cred, p, req.Subject, is)
-	if err != nil && !intent {
-		// Nothing was signed: retire the credential so that it never
-		// looks usable (its key, if Vault made it, stays unused).
+	out, err := a.issueFirst(ctx, cred, p, req.Subject, is)
+	if err != nil {
+		// No certificate: retire the credential so that it never looks
+		// usable (its key, if Vault made it, stays unused).
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		cred.Status = store.CredentialRevoked
@@ -224,29 +225,28 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 }
 
 // issueFirst creates the key of a recorded credential and issues its first
-// certificate. intent reports whether the certificate's intent was
-// recorded (from then on complete marks failures on the certificate).
-func (a *Authority) issueFirst(ctx context.Context, cred *store.Credential, p *profile, subj Subject, is *issuer) (out *Issued, intent bool, err error) {
+// certificate (complete marks a failure after the intent on the
+// certificate).
+func (a *Authority) issueFirst(ctx context.Context, cred *store.Credential, p *profile, subj Subject, is *issuer) (*Issued, error) {
 	if err := a.keys.CreateKey(ctx, cred.KeyName, cred.KeyType); err != nil {
-		return nil, false, backendErr("create key", err)
+		return nil, backendErr("create key", err)
 	}
 	signer, err := a.keys.KeySigner(ctx, cred.KeyName, 1)
 	if err != nil {
-		return nil, false, backendErr("key signer", err)
+		return nil, backendErr("key signer", err)
 	}
 	tmpl, _, err := a.leafTemplate(p, subj, is, signer.Public())
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	rec, err := a.intent(tmpl, is, p.name, cred.KeyName, 1, cred.ID)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if err := a.store.CreateCertificate(ctx, rec); err != nil {
-		return nil, false, backendErr("record certificate", err)
+		return nil, backendErr("record certificate", err)
 	}
-	out, err = a.complete(ctx, rec, tmpl, is, signer.Public(), "")
-	return out, true, err
+	return a.complete(ctx, rec, tmpl, is, signer.Public(), "")
 }
 
 // NewCredentialID returns a fresh random credential ID, for a caller that
