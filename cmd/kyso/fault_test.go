@@ -22,7 +22,9 @@ import (
 	vaultapi "github.com/hashicorp/vault/api"
 
 	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/internal/devvault"
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -291,7 +293,8 @@ func auditSignPDF(t *testing.T, dir string) int {
 }
 
 // TestSignDuringVaultFaults signs with eight concurrent clients while Vault
-// is sealed and then hung (SIGSTOP), on a real kyso dev and its real Vault.
+// is sealed, then hung (SIGSTOP), then killed and started again, on a real
+// kyso dev and its real Vault.
 // Every answer is a 200 with a PDF or a 503 vault_unavailable with
 // Retry-After, well before the request timeout; /readyz says 503 during the
 // fault; kyso recovers by itself once Vault is back; every 200 has exactly
@@ -461,6 +464,70 @@ func TestSignDuringVaultFaults(t *testing.T) {
 			len(answers), ok, n503, in, contAt.Sub(stopped).Round(time.Millisecond),
 			maxDur(answers, func(signAnswer) bool { return true }).Round(time.Millisecond),
 			maxDur(answers, func(a signAnswer) bool { return a.within(stopped, contAt) }).Round(time.Millisecond))
+	})
+
+	if t.Failed() {
+		return
+	}
+
+	// Phase 3: Vault killed (SIGKILL) and started again on its storage,
+	// as a supervisor would: connections are refused until it is back.
+	t.Run("killed", func(t *testing.T) {
+		load := startSignLoad(e, client, doc)
+		defer load.stop()
+		if !waitUntil(30*time.Second, func() bool {
+			return load.count(func(a signAnswer) bool { return a.status == http.StatusOK }) >= 2*faultWorkers
+		}) {
+			t.Fatal("no signing succeeded before the fault")
+		}
+		if err := syscall.Kill(vpid, syscall.SIGKILL); err != nil {
+			t.Fatalf("SIGKILL vault (pid %d): %v", vpid, err)
+		}
+		if !waitUntil(10*time.Second, func() bool { return len(vaultPIDs(e.dir)) == 0 }) {
+			t.Fatalf("vault (pid %d) still running 10 s after SIGKILL", vpid)
+		}
+		killed := time.Now()
+		code, d, err := readyz(client, base)
+		if err != nil || code != http.StatusServiceUnavailable {
+			t.Errorf("/readyz with Vault killed = %d, %v, want 503", code, err)
+		}
+		t.Logf("killed: /readyz answered %d in %v", code, d.Round(time.Millisecond))
+		if !waitUntil(30*time.Second, func() bool {
+			return load.count(func(a signAnswer) bool { return !a.start.Before(killed) }) >= 2*faultWorkers
+		}) {
+			t.Fatal("fewer than 16 sign requests answered within 30 s of the kill")
+		}
+		bin, err := vaulttest.Bin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		restartAt := time.Now()
+		v, err := devvault.Start(context.Background(), devvault.Config{Bin: bin, Dir: filepath.Join(e.dir, "vault"),
+			Listen: strings.TrimPrefix(e.env["VAULT_ADDR"], "http://")})
+		if err != nil {
+			t.Fatalf("restart vault: %v", err)
+		}
+		t.Cleanup(func() { _ = v.Stop() })
+		recoverAfter(t, "killed", load, restartAt)
+		answers := load.stop()
+		ok, n503 := checkAnswers(t, "killed", answers, faultBound)
+		total200 += ok
+		in := 0
+		for _, a := range answers {
+			if a.within(killed, restartAt) {
+				in++
+				if a.status != http.StatusServiceUnavailable || a.code != "vault_unavailable" || a.retryAfter == "" {
+					t.Errorf("killed: sign request while Vault was down = %d %q Retry-After %q (%v), want 503 vault_unavailable",
+						a.status, a.code, a.retryAfter, a.err)
+				}
+			}
+		}
+		if in == 0 {
+			t.Error("killed: no sign request lay wholly inside the down window")
+		}
+		t.Logf("killed: %d requests: %d × 200, %d × 503 vault_unavailable; %d wholly while Vault was down (%v), all 503; slowest answer %v",
+			len(answers), ok, n503, in, restartAt.Sub(killed).Round(time.Millisecond),
+			maxDur(answers, func(signAnswer) bool { return true }).Round(time.Millisecond))
 	})
 
 	// Nothing half-written: one sign.pdf record per 200, and the chain
