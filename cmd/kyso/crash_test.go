@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -409,5 +410,53 @@ func TestKill9DuringIssuanceAndSigning(t *testing.T) {
 		if !errors.As(err, &ee) {
 			t.Errorf("kyso dev stopped with %v", err)
 		}
+	}
+}
+
+// TestExpiredIdempotencyRecordsPurged: kyso deletes Idempotency-Key records
+// whose time is up (their answers may be signed documents) when it starts
+// and every maintenance round after.
+func TestExpiredIdempotencyRecordsPurged(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	path := filepath.Join(dir, "kyso.db")
+	st, err := store.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for key, expires := range map[string]time.Time{"old": now.Add(-time.Minute), "fresh": now.Add(time.Hour)} {
+		rec := &store.IdempotencyRecord{Actor: "client:c", Key: key, Token: key, Fingerprint: []byte("fp"),
+			LockedUntil: now, ExpiresAt: expires}
+		if _, err := st.ClaimIdempotencyKey(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Status, rec.Body = 200, []byte("%PDF-1.7 signed")
+		if err := st.CompleteIdempotencyKey(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	d := startDev(t, dir)
+	defer d.stop(t)
+	// Read the table itself: the store has no read that leaves an
+	// expired record alone (a claim would take it over).
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	has := func(key string) bool {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM idempotency_keys WHERE idem_key = $1`, key).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	if !waitUntil(30*time.Second, func() bool { return !has("old") }) {
+		t.Error("an expired Idempotency-Key record is still there 30 s after kyso started")
+	}
+	if !has("fresh") {
+		t.Error("kyso purged an Idempotency-Key record that has not expired")
 	}
 }

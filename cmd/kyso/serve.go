@@ -242,11 +242,13 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 func (a *app) maintain(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
+	a.purgeIdempotency(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			a.purgeIdempotency(ctx)
 			if err := a.ca.Maintain(ctx); err != nil {
 				a.log.Warn("CA maintenance", "err", err)
 			}
@@ -256,6 +258,19 @@ func (a *app) maintain(ctx context.Context) {
 				}
 			}
 		}
+	}
+}
+
+// purgeIdempotency deletes the Idempotency-Key records (and the answers
+// they keep, which may be signed documents) whose time is up.
+func (a *app) purgeIdempotency(ctx context.Context) {
+	n, err := a.store.PurgeIdempotencyKeys(ctx, time.Now())
+	if err != nil {
+		a.log.Warn("purge of expired Idempotency-Key records", "err", err)
+		return
+	}
+	if n > 0 {
+		a.log.Info("expired Idempotency-Key records purged", "records", n)
 	}
 }
 
