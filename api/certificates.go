@@ -113,6 +113,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 		if claim.resource != "" {
 			if out, err := s.issuedEarlier(r.Context(), claim.resource); err != nil || out != nil {
 				if err == nil {
+					claim.made = true
 					err = s.afterIssue(w, r, out, req.PIN, true)
 				}
 				if err != nil {
@@ -135,6 +136,9 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.renderError(w, r, err)
 		return
+	}
+	if claim != nil {
+		claim.made = true // a PIN that fails to be set must not make the retry issue again
 	}
 	if err := s.afterIssue(w, r, out, req.PIN, false); err != nil {
 		s.renderError(w, r, err)

@@ -38,6 +38,7 @@ type stack struct {
 type stackOpts struct {
 	noBootstrap bool
 	idempotency bool // keep Idempotency-Key records in the store
+	pins        api.PINAdmin
 	mutate      func(*ca.Config)
 }
 
@@ -81,6 +82,7 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	if o.idempotency {
 		deps.Idempotency = st
 	}
+	deps.PINs = o.pins
 	h = api.New(api.Config{Ready: []api.Check{
 		{Name: "vault", Fn: km.Health}, {Name: "database", Fn: st.Ping}, {Name: "ca", Fn: s.ca.Ready},
 	}}, deps)

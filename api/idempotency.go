@@ -24,6 +24,7 @@ type IdempotencyStore interface {
 	SetIdempotencyResource(ctx context.Context, actor, key, token, resource string) error
 	CompleteIdempotencyKey(ctx context.Context, rec *store.IdempotencyRecord) error
 	ReleaseIdempotencyKey(ctx context.Context, actor, key, token string) error
+	UnlockIdempotencyKey(ctx context.Context, actor, key, token string) error
 }
 
 // Error codes of Idempotency-Key handling.
@@ -52,6 +53,9 @@ type idemClaim struct {
 	rec store.IdempotencyRecord
 	// resource is what a crashed earlier holder was creating.
 	resource string
+	// made is set once the request created its resource: a failure after
+	// it must leave the key to the retry, which finishes the work.
+	made bool
 	w        *captureWriter
 }
 
@@ -184,6 +188,10 @@ func (c *idemClaim) finish(r *http.Request) {
 			rec.Body = append([]byte{}, w.buf.Bytes()...)
 		}
 		err = st.CompleteIdempotencyKey(ctx, &rec)
+	case c.made:
+		// Failed after creating its resource: the retry takes the key
+		// over at once and finishes from what was made.
+		err = st.UnlockIdempotencyKey(ctx, c.rec.Actor, c.rec.Key, c.rec.Token)
 	default:
 		// Failed, or too large to keep and the client did not get it
 		// all: a retry does the work again.

@@ -206,3 +206,41 @@ func TestIssueIdempotencyAfterCrash(t *testing.T) {
 		t.Errorf("request while another holds the key = %d %s; want 409 idempotency_in_progress", code, b)
 	}
 }
+
+// flakyPINs fails to store the first PIN, as a database that went away
+// between the issuance and the PIN would: the fault on cue for the retry
+// logic (PINs on a real store are tested in cmd/kyso).
+type flakyPINs struct {
+	api.PINAdmin
+	calls *int
+}
+
+func (f flakyPINs) SetPIN(ctx context.Context, credID, pin string) error {
+	*f.calls++
+	if *f.calls == 1 {
+		return store.ErrUnavailable
+	}
+	return nil
+}
+
+// TestIssueIdempotencyFailureAfterIssuing: the certificate was issued but
+// the PIN could not be stored, so the answer is an error; the retry with
+// the same key must finish that issuance (set the PIN, answer 201 with the
+// same certificate), not issue a second one.
+func TestIssueIdempotencyFailureAfterIssuing(t *testing.T) {
+	calls := 0
+	s := newStack(t, stackOpts{idempotency: true, pins: flakyPINs{calls: &calls}})
+	body := map[string]any{"profile": "citizen", "pin": "482915", "subject": map[string]any{
+		"name": "Phạm Thị Dung", "cccd": "001199004444", "locality": "Hà Nội"}}
+	before := s.credentials()
+	if code, _, b := s.issueWithKey("pin-fails", body); code != http.StatusServiceUnavailable {
+		t.Fatalf("issuance whose PIN fails = %d %s, want 503", code, b)
+	}
+	code, _, b := s.issueWithKey("pin-fails", body)
+	if code != http.StatusCreated || calls != 2 {
+		t.Fatalf("retry = %d %s (PIN set %d times); want 201 and the PIN set again", code, b, calls)
+	}
+	if n := s.credentials() - before; n != 1 {
+		t.Errorf("an issuance whose PIN failed, retried: %d credentials, want 1", n)
+	}
+}

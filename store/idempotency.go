@@ -159,6 +159,19 @@ func (s *sqlDB) ReleaseIdempotencyKey(ctx context.Context, actor, key, token str
 	return nil
 }
 
+// UnlockIdempotencyKey ends the lock of a pending record held by token but
+// keeps it (and its Resource): its request failed after creating what it
+// names, so the retry must take it over and finish, not start again.
+// ErrConflict if token does not hold it.
+func (s *sqlDB) UnlockIdempotencyKey(ctx context.Context, actor, key, token string) error {
+	err := s.heldUpdate(ctx, `UPDATE idempotency_keys SET locked_until = $4
+		WHERE actor = $1 AND idem_key = $2 AND token = $3 AND state = 'pending'`, actor, key, token, dbTime(s.now().UTC()))
+	if err != nil {
+		return s.fail(fmt.Sprintf("unlock idempotency key of %q", actor), err)
+	}
+	return nil
+}
+
 // heldUpdate runs a statement that must change exactly the record a token
 // holds: no row changed is ErrConflict (another request took the key over,
 // or it expired and was purged).

@@ -328,6 +328,9 @@ type Store interface {
 	CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
 	// ReleaseIdempotencyKey forgets a pending record held by token.
 	ReleaseIdempotencyKey(ctx context.Context, actor, key, token string) error
+	// UnlockIdempotencyKey ends the lock of a pending record held by
+	// token, keeping it for a retry to take over.
+	UnlockIdempotencyKey(ctx context.Context, actor, key, token string) error
 	// PurgeIdempotencyKeys deletes the records expired at or before before.
 	PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
 

@@ -84,6 +84,26 @@ func testIdempotency(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Errorf("claim after release was refused")
 	}
 
+	// A holder that failed after creating its resource unlocks the key: the
+	// retry takes it over at once and sees the resource; another request
+	// under the key is still refused.
+	claim(t, s, "client:a", "k2b", "t7b", "fp", lock, exp)
+	if err := s.SetIdempotencyResource(ctx, "client:a", "k2b", "t7b", "cred_made"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UnlockIdempotencyKey(ctx, "client:a", "k2b", "other"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("UnlockIdempotencyKey(not the holder) = %v, want ErrConflict", err)
+	}
+	if err := s.UnlockIdempotencyKey(ctx, "client:a", "k2b", "t7b"); err != nil {
+		t.Fatalf("UnlockIdempotencyKey = %v", err)
+	}
+	if got, held := claim(t, s, "client:a", "k2b", "t7c", "other-fp", lock, exp); held || got.Token != "t7b" {
+		t.Errorf("unlocked key, another request = held %v", held)
+	}
+	if got, held := claim(t, s, "client:a", "k2b", "t7d", "fp", lock, exp); !held || got.Resource != "cred_made" {
+		t.Errorf("unlocked key, the retry = held %v, resource %q; want it held with cred_made", held, got.Resource)
+	}
+
 	// A holder that crashed: once its lock ran out, a request with the same
 	// fingerprint takes over and sees what the crashed one was creating; a
 	// different request does not.
