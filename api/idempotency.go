@@ -56,7 +56,7 @@ type idemClaim struct {
 	// made is set once the request created its resource: a failure after
 	// it must leave the key to the retry, which finishes the work.
 	made bool
-	w        *captureWriter
+	w    *captureWriter
 }
 
 // idempotent starts an idempotent request for actor. Without an
