@@ -28,6 +28,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	vaultBin := fset.String("vault-bin", "", "vault binary (default: next to the kyso binary, then bin/vault, then $PATH)")
 	baseURL := fset.String("base-url", "", "public base URL (default http://<listen>)")
 	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
+	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap) and /debug/goroutines (default: none; see debug.go)")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
 	if err := fset.Parse(args); err != nil {
@@ -68,6 +69,22 @@ func cmdDev(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ln.Close()
+	debugURL := ""
+	if *debugListen != "" {
+		dln, err := listenDebug(*debugListen)
+		if err != nil {
+			return err
+		}
+		dctx, stopDebug := context.WithCancel(ctx)
+		defer stopDebug()
+		go func() {
+			if err := serveDebug(dctx, dln); err != nil {
+				log.Warn("debug listener", "err", err)
+			}
+		}()
+		debugURL = "http://" + dln.Addr().String()
+		log.Info("debug listener", "url", debugURL+"/debug/runtime")
+	}
 	cfg, err := loadConfig("")
 	if err != nil {
 		return err
@@ -99,6 +116,9 @@ func cmdDev(ctx context.Context, args []string) error {
 	envPath := filepath.Join(*dir, "dev.env")
 	env := fmt.Sprintf("# %s\nKYSO_URL=%s\nKYSO_ADMIN_TOKEN=%s\nVAULT_ADDR=%s\nVAULT_TOKEN=%s\n",
 		devWarning, cfg.BaseURL, token, v.Addr, v.RootToken)
+	if debugURL != "" {
+		env += "KYSO_DEBUG_URL=" + debugURL + "\n"
+	}
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
 		return err
 	}
