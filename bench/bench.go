@@ -429,29 +429,45 @@ func (b *bench) signBatch(ctx context.Context, body []byte, contentType string, 
 
 // verifyAPI is one POST /v1/verify/pdf; it returns the report's "valid".
 func (b *bench) verifyAPI(ctx context.Context, doc []byte) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.kyso.env["KYSO_URL"]+"/v1/verify/pdf", bytes.NewReader(doc))
+	rep, err := b.verify(ctx, "/v1/verify/pdf", "application/pdf", doc)
 	if err != nil {
 		return false, err
 	}
-	req.Header.Set("Content-Type", "application/pdf")
+	return *rep.Valid, nil
+}
+
+// verifyReport is what the bench reads of kyso's verification report.
+type verifyReport struct {
+	Valid      *bool `json:"valid"` // never nil in what verify returns
+	Signatures []struct {
+		Indication    string `json:"indication"`
+		SubIndication string `json:"sub_indication"`
+	} `json:"signatures"`
+}
+
+// verify is one POST of body to a verification endpoint of kyso.
+func (b *bench) verify(ctx context.Context, path, contentType string, body []byte) (*verifyReport, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.kyso.env["KYSO_URL"]+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
 	resp, err := b.http.Do(req)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return false, errorFrom(resp)
+		return nil, errorFrom(resp)
 	}
-	var rep struct {
-		Valid *bool `json:"valid"`
-	}
+	var rep verifyReport
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
-		return false, fmt.Errorf("verification report: %w", err)
+		return nil, fmt.Errorf("verification report: %w", err)
 	}
 	if rep.Valid == nil {
-		return false, errors.New("verification report without \"valid\"")
+		return nil, errors.New("verification report without \"valid\"")
 	}
-	return *rep.Valid, nil
+	return &rep, nil
 }
 
 // verifyCLI runs `kyso verify --no-kyso --trust DIR FILE` once. Exit
