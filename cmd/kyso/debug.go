@@ -13,12 +13,14 @@ import (
 	"time"
 )
 
-// The debug listener of `kyso dev --debug-listen ADDR` serves two read-only
+// The debug listener of `kyso dev --debug-listen ADDR` serves read-only
 // views of the Go runtime, for `make soak` (bench/soak.go) and for a
 // developer chasing a leak:
 //
-//	GET /debug/runtime     JSON: goroutines, live heap, Go memory (runtime/metrics)
+//	GET /debug/runtime     JSON: goroutines, live heap, Go memory (runtime/metrics);
+//	                       ?gc=1 collects garbage first, so that the live heap is now's
 //	GET /debug/goroutines  the goroutine profile as text (runtime/pprof, debug=1)
+//	GET /debug/heap        the heap profile, for `go tool pprof` (runtime/pprof)
 //
 // It is a separate listener, never the API's router, it exists only in
 // kyso dev, and it binds loopback addresses only: a goroutine dump names
@@ -59,10 +61,13 @@ func listenDebug(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// debugHandler serves /debug/runtime and /debug/goroutines.
+// debugHandler serves /debug/runtime, /debug/goroutines and /debug/heap.
 func debugHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /debug/runtime", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("gc") == "1" {
+			runtime.GC()
+		}
 		samples := make([]metrics.Sample, len(debugMetrics))
 		for i, m := range debugMetrics {
 			samples[i].Name = m.name
@@ -80,6 +85,11 @@ func debugHandler() http.Handler {
 	mux.HandleFunc("GET /debug/goroutines", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_ = pprof.Lookup("goroutine").WriteTo(w, 1)
+	})
+	mux.HandleFunc("GET /debug/heap", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="heap.pb.gz"`)
+		_ = pprof.Lookup("heap").WriteTo(w, 0)
 	})
 	return mux
 }

@@ -38,15 +38,23 @@ func TestDebugHandler(t *testing.T) {
 	srv := httptest.NewServer(debugHandler())
 	defer srv.Close()
 
-	resp, err := http.Get(srv.URL + "/debug/runtime")
-	if err != nil {
-		t.Fatal(err)
+	runtimeFigures := func(query string) map[string]uint64 {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/debug/runtime" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]uint64
+		err = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("GET /debug/runtime%s: %v", query, err)
+		}
+		return got
 	}
-	var got map[string]uint64
-	err = json.NewDecoder(resp.Body).Decode(&got)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatalf("GET /debug/runtime: %v", err)
+	got := runtimeFigures("")
+	if gc := runtimeFigures("?gc=1")["gc_cycles"]; gc <= got["gc_cycles"] {
+		t.Errorf("GET /debug/runtime?gc=1: gc_cycles %d, want more than the %d before", gc, got["gc_cycles"])
 	}
 	for _, m := range append(debugMetrics, struct{ json, name string }{"goroutines", ""}) {
 		if _, ok := got[m.json]; !ok {
@@ -57,7 +65,7 @@ func TestDebugHandler(t *testing.T) {
 		t.Errorf("GET /debug/runtime = %v, want goroutines and go_total_bytes > 0", got)
 	}
 
-	resp, err = http.Get(srv.URL + "/debug/goroutines")
+	resp, err := http.Get(srv.URL + "/debug/goroutines")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +76,19 @@ func TestDebugHandler(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(body), "goroutine profile: total ") {
 		t.Errorf("GET /debug/goroutines starts %.40q, want a goroutine profile", body)
+	}
+
+	resp, err = http.Get(srv.URL + "/debug/heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		t.Errorf("GET /debug/heap = %d bytes starting %x, want a gzipped profile", len(body), body[:min(len(body), 2)])
 	}
 
 	for _, tc := range []struct{ method, path string }{{"POST", "/debug/runtime"}, {"GET", "/debug/pprof/"}, {"GET", "/v1/sign/pdf"}} {

@@ -28,7 +28,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	vaultBin := fset.String("vault-bin", "", "vault binary (default: next to the kyso binary, then bin/vault, then $PATH)")
 	baseURL := fset.String("base-url", "", "public base URL (default http://<listen>)")
 	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
-	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap) and /debug/goroutines (default: none; see debug.go)")
+	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap), /debug/goroutines and /debug/heap (default: none; see debug.go)")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
 	if err := fset.Parse(args); err != nil {
