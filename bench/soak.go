@@ -86,10 +86,10 @@ func parseSoakFlags(args []string) (soakConfig, error) {
 	fs.StringVar(&c.kysoBin, "kyso", "bin/kyso", "kyso binary")
 	fs.StringVar(&c.vaultBin, "vault", "bin/vault", "vault binary")
 	fs.StringVar(&c.out, "out", "docs/soak.md", "markdown file whose generated section is rewritten (empty: none)")
-	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (kyso's data and log)")
+	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (kyso's data and log, its goroutine and heap profiles at rest before and after the soak)")
 	fs.Float64Var(&c.limits.rssGrowth, "max-rss-growth", 0.10, "criterion: kyso's RSS at the end at most this fraction above its RSS at the end of the warm-up")
 	fs.Float64Var(&c.limits.rssSlope, "max-rss-slope", 1, "criterion: least-squares slope of kyso's RSS over the last 2/3 of the soak, MB/min")
-	fs.Float64Var(&c.limits.heapSlope, "max-heap-slope", 0.5, "criterion: least-squares slope of kyso's live Go heap over the last 2/3 of the soak, MB/min")
+	fs.Float64Var(&c.limits.heapGrowth, "max-heap-growth", 2, "criterion: kyso's live Go heap at rest after the soak at most this many MB above at rest before it (each right after a garbage collection)")
 	fs.IntVar(&c.limits.goroutines, "max-goroutine-growth", 5, "criterion: kyso's goroutines, and its open files, at rest after the soak at most this many more than at rest before it")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -333,13 +333,19 @@ func runSoak(ctx context.Context, cfg soakConfig) (err error) {
 	if rep.restBefore, err = s.atRest(ctx); err != nil {
 		return err
 	}
-	logf("soak: %s at %.1f operations/s (at rest: %d goroutines, %d open files)", cfg.duration, rate, rep.restBefore.goroutines, rep.restBefore.files)
+	if err := s.saveProfiles("before"); err != nil {
+		return err
+	}
+	logf("soak: %s at %.1f operations/s (at rest: %d goroutines, %d open files, live heap %.1f MB)", cfg.duration, rate, rep.restBefore.goroutines, rep.restBefore.files, mbBytes(rep.restBefore.heapLive))
 	s.rec = newRecorder(len(s.ops))
 	if rep.samples, err = s.load(ctx, rate); err != nil {
 		return err
 	}
 	rep.ops, rep.byOp = s.ops, s.rec.byOp
 	if rep.restAfter, err = s.atRest(ctx); err != nil {
+		return err
+	}
+	if err := s.saveProfiles("after"); err != nil {
 		return err
 	}
 	if err := b.kyso.stop(); err != nil {
@@ -513,11 +519,13 @@ func (s *soak) load(ctx context.Context, rate float64) ([]sample, error) {
 // open.
 type rest struct {
 	goroutines, files int
+	heapLive          uint64 // bytes, right after a garbage collection
 }
 
 // atRest closes the bench's idle connections to kyso and reads kyso's
 // goroutines every 100 ms until the count has not changed for a second
-// (at most 30 s), then its open files. Connections are what makes both
+// (at most 30 s), then its open files, then its live heap after a garbage
+// collection. Connections are what makes both
 // move under load (a goroutine and a socket each on the server, two
 // goroutines for each of kyso's own connections to Vault); at rest, a
 // count that grew is goroutines that should have ended, or files (spooled
@@ -538,7 +546,11 @@ func (s *soak) atRest(ctx context.Context) (rest, error) {
 		}
 		if time.Since(since) >= time.Second || time.Now().After(deadline) {
 			fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.b.kyso.pid))
-			return rest{goroutines: last, files: len(fds)}, err
+			if err != nil {
+				return rest{}, err
+			}
+			gc, err := s.runtimeFiguresGC(true)
+			return rest{goroutines: last, files: len(fds), heapLive: gc.HeapLive}, err
 		}
 		select {
 		case <-ctx.Done():
@@ -546,6 +558,33 @@ func (s *soak) atRest(ctx context.Context) (rest, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// saveProfiles writes kyso's goroutine and heap profiles to the temporary
+// directory as WHEN-goroutines.txt and WHEN-heap.pb.gz (kept with -keep;
+// compare them with `go tool pprof -base`).
+func (s *soak) saveProfiles(when string) error {
+	for _, p := range []struct{ path, file string }{
+		{"/debug/goroutines", when + "-goroutines.txt"},
+		{"/debug/heap", when + "-heap.pb.gz"},
+	} {
+		resp, err := s.debug.Get(s.b.kyso.env["KYSO_DEBUG_URL"] + p.path)
+		if err != nil {
+			return fmt.Errorf("kyso's debug listener: %w", err)
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		if err != nil {
+			return fmt.Errorf("kyso's debug listener: %s: %w", p.path, err)
+		}
+		if err := os.WriteFile(filepath.Join(s.b.tmp, p.file), data, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // runtimeFigures is kyso's GET /debug/runtime.
@@ -558,9 +597,17 @@ type runtimeFigures struct {
 	GCCycles     uint64 `json:"gc_cycles"`
 }
 
-func (s *soak) runtimeFigures() (runtimeFigures, error) {
+func (s *soak) runtimeFigures() (runtimeFigures, error) { return s.runtimeFiguresGC(false) }
+
+// runtimeFiguresGC is GET /debug/runtime, after a garbage collection in
+// kyso if gc.
+func (s *soak) runtimeFiguresGC(gc bool) (runtimeFigures, error) {
 	var rt runtimeFigures
-	resp, err := s.debug.Get(s.b.kyso.env["KYSO_DEBUG_URL"] + "/debug/runtime")
+	url := s.b.kyso.env["KYSO_DEBUG_URL"] + "/debug/runtime"
+	if gc {
+		url += "?gc=1"
+	}
+	resp, err := s.debug.Get(url)
 	if err != nil {
 		return rt, fmt.Errorf("kyso's debug listener: %w", err)
 	}

@@ -73,11 +73,11 @@ func TestJudge(t *testing.T) {
 	const dur = 10 * time.Minute
 	good := func() *soakReport {
 		return &soakReport{
-			cfg:        soakConfig{duration: dur, warmup: time.Minute, limits: soakLimits{rssGrowth: 0.10, rssSlope: 1, heapSlope: 0.5, goroutines: 5}},
+			cfg:        soakConfig{duration: dur, warmup: time.Minute, limits: soakLimits{rssGrowth: 0.10, rssSlope: 1, heapGrowth: 2, goroutines: 5}},
 			samples:    series(dur, flat, func(float64) float64 { return 5 }),
 			byOp:       []opTotals{{ok: 1000}},
-			restBefore: rest{goroutines: 40, files: 30},
-			restAfter:  rest{goroutines: 42, files: 31},
+			restBefore: rest{goroutines: 40, files: 30, heapLive: 3e6},
+			restAfter:  rest{goroutines: 42, files: 31, heapLive: 4.5e6},
 			audit: soakAudit{chainOK: true, records: 1500,
 				soakSigned: map[string]int{"sign.pdf": 900}, soakCounted: map[string]int{"sign.pdf": 900},
 				capSigned: map[string]int{"sign.cms": 5}, capCounted: map[string]int{"sign.cms": 5}},
@@ -109,9 +109,8 @@ func TestJudge(t *testing.T) {
 		{"slow RSS leak", func(r *soakReport) {
 			r.samples = series(dur, func(m float64) float64 { return 150 + 1.5*m }, func(float64) float64 { return 5 })
 		}, []string{"RSS slope"}},
-		{"heap leak", func(r *soakReport) {
-			r.samples = series(dur, flat, func(m float64) float64 { return 5 + 0.6*m })
-		}, []string{"heap slope"}},
+		{"heap leak", func(r *soakReport) { r.restAfter.heapLive = 5.1e6 }, []string{"heap at rest"}},
+		{"heap at rest smaller", func(r *soakReport) { r.restAfter.heapLive = 1e6 }, nil},
 		{"goroutine leak", func(r *soakReport) { r.restAfter.goroutines = 46 }, []string{"goroutines"}},
 		{"file leak", func(r *soakReport) { r.restAfter.files = 36 }, []string{"open files"}},
 	} {

@@ -20,7 +20,7 @@ var soakSection = mdSection{begin: "<!-- soak:begin -->", end: "<!-- soak:end --
 type soakLimits struct {
 	rssGrowth  float64 // fraction
 	rssSlope   float64 // MB/min
-	heapSlope  float64 // MB/min
+	heapGrowth float64 // MB
 	goroutines int
 }
 
@@ -72,7 +72,6 @@ type criterion struct {
 // memoryFigures are the figures the memory and goroutine criteria judge.
 type memoryFigures struct {
 	rssWarm, rssEnd, rssSlope float64 // MB, MB, MB/min
-	heapSlope                 float64 // MB/min
 }
 
 // Values of a sample, in the report's units.
@@ -170,9 +169,8 @@ func (rep *soakReport) judge() {
 	c, lim := rep.cfg, rep.cfg.limits
 	tail := c.duration / 3 // the last 2/3 start here
 	rep.mem = memoryFigures{
-		rssWarm:   around(rep.samples, c.warmup, 3, rssMB),
-		rssSlope:  slopeFrom(rep.samples, tail, rssMB),
-		heapSlope: slopeFrom(rep.samples, tail, heapMB),
+		rssWarm:  around(rep.samples, c.warmup, 3, rssMB),
+		rssSlope: slopeFrom(rep.samples, tail, rssMB),
 	}
 	if n := len(rep.samples); n > 0 {
 		rep.mem.rssEnd = around(rep.samples, rep.samples[n-1].at, 3, rssMB)
@@ -214,9 +212,9 @@ func (rep *soakReport) judge() {
 		atMost(rep.mem.rssEnd, rep.mem.rssWarm*(1+lim.rssGrowth)))
 	v("RSS slope", fmt.Sprintf("least-squares slope of kyso's RSS over the last 2/3 of the soak ≤ %.1f MB/min", lim.rssSlope),
 		fmt.Sprintf("%+.2f MB/min", rep.mem.rssSlope), atMost(rep.mem.rssSlope, lim.rssSlope))
-	v("heap slope", fmt.Sprintf("least-squares slope of kyso's live Go heap over the last 2/3 of the soak ≤ %.1f MB/min", lim.heapSlope),
-		fmt.Sprintf("%+.3f MB/min", rep.mem.heapSlope), atMost(rep.mem.heapSlope, lim.heapSlope))
 	b, a2 := rep.restBefore, rep.restAfter
+	v("heap at rest", fmt.Sprintf("kyso's live Go heap at rest after the soak ≤ at rest before it + %.0f MB (each right after a GC)", lim.heapGrowth),
+		fmt.Sprintf("%.2f → %.2f MB", mbBytes(b.heapLive), mbBytes(a2.heapLive)), mbBytes(a2.heapLive) <= mbBytes(b.heapLive)+lim.heapGrowth)
 	v("goroutines", fmt.Sprintf("kyso's goroutines at rest after the soak ≤ at rest before it + %d", lim.goroutines),
 		fmt.Sprintf("%d → %d", b.goroutines, a2.goroutines), a2.goroutines <= b.goroutines+lim.goroutines)
 	v("open files", fmt.Sprintf("kyso's open files at rest after the soak ≤ at rest before it + %d", lim.goroutines),
@@ -370,7 +368,8 @@ func (rep *soakReport) blocks() []block {
 	}
 	mem.rows = append(mem.rows,
 		[]string{"kyso goroutines, at rest", "", fmt.Sprintf("%d", rep.restBefore.goroutines), "", fmt.Sprintf("%d", rep.restAfter.goroutines), "", ""},
-		[]string{"kyso open files, at rest", "", fmt.Sprintf("%d", rep.restBefore.files), "", fmt.Sprintf("%d", rep.restAfter.files), "", ""})
+		[]string{"kyso open files, at rest", "", fmt.Sprintf("%d", rep.restBefore.files), "", fmt.Sprintf("%d", rep.restAfter.files), "", ""},
+		[]string{"kyso live Go heap MB, at rest after a GC", "", fmt.Sprintf("%.2f", mbBytes(rep.restBefore.heapLive)), "", fmt.Sprintf("%.2f", mbBytes(rep.restAfter.heapLive)), "", ""})
 
 	return []block{head, crit, ops, mem, rep.timeSeries(), rep.notes()}
 }
@@ -451,7 +450,7 @@ func (rep *soakReport) notes() block {
 	add("Load: open loop, an operation every 1/rate s whatever the earlier ones are doing (at most %d in flight), latency from the time it was due. The capacity is the same mix closed loop, %d clients, after a warm-up; the capacity measurement and the soak use two client systems, so that the audit log's records of each can be counted.", maxOpen, c.concurrency)
 	add("Samples every %s: RSS (VmRSS) and CPU (utime+stime) of kyso and its Vault from /proc, threads and open files of kyso from /proc, goroutines (runtime.NumGoroutine), live Go heap (/gc/heap/live:bytes, what the last GC marked) and Go memory (/memory/classes/total:bytes) from kyso dev's loopback-only debug listener (--debug-listen; cmd/kyso/debug.go). In the time series, window columns (ops/s to Vault CPU) cover the time since the previous row; the bench's own client runs on the same cores.", c.sample)
 	add("Memory criteria: warm-up end and end are each the median of the 3 samples nearest to that time, so that one sample during a burst of 2 MB documents does not decide; the slope is the least-squares line through the samples of the last 2/3 of the soak (after %s). A leak of the RSS slope's limit would be %.1f GB a day.", (c.duration / 3).Round(time.Second), c.limits.rssSlope*60*24/1000)
-	add("Goroutine and open-file criteria: under load both move with connections and requests in flight, so they are judged at rest: before and after the soak the bench closes its idle connections, reads the goroutine count every 100 ms until it has not changed for a second, then counts /proc/PID/fd. The soak-start column is the first sample under load (the capacity measurement has just ended); the at-rest row's are before the first operation and after the last.")
+	add("Goroutine, open-file and heap-at-rest criteria: under load all three move with connections and requests in flight (the live heap holds the spooled uploads and the signed documents of the requests in flight, and more of them when latency rises), so they are judged at rest: before and after the soak the bench closes its idle connections, reads the goroutine count every 100 ms until it has not changed for a second, counts /proc/PID/fd, and reads the live heap right after a GC (GET /debug/runtime?gc=1). The soak-start column is the first sample under load (the capacity measurement has just ended); the at-rest rows' are before the first operation and after the last. kyso's goroutine and heap profiles at both times are kept with -keep.")
 	add("Audit: after the soak kyso is stopped, `kyso audit verify --data DIR` checks the hash chain of the whole log, and the bench counts the records (store.ListAudit) whose actor is each client system.")
 	if len(rep.logProblems) > 0 {
 		add("kyso's log had warnings or errors: %s.", summarizeErrors(topN(rep.logProblems, 8)))
