@@ -87,7 +87,7 @@ func parseSoakFlags(args []string) (soakConfig, error) {
 	fs.StringVar(&c.vaultBin, "vault", "bin/vault", "vault binary")
 	fs.StringVar(&c.out, "out", "docs/soak.md", "markdown file whose generated section is rewritten (empty: none)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (kyso's data and log, its goroutine and heap profiles at rest before and after the soak)")
-	fs.Float64Var(&c.limits.rssGrowth, "max-rss-growth", 0.10, "criterion: kyso's RSS at the end at most this fraction above its RSS at the end of the warm-up")
+	fs.Float64Var(&c.limits.rssGrowth, "max-rss-growth", 0.10, "criterion: kyso's RSS at the end at most this fraction above its RSS at the end of the warm-up, and at rest after the soak above at rest before it")
 	fs.Float64Var(&c.limits.rssSlope, "max-rss-slope", 1, "criterion: least-squares slope of kyso's RSS over the last 2/3 of the soak, MB/min")
 	fs.Float64Var(&c.limits.heapGrowth, "max-heap-growth", 2, "criterion: kyso's live Go heap at rest after the soak at most this many MB above at rest before it (each right after a garbage collection)")
 	fs.IntVar(&c.limits.goroutines, "max-goroutine-growth", 5, "criterion: kyso's goroutines, and its open files, at rest after the soak at most this many more than at rest before it")
@@ -336,7 +336,8 @@ func runSoak(ctx context.Context, cfg soakConfig) (err error) {
 	if err := s.saveProfiles("before"); err != nil {
 		return err
 	}
-	logf("soak: %s at %.1f operations/s (at rest: %d goroutines, %d open files, live heap %.1f MB)", cfg.duration, rate, rep.restBefore.goroutines, rep.restBefore.files, mbBytes(rep.restBefore.heapLive))
+	logf("soak: %s at %.1f operations/s (at rest: %d goroutines, %d open files, live heap %.1f MB, RSS %.1f MB)",
+		cfg.duration, rate, rep.restBefore.goroutines, rep.restBefore.files, mbBytes(rep.restBefore.heapLive), mb(rep.restBefore.rss))
 	s.rec = newRecorder(len(s.ops))
 	if rep.samples, err = s.load(ctx, rate); err != nil {
 		return err
@@ -519,13 +520,16 @@ func (s *soak) load(ctx context.Context, rate float64) ([]sample, error) {
 // open.
 type rest struct {
 	goroutines, files int
-	heapLive          uint64 // bytes, right after a garbage collection
+	// heapLive (bytes) and rss (kB) right after a garbage collection that
+	// returned the freed memory to the OS.
+	heapLive uint64
+	rss      int64
 }
 
 // atRest closes the bench's idle connections to kyso and reads kyso's
 // goroutines every 100 ms until the count has not changed for a second
-// (at most 30 s), then its open files, then its live heap after a garbage
-// collection. Connections are what makes both
+// (at most 30 s), then its open files, then its live heap and RSS after a
+// garbage collection that returns the freed memory to the OS. Connections are what makes both
 // move under load (a goroutine and a socket each on the server, two
 // goroutines for each of kyso's own connections to Vault); at rest, a
 // count that grew is goroutines that should have ended, or files (spooled
@@ -550,7 +554,11 @@ func (s *soak) atRest(ctx context.Context) (rest, error) {
 				return rest{}, err
 			}
 			gc, err := s.runtimeFiguresGC(true)
-			return rest{goroutines: last, files: len(fds), heapLive: gc.HeapLive}, err
+			if err != nil {
+				return rest{}, err
+			}
+			rss, err := statusKB(s.b.kyso.pid, "VmRSS")
+			return rest{goroutines: last, files: len(fds), heapLive: gc.HeapLive, rss: rss}, err
 		}
 		select {
 		case <-ctx.Done():

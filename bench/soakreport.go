@@ -213,6 +213,9 @@ func (rep *soakReport) judge() {
 	v("RSS slope", fmt.Sprintf("least-squares slope of kyso's RSS over the last 2/3 of the soak ≤ %.1f MB/min", lim.rssSlope),
 		fmt.Sprintf("%+.2f MB/min", rep.mem.rssSlope), atMost(rep.mem.rssSlope, lim.rssSlope))
 	b, a2 := rep.restBefore, rep.restAfter
+	v("RSS at rest", fmt.Sprintf("kyso's RSS at rest after the soak ≤ %.0f%% above at rest before it (each right after a GC that returns freed memory to the OS)", 100*lim.rssGrowth),
+		fmt.Sprintf("%.1f → %.1f MB (%+.1f%%)", mb(b.rss), mb(a2.rss), 100*(float64(a2.rss)/float64(b.rss)-1)),
+		a2.rss > 0 && float64(a2.rss) <= float64(b.rss)*(1+lim.rssGrowth))
 	v("heap at rest", fmt.Sprintf("kyso's live Go heap at rest after the soak ≤ at rest before it + %.0f MB (each right after a GC)", lim.heapGrowth),
 		fmt.Sprintf("%.2f → %.2f MB", mbBytes(b.heapLive), mbBytes(a2.heapLive)), mbBytes(a2.heapLive) <= mbBytes(b.heapLive)+lim.heapGrowth)
 	v("goroutines", fmt.Sprintf("kyso's goroutines at rest after the soak ≤ at rest before it + %d", lim.goroutines),
@@ -369,7 +372,8 @@ func (rep *soakReport) blocks() []block {
 	mem.rows = append(mem.rows,
 		[]string{"kyso goroutines, at rest", "", fmt.Sprintf("%d", rep.restBefore.goroutines), "", fmt.Sprintf("%d", rep.restAfter.goroutines), "", ""},
 		[]string{"kyso open files, at rest", "", fmt.Sprintf("%d", rep.restBefore.files), "", fmt.Sprintf("%d", rep.restAfter.files), "", ""},
-		[]string{"kyso live Go heap MB, at rest after a GC", "", fmt.Sprintf("%.2f", mbBytes(rep.restBefore.heapLive)), "", fmt.Sprintf("%.2f", mbBytes(rep.restAfter.heapLive)), "", ""})
+		[]string{"kyso live Go heap MB, at rest after a GC", "", fmt.Sprintf("%.2f", mbBytes(rep.restBefore.heapLive)), "", fmt.Sprintf("%.2f", mbBytes(rep.restAfter.heapLive)), "", ""},
+		[]string{"kyso RSS MB, at rest after a GC", "", fmt.Sprintf("%.1f", mb(rep.restBefore.rss)), "", fmt.Sprintf("%.1f", mb(rep.restAfter.rss)), "", ""})
 
 	return []block{head, crit, ops, mem, rep.timeSeries(), rep.notes()}
 }
@@ -450,7 +454,7 @@ func (rep *soakReport) notes() block {
 	add("Load: open loop, an operation every 1/rate s whatever the earlier ones are doing (at most %d in flight), latency from the time it was due. The capacity is the same mix closed loop, %d clients, after a warm-up; the capacity measurement and the soak use two client systems, so that the audit log's records of each can be counted.", maxOpen, c.concurrency)
 	add("Samples every %s: RSS (VmRSS) and CPU (utime+stime) of kyso and its Vault from /proc, threads and open files of kyso from /proc, goroutines (runtime.NumGoroutine), live Go heap (/gc/heap/live:bytes, what the last GC marked) and Go memory (/memory/classes/total:bytes) from kyso dev's loopback-only debug listener (--debug-listen; cmd/kyso/debug.go). In the time series, window columns (ops/s to Vault CPU) cover the time since the previous row; the bench's own client runs on the same cores.", c.sample)
 	add("Memory criteria: warm-up end and end are each the median of the 3 samples nearest to that time, so that one sample during a burst of 2 MB documents does not decide; the slope is the least-squares line through the samples of the last 2/3 of the soak (after %s). A leak of the RSS slope's limit would be %.1f GB a day.", (c.duration / 3).Round(time.Second), c.limits.rssSlope*60*24/1000)
-	add("Goroutine, open-file and heap-at-rest criteria: under load all three move with connections and requests in flight (the live heap holds the spooled uploads and the signed documents of the requests in flight, and more of them when latency rises), so they are judged at rest: before and after the soak the bench closes its idle connections, reads the goroutine count every 100 ms until it has not changed for a second, counts /proc/PID/fd, and reads the live heap right after a GC (GET /debug/runtime?gc=1). The soak-start column is the first sample under load (the capacity measurement has just ended); the at-rest rows' are before the first operation and after the last. kyso's goroutine and heap profiles at both times are kept with -keep.")
+	add("At-rest criteria (goroutines, open files, live heap, RSS): under load all three move with connections and requests in flight (the live heap holds the spooled uploads and the signed documents of the requests in flight, and more of them when latency rises), so they are judged at rest: before and after the soak the bench closes its idle connections, reads the goroutine count every 100 ms until it has not changed for a second, counts /proc/PID/fd, and reads the live heap and the RSS right after a GC that returns the freed memory to the OS (GET /debug/runtime?gc=1, debug.FreeOSMemory): what kyso holds, not what the Go runtime kept from a burst. The soak-start column is the first sample under load (the capacity measurement has just ended); the at-rest rows' are before the first operation and after the last. kyso's goroutine and heap profiles at both times are kept with -keep.")
 	add("Audit: after the soak kyso is stopped, `kyso audit verify --data DIR` checks the hash chain of the whole log, and the bench counts the records (store.ListAudit) whose actor is each client system.")
 	if len(rep.logProblems) > 0 {
 		add("kyso's log had warnings or errors: %s.", summarizeErrors(topN(rep.logProblems, 8)))

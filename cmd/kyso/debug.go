@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"time"
@@ -18,7 +19,9 @@ import (
 // developer chasing a leak:
 //
 //	GET /debug/runtime     JSON: goroutines, live heap, Go memory (runtime/metrics);
-//	                       ?gc=1 collects garbage first, so that the live heap is now's
+//	                       ?gc=1 first collects garbage and returns the freed memory
+//	                       to the OS (debug.FreeOSMemory): the live heap is now's,
+//	                       and the process's RSS what it holds, not what it held
 //	GET /debug/goroutines  the goroutine profile as text (runtime/pprof, debug=1)
 //	GET /debug/heap        the heap profile, for `go tool pprof` (runtime/pprof)
 //
@@ -66,7 +69,7 @@ func debugHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /debug/runtime", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("gc") == "1" {
-			runtime.GC()
+			debug.FreeOSMemory()
 		}
 		samples := make([]metrics.Sample, len(debugMetrics))
 		for i, m := range debugMetrics {
