@@ -76,8 +76,8 @@ func TestJudge(t *testing.T) {
 			cfg:        soakConfig{duration: dur, warmup: time.Minute, limits: soakLimits{rssGrowth: 0.10, rssSlope: 1, heapGrowth: 2, goroutines: 5}},
 			samples:    series(dur, flat, func(float64) float64 { return 5 }),
 			byOp:       []opTotals{{ok: 1000}},
-			restBefore: rest{goroutines: 40, files: 30, heapLive: 3e6, rss: 40000},
-			restAfter:  rest{goroutines: 42, files: 31, heapLive: 4.5e6, rss: 42000},
+			restBefore: rest{goroutines: 40, files: 30, heapLive: 3e6, goHeld: 14e6},
+			restAfter:  rest{goroutines: 42, files: 31, heapLive: 4.5e6, goHeld: 15e6},
 			audit: soakAudit{chainOK: true, records: 1500,
 				soakSigned: map[string]int{"sign.pdf": 900}, soakCounted: map[string]int{"sign.pdf": 900},
 				capSigned: map[string]int{"sign.cms": 5}, capCounted: map[string]int{"sign.cms": 5}},
@@ -111,7 +111,7 @@ func TestJudge(t *testing.T) {
 		}, []string{"RSS slope"}},
 		{"heap leak", func(r *soakReport) { r.restAfter.heapLive = 5.1e6 }, []string{"heap at rest"}},
 		{"heap at rest smaller", func(r *soakReport) { r.restAfter.heapLive = 1e6 }, nil},
-		{"RSS at rest grew", func(r *soakReport) { r.restAfter.rss = 44100 }, []string{"RSS at rest"}},
+		{"Go memory at rest grew", func(r *soakReport) { r.restAfter.goHeld = 15.5e6 }, []string{"Go memory at rest"}},
 		// A burst at the end: RSS under load is up, at rest it is not.
 		{"burst at the end", func(r *soakReport) {
 			for i := len(r.samples) - 3; i < len(r.samples); i++ {
