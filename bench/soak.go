@@ -7,8 +7,8 @@ package main
 //
 // It starts kyso dev with its debug listener (--debug-listen, loopback
 // only; cmd/kyso/debug.go) and the verification rate limit off, registers
-// two client systems ("soak-capacity" and "soak") and an RSA-2048 seal,
-// and prepares the documents to verify. Unless -rate is given it measures
+// three client systems ("soak-setup", "soak-capacity", "soak"), one per
+// phase, and an RSA-2048 seal, and prepares the documents to verify. Unless -rate is given it measures
 // the mix's capacity closed-loop (-concurrency clients for
 // -capacity-duration, after a short warm-up) and offers -load of it. The
 // soak itself is open loop (paced, as the bench's half-peak run): an
@@ -20,12 +20,13 @@ package main
 // sent plus an incremental update with a /ByteRange ending in %%EOF, a CMS
 // signature is one DER SignedData, and a verification report is valid
 // with every signature TOTAL_PASSED. Every -sample it records kyso's and
-// Vault's RSS and CPU (/proc), kyso's goroutines and Go heap (the debug
-// listener), threads and open file descriptors. At the end it stops kyso,
-// runs `kyso audit verify` on its database and counts the signing records
-// of the soak's client system, which must equal the signatures kyso
-// returned to it. The criteria are in soakCriteria; the report is printed
-// and written between the markers of -out (docs/soak.md).
+// Vault's RSS and CPU (/proc), kyso's goroutines and Go memory (the debug
+// listener), threads and open file descriptors. Before and after the soak
+// it reads the same at rest (atRest). At the end it stops kyso, runs
+// `kyso audit verify` on its database and counts the signing records of
+// each client system, which must equal the signatures kyso returned to
+// it. The criteria are in soakReport.judge (docs/soak.md explains them);
+// the report is printed and written between the markers of -out.
 
 import (
 	"bytes"
@@ -651,7 +652,7 @@ type sample struct {
 	wall              time.Time
 	kysoRSS, vaultRSS int64 // kB
 	kysoCPU, vaultCPU time.Duration
-	heapLive, goTotal uint64 // bytes
+	heapLive, goHeld  uint64 // bytes; goHeld: what the Go runtime holds from the OS
 	goroutines        int
 	threads, fds      int
 	window            window // operations that ended since the last sample
@@ -688,7 +689,7 @@ func (s *soak) takeSample(at time.Duration) (sample, error) {
 	if err := errors.Join(errs...); err != nil {
 		return smp, fmt.Errorf("sample: %w", err)
 	}
-	smp.heapLive, smp.goTotal, smp.goroutines = rt.HeapLive, rt.GoTotal, rt.Goroutines
+	smp.heapLive, smp.goHeld, smp.goroutines = rt.HeapLive, rt.GoTotal-rt.HeapReleased, rt.Goroutines
 	smp.gcCycles = rt.GCCycles
 	if s.rec != nil {
 		smp.window = s.rec.takeWindow()

@@ -78,7 +78,7 @@ type memoryFigures struct {
 var (
 	rssMB      = func(s sample) float64 { return mb(s.kysoRSS) }
 	heapMB     = func(s sample) float64 { return mbBytes(s.heapLive) }
-	goTotalMB  = func(s sample) float64 { return mbBytes(s.goTotal) }
+	goHeldMB   = func(s sample) float64 { return mbBytes(s.goHeld) }
 	goroutines = func(s sample) float64 { return float64(s.goroutines) }
 	threads    = func(s sample) float64 { return float64(s.threads) }
 	fds        = func(s sample) float64 { return float64(s.fds) }
@@ -351,7 +351,7 @@ func (rep *soakReport) blocks() []block {
 	}{
 		{"kyso RSS MB", rssMB, "%.1f"},
 		{"kyso live Go heap MB", heapMB, "%.1f"},
-		{"kyso Go memory MB (runtime total)", goTotalMB, "%.1f"},
+		{"kyso Go runtime's memory MB", goHeldMB, "%.1f"},
 		{"kyso goroutines, under load", goroutines, "%.0f"},
 		{"kyso threads", threads, "%.0f"},
 		{"kyso open files", fds, "%.0f"},
@@ -444,7 +444,7 @@ func (rep *soakReport) timeSeries() block {
 			cells = append(cells, rate(w.rate()), fmt.Sprintf("%d", w.failed), ms(st.p50), ms(st.p99),
 				fmt.Sprintf("%.0f", 100*(s.kysoCPU-p.kysoCPU).Seconds()/wall), fmt.Sprintf("%.0f", 100*(s.vaultCPU-p.vaultCPU).Seconds()/wall))
 		}
-		cells = append(cells, fmt.Sprintf("%.1f", rssMB(s)), fmt.Sprintf("%.1f", heapMB(s)), fmt.Sprintf("%.1f", goTotalMB(s)),
+		cells = append(cells, fmt.Sprintf("%.1f", rssMB(s)), fmt.Sprintf("%.1f", heapMB(s)), fmt.Sprintf("%.1f", goHeldMB(s)),
 			fmt.Sprintf("%d", s.goroutines), fmt.Sprintf("%d", s.threads), fmt.Sprintf("%d", s.fds), fmt.Sprintf("%.1f", vaultMB(s)), s.loadAvg)
 		b.rows = append(b.rows, cells)
 		prev = i
@@ -463,7 +463,7 @@ func (rep *soakReport) notes() block {
 	add("Mix: %s; a fixed shuffled schedule of these 100, repeated. PDFs are internal/testpdf documents (1, 10 and 40 pages); PDF and CMS signing send the raw body with Kyso-Options, seal credential RSA-2048; B-T and CMS time-stamps come from kyso's TSA, B-LT also embeds kyso's OCSP and CRL answers. Verification posts PDFs (B-B, B-T, B-LT) and detached CMS (without and with a time-stamp) that kyso signed before the load; kyso dev runs with --verify-per-minute -1.", strings.Join(mix, ", "))
 	add("Checks: HTTP 200 and, for a signed PDF, the document sent followed by an update with /ByteRange ending in %%%%EOF; for CMS, one DER ContentInfo of a SignedData; for a verification, a valid report with one signature, TOTAL_PASSED. A failed check counts as a failed operation, by kind of error.")
 	add("Load: open loop, an operation every 1/rate s whatever the earlier ones are doing (at most %d in flight), latency from the time it was due. The capacity is the same mix closed loop, %d clients, after a warm-up; the capacity measurement and the soak use two client systems, so that the audit log's records of each can be counted.", maxOpen, c.concurrency)
-	add("Samples every %s: RSS (VmRSS) and CPU (utime+stime) of kyso and its Vault from /proc, threads and open files of kyso from /proc, goroutines (runtime.NumGoroutine), live Go heap (/gc/heap/live:bytes, what the last GC marked) and Go memory (/memory/classes/total:bytes) from kyso dev's loopback-only debug listener (--debug-listen; cmd/kyso/debug.go). In the time series, window columns (ops/s to Vault CPU) cover the time since the previous row; the bench's own client runs on the same cores.", c.sample)
+	add("Samples every %s: RSS (VmRSS) and CPU (utime+stime) of kyso and its Vault from /proc, threads and open files of kyso from /proc, goroutines (runtime.NumGoroutine), live Go heap (/gc/heap/live:bytes, what the last GC marked) and the Go runtime's memory (/memory/classes/total:bytes less heap/released: what it holds from the OS) from kyso dev's loopback-only debug listener (--debug-listen; cmd/kyso/debug.go). In the time series, window columns (ops/s to Vault CPU) cover the time since the previous row; the bench's own client runs on the same cores.", c.sample)
 	add("Memory criteria: warm-up end and end are each the median of the 3 samples nearest to that time, so that one sample during a burst of 2 MB documents does not decide; the slope is the least-squares line through the samples of the last 2/3 of the soak (after %s). A leak of the RSS slope's limit would be %.1f GB a day.", (c.duration / 3).Round(time.Second), c.limits.rssSlope*60*24/1000)
 	add("At-rest criteria (goroutines, open files, live heap, Go memory): under load all three move with connections and requests in flight (the live heap holds the spooled uploads and the signed documents of the requests in flight, and more of them when latency rises), so they are judged at rest: before and after the soak the bench closes its idle connections, reads the goroutine count every 100 ms until it has not changed for a second, counts /proc/PID/fd, and reads the live heap, what the Go runtime holds from the OS (/memory/classes/total less heap/released) and the RSS right after a GC that returns the freed memory to the OS (GET /debug/runtime?gc=1, debug.FreeOSMemory): what kyso holds, not what the Go runtime kept from a burst. The RSS at rest is not judged as a whole: besides the Go runtime's it holds modernc SQLite's C heap, whose page caches (2 MB a connection by default, 5 connections) fill as the database grows, and mapped pages of kyso's binary; the under-load RSS criteria cover all of it. The soak-start column is the first sample under load (the capacity measurement has just ended); the at-rest rows' are before the first operation and after the last. kyso's goroutine and heap profiles at both times are kept with -keep.")
 	add("Audit: after the soak kyso is stopped, `kyso audit verify --data DIR` checks the hash chain of the whole log, and the bench counts the records (store.ListAudit) whose actor is each client system.")
