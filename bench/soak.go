@@ -88,10 +88,10 @@ func parseSoakFlags(args []string) (soakConfig, error) {
 	fs.StringVar(&c.vaultBin, "vault", "bin/vault", "vault binary")
 	fs.StringVar(&c.out, "out", "docs/soak.md", "markdown file whose generated section is rewritten (empty: none)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (kyso's data and log, its goroutine and heap profiles at rest before and after the soak)")
-	fs.Float64Var(&c.limits.rssGrowth, "max-rss-growth", 0.10, "criterion: kyso's RSS at the end at most this fraction above its RSS at the end of the warm-up, and the Go runtime's memory at rest after the soak above at rest before it")
+	fs.Float64Var(&c.limits.rssGrowth, "max-rss-growth", 0.10, "criterion: kyso's RSS at the end at most this fraction above its RSS at the end of the warm-up")
 	fs.Float64Var(&c.limits.rssSlope, "max-rss-slope", 1, "criterion: least-squares slope of kyso's RSS over the last 2/3 of the soak, MB/min")
 	fs.Float64Var(&c.limits.heapGrowth, "max-heap-growth", 2, "criterion: kyso's live Go heap at rest after the soak at most this many MB above at rest before it (each right after a garbage collection)")
-	fs.IntVar(&c.limits.goroutines, "max-goroutine-growth", 5, "criterion: kyso's goroutines, and its open files, at rest after the soak at most this many more than at rest before it")
+	fs.IntVar(&c.limits.goroutines, "max-goroutine-growth", 5, "criterion: kyso's goroutines not of connections, and its open files, at rest after the soak at most this many more than at rest before it")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -521,6 +521,10 @@ func (s *soak) load(ctx context.Context, rate float64) ([]sample, error) {
 // open.
 type rest struct {
 	goroutines, files int
+	// connGoroutines are the goroutines of connections: kyso's
+	// keep-alive connections to Vault (net/http.persistConn, two each)
+	// and connections to kyso not yet closed (net/http.conn.serve).
+	connGoroutines int
 	// heapLive (bytes) and rss (kB) right after a garbage collection that
 	// returned the freed memory to the OS.
 	heapLive uint64
@@ -535,8 +539,8 @@ type rest struct {
 }
 
 func (r rest) String() string {
-	return fmt.Sprintf("%d goroutines, %d open files, live heap %.2f MB, RSS %.1f MB = anonymous %.1f (Go holds %.1f) + files %.1f",
-		r.goroutines, r.files, mbBytes(r.heapLive), mb(r.rss), mb(r.rssAnon), mbBytes(r.goHeld), mb(r.rssFile))
+	return fmt.Sprintf("%d goroutines (%d of connections), %d open files, live heap %.2f MB, RSS %.1f MB = anonymous %.1f (Go holds %.1f) + files %.1f",
+		r.goroutines, r.connGoroutines, r.files, mbBytes(r.heapLive), mb(r.rss), mb(r.rssAnon), mbBytes(r.goHeld), mb(r.rssFile))
 }
 
 // atRest closes the bench's idle connections to kyso and reads kyso's
@@ -570,7 +574,10 @@ func (s *soak) atRest(ctx context.Context) (rest, error) {
 			if err != nil {
 				return rest{}, err
 			}
-			r := rest{goroutines: last, files: len(fds), heapLive: gc.HeapLive, goHeld: gc.GoTotal - gc.HeapReleased}
+			r := rest{files: len(fds), heapLive: gc.HeapLive, goHeld: gc.GoTotal - gc.HeapReleased}
+			if r.goroutines, r.connGoroutines, err = s.goroutineProfile(); err != nil {
+				return rest{}, err
+			}
 			var errs [3]error
 			r.rss, errs[0] = statusKB(s.b.kyso.pid, "VmRSS")
 			r.rssAnon, errs[1] = statusKB(s.b.kyso.pid, "RssAnon")
@@ -583,6 +590,64 @@ func (s *soak) atRest(ctx context.Context) (rest, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// goroutineProfile reads kyso's goroutine profile: the goroutines, and
+// how many of them belong to connections.
+func (s *soak) goroutineProfile() (total, conn int, err error) {
+	resp, err := s.debug.Get(s.b.kyso.env["KYSO_DEBUG_URL"] + "/debug/goroutines")
+	if err != nil {
+		return 0, 0, fmt.Errorf("kyso's debug listener: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("kyso's debug listener: /debug/goroutines: %w", err)
+	}
+	return countGoroutines(string(data))
+}
+
+// connectionFuncs are the functions whose goroutines belong to a network
+// connection that a pool keeps or that is about to close.
+var connectionFuncs = []string{"net/http.(*persistConn).", "net/http.(*conn).serve"}
+
+// countGoroutines reads a goroutine profile in the text form of
+// runtime/pprof's debug=1 ("goroutine profile: total N", then records
+// "COUNT @ PCS" each followed by "#	PC	FUNC+OFF	FILE:LINE" frames) and
+// returns the total and the goroutines with a frame in connectionFuncs.
+func countGoroutines(profile string) (total, conn int, err error) {
+	lines := strings.Split(profile, "\n")
+	if _, err := fmt.Sscanf(lines[0], "goroutine profile: total %d", &total); err != nil {
+		return 0, 0, fmt.Errorf("goroutine profile: %q: %w", lines[0], err)
+	}
+	count, isConn := 0, false
+	flush := func() {
+		if isConn {
+			conn += count
+		}
+		count, isConn = 0, false
+	}
+	for _, line := range lines[1:] {
+		switch {
+		case strings.Contains(line, " @ "):
+			flush()
+			if _, err := fmt.Sscanf(line, "%d @", &count); err != nil {
+				return 0, 0, fmt.Errorf("goroutine profile: %q: %w", line, err)
+			}
+		case strings.HasPrefix(line, "#"):
+			f := strings.Fields(line)
+			if len(f) >= 3 {
+				for _, c := range connectionFuncs {
+					isConn = isConn || strings.HasPrefix(f[2], c)
+				}
+			}
+		}
+	}
+	flush()
+	return total, conn, nil
 }
 
 // saveProfiles writes kyso's goroutine and heap profiles to the temporary
