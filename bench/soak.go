@@ -536,6 +536,8 @@ type rest struct {
 	// less what it has released. rssAnon beyond it is memory the Go
 	// runtime does not manage (modernc SQLite's C heap, for one).
 	goHeld uint64
+	// classes is the Go runtime's memory by class (bytes).
+	classes map[string]uint64
 }
 
 func (r rest) String() string {
@@ -574,7 +576,7 @@ func (s *soak) atRest(ctx context.Context) (rest, error) {
 			if err != nil {
 				return rest{}, err
 			}
-			r := rest{files: len(fds), heapLive: gc.HeapLive, goHeld: gc.GoTotal - gc.HeapReleased}
+			r := rest{files: len(fds), heapLive: gc.HeapLive, goHeld: gc.GoTotal - gc.HeapReleased, classes: gc.Classes}
 			if r.goroutines, r.connGoroutines, err = s.goroutineProfile(); err != nil {
 				return rest{}, err
 			}
@@ -685,6 +687,9 @@ type runtimeFigures struct {
 	HeapReleased uint64 `json:"heap_released_bytes"`
 	GoTotal      uint64 `json:"go_total_bytes"`
 	GCCycles     uint64 `json:"gc_cycles"`
+	// Classes is /memory/classes/ of runtime/metrics, by name without
+	// prefix and unit ("heap/objects", "os-stacks", …).
+	Classes map[string]uint64 `json:"memory_classes"`
 }
 
 func (s *soak) runtimeFigures() (runtimeFigures, error) { return s.runtimeFiguresGC(false) }

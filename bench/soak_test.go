@@ -168,6 +168,15 @@ func TestCountGoroutines(t *testing.T) {
 	}
 }
 
+func TestClassChanges(t *testing.T) {
+	before := map[string]uint64{"heap/objects": 2e6, "os-stacks": 1e6, "metadata/other": 5e6, "heap/released": 1e6, "total": 9e6}
+	after := map[string]uint64{"heap/objects": 2.1e6, "os-stacks": 3e6, "metadata/other": 4e6, "heap/released": 9e6, "total": 18e6, "new": 0.5e6}
+	want := "os-stacks 1.00 → 3.00 MB, metadata/other 5.00 → 4.00 MB, new 0.00 → 0.50 MB"
+	if got := classChanges(before, after, 256<<10); got != want {
+		t.Errorf("classChanges = %q, want %q", got, want)
+	}
+}
+
 func TestRowEvery(t *testing.T) {
 	for _, tc := range []struct{ samples, want int }{{6, 1}, {12, 1}, {13, 2}, {60, 6}, {61, 6}, {72, 6}, {73, 12}} {
 		if got := rowEvery(tc.samples); got != tc.want {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -231,6 +232,34 @@ func (rep *soakReport) failed() []string {
 		}
 	}
 	return out
+}
+
+// classChanges lists the memory classes that changed by at least min
+// bytes from before to after, largest change first.
+func classChanges(before, after map[string]uint64, min float64) string {
+	type change struct {
+		name          string
+		before, after uint64
+	}
+	var ch []change
+	for name, a := range after {
+		b := before[name]
+		if name != "total" && name != "heap/released" && math.Abs(float64(a)-float64(b)) >= min {
+			ch = append(ch, change{name, b, a})
+		}
+	}
+	slices.SortFunc(ch, func(x, y change) int {
+		dx, dy := math.Abs(float64(x.after)-float64(x.before)), math.Abs(float64(y.after)-float64(y.before))
+		if dx != dy {
+			return cmp.Compare(dy, dx)
+		}
+		return strings.Compare(x.name, y.name)
+	})
+	var parts []string
+	for _, c := range ch {
+		parts = append(parts, fmt.Sprintf("%s %.2f → %.2f MB", c.name, mbBytes(c.before), mbBytes(c.after)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func passFail(ok bool) string {
@@ -465,6 +494,9 @@ func (rep *soakReport) notes() block {
 	add("Samples every %s: RSS (VmRSS) and CPU (utime+stime) of kyso and its Vault from /proc, threads and open files of kyso from /proc, goroutines (runtime.NumGoroutine), live Go heap (/gc/heap/live:bytes, what the last GC marked) and the Go runtime's memory (/memory/classes/total:bytes less heap/released: what it holds from the OS) from kyso dev's loopback-only debug listener (--debug-listen; cmd/kyso/debug.go). In the time series, window columns (ops/s to Vault CPU) cover the time since the previous row; the bench's own client runs on the same cores.", c.sample)
 	add("Memory criteria: warm-up end and end are each the median of the 3 samples nearest to that time, so that one sample during a burst of 2 MB documents does not decide; the slope is the least-squares line through the samples of the last 2/3 of the soak (after %s). A leak of the RSS slope's limit would be %.1f GB a day.", (c.duration / 3).Round(time.Second), c.limits.rssSlope*60*24/1000)
 	add("At-rest criteria (goroutines, open files, live heap): under load all three move with connections and requests in flight (the live heap holds the spooled uploads and the signed documents of the requests in flight, and more of them when latency rises), so they are judged at rest: before and after the soak the bench closes its idle connections, reads the goroutine count every 100 ms until it has not changed for a second, reads kyso's goroutine profile and counts apart the goroutines of connections (net/http's persistConn, two for each keep-alive connection to Vault, whose pool follows the concurrency of the last 90 s, and conn.serve), counts /proc/PID/fd, and reads the live heap, what the Go runtime holds from the OS (/memory/classes/total less heap/released) and the RSS right after a GC that returns the freed memory to the OS (GET /debug/runtime?gc=1, debug.FreeOSMemory): what kyso holds, not what the Go runtime kept from a burst. The RSS at rest and the Go runtime's part of it are reported, not judged: besides the live heap the Go runtime holds stacks, GC metadata and profiling buckets that follow the peak of the run, and the rest of the RSS is modernc SQLite's C heap, whose page caches (2 MB a connection by default, 5 connections) fill as the database grows, and mapped pages of kyso's binary; the under-load RSS criteria cover all of it. The soak-start column is the first sample under load (the capacity measurement has just ended); the at-rest rows' are before the first operation and after the last. kyso's goroutine and heap profiles at both times are kept with -keep.")
+	if ch := classChanges(rep.restBefore.classes, rep.restAfter.classes, 256<<10); ch != "" {
+		add("The Go runtime's memory at rest, by class of runtime/metrics /memory/classes/ that changed by 0.25 MB or more (heap/released excluded): %s.", ch)
+	}
 	add("Audit: after the soak kyso is stopped, `kyso audit verify --data DIR` checks the hash chain of the whole log, and the bench counts the records (store.ListAudit) whose actor is each client system.")
 	if len(rep.logProblems) > 0 {
 		add("kyso's log had warnings or errors: %s.", summarizeErrors(topN(rep.logProblems, 8)))

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strings"
 	"time"
 )
 
@@ -18,7 +19,7 @@ import (
 // views of the Go runtime, for `make soak` (bench/soak.go) and for a
 // developer chasing a leak:
 //
-//	GET /debug/runtime     JSON: goroutines, live heap, Go memory (runtime/metrics);
+//	GET /debug/runtime     JSON: goroutines, live heap, Go memory by class (runtime/metrics);
 //	                       ?gc=1 first collects garbage and returns the freed memory
 //	                       to the OS (debug.FreeOSMemory): the live heap is now's,
 //	                       and the process's RSS what it holds, not what it held
@@ -75,13 +76,26 @@ func debugHandler() http.Handler {
 		for i, m := range debugMetrics {
 			samples[i].Name = m.name
 		}
+		// Every class of /memory/classes/, the runtime's memory by use.
+		var classes []metrics.Sample
+		for _, d := range metrics.All() {
+			if strings.HasPrefix(d.Name, "/memory/classes/") && d.Kind == metrics.KindUint64 {
+				classes = append(classes, metrics.Sample{Name: d.Name})
+			}
+		}
 		metrics.Read(samples)
-		out := map[string]uint64{"goroutines": uint64(runtime.NumGoroutine())}
+		metrics.Read(classes)
+		out := map[string]any{"goroutines": runtime.NumGoroutine()}
 		for i, s := range samples {
 			if s.Value.Kind() == metrics.KindUint64 {
 				out[debugMetrics[i].json] = s.Value.Uint64()
 			}
 		}
+		byClass := map[string]uint64{}
+		for _, s := range classes {
+			byClass[strings.TrimSuffix(strings.TrimPrefix(s.Name, "/memory/classes/"), ":bytes")] = s.Value.Uint64()
+		}
+		out["memory_classes"] = byClass
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(out)
 	})

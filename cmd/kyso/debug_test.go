@@ -38,13 +38,13 @@ func TestDebugHandler(t *testing.T) {
 	srv := httptest.NewServer(debugHandler())
 	defer srv.Close()
 
-	runtimeFigures := func(query string) map[string]uint64 {
+	runtimeFigures := func(query string) map[string]any {
 		t.Helper()
 		resp, err := http.Get(srv.URL + "/debug/runtime" + query)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got map[string]uint64
+		var got map[string]any
 		err = json.NewDecoder(resp.Body).Decode(&got)
 		resp.Body.Close()
 		if err != nil {
@@ -53,15 +53,18 @@ func TestDebugHandler(t *testing.T) {
 		return got
 	}
 	got := runtimeFigures("")
-	if gc := runtimeFigures("?gc=1")["gc_cycles"]; gc <= got["gc_cycles"] {
-		t.Errorf("GET /debug/runtime?gc=1: gc_cycles %d, want more than the %d before", gc, got["gc_cycles"])
+	if gc := runtimeFigures("?gc=1")["gc_cycles"].(float64); gc <= got["gc_cycles"].(float64) {
+		t.Errorf("GET /debug/runtime?gc=1: gc_cycles %v, want more than the %v before", gc, got["gc_cycles"])
+	}
+	if classes, _ := got["memory_classes"].(map[string]any); classes["heap/objects"] == nil || classes["os-stacks"] == nil {
+		t.Errorf("GET /debug/runtime: memory_classes = %v, want heap/objects, os-stacks, …", got["memory_classes"])
 	}
 	for _, m := range append(debugMetrics, struct{ json, name string }{"goroutines", ""}) {
 		if _, ok := got[m.json]; !ok {
 			t.Errorf("GET /debug/runtime: no %q in %v", m.json, got)
 		}
 	}
-	if got["goroutines"] == 0 || got["go_total_bytes"] == 0 {
+	if got["goroutines"] == 0.0 || got["go_total_bytes"] == 0.0 {
 		t.Errorf("GET /debug/runtime = %v, want goroutines and go_total_bytes > 0", got)
 	}
 
