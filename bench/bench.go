@@ -160,26 +160,13 @@ func findPDFs(dir string) ([]verifyFile, error) {
 // setup registers the client system, issues the seal, fetches kyso's root
 // for the verifiers, makes the B-T document and the raw Transit key.
 func (b *bench) setup(ctx context.Context) error {
-	var client struct {
-		APIKey string `json:"api_key"`
+	var err error
+	if b.apiKey, _, err = b.registerClient(ctx, "bench"); err != nil {
+		return err
 	}
-	if err := b.adminJSON(ctx, "/v1/clients", map[string]any{"name": "bench", "organizations": []string{agency}}, &client); err != nil {
-		return fmt.Errorf("register the client system: %w", err)
+	if b.credID, err = b.issueSeal(ctx); err != nil {
+		return err
 	}
-	var cert struct {
-		CredentialID string `json:"credential_id"`
-	}
-	err := b.adminJSON(ctx, "/v1/certificates", map[string]any{
-		"profile": "seal", "key_type": "rsa-2048",
-		"subject": map[string]string{"organization": agency, "tax_code": "0103410294", "locality": "Hà Nội"},
-	}, &cert)
-	if err != nil {
-		return fmt.Errorf("issue the seal: %w", err)
-	}
-	if client.APIKey == "" || cert.CredentialID == "" {
-		return errors.New("setup: kyso answered without api_key or credential_id")
-	}
-	b.apiKey, b.credID = client.APIKey, cert.CredentialID
 
 	if err := b.fetchRoot(ctx); err != nil {
 		return err
@@ -215,6 +202,41 @@ func (b *bench) setup(ctx context.Context) error {
 	}
 	b.rssLimitMB = max(targetRSSBase, 2*mb(kb))
 	return nil
+}
+
+// registerClient registers a client system of the agency through the
+// admin API; it returns its API key and ID.
+func (b *bench) registerClient(ctx context.Context, name string) (apiKey, id string, err error) {
+	var client struct {
+		ID     string `json:"id"`
+		APIKey string `json:"api_key"`
+	}
+	if err := b.adminJSON(ctx, "/v1/clients", map[string]any{"name": name, "organizations": []string{agency}}, &client); err != nil {
+		return "", "", fmt.Errorf("register the client system: %w", err)
+	}
+	if client.APIKey == "" || client.ID == "" {
+		return "", "", errors.New("register the client system: kyso answered without api_key or id")
+	}
+	return client.APIKey, client.ID, nil
+}
+
+// issueSeal issues the agency's RSA-2048 seal through the admin API; it
+// returns the credential's ID.
+func (b *bench) issueSeal(ctx context.Context) (string, error) {
+	var cert struct {
+		CredentialID string `json:"credential_id"`
+	}
+	err := b.adminJSON(ctx, "/v1/certificates", map[string]any{
+		"profile": "seal", "key_type": "rsa-2048",
+		"subject": map[string]string{"organization": agency, "tax_code": "0103410294", "locality": "Hà Nội"},
+	}, &cert)
+	if err != nil {
+		return "", fmt.Errorf("issue the seal: %w", err)
+	}
+	if cert.CredentialID == "" {
+		return "", errors.New("issue the seal: kyso answered without credential_id")
+	}
+	return cert.CredentialID, nil
 }
 
 // connectVault makes the client of kyso dev's Vault, from dev.env.
@@ -407,29 +429,45 @@ func (b *bench) signBatch(ctx context.Context, body []byte, contentType string, 
 
 // verifyAPI is one POST /v1/verify/pdf; it returns the report's "valid".
 func (b *bench) verifyAPI(ctx context.Context, doc []byte) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.kyso.env["KYSO_URL"]+"/v1/verify/pdf", bytes.NewReader(doc))
+	rep, err := b.verify(ctx, "/v1/verify/pdf", "application/pdf", doc)
 	if err != nil {
 		return false, err
 	}
-	req.Header.Set("Content-Type", "application/pdf")
+	return *rep.Valid, nil
+}
+
+// verifyReport is what the bench reads of kyso's verification report.
+type verifyReport struct {
+	Valid      *bool `json:"valid"` // never nil in what verify returns
+	Signatures []struct {
+		Indication    string `json:"indication"`
+		SubIndication string `json:"sub_indication"`
+	} `json:"signatures"`
+}
+
+// verify is one POST of body to a verification endpoint of kyso.
+func (b *bench) verify(ctx context.Context, path, contentType string, body []byte) (*verifyReport, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.kyso.env["KYSO_URL"]+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
 	resp, err := b.http.Do(req)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return false, errorFrom(resp)
+		return nil, errorFrom(resp)
 	}
-	var rep struct {
-		Valid *bool `json:"valid"`
-	}
+	var rep verifyReport
 	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
-		return false, fmt.Errorf("verification report: %w", err)
+		return nil, fmt.Errorf("verification report: %w", err)
 	}
 	if rep.Valid == nil {
-		return false, errors.New("verification report without \"valid\"")
+		return nil, errors.New("verification report without \"valid\"")
 	}
-	return *rep.Valid, nil
+	return &rep, nil
 }
 
 // verifyCLI runs `kyso verify --no-kyso --trust DIR FILE` once. Exit

@@ -38,9 +38,10 @@ type kysoProc struct {
 const startTimeout = 2 * time.Minute
 
 // startKyso runs `kyso dev` with its data in dataDir, an ephemeral HTTP
-// port and a free Vault port, and waits until it has written dev.env and
-// /readyz answers 200. On error, kyso is stopped before startKyso returns.
-func startKyso(ctx context.Context, kysoBin, vaultBin, dataDir string) (*kysoProc, error) {
+// port and a free Vault port, and more flags of kyso dev if given, and
+// waits until it has written dev.env and /readyz answers 200. On error,
+// kyso is stopped before startKyso returns.
+func startKyso(ctx context.Context, kysoBin, vaultBin, dataDir string, flags ...string) (*kysoProc, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -60,12 +61,13 @@ func startKyso(ctx context.Context, kysoBin, vaultBin, dataDir string) (*kysoPro
 		return nil, err
 	}
 	defer logFile.Close() // the child has its own descriptor
-	cmd := exec.Command(kysoBin, "dev",
+	args := append([]string{"dev",
 		"--data", dataDir,
 		"--listen", "127.0.0.1:0",
 		"--vault-listen", fmt.Sprintf("127.0.0.1:%d", port),
 		"--vault-bin", vaultBin,
-		"--verify-per-minute", "-1")
+		"--verify-per-minute", "-1"}, flags...)
+	cmd := exec.Command(kysoBin, args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	// Its own process group: a terminal's Ctrl-C reaches the bench, which

@@ -113,14 +113,31 @@ func closedLoop(ctx context.Context, conc int, dur time.Duration, count int, f o
 // from the time each op was due, so a stalled server is not hidden by a
 // client that waited for it (coordinated omission).
 func openLoop(ctx context.Context, rate float64, dur time.Duration, maxInFlight int, f op) (run, error) {
-	if rate <= 0 {
-		return run{}, errors.New("open loop: rate must be positive")
-	}
 	var (
 		mu    sync.Mutex
 		total run
-		wg    sync.WaitGroup
 	)
+	elapsed, err := paced(ctx, rate, dur, maxInFlight, func(ctx context.Context, _ int, due time.Time) {
+		n, err := f(ctx)
+		d := time.Since(due)
+		mu.Lock()
+		total.record(n, d, err)
+		mu.Unlock()
+	})
+	total.elapsed = elapsed
+	return total, err
+}
+
+// paced calls f(ctx, i, due) for i = 0, 1, … at a fixed rate (per second),
+// each in its own goroutine, the i-th at start + i/rate, for dur, with at
+// most maxInFlight calls at once: when they are all busy the next call
+// waits, late, and its due time says how late. It returns when the last
+// call has returned: the time since start and ctx's error.
+func paced(ctx context.Context, rate float64, dur time.Duration, maxInFlight int, f func(ctx context.Context, i int, due time.Time)) (time.Duration, error) {
+	if rate <= 0 {
+		return 0, errors.New("open loop: rate must be positive")
+	}
+	var wg sync.WaitGroup
 	slots := make(chan struct{}, maxInFlight)
 	interval := time.Duration(float64(time.Second) / rate)
 	start := time.Now()
@@ -144,19 +161,14 @@ loop:
 		case slots <- struct{}{}:
 		}
 		wg.Add(1)
-		go func(due time.Time) {
+		go func(i int, due time.Time) {
 			defer wg.Done()
 			defer func() { <-slots }()
-			n, err := f(ctx)
-			d := time.Since(due)
-			mu.Lock()
-			total.record(n, d, err)
-			mu.Unlock()
-		}(due)
+			f(ctx, i, due)
+		}(i, due)
 	}
 	wg.Wait()
-	total.elapsed = time.Since(start)
-	return total, ctx.Err()
+	return time.Since(start), ctx.Err()
 }
 
 // latencyStats are the mean and percentiles of a run's latencies.

@@ -81,6 +81,10 @@ type config struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "soak" {
+		soakMain(os.Args[2:])
+		return
+	}
 	cfg, err := parseFlags(os.Args[1:])
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -98,6 +102,30 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench: interrupted")
 		} else {
 			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// soakMain is `bench soak` (make soak); see soak.go.
+func soakMain(args []string) {
+	cfg, err := parseSoakFlags(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "bench soak:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err = runSoak(ctx, cfg)
+	interrupted := ctx.Err() != nil
+	stop()
+	if err != nil {
+		if interrupted {
+			fmt.Fprintln(os.Stderr, "bench soak: interrupted")
+		} else {
+			fmt.Fprintln(os.Stderr, "bench soak:", err)
 		}
 		os.Exit(1)
 	}
@@ -248,7 +276,7 @@ func runBench(ctx context.Context, cfg config) (err error) {
 	fmt.Println()
 	fmt.Print(rep.text())
 	if cfg.out != "" {
-		if err := writeMarkdown(cfg.out, rep.markdown()); err != nil {
+		if err := writeMarkdown(cfg.out, benchSection, rep.markdown()); err != nil {
 			return err
 		}
 		logf("wrote %s", cfg.out)

@@ -527,33 +527,42 @@ func (rep *report) markdown() string {
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
-// writeMarkdown rewrites the generated section of path, keeping the text
-// around it; a missing file is created with a short introduction.
-func writeMarkdown(path, section string) error {
-	gen := beginMarker + "\n" + section + endMarker + "\n"
+// mdSection is a generated section of a markdown file: its markers, and
+// the text that opens the file when there is no file yet.
+type mdSection struct {
+	begin, end, intro string
+}
+
+// benchSection is the bench's section of docs/benchmarks.md.
+var benchSection = mdSection{begin: beginMarker, end: endMarker, intro: "# Benchmarks\n\n" +
+	"`make bench` measures kyso's PDF signing and verification on the machine it runs on, against\n" +
+	"in-process pdfsign (the ceiling), pdfsign's command line, raw Vault Transit and poppler's\n" +
+	"pdfsig; bench/main.go says how. Text outside the markers below is kept when the bench\n" +
+	"rewrites its section.\n\n"}
+
+// writeMarkdown rewrites the generated section sec of path, keeping the
+// text around it; a missing file is created with sec's introduction.
+func writeMarkdown(path string, sec mdSection, section string) error {
+	gen := sec.begin + "\n" + section + sec.end + "\n"
 	old, err := os.ReadFile(path)
 	var out string
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		out = "# Benchmarks\n\n" +
-			"`make bench` measures kyso's PDF signing and verification on the machine it runs on, against\n" +
-			"in-process pdfsign (the ceiling), pdfsign's command line, raw Vault Transit and poppler's\n" +
-			"pdfsig; bench/main.go says how. Text outside the markers below is kept when the bench\n" +
-			"rewrites its section.\n\n" + gen
+		out = sec.intro + gen
 	case err != nil:
 		return err
 	default:
 		s := string(old)
-		i, j := strings.Index(s, beginMarker), strings.Index(s, endMarker)
+		i, j := strings.Index(s, sec.begin), strings.Index(s, sec.end)
 		switch {
 		case i >= 0 && j > i:
-			rest := s[j+len(endMarker):]
+			rest := s[j+len(sec.end):]
 			rest = strings.TrimPrefix(rest, "\n")
 			out = s[:i] + gen + rest
 		case i < 0 && j < 0:
 			out = strings.TrimRight(s, "\n") + "\n\n" + gen
 		default:
-			return fmt.Errorf("%s: unbalanced %s / %s markers; fix them by hand", path, beginMarker, endMarker)
+			return fmt.Errorf("%s: unbalanced %s / %s markers; fix them by hand", path, sec.begin, sec.end)
 		}
 	}
 	return os.WriteFile(path, []byte(out), 0o644)

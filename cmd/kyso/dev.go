@@ -31,6 +31,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	reqTimeout := fset.Duration("request-timeout", 0, "bound of one request (default 30s; an Idempotency-Key held by a crashed request is free again 15s after it)")
 	useTLS := fset.Bool("tls", false, "serve HTTPS with a certificate from kyso's own CA (key in Vault); dev.env then names the root in KYSO_CA_CERT")
 	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
+	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap), /debug/goroutines and /debug/heap (default: none; see debug.go)")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
 	if err := fset.Parse(args); err != nil {
@@ -71,6 +72,22 @@ func cmdDev(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ln.Close()
+	debugURL := ""
+	if *debugListen != "" {
+		dln, err := listenDebug(*debugListen)
+		if err != nil {
+			return err
+		}
+		dctx, stopDebug := context.WithCancel(ctx)
+		defer stopDebug()
+		go func() {
+			if err := serveDebug(dctx, dln); err != nil {
+				log.Warn("debug listener", "err", err)
+			}
+		}()
+		debugURL = "http://" + dln.Addr().String()
+		log.Info("debug listener", "url", debugURL+"/debug/runtime")
+	}
 	cfg, err := loadConfig("")
 	if err != nil {
 		return err
@@ -121,6 +138,9 @@ func cmdDev(ctx context.Context, args []string) error {
 			return err
 		}
 		env += "KYSO_CA_CERT=" + rootPath + "\n"
+	}
+	if debugURL != "" {
+		env += "KYSO_DEBUG_URL=" + debugURL + "\n"
 	}
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
 		return err
