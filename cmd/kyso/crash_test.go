@@ -67,25 +67,24 @@ func startDevProc(t *testing.T, bin, vaultBin, dir string, extra ...string) *dev
 			return true
 		default:
 		}
-		env, err := readEnvFile(envPath)
-		if err != nil {
-			return false
-		}
-		resp, err := http.Get(env["KYSO_URL"] + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			p.env = env
-			return true
-		}
-		return false
+		p.env = devReady(envPath)
+		return p.env != nil
 	})
 	if !ok || p.env == nil {
 		t.Fatalf("kyso dev did not become ready (log %s.log)", dir)
 	}
 	return p
+}
+
+// buildKyso builds the kyso binary into dir, for tests that run it as a
+// process of its own.
+func buildKyso(ctx context.Context, t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "kyso")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // vaultPIDs lists the Vault servers running on dir's dev Vault.
@@ -193,10 +192,7 @@ func TestKill9DuringIssuanceAndSigning(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	bin := filepath.Join(work, "kyso")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildKyso(ctx, t, work)
 	dir := filepath.Join(work, "data")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -191,41 +190,8 @@ func TestDBLocked(t *testing.T) {
 	}
 	answers := load.stop()
 
-	ok, n503, in, bad := 0, 0, 0, 0
-	for _, a := range answers {
-		var problem string
-		switch {
-		case a.err != nil:
-			problem = fmt.Sprintf("error after %v: %v", a.dur(), a.err)
-		case a.status == http.StatusOK && !a.bodyOK:
-			problem = "200 without a complete PDF"
-		case a.status == http.StatusOK:
-			ok++
-		case a.status == http.StatusServiceUnavailable && a.code == "database_unavailable" && a.retryAfter != "":
-			n503++
-		default:
-			problem = fmt.Sprintf("%d %q Retry-After %q, want 200 or 503 database_unavailable with Retry-After", a.status, a.code, a.retryAfter)
-		}
-		if problem == "" && a.dur() > dbBound {
-			problem = fmt.Sprintf("%d %q after %v, want an answer within %v", a.status, a.code, a.dur().Round(time.Millisecond), dbBound)
-		}
-		if problem == "" && a.within(lockedAt, releaseAt) {
-			if in++; a.status != http.StatusServiceUnavailable {
-				problem = fmt.Sprintf("%d while the database was locked, want 503 database_unavailable", a.status)
-			}
-		}
-		if problem != "" {
-			if bad++; bad <= 10 {
-				t.Errorf("sign request started %s: %s", a.start.Format("15:04:05.000"), problem)
-			}
-		}
-	}
-	if bad > 10 {
-		t.Errorf("%d bad answers in all (first 10 shown)", bad)
-	}
-	if in == 0 {
-		t.Error("no sign request lay wholly inside the lock")
-	}
+	ok, n503 := checkAnswers(t, "locked", answers, dbBound, "database_unavailable")
+	in := checkWindow(t, "locked", answers, lockedAt, releaseAt, "database_unavailable")
 	t.Logf("%d sign requests: %d × 200, %d × 503 database_unavailable; %d wholly while locked (%v), all 503; slowest answer %v, slowest while locked %v",
 		len(answers), ok, n503, in, releaseAt.Sub(lockedAt).Round(time.Millisecond),
 		maxDur(answers, func(signAnswer) bool { return true }).Round(time.Millisecond),

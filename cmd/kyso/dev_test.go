@@ -71,20 +71,29 @@ func startDev(t testing.TB, dir string) *devRun {
 			cancel()
 			t.Fatal("kyso dev did not become ready within 2 minutes")
 		}
-		env, err := readEnvFile(envPath)
-		if err != nil {
-			continue
-		}
-		resp, err := http.Get(env["KYSO_URL"] + "/readyz")
-		if err != nil {
-			continue
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
+		if env := devReady(envPath); env != nil {
 			r.env = env
 			return r
 		}
 	}
+}
+
+// devReady returns the dev.env of a kyso dev once it has written it and
+// answers /readyz with 200, else nil.
+func devReady(envPath string) map[string]string {
+	env, err := readEnvFile(envPath)
+	if err != nil {
+		return nil
+	}
+	resp, err := http.Get(env["KYSO_URL"] + "/readyz")
+	if err != nil {
+		return nil
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	return env
 }
 
 // stop stops kyso dev and its Vault; a second call does nothing.

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -188,9 +187,9 @@ func readyz(client *http.Client, base string) (int, time.Duration, error) {
 }
 
 // checkAnswers fails the test for every answer that is neither a 200 with
-// a PDF nor a 503 vault_unavailable with Retry-After, answered within
-// bound, and returns the number of 200 and 503 answers.
-func checkAnswers(t *testing.T, phase string, answers []signAnswer, bound time.Duration) (ok, unavailable int) {
+// a PDF nor a 503 with code and Retry-After, answered within bound, and
+// returns the number of 200 and 503 answers.
+func checkAnswers(t *testing.T, phase string, answers []signAnswer, bound time.Duration, code string) (ok, unavailable int) {
 	t.Helper()
 	bad := 0
 	for _, a := range answers {
@@ -202,15 +201,15 @@ func checkAnswers(t *testing.T, phase string, answers []signAnswer, bound time.D
 			problem = "200 without a complete PDF"
 		case a.status == http.StatusOK:
 			ok++
-		case a.status == http.StatusServiceUnavailable && a.code == "vault_unavailable" && a.retryAfter != "":
+		case a.status == http.StatusServiceUnavailable && a.code == code && a.retryAfter != "":
 			unavailable++
 		default:
 			problem = fmt.Sprintf("%d %q Retry-After %q", a.status, a.code, a.retryAfter)
 		}
 		if problem != "" {
-			problem += ", want 200 or 503 vault_unavailable with Retry-After"
+			problem += ", want 200 or 503 " + code + " with Retry-After"
 		} else if a.dur() > bound {
-			problem = fmt.Sprintf("%d %q after %v, want an answer within %v (vault.timeout %v + slack)", a.status, a.code, a.dur().Round(time.Millisecond), bound, faultVaultTimeout)
+			problem = fmt.Sprintf("%d %q after %v, want an answer within %v", a.status, a.code, a.dur().Round(time.Millisecond), bound)
 		}
 		if problem != "" {
 			if bad++; bad <= 10 {
@@ -222,6 +221,28 @@ func checkAnswers(t *testing.T, phase string, answers []signAnswer, bound time.D
 		t.Errorf("%s: %d bad answers in all (first 10 shown)", phase, bad)
 	}
 	return ok, unavailable
+}
+
+// checkWindow fails the test for every answer that lay wholly inside the
+// fault [from, to] and is not a 503 with code and Retry-After, and for no
+// answer there at all; it returns how many lay there.
+func checkWindow(t *testing.T, phase string, answers []signAnswer, from, to time.Time, code string) int {
+	t.Helper()
+	in := 0
+	for _, a := range answers {
+		if !a.within(from, to) {
+			continue
+		}
+		in++
+		if a.status != http.StatusServiceUnavailable || a.code != code || a.retryAfter == "" {
+			t.Errorf("%s: sign request wholly inside the fault = %d %q Retry-After %q (%v), want 503 %s",
+				phase, a.status, a.code, a.retryAfter, a.err, code)
+		}
+	}
+	if in == 0 {
+		t.Errorf("%s: no sign request lay wholly inside the fault", phase)
+	}
+	return in
 }
 
 // maxDur returns the longest answer time among answers satisfying f.
@@ -238,28 +259,9 @@ func maxDur(answers []signAnswer, f func(signAnswer) bool) time.Duration {
 // vaultPID finds the Vault server kyso dev started for dir through /proc.
 func vaultPID(t *testing.T, dir string) int {
 	t.Helper()
-	want := "-config=" + filepath.Join(dir, "vault", "vault.hcl")
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatalf("read /proc: %v", err)
-	}
-	var pids []int
-	for _, d := range ents {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if len(args) >= 3 && args[1] == "server" && args[len(args)-1] == want {
-			pids = append(pids, pid)
-		}
-	}
+	pids := vaultPIDs(dir)
 	if len(pids) != 1 {
-		t.Fatalf("Vault processes with %s: %v, want exactly one", want, pids)
+		t.Fatalf("Vault processes of %s: %v, want exactly one", dir, pids)
 	}
 	return pids[0]
 }
@@ -380,23 +382,9 @@ func TestSignDuringVaultFaults(t *testing.T) {
 		}
 		recoverAfter(t, "sealed", load, unsealAt)
 		answers := load.stop()
-		ok, n503 := checkAnswers(t, "sealed", answers, faultBound)
+		ok, n503 := checkAnswers(t, "sealed", answers, faultBound, "vault_unavailable")
 		total200 += ok
-		in, in503 := 0, 0
-		for _, a := range answers {
-			if a.within(sealed, unsealAt) {
-				in++
-				if a.status == http.StatusServiceUnavailable && a.code == "vault_unavailable" && a.retryAfter != "" {
-					in503++
-				} else {
-					t.Errorf("sealed: sign request inside the sealed window = %d %q Retry-After %q (%v), want 503 vault_unavailable",
-						a.status, a.code, a.retryAfter, a.err)
-				}
-			}
-		}
-		if in == 0 {
-			t.Error("sealed: no sign request lay wholly inside the sealed window")
-		}
+		in := checkWindow(t, "sealed", answers, sealed, unsealAt, "vault_unavailable")
 		t.Logf("sealed: %d requests: %d × 200, %d × 503 vault_unavailable; %d wholly while sealed (%v), all 503; slowest answer %v, slowest while sealed %v",
 			len(answers), ok, n503, in, unsealAt.Sub(sealed).Round(time.Millisecond),
 			maxDur(answers, func(signAnswer) bool { return true }).Round(time.Millisecond),
@@ -445,21 +433,9 @@ func TestSignDuringVaultFaults(t *testing.T) {
 		}
 		recoverAfter(t, "hung", load, contAt)
 		answers := load.stop()
-		ok, n503 := checkAnswers(t, "hung", answers, faultBound)
+		ok, n503 := checkAnswers(t, "hung", answers, faultBound, "vault_unavailable")
 		total200 += ok
-		in := 0
-		for _, a := range answers {
-			if a.within(stopped, contAt) {
-				in++
-				if a.status != http.StatusServiceUnavailable || a.code != "vault_unavailable" || a.retryAfter == "" {
-					t.Errorf("hung: sign request inside the hung window = %d %q Retry-After %q (%v), want 503 vault_unavailable",
-						a.status, a.code, a.retryAfter, a.err)
-				}
-			}
-		}
-		if in == 0 {
-			t.Error("hung: no sign request lay wholly inside the hung window")
-		}
+		in := checkWindow(t, "hung", answers, stopped, contAt, "vault_unavailable")
 		t.Logf("hung: %d requests: %d × 200, %d × 503 vault_unavailable; %d wholly while hung (%v), all 503; slowest answer %v, slowest while hung %v",
 			len(answers), ok, n503, in, contAt.Sub(stopped).Round(time.Millisecond),
 			maxDur(answers, func(signAnswer) bool { return true }).Round(time.Millisecond),
@@ -510,21 +486,9 @@ func TestSignDuringVaultFaults(t *testing.T) {
 		t.Cleanup(func() { _ = v.Stop() })
 		recoverAfter(t, "killed", load, restartAt)
 		answers := load.stop()
-		ok, n503 := checkAnswers(t, "killed", answers, faultBound)
+		ok, n503 := checkAnswers(t, "killed", answers, faultBound, "vault_unavailable")
 		total200 += ok
-		in := 0
-		for _, a := range answers {
-			if a.within(killed, restartAt) {
-				in++
-				if a.status != http.StatusServiceUnavailable || a.code != "vault_unavailable" || a.retryAfter == "" {
-					t.Errorf("killed: sign request while Vault was down = %d %q Retry-After %q (%v), want 503 vault_unavailable",
-						a.status, a.code, a.retryAfter, a.err)
-				}
-			}
-		}
-		if in == 0 {
-			t.Error("killed: no sign request lay wholly inside the down window")
-		}
+		in := checkWindow(t, "killed", answers, killed, restartAt, "vault_unavailable")
 		t.Logf("killed: %d requests: %d × 200, %d × 503 vault_unavailable; %d wholly while Vault was down (%v), all 503; slowest answer %v",
 			len(answers), ok, n503, in, restartAt.Sub(killed).Round(time.Millisecond),
 			maxDur(answers, func(signAnswer) bool { return true }).Round(time.Millisecond))

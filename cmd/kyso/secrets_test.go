@@ -190,10 +190,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	bin := filepath.Join(work, "kyso")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildKyso(ctx, t, work)
 	dir := filepath.Join(work, "data")
 	stderrPath := filepath.Join(work, "kyso.stderr")
 	stderr, err := os.Create(stderrPath)
