@@ -353,6 +353,20 @@ func (b *bench) signPDF(ctx context.Context, doc []byte, level string, w io.Writ
 	return n, nil
 }
 
+// filePart writes a multipart file part with its own content type
+// (multipart.Writer.CreateFormFile always says application/octet-stream).
+func filePart(mw *multipart.Writer, name, filename, contentType string, data []byte) error {
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, name, filename))
+	h.Set("Content-Type", contentType)
+	w, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
 // batchBody is a multipart body for POST /v1/sign/pdf/batch.
 func (b *bench) batchBody(d *document) (body []byte, contentType string, err error) {
 	var buf bytes.Buffer
@@ -367,14 +381,7 @@ func (b *bench) batchBody(d *document) (body []byte, contentType string, err err
 	}
 	fmt.Fprintf(pw, `{"credential_id":%q,"level":"B-B"}`, b.credID)
 	for i := range d.perBatch {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="doc-%d.pdf"`, i))
-		h.Set("Content-Type", "application/pdf")
-		pw, err := mw.CreatePart(h)
-		if err != nil {
-			return nil, "", err
-		}
-		if _, err := pw.Write(d.data); err != nil {
+		if err := filePart(mw, "file", fmt.Sprintf("doc-%d.pdf", i), "application/pdf", d.data); err != nil {
 			return nil, "", err
 		}
 	}

@@ -195,17 +195,8 @@ func runBench(ctx context.Context, cfg config) (err error) {
 	if _, err := os.Stat("go.mod"); err != nil {
 		return errors.New("run from the repository root (make bench): go.mod not found")
 	}
-	for _, p := range []*string{&cfg.kysoBin, &cfg.vaultBin} {
-		// kyso dev runs Vault in its data directory: a relative
-		// --vault-bin would not be found there.
-		abs, err := filepath.Abs(*p)
-		if err != nil {
-			return err
-		}
-		if st, err := os.Stat(abs); err != nil || st.IsDir() {
-			return fmt.Errorf("%s not found: build it with `make build`", *p)
-		}
-		*p = abs
+	if err := absBinaries(&cfg.kysoBin, &cfg.vaultBin); err != nil {
+		return err
 	}
 	pdfsig, err := lookTool(cfg.pdfsig)
 	if err != nil {
@@ -287,6 +278,23 @@ func runBench(ctx context.Context, cfg config) (err error) {
 // logf prints progress to stderr.
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// absBinaries makes the paths of the built binaries absolute, after
+// checking they exist: kyso dev runs Vault in its data directory, where a
+// relative --vault-bin would not be found.
+func absBinaries(paths ...*string) error {
+	for _, p := range paths {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		if st, err := os.Stat(abs); err != nil || st.IsDir() {
+			return fmt.Errorf("%s not found: build it with `make build`", *p)
+		}
+		*p = abs
+	}
+	return nil
 }
 
 // lookTool finds a command by path or in $PATH.

@@ -40,7 +40,6 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -264,15 +263,8 @@ func runSoak(ctx context.Context, cfg soakConfig) (err error) {
 	if _, err := os.Stat("go.mod"); err != nil {
 		return errors.New("run from the repository root (make soak): go.mod not found")
 	}
-	for _, p := range []*string{&cfg.kysoBin, &cfg.vaultBin} {
-		abs, err := filepath.Abs(*p)
-		if err != nil {
-			return err
-		}
-		if st, err := os.Stat(abs); err != nil || st.IsDir() {
-			return fmt.Errorf("%s not found: build it with `make build`", *p)
-		}
-		*p = abs
+	if err := absBinaries(&cfg.kysoBin, &cfg.vaultBin); err != nil {
+		return err
 	}
 	tmp, err := os.MkdirTemp("", "kyso-soak-")
 	if err != nil {
@@ -849,14 +841,7 @@ func cmsVerifyBody(data, sig []byte) ([]byte, string, error) {
 		name string
 		data []byte
 	}{{"data", data}, {"signature", sig}} {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename="%s.bin"`, p.name, p.name))
-		h.Set("Content-Type", "application/octet-stream")
-		w, err := mw.CreatePart(h)
-		if err != nil {
-			return nil, "", err
-		}
-		if _, err := w.Write(p.data); err != nil {
+		if err := filePart(mw, p.name, p.name+".bin", "application/octet-stream", p.data); err != nil {
 			return nil, "", err
 		}
 	}
