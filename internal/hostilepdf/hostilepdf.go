@@ -424,14 +424,35 @@ func threePages() []byte {
 	objs[catalog-1] = fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages)
 	objs[pages-1] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids))
 
+	return Assemble(objs, catalog, info, true)
+}
+
+// Assemble writes objs (objs[i] is object i+1) as a PDF whose trailer names
+// catalog and info, with a fixed /ID, and a cross-reference stream (PDF
+// 1.5) or a classic table (PDF 1.4).
+func Assemble(objs []string, catalog, info int, xrefStream bool) []byte {
 	var b bytes.Buffer
-	b.WriteString("%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+	version := "1.4"
+	if xrefStream {
+		version = "1.5"
+	}
+	fmt.Fprintf(&b, "%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n", version)
 	offsets := make([]int, len(objs)+2)
 	for i, o := range objs {
 		offsets[i+1] = b.Len()
 		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
 	}
 	id := "<6b79736f2d746573742d646f632d6964><6b79736f2d746573742d646f632d6964>"
+	if !xrefStream {
+		start := b.Len()
+		fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", len(objs)+1)
+		for i := range objs {
+			fmt.Fprintf(&b, "%010d 00000 n\r\n", offsets[i+1])
+		}
+		fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [%s] >>\nstartxref\n%d\n%%%%EOF\n",
+			len(objs)+1, catalog, info, id, start)
+		return b.Bytes()
+	}
 	self := len(objs) + 1
 	start := b.Len()
 	offsets[self] = start

@@ -1,10 +1,10 @@
 package pades_test
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"strings"
+
+	"github.com/kyso-vn/kyso/internal/hostilepdf"
 )
 
 // pdfSpec describes a test PDF made by makePDF.
@@ -54,45 +54,5 @@ func makePDF(spec pdfSpec) []byte {
 	}
 	objs[pages-1] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids))
 
-	var b bytes.Buffer
-	version := "1.4"
-	if spec.xrefStream {
-		version = "1.5"
-	}
-	fmt.Fprintf(&b, "%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n", version)
-	offsets := make([]int, len(objs)+2)
-	for i, o := range objs {
-		offsets[i+1] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	id := "<6b79736f2d746573742d646f632d6964><6b79736f2d746573742d646f632d6964>"
-	if !spec.xrefStream {
-		start := b.Len()
-		fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", len(objs)+1)
-		for i := range objs {
-			fmt.Fprintf(&b, "%010d 00000 n\r\n", offsets[i+1])
-		}
-		fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [%s] >>\nstartxref\n%d\n%%%%EOF\n",
-			len(objs)+1, catalog, info, id, start)
-		return b.Bytes()
-	}
-	self := len(objs) + 1
-	start := b.Len()
-	offsets[self] = start
-	var rows bytes.Buffer
-	for i := 0; i <= self; i++ {
-		row := make([]byte, 7)
-		if i == 0 {
-			row[5], row[6] = 0xff, 0xff
-		} else {
-			row[0] = 1
-			binary.BigEndian.PutUint32(row[1:5], uint32(offsets[i]))
-		}
-		rows.Write(row)
-	}
-	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R /ID [%s] /Length %d >>\nstream\n",
-		self, self+1, catalog, info, id, rows.Len())
-	b.Write(rows.Bytes())
-	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", start)
-	return b.Bytes()
+	return hostilepdf.Assemble(objs, catalog, info, spec.xrefStream)
 }
