@@ -11,17 +11,6 @@ import (
 	"time"
 )
 
-// Extended key usages accepted for a signer's certificate when it has the
-// extension: any, e-mail protection and client authentication (which
-// Vietnamese and many other CAs issue to signers), document signing (RFC
-// 9336), Adobe's Authentic Documents Trust and Microsoft's document
-// signing.
-var (
-	oidEKUDocumentSigning  = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
-	oidEKUAdobeAuthentic   = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 5}
-	oidEKUMSDocumentSignin = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}
-)
-
 // maxChainDisplay bounds the chain written in the report when no trusted
 // chain was found.
 const maxChainDisplay = 10
@@ -193,31 +182,6 @@ func (v *validator) displayChain(cert *x509.Certificate, extra []*x509.Certifica
 		cur = next
 	}
 	return chain
-}
-
-// checkSignerUsage checks that a signer's certificate may sign documents:
-// a key usage extension must allow digitalSignature or nonRepudiation
-// (RFC 5280, 4.2.1.3), and an extended key usage extension must include
-// one of the purposes listed above.
-func checkSignerUsage(c *x509.Certificate) error {
-	if c.KeyUsage != 0 && c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		return errors.New("the certificate's key usage allows neither digitalSignature nor nonRepudiation")
-	}
-	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
-		return nil
-	}
-	for _, u := range c.ExtKeyUsage {
-		switch u {
-		case x509.ExtKeyUsageAny, x509.ExtKeyUsageEmailProtection, x509.ExtKeyUsageClientAuth:
-			return nil
-		}
-	}
-	for _, u := range c.UnknownExtKeyUsage {
-		if u.Equal(oidEKUDocumentSigning) || u.Equal(oidEKUAdobeAuthentic) || u.Equal(oidEKUMSDocumentSignin) {
-			return nil
-		}
-	}
-	return errors.New("the certificate's extended key usage does not allow document signing")
 }
 
 // checkTSAUsage checks a time-stamping certificate (RFC 3161, 2.3).
