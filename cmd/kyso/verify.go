@@ -26,10 +26,14 @@ import (
 // rotation keep validating), and the certificates of the configured trust
 // directories. It is also kyso's certificate registry for revocation.
 type trust struct {
-	st     store.Store // nil: no kyso CA (kyso verify without a database)
-	extra  []verifier.TrustCert
-	online bool
-	ttl    time.Duration
+	st    store.Store // nil: no kyso CA (kyso verify without a database)
+	extra []verifier.TrustCert
+	// skipped names the certificates of the trust directories that could
+	// not be read and were left out: kyso verify prints them, kyso serve
+	// logs them.
+	skipped []string
+	online  bool
+	ttl     time.Duration
 
 	mu    sync.Mutex
 	at    time.Time
@@ -50,11 +54,14 @@ type kysoIssuer struct {
 func newTrust(st store.Store, dirs []string, online bool) (*trust, error) {
 	t := &trust{st: st, online: online, ttl: 30 * time.Second}
 	for _, d := range dirs {
-		certs, err := verifier.ReadTrustDir(d)
+		certs, skipped, err := verifier.ReadTrustDir(d)
 		if err != nil {
 			return nil, fmt.Errorf("trust directory %s: %w", d, err)
 		}
 		t.extra = append(t.extra, certs...)
+		for _, s := range skipped {
+			t.skipped = append(t.skipped, fmt.Sprintf("trust directory %s: %s", d, s))
+		}
 	}
 	return t, nil
 }
@@ -264,6 +271,9 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 		return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
 	}
 	defer closeTrust()
+	for _, s := range t.skipped {
+		fmt.Fprintf(os.Stderr, "kyso verify: warning: %s\n", s)
+	}
 
 	// Several files are verified in one process (a folder of decisions);
 	// the exit status is the worst: 3 if any file could not be read, else
@@ -522,6 +532,9 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 			kind = "root"
 		}
 		line(c.File, kind, c.Cert)
+	}
+	for _, s := range t.skipped {
+		fmt.Fprintf(w, "skipped  %s\n", s)
 	}
 	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories\n", len(t.kyso), len(t.extra))
 	return nil
