@@ -66,6 +66,14 @@ type Options struct {
 	// Intermediates are extra CA certificates from the trust directory;
 	// Vietnamese documents often carry only the signer's certificate.
 	Intermediates *x509.CertPool
+	// TrustCerts lists the certificates of Roots and Intermediates again
+	// (kyso's own CA certificates and ReadTrustDir's): an x509.CertPool
+	// cannot list what it holds, and the verifier needs them to build a
+	// chain through a CA certificate signed with SHA-1, which crypto/x509
+	// refuses — the Vietnamese Government CA's first generation. Without
+	// them such a chain is not found. Only Roots says what is trusted: a
+	// certificate here that is not in Roots is never an anchor.
+	TrustCerts []*x509.Certificate
 	// Revocation, if set, is kyso's own registry, asked for the status of
 	// every certificate of a chain; it answers for the certificates kyso
 	// issued.

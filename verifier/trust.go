@@ -76,13 +76,17 @@ type chainResult struct {
 	// its sub-indication.
 	problem string
 	sub     SubIndication
+	// warnings are about a trusted chain: SHA-1 signatures in it.
+	warnings []string
 }
 
 // buildChain builds cert's chain to a trust anchor valid at t, using the
 // trust directory's intermediates, the document's certificates and extra
 // (the certificates of the CMS). When there is no chain valid at t it
 // looks for one valid while cert itself was, to tell a time problem from a
-// missing chain.
+// missing chain. A chain that crypto/x509 refuses only because a
+// certificate in it is signed with SHA-1 is built by weakSearch and
+// accepted with a warning.
 func (v *validator) buildChain(cert *x509.Certificate, t time.Time, extra []*x509.Certificate) chainResult {
 	pool := v.inter
 	if len(extra) > 0 {
@@ -91,17 +95,32 @@ func (v *validator) buildChain(cert *x509.Certificate, t time.Time, extra []*x50
 			pool.AddCert(c)
 		}
 	}
+	known := slices.Concat(v.opts.TrustCerts, v.docCerts, extra)
+	var weak *weakSearch
 	verify := func(at time.Time) ([][]*x509.Certificate, error) {
-		return cert.Verify(x509.VerifyOptions{
+		chains, err := cert.Verify(x509.VerifyOptions{
 			Roots:         v.roots,
 			Intermediates: pool,
 			CurrentTime:   at,
 			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 		})
+		var unknown x509.UnknownAuthorityError
+		if err == nil || !errors.As(err, &unknown) || !weakCandidate(cert, known) {
+			return chains, err
+		}
+		// crypto/x509 found no chain, and SHA-1 may be why.
+		if weak == nil {
+			weak = newWeakSearch(v.roots, known)
+		}
+		if wc, werr := weak.verify(cert, at); werr == nil {
+			return wc, nil
+		}
+		return nil, err
 	}
 	chains, err := verify(t)
 	if err == nil {
-		return chainResult{chain: bestChain(chains), trusted: true, timeOK: true}
+		best := bestChain(chains)
+		return chainResult{chain: best, trusted: true, timeOK: true, warnings: weakWarnings(best)}
 	}
 	// Is there a chain at another time? Try inside cert's own validity,
 	// nearest to t.
@@ -115,7 +134,8 @@ func (v *validator) buildChain(cert *x509.Certificate, t time.Time, extra []*x50
 	if !alt.Equal(t) {
 		chains, err2 := verify(alt)
 		if err2 == nil {
-			res := chainResult{chain: bestChain(chains), trusted: true}
+			best := bestChain(chains)
+			res := chainResult{chain: best, trusted: true, warnings: weakWarnings(best)}
 			for _, c := range res.chain {
 				if t.Before(c.NotBefore) || t.After(c.NotAfter) {
 					res.outside = c

@@ -516,6 +516,7 @@ func validateSigner(v *validator, e *entry) {
 	}
 	ch := v.buildChain(cert, at, e.sd.certs)
 	e.out.Chain = chainOf(ch.chain)
+	e.warnings = append(e.warnings, ch.warnings...)
 	if !ch.trusted {
 		e.fail(Indeterminate, ch.sub, "the signer's certificate: %s", ch.problem)
 	} else if c := ch.outside; c != nil {

@@ -40,6 +40,7 @@ type trust struct {
 	kyso  []kysoIssuer
 	roots *x509.CertPool
 	inter *x509.CertPool
+	certs []*x509.Certificate // those of roots and inter, as a list
 }
 
 // kysoIssuer is one of kyso's CA certificates.
@@ -98,7 +99,9 @@ func (t *trust) load(ctx context.Context) error {
 		}
 	}
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	var certs []*x509.Certificate
 	for _, k := range kyso {
+		certs = append(certs, k.cert)
 		if k.root {
 			roots.AddCert(k.cert)
 		} else {
@@ -106,13 +109,14 @@ func (t *trust) load(ctx context.Context) error {
 		}
 	}
 	for _, c := range t.extra {
+		certs = append(certs, c.Cert)
 		if c.Root {
 			roots.AddCert(c.Cert)
 		} else {
 			inter.AddCert(c.Cert)
 		}
 	}
-	t.kyso, t.roots, t.inter, t.at = kyso, roots, inter, time.Now()
+	t.kyso, t.roots, t.inter, t.certs, t.at = kyso, roots, inter, certs, time.Now()
 	return nil
 }
 
@@ -122,7 +126,7 @@ func (t *trust) options(ctx context.Context) (verifier.Options, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	o := verifier.Options{Roots: t.roots, Intermediates: t.inter, Online: t.online}
+	o := verifier.Options{Roots: t.roots, Intermediates: t.inter, TrustCerts: t.certs, Online: t.online}
 	if t.st != nil {
 		o.Revocation = t
 	}
