@@ -276,8 +276,8 @@ func (p *pdfRun) checkIntegrity(e *entry) {
 	}
 	e.digestFn = func(h crypto.Hash) ([]byte, error) { return p.rangeDigest(e, h) }
 	if s.typ == TypeDocumentTimestamp {
-		if s.subFilter != "ETSI.RFC3161" {
-			e.fail(TotalFailed, FormatFailure, "a document time-stamp with sub-filter %q, want ETSI.RFC3161", s.subFilter)
+		if s.subFilter != subFilterRFC3161 {
+			e.fail(Indeterminate, FormatFailure, "%s", unknownSubFilter(s.subFilter))
 			return
 		}
 		e.dts = p.v.checkToken(s.contents, e.digestFn)
@@ -287,10 +287,7 @@ func (p *pdfRun) checkIntegrity(e *entry) {
 		}
 		return
 	}
-	switch s.subFilter {
-	case "adbe.pkcs7.detached", "ETSI.CAdES.detached", "adbe.pkcs7.sha1":
-	default:
-		e.fail(TotalFailed, FormatFailure, "unsupported sub-filter %q", s.subFilter)
+	if !knownSubFilter(e, s.subFilter) {
 		return
 	}
 	sd, err := parseSignedData(s.contents)
