@@ -534,7 +534,7 @@ func validateSigner(v *validator, e *entry) {
 	if !ch.trusted {
 		return
 	}
-	unchecked := []string{}
+	var unchecked []uncheckedCert
 	for i := 0; i+1 < len(ch.chain); i++ {
 		c, issuer := ch.chain[i], ch.chain[i+1]
 		st := v.status(c, issuer, &e.cmsRev)
@@ -568,12 +568,10 @@ func validateSigner(v *validator, e *entry) {
 		case !st.checked && i == 0 && v.opts.Online && st.tryLater:
 			e.fail(Indeterminate, TryLater, "the revocation status of the signer's certificate could not be obtained online")
 		case !st.checked:
-			unchecked = append(unchecked, fmt.Sprintf("%q", c.Subject.CommonName))
+			unchecked = append(unchecked, uncheckedCert{c, st})
 		}
 	}
-	if len(unchecked) > 0 {
-		e.warn("revocation status not checked for %s: no OCSP response or CRL in the document%s", strings.Join(unchecked, ", "), map[bool]string{true: " or online", false: " (online checking is off)"}[v.opts.Online])
-	}
+	e.warnings = append(e.warnings, uncheckedWarnings(unchecked, v.opts.Online)...)
 }
 
 // changesAfter compares the revision the entry signs with the final file.
