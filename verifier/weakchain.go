@@ -115,19 +115,19 @@ func (w *weakSearch) verify(cert *x509.Certificate, t time.Time) ([][]*x509.Cert
 			continue
 		}
 		for _, ch := range chains {
-			real := make([]*x509.Certificate, len(ch))
+			got := make([]*x509.Certificate, len(ch))
 			weak := false
 			for i, c := range ch {
-				real[i] = w.orig[c]
-				if real[i] == nil {
-					real = nil
+				got[i] = w.orig[c]
+				if got[i] == nil {
+					got = nil
 					break
 				}
-				weak = weak || i+1 < len(ch) && isSHA1(real[i])
+				weak = weak || i+1 < len(ch) && isSHA1(got[i])
 			}
 			// Only what SHA-1 alone kept crypto/x509 from accepting.
-			if real != nil && weak {
-				out = append(out, real)
+			if got != nil && weak {
+				out = append(out, got)
 			}
 		}
 	}
@@ -153,14 +153,14 @@ func (w *weakSearch) standIns(c *x509.Certificate, depth int) []*standIn {
 	defer delete(w.busy, c)
 	var out []*standIn
 	if w.isAnchor(c) {
-		if s := w.make(c, nil); s != nil {
+		if s := w.copyOf(c, nil); s != nil {
 			w.proxyR.AddCert(s.cert)
 			out = append(out, s)
 		}
 	} else {
 		for _, p := range w.issuers(c) {
 			for _, ps := range w.standIns(p, depth+1) {
-				if s := w.make(c, ps); s != nil {
+				if s := w.copyOf(c, ps); s != nil {
 					w.proxyI.AddCert(s.cert)
 					out = append(out, s)
 				}
@@ -195,10 +195,10 @@ func (w *weakSearch) isAnchor(c *x509.Certificate) bool {
 	return err == nil && len(chains) > 0 && len(chains[0]) == 1
 }
 
-// make returns the stand-in of c signed by issuer's throwaway key, or
+// copyOf returns the stand-in of c signed by issuer's throwaway key, or
 // self-signed when issuer is nil (an anchor); nil if crypto/x509 cannot
 // make it.
-func (w *weakSearch) make(c *x509.Certificate, issuer *standIn) *standIn {
+func (w *weakSearch) copyOf(c *x509.Certificate, issuer *standIn) *standIn {
 	if w.made >= maxWeakProxies {
 		return nil
 	}
