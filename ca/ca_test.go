@@ -73,6 +73,14 @@ func uidValues(c *x509.Certificate) []string {
 	return out
 }
 
+// signingEKU is what crypto/x509 reads of the extended key usage of a
+// document signer's certificate (id-kp-documentSigning, RFC 9336, is in
+// UnknownExtKeyUsage).
+var signingEKU = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+
+// oidDocumentSigning is id-kp-documentSigning (RFC 9336).
+var oidDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
+
 func TestIssueProfiles(t *testing.T) {
 	e := newEnv(t, nil)
 	e.bootstrap(t)
@@ -86,16 +94,16 @@ func TestIssueProfiles(t *testing.T) {
 		wantEKU  []x509.ExtKeyUsage
 		wantKU   x509.KeyUsage
 	}{
-		{"citizen", citizen, "Nguyễn Văn An", []string{"CCCD:001099012345"}, "", nil,
+		{"citizen", citizen, "Nguyễn Văn An", []string{"CCCD:001099012345"}, "", signingEKU,
 			x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment},
 		{"official", ca.Request{Profile: "official", KeyType: "ecdsa-p256", Subject: ca.Subject{
 			Name: "Trần Thị Bình", CCCD: "001185000123", Title: "Chánh Văn phòng", Unit: "Văn phòng",
 			Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội", Email: "binh@hanoi.gov.vn"}},
-			"Trần Thị Bình", []string{"CCCD:001185000123"}, "Ủy ban nhân dân Thành phố Hà Nội", nil,
+			"Trần Thị Bình", []string{"CCCD:001185000123"}, "Ủy ban nhân dân Thành phố Hà Nội", signingEKU,
 			x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment},
 		{"seal", ca.Request{Profile: "seal", Subject: ca.Subject{
 			Organization: "Ủy ban nhân dân Thành phố Hà Nội", TaxCode: "0103410294", BudgetCode: "1058600", Locality: "Hà Nội"}},
-			"Ủy ban nhân dân Thành phố Hà Nội", []string{"MST:0103410294", "MNS:1058600"}, "Ủy ban nhân dân Thành phố Hà Nội", nil,
+			"Ủy ban nhân dân Thành phố Hà Nội", []string{"MST:0103410294", "MNS:1058600"}, "Ủy ban nhân dân Thành phố Hà Nội", signingEKU,
 			x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment},
 		{"tsa", ca.Request{Profile: "tsa", KeyType: "rsa-2048", Subject: ca.Subject{Name: "kyso TSA", Organization: "kyso"}},
 			"kyso TSA", nil, "kyso", []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, x509.KeyUsageDigitalSignature},
@@ -121,6 +129,10 @@ func TestIssueProfiles(t *testing.T) {
 			}
 			if len(c.ExtKeyUsage) != len(tc.wantEKU) || (len(tc.wantEKU) > 0 && c.ExtKeyUsage[0] != tc.wantEKU[0]) {
 				t.Errorf("ExtKeyUsage = %v, want %v", c.ExtKeyUsage, tc.wantEKU)
+			}
+			docSigning := len(c.UnknownExtKeyUsage) == 1 && c.UnknownExtKeyUsage[0].Equal(oidDocumentSigning)
+			if wantDoc := tc.req.Profile != "tsa"; docSigning != wantDoc {
+				t.Errorf("UnknownExtKeyUsage = %v, want id-kp-documentSigning: %v", c.UnknownExtKeyUsage, wantDoc)
 			}
 			if got := len(c.SerialNumber.Bytes()); got != 16 {
 				t.Errorf("serial is %d bytes, want 16", got)

@@ -3,6 +3,16 @@
 // Vietnamese citizens, officials and agency seals, issuance with linting,
 // key and CA rotation, renewal, revocation, CRLs and the OCSP responder.
 //
+// Purposes do not overlap: the document signers (citizen, official, seal)
+// carry id-kp-documentSigning and emailProtection and no TLS purpose; the
+// tls-client, tls-server, OCSP and TSA certificates carry only their own
+// purpose, so that no validator reading the extended key usage takes them
+// for document signers (a tls-client key is held by the client system,
+// outside Vault). Client TLS certificates stay under the issuing CA: a
+// separate issuing CA under the same root would not keep them from
+// chaining for a relying party, and a separate root is not worth its cost
+// yet (docs/issuance.md, "Who may sign documents").
+//
 // Every private key stays in Vault: ca sees keys only through the Keys
 // interface, which hands out crypto.Signer values. Records live in a
 // store.Store. ca must not import api, signer or verifier, and it never

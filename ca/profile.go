@@ -72,7 +72,7 @@ type profile struct {
 	policy    x509.OID
 	keyTypes  []string // allowed key types, first is the default
 	keyUsage  x509.KeyUsage
-	ekuOIDs   []asn1.ObjectIdentifier // written as a critical EKU extension when set
+	ekuOIDs   []asn1.ObjectIdentifier // written as an EKU extension when set, critical if ekuCrit
 	ekuCrit   bool
 	ocspCheck bool // add id-pkix-ocsp-nocheck (RFC 6960, 4.2.2.2.1)
 	// subject validates the request subject and returns the encoded DN,
@@ -87,7 +87,28 @@ var (
 	oidOCSPNoCheck     = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
 	oidEKUServerAuth   = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
 	oidEKUClientAuth   = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
+	// oidEKUEmailProtection and oidEKUDocumentSigning (RFC 9336) are the
+	// purposes of a document signer's certificate; see documentSigningEKU.
+	oidEKUEmailProtection = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 4}
+	oidEKUDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
 )
+
+// documentSigningEKU is the extended key usage of the citizen, official
+// and seal certificates, which sign documents (RFC 5280, 4.2.1.12: a key
+// may then be used only for the purposes listed):
+//
+//   - id-kp-documentSigning (RFC 9336) says exactly that;
+//   - emailProtection is what validators that predate RFC 9336 accept for
+//     a document signer (Adobe Acrobat among them), and what the
+//     Vietnamese Government CA's signer certificates carry.
+//
+// It never includes clientAuth or serverAuth, which the Government CA's
+// signers also carry: a signing key is not a TLS key, and kyso's verifier
+// refuses as a document signer a certificate whose purposes are only
+// TLS, OCSP, time-stamping or code signing. The extension is not critical
+// (RFC 5280, 4.2.1.12 lets it be either), as in the Government CA's
+// certificates.
+var documentSigningEKU = []asn1.ObjectIdentifier{oidEKUDocumentSigning, oidEKUEmailProtection}
 
 var signingKeyTypes = []string{"rsa-2048", "rsa-3072", "rsa-4096", "ecdsa-p256", "ecdsa-p384"}
 
@@ -126,14 +147,17 @@ func buildProfiles(cfg map[string]ProfileConfig) (map[string]*profile, error) {
 		case ProfileCitizen:
 			p.keyTypes = signingKeyTypes
 			p.keyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+			p.ekuOIDs = documentSigningEKU
 			p.subject = citizenSubject
 		case ProfileOfficial:
 			p.keyTypes = signingKeyTypes
 			p.keyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+			p.ekuOIDs = documentSigningEKU
 			p.subject = officialSubject
 		case ProfileSeal:
 			p.keyTypes = []string{"rsa-3072", "rsa-2048", "rsa-4096", "ecdsa-p256", "ecdsa-p384"}
 			p.keyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+			p.ekuOIDs = documentSigningEKU
 			p.subject = sealSubject
 		case ProfileTSA:
 			p.keyTypes = []string{"rsa-3072", "rsa-2048", "rsa-4096", "ecdsa-p256", "ecdsa-p384"}

@@ -298,7 +298,13 @@ func verifySig(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash cr
 		if err != nil {
 			return info, err
 		}
-		return info, rsa.VerifyPKCS1v15(rpub, h, d, sig)
+		if err := rsa.VerifyPKCS1v15(rpub, h, d, sig); err != nil {
+			if m := explainRSA(rpub, h, sig, sum); m != nil {
+				return info, m
+			}
+			return info, err
+		}
+		return info, nil
 	default:
 		epub, ok := pub.(*ecdsa.PublicKey)
 		if !ok {

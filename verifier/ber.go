@@ -208,3 +208,95 @@ func appendHeader(out, tag []byte, n int) []byte {
 	}
 	return append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
+
+// checkDER reports why the element b is not in DER (X.690, 10 and 11), as
+// far as a signature over it depends on it: definite, minimal lengths; a
+// single element; primitive encoding of the string types; BOOLEAN as 0x00
+// or 0xFF; minimal INTEGERs; and the elements of every SET in ascending
+// order of their encodings (11.6; the SETs of CMS attributes are all SET
+// OF). It returns nil for DER.
+func checkDER(b []byte) error {
+	rest, err := checkDERElement(b, 0)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return errors.New("data after the element")
+	}
+	return nil
+}
+
+func checkDERElement(in []byte, depth int) (rest []byte, err error) {
+	if depth > maxBERDepth {
+		return nil, errors.New("nested too deep")
+	}
+	tag, constructed, length, body, err := berHeader(in)
+	if err != nil {
+		return nil, err
+	}
+	if length < 0 {
+		return nil, errors.New("an indefinite length")
+	}
+	// berHeader accepts long forms; DER wants the shortest.
+	hdr := len(in) - len(body)
+	if hdr != len(tag)+lenOfLen(length) {
+		return nil, errors.New("a length not in its shortest form")
+	}
+	content, rest := body[:length], body[length:]
+	if len(tag) == 1 && tag[0]&0xc0 == 0 {
+		// Universal class.
+		switch n := tag[0] & 0x1f; {
+		case constructed && isStringType(n):
+			return nil, errors.New("a string in constructed form")
+		case n == 1 && (len(content) != 1 || content[0] != 0 && content[0] != 0xff):
+			return nil, errors.New("a BOOLEAN that is not 0x00 or 0xFF")
+		case n == 2 && len(content) > 1 && (content[0] == 0 && content[1] < 0x80 || content[0] == 0xff && content[1] >= 0x80):
+			return nil, errors.New("an INTEGER not in its shortest form")
+		}
+	}
+	if !constructed {
+		return rest, nil
+	}
+	var prev []byte
+	set := len(tag) == 1 && tag[0] == 0x31
+	for children := content; len(children) > 0; {
+		r, err := checkDERElement(children, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		el := children[:len(children)-len(r)]
+		if set && prev != nil && derLess(el, prev) {
+			return nil, errors.New("a SET OF whose elements are not in ascending order")
+		}
+		prev, children = el, r
+	}
+	return rest, nil
+}
+
+// isStringType reports the universal tag numbers that DER encodes only in
+// primitive form: BIT STRING, OCTET STRING and the character strings.
+func isStringType(n byte) bool {
+	switch n {
+	case 3, 4, 12, 18, 19, 20, 21, 22, 25, 26, 27, 28, 30:
+		return true
+	}
+	return false
+}
+
+// derLess orders encodings as X.690, 11.6 does: as octet strings, the
+// shorter padded with zeros at its end.
+func derLess(a, b []byte) bool {
+	for i := 0; i < max(len(a), len(b)); i++ {
+		var x, y byte
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}

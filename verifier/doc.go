@@ -29,8 +29,12 @@
 // Every signature field of the interactive form with a value is found (the
 // field tree walked with loop and size limits), once per signature
 // dictionary, and reported in the order of the revisions it signs. A
-// signature that cannot be processed is TOTAL_FAILED/FORMAT_FAILURE, never
-// skipped; a panic in its processing is recovered into the same. For each:
+// malformed signature is TOTAL_FAILED/FORMAT_FAILURE, never skipped; a
+// panic in its processing is recovered into the same. A sub-filter kyso
+// does not know (adbe.x509.rsa_sha1, a vendor's own) is
+// INDETERMINATE/FORMAT_FAILURE: what cannot be processed is not proven
+// bad. PBAD.PAdES (ICP-Brasil) is a detached CMS and is validated as one.
+// For each:
 //
 //  1. /ByteRange: four integers, starting at 0, within the file — checked
 //     before anything is allocated from them; the gap between the two
@@ -43,13 +47,22 @@
 //  2. The CMS (DER, or BER re-encoded; RFC 5652) is parsed by this package.
 //     The digest of the signed bytes must be the message-digest attribute
 //     (HASH_FAILURE); the content-type attribute must be present and name
-//     the encapsulated type (id-data; FORMAT_FAILURE).
+//     the encapsulated type (id-data; FORMAT_FAILURE). The signed
+//     attributes must be DER (RFC 5652, 5.3: the signature is over their
+//     DER encoding): attributes written otherwise — out of SET OF order,
+//     as node-signpdf and the signers of DSS's five-signature test file
+//     write them — verify over the bytes as written but not over their
+//     DER encoding, which EU DSS checks; kyso does not say valid where
+//     validators disagree: INDETERMINATE/FORMAT_FAILURE.
 //  3. The signer's certificate is the one the SignerInfo's sid names
 //     (issuer and serial number, or subject key identifier), among the
 //     CMS's and the DSS's certificates — never the first certificate. If
 //     several match, the one whose key verifies the signature is taken.
 //     RSA PKCS #1 v1.5, RSASSA-PSS (RFC 4056 parameters), ECDSA and Ed25519
-//     are verified (SIG_CRYPTO_FAILURE). An ESS signing-certificate or
+//     are verified (SIG_CRYPTO_FAILURE; an RSA value whose DigestInfo
+//     names another hash than the algorithm the SignerInfo names is said
+//     to be mislabelled, not made with another key). An ESS
+//     signing-certificate or
 //     signing-certificate-v2 attribute must identify that certificate
 //     (INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND). SHA-1 is reported as
 //     weak, MD5 is refused (CRYPTO_CONSTRAINTS_FAILURE_NO_POE).
@@ -74,12 +87,19 @@
 //     the proven time is outside a certificate's validity, and
 //     OUT_OF_BOUNDS_NO_POE when nothing is proven and the certificate is not
 //     valid now — an expired certificate with a good earlier time-stamp
-//     passes. No chain: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND. The
-//     signer's key usage must allow digitalSignature or nonRepudiation and
-//     an extended key usage, if present, must allow document signing (any,
-//     e-mail protection, client authentication, RFC 9336 document signing,
+//     passes. No chain: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND. A chain
+//     crypto/x509 refuses only because a CA certificate (or the signer's)
+//     is signed with SHA-1 — the Vietnamese Government CA's G1 — is built
+//     by weakSearch, with all of crypto/x509's path rules, and passes with
+//     a warning per SHA-1 signature; it needs the trust directory's
+//     certificates as a list (Options.TrustCerts) when the document does
+//     not carry them. The signer's key usage must allow digitalSignature
+//     or nonRepudiation and an extended key usage, if present, must allow
+//     document signing (any, e-mail protection, RFC 9336 document signing,
 //     Adobe's and Microsoft's document-signing purposes), else
-//     CHAIN_CONSTRAINTS_FAILURE.
+//     INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE: a certificate made only for
+//     TLS (kyso's tls-client certificates, whose keys the client systems
+//     hold), OCSP, time-stamping or code signing never signs a document.
 //  7. Revocation, for every certificate of the chain but the root: kyso's
 //     registry (Options.Revocation), OCSP responses and CRLs of the DSS and
 //     of the CMS (its crls field and Adobe's adbe-revInfoArchival
@@ -92,8 +112,9 @@
 //     before the time the signer claims: TOTAL_FAILED/REVOKED; revoked with
 //     nothing proven: INDETERMINATE/REVOKED_NO_POE (REVOKED_CA_NO_POE for a
 //     CA); revoked after the proven time: passed, with a warning. No status
-//     from any source is a warning ("revocation status not checked"), not
-//     a failure — most documents carry none and checking online is off by
+//     from any source is a warning ("revocation status not checked", which
+//     says whether the document holds nothing about the certificate or
+//     holds responses that cannot be used, and why), not a failure — most documents carry none and checking online is off by
 //     default — except with Online, where it is INDETERMINATE/TRY_LATER.
 //  8. Changes after the signature (below); any change not allowed is
 //     TOTAL_FAILED/CHANGED_AFTER_SIGNING, kyso's extension of the
@@ -161,13 +182,14 @@
 // are not checked; revocation data is not required to be fresher than the
 // proven time, and its own proof of existence is not tracked (ETSI EN 319
 // 102-1's full long-term validation); indirect and delta CRLs are not
-// used; certificates signed with SHA-1 do not chain (crypto/x509 refuses
-// them; a root's own SHA-1 self-signature is fine) and certificates with
-// negative serial numbers do not parse (crypto/x509 refuses them, so such
-// signers are NO_SIGNING_CERTIFICATE_FOUND); objects inside object
-// streams are not found when a damaged file is read by scanning;
-// adbe.x509.rsa_sha1 signatures are FORMAT_FAILURE; encrypted documents
-// are read with the empty user password only.
+// used; certificates with negative serial numbers do not parse
+// (crypto/x509 refuses them, so such signers are
+// NO_SIGNING_CERTIFICATE_FOUND — dss/PAdES-LT.pdf's first signer — and a
+// trust directory leaves such a file out with a warning); objects inside
+// object streams are not found when a damaged file is read by scanning;
+// adbe.x509.rsa_sha1 signatures are not processed
+// (INDETERMINATE/FORMAT_FAILURE); encrypted documents are read with the
+// empty user password only.
 //
 // # Upstream flaws found
 //

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
@@ -65,6 +66,14 @@ type Options struct {
 	// Intermediates are extra CA certificates from the trust directory;
 	// Vietnamese documents often carry only the signer's certificate.
 	Intermediates *x509.CertPool
+	// TrustCerts lists the certificates of Roots and Intermediates again
+	// (kyso's own CA certificates and ReadTrustDir's): an x509.CertPool
+	// cannot list what it holds, and the verifier needs them to build a
+	// chain through a CA certificate signed with SHA-1, which crypto/x509
+	// refuses — the Vietnamese Government CA's first generation. Without
+	// them such a chain is not found. Only Roots says what is trusted: a
+	// certificate here that is not in Roots is never an anchor.
+	TrustCerts []*x509.Certificate
 	// Revocation, if set, is kyso's own registry, asked for the status of
 	// every certificate of a chain; it answers for the certificates kyso
 	// issued.
@@ -180,15 +189,20 @@ type TrustCert struct {
 // .md and .txt files are documentation and skipped) as PEM certificates
 // or one DER certificate, in file name order. Self-signed certificates are
 // trust anchors (Root); others are intermediates, used to build chains but
-// trusted only through a root. A file that holds no certificate is an
-// error, as is a directory without certificates.
-func ReadTrustDir(dir string) ([]TrustCert, error) {
+// trusted only through a root.
+//
+// A certificate that cannot be parsed (a negative serial number, which
+// crypto/x509 refuses, or any other defect) and a file that holds no
+// certificate are left out, and skipped says which and why: one bad file
+// must not stop the verification of every document. A directory that
+// cannot be read, a file that cannot be read, or a directory without any
+// usable certificate is an error (ErrTrustStore).
+func ReadTrustDir(dir string) (certs []TrustCert, skipped []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTrustStore, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrTrustStore, err)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	var out []TrustCert
 	for _, e := range entries {
 		if !e.Type().IsRegular() {
 			continue
@@ -197,27 +211,35 @@ func ReadTrustDir(dir string) ([]TrustCert, error) {
 		case ".md", ".txt":
 			continue // documentation kept with the certificates
 		}
-		certs, err := readCertFile(filepath.Join(dir, e.Name()))
+		got, bad, err := readCertFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrTrustStore, e.Name(), err)
+			return nil, nil, fmt.Errorf("%w: %s: %v", ErrTrustStore, e.Name(), err)
 		}
-		for _, c := range certs {
-			if len(out) >= maxCerts {
-				return nil, fmt.Errorf("%w: more than %d certificates", ErrTrustStore, maxCerts)
+		for _, b := range bad {
+			skipped = append(skipped, fmt.Sprintf("%s: %s; it is left out", e.Name(), b))
+		}
+		for _, c := range got {
+			if len(certs) >= maxCerts {
+				return nil, nil, fmt.Errorf("%w: more than %d certificates", ErrTrustStore, maxCerts)
 			}
-			out = append(out, TrustCert{File: e.Name(), Cert: c, Root: IsSelfSigned(c)})
+			certs = append(certs, TrustCert{File: e.Name(), Cert: c, Root: IsSelfSigned(c)})
 		}
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: no certificates in %s", ErrTrustStore, dir)
+	if len(certs) == 0 {
+		msg := fmt.Sprintf("no usable certificate in %s", dir)
+		if len(skipped) > 0 {
+			msg += " (" + strings.Join(skipped, "; ") + ")"
+		}
+		return nil, nil, fmt.Errorf("%w: %s", ErrTrustStore, msg)
 	}
-	return out, nil
+	return certs, skipped, nil
 }
 
 // LoadTrustDir reads dir as ReadTrustDir does and returns its trust
-// anchors and intermediates as pools.
+// anchors and intermediates as pools; certificates ReadTrustDir skips are
+// left out silently.
 func LoadTrustDir(dir string) (roots, intermediates *x509.CertPool, err error) {
-	certs, err := ReadTrustDir(dir)
+	certs, _, err := ReadTrustDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,27 +254,31 @@ func LoadTrustDir(dir string) (roots, intermediates *x509.CertPool, err error) {
 	return roots, intermediates, nil
 }
 
-func readCertFile(name string) ([]*x509.Certificate, error) {
+// readCertFile reads the certificates of one file: a DER certificate or
+// PEM CERTIFICATE blocks (other blocks are ignored). bad explains each
+// certificate that does not parse, or why the file holds none; err is an
+// I/O error or a file over maxTrustFile.
+func readCertFile(name string) (certs []*x509.Certificate, bad []string, err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxTrustFile+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(data) > maxTrustFile {
-		return nil, fmt.Errorf("larger than %d bytes", maxTrustFile)
+		return nil, nil, fmt.Errorf("larger than %d bytes", maxTrustFile)
 	}
 	if !bytes.Contains(data, []byte("-----BEGIN")) {
 		c, err := x509.ParseCertificate(data)
 		if err != nil {
-			return nil, fmt.Errorf("not a PEM or DER certificate: %v", err)
+			return nil, []string{fmt.Sprintf("not a certificate crypto/x509 can read (%v)", err)}, nil
 		}
-		return []*x509.Certificate{c}, nil
+		return []*x509.Certificate{c}, nil, nil
 	}
-	var out []*x509.Certificate
+	n := 0
 	for rest := data; ; {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
@@ -262,16 +288,18 @@ func readCertFile(name string) ([]*x509.Certificate, error) {
 		if b.Type != "CERTIFICATE" {
 			continue
 		}
+		n++
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
-			return nil, err
+			bad = append(bad, fmt.Sprintf("certificate %d cannot be read by crypto/x509 (%v)", n, err))
+			continue
 		}
-		out = append(out, c)
+		certs = append(certs, c)
 	}
-	if len(out) == 0 {
-		return nil, errors.New("no CERTIFICATE block")
+	if n == 0 {
+		bad = append(bad, "no PEM CERTIFICATE block")
 	}
-	return out, nil
+	return certs, bad, nil
 }
 
 // IsSelfSigned reports whether c is issued by itself and its signature

@@ -74,6 +74,17 @@ type revStatus struct {
 	tryLater  bool // online checking was asked for and gave nothing
 	warnings  []string
 	goodUntil time.Time // latest thisUpdate of a "good" answer
+	// unusable says why OCSP responses and CRLs about the certificate
+	// (its serial number, its issuer's CRL) could not be used.
+	unusable []string
+}
+
+// refuse records why data about the certificate could not be used.
+func (s *revStatus) refuse(source string, err error) {
+	msg := source + ": " + err.Error()
+	if !slices.Contains(s.unusable, msg) {
+		s.unusable = append(s.unusable, msg)
+	}
 }
 
 func (s *revStatus) good(source string, at time.Time) {
@@ -125,9 +136,15 @@ func (v *validator) statusIn(st *revStatus, d *revData, cert, issuer *x509.Certi
 		return
 	}
 	d.index()
-	for _, der := range slices.Concat(d.bySer[cert.SerialNumber.Text(16)], d.multi) {
+	about := d.bySer[cert.SerialNumber.Text(16)]
+	for i, der := range slices.Concat(about, d.multi) {
 		resp, err := checkOCSP(der, cert, issuer)
 		if err != nil {
+			// A response for this serial number that is not another
+			// issuer's: about this certificate, and not usable.
+			if i < len(about) && !errors.Is(err, errOtherIssuer) {
+				st.refuse("an OCSP response in "+name, err)
+			}
 			continue
 		}
 		switch resp.Status {
@@ -153,6 +170,7 @@ func applyCRL(st *revStatus, c *crlInfo, cert, issuer *x509.Certificate, source 
 		c.checked[issuer] = err
 	}
 	if err != nil {
+		st.refuse(source, fmt.Errorf("its signature does not verify with the key of %q: %v", issuer.Subject.CommonName, err))
 		return
 	}
 	if c.revoked == nil {
@@ -170,6 +188,10 @@ func applyCRL(st *revStatus, c *crlInfo, cert, issuer *x509.Certificate, source 
 	st.good(source, c.rl.ThisUpdate)
 }
 
+// errOtherIssuer is an OCSP response for cert's serial number that names
+// another issuer (RFC 6960, 4.1.1): about another certificate.
+var errOtherIssuer = errors.New("OCSP response is about another issuer's certificate")
+
 // checkOCSP parses an OCSP response about cert and checks who signed it:
 // the issuer itself, or a responder certificate the issuer issued with the
 // id-kp-OCSPSigning extended key usage (RFC 6960, 4.2.2.2). x/crypto/ocsp
@@ -182,7 +204,7 @@ func checkOCSP(der []byte, cert, issuer *x509.Certificate) (*ocsp.Response, erro
 		return nil, err
 	}
 	if !sameCertID(der, cert, issuer) {
-		return nil, errors.New("OCSP response is about another issuer's certificate")
+		return nil, errOtherIssuer
 	}
 	switch rc := resp.Certificate; {
 	case rc == nil:
@@ -411,4 +433,40 @@ func parseRevInfoArchival(der []byte, d *revData) {
 			*f.list = append(*f.list, el)
 		}
 	}
+}
+
+// uncheckedCert is a certificate of a chain whose revocation status no
+// source gave.
+type uncheckedCert struct {
+	cert *x509.Certificate
+	st   revStatus
+}
+
+// uncheckedWarnings says, for the certificates of a chain whose status is
+// unknown, why: nothing about them in the document (nor online, when
+// allowed), or data about them that could not be used, and why not — a
+// DSS that holds responses is not a document without any.
+func uncheckedWarnings(list []uncheckedCert, online bool) []string {
+	var none []string
+	var out []string
+	for _, u := range list {
+		name := fmt.Sprintf("%q", u.cert.Subject.CommonName)
+		if len(u.st.unusable) == 0 {
+			none = append(none, name)
+			continue
+		}
+		reasons := u.st.unusable
+		if len(reasons) > 3 {
+			reasons = append(slices.Clone(reasons[:3]), fmt.Sprintf("and %d more", len(reasons)-3))
+		}
+		out = append(out, fmt.Sprintf("revocation status not checked for %s: the document holds revocation data about it, but none that can be used (%s)", name, strings.Join(reasons, "; ")))
+	}
+	if len(none) > 0 {
+		where := "no OCSP response or CRL about them in the document (online checking is off)"
+		if online {
+			where = "no OCSP response or CRL about them in the document or online"
+		}
+		out = append([]string{fmt.Sprintf("revocation status not checked for %s: %s", strings.Join(none, ", "), where)}, out...)
+	}
+	return out
 }

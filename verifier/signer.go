@@ -96,7 +96,9 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 		}
 	}
 	var msg []byte // what the signature is over; nil: the content's digest
+	var derErr error
 	if si.signedAttrs != nil {
+		derErr = checkDER(si.signedAttrs)
 		ct, err := singleAttr(si.attrs, oidAttrContentType, "content-type")
 		if err != nil {
 			return c.fail(TotalFailed, FormatFailure, "%v", err)
@@ -195,8 +197,15 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 			break
 		}
 	}
+	if derErr != nil {
+		c.warn("the signed attributes are not DER-encoded (%v), as RFC 5652, 5.3 requires", derErr)
+	}
 	if chosen == nil {
 		c.cert = cands[0]
+		var label *labelMismatch
+		if errors.As(cryptoErr, &label) {
+			return c.fail(TotalFailed, SigCryptoFailure, "the signature's algorithm label disagrees with its value (signer %s): %v", describeCert(cands[0]), cryptoErr)
+		}
 		return c.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the key of the certificate the signer identifier names (%s): %v", describeCert(cands[0]), cryptoErr)
 	}
 	c.cert = chosen
@@ -208,6 +217,14 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 	}
 	if essErr != nil {
 		return c.fail(Indeterminate, NoSigningCertificateFound, "the signing-certificate attribute does not identify the signer's certificate (%s): %v", describeCert(chosen), essErr)
+	}
+	if derErr != nil {
+		// The signature verifies over the bytes as they are, but RFC 5652
+		// has it made over their DER encoding: validators that re-encode
+		// the attributes first (Bouncy Castle, so EU DSS) find it
+		// invalid, others (OpenSSL) valid. kyso does not say valid where
+		// validators disagree.
+		return c.fail(Indeterminate, FormatFailure, "the signed attributes are not DER-encoded (%v): RFC 5652, 5.3 requires DER, and validators that check the signature over their DER encoding, as EU DSS does, find it invalid", derErr)
 	}
 	if len(ess) == 0 && si.signedAttrs != nil && wantType != nil && wantType.Equal(oidTSTInfo) {
 		c.warn("the time-stamp token has no signing-certificate attribute (RFC 3161, 2.4.1)")

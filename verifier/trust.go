@@ -11,17 +11,6 @@ import (
 	"time"
 )
 
-// Extended key usages accepted for a signer's certificate when it has the
-// extension: any, e-mail protection and client authentication (which
-// Vietnamese and many other CAs issue to signers), document signing (RFC
-// 9336), Adobe's Authentic Documents Trust and Microsoft's document
-// signing.
-var (
-	oidEKUDocumentSigning  = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
-	oidEKUAdobeAuthentic   = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 5}
-	oidEKUMSDocumentSignin = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}
-)
-
 // maxChainDisplay bounds the chain written in the report when no trusted
 // chain was found.
 const maxChainDisplay = 10
@@ -87,13 +76,17 @@ type chainResult struct {
 	// its sub-indication.
 	problem string
 	sub     SubIndication
+	// warnings are about a trusted chain: SHA-1 signatures in it.
+	warnings []string
 }
 
 // buildChain builds cert's chain to a trust anchor valid at t, using the
 // trust directory's intermediates, the document's certificates and extra
 // (the certificates of the CMS). When there is no chain valid at t it
 // looks for one valid while cert itself was, to tell a time problem from a
-// missing chain.
+// missing chain. A chain that crypto/x509 refuses only because a
+// certificate in it is signed with SHA-1 is built by weakSearch and
+// accepted with a warning.
 func (v *validator) buildChain(cert *x509.Certificate, t time.Time, extra []*x509.Certificate) chainResult {
 	pool := v.inter
 	if len(extra) > 0 {
@@ -102,17 +95,32 @@ func (v *validator) buildChain(cert *x509.Certificate, t time.Time, extra []*x50
 			pool.AddCert(c)
 		}
 	}
+	known := slices.Concat(v.opts.TrustCerts, v.docCerts, extra)
+	var weak *weakSearch
 	verify := func(at time.Time) ([][]*x509.Certificate, error) {
-		return cert.Verify(x509.VerifyOptions{
+		chains, err := cert.Verify(x509.VerifyOptions{
 			Roots:         v.roots,
 			Intermediates: pool,
 			CurrentTime:   at,
 			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 		})
+		var unknown x509.UnknownAuthorityError
+		if err == nil || !errors.As(err, &unknown) || !weakCandidate(cert, known) {
+			return chains, err
+		}
+		// crypto/x509 found no chain, and SHA-1 may be why.
+		if weak == nil {
+			weak = newWeakSearch(v.roots, known)
+		}
+		if wc, werr := weak.verify(cert, at); werr == nil {
+			return wc, nil
+		}
+		return nil, err
 	}
 	chains, err := verify(t)
 	if err == nil {
-		return chainResult{chain: bestChain(chains), trusted: true, timeOK: true}
+		best := bestChain(chains)
+		return chainResult{chain: best, trusted: true, timeOK: true, warnings: weakWarnings(best)}
 	}
 	// Is there a chain at another time? Try inside cert's own validity,
 	// nearest to t.
@@ -126,7 +134,8 @@ func (v *validator) buildChain(cert *x509.Certificate, t time.Time, extra []*x50
 	if !alt.Equal(t) {
 		chains, err2 := verify(alt)
 		if err2 == nil {
-			res := chainResult{chain: bestChain(chains), trusted: true}
+			best := bestChain(chains)
+			res := chainResult{chain: best, trusted: true, warnings: weakWarnings(best)}
 			for _, c := range res.chain {
 				if t.Before(c.NotBefore) || t.After(c.NotAfter) {
 					res.outside = c
@@ -193,31 +202,6 @@ func (v *validator) displayChain(cert *x509.Certificate, extra []*x509.Certifica
 		cur = next
 	}
 	return chain
-}
-
-// checkSignerUsage checks that a signer's certificate may sign documents:
-// a key usage extension must allow digitalSignature or nonRepudiation
-// (RFC 5280, 4.2.1.3), and an extended key usage extension must include
-// one of the purposes listed above.
-func checkSignerUsage(c *x509.Certificate) error {
-	if c.KeyUsage != 0 && c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		return errors.New("the certificate's key usage allows neither digitalSignature nor nonRepudiation")
-	}
-	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
-		return nil
-	}
-	for _, u := range c.ExtKeyUsage {
-		switch u {
-		case x509.ExtKeyUsageAny, x509.ExtKeyUsageEmailProtection, x509.ExtKeyUsageClientAuth:
-			return nil
-		}
-	}
-	for _, u := range c.UnknownExtKeyUsage {
-		if u.Equal(oidEKUDocumentSigning) || u.Equal(oidEKUAdobeAuthentic) || u.Equal(oidEKUMSDocumentSignin) {
-			return nil
-		}
-	}
-	return errors.New("the certificate's extended key usage does not allow document signing")
 }
 
 // checkTSAUsage checks a time-stamping certificate (RFC 3161, 2.3).

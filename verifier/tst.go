@@ -125,6 +125,7 @@ func (v *validator) checkToken(token []byte, imprint func(crypto.Hash) ([]byte, 
 	gen := t.info.genTime
 	ch := v.buildChain(t.tsa, gen, sd.certs)
 	t.chain = ch.chain
+	t.warnings = append(t.warnings, ch.warnings...)
 	if !ch.trusted {
 		return t.fail(Indeterminate, ch.sub, "the time-stamp authority %q is not trusted: %s", t.tsaName(), ch.problem)
 	}

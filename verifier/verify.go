@@ -276,8 +276,8 @@ func (p *pdfRun) checkIntegrity(e *entry) {
 	}
 	e.digestFn = func(h crypto.Hash) ([]byte, error) { return p.rangeDigest(e, h) }
 	if s.typ == TypeDocumentTimestamp {
-		if s.subFilter != "ETSI.RFC3161" {
-			e.fail(TotalFailed, FormatFailure, "a document time-stamp with sub-filter %q, want ETSI.RFC3161", s.subFilter)
+		if s.subFilter != subFilterRFC3161 {
+			e.fail(Indeterminate, FormatFailure, "%s", unknownSubFilter(s.subFilter))
 			return
 		}
 		e.dts = p.v.checkToken(s.contents, e.digestFn)
@@ -287,10 +287,7 @@ func (p *pdfRun) checkIntegrity(e *entry) {
 		}
 		return
 	}
-	switch s.subFilter {
-	case "adbe.pkcs7.detached", "ETSI.CAdES.detached", "adbe.pkcs7.sha1":
-	default:
-		e.fail(TotalFailed, FormatFailure, "unsupported sub-filter %q", s.subFilter)
+	if !knownSubFilter(e, s.subFilter) {
 		return
 	}
 	sd, err := parseSignedData(s.contents)
@@ -516,6 +513,7 @@ func validateSigner(v *validator, e *entry) {
 	}
 	ch := v.buildChain(cert, at, e.sd.certs)
 	e.out.Chain = chainOf(ch.chain)
+	e.warnings = append(e.warnings, ch.warnings...)
 	if !ch.trusted {
 		e.fail(Indeterminate, ch.sub, "the signer's certificate: %s", ch.problem)
 	} else if c := ch.outside; c != nil {
@@ -536,7 +534,7 @@ func validateSigner(v *validator, e *entry) {
 	if !ch.trusted {
 		return
 	}
-	unchecked := []string{}
+	var unchecked []uncheckedCert
 	for i := 0; i+1 < len(ch.chain); i++ {
 		c, issuer := ch.chain[i], ch.chain[i+1]
 		st := v.status(c, issuer, &e.cmsRev)
@@ -570,12 +568,10 @@ func validateSigner(v *validator, e *entry) {
 		case !st.checked && i == 0 && v.opts.Online && st.tryLater:
 			e.fail(Indeterminate, TryLater, "the revocation status of the signer's certificate could not be obtained online")
 		case !st.checked:
-			unchecked = append(unchecked, fmt.Sprintf("%q", c.Subject.CommonName))
+			unchecked = append(unchecked, uncheckedCert{c, st})
 		}
 	}
-	if len(unchecked) > 0 {
-		e.warn("revocation status not checked for %s: no OCSP response or CRL in the document%s", strings.Join(unchecked, ", "), map[bool]string{true: " or online", false: " (online checking is off)"}[v.opts.Online])
-	}
+	e.warnings = append(e.warnings, uncheckedWarnings(unchecked, v.opts.Online)...)
 }
 
 // changesAfter compares the revision the entry signs with the final file.

@@ -163,6 +163,9 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		st.Close()
 		return nil, err
 	}
+	for _, s := range verify.skipped {
+		log.Warn("certificate left out of the trust store", "detail", s)
+	}
 	proxies, err := cfg.Verify.trustedProxies()
 	if err != nil {
 		st.Close()

@@ -26,16 +26,21 @@ import (
 // rotation keep validating), and the certificates of the configured trust
 // directories. It is also kyso's certificate registry for revocation.
 type trust struct {
-	st     store.Store // nil: no kyso CA (kyso verify without a database)
-	extra  []verifier.TrustCert
-	online bool
-	ttl    time.Duration
+	st    store.Store // nil: no kyso CA (kyso verify without a database)
+	extra []verifier.TrustCert
+	// skipped names the certificates of the trust directories that could
+	// not be read and were left out: kyso verify prints them, kyso serve
+	// logs them.
+	skipped []string
+	online  bool
+	ttl     time.Duration
 
 	mu    sync.Mutex
 	at    time.Time
 	kyso  []kysoIssuer
 	roots *x509.CertPool
 	inter *x509.CertPool
+	certs []*x509.Certificate // those of roots and inter, as a list
 }
 
 // kysoIssuer is one of kyso's CA certificates.
@@ -50,11 +55,14 @@ type kysoIssuer struct {
 func newTrust(st store.Store, dirs []string, online bool) (*trust, error) {
 	t := &trust{st: st, online: online, ttl: 30 * time.Second}
 	for _, d := range dirs {
-		certs, err := verifier.ReadTrustDir(d)
+		certs, skipped, err := verifier.ReadTrustDir(d)
 		if err != nil {
 			return nil, fmt.Errorf("trust directory %s: %w", d, err)
 		}
 		t.extra = append(t.extra, certs...)
+		for _, s := range skipped {
+			t.skipped = append(t.skipped, fmt.Sprintf("trust directory %s: %s", d, s))
+		}
 	}
 	return t, nil
 }
@@ -91,7 +99,9 @@ func (t *trust) load(ctx context.Context) error {
 		}
 	}
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	var certs []*x509.Certificate
 	for _, k := range kyso {
+		certs = append(certs, k.cert)
 		if k.root {
 			roots.AddCert(k.cert)
 		} else {
@@ -99,13 +109,14 @@ func (t *trust) load(ctx context.Context) error {
 		}
 	}
 	for _, c := range t.extra {
+		certs = append(certs, c.Cert)
 		if c.Root {
 			roots.AddCert(c.Cert)
 		} else {
 			inter.AddCert(c.Cert)
 		}
 	}
-	t.kyso, t.roots, t.inter, t.at = kyso, roots, inter, time.Now()
+	t.kyso, t.roots, t.inter, t.certs, t.at = kyso, roots, inter, certs, time.Now()
 	return nil
 }
 
@@ -115,7 +126,7 @@ func (t *trust) options(ctx context.Context) (verifier.Options, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	o := verifier.Options{Roots: t.roots, Intermediates: t.inter, Online: t.online}
+	o := verifier.Options{Roots: t.roots, Intermediates: t.inter, TrustCerts: t.certs, Online: t.online}
 	if t.st != nil {
 		o.Revocation = t
 	}
@@ -264,6 +275,9 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 		return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
 	}
 	defer closeTrust()
+	for _, s := range t.skipped {
+		fmt.Fprintf(os.Stderr, "kyso verify: warning: %s\n", s)
+	}
 
 	// Several files are verified in one process (a folder of decisions);
 	// the exit status is the worst: 3 if any file could not be read, else
@@ -522,6 +536,9 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 			kind = "root"
 		}
 		line(c.File, kind, c.Cert)
+	}
+	for _, s := range t.skipped {
+		fmt.Fprintf(w, "skipped  %s\n", s)
 	}
 	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories\n", len(t.kyso), len(t.extra))
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -179,6 +180,60 @@ func mustRead(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestVerifyCLIBadTrustCertificate: a certificate crypto/x509 cannot
+// parse in a trust directory — testdata/negative-serial-root.pem, made
+// with `openssl req -x509 -set_serial -4660` — is left out with a warning
+// on standard error, and the directory's other certificates still trust
+// the Hanoi decision; it once made every file exit 3.
+func TestVerifyCLIBadTrustCertificate(t *testing.T) {
+	dir := t.TempDir()
+	entries, err := os.ReadDir("../../trust/vn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		writeFileT(t, filepath.Join(dir, e.Name()), mustRead(t, filepath.Join("../../trust/vn", e.Name())))
+	}
+	writeFileT(t, filepath.Join(dir, "negative-serial-root.pem"), mustRead(t, "testdata/negative-serial-root.pem"))
+	hanoiDoc := filepath.Join(realworld, "vn-nom-vn", "hanoi_qd_2280_water.pdf")
+	if code, out := kysoVerify(t, "--no-kyso", "--trust", dir, hanoiDoc); code != exitPassed || strings.Count(out, "TOTAL_PASSED") != 7 {
+		t.Errorf("with a negative-serial certificate in the trust directory = %d, want 0 and 7 passed signatures:\n%s", code, out)
+	}
+	var buf bytes.Buffer
+	if err := run(context.Background(), &buf, []string{"trust", "list", "--no-kyso", "--trust", dir}); err != nil {
+		t.Fatalf("kyso trust list = %v", err)
+	}
+	if !strings.Contains(buf.String(), "skipped  trust directory "+dir+": negative-serial-root.pem: certificate 1 cannot be read by crypto/x509 (x509: negative serial number); it is left out") {
+		t.Errorf("kyso trust list does not name the skipped certificate:\n%s", buf.String())
+	}
+}
+
+// TestTrustListsCertificates: the verifier gets the trust directories'
+// certificates as a list too (verifier.Options.TrustCerts), which it needs
+// for the Vietnamese Government CA's G1 chain, signed with SHA-1.
+func TestTrustListsCertificates(t *testing.T) {
+	tr, err := newTrust(nil, []string{"../../trust/vn"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := tr.options(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.TrustCerts) != len(tr.extra) || len(o.TrustCerts) == 0 {
+		t.Fatalf("TrustCerts has %d certificates, want the %d of trust/vn", len(o.TrustCerts), len(tr.extra))
+	}
+	g1 := 0
+	for _, c := range o.TrustCerts {
+		if c.SignatureAlgorithm == x509.SHA1WithRSA && c.Subject.CommonName == "Co quan chung thuc so Chinh phu" {
+			g1++
+		}
+	}
+	if g1 != 1 {
+		t.Errorf("the G1 intermediate (SHA-1) is not in TrustCerts")
+	}
 }
 
 // TestVerifyCLIRealWorld: the Hanoi People's Committee decision (seven
