@@ -3,9 +3,13 @@ package xmldsig
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -45,6 +49,10 @@ type Signature struct {
 	// (DER), in document order; SubjectNames the X509SubjectName values.
 	Certificates [][]byte
 	SubjectNames []string
+	// KeyValue is the public key of KeyInfo/KeyValue (RSAKeyValue, or
+	// dsig11:ECKeyValue on a named curve), nil if there is none or it
+	// cannot be read.
+	KeyValue crypto.PublicKey
 	// Objects are the signature's ds:Object elements.
 	Objects []*etree.Element
 }
@@ -112,8 +120,8 @@ func readSignature(el *etree.Element, needValue bool) (*Signature, error) {
 		return nil, fmt.Errorf("%w: a Signature must start with SignedInfo and SignatureValue", ErrMalformed)
 	}
 	s.SignedInfo = kids[0]
-	if needValue || kids[1].Text() != "" {
-		v, err := decodeBase64(kids[1].Text())
+	if needValue || Text(kids[1]) != "" {
+		v, err := decodeBase64(Text(kids[1]))
 		if err != nil {
 			return nil, fmt.Errorf("%w: SignatureValue: %v", ErrMalformed, err)
 		}
@@ -194,8 +202,8 @@ func readReference(el *etree.Element, needValue bool) (*Reference, error) {
 		return nil, fmt.Errorf("%w: a Reference must end with DigestMethod and DigestValue", ErrMalformed)
 	}
 	r.DigestMethod = kids[0].SelectAttrValue("Algorithm", "")
-	if needValue || kids[1].Text() != "" {
-		v, err := decodeBase64(kids[1].Text())
+	if needValue || Text(kids[1]) != "" {
+		v, err := decodeBase64(Text(kids[1]))
 		if err != nil {
 			return nil, fmt.Errorf("%w: DigestValue of reference %q: %v", ErrMalformed, r.URI, err)
 		}
@@ -206,8 +214,11 @@ func readReference(el *etree.Element, needValue bool) (*Reference, error) {
 
 func (s *Signature) readKeyInfo(ki *etree.Element) error {
 	for _, xd := range ki.ChildElements() {
+		if isDS(xd, "KeyValue") && s.KeyValue == nil {
+			s.KeyValue = keyValue(xd)
+		}
 		if !isDS(xd, "X509Data") {
-			continue // KeyValue, KeyName...: the certificate is what counts
+			continue // KeyName, RetrievalMethod...: not followed
 		}
 		for _, c := range xd.ChildElements() {
 			switch {
@@ -215,13 +226,13 @@ func (s *Signature) readKeyInfo(ki *etree.Element) error {
 				if len(s.Certificates) == MaxCertificates {
 					return fmt.Errorf("%w: more than %d certificates in KeyInfo", ErrLimit, MaxCertificates)
 				}
-				der, err := decodeBase64(c.Text())
+				der, err := decodeBase64(Text(c))
 				if err != nil {
 					return fmt.Errorf("%w: X509Certificate: %v", ErrMalformed, err)
 				}
 				s.Certificates = append(s.Certificates, der)
 			case isDS(c, "X509SubjectName"):
-				s.SubjectNames = append(s.SubjectNames, strings.TrimSpace(c.Text()))
+				s.SubjectNames = append(s.SubjectNames, strings.TrimSpace(Text(c)))
 			}
 		}
 	}
@@ -392,7 +403,7 @@ func (d *Document) knownXPath(t Transform, set *NodeSet) error {
 	if len(xp) != 1 || xp[0].Tag != "XPath" {
 		return fmt.Errorf("%w: XPath transform without one XPath element", ErrUnsupported)
 	}
-	expr := strings.Join(strings.Fields(xp[0].Text()), "")
+	expr := strings.Join(strings.Fields(Text(xp[0])), "")
 	switch {
 	case t.Algorithm == TransformXPath && NamespaceOf(xp[0]) == Namespace && notSignature(xp[0], expr):
 		set.Exclude = append(set.Exclude, d.Signatures()...)
@@ -456,4 +467,75 @@ func notSignature(xp *etree.Element, expr string) bool {
 	}
 	p, ok = strings.CutSuffix(p, ":Signature)")
 	return ok && p != "" && lookupNS(xp, p) == Namespace
+}
+
+// dsig11 is the namespace of XML-Signature 1.1's new elements.
+const dsig11 = "http://www.w3.org/2009/xmldsig11#"
+
+// keyValue reads an RSAKeyValue or ECKeyValue (XML-Signature 1.1, 4.5.2).
+func keyValue(kv *etree.Element) crypto.PublicKey {
+	for _, k := range kv.ChildElements() {
+		switch {
+		case isDS(k, "RSAKeyValue"):
+			m, e := k.SelectElement("Modulus"), k.SelectElement("Exponent")
+			if m == nil || e == nil {
+				return nil
+			}
+			mb, err1 := decodeBase64(Text(m))
+			eb, err2 := decodeBase64(Text(e))
+			if err1 != nil || err2 != nil || len(eb) > 4 || len(mb) > 2048 {
+				return nil
+			}
+			exp := new(big.Int).SetBytes(eb)
+			return &rsa.PublicKey{N: new(big.Int).SetBytes(mb), E: int(exp.Int64())}
+		case k.Tag == "ECKeyValue" && NamespaceOf(k) == dsig11:
+			nc, pk := k.SelectElement("NamedCurve"), k.SelectElement("PublicKey")
+			if nc == nil || pk == nil {
+				return nil
+			}
+			var curve elliptic.Curve
+			switch nc.SelectAttrValue("URI", "") {
+			case "urn:oid:1.2.840.10045.3.1.7":
+				curve = elliptic.P256()
+			case "urn:oid:1.3.132.0.34":
+				curve = elliptic.P384()
+			case "urn:oid:1.3.132.0.35":
+				curve = elliptic.P521()
+			default:
+				return nil
+			}
+			pt, err := decodeBase64(Text(pk))
+			if err != nil {
+				return nil
+			}
+			x, y := elliptic.Unmarshal(curve, pt) //nolint:staticcheck // crypto/ecdh has no ecdsa.PublicKey
+			if x == nil {
+				return nil
+			}
+			return &ecdsa.PublicKey{Curve: curve, X: x, Y: y}
+		}
+	}
+	return nil
+}
+
+// Text returns the string value of el: all the text it contains,
+// comments and markup left out (XPath 1.0, 5.2). etree's Text stops at
+// the first comment or child, which is how the comment-truncation attack
+// on SAML works: a reader that sees "0101" of <MST>0101<!---->234567</MST>
+// reads another value than the signature covers.
+func Text(el *etree.Element) string {
+	var b strings.Builder
+	var walk func(e *etree.Element)
+	walk = func(e *etree.Element) {
+		for _, t := range e.Child {
+			switch t := t.(type) {
+			case *etree.CharData:
+				b.WriteString(t.Data)
+			case *etree.Element:
+				walk(t)
+			}
+		}
+	}
+	walk(el)
+	return b.String()
 }
