@@ -63,14 +63,16 @@ func (f *xmlFixture) opts() Options {
 func (f *xmlFixture) invoice(t *testing.T, inv xmltest.Invoice) (signed, countersigned []byte) {
 	t.Helper()
 	ctx := context.Background()
-	s1, err := xmldsig.Sign(ctx, inv.Make(), f.seller, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "seller"})
+	s1Res, err := xmldsig.Sign(ctx, inv.Make(), f.seller, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "seller"})
 	if err != nil {
 		t.Fatalf("Sign(seller) = %v", err)
 	}
-	s2, err := xmldsig.Sign(ctx, s1, f.tax, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "cqt", Location: "/HDon/DSCKS/CQT"})
+	s1 := s1Res.Document
+	s2Res, err := xmldsig.Sign(ctx, s1, f.tax, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "cqt", Location: "/HDon/DSCKS/CQT"})
 	if err != nil {
 		t.Fatalf("Sign(tax authority) = %v", err)
 	}
+	s2 := s2Res.Document
 	return s1, s2
 }
 
@@ -139,10 +141,11 @@ func TestVerifyXMLInvoice(t *testing.T) {
 	// out.
 	other := f.seller
 	other.Cert = f.pki.Issue(t, f.seller.Signer.Public(), "Công ty khác", "Công ty khác", "MST:0109999999")
-	s3, err := xmldsig.Sign(context.Background(), xmltest.Invoice{}.Make(), other, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN})
+	s3Res, err := xmldsig.Sign(context.Background(), xmltest.Invoice{}.Make(), other, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s3 := s3Res.Document
 	s := verifyXML(t, s3, f.opts()).Signatures[0]
 	if m := s.EInvoice.TaxCodeMatch; m == nil || *m || !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "MST:0109999999") }) {
 		t.Errorf("mismatched tax code: match %v, warnings %q", m, s.Warnings)

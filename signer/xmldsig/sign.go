@@ -140,12 +140,20 @@ var vnZone = time.FixedZone("ICT", 7*3600)
 // signature is verified with the certificate's key, and every reference of
 // every earlier signature must digest to the same value as before;
 // otherwise nothing is returned and the error is ErrIntegrity.
-func Sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byte, error) {
-	out, _, err := sign(ctx, doc, cred, opts)
+func Sign(ctx context.Context, doc []byte, cred Credential, opts Options) (*Result, error) {
+	out, id, err := sign(ctx, doc, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("xmldsig: sign: %w", err)
 	}
-	return out, nil
+	return &Result{Document: out, SignatureID: id}, nil
+}
+
+// Result is a signed document.
+type Result struct {
+	// Document is the signed document.
+	Document []byte
+	// SignatureID is the Id of the Signature added.
+	SignatureID string
 }
 
 func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byte, string, error) {

@@ -112,10 +112,11 @@ func TestSignXMLSec(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s/%v", tc.name, alg.key, alg.hash), func(t *testing.T) {
 				tc.opts.Hash = alg.hash
 				c := cred(t, pki, testKey(t, alg.key), "Trung tâm Dịch vụ công Hà Nội", "MST:0101234567")
-				signed, err := xmldsig.Sign(context.Background(), tc.doc, c, tc.opts)
+				signedRes, err := xmldsig.Sign(context.Background(), tc.doc, c, tc.opts)
 				if err != nil {
 					t.Fatalf("Sign = %v", err)
 				}
+				signed := signedRes.Document
 				if !bytes.Contains(signed, []byte(`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"`)) {
 					t.Errorf("the signature is not an unprefixed Signature:\n%s", signed)
 				}
@@ -143,13 +144,16 @@ func TestSignEInvoiceLayout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Sign = %v", err)
 	}
-	d, err := xmldsig.Parse(signed, xmldsig.Limits{})
+	if signed.SignatureID != "seller" {
+		t.Errorf("SignatureID = %q, want seller", signed.SignatureID)
+	}
+	d, err := xmldsig.Parse(signed.Document, xmldsig.Limits{})
 	if err != nil {
 		t.Fatalf("Parse(signed) = %v", err)
 	}
 	el := d.Root().FindElement("./DSCKS/NBan/Signature")
 	if el == nil {
-		t.Fatalf("no Signature in HDon/DSCKS/NBan:\n%s", signed)
+		t.Fatalf("no Signature in HDon/DSCKS/NBan:\n%s", signed.Document)
 	}
 	s, err := xmldsig.ReadSignature(el)
 	if err != nil {
@@ -194,14 +198,16 @@ func TestSignCountersign(t *testing.T) {
 	tax := cred(t, pki, testKey(t, "p256"), "Tổng cục Thuế", "MST:0100231226")
 	inv := xmltest.Invoice{Items: 5, WithMCCQT: true}.Make()
 	ctx := context.Background()
-	s1, err := xmldsig.Sign(ctx, inv, seller, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "seller"})
+	s1Res, err := xmldsig.Sign(ctx, inv, seller, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "seller"})
 	if err != nil {
 		t.Fatalf("Sign(seller) = %v", err)
 	}
-	s2, err := xmldsig.Sign(ctx, s1, tax, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "cqt", Location: "/HDon/DSCKS/CQT", References: []string{"mccqt", "seller"}})
+	s1 := s1Res.Document
+	s2Res, err := xmldsig.Sign(ctx, s1, tax, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "cqt", Location: "/HDon/DSCKS/CQT", References: []string{"mccqt", "seller"}})
 	if err != nil {
 		t.Fatalf("Sign(tax authority) = %v", err)
 	}
+	s2 := s2Res.Document
 	if !bytes.HasPrefix(s2, s1[:bytes.Index(s1, []byte("</DSCKS>"))]) {
 		t.Errorf("countersigning rewrote the seller's signature")
 	}
