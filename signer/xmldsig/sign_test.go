@@ -9,8 +9,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -272,6 +276,66 @@ func TestSignRefuses(t *testing.T) {
 			_, err := xmldsig.Sign(context.Background(), tc.doc, tc.c, tc.opts)
 			if !errors.Is(err, xmldsig.ErrInvalid) {
 				t.Errorf("Sign = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// TestSignPSSInterop checks RSASSA-PSS signatures with tools kyso did not
+// write. Debian's xmlsec1 1.2 has no RSASSA-PSS (1.3 added it), so the
+// check is split: a copy whose SignatureMethod names rsa-sha256 has xmlsec1
+// verify every reference and print the canonical SignedInfo it computes;
+// with the method's URI put back (canonicalisation does not touch it),
+// openssl verifies the PSS signature value over it.
+func TestSignPSSInterop(t *testing.T) {
+	pki := xmltest.NewPKI(t)
+	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA512} {
+		t.Run(h.String(), func(t *testing.T) {
+			c := cred(t, pki, testKey(t, "rsa2048"), "Trung tâm Dịch vụ công Hà Nội", "MST:0101234567")
+			res, err := xmldsig.Sign(context.Background(), xmltest.Invoice{Items: 2}.Make(), c, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, PSS: true, Hash: h})
+			if err != nil {
+				t.Fatalf("Sign = %v", err)
+			}
+			pss := map[crypto.Hash]string{crypto.SHA256: xmldsig.RSAPSSSHA256, crypto.SHA512: xmldsig.RSAPSSSHA512}[h]
+			pkcs1 := map[crypto.Hash]string{crypto.SHA256: xmldsig.RSASHA256, crypto.SHA512: xmldsig.RSASHA512}[h]
+			if !bytes.Contains(res.Document, []byte(`<SignatureMethod Algorithm="`+pss+`">`)) {
+				t.Fatalf("no %s SignatureMethod", pss)
+			}
+			out, _ := pki.XMLSec(t, bytes.Replace(res.Document, []byte(pss), []byte(pkcs1), 1), "--store-signatures", "--print-debug")
+			if !strings.Contains(out, "SignedInfo References (ok/all): 2/2") {
+				t.Fatalf("xmlsec1 does not verify both references:\n%s", out)
+			}
+			start, end := "== PreSigned data - start buffer:\n", "\n== PreSigned data - end buffer"
+			i, j := strings.Index(out, start), strings.Index(out, end)
+			if i < 0 || j < i {
+				t.Fatalf("no canonical SignedInfo in xmlsec1's output:\n%s", out)
+			}
+			si := strings.Replace(out[i+len(start):j], pkcs1, pss, 1)
+			d, err := xmldsig.Parse(res.Document, xmldsig.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := xmldsig.ReadSignature(d.Signatures()[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			pub, err := x509.MarshalPKIXPublicKey(c.Cert.PublicKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write := func(name string, b []byte) string {
+				p := filepath.Join(dir, name)
+				if err := os.WriteFile(p, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			pubPEM := write("pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+			args := []string{"dgst", "-" + strings.ToLower(strings.ReplaceAll(h.String(), "-", "")), "-sigopt", "rsa_padding_mode:pss",
+				"-sigopt", fmt.Sprintf("rsa_pss_saltlen:%d", h.Size()), "-verify", pubPEM, "-signature", write("sig.bin", s.Value), write("si.xml", []byte(si))}
+			if o, err := exec.Command("openssl", args...).CombinedOutput(); err != nil || !strings.Contains(string(o), "Verified OK") {
+				t.Errorf("openssl %s: %v\n%s", strings.Join(args, " "), err, o)
 			}
 		})
 	}

@@ -5,6 +5,7 @@
 package xmltest
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -223,8 +224,8 @@ var XMLSecIDs = []string{
 }
 
 // XMLSec runs xmlsec1 --verify on doc, trusting p's root (and p's issuing
-// CA as an intermediate), with extra arguments, and returns its error
-// and combined output.
+// CA as an intermediate), with extra arguments, and returns its error and
+// its standard output followed by its standard error.
 func (p *PKI) XMLSec(t testing.TB, doc []byte, extra ...string) (string, error) {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "doc.xml")
@@ -236,6 +237,9 @@ func (p *PKI) XMLSec(t testing.TB, doc []byte, extra ...string) (string, error) 
 	args = append(args, XMLSecIDs...)
 	args = append(args, extra...)
 	args = append(args, f)
-	out, err := exec.Command("xmlsec1", args...).CombinedOutput()
-	return string(out), err
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("xmlsec1", args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String() + stderr.String(), err
 }
