@@ -458,6 +458,9 @@ func TestVerifyXMLRealWorld(t *testing.T) {
 			if rep.Valid {
 				t.Errorf("valid without a trusted, current chain")
 			}
+			if strings.Contains(tc.file, "p256") && !strings.Contains(rep.Signatures[0].Detail, "verifies with a bare public key") {
+				t.Errorf("the ECDSA KeyValue signature: %s, want it to verify with its bare key", rep.Signatures[0].Detail)
+			}
 			for i, s := range rep.Signatures {
 				got := fmt.Sprintf("%s/%s", s.Indication, s.SubIndication)
 				if tc.want[i] != intact {

@@ -508,11 +508,11 @@ func keyValue(kv *etree.Element) crypto.PublicKey {
 			if err != nil {
 				return nil
 			}
-			x, y := elliptic.Unmarshal(curve, pt) //nolint:staticcheck // crypto/ecdh has no ecdsa.PublicKey
-			if x == nil {
+			k, err := ecdsa.ParseUncompressedPublicKey(curve, pt)
+			if err != nil {
 				return nil
 			}
-			return &ecdsa.PublicKey{Curve: curve, X: x, Y: y}
+			return k
 		}
 	}
 	return nil

@@ -191,7 +191,7 @@ func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byt
 		return nil, "", err
 	}
 	if insertBefore != nil {
-		parent.InsertChild(insertBefore, top)
+		parent.InsertChildAt(insertBefore.Index(), top)
 	} else {
 		parent.AddChild(top)
 	}
