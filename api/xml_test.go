@@ -29,9 +29,12 @@ func TestOpenAPIXML(t *testing.T) {
 			t.Errorf("openapi.yaml schema %s has properties %v, want %v", s.schema, got, s.want)
 		}
 	}
-	profiles := sortedUnique([]string{string(xmldsig.ProfileEInvoiceVN), string(xmldsig.ProfileEnveloped)})
+	profiles := sortedUnique([]string{string(xmldsig.ProfileEInvoiceVN), string(xmldsig.ProfileEnveloped), string(xmldsig.ProfileXAdES)})
 	if got := schemaEnum(doc, "XMLRequest", "profile"); !slices.Equal(got, profiles) {
 		t.Errorf("XMLRequest.profile enum = %v, want %v", got, profiles)
+	}
+	if got, want := schemaEnum(doc, "XMLRequest", "level"), []string{xmldsig.LevelBB, xmldsig.LevelBT}; !slices.Equal(got, want) {
+		t.Errorf("XMLRequest.level enum = %v, want %v", got, want)
 	}
 
 	sign := funcFacts(t, "xml.go", "signXML")

@@ -19,8 +19,11 @@ const MaxXMLBytes = xmldsig.DefaultMaxBytes
 // XMLRequest is the options part of an XML signing request.
 type XMLRequest struct {
 	CredentialID string `json:"credential_id"`
-	// Profile is einvoice-vn (the default) or enveloped.
+	// Profile is einvoice-vn (the default), enveloped or xades.
 	Profile string `json:"profile,omitempty"`
+	// Level is the XAdES level of profile xades: B-B (the default) or
+	// B-T (a signature time-stamp from kyso's TSA).
+	Level string `json:"level,omitempty"`
 	// Location is the element the signature goes in ("/HDon/DSCKS/CQT");
 	// empty means the seller's block for einvoice-vn, the document
 	// element for enveloped.
@@ -40,18 +43,32 @@ type XMLResult struct {
 	Document       []byte
 	DocumentDigest []byte // SHA-256 of Document, as recorded in the audit log
 	SignatureID    string
-	Profile        string
+	Profile        string // einvoice-vn, enveloped, "XAdES B-B" or "XAdES B-T"
 }
 
-func (r XMLRequest) options() (xmldsig.Options, error) {
+func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
 	o := xmldsig.Options{Profile: xmldsig.Profile(r.Profile), Location: r.Location, References: r.References,
 		IncludeChain: r.IncludeChain, ID: r.SignatureID}
 	switch o.Profile {
 	case "":
 		o.Profile = xmldsig.ProfileEInvoiceVN
-	case xmldsig.ProfileEInvoiceVN, xmldsig.ProfileEnveloped:
+	case xmldsig.ProfileEInvoiceVN, xmldsig.ProfileEnveloped, xmldsig.ProfileXAdES:
 	default:
-		return o, fmt.Errorf("%w: profile %q: want einvoice-vn or enveloped", ErrInvalid, r.Profile)
+		return o, fmt.Errorf("%w: profile %q: want einvoice-vn, enveloped or xades", ErrInvalid, r.Profile)
+	}
+	switch {
+	case r.Level == "":
+	case o.Profile != xmldsig.ProfileXAdES:
+		return o, fmt.Errorf("%w: level is for profile xades", ErrInvalid)
+	case r.Level == xmldsig.LevelBB:
+		o.Level = r.Level
+	case r.Level == xmldsig.LevelBT:
+		if ts == nil {
+			return o, fmt.Errorf("%w: this kyso has no time-stamp authority", ErrInvalid)
+		}
+		o.Level, o.Timestamper = r.Level, ts
+	default:
+		return o, fmt.Errorf("%w: level %q: want B-B or B-T", ErrInvalid, r.Level)
 	}
 	switch strings.ToLower(r.HashAlgorithm) {
 	case "", "sha-256", "sha256":
@@ -77,7 +94,11 @@ func (r XMLRequest) options() (xmldsig.Options, error) {
 // the same authorisation as SignPDF (agency binding, citizen consent), and
 // records it in the audit log before returning it.
 func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, doc []byte) (*XMLResult, error) {
-	opts, err := req.options()
+	var ts xmldsig.Timestamper
+	if s.cfg.Timestamper != nil {
+		ts = s.cfg.Timestamper
+	}
+	opts, err := req.options(ts)
 	if err != nil {
 		return nil, err
 	}
@@ -93,12 +114,19 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 	if err != nil {
 		return nil, classifyXML(err)
 	}
+	level := string(opts.Profile)
+	if opts.Profile == xmldsig.ProfileXAdES {
+		level = "XAdES " + xmldsig.LevelBB
+		if opts.Level != "" {
+			level = "XAdES " + opts.Level
+		}
+	}
 	sum := sha256.Sum256(res.Document)
 	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignXML, Client: caller.ClientID, Credential: cred.ID,
-		Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + string(opts.Profile)}); err != nil {
+		Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
 		return nil, err
 	}
-	return &XMLResult{Document: res.Document, DocumentDigest: sum[:], SignatureID: res.SignatureID, Profile: string(opts.Profile)}, nil
+	return &XMLResult{Document: res.Document, DocumentDigest: sum[:], SignatureID: res.SignatureID, Profile: level}, nil
 }
 
 // classifyXML marks the caller's problems: a request that cannot be

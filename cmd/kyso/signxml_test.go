@@ -146,6 +146,16 @@ func TestSignXMLAPI(t *testing.T) {
 		t.Errorf("citizen with the right PIN = %d %s", code, out)
 	}
 
+	// XAdES B-T with kyso's TSA: the verifier proves the time.
+	code, xades, h := e.upload(t, "/v1/sign/xml", e.clientHN, inv, map[string]any{"credential_id": e.seal, "profile": "xades", "level": "B-T", "include_chain": true})
+	if code != 200 || h.Get("Kyso-Level") != "XAdES B-T" {
+		t.Fatalf("sign/xml xades B-T = %d %v %s", code, h, xades)
+	}
+	code, body, _ = e.postXML(t, "/v1/verify/xml", "", xades, nil, nil)
+	if code != 200 || !bytes.Contains(body, []byte(`"valid":true`)) || !bytes.Contains(body, []byte(`"level":"B-T"`)) {
+		t.Errorf("verify/xml of XAdES B-T = %d %s", code, body)
+	}
+
 	// Idempotency-Key: the same request is answered once.
 	k := map[string]string{"Idempotency-Key": "xml-7"}
 	c1, b1, _ := e.postXML(t, "/v1/sign/xml", e.clientHN, inv, map[string]any{"credential_id": e.seal}, k)

@@ -6,15 +6,18 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/digitorus/timestamp"
 
 	"github.com/kyso-vn/kyso/internal/certcheck"
 )
@@ -53,7 +56,33 @@ const (
 	// enveloped-signature transform; the signing time goes in an Object
 	// as in ProfileEInvoiceVN.
 	ProfileEnveloped Profile = "enveloped"
+	// ProfileXAdES is ProfileEnveloped with XAdES qualifying properties
+	// (ETSI EN 319 132-1) instead of the SigningTime object: level B-B
+	// signs SignedProperties holding SigningTime and SigningCertificateV2;
+	// level B-T adds a SignatureTimeStamp over the SignatureValue from
+	// Options.Timestamper.
+	ProfileXAdES Profile = "xades"
 )
+
+// XAdES levels Sign makes (ETSI EN 319 132-1, 6).
+const (
+	LevelBB = "B-B"
+	LevelBT = "B-T"
+)
+
+// NamespaceXAdES is the XAdES 1.3.2 namespace.
+const NamespaceXAdES = "http://uri.etsi.org/01903/v1.3.2#"
+
+// TypeSignedProperties is the Type of a Reference to SignedProperties.
+const TypeSignedProperties = "http://uri.etsi.org/01903#SignedProperties"
+
+// Timestamper obtains an RFC 3161 time-stamp token (kyso's TSA,
+// signer/tsa, implements it).
+type Timestamper interface {
+	// Timestamp returns a TimeStampToken (DER) whose message imprint is
+	// digest, hashed with hash.
+	Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error)
+}
 
 // E-invoice block names (Circular 78/2021/TT-BTC; the General Department
 // of Taxation's XML format).
@@ -122,6 +151,11 @@ type Options struct {
 	ID string
 	// Limits bound the parsing of the document.
 	Limits Limits
+	// Level is the XAdES level of ProfileXAdES: LevelBB (the default) or
+	// LevelBT, which needs Timestamper. Other profiles ignore it.
+	Level string
+	// Timestamper time-stamps the signature value for LevelBT.
+	Timestamper Timestamper
 }
 
 // contextSigner is a crypto.Signer that also takes a context.
@@ -178,6 +212,9 @@ func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byt
 		id = randomID("sig-")
 	}
 	objID := id + "-SigningTime"
+	if p.opts.Profile == ProfileXAdES {
+		objID = id + "-SignedProperties"
+	}
 	for _, x := range []string{id, objID} {
 		if len(d.ids[x]) > 0 {
 			return nil, "", fmt.Errorf("%w: the document already has an element with ID %q", ErrInvalid, x)
@@ -196,7 +233,11 @@ func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byt
 		parent.AddChild(top)
 	}
 	d.ids[id] = []*etree.Element{sig}
-	d.ids[objID] = []*etree.Element{sig.FindElement("./Object")}
+	if p.opts.Profile == ProfileXAdES {
+		d.ids[objID] = []*etree.Element{sig.FindElement("./Object/xades:QualifyingProperties/xades:SignedProperties")}
+	} else {
+		d.ids[objID] = []*etree.Element{sig.FindElement("./Object")}
+	}
 
 	s, err := readSignature(sig, false)
 	if err != nil {
@@ -235,6 +276,11 @@ func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byt
 		return nil, "", fmt.Errorf("%w: the signer's signature does not verify with the certificate's key", ErrIntegrity)
 	}
 	sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	if p.opts.Profile == ProfileXAdES && p.opts.Level == LevelBT {
+		if err := p.timestamp(ctx, d, sig); err != nil {
+			return nil, "", err
+		}
+	}
 
 	out := d.splice(parent, insertBefore, top)
 	if err := selfCheck(out, opts.Limits, id, cred.Cert, before); err != nil {
@@ -255,10 +301,22 @@ type plan struct {
 func newPlan(cred Credential, opts Options) (*plan, error) {
 	switch opts.Profile {
 	case ProfileEInvoiceVN, ProfileEnveloped:
+	case ProfileXAdES:
+		switch opts.Level {
+		case "":
+			opts.Level = LevelBB
+		case LevelBB:
+		case LevelBT:
+			if opts.Timestamper == nil {
+				return nil, fmt.Errorf("%w: XAdES B-T needs a time-stamp authority", ErrInvalid)
+			}
+		default:
+			return nil, fmt.Errorf("%w: XAdES level %q; want B-B or B-T", ErrInvalid, opts.Level)
+		}
 	case "":
 		return nil, fmt.Errorf("%w: no profile", ErrInvalid)
 	default:
-		return nil, fmt.Errorf("%w: profile %q; want %s or %s", ErrInvalid, opts.Profile, ProfileEInvoiceVN, ProfileEnveloped)
+		return nil, fmt.Errorf("%w: profile %q; want %s, %s or %s", ErrInvalid, opts.Profile, ProfileEInvoiceVN, ProfileEnveloped, ProfileXAdES)
 	}
 	if cred.Cert == nil || cred.Signer == nil {
 		return nil, errors.New("no signer or certificate")
@@ -368,6 +426,9 @@ func (p *plan) build(id, objID string, uris []string) *etree.Element {
 	si.CreateElement("SignatureMethod").CreateAttr("Algorithm", p.method.URI)
 	for _, u := range uris {
 		r := si.CreateElement("Reference")
+		if u == "#"+objID && p.opts.Profile == ProfileXAdES {
+			r.CreateAttr("Type", TypeSignedProperties)
+		}
 		r.CreateAttr("URI", u)
 		if u != "#"+objID {
 			r.CreateElement("Transforms").CreateElement("Transform").CreateAttr("Algorithm", TransformEnveloped)
@@ -385,11 +446,78 @@ func (p *plan) build(id, objID string, uris []string) *etree.Element {
 		}
 	}
 	obj := sig.CreateElement("Object")
+	if p.opts.Profile == ProfileXAdES {
+		p.qualifyingProperties(obj, id, objID)
+		return sig
+	}
 	obj.CreateAttr("Id", objID)
 	sp := obj.CreateElement("SignatureProperties").CreateElement("SignatureProperty")
 	sp.CreateAttr("Target", "#"+id)
 	sp.CreateElement("SigningTime").SetText(p.now.In(vnZone).Format(time.RFC3339))
 	return sig
+}
+
+// qualifyingProperties writes the XAdES properties of a B-B signature in
+// obj (ETSI EN 319 132-1, 5.2.1 and 5.2.2): SigningTime and
+// SigningCertificateV2 with the certificate's digest and IssuerSerialV2.
+func (p *plan) qualifyingProperties(obj *etree.Element, id, spID string) {
+	qp := obj.CreateElement("xades:QualifyingProperties")
+	qp.CreateAttr("xmlns:xades", NamespaceXAdES)
+	qp.CreateAttr("Target", "#"+id)
+	sp := qp.CreateElement("xades:SignedProperties")
+	sp.CreateAttr("Id", spID)
+	ssp := sp.CreateElement("xades:SignedSignatureProperties")
+	ssp.CreateElement("xades:SigningTime").SetText(p.now.In(vnZone).Format(time.RFC3339))
+	cert := ssp.CreateElement("xades:SigningCertificateV2").CreateElement("xades:Cert")
+	cd := cert.CreateElement("xades:CertDigest")
+	cd.CreateElement("DigestMethod").CreateAttr("Algorithm", digestURIs[p.hash])
+	h := p.hash.New()
+	h.Write(p.cred.Cert.Raw)
+	cd.CreateElement("DigestValue").SetText(base64.StdEncoding.EncodeToString(h.Sum(nil)))
+	if is, err := issuerSerialV2(p.cred.Cert); err == nil {
+		cert.CreateElement("xades:IssuerSerialV2").SetText(base64.StdEncoding.EncodeToString(is))
+	}
+}
+
+// issuerSerialV2 encodes IssuerSerial (RFC 5035, 4): the issuer as a
+// directoryName GeneralName and the serial number.
+func issuerSerialV2(c *x509.Certificate) ([]byte, error) {
+	gn := asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: c.RawIssuer}
+	names, err := asn1.Marshal([]asn1.RawValue{gn})
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(struct {
+		Issuer asn1.RawValue
+		Serial *big.Int
+	}{asn1.RawValue{FullBytes: names}, c.SerialNumber})
+}
+
+// timestamp adds a SignatureTimeStamp (ETSI EN 319 132-1, 5.3) to the
+// XAdES signature sig of d: a token over the canonical SignatureValue
+// element, checked to be over it before it is added.
+func (p *plan) timestamp(ctx context.Context, d *Document, sig *etree.Element) error {
+	value, err := CanonicalBytes(NodeSet{Doc: d, Apex: sig.SelectElement("SignatureValue")}, C14N10, nil)
+	if err != nil {
+		return err
+	}
+	h := p.hash.New()
+	h.Write(value)
+	digest := h.Sum(nil)
+	tok, err := p.opts.Timestamper.Timestamp(ctx, digest, p.hash)
+	if err != nil {
+		return fmt.Errorf("time-stamp: %w", err)
+	}
+	ts, err := timestamp.Parse(tok)
+	if err != nil || ts.HashAlgorithm != p.hash || !bytes.Equal(ts.HashedMessage, digest) {
+		return fmt.Errorf("%w: the time-stamp token is not over the signature value", ErrIntegrity)
+	}
+	qp := sig.FindElement("./Object/xades:QualifyingProperties")
+	sts := qp.CreateElement("xades:UnsignedProperties").CreateElement("xades:UnsignedSignatureProperties").CreateElement("xades:SignatureTimeStamp")
+	sts.CreateAttr("Id", sig.SelectAttrValue("Id", "")+"-SignatureTimeStamp")
+	sts.CreateElement("CanonicalizationMethod").CreateAttr("Algorithm", C14N10)
+	sts.CreateElement("xades:EncapsulatedTimeStamp").SetText(base64.StdEncoding.EncodeToString(tok))
+	return nil
 }
 
 // place finds where sig goes: it returns the existing element that

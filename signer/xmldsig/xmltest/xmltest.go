@@ -189,6 +189,22 @@ func (p *PKI) Issue(t testing.TB, pub crypto.PublicKey, cn, org, uid string) *x5
 	}, p.Issuing, pub, p.issuingKey)
 }
 
+// IssueTSA issues a time-stamping certificate for pub (RFC 3161, 2.3:
+// critical extended key usage timeStamping only).
+func (p *PKI) IssueTSA(t testing.TB, pub crypto.PublicKey) *x509.Certificate {
+	t.Helper()
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return create(t, &x509.Certificate{
+		SerialNumber: serial(), Subject: pkix.Name{Country: []string{"VN"}, Organization: []string{"kyso test"}, CommonName: "kyso test TSA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(12 * time.Hour),
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
+	}, p.Issuing, pub, p.issuingKey)
+}
+
 // Roots returns a pool with the root.
 func (p *PKI) Roots() *x509.CertPool {
 	pool := x509.NewCertPool()
@@ -221,6 +237,7 @@ var XMLSecIDs = []string{
 	"--id-attr:Id", "MCCQT",
 	"--id-attr:Id", "http://www.w3.org/2000/09/xmldsig#:Object",
 	"--id-attr:Id", "http://www.w3.org/2000/09/xmldsig#:Signature",
+	"--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
 }
 
 // XMLSec runs xmlsec1 --verify on doc, trusting p's root (and p's issuing
