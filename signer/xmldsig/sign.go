@@ -195,19 +195,59 @@ func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byt
 	if err != nil {
 		return nil, "", err
 	}
-	d, err := Parse(doc, opts.Limits)
+	pr, err := p.prepare(doc)
 	if err != nil {
 		return nil, "", err
 	}
-	before, err := earlierDigests(d)
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
+	var raw []byte
+	if cs, ok := cred.Signer.(contextSigner); ok {
+		raw, err = cs.SignContext(ctx, pr.tbs, p.method.signerOpts())
+	} else {
+		raw, err = cred.Signer.Sign(rand.Reader, pr.tbs, p.method.signerOpts())
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("signer: %w", err)
+	}
+	out, err := pr.finish(ctx, raw)
 	if err != nil {
 		return nil, "", err
+	}
+	return out, pr.id, nil
+}
+
+// prepared is a document with its signature built but for the value.
+type prepared struct {
+	p       *plan
+	d       *Document
+	sig     *etree.Element
+	parent  *etree.Element // receives the markup
+	before  *etree.Element // inserted before this child; nil: at the end
+	top     *etree.Element // the markup: sig, or sig in created elements
+	id      string
+	si      []byte     // canonical SignedInfo
+	tbs     []byte     // its digest: what the signer signs
+	earlier [][][]byte // earlier signatures' reference digests
+}
+
+// prepare parses doc, places the signature, computes its references and
+// returns it ready for the signature value.
+func (p *plan) prepare(doc []byte) (*prepared, error) {
+	d, err := Parse(doc, p.opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	earlier, err := earlierDigests(d)
+	if err != nil {
+		return nil, err
 	}
 	refs, err := p.targets(d)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	id := opts.ID
+	id := p.opts.ID
 	if id == "" {
 		id = randomID("sig-")
 	}
@@ -217,7 +257,7 @@ func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byt
 	}
 	for _, x := range []string{id, objID} {
 		if len(d.ids[x]) > 0 {
-			return nil, "", fmt.Errorf("%w: the document already has an element with ID %q", ErrInvalid, x)
+			return nil, fmt.Errorf("%w: the document already has an element with ID %q", ErrInvalid, x)
 		}
 	}
 	refs = append(refs, "#"+objID)
@@ -225,7 +265,7 @@ func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byt
 	sig := p.build(id, objID, refs)
 	parent, insertBefore, top, err := p.place(d, sig)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if insertBefore != nil {
 		parent.InsertChildAt(insertBefore.Index(), top)
@@ -241,52 +281,136 @@ func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byt
 
 	s, err := readSignature(sig, false)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: reading back the signature built: %v", ErrIntegrity, err)
+		return nil, fmt.Errorf("%w: reading back the signature built: %v", ErrIntegrity, err)
 	}
 	for _, r := range s.References {
 		dg, err := d.DigestReference(s, r)
 		if err != nil {
-			return nil, "", fmt.Errorf("reference %q: %w", r.URI, err)
+			return nil, fmt.Errorf("reference %q: %w", r.URI, err)
 		}
 		r.Element.SelectElement("DigestValue").SetText(base64.StdEncoding.EncodeToString(dg.Digest))
 	}
 	si, err := d.SignedInfoBytes(s)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	h := p.method.Hash.New()
 	h.Write(si)
-	if err := ctx.Err(); err != nil {
-		return nil, "", err
-	}
-	var raw []byte
-	if cs, ok := cred.Signer.(contextSigner); ok {
-		raw, err = cs.SignContext(ctx, h.Sum(nil), p.method.signerOpts())
-	} else {
-		raw, err = cred.Signer.Sign(rand.Reader, h.Sum(nil), p.method.signerOpts())
-	}
+	return &prepared{p: p, d: d, sig: sig, parent: parent, before: insertBefore, top: top, id: id, si: si, tbs: h.Sum(nil), earlier: earlier}, nil
+}
+
+// finish checks raw, the signer's answer, completes the signature and
+// returns the signed document after checking it.
+func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
+	p := pr.p
+	cert := p.cred.Cert
+	value, err := encodeValue(cert.PublicKey, raw)
 	if err != nil {
-		return nil, "", fmt.Errorf("signer: %w", err)
+		return nil, err
 	}
-	value, err := encodeValue(cred.Cert.PublicKey, raw)
-	if err != nil {
-		return nil, "", err
+	if err := VerifyValue(cert.PublicKey, p.method, pr.si, value); err != nil {
+		return nil, fmt.Errorf("%w: the signer's signature does not verify with the certificate's key", ErrIntegrity)
 	}
-	if err := VerifyValue(cred.Cert.PublicKey, p.method, si, value); err != nil {
-		return nil, "", fmt.Errorf("%w: the signer's signature does not verify with the certificate's key", ErrIntegrity)
-	}
-	sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	pr.sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
 	if p.opts.Profile == ProfileXAdES && p.opts.Level == LevelBT {
-		if err := p.timestamp(ctx, d, sig); err != nil {
-			return nil, "", err
+		if err := p.timestamp(ctx, pr.d, pr.sig); err != nil {
+			return nil, err
 		}
 	}
-
-	out := d.splice(parent, insertBefore, top)
-	if err := selfCheck(out, opts.Limits, id, cred.Cert, before); err != nil {
-		return nil, "", err
+	out := pr.d.splice(pr.parent, pr.before, pr.top)
+	if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier); err != nil {
+		return nil, err
 	}
-	return out, id, nil
+	return out, nil
+}
+
+// MaxBatch is the largest number of documents SignBatch signs at once.
+const MaxBatch = 1000
+
+// BatchSigner signs many digests in one request; kyso's keys.Signer
+// implements it with one Transit call.
+type BatchSigner interface {
+	SignBatch(ctx context.Context, digests [][]byte, opts crypto.SignerOpts) ([][]byte, error)
+}
+
+// BatchResult is the outcome for one document of SignBatch: a signed
+// document or why this document could not be signed.
+type BatchResult struct {
+	Result *Result
+	Err    error
+}
+
+// SignBatch signs each of docs as Sign would, with the same options (an
+// Options.ID is refused: each signature gets its own), and, if
+// cred.Signer is a BatchSigner, all their signature values with one call
+// to it. A document that cannot be signed (not XML, no element at the
+// location...) gets its error in its BatchResult and the others are
+// signed; an error of the signer, or of the options, fails the batch.
+func SignBatch(ctx context.Context, docs [][]byte, cred Credential, opts Options) ([]BatchResult, error) {
+	switch n := len(docs); {
+	case n == 0:
+		return nil, fmt.Errorf("xmldsig: sign batch: %w: no documents", ErrInvalid)
+	case n > MaxBatch:
+		return nil, fmt.Errorf("xmldsig: sign batch: %w: %d documents, at most %d", ErrInvalid, n, MaxBatch)
+	case opts.ID != "" && n > 1:
+		return nil, fmt.Errorf("xmldsig: sign batch: %w: one signature Id for several documents", ErrInvalid)
+	}
+	p, err := newPlan(cred, opts)
+	if err != nil {
+		return nil, fmt.Errorf("xmldsig: sign batch: %w", err)
+	}
+	out := make([]BatchResult, len(docs))
+	prs := make([]*prepared, len(docs))
+	var tbs [][]byte
+	for i, doc := range docs {
+		if prs[i], err = p.prepare(doc); err != nil {
+			out[i].Err = fmt.Errorf("xmldsig: sign: %w", err)
+			continue
+		}
+		tbs = append(tbs, prs[i].tbs)
+	}
+	if len(tbs) == 0 {
+		return out, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var sigs [][]byte
+	if bs, ok := cred.Signer.(BatchSigner); ok {
+		if sigs, err = bs.SignBatch(ctx, tbs, p.method.signerOpts()); err != nil {
+			return nil, fmt.Errorf("xmldsig: sign batch: signer: %w", err)
+		}
+		if len(sigs) != len(tbs) {
+			return nil, fmt.Errorf("xmldsig: sign batch: %w: %d signatures for %d digests", ErrIntegrity, len(sigs), len(tbs))
+		}
+	} else {
+		for _, d := range tbs {
+			var raw []byte
+			if cs, ok := cred.Signer.(contextSigner); ok {
+				raw, err = cs.SignContext(ctx, d, p.method.signerOpts())
+			} else {
+				raw, err = cred.Signer.Sign(rand.Reader, d, p.method.signerOpts())
+			}
+			if err != nil {
+				return nil, fmt.Errorf("xmldsig: sign batch: signer: %w", err)
+			}
+			sigs = append(sigs, raw)
+		}
+	}
+	j := 0
+	for i, pr := range prs {
+		if pr == nil {
+			continue
+		}
+		doc, err := pr.finish(ctx, sigs[j])
+		j++
+		if err != nil {
+			out[i].Err = fmt.Errorf("xmldsig: sign: %w", err)
+			continue
+		}
+		out[i].Result = &Result{Document: doc, SignatureID: pr.id}
+	}
+	return out, nil
 }
 
 // plan is what the options and credential decide.

@@ -340,3 +340,66 @@ func TestSignPSSInterop(t *testing.T) {
 		})
 	}
 }
+
+// batchKey is an in-memory key that signs batches, counting the calls.
+type batchKey struct {
+	crypto.Signer
+	calls int
+}
+
+func (b *batchKey) SignBatch(_ context.Context, digests [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
+	b.calls++
+	var out [][]byte
+	for _, d := range digests {
+		s, err := b.Sign(rand.Reader, d, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// TestSignBatch signs several invoices with one batch call; a document
+// that cannot be signed gets its own error and the others are signed.
+func TestSignBatch(t *testing.T) {
+	pki := xmltest.NewPKI(t)
+	bk := &batchKey{Signer: testKey(t, "p256")}
+	c := cred(t, pki, bk, "Trung tâm Dịch vụ công Hà Nội", "MST:0101234567")
+	docs := [][]byte{
+		xmltest.Invoice{Number: 1}.Make(),
+		[]byte("<not-an-invoice/>"),
+		xmltest.Invoice{Number: 3, Items: 20}.Make(),
+		[]byte("not XML"),
+	}
+	res, err := xmldsig.SignBatch(context.Background(), docs, c, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN})
+	if err != nil {
+		t.Fatalf("SignBatch = %v", err)
+	}
+	if bk.calls != 1 {
+		t.Errorf("%d batch calls, want 1", bk.calls)
+	}
+	for i, r := range res {
+		switch i {
+		case 0, 2:
+			if r.Err != nil {
+				t.Fatalf("document %d: %v", i, r.Err)
+			}
+			xmlsecOK(t, pki, r.Result.Document)
+		case 1:
+			if !errors.Is(r.Err, xmldsig.ErrInvalid) {
+				t.Errorf("document 1 (not an invoice): %v, want ErrInvalid", r.Err)
+			}
+		case 3:
+			if !errors.Is(r.Err, xmldsig.ErrMalformed) {
+				t.Errorf("document 3 (not XML): %v, want ErrMalformed", r.Err)
+			}
+		}
+	}
+	if res[0].Result.SignatureID == res[2].Result.SignatureID {
+		t.Errorf("two signatures with Id %q", res[0].Result.SignatureID)
+	}
+	if _, err := xmldsig.SignBatch(context.Background(), docs, c, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "same"}); !errors.Is(err, xmldsig.ErrInvalid) {
+		t.Errorf("one Id for a batch: %v, want ErrInvalid", err)
+	}
+}

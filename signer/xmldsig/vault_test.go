@@ -103,3 +103,29 @@ func TestVaultSignEInvoice(t *testing.T) {
 		})
 	}
 }
+
+// TestVaultSignBatch signs 50 invoices with one Transit request.
+func TestVaultSignBatch(t *testing.T) {
+	pki := xmltest.NewPKI(t)
+	s, counter := vaultSigner(t, keys.RSA2048)
+	cred := xmldsig.Credential{Signer: s, Cert: pki.Issue(t, s.Public(), "Trung tâm Dịch vụ công Hà Nội", "UBND Thành phố Hà Nội", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
+	docs := make([][]byte, 50)
+	for i := range docs {
+		docs[i] = xmltest.Invoice{Number: i + 1}.Make()
+	}
+	counter.signs.Store(0)
+	res, err := xmldsig.SignBatch(context.Background(), docs, cred, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN})
+	if err != nil {
+		t.Fatalf("SignBatch = %v", err)
+	}
+	if n := counter.signs.Load(); n != 1 {
+		t.Errorf("%d Transit sign requests for %d documents, want 1", n, len(docs))
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("document %d: %v", i, r.Err)
+		}
+	}
+	xmlsecOK(t, pki, res[0].Result.Document)
+	xmlsecOK(t, pki, res[49].Result.Document)
+}
