@@ -267,6 +267,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/sign/cms", client(s.signCMS)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
+	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
 
 	// RFC 3161 time-stamp authority, public.
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)

@@ -2,12 +2,17 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/verifier"
@@ -17,6 +22,7 @@ import (
 // (signer.Service implements it).
 type XMLSigning interface {
 	SignXML(ctx context.Context, caller signer.Caller, req signer.XMLRequest, doc []byte) (*signer.XMLResult, error)
+	SignXMLBatch(ctx context.Context, caller signer.Caller, req signer.XMLRequest, docs [][]byte) ([]signer.XMLBatchResult, error)
 }
 
 // XMLVerifier is the part of the verifier that validates XML signatures.
@@ -118,4 +124,139 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// signXMLBatch signs the "file" parts of a multipart request with the
+// options of its "options" part, their signature values in one Vault round
+// trip, and answers with a result per document, in order: the signed XML
+// (base64) or the error.
+func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	xs, ok := s.deps.Signing.(XMLSigning)
+	if !ok {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBatchBytes+1<<20)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"})
+		return
+	}
+	perDoc := min(s.cfg.MaxDocumentBytes, signer.MaxXMLBytes)
+	var (
+		req      signer.XMLRequest
+		docs     [][]byte
+		names    []string
+		haveOpts bool
+		total    int64
+	)
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.renderError(w, r, s.readError(err))
+			return
+		}
+		switch p.FormName() {
+		case "options":
+			if haveOpts {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, "more than one \"options\" part"))
+				return
+			}
+			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
+			if err == nil {
+				dec := json.NewDecoder(strings.NewReader(string(data)))
+				dec.DisallowUnknownFields()
+				if err = dec.Decode(&req); err == nil {
+					if _, terr := dec.Token(); terr != io.EOF {
+						err = errTrailing
+					}
+				}
+			}
+			if err != nil {
+				s.renderError(w, r, badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err)))
+				return
+			}
+			haveOpts = true
+		case "file":
+			if len(docs) == signer.MaxBatchDocuments {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
+				return
+			}
+			data, err := io.ReadAll(io.LimitReader(p, perDoc+1))
+			if err != nil {
+				s.renderError(w, r, s.readError(err))
+				return
+			}
+			if int64(len(data)) > perDoc {
+				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", perDoc)})
+				return
+			}
+			if len(data) == 0 {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, "an uploaded document is empty"))
+				return
+			}
+			if total += int64(len(data)); total > s.cfg.MaxBatchBytes {
+				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)})
+				return
+			}
+			docs = append(docs, data)
+			names = append(names, p.FileName())
+		default:
+			s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
+			return
+		}
+	}
+	if !haveOpts || len(docs) == 0 {
+		s.renderError(w, r, badRequest(CodeInvalidRequest, "the batch needs an \"options\" part and at least one \"file\" part"))
+		return
+	}
+	if _, present := r.Header[IdempotencyHeader]; present {
+		fpReq := req
+		fpReq.PIN = ""
+		parts := []any{fpReq, names}
+		for _, d := range docs {
+			sum := sha256.Sum256(d)
+			parts = append(parts, sum[:])
+		}
+		var claim *idemClaim
+		var done bool
+		if w, claim, done = s.beginIdempotent(w, r, clientActor(caller), "sign.xml.batch", parts...); done {
+			return
+		}
+		defer claim.finish(r)
+	}
+	results, err := xs.SignXMLBatch(r.Context(), caller, req, docs)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, `{"results":[`)
+	for i, res := range results {
+		item := map[string]any{"index": i, "name": names[i]}
+		if res.Err != nil {
+			status, detail := s.classify(res.Err)
+			if status >= 500 {
+				s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
+			}
+			item["status"], item["error"] = "failed", detail
+		} else {
+			item["status"] = "signed"
+			item["signature_id"] = res.Result.SignatureID
+			item["document_sha256"] = hex.EncodeToString(res.Result.DocumentDigest)
+			item["level"] = res.Result.Profile
+			item["xml"] = base64.StdEncoding.EncodeToString(res.Result.Document)
+		}
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		b, _ := json.Marshal(item)
+		w.Write(b)
+	}
+	io.WriteString(w, "]}\n")
 }

@@ -24,6 +24,7 @@ func TestOpenAPIXML(t *testing.T) {
 		{"XMLRequest", jsonNames(reflect.TypeFor[signer.XMLRequest]())},
 		{"XMLReference", jsonNames(reflect.TypeFor[verifier.XMLReference]())},
 		{"EInvoice", jsonNames(reflect.TypeFor[verifier.EInvoice]())},
+		{"XMLBatchResult", funcFacts(t, "xml.go", "signXMLBatch").mapKeys},
 	} {
 		if got := schemaProps(doc, s.schema); !slices.Equal(got, s.want) {
 			t.Errorf("openapi.yaml schema %s has properties %v, want %v", s.schema, got, s.want)
@@ -35,6 +36,15 @@ func TestOpenAPIXML(t *testing.T) {
 	}
 	if got, want := schemaEnum(doc, "XMLRequest", "level"), []string{xmldsig.LevelBB, xmldsig.LevelBT}; !slices.Equal(got, want) {
 		t.Errorf("XMLRequest.level enum = %v, want %v", got, want)
+	}
+
+	batch := funcFacts(t, "xml.go", "signXMLBatch")
+	if got, want := schemaEnum(doc, "XMLBatchResult", "status"), sortedUnique(batch.mapValues["status"]); !slices.Equal(got, want) {
+		t.Errorf("XMLBatchResult.status enum = %v, want %v", got, want)
+	}
+	files := operationFileParts(t, doc, "/v1/sign/xml/batch")
+	if files.MaxItems == nil || *files.MaxItems != signer.MaxBatchDocuments {
+		t.Errorf("POST /v1/sign/xml/batch: file maxItems = %s, want %d", intOrNone(files.MaxItems), signer.MaxBatchDocuments)
 	}
 
 	sign := funcFacts(t, "xml.go", "signXML")

@@ -114,13 +114,7 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 	if err != nil {
 		return nil, classifyXML(err)
 	}
-	level := string(opts.Profile)
-	if opts.Profile == xmldsig.ProfileXAdES {
-		level = "XAdES " + xmldsig.LevelBB
-		if opts.Level != "" {
-			level = "XAdES " + opts.Level
-		}
-	}
+	level := xmlLevel(opts)
 	sum := sha256.Sum256(res.Document)
 	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignXML, Client: caller.ClientID, Credential: cred.ID,
 		Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
@@ -139,4 +133,73 @@ func classifyXML(err error) error {
 		return fmt.Errorf("%w: %w", ErrDocument, err)
 	}
 	return err
+}
+
+// XMLBatchResult is the outcome for one document of SignXMLBatch.
+type XMLBatchResult struct {
+	Result *XMLResult
+	Err    error
+}
+
+// SignXMLBatch signs up to MaxBatchDocuments XML documents with one
+// credential and one set of options, authorised once, their signature
+// values made in one call to the credential's signer (one Vault round
+// trip). A document that cannot be signed gets its error in its result;
+// every signed document is recorded in the audit log before the batch
+// returns.
+func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLRequest, docs [][]byte) ([]XMLBatchResult, error) {
+	var ts xmldsig.Timestamper
+	if s.cfg.Timestamper != nil {
+		ts = s.cfg.Timestamper
+	}
+	opts, err := req.options(ts)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(docs) == 0 || len(docs) > MaxBatchDocuments:
+		return nil, fmt.Errorf("%w: a batch holds 1 to %d documents", ErrInvalid, MaxBatchDocuments)
+	case req.SignatureID != "" && len(docs) > 1:
+		return nil, fmt.Errorf("%w: signature_id names one signature, not a batch's", ErrInvalid)
+	}
+	for i, d := range docs {
+		if len(d) > MaxXMLBytes {
+			return nil, fmt.Errorf("%w: document %d is larger than %d bytes", ErrDocument, i, MaxXMLBytes)
+		}
+	}
+	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	opts.Time = s.now()
+	res, err := xmldsig.SignBatch(ctx, docs, xmldsig.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	if err != nil {
+		return nil, classifyXML(err)
+	}
+	level := xmlLevel(opts)
+	out := make([]XMLBatchResult, len(res))
+	for i, r := range res {
+		if r.Err != nil {
+			out[i].Err = classifyXML(r.Err)
+			continue
+		}
+		sum := sha256.Sum256(r.Result.Document)
+		if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignXML, Client: caller.ClientID, Credential: cred.ID,
+			Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
+			return nil, err
+		}
+		out[i].Result = &XMLResult{Document: r.Result.Document, DocumentDigest: sum[:], SignatureID: r.Result.SignatureID, Profile: level}
+	}
+	return out, nil
+}
+
+// xmlLevel names what was made: the profile, with the level for XAdES.
+func xmlLevel(opts xmldsig.Options) string {
+	if opts.Profile != xmldsig.ProfileXAdES {
+		return string(opts.Profile)
+	}
+	if opts.Level == "" {
+		return "XAdES " + xmldsig.LevelBB
+	}
+	return "XAdES " + opts.Level
 }

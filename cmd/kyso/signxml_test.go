@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -154,6 +157,40 @@ func TestSignXMLAPI(t *testing.T) {
 	code, body, _ = e.postXML(t, "/v1/verify/xml", "", xades, nil, nil)
 	if code != 200 || !bytes.Contains(body, []byte(`"valid":true`)) || !bytes.Contains(body, []byte(`"level":"B-T"`)) {
 		t.Errorf("verify/xml of XAdES B-T = %d %s", code, body)
+	}
+
+	// A batch: three documents, one broken, one Vault call.
+	var mb bytes.Buffer
+	mw := multipart.NewWriter(&mb)
+	ow, _ := mw.CreateFormField("options")
+	json.NewEncoder(ow).Encode(map[string]any{"credential_id": e.seal, "include_chain": true})
+	for i, d := range [][]byte{xmltest.Invoice{Number: 101}.Make(), []byte("<HDon><DLHDon"), xmltest.Invoice{Number: 103}.Make()} {
+		fw, _ := mw.CreateFormFile("file", fmt.Sprintf("hoadon-%d.xml", i))
+		fw.Write(d)
+	}
+	mw.Close()
+	breq, _ := http.NewRequest("POST", e.env["KYSO_URL"]+"/v1/sign/xml/batch", &mb)
+	breq.Header.Set("Content-Type", mw.FormDataContentType())
+	breq.Header.Set("Authorization", "Bearer "+e.clientHN)
+	bresp, err := http.DefaultClient.Do(breq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch struct {
+		Results []struct {
+			Status string
+			XML    []byte
+			Error  struct{ Code string }
+		}
+	}
+	json.NewDecoder(bresp.Body).Decode(&batch)
+	bresp.Body.Close()
+	if bresp.StatusCode != 200 || len(batch.Results) != 3 || batch.Results[0].Status != "signed" || batch.Results[1].Status != "failed" ||
+		batch.Results[1].Error.Code != "invalid_document" || batch.Results[2].Status != "signed" {
+		t.Fatalf("sign/xml/batch = %d %+v", bresp.StatusCode, batch)
+	}
+	if id := regexp.MustCompile(`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="([^"]+)"`).FindSubmatch(batch.Results[2].XML); id == nil || e.xmlsec(t, batch.Results[2].XML, string(id[1])) != nil {
+		t.Errorf("xmlsec1 does not verify a batch-signed document")
 	}
 
 	// Idempotency-Key: the same request is answered once.
