@@ -19,7 +19,8 @@ const MaxXMLBytes = xmldsig.DefaultMaxBytes
 // XMLRequest is the options part of an XML signing request.
 type XMLRequest struct {
 	CredentialID string `json:"credential_id"`
-	// Profile is einvoice-vn (the default), enveloped or xades.
+	// Profile is einvoice-vn (the default), enveloped, enveloping or
+	// xades.
 	Profile string `json:"profile,omitempty"`
 	// Level is the XAdES level of profile xades: B-B (the default) or
 	// B-T (a signature time-stamp from kyso's TSA).
@@ -43,7 +44,7 @@ type XMLResult struct {
 	Document       []byte
 	DocumentDigest []byte // SHA-256 of Document, as recorded in the audit log
 	SignatureID    string
-	Profile        string // einvoice-vn, enveloped, "XAdES B-B" or "XAdES B-T"
+	Profile        string // einvoice-vn, enveloped, enveloping, "XAdES B-B" or "XAdES B-T"
 }
 
 func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
@@ -52,9 +53,9 @@ func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
 	switch o.Profile {
 	case "":
 		o.Profile = xmldsig.ProfileEInvoiceVN
-	case xmldsig.ProfileEInvoiceVN, xmldsig.ProfileEnveloped, xmldsig.ProfileXAdES:
+	case xmldsig.ProfileEInvoiceVN, xmldsig.ProfileEnveloped, xmldsig.ProfileEnveloping, xmldsig.ProfileXAdES:
 	default:
-		return o, fmt.Errorf("%w: profile %q: want einvoice-vn, enveloped or xades", ErrInvalid, r.Profile)
+		return o, fmt.Errorf("%w: profile %q: want einvoice-vn, enveloped, enveloping or xades", ErrInvalid, r.Profile)
 	}
 	switch {
 	case r.Level == "":

@@ -485,3 +485,20 @@ func TestVerifyXMLRealWorld(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyXMLEnveloping verifies an enveloping signature kyso made: the
+// reference covers the data Object.
+func TestVerifyXMLEnveloping(t *testing.T) {
+	f := newXMLFixture(t)
+	res, err := xmldsig.Sign(context.Background(), []byte(`<HoSo><MaHS>H26-0001</MaHS></HoSo>`), f.tax, xmldsig.Options{Profile: xmldsig.ProfileEnveloping, ID: "env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := verifyXML(t, res.Document, f.opts())
+	s := rep.Signatures[0]
+	if !rep.Valid || s.Field != "/Signature" || s.References[0].Covers != "/Signature/Object[1]" || s.EInvoice != nil {
+		t.Errorf("enveloping: valid %t, field %q, references %+v", rep.Valid, s.Field, s.References)
+	}
+	bad := bytes.Replace(res.Document, []byte("H26-0001"), []byte("H26-0002"), 1)
+	wantSig(t, verifyXML(t, bad, f.opts()).Signatures[0], TotalFailed, HashFailure)
+}

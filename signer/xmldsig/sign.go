@@ -62,6 +62,14 @@ const (
 	// level B-T adds a SignatureTimeStamp over the SignatureValue from
 	// Options.Timestamper.
 	ProfileXAdES Profile = "xades"
+	// ProfileEnveloping makes the Signature the document element, with
+	// the input's document element inside an Object (Id "<id>-Data")
+	// that the first reference covers; the signing time goes in an Object
+	// as in ProfileEInvoiceVN. An input document element without a
+	// default namespace declaration gets xmlns="", so that it and its
+	// unprefixed descendants stay out of the XML-Signature namespace they
+	// are moved into.
+	ProfileEnveloping Profile = "enveloping"
 )
 
 // XAdES levels Sign makes (ETSI EN 319 132-1, 6).
@@ -243,10 +251,6 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	refs, err := p.targets(d)
-	if err != nil {
-		return nil, err
-	}
 	id := p.opts.ID
 	if id == "" {
 		id = randomID("sig-")
@@ -255,28 +259,39 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	if p.opts.Profile == ProfileXAdES {
 		objID = id + "-SignedProperties"
 	}
-	for _, x := range []string{id, objID} {
+	dataID := id + "-Data"
+	for _, x := range []string{id, objID, dataID} {
 		if len(d.ids[x]) > 0 {
 			return nil, fmt.Errorf("%w: the document already has an element with ID %q", ErrInvalid, x)
 		}
 	}
+	var refs []string
+	if p.opts.Profile == ProfileEnveloping {
+		refs = []string{"#" + dataID}
+	} else if refs, err = p.targets(d); err != nil {
+		return nil, err
+	}
 	refs = append(refs, "#"+objID)
 
 	sig := p.build(id, objID, refs)
-	parent, insertBefore, top, err := p.place(d, sig)
-	if err != nil {
-		return nil, err
-	}
-	if insertBefore != nil {
-		parent.InsertChildAt(insertBefore.Index(), top)
+	var parent, insertBefore, top *etree.Element
+	if p.opts.Profile == ProfileEnveloping {
+		envelop(d, sig, dataID)
 	} else {
-		parent.AddChild(top)
+		if parent, insertBefore, top, err = p.place(d, sig); err != nil {
+			return nil, err
+		}
+		if insertBefore != nil {
+			parent.InsertChildAt(insertBefore.Index(), top)
+		} else {
+			parent.AddChild(top)
+		}
 	}
 	d.ids[id] = []*etree.Element{sig}
 	if p.opts.Profile == ProfileXAdES {
 		d.ids[objID] = []*etree.Element{sig.FindElement("./Object/xades:QualifyingProperties/xades:SignedProperties")}
 	} else {
-		d.ids[objID] = []*etree.Element{sig.FindElement("./Object")}
+		d.ids[objID] = []*etree.Element{sig.FindElement("./Object[@Id='" + objID + "']")}
 	}
 
 	s, err := readSignature(sig, false)
@@ -317,7 +332,15 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	out := pr.d.splice(pr.parent, pr.before, pr.top)
+	var out []byte
+	if p.opts.Profile == ProfileEnveloping {
+		var b bytes.Buffer
+		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+		writeElement(&b, pr.sig)
+		out = b.Bytes()
+	} else {
+		out = pr.d.splice(pr.parent, pr.before, pr.top)
+	}
 	if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier); err != nil {
 		return nil, err
 	}
@@ -425,6 +448,10 @@ type plan struct {
 func newPlan(cred Credential, opts Options) (*plan, error) {
 	switch opts.Profile {
 	case ProfileEInvoiceVN, ProfileEnveloped:
+	case ProfileEnveloping:
+		if opts.Location != "" || len(opts.References) > 0 {
+			return nil, fmt.Errorf("%w: an enveloping signature takes no location or references", ErrInvalid)
+		}
 	case ProfileXAdES:
 		switch opts.Level {
 		case "":
@@ -440,7 +467,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 	case "":
 		return nil, fmt.Errorf("%w: no profile", ErrInvalid)
 	default:
-		return nil, fmt.Errorf("%w: profile %q; want %s, %s or %s", ErrInvalid, opts.Profile, ProfileEInvoiceVN, ProfileEnveloped, ProfileXAdES)
+		return nil, fmt.Errorf("%w: profile %q; want %s, %s, %s or %s", ErrInvalid, opts.Profile, ProfileEInvoiceVN, ProfileEnveloped, ProfileEnveloping, ProfileXAdES)
 	}
 	if cred.Cert == nil || cred.Signer == nil {
 		return nil, errors.New("no signer or certificate")
@@ -554,7 +581,7 @@ func (p *plan) build(id, objID string, uris []string) *etree.Element {
 			r.CreateAttr("Type", TypeSignedProperties)
 		}
 		r.CreateAttr("URI", u)
-		if u != "#"+objID {
+		if u != "#"+objID && p.opts.Profile != ProfileEnveloping {
 			r.CreateElement("Transforms").CreateElement("Transform").CreateAttr("Algorithm", TransformEnveloped)
 		}
 		r.CreateElement("DigestMethod").CreateAttr("Algorithm", digestURIs[p.hash])
@@ -750,6 +777,25 @@ func (d *Document) splice(parent, before, top *etree.Element) []byte {
 	return out.Bytes()
 }
 
+// envelop makes sig the document element of d, with d's document
+// element in a new Object with Id dataID, first among sig's Objects. The
+// comments and processing instructions around the old document element
+// are dropped: an Object holds elements and text.
+func envelop(d *Document, sig *etree.Element, dataID string) {
+	root := d.Root()
+	if root.SelectAttr("xmlns") == nil {
+		root.CreateAttr("xmlns", "")
+	}
+	obj := etree.NewElement("Object")
+	obj.CreateAttr("Id", dataID)
+	d.doc.Child = nil
+	obj.AddChild(root)
+	sig.InsertChildAt(sig.SelectElement("Object").Index(), obj)
+	d.doc.SetRoot(sig)
+	d.ids = map[string][]*etree.Element{}
+	d.index()
+}
+
 // writeElement writes el as markup that parses back to the same tree:
 // attributes and text escaped as in canonical form.
 func writeElement(b *bytes.Buffer, el *etree.Element) {
@@ -764,6 +810,10 @@ func writeElement(b *bytes.Buffer, el *etree.Element) {
 			writeElement(b, t)
 		case *etree.CharData:
 			b.WriteString(escapeText(t.Data))
+		case *etree.Comment:
+			b.WriteString("<!--" + t.Data + "-->")
+		case *etree.ProcInst:
+			b.WriteString(procInst(t))
 		}
 	}
 	b.WriteString("</" + el.FullTag() + ">")

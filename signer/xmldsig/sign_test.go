@@ -403,3 +403,46 @@ func TestSignBatch(t *testing.T) {
 		t.Errorf("one Id for a batch: %v, want ErrInvalid", err)
 	}
 }
+
+// TestSignEnveloping wraps documents in an enveloping signature: xmlsec1
+// verifies it, and the data keeps its namespaces inside the Object.
+func TestSignEnveloping(t *testing.T) {
+	pki := xmltest.NewPKI(t)
+	for _, tc := range []struct {
+		name, doc string
+		ns        string // namespace of the data's first child element
+	}{
+		{"plain", `<?xml version="1.0"?><!-- c --><HoSo><MaHS>H26-0001</MaHS></HoSo>`, ""},
+		{"prefixed", `<p:HoSo xmlns:p="urn:p"><MaHS a="1&#10;2">H26</MaHS></p:HoSo>`, ""},
+		{"default namespace", `<HoSo xmlns="urn:hoso"><MaHS>H26</MaHS></HoSo>`, "urn:hoso"},
+	} {
+		for _, key := range []string{"rsa2048", "p256"} {
+			t.Run(tc.name+"/"+key, func(t *testing.T) {
+				c := cred(t, pki, testKey(t, key), "Sở Tư pháp Hà Nội", "")
+				res, err := xmldsig.Sign(context.Background(), []byte(tc.doc), c, xmldsig.Options{Profile: xmldsig.ProfileEnveloping, ID: "env"})
+				if err != nil {
+					t.Fatalf("Sign = %v", err)
+				}
+				xmlsecOK(t, pki, res.Document)
+				d, err := xmldsig.Parse(res.Document, xmldsig.Limits{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !xmldsig.IsSignature(d.Root()) {
+					t.Fatalf("document element %s, want Signature", d.Root().FullTag())
+				}
+				data := d.ByID("env-Data")
+				if len(data) != 1 || len(data[0].ChildElements()) != 1 {
+					t.Fatalf("no data Object:\n%s", res.Document)
+				}
+				kid := data[0].ChildElements()[0].ChildElements()[0]
+				if ns := xmldsig.NamespaceOf(kid); ns != tc.ns {
+					t.Errorf("%s is in namespace %q inside the Object, want %q:\n%s", kid.Tag, ns, tc.ns, res.Document)
+				}
+			})
+		}
+	}
+	if _, err := xmldsig.Sign(context.Background(), []byte("<a Id='x'/>"), cred(t, pki, testKey(t, "p256"), "A", ""), xmldsig.Options{Profile: xmldsig.ProfileEnveloping, References: []string{"x"}}); !errors.Is(err, xmldsig.ErrInvalid) {
+		t.Errorf("enveloping with references: %v, want ErrInvalid", err)
+	}
+}
