@@ -29,6 +29,16 @@ var keyCache struct {
 	m map[string]crypto.Signer
 }
 
+// benchKey is the RSA-2048 test key of the benchmarks.
+func benchKey(b *testing.B) crypto.Signer {
+	b.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return k
+}
+
 // testKey returns a test key of the kind named ("rsa2048", "p256",
 // "p384"), made once per test binary.
 func testKey(t *testing.T, kind string) crypto.Signer {
