@@ -32,9 +32,11 @@ package verifier
 //     checks. Otherwise the claimed time is the SigningTime of a
 //     SignatureProperty a reference covers (the e-invoice layout).
 //  5. A signature that signs only its own properties is
-//     SIGNED_DATA_NOT_FOUND. For an e-invoice (document element HDon),
-//     a signature that does not cover HDon/DLHDon — the first, the one an
-//     application reads — is SIGNED_DATA_NOT_FOUND; the invoice's facts
+//     SIGNED_DATA_NOT_FOUND. For a signature inside an e-invoice (an HDon
+//     element: the document element, or wrapped as in the tax
+//     authority's TDiep messages), one that does not cover that HDon's
+//     DLHDon — the first, the one an application reads — is
+//     SIGNED_DATA_NOT_FOUND; the invoice's facts
 //     are read from that element's full text (comments do not cut it) and
 //     the certificate's MST: compared with the tax code of the block the
 //     signature is in (a mismatch is a warning).
@@ -113,7 +115,6 @@ func VerifyXML(ctx context.Context, data []byte, opts Options) (rep *Report, err
 	if len(sigs) == 0 {
 		x.rep.Warnings = append(x.rep.Warnings, "the document has no XML signature")
 	}
-	x.invoice = xmldsig.EInvoiceDataElement(d)
 	var entries []*entry
 	for i, el := range sigs {
 		if err := ctx.Err(); err != nil {
@@ -139,7 +140,6 @@ type xmlRun struct {
 	v       *validator
 	d       *xmldsig.Document
 	rep     *Report
-	invoice *etree.Element // HDon/DLHDon, nil if not an e-invoice
 }
 
 // xmlSig is what the checks of one signature learn.
@@ -188,8 +188,8 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		e.claimed = x.signingTime(e, xs)
 	}
 	x.coverage(e, xs)
-	if x.invoice != nil {
-		x.einvoice(e, xs, cert)
+	if data := xmldsig.EInvoiceDataOf(el); data != nil {
+		x.einvoice(e, xs, cert, data)
 	}
 	if e.sc != nil && !e.failed() {
 		validateSigner(x.v, e)
@@ -430,10 +430,10 @@ func pathOf(el *etree.Element) string {
 	return "/" + strings.Join(parts, "/")
 }
 
-// einvoice reads the e-invoice's facts and checks that the signature
-// covers the invoice data an application reads.
-func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate) {
-	data := x.invoice
+// einvoice reads the facts of the e-invoice whose data is data (the
+// DLHDon of the HDon the signature is in) and checks that the signature
+// covers it.
+func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate, data *etree.Element) {
 	text := func(path string) string {
 		if el := data.FindElement(path); el != nil {
 			return strings.TrimSpace(xmldsig.Text(el))
@@ -457,7 +457,7 @@ func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate) {
 		inv.SigningTime = formatTime(e.claimed)
 	}
 	sigEl := xs.s.Element
-	if p := sigEl.Parent(); p != nil && p.Parent() != nil && p.Parent().Tag == xmldsig.EInvoiceSigs && p.Parent().Parent() == x.d.Root() {
+	if p := sigEl.Parent(); p != nil && p.Parent() != nil && p.Parent().Tag == xmldsig.EInvoiceSigs && p.Parent().Parent() == data.Parent() {
 		inv.Block = map[string]string{
 			xmldsig.EInvoiceSeller: "seller", xmldsig.EInvoiceBuyer: "buyer",
 			xmldsig.EInvoiceTax: "tax_authority", xmldsig.EInvoiceOther: "other",

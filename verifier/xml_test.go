@@ -502,3 +502,25 @@ func TestVerifyXMLEnveloping(t *testing.T) {
 	bad := bytes.Replace(res.Document, []byte("H26-0001"), []byte("H26-0002"), 1)
 	wantSig(t, verifyXML(t, bad, f.opts()).Signatures[0], TotalFailed, HashFailure)
 }
+
+// TestVerifyXMLWrappedInvoice: an invoice inside a tax authority message
+// (TDiep/DLieu/HDon) is still read as an e-invoice; a signature outside
+// any HDon has no e-invoice facts.
+func TestVerifyXMLWrappedInvoice(t *testing.T) {
+	f := newXMLFixture(t)
+	_, s2 := f.invoice(t, xmltest.Invoice{Number: 14})
+	body := s2[bytes.Index(s2, []byte("<HDon>")):]
+	msg := append(append([]byte(`<?xml version="1.0" encoding="UTF-8"?><TDiep><TTChung><MLTDiep>202</MLTDiep></TTChung><DLieu>`), body...), []byte("</DLieu></TDiep>")...)
+	rep := verifyXML(t, msg, f.opts())
+	if !rep.Valid || len(rep.Signatures) != 2 {
+		t.Fatalf("wrapped invoice: valid %t: %+v", rep.Valid, rep.Signatures)
+	}
+	for _, s := range rep.Signatures {
+		if s.EInvoice == nil || s.EInvoice.Number != "14" || !s.EInvoice.DataCovered || s.References[0].Covers != "/TDiep/DLieu/HDon/DLHDon" {
+			t.Errorf("%s: e-invoice %+v, references %+v", s.Field, s.EInvoice, s.References)
+		}
+	}
+	if b := rep.Signatures[0].EInvoice.Block; b != "seller" {
+		t.Errorf("block %q, want seller", b)
+	}
+}

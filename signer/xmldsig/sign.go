@@ -552,6 +552,25 @@ func (p *plan) targets(d *Document) ([]string, error) {
 	return uris, nil
 }
 
+// EInvoiceDataOf returns the invoice data an application reads for the
+// invoice el is in: the first DLHDon child of el's nearest HDon ancestor
+// (or el itself), which may be the document element or wrapped, as in the
+// tax authority's messages (TDiep/DLieu/HDon); nil if there is none.
+func EInvoiceDataOf(el *etree.Element) *etree.Element {
+	for e := el; e != nil && e.Parent() != nil; e = e.Parent() {
+		if e.Tag != EInvoiceRoot {
+			continue
+		}
+		for _, c := range e.ChildElements() {
+			if c.Tag == EInvoiceData {
+				return c
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
 // EInvoiceDataElement returns the invoice data an application reads: the
 // first DLHDon child of the document element HDon; nil if there is none.
 func EInvoiceDataElement(d *Document) *etree.Element {
