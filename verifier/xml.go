@@ -137,9 +137,9 @@ func VerifyXML(ctx context.Context, data []byte, opts Options) (rep *Report, err
 
 // xmlRun is the validation of one XML document.
 type xmlRun struct {
-	v       *validator
-	d       *xmldsig.Document
-	rep     *Report
+	v   *validator
+	d   *xmldsig.Document
+	rep *Report
 }
 
 // xmlSig is what the checks of one signature learn.
