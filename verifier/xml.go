@@ -43,6 +43,11 @@ package verifier
 //  6. The chain, validity and revocation are checked as for a CMS
 //     signature (validateSigner).
 //
+// Bounds: the parser's (above), 500 signatures, 64 references and 8
+// transforms a signature, and the canonicalisation work of all references
+// together, workFactor times the document's size: past it, references are
+// FORMAT_FAILURE unprocessed.
+//
 // Not done: XAdES B-LT/B-LTA levels are not told apart from B-T
 // (ArchiveTimeStamp is not checked); counter-signatures inside XAdES
 // unsigned properties are not validated; XPath other than the two
@@ -106,7 +111,7 @@ func VerifyXML(ctx context.Context, data []byte, opts Options) (rep *Report, err
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 	}
-	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}}
+	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, budget: workFactor*int64(len(data)) + 1<<20}
 	if dups := d.DuplicateIDs(); len(dups) > 0 {
 		slices.Sort(dups)
 		x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("several elements carry the same ID (%s): a signature referencing one of them is refused", strings.Join(dups, ", ")))
@@ -135,18 +140,30 @@ func VerifyXML(ctx context.Context, data []byte, opts Options) (rep *Report, err
 	return x.rep, nil
 }
 
+// workFactor bounds the canonicalisation work of one document: all its
+// references together may digest at most workFactor times its size (plus
+// 1 MiB), so that a document cannot make the verifier canonicalise it
+// thousands of times (500 signatures of 64 references to URI="").
+const workFactor = 16
+
 // xmlRun is the validation of one XML document.
 type xmlRun struct {
-	v   *validator
-	d   *xmldsig.Document
-	rep *Report
+	v    *validator
+	d    *xmldsig.Document
+	rep  *Report
+	work int64 // bytes digested so far
+	// budget is the most bytes the references may digest.
+	budget int64
 }
 
 // xmlSig is what the checks of one signature learn.
 type xmlSig struct {
 	s       *xmldsig.Signature
 	covered []*etree.Element // the elements the references name (nil: whole document)
-	whole   bool             // a reference covers the whole document
+	// targets are, per reference of s, the element it names; nil for the
+	// whole document or a reference that could not be resolved.
+	targets []*etree.Element
+	whole   bool // a reference covers the whole document
 	props   *xadesProps
 }
 
@@ -231,7 +248,17 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 		} else {
 			out.DigestAlgorithm = r.DigestMethod
 		}
+		xs.targets = append(xs.targets, nil)
+		if x.work > x.budget {
+			out.Problem = "not processed: the document's work budget is spent"
+			e.fail(TotalFailed, FormatFailure, "the document's signatures ask to canonicalise more than %d bytes, %d times its size: reference %q was not processed", x.budget, workFactor, r.URI)
+			e.out.References = append(e.out.References, out)
+			continue
+		}
 		dg, err := x.d.DigestReference(xs.s, r)
+		if dg != nil {
+			x.work += int64(dg.Octets)
+		}
 		switch {
 		case errors.Is(err, xmldsig.ErrDuplicateID):
 			out.Problem = err.Error()
@@ -247,6 +274,7 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 				out.Covers = pathOf(dg.Target)
 			}
 			xs.covered = append(xs.covered, dg.Target)
+			xs.targets[len(xs.targets)-1] = dg.Target
 			for _, ex := range dg.Excluded {
 				out.Excludes = append(out.Excludes, pathOf(ex))
 			}
@@ -563,10 +591,7 @@ func (x *xmlRun) xades(e *entry, xs *xmlSig) {
 	}
 	signed := false
 	for i, r := range xs.s.References {
-		if i >= len(xs.covered) {
-			break
-		}
-		if xs.covered[i] == p.signed {
+		if xs.targets[i] == p.signed {
 			signed = true
 		} else if r.Type == typeSignedProperties {
 			e.fail(Indeterminate, SignedDataNotFound, "the reference typed SignedProperties covers %s, not the SignedProperties of the signature's QualifyingProperties (signature wrapping)", e.out.References[i].Covers)

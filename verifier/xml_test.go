@@ -524,3 +524,32 @@ func TestVerifyXMLWrappedInvoice(t *testing.T) {
 		t.Errorf("block %q, want seller", b)
 	}
 }
+
+// TestVerifyXMLWorkBudget: a document whose signatures would canonicalise
+// it again and again is cut short with FORMAT_FAILURE, not hashed for
+// minutes.
+func TestVerifyXMLWorkBudget(t *testing.T) {
+	f := newXMLFixture(t)
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	ref := `<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
+	refs := make([]string, xmldsig.MaxReferences)
+	for i := range refs {
+		refs[i] = ref
+	}
+	body := "<HoSo><Data>" + strings.Repeat("Hồ sơ ", 20000) + "</Data><!--SIG--></HoSo>"
+	doc := strings.Replace(template(body, xmldsig.RSASHA256, xmldsig.DigestSHA256, refs...), "CERT", cert, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmldsig.RSASHA256)
+	s := verifyXML(t, signed, f.opts()).Signatures[0]
+	wantSig(t, s, TotalFailed, FormatFailure)
+	processed := 0
+	for _, r := range s.References {
+		if r.DigestValid {
+			processed++
+		}
+	}
+	// The budget is workFactor times the document plus 1 MiB: at least
+	// workFactor whole-document references, and not all 64.
+	if processed < workFactor || processed == len(s.References) || !strings.Contains(s.Detail, "canonicalise more than") {
+		t.Errorf("%d of %d references processed (want %d to %d): %s", processed, len(s.References), workFactor, len(s.References)-1, s.Detail)
+	}
+}

@@ -277,6 +277,9 @@ type Digested struct {
 	Hash   crypto.Hash
 	Digest []byte
 	Match  bool
+	// Octets is the length of what was digested (a verifier's work
+	// budget).
+	Octets int
 }
 
 // DigestReference resolves ref, a reference of sig, in d, applies its
@@ -341,6 +344,7 @@ func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, e
 		}
 	}
 	out.Empty = len(octets) == 0 || set.Apex != nil && containsExcluded(set.Exclude, set.Apex)
+	out.Octets = len(octets)
 	hh := h.New()
 	hh.Write(octets)
 	out.Digest = hh.Sum(nil)
