@@ -28,6 +28,7 @@ type XMLSigning interface {
 // XMLVerifier is the part of the verifier that validates XML signatures.
 type XMLVerifier interface {
 	VerifyXML(ctx context.Context, doc []byte) (*verifier.Report, error)
+	VerifyXMLDetached(ctx context.Context, doc []byte, uri string, content []byte) (*verifier.Report, error)
 }
 
 // signXML signs an XML document sent as multipart/form-data ("file" and
@@ -81,7 +82,9 @@ func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller signer.C
 
 // verifyXML validates the XML signatures of a document sent as the body
 // (application/xml, text/xml or application/octet-stream) or as the
-// "file" part of a multipart/form-data body.
+// "file" part of a multipart/form-data body, with, for a detached
+// signature, the signed file as a "data" part whose filename is the
+// reference's URI.
 func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 	xv, ok := s.deps.Verifier.(XMLVerifier)
 	if !ok {
@@ -94,14 +97,17 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		mt = ""
 	}
-	var f *os.File
+	var (
+		f, content *os.File
+		uri        string
+	)
 	switch mt {
 	case "application/xml", "text/xml", "application/octet-stream":
 		f, _, err = s.anonymousFile(r.Body, limit, "document")
 	case "multipart/form-data":
-		var parts map[string]*os.File
-		if parts, err = s.readParts(r.Body, params["boundary"], map[string]int64{"file": limit}); err == nil {
-			f = parts["file"]
+		f, content, uri, err = s.readXMLParts(r.Body, params["boundary"], limit)
+		if content != nil {
+			defer content.Close()
 		}
 	default:
 		err = &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the XML as the body with Content-Type: application/xml, or as the \"file\" part of multipart/form-data"}
@@ -118,7 +124,15 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	rep, err := xv.VerifyXML(r.Context(), data)
+	var rep *verifier.Report
+	if content != nil {
+		var c []byte
+		if c, err = io.ReadAll(content); err == nil {
+			rep, err = xv.VerifyXMLDetached(r.Context(), data, uri, c)
+		}
+	} else {
+		rep, err = xv.VerifyXML(r.Context(), data)
+	}
 	if err != nil {
 		s.renderError(w, r, verifyError(err, "XML document"))
 		return
@@ -259,4 +273,62 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller sig
 		w.Write(b)
 	}
 	io.WriteString(w, "]}\n")
+}
+
+// readXMLParts reads the parts of an XML verification: "file" (the signed
+// XML, required) and "data" (the content of a detached signature, whose
+// filename is the URI its reference names), each into an anonymous file.
+func (s *Server) readXMLParts(body io.Reader, boundary string, limit int64) (file, data *os.File, uri string, err error) {
+	defer func() {
+		if err != nil {
+			if file != nil {
+				file.Close()
+			}
+			if data != nil {
+				data.Close()
+			}
+			file, data = nil, nil
+		}
+	}()
+	if boundary == "" {
+		return nil, nil, "", badRequest(CodeInvalidRequest, "malformed multipart body: no boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	for count := 0; ; count++ {
+		if count > 2 {
+			return file, data, "", badRequest(CodeInvalidRequest, "too many multipart parts (want \"file\" and, for a detached signature, \"data\")")
+		}
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return file, data, "", s.readError(err)
+		}
+		switch p.FormName() {
+		case "file":
+			if file != nil {
+				return file, data, "", badRequest(CodeInvalidRequest, "more than one \"file\" part")
+			}
+			if file, _, err = s.anonymousFile(p, limit, "document"); err != nil {
+				return file, data, "", err
+			}
+		case "data":
+			if data != nil {
+				return file, data, "", badRequest(CodeInvalidRequest, "more than one \"data\" part")
+			}
+			if uri = p.FileName(); uri == "" {
+				return file, data, "", badRequest(CodeInvalidRequest, "the \"data\" part needs a filename: the URI the detached signature names")
+			}
+			if data, _, err = s.anonymousFile(p, limit, "data"); err != nil {
+				return file, data, "", err
+			}
+		default:
+			return file, data, "", badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"file\" and, for a detached signature, \"data\")", p.FormName()))
+		}
+	}
+	if file == nil {
+		return file, data, "", badRequest(CodeInvalidRequest, "the request needs a \"file\" part")
+	}
+	return file, data, uri, nil
 }

@@ -30,7 +30,7 @@ func TestOpenAPIXML(t *testing.T) {
 			t.Errorf("openapi.yaml schema %s has properties %v, want %v", s.schema, got, s.want)
 		}
 	}
-	profiles := sortedUnique([]string{string(xmldsig.ProfileEInvoiceVN), string(xmldsig.ProfileEnveloped), string(xmldsig.ProfileEnveloping), string(xmldsig.ProfileXAdES)})
+	profiles := sortedUnique([]string{string(xmldsig.ProfileEInvoiceVN), string(xmldsig.ProfileEnveloped), string(xmldsig.ProfileEnveloping), string(xmldsig.ProfileDetached), string(xmldsig.ProfileXAdES)})
 	if got := schemaEnum(doc, "XMLRequest", "profile"); !slices.Equal(got, profiles) {
 		t.Errorf("XMLRequest.profile enum = %v, want %v", got, profiles)
 	}

@@ -12,15 +12,16 @@ import (
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 )
 
-// MaxXMLBytes bounds an XML document to sign: it is parsed into a tree,
-// which takes several times its size in memory.
+// MaxXMLBytes bounds an XML document to sign (it is parsed into a tree,
+// which takes several times its size in memory) and the content of a
+// detached signature.
 const MaxXMLBytes = xmldsig.DefaultMaxBytes
 
 // XMLRequest is the options part of an XML signing request.
 type XMLRequest struct {
 	CredentialID string `json:"credential_id"`
-	// Profile is einvoice-vn (the default), enveloped, enveloping or
-	// xades.
+	// Profile is einvoice-vn (the default), enveloped, enveloping,
+	// detached or xades.
 	Profile string `json:"profile,omitempty"`
 	// Level is the XAdES level of profile xades: B-B (the default) or
 	// B-T (a signature time-stamp from kyso's TSA).
@@ -36,7 +37,10 @@ type XMLRequest struct {
 	Scheme        string   `json:"scheme,omitempty"`         // pkcs1v15 (default) or pss
 	IncludeChain  bool     `json:"include_chain,omitempty"`  // the issuing CAs in KeyInfo too
 	SignatureID   string   `json:"signature_id,omitempty"`   // the Signature's Id; random when empty
-	PIN           string   `json:"pin,omitempty"`
+	// DetachedURI is, for profile detached, the signed file's name as the
+	// reference carries it ("hoso.pdf").
+	DetachedURI string `json:"detached_uri,omitempty"`
+	PIN         string `json:"pin,omitempty"`
 }
 
 // XMLResult is a signed XML document.
@@ -44,18 +48,21 @@ type XMLResult struct {
 	Document       []byte
 	DocumentDigest []byte // SHA-256 of Document, as recorded in the audit log
 	SignatureID    string
-	Profile        string // einvoice-vn, enveloped, enveloping, "XAdES B-B" or "XAdES B-T"
+	Profile        string // einvoice-vn, enveloped, enveloping, detached, "XAdES B-B" or "XAdES B-T"
 }
 
 func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
 	o := xmldsig.Options{Profile: xmldsig.Profile(r.Profile), Location: r.Location, References: r.References,
-		IncludeChain: r.IncludeChain, ID: r.SignatureID}
+		IncludeChain: r.IncludeChain, ID: r.SignatureID, DetachedURI: r.DetachedURI}
 	switch o.Profile {
 	case "":
 		o.Profile = xmldsig.ProfileEInvoiceVN
-	case xmldsig.ProfileEInvoiceVN, xmldsig.ProfileEnveloped, xmldsig.ProfileEnveloping, xmldsig.ProfileXAdES:
+	case xmldsig.ProfileEInvoiceVN, xmldsig.ProfileEnveloped, xmldsig.ProfileEnveloping, xmldsig.ProfileDetached, xmldsig.ProfileXAdES:
 	default:
-		return o, fmt.Errorf("%w: profile %q: want einvoice-vn, enveloped, enveloping or xades", ErrInvalid, r.Profile)
+		return o, fmt.Errorf("%w: profile %q: want einvoice-vn, enveloped, enveloping, detached or xades", ErrInvalid, r.Profile)
+	}
+	if r.DetachedURI != "" && o.Profile != xmldsig.ProfileDetached {
+		return o, fmt.Errorf("%w: detached_uri is for profile detached", ErrInvalid)
 	}
 	switch {
 	case r.Level == "":

@@ -223,8 +223,8 @@ type XMLReference struct {
 	URI  string `json:"uri"`
 	Type string `json:"type,omitempty"`
 	// Covers is the path of the element the URI names
-	// ("/HDon/DLHDon"), "/" for the whole document, "" when it could not
-	// be resolved.
+	// ("/HDon/DLHDon"), "/" for the whole document, "detached: <uri>" for
+	// detached content the caller gave, "" when it could not be resolved.
 	Covers string `json:"covers"`
 	// Excludes are the paths of elements the transforms leave out (the
 	// signature itself, for an enveloped signature).

@@ -95,6 +95,20 @@ const (
 // read (ErrUnreadable: not well-formed, a DTD, not UTF-8, over a limit) or
 // ctx ends. See "How an XML document is validated" at the top of xml.go.
 func VerifyXML(ctx context.Context, data []byte, opts Options) (rep *Report, err error) {
+	return verifyXMLDoc(ctx, data, "", nil, opts)
+}
+
+// VerifyXMLDetached is VerifyXML for a signature document with a detached
+// reference: content is what the reference URI uri names (the signed file,
+// given by the caller; nothing is fetched).
+func VerifyXMLDetached(ctx context.Context, data []byte, uri string, content []byte, opts Options) (*Report, error) {
+	if uri == "" {
+		return nil, fmt.Errorf("%w: detached content without a name", ErrUnreadable)
+	}
+	return verifyXMLDoc(ctx, data, uri, content, opts)
+}
+
+func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, opts Options) (rep *Report, err error) {
 	defer func() {
 		if e := recover(); e != nil {
 			rep, err = nil, fmt.Errorf("%w: internal error: %v", ErrUnreadable, e)
@@ -111,7 +125,10 @@ func VerifyXML(ctx context.Context, data []byte, opts Options) (rep *Report, err
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 	}
-	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, budget: workFactor*int64(len(data)) + 1<<20}
+	if uri != "" {
+		d.SetDetached(uri, content)
+	}
+	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
 	if dups := d.DuplicateIDs(); len(dups) > 0 {
 		slices.Sort(dups)
 		x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("several elements carry the same ID (%s): a signature referencing one of them is refused", strings.Join(dups, ", ")))
@@ -164,7 +181,9 @@ type xmlSig struct {
 	// whole document or a reference that could not be resolved.
 	targets []*etree.Element
 	whole   bool // a reference covers the whole document
-	props   *xadesProps
+	// detached is true when a reference covers detached content.
+	detached bool
+	props    *xadesProps
 }
 
 // check validates the signature el into e.
@@ -267,14 +286,20 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 			out.Problem = err.Error()
 			e.fail(TotalFailed, FormatFailure, "reference %q cannot be processed: %v", r.URI, err)
 		default:
-			if dg.Target == nil {
+			switch {
+			case dg.External:
+				out.Covers = "detached: " + r.URI
+				xs.detached = true
+			case dg.Target == nil:
 				out.Covers = "/"
 				xs.whole = true
-			} else {
+			default:
 				out.Covers = pathOf(dg.Target)
 			}
-			xs.covered = append(xs.covered, dg.Target)
-			xs.targets[len(xs.targets)-1] = dg.Target
+			if !dg.External {
+				xs.covered = append(xs.covered, dg.Target)
+				xs.targets[len(xs.targets)-1] = dg.Target
+			}
 			for _, ex := range dg.Excluded {
 				out.Excludes = append(out.Excludes, pathOf(ex))
 			}
@@ -406,7 +431,7 @@ func parseXMLTime(s string) (time.Time, error) {
 // coverage checks that the signature signs data: at least one reference
 // must cover something other than the signature's own properties.
 func (x *xmlRun) coverage(e *entry, xs *xmlSig) {
-	if xs.whole {
+	if xs.whole || xs.detached {
 		return
 	}
 	for _, c := range xs.covered {

@@ -553,3 +553,29 @@ func TestVerifyXMLWorkBudget(t *testing.T) {
 		t.Errorf("%d of %d references processed (want %d to %d): %s", processed, len(s.References), workFactor, len(s.References)-1, s.Detail)
 	}
 }
+
+// TestVerifyXMLDetached: a detached signature verifies with its content,
+// fails with changed content, and without it says the reference is not
+// followed.
+func TestVerifyXMLDetached(t *testing.T) {
+	f := newXMLFixture(t)
+	content := []byte("%PDF-1.7\n% hồ sơ\n%%EOF\n")
+	res, err := xmldsig.Sign(context.Background(), content, f.seller, xmldsig.Options{Profile: xmldsig.ProfileDetached, DetachedURI: "hoso.pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := VerifyXMLDetached(context.Background(), res.Document, "hoso.pdf", content, f.opts())
+	if err != nil || !rep.Valid || rep.Signatures[0].References[0].Covers != "detached: hoso.pdf" {
+		t.Fatalf("VerifyXMLDetached = %v, %+v", err, rep)
+	}
+	rep, err = VerifyXMLDetached(context.Background(), res.Document, "hoso.pdf", append(content, ' '), f.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSig(t, rep.Signatures[0], TotalFailed, HashFailure)
+	s := verifyXML(t, res.Document, f.opts()).Signatures[0]
+	wantSig(t, s, TotalFailed, FormatFailure)
+	if !strings.Contains(s.Detail, "not fetched") {
+		t.Errorf("without the content: %s", s.Detail)
+	}
+}

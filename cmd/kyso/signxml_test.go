@@ -159,6 +159,36 @@ func TestSignXMLAPI(t *testing.T) {
 		t.Errorf("verify/xml of XAdES B-T = %d %s", code, body)
 	}
 
+	// A detached signature over a PDF, verified with the file as "data".
+	pdf := []byte("%PDF-1.7\n% hồ sơ\n%%EOF\n")
+	code, det, _ := e.upload(t, "/v1/sign/xml", e.clientHN, pdf, map[string]any{"credential_id": e.seal, "profile": "detached", "detached_uri": "hoso.pdf"})
+	if code != 200 {
+		t.Fatalf("sign/xml detached = %d %s", code, det)
+	}
+	for _, tc := range []struct {
+		content []byte
+		valid   bool
+	}{{pdf, true}, {append(pdf, ' '), false}} {
+		var vb bytes.Buffer
+		vw := multipart.NewWriter(&vb)
+		fw, _ := vw.CreateFormFile("file", "hoso.pdf.xml")
+		fw.Write(det)
+		dw, _ := vw.CreateFormFile("data", "hoso.pdf")
+		dw.Write(tc.content)
+		vw.Close()
+		vreq, _ := http.NewRequest("POST", e.env["KYSO_URL"]+"/v1/verify/xml", &vb)
+		vreq.Header.Set("Content-Type", vw.FormDataContentType())
+		vresp, err := http.DefaultClient.Do(vreq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vbody, _ := io.ReadAll(vresp.Body)
+		vresp.Body.Close()
+		if vresp.StatusCode != 200 || bytes.Contains(vbody, []byte(`"valid":true`)) != tc.valid {
+			t.Errorf("verify/xml detached (content valid %t) = %d %s", tc.valid, vresp.StatusCode, vbody)
+		}
+	}
+
 	// A batch: three documents, one broken, one Vault call.
 	var mb bytes.Buffer
 	mw := multipart.NewWriter(&mb)

@@ -19,6 +19,15 @@ func (t *trust) VerifyXML(ctx context.Context, doc []byte) (*verifier.Report, er
 	return verifier.VerifyXML(ctx, doc, o)
 }
 
+// VerifyXMLDetached implements api.XMLVerifier.
+func (t *trust) VerifyXMLDetached(ctx context.Context, doc []byte, uri string, content []byte) (*verifier.Report, error) {
+	o, err := t.options(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return verifier.VerifyXMLDetached(ctx, doc, uri, content, o)
+}
+
 // isXMLFile reports whether kyso verify reads name as XML: by its
 // extension.
 func isXMLFile(name string) bool {

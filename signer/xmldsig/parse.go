@@ -70,6 +70,8 @@ type Document struct {
 	bom   int // length of a leading byte-order mark, not parsed
 	spans map[*etree.Element]span
 	ids   map[string][]*etree.Element
+	// detached maps the URIs of detached references to their content.
+	detached map[string][]byte
 }
 
 // span is where an element was in the input: its start tag [start,

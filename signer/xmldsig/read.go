@@ -91,7 +91,9 @@ func (d *Document) Signatures() []*etree.Element {
 			walk(c)
 		}
 	}
-	walk(d.Root())
+	if r := d.Root(); r != nil {
+		walk(r)
+	}
 	return out
 }
 
@@ -280,17 +282,42 @@ type Digested struct {
 	// Octets is the length of what was digested (a verifier's work
 	// budget).
 	Octets int
+	// External is true when the reference is to detached content given
+	// with SetDetached (Target is then nil, and not the whole document).
+	External bool
+}
+
+// SetDetached gives the content a detached reference URI names (a file
+// name, say): DigestReference digests content for a reference whose URI
+// is exactly uri. Nothing is ever fetched.
+func (d *Document) SetDetached(uri string, content []byte) {
+	if d.detached == nil {
+		d.detached = map[string][]byte{}
+	}
+	d.detached[uri] = content
 }
 
 // DigestReference resolves ref, a reference of sig, in d, applies its
 // transforms and computes its digest. It follows only same-document
 // references: "" (the document), "#id" (the one element with that ID) and
-// their xpointer forms; anything else is an ErrUnsupported error, never a
-// fetch. An ID carried by several elements is an ErrDuplicateID error.
+// their xpointer forms, and the detached content given with SetDetached;
+// anything else is an ErrUnsupported error, never a fetch. An ID carried
+// by several elements is an ErrDuplicateID error.
 func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, error) {
 	h, ok := DigestHash(ref.DigestMethod)
 	if !ok {
 		return nil, fmt.Errorf("%w: digest method %q", ErrUnsupported, ref.DigestMethod)
+	}
+	if content, ok := d.detached[ref.URI]; ok && ref.URI != "" && !strings.HasPrefix(ref.URI, "#") {
+		// Content the caller provided for a detached reference: octets,
+		// digested as they are (no transform applies to them here).
+		if len(ref.Transforms) > 0 {
+			return nil, fmt.Errorf("%w: transforms on the detached content %q", ErrUnsupported, ref.URI)
+		}
+		hh := h.New()
+		hh.Write(content)
+		dg := hh.Sum(nil)
+		return &Digested{Hash: h, Digest: dg, Match: bytes.Equal(dg, ref.DigestValue), Empty: len(content) == 0, Octets: len(content), External: true}, nil
 	}
 	set, err := d.resolve(ref.URI)
 	if err != nil {

@@ -70,6 +70,13 @@ const (
 	// unprefixed descendants stay out of the XML-Signature namespace they
 	// are moved into.
 	ProfileEnveloping Profile = "enveloping"
+	// ProfileDetached signs content kept apart from the signature (any
+	// file, not only XML): the answer is a Signature document whose first
+	// reference names the content by Options.DetachedURI (its file name)
+	// and digests its bytes as they are; the signing time goes in an
+	// Object as in ProfileEInvoiceVN. A verifier must be given the content
+	// (xmlsec1 finds it beside the signature file).
+	ProfileDetached Profile = "detached"
 )
 
 // XAdES levels Sign makes (ETSI EN 319 132-1, 6).
@@ -164,6 +171,10 @@ type Options struct {
 	Level string
 	// Timestamper time-stamps the signature value for LevelBT.
 	Timestamper Timestamper
+	// DetachedURI names the content of ProfileDetached in its reference:
+	// a relative file name ("hoso.pdf"), which a verifier resolves beside
+	// the signature.
+	DetachedURI string
 }
 
 // contextSigner is a crypto.Signer that also takes a context.
@@ -243,8 +254,13 @@ type prepared struct {
 // prepare parses doc, places the signature, computes its references and
 // returns it ready for the signature value.
 func (p *plan) prepare(doc []byte) (*prepared, error) {
-	d, err := Parse(doc, p.opts.Limits)
-	if err != nil {
+	var d *Document
+	var err error
+	if p.opts.Profile == ProfileDetached {
+		// The content is not parsed: it need not be XML.
+		d = &Document{doc: etree.NewDocument(), spans: map[*etree.Element]span{}, ids: map[string][]*etree.Element{}}
+		d.SetDetached(p.opts.DetachedURI, doc)
+	} else if d, err = Parse(doc, p.opts.Limits); err != nil {
 		return nil, err
 	}
 	earlier, err := earlierDigests(d)
@@ -266,18 +282,26 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 		}
 	}
 	var refs []string
-	if p.opts.Profile == ProfileEnveloping {
+	switch p.opts.Profile {
+	case ProfileEnveloping:
 		refs = []string{"#" + dataID}
-	} else if refs, err = p.targets(d); err != nil {
-		return nil, err
+	case ProfileDetached:
+		refs = []string{p.opts.DetachedURI}
+	default:
+		if refs, err = p.targets(d); err != nil {
+			return nil, err
+		}
 	}
 	refs = append(refs, "#"+objID)
 
 	sig := p.build(id, objID, refs)
 	var parent, insertBefore, top *etree.Element
-	if p.opts.Profile == ProfileEnveloping {
+	switch p.opts.Profile {
+	case ProfileEnveloping:
 		envelop(d, sig, dataID)
-	} else {
+	case ProfileDetached:
+		d.doc.SetRoot(sig)
+	default:
 		if parent, insertBefore, top, err = p.place(d, sig); err != nil {
 			return nil, err
 		}
@@ -333,7 +357,7 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 		}
 	}
 	var out []byte
-	if p.opts.Profile == ProfileEnveloping {
+	if p.opts.Profile == ProfileEnveloping || p.opts.Profile == ProfileDetached {
 		var b bytes.Buffer
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 		writeElement(&b, pr.sig)
@@ -341,7 +365,7 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 	} else {
 		out = pr.d.splice(pr.parent, pr.before, pr.top)
 	}
-	if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier); err != nil {
+	if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier, pr.d.detached); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -452,6 +476,13 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		if opts.Location != "" || len(opts.References) > 0 {
 			return nil, fmt.Errorf("%w: an enveloping signature takes no location or references", ErrInvalid)
 		}
+	case ProfileDetached:
+		if opts.Location != "" || len(opts.References) > 0 {
+			return nil, fmt.Errorf("%w: a detached signature takes no location or references", ErrInvalid)
+		}
+		if !validDetachedURI(opts.DetachedURI) {
+			return nil, fmt.Errorf("%w: a detached signature needs the content's file name (letters, digits, . _ - and /, not ..), not %q", ErrInvalid, opts.DetachedURI)
+		}
 	case ProfileXAdES:
 		switch opts.Level {
 		case "":
@@ -467,7 +498,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 	case "":
 		return nil, fmt.Errorf("%w: no profile", ErrInvalid)
 	default:
-		return nil, fmt.Errorf("%w: profile %q; want %s, %s, %s or %s", ErrInvalid, opts.Profile, ProfileEInvoiceVN, ProfileEnveloped, ProfileEnveloping, ProfileXAdES)
+		return nil, fmt.Errorf("%w: profile %q; want %s, %s, %s, %s or %s", ErrInvalid, opts.Profile, ProfileEInvoiceVN, ProfileEnveloped, ProfileEnveloping, ProfileDetached, ProfileXAdES)
 	}
 	if cred.Cert == nil || cred.Signer == nil {
 		return nil, errors.New("no signer or certificate")
@@ -600,7 +631,7 @@ func (p *plan) build(id, objID string, uris []string) *etree.Element {
 			r.CreateAttr("Type", TypeSignedProperties)
 		}
 		r.CreateAttr("URI", u)
-		if u != "#"+objID && p.opts.Profile != ProfileEnveloping {
+		if u != "#"+objID && p.opts.Profile != ProfileEnveloping && p.opts.Profile != ProfileDetached {
 			r.CreateElement("Transforms").CreateElement("Transform").CreateAttr("Algorithm", TransformEnveloped)
 		}
 		r.CreateElement("DigestMethod").CreateAttr("Algorithm", digestURIs[p.hash])
@@ -865,10 +896,13 @@ func earlierDigests(d *Document) ([][][]byte, error) {
 // selfCheck parses the signed document out and checks the signature id
 // with cert's key, and that the earlier signatures' references digest as
 // before.
-func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before [][][]byte) error {
+func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before [][][]byte, detached map[string][]byte) error {
 	d, err := Parse(out, lim)
 	if err != nil {
 		return fmt.Errorf("%w: the signed document does not parse: %v", ErrIntegrity, err)
+	}
+	for uri, content := range detached {
+		d.SetDetached(uri, content)
 	}
 	els := d.ByID(id)
 	if len(els) != 1 || !IsSignature(els[0]) {
@@ -936,4 +970,24 @@ func randomID(prefix string) string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return prefix + hex.EncodeToString(b)
+}
+
+// validDetachedURI reports whether uri is a relative file name a detached
+// reference may carry: no scheme, query or fragment, no parent directory,
+// nothing that needs escaping.
+func validDetachedURI(uri string) bool {
+	if uri == "" || len(uri) > 255 || strings.HasPrefix(uri, "/") {
+		return false
+	}
+	for _, seg := range strings.Split(uri, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	for _, r := range uri {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-/", r)) {
+			return false
+		}
+	}
+	return true
 }

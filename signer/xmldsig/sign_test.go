@@ -456,3 +456,54 @@ func TestSignEnveloping(t *testing.T) {
 		t.Errorf("enveloping with references: %v, want ErrInvalid", err)
 	}
 }
+
+// TestSignDetached signs a file kept apart from the signature: xmlsec1
+// finds it beside the signature file and verifies; changed, it fails.
+func TestSignDetached(t *testing.T) {
+	pki := xmltest.NewPKI(t)
+	content := []byte("%PDF-1.7\n% hồ sơ đề nghị cấp phép\n%%EOF\n")
+	for _, key := range []string{"rsa2048", "p256"} {
+		t.Run(key, func(t *testing.T) {
+			c := cred(t, pki, testKey(t, key), "Sở Tư pháp Hà Nội", "")
+			res, err := xmldsig.Sign(context.Background(), content, c, xmldsig.Options{Profile: xmldsig.ProfileDetached, DetachedURI: "hoso.pdf", ID: "det"})
+			if err != nil {
+				t.Fatalf("Sign = %v", err)
+			}
+			dir := t.TempDir()
+			sigFile := filepath.Join(dir, "hoso.pdf.xml")
+			if err := os.WriteFile(sigFile, res.Document, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			// xmlsec1 counts a relative URI as "remote" and resolves it
+			// against its working directory.
+			run := func() error {
+				args := append([]string{"--verify", "--enabled-reference-uris", "same-doc,remote", "--trusted-pem", filepath.Join(pki.Dir, "root.pem"),
+					"--untrusted-pem", filepath.Join(pki.Dir, "issuing.pem")}, xmltest.XMLSecIDs...)
+				cmd := exec.Command("xmlsec1", append(args, sigFile)...)
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Logf("xmlsec1: %s", out)
+				}
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, "hoso.pdf"), content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := run(); err != nil {
+				t.Fatalf("xmlsec1 rejects the detached signature: %v", err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "hoso.pdf"), append(content, ' '), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if run() == nil {
+				t.Errorf("xmlsec1 accepts the detached signature over changed content")
+			}
+		})
+	}
+	for _, uri := range []string{"", "../etc/passwd", "/etc/passwd", "http://x/y", "a b.pdf", "#id"} {
+		if _, err := xmldsig.Sign(context.Background(), content, cred(t, pki, testKey(t, "p256"), "A", ""), xmldsig.Options{Profile: xmldsig.ProfileDetached, DetachedURI: uri}); !errors.Is(err, xmldsig.ErrInvalid) {
+			t.Errorf("detached URI %q: %v, want ErrInvalid", uri, err)
+		}
+	}
+}
