@@ -39,7 +39,9 @@ package verifier
 //     SIGNED_DATA_NOT_FOUND; the invoice's facts
 //     are read from that element's full text (comments do not cut it) and
 //     the certificate's MST: compared with the tax code of the block the
-//     signature is in (a mismatch is a warning).
+//     signature is in (a mismatch is a warning). An e-invoice of the
+//     document that no passed signature covers is a document warning and
+//     makes Report.Valid false.
 //  6. The chain, validity and revocation are checked as for a CMS
 //     signature (validateSigner).
 //
@@ -128,7 +130,7 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	if uri != "" {
 		d.SetDetached(uri, content)
 	}
-	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
+	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, signed: map[*etree.Element]bool{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
 	if dups := d.DuplicateIDs(); len(dups) > 0 {
 		slices.Sort(dups)
 		x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("several elements carry the same ID (%s): a signature referencing one of them is refused", strings.Join(dups, ", ")))
@@ -150,11 +152,47 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 		}
 		e.safely(func() { x.check(e, el) })
 	}
-	for _, e := range entries {
-		x.rep.Signatures = append(x.rep.Signatures, e.finish())
+	for i, e := range entries {
+		out := e.finish()
+		if out.Indication == TotalPassed && i < len(sigs) {
+			if data := xmldsig.EInvoiceDataOf(sigs[i]); data != nil {
+				x.signed[data] = true
+			}
+		}
+		x.rep.Signatures = append(x.rep.Signatures, out)
 	}
 	x.rep.finish()
+	// An e-invoice no passed signature covers makes the document not
+	// valid, whatever its other signatures say: an application may read
+	// it (an unsigned HDon slipped into a TDiep message, say).
+	for _, data := range invoiceData(d) {
+		if !x.signed[data] {
+			x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("the e-invoice data %s is not covered by a valid signature", pathOf(data)))
+			x.rep.Valid = false
+		}
+	}
 	return x.rep, nil
+}
+
+// invoiceData returns the DLHDon of every HDon of d.
+func invoiceData(d *xmldsig.Document) []*etree.Element {
+	var out []*etree.Element
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		if el.Tag == xmldsig.EInvoiceRoot {
+			for _, c := range el.ChildElements() {
+				if c.Tag == xmldsig.EInvoiceData {
+					out = append(out, c)
+					break
+				}
+			}
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(d.Root())
+	return out
 }
 
 // workFactor bounds the canonicalisation work of one document: all its
@@ -169,6 +207,9 @@ type xmlRun struct {
 	d    *xmldsig.Document
 	rep  *Report
 	work int64 // bytes digested so far
+	// signed holds the e-invoice data (DLHDon) elements that a signature
+	// which passed covers.
+	signed map[*etree.Element]bool
 	// budget is the most bytes the references may digest.
 	budget int64
 }

@@ -579,3 +579,21 @@ func TestVerifyXMLDetached(t *testing.T) {
 		t.Errorf("without the content: %s", s.Detail)
 	}
 }
+
+// TestVerifyXMLUnsignedInvoice: an unsigned invoice slipped into a message
+// beside a signed one makes the document not valid.
+func TestVerifyXMLUnsignedInvoice(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{Number: 1})
+	body := signed[bytes.Index(signed, []byte("<HDon>")):]
+	forged := xmltest.Invoice{Number: 2, Amount: 1, DataID: "other"}.Make()
+	forged = forged[bytes.Index(forged, []byte("<HDon>")):]
+	msg := append(append(append([]byte(`<TDiep><DLieu>`), forged...), body...), []byte("</DLieu></TDiep>")...)
+	rep := verifyXML(t, msg, f.opts())
+	if rep.Valid || rep.SignatureCount != 1 || rep.Signatures[0].Indication != TotalPassed {
+		t.Errorf("valid %t, %d signatures: %+v", rep.Valid, rep.SignatureCount, rep.Signatures)
+	}
+	if !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "/TDiep/DLieu/HDon[1]/DLHDon is not covered") }) {
+		t.Errorf("warnings %q", rep.Warnings)
+	}
+}
