@@ -68,7 +68,7 @@ test: deps bin/vault
 FUZZTIME ?= 60s
 # FUZZFLAGS passes more flags to go test, e.g. -parallel=1 to keep a core free.
 FUZZFLAGS ?=
-FUZZPKGS ?= ./verifier ./signer/pades ./signer/tsa ./ca ./api
+FUZZPKGS ?= ./verifier ./signer/pades ./signer/tsa ./signer/xmldsig ./ca ./api
 fuzz: bin/vault
 	@for p in $(FUZZPKGS); do \
 	  for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \

@@ -266,6 +266,8 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/sign/pdf/batch", client(s.signPDFBatch)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/cms", client(s.signCMS)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
+	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
+	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
 
 	// RFC 3161 time-stamp authority, public.
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)
@@ -273,6 +275,7 @@ func (s *Server) routes() *mux.Router {
 	// Verification, public: the API and the citizens' page.
 	r.Handle("/v1/verify/pdf", s.verifyGate(s.verifyPDF)).Methods(http.MethodPost)
 	r.Handle("/v1/verify/cms", s.verifyGate(s.verifyCMS)).Methods(http.MethodPost)
+	r.Handle("/v1/verify/xml", s.verifyGate(s.verifyXML)).Methods(http.MethodPost)
 	page := web.Handler()
 	r.Handle("/", page).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/assets/{name}", page).Methods(http.MethodGet, http.MethodHead)

@@ -28,6 +28,7 @@ const (
 	ActionSignPDF          = "sign.pdf"
 	ActionSignCMS          = "sign.cms"
 	ActionSignHash         = "sign.hash"
+	ActionSignXML          = "sign.xml"
 	ActionAuthFailure      = "auth.failure"
 	ActionPINFailure       = "pin.failure"
 	ActionPINLocked        = "pin.locked"
@@ -314,14 +315,14 @@ func short(b []byte) string {
 // Signing is what the audit log keeps of one signature: who asked, with
 // which credential, over which content, at which level. Never the content.
 type Signing struct {
-	Action      string // ActionSignPDF, ActionSignCMS or ActionSignHash
+	Action      string // ActionSignPDF, ActionSignCMS, ActionSignHash or ActionSignXML
 	Client      string // ID of the client system that asked; the event's actor
 	Credential  string // ID of the credential that signed; the event's target
 	Certificate string // serial (hex) of the signing certificate; optional
 	// DocumentSHA256 is the SHA-256 of what was signed: the PDF as
-	// submitted (sign.pdf), the data (sign.cms) or, for sign.hash, the
-	// digest the client sent if it is a SHA-256 digest, else the SHA-256
-	// of that digest's bytes.
+	// submitted (sign.pdf), the signed XML document (sign.xml), the data
+	// (sign.cms) or, for sign.hash, the digest the client sent if it is a
+	// SHA-256 digest, else the SHA-256 of that digest's bytes.
 	DocumentSHA256 []byte
 	Level          string // PAdES baseline level ("B-B", "B-T", "B-LT", "B-LTA") or CMS form; optional
 }
@@ -331,7 +332,7 @@ type Signing struct {
 // is 32 bytes.
 func SignEvent(s Signing) (Event, error) {
 	switch s.Action {
-	case ActionSignPDF, ActionSignCMS, ActionSignHash:
+	case ActionSignPDF, ActionSignCMS, ActionSignHash, ActionSignXML:
 	default:
 		return Event{}, fmt.Errorf("%w: %q is not a signing action", ErrInvalidEvent, s.Action)
 	}

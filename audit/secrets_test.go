@@ -109,7 +109,7 @@ func TestNoSecretsInLog(t *testing.T) {
 		t.Fatal("MayUse = false")
 	}
 	doc := sha256.Sum256([]byte("%PDF-1.7 giấy phép xây dựng"))
-	for _, a := range []string{audit.ActionSignPDF, audit.ActionSignCMS, audit.ActionSignHash} {
+	for _, a := range []string{audit.ActionSignPDF, audit.ActionSignCMS, audit.ActionSignHash, audit.ActionSignXML} {
 		e, err := audit.SignEvent(audit.Signing{Action: a, Client: cl.ID, Credential: cred.ID,
 			Certificate: "5f3a0c", DocumentSHA256: doc[:], Level: "B-T"})
 		if err != nil {
@@ -153,7 +153,7 @@ func TestNoSecretsInLog(t *testing.T) {
 	rows.Close()
 	for _, a := range []string{audit.ActionCertIssue, audit.ActionCertRotate, audit.ActionCertRenew, audit.ActionCertRevoke,
 		audit.ActionCARotate, audit.ActionCAExternalInit, audit.ActionCAImportChain, audit.ActionSignPDF,
-		audit.ActionSignCMS, audit.ActionSignHash, audit.ActionAuthFailure, audit.ActionPINFailure,
+		audit.ActionSignCMS, audit.ActionSignHash, audit.ActionSignXML, audit.ActionAuthFailure, audit.ActionPINFailure,
 		audit.ActionPINLocked, audit.ActionCredentialUnlock, audit.ActionClientCreate} {
 		if !actions[a] {
 			t.Errorf("the log has no %s event; the scan should cover every kind", a)

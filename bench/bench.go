@@ -62,6 +62,7 @@ type bench struct {
 	cfg        config
 	tmp        string
 	docs       []*document
+	xmlDocs    []*xmlDoc
 	realworld  []verifyFile
 	bt         verifyFile // kyso's B-T output, 200 KB
 	btValid    bool
@@ -182,6 +183,10 @@ func (b *bench) setup(ctx context.Context) error {
 	}
 	if b.btValid, err = b.verifyAPI(ctx, b.bt.data); err != nil {
 		return fmt.Errorf("verify the B-T document: %w", err)
+	}
+	b.xmlDocs = makeXMLDocuments()
+	if err := b.prepareXML(ctx); err != nil {
+		return err
 	}
 	if err := b.checkOutputs(ctx); err != nil {
 		return err

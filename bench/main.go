@@ -43,7 +43,8 @@
 //	go run ./bench -h               # the flags
 //
 // It needs bin/kyso, bin/vault, the go command (to build pdfsign's command
-// line) and pdfsig (apt-get install poppler-utils).
+// line), pdfsig (apt-get install poppler-utils) and xmlsec1 (apt-get install
+// xmlsec1), which the XML rows compare kyso with.
 package main
 
 import (
@@ -203,6 +204,9 @@ func runBench(ctx context.Context, cfg config) (err error) {
 		return fmt.Errorf("pdfsig not found (%v): install poppler-utils (apt-get install -y poppler-utils)", err)
 	}
 	cfg.pdfsig = pdfsig
+	if _, err := lookTool("xmlsec1"); err != nil {
+		return errNoXMLSec
+	}
 	realworld, err := findPDFs(cfg.realworld)
 	if err != nil {
 		return fmt.Errorf("real-world PDFs: %w", err)

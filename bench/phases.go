@@ -71,6 +71,9 @@ func (b *bench) measureAll(ctx context.Context) error {
 			if err := b.vaultRound(ctx, warm); err != nil {
 				return err
 			}
+			if err := b.xmlRound(ctx, warm); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

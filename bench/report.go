@@ -334,6 +334,8 @@ func (b *bench) report() *report {
 		add(figureRow(fmt.Sprintf("pdfsig, a process a document ×%d", conc), on.label, sig))
 	}
 
+	b.xmlRows(add, target)
+
 	rwConc := min(conc, b.cfg.verifyOps)
 	for _, f := range b.realworld {
 		api := b.median(key(kVerAPI, rwPrefix+f.key))
@@ -371,6 +373,7 @@ func (b *bench) report() *report {
 		btState = "NOT valid by kyso's own verifier"
 	}
 	n("Verification: kyso's B-T output is the %s document signed once at \"level\":\"B-T\"; kyso's API reports it %s. POST /v1/verify/pdf runs at most verify.concurrency = 4 verifications at once (the others wait); kyso dev runs with --verify-per-minute -1. `kyso verify --no-kyso --trust DIR` trusts kyso's root only (exit 0–2 are verdicts); pdfsig is poppler's (NSS, its default trust). Real-world files: each PDF under %s, %d verifications per file per verifier per round, %d at a time; the aggregate is all verifications over their total time.", small.label, btState, b.cfg.realworld, b.cfg.verifyOps, rwConc)
+	n("%s", b.xmlNote())
 	var names []string
 	for name := range b.problems {
 		names = append(names, name)

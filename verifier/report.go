@@ -81,6 +81,11 @@ const (
 	// TryLater: online revocation checking was asked for and no status
 	// could be obtained for the signer's certificate.
 	TryLater SubIndication = "TRY_LATER"
+	// SignedDataNotFound: an XML signature does not sign the data it is
+	// read for: the e-invoice data an application reads (HDon/DLHDon) or
+	// a XAdES signature's SignedProperties are not what its references
+	// cover (signature wrapping), or it signs only its own properties.
+	SignedDataNotFound SubIndication = "SIGNED_DATA_NOT_FOUND"
 )
 
 // Signature types.
@@ -97,6 +102,10 @@ const (
 	LevelBLT      = "B-LT"
 	LevelBLTA     = "B-LTA"
 	LevelNotPAdES = "not PAdES"
+	// LevelXMLDSig is reported for an XML signature without XAdES
+	// qualifying properties; XAdES ones get B-B or B-T (ETSI EN 319
+	// 132-1, 6).
+	LevelXMLDSig = "XMLDSig"
 )
 
 // Change kinds reported in changes_after.
@@ -199,6 +208,67 @@ type Signature struct {
 	// CoversWholeFile is true when the signature covers every byte of
 	// the file but its own /Contents.
 	CoversWholeFile bool `json:"covers_whole_file"`
+
+	// References says, for an XML signature, what each reference of
+	// SignedInfo covers, in order.
+	References []XMLReference `json:"references,omitempty"`
+	// EInvoice holds the facts of a Vietnamese e-invoice (Circular
+	// 78/2021/TT-BTC) signed by an XML signature of it.
+	EInvoice *EInvoice `json:"einvoice,omitempty"`
+}
+
+// XMLReference is what one ds:Reference of an XML signature covers.
+type XMLReference struct {
+	// URI is the reference's URI ("" is the whole document).
+	URI  string `json:"uri"`
+	Type string `json:"type,omitempty"`
+	// Covers is the path of the element the URI names
+	// ("/HDon/DLHDon"), "/" for the whole document, "detached: <uri>" for
+	// detached content the caller gave, "" when it could not be resolved.
+	Covers string `json:"covers"`
+	// Excludes are the paths of elements the transforms leave out (the
+	// signature itself, for an enveloped signature).
+	Excludes   []string `json:"excludes,omitempty"`
+	Transforms []string `json:"transforms,omitempty"`
+	// DigestAlgorithm names the hash; DigestValid says whether the
+	// covered data has the digest signed.
+	DigestAlgorithm string `json:"digest_algorithm"`
+	DigestValid     bool   `json:"digest_valid"`
+	// Problem says why the reference could not be checked.
+	Problem string `json:"problem,omitempty"`
+}
+
+// EInvoice is what an e-invoice says, read from HDon/DLHDon — the element
+// an application reads — and how the signature relates to it.
+type EInvoice struct {
+	// Block is the signature block the signature is in: seller (NBan),
+	// buyer (NMua), tax_authority (CQT), other (CCKSKhac), or "".
+	Block string `json:"block"`
+	// Seller and SellerTaxCode are NBan/Ten and NBan/MST; Buyer and
+	// BuyerTaxCode NMua's.
+	Seller        string `json:"seller"`
+	SellerTaxCode string `json:"seller_tax_code"`
+	Buyer         string `json:"buyer,omitempty"`
+	BuyerTaxCode  string `json:"buyer_tax_code,omitempty"`
+	// Template (KHMSHDon), Series (KHHDon) and Number (SHDon) identify
+	// the invoice; IssueDate is NLap, Total TgTTTBSo in Currency.
+	Template  string `json:"template,omitempty"`
+	Series    string `json:"series,omitempty"`
+	Number    string `json:"number"`
+	IssueDate string `json:"issue_date,omitempty"`
+	Total     string `json:"total,omitempty"`
+	Currency  string `json:"currency,omitempty"`
+	// SigningTime is the signature's SigningTime as written.
+	SigningTime string `json:"signing_time,omitempty"`
+	// CertificateTaxCode is the MST: identifier of the signer's
+	// certificate; TaxCodeMatch whether it is the tax code of the
+	// signature's block (seller or buyer), nil when not compared (other
+	// blocks, or no MST in the certificate).
+	CertificateTaxCode string `json:"certificate_tax_code,omitempty"`
+	TaxCodeMatch       *bool  `json:"tax_code_match"`
+	// DataCovered is true when the signature covers HDon/DLHDon, the
+	// data read here.
+	DataCovered bool `json:"data_covered"`
 }
 
 // Signer describes a certificate holder.

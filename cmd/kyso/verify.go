@@ -228,12 +228,13 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-const verifyUsage = `Usage: kyso verify [flags] FILE.pdf [FILE.pdf...]
+const verifyUsage = `Usage: kyso verify [flags] FILE.pdf|FILE.xml [FILE...]
        kyso verify [flags] --cms SIGNATURE.p7s DATA
 
-Checks every signature and document time-stamp of each FILE and prints the
-report (--json: the API's JSON report; with several files, one line
-{"file","report"} or {"file","error"} per file). Offline unless --online.
+Checks every signature and document time-stamp of each FILE (of a .xml
+file, its XML signatures) and prints the report (--json: the API's JSON
+report; with several files, one line {"file","report"} or {"file","error"}
+per file). Offline unless --online.
 
 Trusted: the trust directories (--trust, repeatable, or verify.trust_dirs of
 --config) and kyso's own CA certificates and revocation registry, read from
@@ -342,6 +343,9 @@ func worseExit(a, b int) int {
 
 // verifyFile verifies one PDF, or with cmsSig a detached CMS over file.
 func verifyFile(ctx context.Context, t *trust, file, cmsSig string) (*verifier.Report, error) {
+	if cmsSig == "" && isXMLFile(file) {
+		return verifyXMLFile(ctx, t, file)
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
@@ -487,6 +491,7 @@ func printReport(w io.Writer, file string, rep *verifier.Report) {
 			}
 			fmt.Fprintf(w, "    changed after: %s (%s) %s\n", c.Kind, allowed, c.Detail)
 		}
+		printXML(w, s)
 		for j, c := range s.Chain {
 			fmt.Fprintf(w, "    chain[%d]:     %s (until %s)\n", j, c.Subject, c.NotAfter)
 		}

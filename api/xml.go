@@ -1,0 +1,334 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/verifier"
+)
+
+// XMLSigning is the part of the signing service that signs XML documents
+// (signer.Service implements it).
+type XMLSigning interface {
+	SignXML(ctx context.Context, caller signer.Caller, req signer.XMLRequest, doc []byte) (*signer.XMLResult, error)
+	SignXMLBatch(ctx context.Context, caller signer.Caller, req signer.XMLRequest, docs [][]byte) ([]signer.XMLBatchResult, error)
+}
+
+// XMLVerifier is the part of the verifier that validates XML signatures.
+type XMLVerifier interface {
+	VerifyXML(ctx context.Context, doc []byte) (*verifier.Report, error)
+	VerifyXMLDetached(ctx context.Context, doc []byte, uri string, content []byte) (*verifier.Report, error)
+}
+
+// signXML signs an XML document sent as multipart/form-data ("file" and
+// "options") or as an application/xml body with the options in the
+// Kyso-Options header, and answers with the signed document.
+func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	xs, ok := s.deps.Signing.(XMLSigning)
+	if !ok {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req signer.XMLRequest
+	doc, err := s.readUpload(w, r, &req, "application/xml")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	defer doc.Close()
+	if doc.size > signer.MaxXMLBytes {
+		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", signer.MaxXMLBytes)})
+		return
+	}
+	fpReq := req
+	fpReq.PIN = ""
+	w, claim, done := s.idempotentUpload(w, r, caller, "sign.xml", doc, fpReq)
+	if done {
+		return
+	}
+	defer claim.finish(r)
+	data := make([]byte, doc.size)
+	if _, err := doc.r.Seek(0, io.SeekStart); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if _, err := io.ReadFull(doc.r, data); err != nil {
+		s.renderError(w, r, s.readError(err))
+		return
+	}
+	res, err := xs.SignXML(r.Context(), caller, req, data)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Kyso-Document-SHA256", hex.EncodeToString(res.DocumentDigest))
+	w.Header().Set("Kyso-Signature-Id", res.SignatureID)
+	w.Header().Set("Kyso-Level", res.Profile)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(res.Document)
+}
+
+// verifyXML validates the XML signatures of a document sent as the body
+// (application/xml, text/xml or application/octet-stream) or as the
+// "file" part of a multipart/form-data body, with, for a detached
+// signature, the signed file as a "data" part whose filename is the
+// reference's URI.
+func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
+	xv, ok := s.deps.Verifier.(XMLVerifier)
+	if !ok {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	limit := min(s.cfg.MaxVerifyBytes, signer.MaxXMLBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		mt = ""
+	}
+	var (
+		f, content *os.File
+		uri        string
+	)
+	switch mt {
+	case "application/xml", "text/xml", "application/octet-stream":
+		f, _, err = s.anonymousFile(r.Body, limit, "document")
+	case "multipart/form-data":
+		f, content, uri, err = s.readXMLParts(r.Body, params["boundary"], limit)
+		if content != nil {
+			defer content.Close()
+		}
+	default:
+		err = &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the XML as the body with Content-Type: application/xml, or as the \"file\" part of multipart/form-data"}
+	}
+	if f != nil {
+		defer f.Close()
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	var rep *verifier.Report
+	if content != nil {
+		var c []byte
+		if c, err = io.ReadAll(content); err == nil {
+			rep, err = xv.VerifyXMLDetached(r.Context(), data, uri, c)
+		}
+	} else {
+		rep, err = xv.VerifyXML(r.Context(), data)
+	}
+	if err != nil {
+		s.renderError(w, r, verifyError(err, "XML document"))
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// signXMLBatch signs the "file" parts of a multipart request with the
+// options of its "options" part, their signature values in one Vault round
+// trip, and answers with a result per document, in order: the signed XML
+// (base64) or the error.
+func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	xs, ok := s.deps.Signing.(XMLSigning)
+	if !ok {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBatchBytes+1<<20)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"})
+		return
+	}
+	perDoc := min(s.cfg.MaxDocumentBytes, signer.MaxXMLBytes)
+	var (
+		req      signer.XMLRequest
+		docs     [][]byte
+		names    []string
+		haveOpts bool
+		total    int64
+	)
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.renderError(w, r, s.readError(err))
+			return
+		}
+		switch p.FormName() {
+		case "options":
+			if haveOpts {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, "more than one \"options\" part"))
+				return
+			}
+			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
+			if err == nil {
+				dec := json.NewDecoder(strings.NewReader(string(data)))
+				dec.DisallowUnknownFields()
+				if err = dec.Decode(&req); err == nil {
+					if _, terr := dec.Token(); terr != io.EOF {
+						err = errTrailing
+					}
+				}
+			}
+			if err != nil {
+				s.renderError(w, r, badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err)))
+				return
+			}
+			haveOpts = true
+		case "file":
+			if len(docs) == signer.MaxBatchDocuments {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
+				return
+			}
+			data, err := io.ReadAll(io.LimitReader(p, perDoc+1))
+			if err != nil {
+				s.renderError(w, r, s.readError(err))
+				return
+			}
+			if int64(len(data)) > perDoc {
+				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", perDoc)})
+				return
+			}
+			if len(data) == 0 {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, "an uploaded document is empty"))
+				return
+			}
+			if total += int64(len(data)); total > s.cfg.MaxBatchBytes {
+				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)})
+				return
+			}
+			docs = append(docs, data)
+			names = append(names, p.FileName())
+		default:
+			s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
+			return
+		}
+	}
+	if !haveOpts || len(docs) == 0 {
+		s.renderError(w, r, badRequest(CodeInvalidRequest, "the batch needs an \"options\" part and at least one \"file\" part"))
+		return
+	}
+	if _, present := r.Header[IdempotencyHeader]; present {
+		fpReq := req
+		fpReq.PIN = ""
+		parts := []any{fpReq, names}
+		for _, d := range docs {
+			sum := sha256.Sum256(d)
+			parts = append(parts, sum[:])
+		}
+		var claim *idemClaim
+		var done bool
+		if w, claim, done = s.beginIdempotent(w, r, clientActor(caller), "sign.xml.batch", parts...); done {
+			return
+		}
+		defer claim.finish(r)
+	}
+	results, err := xs.SignXMLBatch(r.Context(), caller, req, docs)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, `{"results":[`)
+	for i, res := range results {
+		item := map[string]any{"index": i, "name": names[i]}
+		if res.Err != nil {
+			status, detail := s.classify(res.Err)
+			if status >= 500 {
+				s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
+			}
+			item["status"], item["error"] = "failed", detail
+		} else {
+			item["status"] = "signed"
+			item["signature_id"] = res.Result.SignatureID
+			item["document_sha256"] = hex.EncodeToString(res.Result.DocumentDigest)
+			item["level"] = res.Result.Profile
+			item["xml"] = base64.StdEncoding.EncodeToString(res.Result.Document)
+		}
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		b, _ := json.Marshal(item)
+		w.Write(b)
+	}
+	io.WriteString(w, "]}\n")
+}
+
+// readXMLParts reads the parts of an XML verification: "file" (the signed
+// XML, required) and "data" (the content of a detached signature, whose
+// filename is the URI its reference names), each into an anonymous file.
+func (s *Server) readXMLParts(body io.Reader, boundary string, limit int64) (file, data *os.File, uri string, err error) {
+	defer func() {
+		if err != nil {
+			if file != nil {
+				file.Close()
+			}
+			if data != nil {
+				data.Close()
+			}
+			file, data = nil, nil
+		}
+	}()
+	if boundary == "" {
+		return nil, nil, "", badRequest(CodeInvalidRequest, "malformed multipart body: no boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	for count := 0; ; count++ {
+		if count > 2 {
+			return file, data, "", badRequest(CodeInvalidRequest, "too many multipart parts (want \"file\" and, for a detached signature, \"data\")")
+		}
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return file, data, "", s.readError(err)
+		}
+		switch p.FormName() {
+		case "file":
+			if file != nil {
+				return file, data, "", badRequest(CodeInvalidRequest, "more than one \"file\" part")
+			}
+			if file, _, err = s.anonymousFile(p, limit, "document"); err != nil {
+				return file, data, "", err
+			}
+		case "data":
+			if data != nil {
+				return file, data, "", badRequest(CodeInvalidRequest, "more than one \"data\" part")
+			}
+			if uri = p.FileName(); uri == "" {
+				return file, data, "", badRequest(CodeInvalidRequest, "the \"data\" part needs a filename: the URI the detached signature names")
+			}
+			if data, _, err = s.anonymousFile(p, limit, "data"); err != nil {
+				return file, data, "", err
+			}
+		default:
+			return file, data, "", badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"file\" and, for a detached signature, \"data\")", p.FormName()))
+		}
+	}
+	if file == nil {
+		return file, data, "", badRequest(CodeInvalidRequest, "the request needs a \"file\" part")
+	}
+	return file, data, uri, nil
+}

@@ -1,0 +1,213 @@
+package signer
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/signer/xmldsig"
+)
+
+// MaxXMLBytes bounds an XML document to sign (it is parsed into a tree,
+// which takes several times its size in memory) and the content of a
+// detached signature.
+const MaxXMLBytes = xmldsig.DefaultMaxBytes
+
+// XMLRequest is the options part of an XML signing request.
+type XMLRequest struct {
+	CredentialID string `json:"credential_id"`
+	// Profile is einvoice-vn (the default), enveloped, enveloping,
+	// detached or xades.
+	Profile string `json:"profile,omitempty"`
+	// Level is the XAdES level of profile xades: B-B (the default) or
+	// B-T (a signature time-stamp from kyso's TSA).
+	Level string `json:"level,omitempty"`
+	// Location is the element the signature goes in ("/HDon/DSCKS/CQT");
+	// empty means the seller's block for einvoice-vn, the document
+	// element for enveloped.
+	Location string `json:"location,omitempty"`
+	// References are IDs of elements to sign besides (einvoice-vn) or
+	// instead of (enveloped) the defaults.
+	References    []string `json:"references,omitempty"`
+	HashAlgorithm string   `json:"hash_algorithm,omitempty"` // sha-256 (default), sha-384, sha-512
+	Scheme        string   `json:"scheme,omitempty"`         // pkcs1v15 (default) or pss
+	IncludeChain  bool     `json:"include_chain,omitempty"`  // the issuing CAs in KeyInfo too
+	SignatureID   string   `json:"signature_id,omitempty"`   // the Signature's Id; random when empty
+	// DetachedURI is, for profile detached, the signed file's name as the
+	// reference carries it ("hoso.pdf").
+	DetachedURI string `json:"detached_uri,omitempty"`
+	PIN         string `json:"pin,omitempty"`
+}
+
+// XMLResult is a signed XML document.
+type XMLResult struct {
+	Document       []byte
+	DocumentDigest []byte // SHA-256 of Document, as recorded in the audit log
+	SignatureID    string
+	Profile        string // einvoice-vn, enveloped, enveloping, detached, "XAdES B-B" or "XAdES B-T"
+}
+
+func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
+	o := xmldsig.Options{Profile: xmldsig.Profile(r.Profile), Location: r.Location, References: r.References,
+		IncludeChain: r.IncludeChain, ID: r.SignatureID, DetachedURI: r.DetachedURI}
+	switch o.Profile {
+	case "":
+		o.Profile = xmldsig.ProfileEInvoiceVN
+	case xmldsig.ProfileEInvoiceVN, xmldsig.ProfileEnveloped, xmldsig.ProfileEnveloping, xmldsig.ProfileDetached, xmldsig.ProfileXAdES:
+	default:
+		return o, fmt.Errorf("%w: profile %q: want einvoice-vn, enveloped, enveloping, detached or xades", ErrInvalid, r.Profile)
+	}
+	if r.DetachedURI != "" && o.Profile != xmldsig.ProfileDetached {
+		return o, fmt.Errorf("%w: detached_uri is for profile detached", ErrInvalid)
+	}
+	switch {
+	case r.Level == "":
+	case o.Profile != xmldsig.ProfileXAdES:
+		return o, fmt.Errorf("%w: level is for profile xades", ErrInvalid)
+	case r.Level == xmldsig.LevelBB:
+		o.Level = r.Level
+	case r.Level == xmldsig.LevelBT:
+		if ts == nil {
+			return o, fmt.Errorf("%w: this kyso has no time-stamp authority", ErrInvalid)
+		}
+		o.Level, o.Timestamper = r.Level, ts
+	default:
+		return o, fmt.Errorf("%w: level %q: want B-B or B-T", ErrInvalid, r.Level)
+	}
+	switch strings.ToLower(r.HashAlgorithm) {
+	case "", "sha-256", "sha256":
+		o.Hash = crypto.SHA256
+	case "sha-384", "sha384":
+		o.Hash = crypto.SHA384
+	case "sha-512", "sha512":
+		o.Hash = crypto.SHA512
+	default:
+		return o, fmt.Errorf("%w: hash_algorithm %q: want sha-256, sha-384 or sha-512 (kyso never makes SHA-1 signatures)", ErrInvalid, r.HashAlgorithm)
+	}
+	switch r.Scheme {
+	case "", "pkcs1v15":
+	case "pss":
+		o.PSS = true
+	default:
+		return o, fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, r.Scheme)
+	}
+	return o, nil
+}
+
+// SignXML adds an XML signature to doc with the caller's credential, after
+// the same authorisation as SignPDF (agency binding, citizen consent), and
+// records it in the audit log before returning it.
+func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, doc []byte) (*XMLResult, error) {
+	var ts xmldsig.Timestamper
+	if s.cfg.Timestamper != nil {
+		ts = s.cfg.Timestamper
+	}
+	opts, err := req.options(ts)
+	if err != nil {
+		return nil, err
+	}
+	if len(doc) > MaxXMLBytes {
+		return nil, fmt.Errorf("%w: an XML document of more than %d bytes", ErrDocument, MaxXMLBytes)
+	}
+	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	opts.Time = s.now()
+	res, err := xmldsig.Sign(ctx, doc, xmldsig.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	if err != nil {
+		return nil, classifyXML(err)
+	}
+	level := xmlLevel(opts)
+	sum := sha256.Sum256(res.Document)
+	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignXML, Client: caller.ClientID, Credential: cred.ID,
+		Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
+		return nil, err
+	}
+	return &XMLResult{Document: res.Document, DocumentDigest: sum[:], SignatureID: res.SignatureID, Profile: level}, nil
+}
+
+// classifyXML marks the caller's problems: a request that cannot be
+// signed as asked (400) and a document that is not XML kyso signs (422).
+func classifyXML(err error) error {
+	switch {
+	case errors.Is(err, xmldsig.ErrInvalid):
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	case errors.Is(err, xmldsig.ErrMalformed), errors.Is(err, xmldsig.ErrLimit), errors.Is(err, xmldsig.ErrUnsupported):
+		return fmt.Errorf("%w: %w", ErrDocument, err)
+	}
+	return err
+}
+
+// XMLBatchResult is the outcome for one document of SignXMLBatch.
+type XMLBatchResult struct {
+	Result *XMLResult
+	Err    error
+}
+
+// SignXMLBatch signs up to MaxBatchDocuments XML documents with one
+// credential and one set of options, authorised once, their signature
+// values made in one call to the credential's signer (one Vault round
+// trip). A document that cannot be signed gets its error in its result;
+// every signed document is recorded in the audit log before the batch
+// returns.
+func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLRequest, docs [][]byte) ([]XMLBatchResult, error) {
+	var ts xmldsig.Timestamper
+	if s.cfg.Timestamper != nil {
+		ts = s.cfg.Timestamper
+	}
+	opts, err := req.options(ts)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(docs) == 0 || len(docs) > MaxBatchDocuments:
+		return nil, fmt.Errorf("%w: a batch holds 1 to %d documents", ErrInvalid, MaxBatchDocuments)
+	case req.SignatureID != "" && len(docs) > 1:
+		return nil, fmt.Errorf("%w: signature_id names one signature, not a batch's", ErrInvalid)
+	}
+	for i, d := range docs {
+		if len(d) > MaxXMLBytes {
+			return nil, fmt.Errorf("%w: document %d is larger than %d bytes", ErrDocument, i, MaxXMLBytes)
+		}
+	}
+	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	opts.Time = s.now()
+	res, err := xmldsig.SignBatch(ctx, docs, xmldsig.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	if err != nil {
+		return nil, classifyXML(err)
+	}
+	level := xmlLevel(opts)
+	out := make([]XMLBatchResult, len(res))
+	for i, r := range res {
+		if r.Err != nil {
+			out[i].Err = classifyXML(r.Err)
+			continue
+		}
+		sum := sha256.Sum256(r.Result.Document)
+		if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignXML, Client: caller.ClientID, Credential: cred.ID,
+			Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
+			return nil, err
+		}
+		out[i].Result = &XMLResult{Document: r.Result.Document, DocumentDigest: sum[:], SignatureID: r.Result.SignatureID, Profile: level}
+	}
+	return out, nil
+}
+
+// xmlLevel names what was made: the profile, with the level for XAdES.
+func xmlLevel(opts xmldsig.Options) string {
+	if opts.Profile != xmldsig.ProfileXAdES {
+		return string(opts.Profile)
+	}
+	if opts.Level == "" {
+		return "XAdES " + xmldsig.LevelBB
+	}
+	return "XAdES " + opts.Level
+}

@@ -1,0 +1,836 @@
+package verifier
+
+// How an XML document is validated (VerifyXML).
+//
+// The document is parsed by xmldsig.Parse: no DTD (a document type
+// declaration is refused, so no entity is expanded and nothing fetched),
+// UTF-8 only, one document element, depth 256, 64 MiB. Every ds:Signature
+// element is an entry, in document order, its Field the element's path.
+// For each:
+//
+//  1. The Signature must have the schema's shape (FORMAT_FAILURE).
+//  2. Each Reference is resolved in the document only (never fetched): ""
+//     and "#id"; an ID carried by more than one element is FORMAT_FAILURE
+//     (signature wrapping: the verifier could check one element and the
+//     application read the other). Transforms: enveloped-signature, the
+//     canonicalisations, base64, and the two XPath filters that leave
+//     signatures out; others are FORMAT_FAILURE. A reference whose
+//     transforms select nothing is FORMAT_FAILURE; a digest that differs
+//     HASH_FAILURE. The report lists what each reference covers.
+//  3. The signer's certificate is the KeyInfo certificate whose key
+//     verifies the signature value (SIG_CRYPTO_FAILURE if none does); a
+//     bare KeyValue key is INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND.
+//     SHA-1 anywhere is a warning ("weak"); MD5 and HMAC are unsupported.
+//  4. XAdES (QualifyingProperties targeting the signature): the
+//     SignedProperties must be the ones a reference covers (else
+//     SIGNED_DATA_NOT_FOUND, the DSS XSW case); SigningCertificate(V2)
+//     must have the signer's certificate digest (else
+//     NO_SIGNING_CERTIFICATE_FOUND); SigningTime is the claimed time;
+//     SignatureTimeStamps over the canonical SignatureValue are checked
+//     as CMS time-stamps are, and a valid one proves the time (B-T);
+//     CertificateValues and RevocationValues feed the chain and status
+//     checks. Otherwise the claimed time is the SigningTime of a
+//     SignatureProperty a reference covers (the e-invoice layout).
+//  5. A signature that signs only its own properties is
+//     SIGNED_DATA_NOT_FOUND. For a signature inside an e-invoice (an HDon
+//     element: the document element, or wrapped as in the tax
+//     authority's TDiep messages), one that does not cover that HDon's
+//     DLHDon — the first, the one an application reads — is
+//     SIGNED_DATA_NOT_FOUND; the invoice's facts
+//     are read from that element's full text (comments do not cut it) and
+//     the certificate's MST: compared with the tax code of the block the
+//     signature is in (a mismatch is a warning). An e-invoice of the
+//     document that no passed signature covers is a document warning and
+//     makes Report.Valid false.
+//  6. The chain, validity and revocation are checked as for a CMS
+//     signature (validateSigner).
+//
+// Bounds: the parser's (above), 500 signatures, 64 references and 8
+// transforms a signature, and the canonicalisation work of all references
+// together, workFactor times the document's size: past it, references are
+// FORMAT_FAILURE unprocessed.
+//
+// Not done: XAdES B-LT/B-LTA levels are not told apart from B-T
+// (ArchiveTimeStamp is not checked); counter-signatures inside XAdES
+// unsigned properties are not validated; XPath other than the two
+// signature filters, XSLT, and references outside the document are
+// refused rather than processed.
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/kyso-vn/kyso/signer/xmldsig"
+)
+
+// XML limits: the DOM of a document takes several times its size, so XML
+// input is bounded below Options.MaxSize.
+const (
+	maxXMLSize  = 64 << 20
+	maxXMLDepth = 256
+)
+
+// XAdES namespaces (ETSI EN 319 132-1; v1.1.1 for old signatures).
+const (
+	nsXAdES    = "http://uri.etsi.org/01903/v1.3.2#"
+	nsXAdES111 = "http://uri.etsi.org/01903/v1.1.1#"
+	nsXAdES141 = "http://uri.etsi.org/01903/v1.4.1#"
+	// typeSignedProperties is a Reference's Type for SignedProperties.
+	typeSignedProperties = "http://uri.etsi.org/01903#SignedProperties"
+)
+
+// VerifyXML validates every XML signature (XML-Signature 1.1, with XAdES
+// qualifying properties when present) of the document data, and reports
+// for each what its references cover and, for a Vietnamese e-invoice, the
+// invoice's facts. It returns an error only when the document cannot be
+// read (ErrUnreadable: not well-formed, a DTD, not UTF-8, over a limit) or
+// ctx ends. See "How an XML document is validated" at the top of xml.go.
+func VerifyXML(ctx context.Context, data []byte, opts Options) (rep *Report, err error) {
+	return verifyXMLDoc(ctx, data, "", nil, opts)
+}
+
+// VerifyXMLDetached is VerifyXML for a signature document with a detached
+// reference: content is what the reference URI uri names (the signed file,
+// given by the caller; nothing is fetched).
+func VerifyXMLDetached(ctx context.Context, data []byte, uri string, content []byte, opts Options) (*Report, error) {
+	if uri == "" {
+		return nil, fmt.Errorf("%w: detached content without a name", ErrUnreadable)
+	}
+	return verifyXMLDoc(ctx, data, uri, content, opts)
+}
+
+func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, opts Options) (rep *Report, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			rep, err = nil, fmt.Errorf("%w: internal error: %v", ErrUnreadable, e)
+		}
+	}()
+	limit := min(opts.maxSize(), maxXMLSize)
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%w: empty input", ErrUnreadable)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: %d bytes, more than the limit of %d for XML", ErrUnreadable, len(data), limit)
+	}
+	d, err := xmldsig.Parse(data, xmldsig.Limits{MaxBytes: int(limit), MaxDepth: maxXMLDepth})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+	}
+	if uri != "" {
+		d.SetDetached(uri, content)
+	}
+	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, signed: map[*etree.Element]bool{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
+	if dups := d.DuplicateIDs(); len(dups) > 0 {
+		slices.Sort(dups)
+		x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("several elements carry the same ID (%s): a signature referencing one of them is refused", strings.Join(dups, ", ")))
+	}
+	sigs := d.Signatures()
+	if len(sigs) == 0 {
+		x.rep.Warnings = append(x.rep.Warnings, "the document has no XML signature")
+	}
+	var entries []*entry
+	for i, el := range sigs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		e := &entry{out: Signature{Type: TypeSignature, Field: pathOf(el)}}
+		entries = append(entries, e)
+		if i >= maxSignatures {
+			e.fail(TotalFailed, FormatFailure, "the document has more than %d signatures; this one was not processed", maxSignatures)
+			continue
+		}
+		e.safely(func() { x.check(e, el) })
+	}
+	for i, e := range entries {
+		out := e.finish()
+		if out.Indication == TotalPassed && i < len(sigs) {
+			if data := xmldsig.EInvoiceDataOf(sigs[i]); data != nil {
+				x.signed[data] = true
+			}
+		}
+		x.rep.Signatures = append(x.rep.Signatures, out)
+	}
+	x.rep.finish()
+	// An e-invoice no passed signature covers makes the document not
+	// valid, whatever its other signatures say: an application may read
+	// it (an unsigned HDon slipped into a TDiep message, say).
+	for _, data := range invoiceData(d) {
+		if !x.signed[data] {
+			x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("the e-invoice data %s is not covered by a valid signature", pathOf(data)))
+			x.rep.Valid = false
+		}
+	}
+	return x.rep, nil
+}
+
+// invoiceData returns the DLHDon of every HDon of d.
+func invoiceData(d *xmldsig.Document) []*etree.Element {
+	var out []*etree.Element
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		if el.Tag == xmldsig.EInvoiceRoot {
+			for _, c := range el.ChildElements() {
+				if c.Tag == xmldsig.EInvoiceData {
+					out = append(out, c)
+					break
+				}
+			}
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(d.Root())
+	return out
+}
+
+// workFactor bounds the canonicalisation work of one document: all its
+// references together may digest at most workFactor times its size (plus
+// 1 MiB), so that a document cannot make the verifier canonicalise it
+// thousands of times (500 signatures of 64 references to URI="").
+const workFactor = 16
+
+// xmlRun is the validation of one XML document.
+type xmlRun struct {
+	v    *validator
+	d    *xmldsig.Document
+	rep  *Report
+	work int64 // bytes digested so far
+	// signed holds the e-invoice data (DLHDon) elements that a signature
+	// which passed covers.
+	signed map[*etree.Element]bool
+	// budget is the most bytes the references may digest.
+	budget int64
+}
+
+// xmlSig is what the checks of one signature learn.
+type xmlSig struct {
+	s       *xmldsig.Signature
+	covered []*etree.Element // the elements the references name (nil: whole document)
+	// targets are, per reference of s, the element it names; nil for the
+	// whole document or a reference that could not be resolved.
+	targets []*etree.Element
+	whole   bool // a reference covers the whole document
+	// detached is true when a reference covers detached content.
+	detached bool
+	props    *xadesProps
+}
+
+// check validates the signature el into e.
+func (x *xmlRun) check(e *entry, el *etree.Element) {
+	s, err := xmldsig.ReadSignature(el)
+	if err != nil {
+		e.fail(TotalFailed, FormatFailure, "the signature cannot be read: %v", err)
+		return
+	}
+	xs := &xmlSig{s: s}
+	m, ok := xmldsig.SignatureMethod(s.Method)
+	if !ok {
+		e.fail(TotalFailed, FormatFailure, "unsupported signature method %q", s.Method)
+		return
+	}
+	e.out.SignatureAlgorithm = methodName(m)
+	if m.Hash == crypto.SHA1 {
+		e.warn("the signature uses SHA-1, which is weak")
+	}
+	x.references(e, xs)
+	si, err := x.d.SignedInfoBytes(s)
+	if err != nil {
+		e.fail(TotalFailed, FormatFailure, "SignedInfo cannot be canonicalised: %v", err)
+		return
+	}
+	cert, certs := x.signerCert(e, xs, m, si)
+	e.sd = &signedData{certs: certs}
+	if cert != nil {
+		e.sc = &signerCheck{cert: cert}
+		e.out.Signer = signerOf(cert)
+		if k, ok := cert.PublicKey.(interface{ Size() int }); ok && cert.PublicKeyAlgorithm == x509.RSA && k.Size()*8 < 2048 {
+			e.warn("the signer's RSA key has %d bits, fewer than 2048", k.Size()*8)
+		}
+	}
+	x.xades(e, xs)
+	if xs.props == nil {
+		e.out.Level = LevelXMLDSig
+		e.claimed = x.signingTime(e, xs)
+	}
+	x.coverage(e, xs)
+	if data := xmldsig.EInvoiceDataOf(el); data != nil {
+		x.einvoice(e, xs, cert, data)
+	}
+	if e.sc != nil && !e.failed() {
+		validateSigner(x.v, e)
+	} else if e.sc != nil {
+		e.out.ClaimedTime = formatTime(e.claimed)
+		e.out.Chain = chainOf(x.v.displayChain(e.sc.cert, e.sd.certs))
+	}
+}
+
+// methodName names a signature algorithm as the CMS verifier does.
+func methodName(m xmldsig.Method) string {
+	switch {
+	case m.Key == xmldsig.KeyEd25519:
+		return "Ed25519"
+	case m.PSS:
+		return "RSASSA-PSS with " + hashName(m.Hash)
+	case m.Key == xmldsig.KeyECDSA:
+		return "ECDSA with " + hashName(m.Hash)
+	}
+	return "RSA PKCS#1 v1.5 with " + hashName(m.Hash)
+}
+
+// references digests each reference and records what it covers.
+func (x *xmlRun) references(e *entry, xs *xmlSig) {
+	for _, r := range xs.s.References {
+		out := XMLReference{URI: r.URI, Type: r.Type}
+		for _, t := range r.Transforms {
+			out.Transforms = append(out.Transforms, t.Algorithm)
+		}
+		h, ok := xmldsig.DigestHash(r.DigestMethod)
+		if ok {
+			out.DigestAlgorithm = hashName(h)
+			if e.out.DigestAlgorithm == "" {
+				e.out.DigestAlgorithm = out.DigestAlgorithm
+			}
+			if h == crypto.SHA1 {
+				e.warn("reference %q uses SHA-1, which is weak", r.URI)
+			}
+		} else {
+			out.DigestAlgorithm = r.DigestMethod
+		}
+		xs.targets = append(xs.targets, nil)
+		if x.work > x.budget {
+			out.Problem = "not processed: the document's work budget is spent"
+			e.fail(TotalFailed, FormatFailure, "the document's signatures ask to canonicalise more than %d bytes, %d times its size: reference %q was not processed", x.budget, workFactor, r.URI)
+			e.out.References = append(e.out.References, out)
+			continue
+		}
+		dg, err := x.d.DigestReference(xs.s, r)
+		if dg != nil {
+			x.work += int64(dg.Octets)
+		}
+		switch {
+		case errors.Is(err, xmldsig.ErrDuplicateID):
+			out.Problem = err.Error()
+			e.fail(TotalFailed, FormatFailure, "reference %q names an ID that several elements carry: the signature could be checked on one element and the document read from another (signature wrapping)", r.URI)
+		case err != nil:
+			out.Problem = err.Error()
+			e.fail(TotalFailed, FormatFailure, "reference %q cannot be processed: %v", r.URI, err)
+		default:
+			switch {
+			case dg.External:
+				out.Covers = "detached: " + r.URI
+				xs.detached = true
+			case dg.Target == nil:
+				out.Covers = "/"
+				xs.whole = true
+			default:
+				out.Covers = pathOf(dg.Target)
+			}
+			if !dg.External {
+				xs.covered = append(xs.covered, dg.Target)
+				xs.targets[len(xs.targets)-1] = dg.Target
+			}
+			for _, ex := range dg.Excluded {
+				out.Excludes = append(out.Excludes, pathOf(ex))
+			}
+			out.DigestValid = dg.Match && !dg.Empty
+			switch {
+			case dg.Empty:
+				out.Problem = "the transforms select nothing"
+				e.fail(TotalFailed, FormatFailure, "reference %q selects nothing: it signs no data", r.URI)
+			case !dg.Match:
+				out.Problem = "digest mismatch"
+				e.fail(TotalFailed, HashFailure, "the data of reference %q (%s) is not the data signed: it was changed after signing", r.URI, out.Covers)
+			}
+		}
+		e.out.References = append(e.out.References, out)
+	}
+}
+
+// signerCert finds the signer's certificate among KeyInfo's: the one whose
+// key verifies the signature value over si. It returns it (nil if none)
+// and all the certificates found, for the chain.
+func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (*x509.Certificate, []*x509.Certificate) {
+	var certs []*x509.Certificate
+	bad := 0
+	for _, der := range xs.s.Certificates {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			bad++
+			continue
+		}
+		certs = append(certs, c)
+	}
+	if bad > 0 {
+		e.warn("%d certificates in KeyInfo could not be parsed", bad)
+	}
+	for _, c := range certs {
+		if xmldsig.VerifyValue(c.PublicKey, m, si, xs.s.Value) == nil {
+			if len(xs.s.SubjectNames) > 0 && !slices.ContainsFunc(xs.s.SubjectNames, func(n string) bool { return sameDN(n, c) }) {
+				e.warn("KeyInfo's X509SubjectName %q does not name the certificate that verifies the signature", xs.s.SubjectNames[0])
+			}
+			return c, certs
+		}
+	}
+	switch {
+	case len(certs) > 0:
+		c := certs[0]
+		for _, cand := range certs {
+			if slices.ContainsFunc(xs.s.SubjectNames, func(n string) bool { return sameDN(n, cand) }) {
+				c = cand
+				break
+			}
+		}
+		e.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the signer's certificate")
+		return c, certs
+	case xs.s.KeyValue != nil:
+		if xmldsig.VerifyValue(xs.s.KeyValue, m, si, xs.s.Value) != nil {
+			e.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the key in KeyInfo")
+		} else {
+			e.fail(Indeterminate, NoSigningCertificateFound, "the signature verifies with a bare public key (KeyValue) and carries no certificate: nothing says whose key it is")
+		}
+	default:
+		e.fail(Indeterminate, NoSigningCertificateFound, "the signature carries no certificate or key (KeyInfo)")
+	}
+	return nil, certs
+}
+
+// sameDN reports whether name, an X509SubjectName, names c's subject:
+// compared as written by kyso, by crypto/x509 and, loosely, by its common
+// name.
+func sameDN(name string, c *x509.Certificate) bool {
+	n := strings.Join(strings.Fields(name), " ")
+	if n == xmldsig.SubjectName(c) || n == c.Subject.String() || n == dnString(c.RawSubject) {
+		return true
+	}
+	return c.Subject.CommonName != "" && strings.Contains(n, "CN="+c.Subject.CommonName)
+}
+
+// signingTime returns the SigningTime of a SignatureProperty of the
+// signature (the e-invoice layout), if a reference covers it.
+func (x *xmlRun) signingTime(e *entry, xs *xmlSig) time.Time {
+	for _, o := range xs.s.Objects {
+		for _, st := range o.FindElements(".//SigningTime") {
+			if !xs.covers(st) {
+				e.warn("the signature's SigningTime is not covered by a reference: ignored")
+				continue
+			}
+			t, err := parseXMLTime(xmldsig.Text(st))
+			if err != nil {
+				e.warn("the signature's SigningTime %q cannot be read", xmldsig.Text(st))
+				continue
+			}
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// covers reports whether el is inside an element a reference covers, and
+// not left out by its transforms.
+func (xs *xmlSig) covers(el *etree.Element) bool {
+	if xs.whole {
+		return true
+	}
+	for _, c := range xs.covered {
+		for p := el; p != nil; p = p.Parent() {
+			if p == c {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// parseXMLTime reads an xsd:dateTime; without a zone it is Vietnam's
+// time, as e-invoices write it.
+func parseXMLTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		loc := time.UTC
+		if !strings.Contains(layout, "Z07") {
+			loc = vnZone
+		}
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errors.New("not an xsd:dateTime")
+}
+
+// coverage checks that the signature signs data: at least one reference
+// must cover something other than the signature's own properties.
+func (x *xmlRun) coverage(e *entry, xs *xmlSig) {
+	if xs.whole || xs.detached {
+		return
+	}
+	for _, c := range xs.covered {
+		if c != nil && !isProperties(c) {
+			return
+		}
+	}
+	if len(xs.covered) > 0 {
+		e.fail(Indeterminate, SignedDataNotFound, "the signature signs only its own properties, no data")
+	}
+}
+
+// isProperties reports whether el holds only signature properties
+// (SignatureProperties, XAdES SignedProperties) rather than data.
+func isProperties(el *etree.Element) bool {
+	switch el.Tag {
+	case "SignedProperties", "QualifyingProperties", "SignatureProperties", "SignatureProperty":
+		return true
+	case "Object":
+		kids := el.ChildElements()
+		return len(kids) > 0 && !slices.ContainsFunc(kids, func(k *etree.Element) bool { return !isProperties(k) })
+	}
+	return false
+}
+
+// pathOf writes el's position: /a/b[2]/c, with an index where siblings
+// share the name.
+func pathOf(el *etree.Element) string {
+	var parts []string
+	for e := el; e != nil && e.Parent() != nil; e = e.Parent() {
+		p := e.FullTag()
+		if par := e.Parent(); par.Parent() != nil {
+			n, i := 0, 0
+			for _, s := range par.ChildElements() {
+				if s.FullTag() == e.FullTag() {
+					n++
+					if s == e {
+						i = n
+					}
+				}
+			}
+			if n > 1 {
+				p += "[" + strconv.Itoa(i) + "]"
+			}
+		}
+		parts = append(parts, p)
+	}
+	slices.Reverse(parts)
+	return "/" + strings.Join(parts, "/")
+}
+
+// einvoice reads the facts of the e-invoice whose data is data (the
+// DLHDon of the HDon the signature is in) and checks that the signature
+// covers it.
+func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate, data *etree.Element) {
+	text := func(path string) string {
+		if el := data.FindElement(path); el != nil {
+			return strings.TrimSpace(xmldsig.Text(el))
+		}
+		return ""
+	}
+	inv := &EInvoice{
+		Seller:        text("./NDHDon/NBan/Ten"),
+		SellerTaxCode: text("./NDHDon/NBan/MST"),
+		Buyer:         text("./NDHDon/NMua/Ten"),
+		BuyerTaxCode:  text("./NDHDon/NMua/MST"),
+		Template:      text("./TTChung/KHMSHDon"),
+		Series:        text("./TTChung/KHHDon"),
+		Number:        text("./TTChung/SHDon"),
+		IssueDate:     text("./TTChung/NLap"),
+		Total:         text("./NDHDon/TToan/TgTTTBSo"),
+		Currency:      text("./TTChung/DVTTe"),
+		DataCovered:   xs.covers(data),
+	}
+	if !e.claimed.IsZero() {
+		inv.SigningTime = formatTime(e.claimed)
+	}
+	sigEl := xs.s.Element
+	if p := sigEl.Parent(); p != nil && p.Parent() != nil && p.Parent().Tag == xmldsig.EInvoiceSigs && p.Parent().Parent() == data.Parent() {
+		inv.Block = map[string]string{
+			xmldsig.EInvoiceSeller: "seller", xmldsig.EInvoiceBuyer: "buyer",
+			xmldsig.EInvoiceTax: "tax_authority", xmldsig.EInvoiceOther: "other",
+		}[p.Tag]
+	}
+	if cert != nil {
+		for _, id := range signerOf(cert).Identifiers {
+			if v, ok := strings.CutPrefix(id, "MST:"); ok {
+				inv.CertificateTaxCode = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	want := map[string]string{"seller": inv.SellerTaxCode, "buyer": inv.BuyerTaxCode}[inv.Block]
+	if inv.CertificateTaxCode != "" && want != "" {
+		match := inv.CertificateTaxCode == want
+		inv.TaxCodeMatch = &match
+		if !match {
+			e.warn("the certificate's tax code MST:%s is not the %s's tax code %s on the invoice", inv.CertificateTaxCode, inv.Block, want)
+		}
+	}
+	if !inv.DataCovered {
+		e.fail(Indeterminate, SignedDataNotFound, "the signature does not cover the invoice data an application reads (%s): its references cover %s", pathOf(data), coveredList(xs))
+	}
+	e.out.EInvoice = inv
+}
+
+func coveredList(xs *xmlSig) string {
+	var out []string
+	for _, c := range xs.covered {
+		if c == nil {
+			out = append(out, "/")
+		} else {
+			out = append(out, pathOf(c))
+		}
+	}
+	if len(out) == 0 {
+		return "nothing"
+	}
+	return strings.Join(out, ", ")
+}
+
+// xadesProps are the XAdES qualifying properties of a signature.
+type xadesProps struct {
+	signed   *etree.Element
+	unsigned *etree.Element
+}
+
+func isXAdES(el *etree.Element, local string) bool {
+	if el == nil || el.Tag != local {
+		return false
+	}
+	switch xmldsig.NamespaceOf(el) {
+	case nsXAdES, nsXAdES111, nsXAdES141:
+		return true
+	}
+	return false
+}
+
+func xadesChild(el *etree.Element, local string) *etree.Element {
+	if el == nil {
+		return nil
+	}
+	for _, c := range el.ChildElements() {
+		if isXAdES(c, local) {
+			return c
+		}
+	}
+	return nil
+}
+
+// xades checks the XAdES qualifying properties, if the signature has
+// any: the SignedProperties must be the ones a reference covers, the
+// signing certificate must be the one they name; SigningTime is the
+// claimed time; a SignatureTimeStamp proves when the signature existed.
+func (x *xmlRun) xades(e *entry, xs *xmlSig) {
+	var qps []*etree.Element
+	for _, o := range xs.s.Objects {
+		for _, c := range o.ChildElements() {
+			if isXAdES(c, "QualifyingProperties") {
+				qps = append(qps, c)
+			}
+		}
+	}
+	if len(qps) == 0 {
+		return
+	}
+	if len(qps) > 1 {
+		e.fail(TotalFailed, FormatFailure, "the signature has %d XAdES QualifyingProperties, want one", len(qps))
+		return
+	}
+	qp := qps[0]
+	if xs.s.ID == "" || qp.SelectAttrValue("Target", "") != "#"+xs.s.ID {
+		e.fail(TotalFailed, FormatFailure, "the XAdES QualifyingProperties do not target this signature")
+		return
+	}
+	p := &xadesProps{signed: xadesChild(qp, "SignedProperties"), unsigned: xadesChild(qp, "UnsignedProperties")}
+	xs.props = p
+	e.out.Level = LevelBB
+	if p.signed == nil {
+		e.fail(Indeterminate, SignedDataNotFound, "the XAdES signature has no SignedProperties")
+		return
+	}
+	signed := false
+	for i, r := range xs.s.References {
+		if xs.targets[i] == p.signed {
+			signed = true
+		} else if r.Type == typeSignedProperties {
+			e.fail(Indeterminate, SignedDataNotFound, "the reference typed SignedProperties covers %s, not the SignedProperties of the signature's QualifyingProperties (signature wrapping)", e.out.References[i].Covers)
+			return
+		}
+	}
+	if !signed {
+		e.fail(Indeterminate, SignedDataNotFound, "no reference covers the signature's XAdES SignedProperties: they are not signed")
+		return
+	}
+	ssp := xadesChild(p.signed, "SignedSignatureProperties")
+	if st := xadesChild(ssp, "SigningTime"); st != nil {
+		if t, err := parseXMLTime(xmldsig.Text(st)); err == nil {
+			e.claimed = t
+		} else {
+			e.warn("XAdES SigningTime %q cannot be read", xmldsig.Text(st))
+		}
+	}
+	sc := xadesChild(ssp, "SigningCertificateV2")
+	if sc == nil {
+		sc = xadesChild(ssp, "SigningCertificate")
+	}
+	switch {
+	case sc == nil:
+		e.warn("the XAdES signature has no SigningCertificateV2 (ETSI EN 319 132-1, 5.2.2)")
+	case e.sc != nil:
+		if ok, why := certDigestMatches(sc, e.sc.cert); !ok {
+			e.fail(Indeterminate, NoSigningCertificateFound, "the XAdES signing-certificate property does not identify the certificate that verifies the signature: %s", why)
+		}
+	}
+	x.timestamps(e, xs)
+	x.xadesValues(e, p)
+}
+
+// certDigestMatches reports whether one Cert of a SigningCertificate(V2)
+// property has the digest of cert.
+func certDigestMatches(sc *etree.Element, cert *x509.Certificate) (bool, string) {
+	why := "no Cert"
+	for _, c := range sc.ChildElements() {
+		if !isXAdES(c, "Cert") {
+			continue
+		}
+		cd := xadesChild(c, "CertDigest")
+		if cd == nil {
+			why = "a Cert without CertDigest"
+			continue
+		}
+		var alg, val string
+		for _, k := range cd.ChildElements() {
+			switch k.Tag {
+			case "DigestMethod":
+				alg = k.SelectAttrValue("Algorithm", "")
+			case "DigestValue":
+				val = xmldsig.Text(k)
+			}
+		}
+		h, ok := xmldsig.DigestHash(alg)
+		if !ok {
+			why = fmt.Sprintf("unsupported digest %q", alg)
+			continue
+		}
+		want, err := decodeB64(val)
+		if err != nil {
+			why = "a CertDigest that is not base64"
+			continue
+		}
+		if bytes.Equal(digest(h, cert.Raw), want) {
+			return true, ""
+		}
+		why = "the CertDigest is not the certificate's digest"
+	}
+	return false, why
+}
+
+func decodeB64(s string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
+}
+
+// timestamps checks the XAdES SignatureTimeStamps: RFC 3161 tokens over
+// the canonicalised SignatureValue element (ETSI EN 319 132-1, 5.3).
+func (x *xmlRun) timestamps(e *entry, xs *xmlSig) {
+	unsigned := xadesChild(xs.props.unsigned, "UnsignedSignatureProperties")
+	if unsigned == nil {
+		return
+	}
+	valueEl := xs.s.Element.ChildElements()[1]
+	for _, ts := range unsigned.ChildElements() {
+		if !isXAdES(ts, "SignatureTimeStamp") {
+			continue
+		}
+		c14n := xmldsig.C14N10
+		var prefixes []string
+		var tokens [][]byte
+		for _, c := range ts.ChildElements() {
+			switch {
+			case c.Tag == "CanonicalizationMethod" && xmldsig.NamespaceOf(c) == xmldsig.Namespace:
+				c14n = c.SelectAttrValue("Algorithm", "")
+			case isXAdES(c, "EncapsulatedTimeStamp"):
+				der, err := decodeB64(xmldsig.Text(c))
+				if err != nil {
+					e.warn("a XAdES SignatureTimeStamp that is not base64")
+					continue
+				}
+				tokens = append(tokens, der)
+			}
+		}
+		input, err := xmldsig.CanonicalBytes(xmldsig.NodeSet{Doc: x.d, Apex: valueEl}, c14n, prefixes)
+		if err != nil {
+			e.warn("the XAdES SignatureTimeStamp cannot be checked: %v", err)
+			continue
+		}
+		for _, tok := range tokens {
+			t := x.v.checkToken(tok, func(h crypto.Hash) ([]byte, error) {
+				if newHash(h) == nil {
+					return nil, fmt.Errorf("%w: hash %v", errAlgorithm, h)
+				}
+				return digest(h, input), nil
+			})
+			e.tokens = append(e.tokens, t)
+			for _, w := range t.warnings {
+				e.warn("signature time-stamp: %s", w)
+			}
+			if !t.ok {
+				e.warn("the signature time-stamp is not accepted as proof of the signing time: %s", t.problem)
+				continue
+			}
+			if e.poe.IsZero() || t.info.genTime.Before(e.poe) {
+				e.poe, e.poeTSA = t.info.genTime, t.tsaName()
+			}
+		}
+	}
+	if !e.poe.IsZero() {
+		e.out.Level = LevelBT
+	}
+}
+
+// xadesValues takes the certificates and revocation data of the
+// unsigned properties (CertificateValues, RevocationValues) for the chain
+// and revocation checks.
+func (x *xmlRun) xadesValues(e *entry, p *xadesProps) {
+	usp := xadesChild(p.unsigned, "UnsignedSignatureProperties")
+	if usp == nil {
+		return
+	}
+	for _, c := range usp.ChildElements() {
+		switch {
+		case isXAdES(c, "CertificateValues"):
+			for _, ec := range c.ChildElements() {
+				if !isXAdES(ec, "EncapsulatedX509Certificate") || len(e.sd.certs) >= maxCerts {
+					continue
+				}
+				if der, err := decodeB64(xmldsig.Text(ec)); err == nil {
+					if cert, err := x509.ParseCertificate(der); err == nil {
+						e.sd.certs = append(e.sd.certs, cert)
+					}
+				}
+			}
+		case isXAdES(c, "RevocationValues"):
+			for _, v := range c.FindElements(".//*") {
+				if len(e.cmsRev.ocsps)+len(e.cmsRev.crls) >= maxRevocation {
+					break
+				}
+				der, err := decodeB64(xmldsig.Text(v))
+				if err != nil {
+					continue
+				}
+				switch {
+				case isXAdES(v, "EncapsulatedOCSPValue"):
+					e.cmsRev.ocsps = append(e.cmsRev.ocsps, der)
+				case isXAdES(v, "EncapsulatedCRLValue"):
+					e.cmsRev.crls = append(e.cmsRev.crls, der)
+				}
+			}
+		}
+	}
+}
