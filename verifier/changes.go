@@ -447,13 +447,21 @@ type differ struct {
 	seen           map[string]bool
 	unreferenced   int
 	done           map[string]bool
+	// differs holds the objects whose cross-reference entries differ
+	// between the revisions (and those of a redefined object stream);
+	// the others are the same object in both.
+	differs map[uint32]bool
+	// moved holds objects of the final document found, by resolved
+	// comparison, to be copies of objects of the signed revision;
+	// renumbered the objects of the signed revision so copied.
+	moved, renumbered map[uint32]bool
 }
 
 // analyseChanges lists what changed from the revision pre to the final
 // document fin, and whether each change is allowed under DocMDP
 // permission mdp (0: no certification signature in force).
 func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, mdp int) []Change {
-	d := &differ{pre: pre, fin: fin, finMap: finMap, mdp: mdp, seen: map[string]bool{}, done: map[string]bool{}}
+	d := &differ{pre: pre, fin: fin, finMap: finMap, mdp: mdp, seen: map[string]bool{}, done: map[string]bool{}, differs: map[uint32]bool{}, moved: map[uint32]bool{}, renumbered: map[uint32]bool{}}
 	d.preMap = mapRoles(pre)
 	if d.preMap.incomplete || finMap.incomplete {
 		d.add(ChangeUnknown, false, "the document is too large to analyse completely")
@@ -529,11 +537,14 @@ const (
 )
 
 // candidates lists the objects whose cross-reference entries differ
-// between the revisions and whose contents do too.
+// between the revisions and whose contents do too: compared first as
+// written (references by number), then, if that differs, by resolved
+// value (sameTop), so that an object whose references now lead to moved
+// copies of the same objects is not a change.
 func (d *differ) candidates() (modified, added, deleted, unreadable []uint32) {
 	px, fx := d.pre.Xref(), d.fin.Xref()
 	n := max(len(px), len(fx))
-	var sameInStream []uint32
+	var ids, sameInStream []uint32
 	objStmChanged := false
 	for i := 1; i < n; i++ {
 		id := uint32(i)
@@ -543,6 +554,22 @@ func (d *differ) candidates() (modified, added, deleted, unreadable []uint32) {
 			}
 			continue
 		}
+		d.differs[id] = true
+		ids = append(ids, id)
+		// An object stream of the signed revision redefined by a later
+		// revision changes the objects the cross-reference data still
+		// places in it.
+		if pv, ok := d.object(d.pre, id); ok && pv.Kind() == pdf.Stream && pv.Key("Type").Name() == "ObjStm" {
+			objStmChanged = true
+		}
+	}
+	if objStmChanged {
+		for _, id := range sameInStream {
+			d.differs[id] = true
+		}
+		ids = append(ids, sameInStream...)
+	}
+	for _, id := range ids {
 		pv, pok := d.object(d.pre, id)
 		fv, fok := d.object(d.fin, id)
 		if fok && fv.Err() != nil {
@@ -556,26 +583,12 @@ func (d *differ) candidates() (modified, added, deleted, unreadable []uint32) {
 		case !fok:
 			deleted = append(deleted, id)
 		default:
-			if pv.Kind() == pdf.Stream && pv.Key("Type").Name() == "ObjStm" {
-				objStmChanged = true
-			}
-			if !sameObject(pv, fv) {
+			if !sameObject(pv, fv) && !d.sameTop(pv, fv) {
 				modified = append(modified, id)
 			}
 		}
 		if len(modified)+len(added)+len(deleted) > maxChanged {
 			return
-		}
-	}
-	// An object stream redefined by a later revision changes the objects
-	// the cross-reference table still places in it.
-	if objStmChanged {
-		for _, id := range sameInStream {
-			pv, pok := d.object(d.pre, id)
-			fv, fok := d.object(d.fin, id)
-			if pok && fok && !sameObject(pv, fv) {
-				modified = append(modified, id)
-			}
 		}
 	}
 	return
@@ -721,9 +734,10 @@ func streamDigest(v pdf.Value) ([32]byte, error) {
 	return out, nil
 }
 
-// keyDiff returns the keys whose values differ between two dictionaries
-// (references compared by number).
-func keyDiff(a, b pdf.Value) []string {
+// keyDiff returns the keys whose values differ between two dictionaries,
+// a of the signed revision and b of the final document: compared as
+// written, then, for those that differ, by resolved value.
+func (d *differ) keyDiff(a, b pdf.Value) []string {
 	keys := map[string]bool{}
 	for _, k := range a.Keys() {
 		keys[k] = true
@@ -735,7 +749,7 @@ func keyDiff(a, b pdf.Value) []string {
 	for k := range keys {
 		sa, ia := serializeEntry(a, k)
 		sb, ib := serializeEntry(b, k)
-		if ia || ib || !bytes.Equal(sa, sb) {
+		if (ia || ib || !bytes.Equal(sa, sb)) && !d.sameResolved(a.Key(k), a, b.Key(k), b) {
 			out = append(out, k)
 		}
 	}
@@ -763,6 +777,22 @@ func refIDs(arr pdf.Value) []uint32 {
 	return out
 }
 
+// matchMoved pairs the elements of two arrays of references (annotations
+// or fields) that only one revision lists, at the same position, when
+// they are the same by resolved value: an annotation or field moved to a
+// new object. The pairs are recorded in moved and renumbered.
+func (d *differ) matchMoved(pa, fa pdf.Value, pids, fids []uint32, ps, fs map[uint32]bool) {
+	for i := 0; i < len(pids) && i < len(fids); i++ {
+		p, f := pids[i], fids[i]
+		if p == 0 || f == 0 || p == f || fs[p] || ps[f] {
+			continue
+		}
+		if d.sameResolved(pa.Index(i), pa, fa.Index(i), fa) {
+			d.moved[f], d.renumbered[p] = true, true
+		}
+	}
+}
+
 // idSet returns the set of the non-zero ids.
 func idSet(ids []uint32) map[uint32]bool {
 	m := make(map[uint32]bool, len(ids))
@@ -777,7 +807,7 @@ func idSet(ids []uint32) map[uint32]bool {
 // diffCatalog compares the catalogs of the two revisions key by key.
 func (d *differ) diffCatalog() {
 	pr, fr := d.pre.Trailer().Key("Root"), d.fin.Trailer().Key("Root")
-	for _, k := range keyDiff(pr, fr) {
+	for _, k := range d.keyDiff(pr, fr) {
 		switch k {
 		case "DSS":
 			d.addP(ChangeDSS, "document security store")
@@ -806,19 +836,31 @@ func (d *differ) diffPages() {
 	}
 	pp, fp := d.preMap.pages, d.finMap.pages
 	ps, fs := idSet(pp), idSet(fp)
+	// A page moved to a new object with the same content, at the same
+	// place in the list, is the same page.
+	same := map[int]bool{}
+	for i := 0; i < len(pp) && i < len(fp); i++ {
+		if pp[i] != fp[i] && pp[i] != 0 && fp[i] != 0 && !ps[fp[i]] && !fs[pp[i]] {
+			pv, _ := d.object(d.pre, pp[i])
+			fv, _ := d.object(d.fin, fp[i])
+			if d.sameResolved(pv, pdf.Value{}, fv, pdf.Value{}) {
+				same[i] = true
+			}
+		}
+	}
 	for i, id := range fp {
-		if id == 0 || !ps[id] {
+		if !same[i] && (id == 0 || !ps[id]) {
 			d.add(ChangePageAdded, false, fmt.Sprintf("page %d", i+1))
 		}
 	}
 	for i, id := range pp {
-		if id == 0 || !fs[id] {
+		if !same[i] && (id == 0 || !fs[id]) {
 			d.add(ChangePageRemoved, false, fmt.Sprintf("page %d of the signed revision", i+1))
 		}
 	}
 	if len(pp) == len(fp) {
 		for i := range pp {
-			if pp[i] != fp[i] && ps[fp[i]] {
+			if pp[i] != fp[i] && ps[fp[i]] && !same[i] {
 				d.add(ChangePage, false, "the pages were reordered")
 				break
 			}
@@ -849,6 +891,11 @@ func pageName(n int) string {
 
 // classify reports the change of object id by what it is used for.
 func (d *differ) classify(id uint32, st changeStatus) {
+	if st == statusAdded && d.moved[id] {
+		// A copy of an object of the signed revision, put where the
+		// original was: its users were compared by resolved value.
+		return
+	}
 	rs := d.roles(id, st)
 	if len(rs) == 0 {
 		d.unreferenced++
@@ -937,7 +984,7 @@ func (d *differ) classify(id uint32, st changeStatus) {
 func (d *differ) diffPagesNode(id uint32) {
 	pv, _ := d.object(d.pre, id)
 	fv, _ := d.object(d.fin, id)
-	for _, k := range keyDiff(pv, fv) {
+	for _, k := range d.keyDiff(pv, fv) {
 		switch k {
 		case "Kids", "Count":
 			d.diffPages()
@@ -959,7 +1006,7 @@ func (d *differ) diffPagesNode(id uint32) {
 func (d *differ) diffPage(id uint32, n int) {
 	pv, _ := d.object(d.pre, id)
 	fv, _ := d.object(d.fin, id)
-	for _, k := range keyDiff(pv, fv) {
+	for _, k := range d.keyDiff(pv, fv) {
 		switch k {
 		case "Annots":
 			d.diffAnnots(pv.Key("Annots"), fv.Key("Annots"), n)
@@ -979,6 +1026,7 @@ func (d *differ) diffPage(id uint32, n int) {
 func (d *differ) diffAnnots(pa, fa pdf.Value, page int) {
 	pids, fids := refIDs(pa), refIDs(fa)
 	ps, fs := idSet(pids), idSet(fids)
+	d.matchMoved(pa, fa, pids, fids, ps, fs)
 	for i, id := range fids {
 		if id == 0 {
 			// A direct annotation: compare with the same position.
@@ -987,12 +1035,12 @@ func (d *differ) diffAnnots(pa, fa pdf.Value, page int) {
 			}
 			continue
 		}
-		if !ps[id] {
+		if !ps[id] && !d.moved[id] {
 			d.annotationAdded(id, fa.Index(i), page)
 		}
 	}
 	for _, id := range pids {
-		if id != 0 && !fs[id] {
+		if id != 0 && !fs[id] && !d.renumbered[id] {
 			a, _ := d.object(d.pre, id)
 			if a.Key("Subtype").Name() == "Widget" {
 				d.add(ChangeFieldRemoved, false, fmt.Sprintf("%s: widget (object %d) removed", pageName(page), id))
@@ -1107,7 +1155,7 @@ func (d *differ) fieldModified(id uint32, r role) {
 	}
 	pv, _ := d.object(d.pre, id)
 	fv, _ := d.object(d.fin, id)
-	keys := keyDiff(pv, fv)
+	keys := d.keyDiff(pv, fv)
 	if r.sig {
 		newly, docTS := d.signing(id)
 		switch {
@@ -1151,7 +1199,7 @@ func (d *differ) diffForm() {
 	}
 	pa := d.pre.Trailer().Key("Root").Key("AcroForm")
 	fa := d.fin.Trailer().Key("Root").Key("AcroForm")
-	for _, k := range keyDiff(pa, fa) {
+	for _, k := range d.keyDiff(pa, fa) {
 		switch k {
 		case "Fields":
 			d.diffFields(pa.Key("Fields"), fa.Key("Fields"))
@@ -1167,8 +1215,9 @@ func (d *differ) diffForm() {
 func (d *differ) diffFields(pf, ff pdf.Value) {
 	pids, fids := refIDs(pf), refIDs(ff)
 	ps, fs := idSet(pids), idSet(fids)
+	d.matchMoved(pf, ff, pids, fids, ps, fs)
 	for i, id := range fids {
-		if id != 0 && ps[id] {
+		if id != 0 && (ps[id] || d.moved[id]) {
 			continue
 		}
 		f := ff.Index(i)
@@ -1184,7 +1233,7 @@ func (d *differ) diffFields(pf, ff pdf.Value) {
 		d.add(ChangeFieldAdded, d.mdp != 1, fmt.Sprintf("empty signature field %q", name))
 	}
 	for i, id := range pids {
-		if id != 0 && !fs[id] {
+		if id != 0 && !fs[id] && !d.renumbered[id] {
 			d.add(ChangeFieldRemoved, false, fmt.Sprintf("field %q", pf.Index(i).Key("T").Text()))
 		}
 	}
