@@ -438,11 +438,19 @@ func (w *roleWalker) walkField(f, parent pdf.Value, parentName, parentFT string,
 	}
 }
 
+// changePolicy is what a signature allows to change after it.
+type changePolicy struct {
+	mdp   int         // DocMDP permission in force, 0 if none
+	locks []fieldLock // the fields the signature locks
+}
+
 // differ compares a signed revision (pre) with the final document (fin).
 type differ struct {
 	pre, fin       *pdf.Reader
 	preMap, finMap *docRoles
 	mdp            int // DocMDP permission in force, 0 if none
+	locks          []fieldLock
+	touched        map[string]string // fields changed: name → kind of change
 	changes        []Change
 	seen           map[string]bool
 	unreferenced   int
@@ -458,10 +466,12 @@ type differ struct {
 }
 
 // analyseChanges lists what changed from the revision pre to the final
-// document fin, and whether each change is allowed under DocMDP
-// permission mdp (0: no certification signature in force).
-func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, mdp int) []Change {
-	d := &differ{pre: pre, fin: fin, finMap: finMap, mdp: mdp, seen: map[string]bool{}, done: map[string]bool{}, differs: map[uint32]bool{}, moved: map[uint32]bool{}, renumbered: map[uint32]bool{}}
+// document fin, and whether each change is allowed under the policy: the
+// DocMDP permission (0: no certification signature in force) and the
+// field locks of the signature.
+func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, pol changePolicy) []Change {
+	d := &differ{pre: pre, fin: fin, finMap: finMap, mdp: pol.mdp, locks: pol.locks, touched: map[string]string{},
+		seen: map[string]bool{}, done: map[string]bool{}, differs: map[uint32]bool{}, moved: map[uint32]bool{}, renumbered: map[uint32]bool{}}
 	d.preMap = mapRoles(pre)
 	if d.preMap.incomplete || finMap.incomplete {
 		d.add(ChangeUnknown, false, "the document is too large to analyse completely")
@@ -489,6 +499,7 @@ func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, mdp int) []Change {
 	if d.unreferenced > 0 {
 		d.add(ChangeUnreferenced, true, fmt.Sprintf("%d objects that the document does not use", d.unreferenced))
 	}
+	d.checkLocks()
 	sort.SliceStable(d.changes, func(i, j int) bool { return !d.changes[i].Allowed && d.changes[j].Allowed })
 	return d.changes
 }
@@ -973,7 +984,7 @@ func (d *differ) classify(id uint32, st changeStatus) {
 			}
 		case roleFieldValue:
 			if st != statusAdded {
-				d.addP(ChangeFormFilled, fmt.Sprintf("field %q", r.name))
+				d.formFilled(r.name)
 			}
 		case roleOther:
 			d.add(ChangeObject, false, fmt.Sprintf("%s (object %d)", r.name, id))
@@ -1086,7 +1097,14 @@ func (d *differ) signatureAdded(name string, docTS bool) {
 		d.addP(ChangeTimestampAdded, fmt.Sprintf("field %q", name))
 		return
 	}
+	d.touch(name, ChangeSignatureAdded)
 	d.addP(ChangeSignatureAdded, fmt.Sprintf("field %q", name))
+}
+
+// formFilled reports a change to the value or appearance of field name.
+func (d *differ) formFilled(name string) {
+	d.touch(name, ChangeFormFilled)
+	d.addP(ChangeFormFilled, fmt.Sprintf("field %q", name))
 }
 
 // annotationAdded classifies a new annotation of a page.
@@ -1129,7 +1147,7 @@ func (d *differ) widgetChanged(f role, id uint32) {
 	case f.sig:
 		d.add(ChangeSignatureModified, false, fmt.Sprintf("appearance or widget of signature field %q (object %d)", f.name, id))
 	default:
-		d.addP(ChangeFormFilled, fmt.Sprintf("field %q", f.name))
+		d.formFilled(f.name)
 	}
 }
 
@@ -1177,7 +1195,7 @@ func (d *differ) fieldModified(id uint32, r role) {
 		}
 	}
 	if filled {
-		d.addP(ChangeFormFilled, fmt.Sprintf("field %q", r.name))
+		d.formFilled(r.name)
 		return
 	}
 	d.add(ChangeFieldModified, false, fmt.Sprintf("field %q: %s", r.name, strings.Join(keys, ", ")))
@@ -1236,5 +1254,37 @@ func (d *differ) diffFields(pf, ff pdf.Value) {
 		if id != 0 && !fs[id] && !d.renumbered[id] {
 			d.add(ChangeFieldRemoved, false, fmt.Sprintf("field %q", pf.Index(i).Key("T").Text()))
 		}
+	}
+}
+
+// judgeChanges compares the revision entry e signs (pre) with the final
+// document and fails the entry for every change its DocMDP permission or
+// its field locks do not allow: TOTAL_FAILED/CHANGED_AFTER_SIGNING.
+func (p *pdfRun) judgeChanges(e *entry, pre *pdf.Reader) {
+	if p.roles == nil {
+		p.roles = mapRoles(p.rdr)
+	}
+	pol := changePolicy{mdp: p.mdpFor(e)}
+	if e.sig.typ == TypeSignature {
+		var lockP int
+		pol.locks, lockP = readLocks(pre, e.sig)
+		// A PDF 2.0 /Lock /P restricts the changes after this signature
+		// as a certification's DocMDP would; the stricter level wins.
+		if lockP > 0 && (pol.mdp == 0 || lockP < pol.mdp) {
+			pol.mdp = lockP
+		}
+	}
+	e.out.ChangesAfter = analyseChanges(pre, p.rdr, p.roles, pol)
+	var bad []string
+	for _, c := range e.out.ChangesAfter {
+		if !c.Allowed {
+			bad = append(bad, c.Kind+" ("+c.Detail+")")
+		}
+	}
+	if len(bad) > 0 {
+		if len(bad) > 3 {
+			bad = append(bad[:3], fmt.Sprintf("and %d more", len(bad)-3))
+		}
+		e.fail(TotalFailed, ChangedAfterSigning, "the document was changed after signing in ways not allowed: %s", strings.Join(bad, "; "))
 	}
 }

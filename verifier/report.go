@@ -101,13 +101,16 @@ const (
 
 // Change kinds reported in changes_after.
 const (
-	ChangeSignatureAdded    = "signature_added"
-	ChangeTimestampAdded    = "document_timestamp_added"
-	ChangeDSS               = "dss_updated"
-	ChangeFormFilled        = "form_filled"
-	ChangeFieldAdded        = "form_field_added"
-	ChangeFieldModified     = "form_field_modified"
-	ChangeFieldRemoved      = "form_field_removed"
+	ChangeSignatureAdded = "signature_added"
+	ChangeTimestampAdded = "document_timestamp_added"
+	ChangeDSS            = "dss_updated"
+	ChangeFormFilled     = "form_filled"
+	ChangeFieldAdded     = "form_field_added"
+	ChangeFieldModified  = "form_field_modified"
+	ChangeFieldRemoved   = "form_field_removed"
+	// ChangeLockedField: a field the signature locks (FieldMDP, /Lock)
+	// was filled or signed after it; never allowed.
+	ChangeLockedField       = "locked_field_modified"
 	ChangeAnnotationAdded   = "annotation_added"
 	ChangeAnnotationChanged = "annotation_modified"
 	ChangeAnnotationRemoved = "annotation_removed"
