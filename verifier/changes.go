@@ -463,15 +463,22 @@ type differ struct {
 	// comparison, to be copies of objects of the signed revision;
 	// renumbered the objects of the signed revision so copied.
 	moved, renumbered map[uint32]bool
+	// dirty holds the objects of the final document changed or added
+	// after the signed revision (copies aside); reach remembers which
+	// objects lead to one (reachesChange).
+	dirty map[uint32]bool
+	reach map[uint32]int8
 }
 
 // analyseChanges lists what changed from the revision pre to the final
 // document fin, and whether each change is allowed under the policy: the
 // DocMDP permission (0: no certification signature in force) and the
-// field locks of the signature.
-func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, pol changePolicy) []Change {
+// field locks of the signature. It also returns the marks drawn over
+// what pre's pages show (the overlap rule, overlap.go).
+func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, pol changePolicy) ([]Change, []overlap) {
 	d := &differ{pre: pre, fin: fin, finMap: finMap, mdp: pol.mdp, locks: pol.locks, touched: map[string]string{},
-		seen: map[string]bool{}, done: map[string]bool{}, differs: map[uint32]bool{}, moved: map[uint32]bool{}, renumbered: map[uint32]bool{}}
+		seen: map[string]bool{}, done: map[string]bool{}, differs: map[uint32]bool{}, moved: map[uint32]bool{}, renumbered: map[uint32]bool{},
+		dirty: map[uint32]bool{}, reach: map[uint32]int8{}}
 	d.preMap = mapRoles(pre)
 	if d.preMap.incomplete || finMap.incomplete {
 		d.add(ChangeUnknown, false, "the document is too large to analyse completely")
@@ -479,7 +486,7 @@ func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, pol changePolicy) []
 	modified, added, deleted, unreadable := d.candidates()
 	if len(modified)+len(added)+len(deleted) > maxChanged {
 		d.add(ChangeUnknown, false, fmt.Sprintf("%d objects changed: too many to analyse", len(modified)+len(added)+len(deleted)))
-		return d.changes
+		return d.changes, nil
 	}
 	for _, id := range unreadable {
 		d.add(ChangeObject, false, fmt.Sprintf("object %d cannot be read", id))
@@ -500,8 +507,20 @@ func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, pol changePolicy) []
 		d.add(ChangeUnreferenced, true, fmt.Sprintf("%d objects that the document does not use", d.unreferenced))
 	}
 	d.checkLocks()
+	for _, id := range modified {
+		d.dirty[id] = true
+	}
+	for _, id := range append(added, unreadable...) {
+		if !d.moved[id] {
+			d.dirty[id] = true
+		}
+	}
+	overlaps := d.findOverlaps()
+	for _, o := range overlaps {
+		d.add(ChangeDrawnOver, false, o.detail)
+	}
 	sort.SliceStable(d.changes, func(i, j int) bool { return !d.changes[i].Allowed && d.changes[j].Allowed })
-	return d.changes
+	return d.changes, overlaps
 }
 
 // permitted says whether a change of kind is allowed under DocMDP
@@ -1258,8 +1277,12 @@ func (d *differ) diffFields(pf, ff pdf.Value) {
 }
 
 // judgeChanges compares the revision entry e signs (pre) with the final
-// document and fails the entry for every change its DocMDP permission or
-// its field locks do not allow: TOTAL_FAILED/CHANGED_AFTER_SIGNING.
+// document. A change its DocMDP permission or its field locks do not allow
+// makes the entry TOTAL_FAILED/CHANGED_AFTER_SIGNING. A mark drawn over
+// what it signed (the overlap rule, overlap.go) makes it
+// INDETERMINATE/CHANGED_AFTER_SIGNING, unless it is the widget of a later
+// signature, judged once that signature's own verdict is known
+// (judgeLaterMarks).
 func (p *pdfRun) judgeChanges(e *entry, pre *pdf.Reader) {
 	if p.roles == nil {
 		p.roles = mapRoles(p.rdr)
@@ -1274,10 +1297,11 @@ func (p *pdfRun) judgeChanges(e *entry, pre *pdf.Reader) {
 			pol.mdp = lockP
 		}
 	}
-	e.out.ChangesAfter = analyseChanges(pre, p.rdr, p.roles, pol)
+	var overlaps []overlap
+	e.out.ChangesAfter, overlaps = analyseChanges(pre, p.rdr, p.roles, pol)
 	var bad []string
 	for _, c := range e.out.ChangesAfter {
-		if !c.Allowed {
+		if !c.Allowed && c.Kind != ChangeDrawnOver {
 			bad = append(bad, c.Kind+" ("+c.Detail+")")
 		}
 	}
@@ -1286,5 +1310,19 @@ func (p *pdfRun) judgeChanges(e *entry, pre *pdf.Reader) {
 			bad = append(bad[:3], fmt.Sprintf("and %d more", len(bad)-3))
 		}
 		e.fail(TotalFailed, ChangedAfterSigning, "the document was changed after signing in ways not allowed: %s", strings.Join(bad, "; "))
+	}
+	var drawn []string
+	for _, o := range overlaps {
+		if o.sigField != "" {
+			e.laterMarks = append(e.laterMarks, o)
+			continue
+		}
+		drawn = append(drawn, o.detail)
+	}
+	if len(drawn) > 0 {
+		if len(drawn) > 3 {
+			drawn = append(drawn[:3], fmt.Sprintf("and %d more", len(drawn)-3))
+		}
+		e.fail(Indeterminate, ChangedAfterSigning, "after this signature, something was drawn over what it signed, so the page as shown is not the page that was signed (the document's permissions allow the change itself): %s", strings.Join(drawn, "; "))
 	}
 }

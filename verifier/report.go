@@ -101,16 +101,13 @@ const (
 
 // Change kinds reported in changes_after.
 const (
-	ChangeSignatureAdded = "signature_added"
-	ChangeTimestampAdded = "document_timestamp_added"
-	ChangeDSS            = "dss_updated"
-	ChangeFormFilled     = "form_filled"
-	ChangeFieldAdded     = "form_field_added"
-	ChangeFieldModified  = "form_field_modified"
-	ChangeFieldRemoved   = "form_field_removed"
-	// ChangeLockedField: a field the signature locks (FieldMDP, /Lock)
-	// was filled or signed after it; never allowed.
-	ChangeLockedField       = "locked_field_modified"
+	ChangeSignatureAdded    = "signature_added"
+	ChangeTimestampAdded    = "document_timestamp_added"
+	ChangeDSS               = "dss_updated"
+	ChangeFormFilled        = "form_filled"
+	ChangeFieldAdded        = "form_field_added"
+	ChangeFieldModified     = "form_field_modified"
+	ChangeFieldRemoved      = "form_field_removed"
 	ChangeAnnotationAdded   = "annotation_added"
 	ChangeAnnotationChanged = "annotation_modified"
 	ChangeAnnotationRemoved = "annotation_removed"
@@ -127,6 +124,17 @@ const (
 	ChangeObject            = "object_modified"
 	ChangeUnreferenced      = "unreferenced_objects"
 	ChangeUnknown           = "not_analysed"
+	// ChangeLockedField: a field the signature locks (FieldMDP, /Lock)
+	// was filled or signed after it; never allowed.
+	ChangeLockedField = "locked_field_modified"
+	// ChangeDrawnOver: an annotation or field appearance added, changed
+	// or removed after the signature is drawn over what the signed
+	// revision shows on a page (a shadow attack's "hide" or "replace").
+	// Not allowed; it makes the signature INDETERMINATE rather than
+	// TOTAL_FAILED, as the permissions allow the change itself. The
+	// appearance of a later signature is allowed when that signature is
+	// TOTAL_PASSED.
+	ChangeDrawnOver = "drawn_over_signed_content"
 )
 
 // Report is the result of validating a document: one entry per signature

@@ -35,7 +35,7 @@ const (
 // revision's are recorded in d.moved, so that their addition is not
 // reported as a change of their own.
 func (d *differ) sameResolved(a, pa, b, pb pdf.Value) bool {
-	c := &sameCmp{d: d, budget: maxSameNodes, pairs: map[[2]uint32]bool{}}
+	c := d.newCmp(false)
 	if !c.value(a, pa, b, pb, 0) {
 		return false
 	}
@@ -46,7 +46,7 @@ func (d *differ) sameResolved(a, pa, b, pb pdf.Value) bool {
 // sameTop compares two versions of an object of the same number by
 // resolved value, as sameResolved does.
 func (d *differ) sameTop(a, b pdf.Value) bool {
-	c := &sameCmp{d: d, budget: maxSameNodes, pairs: map[[2]uint32]bool{}}
+	c := d.newCmp(false)
 	if !c.contents(a, b, 0) {
 		return false
 	}
@@ -67,6 +67,14 @@ type sameCmp struct {
 	budget int
 	pairs  map[[2]uint32]bool // objects (signed, final) compared or under comparison
 	copies []uint32           // objects of the final document compared with others
+	// drawing compares what an annotation draws: an unchanged object is
+	// the same only if nothing it leads to changed, and the entries of
+	// drawingSkip are not followed.
+	drawing bool
+}
+
+func (d *differ) newCmp(drawing bool) *sameCmp {
+	return &sameCmp{d: d, budget: maxSameNodes, pairs: map[[2]uint32]bool{}, drawing: drawing}
 }
 
 func (c *sameCmp) value(a, pa, b, pb pdf.Value, depth int) bool {
@@ -82,7 +90,7 @@ func (c *sameCmp) value(a, pa, b, pb pdf.Value, depth int) bool {
 		idb = b.GetPtr().GetID()
 	}
 	if ai && bi {
-		if ida == idb && !c.d.differs[ida] {
+		if ida == idb && !c.d.differs[ida] && (!c.drawing || !c.d.reachesChange(b, pb)) {
 			return true
 		}
 		k := [2]uint32{ida, idb}
@@ -133,32 +141,39 @@ func (c *sameCmp) contents(a, b pdf.Value, depth int) bool {
 		}
 		return true
 	case pdf.Dict, pdf.Stream:
-		// A key whose value is null is the same as no key (ISO
-		// 32000-1, 7.3.7).
 		// A stream's encoding is not compared: its decoded data is.
-		skip := func(k string) bool { return ka == pdf.Stream && streamEncodingKeys[k] }
-		keys := a.Keys()
-		inA := make(map[string]bool, len(keys))
-		for _, k := range keys {
-			inA[k] = true
-			if skip(k) {
-				continue
-			}
-			if !c.value(a.Key(k), a, b.Key(k), b, depth+1) {
-				return false
-			}
-		}
-		for _, k := range b.Keys() {
-			if !inA[k] && !skip(k) && !b.Key(k).IsNull() {
-				return false
-			}
-		}
+		var skip map[string]bool
 		if ka == pdf.Stream {
-			return sameStreamData(a, b)
+			skip = streamEncodingKeys
 		}
-		return true
+		if !c.dict(a, b, skip, depth) {
+			return false
+		}
+		return ka != pdf.Stream || sameStreamData(a, b)
 	}
 	return false
+}
+
+// dict compares the entries of two dictionaries, but those in skip. A key
+// whose value is null is the same as no key (ISO 32000-1, 7.3.7).
+func (c *sameCmp) dict(a, b pdf.Value, skip map[string]bool, depth int) bool {
+	keys := a.Keys()
+	inA := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		inA[k] = true
+		if skip[k] || c.drawing && drawingSkip[k] {
+			continue
+		}
+		if !c.value(a.Key(k), a, b.Key(k), b, depth+1) {
+			return false
+		}
+	}
+	for _, k := range b.Keys() {
+		if !inA[k] && !skip[k] && !(c.drawing && drawingSkip[k]) && !b.Key(k).IsNull() {
+			return false
+		}
+	}
+	return true
 }
 
 // streamEncodingKeys are the entries of a stream dictionary that say how
@@ -177,3 +192,93 @@ func sameStreamData(a, b pdf.Value) bool {
 	hb, eb := streamDigest(b)
 	return ea == nil && eb == nil && bytes.Equal(ha[:], hb[:])
 }
+
+// drawingSkip are entries that lead from what an annotation draws to
+// other parts of the document — its page, its field's parent, actions and
+// destinations, a pop-up, the annotation it replies to, a signature's
+// references — and are not followed when comparing what it draws.
+var drawingSkip = map[string]bool{
+	"P": true, "Parent": true, "A": true, "AA": true, "Dest": true, "Popup": true, "IRT": true,
+	"Data": true, "Reference": true, "Lock": true, "SV": true, "PA": true, "ExData": true, "RT": true,
+}
+
+// reachesChange reports whether v (read from parent) of the final
+// document, or an object it leads to through entries that change how it
+// is drawn, was changed or added after the signed revision (d.dirty). It
+// also answers true past its bounds.
+func (d *differ) reachesChange(v, parent pdf.Value) bool {
+	r := &reach{d: d, budget: maxSameNodes, onPath: map[uint32]bool{}}
+	dirty, _ := r.walk(v, parent, 0)
+	return dirty
+}
+
+type reach struct {
+	d      *differ
+	budget int
+	onPath map[uint32]bool
+}
+
+// walk reports whether v leads to a changed object, and whether the
+// answer depends on an object still being walked (a cycle), in which
+// case a clean answer is not remembered.
+func (r *reach) walk(v, parent pdf.Value, depth int) (dirty, open bool) {
+	if r.budget--; r.budget < 0 || depth > maxSameDepth {
+		return true, false
+	}
+	if !indirect(v, parent) {
+		return r.children(v, depth)
+	}
+	id := v.GetPtr().GetID()
+	switch {
+	case r.d.dirty[id] || r.d.reach[id] == reachDirty:
+		return true, false
+	case r.d.reach[id] == reachClean:
+		return false, false
+	case r.onPath[id]:
+		return false, true
+	}
+	r.onPath[id] = true
+	defer delete(r.onPath, id)
+	dirty, open = r.children(v, depth)
+	switch {
+	case dirty:
+		r.d.reach[id] = reachDirty
+	case !open:
+		r.d.reach[id] = reachClean
+	}
+	return dirty, open
+}
+
+func (r *reach) children(v pdf.Value, depth int) (dirty, open bool) {
+	if v.Err() != nil {
+		return true, false
+	}
+	switch v.Kind() {
+	case pdf.Dict, pdf.Stream:
+		for _, k := range v.Keys() {
+			if drawingSkip[k] {
+				continue
+			}
+			d, o := r.walk(v.Key(k), v, depth+1)
+			if d {
+				return true, false
+			}
+			open = open || o
+		}
+	case pdf.Array:
+		for i := 0; i < v.Len(); i++ {
+			d, o := r.walk(v.Index(i), v, depth+1)
+			if d {
+				return true, false
+			}
+			open = open || o
+		}
+	}
+	return false, open
+}
+
+// Remembered answers of reachesChange.
+const (
+	reachClean = 1
+	reachDirty = 2
+)

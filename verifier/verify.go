@@ -50,6 +50,9 @@ type entry struct {
 	dssAfter bool // the revision this document time-stamp signs has a DSS
 	digests  map[crypto.Hash][]byte
 	digestFn func(crypto.Hash) ([]byte, error)
+	// laterMarks are widgets of later signatures drawn over what this
+	// signs, judged by judgeLaterMarks (overlap.go).
+	laterMarks []overlap
 }
 
 func (e *entry) fail(ind Indication, sub SubIndication, format string, args ...any) {
@@ -211,6 +214,7 @@ func (p *pdfRun) run() error {
 		}
 		e.safely(func() { p.validate(e) })
 	}
+	p.judgeLaterMarks()
 	for _, e := range p.entries {
 		e.safely(func() { p.level(e) })
 		p.rep.Signatures = append(p.rep.Signatures, e.finish())
