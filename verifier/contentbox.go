@@ -22,6 +22,8 @@ const (
 	maxContentBoxes = 1 << 16
 	// maxWidthEntries bounds the glyph widths read from one font.
 	maxWidthEntries = 1 << 16
+	// maxSaveDepth bounds the graphics states saved (q) at once.
+	maxSaveDepth = 256
 )
 
 // box is a rectangle in a page's default user space, x0 ≤ x1 and y0 ≤ y1.
@@ -366,6 +368,10 @@ func (c *contentReader) op(op string, args []cTok) {
 	ts := &c.g.ts
 	switch op {
 	case "q":
+		if len(c.stack) >= maxSaveDepth {
+			c.out.whole = true
+			return
+		}
 		c.stack = append(c.stack, c.g)
 	case "Q":
 		if n := len(c.stack); n > 0 {
