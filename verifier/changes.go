@@ -97,6 +97,9 @@ type docRoles struct {
 	roles      roleMap
 	pages      []uint32
 	incomplete bool
+	// drawn holds what pages draw, read once for every signature whose
+	// revision has the same page content (signedDrawn).
+	drawn map[uint32]*drawn
 }
 
 type seenKey struct {

@@ -73,11 +73,22 @@ type overlap struct {
 
 // annotState is an annotation of a page in one revision.
 type annotState struct {
-	v, arr  pdf.Value // the annotation and the array it was read from
-	id      uint32    // its object number, 0 if direct
+	v, arr pdf.Value // the annotation and the array it was read from
+	id     uint32    // its object number, 0 if direct
+	match  int       // index of the same annotation in the other revision, -1
+	// What is drawn, read when needed (drawn).
+	read    bool
 	box     box
 	visible bool
-	match   int // index of the same annotation in the other revision, -1
+}
+
+// drawn returns the rectangle the annotation is drawn in, if it is.
+func (a *annotState) drawn() (box, bool) {
+	if !a.read {
+		a.box, a.visible = annotBox(a.v)
+		a.read = true
+	}
+	return a.box, a.visible
 }
 
 // pageAnnots lists the annotations of a page, and whether there were more
@@ -94,7 +105,6 @@ func pageAnnots(page pdf.Value) ([]annotState, bool) {
 		if indirect(a, arr) {
 			s.id = a.GetPtr().GetID()
 		}
-		s.box, s.visible = annotBox(a)
 		out = append(out, s)
 	}
 	return out, false
@@ -218,6 +228,11 @@ func (d *differ) findOverlaps() []overlap {
 		}
 		pre, _ := d.object(d.pre, pp[i])
 		fin, _ := d.object(d.fin, fp[i])
+		// A page whose annotations, and all they lead to, are as signed
+		// has no mark.
+		if pp[i] == fp[i] && !d.differs[fp[i]] && !regen && !d.reachesChange(fin.Key("Annots"), fin) {
+			continue
+		}
 		out = append(out, d.pageOverlaps(i+1, pre, fin, regen)...)
 	}
 	return out
@@ -260,24 +275,26 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 		f := &fa[i]
 		switch {
 		case f.match < 0:
-			if f.visible {
-				marks = append(marks, mark{what: describeAnnot(f.v, f.id) + " added", regions: []box{f.box}, self: -1, fin: f})
+			if b, ok := f.drawn(); ok {
+				marks = append(marks, mark{what: describeAnnot(f.v, f.id) + " added", regions: []box{b}, self: -1, fin: f})
 			}
 		case regen && f.v.Key("Subtype").Name() == "Widget" || !d.sameDrawn(pa[f.match], *f):
-			p := pa[f.match]
 			m := mark{what: describeAnnot(f.v, f.id) + " changed", self: f.match, fin: f}
-			if p.visible {
-				m.regions = append(m.regions, p.box)
+			if b, ok := pa[f.match].drawn(); ok {
+				m.regions = append(m.regions, b)
 			}
-			if f.visible {
-				m.regions = append(m.regions, f.box)
+			if b, ok := f.drawn(); ok {
+				m.regions = append(m.regions, b)
 			}
 			marks = append(marks, m)
 		}
 	}
-	for i, p := range pa {
-		if p.match < 0 && p.visible {
-			marks = append(marks, mark{what: describeAnnot(p.v, p.id) + " removed", regions: []box{p.box}, self: i})
+	for i := range pa {
+		if pa[i].match >= 0 {
+			continue
+		}
+		if b, ok := pa[i].drawn(); ok {
+			marks = append(marks, mark{what: describeAnnot(pa[i].v, pa[i].id) + " removed", regions: []box{b}, self: i})
 		}
 	}
 	if len(marks) == 0 {
@@ -299,16 +316,17 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 			if ok {
 				r = r.intersect(page)
 			}
-			for j, p := range pa {
-				if j != m.self && p.visible && r.overlaps(p.box, overlapTolerance) {
-					over = describeAnnot(p.v, p.id)
+			for j := range pa {
+				if b, ok := pa[j].drawn(); ok && j != m.self && r.overlaps(b, overlapTolerance) {
+					over = describeAnnot(pa[j].v, pa[j].id)
 					break
 				}
 			}
 			if over == "" {
 				if content == nil {
-					content = pageDrawn(pre)
+					content = d.signedDrawn(pre, fin)
 					if content.whole {
+						content = &drawn{whole: true}
 						if b, ok := rectBox(inherited(pre, "MediaBox")); ok {
 							content.boxes = []box{b}
 						}
@@ -335,6 +353,29 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 		}
 	}
 	return out
+}
+
+// signedDrawn returns what page pre of the signed revision draws. When
+// its content streams and resources are those of page fin of the final
+// document, what it draws is read once for every signature (docRoles.drawn).
+func (d *differ) signedDrawn(pre, fin pdf.Value) *drawn {
+	id := fin.GetPtr().GetID()
+	if id == 0 || pre.GetPtr().GetID() != id {
+		return pageDrawn(pre)
+	}
+	c := d.newCmp(true)
+	if !c.value(pre.Key("Contents"), pre, fin.Key("Contents"), fin, 0) || !c.value(inherited(pre, "Resources"), pdf.Value{}, inherited(fin, "Resources"), pdf.Value{}, 0) {
+		return pageDrawn(pre)
+	}
+	if r, ok := d.finMap.drawn[id]; ok {
+		return r
+	}
+	r := pageDrawn(fin)
+	if d.finMap.drawn == nil {
+		d.finMap.drawn = map[uint32]*drawn{}
+	}
+	d.finMap.drawn[id] = r
+	return r
 }
 
 // describeAnnot names an annotation in a report.
