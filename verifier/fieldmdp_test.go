@@ -61,16 +61,23 @@ func TestFieldLocks(t *testing.T) {
 		name         string
 		lock         string
 		amount, note bool // whether changing the field leaves the signature TOTAL_PASSED
+		hand         bool // signed by hand: kyso's signer refuses the lock
 	}{
-		{"no lock", "", true, true},
-		{"include amount", "/Lock << /Type /SigFieldLock /Action /Include /Fields [(amount)] >>", false, true},
-		{"exclude amount", "/Lock << /Type /SigFieldLock /Action /Exclude /Fields [(amount)] >>", true, false},
-		{"all", "/Lock << /Type /SigFieldLock /Action /All >>", false, false},
-		{"no action", "/Lock << /Type /SigFieldLock /Fields [(note)] >>", false, false},
+		{"no lock", "", true, true, false},
+		{"include amount", "/Lock << /Type /SigFieldLock /Action /Include /Fields [(amount)] >>", false, true, false},
+		{"exclude amount", "/Lock << /Type /SigFieldLock /Action /Exclude /Fields [(amount)] >>", true, false, false},
+		{"all", "/Lock << /Type /SigFieldLock /Action /All >>", false, false, false},
+		{"include amount, signed by another tool", "/Lock << /Type /SigFieldLock /Action /Include /Fields [(amount)] >>", false, true, true},
+		{"no action", "/Lock << /Type /SigFieldLock /Fields [(note)] >>", false, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			signed := signPDF(t, p, formPDF(t, tt.lock), p.official, pades.Options{Level: pades.LevelBT, Field: "Sig1"})
+			var signed []byte
+			if tt.hand {
+				signed = handSign(t, p, formPDF(t, tt.lock), 8, "", p.ec)
+			} else {
+				signed = signPDF(t, p, formPDF(t, tt.lock), p.official, pades.Options{Level: pades.LevelBT, Field: "Sig1"})
+			}
 			if s := sigOf(t, verifyPDF(t, signed, p.trusted()), 0); s.Indication != TotalPassed || s.Field != "Sig1" {
 				t.Fatalf("signed form: %s %s/%s (%s)", s.Field, s.Indication, s.SubIndication, s.Detail)
 			}
