@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/digitorus/pdf"
@@ -470,11 +471,14 @@ func (p *pdfRun) judgeLaterMarks() {
 					}
 				}
 				if valid {
-					e.warn("%s: the appearance of signature %q, made after this one and valid, which vouches for what it shows", m.detail, m.sigField)
+					e.warn("%s: accepted as the appearance of signature %q, made after this one and valid", m.detail, m.sigField)
 				} else {
 					e.fail(Indeterminate, ChangedAfterSigning, "after this signature, the appearance of signature %q, which is not valid, was drawn over what it signed: %s", m.sigField, m.detail)
 				}
 			}
+			sort.SliceStable(e.out.ChangesAfter, func(a, b int) bool {
+				return !e.out.ChangesAfter[a].Allowed && e.out.ChangesAfter[b].Allowed
+			})
 		})
 	}
 }
