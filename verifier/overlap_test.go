@@ -318,3 +318,28 @@ func TestShadowAttackOnHanoiDecision(t *testing.T) {
 		})
 	}
 }
+
+// TestCertifiedByDefault: kyso's signing service certifies a document's
+// first signature with DocMDP P=2 (pades.Options.CertifyFirst). The
+// leader's and the seal's signatures after it pass; an annotation painted
+// over the text after them is a change P=2 does not allow, for all three.
+func TestCertifiedByDefault(t *testing.T) {
+	p := getPKI(t)
+	doc := signPDF(t, p, basePDF(), p.ec, pades.Options{Level: pades.LevelBT, CertifyFirst: true})
+	doc = signPDF(t, p, doc, p.official, pades.Options{Level: pades.LevelBT, CertifyFirst: true, Rect: [4]float64{50, 50, 250, 120}})
+	doc = signPDF(t, p, doc, p.seal, pades.Options{Level: pades.LevelBT, CertifyFirst: true, Rect: [4]float64{150, 40, 300, 130}})
+	rep := verifyPDF(t, doc, p.trusted())
+	if !rep.Valid || len(rep.Signatures) != 3 || rep.Signatures[0].Certification != pades.DefaultDocMDP || rep.Signatures[1].Certification != 0 {
+		t.Fatalf("certified, approved, sealed: %s", dump(rep))
+	}
+	n := int(mustOpen(t, doc).Trailer().Key("Size").Int64())
+	forged := appendUpdate(t, doc, map[int]string{
+		5: addAnnot(objectBody(t, doc, 5), n),
+		n: "<< /Type /Annot /Subtype /FreeText /Rect [72 740 500 780] /Contents (Da huy) /DA (/Helv 18 Tf 0 g) >>",
+	})
+	for i, s := range verifyPDF(t, forged, p.trusted()).Signatures {
+		if s.Indication != TotalFailed || s.SubIndication != ChangedAfterSigning || !hasChange(s, ChangeAnnotationAdded, "FreeText") {
+			t.Errorf("signature %d after the annotation: %s/%s %+v, want TOTAL_FAILED/CHANGED_AFTER_SIGNING", i, s.Indication, s.SubIndication, s.ChangesAfter)
+		}
+	}
+}
