@@ -98,8 +98,10 @@ type docRoles struct {
 	pages      []uint32
 	incomplete bool
 	// drawn holds what pages draw, read once for every signature whose
-	// revision has the same page content (signedDrawn).
-	drawn map[uint32]*drawn
+	// revision has the same page content (signedDrawn); contentOps is
+	// what remains of the operators the reading may spend.
+	drawn      map[uint32]*drawn
+	contentOps int
 }
 
 type seenKey struct {
@@ -121,7 +123,7 @@ type roleWalker struct {
 
 // mapRoles walks rdr's document from its trailer.
 func mapRoles(rdr *pdf.Reader) *docRoles {
-	w := &roleWalker{d: &docRoles{roles: roleMap{}}, seen: map[seenKey]bool{}, walked: map[containerKey]bool{}}
+	w := &roleWalker{d: &docRoles{roles: roleMap{}, contentOps: maxDocContentOps}, seen: map[seenKey]bool{}, walked: map[containerKey]bool{}}
 	tr := rdr.Trailer()
 	root := tr.Key("Root")
 	w.add(root, tr, role{kind: roleCatalog})

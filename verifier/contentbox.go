@@ -24,6 +24,12 @@ const (
 	maxWidthEntries = 1 << 16
 	// maxSaveDepth bounds the graphics states saved (q) at once.
 	maxSaveDepth = 256
+	// maxFormCalls bounds the form XObjects drawn on one page.
+	maxFormCalls = 4096
+	// maxDocContentOps bounds the operators read for all the pages of one
+	// document (pages with marks only are read); past it, every page
+	// still to read counts as drawn whole.
+	maxDocContentOps = 1 << 23
 )
 
 // box is a rectangle in a page's default user space, x0 ≤ x1 and y0 ≤ y1.
@@ -267,6 +273,9 @@ type contentReader struct {
 	forms map[uintptr]bool
 	depth int
 	ops   int
+	calls int
+	// left is what remains of the document's operator budget.
+	left *int
 }
 
 // inherited returns a page attribute, from the page or its ancestors (ISO
@@ -281,9 +290,11 @@ func inherited(page pdf.Value, key string) pdf.Value {
 	return pdf.Value{}
 }
 
-// pageDrawn reads what page draws.
-func pageDrawn(page pdf.Value) (out *drawn) {
+// pageDrawn reads what page draws, spending the document's operator
+// budget left.
+func pageDrawn(page pdf.Value, left *int) (out *drawn) {
 	c := &contentReader{
+		left:  left,
 		out:   &drawn{},
 		g:     graphicsState{ctm: identityMat, ts: textState{th: 1, font: defaultFont}},
 		tm:    identityMat,
@@ -344,6 +355,10 @@ func (c *contentReader) run(streams ...pdf.Value) {
 				c.out.whole = true
 			}
 			continue
+		}
+		if *c.left--; *c.left < 0 {
+			c.out.whole = true
+			return
 		}
 		if c.ops++; c.ops > maxContentOps || len(c.out.boxes) > maxContentBoxes {
 			c.out.whole = true
@@ -540,7 +555,7 @@ func (c *contentReader) xobject(name string) {
 		c.add(c.g.ctm.boxOf(box{0, 0, 1, 1}))
 	case "Form":
 		id := identity(x)
-		if c.depth >= maxFormDepth || id == 0 || c.forms[id] {
+		if c.calls++; c.depth >= maxFormDepth || c.calls > maxFormCalls || id == 0 || c.forms[id] {
 			c.out.whole = true
 			return
 		}

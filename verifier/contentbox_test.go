@@ -60,7 +60,7 @@ func TestContentBoxesCoverPopplerWords(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := pageDrawn(page)
+			d := pageDrawn(page, ops())
 			if d.whole {
 				t.Errorf("%s page %d: content not read", name, i+1)
 				continue
@@ -109,6 +109,12 @@ func TestContentBoxesCoverPopplerWords(t *testing.T) {
 	if total < 5000 {
 		t.Errorf("%d words compared, want the corpus's thousands", total)
 	}
+}
+
+// ops returns a document's operator budget.
+func ops() *int {
+	n := maxDocContentOps
+	return &n
 }
 
 func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
@@ -238,7 +244,7 @@ func TestPageDrawn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := pageDrawn(pageWith(t, "", objs, tt.contents...))
+			d := pageDrawn(pageWith(t, "", objs, tt.contents...), ops())
 			if d.whole != tt.whole {
 				t.Fatalf("whole = %v, want %v (boxes %v)", d.whole, tt.whole, d.boxes)
 			}
@@ -268,14 +274,38 @@ func TestPageDrawn(t *testing.T) {
 // and counts as drawing the whole page.
 func TestPageDrawnBounds(t *testing.T) {
 	many := strings.Repeat("q Q ", maxContentOps/2+10)
-	if d := pageDrawn(pageWith(t, "", nil, many)); !d.whole {
+	if d := pageDrawn(pageWith(t, "", nil, many), ops()); !d.whole {
 		t.Errorf("%d operators: whole = false", maxContentOps+20)
 	}
-	if d := pageDrawn(pageWith(t, "", nil, strings.Repeat("q ", maxSaveDepth+1))); !d.whole {
+	if d := pageDrawn(pageWith(t, "", nil, strings.Repeat("q ", maxSaveDepth+1)), ops()); !d.whole {
 		t.Errorf("%d nested q: whole = false", maxSaveDepth+1)
 	}
 	operands := strings.Repeat("1 ", maxOperands+1) + "Tj"
-	if d := pageDrawn(pageWith(t, "", nil, operands)); !d.whole {
+	if d := pageDrawn(pageWith(t, "", nil, operands), ops()); !d.whole {
 		t.Errorf("%d operands: whole = false", maxOperands+1)
+	}
+}
+
+// TestPageDrawnFormDAG: forms that each draw the next one many times are
+// read within the operator bound, and nesting deeper than maxFormDepth
+// counts as the whole page.
+func TestPageDrawnFormDAG(t *testing.T) {
+	objs := map[int]string{}
+	const first, levels = 30, 7
+	for i := 0; i < levels; i++ {
+		body := strings.Repeat("/Next Do ", 64)
+		if i == levels-1 {
+			body = "BT /Helv 10 Tf (x) Tj ET"
+		}
+		objs[first+i] = fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /Font << /Helv 3 0 R >> /XObject << /Next %d 0 R >> >> /Length %d >>\nstream\n%s\nendstream", first+i+1, len(body), body)
+	}
+	objs[11] = fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /Next %d 0 R >> >> /Length 8 >>\nstream\n/Next Do\nendstream", first)
+	if d := pageDrawn(pageWith(t, "", objs, "/Fm Do"), ops()); !d.whole {
+		t.Errorf("forms drawing each other 64 times, %d deep: whole = false", levels)
+	}
+	// A document's pages together spend one budget.
+	left := 9
+	if d := pageDrawn(pageWith(t, "", nil, "BT /F1 10 Tf 100 700 Td (a) Tj ET BT /F1 10 Tf 100 600 Td (b) Tj ET"), &left); !d.whole || left >= 0 {
+		t.Errorf("10 operators with a budget of 9: whole = %v, left %d", d.whole, left)
 	}
 }

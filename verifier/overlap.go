@@ -362,16 +362,16 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 func (d *differ) signedDrawn(pre, fin pdf.Value) *drawn {
 	id := fin.GetPtr().GetID()
 	if id == 0 || pre.GetPtr().GetID() != id {
-		return pageDrawn(pre)
+		return pageDrawn(pre, &d.finMap.contentOps)
 	}
 	c := d.newCmp(true)
 	if !c.value(pre.Key("Contents"), pre, fin.Key("Contents"), fin, 0) || !c.value(inherited(pre, "Resources"), pdf.Value{}, inherited(fin, "Resources"), pdf.Value{}, 0) {
-		return pageDrawn(pre)
+		return pageDrawn(pre, &d.finMap.contentOps)
 	}
 	if r, ok := d.finMap.drawn[id]; ok {
 		return r
 	}
-	r := pageDrawn(fin)
+	r := pageDrawn(fin, &d.finMap.contentOps)
 	if d.finMap.drawn == nil {
 		d.finMap.drawn = map[uint32]*drawn{}
 	}
