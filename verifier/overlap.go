@@ -13,7 +13,7 @@ import (
 // Bounds of the overlap rule.
 const (
 	// maxOverlapAnnots bounds the annotations compared on one page; a
-	// page with more counts every one as drawn over its content.
+	// page with more, on which something changed, is one overlap.
 	maxOverlapAnnots = 2000
 	// maxOverlaps bounds the overlaps reported for one signature.
 	maxOverlaps = 50
