@@ -142,7 +142,7 @@ type PDFRequest struct {
 	Contact      string      `json:"contact,omitempty"`
 	Field        string      `json:"field,omitempty"`
 	Appearance   *Appearance `json:"appearance,omitempty"`
-	Certify      int         `json:"certify,omitempty"` // 0 approval; 1, 2, 3 DocMDP P
+	Certify      *int        `json:"certify,omitempty"` // absent: P=2 on an unsigned document; 0 approval; 1, 2, 3 DocMDP P
 	PIN          string      `json:"pin,omitempty"`
 }
 
@@ -183,7 +183,7 @@ func (r PDFRequest) validate() error {
 	default:
 		return fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, r.Scheme)
 	}
-	if r.Certify < 0 || r.Certify > 3 {
+	if c := r.Certify; c != nil && (*c < 0 || *c > 3) {
 		return fmt.Errorf("%w: certify must be 0 (approval) or a DocMDP level 1, 2 or 3", ErrInvalid)
 	}
 	if a := r.Appearance; a != nil {
@@ -216,12 +216,20 @@ func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cr
 	opts := pades.Options{
 		Level: pades.Level(req.Level), SubFilter: req.SubFilter, Scheme: req.Scheme,
 		Reason: req.Reason, Location: req.Location, Contact: req.Contact, Field: req.Field,
-		Certify: req.Certify, Name: cred.HolderName,
+		Name: cred.HolderName,
 		// One clock reading for /M and the time shown on the appearance.
 		SigningTime: s.now().Truncate(time.Second),
 	}
 	if opts.Level == "" {
 		opts.Level = pades.LevelBB
+	}
+	// Without certify, the first signature of a document certifies it
+	// with DocMDP P=2 (pades.DefaultDocMDP): later signatures and form
+	// filling stay allowed, annotations over the signed pages do not.
+	if req.Certify == nil {
+		opts.CertifyFirst = true
+	} else {
+		opts.Certify = *req.Certify
 	}
 	if a := req.Appearance; a != nil {
 		opts.Page, opts.Rect = a.Page, a.Rect

@@ -97,6 +97,11 @@ type docRoles struct {
 	roles      roleMap
 	pages      []uint32
 	incomplete bool
+	// drawn holds what pages draw, read once for every signature whose
+	// revision has the same page content (signedDrawn); contentOps is
+	// what remains of the operators the reading may spend.
+	drawn      map[uint32]*drawn
+	contentOps int
 }
 
 type seenKey struct {
@@ -118,7 +123,7 @@ type roleWalker struct {
 
 // mapRoles walks rdr's document from its trailer.
 func mapRoles(rdr *pdf.Reader) *docRoles {
-	w := &roleWalker{d: &docRoles{roles: roleMap{}}, seen: map[seenKey]bool{}, walked: map[containerKey]bool{}}
+	w := &roleWalker{d: &docRoles{roles: roleMap{}, contentOps: maxDocContentOps}, seen: map[seenKey]bool{}, walked: map[containerKey]bool{}}
 	tr := rdr.Trailer()
 	root := tr.Key("Root")
 	w.add(root, tr, role{kind: roleCatalog})
@@ -438,22 +443,47 @@ func (w *roleWalker) walkField(f, parent pdf.Value, parentName, parentFT string,
 	}
 }
 
+// changePolicy is what a signature allows to change after it.
+type changePolicy struct {
+	mdp   int         // DocMDP permission in force, 0 if none
+	locks []fieldLock // the fields the signature locks
+}
+
 // differ compares a signed revision (pre) with the final document (fin).
 type differ struct {
 	pre, fin       *pdf.Reader
 	preMap, finMap *docRoles
 	mdp            int // DocMDP permission in force, 0 if none
+	locks          []fieldLock
+	touched        map[string]string // fields changed: name → kind of change
 	changes        []Change
 	seen           map[string]bool
 	unreferenced   int
 	done           map[string]bool
+	// differs holds the objects whose cross-reference entries differ
+	// between the revisions (and those of a redefined object stream);
+	// the others are the same object in both.
+	differs map[uint32]bool
+	// moved holds objects of the final document found, by resolved
+	// comparison, to be copies of objects of the signed revision;
+	// renumbered the objects of the signed revision so copied.
+	moved, renumbered map[uint32]bool
+	// dirty holds the objects of the final document changed or added
+	// after the signed revision (copies aside); reach remembers which
+	// objects lead to one (reachesChange).
+	dirty map[uint32]bool
+	reach map[uint32]int8
 }
 
 // analyseChanges lists what changed from the revision pre to the final
-// document fin, and whether each change is allowed under DocMDP
-// permission mdp (0: no certification signature in force).
-func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, mdp int) []Change {
-	d := &differ{pre: pre, fin: fin, finMap: finMap, mdp: mdp, seen: map[string]bool{}, done: map[string]bool{}}
+// document fin, and whether each change is allowed under the policy: the
+// DocMDP permission (0: no certification signature in force) and the
+// field locks of the signature. It also returns the marks drawn over
+// what pre's pages show (the overlap rule, overlap.go).
+func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, pol changePolicy) ([]Change, []overlap) {
+	d := &differ{pre: pre, fin: fin, finMap: finMap, mdp: pol.mdp, locks: pol.locks, touched: map[string]string{},
+		seen: map[string]bool{}, done: map[string]bool{}, differs: map[uint32]bool{}, moved: map[uint32]bool{}, renumbered: map[uint32]bool{},
+		dirty: map[uint32]bool{}, reach: map[uint32]int8{}}
 	d.preMap = mapRoles(pre)
 	if d.preMap.incomplete || finMap.incomplete {
 		d.add(ChangeUnknown, false, "the document is too large to analyse completely")
@@ -461,7 +491,7 @@ func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, mdp int) []Change {
 	modified, added, deleted, unreadable := d.candidates()
 	if len(modified)+len(added)+len(deleted) > maxChanged {
 		d.add(ChangeUnknown, false, fmt.Sprintf("%d objects changed: too many to analyse", len(modified)+len(added)+len(deleted)))
-		return d.changes
+		return d.changes, nil
 	}
 	for _, id := range unreadable {
 		d.add(ChangeObject, false, fmt.Sprintf("object %d cannot be read", id))
@@ -481,8 +511,21 @@ func analyseChanges(pre, fin *pdf.Reader, finMap *docRoles, mdp int) []Change {
 	if d.unreferenced > 0 {
 		d.add(ChangeUnreferenced, true, fmt.Sprintf("%d objects that the document does not use", d.unreferenced))
 	}
+	d.checkLocks()
+	for _, id := range modified {
+		d.dirty[id] = true
+	}
+	for _, id := range append(added, unreadable...) {
+		if !d.moved[id] {
+			d.dirty[id] = true
+		}
+	}
+	overlaps := d.findOverlaps()
+	for _, o := range overlaps {
+		d.add(ChangeDrawnOver, false, o.detail)
+	}
 	sort.SliceStable(d.changes, func(i, j int) bool { return !d.changes[i].Allowed && d.changes[j].Allowed })
-	return d.changes
+	return d.changes, overlaps
 }
 
 // permitted says whether a change of kind is allowed under DocMDP
@@ -529,11 +572,14 @@ const (
 )
 
 // candidates lists the objects whose cross-reference entries differ
-// between the revisions and whose contents do too.
+// between the revisions and whose contents do too: compared first as
+// written (references by number), then, if that differs, by resolved
+// value (sameTop), so that an object whose references now lead to moved
+// copies of the same objects is not a change.
 func (d *differ) candidates() (modified, added, deleted, unreadable []uint32) {
 	px, fx := d.pre.Xref(), d.fin.Xref()
 	n := max(len(px), len(fx))
-	var sameInStream []uint32
+	var ids, sameInStream []uint32
 	objStmChanged := false
 	for i := 1; i < n; i++ {
 		id := uint32(i)
@@ -543,6 +589,22 @@ func (d *differ) candidates() (modified, added, deleted, unreadable []uint32) {
 			}
 			continue
 		}
+		d.differs[id] = true
+		ids = append(ids, id)
+		// An object stream of the signed revision redefined by a later
+		// revision changes the objects the cross-reference data still
+		// places in it.
+		if pv, ok := d.object(d.pre, id); ok && pv.Kind() == pdf.Stream && pv.Key("Type").Name() == "ObjStm" {
+			objStmChanged = true
+		}
+	}
+	if objStmChanged {
+		for _, id := range sameInStream {
+			d.differs[id] = true
+		}
+		ids = append(ids, sameInStream...)
+	}
+	for _, id := range ids {
 		pv, pok := d.object(d.pre, id)
 		fv, fok := d.object(d.fin, id)
 		if fok && fv.Err() != nil {
@@ -556,26 +618,12 @@ func (d *differ) candidates() (modified, added, deleted, unreadable []uint32) {
 		case !fok:
 			deleted = append(deleted, id)
 		default:
-			if pv.Kind() == pdf.Stream && pv.Key("Type").Name() == "ObjStm" {
-				objStmChanged = true
-			}
-			if !sameObject(pv, fv) {
+			if !sameObject(pv, fv) && !d.sameTop(pv, fv) {
 				modified = append(modified, id)
 			}
 		}
 		if len(modified)+len(added)+len(deleted) > maxChanged {
 			return
-		}
-	}
-	// An object stream redefined by a later revision changes the objects
-	// the cross-reference table still places in it.
-	if objStmChanged {
-		for _, id := range sameInStream {
-			pv, pok := d.object(d.pre, id)
-			fv, fok := d.object(d.fin, id)
-			if pok && fok && !sameObject(pv, fv) {
-				modified = append(modified, id)
-			}
 		}
 	}
 	return
@@ -721,9 +769,10 @@ func streamDigest(v pdf.Value) ([32]byte, error) {
 	return out, nil
 }
 
-// keyDiff returns the keys whose values differ between two dictionaries
-// (references compared by number).
-func keyDiff(a, b pdf.Value) []string {
+// keyDiff returns the keys whose values differ between two dictionaries,
+// a of the signed revision and b of the final document: compared as
+// written, then, for those that differ, by resolved value.
+func (d *differ) keyDiff(a, b pdf.Value) []string {
 	keys := map[string]bool{}
 	for _, k := range a.Keys() {
 		keys[k] = true
@@ -735,7 +784,7 @@ func keyDiff(a, b pdf.Value) []string {
 	for k := range keys {
 		sa, ia := serializeEntry(a, k)
 		sb, ib := serializeEntry(b, k)
-		if ia || ib || !bytes.Equal(sa, sb) {
+		if (ia || ib || !bytes.Equal(sa, sb)) && !d.sameResolved(a.Key(k), a, b.Key(k), b) {
 			out = append(out, k)
 		}
 	}
@@ -763,6 +812,22 @@ func refIDs(arr pdf.Value) []uint32 {
 	return out
 }
 
+// matchMoved pairs the elements of two arrays of references (annotations
+// or fields) that only one revision lists, at the same position, when
+// they are the same by resolved value: an annotation or field moved to a
+// new object. The pairs are recorded in moved and renumbered.
+func (d *differ) matchMoved(pa, fa pdf.Value, pids, fids []uint32, ps, fs map[uint32]bool) {
+	for i := 0; i < len(pids) && i < len(fids); i++ {
+		p, f := pids[i], fids[i]
+		if p == 0 || f == 0 || p == f || fs[p] || ps[f] {
+			continue
+		}
+		if d.sameResolved(pa.Index(i), pa, fa.Index(i), fa) {
+			d.moved[f], d.renumbered[p] = true, true
+		}
+	}
+}
+
 // idSet returns the set of the non-zero ids.
 func idSet(ids []uint32) map[uint32]bool {
 	m := make(map[uint32]bool, len(ids))
@@ -777,7 +842,7 @@ func idSet(ids []uint32) map[uint32]bool {
 // diffCatalog compares the catalogs of the two revisions key by key.
 func (d *differ) diffCatalog() {
 	pr, fr := d.pre.Trailer().Key("Root"), d.fin.Trailer().Key("Root")
-	for _, k := range keyDiff(pr, fr) {
+	for _, k := range d.keyDiff(pr, fr) {
 		switch k {
 		case "DSS":
 			d.addP(ChangeDSS, "document security store")
@@ -806,19 +871,31 @@ func (d *differ) diffPages() {
 	}
 	pp, fp := d.preMap.pages, d.finMap.pages
 	ps, fs := idSet(pp), idSet(fp)
+	// A page moved to a new object with the same content, at the same
+	// place in the list, is the same page.
+	same := map[int]bool{}
+	for i := 0; i < len(pp) && i < len(fp); i++ {
+		if pp[i] != fp[i] && pp[i] != 0 && fp[i] != 0 && !ps[fp[i]] && !fs[pp[i]] {
+			pv, _ := d.object(d.pre, pp[i])
+			fv, _ := d.object(d.fin, fp[i])
+			if d.sameResolved(pv, pdf.Value{}, fv, pdf.Value{}) {
+				same[i] = true
+			}
+		}
+	}
 	for i, id := range fp {
-		if id == 0 || !ps[id] {
+		if !same[i] && (id == 0 || !ps[id]) {
 			d.add(ChangePageAdded, false, fmt.Sprintf("page %d", i+1))
 		}
 	}
 	for i, id := range pp {
-		if id == 0 || !fs[id] {
+		if !same[i] && (id == 0 || !fs[id]) {
 			d.add(ChangePageRemoved, false, fmt.Sprintf("page %d of the signed revision", i+1))
 		}
 	}
 	if len(pp) == len(fp) {
 		for i := range pp {
-			if pp[i] != fp[i] && ps[fp[i]] {
+			if pp[i] != fp[i] && ps[fp[i]] && !same[i] {
 				d.add(ChangePage, false, "the pages were reordered")
 				break
 			}
@@ -849,6 +926,11 @@ func pageName(n int) string {
 
 // classify reports the change of object id by what it is used for.
 func (d *differ) classify(id uint32, st changeStatus) {
+	if st == statusAdded && d.moved[id] {
+		// A copy of an object of the signed revision, put where the
+		// original was: its users were compared by resolved value.
+		return
+	}
 	rs := d.roles(id, st)
 	if len(rs) == 0 {
 		d.unreferenced++
@@ -926,7 +1008,7 @@ func (d *differ) classify(id uint32, st changeStatus) {
 			}
 		case roleFieldValue:
 			if st != statusAdded {
-				d.addP(ChangeFormFilled, fmt.Sprintf("field %q", r.name))
+				d.formFilled(r.name)
 			}
 		case roleOther:
 			d.add(ChangeObject, false, fmt.Sprintf("%s (object %d)", r.name, id))
@@ -937,7 +1019,7 @@ func (d *differ) classify(id uint32, st changeStatus) {
 func (d *differ) diffPagesNode(id uint32) {
 	pv, _ := d.object(d.pre, id)
 	fv, _ := d.object(d.fin, id)
-	for _, k := range keyDiff(pv, fv) {
+	for _, k := range d.keyDiff(pv, fv) {
 		switch k {
 		case "Kids", "Count":
 			d.diffPages()
@@ -959,7 +1041,7 @@ func (d *differ) diffPagesNode(id uint32) {
 func (d *differ) diffPage(id uint32, n int) {
 	pv, _ := d.object(d.pre, id)
 	fv, _ := d.object(d.fin, id)
-	for _, k := range keyDiff(pv, fv) {
+	for _, k := range d.keyDiff(pv, fv) {
 		switch k {
 		case "Annots":
 			d.diffAnnots(pv.Key("Annots"), fv.Key("Annots"), n)
@@ -979,6 +1061,7 @@ func (d *differ) diffPage(id uint32, n int) {
 func (d *differ) diffAnnots(pa, fa pdf.Value, page int) {
 	pids, fids := refIDs(pa), refIDs(fa)
 	ps, fs := idSet(pids), idSet(fids)
+	d.matchMoved(pa, fa, pids, fids, ps, fs)
 	for i, id := range fids {
 		if id == 0 {
 			// A direct annotation: compare with the same position.
@@ -987,12 +1070,12 @@ func (d *differ) diffAnnots(pa, fa pdf.Value, page int) {
 			}
 			continue
 		}
-		if !ps[id] {
+		if !ps[id] && !d.moved[id] {
 			d.annotationAdded(id, fa.Index(i), page)
 		}
 	}
 	for _, id := range pids {
-		if id != 0 && !fs[id] {
+		if id != 0 && !fs[id] && !d.renumbered[id] {
 			a, _ := d.object(d.pre, id)
 			if a.Key("Subtype").Name() == "Widget" {
 				d.add(ChangeFieldRemoved, false, fmt.Sprintf("%s: widget (object %d) removed", pageName(page), id))
@@ -1038,7 +1121,14 @@ func (d *differ) signatureAdded(name string, docTS bool) {
 		d.addP(ChangeTimestampAdded, fmt.Sprintf("field %q", name))
 		return
 	}
+	d.touch(name, ChangeSignatureAdded)
 	d.addP(ChangeSignatureAdded, fmt.Sprintf("field %q", name))
+}
+
+// formFilled reports a change to the value or appearance of field name.
+func (d *differ) formFilled(name string) {
+	d.touch(name, ChangeFormFilled)
+	d.addP(ChangeFormFilled, fmt.Sprintf("field %q", name))
 }
 
 // annotationAdded classifies a new annotation of a page.
@@ -1081,7 +1171,7 @@ func (d *differ) widgetChanged(f role, id uint32) {
 	case f.sig:
 		d.add(ChangeSignatureModified, false, fmt.Sprintf("appearance or widget of signature field %q (object %d)", f.name, id))
 	default:
-		d.addP(ChangeFormFilled, fmt.Sprintf("field %q", f.name))
+		d.formFilled(f.name)
 	}
 }
 
@@ -1107,7 +1197,7 @@ func (d *differ) fieldModified(id uint32, r role) {
 	}
 	pv, _ := d.object(d.pre, id)
 	fv, _ := d.object(d.fin, id)
-	keys := keyDiff(pv, fv)
+	keys := d.keyDiff(pv, fv)
 	if r.sig {
 		newly, docTS := d.signing(id)
 		switch {
@@ -1129,7 +1219,7 @@ func (d *differ) fieldModified(id uint32, r role) {
 		}
 	}
 	if filled {
-		d.addP(ChangeFormFilled, fmt.Sprintf("field %q", r.name))
+		d.formFilled(r.name)
 		return
 	}
 	d.add(ChangeFieldModified, false, fmt.Sprintf("field %q: %s", r.name, strings.Join(keys, ", ")))
@@ -1151,7 +1241,7 @@ func (d *differ) diffForm() {
 	}
 	pa := d.pre.Trailer().Key("Root").Key("AcroForm")
 	fa := d.fin.Trailer().Key("Root").Key("AcroForm")
-	for _, k := range keyDiff(pa, fa) {
+	for _, k := range d.keyDiff(pa, fa) {
 		switch k {
 		case "Fields":
 			d.diffFields(pa.Key("Fields"), fa.Key("Fields"))
@@ -1167,8 +1257,9 @@ func (d *differ) diffForm() {
 func (d *differ) diffFields(pf, ff pdf.Value) {
 	pids, fids := refIDs(pf), refIDs(ff)
 	ps, fs := idSet(pids), idSet(fids)
+	d.matchMoved(pf, ff, pids, fids, ps, fs)
 	for i, id := range fids {
-		if id != 0 && ps[id] {
+		if id != 0 && (ps[id] || d.moved[id]) {
 			continue
 		}
 		f := ff.Index(i)
@@ -1184,8 +1275,59 @@ func (d *differ) diffFields(pf, ff pdf.Value) {
 		d.add(ChangeFieldAdded, d.mdp != 1, fmt.Sprintf("empty signature field %q", name))
 	}
 	for i, id := range pids {
-		if id != 0 && !fs[id] {
+		if id != 0 && !fs[id] && !d.renumbered[id] {
 			d.add(ChangeFieldRemoved, false, fmt.Sprintf("field %q", pf.Index(i).Key("T").Text()))
 		}
+	}
+}
+
+// judgeChanges compares the revision entry e signs (pre) with the final
+// document. A change its DocMDP permission or its field locks do not allow
+// makes the entry TOTAL_FAILED/CHANGED_AFTER_SIGNING. A mark drawn over
+// what it signed (the overlap rule, overlap.go) makes it
+// INDETERMINATE/CHANGED_AFTER_SIGNING, unless it is the widget of a later
+// signature, judged once that signature's own verdict is known
+// (judgeLaterMarks).
+func (p *pdfRun) judgeChanges(e *entry, pre *pdf.Reader) {
+	if p.roles == nil {
+		p.roles = mapRoles(p.rdr)
+	}
+	pol := changePolicy{mdp: p.mdpFor(e)}
+	if e.sig.typ == TypeSignature {
+		var lockP int
+		pol.locks, lockP = readLocks(pre, e.sig)
+		// A PDF 2.0 /Lock /P restricts the changes after this signature
+		// as a certification's DocMDP would; the stricter level wins.
+		if lockP > 0 && (pol.mdp == 0 || lockP < pol.mdp) {
+			pol.mdp = lockP
+		}
+	}
+	var overlaps []overlap
+	e.out.ChangesAfter, overlaps = analyseChanges(pre, p.rdr, p.roles, pol)
+	var bad []string
+	for _, c := range e.out.ChangesAfter {
+		if !c.Allowed && c.Kind != ChangeDrawnOver {
+			bad = append(bad, c.Kind+" ("+c.Detail+")")
+		}
+	}
+	if len(bad) > 0 {
+		if len(bad) > 3 {
+			bad = append(bad[:3], fmt.Sprintf("and %d more", len(bad)-3))
+		}
+		e.fail(TotalFailed, ChangedAfterSigning, "the document was changed after signing in ways not allowed: %s", strings.Join(bad, "; "))
+	}
+	var drawn []string
+	for _, o := range overlaps {
+		if o.sigField != "" {
+			e.laterMarks = append(e.laterMarks, o)
+			continue
+		}
+		drawn = append(drawn, o.detail)
+	}
+	if len(drawn) > 0 {
+		if len(drawn) > 3 {
+			drawn = append(drawn[:3], fmt.Sprintf("and %d more", len(drawn)-3))
+		}
+		e.fail(Indeterminate, ChangedAfterSigning, "after this signature, something was drawn over what it signed, so the page as shown is not the page that was signed (the document's permissions allow the change itself): %s", strings.Join(drawn, "; "))
 	}
 }

@@ -118,7 +118,8 @@
 //     default — except with Online, where it is INDETERMINATE/TRY_LATER.
 //  8. Changes after the signature (below); any change not allowed is
 //     TOTAL_FAILED/CHANGED_AFTER_SIGNING, kyso's extension of the
-//     sub-indications.
+//     sub-indications; an allowed change drawn over what the signature
+//     signed is INDETERMINATE/CHANGED_AFTER_SIGNING.
 //  9. Level: "not PAdES" for adbe.pkcs7.*; for ETSI.CAdES.detached, B-B,
 //     B-T with a proven time, B-LT when the DSS also gives the signer
 //     certificate's status as of after the signature (or has a VRI entry
@@ -136,7 +137,10 @@
 // entries differ (and, when a later revision redefines an object stream,
 // the objects in it) are compared by content — direct values exactly,
 // references by number, streams by position in the file or, if moved, by
-// decoded content (a stream that cannot be decoded counts as changed).
+// decoded content (a stream that cannot be decoded counts as changed) —
+// and, where that differs, by resolved value (same.go: references
+// followed, so an object moved to a new number with the same content is
+// no change, as EU DSS compares revisions).
 // Each changed, added or deleted object is classified by what it is used
 // for in either revision, found by walking both from the trailer: the
 // catalog, the page tree, each page's content streams, resources,
@@ -158,7 +162,18 @@
 // the gap may hold nothing but the hex string) and shadow attacks
 // (hide/replace: changed resources, fonts, XObjects, optional content or
 // form values are named; replace-by-form-value is named form_filled and is
-// allowed as DocMDP P≥2 allows it, so the report shows it).
+// allowed as DocMDP P≥2 allows it, so the report shows it). Field locks
+// (fieldmdp.go: the signature's FieldMDP references and its field's
+// /Lock) make a later fill or signature of a locked field a
+// locked_field_modified change, not allowed. The overlap rule (overlap.go)
+// then judges the effect of allowed changes: an annotation or field
+// appearance added, changed or removed after the signature and drawn over
+// the signed revision's text, images or annotations of that page
+// (contentbox.go) is a drawn_over_signed_content change and makes the
+// signature INDETERMINATE — a shadow attack's "hide" or "replace" — unless
+// it is the widget of a later signature that is itself TOTAL_PASSED.
+// docs/verification.md, "Allowed changes", states the rules and what they
+// leave out.
 //
 // # Bounds
 //
@@ -178,8 +193,7 @@
 //
 // # Not done
 //
-// FieldMDP (/Lock) is not enforced field by field; signature policies
-// are not checked; revocation data is not required to be fresher than the
+// Signature policies are not checked; revocation data is not required to be fresher than the
 // proven time, and its own proof of existence is not tracked (ETSI EN 319
 // 102-1's full long-term validation); indirect and delta CRLs are not
 // used; certificates with negative serial numbers do not parse

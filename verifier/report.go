@@ -53,8 +53,11 @@ const (
 	NotYetValid SubIndication = "NOT_YET_VALID"
 	// ChangedAfterSigning: the document was changed after the signature
 	// in a way its permissions do not allow (page content, resources,
-	// pages added or removed, other objects); changes_after names them.
-	// This is kyso's extension of ETSI's list for PDF.
+	// pages added or removed, a locked field, other objects) —
+	// TOTAL_FAILED — or in a way they allow but that draws over what the
+	// signature signed (an annotation or field appearance over its text
+	// or images: a shadow attack) — INDETERMINATE; changes_after names
+	// them. This is kyso's extension of ETSI's list for PDF.
 	ChangedAfterSigning SubIndication = "CHANGED_AFTER_SIGNING"
 	// NoSigningCertificateFound: no certificate matches the SignerInfo's
 	// sid, or the one that does is not the one the ESS
@@ -133,6 +136,17 @@ const (
 	ChangeObject            = "object_modified"
 	ChangeUnreferenced      = "unreferenced_objects"
 	ChangeUnknown           = "not_analysed"
+	// ChangeLockedField: a field the signature locks (FieldMDP, /Lock)
+	// was filled or signed after it; never allowed.
+	ChangeLockedField = "locked_field_modified"
+	// ChangeDrawnOver: an annotation or field appearance added, changed
+	// or removed after the signature is drawn over what the signed
+	// revision shows on a page (a shadow attack's "hide" or "replace").
+	// Not allowed; it makes the signature INDETERMINATE rather than
+	// TOTAL_FAILED, as the permissions allow the change itself. The
+	// appearance of a later signature is allowed when that signature is
+	// TOTAL_PASSED.
+	ChangeDrawnOver = "drawn_over_signed_content"
 )
 
 // Report is the result of validating a document: one entry per signature
@@ -296,7 +310,10 @@ type Change struct {
 	Kind string `json:"kind"`
 	// Allowed reports whether the change is one the signature's document
 	// permits: new signatures, DSS, document time-stamps, and form filling
-	// or annotations as the DocMDP level allows.
+	// or annotations as the DocMDP level and the signature's field locks
+	// allow; a drawn_over_signed_content change is allowed only when it
+	// is the appearance of a later signature that is valid
+	// (docs/verification.md, "Allowed changes").
 	Allowed bool `json:"allowed"`
 	// Detail names what changed (page, field, object).
 	Detail string `json:"detail,omitempty"`

@@ -50,6 +50,9 @@ type entry struct {
 	dssAfter bool // the revision this document time-stamp signs has a DSS
 	digests  map[crypto.Hash][]byte
 	digestFn func(crypto.Hash) ([]byte, error)
+	// laterMarks are widgets of later signatures drawn over what this
+	// signs, judged by judgeLaterMarks (overlap.go).
+	laterMarks []overlap
 }
 
 func (e *entry) fail(ind Indication, sub SubIndication, format string, args ...any) {
@@ -211,6 +214,7 @@ func (p *pdfRun) run() error {
 		}
 		e.safely(func() { p.validate(e) })
 	}
+	p.judgeLaterMarks()
 	for _, e := range p.entries {
 		e.safely(func() { p.level(e) })
 		p.rep.Signatures = append(p.rep.Signatures, e.finish())
@@ -594,22 +598,7 @@ func (p *pdfRun) changesAfter(e *entry) {
 	if s.coverEnd == p.size {
 		return
 	}
-	if p.roles == nil {
-		p.roles = mapRoles(p.rdr)
-	}
-	e.out.ChangesAfter = analyseChanges(pre, p.rdr, p.roles, p.mdpFor(e))
-	var bad []string
-	for _, c := range e.out.ChangesAfter {
-		if !c.Allowed {
-			bad = append(bad, c.Kind+" ("+c.Detail+")")
-		}
-	}
-	if len(bad) > 0 {
-		if len(bad) > 3 {
-			bad = append(bad[:3], fmt.Sprintf("and %d more", len(bad)-3))
-		}
-		e.fail(TotalFailed, ChangedAfterSigning, "the document was changed after signing in ways not allowed: %s", strings.Join(bad, "; "))
-	}
+	p.judgeChanges(e, pre)
 }
 
 // sigInRevision reports whether the signature dictionary, with the same

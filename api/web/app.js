@@ -120,7 +120,7 @@
       explainIndetNoCode: 'Chưa đủ thông tin để xác nhận chữ ký.',
       sub: {
         HASH_FAILURE: 'Tài liệu đã bị thay đổi sau khi ký.',
-        CHANGED_AFTER_SIGNING: 'Tài liệu đã bị sửa sau khi ký theo cách không được phép (nội dung trang, phông chữ, hình ảnh hoặc số trang); xem các thay đổi bên dưới.',
+        CHANGED_AFTER_SIGNING: 'Tài liệu đã bị sửa sau khi ký theo cách không được phép (nội dung trang, phông chữ, hình ảnh, số trang, ô biểu mẫu đã khoá), hoặc có nội dung được vẽ đè lên phần đã ký nên trang đang hiển thị không còn là trang đã ký; xem các thay đổi bên dưới.',
         SIG_CRYPTO_FAILURE: 'Chữ ký không khớp với chứng thư của người ký: chữ ký bị làm giả hoặc bị hỏng.',
         REVOKED: 'Chứng thư của người ký đã bị thu hồi trước thời điểm ký.',
         REVOKED_NO_POE: 'Chứng thư của người ký đã bị thu hồi và không có bằng chứng rằng chữ ký được tạo trước khi thu hồi.',
@@ -175,7 +175,9 @@
         structure_tree_modified: 'Cấu trúc nội dung (thẻ) thay đổi',
         object_modified: 'Một đối tượng trong tệp bị thay đổi',
         unreferenced_objects: 'Đối tượng không được dùng',
-        not_analysed: 'Không phân tích được hết thay đổi'
+        not_analysed: 'Không phân tích được hết thay đổi',
+        locked_field_modified: 'Ô biểu mẫu đã bị khoá khi ký lại bị thay đổi',
+        drawn_over_signed_content: 'Có nội dung được vẽ đè lên phần đã ký'
       },
       ids: {
         CCCD: 'căn cước công dân',
@@ -289,7 +291,7 @@
       explainIndetNoCode: 'There is not enough information to confirm the signature.',
       sub: {
         HASH_FAILURE: 'The document was changed after signing.',
-        CHANGED_AFTER_SIGNING: 'The document was edited after signing in a way that is not allowed (page content, fonts, images or pages); see the changes below.',
+        CHANGED_AFTER_SIGNING: 'The document was edited after signing in a way that is not allowed (page content, fonts, images, pages, locked form fields), or something was drawn over the signed content, so the page shown is not the page that was signed; see the changes below.',
         SIG_CRYPTO_FAILURE: 'The signature does not match the signer’s certificate: it is forged or damaged.',
         REVOKED: 'The signer’s certificate was revoked before the signing time.',
         REVOKED_NO_POE: 'The signer’s certificate was revoked and there is no proof that the signature was made before that.',
@@ -344,7 +346,9 @@
         structure_tree_modified: 'Tagged structure changed',
         object_modified: 'An object in the file changed',
         unreferenced_objects: 'Unused objects',
-        not_analysed: 'Changes could not be fully analysed'
+        not_analysed: 'Changes could not be fully analysed',
+        locked_field_modified: 'A form field locked by the signature was changed',
+        drawn_over_signed_content: 'Something was drawn over the signed content'
       },
       ids: {
         CCCD: 'citizen ID',

@@ -82,6 +82,11 @@ type Credential struct {
 	Chain []*x509.Certificate
 }
 
+// DefaultDocMDP is the DocMDP permission of the certification signatures
+// made by CertifyFirst: form filling and signing allowed (ISO 32000-1,
+// Table 254).
+const DefaultDocMDP = 2
+
 // Options describe one signature. The zero value makes an invisible
 // approval signature at level B-B, ETSI.CAdES.detached, PKCS #1 v1.5 (or
 // ECDSA) with SHA-256, in a new field, timed now.
@@ -122,9 +127,18 @@ type Options struct {
 	Appearance AppearanceFunc
 	// Certify makes a certification signature with DocMDP permission P =
 	// Certify (ISO 32000-1, 12.8.2.2): 1 no changes, 2 form filling and
-	// signing, 3 also annotations. 0 makes an approval signature. Only
-	// the first signature of a document can certify it.
+	// signing, 3 also annotations. 0 makes an approval signature, unless
+	// CertifyFirst. Only the first signature of a document can certify
+	// it.
 	Certify int
+	// CertifyFirst, when Certify is 0, makes the signature a
+	// certification signature with P = DefaultDocMDP if the document has
+	// no signature yet, and an approval signature if it has: kyso's
+	// signing service signs so by default. A certification with P=2 lets
+	// the document be signed again and its form filled, but forbids the
+	// annotations that an approval signature allows and that can paint
+	// over signed text (the PDF-Insecurity shadow attacks).
+	CertifyFirst bool
 	// Commit, if set, is called once the signed document is complete and
 	// checked, before its first byte is written to out; an error from it
 	// aborts the signing and nothing is written. A caller records the

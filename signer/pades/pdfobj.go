@@ -57,6 +57,23 @@ func copyDict(v pdf.Value, container pdf.Ptr) (*dict, error) {
 	return d, nil
 }
 
+// get returns the entry key, or def if there is none.
+func (d *dict) get(key, def string) string {
+	if v, ok := d.vals[key]; ok {
+		return v
+	}
+	return def
+}
+
+// clone returns a copy of d.
+func (d *dict) clone() *dict {
+	c := &dict{keys: append([]string(nil), d.keys...), vals: make(map[string]string, len(d.vals))}
+	for k, v := range d.vals {
+		c.vals[k] = v
+	}
+	return c
+}
+
 func (d *dict) set(key, val string) {
 	if _, ok := d.vals[key]; !ok {
 		d.keys = append(d.keys, key)

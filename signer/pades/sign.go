@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/digitorus/pdf"
 )
 
 // byteRangePlaceholder reserves room for four offsets of up to ten digits.
@@ -83,6 +85,19 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 		case spec.certify > 0 && f.sigs > 0:
 			return nil, fmt.Errorf("%w: a certification signature must be the document's first signature; it has %d", ErrConflict, f.sigs)
 		}
+		// A signature field's /Lock names the fields its signature locks
+		// (ISO 32000-1, 12.7.4.5); the signature says so in a FieldMDP
+		// reference, which Acrobat and pyHanko read.
+		if fd, ok := f.lookup(spec.widget.name); ok {
+			ref, err := fieldMDPRef(fd.v, f.root)
+			if err != nil {
+				return nil, err
+			}
+			if ref != "" {
+				spec.dict = spec.dict.clone()
+				spec.dict.set("Reference", strings.TrimSuffix(spec.dict.get("Reference", "["), "]")+ref+"]")
+			}
+		}
 	}
 
 	var body bytes.Buffer
@@ -147,6 +162,19 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 
 // addSignature appends the signature's revision to doc.
 func (s *Signer) addSignature(ctx context.Context, doc *document, cred Credential, o Options) (*placed, error) {
+	if o.Certify == 0 && o.CertifyFirst {
+		rdr, err := doc.open()
+		if err != nil {
+			return nil, err
+		}
+		f, err := readForm(rdr)
+		if err != nil {
+			return nil, err
+		}
+		if f.sigs == 0 {
+			o.Certify = DefaultDocMDP
+		}
+	}
 	d := newDict()
 	d.set("Type", "/Sig")
 	d.set("Filter", "/Adobe.PPKLite")
@@ -183,6 +211,34 @@ func (s *Signer) addSignature(ctx context.Context, doc *document, cred Credentia
 	return placeAndFill(ctx, doc, spec, func(ctx context.Context, digest []byte) ([]byte, error) {
 		return s.signCMS(ctx, digest, cred, o)
 	})
+}
+
+// fieldMDPRef returns a FieldMDP signature reference (ISO 32000-1,
+// 12.8.2.4, Table 253) with the action and fields of the /Lock dictionary
+// of field, "" if it has none.
+func fieldMDPRef(field, root pdf.Value) (string, error) {
+	lock := field.Key("Lock")
+	if lock.Kind() != pdf.Dict {
+		return "", nil
+	}
+	action := lock.Key("Action").Name()
+	switch action {
+	case "All", "Include", "Exclude":
+	default:
+		return "", fmt.Errorf("%w: the field's /Lock has the action %q, not All, Include or Exclude", ErrInvalid, action)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "<< /Type /SigRef /TransformMethod /FieldMDP /Data %s /TransformParams << /Type /TransformParams /Action /%s", ptrRef(root.GetPtr()), action)
+	if action != "All" {
+		b.WriteString(" /Fields [")
+		fields := lock.Key("Fields")
+		for i := 0; i < fields.Len(); i++ {
+			b.WriteString(pdfText(fields.Index(i).Text()) + " ")
+		}
+		b.WriteString("]")
+	}
+	b.WriteString(" /V /1.2 >> >>")
+	return b.String(), nil
 }
 
 // addDocTimestamp appends a document time-stamp (ETSI EN 319 142-1, 5.4.3;

@@ -15,6 +15,8 @@ type pdfSpec struct {
 	// emptyField, if set, adds an empty signature field of that name with
 	// a widget on page 2, and an AcroForm with /DA and /DR.
 	emptyField string
+	// lock, if set, is the field's /Lock dictionary.
+	lock string
 }
 
 // makePDF returns a valid 3-page PDF with a line of text on each page.
@@ -38,8 +40,12 @@ func makePDF(spec pdfSpec) []byte {
 	info := add("<< /Title (kyso test dossier) /Producer (kyso makePDF) >>")
 	acro := ""
 	if spec.emptyField != "" {
-		w := add(fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /Rect [300 100 500 180] /P %d 0 R /F 4 >>",
-			spec.emptyField, pageIDs[1]))
+		lock := ""
+		if spec.lock != "" {
+			lock = " /Lock " + spec.lock
+		}
+		w := add(fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /Rect [300 100 500 180] /P %d 0 R /F 4%s >>",
+			spec.emptyField, pageIDs[1], lock))
 		objs[pageIDs[1]-1] = strings.Replace(objs[pageIDs[1]-1], "%ANNOTS%", fmt.Sprintf(" /Annots [%d 0 R]", w), 1)
 		af := add(fmt.Sprintf("<< /Fields [%d 0 R] /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv %d 0 R >> >> >>", w, font))
 		acro = fmt.Sprintf(" /AcroForm %d 0 R", af)

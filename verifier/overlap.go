@@ -1,0 +1,484 @@
+package verifier
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/digitorus/pdf"
+)
+
+// Bounds of the overlap rule.
+const (
+	// maxOverlapAnnots bounds the annotations compared on one page; a
+	// page with more, on which something changed, is one overlap.
+	maxOverlapAnnots = 2000
+	// maxOverlaps bounds the overlaps reported for one signature.
+	maxOverlaps = 50
+	// overlapTolerance is how far, in points, a mark must reach into
+	// signed content to count: boxes that touch do not overlap.
+	overlapTolerance = 1.0
+)
+
+// The overlap rule. ISO 32000 lets an approval signature be followed by
+// annotations and form filling, and a certification with DocMDP P=2 by
+// form filling: changes that leave every signed byte in place but draw
+// over the page. The PDF-Insecurity shadow attacks (Mainka, Mladenov,
+// Rohlmann, NDSS 2021) use exactly these: "hide" reveals text a field
+// or annotation covered when signed, "replace" paints new text over the
+// signed text, "hide-and-replace" both. EU DSS looks for them with two
+// checks of its default validation policy, each a warning by default
+// and FAILED/FORMAT_FAILURE when set to fail: PdfAnnotationOverlap (an
+// annotation overlaps another annotation of the page) and
+// PdfVisualDifference (the pages of the signed revision and of the final
+// document, rendered without the annotations added since, differ).
+//
+// kyso applies one geometric rule in their place, without rendering:
+// after a signature, every annotation that was added, whose appearance
+// changed (its dictionary, appearance streams, flags or rectangle, its
+// field's value or inherited attributes, or all fields when
+// /NeedAppearances makes viewers redraw them with changed resources), or
+// that was removed, is a mark; a visible mark whose rectangle reaches more
+// than a point into what the signed revision drew on that page — the
+// boxes of its text and images (contentReader), or the rectangle of an
+// annotation it had — changes the page as shown. The signature is then
+// INDETERMINATE/CHANGED_AFTER_SIGNING (the document's permissions allow
+// the change, so it is not proven forged, but the page shown is not the
+// page signed), with a drawn_over_signed_content change naming the mark.
+//
+// One kind of mark is accepted: the widget of a signature made after this
+// one, when that signature is itself TOTAL_PASSED. Its appearance is part
+// of what its signer signed and vouches for, and Vietnamese practice
+// requires it to overlap: an agency's seal is placed over a third of the
+// leader's signature (Decree 30/2020/ND-CP, Appendix I), and e-office
+// systems fill a decision's number and date into the blanks of the signed
+// template with signatures of their own (as in the Hanoi decision of the
+// real-world corpus). The earlier signature stays TOTAL_PASSED with a
+// warning; if the later signature is not TOTAL_PASSED, the earlier one
+// is INDETERMINATE.
+//
+// Honest marks — a signature's widget, a field filled or a comment added
+// in an empty area — overlap nothing and pass. Not read, and so not
+// counted as signed content: vector paths (form fields sit in boxes drawn
+// with them) and shadings.
+
+// overlap is a mark drawn over content a signature signed.
+type overlap struct {
+	detail string
+	// sigField is the field of a later signature whose own widget the
+	// mark is, "" for any other mark.
+	sigField string
+}
+
+// annotState is an annotation of a page in one revision.
+type annotState struct {
+	v, arr pdf.Value // the annotation and the array it was read from
+	id     uint32    // its object number, 0 if direct
+	match  int       // index of the same annotation in the other revision, -1
+	// What is drawn, read when needed (drawn).
+	read    bool
+	box     box
+	visible bool
+}
+
+// drawn returns the rectangle the annotation is drawn in, if it is.
+func (a *annotState) drawn() (box, bool) {
+	if !a.read {
+		a.box, a.visible = annotBox(a.v)
+		a.read = true
+	}
+	return a.box, a.visible
+}
+
+// pageAnnots lists the annotations of a page, and whether there were more
+// than are compared.
+func pageAnnots(page pdf.Value) ([]annotState, bool) {
+	arr := page.Key("Annots")
+	var out []annotState
+	for i := 0; i < arr.Len(); i++ {
+		if i >= maxOverlapAnnots {
+			return out, true
+		}
+		a := arr.Index(i)
+		s := annotState{v: a, arr: arr, match: -1}
+		if indirect(a, arr) {
+			s.id = a.GetPtr().GetID()
+		}
+		out = append(out, s)
+	}
+	return out, false
+}
+
+// annotBox returns the rectangle of an annotation a viewer draws: not
+// Hidden or NoView (ISO 32000-1, 12.5.3), not a pop-up window, with an
+// area, and with something to draw (draws).
+func annotBox(a pdf.Value) (box, bool) {
+	if a.Kind() != pdf.Dict || a.Key("F").Int64()&(2|32) != 0 {
+		return box{}, false
+	}
+	b, ok := rectBox(a.Key("Rect"))
+	if !ok || b.x1-b.x0 <= 0 || b.y1-b.y0 <= 0 || !draws(a) {
+		return box{}, false
+	}
+	return b, true
+}
+
+// maxEmptyAppearance bounds the data read to see whether an appearance
+// stream is empty.
+const maxEmptyAppearance = 4096
+
+// draws reports whether a viewer draws something for annotation a: its
+// normal appearance (for the appearance state /AS, if it has states) when
+// it has one, unless it is empty or has no area; without one, what viewers
+// generate for markup annotations and for fields other than signature
+// fields (ISO 32000-1, 12.5.5: a signature field without an appearance
+// shows nothing, and neither do a link or a pop-up). When in doubt, it
+// draws.
+func draws(a pdf.Value) bool {
+	ap := a.Key("AP")
+	if ap.IsNull() {
+		switch a.Key("Subtype").Name() {
+		case "Link", "Popup":
+			return false
+		case "Widget":
+			_, ft := fieldOfWidget(a)
+			return ft != "Sig"
+		}
+		return true
+	}
+	n := ap.Key("N")
+	if n.Kind() == pdf.Dict {
+		n = n.Key(a.Key("AS").Name())
+	}
+	if n.Kind() != pdf.Stream {
+		return n.Kind() != pdf.Null
+	}
+	if bb, ok := rectBox(n.Key("BBox")); ok && (bb.x1-bb.x0 <= 0 || bb.y1-bb.y0 <= 0) {
+		return false
+	}
+	rc := n.Reader()
+	defer rc.Close()
+	buf := make([]byte, maxEmptyAppearance)
+	k, err := io.ReadFull(rc, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return true
+	}
+	return k == len(buf) || len(bytes.TrimLeft(buf[:k], "\x00\t\n\f\r ")) > 0
+}
+
+// inheritedFieldKeys are the field attributes a widget inherits that
+// change what it shows (ISO 32000-1, 12.7.3 and 12.7.4).
+var inheritedFieldKeys = []string{"FT", "Ff", "V", "DV", "DA", "Q", "DS", "RV", "Opt", "MaxLen", "TI", "I"}
+
+// sameDrawn reports whether annotation p of the signed revision and f of
+// the final document are drawn the same: the same dictionary (resolved,
+// appearance streams included) but for its page and parent, and the same
+// inherited field attributes.
+func (d *differ) sameDrawn(p, f annotState) bool {
+	c := d.newCmp(true)
+	if p.id != 0 && f.id != 0 {
+		if p.id == f.id && !d.differs[p.id] && !d.reachesChange(f.v, f.arr) {
+			return d.sameInherited(p.v, f.v)
+		}
+		c.pairs[[2]uint32{p.id, f.id}] = true
+	}
+	return c.dict(p.v, f.v, nil, 0) && d.sameInherited(p.v, f.v)
+}
+
+// sameInherited compares the field attributes two widgets inherit.
+func (d *differ) sameInherited(p, f pdf.Value) bool {
+	c := d.newCmp(true)
+	pp, fp := p.Key("Parent"), f.Key("Parent")
+	for i := 0; i < maxFieldDepth && (pp.Kind() == pdf.Dict || fp.Kind() == pdf.Dict); i++ {
+		for _, k := range inheritedFieldKeys {
+			if !c.value(pp.Key(k), pp, fp.Key(k), fp, 1) {
+				return false
+			}
+		}
+		pp, fp = pp.Key("Parent"), fp.Key("Parent")
+	}
+	return true
+}
+
+// regenerated reports whether viewers draw the form's fields anew, from
+// their values, with something changed since the signed revision: the
+// final form has /NeedAppearances true (ISO 32000-1, 12.7.2) and the
+// signed one did not, or its default resources or appearance changed.
+func (d *differ) regenerated() bool {
+	fa := d.fin.Trailer().Key("Root").Key("AcroForm")
+	if !fa.Key("NeedAppearances").Bool() {
+		return false
+	}
+	pa := d.pre.Trailer().Key("Root").Key("AcroForm")
+	return !pa.Key("NeedAppearances").Bool() ||
+		!d.sameResolved(pa.Key("DR"), pa, fa.Key("DR"), fa) ||
+		!d.sameResolved(pa.Key("DA"), pa, fa.Key("DA"), fa)
+}
+
+// findOverlaps applies the overlap rule to every page both revisions
+// have (pages added or removed are changes not allowed of their own).
+func (d *differ) findOverlaps() []overlap {
+	pp, fp := d.preMap.pages, d.finMap.pages
+	regen := d.regenerated()
+	var out []overlap
+	for i := 0; i < len(pp) && i < len(fp) && len(out) < maxOverlaps; i++ {
+		if pp[i] == 0 || fp[i] == 0 {
+			continue
+		}
+		pre, _ := d.object(d.pre, pp[i])
+		fin, _ := d.object(d.fin, fp[i])
+		// A page whose annotations, and all they lead to, are as signed
+		// has no mark.
+		if pp[i] == fp[i] && !d.differs[fp[i]] && !regen && !d.reachesChange(fin.Key("Annots"), fin) {
+			continue
+		}
+		out = append(out, d.pageOverlaps(i+1, pre, fin, regen)...)
+	}
+	return out
+}
+
+// mark is an annotation added, changed or removed after the signature.
+type mark struct {
+	what    string
+	regions []box
+	self    int // the annotation of the signed revision it replaces, -1
+	fin     *annotState
+}
+
+// pageOverlaps applies the overlap rule to page n, pre in the signed
+// revision and fin in the final document.
+func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
+	pa, pmore := pageAnnots(pre)
+	fa, fmore := pageAnnots(fin)
+	// The same annotation: the same object, or one moved to a new object
+	// at the same place in the list and drawn the same.
+	byID := map[uint32]int{}
+	for i, a := range pa {
+		if a.id != 0 {
+			byID[a.id] = i
+		}
+	}
+	for i := range fa {
+		if j, ok := byID[fa[i].id]; ok && fa[i].id != 0 && pa[j].match < 0 {
+			fa[i].match, pa[j].match = j, i
+		}
+	}
+	for i := range fa {
+		if fa[i].match < 0 && i < len(pa) && pa[i].match < 0 && (fa[i].id == 0) == (pa[i].id == 0) && d.sameDrawn(pa[i], fa[i]) {
+			fa[i].match, pa[i].match = i, i
+		}
+	}
+
+	var marks []mark
+	for i := range fa {
+		f := &fa[i]
+		switch {
+		case f.match < 0:
+			if b, ok := f.drawn(); ok {
+				marks = append(marks, mark{what: describeAnnot(f.v, f.id) + " added", regions: []box{b}, self: -1, fin: f})
+			}
+		case regen && f.v.Key("Subtype").Name() == "Widget" || !d.sameDrawn(pa[f.match], *f):
+			m := mark{what: describeAnnot(f.v, f.id) + " changed", self: f.match, fin: f}
+			if b, ok := pa[f.match].drawn(); ok {
+				m.regions = append(m.regions, b)
+			}
+			if b, ok := f.drawn(); ok {
+				m.regions = append(m.regions, b)
+			}
+			marks = append(marks, m)
+		}
+	}
+	for i := range pa {
+		if pa[i].match >= 0 {
+			continue
+		}
+		if b, ok := pa[i].drawn(); ok {
+			marks = append(marks, mark{what: describeAnnot(pa[i].v, pa[i].id) + " removed", regions: []box{b}, self: i})
+		}
+	}
+	if len(marks) == 0 {
+		return nil
+	}
+	if pmore || fmore {
+		return []overlap{{detail: fmt.Sprintf("page %d: more than %d annotations, not compared one by one", n, maxOverlapAnnots)}}
+	}
+
+	page, ok := rectBox(inherited(fin, "CropBox"))
+	if mb, mok := rectBox(inherited(fin, "MediaBox")); !ok && mok {
+		page, ok = mb, true
+	}
+	var content *drawn
+	var out []overlap
+	for _, m := range marks {
+		over := ""
+		for _, r := range m.regions {
+			if ok {
+				r = r.intersect(page)
+			}
+			for j := range pa {
+				if b, ok := pa[j].drawn(); ok && j != m.self && r.overlaps(b, overlapTolerance) {
+					over = describeAnnot(pa[j].v, pa[j].id)
+					break
+				}
+			}
+			if over == "" {
+				if content == nil {
+					content = d.signedDrawn(pre, fin)
+					if content.whole {
+						content = &drawn{whole: true}
+						if b, ok := rectBox(inherited(pre, "MediaBox")); ok {
+							content.boxes = []box{b}
+						}
+					}
+				}
+				for _, b := range content.boxes {
+					if r.overlaps(b, overlapTolerance) {
+						over = "text or images"
+						if content.whole {
+							over = "content that could not be read"
+						}
+						break
+					}
+				}
+			}
+			if over != "" {
+				o := overlap{detail: fmt.Sprintf("page %d: %s at %s is drawn over %s of the signed page", n, m.what, r, over)}
+				if m.fin != nil {
+					o.sigField = d.laterSignature(m.fin.v)
+				}
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// signedDrawn returns what page pre of the signed revision draws. When
+// its content streams and resources are those of page fin of the final
+// document, what it draws is read once for every signature (docRoles.drawn).
+func (d *differ) signedDrawn(pre, fin pdf.Value) *drawn {
+	id := fin.GetPtr().GetID()
+	if id == 0 || pre.GetPtr().GetID() != id {
+		return pageDrawn(pre, &d.finMap.contentOps)
+	}
+	c := d.newCmp(true)
+	if !c.value(pre.Key("Contents"), pre, fin.Key("Contents"), fin, 0) || !c.value(inherited(pre, "Resources"), pdf.Value{}, inherited(fin, "Resources"), pdf.Value{}, 0) {
+		return pageDrawn(pre, &d.finMap.contentOps)
+	}
+	if r, ok := d.finMap.drawn[id]; ok {
+		return r
+	}
+	r := pageDrawn(fin, &d.finMap.contentOps)
+	if d.finMap.drawn == nil {
+		d.finMap.drawn = map[uint32]*drawn{}
+	}
+	d.finMap.drawn[id] = r
+	return r
+}
+
+// describeAnnot names an annotation in a report.
+func describeAnnot(a pdf.Value, id uint32) string {
+	obj := ""
+	if id != 0 {
+		obj = fmt.Sprintf(" (object %d)", id)
+	}
+	sub := a.Key("Subtype").Name()
+	if sub != "Widget" {
+		if sub == "" {
+			sub = "an"
+		}
+		return sub + " annotation" + obj
+	}
+	name, ft := fieldOfWidget(a)
+	if ft == "Sig" {
+		return fmt.Sprintf("widget of signature field %q%s", name, obj)
+	}
+	return fmt.Sprintf("widget of field %q%s", name, obj)
+}
+
+// fieldOfWidget returns the fully qualified name and type of the field a
+// widget belongs to.
+func fieldOfWidget(a pdf.Value) (name, ft string) {
+	var parts []string
+	f := a
+	for i := 0; i < maxFieldDepth && f.Kind() == pdf.Dict; i++ {
+		if t := f.Key("T"); t.Kind() == pdf.String {
+			parts = append([]string{t.Text()}, parts...)
+		}
+		if ft == "" {
+			ft = f.Key("FT").Name()
+		}
+		f = f.Key("Parent")
+	}
+	return strings.Join(parts, "."), ft
+}
+
+// laterSignature returns the name of the signature field whose widget a
+// is, when that field was signed after the signed revision; "" otherwise.
+func (d *differ) laterSignature(a pdf.Value) string {
+	name, ft := fieldOfWidget(a)
+	if ft != "Sig" || a.Key("Subtype").Name() != "Widget" {
+		return ""
+	}
+	field := a
+	if a.Key("T").Kind() != pdf.String {
+		field = a.Key("Parent")
+		if !indirect(field, a) {
+			return ""
+		}
+	} else if a.GetPtr().GetID() == 0 {
+		return ""
+	}
+	if newly, _ := d.signing(field.GetPtr().GetID()); !newly {
+		return ""
+	}
+	return name
+}
+
+// passes reports whether no check of e failed so far.
+func (e *entry) passes() bool {
+	for _, v := range e.verdicts {
+		if v.ind != TotalPassed {
+			return false
+		}
+	}
+	return true
+}
+
+// judgeLaterMarks judges the widgets of later signatures drawn over what
+// an entry signs: allowed, with a warning, when that signature is
+// TOTAL_PASSED; INDETERMINATE/CHANGED_AFTER_SIGNING when it is not. The
+// entries are judged from the last to the first, so a later signature's
+// verdict is final when an earlier one depends on it.
+func (p *pdfRun) judgeLaterMarks() {
+	for i := len(p.entries) - 1; i >= 0; i-- {
+		e := p.entries[i]
+		e.safely(func() {
+			for _, m := range e.laterMarks {
+				var by *entry
+				for _, f := range p.entries[i+1:] {
+					if f.out.Field == m.sigField {
+						by = f
+					}
+				}
+				valid := by != nil && by.passes()
+				for j := range e.out.ChangesAfter {
+					if c := &e.out.ChangesAfter[j]; c.Kind == ChangeDrawnOver && c.Detail == m.detail {
+						c.Allowed = valid
+					}
+				}
+				if valid {
+					e.warn("%s: accepted as the appearance of signature %q, made after this one and valid", m.detail, m.sigField)
+				} else {
+					e.fail(Indeterminate, ChangedAfterSigning, "after this signature, the appearance of signature %q, which is not valid, was drawn over what it signed: %s", m.sigField, m.detail)
+				}
+			}
+			sort.SliceStable(e.out.ChangesAfter, func(a, b int) bool {
+				return !e.out.ChangesAfter[a].Allowed && e.out.ChangesAfter[b].Allowed
+			})
+		})
+	}
+}
