@@ -57,7 +57,12 @@ const (
 // template with signatures of their own (as in the Hanoi decision of the
 // real-world corpus). The earlier signature stays TOTAL_PASSED with a
 // warning; if the later signature is not TOTAL_PASSED, the earlier one
-// is INDETERMINATE.
+// is INDETERMINATE. The exception holds only within one organisation:
+// the later signer's certificate must name an organisation (O) of the
+// earlier signer's, or be the earlier signer's own subject. Otherwise any
+// holder of a trusted certificate — any citizen — could paint new text
+// over an official's signed decision with a valid signature of their own
+// (the "sneaky signature" attack) and leave the official's card green.
 //
 // Honest marks — a signature's widget, a field filled or a comment added
 // in an empty area — overlap nothing and pass. Not read, and so not
@@ -272,6 +277,7 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 	}
 
 	var marks []mark
+	var refills []overlap
 	for i := range fa {
 		f := &fa[i]
 		switch {
@@ -280,6 +286,12 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 				marks = append(marks, mark{what: describeAnnot(f.v, f.id) + " added", regions: []box{b}, self: -1, fin: f})
 			}
 		case regen && f.v.Key("Subtype").Name() == "Widget" || !d.sameDrawn(pa[f.match], *f):
+			if r := refilled(pa[f.match].v, f.v); r != "" {
+				// What the signer saw in the field is gone, wherever
+				// the field stands: not a mark, a replacement.
+				refills = append(refills, overlap{detail: fmt.Sprintf("page %d: %s: %s", n, describeAnnot(f.v, f.id), r)})
+				continue
+			}
 			m := mark{what: describeAnnot(f.v, f.id) + " changed", self: f.match, fin: f}
 			if b, ok := pa[f.match].drawn(); ok {
 				m.regions = append(m.regions, b)
@@ -299,7 +311,7 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 		}
 	}
 	if len(marks) == 0 {
-		return nil
+		return refills
 	}
 	if pmore || fmore {
 		return []overlap{{detail: fmt.Sprintf("page %d: more than %d annotations, not compared one by one", n, maxOverlapAnnots)}}
@@ -310,7 +322,7 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 		page, ok = mb, true
 	}
 	var content *drawn
-	var out []overlap
+	out := refills
 	for _, m := range marks {
 		over := ""
 		for _, r := range m.regions {
@@ -465,6 +477,15 @@ func (p *pdfRun) judgeLaterMarks() {
 					}
 				}
 				valid := by != nil && by.passes()
+				if valid && !sameOrganisation(e, by) {
+					for j := range e.out.ChangesAfter {
+						if c := &e.out.ChangesAfter[j]; c.Kind == ChangeDrawnOver && c.Detail == m.detail {
+							c.Allowed = false
+						}
+					}
+					e.fail(Indeterminate, ChangedAfterSigning, "after this signature, signature %q by %s, who is not of the signer's organisation, was drawn over what it signed: %s", m.sigField, signerLabel(by), m.detail)
+					continue
+				}
 				for j := range e.out.ChangesAfter {
 					if c := &e.out.ChangesAfter[j]; c.Kind == ChangeDrawnOver && c.Detail == m.detail {
 						c.Allowed = valid
@@ -481,4 +502,92 @@ func (p *pdfRun) judgeLaterMarks() {
 			})
 		})
 	}
+}
+
+// sameOrganisation reports whether the signers of a and b are one
+// organisation for judgeLaterMarks: the same subject, or certificates that
+// share an organisation name (O), compared without case and surrounding
+// space. A signer without a certificate is nobody's colleague.
+func sameOrganisation(a, b *entry) bool {
+	if a.sc == nil || b.sc == nil || a.sc.cert == nil || b.sc.cert == nil {
+		return false
+	}
+	ca, cb := a.sc.cert, b.sc.cert
+	if bytes.Equal(ca.RawSubject, cb.RawSubject) {
+		return true
+	}
+	for _, oa := range ca.Subject.Organization {
+		for _, ob := range cb.Subject.Organization {
+			if oa = strings.TrimSpace(oa); oa != "" && strings.EqualFold(oa, strings.TrimSpace(ob)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// signerLabel names an entry's signer for a message.
+func signerLabel(e *entry) string {
+	if e.sc == nil || e.sc.cert == nil {
+		return "an unknown signer"
+	}
+	return fmt.Sprintf("%q", certName(e.sc.cert))
+}
+
+// refilled reports how the value of the form field of widget pre (in the
+// signed revision) was replaced in widget fin, or "" when it was not: a
+// field that held a value when the signature was made and holds another
+// now. Filling an empty field is what DocMDP P=2 allows; replacing a value
+// the signer saw (an amount of 100 made 9999999) changes what was signed
+// however the field is placed — the PDF-Insecurity "replace" shadow attack
+// through a form. Signature fields are judged as signatures, not here.
+func refilled(pre, fin pdf.Value) string {
+	if pre.Key("Subtype").Name() != "Widget" {
+		return ""
+	}
+	if _, ft := fieldOfWidget(pre); ft == "Sig" {
+		return ""
+	}
+	was, now := fieldValueOf(pre), fieldValueOf(fin)
+	if isEmptyValue(was) || was.String() == now.String() {
+		return ""
+	}
+	return fmt.Sprintf("its value %s when signed was replaced by %s", clip(was.String()), clip(now.String()))
+}
+
+// fieldValueOf returns the value (/V, an inheritable field attribute) of
+// the field a widget belongs to.
+func fieldValueOf(a pdf.Value) pdf.Value {
+	f := a
+	for i := 0; i < maxFieldDepth && f.Kind() == pdf.Dict; i++ {
+		if v := f.Key("V"); v.Kind() != pdf.Null {
+			return v
+		}
+		f = f.Key("Parent")
+	}
+	return pdf.Value{}
+}
+
+// isEmptyValue reports whether a field value shows nothing: absent, an
+// empty string or array, or the Off state of a button.
+func isEmptyValue(v pdf.Value) bool {
+	switch v.Kind() {
+	case pdf.Null:
+		return true
+	case pdf.String:
+		return v.RawString() == ""
+	case pdf.Name:
+		return v.Name() == "" || v.Name() == "Off"
+	case pdf.Array:
+		return v.Len() == 0
+	}
+	return false
+}
+
+// clip shortens a value for a message.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }

@@ -222,7 +222,7 @@ func TestShadowAttacks(t *testing.T) {
 // TestLaterSignatureOverText: a later signature whose widget is drawn over
 // the signed text, as an agency's seal is placed over the leader's
 // signature and name, leaves the first signature TOTAL_PASSED (with a
-// warning) when that later signature is valid, and makes it
+// warning) when that later signature is valid and of the signer's organisation, and makes it
 // INDETERMINATE/CHANGED_AFTER_SIGNING when it is not: an attacker's own
 // signature cannot paint over a signed document.
 func TestLaterSignatureOverText(t *testing.T) {
@@ -235,6 +235,17 @@ func TestLaterSignatureOverText(t *testing.T) {
 	s := sigOf(t, rep, 0)
 	if !rep.Valid || s.Indication != TotalPassed || !hasWarning(s, "accepted as the appearance of signature \"Signature2\"") {
 		t.Errorf("a valid seal over the text: valid %v, %s/%s warnings %q", rep.Valid, s.Indication, s.SubIndication, s.Warnings)
+	}
+
+	// A citizen's certificate is as trusted as the official's, but the
+	// citizen is not of the official's agency: the sneaky signature.
+	sneaky := signPDF(t, p, first, p.ec, pades.Options{Level: pades.LevelBT, Rect: over})
+	rep = verifyPDF(t, sneaky, p.trusted())
+	if s := sigOf(t, rep, 1); s.Indication != TotalPassed {
+		t.Fatalf("the citizen's own signature: %s/%s (%s)", s.Indication, s.SubIndication, s.Detail)
+	}
+	if s := sigOf(t, rep, 0); rep.Valid || s.Indication != Indeterminate || s.SubIndication != ChangedAfterSigning || !hasChange(s, ChangeDrawnOver, "Signature2") {
+		t.Errorf("a valid signature of another organisation over the text: valid %v, %s/%s (%s), want INDETERMINATE/CHANGED_AFTER_SIGNING", rep.Valid, s.Indication, s.SubIndication, s.Detail)
 	}
 
 	mallory := newAttacker(t, pkix.Name{CommonName: "Mallory", Country: []string{"VN"}}, pkix.Name{CommonName: "Mallory CA"}, nil)
