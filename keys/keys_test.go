@@ -522,12 +522,12 @@ func TestNewConfig(t *testing.T) {
 	if _, err := keys.New(nil, keys.Config{}); err == nil {
 		t.Error("New(nil client) = nil error")
 	}
-	for _, cfg := range []keys.Config{{Mount: "a b"}, {Mount: "a//b"}, {Mount: "../sys"}, {Mount: "x/./y"}, {Timeout: -time.Second}} {
+	for _, cfg := range []keys.Config{{Mount: "a b"}, {Mount: "a//b"}, {Mount: "../sys"}, {Mount: "x/./y"}, {Timeout: -time.Second}, {CreateTimeout: -time.Second}} {
 		if _, err := keys.New(c, cfg); err == nil {
 			t.Errorf("New(%+v) = nil error", cfg)
 		}
 	}
-	for _, cfg := range []keys.Config{{}, {Mount: "/transit/"}, {Mount: "kyso/transit", Timeout: time.Second}} {
+	for _, cfg := range []keys.Config{{}, {Mount: "/transit/"}, {Mount: "kyso/transit", Timeout: time.Second}, {CreateTimeout: time.Hour}} {
 		if _, err := keys.New(c, cfg); err != nil {
 			t.Errorf("New(%+v) = %v", cfg, err)
 		}
