@@ -149,7 +149,9 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 			t.Errorf("kyso ca init's log lacks %q", want)
 		}
 	}
-	var issuers struct{ Issuers []struct{ Name, Status string } }
+	var issuers struct {
+		Issuers []struct{ Name, Status string }
+	}
 	if err := json.Unmarshal(stdout.Bytes(), &issuers); err != nil || len(issuers.Issuers) != 2 {
 		t.Fatalf("kyso ca init printed %s (%v), want the root and issuing-1", stdout.Bytes(), err)
 	}
