@@ -189,6 +189,7 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if !waitUntil(time.Minute, func() bool {
 		select {
 		case err := <-done:
+			done <- err // for the cleanup
 			t.Fatalf("kyso serve exited: %v", err)
 		default:
 		}
