@@ -127,7 +127,7 @@ func (e *slowEnv) creations(key string) []vaulttest.Creation {
 // telling Progress when each starts and ends.
 func TestBootstrapSlowKeys(t *testing.T) {
 	t.Parallel()
-	const timeout = 2 * time.Second
+	const timeout = 4 * time.Second
 	e := newSlowEnv(t)
 	e.proxy.SetRule(func(string, int) vaulttest.Hold { return vaulttest.Hold{Delay: timeout + time.Second} })
 	a := e.authority(t, keys.Config{Timeout: timeout})
@@ -181,6 +181,8 @@ func TestBootstrapAfterCutOffRootKey(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Next start, with the default creation deadline.
+	a = e.authority(t, keys.Config{})
 	if created, err := a.Bootstrap(ctx); err != nil || !created {
 		t.Fatalf("Bootstrap() again = %v, %v; want true, nil", created, err)
 	}
@@ -211,7 +213,7 @@ func TestBootstrapAfterCutOffRootKey(t *testing.T) {
 // longer to create than a Vault call may take; issuance waits for it.
 func TestIssueRSA4096SlowerThanTimeout(t *testing.T) {
 	t.Parallel()
-	const timeout = 2 * time.Second
+	const timeout = 4 * time.Second
 	e := newSlowEnv(t)
 	a := e.authority(t, keys.Config{Timeout: timeout})
 	if _, err := a.Bootstrap(context.Background()); err != nil {

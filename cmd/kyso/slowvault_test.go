@@ -63,7 +63,7 @@ func (c issueCall) untilDone(t *testing.T, tries int) (int, http.Header, []byte)
 
 // TestSlowVaultKeyCreation runs kyso against a real Vault behind a proxy
 // that holds back Transit key creation (vaulttest.SlowTransit), with
-// vault.timeout 1s:
+// vault.timeout 3s and vault.create_timeout 15s:
 //   - kyso ca init: the root key's creation is cut off on kyso's side and
 //     Vault makes the key only afterwards; every other key takes Vault
 //     longer than vault.timeout. The first start shows each key's
@@ -96,7 +96,7 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy := vaulttest.NewSlowTransit(t, v.Addr)
-	const timeout = time.Second
+	const timeout = 3 * time.Second
 	proxy.SetRule(func(key string, attempt int) vaulttest.Hold {
 		if key == "kyso-root" && attempt == 1 {
 			return vaulttest.Hold{CutOff: true, Late: true}
@@ -108,7 +108,7 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 		"listen":   listen,
 		"base_url": "http://" + listen,
 		"database": map[string]any{"path": filepath.Join(work, "kyso.db")},
-		"vault":    map[string]any{"addr": proxy.URL, "mount": v.Mount, "timeout": timeout.String(), "create_timeout": "10s"},
+		"vault":    map[string]any{"addr": proxy.URL, "mount": v.Mount, "timeout": timeout.String(), "create_timeout": "15s"},
 		// Fast CA keys; the proxy supplies the slowness.
 		"ca": map[string]any{"root_key_type": "rsa-2048", "issuing_key_type": "rsa-2048"},
 	}
@@ -164,8 +164,8 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 		}
 		return out
 	}
-	if c := creations("kyso-root"); len(c) != 2 || !c[0].GaveUp || c[0].Status != 200 || !c[1].Answered {
-		t.Errorf("creations of kyso-root = %+v; want one cut off (Vault made the key later), then one answered", c)
+	if c := creations("kyso-root"); len(c) < 2 || !c[0].GaveUp || c[0].Status != 200 || !c[len(c)-1].Answered {
+		t.Errorf("creations of kyso-root = %+v; want one cut off (Vault made the key later), the last one answered", c)
 	}
 	for _, key := range []string{"kyso-issuing-1", "kyso-ocsp-issuing-1"} {
 		c := creations(key)
@@ -249,7 +249,7 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if cutKey == "" {
 		t.Fatal("no subject key creation was cut off")
 	}
-	status, h, body = citizen.send(t)
+	status, h, body = citizen.untilDone(t, 5)
 	if status != http.StatusCreated || h.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("retry with the same Idempotency-Key = %d %s (replayed %q), want 201, done now", status, body, h.Get("Idempotent-Replayed"))
 	}
@@ -263,8 +263,8 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if "kyso-"+citizenCert.CredentialID != cutKey {
 		t.Errorf("the retry issued credential %s, want %s: the one whose key creation was cut off", citizenCert.CredentialID, strings.TrimPrefix(cutKey, "kyso-"))
 	}
-	if c := creations(cutKey); len(c) != 2 || !c[0].GaveUp || c[0].Status != 200 || !c[1].Answered {
-		t.Errorf("creations of %s = %+v; want one cut off (Vault made the key later), then one answered", cutKey, c)
+	if c := creations(cutKey); len(c) < 2 || !c[0].GaveUp || c[0].Status != 200 || !c[len(c)-1].Answered {
+		t.Errorf("creations of %s = %+v; want one cut off (Vault made the key later), the last one answered", cutKey, c)
 	}
 	status, h, again := citizen.send(t)
 	if status != http.StatusCreated || h.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again, body) {
