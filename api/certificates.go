@@ -102,7 +102,10 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 	}
 	// With an Idempotency-Key, the new credential's ID is chosen and
 	// recorded first: a retry after a crash finds the credential if the
-	// first attempt got as far as issuing it, and answers with it.
+	// first attempt got as far as issuing it, and answers with it; if not,
+	// it finishes that credential (ca.Issue resumes it, with the key Vault
+	// made for it, even one Vault finished after the first attempt gave up
+	// waiting).
 	actor, _ := r.Context().Value(actorKey).(string)
 	w, claim, done := s.beginIdempotent(w, r, actor, "certificates.issue", req.Request)
 	if done {
@@ -121,19 +124,29 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 				}
 				return
 			}
-		}
-		id, err := ca.NewCredentialID()
-		if err == nil {
-			err = claim.setResource(r.Context(), id)
-		}
-		if err != nil {
+			req.CredentialID = claim.resource
+		} else if err := s.newCredentialID(r.Context(), claim, &req.Request); err != nil {
 			s.renderError(w, r, err)
 			return
 		}
-		req.CredentialID = id
 	}
 	out, err := s.ca.Issue(r.Context(), req.Request)
+	if claim != nil && errors.Is(err, ca.ErrCredentialRetired) {
+		// The credential the earlier attempt started was retired
+		// meanwhile (kyso doctor): start again with a new one.
+		if err = s.newCredentialID(r.Context(), claim, &req.Request); err == nil {
+			out, err = s.ca.Issue(r.Context(), req.Request)
+		}
+	}
 	if err != nil {
+		if claim != nil && (errors.Is(err, ca.ErrVaultUnavailable) || errors.Is(err, ca.ErrStoreUnavailable)) {
+			// Vault or the database was unavailable or too slow (a key
+			// creation cut short, which Vault may still complete): the
+			// credential stays for the retry with this Idempotency-Key,
+			// which may take the key over at once (503, Retry-After) and
+			// finishes it.
+			claim.made = true
+		}
 		s.renderError(w, r, err)
 		return
 	}
@@ -145,10 +158,23 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// newCredentialID chooses the ID of the credential an idempotent issuance
+// creates and records it with its Idempotency-Key first.
+func (s *Server) newCredentialID(ctx context.Context, claim *idemClaim, req *ca.Request) error {
+	id, err := ca.NewCredentialID()
+	if err == nil {
+		err = claim.setResource(ctx, id)
+	}
+	if err != nil {
+		return err
+	}
+	req.CredentialID = id
+	return nil
+}
+
 // issuedEarlier returns the active certificate of a credential an earlier
 // attempt of the same idempotent request was creating, or nil if that
-// attempt did not get as far (the credential, if any, is left to kyso
-// doctor).
+// attempt did not get as far (the retry then finishes the credential).
 func (s *Server) issuedEarlier(ctx context.Context, credID string) (*ca.Issued, error) {
 	certs, err := s.ca.List(ctx, ca.ListFilter{CredentialID: credID, Status: string(store.CertActive), Limit: 1})
 	if err != nil || len(certs) == 0 {

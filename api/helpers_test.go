@@ -40,12 +40,28 @@ type stackOpts struct {
 	idempotency bool // keep Idempotency-Key records in the store
 	pins        api.PINAdmin
 	mutate      func(*ca.Config)
+	// slow, if set, stands between kyso and Vault (key creation held
+	// back on cue), and createTimeout bounds a key creation.
+	slow          *vaulttest.SlowTransit
+	createTimeout time.Duration
 }
 
 func newStack(t *testing.T, o stackOpts) *stack {
 	t.Helper()
 	ctx := context.Background()
-	km, err := keys.New(vaulttest.Client(t), keys.Config{Mount: vaulttest.NewMount(t), Timeout: 5 * time.Second})
+	client := vaulttest.Client(t)
+	if o.slow != nil {
+		c, err := client.Clone()
+		if err == nil {
+			err = c.SetAddress(o.slow.URL)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetToken(client.Token())
+		client = c
+	}
+	km, err := keys.New(client, keys.Config{Mount: vaulttest.NewMount(t), Timeout: 5 * time.Second, CreateTimeout: o.createTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

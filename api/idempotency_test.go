@@ -188,13 +188,48 @@ func TestIssueIdempotencyAfterCrash(t *testing.T) {
 		t.Errorf("retry after a crash past issuance = %d, certificate %s (want %s), %d new credentials; want the issued one", code, got.ID, issued.Record.ID, s.credentials()-before)
 	}
 
-	// Died before the key existed: the retry issues a new credential.
+	// Died before the credential was recorded: the retry creates the
+	// credential the first attempt chose, once.
 	id2, _ := ca.NewCredentialID()
 	crash("crashed-before", id2)
+	before = s.credentials()
 	code, _, b = s.issueWithKey("crashed-before", citizenReq)
 	_ = json.Unmarshal(b, &got)
-	if code != http.StatusCreated || got.CredentialID == "" || got.CredentialID == id2 {
-		t.Errorf("retry after a crash before issuance = %d, credential %q; want a new one", code, got.CredentialID)
+	if code != http.StatusCreated || got.CredentialID != id2 || s.credentials() != before+1 {
+		t.Errorf("retry after a crash before issuance = %d, credential %q, %d new credentials; want %s, 1", code, got.CredentialID, s.credentials()-before, id2)
+	}
+
+	// Died with the credential recorded, before its key or certificate:
+	// the retry finishes that credential.
+	first, err := s.store.GetCredential(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id3, _ := ca.NewCredentialID()
+	if err := s.store.CreateCredential(ctx, &store.Credential{ID: id3, Profile: "citizen", SubjectJSON: first.SubjectJSON,
+		KeyName: "kyso-" + id3, KeyType: "rsa-2048", Status: store.CredentialActive}, nil); err != nil {
+		t.Fatal(err)
+	}
+	crash("crashed-mid", id3)
+	before = s.credentials()
+	code, _, b = s.issueWithKey("crashed-mid", citizenReq)
+	_ = json.Unmarshal(b, &got)
+	if code != http.StatusCreated || got.CredentialID != id3 || s.credentials() != before {
+		t.Errorf("retry after a crash mid-issuance = %d, credential %q, %d new credentials; want %s finished, none new", code, got.CredentialID, s.credentials()-before, id3)
+	}
+
+	// Died mid-issuance, and kyso doctor retired the credential meanwhile:
+	// the retry starts again with a new credential.
+	id4, _ := ca.NewCredentialID()
+	if err := s.store.CreateCredential(ctx, &store.Credential{ID: id4, Profile: "citizen", SubjectJSON: first.SubjectJSON,
+		KeyName: "kyso-" + id4, KeyType: "rsa-2048", Status: store.CredentialRevoked}, nil); err != nil {
+		t.Fatal(err)
+	}
+	crash("crashed-retired", id4)
+	code, _, b = s.issueWithKey("crashed-retired", citizenReq)
+	_ = json.Unmarshal(b, &got)
+	if code != http.StatusCreated || got.CredentialID == "" || got.CredentialID == id4 {
+		t.Errorf("retry after a crash whose credential was retired = %d, credential %q; want a new one", code, got.CredentialID)
 	}
 	// And a held, fresh record is "in progress".
 	rec := &store.IdempotencyRecord{Actor: actor, Key: "busy", Token: "live", Fingerprint: issueFingerprint(t, citizenReq),

@@ -45,6 +45,11 @@ type Config struct {
 	OCSPValidity time.Duration
 	// KeyPrefix prefixes every Transit key name kyso creates (default "kyso-").
 	KeyPrefix string
+	// Progress, if set, is told when the creation of one of the CA's own
+	// keys in Vault starts and ends (Bootstrap, RotateCA, a new OCSP
+	// responder), so that a first start can show what it is waiting for.
+	// It is called on the caller's goroutine and must return quickly.
+	Progress func(KeyEvent)
 	// Now and Rand are the clock and randomness source (defaults time.Now
 	// and crypto/rand.Reader). Tests inject them.
 	Now  func() time.Time

@@ -27,6 +27,13 @@ const (
 	FindingOrphanKey = "orphan_key"
 	// FindingQuarantinedKey: a key quarantined earlier; information only.
 	FindingQuarantinedKey = "quarantined_key"
+	// FindingUnfinishedCAKey: a Transit key no record names yet, with the
+	// name of a CA key kyso is still to create (the root, the next issuing
+	// CA, an OCSP responder, its HTTPS certificate's key): the creation was
+	// cut short — kyso gave up waiting, or stopped — before the record.
+	// Information only: the next attempt (kyso's next start, kyso ca init,
+	// kyso ca rotate) finds the key and uses it; --repair leaves it alone.
+	FindingUnfinishedCAKey = "unfinished_ca_key"
 )
 
 // Finding is one thing Doctor found.
@@ -76,7 +83,8 @@ type DoctorOptions struct {
 // Doctor compares kyso's records with the keys Vault holds and finds what
 // an interrupted process leaves behind: pending certificate intents,
 // credentials without a certificate, records without their key and keys
-// without a record. With Repair it marks the pending certificates failed,
+// without a record (a CA key whose creation was cut short is reported for
+// information: the next attempt uses it). With Repair it marks the pending certificates failed,
 // retires the abandoned credentials and quarantines the orphan keys; it
 // never deletes anything, in the database or in Vault.
 func (a *Authority) Doctor(ctx context.Context, o DoctorOptions) (*DoctorReport, error) {
@@ -192,8 +200,15 @@ func (a *Authority) Doctor(ctx context.Context, o DoctorOptions) (*DoctorReport,
 					q.Name, q.FoundAt.Format(time.RFC3339), q.Reason)})
 		}
 	}
+	unfinished := a.unfinishedCAKeys(issuers)
 	for _, k := range o.Keys {
 		if named[k] || isQuarantined[k] {
+			continue
+		}
+		if role, ok := unfinished[k]; ok {
+			rep.add(Finding{Kind: FindingUnfinishedCAKey, Severity: "info", Subject: k,
+				Detail: fmt.Sprintf("key %s was made for the CA's %s, which is not recorded yet (its creation was cut short); "+
+					"kyso uses this key when it creates the %s again (next start, kyso ca init or kyso ca rotate)", k, role, role)})
 			continue
 		}
 		f := Finding{Kind: FindingOrphanKey, Severity: "warning", Subject: k,
@@ -209,6 +224,34 @@ func (a *Authority) Doctor(ctx context.Context, o DoctorOptions) (*DoctorReport,
 	}
 	sortFindings(rep.Findings)
 	return rep, nil
+}
+
+// unfinishedCAKeys returns, by key name, the CA keys kyso is still to
+// create given the issuers recorded: its root (if none), the next issuing
+// CA and its OCSP responder, the OCSP responders of issuing CAs without
+// one, and the key of its own HTTPS certificate. Their names are fixed, so
+// a creation cut short is finished by the next one, which finds the key.
+func (a *Authority) unfinishedCAKeys(issuers []*store.Issuer) map[string]string {
+	out := map[string]string{a.cfg.KeyPrefix + "tls-server": "HTTPS server certificate"}
+	root, n := false, 1
+	for _, is := range issuers {
+		switch is.Kind {
+		case store.IssuerRoot:
+			root = true
+		case store.IssuerIssuing:
+			n++
+			if is.OCSPKeyName == "" {
+				out[a.cfg.KeyPrefix+"ocsp-"+is.Name] = "OCSP responder of " + is.Name
+			}
+		}
+	}
+	if !root {
+		out[a.cfg.KeyPrefix+"root"] = "root"
+	}
+	next := fmt.Sprintf("issuing-%d", n) // as nextIssuerName names it
+	out[a.cfg.KeyPrefix+next] = "issuing CA " + next
+	out[a.cfg.KeyPrefix+"ocsp-"+next] = "OCSP responder of " + next
+	return out
 }
 
 func (r *DoctorReport) add(f Finding) { r.Findings = append(r.Findings, f) }

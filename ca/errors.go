@@ -27,6 +27,11 @@ var (
 	// ErrNotReady reports that the CA has no active issuing CA yet (for
 	// example, an external chain has not been imported).
 	ErrNotReady = errors.New("ca: no active issuing CA")
+	// ErrCredentialRetired reports that the credential an Issue was asked
+	// to finish (Request.CredentialID) was retired before it got a
+	// certificate; the request must start again with a new credential ID.
+	// It matches ErrConflict too.
+	ErrCredentialRetired = fmt.Errorf("%w: credential retired before its first certificate", ErrConflict)
 	// ErrClientCert reports a TLS client certificate kyso does not accept
 	// as a client system's identity: not issued by kyso's tls-client
 	// profile, revoked, expired, or without a client ID. The error text

@@ -171,6 +171,17 @@ func keyTypeFor(p *profile, kt string) (string, error) {
 // credential, and after the intent marks the certificate failed; what a
 // crash leaves instead (a credential without certificate, a pending
 // intent) kyso doctor finds and settles.
+//
+// A caller that chose the credential's ID (Request.CredentialID) retries
+// with it, and Issue finishes what the earlier attempt started: a failure
+// that may pass (Vault or the database unavailable, too slow — a key
+// creation cut short, which Vault may still complete) leaves the credential
+// active without a certificate, and a later Issue with the same ID and the
+// same request resumes it, reusing the key Vault made (keys' Create returns
+// the existing key of a name). A credential retired meanwhile (kyso doctor
+// retires one that waited longer than its grace period) is not revived:
+// Issue returns an error matching ErrCredentialRetired, and the caller
+// starts again with a new ID.
 func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	p, err := a.profile(req.Profile)
 	if err != nil {
@@ -189,7 +200,8 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 		return nil, err
 	}
 	credID := req.CredentialID
-	if credID == "" {
+	chosen := credID != ""
+	if !chosen {
 		if credID, err = a.newID("cred"); err != nil {
 			return nil, err
 		}
@@ -206,13 +218,22 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 		ID: credID, Profile: p.name, SubjectJSON: string(subjJSON), KeyName: keyName, KeyType: kt,
 		Status: store.CredentialActive, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := a.store.CreateCredential(ctx, cred, nil); err != nil {
-		return nil, backendErr("record credential", err)
+	resumed := false
+	if chosen {
+		if resumed, err = a.resume(ctx, cred); err != nil {
+			return nil, err
+		}
+	}
+	if !resumed {
+		if err := a.store.CreateCredential(ctx, cred, nil); err != nil {
+			return nil, backendErr("record credential", err)
+		}
 	}
 	out, err := a.issueFirst(ctx, cred, p, req.Subject, is)
-	if err != nil {
-		// No certificate: retire the credential so that it never looks
-		// usable (its key, if Vault made it, stays unused).
+	if err != nil && !(chosen && mayPass(err)) {
+		// No certificate, and no retry to finish it: retire the
+		// credential so that it never looks usable (its key, if Vault
+		// made it, stays unused).
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		cred.Status = store.CredentialRevoked
@@ -222,6 +243,34 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 		}
 	}
 	return out, err
+}
+
+// resume looks for a credential recorded by an earlier attempt of the
+// request want stands for. It reports true, and sets *want to the record,
+// if that credential is active without a certificate and was recorded for
+// the same profile, key type and subject; false if there is none.
+func (a *Authority) resume(ctx context.Context, want *store.Credential) (bool, error) {
+	got, err := a.store.GetCredential(ctx, want.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, backendErr("credential "+want.ID, err)
+	case got.CurrentCertID != "":
+		return false, fmt.Errorf("%w: credential %s already has certificate %s", ErrConflict, got.ID, got.CurrentCertID)
+	case got.Status != store.CredentialActive:
+		return false, fmt.Errorf("%w: credential %s is %s", ErrCredentialRetired, got.ID, got.Status)
+	case got.Profile != want.Profile || got.KeyType != want.KeyType || got.SubjectJSON != want.SubjectJSON || got.KeyName != want.KeyName:
+		return false, fmt.Errorf("%w: credential %s was recorded for another request", ErrConflict, got.ID)
+	}
+	*want = *got
+	return true, nil
+}
+
+// mayPass reports whether err is a failure a retry may overcome: Vault or
+// the database unavailable or too slow.
+func mayPass(err error) bool {
+	return errors.Is(err, ErrVaultUnavailable) || errors.Is(err, ErrStoreUnavailable)
 }
 
 // issueFirst creates the key of a recorded credential and issues its first

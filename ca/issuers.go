@@ -47,7 +47,7 @@ func (a *Authority) Bootstrap(ctx context.Context) (bool, error) {
 
 func (a *Authority) createRoot(ctx context.Context) (*issuer, error) {
 	keyName := a.cfg.KeyPrefix + "root"
-	if err := a.keys.CreateKey(ctx, keyName, a.cfg.RootKeyType); err != nil {
+	if err := a.createCAKey(ctx, "root", keyName, a.cfg.RootKeyType); err != nil {
 		return nil, backendErr("create root key", err)
 	}
 	signer, err := a.keys.KeySigner(ctx, keyName, 1)
@@ -122,7 +122,7 @@ func (a *Authority) createIssuing(ctx context.Context, root *issuer) (*issuer, e
 		return nil, err
 	}
 	keyName := a.cfg.KeyPrefix + name
-	if err := a.keys.CreateKey(ctx, keyName, a.cfg.IssuingKeyType); err != nil {
+	if err := a.createCAKey(ctx, "issuing CA", keyName, a.cfg.IssuingKeyType); err != nil {
 		return nil, backendErr("create issuing key", err)
 	}
 	signer, err := a.keys.KeySigner(ctx, keyName, 1)
@@ -247,7 +247,13 @@ func (a *Authority) ensureOCSP(ctx context.Context, is *issuer) error {
 	}
 	p := a.profiles[ProfileOCSP]
 	keyName := a.cfg.KeyPrefix + "ocsp-" + is.rec.Name
-	if err := a.keys.CreateKey(ctx, keyName, ocspKeyType); err != nil {
+	var err error
+	if is.rec.OCSPKeyVersion == 0 { // a new responder, with a new key
+		err = a.createCAKey(ctx, "OCSP responder", keyName, ocspKeyType)
+	} else {
+		err = a.keys.CreateKey(ctx, keyName, ocspKeyType)
+	}
+	if err != nil {
 		return backendErr("create OCSP key", err)
 	}
 	version := 1

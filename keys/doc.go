@@ -17,6 +17,13 @@
 // Transit's defaults are never relied on, because its RSA default is PSS
 // while CMS and PDF signing expect PKCS #1 v1.5 unless told otherwise.
 //
+// Every call is bounded by Config.Timeout (10s), sized for signing, except
+// the one that creates a key: generating an RSA-4096 key can take a loaded
+// Vault minutes, so it has its own deadline, Config.CreateTimeout (2m). A
+// creation cut short on kyso's side may still complete in Vault; Create
+// then looks for the key and uses it if it is the one asked for, and a
+// later Create of the same name returns the key Vault finished meanwhile.
+//
 // Failures are reported with a few sentinel kinds for callers to test with
 // errors.Is: ErrUnavailable (sealed, unreachable, timed out, 5xx),
 // ErrNotFound, ErrInvalid, ErrForbidden, ErrConflict and ErrIntegrity.

@@ -72,17 +72,26 @@ func (t KeyType) curve() elliptic.Curve {
 
 // Defaults for Config.
 const (
-	DefaultMount   = "transit"
-	DefaultTimeout = 10 * time.Second
+	DefaultMount         = "transit"
+	DefaultTimeout       = 10 * time.Second
+	DefaultCreateTimeout = 2 * time.Minute
 )
 
 // Config configures a Manager. The zero value is usable.
 type Config struct {
 	// Mount is the path of the Transit secrets engine. Default "transit".
 	Mount string
-	// Timeout bounds each call to Vault, on top of the caller's context.
-	// Default 10s.
+	// Timeout bounds each call to Vault, on top of the caller's context,
+	// except the one that creates a key (see CreateTimeout). Default 10s.
 	Timeout time.Duration
+	// CreateTimeout bounds the call that creates a key (Create), on top of
+	// the caller's context. Generating an RSA key is the slowest thing
+	// Transit does: an RSA-4096 key takes a quiet server seconds and a
+	// loaded one minutes, far beyond what a signature should be allowed.
+	// Default 2m. The Vault client's own timeout (api.Config.Timeout, 60s
+	// unless set) bounds every call as well: give the client at least
+	// this much.
+	CreateTimeout time.Duration
 	// Session, if set, is the Session that authenticates the client given
 	// to New. When Vault denies a call (HTTP 403) and the session's AppRole
 	// token turns out to be expired or revoked, the Manager has the session
@@ -117,7 +126,8 @@ type Manager struct {
 	sys     sysAPI
 	mount   string
 	timeout time.Duration
-	session *Session // nil: no re-login on 403
+	create  time.Duration // bound of the call that creates a key
+	session *Session      // nil: no re-login on 403
 
 	coalesce bool
 	batchers sync.Map // "name@version" -> *batcher
@@ -163,10 +173,18 @@ func New(client *api.Client, cfg Config) (*Manager, error) {
 	case timeout == 0:
 		timeout = DefaultTimeout
 	}
+	create := cfg.CreateTimeout
+	switch {
+	case create < 0:
+		return nil, fmt.Errorf("keys: negative key creation timeout %v", create)
+	case create == 0:
+		create = DefaultCreateTimeout
+	}
 	if cfg.Session != nil && cfg.Session.client != client {
 		return nil, errors.New("keys: config's session authenticates another vault client")
 	}
-	return &Manager{logical: client.Logical(), sys: client.Sys(), mount: mount, timeout: timeout, session: cfg.Session, coalesce: cfg.Coalesce}, nil
+	return &Manager{logical: client.Logical(), sys: client.Sys(), mount: mount, timeout: timeout, create: create,
+		session: cfg.Session, coalesce: cfg.Coalesce}, nil
 }
 
 // KeyInfo describes a Transit key.
@@ -193,6 +211,17 @@ type keyRecord struct {
 // and type already exists Create returns nil, so it is safe to repeat. If
 // the existing key has another type, or could be exported or backed up in
 // plain text, Create returns an ErrConflict error.
+//
+// The call that creates the key is bounded by Config.CreateTimeout, not by
+// Config.Timeout. When it fails in a way that leaves its outcome unknown —
+// it timed out on kyso's side, the connection broke, Vault answered 5xx —
+// Vault may have created the key, or may still be creating it. Create then
+// reads the key once: if Vault has it and it is the key asked for (same
+// type, not exportable, no plaintext backup), Create returns nil and the
+// key is used; if it differs, an ErrConflict error. Otherwise it returns
+// the ErrUnavailable error, and the key Vault may finish later is the one
+// the next Create of the same name returns: a key name is never given to
+// two keys, so a retry reuses what the cut-short call made.
 func (m *Manager) Create(ctx context.Context, name string, t KeyType) error {
 	if err := checkName(name); err != nil {
 		return err
@@ -200,13 +229,24 @@ func (m *Manager) Create(ctx context.Context, name string, t KeyType) error {
 	if _, err := ParseKeyType(string(t)); err != nil {
 		return err
 	}
-	s, err := m.write(ctx, m.path("keys", name), map[string]any{
-		"type":                   string(t),
-		"exportable":             false,
-		"allow_plaintext_backup": false,
+	path := m.path("keys", name)
+	s, err := m.call(ctx, m.create, func(ctx context.Context) (*api.Secret, error) {
+		return m.logical.WriteWithContext(ctx, path, map[string]any{
+			"type":                   string(t),
+			"exportable":             false,
+			"allow_plaintext_backup": false,
+		})
 	})
 	if err != nil {
-		return fmt.Errorf("create key %q: %w", name, err)
+		if !errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
+			return fmt.Errorf("create key %q: %w", name, err)
+		}
+		// The outcome is unknown: look whether Vault made the key.
+		info, rerr := m.Info(ctx, name)
+		if rerr != nil {
+			return fmt.Errorf("create key %q: %w; Vault may still create it, and creating it again reuses it", name, err)
+		}
+		return checkCreated(name, t, info)
 	}
 	var info *KeyInfo
 	if s != nil && s.Data["type"] != nil {
@@ -218,6 +258,12 @@ func (m *Manager) Create(ctx context.Context, name string, t KeyType) error {
 	} else if info, err = m.Info(ctx, name); err != nil {
 		return fmt.Errorf("create key %q: %w", name, err)
 	}
+	return checkCreated(name, t, info)
+}
+
+// checkCreated returns nil if info describes the key Create asked for: of
+// type t, neither exportable nor backed up in plain text.
+func checkCreated(name string, t KeyType, info *KeyInfo) error {
 	switch {
 	case info.Type != t:
 		return fmt.Errorf("create key %q of type %s: %w: it has type %s", name, t, ErrConflict, info.Type)
@@ -241,7 +287,7 @@ func (m *Manager) Info(ctx context.Context, name string) (*KeyInfo, error) {
 // "list" capability on <mount>/keys (deploy/vault/kyso-policy.hcl grants
 // it); kyso doctor uses it to find keys no record names.
 func (m *Manager) List(ctx context.Context) ([]string, error) {
-	s, err := m.call(ctx, func(ctx context.Context) (*api.Secret, error) {
+	s, err := m.call(ctx, m.timeout, func(ctx context.Context) (*api.Secret, error) {
 		return m.logical.ListWithContext(ctx, m.path("keys"))
 	})
 	if err != nil {
@@ -490,7 +536,7 @@ func (m *Manager) path(elems ...string) string {
 // read calls Vault's logical read with the per-call timeout and classifies
 // failures.
 func (m *Manager) read(ctx context.Context, path string) (*api.Secret, error) {
-	return m.call(ctx, func(ctx context.Context) (*api.Secret, error) {
+	return m.call(ctx, m.timeout, func(ctx context.Context) (*api.Secret, error) {
 		return m.logical.ReadWithContext(ctx, path)
 	})
 }
@@ -498,30 +544,29 @@ func (m *Manager) read(ctx context.Context, path string) (*api.Secret, error) {
 // write calls Vault's logical write with the per-call timeout and
 // classifies failures.
 func (m *Manager) write(ctx context.Context, path string, data map[string]any) (*api.Secret, error) {
-	return m.call(ctx, func(ctx context.Context) (*api.Secret, error) {
+	return m.call(ctx, m.timeout, func(ctx context.Context) (*api.Secret, error) {
 		return m.logical.WriteWithContext(ctx, path, data)
 	})
 }
 
-// call makes one Vault call with the per-call timeout and classifies its
+// call makes one Vault call bounded by timeout and classifies its
 // failure. If Vault denies it and the Manager's session logs in again
 // (see Config.Session), call makes it once more, with a fresh timeout.
-func (m *Manager) call(ctx context.Context, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
+func (m *Manager) call(ctx context.Context, timeout time.Duration, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
 	var token string
 	if m.session != nil {
 		token = m.session.client.Token()
 	}
-	s, err := m.try(ctx, f)
+	s, err := m.try(ctx, timeout, f)
 	if err != nil && m.session != nil && errors.Is(err, ErrForbidden) && m.session.refresh(ctx, token) {
-		s, err = m.try(ctx, f)
+		s, err = m.try(ctx, timeout, f)
 	}
 	return s, err
 }
 
-// try makes one Vault call with the per-call timeout and classifies its
-// failure.
-func (m *Manager) try(ctx context.Context, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
-	ctx, cancel := context.WithTimeout(ctx, m.timeout)
+// try makes one Vault call bounded by timeout and classifies its failure.
+func (m *Manager) try(ctx context.Context, timeout time.Duration, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	s, err := f(ctx)
 	return s, classify(ctx, err)

@@ -522,12 +522,12 @@ func TestNewConfig(t *testing.T) {
 	if _, err := keys.New(nil, keys.Config{}); err == nil {
 		t.Error("New(nil client) = nil error")
 	}
-	for _, cfg := range []keys.Config{{Mount: "a b"}, {Mount: "a//b"}, {Mount: "../sys"}, {Mount: "x/./y"}, {Timeout: -time.Second}} {
+	for _, cfg := range []keys.Config{{Mount: "a b"}, {Mount: "a//b"}, {Mount: "../sys"}, {Mount: "x/./y"}, {Timeout: -time.Second}, {CreateTimeout: -time.Second}} {
 		if _, err := keys.New(c, cfg); err == nil {
 			t.Errorf("New(%+v) = nil error", cfg)
 		}
 	}
-	for _, cfg := range []keys.Config{{}, {Mount: "/transit/"}, {Mount: "kyso/transit", Timeout: time.Second}} {
+	for _, cfg := range []keys.Config{{}, {Mount: "/transit/"}, {Mount: "kyso/transit", Timeout: time.Second}, {CreateTimeout: time.Hour}} {
 		if _, err := keys.New(c, cfg); err != nil {
 			t.Errorf("New(%+v) = %v", cfg, err)
 		}
@@ -650,7 +650,8 @@ func TestUnreachable(t *testing.T) {
 	}{
 		// Connection refused, reported at once.
 		{"no retries", 0, 10 * time.Second, 2 * time.Second},
-		// The API client's default retries are cut short by Config.Timeout.
+		// The API client's default retries are cut short by Config.Timeout
+		// (and, for Create, by Config.CreateTimeout).
 		{"default retries", -1, 500 * time.Millisecond, 3 * time.Second},
 	}
 	for _, tt := range tests {
@@ -665,7 +666,7 @@ func TestUnreachable(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.SetToken("unused")
-			m, err := keys.New(c, keys.Config{Timeout: tt.timeout})
+			m, err := keys.New(c, keys.Config{Timeout: tt.timeout, CreateTimeout: tt.timeout})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/keys"
 )
 
 // Duration is a time.Duration written in JSON as "720h", "90m" or "30d".
@@ -149,8 +150,11 @@ type VaultConfig struct {
 	Addr string `json:"addr"`
 	// Mount is the Transit mount (default "transit").
 	Mount string `json:"mount"`
-	// Timeout bounds each Vault call (default 10s).
+	// Timeout bounds each Vault call (default 10s), except key creation.
 	Timeout Duration `json:"timeout"`
+	// CreateTimeout bounds the creation of a key in Vault (default 2m):
+	// generating an RSA-4096 key can take a loaded Vault minutes.
+	CreateTimeout Duration `json:"create_timeout"`
 	// CACert is a PEM file to verify Vault's TLS certificate.
 	CACert string `json:"ca_cert"`
 	// Auth is "token" (token from $VAULT_TOKEN or TokenFile) or "approle"
@@ -164,6 +168,13 @@ type VaultConfig struct {
 	// batch_input requests (default true; false sends one request per
 	// signature).
 	Coalesce *bool `json:"coalesce"`
+}
+
+// clientTimeout is the bound to give the Vault client itself: the longest
+// call kyso makes, a key creation. Each call has its own, shorter bound
+// (keys.Config), which the client's must not cut short.
+func (v VaultConfig) clientTimeout() time.Duration {
+	return max(time.Duration(v.Timeout), time.Duration(v.CreateTimeout))
 }
 
 // coalesce is VaultConfig.Coalesce with its default.
@@ -277,7 +288,13 @@ func (c *Config) setDefaults() error {
 	def(&c.Vault.Auth, "token")
 	def(&c.Vault.AppRoleMount, "approle")
 	if c.Vault.Timeout == 0 {
-		c.Vault.Timeout = Duration(10 * time.Second)
+		c.Vault.Timeout = Duration(keys.DefaultTimeout)
+	}
+	if c.Vault.CreateTimeout == 0 {
+		c.Vault.CreateTimeout = Duration(keys.DefaultCreateTimeout)
+	}
+	if c.Vault.Timeout < 0 || c.Vault.CreateTimeout < 0 {
+		return errors.New("config: vault.timeout and vault.create_timeout must not be negative (0 means the default)")
 	}
 	def(&c.CA.Mode, "own")
 	switch c.Database.Driver {

@@ -48,6 +48,12 @@ func TestLoadConfig(t *testing.T) {
 	if c.BaseURL != "http://127.0.0.1:9000" || c.Database.Driver != "sqlite" || c.Vault.Mount != "transit" || c.CA.Mode != "own" {
 		t.Errorf("defaults = %+v", c)
 	}
+	// Key creation has its own, longer bound, and the Vault client's own
+	// timeout must not cut it short.
+	if c.Vault.Timeout != Duration(10*time.Second) || c.Vault.CreateTimeout != Duration(2*time.Minute) || c.Vault.clientTimeout() != 2*time.Minute {
+		t.Errorf("vault timeouts = %v, create %v, client %v; want 10s, 2m, 2m",
+			time.Duration(c.Vault.Timeout), time.Duration(c.Vault.CreateTimeout), c.Vault.clientTimeout())
+	}
 	if p := c.caConfig().Profiles["citizen"]; p.Validity != 730*24*time.Hour || p.PolicyOID != "1.2.3.4" {
 		t.Errorf("citizen profile = %+v", p)
 	}
@@ -59,6 +65,7 @@ func TestLoadConfig(t *testing.T) {
 		{`{"listen":"nope"}`, "listen"},
 		{`{"log_level":"loud"}`, "loud"},
 		{`{"http":{"client_concurrency":-2}}`, "http.client_concurrency"},
+		{`{"vault":{"create_timeout":"-1m"}}`, "vault.create_timeout"},
 		{`{"http":{"idempotency_ttl":"-1h"}}`, "http.idempotency_ttl"},
 		{`{"http":{"idempotency_max_answer_bytes":-1}}`, "http.idempotency_max_answer_bytes"},
 	} {

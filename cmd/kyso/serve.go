@@ -72,7 +72,7 @@ func vaultClient(ctx context.Context, cfg *Config, log *slog.Logger) (*vault.Cli
 			return nil, nil, fmt.Errorf("vault TLS: %w", err)
 		}
 	}
-	vc.Timeout = time.Duration(cfg.Vault.Timeout)
+	vc.Timeout = cfg.Vault.clientTimeout()
 	// One quick retry: a sealed or unreachable Vault must turn into a 503
 	// within the request's time, not after the client's default backoff.
 	vc.MaxRetries = 1
@@ -117,7 +117,11 @@ func vaultClient(ctx context.Context, cfg *Config, log *slog.Logger) (*vault.Cli
 // newApp wires the components. bootstrap creates kyso's own CA when the
 // store has none (ca.mode "own").
 func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.Session, log *slog.Logger) (*app, error) {
-	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout), Session: sess, Coalesce: cfg.Vault.coalesce()})
+	if client.ClientTimeout() < cfg.Vault.clientTimeout() { // kyso dev's client
+		client.SetClientTimeout(cfg.Vault.clientTimeout())
+	}
+	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout),
+		CreateTimeout: time.Duration(cfg.Vault.CreateTimeout), Session: sess, Coalesce: cfg.Vault.coalesce()})
 	if err != nil {
 		return nil, err
 	}
@@ -128,16 +132,18 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 	if err != nil {
 		return nil, err
 	}
-	authority, err := ca.New(cfg.caConfig(), st, ca.VaultKeys(km))
+	caCfg := cfg.caConfig()
+	caCfg.Progress = logKeyProgress(log)
+	authority, err := ca.New(caCfg, st, ca.VaultKeys(km))
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	if cfg.CA.Mode == "own" {
-		created, err := authority.Bootstrap(ctx)
+		created, err := bootstrapCA(ctx, authority, log)
 		if err != nil {
 			st.Close()
-			return nil, fmt.Errorf("bootstrap CA: %w", err)
+			return nil, err
 		}
 		if created {
 			log.Info("created kyso root and issuing CA", "base_url", cfg.BaseURL)

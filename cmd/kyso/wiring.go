@@ -4,7 +4,12 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/signer"
@@ -94,4 +99,58 @@ func (l *lazyTSA) Timestamp(ctx context.Context, digest []byte, hash crypto.Hash
 		return nil, err
 	}
 	return a.Timestamp(ctx, digest, hash)
+}
+
+// bootstrapPauses are the pauses between the attempts of bootstrapCA: five
+// attempts over about 40 seconds, on top of the attempts themselves.
+var bootstrapPauses = [...]time.Duration{2 * time.Second, 5 * time.Second, 10 * time.Second, 20 * time.Second}
+
+// bootstrapCA creates kyso's own CA on first start (ca.Authority.Bootstrap).
+// A failure that may pass — Vault or the database unavailable, or too slow
+// (a key creation cut short) — is retried after a pause, a few times: the
+// CA keys have fixed names, so an attempt finds and uses a key Vault made
+// after the previous one gave up waiting, and Bootstrap resumes what an
+// earlier attempt recorded.
+func bootstrapCA(ctx context.Context, authority *ca.Authority, log *slog.Logger) (bool, error) {
+	for attempt := 1; ; attempt++ {
+		created, err := authority.Bootstrap(ctx)
+		if err == nil {
+			return created, nil
+		}
+		mayPass := errors.Is(err, ca.ErrVaultUnavailable) || errors.Is(err, ca.ErrStoreUnavailable)
+		switch {
+		case !mayPass:
+			return false, fmt.Errorf("bootstrap CA: %w", err)
+		case attempt > len(bootstrapPauses):
+			return false, fmt.Errorf("bootstrap CA: gave up after %d attempts: Vault or the database stayed unavailable or too slow "+
+				"(if generating a key is what takes long, raise vault.create_timeout; a key Vault finishes later is used by the next start): %w",
+				attempt, err)
+		}
+		pause := bootstrapPauses[attempt-1]
+		log.Warn("creating the CA failed; retrying", "attempt", attempt, "of", len(bootstrapPauses)+1, "retry_in", pause, "err", err)
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, fmt.Errorf("bootstrap CA: %w (stopped while waiting to retry after: %w)", ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+// logKeyProgress returns a ca.Config.Progress that logs the creation of
+// the CA's own keys: a first start waits for them, an RSA-4096 root key
+// for up to minutes on a loaded Vault.
+func logKeyProgress(log *slog.Logger) func(ca.KeyEvent) {
+	return func(ev ca.KeyEvent) {
+		kt := strings.ToUpper(ev.Type)
+		switch {
+		case !ev.Done:
+			log.Info(fmt.Sprintf("generating the %s key (%s) in Vault…", ev.Role, kt), "key", ev.Key)
+		case ev.Err == nil:
+			log.Info(fmt.Sprintf("%s key (%s) ready", ev.Role, kt), "key", ev.Key, "took", ev.Took.Round(time.Millisecond))
+		default:
+			log.Warn(fmt.Sprintf("generating the %s key (%s) failed", ev.Role, kt), "key", ev.Key, "took", ev.Took.Round(time.Millisecond), "err", ev.Err)
+		}
+	}
 }

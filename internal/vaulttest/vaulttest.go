@@ -11,6 +11,10 @@
 //
 // Set KYSO_VAULT_LOG to a file path to keep Vault's log, or to "-" for
 // standard error.
+//
+// SlowTransit is a proxy to put in front of a real Vault that holds back
+// the answers to Transit key creation, for tests of a Vault too slow to
+// create keys (a fault a real server cannot be made to show on cue).
 package vaulttest
 
 import (
