@@ -18,7 +18,8 @@ import (
 // digits, accepting colons, spaces and upper case (openssl prints
 // "AB:CD:…"); "" when it is not one.
 func normalizeFingerprint(s string) string {
-	s = strings.ToLower(strings.NewReplacer(":", "", " ", "", "sha256 fingerprint=", "").Replace(strings.TrimSpace(s)))
+	s = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "sha256 fingerprint=")
+	s = strings.NewReplacer(":", "", " ", "").Replace(s)
 	if len(s) != sha256.Size*2 {
 		return ""
 	}
