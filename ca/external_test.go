@@ -82,6 +82,13 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
+// importChain imports chain at the current time: openssl starts the
+// certificates it signs now, after the env's clock was set.
+func importChain(e *env, chain []byte) (*ca.IssuerInfo, error) {
+	e.now = time.Now()
+	return e.ca.ImportChain(context.Background(), chain)
+}
+
 // initExternal starts an external issuer and writes its CSR to a file.
 func initExternal(t *testing.T, e *env, dir, cn string) (*ca.IssuerInfo, string) {
 	t.Helper()
@@ -125,7 +132,7 @@ func TestImportChainChecksPath(t *testing.T) {
 	ctx := context.Background()
 
 	_, csr1 := initExternal(t, e, p.dir, "Hà Nội Issuing CA 1")
-	info, err := e.ca.ImportChain(ctx, []byte(p.sign(t, p.interA, csr1, "issuing-1", extca.Opts{}, p.rootA)))
+	info, err := importChain(e, []byte(p.sign(t, p.interA, csr1, "issuing-1", extca.Opts{}, p.rootA)))
 	if err != nil {
 		t.Fatalf("ImportChain(good chain) = %v", err)
 	}
@@ -174,7 +181,7 @@ func TestImportChainChecksPath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := e.ca.ImportChain(ctx, []byte(tc.chain()))
+			_, err := importChain(e, []byte(tc.chain()))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("ImportChain(%s) = %v, want an error containing %q", tc.name, err, tc.want)
 			}
@@ -196,7 +203,7 @@ func TestImportChainChecksPath(t *testing.T) {
 
 	// Policies present but not covering kyso's policy OIDs: accepted,
 	// with a warning that names the missing OIDs.
-	info, err = e.ca.ImportChain(ctx, []byte(p.sign(t, p.interA, csr2, "other-policy", extca.Opts{Ext: p.issuingExt(p.interA, "1.2.3.4")}, p.rootA)))
+	info, err = importChain(e, []byte(p.sign(t, p.interA, csr2, "other-policy", extca.Opts{Ext: p.issuingExt(p.interA, "1.2.3.4")}, p.rootA)))
 	if err != nil {
 		t.Fatalf("ImportChain(other policy) = %v", err)
 	}
@@ -219,7 +226,7 @@ func TestImportChainChecksPath(t *testing.T) {
 	if _, err := e.ca.CancelExternal(ctx); !errors.Is(err, ca.ErrNotFound) {
 		t.Errorf("CancelExternal() with none pending = %v, want ErrNotFound", err)
 	}
-	if _, err := e.ca.ImportChain(ctx, []byte(p.sign(t, p.interA, csr3, "cancelled", extca.Opts{}, p.rootA))); !errors.Is(err, ca.ErrConflict) {
+	if _, err := importChain(e, []byte(p.sign(t, p.interA, csr3, "cancelled", extca.Opts{}, p.rootA))); !errors.Is(err, ca.ErrConflict) {
 		t.Errorf("ImportChain(cancelled issuer's chain) = %v, want ErrConflict", err)
 	}
 	if st := issuerStatus(t, e); st["issuing-2"] != "active" || st["issuing-3"] != "cancelled" {
@@ -239,7 +246,7 @@ func TestImportChainNeedsPinnedRoot(t *testing.T) {
 	p := newExtPKI(t)
 	e := newEnv(t, nil)
 	_, csr := initExternal(t, e, p.dir, "Hà Nội Issuing CA")
-	_, err := e.ca.ImportChain(context.Background(), []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{}, p.rootA)))
+	_, err := importChain(e, []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{}, p.rootA)))
 	if !errors.Is(err, ca.ErrConflict) || !strings.Contains(err.Error(), "ca.external_root") {
 		t.Fatalf("ImportChain() without a pinned root = %v, want ErrConflict naming ca.external_root", err)
 	}
@@ -257,7 +264,7 @@ func TestExternalValidityNests(t *testing.T) {
 	// openssl starts the certificate now and ends it before the
 	// intermediate does.
 	end := time.Now().UTC().Add(400 * 24 * time.Hour).Format("20060102150405Z")
-	info, err := e.ca.ImportChain(ctx, []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{End: end}, p.rootA)))
+	info, err := importChain(e, []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{End: end}, p.rootA)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +312,7 @@ func TestUpstreamRevocation(t *testing.T) {
 	e := newEnv(t, func(c *ca.Config) { c.ExternalRoots = []*x509.Certificate{p.rootA.Cert} })
 	ctx := context.Background()
 	_, csr := initExternal(t, e, p.dir, "Hà Nội Issuing CA")
-	info, err := e.ca.ImportChain(ctx, []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{}, p.rootA)))
+	info, err := importChain(e, []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{}, p.rootA)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +387,7 @@ func TestUpstreamOCSP(t *testing.T) {
 	resp := extca.StartOCSP(t, p.interA)
 	_, csr := initExternal(t, e, p.dir, "Hà Nội Issuing CA")
 	ext := p.issuingExt(p.interA, "2.5.29.32.0") + "authorityInfoAccess=OCSP;URI:" + resp + "\n"
-	info, err := e.ca.ImportChain(ctx, []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{Ext: ext}, p.rootA)))
+	info, err := importChain(e, []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{Ext: ext}, p.rootA)))
 	if err != nil {
 		t.Fatal(err)
 	}

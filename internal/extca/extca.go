@@ -44,8 +44,8 @@ type Opts struct {
 	// line). Empty: a CA with keyCertSign and cRLSign, anyPolicy and no
 	// path length constraint.
 	Ext string
-	// Start and End are openssl dates (YYYYMMDDHHMMSSZ); empty: now and
-	// ten years on.
+	// Start and End are openssl dates (YYYYMMDDHHMMSSZ); empty: now, and
+	// ten years on for a root, the signer's NotAfter for the others.
 	Start, End string
 }
 
@@ -263,6 +263,10 @@ func (c *CA) signWith(t testing.TB, signer *CA, csr, out string, o Opts, selfSig
 	}
 	if o.Start != "" {
 		args = append(args, "-startdate", o.Start)
+	}
+	if o.End == "" && !selfSign {
+		// Nest in the signer's validity, as a careful CA does.
+		o.End = signer.Cert.NotAfter.UTC().Format("20060102150405Z")
 	}
 	if o.End != "" {
 		args = append(args, "-enddate", o.End)
