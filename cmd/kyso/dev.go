@@ -152,6 +152,9 @@ func cmdDev(ctx context.Context, args []string) error {
 		return err
 	}
 	log.Info("kyso dev ready", "url", cfg.BaseURL, "env", envPath, "hint", "source "+envPath+" for KYSO_URL and KYSO_ADMIN_TOKEN")
+	if *externalRoot != "" {
+		log.Info("external-root mode: until a chain is imported /readyz says ca fail", "next", "kyso ca init --external --env "+envPath+" --cn … --org …, then kyso ca import-chain --env "+envPath+" CHAIN.pem (docs/issuance.md)")
+	}
 	return a.serve(ctx, ln)
 }
 

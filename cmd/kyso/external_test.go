@@ -202,8 +202,14 @@ func TestExternalRootEndToEnd(t *testing.T) {
 	}
 	e.seal = out["credential_id"].(string)
 	leaf := writeFileT(t, filepath.Join(dir, "leaf.pem"), []byte(out["certificate"].(string)))
-	if v := tool(t, "openssl", "verify", "-CAfile", root.CertPEM, "-untrusted", writeFileT(t, filepath.Join(dir, "chain.pem"), []byte(out["chain"].(string))), leaf); !strings.Contains(v, ": OK") {
+	// The README's and docs/issuance.md's openssl recipes, with an
+	// intermediate: the whole chain untrusted, only the root trusted.
+	chainFile := writeFileT(t, filepath.Join(dir, "chain.pem"), []byte(out["chain"].(string)))
+	if v := tool(t, "openssl", "verify", "-CAfile", root.CertPEM, "-untrusted", chainFile, leaf); !strings.Contains(v, ": OK") {
 		t.Fatalf("openssl verify of the seal certificate: %s", v)
+	}
+	if v := tool(t, "openssl", "ocsp", "-issuer", issuing, "-cert", leaf, "-url", r.env["KYSO_URL"]+"/pki/ocsp", "-CAfile", root.CertPEM, "-verify_other", chainFile); !strings.Contains(v, "leaf.pem: good") || !strings.Contains(v, "Response verify OK") {
+		t.Errorf("openssl ocsp with the external chain:\n%s", v)
 	}
 
 	// pdfsig and kyso verify trust the external root only.
