@@ -384,13 +384,15 @@ func TestUpstreamOCSP(t *testing.T) {
 	p := newExtPKI(t)
 	e := newEnv(t, func(c *ca.Config) { c.ExternalRoots = []*x509.Certificate{p.rootA.Cert} })
 	ctx := context.Background()
-	resp := extca.StartOCSP(t, p.interA)
+	responder := extca.NewOCSP(t, p.interA)
 	_, csr := initExternal(t, e, p.dir, "Hà Nội Issuing CA")
-	ext := p.issuingExt(p.interA, "2.5.29.32.0") + "authorityInfoAccess=OCSP;URI:" + resp + "\n"
+	ext := p.issuingExt(p.interA, "2.5.29.32.0") + "authorityInfoAccess=OCSP;URI:" + responder.URL + "\n"
 	info, err := importChain(e, []byte(p.sign(t, p.interA, csr, "issuing", extca.Opts{Ext: ext}, p.rootA)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	responder.Start(t)
+	p.crls.SetDown(true) // the answer must come from the responder
 	issuing := splitCerts(t, info.CertPEM)[0]
 	der, err := e.ca.UpstreamOCSP(ctx, issuing, p.interA.Cert)
 	if err != nil || der == nil {

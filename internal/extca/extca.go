@@ -299,19 +299,40 @@ func (c *CA) PEM(t testing.TB) string {
 	return string(b)
 }
 
-// StartOCSP runs openssl's OCSP responder for the certificates c issued
-// (answers signed with c's own key) until the test ends, and returns its
-// URL.
-func StartOCSP(t testing.TB, c *CA) string {
+// OCSP is openssl's OCSP responder for the certificates a CA issued.
+type OCSP struct {
+	URL  string
+	ca   *CA
+	port string
+	key  string
+	cert string
+}
+
+// NewOCSP prepares an OCSP responder for c: a delegated responder
+// certificate c issues (RFC 6960, 4.2.2.2), as public CAs do, and a
+// loopback port, so that its URL can go into certificates before Start.
+func NewOCSP(t testing.TB, c *CA) *OCSP {
 	t.Helper()
+	o := &OCSP{ca: c, key: filepath.Join(c.Dir, "ocsp.key"), cert: filepath.Join(c.Dir, "ocsp.pem")}
+	csr := filepath.Join(c.Dir, "ocsp.csr")
+	Run(t, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", o.key, "-out", csr, "-subj", "/C=VN/CN="+c.Name+" OCSP Responder")
+	c.signWith(t, c, csr, o.cert, Opts{Ext: "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\nnoCheck=ignored\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"}, false)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, port, _ := net.SplitHostPort(l.Addr().String())
+	_, o.port, _ = net.SplitHostPort(l.Addr().String())
 	l.Close()
-	cmd := exec.Command("openssl", "ocsp", "-index", filepath.Join(c.Dir, "index.txt"), "-port", port,
-		"-rsigner", c.CertPEM, "-rkey", filepath.Join(c.Dir, "ca.key"), "-CA", c.CertPEM, "-ignore_err", "-nmin", "60")
+	o.URL = "http://127.0.0.1:" + o.port
+	return o
+}
+
+// Start runs the responder until the test ends. It answers from the CA's
+// database as it is when Start is called.
+func (o *OCSP) Start(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command("openssl", "ocsp", "-index", filepath.Join(o.ca.Dir, "index.txt"), "-port", o.port,
+		"-rsigner", o.cert, "-rkey", o.key, "-CA", o.ca.CertPEM, "-ignore_err", "-nmin", "60")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -344,5 +365,4 @@ func StartOCSP(t testing.TB, c *CA) string {
 	case <-time.After(time.Minute):
 		t.Fatal("openssl ocsp did not listen within a minute")
 	}
-	return "http://127.0.0.1:" + port
 }
