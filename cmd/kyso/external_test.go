@@ -303,6 +303,37 @@ func TestExternalRootEndToEnd(t *testing.T) {
 			t.Errorf("kyso verify --data of %s under an unconfigured root passed:\n%s", level, text)
 		}
 	}
+
+	// The external CA's CRLs cannot be had (this kyso has none cached):
+	// B-LT signing says what is missing, B-T still works.
+	crls.SetDown(true)
+	code, body, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.seal, "level": "B-LT"})
+	for _, want := range []string{`"code":"revocation_unavailable"`, `no OCSP response and no current CRL for \"UBND TP Hà Nội Issuing CA\"`, srv.URL + "/inter.crl: HTTP 503", "ca.external_revocation.crl_sources"} {
+		if code != 503 || !strings.Contains(string(body), want) {
+			t.Errorf("B-LT with the external CA unreachable = %d %s, want 503 containing %s", code, body, want)
+		}
+	}
+	if code, body, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.seal, "level": "B-T"}); code != 200 {
+		t.Errorf("B-T with the external CA unreachable = %d %s", code, body)
+	}
+
+	// A closed network: the operator supplies the CRL files (kyso dev
+	// --external-crl is ca.external_revocation.crl_sources), and B-LTA
+	// works again, verifying offline with the external root alone.
+	r.stop(t)
+	r = startDevWith(t, data, "--external-root", root.CertPEM, "--external-crl", inter.CRLFile(), "--external-crl", root.CRLFile())
+	e.devRun = r
+	code, body, _ = e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.seal, "level": "B-LTA"})
+	if code != 200 {
+		t.Fatalf("B-LTA with CRL files on a closed network = %d %s", code, body)
+	}
+	path := writeFileT(t, filepath.Join(dir, "closed-network.pdf"), body)
+	if code, text := kysoVerify(t, "--no-kyso", "--trust", trustDir, path); code != exitPassed || strings.Contains(text, "not checked") {
+		t.Errorf("kyso verify of the closed-network B-LTA document = %d:\n%s", code, text)
+	}
+	if rep := e.verifyAPI(t, body); !rep.Valid || rep.Signatures[0].Indication != verifier.TotalPassed {
+		t.Errorf("API verify with the root pinned again: valid=%v %s", rep.Valid, rep.Signatures[0].Indication)
+	}
 }
 
 func readFileT(t *testing.T, path string) string {
