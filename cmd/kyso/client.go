@@ -415,7 +415,7 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 		if err := os.WriteFile(*csrOut, []byte(out.CSRPEM), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "issuer %s is pending; CSR written to %s.\nHave the external root sign it, then run: kyso ca import-chain CHAIN.pem\n(the chain: the issuing CA certificate first, the root last)\n", out.Name, *csrOut)
+		fmt.Fprintf(w, "issuer %s is pending; CSR written to %s.\nHave the external CA certify it, then run: kyso ca import-chain CHAIN.pem\n(the chain: the issuing CA certificate first, then any intermediates; the root, if given, must be the one pinned in ca.external_root)\n", out.Name, *csrOut)
 		return nil
 	case "import-chain":
 		mk := clientFlags(fs)
