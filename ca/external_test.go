@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -240,6 +241,31 @@ func TestImportChainChecksPath(t *testing.T) {
 	}
 }
 
+// TestImportChainNameConstraints: name constraints on directory names,
+// which kyso cannot process (nor can Go's or many relying parties'
+// verifiers), are refused; e-mail constraints are accepted with a warning
+// that certificates outside them will fail.
+func TestImportChainNameConstraints(t *testing.T) {
+	p := newExtPKI(t)
+	dirName := p.rootA.NewIntermediate(t, p.dir, "interDirName", extca.Opts{Subject: "/C=VN/O=Ban Cơ yếu Chính phủ/CN=Test CA dirName",
+		Ext: extca.DefaultCAExt + "nameConstraints=critical,permitted;dirName:dn_sect\n[dn_sect]\nC=VN\n"})
+	email := p.rootA.NewIntermediate(t, p.dir, "interEmail", extca.Opts{Subject: "/C=VN/O=Ban Cơ yếu Chính phủ/CN=Test CA e-mail",
+		Ext: extca.DefaultCAExt + "nameConstraints=critical,permitted;email:.hanoi.gov.vn\n"})
+	e := newEnv(t, func(c *ca.Config) { c.ExternalRoots = []*x509.Certificate{p.rootA.Cert} })
+	_, csr := initExternal(t, e, p.dir, "Hà Nội Issuing CA")
+	_, err := importChain(e, []byte(p.sign(t, dirName, csr, "dirname", extca.Opts{Ext: p.issuingExt(dirName, "2.5.29.32.0")}, p.rootA)))
+	if !errors.Is(err, ca.ErrInvalid) || !strings.Contains(err.Error(), `"Test CA dirName" has critical extensions kyso cannot process`) {
+		t.Fatalf("ImportChain(dirName constraints) = %v", err)
+	}
+	info, err := importChain(e, []byte(p.sign(t, email, csr, "email", extca.Opts{Ext: p.issuingExt(email, "2.5.29.32.0")}, p.rootA)))
+	if err != nil {
+		t.Fatalf("ImportChain(e-mail constraints) = %v", err)
+	}
+	if len(info.Warnings) != 1 || !strings.Contains(info.Warnings[0], `"Test CA e-mail" constrains names (permitted e-mail .hanoi.gov.vn)`) {
+		t.Errorf("warnings = %q, want one about the e-mail constraint", info.Warnings)
+	}
+}
+
 // TestImportChainNeedsPinnedRoot: without ca.external_root no chain is
 // imported, whatever root it ends in.
 func TestImportChainNeedsPinnedRoot(t *testing.T) {
@@ -366,6 +392,16 @@ func TestUpstreamRevocation(t *testing.T) {
 		if err != nil || !bytes.Equal(der, c.CRL()) {
 			t.Fatalf("UpstreamCRL(%s) from the operator's source = %d bytes, %v; want its CRL", c.Name, len(der), err)
 		}
+	}
+	// A mirror URL the operator names, with the network to the CA closed.
+	mirror := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(both) }))
+	defer mirror.Close()
+	e4 := newEnvOn(t, e, func(c *ca.Config) {
+		c.ExternalRoots = []*x509.Certificate{p.rootA.Cert}
+		c.Upstream = ca.UpstreamConfig{Sources: []ca.UpstreamSource{ca.HTTPSource(mirror.URL+"/gov.crl", nil)}, NoFetch: true}
+	})
+	if der, err := e4.ca.UpstreamCRL(ctx, p.interA.Cert); err != nil || !bytes.Equal(der, p.interA.CRL()) {
+		t.Errorf("UpstreamCRL() from a mirror URL = %d bytes, %v; want the intermediate's CRL", len(der), err)
 	}
 	// A CRL signed by another CA is not taken for the intermediate's.
 	e3 := newEnvOn(t, e, func(c *ca.Config) {

@@ -344,3 +344,64 @@ func readFileT(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestCAHelp: kyso ca --help lists the subcommands instead of saying
+// "unknown subcommand".
+func TestCAHelp(t *testing.T) {
+	for _, arg := range []string{"--help", "-h", "help"} {
+		var out strings.Builder
+		if err := run(context.Background(), &out, []string{"ca", arg}); err != nil {
+			t.Errorf("kyso ca %s = %v", arg, err)
+		}
+		for _, want := range []string{"import-chain", "cancel", "--external"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("kyso ca %s does not mention %s:\n%s", arg, want, out.String())
+			}
+		}
+	}
+}
+
+// TestExternalRootConfig: ca.external_root is read and checked against
+// its fingerprint at start; a wrong fingerprint or a certificate that is
+// not a self-signed CA stops kyso with a message.
+func TestExternalRootConfig(t *testing.T) {
+	dir := t.TempDir()
+	root := extca.NewRoot(t, dir, "root", extca.Opts{Subject: "/C=VN/CN=Pinned Root"})
+	inter := root.NewIntermediate(t, dir, "inter", extca.Opts{Subject: "/C=VN/CN=Not a root"})
+	colons := strings.ToUpper(root.Fingerprint())
+	var b strings.Builder
+	for i := 0; i < len(colons); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(colons[i : i+2])
+	}
+	tests := []struct {
+		name, file, sha256, wantErr string
+	}{
+		{"openssl's form", root.CertPEM, "sha256 Fingerprint=" + b.String(), ""},
+		{"plain hex", root.CertPEM, root.Fingerprint(), ""},
+		{"wrong fingerprint", root.CertPEM, inter.Fingerprint(), "not the configured"},
+		{"not a root", inter.CertPEM, inter.Fingerprint(), "not a self-signed CA certificate"},
+		{"missing file", filepath.Join(dir, "none.pem"), root.Fingerprint(), "none.pem"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Config{CA: CAConfig{Mode: "external", ExternalRoot: &ExternalRootConfig{File: tc.file, SHA256: tc.sha256}}}
+			if err := c.setDefaults(); err != nil {
+				t.Fatal(err)
+			}
+			roots, err := c.externalRoots()
+			switch {
+			case tc.wantErr == "" && (err != nil || len(roots) != 1 || !roots[0].Equal(root.Cert)):
+				t.Errorf("externalRoots() = %v, %v; want the pinned root", roots, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("externalRoots() = %v, want an error containing %q", err, tc.wantErr)
+			}
+		})
+	}
+	c := &Config{CA: CAConfig{ExternalRoot: &ExternalRootConfig{File: root.CertPEM, SHA256: "abc"}}}
+	if err := c.setDefaults(); err == nil || !strings.Contains(err.Error(), "ca.external_root needs file and sha256") {
+		t.Errorf("setDefaults() with a malformed fingerprint = %v", err)
+	}
+}
