@@ -585,7 +585,11 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 		}
 		line(c.File, kind, c.Cert)
 	}
-	fmt.Fprintf(w, "%d kyso CA certificate(s), %d pinned external root(s), %d from trust directories\n", len(t.kyso), len(t.anchors.external), len(t.extra))
+	pinned := ""
+	if n := len(t.anchors.external); n > 0 {
+		pinned = fmt.Sprintf(", %d pinned in ca.external_root", n)
+	}
+	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories%s\n", len(t.kyso), len(t.extra), pinned)
 	return nil
 }
 
