@@ -354,6 +354,17 @@ func (s *Server) initExternal(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, info)
 }
 
+// cancelExternal cancels the pending external issuer.
+func (s *Server) cancelExternal(w http.ResponseWriter, r *http.Request) {
+	info, err := s.ca.CancelExternal(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.record(r, audit.ActionCAExternalCancel, info.Name, nil)
+	writeJSON(w, http.StatusOK, info)
+}
+
 // importChain takes the chain as application/pem-certificate-chain (or
 // text/plain) PEM, or as JSON {"chain": "<PEM>"}.
 func (s *Server) importChain(w http.ResponseWriter, r *http.Request) {
@@ -380,6 +391,6 @@ func (s *Server) importChain(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCAImportChain, info.Name, nil)
+	s.record(r, audit.ActionCAImportChain, info.Name, map[string]any{"warnings": len(info.Warnings)})
 	writeJSON(w, http.StatusOK, info)
 }

@@ -33,6 +33,7 @@ const (
 	CodeDBUnavailable    = "database_unavailable"
 	CodeStorageFull      = "storage_full"
 	CodeCANotReady       = "ca_not_ready"
+	CodeRevocation       = "revocation_unavailable"
 	CodeNotReady         = "not_ready"
 	CodeInternal         = "internal_error"
 )
@@ -120,6 +121,8 @@ func (s *Server) classify(err error) (int, errorDetail) {
 		return http.StatusInsufficientStorage, errorDetail{Code: CodeStorageFull, Message: "the server is out of storage space; try again after its operators have freed some"}
 	case errors.Is(err, ca.ErrStoreUnavailable), errors.Is(err, store.ErrUnavailable):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeDBUnavailable, Message: "the database is unavailable; try again later"}
+	case errors.Is(err, ca.ErrRevocationUnavailable):
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeRevocation, Message: userMessage(err, ca.ErrRevocationUnavailable)}
 	case errors.Is(err, ca.ErrNotReady):
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeCANotReady, Message: "the CA has no active issuing CA yet (import the external chain or bootstrap the CA)"}
 	default:
@@ -148,6 +151,7 @@ var internalPrefixes = []string{
 	"signer: document rejected: ", "signer: credential cannot sign: ",
 	"pades: sign: ", "pades: invalid request: ", "pades: document does not allow this signature: ",
 	"pades: unsupported document or key: ", "pades: certificate revoked: ",
+	"ca: revocation data unavailable: ",
 	"cms: invalid request: ", "auth: invalid client: ", "auth: PIN does not meet the rules: ",
 	"appearance: ",
 }

@@ -41,6 +41,7 @@ type CAAdmin interface {
 	RotateCA(ctx context.Context) (*ca.IssuerInfo, error)
 	InitExternal(ctx context.Context, req ca.ExternalRequest) (*ca.IssuerInfo, error)
 	ImportChain(ctx context.Context, chainPEM []byte) (*ca.IssuerInfo, error)
+	CancelExternal(ctx context.Context) (*ca.IssuerInfo, error)
 	Issuers(ctx context.Context) ([]*ca.IssuerInfo, error)
 }
 
@@ -251,6 +252,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/ca/issuers", admin(s.issuers)).Methods(http.MethodGet)
 	r.Handle("/v1/ca/rotate", admin(s.rotateCA)).Methods(http.MethodPost)
 	r.Handle("/v1/ca/external", admin(s.initExternal)).Methods(http.MethodPost)
+	r.Handle("/v1/ca/external", admin(s.cancelExternal)).Methods(http.MethodDelete)
 	r.Handle("/v1/ca/import-chain", admin(s.importChain)).Methods(http.MethodPost)
 	r.Handle("/v1/clients", admin(s.createClient)).Methods(http.MethodPost)
 	r.Handle("/v1/clients/{id}/certificate", admin(s.issueClientCert)).Methods(http.MethodPost)

@@ -25,6 +25,7 @@ const (
 	ActionCARotate         = "ca.rotate"
 	ActionCAExternalInit   = "ca.external_init"
 	ActionCAImportChain    = "ca.import_chain"
+	ActionCAExternalCancel = "ca.external_cancel"
 	ActionSignPDF          = "sign.pdf"
 	ActionSignCMS          = "sign.cms"
 	ActionSignHash         = "sign.hash"

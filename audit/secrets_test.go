@@ -69,7 +69,7 @@ func TestNoSecretsInLog(t *testing.T) {
 		rec(audit.Event{Actor: adm.ID, Action: a, Target: cred.ID,
 			Details: map[string]any{"serial": "5f3a0c", "profile": "citizen", "key_name": cred.KeyName, "key_version": 1}})
 	}
-	for _, a := range []string{audit.ActionCARotate, audit.ActionCAExternalInit, audit.ActionCAImportChain} {
+	for _, a := range []string{audit.ActionCARotate, audit.ActionCAExternalInit, audit.ActionCAImportChain, audit.ActionCAExternalCancel} {
 		rec(audit.Event{Actor: adm.ID, Action: a, Target: "issuing-2", Details: map[string]any{"key_name": "kyso-issuing-2"}})
 	}
 
@@ -152,7 +152,7 @@ func TestNoSecretsInLog(t *testing.T) {
 	}
 	rows.Close()
 	for _, a := range []string{audit.ActionCertIssue, audit.ActionCertRotate, audit.ActionCertRenew, audit.ActionCertRevoke,
-		audit.ActionCARotate, audit.ActionCAExternalInit, audit.ActionCAImportChain, audit.ActionSignPDF,
+		audit.ActionCARotate, audit.ActionCAExternalInit, audit.ActionCAImportChain, audit.ActionCAExternalCancel, audit.ActionSignPDF,
 		audit.ActionSignCMS, audit.ActionSignHash, audit.ActionSignXML, audit.ActionAuthFailure, audit.ActionPINFailure,
 		audit.ActionPINLocked, audit.ActionCredentialUnlock, audit.ActionClientCreate} {
 		if !actions[a] {

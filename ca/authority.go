@@ -54,6 +54,12 @@ type Config struct {
 	// and crypto/rand.Reader). Tests inject them.
 	Now  func() time.Time
 	Rand io.Reader
+	// ExternalRoots are the pinned external roots (ca.external_root): an
+	// imported chain must end in one of them. None: no chain is imported.
+	ExternalRoots []*x509.Certificate
+	// Upstream says how the external CAs' revocation data is obtained
+	// for B-LT signatures (see upstream.go).
+	Upstream UpstreamConfig
 }
 
 func (c *Config) setDefaults() error {
@@ -111,6 +117,8 @@ type Authority struct {
 	issuers map[string]*issuer // by issuer ID, rebuilt from the store
 
 	signers signerCache // credential signers by key name and version
+
+	upstream upstream // the external CAs' CRLs and OCSP responses
 }
 
 // issuer is an issuer record with its parsed certificates and signers.
@@ -210,8 +218,8 @@ func (a *Authority) sync(ctx context.Context) (map[string]*issuer, error) {
 func (a *Authority) loadIssuer(ctx context.Context, r *store.Issuer) (*issuer, error) {
 	rec := *r
 	is := &issuer{rec: &rec}
-	if r.Status == store.IssuerPending {
-		return is, nil
+	if r.Status == store.IssuerPending || r.CertPEM == "" {
+		return is, nil // pending, or cancelled before its chain came
 	}
 	var err error
 	if is.cert, err = parseCertPEM(r.CertPEM); err != nil {

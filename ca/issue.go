@@ -85,19 +85,43 @@ func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
 	return sum[:20], nil
 }
 
-// validity returns NotBefore/NotAfter for a certificate of duration d under
-// an issuer valid until limit: never beyond the issuer (RFC 5280 does not
-// forbid it, but relying parties would reject the tail).
-func (a *Authority) validity(d time.Duration, limit time.Time) (time.Time, time.Time, error) {
-	nb := a.cfg.Now().UTC().Add(-backdate).Truncate(time.Second)
+// validity returns NotBefore/NotAfter for a certificate of duration d
+// under the CA certificates above it (its issuer first; none for a root).
+// The result nests inside every one of them (RFC 5280 does not demand it,
+// but relying parties reject a certificate outside its issuer's validity):
+// NotBefore is backdated for slow clocks but never before the latest
+// NotBefore above, and NotAfter is cut to the earliest NotAfter above.
+func (a *Authority) validity(d time.Duration, above []*x509.Certificate) (time.Time, time.Time, error) {
+	now := a.cfg.Now().UTC()
+	nb := now.Add(-backdate).Truncate(time.Second)
+	var start, limit time.Time
+	for _, c := range above {
+		if start.IsZero() || c.NotBefore.After(start) {
+			start = c.NotBefore.UTC()
+		}
+		if limit.IsZero() || c.NotAfter.Before(limit) {
+			limit = c.NotAfter.UTC()
+		}
+	}
+	if now.Before(start) {
+		return nb, nb, fmt.Errorf("%w: the issuing CA's chain is not valid before %s", ErrConflict, start.Format(time.RFC3339))
+	}
+	if nb.Before(start) {
+		nb = start
+	}
 	na := nb.Add(d)
 	if !limit.IsZero() && na.After(limit) {
 		na = limit
 	}
-	if !na.After(nb.Add(backdate)) {
-		return nb, na, fmt.Errorf("%w: the issuing CA expires at %s; rotate the CA", ErrConflict, limit.Format(time.RFC3339))
+	if !na.After(now) {
+		return nb, na, fmt.Errorf("%w: the issuing CA (or a CA above it) expires at %s; rotate the CA", ErrConflict, limit.Format(time.RFC3339))
 	}
 	return nb, na, nil
+}
+
+// path returns the issuer's certificate and the certificates above it.
+func (is *issuer) path() []*x509.Certificate {
+	return append([]*x509.Certificate{is.cert}, is.chain...)
 }
 
 // leafTemplate builds the template of an end-entity certificate from a
@@ -112,7 +136,7 @@ func (a *Authority) leafTemplate(p *profile, subj Subject, is *issuer, pub crypt
 	if err != nil {
 		return nil, canon, err
 	}
-	nb, na, err := a.validity(p.validity, is.cert.NotAfter)
+	nb, na, err := a.validity(p.validity, is.path())
 	if err != nil {
 		return nil, canon, err
 	}

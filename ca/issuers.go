@@ -24,13 +24,15 @@ func (a *Authority) Bootstrap(ctx context.Context) (bool, error) {
 		return false, backendErr("list issuers", err)
 	}
 	var root *issuer
+	hasRoot := false
 	for _, r := range recs {
 		if r.Kind == store.IssuerIssuing && r.Status != store.IssuerRetired {
 			// An issuing CA exists (or an external one is pending).
 			return false, a.Maintain(ctx)
 		}
+		hasRoot = hasRoot || r.Kind == store.IssuerRoot
 	}
-	if len(recs) > 0 {
+	if hasRoot {
 		// A root without an issuing CA: an earlier bootstrap stopped half
 		// way. Finish it.
 		if root, err = a.ownRoot(ctx); err != nil {
@@ -62,7 +64,7 @@ func (a *Authority) createRoot(ctx context.Context) (*issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	nb, na, err := a.validity(a.cfg.RootValidity, time.Time{})
+	nb, na, err := a.validity(a.cfg.RootValidity, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +139,7 @@ func (a *Authority) createIssuing(ctx context.Context, root *issuer) (*issuer, e
 	if err != nil {
 		return nil, err
 	}
-	nb, na, err := a.validity(a.cfg.IssuingValidity, root.cert.NotAfter)
+	nb, na, err := a.validity(a.cfg.IssuingValidity, root.path())
 	if err != nil {
 		return nil, err
 	}
@@ -333,11 +335,22 @@ type IssuerInfo struct {
 	CertPEM   string    `json:"certificate,omitempty"`
 	ChainPEM  string    `json:"chain,omitempty"`
 	CSRPEM    string    `json:"csr,omitempty"`
+	// Warnings are what the import of an external chain found that does
+	// not stop it (ImportChain); empty otherwise.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
+// StatusCancelled is the status shown for an external issuer cancelled
+// before its chain was imported (stored as retired, without certificate).
+const StatusCancelled = "cancelled"
+
 func infoOf(is *issuer) *IssuerInfo {
+	status := string(is.rec.Status)
+	if is.rec.Status == store.IssuerRetired && is.rec.CertPEM == "" {
+		status = StatusCancelled
+	}
 	return &IssuerInfo{
-		Name: is.rec.Name, Kind: string(is.rec.Kind), Status: string(is.rec.Status), External: is.rec.External,
+		Name: is.rec.Name, Kind: string(is.rec.Kind), Status: status, External: is.rec.External,
 		NotBefore: is.rec.NotBefore, NotAfter: is.rec.NotAfter, CertPEM: is.rec.CertPEM, ChainPEM: is.rec.ChainPEM,
 		CSRPEM: is.rec.CSRPEM,
 	}

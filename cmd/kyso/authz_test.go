@@ -285,6 +285,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/ca/import-chain": {class: authzAdmin, req: func(authzCaller) *http.Request {
 			return newReq("POST", "/v1/ca/import-chain", "text/plain", []byte("not a PEM chain"))
 		}, want: 400, wantCode: "invalid_request"},
+		// No external issuer is pending in kyso dev's own-root mode.
+		"DELETE /v1/ca/external": {class: authzAdmin, req: func(authzCaller) *http.Request {
+			return newReq("DELETE", "/v1/ca/external", "", nil)
+		}, want: 404, wantCode: "not_found"},
 		"POST /v1/clients":                  {class: authzAdmin, req: postJSON("/v1/clients", map[string]any{"name": "authz probe", "organizations": []string{hanoi}}), want: 201},
 		"POST /v1/clients/{id}/certificate": {class: authzAdmin, req: postJSON("/v1/clients/"+certClient["id"].(string)+"/certificate", map[string]string{"csr": clientCSR}), want: 201},
 		"POST /v1/credentials/{id}/pin":     {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]string{"pin": "135790"}), want: 200},

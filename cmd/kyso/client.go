@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -355,11 +356,33 @@ func readFileOrStdin(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
+const caUsage = `Usage:
+  kyso ca init [--config FILE]                    create kyso's own root and issuing CA (ca.mode own)
+  kyso ca init --external --cn NAME --org ORG [--key-type T] [--csr FILE]
+                                                  a new issuing CA for an external root: its key in
+                                                  Vault and a CSR (talks to the running kyso)
+  kyso ca import-chain FILE                       install the chain the external CA returned (issuing
+                                                  CA first, then any intermediates; the root, if
+                                                  given, must be the pinned ca.external_root)
+  kyso ca cancel                                  cancel the issuing CA waiting for its chain
+  kyso ca rotate                                  a new issuing CA under kyso's own root
+  kyso ca issuers                                 list the issuers
+
+All but "ca init" without --external talk to KYSO_URL with KYSO_ADMIN_TOKEN
+(or --url, --token, --env). "kyso ca SUBCOMMAND --help" lists the flags.
+See docs/issuance.md.
+`
+
 func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("ca: want init, import-chain, rotate or issuers")
+		fmt.Fprint(os.Stderr, caUsage)
+		return fmt.Errorf("ca: want init, import-chain, cancel, rotate or issuers")
 	}
 	sub, args := args[0], args[1:]
+	if sub == "help" || sub == "-h" || sub == "--help" || sub == "-help" {
+		fmt.Fprint(w, caUsage)
+		return nil
+	}
 	fs := flag.NewFlagSet("ca "+sub, flag.ContinueOnError)
 	switch sub {
 	case "init":
@@ -383,12 +406,16 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 		body, _ := json.Marshal(ca.ExternalRequest{CommonName: *cn, Organization: *org, KeyType: *keyType})
 		var out ca.IssuerInfo
 		if err := c.do(ctx, http.MethodPost, "/v1/ca/external", "application/json", body, &out); err != nil {
+			var ne *url.Error
+			if errors.As(err, &ne) {
+				return fmt.Errorf("ca init --external asks the running kyso (kyso serve, ca.mode external) at %s to create the key in Vault: %w", c.base, err)
+			}
 			return err
 		}
 		if err := os.WriteFile(*csrOut, []byte(out.CSRPEM), 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "issuer %s is pending; CSR written to %s.\nHave the external root sign it, then run: kyso ca import-chain CHAIN.pem\n(the chain: the issuing CA certificate first, the root last)\n", out.Name, *csrOut)
+		fmt.Fprintf(w, "issuer %s is pending; CSR written to %s.\nHave the external CA certify it, then run: kyso ca import-chain CHAIN.pem\n(the chain: the issuing CA certificate first, then any intermediates; the root, if given, must be the one pinned in ca.external_root)\n", out.Name, *csrOut)
 		return nil
 	case "import-chain":
 		mk := clientFlags(fs)
@@ -411,6 +438,20 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 			return err
 		}
 		return printJSON(w, out)
+	case "cancel":
+		mk := clientFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		c, err := mk()
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		if err := c.do(ctx, http.MethodDelete, "/v1/ca/external", "", nil, &out); err != nil {
+			return err
+		}
+		return printJSON(w, out)
 	case "rotate", "issuers":
 		mk := clientFlags(fs)
 		if err := fs.Parse(args); err != nil {
@@ -430,6 +471,7 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 		}
 		return printJSON(w, out)
 	}
+	fmt.Fprint(os.Stderr, caUsage)
 	return fmt.Errorf("ca: unknown subcommand %q", sub)
 }
 

@@ -196,6 +196,39 @@ type CAConfig struct {
 	OCSPValidity    Duration                 `json:"ocsp_validity"`
 	Profiles        map[string]ProfileConfig `json:"profiles"`
 	KeyPrefix       string                   `json:"key_prefix"`
+	// ExternalRoot pins the external root (ca.mode external): an imported
+	// chain must end in it, and the verifier trusts it.
+	ExternalRoot *ExternalRootConfig `json:"external_root"`
+	// ExternalRevocation says where the external CAs' CRLs and OCSP
+	// answers for kyso's issuing CA come from (B-LT and B-LTA signing).
+	ExternalRevocation ExternalRevocationConfig `json:"external_revocation"`
+}
+
+// ExternalRootConfig is a root of trust kyso's issuing CA is certified
+// under: its certificate file and SHA-256 fingerprint, which must agree
+// or kyso does not start. Only configuration decides what kyso trusts.
+type ExternalRootConfig struct {
+	// File is the root certificate, PEM or DER.
+	File string `json:"file"`
+	// SHA256 is the fingerprint of the certificate's DER, hex (colons and
+	// case are ignored), as `openssl x509 -noout -fingerprint -sha256`
+	// prints it.
+	SHA256 string `json:"sha256"`
+}
+
+// ExternalRevocationConfig configures how kyso obtains the external CAs'
+// revocation data for its issuing CA (and any intermediate).
+type ExternalRevocationConfig struct {
+	// CRLSources are CRLs the operator supplies: file paths (kept current
+	// by the operator) or http(s) URLs of a mirror. Tried before the
+	// addresses in the certificates.
+	CRLSources []string `json:"crl_sources"`
+	// Fetch allows fetching from the CRL distribution points and OCSP
+	// responders the certificates name (default true; false on a closed
+	// network).
+	Fetch *bool `json:"fetch"`
+	// Timeout bounds one fetch (default 10s).
+	Timeout Duration `json:"timeout"`
 }
 
 // ProfileConfig overrides one certificate profile.
@@ -314,6 +347,17 @@ func (c *Config) setDefaults() error {
 	case "own", "external":
 	default:
 		return fmt.Errorf("config: ca.mode %q: want own or external", c.CA.Mode)
+	}
+	if r := c.CA.ExternalRoot; r != nil && (r.File == "" || normalizeFingerprint(r.SHA256) == "") {
+		return errors.New("config: ca.external_root needs file and sha256 (the root certificate's SHA-256 fingerprint)")
+	}
+	if c.CA.ExternalRevocation.Timeout < 0 {
+		return errors.New("config: ca.external_revocation.timeout must not be negative (0 means the default, 10s)")
+	}
+	for _, src := range c.CA.ExternalRevocation.CRLSources {
+		if src == "" {
+			return errors.New("config: ca.external_revocation.crl_sources: an empty entry")
+		}
 	}
 	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {
 		if v < 0 {

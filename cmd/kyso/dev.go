@@ -34,6 +34,9 @@ func cmdDev(ctx context.Context, args []string) error {
 	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap), /debug/goroutines and /debug/heap (default: none; see debug.go)")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
+	externalRoot := fset.String("external-root", "", "run the issuing CA under the external root in FILE (ca.mode external, FILE pinned as ca.external_root): see docs/issuance.md")
+	var externalCRLs stringList
+	fset.Var(&externalCRLs, "external-crl", "with --external-root: a CRL file or URL of the external CA (ca.external_revocation.crl_sources); repeatable")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -100,6 +103,9 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Verify.TrustDirs = trustDirs
 	cfg.Verify.PerMinute = *verifyRate
 	cfg.HTTP.RequestTimeout = Duration(*reqTimeout)
+	if err := devExternal(cfg, *externalRoot, externalCRLs); err != nil {
+		return err
+	}
 	if *useTLS {
 		host, _, _ := net.SplitHostPort(cfg.Listen)
 		cfg.TLS = TLSConfig{Mode: "ca", Hosts: []string{host}}
@@ -146,7 +152,29 @@ func cmdDev(ctx context.Context, args []string) error {
 		return err
 	}
 	log.Info("kyso dev ready", "url", cfg.BaseURL, "env", envPath, "hint", "source "+envPath+" for KYSO_URL and KYSO_ADMIN_TOKEN")
+	if *externalRoot != "" {
+		log.Info("external-root mode: until a chain is imported /readyz says ca fail", "next", "kyso ca init --external --env "+envPath+" --cn … --org …, then kyso ca import-chain --env "+envPath+" CHAIN.pem (docs/issuance.md)")
+	}
 	return a.serve(ctx, ln)
+}
+
+// devExternal sets up kyso dev's external-root mode: the root in file is
+// pinned by its own fingerprint (the developer chose the file).
+func devExternal(cfg *Config, file string, crls []string) error {
+	if file == "" {
+		if len(crls) > 0 {
+			return errors.New("dev: --external-crl needs --external-root")
+		}
+		return nil
+	}
+	root, err := readOneCert(file)
+	if err != nil {
+		return fmt.Errorf("dev: --external-root: %w", err)
+	}
+	cfg.CA.Mode = "external"
+	cfg.CA.ExternalRoot = &ExternalRootConfig{File: file, SHA256: certFingerprint(root)}
+	cfg.CA.ExternalRevocation.CRLSources = crls
+	return nil
 }
 
 // devAdminToken returns the development admin token kept in DIR/admin-token,

@@ -21,12 +21,13 @@ const usage = `kyso — ký số: certificates, signing and verification for Vie
 Usage:
   kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR] [--tls]
                                                                  embedded default (real Vault + SQLite)
+  kyso dev   --external-root ROOT.pem [--external-crl FILE|URL]  the same, issuing CA under an external root
   kyso serve [--config FILE]                                     production server (external Vault)
   kyso admin create-token --name NAME [--config FILE]            first admin token (printed once, stored hashed)
   kyso ca init [--config FILE]                                   create kyso's own root and issuing CA
   kyso ca init --external --cn NAME --org ORG [--csr FILE]       key in Vault + CSR for an external root
   kyso ca import-chain FILE                                      install the chain the external root returned
-  kyso ca rotate | kyso ca issuers
+  kyso ca cancel | kyso ca rotate | kyso ca issuers              (kyso ca --help: details)
   kyso cert issue --profile P [--key-type T] [subject flags] | --json FILE
   kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
   kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise

@@ -132,7 +132,11 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 	if err != nil {
 		return nil, err
 	}
-	caCfg := cfg.caConfig()
+	caCfg, err := cfg.authorityConfig()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	caCfg.Progress = logKeyProgress(log)
 	authority, err := ca.New(caCfg, st, ca.VaultKeys(km))
 	if err != nil {
@@ -164,7 +168,7 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		Timestamper: ts,
 		Seals:       st,
 	})
-	verify, err := newTrust(st, cfg.Verify.TrustDirs, cfg.Verify.Online)
+	verify, err := newTrust(st, trustAnchors{external: caCfg.ExternalRoots, ownRoot: cfg.CA.Mode == "own"}, cfg.Verify.TrustDirs, cfg.Verify.Online)
 	if err != nil {
 		st.Close()
 		return nil, err

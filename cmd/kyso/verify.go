@@ -21,13 +21,21 @@ import (
 	"github.com/kyso-vn/kyso/verifier"
 )
 
-// trust is what kyso's verifier trusts: kyso's own CA certificates, read
-// from the store (every generation, so documents signed before a CA
-// rotation keep validating), and the certificates of the configured trust
-// directories. It is also kyso's certificate registry for revocation.
+// trust is what kyso's verifier trusts, and nothing else: the roots of
+// the configured trust directories, the external root pinned in the
+// configuration (ca.external_root), and, when kyso runs its own CA
+// (ca.mode own), kyso's own root read from the store. A root that only
+// arrived in an imported chain is never trusted: what kyso trusts comes
+// from configuration, not from an admin's upload, and a root that leaves
+// the configuration (a retired external root) is no longer trusted unless
+// a trust directory holds it. kyso's CA certificates below the roots
+// (every generation, so documents signed before a CA rotation keep
+// validating) are offered as intermediates. trust is also kyso's
+// certificate registry for revocation.
 type trust struct {
-	st    store.Store // nil: no kyso CA (kyso verify without a database)
-	extra []verifier.TrustCert
+	st      store.Store // nil: no kyso CA (kyso verify without a database)
+	anchors trustAnchors
+	extra   []verifier.TrustCert
 	// skipped names the certificates of the trust directories that could
 	// not be read and were left out: kyso verify prints them, kyso serve
 	// logs them.
@@ -43,17 +51,28 @@ type trust struct {
 	certs []*x509.Certificate // those of roots and inter, as a list
 }
 
+// trustAnchors are the roots configuration makes trusted besides the
+// trust directories.
+type trustAnchors struct {
+	external []*x509.Certificate // ca.external_root
+	ownRoot  bool                // trust kyso's own root from the store (ca.mode own)
+}
+
 // kysoIssuer is one of kyso's CA certificates.
 type kysoIssuer struct {
-	id   string // store issuer ID; "" for a certificate above it (external root)
+	id   string // store issuer ID; "" for a certificate above it (external chain)
 	name string
 	cert *x509.Certificate
-	root bool
+	root bool // a root: trusted only when it is kyso's own and ownRoot is set
+	// answers: kyso knows this CA certificate's status because kyso
+	// itself certified it (its own root and the issuing CAs under it). An
+	// issuing CA under an external root is the external CA's to answer.
+	answers bool
 }
 
 // newTrust reads the trust directories; st may be nil.
-func newTrust(st store.Store, dirs []string, online bool) (*trust, error) {
-	t := &trust{st: st, online: online, ttl: 30 * time.Second}
+func newTrust(st store.Store, anchors trustAnchors, dirs []string, online bool) (*trust, error) {
+	t := &trust{st: st, anchors: anchors, online: online, ttl: 30 * time.Second}
 	for _, d := range dirs {
 		certs, skipped, err := verifier.ReadTrustDir(d)
 		if err != nil {
@@ -86,13 +105,13 @@ func (t *trust) load(ctx context.Context) error {
 		}
 		for _, is := range list {
 			if is.CertPEM == "" {
-				continue // pending external issuer
+				continue // pending or cancelled external issuer
 			}
 			certs := parsePEMCerts(is.CertPEM)
 			if len(certs) == 0 {
 				continue
 			}
-			kyso = append(kyso, kysoIssuer{id: is.ID, name: is.Name, cert: certs[0], root: is.Kind == store.IssuerRoot})
+			kyso = append(kyso, kysoIssuer{id: is.ID, name: is.Name, cert: certs[0], root: is.Kind == store.IssuerRoot, answers: !is.External})
 			for _, c := range parsePEMCerts(is.ChainPEM) {
 				kyso = append(kyso, kysoIssuer{name: c.Subject.CommonName, cert: c, root: verifier.IsSelfSigned(c)})
 			}
@@ -101,12 +120,19 @@ func (t *trust) load(ctx context.Context) error {
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
 	var certs []*x509.Certificate
 	for _, k := range kyso {
-		certs = append(certs, k.cert)
-		if k.root {
-			roots.AddCert(k.cert)
-		} else {
+		switch {
+		case !k.root:
+			certs = append(certs, k.cert)
 			inter.AddCert(k.cert)
+		case k.id != "" && t.anchors.ownRoot:
+			certs = append(certs, k.cert)
+			roots.AddCert(k.cert) // kyso's own root, made by kyso itself
 		}
+		// Any other root came with an imported chain: not an anchor.
+	}
+	for _, c := range t.anchors.external {
+		certs = append(certs, c)
+		roots.AddCert(c)
 	}
 	for _, c := range t.extra {
 		certs = append(certs, c.Cert)
@@ -153,16 +179,20 @@ func (t *trust) VerifyCMS(ctx context.Context, content io.Reader, sig []byte) (*
 
 // CertificateStatus implements verifier.RevocationChecker from kyso's
 // database: a certificate kyso issued is found by its issuer and serial
-// number and must be byte-for-byte the one on record. kyso's own CA
-// certificates are known and never revoked (a retired CA stays valid for
-// what it signed). Anything else is not kyso's to answer.
+// number and must be byte-for-byte the one on record. The CA certificates
+// kyso made itself (its own root and the issuing CAs under it) are known
+// and never revoked (a retired CA stays valid for what it signed). An
+// issuing CA certified by an external root is not kyso's to answer: its
+// status comes from the external CA (the document's validation data, or
+// online), and without it the report says it was not checked. Anything
+// else is not kyso's to answer either.
 func (t *trust) CertificateStatus(ctx context.Context, cert, issuer *x509.Certificate) (verifier.CertificateStatus, error) {
 	t.mu.Lock()
 	kyso := t.kyso
 	t.mu.Unlock()
 	for _, k := range kyso {
 		if k.id != "" && k.cert.Equal(cert) {
-			return verifier.CertificateStatus{Known: true}, nil
+			return verifier.CertificateStatus{Known: k.answers}, nil
 		}
 	}
 	for _, k := range kyso {
@@ -236,9 +266,12 @@ file, its XML signatures) and prints the report (--json: the API's JSON
 report; with several files, one line {"file","report"} or {"file","error"}
 per file). Offline unless --online.
 
-Trusted: the trust directories (--trust, repeatable, or verify.trust_dirs of
---config) and kyso's own CA certificates and revocation registry, read from
-the database of --config or of --data (default: data/kyso.db when it exists).
+Trusted: the roots of the trust directories (--trust, repeatable, or
+verify.trust_dirs of --config), the external root pinned in ca.external_root
+of --config, and kyso's own root (ca.mode own, or no --config) read from the
+database of --config or of --data (default: data/kyso.db when it exists),
+with kyso's CA certificates and revocation registry. A root that only came
+with an imported chain is never trusted.
 
 Exit status: 0 all signatures passed, 1 a signature failed (or there is
 none), 2 indeterminate, 3 a file could not be read; with several files, the
@@ -388,11 +421,30 @@ func reportExit(rep *verifier.Report) int {
 	return code
 }
 
+// configured reports whether c is a root the configuration trusts: the
+// pinned external root or a root of a trust directory.
+func (t *trust) configured(c *x509.Certificate) bool {
+	for _, r := range t.anchors.external {
+		if r.Equal(c) {
+			return true
+		}
+	}
+	for _, e := range t.extra {
+		if e.Root && e.Cert.Equal(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // cliTrust builds kyso verify's trust: the directories given, and kyso's
 // own CA from a database when one is named or data/kyso.db exists.
 func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, noKyso bool, dirs []string, online bool) (*trust, func(), error) {
 	nop := func() {}
 	var st store.Store
+	// Without a config, kyso's own root (kyso dev, ca.mode own) is
+	// trusted; an external root must then be given with --trust.
+	anchors := trustAnchors{ownRoot: true}
 	if cfgSet || cfgPath != "" {
 		cfg, err := loadConfig(cfgPath)
 		if err != nil {
@@ -402,6 +454,10 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 			dirs = cfg.Verify.TrustDirs
 		}
 		online = online || cfg.Verify.Online
+		if anchors.external, err = cfg.externalRoots(); err != nil {
+			return nil, nop, err
+		}
+		anchors.ownRoot = cfg.CA.Mode == "own"
 		if !noKyso {
 			if st, err = openStore(ctx, cfg); err != nil {
 				return nil, nop, fmt.Errorf("kyso's database: %w (use --no-kyso to verify without it)", err)
@@ -426,7 +482,7 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 	if st != nil {
 		closeFn = func() { st.Close() }
 	}
-	t, err := newTrust(st, dirs, online)
+	t, err := newTrust(st, anchors, dirs, online)
 	if err != nil {
 		closeFn()
 		return nil, nop, err
@@ -530,10 +586,18 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 	}
 	for _, k := range t.kyso {
 		kind := "inter"
-		if k.root {
+		switch {
+		case k.root && (k.id != "" && t.anchors.ownRoot || t.configured(k.cert)):
 			kind = "root"
+		case k.root:
+			// A root that came with an imported chain, or kyso's own
+			// root outside ca.mode own: listed, not trusted.
+			kind = "untrusted"
 		}
 		line("kyso", kind, k.cert)
+	}
+	for _, c := range t.anchors.external {
+		line("ca.external_root", "root", c)
 	}
 	for _, c := range t.extra {
 		kind := "inter"
@@ -545,7 +609,11 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 	for _, s := range t.skipped {
 		fmt.Fprintf(w, "skipped  %s\n", s)
 	}
-	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories\n", len(t.kyso), len(t.extra))
+	pinned := ""
+	if n := len(t.anchors.external); n > 0 {
+		pinned = fmt.Sprintf(", %d pinned in ca.external_root", n)
+	}
+	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories%s\n", len(t.kyso), len(t.extra), pinned)
 	return nil
 }
 

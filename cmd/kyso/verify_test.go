@@ -214,7 +214,7 @@ func TestVerifyCLIBadTrustCertificate(t *testing.T) {
 // certificates as a list too (verifier.Options.TrustCerts), which it needs
 // for the Vietnamese Government CA's G1 chain, signed with SHA-1.
 func TestTrustListsCertificates(t *testing.T) {
-	tr, err := newTrust(nil, []string{"../../trust/vn"}, false)
+	tr, err := newTrust(nil, trustAnchors{}, []string{"../../trust/vn"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,19 +31,29 @@ func (c credentials) Credential(ctx context.Context, id string) (*signer.Credent
 }
 
 // revocation gives B-LT signatures kyso's own OCSP answers and CRLs, made
-// in process.
+// in process, and, for an issuing CA under an external root, the external
+// CA's OCSP answers and CRLs (fetched from the addresses its certificates
+// name, or from the operator's sources, and cached while current).
 type revocation struct{ ca *ca.Authority }
 
 func (r revocation) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
 	ok, err := r.ca.HasOCSP(ctx, issuer)
-	if err != nil || !ok {
-		return nil, err // the root publishes a CRL only
+	if err != nil {
+		return nil, err
 	}
-	return r.ca.OCSP(ctx, cert, issuer)
+	if ok {
+		return r.ca.OCSP(ctx, cert, issuer)
+	}
+	// kyso's root publishes a CRL only; an external CA may answer OCSP.
+	return r.ca.UpstreamOCSP(ctx, cert, issuer)
 }
 
 func (r revocation) CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, error) {
-	return r.ca.CRLFor(ctx, issuer)
+	der, err := r.ca.CRLFor(ctx, issuer)
+	if err != nil || der != nil {
+		return der, err
+	}
+	return r.ca.UpstreamCRL(ctx, issuer)
 }
 
 // lazyTSA is kyso's time-stamp authority, set up on first use: its
