@@ -24,6 +24,7 @@ import (
 
 	"github.com/kyso-vn/kyso/api"
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
 
 // authzCaller is one kind of caller of the matrix: the bearer token it
@@ -190,6 +191,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("fixture: sign CMS = %d %s", code, cmsSig)
 	}
+	invoice := xmltest.Invoice{Number: 11, Items: 2, Seller: hanoi}.Make()
+	code, signedXML, _ := e.upload(t, "/v1/sign/xml", e.clientHN, invoice, map[string]any{"credential_id": e.seal})
+	if code != 200 {
+		t.Fatalf("fixture: sign XML = %d %s", code, signedXML)
+	}
 	img := image.NewNRGBA(image.Rect(0, 0, 120, 120))
 	for y := 0; y < 120; y++ {
 		for x := 0; x < 120; x++ {
@@ -303,6 +309,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/sign/pdf/batch": {class: authzSigning, req: func(c authzCaller) *http.Request {
 			return multipartReq("/v1/sign/pdf/batch", [3]string{"options", "", signOpts(c)}, [3]string{"file", "qd-1.pdf", string(doc)})
 		}},
+		"POST /v1/sign/xml": {class: authzSigning, req: func(c authzCaller) *http.Request {
+			return multipartReq("/v1/sign/xml", [3]string{"file", "hoadon.xml", string(invoice)}, [3]string{"options", "", signOpts(c)})
+		}},
+		"POST /v1/sign/xml/batch": {class: authzSigning, req: func(c authzCaller) *http.Request {
+			return multipartReq("/v1/sign/xml/batch", [3]string{"options", "", signOpts(c)}, [3]string{"file", "hoadon-1.xml", string(invoice)})
+		}},
 		// The raw-body form: the content is the body, the options are the
 		// Kyso-Options header (docs/signing.md).
 		"POST /v1/sign/cms": {class: authzSigning, req: func(c authzCaller) *http.Request {
@@ -323,6 +335,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /pki/tsa": {class: authzPublic, req: func(authzCaller) *http.Request { return newReq("POST", "/pki/tsa", "application/timestamp-query", tsq) }, want: 200},
 		"POST /v1/verify/pdf": {class: authzPublic, req: func(authzCaller) *http.Request {
 			return newReq("POST", "/v1/verify/pdf", "application/pdf", signedPDF)
+		}, want: 200},
+		"POST /v1/verify/xml": {class: authzPublic, req: func(authzCaller) *http.Request {
+			return newReq("POST", "/v1/verify/xml", "application/xml", signedXML)
 		}, want: 200},
 		"POST /v1/verify/cms": {class: authzPublic, req: func(authzCaller) *http.Request {
 			return multipartReq("/v1/verify/cms", [3]string{"data", "data.txt", string(cmsData)}, [3]string{"signature", "signature.p7s", string(cmsSig)})
