@@ -403,3 +403,53 @@ func TestCrossReferenceAttacksVietnamese(t *testing.T) {
 		}
 	}
 }
+
+// TestAmbiguousRevisions: files whose reading through their
+// cross-reference data is not the only one a viewer may make. A signature
+// followed by such a revision is never TOTAL_PASSED.
+func TestAmbiguousRevisions(t *testing.T) {
+	p := getPKI(t)
+	signed := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBT})
+	n, _, _ := docState(t, signed)
+	forged := forgedPage(5, 2, n+2, true)
+	t.Run("definition after the last %%EOF", func(t *testing.T) {
+		// The cross-reference data still leads to the signed page; a
+		// viewer that rebuilds the table (as for any damage it finds)
+		// takes the later definition.
+		doc := append(bytes.Clone(signed), []byte("5 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n")...)
+		rep := verifyPDF(t, doc, p.trusted())
+		s := sigOf(t, rep, 0)
+		if s.Indication != Indeterminate || s.SubIndication != AmbiguousRevision || rep.Valid {
+			t.Errorf("got %s/%s (%s), want INDETERMINATE/%s", s.Indication, s.SubIndication, s.Detail, AmbiguousRevision)
+		}
+		if !strings.Contains(s.Detail, "object 5") {
+			t.Errorf("detail %q does not name object 5", s.Detail)
+		}
+	})
+	t.Run("broken /Prev, page dictionary in an object stream", func(t *testing.T) {
+		// The update cannot be followed to the signed revision: readers
+		// rebuild the table, and only a rebuild that reads object
+		// streams finds the forged page dictionary.
+		doc := appendStreamUpdate(t, signed, forged)
+		_, _, prev := docState(t, signed)
+		doc = bytes.Replace(doc, []byte(fmt.Sprintf("/Prev %d ", prev)), []byte(fmt.Sprintf("/Prev %d ", prev+7)), 1)
+		if check := qpdfCheck(t, doc); !strings.Contains(check, "reconstruct") {
+			t.Fatalf("qpdf reads the damaged file without repairing it: %s", check)
+		}
+		rep := verifyPDF(t, doc, p.trusted())
+		s := sigOf(t, rep, 0)
+		if rep.Valid || s.Indication == TotalPassed {
+			t.Fatalf("a forged page passes: %s", dump(rep))
+		}
+		page := false
+		for _, c := range s.ChangesAfter {
+			page = page || c.Kind == ChangePageContent && strings.Contains(c.Detail, "page 1") && !c.Allowed
+		}
+		if !page {
+			t.Errorf("changes_after %+v does not name page 1: the rebuilt reading missed the object stream", s.ChangesAfter)
+		}
+		if !hasWarning(s, "cannot be read unambiguously") {
+			t.Errorf("warnings %q do not say the document is ambiguous", s.Warnings)
+		}
+	})
+}
