@@ -191,6 +191,11 @@ func (w *readingWalk) object(p pdf.Ptr) string {
 		}
 	}
 	va, _ := w.a.GetObject(id)
+	if err := va.Err(); err != nil {
+		// Readers recover from a malformed object each in their own
+		// way (qpdf, for one, reads what it can of it).
+		return fmt.Sprintf("object %d cannot be read (%v)", id, err)
+	}
 	if !sameEntry(w.a, w.b, id) {
 		vb, _ := w.b.GetObject(id)
 		if !sameValue(va, vb, 0) {

@@ -963,6 +963,12 @@ func parseIntBytes(b []byte) (int64, error) {
 			return 0, fmt.Errorf("invalid digit")
 		}
 		d := int64(c - '0')
+		// An integer out of range is an error, not a wrapped number
+		// (kyso patch): readers disagree on it (poppler reads a real,
+		// qpdf drops the object), so it must not read as a small one.
+		if n > (1<<63-1-d)/10 {
+			return 0, fmt.Errorf("integer out of range")
+		}
 		n = n*10 + d
 	}
 	return n * sign, nil

@@ -25,13 +25,16 @@ func (t *xrefBuilder) slot(n int64) int {
 		return -1
 	}
 	x := int(n)
-	if x >= len(t.table) {
-		grown := make([]xref, x+1, max(x+1, 2*len(t.table)))
+	if x >= cap(t.table) {
+		grown := make([]xref, len(t.table), max(x+1, 2*cap(t.table)))
 		copy(grown, t.table)
 		t.table = grown
-		set := make([]bool, x+1, cap(grown))
+		set := make([]bool, len(t.set), cap(grown))
 		copy(set, t.set)
 		t.set = set
+	}
+	if x >= len(t.table) {
+		t.table, t.set = t.table[:x+1], t.set[:x+1]
 	}
 	return x
 }
