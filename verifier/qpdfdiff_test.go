@@ -486,6 +486,8 @@ func TestQPDFDifferential(t *testing.T) {
 	n, _, _ := docState(t, signed)
 	add("attack: hybrid", appendHybridUpdate(t, signed, forgedPage(5, 2, n+2, true)))
 	add("attack: xref stream after a table", appendStreamUpdate(t, signed, forgedPage(5, 2, n+2, true)))
+	noEOF := appendUpdate(t, signed, map[int]string{4: contentStream("BT (x) Tj ET")})
+	add("attack: update without %%EOF", noEOF[:bytes.LastIndex(noEOF, []byte("%%EOF"))])
 	add("attack: definition after %%EOF", append(bytes.Clone(signed), []byte("5 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n")...))
 	if hanoi, err := os.ReadFile(filepath.Join(dir, "vn-nom-vn", "hanoi_qd_2280_water.pdf")); err == nil {
 		page, parent := firstPage(t, hanoi)

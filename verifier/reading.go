@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -125,7 +126,7 @@ func (d *readings) compareWithScan(rd *reading) string {
 	if err != nil {
 		return fmt.Sprintf("the file's first %d bytes could not be checked for objects a viewer may read otherwise: %v", rd.end, err)
 	}
-	why := compareReadings(rd.rdr, alt)
+	why := compareReadings(rd.rdr, alt, d.r)
 	if why == "" {
 		return ""
 	}
@@ -135,7 +136,7 @@ func (d *readings) compareWithScan(rd *reading) string {
 // compareReadings compares two readings of the same bytes over what the
 // document uses: the objects reachable from a's catalog. It returns the
 // first difference found, or "".
-func compareReadings(a, b *pdf.Reader) string {
+func compareReadings(a, b *pdf.Reader, file io.ReaderAt) string {
 	ta, tb := a.Trailer(), b.Trailer()
 	for _, k := range []string{"Root", "Encrypt"} {
 		pa, ra := ta.KeyRef(k)
@@ -144,7 +145,7 @@ func compareReadings(a, b *pdf.Reader) string {
 			return fmt.Sprintf("the trailer's /%s is not the same", k)
 		}
 	}
-	w := &readingWalk{a: a, b: b, seen: map[uint32]bool{}}
+	w := &readingWalk{a: a, b: b, file: file, seen: map[uint32]bool{}}
 	if p, ok := ta.KeyRef("Root"); ok {
 		w.push(p)
 	} else if why := w.value(ta.Key("Root"), 0); why != "" {
@@ -167,6 +168,7 @@ func compareReadings(a, b *pdf.Reader) string {
 // with reading b.
 type readingWalk struct {
 	a, b *pdf.Reader
+	file io.ReaderAt // the bytes a reads
 	seen map[uint32]bool
 	todo []pdf.Ptr
 }
@@ -195,6 +197,11 @@ func (w *readingWalk) object(p pdf.Ptr) string {
 		// Readers recover from a malformed object each in their own
 		// way (qpdf, for one, reads what it can of it).
 		return fmt.Sprintf("object %d cannot be read (%v)", id, err)
+	}
+	if va.Kind() == pdf.Stream && !endstreamAfter(w.file, va) {
+		// qpdf and poppler then look for endstream and read the data
+		// up to it.
+		return fmt.Sprintf("the /Length of stream %d does not end its data at endstream", id)
 	}
 	if !sameEntry(w.a, w.b, id) {
 		vb, _ := w.b.GetObject(id)
@@ -344,4 +351,18 @@ func (p *pdfRun) signedRevision(e *entry) (*pdf.Reader, bool) {
 		e.fail(Indeterminate, AmbiguousRevision, "the document after this signature cannot be read unambiguously: %s", why)
 	}
 	return rd.rdr, true
+}
+
+// endstreamAfter reports whether the data of the stream v, as its /Length
+// gives it, is followed by endstream (after white space, ISO 32000-1,
+// 7.3.8.1).
+func endstreamAfter(file io.ReaderAt, v pdf.Value) bool {
+	n := v.Key("Length")
+	if n.Kind() != pdf.Integer || n.Int64() < 0 || v.StreamOffset() < 0 {
+		return false
+	}
+	var b [64]byte
+	k, _ := file.ReadAt(b[:], v.StreamOffset()+n.Int64())
+	rest := bytes.TrimLeft(b[:k], "\x00\t\n\f\r ")
+	return bytes.HasPrefix(rest, []byte("endstream"))
 }

@@ -21,6 +21,10 @@ import (
 type update struct {
 	plain  map[int]string
 	packed map[int]string
+	// shadow: objects listed in the object stream a first time, before
+	// the packed ones, with these bodies; the cross-reference stream
+	// points at the packed ones.
+	shadow map[int]string
 }
 
 // xrefRow is an entry of a cross-reference stream (ISO 32000-1, Table 18).
@@ -85,14 +89,21 @@ func writeObjects(b *bytes.Buffer, u update, stm int) []xrefRow {
 	}
 	if len(u.packed) > 0 {
 		var hdr, body bytes.Buffer
-		for i, id := range ids(u.packed) {
+		n := 0
+		for _, id := range ids(u.shadow) {
+			fmt.Fprintf(&hdr, "%d %d ", id, body.Len())
+			body.WriteString(u.shadow[id] + "\n")
+			n++
+		}
+		for _, id := range ids(u.packed) {
 			fmt.Fprintf(&hdr, "%d %d ", id, body.Len())
 			body.WriteString(u.packed[id] + "\n")
-			rows = append(rows, xrefRow{id, 2, stm, i})
+			rows = append(rows, xrefRow{id, 2, stm, n})
+			n++
 		}
 		rows = append(rows, xrefRow{stm, 1, b.Len(), 0})
 		fmt.Fprintf(b, "%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Length %d >>\nstream\n%s%s\nendstream\nendobj\n",
-			stm, len(u.packed), hdr.Len(), hdr.Len()+body.Len(), hdr.String(), body.String())
+			stm, n, hdr.Len(), hdr.Len()+body.Len(), hdr.String(), body.String())
 	}
 	return rows
 }
@@ -244,9 +255,10 @@ func qpdfObject(t testing.TB, doc []byte, id int) string {
 
 // TestCrossReferenceAttacks appends incremental updates that only a reader
 // of every kind of cross-reference section sees: a hybrid-reference update
-// (an empty classic section whose /XRefStm stream redefines page 1), and an
+// (an empty classic section whose /XRefStm stream redefines page 1), an
 // update with a cross-reference stream whose /Prev points to the classic
-// table before it and whose object stream redefines page 1. poppler and
+// table before it and whose object stream redefines page 1, and a classic
+// update that ends at startxref without %%EOF. poppler and
 // qpdf show the forged page (checked here with pdftotext and qpdf, so the
 // attack is real); no signature may be TOTAL_PASSED. Honest controls made
 // the same way but changing nothing a viewer shows stay TOTAL_PASSED.
@@ -300,6 +312,29 @@ func TestCrossReferenceAttacks(t *testing.T) {
 			doc:  signed,
 			attack: func(doc []byte) []byte {
 				return appendStreamUpdate(t, doc, forgedPage(5, 2, next(doc), true))
+			},
+			forged: true,
+		},
+		{
+			// The signed page dictionary first, the forged one second:
+			// read by number, the first copy makes the page look
+			// unchanged; qpdf takes the last, poppler the one at the
+			// cross-reference entry's index.
+			name: "object stream listing page 1 twice",
+			doc:  signed,
+			attack: func(doc []byte) []byte {
+				u := forgedPage(5, 2, next(doc), true)
+				u.shadow = map[int]string{5: objectBody(t, doc, 5)}
+				return appendStreamUpdate(t, doc, u)
+			},
+			forged: true,
+		},
+		{
+			name: "classic update without %%EOF",
+			doc:  signed,
+			attack: func(doc []byte) []byte {
+				doc = appendUpdate(t, doc, map[int]string{4: contentStream("BT /F1 18 Tf 72 760 Td (" + forgedText + ") Tj ET")})
+				return doc[:bytes.LastIndex(doc, []byte("%%EOF"))]
 			},
 			forged: true,
 		},

@@ -9,6 +9,7 @@ package pdf
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"sync"
 )
@@ -851,6 +852,13 @@ func (b *buffer) readDict() Object {
 		}
 		if val.Kind == Null && b.eof {
 			b.errorf("malformed PDF: unterminated dictionary")
+		}
+		// A key given twice with different values is an error (kyso
+		// patch): readers disagree on which value counts (qpdf and
+		// pdf.js take the last, poppler may take the first), so no
+		// reading of the dictionary is the one viewers show.
+		if old, dup := x[tok.NameVal]; dup && !reflect.DeepEqual(old, val) {
+			b.errorf("malformed PDF: dictionary key /%s given twice with different values", short(tok.NameVal))
 		}
 		x[tok.NameVal] = val
 	}

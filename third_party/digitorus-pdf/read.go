@@ -168,24 +168,13 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader
 
 	end := size
 
-	// Some PDF's are quite broken and have a lot of stuff after %%EOF:
-	// find the last %%EOF in the file.
-	eofEnd, ok := findEOF(f, end)
+	// The cross-reference data starts where the file's last "startxref"
+	// followed by a number says, as qpdf, poppler and pdf.js read it, with
+	// or without %%EOF after it (kyso patch: upstream took the startxref
+	// before the last %%EOF, so an update appended without %%EOF was read
+	// by every viewer and not by this package).
+	pos, ok := findStartxref(f, end)
 	if !ok {
-		return nil, fmt.Errorf("not a PDF file: missing %%%%EOF")
-	}
-
-	// Read 200 bytes before the end of %%EOF.
-	winStart := eofEnd - 200
-	if winStart < 0 {
-		winStart = 0
-	}
-	buf = make([]byte, eofEnd-winStart)
-	n, _ := f.ReadAt(buf, winStart)
-	buf = buf[:n]
-
-	i := findLastLine(buf, "startxref")
-	if i < 0 {
 		return nil, fmt.Errorf("malformed PDF file: missing final startxref")
 	}
 
@@ -200,8 +189,6 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader
 	if c, ok := f.(io.Closer); ok {
 		r.closer = c
 	}
-	pos := winStart + int64(i)
-
 	// Save the position of the startxref element.
 	r.XrefInformation.PositionStartPos = pos
 
@@ -265,25 +252,38 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader
 	return nil, err
 }
 
-// findEOF returns the offset just after the last "%%EOF" in the first
-// size bytes of f, scanning backwards a chunk at a time.
-func findEOF(f io.ReaderAt, size int64) (int64, bool) {
+// findStartxref returns the offset of the last "startxref" of the first
+// size bytes of f that is followed by white space and a digit, scanning
+// backwards a chunk at a time.
+func findStartxref(f io.ReaderAt, size int64) (int64, bool) {
 	const chunk = 64 << 10
-	marker := []byte("%%EOF")
-	buf := make([]byte, chunk+len(marker)-1)
+	marker := []byte("startxref")
+	const tail = 32 // room after the marker for white space and a digit
+	buf := make([]byte, chunk+len(marker)+tail)
 	for hi := size; hi > 0; {
 		// (min and max are shadowed in this package's tests.)
 		lo := hi - chunk
 		if lo < 0 {
 			lo = 0
 		}
-		top := hi + int64(len(marker)) - 1
+		top := hi + int64(len(marker)+tail)
 		if top > size {
 			top = size
 		}
 		n, _ := f.ReadAt(buf[:top-lo], lo)
-		if i := bytes.LastIndex(buf[:n], marker); i >= 0 {
-			return lo + int64(i+len(marker)), true
+		b := buf[:n]
+		for i := bytes.LastIndex(b, marker); i >= 0; i = bytes.LastIndex(b[:i], marker) {
+			if lo+int64(i) >= hi {
+				continue // the next chunk's
+			}
+			j := i + len(marker)
+			k := j
+			for k < len(b) && isSpace(b[k]) {
+				k++
+			}
+			if k > j && k < len(b) && isDigit(b[k]) {
+				return lo + int64(i), true
+			}
 		}
 		hi = lo
 	}
@@ -310,21 +310,6 @@ func (r *Reader) maxEntries() int64 {
 // Trailer returns the file's Trailer value.
 func (r *Reader) Trailer() Value {
 	return Value{r: r, ptr: r.trailerptr, obj: r.trailer}
-}
-
-func findLastLine(buf []byte, s string) int {
-	bs := []byte(s)
-	max := len(buf)
-	for {
-		i := bytes.LastIndex(buf[:max], bs)
-		if i <= 0 || i+len(bs) >= len(buf) {
-			return -1
-		}
-		if (buf[i-1] == '\n' || buf[i-1] == '\r') && (buf[i+len(bs)] == '\n' || buf[i+len(bs)] == '\r') {
-			return i
-		}
-		max = i
-	}
 }
 
 func objfmt(x Object) string {
@@ -513,18 +498,15 @@ func (r *Reader) loadFromStream(ptr objptr, strm objptr) Value {
 	if !done {
 		r.objStms[strm.id] = errObjStmBusy
 		sv := r.resolve(objptr{}, Object{Kind: Indirect, PtrVal: strm})
-		err = r.scanObjStm(sv, func(id uint32) bool {
-			if _, cached := r.objCache[id]; cached {
-				return false // the first of duplicate entries wins
-			}
-			if id == ptr.id {
-				return true
-			}
+		// An object is read where the cross-reference entry puts it: in
+		// this stream, at its index there (poppler and pdf.js read the
+		// object at that index, qpdf the object of that number).
+		err = r.scanObjStm(sv, func(i int, id uint32) bool {
 			if int(id) >= len(r.xref) {
 				return false
 			}
 			x := r.xref[id]
-			return x.inStream && x.stream.id == strm.id
+			return x.inStream && x.stream.id == strm.id && x.offset == int64(i)
 		}, r.cache)
 		r.objStms[strm.id] = err
 	}
@@ -534,45 +516,21 @@ func (r *Reader) loadFromStream(ptr objptr, strm objptr) Value {
 	if err != nil {
 		panic(err)
 	}
-
-	// Not where the cross-reference table says: look along /Extends.
-	sv := r.resolve(objptr{}, Object{Kind: Indirect, PtrVal: strm})
-	seen := map[uint32]bool{strm.id: true}
-	for range maxExtends {
-		ext := sv.Key("Extends")
-		if ext.Kind() != Stream {
-			panic("cannot find object in stream")
-		}
-		if seen[ext.ptr.id] {
-			panic("object stream /Extends loop")
-		}
-		seen[ext.ptr.id] = true
-		var found Value
-		ok := false
-		err := r.scanObjStm(ext, func(id uint32) bool { return id == ptr.id && !ok }, func(_ uint32, v Value) {
-			found, ok = v, true
-		})
-		if err != nil {
-			panic(err)
-		}
-		if ok {
-			return found
-		}
-		sv = ext
-	}
-	panic(limitError("object stream /Extends chain", int64(maxExtends)))
+	// Not where the cross-reference table says. (Upstream then looked
+	// along the stream's /Extends chain, which no viewer does.)
+	panic(fmt.Errorf("object %d is not at index %d of object stream %d", ptr.id, r.xref[ptr.id].offset, strm.id))
 }
 
 // scanObjStm decodes the object stream sv and parses each object it holds
 // whose number keep accepts, passing it to store. An object that does not
 // parse is stored as a Value carrying the error.
-func (r *Reader) scanObjStm(sv Value, keep func(id uint32) bool, store func(id uint32, v Value)) error {
+func (r *Reader) scanObjStm(sv Value, keep func(index int, id uint32) bool, store func(id uint32, v Value)) error {
 	data, entries, err := r.readObjStm(sv)
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		if keep(e.id) {
+	for i, e := range entries {
+		if keep(i, e.id) {
 			ptr := objptr{e.id, 0}
 			store(e.id, r.parseStreamObject(data[e.off:], ptr))
 		}
@@ -634,6 +592,7 @@ func (r *Reader) readObjStm(sv Value) ([]byte, []objStmEntry, error) {
 		defer hb.release()
 		hb.lim = r.lim
 		hb.allowEOF = true
+		seen := map[uint32]bool{}
 		for range n {
 			idObj := hb.readToken()
 			offObj := hb.readToken()
@@ -644,6 +603,11 @@ func (r *Reader) readObjStm(sv Value) ([]byte, []objStmEntry, error) {
 			if id < 0 || id > 1<<32-1 || off < 0 || off >= int64(len(data))-first {
 				return fmt.Errorf("object stream entry %d %d out of range", id, off)
 			}
+			if seen[uint32(id)] {
+				// Readers disagree on which one counts.
+				return fmt.Errorf("object stream lists object %d twice", id)
+			}
+			seen[uint32(id)] = true
 			entries = append(entries, objStmEntry{uint32(id), first + off})
 		}
 		return nil

@@ -278,7 +278,7 @@ func readXrefTableData(r *Reader, b *buffer) ([]xrefRow, error) {
 func readXrefStream(r *Reader, b *buffer) ([]xrefRow, Object, objptr, error) {
 	strm := b.readObject()
 	if strm.Kind != Stream {
-		return nil, Object{}, objptr{}, fmt.Errorf("cross-reference table not found: %s", short(objfmt(strm)))
+		return nil, Object{}, objptr{}, fmt.Errorf("neither a table nor a stream: %s", short(objfmt(strm)))
 	}
 	if strm.DictVal["Type"].NameVal != "XRef" {
 		return nil, Object{}, objptr{}, fmt.Errorf("xref stream does not have type XRef")
