@@ -372,7 +372,8 @@ func nameOf(q string) string {
 
 // diffFile runs the differential test on one document, at the end of
 // the file and of each signed revision.
-func diffFile(t *testing.T, doc []byte) {
+// An honest file (mayBeAmbiguous false) must also be read unambiguously.
+func diffFile(t *testing.T, doc []byte, mayBeAmbiguous bool) {
 	t.Helper()
 	docs := newReadings(bytes.NewReader(doc), int64(len(doc)))
 	fin := docs.open(int64(len(doc)))
@@ -414,6 +415,9 @@ func diffFile(t *testing.T, doc []byte) {
 			t.Errorf("the first %d bytes: kyso's reading is not qpdf's and kyso does not find it ambiguous: %s", end, diff)
 			continue
 		}
+		if !mayBeAmbiguous {
+			t.Errorf("the first %d bytes of an honest file are ambiguous to kyso: %s", end, why)
+		}
 		// Ambiguous: whatever qpdf reads, kyso must not say valid.
 		if rep == nil {
 			rep = verifyPDF(t, doc, Options{})
@@ -435,11 +439,18 @@ func diffFile(t *testing.T, doc []byte) {
 // attack documents of the cross-reference tests.
 func TestQPDFDifferential(t *testing.T) {
 	type file struct {
-		name string
-		doc  []byte
+		name           string
+		doc            []byte
+		mayBeAmbiguous bool
 	}
 	var files []file
-	add := func(name string, doc []byte) { files = append(files, file{name, doc}) }
+	add := func(name string, doc []byte) {
+		// The attacks and hostile files may be ambiguous; and one file of
+		// the corpus, whose last /Prev is 0: qpdf reads no page in it,
+		// poppler rebuilds its table and shows its pages.
+		hostile := strings.HasPrefix(name, "hostile: ") || strings.HasPrefix(name, "attack: ") || strings.HasSuffix(name, "pades-5-signatures-and-1-document-timestamp.pdf")
+		files = append(files, file{name, doc, hostile})
+	}
 
 	dir := realworldDir(t)
 	corpus, _ := filepath.Glob(filepath.Join(dir, "*", "*.pdf"))
@@ -496,6 +507,6 @@ func TestQPDFDifferential(t *testing.T) {
 	}
 
 	for _, f := range files {
-		t.Run(f.name, func(t *testing.T) { diffFile(t, f.doc) })
+		t.Run(f.name, func(t *testing.T) { diffFile(t, f.doc, f.mayBeAmbiguous) })
 	}
 }

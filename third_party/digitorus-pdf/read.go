@@ -592,7 +592,6 @@ func (r *Reader) readObjStm(sv Value) ([]byte, []objStmEntry, error) {
 		defer hb.release()
 		hb.lim = r.lim
 		hb.allowEOF = true
-		seen := map[uint32]bool{}
 		for range n {
 			idObj := hb.readToken()
 			offObj := hb.readToken()
@@ -603,11 +602,6 @@ func (r *Reader) readObjStm(sv Value) ([]byte, []objStmEntry, error) {
 			if id < 0 || id > 1<<32-1 || off < 0 || off >= int64(len(data))-first {
 				return fmt.Errorf("object stream entry %d %d out of range", id, off)
 			}
-			if seen[uint32(id)] {
-				// Readers disagree on which one counts.
-				return fmt.Errorf("object stream lists object %d twice", id)
-			}
-			seen[uint32(id)] = true
 			entries = append(entries, objStmEntry{uint32(id), first + off})
 		}
 		return nil
@@ -615,7 +609,57 @@ func (r *Reader) readObjStm(sv Value) ([]byte, []objStmEntry, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := sameDuplicates(data, entries); err != nil {
+		return nil, nil, err
+	}
 	return data, entries, nil
+}
+
+// sameDuplicates checks that an object number listed more than once in an
+// object stream has the same bytes each time. Readers disagree on which
+// copy counts (qpdf takes the last, poppler and pdf.js the one at the
+// cross-reference entry's index); some writers list an object twice with
+// the same body.
+func sameDuplicates(data []byte, entries []objStmEntry) error {
+	var dup map[uint32][]int
+	first := map[uint32]int{}
+	for i, e := range entries {
+		if j, ok := first[e.id]; ok {
+			if dup == nil {
+				dup = map[uint32][]int{}
+			}
+			if len(dup[e.id]) == 0 {
+				dup[e.id] = []int{j}
+			}
+			dup[e.id] = append(dup[e.id], i)
+		} else {
+			first[e.id] = i
+		}
+	}
+	if dup == nil {
+		return nil
+	}
+	// An object's bytes run to the next object's start.
+	starts := make([]int64, 0, len(entries)+1)
+	for _, e := range entries {
+		starts = append(starts, e.off)
+	}
+	starts = append(starts, int64(len(data)))
+	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
+	body := func(i int) []byte {
+		off := entries[i].off
+		k := sort.Search(len(starts), func(k int) bool { return starts[k] > off })
+		return bytes.TrimSpace(data[off:starts[k]])
+	}
+	for id, list := range dup {
+		b := body(list[0])
+		for _, i := range list[1:] {
+			if !bytes.Equal(body(i), b) {
+				return fmt.Errorf("object stream lists object %d twice with different contents", id)
+			}
+		}
+	}
+	return nil
 }
 
 // parseStreamObject parses the object ptr at the start of data, part of

@@ -244,8 +244,10 @@ func TestAmbiguousObjects(t *testing.T) {
 		return r.Trailer().Key("Root").Key("Pages").Key("Kids").Index(0)
 	}
 	good := "3 << /Type /Page /Parent 2 0 R /Contents 4 0 R >>"
-	if v := page(objStm(0, good)); v.Err() != nil || v.Key("Type").Name() != "Page" {
-		t.Fatalf("control: page %v, %v", v, v.Err())
+	for i, in := range [][]byte{objStm(0, good), objStm(1, good, good)} {
+		if v := page(in); v.Err() != nil || v.Key("Type").Name() != "Page" {
+			t.Fatalf("control %d: page %v, %v", i, v, v.Err())
+		}
 	}
 	for name, in := range map[string][]byte{
 		"object stream lists the page twice": objStm(1, good, "3 << /Type /Page /Parent 2 0 R /Contents 4 0 R /Rotate 90 >>"),
