@@ -261,9 +261,10 @@
 //     takes the startxref before the last %%EOF (an update without %%EOF
 //     was invisible), lets an older table's entry through a newer free
 //     one, takes the first copy of an object an object stream lists twice
-//     and looks for a missing object along /Extends. Each made a forged
-//     page that viewers show read as the signed one
-//     (TestCrossReferenceAttacks); fixed in kyso's copy, KYSO-PATCHES.md
+//     and looks for a missing object along /Extends. Each let it read
+//     other objects than viewers show; most made a forged page that
+//     poppler and qpdf show read as the signed one
+//     (TestCrossReferenceAttacks). Fixed in kyso's copy, KYSO-PATCHES.md
 //     13 and 27-36, for upstream.
 //
 // digitorus/pdf keeps its Value's object and the identity of parsed

@@ -461,6 +461,30 @@ func TestAmbiguousRevisions(t *testing.T) {
 			t.Errorf("detail %q does not name object 5", s.Detail)
 		}
 	})
+	t.Run("free entry for page 1's content", func(t *testing.T) {
+		// qpdf reads the freed object as null; poppler, finding a
+		// reference to it, rebuilds the table and shows it again.
+		_, root, prev := docState(t, signed)
+		var b bytes.Buffer
+		b.Write(signed)
+		x := b.Len()
+		fmt.Fprintf(&b, "xref\n4 1\n0000000000 00001 f \ntrailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", n, root, prev, x)
+		doc := b.Bytes()
+		if obj := qpdfObject(t, doc, 4); !strings.Contains(obj, "null") {
+			t.Fatalf("qpdf reads object 4 as %s, want null", obj)
+		}
+		if text := viewerText(t, doc); !strings.Contains(text, "Trang 1 / Page 1") {
+			t.Fatalf("pdftotext shows %q, want page 1 as signed", text)
+		}
+		rep := verifyPDF(t, doc, p.trusted())
+		s := sigOf(t, rep, 0)
+		if rep.Valid || s.Indication == TotalPassed {
+			t.Fatalf("passes: %s", dump(rep))
+		}
+		if !hasWarning(s, "cannot be read unambiguously") && s.SubIndication != AmbiguousRevision {
+			t.Errorf("%s/%s (%s), warnings %q: the ambiguity is not reported", s.Indication, s.SubIndication, s.Detail, s.Warnings)
+		}
+	})
 	t.Run("broken /Prev, page dictionary in an object stream", func(t *testing.T) {
 		// The update cannot be followed to the signed revision: readers
 		// rebuild the table, and only a rebuild that reads object
