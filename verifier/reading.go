@@ -35,6 +35,9 @@ type readings struct {
 	r    io.ReaderAt
 	size int64
 
+	// cache shares the objects parsed by every reading of the file: each
+	// definition is parsed once, however many revisions are read.
+	cache   *pdf.Cache
 	scan    *pdf.Scan
 	scanErr error
 	scanned bool
@@ -58,14 +61,14 @@ type reading struct {
 }
 
 func newReadings(r io.ReaderAt, size int64) *readings {
-	return &readings{r: r, size: size, at: map[int64]*reading{}}
+	return &readings{r: r, size: size, cache: pdf.NewCache(), at: map[int64]*reading{}}
 }
 
 // getScan scans the file once.
 func (d *readings) getScan() (*pdf.Scan, error) {
 	if !d.scanned {
 		d.scanned = true
-		d.scan, d.scanErr = pdf.ScanObjects(d.r, d.size)
+		d.scan, d.scanErr = pdf.ScanObjects(d.r, d.size, d.cache)
 	}
 	return d.scan, d.scanErr
 }
@@ -81,7 +84,7 @@ func (d *readings) open(end int64) *reading {
 	if end != d.size {
 		sec = io.NewSectionReader(d.r, 0, end)
 	}
-	rdr, err := openPDF(sec, end)
+	rdr, err := pdf.NewReaderCached(sec, end, d.cache)
 	if err == nil {
 		rd.rdr = rdr
 		return rd

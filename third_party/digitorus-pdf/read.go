@@ -49,6 +49,8 @@ type Reader struct {
 	// objStms records the object streams read: nil once read, else the
 	// error reading them (errObjStmBusy while being read).
 	objStms map[uint32]error
+	// shared holds the objects parsed by all Readers of the file, if set.
+	shared *Cache
 }
 
 type ReaderXrefInformation struct {
@@ -150,6 +152,10 @@ func NewReader(f io.ReaderAt, size int64) (*Reader, error) {
 // to try. If pw returns the empty string, NewReaderEncrypted stops trying to decrypt
 // the file and returns an error.
 func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader, err error) {
+	return newReader(f, size, pw, nil)
+}
+
+func newReader(f io.ReaderAt, size int64, pw func() string, c *Cache) (rd *Reader, err error) {
 	// The parser reports malformed input by panicking; no panic may reach
 	// the caller (kyso patch).
 	defer func() {
@@ -185,6 +191,7 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader
 		PDFVersion:      string(version),
 		objCache:        make(map[uint32]Value),
 		lim:             newLimits(end),
+		shared:          c,
 	}
 	if c, ok := f.(io.Closer); ok {
 		r.closer = c
@@ -465,6 +472,9 @@ func (r *Reader) load(ptr objptr, x xref) (v Value) {
 	if x.offset < 0 || x.offset >= end {
 		panic(fmt.Errorf("offset %d outside the file", x.offset))
 	}
+	if obj, ok := r.shared.def(r, ptr, x.offset); ok {
+		return r.createValue(ptr, obj)
+	}
 	b := r.newBuffer(io.NewSectionReader(r.f, x.offset, end-x.offset), x.offset)
 	defer b.release() // Return to pool
 	b.key = r.key
@@ -481,6 +491,7 @@ func (r *Reader) load(ptr objptr, x xref) (v Value) {
 		panic(fmt.Errorf("loading %v: found %d %d obj", ptr, id.Int64Val, gen.Int64Val))
 	}
 	obj := b.readDefinition(ptr)
+	r.shared.putDef(r, ptr, x.offset, obj, b.readOffset())
 	return r.createValue(ptr, obj)
 }
 
@@ -497,17 +508,17 @@ func (r *Reader) loadFromStream(ptr objptr, strm objptr) Value {
 	err, done := r.objStms[strm.id]
 	if !done {
 		r.objStms[strm.id] = errObjStmBusy
-		sv := r.resolve(objptr{}, Object{Kind: Indirect, PtrVal: strm})
 		// An object is read where the cross-reference entry puts it: in
 		// this stream, at its index there (poppler and pdf.js read the
 		// object at that index, qpdf the object of that number).
-		err = r.scanObjStm(sv, func(i int, id uint32) bool {
+		keep := func(i int, id uint32) bool {
 			if int(id) >= len(r.xref) {
 				return false
 			}
 			x := r.xref[id]
 			return x.inStream && x.stream.id == strm.id && x.offset == int64(i)
-		}, r.cache)
+		}
+		err = r.readObjStmShared(strm, keep)
 		r.objStms[strm.id] = err
 	}
 	if v, ok := r.objCache[ptr.id]; ok {
@@ -533,6 +544,54 @@ func (r *Reader) scanObjStm(sv Value, keep func(index int, id uint32) bool, stor
 		if keep(i, e.id) {
 			ptr := objptr{e.id, 0}
 			store(e.id, r.parseStreamObject(data[e.off:], ptr))
+		}
+	}
+	return nil
+}
+
+// readObjStmShared reads the objects keep accepts of the object stream
+// strm into the Reader's cache, through the shared Cache when the stream's
+// decoded objects are there (or can be put there).
+func (r *Reader) readObjStmShared(strm objptr, keep func(i int, id uint32) bool) error {
+	sv := r.resolve(objptr{}, Object{Kind: Indirect, PtrVal: strm})
+	x := r.xref[strm.id]
+	// Shared only for a stream defined in the file with a direct /Length:
+	// another Reader could resolve an indirect one otherwise.
+	l, direct := sv.obj.DictVal["Length"]
+	share := r.shared != nil && sv.err == nil && sv.obj.Kind == Stream && !x.inStream && direct && l.Kind == Integer
+	if share {
+		if c, ok := r.shared.stm(r, x.offset); ok {
+			if c.err != nil {
+				return c.err
+			}
+			for i, o := range c.objs {
+				if keep(i, o.id) {
+					v := r.createValue(objptr{o.id, 0}, o.obj)
+					v.err = o.err
+					r.cache(o.id, v)
+				}
+			}
+			return nil
+		}
+	}
+	var all []cachedStmObj
+	err := r.scanObjStm(sv, func(i int, id uint32) bool {
+		all = append(all, cachedStmObj{id: id})
+		return true
+	}, func(id uint32, v Value) {
+		all[len(all)-1].obj, all[len(all)-1].err = v.obj, v.err
+	})
+	if share && !errors.Is(err, errLimit) {
+		r.shared.putStm(r, x.offset, &cachedStm{end: sv.obj.StreamOffset + l.Int64Val, err: err, objs: all})
+	}
+	if err != nil {
+		return err
+	}
+	for i, o := range all {
+		if keep(i, o.id) {
+			v := r.createValue(objptr{o.id, 0}, o.obj)
+			v.err = o.err
+			r.cache(o.id, v)
 		}
 	}
 	return nil

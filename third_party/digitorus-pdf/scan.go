@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 )
@@ -31,6 +30,7 @@ type Scan struct {
 	// stream comes right after its stream.
 	defs     []scanDef
 	trailers []scanTrailer
+	cache    *Cache // shared with the Readers made, if set
 }
 
 // scanDef is one definition found.
@@ -50,65 +50,156 @@ type scanTrailer struct {
 }
 
 var (
-	// scanRE finds "N G obj" and "trailer".
-	scanRE = regexp.MustCompile(`([0-9]{1,10})[\x00\t\n\f\r ]+([0-9]{1,5})[\x00\t\n\f\r ]+obj|trailer`)
+	objKW     = []byte("obj")
+	trailerKW = []byte("trailer")
 	// endstreamKW ends a stream's data when /Length cannot be used.
 	endstreamKW = []byte("endstream")
 )
+
+// scanCandidate is an "N G obj" or a "trailer" found in a block.
+type scanCandidate struct {
+	start, end int // in the block
+	trailer    bool
+	id, gen    int64
+}
+
+// scanCandidates returns the "N G obj" and "trailer" of b that start in
+// b[from:to], in order. "N G obj" may follow anything but a number
+// ("%%EOF1 0 obj" starts the updates of some writers), "trailer" must be
+// a word; both must be followed by white space or a delimiter.
+func scanCandidates(b []byte, from, to int64) []scanCandidate {
+	var out []scanCandidate
+	ends := func(i int) bool { return i >= len(b) || isSpace(b[i]) || isDelim(b[i]) }
+	for i := 0; ; {
+		k := bytes.Index(b[i:], objKW)
+		if k < 0 {
+			break
+		}
+		q := i + k
+		i = q + 1
+		if !ends(q + len(objKW)) {
+			continue
+		}
+		// Backwards: white space, generation, white space, number.
+		j := q
+		for j > 0 && isPDFSpaceByte(b[j-1]) {
+			j--
+		}
+		if j == q {
+			continue
+		}
+		g := j
+		for j > 0 && isDigit(b[j-1]) && g-j < 5 {
+			j--
+		}
+		if j == g || j > 0 && isDigit(b[j-1]) {
+			continue
+		}
+		gen, _ := strconv.ParseInt(string(b[j:g]), 10, 64)
+		w := j
+		for j > 0 && isPDFSpaceByte(b[j-1]) {
+			j--
+		}
+		if j == w {
+			continue
+		}
+		d := j
+		for j > 0 && isDigit(b[j-1]) && d-j < 10 {
+			j--
+		}
+		if j == d {
+			continue
+		}
+		if j > 0 {
+			if c := b[j-1]; isDigit(c) || c == '.' || c == '-' || c == '+' {
+				continue
+			}
+		}
+		if int64(j) < from || int64(j) >= to {
+			continue
+		}
+		id, _ := strconv.ParseInt(string(b[j:d]), 10, 64)
+		out = append(out, scanCandidate{start: j, end: q + len(objKW), id: id, gen: gen})
+	}
+	var trailers []scanCandidate
+	for i := 0; ; {
+		k := bytes.Index(b[i:], trailerKW)
+		if k < 0 {
+			break
+		}
+		q := i + k
+		i = q + 1
+		if int64(q) < from || int64(q) >= to || !ends(q+len(trailerKW)) || q > 0 && !isSpace(b[q-1]) && !isDelim(b[q-1]) {
+			continue
+		}
+		trailers = append(trailers, scanCandidate{start: q, end: q + len(trailerKW), trailer: true})
+	}
+	if len(trailers) > 0 {
+		out = append(out, trailers...)
+		sort.SliceStable(out, func(i, j int) bool { return out[i].start < out[j].start })
+	}
+	return out
+}
+
+// isPDFSpaceByte reports the white space "N G obj" is separated by.
+func isPDFSpaceByte(c byte) bool {
+	switch c {
+	case 0, '\t', '\n', '\f', '\r', ' ':
+		return true
+	}
+	return false
+}
 
 // scanBlock is how much of the file a Scan reads at a time.
 const scanBlock = 1 << 20
 
 // ScanObjects reads f (size bytes) from start to end for object
 // definitions ("N G obj"), trailers and cross-reference streams, and the
-// contents of the object streams it finds. A definition found is parsed
+// contents of the object streams it finds. The objects it parses, and
+// those its Readers parse, are shared through c if it is not nil. A definition found is parsed
 // to find where it ends, and the search goes on after it, so that
 // definitions inside a stream's data or a string are not taken for the
 // file's own. The work is bounded like a Reader's (limits.go).
-func ScanObjects(f io.ReaderAt, size int64) (s *Scan, err error) {
+func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
 	defer func() {
 		if e := recover(); e != nil {
 			s, err = nil, fmt.Errorf("malformed PDF: %v", e)
 		}
 	}()
-	s = &Scan{f: f, size: size}
+	s = &Scan{f: f, size: size, cache: c}
 	// A Reader without a table parses the definitions.
-	r := &Reader{f: f, end: size, objCache: map[uint32]Value{}, lim: newLimits(size)}
+	r := &Reader{f: f, end: size, objCache: map[uint32]Value{}, lim: newLimits(size), shared: c}
 	var stms []int // indexes in s.defs of object streams
-	buf := make([]byte, scanBlock+64)
+	const lookback, lookahead = 32, 64
+	buf := make([]byte, lookback+scanBlock+lookahead)
 	skip := int64(0) // the end of the last definition parsed
 	for off := int64(0); off < size; off += scanBlock {
-		n := min64(int64(len(buf)), size-off)
+		// The data of a long stream is not searched.
+		if skip > off {
+			off = skip
+		}
+		lo := max(0, off-lookback)
+		n := min64(int64(len(buf)), min64(off+scanBlock+lookahead, size)-lo)
 		b := buf[:n]
-		if _, err := f.ReadAt(b, off); err != nil && err != io.EOF {
+		if _, err := f.ReadAt(b, lo); err != nil && err != io.EOF {
 			return nil, err
 		}
-		for _, m := range scanRE.FindAllSubmatchIndex(b, -1) {
-			pos := off + int64(m[0])
-			if m[0] >= scanBlock || pos < skip {
-				continue // the next block's, or inside a definition
+		for _, c := range scanCandidates(b, off-lo, min64(off+scanBlock, size)-lo) {
+			pos := lo + int64(c.start)
+			if pos < skip {
+				continue // inside a definition
 			}
-			// "N G obj" may follow anything but a number ("%%EOF1 0 obj"
-			// starts the update of some writers); "trailer" is a word.
-			if c := b[max(m[0]-1, 0)]; m[0] > 0 && (isDigit(c) || c == '.' || c == '-' || c == '+' || m[2] < 0 && !isSpace(c) && !isDelim(c)) {
-				continue
-			}
-			if m[1] < len(b) && !isSpace(b[m[1]]) && !isDelim(b[m[1]]) {
-				continue
-			}
-			if m[2] < 0 {
+			if c.trailer {
 				if t, ok := s.parseTrailer(r, pos); ok {
 					s.trailers = append(s.trailers, t)
 					skip = t.end
 				}
 				continue
 			}
-			id, _ := strconv.ParseInt(string(b[m[2]:m[3]]), 10, 64)
-			gen, _ := strconv.ParseInt(string(b[m[4]:m[5]]), 10, 64)
-			if id <= 0 || id >= r.maxEntries() || gen > 65535 {
+			if c.id <= 0 || c.id >= r.maxEntries() || c.gen > 65535 {
 				continue
 			}
-			d := scanDef{ptr: objptr{uint32(id), uint16(gen)}, pos: pos, end: off + int64(m[1])}
+			d := scanDef{ptr: objptr{uint32(c.id), uint16(c.gen)}, pos: pos, end: lo + int64(c.end)}
 			obj, end, ok := s.parseDef(r, d.ptr, pos)
 			if ok {
 				d.end = end
@@ -145,6 +236,7 @@ func (s *Scan) parseDef(r *Reader, ptr objptr, pos int64) (obj Object, end int64
 	if obj.Kind == Keyword || obj.PtrVal != ptr {
 		return Object{}, 0, false
 	}
+	r.shared.putDef(r, ptr, pos, obj, b.readOffset())
 	if obj.Kind != Stream {
 		return obj, b.readOffset(), true
 	}
@@ -286,6 +378,7 @@ func (s *Scan) reader(end int64, defs []scanDef) (*Reader, error) {
 		trailer:  trailer,
 		objCache: map[uint32]Value{},
 		lim:      newLimits(end),
+		shared:   s.cache,
 	}
 	t := &xrefBuilder{limit: r.maxEntries()}
 	// The last definition wins: read them newest first.

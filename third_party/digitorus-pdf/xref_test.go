@@ -300,7 +300,7 @@ func TestScanObjects(t *testing.T) {
 	if _, err := NewReader(bytes.NewReader(in), int64(len(in))); err == nil {
 		t.Fatal("NewReader follows a /Prev into the middle of a table")
 	}
-	s, err := ScanObjects(bytes.NewReader(in), int64(len(in)))
+	s, err := ScanObjects(bytes.NewReader(in), int64(len(in)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
