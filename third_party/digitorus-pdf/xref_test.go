@@ -324,3 +324,50 @@ func TestScanObjects(t *testing.T) {
 		}
 	}
 }
+
+// TestCache: Readers of one file's revisions share parsed definitions, but
+// a Reader never gets a definition its file does not hold all of.
+func TestCache(t *testing.T) {
+	r := base()
+	first := r.buf.Len()
+	off := r.objects(map[int]string{4: "<< /Length 6 >>\nstream\nforged\nendstream"})
+	x := r.buf.Len()
+	fmt.Fprintf(&r.buf, "xref\n4 1\n%010d 00000 n\r\ntrailer\n<< /Size 5 /Root 1 0 R /Prev %d >>\n", off[4], r.prev)
+	in := r.end(x, true)
+
+	c := NewCache()
+	open := func(end int) *Reader {
+		rd, err := NewReaderCached(bytes.NewReader(in[:end]), int64(end), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rd
+	}
+	pageContent := func(rd *Reader) string {
+		return string(rd.Trailer().Key("Root").Key("Pages").Key("Kids").Index(0).Key("Contents").Data())
+	}
+	full := open(len(in))
+	if got := pageContent(full); got != "forged" {
+		t.Fatalf("final revision: %q", got)
+	}
+	prefix := open(first)
+	if got := pageContent(prefix); got != "base" {
+		t.Fatalf("first revision: %q", got)
+	}
+	// The page was parsed once, by the first Reader.
+	page := func(rd *Reader) Value { return rd.Trailer().Key("Root").Key("Pages").Key("Kids").Index(0) }
+	if a, b := page(full).identity(), page(prefix).identity(); a == 0 || a != b {
+		t.Errorf("the page was parsed again for the second Reader")
+	}
+	// A definition that runs past a Reader's end is not given to it.
+	short := &Reader{end: int64(off[4]) + 5}
+	if _, ok := c.def(short, objptr{4, 0}, int64(off[4])); ok {
+		t.Error("a definition running past the Reader's end was shared")
+	}
+	if _, ok := c.def(full, objptr{4, 0}, int64(off[4])); !ok {
+		t.Error("a definition was not shared")
+	}
+	if _, ok := c.def(&Reader{end: full.end, key: []byte("other")}, objptr{4, 0}, int64(off[4])); ok {
+		t.Error("a definition was shared with a Reader that decrypts with another key")
+	}
+}
