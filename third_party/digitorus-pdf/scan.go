@@ -63,82 +63,88 @@ type scanCandidate struct {
 	id, gen    int64
 }
 
-// scanCandidates returns the "N G obj" and "trailer" of b that start in
-// b[from:to], in order. "N G obj" may follow anything but a number
-// ("%%EOF1 0 obj" starts the updates of some writers), "trailer" must be
-// a word; both must be followed by white space or a delimiter.
-func scanCandidates(b []byte, from, to int64) []scanCandidate {
-	var out []scanCandidate
+// nextCandidate returns the first "N G obj" or "trailer" of b that starts
+// in b[from:to]. "N G obj" may follow anything but a number ("%%EOF1 0
+// obj" starts the updates of some writers), "trailer" must be a word; both
+// must be followed by white space or a delimiter.
+func nextCandidate(b []byte, from, to int64) (scanCandidate, bool) {
 	ends := func(i int) bool { return i >= len(b) || isSpace(b[i]) || isDelim(b[i]) }
-	for i := 0; ; {
+	var obj scanCandidate
+	found := false
+	for i := int(from); int64(i) < to; {
 		k := bytes.Index(b[i:], objKW)
 		if k < 0 {
 			break
 		}
 		q := i + k
 		i = q + 1
-		if !ends(q + len(objKW)) {
-			continue
-		}
-		// Backwards: white space, generation, white space, number.
-		j := q
-		for j > 0 && isPDFSpaceByte(b[j-1]) {
-			j--
-		}
-		if j == q {
-			continue
-		}
-		g := j
-		for j > 0 && isDigit(b[j-1]) && g-j < 5 {
-			j--
-		}
-		if j == g || j > 0 && isDigit(b[j-1]) {
-			continue
-		}
-		gen, _ := strconv.ParseInt(string(b[j:g]), 10, 64)
-		w := j
-		for j > 0 && isPDFSpaceByte(b[j-1]) {
-			j--
-		}
-		if j == w {
-			continue
-		}
-		d := j
-		for j > 0 && isDigit(b[j-1]) && d-j < 10 {
-			j--
-		}
-		if j == d {
-			continue
-		}
-		if j > 0 {
-			if c := b[j-1]; isDigit(c) || c == '.' || c == '-' || c == '+' {
-				continue
+		if c, ok := objAt(b, q); ok && ends(q+len(objKW)) && int64(c.start) >= from {
+			if int64(c.start) >= to {
+				break
 			}
+			obj, found = c, true
+			break
 		}
-		if int64(j) < from || int64(j) >= to {
-			continue
-		}
-		id, _ := strconv.ParseInt(string(b[j:d]), 10, 64)
-		out = append(out, scanCandidate{start: j, end: q + len(objKW), id: id, gen: gen})
 	}
-	var trailers []scanCandidate
-	for i := 0; ; {
-		k := bytes.Index(b[i:], trailerKW)
-		if k < 0 {
+	// A trailer before the definition found comes first.
+	limit := to
+	if found {
+		limit = int64(obj.start)
+	}
+	// (Bounded by limit: an unbounded search would cross the rest of the
+	// block at every definition.)
+	for i := int(from); int64(i) < limit; {
+		k := bytes.Index(b[i:min(int(limit)+len(trailerKW), len(b))], trailerKW)
+		if k < 0 || int64(i+k) >= limit {
 			break
 		}
 		q := i + k
 		i = q + 1
-		if int64(q) < from || int64(q) >= to || !ends(q+len(trailerKW)) || q > 0 && !isSpace(b[q-1]) && !isDelim(b[q-1]) {
-			continue
+		if ends(q+len(trailerKW)) && (q == 0 || isSpace(b[q-1]) || isDelim(b[q-1])) {
+			return scanCandidate{start: q, end: q + len(trailerKW), trailer: true}, true
 		}
-		trailers = append(trailers, scanCandidate{start: q, end: q + len(trailerKW), trailer: true})
 	}
-	if len(trailers) > 0 {
-		out = append(out, trailers...)
-		sort.SliceStable(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return obj, found
+}
+
+// objAt reads "N G" backwards from the "obj" at q.
+func objAt(b []byte, q int) (scanCandidate, bool) {
+	j := q
+	for j > 0 && isPDFSpaceByte(b[j-1]) {
+		j--
 	}
-	return out
+	if j == q {
+		return scanCandidate{}, false
+	}
+	g := j
+	for j > 0 && isDigit(b[j-1]) && g-j < 5 {
+		j--
+	}
+	if j == g || j > 0 && isDigit(b[j-1]) {
+		return scanCandidate{}, false
+	}
+	gen, _ := strconv.ParseInt(string(b[j:g]), 10, 64)
+	w := j
+	for j > 0 && isPDFSpaceByte(b[j-1]) {
+		j--
+	}
+	if j == w {
+		return scanCandidate{}, false
+	}
+	d := j
+	for j > 0 && isDigit(b[j-1]) && d-j < 10 {
+		j--
+	}
+	if j == d {
+		return scanCandidate{}, false
+	}
+	if j > 0 {
+		if c := b[j-1]; isDigit(c) || c == '.' || c == '-' || c == '+' {
+			return scanCandidate{}, false
+		}
+	}
+	id, _ := strconv.ParseInt(string(b[j:d]), 10, 64)
+	return scanCandidate{start: j, end: q + len(objKW), id: id, gen: gen}, true
 }
 
 // isPDFSpaceByte reports the white space "N G obj" is separated by.
@@ -184,11 +190,16 @@ func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
 		if _, err := f.ReadAt(b, lo); err != nil && err != io.EOF {
 			return nil, err
 		}
-		for _, c := range scanCandidates(b, off-lo, min64(off+scanBlock, size)-lo) {
-			pos := lo + int64(c.start)
-			if pos < skip {
-				continue // inside a definition
+		to := min64(off+scanBlock, size) - lo
+		for from := off - lo; ; {
+			// The search resumes after the last definition parsed.
+			from = max(from, skip-lo)
+			c, ok := nextCandidate(b, from, to)
+			if !ok {
+				break
 			}
+			from = int64(c.start) + 1
+			pos := lo + int64(c.start)
 			if c.trailer {
 				if t, ok := s.parseTrailer(r, pos); ok {
 					s.trailers = append(s.trailers, t)
