@@ -742,20 +742,9 @@ func (s *serializer) value(v, parent pdf.Value, depth int) {
 	}
 }
 
-// streamOffset returns where a stream's data starts in the file, which
-// digitorus/pdf writes after the last '@' of its String form.
-func streamOffset(v pdf.Value) int64 {
-	s := v.String()
-	i := strings.LastIndexByte(s, '@')
-	if i < 0 {
-		return -1
-	}
-	n, err := strconv.ParseInt(s[i+1:], 10, 64)
-	if err != nil {
-		return -1
-	}
-	return n
-}
+// streamOffset returns where a stream's data starts in the file, -1 for
+// a value that is not a stream.
+func streamOffset(v pdf.Value) int64 { return v.StreamOffset() }
 
 func streamDigest(v pdf.Value) ([32]byte, error) {
 	rc := v.Reader()

@@ -186,10 +186,46 @@
 // document too large to analyse fully gets a not_analysed change, which is
 // not allowed; the signed bytes are hashed in 64 KiB blocks, never held in
 // memory. digitorus/pdf's own
-// limits (KYSO-PATCHES.md) bound parsing. If the file's cross-reference
-// data cannot be followed (a /Prev into another revision, as in one of
-// the DSS test files), the file is read by scanning for its object
-// definitions, as other readers do, with a document-level warning.
+// limits (KYSO-PATCHES.md) bound parsing.
+//
+// # Reading the document
+//
+// The final file and each signed revision (the file's first N bytes) are
+// read once each (reading.go), as viewers read them (ISO 32000-1,
+// 7.5.4-7.5.8; kyso's patches 13 and 27-36 to digitorus/pdf): from the
+// last startxref, with or without %%EOF after it; classic tables and
+// cross-reference streams, /Prev chains mixing them, hybrid-reference
+// files (a table's /XRefStm stream, read after the table's in-use entries
+// and before its free ones, as qpdf does); the first section that mentions
+// an object, in use or free, decides it; an object of an object stream is
+// the one at its cross-reference entry's index. What readers read
+// differently is an error: an object stream listing an object twice with
+// different bytes, a dictionary key given twice with different values, an
+// integer out of range.
+//
+// A revision is ambiguous, and every signature whose signed revision, or
+// whose document as it is now, is ambiguous is
+// INDETERMINATE/AMBIGUOUS_REVISION, when:
+//   - its cross-reference data cannot be followed: it is then read from
+//     the object definitions found by scanning the file, object streams
+//     included (pdf.ScanObjects), as viewers rebuild a damaged file's
+//     table, each in their own way;
+//   - or, followed, it differs from that rebuilt reading in an object the
+//     catalog reaches (an object defined again where the table does not
+//     point, an entry pointing at the wrong place): a viewer that finds
+//     anything to repair shows the other object;
+//   - or such an object cannot be read, a reference names another
+//     generation than the object's entry, or a stream's /Length does not
+//     end at endstream (qpdf and poppler then read up to endstream).
+//
+// The change analysis then still runs on kyso's reading, so a change it
+// finds is reported (TOTAL_FAILED/CHANGED_AFTER_SIGNING wins). The
+// differential test (qpdfdiff_test.go) holds the reading to qpdf's: for
+// every PDF the tests have, the objects the catalog reaches in the final
+// and in each signed revision are qpdf's, or kyso finds the revision
+// ambiguous and does not say valid; honest files are never ambiguous but
+// for one DSS test file whose last /Prev is 0 (qpdf reads no page in it,
+// poppler rebuilds its table and shows its pages).
 //
 // # Not done
 //
@@ -199,8 +235,7 @@
 // used; certificates with negative serial numbers do not parse
 // (crypto/x509 refuses them, so such signers are
 // NO_SIGNING_CERTIFICATE_FOUND — dss/PAdES-LT.pdf's first signer — and a
-// trust directory leaves such a file out with a warning); objects inside
-// object streams are not found when a damaged file is read by scanning;
+// trust directory leaves such a file out with a warning);
 // adbe.x509.rsa_sha1 signatures are not processed
 // (INDETERMINATE/FORMAT_FAILURE); encrypted documents are read with the
 // empty user password only.
@@ -255,11 +290,18 @@
 //   - pdfsign's extract.Iter (read, not relied on here) finds signatures
 //     only when /SigFlags is set and yields a signature dictionary shared
 //     by two fields twice; the verifier walks the form itself.
-//   - kyso's patched digitorus/pdf refuses files whose /Prev points into
-//     another revision (dss/pades-5-signatures-and-1-document-timestamp.pdf
-//     of the real-world corpus), which poppler and qpdf repair; the
-//     verifier falls back to scanning (openRepaired). Reported to whoever
-//     hardens that parser, not a security flaw.
+//   - digitorus/pdf v0.2.0 ignores /XRefStm and cannot follow a /Prev
+//     from a cross-reference stream to a table (or back): the objects of a
+//     hybrid-reference update were invisible to it, and an update with a
+//     cross-reference stream after a classic table could not be opened. It
+//     takes the startxref before the last %%EOF (an update without %%EOF
+//     was invisible), lets an older table's entry through a newer free
+//     one, takes the first copy of an object an object stream lists twice
+//     and looks for a missing object along /Extends. Each let it read
+//     other objects than viewers show; most made a forged page that
+//     poppler and qpdf show read as the signed one
+//     (TestCrossReferenceAttacks). Fixed in kyso's copy, KYSO-PATCHES.md
+//     13 and 27-36, for upstream.
 //
 // digitorus/pdf keeps its Value's object and the identity of parsed
 // dictionaries unexported; a direct value carries its container's

@@ -59,6 +59,13 @@ const (
 	// or images: a shadow attack) — INDETERMINATE; changes_after names
 	// them. This is kyso's extension of ETSI's list for PDF.
 	ChangedAfterSigning SubIndication = "CHANGED_AFTER_SIGNING"
+	// AmbiguousRevision: the revision the signature signs, or the
+	// document as it is now, cannot be read unambiguously — its
+	// cross-reference data cannot be followed, or rebuilding it from the
+	// object definitions (as viewers do with a damaged file) gives other
+	// content — so what a viewer shows may not be what was checked.
+	// kyso's extension of ETSI's list for PDF, reported as INDETERMINATE.
+	AmbiguousRevision SubIndication = "AMBIGUOUS_REVISION"
 	// NoSigningCertificateFound: no certificate matches the SignerInfo's
 	// sid, or the one that does is not the one the ESS
 	// signing-certificate(-v2) attribute names.

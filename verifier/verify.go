@@ -126,15 +126,15 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (re
 		return nil, fmt.Errorf("%w: %d bytes, more than the limit of %d", ErrUnreadable, size, opts.maxSize())
 	}
 	rep = &Report{}
-	rdr, err := openPDF(r, size)
-	if err != nil {
-		var rerr error
-		if rdr, rerr = openRepaired(r, size); rerr != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
-		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the document's cross-reference data is damaged (%v); it was read by scanning the file for its objects, as other readers do", err))
+	docs := newReadings(r, size)
+	fin := docs.open(size)
+	if fin.rdr == nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreadable, fin.err)
 	}
-	p := &pdfRun{v: newValidator(ctx, &opts), r: r, size: size, rdr: rdr, rep: rep}
+	if fin.repaired != nil {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the document's cross-reference data is damaged (%v); it was read by scanning the file for its objects, as other readers do", fin.repaired))
+	}
+	p := &pdfRun{v: newValidator(ctx, &opts), r: r, size: size, rdr: fin.rdr, docs: docs, rep: rep}
 	if err := p.run(); err != nil {
 		return nil, err
 	}
@@ -148,6 +148,7 @@ type pdfRun struct {
 	r       io.ReaderAt
 	size    int64
 	rdr     *pdf.Reader
+	docs    *readings
 	rep     *Report
 	ends    []int64
 	entries []*entry
@@ -581,14 +582,9 @@ func validateSigner(v *validator, e *entry) {
 // changesAfter compares the revision the entry signs with the final file.
 func (p *pdfRun) changesAfter(e *entry) {
 	s := e.sig
-	pre, err := openPDF(io.NewSectionReader(p.r, 0, s.coverEnd), s.coverEnd)
-	if err != nil {
-		var rerr error
-		if pre, rerr = openRepaired(io.NewSectionReader(p.r, 0, s.coverEnd), s.coverEnd); rerr != nil {
-			e.fail(TotalFailed, FormatFailure, "the signed revision is not a PDF that can be read: %v", err)
-			return
-		}
-		e.warn("the signed revision's cross-reference data is damaged (%v); it was read by scanning for its objects", err)
+	pre, ok := p.signedRevision(e)
+	if !ok {
+		return
 	}
 	if !sigInRevision(pre, s) {
 		e.fail(TotalFailed, FormatFailure, "the signature dictionary is not part of the revision it signs")

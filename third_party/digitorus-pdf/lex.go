@@ -9,6 +9,7 @@ package pdf
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"sync"
 )
@@ -852,6 +853,13 @@ func (b *buffer) readDict() Object {
 		if val.Kind == Null && b.eof {
 			b.errorf("malformed PDF: unterminated dictionary")
 		}
+		// A key given twice with different values is an error (kyso
+		// patch): readers disagree on which value counts (qpdf and
+		// pdf.js take the last, poppler may take the first), so no
+		// reading of the dictionary is the one viewers show.
+		if old, dup := x[tok.NameVal]; dup && !reflect.DeepEqual(old, val) {
+			b.errorf("malformed PDF: dictionary key /%s given twice with different values", short(tok.NameVal))
+		}
 		x[tok.NameVal] = val
 	}
 	b.depth--
@@ -963,6 +971,12 @@ func parseIntBytes(b []byte) (int64, error) {
 			return 0, fmt.Errorf("invalid digit")
 		}
 		d := int64(c - '0')
+		// An integer out of range is an error, not a wrapped number
+		// (kyso patch): readers disagree on it (poppler reads a real,
+		// qpdf drops the object), so it must not read as a small one.
+		if n > (1<<63-1-d)/10 {
+			return 0, fmt.Errorf("integer out of range")
+		}
 		n = n*10 + d
 	}
 	return n * sign, nil

@@ -38,8 +38,6 @@ var (
 	// maxObjStmSize bounds the decoded size of one object stream. Object
 	// streams hold no streams, only the other objects of the file.
 	maxObjStmSize int64 = 32 << 20
-	// maxExtends bounds the chain of /Extends of object streams.
-	maxExtends = 64
 	// maxFilters bounds the number of filters of one stream.
 	maxFilters = 16
 	// maxPredictorColumns bounds /Columns of a predictor.

@@ -49,6 +49,8 @@ type Reader struct {
 	// objStms records the object streams read: nil once read, else the
 	// error reading them (errObjStmBusy while being read).
 	objStms map[uint32]error
+	// shared holds the objects parsed by all Readers of the file, if set.
+	shared *Cache
 }
 
 type ReaderXrefInformation struct {
@@ -150,6 +152,10 @@ func NewReader(f io.ReaderAt, size int64) (*Reader, error) {
 // to try. If pw returns the empty string, NewReaderEncrypted stops trying to decrypt
 // the file and returns an error.
 func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader, err error) {
+	return newReader(f, size, pw, nil)
+}
+
+func newReader(f io.ReaderAt, size int64, pw func() string, c *Cache) (rd *Reader, err error) {
 	// The parser reports malformed input by panicking; no panic may reach
 	// the caller (kyso patch).
 	defer func() {
@@ -168,24 +174,13 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader
 
 	end := size
 
-	// Some PDF's are quite broken and have a lot of stuff after %%EOF:
-	// find the last %%EOF in the file.
-	eofEnd, ok := findEOF(f, end)
+	// The cross-reference data starts where the file's last "startxref"
+	// followed by a number says, as qpdf, poppler and pdf.js read it, with
+	// or without %%EOF after it (kyso patch: upstream took the startxref
+	// before the last %%EOF, so an update appended without %%EOF was read
+	// by every viewer and not by this package).
+	pos, ok := findStartxref(f, end)
 	if !ok {
-		return nil, fmt.Errorf("not a PDF file: missing %%%%EOF")
-	}
-
-	// Read 200 bytes before the end of %%EOF.
-	winStart := eofEnd - 200
-	if winStart < 0 {
-		winStart = 0
-	}
-	buf = make([]byte, eofEnd-winStart)
-	n, _ := f.ReadAt(buf, winStart)
-	buf = buf[:n]
-
-	i := findLastLine(buf, "startxref")
-	if i < 0 {
 		return nil, fmt.Errorf("malformed PDF file: missing final startxref")
 	}
 
@@ -196,12 +191,11 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader
 		PDFVersion:      string(version),
 		objCache:        make(map[uint32]Value),
 		lim:             newLimits(end),
+		shared:          c,
 	}
 	if c, ok := f.(io.Closer); ok {
 		r.closer = c
 	}
-	pos := winStart + int64(i)
-
 	// Save the position of the startxref element.
 	r.XrefInformation.PositionStartPos = pos
 
@@ -230,8 +224,7 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader
 	// Save start position of xref.
 	r.XrefInformation.StartPos = startxref
 
-	b = r.newBuffer(io.NewSectionReader(r.f, startxref, r.end-startxref), startxref)
-	xref, trailerptr, trailer, err := readXref(r, b)
+	xref, trailerptr, trailer, err := readXref(r, startxref)
 	if err != nil {
 		return nil, err
 	}
@@ -266,25 +259,38 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (rd *Reader
 	return nil, err
 }
 
-// findEOF returns the offset just after the last "%%EOF" in the first
-// size bytes of f, scanning backwards a chunk at a time.
-func findEOF(f io.ReaderAt, size int64) (int64, bool) {
+// findStartxref returns the offset of the last "startxref" of the first
+// size bytes of f that is followed by white space and a digit, scanning
+// backwards a chunk at a time.
+func findStartxref(f io.ReaderAt, size int64) (int64, bool) {
 	const chunk = 64 << 10
-	marker := []byte("%%EOF")
-	buf := make([]byte, chunk+len(marker)-1)
+	marker := []byte("startxref")
+	const tail = 32 // room after the marker for white space and a digit
+	buf := make([]byte, chunk+len(marker)+tail)
 	for hi := size; hi > 0; {
 		// (min and max are shadowed in this package's tests.)
 		lo := hi - chunk
 		if lo < 0 {
 			lo = 0
 		}
-		top := hi + int64(len(marker)) - 1
+		top := hi + int64(len(marker)+tail)
 		if top > size {
 			top = size
 		}
 		n, _ := f.ReadAt(buf[:top-lo], lo)
-		if i := bytes.LastIndex(buf[:n], marker); i >= 0 {
-			return lo + int64(i+len(marker)), true
+		b := buf[:n]
+		for i := bytes.LastIndex(b, marker); i >= 0; i = bytes.LastIndex(b[:i], marker) {
+			if lo+int64(i) >= hi {
+				continue // the next chunk's
+			}
+			j := i + len(marker)
+			k := j
+			for k < len(b) && isSpace(b[k]) {
+				k++
+			}
+			if k > j && k < len(b) && isDigit(b[k]) {
+				return lo + int64(i), true
+			}
 		}
 		hi = lo
 	}
@@ -311,342 +317,6 @@ func (r *Reader) maxEntries() int64 {
 // Trailer returns the file's Trailer value.
 func (r *Reader) Trailer() Value {
 	return Value{r: r, ptr: r.trailerptr, obj: r.trailer}
-}
-
-func readXref(r *Reader, b *buffer) ([]xref, objptr, Object, error) {
-	tok := b.readToken()
-	if tok.Kind == Keyword && tok.KeywordVal == "xref" {
-		return readXrefTable(r, b)
-	}
-	if tok.Kind == Integer {
-		b.unreadToken(tok)
-		return readXrefStream(r, b)
-	}
-	return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: cross-reference table not found: %s", short(objfmt(tok)))
-}
-
-func readXrefStream(r *Reader, b *buffer) ([]xref, objptr, Object, error) {
-	obj1 := b.readObject()
-	// readObject returns the object. If it was an indirect definition, it has PtrVal set.
-	strmptr := obj1.PtrVal
-	if obj1.Kind != Stream {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: cross-reference table not found: %s", short(objfmt(obj1)))
-	}
-	strm := obj1
-	if strm.DictVal["Type"].NameVal != "XRef" {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref stream does not have type XRef")
-	}
-	sizeObj := strm.DictVal["Size"]
-	if sizeObj.Kind != Integer {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref stream missing Size")
-	}
-	size := sizeObj.Int64Val
-	if size < 0 || size > r.maxEntries() {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref stream /Size %d out of range", size)
-	}
-
-	table := make([]xref, size)
-
-	table, err := readXrefStreamData(r, strm, table, size)
-	if err != nil {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: %v", err)
-	}
-
-	seenPrev := map[int64]bool{r.XrefInformation.StartPos: true}
-
-	prevoff := strm.DictVal["Prev"]
-	for prevoff.Kind != Null {
-		off := prevoff.Int64Val
-		if prevoff.Kind != Integer {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref Prev is not integer: %s", short(objfmt(prevoff)))
-		}
-		if off < 0 || off >= r.end {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref Prev %d outside the file", off)
-		}
-
-		if _, ok := seenPrev[off]; ok {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref Prev loop detected: %v", off)
-		}
-		if len(seenPrev) > maxXrefSections {
-			return nil, objptr{}, Object{Kind: Null}, limitError("cross-reference sections", int64(maxXrefSections))
-		}
-
-		seenPrev[off] = true
-
-		b := r.newBuffer(io.NewSectionReader(r.f, off, r.end-off), off)
-		obj1 := b.readObject()
-		if obj1.Kind != Stream {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref prev stream not found: %s", short(objfmt(obj1)))
-		}
-		prevstrm := obj1
-		prevoff = prevstrm.DictVal["Prev"]
-
-		prev := Value{r: r, obj: prevstrm}
-		if prev.Kind() != Stream {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref prev stream is not stream: %v", prev)
-		}
-		if prev.Key("Type").Name() != "XRef" {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref prev stream does not have type XRef")
-		}
-		psize := prev.Key("Size").Int64()
-		if psize > size || psize < 0 {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref prev stream larger than last stream")
-		}
-		if table, err = readXrefStreamData(r, prev.obj, table, psize); err != nil {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: reading xref prev stream: %v", err)
-		}
-	}
-
-	// Save the xref type. Useful for adding data to it.
-	r.XrefInformation.Type = "stream"
-	r.XrefInformation.ItemCount = size
-
-	r.XrefInformation.ItemCount = int64(len(table))
-
-	return table, strmptr, strm, nil
-}
-
-func readXrefStreamData(r *Reader, strm Object, table []xref, size int64) ([]xref, error) {
-	index := strm.DictVal["Index"]
-	if index.Kind == Null {
-		index = Object{Kind: Array, ArrayVal: []Object{{Kind: Integer, Int64Val: 0}, {Kind: Integer, Int64Val: size}}}
-	}
-	if index.Kind != Array || len(index.ArrayVal)%2 != 0 {
-		return nil, fmt.Errorf("invalid Index array %s", short(objfmt(index)))
-	}
-	ww := strm.DictVal["W"]
-	if ww.Kind != Array {
-		return nil, fmt.Errorf("xref stream missing W array")
-	}
-
-	var w []int
-	wtotal := 0
-	for _, x := range ww.ArrayVal {
-		i := x.Int64Val
-		// A field is at most 8 bytes: decodeInt decodes into an int.
-		if x.Kind != Integer || i < 0 || i > 8 {
-			return nil, fmt.Errorf("invalid W array %s", short(objfmt(ww)))
-		}
-		w = append(w, int(i))
-		wtotal += int(i)
-	}
-	if len(w) < 3 || len(w) > 8 || wtotal == 0 {
-		return nil, fmt.Errorf("invalid W array %s", short(objfmt(ww)))
-	}
-
-	v := Value{r: r, obj: strm}
-	buf := make([]byte, wtotal)
-	data := v.Reader()
-	limit := r.maxEntries()
-
-	idxArr := index.ArrayVal
-	for len(idxArr) > 0 {
-		start := idxArr[0].Int64Val
-		n := idxArr[1].Int64Val
-		if idxArr[0].Kind != Integer || idxArr[1].Kind != Integer {
-			return nil, fmt.Errorf("malformed Index pair %s %s", short(objfmt(idxArr[0])), short(objfmt(idxArr[1])))
-		}
-		if start < 0 || n < 0 || start > limit || n > limit-start {
-			return nil, fmt.Errorf("Index pair %d %d out of range", start, n)
-		}
-		idxArr = idxArr[2:]
-		for i := 0; i < int(n); i++ {
-			_, err := io.ReadFull(data, buf)
-			if err != nil {
-				return nil, fmt.Errorf("error reading xref stream: %v", err)
-			}
-
-			v1 := decodeInt(buf[0:w[0]])
-			if w[0] == 0 {
-				v1 = 1
-			}
-
-			v2 := decodeInt(buf[w[0] : w[0]+w[1]])
-			v3 := decodeInt(buf[w[0]+w[1] : w[0]+w[1]+w[2]])
-			x := int(start) + i
-			for cap(table) <= x {
-				table = append(table[:cap(table)], xref{})
-			}
-			if len(table) <= x {
-				table = table[:x+1]
-			}
-			if table[x].ptr != (objptr{}) {
-				continue
-			}
-			switch v1 {
-			case 0:
-				table[x] = xref{ptr: objptr{0, 65535}}
-			case 1:
-				table[x] = xref{ptr: objptr{uint32(x), uint16(v3)}, offset: int64(v2)}
-			case 2:
-				table[x] = xref{ptr: objptr{uint32(x), 0}, inStream: true, stream: objptr{uint32(v2), 0}, offset: int64(v3)}
-			default:
-				// ISO 32000-1, 7.5.8.3: any other type is a reference
-				// to the null object. (Upstream printed it to stdout.)
-			}
-		}
-	}
-	return table, nil
-}
-
-func decodeInt(b []byte) int {
-	x := 0
-	for _, c := range b {
-		x = x<<8 | int(c)
-	}
-	return x
-}
-
-func readXrefTable(r *Reader, b *buffer) ([]xref, objptr, Object, error) {
-	var table []xref
-
-	table, err := readXrefTableData(r, b, table)
-	if err != nil {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: %v", err)
-	}
-
-	// Get length of trailer keyword and newline.
-	trailer_length := int64(len("trailer")) + 1
-
-	// Save end position.
-	r.XrefInformation.EndPos = (r.XrefInformation.StartPos - trailer_length) + b.realPos
-
-	// Save length position. Useful for calculations. Remove trailer keyword length, add 1 for newline.
-	r.XrefInformation.Length = (b.realPos - trailer_length) + 1
-
-	trailer := b.readObject()
-	if trailer.Kind != Dict {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref table not followed by trailer dictionary")
-	}
-
-	seenPrev := map[int64]bool{r.XrefInformation.StartPos: true}
-
-	prevoff := trailer.DictVal["Prev"]
-	for prevoff.Kind != Null {
-		off := prevoff.Int64Val
-		if prevoff.Kind != Integer {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref Prev is not integer: %s", short(objfmt(prevoff)))
-		}
-		if off < 0 || off >= r.end {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref Prev %d outside the file", off)
-		}
-
-		if _, ok := seenPrev[off]; ok {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref Prev loop detected: %v", off)
-		}
-		if len(seenPrev) > maxXrefSections {
-			return nil, objptr{}, Object{Kind: Null}, limitError("cross-reference sections", int64(maxXrefSections))
-		}
-
-		seenPrev[off] = true
-
-		b := r.newBuffer(io.NewSectionReader(r.f, off, r.end-off), off)
-		tok := b.readToken()
-		if tok.Kind != Keyword || tok.KeywordVal != "xref" {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref Prev does not point to xref")
-		}
-		table, err = readXrefTableData(r, b, table)
-		if err != nil {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: %v", err)
-		}
-
-		t := b.readObject()
-		if t.Kind != Dict {
-			return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: xref Prev table not followed by trailer dictionary")
-		}
-		prevoff = t.DictVal["Prev"]
-	}
-
-	sizeObj := trailer.DictVal["Size"]
-	if sizeObj.Kind != Integer {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: trailer missing /Size entry")
-	}
-	size := sizeObj.Int64Val
-	if size < 0 {
-		return nil, objptr{}, Object{Kind: Null}, fmt.Errorf("malformed PDF: trailer /Size %d", size)
-	}
-
-	if size < int64(len(table)) {
-		table = table[:size]
-	}
-
-	// Save the xref type. Useful for adding data to it.
-	r.XrefInformation.Type = "table"
-
-	// Save the amount of items in the table. Useful for generating a new id for the signature.
-	r.XrefInformation.ItemCount = int64(len(table))
-
-	// Save end position. Note that this is including the trailer and startxref (without value).
-	r.XrefInformation.IncludingTrailerEndPos = r.XrefInformation.StartPos + b.realPos
-
-	// Save length position. Useful for calculations.
-	r.XrefInformation.IncludingTrailerLength = b.realPos + 1
-
-	return table, objptr{}, trailer, nil
-}
-
-func readXrefTableData(r *Reader, b *buffer, table []xref) ([]xref, error) {
-	limit := r.maxEntries()
-	for {
-		tok := b.readToken()
-		if tok.Kind == Keyword && tok.KeywordVal == "trailer" {
-			break
-		}
-		if tok.Kind != Integer {
-			return nil, fmt.Errorf("malformed xref table: expected integer start")
-		}
-		start := tok.Int64Val
-		nObj := b.readToken()
-		if nObj.Kind != Integer {
-			return nil, fmt.Errorf("malformed xref table: expected integer count")
-		}
-		n := nObj.Int64Val
-		if start < 0 || n < 0 || start > limit || n > limit-start {
-			return nil, fmt.Errorf("malformed xref table: subsection %d %d out of range", start, n)
-		}
-
-		for i := 0; i < int(n); i++ {
-			offObj := b.readToken()
-			genObj := b.readToken()
-			allocObj := b.readToken()
-			if offObj.Kind != Integer || genObj.Kind != Integer || allocObj.Kind != Keyword {
-				return nil, fmt.Errorf("malformed xref table entry")
-			}
-			off := offObj.Int64Val
-			gen := genObj.Int64Val
-			alloc := allocObj.KeywordVal
-
-			if alloc != "f" && alloc != "n" {
-				return nil, fmt.Errorf("malformed xref table entry: invalid type %q", short(alloc))
-			}
-			x := int(start) + i
-			for cap(table) <= x {
-				table = append(table[:cap(table)], xref{})
-			}
-			if len(table) <= x {
-				table = table[:x+1]
-			}
-			if alloc == "n" && table[x].offset == 0 {
-				table[x] = xref{ptr: objptr{uint32(x), uint16(gen)}, offset: int64(off)}
-			}
-		}
-	}
-	return table, nil
-}
-
-func findLastLine(buf []byte, s string) int {
-	bs := []byte(s)
-	max := len(buf)
-	for {
-		i := bytes.LastIndex(buf[:max], bs)
-		if i <= 0 || i+len(bs) >= len(buf) {
-			return -1
-		}
-		if (buf[i-1] == '\n' || buf[i-1] == '\r') && (buf[i+len(bs)] == '\n' || buf[i+len(bs)] == '\r') {
-			return i
-		}
-		max = i
-	}
 }
 
 func objfmt(x Object) string {
@@ -802,6 +472,9 @@ func (r *Reader) load(ptr objptr, x xref) (v Value) {
 	if x.offset < 0 || x.offset >= end {
 		panic(fmt.Errorf("offset %d outside the file", x.offset))
 	}
+	if obj, ok := r.shared.def(r, ptr, x.offset); ok {
+		return r.createValue(ptr, obj)
+	}
 	b := r.newBuffer(io.NewSectionReader(r.f, x.offset, end-x.offset), x.offset)
 	defer b.release() // Return to pool
 	b.key = r.key
@@ -818,6 +491,7 @@ func (r *Reader) load(ptr objptr, x xref) (v Value) {
 		panic(fmt.Errorf("loading %v: found %d %d obj", ptr, id.Int64Val, gen.Int64Val))
 	}
 	obj := b.readDefinition(ptr)
+	r.shared.putDef(r, ptr, x.offset, obj, b.readOffset())
 	return r.createValue(ptr, obj)
 }
 
@@ -834,20 +508,17 @@ func (r *Reader) loadFromStream(ptr objptr, strm objptr) Value {
 	err, done := r.objStms[strm.id]
 	if !done {
 		r.objStms[strm.id] = errObjStmBusy
-		sv := r.resolve(objptr{}, Object{Kind: Indirect, PtrVal: strm})
-		err = r.scanObjStm(sv, func(id uint32) bool {
-			if _, cached := r.objCache[id]; cached {
-				return false // the first of duplicate entries wins
-			}
-			if id == ptr.id {
-				return true
-			}
+		// An object is read where the cross-reference entry puts it: in
+		// this stream, at its index there (poppler and pdf.js read the
+		// object at that index, qpdf the object of that number).
+		keep := func(i int, id uint32) bool {
 			if int(id) >= len(r.xref) {
 				return false
 			}
 			x := r.xref[id]
-			return x.inStream && x.stream.id == strm.id
-		}, r.cache)
+			return x.inStream && x.stream.id == strm.id && x.offset == int64(i)
+		}
+		err = r.readObjStmShared(strm, keep)
 		r.objStms[strm.id] = err
 	}
 	if v, ok := r.objCache[ptr.id]; ok {
@@ -856,77 +527,120 @@ func (r *Reader) loadFromStream(ptr objptr, strm objptr) Value {
 	if err != nil {
 		panic(err)
 	}
-
-	// Not where the cross-reference table says: look along /Extends.
-	sv := r.resolve(objptr{}, Object{Kind: Indirect, PtrVal: strm})
-	seen := map[uint32]bool{strm.id: true}
-	for range maxExtends {
-		ext := sv.Key("Extends")
-		if ext.Kind() != Stream {
-			panic("cannot find object in stream")
-		}
-		if seen[ext.ptr.id] {
-			panic("object stream /Extends loop")
-		}
-		seen[ext.ptr.id] = true
-		var found Value
-		ok := false
-		err := r.scanObjStm(ext, func(id uint32) bool { return id == ptr.id && !ok }, func(_ uint32, v Value) {
-			found, ok = v, true
-		})
-		if err != nil {
-			panic(err)
-		}
-		if ok {
-			return found
-		}
-		sv = ext
-	}
-	panic(limitError("object stream /Extends chain", int64(maxExtends)))
+	// Not where the cross-reference table says. (Upstream then looked
+	// along the stream's /Extends chain, which no viewer does.)
+	panic(fmt.Errorf("object %d is not at index %d of object stream %d", ptr.id, r.xref[ptr.id].offset, strm.id))
 }
 
 // scanObjStm decodes the object stream sv and parses each object it holds
 // whose number keep accepts, passing it to store. An object that does not
 // parse is stored as a Value carrying the error.
-func (r *Reader) scanObjStm(sv Value, keep func(id uint32) bool, store func(id uint32, v Value)) error {
-	if err := sv.Err(); err != nil {
+func (r *Reader) scanObjStm(sv Value, keep func(index int, id uint32) bool, store func(id uint32, v Value)) error {
+	data, entries, err := r.readObjStm(sv)
+	if err != nil {
 		return err
 	}
+	for i, e := range entries {
+		if keep(i, e.id) {
+			ptr := objptr{e.id, 0}
+			store(e.id, r.parseStreamObject(data[e.off:], ptr))
+		}
+	}
+	return nil
+}
+
+// readObjStmShared reads the objects keep accepts of the object stream
+// strm into the Reader's cache, through the shared Cache when the stream's
+// decoded objects are there (or can be put there).
+func (r *Reader) readObjStmShared(strm objptr, keep func(i int, id uint32) bool) error {
+	sv := r.resolve(objptr{}, Object{Kind: Indirect, PtrVal: strm})
+	x := r.xref[strm.id]
+	// Shared only for a stream defined in the file with a direct /Length:
+	// another Reader could resolve an indirect one otherwise.
+	l, direct := sv.obj.DictVal["Length"]
+	share := r.shared != nil && sv.err == nil && sv.obj.Kind == Stream && !x.inStream && direct && l.Kind == Integer
+	if share {
+		if c, ok := r.shared.stm(r, x.offset); ok {
+			if c.err != nil {
+				return c.err
+			}
+			for i, o := range c.objs {
+				if keep(i, o.id) {
+					v := r.createValue(objptr{o.id, 0}, o.obj)
+					v.err = o.err
+					r.cache(o.id, v)
+				}
+			}
+			return nil
+		}
+	}
+	var all []cachedStmObj
+	err := r.scanObjStm(sv, func(i int, id uint32) bool {
+		all = append(all, cachedStmObj{id: id})
+		return true
+	}, func(id uint32, v Value) {
+		all[len(all)-1].obj, all[len(all)-1].err = v.obj, v.err
+	})
+	if share && !errors.Is(err, errLimit) {
+		r.shared.putStm(r, x.offset, &cachedStm{end: sv.obj.StreamOffset + l.Int64Val, err: err, objs: all})
+	}
+	if err != nil {
+		return err
+	}
+	for i, o := range all {
+		if keep(i, o.id) {
+			v := r.createValue(objptr{o.id, 0}, o.obj)
+			v.err = o.err
+			r.cache(o.id, v)
+		}
+	}
+	return nil
+}
+
+// objStmEntry is an object of an object stream and where it starts in the
+// stream's data.
+type objStmEntry struct {
+	id  uint32
+	off int64
+}
+
+// readObjStm decodes the object stream sv (ISO 32000-1, 7.5.7) and reads
+// its header: the number and offset of each object it holds.
+func (r *Reader) readObjStm(sv Value) ([]byte, []objStmEntry, error) {
+	if err := sv.Err(); err != nil {
+		return nil, nil, err
+	}
 	if sv.Kind() != Stream {
-		return errors.New("not a stream")
+		return nil, nil, errors.New("not a stream")
 	}
 	if sv.Key("Type").Name() != "ObjStm" {
-		return errors.New("not an object stream")
+		return nil, nil, errors.New("not an object stream")
 	}
 	nv, fv := sv.Key("N"), sv.Key("First")
 	if nv.Kind() != Integer || fv.Kind() != Integer {
-		return errors.New("object stream without integer /N and /First")
+		return nil, nil, errors.New("object stream without integer /N and /First")
 	}
 	n, first := nv.Int64(), fv.Int64()
 	rd := sv.Reader()
 	data, err := io.ReadAll(io.LimitReader(rd, maxObjStmSize+1))
 	rd.Close()
 	if err != nil {
-		return fmt.Errorf("reading object stream: %w", err)
+		return nil, nil, fmt.Errorf("reading object stream: %w", err)
 	}
 	if int64(len(data)) > maxObjStmSize {
-		return limitError("object stream size", maxObjStmSize)
+		return nil, nil, limitError("object stream size", maxObjStmSize)
 	}
 	r.lim.addLex(int64(len(data)))
 	// The header of N pairs of integers precedes /First, which is within
 	// the stream's data.
 	if first <= 0 || first > int64(len(data)) {
-		return fmt.Errorf("object stream /First %d outside its %d bytes", first, len(data))
+		return nil, nil, fmt.Errorf("object stream /First %d outside its %d bytes", first, len(data))
 	}
 	if n < 0 || n > first {
-		return fmt.Errorf("object stream /N %d does not fit before /First %d", n, first)
+		return nil, nil, fmt.Errorf("object stream /N %d does not fit before /First %d", n, first)
 	}
 
-	type entry struct {
-		id  uint32
-		off int64
-	}
-	var entries []entry
+	var entries []objStmEntry
 	err = func() (err error) {
 		defer func() {
 			if e := recover(); e != nil {
@@ -947,17 +661,61 @@ func (r *Reader) scanObjStm(sv Value, keep func(id uint32) bool, store func(id u
 			if id < 0 || id > 1<<32-1 || off < 0 || off >= int64(len(data))-first {
 				return fmt.Errorf("object stream entry %d %d out of range", id, off)
 			}
-			entries = append(entries, entry{uint32(id), first + off})
+			entries = append(entries, objStmEntry{uint32(id), first + off})
 		}
 		return nil
 	}()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
+	if err := sameDuplicates(data, entries); err != nil {
+		return nil, nil, err
+	}
+	return data, entries, nil
+}
+
+// sameDuplicates checks that an object number listed more than once in an
+// object stream has the same bytes each time. Readers disagree on which
+// copy counts (qpdf takes the last, poppler and pdf.js the one at the
+// cross-reference entry's index); some writers list an object twice with
+// the same body.
+func sameDuplicates(data []byte, entries []objStmEntry) error {
+	var dup map[uint32][]int
+	first := map[uint32]int{}
+	for i, e := range entries {
+		if j, ok := first[e.id]; ok {
+			if dup == nil {
+				dup = map[uint32][]int{}
+			}
+			if len(dup[e.id]) == 0 {
+				dup[e.id] = []int{j}
+			}
+			dup[e.id] = append(dup[e.id], i)
+		} else {
+			first[e.id] = i
+		}
+	}
+	if dup == nil {
+		return nil
+	}
+	// An object's bytes run to the next object's start.
+	starts := make([]int64, 0, len(entries)+1)
 	for _, e := range entries {
-		if keep(e.id) {
-			ptr := objptr{e.id, 0}
-			store(e.id, r.parseStreamObject(data[e.off:], ptr))
+		starts = append(starts, e.off)
+	}
+	starts = append(starts, int64(len(data)))
+	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
+	body := func(i int) []byte {
+		off := entries[i].off
+		k := sort.Search(len(starts), func(k int) bool { return starts[k] > off })
+		return bytes.TrimSpace(data[off:starts[k]])
+	}
+	for id, list := range dup {
+		b := body(list[0])
+		for _, i := range list[1:] {
+			if !bytes.Equal(body(i), b) {
+				return fmt.Errorf("object stream lists object %d twice with different contents", id)
+			}
 		}
 	}
 	return nil
@@ -1595,4 +1353,10 @@ func (r *rc4Reader) Read(b []byte) (n int, err error) {
 		r.cipher.XORKeyStream(b[:n], b[:n])
 	}
 	return n, err
+}
+
+// ObjectStream returns the number of the object stream that holds the
+// object, if it is in one (kyso patch).
+func (x *xref) ObjectStream() (uint32, bool) {
+	return x.stream.id, x.inStream
 }

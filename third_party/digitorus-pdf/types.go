@@ -290,3 +290,40 @@ func (v Value) Header() Value {
 	}
 	return Value{}
 }
+
+// KeyRef returns the indirect reference the dictionary or stream v holds
+// under key, if the entry is one (kyso patch). Key resolves references;
+// KeyRef tells a reference from a direct value, which GetPtr cannot do for
+// a reference from an object to itself.
+func (v Value) KeyRef(key string) (Ptr, bool) {
+	if v.err != nil || v.obj.Kind != Dict && v.obj.Kind != Stream {
+		return Ptr{}, false
+	}
+	x, ok := v.obj.DictVal[key]
+	if !ok || x.Kind != Indirect {
+		return Ptr{}, false
+	}
+	return Ptr{id: x.PtrVal.id, gen: x.PtrVal.gen}, true
+}
+
+// IndexRef returns the indirect reference the array v holds at index i, if
+// the element is one (kyso patch).
+func (v Value) IndexRef(i int) (Ptr, bool) {
+	if v.err != nil || v.obj.Kind != Array || i < 0 || i >= len(v.obj.ArrayVal) {
+		return Ptr{}, false
+	}
+	x := v.obj.ArrayVal[i]
+	if x.Kind != Indirect {
+		return Ptr{}, false
+	}
+	return Ptr{id: x.PtrVal.id, gen: x.PtrVal.gen}, true
+}
+
+// StreamOffset returns where the data of the stream v starts in the file,
+// -1 if v is not a stream (kyso patch).
+func (v Value) StreamOffset() int64 {
+	if v.err != nil || v.obj.Kind != Stream {
+		return -1
+	}
+	return v.obj.StreamOffset
+}

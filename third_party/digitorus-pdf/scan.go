@@ -1,0 +1,420 @@
+// Rebuilding the cross-reference table of a damaged file (kyso patch, see
+// KYSO-PATCHES.md).
+
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+)
+
+// A Scan lists the object definitions and trailers of a file found by
+// reading it from start to end, as readers do when a file's
+// cross-reference data cannot be followed: qpdf, poppler and pdf.js
+// rebuild the table of a damaged file so, the last definition of an
+// object number winning. The objects held by object streams are listed
+// too, at the position of their stream (upstream had no repair; a rebuilt
+// table of plain objects only misses every object of a file that uses
+// object streams).
+//
+// A Scan makes Readers of the whole file or of any prefix of it (the file
+// as it was at the end of an earlier revision) without reading it again.
+type Scan struct {
+	f    io.ReaderAt
+	size int64
+	// defs are the definitions in file order; an object of an object
+	// stream comes right after its stream.
+	defs     []scanDef
+	trailers []scanTrailer
+	cache    *Cache // shared with the Readers made, if set
+}
+
+// scanDef is one definition found.
+type scanDef struct {
+	ptr      objptr
+	pos, end int64 // the definition's first byte and the byte after it
+	inStream bool  // held by the object stream stream (pos and end are the stream's)
+	stream   uint32
+	index    int64
+}
+
+// scanTrailer is a trailer dictionary or a cross-reference stream's
+// dictionary.
+type scanTrailer struct {
+	pos, end int64
+	dict     Object
+}
+
+var (
+	objKW     = []byte("obj")
+	trailerKW = []byte("trailer")
+	// endstreamKW ends a stream's data when /Length cannot be used.
+	endstreamKW = []byte("endstream")
+)
+
+// scanCandidate is an "N G obj" or a "trailer" found in a block.
+type scanCandidate struct {
+	start, end int // in the block
+	trailer    bool
+	id, gen    int64
+}
+
+// nextCandidate returns the first "N G obj" or "trailer" of b that starts
+// in b[from:to]. "N G obj" may follow anything but a number ("%%EOF1 0
+// obj" starts the updates of some writers), "trailer" must be a word; both
+// must be followed by white space or a delimiter.
+func nextCandidate(b []byte, from, to int64) (scanCandidate, bool) {
+	ends := func(i int) bool { return i >= len(b) || isSpace(b[i]) || isDelim(b[i]) }
+	var obj scanCandidate
+	found := false
+	for i := int(from); int64(i) < to; {
+		k := bytes.Index(b[i:], objKW)
+		if k < 0 {
+			break
+		}
+		q := i + k
+		i = q + 1
+		if c, ok := objAt(b, q); ok && ends(q+len(objKW)) && int64(c.start) >= from {
+			if int64(c.start) >= to {
+				break
+			}
+			obj, found = c, true
+			break
+		}
+	}
+	// A trailer before the definition found comes first.
+	limit := to
+	if found {
+		limit = int64(obj.start)
+	}
+	// (Bounded by limit: an unbounded search would cross the rest of the
+	// block at every definition.)
+	for i := int(from); int64(i) < limit; {
+		k := bytes.Index(b[i:min(int(limit)+len(trailerKW), len(b))], trailerKW)
+		if k < 0 || int64(i+k) >= limit {
+			break
+		}
+		q := i + k
+		i = q + 1
+		if ends(q+len(trailerKW)) && (q == 0 || isSpace(b[q-1]) || isDelim(b[q-1])) {
+			return scanCandidate{start: q, end: q + len(trailerKW), trailer: true}, true
+		}
+	}
+	return obj, found
+}
+
+// objAt reads "N G" backwards from the "obj" at q.
+func objAt(b []byte, q int) (scanCandidate, bool) {
+	j := q
+	for j > 0 && isPDFSpaceByte(b[j-1]) {
+		j--
+	}
+	if j == q {
+		return scanCandidate{}, false
+	}
+	g := j
+	for j > 0 && isDigit(b[j-1]) && g-j < 5 {
+		j--
+	}
+	if j == g || j > 0 && isDigit(b[j-1]) {
+		return scanCandidate{}, false
+	}
+	gen, _ := strconv.ParseInt(string(b[j:g]), 10, 64)
+	w := j
+	for j > 0 && isPDFSpaceByte(b[j-1]) {
+		j--
+	}
+	if j == w {
+		return scanCandidate{}, false
+	}
+	d := j
+	for j > 0 && isDigit(b[j-1]) && d-j < 10 {
+		j--
+	}
+	if j == d {
+		return scanCandidate{}, false
+	}
+	if j > 0 {
+		if c := b[j-1]; isDigit(c) || c == '.' || c == '-' || c == '+' {
+			return scanCandidate{}, false
+		}
+	}
+	id, _ := strconv.ParseInt(string(b[j:d]), 10, 64)
+	return scanCandidate{start: j, end: q + len(objKW), id: id, gen: gen}, true
+}
+
+// isPDFSpaceByte reports the white space "N G obj" is separated by.
+func isPDFSpaceByte(c byte) bool {
+	switch c {
+	case 0, '\t', '\n', '\f', '\r', ' ':
+		return true
+	}
+	return false
+}
+
+// scanBlock is how much of the file a Scan reads at a time.
+const scanBlock = 1 << 20
+
+// ScanObjects reads f (size bytes) from start to end for object
+// definitions ("N G obj"), trailers and cross-reference streams, and the
+// contents of the object streams it finds. The objects it parses, and
+// those its Readers parse, are shared through c if it is not nil. A definition found is parsed
+// to find where it ends, and the search goes on after it, so that
+// definitions inside a stream's data or a string are not taken for the
+// file's own. The work is bounded like a Reader's (limits.go).
+func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			s, err = nil, fmt.Errorf("malformed PDF: %v", e)
+		}
+	}()
+	s = &Scan{f: f, size: size, cache: c}
+	// A Reader without a table parses the definitions.
+	r := &Reader{f: f, end: size, objCache: map[uint32]Value{}, lim: newLimits(size), shared: c}
+	var stms []int // indexes in s.defs of object streams
+	const lookback, lookahead = 32, 64
+	buf := make([]byte, lookback+scanBlock+lookahead)
+	skip := int64(0) // the end of the last definition parsed
+	for off := int64(0); off < size; off += scanBlock {
+		// The data of a long stream is not searched.
+		if skip > off {
+			off = skip
+		}
+		lo := max(0, off-lookback)
+		n := min64(int64(len(buf)), min64(off+scanBlock+lookahead, size)-lo)
+		b := buf[:n]
+		if _, err := f.ReadAt(b, lo); err != nil && err != io.EOF {
+			return nil, err
+		}
+		to := min64(off+scanBlock, size) - lo
+		for from := off - lo; ; {
+			// The search resumes after the last definition parsed.
+			from = max(from, skip-lo)
+			c, ok := nextCandidate(b, from, to)
+			if !ok {
+				break
+			}
+			from = int64(c.start) + 1
+			pos := lo + int64(c.start)
+			if c.trailer {
+				if t, ok := s.parseTrailer(r, pos); ok {
+					s.trailers = append(s.trailers, t)
+					skip = t.end
+				}
+				continue
+			}
+			if c.id <= 0 || c.id >= r.maxEntries() || c.gen > 65535 {
+				continue
+			}
+			d := scanDef{ptr: objptr{uint32(c.id), uint16(c.gen)}, pos: pos, end: lo + int64(c.end)}
+			obj, end, ok := s.parseDef(r, d.ptr, pos)
+			if ok {
+				d.end = end
+				skip = end
+				if obj.Kind == Stream {
+					switch obj.DictVal["Type"].NameVal {
+					case "ObjStm":
+						stms = append(stms, len(s.defs))
+					case "XRef":
+						s.trailers = append(s.trailers, scanTrailer{pos: pos, end: end, dict: Object{Kind: Dict, DictVal: obj.DictVal}})
+					}
+				}
+			}
+			s.defs = append(s.defs, d)
+		}
+	}
+	if len(stms) > 0 {
+		s.addObjStms(stms)
+	}
+	return s, nil
+}
+
+// parseDef parses the definition of ptr at pos and returns it and where it
+// ends: after endobj, or after the endstream of a stream.
+func (s *Scan) parseDef(r *Reader, ptr objptr, pos int64) (obj Object, end int64, ok bool) {
+	defer func() {
+		if e := recover(); e != nil {
+			obj, end, ok = Object{}, 0, false
+		}
+	}()
+	b := r.newBuffer(io.NewSectionReader(s.f, pos, s.size-pos), pos)
+	defer b.release()
+	obj = b.readObject()
+	if obj.Kind == Keyword || obj.PtrVal != ptr {
+		return Object{}, 0, false
+	}
+	r.shared.putDef(r, ptr, pos, obj, b.readOffset())
+	if obj.Kind != Stream {
+		return obj, b.readOffset(), true
+	}
+	// The data ends at /Length if it is a number followed by endstream,
+	// else at the first endstream.
+	if l := obj.DictVal["Length"]; l.Kind == Integer && l.Int64Val >= 0 && l.Int64Val <= s.size-obj.StreamOffset {
+		if e, ok := s.endstreamAt(obj.StreamOffset + l.Int64Val); ok {
+			return obj, e, true
+		}
+	}
+	e, ok := s.findEndstream(r, obj.StreamOffset)
+	return obj, e, ok
+}
+
+// endstreamAt reports whether endstream follows pos, after an optional
+// end-of-line, and returns the offset after it.
+func (s *Scan) endstreamAt(pos int64) (int64, bool) {
+	var b [len("endstream") + 2]byte
+	n, _ := s.f.ReadAt(b[:], pos)
+	w := b[:n]
+	skip := 0
+	for skip < 2 && skip < len(w) && (w[skip] == '\r' || w[skip] == '\n') {
+		skip++
+	}
+	if !bytes.HasPrefix(w[skip:], endstreamKW) {
+		return 0, false
+	}
+	return pos + int64(skip+len(endstreamKW)), true
+}
+
+// findEndstream returns the offset after the first endstream at or after
+// pos.
+func (s *Scan) findEndstream(r *Reader, pos int64) (int64, bool) {
+	buf := make([]byte, 64<<10+len(endstreamKW))
+	for off := pos; off < s.size; off += 64 << 10 {
+		n, _ := s.f.ReadAt(buf[:min64(int64(len(buf)), s.size-off)], off)
+		r.lim.lex(n)
+		if i := bytes.Index(buf[:n], endstreamKW); i >= 0 {
+			return off + int64(i+len(endstreamKW)), true
+		}
+	}
+	return 0, false
+}
+
+// parseTrailer parses the trailer dictionary after the "trailer" at pos.
+func (s *Scan) parseTrailer(r *Reader, pos int64) (t scanTrailer, ok bool) {
+	defer func() {
+		if e := recover(); e != nil {
+			ok = false
+		}
+	}()
+	b := r.newBuffer(io.NewSectionReader(s.f, pos, s.size-pos), pos)
+	defer b.release()
+	b.readToken() // trailer
+	d := b.readObject()
+	if d.Kind != Dict {
+		return scanTrailer{}, false
+	}
+	return scanTrailer{pos: pos, end: b.readOffset(), dict: d}, true
+}
+
+// addObjStms lists the objects of the object streams defined at the
+// indexes stms of s.defs, each right after its stream. A stream is read
+// through a Reader of the whole file made from the definitions found so
+// far (it may be encrypted, or its /Length be another object).
+func (s *Scan) addObjStms(stms []int) {
+	r, err := s.reader(s.size, s.defs)
+	if err != nil {
+		return
+	}
+	var out []scanDef
+	last := 0
+	for _, i := range stms {
+		d := s.defs[i]
+		out = append(out, s.defs[last:i+1]...)
+		last = i + 1
+		sv := r.load(d.ptr, xref{ptr: d.ptr, offset: d.pos})
+		_, entries, err := r.readObjStm(sv)
+		if err != nil {
+			continue
+		}
+		for k, e := range entries {
+			if e.id == 0 || int64(e.id) >= r.maxEntries() {
+				continue
+			}
+			out = append(out, scanDef{ptr: objptr{e.id, 0}, pos: d.pos, end: d.end, inStream: true, stream: d.ptr.id, index: int64(k)})
+		}
+	}
+	s.defs = append(out, s.defs[last:]...)
+}
+
+// Reader returns the reading of the file's first end bytes (the whole file,
+// or the file as it was at the end of an earlier revision) made from the
+// definitions the scan found there: for each object number the last
+// definition (an object in an object stream counts as defined where its
+// stream is), and the last trailer or cross-reference stream dictionary
+// with /Root. The Reader knows nothing of the file's own cross-reference
+// sections.
+func (s *Scan) Reader(end int64) (rd *Reader, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			rd, err = nil, fmt.Errorf("malformed PDF: %v", e)
+		}
+	}()
+	if end <= 0 || end > s.size {
+		return nil, fmt.Errorf("pdf: scan has no prefix of %d bytes", end)
+	}
+	// defs are in file order; those ending within end are a prefix of
+	// them but for definitions that run past end.
+	k := sort.Search(len(s.defs), func(i int) bool { return s.defs[i].pos >= end })
+	var defs []scanDef
+	for _, d := range s.defs[:k] {
+		if d.end <= end {
+			defs = append(defs, d)
+		}
+	}
+	return s.reader(end, defs)
+}
+
+// reader makes a Reader of the first end bytes with the definitions defs.
+func (s *Scan) reader(end int64, defs []scanDef) (*Reader, error) {
+	var trailer Object
+	for _, t := range s.trailers {
+		if t.end <= end {
+			if _, ok := t.dict.DictVal["Root"]; ok {
+				trailer = t.dict
+			}
+		}
+	}
+	if trailer.Kind != Dict {
+		return nil, errors.New("malformed PDF: no trailer with /Root found")
+	}
+	if len(defs) == 0 {
+		return nil, errors.New("malformed PDF: no object found")
+	}
+	r := &Reader{
+		f:        io.NewSectionReader(s.f, 0, end),
+		end:      end,
+		trailer:  trailer,
+		objCache: map[uint32]Value{},
+		lim:      newLimits(end),
+		shared:   s.cache,
+	}
+	t := &xrefBuilder{limit: r.maxEntries()}
+	// The last definition wins: read them newest first.
+	for i := len(defs) - 1; i >= 0; i-- {
+		d := defs[i]
+		if d.inStream {
+			t.use(int64(d.ptr.id), xref{ptr: d.ptr, inStream: true, stream: objptr{d.stream, 0}, offset: d.index})
+		} else {
+			t.use(int64(d.ptr.id), xref{ptr: d.ptr, offset: d.pos})
+		}
+	}
+	r.xref = t.table
+	r.XrefInformation.ItemCount = int64(len(r.xref))
+	if enc := trailer.DictVal["Encrypt"]; enc.Kind != Null {
+		if err := r.initEncrypt(""); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// min64 is min for int64s (the package's tests shadow min).
+func min64(a, b int64) int64 {
+	if a < b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,347 @@
+package verifier
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/digitorus/pdf"
+)
+
+// Bounds of the comparison of two readings of a revision.
+const (
+	// maxReadingObjects bounds the objects compared.
+	maxReadingObjects = 1 << 20
+	// maxCompareDepth bounds the nesting of direct values compared.
+	maxCompareDepth = 64
+)
+
+// readings opens the revisions of one PDF (the file's first N bytes, for
+// each N asked) the way kyso reads them, and says whether a viewer could
+// read them otherwise. Each revision is read once.
+//
+// kyso reads a revision through its cross-reference sections as ISO
+// 32000-1, 7.5.4-7.5.8 define them (classic tables, streams, hybrid
+// /XRefStm, /Prev chains mixing them; third_party/digitorus-pdf). When
+// they cannot be followed, a viewer rebuilds the table by scanning the file
+// for object definitions, each in its own way: kyso then reads what its
+// own scan finds (pdf.ScanObjects, which also lists the objects of object
+// streams), and the revision is ambiguous. When they can be followed, the
+// revision is still ambiguous if the scan's reading differs from it in an
+// object the document uses: a viewer that finds anything wrong with the
+// file and repairs it would show that object, not the one kyso checked.
+type readings struct {
+	r    io.ReaderAt
+	size int64
+
+	// cache shares the objects parsed by every reading of the file: each
+	// definition is parsed once, however many revisions are read.
+	cache   *pdf.Cache
+	scan    *pdf.Scan
+	scanErr error
+	scanned bool
+
+	at map[int64]*reading
+}
+
+// reading is one revision as kyso reads it.
+type reading struct {
+	end int64
+	// rdr is the reading; nil if the revision cannot be read at all (err).
+	rdr *pdf.Reader
+	err error
+	// repaired is why the revision's cross-reference data cannot be
+	// followed; rdr is then the scan's reading.
+	repaired error
+	// ambiguous says why a viewer may read the revision otherwise, once
+	// checked.
+	ambiguous string
+	checked   bool
+}
+
+func newReadings(r io.ReaderAt, size int64) *readings {
+	return &readings{r: r, size: size, cache: pdf.NewCache(), at: map[int64]*reading{}}
+}
+
+// getScan scans the file once.
+func (d *readings) getScan() (*pdf.Scan, error) {
+	if !d.scanned {
+		d.scanned = true
+		d.scan, d.scanErr = pdf.ScanObjects(d.r, d.size, d.cache)
+	}
+	return d.scan, d.scanErr
+}
+
+// open returns the reading of the file's first end bytes.
+func (d *readings) open(end int64) *reading {
+	if rd, ok := d.at[end]; ok {
+		return rd
+	}
+	rd := &reading{end: end}
+	d.at[end] = rd
+	var sec io.ReaderAt = d.r
+	if end != d.size {
+		sec = io.NewSectionReader(d.r, 0, end)
+	}
+	rdr, err := pdf.NewReaderCached(sec, end, d.cache)
+	if err == nil {
+		rd.rdr = rdr
+		return rd
+	}
+	rd.repaired = err
+	s, serr := d.getScan()
+	if serr == nil {
+		rd.rdr, serr = s.Reader(end)
+	}
+	if serr != nil {
+		rd.rdr, rd.err = nil, fmt.Errorf("%v; rebuilding it from the object definitions: %v", err, serr)
+	}
+	return rd
+}
+
+// ambiguity returns why a viewer may show the revision rd otherwise than
+// kyso reads it, or "".
+func (d *readings) ambiguity(rd *reading) string {
+	if rd.checked {
+		return rd.ambiguous
+	}
+	rd.checked = true
+	switch {
+	case rd.rdr == nil:
+		rd.ambiguous = fmt.Sprintf("the file's first %d bytes cannot be read as a PDF: %v", rd.end, rd.err)
+	case rd.repaired != nil:
+		rd.ambiguous = fmt.Sprintf("the cross-reference data of the file's first %d bytes cannot be followed (%v): viewers rebuild it from the object definitions, each in their own way, so what they show may not be what was checked", rd.end, rd.repaired)
+	default:
+		rd.ambiguous = d.compareWithScan(rd)
+	}
+	return rd.ambiguous
+}
+
+// compareWithScan compares the reading rd, made through the file's
+// cross-reference data, with the scan's reading of the same bytes.
+func (d *readings) compareWithScan(rd *reading) string {
+	s, err := d.getScan()
+	var alt *pdf.Reader
+	if err == nil {
+		alt, err = s.Reader(rd.end)
+	}
+	if err != nil {
+		return fmt.Sprintf("the file's first %d bytes could not be checked for objects a viewer may read otherwise: %v", rd.end, err)
+	}
+	why := compareReadings(rd.rdr, alt, d.r)
+	if why == "" {
+		return ""
+	}
+	return fmt.Sprintf("the file's first %d bytes read through their cross-reference data and rebuilt from their object definitions (as viewers do with a damaged file) differ: %s; what a viewer shows may not be what was checked", rd.end, why)
+}
+
+// compareReadings compares two readings of the same bytes over what the
+// document uses: the objects reachable from a's catalog. It returns the
+// first difference found, or "".
+func compareReadings(a, b *pdf.Reader, file io.ReaderAt) string {
+	ta, tb := a.Trailer(), b.Trailer()
+	for _, k := range []string{"Root", "Encrypt"} {
+		pa, ra := ta.KeyRef(k)
+		pb, rb := tb.KeyRef(k)
+		if ra != rb || pa != pb || !ra && !sameValue(ta.Key(k), tb.Key(k), 0) {
+			return fmt.Sprintf("the trailer's /%s is not the same", k)
+		}
+	}
+	w := &readingWalk{a: a, b: b, file: file, seen: map[uint32]bool{}}
+	if p, ok := ta.KeyRef("Root"); ok {
+		w.push(p)
+	} else if why := w.value(ta.Key("Root"), 0); why != "" {
+		return why
+	}
+	if p, ok := ta.KeyRef("Encrypt"); ok {
+		w.push(p)
+	}
+	for len(w.todo) > 0 {
+		p := w.todo[len(w.todo)-1]
+		w.todo = w.todo[:len(w.todo)-1]
+		if why := w.object(p); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// readingWalk walks the objects reachable in reading a and compares each
+// with reading b.
+type readingWalk struct {
+	a, b *pdf.Reader
+	file io.ReaderAt // the bytes a reads
+	seen map[uint32]bool
+	todo []pdf.Ptr
+}
+
+func (w *readingWalk) push(p pdf.Ptr) {
+	if !w.seen[p.GetID()] {
+		w.seen[p.GetID()] = true
+		w.todo = append(w.todo, p)
+	}
+}
+
+// object compares object p of both readings and queues what it refers to.
+func (w *readingWalk) object(p pdf.Ptr) string {
+	if len(w.seen) > maxReadingObjects {
+		return fmt.Sprintf("more than %d objects to compare", maxReadingObjects)
+	}
+	id := p.GetID()
+	xa := w.a.Xref()
+	if int(id) < len(xa) {
+		if e := xa[id].Ptr(); e.GetID() == id && e.GetGen() != p.GetGen() {
+			return fmt.Sprintf("a reference to object %d %d, whose cross-reference entry has generation %d", id, p.GetGen(), e.GetGen())
+		}
+	}
+	va, _ := w.a.GetObject(id)
+	if err := va.Err(); err != nil {
+		// Readers recover from a malformed object each in their own
+		// way (qpdf, for one, reads what it can of it).
+		return fmt.Sprintf("object %d cannot be read (%v)", id, err)
+	}
+	if va.Kind() == pdf.Stream && !endstreamAfter(w.file, va) {
+		// qpdf and poppler then look for endstream and read the data
+		// up to it.
+		return fmt.Sprintf("the /Length of stream %d does not end its data at endstream", id)
+	}
+	if !sameEntry(w.a, w.b, id) {
+		vb, _ := w.b.GetObject(id)
+		if !sameValue(va, vb, 0) {
+			return fmt.Sprintf("object %d", id)
+		}
+	}
+	return w.value(va, 0)
+}
+
+// value queues the references of the direct value v.
+func (w *readingWalk) value(v pdf.Value, depth int) string {
+	if depth > maxCompareDepth {
+		return fmt.Sprintf("values nested deeper than %d", maxCompareDepth)
+	}
+	switch v.Kind() {
+	case pdf.Dict, pdf.Stream:
+		for _, k := range v.Keys() {
+			if p, ok := v.KeyRef(k); ok {
+				w.push(p)
+			} else if why := w.value(v.Key(k), depth+1); why != "" {
+				return why
+			}
+		}
+	case pdf.Array:
+		for i := 0; i < v.Len(); i++ {
+			if p, ok := v.IndexRef(i); ok {
+				w.push(p)
+			} else if why := w.value(v.Index(i), depth+1); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
+}
+
+// sameEntry reports whether both readings locate object id at the same
+// definition (and, for an object of an object stream, the stream too).
+func sameEntry(a, b *pdf.Reader, id uint32) bool {
+	xa, xb := a.Xref(), b.Xref()
+	if int(id) >= len(xa) || int(id) >= len(xb) {
+		return int(id) >= len(xa) && int(id) >= len(xb)
+	}
+	if xa[id] != xb[id] {
+		return false
+	}
+	if s, ok := xa[id].ObjectStream(); ok {
+		return int(s) < len(xa) && int(s) < len(xb) && xa[s] == xb[s]
+	}
+	return true
+}
+
+// sameValue compares two values: scalars by value, dictionaries and arrays
+// entry by entry with references by number, streams also by their data.
+func sameValue(a, b pdf.Value, depth int) bool {
+	if (a.Err() != nil) != (b.Err() != nil) {
+		return false
+	}
+	if a.Err() != nil || depth > maxCompareDepth {
+		return a.Err() != nil
+	}
+	if a.Kind() != b.Kind() {
+		return false
+	}
+	switch a.Kind() {
+	case pdf.Null:
+		return true
+	case pdf.Bool:
+		return a.Bool() == b.Bool()
+	case pdf.Integer:
+		return a.Int64() == b.Int64()
+	case pdf.Real:
+		return a.Float64() == b.Float64()
+	case pdf.String:
+		return a.RawString() == b.RawString()
+	case pdf.Name:
+		return a.Name() == b.Name()
+	case pdf.Array:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := 0; i < a.Len(); i++ {
+			pa, ra := a.IndexRef(i)
+			pb, rb := b.IndexRef(i)
+			if ra != rb || pa != pb || !ra && !sameValue(a.Index(i), b.Index(i), depth+1) {
+				return false
+			}
+		}
+		return true
+	case pdf.Dict, pdf.Stream:
+		ka, kb := a.Keys(), b.Keys()
+		if len(ka) != len(kb) {
+			return false
+		}
+		for i, k := range ka {
+			if kb[i] != k {
+				return false
+			}
+			pa, ra := a.KeyRef(k)
+			pb, rb := b.KeyRef(k)
+			if ra != rb || pa != pb || !ra && !sameValue(a.Key(k), b.Key(k), depth+1) {
+				return false
+			}
+		}
+		return a.Kind() != pdf.Stream || sameStreamData(a, b)
+	}
+	return false
+}
+
+// signedRevision returns kyso's reading of the revision e signs. When that
+// revision, or the document as it is now, may be shown otherwise by a
+// viewer, e is INDETERMINATE/AMBIGUOUS_REVISION: the change analysis would
+// judge content that is not what a reader sees. It fails e and returns
+// false when the revision cannot be read at all.
+func (p *pdfRun) signedRevision(e *entry) (*pdf.Reader, bool) {
+	rd := p.docs.open(e.sig.coverEnd)
+	if rd.rdr == nil {
+		e.fail(TotalFailed, FormatFailure, "the signed revision is not a PDF that can be read: %v", rd.err)
+		return nil, false
+	}
+	if why := p.docs.ambiguity(rd); why != "" {
+		e.fail(Indeterminate, AmbiguousRevision, "the revision this signature signs cannot be read unambiguously: %s", why)
+	} else if why := p.docs.ambiguity(p.docs.open(p.size)); why != "" {
+		e.fail(Indeterminate, AmbiguousRevision, "the document after this signature cannot be read unambiguously: %s", why)
+	}
+	return rd.rdr, true
+}
+
+// endstreamAfter reports whether the data of the stream v, as its /Length
+// gives it, is followed by endstream (after white space, ISO 32000-1,
+// 7.3.8.1).
+func endstreamAfter(file io.ReaderAt, v pdf.Value) bool {
+	n := v.Key("Length")
+	if n.Kind() != pdf.Integer || n.Int64() < 0 || v.StreamOffset() < 0 {
+		return false
+	}
+	var b [64]byte
+	k, _ := file.ReadAt(b[:], v.StreamOffset()+n.Int64())
+	rest := bytes.TrimLeft(b[:k], "\x00\t\n\f\r ")
+	return bytes.HasPrefix(rest, []byte("endstream"))
+}
