@@ -66,6 +66,7 @@ func suite(t testing.TB) *fixture {
 		if f.cases, f.err = f.pki.Cases(append(bases, vn...)); f.err != nil {
 			return
 		}
+		f.cases = append(f.cases, HostileCases()...)
 		roots, inter := x509.NewCertPool(), x509.NewCertPool()
 		roots.AddCert(f.pki.Root)
 		for _, dir := range []string{filepath.Join(realworld, "roots"), kysoTrust} {
@@ -361,5 +362,29 @@ func TestZlibZeros(t *testing.T) {
 	}
 	if len(z) > mib<<11 {
 		t.Errorf("%d bytes for %d MiB of zeros, want at most 2 KiB per MiB", len(z), mib)
+	}
+}
+
+// BenchmarkAttackSuite verifies every case of each class once per
+// iteration: what an attack class costs the verifier.
+func BenchmarkAttackSuite(b *testing.B) {
+	f := suite(b)
+	byClass := map[Class][]Case{}
+	var classes []Class
+	for _, c := range f.cases {
+		if byClass[c.Class] == nil {
+			classes = append(classes, c.Class)
+		}
+		byClass[c.Class] = append(byClass[c.Class], c)
+	}
+	for _, class := range classes {
+		b.Run(string(class), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, c := range byClass[class] {
+					verifier.VerifyPDF(context.Background(), bytes.NewReader(c.PDF), int64(len(c.PDF)), f.opts)
+				}
+			}
+		})
 	}
 }

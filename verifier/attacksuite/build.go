@@ -13,6 +13,7 @@ import (
 
 	"github.com/digitorus/pkcs7"
 
+	"github.com/kyso-vn/kyso/internal/hostilepdf"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -1149,4 +1150,18 @@ func controls(p *PKI, b *Base) ([]Case, error) {
 		}
 	}
 	return collect(parts...)
+}
+
+// HostileCases returns internal/hostilepdf's damaged and hostile documents
+// (unterminated and deeply nested objects, looping and oversized
+// cross-reference data, decompression bombs, object-stream tricks, absurd
+// signature dictionaries) as resource bombs: none signed, none may be
+// valid, each may be refused as unreadable.
+func HostileCases() []Case {
+	base := &Base{Name: "internal/hostilepdf"}
+	var out []Case
+	for _, h := range hostilepdf.Cases() {
+		out = append(out, Case{Name: h.Name + " / " + base.Name, Class: ClassBomb, Base: base, PDF: h.PDF, MayRefuse: true})
+	}
+	return out
 }

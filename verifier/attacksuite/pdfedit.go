@@ -283,14 +283,31 @@ func open(doc []byte) (rdr *pdf.Reader, err error) {
 }
 
 // ObjectBody returns the body of the last definition of object id in doc
-// (a plain object, not one in an object stream).
+// (a plain object "id 0 obj" at the start of a line, not one in an object
+// stream).
 func ObjectBody(doc []byte, id int) (string, error) {
-	re := regexp.MustCompile(`(?s)(?:^|[\r\n])` + strconv.Itoa(id) + `[ \t]+0[ \t]+obj\s*(.*?)\s*endobj`)
-	all := re.FindAllSubmatch(doc, -1)
-	if len(all) == 0 {
+	head := []byte(strconv.Itoa(id) + " 0 obj")
+	last := -1
+	for i := 0; i < len(doc); {
+		j := bytes.Index(doc[i:], head)
+		if j < 0 {
+			break
+		}
+		k := i + j
+		if k == 0 || doc[k-1] == '\n' || doc[k-1] == '\r' {
+			last = k
+		}
+		i = k + 1
+	}
+	if last < 0 {
 		return "", fmt.Errorf("attacksuite: object %d is not defined as a plain object", id)
 	}
-	return string(all[len(all)-1][1]), nil
+	body := doc[last+len(head):]
+	end := bytes.Index(body, []byte("endobj"))
+	if end < 0 {
+		return "", fmt.Errorf("attacksuite: object %d has no endobj", id)
+	}
+	return string(bytes.TrimSpace(body[:end])), nil
 }
 
 // Page describes page n of a document as kyso's parser reads it.
