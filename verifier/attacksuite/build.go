@@ -338,7 +338,20 @@ func shadowHide(_ *PKI, b *Base) ([]Case, error) {
 	return attack(ClassShadowHide, b, "covering field re-filled empty to reveal signed text", doc, err, Evidence{Renders: true})
 }
 
-func shadowReplace(_ *PKI, b *Base) ([]Case, error) {
+// paintOver is a signature appearance that paints text on white over
+// whatever its widget covers.
+func paintOver(text string) pades.AppearanceFunc {
+	return func(w pades.ObjectWriter, width, height float64) ([]byte, error) {
+		font, err := w.AddObject([]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"))
+		if err != nil {
+			return nil, err
+		}
+		content := fmt.Sprintf("1 g 0 0 %.0f %.0f re f BT /Helv 12 Tf 0 g 4 %.0f Td %s Tj ET", width, height, height/2-4, pdfString(text))
+		return []byte(Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 %.0f %.0f] /Resources << /Font << /Helv %d 0 R >> >>", width, height, font), content)), nil
+	}
+}
+
+func shadowReplace(p *PKI, b *Base) ([]Case, error) {
 	var parts []func() ([]Case, error)
 	if b.Certify == 0 {
 		// A FreeText annotation over the first line of page 1.
@@ -356,6 +369,33 @@ func shadowReplace(_ *PKI, b *Base) ([]Case, error) {
 			}
 			doc, err := Append(b.PDF, Update{Objects: objs})
 			return attack(ClassShadowReplace, b, "FreeText annotation painted over signed text", doc, err, Evidence{Renders: true})
+		})
+	}
+	if b.Certify != 1 && b.ShadowID == 0 {
+		// The sneaky signature (Mainka et al., 2021): signing is allowed
+		// after an approval signature and under DocMDP P=2, and any
+		// citizen holds a trusted certificate; the new signature's
+		// widget paints over the signed text. The earlier signatures are
+		// the targets: the page they signed is no longer what is shown.
+		parts = append(parts, func() ([]Case, error) {
+			rect := [4]float64{55, 690, 420, 720}
+			switch {
+			case b.VN:
+				rect = [4]float64{30, 740, 320, 800}
+			case !b.Form:
+				rect = [4]float64{60, 750, 540, 785}
+			}
+			var targets []string
+			sigs, err := Signatures(b.PDF)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range sigs {
+				targets = append(targets, s.Field)
+			}
+			doc, err := p.Sign(b.PDF, p.Citizen, pades.Options{Level: pades.LevelBT, Rect: rect, Appearance: paintOver("So tien duoc duyet: 900.000.000.000 dong")})
+			return attack(ClassShadowReplace, b, "sneaky signature: a trusted signer's widget painted over signed text", doc, err,
+				Evidence{Renders: true, Signer: p.Citizen.Cert.Subject.CommonName}, targets...)
 		})
 	}
 	if b.Form && b.Certify != 1 {
@@ -1138,7 +1178,16 @@ func controls(p *PKI, b *Base) ([]Case, error) {
 	}
 	parts := []func() ([]Case, error){control("unmodified", b.PDF, nil)}
 	if b.Certify != 1 && !strings.HasSuffix(b.Name, "FieldMDP All") {
-		doc, err := p.Sign(b.PDF, p.Seal, pades.Options{Level: pades.LevelBT, Rect: [4]float64{330, 130, 560, 180}})
+		// A visible signature over a blank area; invisible on the scanned
+		// decision, whose every point is signed content.
+		opts := pades.Options{Level: pades.LevelBT, Rect: [4]float64{330, 130, 560, 180}}
+		switch {
+		case strings.HasPrefix(b.Name, "Hanoi"):
+			opts.Rect = [4]float64{330, 15, 560, 55}
+		case b.VN:
+			opts.Rect = [4]float64{}
+		}
+		doc, err := p.Sign(b.PDF, p.Seal, opts)
 		parts = append(parts, control("honest second signature", doc, err))
 	}
 	if b.Form && b.Certify != 1 && !strings.HasSuffix(b.Name, "All") {
