@@ -322,6 +322,9 @@ func TestForgeriesAreReal(t *testing.T) {
 		if c.Honest() || ev == (Evidence{Page: ev.Page}) {
 			continue
 		}
+		if ev.OnBlank {
+			t.Fatalf("%s: an attack cannot be on blank", c.Name)
+		}
 		t.Run(string(c.Class)+"/"+c.Name, func(t *testing.T) {
 			if ev.Shows != "" || ev.Hides != "" {
 				got, base := pageText(t, c.PDF, ev.Page), ofBase(t, c.Base, "text", ev.Page, pageText)
@@ -348,6 +351,53 @@ func TestForgeriesAreReal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHonestChangesCoverNothing checks with pdftoppm that each control's
+// change (a second signature, a field filled) draws only where page 1 was
+// blank, so that a verifier that flags changes over signed content has no
+// reason to flag it.
+func TestHonestChangesCoverNothing(t *testing.T) {
+	f := suite(t)
+	for _, c := range f.cases {
+		if !c.Honest() || !c.Evidence.OnBlank {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			base := grey(t, ofBase(t, c.Base, "render", 1, render))
+			got := grey(t, render(t, c.PDF, 1))
+			if len(base) != len(got) {
+				t.Fatalf("page 1 is %d pixels, was %d", len(got), len(base))
+			}
+			changed, covered := 0, 0
+			for i := range got {
+				if got[i] != base[i] {
+					changed++
+					if base[i] != 255 {
+						covered++
+					}
+				}
+			}
+			t.Logf("%d pixels changed", changed)
+			if covered > 0 {
+				t.Errorf("the change draws over %d pixels that were not white", covered)
+			}
+		})
+	}
+}
+
+// grey returns the pixels of a binary PGM image (P5, 8-bit).
+func grey(t *testing.T, pgm string) []byte {
+	t.Helper()
+	var w, h, maxv int
+	n, err := fmt.Sscanf(pgm, "P5\n%d %d\n%d", &w, &h, &maxv)
+	if err != nil || n != 3 || maxv != 255 {
+		t.Fatalf("not an 8-bit PGM image: %v", err)
+	}
+	if len(pgm) < w*h {
+		t.Fatalf("PGM of %d bytes for %d×%d pixels", len(pgm), w, h)
+	}
+	return []byte(pgm[len(pgm)-w*h:])
 }
 
 // TestSuiteCoversIssue11 checks that the suite builds every attack class

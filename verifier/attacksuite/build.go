@@ -106,6 +106,9 @@ type Evidence struct {
 	Renders bool
 	// Signer is a common name pdfsig reports as a signer.
 	Signer string
+	// OnBlank means Page renders differently from the base's only where
+	// the base's page is white: an honest change that covers nothing.
+	OnBlank bool
 }
 
 // Honest reports whether c is a control.
@@ -1166,7 +1169,8 @@ func controls(p *PKI, b *Base) ([]Case, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
-			return []Case{{Name: name + " / " + b.Name, Class: ClassControl, Base: b, PDF: doc}}, nil
+			ev := Evidence{Page: 1, OnBlank: !bytes.Equal(doc, b.PDF)}
+			return []Case{{Name: name + " / " + b.Name, Class: ClassControl, Base: b, PDF: doc, Evidence: ev}}, nil
 		}
 	}
 	if b.ShadowID != 0 {
