@@ -834,7 +834,7 @@ func untrusted(p *PKI, b *Base) ([]Case, error) {
 }
 
 func docMDP(p *PKI, b *Base) ([]Case, error) {
-	if b.Certify == 0 || b.Form && b.Certify == 2 {
+	if b.Certify == 0 {
 		return nil, nil
 	}
 	page, err := PageOf(b.PDF, 1)
