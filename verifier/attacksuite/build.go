@@ -138,7 +138,8 @@ func (p *PKI) Cases(bases []*Base) ([]Case, error) {
 	return out, nil
 }
 
-// attack returns a case of class on b made by make, failing with its error.
+// attack returns the case of class on b named name whose document is doc,
+// or err (the error of making doc) with the name.
 func attack(class Class, b *Base, name string, doc []byte, err error, ev Evidence, targets ...string) ([]Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

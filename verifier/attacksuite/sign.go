@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/digitorus/pdf"
@@ -241,8 +242,7 @@ func addField(doc []byte, objs map[int]string, id int, field string) error {
 		return err
 	}
 	if m := regexp.MustCompile(`/Fields\s*([0-9]+)\s+[0-9]+\s+R`).FindStringSubmatch(body); m != nil {
-		var arr int
-		fmt.Sscan(m[1], &arr)
+		arr, _ := strconv.Atoi(m[1]) // digits only
 		list, err := ObjectBody(doc, arr)
 		if err != nil {
 			return err
