@@ -156,7 +156,7 @@
 //
 // The final file and each signed revision (the file's first N bytes) are
 // read once each (reading.go), as viewers read them (ISO 32000-1,
-// 7.5.4-7.5.8; kyso's patches 13 and 27-36 to digitorus/pdf): from the
+// 7.5.4-7.5.8; kyso's patches 13 and 27-37 to digitorus/pdf): from the
 // last startxref, with or without %%EOF after it; classic tables and
 // cross-reference streams, /Prev chains mixing them, hybrid-reference
 // files (a table's /XRefStm stream, read after the table's in-use entries
@@ -265,7 +265,7 @@
 //     other objects than viewers show; most made a forged page that
 //     poppler and qpdf show read as the signed one
 //     (TestCrossReferenceAttacks). Fixed in kyso's copy, KYSO-PATCHES.md
-//     13 and 27-36, for upstream.
+//     13 and 27-37, for upstream.
 //
 // digitorus/pdf keeps its Value's object and the identity of parsed
 // dictionaries unexported; a direct value carries its container's
