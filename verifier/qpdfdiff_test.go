@@ -400,19 +400,17 @@ func diffFile(t *testing.T, doc []byte, mayBeAmbiguous bool) {
 		} else {
 			why = docs.ambiguity(rd)
 		}
-		q, qerr := readQPDF(t, doc[:end])
-		var diff string
-		switch {
-		case why == "" && q == nil:
-			diff = "qpdf cannot read it: " + qerr
-		case why == "":
-			diff = diffReadings(rd.rdr, doc[:end], q)
-		}
-		if why == "" && diff == "" {
-			continue
-		}
 		if why == "" {
-			t.Errorf("the first %d bytes: kyso's reading is not qpdf's and kyso does not find it ambiguous: %s", end, diff)
+			// qpdf runs only here: on an ambiguous file its reading
+			// does not matter (and it takes seconds over some).
+			q, qerr := readQPDF(t, doc[:end])
+			diff := "qpdf cannot read it: " + qerr
+			if q != nil {
+				diff = diffReadings(rd.rdr, doc[:end], q)
+			}
+			if diff != "" {
+				t.Errorf("the first %d bytes: kyso's reading is not qpdf's and kyso does not find it ambiguous: %s", end, diff)
+			}
 			continue
 		}
 		if !mayBeAmbiguous {
