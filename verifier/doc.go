@@ -187,7 +187,8 @@
 // differential test (qpdfdiff_test.go) holds the reading to qpdf's: for
 // every PDF the tests have, the objects the catalog reaches in the final
 // and in each signed revision are qpdf's, or kyso finds the revision
-// ambiguous and does not say valid; honest files are never ambiguous but
+// ambiguous and does not say valid; a file qpdf cannot read is ambiguous,
+// and one qpdf repairs is not valid. Honest files are never ambiguous but
 // for one DSS test file whose last /Prev is 0 (qpdf reads no page in it,
 // poppler rebuilds its table and shows its pages).
 //
