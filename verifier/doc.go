@@ -192,7 +192,7 @@
 //
 // The final file and each signed revision (the file's first N bytes) are
 // read once each (reading.go), as viewers read them (ISO 32000-1,
-// 7.5.4-7.5.8; kyso's patches 13 and 27-36 to digitorus/pdf): from the
+// 7.5.4-7.5.8; kyso's patches 13 and 27-37 to digitorus/pdf): from the
 // last startxref, with or without %%EOF after it; classic tables and
 // cross-reference streams, /Prev chains mixing them, hybrid-reference
 // files (a table's /XRefStm stream, read after the table's in-use entries
@@ -223,7 +223,8 @@
 // differential test (qpdfdiff_test.go) holds the reading to qpdf's: for
 // every PDF the tests have, the objects the catalog reaches in the final
 // and in each signed revision are qpdf's, or kyso finds the revision
-// ambiguous and does not say valid; honest files are never ambiguous but
+// ambiguous and does not say valid; a file qpdf cannot read is ambiguous,
+// and one qpdf repairs is not valid. Honest files are never ambiguous but
 // for one DSS test file whose last /Prev is 0 (qpdf reads no page in it,
 // poppler rebuilds its table and shows its pages).
 //
@@ -301,7 +302,7 @@
 //     other objects than viewers show; most made a forged page that
 //     poppler and qpdf show read as the signed one
 //     (TestCrossReferenceAttacks). Fixed in kyso's copy, KYSO-PATCHES.md
-//     13 and 27-36, for upstream.
+//     13 and 27-37, for upstream.
 //
 // digitorus/pdf keeps its Value's object and the identity of parsed
 // dictionaries unexported; a direct value carries its container's

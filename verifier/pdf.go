@@ -294,7 +294,29 @@ func revisionEnds(r io.ReaderAt, size int64) []int64 {
 			}
 		}
 	}
+	// An update that ends at its startxref without %%EOF is a revision
+	// too: viewers read the file from that startxref.
+	last := int64(0)
+	if len(ends) > 0 {
+		last = ends[len(ends)-1]
+	}
+	if size > last && len(ends) < maxRevisions && tailHasStartxref(r, last, size) {
+		ends = append(ends, size)
+	}
 	return ends
+}
+
+// tailHasStartxref reports whether "startxref N" (N > 0) is in the last
+// bytes of r before size, after from.
+func tailHasStartxref(r io.ReaderAt, from, size int64) bool {
+	const window = 1024
+	start := max(from, size-window)
+	b := make([]byte, size-start)
+	if _, err := r.ReadAt(b, start); err != nil && err != io.EOF {
+		return false
+	}
+	i := bytes.LastIndex(b, []byte("startxref"))
+	return i >= 0 && startxrefBefore(bytes.TrimRight(b[i:], "\x00\t\n\f\r "))
 }
 
 var startxrefRE = regexp.MustCompile(`startxref[\x00\t\n\f\r ]+([0-9]+)[\x00\t\n\f\r ]*$`)

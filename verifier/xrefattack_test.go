@@ -270,10 +270,11 @@ func TestCrossReferenceAttacks(t *testing.T) {
 	// 5 page 1.
 	next := func(doc []byte) int { n, _, _ := docState(t, doc); return n + 2 }
 	tests := []struct {
-		name   string
-		doc    []byte
-		attack func(doc []byte) []byte
-		forged bool // page 1 shows forgedText
+		name      string
+		doc       []byte
+		attack    func(doc []byte) []byte
+		forged    bool // page 1 shows forgedText
+		revisions int  // if not 0, the revisions of the attack document
 	}{
 		{
 			name: "hybrid /XRefStm: page content replaced",
@@ -336,7 +337,8 @@ func TestCrossReferenceAttacks(t *testing.T) {
 				doc = appendUpdate(t, doc, map[int]string{4: contentStream("BT /F1 18 Tf 72 760 Td (" + forgedText + ") Tj ET")})
 				return doc[:bytes.LastIndex(doc, []byte("%%EOF"))]
 			},
-			forged: true,
+			forged:    true,
+			revisions: 3,
 		},
 		{
 			name: "xref stream after a table on DocMDP P=1, page content replaced",
@@ -363,6 +365,9 @@ func TestCrossReferenceAttacks(t *testing.T) {
 			}
 			if s.Indication != TotalFailed || s.SubIndication != ChangedAfterSigning {
 				t.Errorf("got %s/%s (%s), want TOTAL_FAILED/CHANGED_AFTER_SIGNING", s.Indication, s.SubIndication, s.Detail)
+			}
+			if tt.revisions != 0 && s.Revisions != tt.revisions {
+				t.Errorf("%d revisions, want %d", s.Revisions, tt.revisions)
 			}
 		})
 	}

@@ -44,7 +44,7 @@ func TestReadXrefTable(t *testing.T) {
 	}
 }
 
-// The tests below build files of several revisions (kyso patches 27-34 of
+// The tests below build files of several revisions (kyso patches 13 and 27-36 of
 // KYSO-PATCHES.md): a base revision with a classic table, then updates.
 
 // rev is a file being built revision by revision.
