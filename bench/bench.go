@@ -482,11 +482,20 @@ func (b *bench) verify(ctx context.Context, path, contentType string, body []byt
 	return &rep, nil
 }
 
-// verifyCLI runs `kyso verify --no-kyso --trust DIR FILE` once. Exit
-// statuses 0 to 2 are verdicts (passed, failed, indeterminate); 3 and
-// others are errors. The process's CPU time is added to cpu.
-func (b *bench) verifyCLI(ctx context.Context, path string, cpu *atomic.Int64) error {
-	cmd := exec.CommandContext(ctx, b.cfg.kysoBin, "verify", "--no-kyso", "--trust", b.trustDir, path)
+// cliBatch is how many documents one `kyso verify` process checks in the
+// many-files measurement: a clerk's `kyso verify inbox/*.pdf`.
+const cliBatch = 50
+
+// verifyCLI runs `kyso verify --no-kyso --trust DIR FILE…` once, with
+// path given n times. Exit statuses 0 to 2 are verdicts (passed, failed,
+// indeterminate); 3 and others are errors. The process's CPU time is
+// added to cpu.
+func (b *bench) verifyCLI(ctx context.Context, path string, cpu *atomic.Int64, n int) error {
+	args := []string{"verify", "--no-kyso", "--trust", b.trustDir}
+	for range n {
+		args = append(args, path)
+	}
+	cmd := exec.CommandContext(ctx, b.cfg.kysoBin, args...)
 	cmd.Env = withoutEnv(os.Environ(), "KYSO_CONFIG")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
