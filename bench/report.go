@@ -324,11 +324,10 @@ func (b *bench) report() *report {
 		r.peers = ratio(api.rate, sig.rate) + " pdfsig"
 		if on.k == btKey {
 			target(&r, fmt.Sprintf("≥ %.0f× pdfsig", targetVerify), api.rate >= targetVerify*sig.rate)
-		}
-		add(r)
-		if on.k != btKey {
+		} else {
 			target(&r, fmt.Sprintf("≥ %.0f× pdfsig", targetVerifyRW), api.rate >= targetVerifyRW*sig.rate)
 		}
+		add(r)
 		r = figureRow(fmt.Sprintf("kyso verify CLI, a process a document ×%d", conc), on.label, cli)
 		r.peers = ratio(cli.rate, sig.rate) + " pdfsig"
 		add(r)
