@@ -102,6 +102,35 @@ type docRoles struct {
 	// what remains of the operators the reading may spend.
 	drawn      map[uint32]*drawn
 	contentOps int
+	// digests holds the SHA-256 of decoded stream data by the offset of
+	// the data in the file, for every signature's comparison: a stream
+	// definition is one place of the file, whichever revision reads it, so
+	// a large or hostile stream (a deflate bomb) is decoded once per
+	// verification, not once per signature.
+	digests map[int64]streamSum
+}
+
+// streamSum is a memoised streamDigest.
+type streamSum struct {
+	sum [32]byte
+	err error
+}
+
+// digest returns streamDigest(v), memoised by the stream's offset.
+func (r *docRoles) digest(v pdf.Value) ([32]byte, error) {
+	off := streamOffset(v)
+	if off < 0 || r == nil {
+		return streamDigest(v)
+	}
+	if m, ok := r.digests[off]; ok {
+		return m.sum, m.err
+	}
+	sum, err := streamDigest(v)
+	if r.digests == nil {
+		r.digests = map[int64]streamSum{}
+	}
+	r.digests[off] = streamSum{sum, err}
+	return sum, err
 }
 
 type seenKey struct {
@@ -618,7 +647,7 @@ func (d *differ) candidates() (modified, added, deleted, unreadable []uint32) {
 		case !fok:
 			deleted = append(deleted, id)
 		default:
-			if !sameObject(pv, fv) && !d.sameTop(pv, fv) {
+			if !d.sameObject(pv, fv) && !d.sameTop(pv, fv) {
 				modified = append(modified, id)
 			}
 		}
@@ -645,15 +674,15 @@ func (d *differ) object(rdr *pdf.Reader, id uint32) (pdf.Value, bool) {
 // sameObject compares two versions of an object: their direct contents,
 // with references compared by number, and a stream's data (the same bytes
 // of the file, or the same decoded data).
-func sameObject(a, b pdf.Value) bool {
+func (d *differ) sameObject(a, b pdf.Value) bool {
 	sa, ia := serialize(a)
 	sb, ib := serialize(b)
 	if ia || ib || !bytes.Equal(sa, sb) {
 		return false
 	}
 	if a.Kind() == pdf.Stream && streamOffset(a) != streamOffset(b) {
-		ha, ea := streamDigest(a)
-		hb, eb := streamDigest(b)
+		ha, ea := d.finMap.digest(a)
+		hb, eb := d.finMap.digest(b)
 		return ea == nil && eb == nil && ha == hb
 	}
 	return true
@@ -1054,7 +1083,7 @@ func (d *differ) diffAnnots(pa, fa pdf.Value, page int) {
 	for i, id := range fids {
 		if id == 0 {
 			// A direct annotation: compare with the same position.
-			if i >= pa.Len() || !sameObject(pa.Index(i), fa.Index(i)) {
+			if i >= pa.Len() || !d.sameObject(pa.Index(i), fa.Index(i)) {
 				d.addP(ChangeAnnotationAdded, fmt.Sprintf("%s: %s annotation", pageName(page), fa.Index(i).Key("Subtype").Name()))
 			}
 			continue

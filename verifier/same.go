@@ -149,7 +149,7 @@ func (c *sameCmp) contents(a, b pdf.Value, depth int) bool {
 		if !c.dict(a, b, skip, depth) {
 			return false
 		}
-		return ka != pdf.Stream || sameStreamData(a, b)
+		return ka != pdf.Stream || c.d.sameStreamData(a, b)
 	}
 	return false
 }
@@ -181,15 +181,15 @@ func (c *sameCmp) dict(a, b pdf.Value, skip map[string]bool, depth int) bool {
 var streamEncodingKeys = map[string]bool{"Length": true, "Filter": true, "DecodeParms": true, "DL": true}
 
 // sameStreamData compares the data of two streams: the same bytes of the
-// file, or the same decoded data. digitorus/pdf decodes only the filters
-// it knows and fails on others, so a stream that cannot be decoded is
-// different from every other.
-func sameStreamData(a, b pdf.Value) bool {
+// file, or the same decoded data (memoised for the verification). digitorus/pdf
+// decodes only the filters it knows and fails on others, so a stream that
+// cannot be decoded is different from every other.
+func (d *differ) sameStreamData(a, b pdf.Value) bool {
 	if oa, ob := streamOffset(a), streamOffset(b); oa >= 0 && oa == ob {
 		return true
 	}
-	ha, ea := streamDigest(a)
-	hb, eb := streamDigest(b)
+	ha, ea := d.finMap.digest(a)
+	hb, eb := d.finMap.digest(b)
 	return ea == nil && eb == nil && bytes.Equal(ha[:], hb[:])
 }
 
@@ -282,3 +282,9 @@ const (
 	reachClean = 1
 	reachDirty = 2
 )
+
+// sameStreamData is (*differ).sameStreamData without a memo, for readings
+// compared outside a change analysis.
+func sameStreamData(a, b pdf.Value) bool {
+	return (&differ{}).sameStreamData(a, b)
+}
