@@ -659,76 +659,22 @@ func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
 // options of its "options" part, in one Vault round trip, and answers with
 // a result per document, in order: the signed PDF (base64) or the error.
 func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBatchBytes+1<<20)
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"})
-		return
-	}
 	var req signer.PDFRequest
 	var docs []*document
-	var names []string
 	defer func() {
 		for _, d := range docs {
 			d.Close()
 		}
 	}()
-	haveOpts := false
-	var total int64
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
+	names, ok := s.readBatch(w, r, &req, func(p *multipart.Part) (int64, error) {
+		d, err := s.spool(p, -1)
 		if err != nil {
-			s.renderError(w, r, badRequest(CodeInvalidRequest, "malformed multipart body"))
-			return
+			return 0, err
 		}
-		switch p.FormName() {
-		case "options":
-			if haveOpts {
-				s.renderError(w, r, badRequest(CodeInvalidRequest, "more than one \"options\" part"))
-				return
-			}
-			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
-			if err == nil {
-				dec := json.NewDecoder(strings.NewReader(string(data)))
-				dec.DisallowUnknownFields()
-				if err = dec.Decode(&req); err == nil {
-					if _, terr := dec.Token(); terr != io.EOF {
-						err = errTrailing
-					}
-				}
-			}
-			if err != nil {
-				s.renderError(w, r, badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err)))
-				return
-			}
-			haveOpts = true
-		case "file":
-			if len(docs) == signer.MaxBatchDocuments {
-				s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
-				return
-			}
-			d, err := s.spool(p, -1)
-			if err != nil {
-				s.renderError(w, r, err)
-				return
-			}
-			docs = append(docs, d)
-			names = append(names, p.FileName())
-			if total += d.size; total > s.cfg.MaxBatchBytes {
-				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)})
-				return
-			}
-		default:
-			s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
-			return
-		}
-	}
-	if !haveOpts || len(docs) == 0 {
-		s.renderError(w, r, badRequest(CodeInvalidRequest, "the batch needs an \"options\" part and at least one \"file\" part"))
+		docs = append(docs, d)
+		return d.size, nil
+	})
+	if !ok {
 		return
 	}
 	var claim *idemClaim
@@ -839,4 +785,83 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.record(r, audit.ActionSealImage, org, map[string]any{"bytes": len(data)})
 	writeJSON(w, http.StatusOK, map[string]any{"organization": org, "bytes": len(data)})
+}
+
+// readBatch reads the multipart body of a batch signing request: exactly
+// one "options" part, decoded strictly into opts, and one to
+// signer.MaxBatchDocuments "file" parts, each handed to file, which keeps
+// it and returns its size (the sizes together at most MaxBatchBytes). It
+// returns the files' names; on any error it renders the answer and
+// reports false (file may have kept some parts: the caller releases them).
+func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, file func(*multipart.Part) (int64, error)) ([]string, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBatchBytes+1<<20)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"})
+		return nil, false
+	}
+	var names []string
+	haveOpts := false
+	var total int64
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				s.renderError(w, r, s.tooLarge())
+			} else {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, "malformed multipart body"))
+			}
+			return nil, false
+		}
+		switch p.FormName() {
+		case "options":
+			if haveOpts {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, "more than one \"options\" part"))
+				return nil, false
+			}
+			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
+			if err == nil {
+				dec := json.NewDecoder(strings.NewReader(string(data)))
+				dec.DisallowUnknownFields()
+				if err = dec.Decode(opts); err == nil {
+					if _, terr := dec.Token(); terr != io.EOF {
+						err = errTrailing
+					}
+				}
+			}
+			if err != nil {
+				s.renderError(w, r, badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err)))
+				return nil, false
+			}
+			haveOpts = true
+		case "file":
+			if len(names) == signer.MaxBatchDocuments {
+				s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
+				return nil, false
+			}
+			n, err := file(p)
+			if err != nil {
+				s.renderError(w, r, err)
+				return nil, false
+			}
+			names = append(names, p.FileName())
+			if total += n; total > s.cfg.MaxBatchBytes {
+				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)})
+				return nil, false
+			}
+		default:
+			s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
+			return nil, false
+		}
+	}
+	if !haveOpts || len(names) == 0 {
+		s.renderError(w, r, badRequest(CodeInvalidRequest, "the batch needs an \"options\" part and at least one \"file\" part"))
+		return nil, false
+	}
+	return names, true
 }

@@ -12,7 +12,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/verifier"
@@ -150,82 +149,25 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller sig
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBatchBytes+1<<20)
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"})
-		return
-	}
 	perDoc := min(s.cfg.MaxDocumentBytes, signer.MaxXMLBytes)
 	var (
-		req      signer.XMLRequest
-		docs     [][]byte
-		names    []string
-		haveOpts bool
-		total    int64
+		req  signer.XMLRequest
+		docs [][]byte
 	)
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
+	names, ok := s.readBatch(w, r, &req, func(p *multipart.Part) (int64, error) {
+		data, err := io.ReadAll(io.LimitReader(p, perDoc+1))
+		switch {
+		case err != nil:
+			return 0, s.readError(err)
+		case int64(len(data)) > perDoc:
+			return 0, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", perDoc)}
+		case len(data) == 0:
+			return 0, badRequest(CodeInvalidRequest, "an uploaded document is empty")
 		}
-		if err != nil {
-			s.renderError(w, r, s.readError(err))
-			return
-		}
-		switch p.FormName() {
-		case "options":
-			if haveOpts {
-				s.renderError(w, r, badRequest(CodeInvalidRequest, "more than one \"options\" part"))
-				return
-			}
-			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
-			if err == nil {
-				dec := json.NewDecoder(strings.NewReader(string(data)))
-				dec.DisallowUnknownFields()
-				if err = dec.Decode(&req); err == nil {
-					if _, terr := dec.Token(); terr != io.EOF {
-						err = errTrailing
-					}
-				}
-			}
-			if err != nil {
-				s.renderError(w, r, badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err)))
-				return
-			}
-			haveOpts = true
-		case "file":
-			if len(docs) == signer.MaxBatchDocuments {
-				s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
-				return
-			}
-			data, err := io.ReadAll(io.LimitReader(p, perDoc+1))
-			if err != nil {
-				s.renderError(w, r, s.readError(err))
-				return
-			}
-			if int64(len(data)) > perDoc {
-				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", perDoc)})
-				return
-			}
-			if len(data) == 0 {
-				s.renderError(w, r, badRequest(CodeInvalidRequest, "an uploaded document is empty"))
-				return
-			}
-			if total += int64(len(data)); total > s.cfg.MaxBatchBytes {
-				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)})
-				return
-			}
-			docs = append(docs, data)
-			names = append(names, p.FileName())
-		default:
-			s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
-			return
-		}
-	}
-	if !haveOpts || len(docs) == 0 {
-		s.renderError(w, r, badRequest(CodeInvalidRequest, "the batch needs an \"options\" part and at least one \"file\" part"))
+		docs = append(docs, data)
+		return int64(len(data)), nil
+	})
+	if !ok {
 		return
 	}
 	if _, present := r.Header[IdempotencyHeader]; present {
