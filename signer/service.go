@@ -301,22 +301,9 @@ type CMSRequest struct {
 
 func (r CMSRequest) options(ts cms.Timestamper) (cms.Options, error) {
 	var o cms.Options
-	switch strings.ToLower(r.HashAlgorithm) {
-	case "", "sha-256", "sha256":
-		o.Hash = crypto.SHA256
-	case "sha-384", "sha384":
-		o.Hash = crypto.SHA384
-	case "sha-512", "sha512":
-		o.Hash = crypto.SHA512
-	default:
-		return o, fmt.Errorf("%w: hash_algorithm %q: want sha-256, sha-384 or sha-512", ErrInvalid, r.HashAlgorithm)
-	}
-	switch r.Scheme {
-	case "", "pkcs1v15":
-	case "pss":
-		o.PSS = true
-	default:
-		return o, fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, r.Scheme)
+	var err error
+	if o.Hash, o.PSS, err = hashAndScheme(r.HashAlgorithm, r.Scheme); err != nil {
+		return o, err
 	}
 	if r.Timestamp {
 		if ts == nil {
@@ -448,3 +435,27 @@ func (s *Service) pinFailure(ctx context.Context, caller Caller, credentialID st
 }
 
 func serialHex(c *x509.Certificate) string { return fmt.Sprintf("%x", c.SerialNumber.Bytes()) }
+
+// hashAndScheme reads the hash_algorithm and scheme of a signing request:
+// SHA-256 (the default), SHA-384 or SHA-512, and PKCS #1 v1.5 (the default)
+// or RSASSA-PSS. kyso never makes SHA-1 signatures.
+func hashAndScheme(alg, scheme string) (h crypto.Hash, pss bool, err error) {
+	switch strings.ToLower(alg) {
+	case "", "sha-256", "sha256":
+		h = crypto.SHA256
+	case "sha-384", "sha384":
+		h = crypto.SHA384
+	case "sha-512", "sha512":
+		h = crypto.SHA512
+	default:
+		return 0, false, fmt.Errorf("%w: hash_algorithm %q: want sha-256, sha-384 or sha-512 (kyso never makes SHA-1 signatures)", ErrInvalid, alg)
+	}
+	switch scheme {
+	case "", "pkcs1v15":
+	case "pss":
+		pss = true
+	default:
+		return 0, false, fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, scheme)
+	}
+	return h, pss, nil
+}

@@ -2,11 +2,9 @@ package signer
 
 import (
 	"context"
-	"crypto"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
@@ -78,24 +76,9 @@ func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
 	default:
 		return o, fmt.Errorf("%w: level %q: want B-B or B-T", ErrInvalid, r.Level)
 	}
-	switch strings.ToLower(r.HashAlgorithm) {
-	case "", "sha-256", "sha256":
-		o.Hash = crypto.SHA256
-	case "sha-384", "sha384":
-		o.Hash = crypto.SHA384
-	case "sha-512", "sha512":
-		o.Hash = crypto.SHA512
-	default:
-		return o, fmt.Errorf("%w: hash_algorithm %q: want sha-256, sha-384 or sha-512 (kyso never makes SHA-1 signatures)", ErrInvalid, r.HashAlgorithm)
-	}
-	switch r.Scheme {
-	case "", "pkcs1v15":
-	case "pss":
-		o.PSS = true
-	default:
-		return o, fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, r.Scheme)
-	}
-	return o, nil
+	var err error
+	o.Hash, o.PSS, err = hashAndScheme(r.HashAlgorithm, r.Scheme)
+	return o, err
 }
 
 // SignXML adds an XML signature to doc with the caller's credential, after
