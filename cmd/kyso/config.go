@@ -9,41 +9,17 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/internal/config"
 	"github.com/kyso-vn/kyso/keys"
 )
 
-// Duration is a time.Duration written in JSON as "720h", "90m" or "30d".
-type Duration time.Duration
-
-// UnmarshalJSON accepts a Go duration string or whole days ("30d").
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration must be a string such as \"720h\" or \"30d\"")
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 || n > 100*365 {
-			return fmt.Errorf("bad duration %q: whole days such as \"30d\", or a Go duration such as \"720h\"", s)
-		}
-		*d = Duration(time.Duration(n) * 24 * time.Hour)
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("bad duration %q", s)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes the duration as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// Duration is a time.Duration written in JSON as "720h", "90m" or "30d"
+// (config.Duration, which the packages' sections use).
+type Duration = config.Duration
 
 // Config is kyso serve's configuration, read from a JSON file and decoded
 // strictly (unknown fields are an error). Every field has a safe default;
@@ -144,41 +120,12 @@ type DatabaseConfig struct {
 	DSNEnv string `json:"dsn_env"`
 }
 
-// VaultConfig says how to reach Vault.
-type VaultConfig struct {
-	// Addr is Vault's address (default $VAULT_ADDR).
-	Addr string `json:"addr"`
-	// Mount is the Transit mount (default "transit").
-	Mount string `json:"mount"`
-	// Timeout bounds each Vault call (default 10s), except key creation.
-	Timeout Duration `json:"timeout"`
-	// CreateTimeout bounds the creation of a key in Vault (default 2m):
-	// generating an RSA-4096 key can take a loaded Vault minutes.
-	CreateTimeout Duration `json:"create_timeout"`
-	// CACert is a PEM file to verify Vault's TLS certificate.
-	CACert string `json:"ca_cert"`
-	// Auth is "token" (token from $VAULT_TOKEN or TokenFile) or "approle"
-	// (RoleID, and the secret id from $KYSO_VAULT_SECRET_ID or SecretIDFile).
-	Auth         string `json:"auth"`
-	TokenFile    string `json:"token_file"`
-	RoleID       string `json:"role_id"`
-	SecretIDFile string `json:"secret_id_file"`
-	AppRoleMount string `json:"approle_mount"`
-	// Coalesce lets concurrent signatures with the same key share Transit
-	// batch_input requests (default true; false sends one request per
-	// signature).
-	Coalesce *bool `json:"coalesce"`
-}
+// VaultConfig is the vault section, declared by package keys
+// (keys.Section: its fields, defaults and checks).
+type VaultConfig keys.Section
 
-// clientTimeout is the bound to give the Vault client itself: the longest
-// call kyso makes, a key creation. Each call has its own, shorter bound
-// (keys.Config), which the client's must not cut short.
-func (v VaultConfig) clientTimeout() time.Duration {
-	return max(time.Duration(v.Timeout), time.Duration(v.CreateTimeout))
-}
-
-// coalesce is VaultConfig.Coalesce with its default.
-func (v VaultConfig) coalesce() bool { return v.Coalesce == nil || *v.Coalesce }
+// clientTimeout is keys.Section.ClientTimeout.
+func (v VaultConfig) clientTimeout() time.Duration { return keys.Section(v).ClientTimeout() }
 
 // CAConfig configures the certificate authority.
 type CAConfig struct {
@@ -317,31 +264,17 @@ func (c *Config) setDefaults() error {
 	def(&c.Database.Driver, "sqlite")
 	def(&c.Database.Path, "data/kyso.db")
 	def(&c.Database.DSNEnv, "KYSO_DATABASE_DSN")
-	def(&c.Vault.Mount, "transit")
-	def(&c.Vault.Auth, "token")
-	def(&c.Vault.AppRoleMount, "approle")
-	if c.Vault.Timeout == 0 {
-		c.Vault.Timeout = Duration(keys.DefaultTimeout)
-	}
-	if c.Vault.CreateTimeout == 0 {
-		c.Vault.CreateTimeout = Duration(keys.DefaultCreateTimeout)
-	}
-	if c.Vault.Timeout < 0 || c.Vault.CreateTimeout < 0 {
-		return errors.New("config: vault.timeout and vault.create_timeout must not be negative (0 means the default)")
-	}
+	vault := keys.Section(c.Vault)
+	vault.Defaults()
+	c.Vault = VaultConfig(vault)
 	def(&c.CA.Mode, "own")
 	switch c.Database.Driver {
 	case "sqlite", "postgres":
 	default:
 		return fmt.Errorf("config: database.driver %q: want sqlite or postgres", c.Database.Driver)
 	}
-	switch c.Vault.Auth {
-	case "token", "approle":
-	default:
-		return fmt.Errorf("config: vault.auth %q: want token or approle", c.Vault.Auth)
-	}
-	if c.Vault.Auth == "approle" && c.Vault.RoleID == "" {
-		return errors.New("config: vault.role_id is required with vault.auth approle")
+	if err := vault.Validate(); err != nil {
+		return err
 	}
 	switch c.CA.Mode {
 	case "own", "external":
