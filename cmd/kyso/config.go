@@ -15,6 +15,8 @@ import (
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/config"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/signer/tsa"
+	"github.com/kyso-vn/kyso/store"
 )
 
 // Duration is a time.Duration written in JSON as "720h", "90m" or "30d"
@@ -109,16 +111,9 @@ func (v VerifyConfig) trustedProxies() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// DatabaseConfig selects the store.
-type DatabaseConfig struct {
-	// Driver is "sqlite" (default) or "postgres".
-	Driver string `json:"driver"`
-	// Path is the SQLite file (default data/kyso.db).
-	Path string `json:"path"`
-	// DSNEnv names the environment variable holding the PostgreSQL DSN
-	// (default KYSO_DATABASE_DSN).
-	DSNEnv string `json:"dsn_env"`
-}
+// DatabaseConfig is the database section, declared by package store
+// (store.Section).
+type DatabaseConfig = store.Section
 
 // VaultConfig is the vault section, declared by package keys
 // (keys.Section: its fields, defaults and checks).
@@ -127,74 +122,14 @@ type VaultConfig keys.Section
 // clientTimeout is keys.Section.ClientTimeout.
 func (v VaultConfig) clientTimeout() time.Duration { return keys.Section(v).ClientTimeout() }
 
-// CAConfig configures the certificate authority.
-type CAConfig struct {
-	// Mode is "own" (default: kyso creates its own root and issuing CA on
-	// first start) or "external" (the issuing CA is certified by an
-	// external root: see kyso ca init --external).
-	Mode            string                   `json:"mode"`
-	OrgName         string                   `json:"org_name"`
-	RootName        string                   `json:"root_name"`
-	RootKeyType     string                   `json:"root_key_type"`
-	IssuingKeyType  string                   `json:"issuing_key_type"`
-	RootValidity    Duration                 `json:"root_validity"`
-	IssuingValidity Duration                 `json:"issuing_validity"`
-	CRLValidity     Duration                 `json:"crl_validity"`
-	OCSPValidity    Duration                 `json:"ocsp_validity"`
-	Profiles        map[string]ProfileConfig `json:"profiles"`
-	KeyPrefix       string                   `json:"key_prefix"`
-	// ExternalRoot pins the external root (ca.mode external): an imported
-	// chain must end in it, and the verifier trusts it.
-	ExternalRoot *ExternalRootConfig `json:"external_root"`
-	// ExternalRevocation says where the external CAs' CRLs and OCSP
-	// answers for kyso's issuing CA come from (B-LT and B-LTA signing).
-	ExternalRevocation ExternalRevocationConfig `json:"external_revocation"`
-}
+// CAConfig is the ca section, declared by package ca (ca.Section).
+type CAConfig = ca.Section
 
-// ExternalRootConfig is a root of trust kyso's issuing CA is certified
-// under: its certificate file and SHA-256 fingerprint, which must agree
-// or kyso does not start. Only configuration decides what kyso trusts.
-type ExternalRootConfig struct {
-	// File is the root certificate, PEM or DER.
-	File string `json:"file"`
-	// SHA256 is the fingerprint of the certificate's DER, hex (colons and
-	// case are ignored), as `openssl x509 -noout -fingerprint -sha256`
-	// prints it.
-	SHA256 string `json:"sha256"`
-}
+// ExternalRootConfig is ca.external_root (ca.ExternalRootSection).
+type ExternalRootConfig = ca.ExternalRootSection
 
-// ExternalRevocationConfig configures how kyso obtains the external CAs'
-// revocation data for its issuing CA (and any intermediate).
-type ExternalRevocationConfig struct {
-	// CRLSources are CRLs the operator supplies: file paths (kept current
-	// by the operator) or http(s) URLs of a mirror. Tried before the
-	// addresses in the certificates.
-	CRLSources []string `json:"crl_sources"`
-	// Fetch allows fetching from the CRL distribution points and OCSP
-	// responders the certificates name (default true; false on a closed
-	// network).
-	Fetch *bool `json:"fetch"`
-	// Timeout bounds one fetch (default 10s).
-	Timeout Duration `json:"timeout"`
-}
-
-// ProfileConfig overrides one certificate profile.
-type ProfileConfig struct {
-	// Validity of certificates of the profile, e.g. "730d".
-	Validity Duration `json:"validity"`
-	// PolicyOID is the certificate policy identifier, dotted.
-	PolicyOID string `json:"policy_oid"`
-}
-
-// TSAConfig configures kyso's RFC 3161 time-stamp authority.
-type TSAConfig struct {
-	// Policy is the TSA policy OID stated in every token (default: a
-	// documentation placeholder, 1.3.6.1.4.1.32473.1.10; production sets
-	// the OID registered for its time-stamping policy).
-	Policy string `json:"policy"`
-	// Accuracy is the stated accuracy (default 1s).
-	Accuracy Duration `json:"accuracy"`
-}
+// TSAConfig is the tsa section, declared by package tsa (tsa.Section).
+type TSAConfig = tsa.Section
 
 // HTTPConfig bounds requests.
 type HTTPConfig struct {
@@ -261,36 +196,26 @@ func (c *Config) setDefaults() error {
 		return err
 	}
 	def(&c.LogLevel, "info")
-	def(&c.Database.Driver, "sqlite")
-	def(&c.Database.Path, "data/kyso.db")
-	def(&c.Database.DSNEnv, "KYSO_DATABASE_DSN")
+	c.Database.Defaults()
 	vault := keys.Section(c.Vault)
 	vault.Defaults()
 	c.Vault = VaultConfig(vault)
-	def(&c.CA.Mode, "own")
-	switch c.Database.Driver {
-	case "sqlite", "postgres":
-	default:
-		return fmt.Errorf("config: database.driver %q: want sqlite or postgres", c.Database.Driver)
+	c.CA.Defaults()
+	c.TSA.Defaults()
+	if err := c.Database.Validate(); err != nil {
+		return err
 	}
 	if err := vault.Validate(); err != nil {
 		return err
 	}
-	switch c.CA.Mode {
-	case "own", "external":
-	default:
-		return fmt.Errorf("config: ca.mode %q: want own or external", c.CA.Mode)
+	if err := c.CA.Validate(); err != nil {
+		return err
 	}
 	if r := c.CA.ExternalRoot; r != nil && (r.File == "" || normalizeFingerprint(r.SHA256) == "") {
 		return errors.New("config: ca.external_root needs file and sha256 (the root certificate's SHA-256 fingerprint)")
 	}
-	if c.CA.ExternalRevocation.Timeout < 0 {
-		return errors.New("config: ca.external_revocation.timeout must not be negative (0 means the default, 10s)")
-	}
-	for _, src := range c.CA.ExternalRevocation.CRLSources {
-		if src == "" {
-			return errors.New("config: ca.external_revocation.crl_sources: an empty entry")
-		}
+	if err := c.TSA.Validate(); err != nil {
+		return err
 	}
 	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {
 		if v < 0 {
@@ -363,22 +288,4 @@ func (t *TLSConfig) validate(baseURL string) error {
 }
 
 // caConfig converts the CA section for package ca.
-func (c *Config) caConfig() ca.Config {
-	profiles := make(map[string]ca.ProfileConfig, len(c.CA.Profiles))
-	for name, p := range c.CA.Profiles {
-		profiles[name] = ca.ProfileConfig{Validity: time.Duration(p.Validity), PolicyOID: p.PolicyOID}
-	}
-	return ca.Config{
-		BaseURL:         c.BaseURL,
-		Profiles:        profiles,
-		RootKeyType:     c.CA.RootKeyType,
-		IssuingKeyType:  c.CA.IssuingKeyType,
-		RootValidity:    time.Duration(c.CA.RootValidity),
-		IssuingValidity: time.Duration(c.CA.IssuingValidity),
-		RootName:        c.CA.RootName,
-		OrgName:         c.CA.OrgName,
-		CRLValidity:     time.Duration(c.CA.CRLValidity),
-		OCSPValidity:    time.Duration(c.CA.OCSPValidity),
-		KeyPrefix:       c.CA.KeyPrefix,
-	}
-}
+func (c *Config) caConfig() ca.Config { return c.CA.Config(c.BaseURL) }

@@ -19,7 +19,6 @@ import (
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
-	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -125,7 +124,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	clients := auth.NewClients(st)
 	pins := auth.NewPINs(st)
 	auditLog := audit.New(st)
-	ts := &lazyTSA{ca: authority, cfg: tsa.Config{Policy: cfg.TSA.Policy, Accuracy: time.Duration(cfg.TSA.Accuracy)}}
+	ts := &lazyTSA{ca: authority, cfg: cfg.TSA.Config()}
 	signing := signer.New(signer.Config{
 		Credentials: credentials{authority},
 		Consent:     pins,
