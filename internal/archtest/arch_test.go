@@ -113,14 +113,14 @@ var rules = []rule{
 		from:    []string{k("verifier/...")},
 		except:  []string{k("verifier/attacksuite")},
 		deny:    []string{k("signer/...")},
-		pending: "verifier reads XML signatures with signer/xmldsig's canonicalisation; the shared XML reading moves to an internal package",
+		pending: "verifier reads XML signatures with signer/xmldsig (Parse, canonicalisation, the e-invoice data); the shared XML reading moves to an internal package",
 	},
 	{
 		name:    "the verifier is pure: it does no networking (net/http)",
 		from:    []string{k("verifier/...")},
 		except:  []string{k("verifier/attacksuite")},
 		deny:    []string{"net/http"},
-		pending: "verifier fetches OCSP answers and CRLs itself with verify.online (options.go, revocation.go); the fetch moves to truststore behind an interface",
+		pending: "verifier builds the OCSP and CRL requests of verify.online itself (revocation.go, through Options.HTTPClient); the fetch moves behind a truststore interface",
 	},
 	{
 		name:   "signing format packages (signer/*) import neither store, keys nor api",
