@@ -51,6 +51,10 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# make test runs kyso's module, then the tools module (tools/go.mod: the
+# bench and the verification page's browser test in real headless
+# Chromium, kept out of kyso's module so that pdfsign, Vault's client and
+# chromedp are not kyso's dependencies), then the vendored PDF reader.
 # Test artefacts (the verification page's screenshots from headless
 # Chromium) are kept under test-artifacts/.
 ARTIFACTS   ?= $(CURDIR)/test-artifacts
@@ -58,6 +62,7 @@ ARTIFACTS   ?= $(CURDIR)/test-artifacts
 test: deps bin/vault
 	mkdir -p $(ARTIFACTS)
 	KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -artifacts -outputdir $(ARTIFACTS) ./...
+	cd tools && KYSO_VAULT_BIN=$(CURDIR)/bin/vault $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -artifacts -outputdir $(ARTIFACTS) ./...
 	cd third_party/digitorus-pdf && $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
@@ -81,10 +86,11 @@ fuzz: bin/vault
 # its peers (pdfsign in process and as a command line, raw Vault Transit,
 # poppler's pdfsig) and rewrites the generated section of docs/benchmarks.md.
 # About 9 minutes on 2 cores; BENCHFLAGS=-quick for about 2. It needs pdfsig
-# (poppler-utils). `go run ./bench -h` lists the flags.
+# (poppler-utils). It is built from tools/bench (the tools module);
+# `bin/bench -h` lists the flags.
 BENCHFLAGS ?=
 bench: deps kyso bin/vault
-	$(GO) build -o bin/bench ./bench
+	cd tools && $(GO) build -o ../bin/bench ./bench
 	./bin/bench $(BENCHFLAGS)
 
 # soak runs kyso dev under mixed signing and verification at about half of
@@ -92,19 +98,24 @@ bench: deps kyso bin/vault
 # goroutines, checks the audit log, and rewrites the generated section of
 # docs/soak.md; it fails on any error or a memory or goroutine criterion.
 # SOAK_RATE fixes the offered operations per second instead of measuring
-# (0: half the capacity). `go run ./bench soak -h` lists the flags.
+# (0: half the capacity). `bin/bench soak -h` lists the flags.
 SOAK_DURATION ?= 10m
 SOAK_RATE   ?= 0
 SOAKFLAGS   ?=
 soak: kyso bin/vault
-	$(GO) build -o bin/bench ./bench
+	cd tools && $(GO) build -o ../bin/bench ./bench
 	./bin/bench soak -duration $(SOAK_DURATION) -rate $(SOAK_RATE) $(SOAKFLAGS)
 
+# lint also runs the import-rule test (internal/archtest), which make test
+# runs too: the package graph against the rules of docs/architecture.md.
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/')); \
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/vault/')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd tools && $(GO) vet ./...
+	$(GO) test -count=1 ./internal/archtest
 	$(GO) run $(STATICCHECK) ./...
+	cd tools && $(GO) run $(STATICCHECK) ./...
 
 clean:
 	rm -rf bin

@@ -129,6 +129,7 @@ type Manager struct {
 	create  time.Duration // bound of the call that creates a key
 	session *Session      // nil: no re-login on 403
 
+	addr     string // Vault's address, set by Open
 	coalesce bool
 	batchers sync.Map // "name@version" -> *batcher
 	calls    signCounters

@@ -484,11 +484,11 @@ func caInitOwn(ctx context.Context, w io.Writer, cfgPath string) error {
 	}
 	cfg.CA.Mode = "own"
 	log := newLogger(cfg.LogLevel, true)
-	client, sess, err := vaultClient(ctx, cfg, log)
+	km, sess, err := openVault(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, client, sess, log)
+	a, err := newApp(ctx, cfg, km, sess, log)
 	if err != nil {
 		return err
 	}

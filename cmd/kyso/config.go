@@ -9,41 +9,19 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/internal/config"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/signer/tsa"
+	"github.com/kyso-vn/kyso/store"
 )
 
-// Duration is a time.Duration written in JSON as "720h", "90m" or "30d".
-type Duration time.Duration
-
-// UnmarshalJSON accepts a Go duration string or whole days ("30d").
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration must be a string such as \"720h\" or \"30d\"")
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 || n > 100*365 {
-			return fmt.Errorf("bad duration %q: whole days such as \"30d\", or a Go duration such as \"720h\"", s)
-		}
-		*d = Duration(time.Duration(n) * 24 * time.Hour)
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("bad duration %q", s)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes the duration as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// Duration is a time.Duration written in JSON as "720h", "90m" or "30d"
+// (config.Duration, which the packages' sections use).
+type Duration = config.Duration
 
 // Config is kyso serve's configuration, read from a JSON file and decoded
 // strictly (unknown fields are an error). Every field has a safe default;
@@ -133,121 +111,25 @@ func (v VerifyConfig) trustedProxies() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// DatabaseConfig selects the store.
-type DatabaseConfig struct {
-	// Driver is "sqlite" (default) or "postgres".
-	Driver string `json:"driver"`
-	// Path is the SQLite file (default data/kyso.db).
-	Path string `json:"path"`
-	// DSNEnv names the environment variable holding the PostgreSQL DSN
-	// (default KYSO_DATABASE_DSN).
-	DSNEnv string `json:"dsn_env"`
-}
+// DatabaseConfig is the database section, declared by package store
+// (store.Section).
+type DatabaseConfig = store.Section
 
-// VaultConfig says how to reach Vault.
-type VaultConfig struct {
-	// Addr is Vault's address (default $VAULT_ADDR).
-	Addr string `json:"addr"`
-	// Mount is the Transit mount (default "transit").
-	Mount string `json:"mount"`
-	// Timeout bounds each Vault call (default 10s), except key creation.
-	Timeout Duration `json:"timeout"`
-	// CreateTimeout bounds the creation of a key in Vault (default 2m):
-	// generating an RSA-4096 key can take a loaded Vault minutes.
-	CreateTimeout Duration `json:"create_timeout"`
-	// CACert is a PEM file to verify Vault's TLS certificate.
-	CACert string `json:"ca_cert"`
-	// Auth is "token" (token from $VAULT_TOKEN or TokenFile) or "approle"
-	// (RoleID, and the secret id from $KYSO_VAULT_SECRET_ID or SecretIDFile).
-	Auth         string `json:"auth"`
-	TokenFile    string `json:"token_file"`
-	RoleID       string `json:"role_id"`
-	SecretIDFile string `json:"secret_id_file"`
-	AppRoleMount string `json:"approle_mount"`
-	// Coalesce lets concurrent signatures with the same key share Transit
-	// batch_input requests (default true; false sends one request per
-	// signature).
-	Coalesce *bool `json:"coalesce"`
-}
+// VaultConfig is the vault section, declared by package keys
+// (keys.Section: its fields, defaults and checks).
+type VaultConfig keys.Section
 
-// clientTimeout is the bound to give the Vault client itself: the longest
-// call kyso makes, a key creation. Each call has its own, shorter bound
-// (keys.Config), which the client's must not cut short.
-func (v VaultConfig) clientTimeout() time.Duration {
-	return max(time.Duration(v.Timeout), time.Duration(v.CreateTimeout))
-}
+// clientTimeout is keys.Section.ClientTimeout.
+func (v VaultConfig) clientTimeout() time.Duration { return keys.Section(v).ClientTimeout() }
 
-// coalesce is VaultConfig.Coalesce with its default.
-func (v VaultConfig) coalesce() bool { return v.Coalesce == nil || *v.Coalesce }
+// CAConfig is the ca section, declared by package ca (ca.Section).
+type CAConfig = ca.Section
 
-// CAConfig configures the certificate authority.
-type CAConfig struct {
-	// Mode is "own" (default: kyso creates its own root and issuing CA on
-	// first start) or "external" (the issuing CA is certified by an
-	// external root: see kyso ca init --external).
-	Mode            string                   `json:"mode"`
-	OrgName         string                   `json:"org_name"`
-	RootName        string                   `json:"root_name"`
-	RootKeyType     string                   `json:"root_key_type"`
-	IssuingKeyType  string                   `json:"issuing_key_type"`
-	RootValidity    Duration                 `json:"root_validity"`
-	IssuingValidity Duration                 `json:"issuing_validity"`
-	CRLValidity     Duration                 `json:"crl_validity"`
-	OCSPValidity    Duration                 `json:"ocsp_validity"`
-	Profiles        map[string]ProfileConfig `json:"profiles"`
-	KeyPrefix       string                   `json:"key_prefix"`
-	// ExternalRoot pins the external root (ca.mode external): an imported
-	// chain must end in it, and the verifier trusts it.
-	ExternalRoot *ExternalRootConfig `json:"external_root"`
-	// ExternalRevocation says where the external CAs' CRLs and OCSP
-	// answers for kyso's issuing CA come from (B-LT and B-LTA signing).
-	ExternalRevocation ExternalRevocationConfig `json:"external_revocation"`
-}
+// ExternalRootConfig is ca.external_root (ca.ExternalRootSection).
+type ExternalRootConfig = ca.ExternalRootSection
 
-// ExternalRootConfig is a root of trust kyso's issuing CA is certified
-// under: its certificate file and SHA-256 fingerprint, which must agree
-// or kyso does not start. Only configuration decides what kyso trusts.
-type ExternalRootConfig struct {
-	// File is the root certificate, PEM or DER.
-	File string `json:"file"`
-	// SHA256 is the fingerprint of the certificate's DER, hex (colons and
-	// case are ignored), as `openssl x509 -noout -fingerprint -sha256`
-	// prints it.
-	SHA256 string `json:"sha256"`
-}
-
-// ExternalRevocationConfig configures how kyso obtains the external CAs'
-// revocation data for its issuing CA (and any intermediate).
-type ExternalRevocationConfig struct {
-	// CRLSources are CRLs the operator supplies: file paths (kept current
-	// by the operator) or http(s) URLs of a mirror. Tried before the
-	// addresses in the certificates.
-	CRLSources []string `json:"crl_sources"`
-	// Fetch allows fetching from the CRL distribution points and OCSP
-	// responders the certificates name (default true; false on a closed
-	// network).
-	Fetch *bool `json:"fetch"`
-	// Timeout bounds one fetch (default 10s).
-	Timeout Duration `json:"timeout"`
-}
-
-// ProfileConfig overrides one certificate profile.
-type ProfileConfig struct {
-	// Validity of certificates of the profile, e.g. "730d".
-	Validity Duration `json:"validity"`
-	// PolicyOID is the certificate policy identifier, dotted.
-	PolicyOID string `json:"policy_oid"`
-}
-
-// TSAConfig configures kyso's RFC 3161 time-stamp authority.
-type TSAConfig struct {
-	// Policy is the TSA policy OID stated in every token (default: a
-	// documentation placeholder, 1.3.6.1.4.1.32473.1.10; production sets
-	// the OID registered for its time-stamping policy).
-	Policy string `json:"policy"`
-	// Accuracy is the stated accuracy (default 1s).
-	Accuracy Duration `json:"accuracy"`
-}
+// TSAConfig is the tsa section, declared by package tsa (tsa.Section).
+type TSAConfig = tsa.Section
 
 // HTTPConfig bounds requests.
 type HTTPConfig struct {
@@ -314,50 +196,26 @@ func (c *Config) setDefaults() error {
 		return err
 	}
 	def(&c.LogLevel, "info")
-	def(&c.Database.Driver, "sqlite")
-	def(&c.Database.Path, "data/kyso.db")
-	def(&c.Database.DSNEnv, "KYSO_DATABASE_DSN")
-	def(&c.Vault.Mount, "transit")
-	def(&c.Vault.Auth, "token")
-	def(&c.Vault.AppRoleMount, "approle")
-	if c.Vault.Timeout == 0 {
-		c.Vault.Timeout = Duration(keys.DefaultTimeout)
+	c.Database.Defaults()
+	vault := keys.Section(c.Vault)
+	vault.Defaults()
+	c.Vault = VaultConfig(vault)
+	c.CA.Defaults()
+	c.TSA.Defaults()
+	if err := c.Database.Validate(); err != nil {
+		return err
 	}
-	if c.Vault.CreateTimeout == 0 {
-		c.Vault.CreateTimeout = Duration(keys.DefaultCreateTimeout)
+	if err := vault.Validate(); err != nil {
+		return err
 	}
-	if c.Vault.Timeout < 0 || c.Vault.CreateTimeout < 0 {
-		return errors.New("config: vault.timeout and vault.create_timeout must not be negative (0 means the default)")
-	}
-	def(&c.CA.Mode, "own")
-	switch c.Database.Driver {
-	case "sqlite", "postgres":
-	default:
-		return fmt.Errorf("config: database.driver %q: want sqlite or postgres", c.Database.Driver)
-	}
-	switch c.Vault.Auth {
-	case "token", "approle":
-	default:
-		return fmt.Errorf("config: vault.auth %q: want token or approle", c.Vault.Auth)
-	}
-	if c.Vault.Auth == "approle" && c.Vault.RoleID == "" {
-		return errors.New("config: vault.role_id is required with vault.auth approle")
-	}
-	switch c.CA.Mode {
-	case "own", "external":
-	default:
-		return fmt.Errorf("config: ca.mode %q: want own or external", c.CA.Mode)
+	if err := c.CA.Validate(); err != nil {
+		return err
 	}
 	if r := c.CA.ExternalRoot; r != nil && (r.File == "" || normalizeFingerprint(r.SHA256) == "") {
 		return errors.New("config: ca.external_root needs file and sha256 (the root certificate's SHA-256 fingerprint)")
 	}
-	if c.CA.ExternalRevocation.Timeout < 0 {
-		return errors.New("config: ca.external_revocation.timeout must not be negative (0 means the default, 10s)")
-	}
-	for _, src := range c.CA.ExternalRevocation.CRLSources {
-		if src == "" {
-			return errors.New("config: ca.external_revocation.crl_sources: an empty entry")
-		}
+	if err := c.TSA.Validate(); err != nil {
+		return err
 	}
 	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {
 		if v < 0 {
@@ -430,22 +288,4 @@ func (t *TLSConfig) validate(baseURL string) error {
 }
 
 // caConfig converts the CA section for package ca.
-func (c *Config) caConfig() ca.Config {
-	profiles := make(map[string]ca.ProfileConfig, len(c.CA.Profiles))
-	for name, p := range c.CA.Profiles {
-		profiles[name] = ca.ProfileConfig{Validity: time.Duration(p.Validity), PolicyOID: p.PolicyOID}
-	}
-	return ca.Config{
-		BaseURL:         c.BaseURL,
-		Profiles:        profiles,
-		RootKeyType:     c.CA.RootKeyType,
-		IssuingKeyType:  c.CA.IssuingKeyType,
-		RootValidity:    time.Duration(c.CA.RootValidity),
-		IssuingValidity: time.Duration(c.CA.IssuingValidity),
-		RootName:        c.CA.RootName,
-		OrgName:         c.CA.OrgName,
-		CRLValidity:     time.Duration(c.CA.CRLValidity),
-		OCSPValidity:    time.Duration(c.CA.OCSPValidity),
-		KeyPrefix:       c.CA.KeyPrefix,
-	}
-}
+func (c *Config) caConfig() ca.Config { return c.CA.Config(c.BaseURL) }

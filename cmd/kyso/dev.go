@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/kyso-vn/kyso/internal/devvault"
+	"github.com/kyso-vn/kyso/keys"
 )
 
 // devWarning heads every file of insecure development material.
@@ -116,11 +117,12 @@ func cmdDev(ctx context.Context, args []string) error {
 	if err := cfg.setDefaults(); err != nil {
 		return err
 	}
-	client, err := v.Client()
+	// Root token: nothing to renew, so the session is not run.
+	km, _, err := keys.Open(ctx, keys.Section(cfg.Vault), v.RootToken, log)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, client, nil, log)
+	a, err := newApp(ctx, cfg, km, nil, log)
 	if err != nil {
 		return err
 	}

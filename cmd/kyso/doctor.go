@@ -6,14 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
-
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/internal/config"
 	"github.com/kyso-vn/kyso/internal/devvault"
 	"github.com/kyso-vn/kyso/keys"
 )
@@ -72,22 +72,13 @@ func cmdDoctor(ctx context.Context, w io.Writer, args []string) error {
 		if _, err := os.Stat(cfg.Database.Path); err != nil {
 			return fmt.Errorf("doctor: database %s: %w", cfg.Database.Path, err)
 		}
-		client, stop, err := devVaultClient(ctx, *dir, *vaultBin)
-		if err != nil {
+		var stop func()
+		if km, stop, err = devVaultKeys(ctx, cfg, *dir, *vaultBin, log); err != nil {
 			return err
 		}
 		defer stop()
-		if km, err = keys.New(client, keys.Config{Mount: devvault.DefaultMount, Timeout: time.Duration(cfg.Vault.Timeout)}); err != nil {
-			return err
-		}
-	} else {
-		client, sess, err := vaultClient(ctx, cfg, log)
-		if err != nil {
-			return err
-		}
-		if km, err = keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout), Session: sess}); err != nil {
-			return err
-		}
+	} else if km, _, err = openVault(ctx, cfg, log); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -164,20 +155,20 @@ func printDoctor(w io.Writer, res doctorResult, repair bool) {
 	}
 }
 
-// devVaultClient returns a root client of the dev Vault of dir: the running
-// one named in dir/dev.env if it answers, else one started now (stop stops
-// it).
-func devVaultClient(ctx context.Context, dir, bin string) (*vault.Client, func(), error) {
+// devVaultKeys returns keys on the dev Vault of dir, with its root token:
+// the running one named in dir/dev.env if it answers, else one started now
+// (stop stops it).
+func devVaultKeys(ctx context.Context, cfg *Config, dir, bin string, log *slog.Logger) (*keys.Manager, func(), error) {
+	sec := keys.Section(cfg.Vault)
+	sec.Mount = devvault.DefaultMount
 	env, _ := readEnvFile(filepath.Join(dir, "dev.env"))
 	if addr, tok := env["VAULT_ADDR"], env["VAULT_TOKEN"]; addr != "" && tok != "" {
-		c, err := vault.NewClient(&vault.Config{Address: addr, Timeout: 3 * time.Second})
-		if err == nil {
-			c.SetToken(tok)
-			hctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-			h, herr := c.Sys().HealthWithContext(hctx)
-			cancel()
-			if herr == nil && h.Initialized && !h.Sealed {
-				return c, func() {}, nil
+		running := sec
+		running.Addr = addr
+		running.Timeout = config.Duration(3 * time.Second)
+		if km, _, err := keys.Open(ctx, running, tok, log); err == nil {
+			if err := km.Health(ctx); err == nil {
+				return km, func() {}, nil
 			}
 		}
 	}
@@ -189,10 +180,11 @@ func devVaultClient(ctx context.Context, dir, bin string) (*vault.Client, func()
 	if err != nil {
 		return nil, nil, fmt.Errorf("doctor: start the dev Vault of %s: %w", dir, err)
 	}
-	c, err := v.Client()
+	sec.Addr = v.Addr
+	km, _, err := keys.Open(ctx, sec, v.RootToken, log)
 	if err != nil {
 		v.Stop()
 		return nil, nil, err
 	}
-	return c, func() { _ = v.Stop() }, nil
+	return km, func() { _ = v.Stop() }, nil
 }

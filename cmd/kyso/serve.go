@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
-
 	"github.com/kyso-vn/kyso/api"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
@@ -21,7 +19,6 @@ import (
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
-	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -56,77 +53,45 @@ func openStore(ctx context.Context, cfg *Config) (store.Store, error) {
 	}
 }
 
-// vaultClient builds an authenticated Vault client from the config. The
-// token or AppRole secret id comes from the environment or a file, never
-// from the config file itself.
-func vaultClient(ctx context.Context, cfg *Config, log *slog.Logger) (*vault.Client, *keys.Session, error) {
-	vc := vault.DefaultConfig()
-	if vc.Error != nil {
-		return nil, nil, fmt.Errorf("vault config: %w", vc.Error)
-	}
-	if cfg.Vault.Addr != "" {
-		vc.Address = cfg.Vault.Addr
-	}
-	if cfg.Vault.CACert != "" {
-		if err := vc.ConfigureTLS(&vault.TLSConfig{CACert: cfg.Vault.CACert}); err != nil {
-			return nil, nil, fmt.Errorf("vault TLS: %w", err)
-		}
-	}
-	vc.Timeout = cfg.Vault.clientTimeout()
-	// One quick retry: a sealed or unreachable Vault must turn into a 503
-	// within the request's time, not after the client's default backoff.
-	vc.MaxRetries = 1
-	client, err := vault.NewClient(vc)
-	if err != nil {
-		return nil, nil, fmt.Errorf("vault client: %w", err)
-	}
-	a := keys.Auth{Method: cfg.Vault.Auth, RoleID: cfg.Vault.RoleID, Mount: cfg.Vault.AppRoleMount}
+// openVault connects to Vault as the config's vault section says
+// (keys.Open). The token or AppRole secret id comes from the environment
+// or a file, never from the config file itself.
+func openVault(ctx context.Context, cfg *Config, log *slog.Logger) (*keys.Manager, *keys.Session, error) {
+	var secret string
 	switch cfg.Vault.Auth {
 	case "token":
-		a.Token = os.Getenv("VAULT_TOKEN")
+		secret = os.Getenv("VAULT_TOKEN")
 		if cfg.Vault.TokenFile != "" {
 			b, err := os.ReadFile(cfg.Vault.TokenFile)
 			if err != nil {
 				return nil, nil, fmt.Errorf("vault token file: %w", err)
 			}
-			a.Token = strings.TrimSpace(string(b))
+			secret = strings.TrimSpace(string(b))
 		}
-		if a.Token == "" {
+		if secret == "" {
 			return nil, nil, errors.New("vault: no token: set VAULT_TOKEN or vault.token_file")
 		}
 	case "approle":
-		a.SecretID = os.Getenv("KYSO_VAULT_SECRET_ID")
+		secret = os.Getenv("KYSO_VAULT_SECRET_ID")
 		if cfg.Vault.SecretIDFile != "" {
 			b, err := os.ReadFile(cfg.Vault.SecretIDFile)
 			if err != nil {
 				return nil, nil, fmt.Errorf("vault secret id file: %w", err)
 			}
-			a.SecretID = strings.TrimSpace(string(b))
+			secret = strings.TrimSpace(string(b))
 		}
 	}
-	// The session logs in and keeps the token alive: AppRole tokens are
-	// renewed before they expire and replaced by a new login when they
-	// cannot be renewed any more (see keys.Session).
-	sess, err := keys.NewSession(ctx, client, a, keys.SessionConfig{Logger: log, Timeout: time.Duration(cfg.Vault.Timeout)})
-	if err != nil {
-		return nil, nil, fmt.Errorf("vault login: %w", err)
-	}
-	return client, sess, nil
+	return keys.Open(ctx, keys.Section(cfg.Vault), secret, log)
 }
 
 // newApp wires the components. bootstrap creates kyso's own CA when the
 // store has none (ca.mode "own").
-func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.Session, log *slog.Logger) (*app, error) {
-	if client.ClientTimeout() < cfg.Vault.clientTimeout() { // kyso dev's client
-		client.SetClientTimeout(cfg.Vault.clientTimeout())
-	}
-	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout),
-		CreateTimeout: time.Duration(cfg.Vault.CreateTimeout), Session: sess, Coalesce: cfg.Vault.coalesce()})
-	if err != nil {
-		return nil, err
-	}
+//
+// km and sess come from openVault; sess is nil for kyso dev, whose root
+// token needs no keeping alive.
+func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Session, log *slog.Logger) (*app, error) {
 	if err := km.Health(ctx); err != nil {
-		return nil, fmt.Errorf("vault at %s: %w", client.Address(), err)
+		return nil, fmt.Errorf("vault at %s: %w", km.Addr(), err)
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -159,7 +124,7 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 	clients := auth.NewClients(st)
 	pins := auth.NewPINs(st)
 	auditLog := audit.New(st)
-	ts := &lazyTSA{ca: authority, cfg: tsa.Config{Policy: cfg.TSA.Policy, Accuracy: time.Duration(cfg.TSA.Accuracy)}}
+	ts := &lazyTSA{ca: authority, cfg: cfg.TSA.Config()}
 	signing := signer.New(signer.Config{
 		Credentials: credentials{authority},
 		Consent:     pins,
@@ -298,11 +263,11 @@ func cmdServe(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel, false)
-	client, sess, err := vaultClient(ctx, cfg, log)
+	km, sess, err := openVault(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, client, sess, log)
+	a, err := newApp(ctx, cfg, km, sess, log)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@
 //     for 20 MB: as many as fit in http.max_batch_bytes).
 //   - pdfsign in process (github.com/digitorus/pdfsign, PAdES B-B with an
 //     in-memory RSA-2048 key; no Vault, no HTTP): the ceiling.
-//   - pdfsign's command line (bench/pdfsign-cli), one process a document.
+//   - pdfsign's command line (tools/bench/pdfsign-cli), one process a document.
 //   - raw Vault Transit: single sign requests and batch_input of 100
 //     prehashed SHA-256 digests (PKCS#1 v1.5): the floor of a Vault-backed
 //     signer.
@@ -36,11 +36,13 @@
 // markers <!-- bench:begin --> and <!-- bench:end --> of -out; text outside
 // the markers is kept.
 //
-// Run it from the repository root:
+// It lives in the tools module (tools/go.mod), so that pdfsign and Vault's
+// client are not dependencies of kyso's. make bench builds it as bin/bench;
+// run it from the repository root:
 //
 //	make bench                      # full run, about 9 minutes on 2 cores
 //	make bench BENCHFLAGS=-quick    # about 2 minutes, one short round
-//	go run ./bench -h               # the flags
+//	bin/bench -h                    # the flags
 //
 // It needs bin/kyso, bin/vault, the go command (to build pdfsign's command
 // line), pdfsig (apt-get install poppler-utils) and xmlsec1 (apt-get install
@@ -136,7 +138,7 @@ func parseFlags(args []string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: go run ./bench [flags]   (from the repository root; make bench)\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: bin/bench [flags]   (from the repository root; make bench builds it from tools/bench)\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	fs.IntVar(&c.rounds, "rounds", 3, "rounds of each measurement; each figure is the median over the rounds")
@@ -147,7 +149,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.verifyOps, "verify-ops", 32, "verifications per real-world file, per verifier, per round")
 	fs.StringVar(&c.kysoBin, "kyso", "bin/kyso", "kyso binary")
 	fs.StringVar(&c.vaultBin, "vault", "bin/vault", "vault binary")
-	fs.StringVar(&c.goCmd, "go", "go", "go command, to build bench/pdfsign-cli")
+	fs.StringVar(&c.goCmd, "go", "go", "go command, to build tools/bench/pdfsign-cli")
 	fs.StringVar(&c.pdfsig, "pdfsig", "pdfsig", "poppler's pdfsig")
 	fs.StringVar(&c.realworld, "realworld", "../shared/testdata/realworld", "directory tree of real-world signed PDFs to verify")
 	fs.StringVar(&c.out, "out", "docs/benchmarks.md", "markdown file whose generated section is rewritten (empty: none)")

@@ -73,7 +73,7 @@ func parseSoakFlags(args []string) (soakConfig, error) {
 	var c soakConfig
 	fs := flag.NewFlagSet("bench soak", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: go run ./bench soak [flags]   (from the repository root; make soak)\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: bin/bench soak [flags]   (from the repository root; make soak builds it from tools/bench)\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	fs.DurationVar(&c.duration, "duration", 10*time.Minute, "length of the soak (the open-loop load)")

@@ -112,16 +112,17 @@ func (p *peerPKI) signInProcess(doc []byte, w io.Writer) error {
 	return nil
 }
 
-// buildPdfsignCLI builds bench/pdfsign-cli into dir.
+// buildPdfsignCLI builds tools/bench/pdfsign-cli (of the tools module) into
+// dir; the bench runs from the repository root.
 func buildPdfsignCLI(ctx context.Context, goCmd, dir string) (string, error) {
 	out := filepath.Join(dir, "pdfsign")
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-o", out, "./bench/pdfsign-cli")
+	cmd := exec.CommandContext(ctx, goCmd, "-C", "tools", "build", "-o", out, "./bench/pdfsign-cli")
 	if os.Getenv("GOTOOLCHAIN") == "" {
 		// As the Makefile: go.mod may need a newer Go than the one installed.
 		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=auto")
 	}
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./bench/pdfsign-cli: %w\n%s", err, b)
+		return "", fmt.Errorf("go build ./tools/bench/pdfsign-cli: %w\n%s", err, b)
 	}
 	return out, nil
 }

@@ -33,7 +33,8 @@ func artefacts(t *testing.T) string {
 // fakeKyso serves the real page (web.Handler) and a stand-in for
 // POST /v1/verify/pdf that checks the request as kyso would and answers
 // canned reports. It tests the page's logic; the real verifier is driven by
-// the same Run from cmd/kyso's tests.
+// the same Run from TestVerifyPageInChromium (kyso_test.go) against a real
+// kyso dev.
 type fakeKyso struct {
 	mu       sync.Mutex
 	requests int
