@@ -10,13 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 

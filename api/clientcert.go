@@ -6,10 +6,9 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 

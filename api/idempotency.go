@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/kyso-vn/kyso/store"
 )
 

@@ -8,9 +8,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/gorilla/mux"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // maxOCSPRequest bounds OCSP request bodies (a request is ~100 bytes).

@@ -16,14 +16,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/store"
 )

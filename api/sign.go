@@ -19,12 +19,11 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/store"
 )

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/kyso-vn/kyso/verifier"
 )
 

@@ -14,7 +14,6 @@ import (
 	"os"
 
 	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/verifier"
 )

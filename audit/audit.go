@@ -13,7 +13,6 @@ import (
 	"unicode"
 
 	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/kyso-vn/kyso/store"
 )
 

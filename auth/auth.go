@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/kyso-vn/kyso/store"
 )
 

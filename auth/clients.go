@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 

@@ -11,10 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"golang.org/x/crypto/argon2"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 

@@ -14,9 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // An external root (the Government's specialised CA, or a licensed CA

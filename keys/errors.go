@@ -10,13 +10,16 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/hashicorp/vault/api"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Error kinds. Errors returned by this package wrap at most one of them;
-// test with errors.Is.
+// test with errors.Is. They are errkind errors: ErrUnavailable of kind
+// errkind.Unavailable (an HTTP API answers 503), the others
+// errkind.Internal, since what they mean to a client depends on the caller
+// (ca turns a missing key into its own error).
 var (
 	// ErrUnavailable means Vault could not serve the request: it is sealed,
 	// unreachable, timed out, rate-limited or answered with a 5xx status.

@@ -11,16 +11,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
-// Error kinds; api maps them to HTTP statuses with errors.Is.
+// Error kinds, as errkind errors (Invalid, Forbidden, Consent,
+// InvalidDocument, CredentialUnusable); api renders them by kind. Their
+// detailed errors carry the client's message in errkind.Error.Msg.
 var (
 	// ErrInvalid: the request is malformed (the message says which field).
 	ErrInvalid = errkind.New(errkind.Invalid, "signer: invalid request")

@@ -9,6 +9,9 @@ import (
 )
 
 // Sentinel errors. Implementations wrap them so callers can use errors.Is.
+// They are errkind errors: ErrNotFound of kind errkind.NotFound,
+// ErrUnavailable errkind.DBUnavailable, ErrFull errkind.Full; ErrConflict is
+// errkind.Internal (the caller, such as ca, says what the conflict means).
 var (
 	// ErrNotFound reports that the requested record does not exist.
 	ErrNotFound = errkind.Wrap(errkind.NotFound, errors.New("store: not found"), "no such credential or record")

@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Errors. VerifyPDF and VerifyCMS return an error only when the input

@@ -7,10 +7,10 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // ObjectWriter adds an indirect object to the PDF being written and returns

@@ -14,10 +14,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/digitorus/pkcs7"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/certcheck"
 )
 

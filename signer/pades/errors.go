@@ -6,7 +6,9 @@ import (
 
 // Error kinds. Errors returned by this package wrap at most one of them, or
 // the error of the signer, time-stamper or revocation source they came
-// from; test with errors.Is.
+// from; test with errors.Is. They are errkind errors (ErrInvalid: Invalid;
+// ErrConflict, ErrUnsupported: InvalidDocument; ErrRevoked:
+// CredentialUnusable; ErrIntegrity: Internal).
 var (
 	// ErrInvalid means the request cannot be carried out as asked: bad
 	// options, a credential whose key is not the certificate's, a field

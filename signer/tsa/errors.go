@@ -4,7 +4,9 @@ import (
 	"github.com/kyso-vn/kyso/errkind"
 )
 
-// Error kinds, for callers to test with errors.Is. A malformed or refused
+// Error kinds, for callers to test with errors.Is. They are errkind errors
+// of kind errkind.Internal: a time-stamp is kyso's own work, and none of
+// them is a client's to fix. A malformed or refused
 // TimeStampReq is not an error: Respond answers it with a rejection.
 var (
 	// ErrInvalid reports an invalid Config or an invalid Timestamp argument

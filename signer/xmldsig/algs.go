@@ -8,12 +8,12 @@ import (
 	"encoding/asn1"
 	"math/big"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	// The hashes XML-Signature names.
 	_ "crypto/sha1"
 	_ "crypto/sha256"
 	_ "crypto/sha512"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Digest algorithms (XML-Signature 1.1, 6.2; RFC 9231, 2.1).

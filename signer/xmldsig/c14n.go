@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/beevik/etree"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Canonicalisation algorithms (W3C Canonical XML 1.0 and 1.1, Exclusive

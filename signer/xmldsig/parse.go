@@ -10,9 +10,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/beevik/etree"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Limits bound the work of parsing one document. A zero field takes its

@@ -11,9 +11,9 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/beevik/etree"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Bounds on one signature, against documents that make a verifier hash the

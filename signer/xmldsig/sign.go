@@ -16,11 +16,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/errkind"
-
 	"github.com/beevik/etree"
 	"github.com/digitorus/timestamp"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/certcheck"
 )
 
