@@ -43,12 +43,9 @@ var (
 	ErrClientCert = errkind.New(errkind.Unauthorized, "ca: client certificate not accepted")
 )
 
-// FieldError is a validation failure of one request field: an
-// *errkind.Error whose Field names it (the JSON name, e.g.
-// "subject.cccd"). The ones this package returns match ErrInvalid with
-// errors.Is.
-type FieldError = errkind.Error
-
+// invalid returns a validation failure of one request field: an
+// *errkind.Error whose Field is the field's JSON name (e.g.
+// "subject.cccd"), matching ErrInvalid.
 func invalid(field, format string, args ...any) error {
 	return ErrInvalid.Fieldf(field, format, args...)
 }
