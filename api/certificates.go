@@ -15,6 +15,7 @@ import (
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -66,7 +67,7 @@ const maxIDLen = 64
 func pathID(r *http.Request) (string, error) {
 	id := mux.Vars(r)["id"]
 	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, "/%") {
-		return "", &apiError{http.StatusNotFound, CodeNotFound, "no such certificate or credential"}
+		return "", errkind.New(errkind.NotFound, "no such certificate or credential")
 	}
 	return id, nil
 }
@@ -83,12 +84,12 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Profile == "" {
-		s.renderError(w, r, &ca.FieldError{Field: "profile", Message: "is required (citizen, official, seal, tsa)"})
+		s.renderError(w, r, errkind.InvalidField("profile", "is required (citizen, official, seal, tsa)"))
 		return
 	}
 	if req.PIN != "" {
 		if req.Profile != ca.ProfileCitizen {
-			s.renderError(w, r, &ca.FieldError{Field: "pin", Message: "only citizen credentials have a PIN"})
+			s.renderError(w, r, errkind.InvalidField("pin", "only citizen credentials have a PIN"))
 			return
 		}
 		if s.deps.PINs == nil {
@@ -96,7 +97,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := auth.ValidatePIN(req.PIN); err != nil {
-			s.renderError(w, r, &ca.FieldError{Field: "pin", Message: userMessage(err, auth.ErrInvalidPIN)})
+			s.renderError(w, r, errkind.InvalidField("pin", errkind.Message(err)))
 			return
 		}
 	}
@@ -234,7 +235,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("expiring_within"); v != "" {
 		d, err := parseWithin(v)
 		if err != nil || d < 0 {
-			s.renderError(w, r, &ca.FieldError{Field: "expiring_within", Message: "must be a duration such as 720h or 30d"})
+			s.renderError(w, r, errkind.InvalidField("expiring_within", "must be a duration such as 720h or 30d"))
 			return
 		}
 		f.ExpiringWithin = d
@@ -242,7 +243,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			s.renderError(w, r, &ca.FieldError{Field: "limit", Message: "must be between 1 and 1000"})
+			s.renderError(w, r, errkind.InvalidField("limit", "must be between 1 and 1000"))
 			return
 		}
 		f.Limit = n
@@ -381,7 +382,7 @@ func (s *Server) importChain(w http.ResponseWriter, r *http.Request) {
 	} else {
 		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 		if err != nil {
-			s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the chain is too large"})
+			s.renderError(w, r, errkind.New(errkind.TooLarge, "the chain is too large"))
 			return
 		}
 		chain = data

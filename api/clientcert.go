@@ -8,6 +8,7 @@ import (
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -43,7 +44,7 @@ func (s *Server) issueClientCert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.CSR == "" {
-		s.renderError(w, r, &ca.FieldError{Field: "csr", Message: "is required: a PEM CERTIFICATE REQUEST for the client's own key"})
+		s.renderError(w, r, errkind.InvalidField("csr", "is required: a PEM CERTIFICATE REQUEST for the client's own key"))
 		return
 	}
 	out, err := s.deps.ClientCerts.IssueClientCert(r.Context(), id, []byte(req.CSR))
@@ -68,7 +69,7 @@ func (s *Server) clientByCert(r *http.Request) (*store.Client, error) {
 	}
 	c, err := s.deps.ClientCerts.ClientByCert(r.Context(), r.TLS.PeerCertificates[0])
 	if errors.Is(err, ca.ErrClientCert) {
-		return nil, s.certRefused(r, userMessage(err, ca.ErrClientCert))
+		return nil, s.certRefused(r, errkind.Message(err))
 	}
 	return c, err
 }
@@ -78,5 +79,5 @@ func (s *Server) certRefused(r *http.Request, why string) error {
 		_ = s.deps.Audit.Record(r.Context(), audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: "client-certificate",
 			Details: map[string]any{"path": r.URL.Path, "remote": r.RemoteAddr, "serial": r.TLS.PeerCertificates[0].SerialNumber.Text(16)}})
 	}
-	return &apiError{http.StatusUnauthorized, CodeUnauthorized, "the TLS client certificate is not accepted: " + why}
+	return errkind.New(errkind.Unauthorized, "the TLS client certificate is not accepted: "+why)
 }

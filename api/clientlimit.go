@@ -2,8 +2,9 @@ package api
 
 import (
 	"fmt"
-	"net/http"
 	"sync"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // CodeTooManyInFlight is the error code of a client that has too many
@@ -50,6 +51,6 @@ func (c *clientSlots) release(client string) {
 }
 
 func (s *Server) tooManyInFlight() error {
-	return &apiError{http.StatusTooManyRequests, CodeTooManyInFlight, fmt.Sprintf(
-		"this client already has %d requests in progress; wait for one to finish (or retry after a second)", s.cfg.ClientConcurrency)}
+	return errkind.New(errkind.TooMany, fmt.Sprintf(
+		"this client already has %d requests in progress; wait for one to finish (or retry after a second)", s.cfg.ClientConcurrency))
 }

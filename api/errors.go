@@ -2,20 +2,10 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
-	"syscall"
 
-	"github.com/kyso-vn/kyso/auth"
-	"github.com/kyso-vn/kyso/ca"
-	// keys is imported for its ErrUnavailable sentinel only: a signature
-	// made with a Vault key can fail with it below any domain package.
-	"github.com/kyso-vn/kyso/keys"
-	"github.com/kyso-vn/kyso/signer"
-	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Error codes are stable: clients switch on them. docs/errors.md lists them.
@@ -50,22 +40,67 @@ type errorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// apiError is an error with a status and code decided by a handler.
-type apiError struct {
-	status  int
-	code    string
-	message string
+// answer is how the API answers one kind of error: its HTTP status, its
+// stable code and, for the kinds whose details are never the client's
+// business, the one message shown whatever the error says.
+type answer struct {
+	status int
+	code   string
+	msg    string
 }
 
-func (e *apiError) Error() string { return e.message }
+// msgInternal is the message of every unexpected failure.
+const msgInternal = "internal error; quote the request id when reporting it"
 
-func badRequest(code, msg string) error { return &apiError{http.StatusBadRequest, code, msg} }
+// answers maps every errkind.Kind to its answer; TestRenderEveryKind fails
+// when a kind is missing. docs/errors.md explains each code.
+var answers = map[errkind.Kind]answer{
+	errkind.Internal:              {http.StatusInternalServerError, CodeInternal, msgInternal},
+	errkind.Invalid:               {http.StatusBadRequest, CodeInvalidRequest, ""},
+	errkind.Malformed:             {http.StatusBadRequest, CodeMalformedJSON, ""},
+	errkind.IdempotencyKeyInvalid: {http.StatusBadRequest, CodeIdempotencyKeyInvalid, ""},
+	errkind.Unauthorized:          {http.StatusUnauthorized, CodeUnauthorized, ""},
+	errkind.Forbidden:             {http.StatusForbidden, CodeForbidden, ""},
+	errkind.Consent:               {http.StatusForbidden, CodeConsentFailed, ""},
+	errkind.Locked: {http.StatusForbidden, CodeLocked,
+		"the credential is locked after too many wrong PINs; an administrator must unlock it (tài khoản bị khóa do nhập sai PIN quá nhiều lần)"},
+	errkind.NotFound:              {http.StatusNotFound, CodeNotFound, ""},
+	errkind.MethodNotAllowed:      {http.StatusMethodNotAllowed, CodeMethodNotAllowed, ""},
+	errkind.Conflict:              {http.StatusConflict, CodeConflict, ""},
+	errkind.CredentialUnusable:    {http.StatusConflict, CodeCredentialBusy, ""},
+	errkind.IdempotencyInProgress: {http.StatusConflict, CodeIdempotencyInProgress, ""},
+	errkind.IdempotencyNotKept:    {http.StatusConflict, CodeIdempotencyNotKept, ""},
+	errkind.TooLarge:              {http.StatusRequestEntityTooLarge, CodeBodyTooLarge, ""},
+	errkind.UnsupportedMedia:      {http.StatusUnsupportedMediaType, CodeUnsupportedMedia, ""},
+	errkind.LintFailed:            {http.StatusUnprocessableEntity, CodeLintFailed, ""},
+	errkind.InvalidDocument:       {http.StatusUnprocessableEntity, CodeInvalidDoc, ""},
+	errkind.Unreadable:            {http.StatusUnprocessableEntity, CodeUnreadable, ""},
+	errkind.IdempotencyKeyReused:  {http.StatusUnprocessableEntity, CodeIdempotencyKeyReused, ""},
+	errkind.RateLimited:           {http.StatusTooManyRequests, CodeRateLimited, ""},
+	errkind.TooMany:               {http.StatusTooManyRequests, CodeTooManyInFlight, ""},
+	errkind.Busy:                  {http.StatusServiceUnavailable, CodeBusy, ""},
+	errkind.Unavailable: {http.StatusServiceUnavailable, CodeVaultUnavailable,
+		"the key vault is unavailable (sealed or unreachable); try again later"},
+	errkind.DBUnavailable: {http.StatusServiceUnavailable, CodeDBUnavailable,
+		"the database is unavailable; try again later"},
+	// The database cannot grow, or a temporary file for a document cannot
+	// be written: nothing was stored.
+	errkind.Full: {http.StatusInsufficientStorage, CodeStorageFull,
+		"the server is out of storage space; try again after its operators have freed some"},
+	errkind.CANotReady: {http.StatusServiceUnavailable, CodeCANotReady,
+		"the CA has no active issuing CA yet (import the external chain or bootstrap the CA)"},
+	// The message names the certificate and the sources tried: the
+	// operators' to-do list, nothing secret.
+	errkind.RevocationUnavailable: {http.StatusServiceUnavailable, CodeRevocation, ""},
+	errkind.NotConfigured:         {http.StatusServiceUnavailable, CodeNotConfigured, ""},
+	errkind.NotReady:              {http.StatusServiceUnavailable, CodeNotReady, ""},
+}
 
 // renderError is the one error renderer. Client errors carry their message;
 // server errors are logged with the request id and answered with a generic
 // message that leaks nothing internal.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := s.classify(err)
+	status, body := classify(err)
 	body.RequestID = requestID(r.Context())
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", body.RequestID,
@@ -77,99 +112,25 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	writeJSON(w, status, errorBody{Error: body})
 }
 
-func (s *Server) classify(err error) (int, errorDetail) {
-	var ae *apiError
-	var fe *ca.FieldError
-	switch {
-	case errors.As(err, &ae):
-		return ae.status, errorDetail{Code: ae.code, Message: ae.message}
-	case errors.As(err, &fe):
-		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: fe.Error(), Field: fe.Field}
-	case errors.Is(err, signer.ErrInvalid), errors.Is(err, auth.ErrInvalidClient), errors.Is(err, auth.ErrInvalidPIN):
-		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: userMessage(err, signer.ErrInvalid)}
-	case errors.Is(err, keys.ErrUnavailable):
-		// A Vault failure deep in a signature (the signer is a Vault key).
-		return http.StatusServiceUnavailable, errorDetail{Code: CodeVaultUnavailable, Message: "the key vault is unavailable (sealed or unreachable); try again later"}
-	case errors.Is(err, auth.ErrLocked):
-		return http.StatusForbidden, errorDetail{Code: CodeLocked, Message: "the credential is locked after too many wrong PINs; an administrator must unlock it (tài khoản bị khóa do nhập sai PIN quá nhiều lần)"}
-	case errors.Is(err, signer.ErrConsent):
-		return http.StatusForbidden, errorDetail{Code: CodeConsentFailed, Message: consentMessage(err)}
-	case errors.Is(err, signer.ErrForbidden):
-		return http.StatusForbidden, errorDetail{Code: CodeForbidden, Message: userMessage(err, signer.ErrForbidden)}
-	case errors.Is(err, signer.ErrDocument):
-		return http.StatusUnprocessableEntity, errorDetail{Code: CodeInvalidDoc, Message: userMessage(err, signer.ErrDocument)}
-	case errors.Is(err, signer.ErrCredential):
-		return http.StatusConflict, errorDetail{Code: CodeCredentialBusy, Message: userMessage(err, signer.ErrCredential)}
-	case errors.Is(err, ca.ErrInvalid):
-		return http.StatusBadRequest, errorDetail{Code: CodeInvalidRequest, Message: err.Error()}
-	case errors.Is(err, auth.ErrUnauthorized):
-		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthorized, Message: "a valid admin token is required: Authorization: Bearer <token>"}
-	case errors.Is(err, ca.ErrNotFound):
-		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: userMessage(err, ca.ErrNotFound)}
-	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: "no such credential or record"}
-	case errors.Is(err, ca.ErrConflict):
-		return http.StatusConflict, errorDetail{Code: CodeConflict, Message: userMessage(err, ca.ErrConflict)}
-	case errors.Is(err, ca.ErrLint):
-		return http.StatusUnprocessableEntity, errorDetail{Code: CodeLintFailed, Message: userMessage(err, ca.ErrLint)}
-	case errors.Is(err, ca.ErrVaultUnavailable):
-		return http.StatusServiceUnavailable, errorDetail{Code: CodeVaultUnavailable, Message: "the key vault is unavailable (sealed or unreachable); try again later"}
-	case errors.Is(err, store.ErrFull), errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		// The database cannot grow, or a temporary file for a document
-		// cannot be written: nothing was stored. Before the database
-		// case, which store.ErrFull also matches.
-		return http.StatusInsufficientStorage, errorDetail{Code: CodeStorageFull, Message: "the server is out of storage space; try again after its operators have freed some"}
-	case errors.Is(err, ca.ErrStoreUnavailable), errors.Is(err, store.ErrUnavailable):
-		return http.StatusServiceUnavailable, errorDetail{Code: CodeDBUnavailable, Message: "the database is unavailable; try again later"}
-	case errors.Is(err, ca.ErrRevocationUnavailable):
-		return http.StatusServiceUnavailable, errorDetail{Code: CodeRevocation, Message: userMessage(err, ca.ErrRevocationUnavailable)}
-	case errors.Is(err, ca.ErrNotReady):
-		return http.StatusServiceUnavailable, errorDetail{Code: CodeCANotReady, Message: "the CA has no active issuing CA yet (import the external chain or bootstrap the CA)"}
-	default:
-		return http.StatusInternalServerError, errorDetail{Code: CodeInternal, Message: "internal error; quote the request id when reporting it"}
+// classify answers err by its kind (errkind.Find): the status and code of
+// the kind, the error's Msg and Field. An error of no kind is internal.
+func classify(err error) (int, errorDetail) {
+	e := errkind.Find(err)
+	if e == nil {
+		e = &errkind.Error{Kind: errkind.Internal}
 	}
-}
-
-// consentMessage says why holder consent failed without revealing anything
-// about the PIN beyond the attempts left.
-func consentMessage(err error) string {
-	var pe *auth.PINError
-	switch {
-	case errors.As(err, &pe):
-		return fmt.Sprintf("wrong PIN (sai mã PIN); %d attempts left", auth.MaxPINFailures-pe.Failures)
-	case errors.Is(err, auth.ErrNoPIN):
-		return "the credential has no PIN yet; an administrator sets it (POST /v1/credentials/{id}/pin)"
+	a, ok := answers[e.Kind]
+	if !ok {
+		a = answers[errkind.Internal]
 	}
-	return userMessage(err, signer.ErrConsent)
-}
-
-// internalPrefixes are the error-kind texts that wrap client errors on
-// their way up; they mean nothing to a caller and are removed.
-var internalPrefixes = []string{
-	"ca: invalid request: ", "ca: conflict: ", "ca: not found: ", "ca: certificate failed lint: ",
-	"signer: invalid request: ", "signer: forbidden: ", "signer: holder consent failed: ",
-	"signer: document rejected: ", "signer: credential cannot sign: ",
-	"pades: sign: ", "pades: invalid request: ", "pades: document does not allow this signature: ",
-	"pades: unsupported document or key: ", "pades: certificate revoked: ",
-	"ca: revocation data unavailable: ",
-	"cms: invalid request: ", "auth: invalid client: ", "auth: PIN does not meet the rules: ",
-	"appearance: ",
-}
-
-// userMessage is the text of a client error without the internal
-// error-kind prefixes ("ca: conflict: ", "pades: sign: ", ...).
-func userMessage(err, sentinel error) string {
-	msg := err.Error()
-	for changed := true; changed; {
-		changed = false
-		for _, p := range append([]string{sentinel.Error() + ": "}, internalPrefixes...) {
-			if i := strings.Index(msg, p); i >= 0 {
-				msg = msg[:i] + msg[i+len(p):]
-				changed = true
-			}
-		}
+	d := errorDetail{Code: a.code, Message: a.msg}
+	if d.Message == "" {
+		d.Message, d.Field = e.Msg, e.Field
 	}
-	return msg
+	if d.Message == "" {
+		d.Message = msgInternal
+	}
+	return a.status, d
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -9,11 +9,12 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // FuzzDecodeJSON sends arbitrary bodies and Content-Types through
 // decodeJSON into the issue request's body type. It must never panic; a
-// refusal is an *apiError for a client mistake (400 malformed_json, 413
+// refusal is an *errkind.Error for a client mistake (400 malformed_json, 413
 // body_too_large, 415 unsupported_media_type); and what it accepts is one
 // JSON value and nothing else, or, when allowEmpty, a body of JSON
 // whitespace only.
@@ -65,23 +66,24 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 			return
 		}
-		var ae *apiError
+		var ae *errkind.Error
 		if !errors.As(err, &ae) {
-			t.Fatalf("decodeJSON(%q) = %T %v, want *apiError", body, err, err)
+			t.Fatalf("decodeJSON(%q) = %T %v, want an *errkind.Error", body, err, err)
 		}
+		status, detail := classify(err)
 		switch {
-		case ae.status == http.StatusBadRequest && ae.code == CodeMalformedJSON:
-		case ae.status == http.StatusRequestEntityTooLarge && ae.code == CodeBodyTooLarge:
+		case status == http.StatusBadRequest && detail.Code == CodeMalformedJSON:
+		case status == http.StatusRequestEntityTooLarge && detail.Code == CodeBodyTooLarge:
 			if len(body) <= maxBody {
 				t.Fatalf("decodeJSON of %d bytes = 413, limit is %d", len(body), maxBody)
 			}
-		case ae.status == http.StatusUnsupportedMediaType && ae.code == CodeUnsupportedMedia:
+		case status == http.StatusUnsupportedMediaType && detail.Code == CodeUnsupportedMedia:
 			if ct == "" {
 				t.Fatal("415 without a Content-Type")
 			}
 		default:
 			t.Fatalf("decodeJSON(%q) = %d %s %q, want 400 %s, 413 %s or 415 %s",
-				body, ae.status, ae.code, ae.message, CodeMalformedJSON, CodeBodyTooLarge, CodeUnsupportedMedia)
+				body, status, detail.Code, detail.Message, CodeMalformedJSON, CodeBodyTooLarge, CodeUnsupportedMedia)
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -74,8 +75,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string
 	}
 	key, ok := idempotencyKey(raw)
 	if !ok {
-		s.renderError(w, r, badRequest(CodeIdempotencyKeyInvalid,
-			fmt.Sprintf("Idempotency-Key must be one value of 1 to %d visible ASCII characters, e.g. a UUID", maxIdempotencyKey)))
+		s.renderError(w, r, errkind.New(errkind.IdempotencyKeyInvalid, fmt.Sprintf("Idempotency-Key must be one value of 1 to %d visible ASCII characters, e.g. a UUID", maxIdempotencyKey)))
 		return nil, true
 	}
 	if s.deps.Idempotency == nil {
@@ -97,17 +97,15 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string
 		return &idemClaim{s: s, rec: rec, resource: got.Resource,
 			w: &captureWriter{ResponseWriter: w, max: s.cfg.IdempotencyMaxAnswerBytes}}, false
 	case !bytes.Equal(got.Fingerprint, fingerprint):
-		s.renderError(w, r, &apiError{http.StatusUnprocessableEntity, CodeIdempotencyKeyReused,
-			"this Idempotency-Key was already used for a different request; send a new key for a new request"})
+		s.renderError(w, r, errkind.New(errkind.IdempotencyKeyReused, "this Idempotency-Key was already used for a different request; send a new key for a new request"))
 	case got.State == store.IdempotencyPending:
 		wait := max(1, int(time.Until(got.LockedUntil).Seconds()+1))
 		w.Header().Set("Retry-After", strconv.Itoa(min(wait, 5)))
-		s.renderError(w, r, &apiError{http.StatusConflict, CodeIdempotencyInProgress,
-			"a request with this Idempotency-Key is still in progress; retry in a few seconds"})
+		s.renderError(w, r, errkind.New(errkind.IdempotencyInProgress, "a request with this Idempotency-Key is still in progress; retry in a few seconds"))
 	case got.Body == nil:
-		s.renderError(w, r, &apiError{http.StatusConflict, CodeIdempotencyNotKept, fmt.Sprintf(
+		s.renderError(w, r, errkind.New(errkind.IdempotencyNotKept, fmt.Sprintf(
 			"the request with this Idempotency-Key succeeded at %s, but its answer (%d bytes) was larger than kyso keeps for retries; "+
-				"it is not done again: send a new Idempotency-Key to do it again", got.CreatedAt.Format(time.RFC3339), got.BodySize)})
+				"it is not done again: send a new Idempotency-Key to do it again", got.CreatedAt.Format(time.RFC3339), got.BodySize)))
 	default:
 		replay(w, got)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // maxOCSPRequest bounds OCSP request bodies (a request is ~100 bytes).
@@ -57,12 +59,12 @@ func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) ocspPost(w http.ResponseWriter, r *http.Request) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/ocsp-request") {
-		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the OCSP request as application/ocsp-request"})
+		s.renderError(w, r, errkind.New(errkind.UnsupportedMedia, "send the OCSP request as application/ocsp-request"))
 		return
 	}
 	req, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOCSPRequest))
 	if err != nil {
-		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the OCSP request is too large"})
+		s.renderError(w, r, errkind.New(errkind.TooLarge, "the OCSP request is too large"))
 		return
 	}
 	s.ocsp(w, r, req, false)
@@ -73,7 +75,7 @@ func (s *Server) ocspPost(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ocspGet(w http.ResponseWriter, r *http.Request) {
 	raw := mux.Vars(r)["request"]
 	if len(raw) > 2*maxOCSPRequest {
-		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the OCSP request is too large"})
+		s.renderError(w, r, errkind.New(errkind.TooLarge, "the OCSP request is too large"))
 		return
 	}
 	// A request that is not base64 is answered like any malformed OCSP

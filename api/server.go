@@ -22,6 +22,7 @@ import (
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/store"
 )
@@ -223,10 +224,10 @@ func (s *Server) routes() *mux.Router {
 	r.Use(s.withRequestID, s.recoverPanics, s.withTimeout)
 	// mux does not run middleware for these two, so they get it here.
 	notFound := s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		s.renderError(w, req, &apiError{http.StatusNotFound, CodeNotFound, "no such endpoint: " + req.Method + " " + req.URL.Path})
+		s.renderError(w, req, errkind.New(errkind.NotFound, "no such endpoint: "+req.Method+" "+req.URL.Path))
 	}))
 	notAllowed := s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		s.renderError(w, req, &apiError{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method " + req.Method + " is not allowed on " + req.URL.Path})
+		s.renderError(w, req, errkind.New(errkind.MethodNotAllowed, "method "+req.Method+" is not allowed on "+req.URL.Path))
 	}))
 	r.NotFoundHandler, r.MethodNotAllowedHandler = notFound, notAllowed
 
@@ -364,7 +365,7 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || tok == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso"`)
-			s.renderError(w, r, &apiError{http.StatusUnauthorized, CodeUnauthorized, "a valid admin token is required: Authorization: Bearer <token>"})
+			s.renderError(w, r, errkind.New(errkind.Unauthorized, "a valid admin token is required: Authorization: Bearer <token>"))
 			return
 		}
 		id, err := s.admins.AdminID(r.Context(), strings.TrimSpace(tok))
@@ -384,7 +385,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allow
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the body as application/json"}
+			return errkind.New(errkind.UnsupportedMedia, "send the body as application/json")
 		}
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
@@ -392,26 +393,26 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allow
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the request body is larger than %d bytes", s.cfg.MaxBodyBytes)}
+			return errkind.New(errkind.TooLarge, fmt.Sprintf("the request body is larger than %d bytes", s.cfg.MaxBodyBytes))
 		}
-		return badRequest(CodeMalformedJSON, "cannot read the request body")
+		return errkind.New(errkind.Malformed, "cannot read the request body")
 	}
 	// JSON's whitespace only (RFC 8259): "\v" or U+00A0 is not an empty body.
 	if len(strings.Trim(string(data), " \t\r\n")) == 0 {
 		if allowEmpty {
 			return nil
 		}
-		return badRequest(CodeMalformedJSON, "the request body is empty; send a JSON object")
+		return errkind.New(errkind.Malformed, "the request body is empty; send a JSON object")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return badRequest(CodeMalformedJSON, "malformed JSON: "+jsonErrorText(err))
+		return errkind.New(errkind.Malformed, "malformed JSON: "+jsonErrorText(err))
 	}
 	// Anything after the value but whitespace — another value, or a
 	// stray "}" or "]", which dec.More does not see — is an error.
 	if _, err := dec.Token(); err != io.EOF {
-		return badRequest(CodeMalformedJSON, "malformed JSON: trailing data after the object")
+		return errkind.New(errkind.Malformed, "malformed JSON: trailing data after the object")
 	}
 	return nil
 }

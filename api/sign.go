@@ -17,11 +17,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/store"
 )
@@ -62,7 +64,7 @@ const (
 	CodeCredentialBusy = "credential_unusable"
 )
 
-var errNotConfigured = &apiError{http.StatusServiceUnavailable, CodeNotConfigured, "this kyso is not configured for this operation"}
+var errNotConfigured = errkind.New(errkind.NotConfigured, "this kyso is not configured for this operation")
 
 // requireClient authenticates a client system by its API key, by the
 // kyso-issued TLS client certificate it presented (mutual TLS), or by
@@ -86,7 +88,7 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if (!ok || strings.TrimSpace(tok) == "") && byCert == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso"`)
-			s.renderError(w, r, &apiError{http.StatusUnauthorized, CodeUnauthorized, "a client API key is required: Authorization: Bearer <key> (or a kyso client certificate over mutual TLS)"})
+			s.renderError(w, r, errkind.New(errkind.Unauthorized, "a client API key is required: Authorization: Bearer <key> (or a kyso client certificate over mutual TLS)"))
 			return
 		}
 		c := byCert
@@ -96,13 +98,13 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 				s.authFailure(r, "client", err)
 				w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
 				if errors.Is(err, auth.ErrUnauthorized) {
-					err = &apiError{http.StatusUnauthorized, CodeUnauthorized, "a valid client API key is required: Authorization: Bearer <key>"}
+					err = errkind.New(errkind.Unauthorized, "a valid client API key is required: Authorization: Bearer <key>")
 				}
 				s.renderError(w, r, err)
 				return
 			}
 			if byCert != nil && byCert.ID != byKey.ID {
-				s.renderError(w, r, &apiError{http.StatusForbidden, CodeForbidden, "the TLS client certificate and the API key belong to different client systems"})
+				s.renderError(w, r, errkind.New(errkind.Forbidden, "the TLS client certificate and the API key belong to different client systems"))
 				return
 			}
 			c = byKey
@@ -282,7 +284,7 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 		if err == io.EOF {
 			if len(buf) == 0 {
 				d.Close()
-				return nil, badRequest(CodeInvalidRequest, "the uploaded document is empty")
+				return nil, errkind.New(errkind.Invalid, "the uploaded document is empty")
 			}
 			// Keep only what is used of the budget.
 			if extra := d.held - int64(cap(buf)); extra > 0 {
@@ -306,7 +308,7 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-doc-*")
 	if err != nil {
 		d.Close()
-		return nil, err
+		return nil, tempFileError(err)
 	}
 	d.r, d.f = f, f
 	_, err = f.Write(buf)
@@ -315,7 +317,7 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 	d.held = 0
 	if err != nil {
 		d.Close()
-		return nil, err
+		return nil, tempFileError(err)
 	}
 	m, err := io.Copy(f, io.LimitReader(r, limit+1-n))
 	if err != nil {
@@ -328,7 +330,7 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 	}
 	if n+m == 0 {
 		d.Close()
-		return nil, badRequest(CodeInvalidRequest, "the uploaded document is empty")
+		return nil, errkind.New(errkind.Invalid, "the uploaded document is empty")
 	}
 	d.size = n + m
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -348,9 +350,19 @@ func (s *Server) readError(err error) error {
 	// fails with a *PathError.
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("api: spool the document: %w", err)
+		return fmt.Errorf("api: spool the document: %w", tempFileError(err))
 	}
-	return badRequest(CodeInvalidRequest, "cannot read the uploaded document")
+	return errkind.New(errkind.Invalid, "cannot read the uploaded document")
+}
+
+// tempFileError classifies a failure to create or write a temporary file
+// for a document: a full disk or quota is errkind.Full (nothing was
+// stored; 507), anything else stays as it is (internal).
+func tempFileError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return errkind.Wrap(errkind.Full, err, "")
+	}
+	return err
 }
 
 // signedOutput receives a signed document: in memory when its input was,
@@ -371,14 +383,15 @@ func (s *Server) outputFor(d *document) (*signedOutput, error) {
 	}
 	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-signed-*")
 	if err != nil {
-		return nil, err
+		return nil, tempFileError(err)
 	}
 	return &signedOutput{f: f}, nil
 }
 
 func (o *signedOutput) Write(p []byte) (int, error) {
 	if o.f != nil {
-		return o.f.Write(p)
+		n, err := o.f.Write(p)
+		return n, tempFileError(err)
 	}
 	return o.buf.Write(p)
 }
@@ -410,7 +423,7 @@ func (o *signedOutput) Close() {
 }
 
 func (s *Server) tooLarge() error {
-	return &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the document is larger than %d bytes", s.cfg.MaxDocumentBytes)}
+	return errkind.New(errkind.TooLarge, fmt.Sprintf("the document is larger than %d bytes", s.cfg.MaxDocumentBytes))
 }
 
 // readUpload reads a signing request: multipart/form-data with a "file"
@@ -420,16 +433,16 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxDocumentBytes+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or " + bodyType}
+		return nil, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or "+bodyType)
 	}
 	decodeOpts := func(data []byte) error {
 		dec := json.NewDecoder(strings.NewReader(string(data)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(opts); err != nil {
-			return badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err))
+			return errkind.New(errkind.Malformed, "malformed options JSON: "+jsonErrorText(err))
 		}
 		if _, err := dec.Token(); err != io.EOF {
-			return badRequest(CodeMalformedJSON, "malformed options JSON: trailing data after the object")
+			return errkind.New(errkind.Malformed, "malformed options JSON: trailing data after the object")
 		}
 		return nil
 	}
@@ -441,7 +454,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 		for parts := 0; ; parts++ {
 			if parts >= 8 {
 				doc.Close()
-				return nil, badRequest(CodeInvalidRequest, "too many multipart parts (want \"file\" and \"options\")")
+				return nil, errkind.New(errkind.Invalid, "too many multipart parts (want \"file\" and \"options\")")
 			}
 			p, err := mr.NextPart()
 			if err == io.EOF {
@@ -449,13 +462,13 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 			}
 			if err != nil {
 				doc.Close()
-				return nil, badRequest(CodeInvalidRequest, "malformed multipart body")
+				return nil, errkind.New(errkind.Invalid, "malformed multipart body")
 			}
 			switch p.FormName() {
 			case "file":
 				if doc != nil {
 					doc.Close()
-					return nil, badRequest(CodeInvalidRequest, "more than one \"file\" part")
+					return nil, errkind.New(errkind.Invalid, "more than one \"file\" part")
 				}
 				if doc, err = s.spool(p, -1); err != nil {
 					return nil, err
@@ -463,12 +476,12 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 			case "options":
 				if haveOpts {
 					doc.Close()
-					return nil, badRequest(CodeInvalidRequest, "more than one \"options\" part")
+					return nil, errkind.New(errkind.Invalid, "more than one \"options\" part")
 				}
 				data, err := io.ReadAll(io.LimitReader(p, 1<<20))
 				if err != nil {
 					doc.Close()
-					return nil, badRequest(CodeInvalidRequest, "cannot read the options part")
+					return nil, errkind.New(errkind.Invalid, "cannot read the options part")
 				}
 				if err := decodeOpts(data); err != nil {
 					doc.Close()
@@ -477,25 +490,25 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 				haveOpts = true
 			default:
 				doc.Close()
-				return nil, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"file\" and \"options\")", p.FormName()))
+				return nil, errkind.New(errkind.Invalid, fmt.Sprintf("unexpected multipart part %q (want \"file\" and \"options\")", p.FormName()))
 			}
 		}
 		if doc == nil || !haveOpts {
 			doc.Close()
-			return nil, badRequest(CodeInvalidRequest, "the request needs a \"file\" part and an \"options\" part")
+			return nil, errkind.New(errkind.Invalid, "the request needs a \"file\" part and an \"options\" part")
 		}
 		return doc, nil
 	case mt == bodyType || (bodyType == "application/octet-stream" && mt != ""):
 		h := r.Header.Get("Kyso-Options")
 		if h == "" {
-			return nil, badRequest(CodeInvalidRequest, "send the options as JSON in the Kyso-Options header")
+			return nil, errkind.New(errkind.Invalid, "send the options as JSON in the Kyso-Options header")
 		}
 		if err := decodeOpts([]byte(h)); err != nil {
 			return nil, err
 		}
 		return s.spool(r.Body, r.ContentLength)
 	}
-	return nil, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or " + bodyType}
+	return nil, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or "+bodyType)
 }
 
 func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
@@ -637,12 +650,12 @@ func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/timestamp-query") {
-		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the request as application/timestamp-query"})
+		s.renderError(w, r, errkind.New(errkind.UnsupportedMedia, "send the request as application/timestamp-query"))
 		return
 	}
 	req, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTSARequest))
 	if err != nil {
-		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the time-stamp request is too large"})
+		s.renderError(w, r, errkind.New(errkind.TooLarge, "the time-stamp request is too large"))
 		return
 	}
 	resp, err := s.deps.TSA.Respond(r.Context(), req)
@@ -723,13 +736,13 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 		item := map[string]any{"index": i, "name": names[i]}
 		var signed io.Reader
 		if res.Err != nil {
-			status, detail := s.classify(res.Err)
+			status, detail := classify(res.Err)
 			if status >= 500 {
 				s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
 			}
 			item["status"], item["error"] = "failed", detail
 		} else if rd, _, err := outs[i].contents(); err != nil {
-			_, detail := s.classify(err)
+			_, detail := classify(err)
 			item["status"], item["error"] = "failed", detail
 		} else {
 			item["status"] = "signed"
@@ -770,13 +783,13 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 	}
 	org, err := url.PathUnescape(mux.Vars(r)["organization"])
 	if err != nil || len(org) > 256 {
-		s.renderError(w, r, badRequest(CodeInvalidRequest, "the agency name in the path is not valid"))
+		s.renderError(w, r, errkind.New(errkind.Invalid, "the agency name in the path is not valid"))
 		return
 	}
 	org = auth.NormalizeOrganization(org)
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSealImage))
 	if err != nil {
-		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the image is larger than 5 MiB"})
+		s.renderError(w, r, errkind.New(errkind.TooLarge, "the image is larger than 5 MiB"))
 		return
 	}
 	if err := s.deps.Signing.SetSealImage(r.Context(), org, data); err != nil {
@@ -797,7 +810,7 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBatchBytes+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"})
+		s.renderError(w, r, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"))
 		return nil, false
 	}
 	var names []string
@@ -814,14 +827,14 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 			if errors.As(err, &mbe) {
 				s.renderError(w, r, s.tooLarge())
 			} else {
-				s.renderError(w, r, badRequest(CodeInvalidRequest, "malformed multipart body"))
+				s.renderError(w, r, errkind.New(errkind.Invalid, "malformed multipart body"))
 			}
 			return nil, false
 		}
 		switch p.FormName() {
 		case "options":
 			if haveOpts {
-				s.renderError(w, r, badRequest(CodeInvalidRequest, "more than one \"options\" part"))
+				s.renderError(w, r, errkind.New(errkind.Invalid, "more than one \"options\" part"))
 				return nil, false
 			}
 			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
@@ -835,13 +848,13 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 				}
 			}
 			if err != nil {
-				s.renderError(w, r, badRequest(CodeMalformedJSON, "malformed options JSON: "+jsonErrorText(err)))
+				s.renderError(w, r, errkind.New(errkind.Malformed, "malformed options JSON: "+jsonErrorText(err)))
 				return nil, false
 			}
 			haveOpts = true
 		case "file":
 			if len(names) == signer.MaxBatchDocuments {
-				s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
+				s.renderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
 				return nil, false
 			}
 			n, err := file(p)
@@ -851,16 +864,16 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 			}
 			names = append(names, p.FileName())
 			if total += n; total > s.cfg.MaxBatchBytes {
-				s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)})
+				s.renderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)))
 				return nil, false
 			}
 		default:
-			s.renderError(w, r, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
+			s.renderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
 			return nil, false
 		}
 	}
 	if !haveOpts || len(names) == 0 {
-		s.renderError(w, r, badRequest(CodeInvalidRequest, "the batch needs an \"options\" part and at least one \"file\" part"))
+		s.renderError(w, r, errkind.New(errkind.Invalid, "the batch needs an \"options\" part and at least one \"file\" part"))
 		return nil, false
 	}
 	return names, true

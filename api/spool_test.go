@@ -75,8 +75,7 @@ func TestSpoolLimits(t *testing.T) {
 	}
 	for _, size := range []int{6<<20 + 1, 9 << 20} {
 		_, err := s.spool(bytes.NewReader(make([]byte, size)), -1)
-		var ae *apiError
-		if !errors.As(err, &ae) || ae.status != http.StatusRequestEntityTooLarge {
+		if status, _ := classify(err); status != http.StatusRequestEntityTooLarge {
 			t.Errorf("%d bytes = %v, want 413", size, err)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -51,11 +50,11 @@ func TestStorageErrors(t *testing.T) {
 	}{
 		// spool's io.Copy into the temporary file failed.
 		{"spool write", s.readError(fmt.Errorf("copy: %w", enospc)), http.StatusInsufficientStorage, CodeStorageFull, false},
-		{"create temporary file", &os.PathError{Op: "open", Path: "/tmp/kyso-doc-1", Err: syscall.ENOSPC}, http.StatusInsufficientStorage, CodeStorageFull, false},
-		{"quota", &os.PathError{Op: "write", Path: "/tmp/kyso-signed-1", Err: syscall.EDQUOT}, http.StatusInsufficientStorage, CodeStorageFull, false},
-		{"database full at issuance", fmt.Errorf("%w: record credential: %w", ca.ErrStoreUnavailable, full), http.StatusInsufficientStorage, CodeStorageFull, false},
+		{"create temporary file", tempFileError(&os.PathError{Op: "open", Path: "/tmp/kyso-doc-1", Err: syscall.ENOSPC}), http.StatusInsufficientStorage, CodeStorageFull, false},
+		{"quota", tempFileError(&os.PathError{Op: "write", Path: "/tmp/kyso-signed-1", Err: syscall.EDQUOT}), http.StatusInsufficientStorage, CodeStorageFull, false},
+		{"database full at issuance", fmt.Errorf("ca: record credential: %w", full), http.StatusInsufficientStorage, CodeStorageFull, false},
 		{"database full at signing", fmt.Errorf("signer: audit: audit: record sign.pdf: %w", full), http.StatusInsufficientStorage, CodeStorageFull, false},
-		{"database locked at issuance", fmt.Errorf("%w: record credential: %w", ca.ErrStoreUnavailable, locked), http.StatusServiceUnavailable, CodeDBUnavailable, true},
+		{"database locked at issuance", fmt.Errorf("ca: record credential: %w", locked), http.StatusServiceUnavailable, CodeDBUnavailable, true},
 		{"database locked at signing", fmt.Errorf("signer: audit: audit: record sign.pdf: %w", locked), http.StatusServiceUnavailable, CodeDBUnavailable, true},
 		{"unreadable upload", s.readError(errors.New("unexpected EOF")), http.StatusBadRequest, CodeInvalidRequest, false},
 	}

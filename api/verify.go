@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/verifier"
 )
 
@@ -44,8 +45,7 @@ func (s *Server) verifyGate(next http.HandlerFunc) http.Handler {
 		}
 		if ok, retry := s.limiter.allow(s.clientIP(r)); !ok {
 			w.Header().Set("Retry-After", fmt.Sprint(retry))
-			s.renderError(w, r, &apiError{http.StatusTooManyRequests, CodeRateLimited,
-				fmt.Sprintf("too many verification requests from your address; try again in %d s (quá nhiều yêu cầu, vui lòng thử lại sau)", retry)})
+			s.renderError(w, r, errkind.New(errkind.RateLimited, fmt.Sprintf("too many verification requests from your address; try again in %d s (quá nhiều yêu cầu, vui lòng thử lại sau)", retry)))
 			return
 		}
 		select {
@@ -53,7 +53,7 @@ func (s *Server) verifyGate(next http.HandlerFunc) http.Handler {
 			defer func() { <-s.verifySlots }()
 		case <-r.Context().Done():
 			w.Header().Set("Retry-After", "5")
-			s.renderError(w, r, &apiError{http.StatusServiceUnavailable, CodeBusy, "the verification service is busy; try again shortly (hệ thống đang bận)"})
+			s.renderError(w, r, errkind.New(errkind.Busy, "the verification service is busy; try again shortly (hệ thống đang bận)"))
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
@@ -69,7 +69,7 @@ func (s *Server) verifyGate(next http.HandlerFunc) http.Handler {
 func (s *Server) anonymousFile(r io.Reader, max int64, what string) (*os.File, int64, error) {
 	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-verify-*")
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, tempFileError(err)
 	}
 	if err := os.Remove(f.Name()); err != nil {
 		f.Close()
@@ -84,9 +84,9 @@ func (s *Server) anonymousFile(r io.Reader, max int64, what string) (*os.File, i
 		}
 		var pe *os.PathError // writing the file failed (storage_full), see readError
 		if errors.As(err, &pe) {
-			return nil, 0, fmt.Errorf("api: spool the %s: %w", what, err)
+			return nil, 0, fmt.Errorf("api: spool the %s: %w", what, tempFileError(err))
 		}
-		return nil, 0, badRequest(CodeInvalidRequest, "cannot read the uploaded "+what)
+		return nil, 0, errkind.New(errkind.Invalid, "cannot read the uploaded "+what)
 	}
 	if n > max {
 		f.Close()
@@ -94,7 +94,7 @@ func (s *Server) anonymousFile(r io.Reader, max int64, what string) (*os.File, i
 	}
 	if n == 0 {
 		f.Close()
-		return nil, 0, badRequest(CodeInvalidRequest, "the uploaded "+what+" is empty")
+		return nil, 0, errkind.New(errkind.Invalid, "the uploaded "+what+" is empty")
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		f.Close()
@@ -104,8 +104,7 @@ func (s *Server) anonymousFile(r io.Reader, max int64, what string) (*os.File, i
 }
 
 func (s *Server) verifyTooLarge(what string) error {
-	return &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
-		fmt.Sprintf("the %s is larger than %d bytes (tệp quá lớn)", what, s.cfg.MaxVerifyBytes)}
+	return errkind.New(errkind.TooLarge, fmt.Sprintf("the %s is larger than %d bytes (tệp quá lớn)", what, s.cfg.MaxVerifyBytes))
 }
 
 // verifyPDF validates a signed PDF sent as the body (application/pdf) or
@@ -134,7 +133,7 @@ func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	default:
-		err = &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the PDF as the body with Content-Type: application/pdf, or as the \"file\" part of multipart/form-data"}
+		err = errkind.New(errkind.UnsupportedMedia, "send the PDF as the body with Content-Type: application/pdf, or as the \"file\" part of multipart/form-data")
 	}
 	if f != nil {
 		defer f.Close()
@@ -158,7 +157,7 @@ func (s *Server) verifyCMS(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxVerifyBytes+maxCMSBytes+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		s.renderError(w, r, &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send multipart/form-data with parts \"data\" (the signed file) and \"signature\" (the detached CMS, DER or PEM)"})
+		s.renderError(w, r, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data with parts \"data\" (the signed file) and \"signature\" (the detached CMS, DER or PEM)"))
 		return
 	}
 	parts, err := s.readParts(r.Body, params["boundary"], map[string]int64{"data": s.cfg.MaxVerifyBytes, "signature": maxCMSBytes})
@@ -201,12 +200,12 @@ func (s *Server) readParts(body io.Reader, boundary string, limits map[string]in
 	}
 	want := strings.Join(names, " and ")
 	if boundary == "" {
-		return files, badRequest(CodeInvalidRequest, "malformed multipart body: no boundary")
+		return files, errkind.New(errkind.Invalid, "malformed multipart body: no boundary")
 	}
 	mr := multipart.NewReader(body, boundary)
 	for count := 0; ; count++ {
 		if count > len(limits) {
-			return files, badRequest(CodeInvalidRequest, "too many multipart parts (want "+want+")")
+			return files, errkind.New(errkind.Invalid, "too many multipart parts (want "+want+")")
 		}
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -217,15 +216,15 @@ func (s *Server) readParts(body io.Reader, boundary string, limits map[string]in
 			if errors.As(err, &mbe) {
 				return files, s.verifyTooLarge("upload")
 			}
-			return files, badRequest(CodeInvalidRequest, "malformed multipart body")
+			return files, errkind.New(errkind.Invalid, "malformed multipart body")
 		}
 		name := p.FormName()
 		limit, ok := limits[name]
 		if !ok {
-			return files, badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want %s)", name, want))
+			return files, errkind.New(errkind.Invalid, fmt.Sprintf("unexpected multipart part %q (want %s)", name, want))
 		}
 		if files[name] != nil {
-			return files, badRequest(CodeInvalidRequest, fmt.Sprintf("more than one %q part", name))
+			return files, errkind.New(errkind.Invalid, fmt.Sprintf("more than one %q part", name))
 		}
 		f, _, err := s.anonymousFile(p, limit, name)
 		if err != nil {
@@ -235,7 +234,7 @@ func (s *Server) readParts(body io.Reader, boundary string, limits map[string]in
 	}
 	for n := range limits {
 		if files[n] == nil {
-			return files, badRequest(CodeInvalidRequest, "the request needs the parts "+want)
+			return files, errkind.New(errkind.Invalid, "the request needs the parts "+want)
 		}
 	}
 	return files, nil
@@ -246,15 +245,14 @@ func (s *Server) readParts(body io.Reader, boundary string, limits map[string]in
 // reason; anything else is internal.
 func verifyError(err error, what string) error {
 	if errors.Is(err, verifier.ErrUnreadable) {
-		msg := strings.TrimPrefix(err.Error(), verifier.ErrUnreadable.Error())
-		msg = strings.TrimLeft(msg, ": ")
-		if msg != "" {
-			msg = ": " + msg
+		msg := ""
+		if err != verifier.ErrUnreadable {
+			msg = ": " + errkind.Message(err) // the reason, without the sentinel's text
 		}
-		return &apiError{http.StatusUnprocessableEntity, CodeUnreadable, "the " + what + " cannot be read as a signed document (không đọc được tệp)" + msg}
+		return errkind.Wrap(errkind.Unreadable, err, "the "+what+" cannot be read as a signed document (không đọc được tệp)"+msg)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &apiError{http.StatusServiceUnavailable, CodeBusy, "the verification took longer than the server allows; try again later (quá thời gian xử lý)"}
+		return errkind.New(errkind.Busy, "the verification took longer than the server allows; try again later (quá thời gian xử lý)")
 	}
 	return err
 }

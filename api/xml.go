@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/verifier"
 )
@@ -47,7 +48,7 @@ func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller signer.C
 	}
 	defer doc.Close()
 	if doc.size > signer.MaxXMLBytes {
-		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", signer.MaxXMLBytes)})
+		s.renderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", signer.MaxXMLBytes)))
 		return
 	}
 	fpReq := req
@@ -109,7 +110,7 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 			defer content.Close()
 		}
 	default:
-		err = &apiError{http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send the XML as the body with Content-Type: application/xml, or as the \"file\" part of multipart/form-data"}
+		err = errkind.New(errkind.UnsupportedMedia, "send the XML as the body with Content-Type: application/xml, or as the \"file\" part of multipart/form-data")
 	}
 	if f != nil {
 		defer f.Close()
@@ -160,9 +161,9 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller sig
 		case err != nil:
 			return 0, s.readError(err)
 		case int64(len(data)) > perDoc:
-			return 0, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", perDoc)}
+			return 0, errkind.New(errkind.TooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", perDoc))
 		case len(data) == 0:
-			return 0, badRequest(CodeInvalidRequest, "an uploaded document is empty")
+			return 0, errkind.New(errkind.Invalid, "an uploaded document is empty")
 		}
 		docs = append(docs, data)
 		return int64(len(data)), nil
@@ -196,7 +197,7 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller sig
 	for i, res := range results {
 		item := map[string]any{"index": i, "name": names[i]}
 		if res.Err != nil {
-			status, detail := s.classify(res.Err)
+			status, detail := classify(res.Err)
 			if status >= 500 {
 				s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
 			}
@@ -233,12 +234,12 @@ func (s *Server) readXMLParts(body io.Reader, boundary string, limit int64) (fil
 		}
 	}()
 	if boundary == "" {
-		return nil, nil, "", badRequest(CodeInvalidRequest, "malformed multipart body: no boundary")
+		return nil, nil, "", errkind.New(errkind.Invalid, "malformed multipart body: no boundary")
 	}
 	mr := multipart.NewReader(body, boundary)
 	for count := 0; ; count++ {
 		if count > 2 {
-			return file, data, "", badRequest(CodeInvalidRequest, "too many multipart parts (want \"file\" and, for a detached signature, \"data\")")
+			return file, data, "", errkind.New(errkind.Invalid, "too many multipart parts (want \"file\" and, for a detached signature, \"data\")")
 		}
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -250,27 +251,27 @@ func (s *Server) readXMLParts(body io.Reader, boundary string, limit int64) (fil
 		switch p.FormName() {
 		case "file":
 			if file != nil {
-				return file, data, "", badRequest(CodeInvalidRequest, "more than one \"file\" part")
+				return file, data, "", errkind.New(errkind.Invalid, "more than one \"file\" part")
 			}
 			if file, _, err = s.anonymousFile(p, limit, "document"); err != nil {
 				return file, data, "", err
 			}
 		case "data":
 			if data != nil {
-				return file, data, "", badRequest(CodeInvalidRequest, "more than one \"data\" part")
+				return file, data, "", errkind.New(errkind.Invalid, "more than one \"data\" part")
 			}
 			if uri = p.FileName(); uri == "" {
-				return file, data, "", badRequest(CodeInvalidRequest, "the \"data\" part needs a filename: the URI the detached signature names")
+				return file, data, "", errkind.New(errkind.Invalid, "the \"data\" part needs a filename: the URI the detached signature names")
 			}
 			if data, _, err = s.anonymousFile(p, limit, "data"); err != nil {
 				return file, data, "", err
 			}
 		default:
-			return file, data, "", badRequest(CodeInvalidRequest, fmt.Sprintf("unexpected multipart part %q (want \"file\" and, for a detached signature, \"data\")", p.FormName()))
+			return file, data, "", errkind.New(errkind.Invalid, fmt.Sprintf("unexpected multipart part %q (want \"file\" and, for a detached signature, \"data\")", p.FormName()))
 		}
 	}
 	if file == nil {
-		return file, data, "", badRequest(CodeInvalidRequest, "the request needs a \"file\" part")
+		return file, data, "", errkind.New(errkind.Invalid, "the request needs a \"file\" part")
 	}
 	return file, data, uri, nil
 }

@@ -7,12 +7,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -42,7 +42,7 @@ const (
 // ErrInvalidEvent reports an event Record refuses: no actor, a malformed
 // action, details that are not JSON, too large, or with a key that names a
 // secret.
-var ErrInvalidEvent = errors.New("audit: invalid event")
+var ErrInvalidEvent = errkind.New(errkind.Internal, "audit: invalid event")
 
 // MaxDetailsBytes bounds the canonical JSON of an event's details.
 const MaxDetailsBytes = 16 << 10

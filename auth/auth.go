@@ -17,11 +17,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 
 // ErrUnauthorized reports a missing, malformed or unknown token.
-var ErrUnauthorized = errors.New("auth: invalid token")
+var ErrUnauthorized = errkind.Wrap(errkind.Unauthorized, errors.New("auth: invalid token"),
+	"a valid admin token is required: Authorization: Bearer <token>")
 
 // tokenPrefix marks kyso admin tokens so secret scanners can find them.
 const tokenPrefix = "kyso_adm_"

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -25,7 +26,7 @@ const maxKeyLen = 128
 
 // ErrInvalidClient reports a client Create refuses: no name, or no usable
 // organisation.
-var ErrInvalidClient = errors.New("auth: invalid client")
+var ErrInvalidClient = errkind.New(errkind.Invalid, "auth: invalid client")
 
 // ClientStore is the slice of store.Store that Clients uses.
 type ClientStore interface {
@@ -51,20 +52,20 @@ func NewClients(s ClientStore) *Clients { return &Clients{store: s} }
 func (c *Clients) Create(ctx context.Context, name string, orgs []string) (apiKey string, cl *store.Client, err error) {
 	name = strings.TrimSpace(norm.NFC.String(name))
 	if name == "" {
-		return "", nil, fmt.Errorf("%w: empty name", ErrInvalidClient)
+		return "", nil, ErrInvalidClient.Errorf("empty name")
 	}
 	var clean []string
 	for _, o := range orgs {
 		o = NormalizeOrganization(o)
 		if o == "" {
-			return "", nil, fmt.Errorf("%w: empty organisation name", ErrInvalidClient)
+			return "", nil, ErrInvalidClient.Errorf("empty organisation name")
 		}
 		if !slices.Contains(clean, o) {
 			clean = append(clean, o)
 		}
 	}
 	if len(clean) == 0 {
-		return "", nil, fmt.Errorf("%w: no organisation: the client could use no credential", ErrInvalidClient)
+		return "", nil, ErrInvalidClient.Errorf("no organisation: the client could use no credential")
 	}
 	key, err := randomString(32)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -46,13 +47,15 @@ const (
 	maxArgonTime   = 16
 )
 
-// PIN errors. A wrong PIN is a *PINError, which matches ErrBadPIN and,
-// when that attempt locked the credential, ErrLocked too.
+// PIN errors. A wrong PIN is an errkind error of kind Consent (Locked when
+// that attempt locked the credential) around a *PINError, which matches
+// ErrBadPIN and, when that attempt locked the credential, ErrLocked too.
 var (
-	ErrBadPIN     = errors.New("auth: wrong PIN")
-	ErrLocked     = errors.New("auth: credential locked after too many wrong PINs")
-	ErrNoPIN      = errors.New("auth: credential has no PIN")
-	ErrInvalidPIN = errors.New("auth: PIN does not meet the rules")
+	ErrBadPIN = errkind.New(errkind.Consent, "auth: wrong PIN")
+	ErrLocked = errkind.New(errkind.Locked, "auth: credential locked after too many wrong PINs")
+	ErrNoPIN  = errkind.Wrap(errkind.Consent, errors.New("auth: credential has no PIN"),
+		"the credential has no PIN yet; an administrator sets it (POST /v1/credentials/{id}/pin)")
+	ErrInvalidPIN = errkind.New(errkind.Invalid, "auth: PIN does not meet the rules")
 )
 
 // PINError reports a wrong PIN. It never holds the PIN.
@@ -109,12 +112,12 @@ func NewPINs(s PINStore) *PINs {
 // contains the PIN.
 func ValidatePIN(pin string) error {
 	if len(pin) < MinPINLength || len(pin) > MaxPINLength {
-		return fmt.Errorf("%w: it must be %d to %d digits", ErrInvalidPIN, MinPINLength, MaxPINLength)
+		return ErrInvalidPIN.Errorf("it must be %d to %d digits", MinPINLength, MaxPINLength)
 	}
 	same, up, down := true, true, true
 	for i := 0; i < len(pin); i++ {
 		if pin[i] < '0' || pin[i] > '9' {
-			return fmt.Errorf("%w: it must be digits 0-9 only", ErrInvalidPIN)
+			return ErrInvalidPIN.Errorf("it must be digits 0-9 only")
 		}
 		if i > 0 {
 			same = same && pin[i] == pin[i-1]
@@ -123,7 +126,7 @@ func ValidatePIN(pin string) error {
 		}
 	}
 	if same || up || down {
-		return fmt.Errorf("%w: it must not be one digit repeated or consecutive digits up or down", ErrInvalidPIN)
+		return ErrInvalidPIN.Errorf("it must not be one digit repeated or consecutive digits up or down")
 	}
 	return nil
 }
@@ -235,7 +238,7 @@ func (p *PINs) SetPIN(ctx context.Context, credID, pin string) error {
 		return fmt.Errorf("auth: set PIN: %w", err)
 	}
 	if cred.Profile != "citizen" {
-		return fmt.Errorf("%w: only citizen credentials have a PIN; %s is a %s credential", ErrInvalidPIN, credID, cred.Profile)
+		return ErrInvalidPIN.Errorf("only citizen credentials have a PIN; %s is a %s credential", credID, cred.Profile)
 	}
 	if err := p.store.SetCredentialPIN(ctx, credID, h); err != nil {
 		return fmt.Errorf("auth: set PIN: %w", err)
@@ -280,7 +283,11 @@ func (p *PINs) CheckPIN(ctx context.Context, credID, pin string) error {
 		return err // the attempt stays counted
 	}
 	if !ok {
-		return &PINError{Failures: n, Locked: locked}
+		pe := &PINError{Failures: n, Locked: locked}
+		if locked {
+			return errkind.Wrap(errkind.Locked, pe, "wrong PIN (sai mã PIN); the credential is now locked")
+		}
+		return errkind.Wrap(errkind.Consent, pe, fmt.Sprintf("wrong PIN (sai mã PIN); %d attempts left", MaxPINFailures-n))
 	}
 	if n == MaxPINFailures {
 		err = p.store.UnlockCredential(ctx, credID)

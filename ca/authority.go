@@ -161,17 +161,16 @@ func New(cfg Config, st store.Store, k Keys) (*Authority, error) {
 
 // backendErr classifies an error from Vault or the store.
 func backendErr(what string, err error) error {
-	if errors.Is(err, keys.ErrUnavailable) {
-		return fmt.Errorf("%w: %s: %w", ErrVaultUnavailable, what, err)
-	}
-	if errors.Is(err, store.ErrUnavailable) {
-		return fmt.Errorf("%w: %s: %w", ErrStoreUnavailable, what, err)
+	if errors.Is(err, ErrVaultUnavailable) || errors.Is(err, ErrStoreUnavailable) {
+		// Already of its kind (vault or database unavailable, storage
+		// full): keep it, with what failed.
+		return fmt.Errorf("ca: %s: %w", what, err)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: %s", ErrNotFound, what)
+		return ErrNotFound.Errorf("%s", what)
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("%w: %s: already exists or changed meanwhile", ErrConflict, what)
+		return ErrConflict.Errorf("%s: already exists or changed meanwhile", what)
 	}
 	return fmt.Errorf("ca: %s: %w", what, err)
 }
@@ -292,7 +291,7 @@ func (a *Authority) ownRoot(ctx context.Context) (*issuer, error) {
 			return is, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: kyso has no root of its own (external root in use)", ErrConflict)
+	return nil, ErrConflict.Errorf("kyso has no root of its own (external root in use)")
 }
 
 func parseCertPEM(s string) (*x509.Certificate, error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/store"
@@ -210,9 +211,9 @@ func TestIssueRejectsBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.ca.Issue(ctx, tc.req)
-			var fe *ca.FieldError
+			var fe *errkind.Error
 			if !errors.As(err, &fe) || !errors.Is(err, ca.ErrInvalid) {
-				t.Fatalf("Issue() = %v, want a FieldError", err)
+				t.Fatalf("Issue() = %v, want a field error", err)
 			}
 			if fe.Field != tc.field {
 				t.Errorf("field = %q, want %q (%v)", fe.Field, tc.field, err)

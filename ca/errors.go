@@ -1,56 +1,51 @@
 package ca
 
 import (
-	"errors"
-	"fmt"
+	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/store"
 )
 
-// Error kinds. The api package maps them to HTTP statuses with errors.Is.
+// Error kinds, as errkind errors; test with errors.Is. The api package
+// renders them by their errkind.Kind.
 var (
 	// ErrInvalid reports a request that fails validation; the error text is
 	// safe to show to the caller.
-	ErrInvalid = errors.New("ca: invalid request")
+	ErrInvalid = errkind.New(errkind.Invalid, "ca: invalid request")
 	// ErrNotFound reports an unknown certificate, credential or issuer.
-	ErrNotFound = errors.New("ca: not found")
+	ErrNotFound = errkind.New(errkind.NotFound, "ca: not found")
 	// ErrConflict reports an operation the current state does not allow,
 	// such as revoking a revoked certificate.
-	ErrConflict = errors.New("ca: conflict")
+	ErrConflict = errkind.New(errkind.Conflict, "ca: conflict")
 	// ErrLint reports that a certificate failed linting; nothing was
 	// signed or stored.
-	ErrLint = errors.New("ca: certificate failed lint")
+	ErrLint = errkind.New(errkind.LintFailed, "ca: certificate failed lint")
 	// ErrVaultUnavailable reports that Vault is sealed, unreachable or too
-	// slow; the caller may retry later.
-	ErrVaultUnavailable = errors.New("ca: vault unavailable")
-	// ErrStoreUnavailable reports that the database is unreachable or
-	// locked; the caller may retry later.
-	ErrStoreUnavailable = errors.New("ca: database unavailable")
+	// slow; the caller may retry later. It is keys.ErrUnavailable: one
+	// failure, one error.
+	ErrVaultUnavailable = keys.ErrUnavailable
+	// ErrStoreUnavailable reports that the database is unreachable, locked
+	// or full; the caller may retry later. It is store.ErrUnavailable
+	// (store.ErrFull matches it too).
+	ErrStoreUnavailable = store.ErrUnavailable
 	// ErrNotReady reports that the CA has no active issuing CA yet (for
 	// example, an external chain has not been imported).
-	ErrNotReady = errors.New("ca: no active issuing CA")
+	ErrNotReady = errkind.New(errkind.CANotReady, "ca: no active issuing CA")
 	// ErrCredentialRetired reports that the credential an Issue was asked
 	// to finish (Request.CredentialID) was retired before it got a
 	// certificate; the request must start again with a new credential ID.
 	// It matches ErrConflict too.
-	ErrCredentialRetired = fmt.Errorf("%w: credential retired before its first certificate", ErrConflict)
+	ErrCredentialRetired = ErrConflict.Errorf("credential retired before its first certificate")
 	// ErrClientCert reports a TLS client certificate kyso does not accept
 	// as a client system's identity: not issued by kyso's tls-client
 	// profile, revoked, expired, or without a client ID. The error text
 	// says which and is safe to show to the certificate's holder.
-	ErrClientCert = errors.New("ca: client certificate not accepted")
+	ErrClientCert = errkind.New(errkind.Unauthorized, "ca: client certificate not accepted")
 )
 
-// FieldError is a validation failure of one request field. It matches
-// ErrInvalid with errors.Is.
-type FieldError struct {
-	Field   string // JSON name of the field, e.g. "subject.cccd"
-	Message string // human-readable, safe to return to the caller
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }
-
-// Is reports whether target is ErrInvalid.
-func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
-
+// invalid returns a validation failure of one request field: an
+// *errkind.Error whose Field is the field's JSON name (e.g.
+// "subject.cccd"), matching ErrInvalid.
 func invalid(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return ErrInvalid.Fieldf(field, format, args...)
 }

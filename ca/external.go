@@ -54,7 +54,7 @@ func (a *Authority) InitExternal(ctx context.Context, req ExternalRequest) (*Iss
 				return infoOf(&issuer{rec: r}), nil
 			}
 		}
-		return nil, fmt.Errorf("%w: issuing CA %s is already waiting for its external chain; import it (kyso ca import-chain) before requesting another", ErrConflict, r.Name)
+		return nil, ErrConflict.Errorf("issuing CA %s is already waiting for its external chain; import it (kyso ca import-chain) before requesting another", r.Name)
 	}
 	kt := req.KeyType
 	if kt == "" {
@@ -149,10 +149,10 @@ func (a *Authority) ImportChain(ctx context.Context, bundle []byte) (*IssuerInfo
 		}
 	}
 	if rec == nil {
-		return nil, fmt.Errorf("%w: the first certificate's public key matches no pending issuing CA (run ca init --external first, and put the issuing CA's certificate first in the chain)", ErrConflict)
+		return nil, ErrConflict.Errorf("the first certificate's public key matches no pending issuing CA (run ca init --external first, and put the issuing CA's certificate first in the chain)")
 	}
 	if len(a.cfg.ExternalRoots) == 0 {
-		return nil, fmt.Errorf("%w: no external root is pinned: set ca.external_root (the root's file and its SHA-256 fingerprint) in kyso's configuration and restart kyso before importing the chain", ErrConflict)
+		return nil, ErrConflict.Errorf("no external root is pinned: set ca.external_root (the root's file and its SHA-256 fingerprint) in kyso's configuration and restart kyso before importing the chain")
 	}
 	path, warnings, err := a.checkPath(certs)
 	if err != nil {
@@ -210,7 +210,7 @@ func (a *Authority) CancelExternal(ctx context.Context) (*IssuerInfo, error) {
 		}
 		return infoOf(&issuer{rec: r}), nil
 	}
-	return nil, fmt.Errorf("%w: no issuing CA is waiting for its external chain", ErrNotFound)
+	return nil, ErrNotFound.Errorf("no issuing CA is waiting for its external chain")
 }
 
 // minChainLife is how long an imported issuing CA must still be valid.

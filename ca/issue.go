@@ -104,7 +104,7 @@ func (a *Authority) validity(d time.Duration, above []*x509.Certificate) (time.T
 		}
 	}
 	if now.Before(start) {
-		return nb, nb, fmt.Errorf("%w: the issuing CA's chain is not valid before %s", ErrConflict, start.Format(time.RFC3339))
+		return nb, nb, ErrConflict.Errorf("the issuing CA's chain is not valid before %s", start.Format(time.RFC3339))
 	}
 	if nb.Before(start) {
 		nb = start
@@ -114,7 +114,7 @@ func (a *Authority) validity(d time.Duration, above []*x509.Certificate) (time.T
 		na = limit
 	}
 	if !na.After(now) {
-		return nb, na, fmt.Errorf("%w: the issuing CA (or a CA above it) expires at %s; rotate the CA", ErrConflict, limit.Format(time.RFC3339))
+		return nb, na, ErrConflict.Errorf("the issuing CA (or a CA above it) expires at %s; rotate the CA", limit.Format(time.RFC3339))
 	}
 	return nb, na, nil
 }
@@ -281,11 +281,11 @@ func (a *Authority) resume(ctx context.Context, want *store.Credential) (bool, e
 	case err != nil:
 		return false, backendErr("credential "+want.ID, err)
 	case got.CurrentCertID != "":
-		return false, fmt.Errorf("%w: credential %s already has certificate %s", ErrConflict, got.ID, got.CurrentCertID)
+		return false, ErrConflict.Errorf("credential %s already has certificate %s", got.ID, got.CurrentCertID)
 	case got.Status != store.CredentialActive:
-		return false, fmt.Errorf("%w: credential %s is %s", ErrCredentialRetired, got.ID, got.Status)
+		return false, ErrCredentialRetired.Errorf("credential %s is %s", got.ID, got.Status)
 	case got.Profile != want.Profile || got.KeyType != want.KeyType || got.SubjectJSON != want.SubjectJSON || got.KeyName != want.KeyName:
-		return false, fmt.Errorf("%w: credential %s was recorded for another request", ErrConflict, got.ID)
+		return false, ErrConflict.Errorf("credential %s was recorded for another request", got.ID)
 	}
 	*want = *got
 	return true, nil
@@ -516,20 +516,20 @@ func (a *Authority) reissue(ctx context.Context, id string, newKey bool) (*Issue
 		return nil, backendErr("certificate "+id, err)
 	}
 	if old.Profile == ProfileTLSClient {
-		return nil, fmt.Errorf("%w: certificate %s is a client system's TLS certificate; its key is the client's: issue a new one from a new CSR (POST /v1/clients/{id}/certificate)", ErrConflict, id)
+		return nil, ErrConflict.Errorf("certificate %s is a client system's TLS certificate; its key is the client's: issue a new one from a new CSR (POST /v1/clients/{id}/certificate)", id)
 	}
 	if old.CredentialID == "" {
-		return nil, fmt.Errorf("%w: certificate %s is a CA service certificate; it is renewed by the CA itself", ErrConflict, id)
+		return nil, ErrConflict.Errorf("certificate %s is a CA service certificate; it is renewed by the CA itself", id)
 	}
 	cred, err := a.store.GetCredential(ctx, old.CredentialID)
 	if err != nil {
 		return nil, backendErr("credential "+old.CredentialID, err)
 	}
 	if cred.CurrentCertID != old.ID || old.Status != store.CertActive && old.Status != store.CertRevoked {
-		return nil, fmt.Errorf("%w: certificate %s is %s and not the credential's current certificate (%s); rotate that one", ErrConflict, id, old.Status, cred.CurrentCertID)
+		return nil, ErrConflict.Errorf("certificate %s is %s and not the credential's current certificate (%s); rotate that one", id, old.Status, cred.CurrentCertID)
 	}
 	if !newKey && old.Status == store.CertRevoked {
-		return nil, fmt.Errorf("%w: certificate %s is revoked; rotate the key instead of renewing", ErrConflict, id)
+		return nil, ErrConflict.Errorf("certificate %s is revoked; rotate the key instead of renewing", id)
 	}
 	p, err := a.profile(cred.Profile)
 	if err != nil {

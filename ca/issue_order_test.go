@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/store"
@@ -74,7 +75,7 @@ func TestIssueRecordsCredentialFirst(t *testing.T) {
 		t.Errorf("Issue(same preset ID again) = %v, want ErrConflict", err)
 	}
 	req.CredentialID = "cred_../../x"
-	var fe *ca.FieldError
+	var fe *errkind.Error
 	if _, err := a.Issue(ctx, req); !errors.As(err, &fe) || fe.Field != "credential_id" {
 		t.Errorf("Issue(malformed ID) = %v, want a credential_id field error", err)
 	}

@@ -93,7 +93,7 @@ func (l *linter) lintKey(pub crypto.PublicKey) (crypto.Signer, error) {
 func (l *linter) check(der []byte) error {
 	c, err := zx509.ParseCertificate(der)
 	if err != nil {
-		return fmt.Errorf("%w: zlint cannot parse it: %v", ErrLint, err)
+		return ErrLint.Errorf("zlint cannot parse it: %v", err)
 	}
 	rs := zlint.LintCertificateEx(c, l.registry)
 	var bad []string
@@ -108,7 +108,7 @@ func (l *linter) check(der []byte) error {
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		return fmt.Errorf("%w: %s", ErrLint, strings.Join(bad, "; "))
+		return ErrLint.Errorf("%s", strings.Join(bad, "; "))
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (a *Authority) lintAndSign(tmpl, parent *x509.Certificate, pub crypto.Publi
 	lintParent.PublicKey = lk.Public()
 	lintDER, err := x509.CreateCertificate(rand.Reader, tmpl, &lintParent, pub, lk)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, ErrInvalid.Errorf("%v", err)
 	}
 	if err := a.linter.check(lintDER); err != nil {
 		return nil, err

@@ -64,18 +64,18 @@ func (a *Authority) Revoke(ctx context.Context, id, reason string) (*store.Certi
 	// A client system's TLS certificate has no credential (its key is the
 	// client's, not in Vault) but is revoked like any end-entity one.
 	if rec.CredentialID == "" && rec.Profile != ProfileTLSClient {
-		return nil, fmt.Errorf("%w: certificate %s is one of kyso's own CA or service certificates (%s); it is not revoked through this call", ErrConflict, id, rec.Profile)
+		return nil, ErrConflict.Errorf("certificate %s is one of kyso's own CA or service certificates (%s); it is not revoked through this call", id, rec.Profile)
 	}
 	switch rec.Status {
 	case store.CertRevoked:
-		return nil, fmt.Errorf("%w: certificate %s is already revoked", ErrConflict, id)
+		return nil, ErrConflict.Errorf("certificate %s is already revoked", id)
 	case store.CertPending, store.CertFailed:
-		return nil, fmt.Errorf("%w: certificate %s was never issued (%s)", ErrConflict, id, rec.Status)
+		return nil, ErrConflict.Errorf("certificate %s was never issued (%s)", id, rec.Status)
 	}
 	now := a.cfg.Now().UTC().Truncate(time.Second)
 	if err := a.store.RevokeCertificate(ctx, id, now, code); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return nil, fmt.Errorf("%w: certificate %s is already revoked", ErrConflict, id)
+			return nil, ErrConflict.Errorf("certificate %s is already revoked", id)
 		}
 		return nil, backendErr("revoke", err)
 	}
@@ -122,7 +122,7 @@ func (a *Authority) issuerByName(ctx context.Context, name string) (*issuer, err
 			return is, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: issuer %q", ErrNotFound, name)
+	return nil, ErrNotFound.Errorf("issuer %q", name)
 }
 
 // buildCRL signs and stores a new CRL (RFC 5280, 5) for the issuer with the

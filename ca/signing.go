@@ -65,18 +65,18 @@ func (a *Authority) SigningCredential(ctx context.Context, credentialID string) 
 		return nil, backendErr("credential "+credentialID, err)
 	}
 	if cred.CurrentCertID == "" {
-		return nil, fmt.Errorf("%w: credential %s has no certificate", ErrConflict, credentialID)
+		return nil, ErrConflict.Errorf("credential %s has no certificate", credentialID)
 	}
 	rec, err := a.store.GetCertificate(ctx, cred.CurrentCertID)
 	if err != nil {
 		return nil, backendErr("certificate "+cred.CurrentCertID, err)
 	}
 	if rec.Status != store.CertActive {
-		return nil, fmt.Errorf("%w: credential %s's certificate is %s; rotate its key (kyso cert rotate) to sign again", ErrConflict, credentialID, rec.Status)
+		return nil, ErrConflict.Errorf("credential %s's certificate is %s; rotate its key (kyso cert rotate) to sign again", credentialID, rec.Status)
 	}
 	now := a.cfg.Now()
 	if now.After(rec.NotAfter) || now.Before(rec.NotBefore) {
-		return nil, fmt.Errorf("%w: credential %s's certificate is not valid now (%s – %s)", ErrConflict, credentialID, rec.NotBefore.Format("2006-01-02"), rec.NotAfter.Format("2006-01-02"))
+		return nil, ErrConflict.Errorf("credential %s's certificate is not valid now (%s – %s)", credentialID, rec.NotBefore.Format("2006-01-02"), rec.NotAfter.Format("2006-01-02"))
 	}
 	issued, err := a.withChain(ctx, rec)
 	if err != nil {

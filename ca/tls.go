@@ -325,7 +325,7 @@ func (a *Authority) ClientCertID(ctx context.Context, leaf *x509.Certificate) (s
 		}
 	}
 	if is == nil {
-		return "", fmt.Errorf("%w: not issued by one of kyso's issuing CAs", ErrClientCert)
+		return "", ErrClientCert.Errorf("not issued by one of kyso's issuing CAs")
 	}
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(is.root())
@@ -335,36 +335,36 @@ func (a *Authority) ClientCertID(ctx context.Context, leaf *x509.Certificate) (s
 	}
 	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: a.cfg.Now(),
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrClientCert, err)
+		return "", ErrClientCert.Errorf("%v", err)
 	}
 	rec, err := a.store.GetCertificateBySerial(ctx, is.rec.ID, serialHex(leaf.SerialNumber))
 	if errors.Is(err, store.ErrNotFound) {
-		return "", fmt.Errorf("%w: kyso has no record of serial %s", ErrClientCert, serialHex(leaf.SerialNumber))
+		return "", ErrClientCert.Errorf("kyso has no record of serial %s", serialHex(leaf.SerialNumber))
 	}
 	if err != nil {
 		return "", backendErr("client certificate", err)
 	}
 	if rec.Profile != ProfileTLSClient {
-		return "", fmt.Errorf("%w: certificate %s is a %s certificate, not a client system's", ErrClientCert, rec.ID, rec.Profile)
+		return "", ErrClientCert.Errorf("certificate %s is a %s certificate, not a client system's", rec.ID, rec.Profile)
 	}
 	if rec.Status != store.CertActive {
-		return "", fmt.Errorf("%w: certificate %s is %s", ErrClientCert, rec.ID, rec.Status)
+		return "", ErrClientCert.Errorf("certificate %s is %s", rec.ID, rec.Status)
 	}
 	stored, err := parseCertPEM(rec.CertPEM)
 	if err != nil || !stored.Equal(leaf) {
-		return "", fmt.Errorf("%w: certificate %s differs from the one kyso issued with this serial", ErrClientCert, rec.ID)
+		return "", ErrClientCert.Errorf("certificate %s differs from the one kyso issued with this serial", rec.ID)
 	}
 	var id string
 	for _, u := range leaf.URIs {
 		if s, ok := strings.CutPrefix(u.String(), ClientURIPrefix); ok {
 			if id != "" {
-				return "", fmt.Errorf("%w: certificate %s names two clients", ErrClientCert, rec.ID)
+				return "", ErrClientCert.Errorf("certificate %s names two clients", rec.ID)
 			}
 			id = s
 		}
 	}
 	if !reClientID.MatchString(id) {
-		return "", fmt.Errorf("%w: certificate %s names no client", ErrClientCert, rec.ID)
+		return "", ErrClientCert.Errorf("certificate %s names no client", rec.ID)
 	}
 	return id, nil
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // An external root (the Government's specialised CA, or a licensed CA
@@ -67,7 +69,7 @@ const upstreamRetry = time.Minute
 // data for a CA certificate it does not operate (its issuing CA under an
 // external root) and so cannot make a B-LT or B-LTA signature. The message
 // names the certificate and every address and source tried.
-var ErrRevocationUnavailable = errors.New("ca: revocation data unavailable")
+var ErrRevocationUnavailable = errkind.New(errkind.RevocationUnavailable, "ca: revocation data unavailable")
 
 // HTTPSource is an operator-supplied CRL at url (an internal mirror of the
 // external CA's CRL). client nil: the upstream client.
@@ -182,8 +184,7 @@ func (a *Authority) UpstreamOCSP(ctx context.Context, cert, issuer *x509.Certifi
 	} else {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("%w: no OCSP response and no current CRL for %q from its issuer %q (%s); B-LT and B-LTA signatures need one. Let kyso reach the addresses in the certificate, or supply the external CA's CRL in ca.external_revocation.crl_sources (a file kept current or a mirror URL)",
-		ErrRevocationUnavailable, cert.Subject.CommonName, issuer.Subject.CommonName, strings.Join(tried, "; "))
+	return nil, ErrRevocationUnavailable.Errorf("no OCSP response and no current CRL for %q from its issuer %q (%s); B-LT and B-LTA signatures need one. Let kyso reach the addresses in the certificate, or supply the external CA's CRL in ca.external_revocation.crl_sources (a file kept current or a mirror URL)", cert.Subject.CommonName, issuer.Subject.CommonName, strings.Join(tried, "; "))
 }
 
 // UpstreamCRL returns the current CRL of issuer when it is an external CA

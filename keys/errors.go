@@ -11,32 +11,37 @@ import (
 	"syscall"
 
 	"github.com/hashicorp/vault/api"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Error kinds. Errors returned by this package wrap at most one of them;
-// test with errors.Is.
+// test with errors.Is. They are errkind errors: ErrUnavailable of kind
+// errkind.Unavailable (an HTTP API answers 503), the others
+// errkind.Internal, since what they mean to a client depends on the caller
+// (ca turns a missing key into its own error).
 var (
 	// ErrUnavailable means Vault could not serve the request: it is sealed,
 	// unreachable, timed out, rate-limited or answered with a 5xx status.
 	// The request may succeed later; an HTTP API maps it to 503.
-	ErrUnavailable = errors.New("keys: vault unavailable")
+	ErrUnavailable = errkind.New(errkind.Unavailable, "keys: vault unavailable")
 	// ErrNotFound means the key, or the requested version of it, does not
 	// exist.
-	ErrNotFound = errors.New("keys: key not found")
+	ErrNotFound = errkind.New(errkind.Internal, "keys: key not found")
 	// ErrInvalid means the request was rejected as malformed: a bad key
 	// name, key type, version, digest length or unsupported signer options.
-	ErrInvalid = errors.New("keys: invalid request")
+	ErrInvalid = errkind.New(errkind.Internal, "keys: invalid request")
 	// ErrForbidden means Vault denied the request (HTTP 403), or rejected
 	// the credentials given to Login.
-	ErrForbidden = errors.New("keys: permission denied")
+	ErrForbidden = errkind.New(errkind.Internal, "keys: permission denied")
 	// ErrConflict means Create found a key of the same name that differs
 	// from the one requested (type, or exportability).
-	ErrConflict = errors.New("keys: key exists with different type")
+	ErrConflict = errkind.New(errkind.Internal, "keys: key exists with different type")
 	// ErrIntegrity means Vault's answer could not be trusted: a signature
 	// made with another key version than the pinned one, a signature that
 	// does not verify against the pinned public key, or a malformed
 	// response. It is never the caller's fault.
-	ErrIntegrity = errors.New("keys: vault response failed integrity check")
+	ErrIntegrity = errkind.New(errkind.Internal, "keys: vault response failed integrity check")
 )
 
 // vaultError is a failure reported by Vault or by the transport to it,

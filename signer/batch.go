@@ -157,7 +157,7 @@ type BatchResult struct {
 // is for the request as a whole (bad options, forbidden credential).
 func (s *Service) SignPDFBatch(ctx context.Context, caller Caller, req PDFRequest, docs []BatchDocument) ([]BatchResult, error) {
 	if len(docs) == 0 || len(docs) > MaxBatchDocuments {
-		return nil, fmt.Errorf("%w: a batch holds 1 to %d documents", ErrInvalid, MaxBatchDocuments)
+		return nil, ErrInvalid.Errorf("a batch holds 1 to %d documents", MaxBatchDocuments)
 	}
 	if err := req.validate(); err != nil {
 		return nil, err

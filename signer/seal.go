@@ -3,7 +3,6 @@ package signer
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/kyso-vn/kyso/signer/appearance"
@@ -22,13 +21,13 @@ type SealStore interface {
 // the first signature.
 func (s *Service) SetSealImage(ctx context.Context, organization string, data []byte) error {
 	if s.cfg.Seals == nil {
-		return fmt.Errorf("%w: seal images are not configured", ErrInvalid)
+		return ErrInvalid.Errorf("seal images are not configured")
 	}
 	if organization == "" {
-		return fmt.Errorf("%w: the agency name is required", ErrInvalid)
+		return ErrInvalid.Errorf("the agency name is required")
 	}
 	if err := appearance.CheckImage(data); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return ErrInvalid.Errorf("%w", err)
 	}
 	ct := http.DetectContentType(data)
 	return s.cfg.Seals.PutSealImage(ctx, &store.SealImage{Organization: organization, ContentType: ct, Data: data})

@@ -13,25 +13,28 @@ import (
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
-// Error kinds; api maps them to HTTP statuses with errors.Is.
+// Error kinds, as errkind errors (Invalid, Forbidden, Consent,
+// InvalidDocument, CredentialUnusable); api renders them by kind. Their
+// detailed errors carry the client's message in errkind.Error.Msg.
 var (
 	// ErrInvalid: the request is malformed (the message says which field).
-	ErrInvalid = errors.New("signer: invalid request")
+	ErrInvalid = errkind.New(errkind.Invalid, "signer: invalid request")
 	// ErrForbidden: the caller may not use this credential.
-	ErrForbidden = errors.New("signer: forbidden")
+	ErrForbidden = errkind.New(errkind.Forbidden, "signer: forbidden")
 	// ErrConsent: a citizen credential needs the holder's PIN, and it was
 	// missing or wrong, or the credential is locked.
-	ErrConsent = errors.New("signer: holder consent failed")
+	ErrConsent = errkind.New(errkind.Consent, "signer: holder consent failed")
 	// ErrDocument: the document cannot be signed (not a PDF, damaged,
 	// unknown field, ...).
-	ErrDocument = errors.New("signer: document rejected")
+	ErrDocument = errkind.New(errkind.InvalidDocument, "signer: document rejected")
 	// ErrCredential: the credential cannot sign now (revoked certificate).
-	ErrCredential = errors.New("signer: credential cannot sign")
+	ErrCredential = errkind.New(errkind.CredentialUnusable, "signer: credential cannot sign")
 )
 
 // Credential is a signing identity resolved for one signature.
@@ -103,7 +106,7 @@ func New(cfg Config) *Service {
 // citizen credentials only with the citizen's PIN (each signing).
 func (s *Service) authorize(ctx context.Context, caller Caller, credentialID, pin string) (*Credential, error) {
 	if credentialID == "" {
-		return nil, fmt.Errorf("%w: credential_id is required", ErrInvalid)
+		return nil, ErrInvalid.Errorf("credential_id is required")
 	}
 	cred, err := s.cfg.Credentials.Credential(ctx, credentialID)
 	if err != nil {
@@ -112,21 +115,25 @@ func (s *Service) authorize(ctx context.Context, caller Caller, credentialID, pi
 	switch cred.Profile {
 	case "official", "seal":
 		if caller.MayUse == nil || !caller.MayUse(cred.Organization) {
-			return nil, fmt.Errorf("%w: this client is not bound to the credential's agency", ErrForbidden)
+			return nil, ErrForbidden.Errorf("this client is not bound to the credential's agency")
 		}
 	case "citizen":
 		if pin == "" {
-			return nil, fmt.Errorf("%w: a citizen credential needs the holder's PIN (\"pin\") for each signing", ErrConsent)
+			return nil, ErrConsent.Errorf("a citizen credential needs the holder's PIN (\"pin\") for each signing")
 		}
 		if err := s.cfg.Consent.CheckPIN(ctx, credentialID, pin); err != nil {
 			if !errors.Is(err, auth.ErrBadPIN) && !errors.Is(err, auth.ErrLocked) && !errors.Is(err, auth.ErrNoPIN) {
 				return nil, err // not a consent failure: e.g. the database is down
 			}
 			s.pinFailure(ctx, caller, credentialID, err)
-			return nil, fmt.Errorf("%w: %w", ErrConsent, err)
+			consent := ErrConsent.Errorf("%w", err)
+			if errors.Is(err, auth.ErrLocked) {
+				consent.Kind = errkind.Locked // what the holder must know: an administrator has to unlock it
+			}
+			return nil, consent
 		}
 	default:
-		return nil, fmt.Errorf("%w: %s credentials do not sign documents", ErrForbidden, cred.Profile)
+		return nil, ErrForbidden.Errorf("%s credentials do not sign documents", cred.Profile)
 	}
 	return cred, nil
 }
@@ -176,22 +183,22 @@ func (r PDFRequest) validate() error {
 	switch r.Level {
 	case "", "B-B", "B-T", "B-LT", "B-LTA":
 	default:
-		return fmt.Errorf("%w: level %q: want B-B, B-T, B-LT or B-LTA", ErrInvalid, r.Level)
+		return ErrInvalid.Errorf("level %q: want B-B, B-T, B-LT or B-LTA", r.Level)
 	}
 	switch r.Scheme {
 	case "", "pkcs1v15", "pss":
 	default:
-		return fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, r.Scheme)
+		return ErrInvalid.Errorf("scheme %q: want pkcs1v15 or pss", r.Scheme)
 	}
 	if c := r.Certify; c != nil && (*c < 0 || *c > 3) {
-		return fmt.Errorf("%w: certify must be 0 (approval) or a DocMDP level 1, 2 or 3", ErrInvalid)
+		return ErrInvalid.Errorf("certify must be 0 (approval) or a DocMDP level 1, 2 or 3")
 	}
 	if a := r.Appearance; a != nil {
 		if !appearance.Template(a.Template).Valid() {
-			return fmt.Errorf("%w: appearance.template %q: want leader, seal or citizen", ErrInvalid, a.Template)
+			return ErrInvalid.Errorf("appearance.template %q: want leader, seal or citizen", a.Template)
 		}
 		if a.Page < 0 || a.Rect[2] <= a.Rect[0] || a.Rect[3] <= a.Rect[1] {
-			return fmt.Errorf("%w: appearance.rect must be [x1, y1, x2, y2] with x2 > x1 and y2 > y1", ErrInvalid)
+			return ErrInvalid.Errorf("appearance.rect must be [x1, y1, x2, y2] with x2 > x1 and y2 > y1")
 		}
 	}
 	return nil
@@ -279,13 +286,13 @@ func classifyPDF(err error) error {
 	switch {
 	case errors.Is(err, appearance.ErrInvalidData), errors.Is(err, appearance.ErrInvalidImage),
 		errors.Is(err, appearance.ErrTooSmall), errors.Is(err, appearance.ErrUnknownTemplate):
-		return fmt.Errorf("%w: appearance: %w", ErrInvalid, err)
+		return ErrInvalid.Errorf("appearance: %w", err)
 	case errors.Is(err, pades.ErrInvalid):
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return ErrInvalid.Errorf("%w", err)
 	case errors.Is(err, pades.ErrConflict), errors.Is(err, pades.ErrUnsupported):
-		return fmt.Errorf("%w: %w", ErrDocument, err)
+		return ErrDocument.Errorf("%w", err)
 	case errors.Is(err, pades.ErrRevoked):
-		return fmt.Errorf("%w: %w", ErrCredential, err)
+		return ErrCredential.Errorf("%w", err)
 	}
 	return err
 }
@@ -307,7 +314,7 @@ func (r CMSRequest) options(ts cms.Timestamper) (cms.Options, error) {
 	}
 	if r.Timestamp {
 		if ts == nil {
-			return o, fmt.Errorf("%w: this kyso has no time-stamp authority", ErrInvalid)
+			return o, ErrInvalid.Errorf("this kyso has no time-stamp authority")
 		}
 		o.Timestamper = ts
 	}
@@ -353,11 +360,11 @@ func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest
 		return nil, err
 	}
 	if len(req.Hashes) == 0 || len(req.Hashes) > MaxHashes {
-		return nil, fmt.Errorf("%w: hashes must hold 1 to %d digests", ErrInvalid, MaxHashes)
+		return nil, ErrInvalid.Errorf("hashes must hold 1 to %d digests", MaxHashes)
 	}
 	for i, d := range req.Hashes {
 		if len(d) != opts.Hash.Size() {
-			return nil, fmt.Errorf("%w: hashes[%d] is %d bytes; a %s digest is %d", ErrInvalid, i, len(d), opts.Hash, opts.Hash.Size())
+			return nil, ErrInvalid.Errorf("hashes[%d] is %d bytes; a %s digest is %d", i, len(d), opts.Hash, opts.Hash.Size())
 		}
 	}
 	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
@@ -396,7 +403,7 @@ func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest
 
 func classifyCMS(err error) error {
 	if errors.Is(err, cms.ErrInvalid) {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return ErrInvalid.Errorf("%w", err)
 	}
 	return err
 }
@@ -448,14 +455,14 @@ func hashAndScheme(alg, scheme string) (h crypto.Hash, pss bool, err error) {
 	case "sha-512", "sha512":
 		h = crypto.SHA512
 	default:
-		return 0, false, fmt.Errorf("%w: hash_algorithm %q: want sha-256, sha-384 or sha-512 (kyso never makes SHA-1 signatures)", ErrInvalid, alg)
+		return 0, false, ErrInvalid.Errorf("hash_algorithm %q: want sha-256, sha-384 or sha-512 (kyso never makes SHA-1 signatures)", alg)
 	}
 	switch scheme {
 	case "", "pkcs1v15":
 	case "pss":
 		pss = true
 	default:
-		return 0, false, fmt.Errorf("%w: scheme %q: want pkcs1v15 or pss", ErrInvalid, scheme)
+		return 0, false, ErrInvalid.Errorf("scheme %q: want pkcs1v15 or pss", scheme)
 	}
 	return h, pss, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
@@ -57,24 +56,24 @@ func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
 		o.Profile = xmldsig.ProfileEInvoiceVN
 	case xmldsig.ProfileEInvoiceVN, xmldsig.ProfileEnveloped, xmldsig.ProfileEnveloping, xmldsig.ProfileDetached, xmldsig.ProfileXAdES:
 	default:
-		return o, fmt.Errorf("%w: profile %q: want einvoice-vn, enveloped, enveloping, detached or xades", ErrInvalid, r.Profile)
+		return o, ErrInvalid.Errorf("profile %q: want einvoice-vn, enveloped, enveloping, detached or xades", r.Profile)
 	}
 	if r.DetachedURI != "" && o.Profile != xmldsig.ProfileDetached {
-		return o, fmt.Errorf("%w: detached_uri is for profile detached", ErrInvalid)
+		return o, ErrInvalid.Errorf("detached_uri is for profile detached")
 	}
 	switch {
 	case r.Level == "":
 	case o.Profile != xmldsig.ProfileXAdES:
-		return o, fmt.Errorf("%w: level is for profile xades", ErrInvalid)
+		return o, ErrInvalid.Errorf("level is for profile xades")
 	case r.Level == xmldsig.LevelBB:
 		o.Level = r.Level
 	case r.Level == xmldsig.LevelBT:
 		if ts == nil {
-			return o, fmt.Errorf("%w: this kyso has no time-stamp authority", ErrInvalid)
+			return o, ErrInvalid.Errorf("this kyso has no time-stamp authority")
 		}
 		o.Level, o.Timestamper = r.Level, ts
 	default:
-		return o, fmt.Errorf("%w: level %q: want B-B or B-T", ErrInvalid, r.Level)
+		return o, ErrInvalid.Errorf("level %q: want B-B or B-T", r.Level)
 	}
 	var err error
 	o.Hash, o.PSS, err = hashAndScheme(r.HashAlgorithm, r.Scheme)
@@ -94,7 +93,7 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 		return nil, err
 	}
 	if len(doc) > MaxXMLBytes {
-		return nil, fmt.Errorf("%w: an XML document of more than %d bytes", ErrDocument, MaxXMLBytes)
+		return nil, ErrDocument.Errorf("an XML document of more than %d bytes", MaxXMLBytes)
 	}
 	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
 	if err != nil {
@@ -119,9 +118,9 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 func classifyXML(err error) error {
 	switch {
 	case errors.Is(err, xmldsig.ErrInvalid):
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return ErrInvalid.Errorf("%w", err)
 	case errors.Is(err, xmldsig.ErrMalformed), errors.Is(err, xmldsig.ErrLimit), errors.Is(err, xmldsig.ErrUnsupported):
-		return fmt.Errorf("%w: %w", ErrDocument, err)
+		return ErrDocument.Errorf("%w", err)
 	}
 	return err
 }
@@ -149,13 +148,13 @@ func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLReques
 	}
 	switch {
 	case len(docs) == 0 || len(docs) > MaxBatchDocuments:
-		return nil, fmt.Errorf("%w: a batch holds 1 to %d documents", ErrInvalid, MaxBatchDocuments)
+		return nil, ErrInvalid.Errorf("a batch holds 1 to %d documents", MaxBatchDocuments)
 	case req.SignatureID != "" && len(docs) > 1:
-		return nil, fmt.Errorf("%w: signature_id names one signature, not a batch's", ErrInvalid)
+		return nil, ErrInvalid.Errorf("signature_id names one signature, not a batch's")
 	}
 	for i, d := range docs {
 		if len(d) > MaxXMLBytes {
-			return nil, fmt.Errorf("%w: document %d is larger than %d bytes", ErrDocument, i, MaxXMLBytes)
+			return nil, ErrDocument.Errorf("document %d is larger than %d bytes", i, MaxXMLBytes)
 		}
 	}
 	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)

@@ -3,18 +3,19 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // ErrSchemaTooNew reports that the database was migrated by a newer kyso
 // than this one; opening it could misread or damage data.
-var ErrSchemaTooNew = errors.New("store: database schema is newer than this build")
+var ErrSchemaTooNew = errkind.New(errkind.Internal, "store: database schema is newer than this build")
 
 // migration is one numbered schema change, embedded as
 // migrations/<dialect>/NNNN_name.sql.

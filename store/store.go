@@ -4,27 +4,32 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Sentinel errors. Implementations wrap them so callers can use errors.Is.
+// They are errkind errors: ErrNotFound of kind errkind.NotFound,
+// ErrUnavailable errkind.DBUnavailable, ErrFull errkind.Full; ErrConflict is
+// errkind.Internal (the caller, such as ca, says what the conflict means).
 var (
 	// ErrNotFound reports that the requested record does not exist.
-	ErrNotFound = errors.New("store: not found")
+	ErrNotFound = errkind.Wrap(errkind.NotFound, errors.New("store: not found"), "no such credential or record")
 	// ErrConflict reports a uniqueness violation (duplicate serial, name, key)
 	// or a state change the record's current state does not allow (such as
 	// revoking a revoked certificate).
-	ErrConflict = errors.New("store: conflict")
+	ErrConflict = errkind.New(errkind.Internal, "store: conflict")
 	// ErrUnavailable reports that the database cannot be reached or is locked
 	// beyond the busy timeout; the caller may retry later.
-	ErrUnavailable = errors.New("store: unavailable")
+	ErrUnavailable = errkind.New(errkind.DBUnavailable, "store: unavailable")
 	// ErrFull reports that the database cannot grow: its disk or quota is
 	// full (SQLITE_FULL, PostgreSQL's disk_full). The failed write changed
 	// nothing. ErrFull matches ErrUnavailable too: the caller may retry
 	// once an operator has made room.
-	ErrFull error = fullError{}
+	ErrFull = errkind.Wrap(errkind.Full, fullError{}, "store: storage full")
 )
 
-// fullError is ErrFull, a kind of ErrUnavailable.
+// fullError is the cause of ErrFull, which makes it match ErrUnavailable.
 type fullError struct{}
 
 func (fullError) Error() string { return "store: storage full" }

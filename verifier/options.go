@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Errors. VerifyPDF and VerifyCMS return an error only when the input
@@ -25,9 +26,9 @@ var (
 	// ErrUnreadable means the input is not a document the verifier can
 	// read: empty, larger than Options.MaxSize, not a PDF the parser can
 	// open (or encrypted), or a CMS that is not a SignedData.
-	ErrUnreadable = errors.New("verifier: cannot read the document")
+	ErrUnreadable = errkind.New(errkind.Unreadable, "verifier: cannot read the document")
 	// ErrTrustStore means a trust store directory could not be loaded.
-	ErrTrustStore = errors.New("verifier: cannot load trust store")
+	ErrTrustStore = errkind.New(errkind.Internal, "verifier: cannot load trust store")
 )
 
 // DefaultMaxSize is the input size limit when Options.MaxSize is zero.
@@ -200,7 +201,7 @@ type TrustCert struct {
 func ReadTrustDir(dir string) (certs []TrustCert, skipped []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrTrustStore, err)
+		return nil, nil, ErrTrustStore.Errorf("%v", err)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
@@ -213,14 +214,14 @@ func ReadTrustDir(dir string) (certs []TrustCert, skipped []string, err error) {
 		}
 		got, bad, err := readCertFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %s: %v", ErrTrustStore, e.Name(), err)
+			return nil, nil, ErrTrustStore.Errorf("%s: %v", e.Name(), err)
 		}
 		for _, b := range bad {
 			skipped = append(skipped, fmt.Sprintf("%s: %s; it is left out", e.Name(), b))
 		}
 		for _, c := range got {
 			if len(certs) >= maxCerts {
-				return nil, nil, fmt.Errorf("%w: more than %d certificates", ErrTrustStore, maxCerts)
+				return nil, nil, ErrTrustStore.Errorf("more than %d certificates", maxCerts)
 			}
 			certs = append(certs, TrustCert{File: e.Name(), Cert: c, Root: IsSelfSigned(c)})
 		}
@@ -230,7 +231,7 @@ func ReadTrustDir(dir string) (certs []TrustCert, skipped []string, err error) {
 		if len(skipped) > 0 {
 			msg += " (" + strings.Join(skipped, "; ") + ")"
 		}
-		return nil, nil, fmt.Errorf("%w: %s", ErrTrustStore, msg)
+		return nil, nil, ErrTrustStore.Errorf("%s", msg)
 	}
 	return certs, skipped, nil
 }

@@ -116,20 +116,20 @@ func (e *entry) finish() Signature {
 func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (rep *Report, err error) {
 	defer func() {
 		if e := recover(); e != nil {
-			rep, err = nil, fmt.Errorf("%w: internal error: %v", ErrUnreadable, e)
+			rep, err = nil, ErrUnreadable.Errorf("internal error: %v", e)
 		}
 	}()
 	if size <= 0 {
-		return nil, fmt.Errorf("%w: empty input", ErrUnreadable)
+		return nil, ErrUnreadable.Errorf("empty input")
 	}
 	if size > opts.maxSize() {
-		return nil, fmt.Errorf("%w: %d bytes, more than the limit of %d", ErrUnreadable, size, opts.maxSize())
+		return nil, ErrUnreadable.Errorf("%d bytes, more than the limit of %d", size, opts.maxSize())
 	}
 	rep = &Report{}
 	docs := newReadings(r, size)
 	fin := docs.open(size)
 	if fin.rdr == nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreadable, fin.err)
+		return nil, ErrUnreadable.Errorf("%v", fin.err)
 	}
 	if fin.repaired != nil {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the document's cross-reference data is damaged (%v); it was read by scanning the file for its objects, as other readers do", fin.repaired))
@@ -671,15 +671,15 @@ func (p *pdfRun) level(e *entry) {
 func VerifyCMS(ctx context.Context, content io.Reader, sig []byte, opts Options) (rep *Report, err error) {
 	defer func() {
 		if e := recover(); e != nil {
-			rep, err = nil, fmt.Errorf("%w: internal error: %v", ErrUnreadable, e)
+			rep, err = nil, ErrUnreadable.Errorf("internal error: %v", e)
 		}
 	}()
 	if len(sig) == 0 || len(sig) > maxContents/2 {
-		return nil, fmt.Errorf("%w: a CMS of %d bytes", ErrUnreadable, len(sig))
+		return nil, ErrUnreadable.Errorf("a CMS of %d bytes", len(sig))
 	}
 	sd, err := parseSignedData(sig)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		return nil, ErrUnreadable.Errorf("%v", err)
 	}
 	v := newValidator(ctx, &opts)
 	e := &entry{out: Signature{Type: TypeSignature}}
@@ -705,7 +705,7 @@ func VerifyCMS(ctx context.Context, content io.Reader, sig []byte, opts Options)
 				return nil, err
 			}
 			if n > opts.maxSize() {
-				readErr = fmt.Errorf("%w: content larger than %d bytes", ErrUnreadable, opts.maxSize())
+				readErr = ErrUnreadable.Errorf("content larger than %d bytes", opts.maxSize())
 				return nil, readErr
 			}
 			if sd.hasEContent && !bytes.Equal(digest(h, sd.eContent), w.Sum(nil)) {

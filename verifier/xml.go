@@ -105,7 +105,7 @@ func VerifyXML(ctx context.Context, data []byte, opts Options) (rep *Report, err
 // given by the caller; nothing is fetched).
 func VerifyXMLDetached(ctx context.Context, data []byte, uri string, content []byte, opts Options) (*Report, error) {
 	if uri == "" {
-		return nil, fmt.Errorf("%w: detached content without a name", ErrUnreadable)
+		return nil, ErrUnreadable.Errorf("detached content without a name")
 	}
 	return verifyXMLDoc(ctx, data, uri, content, opts)
 }
@@ -113,19 +113,19 @@ func VerifyXMLDetached(ctx context.Context, data []byte, uri string, content []b
 func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, opts Options) (rep *Report, err error) {
 	defer func() {
 		if e := recover(); e != nil {
-			rep, err = nil, fmt.Errorf("%w: internal error: %v", ErrUnreadable, e)
+			rep, err = nil, ErrUnreadable.Errorf("internal error: %v", e)
 		}
 	}()
 	limit := min(opts.maxSize(), maxXMLSize)
 	if len(data) == 0 {
-		return nil, fmt.Errorf("%w: empty input", ErrUnreadable)
+		return nil, ErrUnreadable.Errorf("empty input")
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: %d bytes, more than the limit of %d for XML", ErrUnreadable, len(data), limit)
+		return nil, ErrUnreadable.Errorf("%d bytes, more than the limit of %d for XML", len(data), limit)
 	}
 	d, err := xmldsig.Parse(data, xmldsig.Limits{MaxBytes: int(limit), MaxDepth: maxXMLDepth})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		return nil, ErrUnreadable.Errorf("%v", err)
 	}
 	if uri != "" {
 		d.SetDetached(uri, content)

@@ -2,7 +2,6 @@ package appearance
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -10,6 +9,8 @@ import (
 
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // ObjectWriter adds an indirect object to the PDF being written and returns
@@ -75,17 +76,17 @@ type Data struct {
 // (from the ObjectWriter) are.
 var (
 	// ErrUnknownTemplate: the template is not one of the Template constants.
-	ErrUnknownTemplate = errors.New("appearance: unknown template")
+	ErrUnknownTemplate = errkind.New(errkind.Invalid, "appearance: unknown template")
 	// ErrInvalidData: a required field is missing or malformed, the text
 	// holds characters the embedded font cannot draw, or the rectangle's
 	// size is not a positive number of points within PDF's limits.
-	ErrInvalidData = errors.New("appearance: invalid data")
+	ErrInvalidData = errkind.New(errkind.Invalid, "appearance: invalid data")
 	// ErrInvalidImage: the image is not a PNG/JPEG, cannot be decoded, or is
 	// too large.
-	ErrInvalidImage = errors.New("appearance: invalid image")
+	ErrInvalidImage = errkind.New(errkind.Invalid, "appearance: invalid image")
 	// ErrTooSmall: the rectangle is too small for the text at the minimum
 	// font size (MinFontSize).
-	ErrTooSmall = errors.New("appearance: rectangle too small")
+	ErrTooSmall = errkind.New(errkind.Invalid, "appearance: rectangle too small")
 )
 
 // Limits on the input.
@@ -126,11 +127,11 @@ func MaskCCCD(cccd string) (string, error) {
 		return r
 	}, cccd)
 	if n := len(digits); n != 12 && n != 9 {
-		return "", fmt.Errorf("%w: CCCD must have 12 digits (or 9 for a CMND), got %d characters", ErrInvalidData, len([]rune(digits)))
+		return "", ErrInvalidData.Errorf("CCCD must have 12 digits (or 9 for a CMND), got %d characters", len([]rune(digits)))
 	}
 	for _, r := range digits {
 		if r < '0' || r > '9' {
-			return "", fmt.Errorf("%w: CCCD must contain only digits", ErrInvalidData)
+			return "", ErrInvalidData.Errorf("CCCD must contain only digits")
 		}
 	}
 	return strings.Repeat("*", len(digits)-4) + digits[len(digits)-4:], nil
@@ -151,10 +152,10 @@ func Render(w ObjectWriter, t Template, d Data, width, height float64) ([]byte, 
 		return nil, errors.New("appearance: nil ObjectWriter")
 	}
 	if !t.Valid() {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownTemplate, string(t))
+		return nil, ErrUnknownTemplate.Errorf("%q", string(t))
 	}
 	if !(width > 0 && height > 0 && width <= maxRectSide && height <= maxRectSide) { // also rejects NaN
-		return nil, fmt.Errorf("%w: rectangle %gx%g points, want sides in (0, %d]", ErrInvalidData, width, height, maxRectSide)
+		return nil, ErrInvalidData.Errorf("rectangle %gx%g points, want sides in (0, %d]", width, height, maxRectSide)
 	}
 	fc, err := loadFace()
 	if err != nil {
@@ -163,7 +164,7 @@ func Render(w ObjectWriter, t Template, d Data, width, height float64) ([]byte, 
 	var img *decodedImage
 	if len(d.Image) > 0 {
 		if t == TemplateCitizen {
-			return nil, fmt.Errorf("%w: the citizen template shows no image", ErrInvalidData)
+			return nil, ErrInvalidData.Errorf("the citizen template shows no image")
 		}
 		if img, err = decodeImage(d.Image); err != nil {
 			return nil, err
@@ -202,7 +203,7 @@ func cleanText(field, s string) (string, error) {
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar:
 			// Format characters (bidi overrides, zero-width joiners) are
 			// invisible and would let two different texts look the same.
-			return "", fmt.Errorf("%w: %s contains control, format or invalid character %U", ErrInvalidData, field, r)
+			return "", ErrInvalidData.Errorf("%s contains control, format or invalid character %U", field, r)
 		}
 		if space && b.Len() > 0 {
 			b.WriteByte(' ')
@@ -213,7 +214,7 @@ func cleanText(field, s string) (string, error) {
 		n++
 	}
 	if n > MaxTextLen {
-		return "", fmt.Errorf("%w: %s is longer than %d characters", ErrInvalidData, field, MaxTextLen)
+		return "", ErrInvalidData.Errorf("%s is longer than %d characters", field, MaxTextLen)
 	}
 	return b.String(), nil
 }
@@ -225,7 +226,7 @@ func required(field, s string) (string, error) {
 		return "", err
 	}
 	if s == "" {
-		return "", fmt.Errorf("%w: %s is required", ErrInvalidData, field)
+		return "", ErrInvalidData.Errorf("%s is required", field)
 	}
 	return s, nil
 }
@@ -233,7 +234,7 @@ func required(field, s string) (string, error) {
 // signingTime validates and formats the signing time.
 func signingTime(t time.Time) (string, error) {
 	if t.IsZero() {
-		return "", fmt.Errorf("%w: SigningTime is required", ErrInvalidData)
+		return "", ErrInvalidData.Errorf("SigningTime is required")
 	}
 	return FormatTime(t), nil
 }

@@ -90,7 +90,7 @@ func (fc *face) shape(buf *sfnt.Buffer, s string) ([]glyph, error) {
 			return nil, fmt.Errorf("appearance: glyph for %U: %w", r, err)
 		}
 		if id == 0 {
-			return nil, fmt.Errorf("%w: character %U %q is not in the embedded font", ErrInvalidData, r, string(r))
+			return nil, ErrInvalidData.Errorf("character %U %q is not in the embedded font", r, string(r))
 		}
 		b, adv, err := fc.font.GlyphBounds(buf, id, ppem, font.HintingNone)
 		if err != nil {

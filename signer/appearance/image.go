@@ -27,25 +27,25 @@ type decodedImage struct {
 // dimensions is refused without allocating for it.
 func decodeImage(data []byte) (*decodedImage, error) {
 	if len(data) > MaxImageBytes {
-		return nil, fmt.Errorf("%w: %d bytes exceeds the limit of %d", ErrInvalidImage, len(data), MaxImageBytes)
+		return nil, ErrInvalidImage.Errorf("%d bytes exceeds the limit of %d", len(data), MaxImageBytes)
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidImage, err)
+		return nil, ErrInvalidImage.Errorf("%v", err)
 	}
 	if format != "png" && format != "jpeg" {
-		return nil, fmt.Errorf("%w: format %q, want PNG or JPEG", ErrInvalidImage, format)
+		return nil, ErrInvalidImage.Errorf("format %q, want PNG or JPEG", format)
 	}
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide {
-		return nil, fmt.Errorf("%w: %dx%d pixels, want at most %dx%d", ErrInvalidImage, cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
+		return nil, ErrInvalidImage.Errorf("%dx%d pixels, want at most %dx%d", cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidImage, err)
+		return nil, ErrInvalidImage.Errorf("%v", err)
 	}
 	b := img.Bounds()
 	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
-		return nil, fmt.Errorf("%w: decoded size differs from header", ErrInvalidImage)
+		return nil, ErrInvalidImage.Errorf("decoded size differs from header")
 	}
 
 	// Draw into RGBA (the standard library has fast paths for every type

@@ -96,7 +96,7 @@ func (p *page) layoutText(paras []para, w, h, maxSize float64) (*textBlock, erro
 
 	lo, hi := MinFontSize/minScale, maxSize
 	if hi < lo || !p.wrapAt(tb, lo, w, h) {
-		return nil, fmt.Errorf("%w: text does not fit in %sx%s points at %g pt", ErrTooSmall, num(w), num(h), MinFontSize)
+		return nil, ErrTooSmall.Errorf("text does not fit in %sx%s points at %g pt", num(w), num(h), MinFontSize)
 	}
 	if !p.wrapAt(tb, hi, w, h) {
 		// Fitting is monotonic in the size: a smaller font never needs more

@@ -32,7 +32,7 @@ func (p *plan) verify(tbs, sig []byte) error {
 		err = fmt.Errorf("unsupported %T key", p.pub)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: the signer's signature does not verify against the certificate: %v", ErrIntegrity, err)
+		return ErrIntegrity.Errorf("the signer's signature does not verify against the certificate: %v", err)
 	}
 	return nil
 }
@@ -44,7 +44,7 @@ func (p *plan) verify(tbs, sig []byte) error {
 // do first.
 func (p *plan) selfCheck(der, messageDigest []byte) error {
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("%w: self-check of the assembled CMS: %s", ErrIntegrity, fmt.Sprintf(format, args...))
+		return ErrIntegrity.Errorf("self-check of the assembled CMS: %s", fmt.Sprintf(format, args...))
 	}
 	var ci contentInfo
 	if rest, err := asn1.Unmarshal(der, &ci); err != nil || len(rest) != 0 {
@@ -110,18 +110,18 @@ func (p *plan) timestamp(ctx context.Context, sig []byte) ([]byte, error) {
 	}
 	var raw asn1.RawValue
 	if rest, err := asn1.Unmarshal(tok, &raw); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("%w: time-stamp token is not one DER element", ErrIntegrity)
+		return nil, ErrIntegrity.Errorf("time-stamp token is not one DER element")
 	}
 	p7, err := pkcs7.Parse(tok)
 	if err != nil {
-		return nil, fmt.Errorf("%w: parse time-stamp token: %v", ErrIntegrity, err)
+		return nil, ErrIntegrity.Errorf("parse time-stamp token: %v", err)
 	}
 	var info tstInfo
 	if _, err := asn1.Unmarshal(p7.Content, &info); err != nil {
-		return nil, fmt.Errorf("%w: parse TSTInfo of time-stamp token: %v", ErrIntegrity, err)
+		return nil, ErrIntegrity.Errorf("parse TSTInfo of time-stamp token: %v", err)
 	}
 	if h := hashForOID(info.MessageImprint.HashAlgorithm.Algorithm); h != p.hash || !bytes.Equal(info.MessageImprint.HashedMessage, d) {
-		return nil, fmt.Errorf("%w: time-stamp token imprints another value than the %v of the signature", ErrIntegrity, p.hash)
+		return nil, ErrIntegrity.Errorf("time-stamp token imprints another value than the %v of the signature", p.hash)
 	}
 	attr, err := marshalAttribute(OIDSignatureTimeStampToken, tok)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/digitorus/pkcs7"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/certcheck"
 )
 
@@ -27,12 +28,12 @@ var (
 	// the wrong length, an unsupported hash, PSS for a non-RSA key, an empty
 	// or oversized batch, or an extra attribute that clashes with one this
 	// package sets. An HTTP API maps it to 400.
-	ErrInvalid = errors.New("cms: invalid request")
+	ErrInvalid = errkind.New(errkind.Invalid, "cms: invalid request")
 	// ErrIntegrity means a signer or time-stamper returned something that
 	// does not check out: a signature that does not verify against the
 	// certificate, a batch answer of the wrong size, a time-stamp token that
 	// is not over the signature. It is never the caller's fault.
-	ErrIntegrity = errors.New("cms: integrity check failed")
+	ErrIntegrity = errkind.New(errkind.Internal, "cms: integrity check failed")
 )
 
 // MaxBatch is the largest number of digests SignDigests signs in one call.
@@ -240,7 +241,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		h = crypto.SHA256
 	}
 	if _, ok := digestOIDs[h]; !ok {
-		return nil, fmt.Errorf("%w: hash %v; want SHA-256, SHA-384 or SHA-512", ErrInvalid, h)
+		return nil, ErrInvalid.Errorf("hash %v; want SHA-256, SHA-384 or SHA-512", h)
 	}
 	now := opts.Time
 	if now.IsZero() {
@@ -276,14 +277,14 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		}
 	case *ecdsa.PublicKey:
 		if opts.PSS {
-			return nil, fmt.Errorf("%w: PSS asked for with an ECDSA key", ErrInvalid)
+			return nil, ErrInvalid.Errorf("PSS asked for with an ECDSA key")
 		}
 		// RFC 5753, 7.1.3 and RFC 5758, 3.2: ecdsa-with-SHA*, parameters
 		// absent.
 		p.signerOpts = h
 		p.sigAlg = pkix.AlgorithmIdentifier{Algorithm: ecdsaOIDs[h]}
 	default:
-		return nil, fmt.Errorf("%w: unsupported %T key in the signer certificate", ErrInvalid, p.pub)
+		return nil, ErrInvalid.Errorf("unsupported %T key in the signer certificate", p.pub)
 	}
 
 	var certs []byte
@@ -357,15 +358,15 @@ func (p *plan) prepareAttrs(opts Options, now time.Time) error {
 // checkExtra refuses an extra attribute of a reserved or repeated type.
 func checkExtra(a pkcs7.Attribute, reserved []asn1.ObjectIdentifier, seen map[string]bool) error {
 	if len(a.Type) == 0 {
-		return fmt.Errorf("%w: attribute without a type", ErrInvalid)
+		return ErrInvalid.Errorf("attribute without a type")
 	}
 	for _, r := range reserved {
 		if a.Type.Equal(r) {
-			return fmt.Errorf("%w: attribute %v is set by package cms", ErrInvalid, a.Type)
+			return ErrInvalid.Errorf("attribute %v is set by package cms", a.Type)
 		}
 	}
 	if seen[a.Type.String()] {
-		return fmt.Errorf("%w: attribute %v repeated", ErrInvalid, a.Type)
+		return ErrInvalid.Errorf("attribute %v repeated", a.Type)
 	}
 	seen[a.Type.String()] = true
 	return nil
@@ -416,7 +417,7 @@ func checkPublic(got, want crypto.PublicKey) error {
 // checkDigest checks the length of a message digest.
 func (p *plan) checkDigest(d []byte) error {
 	if len(d) != p.hash.Size() {
-		return fmt.Errorf("%w: digest is %d bytes, want %d for %v", ErrInvalid, len(d), p.hash.Size(), p.hash)
+		return ErrInvalid.Errorf("digest is %d bytes, want %d for %v", len(d), p.hash.Size(), p.hash)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"crypto"
 	"encoding/asn1"
 	"errors"
-	"fmt"
 
 	"github.com/digitorus/timestamp"
 
@@ -30,7 +29,7 @@ var (
 	}
 )
 
-var errNoTimestampCertificate = fmt.Errorf("%w: time-stamp token carries no TSA certificate", ErrIntegrity)
+var errNoTimestampCertificate = ErrIntegrity.Errorf("time-stamp token carries no TSA certificate")
 
 // cmsFunc makes the detached CMS SignedData of a signature whose
 // message-digest is digest. New sets it to signer/cms's SignDigest, the
@@ -59,9 +58,9 @@ func (s *Signer) signCMS(ctx context.Context, digest []byte, cred Credential, o 
 	case err == nil:
 		return der, nil
 	case errors.Is(err, cms.ErrInvalid):
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, ErrInvalid.Errorf("%w", err)
 	case errors.Is(err, cms.ErrIntegrity):
-		return nil, fmt.Errorf("%w: %w", ErrIntegrity, err)
+		return nil, ErrIntegrity.Errorf("%w", err)
 	}
 	return nil, err
 }
@@ -84,13 +83,13 @@ func timestampDigest(ctx context.Context, ts Timestamper, digest []byte, h crypt
 func checkToken(token, digest []byte, h crypto.Hash) (*timestamp.Timestamp, error) {
 	tst, err := timestamp.Parse(token)
 	if err != nil {
-		return nil, fmt.Errorf("%w: parse time-stamp token: %v", ErrIntegrity, err)
+		return nil, ErrIntegrity.Errorf("parse time-stamp token: %v", err)
 	}
 	if len(tst.Certificates) == 0 {
 		return nil, errNoTimestampCertificate
 	}
 	if tst.HashAlgorithm != h || !bytes.Equal(tst.HashedMessage, digest) {
-		return nil, fmt.Errorf("%w: time-stamp token is not over the requested %v digest", ErrIntegrity, h)
+		return nil, ErrIntegrity.Errorf("time-stamp token is not over the requested %v digest", h)
 	}
 	return tst, nil
 }

@@ -54,7 +54,7 @@ func (s *Signer) signatureMaterial(ctx context.Context, cred Credential, sig *pl
 	v := vri{key: vriKey(sig.contents())}
 	chain := append([]*x509.Certificate{cred.Cert}, cred.Chain...)
 	if !selfIssued(chain[len(chain)-1]) {
-		return v, fmt.Errorf("%w: B-LT needs the credential's chain up to its root", ErrInvalid)
+		return v, ErrInvalid.Errorf("B-LT needs the credential's chain up to its root")
 	}
 	if err := s.collect(ctx, &v, chain); err != nil {
 		return v, err
@@ -64,7 +64,7 @@ func (s *Signer) signatureMaterial(ctx context.Context, cred Credential, sig *pl
 		return v, err
 	}
 	if si.token == nil {
-		return v, fmt.Errorf("%w: signature has no time-stamp token", ErrIntegrity)
+		return v, ErrIntegrity.Errorf("signature has no time-stamp token")
 	}
 	tsChain, err := tokenChain(si.token, cred.Chain)
 	if err != nil {
@@ -116,15 +116,15 @@ func (s *Signer) collect(ctx context.Context, v *vri, chain []*x509.Certificate)
 		if der != nil {
 			resp, err := ocsp.ParseResponseForCert(der, c, issuer)
 			if err != nil {
-				return fmt.Errorf("%w: OCSP response for %q: %v", ErrIntegrity, c.Subject.CommonName, err)
+				return ErrIntegrity.Errorf("OCSP response for %q: %v", c.Subject.CommonName, err)
 			}
 			switch {
 			case resp.Status == ocsp.Revoked:
-				return fmt.Errorf("%w: %q (serial %x) is revoked", ErrRevoked, c.Subject.CommonName, c.SerialNumber)
+				return ErrRevoked.Errorf("%q (serial %x) is revoked", c.Subject.CommonName, c.SerialNumber)
 			case resp.Status != ocsp.Good:
-				return fmt.Errorf("%w: OCSP status of %q is unknown", ErrIntegrity, c.Subject.CommonName)
+				return ErrIntegrity.Errorf("OCSP status of %q is unknown", c.Subject.CommonName)
 			case !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now):
-				return fmt.Errorf("%w: OCSP response for %q expired at %v", ErrIntegrity, c.Subject.CommonName, resp.NextUpdate)
+				return ErrIntegrity.Errorf("OCSP response for %q expired at %v", c.Subject.CommonName, resp.NextUpdate)
 			}
 			v.ocsps = appendUnique(v.ocsps, der)
 			if resp.Certificate != nil {
@@ -138,13 +138,13 @@ func (s *Signer) collect(ctx context.Context, v *vri, chain []*x509.Certificate)
 		}
 		if rl == nil {
 			if der == nil {
-				return fmt.Errorf("%w: no OCSP response and no CRL for %q: it could not be validated offline", ErrUnsupported, c.Subject.CommonName)
+				return ErrUnsupported.Errorf("no OCSP response and no CRL for %q: it could not be validated offline", c.Subject.CommonName)
 			}
 			continue
 		}
 		for _, e := range rl.RevokedCertificateEntries {
 			if e.SerialNumber.Cmp(c.SerialNumber) == 0 {
-				return fmt.Errorf("%w: %q (serial %x) is on its issuer's CRL", ErrRevoked, c.Subject.CommonName, c.SerialNumber)
+				return ErrRevoked.Errorf("%q (serial %x) is on its issuer's CRL", c.Subject.CommonName, c.SerialNumber)
 			}
 		}
 	}
@@ -167,13 +167,13 @@ func (s *Signer) crl(ctx context.Context, v *vri, issuer *x509.Certificate) (*x5
 	}
 	rl, err := x509.ParseRevocationList(der)
 	if err != nil {
-		return nil, fmt.Errorf("%w: CRL of %q: %v", ErrIntegrity, issuer.Subject.CommonName, err)
+		return nil, ErrIntegrity.Errorf("CRL of %q: %v", issuer.Subject.CommonName, err)
 	}
 	if err := rl.CheckSignatureFrom(issuer); err != nil {
-		return nil, fmt.Errorf("%w: CRL of %q: %v", ErrIntegrity, issuer.Subject.CommonName, err)
+		return nil, ErrIntegrity.Errorf("CRL of %q: %v", issuer.Subject.CommonName, err)
 	}
 	if !rl.NextUpdate.IsZero() && rl.NextUpdate.Before(s.now()) {
-		return nil, fmt.Errorf("%w: CRL of %q expired at %v", ErrIntegrity, issuer.Subject.CommonName, rl.NextUpdate)
+		return nil, ErrIntegrity.Errorf("CRL of %q expired at %v", issuer.Subject.CommonName, rl.NextUpdate)
 	}
 	v.crlOf[string(issuer.Raw)] = rl
 	v.crls = appendUnique(v.crls, der)
@@ -185,7 +185,7 @@ func (s *Signer) crl(ctx context.Context, v *vri, issuer *x509.Certificate) (*x5
 func tokenChain(token []byte, extra []*x509.Certificate) ([]*x509.Certificate, error) {
 	p7, err := pkcs7.Parse(token)
 	if err != nil {
-		return nil, fmt.Errorf("%w: parse time-stamp token: %v", ErrIntegrity, err)
+		return nil, ErrIntegrity.Errorf("parse time-stamp token: %v", err)
 	}
 	leaf := p7.GetOnlySigner()
 	if leaf == nil {
@@ -195,7 +195,7 @@ func tokenChain(token []byte, extra []*x509.Certificate) ([]*x509.Certificate, e
 	chain := []*x509.Certificate{leaf}
 	for cur := leaf; !selfIssued(cur); {
 		if len(chain) > maxChain {
-			return nil, fmt.Errorf("%w: TSA certificate path longer than %d", ErrIntegrity, maxChain)
+			return nil, ErrIntegrity.Errorf("TSA certificate path longer than %d", maxChain)
 		}
 		var next *x509.Certificate
 		for _, c := range pool {
@@ -205,7 +205,7 @@ func tokenChain(token []byte, extra []*x509.Certificate) ([]*x509.Certificate, e
 			}
 		}
 		if next == nil {
-			return nil, fmt.Errorf("%w: no issuer of TSA certificate %q in the token or the signer's chain", ErrIntegrity, cur.Subject.CommonName)
+			return nil, ErrIntegrity.Errorf("no issuer of TSA certificate %q in the token or the signer's chain", cur.Subject.CommonName)
 		}
 		chain = append(chain, next)
 		cur = next

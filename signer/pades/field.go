@@ -37,14 +37,14 @@ type form struct {
 func readForm(rdr *pdf.Reader) (*form, error) {
 	root := rdr.Trailer().Key("Root")
 	if root.Kind() != pdf.Dict {
-		return nil, fmt.Errorf("%w: PDF has no catalog", ErrInvalid)
+		return nil, ErrInvalid.Errorf("PDF has no catalog")
 	}
 	f := &form{root: root, acroForm: root.Key("AcroForm")}
 	seen := map[uint32]bool{}
 	var walk func(kids pdf.Value, prefix, ft string, depth int) error
 	walk = func(kids pdf.Value, prefix, ft string, depth int) error {
 		if depth > maxFieldDepth {
-			return fmt.Errorf("%w: field tree deeper than %d", ErrInvalid, maxFieldDepth)
+			return ErrInvalid.Errorf("field tree deeper than %d", maxFieldDepth)
 		}
 		for i := 0; i < kids.Len(); i++ {
 			k := kids.Index(i)
@@ -159,7 +159,7 @@ func attachField(rdr *pdf.Reader, rev *revision, f *form, sig ref, ws widgetSpec
 			return ws.name, nil, signExisting(rev, f, fd, sig, ws)
 		}
 		if strings.Contains(ws.name, ".") {
-			return "", nil, fmt.Errorf("%w: no field %q to sign (a new field's name cannot contain '.')", ErrInvalid, ws.name)
+			return "", nil, ErrInvalid.Errorf("no field %q to sign (a new field's name cannot contain '.')", ws.name)
 		}
 	} else {
 		ws.name = f.uniqueName(ws.prefix)
@@ -170,11 +170,11 @@ func attachField(rdr *pdf.Reader, rev *revision, f *form, sig ref, ws widgetSpec
 		n = 1
 	}
 	if n < 1 || n > rdr.NumPage() {
-		return "", nil, fmt.Errorf("%w: page %d out of range 1-%d", ErrInvalid, n, rdr.NumPage())
+		return "", nil, ErrInvalid.Errorf("page %d out of range 1-%d", n, rdr.NumPage())
 	}
 	page := rdr.Page(n).V
 	if page.IsNull() {
-		return "", nil, fmt.Errorf("%w: page %d not found", ErrInvalid, n)
+		return "", nil, ErrInvalid.Errorf("page %d not found", n)
 	}
 	visible := ws.rect != [4]float64{}
 	ap, err := appearance(rev, ws, ws.rect[2]-ws.rect[0], ws.rect[3]-ws.rect[1], visible)
@@ -208,11 +208,11 @@ func attachField(rdr *pdf.Reader, rev *revision, f *form, sig ref, ws widgetSpec
 func signExisting(rev *revision, f *form, fd field, sig ref, ws widgetSpec) error {
 	switch {
 	case fd.ft != "Sig":
-		return fmt.Errorf("%w: field %q is not a signature field", ErrInvalid, fd.name)
+		return ErrInvalid.Errorf("field %q is not a signature field", fd.name)
 	case fd.signed:
-		return fmt.Errorf("%w: field %q is already signed", ErrInvalid, fd.name)
+		return ErrInvalid.Errorf("field %q is already signed", fd.name)
 	case !fd.indirect || (!fd.widget.IsNull() && !fd.widgetIndirect):
-		return fmt.Errorf("%w: field %q or its widget is not an indirect object", ErrUnsupported, fd.name)
+		return ErrUnsupported.Errorf("field %q or its widget is not an indirect object", fd.name)
 	}
 	fieldRef := ptrRef(fd.v.GetPtr())
 	fdict, err := copyDict(fd.v, fd.v.GetPtr())
@@ -268,7 +268,7 @@ func appearance(rev *revision, ws widgetSpec, width, height float64, visible boo
 		return ref{}, fmt.Errorf("appearance: %w", err)
 	}
 	if !bytes.HasPrefix(bytes.TrimSpace(xobj), []byte("<<")) {
-		return ref{}, fmt.Errorf("%w: appearance is not a Form XObject", ErrInvalid)
+		return ref{}, ErrInvalid.Errorf("appearance is not a Form XObject")
 	}
 	return rev.add(xobj), nil
 }

@@ -47,15 +47,15 @@ type xrefEntry struct {
 func newRevision(rdr *pdf.Reader, size int64, last byte) (*revision, error) {
 	style := rdr.XrefInformation.Type
 	if style != xrefTable && style != xrefStream {
-		return nil, fmt.Errorf("%w: unknown cross-reference style %q", ErrUnsupported, style)
+		return nil, ErrUnsupported.Errorf("unknown cross-reference style %q", style)
 	}
 	tr := rdr.Trailer()
 	if !tr.Key("Encrypt").IsNull() {
-		return nil, fmt.Errorf("%w: encrypted PDF", ErrUnsupported)
+		return nil, ErrUnsupported.Errorf("encrypted PDF")
 	}
 	next := max(uint32(tr.Key("Size").Int64()), uint32(len(rdr.Xref())))
 	if next == 0 {
-		return nil, fmt.Errorf("%w: cross-reference section has no /Size", ErrInvalid)
+		return nil, ErrInvalid.Errorf("cross-reference section has no /Size")
 	}
 	r := &revision{
 		base:    size,
@@ -119,7 +119,7 @@ func (r *revision) trailerEntries(d *dict) error {
 	tr := r.trailer
 	root := tr.Key("Root")
 	if root.Kind() != pdf.Dict {
-		return fmt.Errorf("%w: trailer has no /Root dictionary", ErrInvalid)
+		return ErrInvalid.Errorf("trailer has no /Root dictionary")
 	}
 	d.set("Root", ptrRef(root.GetPtr()).String())
 	if info := tr.Key("Info"); isIndirect(info, tr.GetPtr()) {
@@ -298,7 +298,7 @@ func (d *document) hashFrom(h crypto.Hash, from int64) (hash.Hash, error) {
 // remembered state when the first range covers it.
 func (d *document) digestRanges(h crypto.Hash, br []int64) ([]byte, error) {
 	if len(br) != 4 || br[0] != 0 || br[1] < d.size || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > d.len() {
-		return nil, fmt.Errorf("%w: /ByteRange %v", ErrIntegrity, br)
+		return nil, ErrIntegrity.Errorf("/ByteRange %v", br)
 	}
 	w, err := d.hashFrom(h, br[1])
 	if err != nil {
@@ -365,12 +365,12 @@ func (d *document) lastByte() (byte, error) {
 func (d *document) open() (rdr *pdf.Reader, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			rdr, err = nil, fmt.Errorf("%w: parse PDF: %v", ErrInvalid, r)
+			rdr, err = nil, ErrInvalid.Errorf("parse PDF: %v", r)
 		}
 	}()
 	rdr, err = pdf.NewReader(d, d.len())
 	if err != nil {
-		return nil, fmt.Errorf("%w: parse PDF: %v", ErrInvalid, err)
+		return nil, ErrInvalid.Errorf("parse PDF: %v", err)
 	}
 	return rdr, nil
 }

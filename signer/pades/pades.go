@@ -255,14 +255,14 @@ func (s *Signer) check(cred Credential, o Options) (Options, error) {
 	case LevelBB:
 	case LevelBT:
 		if s.ts == nil {
-			return o, fmt.Errorf("%w: level %s needs a time-stamp authority", ErrInvalid, o.Level)
+			return o, ErrInvalid.Errorf("level %s needs a time-stamp authority", o.Level)
 		}
 	case LevelBLT, LevelBLTA:
 		if s.ts == nil || s.rev == nil {
-			return o, fmt.Errorf("%w: level %s needs a time-stamp authority and a revocation source", ErrInvalid, o.Level)
+			return o, ErrInvalid.Errorf("level %s needs a time-stamp authority and a revocation source", o.Level)
 		}
 	default:
-		return o, fmt.Errorf("%w: unknown level %q", ErrInvalid, o.Level)
+		return o, ErrInvalid.Errorf("unknown level %q", o.Level)
 	}
 	switch o.SubFilter {
 	case "":
@@ -270,39 +270,39 @@ func (s *Signer) check(cred Credential, o Options) (Options, error) {
 	case SubFilterCAdES:
 	case SubFilterPKCS7:
 		if o.Level != LevelBB && o.Level != LevelBT {
-			return o, fmt.Errorf("%w: %s is a PAdES level; use SubFilter %s", ErrInvalid, o.Level, SubFilterCAdES)
+			return o, ErrInvalid.Errorf("%s is a PAdES level; use SubFilter %s", o.Level, SubFilterCAdES)
 		}
 	default:
-		return o, fmt.Errorf("%w: unknown SubFilter %q", ErrInvalid, o.SubFilter)
+		return o, ErrInvalid.Errorf("unknown SubFilter %q", o.SubFilter)
 	}
 	if o.Hash == 0 {
 		o.Hash = crypto.SHA256
 	}
 	if _, ok := hashOIDs[o.Hash]; !ok {
-		return o, fmt.Errorf("%w: hash %v (want SHA-256, SHA-384 or SHA-512)", ErrInvalid, o.Hash)
+		return o, ErrInvalid.Errorf("hash %v (want SHA-256, SHA-384 or SHA-512)", o.Hash)
 	}
 	if cred.Signer == nil || cred.Cert == nil {
-		return o, fmt.Errorf("%w: credential needs a signer and a certificate", ErrInvalid)
+		return o, ErrInvalid.Errorf("credential needs a signer and a certificate")
 	}
 	pub, ok := cred.Signer.Public().(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !pub.Equal(cred.Cert.PublicKey) {
-		return o, fmt.Errorf("%w: the signer's key is not the certificate's", ErrInvalid)
+		return o, ErrInvalid.Errorf("the signer's key is not the certificate's")
 	}
 	switch cred.Cert.PublicKey.(type) {
 	case *rsa.PublicKey:
 	case *ecdsa.PublicKey:
 		if o.Scheme == SchemePSS {
-			return o, fmt.Errorf("%w: scheme pss needs an RSA key", ErrInvalid)
+			return o, ErrInvalid.Errorf("scheme pss needs an RSA key")
 		}
 	default:
-		return o, fmt.Errorf("%w: key type %T", ErrUnsupported, cred.Cert.PublicKey)
+		return o, ErrUnsupported.Errorf("key type %T", cred.Cert.PublicKey)
 	}
 	switch o.Scheme {
 	case "":
 		o.Scheme = SchemePKCS1v15
 	case SchemePKCS1v15, SchemePSS:
 	default:
-		return o, fmt.Errorf("%w: unknown scheme %q", ErrInvalid, o.Scheme)
+		return o, ErrInvalid.Errorf("unknown scheme %q", o.Scheme)
 	}
 	for i, c := range cred.Chain {
 		child := cred.Cert
@@ -310,28 +310,28 @@ func (s *Signer) check(cred Credential, o Options) (Options, error) {
 			child = cred.Chain[i-1]
 		}
 		if c == nil || certcheck.CheckSignatureFrom(child, c) != nil {
-			return o, fmt.Errorf("%w: chain certificate %d did not issue the one before it", ErrInvalid, i)
+			return o, ErrInvalid.Errorf("chain certificate %d did not issue the one before it", i)
 		}
 	}
 	if o.Certify < 0 || o.Certify > 3 {
-		return o, fmt.Errorf("%w: Certify %d (want 0, 1, 2 or 3)", ErrInvalid, o.Certify)
+		return o, ErrInvalid.Errorf("Certify %d (want 0, 1, 2 or 3)", o.Certify)
 	}
 	r := o.Rect
 	if r != [4]float64{} && (r[2]-r[0] < 1 || r[3]-r[1] < 1) {
-		return o, fmt.Errorf("%w: rectangle %v is not lower-left then upper-right with an area", ErrInvalid, r)
+		return o, ErrInvalid.Errorf("rectangle %v is not lower-left then upper-right with an area", r)
 	}
 	if o.Page < 0 {
-		return o, fmt.Errorf("%w: page %d", ErrInvalid, o.Page)
+		return o, ErrInvalid.Errorf("page %d", o.Page)
 	}
 	if o.SigningTime.IsZero() {
 		o.SigningTime = s.now()
 	}
 	if c := cred.Cert; o.SigningTime.Before(c.NotBefore) || o.SigningTime.After(c.NotAfter) {
-		return o, fmt.Errorf("%w: the certificate is not valid at the signing time %v", ErrInvalid, o.SigningTime)
+		return o, ErrInvalid.Errorf("the certificate is not valid at the signing time %v", o.SigningTime)
 	}
 	// RFC 5280, 4.2.1.3: a key usage extension must allow signing.
 	if ku := cred.Cert.KeyUsage; ku != 0 && ku&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		return o, fmt.Errorf("%w: the certificate's key usage allows neither digitalSignature nor nonRepudiation", ErrInvalid)
+		return o, ErrInvalid.Errorf("the certificate's key usage allows neither digitalSignature nor nonRepudiation")
 	}
 	if o.Name == "" {
 		o.Name = cred.Cert.Subject.CommonName

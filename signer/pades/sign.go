@@ -81,9 +81,9 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 	if !spec.docTS {
 		switch {
 		case f.docMDP == 1:
-			return nil, fmt.Errorf("%w: the document is certified with no changes allowed (DocMDP P=1)", ErrConflict)
+			return nil, ErrConflict.Errorf("the document is certified with no changes allowed (DocMDP P=1)")
 		case spec.certify > 0 && f.sigs > 0:
-			return nil, fmt.Errorf("%w: a certification signature must be the document's first signature; it has %d", ErrConflict, f.sigs)
+			return nil, ErrConflict.Errorf("a certification signature must be the document's first signature; it has %d", f.sigs)
 		}
 		// A signature field's /Lock names the fields its signature locks
 		// (ISO 32000-1, 12.7.4.5); the signature says so in a FieldMDP
@@ -145,7 +145,7 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 	p := &placed{rev: rev, field: name, sig: sigRef, docTS: spec.docTS, hole: rev.base + int64(cPos), size: spec.size}
 	br := fmt.Sprintf("[0 %d %d %d]", p.hole, p.holeEnd(), rev.end()-p.holeEnd())
 	if len(br) > len(byteRangePlaceholder) {
-		return nil, fmt.Errorf("%w: document too large", ErrUnsupported)
+		return nil, ErrUnsupported.Errorf("document too large")
 	}
 	copy(rev.buf.Bytes()[brPos:], br+strings.Repeat(" ", len(byteRangePlaceholder)-len(br)))
 
@@ -225,7 +225,7 @@ func fieldMDPRef(field, root pdf.Value) (string, error) {
 	switch action {
 	case "All", "Include", "Exclude":
 	default:
-		return "", fmt.Errorf("%w: the field's /Lock has the action %q, not All, Include or Exclude", ErrInvalid, action)
+		return "", ErrInvalid.Errorf("the field's /Lock has the action %q, not All, Include or Exclude", action)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "<< /Type /SigRef /TransformMethod /FieldMDP /Data %s /TransformParams << /Type /TransformParams /Action /%s", ptrRef(root.GetPtr()), action)
@@ -281,7 +281,7 @@ func placeAndFill(ctx context.Context, doc *document, spec sigSpec, produce func
 				spec.size = len(der) + 2048
 				continue
 			}
-			return nil, fmt.Errorf("%w: %d bytes of /Contents do not fit in %d", ErrIntegrity, len(der), p.size)
+			return nil, ErrIntegrity.Errorf("%d bytes of /Contents do not fit in %d", len(der), p.size)
 		}
 		doc.revs = append(doc.revs, p.rev)
 		return p, nil

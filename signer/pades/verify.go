@@ -62,10 +62,10 @@ func trimDER(contents []byte) ([]byte, error) {
 	s := cryptobyte.String(contents)
 	var elem cryptobyte.String
 	if !s.ReadASN1Element(&elem, cbasn1.SEQUENCE) {
-		return nil, fmt.Errorf("%w: /Contents is not a DER SEQUENCE", ErrIntegrity)
+		return nil, ErrIntegrity.Errorf("/Contents is not a DER SEQUENCE")
 	}
 	if len(bytes.Trim(s, "\x00")) != 0 {
-		return nil, fmt.Errorf("%w: data after the CMS in /Contents", ErrIntegrity)
+		return nil, ErrIntegrity.Errorf("data after the CMS in /Contents")
 	}
 	return elem, nil
 }
@@ -78,18 +78,18 @@ func parseSignedData(contents []byte) (*signerInfo, error) {
 	}
 	var ci asnContentInfo
 	if _, err := asn1.Unmarshal(der, &ci); err != nil || !ci.ContentType.Equal(oidSignedData) {
-		return nil, fmt.Errorf("%w: not a CMS SignedData: %v", ErrIntegrity, err)
+		return nil, ErrIntegrity.Errorf("not a CMS SignedData: %v", err)
 	}
 	var sd asnSignedData
 	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
-		return nil, fmt.Errorf("%w: parse SignedData: %v", ErrIntegrity, err)
+		return nil, ErrIntegrity.Errorf("parse SignedData: %v", err)
 	}
 	if len(sd.SignerInfos) != 1 {
-		return nil, fmt.Errorf("%w: %d signers, want 1", ErrIntegrity, len(sd.SignerInfos))
+		return nil, ErrIntegrity.Errorf("%d signers, want 1", len(sd.SignerInfos))
 	}
 	si := sd.SignerInfos[0]
 	if len(si.SignedAttrs.FullBytes) == 0 {
-		return nil, fmt.Errorf("%w: no signed attributes", ErrIntegrity)
+		return nil, ErrIntegrity.Errorf("no signed attributes")
 	}
 	// The signature covers the attributes' DER with the SET OF tag
 	// (RFC 5652, 5.4), not the [0] IMPLICIT tag they are stored with.
@@ -107,12 +107,12 @@ func parseSignedData(contents []byte) (*signerInfo, error) {
 	for len(rest) > 0 {
 		var a asnAttribute
 		if rest, err = asn1.Unmarshal(rest, &a); err != nil {
-			return nil, fmt.Errorf("%w: parse unsigned attributes: %v", ErrIntegrity, err)
+			return nil, ErrIntegrity.Errorf("parse unsigned attributes: %v", err)
 		}
 		if a.Type.Equal(oidAttrTimeStampToken) {
 			var tok asn1.RawValue
 			if _, err := asn1.Unmarshal(a.Values.Bytes, &tok); err != nil {
-				return nil, fmt.Errorf("%w: parse time-stamp attribute: %v", ErrIntegrity, err)
+				return nil, ErrIntegrity.Errorf("parse time-stamp attribute: %v", err)
 			}
 			out.token = tok.FullBytes
 		}
@@ -173,7 +173,7 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 	// that is a DAG, failing a good signature after Vault had made it.
 	form, err := readForm(rdr)
 	if err != nil {
-		return fmt.Errorf("%w: read the form back: %v", ErrIntegrity, err)
+		return ErrIntegrity.Errorf("read the form back: %v", err)
 	}
 	found := map[uint32]pdf.Value{}
 	for _, fd := range form.fields {
@@ -184,7 +184,7 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 	for _, p := range added {
 		sig, ok := found[p.sig.id]
 		if !ok {
-			return fmt.Errorf("%w: signature %d not found in the output", ErrIntegrity, p.sig.id)
+			return ErrIntegrity.Errorf("signature %d not found in the output", p.sig.id)
 		}
 		brv := sig.Key("ByteRange")
 		br := make([]int64, 0, 4)
@@ -194,7 +194,7 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 		contents := []byte(sig.Key("Contents").RawString())
 		want := []int64{0, p.hole, p.holeEnd(), p.rev.end() - p.holeEnd()}
 		if len(br) != 4 || br[0] != want[0] || br[1] != want[1] || br[2] != want[2] || br[3] != want[3] {
-			return fmt.Errorf("%w: /ByteRange %v, want %v", ErrIntegrity, br, want)
+			return ErrIntegrity.Errorf("/ByteRange %v, want %v", br, want)
 		}
 		var delim [1]byte
 		for _, at := range []struct {
@@ -202,11 +202,11 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 			c   byte
 		}{{br[1], '<'}, {br[2] - 1, '>'}} {
 			if _, err := doc.ReadAt(delim[:], at.off); err != nil || delim[0] != at.c {
-				return fmt.Errorf("%w: /ByteRange does not exclude exactly /Contents", ErrIntegrity)
+				return ErrIntegrity.Errorf("/ByteRange does not exclude exactly /Contents")
 			}
 		}
 		if !bytes.Equal(contents, p.contents()) {
-			return fmt.Errorf("%w: /Contents read back differs from what was written", ErrIntegrity)
+			return ErrIntegrity.Errorf("/Contents read back differs from what was written")
 		}
 		// The bytes the /ByteRange read back names: the input through its
 		// remembered hash state, then the appended revisions.
@@ -242,20 +242,20 @@ func verifyCMS(contents, digest []byte, cert *x509.Certificate, o Options) error
 		return err
 	}
 	if !namesCert(si.sid, cert) {
-		return fmt.Errorf("%w: the CMS does not name the signer's certificate", ErrIntegrity)
+		return ErrIntegrity.Errorf("the CMS does not name the signer's certificate")
 	}
 	if !si.digestAlg.Equal(hashOIDs[o.Hash]) {
-		return fmt.Errorf("%w: digest algorithm %v, want %v", ErrIntegrity, si.digestAlg, o.Hash)
+		return ErrIntegrity.Errorf("digest algorithm %v, want %v", si.digestAlg, o.Hash)
 	}
 	md, err := si.attr(oidAttrMessageDigest)
 	if err != nil || !bytes.Equal(md.Bytes, digest) {
-		return fmt.Errorf("%w: message digest does not match the byte range", ErrIntegrity)
+		return ErrIntegrity.Errorf("message digest does not match the byte range")
 	}
 	if _, err := si.attr(oidAttrSigningCertV2); err != nil {
-		return fmt.Errorf("%w: no signing-certificate-v2 attribute", ErrIntegrity)
+		return ErrIntegrity.Errorf("no signing-certificate-v2 attribute")
 	}
 	if _, err := si.attr(oidAttrSigningTime); err == nil && o.SubFilter == SubFilterCAdES {
-		return fmt.Errorf("%w: a PAdES signature has a signing-time attribute", ErrIntegrity)
+		return ErrIntegrity.Errorf("a PAdES signature has a signing-time attribute")
 	}
 	h := o.Hash.New()
 	h.Write(si.signedAttrs)
@@ -264,12 +264,12 @@ func verifyCMS(contents, digest []byte, cert *x509.Certificate, o Options) error
 	case *rsa.PublicKey:
 		if o.Scheme == SchemePSS {
 			if !si.sigAlg.Algorithm.Equal(oidRSASSAPSS) {
-				return fmt.Errorf("%w: signature algorithm %v, want RSASSA-PSS", ErrIntegrity, si.sigAlg.Algorithm)
+				return ErrIntegrity.Errorf("signature algorithm %v, want RSASSA-PSS", si.sigAlg.Algorithm)
 			}
 			err = rsa.VerifyPSS(pub, o.Hash, sum, si.signature, &rsa.PSSOptions{SaltLength: o.Hash.Size(), Hash: o.Hash})
 		} else {
 			if !si.sigAlg.Algorithm.Equal(oidRSAEncryption) {
-				return fmt.Errorf("%w: signature algorithm %v, want rsaEncryption", ErrIntegrity, si.sigAlg.Algorithm)
+				return ErrIntegrity.Errorf("signature algorithm %v, want rsaEncryption", si.sigAlg.Algorithm)
 			}
 			err = rsa.VerifyPKCS1v15(pub, o.Hash, sum, si.signature)
 		}
@@ -281,13 +281,13 @@ func verifyCMS(contents, digest []byte, cert *x509.Certificate, o Options) error
 		err = fmt.Errorf("key type %T", pub)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: signature does not verify: %v", ErrIntegrity, err)
+		return ErrIntegrity.Errorf("signature does not verify: %v", err)
 	}
 	if o.Level == LevelBB {
 		return nil
 	}
 	if si.token == nil {
-		return fmt.Errorf("%w: no signature time-stamp", ErrIntegrity)
+		return ErrIntegrity.Errorf("no signature time-stamp")
 	}
 	th := o.Hash.New()
 	th.Write(si.signature)

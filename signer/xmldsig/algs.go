@@ -6,14 +6,14 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"encoding/asn1"
-	"errors"
-	"fmt"
 	"math/big"
 
 	// The hashes XML-Signature names.
 	_ "crypto/sha1"
 	_ "crypto/sha256"
 	_ "crypto/sha512"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Digest algorithms (XML-Signature 1.1, 6.2; RFC 9231, 2.1).
@@ -126,17 +126,17 @@ func methodFor(pub crypto.PublicKey, h crypto.Hash, pss bool) (Method, error) {
 	case *ecdsa.PublicKey:
 		key = KeyECDSA
 	default:
-		return Method{}, fmt.Errorf("%w: unsupported %T key", ErrInvalid, pub)
+		return Method{}, ErrInvalid.Errorf("unsupported %T key", pub)
 	}
 	if pss && key != KeyRSA {
-		return Method{}, fmt.Errorf("%w: PSS asked for with an ECDSA key", ErrInvalid)
+		return Method{}, ErrInvalid.Errorf("PSS asked for with an ECDSA key")
 	}
 	for _, m := range methods {
 		if m.Key == key && m.Hash == h && m.PSS == pss {
 			return m, nil
 		}
 	}
-	return Method{}, fmt.Errorf("%w: no signature algorithm for %v", ErrInvalid, h)
+	return Method{}, ErrInvalid.Errorf("no signature algorithm for %v", h)
 }
 
 // signerOpts returns the options a crypto.Signer is asked to sign with.
@@ -159,11 +159,11 @@ func encodeValue(pub crypto.PublicKey, sig []byte) ([]byte, error) {
 	var rs struct{ R, S *big.Int }
 	rest, err := asn1.Unmarshal(sig, &rs)
 	if err != nil || len(rest) > 0 || rs.R == nil || rs.S == nil || rs.R.Sign() <= 0 || rs.S.Sign() <= 0 {
-		return nil, fmt.Errorf("%w: the signer's ECDSA signature is not an ASN.1 (r, s)", ErrIntegrity)
+		return nil, ErrIntegrity.Errorf("the signer's ECDSA signature is not an ASN.1 (r, s)")
 	}
 	n := (k.Curve.Params().N.BitLen() + 7) / 8
 	if rs.R.BitLen() > 8*n || rs.S.BitLen() > 8*n {
-		return nil, fmt.Errorf("%w: the signer's ECDSA signature is too long for the curve", ErrIntegrity)
+		return nil, ErrIntegrity.Errorf("the signer's ECDSA signature is too long for the curve")
 	}
 	out := make([]byte, 2*n)
 	rs.R.FillBytes(out[:n])
@@ -172,7 +172,7 @@ func encodeValue(pub crypto.PublicKey, sig []byte) ([]byte, error) {
 }
 
 // ErrBadSignature means a signature value does not verify.
-var ErrBadSignature = errors.New("xmldsig: signature value does not verify")
+var ErrBadSignature = errkind.New(errkind.Internal, "xmldsig: signature value does not verify")
 
 // VerifyValue checks value, a SignatureValue made with the algorithm m,
 // over signed (the canonical SignedInfo) against pub.
@@ -180,7 +180,7 @@ func VerifyValue(pub crypto.PublicKey, m Method, signed, value []byte) error {
 	var digest []byte
 	if m.Hash != 0 {
 		if !m.Hash.Available() {
-			return fmt.Errorf("%w: hash %v", ErrUnsupported, m.Hash)
+			return ErrUnsupported.Errorf("hash %v", m.Hash)
 		}
 		h := m.Hash.New()
 		h.Write(signed)
@@ -189,7 +189,7 @@ func VerifyValue(pub crypto.PublicKey, m Method, signed, value []byte) error {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
 		if m.Key != KeyRSA {
-			return fmt.Errorf("%w: an RSA key for %s", ErrBadSignature, m.URI)
+			return ErrBadSignature.Errorf("an RSA key for %s", m.URI)
 		}
 		var err error
 		if m.PSS {
@@ -203,11 +203,11 @@ func VerifyValue(pub crypto.PublicKey, m Method, signed, value []byte) error {
 		return nil
 	case *ecdsa.PublicKey:
 		if m.Key != KeyECDSA {
-			return fmt.Errorf("%w: an ECDSA key for %s", ErrBadSignature, m.URI)
+			return ErrBadSignature.Errorf("an ECDSA key for %s", m.URI)
 		}
 		n := (k.Curve.Params().N.BitLen() + 7) / 8
 		if len(value) != 2*n {
-			return fmt.Errorf("%w: ECDSA value of %d bytes, want %d (r and s)", ErrBadSignature, len(value), 2*n)
+			return ErrBadSignature.Errorf("ECDSA value of %d bytes, want %d (r and s)", len(value), 2*n)
 		}
 		r := new(big.Int).SetBytes(value[:n])
 		s := new(big.Int).SetBytes(value[n:])
@@ -221,5 +221,5 @@ func VerifyValue(pub crypto.PublicKey, m Method, signed, value []byte) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: %T key", ErrUnsupported, pub)
+	return ErrUnsupported.Errorf("%T key", pub)
 }

@@ -3,12 +3,13 @@ package xmldsig
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Canonicalisation algorithms (W3C Canonical XML 1.0 and 1.1, Exclusive
@@ -24,7 +25,7 @@ const (
 
 // ErrUnsupported means a document uses an algorithm, transform or
 // reference this package does not process.
-var ErrUnsupported = errors.New("xmldsig: unsupported")
+var ErrUnsupported = errkind.New(errkind.InvalidDocument, "xmldsig: unsupported")
 
 // c14nMethod is a parsed canonicalisation algorithm.
 type c14nMethod struct {
@@ -82,7 +83,7 @@ type NodeSet struct {
 func Canonicalize(w io.Writer, ns NodeSet, uri string, prefixes []string) error {
 	m, ok := parseC14N(uri)
 	if !ok {
-		return fmt.Errorf("%w: canonicalization %q", ErrUnsupported, uri)
+		return ErrUnsupported.Errorf("canonicalization %q", uri)
 	}
 	if !m.comments {
 		ns.Comments = false
@@ -367,7 +368,7 @@ func (c *canon) attributes(el *etree.Element, apex bool) []attr {
 				}
 				if c.m.v11 && a.Key != "lang" && a.Key != "space" {
 					if a.Key == "base" && c.err == nil {
-						c.err = fmt.Errorf("%w: xml:base fix-up of Canonical XML 1.1", ErrUnsupported)
+						c.err = ErrUnsupported.Errorf("xml:base fix-up of Canonical XML 1.1")
 					}
 					continue
 				}

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Limits bound the work of parsing one document. A zero field takes its
@@ -125,9 +127,9 @@ var (
 	// ErrMalformed means the input is not a well-formed, namespace
 	// well-formed XML 1.0 document in UTF-8 without a document type
 	// declaration.
-	ErrMalformed = errors.New("xmldsig: malformed document")
+	ErrMalformed = errkind.New(errkind.InvalidDocument, "xmldsig: malformed document")
 	// ErrLimit means the input exceeds one of the Limits.
-	ErrLimit = errors.New("xmldsig: document exceeds a limit")
+	ErrLimit = errkind.New(errkind.InvalidDocument, "xmldsig: document exceeds a limit")
 )
 
 // Parse reads an XML document under lim.
@@ -148,7 +150,7 @@ var (
 func Parse(data []byte, lim Limits) (*Document, error) {
 	lim = lim.withDefaults()
 	if len(data) > lim.MaxBytes {
-		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrLimit, len(data), lim.MaxBytes)
+		return nil, ErrLimit.Errorf("%d bytes, more than %d", len(data), lim.MaxBytes)
 	}
 	d := &Document{doc: etree.NewDocument(), raw: data, spans: map[*etree.Element]span{}, ids: map[string][]*etree.Element{}}
 	body := data
@@ -157,7 +159,7 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 		body = body[3:]
 	}
 	if !utf8.Valid(body) {
-		return nil, fmt.Errorf("%w: not UTF-8", ErrMalformed)
+		return nil, ErrMalformed.Errorf("not UTF-8")
 	}
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
@@ -177,39 +179,39 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return nil, ErrMalformed.Errorf("%v", err)
 		}
 		end := int(dec.InputOffset())
 		nodes++
 		if nodes > lim.MaxNodes {
-			return nil, fmt.Errorf("%w: more than %d nodes", ErrLimit, lim.MaxNodes)
+			return nil, ErrLimit.Errorf("more than %d nodes", lim.MaxNodes)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if closed {
-				return nil, fmt.Errorf("%w: content after the document element", ErrMalformed)
+				return nil, ErrMalformed.Errorf("content after the document element")
 			}
 			if len(stack) >= lim.MaxDepth {
-				return nil, fmt.Errorf("%w: elements nested deeper than %d", ErrLimit, lim.MaxDepth)
+				return nil, ErrLimit.Errorf("elements nested deeper than %d", lim.MaxDepth)
 			}
 			if len(t.Attr) > lim.MaxAttrs {
-				return nil, fmt.Errorf("%w: an element with more than %d attributes", ErrLimit, lim.MaxAttrs)
+				return nil, ErrLimit.Errorf("an element with more than %d attributes", lim.MaxAttrs)
 			}
 			attrs, err := rawAttrs(body[off:end])
 			if err != nil {
-				return nil, fmt.Errorf("%w: at byte %d: %v", ErrMalformed, off+d.bom, err)
+				return nil, ErrMalformed.Errorf("at byte %d: %v", off+d.bom, err)
 			}
 			if len(attrs) != len(t.Attr) {
-				return nil, fmt.Errorf("%w: at byte %d: attributes could not be read", ErrMalformed, off+d.bom)
+				return nil, ErrMalformed.Errorf("at byte %d: attributes could not be read", off+d.bom)
 			}
 			el := etree.NewElement(qname(t.Name))
 			seen := make(map[string]bool, len(attrs))
 			for i, a := range attrs {
 				if qname(t.Attr[i].Name) != a.name {
-					return nil, fmt.Errorf("%w: at byte %d: attributes could not be read", ErrMalformed, off+d.bom)
+					return nil, ErrMalformed.Errorf("at byte %d: attributes could not be read", off+d.bom)
 				}
 				if seen[a.name] {
-					return nil, fmt.Errorf("%w: at byte %d: attribute %s repeated", ErrMalformed, off+d.bom, a.name)
+					return nil, ErrMalformed.Errorf("at byte %d: attribute %s repeated", off+d.bom, a.name)
 				}
 				seen[a.name] = true
 				el.CreateAttr(a.name, a.value)
@@ -225,7 +227,7 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 			seenXML = true
 		case xml.EndElement:
 			if len(stack) == 0 || qname(t.Name) != stack[len(stack)-1].FullTag() {
-				return nil, fmt.Errorf("%w: at byte %d: unexpected end tag %s", ErrMalformed, off+d.bom, qname(t.Name))
+				return nil, ErrMalformed.Errorf("at byte %d: unexpected end tag %s", off+d.bom, qname(t.Name))
 			}
 			el := stack[len(stack)-1]
 			if sp := d.spans[el]; sp.end == 0 {
@@ -242,33 +244,33 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 		case xml.CharData:
 			if len(stack) == 0 {
 				if len(bytes.Trim(t, " \t\r\n")) > 0 {
-					return nil, fmt.Errorf("%w: text outside the document element", ErrMalformed)
+					return nil, ErrMalformed.Errorf("text outside the document element")
 				}
 				continue
 			}
 			top.AddChild(etree.NewText(string(t)))
 		case xml.Comment:
 			if bytes.Contains(t, []byte("--")) || bytes.HasSuffix(t, []byte("-")) {
-				return nil, fmt.Errorf("%w: at byte %d: \"--\" in a comment", ErrMalformed, off+d.bom)
+				return nil, ErrMalformed.Errorf("at byte %d: \"--\" in a comment", off+d.bom)
 			}
 			top.AddChild(etree.NewComment(string(t)))
 		case xml.ProcInst:
 			if t.Target == "xml" {
 				if off != 0 {
-					return nil, fmt.Errorf("%w: an XML declaration not at the start", ErrMalformed)
+					return nil, ErrMalformed.Errorf("an XML declaration not at the start")
 				}
 				continue // not a processing instruction (XML 1.0, 2.8)
 			}
 			if strings.EqualFold(t.Target, "xml") {
-				return nil, fmt.Errorf("%w: processing instruction target %q is reserved", ErrMalformed, t.Target)
+				return nil, ErrMalformed.Errorf("processing instruction target %q is reserved", t.Target)
 			}
 			top.AddChild(etree.NewProcInst(t.Target, string(t.Inst)))
 		case xml.Directive:
-			return nil, fmt.Errorf("%w: a document type declaration or other directive (<!%s…>): DTDs are not processed", ErrMalformed, firstWord(t))
+			return nil, ErrMalformed.Errorf("a document type declaration or other directive (<!%s…>): DTDs are not processed", firstWord(t))
 		}
 	}
 	if !seenXML || !closed {
-		return nil, fmt.Errorf("%w: no complete document element", ErrMalformed)
+		return nil, ErrMalformed.Errorf("no complete document element")
 	}
 	if err := d.index(); err != nil {
 		return nil, err
@@ -303,22 +305,22 @@ func (d *Document) index() error {
 			switch {
 			case a.Space == "xmlns":
 				if a.Value == "" {
-					return fmt.Errorf("%w: prefix %s undeclared with xmlns:%s=\"\" (not allowed in XML 1.0)", ErrMalformed, a.Key, a.Key)
+					return ErrMalformed.Errorf("prefix %s undeclared with xmlns:%s=\"\" (not allowed in XML 1.0)", a.Key, a.Key)
 				}
 				if a.Key == "xmlns" || a.Key == "xml" && a.Value != xmlNamespace || a.Key != "xml" && (a.Value == xmlNamespace || a.Value == xmlnsNamespace) {
-					return fmt.Errorf("%w: reserved prefix or namespace in xmlns:%s", ErrMalformed, a.Key)
+					return ErrMalformed.Errorf("reserved prefix or namespace in xmlns:%s", a.Key)
 				}
 			case a.Space != "" && a.Space != "xml":
 				if lookupNS(el, a.Space) == "" {
-					return fmt.Errorf("%w: undeclared prefix %s on attribute %s:%s", ErrMalformed, a.Space, a.Space, a.Key)
+					return ErrMalformed.Errorf("undeclared prefix %s on attribute %s:%s", a.Space, a.Space, a.Key)
 				}
 			}
 		}
 		if el.Space != "" && lookupNS(el, el.Space) == "" {
-			return fmt.Errorf("%w: undeclared prefix %s on element %s", ErrMalformed, el.Space, el.FullTag())
+			return ErrMalformed.Errorf("undeclared prefix %s on element %s", el.Space, el.FullTag())
 		}
 		if el.Space == "xmlns" {
-			return fmt.Errorf("%w: element with prefix xmlns", ErrMalformed)
+			return ErrMalformed.Errorf("element with prefix xmlns")
 		}
 		for _, id := range idsOf(el) {
 			d.ids[id] = append(d.ids[id], el)

@@ -8,11 +8,12 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"math/big"
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/kyso-vn/kyso/errkind"
 )
 
 // Bounds on one signature, against documents that make a verifier hash the
@@ -29,7 +30,7 @@ const (
 // ErrDuplicateID means a reference names an ID that more than one element
 // carries: the classic signature-wrapping set-up, in which the verifier
 // and the application read different elements.
-var ErrDuplicateID = errors.New("xmldsig: ID carried by more than one element")
+var ErrDuplicateID = errkind.New(errkind.Internal, "xmldsig: ID carried by more than one element")
 
 // Signature is a ds:Signature element as read, not yet verified.
 type Signature struct {
@@ -114,18 +115,18 @@ func ReadSignature(el *etree.Element) (*Signature, error) {
 // !needValue (a signature being made).
 func readSignature(el *etree.Element, needValue bool) (*Signature, error) {
 	if !IsSignature(el) {
-		return nil, fmt.Errorf("%w: not a ds:Signature element", ErrMalformed)
+		return nil, ErrMalformed.Errorf("not a ds:Signature element")
 	}
 	s := &Signature{Element: el, ID: el.SelectAttrValue("Id", "")}
 	kids := el.ChildElements()
 	if len(kids) < 2 || !isDS(kids[0], "SignedInfo") || !isDS(kids[1], "SignatureValue") {
-		return nil, fmt.Errorf("%w: a Signature must start with SignedInfo and SignatureValue", ErrMalformed)
+		return nil, ErrMalformed.Errorf("a Signature must start with SignedInfo and SignatureValue")
 	}
 	s.SignedInfo = kids[0]
 	if needValue || Text(kids[1]) != "" {
 		v, err := decodeBase64(Text(kids[1]))
 		if err != nil {
-			return nil, fmt.Errorf("%w: SignatureValue: %v", ErrMalformed, err)
+			return nil, ErrMalformed.Errorf("SignatureValue: %v", err)
 		}
 		s.Value = v
 	}
@@ -138,7 +139,7 @@ func readSignature(el *etree.Element, needValue bool) (*Signature, error) {
 	}
 	for _, o := range rest {
 		if !isDS(o, "Object") {
-			return nil, fmt.Errorf("%w: unexpected %s in Signature", ErrMalformed, o.FullTag())
+			return nil, ErrMalformed.Errorf("unexpected %s in Signature", o.FullTag())
 		}
 		s.Objects = append(s.Objects, o)
 	}
@@ -151,25 +152,25 @@ func readSignature(el *etree.Element, needValue bool) (*Signature, error) {
 func (s *Signature) readSignedInfo(needValue bool) error {
 	kids := s.SignedInfo.ChildElements()
 	if len(kids) < 3 || !isDS(kids[0], "CanonicalizationMethod") || !isDS(kids[1], "SignatureMethod") {
-		return fmt.Errorf("%w: SignedInfo must hold CanonicalizationMethod, SignatureMethod and at least one Reference", ErrMalformed)
+		return ErrMalformed.Errorf("SignedInfo must hold CanonicalizationMethod, SignatureMethod and at least one Reference")
 	}
 	s.C14N = kids[0].SelectAttrValue("Algorithm", "")
 	s.Prefixes = inclusivePrefixes(kids[0])
 	s.Method = kids[1].SelectAttrValue("Algorithm", "")
 	if s.C14N == "" || s.Method == "" {
-		return fmt.Errorf("%w: SignedInfo without algorithm", ErrMalformed)
+		return ErrMalformed.Errorf("SignedInfo without algorithm")
 	}
 	if len(kids[1].ChildElements()) > 0 {
 		// HMACOutputLength and RSAPSSParams are not read: refuse rather
 		// than verify something else than what is declared.
-		return fmt.Errorf("%w: SignatureMethod parameters (%s)", ErrUnsupported, kids[1].ChildElements()[0].Tag)
+		return ErrUnsupported.Errorf("SignatureMethod parameters (%s)", kids[1].ChildElements()[0].Tag)
 	}
 	for _, r := range kids[2:] {
 		if !isDS(r, "Reference") {
-			return fmt.Errorf("%w: unexpected %s in SignedInfo", ErrMalformed, r.FullTag())
+			return ErrMalformed.Errorf("unexpected %s in SignedInfo", r.FullTag())
 		}
 		if len(s.References) == MaxReferences {
-			return fmt.Errorf("%w: more than %d references", ErrLimit, MaxReferences)
+			return ErrLimit.Errorf("more than %d references", MaxReferences)
 		}
 		ref, err := readReference(r, needValue)
 		if err != nil {
@@ -184,30 +185,30 @@ func readReference(el *etree.Element, needValue bool) (*Reference, error) {
 	r := &Reference{Element: el, ID: el.SelectAttrValue("Id", ""), Type: el.SelectAttrValue("Type", "")}
 	uri := el.SelectAttr("URI")
 	if uri == nil {
-		return nil, fmt.Errorf("%w: a Reference without URI (the application would have to say what it means)", ErrUnsupported)
+		return nil, ErrUnsupported.Errorf("a Reference without URI (the application would have to say what it means)")
 	}
 	r.URI = uri.Value
 	kids := el.ChildElements()
 	if len(kids) > 0 && isDS(kids[0], "Transforms") {
 		for _, t := range kids[0].ChildElements() {
 			if !isDS(t, "Transform") {
-				return nil, fmt.Errorf("%w: unexpected %s in Transforms", ErrMalformed, t.FullTag())
+				return nil, ErrMalformed.Errorf("unexpected %s in Transforms", t.FullTag())
 			}
 			if len(r.Transforms) == MaxTransforms {
-				return nil, fmt.Errorf("%w: more than %d transforms", ErrLimit, MaxTransforms)
+				return nil, ErrLimit.Errorf("more than %d transforms", MaxTransforms)
 			}
 			r.Transforms = append(r.Transforms, Transform{Algorithm: t.SelectAttrValue("Algorithm", ""), Element: t})
 		}
 		kids = kids[1:]
 	}
 	if len(kids) != 2 || !isDS(kids[0], "DigestMethod") || !isDS(kids[1], "DigestValue") {
-		return nil, fmt.Errorf("%w: a Reference must end with DigestMethod and DigestValue", ErrMalformed)
+		return nil, ErrMalformed.Errorf("a Reference must end with DigestMethod and DigestValue")
 	}
 	r.DigestMethod = kids[0].SelectAttrValue("Algorithm", "")
 	if needValue || Text(kids[1]) != "" {
 		v, err := decodeBase64(Text(kids[1]))
 		if err != nil {
-			return nil, fmt.Errorf("%w: DigestValue of reference %q: %v", ErrMalformed, r.URI, err)
+			return nil, ErrMalformed.Errorf("DigestValue of reference %q: %v", r.URI, err)
 		}
 		r.DigestValue = v
 	}
@@ -226,11 +227,11 @@ func (s *Signature) readKeyInfo(ki *etree.Element) error {
 			switch {
 			case isDS(c, "X509Certificate"):
 				if len(s.Certificates) == MaxCertificates {
-					return fmt.Errorf("%w: more than %d certificates in KeyInfo", ErrLimit, MaxCertificates)
+					return ErrLimit.Errorf("more than %d certificates in KeyInfo", MaxCertificates)
 				}
 				der, err := decodeBase64(Text(c))
 				if err != nil {
-					return fmt.Errorf("%w: X509Certificate: %v", ErrMalformed, err)
+					return ErrMalformed.Errorf("X509Certificate: %v", err)
 				}
 				s.Certificates = append(s.Certificates, der)
 			case isDS(c, "X509SubjectName"):
@@ -306,13 +307,13 @@ func (d *Document) SetDetached(uri string, content []byte) {
 func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, error) {
 	h, ok := DigestHash(ref.DigestMethod)
 	if !ok {
-		return nil, fmt.Errorf("%w: digest method %q", ErrUnsupported, ref.DigestMethod)
+		return nil, ErrUnsupported.Errorf("digest method %q", ref.DigestMethod)
 	}
 	if content, ok := d.detached[ref.URI]; ok && ref.URI != "" && !strings.HasPrefix(ref.URI, "#") {
 		// Content the caller provided for a detached reference: octets,
 		// digested as they are (no transform applies to them here).
 		if len(ref.Transforms) > 0 {
-			return nil, fmt.Errorf("%w: transforms on the detached content %q", ErrUnsupported, ref.URI)
+			return nil, ErrUnsupported.Errorf("transforms on the detached content %q", ref.URI)
 		}
 		hh := h.New()
 		hh.Write(content)
@@ -330,19 +331,19 @@ func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, e
 		switch {
 		case t.Algorithm == TransformEnveloped:
 			if !isSet {
-				return nil, fmt.Errorf("%w: enveloped-signature after octets", ErrUnsupported)
+				return nil, ErrUnsupported.Errorf("enveloped-signature after octets")
 			}
 			set.Exclude = append(set.Exclude, sig.Element)
 		case t.Algorithm == TransformXPath || t.Algorithm == TransformXPath2:
 			if !isSet {
-				return nil, fmt.Errorf("%w: XPath transform after octets", ErrUnsupported)
+				return nil, ErrUnsupported.Errorf("XPath transform after octets")
 			}
 			if err := d.knownXPath(t, &set); err != nil {
 				return nil, err
 			}
 		case IsC14N(t.Algorithm):
 			if !isSet {
-				return nil, fmt.Errorf("%w: canonicalization of octets", ErrUnsupported)
+				return nil, ErrUnsupported.Errorf("canonicalization of octets")
 			}
 			if octets, err = CanonicalBytes(set, t.Algorithm, inclusivePrefixes(t.Element)); err != nil {
 				return nil, err
@@ -350,18 +351,18 @@ func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, e
 			isSet = false
 		case t.Algorithm == TransformBase64:
 			if i != len(ref.Transforms)-1 {
-				return nil, fmt.Errorf("%w: base64 transform not last", ErrUnsupported)
+				return nil, ErrUnsupported.Errorf("base64 transform not last")
 			}
 			in := octets
 			if isSet {
 				in = []byte(textOf(set))
 			}
 			if octets, err = decodeBase64(string(in)); err != nil {
-				return nil, fmt.Errorf("%w: base64 transform: %v", ErrMalformed, err)
+				return nil, ErrMalformed.Errorf("base64 transform: %v", err)
 			}
 			isSet = false
 		default:
-			return nil, fmt.Errorf("%w: transform %q", ErrUnsupported, t.Algorithm)
+			return nil, ErrUnsupported.Errorf("transform %q", t.Algorithm)
 		}
 	}
 	out.Excluded = set.Exclude
@@ -403,7 +404,7 @@ func (d *Document) resolve(uri string) (NodeSet, error) {
 		id, ok := strings.CutPrefix(uri, "#xpointer(id(")
 		id, ok2 := strings.CutSuffix(id, "))")
 		if !ok || !ok2 || len(id) < 2 || id[0] != id[len(id)-1] || id[0] != '\'' && id[0] != '"' {
-			return NodeSet{}, fmt.Errorf("%w: reference %q", ErrUnsupported, uri)
+			return NodeSet{}, ErrUnsupported.Errorf("reference %q", uri)
 		}
 		el, err := d.byOneID(id[1 : len(id)-1])
 		return NodeSet{Doc: d, Apex: el, Comments: true}, err
@@ -411,17 +412,17 @@ func (d *Document) resolve(uri string) (NodeSet, error) {
 		el, err := d.byOneID(uri[1:])
 		return NodeSet{Doc: d, Apex: el}, err
 	}
-	return NodeSet{}, fmt.Errorf("%w: reference to %q outside the document (not fetched)", ErrUnsupported, uri)
+	return NodeSet{}, ErrUnsupported.Errorf("reference to %q outside the document (not fetched)", uri)
 }
 
 func (d *Document) byOneID(id string) (*etree.Element, error) {
 	switch els := d.ids[id]; len(els) {
 	case 0:
-		return nil, fmt.Errorf("%w: no element with ID %q", ErrMalformed, id)
+		return nil, ErrMalformed.Errorf("no element with ID %q", id)
 	case 1:
 		return els[0], nil
 	default:
-		return nil, fmt.Errorf("%w: %q (%d elements)", ErrDuplicateID, id, len(els))
+		return nil, ErrDuplicateID.Errorf("%q (%d elements)", id, len(els))
 	}
 }
 
@@ -432,7 +433,7 @@ func (d *Document) byOneID(id string) (*etree.Element, error) {
 func (d *Document) knownXPath(t Transform, set *NodeSet) error {
 	xp := t.Element.ChildElements()
 	if len(xp) != 1 || xp[0].Tag != "XPath" {
-		return fmt.Errorf("%w: XPath transform without one XPath element", ErrUnsupported)
+		return ErrUnsupported.Errorf("XPath transform without one XPath element")
 	}
 	expr := strings.Join(strings.Fields(Text(xp[0])), "")
 	switch {
@@ -452,7 +453,7 @@ func (d *Document) knownXPath(t Transform, set *NodeSet) error {
 		}
 		walk(d.Root())
 	default:
-		return fmt.Errorf("%w: XPath expression %q", ErrUnsupported, expr)
+		return ErrUnsupported.Errorf("XPath expression %q", expr)
 	}
 	return nil
 }

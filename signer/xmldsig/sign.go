@@ -19,6 +19,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/digitorus/timestamp"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/certcheck"
 )
 
@@ -28,12 +29,12 @@ var (
 	// ErrInvalid means the request cannot be signed as asked: an unknown
 	// profile, SHA-1, PSS for an ECDSA key, a location or ID that is not
 	// in the document. An HTTP API maps it to 400.
-	ErrInvalid = errors.New("xmldsig: invalid request")
+	ErrInvalid = errkind.New(errkind.Invalid, "xmldsig: invalid request")
 	// ErrIntegrity means the signer returned something that does not
 	// check out, or the signed document does not verify, or signing would
 	// change what an earlier signature covers. It is never the caller's
 	// fault.
-	ErrIntegrity = errors.New("xmldsig: integrity check failed")
+	ErrIntegrity = errkind.New(errkind.Internal, "xmldsig: integrity check failed")
 )
 
 // Profile is a layout of signature.
@@ -278,7 +279,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	dataID := id + "-Data"
 	for _, x := range []string{id, objID, dataID} {
 		if len(d.ids[x]) > 0 {
-			return nil, fmt.Errorf("%w: the document already has an element with ID %q", ErrInvalid, x)
+			return nil, ErrInvalid.Errorf("the document already has an element with ID %q", x)
 		}
 	}
 	var refs []string
@@ -320,7 +321,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 
 	s, err := readSignature(sig, false)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading back the signature built: %v", ErrIntegrity, err)
+		return nil, ErrIntegrity.Errorf("reading back the signature built: %v", err)
 	}
 	for _, r := range s.References {
 		dg, err := d.DigestReference(s, r)
@@ -348,7 +349,7 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 		return nil, err
 	}
 	if err := VerifyValue(cert.PublicKey, p.method, pr.si, value); err != nil {
-		return nil, fmt.Errorf("%w: the signer's signature does not verify with the certificate's key", ErrIntegrity)
+		return nil, ErrIntegrity.Errorf("the signer's signature does not verify with the certificate's key")
 	}
 	pr.sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
 	if p.opts.Profile == ProfileXAdES && p.opts.Level == LevelBT {
@@ -474,14 +475,14 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 	case ProfileEInvoiceVN, ProfileEnveloped:
 	case ProfileEnveloping:
 		if opts.Location != "" || len(opts.References) > 0 {
-			return nil, fmt.Errorf("%w: an enveloping signature takes no location or references", ErrInvalid)
+			return nil, ErrInvalid.Errorf("an enveloping signature takes no location or references")
 		}
 	case ProfileDetached:
 		if opts.Location != "" || len(opts.References) > 0 {
-			return nil, fmt.Errorf("%w: a detached signature takes no location or references", ErrInvalid)
+			return nil, ErrInvalid.Errorf("a detached signature takes no location or references")
 		}
 		if !validDetachedURI(opts.DetachedURI) {
-			return nil, fmt.Errorf("%w: a detached signature needs the content's file name (letters, digits, . _ - and /, not ..), not %q", ErrInvalid, opts.DetachedURI)
+			return nil, ErrInvalid.Errorf("a detached signature needs the content's file name (letters, digits, . _ - and /, not ..), not %q", opts.DetachedURI)
 		}
 	case ProfileXAdES:
 		switch opts.Level {
@@ -490,15 +491,15 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		case LevelBB:
 		case LevelBT:
 			if opts.Timestamper == nil {
-				return nil, fmt.Errorf("%w: XAdES B-T needs a time-stamp authority", ErrInvalid)
+				return nil, ErrInvalid.Errorf("XAdES B-T needs a time-stamp authority")
 			}
 		default:
-			return nil, fmt.Errorf("%w: XAdES level %q; want B-B or B-T", ErrInvalid, opts.Level)
+			return nil, ErrInvalid.Errorf("XAdES level %q; want B-B or B-T", opts.Level)
 		}
 	case "":
-		return nil, fmt.Errorf("%w: no profile", ErrInvalid)
+		return nil, ErrInvalid.Errorf("no profile")
 	default:
-		return nil, fmt.Errorf("%w: profile %q; want %s, %s, %s, %s or %s", ErrInvalid, opts.Profile, ProfileEInvoiceVN, ProfileEnveloped, ProfileEnveloping, ProfileDetached, ProfileXAdES)
+		return nil, ErrInvalid.Errorf("profile %q; want %s, %s, %s, %s or %s", opts.Profile, ProfileEInvoiceVN, ProfileEnveloped, ProfileEnveloping, ProfileDetached, ProfileXAdES)
 	}
 	if cred.Cert == nil || cred.Signer == nil {
 		return nil, errors.New("no signer or certificate")
@@ -508,7 +509,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		h = crypto.SHA256
 	}
 	if _, ok := digestURIs[h]; !ok {
-		return nil, fmt.Errorf("%w: hash %v; want SHA-256, SHA-384 or SHA-512 (never SHA-1)", ErrInvalid, h)
+		return nil, ErrInvalid.Errorf("hash %v; want SHA-256, SHA-384 or SHA-512 (never SHA-1)", h)
 	}
 	if k, ok := cred.Signer.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(cred.Cert.PublicKey) {
 		return nil, errors.New("the signer's public key is not the certificate's")
@@ -555,11 +556,11 @@ func (p *plan) targets(d *Document) ([]string, error) {
 	if p.opts.Profile == ProfileEInvoiceVN {
 		data := EInvoiceDataElement(d)
 		if data == nil {
-			return nil, fmt.Errorf("%w: not an e-invoice: no %s/%s", ErrInvalid, EInvoiceRoot, EInvoiceData)
+			return nil, ErrInvalid.Errorf("not an e-invoice: no %s/%s", EInvoiceRoot, EInvoiceData)
 		}
 		id := data.SelectAttrValue("Id", "")
 		if id == "" {
-			return nil, fmt.Errorf("%w: %s has no Id attribute to reference (e-invoice software sets it)", ErrInvalid, EInvoiceData)
+			return nil, ErrInvalid.Errorf("%s has no Id attribute to reference (e-invoice software sets it)", EInvoiceData)
 		}
 		uris = append(uris, "#"+id)
 	}
@@ -570,11 +571,11 @@ func (p *plan) targets(d *Document) ([]string, error) {
 		id := u[1:]
 		switch n := len(d.ids[id]); {
 		case id == "":
-			return nil, fmt.Errorf("%w: an empty ID", ErrInvalid)
+			return nil, ErrInvalid.Errorf("an empty ID")
 		case n == 0:
-			return nil, fmt.Errorf("%w: no element with ID %q", ErrInvalid, id)
+			return nil, ErrInvalid.Errorf("no element with ID %q", id)
 		case n > 1:
-			return nil, fmt.Errorf("%w: %d elements with ID %q", ErrInvalid, n, id)
+			return nil, ErrInvalid.Errorf("%d elements with ID %q", n, id)
 		}
 	}
 	if len(uris) == 0 {
@@ -711,7 +712,7 @@ func (p *plan) timestamp(ctx context.Context, d *Document, sig *etree.Element) e
 	}
 	ts, err := timestamp.Parse(tok)
 	if err != nil || ts.HashAlgorithm != p.hash || !bytes.Equal(ts.HashedMessage, digest) {
-		return fmt.Errorf("%w: the time-stamp token is not over the signature value", ErrIntegrity)
+		return ErrIntegrity.Errorf("the time-stamp token is not over the signature value")
 	}
 	qp := sig.FindElement("./Object/xades:QualifyingProperties")
 	sts := qp.CreateElement("xades:UnsignedProperties").CreateElement("xades:UnsignedSignatureProperties").CreateElement("xades:SignatureTimeStamp")
@@ -736,11 +737,11 @@ func (p *plan) place(d *Document, sig *etree.Element) (parent, before, top *etre
 	}
 	steps := strings.Split(strings.TrimPrefix(loc, "/"), "/")
 	if !strings.HasPrefix(loc, "/") || slices.Contains(steps, "") {
-		return nil, nil, nil, fmt.Errorf("%w: location %q is not a path like /HDon/DSCKS/NBan", ErrInvalid, loc)
+		return nil, nil, nil, ErrInvalid.Errorf("location %q is not a path like /HDon/DSCKS/NBan", loc)
 	}
 	cur := d.Root()
 	if !stepMatches(cur, steps[0]) {
-		return nil, nil, nil, fmt.Errorf("%w: location %q: the document element is %s", ErrInvalid, loc, cur.FullTag())
+		return nil, nil, nil, ErrInvalid.Errorf("location %q: the document element is %s", loc, cur.FullTag())
 	}
 	i := 1
 	for ; i < len(steps); i++ {
@@ -760,14 +761,14 @@ func (p *plan) place(d *Document, sig *etree.Element) (parent, before, top *etre
 		return cur, nil, sig, nil
 	}
 	if p.opts.Profile != ProfileEInvoiceVN {
-		return nil, nil, nil, fmt.Errorf("%w: location %q: no %s in %s", ErrInvalid, loc, steps[i], cur.GetPath())
+		return nil, nil, nil, ErrInvalid.Errorf("location %q: no %s in %s", loc, steps[i], cur.GetPath())
 	}
 	// Create the missing elements, with the parent's prefix.
 	top = nil
 	var last *etree.Element
 	for _, s := range steps[i:] {
 		if strings.Contains(s, ":") {
-			return nil, nil, nil, fmt.Errorf("%w: location %q: cannot create the prefixed %s", ErrInvalid, loc, s)
+			return nil, nil, nil, ErrInvalid.Errorf("location %q: cannot create the prefixed %s", loc, s)
 		}
 		name := s
 		if cur.Space != "" {
@@ -899,17 +900,17 @@ func earlierDigests(d *Document) ([][][]byte, error) {
 func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before [][][]byte, detached map[string][]byte) error {
 	d, err := Parse(out, lim)
 	if err != nil {
-		return fmt.Errorf("%w: the signed document does not parse: %v", ErrIntegrity, err)
+		return ErrIntegrity.Errorf("the signed document does not parse: %v", err)
 	}
 	for uri, content := range detached {
 		d.SetDetached(uri, content)
 	}
 	els := d.ByID(id)
 	if len(els) != 1 || !IsSignature(els[0]) {
-		return fmt.Errorf("%w: the new signature is not found once in the signed document", ErrIntegrity)
+		return ErrIntegrity.Errorf("the new signature is not found once in the signed document")
 	}
 	if err := CheckSignature(d, els[0], cert); err != nil {
-		return fmt.Errorf("%w: the signed document does not verify: %v", ErrIntegrity, err)
+		return ErrIntegrity.Errorf("the signed document does not verify: %v", err)
 	}
 	after, err := earlierDigests(d)
 	if err != nil {
@@ -922,12 +923,12 @@ func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before
 		}
 	}
 	if len(others) != len(before) {
-		return fmt.Errorf("%w: %d earlier signatures, %d after signing", ErrIntegrity, len(before), len(others))
+		return ErrIntegrity.Errorf("%d earlier signatures, %d after signing", len(before), len(others))
 	}
 	for i := range before {
 		for j := range before[i] {
 			if before[i][j] != nil && (j >= len(others[i]) || !bytes.Equal(before[i][j], others[i][j])) {
-				return fmt.Errorf("%w: signing would change what earlier signature %d, reference %d covers", ErrIntegrity, i+1, j+1)
+				return ErrIntegrity.Errorf("signing would change what earlier signature %d, reference %d covers", i+1, j+1)
 			}
 		}
 	}
@@ -945,7 +946,7 @@ func CheckSignature(d *Document, el *etree.Element, cert *x509.Certificate) erro
 	}
 	m, ok := SignatureMethod(s.Method)
 	if !ok {
-		return fmt.Errorf("%w: signature method %q", ErrUnsupported, s.Method)
+		return ErrUnsupported.Errorf("signature method %q", s.Method)
 	}
 	for _, r := range s.References {
 		dg, err := d.DigestReference(s, r)
