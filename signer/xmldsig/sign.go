@@ -83,7 +83,17 @@ const (
 const (
 	LevelBB = "B-B"
 	LevelBT = "B-T"
+	// LevelBLT adds to B-T the certificates (CertificateValues) and the
+	// OCSP responses and CRLs (RevocationValues) of the signer's and the
+	// TSA's chains, from Options.Revocation.
+	LevelBLT = "B-LT"
+	// LevelBLTA adds to B-LT an ArchiveTimeStamp (XAdES 1.4.1 namespace)
+	// over the signature and its properties (ETSI EN 319 132-1, 5.5.2).
+	LevelBLTA = "B-LTA"
 )
+
+// NamespaceXAdES141 is the XAdES 1.4.1 namespace of ArchiveTimeStamp.
+const NamespaceXAdES141 = "http://uri.etsi.org/01903/v1.4.1#"
 
 // NamespaceXAdES is the XAdES 1.3.2 namespace.
 const NamespaceXAdES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -166,11 +176,17 @@ type Options struct {
 	ID string
 	// Limits bound the parsing of the document.
 	Limits Limits
-	// Level is the XAdES level of ProfileXAdES: LevelBB (the default) or
-	// LevelBT, which needs Timestamper. Other profiles ignore it.
+	// Level is the XAdES level of ProfileXAdES: LevelBB (the default),
+	// LevelBT, which needs Timestamper, or LevelBLT and LevelBLTA, which
+	// need Timestamper, Revocation and the credential's chain up to its
+	// root. Other profiles ignore it.
 	Level string
-	// Timestamper time-stamps the signature value for LevelBT.
+	// Timestamper time-stamps the signature value for LevelBT and above,
+	// and the archive for LevelBLTA.
 	Timestamper Timestamper
+	// Revocation gives the status of the chains' certificates for
+	// LevelBLT and LevelBLTA.
+	Revocation Revocation
 	// DetachedURI names the content of ProfileDetached in its reference:
 	// a relative file name ("hoso.pdf"), which a verifier resolves beside
 	// the signature.
@@ -351,9 +367,20 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: the signer's signature does not verify with the certificate's key", ErrIntegrity)
 	}
 	pr.sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
-	if p.opts.Profile == ProfileXAdES && p.opts.Level == LevelBT {
-		if err := p.timestamp(ctx, pr.d, pr.sig); err != nil {
+	if p.opts.Profile == ProfileXAdES && p.opts.Level != LevelBB {
+		tok, err := p.timestamp(ctx, pr.d, pr.sig)
+		if err != nil {
 			return nil, err
+		}
+		if p.opts.Level == LevelBLT || p.opts.Level == LevelBLTA {
+			if err := p.validationValues(ctx, pr.sig, tok); err != nil {
+				return nil, err
+			}
+		}
+		if p.opts.Level == LevelBLTA {
+			if err := p.archiveTimestamp(ctx, pr.d, pr.sig); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var out []byte
@@ -488,12 +515,15 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		case "":
 			opts.Level = LevelBB
 		case LevelBB:
-		case LevelBT:
+		case LevelBT, LevelBLT, LevelBLTA:
 			if opts.Timestamper == nil {
-				return nil, fmt.Errorf("%w: XAdES B-T needs a time-stamp authority", ErrInvalid)
+				return nil, fmt.Errorf("%w: XAdES %s needs a time-stamp authority", ErrInvalid, opts.Level)
+			}
+			if opts.Level != LevelBT && opts.Revocation == nil {
+				return nil, fmt.Errorf("%w: XAdES %s needs a source of revocation data", ErrInvalid, opts.Level)
 			}
 		default:
-			return nil, fmt.Errorf("%w: XAdES level %q; want B-B or B-T", ErrInvalid, opts.Level)
+			return nil, fmt.Errorf("%w: XAdES level %q; want B-B, B-T, B-LT or B-LTA", ErrInvalid, opts.Level)
 		}
 	case "":
 		return nil, fmt.Errorf("%w: no profile", ErrInvalid)
@@ -697,28 +727,37 @@ func issuerSerialV2(c *x509.Certificate) ([]byte, error) {
 // timestamp adds a SignatureTimeStamp (ETSI EN 319 132-1, 5.3) to the
 // XAdES signature sig of d: a token over the canonical SignatureValue
 // element, checked to be over it before it is added.
-func (p *plan) timestamp(ctx context.Context, d *Document, sig *etree.Element) error {
+func (p *plan) timestamp(ctx context.Context, d *Document, sig *etree.Element) (*timestamp.Timestamp, error) {
 	value, err := CanonicalBytes(NodeSet{Doc: d, Apex: sig.SelectElement("SignatureValue")}, C14N10, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	h := p.hash.New()
-	h.Write(value)
-	digest := h.Sum(nil)
-	tok, err := p.opts.Timestamper.Timestamp(ctx, digest, p.hash)
+	tok, ts, err := p.stamp(ctx, value, "signature value")
 	if err != nil {
-		return fmt.Errorf("time-stamp: %w", err)
-	}
-	ts, err := timestamp.Parse(tok)
-	if err != nil || ts.HashAlgorithm != p.hash || !bytes.Equal(ts.HashedMessage, digest) {
-		return fmt.Errorf("%w: the time-stamp token is not over the signature value", ErrIntegrity)
+		return nil, err
 	}
 	qp := sig.FindElement("./Object/xades:QualifyingProperties")
 	sts := qp.CreateElement("xades:UnsignedProperties").CreateElement("xades:UnsignedSignatureProperties").CreateElement("xades:SignatureTimeStamp")
 	sts.CreateAttr("Id", sig.SelectAttrValue("Id", "")+"-SignatureTimeStamp")
 	sts.CreateElement("CanonicalizationMethod").CreateAttr("Algorithm", C14N10)
 	sts.CreateElement("xades:EncapsulatedTimeStamp").SetText(base64.StdEncoding.EncodeToString(tok))
-	return nil
+	return ts, nil
+}
+
+// stamp asks the TSA for a token over input and checks that it is.
+func (p *plan) stamp(ctx context.Context, input []byte, what string) ([]byte, *timestamp.Timestamp, error) {
+	h := p.hash.New()
+	h.Write(input)
+	digest := h.Sum(nil)
+	tok, err := p.opts.Timestamper.Timestamp(ctx, digest, p.hash)
+	if err != nil {
+		return nil, nil, fmt.Errorf("time-stamp: %w", err)
+	}
+	ts, err := timestamp.Parse(tok)
+	if err != nil || ts.HashAlgorithm != p.hash || !bytes.Equal(ts.HashedMessage, digest) {
+		return nil, nil, fmt.Errorf("%w: the time-stamp token is not over the %s", ErrIntegrity, what)
+	}
+	return tok, ts, nil
 }
 
 // place finds where sig goes: it returns the existing element that
