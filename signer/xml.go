@@ -21,8 +21,10 @@ type XMLRequest struct {
 	// Profile is einvoice-vn (the default), enveloped, enveloping,
 	// detached or xades.
 	Profile string `json:"profile,omitempty"`
-	// Level is the XAdES level of profile xades: B-B (the default) or
-	// B-T (a signature time-stamp from kyso's TSA).
+	// Level is the XAdES level of profile xades: B-B (the default), B-T
+	// (a signature time-stamp from kyso's TSA), B-LT (and the chains'
+	// certificates, OCSP responses and CRLs) or B-LTA (and an archive
+	// time-stamp).
 	Level string `json:"level,omitempty"`
 	// Location is the element the signature goes in ("/HDon/DSCKS/CQT");
 	// empty means the seller's block for einvoice-vn, the document
@@ -46,10 +48,10 @@ type XMLResult struct {
 	Document       []byte
 	DocumentDigest []byte // SHA-256 of Document, as recorded in the audit log
 	SignatureID    string
-	Profile        string // einvoice-vn, enveloped, enveloping, detached, "XAdES B-B" or "XAdES B-T"
+	Profile        string // einvoice-vn, enveloped, enveloping, detached, "XAdES B-B", "XAdES B-T", "XAdES B-LT" or "XAdES B-LTA"
 }
 
-func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
+func (r XMLRequest) options(ts xmldsig.Timestamper, rev xmldsig.Revocation) (xmldsig.Options, error) {
 	o := xmldsig.Options{Profile: xmldsig.Profile(r.Profile), Location: r.Location, References: r.References,
 		IncludeChain: r.IncludeChain, ID: r.SignatureID, DetachedURI: r.DetachedURI}
 	switch o.Profile {
@@ -68,13 +70,16 @@ func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
 		return o, fmt.Errorf("%w: level is for profile xades", ErrInvalid)
 	case r.Level == xmldsig.LevelBB:
 		o.Level = r.Level
-	case r.Level == xmldsig.LevelBT:
+	case r.Level == xmldsig.LevelBT || r.Level == xmldsig.LevelBLT || r.Level == xmldsig.LevelBLTA:
 		if ts == nil {
 			return o, fmt.Errorf("%w: this kyso has no time-stamp authority", ErrInvalid)
 		}
-		o.Level, o.Timestamper = r.Level, ts
+		if r.Level != xmldsig.LevelBT && rev == nil {
+			return o, fmt.Errorf("%w: this kyso has no revocation data for %s", ErrInvalid, r.Level)
+		}
+		o.Level, o.Timestamper, o.Revocation = r.Level, ts, rev
 	default:
-		return o, fmt.Errorf("%w: level %q: want B-B or B-T", ErrInvalid, r.Level)
+		return o, fmt.Errorf("%w: level %q: want B-B, B-T, B-LT or B-LTA", ErrInvalid, r.Level)
 	}
 	var err error
 	o.Hash, o.PSS, err = hashAndScheme(r.HashAlgorithm, r.Scheme)
@@ -89,7 +94,7 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 	if s.cfg.Timestamper != nil {
 		ts = s.cfg.Timestamper
 	}
-	opts, err := req.options(ts)
+	opts, err := req.options(ts, s.cfg.Revocation)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +148,7 @@ func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLReques
 	if s.cfg.Timestamper != nil {
 		ts = s.cfg.Timestamper
 	}
-	opts, err := req.options(ts)
+	opts, err := req.options(ts, s.cfg.Revocation)
 	if err != nil {
 		return nil, err
 	}
