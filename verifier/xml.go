@@ -43,15 +43,19 @@ package verifier
 //     document that no passed signature covers is a document warning and
 //     makes Report.Valid false.
 //  6. The chain, validity and revocation are checked as for a CMS
-//     signature (validateSigner).
+//     signature (validateSigner). A XAdES B-T signature whose
+//     CertificateValues and RevocationValues hold its signer
+//     certificate's status is B-LT (validated offline with them); with an
+//     ArchiveTimeStamp whose token checks out over the input of ETSI EN
+//     319 132-1, 5.5.2.2 (xmldsig.ArchiveTimeStampInput) it is B-LTA.
 //
 // Bounds: the parser's (above), 500 signatures, 64 references and 8
 // transforms a signature, and the canonicalisation work of all references
 // together, workFactor times the document's size: past it, references are
 // FORMAT_FAILURE unprocessed.
 //
-// Not done: XAdES B-LT/B-LTA levels are not told apart from B-T
-// (ArchiveTimeStamp is not checked); counter-signatures inside XAdES
+// Not done: an archive time-stamp does not extend the proof of existence
+// past the signature time-stamp's; counter-signatures inside XAdES
 // unsigned properties are not validated; XPath other than the two
 // signature filters, XSLT, and references outside the document are
 // refused rather than processed.

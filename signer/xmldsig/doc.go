@@ -1,8 +1,10 @@
 // Package xmldsig makes and reads XML signatures (W3C XML-Signature Syntax
 // and Processing 1.1): enveloped signatures for Vietnamese e-invoices
 // (ProfileEInvoiceVN: Decree 123/2020/ND-CP, Circular 78/2021/TT-BTC) and
-// other XML documents (ProfileEnveloped), XAdES B-B and B-T (ProfileXAdES,
-// ETSI EN 319 132-1), enveloping and detached signatures, many documents
+// other XML documents (ProfileEnveloped), XAdES B-B, B-T, B-LT and B-LTA
+// (ProfileXAdES, ETSI EN 319 132-1; B-LT's validation data from a
+// Revocation source, B-LTA's ArchiveTimeStamp over
+// ArchiveTimeStampInput), enveloping and detached signatures, many documents
 // with one batch call to the signer (SignBatch), and the parsing,
 // canonicalisation and reference processing a verifier needs. It decides
 // nothing about trust: verifier does.
