@@ -19,10 +19,14 @@
 // references with the enveloped-signature transform. The signed document
 // is the input with the Signature's markup inserted: nothing else is
 // rewritten, so earlier signatures (the seller's, when the tax authority
-// countersigns) keep their bytes. Trust but verify: the result is parsed
-// again and the new signature verified with the certificate's key, and
-// every reference of every earlier signature must digest as before, or
-// Sign returns ErrIntegrity and nothing else.
+// countersigns) keep their bytes. Trust but verify: the inserted markup is
+// parsed again and must be the signature made (an enveloping or detached
+// result, written whole, is parsed whole), the new signature is verified
+// with the certificate's key, and every reference of every earlier
+// signature must digest as before, or Sign returns ErrIntegrity and
+// nothing else. Parsing the markup alone rather than the whole signed
+// document halved the CPU time of signing a 150 KB e-invoice
+// (BenchmarkSign); FuzzSign parses and verifies whole signed documents.
 //
 // # Reading
 //

@@ -205,10 +205,11 @@ var vnZone = time.FixedZone("ICT", 7*3600)
 // signed document: doc's bytes unchanged but for the inserted markup, so
 // that earlier signatures stay as they were.
 //
-// Trust but verify: the returned document is parsed again, the new
-// signature is verified with the certificate's key, and every reference of
-// every earlier signature must digest to the same value as before;
-// otherwise nothing is returned and the error is ErrIntegrity.
+// Trust but verify: the inserted markup is parsed again and must be the
+// signature made (checkSplice), the new signature is verified with the
+// certificate's key, and every reference of every earlier signature must
+// digest to the same value as before; otherwise nothing is returned and
+// the error is ErrIntegrity.
 func Sign(ctx context.Context, doc []byte, cred Credential, opts Options) (*Result, error) {
 	out, id, err := sign(ctx, doc, cred, opts)
 	if err != nil {
@@ -383,19 +384,95 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 			}
 		}
 	}
-	var out []byte
 	if p.opts.Profile == ProfileEnveloping || p.opts.Profile == ProfileDetached {
 		var b bytes.Buffer
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 		writeElement(&b, pr.sig)
-		out = b.Bytes()
-	} else {
-		out = pr.d.splice(pr.parent, pr.before, pr.top)
+		out := b.Bytes()
+		if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier, pr.d.detached); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
-	if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier, pr.d.detached); err != nil {
+	var ins bytes.Buffer
+	writeElement(&ins, pr.top)
+	if err := pr.checkSplice(ins.Bytes()); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return pr.d.splice(pr.parent, pr.before, ins.Bytes()), nil
+}
+
+// checkSplice is the self-check of a signature spliced into the input,
+// at the cost of parsing the markup rather than the whole signed
+// document: the markup ins, parsed on its own under the namespace
+// declarations in scope where it goes, must be the tree the signature was
+// computed on, and carry no ID the document has. Inserted whole between
+// two nodes of the parent's content, it leaves every other node of the
+// document as parsed (XML 1.0: an element is a complete production), so
+// the signed document parses to pr.d's tree, on which the new signature
+// is then verified and the earlier signatures' references digested.
+// FuzzSign parses and verifies whole signed documents.
+func (pr *prepared) checkSplice(ins []byte) error {
+	ns := inScope(pr.parent)
+	prefixes := make([]string, 0, len(ns))
+	for k := range ns {
+		prefixes = append(prefixes, k)
+	}
+	slices.Sort(prefixes)
+	var w bytes.Buffer
+	w.WriteString("<w")
+	for _, k := range prefixes {
+		if k == "" {
+			w.WriteString(` xmlns="` + escapeAttr(ns[k]) + `"`)
+		} else {
+			w.WriteString(` xmlns:` + k + `="` + escapeAttr(ns[k]) + `"`)
+		}
+	}
+	w.WriteString(">")
+	w.Write(ins)
+	w.WriteString("</w>")
+	md, err := Parse(w.Bytes(), pr.p.opts.Limits)
+	if err != nil {
+		return fmt.Errorf("%w: the signature's markup does not parse: %v", ErrIntegrity, err)
+	}
+	if kids := md.Root().Child; len(kids) != 1 || !sameTree(kids[0], pr.top) {
+		return fmt.Errorf("%w: the signature's markup does not parse to the signature made", ErrIntegrity)
+	}
+	for id := range md.ids {
+		for _, el := range pr.d.ids[id] {
+			if !containsExcluded([]*etree.Element{pr.top}, el) {
+				return fmt.Errorf("%w: the signature's ID %q is already in the document", ErrIntegrity, id)
+			}
+		}
+	}
+	return checkSigned(pr.d, pr.sig, pr.p.cred.Cert, pr.earlier)
+}
+
+// sameTree reports whether the nodes a and b have the same names,
+// attributes, text and children.
+func sameTree(a, b etree.Token) bool {
+	switch a := a.(type) {
+	case *etree.Element:
+		b, ok := b.(*etree.Element)
+		if !ok || a.FullTag() != b.FullTag() || len(a.Attr) != len(b.Attr) || len(a.Child) != len(b.Child) {
+			return false
+		}
+		for i, x := range a.Attr {
+			if y := b.Attr[i]; x.Space != y.Space || x.Key != y.Key || x.Value != y.Value {
+				return false
+			}
+		}
+		for i := range a.Child {
+			if !sameTree(a.Child[i], b.Child[i]) {
+				return false
+			}
+		}
+		return true
+	case *etree.CharData:
+		b, ok := b.(*etree.CharData)
+		return ok && a.Data == b.Data
+	}
+	return false
 }
 
 // MaxBatch is the largest number of documents SignBatch signs at once.
@@ -839,28 +916,26 @@ func stepMatches(el *etree.Element, step string) bool {
 
 // splice returns the document's bytes with top's markup inserted in
 // parent, before the child before or at the end.
-func (d *Document) splice(parent, before, top *etree.Element) []byte {
-	var ins bytes.Buffer
-	writeElement(&ins, top)
+func (d *Document) splice(parent, before *etree.Element, ins []byte) []byte {
 	sp := d.spans[parent]
 	var out bytes.Buffer
-	out.Grow(len(d.raw) + ins.Len() + 64)
+	out.Grow(len(d.raw) + len(ins) + 64)
 	switch {
 	case before != nil:
 		at := d.spans[before].start
 		out.Write(d.raw[:at])
-		out.Write(ins.Bytes())
+		out.Write(ins)
 		out.Write(d.raw[at:])
 	case sp.endStart == sp.startEnd && sp.end == sp.startEnd && bytes.HasSuffix(d.raw[sp.start:sp.startEnd], []byte("/>")):
 		// <parent/> becomes <parent>…</parent>.
 		out.Write(d.raw[:sp.startEnd-2])
 		out.WriteString(">")
-		out.Write(ins.Bytes())
+		out.Write(ins)
 		out.WriteString("</" + parent.FullTag() + ">")
 		out.Write(d.raw[sp.startEnd:])
 	default:
 		out.Write(d.raw[:sp.endStart])
-		out.Write(ins.Bytes())
+		out.Write(ins)
 		out.Write(d.raw[sp.endStart:])
 	}
 	return out.Bytes()
@@ -947,7 +1022,13 @@ func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before
 	if len(els) != 1 || !IsSignature(els[0]) {
 		return fmt.Errorf("%w: the new signature is not found once in the signed document", ErrIntegrity)
 	}
-	if err := CheckSignature(d, els[0], cert); err != nil {
+	return checkSigned(d, els[0], cert, before)
+}
+
+// checkSigned checks the new signature sig of d with cert's key, and that
+// the earlier signatures' references digest as before.
+func checkSigned(d *Document, sig *etree.Element, cert *x509.Certificate, before [][][]byte) error {
+	if err := CheckSignature(d, sig, cert); err != nil {
 		return fmt.Errorf("%w: the signed document does not verify: %v", ErrIntegrity, err)
 	}
 	after, err := earlierDigests(d)
@@ -956,7 +1037,7 @@ func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before
 	}
 	var others [][][]byte
 	for i, el := range d.Signatures() {
-		if el != els[0] {
+		if el != sig {
 			others = append(others, after[i])
 		}
 	}
