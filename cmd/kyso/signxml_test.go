@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kyso-vn/kyso/api/web/e2e"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
 
@@ -115,6 +116,34 @@ func TestSignXMLAPI(t *testing.T) {
 	if err := run(context.Background(), &out, []string{"verify", "--data", e.dir, file}); err != nil || !strings.Contains(out.String(), "VALID") || !strings.Contains(out.String(), "e-invoice:") {
 		t.Errorf("kyso verify hoadon.xml: %v\n%s", err, out.String())
 	}
+
+	// The page at / in headless Chromium: the countersigned e-invoice is
+	// valid, each card with the invoice's facts and what each reference
+	// covers; with a changed amount it is invalid and the reference to
+	// the invoice data is shown broken.
+	t.Run("page", func(t *testing.T) {
+		s := e2e.Start(t, e.env["KYSO_URL"], "")
+		s.Phone()
+		s.Open()
+		s.Upload("hoadon.xml", both)
+		s.ExpectVerdict("valid", "TOTAL_PASSED")
+		s.ExpectText("#verdict-text", "2 chữ ký")
+		s.ExpectText(".sig-card [data-einvoice=seller]", "0103410294")
+		s.ExpectText(".sig-card [data-einvoice=number]", "Số 7")
+		s.ExpectText(".sig-card [data-einvoice=tax-code-match]", "trùng với MST của người bán")
+		s.ExpectText(".sig-card [data-reference=valid]", "/HDon/DLHDon")
+		s.ExpectText(".sig-card:nth-child(2)", "cơ quan thuế")
+		s.Screenshot("einvoice.png")
+		s.Again()
+		s.Upload("hoadon-sua.xml", bytes.Replace(both, []byte("<DGia>150000"), []byte("<DGia>150001"), 1))
+		s.ExpectVerdict("invalid", "TOTAL_FAILED")
+		s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] .sig-explain", "Tài liệu đã bị thay đổi sau khi ký")
+		s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] [data-reference=invalid]", "/HDon/DLHDon")
+		s.Click("#lang")
+		s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] [data-reference=invalid]", "does not match")
+		s.Screenshot("einvoice-changed-en.png")
+		s.ExpectCleanConsole()
+	})
 
 	errCode := func(b []byte) string {
 		var x struct{ Error struct{ Code string } }
