@@ -844,7 +844,8 @@ func (x *xmlRun) xadesValues(e *entry, p *xadesProps) {
 
 // ltvLevel raises a XAdES B-T signature to B-LT when its
 // CertificateValues and RevocationValues give the signer certificate's
-// status, so that it can be validated offline (ETSI EN 319 132-1, 6.3),
+// status as of after its signature time-stamp, so that it can be
+// validated offline (ETSI EN 319 132-1, 6.3),
 // and to B-LTA when an ArchiveTimeStamp over the signature, its
 // properties and these values checks out (5.5.2).
 func (x *xmlRun) ltvLevel(e *entry, xs *xmlSig) {
@@ -858,8 +859,14 @@ func (x *xmlRun) ltvLevel(e *entry, xs *xmlSig) {
 	}
 	var st revStatus
 	x.v.statusIn(&st, &revData{ocsps: e.cmsRev.ocsps, crls: e.cmsRev.crls}, ch.chain[0], ch.chain[1], "the signature's RevocationValues")
-	if !st.checked {
+	switch {
+	case !st.checked:
 		e.warn("the XAdES RevocationValues hold no status of the signer's certificate: the signature is not B-LT")
+		return
+	case !st.revoked && st.goodUntil.Before(e.poe.Truncate(time.Second)):
+		// As for PAdES: the status must be from after the signature
+		// (its time-stamp), to the second that OCSP and CRLs carry.
+		e.warn("the XAdES RevocationValues give the signer certificate's status as of %s, before the signature time-stamp: the signature is not B-LT", formatTime(st.goodUntil))
 		return
 	}
 	e.out.Level = LevelBLT

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/digitorus/timestamp"
@@ -111,6 +112,22 @@ func TestSignXAdES(t *testing.T) {
 	}
 	if _, err := xmldsig.Sign(context.Background(), dossier, cred(t, pki, testKey(t, "p256"), "A", ""), xmldsig.Options{Profile: xmldsig.ProfileXAdES, Level: "B-LTB"}); !errors.Is(err, xmldsig.ErrInvalid) {
 		t.Errorf("level B-LTB: %v, want ErrInvalid", err)
+	}
+	// Validation data from before the signature does not make B-LT.
+	stale := pki.Revocation()
+	stale.Backdate = time.Hour / 2
+	sc := cred(t, pki, testKey(t, "p256"), "Sở Tư pháp Hà Nội", "")
+	sc.Chain = append(sc.Chain, pki.Root)
+	res, err := xmldsig.Sign(context.Background(), dossier, sc, xmldsig.Options{Profile: xmldsig.ProfileXAdES, Level: xmldsig.LevelBLT, Timestamper: ta, Revocation: stale})
+	if err != nil {
+		t.Fatalf("Sign(B-LT, stale data) = %v", err)
+	}
+	rep, err := verifier.VerifyXML(context.Background(), res.Document, verifier.Options{Roots: pki.Roots(), Intermediates: inter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Signatures[0]; !rep.Valid || s.Level != verifier.LevelBT || !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "before the signature time-stamp") }) {
+		t.Errorf("B-LT with stale validation data: valid %t, level %s, warnings %q", rep.Valid, s.Level, s.Warnings)
 	}
 	revoked := cred(t, pki, testKey(t, "p256"), "Thu hồi", "")
 	revoked.Chain = append(revoked.Chain, pki.Root)

@@ -14,12 +14,14 @@ import (
 
 // Revocation answers for the PKI as kyso's CA does for B-LT signing: OCSP
 // responses signed by the issuing CA for the certificates it issued, and
-// each CA's CRL. The root runs no OCSP responder (its CRL covers the
+// each CA's CRL, both issued when asked. The root runs no OCSP responder (its CRL covers the
 // issuing CA).
 type Revocation struct {
-	p       *PKI
-	mu      sync.Mutex
-	revoked map[string]bool // serial numbers, hex
+	// Backdate makes the answers as of that long ago (stale data).
+	Backdate time.Duration
+	p        *PKI
+	mu       sync.Mutex
+	revoked  map[string]bool // serial numbers, hex
 }
 
 // Revocation returns the PKI's revocation source.
@@ -45,8 +47,8 @@ func (r *Revocation) OCSP(_ context.Context, cert, issuer *x509.Certificate) ([]
 	if !bytes.Equal(issuer.Raw, r.p.Issuing.Raw) {
 		return nil, nil
 	}
-	now := time.Now()
-	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: cert.SerialNumber, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}
+	now := time.Now().Add(-r.Backdate)
+	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: cert.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(time.Hour)}
 	if r.isRevoked(cert.SerialNumber) {
 		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, now.Add(-time.Minute), ocsp.KeyCompromise
 	}
@@ -63,7 +65,7 @@ func (r *Revocation) CRL(_ context.Context, issuer *x509.Certificate) ([]byte, e
 	default:
 		return nil, fmt.Errorf("xmltest: %q is not a CA of the test PKI", issuer.Subject.CommonName)
 	}
-	now := time.Now()
+	now := time.Now().Add(-r.Backdate)
 	r.mu.Lock()
 	var entries []x509.RevocationListEntry
 	for s := range r.revoked {
@@ -72,7 +74,7 @@ func (r *Revocation) CRL(_ context.Context, issuer *x509.Certificate) ([]byte, e
 	}
 	r.mu.Unlock()
 	return x509.CreateRevocationList(nil, &x509.RevocationList{
-		Number: big.NewInt(now.UnixNano()), ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour),
+		Number: big.NewInt(now.UnixNano()), ThisUpdate: now, NextUpdate: now.Add(time.Hour),
 		RevokedCertificateEntries: entries,
 	}, issuer, key)
 }
