@@ -120,13 +120,16 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 }
 
 // classifyXML marks the caller's problems: a request that cannot be
-// signed as asked (400) and a document that is not XML kyso signs (422).
+// signed as asked (400), a document that is not XML kyso signs (422) and
+// a revoked certificate in a B-LT chain (as for PAdES).
 func classifyXML(err error) error {
 	switch {
 	case errors.Is(err, xmldsig.ErrInvalid):
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	case errors.Is(err, xmldsig.ErrMalformed), errors.Is(err, xmldsig.ErrLimit), errors.Is(err, xmldsig.ErrUnsupported):
 		return fmt.Errorf("%w: %w", ErrDocument, err)
+	case errors.Is(err, xmldsig.ErrRevoked):
+		return fmt.Errorf("%w: %w", ErrCredential, err)
 	}
 	return err
 }

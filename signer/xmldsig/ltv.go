@@ -144,7 +144,7 @@ func (p *plan) collect(ctx context.Context, v *ltvData, chain []*x509.Certificat
 			}
 			switch {
 			case resp.Status == ocsp.Revoked:
-				return fmt.Errorf("%w: %q (serial %x) is revoked", ErrInvalid, c.Subject.CommonName, c.SerialNumber)
+				return fmt.Errorf("%w: %q (serial %x) is revoked", ErrRevoked, c.Subject.CommonName, c.SerialNumber)
 			case resp.Status != ocsp.Good:
 				return fmt.Errorf("%w: OCSP status of %q is unknown", ErrIntegrity, c.Subject.CommonName)
 			case !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(p.now):
@@ -180,7 +180,7 @@ func (p *plan) collect(ctx context.Context, v *ltvData, chain []*x509.Certificat
 		}
 		for _, e := range rl.RevokedCertificateEntries {
 			if e.SerialNumber.Cmp(c.SerialNumber) == 0 {
-				return fmt.Errorf("%w: %q (serial %x) is on its issuer's CRL", ErrInvalid, c.Subject.CommonName, c.SerialNumber)
+				return fmt.Errorf("%w: %q (serial %x) is on its issuer's CRL", ErrRevoked, c.Subject.CommonName, c.SerialNumber)
 			}
 		}
 	}

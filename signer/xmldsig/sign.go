@@ -34,6 +34,9 @@ var (
 	// change what an earlier signature covers. It is never the caller's
 	// fault.
 	ErrIntegrity = errors.New("xmldsig: integrity check failed")
+	// ErrRevoked means a certificate of the chains a B-LT or B-LTA
+	// signature would carry is revoked: the credential cannot sign.
+	ErrRevoked = errors.New("xmldsig: certificate revoked")
 )
 
 // Profile is a layout of signature.
