@@ -63,7 +63,8 @@ const (
 	// (ETSI EN 319 132-1) instead of the SigningTime object: level B-B
 	// signs SignedProperties holding SigningTime and SigningCertificateV2;
 	// level B-T adds a SignatureTimeStamp over the SignatureValue from
-	// Options.Timestamper.
+	// Options.Timestamper; B-LT the validation values (LevelBLT); B-LTA
+	// an ArchiveTimeStamp (LevelBLTA).
 	ProfileXAdES Profile = "xades"
 	// ProfileEnveloping makes the Signature the document element, with
 	// the input's document element inside an Object (Id "<id>-Data")
