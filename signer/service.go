@@ -17,6 +17,7 @@ import (
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
+	"github.com/kyso-vn/kyso/signer/xmldsig"
 )
 
 // Error kinds, as errkind errors (Invalid, Forbidden, Consent,
@@ -80,6 +81,9 @@ type Config struct {
 	Audit       Auditor
 	PDF         *pades.Signer
 	Timestamper cms.Timestamper // for CMS signature time-stamps; nil disables them
+	// Revocation gives the certificates' status for XAdES B-LT and B-LTA
+	// (the source pades.New gets for PAdES); nil refuses those levels.
+	Revocation xmldsig.Revocation
 	// Seals keeps agencies' seal images (nil: seals are always drawn).
 	Seals SealStore
 	// Now is the clock (default time.Now).

@@ -20,8 +20,10 @@ type XMLRequest struct {
 	// Profile is einvoice-vn (the default), enveloped, enveloping,
 	// detached or xades.
 	Profile string `json:"profile,omitempty"`
-	// Level is the XAdES level of profile xades: B-B (the default) or
-	// B-T (a signature time-stamp from kyso's TSA).
+	// Level is the XAdES level of profile xades: B-B (the default), B-T
+	// (a signature time-stamp from kyso's TSA), B-LT (and the chains'
+	// certificates, OCSP responses and CRLs) or B-LTA (and an archive
+	// time-stamp).
 	Level string `json:"level,omitempty"`
 	// Location is the element the signature goes in ("/HDon/DSCKS/CQT");
 	// empty means the seller's block for einvoice-vn, the document
@@ -45,10 +47,10 @@ type XMLResult struct {
 	Document       []byte
 	DocumentDigest []byte // SHA-256 of Document, as recorded in the audit log
 	SignatureID    string
-	Profile        string // einvoice-vn, enveloped, enveloping, detached, "XAdES B-B" or "XAdES B-T"
+	Profile        string // einvoice-vn, enveloped, enveloping, detached, "XAdES B-B", "XAdES B-T", "XAdES B-LT" or "XAdES B-LTA"
 }
 
-func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
+func (r XMLRequest) options(ts xmldsig.Timestamper, rev xmldsig.Revocation) (xmldsig.Options, error) {
 	o := xmldsig.Options{Profile: xmldsig.Profile(r.Profile), Location: r.Location, References: r.References,
 		IncludeChain: r.IncludeChain, ID: r.SignatureID, DetachedURI: r.DetachedURI}
 	switch o.Profile {
@@ -67,13 +69,16 @@ func (r XMLRequest) options(ts xmldsig.Timestamper) (xmldsig.Options, error) {
 		return o, ErrInvalid.Errorf("level is for profile xades")
 	case r.Level == xmldsig.LevelBB:
 		o.Level = r.Level
-	case r.Level == xmldsig.LevelBT:
+	case r.Level == xmldsig.LevelBT || r.Level == xmldsig.LevelBLT || r.Level == xmldsig.LevelBLTA:
 		if ts == nil {
 			return o, ErrInvalid.Errorf("this kyso has no time-stamp authority")
 		}
-		o.Level, o.Timestamper = r.Level, ts
+		if r.Level != xmldsig.LevelBT && rev == nil {
+			return o, ErrInvalid.Errorf("this kyso has no revocation data for %s", r.Level)
+		}
+		o.Level, o.Timestamper, o.Revocation = r.Level, ts, rev
 	default:
-		return o, ErrInvalid.Errorf("level %q: want B-B or B-T", r.Level)
+		return o, ErrInvalid.Errorf("level %q: want B-B, B-T, B-LT or B-LTA", r.Level)
 	}
 	var err error
 	o.Hash, o.PSS, err = hashAndScheme(r.HashAlgorithm, r.Scheme)
@@ -88,7 +93,7 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 	if s.cfg.Timestamper != nil {
 		ts = s.cfg.Timestamper
 	}
-	opts, err := req.options(ts)
+	opts, err := req.options(ts, s.cfg.Revocation)
 	if err != nil {
 		return nil, err
 	}
@@ -114,13 +119,16 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 }
 
 // classifyXML marks the caller's problems: a request that cannot be
-// signed as asked (400) and a document that is not XML kyso signs (422).
+// signed as asked (400), a document that is not XML kyso signs (422) and
+// a revoked certificate in a B-LT chain (as for PAdES).
 func classifyXML(err error) error {
 	switch {
 	case errors.Is(err, xmldsig.ErrInvalid):
 		return ErrInvalid.Errorf("%w", err)
 	case errors.Is(err, xmldsig.ErrMalformed), errors.Is(err, xmldsig.ErrLimit), errors.Is(err, xmldsig.ErrUnsupported):
 		return ErrDocument.Errorf("%w", err)
+	case errors.Is(err, xmldsig.ErrRevoked):
+		return ErrCredential.Errorf("%w", err)
 	}
 	return err
 }
@@ -142,7 +150,7 @@ func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLReques
 	if s.cfg.Timestamper != nil {
 		ts = s.cfg.Timestamper
 	}
-	opts, err := req.options(ts)
+	opts, err := req.options(ts, s.cfg.Revocation)
 	if err != nil {
 		return nil, err
 	}

@@ -43,15 +43,19 @@ package verifier
 //     document that no passed signature covers is a document warning and
 //     makes Report.Valid false.
 //  6. The chain, validity and revocation are checked as for a CMS
-//     signature (validateSigner).
+//     signature (validateSigner). A XAdES B-T signature whose
+//     CertificateValues and RevocationValues hold its signer
+//     certificate's status is B-LT (validated offline with them); with an
+//     ArchiveTimeStamp whose token checks out over the input of ETSI EN
+//     319 132-1, 5.5.2.2 (xmldsig.ArchiveTimeStampInput) it is B-LTA.
 //
 // Bounds: the parser's (above), 500 signatures, 64 references and 8
 // transforms a signature, and the canonicalisation work of all references
 // together, workFactor times the document's size: past it, references are
 // FORMAT_FAILURE unprocessed.
 //
-// Not done: XAdES B-LT/B-LTA levels are not told apart from B-T
-// (ArchiveTimeStamp is not checked); counter-signatures inside XAdES
+// Not done: an archive time-stamp does not extend the proof of existence
+// past the signature time-stamp's; counter-signatures inside XAdES
 // unsigned properties are not validated; XPath other than the two
 // signature filters, XSLT, and references outside the document are
 // refused rather than processed.
@@ -270,6 +274,9 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 	}
 	if e.sc != nil && !e.failed() {
 		validateSigner(x.v, e)
+		if xs.props != nil {
+			x.ltvLevel(e, xs)
+		}
 	} else if e.sc != nil {
 		e.out.ClaimedTime = formatTime(e.claimed)
 		e.out.Chain = chainOf(x.v.displayChain(e.sc.cert, e.sd.certs))
@@ -831,6 +838,71 @@ func (x *xmlRun) xadesValues(e *entry, p *xadesProps) {
 					e.cmsRev.crls = append(e.cmsRev.crls, der)
 				}
 			}
+		}
+	}
+}
+
+// ltvLevel raises a XAdES B-T signature to B-LT when its
+// CertificateValues and RevocationValues give the signer certificate's
+// status as of after its signature time-stamp, so that it can be
+// validated offline (ETSI EN 319 132-1, 6.3),
+// and to B-LTA when an ArchiveTimeStamp over the signature, its
+// properties and these values checks out (5.5.2).
+func (x *xmlRun) ltvLevel(e *entry, xs *xmlSig) {
+	usp := xadesChild(xs.props.unsigned, "UnsignedSignatureProperties")
+	if e.out.Level != LevelBT || usp == nil || xadesChild(usp, "CertificateValues") == nil || xadesChild(usp, "RevocationValues") == nil {
+		return
+	}
+	ch := x.v.buildChain(e.sc.cert, e.poe, e.sd.certs)
+	if len(ch.chain) < 2 {
+		return
+	}
+	var st revStatus
+	x.v.statusIn(&st, &revData{ocsps: e.cmsRev.ocsps, crls: e.cmsRev.crls}, ch.chain[0], ch.chain[1], "the signature's RevocationValues")
+	switch {
+	case !st.checked:
+		e.warn("the XAdES RevocationValues hold no status of the signer's certificate: the signature is not B-LT")
+		return
+	case !st.revoked && st.goodUntil.Before(e.poe.Truncate(time.Second)):
+		// As for PAdES: the status must be from after the signature
+		// (its time-stamp), to the second that OCSP and CRLs carry.
+		e.warn("the XAdES RevocationValues give the signer certificate's status as of %s, before the signature time-stamp: the signature is not B-LT", formatTime(st.goodUntil))
+		return
+	}
+	e.out.Level = LevelBLT
+	for _, ats := range usp.ChildElements() {
+		if !isXAdES(ats, "ArchiveTimeStamp") {
+			continue
+		}
+		c14n := xmldsig.C14N10
+		var tokens [][]byte
+		for _, c := range ats.ChildElements() {
+			switch {
+			case c.Tag == "CanonicalizationMethod" && xmldsig.NamespaceOf(c) == xmldsig.Namespace:
+				c14n = c.SelectAttrValue("Algorithm", "")
+			case isXAdES(c, "EncapsulatedTimeStamp"):
+				if der, err := decodeB64(xmldsig.Text(c)); err == nil {
+					tokens = append(tokens, der)
+				}
+			}
+		}
+		input, err := x.d.ArchiveTimeStampInput(xs.s, ats, c14n)
+		if err != nil {
+			e.warn("the XAdES ArchiveTimeStamp cannot be checked: %v", err)
+			continue
+		}
+		for _, tok := range tokens {
+			t := x.v.checkToken(tok, func(h crypto.Hash) ([]byte, error) {
+				if newHash(h) == nil {
+					return nil, fmt.Errorf("%w: hash %v", errAlgorithm, h)
+				}
+				return digest(h, input), nil
+			})
+			if !t.ok {
+				e.warn("the archive time-stamp is not accepted: %s", t.problem)
+				continue
+			}
+			e.out.Level = LevelBLTA
 		}
 	}
 }

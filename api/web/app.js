@@ -1,7 +1,8 @@
 // kyso – the citizens' verification page.
 //
-// The page sends the chosen PDF as the raw body of POST /v1/verify/pdf and
-// shows the JSON report. It builds every element with the DOM API and puts
+// The page sends the chosen PDF as the raw body of POST /v1/verify/pdf (an
+// XML file, e-invoices included, to POST /v1/verify/xml) and shows the
+// JSON report. It builds every element with the DOM API and puts
 // report values in with textContent only: nothing from the file or the
 // server is ever parsed as HTML. No inline script or style is used, so the
 // page runs under the strict Content-Security-Policy that kyso sends.
@@ -9,7 +10,8 @@
   'use strict';
 
   var MAX_BYTES = 50 * 1024 * 1024;
-  var ENDPOINT = '/v1/verify/pdf';
+  var ENDPOINTS = { pdf: '/v1/verify/pdf', xml: '/v1/verify/xml' };
+  var MEDIA = { pdf: 'application/pdf', xml: 'application/xml' };
   var TIMEOUT_MS = 120000;
   var LANG_KEY = 'kyso.lang';
   var TIME_ZONE = 'Asia/Ho_Chi_Minh';
@@ -24,7 +26,7 @@
       title: 'Kiểm tra tài liệu có chữ ký số',
       lead: 'Chọn tệp PDF bạn nhận được (quyết định, giấy phép, phiếu lý lịch tư pháp…) để biết tài liệu có phải bản gốc không, ai đã ký, ký lúc nào và có bị sửa sau khi ký hay không.',
       pickTitle: 'Chọn tệp cần kiểm tra',
-      choose: 'Chọn tệp PDF',
+      choose: 'Chọn tệp PDF hoặc XML',
       dropHint: 'hoặc kéo thả tệp vào đây · tối đa 50 MB',
       dropNow: 'Thả tệp vào đây',
       privacy: 'Tệp chỉ được dùng để kiểm tra chữ ký, không được lưu lại. Không cần tài khoản.',
@@ -61,7 +63,7 @@
       and: ' và ',
       file: 'Tệp: {name} ({size})',
 
-      errNotPdf: 'Tệp bạn chọn không phải là tệp PDF. Vui lòng chọn tệp có đuôi .pdf.',
+      errNotPdf: 'Tệp bạn chọn không phải là tệp PDF hoặc XML. Vui lòng chọn tệp có đuôi .pdf hoặc .xml (hóa đơn điện tử).',
       errTooBig: 'Tệp lớn hơn 50 MB, vượt quá giới hạn kiểm tra.',
       errEmpty: 'Tệp bạn chọn không có nội dung.',
       errRead: 'Không đọc được tệp trên máy của bạn. Vui lòng thử lại.',
@@ -111,6 +113,23 @@
       details: 'Chi tiết kỹ thuật',
       resultCode: 'Mã kết quả',
       timeZoneNote: '(giờ Việt Nam)',
+      eiBlock: 'Chữ ký của',
+      eiSeller: 'Người bán',
+      eiBuyer: 'Người mua',
+      eiTaxCode: 'MST: {code}',
+      eiNumber: 'Hóa đơn',
+      eiNumberText: 'Số {number}',
+      eiSeries: ', ký hiệu {series}',
+      eiTotal: 'Tổng tiền thanh toán',
+      eiSigningTime: 'Thời điểm ký (ghi trong hóa đơn)',
+      eiMatch: 'MST trong chứng thư',
+      eiMatchYes: 'trùng với MST của {block}',
+      eiMatchNo: 'KHÁC với MST của {block}',
+      eiNotCovered: 'Chữ ký này không bao gồm dữ liệu hóa đơn',
+      references: 'Phạm vi đã ký',
+      refValid: 'khớp',
+      refInvalid: 'không khớp',
+      blocks: { seller: 'người bán', buyer: 'người mua', tax_authority: 'cơ quan thuế', other: 'bên khác' },
 
       explainPassedSig: 'Chữ ký hợp lệ: đúng người ký có tên trong chứng thư số do tổ chức tin cậy cấp, và phần tài liệu đã ký không bị thay đổi.',
       explainPassedTs: 'Dấu thời gian hợp lệ: tài liệu đã tồn tại đúng như vậy vào thời điểm được chứng thực.',
@@ -196,7 +215,7 @@
       title: 'Check a digitally signed document',
       lead: 'Choose the PDF you received (a decision, a permit, a judicial-record extract…) to find out whether it is genuine, who signed it, when, and whether it was changed after signing.',
       pickTitle: 'Choose the file to check',
-      choose: 'Choose a PDF file',
+      choose: 'Choose a PDF or XML file',
       dropHint: 'or drop it here · up to 50 MB',
       dropNow: 'Drop the file here',
       privacy: 'Your file is only used to check its signatures and is not kept. No account needed.',
@@ -233,7 +252,7 @@
       and: ' and ',
       file: 'File: {name} ({size})',
 
-      errNotPdf: 'The file you chose is not a PDF. Please choose a .pdf file.',
+      errNotPdf: 'The file you chose is not a PDF or XML file. Please choose a .pdf or .xml file (e-invoice).',
       errTooBig: 'The file is larger than 50 MB, the most this page can check.',
       errEmpty: 'The file you chose is empty.',
       errRead: 'The file could not be read on your device. Please try again.',
@@ -283,6 +302,23 @@
       details: 'Technical details',
       resultCode: 'Result code',
       timeZoneNote: '(Vietnam time)',
+      eiBlock: 'Signed by',
+      eiSeller: 'Seller',
+      eiBuyer: 'Buyer',
+      eiTaxCode: 'tax code {code}',
+      eiNumber: 'Invoice',
+      eiNumberText: 'No. {number}',
+      eiSeries: ', series {series}',
+      eiTotal: 'Total payable',
+      eiSigningTime: 'Signing time (stated in the invoice)',
+      eiMatch: 'Tax code in the certificate',
+      eiMatchYes: 'matches the {block}’s tax code',
+      eiMatchNo: 'DIFFERS from the {block}’s tax code',
+      eiNotCovered: 'This signature does not cover the invoice data',
+      references: 'What is signed',
+      refValid: 'matches',
+      refInvalid: 'does not match',
+      blocks: { seller: 'seller', buyer: 'buyer', tax_authority: 'tax authority', other: 'other party' },
 
       explainPassedSig: 'The signature is valid: it was made by the person named in a certificate from a trusted authority, and the signed part of the document was not changed.',
       explainPassedTs: 'The time-stamp is valid: the document existed in this form at the time-stamped moment.',
@@ -648,8 +684,64 @@
     return ol;
   }
 
+  function blockName(b) {
+    return lookup('blocks', str(b)) || str(b);
+  }
+
+  // einvoiceRows adds a Vietnamese e-invoice's facts: who signed (seller,
+  // buyer, tax authority), the parties, the number, the total, the signing
+  // time the invoice states (when it is not the claimed time shown above)
+  // and whether the certificate's tax code is the signing party's.
+  function einvoiceRows(dl, ei, claimed) {
+    if (str(ei.block)) { row(dl, t('eiBlock'), blockName(ei.block)); }
+    var party = function (name, code) {
+      return str(name) + (str(code) ? ' (' + t('eiTaxCode', { code: code }) + ')' : '');
+    };
+    if (str(ei.seller) || str(ei.seller_tax_code)) {
+      row(dl, t('eiSeller'), party(ei.seller, ei.seller_tax_code)).setAttribute('data-einvoice', 'seller');
+    }
+    if (str(ei.buyer) || str(ei.buyer_tax_code)) { row(dl, t('eiBuyer'), party(ei.buyer, ei.buyer_tax_code)); }
+    if (str(ei.number)) {
+      row(dl, t('eiNumber'), t('eiNumberText', { number: ei.number }) + (str(ei.series) ? t('eiSeries', { series: ei.series }) : ''))
+        .setAttribute('data-einvoice', 'number');
+    }
+    if (str(ei.total)) { row(dl, t('eiTotal'), ei.total + (str(ei.currency) ? ' ' + ei.currency : '')); }
+    if (str(ei.signing_time) && ei.signing_time !== claimed) { row(dl, t('eiSigningTime'), timeNode(ei.signing_time)); }
+    if (ei.tax_code_match === true || ei.tax_code_match === false) {
+      var ok = ei.tax_code_match === true;
+      var m = h('span');
+      m.appendChild(h('span', 'mono', str(ei.certificate_tax_code)));
+      m.appendChild(document.createTextNode(' '));
+      m.appendChild(h('span', ok ? 'pill pill-ok' : 'pill pill-bad', t(ok ? 'eiMatchYes' : 'eiMatchNo', { block: blockName(ei.block) })));
+      var r = row(dl, t('eiMatch'), m);
+      r.className = 'row' + (ok ? '' : ' row-bad');
+      r.setAttribute('data-einvoice', ok ? 'tax-code-match' : 'tax-code-mismatch');
+    }
+    if (ei.data_covered === false) {
+      row(dl, t('eiNotCovered'), h('span', 'pill pill-bad', t('refInvalid'))).className = 'row row-bad';
+    }
+  }
+
+  // referencesNode lists what each reference of an XML signature covers
+  // and whether its digest matches.
+  function referencesNode(refs) {
+    var ul = h('ul', 'plain changes');
+    for (var i = 0; i < refs.length; i++) {
+      var r = refs[i] || {};
+      var ok = r.digest_valid === true;
+      var li = h('li', ok ? 'change change-ok' : 'change change-bad');
+      li.setAttribute('data-reference', ok ? 'valid' : 'invalid');
+      li.appendChild(h('span', 'change-kind mono', str(r.covers) || str(r.uri)));
+      li.appendChild(h('span', ok ? 'pill pill-ok' : 'pill pill-bad', t(ok ? 'refValid' : 'refInvalid')));
+      if (str(r.problem)) { li.appendChild(h('span', 'change-detail', r.problem)); }
+      ul.appendChild(li);
+    }
+    return ul;
+  }
+
   function card(sig, i, n) {
     sig = sig || {};
+    var xml = !!(view && view.file && view.file.kind === 'xml');
     var ind = indicationClass(sig.indication);
     var isTs = sig.type === 'document_timestamp';
     var signer = sig.signer || {};
@@ -701,13 +793,20 @@
     if (!proven && !claimed) { row(dl, t('claimedTime'), t('noTime')); }
     // A document time-stamp is titled with its authority already.
     if (str(sig.timestamp_authority) && !(isTs && !str(signer.name))) { row(dl, t('tsa'), sig.timestamp_authority); }
-    if (str(sig.level)) { row(dl, t('level'), lookup('levels', sig.level) || sig.level); }
+    if (xml && str(sig.level)) {
+      row(dl, t('level'), sig.level === 'XMLDSig' ? 'XML-DSig' : 'XAdES ' + sig.level);
+    } else if (str(sig.level)) { row(dl, t('level'), lookup('levels', sig.level) || sig.level); }
+    if (xml && sig.einvoice && typeof sig.einvoice === 'object') { einvoiceRows(dl, sig.einvoice, str(sig.claimed_time)); }
     var rev = Number(sig.revision), revs = Number(sig.revisions);
     if (rev > 0 && revs > 0) {
       row(dl, t('revision'), t('revisionText', { r: rev, n: revs }) + (rev === revs ? t('revisionLast') : ''));
     }
     var changes = Array.isArray(sig.changes_after) ? sig.changes_after : [];
-    row(dl, t('changes'), changesNode(changes)).className = 'row' + (hasDisallowedChange(sig) ? ' row-bad' : '');
+    if (!xml) {
+      row(dl, t('changes'), changesNode(changes)).className = 'row' + (hasDisallowedChange(sig) ? ' row-bad' : '');
+    }
+    var refs = Array.isArray(sig.references) ? sig.references : [];
+    if (refs.length) { row(dl, t('references'), referencesNode(refs)); }
     art.appendChild(dl);
 
     var warnings = Array.isArray(sig.warnings) ? sig.warnings : [];
@@ -760,9 +859,21 @@
     el.input.focus();
   }
 
-  function looksLikePdf(file) {
+  // fileKind is 'pdf', 'xml' (an e-invoice or other signed XML) or ''.
+  function fileKind(file) {
     var name = (file.name || '').toLowerCase();
-    return file.type === 'application/pdf' || /\.pdf$/.test(name);
+    if (file.type === 'application/pdf' || /\.pdf$/.test(name)) { return 'pdf'; }
+    if (file.type === 'application/xml' || file.type === 'text/xml' || /\.xml$/.test(name)) { return 'xml'; }
+    return '';
+  }
+
+  function hasXMLStart(buf) {
+    // A UTF-8 byte order mark and white space, then "<".
+    var b = new Uint8Array(buf);
+    var i = 0;
+    if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) { i = 3; }
+    while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) { i++; }
+    return i < b.length && b[i] === 0x3c;
   }
 
   function readHead(file) {
@@ -790,12 +901,13 @@
   function check(file) {
     if (!file) { return; }
     if (inflight && inflight.controller) { inflight.controller.abort(); }
-    var info = { name: file.name || 'document.pdf', size: file.size };
+    var kind = fileKind(file);
+    var info = { name: file.name || (kind === 'xml' ? 'document.xml' : 'document.pdf'), size: file.size, kind: kind };
     view = null;
     render();
     if (file.size === 0) { showError('errEmpty', info); return; }
     if (file.size > MAX_BYTES) { showError('errTooBig', info); return; }
-    if (!looksLikePdf(file)) { showError('errNotPdf', info); return; }
+    if (!kind) { showError('errNotPdf', info); return; }
 
     var job = { name: info.name, controller: window.AbortController ? new AbortController() : null };
     inflight = job;
@@ -805,7 +917,7 @@
 
     readHead(file).then(function (head) {
       if (inflight !== job) { return null; }
-      if (!hasPdfHeader(head)) { showError('errNotPdf', info); return null; }
+      if (!(kind === 'xml' ? hasXMLStart(head) : hasPdfHeader(head))) { showError('errNotPdf', info); return null; }
       return send(file, info, job);
     }, function () {
       if (inflight === job) { showError('errRead', info); }
@@ -820,14 +932,14 @@
     }, TIMEOUT_MS);
     var opts = {
       method: 'POST',
-      headers: { 'Content-Type': 'application/pdf', 'Accept': 'application/json' },
+      headers: { 'Content-Type': MEDIA[info.kind], 'Accept': 'application/json' },
       body: file,
       credentials: 'same-origin',
       cache: 'no-store',
       referrerPolicy: 'no-referrer'
     };
     if (job.controller) { opts.signal = job.controller.signal; }
-    return window.fetch(ENDPOINT, opts).then(function (resp) {
+    return window.fetch(ENDPOINTS[info.kind], opts).then(function (resp) {
       var requestId = resp.headers.get('X-Request-Id') || '';
       return resp.text().then(function (body) {
         window.clearTimeout(timer);

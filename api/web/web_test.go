@@ -188,7 +188,8 @@ func TestNoExternalOrInlineCode(t *testing.T) {
 func TestPageHasTestHooks(t *testing.T) {
 	js, _ := files.ReadFile("app.js")
 	for _, want := range []string{
-		"'/v1/verify/pdf'", "'Content-Type': 'application/pdf'", "data-verdict", "data-indication",
+		"'/v1/verify/pdf'", "pdf: 'application/pdf'", "'/v1/verify/xml'", "xml: 'application/xml'",
+		"data-verdict", "data-indication", "data-einvoice", "data-reference",
 		"'sig-card", "50 * 1024 * 1024", "localStorage",
 		// the sub-indications the page explains in words
 		"HASH_FAILURE", "SIG_CRYPTO_FAILURE", "REVOKED", "NO_CERTIFICATE_CHAIN_FOUND",

@@ -131,6 +131,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Audit:       auditLog,
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
+		Revocation:  revocation{authority},
 		Seals:       st,
 	})
 	verify, err := newTrust(st, trustAnchors{external: caCfg.ExternalRoots, ownRoot: cfg.CA.Mode == "own"}, cfg.Verify.TrustDirs, cfg.Verify.Online)

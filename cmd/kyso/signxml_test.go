@@ -116,6 +116,8 @@ func TestSignXMLAPI(t *testing.T) {
 		t.Errorf("kyso verify hoadon.xml: %v\n%s", err, out.String())
 	}
 
+	// The page at / with this e-invoice: tools/e2e TestVerifyXMLPageInChromium.
+
 	errCode := func(b []byte) string {
 		var x struct{ Error struct{ Code string } }
 		json.Unmarshal(b, &x)
@@ -157,6 +159,21 @@ func TestSignXMLAPI(t *testing.T) {
 	code, body, _ = e.postXML(t, "/v1/verify/xml", "", xades, nil, nil)
 	if code != 200 || !bytes.Contains(body, []byte(`"valid":true`)) || !bytes.Contains(body, []byte(`"level":"B-T"`)) {
 		t.Errorf("verify/xml of XAdES B-T = %d %s", code, body)
+	}
+
+	// XAdES B-LTA: the chains' certificates, OCSP responses and CRLs from
+	// kyso's CA and an archive time-stamp; xmlsec1 checks the core,
+	// the verifier finds B-LTA.
+	code, lta, h := e.upload(t, "/v1/sign/xml", e.clientHN, inv, map[string]any{"credential_id": e.seal, "profile": "xades", "level": "B-LTA", "signature_id": "lta", "include_chain": true})
+	if code != 200 || h.Get("Kyso-Level") != "XAdES B-LTA" || !bytes.Contains(lta, []byte("<xades:EncapsulatedOCSPValue>")) || !bytes.Contains(lta, []byte("<xades141:ArchiveTimeStamp")) {
+		t.Fatalf("sign/xml xades B-LTA = %d %v %s", code, h, lta)
+	}
+	if err := e.xmlsec(t, lta, "lta"); err != nil {
+		t.Errorf("xmlsec1 rejects the B-LTA signature: %v", err)
+	}
+	code, body, _ = e.postXML(t, "/v1/verify/xml", "", lta, nil, nil)
+	if code != 200 || !bytes.Contains(body, []byte(`"valid":true`)) || !bytes.Contains(body, []byte(`"level":"B-LTA"`)) {
+		t.Errorf("verify/xml of XAdES B-LTA = %d %s", code, body)
 	}
 
 	// A detached signature over a PDF, verified with the file as "data".

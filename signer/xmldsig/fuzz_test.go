@@ -42,7 +42,8 @@ func xmlSeeds(f *testing.F) [][]byte {
 // FuzzParse feeds any bytes to Parse. A document that parses must
 // canonicalise with every algorithm, and its Canonical XML must be a fixed
 // point: parsed and canonicalised again it gives the same bytes. Every
-// signature in it is read and its references digested without a panic.
+// signature in it is read and its references digested, and the input of
+// its archive time-stamps computed, without a panic.
 func FuzzParse(f *testing.F) {
 	for _, s := range xmlSeeds(f) {
 		f.Add(s)
@@ -78,6 +79,9 @@ func FuzzParse(f *testing.F) {
 				d.DigestReference(s, r)
 			}
 			d.SignedInfoBytes(s)
+			for _, ats := range el.FindElements(".//ArchiveTimeStamp") {
+				d.ArchiveTimeStampInput(s, ats, xmldsig.C14N10)
+			}
 		}
 	})
 }

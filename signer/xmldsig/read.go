@@ -283,6 +283,10 @@ type Digested struct {
 	// Octets is the length of what was digested (a verifier's work
 	// budget).
 	Octets int
+	// Data is what was digested; NodeSet is true when the transforms
+	// left a node set, which was canonicalised with C14N 1.0 to make it.
+	Data    []byte
+	NodeSet bool
 	// External is true when the reference is to detached content given
 	// with SetDetached (Target is then nil, and not the whole document).
 	External bool
@@ -318,7 +322,7 @@ func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, e
 		hh := h.New()
 		hh.Write(content)
 		dg := hh.Sum(nil)
-		return &Digested{Hash: h, Digest: dg, Match: bytes.Equal(dg, ref.DigestValue), Empty: len(content) == 0, Octets: len(content), External: true}, nil
+		return &Digested{Hash: h, Digest: dg, Match: bytes.Equal(dg, ref.DigestValue), Empty: len(content) == 0, Octets: len(content), Data: content, External: true}, nil
 	}
 	set, err := d.resolve(ref.URI)
 	if err != nil {
@@ -373,6 +377,7 @@ func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, e
 	}
 	out.Empty = len(octets) == 0 || set.Apex != nil && containsExcluded(set.Exclude, set.Apex)
 	out.Octets = len(octets)
+	out.Data, out.NodeSet = octets, isSet
 	hh := h.New()
 	hh.Write(octets)
 	out.Digest = hh.Sum(nil)

@@ -35,6 +35,9 @@ var (
 	// change what an earlier signature covers. It is never the caller's
 	// fault.
 	ErrIntegrity = errkind.New(errkind.Internal, "xmldsig: integrity check failed")
+	// ErrRevoked means a certificate of the chains a B-LT or B-LTA
+	// signature would carry is revoked: the credential cannot sign.
+	ErrRevoked = errkind.New(errkind.CredentialUnusable, "xmldsig: certificate revoked")
 )
 
 // Profile is a layout of signature.
@@ -61,7 +64,8 @@ const (
 	// (ETSI EN 319 132-1) instead of the SigningTime object: level B-B
 	// signs SignedProperties holding SigningTime and SigningCertificateV2;
 	// level B-T adds a SignatureTimeStamp over the SignatureValue from
-	// Options.Timestamper.
+	// Options.Timestamper; B-LT the validation values (LevelBLT); B-LTA
+	// an ArchiveTimeStamp (LevelBLTA).
 	ProfileXAdES Profile = "xades"
 	// ProfileEnveloping makes the Signature the document element, with
 	// the input's document element inside an Object (Id "<id>-Data")
@@ -84,7 +88,17 @@ const (
 const (
 	LevelBB = "B-B"
 	LevelBT = "B-T"
+	// LevelBLT adds to B-T the certificates (CertificateValues) and the
+	// OCSP responses and CRLs (RevocationValues) of the signer's and the
+	// TSA's chains, from Options.Revocation.
+	LevelBLT = "B-LT"
+	// LevelBLTA adds to B-LT an ArchiveTimeStamp (XAdES 1.4.1 namespace)
+	// over the signature and its properties (ETSI EN 319 132-1, 5.5.2).
+	LevelBLTA = "B-LTA"
 )
+
+// NamespaceXAdES141 is the XAdES 1.4.1 namespace of ArchiveTimeStamp.
+const NamespaceXAdES141 = "http://uri.etsi.org/01903/v1.4.1#"
 
 // NamespaceXAdES is the XAdES 1.3.2 namespace.
 const NamespaceXAdES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -167,11 +181,17 @@ type Options struct {
 	ID string
 	// Limits bound the parsing of the document.
 	Limits Limits
-	// Level is the XAdES level of ProfileXAdES: LevelBB (the default) or
-	// LevelBT, which needs Timestamper. Other profiles ignore it.
+	// Level is the XAdES level of ProfileXAdES: LevelBB (the default),
+	// LevelBT, which needs Timestamper, or LevelBLT and LevelBLTA, which
+	// need Timestamper, Revocation and the credential's chain up to its
+	// root. Other profiles ignore it.
 	Level string
-	// Timestamper time-stamps the signature value for LevelBT.
+	// Timestamper time-stamps the signature value for LevelBT and above,
+	// and the archive for LevelBLTA.
 	Timestamper Timestamper
+	// Revocation gives the status of the chains' certificates for
+	// LevelBLT and LevelBLTA.
+	Revocation Revocation
 	// DetachedURI names the content of ProfileDetached in its reference:
 	// a relative file name ("hoso.pdf"), which a verifier resolves beside
 	// the signature.
@@ -190,10 +210,11 @@ var vnZone = time.FixedZone("ICT", 7*3600)
 // signed document: doc's bytes unchanged but for the inserted markup, so
 // that earlier signatures stay as they were.
 //
-// Trust but verify: the returned document is parsed again, the new
-// signature is verified with the certificate's key, and every reference of
-// every earlier signature must digest to the same value as before;
-// otherwise nothing is returned and the error is ErrIntegrity.
+// Trust but verify: the inserted markup is parsed again and must be the
+// signature made (checkSplice), the new signature is verified with the
+// certificate's key, and every reference of every earlier signature must
+// digest to the same value as before; otherwise nothing is returned and
+// the error is ErrIntegrity.
 func Sign(ctx context.Context, doc []byte, cred Credential, opts Options) (*Result, error) {
 	out, id, err := sign(ctx, doc, cred, opts)
 	if err != nil {
@@ -352,24 +373,111 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 		return nil, ErrIntegrity.Errorf("the signer's signature does not verify with the certificate's key")
 	}
 	pr.sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
-	if p.opts.Profile == ProfileXAdES && p.opts.Level == LevelBT {
-		if err := p.timestamp(ctx, pr.d, pr.sig); err != nil {
+	if p.opts.Profile == ProfileXAdES && p.opts.Level != LevelBB {
+		tok, err := p.timestamp(ctx, pr.d, pr.sig)
+		if err != nil {
 			return nil, err
 		}
+		if p.opts.Level == LevelBLT || p.opts.Level == LevelBLTA {
+			if err := p.validationValues(ctx, pr.sig, tok); err != nil {
+				return nil, err
+			}
+		}
+		if p.opts.Level == LevelBLTA {
+			if err := p.archiveTimestamp(ctx, pr.d, pr.sig); err != nil {
+				return nil, err
+			}
+		}
 	}
-	var out []byte
 	if p.opts.Profile == ProfileEnveloping || p.opts.Profile == ProfileDetached {
 		var b bytes.Buffer
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 		writeElement(&b, pr.sig)
-		out = b.Bytes()
-	} else {
-		out = pr.d.splice(pr.parent, pr.before, pr.top)
+		out := b.Bytes()
+		if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier, pr.d.detached); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
-	if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier, pr.d.detached); err != nil {
+	var ins bytes.Buffer
+	writeElement(&ins, pr.top)
+	if err := pr.checkSplice(ins.Bytes()); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return pr.d.splice(pr.parent, pr.before, ins.Bytes()), nil
+}
+
+// checkSplice is the self-check of a signature spliced into the input,
+// at the cost of parsing the markup rather than the whole signed
+// document: the markup ins, parsed on its own under the namespace
+// declarations in scope where it goes, must be the tree the signature was
+// computed on, and carry no ID the document has. Inserted whole between
+// two nodes of the parent's content, it leaves every other node of the
+// document as parsed (XML 1.0: an element is a complete production), so
+// the signed document parses to pr.d's tree, on which the new signature
+// is then verified and the earlier signatures' references digested.
+// FuzzSign parses and verifies whole signed documents.
+func (pr *prepared) checkSplice(ins []byte) error {
+	ns := inScope(pr.parent)
+	prefixes := make([]string, 0, len(ns))
+	for k := range ns {
+		prefixes = append(prefixes, k)
+	}
+	slices.Sort(prefixes)
+	var w bytes.Buffer
+	w.WriteString("<w")
+	for _, k := range prefixes {
+		if k == "" {
+			w.WriteString(` xmlns="` + escapeAttr(ns[k]) + `"`)
+		} else {
+			w.WriteString(` xmlns:` + k + `="` + escapeAttr(ns[k]) + `"`)
+		}
+	}
+	w.WriteString(">")
+	w.Write(ins)
+	w.WriteString("</w>")
+	md, err := Parse(w.Bytes(), pr.p.opts.Limits)
+	if err != nil {
+		return ErrIntegrity.Errorf("the signature's markup does not parse: %v", err)
+	}
+	if kids := md.Root().Child; len(kids) != 1 || !sameTree(kids[0], pr.top) {
+		return ErrIntegrity.Errorf("the signature's markup does not parse to the signature made")
+	}
+	for id := range md.ids {
+		for _, el := range pr.d.ids[id] {
+			if !containsExcluded([]*etree.Element{pr.top}, el) {
+				return ErrIntegrity.Errorf("the signature's ID %q is already in the document", id)
+			}
+		}
+	}
+	return checkSigned(pr.d, pr.sig, pr.p.cred.Cert, pr.earlier)
+}
+
+// sameTree reports whether the nodes a and b have the same names,
+// attributes, text and children.
+func sameTree(a, b etree.Token) bool {
+	switch a := a.(type) {
+	case *etree.Element:
+		b, ok := b.(*etree.Element)
+		if !ok || a.FullTag() != b.FullTag() || len(a.Attr) != len(b.Attr) || len(a.Child) != len(b.Child) {
+			return false
+		}
+		for i, x := range a.Attr {
+			if y := b.Attr[i]; x.Space != y.Space || x.Key != y.Key || x.Value != y.Value {
+				return false
+			}
+		}
+		for i := range a.Child {
+			if !sameTree(a.Child[i], b.Child[i]) {
+				return false
+			}
+		}
+		return true
+	case *etree.CharData:
+		b, ok := b.(*etree.CharData)
+		return ok && a.Data == b.Data
+	}
+	return false
 }
 
 // MaxBatch is the largest number of documents SignBatch signs at once.
@@ -489,12 +597,15 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		case "":
 			opts.Level = LevelBB
 		case LevelBB:
-		case LevelBT:
+		case LevelBT, LevelBLT, LevelBLTA:
 			if opts.Timestamper == nil {
-				return nil, ErrInvalid.Errorf("XAdES B-T needs a time-stamp authority")
+				return nil, ErrInvalid.Errorf("XAdES %s needs a time-stamp authority", opts.Level)
+			}
+			if opts.Level != LevelBT && opts.Revocation == nil {
+				return nil, ErrInvalid.Errorf("XAdES %s needs a source of revocation data", opts.Level)
 			}
 		default:
-			return nil, ErrInvalid.Errorf("XAdES level %q; want B-B or B-T", opts.Level)
+			return nil, ErrInvalid.Errorf("XAdES level %q; want B-B, B-T, B-LT or B-LTA", opts.Level)
 		}
 	case "":
 		return nil, ErrInvalid.Errorf("no profile")
@@ -698,28 +809,37 @@ func issuerSerialV2(c *x509.Certificate) ([]byte, error) {
 // timestamp adds a SignatureTimeStamp (ETSI EN 319 132-1, 5.3) to the
 // XAdES signature sig of d: a token over the canonical SignatureValue
 // element, checked to be over it before it is added.
-func (p *plan) timestamp(ctx context.Context, d *Document, sig *etree.Element) error {
+func (p *plan) timestamp(ctx context.Context, d *Document, sig *etree.Element) (*timestamp.Timestamp, error) {
 	value, err := CanonicalBytes(NodeSet{Doc: d, Apex: sig.SelectElement("SignatureValue")}, C14N10, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	h := p.hash.New()
-	h.Write(value)
-	digest := h.Sum(nil)
-	tok, err := p.opts.Timestamper.Timestamp(ctx, digest, p.hash)
+	tok, ts, err := p.stamp(ctx, value, "signature value")
 	if err != nil {
-		return fmt.Errorf("time-stamp: %w", err)
-	}
-	ts, err := timestamp.Parse(tok)
-	if err != nil || ts.HashAlgorithm != p.hash || !bytes.Equal(ts.HashedMessage, digest) {
-		return ErrIntegrity.Errorf("the time-stamp token is not over the signature value")
+		return nil, err
 	}
 	qp := sig.FindElement("./Object/xades:QualifyingProperties")
 	sts := qp.CreateElement("xades:UnsignedProperties").CreateElement("xades:UnsignedSignatureProperties").CreateElement("xades:SignatureTimeStamp")
 	sts.CreateAttr("Id", sig.SelectAttrValue("Id", "")+"-SignatureTimeStamp")
 	sts.CreateElement("CanonicalizationMethod").CreateAttr("Algorithm", C14N10)
 	sts.CreateElement("xades:EncapsulatedTimeStamp").SetText(base64.StdEncoding.EncodeToString(tok))
-	return nil
+	return ts, nil
+}
+
+// stamp asks the TSA for a token over input and checks that it is.
+func (p *plan) stamp(ctx context.Context, input []byte, what string) ([]byte, *timestamp.Timestamp, error) {
+	h := p.hash.New()
+	h.Write(input)
+	digest := h.Sum(nil)
+	tok, err := p.opts.Timestamper.Timestamp(ctx, digest, p.hash)
+	if err != nil {
+		return nil, nil, fmt.Errorf("time-stamp: %w", err)
+	}
+	ts, err := timestamp.Parse(tok)
+	if err != nil || ts.HashAlgorithm != p.hash || !bytes.Equal(ts.HashedMessage, digest) {
+		return nil, nil, ErrIntegrity.Errorf("the time-stamp token is not over the %s", what)
+	}
+	return tok, ts, nil
 }
 
 // place finds where sig goes: it returns the existing element that
@@ -801,28 +921,26 @@ func stepMatches(el *etree.Element, step string) bool {
 
 // splice returns the document's bytes with top's markup inserted in
 // parent, before the child before or at the end.
-func (d *Document) splice(parent, before, top *etree.Element) []byte {
-	var ins bytes.Buffer
-	writeElement(&ins, top)
+func (d *Document) splice(parent, before *etree.Element, ins []byte) []byte {
 	sp := d.spans[parent]
 	var out bytes.Buffer
-	out.Grow(len(d.raw) + ins.Len() + 64)
+	out.Grow(len(d.raw) + len(ins) + 64)
 	switch {
 	case before != nil:
 		at := d.spans[before].start
 		out.Write(d.raw[:at])
-		out.Write(ins.Bytes())
+		out.Write(ins)
 		out.Write(d.raw[at:])
 	case sp.endStart == sp.startEnd && sp.end == sp.startEnd && bytes.HasSuffix(d.raw[sp.start:sp.startEnd], []byte("/>")):
 		// <parent/> becomes <parent>…</parent>.
 		out.Write(d.raw[:sp.startEnd-2])
 		out.WriteString(">")
-		out.Write(ins.Bytes())
+		out.Write(ins)
 		out.WriteString("</" + parent.FullTag() + ">")
 		out.Write(d.raw[sp.startEnd:])
 	default:
 		out.Write(d.raw[:sp.endStart])
-		out.Write(ins.Bytes())
+		out.Write(ins)
 		out.Write(d.raw[sp.endStart:])
 	}
 	return out.Bytes()
@@ -909,7 +1027,13 @@ func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before
 	if len(els) != 1 || !IsSignature(els[0]) {
 		return ErrIntegrity.Errorf("the new signature is not found once in the signed document")
 	}
-	if err := CheckSignature(d, els[0], cert); err != nil {
+	return checkSigned(d, els[0], cert, before)
+}
+
+// checkSigned checks the new signature sig of d with cert's key, and that
+// the earlier signatures' references digest as before.
+func checkSigned(d *Document, sig *etree.Element, cert *x509.Certificate, before [][][]byte) error {
+	if err := CheckSignature(d, sig, cert); err != nil {
 		return ErrIntegrity.Errorf("the signed document does not verify: %v", err)
 	}
 	after, err := earlierDigests(d)
@@ -918,7 +1042,7 @@ func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before
 	}
 	var others [][][]byte
 	for i, el := range d.Signatures() {
-		if el != els[0] {
+		if el != sig {
 			others = append(others, after[i])
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
+	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
 
 // TestVerifyPageInChromium: a citizen's journey on kyso's own page, in
@@ -220,4 +221,75 @@ func (k *kysoDev) do(t *testing.T, req *http.Request, want int) []byte {
 		t.Fatalf("%s %s = %d, want %d: %s", req.Method, req.URL.Path, resp.StatusCode, want, out)
 	}
 	return out
+}
+
+// TestVerifyXMLPageInChromium: an e-invoice (Circular 78) signed by the
+// agency's seal and countersigned in the tax authority's block through a
+// real `kyso dev`, checked on the page at / in headless Chromium: valid,
+// each card with the invoice's facts and what each reference covers;
+// with a changed amount it is invalid and the reference to the invoice
+// data is shown broken, in Vietnamese and in English.
+func TestVerifyXMLPageInChromium(t *testing.T) {
+	k := startKyso(t)
+	const hanoi = "Ủy ban nhân dân Thành phố Hà Nội"
+	var client struct {
+		APIKey string `json:"api_key"`
+	}
+	k.admin(t, "/v1/clients", map[string]any{"name": "e-office Hà Nội", "organizations": []string{hanoi}}, http.StatusCreated, &client)
+	var seal, official struct {
+		CredentialID string `json:"credential_id"`
+	}
+	k.admin(t, "/v1/certificates", map[string]any{"profile": "seal", "subject": map[string]string{
+		"organization": hanoi, "tax_code": "0103410294", "budget_code": "1058600", "locality": "Hà Nội"}}, http.StatusCreated, &seal)
+	k.admin(t, "/v1/certificates", map[string]any{"profile": "official", "subject": map[string]string{
+		"name": "Lê Thị Hoa", "cccd": "001185000123", "title": "Chuyên viên", "unit": "Văn phòng", "organization": hanoi, "locality": "Hà Nội"}},
+		http.StatusCreated, &official)
+	inv := xmltest.Invoice{Number: 7, Items: 4, Seller: hanoi, SellerMST: "0103410294", WithMCCQT: true}.Make()
+	signed := k.signXML(t, client.APIKey, inv, map[string]any{"credential_id": seal.CredentialID, "include_chain": true, "signature_id": "seller"})
+	both := k.signXML(t, client.APIKey, signed, map[string]any{"credential_id": official.CredentialID, "location": "/HDon/DSCKS/CQT",
+		"references": []string{"mccqt", "seller"}, "include_chain": true, "signature_id": "cqt"})
+	changed := bytes.Replace(both, []byte("<DGia>150000"), []byte("<DGia>150001"), 1)
+	if bytes.Equal(changed, both) {
+		t.Fatal("the invoice has no <DGia>150000 to change")
+	}
+
+	s := Start(t, k.env["KYSO_URL"], "")
+	s.Phone()
+	s.Open()
+	s.Upload("hoadon.xml", both)
+	s.ExpectVerdict("valid", "TOTAL_PASSED")
+	s.ExpectText("#verdict-text", "2 chữ ký")
+	s.ExpectText(".sig-card [data-einvoice=seller]", "0103410294")
+	s.ExpectText(".sig-card [data-einvoice=number]", "Số 7")
+	s.ExpectText(".sig-card [data-einvoice=tax-code-match]", "trùng với MST của người bán")
+	s.ExpectText(".sig-card [data-reference=valid]", "/HDon/DLHDon")
+	s.ExpectText(".sig-card:nth-child(2)", "cơ quan thuế")
+	s.Screenshot("einvoice.png")
+	s.Again()
+	s.Upload("hoadon-sua.xml", changed)
+	s.ExpectVerdict("invalid", "TOTAL_FAILED")
+	s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] .sig-explain", "Tài liệu đã bị thay đổi sau khi ký")
+	s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] [data-reference=invalid]", "/HDon/DLHDon")
+	s.Click("#lang")
+	s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] [data-reference=invalid]", "does not match")
+	s.Screenshot("einvoice-changed-en.png")
+	s.ExpectCleanConsole()
+}
+
+// signXML signs doc through POST /v1/sign/xml (the XML as the body, the
+// options in the Kyso-Options header).
+func (k *kysoDev) signXML(t *testing.T, apiKey string, doc []byte, opts map[string]any) []byte {
+	t.Helper()
+	b, err := json.Marshal(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, k.env["KYSO_URL"]+"/v1/sign/xml", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/xml")
+	req.Header.Set("Kyso-Options", string(b))
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	return k.do(t, req, http.StatusOK)
 }

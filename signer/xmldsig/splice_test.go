@@ -1,0 +1,66 @@
+package xmldsig
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"testing"
+
+	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
+)
+
+// TestCheckSplice: the self-check of a spliced signature refuses markup
+// that does not parse to the signature made — a changed digest, a node
+// after it, markup that is not well-formed — and an ID the document
+// already has; the markup as written passes.
+func TestCheckSplice(t *testing.T) {
+	pki := xmltest.NewPKI(t)
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := Credential{Signer: k, Cert: pki.Issue(t, k.Public(), "Splice", "kyso", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
+	p, err := newPlan(cred, Options{Profile: ProfileEInvoiceVN, ID: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := p.prepare(xmltest.Invoice{Items: 2}.Make())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := k.Sign(rand.Reader, pr.tbs, p.method.signerOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := encodeValue(cred.Cert.PublicKey, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	var ins bytes.Buffer
+	writeElement(&ins, pr.top)
+	if err := pr.checkSplice(ins.Bytes()); err != nil {
+		t.Fatalf("checkSplice(the markup written) = %v", err)
+	}
+	dv := bytes.Index(ins.Bytes(), []byte("<DigestValue>")) + len("<DigestValue>")
+	changed := bytes.Clone(ins.Bytes())
+	changed[dv] ^= 1
+	for name, m := range map[string][]byte{
+		"changed digest":  changed,
+		"trailing node":   append(bytes.Clone(ins.Bytes()), "<x/>"...),
+		"not well-formed": ins.Bytes()[:ins.Len()-1],
+	} {
+		if err := pr.checkSplice(m); !errors.Is(err, ErrIntegrity) {
+			t.Errorf("%s: checkSplice = %v, want ErrIntegrity", name, err)
+		}
+	}
+	// A markup ID the document has elsewhere.
+	pr.d.ids["s-SigningTime"] = append(pr.d.ids["s-SigningTime"], pr.d.Root())
+	if err := pr.checkSplice(ins.Bytes()); !errors.Is(err, ErrIntegrity) {
+		t.Errorf("ID clash: checkSplice = %v, want ErrIntegrity", err)
+	}
+}
