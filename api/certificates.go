@@ -15,7 +15,7 @@ import (
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
-	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // certificateJSON is the API shape of a certificate. Names are a contract
@@ -38,13 +38,13 @@ type certificateJSON struct {
 	SupersededBy     string     `json:"superseded_by,omitempty"`
 }
 
-func certJSON(c *store.Certificate) certificateJSON {
+func certJSON(c *model.Certificate) certificateJSON {
 	out := certificateJSON{
 		ID: c.ID, CredentialID: c.CredentialID, Profile: c.Profile, Serial: c.Serial, Status: string(c.Status),
 		Subject: c.Subject, KeyVersion: c.KeyVersion, NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
 		Certificate: c.CertPEM, SupersededBy: c.SupersededBy,
 	}
-	if c.Status == store.CertRevoked {
+	if c.Status == model.CertRevoked {
 		out.RevokedAt = c.RevokedAt
 		out.RevocationReason = ca.ReasonName(c.RevocationReason)
 	}
@@ -176,7 +176,7 @@ func (s *Server) newCredentialID(ctx context.Context, claim *idemClaim, req *ca.
 // attempt of the same idempotent request was creating, or nil if that
 // attempt did not get as far (the retry then finishes the credential).
 func (s *Server) issuedEarlier(ctx context.Context, credID string) (*ca.Issued, error) {
-	certs, err := s.ca.List(ctx, ca.ListFilter{CredentialID: credID, Status: string(store.CertActive), Limit: 1})
+	certs, err := s.ca.List(ctx, ca.ListFilter{CredentialID: credID, Status: string(model.CertActive), Limit: 1})
 	if err != nil || len(certs) == 0 {
 		return nil, err
 	}

@@ -14,15 +14,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // IdempotencyStore keeps Idempotency-Key records (store.Store implements
 // it).
 type IdempotencyStore interface {
-	ClaimIdempotencyKey(ctx context.Context, rec *store.IdempotencyRecord) (*store.IdempotencyRecord, error)
+	ClaimIdempotencyKey(ctx context.Context, rec *model.IdempotencyRecord) (*model.IdempotencyRecord, error)
 	SetIdempotencyResource(ctx context.Context, actor, key, token, resource string) error
-	CompleteIdempotencyKey(ctx context.Context, rec *store.IdempotencyRecord) error
+	CompleteIdempotencyKey(ctx context.Context, rec *model.IdempotencyRecord) error
 	ReleaseIdempotencyKey(ctx context.Context, actor, key, token string) error
 	UnlockIdempotencyKey(ctx context.Context, actor, key, token string) error
 }
@@ -50,7 +50,7 @@ var replayedHeaders = []string{"Content-Type", "Content-Disposition", "Location"
 // captured as it is written and kept by finish.
 type idemClaim struct {
 	s   *Server
-	rec store.IdempotencyRecord
+	rec model.IdempotencyRecord
 	// resource is what a crashed earlier holder was creating.
 	resource string
 	// made is set once the request created its resource: a failure after
@@ -85,7 +85,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string
 	tok := make([]byte, 16)
 	_, _ = rand.Read(tok)
 	now := time.Now().UTC()
-	rec := store.IdempotencyRecord{Actor: actor, Key: key, Fingerprint: fingerprint, Token: hex.EncodeToString(tok),
+	rec := model.IdempotencyRecord{Actor: actor, Key: key, Fingerprint: fingerprint, Token: hex.EncodeToString(tok),
 		LockedUntil: now.Add(s.idempotencyLock()), ExpiresAt: now.Add(s.cfg.IdempotencyTTL)}
 	got, err := s.deps.Idempotency.ClaimIdempotencyKey(r.Context(), &rec)
 	if err != nil {
@@ -99,7 +99,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string
 	case !bytes.Equal(got.Fingerprint, fingerprint):
 		s.renderError(w, r, &apiError{http.StatusUnprocessableEntity, CodeIdempotencyKeyReused,
 			"this Idempotency-Key was already used for a different request; send a new key for a new request"})
-	case got.State == store.IdempotencyPending:
+	case got.State == model.IdempotencyPending:
 		wait := max(1, int(time.Until(got.LockedUntil).Seconds()+1))
 		w.Header().Set("Retry-After", strconv.Itoa(min(wait, 5)))
 		s.renderError(w, r, &apiError{http.StatusConflict, CodeIdempotencyInProgress,
@@ -140,7 +140,7 @@ func idempotencyKey(values []string) (string, bool) {
 	return k, true
 }
 
-func replay(w http.ResponseWriter, rec *store.IdempotencyRecord) {
+func replay(w http.ResponseWriter, rec *model.IdempotencyRecord) {
 	var h map[string]string
 	_ = json.Unmarshal([]byte(rec.Header), &h)
 	for _, name := range replayedHeaders {

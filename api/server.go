@@ -22,18 +22,18 @@ import (
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
-	"github.com/kyso-vn/kyso/store"
 )
 
 // CA is what the API needs from the certificate authority.
 type CA interface {
 	Issue(ctx context.Context, req ca.Request) (*ca.Issued, error)
 	Get(ctx context.Context, id string) (*ca.Issued, error)
-	List(ctx context.Context, f ca.ListFilter) ([]*store.Certificate, error)
+	List(ctx context.Context, f ca.ListFilter) ([]*model.Certificate, error)
 	Rotate(ctx context.Context, id string) (*ca.Issued, error)
 	Renew(ctx context.Context, id string) (*ca.Issued, error)
-	Revoke(ctx context.Context, id, reason string) (*store.Certificate, error)
+	Revoke(ctx context.Context, id, reason string) (*model.Certificate, error)
 }
 
 // CAAdmin is what the API needs to manage issuers.

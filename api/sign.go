@@ -22,14 +22,14 @@ import (
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
-	"github.com/kyso-vn/kyso/store"
 )
 
 // ClientAuth registers and authenticates client systems.
 type ClientAuth interface {
-	Create(ctx context.Context, name string, orgs []string) (string, *store.Client, error)
-	Authenticate(ctx context.Context, key string) (*store.Client, error)
+	Create(ctx context.Context, name string, orgs []string) (string, *model.Client, error)
+	Authenticate(ctx context.Context, key string) (*model.Client, error)
 }
 
 // Signing is the signing service.
@@ -74,7 +74,7 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			s.renderError(w, r, errNotConfigured)
 			return
 		}
-		var byCert *store.Client
+		var byCert *model.Client
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 			c, err := s.clientByCert(r)
 			if err != nil {
