@@ -46,13 +46,11 @@ func (s *Server) issueClientCert(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, &ca.FieldError{Field: "csr", Message: "is required: a PEM CERTIFICATE REQUEST for the client's own key"})
 		return
 	}
-	out, err := s.deps.ClientCerts.IssueClientCert(r.Context(), id, []byte(req.CSR))
+	out, err := s.admin.IssueClientCert(r.Context(), actorOf(r), id, []byte(req.CSR))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCertIssue, out.Record.ID, map[string]any{"client": id,
-		"profile": out.Record.Profile, "serial": out.Record.Serial})
 	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
 	writeJSON(w, http.StatusCreated, issuedJSON(out))
 }

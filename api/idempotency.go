@@ -154,10 +154,19 @@ func replay(w http.ResponseWriter, rec *model.IdempotencyRecord) {
 	_, _ = w.Write(rec.Body)
 }
 
-// setResource records what the request is about to create.
-func (c *idemClaim) setResource(ctx context.Context, resource string) error {
+// Resource implements app.Attempt: what a crashed earlier holder of the
+// key was creating, or "".
+func (c *idemClaim) Resource() string { return c.resource }
+
+// SetResource implements app.Attempt: it records what the request is
+// about to create.
+func (c *idemClaim) SetResource(ctx context.Context, resource string) error {
 	return c.s.deps.Idempotency.SetIdempotencyResource(ctx, c.rec.Actor, c.rec.Key, c.rec.Token, resource)
 }
+
+// Made implements app.Attempt: the request created its resource, so a
+// failure after it leaves the key to the retry.
+func (c *idemClaim) Made() { c.made = true }
 
 // finish keeps a successful answer for retries, or releases the key so
 // that a retry does the work, and then sends the answer it held back. The

@@ -20,7 +20,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
@@ -134,12 +133,11 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	key, c, err := s.deps.Clients.Create(r.Context(), req.Name, req.Organizations)
+	key, c, err := s.admin.CreateClient(r.Context(), actorOf(r), req.Name, req.Organizations)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionClientCreate, c.ID, map[string]any{"name": c.Name, "organizations": c.Organizations})
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"id": c.ID, "name": c.Name, "organizations": c.Organizations, "created_at": c.CreatedAt.UTC(),
 		"api_key": key, // shown once; only its hash is stored
@@ -163,11 +161,10 @@ func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.deps.PINs.SetPIN(r.Context(), id, req.PIN); err != nil {
+	if err := s.admin.SetPIN(r.Context(), actorOf(r), id, req.PIN); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionPINSet, id, nil)
 	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "pin_set"})
 }
 
@@ -181,11 +178,10 @@ func (s *Server) unlockCredential(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	if err := s.deps.PINs.Unlock(r.Context(), id); err != nil {
+	if err := s.admin.Unlock(r.Context(), actorOf(r), id); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCredentialUnlock, id, nil)
 	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "unlocked"})
 }
 
@@ -779,11 +775,10 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, &apiError{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the image is larger than 5 MiB"})
 		return
 	}
-	if err := s.deps.Signing.SetSealImage(r.Context(), org, data); err != nil {
+	if err := s.admin.SetSealImage(r.Context(), actorOf(r), org, data); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionSealImage, org, map[string]any{"bytes": len(data)})
 	writeJSON(w, http.StatusOK, map[string]any{"organization": org, "bytes": len(data)})
 }
 
