@@ -162,10 +162,7 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 	pins := auth.NewPINs(st)
 	auditLog := audit.New(st)
 	ts := kapp.NewTSA(authority, tsa.Config{Policy: cfg.TSA.Policy, Accuracy: time.Duration(cfg.TSA.Accuracy)})
-	signing := signer.New(signer.Config{
-		Credentials: credentials{authority},
-		Consent:     pins,
-		Audit:       auditLog,
+	signing := kapp.NewSign(kapp.SignDeps{Credentials: kapp.CACredentials{CA: authority}, Consent: pins, Audit: auditLog, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
 		Seals:       st,

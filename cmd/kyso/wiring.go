@@ -10,22 +10,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
-	"github.com/kyso-vn/kyso/signer"
 )
-
-// credentials adapts the CA to the signing service.
-type credentials struct{ ca *ca.Authority }
-
-func (c credentials) Credential(ctx context.Context, id string) (*signer.Credential, error) {
-	sc, err := c.ca.SigningCredential(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return &signer.Credential{
-		ID: sc.ID, Profile: sc.Profile, Organization: sc.Organization, HolderName: sc.Subject.Name, Title: sc.Subject.Title,
-		CCCD: sc.Subject.CCCD, Signer: sc.Signer, Cert: sc.Cert, Chain: sc.Chain,
-	}, nil
-}
 
 // revocation gives B-LT signatures kyso's own OCSP answers and CRLs, made
 // in process, and, for an issuing CA under an external root, the external
