@@ -125,7 +125,10 @@ type Config struct {
 
 // Deps are the domain services behind the routes. CA and Admins are
 // required; a nil Signing, Clients, PINs or TSA leaves its routes answering
-// 503 (not configured).
+// 503 (not configured). The admin routes reach CA, Clients, ClientCerts,
+// PINs and Signing's seal images through app.Enroll and app.Admin, which
+// New builds from them with Audit; Signing is normally app.Sign and
+// Verifier app.Verify.
 type Deps struct {
 	CA      Authority
 	Admins  AdminAuth
