@@ -11,7 +11,6 @@ import (
 
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
-
 	// keys is imported for its ErrUnavailable sentinel only: a signature
 	// made with a Vault key can fail with it below any domain package.
 	"github.com/kyso-vn/kyso/keys"
