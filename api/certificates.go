@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -12,11 +11,11 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // certificateJSON is the API shape of a certificate. Names are a contract
@@ -39,13 +38,13 @@ type certificateJSON struct {
 	SupersededBy     string     `json:"superseded_by,omitempty"`
 }
 
-func certJSON(c *store.Certificate) certificateJSON {
+func certJSON(c *model.Certificate) certificateJSON {
 	out := certificateJSON{
 		ID: c.ID, CredentialID: c.CredentialID, Profile: c.Profile, Serial: c.Serial, Status: string(c.Status),
 		Subject: c.Subject, KeyVersion: c.KeyVersion, NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
 		Certificate: c.CertPEM, SupersededBy: c.SupersededBy,
 	}
-	if c.Status == store.CertRevoked {
+	if c.Status == model.CertRevoked {
 		out.RevokedAt = c.RevokedAt
 		out.RevocationReason = ca.ReasonName(c.RevocationReason)
 	}
@@ -101,108 +100,26 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// With an Idempotency-Key, the new credential's ID is chosen and
-	// recorded first: a retry after a crash finds the credential if the
-	// first attempt got as far as issuing it, and answers with it; if not,
-	// it finishes that credential (ca.Issue resumes it, with the key Vault
-	// made for it, even one Vault finished after the first attempt gave up
-	// waiting).
-	actor, _ := r.Context().Value(actorKey).(string)
+	// With an Idempotency-Key, app.Enroll records the new credential's
+	// ID first, so that a retry after a crash finishes that credential
+	// rather than issuing another.
+	actor := actorOf(r)
 	w, claim, done := s.beginIdempotent(w, r, actor, "certificates.issue", req.Request)
 	if done {
 		return
 	}
 	defer claim.finish(r)
+	var at app.Attempt
 	if claim != nil {
-		if claim.resource != "" {
-			if out, err := s.issuedEarlier(r.Context(), claim.resource); err != nil || out != nil {
-				if err == nil {
-					claim.made = true
-					err = s.afterIssue(w, r, out, req.PIN, true)
-				}
-				if err != nil {
-					s.renderError(w, r, err)
-				}
-				return
-			}
-			req.CredentialID = claim.resource
-		} else if err := s.newCredentialID(r.Context(), claim, &req.Request); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+		at = claim
 	}
-	out, err := s.ca.Issue(r.Context(), req.Request)
-	if claim != nil && errors.Is(err, ca.ErrCredentialRetired) {
-		// The credential the earlier attempt started was retired
-		// meanwhile (kyso doctor): start again with a new one.
-		if err = s.newCredentialID(r.Context(), claim, &req.Request); err == nil {
-			out, err = s.ca.Issue(r.Context(), req.Request)
-		}
-	}
+	out, err := s.enroll.Issue(r.Context(), actor, req.Request, req.PIN, at)
 	if err != nil {
-		if claim != nil && (errors.Is(err, ca.ErrVaultUnavailable) || errors.Is(err, ca.ErrStoreUnavailable)) {
-			// Vault or the database was unavailable or too slow (a key
-			// creation cut short, which Vault may still complete): the
-			// credential stays for the retry with this Idempotency-Key,
-			// which may take the key over at once (503, Retry-After) and
-			// finishes it.
-			claim.made = true
-		}
 		s.renderError(w, r, err)
 		return
 	}
-	if claim != nil {
-		claim.made = true // a PIN that fails to be set must not make the retry issue again
-	}
-	if err := s.afterIssue(w, r, out, req.PIN, false); err != nil {
-		s.renderError(w, r, err)
-	}
-}
-
-// newCredentialID chooses the ID of the credential an idempotent issuance
-// creates and records it with its Idempotency-Key first.
-func (s *Server) newCredentialID(ctx context.Context, claim *idemClaim, req *ca.Request) error {
-	id, err := ca.NewCredentialID()
-	if err == nil {
-		err = claim.setResource(ctx, id)
-	}
-	if err != nil {
-		return err
-	}
-	req.CredentialID = id
-	return nil
-}
-
-// issuedEarlier returns the active certificate of a credential an earlier
-// attempt of the same idempotent request was creating, or nil if that
-// attempt did not get as far (the retry then finishes the credential).
-func (s *Server) issuedEarlier(ctx context.Context, credID string) (*ca.Issued, error) {
-	certs, err := s.ca.List(ctx, ca.ListFilter{CredentialID: credID, Status: string(store.CertActive), Limit: 1})
-	if err != nil || len(certs) == 0 {
-		return nil, err
-	}
-	return s.ca.Get(ctx, certs[0].ID)
-}
-
-// afterIssue sets the PIN of a new citizen credential, records the
-// issuance and answers 201. recovered marks an issuance finished by a
-// retry after the first attempt was cut short.
-func (s *Server) afterIssue(w http.ResponseWriter, r *http.Request, out *ca.Issued, pin string, recovered bool) error {
-	if pin != "" {
-		if err := s.deps.PINs.SetPIN(r.Context(), out.Record.CredentialID, pin); err != nil {
-			// The certificate exists; without a PIN the credential cannot
-			// sign until one is set with POST /v1/credentials/{id}/pin.
-			return fmt.Errorf("set PIN of credential %s: %w", out.Record.CredentialID, err)
-		}
-	}
-	details := map[string]any{"credential": out.Record.CredentialID, "profile": out.Record.Profile, "serial": out.Record.Serial}
-	if recovered {
-		details["recovered"] = true
-	}
-	s.record(r, audit.ActionCertIssue, out.Record.ID, details)
 	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
-	writeJSON(w, http.StatusCreated, issuedJSON(out))
-	return nil
+	writeJSON(w, http.StatusCreated, issuedJSON(out.Issued))
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
@@ -271,20 +188,19 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rotate(w http.ResponseWriter, r *http.Request) {
-	s.reissue(w, r, audit.ActionCertRotate, s.ca.Rotate)
+	s.reissue(w, r, s.admin.Rotate)
 }
 
 func (s *Server) renew(w http.ResponseWriter, r *http.Request) {
-	s.reissue(w, r, audit.ActionCertRenew, s.ca.Renew)
+	s.reissue(w, r, s.admin.Renew)
 }
 
-func (s *Server) reissue(w http.ResponseWriter, r *http.Request, action string, fn func(ctx context.Context, id string) (*ca.Issued, error)) {
+func (s *Server) reissue(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, actor, id string) (*ca.Issued, error)) {
 	id, err := pathID(r)
 	if err == nil {
 		if err = s.decodeJSON(w, r, &struct{}{}, true); err == nil {
 			var out *ca.Issued
-			if out, err = fn(r.Context(), id); err == nil {
-				s.record(r, action, id, map[string]any{"new_certificate": out.Record.ID, "key_version": out.Record.KeyVersion})
+			if out, err = fn(r.Context(), actorOf(r), id); err == nil {
 				writeJSON(w, http.StatusCreated, issuedJSON(out))
 				return
 			}
@@ -306,12 +222,11 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	rec, err := s.ca.Revoke(r.Context(), id, req.Reason)
+	rec, err := s.admin.Revoke(r.Context(), actorOf(r), id, req.Reason)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCertRevoke, id, map[string]any{"reason": ca.ReasonName(rec.RevocationReason), "serial": rec.Serial})
 	out := certJSON(rec)
 	out.Certificate = ""
 	writeJSON(w, http.StatusOK, out)
@@ -331,12 +246,11 @@ func (s *Server) rotateCA(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	info, err := s.ca.RotateCA(r.Context())
+	info, err := s.admin.RotateCA(r.Context(), actorOf(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCARotate, info.Name, nil)
 	writeJSON(w, http.StatusCreated, info)
 }
 
@@ -346,23 +260,21 @@ func (s *Server) initExternal(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	info, err := s.ca.InitExternal(r.Context(), req)
+	info, err := s.admin.InitExternal(r.Context(), actorOf(r), req)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCAExternalInit, info.Name, map[string]any{"common_name": req.CommonName, "organization": req.Organization})
 	writeJSON(w, http.StatusCreated, info)
 }
 
 // cancelExternal cancels the pending external issuer.
 func (s *Server) cancelExternal(w http.ResponseWriter, r *http.Request) {
-	info, err := s.ca.CancelExternal(r.Context())
+	info, err := s.admin.CancelExternal(r.Context(), actorOf(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCAExternalCancel, info.Name, nil)
 	writeJSON(w, http.StatusOK, info)
 }
 
@@ -387,11 +299,10 @@ func (s *Server) importChain(w http.ResponseWriter, r *http.Request) {
 		}
 		chain = data
 	}
-	info, err := s.ca.ImportChain(r.Context(), chain)
+	info, err := s.admin.ImportChain(r.Context(), actorOf(r), chain)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCAImportChain, info.Name, map[string]any{"warnings": len(info.Warnings)})
 	writeJSON(w, http.StatusOK, info)
 }

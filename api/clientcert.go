@@ -9,7 +9,7 @@ import (
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // ClientCerts issues client systems' TLS certificates and maps a TLS
@@ -21,7 +21,7 @@ type ClientCerts interface {
 	// ClientByCert returns the enabled client system that a TLS client
 	// certificate names, or an error matching ca.ErrClientCert when the
 	// certificate names none (not kyso's, revoked, client disabled).
-	ClientByCert(ctx context.Context, leaf *x509.Certificate) (*store.Client, error)
+	ClientByCert(ctx context.Context, leaf *x509.Certificate) (*model.Client, error)
 }
 
 // issueClientCert is POST /v1/clients/{id}/certificate: a TLS client
@@ -47,13 +47,11 @@ func (s *Server) issueClientCert(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.InvalidField("csr", "is required: a PEM CERTIFICATE REQUEST for the client's own key"))
 		return
 	}
-	out, err := s.deps.ClientCerts.IssueClientCert(r.Context(), id, []byte(req.CSR))
+	out, err := s.admin.IssueClientCert(r.Context(), actorOf(r), id, []byte(req.CSR))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCertIssue, out.Record.ID, map[string]any{"client": id,
-		"profile": out.Record.Profile, "serial": out.Record.Serial})
 	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
 	writeJSON(w, http.StatusCreated, issuedJSON(out))
 }
@@ -62,7 +60,7 @@ func (s *Server) issueClientCert(w http.ResponseWriter, r *http.Request) {
 // system. The handshake checked the chain against kyso's CAs; this checks
 // that kyso issued it to a client, that it is not revoked, and that the
 // client is enabled. A refusal is a 401 and an audited auth failure.
-func (s *Server) clientByCert(r *http.Request) (*store.Client, error) {
+func (s *Server) clientByCert(r *http.Request) (*model.Client, error) {
 	if s.deps.ClientCerts == nil || len(r.TLS.VerifiedChains) == 0 {
 		// A certificate the TLS layer did not verify is never an identity.
 		return nil, s.certRefused(r, "the TLS client certificate was not verified")

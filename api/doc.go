@@ -1,13 +1,13 @@
-// Package api is kyso's HTTP interface (gorilla/mux): routing, admin
-// authentication, request limits, JSON rendering and the single error
-// renderer. Handlers decode, validate the shape, make one domain call and
-// render; they hold no crypto and no SQL.
+// Package api is kyso's HTTP interface (gorilla/mux): routing, admin and
+// client authentication (an API key or a kyso TLS client certificate →
+// signer.Caller), request limits, Idempotency-Key handling, JSON rendering
+// and the single error renderer. Handlers decode, validate the shape, make
+// one call into the deciding floor (package app: Enroll, Admin, Sign,
+// Verify) or a read-only one into the CA, and render; they hold no crypto,
+// no SQL and no decisions — who may sign, consent, audit records and
+// enrolment live in app.
 //
-// The rule (docs/architecture.md) is that api crosses into the deciding
-// floor (app) only and imports neither keys nor store. The code is not
-// there yet: api still imports keys (errors.go maps keys.ErrUnavailable)
-// and store (rows and the idempotency records, in certificates.go,
-// clientcert.go, errors.go, idempotency.go, server.go and sign.go), and
-// calls ca, signer, verifier, audit and auth through interfaces declared
-// here. internal/archtest lists these as pending rules.
+// api depends on the domain through the small interfaces declared here,
+// model's types and errkind's kinds (errors.go renders by kind). It imports
+// neither keys nor store; internal/archtest checks the rule.
 package api

@@ -15,15 +15,15 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // IdempotencyStore keeps Idempotency-Key records (store.Store implements
 // it).
 type IdempotencyStore interface {
-	ClaimIdempotencyKey(ctx context.Context, rec *store.IdempotencyRecord) (*store.IdempotencyRecord, error)
+	ClaimIdempotencyKey(ctx context.Context, rec *model.IdempotencyRecord) (*model.IdempotencyRecord, error)
 	SetIdempotencyResource(ctx context.Context, actor, key, token, resource string) error
-	CompleteIdempotencyKey(ctx context.Context, rec *store.IdempotencyRecord) error
+	CompleteIdempotencyKey(ctx context.Context, rec *model.IdempotencyRecord) error
 	ReleaseIdempotencyKey(ctx context.Context, actor, key, token string) error
 	UnlockIdempotencyKey(ctx context.Context, actor, key, token string) error
 }
@@ -51,7 +51,7 @@ var replayedHeaders = []string{"Content-Type", "Content-Disposition", "Location"
 // captured as it is written and kept by finish.
 type idemClaim struct {
 	s   *Server
-	rec store.IdempotencyRecord
+	rec model.IdempotencyRecord
 	// resource is what a crashed earlier holder was creating.
 	resource string
 	// made is set once the request created its resource: a failure after
@@ -85,7 +85,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string
 	tok := make([]byte, 16)
 	_, _ = rand.Read(tok)
 	now := time.Now().UTC()
-	rec := store.IdempotencyRecord{Actor: actor, Key: key, Fingerprint: fingerprint, Token: hex.EncodeToString(tok),
+	rec := model.IdempotencyRecord{Actor: actor, Key: key, Fingerprint: fingerprint, Token: hex.EncodeToString(tok),
 		LockedUntil: now.Add(s.idempotencyLock()), ExpiresAt: now.Add(s.cfg.IdempotencyTTL)}
 	got, err := s.deps.Idempotency.ClaimIdempotencyKey(r.Context(), &rec)
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string
 			w: &captureWriter{ResponseWriter: w, max: s.cfg.IdempotencyMaxAnswerBytes}}, false
 	case !bytes.Equal(got.Fingerprint, fingerprint):
 		s.renderError(w, r, errkind.New(errkind.IdempotencyKeyReused, "this Idempotency-Key was already used for a different request; send a new key for a new request"))
-	case got.State == store.IdempotencyPending:
+	case got.State == model.IdempotencyPending:
 		wait := max(1, int(time.Until(got.LockedUntil).Seconds()+1))
 		w.Header().Set("Retry-After", strconv.Itoa(min(wait, 5)))
 		s.renderError(w, r, errkind.New(errkind.IdempotencyInProgress, "a request with this Idempotency-Key is still in progress; retry in a few seconds"))
@@ -138,7 +138,7 @@ func idempotencyKey(values []string) (string, bool) {
 	return k, true
 }
 
-func replay(w http.ResponseWriter, rec *store.IdempotencyRecord) {
+func replay(w http.ResponseWriter, rec *model.IdempotencyRecord) {
 	var h map[string]string
 	_ = json.Unmarshal([]byte(rec.Header), &h)
 	for _, name := range replayedHeaders {
@@ -152,10 +152,19 @@ func replay(w http.ResponseWriter, rec *store.IdempotencyRecord) {
 	_, _ = w.Write(rec.Body)
 }
 
-// setResource records what the request is about to create.
-func (c *idemClaim) setResource(ctx context.Context, resource string) error {
+// Resource implements app.Attempt: what a crashed earlier holder of the
+// key was creating, or "".
+func (c *idemClaim) Resource() string { return c.resource }
+
+// SetResource implements app.Attempt: it records what the request is
+// about to create.
+func (c *idemClaim) SetResource(ctx context.Context, resource string) error {
 	return c.s.deps.Idempotency.SetIdempotencyResource(ctx, c.rec.Actor, c.rec.Key, c.rec.Token, resource)
 }
+
+// Made implements app.Attempt: the request created its resource, so a
+// failure after it leaves the key to the retry.
+func (c *idemClaim) Made() { c.made = true }
 
 // finish keeps a successful answer for retries, or releases the key so
 // that a retry does the work, and then sends the answer it held back. The

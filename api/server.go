@@ -19,22 +19,23 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/api/web"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
-	"github.com/kyso-vn/kyso/store"
 )
 
 // CA is what the API needs from the certificate authority.
 type CA interface {
 	Issue(ctx context.Context, req ca.Request) (*ca.Issued, error)
 	Get(ctx context.Context, id string) (*ca.Issued, error)
-	List(ctx context.Context, f ca.ListFilter) ([]*store.Certificate, error)
+	List(ctx context.Context, f ca.ListFilter) ([]*model.Certificate, error)
 	Rotate(ctx context.Context, id string) (*ca.Issued, error)
 	Renew(ctx context.Context, id string) (*ca.Issued, error)
-	Revoke(ctx context.Context, id, reason string) (*store.Certificate, error)
+	Revoke(ctx context.Context, id, reason string) (*model.Certificate, error)
 }
 
 // CAAdmin is what the API needs to manage issuers.
@@ -125,7 +126,10 @@ type Config struct {
 
 // Deps are the domain services behind the routes. CA and Admins are
 // required; a nil Signing, Clients, PINs or TSA leaves its routes answering
-// 503 (not configured).
+// 503 (not configured). The admin routes reach CA, Clients, ClientCerts,
+// PINs and Signing's seal images through app.Enroll and app.Admin, which
+// New builds from them with Audit; Signing is normally app.Sign and
+// Verifier app.Verify.
 type Deps struct {
 	CA      Authority
 	Admins  AdminAuth
@@ -152,6 +156,10 @@ type Server struct {
 	admins AdminAuth
 	deps   Deps
 	router *mux.Router
+	// enroll and admin are the deciding floor behind the admin routes,
+	// built from deps: each admin request makes one call into them.
+	enroll *app.Enroll
+	admin  *app.Admin
 
 	limiter     *ipLimiter
 	verifySlots chan struct{}
@@ -206,6 +214,9 @@ func New(cfg Config, deps Deps) *Server {
 	if s.log == nil {
 		s.log = discardLogger
 	}
+	s.enroll = app.NewEnroll(deps.CA, deps.PINs, deps.Audit, s.log)
+	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, ClientCerts: deps.ClientCerts,
+		PINs: deps.PINs, Seals: deps.Signing, Audit: deps.Audit, Log: s.log})
 	s.router = s.routes()
 	return s
 }
@@ -292,20 +303,11 @@ const (
 	actorKey     ctxKey = 2
 )
 
-// record appends an admin action to the audit log. The action already
-// happened; a failure to record it is logged loudly (and /readyz-visible
-// problems with the database will show up there).
-func (s *Server) record(r *http.Request, action, target string, details map[string]any) {
-	if s.deps.Audit == nil {
-		return
-	}
+// actorOf names who sent r: the admin token ID or client ID the
+// authentication found ("" for a public route).
+func actorOf(r *http.Request) string {
 	actor, _ := r.Context().Value(actorKey).(string)
-	if actor == "" {
-		actor = "anonymous"
-	}
-	if err := s.deps.Audit.Record(r.Context(), audit.Event{Actor: actor, Action: action, Target: target, Details: details}); err != nil {
-		s.log.ErrorContext(r.Context(), "audit record failed", "request_id", requestID(r.Context()), "action", action, "target", target, "err", err)
-	}
+	return actor
 }
 
 // authFailure records a rejected credential (never the credential itself).

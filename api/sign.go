@@ -21,17 +21,16 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
-	"github.com/kyso-vn/kyso/store"
 )
 
 // ClientAuth registers and authenticates client systems.
 type ClientAuth interface {
-	Create(ctx context.Context, name string, orgs []string) (string, *store.Client, error)
-	Authenticate(ctx context.Context, key string) (*store.Client, error)
+	Create(ctx context.Context, name string, orgs []string) (string, *model.Client, error)
+	Authenticate(ctx context.Context, key string) (*model.Client, error)
 }
 
 // Signing is the signing service.
@@ -76,7 +75,7 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			s.renderError(w, r, errNotConfigured)
 			return
 		}
-		var byCert *store.Client
+		var byCert *model.Client
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 			c, err := s.clientByCert(r)
 			if err != nil {
@@ -136,12 +135,11 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	key, c, err := s.deps.Clients.Create(r.Context(), req.Name, req.Organizations)
+	key, c, err := s.admin.CreateClient(r.Context(), actorOf(r), req.Name, req.Organizations)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionClientCreate, c.ID, map[string]any{"name": c.Name, "organizations": c.Organizations})
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"id": c.ID, "name": c.Name, "organizations": c.Organizations, "created_at": c.CreatedAt.UTC(),
 		"api_key": key, // shown once; only its hash is stored
@@ -165,11 +163,10 @@ func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.deps.PINs.SetPIN(r.Context(), id, req.PIN); err != nil {
+	if err := s.admin.SetPIN(r.Context(), actorOf(r), id, req.PIN); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionPINSet, id, nil)
 	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "pin_set"})
 }
 
@@ -183,11 +180,10 @@ func (s *Server) unlockCredential(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	if err := s.deps.PINs.Unlock(r.Context(), id); err != nil {
+	if err := s.admin.Unlock(r.Context(), actorOf(r), id); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionCredentialUnlock, id, nil)
 	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "unlocked"})
 }
 
@@ -792,11 +788,10 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.TooLarge, "the image is larger than 5 MiB"))
 		return
 	}
-	if err := s.deps.Signing.SetSealImage(r.Context(), org, data); err != nil {
+	if err := s.admin.SetSealImage(r.Context(), actorOf(r), org, data); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.record(r, audit.ActionSealImage, org, map[string]any{"bytes": len(data)})
 	writeJSON(w, http.StatusOK, map[string]any{"organization": org, "bytes": len(data)})
 }
 

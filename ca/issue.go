@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -32,7 +33,7 @@ type Request struct {
 
 // Issued is a certificate with the chain that validates it.
 type Issued struct {
-	Record *store.Certificate
+	Record *model.Certificate
 	Leaf   *x509.Certificate
 	// Chain is the issuing CA's certificate followed by the certificates
 	// above it, the root last.

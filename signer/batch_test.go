@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
@@ -94,10 +95,9 @@ func TestBatchOneTransitCall(t *testing.T) {
 	cs := &countingSigner{Signer: ks}
 	leaf, root := testCert(t, ks.Public())
 	const org = "Ủy ban nhân dân Thành phố Hà Nội"
-	svc := signer.New(signer.Config{
+	svc := app.NewSign(app.SignDeps{
 		Credentials: oneCredential{&signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Signer: cs, Cert: leaf, Chain: []*x509.Certificate{root}}},
-		PDF:         pades.New(nil, nil),
-	})
+	}, signer.Config{PDF: pades.New(nil, nil)})
 	caller := signer.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 
 	const n = 100

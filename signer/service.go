@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/audit"
-	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/cms"
@@ -51,14 +50,10 @@ type Credential struct {
 	Chain        []*x509.Certificate // issuing CA first, root last
 }
 
-// Credentials resolves credential IDs (kyso's CA implements it).
-type Credentials interface {
-	Credential(ctx context.Context, id string) (*Credential, error)
-}
-
-// Consent checks a citizen's PIN for one signing (auth.PINs implements it).
-type Consent interface {
-	CheckPIN(ctx context.Context, credentialID, pin string) error
+// Authorizer resolves a credential and decides whether the caller may
+// sign with it (app.Sign implements it: agency binding, citizen consent).
+type Authorizer interface {
+	Authorize(ctx context.Context, caller Caller, credentialID, pin string) (*Credential, error)
 }
 
 // Auditor appends to the audit log (audit.Log implements it).
@@ -76,8 +71,7 @@ type Caller struct {
 
 // Config wires a Service.
 type Config struct {
-	Credentials Credentials
-	Consent     Consent
+	Authorizer  Authorizer
 	Audit       Auditor
 	PDF         *pades.Signer
 	Timestamper cms.Timestamper // for CMS signature time-stamps; nil disables them
@@ -105,41 +99,14 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, now: now}
 }
 
-// authorize resolves a credential and checks that caller may sign with it:
-// official and seal credentials only for clients bound to their agency;
-// citizen credentials only with the citizen's PIN (each signing).
+// authorize asks the Authorizer for the credential, once the request's
+// options are found valid: a malformed request is refused before a PIN is
+// checked (and counted).
 func (s *Service) authorize(ctx context.Context, caller Caller, credentialID, pin string) (*Credential, error) {
-	if credentialID == "" {
-		return nil, ErrInvalid.Errorf("credential_id is required")
+	if s.cfg.Authorizer == nil {
+		return nil, ErrForbidden.Errorf("this signing service decides for no one")
 	}
-	cred, err := s.cfg.Credentials.Credential(ctx, credentialID)
-	if err != nil {
-		return nil, err
-	}
-	switch cred.Profile {
-	case "official", "seal":
-		if caller.MayUse == nil || !caller.MayUse(cred.Organization) {
-			return nil, ErrForbidden.Errorf("this client is not bound to the credential's agency")
-		}
-	case "citizen":
-		if pin == "" {
-			return nil, ErrConsent.Errorf("a citizen credential needs the holder's PIN (\"pin\") for each signing")
-		}
-		if err := s.cfg.Consent.CheckPIN(ctx, credentialID, pin); err != nil {
-			if !errors.Is(err, auth.ErrBadPIN) && !errors.Is(err, auth.ErrLocked) && !errors.Is(err, auth.ErrNoPIN) {
-				return nil, err // not a consent failure: e.g. the database is down
-			}
-			s.pinFailure(ctx, caller, credentialID, err)
-			consent := ErrConsent.Errorf("%w", err)
-			if errors.Is(err, auth.ErrLocked) {
-				consent.Kind = errkind.Locked // what the holder must know: an administrator has to unlock it
-			}
-			return nil, consent
-		}
-	default:
-		return nil, ErrForbidden.Errorf("%s credentials do not sign documents", cred.Profile)
-	}
-	return cred, nil
+	return s.cfg.Authorizer.Authorize(ctx, caller, credentialID, pin)
 }
 
 // PDFRequest is the options part of a PDF signing request.
@@ -426,23 +393,6 @@ func (s *Service) audit(ctx context.Context, sg audit.Signing) error {
 		return fmt.Errorf("signer: audit: %w", err)
 	}
 	return nil
-}
-
-// pinFailure records a wrong PIN (and a lock). It is best effort: the
-// caller already gets the consent error.
-func (s *Service) pinFailure(ctx context.Context, caller Caller, credentialID string, err error) {
-	if s.cfg.Audit == nil {
-		return
-	}
-	action := audit.ActionPINFailure
-	if errors.Is(err, auth.ErrLocked) {
-		action = audit.ActionPINLocked
-	}
-	actor := caller.ClientID
-	if actor == "" {
-		actor = "unknown-client"
-	}
-	_ = s.cfg.Audit.Record(ctx, audit.Event{Actor: actor, Action: action, Target: credentialID})
 }
 
 func serialHex(c *x509.Certificate) string { return fmt.Sprintf("%x", c.SerialNumber.Bytes()) }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
@@ -59,7 +60,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 	caller := signer.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 	doc := testpdf.Make(2, 8<<10)
 
-	svc := signer.New(signer.Config{Credentials: oneCredential{cred}, PDF: pades.New(nil, nil), Audit: auditor{}})
+	svc := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}}, signer.Config{PDF: pades.New(nil, nil), Audit: auditor{}})
 	w := &resultWriter{}
 	res, err := svc.SignPDF(ctx, caller, signer.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w)
 	if err != nil {
@@ -73,7 +74,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 		t.Errorf("result says %d bytes %x; %d bytes %x were written", res.Size, res.DocumentDigest, w.written.Len(), sum)
 	}
 
-	failing := signer.New(signer.Config{Credentials: oneCredential{cred}, PDF: pades.New(nil, nil), Audit: auditor{errors.New("disk full")}})
+	failing := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}}, signer.Config{PDF: pades.New(nil, nil), Audit: auditor{errors.New("disk full")}})
 	w = &resultWriter{}
 	if _, err := failing.SignPDF(ctx, caller, signer.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w); err == nil {
 		t.Fatal("SignPDF with a failing audit log = nil error")

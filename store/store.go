@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // Sentinel errors. Implementations wrap them so callers can use errors.Is.
@@ -37,108 +38,35 @@ func (fullError) Error() string { return "store: storage full" }
 // Is reports whether target is ErrUnavailable.
 func (fullError) Is(target error) bool { return target == ErrUnavailable }
 
-// IssuerKind says whether an issuer is a self-signed root or an issuing CA.
-type IssuerKind string
-
-// Issuer kinds.
-const (
-	IssuerRoot    IssuerKind = "root"
-	IssuerIssuing IssuerKind = "issuing"
+// The rows of the store are kyso's domain types (package model); these
+// names are kept so that the store's methods read as before.
+type (
+	Issuer           = model.Issuer
+	IssuerKind       = model.IssuerKind
+	IssuerStatus     = model.IssuerStatus
+	Credential       = model.Credential
+	CredentialStatus = model.CredentialStatus
+	Certificate      = model.Certificate
+	CertStatus       = model.CertStatus
+	Client           = model.Client
 )
 
-// IssuerStatus is the life-cycle state of an issuer.
-type IssuerStatus string
-
-// Issuer states. A pending issuer has a key and a CSR but no certificate yet
-// (external-root flow). An active issuer issues new certificates; a retired
-// one only answers CRL and OCSP for what it issued.
+// Issuer kinds and states, credential and certificate states (package
+// model).
 const (
-	IssuerPending IssuerStatus = "pending"
-	IssuerActive  IssuerStatus = "active"
-	IssuerRetired IssuerStatus = "retired"
+	IssuerRoot        = model.IssuerRoot
+	IssuerIssuing     = model.IssuerIssuing
+	IssuerPending     = model.IssuerPending
+	IssuerActive      = model.IssuerActive
+	IssuerRetired     = model.IssuerRetired
+	CredentialActive  = model.CredentialActive
+	CredentialRevoked = model.CredentialRevoked
+	CertPending       = model.CertPending
+	CertActive        = model.CertActive
+	CertSuperseded    = model.CertSuperseded
+	CertRevoked       = model.CertRevoked
+	CertFailed        = model.CertFailed
 )
-
-// Issuer is a certificate authority kyso operates: its own root, or an
-// issuing CA under that root or under an external root.
-type Issuer struct {
-	ID         string
-	Name       string // unique, URL-safe: used in /pki/issuers/{name}.crt
-	Kind       IssuerKind
-	Status     IssuerStatus
-	External   bool   // certificate chain was issued by an external root
-	KeyName    string // Transit key name
-	KeyVersion int
-	CertPEM    string // empty while pending
-	ChainPEM   string // issuer's certificate chain above CertPEM, root last
-	CSRPEM     string // external flow only
-	// OCSP responder (delegated, RFC 6960 4.2.2.2) for this issuer.
-	OCSPKeyName    string
-	OCSPKeyVersion int
-	OCSPCertPEM    string
-	NotBefore      time.Time
-	NotAfter       time.Time
-	CreatedAt      time.Time
-}
-
-// CredentialStatus is the state of a signing identity.
-type CredentialStatus string
-
-// Credential states.
-const (
-	CredentialActive  CredentialStatus = "active"
-	CredentialRevoked CredentialStatus = "revoked"
-)
-
-// Credential is a holder's signing identity: one Transit key (all its
-// versions) and the chain of certificates issued for it. Its ID stays the
-// same across key rotations and renewals.
-type Credential struct {
-	ID            string
-	Profile       string
-	SubjectJSON   string // the validated subject as JSON
-	KeyName       string
-	KeyType       string
-	CurrentCertID string
-	Status        CredentialStatus
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
-
-// CertStatus is the state of one certificate.
-type CertStatus string
-
-// Certificate states. Pending is the intent recorded before signing; it
-// becomes active once the signed certificate is stored, or failed if
-// issuance did not complete.
-const (
-	CertPending    CertStatus = "pending"
-	CertActive     CertStatus = "active"
-	CertSuperseded CertStatus = "superseded"
-	CertRevoked    CertStatus = "revoked"
-	CertFailed     CertStatus = "failed"
-)
-
-// Certificate is one issued X.509 certificate.
-type Certificate struct {
-	ID           string
-	CredentialID string // empty for infrastructure certificates
-	IssuerID     string
-	Serial       string // lower-case hex, no leading zeros stripped: as issued
-	Profile      string
-	Subject      string // RFC 4514 string, for display and search
-	KeyName      string
-	KeyVersion   int
-	Status       CertStatus
-	NotBefore    time.Time
-	NotAfter     time.Time
-	CertPEM      string
-	CreatedAt    time.Time
-	// Set when Status is CertRevoked. Reason is the RFC 5280 5.3.1 code.
-	RevokedAt        *time.Time
-	RevocationReason int
-	// Set when Status is CertSuperseded.
-	SupersededBy string
-}
 
 // CertFilter selects certificates in ListCertificates. Zero fields do not
 // filter.
@@ -168,20 +96,6 @@ type AdminToken struct {
 	Name      string
 	Hash      []byte // SHA-256 of the token
 	CreatedAt time.Time
-}
-
-// Client is a system allowed to call the sign API: an e-office system or a
-// public-service portal. Only the SHA-256 hash of its API key is stored.
-type Client struct {
-	ID   string
-	Name string
-	// Organizations are the organisation names (NFC, trimmed; as package
-	// auth writes them) whose credentials the client may sign with. Nil
-	// when empty.
-	Organizations []string
-	KeyHash       []byte // SHA-256 of the API key
-	CreatedAt     time.Time
-	Disabled      bool
 }
 
 // AuditRecord is one entry of the audit log, a hash chain. The store keeps

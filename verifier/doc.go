@@ -4,19 +4,23 @@
 //
 // # What it owns
 //
-// VerifyPDF and VerifyCMS, the Report they return, the trust store
-// directory (LoadTrustDir), and every decision about a signature: its
-// integrity, who signed it, when, whether the certificate was good then,
-// and what changed in the document after it. It is the core of kyso's
-// verification API, CLI and web page (issue 4), which wire it; it has no
-// HTTP, no CLI and reads no configuration, environment or files except in
-// LoadTrustDir.
+// VerifyPDF, VerifyCMS and VerifyXML, the Report they return, the reading
+// of one trust directory (ReadTrustDir), and every decision about a
+// signature: its integrity, who signed it, when, whether the certificate
+// was good then, and what changed in the document after it. What is
+// trusted is not decided here: the caller hands it in Options (the roots,
+// intermediates and kyso's registry), which package truststore builds
+// from the trust directories, the configuration and kyso's database, and
+// app.Verify passes on. It is the core of kyso's verification API, CLI and
+// web page, which reach it through app.Verify; it has no HTTP, no CLI and
+// reads no configuration, environment or files except in ReadTrustDir.
 //
 // # What it must not import
 //
-// kyso's api, cmd, keys, store and ca packages: kyso's own certificate
-// registry is reached through RevocationChecker, an interface declared
-// here (RegistryFromOCSP adapts the CA's in-process OCSP responder).
+// kyso's api, app, cmd, keys, store, truststore and ca packages: kyso's
+// own certificate registry is reached through RevocationChecker, an
+// interface declared here (truststore.Store implements it from kyso's
+// database; RegistryFromOCSP adapts the CA's in-process OCSP responder).
 // Dependencies: digitorus/pdf (kyso's patched copy, for the object model),
 // golang.org/x/crypto (cryptobyte, ocsp). It does not use pdfsign's verify
 // package, digitorus/pkcs7 or digitorus/timestamp to decide anything: see

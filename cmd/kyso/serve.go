@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/api"
+	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
@@ -20,6 +21,7 @@ import (
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/truststore"
 )
 
 // app is a wired kyso: store, keys, CA and HTTP handler.
@@ -124,22 +126,23 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	clients := auth.NewClients(st)
 	pins := auth.NewPINs(st)
 	auditLog := audit.New(st)
-	ts := &lazyTSA{ca: authority, cfg: cfg.TSA.Config()}
-	signing := signer.New(signer.Config{
-		Credentials: credentials{authority},
-		Consent:     pins,
-		Audit:       auditLog,
+	ts := kapp.NewTSA(authority, cfg.TSA.Config())
+	signing := kapp.NewSign(kapp.SignDeps{Credentials: kapp.CACredentials{CA: authority}, Consent: pins, Audit: auditLog, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
 		Revocation:  revocation{authority},
 		Seals:       st,
 	})
-	verify, err := newTrust(st, trustAnchors{external: caCfg.ExternalRoots, ownRoot: cfg.CA.Mode == "own"}, cfg.Verify.TrustDirs, cfg.Verify.Online)
+	trusted, err := truststore.New(ctx, st, truststore.Config{
+		Anchors: truststore.Anchors{External: caCfg.ExternalRoots, OwnRoot: cfg.CA.Mode == "own"},
+		Sources: trustDirs(cfg.Verify.TrustDirs),
+		Online:  cfg.Verify.Online,
+	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	for _, s := range verify.skipped {
+	for _, s := range trusted.Skipped() {
 		log.Warn("certificate left out of the trust store", "detail", s)
 	}
 	proxies, err := cfg.Verify.trustedProxies()
@@ -171,7 +174,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		VerifyBurst:               cfg.Verify.Burst,
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
-	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: verify,
+	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted},
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}
 	if cfg.TLS.on() {

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,226 +13,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/truststore"
 	"github.com/kyso-vn/kyso/verifier"
 )
-
-// trust is what kyso's verifier trusts, and nothing else: the roots of
-// the configured trust directories, the external root pinned in the
-// configuration (ca.external_root), and, when kyso runs its own CA
-// (ca.mode own), kyso's own root read from the store. A root that only
-// arrived in an imported chain is never trusted: what kyso trusts comes
-// from configuration, not from an admin's upload, and a root that leaves
-// the configuration (a retired external root) is no longer trusted unless
-// a trust directory holds it. kyso's CA certificates below the roots
-// (every generation, so documents signed before a CA rotation keep
-// validating) are offered as intermediates. trust is also kyso's
-// certificate registry for revocation.
-type trust struct {
-	st      store.Store // nil: no kyso CA (kyso verify without a database)
-	anchors trustAnchors
-	extra   []verifier.TrustCert
-	// skipped names the certificates of the trust directories that could
-	// not be read and were left out: kyso verify prints them, kyso serve
-	// logs them.
-	skipped []string
-	online  bool
-	ttl     time.Duration
-
-	mu    sync.Mutex
-	at    time.Time
-	kyso  []kysoIssuer
-	roots *x509.CertPool
-	inter *x509.CertPool
-	certs []*x509.Certificate // those of roots and inter, as a list
-}
-
-// trustAnchors are the roots configuration makes trusted besides the
-// trust directories.
-type trustAnchors struct {
-	external []*x509.Certificate // ca.external_root
-	ownRoot  bool                // trust kyso's own root from the store (ca.mode own)
-}
-
-// kysoIssuer is one of kyso's CA certificates.
-type kysoIssuer struct {
-	id   string // store issuer ID; "" for a certificate above it (external chain)
-	name string
-	cert *x509.Certificate
-	root bool // a root: trusted only when it is kyso's own and ownRoot is set
-	// answers: kyso knows this CA certificate's status because kyso
-	// itself certified it (its own root and the issuing CAs under it). An
-	// issuing CA under an external root is the external CA's to answer.
-	answers bool
-}
-
-// newTrust reads the trust directories; st may be nil.
-func newTrust(st store.Store, anchors trustAnchors, dirs []string, online bool) (*trust, error) {
-	t := &trust{st: st, anchors: anchors, online: online, ttl: 30 * time.Second}
-	for _, d := range dirs {
-		certs, skipped, err := verifier.ReadTrustDir(d)
-		if err != nil {
-			return nil, fmt.Errorf("trust directory %s: %w", d, err)
-		}
-		t.extra = append(t.extra, certs...)
-		for _, s := range skipped {
-			t.skipped = append(t.skipped, fmt.Sprintf("trust directory %s: %s", d, s))
-		}
-	}
-	return t, nil
-}
-
-// load refreshes kyso's own issuers from the store at most every ttl: a CA
-// rotation on another node is seen within that time.
-func (t *trust) load(ctx context.Context) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.roots != nil && time.Since(t.at) < t.ttl {
-		return nil
-	}
-	var kyso []kysoIssuer
-	if t.st != nil {
-		list, err := t.st.ListIssuers(ctx)
-		if err != nil {
-			if t.roots != nil {
-				return nil // keep the last good set while the database is away
-			}
-			return fmt.Errorf("read kyso's CA certificates: %w", err)
-		}
-		for _, is := range list {
-			if is.CertPEM == "" {
-				continue // pending or cancelled external issuer
-			}
-			certs := parsePEMCerts(is.CertPEM)
-			if len(certs) == 0 {
-				continue
-			}
-			kyso = append(kyso, kysoIssuer{id: is.ID, name: is.Name, cert: certs[0], root: is.Kind == store.IssuerRoot, answers: !is.External})
-			for _, c := range parsePEMCerts(is.ChainPEM) {
-				kyso = append(kyso, kysoIssuer{name: c.Subject.CommonName, cert: c, root: verifier.IsSelfSigned(c)})
-			}
-		}
-	}
-	roots, inter := x509.NewCertPool(), x509.NewCertPool()
-	var certs []*x509.Certificate
-	for _, k := range kyso {
-		switch {
-		case !k.root:
-			certs = append(certs, k.cert)
-			inter.AddCert(k.cert)
-		case k.id != "" && t.anchors.ownRoot:
-			certs = append(certs, k.cert)
-			roots.AddCert(k.cert) // kyso's own root, made by kyso itself
-		}
-		// Any other root came with an imported chain: not an anchor.
-	}
-	for _, c := range t.anchors.external {
-		certs = append(certs, c)
-		roots.AddCert(c)
-	}
-	for _, c := range t.extra {
-		certs = append(certs, c.Cert)
-		if c.Root {
-			roots.AddCert(c.Cert)
-		} else {
-			inter.AddCert(c.Cert)
-		}
-	}
-	t.kyso, t.roots, t.inter, t.certs, t.at = kyso, roots, inter, certs, time.Now()
-	return nil
-}
-
-func (t *trust) options(ctx context.Context) (verifier.Options, error) {
-	if err := t.load(ctx); err != nil {
-		return verifier.Options{}, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	o := verifier.Options{Roots: t.roots, Intermediates: t.inter, TrustCerts: t.certs, Online: t.online}
-	if t.st != nil {
-		o.Revocation = t
-	}
-	return o, nil
-}
-
-// VerifyPDF implements api.Verifier.
-func (t *trust) VerifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*verifier.Report, error) {
-	o, err := t.options(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return verifier.VerifyPDF(ctx, r, size, o)
-}
-
-// VerifyCMS implements api.Verifier.
-func (t *trust) VerifyCMS(ctx context.Context, content io.Reader, sig []byte) (*verifier.Report, error) {
-	o, err := t.options(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return verifier.VerifyCMS(ctx, content, sig, o)
-}
-
-// CertificateStatus implements verifier.RevocationChecker from kyso's
-// database: a certificate kyso issued is found by its issuer and serial
-// number and must be byte-for-byte the one on record. The CA certificates
-// kyso made itself (its own root and the issuing CAs under it) are known
-// and never revoked (a retired CA stays valid for what it signed). An
-// issuing CA certified by an external root is not kyso's to answer: its
-// status comes from the external CA (the document's validation data, or
-// online), and without it the report says it was not checked. Anything
-// else is not kyso's to answer either.
-func (t *trust) CertificateStatus(ctx context.Context, cert, issuer *x509.Certificate) (verifier.CertificateStatus, error) {
-	t.mu.Lock()
-	kyso := t.kyso
-	t.mu.Unlock()
-	for _, k := range kyso {
-		if k.id != "" && k.cert.Equal(cert) {
-			return verifier.CertificateStatus{Known: k.answers}, nil
-		}
-	}
-	for _, k := range kyso {
-		if k.id == "" || !k.cert.Equal(issuer) {
-			continue
-		}
-		rec, err := t.st.GetCertificateBySerial(ctx, k.id, hex.EncodeToString(cert.SerialNumber.Bytes()))
-		if errors.Is(err, store.ErrNotFound) {
-			return verifier.CertificateStatus{}, nil
-		}
-		if err != nil {
-			return verifier.CertificateStatus{}, err
-		}
-		if c := parsePEMCerts(rec.CertPEM); len(c) == 0 || !c[0].Equal(cert) {
-			return verifier.CertificateStatus{}, nil
-		}
-		st := verifier.CertificateStatus{Known: true}
-		if rec.Status == store.CertRevoked && rec.RevokedAt != nil {
-			st.Revoked, st.RevokedAt, st.Reason = true, *rec.RevokedAt, rec.RevocationReason
-		}
-		return st, nil
-	}
-	return verifier.CertificateStatus{}, nil
-}
-
-func parsePEMCerts(s string) []*x509.Certificate {
-	var out []*x509.Certificate
-	for rest := []byte(s); ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			return out
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
-			out = append(out, c)
-		}
-	}
-}
 
 // Exit codes of kyso verify.
 const (
@@ -304,12 +90,13 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 		return &exitError{exitUnreadable, errors.New("verify: want a file (or, with --cms, exactly one data file)")}
 	}
 
-	t, closeTrust, err := cliTrust(ctx, *cfgPath, isSet(fs, "config"), *dataDir, *noKyso, dirs, *online)
+	ts, closeTrust, err := cliTrust(ctx, *cfgPath, isSet(fs, "config"), *dataDir, *noKyso, dirs, *online)
 	if err != nil {
 		return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
 	}
 	defer closeTrust()
-	for _, s := range t.skipped {
+	v := kapp.Verify{Trust: ts}
+	for _, s := range ts.Skipped() {
 		fmt.Fprintf(os.Stderr, "kyso verify: warning: %s\n", s)
 	}
 
@@ -319,7 +106,7 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	worst := exitPassed
 	var firstErr error
 	for i, file := range files {
-		rep, err := verifyFile(ctx, t, file, *cmsSig)
+		rep, err := verifyFile(ctx, v, file, *cmsSig)
 		switch {
 		case *asJSON && len(files) == 1 && err == nil:
 			enc := json.NewEncoder(w)
@@ -375,9 +162,9 @@ func worseExit(a, b int) int {
 }
 
 // verifyFile verifies one PDF, or with cmsSig a detached CMS over file.
-func verifyFile(ctx context.Context, t *trust, file, cmsSig string) (*verifier.Report, error) {
+func verifyFile(ctx context.Context, v kapp.Verify, file, cmsSig string) (*verifier.Report, error) {
 	if cmsSig == "" && isXMLFile(file) {
-		return verifyXMLFile(ctx, t, file)
+		return verifyXMLFile(ctx, v, file)
 	}
 	f, err := os.Open(file)
 	if err != nil {
@@ -393,9 +180,9 @@ func verifyFile(ctx context.Context, t *trust, file, cmsSig string) (*verifier.R
 		if err != nil {
 			return nil, err
 		}
-		return t.VerifyCMS(ctx, f, verifier.SignatureDER(sig))
+		return v.VerifyCMS(ctx, f, verifier.SignatureDER(sig))
 	}
-	return t.VerifyPDF(ctx, f, st.Size())
+	return v.VerifyPDF(ctx, f, st.Size())
 }
 
 // reportExit maps a report to kyso verify's exit status.
@@ -421,30 +208,14 @@ func reportExit(rep *verifier.Report) int {
 	return code
 }
 
-// configured reports whether c is a root the configuration trusts: the
-// pinned external root or a root of a trust directory.
-func (t *trust) configured(c *x509.Certificate) bool {
-	for _, r := range t.anchors.external {
-		if r.Equal(c) {
-			return true
-		}
-	}
-	for _, e := range t.extra {
-		if e.Root && e.Cert.Equal(c) {
-			return true
-		}
-	}
-	return false
-}
-
 // cliTrust builds kyso verify's trust: the directories given, and kyso's
 // own CA from a database when one is named or data/kyso.db exists.
-func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, noKyso bool, dirs []string, online bool) (*trust, func(), error) {
+func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, noKyso bool, dirs []string, online bool) (*truststore.Store, func(), error) {
 	nop := func() {}
 	var st store.Store
 	// Without a config, kyso's own root (kyso dev, ca.mode own) is
 	// trusted; an external root must then be given with --trust.
-	anchors := trustAnchors{ownRoot: true}
+	anchors := truststore.Anchors{OwnRoot: true}
 	if cfgSet || cfgPath != "" {
 		cfg, err := loadConfig(cfgPath)
 		if err != nil {
@@ -454,10 +225,10 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 			dirs = cfg.Verify.TrustDirs
 		}
 		online = online || cfg.Verify.Online
-		if anchors.external, err = cfg.externalRoots(); err != nil {
+		if anchors.External, err = cfg.externalRoots(); err != nil {
 			return nil, nop, err
 		}
-		anchors.ownRoot = cfg.CA.Mode == "own"
+		anchors.OwnRoot = cfg.CA.Mode == "own"
 		if !noKyso {
 			if st, err = openStore(ctx, cfg); err != nil {
 				return nil, nop, fmt.Errorf("kyso's database: %w (use --no-kyso to verify without it)", err)
@@ -482,7 +253,11 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 	if st != nil {
 		closeFn = func() { st.Close() }
 	}
-	t, err := newTrust(st, anchors, dirs, online)
+	var reg truststore.Registry
+	if st != nil {
+		reg = st
+	}
+	t, err := truststore.New(ctx, reg, truststore.Config{Anchors: anchors, Sources: trustDirs(dirs), Online: online})
 	if err != nil {
 		closeFn()
 		return nil, nop, err
@@ -576,45 +351,46 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 	defer closeTrust()
-	if err := t.load(ctx); err != nil {
+	entries, err := t.List(ctx)
+	if err != nil {
 		return err
 	}
-	line := func(source, kind string, c *x509.Certificate) {
+	var nKyso, nDirs, nPinned int
+	for _, e := range entries {
+		source := "kyso"
+		switch e.Origin {
+		case truststore.FromKyso:
+			nKyso++
+		case truststore.FromConfig:
+			nPinned++
+			source = "ca.external_root"
+		case truststore.FromSource:
+			nDirs++
+			source = e.File
+		}
+		c := e.Cert
 		fmt.Fprintf(w, "%-8s %-12s %s\n         subject %s\n         issuer  %s\n         valid   %s → %s\n         sha256  %s\n",
-			kind, source, c.Subject.CommonName, c.Subject, c.Issuer,
+			e.Kind, source, c.Subject.CommonName, c.Subject, c.Issuer,
 			c.NotBefore.UTC().Format(time.DateOnly), c.NotAfter.UTC().Format(time.DateOnly), certFingerprint(c))
 	}
-	for _, k := range t.kyso {
-		kind := "inter"
-		switch {
-		case k.root && (k.id != "" && t.anchors.ownRoot || t.configured(k.cert)):
-			kind = "root"
-		case k.root:
-			// A root that came with an imported chain, or kyso's own
-			// root outside ca.mode own: listed, not trusted.
-			kind = "untrusted"
-		}
-		line("kyso", kind, k.cert)
-	}
-	for _, c := range t.anchors.external {
-		line("ca.external_root", "root", c)
-	}
-	for _, c := range t.extra {
-		kind := "inter"
-		if c.Root {
-			kind = "root"
-		}
-		line(c.File, kind, c.Cert)
-	}
-	for _, s := range t.skipped {
+	for _, s := range t.Skipped() {
 		fmt.Fprintf(w, "skipped  %s\n", s)
 	}
 	pinned := ""
-	if n := len(t.anchors.external); n > 0 {
-		pinned = fmt.Sprintf(", %d pinned in ca.external_root", n)
+	if nPinned > 0 {
+		pinned = fmt.Sprintf(", %d pinned in ca.external_root", nPinned)
 	}
-	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories%s\n", len(t.kyso), len(t.extra), pinned)
+	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories%s\n", nKyso, nDirs, pinned)
 	return nil
+}
+
+// trustDirs are the trust directories as sources of the trust store.
+func trustDirs(dirs []string) []truststore.Source {
+	var out []truststore.Source
+	for _, d := range dirs {
+		out = append(out, truststore.Dir(d))
+	}
+	return out
 }
 
 // stringList is a repeatable string flag.

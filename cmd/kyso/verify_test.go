@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -206,32 +205,6 @@ func TestVerifyCLIBadTrustCertificate(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "skipped  trust directory "+dir+": negative-serial-root.pem: certificate 1 cannot be read by crypto/x509 (x509: negative serial number); it is left out") {
 		t.Errorf("kyso trust list does not name the skipped certificate:\n%s", buf.String())
-	}
-}
-
-// TestTrustListsCertificates: the verifier gets the trust directories'
-// certificates as a list too (verifier.Options.TrustCerts), which it needs
-// for the Vietnamese Government CA's G1 chain, signed with SHA-1.
-func TestTrustListsCertificates(t *testing.T) {
-	tr, err := newTrust(nil, trustAnchors{}, []string{"../../trust/vn"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := tr.options(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(o.TrustCerts) != len(tr.extra) || len(o.TrustCerts) == 0 {
-		t.Fatalf("TrustCerts has %d certificates, want the %d of trust/vn", len(o.TrustCerts), len(tr.extra))
-	}
-	g1 := 0
-	for _, c := range o.TrustCerts {
-		if c.SignatureAlgorithm == x509.SHA1WithRSA && c.Subject.CommonName == "Co quan chung thuc so Chinh phu" {
-			g1++
-		}
-	}
-	if g1 != 1 {
-		t.Errorf("the G1 intermediate (SHA-1) is not in TrustCerts")
 	}
 }
 

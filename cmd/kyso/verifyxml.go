@@ -6,27 +6,10 @@ import (
 	"io"
 	"strings"
 
+	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/verifier"
 )
-
-// VerifyXML implements api.XMLVerifier.
-func (t *trust) VerifyXML(ctx context.Context, doc []byte) (*verifier.Report, error) {
-	o, err := t.options(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return verifier.VerifyXML(ctx, doc, o)
-}
-
-// VerifyXMLDetached implements api.XMLVerifier.
-func (t *trust) VerifyXMLDetached(ctx context.Context, doc []byte, uri string, content []byte) (*verifier.Report, error) {
-	o, err := t.options(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return verifier.VerifyXMLDetached(ctx, doc, uri, content, o)
-}
 
 // isXMLFile reports whether kyso verify reads name as XML: by its
 // extension.
@@ -35,12 +18,12 @@ func isXMLFile(name string) bool {
 }
 
 // verifyXMLFile verifies the XML signatures of file.
-func verifyXMLFile(ctx context.Context, t *trust, file string) (*verifier.Report, error) {
+func verifyXMLFile(ctx context.Context, v kapp.Verify, file string) (*verifier.Report, error) {
 	data, err := readSmallFile(file, signer.MaxXMLBytes)
 	if err != nil {
 		return nil, err
 	}
-	return t.VerifyXML(ctx, data)
+	return v.VerifyXML(ctx, data)
 }
 
 // printXML writes what an XML signature's references cover and the

@@ -2,33 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
-	"github.com/kyso-vn/kyso/signer"
-	"github.com/kyso-vn/kyso/signer/tsa"
 )
-
-// credentials adapts the CA to the signing service.
-type credentials struct{ ca *ca.Authority }
-
-func (c credentials) Credential(ctx context.Context, id string) (*signer.Credential, error) {
-	sc, err := c.ca.SigningCredential(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return &signer.Credential{
-		ID: sc.ID, Profile: sc.Profile, Organization: sc.Organization, HolderName: sc.Subject.Name, Title: sc.Subject.Title,
-		CCCD: sc.Subject.CCCD, Signer: sc.Signer, Cert: sc.Cert, Chain: sc.Chain,
-	}, nil
-}
 
 // revocation gives B-LT signatures kyso's own OCSP answers and CRLs, made
 // in process, and, for an issuing CA under an external root, the external
@@ -54,61 +36,6 @@ func (r revocation) CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, 
 		return der, err
 	}
 	return r.ca.UpstreamCRL(ctx, issuer)
-}
-
-// lazyTSA is kyso's time-stamp authority, set up on first use: its
-// certificate comes from the active issuing CA, which an external-root
-// deployment only has once the chain is imported. An expired TSA
-// certificate is replaced.
-type lazyTSA struct {
-	ca  *ca.Authority
-	cfg tsa.Config
-
-	mu sync.Mutex
-	a  *tsa.Authority
-}
-
-func (l *lazyTSA) get(ctx context.Context) (*tsa.Authority, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.a != nil {
-		if _, err := l.a.Certificate().Verify(x509.VerifyOptions{Roots: certPool(l.a.Certificate()), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil {
-			return l.a, nil
-		}
-	}
-	cred, err := l.ca.TSACredential(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a, err := tsa.New(l.cfg, cred.Signer, cred.Cert, cred.Chain)
-	if err != nil {
-		return nil, err
-	}
-	l.a = a
-	return a, nil
-}
-
-// certPool holds just c, to check c's validity period with Verify.
-func certPool(c *x509.Certificate) *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(c)
-	return p
-}
-
-func (l *lazyTSA) Respond(ctx context.Context, req []byte) ([]byte, error) {
-	a, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return a.Respond(ctx, req)
-}
-
-func (l *lazyTSA) Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error) {
-	a, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return a.Timestamp(ctx, digest, hash)
 }
 
 // bootstrapPauses are the pauses between the attempts of bootstrapCA: five

@@ -1,0 +1,35 @@
+// Package app is kyso's deciding floor: between the HTTP interface (api)
+// and the packages that do the work (ca, signer, verifier, truststore,
+// auth, audit), it decides who may do what and records it.
+//
+// # What it owns
+//
+//   - Enroll: issuing a holder's certificate, the citizen's PIN set with
+//     it, and the recovery of an issuance a crash cut short (an Attempt
+//     ties it to the request's Idempotency-Key), with its audit record.
+//   - Sign: who may sign with which credential — official and seal
+//     credentials only for client systems bound to their agency, citizen
+//     credentials only with the holder's PIN, each time, a wrong PIN and a
+//     lock audited — and the signing formats it drives (signer.Service,
+//     which asks Sign.Authorize once a request's options are valid, and
+//     records each signature before it leaves).
+//   - Verify: the trust store's current snapshot handed to the verifier,
+//     for the verification API, the web page and kyso verify.
+//   - Admin: administrators' actions on certificates, issuers, client
+//     systems, PINs and seal images, each with its audit record naming the
+//     admin.
+//   - TSA: kyso's time-stamp authority, its certificate issued by the CA
+//     on first use and replaced when it expires.
+//
+// Each API request makes one call into app. app reaches the other
+// packages through small interfaces declared here (Issuance, CertAdmin,
+// IssuerAdmin, Credentials, Consent, PINAdmin, Auditor, TrustSnapshot...),
+// which ca, auth, audit, signer and truststore satisfy; cmd/kyso wires
+// them.
+//
+// # What it must not import
+//
+// api, cmd, keys and store: app sees Vault only as the crypto.Signer the CA
+// hands it, and the database only through the services above and model's
+// types. It does no HTTP, reads no configuration and writes no SQL.
+package app

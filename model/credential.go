@@ -1,0 +1,27 @@
+package model
+
+import "time"
+
+// CredentialStatus is the state of a signing identity.
+type CredentialStatus string
+
+// Credential states.
+const (
+	CredentialActive  CredentialStatus = "active"
+	CredentialRevoked CredentialStatus = "revoked"
+)
+
+// Credential is a holder's signing identity: one Transit key (all its
+// versions) and the chain of certificates issued for it. Its ID stays the
+// same across key rotations and renewals.
+type Credential struct {
+	ID            string
+	Profile       string
+	SubjectJSON   string // the validated subject as JSON
+	KeyName       string
+	KeyType       string
+	CurrentCertID string
+	Status        CredentialStatus
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}

@@ -1,0 +1,40 @@
+package model
+
+import "time"
+
+// IdempotencyState is the state of an Idempotency-Key record.
+type IdempotencyState string
+
+// Idempotency-Key states: pending while a request holds the key, done once
+// it succeeded and its answer is kept.
+const (
+	IdempotencyPending IdempotencyState = "pending"
+	IdempotencyDone    IdempotencyState = "done"
+)
+
+// IdempotencyRecord is what kyso keeps of a request sent with an
+// Idempotency-Key header, so that a retry is answered with the first
+// request's result instead of doing the work twice.
+type IdempotencyRecord struct {
+	Actor string // who sent it: "admin:<id>" or "client:<id>"; keys are per actor
+	Key   string // the Idempotency-Key header
+	// Fingerprint identifies the request (a hash over what it asks for);
+	// the same key with another fingerprint is a different request.
+	Fingerprint []byte
+	// Token names the request that holds a pending record.
+	Token string
+	State IdempotencyState
+	// Resource is what the request is creating (a credential ID), set
+	// before it is created.
+	Resource string
+	// The answer of a done record. Body is nil when the answer was too
+	// large to keep; BodySize is its size in any case.
+	Status   int
+	Header   string // JSON object of the answer's headers worth replaying
+	Body     []byte
+	BodySize int64
+
+	CreatedAt   time.Time
+	LockedUntil time.Time // a pending record whose holder is gone may be taken over after this
+	ExpiresAt   time.Time // the record is forgotten after this
+}

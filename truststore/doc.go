@@ -1,0 +1,33 @@
+// Package truststore owns what kyso's verifier trusts, and kyso's
+// certificate registry for revocation.
+//
+// # What it owns
+//
+// A Store gathers trust from its sources — the trust directories of the
+// configuration (Dir; a later source, such as a published trust list
+// fetched from a URL, implements Source), the external root pinned in
+// the configuration (Anchors.External) and kyso's own CA certificates,
+// read from kyso's registry (Registry, the database) — and hands the
+// verifier a Snapshot: the roots, the intermediates, the certificates as
+// a list and kyso's registry as a verifier.RevocationChecker. kyso's CA
+// certificates are re-read at most every TTL (30 s by default), so a CA
+// rotation on another node is seen within that time; while the database
+// is away the last good set is kept.
+//
+// The rules of trust live here: a root that only arrived in an imported
+// chain is never trusted (what kyso trusts comes from configuration, not
+// from an admin's upload), kyso's own root only when Anchors.OwnRoot is
+// set (ca.mode own), and a root that leaves the configuration is no
+// longer trusted unless a trust directory holds it. kyso's CA
+// certificates below the roots (every generation, so documents signed
+// before a CA rotation keep validating) are offered as intermediates.
+// Registry answers (Store.CertificateStatus) are given only for
+// certificates kyso itself issued and only when the certificate on record
+// is byte for byte the one asked about.
+//
+// # What it must not import
+//
+// kyso's api, app, cmd, keys, ca and signer packages. It reads kyso's
+// registry through Registry, an interface declared here that store
+// satisfies, and hands the verifier its verifier.Options.
+package truststore
