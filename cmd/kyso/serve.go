@@ -35,6 +35,11 @@ type app struct {
 	admins *auth.Admins
 	http   *api.Server
 	tls    *tlsServer // nil: plain HTTP
+	// vaultAddr and anchors are for the start-up log line: the Vault
+	// kyso talks to and the number of external trust anchors loaded
+	// (trust directories and pinned external roots).
+	vaultAddr string
+	anchors   int
 }
 
 func newLogger(level string, text bool) *slog.Logger {
@@ -207,7 +212,8 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		TrustedProxies:            proxies,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: verify,
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
-	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}
+	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h,
+		vaultAddr: client.Address(), anchors: len(verify.extra) + len(caCfg.ExternalRoots)}
 	if cfg.TLS.on() {
 		if a.tls, err = newTLSServer(ctx, cfg.TLS, authority, log); err != nil {
 			st.Close()
@@ -239,17 +245,27 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		go func() { errc <- srv.Serve(ln) }()
 	}
-	a.log.Info("kyso listening", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "tls", a.cfg.TLS.Mode, "client_auth", a.cfg.TLS.ClientAuth)
+	started := time.Now()
+	a.log.Info("kyso listening", append(readVersion().logAttrs(),
+		"addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "tls", a.cfg.TLS.Mode, "client_auth", a.cfg.TLS.ClientAuth,
+		"database", a.cfg.Database.Driver, "vault", a.vaultAddr, "trust_anchors", a.anchors)...)
 	select {
 	case err := <-errc:
+		a.log.Error("kyso stopped: the listener failed", "err", err, "uptime", time.Since(started).Round(time.Second).String())
 		return err
 	case <-ctx.Done():
 	}
+	a.log.Info("kyso shutting down", "reason", context.Cause(ctx).Error())
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	<-errc
-	return err
+	if err != nil {
+		a.log.Warn("kyso stopped: requests still running after 15 s were cut off", "err", err, "uptime", time.Since(started).Round(time.Second).String())
+		return err
+	}
+	a.log.Info("kyso stopped", "uptime", time.Since(started).Round(time.Second).String())
+	return nil
 }
 
 func (a *app) maintain(ctx context.Context) {
