@@ -120,6 +120,8 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client for rate limiting. Empty: the TCP peer is the client.
 	TrustedProxies []netip.Prefix
+	// Observer is told of every answered request (metrics); nil: none.
+	Observer Observer
 }
 
 // Deps are the domain services behind the routes. CA and Admins are
@@ -151,6 +153,8 @@ type Server struct {
 	admins AdminAuth
 	deps   Deps
 	router *mux.Router
+	// handler is router behind the access log (observe).
+	handler http.Handler
 
 	limiter     *ipLimiter
 	verifySlots chan struct{}
@@ -206,11 +210,12 @@ func New(cfg Config, deps Deps) *Server {
 		s.log = discardLogger
 	}
 	s.router = s.routes()
+	s.handler = s.observe(s.router)
 	return s
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Router exposes the route table (for documentation checks).
 func (s *Server) Router() *mux.Router { return s.router }
@@ -220,7 +225,7 @@ func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.SkipClean(true)  // base64 OCSP requests may contain "//"
 	r.UseEncodedPath() // and percent-encoded "/" that must not split the path
-	r.Use(s.withRequestID, s.recoverPanics, s.withTimeout)
+	r.Use(s.noteRoute, s.withRequestID, s.recoverPanics, s.withTimeout)
 	// mux does not run middleware for these two, so they get it here.
 	notFound := s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.renderError(w, req, &apiError{http.StatusNotFound, CodeNotFound, "no such endpoint: " + req.Method + " " + req.URL.Path})
@@ -312,6 +317,9 @@ func (s *Server) authFailure(r *http.Request, kind string, err error) {
 	if !errors.Is(err, auth.ErrUnauthorized) {
 		return
 	}
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.AuthFailure(kind)
+	}
 	if s.deps.Audit == nil {
 		return
 	}
@@ -374,6 +382,7 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
+		noteActor(r.Context(), "admin:"+id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, "admin:"+id)))
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/metrics"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/signer/tsa"
@@ -35,6 +36,8 @@ type app struct {
 	admins *auth.Admins
 	http   *api.Server
 	tls    *tlsServer // nil: plain HTTP
+	// metrics are served on the operator listener (metricsconfig.go).
+	metrics *metrics.Registry
 	// vaultAddr and anchors are for the start-up log line: the Vault
 	// kyso talks to and the number of external trust anchors loaded
 	// (trust directories and pinned external roots).
@@ -125,8 +128,10 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 	if client.ClientTimeout() < cfg.Vault.clientTimeout() { // kyso dev's client
 		client.SetClientTimeout(cfg.Vault.clientTimeout())
 	}
+	reg := metrics.New()
 	km, err := keys.New(client, keys.Config{Mount: cfg.Vault.Mount, Timeout: time.Duration(cfg.Vault.Timeout),
-		CreateTimeout: time.Duration(cfg.Vault.CreateTimeout), Session: sess, Coalesce: cfg.Vault.coalesce()})
+		CreateTimeout: time.Duration(cfg.Vault.CreateTimeout), Session: sess, Coalesce: cfg.Vault.coalesce(),
+		Observe: observeVault(reg)})
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +168,7 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 	admins := auth.NewAdmins(st)
 	clients := auth.NewClients(st)
 	pins := auth.NewPINs(st)
-	auditLog := audit.New(st)
+	auditLog := meteredAudit{log: audit.New(st), reg: reg}
 	ts := &lazyTSA{ca: authority, cfg: tsa.Config{Policy: cfg.TSA.Policy, Accuracy: time.Duration(cfg.TSA.Accuracy)}}
 	signing := signer.New(signer.Config{
 		Credentials: credentials{authority},
@@ -210,9 +215,10 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 		VerifyBurst:               cfg.Verify.Burst,
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
+		Observer:                  reg,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: verify,
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
-	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h,
+	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
 		vaultAddr: client.Address(), anchors: len(verify.extra) + len(caCfg.ExternalRoots)}
 	if cfg.TLS.on() {
 		if a.tls, err = newTLSServer(ctx, cfg.TLS, authority, log); err != nil {
@@ -220,6 +226,7 @@ func newApp(ctx context.Context, cfg *Config, client *vault.Client, sess *keys.S
 			return nil, err
 		}
 	}
+	reg.WatchExpiry(a.expiries)
 	return a, nil
 }
 
@@ -327,8 +334,21 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	mln, err := listenMetrics(cfg.Metrics)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	if mln != nil {
+		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+		go func() {
+			if err := serveMetrics(ctx, mln, a.metrics); err != nil {
+				log.Error("metrics listener failed", "err", err)
+			}
+		}()
+	}
 	go func() {
 		if err := sess.Run(ctx); err != nil {
 			log.Error("vault session ended; shutting down", "err", err)
