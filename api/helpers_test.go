@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -44,6 +45,8 @@ type stackOpts struct {
 	// back on cue), and createTimeout bounds a key creation.
 	slow          *vaulttest.SlowTransit
 	createTimeout time.Duration
+	// log, if set, is the server's logger (the access log).
+	log *slog.Logger
 }
 
 func newStack(t *testing.T, o stackOpts) *stack {
@@ -99,7 +102,7 @@ func newStack(t *testing.T, o stackOpts) *stack {
 		deps.Idempotency = st
 	}
 	deps.PINs = o.pins
-	h = api.New(api.Config{Ready: []api.Check{
+	h = api.New(api.Config{Logger: o.log, Ready: []api.Check{
 		{Name: "vault", Fn: km.Health}, {Name: "database", Fn: st.Ping}, {Name: "ca", Fn: s.ca.Ready},
 	}}, deps)
 	return s
