@@ -64,7 +64,8 @@ func noteActor(ctx context.Context, actor string) {
 // observe writes one access log line per request and tells the Observer.
 // The line has the method, route template (not the path: an OCSP GET or a
 // certificate id is in the path), status, error code, duration, bytes in
-// and out, who the request was authenticated as, the request id and the
+// (of the body as far as kyso read it: a refused request's body is not
+// read) and out, who the request was authenticated as, the request id and the
 // peer address — never a header, a query, the body or any part of it: no
 // document, PIN, token or Authorization header can reach the log.
 func (s *Server) observe(next http.Handler) http.Handler {
