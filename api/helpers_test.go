@@ -47,6 +47,9 @@ type stackOpts struct {
 	createTimeout time.Duration
 	// log, if set, is the server's logger (the access log).
 	log *slog.Logger
+	// idemHook, if set, wraps the store's Idempotency-Key records (with
+	// idempotency): a test acts on the real database at a chosen moment.
+	idemHook func(api.IdempotencyStore) api.IdempotencyStore
 }
 
 func newStack(t *testing.T, o stackOpts) *stack {
@@ -100,6 +103,9 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	deps := api.Deps{CA: s.ca, Admins: admins}
 	if o.idempotency {
 		deps.Idempotency = st
+		if o.idemHook != nil {
+			deps.Idempotency = o.idemHook(st)
+		}
 	}
 	deps.PINs = o.pins
 	h = api.New(api.Config{Logger: o.log, Ready: []api.Check{

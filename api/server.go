@@ -160,6 +160,9 @@ type Server struct {
 	verifySlots chan struct{}
 	mem         *memoryBudget
 	slots       *clientSlots
+	// releases are the Idempotency-Key releases owed since a database
+	// outage (idempotency.go).
+	releases idemReleases
 }
 
 // New returns the HTTP server for the given services.
