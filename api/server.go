@@ -104,8 +104,13 @@ type Config struct {
 	VerifyPerMinute float64
 	VerifyBurst     int
 	// VerifyConcurrency bounds verifications in progress (default 4);
-	// further requests wait for a slot until their deadline.
+	// further requests wait for a slot until their deadline. A request
+	// takes its slot once its body is read whole.
 	VerifyConcurrency int
+	// VerifyUploadsPerAddress bounds the verification uploads one client
+	// address (IPv6: one /64) may have in progress (default 2); a further
+	// one is 429 rate_limited.
+	VerifyUploadsPerAddress int
 	// ClientConcurrency bounds the requests each client system may have
 	// in progress at once on the signing API (default 32; negative: no
 	// bound). Further requests get 429 too_many_requests_in_progress.
@@ -157,6 +162,7 @@ type Server struct {
 	handler http.Handler
 
 	limiter     *ipLimiter
+	uploads     *uploadSlots
 	verifySlots chan struct{}
 	mem         *memoryBudget
 	slots       *clientSlots
@@ -191,6 +197,9 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.VerifyConcurrency <= 0 {
 		cfg.VerifyConcurrency = 4
 	}
+	if cfg.VerifyUploadsPerAddress <= 0 {
+		cfg.VerifyUploadsPerAddress = 2
+	}
 	if cfg.ClientConcurrency == 0 {
 		cfg.ClientConcurrency = 32
 	}
@@ -206,6 +215,7 @@ func New(cfg Config, deps Deps) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
 		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
 		verifySlots: make(chan struct{}, cfg.VerifyConcurrency),
+		uploads:     newUploadSlots(cfg.VerifyUploadsPerAddress),
 		mem:         &memoryBudget{left: cfg.MemoryBytes},
 		slots:       newClientSlots(cfg.ClientConcurrency),
 	}
