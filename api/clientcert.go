@@ -74,9 +74,6 @@ func (s *Server) clientByCert(r *http.Request) (*store.Client, error) {
 }
 
 func (s *Server) certRefused(r *http.Request, why string) error {
-	if s.deps.Audit != nil {
-		_ = s.deps.Audit.Record(r.Context(), audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: "client-certificate",
-			Details: map[string]any{"path": r.URL.Path, "remote": r.RemoteAddr, "serial": r.TLS.PeerCertificates[0].SerialNumber.Text(16)}})
-	}
+	s.recordAuthFailure(r, "client-certificate", map[string]any{"serial": r.TLS.PeerCertificates[0].SerialNumber.Text(16)})
 	return &apiError{http.StatusUnauthorized, CodeUnauthorized, "the TLS client certificate is not accepted: " + why}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
@@ -29,6 +30,7 @@ import (
 type stack struct {
 	t     *testing.T
 	srv   *httptest.Server
+	api   *api.Server
 	ca    *ca.Authority
 	keys  *keys.Manager
 	token string
@@ -50,6 +52,8 @@ type stackOpts struct {
 	// idemHook, if set, wraps the store's Idempotency-Key records (with
 	// idempotency): a test acts on the real database at a chosen moment.
 	idemHook func(api.IdempotencyStore) api.IdempotencyStore
+	// audit records into the store's audit log.
+	audit bool
 }
 
 func newStack(t *testing.T, o stackOpts) *stack {
@@ -108,9 +112,13 @@ func newStack(t *testing.T, o stackOpts) *stack {
 		}
 	}
 	deps.PINs = o.pins
-	h = api.New(api.Config{Logger: o.log, Ready: []api.Check{
+	if o.audit {
+		deps.Audit = audit.New(st)
+	}
+	s.api = api.New(api.Config{Logger: o.log, Ready: []api.Check{
 		{Name: "vault", Fn: km.Health}, {Name: "database", Fn: st.Ping}, {Name: "ca", Fn: s.ca.Ready},
 	}}, deps)
+	h = s.api
 	return s
 }
 

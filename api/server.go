@@ -169,6 +169,8 @@ type Server struct {
 	// releases are the Idempotency-Key releases owed since a database
 	// outage (idempotency.go).
 	releases idemReleases
+	// authFails aggregates audit records of rejected credentials.
+	authFails *authFailures
 }
 
 // New returns the HTTP server for the given services.
@@ -218,6 +220,7 @@ func New(cfg Config, deps Deps) *Server {
 		uploads:     newUploadSlots(cfg.VerifyUploadsPerAddress),
 		mem:         &memoryBudget{left: cfg.MemoryBytes},
 		slots:       newClientSlots(cfg.ClientConcurrency),
+		authFails:   newAuthFailures(),
 	}
 	if s.log == nil {
 		s.log = discardLogger
@@ -330,14 +333,7 @@ func (s *Server) authFailure(r *http.Request, kind string, err error) {
 	if !errors.Is(err, auth.ErrUnauthorized) {
 		return
 	}
-	if s.cfg.Observer != nil {
-		s.cfg.Observer.AuthFailure(kind)
-	}
-	if s.deps.Audit == nil {
-		return
-	}
-	_ = s.deps.Audit.Record(r.Context(), audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: kind,
-		Details: map[string]any{"path": r.URL.Path, "remote": r.RemoteAddr}})
+	s.recordAuthFailure(r, kind, nil) // aggregated: authfailures.go
 }
 
 func requestID(ctx context.Context) string {

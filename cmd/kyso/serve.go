@@ -267,6 +267,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	<-errc
+	if ferr := a.http.FlushAuthFailures(sctx); ferr != nil {
+		a.log.Warn("audit records of rejected credentials not written", "err", ferr)
+	}
 	if err != nil {
 		a.log.Warn("kyso stopped: requests still running after 15 s were cut off", "err", err, "uptime", time.Since(started).Round(time.Second).String())
 		return err
@@ -285,6 +288,9 @@ func (a *app) maintain(ctx context.Context) {
 			return
 		case <-t.C:
 			a.purgeIdempotency(ctx)
+			if err := a.http.FlushAuthFailures(ctx); err != nil {
+				a.log.Warn("audit records of rejected credentials not written", "err", err)
+			}
 			if err := a.ca.Maintain(ctx); err != nil {
 				a.log.Warn("CA maintenance", "err", err)
 			}
