@@ -158,13 +158,7 @@ func cmdDev(ctx context.Context, args []string) error {
 		return err
 	}
 	if mln != nil {
-		mctx, stopMetrics := context.WithCancel(ctx)
-		defer stopMetrics()
-		go func() {
-			if err := serveMetrics(mctx, mln, a.metrics); err != nil {
-				log.Warn("metrics listener", "err", err)
-			}
-		}()
+		defer serveMetrics(mln, a.metrics, log)()
 		env += "KYSO_METRICS_URL=http://" + mln.Addr().String() + "/metrics\n"
 	}
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {

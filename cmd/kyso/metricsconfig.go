@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -53,19 +54,25 @@ func listenMetrics(c MetricsConfig) (net.Listener, error) {
 	return ln, nil
 }
 
-// serveMetrics serves GET /metrics of reg on ln until ctx is done.
-func serveMetrics(ctx context.Context, ln net.Listener, reg *metrics.Registry) error {
+// serveMetrics serves GET /metrics of reg on ln until stop is called;
+// stop returns once the listener is closed (a kyso started again at once
+// binds the same address).
+func serveMetrics(ln net.Listener, reg *metrics.Registry, log *slog.Logger) (stop func()) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", reg.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	done := make(chan struct{})
 	go func() {
-		<-ctx.Done()
-		_ = srv.Close()
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener failed", "err", err)
+		}
 	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	return func() {
+		_ = srv.Close()
+		<-done
 	}
-	return nil
 }
 
 // vaultResult names the result of a Transit call for

@@ -349,11 +349,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	defer cancel(nil)
 	if mln != nil {
 		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
-		go func() {
-			if err := serveMetrics(ctx, mln, a.metrics); err != nil {
-				log.Error("metrics listener failed", "err", err)
-			}
-		}()
+		defer serveMetrics(mln, a.metrics, log)()
 	}
 	go func() {
 		if err := sess.Run(ctx); err != nil {
