@@ -40,8 +40,9 @@ type authFailures struct {
 	now      func() time.Time
 	interval time.Duration
 
-	mu   sync.Mutex
-	aggs map[authFailureKey]*authFailureAgg
+	mu    sync.Mutex
+	aggs  map[authFailureKey]*authFailureAgg
+	swept time.Time // last sweep: at most one a second, the table may be large
 }
 
 func newAuthFailures() *authFailures {
@@ -55,15 +56,25 @@ func (a *authFailures) note(kind, remote, path string, extra map[string]any) []a
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := a.sweep(now, false)
+	var out []audit.Event
+	if now.Sub(a.swept) >= time.Second {
+		out = a.sweep(now, false)
+	}
 	k := authFailureKey{kind, remote}
 	if _, ok := a.aggs[k]; !ok && len(a.aggs) >= maxAuthFailureKeys {
 		k.remote = "various"
 	}
 	if g, ok := a.aggs[k]; ok {
-		g.count++
-		g.last, g.path = now, path
-		return out
+		if now.Sub(g.start) < a.interval {
+			g.count++
+			g.last, g.path = now, path
+			return out
+		}
+		// Its interval is over (and not swept yet): close it first.
+		delete(a.aggs, k)
+		if g.count > 0 {
+			out = append(out, aggregateEvent(k, g))
+		}
 	}
 	a.aggs[k] = &authFailureAgg{start: now, last: now}
 	d := map[string]any{"path": path, "remote": remote}
@@ -76,20 +87,25 @@ func (a *authFailures) note(kind, remote, path string, extra map[string]any) []a
 // sweep removes the intervals that are over (all of them with force) and
 // returns the aggregates to record. a.mu is held.
 func (a *authFailures) sweep(now time.Time, force bool) []audit.Event {
+	a.swept = now
 	var out []audit.Event
 	for k, g := range a.aggs {
 		if !force && now.Sub(g.start) < a.interval {
 			continue
 		}
 		delete(a.aggs, k)
-		if g.count == 0 {
-			continue
+		if g.count > 0 {
+			out = append(out, aggregateEvent(k, g))
 		}
-		out = append(out, audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: k.kind,
-			Details: map[string]any{"remote": k.remote, "path": g.path, "aggregated": true, "count": g.count,
-				"first": g.start.UTC().Format(time.RFC3339Nano), "last": g.last.UTC().Format(time.RFC3339Nano)}})
 	}
 	return out
+}
+
+// aggregateEvent is the audit record of the rejections counted in g.
+func aggregateEvent(k authFailureKey, g *authFailureAgg) audit.Event {
+	return audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: k.kind,
+		Details: map[string]any{"remote": k.remote, "path": g.path, "aggregated": true, "count": g.count,
+			"first": g.start.UTC().Format(time.RFC3339Nano), "last": g.last.UTC().Format(time.RFC3339Nano)}}
 }
 
 // recordAuthFailure notes a rejected credential of kind and records what
