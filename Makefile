@@ -22,8 +22,11 @@ build: bin/kyso bin/vault
 
 # bin/kyso is cheap to rebuild (Go's cache); always let go decide.
 bin/kyso: kyso
+# KYSO_VERSION names a release: kyso --version and the start-up log line
+# show it (default: the module's version, "(devel)" in a checkout).
+KYSO_VERSION ?=
 kyso:
-	$(GO) build -o bin/kyso ./cmd/kyso
+	$(GO) build $(if $(KYSO_VERSION),-ldflags "-X main.version=$(KYSO_VERSION)") -o bin/kyso ./cmd/kyso
 
 # bin/vault is a file target: Vault is built once from tools/vault (a cold
 # build downloads ~3.6 GB of modules and takes ~11 minutes on 2 cores; later

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
@@ -73,9 +72,6 @@ func (s *Server) clientByCert(r *http.Request) (*model.Client, error) {
 }
 
 func (s *Server) certRefused(r *http.Request, why string) error {
-	if s.deps.Audit != nil {
-		_ = s.deps.Audit.Record(r.Context(), audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: "client-certificate",
-			Details: map[string]any{"path": r.URL.Path, "remote": r.RemoteAddr, "serial": r.TLS.PeerCertificates[0].SerialNumber.Text(16)}})
-	}
+	s.recordAuthFailure(r, "client-certificate", map[string]any{"serial": r.TLS.PeerCertificates[0].SerialNumber.Text(16)})
 	return errkind.New(errkind.Unauthorized, "the TLS client certificate is not accepted: "+why)
 }

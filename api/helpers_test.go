@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
@@ -28,6 +30,7 @@ import (
 type stack struct {
 	t     *testing.T
 	srv   *httptest.Server
+	api   *api.Server
 	ca    *ca.Authority
 	keys  *keys.Manager
 	token string
@@ -44,6 +47,13 @@ type stackOpts struct {
 	// back on cue), and createTimeout bounds a key creation.
 	slow          *vaulttest.SlowTransit
 	createTimeout time.Duration
+	// log, if set, is the server's logger (the access log).
+	log *slog.Logger
+	// idemHook, if set, wraps the store's Idempotency-Key records (with
+	// idempotency): a test acts on the real database at a chosen moment.
+	idemHook func(api.IdempotencyStore) api.IdempotencyStore
+	// audit records into the store's audit log.
+	audit bool
 }
 
 func newStack(t *testing.T, o stackOpts) *stack {
@@ -97,11 +107,18 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	deps := api.Deps{CA: s.ca, Admins: admins}
 	if o.idempotency {
 		deps.Idempotency = st
+		if o.idemHook != nil {
+			deps.Idempotency = o.idemHook(st)
+		}
 	}
 	deps.PINs = o.pins
-	h = api.New(api.Config{Ready: []api.Check{
+	if o.audit {
+		deps.Audit = audit.New(st)
+	}
+	s.api = api.New(api.Config{Logger: o.log, Ready: []api.Check{
 		{Name: "vault", Fn: km.Health}, {Name: "database", Fn: st.Ping}, {Name: "ca", Fn: s.ca.Ready},
 	}}, deps)
+	h = s.api
 	return s
 }
 

@@ -7,11 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kyso-vn/kyso/errkind"
@@ -88,6 +90,15 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string
 	rec := model.IdempotencyRecord{Actor: actor, Key: key, Fingerprint: fingerprint, Token: hex.EncodeToString(tok),
 		LockedUntil: now.Add(s.idempotencyLock()), ExpiresAt: now.Add(s.cfg.IdempotencyTTL)}
 	got, err := s.deps.Idempotency.ClaimIdempotencyKey(r.Context(), &rec)
+	if err == nil && got.Token != rec.Token && got.State == model.IdempotencyPending && bytes.Equal(got.Fingerprint, fingerprint) {
+		// Held by a request of this node that failed while the database
+		// was away and could not let go of it then: let go now (the
+		// database answered the claim) and claim again.
+		var settled bool
+		if settled, err = s.releases.settle(r.Context(), s.deps.Idempotency, actor, key, got.Token); err == nil && settled {
+			got, err = s.deps.Idempotency.ClaimIdempotencyKey(r.Context(), &rec)
+		}
+	}
 	if err != nil {
 		s.renderError(w, r, err)
 		return nil, true
@@ -180,8 +191,12 @@ func (c *idemClaim) finish(r *http.Request) {
 	st := c.s.deps.Idempotency
 	w := c.w
 	var err error
+	// letGo: the request lets go of the key (release or unlock) rather
+	// than keeping its answer.
+	letGo, unlock := true, false
 	switch ok := w.status >= 200 && w.status < 300; {
 	case ok && !w.streaming, ok && w.clientErr == nil:
+		letGo = false
 		h := map[string]string{}
 		for _, name := range replayedHeaders {
 			if v := w.Header().Get(name); v != "" {
@@ -198,6 +213,7 @@ func (c *idemClaim) finish(r *http.Request) {
 	case c.made:
 		// Failed after creating its resource: the retry takes the key
 		// over at once and finishes from what was made.
+		unlock = true
 		err = st.UnlockIdempotencyKey(ctx, c.rec.Actor, c.rec.Key, c.rec.Token)
 	default:
 		// Failed, or too large to keep and the client did not get it
@@ -206,8 +222,110 @@ func (c *idemClaim) finish(r *http.Request) {
 	}
 	if err != nil {
 		c.s.log.ErrorContext(r.Context(), "idempotency record not updated", "request_id", requestID(r.Context()), "err", err)
+		if letGo && !errors.Is(err, model.ErrIdempotencyNotHeld) {
+			// The database is away (or too slow): the key must not stay
+			// locked until its holder's lock runs out (docs/errors.md: a
+			// request that fails does not use its key up). Let go of it
+			// as soon as the database is back. Releasing with the token
+			// is safe to repeat: it touches only the record the token
+			// holds.
+			c.s.releases.owe(c.s, idemRelease{actor: c.rec.Actor, key: c.rec.Key, token: c.rec.Token,
+				unlock: unlock, until: c.rec.LockedUntil})
+		}
 	}
 	w.flush()
+}
+
+// idemRelease is a release (or, for a request that made its resource, an
+// unlock) of an Idempotency-Key that failed because the database was away.
+type idemRelease struct {
+	actor, key, token string
+	unlock            bool
+	// until is when the holder's lock runs out: from then on a retry
+	// takes the key over anyway, and the release is no longer owed.
+	until time.Time
+}
+
+// idemReleases are the releases this node owes. Each is retried in the
+// background until the database takes it, and done at once when a retry
+// of its request reaches this node (settle): the first retry after the
+// database is back gets on with the work, not 409 idempotency_in_progress
+// for the rest of the dead request's lock. On another node the retry gets
+// 409 with Retry-After until the background release lands.
+type idemReleases struct {
+	mu   sync.Mutex
+	owed map[[2]string]idemRelease // by actor, key
+}
+
+// idemRetryFirst and idemRetryMax bound the pause between two attempts of
+// an owed release.
+const (
+	idemRetryFirst = 100 * time.Millisecond
+	idemRetryMax   = 2 * time.Second
+)
+
+// owe records rel and retries it until it is done or no longer owed.
+func (o *idemReleases) owe(s *Server, rel idemRelease) {
+	o.mu.Lock()
+	if o.owed == nil {
+		o.owed = map[[2]string]idemRelease{}
+	}
+	o.owed[[2]string{rel.actor, rel.key}] = rel
+	o.mu.Unlock()
+	go func() {
+		pause := idemRetryFirst
+		for {
+			t := time.NewTimer(pause)
+			<-t.C
+			pause = min(2*pause, idemRetryMax)
+			if !time.Now().Before(rel.until) {
+				o.drop(rel)
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			done, err := o.settle(ctx, s.deps.Idempotency, rel.actor, rel.key, rel.token)
+			cancel()
+			if err == nil {
+				if done {
+					s.log.Info("idempotency key released after the database came back", "unlock", rel.unlock)
+				}
+				return
+			}
+		}
+	}()
+}
+
+// drop forgets rel if it is still the one owed for its key.
+func (o *idemReleases) drop(rel idemRelease) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := [2]string{rel.actor, rel.key}
+	if cur, ok := o.owed[k]; ok && cur.token == rel.token {
+		delete(o.owed, k)
+	}
+}
+
+// settle does the release owed for actor's key held by token, if this node
+// owes one. done reports whether one was owed; err, whether it failed (it
+// stays owed). A release the store refuses with ErrConflict — the key was
+// taken over or purged meanwhile — is no longer owed.
+func (o *idemReleases) settle(ctx context.Context, st IdempotencyStore, actor, key, token string) (done bool, err error) {
+	o.mu.Lock()
+	rel, ok := o.owed[[2]string{actor, key}]
+	o.mu.Unlock()
+	if !ok || rel.token != token {
+		return false, nil
+	}
+	if rel.unlock {
+		err = st.UnlockIdempotencyKey(ctx, actor, key, token)
+	} else {
+		err = st.ReleaseIdempotencyKey(ctx, actor, key, token)
+	}
+	if err != nil && !errors.Is(err, model.ErrIdempotencyNotHeld) {
+		return true, err
+	}
+	o.drop(rel)
+	return true, nil
 }
 
 // captureWriter holds an answer back, up to max bytes, until finish has

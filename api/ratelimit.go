@@ -49,18 +49,25 @@ func newIPLimiter(perMinute float64, burst int) *ipLimiter {
 	return l
 }
 
-// allow takes a token for addr; when none is left it returns false and the
-// seconds after which one will be.
-func (l *ipLimiter) allow(addr netip.Addr) (bool, int) {
-	if l.every == rate.Inf {
-		return true, 0
-	}
+// limitKey is the key of addr in per-client tables: the address, or its
+// /64 for IPv6.
+func limitKey(addr netip.Addr) netip.Addr {
 	addr = addr.Unmap()
 	if addr.Is6() {
 		if p, err := addr.Prefix(64); err == nil {
 			addr = p.Addr()
 		}
 	}
+	return addr
+}
+
+// allow takes a token for addr; when none is left it returns false and the
+// seconds after which one will be.
+func (l *ipLimiter) allow(addr netip.Addr) (bool, int) {
+	if l.every == rate.Inf {
+		return true, 0
+	}
+	addr = limitKey(addr)
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -106,8 +106,13 @@ type Config struct {
 	VerifyPerMinute float64
 	VerifyBurst     int
 	// VerifyConcurrency bounds verifications in progress (default 4);
-	// further requests wait for a slot until their deadline.
+	// further requests wait for a slot until their deadline. A request
+	// takes its slot once its body is read whole.
 	VerifyConcurrency int
+	// VerifyUploadsPerAddress bounds the verification uploads one client
+	// address (IPv6: one /64) may have in progress (default 2); a further
+	// one is 429 rate_limited.
+	VerifyUploadsPerAddress int
 	// ClientConcurrency bounds the requests each client system may have
 	// in progress at once on the signing API (default 32; negative: no
 	// bound). Further requests get 429 too_many_requests_in_progress.
@@ -122,6 +127,8 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client for rate limiting. Empty: the TCP peer is the client.
 	TrustedProxies []netip.Prefix
+	// Observer is told of every answered request (metrics); nil: none.
+	Observer Observer
 }
 
 // Deps are the domain services behind the routes. CA and Admins are
@@ -160,11 +167,19 @@ type Server struct {
 	// built from deps: each admin request makes one call into them.
 	enroll *app.Enroll
 	admin  *app.Admin
+	// handler is router behind the access log (observe).
+	handler http.Handler
 
 	limiter     *ipLimiter
+	uploads     *uploadSlots
 	verifySlots chan struct{}
 	mem         *memoryBudget
 	slots       *clientSlots
+	// releases are the Idempotency-Key releases owed since a database
+	// outage (idempotency.go).
+	releases idemReleases
+	// authFails aggregates audit records of rejected credentials.
+	authFails *authFailures
 }
 
 // New returns the HTTP server for the given services.
@@ -193,6 +208,9 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.VerifyConcurrency <= 0 {
 		cfg.VerifyConcurrency = 4
 	}
+	if cfg.VerifyUploadsPerAddress <= 0 {
+		cfg.VerifyUploadsPerAddress = 2
+	}
 	if cfg.ClientConcurrency == 0 {
 		cfg.ClientConcurrency = 32
 	}
@@ -208,8 +226,10 @@ func New(cfg Config, deps Deps) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
 		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
 		verifySlots: make(chan struct{}, cfg.VerifyConcurrency),
+		uploads:     newUploadSlots(cfg.VerifyUploadsPerAddress),
 		mem:         &memoryBudget{left: cfg.MemoryBytes},
 		slots:       newClientSlots(cfg.ClientConcurrency),
+		authFails:   newAuthFailures(),
 	}
 	if s.log == nil {
 		s.log = discardLogger
@@ -218,11 +238,12 @@ func New(cfg Config, deps Deps) *Server {
 	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, ClientCerts: deps.ClientCerts,
 		PINs: deps.PINs, Seals: deps.Signing, Audit: deps.Audit, Log: s.log})
 	s.router = s.routes()
+	s.handler = s.observe(s.router)
 	return s
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Router exposes the route table (for documentation checks).
 func (s *Server) Router() *mux.Router { return s.router }
@@ -232,7 +253,7 @@ func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.SkipClean(true)  // base64 OCSP requests may contain "//"
 	r.UseEncodedPath() // and percent-encoded "/" that must not split the path
-	r.Use(s.withRequestID, s.recoverPanics, s.withTimeout)
+	r.Use(s.noteRoute, s.withRequestID, s.recoverPanics, s.withTimeout)
 	// mux does not run middleware for these two, so they get it here.
 	notFound := s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.renderError(w, req, errkind.New(errkind.NotFound, "no such endpoint: "+req.Method+" "+req.URL.Path))
@@ -315,11 +336,7 @@ func (s *Server) authFailure(r *http.Request, kind string, err error) {
 	if !errors.Is(err, auth.ErrUnauthorized) {
 		return
 	}
-	if s.deps.Audit == nil {
-		return
-	}
-	_ = s.deps.Audit.Record(r.Context(), audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: kind,
-		Details: map[string]any{"path": r.URL.Path, "remote": r.RemoteAddr}})
+	s.recordAuthFailure(r, kind, nil) // aggregated: authfailures.go
 }
 
 func requestID(ctx context.Context) string {
@@ -377,6 +394,7 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
+		noteActor(r.Context(), "admin:"+id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, "admin:"+id)))
 	})
 }

@@ -108,6 +108,7 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			}
 			c = byKey
 		}
+		noteActor(r.Context(), "client:"+c.ID)
 		if !s.slots.acquire(c.ID) {
 			w.Header().Set("Retry-After", "1")
 			s.renderError(w, r, s.tooManyInFlight())

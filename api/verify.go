@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,8 +9,10 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/verifier"
@@ -35,19 +38,40 @@ const (
 const maxCMSBytes = 16 << 20
 
 // verifyGate applies the public verification endpoints' protections, in
-// order: the per-client rate limit, then a bounded number of verifications
-// in progress (waiting for a slot at most until the request's deadline).
+// order: the per-client rate limit; a cap on the uploads each client
+// address may have in progress (VerifyUploadsPerAddress); the body read
+// whole (spooled) before anything else; then a bounded number of
+// verifications in progress (waiting for a slot at most until the
+// request's deadline). The slot is taken only once the body is here: a
+// client that sends its body slowly holds a slot of its own address's cap,
+// never one of the verifier's, so three slow uploads do not keep a small
+// verification from someone else waiting.
 func (s *Server) verifyGate(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.deps.Verifier == nil {
 			s.renderError(w, r, errNotConfigured)
 			return
 		}
-		if ok, retry := s.limiter.allow(s.clientIP(r)); !ok {
+		ip := s.clientIP(r)
+		if ok, retry := s.limiter.allow(ip); !ok {
 			w.Header().Set("Retry-After", fmt.Sprint(retry))
 			s.renderError(w, r, errkind.New(errkind.RateLimited, fmt.Sprintf("too many verification requests from your address; try again in %d s (quá nhiều yêu cầu, vui lòng thử lại sau)", retry)))
 			return
 		}
+		if !s.uploads.acquire(ip) {
+			w.Header().Set("Retry-After", "5")
+			s.renderError(w, r, errkind.New(errkind.RateLimited,
+				fmt.Sprintf("%d uploads from your address are still in progress; wait for them to finish (quá nhiều tệp đang tải lên)", s.cfg.VerifyUploadsPerAddress)))
+			return
+		}
+		body, err := s.spoolBody(w, r)
+		s.uploads.release(ip)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		defer body.Close()
+		r.Body, r.ContentLength = body, body.size
 		select {
 		case s.verifySlots <- struct{}{}:
 			defer func() { <-s.verifySlots }()
@@ -59,6 +83,105 @@ func (s *Server) verifyGate(next http.HandlerFunc) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		next(w, r)
 	})
+}
+
+// maxVerifyBody bounds what verifyGate spools: the largest body a
+// verification endpoint accepts (a document, a detached CMS signature,
+// multipart framing). Each endpoint bounds its own parts after.
+func (s *Server) maxVerifyBody() int64 { return s.cfg.MaxVerifyBytes + maxCMSBytes + 1<<20 }
+
+// spoolMemory is how much of a verification body is held in memory; a
+// larger body goes to an anonymous file.
+const spoolMemory = 256 << 10
+
+// spooledBody is a request body read whole: in memory when small, else in
+// an anonymous file (see anonymousFile).
+type spooledBody struct {
+	io.Reader
+	f    *os.File // nil: in memory
+	size int64
+}
+
+func (b *spooledBody) Close() error {
+	if b.f != nil {
+		return b.f.Close()
+	}
+	return nil
+}
+
+// spoolBody reads r's body whole, at most maxVerifyBody bytes.
+func (s *Server) spoolBody(w http.ResponseWriter, r *http.Request) (*spooledBody, error) {
+	max := s.maxVerifyBody()
+	body := http.MaxBytesReader(w, r.Body, max)
+	head, err := io.ReadAll(io.LimitReader(body, spoolMemory+1))
+	if err != nil {
+		return nil, s.spoolError(err)
+	}
+	if len(head) <= spoolMemory {
+		return &spooledBody{Reader: bytes.NewReader(head), size: int64(len(head))}, nil
+	}
+	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-verify-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	n, err := io.Copy(f, io.MultiReader(bytes.NewReader(head), body))
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, s.spoolError(err)
+	}
+	return &spooledBody{Reader: f, f: f, size: n}, nil
+}
+
+func (s *Server) spoolError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errkind.New(errkind.TooLarge, fmt.Sprintf("the upload is larger than %d bytes (tệp quá lớn)", s.maxVerifyBody()))
+	}
+	var pe *os.PathError // writing the file failed (storage_full), see readError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("api: spool the upload: %w", tempFileError(err))
+	}
+	return errkind.New(errkind.Invalid, "cannot read the upload")
+}
+
+// uploadSlots counts the verification uploads in progress per client
+// address (IPv6 per /64, as the rate limit): an address may have max at
+// once. A slow upload holds its address's slot, not the verifier's.
+type uploadSlots struct {
+	max int
+	mu  sync.Mutex
+	n   map[netip.Addr]int
+}
+
+func newUploadSlots(max int) *uploadSlots {
+	return &uploadSlots{max: max, n: map[netip.Addr]int{}}
+}
+
+func (u *uploadSlots) acquire(addr netip.Addr) bool {
+	addr = limitKey(addr)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[addr] >= u.max {
+		return false
+	}
+	u.n[addr]++
+	return true
+}
+
+func (u *uploadSlots) release(addr netip.Addr) {
+	addr = limitKey(addr)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[addr]--; u.n[addr] <= 0 {
+		delete(u.n, addr)
+	}
 }
 
 // anonymousFile spools at most max bytes of r to a temporary file that is

@@ -3,7 +3,9 @@ package ca
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kyso-vn/kyso/store"
@@ -22,8 +24,12 @@ const (
 	// whose Transit key is not in Vault. Not repairable by kyso: restore
 	// Vault from a backup, or revoke the certificates.
 	FindingMissingKey = "missing_key"
-	// FindingOrphanKey: a Transit key on kyso's mount that no record names.
-	// Repair quarantines it (kyso's Vault policy cannot delete keys).
+	// FindingOrphanKey: a Transit key on kyso's mount with a name this
+	// deployment gives keys (Config.KeyPrefix and one of kyso's key
+	// names) that no record names. Repair quarantines it (kyso's Vault
+	// policy cannot delete keys). Keys with other names — another
+	// deployment's on the same mount, an operator's — are not kyso's to
+	// judge: they are counted in DoctorReport.OtherKeys and left alone.
 	FindingOrphanKey = "orphan_key"
 	// FindingQuarantinedKey: a key quarantined earlier; information only.
 	FindingQuarantinedKey = "quarantined_key"
@@ -51,6 +57,7 @@ type Finding struct {
 // DoctorReport is Doctor's result.
 type DoctorReport struct {
 	Keys         int       `json:"keys"`         // Transit keys on the mount
+	OtherKeys    int       `json:"other_keys"`   // of which not named as this deployment names keys (left alone)
 	Issuers      int       `json:"issuers"`      // issuers recorded
 	Credentials  int       `json:"credentials"`  // credentials recorded
 	Certificates int       `json:"certificates"` // certificates recorded
@@ -205,6 +212,10 @@ func (a *Authority) Doctor(ctx context.Context, o DoctorOptions) (*DoctorReport,
 		if named[k] || isQuarantined[k] {
 			continue
 		}
+		if !a.ownsKeyName(k) {
+			rep.OtherKeys++
+			continue
+		}
 		if role, ok := unfinished[k]; ok {
 			rep.add(Finding{Kind: FindingUnfinishedCAKey, Severity: "info", Subject: k,
 				Detail: fmt.Sprintf("key %s was made for the CA's %s, which is not recorded yet (its creation was cut short); "+
@@ -224,6 +235,21 @@ func (a *Authority) Doctor(ctx context.Context, o DoctorOptions) (*DoctorReport,
 	}
 	sortFindings(rep.Findings)
 	return rep, nil
+}
+
+// kysoKeySuffix matches what follows Config.KeyPrefix in the name of every
+// key kyso creates: a credential's ID (issue.go), its root (issuers.go), an
+// issuing CA and its OCSP responder (issuers.go, external.go: issuer names
+// come from nextIssuerName) and its HTTPS certificate's key (tls.go).
+var kysoKeySuffix = regexp.MustCompile(`^(cred_[a-z2-7]+|root|(ocsp-)?issuing-[0-9]+|tls-server)$`)
+
+// ownsKeyName reports whether name is a key name this deployment gives
+// keys: its prefix, then one of kyso's names. The prefix alone is not
+// enough: with prefixes "kyso-" and "kyso-b-" on one mount, "kyso-b-root"
+// starts with both, and only the second deployment owns it.
+func (a *Authority) ownsKeyName(name string) bool {
+	rest, ok := strings.CutPrefix(name, a.cfg.KeyPrefix)
+	return ok && kysoKeySuffix.MatchString(rest)
 }
 
 // unfinishedCAKeys returns, by key name, the CA keys kyso is still to

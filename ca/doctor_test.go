@@ -146,3 +146,78 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("quarantined key: %v", err)
 	}
 }
+
+// TestDoctorTwoDeploymentsOneMount: two kyso deployments share a Transit
+// mount with nested key prefixes ("kyso-" and "kyso-b-", each with its own
+// database). Each doctor finds its own deployment healthy and leaves the
+// other's keys — CA roots included — alone, counted as other keys; a key
+// orphaned under one prefix is reported by that deployment only.
+func TestDoctorTwoDeploymentsOneMount(t *testing.T) {
+	ctx := context.Background()
+	mount := vaulttest.NewMount(t)
+	km, err := keys.New(vaulttest.Client(t), keys.Config{Mount: mount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deploy := func(prefix string) *ca.Authority {
+		st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "kyso.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		a, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", KeyPrefix: prefix}, st, ca.VaultKeys(km))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Bootstrap(ctx); err != nil {
+			t.Fatalf("Bootstrap(%q) = %v", prefix, err)
+		}
+		if _, err := a.Issue(ctx, citizen); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a, b := deploy("kyso-"), deploy("kyso-b-")
+	doctor := func(name string, d *ca.Authority) *ca.DoctorReport {
+		t.Helper()
+		names, err := km.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := d.Doctor(ctx, ca.DoctorOptions{Keys: names})
+		if err != nil {
+			t.Fatalf("Doctor(%s) = %v", name, err)
+		}
+		return rep
+	}
+	// Each deployment: root, issuing CA, its OCSP responder, one credential.
+	for _, c := range []struct {
+		name string
+		d    *ca.Authority
+	}{{"kyso-", a}, {"kyso-b-", b}} {
+		if rep := doctor(c.name, c.d); len(rep.Findings) != 0 || rep.Keys != 8 || rep.OtherKeys != 4 {
+			t.Errorf("Doctor(%s) on a shared mount = %s, %d keys, %d other; want no findings, 8 keys, 4 other (the other deployment's)",
+				c.name, findingKinds(rep), rep.Keys, rep.OtherKeys)
+		}
+	}
+	// An orphan under the longer prefix is the second deployment's alone.
+	if err := km.Create(ctx, "kyso-b-cred_orphanorphanorph", keys.ECDSAP256); err != nil {
+		t.Fatal(err)
+	}
+	if rep := doctor("kyso-b-", b); findingKinds(rep) != "orphan_key:warning" || rep.Findings[0].Subject != "kyso-b-cred_orphanorphanorph" {
+		t.Errorf("Doctor(kyso-b-) with an orphan = %s %+v, want its orphan_key", findingKinds(rep), rep.Findings)
+	}
+	if rep := doctor("kyso-", a); len(rep.Findings) != 0 || rep.OtherKeys != 5 {
+		t.Errorf("Doctor(kyso-) with the other deployment's orphan = %s, %d other keys; want nothing, 5 other keys", findingKinds(rep), rep.OtherKeys)
+	}
+	// And one under the shorter prefix is the first's alone.
+	if err := km.Create(ctx, "kyso-cred_orphanorphanorph", keys.ECDSAP256); err != nil {
+		t.Fatal(err)
+	}
+	if rep := doctor("kyso-", a); findingKinds(rep) != "orphan_key:warning" || rep.Findings[0].Subject != "kyso-cred_orphanorphanorph" {
+		t.Errorf("Doctor(kyso-) with an orphan = %s %+v, want its orphan_key", findingKinds(rep), rep.Findings)
+	}
+	if rep := doctor("kyso-b-", b); findingKinds(rep) != "orphan_key:warning" {
+		t.Errorf("Doctor(kyso-b-) = %s, want only its own orphan_key", findingKinds(rep))
+	}
+}

@@ -103,6 +103,11 @@ type Config struct {
 	// Transit batch_input requests (see coalesce.go): no signature waits
 	// while few are in flight, a burst costs a few Vault round trips.
 	Coalesce bool
+	// Observe, if set, is told of every call to Transit (one per try:
+	// a call retried after a re-login counts twice): how long it took
+	// and its error, nil or classified as this package's errors are. It
+	// must be cheap and safe for concurrent use (cmd/kyso's metrics).
+	Observe func(d time.Duration, err error)
 }
 
 // logicalAPI is the slice of the Vault client's logical API that keys calls.
@@ -128,6 +133,7 @@ type Manager struct {
 	timeout time.Duration
 	create  time.Duration // bound of the call that creates a key
 	session *Session      // nil: no re-login on 403
+	observe func(time.Duration, error)
 
 	addr     string // Vault's address, set by Open
 	coalesce bool
@@ -185,7 +191,7 @@ func New(client *api.Client, cfg Config) (*Manager, error) {
 		return nil, errors.New("keys: config's session authenticates another vault client")
 	}
 	return &Manager{logical: client.Logical(), sys: client.Sys(), mount: mount, timeout: timeout, create: create,
-		session: cfg.Session, coalesce: cfg.Coalesce}, nil
+		session: cfg.Session, coalesce: cfg.Coalesce, observe: cfg.Observe}, nil
 }
 
 // KeyInfo describes a Transit key.
@@ -569,6 +575,11 @@ func (m *Manager) call(ctx context.Context, timeout time.Duration, f func(contex
 func (m *Manager) try(ctx context.Context, timeout time.Duration, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	start := time.Now()
 	s, err := f(ctx)
-	return s, classify(ctx, err)
+	err = classify(ctx, err)
+	if m.observe != nil {
+		m.observe(time.Since(start), err)
+	}
+	return s, err
 }

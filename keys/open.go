@@ -67,3 +67,8 @@ func Open(ctx context.Context, s Section, secret string, log *slog.Logger) (*Man
 // Addr is the address of the Vault the Manager calls, for messages; empty
 // for a Manager made by New.
 func (m *Manager) Addr() string { return m.addr }
+
+// SetObserver sets the function told of every call to Transit (see
+// Config.Observe). It is for wiring, before the Manager is used: it is not
+// safe to call while keys are in use.
+func (m *Manager) SetObserver(f func(d time.Duration, err error)) { m.observe = f }

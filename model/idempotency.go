@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // IdempotencyState is the state of an Idempotency-Key record.
 type IdempotencyState string
@@ -38,3 +41,8 @@ type IdempotencyRecord struct {
 	LockedUntil time.Time // a pending record whose holder is gone may be taken over after this
 	ExpiresAt   time.Time // the record is forgotten after this
 }
+
+// ErrIdempotencyNotHeld is the store's answer to releasing, unlocking or
+// completing an Idempotency-Key record with a token that no longer holds
+// it: another request took the key over. It is not a failure to retry.
+var ErrIdempotencyNotHeld = errors.New("the Idempotency-Key is no longer held by this request")

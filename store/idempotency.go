@@ -156,7 +156,7 @@ func (s *sqlDB) UnlockIdempotencyKey(ctx context.Context, actor, key, token stri
 func (s *sqlDB) heldUpdate(ctx context.Context, query string, args ...any) error {
 	err := mustAffect(s.w.ExecContext(ctx, query, args...))
 	if errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("%w: the key is no longer held by this request", ErrConflict)
+		return fmt.Errorf("%w: %w", ErrConflict, model.ErrIdempotencyNotHeld)
 	}
 	return err
 }

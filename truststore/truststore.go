@@ -113,6 +113,10 @@ func New(ctx context.Context, reg Registry, cfg Config) (*Store, error) {
 	return s, nil
 }
 
+// Sourced is the number of certificates read from the sources (trust
+// directories): kyso serve's start-up line names it.
+func (s *Store) Sourced() int { return len(s.extra) }
+
 // Skipped names the certificates of the sources that could not be read
 // and were left out: kyso verify prints them, kyso serve logs them.
 func (s *Store) Skipped() []string { return s.skipped }

@@ -44,6 +44,7 @@ type Config struct {
 	HTTP     HTTPConfig     `json:"http"`
 	Verify   VerifyConfig   `json:"verify"`
 	TLS      TLSConfig      `json:"tls"`
+	Metrics  MetricsConfig  `json:"metrics"`
 }
 
 // TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.

@@ -33,6 +33,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	useTLS := fset.Bool("tls", false, "serve HTTPS with a certificate from kyso's own CA (key in Vault); dev.env then names the root in KYSO_CA_CERT")
 	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
 	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap), /debug/goroutines and /debug/heap (default: none; see debug.go)")
+	metricsListen := fset.String("metrics-listen", "", "address of the operator listener serving GET /metrics (default: none; kyso serve's metrics.listen); dev.env names it in KYSO_METRICS_URL")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
 	externalRoot := fset.String("external-root", "", "run the issuing CA under the external root in FILE (ca.mode external, FILE pinned as ca.external_root): see docs/issuance.md")
@@ -104,6 +105,10 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Verify.TrustDirs = trustDirs
 	cfg.Verify.PerMinute = *verifyRate
 	cfg.HTTP.RequestTimeout = Duration(*reqTimeout)
+	cfg.Metrics.Listen = *metricsListen
+	if cfg.Metrics.Listen == "" {
+		cfg.Metrics.Listen = "off"
+	}
 	if err := devExternal(cfg, *externalRoot, externalCRLs); err != nil {
 		return err
 	}
@@ -149,6 +154,14 @@ func cmdDev(ctx context.Context, args []string) error {
 	}
 	if debugURL != "" {
 		env += "KYSO_DEBUG_URL=" + debugURL + "\n"
+	}
+	mln, err := listenMetrics(cfg.Metrics)
+	if err != nil {
+		return err
+	}
+	if mln != nil {
+		defer serveMetrics(mln, a.metrics, log)()
+		env += "KYSO_METRICS_URL=http://" + mln.Addr().String() + "/metrics\n"
 	}
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
 		return err

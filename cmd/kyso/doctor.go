@@ -130,6 +130,9 @@ func cmdDoctor(ctx context.Context, w io.Writer, args []string) error {
 func printDoctor(w io.Writer, res doctorResult, repair bool) {
 	fmt.Fprintf(w, "kyso doctor: %d keys in Vault; %d issuers, %d credentials, %d certificates recorded\n",
 		res.Keys, res.Issuers, res.Credentials, res.Certificates)
+	if res.OtherKeys > 0 {
+		fmt.Fprintf(w, "%d keys on the mount are not named as this deployment names keys (ca.key_prefix): another deployment's or an operator's, left alone\n", res.OtherKeys)
+	}
 	if res.Audit.OK {
 		fmt.Fprintf(w, "audit log: %d records, chain intact\n", res.Audit.Records)
 	} else {

@@ -37,6 +37,7 @@ Usage:
   kyso verify FILE.pdf... [--json] [--trust DIR] [--online]       validate signatures (exit 0 passed, 1 failed,
                                                                  2 indeterminate, 3 unreadable)
   kyso trust list [--trust DIR] [--config FILE]                  the certificates kyso verify trusts
+  kyso version | kyso --version                                  release, source revision and Go version
 
 Client commands talk to KYSO_URL with KYSO_ADMIN_TOKEN (read from data/dev.env
 when unset, or from --env FILE), trusting KYSO_CA_CERT (or --ca-cert) for an
@@ -96,6 +97,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdVerify(ctx, w, args[1:])
 	case "trust":
 		return cmdTrust(ctx, w, args[1:])
+	case "version", "--version", "-version":
+		return cmdVersion(w)
 	case "help", "-h", "--help":
 		fmt.Fprint(w, usage)
 		return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/metrics"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/store"
@@ -34,6 +35,13 @@ type app struct {
 	admins *auth.Admins
 	http   *api.Server
 	tls    *tlsServer // nil: plain HTTP
+	// metrics are served on the operator listener (metricsconfig.go).
+	metrics *metrics.Registry
+	// vaultAddr and anchors are for the start-up log line: the Vault
+	// kyso talks to and the number of external trust anchors loaded
+	// (trust directories and pinned external roots).
+	vaultAddr string
+	anchors   int
 }
 
 func newLogger(level string, text bool) *slog.Logger {
@@ -92,6 +100,8 @@ func openVault(ctx context.Context, cfg *Config, log *slog.Logger) (*keys.Manage
 // km and sess come from openVault; sess is nil for kyso dev, whose root
 // token needs no keeping alive.
 func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Session, log *slog.Logger) (*app, error) {
+	reg := metrics.New()
+	km.SetObserver(observeVault(reg))
 	if err := km.Health(ctx); err != nil {
 		return nil, fmt.Errorf("vault at %s: %w", km.Addr(), err)
 	}
@@ -125,7 +135,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	admins := auth.NewAdmins(st)
 	clients := auth.NewClients(st)
 	pins := auth.NewPINs(st)
-	auditLog := audit.New(st)
+	auditLog := meteredAudit{log: audit.New(st), reg: reg}
 	ts := kapp.NewTSA(authority, cfg.TSA.Config())
 	signing := kapp.NewSign(kapp.SignDeps{Credentials: kapp.CACredentials{CA: authority}, Consent: pins, Audit: auditLog, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
@@ -174,15 +184,18 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		VerifyBurst:               cfg.Verify.Burst,
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
+		Observer:                  reg,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted},
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
-	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h}
+	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
+		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots)}
 	if cfg.TLS.on() {
 		if a.tls, err = newTLSServer(ctx, cfg.TLS, authority, log); err != nil {
 			st.Close()
 			return nil, err
 		}
 	}
+	reg.WatchExpiry(a.expiries)
 	return a, nil
 }
 
@@ -208,17 +221,30 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		go func() { errc <- srv.Serve(ln) }()
 	}
-	a.log.Info("kyso listening", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "tls", a.cfg.TLS.Mode, "client_auth", a.cfg.TLS.ClientAuth)
+	started := time.Now()
+	a.log.Info("kyso listening", append(readVersion().logAttrs(),
+		"addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "tls", a.cfg.TLS.Mode, "client_auth", a.cfg.TLS.ClientAuth,
+		"database", a.cfg.Database.Driver, "vault", a.vaultAddr, "trust_anchors", a.anchors)...)
 	select {
 	case err := <-errc:
+		a.log.Error("kyso stopped: the listener failed", "err", err, "uptime", time.Since(started).Round(time.Second).String())
 		return err
 	case <-ctx.Done():
 	}
+	a.log.Info("kyso shutting down", "reason", context.Cause(ctx).Error())
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	<-errc
-	return err
+	if ferr := a.http.FlushAuthFailures(sctx); ferr != nil {
+		a.log.Warn("audit records of rejected credentials not written", "err", ferr)
+	}
+	if err != nil {
+		a.log.Warn("kyso stopped: requests still running after 15 s were cut off", "err", err, "uptime", time.Since(started).Round(time.Second).String())
+		return err
+	}
+	a.log.Info("kyso stopped", "uptime", time.Since(started).Round(time.Second).String())
+	return nil
 }
 
 func (a *app) maintain(ctx context.Context) {
@@ -231,6 +257,9 @@ func (a *app) maintain(ctx context.Context) {
 			return
 		case <-t.C:
 			a.purgeIdempotency(ctx)
+			if err := a.http.FlushAuthFailures(ctx); err != nil {
+				a.log.Warn("audit records of rejected credentials not written", "err", err)
+			}
 			if err := a.ca.Maintain(ctx); err != nil {
 				a.log.Warn("CA maintenance", "err", err)
 			}
@@ -280,8 +309,17 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	mln, err := listenMetrics(cfg.Metrics)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	if mln != nil {
+		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+		defer serveMetrics(mln, a.metrics, log)()
+	}
 	go func() {
 		if err := sess.Run(ctx); err != nil {
 			log.Error("vault session ended; shutting down", "err", err)

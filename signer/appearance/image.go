@@ -3,12 +3,29 @@ package appearance
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"fmt"
 	"image"
 	"image/draw"
 	_ "image/jpeg" // register the JPEG decoder
 	_ "image/png"  // register the PNG decoder
+
+	"golang.org/x/sync/semaphore"
 )
+
+// MaxImagePixels bounds the pixels of an image (width × height, from its
+// header, before anything is decoded): 16 million, a 4000×4000 scan or a
+// 16 Mpx photo. A PNG of 4096×4096 of one colour is 65 KB on the wire and
+// about 130 MB once decoded (the decoder's image, then the RGBA copy the
+// downsampling reads).
+const MaxImagePixels = 16_000_000
+
+// decoding bounds the pixels being decoded at once in the process: one
+// image as large as MaxImagePixels, or many small ones. Many signings in
+// parallel with large images wait their turn here instead of holding
+// gigabytes at once (each decoded pixel costs up to 12 bytes: a 16-bit
+// PNG's 8, the RGBA copy's 4).
+var decoding = semaphore.NewWeighted(MaxImagePixels)
 
 // maxEmbedSide bounds each side of the embedded image, in pixels: larger
 // images are downsampled. 1024 pixels across a 5 cm seal is over 500 dpi;
@@ -39,6 +56,14 @@ func decodeImage(data []byte) (*decodedImage, error) {
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide {
 		return nil, ErrInvalidImage.Errorf("%dx%d pixels, want at most %dx%d", cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
 	}
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if pixels > MaxImagePixels {
+		return nil, fmt.Errorf("%w: %dx%d is %.1f million pixels, want at most %d million (an image for a signature or a seal needs far fewer: kyso embeds at most %d pixels a side)",
+			ErrInvalidImage, cfg.Width, cfg.Height, float64(pixels)/1e6, MaxImagePixels/1_000_000, maxEmbedSide)
+	}
+	// Acquire never fails without a deadline; decoding takes a bounded time.
+	_ = decoding.Acquire(context.Background(), pixels)
+	defer decoding.Release(pixels)
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, ErrInvalidImage.Errorf("%v", err)
