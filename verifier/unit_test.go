@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -156,7 +157,7 @@ func TestOnlineRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := signPDF(t, p, basePDF(), pades.Credential{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}, pades.Options{Level: pades.LevelBT})
+	doc := signPDF(t, p, basePDF(), model.Key{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}, pades.Options{Level: pades.LevelBT})
 	online := Options{Roots: p.roots, Online: true}
 
 	s := sigOf(t, verifyPDF(t, doc, online), 0)

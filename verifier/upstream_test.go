@@ -20,6 +20,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -63,7 +64,7 @@ func TestUpstreamPdfsignCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred := pades.Credential{Signer: p.ec.Signer, Cert: cert, Chain: p.ec.Chain}
+	cred := model.Key{Signer: p.ec.Signer, Cert: cert, Chain: p.ec.Chain}
 	doc := signPDF(t, p, basePDF(), cred, pades.Options{Level: pades.LevelBT})
 	forged := "BT /F1 18 Tf 72 760 Td (Giay phep bi thu hoi) Tj ET"
 	doc = appendUpdate(t, doc, map[int]string{4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(forged), forged)})

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -74,7 +75,7 @@ func newSHA1PKI(t testing.TB, interTmpl *x509.Certificate, rootPathLenZero bool)
 
 // signer issues a signer's certificate under the intermediate, signed
 // with alg.
-func (p *sha1PKI) signer(t testing.TB, alg x509.SignatureAlgorithm) pades.Credential {
+func (p *sha1PKI) signer(t testing.TB, alg x509.SignatureAlgorithm) model.Key {
 	t.Helper()
 	key := rsaKey(t, 2)
 	c, err := issueCert(&x509.Certificate{
@@ -85,14 +86,14 @@ func (p *sha1PKI) signer(t testing.TB, alg x509.SignatureAlgorithm) pades.Creden
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pades.Credential{Signer: key, Cert: c, Chain: []*x509.Certificate{p.inter, p.root}}
+	return model.Key{Signer: key, Cert: c, Chain: []*x509.Certificate{p.inter, p.root}}
 }
 
 // signByHand signs a PDF with cred: kyso's signer refuses a chain with a
 // SHA-1 signature, so the CMS is made by hand (buildCMS) in a document
 // kyso signed first. Like the Vietnamese Government's documents, the CMS
 // carries only the signer's certificate, unless withChain.
-func signByHand(t testing.TB, cred pades.Credential, withChain bool) []byte {
+func signByHand(t testing.TB, cred model.Key, withChain bool) []byte {
 	t.Helper()
 	p := getPKI(t)
 	doc := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBB})

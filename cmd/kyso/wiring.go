@@ -26,7 +26,7 @@ func (c credentials) Credential(ctx context.Context, id string) (*signer.Credent
 	}
 	return &signer.Credential{
 		ID: sc.ID, Profile: sc.Profile, Organization: sc.Organization, HolderName: sc.Subject.Name, Title: sc.Subject.Title,
-		CCCD: sc.Subject.CCCD, Signer: sc.Signer, Cert: sc.Cert, Chain: sc.Chain,
+		CCCD: sc.Subject.CCCD, Key: sc.Key,
 	}, nil
 }
 
@@ -80,7 +80,7 @@ func (l *lazyTSA) get(ctx context.Context) (*tsa.Authority, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := tsa.New(l.cfg, cred.Signer, cred.Cert, cred.Chain)
+	a, err := tsa.New(l.cfg, cred.Key)
 	if err != nil {
 		return nil, err
 	}

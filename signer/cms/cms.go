@@ -17,6 +17,7 @@ import (
 	"github.com/digitorus/pkcs7"
 
 	"github.com/kyso-vn/kyso/internal/certcheck"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // Error kinds. Errors returned by this package wrap at most one of them, or
@@ -82,21 +83,6 @@ type Timestamper interface {
 	Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error)
 }
 
-// Credential is what a signature is made with: a signer, the certificate of
-// its key and the certificates that issued it.
-type Credential struct {
-	// Signer signs with the certificate's key. If it has a method
-	// SignContext(ctx, digest, opts), as kyso's Vault-backed keys.Signer
-	// does, that is called with the request's context instead of Sign.
-	Signer crypto.Signer
-	// Cert is the signer's certificate.
-	Cert *x509.Certificate
-	// Chain is the issuing CA's certificate, then its issuer's and so on,
-	// optionally up to the root. Each must have signed the one before. All
-	// are included in the CMS.
-	Chain []*x509.Certificate
-}
-
 // BatchSigner signs many digests in one request. kyso's keys.Signer
 // implements it with a single Transit call.
 type BatchSigner interface {
@@ -112,7 +98,7 @@ type contextSigner interface {
 
 // SignDetached returns a detached CMS SignedData over content, which is read
 // to the end and streamed through the hash, never held in memory.
-func SignDetached(ctx context.Context, content io.Reader, cred Credential, opts Options) ([]byte, error) {
+func SignDetached(ctx context.Context, content io.Reader, cred model.Key, opts Options) ([]byte, error) {
 	p, err := newPlan(cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign: %w", err)
@@ -134,7 +120,7 @@ func SignDetached(ctx context.Context, content io.Reader, cred Credential, opts 
 // SignDigest returns a detached CMS SignedData whose message-digest
 // attribute is digest, the hash by opts.Hash of content the caller holds.
 // A digest of another length than opts.Hash's is an ErrInvalid error.
-func SignDigest(ctx context.Context, digest []byte, cred Credential, opts Options) ([]byte, error) {
+func SignDigest(ctx context.Context, digest []byte, cred model.Key, opts Options) ([]byte, error) {
 	p, err := newPlan(cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign digest: %w", err)
@@ -159,7 +145,7 @@ func SignDigest(ctx context.Context, digest []byte, cred Credential, opts Option
 // to MaxBatch digests, each of the length of opts.Hash, or the call is an
 // ErrInvalid error. All the signatures share one signing time. It fails as a
 // whole, naming the index of the first digest that failed.
-func SignDigests(ctx context.Context, digests [][]byte, cred Credential, bs BatchSigner, opts Options) ([][]byte, error) {
+func SignDigests(ctx context.Context, digests [][]byte, cred model.Key, bs BatchSigner, opts Options) ([][]byte, error) {
 	p, err := newPlan(cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign digests: %w", err)
@@ -231,7 +217,7 @@ type plan struct {
 
 // newPlan validates the credential and options and prepares the parts of
 // the signature they determine.
-func newPlan(cred Credential, opts Options) (*plan, error) {
+func newPlan(cred model.Key, opts Options) (*plan, error) {
 	if cred.Cert == nil {
 		return nil, errors.New("no signer certificate")
 	}
@@ -373,7 +359,7 @@ func checkExtra(a pkcs7.Attribute, reserved []asn1.ObjectIdentifier, seen map[st
 
 // checkCert checks that the credential's certificate can sign at now and
 // that each certificate of the chain issued the one before it.
-func checkCert(cred Credential, now time.Time) error {
+func checkCert(cred model.Key, now time.Time) error {
 	c := cred.Cert
 	if now.Before(c.NotBefore) || now.After(c.NotAfter) {
 		return fmt.Errorf("signer certificate %q is not valid at %s (valid %s to %s)", c.Subject, now.UTC().Format(time.RFC3339),

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kyso-vn/kyso/signer/cms"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // Object identifiers the tests look for, spelled out here rather than taken
@@ -162,9 +162,9 @@ func (p *testPKI) issue(t *testing.T, pub crypto.PublicKey, cn string) *x509.Cer
 
 // cred returns a credential for signer s with a fresh certificate and the
 // chain issuing CA, root.
-func (p *testPKI) cred(t *testing.T, s crypto.Signer) cms.Credential {
+func (p *testPKI) cred(t *testing.T, s crypto.Signer) model.Key {
 	t.Helper()
-	return cms.Credential{Signer: s, Cert: p.issue(t, s.Public(), "Nguyễn Văn A"), Chain: []*x509.Certificate{p.issuing, p.root}}
+	return model.Key{Signer: s, Cert: p.issue(t, s.Public(), "Nguyễn Văn A"), Chain: []*x509.Certificate{p.issuing, p.root}}
 }
 
 func (p *testPKI) roots() *x509.CertPool {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/digitorus/timestamp"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 )
 
@@ -38,13 +39,13 @@ var errNoTimestampCertificate = fmt.Errorf("%w: time-stamp token carries no TSA 
 // ESS signing-certificate-v2; the signature time-stamp as an unsigned
 // attribute). It is a field so that tests can hand Sign a CMS that must
 // fail the read-back check.
-type cmsFunc func(ctx context.Context, digest []byte, cred cms.Credential, opts cms.Options) ([]byte, error)
+type cmsFunc func(ctx context.Context, digest []byte, cred model.Key, opts cms.Options) ([]byte, error)
 
 // signCMS makes the CMS of a PAdES signature: no signing-time attribute
 // for ETSI.CAdES.detached (ETSI EN 319 142-1, 5.2.1; the time is in /M),
 // one for adbe.pkcs7.detached as its readers expect, and the signature
 // time-stamp above B-B.
-func (s *Signer) signCMS(ctx context.Context, digest []byte, cred Credential, o Options) ([]byte, error) {
+func (s *Signer) signCMS(ctx context.Context, digest []byte, cred model.Key, o Options) ([]byte, error) {
 	opts := cms.Options{
 		Hash:        o.Hash,
 		PSS:         o.Scheme == SchemePSS,
@@ -54,7 +55,7 @@ func (s *Signer) signCMS(ctx context.Context, digest []byte, cred Credential, o 
 	if o.Level != LevelBB {
 		opts.Timestamper = s.ts
 	}
-	der, err := s.cms(ctx, digest, cms.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	der, err := s.cms(ctx, digest, cred, opts)
 	switch {
 	case err == nil:
 		return der, nil

@@ -11,6 +11,7 @@ import (
 	"math/big"
 
 	"github.com/digitorus/pdf"
+	"github.com/kyso-vn/kyso/model"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -161,7 +162,7 @@ func (si *signerInfo) attr(oid asn1.ObjectIdentifier) (asn1.RawValue, error) {
 // dictionary is found through the form like a validator finds it, its
 // /ByteRange covers its revision except exactly /Contents, and the CMS or
 // time-stamp token verifies over that byte range.
-func verifyAdded(doc *document, added []*placed, cred Credential, o Options) error {
+func verifyAdded(doc *document, added []*placed, cred model.Key, o Options) error {
 	rdr, err := doc.open()
 	if err != nil {
 		return err

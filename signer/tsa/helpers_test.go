@@ -18,6 +18,7 @@ import (
 	"github.com/zmap/zlint/v3"
 	"github.com/zmap/zlint/v3/lint"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/tsa"
 )
 
@@ -171,7 +172,7 @@ func newFixture(t testing.TB, cfg tsa.Config) *fixture {
 	if cfg.Now == nil {
 		cfg.Now = c.Now
 	}
-	a, err := tsa.New(cfg, key, cert, nil)
+	a, err := tsa.New(cfg, model.Key{Signer: key, Cert: cert})
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}

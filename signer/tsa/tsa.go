@@ -17,6 +17,7 @@ import (
 
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+	"github.com/kyso-vn/kyso/model"
 )
 
 const (
@@ -70,14 +71,15 @@ type Authority struct {
 	serials serials
 }
 
-// New returns an Authority that signs with signer under cert. chain holds
-// cert's issuers, nearest first (the root may be left out); it is sent with
-// cert when a request sets certReq.
+// New returns an Authority that signs with key.Signer under key.Cert.
+// key.Chain holds the certificate's issuers, nearest first (the root may be
+// left out); it is sent with the certificate when a request sets certReq.
 //
 // New refuses a certificate that is not fit for time-stamping (ErrCertificate:
 // see checkCertificate; RFC 3161, 2.3), a chain that does not certify it,
 // and a signer whose public key is not the certificate's (ErrKeyMismatch).
-func New(cfg Config, signer crypto.Signer, cert *x509.Certificate, chain []*x509.Certificate) (*Authority, error) {
+func New(cfg Config, key model.Key) (*Authority, error) {
+	signer, cert, chain := key.Signer, key.Cert, key.Chain
 	if signer == nil || cert == nil {
 		return nil, fmt.Errorf("%w: signer and certificate are required", ErrInvalid)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/tsa"
 )
 
@@ -34,7 +35,7 @@ func TestVaultKey(t *testing.T) {
 	}
 	ca := newTestCA(t, "kyso test root")
 	cert := ca.issueTSA(t, signer.Public(), nil)
-	a, err := tsa.New(tsa.Config{}, signer, cert, []*x509.Certificate{ca.cert})
+	a, err := tsa.New(tsa.Config{}, model.Key{Signer: signer, Cert: cert, Chain: []*x509.Certificate{ca.cert}})
 	if err != nil {
 		t.Fatalf("New(vault signer) = %v", err)
 	}
@@ -80,7 +81,7 @@ func TestVaultKey(t *testing.T) {
 		if _, ok := v2.Public().(*rsa.PublicKey); !ok {
 			t.Fatalf("v2 public key is %T", v2.Public())
 		}
-		if _, err := tsa.New(tsa.Config{}, v2, cert, nil); !errors.Is(err, tsa.ErrKeyMismatch) {
+		if _, err := tsa.New(tsa.Config{}, model.Key{Signer: v2, Cert: cert}); !errors.Is(err, tsa.ErrKeyMismatch) {
 			t.Errorf("New(version 2 signer, version 1 certificate) = %v, want ErrKeyMismatch", err)
 		}
 	})

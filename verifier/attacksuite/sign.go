@@ -21,13 +21,14 @@ import (
 
 	"github.com/digitorus/pdf"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
 // Sign signs doc with kyso's PAdES signer (signer/pades) as opts asks,
 // with the PKI's TSA and revocation data, at Clock unless opts sets a time.
-func (p *PKI) Sign(doc []byte, cred pades.Credential, opts pades.Options) ([]byte, error) {
+func (p *PKI) Sign(doc []byte, cred model.Key, opts pades.Options) ([]byte, error) {
 	if opts.SigningTime.IsZero() {
 		opts.SigningTime = Clock
 	}
@@ -149,7 +150,7 @@ func ReplaceCMS(doc []byte, i int, make func(digest []byte) ([]byte, error)) ([]
 // will not write: a FieldMDP transform, or a signature on a document
 // certified with no changes allowed.
 type FieldSig struct {
-	Cred pades.Credential
+	Cred model.Key
 	// FieldID is the empty signature field (merged with its widget) to
 	// sign; 0 adds a new invisible field named Field.
 	FieldID int
@@ -203,7 +204,7 @@ func (p *PKI) SignField(doc []byte, fs FieldSig) ([]byte, error) {
 		return nil, err
 	}
 	der, err := cms.SignDigest(context.Background(), digest,
-		cms.Credential{Signer: fs.Cred.Signer, Cert: fs.Cred.Cert, Chain: fs.Cred.Chain},
+		model.Key{Signer: fs.Cred.Signer, Cert: fs.Cred.Cert, Chain: fs.Cred.Chain},
 		cms.Options{Time: Clock, Timestamper: p.TSA})
 	if err != nil {
 		return nil, fmt.Errorf("attacksuite: CMS: %w", err)
