@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
@@ -73,7 +74,7 @@ func TestVerifyCMS(t *testing.T) {
 // TestVerifyCMSUnreadable: only a sig that is not a SignedData at all is an
 // error.
 func TestVerifyCMSUnreadable(t *testing.T) {
-	for _, sig := range [][]byte{nil, []byte("not DER"), marshalDER(oidData)} {
+	for _, sig := range [][]byte{nil, []byte("not DER"), marshalDER(cmsasn1.OIDData)} {
 		if _, err := VerifyCMS(context.Background(), strings.NewReader("x"), sig, Options{}); !errors.Is(err, ErrUnreadable) {
 			t.Errorf("VerifyCMS(%x) = %v, want ErrUnreadable", sig, err)
 		}

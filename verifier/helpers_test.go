@@ -24,6 +24,7 @@ import (
 	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
@@ -339,11 +340,11 @@ func embeddedRoots(t testing.TB, name string) *x509.CertPool {
 		if s.checkByteRange(bytes.NewReader(doc), int64(len(doc))) != nil {
 			continue
 		}
-		sd, err := parseSignedData(s.contents)
+		sd, err := cmsasn1.ParseSignedData(s.contents)
 		if err != nil {
 			continue
 		}
-		for _, c := range sd.certs {
+		for _, c := range sd.Certs {
 			if IsSelfSigned(c) {
 				pool.AddCert(c)
 			}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
@@ -241,7 +242,7 @@ func resignMD5(t testing.TB, c *x509.Certificate, key *rsa.PrivateKey) *x509.Cer
 	if err != nil {
 		t.Fatal(err)
 	}
-	alg := der(0x30, marshalDER(oidMD5WithRSA), []byte{5, 0})
+	alg := der(0x30, marshalDER(cmsasn1.OIDMD5WithRSA), []byte{5, 0})
 	out, err := x509.ParseCertificate(der(0x30, tbs, alg, der(0x03, append([]byte{0}, sig...))))
 	if err != nil {
 		t.Fatal(err)

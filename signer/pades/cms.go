@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 
@@ -12,23 +11,6 @@ import (
 
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
-)
-
-// Object identifiers that verification looks for (RFC 5652, RFC 5035,
-// RFC 3161, RFC 3370, RFC 4055, RFC 5754).
-var (
-	oidSignedData         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidAttrMessageDigest  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidAttrSigningTime    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidAttrSigningCertV2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-	oidAttrTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
-	oidRSAEncryption      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidRSASSAPSS          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	hashOIDs              = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
-		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
-		crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
-	}
 )
 
 var errNoTimestampCertificate = fmt.Errorf("%w: time-stamp token carries no TSA certificate", ErrIntegrity)

@@ -60,14 +60,18 @@ func (s *Signer) signatureMaterial(ctx context.Context, cred model.Key, sig *pla
 	if err := s.collect(ctx, &v, chain); err != nil {
 		return v, err
 	}
-	si, err := parseSignedData(sig.contents())
+	si, err := parseCMS(sig.contents())
 	if err != nil {
 		return v, err
 	}
-	if si.token == nil {
+	token, err := timeStampToken(si)
+	if err != nil {
+		return v, err
+	}
+	if token == nil {
 		return v, fmt.Errorf("%w: signature has no time-stamp token", ErrIntegrity)
 	}
-	tsChain, err := tokenChain(si.token, cred.Chain)
+	tsChain, err := tokenChain(token, cred.Chain)
 	if err != nil {
 		return v, err
 	}

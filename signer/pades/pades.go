@@ -14,6 +14,7 @@ import (
 	"github.com/kyso-vn/kyso/signer/cms"
 
 	"github.com/kyso-vn/kyso/internal/certcheck"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
 
 // Level is a PAdES baseline level (ETSI EN 319 142-1, 6).
@@ -268,7 +269,7 @@ func (s *Signer) check(cred model.Key, o Options) (Options, error) {
 	if o.Hash == 0 {
 		o.Hash = crypto.SHA256
 	}
-	if _, ok := hashOIDs[o.Hash]; !ok {
+	if cmsasn1.DigestOID(o.Hash) == nil {
 		return o, fmt.Errorf("%w: hash %v (want SHA-256, SHA-384 or SHA-512)", ErrInvalid, o.Hash)
 	}
 	if cred.Signer == nil || cred.Cert == nil {
