@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/binary"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/model"
 )
 
@@ -60,7 +62,7 @@ type Authority struct {
 	cert      *x509.Certificate
 	chain     []*x509.Certificate
 	policy    asn1.ObjectIdentifier
-	accuracy  accuracy
+	accuracy  cmsasn1.Accuracy
 	precision time.Duration
 	now       func() time.Time
 	rand      io.Reader
@@ -111,7 +113,7 @@ func New(cfg Config, key model.Key) (*Authority, error) {
 	if err := checkKeyMatch(signer, cert); err != nil {
 		return nil, err
 	}
-	name, err := tsaName(cert)
+	name, err := cmsasn1.TSAName(cert)
 	if err != nil {
 		return nil, fmt.Errorf("tsa: encode TSA name: %w", err)
 	}
@@ -132,7 +134,7 @@ func New(cfg Config, key model.Key) (*Authority, error) {
 		cert:      cert,
 		chain:     slices.Clone(chain),
 		policy:    policy,
-		accuracy:  newAccuracy(cfg.Accuracy),
+		accuracy:  cmsasn1.NewAccuracy(cfg.Accuracy),
 		precision: precision,
 		now:       cfg.Now,
 		rand:      cfg.Rand,
@@ -209,15 +211,15 @@ func parseRequest(der []byte, policy asn1.ObjectIdentifier) (*stampRequest, *rej
 	if len(der) > MaxRequestSize {
 		return nil, reject(timestamp.BadDataFormat, fmt.Sprintf("request larger than %d bytes", MaxRequestSize))
 	}
-	var head requestHead
+	var head cmsasn1.TimeStampReqHead
 	if _, err := asn1.Unmarshal(der, &head); err != nil {
 		return nil, reject(timestamp.BadDataFormat, "malformed request")
 	}
-	var mi messageImprint
+	var mi cmsasn1.MessageImprint
 	if rest, err := asn1.Unmarshal(head.MessageImprint.FullBytes, &mi); err != nil || len(rest) > 0 {
 		return nil, reject(timestamp.BadDataFormat, "malformed message imprint")
 	}
-	hash := hashForOID(mi.HashAlgorithm.Algorithm)
+	hash := cmsasn1.SignHashForOID(mi.HashAlgorithm.Algorithm)
 	if hash == 0 {
 		return nil, reject(timestamp.BadAlgorithm, "unsupported hash algorithm (want SHA-256, SHA-384 or SHA-512)")
 	}
@@ -261,15 +263,15 @@ func parseRequest(der []byte, policy asn1.ObjectIdentifier) (*stampRequest, *rej
 // certificate and its chain and no nonce; it is what the PAdES signer embeds
 // as a signature or document time-stamp.
 func (a *Authority) Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error) {
-	oid := hashOID(hash)
+	oid := cmsasn1.DigestOID(hash)
 	if oid == nil {
 		return nil, fmt.Errorf("%w: unsupported hash %v (want SHA-256, SHA-384 or SHA-512)", ErrInvalid, hash)
 	}
 	if len(digest) != hash.Size() {
 		return nil, fmt.Errorf("%w: digest of %d bytes for %v, want %d", ErrInvalid, len(digest), hash, hash.Size())
 	}
-	imprint, err := asn1.Marshal(messageImprint{
-		HashAlgorithm: pkixAlgorithm(oid),
+	imprint, err := asn1.Marshal(cmsasn1.MessageImprint{
+		HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1.NullRawValue},
 		HashedMessage: digest,
 	})
 	if err != nil {
@@ -299,11 +301,11 @@ func (a *Authority) stamp(ctx context.Context, sr *stampRequest) ([]byte, error)
 		return nil, fmt.Errorf("tsa: %w", err)
 	}
 	now, serial := a.next()
-	gen, genDER := genTime(now, a.precision)
+	gen, genDER := cmsasn1.GeneralizedTime(now, a.precision)
 	if err := checkValidAt(a.cert, gen); err != nil {
 		return nil, err
 	}
-	info := tstInfo{
+	info := cmsasn1.TSTInfoFields{
 		Version:        1,
 		Policy:         a.policy,
 		MessageImprint: asn1.RawValue{FullBytes: sr.imprint},
@@ -335,8 +337,8 @@ func (a *Authority) sign(ctx context.Context, content []byte, h crypto.Hash, wit
 	if err != nil {
 		return nil, fmt.Errorf("tsa: new SignedData: %w", err)
 	}
-	sd.SetContentType(oidTSTInfo)
-	sd.SetDigestAlgorithm(hashOID(h))
+	sd.SetContentType(cmsasn1.OIDTSTInfo)
+	sd.SetDigestAlgorithm(cmsasn1.DigestOID(h))
 	sd.GetSignedData().Version = 3
 	err = sd.AddSigner(a.cert, &boundSigner{ctx: ctx, s: a.signer, rand: a.rand}, pkcs7.SignerInfoConfig{
 		ExtraSignedAttributes: []pkcs7.Attribute{a.essAttr},
@@ -396,7 +398,7 @@ func (a *Authority) verify(token, content []byte, sr *stampRequest, serial *big.
 		return fmt.Errorf("%w: message imprint", ErrIntegrity)
 	case !ts.Policy.Equal(a.policy):
 		return fmt.Errorf("%w: policy", ErrIntegrity)
-	case ts.Accuracy != a.accuracy.duration():
+	case ts.Accuracy != a.accuracy.Duration():
 		return fmt.Errorf("%w: accuracy", ErrIntegrity)
 	case (ts.Nonce == nil) != (sr.nonce == nil) || ts.Nonce != nil && ts.Nonce.Cmp(sr.nonce) != 0:
 		return fmt.Errorf("%w: nonce", ErrIntegrity)
