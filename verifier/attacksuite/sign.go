@@ -21,6 +21,7 @@ import (
 
 	"github.com/digitorus/pdf"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
@@ -272,17 +273,6 @@ type HandCMS struct {
 	ESS *x509.Certificate
 }
 
-var (
-	oidSignedData  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidData        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidContentType = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidMsgDigest   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidSigningCert = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-	oidSHA256      = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-	oidRSA         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidECDSASHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
-)
-
 // der returns a DER element of tag holding the contents.
 func der(tag byte, contents ...[]byte) []byte {
 	body := bytes.Join(contents, nil)
@@ -307,13 +297,13 @@ func (h HandCMS) Make(digest []byte) ([]byte, error) {
 		return der(0x30, mustMarshal(oid), der(0x31, val))
 	}
 	attrs := [][]byte{
-		attr(oidContentType, mustMarshal(oidData)),
-		attr(oidMsgDigest, mustMarshal(digest)),
+		attr(cmsasn1.OIDAttrContentType, mustMarshal(cmsasn1.OIDData)),
+		attr(cmsasn1.OIDAttrMessageDigest, mustMarshal(digest)),
 	}
 	if h.ESS != nil {
 		sum := sha256.Sum256(h.ESS.Raw)
 		// SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { certHash } }
-		attrs = append(attrs, attr(oidSigningCert, der(0x30, der(0x30, der(0x30, mustMarshal(sum[:]))))))
+		attrs = append(attrs, attr(cmsasn1.OIDAttrSigningCertificateV2, der(0x30, der(0x30, der(0x30, mustMarshal(sum[:]))))))
 	}
 	slices.SortFunc(attrs, bytes.Compare) // DER: a SET OF in order
 	signed := der(0x31, attrs...)
@@ -325,13 +315,13 @@ func (h HandCMS) Make(digest []byte) ([]byte, error) {
 	var sigAlg []byte
 	switch h.Key.Public().(type) {
 	case *ecdsa.PublicKey:
-		sigAlg = der(0x30, mustMarshal(oidECDSASHA256))
+		sigAlg = der(0x30, mustMarshal(cmsasn1.OIDECDSAWithSHA256))
 	case *rsa.PublicKey:
-		sigAlg = der(0x30, mustMarshal(oidRSA), []byte{5, 0})
+		sigAlg = der(0x30, mustMarshal(cmsasn1.OIDRSAEncryption), []byte{5, 0})
 	default:
 		return nil, fmt.Errorf("attacksuite: hand-made CMS: key %T", h.Key.Public())
 	}
-	sha := der(0x30, mustMarshal(oidSHA256), []byte{5, 0})
+	sha := der(0x30, mustMarshal(cmsasn1.OIDSHA256), []byte{5, 0})
 	serial, _ := asn1.Marshal(new(big.Int).Set(h.SID.SerialNumber))
 	si := der(0x30,
 		mustMarshal(1),
@@ -348,9 +338,9 @@ func (h HandCMS) Make(digest []byte) ([]byte, error) {
 	sd := der(0x30,
 		mustMarshal(1),
 		der(0x31, sha),
-		der(0x30, mustMarshal(oidData)),
+		der(0x30, mustMarshal(cmsasn1.OIDData)),
 		der(0xa0, certs...),
 		der(0x31, si),
 	)
-	return der(0x30, mustMarshal(oidSignedData), der(0xa0, sd)), nil
+	return der(0x30, mustMarshal(cmsasn1.OIDSignedData), der(0xa0, sd)), nil
 }
