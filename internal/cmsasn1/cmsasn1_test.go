@@ -147,6 +147,22 @@ func TestDetachedRoundTrip(t *testing.T) {
 	}
 }
 
+// TestParseSignedDataSkipCerts: the same reading without the certificates.
+func TestParseSignedDataSkipCerts(t *testing.T) {
+	cert, key := testCert(t)
+	der, set := detached(t, cert, key, []byte("x"))
+	sd, err := ParseSignedDataSkipCerts(der)
+	if err != nil {
+		t.Fatalf("ParseSignedDataSkipCerts = %v", err)
+	}
+	if len(sd.Certs) != 0 || sd.BadCerts != 0 {
+		t.Errorf("ParseSignedDataSkipCerts: %d certificates (%d bad), want none parsed", len(sd.Certs), sd.BadCerts)
+	}
+	if len(sd.Signers) != 1 || !bytes.Equal(sd.Signers[0].SignedAttrs, set) {
+		t.Errorf("ParseSignedDataSkipCerts: signers not read as ParseSignedData reads them")
+	}
+}
+
 // TestDetachedOpenSSL: openssl, a reader kyso did not write, verifies the
 // writer's detached CMS over its content.
 func TestDetachedOpenSSL(t *testing.T) {

@@ -82,6 +82,18 @@ func cmsErr(format string, args ...any) error {
 // after it (the padding of a PDF's /Contents) are ignored; anything else
 // after it is an error. BER is accepted by re-encoding it.
 func ParseSignedData(b []byte) (*SignedData, error) {
+	return parseSignedData(b, true)
+}
+
+// ParseSignedDataSkipCerts is ParseSignedData without parsing the
+// certificates (Certs and BadCerts stay empty): for a signer reading back
+// its own output, which knows the certificates it put there and need not
+// spend an X.509 parse on each.
+func ParseSignedDataSkipCerts(b []byte) (*SignedData, error) {
+	return parseSignedData(b, false)
+}
+
+func parseSignedData(b []byte, parseCerts bool) (*SignedData, error) {
 	if len(b) == 0 {
 		return nil, cmsErr("empty")
 	}
@@ -91,7 +103,7 @@ func ParseSignedData(b []byte) (*SignedData, error) {
 		if len(bytes.TrimRight(s, "\x00")) != 0 {
 			return nil, cmsErr("%d bytes of data after the CMS", len(bytes.TrimRight(s, "\x00")))
 		}
-		if sd, err := parseContentInfo(elem); err == nil {
+		if sd, err := parseContentInfo(elem, parseCerts); err == nil {
 			sd.DER = elem
 			return sd, nil
 		}
@@ -103,7 +115,7 @@ func ParseSignedData(b []byte) (*SignedData, error) {
 	if len(bytes.TrimRight(rest, "\x00")) != 0 {
 		return nil, cmsErr("%d bytes of data after the CMS", len(bytes.TrimRight(rest, "\x00")))
 	}
-	sd, err := parseContentInfo(der)
+	sd, err := parseContentInfo(der, parseCerts)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +129,7 @@ var (
 	tagP0 = cbasn1.Tag(0).ContextSpecific()
 )
 
-func parseContentInfo(der []byte) (*SignedData, error) {
+func parseContentInfo(der []byte, parseCerts bool) (*SignedData, error) {
 	s := cryptobyte.String(der)
 	var ci, content, sd cryptobyte.String
 	var ct asn1.ObjectIdentifier
@@ -165,7 +177,7 @@ func parseContentInfo(der []byte) (*SignedData, error) {
 		if !sd.ReadASN1(&certs, tagC0) {
 			return nil, cmsErr("certificates")
 		}
-		for !certs.Empty() {
+		for parseCerts && !certs.Empty() {
 			var el cryptobyte.String
 			var tag cbasn1.Tag
 			if !certs.ReadAnyASN1Element(&el, &tag) {

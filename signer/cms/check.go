@@ -47,7 +47,7 @@ func (p *plan) selfCheck(der, messageDigest []byte) error {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w: self-check of the assembled CMS: %s", ErrIntegrity, fmt.Sprintf(format, args...))
 	}
-	sd, err := cmsasn1.ParseSignedData(der)
+	sd, err := cmsasn1.ParseSignedDataSkipCerts(der)
 	switch {
 	case err != nil:
 		return fail("%v", err)
@@ -99,7 +99,7 @@ func (p *plan) timestamp(ctx context.Context, sig []byte) ([]byte, error) {
 	if rest, err := asn1.Unmarshal(tok, &raw); err != nil || len(rest) != 0 {
 		return nil, fmt.Errorf("%w: time-stamp token is not one DER element", ErrIntegrity)
 	}
-	sd, err := cmsasn1.ParseSignedData(tok)
+	sd, err := cmsasn1.ParseSignedDataSkipCerts(tok)
 	if err != nil {
 		return nil, fmt.Errorf("%w: parse time-stamp token: %v", ErrIntegrity, err)
 	}
