@@ -416,7 +416,7 @@ func TestNewRefuses(t *testing.T) {
 	other := newTestCA(t, "another root")
 	key := newTestKey(t)
 	good := ca.issueTSA(t, key.Public(), nil)
-	if _, err := tsa.New(tsa.Config{}, model.Key{Signer: key, Cert: good, Chain: []*x509.Certificate{ca.cert}}); err != nil {
+	if _, err := tsa.New(tsa.Config{}, model.Key{Signer: key, Cert: good, Chain: []*x509.Certificate{ca.Cert}}); err != nil {
 		t.Fatalf("New(good certificate, chain) = %v", err)
 	}
 	issue := func(edit func(*x509.Certificate)) *x509.Certificate { return ca.issueTSA(t, key.Public(), edit) }
@@ -453,7 +453,7 @@ func TestNewRefuses(t *testing.T) {
 		{"expired", tsa.Config{}, key, issue(func(c *x509.Certificate) {
 			c.NotBefore, c.NotAfter = time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour)
 		}), nil, tsa.ErrCertificate},
-		{"chain of another CA", tsa.Config{}, key, good, []*x509.Certificate{other.cert}, tsa.ErrCertificate},
+		{"chain of another CA", tsa.Config{}, key, good, []*x509.Certificate{other.Cert}, tsa.ErrCertificate},
 		{"key mismatch", tsa.Config{}, newTestKey(t), good, nil, tsa.ErrKeyMismatch},
 		{"nil signer", tsa.Config{}, nil, good, nil, tsa.ErrInvalid},
 		{"nil certificate", tsa.Config{}, key, nil, nil, tsa.ErrInvalid},

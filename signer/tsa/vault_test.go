@@ -35,13 +35,13 @@ func TestVaultKey(t *testing.T) {
 	}
 	ca := newTestCA(t, "kyso test root")
 	cert := ca.issueTSA(t, signer.Public(), nil)
-	a, err := tsa.New(tsa.Config{}, model.Key{Signer: signer, Cert: cert, Chain: []*x509.Certificate{ca.cert}})
+	a, err := tsa.New(tsa.Config{}, model.Key{Signer: signer, Cert: cert, Chain: []*x509.Certificate{ca.Cert}})
 	if err != nil {
 		t.Fatalf("New(vault signer) = %v", err)
 	}
 
 	for _, tc := range opensslCases {
-		t.Run(tc.name, func(t *testing.T) { opensslRoundTrip(t, a, ca.cert, tc) })
+		t.Run(tc.name, func(t *testing.T) { opensslRoundTrip(t, a, ca.Cert, tc) })
 	}
 
 	t.Run("Timestamp", func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestVaultKey(t *testing.T) {
 		if err != nil {
 			t.Fatalf("timestamp.Parse = %v", err)
 		}
-		if len(ts.Certificates) != 2 || !ts.Certificates[0].Equal(cert) || !ts.Certificates[1].Equal(ca.cert) {
+		if len(ts.Certificates) != 2 || !ts.Certificates[0].Equal(cert) || !ts.Certificates[1].Equal(ca.Cert) {
 			t.Errorf("token carries %d certificates, want the TSA's and its chain", len(ts.Certificates))
 		}
 		p7, err := pkcs7.Parse(tok)
@@ -61,7 +61,7 @@ func TestVaultKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		pool := x509.NewCertPool()
-		pool.AddCert(ca.cert)
+		pool.AddCert(ca.Cert)
 		if err := p7.VerifyWithChain(pool); err != nil {
 			t.Errorf("VerifyWithChain = %v", err)
 		}
