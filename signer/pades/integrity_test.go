@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"encoding/asn1"
 	"errors"
 	"testing"
 
@@ -49,6 +50,23 @@ func TestReadBackCatchesBadCMS(t *testing.T) {
 			o.Timestamper = nil
 			return cms.SignDigest(ctx, d, c, o)
 		}, pades.Options{Level: pades.LevelBT}},
+		{"in BER", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
+			der, err := cms.SignDigest(ctx, d, c, o)
+			if err != nil {
+				return nil, err
+			}
+			// The same ContentInfo with an indefinite outer length: a
+			// verifier re-encodes it, but kyso writes DER only.
+			var outer asn1.RawValue
+			if _, err := asn1.Unmarshal(der, &outer); err != nil {
+				return nil, err
+			}
+			return append(append([]byte{0x30, 0x80}, outer.Bytes...), 0, 0), nil
+		}, pades.Options{}},
+		{"with data after it", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
+			der, err := cms.SignDigest(ctx, d, c, o)
+			return append(der, 0x05, 0x00), err
+		}, pades.Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
