@@ -171,6 +171,6 @@ func (c CACredentials) Credential(ctx context.Context, id string) (*signer.Crede
 	}
 	return &signer.Credential{
 		ID: sc.ID, Profile: sc.Profile, Organization: sc.Organization, HolderName: sc.Subject.Name, Title: sc.Subject.Title,
-		CCCD: sc.Subject.CCCD, Signer: sc.Signer, Cert: sc.Cert, Chain: sc.Chain,
+		CCCD: sc.Subject.CCCD, Key: sc.Key,
 	}, nil
 }

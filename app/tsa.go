@@ -46,7 +46,7 @@ func (l *TSA) get(ctx context.Context) (*tsa.Authority, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := tsa.New(l.cfg, cred.Signer, cred.Cert, cred.Chain)
+	a, err := tsa.New(l.cfg, cred.Key)
 	if err != nil {
 		return nil, err
 	}

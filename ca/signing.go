@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -22,9 +23,7 @@ type SigningCredential struct {
 	Subject      Subject
 	Organization string // the agency for official and seal credentials
 	CertID       string
-	Signer       crypto.Signer
-	Cert         *x509.Certificate
-	Chain        []*x509.Certificate
+	model.Key
 }
 
 // signerCache keeps one Vault-backed signer per key name and version, so a
@@ -95,7 +94,7 @@ func (a *Authority) SigningCredential(ctx context.Context, credentialID string) 
 	}
 	return &SigningCredential{
 		ID: cred.ID, Profile: cred.Profile, Subject: subj, Organization: subj.Organization, CertID: rec.ID,
-		Signer: signer, Cert: issued.Leaf, Chain: issued.Chain,
+		Key: model.Key{Signer: signer, Cert: issued.Leaf, Chain: issued.Chain},
 	}, nil
 }
 

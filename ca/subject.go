@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -39,8 +40,10 @@ var (
 	oidCommonName   = asn1.ObjectIdentifier{2, 5, 4, 3}
 	// OIDUID is the userid attribute (RFC 4519, 2.39) that carries the
 	// holder's identifier, e.g. "CCCD:001099012345" or "MST:0103410294".
-	OIDUID       = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
-	oidEmailAddr = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+	OIDUID = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
+	// oidEmailAddr is PKCS #9 emailAddress, declared with the other CMS
+	// and PKCS #9 identifiers.
+	oidEmailAddr = cmsasn1.OIDEmailAddress
 )
 
 // Upper bounds from RFC 5280, Appendix A (ub-common-name and friends).

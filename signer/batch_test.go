@@ -20,6 +20,7 @@ import (
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
@@ -96,7 +97,7 @@ func TestBatchOneTransitCall(t *testing.T) {
 	leaf, root := testCert(t, ks.Public())
 	const org = "Ủy ban nhân dân Thành phố Hà Nội"
 	svc := app.NewSign(app.SignDeps{
-		Credentials: oneCredential{&signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Signer: cs, Cert: leaf, Chain: []*x509.Certificate{root}}},
+		Credentials: oneCredential{&signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: cs, Cert: leaf, Chain: []*x509.Certificate{root}}}},
 	}, signer.Config{PDF: pades.New(nil, nil)})
 	caller := signer.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
@@ -45,9 +46,7 @@ type Credential struct {
 	HolderName   string
 	Title        string // official's title, shown on the leader appearance
 	CCCD         string
-	Signer       crypto.Signer
-	Cert         *x509.Certificate
-	Chain        []*x509.Certificate // issuing CA first, root last
+	model.Key    // chain: issuing CA first, root last
 }
 
 // Authorizer resolves a credential and decides whether the caller may
@@ -242,7 +241,7 @@ func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cr
 		}
 		return commitErr
 	}
-	if _, err := s.cfg.PDF.Sign(ctx, in, size, out, pades.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts); err != nil {
+	if _, err := s.cfg.PDF.Sign(ctx, in, size, out, cred.Key, opts); err != nil {
 		if commitErr != nil && errors.Is(err, commitErr) {
 			return nil, err
 		}
@@ -303,7 +302,7 @@ func (s *Service) SignCMS(ctx context.Context, caller Caller, req CMSRequest, co
 		return nil, err
 	}
 	h := sha256.New()
-	sig, err := cms.SignDetached(ctx, io.TeeReader(content, h), cms.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	sig, err := cms.SignDetached(ctx, io.TeeReader(content, h), cred.Key, opts)
 	if err != nil {
 		return nil, classifyCMS(err)
 	}
@@ -342,7 +341,7 @@ func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest
 	if err != nil {
 		return nil, err
 	}
-	cc := cms.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}
+	cc := cred.Key
 	var sigs [][]byte
 	if bs, ok := cred.Signer.(cms.BatchSigner); ok {
 		sigs, err = cms.SignDigests(ctx, req.Hashes, cc, bs, opts)

@@ -13,6 +13,7 @@ import (
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
@@ -56,7 +57,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 	}
 	leaf, root := testCert(t, ks.Public())
 	const org = "Ủy ban nhân dân Thành phố Hà Nội"
-	cred := &signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Signer: ks, Cert: leaf, Chain: []*x509.Certificate{root}}
+	cred := &signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: ks, Cert: leaf, Chain: []*x509.Certificate{root}}}
 	caller := signer.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 	doc := testpdf.Make(2, 8<<10)
 

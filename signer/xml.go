@@ -105,7 +105,7 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 		return nil, err
 	}
 	opts.Time = s.now()
-	res, err := xmldsig.Sign(ctx, doc, xmldsig.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	res, err := xmldsig.Sign(ctx, doc, cred.Key, opts)
 	if err != nil {
 		return nil, classifyXML(err)
 	}
@@ -170,7 +170,7 @@ func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLReques
 		return nil, err
 	}
 	opts.Time = s.now()
-	res, err := xmldsig.SignBatch(ctx, docs, xmldsig.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	res, err := xmldsig.SignBatch(ctx, docs, cred.Key, opts)
 	if err != nil {
 		return nil, classifyXML(err)
 	}

@@ -16,92 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
-
-// Object identifiers of digest and signature algorithms (RFC 5754, RFC
-// 8017, RFC 4056, RFC 5758, RFC 8419).
-var (
-	oidMD5        = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}
-	oidSHA1       = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
-	oidSHA224     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 4}
-	oidSHA256     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-	oidSHA384     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
-	oidSHA512     = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
-	oidSHA512_256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 6}
-	oidSHA3_256   = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 8}
-	oidSHA3_384   = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 9}
-	oidSHA3_512   = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 10}
-
-	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidMD5WithRSA    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}
-	oidSHA1WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}
-	oidSHA256WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
-	oidSHA384WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
-	oidSHA512WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
-	oidSHA224WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 14}
-	oidSHA1WithRSAx  = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 29}
-	oidRSAPSS        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidMGF1          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
-
-	oidECPublicKey     = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	oidECDSAWithSHA1   = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}
-	oidECDSAWithSHA224 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 1}
-	oidECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
-	oidECDSAWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
-	oidECDSAWithSHA512 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
-	oidEd25519         = asn1.ObjectIdentifier{1, 3, 101, 112}
-)
-
-var digestOIDs = []struct {
-	oid asn1.ObjectIdentifier
-	h   crypto.Hash
-}{
-	{oidMD5, crypto.MD5}, {oidSHA1, crypto.SHA1}, {oidSHA224, crypto.SHA224},
-	{oidSHA256, crypto.SHA256}, {oidSHA384, crypto.SHA384}, {oidSHA512, crypto.SHA512},
-	{oidSHA512_256, crypto.SHA512_256}, {oidSHA3_256, crypto.SHA3_256},
-	{oidSHA3_384, crypto.SHA3_384}, {oidSHA3_512, crypto.SHA3_512},
-}
-
-// rsaSigOIDs are the PKCS #1 v1.5 signature algorithms that name their hash.
-var rsaSigOIDs = []struct {
-	oid asn1.ObjectIdentifier
-	h   crypto.Hash
-}{
-	{oidMD5WithRSA, crypto.MD5}, {oidSHA1WithRSA, crypto.SHA1}, {oidSHA1WithRSAx, crypto.SHA1},
-	{oidSHA224WithRSA, crypto.SHA224}, {oidSHA256WithRSA, crypto.SHA256},
-	{oidSHA384WithRSA, crypto.SHA384}, {oidSHA512WithRSA, crypto.SHA512},
-}
-
-var ecdsaSigOIDs = []struct {
-	oid asn1.ObjectIdentifier
-	h   crypto.Hash
-}{
-	{oidECDSAWithSHA1, crypto.SHA1}, {oidECDSAWithSHA224, crypto.SHA224},
-	{oidECDSAWithSHA256, crypto.SHA256}, {oidECDSAWithSHA384, crypto.SHA384},
-	{oidECDSAWithSHA512, crypto.SHA512},
-}
-
-// hashForDigestOID returns the hash a digestAlgorithm names. Some signers
-// put a signature algorithm there (sha256WithRSAEncryption); its hash is
-// accepted and loose reports it.
-func hashForDigestOID(oid asn1.ObjectIdentifier) (h crypto.Hash, loose bool, ok bool) {
-	for _, d := range digestOIDs {
-		if d.oid.Equal(oid) {
-			return d.h, false, true
-		}
-	}
-	for _, d := range rsaSigOIDs {
-		if d.oid.Equal(oid) {
-			return d.h, true, true
-		}
-	}
-	for _, d := range ecdsaSigOIDs {
-		if d.oid.Equal(oid) {
-			return d.h, true, true
-		}
-	}
-	return 0, false, false
-}
 
 func newHash(h crypto.Hash) hash.Hash {
 	switch h {
@@ -163,7 +80,7 @@ func digest(h crypto.Hash, data []byte) []byte {
 
 // errAlgorithm marks an algorithm the verifier does not handle, so that the
 // signature is reported as FORMAT_FAILURE rather than SIG_CRYPTO_FAILURE.
-var errAlgorithm = errors.New("unsupported algorithm")
+var errAlgorithm = cmsasn1.ErrAlgorithm
 
 // errKeyMismatch marks a certificate whose key is not of the signature
 // algorithm's type: the signature cannot be this certificate's.
@@ -202,7 +119,7 @@ func verifySig(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash cr
 		return pre, nil
 	}
 	switch {
-	case oid.Equal(oidRSAPSS):
+	case oid.Equal(cmsasn1.OIDRSASSAPSS):
 		rpub, ok := pub.(*rsa.PublicKey)
 		if !ok {
 			return sigInfo{}, fmt.Errorf("%w: RSASSA-PSS with a %T key", errKeyMismatch, pub)
@@ -217,13 +134,13 @@ func verifySig(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash cr
 		h := crypto.SHA1
 		if len(p.Hash.Algorithm) > 0 {
 			var ok bool
-			if h, _, ok = hashForDigestOID(p.Hash.Algorithm); !ok {
+			if h, _, ok = cmsasn1.HashForDigestOID(p.Hash.Algorithm); !ok {
 				return sigInfo{}, fmt.Errorf("%w: RSASSA-PSS hash %v", errAlgorithm, p.Hash.Algorithm)
 			}
 		}
 		mgfHash := crypto.SHA1
 		if len(p.MGF.Algorithm) > 0 {
-			if !p.MGF.Algorithm.Equal(oidMGF1) {
+			if !p.MGF.Algorithm.Equal(cmsasn1.OIDMGF1) {
 				return sigInfo{}, fmt.Errorf("%w: RSASSA-PSS mask generation %v", errAlgorithm, p.MGF.Algorithm)
 			}
 			var mh pkix.AlgorithmIdentifier
@@ -231,7 +148,7 @@ func verifySig(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash cr
 				return sigInfo{}, fmt.Errorf("%w: MGF1 parameters do not parse", errAlgorithm)
 			}
 			var ok bool
-			if mgfHash, _, ok = hashForDigestOID(mh.Algorithm); !ok {
+			if mgfHash, _, ok = cmsasn1.HashForDigestOID(mh.Algorithm); !ok {
 				return sigInfo{}, fmt.Errorf("%w: MGF1 hash %v", errAlgorithm, mh.Algorithm)
 			}
 		}
@@ -250,7 +167,7 @@ func verifySig(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash cr
 			return info, err
 		}
 		return info, rsa.VerifyPSS(rpub, h, d, sig, &rsa.PSSOptions{SaltLength: p.SaltLength, Hash: h})
-	case oid.Equal(oidEd25519):
+	case oid.Equal(cmsasn1.OIDEd25519):
 		epub, ok := pub.(ed25519.PublicKey)
 		if !ok {
 			return sigInfo{}, fmt.Errorf("%w: Ed25519 with a %T key", errKeyMismatch, pub)
@@ -266,19 +183,19 @@ func verifySig(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash cr
 	}
 	h := crypto.Hash(0)
 	kind := ""
-	if oid.Equal(oidRSAEncryption) {
+	if oid.Equal(cmsasn1.OIDRSAEncryption) {
 		h, kind = digestHash, "rsa"
-	} else if oid.Equal(oidECPublicKey) {
+	} else if oid.Equal(cmsasn1.OIDECPublicKey) {
 		h, kind = digestHash, "ecdsa"
 	}
-	for _, d := range rsaSigOIDs {
-		if d.oid.Equal(oid) {
-			h, kind = d.h, "rsa"
+	for _, d := range cmsasn1.RSASignatureAlgorithms {
+		if d.OID.Equal(oid) {
+			h, kind = d.Hash, "rsa"
 		}
 	}
-	for _, d := range ecdsaSigOIDs {
-		if d.oid.Equal(oid) {
-			h, kind = d.h, "ecdsa"
+	for _, d := range cmsasn1.ECDSASignatureAlgorithms {
+		if d.OID.Equal(oid) {
+			h, kind = d.Hash, "ecdsa"
 		}
 	}
 	if kind == "" || h == 0 || newHash(h) == nil {

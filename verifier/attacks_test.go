@@ -18,14 +18,23 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
 // der writes a DER element with tag around the concatenated contents.
 func der(tag byte, contents ...[]byte) []byte {
-	body := bytes.Join(contents, nil)
-	return append(appendHeader(nil, []byte{tag}, len(body)), body...)
+	b := cryptobyte.NewBuilder(nil)
+	b.AddASN1(cbasn1.Tag(tag), func(c *cryptobyte.Builder) {
+		for _, x := range contents {
+			c.AddBytes(x)
+		}
+	})
+	return b.BytesOrPanic()
 }
 
 // cmsSpec describes a CMS SignedData built by hand for an attack.
@@ -50,18 +59,18 @@ func buildCMS(t testing.TB, spec cmsSpec) []byte {
 	if !spec.noCT {
 		ct := spec.ct
 		if ct == nil {
-			ct = oidData
+			ct = cmsasn1.OIDData
 		}
-		attrs = append(attrs, attr(oidAttrContentType, marshalDER(ct)))
+		attrs = append(attrs, attr(cmsasn1.OIDAttrContentType, marshalDER(ct)))
 	}
-	attrs = append(attrs, attr(oidAttrMessageDigest, marshalDER(spec.digest)))
+	attrs = append(attrs, attr(cmsasn1.OIDAttrMessageDigest, marshalDER(spec.digest)))
 	if spec.essCert != nil {
 		sum := sha256.Sum256(spec.essCert.Raw)
 		// SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { certHash } }
-		attrs = append(attrs, attr(oidAttrSigningCertV2, der(0x30, der(0x30, der(0x30, marshalDER(sum[:]))))))
+		attrs = append(attrs, attr(cmsasn1.OIDAttrSigningCertificateV2, der(0x30, der(0x30, der(0x30, marshalDER(sum[:]))))))
 	}
 	if spec.revInfo != nil {
-		attrs = append(attrs, attr(oidAttrRevInfoArchive, spec.revInfo))
+		attrs = append(attrs, attr(cmsasn1.OIDAttrRevInfoArchival, spec.revInfo))
 	}
 	signed := der(0x31, attrs...)
 	h := sha256.Sum256(signed)
@@ -69,11 +78,11 @@ func buildCMS(t testing.TB, spec cmsSpec) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sigAlg := der(0x30, marshalDER(oidECDSAWithSHA256))
+	sigAlg := der(0x30, marshalDER(cmsasn1.OIDECDSAWithSHA256))
 	if _, ok := spec.key.Public().(*ecdsa.PublicKey); !ok {
-		sigAlg = der(0x30, marshalDER(oidRSAEncryption), []byte{5, 0})
+		sigAlg = der(0x30, marshalDER(cmsasn1.OIDRSAEncryption), []byte{5, 0})
 	}
-	sha := der(0x30, marshalDER(oidSHA256), []byte{5, 0})
+	sha := der(0x30, marshalDER(cmsasn1.OIDSHA256), []byte{5, 0})
 	attrsImplicit := append([]byte{0xa0}, signed[1:]...)
 	si := der(0x30,
 		marshalDER(1),
@@ -90,11 +99,11 @@ func buildCMS(t testing.TB, spec cmsSpec) []byte {
 	sd := der(0x30,
 		marshalDER(1),
 		der(0x31, sha),
-		der(0x30, marshalDER(oidData)),
+		der(0x30, marshalDER(cmsasn1.OIDData)),
 		der(0xa0, certs...),
 		der(0x31, si),
 	)
-	return der(0x30, marshalDER(oidSignedData), der(0xa0, sd))
+	return der(0x30, marshalDER(cmsasn1.OIDSignedData), der(0xa0, sd))
 }
 
 // replaceContents signs doc (a kyso-signed PDF) again by hand: the CMS of
@@ -224,7 +233,7 @@ func TestSignerCertificateSwap(t *testing.T) {
 		{
 			name: "content-type is not id-data",
 			spec: func(d []byte) cmsSpec {
-				return cmsSpec{key: p.ec.Signer, sid: p.ec.Cert, certs: []*x509.Certificate{p.ec.Cert}, digest: d, essCert: p.ec.Cert, ct: oidTSTInfo}
+				return cmsSpec{key: p.ec.Signer, sid: p.ec.Cert, certs: []*x509.Certificate{p.ec.Cert}, digest: d, essCert: p.ec.Cert, ct: cmsasn1.OIDTSTInfo}
 			},
 			ind: TotalFailed, sub: FormatFailure,
 		},
@@ -434,7 +443,7 @@ func TestUnparsableSignatureAmongValid(t *testing.T) {
 		cms  []byte
 	}{
 		{"garbage", []byte{0x30, 0x82, 0xff, 0xff, 0x06, 0x09}},
-		{"not SignedData", marshalDER(struct{ A asn1.ObjectIdentifier }{oidData})},
+		{"not SignedData", marshalDER(struct{ A asn1.ObjectIdentifier }{cmsasn1.OIDData})},
 		{"indefinite length cut", []byte{0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

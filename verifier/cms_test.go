@@ -13,12 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
-func cmsCred(c pades.Credential) cms.Credential {
-	return cms.Credential{Signer: c.Signer, Cert: c.Cert, Chain: c.Chain}
+func cmsCred(c model.Key) model.Key {
+	return model.Key{Signer: c.Signer, Cert: c.Cert, Chain: c.Chain}
 }
 
 // TestVerifyCMS verifies detached CMS signatures made by kyso's signer/cms.
@@ -27,7 +29,7 @@ func TestVerifyCMS(t *testing.T) {
 	content := []byte("Hồ sơ dịch vụ công trực tuyến số 000.00.12.H26-241001-0001")
 	tests := []struct {
 		name    string
-		cred    pades.Credential
+		cred    model.Key
 		opts    cms.Options
 		content []byte
 		vopts   Options
@@ -72,7 +74,7 @@ func TestVerifyCMS(t *testing.T) {
 // TestVerifyCMSUnreadable: only a sig that is not a SignedData at all is an
 // error.
 func TestVerifyCMSUnreadable(t *testing.T) {
-	for _, sig := range [][]byte{nil, []byte("not DER"), marshalDER(oidData)} {
+	for _, sig := range [][]byte{nil, []byte("not DER"), marshalDER(cmsasn1.OIDData)} {
 		if _, err := VerifyCMS(context.Background(), strings.NewReader("x"), sig, Options{}); !errors.Is(err, ErrUnreadable) {
 			t.Errorf("VerifyCMS(%x) = %v, want ErrUnreadable", sig, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -83,7 +84,7 @@ func rsaDigestInfo(pub *rsa.PublicKey, sig []byte) (crypto.Hash, []byte, bool) {
 	if !t.ReadASN1(&di, cbasn1.SEQUENCE) || !t.Empty() || !di.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&oid) || !di.ReadASN1Bytes(&d, cbasn1.OCTET_STRING) || !di.Empty() {
 		return 0, nil, false
 	}
-	h, loose, ok := hashForDigestOID(oid)
+	h, loose, ok := cmsasn1.HashForDigestOID(oid)
 	if !ok || loose || newHash(h) == nil || len(d) != h.Size() {
 		return 0, nil, false
 	}

@@ -22,7 +22,8 @@
 // interface declared here (truststore.Store implements it from kyso's
 // database; RegistryFromOCSP adapts the CA's in-process OCSP responder).
 // Dependencies: digitorus/pdf (kyso's patched copy, for the object model),
-// golang.org/x/crypto (cryptobyte, ocsp). It does not use pdfsign's verify
+// golang.org/x/crypto (cryptobyte, ocsp), internal/cmsasn1 (kyso's one
+// CMS, ESS and TSTInfo reader and the OIDs; it reads, the verifier judges). It does not use pdfsign's verify
 // package, digitorus/pkcs7 or digitorus/timestamp to decide anything: see
 // "Upstream flaws found". Tests use signer/pades, signer/cms, signer/tsa
 // and internal/testpdf to make documents, and pdfsign/pkcs7/timestamp to

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -140,7 +141,7 @@ func TestFieldLockSignatures(t *testing.T) {
 // object field with a signature dictionary holding extra entries (a
 // /Reference, which kyso's signer does not write), and signs it with
 // cred's key by hand.
-func handSign(t testing.TB, p *testPKI, doc []byte, field int, extra string, cred pades.Credential) []byte {
+func handSign(t testing.TB, p *testPKI, doc []byte, field int, extra string, cred model.Key) []byte {
 	t.Helper()
 	n := int(mustOpen(t, doc).Trailer().Key("Size").Int64())
 	const placeholder = "[0 0000000000 0000000000 0000000000]"

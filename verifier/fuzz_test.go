@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 )
 
@@ -117,8 +118,8 @@ func FuzzVerifyCMS(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sig, data []byte) {
 		// The BER converter's output is DER: converting it again changes
 		// nothing.
-		if der, _, err := berToDER(sig); err == nil {
-			if again, _, err := berToDER(der); err != nil || !bytes.Equal(again, der) {
+		if der, _, err := cmsasn1.BERToDER(sig); err == nil {
+			if again, _, err := cmsasn1.BERToDER(der); err != nil || !bytes.Equal(again, der) {
 				t.Fatalf("berToDER is not idempotent: %v", err)
 			}
 		}

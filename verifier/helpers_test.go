@@ -24,7 +24,9 @@ import (
 	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/signer/tsa"
 )
@@ -37,7 +39,7 @@ type testPKI struct {
 	// official is an RSA-2048 civil servant with a CCCD identifier; seal
 	// an agency (MST); ec an ECDSA P-256 citizen; revoked a signer whose
 	// certificate is revoked an hour before now.
-	official, seal, ec, revoked pades.Credential
+	official, seal, ec, revoked model.Key
 	revokedAt                   time.Time
 	tsa                         *tsa.Authority
 	tsaCert                     *x509.Certificate
@@ -116,12 +118,12 @@ func newTestPKI() (*testPKI, error) {
 		return nil, err
 	}
 	p.rootKey, p.caKey = rootKey, caKey
-	leaf := func(name pkix.Name, key crypto.Signer) (pades.Credential, error) {
+	leaf := func(name pkix.Name, key crypto.Signer) (model.Key, error) {
 		c, err := issueCert(&x509.Certificate{
 			Subject:  name,
 			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		}, p.ca, key.Public(), p.caKey)
-		return pades.Credential{Signer: key, Cert: c, Chain: []*x509.Certificate{p.ca, p.root}}, err
+		return model.Key{Signer: key, Cert: c, Chain: []*x509.Certificate{p.ca, p.root}}, err
 	}
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -152,7 +154,7 @@ func newTestPKI() (*testPKI, error) {
 	}, p.ca, tsaKey.Public(), caKey); err != nil {
 		return nil, err
 	}
-	if p.tsa, err = tsa.New(tsa.Config{}, tsaKey, p.tsaCert, []*x509.Certificate{p.ca, p.root}); err != nil {
+	if p.tsa, err = tsa.New(tsa.Config{}, model.Key{Signer: tsaKey, Cert: p.tsaCert, Chain: []*x509.Certificate{p.ca, p.root}}); err != nil {
 		return nil, err
 	}
 	p.roots = x509.NewCertPool()
@@ -215,7 +217,7 @@ func (r registry) CertificateStatus(_ context.Context, cert, issuer *x509.Certif
 }
 
 // signPDF signs in with cred as opts asks, with the PKI's TSA and CA.
-func signPDF(t testing.TB, p *testPKI, in []byte, cred pades.Credential, opts pades.Options) []byte {
+func signPDF(t testing.TB, p *testPKI, in []byte, cred model.Key, opts pades.Options) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	if _, err := pades.New(p.tsa, p).Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, cred, opts); err != nil {
@@ -338,11 +340,11 @@ func embeddedRoots(t testing.TB, name string) *x509.CertPool {
 		if s.checkByteRange(bytes.NewReader(doc), int64(len(doc))) != nil {
 			continue
 		}
-		sd, err := parseSignedData(s.contents)
+		sd, err := cmsasn1.ParseSignedData(s.contents)
 		if err != nil {
 			continue
 		}
-		for _, c := range sd.certs {
+		for _, c := range sd.Certs {
 			if IsSelfSigned(c) {
 				pool.AddCert(c)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -21,7 +22,7 @@ func TestKysoLevels(t *testing.T) {
 	p := getPKI(t)
 	tests := []struct {
 		name  string
-		cred  pades.Credential
+		cred  model.Key
 		opts  pades.Options
 		level string
 		id    string
@@ -305,7 +306,7 @@ func TestRevocationSources(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		cred    pades.Credential
+		cred    model.Key
 		revInfo []byte
 		ind     Indication
 		sub     SubIndication

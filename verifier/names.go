@@ -6,13 +6,14 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"strings"
+
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
 
 var (
 	oidUID                    = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
 	oidSerialNumberAttr       = asn1.ObjectIdentifier{2, 5, 4, 5}
 	oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
-	oidEmailAttr              = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
 )
 
 // attrNames are the short names of the attribute types written in
@@ -35,7 +36,7 @@ var attrNames = []struct {
 	{oidOrganizationIdentifier, "organizationIdentifier"},
 	{oidUID, "UID"},
 	{asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 25}, "DC"},
-	{oidEmailAttr, "E"},
+	{cmsasn1.OIDEmailAddress, "E"},
 }
 
 func attrName(oid asn1.ObjectIdentifier) string {
@@ -113,7 +114,7 @@ func signerOf(c *x509.Certificate) Signer {
 			if v != "" {
 				s.Identifiers = append(s.Identifiers, v)
 			}
-		case atv.Type.Equal(oidEmailAttr):
+		case atv.Type.Equal(cmsasn1.OIDEmailAddress):
 			if s.Email == "" {
 				s.Email = v
 			}

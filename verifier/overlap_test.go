@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -249,7 +250,7 @@ func TestLaterSignatureOverText(t *testing.T) {
 	}
 
 	mallory := newAttacker(t, pkix.Name{CommonName: "Mallory", Country: []string{"VN"}}, pkix.Name{CommonName: "Mallory CA"}, nil)
-	cred := pades.Credential{Signer: mallory.key, Cert: mallory.cert, Chain: []*x509.Certificate{mallory.ca}}
+	cred := model.Key{Signer: mallory.key, Cert: mallory.cert, Chain: []*x509.Certificate{mallory.ca}}
 	forged := signPDF(t, p, first, cred, pades.Options{Level: pades.LevelBB, Rect: over, Name: "DA HUY - KHONG CO GIA TRI"})
 	rep = verifyPDF(t, forged, p.trusted())
 	s = sigOf(t, rep, 0)

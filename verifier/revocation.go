@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
@@ -265,7 +266,7 @@ func sameCertID(der []byte, cert, issuer *x509.Certificate) bool {
 		if !responses.ReadASN1(&single, cbasn1.SEQUENCE) || !single.ReadASN1(&certID, cbasn1.SEQUENCE) {
 			return false
 		}
-		alg, err := readAlgorithm(&certID)
+		alg, err := cmsasn1.ReadAlgorithm(&certID)
 		if err != nil || !certID.ReadASN1(&nameHash, cbasn1.OCTET_STRING) || !certID.ReadASN1(&keyHash, cbasn1.OCTET_STRING) {
 			return false
 		}
@@ -273,7 +274,7 @@ func sameCertID(der []byte, cert, issuer *x509.Certificate) bool {
 		if !certID.ReadASN1Integer(serial) || serial.Cmp(cert.SerialNumber) != 0 {
 			continue
 		}
-		h, _, ok := hashForDigestOID(alg.Algorithm)
+		h, _, ok := cmsasn1.HashForDigestOID(alg.Algorithm)
 		if !ok || newHash(h) == nil {
 			return false
 		}

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
 
 // signerCheck is the outcome of checking one SignerInfo: integrity, the
@@ -50,34 +52,34 @@ func (c *signerCheck) warn(format string, args ...any) {
 //   - an ESS signing-certificate or signing-certificate-v2 attribute, when
 //     present, identifies that same certificate (RFC 5035; otherwise
 //     NO_SIGNING_CERTIFICATE_FOUND).
-func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest func(crypto.Hash) ([]byte, error), extra []*x509.Certificate) *signerCheck {
+func checkSigner(sd *cmsasn1.SignedData, wantType asn1.ObjectIdentifier, contentDigest func(crypto.Hash) ([]byte, error), extra []*x509.Certificate) *signerCheck {
 	c := &signerCheck{}
-	if len(sd.signers) != 1 {
-		return c.fail(TotalFailed, FormatFailure, "the CMS has %d signers, want 1", len(sd.signers))
+	if len(sd.Signers) != 1 {
+		return c.fail(TotalFailed, FormatFailure, "the CMS has %d signers, want 1", len(sd.Signers))
 	}
-	si := sd.signers[0]
-	if wantType != nil && !sd.eContentType.Equal(wantType) {
-		return c.fail(TotalFailed, FormatFailure, "the CMS encapsulates content of type %v, want %v", sd.eContentType, wantType)
+	si := sd.Signers[0]
+	if wantType != nil && !sd.EContentType.Equal(wantType) {
+		return c.fail(TotalFailed, FormatFailure, "the CMS encapsulates content of type %v, want %v", sd.EContentType, wantType)
 	}
-	h, loose, ok := hashForDigestOID(si.digestAlg.Algorithm)
+	h, loose, ok := cmsasn1.HashForDigestOID(si.DigestAlgorithm.Algorithm)
 	if !ok {
-		return c.fail(TotalFailed, FormatFailure, "unsupported digest algorithm %v", si.digestAlg.Algorithm)
+		return c.fail(TotalFailed, FormatFailure, "unsupported digest algorithm %v", si.DigestAlgorithm.Algorithm)
 	}
 	c.digestHash = h
 	if loose {
-		c.warn("the digest algorithm is given as signature algorithm %v", si.digestAlg.Algorithm)
+		c.warn("the digest algorithm is given as signature algorithm %v", si.DigestAlgorithm.Algorithm)
 	}
 	listed := false
-	for _, a := range sd.digestAlgs {
-		if a.Equal(si.digestAlg.Algorithm) {
+	for _, a := range sd.DigestAlgorithms {
+		if a.Equal(si.DigestAlgorithm.Algorithm) {
 			listed = true
 		}
 	}
 	if !listed {
 		c.warn("the signer's digest algorithm is not listed in the SignedData's digestAlgorithms")
 	}
-	if sd.badCerts > 0 {
-		c.warn("%d certificates in the CMS could not be parsed", sd.badCerts)
+	if sd.BadCerts > 0 {
+		c.warn("%d certificates in the CMS could not be parsed", sd.BadCerts)
 	}
 	sum, err := contentDigest(h)
 	if err != nil {
@@ -87,9 +89,9 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 	// Candidates for the signer's certificate: those the sid names.
 	var cands []*x509.Certificate
 	seen := map[string]bool{}
-	for _, list := range [][]*x509.Certificate{sd.certs, extra} {
+	for _, list := range [][]*x509.Certificate{sd.Certs, extra} {
 		for _, cert := range list {
-			if !seen[string(cert.Raw)] && si.sidMatches(cert) {
+			if !seen[string(cert.Raw)] && sidMatches(si, cert) {
 				seen[string(cert.Raw)] = true
 				cands = append(cands, cert)
 			}
@@ -97,9 +99,9 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 	}
 	var msg []byte // what the signature is over; nil: the content's digest
 	var derErr error
-	if si.signedAttrs != nil {
-		derErr = checkDER(si.signedAttrs)
-		ct, err := singleAttr(si.attrs, oidAttrContentType, "content-type")
+	if si.SignedAttrs != nil {
+		derErr = cmsasn1.CheckDER(si.SignedAttrs)
+		ct, err := cmsasn1.SingleAttr(si.Attrs, cmsasn1.OIDAttrContentType, "content-type")
 		if err != nil {
 			return c.fail(TotalFailed, FormatFailure, "%v", err)
 		}
@@ -107,10 +109,10 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 			return c.fail(TotalFailed, FormatFailure, "the signed attributes have no content-type (RFC 5652, 11.1)")
 		}
 		var oid asn1.ObjectIdentifier
-		if rest, err := asn1.Unmarshal(ct, &oid); err != nil || len(rest) > 0 || !oid.Equal(sd.eContentType) {
-			return c.fail(TotalFailed, FormatFailure, "the content-type attribute does not name the encapsulated content type %v", sd.eContentType)
+		if rest, err := asn1.Unmarshal(ct, &oid); err != nil || len(rest) > 0 || !oid.Equal(sd.EContentType) {
+			return c.fail(TotalFailed, FormatFailure, "the content-type attribute does not name the encapsulated content type %v", sd.EContentType)
 		}
-		md, err := singleAttr(si.attrs, oidAttrMessageDigest, "message-digest")
+		md, err := cmsasn1.SingleAttr(si.Attrs, cmsasn1.OIDAttrMessageDigest, "message-digest")
 		if err != nil {
 			return c.fail(TotalFailed, FormatFailure, "%v", err)
 		}
@@ -127,42 +129,42 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 			}
 			return c.fail(TotalFailed, HashFailure, "the signed bytes' %s digest is not the one signed: the document was changed after signing", hashName(h))
 		}
-		if st, err := singleAttr(si.attrs, oidAttrSigningTime, "signing-time"); err != nil {
+		if st, err := cmsasn1.SingleAttr(si.Attrs, cmsasn1.OIDAttrSigningTime, "signing-time"); err != nil {
 			return c.fail(TotalFailed, FormatFailure, "%v", err)
 		} else if st != nil {
-			if c.signingTime, err = parseTime(st); err != nil {
+			if c.signingTime, err = cmsasn1.ParseTime(st); err != nil {
 				c.warn("the signing-time attribute does not parse: %v", err)
 			}
 		}
-		msg = si.signedAttrs
-	} else if !sd.eContentType.Equal(oidData) {
-		return c.fail(TotalFailed, FormatFailure, "no signed attributes with content type %v (RFC 5652, 5.3)", sd.eContentType)
+		msg = si.SignedAttrs
+	} else if !sd.EContentType.Equal(cmsasn1.OIDData) {
+		return c.fail(TotalFailed, FormatFailure, "no signed attributes with content type %v (RFC 5652, 5.3)", sd.EContentType)
 	}
 
 	if len(cands) == 0 {
-		msg := fmt.Sprintf("no certificate in the CMS or the document matches the signer identifier %s", si.sidString())
-		if sd.badCerts > 0 {
-			msg += fmt.Sprintf(" (%d certificates of the CMS could not be parsed)", sd.badCerts)
+		msg := fmt.Sprintf("no certificate in the CMS or the document matches the signer identifier %s", sidString(si))
+		if sd.BadCerts > 0 {
+			msg += fmt.Sprintf(" (%d certificates of the CMS could not be parsed)", sd.BadCerts)
 		}
 		return c.fail(Indeterminate, NoSigningCertificateFound, "%s", msg)
 	}
 	if len(cands) > 1 {
-		c.warn("%d certificates match the signer identifier %s", len(cands), si.sidString())
+		c.warn("%d certificates match the signer identifier %s", len(cands), sidString(si))
 	}
-	var ess []essCertID
+	var ess []cmsasn1.ESSCertID
 	for _, v := range []struct {
 		oid  asn1.ObjectIdentifier
 		name string
 		v2   bool
-	}{{oidAttrSigningCertV2, "signing-certificate-v2", true}, {oidAttrSigningCert, "signing-certificate", false}} {
-		val, err := singleAttr(si.attrs, v.oid, v.name)
+	}{{cmsasn1.OIDAttrSigningCertificateV2, "signing-certificate-v2", true}, {cmsasn1.OIDAttrSigningCertificate, "signing-certificate", false}} {
+		val, err := cmsasn1.SingleAttr(si.Attrs, v.oid, v.name)
 		if err != nil {
 			return c.fail(TotalFailed, FormatFailure, "%v", err)
 		}
 		if val == nil {
 			continue
 		}
-		id, err := parseSigningCert(val, v.v2)
+		id, err := cmsasn1.ParseSigningCert(val, v.v2)
 		if err != nil {
 			return c.fail(TotalFailed, FormatFailure, "%s attribute: %v", v.name, err)
 		}
@@ -171,7 +173,7 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 	var cryptoErr, essErr error
 	var chosen *x509.Certificate
 	for _, cand := range cands {
-		alg, err := verifySig(cand.PublicKey, si.sigAlg, h, msg, sum, si.signature)
+		alg, err := verifySig(cand.PublicKey, si.SignatureAlgorithm, h, msg, sum, si.Signature)
 		if err != nil {
 			if errors.Is(err, errAlgorithm) {
 				return c.fail(TotalFailed, FormatFailure, "%v", err)
@@ -188,7 +190,7 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 		c.alg = alg
 		essErr = nil
 		for _, id := range ess {
-			if err := id.matches(cand); err != nil {
+			if err := essMatches(id, cand); err != nil {
 				essErr = err
 			}
 		}
@@ -226,24 +228,25 @@ func checkSigner(sd *signedData, wantType asn1.ObjectIdentifier, contentDigest f
 		// validators disagree.
 		return c.fail(Indeterminate, FormatFailure, "the signed attributes are not DER-encoded (%v): RFC 5652, 5.3 requires DER, and validators that check the signature over their DER encoding, as EU DSS does, find it invalid", derErr)
 	}
-	if len(ess) == 0 && si.signedAttrs != nil && wantType != nil && wantType.Equal(oidTSTInfo) {
+	if len(ess) == 0 && si.SignedAttrs != nil && wantType != nil && wantType.Equal(cmsasn1.OIDTSTInfo) {
 		c.warn("the time-stamp token has no signing-certificate attribute (RFC 3161, 2.4.1)")
 	}
 	return c
 }
 
-func firstCert(sd *signedData) *x509.Certificate {
-	if len(sd.certs) == 0 {
+func firstCert(sd *cmsasn1.SignedData) *x509.Certificate {
+	if len(sd.Certs) == 0 {
 		return nil
 	}
-	return sd.certs[0]
+	return sd.Certs[0]
 }
 
-func (si *signerInfo) sidString() string {
-	if si.sidSKI != nil {
-		return fmt.Sprintf("(subject key identifier %X)", si.sidSKI)
+// sidString describes si's sid for messages.
+func sidString(si *cmsasn1.SignerInfo) string {
+	if si.SIDKeyID != nil {
+		return fmt.Sprintf("(subject key identifier %X)", si.SIDKeyID)
 	}
-	return fmt.Sprintf("(issuer %q, serial %X)", dnString(si.sidIssuer), si.sidSerial)
+	return fmt.Sprintf("(issuer %q, serial %X)", dnString(si.SIDIssuer), si.SIDSerial)
 }
 
 // describeCert names a certificate for messages: its subject's common name

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -48,7 +49,7 @@ func negativeSerialCert(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := der(0x30, tbs, der(0x30, marshalDER(oidECDSAWithSHA256)), der(0x03, append([]byte{0}, sig...)))
+	out := der(0x30, tbs, der(0x30, marshalDER(cmsasn1.OIDECDSAWithSHA256)), der(0x03, append([]byte{0}, sig...)))
 	if _, err := x509.ParseCertificate(out); err == nil {
 		t.Fatal("crypto/x509 parses a negative serial number; the test no longer tests anything")
 	}

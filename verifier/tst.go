@@ -5,54 +5,14 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
-	"math/big"
-	"time"
 
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
-
-// tstInfo is the part of a TSTInfo (RFC 3161, 2.4.2) the verifier uses.
-type tstInfo struct {
-	hash    crypto.Hash
-	imprint []byte
-	serial  *big.Int
-	genTime time.Time
-}
-
-func parseTSTInfo(der []byte) (tstInfo, error) {
-	var t tstInfo
-	s := cryptobyte.String(der)
-	var info, mi, hashed cryptobyte.String
-	var version int64
-	if !s.ReadASN1(&info, cbasn1.SEQUENCE) || !info.ReadASN1Int64WithTag(&version, cbasn1.INTEGER) ||
-		!info.SkipASN1(cbasn1.OBJECT_IDENTIFIER) || !info.ReadASN1(&mi, cbasn1.SEQUENCE) {
-		return t, cmsErr("TSTInfo")
-	}
-	alg, err := readAlgorithm(&mi)
-	if err != nil || !mi.ReadASN1(&hashed, cbasn1.OCTET_STRING) {
-		return t, cmsErr("TSTInfo messageImprint")
-	}
-	h, _, ok := hashForDigestOID(alg.Algorithm)
-	if !ok {
-		return t, fmt.Errorf("%w: time-stamp imprint hash %v", errAlgorithm, alg.Algorithm)
-	}
-	t.hash, t.imprint = h, hashed
-	t.serial = new(big.Int)
-	var gt cryptobyte.String
-	if !info.ReadASN1Integer(t.serial) || !info.ReadASN1(&gt, cbasn1.GeneralizedTime) {
-		return t, cmsErr("TSTInfo serialNumber or genTime")
-	}
-	if t.genTime, err = parseGeneralizedTime(string(gt)); err != nil {
-		return t, cmsErr("TSTInfo genTime: %v", err)
-	}
-	return t, nil
-}
 
 // tokenResult is the outcome of checking a time-stamp token.
 type tokenResult struct {
 	ok       bool // imprint, signature, TSA certificate, chain and status all good
-	info     tstInfo
+	info     cmsasn1.TSTInfo
 	tsa      *x509.Certificate
 	chain    []*x509.Certificate
 	alg      sigInfo
@@ -91,27 +51,27 @@ func (t *tokenResult) tsaName() string {
 // here.
 func (v *validator) checkToken(token []byte, imprint func(crypto.Hash) ([]byte, error)) *tokenResult {
 	t := &tokenResult{}
-	sd, err := parseSignedData(token)
+	sd, err := cmsasn1.ParseSignedData(token)
 	if err != nil {
 		return t.fail(TotalFailed, FormatFailure, "the time-stamp token does not parse: %v", err)
 	}
-	if !sd.eContentType.Equal(oidTSTInfo) || !sd.hasEContent {
+	if !sd.EContentType.Equal(cmsasn1.OIDTSTInfo) || !sd.HasEContent {
 		return t.fail(TotalFailed, FormatFailure, "the time-stamp token does not hold a TSTInfo")
 	}
-	if t.info, err = parseTSTInfo(sd.eContent); err != nil {
+	if t.info, err = cmsasn1.ParseTSTInfo(sd.EContent); err != nil {
 		return t.fail(TotalFailed, FormatFailure, "%v", err)
 	}
-	want, err := imprint(t.info.hash)
+	want, err := imprint(t.info.Hash)
 	if err != nil {
 		return t.fail(TotalFailed, FormatFailure, "cannot read the time-stamped data: %v", err)
 	}
-	if !bytes.Equal(want, t.info.imprint) {
-		return t.fail(TotalFailed, HashFailure, "the time-stamp's message imprint is not the %s digest of what it should time-stamp", hashName(t.info.hash))
+	if !bytes.Equal(want, t.info.Imprint) {
+		return t.fail(TotalFailed, HashFailure, "the time-stamp's message imprint is not the %s digest of what it should time-stamp", hashName(t.info.Hash))
 	}
-	if t.info.hash == crypto.SHA1 || t.info.hash == crypto.MD5 {
-		t.warnings = append(t.warnings, fmt.Sprintf("the time-stamp's imprint uses %s, which is weak", hashName(t.info.hash)))
+	if t.info.Hash == crypto.SHA1 || t.info.Hash == crypto.MD5 {
+		t.warnings = append(t.warnings, fmt.Sprintf("the time-stamp's imprint uses %s, which is weak", hashName(t.info.Hash)))
 	}
-	sc := checkSigner(sd, oidTSTInfo, func(h crypto.Hash) ([]byte, error) { return digest(h, sd.eContent), nil }, v.docCerts)
+	sc := checkSigner(sd, cmsasn1.OIDTSTInfo, func(h crypto.Hash) ([]byte, error) { return digest(h, sd.EContent), nil }, v.docCerts)
 	t.tsa, t.alg, t.digest = sc.cert, sc.alg, sc.digestHash
 	t.warnings = append(t.warnings, sc.warnings...)
 	if sc.ind != "" {
@@ -122,8 +82,8 @@ func (v *validator) checkToken(token []byte, imprint func(crypto.Hash) ([]byte, 
 	} else if w != "" {
 		t.warnings = append(t.warnings, w)
 	}
-	gen := t.info.genTime
-	ch := v.buildChain(t.tsa, gen, sd.certs)
+	gen := t.info.GenTime
+	ch := v.buildChain(t.tsa, gen, sd.Certs)
 	t.chain = ch.chain
 	t.warnings = append(t.warnings, ch.warnings...)
 	if !ch.trusted {
@@ -136,7 +96,7 @@ func (v *validator) checkToken(token []byte, imprint func(crypto.Hash) ([]byte, 
 		return t.fail(TotalFailed, NotYetValid, "the time-stamp was made at %s, before certificate %q was valid", formatTime(gen), c.Subject.CommonName)
 	}
 	var tokenRev revData
-	tokenRev.ocsps, tokenRev.crls = sd.ocsps, sd.crls
+	tokenRev.ocsps, tokenRev.crls = sd.OCSPs, sd.CRLs
 	for i := 0; i+1 < len(t.chain); i++ {
 		st := v.status(t.chain[i], t.chain[i+1], &tokenRev)
 		if st.revoked && !st.at.After(gen) {

@@ -16,7 +16,9 @@ import (
 	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -34,20 +36,20 @@ func TestBERToDER(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, rest, err := berToDER(tt.ber)
+			got, rest, err := cmsasn1.BERToDER(tt.ber)
 			if err != nil || len(rest) != 0 || !bytes.Equal(got, tt.der) {
 				t.Errorf("berToDER(%x) = %x, %x, %v; want %x", tt.ber, got, rest, err, tt.der)
 			}
 		})
 	}
 	for _, bad := range [][]byte{{0x30}, {0x30, 0x80}, {0x02, 0x80, 0x00, 0x00}, {0x30, 0x85, 1, 1, 1, 1, 1}, {0x30, 0x05, 0x02}} {
-		if _, _, err := berToDER(bad); err == nil {
+		if _, _, err := cmsasn1.BERToDER(bad); err == nil {
 			t.Errorf("berToDER(%x) accepted", bad)
 		}
 	}
-	deep := append(bytes.Repeat([]byte{0x30, 0x80}, maxBERDepth+2), bytes.Repeat([]byte{0, 0}, maxBERDepth+2)...)
-	if _, _, err := berToDER(deep); err == nil {
-		t.Errorf("berToDER accepted nesting deeper than %d", maxBERDepth)
+	deep := append(bytes.Repeat([]byte{0x30, 0x80}, cmsasn1.MaxBERDepth+2), bytes.Repeat([]byte{0, 0}, cmsasn1.MaxBERDepth+2)...)
+	if _, _, err := cmsasn1.BERToDER(deep); err == nil {
+		t.Errorf("berToDER accepted nesting deeper than %d", cmsasn1.MaxBERDepth)
 	}
 }
 
@@ -156,7 +158,7 @@ func TestOnlineRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := signPDF(t, p, basePDF(), pades.Credential{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}, pades.Options{Level: pades.LevelBT})
+	doc := signPDF(t, p, basePDF(), model.Key{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}, pades.Options{Level: pades.LevelBT})
 	online := Options{Roots: p.roots, Online: true}
 
 	s := sigOf(t, verifyPDF(t, doc, online), 0)

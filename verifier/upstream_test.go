@@ -20,6 +20,8 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -63,7 +65,7 @@ func TestUpstreamPdfsignCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred := pades.Credential{Signer: p.ec.Signer, Cert: cert, Chain: p.ec.Chain}
+	cred := model.Key{Signer: p.ec.Signer, Cert: cert, Chain: p.ec.Chain}
 	doc := signPDF(t, p, basePDF(), cred, pades.Options{Level: pades.LevelBT})
 	forged := "BT /F1 18 Tf 72 760 Td (Giay phep bi thu hoi) Tj ET"
 	doc = appendUpdate(t, doc, map[int]string{4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(forged), forged)})
@@ -177,16 +179,16 @@ func TestUpstreamTimestampParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sd, err := parseSignedData(tok)
+	sd, err := cmsasn1.ParseSignedData(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The token again, without certificates and with its signature
 	// value changed.
-	si := sd.signers[0]
-	sig := bytes.Clone(si.signature)
+	si := sd.Signers[0]
+	sig := bytes.Clone(si.Signature)
 	sig[len(sig)-3] ^= 0xff
-	stripped := withoutCertificates(t, bytes.Replace(tok, si.signature, sig, 1))
+	stripped := withoutCertificates(t, bytes.Replace(tok, si.Signature, sig, 1))
 	if _, err := timestamp.Parse(stripped); err != nil {
 		t.Errorf("timestamp.Parse now refuses a token with a bad signature and no certificates: %v", err)
 	}
@@ -226,13 +228,13 @@ func withoutCertificates(t testing.TB, ci []byte) []byte {
 	var outer, content, sd cryptobyte.String
 	var oid, version, algs, eci, rest cryptobyte.String
 	if !s.ReadASN1(&outer, cbasn1.SEQUENCE) || !outer.ReadASN1Element(&oid, cbasn1.OBJECT_IDENTIFIER) ||
-		!outer.ReadASN1(&content, tagC0) || !content.ReadASN1(&sd, cbasn1.SEQUENCE) ||
+		!outer.ReadASN1(&content, cbasn1.Tag(0).ContextSpecific().Constructed()) || !content.ReadASN1(&sd, cbasn1.SEQUENCE) ||
 		!sd.ReadASN1Element(&version, cbasn1.INTEGER) || !sd.ReadASN1Element(&algs, cbasn1.SET) ||
 		!sd.ReadASN1Element(&eci, cbasn1.SEQUENCE) {
 		t.Fatal("not a SignedData")
 	}
-	if sd.PeekASN1Tag(tagC0) {
-		sd.SkipASN1(tagC0)
+	if sd.PeekASN1Tag(cbasn1.Tag(0).ContextSpecific().Constructed()) {
+		sd.SkipASN1(cbasn1.Tag(0).ContextSpecific().Constructed())
 	}
 	rest = sd
 	return der(0x30, oid, der(0xa0, der(0x30, version, algs, eci, rest)))

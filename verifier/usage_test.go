@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -74,7 +75,7 @@ func TestSignerUsage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cred := pades.Credential{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}
+			cred := model.Key{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}
 			for _, level := range []pades.Level{pades.LevelBB, pades.LevelBLT} {
 				var doc []byte
 				if tt.ku&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) != 0 {

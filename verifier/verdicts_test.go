@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -44,16 +45,16 @@ func attrDER(oid asn1.ObjectIdentifier, val []byte) []byte {
 func standardAttrs(digest []byte, cert *x509.Certificate) [][]byte {
 	sum := sha256.Sum256(cert.Raw)
 	return [][]byte{
-		attrDER(oidAttrContentType, marshalDER(oidData)),
-		attrDER(oidAttrMessageDigest, marshalDER(digest)),
-		attrDER(oidAttrSigningCertV2, der(0x30, der(0x30, der(0x30, marshalDER(sum[:]))))),
+		attrDER(cmsasn1.OIDAttrContentType, marshalDER(cmsasn1.OIDData)),
+		attrDER(cmsasn1.OIDAttrMessageDigest, marshalDER(digest)),
+		attrDER(cmsasn1.OIDAttrSigningCertificateV2, der(0x30, der(0x30, der(0x30, marshalDER(sum[:]))))),
 	}
 }
 
 var (
-	algSHA256        = der(0x30, marshalDER(oidSHA256), []byte{5, 0})
-	algRSA           = der(0x30, marshalDER(oidRSAEncryption), []byte{5, 0})
-	algSHA256WithRSA = der(0x30, marshalDER(oidSHA256WithRSA), []byte{5, 0})
+	algSHA256        = der(0x30, marshalDER(cmsasn1.OIDSHA256), []byte{5, 0})
+	algRSA           = der(0x30, marshalDER(cmsasn1.OIDRSAEncryption), []byte{5, 0})
+	algSHA256WithRSA = der(0x30, marshalDER(cmsasn1.OIDSHA256WithRSA), []byte{5, 0})
 )
 
 func (h handCMS) build(t testing.TB) []byte {
@@ -80,11 +81,11 @@ func (h handCMS) build(t testing.TB) []byte {
 	sd := der(0x30,
 		marshalDER(1),
 		der(0x31, h.digestAlg),
-		der(0x30, marshalDER(oidData)),
+		der(0x30, marshalDER(cmsasn1.OIDData)),
 		der(0xa0, certsDER(h.cert, h.chain)...),
 		der(0x31, si),
 	)
-	return der(0x30, marshalDER(oidSignedData), der(0xa0, sd))
+	return der(0x30, marshalDER(cmsasn1.OIDSignedData), der(0xa0, sd))
 }
 
 // rsaSigner signs with p.official's RSA key a PKCS #1 v1.5 signature over
@@ -162,7 +163,7 @@ func TestSignedAttributesNotDER(t *testing.T) {
 			for _, i := range order {
 				attrs = append(attrs, all[i])
 			}
-			return handCMS{key: p.ec.Signer, cert: p.ec.Cert, chain: p.ec.Chain, attrs: attrs, digestAlg: algSHA256, sigAlg: der(0x30, marshalDER(oidECDSAWithSHA256))}.build(t)
+			return handCMS{key: p.ec.Signer, cert: p.ec.Cert, chain: p.ec.Chain, attrs: attrs, digestAlg: algSHA256, sigAlg: der(0x30, marshalDER(cmsasn1.OIDECDSAWithSHA256))}.build(t)
 		})
 	}
 	if s := sigOf(t, verifyPDF(t, build([]int{0, 1, 2}), p.trusted()), 0); s.Indication != TotalPassed {
@@ -178,7 +179,7 @@ func TestSignedAttributesNotDER(t *testing.T) {
 	}
 }
 
-// TestCheckDER: what checkDER refuses.
+// TestCheckDER: what cmsasn1.CheckDER refuses.
 func TestCheckDER(t *testing.T) {
 	tests := []struct {
 		name string
@@ -198,12 +199,12 @@ func TestCheckDER(t *testing.T) {
 		{"context-specific nesting", []byte{0xa0, 5, 0x31, 3, 0x02, 1, 1}, ""},
 	}
 	for _, tt := range tests {
-		err := checkDER(tt.in)
+		err := cmsasn1.CheckDER(tt.in)
 		switch {
 		case tt.want == "" && err != nil:
-			t.Errorf("%s: checkDER = %v, want nil", tt.name, err)
+			t.Errorf("%s: cmsasn1.CheckDER = %v, want nil", tt.name, err)
 		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-			t.Errorf("%s: checkDER = %v, want an error about %q", tt.name, err, tt.want)
+			t.Errorf("%s: cmsasn1.CheckDER = %v, want an error about %q", tt.name, err, tt.want)
 		}
 	}
 }

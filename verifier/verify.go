@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/digitorus/pdf"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
 
 // claimedSlack is how much later than its time-stamp a claimed signing
@@ -35,7 +36,7 @@ type entry struct {
 
 	sig *pdfSig // nil for a detached CMS
 	// A CMS signature.
-	sd     *signedData
+	sd     *cmsasn1.SignedData
 	sc     *signerCheck
 	tokens []*tokenResult // signature time-stamps
 	cmsRev revData
@@ -295,7 +296,7 @@ func (p *pdfRun) checkIntegrity(e *entry) {
 	if !knownSubFilter(e, s.subFilter) {
 		return
 	}
-	sd, err := parseSignedData(s.contents)
+	sd, err := cmsasn1.ParseSignedData(s.contents)
 	if err != nil {
 		e.fail(TotalFailed, FormatFailure, "the signature's CMS does not parse: %v", err)
 		return
@@ -304,7 +305,7 @@ func (p *pdfRun) checkIntegrity(e *entry) {
 	if s.subFilter == "adbe.pkcs7.sha1" {
 		// The CMS signs the SHA-1 digest of the byte range, encapsulated.
 		e.warn("sub-filter adbe.pkcs7.sha1 signs a SHA-1 digest of the document; SHA-1 is weak")
-		if !sd.hasEContent {
+		if !sd.HasEContent {
 			e.fail(TotalFailed, FormatFailure, "an adbe.pkcs7.sha1 signature without encapsulated digest")
 			return
 		}
@@ -313,22 +314,22 @@ func (p *pdfRun) checkIntegrity(e *entry) {
 			e.fail(TotalFailed, FormatFailure, "cannot read the signed bytes: %v", err)
 			return
 		}
-		if !bytes.Equal(want, sd.eContent) {
+		if !bytes.Equal(want, sd.EContent) {
 			e.fail(TotalFailed, HashFailure, "the signed bytes' SHA-1 digest is not the one signed: the document was changed after signing")
 			return
 		}
-		content := sd.eContent
+		content := sd.EContent
 		contentDigest = func(h crypto.Hash) ([]byte, error) { return digest(h, content), nil }
-	} else if sd.hasEContent {
+	} else if sd.HasEContent {
 		e.fail(TotalFailed, FormatFailure, "the CMS of a %s signature encapsulates content instead of being detached", s.subFilter)
 		return
 	}
 	checkCMS(p.v, e, sd, contentDigest)
-	if s.subFilter == "ETSI.CAdES.detached" && e.sc != nil && len(e.sd.signers) == 1 {
-		if len(findAttrs(e.sd.signers[0].attrs, oidAttrSigningTime)) > 0 {
+	if s.subFilter == "ETSI.CAdES.detached" && e.sc != nil && len(e.sd.Signers) == 1 {
+		if len(cmsasn1.FindAttrs(e.sd.Signers[0].Attrs, cmsasn1.OIDAttrSigningTime)) > 0 {
 			e.warn("a PAdES signature has a signing-time attribute (ETSI EN 319 142-1, 5.2.1 forbids it)")
 		}
-		if len(findAttrs(e.sd.signers[0].attrs, oidAttrSigningCertV2))+len(findAttrs(e.sd.signers[0].attrs, oidAttrSigningCert)) == 0 {
+		if len(cmsasn1.FindAttrs(e.sd.Signers[0].Attrs, cmsasn1.OIDAttrSigningCertificateV2))+len(cmsasn1.FindAttrs(e.sd.Signers[0].Attrs, cmsasn1.OIDAttrSigningCertificate)) == 0 {
 			e.warn("a PAdES signature without signing-certificate attribute (ETSI EN 319 142-1, 5.2.2)")
 		}
 	}
@@ -336,9 +337,9 @@ func (p *pdfRun) checkIntegrity(e *entry) {
 
 // checkCMS checks a signature's CMS: the signer and signature value, then
 // its signature time-stamps.
-func checkCMS(v *validator, e *entry, sd *signedData, contentDigest func(crypto.Hash) ([]byte, error)) {
+func checkCMS(v *validator, e *entry, sd *cmsasn1.SignedData, contentDigest func(crypto.Hash) ([]byte, error)) {
 	e.sd = sd
-	sc := checkSigner(sd, oidData, contentDigest, v.docCerts)
+	sc := checkSigner(sd, cmsasn1.OIDData, contentDigest, v.docCerts)
 	e.sc = sc
 	e.warnings = append(e.warnings, sc.warnings...)
 	if sc.cert != nil {
@@ -368,17 +369,17 @@ func checkCMS(v *validator, e *entry, sd *signedData, contentDigest func(crypto.
 			e.warn("the signer's RSA key has %d bits, fewer than 2048", k.Size()*8)
 		}
 	}
-	si := sd.signers[0]
-	e.cmsRev = revData{ocsps: sd.ocsps, crls: sd.crls}
-	if val, err := singleAttr(si.attrs, oidAttrRevInfoArchive, "adbe-revInfoArchival"); err == nil && val != nil {
+	si := sd.Signers[0]
+	e.cmsRev = revData{ocsps: sd.OCSPs, crls: sd.CRLs}
+	if val, err := cmsasn1.SingleAttr(si.Attrs, cmsasn1.OIDAttrRevInfoArchival, "adbe-revInfoArchival"); err == nil && val != nil {
 		parseRevInfoArchival(val, &e.cmsRev)
 	}
 	if sc.ind != "" {
 		return // no point time-stamping a signature whose signer is unknown
 	}
-	for _, a := range findAttrs(si.unsigned, oidAttrTimeStamp) {
-		for _, tok := range a.values {
-			sigValue := si.signature
+	for _, a := range cmsasn1.FindAttrs(si.Unsigned, cmsasn1.OIDAttrTimeStampToken) {
+		for _, tok := range a.Values {
+			sigValue := si.Signature
 			t := v.checkToken(tok, func(h crypto.Hash) ([]byte, error) { return digest(h, sigValue), nil })
 			e.tokens = append(e.tokens, t)
 			for _, w := range t.warnings {
@@ -400,12 +401,12 @@ func checkCMS(v *validator, e *entry, sd *signedData, contentDigest func(crypto.
 func (p *pdfRun) proveExistence() {
 	for _, e := range p.entries {
 		for _, t := range e.tokens {
-			if t.ok && (e.poe.IsZero() || t.info.genTime.Before(e.poe)) {
-				e.poe, e.poeTSA = t.info.genTime, t.tsaName()
+			if t.ok && (e.poe.IsZero() || t.info.GenTime.Before(e.poe)) {
+				e.poe, e.poeTSA = t.info.GenTime, t.tsaName()
 			}
 		}
 		if e.dts != nil && e.dts.ok {
-			e.poe, e.poeTSA = e.dts.info.genTime, e.dts.tsaName()
+			e.poe, e.poeTSA = e.dts.info.GenTime, e.dts.tsaName()
 		}
 		if e.sig.formErr != nil {
 			continue
@@ -414,7 +415,7 @@ func (p *pdfRun) proveExistence() {
 			if f == e || f.dts == nil || !f.dts.ok || f.sig.coverEnd < e.sig.coverEnd {
 				continue
 			}
-			if g := f.dts.info.genTime; e.poe.IsZero() || g.Before(e.poe) {
+			if g := f.dts.info.GenTime; e.poe.IsZero() || g.Before(e.poe) {
 				e.poe, e.poeTSA = g, f.dts.tsaName()
 			}
 		}
@@ -452,10 +453,10 @@ func (p *pdfRun) validate(e *entry) {
 			e.out.Signer = signerOf(t.tsa)
 			e.out.Chain = chainOf(t.chain)
 			e.out.TimestampAuthority = t.tsaName()
-			e.out.DigestAlgorithm = hashName(t.info.hash)
+			e.out.DigestAlgorithm = hashName(t.info.Hash)
 			e.out.SignatureAlgorithm = t.alg.name
 			if t.ok {
-				e.out.ProvenTime = formatTime(t.info.genTime)
+				e.out.ProvenTime = formatTime(t.info.GenTime)
 			}
 		}
 	} else {
@@ -508,7 +509,7 @@ func validateSigner(v *validator, e *entry) {
 	e.out.ClaimedTime = formatTime(e.claimed)
 	if e.failed() {
 		// The signature value or its bytes are bad: show the chain, no more.
-		e.out.Chain = chainOf(v.displayChain(e.sc.cert, e.sd.certs))
+		e.out.Chain = chainOf(v.displayChain(e.sc.cert, e.sd.Certs))
 		return
 	}
 	cert := e.sc.cert
@@ -516,7 +517,7 @@ func validateSigner(v *validator, e *entry) {
 	if at.IsZero() {
 		at = v.now
 	}
-	ch := v.buildChain(cert, at, e.sd.certs)
+	ch := v.buildChain(cert, at, e.sd.Certs)
 	e.out.Chain = chainOf(ch.chain)
 	e.warnings = append(e.warnings, ch.warnings...)
 	if !ch.trusted {
@@ -677,7 +678,7 @@ func VerifyCMS(ctx context.Context, content io.Reader, sig []byte, opts Options)
 	if len(sig) == 0 || len(sig) > maxContents/2 {
 		return nil, ErrUnreadable.Errorf("a CMS of %d bytes", len(sig))
 	}
-	sd, err := parseSignedData(sig)
+	sd, err := cmsasn1.ParseSignedData(sig)
 	if err != nil {
 		return nil, ErrUnreadable.Errorf("%v", err)
 	}
@@ -708,11 +709,11 @@ func VerifyCMS(ctx context.Context, content io.Reader, sig []byte, opts Options)
 				readErr = ErrUnreadable.Errorf("content larger than %d bytes", opts.maxSize())
 				return nil, readErr
 			}
-			if sd.hasEContent && !bytes.Equal(digest(h, sd.eContent), w.Sum(nil)) {
+			if sd.HasEContent && !bytes.Equal(digest(h, sd.EContent), w.Sum(nil)) {
 				return nil, errors.New("the content given is not the content the CMS encapsulates")
 			}
-		case sd.hasEContent:
-			w.Write(sd.eContent)
+		case sd.HasEContent:
+			w.Write(sd.EContent)
 		default:
 			return nil, errors.New("a detached CMS and no content")
 		}
@@ -723,8 +724,8 @@ func VerifyCMS(ctx context.Context, content io.Reader, sig []byte, opts Options)
 		checkCMS(v, e, sd, contentDigest)
 		if readErr == nil {
 			for _, t := range e.tokens {
-				if t.ok && (e.poe.IsZero() || t.info.genTime.Before(e.poe)) {
-					e.poe, e.poeTSA = t.info.genTime, t.tsaName()
+				if t.ok && (e.poe.IsZero() || t.info.GenTime.Before(e.poe)) {
+					e.poe, e.poeTSA = t.info.GenTime, t.tsaName()
 				}
 			}
 			validateSigner(v, e)

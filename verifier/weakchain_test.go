@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -74,7 +76,7 @@ func newSHA1PKI(t testing.TB, interTmpl *x509.Certificate, rootPathLenZero bool)
 
 // signer issues a signer's certificate under the intermediate, signed
 // with alg.
-func (p *sha1PKI) signer(t testing.TB, alg x509.SignatureAlgorithm) pades.Credential {
+func (p *sha1PKI) signer(t testing.TB, alg x509.SignatureAlgorithm) model.Key {
 	t.Helper()
 	key := rsaKey(t, 2)
 	c, err := issueCert(&x509.Certificate{
@@ -85,14 +87,14 @@ func (p *sha1PKI) signer(t testing.TB, alg x509.SignatureAlgorithm) pades.Creden
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pades.Credential{Signer: key, Cert: c, Chain: []*x509.Certificate{p.inter, p.root}}
+	return model.Key{Signer: key, Cert: c, Chain: []*x509.Certificate{p.inter, p.root}}
 }
 
 // signByHand signs a PDF with cred: kyso's signer refuses a chain with a
 // SHA-1 signature, so the CMS is made by hand (buildCMS) in a document
 // kyso signed first. Like the Vietnamese Government's documents, the CMS
 // carries only the signer's certificate, unless withChain.
-func signByHand(t testing.TB, cred pades.Credential, withChain bool) []byte {
+func signByHand(t testing.TB, cred model.Key, withChain bool) []byte {
 	t.Helper()
 	p := getPKI(t)
 	doc := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBB})
@@ -240,7 +242,7 @@ func resignMD5(t testing.TB, c *x509.Certificate, key *rsa.PrivateKey) *x509.Cer
 	if err != nil {
 		t.Fatal(err)
 	}
-	alg := der(0x30, marshalDER(oidMD5WithRSA), []byte{5, 0})
+	alg := der(0x30, marshalDER(cmsasn1.OIDMD5WithRSA), []byte{5, 0})
 	out, err := x509.ParseCertificate(der(0x30, tbs, alg, der(0x03, append([]byte{0}, sig...))))
 	if err != nil {
 		t.Fatal(err)

@@ -75,6 +75,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 )
 
@@ -255,7 +256,7 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		return
 	}
 	cert, certs := x.signerCert(e, xs, m, si)
-	e.sd = &signedData{certs: certs}
+	e.sd = &cmsasn1.SignedData{Certs: certs}
 	if cert != nil {
 		e.sc = &signerCheck{cert: cert}
 		e.out.Signer = signerOf(cert)
@@ -279,7 +280,7 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		}
 	} else if e.sc != nil {
 		e.out.ClaimedTime = formatTime(e.claimed)
-		e.out.Chain = chainOf(x.v.displayChain(e.sc.cert, e.sd.certs))
+		e.out.Chain = chainOf(x.v.displayChain(e.sc.cert, e.sd.Certs))
 	}
 }
 
@@ -791,8 +792,8 @@ func (x *xmlRun) timestamps(e *entry, xs *xmlSig) {
 				e.warn("the signature time-stamp is not accepted as proof of the signing time: %s", t.problem)
 				continue
 			}
-			if e.poe.IsZero() || t.info.genTime.Before(e.poe) {
-				e.poe, e.poeTSA = t.info.genTime, t.tsaName()
+			if e.poe.IsZero() || t.info.GenTime.Before(e.poe) {
+				e.poe, e.poeTSA = t.info.GenTime, t.tsaName()
 			}
 		}
 	}
@@ -813,12 +814,12 @@ func (x *xmlRun) xadesValues(e *entry, p *xadesProps) {
 		switch {
 		case isXAdES(c, "CertificateValues"):
 			for _, ec := range c.ChildElements() {
-				if !isXAdES(ec, "EncapsulatedX509Certificate") || len(e.sd.certs) >= maxCerts {
+				if !isXAdES(ec, "EncapsulatedX509Certificate") || len(e.sd.Certs) >= maxCerts {
 					continue
 				}
 				if der, err := decodeB64(xmldsig.Text(ec)); err == nil {
 					if cert, err := x509.ParseCertificate(der); err == nil {
-						e.sd.certs = append(e.sd.certs, cert)
+						e.sd.Certs = append(e.sd.Certs, cert)
 					}
 				}
 			}
@@ -853,7 +854,7 @@ func (x *xmlRun) ltvLevel(e *entry, xs *xmlSig) {
 	if e.out.Level != LevelBT || usp == nil || xadesChild(usp, "CertificateValues") == nil || xadesChild(usp, "RevocationValues") == nil {
 		return
 	}
-	ch := x.v.buildChain(e.sc.cert, e.poe, e.sd.certs)
+	ch := x.v.buildChain(e.sc.cert, e.poe, e.sd.Certs)
 	if len(ch.chain) < 2 {
 		return
 	}

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
@@ -33,7 +34,7 @@ const realworldXML = "../../shared/testdata/realworld-xml"
 // xmlFixture is a test PKI with a seller's seal and a tax authority's key.
 type xmlFixture struct {
 	pki         *xmltest.PKI
-	seller, tax xmldsig.Credential
+	seller, tax model.Key
 }
 
 func newXMLFixture(t *testing.T) *xmlFixture {
@@ -49,8 +50,8 @@ func newXMLFixture(t *testing.T) *xmlFixture {
 	}
 	return &xmlFixture{
 		pki:    pki,
-		seller: xmldsig.Credential{Signer: rk, Cert: pki.Issue(t, rk.Public(), "Trung tâm Dịch vụ công Hà Nội", "Trung tâm Dịch vụ công", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}},
-		tax:    xmldsig.Credential{Signer: ek, Cert: pki.Issue(t, ek.Public(), "Tổng cục Thuế", "Bộ Tài chính", "MST:0100231226"), Chain: []*x509.Certificate{pki.Issuing}},
+		seller: model.Key{Signer: rk, Cert: pki.Issue(t, rk.Public(), "Trung tâm Dịch vụ công Hà Nội", "Trung tâm Dịch vụ công", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}},
+		tax:    model.Key{Signer: ek, Cert: pki.Issue(t, ek.Public(), "Tổng cục Thuế", "Bộ Tài chính", "MST:0100231226"), Chain: []*x509.Certificate{pki.Issuing}},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/verifier"
 )
@@ -37,7 +38,7 @@ func TestVerifyTLSClientCertificateIsNoSigner(t *testing.T) {
 	doc := testpdf.Make(1, 10<<10)
 	var signed bytes.Buffer
 	if _, err := pades.New(nil, nil).Sign(context.Background(), bytes.NewReader(doc), int64(len(doc)), &signed,
-		pades.Credential{Signer: key, Cert: leaf, Chain: chain}, pades.Options{Level: pades.LevelBB}); err != nil {
+		model.Key{Signer: key, Cert: leaf, Chain: chain}, pades.Options{Level: pades.LevelBB}); err != nil {
 		t.Fatalf("sign offline with the client's key: %v", err)
 	}
 	rep := e.verifyAPI(t, signed.Bytes())

@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/digitorus/pkcs7"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
 
 // verify checks sig, the signature over the digest tbs, against the
@@ -37,64 +37,51 @@ func (p *plan) verify(tbs, sig []byte) error {
 	return nil
 }
 
-// selfCheck parses der, the CMS about to be returned, and checks that its
-// one SignerInfo names the certificate, that its signed attributes hold
+// selfCheck parses der, the CMS about to be returned, with kyso's one CMS
+// reader (the verifier's) and checks that it is one DER ContentInfo, that
+// its one SignerInfo names the certificate, that its signed attributes hold
 // messageDigest, and that its signature verifies over the DER SET OF
-// re-encoding of those attributes (RFC 5652, 5.4) — what any verifier will
-// do first.
+// encoding of those attributes (RFC 5652, 5.4) — what any verifier will do
+// first.
 func (p *plan) selfCheck(der, messageDigest []byte) error {
 	fail := func(format string, args ...any) error {
 		return ErrIntegrity.Errorf("self-check of the assembled CMS: %s", fmt.Sprintf(format, args...))
 	}
-	var ci contentInfo
-	if rest, err := asn1.Unmarshal(der, &ci); err != nil || len(rest) != 0 {
-		return fail("parse ContentInfo: %v (%d trailing bytes)", err, len(rest))
-	}
-	if !ci.ContentType.Equal(pkcs7.OIDSignedData) {
-		return fail("content type %v", ci.ContentType)
-	}
-	var sd signedData
-	if rest, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil || len(rest) != 0 {
-		return fail("parse SignedData: %v (%d trailing bytes)", err, len(rest))
-	}
+	sd, err := cmsasn1.ParseSignedDataSkipCerts(der)
 	switch {
-	case len(sd.SignerInfos) != 1:
-		return fail("%d SignerInfos", len(sd.SignerInfos))
-	case !sd.EncapContentInfo.EContentType.Equal(pkcs7.OIDData) || len(sd.EncapContentInfo.EContent.FullBytes) != 0:
+	case err != nil:
+		return fail("%v", err)
+	case sd.BER || !bytes.Equal(sd.DER, der):
+		return fail("not one DER ContentInfo")
+	case len(sd.Signers) != 1:
+		return fail("%d SignerInfos", len(sd.Signers))
+	case !sd.EContentType.Equal(cmsasn1.OIDData) || sd.HasEContent:
 		return fail("not detached id-data content")
 	}
-	si := sd.SignerInfos[0]
+	si := sd.Signers[0]
 	switch {
-	case !bytes.Equal(si.SID.Issuer.FullBytes, p.cert.RawIssuer) || si.SID.SerialNumber.Cmp(p.cert.SerialNumber) != 0:
+	case si.SIDSerial == nil || !bytes.Equal(si.SIDIssuer, p.cert.RawIssuer) || si.SIDSerial.Cmp(p.cert.SerialNumber) != 0:
 		return fail("sid does not name the signer certificate")
 	case !si.DigestAlgorithm.Algorithm.Equal(p.digestAlg.Algorithm) || !si.SignatureAlgorithm.Algorithm.Equal(p.sigAlg.Algorithm):
 		return fail("algorithms %v/%v", si.DigestAlgorithm.Algorithm, si.SignatureAlgorithm.Algorithm)
-	case len(si.SignedAttrs.FullBytes) == 0:
+	case si.SignedAttrs == nil:
 		return fail("no signed attributes")
 	}
-	set := retag(si.SignedAttrs.FullBytes, asn1.ClassUniversal, asn1.TagSet)
-	var attrs []attribute
-	if rest, err := asn1.UnmarshalWithParams(set, &attrs, "set"); err != nil || len(rest) != 0 {
-		return fail("parse signed attributes: %v", err)
+	mdAttr, err := cmsasn1.SingleAttr(si.Attrs, cmsasn1.OIDAttrMessageDigest, "message-digest")
+	if err != nil {
+		return fail("%v", err)
 	}
 	var md []byte
-	n := 0
-	for _, a := range attrs {
-		if !a.Type.Equal(pkcs7.OIDAttributeMessageDigest) {
-			continue
-		}
-		n++
-		if len(a.Values) != 1 {
-			return fail("message-digest has %d values", len(a.Values))
-		}
-		if rest, err := asn1.Unmarshal(a.Values[0].FullBytes, &md); err != nil || len(rest) != 0 {
-			return fail("parse message-digest: %v", err)
-		}
+	if mdAttr == nil {
+		return fail("no message-digest attribute")
 	}
-	if n != 1 || !bytes.Equal(md, messageDigest) {
-		return fail("message-digest attribute (%d found) is not the digest signed", n)
+	if rest, err := asn1.Unmarshal(mdAttr, &md); err != nil || len(rest) != 0 {
+		return fail("parse message-digest: %v", err)
 	}
-	return p.verify(p.digestOf(set), si.Signature)
+	if !bytes.Equal(md, messageDigest) {
+		return fail("message-digest attribute is not the digest signed")
+	}
+	return p.verify(p.digestOf(si.SignedAttrs), si.Signature)
 }
 
 // timestamp asks the Timestamper for a token over the hash of the signature
@@ -112,18 +99,21 @@ func (p *plan) timestamp(ctx context.Context, sig []byte) ([]byte, error) {
 	if rest, err := asn1.Unmarshal(tok, &raw); err != nil || len(rest) != 0 {
 		return nil, ErrIntegrity.Errorf("time-stamp token is not one DER element")
 	}
-	p7, err := pkcs7.Parse(tok)
+	sd, err := cmsasn1.ParseSignedDataSkipCerts(tok)
 	if err != nil {
 		return nil, ErrIntegrity.Errorf("parse time-stamp token: %v", err)
 	}
-	var info tstInfo
-	if _, err := asn1.Unmarshal(p7.Content, &info); err != nil {
+	if !sd.EContentType.Equal(cmsasn1.OIDTSTInfo) || !sd.HasEContent {
+		return nil, ErrIntegrity.Errorf("time-stamp token does not hold a TSTInfo")
+	}
+	info, err := cmsasn1.ParseTSTInfo(sd.EContent)
+	if err != nil {
 		return nil, ErrIntegrity.Errorf("parse TSTInfo of time-stamp token: %v", err)
 	}
-	if h := hashForOID(info.MessageImprint.HashAlgorithm.Algorithm); h != p.hash || !bytes.Equal(info.MessageImprint.HashedMessage, d) {
+	if info.Hash != p.hash || !bytes.Equal(info.Imprint, d) {
 		return nil, ErrIntegrity.Errorf("time-stamp token imprints another value than the %v of the signature", p.hash)
 	}
-	attr, err := marshalAttribute(OIDSignatureTimeStampToken, tok)
+	attr, err := cmsasn1.MarshalAttribute(cmsasn1.OIDAttrTimeStampToken, tok)
 	if err != nil {
 		return nil, fmt.Errorf("encode time-stamp attribute: %w", err)
 	}

@@ -18,6 +18,8 @@ import (
 
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/certcheck"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // Error kinds. Errors returned by this package wrap at most one of them, or
@@ -83,21 +85,6 @@ type Timestamper interface {
 	Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error)
 }
 
-// Credential is what a signature is made with: a signer, the certificate of
-// its key and the certificates that issued it.
-type Credential struct {
-	// Signer signs with the certificate's key. If it has a method
-	// SignContext(ctx, digest, opts), as kyso's Vault-backed keys.Signer
-	// does, that is called with the request's context instead of Sign.
-	Signer crypto.Signer
-	// Cert is the signer's certificate.
-	Cert *x509.Certificate
-	// Chain is the issuing CA's certificate, then its issuer's and so on,
-	// optionally up to the root. Each must have signed the one before. All
-	// are included in the CMS.
-	Chain []*x509.Certificate
-}
-
 // BatchSigner signs many digests in one request. kyso's keys.Signer
 // implements it with a single Transit call.
 type BatchSigner interface {
@@ -113,7 +100,7 @@ type contextSigner interface {
 
 // SignDetached returns a detached CMS SignedData over content, which is read
 // to the end and streamed through the hash, never held in memory.
-func SignDetached(ctx context.Context, content io.Reader, cred Credential, opts Options) ([]byte, error) {
+func SignDetached(ctx context.Context, content io.Reader, cred model.Key, opts Options) ([]byte, error) {
 	p, err := newPlan(cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign: %w", err)
@@ -135,7 +122,7 @@ func SignDetached(ctx context.Context, content io.Reader, cred Credential, opts 
 // SignDigest returns a detached CMS SignedData whose message-digest
 // attribute is digest, the hash by opts.Hash of content the caller holds.
 // A digest of another length than opts.Hash's is an ErrInvalid error.
-func SignDigest(ctx context.Context, digest []byte, cred Credential, opts Options) ([]byte, error) {
+func SignDigest(ctx context.Context, digest []byte, cred model.Key, opts Options) ([]byte, error) {
 	p, err := newPlan(cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign digest: %w", err)
@@ -160,7 +147,7 @@ func SignDigest(ctx context.Context, digest []byte, cred Credential, opts Option
 // to MaxBatch digests, each of the length of opts.Hash, or the call is an
 // ErrInvalid error. All the signatures share one signing time. It fails as a
 // whole, naming the index of the first digest that failed.
-func SignDigests(ctx context.Context, digests [][]byte, cred Credential, bs BatchSigner, opts Options) ([][]byte, error) {
+func SignDigests(ctx context.Context, digests [][]byte, cred model.Key, bs BatchSigner, opts Options) ([][]byte, error) {
 	p, err := newPlan(cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign digests: %w", err)
@@ -224,15 +211,15 @@ type plan struct {
 	cert       *x509.Certificate
 	digestAlg  pkix.AlgorithmIdentifier
 	sigAlg     pkix.AlgorithmIdentifier
-	certs      asn1.RawValue // [0] IMPLICIT CertificateSet
-	fixedAttrs [][]byte      // encoded signed attributes other than message-digest
-	unsigned   [][]byte      // encoded extra unsigned attributes
+	certs      []byte   // the DER certificates, concatenated
+	fixedAttrs [][]byte // encoded signed attributes other than message-digest
+	unsigned   [][]byte // encoded extra unsigned attributes
 	ts         Timestamper
 }
 
 // newPlan validates the credential and options and prepares the parts of
 // the signature they determine.
-func newPlan(cred Credential, opts Options) (*plan, error) {
+func newPlan(cred model.Key, opts Options) (*plan, error) {
 	if cred.Cert == nil {
 		return nil, errors.New("no signer certificate")
 	}
@@ -240,7 +227,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 	if h == 0 {
 		h = crypto.SHA256
 	}
-	if _, ok := digestOIDs[h]; !ok {
+	if cmsasn1.DigestOID(h) == nil {
 		return nil, ErrInvalid.Errorf("hash %v; want SHA-256, SHA-384 or SHA-512", h)
 	}
 	now := opts.Time
@@ -255,7 +242,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		pss:       opts.PSS,
 		pub:       cred.Cert.PublicKey,
 		cert:      cred.Cert,
-		digestAlg: pkix.AlgorithmIdentifier{Algorithm: digestOIDs[h]},
+		digestAlg: pkix.AlgorithmIdentifier{Algorithm: cmsasn1.DigestOID(h)},
 		ts:        opts.Timestamper,
 	}
 	switch p.pub.(type) {
@@ -264,7 +251,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 			// RFC 4056, 3: the salt length is the hash length, and the
 			// AlgorithmIdentifier says so; the signer is told the same.
 			p.signerOpts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h}
-			alg, err := pssAlgorithm(h)
+			alg, err := cmsasn1.PSSAlgorithm(h)
 			if err != nil {
 				return nil, fmt.Errorf("encode PSS parameters: %w", err)
 			}
@@ -273,7 +260,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 			// RFC 3370, 3.2: rsaEncryption with NULL parameters; the hash is
 			// named by digestAlgorithm.
 			p.signerOpts = h
-			p.sigAlg = pkix.AlgorithmIdentifier{Algorithm: pkcs7.OIDEncryptionAlgorithmRSA, Parameters: asn1.NullRawValue}
+			p.sigAlg = pkix.AlgorithmIdentifier{Algorithm: cmsasn1.OIDRSAEncryption, Parameters: asn1.NullRawValue}
 		}
 	case *ecdsa.PublicKey:
 		if opts.PSS {
@@ -282,16 +269,14 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 		// RFC 5753, 7.1.3 and RFC 5758, 3.2: ecdsa-with-SHA*, parameters
 		// absent.
 		p.signerOpts = h
-		p.sigAlg = pkix.AlgorithmIdentifier{Algorithm: ecdsaOIDs[h]}
+		p.sigAlg = pkix.AlgorithmIdentifier{Algorithm: cmsasn1.ECDSAOID(h)}
 	default:
 		return nil, ErrInvalid.Errorf("unsupported %T key in the signer certificate", p.pub)
 	}
 
-	var certs []byte
 	for _, c := range append([]*x509.Certificate{cred.Cert}, cred.Chain...) {
-		certs = append(certs, c.Raw...)
+		p.certs = append(p.certs, c.Raw...)
 	}
-	p.certs = asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: certs}
 
 	if err := p.prepareAttrs(opts, now); err != nil {
 		return nil, err
@@ -304,7 +289,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 func (p *plan) prepareAttrs(opts Options, now time.Time) error {
 	add := func(typ asn1.ObjectIdentifier, der []byte, err error) error {
 		if err == nil {
-			der, err = marshalAttribute(typ, der)
+			der, err = cmsasn1.MarshalAttribute(typ, der)
 		}
 		if err != nil {
 			return fmt.Errorf("encode attribute %v: %w", typ, err)
@@ -312,40 +297,40 @@ func (p *plan) prepareAttrs(opts Options, now time.Time) error {
 		p.fixedAttrs = append(p.fixedAttrs, der)
 		return nil
 	}
-	ct, err := asn1.Marshal(pkcs7.OIDData)
-	if err := add(pkcs7.OIDAttributeContentType, ct, err); err != nil {
+	ct, err := asn1.Marshal(cmsasn1.OIDData)
+	if err := add(cmsasn1.OIDAttrContentType, ct, err); err != nil {
 		return err
 	}
-	essV2, err := marshalSigningCertificateV2(p.cert)
-	if err := add(oidSigningCertificateV2, essV2, err); err != nil {
+	essV2, err := cmsasn1.MarshalSigningCertificateV2(p.cert)
+	if err := add(cmsasn1.OIDAttrSigningCertificateV2, essV2, err); err != nil {
 		return err
 	}
 	if opts.SigningTime {
-		st, err := marshalSigningTime(now)
-		if err := add(pkcs7.OIDAttributeSigningTime, st, err); err != nil {
+		st, err := cmsasn1.MarshalSigningTime(now)
+		if err := add(cmsasn1.OIDAttrSigningTime, st, err); err != nil {
 			return err
 		}
 	}
-	reserved := []asn1.ObjectIdentifier{pkcs7.OIDAttributeContentType, pkcs7.OIDAttributeMessageDigest,
-		pkcs7.OIDAttributeSigningTime, oidSigningCertificateV2, oidSigningCertificate}
+	reserved := []asn1.ObjectIdentifier{cmsasn1.OIDAttrContentType, cmsasn1.OIDAttrMessageDigest,
+		cmsasn1.OIDAttrSigningTime, cmsasn1.OIDAttrSigningCertificateV2, cmsasn1.OIDAttrSigningCertificate}
 	seen := map[string]bool{}
 	for _, a := range opts.SignedAttributes {
 		if err := checkExtra(a, reserved, seen); err != nil {
 			return fmt.Errorf("signed attribute: %w", err)
 		}
-		v, err := marshalAttributeValue(a.Value)
+		v, err := cmsasn1.MarshalAttributeValue(a.Value)
 		if err := add(a.Type, v, err); err != nil {
 			return err
 		}
 	}
 	seen = map[string]bool{}
 	for _, a := range opts.UnsignedAttributes {
-		if err := checkExtra(a, []asn1.ObjectIdentifier{OIDSignatureTimeStampToken}, seen); err != nil {
+		if err := checkExtra(a, []asn1.ObjectIdentifier{cmsasn1.OIDAttrTimeStampToken}, seen); err != nil {
 			return fmt.Errorf("unsigned attribute: %w", err)
 		}
-		v, err := marshalAttributeValue(a.Value)
+		v, err := cmsasn1.MarshalAttributeValue(a.Value)
 		if err == nil {
-			v, err = marshalAttribute(a.Type, v)
+			v, err = cmsasn1.MarshalAttribute(a.Type, v)
 		}
 		if err != nil {
 			return fmt.Errorf("encode unsigned attribute %v: %w", a.Type, err)
@@ -374,7 +359,7 @@ func checkExtra(a pkcs7.Attribute, reserved []asn1.ObjectIdentifier, seen map[st
 
 // checkCert checks that the credential's certificate can sign at now and
 // that each certificate of the chain issued the one before it.
-func checkCert(cred Credential, now time.Time) error {
+func checkCert(cred model.Key, now time.Time) error {
 	c := cred.Cert
 	if now.Before(c.NotBefore) || now.After(c.NotAfter) {
 		return fmt.Errorf("signer certificate %q is not valid at %s (valid %s to %s)", c.Subject, now.UTC().Format(time.RFC3339),
@@ -427,12 +412,12 @@ func (p *plan) checkDigest(d []byte) error {
 func (p *plan) signedAttrs(messageDigest []byte) ([]byte, error) {
 	md, err := asn1.Marshal(messageDigest)
 	if err == nil {
-		md, err = marshalAttribute(pkcs7.OIDAttributeMessageDigest, md)
+		md, err = cmsasn1.MarshalAttribute(cmsasn1.OIDAttrMessageDigest, md)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("encode message-digest: %w", err)
 	}
-	return marshalSet(append([][]byte{md}, p.fixedAttrs...)), nil
+	return cmsasn1.MarshalSet(append([][]byte{md}, p.fixedAttrs...)), nil
 }
 
 // digestOf hashes b with the plan's hash.
@@ -481,33 +466,17 @@ func (p *plan) finish(ctx context.Context, messageDigest, attrs, tbs, sig []byte
 		}
 		unsigned = append(unsigned[:len(unsigned):len(unsigned)], tst)
 	}
-	si := signerInfo{
-		Version:            1,
-		SID:                issuerAndSerialNumber{Issuer: asn1.RawValue{FullBytes: p.cert.RawIssuer}, SerialNumber: p.cert.SerialNumber},
+	der, err := (&cmsasn1.Detached{
+		Cert:               p.cert,
+		Certificates:       p.certs,
 		DigestAlgorithm:    p.digestAlg,
-		SignedAttrs:        asn1.RawValue{FullBytes: retag(attrs, asn1.ClassContextSpecific, 0)},
 		SignatureAlgorithm: p.sigAlg,
+		SignedAttrs:        attrs,
 		Signature:          sig,
-	}
-	if len(unsigned) > 0 {
-		si.UnsignedAttrs = asn1.RawValue{FullBytes: retag(marshalSet(unsigned), asn1.ClassContextSpecific, 1)}
-	}
-	sd, err := asn1.Marshal(signedData{
-		Version:          1, // RFC 5652, 5.1: id-data, no attribute certificates, v1 SignerInfo
-		DigestAlgorithms: []pkix.AlgorithmIdentifier{p.digestAlg},
-		EncapContentInfo: encapsulatedContentInfo{EContentType: pkcs7.OIDData},
-		Certificates:     p.certs,
-		SignerInfos:      []signerInfo{si},
-	})
+		UnsignedAttrs:      unsigned,
+	}).Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("encode SignedData: %w", err)
-	}
-	der, err := asn1.Marshal(contentInfo{
-		ContentType: pkcs7.OIDSignedData,
-		Content:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: sd},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("encode ContentInfo: %w", err)
 	}
 	if err := p.selfCheck(der, messageDigest); err != nil {
 		return nil, err

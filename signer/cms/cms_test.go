@@ -21,6 +21,7 @@ import (
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 )
 
@@ -44,13 +45,13 @@ func (b *memBatch) SignBatch(_ context.Context, digests [][]byte, opts crypto.Si
 
 // signFunc is one of the three ways to sign, as the table tests call them:
 // it signs each of contents and returns one CMS per content.
-type signFunc func(ctx context.Context, contents [][]byte, cred cms.Credential, opts cms.Options) ([][]byte, error)
+type signFunc func(ctx context.Context, contents [][]byte, cred model.Key, opts cms.Options) ([][]byte, error)
 
 var signFuncs = []struct {
 	name string
 	sign signFunc
 }{
-	{"SignDetached", func(ctx context.Context, contents [][]byte, cred cms.Credential, opts cms.Options) ([][]byte, error) {
+	{"SignDetached", func(ctx context.Context, contents [][]byte, cred model.Key, opts cms.Options) ([][]byte, error) {
 		var out [][]byte
 		for _, c := range contents {
 			der, err := cms.SignDetached(ctx, bytes.NewReader(c), cred, opts)
@@ -61,7 +62,7 @@ var signFuncs = []struct {
 		}
 		return out, nil
 	}},
-	{"SignDigest", func(ctx context.Context, contents [][]byte, cred cms.Credential, opts cms.Options) ([][]byte, error) {
+	{"SignDigest", func(ctx context.Context, contents [][]byte, cred model.Key, opts cms.Options) ([][]byte, error) {
 		var out [][]byte
 		for _, c := range contents {
 			der, err := cms.SignDigest(ctx, sum(hashOf(opts), c), cred, opts)
@@ -72,7 +73,7 @@ var signFuncs = []struct {
 		}
 		return out, nil
 	}},
-	{"SignDigests", func(ctx context.Context, contents [][]byte, cred cms.Credential, opts cms.Options) ([][]byte, error) {
+	{"SignDigests", func(ctx context.Context, contents [][]byte, cred model.Key, opts cms.Options) ([][]byte, error) {
 		var digests [][]byte
 		for _, c := range contents {
 			digests = append(digests, sum(hashOf(opts), c))
@@ -285,7 +286,7 @@ func TestInvalid(t *testing.T) {
 	ecCred := pki.cred(t, pki.ecKey)
 	d256 := sum(crypto.SHA256, []byte("a"))
 	d384 := sum(crypto.SHA384, []byte("a"))
-	sign := func(cred cms.Credential, opts cms.Options) func() error {
+	sign := func(cred model.Key, opts cms.Options) func() error {
 		return func() error { _, err := cms.SignDigest(ctx, d256, cred, opts); return err }
 	}
 	batch := func(digests [][]byte, opts cms.Options) func() error {
@@ -329,13 +330,13 @@ func TestInvalid(t *testing.T) {
 			{Type: asn1.ObjectIdentifier{1, 2, 3}, Value: 1}, {Type: asn1.ObjectIdentifier{1, 2, 3}, Value: 2},
 		}}), true, "repeated"},
 		{"reserved unsigned attribute", sign(rsaCred, cms.Options{UnsignedAttributes: []pkcs7.Attribute{{Type: oidTimeStampToken, Value: 1}}}), true, "set by package cms"},
-		{"signer key is not the certificate's", sign(cms.Credential{Signer: otherKey, Cert: ecCred.Cert, Chain: ecCred.Chain}, cms.Options{}), false, "public key"},
+		{"signer key is not the certificate's", sign(model.Key{Signer: otherKey, Cert: ecCred.Cert, Chain: ecCred.Chain}, cms.Options{}), false, "public key"},
 		{"batch signer key is not the certificate's", func() error {
 			_, err := cms.SignDigests(ctx, [][]byte{d256}, ecCred, &memBatch{Signer: otherKey}, cms.Options{})
 			return err
 		}, false, "public key"},
-		{"no certificate", sign(cms.Credential{Signer: pki.rsaKey}, cms.Options{}), false, "no signer certificate"},
-		{"chain out of order", sign(cms.Credential{Signer: pki.rsaKey, Cert: rsaCred.Cert, Chain: []*x509.Certificate{pki.root, pki.issuing}}, cms.Options{}), false, "not issued by"},
+		{"no certificate", sign(model.Key{Signer: pki.rsaKey}, cms.Options{}), false, "no signer certificate"},
+		{"chain out of order", sign(model.Key{Signer: pki.rsaKey, Cert: rsaCred.Cert, Chain: []*x509.Certificate{pki.root, pki.issuing}}, cms.Options{}), false, "not issued by"},
 		{"certificate expired at signing time", sign(rsaCred, cms.Options{Time: rsaCred.Cert.NotAfter.Add(time.Minute)}), false, "not valid at"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

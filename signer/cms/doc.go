@@ -13,9 +13,13 @@
 // An optional signature time-stamp token (id-aa-signatureTimeStampToken,
 // RFC 3161 Appendix A) is added as an unsigned attribute.
 //
+// The ASN.1 is written and read with internal/cmsasn1, kyso's one CMS
+// reader and writer; signatures are made with a model.Key.
+//
 // Trust but verify: a crypto.Signer's answer is not taken on trust. After
-// signing, the package parses the CMS it is about to return, re-encodes its
-// signed attributes as the DER SET OF that was signed (RFC 5652, 5.4),
+// signing, the package parses the CMS it is about to return with the
+// verifier's reader, takes its signed attributes as the DER SET OF that was
+// signed (RFC 5652, 5.4),
 // checks the message digest in them and verifies the signature against the
 // certificate's public key; a time-stamp token must be over the hash of the
 // signature value. Any mismatch is an ErrIntegrity error and nothing is

@@ -23,7 +23,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kyso-vn/kyso/signer/cms"
+	"github.com/kyso-vn/kyso/internal/testpki"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // Object identifiers the tests look for, spelled out here rather than taken
@@ -56,6 +57,7 @@ var (
 type testPKI struct {
 	root, issuing       *x509.Certificate
 	rootKey, issuingKey *ecdsa.PrivateKey
+	issuingCA           *testpki.CA
 	rsaKey              *rsa.PrivateKey
 	ecKey               *ecdsa.PrivateKey
 	rootPEM             string // path of the root certificate in PEM
@@ -93,33 +95,17 @@ func makePKI() (*testPKI, error) {
 	if p.ecKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	caTmpl := func(cn string) *x509.Certificate {
-		return &x509.Certificate{
-			SerialNumber:          randSerial(),
-			Subject:               pkix.Name{Country: []string{"VN"}, Organization: []string{"kyso test"}, CommonName: cn},
-			NotBefore:             now.Add(-time.Hour),
-			NotAfter:              now.Add(24 * time.Hour),
-			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-			BasicConstraintsValid: true,
-			IsCA:                  true,
-		}
+	name := func(cn string) pkix.Name {
+		return pkix.Name{Country: []string{"VN"}, Organization: []string{"kyso test"}, CommonName: cn}
 	}
-	rootTmpl := caTmpl("kyso test root")
-	der, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
+	root, err := testpki.NewRoot(p.rootKey, name("kyso test root"))
 	if err != nil {
 		return nil, err
 	}
-	if p.root, err = x509.ParseCertificate(der); err != nil {
+	if p.issuingCA, err = root.NewCA(p.issuingKey, name("kyso test issuing CA")); err != nil {
 		return nil, err
 	}
-	der, err = x509.CreateCertificate(rand.Reader, caTmpl("kyso test issuing CA"), p.root, p.issuingKey.Public(), p.rootKey)
-	if err != nil {
-		return nil, err
-	}
-	if p.issuing, err = x509.ParseCertificate(der); err != nil {
-		return nil, err
-	}
+	p.root, p.issuing = root.Cert, p.issuingCA.Cert
 	// The files outlive any one test; the OS cleans the temp directory.
 	if p.dir, err = os.MkdirTemp("", "kyso-cms-test-"); err != nil {
 		return nil, err
@@ -131,40 +117,27 @@ func makePKI() (*testPKI, error) {
 	return p, nil
 }
 
-func randSerial() *big.Int {
-	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-	return n
-}
-
 // issue issues a signing certificate for pub from the issuing CA.
 func (p *testPKI) issue(t *testing.T, pub crypto.PublicKey, cn string) *x509.Certificate {
 	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: randSerial(),
+	c, err := p.issuingCA.Issue(&x509.Certificate{
 		Subject: pkix.Name{
 			Country: []string{"VN"}, Organization: []string{"UBND Thành phố Hà Nội"}, CommonName: cn,
 			ExtraNames: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}, Value: "CCCD:001099012345"}},
 		},
-		NotBefore: time.Now().Add(-time.Hour),
-		NotAfter:  time.Now().Add(12 * time.Hour),
-		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.issuing, pub, p.issuingKey)
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+	}, pub)
 	if err != nil {
 		t.Fatalf("issue test certificate: %v", err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatalf("parse test certificate: %v", err)
 	}
 	return c
 }
 
 // cred returns a credential for signer s with a fresh certificate and the
 // chain issuing CA, root.
-func (p *testPKI) cred(t *testing.T, s crypto.Signer) cms.Credential {
+func (p *testPKI) cred(t *testing.T, s crypto.Signer) model.Key {
 	t.Helper()
-	return cms.Credential{Signer: s, Cert: p.issue(t, s.Public(), "Nguyễn Văn A"), Chain: []*x509.Certificate{p.issuing, p.root}}
+	return model.Key{Signer: s, Cert: p.issue(t, s.Public(), "Nguyễn Văn A"), Chain: []*x509.Certificate{p.issuing, p.root}}
 }
 
 func (p *testPKI) roots() *x509.CertPool {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 )
 
@@ -94,7 +95,7 @@ func TestVaultSignDetached(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s/PSS=%t/%v", tc.kt, tc.opts.PSS, hashOf(tc.opts)), func(t *testing.T) {
 			s, counter := vaultSigner(t, tc.kt)
-			cred := cms.Credential{Signer: s, Cert: pki.issue(t, s.Public(), "Sở Tư pháp Hà Nội"), Chain: []*x509.Certificate{pki.issuing}}
+			cred := model.Key{Signer: s, Cert: pki.issue(t, s.Public(), "Sở Tư pháp Hà Nội"), Chain: []*x509.Certificate{pki.issuing}}
 			sig, err := cms.SignDetached(context.Background(), bytes.NewReader(content), cred, tc.opts)
 			if err != nil {
 				t.Fatalf("SignDetached = %v", err)
@@ -116,7 +117,7 @@ func TestVaultSignDigests(t *testing.T) {
 		t.Run(fmt.Sprintf("PSS=%t", pss), func(t *testing.T) {
 			s, counter := vaultSigner(t, keys.RSA2048)
 			cs := &countingSigner{s: s}
-			cred := cms.Credential{Signer: cs, Cert: pki.issue(t, s.Public(), "UBND Phường Hàng Bạc"), Chain: []*x509.Certificate{pki.issuing, pki.root}}
+			cred := model.Key{Signer: cs, Cert: pki.issue(t, s.Public(), "UBND Phường Hàng Bạc"), Chain: []*x509.Certificate{pki.issuing, pki.root}}
 			contents := make([][]byte, 100)
 			digests := make([][]byte, len(contents))
 			for i := range contents {

@@ -4,29 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"encoding/asn1"
 	"errors"
 
 	"github.com/digitorus/timestamp"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
-)
-
-// Object identifiers that verification looks for (RFC 5652, RFC 5035,
-// RFC 3161, RFC 3370, RFC 4055, RFC 5754).
-var (
-	oidSignedData         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidAttrMessageDigest  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidAttrSigningTime    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidAttrSigningCertV2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-	oidAttrTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
-	oidRSAEncryption      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidRSASSAPSS          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	hashOIDs              = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
-		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
-		crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
-	}
 )
 
 var errNoTimestampCertificate = ErrIntegrity.Errorf("time-stamp token carries no TSA certificate")
@@ -37,13 +20,13 @@ var errNoTimestampCertificate = ErrIntegrity.Errorf("time-stamp token carries no
 // ESS signing-certificate-v2; the signature time-stamp as an unsigned
 // attribute). It is a field so that tests can hand Sign a CMS that must
 // fail the read-back check.
-type cmsFunc func(ctx context.Context, digest []byte, cred cms.Credential, opts cms.Options) ([]byte, error)
+type cmsFunc func(ctx context.Context, digest []byte, cred model.Key, opts cms.Options) ([]byte, error)
 
 // signCMS makes the CMS of a PAdES signature: no signing-time attribute
 // for ETSI.CAdES.detached (ETSI EN 319 142-1, 5.2.1; the time is in /M),
 // one for adbe.pkcs7.detached as its readers expect, and the signature
 // time-stamp above B-B.
-func (s *Signer) signCMS(ctx context.Context, digest []byte, cred Credential, o Options) ([]byte, error) {
+func (s *Signer) signCMS(ctx context.Context, digest []byte, cred model.Key, o Options) ([]byte, error) {
 	opts := cms.Options{
 		Hash:        o.Hash,
 		PSS:         o.Scheme == SchemePSS,
@@ -53,7 +36,7 @@ func (s *Signer) signCMS(ctx context.Context, digest []byte, cred Credential, o 
 	if o.Level != LevelBB {
 		opts.Timestamper = s.ts
 	}
-	der, err := s.cms(ctx, digest, cms.Credential{Signer: cred.Signer, Cert: cred.Cert, Chain: cred.Chain}, opts)
+	der, err := s.cms(ctx, digest, cred, opts)
 	switch {
 	case err == nil:
 		return der, nil

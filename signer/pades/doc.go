@@ -13,10 +13,11 @@
 //
 // # What comes from elsewhere
 //
-// PDF parsing is digitorus/pdf's, and the read-back check finds signatures
-// and reads their byte ranges with pdfsign's extract package and parses the
-// CMS with digitorus/pkcs7, so the output is judged by code that did not
-// write it. The detached CMS over the byte range's digest comes from
+// PDF parsing is digitorus/pdf's. The read-back check finds signatures
+// through the form and parses their CMS with kyso's one CMS reader,
+// internal/cmsasn1's (the verifier's), not with the code that wrote it;
+// time-stamp tokens are checked with digitorus/timestamp. Tests confirm
+// that pkcs7, openssl and poppler read the output. The detached CMS over the byte range's digest comes from
 // signer/cms (SignDigest: PKCS #1 v1.5, RSASSA-PSS per RFC 4056 or ECDSA,
 // ESS signing-certificate-v2, no signing-time for PAdES, the signature
 // time-stamp as an unsigned attribute). Time-stamp tokens come from a

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/internal/certcheck"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // maxChain bounds the certificate paths built from a time-stamp token.
@@ -50,7 +51,7 @@ func appendUnique(list [][]byte, b []byte) [][]byte {
 // signatureMaterial gathers the validation data of the signature sig: the
 // certificates, OCSP responses and CRLs of the signer's chain and of its
 // signature time-stamp's TSA.
-func (s *Signer) signatureMaterial(ctx context.Context, cred Credential, sig *placed) (vri, error) {
+func (s *Signer) signatureMaterial(ctx context.Context, cred model.Key, sig *placed) (vri, error) {
 	v := vri{key: vriKey(sig.contents())}
 	chain := append([]*x509.Certificate{cred.Cert}, cred.Chain...)
 	if !selfIssued(chain[len(chain)-1]) {
@@ -59,14 +60,18 @@ func (s *Signer) signatureMaterial(ctx context.Context, cred Credential, sig *pl
 	if err := s.collect(ctx, &v, chain); err != nil {
 		return v, err
 	}
-	si, err := parseSignedData(sig.contents())
+	si, err := parseCMS(sig.contents())
 	if err != nil {
 		return v, err
 	}
-	if si.token == nil {
+	token, err := timeStampToken(si)
+	if err != nil {
+		return v, err
+	}
+	if token == nil {
 		return v, ErrIntegrity.Errorf("signature has no time-stamp token")
 	}
-	tsChain, err := tokenChain(si.token, cred.Chain)
+	tsChain, err := tokenChain(token, cred.Chain)
 	if err != nil {
 		return v, err
 	}
@@ -75,7 +80,7 @@ func (s *Signer) signatureMaterial(ctx context.Context, cred Credential, sig *pl
 
 // timestampMaterial gathers the validation data of the document
 // time-stamp dts: its TSA's certificates and their status.
-func (s *Signer) timestampMaterial(ctx context.Context, cred Credential, dts *placed) (vri, error) {
+func (s *Signer) timestampMaterial(ctx context.Context, cred model.Key, dts *placed) (vri, error) {
 	v := vri{key: vriKey(dts.contents())}
 	token, err := trimDER(dts.contents())
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -42,7 +43,7 @@ func FuzzSign(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	cred := pades.Credential{Signer: key, Cert: cert}
+	cred := model.Key{Signer: key, Cert: cert}
 	s := pades.New(nil, nil)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var out bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/hostilepdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -61,7 +62,7 @@ func TestHostileInput(t *testing.T) {
 // signBounded signs in with cred, failing the test if Sign panics, does
 // not return within hostileTimeout, grows the heap by more than
 // hostileHeap at any time it is sampled, or writes output with an error.
-func signBounded(t *testing.T, s *pades.Signer, cred pades.Credential, in []byte, opts pades.Options) ([]byte, error) {
+func signBounded(t *testing.T, s *pades.Signer, cred model.Key, in []byte, opts pades.Options) ([]byte, error) {
 	t.Helper()
 	runtime.GC()
 	var ms runtime.MemStats

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"encoding/asn1"
 	"errors"
 	"testing"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
@@ -19,35 +21,52 @@ func TestReadBackCatchesBadCMS(t *testing.T) {
 	in := makePDF(pdfSpec{})
 	tests := []struct {
 		name string
-		f    func(context.Context, []byte, cms.Credential, cms.Options) ([]byte, error)
+		f    func(context.Context, []byte, model.Key, cms.Options) ([]byte, error)
 		opts pades.Options
 	}{
-		{"over another digest", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+		{"over another digest", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
 			d = bytes.Clone(d)
 			d[0] ^= 1
 			return cms.SignDigest(ctx, d, c, o)
 		}, pades.Options{}},
-		{"by another signer", func(ctx context.Context, d []byte, _ cms.Credential, o cms.Options) ([]byte, error) {
-			return cms.SignDigest(ctx, d, cms.Credential{Signer: p.seal.Signer, Cert: p.seal.Cert, Chain: p.seal.Chain}, o)
+		{"by another signer", func(ctx context.Context, d []byte, _ model.Key, o cms.Options) ([]byte, error) {
+			return cms.SignDigest(ctx, d, p.seal, o)
 		}, pades.Options{}},
-		{"PKCS #1 v1.5 when PSS was asked for", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+		{"PKCS #1 v1.5 when PSS was asked for", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
 			o.PSS = false
 			return cms.SignDigest(ctx, d, c, o)
 		}, pades.Options{Scheme: pades.SchemePSS}},
-		{"with another hash", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+		{"with another hash", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
 			h := crypto.SHA512.New()
 			h.Write(d)
 			o.Hash = crypto.SHA512
 			return cms.SignDigest(ctx, h.Sum(nil), c, o)
 		}, pades.Options{}},
-		{"with a signing-time attribute", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+		{"with a signing-time attribute", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
 			o.SigningTime = true
 			return cms.SignDigest(ctx, d, c, o)
 		}, pades.Options{}},
-		{"without the time-stamp", func(ctx context.Context, d []byte, c cms.Credential, o cms.Options) ([]byte, error) {
+		{"without the time-stamp", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
 			o.Timestamper = nil
 			return cms.SignDigest(ctx, d, c, o)
 		}, pades.Options{Level: pades.LevelBT}},
+		{"in BER", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
+			der, err := cms.SignDigest(ctx, d, c, o)
+			if err != nil {
+				return nil, err
+			}
+			// The same ContentInfo with an indefinite outer length: a
+			// verifier re-encodes it, but kyso writes DER only.
+			var outer asn1.RawValue
+			if _, err := asn1.Unmarshal(der, &outer); err != nil {
+				return nil, err
+			}
+			return append(append([]byte{0x30, 0x80}, outer.Bytes...), 0, 0), nil
+		}, pades.Options{}},
+		{"with data after it", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
+			der, err := cms.SignDigest(ctx, d, c, o)
+			return append(der, 0x05, 0x00), err
+		}, pades.Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,9 +10,11 @@ import (
 	"io"
 	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 
 	"github.com/kyso-vn/kyso/internal/certcheck"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
 
 // Level is a PAdES baseline level (ETSI EN 319 142-1, 6).
@@ -66,20 +68,6 @@ type Revocation interface {
 	// CRL returns issuer's current DER CRL (RFC 5280), or nil when it has
 	// none.
 	CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, error)
-}
-
-// Credential is what a signature is made with.
-type Credential struct {
-	// Signer signs with Cert's key. If it has a method
-	// SignContext(ctx, digest, opts), as kyso's Vault-backed keys.Signer
-	// does, that is called with Sign's context.
-	Signer crypto.Signer
-	// Cert is the signer's certificate.
-	Cert *x509.Certificate
-	// Chain is Cert's issuer, then its issuer and so on, up to the root
-	// for B-LT and B-LTA (whose revocation data is gathered along it).
-	// All are included in the CMS.
-	Chain []*x509.Certificate
 }
 
 // DefaultDocMDP is the DocMDP permission of the certification signatures
@@ -184,7 +172,10 @@ func New(ts Timestamper, rev Revocation) *Signer {
 // revision except /Contents, and must verify over it. On any error nothing
 // is written. The input is read several times (through io.ReaderAt when it
 // implements it) and never held in memory; only the appended updates are.
-func (s *Signer) Sign(ctx context.Context, in io.ReadSeeker, size int64, out io.Writer, cred Credential, opts Options) (*Result, error) {
+//
+// cred.Chain goes in the CMS; for B-LT and B-LTA it must reach up to the
+// root, whose revocation data is gathered along it.
+func (s *Signer) Sign(ctx context.Context, in io.ReadSeeker, size int64, out io.Writer, cred model.Key, opts Options) (*Result, error) {
 	o, err := s.check(cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("pades: sign: %w", err)
@@ -247,7 +238,7 @@ func (s *Signer) Sign(ctx context.Context, in io.ReadSeeker, size int64, out io.
 }
 
 // check validates the request and returns opts with defaults filled in.
-func (s *Signer) check(cred Credential, o Options) (Options, error) {
+func (s *Signer) check(cred model.Key, o Options) (Options, error) {
 	if o.Level == "" {
 		o.Level = LevelBB
 	}
@@ -278,7 +269,7 @@ func (s *Signer) check(cred Credential, o Options) (Options, error) {
 	if o.Hash == 0 {
 		o.Hash = crypto.SHA256
 	}
-	if _, ok := hashOIDs[o.Hash]; !ok {
+	if cmsasn1.DigestOID(o.Hash) == nil {
 		return o, ErrInvalid.Errorf("hash %v (want SHA-256, SHA-384 or SHA-512)", o.Hash)
 	}
 	if cred.Signer == nil || cred.Cert == nil {

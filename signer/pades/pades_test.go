@@ -24,6 +24,7 @@ import (
 	"github.com/digitorus/pkcs7"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/signer/tsa"
@@ -41,7 +42,7 @@ func readTestdata(t *testing.T, name string) []byte {
 }
 
 // sign signs in with s and returns the output, checking the Result.
-func sign(t *testing.T, s *pades.Signer, in []byte, cred pades.Credential, opts pades.Options) []byte {
+func sign(t *testing.T, s *pades.Signer, in []byte, cred model.Key, opts pades.Options) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	res, err := s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, cred, opts)
@@ -144,7 +145,7 @@ func TestSignLevels(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []byte
-		cred pades.Credential
+		cred model.Key
 		opts pades.Options
 	}{
 		{"B-B/table", tables, p.official, pades.Options{Level: pades.LevelBB}},
@@ -501,7 +502,7 @@ func TestSignErrors(t *testing.T) {
 		name string
 		s    *pades.Signer
 		in   []byte
-		cred pades.Credential
+		cred model.Key
 		opts pades.Options
 		want error
 	}{
@@ -511,15 +512,15 @@ func TestSignErrors(t *testing.T) {
 		{"PSS with ECDSA", full, good, p.ec, pades.Options{Scheme: pades.SchemePSS}, pades.ErrInvalid},
 		{"unknown scheme", full, good, p.official, pades.Options{Scheme: "pkcs1"}, pades.ErrInvalid},
 		{"SHA-1", full, good, p.official, pades.Options{Hash: crypto.SHA1}, pades.ErrInvalid},
-		{"key not the certificate's", full, good, pades.Credential{Signer: p.official.Signer, Cert: p.seal.Cert}, pades.Options{}, pades.ErrInvalid},
-		{"wrong chain", full, good, pades.Credential{Signer: p.official.Signer, Cert: p.official.Cert, Chain: []*x509.Certificate{p.root}}, pades.Options{}, pades.ErrInvalid},
+		{"key not the certificate's", full, good, model.Key{Signer: p.official.Signer, Cert: p.seal.Cert}, pades.Options{}, pades.ErrInvalid},
+		{"wrong chain", full, good, model.Key{Signer: p.official.Signer, Cert: p.official.Cert, Chain: []*x509.Certificate{p.root}}, pades.Options{}, pades.ErrInvalid},
 		{"adbe at B-LT", full, good, p.official, pades.Options{Level: pades.LevelBLT, SubFilter: pades.SubFilterPKCS7}, pades.ErrInvalid},
 		{"page out of range", full, good, p.official, pades.Options{Page: 4, Rect: [4]float64{0, 0, 100, 100}}, pades.ErrInvalid},
 		{"upside-down rectangle", full, good, p.official, pades.Options{Rect: [4]float64{100, 100, 0, 0}}, pades.ErrInvalid},
 		{"Certify 4", full, good, p.official, pades.Options{Certify: 4}, pades.ErrInvalid},
 		{"missing nested field", full, good, p.official, pades.Options{Field: "a.b"}, pades.ErrInvalid},
 		{"not a PDF", full, []byte("%PDF-1.7\nthis is not a PDF\n"), p.official, pades.Options{}, pades.ErrInvalid},
-		{"B-LT without root", full, good, pades.Credential{Signer: p.official.Signer, Cert: p.official.Cert, Chain: []*x509.Certificate{p.ca}}, pades.Options{Level: pades.LevelBLT}, pades.ErrInvalid},
+		{"B-LT without root", full, good, model.Key{Signer: p.official.Signer, Cert: p.official.Cert, Chain: []*x509.Certificate{p.ca}}, pades.Options{Level: pades.LevelBLT}, pades.ErrInvalid},
 		{"revoked at B-LT", full, good, p.revokedCred, pades.Options{Level: pades.LevelBLT}, pades.ErrRevoked},
 		{"TSA down", pades.New(&testTSA{pki: p, fail: errTSADown}, nil), good, p.official, pades.Options{Level: pades.LevelBT}, errTSADown},
 	}
@@ -623,7 +624,7 @@ func TestToolsDetectTampering(t *testing.T) {
 func TestKysoTSA(t *testing.T) {
 	requireTools(t)
 	p := getPKI(t)
-	auth, err := tsa.New(tsa.Config{}, p.tsaKey, p.tsaCert, []*x509.Certificate{p.ca, p.root})
+	auth, err := tsa.New(tsa.Config{}, model.Key{Signer: p.tsaKey, Cert: p.tsaCert, Chain: []*x509.Certificate{p.ca, p.root}})
 	if err != nil {
 		t.Fatalf("tsa.New: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/digitorus/pdf"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // byteRangePlaceholder reserves room for four offsets of up to ten digits.
@@ -161,7 +162,7 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 }
 
 // addSignature appends the signature's revision to doc.
-func (s *Signer) addSignature(ctx context.Context, doc *document, cred Credential, o Options) (*placed, error) {
+func (s *Signer) addSignature(ctx context.Context, doc *document, cred model.Key, o Options) (*placed, error) {
 	if o.Certify == 0 && o.CertifyFirst {
 		rdr, err := doc.open()
 		if err != nil {
@@ -290,7 +291,7 @@ func placeAndFill(ctx context.Context, doc *document, spec sigSpec, produce func
 
 // estimateCMS returns the room to reserve for the CMS: certificates,
 // signature, attributes and a time-stamp token.
-func estimateCMS(cred Credential, timestamped bool) int {
+func estimateCMS(cred model.Key, timestamped bool) int {
 	n := 2048 + len(cred.Cert.Raw)
 	for _, c := range cred.Chain {
 		n += len(c.Raw)

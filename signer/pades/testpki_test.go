@@ -23,9 +23,8 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
+	"github.com/kyso-vn/kyso/model"
 	"golang.org/x/crypto/ocsp"
-
-	"github.com/kyso-vn/kyso/signer/pades"
 )
 
 // testPKI is an in-memory CA: a root, an issuing CA under it, signer
@@ -33,10 +32,10 @@ import (
 type testPKI struct {
 	root, ca       *x509.Certificate
 	rootKey, caKey crypto.Signer
-	official       pades.Credential // RSA-2048, a civil servant
-	seal           pades.Credential // RSA-2048, an agency's seal
-	ec             pades.Credential // ECDSA P-256
-	revokedCred    pades.Credential // RSA-2048, revoked
+	official       model.Key // RSA-2048, a civil servant
+	seal           model.Key // RSA-2048, an agency's seal
+	ec             model.Key // ECDSA P-256
+	revokedCred    model.Key // RSA-2048, revoked
 	tsaCert        *x509.Certificate
 	tsaKey         crypto.Signer
 
@@ -110,9 +109,9 @@ func newTestPKI() (*testPKI, error) {
 	}
 	p.rootKey, p.caKey = rootKey, caKey
 
-	leaf := func(cn, o string, key crypto.Signer) (pades.Credential, error) {
+	leaf := func(cn, o string, key crypto.Signer) (model.Key, error) {
 		c, err := p.leafCert(cn, o, key.Public())
-		return pades.Credential{Signer: key, Cert: c, Chain: []*x509.Certificate{p.ca, p.root}}, err
+		return model.Key{Signer: key, Cert: c, Chain: []*x509.Certificate{p.ca, p.root}}, err
 	}
 	if p.official, err = leaf("Nguyễn Văn An", "UBND Thành phố Hà Nội", rsaKey()); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -30,7 +31,7 @@ func TestVaultSigner(t *testing.T) {
 	if err != nil {
 		t.Fatalf("issue certificate for the Vault key: %v", err)
 	}
-	cred := pades.Credential{Signer: vs, Cert: cert, Chain: p.official.Chain}
+	cred := model.Key{Signer: vs, Cert: cert, Chain: p.official.Chain}
 	s := pades.New(&testTSA{pki: p}, newRevocation(p))
 
 	tests := []struct {

@@ -5,56 +5,15 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
-	"math/big"
 
 	"github.com/digitorus/pdf"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
+	"github.com/kyso-vn/kyso/model"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
-
-// signerInfo is what verification needs from a CMS SignedData with one
-// signer (RFC 5652, 5.3).
-type signerInfo struct {
-	raw         []byte // the SignedData's ContentInfo, without padding
-	digestAlg   asn1.ObjectIdentifier
-	signedAttrs []byte // DER SET OF Attribute, as signed
-	sigAlg      pkix.AlgorithmIdentifier
-	signature   []byte
-	token       []byte // id-aa-signatureTimeStampToken, if any
-	sid         []byte // the SignerIdentifier, DER
-}
-
-type asnContentInfo struct {
-	ContentType asn1.ObjectIdentifier
-	Content     asn1.RawValue `asn1:"explicit,tag:0"`
-}
-
-type asnSignedData struct {
-	Version          int
-	DigestAlgorithms asn1.RawValue
-	EncapContentInfo asn1.RawValue
-	Certificates     asn1.RawValue   `asn1:"optional,tag:0"`
-	CRLs             asn1.RawValue   `asn1:"optional,tag:1"`
-	SignerInfos      []asnSignerInfo `asn1:"set"`
-}
-
-type asnSignerInfo struct {
-	Version            int
-	SID                asn1.RawValue
-	DigestAlgorithm    pkix.AlgorithmIdentifier
-	SignedAttrs        asn1.RawValue `asn1:"optional,tag:0"`
-	SignatureAlgorithm pkix.AlgorithmIdentifier
-	Signature          []byte
-	UnsignedAttrs      asn1.RawValue `asn1:"optional,tag:1"`
-}
-
-type asnAttribute struct {
-	Type   asn1.ObjectIdentifier
-	Values asn1.RawValue
-}
 
 // trimDER returns the DER element at the start of contents, checking that
 // only zero padding follows it.
@@ -70,90 +29,43 @@ func trimDER(contents []byte) ([]byte, error) {
 	return elem, nil
 }
 
-// parseSignedData parses the CMS in a signature's /Contents.
-func parseSignedData(contents []byte) (*signerInfo, error) {
-	der, err := trimDER(contents)
+// parseCMS parses the CMS in a signature's /Contents with kyso's one CMS
+// reader (the verifier's), which must find one SignerInfo with signed
+// attributes, in DER. Checked here rather than by parsing the whole CMS
+// again with pkcs7 on every signature: tests check that pkcs7, openssl and
+// poppler read kyso's CMS.
+func parseCMS(contents []byte) (*cmsasn1.SignerInfo, error) {
+	sd, err := cmsasn1.ParseSignedDataSkipCerts(contents)
 	if err != nil {
-		return nil, err
+		return nil, ErrIntegrity.Errorf("%v", err)
 	}
-	var ci asnContentInfo
-	if _, err := asn1.Unmarshal(der, &ci); err != nil || !ci.ContentType.Equal(oidSignedData) {
-		return nil, ErrIntegrity.Errorf("not a CMS SignedData: %v", err)
+	if sd.BER {
+		return nil, ErrIntegrity.Errorf("/Contents is not DER")
 	}
-	var sd asnSignedData
-	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
-		return nil, ErrIntegrity.Errorf("parse SignedData: %v", err)
+	if len(sd.Signers) != 1 {
+		return nil, ErrIntegrity.Errorf("%d signers, want 1", len(sd.Signers))
 	}
-	if len(sd.SignerInfos) != 1 {
-		return nil, ErrIntegrity.Errorf("%d signers, want 1", len(sd.SignerInfos))
-	}
-	si := sd.SignerInfos[0]
-	if len(si.SignedAttrs.FullBytes) == 0 {
+	si := sd.Signers[0]
+	if si.SignedAttrs == nil {
 		return nil, ErrIntegrity.Errorf("no signed attributes")
 	}
-	// The signature covers the attributes' DER with the SET OF tag
-	// (RFC 5652, 5.4), not the [0] IMPLICIT tag they are stored with.
-	attrs := bytes.Clone(si.SignedAttrs.FullBytes)
-	attrs[0] = 0x31
-	out := &signerInfo{
-		raw:         der,
-		digestAlg:   si.DigestAlgorithm.Algorithm,
-		signedAttrs: attrs,
-		sigAlg:      si.SignatureAlgorithm,
-		signature:   si.Signature,
-		sid:         si.SID.FullBytes,
-	}
-	rest := si.UnsignedAttrs.Bytes
-	for len(rest) > 0 {
-		var a asnAttribute
-		if rest, err = asn1.Unmarshal(rest, &a); err != nil {
-			return nil, ErrIntegrity.Errorf("parse unsigned attributes: %v", err)
-		}
-		if a.Type.Equal(oidAttrTimeStampToken) {
-			var tok asn1.RawValue
-			if _, err := asn1.Unmarshal(a.Values.Bytes, &tok); err != nil {
-				return nil, ErrIntegrity.Errorf("parse time-stamp attribute: %v", err)
-			}
-			out.token = tok.FullBytes
-		}
-	}
-	return out, nil
+	return si, nil
 }
 
-// namesCert reports whether sid, a CMS SignerIdentifier, is cert's
-// issuerAndSerialNumber (what kyso's CMS writes). Checked here rather than
-// by parsing the whole CMS again with pkcs7 on every signature: tests check
-// that pkcs7, openssl and poppler read kyso's CMS.
-func namesCert(sid []byte, cert *x509.Certificate) bool {
-	var ias struct {
-		Issuer asn1.RawValue
-		Serial *big.Int
-	}
-	rest, err := asn1.Unmarshal(sid, &ias)
-	return err == nil && len(rest) == 0 && ias.Serial != nil &&
-		bytes.Equal(ias.Issuer.FullBytes, cert.RawIssuer) && ias.Serial.Cmp(cert.SerialNumber) == 0
+// namesCert reports whether si's sid is cert's issuerAndSerialNumber (what
+// kyso's CMS writes).
+func namesCert(si *cmsasn1.SignerInfo, cert *x509.Certificate) bool {
+	return si.SIDSerial != nil && bytes.Equal(si.SIDIssuer, cert.RawIssuer) && si.SIDSerial.Cmp(cert.SerialNumber) == 0
 }
 
-// attr returns the single value of the signed attribute oid.
-func (si *signerInfo) attr(oid asn1.ObjectIdentifier) (asn1.RawValue, error) {
-	var set asn1.RawValue
-	if _, err := asn1.Unmarshal(si.signedAttrs, &set); err != nil {
-		return asn1.RawValue{}, err
+// timeStampToken returns the signature time-stamp token of si (RFC 3161,
+// Appendix A), nil if it has none.
+func timeStampToken(si *cmsasn1.SignerInfo) ([]byte, error) {
+	tok, err := cmsasn1.SingleAttr(si.Unsigned, cmsasn1.OIDAttrTimeStampToken, "signature-time-stamp")
+	if err != nil {
+		return nil, ErrIntegrity.Errorf("%v", err)
 	}
-	rest := set.Bytes
-	for len(rest) > 0 {
-		var a asnAttribute
-		var err error
-		if rest, err = asn1.Unmarshal(rest, &a); err != nil {
-			return asn1.RawValue{}, err
-		}
-		if a.Type.Equal(oid) {
-			var v asn1.RawValue
-			_, err := asn1.Unmarshal(a.Values.Bytes, &v)
-			return v, err
-		}
-	}
-	return asn1.RawValue{}, fmt.Errorf("no attribute %v", oid)
+	return tok, nil
 }
 
 // verifyAdded re-reads the document as it will be written and checks each
@@ -161,7 +73,7 @@ func (si *signerInfo) attr(oid asn1.ObjectIdentifier) (asn1.RawValue, error) {
 // dictionary is found through the form like a validator finds it, its
 // /ByteRange covers its revision except exactly /Contents, and the CMS or
 // time-stamp token verifies over that byte range.
-func verifyAdded(doc *document, added []*placed, cred Credential, o Options) error {
+func verifyAdded(doc *document, added []*placed, cred model.Key, o Options) error {
 	rdr, err := doc.open()
 	if err != nil {
 		return err
@@ -237,44 +149,48 @@ func verifyAdded(doc *document, added []*placed, cred Credential, o Options) err
 // over the signed attributes verifies with cert's key under the scheme
 // asked for, and, above B-B, its time-stamp token is over the signature.
 func verifyCMS(contents, digest []byte, cert *x509.Certificate, o Options) error {
-	si, err := parseSignedData(contents)
+	si, err := parseCMS(contents)
 	if err != nil {
 		return err
 	}
-	if !namesCert(si.sid, cert) {
+	if !namesCert(si, cert) {
 		return ErrIntegrity.Errorf("the CMS does not name the signer's certificate")
 	}
-	if !si.digestAlg.Equal(hashOIDs[o.Hash]) {
-		return ErrIntegrity.Errorf("digest algorithm %v, want %v", si.digestAlg, o.Hash)
+	if !si.DigestAlgorithm.Algorithm.Equal(cmsasn1.DigestOID(o.Hash)) {
+		return ErrIntegrity.Errorf("digest algorithm %v, want %v", si.DigestAlgorithm.Algorithm, o.Hash)
 	}
-	md, err := si.attr(oidAttrMessageDigest)
-	if err != nil || !bytes.Equal(md.Bytes, digest) {
+	var md []byte
+	mdAttr, err := cmsasn1.SingleAttr(si.Attrs, cmsasn1.OIDAttrMessageDigest, "message-digest")
+	if err == nil && mdAttr != nil {
+		_, err = asn1.Unmarshal(mdAttr, &md)
+	}
+	if err != nil || !bytes.Equal(md, digest) {
 		return ErrIntegrity.Errorf("message digest does not match the byte range")
 	}
-	if _, err := si.attr(oidAttrSigningCertV2); err != nil {
+	if ess, err := cmsasn1.SingleAttr(si.Attrs, cmsasn1.OIDAttrSigningCertificateV2, "signing-certificate-v2"); err != nil || ess == nil {
 		return ErrIntegrity.Errorf("no signing-certificate-v2 attribute")
 	}
-	if _, err := si.attr(oidAttrSigningTime); err == nil && o.SubFilter == SubFilterCAdES {
+	if len(cmsasn1.FindAttrs(si.Attrs, cmsasn1.OIDAttrSigningTime)) > 0 && o.SubFilter == SubFilterCAdES {
 		return ErrIntegrity.Errorf("a PAdES signature has a signing-time attribute")
 	}
 	h := o.Hash.New()
-	h.Write(si.signedAttrs)
+	h.Write(si.SignedAttrs)
 	sum := h.Sum(nil)
 	switch pub := cert.PublicKey.(type) {
 	case *rsa.PublicKey:
 		if o.Scheme == SchemePSS {
-			if !si.sigAlg.Algorithm.Equal(oidRSASSAPSS) {
-				return ErrIntegrity.Errorf("signature algorithm %v, want RSASSA-PSS", si.sigAlg.Algorithm)
+			if !si.SignatureAlgorithm.Algorithm.Equal(cmsasn1.OIDRSASSAPSS) {
+				return ErrIntegrity.Errorf("signature algorithm %v, want RSASSA-PSS", si.SignatureAlgorithm.Algorithm)
 			}
-			err = rsa.VerifyPSS(pub, o.Hash, sum, si.signature, &rsa.PSSOptions{SaltLength: o.Hash.Size(), Hash: o.Hash})
+			err = rsa.VerifyPSS(pub, o.Hash, sum, si.Signature, &rsa.PSSOptions{SaltLength: o.Hash.Size(), Hash: o.Hash})
 		} else {
-			if !si.sigAlg.Algorithm.Equal(oidRSAEncryption) {
-				return ErrIntegrity.Errorf("signature algorithm %v, want rsaEncryption", si.sigAlg.Algorithm)
+			if !si.SignatureAlgorithm.Algorithm.Equal(cmsasn1.OIDRSAEncryption) {
+				return ErrIntegrity.Errorf("signature algorithm %v, want rsaEncryption", si.SignatureAlgorithm.Algorithm)
 			}
-			err = rsa.VerifyPKCS1v15(pub, o.Hash, sum, si.signature)
+			err = rsa.VerifyPKCS1v15(pub, o.Hash, sum, si.Signature)
 		}
 	case *ecdsa.PublicKey:
-		if !ecdsa.VerifyASN1(pub, sum, si.signature) {
+		if !ecdsa.VerifyASN1(pub, sum, si.Signature) {
 			err = fmt.Errorf("invalid ECDSA signature")
 		}
 	default:
@@ -286,12 +202,16 @@ func verifyCMS(contents, digest []byte, cert *x509.Certificate, o Options) error
 	if o.Level == LevelBB {
 		return nil
 	}
-	if si.token == nil {
+	token, err := timeStampToken(si)
+	if err != nil {
+		return err
+	}
+	if token == nil {
 		return ErrIntegrity.Errorf("no signature time-stamp")
 	}
 	th := o.Hash.New()
-	th.Write(si.signature)
-	if _, err := checkToken(si.token, th.Sum(nil), o.Hash); err != nil {
+	th.Write(si.Signature)
+	if _, err := checkToken(token, th.Sum(nil), o.Hash); err != nil {
 		return fmt.Errorf("signature time-stamp: %w", err)
 	}
 	return nil

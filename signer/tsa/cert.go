@@ -33,23 +33,23 @@ func checkCertificate(cert *x509.Certificate, now time.Time) error {
 		}
 		eku++
 		if !ext.Critical {
-			return fmt.Errorf("%w: extended key usage is not critical (RFC 3161, 2.3)", ErrCertificate)
+			return ErrCertificate.Errorf("extended key usage is not critical (RFC 3161, 2.3)")
 		}
 	}
 	if eku != 1 {
-		return fmt.Errorf("%w: want one extended key usage extension, found %d (RFC 3161, 2.3)", ErrCertificate, eku)
+		return ErrCertificate.Errorf("want one extended key usage extension, found %d (RFC 3161, 2.3)", eku)
 	}
 	if len(cert.ExtKeyUsage) != 1 || cert.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping || len(cert.UnknownExtKeyUsage) != 0 {
-		return fmt.Errorf("%w: extended key usage must be id-kp-timeStamping only (RFC 3161, 2.3)", ErrCertificate)
+		return ErrCertificate.Errorf("extended key usage must be id-kp-timeStamping only (RFC 3161, 2.3)")
 	}
 	if cert.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
-		return fmt.Errorf("%w: key usage lacks digitalSignature", ErrCertificate)
+		return ErrCertificate.Errorf("key usage lacks digitalSignature")
 	}
 	if cert.KeyUsage&^(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) != 0 {
-		return fmt.Errorf("%w: key usage allows more than digitalSignature and nonRepudiation", ErrCertificate)
+		return ErrCertificate.Errorf("key usage allows more than digitalSignature and nonRepudiation")
 	}
 	if cert.BasicConstraintsValid && cert.IsCA {
-		return fmt.Errorf("%w: certificate is a CA certificate", ErrCertificate)
+		return ErrCertificate.Errorf("certificate is a CA certificate")
 	}
 	if err := checkValidAt(cert, now); err != nil {
 		return err
@@ -57,11 +57,11 @@ func checkCertificate(cert *x509.Certificate, now time.Time) error {
 	switch pub := cert.PublicKey.(type) {
 	case *rsa.PublicKey:
 		if pub.N.BitLen() < minRSABits {
-			return fmt.Errorf("%w: RSA key of %d bits, want at least %d", ErrCertificate, pub.N.BitLen(), minRSABits)
+			return ErrCertificate.Errorf("RSA key of %d bits, want at least %d", pub.N.BitLen(), minRSABits)
 		}
 	case *ecdsa.PublicKey:
 	default:
-		return fmt.Errorf("%w: unsupported public key type %T (want RSA or ECDSA)", ErrCertificate, cert.PublicKey)
+		return ErrCertificate.Errorf("unsupported public key type %T (want RSA or ECDSA)", cert.PublicKey)
 	}
 	return nil
 }
@@ -81,10 +81,10 @@ func checkChain(cert *x509.Certificate, chain []*x509.Certificate) error {
 	child := cert
 	for i, parent := range chain {
 		if parent == nil {
-			return fmt.Errorf("%w: chain[%d] is nil", ErrCertificate, i)
+			return ErrCertificate.Errorf("chain[%d] is nil", i)
 		}
 		if err := certcheck.CheckSignatureFrom(child, parent); err != nil {
-			return fmt.Errorf("%w: chain[%d] did not issue the certificate before it: %v", ErrCertificate, i, err)
+			return ErrCertificate.Errorf("chain[%d] did not issue the certificate before it: %v", i, err)
 		}
 		child = parent
 	}

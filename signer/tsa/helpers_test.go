@@ -18,6 +18,8 @@ import (
 	"github.com/zmap/zlint/v3"
 	"github.com/zmap/zlint/v3/lint"
 
+	"github.com/kyso-vn/kyso/internal/testpki"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/tsa"
 )
 
@@ -28,10 +30,7 @@ var (
 )
 
 // testCA is a self-signed root made for one test, with an in-memory key.
-type testCA struct {
-	cert *x509.Certificate
-	key  crypto.Signer
-}
+type testCA struct{ *testpki.CA }
 
 // newTestKey returns an in-memory P-256 key: unit tests only.
 func newTestKey(t testing.TB) *ecdsa.PrivateKey {
@@ -45,27 +44,12 @@ func newTestKey(t testing.TB) *ecdsa.PrivateKey {
 
 func newTestCA(t testing.TB, name string) *testCA {
 	t.Helper()
-	key := newTestKey(t)
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(t),
-		Subject:               pkix.Name{CommonName: name, Organization: []string{"kyso test"}, Country: []string{"VN"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	ca, err := testpki.NewRoot(newTestKey(t), pkix.Name{CommonName: name, Organization: []string{"kyso test"}, Country: []string{"VN"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lintCert(t, der)
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key}
+	lintCert(t, ca.Cert.Raw)
+	return &testCA{ca}
 }
 
 // ekuExtension is an extended key usage extension with the given purposes.
@@ -85,7 +69,6 @@ func (ca *testCA) issueTSA(t testing.TB, pub crypto.PublicKey, edit func(*x509.C
 	t.Helper()
 	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(t),
 		Subject:               pkix.Name{CommonName: "kyso test TSA", Organization: []string{"kyso test"}, Country: []string{"VN"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(12 * time.Hour),
@@ -96,27 +79,14 @@ func (ca *testCA) issueTSA(t testing.TB, pub crypto.PublicKey, edit func(*x509.C
 	if edit != nil {
 		edit(tmpl)
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
+	cert, err := ca.Issue(tmpl, pub)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if edit == nil {
-		lintCert(t, der)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
+		lintCert(t, cert.Raw)
 	}
 	return cert
-}
-
-func randomSerial(t testing.TB) *big.Int {
-	t.Helper()
-	s, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Add(s, big.NewInt(1))
 }
 
 var (
@@ -171,7 +141,7 @@ func newFixture(t testing.TB, cfg tsa.Config) *fixture {
 	if cfg.Now == nil {
 		cfg.Now = c.Now
 	}
-	a, err := tsa.New(cfg, key, cert, nil)
+	a, err := tsa.New(cfg, model.Key{Signer: key, Cert: cert})
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}

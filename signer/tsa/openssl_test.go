@@ -117,7 +117,7 @@ func opensslRoundTrip(t *testing.T, a *tsa.Authority, root *x509.Certificate, tc
 func TestOpenSSL(t *testing.T) {
 	f := newFixture(t, tsa.Config{})
 	for _, tc := range opensslCases {
-		t.Run(tc.name, func(t *testing.T) { opensslRoundTrip(t, f.auth, f.ca.cert, tc) })
+		t.Run(tc.name, func(t *testing.T) { opensslRoundTrip(t, f.auth, f.ca.Cert, tc) })
 	}
 }
 

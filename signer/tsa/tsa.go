@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/binary"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
+	"github.com/kyso-vn/kyso/model"
 )
 
 const (
@@ -59,7 +62,7 @@ type Authority struct {
 	cert      *x509.Certificate
 	chain     []*x509.Certificate
 	policy    asn1.ObjectIdentifier
-	accuracy  accuracy
+	accuracy  cmsasn1.Accuracy
 	precision time.Duration
 	now       func() time.Time
 	rand      io.Reader
@@ -70,26 +73,27 @@ type Authority struct {
 	serials serials
 }
 
-// New returns an Authority that signs with signer under cert. chain holds
-// cert's issuers, nearest first (the root may be left out); it is sent with
-// cert when a request sets certReq.
+// New returns an Authority that signs with key.Signer under key.Cert.
+// key.Chain holds the certificate's issuers, nearest first (the root may be
+// left out); it is sent with the certificate when a request sets certReq.
 //
 // New refuses a certificate that is not fit for time-stamping (ErrCertificate:
 // see checkCertificate; RFC 3161, 2.3), a chain that does not certify it,
 // and a signer whose public key is not the certificate's (ErrKeyMismatch).
-func New(cfg Config, signer crypto.Signer, cert *x509.Certificate, chain []*x509.Certificate) (*Authority, error) {
+func New(cfg Config, key model.Key) (*Authority, error) {
+	signer, cert, chain := key.Signer, key.Cert, key.Chain
 	if signer == nil || cert == nil {
-		return nil, fmt.Errorf("%w: signer and certificate are required", ErrInvalid)
+		return nil, ErrInvalid.Errorf("signer and certificate are required")
 	}
 	if cfg.Policy == "" {
 		cfg.Policy = DefaultPolicy
 	}
 	policy, err := parseOID(cfg.Policy)
 	if err != nil {
-		return nil, fmt.Errorf("%w: policy %q: %v", ErrInvalid, cfg.Policy, err)
+		return nil, ErrInvalid.Errorf("policy %q: %v", cfg.Policy, err)
 	}
 	if cfg.Accuracy < 0 {
-		return nil, fmt.Errorf("%w: negative accuracy %v", ErrInvalid, cfg.Accuracy)
+		return nil, ErrInvalid.Errorf("negative accuracy %v", cfg.Accuracy)
 	}
 	if cfg.Accuracy == 0 {
 		cfg.Accuracy = DefaultAccuracy
@@ -109,7 +113,7 @@ func New(cfg Config, signer crypto.Signer, cert *x509.Certificate, chain []*x509
 	if err := checkKeyMatch(signer, cert); err != nil {
 		return nil, err
 	}
-	name, err := tsaName(cert)
+	name, err := cmsasn1.TSAName(cert)
 	if err != nil {
 		return nil, fmt.Errorf("tsa: encode TSA name: %w", err)
 	}
@@ -130,7 +134,7 @@ func New(cfg Config, signer crypto.Signer, cert *x509.Certificate, chain []*x509
 		cert:      cert,
 		chain:     slices.Clone(chain),
 		policy:    policy,
-		accuracy:  newAccuracy(cfg.Accuracy),
+		accuracy:  cmsasn1.NewAccuracy(cfg.Accuracy),
 		precision: precision,
 		now:       cfg.Now,
 		rand:      cfg.Rand,
@@ -207,15 +211,15 @@ func parseRequest(der []byte, policy asn1.ObjectIdentifier) (*stampRequest, *rej
 	if len(der) > MaxRequestSize {
 		return nil, reject(timestamp.BadDataFormat, fmt.Sprintf("request larger than %d bytes", MaxRequestSize))
 	}
-	var head requestHead
+	var head cmsasn1.TimeStampReqHead
 	if _, err := asn1.Unmarshal(der, &head); err != nil {
 		return nil, reject(timestamp.BadDataFormat, "malformed request")
 	}
-	var mi messageImprint
+	var mi cmsasn1.MessageImprint
 	if rest, err := asn1.Unmarshal(head.MessageImprint.FullBytes, &mi); err != nil || len(rest) > 0 {
 		return nil, reject(timestamp.BadDataFormat, "malformed message imprint")
 	}
-	hash := hashForOID(mi.HashAlgorithm.Algorithm)
+	hash := cmsasn1.SignHashForOID(mi.HashAlgorithm.Algorithm)
 	if hash == 0 {
 		return nil, reject(timestamp.BadAlgorithm, "unsupported hash algorithm (want SHA-256, SHA-384 or SHA-512)")
 	}
@@ -259,15 +263,15 @@ func parseRequest(der []byte, policy asn1.ObjectIdentifier) (*stampRequest, *rej
 // certificate and its chain and no nonce; it is what the PAdES signer embeds
 // as a signature or document time-stamp.
 func (a *Authority) Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error) {
-	oid := hashOID(hash)
+	oid := cmsasn1.DigestOID(hash)
 	if oid == nil {
-		return nil, fmt.Errorf("%w: unsupported hash %v (want SHA-256, SHA-384 or SHA-512)", ErrInvalid, hash)
+		return nil, ErrInvalid.Errorf("unsupported hash %v (want SHA-256, SHA-384 or SHA-512)", hash)
 	}
 	if len(digest) != hash.Size() {
-		return nil, fmt.Errorf("%w: digest of %d bytes for %v, want %d", ErrInvalid, len(digest), hash, hash.Size())
+		return nil, ErrInvalid.Errorf("digest of %d bytes for %v, want %d", len(digest), hash, hash.Size())
 	}
-	imprint, err := asn1.Marshal(messageImprint{
-		HashAlgorithm: pkixAlgorithm(oid),
+	imprint, err := asn1.Marshal(cmsasn1.MessageImprint{
+		HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1.NullRawValue},
 		HashedMessage: digest,
 	})
 	if err != nil {
@@ -297,11 +301,11 @@ func (a *Authority) stamp(ctx context.Context, sr *stampRequest) ([]byte, error)
 		return nil, fmt.Errorf("tsa: %w", err)
 	}
 	now, serial := a.next()
-	gen, genDER := genTime(now, a.precision)
+	gen, genDER := cmsasn1.GeneralizedTime(now, a.precision)
 	if err := checkValidAt(a.cert, gen); err != nil {
 		return nil, err
 	}
-	info := tstInfo{
+	info := cmsasn1.TSTInfoFields{
 		Version:        1,
 		Policy:         a.policy,
 		MessageImprint: asn1.RawValue{FullBytes: sr.imprint},
@@ -333,8 +337,8 @@ func (a *Authority) sign(ctx context.Context, content []byte, h crypto.Hash, wit
 	if err != nil {
 		return nil, fmt.Errorf("tsa: new SignedData: %w", err)
 	}
-	sd.SetContentType(oidTSTInfo)
-	sd.SetDigestAlgorithm(hashOID(h))
+	sd.SetContentType(cmsasn1.OIDTSTInfo)
+	sd.SetDigestAlgorithm(cmsasn1.DigestOID(h))
 	sd.GetSignedData().Version = 3
 	err = sd.AddSigner(a.cert, &boundSigner{ctx: ctx, s: a.signer, rand: a.rand}, pkcs7.SignerInfoConfig{
 		ExtraSignedAttributes: []pkcs7.Attribute{a.essAttr},
@@ -361,43 +365,43 @@ func (a *Authority) sign(ctx context.Context, content []byte, h crypto.Hash, wit
 func (a *Authority) verify(token, content []byte, sr *stampRequest, serial *big.Int, gen time.Time) error {
 	p7, err := pkcs7.Parse(token)
 	if err != nil {
-		return fmt.Errorf("%w: parse: %v", ErrIntegrity, err)
+		return ErrIntegrity.Errorf("parse: %v", err)
 	}
 	var want []*x509.Certificate
 	if sr.certReq {
 		want = append([]*x509.Certificate{a.cert}, a.chain...)
 	}
 	if !slices.EqualFunc(p7.Certificates, want, (*x509.Certificate).Equal) {
-		return fmt.Errorf("%w: unexpected certificates", ErrIntegrity)
+		return ErrIntegrity.Errorf("unexpected certificates")
 	}
 	// Verify against our certificate, whatever the token carries.
 	p7.Certificates = []*x509.Certificate{a.cert}
 	if len(p7.Signers) != 1 {
-		return fmt.Errorf("%w: %d signers", ErrIntegrity, len(p7.Signers))
+		return ErrIntegrity.Errorf("%d signers", len(p7.Signers))
 	}
 	if err := p7.Verify(); err != nil {
-		return fmt.Errorf("%w: signature: %v", ErrIntegrity, err)
+		return ErrIntegrity.Errorf("signature: %v", err)
 	}
 	if !bytes.Equal(p7.Content, content) {
-		return fmt.Errorf("%w: content differs", ErrIntegrity)
+		return ErrIntegrity.Errorf("content differs")
 	}
 	ts, err := timestamp.Parse(token)
 	if err != nil {
-		return fmt.Errorf("%w: parse TSTInfo: %v", ErrIntegrity, err)
+		return ErrIntegrity.Errorf("parse TSTInfo: %v", err)
 	}
 	switch {
 	case ts.SerialNumber == nil || ts.SerialNumber.Cmp(serial) != 0:
-		return fmt.Errorf("%w: serial number", ErrIntegrity)
+		return ErrIntegrity.Errorf("serial number")
 	case !ts.Time.Equal(gen):
-		return fmt.Errorf("%w: genTime %v, want %v", ErrIntegrity, ts.Time, gen)
+		return ErrIntegrity.Errorf("genTime %v, want %v", ts.Time, gen)
 	case ts.HashAlgorithm != sr.hash || !bytes.Equal(ts.HashedMessage, sr.digest):
-		return fmt.Errorf("%w: message imprint", ErrIntegrity)
+		return ErrIntegrity.Errorf("message imprint")
 	case !ts.Policy.Equal(a.policy):
-		return fmt.Errorf("%w: policy", ErrIntegrity)
-	case ts.Accuracy != a.accuracy.duration():
-		return fmt.Errorf("%w: accuracy", ErrIntegrity)
+		return ErrIntegrity.Errorf("policy")
+	case ts.Accuracy != a.accuracy.Duration():
+		return ErrIntegrity.Errorf("accuracy")
 	case (ts.Nonce == nil) != (sr.nonce == nil) || ts.Nonce != nil && ts.Nonce.Cmp(sr.nonce) != 0:
-		return fmt.Errorf("%w: nonce", ErrIntegrity)
+		return ErrIntegrity.Errorf("nonce")
 	}
 	return nil
 }

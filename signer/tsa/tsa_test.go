@@ -21,6 +21,7 @@ import (
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/tsa"
 )
 
@@ -291,7 +292,7 @@ func TestRespondSerialsMonotonic(t *testing.T) {
 // same serial, and that serials still sort by time.
 func TestSerialsAcrossNodes(t *testing.T) {
 	f := newFixture(t, tsa.Config{})
-	other, err := tsa.New(tsa.Config{Now: f.clock.Now}, f.key, f.cert, nil)
+	other, err := tsa.New(tsa.Config{Now: f.clock.Now}, model.Key{Signer: f.key, Cert: f.cert})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +394,7 @@ func TestConfig(t *testing.T) {
 
 	// Sub-second accuracy gives microsecond genTime.
 	c := &clock{t: time.Now().Truncate(time.Second).Add(123456789)}
-	a, err := tsa.New(tsa.Config{Accuracy: 10 * time.Millisecond, Now: c.Now}, f.key, f.cert, nil)
+	a, err := tsa.New(tsa.Config{Accuracy: 10 * time.Millisecond, Now: c.Now}, model.Key{Signer: f.key, Cert: f.cert})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +416,7 @@ func TestNewRefuses(t *testing.T) {
 	other := newTestCA(t, "another root")
 	key := newTestKey(t)
 	good := ca.issueTSA(t, key.Public(), nil)
-	if _, err := tsa.New(tsa.Config{}, key, good, []*x509.Certificate{ca.cert}); err != nil {
+	if _, err := tsa.New(tsa.Config{}, model.Key{Signer: key, Cert: good, Chain: []*x509.Certificate{ca.Cert}}); err != nil {
 		t.Fatalf("New(good certificate, chain) = %v", err)
 	}
 	issue := func(edit func(*x509.Certificate)) *x509.Certificate { return ca.issueTSA(t, key.Public(), edit) }
@@ -452,7 +453,7 @@ func TestNewRefuses(t *testing.T) {
 		{"expired", tsa.Config{}, key, issue(func(c *x509.Certificate) {
 			c.NotBefore, c.NotAfter = time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour)
 		}), nil, tsa.ErrCertificate},
-		{"chain of another CA", tsa.Config{}, key, good, []*x509.Certificate{other.cert}, tsa.ErrCertificate},
+		{"chain of another CA", tsa.Config{}, key, good, []*x509.Certificate{other.Cert}, tsa.ErrCertificate},
 		{"key mismatch", tsa.Config{}, newTestKey(t), good, nil, tsa.ErrKeyMismatch},
 		{"nil signer", tsa.Config{}, nil, good, nil, tsa.ErrInvalid},
 		{"nil certificate", tsa.Config{}, key, nil, nil, tsa.ErrInvalid},
@@ -460,7 +461,7 @@ func TestNewRefuses(t *testing.T) {
 		{"negative accuracy", tsa.Config{Accuracy: -time.Second}, key, good, nil, tsa.ErrInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := tsa.New(tc.cfg, tc.signer, tc.cert, tc.chain)
+			a, err := tsa.New(tc.cfg, model.Key{Signer: tc.signer, Cert: tc.cert, Chain: tc.chain})
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("New() = %v, %v; want %v", a, err, tc.wantErr)
 			}
@@ -517,7 +518,7 @@ func TestSignerFaults(t *testing.T) {
 		{"signer error", &faultySigner{Signer: key, err: errVault}, errVault},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := tsa.New(tsa.Config{}, tc.signer, cert, nil)
+			a, err := tsa.New(tsa.Config{}, model.Key{Signer: tc.signer, Cert: cert})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -532,7 +533,7 @@ func TestSignerFaults(t *testing.T) {
 
 	t.Run("context", func(t *testing.T) {
 		s := &ctxSigner{Signer: key}
-		a, err := tsa.New(tsa.Config{}, s, cert, nil)
+		a, err := tsa.New(tsa.Config{}, model.Key{Signer: s, Cert: cert})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -552,7 +553,7 @@ func TestSignerFaults(t *testing.T) {
 
 	t.Run("certificate expired since New", func(t *testing.T) {
 		c := &clock{t: time.Now()}
-		a, err := tsa.New(tsa.Config{Now: c.Now}, key, cert, nil)
+		a, err := tsa.New(tsa.Config{Now: c.Now}, model.Key{Signer: key, Cert: cert})
 		if err != nil {
 			t.Fatal(err)
 		}

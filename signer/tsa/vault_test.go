@@ -13,6 +13,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/tsa"
 )
 
@@ -34,13 +35,13 @@ func TestVaultKey(t *testing.T) {
 	}
 	ca := newTestCA(t, "kyso test root")
 	cert := ca.issueTSA(t, signer.Public(), nil)
-	a, err := tsa.New(tsa.Config{}, signer, cert, []*x509.Certificate{ca.cert})
+	a, err := tsa.New(tsa.Config{}, model.Key{Signer: signer, Cert: cert, Chain: []*x509.Certificate{ca.Cert}})
 	if err != nil {
 		t.Fatalf("New(vault signer) = %v", err)
 	}
 
 	for _, tc := range opensslCases {
-		t.Run(tc.name, func(t *testing.T) { opensslRoundTrip(t, a, ca.cert, tc) })
+		t.Run(tc.name, func(t *testing.T) { opensslRoundTrip(t, a, ca.Cert, tc) })
 	}
 
 	t.Run("Timestamp", func(t *testing.T) {
@@ -52,7 +53,7 @@ func TestVaultKey(t *testing.T) {
 		if err != nil {
 			t.Fatalf("timestamp.Parse = %v", err)
 		}
-		if len(ts.Certificates) != 2 || !ts.Certificates[0].Equal(cert) || !ts.Certificates[1].Equal(ca.cert) {
+		if len(ts.Certificates) != 2 || !ts.Certificates[0].Equal(cert) || !ts.Certificates[1].Equal(ca.Cert) {
 			t.Errorf("token carries %d certificates, want the TSA's and its chain", len(ts.Certificates))
 		}
 		p7, err := pkcs7.Parse(tok)
@@ -60,7 +61,7 @@ func TestVaultKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		pool := x509.NewCertPool()
-		pool.AddCert(ca.cert)
+		pool.AddCert(ca.Cert)
 		if err := p7.VerifyWithChain(pool); err != nil {
 			t.Errorf("VerifyWithChain = %v", err)
 		}
@@ -80,7 +81,7 @@ func TestVaultKey(t *testing.T) {
 		if _, ok := v2.Public().(*rsa.PublicKey); !ok {
 			t.Fatalf("v2 public key is %T", v2.Public())
 		}
-		if _, err := tsa.New(tsa.Config{}, v2, cert, nil); !errors.Is(err, tsa.ErrKeyMismatch) {
+		if _, err := tsa.New(tsa.Config{}, model.Key{Signer: v2, Cert: cert}); !errors.Is(err, tsa.ErrKeyMismatch) {
 			t.Errorf("New(version 2 signer, version 1 certificate) = %v, want ErrKeyMismatch", err)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
@@ -14,7 +15,7 @@ import (
 func BenchmarkSign(b *testing.B) {
 	pki := xmltest.NewPKI(b)
 	k := benchKey(b)
-	c := xmldsig.Credential{Signer: k, Cert: pki.Issue(b, k.Public(), "Bench", "kyso", "MST:0101234567")}
+	c := model.Key{Signer: k, Cert: pki.Issue(b, k.Public(), "Bench", "kyso", "MST:0101234567")}
 	for _, items := range []int{1, 550} {
 		doc := xmltest.Invoice{Items: items}.Make()
 		b.Run(fmt.Sprintf("%dKB", (len(doc)+512)/1024), func(b *testing.B) {
@@ -32,7 +33,7 @@ func BenchmarkSign(b *testing.B) {
 func BenchmarkCheck(b *testing.B) {
 	pki := xmltest.NewPKI(b)
 	k := benchKey(b)
-	c := xmldsig.Credential{Signer: k, Cert: pki.Issue(b, k.Public(), "Bench", "kyso", "MST:0101234567")}
+	c := model.Key{Signer: k, Cert: pki.Issue(b, k.Public(), "Bench", "kyso", "MST:0101234567")}
 	for _, items := range []int{1, 550} {
 		res, err := xmldsig.Sign(context.Background(), xmltest.Invoice{Items: items}.Make(), c, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "s"})
 		if err != nil {

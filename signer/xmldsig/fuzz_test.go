@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
@@ -98,7 +99,7 @@ func FuzzSign(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	cred := xmldsig.Credential{Signer: k, Cert: pki.Issue(f, k.Public(), "Fuzz", "kyso", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
+	cred := model.Key{Signer: k, Cert: pki.Issue(f, k.Public(), "Fuzz", "kyso", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := xmldsig.Sign(context.Background(), data, cred, xmldsig.Options{Profile: xmldsig.ProfileEnveloped, Limits: xmldsig.Limits{MaxNodes: 20000}})
 		if err != nil {

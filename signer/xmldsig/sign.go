@@ -21,6 +21,7 @@ import (
 
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/certcheck"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // Error kinds of signing. Errors returned by Sign wrap one of them, a
@@ -133,20 +134,6 @@ const DefaultEInvoiceLocation = "/HDon/DSCKS/NBan"
 // dscksOrder is the order of the signature blocks in DSCKS.
 var dscksOrder = []string{EInvoiceSeller, EInvoiceBuyer, EInvoiceTax, EInvoiceOther}
 
-// Credential is what a signature is made with.
-type Credential struct {
-	// Signer signs with the certificate's key. If it has a method
-	// SignContext(ctx, digest, opts), as kyso's Vault-backed keys.Signer
-	// does, that is called with the request's context instead of Sign.
-	Signer crypto.Signer
-	// Cert is the signer's certificate.
-	Cert *x509.Certificate
-	// Chain is the issuing CA's certificate, then its issuer's and so on.
-	// Each must have signed the one before. It goes in KeyInfo only when
-	// Options.IncludeChain is set.
-	Chain []*x509.Certificate
-}
-
 // Options select how a document is signed. The zero value is an invalid
 // request: Profile is required.
 type Options struct {
@@ -215,7 +202,7 @@ var vnZone = time.FixedZone("ICT", 7*3600)
 // certificate's key, and every reference of every earlier signature must
 // digest to the same value as before; otherwise nothing is returned and
 // the error is ErrIntegrity.
-func Sign(ctx context.Context, doc []byte, cred Credential, opts Options) (*Result, error) {
+func Sign(ctx context.Context, doc []byte, cred model.Key, opts Options) (*Result, error) {
 	out, id, err := sign(ctx, doc, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("xmldsig: sign: %w", err)
@@ -231,7 +218,7 @@ type Result struct {
 	SignatureID string
 }
 
-func sign(ctx context.Context, doc []byte, cred Credential, opts Options) ([]byte, string, error) {
+func sign(ctx context.Context, doc []byte, cred model.Key, opts Options) ([]byte, string, error) {
 	p, err := newPlan(cred, opts)
 	if err != nil {
 		return nil, "", err
@@ -502,7 +489,7 @@ type BatchResult struct {
 // to it. A document that cannot be signed (not XML, no element at the
 // location...) gets its error in its BatchResult and the others are
 // signed; an error of the signer, or of the options, fails the batch.
-func SignBatch(ctx context.Context, docs [][]byte, cred Credential, opts Options) ([]BatchResult, error) {
+func SignBatch(ctx context.Context, docs [][]byte, cred model.Key, opts Options) ([]BatchResult, error) {
 	switch n := len(docs); {
 	case n == 0:
 		return nil, fmt.Errorf("xmldsig: sign batch: %w: no documents", ErrInvalid)
@@ -572,13 +559,13 @@ func SignBatch(ctx context.Context, docs [][]byte, cred Credential, opts Options
 // plan is what the options and credential decide.
 type plan struct {
 	opts   Options
-	cred   Credential
+	cred   model.Key
 	method Method
 	hash   crypto.Hash
 	now    time.Time
 }
 
-func newPlan(cred Credential, opts Options) (*plan, error) {
+func newPlan(cred model.Key, opts Options) (*plan, error) {
 	switch opts.Profile {
 	case ProfileEInvoiceVN, ProfileEnveloped:
 	case ProfileEnveloping:
@@ -641,7 +628,7 @@ func newPlan(cred Credential, opts Options) (*plan, error) {
 
 // checkCert checks that the certificate may sign at now and that each of
 // the chain issued the one before.
-func checkCert(cred Credential, now time.Time) error {
+func checkCert(cred model.Key, now time.Time) error {
 	c := cred.Cert
 	if now.Before(c.NotBefore) || now.After(c.NotAfter) {
 		return fmt.Errorf("signer certificate %q is not valid at %s", c.Subject, now.UTC().Format(time.RFC3339))

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
@@ -68,9 +69,9 @@ func testKey(t *testing.T, kind string) crypto.Signer {
 	return k
 }
 
-func cred(t *testing.T, pki *xmltest.PKI, s crypto.Signer, cn, uid string) xmldsig.Credential {
+func cred(t *testing.T, pki *xmltest.PKI, s crypto.Signer, cn, uid string) model.Key {
 	t.Helper()
-	return xmldsig.Credential{Signer: s, Cert: pki.Issue(t, s.Public(), cn, "Trung tâm Dịch vụ công", uid), Chain: []*x509.Certificate{pki.Issuing}}
+	return model.Key{Signer: s, Cert: pki.Issue(t, s.Public(), cn, "Trung tâm Dịch vụ công", uid), Chain: []*x509.Certificate{pki.Issuing}}
 }
 
 // xmlsecOK runs xmlsec1 on doc and fails the test unless it verifies.
@@ -267,7 +268,7 @@ func TestSignRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		doc  []byte
-		c    xmldsig.Credential
+		c    model.Key
 		opts xmldsig.Options
 	}{
 		{"no profile", inv, rsaCred, xmldsig.Options{}},

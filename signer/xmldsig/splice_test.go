@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
+	"github.com/kyso-vn/kyso/model"
 	"testing"
 
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
@@ -23,7 +24,7 @@ func TestCheckSplice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred := Credential{Signer: k, Cert: pki.Issue(t, k.Public(), "Splice", "kyso", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
+	cred := model.Key{Signer: k, Cert: pki.Issue(t, k.Public(), "Splice", "kyso", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
 	p, err := newPlan(cred, Options{Profile: ProfileEInvoiceVN, ID: "s"})
 	if err != nil {
 		t.Fatal(err)

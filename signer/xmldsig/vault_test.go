@@ -13,6 +13,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
@@ -72,7 +73,7 @@ func TestVaultSignEInvoice(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s/PSS=%t", tc.kt, tc.pss), func(t *testing.T) {
 			s, counter := vaultSigner(t, tc.kt)
-			cred := xmldsig.Credential{Signer: s, Cert: pki.Issue(t, s.Public(), "Trung tâm Dịch vụ công Hà Nội", "UBND Thành phố Hà Nội", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
+			cred := model.Key{Signer: s, Cert: pki.Issue(t, s.Public(), "Trung tâm Dịch vụ công Hà Nội", "UBND Thành phố Hà Nội", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
 			res, err := xmldsig.Sign(context.Background(), xmltest.Invoice{Items: 3, EmptyBlocks: true}.Make(), cred, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, PSS: tc.pss, ID: "seller"})
 			if err != nil {
 				t.Fatalf("Sign = %v", err)
@@ -91,7 +92,7 @@ func TestVaultSignEInvoice(t *testing.T) {
 				xmlsecOK(t, pki, res.Document)
 			}
 			tax, _ := vaultSigner(t, keys.ECDSAP256)
-			taxCred := xmldsig.Credential{Signer: tax, Cert: pki.Issue(t, tax.Public(), "Cục Thuế Thành phố Hà Nội", "Tổng cục Thuế", "MST:0100231226"), Chain: []*x509.Certificate{pki.Issuing}}
+			taxCred := model.Key{Signer: tax, Cert: pki.Issue(t, tax.Public(), "Cục Thuế Thành phố Hà Nội", "Tổng cục Thuế", "MST:0100231226"), Chain: []*x509.Certificate{pki.Issuing}}
 			both, err := xmldsig.Sign(context.Background(), res.Document, taxCred, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, Location: "/HDon/DSCKS/CQT", ID: "cqt"})
 			if err != nil {
 				t.Fatalf("Sign(tax authority) = %v", err)
@@ -108,7 +109,7 @@ func TestVaultSignEInvoice(t *testing.T) {
 func TestVaultSignBatch(t *testing.T) {
 	pki := xmltest.NewPKI(t)
 	s, counter := vaultSigner(t, keys.RSA2048)
-	cred := xmldsig.Credential{Signer: s, Cert: pki.Issue(t, s.Public(), "Trung tâm Dịch vụ công Hà Nội", "UBND Thành phố Hà Nội", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
+	cred := model.Key{Signer: s, Cert: pki.Issue(t, s.Public(), "Trung tâm Dịch vụ công Hà Nội", "UBND Thành phố Hà Nội", "MST:0101234567"), Chain: []*x509.Certificate{pki.Issuing}}
 	docs := make([][]byte, 50)
 	for i := range docs {
 		docs[i] = xmltest.Invoice{Number: i + 1}.Make()

@@ -19,6 +19,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/digitorus/timestamp"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
@@ -35,7 +36,7 @@ func TestSignXAdES(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ta, err := tsa.New(tsa.Config{}, tk, pki.IssueTSA(t, tk.Public()), []*x509.Certificate{pki.Issuing})
+	ta, err := tsa.New(tsa.Config{}, model.Key{Signer: tk, Cert: pki.IssueTSA(t, tk.Public()), Chain: []*x509.Certificate{pki.Issuing}})
 	if err != nil {
 		t.Fatalf("tsa.New = %v", err)
 	}

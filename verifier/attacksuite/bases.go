@@ -11,6 +11,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/hostilepdf"
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -197,7 +198,7 @@ func (p *PKI) KysoBases() ([]*Base, error) {
 	specs := []struct {
 		base Base
 		in   []byte
-		cred pades.Credential
+		cred model.Key
 		opts pades.Options
 		raw  *FieldSig
 	}{
@@ -211,11 +212,11 @@ func (p *PKI) KysoBases() ([]*Base, error) {
 		// kyso's signer signs the approval field in place and keeps its
 		// /Lock; it writes no FieldMDP transform.
 		{Base{Name: "kyso form /Lock", Entries: 1, Form: true, Marker: "So tien duoc duyet"}, FormPDF(), p.Official, pades.Options{Level: pades.LevelBT, Field: "Approval"}, nil},
-		{Base{Name: "kyso form FieldMDP Include", Entries: 1, Form: true, Marker: "So tien duoc duyet"}, FormPDF(), pades.Credential{}, pades.Options{}, &FieldSig{
+		{Base{Name: "kyso form FieldMDP Include", Entries: 1, Form: true, Marker: "So tien duoc duyet"}, FormPDF(), model.Key{}, pades.Options{}, &FieldSig{
 			Cred: p.Official, FieldID: FieldApproval,
 			Entries: "/Reference [<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams /Action /Include /Fields [(amount)] /V /1.2 >> >>]",
 		}},
-		{Base{Name: "kyso form FieldMDP All", Entries: 1, Form: true, Marker: "So tien duoc duyet"}, FormPDF(), pades.Credential{}, pades.Options{}, &FieldSig{
+		{Base{Name: "kyso form FieldMDP All", Entries: 1, Form: true, Marker: "So tien duoc duyet"}, FormPDF(), model.Key{}, pades.Options{}, &FieldSig{
 			Cred: p.Official, Field: "Approval2",
 			Entries: "/Reference [<< /Type /SigRef /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams /Action /All /V /1.2 >> >>]",
 		}},

@@ -14,6 +14,7 @@ import (
 	"github.com/digitorus/pkcs7"
 
 	"github.com/kyso-vn/kyso/internal/hostilepdf"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -723,7 +724,7 @@ func newFields(base, doc []byte) ([]string, error) {
 
 // signedBy returns a case where cred signs b's document again with kyso's
 // signer; the new signature is the target.
-func signedBy(p *PKI, class Class, b *Base, name string, cred pades.Credential) ([]Case, error) {
+func signedBy(p *PKI, class Class, b *Base, name string, cred model.Key) ([]Case, error) {
 	doc, err := p.Sign(b.PDF, cred, pades.Options{Level: pades.LevelBT})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -968,7 +969,7 @@ func nonSigning(p *PKI, b *Base) ([]Case, error) {
 	var parts []func() ([]Case, error)
 	for _, c := range []struct {
 		name string
-		cred pades.Credential
+		cred model.Key
 	}{
 		{"tls-client certificate (EKU clientAuth) of kyso's CA", p.TLSClient},
 		{"tls-server certificate (EKU serverAuth)", p.TLSServer},

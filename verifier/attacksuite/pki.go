@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/kyso-vn/kyso/signer/pades"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/tsa"
 )
 
@@ -56,7 +56,7 @@ type PKI struct {
 	// Official is an RSA-2048 civil servant, Seal an agency's ECDSA
 	// seal, Citizen an ECDSA citizen: kyso's signing profiles (key usage
 	// digitalSignature and nonRepudiation, no extended key usage).
-	Official, Seal, Citizen pades.Credential
+	Official, Seal, Citizen model.Key
 	// TLSClient is a client system's mutual-TLS certificate as kyso's
 	// tls-client profile issues it (key usage digitalSignature, extended
 	// key usage clientAuth only) under the same CA; its key is the client
@@ -64,10 +64,10 @@ type PKI struct {
 	// (serverAuth), OCSPResponder a delegated responder (OCSPSigning,
 	// ocsp-nocheck), TSAUnit the time-stamp unit (critical timeStamping).
 	// None of them may sign a document.
-	TLSClient, TLSServer, OCSPResponder, TSAUnit pades.Credential
+	TLSClient, TLSServer, OCSPResponder, TSAUnit model.Key
 	// CAAsSigner is the issuing CA's own key and certificate (key usage
 	// keyCertSign and cRLSign only).
-	CAAsSigner pades.Credential
+	CAAsSigner model.Key
 	// TSA stamps signatures at Clock with TSAUnit's key.
 	TSA *tsa.Authority
 
@@ -84,9 +84,9 @@ type Attacker struct {
 	caKey       crypto.Signer
 	// Twin has the official's subject, serial number and issuer name, and
 	// the attacker's key.
-	Twin pades.Credential
+	Twin model.Key
 	// Mallory is the attacker in their own name, under LookAlikeCA.
-	Mallory pades.Credential
+	Mallory model.Key
 }
 
 // NewPKI makes a fresh PKI with new keys.
@@ -114,9 +114,9 @@ func NewPKI() (*PKI, error) {
 	}
 	p.rootKey, p.caKey = rootKey, caKey
 	chain := []*x509.Certificate{p.CA, p.Root}
-	leaf := func(tmpl *x509.Certificate, key crypto.Signer) (pades.Credential, error) {
+	leaf := func(tmpl *x509.Certificate, key crypto.Signer) (model.Key, error) {
 		c, err := issue(tmpl, p.CA, key.Public(), caKey)
-		return pades.Credential{Signer: key, Cert: c, Chain: chain}, err
+		return model.Key{Signer: key, Cert: c, Chain: chain}, err
 	}
 	signing := x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -169,8 +169,8 @@ func NewPKI() (*PKI, error) {
 	}, tsaKey); err != nil {
 		return nil, err
 	}
-	p.CAAsSigner = pades.Credential{Signer: caKey, Cert: p.CA, Chain: []*x509.Certificate{p.Root}}
-	if p.TSA, err = tsa.New(tsa.Config{Now: func() time.Time { return Clock }}, tsaKey, p.TSAUnit.Cert, chain); err != nil {
+	p.CAAsSigner = model.Key{Signer: caKey, Cert: p.CA, Chain: []*x509.Certificate{p.Root}}
+	if p.TSA, err = tsa.New(tsa.Config{Now: func() time.Time { return Clock }}, model.Key{Signer: tsaKey, Cert: p.TSAUnit.Cert, Chain: chain}); err != nil {
 		return nil, fmt.Errorf("attacksuite: TSA: %w", err)
 	}
 	if p.Attacker, err = newAttacker(caName, p.Official.Cert); err != nil {
@@ -208,21 +208,21 @@ func newAttacker(caName pkix.Name, official *x509.Certificate) (*Attacker, error
 // Issue issues a signing certificate whose subject is the DER name
 // rawSubject (and whose serial is serial, if not nil) under the attacker's
 // look-alike CA, for a new key.
-func (a *Attacker) Issue(rawSubject []byte, serial *big.Int) (pades.Credential, error) {
+func (a *Attacker) Issue(rawSubject []byte, serial *big.Int) (model.Key, error) {
 	key := ecKey()
 	tmpl := &x509.Certificate{RawSubject: rawSubject, SerialNumber: serial, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
 	c, err := issue(tmpl, a.LookAlikeCA, key.Public(), a.caKey)
 	if err != nil {
-		return pades.Credential{}, err
+		return model.Key{}, err
 	}
-	return pades.Credential{Signer: key, Cert: c, Chain: []*x509.Certificate{a.LookAlikeCA}}, nil
+	return model.Key{Signer: key, Cert: c, Chain: []*x509.Certificate{a.LookAlikeCA}}, nil
 }
 
 // LookAlike returns a certificate whose subject is the DER name subject,
 // issued by an attacker's CA whose subject is the DER name issuer: what an
 // attacker makes of the certificates of a signed document (a Vietnamese
 // Government signer and its CA, say).
-func LookAlike(issuer, subject []byte) (pades.Credential, error) {
+func LookAlike(issuer, subject []byte) (model.Key, error) {
 	a := &Attacker{caKey: ecKey()}
 	var err error
 	if a.LookAlikeCA, err = issue(&x509.Certificate{
@@ -231,7 +231,7 @@ func LookAlike(issuer, subject []byte) (pades.Credential, error) {
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}, nil, a.caKey.Public(), a.caKey); err != nil {
-		return pades.Credential{}, err
+		return model.Key{}, err
 	}
 	return a.Issue(subject, nil)
 }

@@ -21,13 +21,15 @@ import (
 
 	"github.com/digitorus/pdf"
 
+	"github.com/kyso-vn/kyso/internal/cmsasn1"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
 // Sign signs doc with kyso's PAdES signer (signer/pades) as opts asks,
 // with the PKI's TSA and revocation data, at Clock unless opts sets a time.
-func (p *PKI) Sign(doc []byte, cred pades.Credential, opts pades.Options) ([]byte, error) {
+func (p *PKI) Sign(doc []byte, cred model.Key, opts pades.Options) ([]byte, error) {
 	if opts.SigningTime.IsZero() {
 		opts.SigningTime = Clock
 	}
@@ -149,7 +151,7 @@ func ReplaceCMS(doc []byte, i int, make func(digest []byte) ([]byte, error)) ([]
 // will not write: a FieldMDP transform, or a signature on a document
 // certified with no changes allowed.
 type FieldSig struct {
-	Cred pades.Credential
+	Cred model.Key
 	// FieldID is the empty signature field (merged with its widget) to
 	// sign; 0 adds a new invisible field named Field.
 	FieldID int
@@ -203,7 +205,7 @@ func (p *PKI) SignField(doc []byte, fs FieldSig) ([]byte, error) {
 		return nil, err
 	}
 	der, err := cms.SignDigest(context.Background(), digest,
-		cms.Credential{Signer: fs.Cred.Signer, Cert: fs.Cred.Cert, Chain: fs.Cred.Chain},
+		model.Key{Signer: fs.Cred.Signer, Cert: fs.Cred.Cert, Chain: fs.Cred.Chain},
 		cms.Options{Time: Clock, Timestamper: p.TSA})
 	if err != nil {
 		return nil, fmt.Errorf("attacksuite: CMS: %w", err)
@@ -271,17 +273,6 @@ type HandCMS struct {
 	ESS *x509.Certificate
 }
 
-var (
-	oidSignedData  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidData        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidContentType = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidMsgDigest   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidSigningCert = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-	oidSHA256      = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-	oidRSA         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidECDSASHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
-)
-
 // der returns a DER element of tag holding the contents.
 func der(tag byte, contents ...[]byte) []byte {
 	body := bytes.Join(contents, nil)
@@ -306,13 +297,13 @@ func (h HandCMS) Make(digest []byte) ([]byte, error) {
 		return der(0x30, mustMarshal(oid), der(0x31, val))
 	}
 	attrs := [][]byte{
-		attr(oidContentType, mustMarshal(oidData)),
-		attr(oidMsgDigest, mustMarshal(digest)),
+		attr(cmsasn1.OIDAttrContentType, mustMarshal(cmsasn1.OIDData)),
+		attr(cmsasn1.OIDAttrMessageDigest, mustMarshal(digest)),
 	}
 	if h.ESS != nil {
 		sum := sha256.Sum256(h.ESS.Raw)
 		// SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { certHash } }
-		attrs = append(attrs, attr(oidSigningCert, der(0x30, der(0x30, der(0x30, mustMarshal(sum[:]))))))
+		attrs = append(attrs, attr(cmsasn1.OIDAttrSigningCertificateV2, der(0x30, der(0x30, der(0x30, mustMarshal(sum[:]))))))
 	}
 	slices.SortFunc(attrs, bytes.Compare) // DER: a SET OF in order
 	signed := der(0x31, attrs...)
@@ -324,13 +315,13 @@ func (h HandCMS) Make(digest []byte) ([]byte, error) {
 	var sigAlg []byte
 	switch h.Key.Public().(type) {
 	case *ecdsa.PublicKey:
-		sigAlg = der(0x30, mustMarshal(oidECDSASHA256))
+		sigAlg = der(0x30, mustMarshal(cmsasn1.OIDECDSAWithSHA256))
 	case *rsa.PublicKey:
-		sigAlg = der(0x30, mustMarshal(oidRSA), []byte{5, 0})
+		sigAlg = der(0x30, mustMarshal(cmsasn1.OIDRSAEncryption), []byte{5, 0})
 	default:
 		return nil, fmt.Errorf("attacksuite: hand-made CMS: key %T", h.Key.Public())
 	}
-	sha := der(0x30, mustMarshal(oidSHA256), []byte{5, 0})
+	sha := der(0x30, mustMarshal(cmsasn1.OIDSHA256), []byte{5, 0})
 	serial, _ := asn1.Marshal(new(big.Int).Set(h.SID.SerialNumber))
 	si := der(0x30,
 		mustMarshal(1),
@@ -347,9 +338,9 @@ func (h HandCMS) Make(digest []byte) ([]byte, error) {
 	sd := der(0x30,
 		mustMarshal(1),
 		der(0x31, sha),
-		der(0x30, mustMarshal(oidData)),
+		der(0x30, mustMarshal(cmsasn1.OIDData)),
 		der(0xa0, certs...),
 		der(0x31, si),
 	)
-	return der(0x30, mustMarshal(oidSignedData), der(0xa0, sd)), nil
+	return der(0x30, mustMarshal(cmsasn1.OIDSignedData), der(0xa0, sd)), nil
 }

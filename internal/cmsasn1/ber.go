@@ -1,16 +1,16 @@
-package verifier
+package cmsasn1
 
 import (
 	"errors"
 )
 
-// maxBERDepth bounds the nesting of BER elements converted to DER. A CMS
+// MaxBERDepth bounds the nesting of BER elements converted to DER. A CMS
 // with a time-stamp token holding certificates nests about 30 deep.
-const maxBERDepth = 64
+const MaxBERDepth = 64
 
 var errBER = errors.New("malformed BER")
 
-// berToDER re-encodes the BER element at the start of in (indefinite
+// BERToDER re-encodes the BER element at the start of in (indefinite
 // lengths, non-minimal lengths, constructed OCTET STRINGs, as some CMS
 // writers produce) with DER lengths, so that the strict DER parser can read
 // it; what follows the element is returned as rest. It does not reorder SET
@@ -19,7 +19,7 @@ var errBER = errors.New("malformed BER")
 // It works in two passes over the input: the first measures the DER length
 // of every constructed element (4 bytes each, in pre-order), the second
 // writes. Time and memory are linear in the input whatever its nesting.
-func berToDER(in []byte) (der, rest []byte, err error) {
+func BERToDER(in []byte) (der, rest []byte, err error) {
 	c := &berConv{}
 	total, _, rest, err := c.measure(in, 0)
 	if err != nil {
@@ -92,7 +92,7 @@ func isConstructedOctets(tag []byte) bool { return len(tag) == 1 && tag[0] == 0x
 // measure returns the DER length of the element at the start of in and the
 // length of its contents once flattened (for OCTET STRING segments).
 func (c *berConv) measure(in []byte, depth int) (total, flat int, rest []byte, err error) {
-	if depth > maxBERDepth {
+	if depth > MaxBERDepth {
 		return 0, 0, nil, errBER
 	}
 	tag, constructed, length, body, err := berHeader(in)
@@ -209,13 +209,13 @@ func appendHeader(out, tag []byte, n int) []byte {
 	return append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
 
-// checkDER reports why the element b is not in DER (X.690, 10 and 11), as
+// CheckDER reports why the element b is not in DER (X.690, 10 and 11), as
 // far as a signature over it depends on it: definite, minimal lengths; a
 // single element; primitive encoding of the string types; BOOLEAN as 0x00
 // or 0xFF; minimal INTEGERs; and the elements of every SET in ascending
 // order of their encodings (11.6; the SETs of CMS attributes are all SET
 // OF). It returns nil for DER.
-func checkDER(b []byte) error {
+func CheckDER(b []byte) error {
 	rest, err := checkDERElement(b, 0)
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func checkDER(b []byte) error {
 }
 
 func checkDERElement(in []byte, depth int) (rest []byte, err error) {
-	if depth > maxBERDepth {
+	if depth > MaxBERDepth {
 		return nil, errors.New("nested too deep")
 	}
 	tag, constructed, length, body, err := berHeader(in)

@@ -1,0 +1,16 @@
+// Package cmsasn1 is kyso's one reader and writer of the ASN.1 of CMS (RFC
+// 5652), ESS signing-certificate attributes (RFC 2634, RFC 5035), RFC 3161
+// time-stamp tokens and responses, and RSASSA-PSS parameters (RFC 4055),
+// and the one place their object identifiers are declared (oids.go).
+//
+// The reader (ParseSignedData and its helpers) is the verifier's: strict
+// DER through cryptobyte, BER accepted by re-encoding it (BERToDER), every
+// list bounded, the raw bytes a verifier needs (the signed attributes as
+// signed, each certificate, each revocation value) kept. It judges nothing:
+// which algorithms, names and certificates are acceptable is the caller's
+// decision. The writer (the encoding/asn1 structures and Marshal helpers)
+// is what signer/cms and signer/tsa encode with.
+//
+// It imports only the standard library and golang.org/x/crypto/cryptobyte;
+// nothing of kyso.
+package cmsasn1
