@@ -99,7 +99,7 @@ func (s *sqlDB) ListAudit(ctx context.Context, afterSeq int64, limit int) ([]*Au
 	case limit > MaxListLimit:
 		limit = MaxListLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log
+	rows, err := s.query(ctx, `SELECT `+auditCols+` FROM audit_log
 		WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
 	if err != nil {
 		return nil, s.fail(op, err)
