@@ -264,7 +264,14 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 		size = min(hint+1, memMax)
 	}
 	var buf []byte
-	for {
+	if hint <= 0 {
+		d, head, err := s.spoolUnsized(r, memMax)
+		if d != nil || err != nil {
+			return d, err
+		}
+		buf = head
+	}
+	for hint > 0 {
 		if len(buf) == cap(buf) {
 			if int64(cap(buf)) >= memMax {
 				break // too large for memory
@@ -459,7 +466,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 	}
 	switch {
 	case mt == "multipart/form-data":
-		mr := multipart.NewReader(r.Body, params["boundary"])
+		mr := newMultipartReader(r.Body, params["boundary"])
 		var doc *document
 		haveOpts := false
 		for parts := 0; ; parts++ {
@@ -791,7 +798,7 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 	var names []string
 	haveOpts := false
 	var total int64
-	mr := multipart.NewReader(r.Body, params["boundary"])
+	mr := newMultipartReader(r.Body, params["boundary"])
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
