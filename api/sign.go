@@ -224,8 +224,8 @@ func (b *memoryBudget) give(n int64) {
 // document is an uploaded document, in memory or in a temporary file.
 type document struct {
 	r    readSeekerAt
-	f    *os.File // the temporary file; nil when in memory
-	data []byte   // the document when in memory
+	f    *os.File  // the temporary file; nil when in memory
+	mem  *memBytes // the document when in memory
 	size int64
 
 	budget *memoryBudget // what held the memory, returned by Close
@@ -245,6 +245,10 @@ func (d *document) Close() {
 		name := d.f.Name()
 		d.f.Close()
 		os.Remove(name)
+	}
+	if d.mem != nil {
+		d.mem.release()
+		d.mem = nil
 	}
 	if d.held > 0 {
 		d.budget.give(d.held)
@@ -297,7 +301,7 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 				s.mem.give(extra)
 				d.held -= extra
 			}
-			d.r, d.data, d.size = bytes.NewReader(buf), buf, int64(len(buf))
+			d.r, d.mem, d.size = bytes.NewReader(buf), wholeBytes(buf), int64(len(buf))
 			return d, nil
 		}
 		if err != nil {
@@ -368,8 +372,8 @@ func (s *Server) readError(err error) error {
 // copied, and a batch holds each document once instead of twice.
 type signedOutput struct {
 	buf     *bytes.Buffer
-	prefix  []byte // the input, while the output still matches it
-	matched int    // bytes of prefix written so far
+	prefix  *memBytes // the input, while the output still matches it
+	matched int64     // bytes of prefix written so far
 	f       *os.File
 	budget  *memoryBudget
 	held    int64
@@ -383,7 +387,7 @@ func (s *Server) outputFor(d *document) (*signedOutput, error) {
 	if d.f == nil {
 		n := int64(signedTailBytes)
 		if s.mem.take(n) {
-			return &signedOutput{buf: bytes.NewBuffer(make([]byte, 0, n)), prefix: d.data, budget: s.mem, held: n}, nil
+			return &signedOutput{buf: bytes.NewBuffer(make([]byte, 0, n)), prefix: d.mem, budget: s.mem, held: n}, nil
 		}
 	}
 	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-signed-*")
@@ -398,11 +402,11 @@ func (o *signedOutput) Write(p []byte) (int, error) {
 		return o.f.Write(p)
 	}
 	n := len(p)
-	if o.buf.Len() == 0 && o.matched < len(o.prefix) {
-		k := min(len(p), len(o.prefix)-o.matched)
-		if !bytes.Equal(p[:k], o.prefix[o.matched:o.matched+k]) {
+	if o.buf.Len() == 0 && o.prefix != nil && o.matched < o.prefix.size {
+		k := min(int64(len(p)), o.prefix.size-o.matched)
+		if !o.prefix.equalAt(p[:k], o.matched) {
 			// Not the input after all: keep what was counted as bytes.
-			o.buf.Write(o.prefix[:o.matched])
+			io.Copy(o.buf, io.NewSectionReader(o.prefix, 0, o.matched))
 			o.prefix, o.matched = nil, 0
 		} else {
 			o.matched += k
@@ -416,8 +420,11 @@ func (o *signedOutput) Write(p []byte) (int, error) {
 // contents returns what was written and its size.
 func (o *signedOutput) contents() (io.Reader, int64, error) {
 	if o.f == nil {
-		return io.MultiReader(bytes.NewReader(o.prefix[:o.matched]), bytes.NewReader(o.buf.Bytes())),
-			int64(o.matched + o.buf.Len()), nil
+		if o.prefix == nil {
+			return bytes.NewReader(o.buf.Bytes()), int64(o.buf.Len()), nil
+		}
+		return io.MultiReader(io.NewSectionReader(o.prefix, 0, o.matched), bytes.NewReader(o.buf.Bytes())),
+			o.matched + int64(o.buf.Len()), nil
 	}
 	size, err := o.f.Seek(0, io.SeekCurrent)
 	if err == nil {

@@ -13,7 +13,22 @@ func TestSignedOutput(t *testing.T) {
 	input := bytes.Repeat([]byte("%PDF-1.7 object "), 1000)
 	changed := bytes.Clone(input)
 	changed[5000] = 'X'
-	tests := []struct {
+	whole := wholeBytes
+	chunked := func(b []byte) *memBytes { // chunks of 1000 bytes, the last partly used
+		m := &memBytes{chunkSize: 1000, size: int64(len(b))}
+		for i := 0; i < len(b); i += 1000 {
+			c := make([]byte, 1000)
+			copy(c, b[i:])
+			m.chunks = append(m.chunks, &c)
+		}
+		return m
+	}
+	var tests []struct {
+		name   string
+		prefix func([]byte) *memBytes
+		writes [][]byte
+	}
+	for _, tt := range []struct {
 		name   string
 		writes [][]byte
 	}{
@@ -23,10 +38,20 @@ func TestSignedOutput(t *testing.T) {
 		{"diverges at once", [][]byte{[]byte("other"), input}},
 		{"shorter than the input", [][]byte{input[:100]}},
 		{"nothing", nil},
+	} {
+		tests = append(tests, struct {
+			name   string
+			prefix func([]byte) *memBytes
+			writes [][]byte
+		}{tt.name + ", one buffer", whole, tt.writes}, struct {
+			name   string
+			prefix func([]byte) *memBytes
+			writes [][]byte
+		}{tt.name + ", chunks", chunked, tt.writes})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := &signedOutput{buf: &bytes.Buffer{}, prefix: input}
+			o := &signedOutput{buf: &bytes.Buffer{}, prefix: tt.prefix(input)}
 			var want []byte
 			for _, w := range tt.writes {
 				if n, err := o.Write(w); n != len(w) || err != nil {
