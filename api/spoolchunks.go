@@ -7,8 +7,9 @@ import (
 )
 
 // spoolChunk is the piece in which a document of unknown size (a
-// multipart part) is read into memory.
-const spoolChunk = 64 << 10
+// multipart part) is read into memory: small, as a document holds its
+// last chunk whole (mime/multipart hands out at most 4 KiB a read anyway).
+const spoolChunk = 16 << 10
 
 var spoolChunks = sync.Pool{New: func() any { b := make([]byte, spoolChunk); return &b }}
 
