@@ -97,3 +97,45 @@ func TestSignPDFBatchMultipart(t *testing.T) {
 		e.checkPDF(t, fmt.Sprintf("batch-mixed-%d.pdf", i), data, 1)
 	}
 }
+
+// TestSignPDFBatchMultipartIdempotent: with an Idempotency-Key, a retry of
+// a multipart/mixed batch gets the same answer again, and the same key
+// asking for the JSON answer is another request (idempotency_key_reused).
+func TestSignPDFBatchMultipartIdempotent(t *testing.T) {
+	e := newSignEnv(t)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	ow, _ := mw.CreateFormField("options")
+	json.NewEncoder(ow).Encode(map[string]any{"credential_id": e.seal, "level": "B-B"})
+	for i := range 2 {
+		fw, _ := mw.CreateFormFile("file", fmt.Sprintf("cv-%d.pdf", i))
+		fw.Write(testpdf.Make(1, 4<<10))
+	}
+	mw.Close()
+	send := func(accept string) (int, http.Header, []byte) {
+		req, _ := http.NewRequest("POST", e.env["KYSO_URL"]+"/v1/sign/pdf/batch", bytes.NewReader(body.Bytes()))
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Accept", accept)
+		req.Header.Set("Idempotency-Key", "batch-mixed-1")
+		req.Header.Set("Authorization", "Bearer "+e.clientHN)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, data
+	}
+	code, h, first := send("multipart/mixed")
+	if code != 200 || !bytes.HasPrefix([]byte(h.Get("Content-Type")), []byte("multipart/mixed")) {
+		t.Fatalf("first batch = %d %s", code, h.Get("Content-Type"))
+	}
+	code, h, again := send("multipart/mixed")
+	if code != 200 || h.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again, first) {
+		t.Errorf("retry = %d, replayed %q, same answer %v; want 200, the first answer again", code, h.Get("Idempotent-Replayed"), bytes.Equal(again, first))
+	}
+	code, _, out := send("application/json")
+	if code != http.StatusUnprocessableEntity || !bytes.Contains(out, []byte("idempotency_key_reused")) {
+		t.Errorf("same key asking for JSON = %d %s, want 422 idempotency_key_reused", code, out)
+	}
+}
