@@ -113,6 +113,9 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 		}
 	}
 
+	// The revision holds /Contents in hex and the objects around it: sized
+	// once instead of grown by doubling.
+	rev.buf.Grow(2*spec.size + 16<<10)
 	var body bytes.Buffer
 	body.WriteString(strings.TrimSuffix(string(spec.dict.bytes()), ">>"))
 	body.WriteString("/ByteRange " + byteRangePlaceholder + "\n/Contents <")
