@@ -771,7 +771,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		{"HashResponse", funcFacts(t, "sign.go", "signHash").mapKeys},
 		{"HashSignature", funcFacts(t, "sign.go", "signHash").fields},
 		// "pdf" is streamed into each item, not set in the map.
-		{"BatchResult", sortedUnique(append(funcFacts(t, "sign.go", "signPDFBatch").mapKeys, "pdf"))},
+		{"BatchResult", sortedUnique(append(funcFacts(t, "batchanswer.go", "batchItem").mapKeys, "pdf"))},
 		{"SealImageResult", funcFacts(t, "sign.go", "putSealImage").mapKeys},
 		{"Report", jsonNames(reflect.TypeFor[verifier.Report]())},
 		{"SignatureReport", jsonNames(reflect.TypeFor[verifier.Signature]())},
@@ -856,7 +856,7 @@ func TestOpenAPISigning(t *testing.T) {
 		{"HashRequest", "scheme", []string{pades.SchemePKCS1v15, pades.SchemePSS}},
 		{"Appearance", "template", []string{string(appearance.TemplateLeader), string(appearance.TemplateSeal), string(appearance.TemplateCitizen)}},
 		{"CredentialState", "status", sortedUnique(append(funcFacts(t, "sign.go", "setPIN").mapValues["status"], funcFacts(t, "sign.go", "unlockCredential").mapValues["status"]...))},
-		{"BatchResult", "status", funcFacts(t, "sign.go", "signPDFBatch").mapValues["status"]},
+		{"BatchResult", "status", funcFacts(t, "batchanswer.go", "batchItem").mapValues["status"]},
 		{"BatchResult", "level", []string{string(pades.LevelBB), string(pades.LevelBT), string(pades.LevelBLT), string(pades.LevelBLTA)}},
 	}
 	for _, e := range enums {

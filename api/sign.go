@@ -223,7 +223,8 @@ func (b *memoryBudget) give(n int64) {
 // document is an uploaded document, in memory or in a temporary file.
 type document struct {
 	r    readSeekerAt
-	f    *os.File // the temporary file; nil when in memory
+	f    *os.File  // the temporary file; nil when in memory
+	mem  *memBytes // the document when in memory
 	size int64
 
 	budget *memoryBudget // what held the memory, returned by Close
@@ -244,6 +245,10 @@ func (d *document) Close() {
 		d.f.Close()
 		os.Remove(name)
 	}
+	if d.mem != nil {
+		d.mem.release()
+		d.mem = nil
+	}
 	if d.held > 0 {
 		d.budget.give(d.held)
 		d.held = 0
@@ -262,7 +267,14 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 		size = min(hint+1, memMax)
 	}
 	var buf []byte
-	for {
+	if hint <= 0 {
+		d, head, err := s.spoolUnsized(r, memMax)
+		if d != nil || err != nil {
+			return d, err
+		}
+		buf = head
+	}
+	for hint > 0 {
 		if len(buf) == cap(buf) {
 			if int64(cap(buf)) >= memMax {
 				break // too large for memory
@@ -288,7 +300,7 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 				s.mem.give(extra)
 				d.held -= extra
 			}
-			d.r, d.size = bytes.NewReader(buf), int64(len(buf))
+			d.r, d.mem, d.size = bytes.NewReader(buf), wholeBytes(buf), int64(len(buf))
 			return d, nil
 		}
 		if err != nil {
@@ -363,19 +375,28 @@ func tempFileError(err error) error {
 }
 
 // signedOutput receives a signed document: in memory when its input was,
-// else in a temporary file.
+// else in a temporary file. In memory, it keeps only what follows the
+// input: a signed PDF is its input followed by the appended revisions, so
+// while what is written equals the input (the prefix) it is counted, not
+// copied, and a batch holds each document once instead of twice.
 type signedOutput struct {
-	buf    *bytes.Buffer
-	f      *os.File
-	budget *memoryBudget
-	held   int64
+	buf     *bytes.Buffer
+	prefix  *memBytes // the input, while the output still matches it
+	matched int64     // bytes of prefix written so far
+	f       *os.File
+	budget  *memoryBudget
+	held    int64
 }
+
+// signedTailBytes is what an in-memory signed output is expected to add to
+// its input (the signature's revision; more for B-LT).
+const signedTailBytes = 64 << 10
 
 func (s *Server) outputFor(d *document) (*signedOutput, error) {
 	if d.f == nil {
-		n := d.size + 64<<10
+		n := int64(signedTailBytes)
 		if s.mem.take(n) {
-			return &signedOutput{buf: bytes.NewBuffer(make([]byte, 0, n)), budget: s.mem, held: n}, nil
+			return &signedOutput{buf: bytes.NewBuffer(make([]byte, 0, n)), prefix: d.mem, budget: s.mem, held: n}, nil
 		}
 	}
 	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-signed-*")
@@ -390,13 +411,30 @@ func (o *signedOutput) Write(p []byte) (int, error) {
 		n, err := o.f.Write(p)
 		return n, tempFileError(err)
 	}
-	return o.buf.Write(p)
+	n := len(p)
+	if o.buf.Len() == 0 && o.prefix != nil && o.matched < o.prefix.size {
+		k := min(int64(len(p)), o.prefix.size-o.matched)
+		if !o.prefix.equalAt(p[:k], o.matched) {
+			// Not the input after all: keep what was counted as bytes.
+			io.Copy(o.buf, io.NewSectionReader(o.prefix, 0, o.matched))
+			o.prefix, o.matched = nil, 0
+		} else {
+			o.matched += k
+			p = p[k:]
+		}
+	}
+	o.buf.Write(p)
+	return n, nil
 }
 
 // contents returns what was written and its size.
 func (o *signedOutput) contents() (io.Reader, int64, error) {
 	if o.f == nil {
-		return bytes.NewReader(o.buf.Bytes()), int64(o.buf.Len()), nil
+		if o.prefix == nil {
+			return bytes.NewReader(o.buf.Bytes()), int64(o.buf.Len()), nil
+		}
+		return io.MultiReader(io.NewSectionReader(o.prefix, 0, o.matched), bytes.NewReader(o.buf.Bytes())),
+			o.matched + int64(o.buf.Len()), nil
 	}
 	size, err := o.f.Seek(0, io.SeekCurrent)
 	if err == nil {
@@ -445,7 +483,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 	}
 	switch {
 	case mt == "multipart/form-data":
-		mr := multipart.NewReader(r.Body, params["boundary"])
+		mr := newMultipartReader(r.Body, params["boundary"])
 		var doc *document
 		haveOpts := false
 		for parts := 0; ; parts++ {
@@ -690,6 +728,10 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 	var claim *idemClaim
 	if _, present := r.Header[IdempotencyHeader]; present {
 		parts := []any{withoutPIN(req), names}
+		if wantsMultipart(r) {
+			// A retry asking for the other form of answer is another request.
+			parts = append(parts, "answer:"+multipartMixed)
+		}
 		for _, d := range docs {
 			dg, err := documentDigest(d)
 			if err != nil {
@@ -725,47 +767,7 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 		s.renderError(w, r, err)
 		return
 	}
-	// Stream the answer: one document's base64 in memory at a time.
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, `{"results":[`)
-	for i, res := range results {
-		item := map[string]any{"index": i, "name": names[i]}
-		var signed io.Reader
-		if res.Err != nil {
-			status, detail := classify(res.Err)
-			if status >= 500 {
-				s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
-			}
-			item["status"], item["error"] = "failed", detail
-		} else if rd, _, err := outs[i].contents(); err != nil {
-			_, detail := classify(err)
-			item["status"], item["error"] = "failed", detail
-		} else {
-			item["status"] = "signed"
-			item["signature_field"] = res.Result.SignatureField
-			item["document_sha256"] = hex.EncodeToString(res.Result.DocumentDigest)
-			item["level"] = res.Result.Level
-			signed = rd
-		}
-		if i > 0 {
-			io.WriteString(w, ",")
-		}
-		b, _ := json.Marshal(item)
-		if signed == nil {
-			w.Write(b)
-			continue
-		}
-		// The signed PDF is base64-encoded straight into the answer as
-		// the item's last member, without a copy of it in memory.
-		w.Write(b[:len(b)-1])
-		io.WriteString(w, `,"pdf":"`)
-		enc := base64.NewEncoder(base64.StdEncoding, w)
-		io.Copy(enc, signed)
-		enc.Close()
-		io.WriteString(w, `"}`)
-	}
-	io.WriteString(w, "]}\n")
+	s.writeBatchAnswer(w, r, names, results, outs)
 }
 
 // maxSealImage bounds an uploaded seal image (the renderer's own limit).
@@ -812,7 +814,7 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 	var names []string
 	haveOpts := false
 	var total int64
-	mr := multipart.NewReader(r.Body, params["boundary"])
+	mr := newMultipartReader(r.Body, params["boundary"])
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {

@@ -92,3 +92,64 @@ func TestSpoolLimits(t *testing.T) {
 		t.Errorf("%d temporary files left", len(entries))
 	}
 }
+
+// TestSpoolUnsized: a document of unknown size (a multipart part) is read
+// in chunks: intact whatever its size against the chunk and the memory
+// limit, in memory within the budget and below 4 MiB, in a file beyond,
+// refused above the document limit; the budget comes back whole.
+func TestSpoolUnsized(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		memory, maxDoc int64
+		size           int
+		inMemory       bool
+		tooLarge       bool
+	}{
+		{"one byte", 1 << 20, 8 << 20, 1, true, false},
+		{"a chunk less one", 1 << 20, 8 << 20, spoolChunk - 1, true, false},
+		{"a chunk", 1 << 20, 8 << 20, spoolChunk, true, false},
+		{"a chunk and one", 1 << 20, 8 << 20, spoolChunk + 1, true, false},
+		{"200 KB", 1 << 20, 8 << 20, 200 << 10, true, false},
+		{"beyond the budget", 1 << 20, 8 << 20, 1<<20 + 1, false, false},
+		{"4 MiB", 64 << 20, 8 << 20, spoolMemoryBytes, true, false},
+		{"4 MiB and one", 64 << 20, 8 << 20, spoolMemoryBytes + 1, false, false},
+		{"at the document limit", 64 << 20, 100 << 10, 100 << 10, true, false},
+		{"over the document limit", 64 << 20, 100 << 10, 100<<10 + 1, false, true},
+		{"far over the document limit", 64 << 20, 100 << 10, 1 << 20, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := spoolServer(t, tc.memory, tc.maxDoc)
+			data := make([]byte, tc.size)
+			for i := range data {
+				data[i] = byte(i * 7)
+			}
+			d, err := s.spool(iotest.HalfReader(bytes.NewReader(data)), -1)
+			if tc.tooLarge {
+				if status, _ := classify(err); err == nil || status != http.StatusRequestEntityTooLarge {
+					t.Errorf("spool(%d bytes) = %v, want 413", tc.size, err)
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("spool(%d bytes) = %v", tc.size, err)
+				}
+				if d.size != int64(tc.size) || !bytes.Equal(readAll(t, d), data) {
+					t.Errorf("spool(%d bytes): size %d, content intact %v", tc.size, d.size, bytes.Equal(readAll(t, d), data))
+				}
+				if inMemory := d.f == nil; inMemory != tc.inMemory {
+					t.Errorf("spool(%d bytes) in memory = %v, want %v", tc.size, inMemory, tc.inMemory)
+				}
+				// An in-memory document holds the budget of its chunks.
+				if chunks := (int64(tc.size) + spoolChunk - 1) / spoolChunk; d.f == nil && s.mem.left != tc.memory-chunks*spoolChunk {
+					t.Errorf("budget while held = %d, want %d", s.mem.left, tc.memory-chunks*spoolChunk)
+				}
+				d.Close()
+			}
+			if s.mem.left != tc.memory {
+				t.Errorf("budget after closing = %d, want %d", s.mem.left, tc.memory)
+			}
+			if entries, _ := os.ReadDir(s.cfg.TempDir); len(entries) != 0 {
+				t.Errorf("%d temporary files left", len(entries))
+			}
+		})
+	}
+}

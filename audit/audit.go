@@ -50,6 +50,7 @@ const MaxDetailsBytes = 16 << 10
 // Store is the slice of store.Store that audit uses.
 type Store interface {
 	AppendAudit(ctx context.Context, rec *store.AuditRecord, chain func(prev []byte, rec *store.AuditRecord) []byte) error
+	AppendAudits(ctx context.Context, recs []*store.AuditRecord, chain func(prev []byte, rec *store.AuditRecord) []byte) error
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]*store.AuditRecord, error)
 }
 
@@ -66,6 +67,7 @@ type Event struct {
 type Log struct {
 	store    Store
 	pageSize int // records Verify reads per query
+	appender appender
 }
 
 // New returns a Log backed by s.
@@ -73,7 +75,9 @@ func New(s Store) *Log { return &Log{store: s, pageSize: store.MaxListLimit} }
 
 var actionPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
 
-// Record appends e to the log. The store sets the sequence number and the
+// Record appends e to the log, in one transaction with the records of
+// other goroutines recording at the same time (group commit); it returns
+// once e is committed. The store sets the sequence number and the
 // time inside the transaction that links the record to the previous one,
 // so seq order is append order on every node.
 //
@@ -98,7 +102,7 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 		return err
 	}
 	rec := &store.AuditRecord{Actor: e.Actor, Action: e.Action, Target: e.Target, Details: details}
-	if err := l.store.AppendAudit(ctx, rec, Hash); err != nil {
+	if err := l.append(ctx, rec); err != nil {
 		return fmt.Errorf("audit: record %s: %w", e.Action, err)
 	}
 	return nil

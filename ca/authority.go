@@ -105,7 +105,8 @@ func (c *Config) setDefaults() error {
 
 // Authority is kyso's certificate authority. It is safe for concurrent use
 // and for use by several processes sharing one store and one Vault: issuer
-// state is re-read from the store on every operation.
+// state is re-read from the store on every operation that depends on which
+// issuers exist or their status (certifiedIssuer says why signing need not).
 type Authority struct {
 	cfg      Config
 	store    store.Store
@@ -117,6 +118,7 @@ type Authority struct {
 	issuers map[string]*issuer // by issuer ID, rebuilt from the store
 
 	signers signerCache // credential signers by key name and version
+	leaves  leafCache   // parsed end-entity certificates by certificate ID
 
 	upstream upstream // the external CAs' CRLs and OCSP responses
 }
@@ -257,6 +259,70 @@ func samePublicKey(a, b crypto.PublicKey) error {
 		return errors.New("public keys differ")
 	}
 	return nil
+}
+
+// certifiedIssuer returns issuer id once it has its certificate, or nil
+// while it has none (pending, cancelled) or does not exist.
+//
+// An issuer's certificate and chain never change once set: a rotation or
+// a new key is a new issuer with a new ID, and retiring one changes only
+// its status. So an issuer found in the cache with its certificate is
+// returned as it is, without re-reading the issuer list: the signing path
+// asks for its credential's chain on every signature. Any other issuer
+// (one created by another node since, or still pending here) is looked up
+// in the store, so a chain imported or a CA rotated on another node is
+// seen at once.
+func (a *Authority) certifiedIssuer(ctx context.Context, id string) (*issuer, error) {
+	a.mu.Lock()
+	is := a.issuers[id]
+	a.mu.Unlock()
+	if is == nil || is.cert == nil {
+		all, err := a.sync(ctx)
+		if err != nil {
+			return nil, err
+		}
+		is = all[id]
+	}
+	if is == nil || is.cert == nil {
+		return nil, nil
+	}
+	return is, nil
+}
+
+// leafCache keeps end-entity certificates parsed from their stored PEM, so
+// that signing does not decode its certificate for every document. An
+// entry is used only for the very PEM text it was parsed from; the cache
+// is emptied when it reaches leafCacheMax entries.
+type leafCache struct {
+	mu sync.Mutex
+	m  map[string]parsedLeaf
+}
+
+type parsedLeaf struct {
+	pem  string
+	cert *x509.Certificate
+}
+
+const leafCacheMax = 4096
+
+func (c *leafCache) parse(id, certPEM string) (*x509.Certificate, error) {
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && e.pem == certPEM {
+		return e.cert, nil
+	}
+	cert, err := parseCertPEM(certPEM)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= leafCacheMax {
+		c.m = map[string]parsedLeaf{}
+	}
+	c.m[id] = parsedLeaf{pem: certPEM, cert: cert}
+	c.mu.Unlock()
+	return cert, nil
 }
 
 // activeIssuer returns the newest active issuing CA.

@@ -444,17 +444,16 @@ func (a *Authority) Get(ctx context.Context, id string) (*Issued, error) {
 }
 
 func (a *Authority) withChain(ctx context.Context, rec *store.Certificate) (*Issued, error) {
-	all, err := a.sync(ctx)
+	is, err := a.certifiedIssuer(ctx, rec.IssuerID)
 	if err != nil {
 		return nil, err
 	}
-	is := all[rec.IssuerID]
 	out := &Issued{Record: rec}
-	if is != nil && is.cert != nil {
+	if is != nil {
 		out.Chain = append([]*x509.Certificate{is.cert}, is.chain...)
 	}
 	if rec.CertPEM != "" {
-		if out.Leaf, err = parseCertPEM(rec.CertPEM); err != nil {
+		if out.Leaf, err = a.leaves.parse(rec.ID, rec.CertPEM); err != nil {
 			return nil, fmt.Errorf("ca: stored certificate %s: %w", rec.ID, err)
 		}
 	}

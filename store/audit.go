@@ -23,11 +23,23 @@ const auditCols = `seq, at, actor, action, target, details, prev_hash, hash`
 // primary key on seq is the backstop: a second record with the same seq is
 // ErrConflict, never a fork.
 func (s *sqlDB) AppendAudit(ctx context.Context, rec *AuditRecord, chain func(prev []byte, rec *AuditRecord) []byte) error {
-	const op = "append audit record"
+	return s.appendAudit(ctx, "append audit record", []*AuditRecord{rec}, chain)
+}
+
+// AppendAudits appends recs, in order, in one transaction; see
+// Store.AppendAudits.
+func (s *sqlDB) AppendAudits(ctx context.Context, recs []*AuditRecord, chain func(prev []byte, rec *AuditRecord) []byte) error {
+	return s.appendAudit(ctx, "append audit records", recs, chain)
+}
+
+func (s *sqlDB) appendAudit(ctx context.Context, op string, recs []*AuditRecord, chain func(prev []byte, rec *AuditRecord) []byte) error {
 	if chain == nil {
 		return s.fail(op, errors.New("nil chain function"))
 	}
-	var out AuditRecord
+	if len(recs) == 0 {
+		return nil
+	}
+	out := make([]AuditRecord, len(recs))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if s.auditLock != "" {
 			if _, err := tx.ExecContext(ctx, s.auditLock); err != nil {
@@ -40,27 +52,39 @@ func (s *sqlDB) AppendAudit(ctx context.Context, rec *AuditRecord, chain func(pr
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read last record: %w", err)
 		}
-		out = *rec
-		out.Seq = last + 1
-		out.PrevHash = prev
-		if len(out.PrevHash) == 0 {
-			out.PrevHash = nil
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO audit_log (`+auditCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`)
+		if err != nil {
+			return err
 		}
-		out.At = s.stamp(out.At).UTC()
-		out.Hash = chain(out.PrevHash, &out)
-		if len(out.Hash) == 0 {
-			return errors.New("chain returned an empty hash")
+		defer ins.Close()
+		for i, rec := range recs {
+			o := &out[i]
+			*o = *rec
+			o.Seq = last + 1
+			o.PrevHash = prev
+			if len(o.PrevHash) == 0 {
+				o.PrevHash = nil
+			}
+			o.At = s.stamp(o.At).UTC()
+			o.Hash = chain(o.PrevHash, o)
+			if len(o.Hash) == 0 {
+				return errors.New("chain returned an empty hash")
+			}
+			if _, err := ins.ExecContext(ctx, o.Seq, dbTime(o.At), o.Actor, o.Action, o.Target, o.Details,
+				nonNilBytes(o.PrevHash), o.Hash); err != nil {
+				return err
+			}
+			last, prev = o.Seq, o.Hash
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			out.Seq, dbTime(out.At), out.Actor, out.Action, out.Target, out.Details,
-			nonNilBytes(out.PrevHash), out.Hash)
-		return err
+		return nil
 	})
 	if err != nil {
 		return s.fail(op, err)
 	}
-	*rec = out
+	for i, rec := range recs {
+		*rec = out[i]
+	}
 	return nil
 }
 
@@ -75,7 +99,7 @@ func (s *sqlDB) ListAudit(ctx context.Context, afterSeq int64, limit int) ([]*Au
 	case limit > MaxListLimit:
 		limit = MaxListLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log
+	rows, err := s.query(ctx, `SELECT `+auditCols+` FROM audit_log
 		WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
 	if err != nil {
 		return nil, s.fail(op, err)

@@ -60,7 +60,7 @@ func (s *sqlDB) CreateClient(ctx context.Context, c *Client) error {
 
 // GetClient returns the client with the given ID.
 func (s *sqlDB) GetClient(ctx context.Context, id string) (*Client, error) {
-	c, err := scanClient(s.r.QueryRowContext(ctx, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id))
+	c, err := scanClient(s.queryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id))
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get client %q", id), err)
 	}
@@ -71,7 +71,7 @@ func (s *sqlDB) GetClient(ctx context.Context, id string) (*Client, error) {
 // ErrNotFound. Disabled clients are returned too; refusing them is the
 // caller's decision.
 func (s *sqlDB) FindClientByKeyHash(ctx context.Context, hash []byte) (*Client, error) {
-	c, err := scanClient(s.r.QueryRowContext(ctx, `SELECT `+clientCols+` FROM clients WHERE key_hash = $1`, hash))
+	c, err := scanClient(s.queryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE key_hash = $1`, hash))
 	if err != nil {
 		return nil, s.fail("find client by key hash", err)
 	}
@@ -82,7 +82,7 @@ func (s *sqlDB) FindClientByKeyHash(ctx context.Context, hash []byte) (*Client, 
 // few (one per connected system), so the list is not paginated.
 func (s *sqlDB) ListClients(ctx context.Context) ([]*Client, error) {
 	const op = "list clients"
-	rows, err := s.r.QueryContext(ctx, `SELECT `+clientCols+` FROM clients ORDER BY created_at, id`)
+	rows, err := s.query(ctx, `SELECT `+clientCols+` FROM clients ORDER BY created_at, id`)
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
@@ -140,7 +140,7 @@ func (s *sqlDB) SetCredentialPIN(ctx context.Context, credID, hash string) error
 // its failure count and whether it is locked.
 func (s *sqlDB) GetCredentialPIN(ctx context.Context, credID string) (hash string, failures int, locked bool, err error) {
 	var lockedAt sql.NullString
-	err = s.r.QueryRowContext(ctx, `SELECT pin_hash, pin_failures, pin_locked_at FROM credentials WHERE id = $1`,
+	err = s.queryRow(ctx, `SELECT pin_hash, pin_failures, pin_locked_at FROM credentials WHERE id = $1`,
 		credID).Scan(stringScan{&hash}, &failures, &lockedAt)
 	if err != nil {
 		return "", 0, false, s.fail(fmt.Sprintf("get PIN of credential %q", credID), err)
@@ -184,7 +184,7 @@ func (s *sqlDB) ResetPINFailures(ctx context.Context, credID string) error {
 	if err = mustAffect(res, err); errors.Is(err, ErrNotFound) {
 		// Nothing to reset, or no such credential.
 		var one int
-		err = s.r.QueryRowContext(ctx, `SELECT 1 FROM credentials WHERE id = $1`, credID).Scan(&one)
+		err = s.queryRow(ctx, `SELECT 1 FROM credentials WHERE id = $1`, credID).Scan(&one)
 	}
 	if err != nil {
 		return s.fail(op, err)

@@ -194,7 +194,7 @@ func (s *sqlDB) QuarantineKey(ctx context.Context, k *QuarantinedKey) error {
 
 // ListQuarantinedKeys returns the quarantined keys ordered by name.
 func (s *sqlDB) ListQuarantinedKeys(ctx context.Context) ([]*QuarantinedKey, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT key_name, reason, found_at FROM quarantined_keys ORDER BY key_name`)
+	rows, err := s.query(ctx, `SELECT key_name, reason, found_at FROM quarantined_keys ORDER BY key_name`)
 	if err != nil {
 		return nil, s.fail("list quarantined keys", err)
 	}
@@ -220,7 +220,7 @@ func (s *sqlDB) ListCredentials(ctx context.Context, after string, limit int) ([
 		limit = DefaultListLimit
 	}
 	limit = min(limit, MaxListLimit)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+credentialCols+` FROM credentials WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	rows, err := s.query(ctx, `SELECT `+credentialCols+` FROM credentials WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, s.fail("list credentials", err)
 	}

@@ -29,7 +29,7 @@ func (s *sqlDB) PutSealImage(ctx context.Context, img *SealImage) error {
 // GetSealImage returns an agency's seal image, or ErrNotFound.
 func (s *sqlDB) GetSealImage(ctx context.Context, organization string) (*SealImage, error) {
 	img := &SealImage{}
-	err := s.r.QueryRowContext(ctx, `SELECT organization, content_type, data, updated_at FROM seal_images WHERE organization = $1`, organization).
+	err := s.queryRow(ctx, `SELECT organization, content_type, data, updated_at FROM seal_images WHERE organization = $1`, organization).
 		Scan(&img.Organization, &img.ContentType, &img.Data, timeScan{&img.UpdatedAt})
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get seal image of %q", organization), err)

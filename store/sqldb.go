@@ -36,6 +36,7 @@ type sqlDB struct {
 	// appenders, on any node; empty where the write transaction already
 	// does (SQLite's single writer).
 	auditLock string
+	stmts     stmtCache // prepared statements of reads outside transactions
 }
 
 // Ping checks that the database is reachable and, for SQLite, that a
@@ -55,6 +56,7 @@ func (s *sqlDB) Ping(ctx context.Context) error {
 
 // Close closes the database. Calls in progress finish first.
 func (s *sqlDB) Close() error {
+	s.closeStmts()
 	err := s.r.Close()
 	if s.w.db != s.r {
 		err = errors.Join(err, s.w.Close())
@@ -275,7 +277,7 @@ func (s *sqlDB) UpdateIssuer(ctx context.Context, is *Issuer) error {
 
 // GetIssuer returns the issuer with the given ID.
 func (s *sqlDB) GetIssuer(ctx context.Context, id string) (*Issuer, error) {
-	is, err := scanIssuer(s.r.QueryRowContext(ctx, `SELECT `+issuerCols+` FROM issuers WHERE id = $1`, id))
+	is, err := scanIssuer(s.queryRow(ctx, `SELECT `+issuerCols+` FROM issuers WHERE id = $1`, id))
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get issuer %q", id), err)
 	}
@@ -284,7 +286,7 @@ func (s *sqlDB) GetIssuer(ctx context.Context, id string) (*Issuer, error) {
 
 // GetIssuerByName returns the issuer with the given name.
 func (s *sqlDB) GetIssuerByName(ctx context.Context, name string) (*Issuer, error) {
-	is, err := scanIssuer(s.r.QueryRowContext(ctx, `SELECT `+issuerCols+` FROM issuers WHERE name = $1`, name))
+	is, err := scanIssuer(s.queryRow(ctx, `SELECT `+issuerCols+` FROM issuers WHERE name = $1`, name))
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get issuer by name %q", name), err)
 	}
@@ -294,7 +296,7 @@ func (s *sqlDB) GetIssuerByName(ctx context.Context, name string) (*Issuer, erro
 // ListIssuers returns all issuers, oldest first (ties by ID).
 func (s *sqlDB) ListIssuers(ctx context.Context) ([]*Issuer, error) {
 	const op = "list issuers"
-	rows, err := s.r.QueryContext(ctx, `SELECT `+issuerCols+` FROM issuers ORDER BY created_at, id`)
+	rows, err := s.query(ctx, `SELECT `+issuerCols+` FROM issuers ORDER BY created_at, id`)
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
@@ -385,7 +387,7 @@ func (s *sqlDB) CreateCredential(ctx context.Context, cr *Credential, first *Cer
 
 // GetCredential returns the credential with the given ID.
 func (s *sqlDB) GetCredential(ctx context.Context, id string) (*Credential, error) {
-	cr, err := scanCredential(s.r.QueryRowContext(ctx,
+	cr, err := scanCredential(s.queryRow(ctx,
 		`SELECT `+credentialCols+` FROM credentials WHERE id = $1`, id))
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get credential %q", id), err)
@@ -572,7 +574,7 @@ func (s *sqlDB) FailCertificate(ctx context.Context, id string) error {
 
 // GetCertificate returns the certificate with the given ID.
 func (s *sqlDB) GetCertificate(ctx context.Context, id string) (*Certificate, error) {
-	c, err := scanCertificate(s.r.QueryRowContext(ctx,
+	c, err := scanCertificate(s.queryRow(ctx,
 		`SELECT `+certCols+` FROM certificates WHERE id = $1`, id))
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get certificate %q", id), err)
@@ -583,7 +585,7 @@ func (s *sqlDB) GetCertificate(ctx context.Context, id string) (*Certificate, er
 // GetCertificateBySerial returns the certificate issuerID issued with
 // serial.
 func (s *sqlDB) GetCertificateBySerial(ctx context.Context, issuerID, serial string) (*Certificate, error) {
-	c, err := scanCertificate(s.r.QueryRowContext(ctx,
+	c, err := scanCertificate(s.queryRow(ctx,
 		`SELECT `+certCols+` FROM certificates WHERE issuer_id = $1 AND serial = $2`, issuerID, serial))
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get certificate by serial %q/%q", issuerID, serial), err)
@@ -632,7 +634,7 @@ func (s *sqlDB) ListCertificates(ctx context.Context, f CertFilter) ([]*Certific
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
 
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, s.fail("list certificates", err)
 	}
@@ -666,7 +668,7 @@ func (s *sqlDB) RevokeCertificate(ctx context.Context, id string, at time.Time, 
 // always listed.
 func (s *sqlDB) ListRevoked(ctx context.Context, issuerID string, now time.Time) ([]*Certificate, error) {
 	op := fmt.Sprintf("list revoked of issuer %q", issuerID)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+certCols+` FROM certificates
+	rows, err := s.query(ctx, `SELECT `+certCols+` FROM certificates
 		WHERE issuer_id = $1 AND status = 'revoked' AND (not_after IS NULL OR not_after >= $2)
 		ORDER BY id`, issuerID, dbTime(now))
 	if err != nil {
@@ -709,7 +711,7 @@ func (s *sqlDB) SaveCRL(ctx context.Context, crl *CRL) error {
 // LatestCRL returns the latest CRL of issuerID, or ErrNotFound.
 func (s *sqlDB) LatestCRL(ctx context.Context, issuerID string) (*CRL, error) {
 	var crl CRL
-	err := s.r.QueryRowContext(ctx, `SELECT issuer_id, number, this_update, next_update, der
+	err := s.queryRow(ctx, `SELECT issuer_id, number, this_update, next_update, der
 		FROM crls WHERE issuer_id = $1`, issuerID).
 		Scan(&crl.IssuerID, &crl.Number, timeScan{&crl.ThisUpdate}, timeScan{&crl.NextUpdate}, &crl.DER)
 	if err != nil {
@@ -743,7 +745,7 @@ func (s *sqlDB) CreateAdminToken(ctx context.Context, t *AdminToken) error {
 // FindAdminToken returns the token whose hash equals hash, or ErrNotFound.
 func (s *sqlDB) FindAdminToken(ctx context.Context, hash []byte) (*AdminToken, error) {
 	var t AdminToken
-	err := s.r.QueryRowContext(ctx, `SELECT id, name, hash, created_at FROM admin_tokens WHERE hash = $1`, hash).
+	err := s.queryRow(ctx, `SELECT id, name, hash, created_at FROM admin_tokens WHERE hash = $1`, hash).
 		Scan(&t.ID, &t.Name, &t.Hash, timeScan{&t.CreatedAt})
 	if err != nil {
 		return nil, s.fail("find admin token", err)
@@ -754,7 +756,7 @@ func (s *sqlDB) FindAdminToken(ctx context.Context, hash []byte) (*AdminToken, e
 // CountAdminTokens returns the number of admin tokens.
 func (s *sqlDB) CountAdminTokens(ctx context.Context) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM admin_tokens`).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM admin_tokens`).Scan(&n); err != nil {
 		return 0, s.fail("count admin tokens", err)
 	}
 	return n, nil

@@ -230,6 +230,11 @@ type Store interface {
 	// the record. chain runs inside the transaction and must not call the
 	// store. On error rec is left unchanged.
 	AppendAudit(ctx context.Context, rec *AuditRecord, chain func(prev []byte, rec *AuditRecord) []byte) error
+	// AppendAudits appends recs in order as AppendAudit would one after
+	// the other, in ONE transaction: all are appended or none (on error
+	// every record is left unchanged). Concurrent appenders share one
+	// commit this way instead of taking turns for one each.
+	AppendAudits(ctx context.Context, recs []*AuditRecord, chain func(prev []byte, rec *AuditRecord) []byte) error
 	// ListAudit returns up to limit records with Seq > afterSeq, in Seq
 	// order. A limit <= 0 means DefaultListLimit; at most MaxListLimit.
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]*AuditRecord, error)

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/digitorus/pdf"
 )
@@ -266,8 +267,7 @@ func (d *document) hashFrom(h crypto.Hash, from int64) (hash.Hash, error) {
 	state, ok := d.inputHash[h]
 	if !ok {
 		w := h.New()
-		buf := make([]byte, 64<<10)
-		if _, err := io.CopyBuffer(w, io.NewSectionReader(d.in, 0, d.size), buf); err != nil {
+		if err := d.copyRange(w, 0, d.size); err != nil {
 			return nil, fmt.Errorf("read PDF: %w", err)
 		}
 		m, ok := w.(encoding.BinaryMarshaler)
@@ -287,7 +287,7 @@ func (d *document) hashFrom(h crypto.Hash, from int64) (hash.Hash, error) {
 	if err := w.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
 		return nil, err
 	}
-	if _, err := io.Copy(w, io.NewSectionReader(d, d.size, from-d.size)); err != nil {
+	if err := d.copyRange(w, d.size, from-d.size); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -304,11 +304,57 @@ func (d *document) digestRanges(h crypto.Hash, br []int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := io.Copy(w, io.NewSectionReader(d, br[2], br[3])); err != nil {
+	if err := d.copyRange(w, br[2], br[3]); err != nil {
 		return nil, err
 	}
 	return w.Sum(nil), nil
 }
+
+// copyBuffers are the buffers copyRange reads the input through: hashing
+// and writing out a document would otherwise allocate one per pass.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// copyRange writes the document's bytes [off, off+n) to w: the input's
+// through a pooled buffer, the revisions' straight from memory. Fewer than
+// n bytes is io.ErrUnexpectedEOF.
+func (d *document) copyRange(w io.Writer, off, n int64) error {
+	end := off + n
+	if off < 0 || n < 0 {
+		return fmt.Errorf("pades: range [%d, %d) of the document", off, end)
+	}
+	if off < d.size && off < end {
+		bp := copyBuffers.Get().(*[]byte)
+		// writerOnly keeps io.CopyBuffer from handing the copy to w's
+		// ReadFrom, which would allocate a buffer of its own.
+		m, err := io.CopyBuffer(writerOnly{w}, io.NewSectionReader(d.in, off, min(end, d.size)-off), *bp)
+		copyBuffers.Put(bp)
+		if err != nil {
+			return err
+		}
+		if off += m; off < min(end, d.size) {
+			return io.ErrUnexpectedEOF
+		}
+	}
+	for _, r := range d.revs {
+		if off >= end {
+			break
+		}
+		if off < r.base || off >= r.end() {
+			continue
+		}
+		k := min(end, r.end())
+		if _, err := w.Write(r.buf.Bytes()[off-r.base : k-r.base]); err != nil {
+			return err
+		}
+		off = k
+	}
+	if off < end {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+
+type writerOnly struct{ io.Writer }
 
 // ReadAt implements io.ReaderAt over the input and the finished revisions.
 func (d *document) ReadAt(p []byte, off int64) (int, error) {

@@ -332,13 +332,5 @@ func (s *Signer) check(cred model.Key, o Options) (Options, error) {
 
 // writeTo writes the input followed by the revisions.
 func (d *document) writeTo(w io.Writer) error {
-	if _, err := io.Copy(w, io.NewSectionReader(d.in, 0, d.size)); err != nil {
-		return err
-	}
-	for _, r := range d.revs {
-		if _, err := w.Write(r.buf.Bytes()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return d.copyRange(w, 0, d.len())
 }

@@ -61,9 +61,15 @@ type sigSpec struct {
 	dict    *dict // signature dictionary without /ByteRange and /Contents
 	widget  widgetSpec
 	certify int
-	docTS   bool
-	size    int
-	hash    crypto.Hash
+	// certifyFirst, if not 0, is the DocMDP permission to certify with
+	// when the document has no signature yet (Options.CertifyFirst);
+	// sigDict then builds the signature dictionary for the certification
+	// level decided.
+	certifyFirst int
+	sigDict      func(certify int) *dict
+	docTS        bool
+	size         int
+	hash         crypto.Hash
 }
 
 // place writes a revision holding the signature dictionary spec.dict with
@@ -78,6 +84,13 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 	f, err := readForm(rdr)
 	if err != nil {
 		return nil, err
+	}
+	// Decided on this reading of the form: the document is parsed once.
+	if spec.certify == 0 && spec.certifyFirst > 0 && f.sigs == 0 {
+		spec.certify = spec.certifyFirst
+	}
+	if spec.sigDict != nil {
+		spec.dict = spec.sigDict(spec.certify)
 	}
 	if !spec.docTS {
 		switch {
@@ -101,6 +114,9 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 		}
 	}
 
+	// The revision holds /Contents in hex and the objects around it: sized
+	// once instead of grown by doubling.
+	rev.buf.Grow(2*spec.size + 16<<10)
 	var body bytes.Buffer
 	body.WriteString(strings.TrimSuffix(string(spec.dict.bytes()), ">>"))
 	body.WriteString("/ByteRange " + byteRangePlaceholder + "\n/Contents <")
@@ -163,19 +179,37 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 
 // addSignature appends the signature's revision to doc.
 func (s *Signer) addSignature(ctx context.Context, doc *document, cred model.Key, o Options) (*placed, error) {
+	certifyFirst := 0
 	if o.Certify == 0 && o.CertifyFirst {
-		rdr, err := doc.open()
-		if err != nil {
-			return nil, err
-		}
-		f, err := readForm(rdr)
-		if err != nil {
-			return nil, err
-		}
-		if f.sigs == 0 {
-			o.Certify = DefaultDocMDP
-		}
+		certifyFirst = DefaultDocMDP // if the document has no signature yet: see place
 	}
+	sigDict := func(certify int) *dict { return signatureDict(o, certify) }
+	lines := []string{"Signed by: " + o.Name, "Date: " + o.SigningTime.Format("2006-01-02T15:04:05Z07:00")}
+	if o.Reason != "" {
+		lines = append(lines, "Reason: "+o.Reason)
+	}
+	if o.Location != "" {
+		lines = append(lines, "Location: "+o.Location)
+	}
+	spec := sigSpec{
+		sigDict: sigDict,
+		widget: widgetSpec{
+			name: o.Field, prefix: "Signature", page: o.Page, rect: o.Rect,
+			appearance: o.Appearance, fallback: defaultAppearance(lines),
+		},
+		certify:      o.Certify,
+		certifyFirst: certifyFirst,
+		size:         estimateCMS(cred, o.Level != LevelBB),
+		hash:         o.Hash,
+	}
+	return placeAndFill(ctx, doc, spec, func(ctx context.Context, digest []byte) ([]byte, error) {
+		return s.signCMS(ctx, digest, cred, o)
+	})
+}
+
+// signatureDict returns the signature dictionary of a signature made with
+// o, certifying with DocMDP permission certify if not 0.
+func signatureDict(o Options, certify int) *dict {
 	d := newDict()
 	d.set("Type", "/Sig")
 	d.set("Filter", "/Adobe.PPKLite")
@@ -186,32 +220,12 @@ func (s *Signer) addSignature(ctx context.Context, doc *document, cred model.Key
 			d.set(e[0], pdfText(e[1]))
 		}
 	}
-	if o.Certify > 0 {
+	if certify > 0 {
 		// ISO 32000-1, 12.8.2.2 and table 253.
-		d.set("Reference", fmt.Sprintf("[<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", o.Certify))
+		d.set("Reference", fmt.Sprintf("[<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>]", certify))
 	}
 	d.set("Prop_Build", "<< /App << /Name /kyso >> >>")
-
-	lines := []string{"Signed by: " + o.Name, "Date: " + o.SigningTime.Format("2006-01-02T15:04:05Z07:00")}
-	if o.Reason != "" {
-		lines = append(lines, "Reason: "+o.Reason)
-	}
-	if o.Location != "" {
-		lines = append(lines, "Location: "+o.Location)
-	}
-	spec := sigSpec{
-		dict: d,
-		widget: widgetSpec{
-			name: o.Field, prefix: "Signature", page: o.Page, rect: o.Rect,
-			appearance: o.Appearance, fallback: defaultAppearance(lines),
-		},
-		certify: o.Certify,
-		size:    estimateCMS(cred, o.Level != LevelBB),
-		hash:    o.Hash,
-	}
-	return placeAndFill(ctx, doc, spec, func(ctx context.Context, digest []byte) ([]byte, error) {
-		return s.signCMS(ctx, digest, cred, o)
-	})
+	return d
 }
 
 // fieldMDPRef returns a FieldMDP signature reference (ISO 32000-1,

@@ -183,3 +183,50 @@ func testConcurrentAudit(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Errorf("%d distinct records in the log, want %d", len(seen), writers*each)
 	}
 }
+
+// testAuditGroup: AppendAudits appends its records in order in one
+// transaction, chained to what was there; when one of them fails, none is
+// appended and none is changed.
+func testAuditGroup(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := ctxOf(t)
+	if err := s.AppendAudit(ctx, &store.AuditRecord{Actor: "a", Action: "x.first", Details: "{}"}, testChain); err != nil {
+		t.Fatalf("AppendAudit = %v", err)
+	}
+	group := func(n int) []*store.AuditRecord {
+		var recs []*store.AuditRecord
+		for i := range n {
+			recs = append(recs, &store.AuditRecord{Actor: "g", Action: "x.group", Target: fmt.Sprint(i), Details: "{}"})
+		}
+		return recs
+	}
+	recs := group(3)
+	if err := s.AppendAudits(ctx, recs, testChain); err != nil {
+		t.Fatalf("AppendAudits(3) = %v", err)
+	}
+	for i, r := range recs {
+		if r.Seq != int64(i+2) || r.Target != fmt.Sprint(i) || len(r.Hash) == 0 {
+			t.Errorf("AppendAudits record %d = seq %d target %q, want seq %d target %q with a hash", i, r.Seq, r.Target, i+2, fmt.Sprint(i))
+		}
+	}
+	calls := 0
+	failSecond := func(prev []byte, r *store.AuditRecord) []byte {
+		if calls++; calls == 2 {
+			return nil
+		}
+		return testChain(prev, r)
+	}
+	bad := group(3)
+	if err := s.AppendAudits(ctx, bad, failSecond); err == nil {
+		t.Error("AppendAudits with a failing second record succeeded, want an error")
+	}
+	for i, r := range bad {
+		if r.Seq != 0 || r.Hash != nil || !r.At.IsZero() {
+			t.Errorf("failed AppendAudits changed record %d: %+v", i, r)
+		}
+	}
+	if err := s.AppendAudits(ctx, nil, testChain); err != nil {
+		t.Errorf("AppendAudits(none) = %v", err)
+	}
+	checkChain(t, allAudit(t, s, 2), 4)
+}

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"AuditErrors", testAuditErrors},
 		{"ConcurrentAudit", testConcurrentAudit},
+		{"AuditGroup", testAuditGroup},
 		{"SealImages", testSealImages},
 		{"Idempotency", testIdempotency},
 		{"ConcurrentIdempotency", testConcurrentIdempotency},

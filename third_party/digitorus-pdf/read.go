@@ -262,7 +262,52 @@ func newReader(f io.ReaderAt, size int64, pw func() string, c *Cache) (rd *Reade
 // findStartxref returns the offset of the last "startxref" of the first
 // size bytes of f that is followed by white space and a digit, scanning
 // backwards a chunk at a time.
+//
+// Kyso patch: it first looks in the last startxrefWindow bytes only, where
+// the marker nearly always is, instead of reading (and allocating) a whole
+// 64 KiB chunk on every open. The result is scanStartxref's: the last
+// chunk's window ends at size too, so a marker that is valid in the short
+// window is valid there, and it is the last one; without one, or on a
+// short read, scanStartxref runs (TestFindStartxrefSameAsScan).
 func findStartxref(f io.ReaderAt, size int64) (int64, bool) {
+	if size > 0 {
+		lo := size - startxrefWindow
+		if lo < 0 {
+			lo = 0
+		}
+		var win [startxrefWindow]byte
+		if n, _ := f.ReadAt(win[:size-lo], lo); int64(n) == size-lo {
+			if i, ok := lastStartxref(win[:n]); ok {
+				return lo + int64(i), true
+			}
+		}
+	}
+	return scanStartxref(f, size)
+}
+
+// startxrefWindow is how much of the end findStartxref reads first.
+const startxrefWindow = 1 << 10
+
+// lastStartxref returns the index of the last "startxref" in b followed by
+// white space and a digit within b.
+func lastStartxref(b []byte) (int, bool) {
+	marker := []byte("startxref")
+	for i := bytes.LastIndex(b, marker); i >= 0; i = bytes.LastIndex(b[:i], marker) {
+		j := i + len(marker)
+		k := j
+		for k < len(b) && isSpace(b[k]) {
+			k++
+		}
+		if k > j && k < len(b) && isDigit(b[k]) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// scanStartxref is findStartxref reading the file backwards a chunk at a
+// time (upstream's algorithm with kyso's startxref rule).
+func scanStartxref(f io.ReaderAt, size int64) (int64, bool) {
 	const chunk = 64 << 10
 	marker := []byte("startxref")
 	const tail = 32 // room after the marker for white space and a digit

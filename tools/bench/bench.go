@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -405,6 +406,8 @@ func (b *bench) signBatch(ctx context.Context, body []byte, contentType string, 
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+b.apiKey)
+	// The binary answer: the signed PDFs as parts, not base64 in JSON.
+	req.Header.Set("Accept", "multipart/mixed")
 	resp, err := b.http.Do(req)
 	if err != nil {
 		return 0, err
@@ -413,28 +416,33 @@ func (b *bench) signBatch(ctx context.Context, body []byte, contentType string, 
 	if resp.StatusCode != http.StatusOK {
 		return 0, errorFrom(resp)
 	}
-	var out struct {
-		Results []struct {
-			Status string `json:"status"`
-			Error  struct {
-				Code string `json:"code"`
-			} `json:"error"`
-		} `json:"results"`
+	mt, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/mixed" {
+		return 0, fmt.Errorf("batch answer: Content-Type %q, want multipart/mixed", resp.Header.Get("Content-Type"))
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return 0, fmt.Errorf("batch answer: %w", err)
-	}
+	mr := multipart.NewReader(resp.Body, params["boundary"])
 	signed := 0
-	var codes []string
-	for _, r := range out.Results {
-		if r.Status == "signed" {
-			signed++
-		} else {
-			codes = append(codes, r.Error.Code)
+	var failed []string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
 		}
+		if err != nil {
+			return 0, fmt.Errorf("batch answer: %w", err)
+		}
+		if p.Header.Get("Kyso-Status") == "signed" {
+			signed++
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return 0, fmt.Errorf("batch answer: %w", err)
+			}
+			continue
+		}
+		msg, _ := io.ReadAll(io.LimitReader(p, 4<<10))
+		failed = append(failed, string(msg))
 	}
 	if signed != docs {
-		return 0, fmt.Errorf("batch: %d of %d signed (%s)", signed, docs, strings.Join(codes, ", "))
+		return 0, fmt.Errorf("batch: %d of %d signed (%s)", signed, docs, strings.Join(failed, ", "))
 	}
 	return signed, nil
 }

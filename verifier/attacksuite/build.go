@@ -225,7 +225,24 @@ func isaClassic(_ *PKI, b *Base) ([]Case, error) {
 		}
 		out = append(out, cs...)
 	}
-	return out, nil
+	// The update's startxref more than 1 KiB before the end, behind
+	// comment lines and a "startxref" that names no offset: a reader that
+	// looks only at the last kilobyte must still find the update (the
+	// PDF reader looks there first, then scans back).
+	_, objs, ev, err := forgedPage(b.PDF, b, true)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := Append(b.PDF, Update{Objects: objs})
+	if err == nil {
+		pad := bytes.Repeat([]byte("%"+strings.Repeat(" ", 62)+"\n"), 24)
+		doc = append(append(doc, pad...), "% startxref\n%%EOF\n"...)
+	}
+	cs, err := attack(ClassISA, b, "page content redefined, startxref far from the end", doc, err, ev)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, cs...), nil
 }
 
 func isaHybrid(_ *PKI, b *Base) ([]Case, error) {

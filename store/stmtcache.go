@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmtCacheMax bounds the prepared statements kept per store: the store's
+// queries are constants and a few filter combinations, so the bound is
+// only a guard.
+const stmtCacheMax = 128
+
+// stmtCache keeps the read pool's prepared statements by their SQL text.
+// Without it every query is parsed and planned again (database/sql
+// prepares, runs and closes a statement per call): with SQLite, most of
+// the cost of a short lookup by key.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// stmt returns the prepared statement for q, or nil when it cannot be
+// prepared or the cache is full (the caller then runs q unprepared, and
+// reports its error).
+func (s *sqlDB) stmt(ctx context.Context, q string) *sql.Stmt {
+	c := &s.stmts
+	c.mu.Lock()
+	st, ok := c.m[q]
+	full := len(c.m) >= stmtCacheMax
+	c.mu.Unlock()
+	if ok || full {
+		return st
+	}
+	st, err := s.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[q]; ok {
+		st.Close()
+		return old
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[q] = st
+	return st
+}
+
+// queryRow is s.r.QueryRowContext through a prepared statement.
+func (s *sqlDB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.r.QueryRowContext(ctx, q, args...)
+}
+
+// query is s.r.QueryContext through a prepared statement.
+func (s *sqlDB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.r.QueryContext(ctx, q, args...)
+}
+
+// closeStmts closes the cached statements.
+func (s *sqlDB) closeStmts() {
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	for _, st := range s.stmts.m {
+		st.Close()
+	}
+	s.stmts.m = nil
+}
