@@ -19,7 +19,7 @@ import (
 // waited until its deadline for 503 busy); the attacker's further uploads
 // are refused with 429.
 func TestSlowUploadsDoNotHoldVerification(t *testing.T) {
-	srv := verifyServer(t, api.Config{VerifyConcurrency: 1, RequestTimeout: 3 * time.Second, VerifyPerMinute: -1,
+	srv := verifyServer(t, api.Config{VerifyConcurrency: 1, VerifyUploadsPerAddress: 2, RequestTimeout: 3 * time.Second, VerifyPerMinute: -1,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, realVerifier{})
 	url := srv.URL + "/v1/verify/pdf"
 	const attacker, citizen = "203.0.113.7", "198.51.100.9"

@@ -110,8 +110,8 @@ type Config struct {
 	// takes its slot once its body is read whole.
 	VerifyConcurrency int
 	// VerifyUploadsPerAddress bounds the verification uploads one client
-	// address (IPv6: one /64) may have in progress (default 2); a further
-	// one is 429 rate_limited.
+	// address (IPv6: one /64) may have in progress (default 8; negative:
+	// no bound); a further one is 429 rate_limited.
 	VerifyUploadsPerAddress int
 	// ClientConcurrency bounds the requests each client system may have
 	// in progress at once on the signing API (default 32; negative: no
@@ -208,8 +208,8 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.VerifyConcurrency <= 0 {
 		cfg.VerifyConcurrency = 4
 	}
-	if cfg.VerifyUploadsPerAddress <= 0 {
-		cfg.VerifyUploadsPerAddress = 2
+	if cfg.VerifyUploadsPerAddress == 0 {
+		cfg.VerifyUploadsPerAddress = 8
 	}
 	if cfg.ClientConcurrency == 0 {
 		cfg.ClientConcurrency = 32

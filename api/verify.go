@@ -165,6 +165,9 @@ func newUploadSlots(max int) *uploadSlots {
 }
 
 func (u *uploadSlots) acquire(addr netip.Addr) bool {
+	if u.max < 0 {
+		return true // no bound (verify.uploads_per_address -1)
+	}
 	addr = limitKey(addr)
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -176,6 +179,9 @@ func (u *uploadSlots) acquire(addr netip.Addr) bool {
 }
 
 func (u *uploadSlots) release(addr netip.Addr) {
+	if u.max < 0 {
+		return
+	}
 	addr = limitKey(addr)
 	u.mu.Lock()
 	defer u.mu.Unlock()

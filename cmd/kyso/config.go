@@ -88,6 +88,10 @@ type VerifyConfig struct {
 	// minute, bursts of 10; a negative PerMinute disables it).
 	PerMinute float64 `json:"per_minute"`
 	Burst     int     `json:"burst"`
+	// UploadsPerAddress bounds the verification uploads one address may
+	// have in progress (default 8; negative: no bound). Bodies are read
+	// before a verification slot is taken, so slow uploads hold only this.
+	UploadsPerAddress int `json:"uploads_per_address"`
 	// Concurrency bounds verifications in progress (default 4).
 	Concurrency int `json:"concurrency"`
 	// TrustedProxies are reverse proxies (addresses or CIDR prefixes)

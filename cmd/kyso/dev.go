@@ -104,6 +104,9 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Vault.Mount = v.Mount
 	cfg.Verify.TrustDirs = trustDirs
 	cfg.Verify.PerMinute = *verifyRate
+	if *verifyRate < 0 {
+		cfg.Verify.UploadsPerAddress = -1 // no per-address verification limits at all
+	}
 	cfg.HTTP.RequestTimeout = Duration(*reqTimeout)
 	cfg.Metrics.Listen = *metricsListen
 	if cfg.Metrics.Listen == "" {

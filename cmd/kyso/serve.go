@@ -182,6 +182,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		MaxVerifyBytes:            cfg.Verify.MaxDocumentBytes,
 		VerifyPerMinute:           cfg.Verify.PerMinute,
 		VerifyBurst:               cfg.Verify.Burst,
+		VerifyUploadsPerAddress:   cfg.Verify.UploadsPerAddress,
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
 		Observer:                  reg,

@@ -81,6 +81,7 @@ type config struct {
 	keep          bool
 	quick         bool
 	signOnly      bool
+	xmlOnly       bool
 	flagsAsPassed []string
 }
 
@@ -157,6 +158,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.transitMount, "transit-mount", "transit", "Transit mount of kyso dev's Vault")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory (kyso's data and log, the documents)")
 	fs.BoolVar(&c.quick, "quick", false, "a quick run: -rounds 1 -duration 2s -verify-ops 16 unless set")
+	fs.BoolVar(&c.xmlOnly, "xml-only", false, "measure only the XML rows (kyso's XML signing and verification against xmlsec1)")
 	fs.BoolVar(&c.signOnly, "sign-only", false, "measure only kyso's PDF signing rows and in-process pdfsign (no pdfsign command line, open loop, raw Vault, verification or XML), e.g. to profile the sign path")
 	if err := fs.Parse(args); err != nil {
 		return c, err

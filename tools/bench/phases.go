@@ -48,6 +48,15 @@ func key(m, on string) string { return m + "/" + on }
 // measurements that do not depend on the size (raw Vault, the open loop at
 // 200 KB, verification) run with the smallest size.
 func (b *bench) measureAll(ctx context.Context) error {
+	if b.cfg.xmlOnly {
+		for r := range b.cfg.rounds {
+			logf("XML, round %d of %d", r+1, b.cfg.rounds)
+			if err := b.xmlRound(ctx, r == 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for i, d := range b.docs {
 		for r := range b.cfg.rounds {
 			logf("%s, round %d of %d", d.label, r+1, b.cfg.rounds)

@@ -234,6 +234,9 @@ func (b *bench) report() *report {
 	rep := &report{machine: b.machine, cfg: b.cfg, elapsed: b.elapsed}
 	add := func(r row) { rep.rows = append(rep.rows, r) }
 	target := func(r *row, text string, ok bool) {
+		if r.rate == "n/a" {
+			return // not measured in this run (-sign-only, -xml-only): no verdict
+		}
 		t := fmt.Sprintf("%s: %s", text, verdict(ok))
 		if r.target != "" {
 			r.target += "; "
