@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -51,8 +52,14 @@ type qpdfReading struct {
 	warnings string
 }
 
-// qpdfTimeout bounds one run of qpdf.
-const qpdfTimeout = 10 * time.Second
+// qpdfCPU bounds the CPU time of one run of qpdf (ulimit -t): a bound on
+// CPU, not on the clock, so that a busy machine does not turn a file qpdf
+// reads into one it "cannot read". qpdfTimeout is the clock's bound, far
+// above it, for a qpdf that waits on nothing yet does not finish.
+const (
+	qpdfCPU     = 10 // seconds
+	qpdfTimeout = 5 * time.Minute
+)
 
 // readQPDF runs qpdf on doc. It returns nil with qpdf's message when qpdf
 // cannot read the file.
@@ -66,7 +73,8 @@ func readQPDF(t testing.TB, doc []byte) (*qpdfReading, string) {
 	// counts as not reading them.
 	ctx, cancel := context.WithTimeout(context.Background(), qpdfTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "qpdf", "--json=2", "--json-key=qpdf", "--json-stream-data=inline", "--decode-level=none", name)
+	cmd := exec.CommandContext(ctx, "sh", "-c", fmt.Sprintf(`ulimit -t %d && exec "$0" "$@"`, qpdfCPU),
+		"qpdf", "--json=2", "--json-key=qpdf", "--json-stream-data=inline", "--decode-level=none", name)
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	err := cmd.Run()
@@ -74,6 +82,8 @@ func readQPDF(t testing.TB, doc []byte) (*qpdfReading, string) {
 	switch {
 	case ctx.Err() != nil:
 		return nil, fmt.Sprintf("qpdf did not finish in %v", qpdfTimeout)
+	case errors.As(err, &exit) && exit.ProcessState.Sys().(syscall.WaitStatus).Signaled():
+		return nil, fmt.Sprintf("qpdf stopped by %v (more than %d s of CPU)", exit.ProcessState.Sys().(syscall.WaitStatus).Signal(), qpdfCPU)
 	case err == nil:
 	case errors.As(err, &exit) && exit.ExitCode() == 3: // warnings
 	case errors.As(err, &exit) && exit.ExitCode() == 2:
