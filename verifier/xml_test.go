@@ -645,3 +645,38 @@ func TestVerifyXMLUnsignedInvoice(t *testing.T) {
 		t.Errorf("warnings %q", rep.Warnings)
 	}
 }
+
+// TestVerifyXMLChainedC14N rebuilds the layout of a published RSA-SHA1
+// e-invoice (a .NET signer): the data reference has enveloped-signature
+// then inclusive C14N, the SigningTime reference exclusive then
+// inclusive C14N, so the second canonicalisation takes octets. kyso and
+// xmlsec1 both accept it, and both reject it once the signing time is
+// changed.
+func TestVerifyXMLChainedC14N(t *testing.T) {
+	f := newXMLFixture(t)
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	body := strings.Replace(string(xmltest.Invoice{EmptyBlocks: true}.Make()), "<NBan/>", "<NBan><!--SIG--></NBan>", 1)
+	data := `<Reference URI="#data"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature" /><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315" /></Transforms>`
+	st := `<Reference URI="#st" Type="https://vninvoice.vn/2021/xmldsig#SignatureProperties"><Transforms><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#" /><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315" /></Transforms>`
+	doc := strings.Replace(template(body, xmldsig.RSASHA1, xmldsig.DigestSHA1, data, st), "CERT", cert, 1)
+	doc = strings.Replace(doc, "</KeyInfo></Signature>", `</KeyInfo><Object Id="st"><SignatureProperties><SignatureProperty Target="signatureProperties"><SigningTime>2023-10-19T11:11:51</SigningTime></SignatureProperty></SignatureProperties></Object></Signature>`, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmldsig.RSASHA1)
+	if out, err := f.pki.XMLSec(t, signed); err != nil {
+		t.Fatalf("xmlsec1 rejects the test signature: %v\n%s", err, out)
+	}
+	s := verifyXML(t, signed, f.opts()).Signatures[0]
+	wantSig(t, s, TotalPassed, "")
+	for _, r := range s.References {
+		if !r.DigestValid {
+			t.Errorf("reference %q: %s", r.URI, r.Problem)
+		}
+	}
+	if !strings.HasPrefix(s.ClaimedTime, "2023-10-19T11:11:51") {
+		t.Errorf("claimed time %q, want the SigningTime object's", s.ClaimedTime)
+	}
+	changed := bytes.Replace(signed, []byte("<SigningTime>2023"), []byte("<SigningTime>2022"), 1)
+	if _, err := f.pki.XMLSec(t, changed); err == nil {
+		t.Fatal("xmlsec1 accepts a changed signing time")
+	}
+	wantSig(t, verifyXML(t, changed, f.opts()).Signatures[0], TotalFailed, HashFailure)
+}
