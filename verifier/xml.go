@@ -14,12 +14,16 @@ package verifier
 //     (signature wrapping: the verifier could check one element and the
 //     application read the other). Transforms: enveloped-signature, the
 //     canonicalisations, base64, and the two XPath filters that leave
-//     signatures out; others are FORMAT_FAILURE. A reference whose
-//     transforms select nothing is FORMAT_FAILURE; a digest that differs
-//     HASH_FAILURE. The report lists what each reference covers.
+//     signatures out; a canonicalisation after octets (exclusive then
+//     inclusive, as .NET e-invoice signers chain them) parses the octets
+//     and canonicalises that document; others are FORMAT_FAILURE. A
+//     reference whose transforms select nothing is FORMAT_FAILURE; a
+//     digest that differs HASH_FAILURE. The report lists what each reference covers.
 //  3. The signer's certificate is the KeyInfo certificate whose key
 //     verifies the signature value (SIG_CRYPTO_FAILURE if none does); a
-//     bare KeyValue key is INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND.
+//     bare KeyValue key is INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND,
+//     and so is the key of a certificate crypto/x509 refuses (a negative
+//     serial number) when the value verifies with it.
 //     SHA-1 anywhere is a warning ("weak"); MD5 and HMAC are unsupported.
 //  4. XAdES (QualifyingProperties targeting the signature): the
 //     SignedProperties must be the ones a reference covers (else
@@ -65,6 +69,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -371,17 +376,18 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 // and all the certificates found, for the chain.
 func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (*x509.Certificate, []*x509.Certificate) {
 	var certs []*x509.Certificate
-	bad := 0
+	var bad [][]byte
+	var badErr error
 	for _, der := range xs.s.Certificates {
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
-			bad++
+			bad, badErr = append(bad, der), err
 			continue
 		}
 		certs = append(certs, c)
 	}
-	if bad > 0 {
-		e.warn("%d certificates in KeyInfo could not be parsed", bad)
+	if len(bad) > 0 {
+		e.warn("%d certificates in KeyInfo could not be parsed", len(bad))
 	}
 	for _, c := range certs {
 		if xmldsig.VerifyValue(c.PublicKey, m, si, xs.s.Value) == nil {
@@ -389,6 +395,27 @@ func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (
 				e.warn("KeyInfo's X509SubjectName %q does not name the certificate that verifies the signature", xs.s.SubjectNames[0])
 			}
 			return c, certs
+		}
+	}
+	if len(certs) == 0 && len(bad) > 0 {
+		// Certificates crypto/x509 refuses (a negative serial number, as
+		// old Windows tools made) still carry a key: a signature value
+		// that verifies with it is intact, but whose it is cannot be
+		// checked.
+		verified, keyed := false, false
+		for _, der := range bad {
+			if pub := lenientPublicKey(der); pub != nil {
+				keyed = true
+				verified = verified || xmldsig.VerifyValue(pub, m, si, xs.s.Value) == nil
+			}
+		}
+		switch {
+		case verified:
+			e.fail(Indeterminate, NoSigningCertificateFound, "the signature value verifies with the key of the certificate in KeyInfo, but that certificate cannot be read (%v): the signer cannot be checked", badErr)
+			return nil, certs
+		case keyed:
+			e.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the key of the certificate in KeyInfo")
+			return nil, certs
 		}
 	}
 	switch {
@@ -412,6 +439,30 @@ func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (
 		e.fail(Indeterminate, NoSigningCertificateFound, "the signature carries no certificate or key (KeyInfo)")
 	}
 	return nil, certs
+}
+
+// lenientPublicKey returns the public key of a certificate that
+// crypto/x509 does not parse, read from its subjectPublicKeyInfo alone;
+// nil if that cannot be found.
+func lenientPublicKey(der []byte) crypto.PublicKey {
+	var cert struct {
+		TBS struct {
+			Raw                                       asn1.RawContent
+			Version                                   int `asn1:"optional,explicit,default:0,tag:0"`
+			Serial, SigAlg, Issuer, Validity, Subject asn1.RawValue
+			SPKI                                      asn1.RawValue
+		}
+		SigAlg asn1.RawValue
+		Sig    asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(der, &cert); err != nil || len(rest) > 0 {
+		return nil
+	}
+	pub, err := x509.ParsePKIXPublicKey(cert.TBS.SPKI.FullBytes)
+	if err != nil {
+		return nil
+	}
+	return pub
 }
 
 // sameDN reports whether name, an X509SubjectName, names c's subject:

@@ -680,3 +680,35 @@ func TestVerifyXMLChainedC14N(t *testing.T) {
 	}
 	wantSig(t, verifyXML(t, changed, f.opts()).Signatures[0], TotalFailed, HashFailure)
 }
+
+// TestVerifyXMLNegativeSerial: a published test e-invoice's signer
+// certificate has a negative serial number, which crypto/x509 refuses.
+// The signature value still verifies with its key (xmlsec1 agrees): the
+// signature is INDETERMINATE for want of a readable certificate, not
+// "carries no certificate", and a value made by another key fails.
+func TestVerifyXMLNegativeSerial(t *testing.T) {
+	f := newXMLFixture(t)
+	key := f.seller.Signer.(*rsa.PrivateKey)
+	cert := base64.StdEncoding.EncodeToString(xmltest.NegativeSerial(t, key, "KIỂM THỬ HĐĐT"))
+	env := `<Reference URI="#data"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
+	body := strings.Replace(string(xmltest.Invoice{EmptyBlocks: true}.Make()), "<NBan/>", "<NBan><!--SIG--></NBan>", 1)
+	doc := strings.Replace(template(body, xmldsig.RSASHA256, xmldsig.DigestSHA256, env), "CERT", cert, 1)
+	signed := signRaw(t, doc, key, xmldsig.RSASHA256)
+	if out, err := f.pki.XMLSec(t, signed, "--insecure"); err != nil {
+		t.Fatalf("xmlsec1 --insecure rejects the test signature: %v\n%s", err, out)
+	}
+	s := verifyXML(t, signed, f.opts()).Signatures[0]
+	wantSig(t, s, Indeterminate, NoSigningCertificateFound)
+	if !strings.Contains(s.Detail, "negative serial") {
+		t.Errorf("detail %q does not say why the certificate cannot be read", s.Detail)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := signRaw(t, doc, other, xmldsig.RSASHA256)
+	if _, err := f.pki.XMLSec(t, forged, "--insecure"); err == nil {
+		t.Fatal("xmlsec1 accepts a value made by another key")
+	}
+	wantSig(t, verifyXML(t, forged, f.opts()).Signatures[0], TotalFailed, SigCryptoFailure)
+}
