@@ -69,6 +69,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"errors"
@@ -473,7 +474,127 @@ func sameDN(name string, c *x509.Certificate) bool {
 	if n == xmldsig.SubjectName(c) || n == c.Subject.String() || n == dnString(c.RawSubject) {
 		return true
 	}
+	// Windows writes the name its own way (most specific first, S= and
+	// E=, OID.0.9.2342.19200300.100.1.1=MST:…, quoted values with
+	// commas): compared attribute by attribute, in any order.
+	if attrs, ok := parseWindowsDN(name); ok {
+		var seq pkix.RDNSequence
+		if rest, err := asn1.Unmarshal(c.RawSubject, &seq); err == nil && len(rest) == 0 {
+			var want []string
+			for _, rdn := range seq {
+				for _, atv := range rdn {
+					v, isString := atv.Value.(string)
+					if !isString {
+						return false
+					}
+					want = append(want, atv.Type.String()+"="+strings.Join(strings.Fields(v), " "))
+				}
+			}
+			slices.Sort(want)
+			return slices.EqualFunc(attrs, want, strings.EqualFold)
+		}
+	}
 	return c.Subject.CommonName != "" && strings.Contains(n, "CN="+c.Subject.CommonName)
+}
+
+// windowsDNTypes are the attribute type names Windows (and the signing
+// tools built on it) write in a distinguished name.
+var windowsDNTypes = map[string]string{
+	"CN": "2.5.4.3", "SN": "2.5.4.4", "SERIALNUMBER": "2.5.4.5", "C": "2.5.4.6",
+	"L": "2.5.4.7", "S": "2.5.4.8", "ST": "2.5.4.8", "STREET": "2.5.4.9",
+	"O": "2.5.4.10", "OU": "2.5.4.11", "T": "2.5.4.12", "TITLE": "2.5.4.12",
+	"G": "2.5.4.42", "GN": "2.5.4.42", "GIVENNAME": "2.5.4.42",
+	"UID": "0.9.2342.19200300.100.1.1", "DC": "0.9.2342.19200300.100.1.25",
+	"E": "1.2.840.113549.1.9.1", "EMAIL": "1.2.840.113549.1.9.1", "EMAILADDRESS": "1.2.840.113549.1.9.1",
+}
+
+// parseWindowsDN reads a distinguished name as Windows and RFC 4514
+// write it: type=value pairs separated by ',', ';' or '+', a value
+// quoted ("…", "" or \" for a quote) or with backslash escapes, the type
+// a name of windowsDNTypes, OID.n.n… or n.n…. It returns the pairs as
+// sorted "oid=value" strings (white space runs folded); false for
+// anything else (a hex value, an unknown type name).
+func parseWindowsDN(s string) ([]string, bool) {
+	var out []string
+	for i := 0; i < len(s); {
+		eq := strings.IndexByte(s[i:], '=')
+		if eq < 0 {
+			return nil, false
+		}
+		typ := strings.ToUpper(strings.TrimSpace(s[i : i+eq]))
+		typ = strings.TrimPrefix(typ, "OID.")
+		oid, ok := windowsDNTypes[typ]
+		if !ok {
+			if _, err := parseDottedOID(typ); err != nil {
+				return nil, false
+			}
+			oid = typ
+		}
+		i += eq + 1
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		var v strings.Builder
+		if i < len(s) && s[i] == '"' {
+			for i++; ; i++ {
+				switch {
+				case i >= len(s):
+					return nil, false
+				case s[i] == '"' && i+1 < len(s) && s[i+1] == '"', s[i] == '\\' && i+1 < len(s):
+					v.WriteByte(s[i+1])
+					i++
+					continue
+				case s[i] == '"':
+					i++
+				default:
+					v.WriteByte(s[i])
+					continue
+				}
+				break
+			}
+			for i < len(s) && s[i] == ' ' {
+				i++
+			}
+			if i < len(s) && !strings.ContainsRune(",;+", rune(s[i])) {
+				return nil, false
+			}
+		} else {
+			for ; i < len(s) && !strings.ContainsRune(",;+", rune(s[i])); i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				v.WriteByte(s[i])
+			}
+		}
+		i++ // the separator
+		val := strings.Join(strings.Fields(v.String()), " ")
+		if strings.HasPrefix(val, "#") {
+			return nil, false
+		}
+		out = append(out, oid+"="+val)
+	}
+	if len(out) == 0 {
+		return nil, false
+	}
+	slices.Sort(out)
+	return out, true
+}
+
+// parseDottedOID parses n.n.n….
+func parseDottedOID(s string) (asn1.ObjectIdentifier, error) {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return nil, errors.New("not an OID")
+	}
+	oid := make(asn1.ObjectIdentifier, len(parts))
+	for k, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || p == "" {
+			return nil, errors.New("not an OID")
+		}
+		oid[k] = n
+	}
+	return oid, nil
 }
 
 // signingTime returns the SigningTime of a SignatureProperty of the

@@ -9,11 +9,14 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"github.com/kyso-vn/kyso/errkind"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -725,4 +728,41 @@ func TestVerifyXMLNegativeSerial(t *testing.T) {
 		t.Fatal("xmlsec1 accepts a value made by another key")
 	}
 	wantSig(t, verifyXML(t, forged, f.opts()).Signatures[0], TotalFailed, SigCryptoFailure)
+}
+
+// TestSameDNWindows: X509SubjectName as Windows signers write it in
+// e-invoices (S=, E=, OID.0.9.2342.19200300.100.1.1=MST:…, a quoted value
+// with commas, most specific first or last) names the certificate
+// whose subject has those attributes, in any order, and not one whose
+// tax code differs though its common name is the same.
+func TestSameDNWindows(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj := pkix.Name{
+		Country: []string{"VN"}, Province: []string{"TP Hồ Chí Minh"}, Locality: []string{"285/94B Cách mạng tháng 8, Phường 12, Quận 10, TP Hồ Chí Minh"},
+		Organization: []string{"MÃ SỐ THUẾ TEST 109"}, CommonName: "MÃ SỐ THUẾ TEST 109",
+		ExtraNames: []pkix.AttributeTypeAndValue{{Type: xmltest.OIDUID, Value: "MST:0106324653"}, {Type: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}, Value: "info@example.vn"}},
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: subj, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		`C=VN, S=TP Hồ Chí Minh, L="285/94B Cách mạng tháng 8, Phường 12, Quận 10, TP Hồ Chí Minh", O=MÃ SỐ THUẾ TEST 109, CN=MÃ SỐ THUẾ TEST 109, OID.0.9.2342.19200300.100.1.1=MST:0106324653, E=info@example.vn`: true,
+		`E=info@example.vn,UID=MST:0106324653,CN=MÃ SỐ THUẾ TEST 109,O=MÃ SỐ THUẾ TEST 109,L=285/94B Cách mạng tháng 8\, Phường 12\, Quận 10\, TP Hồ Chí Minh,ST=TP Hồ Chí Minh,C=VN`:                               true,
+		`C=VN, S=TP Hồ Chí Minh, L="285/94B Cách mạng tháng 8, Phường 12, Quận 10, TP Hồ Chí Minh", O=MÃ SỐ THUẾ TEST 109, CN=MÃ SỐ THUẾ TEST 109, OID.0.9.2342.19200300.100.1.1=MST:0106324654, E=info@example.vn`: false,
+		`CN=MÃ SỐ THUẾ TEST 109, C=VN`: false,
+		`CN="MÃ SỐ THUẾ TEST 109`:      false,
+	} {
+		if got := sameDN(name, cert); got != want {
+			t.Errorf("sameDN(%q) = %t, want %t", name, got, want)
+		}
+	}
 }
