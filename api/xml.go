@@ -236,7 +236,7 @@ func (s *Server) readXMLParts(body io.Reader, boundary string, limit int64) (fil
 	if boundary == "" {
 		return nil, nil, "", errkind.New(errkind.Invalid, "malformed multipart body: no boundary")
 	}
-	mr := multipart.NewReader(body, boundary)
+	mr := newMultipartReader(body, boundary)
 	for count := 0; ; count++ {
 		if count > 2 {
 			return file, data, "", errkind.New(errkind.Invalid, "too many multipart parts (want \"file\" and, for a detached signature, \"data\")")

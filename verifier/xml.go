@@ -14,12 +14,16 @@ package verifier
 //     (signature wrapping: the verifier could check one element and the
 //     application read the other). Transforms: enveloped-signature, the
 //     canonicalisations, base64, and the two XPath filters that leave
-//     signatures out; others are FORMAT_FAILURE. A reference whose
-//     transforms select nothing is FORMAT_FAILURE; a digest that differs
-//     HASH_FAILURE. The report lists what each reference covers.
+//     signatures out; a canonicalisation after octets (exclusive then
+//     inclusive, as .NET e-invoice signers chain them) parses the octets
+//     and canonicalises that document; others are FORMAT_FAILURE. A
+//     reference whose transforms select nothing is FORMAT_FAILURE; a
+//     digest that differs HASH_FAILURE. The report lists what each reference covers.
 //  3. The signer's certificate is the KeyInfo certificate whose key
 //     verifies the signature value (SIG_CRYPTO_FAILURE if none does); a
-//     bare KeyValue key is INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND.
+//     bare KeyValue key is INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND,
+//     and so is the key of a certificate crypto/x509 refuses (a negative
+//     serial number) when the value verifies with it.
 //     SHA-1 anywhere is a warning ("weak"); MD5 and HMAC are unsupported.
 //  4. XAdES (QualifyingProperties targeting the signature): the
 //     SignedProperties must be the ones a reference covers (else
@@ -65,6 +69,8 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -371,17 +377,18 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 // and all the certificates found, for the chain.
 func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (*x509.Certificate, []*x509.Certificate) {
 	var certs []*x509.Certificate
-	bad := 0
+	var bad [][]byte
+	var badErr error
 	for _, der := range xs.s.Certificates {
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
-			bad++
+			bad, badErr = append(bad, der), err
 			continue
 		}
 		certs = append(certs, c)
 	}
-	if bad > 0 {
-		e.warn("%d certificates in KeyInfo could not be parsed", bad)
+	if len(bad) > 0 {
+		e.warn("%d certificates in KeyInfo could not be parsed", len(bad))
 	}
 	for _, c := range certs {
 		if xmldsig.VerifyValue(c.PublicKey, m, si, xs.s.Value) == nil {
@@ -389,6 +396,27 @@ func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (
 				e.warn("KeyInfo's X509SubjectName %q does not name the certificate that verifies the signature", xs.s.SubjectNames[0])
 			}
 			return c, certs
+		}
+	}
+	if len(certs) == 0 && len(bad) > 0 {
+		// Certificates crypto/x509 refuses (a negative serial number, as
+		// old Windows tools made) still carry a key: a signature value
+		// that verifies with it is intact, but whose it is cannot be
+		// checked.
+		verified, keyed := false, false
+		for _, der := range bad {
+			if pub := lenientPublicKey(der); pub != nil {
+				keyed = true
+				verified = verified || xmldsig.VerifyValue(pub, m, si, xs.s.Value) == nil
+			}
+		}
+		switch {
+		case verified:
+			e.fail(Indeterminate, NoSigningCertificateFound, "the signature value verifies with the key of the certificate in KeyInfo, but that certificate cannot be read (%v): the signer cannot be checked", badErr)
+			return nil, certs
+		case keyed:
+			e.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the key of the certificate in KeyInfo")
+			return nil, certs
 		}
 	}
 	switch {
@@ -414,6 +442,30 @@ func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (
 	return nil, certs
 }
 
+// lenientPublicKey returns the public key of a certificate that
+// crypto/x509 does not parse, read from its subjectPublicKeyInfo alone;
+// nil if that cannot be found.
+func lenientPublicKey(der []byte) crypto.PublicKey {
+	var cert struct {
+		TBS struct {
+			Raw                                       asn1.RawContent
+			Version                                   int `asn1:"optional,explicit,default:0,tag:0"`
+			Serial, SigAlg, Issuer, Validity, Subject asn1.RawValue
+			SPKI                                      asn1.RawValue
+		}
+		SigAlg asn1.RawValue
+		Sig    asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(der, &cert); err != nil || len(rest) > 0 {
+		return nil
+	}
+	pub, err := x509.ParsePKIXPublicKey(cert.TBS.SPKI.FullBytes)
+	if err != nil {
+		return nil
+	}
+	return pub
+}
+
 // sameDN reports whether name, an X509SubjectName, names c's subject:
 // compared as written by kyso, by crypto/x509 and, loosely, by its common
 // name.
@@ -422,7 +474,127 @@ func sameDN(name string, c *x509.Certificate) bool {
 	if n == xmldsig.SubjectName(c) || n == c.Subject.String() || n == dnString(c.RawSubject) {
 		return true
 	}
+	// Windows writes the name its own way (most specific first, S= and
+	// E=, OID.0.9.2342.19200300.100.1.1=MST:…, quoted values with
+	// commas): compared attribute by attribute, in any order.
+	if attrs, ok := parseWindowsDN(name); ok {
+		var seq pkix.RDNSequence
+		if rest, err := asn1.Unmarshal(c.RawSubject, &seq); err == nil && len(rest) == 0 {
+			var want []string
+			for _, rdn := range seq {
+				for _, atv := range rdn {
+					v, isString := atv.Value.(string)
+					if !isString {
+						return false
+					}
+					want = append(want, atv.Type.String()+"="+strings.Join(strings.Fields(v), " "))
+				}
+			}
+			slices.Sort(want)
+			return slices.EqualFunc(attrs, want, strings.EqualFold)
+		}
+	}
 	return c.Subject.CommonName != "" && strings.Contains(n, "CN="+c.Subject.CommonName)
+}
+
+// windowsDNTypes are the attribute type names Windows (and the signing
+// tools built on it) write in a distinguished name.
+var windowsDNTypes = map[string]string{
+	"CN": "2.5.4.3", "SN": "2.5.4.4", "SERIALNUMBER": "2.5.4.5", "C": "2.5.4.6",
+	"L": "2.5.4.7", "S": "2.5.4.8", "ST": "2.5.4.8", "STREET": "2.5.4.9",
+	"O": "2.5.4.10", "OU": "2.5.4.11", "T": "2.5.4.12", "TITLE": "2.5.4.12",
+	"G": "2.5.4.42", "GN": "2.5.4.42", "GIVENNAME": "2.5.4.42",
+	"UID": "0.9.2342.19200300.100.1.1", "DC": "0.9.2342.19200300.100.1.25",
+	"E": "1.2.840.113549.1.9.1", "EMAIL": "1.2.840.113549.1.9.1", "EMAILADDRESS": "1.2.840.113549.1.9.1",
+}
+
+// parseWindowsDN reads a distinguished name as Windows and RFC 4514
+// write it: type=value pairs separated by ',', ';' or '+', a value
+// quoted ("…", "" or \" for a quote) or with backslash escapes, the type
+// a name of windowsDNTypes, OID.n.n… or n.n…. It returns the pairs as
+// sorted "oid=value" strings (white space runs folded); false for
+// anything else (a hex value, an unknown type name).
+func parseWindowsDN(s string) ([]string, bool) {
+	var out []string
+	for i := 0; i < len(s); {
+		eq := strings.IndexByte(s[i:], '=')
+		if eq < 0 {
+			return nil, false
+		}
+		typ := strings.ToUpper(strings.TrimSpace(s[i : i+eq]))
+		typ = strings.TrimPrefix(typ, "OID.")
+		oid, ok := windowsDNTypes[typ]
+		if !ok {
+			if _, err := parseDottedOID(typ); err != nil {
+				return nil, false
+			}
+			oid = typ
+		}
+		i += eq + 1
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		var v strings.Builder
+		if i < len(s) && s[i] == '"' {
+			for i++; ; i++ {
+				switch {
+				case i >= len(s):
+					return nil, false
+				case s[i] == '"' && i+1 < len(s) && s[i+1] == '"', s[i] == '\\' && i+1 < len(s):
+					v.WriteByte(s[i+1])
+					i++
+					continue
+				case s[i] == '"':
+					i++
+				default:
+					v.WriteByte(s[i])
+					continue
+				}
+				break
+			}
+			for i < len(s) && s[i] == ' ' {
+				i++
+			}
+			if i < len(s) && !strings.ContainsRune(",;+", rune(s[i])) {
+				return nil, false
+			}
+		} else {
+			for ; i < len(s) && !strings.ContainsRune(",;+", rune(s[i])); i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				v.WriteByte(s[i])
+			}
+		}
+		i++ // the separator
+		val := strings.Join(strings.Fields(v.String()), " ")
+		if strings.HasPrefix(val, "#") {
+			return nil, false
+		}
+		out = append(out, oid+"="+val)
+	}
+	if len(out) == 0 {
+		return nil, false
+	}
+	slices.Sort(out)
+	return out, true
+}
+
+// parseDottedOID parses n.n.n….
+func parseDottedOID(s string) (asn1.ObjectIdentifier, error) {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return nil, errors.New("not an OID")
+	}
+	oid := make(asn1.ObjectIdentifier, len(parts))
+	for k, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || p == "" {
+			return nil, errors.New("not an OID")
+		}
+		oid[k] = n
+	}
+	return oid, nil
 }
 
 // signingTime returns the SigningTime of a SignatureProperty of the

@@ -9,11 +9,14 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"github.com/kyso-vn/kyso/errkind"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -374,6 +377,17 @@ func TestVerifyXMLAgreesWithXMLSec(t *testing.T) {
 		"digest":          bytes.Replace(signed, []byte("<DigestValue>"), []byte("<DigestValue>AAAA"), 1),
 		"attribute space": bytes.Replace(signed, []byte(`<DLHDon Id="data">`), []byte(`<DLHDon Id="data" xml:lang="vi">`), 1),
 		"newline in attr": bytes.Replace(signed, []byte(`<DLHDon Id="data">`), []byte("<DLHDon Id=\"data\" x=\"a\nb\">"), 1),
+		// Byte-level forms e-invoice software writes the same document
+		// in: the parser reads them as the same nodes, so the signature
+		// stays intact for both.
+		"BOM":                   append([]byte("\xef\xbb\xbf"), signed...),
+		"CRLF":                  bytes.ReplaceAll(signed, []byte("\n"), []byte("\r\n")),
+		"lowercase utf-8":       bytes.Replace(signed, []byte(`encoding="UTF-8"`), []byte(`encoding="utf-8"`), 1),
+		"no declaration":        signed[bytes.IndexByte(signed, '\n')+1:],
+		"tab in start tag":      bytes.Replace(signed, []byte(`<DLHDon Id="data">`), []byte("<DLHDon\tId=\"data\"\t>"), 1),
+		"single-quoted attr":    bytes.Replace(signed, []byte(`<DLHDon Id="data">`), []byte(`<DLHDon Id='data'>`), 1),
+		"tab in signed text":    bytes.Replace(signed, []byte("<TgTTTBChu>"), []byte("<TgTTTBChu>\t"), 1),
+		"char ref for a letter": bytes.Replace(signed, []byte("<TgTTTBChu>T"), []byte("<TgTTTBChu>&#84;"), 1),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, xerr := f.pki.XMLSec(t, doc)
@@ -383,6 +397,9 @@ func TestVerifyXMLAgreesWithXMLSec(t *testing.T) {
 			}
 			if rep.Valid != (xerr == nil) {
 				t.Errorf("kyso valid %t, xmlsec1 error %v: %+v", rep.Valid, xerr, rep.Signatures[0])
+			}
+			if sameNodes := []string{"BOM", "CRLF", "lowercase utf-8", "no declaration", "tab in start tag", "single-quoted attr", "char ref for a letter"}; slices.Contains(sameNodes, name) && !rep.Valid {
+				t.Errorf("the same document written differently is not valid: %+v", rep.Signatures[0])
 			}
 		})
 	}
@@ -643,5 +660,109 @@ func TestVerifyXMLUnsignedInvoice(t *testing.T) {
 	}
 	if !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "/TDiep/DLieu/HDon[1]/DLHDon is not covered") }) {
 		t.Errorf("warnings %q", rep.Warnings)
+	}
+}
+
+// TestVerifyXMLChainedC14N rebuilds the layout of a published RSA-SHA1
+// e-invoice (a .NET signer): the data reference has enveloped-signature
+// then inclusive C14N, the SigningTime reference exclusive then
+// inclusive C14N, so the second canonicalisation takes octets. kyso and
+// xmlsec1 both accept it, and both reject it once the signing time is
+// changed.
+func TestVerifyXMLChainedC14N(t *testing.T) {
+	f := newXMLFixture(t)
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	body := strings.Replace(string(xmltest.Invoice{EmptyBlocks: true}.Make()), "<NBan/>", "<NBan><!--SIG--></NBan>", 1)
+	data := `<Reference URI="#data"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature" /><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315" /></Transforms>`
+	st := `<Reference URI="#st" Type="https://vninvoice.vn/2021/xmldsig#SignatureProperties"><Transforms><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#" /><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315" /></Transforms>`
+	doc := strings.Replace(template(body, xmldsig.RSASHA1, xmldsig.DigestSHA1, data, st), "CERT", cert, 1)
+	doc = strings.Replace(doc, "</KeyInfo></Signature>", `</KeyInfo><Object Id="st"><SignatureProperties><SignatureProperty Target="signatureProperties"><SigningTime>2023-10-19T11:11:51</SigningTime></SignatureProperty></SignatureProperties></Object></Signature>`, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmldsig.RSASHA1)
+	if out, err := f.pki.XMLSec(t, signed); err != nil {
+		t.Fatalf("xmlsec1 rejects the test signature: %v\n%s", err, out)
+	}
+	s := verifyXML(t, signed, f.opts()).Signatures[0]
+	wantSig(t, s, TotalPassed, "")
+	for _, r := range s.References {
+		if !r.DigestValid {
+			t.Errorf("reference %q: %s", r.URI, r.Problem)
+		}
+	}
+	if !strings.HasPrefix(s.ClaimedTime, "2023-10-19T11:11:51") {
+		t.Errorf("claimed time %q, want the SigningTime object's", s.ClaimedTime)
+	}
+	changed := bytes.Replace(signed, []byte("<SigningTime>2023"), []byte("<SigningTime>2022"), 1)
+	if _, err := f.pki.XMLSec(t, changed); err == nil {
+		t.Fatal("xmlsec1 accepts a changed signing time")
+	}
+	wantSig(t, verifyXML(t, changed, f.opts()).Signatures[0], TotalFailed, HashFailure)
+}
+
+// TestVerifyXMLNegativeSerial: a published test e-invoice's signer
+// certificate has a negative serial number, which crypto/x509 refuses.
+// The signature value still verifies with its key (xmlsec1 agrees): the
+// signature is INDETERMINATE for want of a readable certificate, not
+// "carries no certificate", and a value made by another key fails.
+func TestVerifyXMLNegativeSerial(t *testing.T) {
+	f := newXMLFixture(t)
+	key := f.seller.Signer.(*rsa.PrivateKey)
+	cert := base64.StdEncoding.EncodeToString(xmltest.NegativeSerial(t, key, "KIỂM THỬ HĐĐT"))
+	env := `<Reference URI="#data"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
+	body := strings.Replace(string(xmltest.Invoice{EmptyBlocks: true}.Make()), "<NBan/>", "<NBan><!--SIG--></NBan>", 1)
+	doc := strings.Replace(template(body, xmldsig.RSASHA256, xmldsig.DigestSHA256, env), "CERT", cert, 1)
+	signed := signRaw(t, doc, key, xmldsig.RSASHA256)
+	if out, err := f.pki.XMLSec(t, signed, "--insecure"); err != nil {
+		t.Fatalf("xmlsec1 --insecure rejects the test signature: %v\n%s", err, out)
+	}
+	s := verifyXML(t, signed, f.opts()).Signatures[0]
+	wantSig(t, s, Indeterminate, NoSigningCertificateFound)
+	if !strings.Contains(s.Detail, "negative serial") {
+		t.Errorf("detail %q does not say why the certificate cannot be read", s.Detail)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := signRaw(t, doc, other, xmldsig.RSASHA256)
+	if _, err := f.pki.XMLSec(t, forged, "--insecure"); err == nil {
+		t.Fatal("xmlsec1 accepts a value made by another key")
+	}
+	wantSig(t, verifyXML(t, forged, f.opts()).Signatures[0], TotalFailed, SigCryptoFailure)
+}
+
+// TestSameDNWindows: X509SubjectName as Windows signers write it in
+// e-invoices (S=, E=, OID.0.9.2342.19200300.100.1.1=MST:…, a quoted value
+// with commas, most specific first or last) names the certificate
+// whose subject has those attributes, in any order, and not one whose
+// tax code differs though its common name is the same.
+func TestSameDNWindows(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj := pkix.Name{
+		Country: []string{"VN"}, Province: []string{"TP Hồ Chí Minh"}, Locality: []string{"285/94B Cách mạng tháng 8, Phường 12, Quận 10, TP Hồ Chí Minh"},
+		Organization: []string{"MÃ SỐ THUẾ TEST 109"}, CommonName: "MÃ SỐ THUẾ TEST 109",
+		ExtraNames: []pkix.AttributeTypeAndValue{{Type: xmltest.OIDUID, Value: "MST:0106324653"}, {Type: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}, Value: "info@example.vn"}},
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: subj, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		`C=VN, S=TP Hồ Chí Minh, L="285/94B Cách mạng tháng 8, Phường 12, Quận 10, TP Hồ Chí Minh", O=MÃ SỐ THUẾ TEST 109, CN=MÃ SỐ THUẾ TEST 109, OID.0.9.2342.19200300.100.1.1=MST:0106324653, E=info@example.vn`: true,
+		`E=info@example.vn,UID=MST:0106324653,CN=MÃ SỐ THUẾ TEST 109,O=MÃ SỐ THUẾ TEST 109,L=285/94B Cách mạng tháng 8\, Phường 12\, Quận 10\, TP Hồ Chí Minh,ST=TP Hồ Chí Minh,C=VN`:                               true,
+		`C=VN, S=TP Hồ Chí Minh, L="285/94B Cách mạng tháng 8, Phường 12, Quận 10, TP Hồ Chí Minh", O=MÃ SỐ THUẾ TEST 109, CN=MÃ SỐ THUẾ TEST 109, OID.0.9.2342.19200300.100.1.1=MST:0106324654, E=info@example.vn`: false,
+		`CN=MÃ SỐ THUẾ TEST 109, C=VN`: false,
+		`CN="MÃ SỐ THUẾ TEST 109`:      false,
+	} {
+		if got := sameDN(name, cert); got != want {
+			t.Errorf("sameDN(%q) = %t, want %t", name, got, want)
+		}
 	}
 }

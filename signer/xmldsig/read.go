@@ -346,10 +346,20 @@ func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, e
 				return nil, err
 			}
 		case IsC14N(t.Algorithm):
+			in := set
 			if !isSet {
-				return nil, ErrUnsupported.Errorf("canonicalization of octets")
+				// Octets into a transform that takes a node-set: they are
+				// parsed, as a document of their own, and the whole of it
+				// is the node-set (XML-Signature 1.1, 4.4.3.2). Signers
+				// in the wild chain exclusive and inclusive
+				// canonicalisation so.
+				sub, err := Parse(octets, Limits{})
+				if err != nil {
+					return nil, ErrMalformed.Errorf("transform %d: the output of the previous one is not XML: %v", i+1, err)
+				}
+				in = NodeSet{Doc: sub}
 			}
-			if octets, err = CanonicalBytes(set, t.Algorithm, inclusivePrefixes(t.Element)); err != nil {
+			if octets, err = CanonicalBytes(in, t.Algorithm, inclusivePrefixes(t.Element)); err != nil {
 				return nil, err
 			}
 			isSet = false

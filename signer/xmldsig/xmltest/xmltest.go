@@ -260,3 +260,61 @@ func (p *PKI) XMLSec(t testing.TB, doc []byte, extra ...string) (string, error) 
 	err := cmd.Run()
 	return stdout.String() + stderr.String(), err
 }
+
+// NegativeSerial returns a self-signed certificate for key with common
+// name cn and a negative serial number, as old Windows tools (makecert)
+// made them and published e-invoice test certificates still carry:
+// crypto/x509 refuses to parse it, OpenSSL reads it.
+func NegativeSerial(t testing.TB, key crypto.Signer, cn string) []byte {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{Country: []string{"VN"}, CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(12 * time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cert struct {
+		TBS, Alg asn1.RawValue
+		Sig      asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &cert); err != nil {
+		t.Fatal(err)
+	}
+	// The TBSCertificate's fields, the serial (after the explicit
+	// version) replaced.
+	var fields []byte
+	for rest, i := cert.TBS.Bytes, 0; len(rest) > 0; i++ {
+		var f asn1.RawValue
+		if rest, err = asn1.Unmarshal(rest, &f); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if f.FullBytes, err = asn1.Marshal(new(big.Int).Neg(serial())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fields = append(fields, f.FullBytes...)
+	}
+	tbs, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := crypto.SHA256.New()
+	h.Write(tbs)
+	sig, err := key.Sign(rand.Reader, h.Sum(nil), crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert.TBS = asn1.RawValue{FullBytes: tbs}
+	cert.Sig = asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)}
+	out, err := asn1.Marshal(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x509.ParseCertificate(out); err == nil {
+		t.Fatal("crypto/x509 parses the negative-serial certificate")
+	}
+	return out
+}
