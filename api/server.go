@@ -71,7 +71,7 @@ type Auditor interface {
 	Record(ctx context.Context, e audit.Event) error
 }
 
-// Check is one readiness check (Vault unsealed, DB reachable, CA ready).
+// Check is one readiness check (Transit answers, DB reachable, CA ready).
 type Check struct {
 	Name string
 	Fn   func(ctx context.Context) error
@@ -464,8 +464,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz reports 200 only when every check passes (Vault unsealed and
-// reachable, database reachable, an active issuing CA).
+// readyz reports 200 only when every check passes: the node can sign now
+// (in kyso serve: a Transit call answers, the database answers, an active
+// issuing CA). The answer lists each check's state; the reasons are logged
+// only.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	// The checks run at once, each with its own 5 s: a hung Vault must not
 	// use up the database check's time and have it reported as failed.
