@@ -37,9 +37,14 @@ func (s Section) Addresses() []string {
 }
 
 // validateAddresses checks that each address is an http(s) URL with a host.
+// A single address may also be a unix socket (unix:///path), which the
+// Vault client dials itself; failover needs host addresses.
 func validateAddresses(addrs []string) error {
 	for _, a := range addrs {
 		u, err := url.Parse(a)
+		if err == nil && u.Scheme == "unix" && len(addrs) == 1 {
+			continue
+		}
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("config: vault address %q: want http(s)://host:port", a)
 		}

@@ -124,8 +124,13 @@ func TestSectionAddresses(t *testing.T) {
 	if got := s.Addresses(); !slices.Equal(got, want) {
 		t.Errorf("Addresses() = %q, want %q", got, want)
 	}
-	bad := keys.Section{Auth: "token", Addr: "vault:8200"}
-	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "vault address") {
-		t.Errorf("Validate(addr vault:8200) = %v, want a vault address error", err)
+	for _, bad := range []string{"vault:8200", "http://", "unix:///run/vault.sock,http://b:8200"} {
+		s := keys.Section{Auth: "token", Addr: bad}
+		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "vault address") {
+			t.Errorf("Validate(addr %q) = %v, want a vault address error", bad, err)
+		}
+	}
+	if err := (keys.Section{Auth: "token", Addr: "unix:///run/vault.sock"}).Validate(); err != nil {
+		t.Errorf("Validate(one unix socket) = %v, want nil", err)
 	}
 }
