@@ -180,6 +180,10 @@ type Server struct {
 	releases idemReleases
 	// authFails aggregates audit records of rejected credentials.
 	authFails *authFailures
+	// readyFailing holds the names of the readiness checks that failed
+	// last time, so that a failure is logged when it starts and ends, not
+	// on every probe of a load balancer.
+	readyFailing sync.Map
 }
 
 // New returns the HTTP server for the given services.
@@ -489,10 +493,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		if err := errs[i]; err != nil {
 			ok = false
 			checks[c.Name] = "fail"
-			s.log.WarnContext(r.Context(), "readiness check failed", "check", c.Name, "err", err)
+			level := slog.LevelDebug
+			if _, was := s.readyFailing.Swap(c.Name, true); !was {
+				level = slog.LevelWarn
+			}
+			s.log.Log(r.Context(), level, "readiness check failed", "check", c.Name, "err", err)
 			continue
 		}
 		checks[c.Name] = "ok"
+		if _, was := s.readyFailing.LoadAndDelete(c.Name); was {
+			s.log.InfoContext(r.Context(), "readiness check passes again", "check", c.Name)
+		}
 	}
 	if !ok {
 		w.Header().Set("Retry-After", "5")
