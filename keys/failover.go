@@ -57,8 +57,9 @@ func validateAddresses(addrs []string) error {
 // last; when that address cannot be reached, or answers 503 (sealed, or a
 // standby that has no active node to forward to) or 429 (a standby's
 // answer to sys/health), it tries the next addresses in turn and keeps the
-// first that answers otherwise. A request whose context is done is not
-// tried further.
+// first that answers otherwise; a redirect to one of the addresses (a
+// standby that does not forward) moves it there. A request whose context
+// is done is not tried further.
 type failover struct {
 	next  http.RoundTripper
 	addrs []*url.URL
@@ -84,6 +85,11 @@ func newFailover(next http.RoundTripper, addrs []string) (*failover, error) {
 
 // RoundTrip implements http.RoundTripper.
 func (f *failover) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != f.addrs[0].Scheme || req.URL.Host != f.addrs[0].Host {
+		// Not a call to the client's address (which is the first): the
+		// Vault client following a redirect elsewhere.
+		return f.next.RoundTrip(req)
+	}
 	var body []byte
 	if req.Body != nil && req.Body != http.NoBody {
 		// Vault requests are small (digests, not documents): read the body
@@ -101,15 +107,23 @@ func (f *failover) RoundTrip(req *http.Request) (*http.Response, error) {
 	for i := range f.addrs {
 		idx := (start + i) % len(f.addrs)
 		if resp != nil {
-			// The previous address's answer is dropped for the next one's.
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-			resp.Body.Close()
+			drop(resp)
 		}
 		resp, err = f.next.RoundTrip(f.to(req, idx, body))
 		if req.Context().Err() != nil {
 			return resp, err
 		}
 		if err == nil && resp.StatusCode != http.StatusServiceUnavailable && resp.StatusCode != http.StatusTooManyRequests {
+			if j, ok := f.redirect(resp); ok && j != idx {
+				// A standby that redirects rather than forwards names the
+				// active node: when it is one of ours, use it from now on.
+				drop(resp)
+				idx = j
+				resp, err = f.next.RoundTrip(f.to(req, idx, body))
+				if err != nil {
+					return resp, err
+				}
+			}
 			if idx != start && f.cur.CompareAndSwap(int32(start), int32(idx)) && f.onMove != nil {
 				f.onMove(f.addrs[start].String(), f.addrs[idx].String())
 			}
@@ -117,6 +131,33 @@ func (f *failover) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, err
+}
+
+// redirect returns the index of the address a redirect answer names, if it
+// is one of f's.
+func (f *failover) redirect(resp *http.Response) (int, bool) {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return 0, false
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		return 0, false
+	}
+	for j, a := range f.addrs {
+		if loc.Scheme == a.Scheme && loc.Host == a.Host {
+			return j, true
+		}
+	}
+	return 0, false
+}
+
+// drop reads a little of an answer that is not used and closes it, so that
+// its connection can be used again.
+func drop(resp *http.Response) {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
 }
 
 // to returns a copy of req aimed at address idx, with a fresh body.

@@ -8,8 +8,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,6 +88,45 @@ func TestOpenFailover(t *testing.T) {
 	all.Defaults()
 	if _, _, err := keys.Open(ctx, all, root.Token(), nil); !errors.Is(err, keys.ErrUnavailable) {
 		t.Errorf("Open with every address dead = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestFailoverRedirect: a standby that redirects (307 to the active node)
+// instead of forwarding moves kyso to the node it names, and kyso stays
+// there. The standby is a stand-in: making a real one redirect needs a
+// Raft cluster with request forwarding off.
+func TestFailoverRedirect(t *testing.T) {
+	ctx := context.Background()
+	root := vaulttest.Client(t)
+	var hits atomic.Int32
+	standby := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, root.Address()+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(standby.Close)
+	sec := keys.Section{Addrs: []string{standby.URL, root.Address()}, Mount: vaulttest.NewMount(t)}
+	sec.Defaults()
+	m, _, err := keys.Open(ctx, sec, root.Token(), nil)
+	if err != nil {
+		t.Fatalf("Open behind a redirecting standby = %v", err)
+	}
+	first := hits.Load()
+	if first == 0 {
+		t.Fatal("the first address was never tried")
+	}
+	if err := m.Create(ctx, "redirected", keys.ECDSAP256); err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.Signer(ctx, "redirected", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := sha256.Sum256([]byte("kyso"))
+	if _, err := s.Sign(rand.Reader, d[:], crypto.SHA256); err != nil {
+		t.Fatalf("Sign = %v", err)
+	}
+	if n := hits.Load(); n != first {
+		t.Errorf("the standby got %d more requests after it redirected, want none", n-first)
 	}
 }
 
