@@ -71,7 +71,7 @@ type Auditor interface {
 	Record(ctx context.Context, e audit.Event) error
 }
 
-// Check is one readiness check (Vault unsealed, DB reachable, CA ready).
+// Check is one readiness check (Transit answers, DB reachable, CA ready).
 type Check struct {
 	Name string
 	Fn   func(ctx context.Context) error
@@ -180,6 +180,10 @@ type Server struct {
 	releases idemReleases
 	// authFails aggregates audit records of rejected credentials.
 	authFails *authFailures
+	// readyFailing holds the names of the readiness checks that failed
+	// last time, so that a failure is logged when it starts and ends, not
+	// on every probe of a load balancer.
+	readyFailing sync.Map
 }
 
 // New returns the HTTP server for the given services.
@@ -464,8 +468,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz reports 200 only when every check passes (Vault unsealed and
-// reachable, database reachable, an active issuing CA).
+// readyz reports 200 only when every check passes: the node can sign now
+// (in kyso serve: a Transit call answers, the database answers, an active
+// issuing CA). The answer lists each check's state; the reasons are logged
+// only.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	// The checks run at once, each with its own 5 s: a hung Vault must not
 	// use up the database check's time and have it reported as failed.
@@ -487,10 +493,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		if err := errs[i]; err != nil {
 			ok = false
 			checks[c.Name] = "fail"
-			s.log.WarnContext(r.Context(), "readiness check failed", "check", c.Name, "err", err)
+			level := slog.LevelDebug
+			if _, was := s.readyFailing.Swap(c.Name, true); !was {
+				level = slog.LevelWarn
+			}
+			s.log.Log(r.Context(), level, "readiness check failed", "check", c.Name, "err", err)
 			continue
 		}
 		checks[c.Name] = "ok"
+		if _, was := s.readyFailing.LoadAndDelete(c.Name); was {
+			s.log.InfoContext(r.Context(), "readiness check passes again", "check", c.Name)
+		}
 	}
 	if !ok {
 		w.Header().Set("Retry-After", "5")

@@ -13,8 +13,13 @@ import (
 // with Transit. It names the files that hold secrets; cmd/kyso reads them
 // (or the environment) and hands the secret to Open.
 type Section struct {
-	// Addr is Vault's address (default $VAULT_ADDR).
+	// Addr is Vault's address (default $VAULT_ADDR), or several separated
+	// by commas: the nodes of a Vault cluster, tried in turn (see Addrs).
 	Addr string `json:"addr"`
+	// Addrs are more Vault addresses, tried after Addr's: when the one in
+	// use cannot be reached or answers sealed or standby, kyso turns to
+	// the next.
+	Addrs []string `json:"addrs"`
 	// Mount is the Transit mount (default "transit").
 	Mount string `json:"mount"`
 	// Timeout bounds each Vault call (default 10s), except key creation.
@@ -66,6 +71,9 @@ func (s Section) Validate() error {
 	case "token", "approle":
 	default:
 		return fmt.Errorf("config: vault.auth %q: want token or approle", s.Auth)
+	}
+	if err := validateAddresses(s.Addresses()); err != nil {
+		return err
 	}
 	if s.Auth == "approle" && s.RoleID == "" {
 		return errors.New("config: vault.role_id is required with vault.auth approle")

@@ -72,6 +72,16 @@
 // Login is the one-shot form for short-lived commands: it sets a token and
 // never renews it.
 //
+// # Readiness and several Vault nodes
+//
+// Probe (Manager.NewProbe) is the readiness check "this node can use
+// Transit now": it reads a key's metadata on the mount, which goes through
+// an active, unsealed Vault node, the token and its policy, and keeps its
+// result for 1.5 s. Open accepts several addresses (Section.Addresses:
+// vault.addrs, or a comma-separated vault.addr); every call then fails over
+// from a node that cannot be reached or answers 503 or 429 to the next, and
+// stays on the node that answered.
+//
 // # Dependencies
 //
 // keys knows nothing of X.509, CMS or PDF. It must not import kyso's ca,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -28,13 +29,27 @@ func Open(ctx context.Context, s Section, secret string, log *slog.Logger) (*Man
 	if vc.Error != nil {
 		return nil, nil, fmt.Errorf("vault config: %w", vc.Error)
 	}
-	if s.Addr != "" {
-		vc.Address = s.Addr
+	addrs := s.Addresses()
+	if len(addrs) > 0 {
+		vc.Address = addrs[0]
 	}
 	if s.CACert != "" {
 		if err := vc.ConfigureTLS(&api.TLSConfig{CACert: s.CACert}); err != nil {
 			return nil, nil, fmt.Errorf("vault TLS: %w", err)
 		}
+	}
+	if len(addrs) > 1 {
+		// Several nodes: every call, the session's included, fails over
+		// from one to the next (failover). The TLS settings above are on
+		// the transport it wraps.
+		f, err := newFailover(vc.HttpClient.Transport, addrs)
+		if err != nil {
+			return nil, nil, err
+		}
+		if log != nil {
+			f.onMove = func(from, to string) { log.Warn("vault: turned to another address", "from", from, "to", to) }
+		}
+		vc.HttpClient.Transport = f
 	}
 	vc.Timeout = s.ClientTimeout()
 	vc.MaxRetries = 1
@@ -61,6 +76,9 @@ func Open(ctx context.Context, s Section, secret string, log *slog.Logger) (*Man
 		return nil, nil, err
 	}
 	m.addr = client.Address()
+	if len(addrs) > 1 {
+		m.addr = strings.Join(addrs, ",")
+	}
 	return m, sess, nil
 }
 

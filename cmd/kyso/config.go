@@ -159,8 +159,8 @@ type HTTPConfig struct {
 	IdempotencyMaxAnswerBytes int64 `json:"idempotency_max_answer_bytes"`
 }
 
-// loadConfig reads a config file strictly; an empty path gives the
-// defaults.
+// loadConfig reads a config file strictly, then the environment variables
+// that override its values (applyEnv); an empty path gives the defaults.
 func loadConfig(path string) (*Config, error) {
 	var c Config
 	if path != "" {
@@ -173,6 +173,11 @@ func loadConfig(path string) (*Config, error) {
 		if err := dec.Decode(&c); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
+	}
+	// Environment variables override the file (KYSO_LISTEN, …: applyEnv),
+	// so that one file serves every node.
+	if err := applyEnv(&c, os.LookupEnv); err != nil {
+		return nil, err
 	}
 	if err := c.setDefaults(); err != nil {
 		return nil, err

@@ -102,7 +102,11 @@ func openVault(ctx context.Context, cfg *Config, log *slog.Logger) (*keys.Manage
 func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Session, log *slog.Logger) (*app, error) {
 	reg := metrics.New()
 	km.SetObserver(observeVault(reg))
-	if err := km.Health(ctx); err != nil {
+	// The probe reads through Transit: it proves the token and the mount as
+	// well as a reachable, unsealed, active Vault (and fails over when
+	// vault.addr names several nodes).
+	probe := km.NewProbe()
+	if err := probe.Check(ctx); err != nil {
 		return nil, fmt.Errorf("vault at %s: %w", km.Addr(), err)
 	}
 	st, err := openStore(ctx, cfg)
@@ -160,8 +164,11 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		st.Close()
 		return nil, err
 	}
+	// Readiness means "this node can sign now": Transit answers this
+	// node's token (probe, cached 1.5 s), the database answers a query,
+	// the CA has an active issuer.
 	checks := []api.Check{
-		{Name: "vault", Fn: km.Health},
+		{Name: "vault", Fn: probe.Check},
 		{Name: "database", Fn: st.Ping},
 		{Name: "ca", Fn: authority.Ready},
 	}
