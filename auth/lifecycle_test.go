@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-		"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/store"
 	"github.com/kyso-vn/kyso/store/storetest"
 )
 
