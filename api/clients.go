@@ -151,8 +151,12 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"clients": out})
 }
 
-func (s *Server) disableClient(w http.ResponseWriter, r *http.Request) { s.setClientDisabled(w, r, true) }
-func (s *Server) enableClient(w http.ResponseWriter, r *http.Request)  { s.setClientDisabled(w, r, false) }
+func (s *Server) disableClient(w http.ResponseWriter, r *http.Request) {
+	s.setClientDisabled(w, r, true)
+}
+func (s *Server) enableClient(w http.ResponseWriter, r *http.Request) {
+	s.setClientDisabled(w, r, false)
+}
 
 func (s *Server) setClientDisabled(w http.ResponseWriter, r *http.Request, disabled bool) {
 	if s.deps.Clients == nil {
