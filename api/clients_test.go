@@ -112,7 +112,7 @@ func TestClientLifecycleAcrossNodes(t *testing.T) {
 		t.Fatalf("POST /v1/clients = %d %v", code, cl)
 	}
 	id, key := cl["id"].(string), cl["api_key"].(string)
-	if exp, err := time.Parse(time.RFC3339, cl["expires_at"].(string)); err != nil || exp.Sub(time.Now()) < 719*time.Hour {
+	if exp, err := time.Parse(time.RFC3339, cl["expires_at"].(string)); err != nil || time.Until(exp) < 719*time.Hour {
 		t.Errorf("POST /v1/clients with ttl 720h: expires_at = %v, want 30 days from now", cl["expires_at"])
 	}
 	if got := b.sign(key); got != http.StatusOK {
