@@ -267,6 +267,93 @@ func TestClientExpiryRequests(t *testing.T) {
 	}
 }
 
+// TestExpiredKeysRefused: a client key and an admin token past their
+// expires_at are refused, and the lists say "expired".
+func TestExpiredKeysRefused(t *testing.T) {
+	a, st := newNode(t, filepath.Join(t.TempDir(), "kyso.db"))
+	ctx := t.Context()
+	adm, err := auth.NewAdmins(st).Create(ctx, "bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Minute)
+	// Written as an earlier kyso would have, when the expiry was still
+	// ahead.
+	const cliKey = "kyso_cli_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	const admTok = "kyso_adm_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	if err := st.CreateClient(ctx, &store.Client{ID: "cli_old", Name: "old", Organizations: []string{"A"},
+		KeyHash: auth.Hash(cliKey), ExpiresAt: past}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateAdminToken(ctx, &store.AdminToken{ID: "adm_old", Name: "old", Hash: auth.Hash(admTok), ExpiresAt: past}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.sign(cliKey); got != http.StatusUnauthorized {
+		t.Errorf("sign with an expired key = %d, want 401", got)
+	}
+	if code, _ := a.do(http.MethodGet, "/v1/clients", admTok, nil); code != http.StatusUnauthorized {
+		t.Errorf("GET /v1/clients with an expired admin token = %d, want 401", code)
+	}
+	_, cl := a.do(http.MethodGet, "/v1/clients", adm, nil)
+	if c := cl["clients"].([]any)[0].(map[string]any); c["status"] != "expired" {
+		t.Errorf("GET /v1/clients: %v, want status expired", c)
+	}
+	_, tl := a.do(http.MethodGet, "/v1/admin/tokens", adm, nil)
+	statuses := map[string]any{}
+	for _, x := range tl["tokens"].([]any) {
+		statuses[x.(map[string]any)["id"].(string)] = x.(map[string]any)["status"]
+	}
+	if statuses["adm_old"] != "expired" || len(statuses) != 2 {
+		t.Errorf("GET /v1/admin/tokens statuses = %v, want adm_old expired", statuses)
+	}
+	// Rotation gives the expired client a working key.
+	code, rot := a.do(http.MethodPost, "/v1/clients/cli_old/rotate", adm, map[string]any{"ttl": "1h"})
+	if code != http.StatusCreated || rot["status"] != "active" {
+		t.Fatalf("rotate an expired client = %d %v", code, rot)
+	}
+	if got := a.sign(rot["api_key"].(string)); got != http.StatusOK {
+		t.Errorf("sign with the rotated key = %d, want 200", got)
+	}
+}
+
+// TestLifecycleHostileRequests: odd ids and bodies are refused with a
+// JSON error, and change nothing.
+func TestLifecycleHostileRequests(t *testing.T) {
+	a, st := newNode(t, filepath.Join(t.TempDir(), "kyso.db"))
+	adm, err := auth.NewAdmins(st).Create(t.Context(), "bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cl := a.do(http.MethodPost, "/v1/clients", adm, map[string]any{"name": "x", "organizations": []string{"A"}})
+	id, key := cl["id"].(string), cl["api_key"].(string)
+	long := "cli_" + strings.Repeat("a", 80)
+	for _, tt := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{http.MethodDelete, "/v1/clients/" + long, nil, http.StatusNotFound},
+		{http.MethodPost, "/v1/clients/" + long + "/rotate", nil, http.StatusNotFound},
+		{http.MethodDelete, "/v1/clients/cli_%2Fx", nil, http.StatusNotFound},
+		{http.MethodDelete, "/v1/admin/tokens/" + long, nil, http.StatusNotFound},
+		{http.MethodPost, "/v1/clients/" + id + "/rotate", map[string]any{"api_key": "kyso_cli_chosen"}, http.StatusBadRequest},
+		{http.MethodPost, "/v1/clients/" + id + "/rotate", []int{1}, http.StatusBadRequest},
+		{http.MethodPost, "/v1/clients/" + id + "/disable", map[string]any{"disabled": false}, http.StatusBadRequest},
+		{http.MethodPost, "/v1/admin/tokens", map[string]any{"name": "x", "hash": "00"}, http.StatusBadRequest},
+	} {
+		code, out := a.do(tt.method, tt.path, adm, tt.body)
+		if code != tt.want || errCode(out) == "" {
+			t.Errorf("%s %s %v = %d %v, want %d with a JSON error", tt.method, tt.path, tt.body, code, out, tt.want)
+		}
+	}
+	if got := a.sign(key); got != http.StatusOK {
+		t.Errorf("sign after the refused requests = %d, want 200 (nothing changed)", got)
+	}
+	if ts, err := st.ListAdminTokens(t.Context()); err != nil || len(ts) != 1 {
+		t.Errorf("admin tokens after the refused requests = %d, %v; want 1", len(ts), err)
+	}
+}
+
 func errCode(out map[string]any) string {
 	e, _ := out["error"].(map[string]any)
 	c, _ := e["code"].(string)
