@@ -61,9 +61,11 @@ type Authority interface {
 	PKI
 }
 
-// AdminAuth checks admin bearer tokens and names the admin (by token ID).
+// AdminAuth checks admin bearer tokens and names the admin (by token ID),
+// and manages them.
 type AdminAuth interface {
 	AdminID(ctx context.Context, token string) (string, error)
+	AdminTokens
 }
 
 // Auditor appends to the audit log.
@@ -239,7 +241,7 @@ func New(cfg Config, deps Deps) *Server {
 		s.log = discardLogger
 	}
 	s.enroll = app.NewEnroll(deps.CA, deps.PINs, deps.Audit, s.log)
-	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, ClientCerts: deps.ClientCerts,
+	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, Tokens: deps.Admins, ClientCerts: deps.ClientCerts,
 		PINs: deps.PINs, Seals: deps.Signing, Audit: deps.Audit, Log: s.log})
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
@@ -292,6 +294,15 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/ca/external", admin(s.cancelExternal)).Methods(http.MethodDelete)
 	r.Handle("/v1/ca/import-chain", admin(s.importChain)).Methods(http.MethodPost)
 	r.Handle("/v1/clients", admin(s.createClient)).Methods(http.MethodPost)
+	r.Handle("/v1/clients", admin(s.listClients)).Methods(http.MethodGet)
+	r.Handle("/v1/clients/{id}", admin(s.deleteClient)).Methods(http.MethodDelete)
+	r.Handle("/v1/clients/{id}/disable", admin(s.disableClient)).Methods(http.MethodPost)
+	r.Handle("/v1/clients/{id}/enable", admin(s.enableClient)).Methods(http.MethodPost)
+	r.Handle("/v1/clients/{id}/rotate", admin(s.rotateClientKey)).Methods(http.MethodPost)
+	r.Handle("/v1/admin/tokens", admin(s.createAdminToken)).Methods(http.MethodPost)
+	r.Handle("/v1/admin/tokens", admin(s.listAdminTokens)).Methods(http.MethodGet)
+	r.Handle("/v1/admin/tokens/{id}", admin(s.revokeAdminToken)).Methods(http.MethodDelete)
+	r.Handle("/v1/admin/tokens/{id}/rotate", admin(s.rotateAdminToken)).Methods(http.MethodPost)
 	r.Handle("/v1/clients/{id}/certificate", admin(s.issueClientCert)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)

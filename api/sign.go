@@ -27,10 +27,11 @@ import (
 	"github.com/kyso-vn/kyso/signer"
 )
 
-// ClientAuth registers and authenticates client systems.
+// ClientAuth registers, authenticates and manages client systems.
 type ClientAuth interface {
 	Create(ctx context.Context, name string, orgs []string) (string, *model.Client, error)
 	Authenticate(ctx context.Context, key string) (*model.Client, error)
+	ClientLifecycle
 }
 
 // Signing is the signing service.
@@ -120,30 +121,6 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			Organizations: c.Organizations,
 			MayUse:        func(org string) bool { return auth.MayUse(c, org) },
 		})
-	})
-}
-
-func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
-	if s.deps.Clients == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	var req struct {
-		Name          string   `json:"name"`
-		Organizations []string `json:"organizations"`
-	}
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	key, c, err := s.admin.CreateClient(r.Context(), actorOf(r), req.Name, req.Organizations)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": c.ID, "name": c.Name, "organizations": c.Organizations, "created_at": c.CreatedAt.UTC(),
-		"api_key": key, // shown once; only its hash is stored
 	})
 }
 

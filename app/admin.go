@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
@@ -26,9 +27,24 @@ type IssuerAdmin interface {
 	CancelExternal(ctx context.Context) (*ca.IssuerInfo, error)
 }
 
-// ClientRegistry registers client systems (auth.Clients).
+// ClientRegistry registers client systems and manages their API keys
+// (auth.Clients). An expiresAt of zero is "never".
 type ClientRegistry interface {
 	Create(ctx context.Context, name string, orgs []string) (string, *model.Client, error)
+	CreateExpiring(ctx context.Context, name string, orgs []string, expiresAt time.Time) (string, *model.Client, error)
+	List(ctx context.Context) ([]*model.Client, error)
+	SetDisabled(ctx context.Context, id string, disabled bool) error
+	Delete(ctx context.Context, id string) error
+	Rotate(ctx context.Context, id string, expiresAt time.Time) (string, *model.Client, error)
+}
+
+// AdminTokens manages admin tokens (auth.Admins). An expiresAt of zero is
+// "never".
+type AdminTokens interface {
+	CreateExpiring(ctx context.Context, name string, expiresAt time.Time) (string, *model.AdminToken, error)
+	List(ctx context.Context) ([]*model.AdminToken, error)
+	Revoke(ctx context.Context, id string) error
+	Rotate(ctx context.Context, id string, expiresAt time.Time) (string, *model.AdminToken, error)
 }
 
 // ClientCertIssuer issues client systems' TLS certificates.
@@ -53,6 +69,7 @@ type AdminDeps struct {
 	Certs       CertAdmin
 	Issuers     IssuerAdmin
 	Clients     ClientRegistry
+	Tokens      AdminTokens
 	ClientCerts ClientCertIssuer
 	PINs        PINAdmin
 	Seals       SealImages
@@ -145,14 +162,100 @@ func (a *Admin) ImportChain(ctx context.Context, actor string, chainPEM []byte) 
 }
 
 // CreateClient registers a client system allowed to sign with the
-// credentials of orgs, and returns its API key (shown once).
-func (a *Admin) CreateClient(ctx context.Context, actor, name string, orgs []string) (string, *model.Client, error) {
-	key, c, err := a.d.Clients.Create(ctx, name, orgs)
+// credentials of orgs, and returns its API key (shown once), which stops
+// working at expiresAt (zero: never).
+func (a *Admin) CreateClient(ctx context.Context, actor, name string, orgs []string, expiresAt time.Time) (string, *model.Client, error) {
+	key, c, err := a.d.Clients.CreateExpiring(ctx, name, orgs, expiresAt)
 	if err != nil {
 		return "", nil, err
 	}
-	a.rec.record(ctx, actor, audit.ActionClientCreate, c.ID, map[string]any{"name": c.Name, "organizations": c.Organizations})
+	a.rec.record(ctx, actor, audit.ActionClientCreate, c.ID, map[string]any{"name": c.Name, "organizations": c.Organizations,
+		"expires_at": expiryDetail(c.ExpiresAt)})
 	return key, c, nil
+}
+
+// ListClients returns every client system (never a key).
+func (a *Admin) ListClients(ctx context.Context) ([]*model.Client, error) {
+	return a.d.Clients.List(ctx)
+}
+
+// SetClientDisabled disables a client system (its key is refused at once)
+// or enables it again.
+func (a *Admin) SetClientDisabled(ctx context.Context, actor, id string, disabled bool) error {
+	if err := a.d.Clients.SetDisabled(ctx, id, disabled); err != nil {
+		return err
+	}
+	action := audit.ActionClientEnable
+	if disabled {
+		action = audit.ActionClientDisable
+	}
+	a.rec.record(ctx, actor, action, id, nil)
+	return nil
+}
+
+// DeleteClient deletes a client system; its key is refused at once.
+func (a *Admin) DeleteClient(ctx context.Context, actor, id string) error {
+	if err := a.d.Clients.Delete(ctx, id); err != nil {
+		return err
+	}
+	a.rec.record(ctx, actor, audit.ActionClientDelete, id, nil)
+	return nil
+}
+
+// RotateClientKey gives a client system a new API key (returned once,
+// expiring at expiresAt; zero: never); the old key is refused at once.
+func (a *Admin) RotateClientKey(ctx context.Context, actor, id string, expiresAt time.Time) (string, *model.Client, error) {
+	key, c, err := a.d.Clients.Rotate(ctx, id, expiresAt)
+	if err != nil {
+		return "", nil, err
+	}
+	a.rec.record(ctx, actor, audit.ActionClientRotate, id, map[string]any{"expires_at": expiryDetail(c.ExpiresAt)})
+	return key, c, nil
+}
+
+// CreateAdminToken makes a new admin token named name (returned once,
+// expiring at expiresAt; zero: never).
+func (a *Admin) CreateAdminToken(ctx context.Context, actor, name string, expiresAt time.Time) (string, *model.AdminToken, error) {
+	tok, t, err := a.d.Tokens.CreateExpiring(ctx, name, expiresAt)
+	if err != nil {
+		return "", nil, err
+	}
+	a.rec.record(ctx, actor, audit.ActionAdminTokenCreate, t.ID, map[string]any{"name": t.Name, "expires_at": expiryDetail(t.ExpiresAt)})
+	return tok, t, nil
+}
+
+// ListAdminTokens returns every admin token (never a secret).
+func (a *Admin) ListAdminTokens(ctx context.Context) ([]*model.AdminToken, error) {
+	return a.d.Tokens.List(ctx)
+}
+
+// RevokeAdminToken deletes an admin token; it is refused at once.
+func (a *Admin) RevokeAdminToken(ctx context.Context, actor, id string) error {
+	if err := a.d.Tokens.Revoke(ctx, id); err != nil {
+		return err
+	}
+	a.rec.record(ctx, actor, audit.ActionAdminTokenRevoke, id, nil)
+	return nil
+}
+
+// RotateAdminToken gives an admin token a new secret (returned once,
+// expiring at expiresAt; zero: never); the old secret is refused at once.
+func (a *Admin) RotateAdminToken(ctx context.Context, actor, id string, expiresAt time.Time) (string, *model.AdminToken, error) {
+	tok, t, err := a.d.Tokens.Rotate(ctx, id, expiresAt)
+	if err != nil {
+		return "", nil, err
+	}
+	a.rec.record(ctx, actor, audit.ActionAdminTokenRotate, id, map[string]any{"expires_at": expiryDetail(t.ExpiresAt)})
+	return tok, t, nil
+}
+
+// expiryDetail is an expiry as the audit log records it: RFC 3339 UTC, or
+// "never".
+func expiryDetail(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // IssueClientCert issues client system id a TLS client certificate for

@@ -35,6 +35,13 @@ const (
 	ActionPINLocked        = "pin.locked"
 	ActionCredentialUnlock = "credential.unlock"
 	ActionClientCreate     = "client.create"
+	ActionClientDisable    = "client.disable"
+	ActionClientEnable     = "client.enable"
+	ActionClientDelete     = "client.delete"
+	ActionClientRotate     = "client.rotate"
+	ActionAdminTokenCreate = "admin_token.create"
+	ActionAdminTokenRevoke = "admin_token.revoke"
+	ActionAdminTokenRotate = "admin_token.rotate"
 	ActionSealImage        = "seal.image"
 	ActionPINSet           = "pin.set"
 )

@@ -33,15 +33,25 @@ type ClientStore interface {
 	CreateClient(ctx context.Context, c *store.Client) error
 	FindClientByKeyHash(ctx context.Context, hash []byte) (*store.Client, error)
 	SetClientDisabled(ctx context.Context, id string, disabled bool) error
+	GetClient(ctx context.Context, id string) (*store.Client, error)
+	ListClients(ctx context.Context) ([]*store.Client, error)
+	SetClientKeyHash(ctx context.Context, id string, hash []byte, expiresAt time.Time) error
+	DeleteClient(ctx context.Context, id string) error
 }
 
 // Clients registers and authenticates the systems that call the sign API:
 // e-office systems and public-service portals. Each may sign only with
 // the credentials of the organisations it was registered for (MayUse).
-type Clients struct{ store ClientStore }
+// Every Authenticate reads the database: a client disabled, deleted or
+// rotated through one kyso node is refused by every node on its next
+// request.
+type Clients struct {
+	store ClientStore
+	now   func() time.Time
+}
 
 // NewClients returns a Clients backed by s.
-func NewClients(s ClientStore) *Clients { return &Clients{store: s} }
+func NewClients(s ClientStore) *Clients { return &Clients{store: s, now: time.Now} }
 
 // Create registers a client system named name that may use the
 // credentials of orgs, and returns its API key — "kyso_cli_" and 256
@@ -50,6 +60,15 @@ func NewClients(s ClientStore) *Clients { return &Clients{store: s} }
 // normalised (NormalizeOrganization), de-duplicated and must not be
 // empty; there must be at least one.
 func (c *Clients) Create(ctx context.Context, name string, orgs []string) (apiKey string, cl *store.Client, err error) {
+	return c.CreateExpiring(ctx, name, orgs, time.Time{})
+}
+
+// CreateExpiring is Create for a key that stops working at expiresAt
+// (zero: never), which must be in the future.
+func (c *Clients) CreateExpiring(ctx context.Context, name string, orgs []string, expiresAt time.Time) (apiKey string, cl *store.Client, err error) {
+	if err := c.checkExpiry(expiresAt); err != nil {
+		return "", nil, err
+	}
 	name = strings.TrimSpace(norm.NFC.String(name))
 	if name == "" {
 		return "", nil, ErrInvalidClient.Errorf("empty name")
@@ -67,11 +86,10 @@ func (c *Clients) Create(ctx context.Context, name string, orgs []string) (apiKe
 	if len(clean) == 0 {
 		return "", nil, ErrInvalidClient.Errorf("no organisation: the client could use no credential")
 	}
-	key, err := randomString(32)
+	key, err := newClientKey()
 	if err != nil {
 		return "", nil, err
 	}
-	key = clientKeyPrefix + key
 	id, err := randomString(8)
 	if err != nil {
 		return "", nil, err
@@ -81,7 +99,8 @@ func (c *Clients) Create(ctx context.Context, name string, orgs []string) (apiKe
 		Name:          name,
 		Organizations: clean,
 		KeyHash:       Hash(key),
-		CreatedAt:     time.Now().UTC(),
+		CreatedAt:     c.now().UTC(),
+		ExpiresAt:     expiresAt.UTC(),
 	}
 	if err := c.store.CreateClient(ctx, cl); err != nil {
 		return "", nil, fmt.Errorf("auth: store client: %w", err)
@@ -93,7 +112,7 @@ func (c *Clients) Create(ctx context.Context, name string, orgs []string) (apiKe
 // ErrUnauthorized. As for admin tokens, the lookup is by SHA-256, so the
 // database never sees the key, and the hash found is compared again in
 // constant time. A disabled client is refused with the same error as an
-// unknown key.
+// unknown key, and so is an expired one.
 func (c *Clients) Authenticate(ctx context.Context, key string) (*store.Client, error) {
 	if !strings.HasPrefix(key, clientKeyPrefix) || len(key) > maxKeyLen {
 		return nil, ErrUnauthorized
@@ -106,7 +125,7 @@ func (c *Clients) Authenticate(ctx context.Context, key string) (*store.Client, 
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	if subtle.ConstantTimeCompare(cl.KeyHash, h) != 1 || cl.Disabled {
+	if subtle.ConstantTimeCompare(cl.KeyHash, h) != 1 || cl.Disabled || cl.Expired(c.now()) {
 		return nil, ErrUnauthorized
 	}
 	return cl, nil
@@ -115,10 +134,82 @@ func (c *Clients) Authenticate(ctx context.Context, key string) (*store.Client, 
 // Disable stops the client with the given ID from authenticating; its key
 // cannot be re-enabled by anyone who holds it.
 func (c *Clients) Disable(ctx context.Context, id string) error {
-	if err := c.store.SetClientDisabled(ctx, id, true); err != nil {
-		return fmt.Errorf("auth: disable client: %w", err)
+	return c.SetDisabled(ctx, id, true)
+}
+
+// SetDisabled disables or re-enables the client with the given ID.
+func (c *Clients) SetDisabled(ctx context.Context, id string, disabled bool) error {
+	if err := c.store.SetClientDisabled(ctx, id, disabled); err != nil {
+		return fmt.Errorf("auth: set client %q disabled=%t: %w", id, disabled, err)
 	}
 	return nil
+}
+
+// Get returns the client with the given ID.
+func (c *Clients) Get(ctx context.Context, id string) (*store.Client, error) {
+	cl, err := c.store.GetClient(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("auth: get client %q: %w", id, err)
+	}
+	return cl, nil
+}
+
+// List returns every client, oldest first.
+func (c *Clients) List(ctx context.Context) ([]*store.Client, error) {
+	cls, err := c.store.ListClients(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list clients: %w", err)
+	}
+	return cls, nil
+}
+
+// Delete deletes the client with the given ID: its key stops working at
+// once and its ID is not reused.
+func (c *Clients) Delete(ctx context.Context, id string) error {
+	if err := c.store.DeleteClient(ctx, id); err != nil {
+		return fmt.Errorf("auth: delete client %q: %w", id, err)
+	}
+	return nil
+}
+
+// Rotate gives the client with the given ID a new API key, expiring at
+// expiresAt (zero: never; else in the future), and returns it with the
+// client. The old key stops working at once. Only the new key's hash is
+// stored: the key is shown once, here.
+func (c *Clients) Rotate(ctx context.Context, id string, expiresAt time.Time) (apiKey string, cl *store.Client, err error) {
+	if err := c.checkExpiry(expiresAt); err != nil {
+		return "", nil, err
+	}
+	key, err := newClientKey()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := c.store.SetClientKeyHash(ctx, id, Hash(key), expiresAt.UTC()); err != nil {
+		return "", nil, fmt.Errorf("auth: rotate client %q: %w", id, err)
+	}
+	cl, err = c.Get(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	return key, cl, nil
+}
+
+// checkExpiry refuses an expiry that is not in the future.
+func (c *Clients) checkExpiry(expiresAt time.Time) error {
+	if !expiresAt.IsZero() && !expiresAt.After(c.now()) {
+		return ErrInvalidClient.Fieldf("expires_at", "%s is not in the future", expiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// newClientKey returns a new client API key: "kyso_cli_" and 256 random
+// bits in base32.
+func newClientKey() (string, error) {
+	key, err := randomString(32)
+	if err != nil {
+		return "", err
+	}
+	return clientKeyPrefix + key, nil
 }
 
 // MayUse reports whether client c may sign with a credential of the

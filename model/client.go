@@ -14,4 +14,11 @@ type Client struct {
 	KeyHash       []byte // SHA-256 of the API key
 	CreatedAt     time.Time
 	Disabled      bool
+	// ExpiresAt is when the API key stops working; zero: never.
+	ExpiresAt time.Time
+}
+
+// Expired reports whether the client's API key has expired at now.
+func (c *Client) Expired(now time.Time) bool {
+	return !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)
 }

@@ -6,17 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ----- clients -----
 
-const clientCols = `id, name, organizations, key_hash, created_at, disabled`
+const clientCols = `id, name, organizations, key_hash, created_at, disabled, expires_at`
 
 func scanClient(row interface{ Scan(...any) error }) (*Client, error) {
 	var c Client
 	var orgs string
 	var disabled int64
-	if err := row.Scan(&c.ID, &c.Name, &orgs, &c.KeyHash, timeScan{&c.CreatedAt}, &disabled); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &orgs, &c.KeyHash, timeScan{&c.CreatedAt}, &disabled, timeScan{&c.ExpiresAt}); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(orgs), &c.Organizations); err != nil {
@@ -49,8 +50,8 @@ func (s *sqlDB) CreateClient(ctx context.Context, c *Client) error {
 	}
 	created := s.stamp(c.CreatedAt)
 	_, err = s.w.ExecContext(ctx, `INSERT INTO clients (`+clientCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		c.ID, c.Name, string(orgsJSON), c.KeyHash, dbTime(created), boolInt(c.Disabled))
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.ID, c.Name, string(orgsJSON), c.KeyHash, dbTime(created), boolInt(c.Disabled), dbTime(c.ExpiresAt))
 	if err != nil {
 		return s.fail(op, err)
 	}
@@ -107,6 +108,31 @@ func (s *sqlDB) SetClientDisabled(ctx context.Context, id string, disabled bool)
 	err := mustAffect(s.w.ExecContext(ctx, `UPDATE clients SET disabled = $2 WHERE id = $1`, id, boolInt(disabled)))
 	if err != nil {
 		return s.fail(fmt.Sprintf("set client %q disabled=%t", id, disabled), err)
+	}
+	return nil
+}
+
+// SetClientKeyHash replaces the client's API key hash and expiry (zero:
+// never); ErrNotFound if there is none, ErrConflict if another client has
+// that hash, and an empty hash is refused.
+func (s *sqlDB) SetClientKeyHash(ctx context.Context, id string, hash []byte, expiresAt time.Time) error {
+	op := fmt.Sprintf("set key of client %q", id)
+	if len(hash) == 0 {
+		return s.fail(op, errors.New("empty key hash"))
+	}
+	err := mustAffect(s.w.ExecContext(ctx, `UPDATE clients SET key_hash = $2, expires_at = $3 WHERE id = $1`,
+		id, hash, dbTime(expiresAt)))
+	if err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// DeleteClient deletes the client with the given ID; ErrNotFound if there
+// is none.
+func (s *sqlDB) DeleteClient(ctx context.Context, id string) error {
+	if err := mustAffect(s.w.ExecContext(ctx, `DELETE FROM clients WHERE id = $1`, id)); err != nil {
+		return s.fail(fmt.Sprintf("delete client %q", id), err)
 	}
 	return nil
 }

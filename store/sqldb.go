@@ -733,8 +733,8 @@ func (s *sqlDB) CreateAdminToken(ctx context.Context, t *AdminToken) error {
 		return s.fail(op, errors.New("empty hash"))
 	}
 	created := s.stamp(t.CreatedAt)
-	_, err := s.w.ExecContext(ctx, `INSERT INTO admin_tokens (id, name, hash, created_at)
-		VALUES ($1, $2, $3, $4)`, t.ID, t.Name, t.Hash, dbTime(created))
+	_, err := s.w.ExecContext(ctx, `INSERT INTO admin_tokens (`+adminTokenCols+`)
+		VALUES ($1, $2, $3, $4, $5)`, t.ID, t.Name, t.Hash, dbTime(created), dbTime(t.ExpiresAt))
 	if err != nil {
 		return s.fail(op, err)
 	}
@@ -742,15 +742,71 @@ func (s *sqlDB) CreateAdminToken(ctx context.Context, t *AdminToken) error {
 	return nil
 }
 
-// FindAdminToken returns the token whose hash equals hash, or ErrNotFound.
-func (s *sqlDB) FindAdminToken(ctx context.Context, hash []byte) (*AdminToken, error) {
+const adminTokenCols = `id, name, hash, created_at, expires_at`
+
+func scanAdminToken(row interface{ Scan(...any) error }) (*AdminToken, error) {
 	var t AdminToken
-	err := s.queryRow(ctx, `SELECT id, name, hash, created_at FROM admin_tokens WHERE hash = $1`, hash).
-		Scan(&t.ID, &t.Name, &t.Hash, timeScan{&t.CreatedAt})
+	if err := row.Scan(&t.ID, &t.Name, &t.Hash, timeScan{&t.CreatedAt}, timeScan{&t.ExpiresAt}); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// FindAdminToken returns the token whose hash equals hash, or ErrNotFound.
+// Expired tokens are returned too; refusing them is the caller's decision.
+func (s *sqlDB) FindAdminToken(ctx context.Context, hash []byte) (*AdminToken, error) {
+	t, err := scanAdminToken(s.queryRow(ctx, `SELECT `+adminTokenCols+` FROM admin_tokens WHERE hash = $1`, hash))
 	if err != nil {
 		return nil, s.fail("find admin token", err)
 	}
-	return &t, nil
+	return t, nil
+}
+
+// ListAdminTokens returns all admin tokens, oldest first (ties by ID).
+func (s *sqlDB) ListAdminTokens(ctx context.Context) ([]*AdminToken, error) {
+	const op = "list admin tokens"
+	rows, err := s.query(ctx, `SELECT `+adminTokenCols+` FROM admin_tokens ORDER BY created_at, id`)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var out []*AdminToken
+	for rows.Next() {
+		t, err := scanAdminToken(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
+
+// DeleteAdminToken deletes the token with the given ID; ErrNotFound if
+// there is none.
+func (s *sqlDB) DeleteAdminToken(ctx context.Context, id string) error {
+	if err := mustAffect(s.w.ExecContext(ctx, `DELETE FROM admin_tokens WHERE id = $1`, id)); err != nil {
+		return s.fail(fmt.Sprintf("delete admin token %q", id), err)
+	}
+	return nil
+}
+
+// SetAdminTokenHash replaces the token's hash and expiry (zero: never);
+// ErrNotFound if there is none, ErrConflict if another token has that
+// hash, and an empty hash is refused.
+func (s *sqlDB) SetAdminTokenHash(ctx context.Context, id string, hash []byte, expiresAt time.Time) error {
+	op := fmt.Sprintf("set hash of admin token %q", id)
+	if len(hash) == 0 {
+		return s.fail(op, errors.New("empty hash"))
+	}
+	err := mustAffect(s.w.ExecContext(ctx, `UPDATE admin_tokens SET hash = $2, expires_at = $3 WHERE id = $1`,
+		id, hash, dbTime(expiresAt)))
+	if err != nil {
+		return s.fail(op, err)
+	}
+	return nil
 }
 
 // CountAdminTokens returns the number of admin tokens.

@@ -91,12 +91,7 @@ type CRL struct {
 
 // AdminToken is an API credential for administrators; only its SHA-256
 // hash is stored.
-type AdminToken struct {
-	ID        string
-	Name      string
-	Hash      []byte // SHA-256 of the token
-	CreatedAt time.Time
-}
+type AdminToken = model.AdminToken
 
 // AuditRecord is one entry of the audit log, a hash chain. The store keeps
 // the chain's order and links; the hash itself is computed by the chain
@@ -191,6 +186,14 @@ type Store interface {
 	// FindAdminToken returns the token whose hash equals hash.
 	FindAdminToken(ctx context.Context, hash []byte) (*AdminToken, error)
 	CountAdminTokens(ctx context.Context) (int, error)
+	// ListAdminTokens returns all admin tokens, oldest first.
+	ListAdminTokens(ctx context.Context) ([]*AdminToken, error)
+	// DeleteAdminToken deletes the token with the given ID (ErrNotFound if
+	// none): it stops working at once.
+	DeleteAdminToken(ctx context.Context, id string) error
+	// SetAdminTokenHash replaces the hash and expiry (zero: never) of the
+	// token with the given ID, so the old token stops working at once.
+	SetAdminTokenHash(ctx context.Context, id string, hash []byte, expiresAt time.Time) error
 
 	// CreateClient inserts c. Key hashes are unique.
 	CreateClient(ctx context.Context, c *Client) error
@@ -202,6 +205,13 @@ type Store interface {
 	ListClients(ctx context.Context) ([]*Client, error)
 	// SetClientDisabled disables or re-enables the client with the given ID.
 	SetClientDisabled(ctx context.Context, id string, disabled bool) error
+	// SetClientKeyHash replaces the API key hash and expiry (zero: never)
+	// of the client with the given ID, so the old key stops working at
+	// once.
+	SetClientKeyHash(ctx context.Context, id string, hash []byte, expiresAt time.Time) error
+	// DeleteClient deletes the client with the given ID (ErrNotFound if
+	// none).
+	DeleteClient(ctx context.Context, id string) error
 
 	// SetCredentialPIN stores the PIN hash (a PHC string; never the PIN) of
 	// a credential and resets its failure counter. It does not unlock a

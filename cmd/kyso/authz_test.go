@@ -172,6 +172,26 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatalf("create client = %d %v", code, certClient)
 	}
 	_, clientCSR := newClientKey(t, "mTLS probe")
+	// Clients and admin tokens the lifecycle rows disable, delete, rotate
+	// or revoke, one each, so no other row loses its credential.
+	probeClient := func(name string) string {
+		t.Helper()
+		code, out := e.call(t, "POST", "/v1/clients", map[string]any{"name": name, "organizations": []string{hanoi}})
+		if code != 201 {
+			t.Fatalf("create client %s = %d %v", name, code, out)
+		}
+		return out["id"].(string)
+	}
+	probeToken := func(name string) string {
+		t.Helper()
+		code, out := e.call(t, "POST", "/v1/admin/tokens", map[string]any{"name": name})
+		if code != 201 {
+			t.Fatalf("create admin token %s = %d %v", name, code, out)
+		}
+		return out["id"].(string)
+	}
+	delClient, disClient, rotClient := probeClient("delete probe"), probeClient("disable probe"), probeClient("rotate probe")
+	revToken, rotToken := probeToken("revoke probe"), probeToken("rotate probe")
 	leaf, issuer := pemCert(t, toRenew["certificate"].(string)), pemCert(t, toRenew["chain"].(string))
 	ocspReq, err := ocsp.CreateRequest(leaf, issuer, nil)
 	if err != nil {
@@ -297,8 +317,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}, want: 404, wantCode: "not_found"},
 		"POST /v1/clients":                  {class: authzAdmin, req: postJSON("/v1/clients", map[string]any{"name": "authz probe", "organizations": []string{hanoi}}), want: 201},
 		"POST /v1/clients/{id}/certificate": {class: authzAdmin, req: postJSON("/v1/clients/"+certClient["id"].(string)+"/certificate", map[string]string{"csr": clientCSR}), want: 201},
-		"POST /v1/credentials/{id}/pin":     {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]string{"pin": "135790"}), want: 200},
-		"POST /v1/credentials/{id}/unlock":  {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/unlock", nil), want: 200},
+		"GET /v1/clients":                   {class: authzAdmin, req: get("/v1/clients"), want: 200},
+		"DELETE /v1/clients/{id}": {class: authzAdmin, req: func(authzCaller) *http.Request {
+			return newReq("DELETE", "/v1/clients/"+delClient, "", nil)
+		}, want: 204},
+		"POST /v1/clients/{id}/disable":     {class: authzAdmin, req: postJSON("/v1/clients/"+disClient+"/disable", nil), want: 200},
+		"POST /v1/clients/{id}/enable":      {class: authzAdmin, req: postJSON("/v1/clients/"+disClient+"/enable", nil), want: 200},
+		"POST /v1/clients/{id}/rotate":      {class: authzAdmin, req: postJSON("/v1/clients/"+rotClient+"/rotate", nil), want: 201},
+		"GET /v1/admin/tokens":              {class: authzAdmin, req: get("/v1/admin/tokens"), want: 200},
+		"POST /v1/admin/tokens":             {class: authzAdmin, req: postJSON("/v1/admin/tokens", map[string]any{"name": "authz probe", "ttl": "1h"}), want: 201},
+		"POST /v1/admin/tokens/{id}/rotate": {class: authzAdmin, req: postJSON("/v1/admin/tokens/"+rotToken+"/rotate", nil), want: 201},
+		"DELETE /v1/admin/tokens/{id}": {class: authzAdmin, req: func(authzCaller) *http.Request {
+			return newReq("DELETE", "/v1/admin/tokens/"+revToken, "", nil)
+		}, want: 204},
+		"POST /v1/credentials/{id}/pin":    {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]string{"pin": "135790"}), want: 200},
+		"POST /v1/credentials/{id}/unlock": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/unlock", nil), want: 200},
 		"PUT /v1/seal-images/{organization}": {class: authzAdmin, req: func(authzCaller) *http.Request {
 			r := newReq("PUT", "/v1/seal-images/"+url.PathEscape("Ủy ban nhân dân Thành phố Đà Nẵng"), "image/png", png.Bytes())
 			return r

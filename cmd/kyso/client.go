@@ -128,7 +128,7 @@ func (c *client) do(ctx context.Context, method, path, contentType string, body 
 		}
 		return fmt.Errorf("%s %s: HTTP %d", method, path, resp.StatusCode)
 	}
-	if out == nil {
+	if out == nil || len(data) == 0 { // 204 No Content
 		return nil
 	}
 	return json.Unmarshal(data, out)
@@ -262,17 +262,120 @@ func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 	return fmt.Errorf("cert: unknown subcommand %q", sub)
 }
 
-// cmdClient manages client systems: kyso client cert ID --csr FILE issues a
-// client system's TLS certificate (mutual TLS) from its CSR.
+// cmdClient manages client systems through the admin API: create, list,
+// disable, enable, delete, rotate (a new API key, printed once) and cert
+// (a TLS client certificate from the system's CSR).
 func cmdClient(ctx context.Context, w io.Writer, args []string) error {
-	if len(args) == 0 || args[0] != "cert" {
-		return fmt.Errorf("client: want cert")
+	if len(args) == 0 {
+		return fmt.Errorf("client: want create, list, disable, enable, delete, rotate or cert")
 	}
+	switch sub := args[0]; sub {
+	case "cert":
+		return clientCert(ctx, w, args[1:])
+	case "create":
+		fs := flag.NewFlagSet("client create", flag.ContinueOnError)
+		mk := clientFlags(fs)
+		name := fs.String("name", "", "the client system's name (required)")
+		var orgs stringList
+		fs.Var(&orgs, "org", "an organisation whose credentials the client may use (repeat; at least one)")
+		expires := expiryFlags(fs)
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("client create: unexpected arguments %v", fs.Args())
+		}
+		body := expires()
+		body["name"] = *name
+		body["organizations"] = []string(orgs)
+		return clientCall(ctx, w, mk, http.MethodPost, "/v1/clients", body)
+	case "list":
+		fs := flag.NewFlagSet("client list", flag.ContinueOnError)
+		mk := clientFlags(fs)
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return clientCall(ctx, w, mk, http.MethodGet, "/v1/clients", nil)
+	case "disable", "enable", "delete", "rotate":
+		fs := flag.NewFlagSet("client "+sub, flag.ContinueOnError)
+		mk := clientFlags(fs)
+		var expires func() map[string]any
+		if sub == "rotate" {
+			expires = expiryFlags(fs)
+		}
+		id, err := parseWithID(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		path := "/v1/clients/" + url.PathEscape(id)
+		switch sub {
+		case "delete":
+			if err := clientCall(ctx, w, mk, http.MethodDelete, path, nil); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(w, "client %s deleted\n", id)
+			return err
+		case "rotate":
+			return clientCall(ctx, w, mk, http.MethodPost, path+"/rotate", expires())
+		}
+		return clientCall(ctx, w, mk, http.MethodPost, path+"/"+sub, nil)
+	}
+	return fmt.Errorf("client: unknown subcommand %q", args[0])
+}
+
+// clientCall sends one admin request and prints its JSON answer, if any.
+func clientCall(ctx context.Context, w io.Writer, mk func() (*client, error), method, path string, body map[string]any) error {
+	c, err := mk()
+	if err != nil {
+		return err
+	}
+	var data []byte
+	ct := ""
+	if body != nil {
+		if data, err = json.Marshal(body); err != nil {
+			return err
+		}
+		ct = "application/json"
+	}
+	var out json.RawMessage
+	if err := c.do(ctx, method, path, ct, data, &out); err != nil {
+		return err
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(out, &v); err != nil {
+		return err
+	}
+	return printJSON(w, v)
+}
+
+// expiryFlags registers --ttl and --expires-at on fs; the function it
+// returns gives them as a request body's fields.
+func expiryFlags(fs *flag.FlagSet) func() map[string]any {
+	ttl := fs.String("ttl", "", `the key stops working after this duration, such as "2160h" (default: never)`)
+	at := fs.String("expires-at", "", "the key stops working at this RFC 3339 time (default: never)")
+	return func() map[string]any {
+		m := map[string]any{}
+		if *ttl != "" {
+			m["ttl"] = *ttl
+		}
+		if *at != "" {
+			m["expires_at"] = *at
+		}
+		return m
+	}
+}
+
+// clientCert issues a client system's TLS certificate (mutual TLS) from its
+// CSR: kyso client cert ID --csr FILE.
+func clientCert(ctx context.Context, w io.Writer, args []string) error {
 	fs := flag.NewFlagSet("client cert", flag.ContinueOnError)
 	mk := clientFlags(fs)
 	csrFile := fs.String("csr", "", "the client system's PEM certificate request (- for stdin); required")
 	outFile := fs.String("out", "", "write the certificate and its intermediates as PEM to this file instead of printing the JSON answer")
-	id, err := parseWithID(fs, args[1:])
+	id, err := parseWithID(fs, args)
 	if err != nil {
 		return err
 	}
@@ -337,7 +440,7 @@ func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return "", fmt.Errorf("%s: a certificate id is required", fs.Name())
+		return "", fmt.Errorf("%s: an id is required", fs.Name())
 	}
 	id := rest[0]
 	if err := fs.Parse(rest[1:]); err != nil {

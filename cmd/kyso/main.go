@@ -24,6 +24,7 @@ Usage:
   kyso dev   --external-root ROOT.pem [--external-crl FILE|URL]  the same, issuing CA under an external root
   kyso serve [--config FILE]                                     production server (external Vault)
   kyso admin create-token --name NAME [--config FILE]            first admin token (printed once, stored hashed)
+  kyso admin token create|list|revoke ID|rotate ID [--ttl D]     admin tokens, on the database (audited as cli:admin)
   kyso ca init [--config FILE]                                   create kyso's own root and issuing CA
   kyso ca init --external --cn NAME --org ORG [--csr FILE]       key in Vault + CSR for an external root
   kyso ca import-chain FILE                                      install the chain the external root returned
@@ -32,6 +33,9 @@ Usage:
   kyso cert get ID [--pem] | list [--expiring-within 720h] [--status S]
   kyso cert rotate ID | renew ID | revoke ID --reason keyCompromise
   kyso client cert CLIENT-ID --csr FILE [--out FILE]              a client system's TLS certificate (mutual TLS)
+  kyso client create --name N --org O [--ttl D|--expires-at T]    register a client system (key printed once)
+  kyso client list | disable ID | enable ID | delete ID | rotate ID [--ttl D]
+                                                                 manage client systems and their API keys
   kyso audit verify [--data DIR | --config FILE] [--json]         check the audit log's hash chain
   kyso doctor [--data DIR | --config FILE] [--repair] [--json]    reconcile records with Vault's keys after a crash
   kyso verify FILE.pdf... [--json] [--trust DIR] [--online]       validate signatures (exit 0 passed, 1 failed,

@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentTransitions", testConcurrentTransitions},
 		{"Clients", testClients},
+		{"ClientLifecycle", testClientLifecycle},
+		{"AdminTokenLifecycle", testAdminTokenLifecycle},
 		{"ClientErrors", testClientErrors},
 		{"CredentialPIN", testCredentialPIN},
 		{"ConcurrentPINFailures", testConcurrentPINFailures},
