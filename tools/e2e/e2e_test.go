@@ -38,6 +38,8 @@ func artefacts(t *testing.T) string {
 type fakeKyso struct {
 	mu       sync.Mutex
 	requests int
+	// words is the answer to wordsPDF (words_test.go).
+	words []byte
 }
 
 func (f *fakeKyso) server(t *testing.T) *httptest.Server {
@@ -88,6 +90,8 @@ func (f *fakeKyso) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	case bytes.Contains(body, []byte("NOSIG")):
 		report = json.RawMessage(`{"valid":false,"signature_count":0,"signatures":null}`)
+	case bytes.Contains(body, []byte("WORDS")) && f.words != nil:
+		report = json.RawMessage(f.words)
 	case bytes.Contains(body, []byte("TAMPERED")):
 		report = json.RawMessage(tamperedReport)
 	default:
