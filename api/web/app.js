@@ -104,6 +104,9 @@
       revisionLast: ' (phiên bản cuối cùng)',
       changes: 'Thay đổi sau khi ký',
       noChanges: 'Không có',
+      changesSigned: 'Chính phần nội dung đã ký đã bị sửa',
+      changesUnknown: 'Không xác định được',
+      levelBroken: 'Không xác định (chữ ký không còn nguyên vẹn)',
       allowed: 'được phép',
       notAllowed: 'không được phép',
       chain: 'Chuỗi chứng thư',
@@ -293,6 +296,9 @@
       revisionLast: ' (the final revision)',
       changes: 'Changes after signing',
       noChanges: 'None',
+      changesSigned: 'The signed content itself was changed',
+      changesUnknown: 'Cannot be determined',
+      levelBroken: 'Not determined (the signature is broken)',
       allowed: 'allowed',
       notAllowed: 'not allowed',
       chain: 'Certificate chain',
@@ -927,7 +933,13 @@
     if (!proven && !claimed) { row(dl, t('claimedTime'), t('noTime')); }
     // A document time-stamp is titled with its authority already.
     if (str(sig.timestamp_authority) && !(isTs && !str(signer.name))) { row(dl, t('tsa'), sig.timestamp_authority); }
-    if (xml && str(sig.level)) {
+    // A signature whose bytes or value do not verify has no level, and
+    // changes_after cannot say what was changed: its signed content was.
+    var sub = str(sig.sub_indication);
+    var broken = ind === 'failed' && (sub === 'HASH_FAILURE' || sub === 'SIG_CRYPTO_FAILURE' || sub === 'FORMAT_FAILURE');
+    if (broken && str(sig.level)) {
+      row(dl, t('level'), t('levelBroken'));
+    } else if (xml && str(sig.level)) {
       row(dl, t('level'), sig.level === 'XMLDSig' ? 'XML-DSig' : 'XAdES ' + sig.level);
     } else if (str(sig.level)) { row(dl, t('level'), lookup('levels', sig.level) || sig.level); }
     if (xml && sig.einvoice && typeof sig.einvoice === 'object') { einvoiceRows(dl, sig.einvoice, str(sig.claimed_time)); }
@@ -936,7 +948,9 @@
       row(dl, t('revision'), t('revisionText', { r: rev, n: revs }) + (rev === revs ? t('revisionLast') : ''));
     }
     var changes = Array.isArray(sig.changes_after) ? sig.changes_after : [];
-    if (!xml) {
+    if (!xml && broken && !changes.length) {
+      row(dl, t('changes'), t(sub === 'HASH_FAILURE' ? 'changesSigned' : 'changesUnknown')).className = 'row row-bad';
+    } else if (!xml) {
       row(dl, t('changes'), changesNode(changes)).className = 'row' + (hasDisallowedChange(sig) ? ' row-bad' : '');
     }
     var refs = Array.isArray(sig.references) ? sig.references : [];
