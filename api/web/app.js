@@ -712,13 +712,43 @@
     return wrap;
   }
 
+  // ---- personal identifiers ----------------------------------------------------
+  // The public page masks personal identifiers (Decree 13/2023 on personal
+  // data): a citizen ID, an old ID card or a passport number is shown with
+  // its last four characters only ("********2345"), wherever it appears —
+  // identifiers, certificate subjects, warnings. Tax and budget codes (MST,
+  // MNS) identify organisations and are shown. The API keeps them whole.
+  var PERSONAL_ID = /\b(CCCD|CMND|CMT|HC|PASSPORT)(\s*[:=]\s*)([A-Za-z0-9]+)/gi;
+
+  function maskValue(v) {
+    v = str(v);
+    if (v.length <= 4) { return v.replace(/./g, '*'); }
+    return v.slice(0, v.length - 4).replace(/./g, '*') + v.slice(-4);
+  }
+
+  function maskText(s) {
+    return str(s).replace(PERSONAL_ID, function (m, kind, sep, value) {
+      return kind + sep + maskValue(value);
+    });
+  }
+
+  // maskIdentifier masks one of signer.identifiers: a personal one, or one
+  // without a known kind (a serialNumber attribute may be a citizen ID).
+  function maskIdentifier(id) {
+    var colon = id.indexOf(':');
+    if (colon < 0) { return maskValue(id); }
+    var kind = id.slice(0, colon).toUpperCase();
+    if (kind === 'MST' || kind === 'MNS') { return id; }
+    return id.slice(0, colon + 1) + maskValue(id.slice(colon + 1));
+  }
+
   function identifierNode(ids) {
     var ul = h('ul', 'plain');
     for (var i = 0; i < ids.length; i++) {
       var id = str(ids[i]);
       if (!id) { continue; }
       var li = h('li');
-      li.appendChild(h('span', 'mono', id));
+      li.appendChild(h('span', 'mono', maskIdentifier(id)));
       var colon = id.indexOf(':');
       var what = colon > 0 ? lookup('ids', id.slice(0, colon).toUpperCase()) : null;
       if (what) { li.appendChild(h('span', 'muted', ' (' + what + ')')); }
@@ -804,7 +834,7 @@
       var li = h('li', ok ? 'change change-ok' : 'change change-bad');
       li.appendChild(h('span', 'change-kind', changeKind(c.kind)));
       li.appendChild(h('span', ok ? 'pill pill-ok' : 'pill pill-bad', ok ? t('allowed') : t('notAllowed')));
-      var cd = changeDetail(c.detail);
+      var cd = maskText(changeDetail(c.detail));
       if (cd) { li.appendChild(h('span', 'change-detail', cd)); }
       ul.appendChild(li);
     }
@@ -816,8 +846,8 @@
     for (var i = 0; i < chain.length; i++) {
       var c = chain[i] || {};
       var li = h('li');
-      li.appendChild(h('span', 'chain-subject', str(c.subject)));
-      if (str(c.issuer)) { li.appendChild(h('span', 'chain-meta', t('issuedBy', { issuer: c.issuer }))); }
+      li.appendChild(h('span', 'chain-subject', maskText(c.subject)));
+      if (str(c.issuer)) { li.appendChild(h('span', 'chain-meta', t('issuedBy', { issuer: maskText(c.issuer) }))); }
       if (str(c.not_after)) { li.appendChild(h('span', 'chain-meta', t('validUntil', { date: formatTime(c.not_after) }))); }
       ol.appendChild(li);
     }
@@ -964,7 +994,7 @@
       var wl = h('ul');
       var coded = Array.isArray(sig.warning_codes) ? sig.warning_codes : [];
       for (var w = 0; w < warnings.length; w++) {
-        var li = h('li', null, warningText(coded[w], warnings[w]));
+        var li = h('li', null, maskText(warningText(coded[w], warnings[w])));
         if (coded[w] && str(coded[w].code)) { li.setAttribute('data-code', coded[w].code); }
         wl.appendChild(li);
       }

@@ -67,12 +67,14 @@ func Run(t *testing.T, baseURL string, validPDF, tamperedPDF []byte, artefactDir
 
 	s.Upload("van-ban-da-ky.pdf", validPDF)
 	s.ExpectVerdict("valid", "TOTAL_PASSED")
+	s.ExpectMaskedIdentifiers()
 	s.Screenshot("valid.png")
 
 	s.Again()
 	s.Upload("van-ban-bi-sua.pdf", tamperedPDF)
 	s.ExpectVerdict("invalid", "TOTAL_FAILED")
 	s.ExpectOneStory()
+	s.ExpectMaskedIdentifiers()
 	s.Screenshot("tampered.png")
 
 	s.Click("#lang")
@@ -326,6 +328,17 @@ func (s *Session) ExpectOneStory() {
 		`});});return out.join(' | ');})()`
 	if got := s.eval("one story per card", js); got != "" {
 		s.fail("a failed card contradicts itself: %s", got)
+	}
+}
+
+// ExpectMaskedIdentifiers requires that the page, folded details
+// included, shows no personal identifier whole: a citizen ID, ID card or
+// passport number has at most its last four characters in clear.
+func (s *Session) ExpectMaskedIdentifiers() {
+	s.t.Helper()
+	js := `(function(){var m=document.body.textContent.match(/(CCCD|CMND|CMT|HC|PASSPORT)\s*[:=]\s*[A-Za-z0-9]{5,}/gi);return m?m.join(' | '):'';})()`
+	if got := s.eval("personal identifiers", js); got != "" {
+		s.fail("the page shows personal identifiers whole: %s", got)
 	}
 }
 

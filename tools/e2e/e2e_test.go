@@ -221,6 +221,11 @@ func TestPageProblems(t *testing.T) {
 	s.Click("#lang")
 	s.Click(".sig-card[data-indication=TOTAL_FAILED] .tech summary")
 	s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] .chain", "Cấp bởi: CN=kyso Issuing CA 2025")
+	// Personal identifiers are masked, in the card and in the chain; a
+	// tax code is not personal.
+	s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] .facts", "CCCD:********2345")
+	s.ExpectText(".sig-card[data-indication=INDETERMINATE] .facts", "CCCD:********4321")
+	s.ExpectMaskedIdentifiers()
 	s.Screenshot("details.png")
 	s.ExpectCleanConsole("status of 429")
 }
