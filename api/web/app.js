@@ -105,6 +105,8 @@
       changes: 'Thay đổi sau khi ký',
       noChanges: 'Không có',
       changesSigned: 'Chính phần nội dung đã ký đã bị sửa',
+      summaryTitle: 'Tóm tắt: ai đã ký, theo thứ tự',
+      moreDetails: 'Xem chi tiết',
       changesUnknown: 'Không xác định được',
       levelBroken: 'Không xác định (chữ ký không còn nguyên vẹn)',
       allowed: 'được phép',
@@ -297,6 +299,8 @@
       changes: 'Changes after signing',
       noChanges: 'None',
       changesSigned: 'The signed content itself was changed',
+      summaryTitle: 'Summary: who signed, in order',
+      moreDetails: 'Show details',
       changesUnknown: 'Cannot be determined',
       levelBroken: 'Not determined (the signature is broken)',
       allowed: 'allowed',
@@ -650,6 +654,7 @@
 
   function render() {
     clear(el.cards);
+    clear(el.summary);
     if (!view) {
       el.result.hidden = true;
       el.verdict.removeAttribute('data-verdict');
@@ -679,9 +684,51 @@
       setVerdict('indeterminate', t('vIndetTitle'),
         t('vIndetText', { unsure: d.unsure.length || sigs.length, total: countPhrase(sigs) }), more);
     }
+    if (sigs.length > 1) { el.summary.appendChild(summaryNode(sigs)); }
     for (var i = 0; i < sigs.length; i++) {
       el.cards.appendChild(card(sigs[i], i, sigs.length));
     }
+  }
+
+  // summaryNode is the summary on top of a document with several
+  // signatures: one line per signature, in the file's order — who, when,
+  // the verdict — each a link to its card, whose details it unfolds.
+  function summaryNode(sigs) {
+    var sec = h('section', 'summary');
+    var title = h('h2', 'summary-title', t('summaryTitle'));
+    title.id = 'summary-title';
+    sec.setAttribute('aria-labelledby', title.id);
+    sec.appendChild(title);
+    var ol = h('ol', 'summary-list');
+    for (var i = 0; i < sigs.length; i++) {
+      var sig = sigs[i] || {};
+      var ind = indicationClass(sig.indication);
+      var isTs = sig.type === 'document_timestamp';
+      var signer = sig.signer || {};
+      var li = h('li', 'summary-item summary-' + ind);
+      li.setAttribute('data-indication', str(sig.indication) || 'UNKNOWN');
+      var a = h('a', 'summary-link');
+      a.href = '#sig-card-' + i;
+      a.setAttribute('data-card', String(i));
+      a.appendChild(h('span', 'summary-icon', ind === 'passed' ? '✓' : (ind === 'failed' ? '✕' : '!')))
+        .setAttribute('aria-hidden', 'true');
+      var name = str(signer.name) || (isTs ? str(sig.timestamp_authority) : '');
+      a.appendChild(h('span', 'summary-name', name || t(isTs ? 'unknownTsa' : 'unknownSigner')));
+      var when = str(sig.proven_time) || str(sig.claimed_time);
+      if (when) { a.appendChild(h('span', 'summary-time', formatTime(when))); }
+      a.appendChild(h('span', 'summary-status', t(ind)));
+      a.addEventListener('click', openCard);
+      li.appendChild(a);
+      ol.appendChild(li);
+    }
+    sec.appendChild(ol);
+    return sec;
+  }
+
+  function openCard(e) {
+    var n = document.getElementById('sig-card-' + e.currentTarget.getAttribute('data-card'));
+    var more = n ? n.querySelector('.sig-more') : null;
+    if (more) { more.open = true; }
   }
 
   // ---- one signature -----------------------------------------------------------
@@ -919,6 +966,7 @@
     var art = h('article', 'sig-card sig-' + ind);
     art.setAttribute('data-indication', str(sig.indication) || 'UNKNOWN');
     if (str(sig.sub_indication)) { art.setAttribute('data-sub-indication', sig.sub_indication); }
+    art.id = 'sig-card-' + i;
     var titleId = 'sig-title-' + i;
     art.setAttribute('aria-labelledby', titleId);
 
@@ -985,7 +1033,15 @@
     }
     var refs = Array.isArray(sig.references) ? sig.references : [];
     if (refs.length) { row(dl, t('references'), referencesNode(refs)); }
-    art.appendChild(dl);
+    // With several signatures, the summary on top tells the story: each
+    // card's facts and warnings are folded.
+    var body = art;
+    if (n > 1) {
+      body = h('details', 'sig-more');
+      body.appendChild(h('summary', null, t('moreDetails')));
+      art.appendChild(body);
+    }
+    body.appendChild(dl);
 
     var warnings = Array.isArray(sig.warnings) ? sig.warnings : [];
     if (warnings.length) {
@@ -999,7 +1055,7 @@
         wl.appendChild(li);
       }
       wb.appendChild(wl);
-      art.appendChild(wb);
+      body.appendChild(wb);
     }
 
     var chain = Array.isArray(sig.chain) ? sig.chain : [];
@@ -1190,6 +1246,7 @@
     el.verdictFile = document.getElementById('verdict-file');
     el.verdictExtra = document.getElementById('verdict-extra');
     el.cards = document.getElementById('cards');
+    el.summary = document.getElementById('summary');
     el.again = document.getElementById('again');
 
     el.lang.addEventListener('click', toggleLang);

@@ -38,8 +38,9 @@ func artefacts(t *testing.T) string {
 type fakeKyso struct {
 	mu       sync.Mutex
 	requests int
-	// words is the answer to wordsPDF (words_test.go).
-	words []byte
+	// custom is the answer to customPDF (words_test.go): a report a test
+	// sets.
+	custom []byte
 }
 
 func (f *fakeKyso) server(t *testing.T) *httptest.Server {
@@ -90,8 +91,8 @@ func (f *fakeKyso) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	case bytes.Contains(body, []byte("NOSIG")):
 		report = json.RawMessage(`{"valid":false,"signature_count":0,"signatures":null}`)
-	case bytes.Contains(body, []byte("WORDS")) && f.words != nil:
-		report = json.RawMessage(f.words)
+	case bytes.Contains(body, []byte("CUSTOM")) && f.custom != nil:
+		report = json.RawMessage(f.custom)
 	case bytes.Contains(body, []byte("TAMPERED")):
 		report = json.RawMessage(tamperedReport)
 	default:

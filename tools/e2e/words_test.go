@@ -11,9 +11,9 @@ import (
 	"github.com/kyso-vn/kyso/verifier"
 )
 
-// wordsPDF makes the stand-in answer wordsReport: one signature carrying
-// every warning code the verifier can write.
-var wordsPDF = []byte("%PDF-1.7\n% WORDS of the verifier\n%%EOF\n")
+// customPDF makes the stand-in answer the report its test set
+// (fakeKyso.custom).
+var customPDF = []byte("%PDF-1.7\n% CUSTOM report\n%%EOF\n")
 
 // englishError is what the verifier puts in an error or reason parameter:
 // English text that the Vietnamese page must leave out.
@@ -109,13 +109,13 @@ var englishWords = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:the|is|not|of|by|was
 // of their English sentences, the English page shows them.
 func TestPageSaysEveryWarningInVietnamese(t *testing.T) {
 	report, english := wordsReport(t)
-	f := &fakeKyso{words: report}
+	f := &fakeKyso{custom: report}
 	srv := f.server(t)
 	s := Start(t, srv.URL, artefacts(t))
 	s.Phone()
 	s.Open()
 	s.ExpectLang("vi")
-	s.Upload("moi-luu-y.pdf", wordsPDF)
+	s.Upload("moi-luu-y.pdf", customPDF)
 	s.ExpectVerdict("indeterminate", "INDETERMINATE")
 	if n, want := s.count(".sig-card .warnings li[data-code]"), len(verifier.WarningCodes)+1; n != want {
 		t.Errorf("the card shows %d coded warnings, want %d", n, want)
