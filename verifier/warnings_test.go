@@ -230,3 +230,30 @@ func TestWarningCodesRealWorld(t *testing.T) {
 		t.Fatal("no warning in the corpus: nothing was checked")
 	}
 }
+
+// TestWarningCodesOfFailedChecks: the reasons of the checks that failed
+// after the first are coded check_failed with their indication, before
+// the warnings, aligned with Warnings.
+func TestWarningCodesOfFailedChecks(t *testing.T) {
+	var e entry
+	e.fail(TotalFailed, HashFailure, "the digest of the signed bytes is not the one signed")
+	e.fail(Indeterminate, NoCertificateChainFound, "the signer's certificate %q does not chain to a trust anchor", "A")
+	e.warn("the signer's RSA key has %d bits, fewer than 2048", 1024)
+	out := e.finish()
+	if out.Indication != TotalFailed || out.SubIndication != HashFailure {
+		t.Fatalf("finish() = %s/%s, want %s/%s", out.Indication, out.SubIndication, TotalFailed, HashFailure)
+	}
+	want := []Warning{
+		{Code: WarnCheckFailed, Params: map[string]string{"indication": string(Indeterminate), "sub_indication": string(NoCertificateChainFound)}, Text: `the signer's certificate "A" does not chain to a trust anchor`},
+		{Code: "rsa_key_short", Params: map[string]string{"bits": "1024"}, Text: "the signer's RSA key has 1024 bits, fewer than 2048"},
+	}
+	if len(out.WarningCodes) != len(want) || len(out.Warnings) != len(want) {
+		t.Fatalf("finish() warnings = %q, codes = %+v, want %d of each", out.Warnings, out.WarningCodes, len(want))
+	}
+	for i, w := range want {
+		got := out.WarningCodes[i]
+		if got.Code != w.Code || got.Text != w.Text || got.Text != out.Warnings[i] || fmt.Sprint(got.Params) != fmt.Sprint(w.Params) {
+			t.Errorf("finish() WarningCodes[%d] = %+v, want %+v", i, got, w)
+		}
+	}
+}
