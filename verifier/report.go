@@ -169,6 +169,9 @@ type Report struct {
 	Signatures []Signature `json:"signatures"`
 	// Warnings are about the document as a whole.
 	Warnings []string `json:"warnings,omitempty"`
+	// WarningCodes are Warnings with their codes and parameters, in the
+	// same order (WarningCodes lists the codes).
+	WarningCodes []Warning `json:"warning_codes,omitempty"`
 }
 
 // Signature is the validation result of one signature or document
@@ -208,6 +211,10 @@ type Signature struct {
 	// as it could be built).
 	Chain    []ChainCert `json:"chain"`
 	Warnings []string    `json:"warnings"`
+	// WarningCodes are Warnings with their codes and parameters, in the
+	// same order: the reasons of other failed checks have the code
+	// WarnCheckFailed, the others one of WarningCodes.
+	WarningCodes []Warning `json:"warning_codes"`
 
 	// Extensions of the issue's report shape.
 
@@ -358,6 +365,9 @@ func (r *Report) finish() {
 		if s.Warnings == nil {
 			s.Warnings = []string{}
 		}
+		if len(s.WarningCodes) != len(s.Warnings) {
+			s.WarningCodes = codeWarnings(s.Warnings)
+		}
 		if s.Signer.Identifiers == nil {
 			s.Signer.Identifiers = []string{}
 		}
@@ -367,5 +377,9 @@ func (r *Report) finish() {
 	}
 	if r.Signatures == nil {
 		r.Signatures = []Signature{}
+	}
+	r.WarningCodes = codeWarnings(r.Warnings)
+	if len(r.WarningCodes) == 0 {
+		r.WarningCodes = nil
 	}
 }

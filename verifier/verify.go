@@ -101,12 +101,15 @@ func (e *entry) finish() Signature {
 		}
 	}
 	var reasons []string
+	var coded []Warning
 	for _, v := range e.verdicts {
 		if v.reason != e.out.Detail {
 			reasons = append(reasons, v.reason)
+			coded = append(coded, Warning{Code: WarnCheckFailed, Params: map[string]string{"indication": string(v.ind), "sub_indication": string(v.sub)}, Text: v.reason})
 		}
 	}
 	e.out.Warnings = append(reasons, e.warnings...)
+	e.out.WarningCodes = append(coded, codeWarnings(e.warnings)...)
 	return e.out
 }
 

@@ -104,6 +104,11 @@
       revisionLast: ' (phiên bản cuối cùng)',
       changes: 'Thay đổi sau khi ký',
       noChanges: 'Không có',
+      changesSigned: 'Chính phần nội dung đã ký đã bị sửa',
+      summaryTitle: 'Tóm tắt: ai đã ký, theo thứ tự',
+      moreDetails: 'Xem chi tiết',
+      changesUnknown: 'Không xác định được',
+      levelBroken: 'Không xác định (chữ ký không còn nguyên vẹn)',
       allowed: 'được phép',
       notAllowed: 'không được phép',
       chain: 'Chuỗi chứng thư',
@@ -293,6 +298,11 @@
       revisionLast: ' (the final revision)',
       changes: 'Changes after signing',
       noChanges: 'None',
+      changesSigned: 'The signed content itself was changed',
+      summaryTitle: 'Summary: who signed, in order',
+      moreDetails: 'Show details',
+      changesUnknown: 'Cannot be determined',
+      levelBroken: 'Not determined (the signature is broken)',
       allowed: 'allowed',
       notAllowed: 'not allowed',
       chain: 'Certificate chain',
@@ -396,6 +406,78 @@
         MNS: 'budget-relation code'
       }
     }
+  };
+
+  // WARN_VI says each warning code of the verifier (verifier/warnings.go,
+  // WarningCodes) in Vietnamese; {name} is a parameter of the warning.
+  // Parameters that are English text from deeper down (error, reason) are
+  // left out. The English page shows the report's own text.
+  var WARN_VI = {
+    check_failed: 'Một kiểm tra khác cũng không đạt: {sub}',
+    other: 'Có một lưu ý kỹ thuật khác về chữ ký này.',
+    document_unsigned: 'Tài liệu không có chữ ký số nào.',
+    xml_unsigned: 'Tài liệu XML không có chữ ký số nào.',
+    document_encrypted: 'Tài liệu được mã hóa; chữ ký của tài liệu mã hóa có thể không được đọc đúng.',
+    xref_repaired: 'Bảng tham chiếu của tệp bị hỏng; tệp đã được đọc bằng cách quét tìm các đối tượng, như các phần mềm khác vẫn làm.',
+    fields_too_deep: 'Các ô biểu mẫu lồng sâu hơn {limit} cấp không được đọc.',
+    fields_too_many: 'Tài liệu có hơn {limit} ô biểu mẫu: phần còn lại không được đọc.',
+    field_shared_signature: 'Ô "{field}" dùng chung dữ liệu chữ ký với một ô khác.',
+    dss_too_many: 'Kho dữ liệu kiểm tra (DSS) có hơn {limit} mục cùng loại: phần còn lại không được đọc.',
+    dss_item_unreadable: 'Một mục trong kho dữ liệu kiểm tra (DSS) không đọc được.',
+    dss_bad_certificates: '{count} chứng thư trong kho dữ liệu kiểm tra (DSS) không đọc được.',
+    xml_duplicate_ids: 'Nhiều phần tử có cùng mã định danh ({ids}): chữ ký tham chiếu đến chúng bị từ chối.',
+    einvoice_not_covered: 'Dữ liệu hóa đơn {path} không được một chữ ký hợp lệ nào bảo vệ.',
+    time_not_proven: 'Không có dấu thời gian chứng minh chữ ký được tạo khi nào.',
+    claimed_time_not_proven: 'Thời điểm ký {time} do người ký tự khai, không có dấu thời gian chứng minh.',
+    claimed_time_after_timestamp: 'Thời điểm ký được khai ({time}) muộn hơn dấu thời gian ({timestamp_time}).',
+    signing_time_unparsable: 'Thuộc tính thời điểm ký không đọc được.',
+    pades_signing_time_attribute: 'Chữ ký PAdES có thuộc tính thời điểm ký, điều mà chuẩn ETSI EN 319 142-1 (5.2.1) không cho phép.',
+    pades_no_signing_certificate: 'Chữ ký PAdES thiếu thuộc tính chứng thư người ký (ETSI EN 319 142-1, 5.2.2).',
+    partial_revision: 'Chữ ký không bao trọn một phiên bản của tệp: vùng ký kết thúc ở byte {offset}, không ở cuối một lần cập nhật.',
+    docmdp_not_in_perms: 'Chữ ký có tham chiếu chứng nhận (DocMDP) nhưng danh mục quyền của tài liệu không ghi nhận nó.',
+    certification_not_first: 'Một chữ ký chứng nhận không phải là chữ ký đầu tiên của tài liệu.',
+    icp_brasil_policy_not_checked: 'Dạng chữ ký {sub_filter} (ICP-Brasil) được kiểm tra như chữ ký CMS rời; chính sách chữ ký ICP-Brasil không được kiểm tra.',
+    digest_as_signature_algorithm: 'Thuật toán băm được ghi ở vị trí thuật toán ký.',
+    digest_not_listed: 'Thuật toán băm của người ký không có trong danh sách thuật toán băm của khối chữ ký.',
+    cms_bad_certificates: '{count} chứng thư trong khối chữ ký không đọc được.',
+    signer_ambiguous: '{count} chứng thư cùng khớp với định danh người ký.',
+    signed_attributes_not_der: 'Các thuộc tính được ký không được mã hóa DER như RFC 5652 (5.3) yêu cầu.',
+    first_certificate_not_signer: 'Chứng thư đầu tiên trong khối chữ ký không phải của người ký; người ký được xác định theo định danh trong chữ ký.',
+    appearance_of_later_signature: 'Một hình hiển thị vẽ đè lên nội dung đã ký được chấp nhận vì đó là hình của chữ ký "{field}", ký sau và hợp lệ.',
+    sha1_subfilter: 'Dạng chữ ký adbe.pkcs7.sha1 ký giá trị băm SHA-1 của tài liệu; SHA-1 là thuật toán yếu.',
+    sha1_signature: 'Chữ ký dùng thuật toán SHA-1, là thuật toán yếu.',
+    rsa_key_short: 'Khóa RSA của người ký chỉ dài {bits} bit, ít hơn 2048.',
+    sha1_chain: 'Chứng thư "{certificate}" được "{issuer}" ký bằng SHA-1, là thuật toán yếu; chuỗi chỉ được chấp nhận như chuỗi tạo ra khi SHA-1 còn được dùng (ETSI EN 319 102-1).',
+    expired_after_signing: 'Chứng thư của người ký hết hạn ngày {expiry}, sau khi chữ ký được tạo (có bằng chứng lúc {proven_time}).',
+    revoked_after_signing: 'Chứng thư {certificate} bị thu hồi ngày {revocation_time}, sau khi chữ ký được tạo (có bằng chứng lúc {proven_time}).',
+    revocation_not_checked: 'Chưa kiểm tra tình trạng thu hồi của {certificates}: tài liệu không kèm phản hồi OCSP hay danh sách thu hồi (CRL) nào về chứng thư này, và việc tra cứu trực tuyến đang tắt.',
+    revocation_not_checked_online: 'Chưa kiểm tra được tình trạng thu hồi của {certificates}: không có phản hồi OCSP hay danh sách thu hồi (CRL) nào, trong tài liệu cũng như khi tra cứu trực tuyến.',
+    revocation_data_unusable: 'Chưa kiểm tra được tình trạng thu hồi của {certificates}: tài liệu có kèm dữ liệu thu hồi nhưng không dùng được.',
+    revocation_not_checked_other: 'Chưa kiểm tra được tình trạng thu hồi của {certificates}.',
+    registry_unreachable: 'Không hỏi được sổ chứng thư của kyso về "{certificate}".',
+    online_ocsp_failed: 'Tra cứu OCSP trực tuyến tại {url} không thành công.',
+    online_crl_failed: 'Tải danh sách thu hồi (CRL) tại {url} không thành công.',
+    signature_timestamp_warning: 'Dấu thời gian của chữ ký: {inner}',
+    signature_timestamp_rejected: 'Dấu thời gian của chữ ký không được chấp nhận làm bằng chứng về thời điểm ký.',
+    archive_timestamp_rejected: 'Dấu thời gian lưu trữ không được chấp nhận.',
+    timestamp_imprint_weak: 'Dấu thời gian dùng thuật toán băm {algorithm}, là thuật toán yếu.',
+    timestamp_sha1: 'Dấu thời gian được ký bằng SHA-1, là thuật toán yếu.',
+    timestamp_no_signing_certificate: 'Dấu thời gian thiếu thuộc tính chứng thư của đơn vị cấp (RFC 3161, 2.4.1).',
+    tsa_revoked_after_timestamp: 'Chứng thư "{certificate}" của đơn vị cấp dấu thời gian bị thu hồi ngày {revocation_time}, sau khi cấp dấu thời gian.',
+    tsa_eku_not_critical: 'Mục đích sử dụng mở rộng trong chứng thư của đơn vị cấp dấu thời gian không được đánh dấu bắt buộc (RFC 3161, 2.3).',
+    xml_reference_sha1: 'Tham chiếu "{uri}" dùng SHA-1, là thuật toán yếu.',
+    keyinfo_bad_certificates: '{count} chứng thư trong KeyInfo không đọc được.',
+    keyinfo_subject_mismatch: 'Tên chủ thể "{subject}" trong KeyInfo không phải của chứng thư dùng để kiểm tra chữ ký.',
+    xml_signing_time_not_covered: 'Thời điểm ký (SigningTime) không nằm trong phần được ký nên bị bỏ qua.',
+    xml_signing_time_unreadable: 'Thời điểm ký "{time}" không đọc được.',
+    einvoice_tax_code_mismatch: 'Mã số thuế trong chứng thư ({certificate_tax_code}) khác mã số thuế {invoice_tax_code} ghi trên hóa đơn.',
+    xades_signing_time_unreadable: 'Thời điểm ký XAdES "{time}" không đọc được.',
+    xades_no_signing_certificate: 'Chữ ký XAdES thiếu thuộc tính SigningCertificateV2 (ETSI EN 319 132-1, 5.2.2).',
+    xades_timestamp_not_base64: 'Dấu thời gian XAdES không ở dạng base64.',
+    xades_timestamp_unchecked: 'Không kiểm tra được dấu thời gian XAdES.',
+    xades_revocation_missing: 'Dữ liệu thu hồi XAdES không có tình trạng của chứng thư người ký: chữ ký chưa đạt mức B-LT.',
+    xades_revocation_too_early: 'Dữ liệu thu hồi XAdES cho tình trạng chứng thư người ký tại {time}, trước dấu thời gian của chữ ký: chữ ký chưa đạt mức B-LT.',
+    xades_archive_timestamp_unchecked: 'Không kiểm tra được dấu thời gian lưu trữ XAdES.'
   };
 
   // ---- state ---------------------------------------------------------------
@@ -572,6 +654,7 @@
 
   function render() {
     clear(el.cards);
+    clear(el.summary);
     if (!view) {
       el.result.hidden = true;
       el.verdict.removeAttribute('data-verdict');
@@ -601,9 +684,51 @@
       setVerdict('indeterminate', t('vIndetTitle'),
         t('vIndetText', { unsure: d.unsure.length || sigs.length, total: countPhrase(sigs) }), more);
     }
+    if (sigs.length > 1) { el.summary.appendChild(summaryNode(sigs)); }
     for (var i = 0; i < sigs.length; i++) {
       el.cards.appendChild(card(sigs[i], i, sigs.length));
     }
+  }
+
+  // summaryNode is the summary on top of a document with several
+  // signatures: one line per signature, in the file's order — who, when,
+  // the verdict — each a link to its card, whose details it unfolds.
+  function summaryNode(sigs) {
+    var sec = h('section', 'summary');
+    var title = h('h2', 'summary-title', t('summaryTitle'));
+    title.id = 'summary-title';
+    sec.setAttribute('aria-labelledby', title.id);
+    sec.appendChild(title);
+    var ol = h('ol', 'summary-list');
+    for (var i = 0; i < sigs.length; i++) {
+      var sig = sigs[i] || {};
+      var ind = indicationClass(sig.indication);
+      var isTs = sig.type === 'document_timestamp';
+      var signer = sig.signer || {};
+      var li = h('li', 'summary-item summary-' + ind);
+      li.setAttribute('data-indication', str(sig.indication) || 'UNKNOWN');
+      var a = h('a', 'summary-link');
+      a.href = '#sig-card-' + i;
+      a.setAttribute('data-card', String(i));
+      a.appendChild(h('span', 'summary-icon', ind === 'passed' ? '✓' : (ind === 'failed' ? '✕' : '!')))
+        .setAttribute('aria-hidden', 'true');
+      var name = str(signer.name) || (isTs ? str(sig.timestamp_authority) : '');
+      a.appendChild(h('span', 'summary-name', name || t(isTs ? 'unknownTsa' : 'unknownSigner')));
+      var when = str(sig.proven_time) || str(sig.claimed_time);
+      if (when) { a.appendChild(h('span', 'summary-time', formatTime(when))); }
+      a.appendChild(h('span', 'summary-status', t(ind)));
+      a.addEventListener('click', openCard);
+      li.appendChild(a);
+      ol.appendChild(li);
+    }
+    sec.appendChild(ol);
+    return sec;
+  }
+
+  function openCard(e) {
+    var n = document.getElementById('sig-card-' + e.currentTarget.getAttribute('data-card'));
+    var more = n ? n.querySelector('.sig-more') : null;
+    if (more) { more.open = true; }
   }
 
   // ---- one signature -----------------------------------------------------------
@@ -634,19 +759,110 @@
     return wrap;
   }
 
+  // ---- personal identifiers ----------------------------------------------------
+  // The public page masks personal identifiers (Decree 13/2023 on personal
+  // data): a citizen ID, an old ID card or a passport number is shown with
+  // its last four characters only ("********2345"), wherever it appears —
+  // identifiers, certificate subjects, warnings. Tax and budget codes (MST,
+  // MNS) identify organisations and are shown. The API keeps them whole.
+  var PERSONAL_ID = /\b(CCCD|CMND|CMT|HC|PASSPORT)(\s*[:=]\s*)([A-Za-z0-9]+)/gi;
+
+  function maskValue(v) {
+    v = str(v);
+    if (v.length <= 4) { return v.replace(/./g, '*'); }
+    return v.slice(0, v.length - 4).replace(/./g, '*') + v.slice(-4);
+  }
+
+  function maskText(s) {
+    return str(s).replace(PERSONAL_ID, function (m, kind, sep, value) {
+      return kind + sep + maskValue(value);
+    });
+  }
+
+  // maskIdentifier masks one of signer.identifiers: a personal one, or one
+  // without a known kind (a serialNumber attribute may be a citizen ID).
+  function maskIdentifier(id) {
+    var colon = id.indexOf(':');
+    if (colon < 0) { return maskValue(id); }
+    var kind = id.slice(0, colon).toUpperCase();
+    if (kind === 'MST' || kind === 'MNS') { return id; }
+    return id.slice(0, colon + 1) + maskValue(id.slice(colon + 1));
+  }
+
   function identifierNode(ids) {
     var ul = h('ul', 'plain');
     for (var i = 0; i < ids.length; i++) {
       var id = str(ids[i]);
       if (!id) { continue; }
       var li = h('li');
-      li.appendChild(h('span', 'mono', id));
+      li.appendChild(h('span', 'mono', maskIdentifier(id)));
       var colon = id.indexOf(':');
       var what = colon > 0 ? lookup('ids', id.slice(0, colon).toUpperCase()) : null;
       if (what) { li.appendChild(h('span', 'muted', ' (' + what + ')')); }
       ul.appendChild(li);
     }
     return ul;
+  }
+
+  // warningText says a warning in the page's language: the Vietnamese
+  // sentence of its code, or the report's English text.
+  function warningText(wc, text) {
+    if (lang !== 'vi') { return str(text) || (wc && str(wc.text)); }
+    if (!wc || typeof wc !== 'object') { return WARN_VI.other; }
+    var code = str(wc.code);
+    var tpl = Object.prototype.hasOwnProperty.call(WARN_VI, code) ? WARN_VI[code] : WARN_VI.other;
+    var p = wc.params && typeof wc.params === 'object' ? wc.params : {};
+    return tpl.replace(/\{(\w+)\}/g, function (m, name) {
+      if (name === 'sub') {
+        var sub = str(p.sub_indication);
+        return (sub && lookup('sub', sub)) || T.vi.explainIndetNoCode;
+      }
+      if (name === 'inner') { return warningText(wc.inner, ''); }
+      if (name === 'time' || name === 'timestamp_time' || name === 'expiry' ||
+          name === 'proven_time' || name === 'revocation_time') {
+        return formatTime(str(p[name])) || str(p[name]);
+      }
+      return str(p[name]);
+    });
+  }
+
+  // CHANGE_VI says the details of changes (verifier/changes.go) in
+  // Vietnamese; a detail none of them says whole is left out of the
+  // Vietnamese page, whose change kind already says what changed.
+  var CHANGE_VI = [
+    [/^document security store$/, 'kho dữ liệu kiểm tra (DSS)'],
+    [/^document information dictionary$/, 'thông tin mô tả tài liệu'],
+    [/^XMP metadata$/, 'siêu dữ liệu XMP'],
+    [/^structure tree$/, 'cây cấu trúc'],
+    [/^catalog \/(\w+)$/, 'mục /$1 của danh mục tài liệu'],
+    [/^form \/(\w+)$/, 'mục /$1 của biểu mẫu'],
+    [/^form default resources \(\/DR\)$/, 'tài nguyên mặc định của biểu mẫu (/DR)'],
+    [/^field ("[^"]*")$/, 'ô $1'],
+    [/^empty signature field ("[^"]*")$/, 'ô chữ ký trống $1'],
+    [/^field ("[^"]*") has another signature$/, 'ô $1 có chữ ký khác'],
+    [/^signature of field ("[^"]*") \(object (\d+)\)$/, 'chữ ký của ô $1 (đối tượng $2)'],
+    [/^appearance or widget of signature field ("[^"]*") \(object (\d+)\)$/, 'hình hiển thị của ô chữ ký $1 (đối tượng $2)'],
+    [/^page (\d+)$/, 'trang $1'],
+    [/^page (\d+) of the signed revision$/, 'trang $1 của phiên bản đã ký'],
+    [/^the pages were reordered$/, 'thứ tự trang bị đổi'],
+    [/^the document has (\d+) pages, the signed revision (\d+)$/, 'tài liệu có $1 trang, phiên bản đã ký có $2 trang'],
+    [/^page (\d+): content stream \(object (\d+)\)$/, 'trang $1: nội dung (đối tượng $2)'],
+    [/^page (\d+): resources \(object (\d+)\)$/, 'trang $1: tài nguyên (đối tượng $2)'],
+    [/^page (\d+): \/Contents replaced$/, 'trang $1: nội dung bị thay'],
+    [/^page (\d+): \/Resources replaced$/, 'trang $1: tài nguyên bị thay'],
+    [/^object (\d+) cannot be read$/, 'đối tượng $1 không đọc được'],
+    [/^(\d+) objects that the document does not use$/, '$1 đối tượng tài liệu không dùng đến'],
+    [/^(\d+) objects changed: too many to analyse$/, '$1 đối tượng bị đổi: quá nhiều để phân tích'],
+    [/^the document is too large to analyse completely$/, 'tài liệu quá lớn để phân tích hết']
+  ];
+
+  function changeDetail(detail) {
+    detail = str(detail);
+    if (lang !== 'vi' || !detail) { return detail; }
+    for (var i = 0; i < CHANGE_VI.length; i++) {
+      if (CHANGE_VI[i][0].test(detail)) { return detail.replace(CHANGE_VI[i][0], CHANGE_VI[i][1]); }
+    }
+    return '';
   }
 
   function changeKind(kind) {
@@ -665,7 +881,8 @@
       var li = h('li', ok ? 'change change-ok' : 'change change-bad');
       li.appendChild(h('span', 'change-kind', changeKind(c.kind)));
       li.appendChild(h('span', ok ? 'pill pill-ok' : 'pill pill-bad', ok ? t('allowed') : t('notAllowed')));
-      if (str(c.detail)) { li.appendChild(h('span', 'change-detail', c.detail)); }
+      var cd = maskText(changeDetail(c.detail));
+      if (cd) { li.appendChild(h('span', 'change-detail', cd)); }
       ul.appendChild(li);
     }
     return ul;
@@ -676,8 +893,8 @@
     for (var i = 0; i < chain.length; i++) {
       var c = chain[i] || {};
       var li = h('li');
-      li.appendChild(h('span', 'chain-subject', str(c.subject)));
-      if (str(c.issuer)) { li.appendChild(h('span', 'chain-meta', t('issuedBy', { issuer: c.issuer }))); }
+      li.appendChild(h('span', 'chain-subject', maskText(c.subject)));
+      if (str(c.issuer)) { li.appendChild(h('span', 'chain-meta', t('issuedBy', { issuer: maskText(c.issuer) }))); }
       if (str(c.not_after)) { li.appendChild(h('span', 'chain-meta', t('validUntil', { date: formatTime(c.not_after) }))); }
       ol.appendChild(li);
     }
@@ -749,6 +966,7 @@
     var art = h('article', 'sig-card sig-' + ind);
     art.setAttribute('data-indication', str(sig.indication) || 'UNKNOWN');
     if (str(sig.sub_indication)) { art.setAttribute('data-sub-indication', sig.sub_indication); }
+    art.id = 'sig-card-' + i;
     var titleId = 'sig-title-' + i;
     art.setAttribute('aria-labelledby', titleId);
 
@@ -793,7 +1011,13 @@
     if (!proven && !claimed) { row(dl, t('claimedTime'), t('noTime')); }
     // A document time-stamp is titled with its authority already.
     if (str(sig.timestamp_authority) && !(isTs && !str(signer.name))) { row(dl, t('tsa'), sig.timestamp_authority); }
-    if (xml && str(sig.level)) {
+    // A signature whose bytes or value do not verify has no level, and
+    // changes_after cannot say what was changed: its signed content was.
+    var sub = str(sig.sub_indication);
+    var broken = ind === 'failed' && (sub === 'HASH_FAILURE' || sub === 'SIG_CRYPTO_FAILURE' || sub === 'FORMAT_FAILURE');
+    if (broken && str(sig.level)) {
+      row(dl, t('level'), t('levelBroken'));
+    } else if (xml && str(sig.level)) {
       row(dl, t('level'), sig.level === 'XMLDSig' ? 'XML-DSig' : 'XAdES ' + sig.level);
     } else if (str(sig.level)) { row(dl, t('level'), lookup('levels', sig.level) || sig.level); }
     if (xml && sig.einvoice && typeof sig.einvoice === 'object') { einvoiceRows(dl, sig.einvoice, str(sig.claimed_time)); }
@@ -802,21 +1026,36 @@
       row(dl, t('revision'), t('revisionText', { r: rev, n: revs }) + (rev === revs ? t('revisionLast') : ''));
     }
     var changes = Array.isArray(sig.changes_after) ? sig.changes_after : [];
-    if (!xml) {
+    if (!xml && broken && !changes.length) {
+      row(dl, t('changes'), t(sub === 'HASH_FAILURE' ? 'changesSigned' : 'changesUnknown')).className = 'row row-bad';
+    } else if (!xml) {
       row(dl, t('changes'), changesNode(changes)).className = 'row' + (hasDisallowedChange(sig) ? ' row-bad' : '');
     }
     var refs = Array.isArray(sig.references) ? sig.references : [];
     if (refs.length) { row(dl, t('references'), referencesNode(refs)); }
-    art.appendChild(dl);
+    // With several signatures, the summary on top tells the story: each
+    // card's facts and warnings are folded.
+    var body = art;
+    if (n > 1) {
+      body = h('details', 'sig-more');
+      body.appendChild(h('summary', null, t('moreDetails')));
+      art.appendChild(body);
+    }
+    body.appendChild(dl);
 
     var warnings = Array.isArray(sig.warnings) ? sig.warnings : [];
     if (warnings.length) {
       var wb = h('div', 'warnings');
       wb.appendChild(h('p', 'warnings-title', t('warnings')));
       var wl = h('ul');
-      for (var w = 0; w < warnings.length; w++) { wl.appendChild(h('li', null, str(warnings[w]))); }
+      var coded = Array.isArray(sig.warning_codes) ? sig.warning_codes : [];
+      for (var w = 0; w < warnings.length; w++) {
+        var li = h('li', null, maskText(warningText(coded[w], warnings[w])));
+        if (coded[w] && str(coded[w].code)) { li.setAttribute('data-code', coded[w].code); }
+        wl.appendChild(li);
+      }
       wb.appendChild(wl);
-      art.appendChild(wb);
+      body.appendChild(wb);
     }
 
     var chain = Array.isArray(sig.chain) ? sig.chain : [];
@@ -1007,6 +1246,7 @@
     el.verdictFile = document.getElementById('verdict-file');
     el.verdictExtra = document.getElementById('verdict-extra');
     el.cards = document.getElementById('cards');
+    el.summary = document.getElementById('summary');
     el.again = document.getElementById('again');
 
     el.lang.addEventListener('click', toggleLang);

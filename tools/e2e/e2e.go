@@ -67,11 +67,14 @@ func Run(t *testing.T, baseURL string, validPDF, tamperedPDF []byte, artefactDir
 
 	s.Upload("van-ban-da-ky.pdf", validPDF)
 	s.ExpectVerdict("valid", "TOTAL_PASSED")
+	s.ExpectMaskedIdentifiers()
 	s.Screenshot("valid.png")
 
 	s.Again()
 	s.Upload("van-ban-bi-sua.pdf", tamperedPDF)
 	s.ExpectVerdict("invalid", "TOTAL_FAILED")
+	s.ExpectOneStory()
+	s.ExpectMaskedIdentifiers()
 	s.Screenshot("tampered.png")
 
 	s.Click("#lang")
@@ -308,6 +311,34 @@ func (s *Session) ExpectVerdict(verdict, indication string) {
 		if n := s.count(".sig-card:not([data-indication=TOTAL_PASSED])"); n != 0 {
 			s.fail("verdict valid but %d card(s) did not pass", n)
 		}
+	}
+}
+
+// ExpectOneStory requires that each card that failed tells one story: no
+// "no changes after signing" and no PAdES level on a card whose signature
+// does not verify (its signed bytes were changed, or its value is bad).
+func (s *Session) ExpectOneStory() {
+	s.t.Helper()
+	js := `(function(){var out=[];document.querySelectorAll('.sig-card[data-indication=TOTAL_FAILED]').forEach(function(c){` +
+		`var sub=c.getAttribute('data-sub-indication')||'';` +
+		`c.querySelectorAll('.facts .row').forEach(function(r){var dt=r.querySelector('dt'),dd=r.querySelector('dd');` +
+		`if(!dt||!dd){return;}` +
+		`if((dt.textContent==='Thay đổi sau khi ký'||dt.textContent==='Changes after signing')&&(dd.textContent==='Không có'||dd.textContent==='None')){out.push(sub+': '+dt.textContent+': '+dd.textContent);}` +
+		`if(/^(HASH_FAILURE|SIG_CRYPTO_FAILURE|FORMAT_FAILURE)$/.test(sub)&&/PAdES B-/.test(dd.textContent)){out.push(sub+': '+dt.textContent+': '+dd.textContent);}` +
+		`});});return out.join(' | ');})()`
+	if got := s.eval("one story per card", js); got != "" {
+		s.fail("a failed card contradicts itself: %s", got)
+	}
+}
+
+// ExpectMaskedIdentifiers requires that the page, folded details
+// included, shows no personal identifier whole: a citizen ID, ID card or
+// passport number has at most its last four characters in clear.
+func (s *Session) ExpectMaskedIdentifiers() {
+	s.t.Helper()
+	js := `(function(){var m=document.body.textContent.match(/(CCCD|CMND|CMT|HC|PASSPORT)\s*[:=]\s*[A-Za-z0-9]{5,}/gi);return m?m.join(' | '):'';})()`
+	if got := s.eval("personal identifiers", js); got != "" {
+		s.fail("the page shows personal identifiers whole: %s", got)
 	}
 }
 

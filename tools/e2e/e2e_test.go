@@ -38,6 +38,9 @@ func artefacts(t *testing.T) string {
 type fakeKyso struct {
 	mu       sync.Mutex
 	requests int
+	// custom is the answer to customPDF (words_test.go): a report a test
+	// sets.
+	custom []byte
 }
 
 func (f *fakeKyso) server(t *testing.T) *httptest.Server {
@@ -88,6 +91,8 @@ func (f *fakeKyso) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	case bytes.Contains(body, []byte("NOSIG")):
 		report = json.RawMessage(`{"valid":false,"signature_count":0,"signatures":null}`)
+	case bytes.Contains(body, []byte("CUSTOM")) && f.custom != nil:
+		report = json.RawMessage(f.custom)
 	case bytes.Contains(body, []byte("TAMPERED")):
 		report = json.RawMessage(tamperedReport)
 	default:
@@ -217,6 +222,11 @@ func TestPageProblems(t *testing.T) {
 	s.Click("#lang")
 	s.Click(".sig-card[data-indication=TOTAL_FAILED] .tech summary")
 	s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] .chain", "Cấp bởi: CN=kyso Issuing CA 2025")
+	// Personal identifiers are masked, in the card and in the chain; a
+	// tax code is not personal.
+	s.ExpectText(".sig-card[data-indication=TOTAL_FAILED] .facts", "CCCD:********2345")
+	s.ExpectText(".sig-card[data-indication=INDETERMINATE] .facts", "CCCD:********4321")
+	s.ExpectMaskedIdentifiers()
 	s.Screenshot("details.png")
 	s.ExpectCleanConsole("status of 429")
 }
