@@ -602,9 +602,12 @@ func TestHostileStructures(t *testing.T) {
 	for name, upd := range tests {
 		t.Run(name, func(t *testing.T) {
 			doc := appendUpdate(t, signed, upd)
+			// A bound against a blow-up (these take about 1 s alone), not a
+			// performance goal: wide, for a loaded machine (3 s failed at
+			// 3.1 s under parallel builds).
 			start := time.Now()
 			rep, err := VerifyPDF(context.Background(), bytes.NewReader(doc), int64(len(doc)), p.trusted())
-			if d := time.Since(start); d > 3*time.Second {
+			if d := time.Since(start); d > 20*time.Second {
 				t.Errorf("took %v", d)
 			}
 			if err != nil {
