@@ -48,6 +48,33 @@ when unset, or from --env FILE), trusting KYSO_CA_CERT (or --ca-cert) for an
 https URL. See README.md.
 `
 
+// memoryLimitBase is what the Go runtime may hold beyond the documents
+// in memory (http.memory_bytes) before the soft memory limit makes it
+// collect: the rest of the live heap of a busy kyso (connections,
+// parsed certificates, the store's caches, PDF parsing) with room to spare.
+const memoryLimitBase = 128 << 20
+
+// defaultMemoryBytes is api.Config.MemoryBytes's default, taken when
+// http.memory_bytes is 0.
+const defaultMemoryBytes = 256 << 20
+
+// setMemoryLimit sets the Go runtime's soft memory limit to the documents
+// kyso may hold in memory plus memoryLimitBase. At GOGC=200 the heap may
+// grow to three times what is live before a collection; under a burst of
+// batches that is several hundred megabytes of garbage. The limit makes
+// the collector run earlier only when the process nears it, so the
+// steady sign path keeps GOGC's lower CPU. GOMEMLIMIT in the environment
+// still decides.
+func setMemoryLimit(memoryBytes int64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if memoryBytes <= 0 {
+		memoryBytes = defaultMemoryBytes
+	}
+	debug.SetMemoryLimit(memoryBytes + memoryLimitBase)
+}
+
 func main() {
 	// kyso's garbage is short-lived per-request buffers; collecting at
 	// twice the live heap instead of once halves the GC's share of the

@@ -100,6 +100,7 @@ func openVault(ctx context.Context, cfg *Config, log *slog.Logger) (*keys.Manage
 // km and sess come from openVault; sess is nil for kyso dev, whose root
 // token needs no keeping alive.
 func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Session, log *slog.Logger) (*app, error) {
+	setMemoryLimit(cfg.HTTP.MemoryBytes)
 	reg := metrics.New()
 	km.SetObserver(observeVault(reg))
 	// The probe reads through Transit: it proves the token and the mount as

@@ -478,7 +478,7 @@ func (p *plan) finish(ctx context.Context, messageDigest, attrs, tbs, sig []byte
 	if err != nil {
 		return nil, fmt.Errorf("encode SignedData: %w", err)
 	}
-	if err := p.selfCheck(der, messageDigest); err != nil {
+	if err := p.selfCheck(der, messageDigest, attrs, sig); err != nil {
 		return nil, err
 	}
 	return der, nil
