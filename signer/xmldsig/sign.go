@@ -258,6 +258,17 @@ type prepared struct {
 	si      []byte     // canonical SignedInfo
 	tbs     []byte     // its digest: what the signer signs
 	earlier [][][]byte // earlier signatures' reference digests
+	made    []madeRef  // the new signature's references as digested
+}
+
+// madeRef is a reference of the new signature as prepare digested it.
+type madeRef struct {
+	uri    string
+	digest []byte
+	// outside is true when the reference's node set has no node of the
+	// signature: nothing finish does (the value, unsigned properties)
+	// can change what it digests.
+	outside bool
 }
 
 // prepare parses doc, places the signature, computes its references and
@@ -331,11 +342,16 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	if err != nil {
 		return nil, ErrIntegrity.Errorf("reading back the signature built: %v", err)
 	}
-	for _, r := range s.References {
+	made := make([]madeRef, len(s.References))
+	for i, r := range s.References {
 		dg, err := d.DigestReference(s, r)
 		if err != nil {
 			return nil, fmt.Errorf("reference %q: %w", r.URI, err)
 		}
+		if dg.Empty {
+			return nil, ErrIntegrity.Errorf("reference %q selects nothing", r.URI)
+		}
+		made[i] = madeRef{uri: r.URI, digest: dg.Digest, outside: dg.NodeSet && !dg.External && !overlaps(dg, sig)}
 		r.Element.SelectElement("DigestValue").SetText(base64.StdEncoding.EncodeToString(dg.Digest))
 	}
 	si, err := d.SignedInfoBytes(s)
@@ -344,7 +360,27 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	}
 	h := p.method.Hash.New()
 	h.Write(si)
-	return &prepared{p: p, d: d, sig: sig, parent: parent, before: insertBefore, top: top, id: id, si: si, tbs: h.Sum(nil), earlier: earlier}, nil
+	return &prepared{p: p, d: d, sig: sig, parent: parent, before: insertBefore, top: top, id: id, si: si, tbs: h.Sum(nil), earlier: earlier, made: made}, nil
+}
+
+// overlaps reports whether the node set dg digested may hold a node of
+// sig: sig is not taken out, and the set's apex is the whole document,
+// an ancestor of sig or inside it.
+func overlaps(dg *Digested, sig *etree.Element) bool {
+	if containsExcluded(dg.Excluded, sig) {
+		return false
+	}
+	return dg.Target == nil || within(sig, dg.Target) || within(dg.Target, sig)
+}
+
+// within reports whether el is anc or one of its descendants.
+func within(el, anc *etree.Element) bool {
+	for e := el; e != nil; e = e.Parent() {
+		if e == anc {
+			return true
+		}
+	}
+	return false
 }
 
 // finish checks raw, the signer's answer, completes the signature and
@@ -437,7 +473,58 @@ func (pr *prepared) checkSplice(ins []byte) error {
 			}
 		}
 	}
-	return checkSigned(pr.d, pr.sig, pr.p.cred.Cert, pr.earlier)
+	if err := pr.checkNew(); err != nil {
+		return ErrIntegrity.Errorf("the signed document does not verify: %v", err)
+	}
+	return checkEarlier(pr.d, pr.sig, pr.earlier)
+}
+
+// checkNew verifies the new signature in pr.d as CheckSignature does, at
+// the cost of canonicalising again only the references whose node set
+// holds part of the signature (its SigningTime object or XAdES
+// SignedProperties). The node set of any other reference (the invoice
+// data, under the enveloped-signature transform) is a part of the tree
+// that nothing has changed since prepare digested it, before the
+// signature value was made: only nodes of the signature are written
+// after. For those the digest prepare computed is the digest the
+// reference's DigestValue, as the markup has it, must hold.
+func (pr *prepared) checkNew() error {
+	s, err := ReadSignature(pr.sig)
+	if err != nil {
+		return err
+	}
+	m, ok := SignatureMethod(s.Method)
+	if !ok {
+		return ErrUnsupported.Errorf("signature method %q", s.Method)
+	}
+	if len(s.References) != len(pr.made) {
+		return fmt.Errorf("%d references, %d made", len(s.References), len(pr.made))
+	}
+	for i, r := range s.References {
+		mr := pr.made[i]
+		if r.URI != mr.uri {
+			return fmt.Errorf("reference %d is to %q, not %q", i+1, r.URI, mr.uri)
+		}
+		digest := mr.digest
+		if !mr.outside {
+			dg, err := pr.d.DigestReference(s, r)
+			if err != nil {
+				return fmt.Errorf("reference %q: %w", r.URI, err)
+			}
+			if dg.Empty {
+				return fmt.Errorf("reference %q selects nothing", r.URI)
+			}
+			digest = dg.Digest
+		}
+		if !bytes.Equal(digest, r.DigestValue) {
+			return fmt.Errorf("reference %q: digest mismatch", r.URI)
+		}
+	}
+	si, err := pr.d.SignedInfoBytes(s)
+	if err != nil {
+		return err
+	}
+	return VerifyValue(pr.p.cred.Cert.PublicKey, m, si, s.Value)
 }
 
 // sameTree reports whether the nodes a and b have the same names,
@@ -1023,6 +1110,12 @@ func checkSigned(d *Document, sig *etree.Element, cert *x509.Certificate, before
 	if err := CheckSignature(d, sig, cert); err != nil {
 		return ErrIntegrity.Errorf("the signed document does not verify: %v", err)
 	}
+	return checkEarlier(d, sig, before)
+}
+
+// checkEarlier checks that the references of the signatures of d other
+// than sig digest as before.
+func checkEarlier(d *Document, sig *etree.Element, before [][][]byte) error {
 	after, err := earlierDigests(d)
 	if err != nil {
 		return err
