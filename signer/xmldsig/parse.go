@@ -325,9 +325,11 @@ func (d *Document) index() error {
 		for _, id := range idsOf(el) {
 			d.ids[id] = append(d.ids[id], el)
 		}
-		for _, c := range el.ChildElements() {
-			if err := walk(c); err != nil {
-				return err
+		for _, t := range el.Child { // not ChildElements: no slice per element
+			if c, ok := t.(*etree.Element); ok {
+				if err := walk(c); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -283,7 +283,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	} else if d, err = Parse(doc, p.opts.Limits); err != nil {
 		return nil, err
 	}
-	earlier, err := earlierDigests(d)
+	earlier, err := earlierDigests(d, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -1063,10 +1063,14 @@ func writeElement(b *bytes.Buffer, el *etree.Element) {
 }
 
 // earlierDigests computes the digest of every reference of every
-// signature already in d that can be processed, in document order.
-func earlierDigests(d *Document) ([][][]byte, error) {
+// signature in d but skip (nil: every one) that can be processed, in
+// document order.
+func earlierDigests(d *Document, skip *etree.Element) ([][][]byte, error) {
 	var out [][][]byte
 	for _, el := range d.Signatures() {
+		if el == skip {
+			continue
+		}
 		s, err := ReadSignature(el)
 		if err != nil {
 			out = append(out, nil)
@@ -1116,15 +1120,9 @@ func checkSigned(d *Document, sig *etree.Element, cert *x509.Certificate, before
 // checkEarlier checks that the references of the signatures of d other
 // than sig digest as before.
 func checkEarlier(d *Document, sig *etree.Element, before [][][]byte) error {
-	after, err := earlierDigests(d)
+	others, err := earlierDigests(d, sig)
 	if err != nil {
 		return err
-	}
-	var others [][][]byte
-	for i, el := range d.Signatures() {
-		if el != sig {
-			others = append(others, after[i])
-		}
 	}
 	if len(others) != len(before) {
 		return ErrIntegrity.Errorf("%d earlier signatures, %d after signing", len(before), len(others))
