@@ -161,6 +161,9 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 	if !utf8.Valid(body) {
 		return nil, ErrMalformed.Errorf("not UTF-8")
 	}
+	// Room for a span per element at most ("<" less "</"), so that the
+	// map is not grown and rehashed while a large document is read.
+	d.spans = make(map[*etree.Element]span, bytes.Count(body, []byte("<"))-bytes.Count(body, []byte("</")))
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	// CharsetReader stays nil: a declared encoding other than UTF-8 is an
