@@ -255,10 +255,10 @@ type prepared struct {
 	before  *etree.Element // inserted before this child; nil: at the end
 	top     *etree.Element // the markup: sig, or sig in created elements
 	id      string
-	si      []byte     // canonical SignedInfo
-	tbs     []byte     // its digest: what the signer signs
-	earlier [][][]byte // earlier signatures' reference digests
-	made    []madeRef  // the new signature's references as digested
+	si      []byte       // canonical SignedInfo
+	tbs     []byte       // its digest: what the signer signs
+	earlier []earlierSig // earlier signatures' references as digested
+	made    []madeRef    // the new signature's references as digested
 }
 
 // madeRef is a reference of the new signature as prepare digested it.
@@ -283,10 +283,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	} else if d, err = Parse(doc, p.opts.Limits); err != nil {
 		return nil, err
 	}
-	earlier, err := earlierDigests(d, nil)
-	if err != nil {
-		return nil, err
-	}
+	earlier := earlierDigests(d)
 	id := p.opts.ID
 	if id == "" {
 		id = randomID("sig-")
@@ -476,7 +473,7 @@ func (pr *prepared) checkSplice(ins []byte) error {
 	if err := pr.checkNew(); err != nil {
 		return ErrIntegrity.Errorf("the signed document does not verify: %v", err)
 	}
-	return checkEarlier(pr.d, pr.sig, pr.earlier)
+	return checkEarlier(pr.d, pr.sig, pr.parent, pr.earlier)
 }
 
 // checkNew verifies the new signature in pr.d as CheckSignature does, at
@@ -1062,38 +1059,47 @@ func writeElement(b *bytes.Buffer, el *etree.Element) {
 	b.WriteString("</" + el.FullTag() + ">")
 }
 
-// earlierDigests computes the digest of every reference of every
-// signature in d but skip (nil: every one) that can be processed, in
-// document order.
-func earlierDigests(d *Document, skip *etree.Element) ([][][]byte, error) {
-	var out [][][]byte
+// earlierSig is a signature of the document before signing, and its
+// references as digested then (nil where one could not be).
+type earlierSig struct {
+	el   *etree.Element
+	refs []*Digested
+}
+
+// earlierDigests digests every reference of every signature in d that can
+// be processed, in document order.
+func earlierDigests(d *Document) []earlierSig {
+	var out []earlierSig
 	for _, el := range d.Signatures() {
-		if el == skip {
-			continue
-		}
-		s, err := ReadSignature(el)
-		if err != nil {
-			out = append(out, nil)
-			continue
-		}
-		var ds [][]byte
-		for _, r := range s.References {
-			dg, err := d.DigestReference(s, r)
-			if err != nil {
-				ds = append(ds, nil)
-				continue
+		e := earlierSig{el: el}
+		if s, err := ReadSignature(el); err == nil {
+			for _, r := range s.References {
+				dg, err := d.DigestReference(s, r)
+				if err != nil {
+					dg = nil
+				} else {
+					dg.Data = nil // not kept: only the digest and the set
+				}
+				e.refs = append(e.refs, dg)
 			}
-			ds = append(ds, dg.Digest)
 		}
-		out = append(out, ds)
+		out = append(out, e)
 	}
-	return out, nil
+	return out
+}
+
+// covers reports whether the node set dg digested holds at's content:
+// markup added in at may change its digest. Content added elsewhere
+// cannot: the set's nodes and the namespaces and xml: attributes in
+// scope at its apex are as they were.
+func covers(dg *Digested, at *etree.Element) bool {
+	return !dg.External && !containsExcluded(dg.Excluded, at) && (dg.Target == nil || within(at, dg.Target))
 }
 
 // selfCheck parses the signed document out and checks the signature id
 // with cert's key, and that the earlier signatures' references digest as
 // before.
-func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before [][][]byte, detached map[string][]byte) error {
+func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before []earlierSig, detached map[string][]byte) error {
 	d, err := Parse(out, lim)
 	if err != nil {
 		return ErrIntegrity.Errorf("the signed document does not parse: %v", err)
@@ -1110,26 +1116,50 @@ func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before
 
 // checkSigned checks the new signature sig of d with cert's key, and that
 // the earlier signatures' references digest as before.
-func checkSigned(d *Document, sig *etree.Element, cert *x509.Certificate, before [][][]byte) error {
+func checkSigned(d *Document, sig *etree.Element, cert *x509.Certificate, before []earlierSig) error {
 	if err := CheckSignature(d, sig, cert); err != nil {
 		return ErrIntegrity.Errorf("the signed document does not verify: %v", err)
 	}
-	return checkEarlier(d, sig, before)
+	return checkEarlier(d, sig, nil, before)
 }
 
 // checkEarlier checks that the references of the signatures of d other
-// than sig digest as before.
-func checkEarlier(d *Document, sig *etree.Element, before [][][]byte) error {
-	others, err := earlierDigests(d, sig)
-	if err != nil {
-		return err
+// than sig digest as before. With at, the element the new markup was
+// added in, it digests again only the references whose node set holds
+// at's content; nil digests every one again (d is a document parsed
+// anew).
+func checkEarlier(d *Document, sig, at *etree.Element, before []earlierSig) error {
+	var others []*etree.Element
+	for _, el := range d.Signatures() {
+		if el != sig {
+			others = append(others, el)
+		}
 	}
 	if len(others) != len(before) {
 		return ErrIntegrity.Errorf("%d earlier signatures, %d after signing", len(before), len(others))
 	}
-	for i := range before {
-		for j := range before[i] {
-			if before[i][j] != nil && (j >= len(others[i]) || !bytes.Equal(before[i][j], others[i][j])) {
+	for i, b := range before {
+		if at != nil && others[i] != b.el {
+			return ErrIntegrity.Errorf("earlier signature %d is not where it was", i+1)
+		}
+		var s *Signature
+		for j, dg := range b.refs {
+			if dg == nil || at != nil && !covers(dg, at) {
+				continue
+			}
+			if s == nil {
+				var err error
+				if s, err = ReadSignature(others[i]); err != nil {
+					return ErrIntegrity.Errorf("earlier signature %d no longer reads: %v", i+1, err)
+				}
+			}
+			var after []byte
+			if j < len(s.References) {
+				if a, err := d.DigestReference(s, s.References[j]); err == nil {
+					after = a.Digest
+				}
+			}
+			if !bytes.Equal(dg.Digest, after) {
 				return ErrIntegrity.Errorf("signing would change what earlier signature %d, reference %d covers", i+1, j+1)
 			}
 		}
