@@ -199,9 +199,12 @@ var vnZone = time.FixedZone("ICT", 7*3600)
 //
 // Trust but verify: the inserted markup is parsed again and must be the
 // signature made (checkSplice), the new signature is verified with the
-// certificate's key, and every reference of every earlier signature must
-// digest to the same value as before; otherwise nothing is returned and
-// the error is ErrIntegrity.
+// certificate's key (each DigestValue as written against the digest of
+// its node set; a set holding part of the signature is canonicalised
+// again), and every reference of an earlier signature whose node set
+// holds the element the markup went in must digest to the same value as
+// before (the others cannot have changed); otherwise nothing is returned
+// and the error is ErrIntegrity.
 func Sign(ctx context.Context, doc []byte, cred model.Key, opts Options) (*Result, error) {
 	out, id, err := sign(ctx, doc, cred, opts)
 	if err != nil {
@@ -435,7 +438,8 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 // two nodes of the parent's content, it leaves every other node of the
 // document as parsed (XML 1.0: an element is a complete production), so
 // the signed document parses to pr.d's tree, on which the new signature
-// is then verified and the earlier signatures' references digested.
+// is then verified (checkNew) and the earlier signatures' references
+// that may have changed digested again (checkEarlier).
 // FuzzSign parses and verifies whole signed documents.
 func (pr *prepared) checkSplice(ins []byte) error {
 	ns := inScope(pr.parent)
