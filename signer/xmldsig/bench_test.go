@@ -29,6 +29,26 @@ func BenchmarkSign(b *testing.B) {
 	}
 }
 
+// BenchmarkCountersign adds the tax authority's signature (CQT, over the
+// invoice data and the seller's signature) to a 200 KB e-invoice the
+// seller has signed.
+func BenchmarkCountersign(b *testing.B) {
+	pki := xmltest.NewPKI(b)
+	k := benchKey(b)
+	c := model.Key{Signer: k, Cert: pki.Issue(b, k.Public(), "Bench", "kyso", "MST:0101234567")}
+	ctx := context.Background()
+	s1, err := xmldsig.Sign(ctx, xmltest.Invoice{Items: 550, WithMCCQT: true}.Make(), c, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "seller"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(s1.Document)))
+	for b.Loop() {
+		if _, err := xmldsig.Sign(ctx, s1.Document, c, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, Location: "/HDon/DSCKS/CQT", References: []string{"mccqt", "seller"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkCheck parses a signed e-invoice and checks its signature.
 func BenchmarkCheck(b *testing.B) {
 	pki := xmltest.NewPKI(b)

@@ -161,6 +161,9 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 	if !utf8.Valid(body) {
 		return nil, ErrMalformed.Errorf("not UTF-8")
 	}
+	// Room for a span per element at most ("<" less "</"), so that the
+	// map is not grown and rehashed while a large document is read.
+	d.spans = make(map[*etree.Element]span, bytes.Count(body, []byte("<"))-bytes.Count(body, []byte("</")))
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	// CharsetReader stays nil: a declared encoding other than UTF-8 is an
@@ -325,9 +328,11 @@ func (d *Document) index() error {
 		for _, id := range idsOf(el) {
 			d.ids[id] = append(d.ids[id], el)
 		}
-		for _, c := range el.ChildElements() {
-			if err := walk(c); err != nil {
-				return err
+		for _, t := range el.Child { // not ChildElements: no slice per element
+			if c, ok := t.(*etree.Element); ok {
+				if err := walk(c); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

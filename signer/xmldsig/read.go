@@ -88,8 +88,10 @@ func (d *Document) Signatures() []*etree.Element {
 		if IsSignature(el) {
 			out = append(out, el)
 		}
-		for _, c := range el.ChildElements() {
-			walk(c)
+		for _, t := range el.Child { // not ChildElements: no slice per element
+			if c, ok := t.(*etree.Element); ok {
+				walk(c)
+			}
 		}
 	}
 	if r := d.Root(); r != nil {

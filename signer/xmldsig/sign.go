@@ -199,9 +199,12 @@ var vnZone = time.FixedZone("ICT", 7*3600)
 //
 // Trust but verify: the inserted markup is parsed again and must be the
 // signature made (checkSplice), the new signature is verified with the
-// certificate's key, and every reference of every earlier signature must
-// digest to the same value as before; otherwise nothing is returned and
-// the error is ErrIntegrity.
+// certificate's key (each DigestValue as written against the digest of
+// its node set; a set holding part of the signature is canonicalised
+// again), and every reference of an earlier signature whose node set
+// holds the element the markup went in must digest to the same value as
+// before (the others cannot have changed); otherwise nothing is returned
+// and the error is ErrIntegrity.
 func Sign(ctx context.Context, doc []byte, cred model.Key, opts Options) (*Result, error) {
 	out, id, err := sign(ctx, doc, cred, opts)
 	if err != nil {
@@ -255,9 +258,20 @@ type prepared struct {
 	before  *etree.Element // inserted before this child; nil: at the end
 	top     *etree.Element // the markup: sig, or sig in created elements
 	id      string
-	si      []byte     // canonical SignedInfo
-	tbs     []byte     // its digest: what the signer signs
-	earlier [][][]byte // earlier signatures' reference digests
+	si      []byte       // canonical SignedInfo
+	tbs     []byte       // its digest: what the signer signs
+	earlier []earlierSig // earlier signatures' references as digested
+	made    []madeRef    // the new signature's references as digested
+}
+
+// madeRef is a reference of the new signature as prepare digested it.
+type madeRef struct {
+	uri    string
+	digest []byte
+	// outside is true when the reference's node set has no node of the
+	// signature: nothing finish does (the value, unsigned properties)
+	// can change what it digests.
+	outside bool
 }
 
 // prepare parses doc, places the signature, computes its references and
@@ -272,10 +286,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	} else if d, err = Parse(doc, p.opts.Limits); err != nil {
 		return nil, err
 	}
-	earlier, err := earlierDigests(d)
-	if err != nil {
-		return nil, err
-	}
+	earlier := earlierDigests(d)
 	id := p.opts.ID
 	if id == "" {
 		id = randomID("sig-")
@@ -331,11 +342,16 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	if err != nil {
 		return nil, ErrIntegrity.Errorf("reading back the signature built: %v", err)
 	}
-	for _, r := range s.References {
+	made := make([]madeRef, len(s.References))
+	for i, r := range s.References {
 		dg, err := d.DigestReference(s, r)
 		if err != nil {
 			return nil, fmt.Errorf("reference %q: %w", r.URI, err)
 		}
+		if dg.Empty {
+			return nil, ErrIntegrity.Errorf("reference %q selects nothing", r.URI)
+		}
+		made[i] = madeRef{uri: r.URI, digest: dg.Digest, outside: dg.NodeSet && !dg.External && !overlaps(dg, sig)}
 		r.Element.SelectElement("DigestValue").SetText(base64.StdEncoding.EncodeToString(dg.Digest))
 	}
 	si, err := d.SignedInfoBytes(s)
@@ -344,7 +360,27 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	}
 	h := p.method.Hash.New()
 	h.Write(si)
-	return &prepared{p: p, d: d, sig: sig, parent: parent, before: insertBefore, top: top, id: id, si: si, tbs: h.Sum(nil), earlier: earlier}, nil
+	return &prepared{p: p, d: d, sig: sig, parent: parent, before: insertBefore, top: top, id: id, si: si, tbs: h.Sum(nil), earlier: earlier, made: made}, nil
+}
+
+// overlaps reports whether the node set dg digested may hold a node of
+// sig: sig is not taken out, and the set's apex is the whole document,
+// an ancestor of sig or inside it.
+func overlaps(dg *Digested, sig *etree.Element) bool {
+	if containsExcluded(dg.Excluded, sig) {
+		return false
+	}
+	return dg.Target == nil || within(sig, dg.Target) || within(dg.Target, sig)
+}
+
+// within reports whether el is anc or one of its descendants.
+func within(el, anc *etree.Element) bool {
+	for e := el; e != nil; e = e.Parent() {
+		if e == anc {
+			return true
+		}
+	}
+	return false
 }
 
 // finish checks raw, the signer's answer, completes the signature and
@@ -402,7 +438,8 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 // two nodes of the parent's content, it leaves every other node of the
 // document as parsed (XML 1.0: an element is a complete production), so
 // the signed document parses to pr.d's tree, on which the new signature
-// is then verified and the earlier signatures' references digested.
+// is then verified (checkNew) and the earlier signatures' references
+// that may have changed digested again (checkEarlier).
 // FuzzSign parses and verifies whole signed documents.
 func (pr *prepared) checkSplice(ins []byte) error {
 	ns := inScope(pr.parent)
@@ -437,7 +474,58 @@ func (pr *prepared) checkSplice(ins []byte) error {
 			}
 		}
 	}
-	return checkSigned(pr.d, pr.sig, pr.p.cred.Cert, pr.earlier)
+	if err := pr.checkNew(); err != nil {
+		return ErrIntegrity.Errorf("the signed document does not verify: %v", err)
+	}
+	return checkEarlier(pr.d, pr.sig, pr.parent, pr.earlier)
+}
+
+// checkNew verifies the new signature in pr.d as CheckSignature does, at
+// the cost of canonicalising again only the references whose node set
+// holds part of the signature (its SigningTime object or XAdES
+// SignedProperties). The node set of any other reference (the invoice
+// data, under the enveloped-signature transform) is a part of the tree
+// that nothing has changed since prepare digested it, before the
+// signature value was made: only nodes of the signature are written
+// after. For those the digest prepare computed is the digest the
+// reference's DigestValue, as the markup has it, must hold.
+func (pr *prepared) checkNew() error {
+	s, err := ReadSignature(pr.sig)
+	if err != nil {
+		return err
+	}
+	m, ok := SignatureMethod(s.Method)
+	if !ok {
+		return ErrUnsupported.Errorf("signature method %q", s.Method)
+	}
+	if len(s.References) != len(pr.made) {
+		return fmt.Errorf("%d references, %d made", len(s.References), len(pr.made))
+	}
+	for i, r := range s.References {
+		mr := pr.made[i]
+		if r.URI != mr.uri {
+			return fmt.Errorf("reference %d is to %q, not %q", i+1, r.URI, mr.uri)
+		}
+		digest := mr.digest
+		if !mr.outside {
+			dg, err := pr.d.DigestReference(s, r)
+			if err != nil {
+				return fmt.Errorf("reference %q: %w", r.URI, err)
+			}
+			if dg.Empty {
+				return fmt.Errorf("reference %q selects nothing", r.URI)
+			}
+			digest = dg.Digest
+		}
+		if !bytes.Equal(digest, r.DigestValue) {
+			return fmt.Errorf("reference %q: digest mismatch", r.URI)
+		}
+	}
+	si, err := pr.d.SignedInfoBytes(s)
+	if err != nil {
+		return err
+	}
+	return VerifyValue(pr.p.cred.Cert.PublicKey, m, si, s.Value)
 }
 
 // sameTree reports whether the nodes a and b have the same names,
@@ -975,34 +1063,47 @@ func writeElement(b *bytes.Buffer, el *etree.Element) {
 	b.WriteString("</" + el.FullTag() + ">")
 }
 
-// earlierDigests computes the digest of every reference of every
-// signature already in d that can be processed, in document order.
-func earlierDigests(d *Document) ([][][]byte, error) {
-	var out [][][]byte
+// earlierSig is a signature of the document before signing, and its
+// references as digested then (nil where one could not be).
+type earlierSig struct {
+	el   *etree.Element
+	refs []*Digested
+}
+
+// earlierDigests digests every reference of every signature in d that can
+// be processed, in document order.
+func earlierDigests(d *Document) []earlierSig {
+	var out []earlierSig
 	for _, el := range d.Signatures() {
-		s, err := ReadSignature(el)
-		if err != nil {
-			out = append(out, nil)
-			continue
-		}
-		var ds [][]byte
-		for _, r := range s.References {
-			dg, err := d.DigestReference(s, r)
-			if err != nil {
-				ds = append(ds, nil)
-				continue
+		e := earlierSig{el: el}
+		if s, err := ReadSignature(el); err == nil {
+			for _, r := range s.References {
+				dg, err := d.DigestReference(s, r)
+				if err != nil {
+					dg = nil
+				} else {
+					dg.Data = nil // not kept: only the digest and the set
+				}
+				e.refs = append(e.refs, dg)
 			}
-			ds = append(ds, dg.Digest)
 		}
-		out = append(out, ds)
+		out = append(out, e)
 	}
-	return out, nil
+	return out
+}
+
+// covers reports whether the node set dg digested holds at's content:
+// markup added in at may change its digest. Content added elsewhere
+// cannot: the set's nodes and the namespaces and xml: attributes in
+// scope at its apex are as they were.
+func covers(dg *Digested, at *etree.Element) bool {
+	return !dg.External && !containsExcluded(dg.Excluded, at) && (dg.Target == nil || within(at, dg.Target))
 }
 
 // selfCheck parses the signed document out and checks the signature id
 // with cert's key, and that the earlier signatures' references digest as
 // before.
-func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before [][][]byte, detached map[string][]byte) error {
+func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before []earlierSig, detached map[string][]byte) error {
 	d, err := Parse(out, lim)
 	if err != nil {
 		return ErrIntegrity.Errorf("the signed document does not parse: %v", err)
@@ -1019,26 +1120,50 @@ func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before
 
 // checkSigned checks the new signature sig of d with cert's key, and that
 // the earlier signatures' references digest as before.
-func checkSigned(d *Document, sig *etree.Element, cert *x509.Certificate, before [][][]byte) error {
+func checkSigned(d *Document, sig *etree.Element, cert *x509.Certificate, before []earlierSig) error {
 	if err := CheckSignature(d, sig, cert); err != nil {
 		return ErrIntegrity.Errorf("the signed document does not verify: %v", err)
 	}
-	after, err := earlierDigests(d)
-	if err != nil {
-		return err
-	}
-	var others [][][]byte
-	for i, el := range d.Signatures() {
+	return checkEarlier(d, sig, nil, before)
+}
+
+// checkEarlier checks that the references of the signatures of d other
+// than sig digest as before. With at, the element the new markup was
+// added in, it digests again only the references whose node set holds
+// at's content; nil digests every one again (d is a document parsed
+// anew).
+func checkEarlier(d *Document, sig, at *etree.Element, before []earlierSig) error {
+	var others []*etree.Element
+	for _, el := range d.Signatures() {
 		if el != sig {
-			others = append(others, after[i])
+			others = append(others, el)
 		}
 	}
 	if len(others) != len(before) {
 		return ErrIntegrity.Errorf("%d earlier signatures, %d after signing", len(before), len(others))
 	}
-	for i := range before {
-		for j := range before[i] {
-			if before[i][j] != nil && (j >= len(others[i]) || !bytes.Equal(before[i][j], others[i][j])) {
+	for i, b := range before {
+		if at != nil && others[i] != b.el {
+			return ErrIntegrity.Errorf("earlier signature %d is not where it was", i+1)
+		}
+		var s *Signature
+		for j, dg := range b.refs {
+			if dg == nil || at != nil && !covers(dg, at) {
+				continue
+			}
+			if s == nil {
+				var err error
+				if s, err = ReadSignature(others[i]); err != nil {
+					return ErrIntegrity.Errorf("earlier signature %d no longer reads: %v", i+1, err)
+				}
+			}
+			var after []byte
+			if j < len(s.References) {
+				if a, err := d.DigestReference(s, s.References[j]); err == nil {
+					after = a.Digest
+				}
+			}
+			if !bytes.Equal(dg.Digest, after) {
 				return ErrIntegrity.Errorf("signing would change what earlier signature %d, reference %d covers", i+1, j+1)
 			}
 		}

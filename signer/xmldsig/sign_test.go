@@ -508,3 +508,21 @@ func TestSignDetached(t *testing.T) {
 		}
 	}
 }
+
+// TestSignKeepsEarlier: a signature that would change what an earlier
+// one covers is refused with ErrIntegrity: the earlier signature signs
+// the whole document (URI=""), so any markup added breaks it.
+func TestSignKeepsEarlier(t *testing.T) {
+	pki := xmltest.NewPKI(t)
+	first := cred(t, pki, testKey(t, "p256"), "Trung tâm Dịch vụ công Hà Nội", "MST:0101234567")
+	second := cred(t, pki, testKey(t, "p256"), "Tổng cục Thuế", "MST:0100231226")
+	ctx := context.Background()
+	s1, err := xmldsig.Sign(ctx, xmltest.Invoice{Items: 2}.Make(), first, xmldsig.Options{Profile: xmldsig.ProfileEnveloped, ID: "whole"})
+	if err != nil {
+		t.Fatalf("Sign(whole document) = %v", err)
+	}
+	_, err = xmldsig.Sign(ctx, s1.Document, second, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN, ID: "seller"})
+	if !errors.Is(err, xmldsig.ErrIntegrity) {
+		t.Errorf("Sign over a whole-document signature = %v, want ErrIntegrity", err)
+	}
+}

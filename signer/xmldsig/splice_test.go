@@ -65,3 +65,68 @@ func TestCheckSplice(t *testing.T) {
 		t.Errorf("ID clash: checkSplice = %v, want ErrIntegrity", err)
 	}
 }
+
+// TestCheckSpliceVerifies: the self-check verifies the signature in the
+// tree, not only that the markup is the tree: a DigestValue that is not
+// the digest of the invoice data (not canonicalised again), a SigningTime
+// changed after it was digested (canonicalised again) and a wrong
+// SignatureValue are each refused, with markup written from the changed
+// tree.
+func TestCheckSpliceVerifies(t *testing.T) {
+	pki := xmltest.NewPKI(t)
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := model.Key{Signer: k, Cert: pki.Issue(t, k.Public(), "Splice", "kyso", "MST:0101234567")}
+	for _, tc := range []struct {
+		name   string
+		change func(pr *prepared)
+	}{
+		{"unchanged", func(*prepared) {}},
+		{"data digest", func(pr *prepared) {
+			dv := pr.sig.FindElement("./SignedInfo/Reference/DigestValue")
+			b, _ := base64.StdEncoding.DecodeString(dv.Text())
+			b[0] ^= 1
+			dv.SetText(base64.StdEncoding.EncodeToString(b))
+		}},
+		{"signing time", func(pr *prepared) {
+			pr.sig.FindElement(".//SigningTime").SetText("2001-01-01T00:00:00+07:00")
+		}},
+		{"signature value", func(pr *prepared) {
+			sv := pr.sig.SelectElement("SignatureValue")
+			b, _ := base64.StdEncoding.DecodeString(sv.Text())
+			b[len(b)-1] ^= 1
+			sv.SetText(base64.StdEncoding.EncodeToString(b))
+		}},
+	} {
+		p, err := newPlan(cred, Options{Profile: ProfileEInvoiceVN, ID: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := p.prepare(xmltest.Invoice{Items: 2}.Make())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := k.Sign(rand.Reader, pr.tbs, p.method.signerOpts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		value, err := encodeValue(cred.Cert.PublicKey, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr.sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+		tc.change(pr)
+		var ins bytes.Buffer
+		writeElement(&ins, pr.top)
+		err = pr.checkSplice(ins.Bytes())
+		if tc.name == "unchanged" {
+			if err != nil {
+				t.Errorf("unchanged: checkSplice = %v", err)
+			}
+		} else if !errors.Is(err, ErrIntegrity) {
+			t.Errorf("%s: checkSplice = %v, want ErrIntegrity", tc.name, err)
+		}
+	}
+}
