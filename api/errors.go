@@ -18,14 +18,17 @@ const (
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeConflict         = "conflict"
-	CodeLintFailed       = "lint_failed"
-	CodeVaultUnavailable = "vault_unavailable"
-	CodeDBUnavailable    = "database_unavailable"
-	CodeStorageFull      = "storage_full"
-	CodeCANotReady       = "ca_not_ready"
-	CodeRevocation       = "revocation_unavailable"
-	CodeNotReady         = "not_ready"
-	CodeInternal         = "internal_error"
+	// CodeHolderHasCertificate: the citizen already holds an active
+	// certificate (one per CCCD).
+	CodeHolderHasCertificate = "holder_has_certificate"
+	CodeLintFailed           = "lint_failed"
+	CodeVaultUnavailable     = "vault_unavailable"
+	CodeDBUnavailable        = "database_unavailable"
+	CodeStorageFull          = "storage_full"
+	CodeCANotReady           = "ca_not_ready"
+	CodeRevocation           = "revocation_unavailable"
+	CodeNotReady             = "not_ready"
+	CodeInternal             = "internal_error"
 )
 
 // errorBody is the JSON shape of every API error.
@@ -70,6 +73,7 @@ var answers = map[errkind.Kind]answer{
 	errkind.CredentialUnusable:    {http.StatusConflict, CodeCredentialBusy, ""},
 	errkind.IdempotencyInProgress: {http.StatusConflict, CodeIdempotencyInProgress, ""},
 	errkind.IdempotencyNotKept:    {http.StatusConflict, CodeIdempotencyNotKept, ""},
+	errkind.HolderHasCertificate:  {http.StatusConflict, CodeHolderHasCertificate, ""},
 	errkind.TooLarge:              {http.StatusRequestEntityTooLarge, CodeBodyTooLarge, ""},
 	errkind.UnsupportedMedia:      {http.StatusUnsupportedMediaType, CodeUnsupportedMedia, ""},
 	errkind.LintFailed:            {http.StatusUnprocessableEntity, CodeLintFailed, ""},

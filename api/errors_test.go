@@ -86,7 +86,7 @@ func TestErrorShapes(t *testing.T) {
 func TestListAndExpiring(t *testing.T) {
 	s := newStack(t, stackOpts{})
 	a := s.issue(citizenReq)
-	b := s.issue(citizenReq)
+	b := s.issue(citizenNo(1))
 	code, body := s.call("GET", "/v1/certificates?expiring_within=800d", nil)
 	if code != 200 {
 		t.Fatalf("list = %d %s", code, body)

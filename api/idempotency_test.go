@@ -114,13 +114,14 @@ func TestIssueIdempotencyKey(t *testing.T) {
 	// Concurrent retries of one request: one issuance; the others see it
 	// in progress (409) or replayed, never a second credential.
 	before = s.credentials()
+	burst := citizenNo(2) // another citizen: citizenReq's holds a certificate now
 	var wg sync.WaitGroup
 	codes := make(chan int, 6)
 	for range 6 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			code, _, _ := s.issueWithKey("issue-burst", citizenReq)
+			code, _, _ := s.issueWithKey("issue-burst", burst)
 			codes <- code
 		}()
 	}
@@ -156,9 +157,9 @@ func TestIssueIdempotencyAfterCrash(t *testing.T) {
 	}
 	actor := "admin:" + tok.ID
 
-	crash := func(key, credID string) {
+	crash := func(key, credID string, body map[string]any) {
 		t.Helper()
-		fp := issueFingerprint(t, citizenReq)
+		fp := issueFingerprint(t, body)
 		rec := &store.IdempotencyRecord{Actor: actor, Key: key, Token: "dead-process", Fingerprint: fp,
 			LockedUntil: time.Now().Add(-time.Second), ExpiresAt: time.Now().Add(time.Hour)}
 		if _, err := s.store.ClaimIdempotencyKey(ctx, rec); err != nil {
@@ -179,7 +180,7 @@ func TestIssueIdempotencyAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crash("crashed-after", id)
+	crash("crashed-after", id, citizenReq)
 	before := s.credentials()
 	code, _, b := s.issueWithKey("crashed-after", citizenReq)
 	var got certResp
@@ -191,9 +192,9 @@ func TestIssueIdempotencyAfterCrash(t *testing.T) {
 	// Died before the credential was recorded: the retry creates the
 	// credential the first attempt chose, once.
 	id2, _ := ca.NewCredentialID()
-	crash("crashed-before", id2)
+	crash("crashed-before", id2, citizenNo(3))
 	before = s.credentials()
-	code, _, b = s.issueWithKey("crashed-before", citizenReq)
+	code, _, b = s.issueWithKey("crashed-before", citizenNo(3))
 	_ = json.Unmarshal(b, &got)
 	if code != http.StatusCreated || got.CredentialID != id2 || s.credentials() != before+1 {
 		t.Errorf("retry after a crash before issuance = %d, credential %q, %d new credentials; want %s, 1", code, got.CredentialID, s.credentials()-before, id2)
@@ -210,7 +211,7 @@ func TestIssueIdempotencyAfterCrash(t *testing.T) {
 		KeyName: "kyso-" + id3, KeyType: "rsa-2048", Status: store.CredentialActive}, nil); err != nil {
 		t.Fatal(err)
 	}
-	crash("crashed-mid", id3)
+	crash("crashed-mid", id3, citizenReq)
 	before = s.credentials()
 	code, _, b = s.issueWithKey("crashed-mid", citizenReq)
 	_ = json.Unmarshal(b, &got)
@@ -225,8 +226,8 @@ func TestIssueIdempotencyAfterCrash(t *testing.T) {
 		KeyName: "kyso-" + id4, KeyType: "rsa-2048", Status: store.CredentialRevoked}, nil); err != nil {
 		t.Fatal(err)
 	}
-	crash("crashed-retired", id4)
-	code, _, b = s.issueWithKey("crashed-retired", citizenReq)
+	crash("crashed-retired", id4, citizenNo(4))
+	code, _, b = s.issueWithKey("crashed-retired", citizenNo(4))
 	_ = json.Unmarshal(b, &got)
 	if code != http.StatusCreated || got.CredentialID == "" || got.CredentialID == id4 {
 		t.Errorf("retry after a crash whose credential was retired = %d, credential %q; want a new one", code, got.CredentialID)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -21,6 +22,15 @@ import (
 var citizenReq = map[string]any{
 	"profile": "citizen", "key_type": "rsa-2048",
 	"subject": map[string]string{"name": "Nguyễn Văn An", "cccd": "001099012345", "locality": "Hà Nội", "province": "Hà Nội"},
+}
+
+// citizenNo is citizenReq for another citizen (another CCCD): one citizen
+// holds one active citizen certificate.
+func citizenNo(i int) map[string]any {
+	return map[string]any{
+		"profile": "citizen", "key_type": "rsa-2048",
+		"subject": map[string]string{"name": "Nguyễn Văn An", "cccd": fmt.Sprintf("0010980%05d", i), "locality": "Hà Nội", "province": "Hà Nội"},
+	}
 }
 
 // TestCitizenLifecycleWithOpenSSL is the foundation issue's walkthrough,
@@ -177,7 +187,7 @@ func TestRotateCAKeepsOldCertificatesValid(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("POST /v1/ca/rotate = %d %s", code, body)
 	}
-	after := s.issue(citizenReq)
+	after := s.issue(citizenNo(1))
 	root := s.fetchPEM("/pki/root.crt", "root.pem")
 	for _, c := range []struct {
 		name string
@@ -199,5 +209,42 @@ func TestRotateCAKeepsOldCertificatesValid(t *testing.T) {
 	// Old issuer's CRL is still served.
 	if code, _ := s.raw("GET", "/pki/crl/issuing-1.crl", "", nil, ""); code != 200 {
 		t.Errorf("retired issuer CRL = %d", code)
+	}
+}
+
+// TestIssuanceHygiene reproduces the issuance findings of issue #14 over
+// the API: a second certificate for one CCCD under another name, and names
+// with a right-to-left override, a zero-width space, invalid UTF-8 or a
+// Cyrillic look-alike of an agency's name, are refused with a code and the
+// field at fault.
+func TestIssuanceHygiene(t *testing.T) {
+	s := newStack(t, stackOpts{})
+	s.issue(citizenReq)
+	errorOf := func(b []byte) (code, field string) {
+		var e struct {
+			Error struct{ Code, Field string } `json:"error"`
+		}
+		_ = json.Unmarshal(b, &e)
+		return e.Error.Code, e.Error.Field
+	}
+	impostor := map[string]any{"profile": "citizen", "subject": map[string]string{
+		"name": "Trần Văn Bình", "cccd": "001099012345", "locality": "Hà Nội"}}
+	code, body := s.call("POST", "/v1/certificates", impostor)
+	if c, f := errorOf(body); code != http.StatusConflict || c != "holder_has_certificate" || f != "subject.cccd" {
+		t.Errorf("second certificate for one CCCD = %d %s, want 409 holder_has_certificate on subject.cccd", code, body)
+	}
+	tests := []struct {
+		name, body, field string
+	}{
+		{"right-to-left override", `{"profile":"citizen","subject":{"name":"Nguyễn Văn \u202eAn","cccd":"001099054321","locality":"Hà Nội"}}`, "subject.name"},
+		{"zero-width space", `{"profile":"citizen","subject":{"name":"Nguyễn\u200bVăn An","cccd":"001099054321","locality":"Hà Nội"}}`, "subject.name"},
+		{"invalid UTF-8", "{\"profile\":\"citizen\",\"subject\":{\"name\":\"Nguy\xe1n\",\"cccd\":\"001099054321\",\"locality\":\"Hà Nội\"}}", "subject.name"},
+		{"cyrillic look-alike", `{"profile":"seal","subject":{"organization":"\u0423\u0309y ban nhân dân Thành phố Hà Nội","locality":"Hà Nội","tax_code":"0103410294"}}`, "subject.organization"},
+	}
+	for _, tt := range tests {
+		code, body := s.raw("POST", "/v1/certificates", "application/json", tt.body, s.token)
+		if c, f := errorOf(body); code != http.StatusBadRequest || c != "invalid_request" || f != tt.field {
+			t.Errorf("%s: POST /v1/certificates = %d %s, want 400 invalid_request on %s", tt.name, code, body, tt.field)
+		}
 	}
 }

@@ -50,6 +50,7 @@ func TestRenderEveryKind(t *testing.T) {
 		errkind.RevocationUnavailable: {503, "revocation_unavailable"},
 		errkind.NotConfigured:         {503, "not_configured"},
 		errkind.NotReady:              {503, "not_ready"},
+		errkind.HolderHasCertificate:  {409, "holder_has_certificate"},
 	}
 	s := New(Config{}, Deps{})
 	codes := map[string]errkind.Kind{}

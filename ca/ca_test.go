@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,6 +64,14 @@ func (e *env) bootstrap(t testing.TB) {
 }
 
 var citizen = ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguyễn Văn An", CCCD: "001099012345", Locality: "Hà Nội", Province: "Hà Nội"}}
+
+// citizenNo is citizen with another CCCD: one citizen holds one active
+// citizen certificate, so a test that issues several needs several.
+func citizenNo(i int) ca.Request {
+	r := citizen
+	r.Subject.CCCD = fmt.Sprintf("0010980%05d", i)
+	return r
+}
 
 func uidValues(c *x509.Certificate) []string {
 	var out []string
@@ -199,6 +208,16 @@ func TestIssueRejectsBadInput(t *testing.T) {
 		{"missing name", ca.Request{Profile: "citizen", Subject: ca.Subject{CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
 		{"name too long", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: strings.Repeat("ễ", 65), CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
 		{"control char", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A\x00B", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		// Subject text that would display as something else (issue #14).
+		{"right-to-left override", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguyễn Văn \u202eA", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"left-to-right isolate", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguyễn \u2066Văn\u2069 A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"zero-width space", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguyễn\u200bVăn A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"zero-width joiner in locality", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "Hà\u200dNội"}}, "subject.locality"},
+		{"invalid UTF-8", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguy\xe1n", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"replacement character", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguy\ufffdn", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"cyrillic look-alike in agency", ca.Request{Profile: "official", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "\u0423\u0309y ban nhân dân TP Hà Nội"}}, "subject.organization"},
+		{"greek look-alike in seal", ca.Request{Profile: "seal", Subject: ca.Subject{Organization: "UBND Quận Ba \u0394ình", Locality: "HN", TaxCode: "0103410294"}}, "subject.organization"},
+		{"cyrillic look-alike in name", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguy\u0435n Văn A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
 		{"citizen with org", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "X"}}, "subject.organization"},
 		{"official without org", ca.Request{Profile: "official", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "HN"}}, "subject.organization"},
 		{"bad email", ca.Request{Profile: "official", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "X", Email: "a b@c"}}, "subject.email"},
@@ -341,7 +360,7 @@ func TestRotateCA(t *testing.T) {
 	if info.Name != "issuing-2" || info.Status != "active" {
 		t.Errorf("RotateCA() = %s %s, want issuing-2 active", info.Name, info.Status)
 	}
-	after, err := e.ca.Issue(ctx, citizen)
+	after, err := e.ca.Issue(ctx, citizenNo(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,5 +421,91 @@ func TestNotReadyBeforeBootstrap(t *testing.T) {
 	e := newEnv(t, nil)
 	if _, err := e.ca.Issue(context.Background(), citizen); !errors.Is(err, ca.ErrNotReady) {
 		t.Errorf("Issue() before bootstrap = %v, want ErrNotReady", err)
+	}
+}
+
+// TestOneCitizenCertificatePerCCCD reproduces the red-team finding of
+// issue #14: the same CCCD was issued a second certificate under another
+// name on one admin's word. Now the second issuance is refused with
+// ErrHolderHasCertificate naming subject.cccd, whether asked in turn or
+// at once; rotation and renewal keep working; an official's certificate
+// with the same CCCD is another matter; revoking the citizen's
+// certificate frees the CCCD.
+func TestOneCitizenCertificatePerCCCD(t *testing.T) {
+	e := newEnv(t, nil)
+	e.bootstrap(t)
+	ctx := context.Background()
+	first, err := e.ca.Issue(ctx, citizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor := citizen
+	impostor.Subject.Name = "Trần Thị Bình"
+	_, err = e.ca.Issue(ctx, impostor)
+	var fe *errkind.Error
+	if !errors.Is(err, ca.ErrHolderHasCertificate) || !errors.As(err, &fe) || fe.Field != "subject.cccd" {
+		t.Fatalf("Issue(same CCCD, another name) = %v, want ErrHolderHasCertificate on subject.cccd", err)
+	}
+	if errkind.KindOf(err) != errkind.HolderHasCertificate {
+		t.Errorf("kind of %v = %v, want HolderHasCertificate", err, errkind.KindOf(err))
+	}
+
+	rotated, err := e.ca.Rotate(ctx, first.Record.ID)
+	if err != nil {
+		t.Fatalf("Rotate() = %v", err)
+	}
+	renewed, err := e.ca.Renew(ctx, rotated.Record.ID)
+	if err != nil {
+		t.Fatalf("Renew() = %v", err)
+	}
+	if _, err := e.ca.Issue(ctx, citizen); !errors.Is(err, ca.ErrHolderHasCertificate) {
+		t.Errorf("Issue(same CCCD) after rotation and renewal = %v, want ErrHolderHasCertificate", err)
+	}
+	official := ca.Request{Profile: "official", Subject: ca.Subject{Name: citizen.Subject.Name, CCCD: citizen.Subject.CCCD,
+		Title: "Chuyên viên", Organization: "UBND Thành phố Hà Nội", Locality: "Hà Nội"}}
+	if _, err := e.ca.Issue(ctx, official); err != nil {
+		t.Errorf("Issue(official, same CCCD) = %v, want an official certificate", err)
+	}
+
+	if _, err := e.ca.Revoke(ctx, renewed.Record.ID, "keyCompromise"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ca.Issue(ctx, impostor); err != nil {
+		t.Fatalf("Issue(same CCCD) after revocation = %v", err)
+	}
+
+	// Concurrent issuances for one new CCCD: one certificate.
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := e.ca.Issue(ctx, citizenNo(7))
+			errs <- err
+		}()
+	}
+	made := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			made++
+		case !errors.Is(err, ca.ErrHolderHasCertificate):
+			t.Errorf("concurrent Issue() = %v, want nil or ErrHolderHasCertificate", err)
+		}
+	}
+	if made != 1 {
+		t.Errorf("%d concurrent issuances for one CCCD made %d certificates, want 1", n, made)
+	}
+	active, err := e.ca.List(ctx, ca.ListFilter{Status: "active"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	for _, c := range active {
+		if strings.Contains(c.Subject, citizenNo(7).Subject.CCCD) {
+			count++
+		}
+	}
+	if count != 1 {
+		t.Errorf("active certificates for CCCD %s = %d, want 1", citizenNo(7).Subject.CCCD, count)
 	}
 }

@@ -31,7 +31,7 @@ func TestChainAcrossNodes(t *testing.T) {
 	if _, err := b.ca.RotateCA(ctx); err != nil {
 		t.Fatalf("RotateCA() on B = %v", err)
 	}
-	fresh, err := b.ca.Issue(ctx, citizen)
+	fresh, err := b.ca.Issue(ctx, citizenNo(1))
 	if err != nil {
 		t.Fatal(err)
 	}

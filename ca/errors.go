@@ -36,6 +36,11 @@ var (
 	// certificate; the request must start again with a new credential ID.
 	// It matches ErrConflict too.
 	ErrCredentialRetired = ErrConflict.Errorf("credential retired before its first certificate")
+	// ErrHolderHasCertificate reports an issuance for a holder that
+	// already has an active credential: one citizen (CCCD) holds one
+	// active citizen certificate; the old one must be revoked first, or
+	// rotated or renewed instead (issue #14).
+	ErrHolderHasCertificate = errkind.New(errkind.HolderHasCertificate, "ca: holder already has an active certificate")
 	// ErrClientCert reports a TLS client certificate kyso does not accept
 	// as a client system's identity: not issued by kyso's tls-client
 	// profile, revoked, expired, or without a client ID. The error text

@@ -180,6 +180,7 @@ func TestImportChainChecksPath(t *testing.T) {
 			return c[1] + c[0] + c[2]
 		}, `public key matches no pending issuing CA`},
 	}
+	issued := 0
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := importChain(e, []byte(tc.chain()))
@@ -192,7 +193,8 @@ func TestImportChainChecksPath(t *testing.T) {
 			if st := issuerStatus(t, e); st["issuing-1"] != "active" || st["issuing-2"] != "pending" {
 				t.Fatalf("after refused import: issuers %v, want issuing-1 active and issuing-2 pending", st)
 			}
-			got, err := e.ca.Issue(ctx, citizen)
+			issued++
+			got, err := e.ca.Issue(ctx, citizenNo(issued))
 			if err != nil {
 				t.Fatalf("Issue after refused import = %v", err)
 			}

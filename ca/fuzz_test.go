@@ -34,7 +34,7 @@ func FuzzOCSPRequest(f *testing.F) {
 	if err != nil {
 		f.Fatalf("Issue() = %v", err)
 	}
-	revoked, err := e.ca.Issue(ctx, citizen)
+	revoked, err := e.ca.Issue(ctx, citizenNo(1))
 	if err != nil {
 		f.Fatalf("Issue() = %v", err)
 	}

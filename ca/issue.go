@@ -243,6 +243,12 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 		ID: credID, Profile: p.name, SubjectJSON: string(subjJSON), KeyName: keyName, KeyType: kt,
 		Status: store.CredentialActive, CreatedAt: now, UpdatedAt: now,
 	}
+	if p.name == ProfileCitizen {
+		// One active citizen credential per CCCD: the store's unique index
+		// on active holders refuses a second one inside the transaction
+		// that records it, however many issuances race.
+		cred.Holder = "CCCD:" + canon.CCCD
+	}
 	resumed := false
 	if chosen {
 		if resumed, err = a.resume(ctx, cred); err != nil {
@@ -251,6 +257,10 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	}
 	if !resumed {
 		if err := a.store.CreateCredential(ctx, cred, nil); err != nil {
+			if errors.Is(err, store.ErrHolderTaken) {
+				return nil, ErrHolderHasCertificate.Fieldf("subject.cccd",
+					"the citizen with CCCD %s already holds an active certificate; revoke it, or rotate or renew it, rather than issue another (công dân này đã có chứng thư số đang hiệu lực)", canon.CCCD)
+			}
 			return nil, backendErr("record credential", err)
 		}
 	}

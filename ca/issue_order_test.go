@@ -84,7 +84,7 @@ func TestIssueRecordsCredentialFirst(t *testing.T) {
 	// and names the key; no certificate is pending. Without a preset ID
 	// nobody finishes it: it is retired.
 	fk.fail = true
-	req.CredentialID = ""
+	req = citizenNo(1)
 	if _, err := a.Issue(ctx, req); !errors.Is(err, ca.ErrVaultUnavailable) {
 		t.Fatalf("Issue(CreateKey fails) = %v, want ErrVaultUnavailable", err)
 	}
@@ -139,7 +139,7 @@ func TestIssueRecordsCredentialFirst(t *testing.T) {
 		t.Errorf("retry issued credential %s; want %s with the key Vault made", got.Record.CredentialID, id2)
 	}
 	// A different request cannot take the credential over.
-	other := req
+	other := citizenNo(2)
 	other.Subject.Name = "Trần Thị Bình"
 	id3, _ := ca.NewCredentialID()
 	other.CredentialID = id3

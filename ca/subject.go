@@ -65,7 +65,8 @@ var (
 
 // cleanText normalises a free-text field to NFC (so "Nguyễn" typed with
 // combining marks and precomposed compares and renders the same), trims it
-// and rejects control characters and over-long values.
+// and rejects over-long values and text that would not read as what it
+// is (see checkText).
 func cleanText(field, s string, max int, required bool) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", invalid(field, "must be valid UTF-8 text")
@@ -77,15 +78,66 @@ func cleanText(field, s string, max int, required bool) (string, error) {
 		}
 		return "", nil
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", invalid(field, "must not contain control characters")
-		}
+	if err := checkText(field, s); err != nil {
+		return "", err
 	}
 	if n := utf8.RuneCountInString(s); n > max {
 		return "", invalid(field, "is %d characters long, at most %d allowed", n, max)
 	}
 	return s, nil
+}
+
+// checkText refuses subject text that a relying party would read as
+// something else than what the certificate holds:
+//
+//   - control characters (Cc), line and paragraph separators, and every
+//     format character (Cf): the bidirectional overrides, embeddings and
+//     isolates (U+202A–U+202E, U+2066–U+2069, the marks U+200E, U+200F,
+//     U+061C) that reorder what a viewer shows, and the zero-width
+//     characters (U+200B–U+200D, U+2060, U+FEFF) that make two different
+//     names look the same (Unicode TR #36, 2.1 and 2.4);
+//   - private-use characters, noncharacters and U+FFFD, the replacement
+//     character a JSON decoder puts in place of invalid UTF-8;
+//   - Latin letters mixed with Cyrillic or Greek ones in one field: "Ủy
+//     ban" written with a Cyrillic "У" looks like an agency's name and is
+//     another (TR #36, 2.9.3, mixed-script confusables). A name wholly in
+//     one script is accepted.
+func checkText(field, s string) error {
+	var latin, other rune
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return invalid(field, "contains U+FFFD (invalid UTF-8 or a replacement character)")
+		case unicode.Is(unicode.Bidi_Control, r):
+			return invalid(field, "contains %U, a bidirectional formatting character, which could make the name display in another order", r)
+		case unicode.In(r, unicode.Cc, unicode.Zl, unicode.Zp):
+			return invalid(field, "contains %U, a control character", r)
+		case unicode.Is(unicode.Cf, r):
+			return invalid(field, "contains %U, an invisible formatting character (zero-width or similar)", r)
+		case unicode.In(r, unicode.Co, unicode.Noncharacter_Code_Point):
+			return invalid(field, "contains %U, a private-use character or noncharacter", r)
+		case unicode.Is(unicode.Latin, r):
+			if latin == 0 {
+				latin = r
+			}
+		case unicode.In(r, unicode.Cyrillic, unicode.Greek):
+			if other == 0 {
+				other = r
+			}
+		}
+	}
+	if latin != 0 && other != 0 {
+		return invalid(field, "mixes Latin letters with %q (%U, %s), a look-alike from another script; write the name in one script", other, other, scriptOf(other))
+	}
+	return nil
+}
+
+// scriptOf names the non-Latin script checkText refuses to mix with Latin.
+func scriptOf(r rune) string {
+	if unicode.Is(unicode.Cyrillic, r) {
+		return "Cyrillic"
+	}
+	return "Greek"
 }
 
 // validateCCCD checks a citizen identity number (Căn cước công dân): 12

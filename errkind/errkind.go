@@ -59,6 +59,10 @@ const (
 	// IdempotencyNotKept: the request with this Idempotency-Key succeeded,
 	// but its answer was too large to keep (409).
 	IdempotencyNotKept
+	// HolderHasCertificate: the holder (a citizen's CCCD) already has an
+	// active certificate; it must be revoked, or rotated or renewed,
+	// rather than a second one issued (409).
+	HolderHasCertificate
 	// TooLarge: the body or a document exceeds a limit (413).
 	TooLarge
 	// UnsupportedMedia: the wrong media type (415).
@@ -102,7 +106,8 @@ var kindNames = [...]string{
 	Forbidden: "forbidden", Consent: "consent", Locked: "locked", NotFound: "not found",
 	MethodNotAllowed: "method not allowed", Conflict: "conflict",
 	CredentialUnusable: "credential unusable", IdempotencyInProgress: "idempotency in progress",
-	IdempotencyNotKept: "idempotency answer not kept", TooLarge: "too large",
+	IdempotencyNotKept: "idempotency answer not kept", HolderHasCertificate: "holder has a certificate",
+	TooLarge:         "too large",
 	UnsupportedMedia: "unsupported media type", LintFailed: "lint failed",
 	InvalidDocument: "invalid document", Unreadable: "unreadable",
 	IdempotencyKeyReused: "idempotency key reused", RateLimited: "rate limited",

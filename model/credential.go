@@ -22,6 +22,11 @@ type Credential struct {
 	KeyType       string
 	CurrentCertID string
 	Status        CredentialStatus
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Holder is the identity this credential claims alone among active
+	// credentials ("CCCD:" and the number for a citizen), or "" when the
+	// profile has no such rule or the claim was released (its current
+	// certificate revoked). Set at creation only.
+	Holder    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

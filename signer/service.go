@@ -41,7 +41,7 @@ var (
 // Credential is a signing identity resolved for one signature.
 type Credential struct {
 	ID           string
-	Profile      string // citizen, official, seal
+	Profile      string // citizen, official, seal (profileSeal)
 	Organization string // agency of official and seal credentials
 	HolderName   string
 	Title        string // official's title, shown on the leader appearance
@@ -123,6 +123,10 @@ type PDFRequest struct {
 	PIN          string      `json:"pin,omitempty"`
 }
 
+// profileSeal is the profile of an agency's seal credential (ca.ProfileSeal),
+// the only one that may sign with the seal appearance.
+const profileSeal = "seal"
+
 // Appearance places a visible signature.
 type Appearance struct {
 	Template string     `json:"template"` // leader, seal, citizen
@@ -170,6 +174,12 @@ func (r PDFRequest) validate() error {
 		if a.Page < 0 || a.Rect[2] <= a.Rect[0] || a.Rect[3] <= a.Rect[1] {
 			return ErrInvalid.Errorf("appearance.rect must be [x1, y1, x2, y2] with x2 > x1 and y2 > y1")
 		}
+		if appearance.Template(a.Template) == appearance.TemplateSeal && len(a.Image) > 0 {
+			// The agency's seal is the image its administrators
+			// registered (PUT /v1/seal-images/{organization}), never one
+			// a client sends with a signature.
+			return ErrInvalid.Fieldf("appearance.image", "is not accepted with the seal template: the agency's registered seal image is drawn")
+		}
 	}
 	return nil
 }
@@ -209,6 +219,11 @@ func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cr
 		opts.Certify = *req.Certify
 	}
 	if a := req.Appearance; a != nil {
+		if appearance.Template(a.Template) == appearance.TemplateSeal && cred.Profile != profileSeal {
+			// The red seal stands for the agency itself: an official
+			// signing in person must not look like the agency's seal.
+			return nil, ErrForbidden.Errorf("the seal appearance is for the agency's seal credential only, not a %s credential (use the leader or citizen template)", cred.Profile)
+		}
 		opts.Page, opts.Rect = a.Page, a.Rect
 		data := appearance.Data{SignerName: cred.HolderName, Title: cred.Title, Organization: cred.Organization, CCCD: cred.CCCD,
 			Reason: req.Reason, Location: req.Location, Image: a.Image}

@@ -318,12 +318,13 @@ func (s *sqlDB) ListIssuers(ctx context.Context) ([]*Issuer, error) {
 // ----- credentials -----
 
 const credentialCols = `id, profile, subject_json, key_name, key_type, current_cert_id,
-	status, created_at, updated_at`
+	status, created_at, updated_at, holder`
 
 func scanCredential(row interface{ Scan(...any) error }) (*Credential, error) {
 	var cr Credential
 	err := row.Scan(&cr.ID, &cr.Profile, &cr.SubjectJSON, &cr.KeyName, &cr.KeyType,
-		stringScan{&cr.CurrentCertID}, &cr.Status, timeScan{&cr.CreatedAt}, timeScan{&cr.UpdatedAt})
+		stringScan{&cr.CurrentCertID}, &cr.Status, timeScan{&cr.CreatedAt}, timeScan{&cr.UpdatedAt},
+		stringScan{&cr.Holder})
 	if err != nil {
 		return nil, err
 	}
@@ -358,9 +359,9 @@ func (s *sqlDB) CreateCredential(ctx context.Context, cr *Credential, first *Cer
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO credentials (`+credentialCols+`)
-			VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)`,
+			VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)`,
 			cr.ID, cr.Profile, cr.SubjectJSON, cr.KeyName, cr.KeyType, string(cr.Status),
-			dbTime(created), dbTime(updated))
+			dbTime(created), dbTime(updated), nullString(cr.Holder))
 		if err != nil {
 			return err
 		}
@@ -376,7 +377,20 @@ func (s *sqlDB) CreateCredential(ctx context.Context, cr *Credential, first *Cer
 		return err
 	})
 	if err != nil {
-		return s.fail(op, err)
+		err = s.fail(op, err)
+		if errors.Is(err, ErrConflict) && cr.Holder != "" && cr.Status == CredentialActive {
+			// The unique index on active holders, or a duplicate ID: tell
+			// the first apart, it is the one a caller can act on. The
+			// index, not this look-up, is what keeps concurrent
+			// issuances for one holder to one credential.
+			var other string
+			qerr := s.queryRow(ctx, `SELECT id FROM credentials
+				WHERE holder = $1 AND status = 'active' AND id <> $2`, cr.Holder, cr.ID).Scan(&other)
+			if qerr == nil {
+				err = fmt.Errorf("store: %s: %w (credential %s)", op, ErrHolderTaken, other)
+			}
+		}
+		return err
 	}
 	cr.CreatedAt, cr.UpdatedAt = created, updated
 	if first != nil {
@@ -650,11 +664,21 @@ func (s *sqlDB) ListCertificates(ctx context.Context, f CertFilter) ([]*Certific
 // code. A missing certificate is ErrNotFound; one in any other state,
 // including already revoked, is ErrConflict.
 func (s *sqlDB) RevokeCertificate(ctx context.Context, id string, at time.Time, reason int) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE certificates SET
-		status = 'revoked', revoked_at = $2, revocation_reason = $3
-		WHERE id = $1 AND status IN ('active', 'superseded')`,
-		id, dbTime(s.stamp(at)), reason)
-	if err = mustAffect(res, err); errors.Is(err, ErrNotFound) {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE certificates SET
+			status = 'revoked', revoked_at = $2, revocation_reason = $3
+			WHERE id = $1 AND status IN ('active', 'superseded')`,
+			id, dbTime(s.stamp(at)), reason)
+		if err = mustAffect(res, err); err != nil {
+			return err
+		}
+		// A credential whose current certificate is revoked no longer
+		// holds its holder's claim: the citizen may be issued another.
+		_, err = tx.ExecContext(ctx, `UPDATE credentials SET holder = NULL
+			WHERE current_cert_id = $1 AND holder IS NOT NULL`, id)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
 		err = certStateError(ctx, s.r, id, "active or superseded")
 	}
 	if err != nil {

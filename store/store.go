@@ -20,6 +20,10 @@ var (
 	// or a state change the record's current state does not allow (such as
 	// revoking a revoked certificate).
 	ErrConflict = errkind.New(errkind.Internal, "store: conflict")
+	// ErrHolderTaken reports a credential created for a holder (a
+	// citizen's CCCD) that another active credential already claims
+	// (Credential.Holder). It matches ErrConflict too.
+	ErrHolderTaken = ErrConflict.Errorf("holder already has an active credential")
 	// ErrUnavailable reports that the database cannot be reached or is locked
 	// beyond the busy timeout; the caller may retry later.
 	ErrUnavailable = errkind.New(errkind.DBUnavailable, "store: unavailable")

@@ -152,10 +152,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	// Fixtures: certificates that the admin rows may rotate, renew, revoke
 	// or set a PIN on without touching the credentials the signing rows use.
+	fixtures := 0
 	issue := func(profile string, extra map[string]any) map[string]any {
 		t.Helper()
+		fixtures++ // one active citizen certificate per CCCD: one citizen each
 		req := map[string]any{"profile": profile, "subject": map[string]string{
-			"name": "Phạm Văn Bình", "cccd": "001099054321", "locality": "Hà Nội"}}
+			"name": "Phạm Văn Bình", "cccd": fmt.Sprintf("00109905432%d", fixtures), "locality": "Hà Nội"}}
 		for k, v := range extra {
 			req[k] = v
 		}

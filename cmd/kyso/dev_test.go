@@ -195,7 +195,9 @@ func TestDevSurvivesRestart(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("issue = %d %v", code, a)
 	}
-	code, b := first.call(t, "POST", "/v1/certificates", citizen)
+	other := map[string]any{"profile": "citizen", "subject": map[string]string{ // one active certificate per CCCD
+		"name": "Trần Văn Bình", "cccd": "001099054321", "locality": "Hà Nội", "province": "Hà Nội"}}
+	code, b := first.call(t, "POST", "/v1/certificates", other)
 	if code != 201 {
 		t.Fatalf("issue = %d %v", code, b)
 	}

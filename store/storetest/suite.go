@@ -63,6 +63,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentIdempotency", testConcurrentIdempotency},
 		{"Quarantine", testQuarantine},
 		{"ListCredentials", testListCredentials},
+		{"Holder", testHolder},
+		{"ConcurrentHolder", testConcurrentHolder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
