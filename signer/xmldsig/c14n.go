@@ -140,6 +140,7 @@ func (c *canon) around(before bool, s string) {
 // CanonicalBytes returns the canonical form of ns.
 func CanonicalBytes(ns NodeSet, uri string, prefixes []string) ([]byte, error) {
 	var b bytes.Buffer
+	b.Grow(ns.sizeHint())
 	if err := Canonicalize(&b, ns, uri, prefixes); err != nil {
 		return nil, err
 	}
@@ -434,4 +435,23 @@ func escapeAttr(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// sizeHint is about the length of ns's canonical form: the input bytes of
+// its apex element (or of the whole document), plus a little for the
+// namespace declarations and attribute quoting canonicalisation adds, so
+// that the output buffer is allocated once instead of doubling its way up.
+func (ns NodeSet) sizeHint() int {
+	if ns.Doc == nil {
+		return 0
+	}
+	n := len(ns.Doc.raw)
+	if ns.Apex != nil {
+		sp, ok := ns.Doc.spans[ns.Apex]
+		if !ok || sp.end < sp.start {
+			return 0
+		}
+		n = sp.end - sp.start
+	}
+	return n + n/16 + 256
 }
