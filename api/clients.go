@@ -201,18 +201,7 @@ func (s *Server) rotateClientKey(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	id, err := lifecycleID(r, "client")
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	var req expiry
-	if err := s.decodeJSON(w, r, &req, true); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	now := time.Now()
-	exp, err := req.at(now)
+	id, now, exp, err := s.rotation(w, r, "client")
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -279,18 +268,7 @@ func (s *Server) revokeAdminToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rotateAdminToken(w http.ResponseWriter, r *http.Request) {
-	id, err := lifecycleID(r, "admin token")
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	var req expiry
-	if err := s.decodeJSON(w, r, &req, true); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	now := time.Now()
-	exp, err := req.at(now)
+	id, now, exp, err := s.rotation(w, r, "admin token")
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -303,4 +281,19 @@ func (s *Server) rotateAdminToken(w http.ResponseWriter, r *http.Request) {
 	out := adminTokenJSON(t, now)
 	out["token"] = tok // shown once; only its hash is stored
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// rotation reads a rotate request of a client key or an admin token: the
+// id in the path and the optional expiry of the new secret in the body.
+func (s *Server) rotation(w http.ResponseWriter, r *http.Request, what string) (id string, now, exp time.Time, err error) {
+	if id, err = lifecycleID(r, what); err != nil {
+		return "", now, exp, err
+	}
+	var req expiry
+	if err = s.decodeJSON(w, r, &req, true); err != nil {
+		return "", now, exp, err
+	}
+	now = time.Now()
+	exp, err = req.at(now)
+	return id, now, exp, err
 }
