@@ -447,7 +447,7 @@ func (ns NodeSet) sizeHint() int {
 	}
 	n := len(ns.Doc.raw)
 	if ns.Apex != nil {
-		sp, ok := ns.Doc.spans[ns.Apex]
+		sp, ok := ns.Doc.spanOf(ns.Apex)
 		if !ok || sp.end < sp.start {
 			return 0
 		}

@@ -69,11 +69,29 @@ const (
 type Document struct {
 	doc   *etree.Document
 	raw   []byte
-	bom   int // length of a leading byte-order mark, not parsed
-	spans map[*etree.Element]span
+	bom   int           // length of a leading byte-order mark, not parsed
+	spans []elementSpan // the parsed elements, in document order
 	ids   map[string][]*etree.Element
 	// detached maps the URIs of detached references to their content.
 	detached map[string][]byte
+}
+
+// elementSpan is a parsed element and where it was in the input.
+type elementSpan struct {
+	el *etree.Element
+	sp span
+}
+
+// spanOf returns where el was in the input; false for an element that was
+// not parsed (one added since). A few lookups are made per signature: a
+// scan costs less than a map of every element built for them.
+func (d *Document) spanOf(el *etree.Element) (span, bool) {
+	for i := range d.spans {
+		if d.spans[i].el == el {
+			return d.spans[i].sp, true
+		}
+	}
+	return span{}, false
 }
 
 // span is where an element was in the input: its start tag [start,
@@ -152,7 +170,7 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 	if len(data) > lim.MaxBytes {
 		return nil, ErrLimit.Errorf("%d bytes, more than %d", len(data), lim.MaxBytes)
 	}
-	d := &Document{doc: etree.NewDocument(), raw: data, spans: map[*etree.Element]span{}, ids: map[string][]*etree.Element{}}
+	d := &Document{doc: etree.NewDocument(), raw: data, ids: map[string][]*etree.Element{}}
 	body := data
 	if bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
 		d.bom = 3
@@ -161,20 +179,37 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 	if !utf8.Valid(body) {
 		return nil, ErrMalformed.Errorf("not UTF-8")
 	}
-	// Room for a span per element at most ("<" less "</"), so that the
-	// map is not grown and rehashed while a large document is read.
-	d.spans = make(map[*etree.Element]span, bytes.Count(body, []byte("<"))-bytes.Count(body, []byte("</")))
+	// About one element per "<" that is not "</" (comments, processing
+	// instructions and CDATA sections count too): elements and text nodes
+	// are allocated in blocks of up to that many rather than one by one.
+	elements := newSlab[etree.Element](bytes.Count(body, []byte("<")) - bytes.Count(body, []byte("</")))
+	texts := newSlab[etree.CharData](2*elements.left + 1)
+	d.spans = make([]elementSpan, 0, min(elements.left, 1<<16))
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	// CharsetReader stays nil: a declared encoding other than UTF-8 is an
 	// error of the decoder.
+	//
+	// text is the body as one string: names, attribute values and text
+	// written without references are kept as substrings of it instead of
+	// one allocation each. Children are collected in pending while their
+	// element is open and given to it at its end tag, in one slice of the
+	// right size.
+	text := string(body)
 	var (
-		stack   []*etree.Element
+		stack   []openElement
+		pending []etree.Token
 		nodes   int
 		seenXML bool // a document element was opened
 		closed  bool // and closed
 	)
-	top := &d.doc.Element
+	add := func(t etree.Token) {
+		if len(stack) == 0 {
+			d.doc.AddChild(t)
+			return
+		}
+		pending = append(pending, t)
+	}
 	for {
 		off := int(dec.InputOffset())
 		tok, err := dec.RawToken()
@@ -200,49 +235,59 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 			if len(t.Attr) > lim.MaxAttrs {
 				return nil, ErrLimit.Errorf("an element with more than %d attributes", lim.MaxAttrs)
 			}
-			attrs, err := rawAttrs(body[off:end])
+			attrs, err := rawAttrs(text, off, end)
 			if err != nil {
 				return nil, ErrMalformed.Errorf("at byte %d: %v", off+d.bom, err)
 			}
 			if len(attrs) != len(t.Attr) {
 				return nil, ErrMalformed.Errorf("at byte %d: attributes could not be read", off+d.bom)
 			}
-			el := etree.NewElement(qname(t.Name))
-			seen := make(map[string]bool, len(attrs))
+			el := elements.next()
+			el.Space, el.Tag = t.Name.Space, t.Name.Local
+			if len(attrs) > 0 {
+				el.Attr = make([]etree.Attr, 0, len(attrs))
+			}
 			for i, a := range attrs {
-				if qname(t.Attr[i].Name) != a.name {
+				if !isQName(a.name, t.Attr[i].Name) {
 					return nil, ErrMalformed.Errorf("at byte %d: attributes could not be read", off+d.bom)
 				}
-				if seen[a.name] {
-					return nil, ErrMalformed.Errorf("at byte %d: attribute %s repeated", off+d.bom, a.name)
+				for _, b := range attrs[:i] {
+					if b.name == a.name {
+						return nil, ErrMalformed.Errorf("at byte %d: attribute %s repeated", off+d.bom, a.name)
+					}
 				}
-				seen[a.name] = true
 				el.CreateAttr(a.name, a.value)
 			}
-			top.AddChild(el)
+			add(el)
 			sp := span{start: off + d.bom, startEnd: end + d.bom}
 			if bytes.HasSuffix(body[off:end], []byte("/>")) {
 				sp.endStart, sp.end = sp.startEnd, sp.startEnd
 			}
-			d.spans[el] = sp
-			stack = append(stack, el)
-			top = el
+			stack = append(stack, openElement{el: el, span: len(d.spans), children: len(pending)})
+			d.spans = append(d.spans, elementSpan{el, sp})
 			seenXML = true
 		case xml.EndElement:
-			if len(stack) == 0 || qname(t.Name) != stack[len(stack)-1].FullTag() {
+			if len(stack) == 0 {
 				return nil, ErrMalformed.Errorf("at byte %d: unexpected end tag %s", off+d.bom, qname(t.Name))
 			}
-			el := stack[len(stack)-1]
-			if sp := d.spans[el]; sp.end == 0 {
+			o := stack[len(stack)-1]
+			if t.Name.Space != o.el.Space || t.Name.Local != o.el.Tag {
+				return nil, ErrMalformed.Errorf("at byte %d: unexpected end tag %s", off+d.bom, qname(t.Name))
+			}
+			if sp := &d.spans[o.span].sp; sp.end == 0 {
 				sp.endStart, sp.end = off+d.bom, end+d.bom
-				d.spans[el] = sp
+			}
+			if kids := pending[o.children:]; len(kids) > 0 {
+				o.el.Child = make([]etree.Token, 0, len(kids))
+				for _, k := range kids {
+					o.el.AddChild(k)
+				}
+				clear(kids)
+				pending = pending[:o.children]
 			}
 			stack = stack[:len(stack)-1]
 			if len(stack) == 0 {
-				top = &d.doc.Element
 				closed = true
-			} else {
-				top = stack[len(stack)-1]
 			}
 		case xml.CharData:
 			if len(stack) == 0 {
@@ -251,12 +296,18 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 				}
 				continue
 			}
-			top.AddChild(etree.NewText(string(t)))
+			s := text[off:end]
+			if s != string(t) { // references, CDATA or CR LF: the decoded text
+				s = string(t)
+			}
+			c := texts.next()
+			c.Data = s
+			add(c)
 		case xml.Comment:
 			if bytes.Contains(t, []byte("--")) || bytes.HasSuffix(t, []byte("-")) {
 				return nil, ErrMalformed.Errorf("at byte %d: \"--\" in a comment", off+d.bom)
 			}
-			top.AddChild(etree.NewComment(string(t)))
+			add(etree.NewComment(string(t)))
 		case xml.ProcInst:
 			if t.Target == "xml" {
 				if off != 0 {
@@ -267,7 +318,7 @@ func Parse(data []byte, lim Limits) (*Document, error) {
 			if strings.EqualFold(t.Target, "xml") {
 				return nil, ErrMalformed.Errorf("processing instruction target %q is reserved", t.Target)
 			}
-			top.AddChild(etree.NewProcInst(t.Target, string(t.Inst)))
+			add(etree.NewProcInst(t.Target, string(t.Inst)))
 		case xml.Directive:
 			return nil, ErrMalformed.Errorf("a document type declaration or other directive (<!%s…>): DTDs are not processed", firstWord(t))
 		}
@@ -290,6 +341,48 @@ func firstWord(b []byte) string {
 		s = s[:20]
 	}
 	return s
+}
+
+// openElement is an element whose end tag is still to come: where it is
+// in the input so far, and where its children start in Parse's pending
+// list.
+type openElement struct {
+	el       *etree.Element
+	span     int // its index in Document.spans
+	children int
+}
+
+// slab hands out zero values of T allocated in blocks: the nodes of a
+// document live and die together, so one allocation per block instead of
+// one per node. left is how many more are expected; blocks are at most
+// slabBlock long, so that a wrong guess wastes little.
+type slab[T any] struct {
+	block []T
+	left  int
+}
+
+const slabBlock = 512
+
+func newSlab[T any](expected int) *slab[T] { return &slab[T]{left: max(expected, 1)} }
+
+func (s *slab[T]) next() *T {
+	if len(s.block) == 0 {
+		s.block = make([]T, min(max(s.left, 1), slabBlock))
+	}
+	v := &s.block[0]
+	s.block = s.block[1:]
+	s.left--
+	return v
+}
+
+// isQName reports whether name is n written as a qualified name
+// ("prefix:local" or "local").
+func isQName(name string, n xml.Name) bool {
+	if n.Space == "" {
+		return name == n.Local
+	}
+	return len(name) == len(n.Space)+1+len(n.Local) && name[len(n.Space)] == ':' &&
+		name[:len(n.Space)] == n.Space && name[len(n.Space)+1:] == n.Local
 }
 
 func qname(n xml.Name) string {
@@ -363,9 +456,12 @@ func NamespaceOf(el *etree.Element) string { return lookupNS(el, el.Space) }
 // (XML 1.0, 3.3.3, for CDATA attributes: no DTD declares another type).
 type rawAttr struct{ name, value string }
 
-// rawAttrs reads the attributes of the start tag tag ("<name ...>" or
-// "<name .../>"), which encoding/xml has already checked.
-func rawAttrs(tag []byte) ([]rawAttr, error) {
+// rawAttrs reads the attributes of the start tag doc[from:to] ("<name
+// ...>" or "<name .../>"), which encoding/xml has already checked. Names
+// and values written without references or white space other than spaces
+// are substrings of doc.
+func rawAttrs(doc string, from, to int) ([]rawAttr, error) {
+	tag := doc[from:to]
 	i := 1
 	n := len(tag)
 	for i < n && !isSpace(tag[i]) && tag[i] != '>' && tag[i] != '/' {
@@ -383,7 +479,7 @@ func rawAttrs(tag []byte) ([]rawAttr, error) {
 		for i < n && !isSpace(tag[i]) && tag[i] != '=' {
 			i++
 		}
-		name := string(tag[start:i])
+		name := tag[start:i]
 		for i < n && isSpace(tag[i]) {
 			i++
 		}
@@ -399,7 +495,7 @@ func rawAttrs(tag []byte) ([]rawAttr, error) {
 		}
 		q := tag[i]
 		i++
-		j := bytes.IndexByte(tag[i:], q)
+		j := strings.IndexByte(tag[i:], q)
 		if j < 0 {
 			return nil, fmt.Errorf("attribute %s value not closed", name)
 		}
@@ -415,8 +511,12 @@ func rawAttrs(tag []byte) ([]rawAttr, error) {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // attrValue decodes a raw attribute value: references replaced, literal
-// white space (CR LF, CR, LF, tab) each one space.
-func attrValue(raw []byte) (string, error) {
+// white space (CR LF, CR, LF, tab) each one space. A value with neither is
+// returned as it is.
+func attrValue(raw string) (string, error) {
+	if strings.IndexAny(raw, "\r\n\t<&") < 0 {
+		return raw, nil
+	}
 	var b strings.Builder
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
@@ -431,11 +531,11 @@ func attrValue(raw []byte) (string, error) {
 		case '<':
 			return "", errors.New("'<' in an attribute value")
 		case '&':
-			j := bytes.IndexByte(raw[i:], ';')
+			j := strings.IndexByte(raw[i:], ';')
 			if j < 0 {
 				return "", errors.New("unterminated reference")
 			}
-			ref := string(raw[i+1 : i+j])
+			ref := raw[i+1 : i+j]
 			i += j
 			switch ref {
 			case "lt":

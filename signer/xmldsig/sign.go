@@ -281,7 +281,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	var err error
 	if p.opts.Profile == ProfileDetached {
 		// The content is not parsed: it need not be XML.
-		d = &Document{doc: etree.NewDocument(), spans: map[*etree.Element]span{}, ids: map[string][]*etree.Element{}}
+		d = &Document{doc: etree.NewDocument(), ids: map[string][]*etree.Element{}}
 		d.SetDetached(p.opts.DetachedURI, doc)
 	} else if d, err = Parse(doc, p.opts.Limits); err != nil {
 		return nil, err
@@ -997,12 +997,13 @@ func stepMatches(el *etree.Element, step string) bool {
 // splice returns the document's bytes with top's markup inserted in
 // parent, before the child before or at the end.
 func (d *Document) splice(parent, before *etree.Element, ins []byte) []byte {
-	sp := d.spans[parent]
+	sp, _ := d.spanOf(parent)
 	var out bytes.Buffer
 	out.Grow(len(d.raw) + len(ins) + 64)
 	switch {
 	case before != nil:
-		at := d.spans[before].start
+		bs, _ := d.spanOf(before)
+		at := bs.start
 		out.Write(d.raw[:at])
 		out.Write(ins)
 		out.Write(d.raw[at:])
