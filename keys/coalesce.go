@@ -92,8 +92,10 @@ func (b *batcher) sign(ctx context.Context, digest []byte, opts crypto.SignerOpt
 	case <-q.done:
 		return q.sig, q.err
 	case <-ctx.Done():
-		// The batch may still sign it; the signature is dropped.
-		return nil, ctx.Err()
+		// The batch may still sign it; the signature is dropped. A
+		// deadline is Vault not answering in the caller's time, as for a
+		// signature sent alone (classify); a cancellation stays one.
+		return nil, b.s.errorf("%w", classify(ctx, ctx.Err()))
 	case <-timer.C:
 		// Vault has not answered the requests ahead within the timeout.
 		return nil, b.s.errorf("%w", &vaultError{ErrUnavailable, context.DeadlineExceeded})

@@ -399,6 +399,10 @@ func (v *Vault) Stop() error {
 	return v.stopErr
 }
 
+// PID is the Vault process's id, for tests that signal it (SIGSTOP makes
+// a Vault that accepts connections and answers nothing).
+func (v *Vault) PID() int { return v.cmd.Process.Pid }
+
 func (v *Vault) stop(timeout time.Duration) error {
 	select {
 	case <-v.exited:
