@@ -27,7 +27,6 @@ type Registry struct {
 	issued       *prometheus.CounterVec
 	revoked      *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
-	idempotency  *prometheus.CounterVec
 }
 
 // latencyBuckets span a cached OCSP answer (a millisecond) to a batch
@@ -83,12 +82,8 @@ func New() *Registry {
 			Name: "kyso_auth_failures_total",
 			Help: "Rejected credentials, by kind (admin, client, client-certificate).",
 		}, []string{"kind"}),
-		idempotency: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kyso_idempotency_answers_total",
-			Help: "Answers kept for Idempotency-Key replay, by event (stored, replayed, evicted, too_large, undecryptable).",
-		}, []string{"event"}),
 	}
-	r.reg.MustRegister(r.requests, r.latency, r.errors, r.signatures, r.vault, r.vaultBatch, r.db, r.issued, r.revoked, r.authFailures, r.idempotency,
+	r.reg.MustRegister(r.requests, r.latency, r.errors, r.signatures, r.vault, r.vaultBatch, r.db, r.issued, r.revoked, r.authFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
@@ -151,14 +146,6 @@ func (r *Registry) DBCall(operation, result string, d time.Duration) {
 	r.db.WithLabelValues(operation, result).Observe(d.Seconds())
 }
 
-// IdempotentAnswer counts an event of the store of answers kept for
-// Idempotency-Key replay.
-func (r *Registry) IdempotentAnswer(event string) {
-	if r == nil {
-		return
-	}
-	r.idempotency.WithLabelValues(event).Inc()
-}
 
 // CertificateIssued counts an issued certificate.
 func (r *Registry) CertificateIssued(profile, operation string) {

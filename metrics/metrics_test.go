@@ -35,7 +35,6 @@ func TestNilRegistry(t *testing.T) {
 	r.VaultCall("sign", "ok", time.Millisecond)
 	r.VaultSignBatch(3)
 	r.DBCall("read", "ok", time.Millisecond)
-	r.IdempotentAnswer("stored")
 	r.CertificateIssued("seal", "issue")
 	r.CertificateRevoked("citizen", "keyCompromise")
 	r.AuthFailure("admin")

@@ -39,6 +39,9 @@ type sqlDB struct {
 	stmts     stmtCache // prepared statements of reads outside transactions
 	// observer is told of every call (observe.go); nil: none.
 	observer func(op string, d time.Duration, err error)
+	// answers says how kept Idempotency-Key answers are stored
+	// (idempotency_seal.go).
+	answers AnswerConfig
 }
 
 // Ping checks that the database is reachable and, for SQLite, that a
