@@ -146,7 +146,6 @@ func (r *Registry) DBCall(operation, result string, d time.Duration) {
 	r.db.WithLabelValues(operation, result).Observe(d.Seconds())
 }
 
-
 // CertificateIssued counts an issued certificate.
 func (r *Registry) CertificateIssued(profile, operation string) {
 	if r == nil {
