@@ -115,6 +115,10 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		return nil, err
 	}
 	observeDB(st, reg)
+	if err := sealAnswers(ctx, st, km, cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	caCfg, err := cfg.authorityConfig()
 	if err != nil {
 		st.Close()
