@@ -136,6 +136,12 @@ func (s *sqlDB) SetIdempotencyResource(ctx context.Context, actor, key, token, r
 // quota is not kept (Body nil, as for one too large to capture). Under
 // concurrent completions of one actor the quota may be exceeded by the
 // answers being completed at that moment, until the next completion.
+//
+// An answer the cipher fails to seal (Vault away at that moment) is not
+// kept, never kept in clear: the record is marked done without it, so a
+// retry is told the answer was not kept rather than doing the work again,
+// and the sealing error is returned (wrapping ErrAnswerNotSealed) once the
+// record is written, for the caller to log.
 func (s *sqlDB) CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error {
 	op := fmt.Sprintf("complete idempotency key of %q", rec.Actor)
 	header := rec.Header
@@ -147,12 +153,14 @@ func (s *sqlDB) CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyReco
 	if body != nil && quota > 0 && int64(len(body)) > quota {
 		body = nil
 	}
+	var sealErr error
 	if body != nil && s.answers.Cipher != nil {
 		b, err := seal(ctx, s.answers.Cipher, rec.Actor, rec.Key, rec.Status, header, body)
 		if err != nil {
-			return fmt.Errorf("store: %s: %w", op, err)
+			sealErr = fmt.Errorf("%w: %w", ErrAnswerNotSealed, err)
+			b = nil
 		}
-		body, header, sealed = b, "{}", true
+		body, header, sealed = b, "{}", b != nil
 	}
 	stored := int64(len(body))
 	if body == nil {
@@ -178,6 +186,9 @@ func (s *sqlDB) CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyReco
 		return s.fail(op, err)
 	}
 	rec.State = IdempotencyDone
+	if sealErr != nil {
+		return fmt.Errorf("store: %s: %w", op, sealErr)
+	}
 	return nil
 }
 

@@ -46,6 +46,10 @@ const DefaultAnswerQuota = 256 << 20
 // request was done, and the client cannot act on it.
 var ErrAnswerUnreadable = errkind.New(errkind.Internal, "store: kept answer does not decrypt")
 
+// ErrAnswerNotSealed is an answer CompleteIdempotencyKey could not seal:
+// it marked the record done without keeping the answer.
+var ErrAnswerNotSealed = errkind.New(errkind.Internal, "store: answer not sealed, so not kept")
+
 // SetAnswerConfig sets how the answers kept for Idempotency-Key replay are
 // stored. It is for wiring, before the store is used: it is not
 // synchronised with calls.

@@ -180,6 +180,39 @@ func TestSealedAnswers(t *testing.T) {
 	}
 }
 
+type failingCipher struct{ gcmCipher }
+
+func (failingCipher) Encrypt(context.Context, []byte, []byte) ([]byte, error) {
+	return nil, errkind.New(errkind.Unavailable, "vault sealed")
+}
+
+// TestAnswerNotSealed: an answer that cannot be sealed (Vault away) is
+// not kept, neither in clear: the record is done without it, so its retry
+// is not done again.
+func TestAnswerNotSealed(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := t.Context()
+	configure(t, db.Store, store.AnswerConfig{Cipher: &failingCipher{}})
+	now := time.Now()
+	rec := &store.IdempotencyRecord{Actor: "client:a", Key: "k", Token: "t", Fingerprint: []byte("fp"),
+		LockedUntil: now.Add(time.Minute), ExpiresAt: now.Add(time.Hour)}
+	if _, err := db.Store.ClaimIdempotencyKey(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Status, rec.Body, rec.BodySize = 200, []byte("%PDF-1.7 secret"), 15
+	if err := db.Store.CompleteIdempotencyKey(ctx, rec); !errors.Is(err, store.ErrAnswerNotSealed) {
+		t.Fatalf("CompleteIdempotencyKey with a failing cipher = %v, want ErrAnswerNotSealed", err)
+	}
+	var n int
+	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM idempotency_keys WHERE body IS NOT NULL`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("rows with a body = %d, %v; want none", n, err)
+	}
+	got, err := replayOf(t, db.Store, "client:a", "k")
+	if err != nil || got.State != store.IdempotencyDone || got.Body != nil || got.BodySize != 15 || got.Token != "t" {
+		t.Errorf("retry = %+v, %v; want the done record without its answer", got, err)
+	}
+}
+
 // TestAnswerQuota: an actor's kept answers stay within the quota; keeping
 // one evicts that actor's oldest first, never another actor's, and an
 // evicted key replays as Evicted (done, no body), not as a fresh key. An
