@@ -98,6 +98,7 @@ var answers = map[errkind.Kind]answer{
 	errkind.RevocationUnavailable: {http.StatusServiceUnavailable, CodeRevocation, ""},
 	errkind.NotConfigured:         {http.StatusServiceUnavailable, CodeNotConfigured, ""},
 	errkind.NotReady:              {http.StatusServiceUnavailable, CodeNotReady, ""},
+	errkind.IdempotencyEvicted:    {http.StatusGone, CodeIdempotencyEvicted, ""},
 }
 
 // renderError is the one error renderer. Client errors carry their message;

@@ -36,6 +36,7 @@ const (
 	CodeIdempotencyKeyReused  = "idempotency_key_reused"
 	CodeIdempotencyInProgress = "idempotency_in_progress"
 	CodeIdempotencyNotKept    = "idempotency_answer_not_kept"
+	CodeIdempotencyEvicted    = "idempotency_answer_evicted"
 )
 
 // IdempotencyHeader is the request header that makes a POST safe to retry
@@ -113,6 +114,11 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, actor string
 		wait := max(1, int(time.Until(got.LockedUntil).Seconds()+1))
 		w.Header().Set("Retry-After", strconv.Itoa(min(wait, 5)))
 		s.renderError(w, r, errkind.New(errkind.IdempotencyInProgress, "a request with this Idempotency-Key is still in progress; retry in a few seconds"))
+	case got.Evicted:
+		s.renderError(w, r, errkind.New(errkind.IdempotencyEvicted, fmt.Sprintf(
+			"the request with this Idempotency-Key succeeded at %s, but its answer is no longer kept: newer answers of this caller "+
+				"took its place (http.idempotency_quota_bytes); it is not done again: send a new Idempotency-Key to do it again",
+			got.CreatedAt.Format(time.RFC3339))))
 	case got.Body == nil:
 		s.renderError(w, r, errkind.New(errkind.IdempotencyNotKept, fmt.Sprintf(
 			"the request with this Idempotency-Key succeeded at %s, but its answer (%d bytes) was larger than kyso keeps for retries; "+

@@ -51,6 +51,7 @@ func TestRenderEveryKind(t *testing.T) {
 		errkind.NotConfigured:         {503, "not_configured"},
 		errkind.NotReady:              {503, "not_ready"},
 		errkind.HolderHasCertificate:  {409, "holder_has_certificate"},
+		errkind.IdempotencyEvicted:    {410, "idempotency_answer_evicted"},
 	}
 	s := New(Config{}, Deps{})
 	codes := map[string]errkind.Kind{}

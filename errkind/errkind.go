@@ -96,6 +96,10 @@ const (
 	NotConfigured
 	// NotReady: a readiness check failed (503).
 	NotReady
+	// IdempotencyEvicted: the request with this Idempotency-Key succeeded,
+	// but its answer was dropped to keep the caller's kept answers within
+	// their quota (410).
+	IdempotencyEvicted
 
 	numKinds // keep last
 )
@@ -114,7 +118,7 @@ var kindNames = [...]string{
 	TooMany: "too many in progress", Busy: "busy", Unavailable: "vault unavailable",
 	DBUnavailable: "database unavailable", Full: "storage full", CANotReady: "CA not ready",
 	RevocationUnavailable: "revocation unavailable", NotConfigured: "not configured",
-	NotReady: "not ready",
+	NotReady: "not ready", IdempotencyEvicted: "idempotency answer evicted",
 }
 
 // String names the kind, for logs and test messages.

@@ -104,10 +104,25 @@ type Config struct {
 	// while few are in flight, a burst costs a few Vault round trips.
 	Coalesce bool
 	// Observe, if set, is told of every call to Transit (one per try:
-	// a call retried after a re-login counts twice): how long it took
-	// and its error, nil or classified as this package's errors are. It
-	// must be cheap and safe for concurrent use (cmd/kyso's metrics).
-	Observe func(d time.Duration, err error)
+	// a call retried after a re-login counts twice): see Call. It must be
+	// cheap and safe for concurrent use (cmd/kyso's metrics).
+	Observe func(Call)
+}
+
+// Call describes one call to Vault, for Config.Observe.
+type Call struct {
+	// Op names what was asked, from a bounded set: "sign", "sign_batch",
+	// "encrypt", "decrypt", "read_key", "create_key", "rotate_key",
+	// "list_keys", "health" (the readiness probe) or "other".
+	Op string
+	// Digests is the number of digests of a "sign" (1) or "sign_batch"
+	// call; 0 for the other operations.
+	Digests  int
+	Duration time.Duration
+	// Err is nil or classified as this package's errors are. The
+	// readiness probe's "not found" (the probe key need not exist) is
+	// reported as nil: Transit answered.
+	Err error
 }
 
 // logicalAPI is the slice of the Vault client's logical API that keys calls.
@@ -133,7 +148,7 @@ type Manager struct {
 	timeout time.Duration
 	create  time.Duration // bound of the call that creates a key
 	session *Session      // nil: no re-login on 403
-	observe func(time.Duration, error)
+	observe func(Call)
 
 	addr     string // Vault's address, set by Open
 	coalesce bool
@@ -237,7 +252,7 @@ func (m *Manager) Create(ctx context.Context, name string, t KeyType) error {
 		return err
 	}
 	path := m.path("keys", name)
-	s, err := m.call(ctx, m.create, func(ctx context.Context) (*api.Secret, error) {
+	s, err := m.callOp(ctx, Call{Op: "create_key"}, m.create, func(ctx context.Context) (*api.Secret, error) {
 		return m.logical.WriteWithContext(ctx, path, map[string]any{
 			"type":                   string(t),
 			"exportable":             false,
@@ -294,7 +309,7 @@ func (m *Manager) Info(ctx context.Context, name string) (*KeyInfo, error) {
 // "list" capability on <mount>/keys (deploy/vault/kyso-policy.hcl grants
 // it); kyso doctor uses it to find keys no record names.
 func (m *Manager) List(ctx context.Context) ([]string, error) {
-	s, err := m.call(ctx, m.timeout, func(ctx context.Context) (*api.Secret, error) {
+	s, err := m.callOp(ctx, Call{Op: "list_keys"}, m.timeout, func(ctx context.Context) (*api.Secret, error) {
 		return m.logical.ListWithContext(ctx, m.path("keys"))
 	})
 	if err != nil {
@@ -366,7 +381,15 @@ func (m *Manager) Signer(ctx context.Context, name string, version int) (*Signer
 func (m *Manager) Health(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
+	start := time.Now()
 	h, err := m.sys.HealthWithContext(ctx)
+	if m.observe != nil {
+		var oerr error
+		if err != nil {
+			oerr = &vaultError{ErrUnavailable, err}
+		}
+		m.observe(Call{Op: "health", Duration: time.Since(start), Err: oerr})
+	}
 	switch {
 	case err != nil:
 		// sys/health answers every state of a reachable server with a
@@ -543,7 +566,7 @@ func (m *Manager) path(elems ...string) string {
 // read calls Vault's logical read with the per-call timeout and classifies
 // failures.
 func (m *Manager) read(ctx context.Context, path string) (*api.Secret, error) {
-	return m.call(ctx, m.timeout, func(ctx context.Context) (*api.Secret, error) {
+	return m.callOp(ctx, m.operation(path, nil), m.timeout, func(ctx context.Context) (*api.Secret, error) {
 		return m.logical.ReadWithContext(ctx, path)
 	})
 }
@@ -551,35 +574,73 @@ func (m *Manager) read(ctx context.Context, path string) (*api.Secret, error) {
 // write calls Vault's logical write with the per-call timeout and
 // classifies failures.
 func (m *Manager) write(ctx context.Context, path string, data map[string]any) (*api.Secret, error) {
-	return m.call(ctx, m.timeout, func(ctx context.Context) (*api.Secret, error) {
+	return m.callOp(ctx, m.operation(path, data), m.timeout, func(ctx context.Context) (*api.Secret, error) {
 		return m.logical.WriteWithContext(ctx, path, data)
 	})
+}
+
+// operation names a read (data nil) or write of path on the mount for
+// Config.Observe.
+func (m *Manager) operation(path string, data map[string]any) Call {
+	rest, ok := strings.CutPrefix(path, m.mount+"/")
+	if !ok {
+		return Call{Op: "other"}
+	}
+	seg := strings.Split(rest, "/")
+	switch {
+	case seg[0] == "sign" && data != nil:
+		if items, ok := data["batch_input"].([]map[string]any); ok {
+			return Call{Op: "sign_batch", Digests: len(items)}
+		}
+		return Call{Op: "sign", Digests: 1}
+	case seg[0] == "encrypt" && data != nil, seg[0] == "decrypt" && data != nil:
+		return Call{Op: seg[0]}
+	case seg[0] == "keys" && len(seg) == 2 && seg[1] == probeKey && data == nil:
+		return Call{Op: "health"}
+	case seg[0] == "keys" && len(seg) == 2 && data == nil:
+		return Call{Op: "read_key"}
+	case seg[0] == "keys" && len(seg) == 2:
+		return Call{Op: "create_key"}
+	case seg[0] == "keys" && len(seg) == 3 && seg[2] == "rotate":
+		return Call{Op: "rotate_key"}
+	}
+	return Call{Op: "other"}
 }
 
 // call makes one Vault call bounded by timeout and classifies its
 // failure. If Vault denies it and the Manager's session logs in again
 // (see Config.Session), call makes it once more, with a fresh timeout.
+// Config.Observe sees it as an "other" operation: callOp names it.
 func (m *Manager) call(ctx context.Context, timeout time.Duration, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
+	return m.callOp(ctx, Call{Op: "other"}, timeout, f)
+}
+
+// callOp is call, reported to Config.Observe as op.
+func (m *Manager) callOp(ctx context.Context, op Call, timeout time.Duration, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
 	var token string
 	if m.session != nil {
 		token = m.session.client.Token()
 	}
-	s, err := m.try(ctx, timeout, f)
+	s, err := m.try(ctx, op, timeout, f)
 	if err != nil && m.session != nil && errors.Is(err, ErrForbidden) && m.session.refresh(ctx, token) {
-		s, err = m.try(ctx, timeout, f)
+		s, err = m.try(ctx, op, timeout, f)
 	}
 	return s, err
 }
 
 // try makes one Vault call bounded by timeout and classifies its failure.
-func (m *Manager) try(ctx context.Context, timeout time.Duration, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
+func (m *Manager) try(ctx context.Context, op Call, timeout time.Duration, f func(context.Context) (*api.Secret, error)) (*api.Secret, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
 	s, err := f(ctx)
 	err = classify(ctx, err)
 	if m.observe != nil {
-		m.observe(time.Since(start), err)
+		op.Duration, op.Err = time.Since(start), err
+		if op.Op == "health" && errors.Is(err, ErrNotFound) {
+			op.Err = nil
+		}
+		m.observe(op)
 	}
 	return s, err
 }

@@ -89,4 +89,4 @@ func (m *Manager) Addr() string { return m.addr }
 // SetObserver sets the function told of every call to Transit (see
 // Config.Observe). It is for wiring, before the Manager is used: it is not
 // safe to call while keys are in use.
-func (m *Manager) SetObserver(f func(d time.Duration, err error)) { m.observe = f }
+func (m *Manager) SetObserver(f func(Call)) { m.observe = f }

@@ -22,6 +22,8 @@ type Registry struct {
 	errors       *prometheus.CounterVec
 	signatures   *prometheus.CounterVec
 	vault        *prometheus.HistogramVec
+	vaultBatch   prometheus.Histogram
+	db           *prometheus.HistogramVec
 	issued       *prometheus.CounterVec
 	revoked      *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
@@ -51,27 +53,37 @@ func New() *Registry {
 		}, []string{"route", "code"}),
 		signatures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kyso_signatures_total",
-			Help: "Signatures made and audited, by format (pdf, cms, hash, xml) and level (B-B, B-T, B-LT, CMS, …).",
-		}, []string{"format", "level"}),
+			Help: "Signatures made and audited, by format (pdf, cms, hash, xml), level (B-B, B-T, B-LT, CMS, …) and the signing certificate's profile (citizen, official, seal).",
+		}, []string{"format", "level", "profile"}),
 		vault: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kyso_vault_request_duration_seconds",
-			Help:    "Calls to Vault Transit, by result (ok, unavailable, forbidden, not_found, invalid, error).",
+			Help:    "Calls to Vault, by operation (sign, sign_batch, encrypt, decrypt, read_key, create_key, …, health) and result (ok, unavailable, forbidden, not_found, invalid, error).",
 			Buckets: latencyBuckets,
-		}, []string{"result"}),
+		}, []string{"operation", "result"}),
+		vaultBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "kyso_vault_sign_batch_size",
+			Help:    "Digests per Transit sign request: 1 for a signature sent alone, more for a batch_input request (coalesced signatures, batch signing).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+		}),
+		db: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kyso_db_request_duration_seconds",
+			Help:    "Calls to the database, by operation (read, write, transaction, ping) and result (ok, unavailable, conflict, not_found, full, canceled, error).",
+			Buckets: latencyBuckets,
+		}, []string{"operation", "result"}),
 		issued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kyso_certificates_issued_total",
 			Help: "Certificates issued, by profile and operation (issue, rotate, renew).",
 		}, []string{"profile", "operation"}),
 		revoked: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kyso_certificates_revoked_total",
-			Help: "Certificates revoked, by reason (RFC 5280, 5.3.1).",
-		}, []string{"reason"}),
+			Help: "Certificates revoked, by profile and reason (RFC 5280, 5.3.1).",
+		}, []string{"profile", "reason"}),
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kyso_auth_failures_total",
 			Help: "Rejected credentials, by kind (admin, client, client-certificate).",
 		}, []string{"kind"}),
 	}
-	r.reg.MustRegister(r.requests, r.latency, r.errors, r.signatures, r.vault, r.issued, r.revoked, r.authFailures,
+	r.reg.MustRegister(r.requests, r.latency, r.errors, r.signatures, r.vault, r.vaultBatch, r.db, r.issued, r.revoked, r.authFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
@@ -99,20 +111,39 @@ func (r *Registry) Error(route, code string) {
 	r.errors.WithLabelValues(route, code).Inc()
 }
 
-// Signature counts a signature that was made and audited.
-func (r *Registry) Signature(format, level string) {
+// Signature counts a signature that was made and audited; profile is the
+// signing certificate's ("citizen", "official", "seal"; "unknown" when it
+// could not be read).
+func (r *Registry) Signature(format, level, profile string) {
 	if r == nil {
 		return
 	}
-	r.signatures.WithLabelValues(format, level).Inc()
+	r.signatures.WithLabelValues(format, level, profile).Inc()
 }
 
-// VaultCall observes one call to Vault and its result.
-func (r *Registry) VaultCall(result string, d time.Duration) {
+// VaultCall observes one call to Vault: its operation and result.
+func (r *Registry) VaultCall(operation, result string, d time.Duration) {
 	if r == nil {
 		return
 	}
-	r.vault.WithLabelValues(result).Observe(d.Seconds())
+	r.vault.WithLabelValues(operation, result).Observe(d.Seconds())
+}
+
+// VaultSignBatch observes the number of digests of one Transit sign
+// request (1 for a signature sent alone).
+func (r *Registry) VaultSignBatch(digests int) {
+	if r == nil {
+		return
+	}
+	r.vaultBatch.Observe(float64(digests))
+}
+
+// DBCall observes one call to the database: its operation and result.
+func (r *Registry) DBCall(operation, result string, d time.Duration) {
+	if r == nil {
+		return
+	}
+	r.db.WithLabelValues(operation, result).Observe(d.Seconds())
 }
 
 // CertificateIssued counts an issued certificate.
@@ -123,12 +154,12 @@ func (r *Registry) CertificateIssued(profile, operation string) {
 	r.issued.WithLabelValues(profile, operation).Inc()
 }
 
-// CertificateRevoked counts a revocation.
-func (r *Registry) CertificateRevoked(reason string) {
+// CertificateRevoked counts a revocation of a certificate of profile.
+func (r *Registry) CertificateRevoked(profile, reason string) {
 	if r == nil {
 		return
 	}
-	r.revoked.WithLabelValues(reason).Inc()
+	r.revoked.WithLabelValues(profile, reason).Inc()
 }
 
 // AuthFailure counts a rejected credential.
@@ -142,8 +173,8 @@ func (r *Registry) AuthFailure(kind string) {
 // Expiry is one certificate whose end of validity an operator must see
 // coming.
 type Expiry struct {
-	Kind     string // "issuer", "tsa", "tls"
-	Name     string // the issuer's name, "tsa", "server"
+	Kind     string // "issuer", "ocsp", "tsa", "tls"
+	Name     string // the issuer's name (for "ocsp": the issuer whose responder it is), "tsa", "server"
 	NotAfter time.Time
 }
 
@@ -164,7 +195,7 @@ func (r *Registry) WatchExpiry(list func(ctx context.Context) ([]Expiry, error))
 }
 
 var expiryDesc = prometheus.NewDesc("kyso_certificate_expiry_days",
-	"Days until the certificate's notAfter, by kind (issuer, tsa, tls) and name; negative once expired.",
+	"Days until the certificate's notAfter, by kind (issuer, ocsp, tsa, tls) and name; negative once expired.",
 	[]string{"kind", "name"}, nil)
 
 type expiryCollector struct {
@@ -194,6 +225,70 @@ func (c *expiryCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		seen[k] = true
 		ch <- prometheus.MustNewConstMetric(expiryDesc, prometheus.GaugeValue, e.NotAfter.Sub(now).Hours()/24, e.Kind, e.Name)
+	}
+	c.errors.Collect(ch)
+}
+
+// CRL is the newest CRL kyso published for one issuing CA.
+type CRL struct {
+	Issuer     string // the issuer's name
+	ThisUpdate time.Time
+	NextUpdate time.Time
+}
+
+// WatchCRLs has kyso_crl_age_seconds and kyso_crl_next_update_seconds
+// report, at each scrape, the age of each CRL list returns and the time
+// left to its nextUpdate (negative once it is stale). list is called as
+// WatchExpiry's is; a failed read counts in kyso_crl_errors_total. Call it
+// once.
+func (r *Registry) WatchCRLs(list func(ctx context.Context) ([]CRL, error)) {
+	if r == nil {
+		return
+	}
+	r.reg.MustRegister(&crlCollector{list: list, now: time.Now,
+		errors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kyso_crl_errors_total",
+			Help: "Scrapes that could not read the CRLs of kyso_crl_age_seconds.",
+		})})
+}
+
+var (
+	crlAgeDesc = prometheus.NewDesc("kyso_crl_age_seconds",
+		"Seconds since the thisUpdate of the newest CRL kyso published, by issuer name.", []string{"issuer"}, nil)
+	crlNextDesc = prometheus.NewDesc("kyso_crl_next_update_seconds",
+		"Seconds until the nextUpdate of the newest CRL kyso published, by issuer name; negative once the CRL is stale.", []string{"issuer"}, nil)
+)
+
+type crlCollector struct {
+	list   func(ctx context.Context) ([]CRL, error)
+	now    func() time.Time
+	errors prometheus.Counter
+}
+
+func (c *crlCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- crlAgeDesc
+	ch <- crlNextDesc
+	c.errors.Describe(ch)
+}
+
+func (c *crlCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, err := c.list(ctx)
+	if err != nil {
+		c.errors.Inc()
+	}
+	now := c.now()
+	seen := map[string]bool{}
+	for _, l := range list {
+		if seen[l.Issuer] || l.ThisUpdate.IsZero() {
+			continue
+		}
+		seen[l.Issuer] = true
+		ch <- prometheus.MustNewConstMetric(crlAgeDesc, prometheus.GaugeValue, now.Sub(l.ThisUpdate).Seconds(), l.Issuer)
+		if !l.NextUpdate.IsZero() {
+			ch <- prometheus.MustNewConstMetric(crlNextDesc, prometheus.GaugeValue, l.NextUpdate.Sub(now).Seconds(), l.Issuer)
+		}
 	}
 	c.errors.Collect(ch)
 }

@@ -36,6 +36,10 @@ type IdempotencyRecord struct {
 	Header   string // JSON object of the answer's headers worth replaying
 	Body     []byte
 	BodySize int64
+	// Evicted is set on a done record whose answer was dropped to keep
+	// its actor's answers within their quota: the request was done, its
+	// answer is gone.
+	Evicted bool
 
 	CreatedAt   time.Time
 	LockedUntil time.Time // a pending record whose holder is gone may be taken over after this

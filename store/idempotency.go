@@ -34,14 +34,25 @@ type QuarantinedKey struct {
 const idempotencyCols = `actor, idem_key, fingerprint, token, state, resource, status, header_json,
 	body, body_size, created_at, locked_until, expires_at`
 
-func scanIdempotency(row interface{ Scan(...any) error }) (*IdempotencyRecord, error) {
+// idempotencyRow is a row of idempotency_keys: the record, and whether its
+// body is sealed.
+type idempotencyRow struct {
+	rec    *IdempotencyRecord
+	sealed bool
+}
+
+func scanIdempotency(row interface{ Scan(...any) error }) (*idempotencyRow, error) {
 	var r IdempotencyRecord
+	var sealed int
+	var evicted *string
 	err := row.Scan(&r.Actor, &r.Key, &r.Fingerprint, &r.Token, &r.State, stringScan{&r.Resource}, &r.Status,
-		&r.Header, &r.Body, &r.BodySize, timeScan{&r.CreatedAt}, timeScan{&r.LockedUntil}, timeScan{&r.ExpiresAt})
+		&r.Header, &r.Body, &r.BodySize, timeScan{&r.CreatedAt}, timeScan{&r.LockedUntil}, timeScan{&r.ExpiresAt},
+		&sealed, &evicted)
 	if err != nil {
 		return nil, err
 	}
-	return &r, nil
+	r.Evicted = evicted != nil
+	return &idempotencyRow{rec: &r, sealed: sealed != 0}, nil
 }
 
 // ClaimIdempotencyKey records rec (Actor, Key, Fingerprint, Token,
@@ -64,7 +75,7 @@ func (s *sqlDB) ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord)
 	}
 	created := s.stamp(rec.CreatedAt)
 	now := dbTime(s.now().UTC())
-	var got *IdempotencyRecord
+	var got *idempotencyRow
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (`+idempotencyCols+`)
 			VALUES ($1, $2, $3, $4, 'pending', NULL, 0, '{}', NULL, 0, $5, $6, $7)
@@ -73,7 +84,7 @@ func (s *sqlDB) ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord)
 				resource = CASE WHEN idempotency_keys.expires_at <= $8 THEN NULL ELSE idempotency_keys.resource END,
 				status = 0, header_json = '{}', body = NULL, body_size = 0,
 				created_at = excluded.created_at, locked_until = excluded.locked_until,
-				expires_at = excluded.expires_at
+				expires_at = excluded.expires_at, sealed = 0, stored_bytes = 0, evicted_at = NULL
 			WHERE idempotency_keys.expires_at <= $8
 				OR (idempotency_keys.state = 'pending' AND idempotency_keys.locked_until <= $8
 					AND idempotency_keys.fingerprint = excluded.fingerprint)`,
@@ -82,17 +93,25 @@ func (s *sqlDB) ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord)
 		if err != nil {
 			return err
 		}
-		got, err = scanIdempotency(tx.QueryRowContext(ctx, `SELECT `+idempotencyCols+`
+		got, err = scanIdempotency(tx.QueryRowContext(ctx, `SELECT `+idempotencyCols+`, sealed, evicted_at
 			FROM idempotency_keys WHERE actor = $1 AND idem_key = $2`, rec.Actor, rec.Key))
 		return err
 	})
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
-	if got.Token == rec.Token {
+	if got.rec.Token == rec.Token {
 		rec.CreatedAt = created
 	}
-	return got, nil
+	if got.sealed && got.rec.Body != nil {
+		// A replay: open the kept answer, outside the transaction (a
+		// Transit call).
+		got.rec.Header, got.rec.Body, err = open(ctx, s.answers.Cipher, got.rec.Actor, got.rec.Key, got.rec.Status, got.rec.Body)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", op, err)
+		}
+	}
+	return got.rec, nil
 }
 
 // SetIdempotencyResource records what the holder of a pending key is about
@@ -109,19 +128,108 @@ func (s *sqlDB) SetIdempotencyResource(ctx context.Context, actor, key, token, r
 // CompleteIdempotencyKey stores the answer (Status, Header, Body, BodySize)
 // of the pending record rec.Actor/rec.Key held by rec.Token and marks it
 // done; ErrConflict if the token no longer holds it.
+//
+// With a cipher (SetAnswerConfig) the header and body are sealed before
+// they reach the database. The actor's kept answers stay within the quota:
+// keeping this one evicts the actor's oldest kept answers (their records
+// stay, done and Evicted) until the rest fits; an answer larger than the
+// quota is not kept (Body nil, as for one too large to capture). Under
+// concurrent completions of one actor the quota may be exceeded by the
+// answers being completed at that moment, until the next completion.
+//
+// An answer the cipher fails to seal (Vault away at that moment) is not
+// kept, never kept in clear: the record is marked done without it, so a
+// retry is told the answer was not kept rather than doing the work again,
+// and the sealing error is returned (wrapping ErrAnswerNotSealed) once the
+// record is written, for the caller to log.
 func (s *sqlDB) CompleteIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error {
+	op := fmt.Sprintf("complete idempotency key of %q", rec.Actor)
 	header := rec.Header
 	if header == "" {
 		header = "{}"
 	}
-	err := s.heldUpdate(ctx, `UPDATE idempotency_keys SET state = 'done', status = $4, header_json = $5,
-		body = $6, body_size = $7
-		WHERE actor = $1 AND idem_key = $2 AND token = $3 AND state = 'pending'`,
-		rec.Actor, rec.Key, rec.Token, rec.Status, header, rec.Body, rec.BodySize)
+	quota := s.answerQuota()
+	body, sealed := rec.Body, false
+	if body != nil && quota > 0 && int64(len(body)) > quota {
+		body = nil
+	}
+	var sealErr error
+	if body != nil && s.answers.Cipher != nil {
+		b, err := seal(ctx, s.answers.Cipher, rec.Actor, rec.Key, rec.Status, header, body)
+		if err != nil {
+			sealErr = fmt.Errorf("%w: %w", ErrAnswerNotSealed, err)
+			b = nil
+		}
+		body, header, sealed = b, "{}", b != nil
+	}
+	stored := int64(len(body))
+	if body == nil {
+		stored = 0
+	}
+	now := dbTime(s.now().UTC())
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET state = 'done', status = $4, header_json = $5,
+			body = $6, body_size = $7, sealed = $8, stored_bytes = $9
+			WHERE actor = $1 AND idem_key = $2 AND token = $3 AND state = 'pending'`,
+			rec.Actor, rec.Key, rec.Token, rec.Status, header, body, rec.BodySize, boolInt(sealed), stored)
+		if err := mustAffect(res, err); errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("%w: %w", ErrConflict, model.ErrIdempotencyNotHeld)
+		} else if err != nil {
+			return err
+		}
+		if stored == 0 || quota <= 0 {
+			return nil
+		}
+		return evictAnswers(ctx, tx, rec.Actor, rec.Key, quota, now)
+	})
 	if err != nil {
-		return s.fail(fmt.Sprintf("complete idempotency key of %q", rec.Actor), err)
+		return s.fail(op, err)
 	}
 	rec.State = IdempotencyDone
+	if sealErr != nil {
+		return fmt.Errorf("store: %s: %w", op, sealErr)
+	}
+	return nil
+}
+
+// evictAnswers drops the oldest kept answers of actor, but that of key,
+// until the rest fits in quota bytes. Expired records do not count: they
+// are as good as purged.
+func evictAnswers(ctx context.Context, tx *sql.Tx, actor, key string, quota int64, now dbTime) error {
+	var total int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(stored_bytes), 0) FROM idempotency_keys
+		WHERE actor = $1 AND stored_bytes > 0 AND expires_at > $2`, actor, now).Scan(&total); err != nil {
+		return err
+	}
+	if total <= quota {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT idem_key, stored_bytes FROM idempotency_keys
+		WHERE actor = $1 AND stored_bytes > 0 AND expires_at > $2 AND idem_key <> $3
+		ORDER BY created_at, idem_key`, actor, now, key)
+	if err != nil {
+		return err
+	}
+	var evict []string
+	for total > quota && rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		evict = append(evict, k)
+		total -= n
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, k := range evict {
+		if _, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET body = NULL, header_json = '{}', stored_bytes = 0,
+			sealed = 0, evicted_at = $3 WHERE actor = $1 AND idem_key = $2`, actor, k, now); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

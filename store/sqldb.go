@@ -37,12 +37,18 @@ type sqlDB struct {
 	// does (SQLite's single writer).
 	auditLock string
 	stmts     stmtCache // prepared statements of reads outside transactions
+	// observer is told of every call (observe.go); nil: none.
+	observer func(op string, d time.Duration, err error)
+	// answers says how kept Idempotency-Key answers are stored
+	// (idempotency_seal.go).
+	answers AnswerConfig
 }
 
 // Ping checks that the database is reachable and, for SQLite, that a
 // write could take the write lock now: a database locked by another
 // process beyond the busy timeout fails it with ErrUnavailable.
-func (s *sqlDB) Ping(ctx context.Context) error {
+func (s *sqlDB) Ping(ctx context.Context) (err error) {
+	defer func(start time.Time) { s.observe(OpPing, start, err) }(time.Now())
 	if err := s.r.PingContext(ctx); err != nil {
 		return s.fail("ping", err)
 	}
@@ -82,6 +88,7 @@ func (s *sqlDB) fail(op string, err error) error {
 
 // inTx runs fn in a write transaction and commits if fn returns nil.
 func (s *sqlDB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func(start time.Time) { s.observe(OpTransaction, start, err) }(time.Now())
 	tx, release, err := s.w.begin(ctx)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"time"
 )
 
 // stmtCacheMax bounds the prepared statements kept per store: the store's
@@ -50,7 +51,8 @@ func (s *sqlDB) stmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 // queryRow is s.r.QueryRowContext through a prepared statement.
-func (s *sqlDB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (s *sqlDB) queryRow(ctx context.Context, q string, args ...any) (row *sql.Row) {
+	defer func(start time.Time) { s.observe(OpRead, start, row.Err()) }(time.Now())
 	if st := s.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -58,7 +60,8 @@ func (s *sqlDB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 // query is s.r.QueryContext through a prepared statement.
-func (s *sqlDB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (s *sqlDB) query(ctx context.Context, q string, args ...any) (rows *sql.Rows, err error) {
+	defer func(start time.Time) { s.observe(OpRead, start, err) }(time.Now())
 	if st := s.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}

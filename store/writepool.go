@@ -27,6 +27,8 @@ type writePool struct {
 	db   *sql.DB
 	turn chan struct{} // capacity 1: held by the write in progress; nil: no turns
 	wait time.Duration
+	// observe is told of each ExecContext (sqlDB.SetObserver); nil: none.
+	observe func(op string, start time.Time, err error)
 }
 
 func newWritePool(db *sql.DB) *writePool { return &writePool{db: db} }
@@ -55,7 +57,10 @@ func (p *writePool) acquire(ctx context.Context) (release func(), err error) {
 }
 
 // ExecContext runs one statement in its own write turn.
-func (p *writePool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (p *writePool) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	if p.observe != nil {
+		defer func(start time.Time) { p.observe(OpWrite, start, err) }(time.Now())
+	}
 	release, err := p.acquire(ctx)
 	if err != nil {
 		return nil, err

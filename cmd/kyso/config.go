@@ -157,6 +157,10 @@ type HTTPConfig struct {
 	IdempotencyTTL Duration `json:"idempotency_ttl"`
 	// IdempotencyMaxAnswerBytes bounds a kept answer (default 16 MiB).
 	IdempotencyMaxAnswerBytes int64 `json:"idempotency_max_answer_bytes"`
+	// IdempotencyQuotaBytes bounds the kept answers of one client or
+	// admin token (default 256 MiB; -1: no bound): keeping a new answer
+	// evicts the caller's oldest (docs/operations.md).
+	IdempotencyQuotaBytes int64 `json:"idempotency_quota_bytes"`
 }
 
 // loadConfig reads a config file strictly, then the environment variables
@@ -231,6 +235,9 @@ func (c *Config) setDefaults() error {
 		if v < 0 {
 			return fmt.Errorf("config: %s must not be negative (0 means the default)", name)
 		}
+	}
+	if c.HTTP.IdempotencyQuotaBytes < -1 {
+		return errors.New("config: http.idempotency_quota_bytes must be -1 (no bound), 0 (the default) or a number of bytes")
 	}
 	if c.Verify.MaxDocumentBytes < 0 || c.Verify.Burst < 0 || c.Verify.Concurrency < 0 {
 		return errors.New("config: verify.max_document_bytes, verify.burst and verify.concurrency must not be negative (0 means the default)")

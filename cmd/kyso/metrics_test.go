@@ -102,18 +102,65 @@ func TestMetricsAfterSigning(t *testing.T) {
 		{`kyso_http_errors_total{code="unauthorized",route="/v1/sign/pdf"}`, 1},
 		{`kyso_http_errors_total{code="not_found",route="unmatched"}`, 1},
 		{`kyso_auth_failures_total{kind="client"}`, 1},
-		{`kyso_signatures_total{format="pdf",level="B-T"}`, 1},
+		{`kyso_signatures_total{format="pdf",level="B-T",profile="seal"}`, 1},
+		{`kyso_signatures_total{format="pdf",level="B-T",profile="citizen"}`, 0},
 		{`kyso_certificates_issued_total{operation="issue",profile="seal"}`, 1},
 		{`kyso_certificates_issued_total{operation="issue",profile="citizen"}`, 1},
-		{`kyso_certificates_revoked_total{reason="keyCompromise"}`, 1},
+		{`kyso_certificates_revoked_total{profile="citizen",reason="keyCompromise"}`, 1},
 	} {
 		if got := after[c.series] - before[c.series]; got != c.delta {
 			t.Errorf("%s moved by %v, want %v", c.series, got, c.delta)
 		}
 	}
-	// Issuing two certificates and signing calls Transit (keys, signatures).
-	if got := after[`kyso_vault_request_duration_seconds_count{result="ok"}`] - before[`kyso_vault_request_duration_seconds_count{result="ok"}`]; got < 3 {
-		t.Errorf("kyso_vault_request_duration_seconds_count{result=\"ok\"} moved by %v, want at least 3", got)
+	// Issuing two certificates and signing calls Transit (keys, the
+	// document's and the time-stamp's signatures), each call observed with
+	// its digests; the database answers reads, writes and transactions;
+	// readiness probes are not errors.
+	for _, c := range []struct {
+		series string
+		min    float64
+	}{
+		{`kyso_vault_request_duration_seconds_count{operation="sign",result="ok"}`, 2},
+		{`kyso_vault_request_duration_seconds_count{operation="create_key",result="ok"}`, 2},
+		{`kyso_vault_sign_batch_size_count`, 2},
+		{`kyso_vault_sign_batch_size_sum`, 2},
+		{`kyso_db_request_duration_seconds_count{operation="read",result="ok"}`, 3},
+		{`kyso_db_request_duration_seconds_count{operation="transaction",result="ok"}`, 3},
+	} {
+		if got := after[c.series] - before[c.series]; got < c.min {
+			t.Errorf("%s moved by %v, want at least %v", c.series, got, c.min)
+		}
+	}
+	for s, v := range after {
+		if strings.HasPrefix(s, "kyso_vault_request_duration_seconds_count{") && strings.Contains(s, `result="not_found"`) && v > 0 {
+			t.Errorf("%s = %v: a missing key read is not a Vault error", s, v)
+		}
+	}
+	// The revocation rebuilt the issuing CA's CRL a moment ago.
+	crl, ocsp := false, false
+	for s, v := range after {
+		if strings.HasPrefix(s, `kyso_crl_age_seconds{issuer="issuing`) {
+			crl = true
+			if v < 0 || v > 300 {
+				t.Errorf("%s = %v, want the seconds since the revocation's CRL", s, v)
+			}
+			next := strings.Replace(s, "kyso_crl_age_seconds", "kyso_crl_next_update_seconds", 1)
+			if n := after[next]; n < 3600 {
+				t.Errorf("%s = %v, want hours ahead", next, n)
+			}
+		}
+		if strings.HasPrefix(s, `kyso_certificate_expiry_days{kind="ocsp",name="issuing`) {
+			ocsp = true
+		}
+		if strings.HasPrefix(s, `kyso_certificate_expiry_days{kind="ocsp",name="issuing`) && v < 30 {
+			t.Errorf("%s = %v, want the days to the responder's future notAfter", s, v)
+		}
+	}
+	if !crl || !ocsp {
+		t.Errorf("no kyso_crl_age_seconds (%v) or OCSP responder's kyso_certificate_expiry_days (%v) of the issuing CA in\n%s", crl, ocsp, text)
+	}
+	if _, ok := after[`kyso_crl_errors_total`]; !ok {
+		t.Errorf("no kyso_crl_errors_total in\n%s", text)
 	}
 	for _, s := range []string{`kyso_certificate_expiry_days{kind="issuer",name="root"}`, `kyso_certificate_expiry_days{kind="tsa",name="tsa"}`} {
 		if d, ok := after[s]; !ok || d < 30 {
@@ -148,7 +195,7 @@ func TestMetricsListener(t *testing.T) {
 		t.Errorf("listenMetrics(bad address) = %v, want an error naming metrics.listen", err)
 	}
 	reg := metrics.New()
-	reg.Signature("pdf", "B-B")
+	reg.Signature("pdf", "B-B", "seal")
 	ln, err := listenMetrics(MetricsConfig{Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +203,7 @@ func TestMetricsListener(t *testing.T) {
 	addr := ln.Addr().String()
 	stop := serveMetrics(ln, reg, slog.New(slog.DiscardHandler))
 	got, _ := scrape(t, "http://"+addr+"/metrics")
-	if got[`kyso_signatures_total{format="pdf",level="B-B"}`] != 1 {
+	if got[`kyso_signatures_total{format="pdf",level="B-B",profile="seal"}`] != 1 {
 		t.Errorf("scrape of the operator listener lacks the signature counted")
 	}
 	stop()

@@ -114,6 +114,11 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	if err != nil {
 		return nil, err
 	}
+	observeDB(st, reg)
+	if err := sealAnswers(ctx, st, km, cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	caCfg, err := cfg.authorityConfig()
 	if err != nil {
 		st.Close()
@@ -140,7 +145,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	admins := auth.NewAdmins(st)
 	clients := auth.NewClients(st)
 	pins := auth.NewPINs(st)
-	auditLog := meteredAudit{log: audit.New(st), reg: reg}
+	auditLog := meteredAudit{log: audit.New(st), reg: reg, profiles: newProfileCache(st)}
 	ts := kapp.NewTSA(authority, cfg.TSA.Config())
 	signing := kapp.NewSign(kapp.SignDeps{Credentials: kapp.CACredentials{CA: authority}, Consent: pins, Audit: auditLog, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
@@ -205,6 +210,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		}
 	}
 	reg.WatchExpiry(a.expiries)
+	reg.WatchCRLs(a.crls)
 	return a, nil
 }
 

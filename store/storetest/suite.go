@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListCredentials", testListCredentials},
 		{"Holder", testHolder},
 		{"ConcurrentHolder", testConcurrentHolder},
+		{"Observer", testObserver},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
