@@ -209,7 +209,7 @@ func (a *Authority) Doctor(ctx context.Context, o DoctorOptions) (*DoctorReport,
 	}
 	unfinished := a.unfinishedCAKeys(issuers)
 	for _, k := range o.Keys {
-		if named[k] || isQuarantined[k] {
+		if named[k] || isQuarantined[k] || a.isServiceKey(k) {
 			continue
 		}
 		if !a.ownsKeyName(k) {
@@ -242,6 +242,20 @@ func (a *Authority) Doctor(ctx context.Context, o DoctorOptions) (*DoctorReport,
 // issuing CA and its OCSP responder (issuers.go, external.go: issuer names
 // come from nextIssuerName) and its HTTPS certificate's key (tls.go).
 var kysoKeySuffix = regexp.MustCompile(`^(cred_[a-z2-7]+|root|(ocsp-)?issuing-[0-9]+|tls-server)$`)
+
+// serviceKeySuffixes name the keys of this deployment that no record
+// names and that must never be quarantined: the Transit encryption keys
+// of stored idempotent answers and of citizens' TOTP seeds (cmd/kyso:
+// idempotency.go, remoteconfig.go). Losing one makes what it sealed
+// unreadable.
+var serviceKeySuffixes = []string{"idempotency-answers", "totp-seeds"}
+
+// isServiceKey reports whether name is one of this deployment's service
+// keys (serviceKeySuffixes after its prefix).
+func (a *Authority) isServiceKey(name string) bool {
+	rest, ok := strings.CutPrefix(name, a.cfg.KeyPrefix)
+	return ok && slices.Contains(serviceKeySuffixes, rest)
+}
 
 // ownsKeyName reports whether name is a key name this deployment gives
 // keys: its prefix, then one of kyso's names. The prefix alone is not

@@ -220,4 +220,18 @@ func TestDoctorTwoDeploymentsOneMount(t *testing.T) {
 	if rep := doctor("kyso-b-", b); findingKinds(rep) != "orphan_key:warning" {
 		t.Errorf("Doctor(kyso-b-) = %s, want only its own orphan_key", findingKinds(rep))
 	}
+	// The encryption keys of stored answers and TOTP seeds are named by no
+	// record but are each deployment's own: never orphans, never the
+	// other deployment's business.
+	for _, k := range []string{"kyso-idempotency-answers", "kyso-b-totp-seeds"} {
+		if err := km.Create(ctx, k, keys.ECDSAP256); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rep := doctor("kyso-", a); findingKinds(rep) != "orphan_key:warning" || rep.Findings[0].Subject != "kyso-cred_orphanorphanorph" {
+		t.Errorf("Doctor(kyso-) with its service key = %s %+v, want only its orphan credential key", findingKinds(rep), rep.Findings)
+	}
+	if rep := doctor("kyso-b-", b); findingKinds(rep) != "orphan_key:warning" || rep.Findings[0].Subject != "kyso-b-cred_orphanorphanorph" {
+		t.Errorf("Doctor(kyso-b-) with its service key = %s %+v, want only its orphan credential key", findingKinds(rep), rep.Findings)
+	}
 }
