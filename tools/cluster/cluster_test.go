@@ -59,6 +59,12 @@ type env struct {
 	admin   string
 	pgPass  string
 	setting []string // the settings block's variables
+	blocks  map[string]string
+	tools   struct {
+		vault, kyso, pg string
+	}
+	tlsDir string
+	pool   *x509.CertPool
 }
 
 // phase logs a progress line a CI reader can follow.
@@ -74,6 +80,7 @@ func (e *env) phase(format string, args ...any) {
 func bringUp(t *testing.T) *env {
 	e := &env{t: t, root: repoRoot(t), work: t.TempDir(), client: &http.Client{Timeout: 30 * time.Second}}
 	blocks := docBlocks(t, operationsDoc(t))
+	e.blocks = blocks
 	vaultBin, err := vaulttest.Bin()
 	if err != nil {
 		t.Fatal(err)
@@ -102,9 +109,10 @@ func bringUp(t *testing.T) *env {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
+	e.tools.vault, e.tools.kyso, e.tools.pg, e.tlsDir, e.pool = vaultBin, kysoBin, pgBin, tlsDir, pool
 
 	e.phase("Vault: three Raft nodes, initialised and unsealed by the doc's commands")
-	e.vault = newVaultCluster(t, e.sh, e.root, vaultBin, blocks, pool, tlsDir)
+	e.vault = newVaultCluster(t, e.sh, e.root, vaultBin, blocks, pool, tlsDir, 3, ".")
 	t.Cleanup(e.vault.stopAll)
 	e.pgPass = randomHex(t, 12)
 	e.vault.settings = append(e.vault.settings, "KYSO_NODE_CIDRS=127.0.0.1/32", "KYSO_DB_PASSWORD="+e.pgPass)

@@ -26,20 +26,23 @@ func docBlocks(t *testing.T, path string) map[string]string {
 	defer f.Close()
 	blocks := map[string]string{}
 	sc := bufio.NewScanner(f)
-	name, inBlock := "", false
+	name, inBlock, indent := "", false, ""
 	var body strings.Builder
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
+		fence := strings.HasPrefix(strings.TrimSpace(line), "```")
 		switch {
-		case inBlock && strings.HasPrefix(line, "```"):
+		case inBlock && fence:
 			blocks[name] = body.String()
 			name, inBlock = "", false
 			body.Reset()
 		case inBlock:
-			body.WriteString(line)
+			// A block in a list item is indented like its fence.
+			body.WriteString(strings.TrimPrefix(line, indent))
 			body.WriteByte('\n')
-		case name != "" && strings.HasPrefix(line, "```"):
+		case name != "" && fence:
 			inBlock = true
+			indent = line[:len(line)-len(strings.TrimLeft(line, " "))]
 		case name != "":
 			t.Fatalf("%s:%d: the cluster-test mark %q is not followed by a code block", path, n, name)
 		default:

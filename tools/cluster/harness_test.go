@@ -263,6 +263,7 @@ type vaultCluster struct {
 	settings []string // the settings block's variables, NAME=value
 	nodes    []*vaultNode
 	client   *http.Client
+	home     string // where vault-init.json is written
 	shares   []string
 	root     string // root token
 }
@@ -279,19 +280,24 @@ type vaultNode struct {
 
 // newVaultCluster writes the three nodes' configurations with the doc's
 // vault-config block (deploy/vault/vault.hcl and envsubst).
-func newVaultCluster(t *testing.T, sh *shell, root, bin string, blocks map[string]string, caPool *x509.CertPool, tlsDir string) *vaultCluster {
-	c := &vaultCluster{t: t, sh: sh, bin: bin, blocks: blocks,
+// With fewer than three nodes, the missing peers are the first node.
+// Everything is kept under sh.dir/home.
+func newVaultCluster(t *testing.T, sh *shell, root, bin string, blocks map[string]string, caPool *x509.CertPool, tlsDir string, nodes int, home string) *vaultCluster {
+	c := &vaultCluster{t: t, sh: sh, bin: bin, blocks: blocks, home: filepath.Join(sh.dir, home),
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: caPool}}}}
 	var peers []string
-	for i := range 3 {
+	for i := range nodes {
 		api, cluster := freeAddr(t), freeAddr(t)
-		n := &vaultNode{id: fmt.Sprintf("vault-%d", i+1), api: "https://" + api, dir: filepath.Join(sh.dir, fmt.Sprintf("vault-%d", i+1))}
+		n := &vaultNode{id: fmt.Sprintf("vault-%d", i+1), api: "https://" + api, dir: filepath.Join(c.home, fmt.Sprintf("vault-%d", i+1))}
 		n.env = []string{"VAULT_NODE_ID=" + n.id, "VAULT_API_ADDR=" + n.api, "VAULT_CLUSTER_ADDR=https://" + cluster,
 			"VAULT_LISTEN=" + api, "VAULT_CLUSTER_LISTEN=" + cluster,
 			"VAULT_CONFIG_DIR=" + filepath.Join(n.dir, "config"), "VAULT_DATA_DIR=" + filepath.Join(n.dir, "data")}
-		n.log = filepath.Join(sh.dir, n.id+".log")
+		n.log = filepath.Join(c.home, n.id+".log")
 		peers = append(peers, n.api)
 		c.nodes = append(c.nodes, n)
+	}
+	for len(peers) < 3 {
+		peers = append(peers, peers[0])
 	}
 	c.settings = []string{"VAULT_PEER_1=" + peers[0], "VAULT_PEER_2=" + peers[1], "VAULT_PEER_3=" + peers[2],
 		"VAULT_CACERT=" + filepath.Join(tlsDir, "ca.pem")}
@@ -409,10 +415,10 @@ func (c *vaultCluster) waitHealth(i int, what string, want ...int) {
 // and keeps the shares and the root token (the keyholders' part).
 func (c *vaultCluster) init() {
 	c.t.Helper()
-	if _, err := c.sh.run(c.t.Context(), "", c.blocks["vault-init"], "", c.settings...); err != nil {
+	if _, err := c.sh.run(c.t.Context(), c.home, c.blocks["vault-init"], "", c.settings...); err != nil {
 		c.t.Fatalf("vault-init block: %v", err)
 	}
-	b, err := os.ReadFile(filepath.Join(c.sh.dir, "vault-init.json"))
+	b, err := os.ReadFile(filepath.Join(c.home, "vault-init.json"))
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -434,10 +440,16 @@ func (c *vaultCluster) init() {
 // keyholders (shares 1, 3 and 5).
 func (c *vaultCluster) unseal(i int) {
 	c.t.Helper()
+	c.unsealWith(i, c.shares)
+}
+
+// unsealWith unseals node i with shares 1, 3 and 5 of shares.
+func (c *vaultCluster) unsealWith(i int, shares []string) {
+	c.t.Helper()
 	for _, k := range []int{0, 2, 4} {
 		// The block prompts for the share; a script gives it as the argument.
 		script := strings.TrimSpace(c.blocks["vault-unseal"]) + ` "$UNSEAL_SHARE"`
-		if _, err := c.sh.run(c.t.Context(), c.nodes[i].dir, script, "", append(c.env(c.nodes[i]), "UNSEAL_SHARE="+c.shares[k])...); err != nil {
+		if _, err := c.sh.run(c.t.Context(), c.nodes[i].dir, script, "", append(c.env(c.nodes[i]), "UNSEAL_SHARE="+shares[k])...); err != nil {
 			c.t.Fatalf("vault-unseal block on %s: %v", c.nodes[i].id, err)
 		}
 	}
