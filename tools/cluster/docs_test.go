@@ -111,3 +111,32 @@ func TestDocBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestOnePolicy holds the docs to one copy of kyso's Vault policy,
+// deploy/vault/kyso-policy.hcl: a Markdown file of the repository may
+// quote a policy on Transit (a code block with a path "transit/…" stanza)
+// only as that file's content.
+func TestOnePolicy(t *testing.T) {
+	root := repoRoot(t)
+	policy, err := os.ReadFile(filepath.Join(root, "deploy", "vault", "kyso-policy.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	files = append(files, filepath.Join(root, "README.md"))
+	stanza := regexp.MustCompile(`(?m)^\s*path\s+"transit/`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(string(b), "```")
+		for i := 1; i < len(parts); i += 2 { // the insides of fences
+			_, body, _ := strings.Cut(parts[i], "\n")
+			if stanza.MatchString(body) && strings.TrimSpace(body) != strings.TrimSpace(string(policy)) {
+				rel, _ := filepath.Rel(root, f)
+				t.Errorf("%s quotes a Vault policy that is not deploy/vault/kyso-policy.hcl:\n%s", rel, body)
+			}
+		}
+	}
+}

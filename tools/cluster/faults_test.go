@@ -119,6 +119,7 @@ func TestCluster(t *testing.T) {
 	e.checkReplays(l)
 	e.checkAudit(l, loadSigner)
 	e.checkTools()
+	t.Run("alert series", func(t *testing.T) { e.checkAlertSeries(t, e.nodes[0]) })
 	t.Run("restore drill", func(t *testing.T) { e.restoreDrill(t, l, probeSigner) })
 	for _, w := range watchers {
 		v, readyz, signs := w.violations(readinessWindow)
