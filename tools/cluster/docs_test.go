@@ -96,7 +96,7 @@ func operationsDoc(t *testing.T) string {
 // names only variables the test gives its kyso nodes.
 func TestDocBlocks(t *testing.T) {
 	blocks := docBlocks(t, operationsDoc(t))
-	for _, name := range []string{"settings", "vault-config", "vault-server", "vault-init", "vault-unseal",
+	for _, name := range []string{"settings", "vault-node", "vault-config", "vault-server", "vault-init", "vault-unseal",
 		"vault-setup", "postgres-setup", "kyso-env", "kyso-init"} {
 		if blocks[name] == "" {
 			t.Errorf("docs/operations.md has no cluster-test block %q", name)
@@ -104,6 +104,15 @@ func TestDocBlocks(t *testing.T) {
 	}
 	if got, want := exportedNames(blocks["settings"]), settingNames; !slices.Equal(got, want) {
 		t.Errorf("the settings block of docs/operations.md sets %v; the cluster test sets %v", got, want)
+	}
+	var nodeVars []string
+	for _, kv := range testVaultNode().env {
+		name, _, _ := strings.Cut(kv, "=")
+		nodeVars = append(nodeVars, name)
+	}
+	sort.Strings(nodeVars)
+	if got := exportedNames(blocks["vault-node"]); !slices.Equal(got, nodeVars) {
+		t.Errorf("the vault-node block of docs/operations.md sets %v; the cluster test sets %v for each Vault node", got, nodeVars)
 	}
 	for _, name := range exportedNames(blocks["kyso-env"]) {
 		if !slices.Contains(nodeEnvNames, name) {

@@ -288,10 +288,7 @@ func newVaultCluster(t *testing.T, sh *shell, root, bin string, blocks map[strin
 	var peers []string
 	for i := range nodes {
 		api, cluster := freeAddr(t), freeAddr(t)
-		n := &vaultNode{id: fmt.Sprintf("vault-%d", i+1), api: "https://" + api, dir: filepath.Join(c.home, fmt.Sprintf("vault-%d", i+1))}
-		n.env = []string{"VAULT_NODE_ID=" + n.id, "VAULT_API_ADDR=" + n.api, "VAULT_CLUSTER_ADDR=https://" + cluster,
-			"VAULT_LISTEN=" + api, "VAULT_CLUSTER_LISTEN=" + cluster,
-			"VAULT_CONFIG_DIR=" + filepath.Join(n.dir, "config"), "VAULT_DATA_DIR=" + filepath.Join(n.dir, "data")}
+		n := newVaultNode(fmt.Sprintf("vault-%d", i+1), api, cluster, filepath.Join(c.home, fmt.Sprintf("vault-%d", i+1)))
 		n.log = filepath.Join(c.home, n.id+".log")
 		peers = append(peers, n.api)
 		c.nodes = append(c.nodes, n)
@@ -337,6 +334,22 @@ func newVaultCluster(t *testing.T, sh *shell, root, bin string, blocks map[strin
 		}
 	}
 	return c
+}
+
+// newVaultNode describes a Vault node listening on api and cluster
+// (host:port), with its files in dir, and its variables of the doc's
+// vault-node block.
+func newVaultNode(id, api, cluster, dir string) *vaultNode {
+	n := &vaultNode{id: id, api: "https://" + api, dir: dir}
+	n.env = []string{"VAULT_NODE_ID=" + n.id, "VAULT_API_ADDR=" + n.api, "VAULT_CLUSTER_ADDR=https://" + cluster,
+		"VAULT_LISTEN=" + api, "VAULT_CLUSTER_LISTEN=" + cluster,
+		"VAULT_CONFIG_DIR=" + filepath.Join(dir, "config"), "VAULT_DATA_DIR=" + filepath.Join(dir, "data")}
+	return n
+}
+
+// testVaultNode is a node's description for tests of the doc's blocks.
+func testVaultNode() *vaultNode {
+	return newVaultNode("vault-1", "127.0.0.1:8200", "127.0.0.1:8201", "/var/lib/vault")
 }
 
 // env is the variables a block runs with on node n: the settings and the
