@@ -176,7 +176,14 @@ func bringUp(t *testing.T) *env {
 		n.bin = kysoBin
 		n.dir = e.work
 		n.log = filepath.Join(e.work, n.name+".log")
-		n.env = append(append([]string{}, e.base...), "KYSO_LISTEN="+n.listen, "KYSO_METRICS_LISTEN="+n.metrics)
+		// Each node lists its "own" Vault node first, as the docs suggest:
+		// kyso-2 and kyso-3 start on standbys that forward to the leader.
+		var addrs []string
+		for j := range e.vault.nodes {
+			addrs = append(addrs, e.vault.nodes[(i+j)%len(e.vault.nodes)].api)
+		}
+		n.env = append(append([]string{}, e.base...), "KYSO_LISTEN="+n.listen, "KYSO_METRICS_LISTEN="+n.metrics,
+			"KYSO_VAULT_ADDRS="+strings.Join(addrs, ","))
 	}
 	var envFile strings.Builder
 	for _, kv := range e.nodes[0].env {
