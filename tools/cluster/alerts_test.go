@@ -118,6 +118,16 @@ func (e *env) checkAlertSeries(t *testing.T, n *kysoNode) {
 	if resp, err := e.client.Do(req); err == nil {
 		resp.Body.Close()
 	}
+	// A CRL, so that the CRL series have one (kyso makes the first when
+	// it is asked for).
+	crl, err := e.client.Get(n.url() + "/pki/crl/issuing-1.crl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crl.Body.Close()
+	if crl.StatusCode != http.StatusOK {
+		t.Fatalf("GET /pki/crl/issuing-1.crl = %d", crl.StatusCode)
+	}
 	resp, err := e.client.Get("http://" + n.metrics + "/metrics")
 	if err != nil {
 		t.Fatal(err)
