@@ -252,8 +252,10 @@ func checkExtended(before, after *verifier.Report, level pades.Level) error {
 // its answer by a size limit. Only http URLs are asked (RFC 5280 and
 // RFC 6960 transports; TLS would need a trust decision of its own).
 type OnlineRevocation struct {
-	Local   pades.Revocation
-	Client  interface{ Do(*http.Request) (*http.Response, error) }
+	Local  pades.Revocation
+	Client interface {
+		Do(*http.Request) (*http.Response, error)
+	}
 	Timeout time.Duration
 }
 

@@ -197,6 +197,14 @@ func (s *Signer) Extend(ctx context.Context, in io.ReadSeeker, size int64, out i
 	return res, nil
 }
 
+// CertCRL is a Revocation that can find the CRL covering a certificate
+// from the certificate itself (its CRL distribution points, RFC 5280,
+// 4.2.1.13), as an online source does. Extend uses CRLForCert instead of
+// CRL when the Signer's Revocation has it.
+type CertCRL interface {
+	CRLForCert(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error)
+}
+
 // signatureInfo is a signature or document time-stamp found in the input.
 type signatureInfo struct {
 	name     string // the field's fully qualified name
@@ -551,14 +559,18 @@ func (g *gatherer) status(ctx context.Context, v *vri, c, issuer *x509.Certifica
 		if der != nil && tryOCSP(der, "its responder") && revoked == "" {
 			return ""
 		}
-		crl, ok := g.askedCRL[string(issuer.Raw)]
+		crlKey, crlOf := string(issuer.Raw), func() ([]byte, error) { return g.s.rev.CRL(ctx, issuer) }
+		if cf, ok := g.s.rev.(CertCRL); ok {
+			crlKey, crlOf = string(c.Raw), func() ([]byte, error) { return cf.CRLForCert(ctx, c, issuer) }
+		}
+		crl, ok := g.askedCRL[crlKey]
 		if !ok {
 			var err error
-			crl, err = g.s.rev.CRL(ctx, issuer)
+			crl, err = crlOf()
 			if err != nil {
 				reasons = append(reasons, fmt.Sprintf("CRL: %v", err))
 			}
-			g.askedCRL[string(issuer.Raw)] = crl
+			g.askedCRL[crlKey] = crl
 		}
 		if crl != nil && tryCRL(crl, "its issuer") && revoked == "" {
 			return ""
