@@ -296,8 +296,12 @@ type renewalRule struct {
 // and RSA keys under 2048 bits).
 var renewalPolicy = []renewalRule{
 	{"the TSA certificate expires", func(ts *pades.TimestampInfo, deadline time.Time) bool { return ts.TSA.NotAfter.Before(deadline) }},
-	{"its imprint uses SHA-1", func(ts *pades.TimestampInfo, _ time.Time) bool { return ts.ImprintHash == crypto.SHA1 || ts.ImprintHash == crypto.MD5 }},
-	{"its signature uses SHA-1", func(ts *pades.TimestampInfo, _ time.Time) bool { return ts.SignerHash == crypto.SHA1 || ts.SignerHash == crypto.MD5 }},
+	{"its imprint uses SHA-1", func(ts *pades.TimestampInfo, _ time.Time) bool {
+		return ts.ImprintHash == crypto.SHA1 || ts.ImprintHash == crypto.MD5
+	}},
+	{"its signature uses SHA-1", func(ts *pades.TimestampInfo, _ time.Time) bool {
+		return ts.SignerHash == crypto.SHA1 || ts.SignerHash == crypto.MD5
+	}},
 	{"its TSA key is RSA under 2048 bits", func(ts *pades.TimestampInfo, _ time.Time) bool {
 		return ts.TSA.PublicKeyAlgorithm.String() == "RSA" && ts.KeyBits < 2048
 	}},
