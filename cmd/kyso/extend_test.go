@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/internal/testpki"
+	"github.com/kyso-vn/kyso/model"
+	"github.com/kyso-vn/kyso/signer/pades"
+	"github.com/kyso-vn/kyso/signer/tsa"
+	"github.com/kyso-vn/kyso/verifier"
+)
+
+// archivePKI is an archive's PKI: a root, a CA, a signer and two TSAs, one
+// whose certificate expires in a month.
+type archivePKI struct {
+	root, ca         *testpki.CA
+	signer           model.Key
+	oldTSA, newTSA   *tsa.Authority
+	oldCert, newCert *x509.Certificate
+}
+
+func newArchivePKI(t *testing.T) *archivePKI {
+	t.Helper()
+	key := func() crypto.Signer {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	p := &archivePKI{}
+	var err error
+	if p.root, err = testpki.NewRoot(key(), pkix.Name{CommonName: "Archive Test Root"}); err != nil {
+		t.Fatal(err)
+	}
+	if p.ca, err = p.root.NewCA(key(), pkix.Name{CommonName: "Archive Test CA"}); err != nil {
+		t.Fatal(err)
+	}
+	chain := []*x509.Certificate{p.ca.Cert, p.root.Cert}
+	sk := key()
+	sc, err := p.ca.Issue(&x509.Certificate{Subject: pkix.Name{CommonName: "Lê Thị Lưu Trữ"}, KeyUsage: x509.KeyUsageDigitalSignature}, sk.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.signer = model.Key{Signer: sk, Cert: sc, Chain: chain}
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newTSA := func(cn string, life time.Duration) (*tsa.Authority, *x509.Certificate) {
+		k := key()
+		c, err := p.ca.Issue(&x509.Certificate{
+			Subject: pkix.Name{CommonName: cn}, KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
+			NotAfter:        time.Now().Add(life),
+		}, k.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := tsa.New(tsa.Config{}, model.Key{Signer: k, Cert: c, Chain: chain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, c
+	}
+	p.oldTSA, p.oldCert = newTSA("TSA expiring", 30*24*time.Hour)
+	p.newTSA, p.newCert = newTSA("TSA new", 3*365*24*time.Hour)
+	return p
+}
+
+// OCSP and CRL answer as the archive's CAs: the CA by OCSP, the root by
+// CRL. They implement pades.Revocation.
+func (p *archivePKI) OCSP(_ context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
+	if !issuer.Equal(p.ca.Cert) {
+		return nil, nil
+	}
+	return p.ocsp(cert)
+}
+
+func (p *archivePKI) ocsp(cert *x509.Certificate) ([]byte, error) {
+	return ocsp.CreateResponse(p.ca.Cert, p.ca.Cert, ocsp.Response{
+		Status: ocsp.Good, SerialNumber: cert.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour),
+	}, p.ca.Key)
+}
+
+func (p *archivePKI) CRL(_ context.Context, issuer *x509.Certificate) ([]byte, error) {
+	if !issuer.Equal(p.root.Cert) {
+		return nil, nil
+	}
+	return x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(time.Now().UnixNano()), ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour),
+	}, p.root.Cert, p.root.Key)
+}
+
+// archived returns a document signed at B-T and extended to B-LTA with ts
+// as the archive time-stamp's TSA (level "B-T": not extended).
+func (p *archivePKI) archived(t *testing.T, ts *tsa.Authority, level pades.Level) []byte {
+	t.Helper()
+	in := testpdf.Make(1, 0)
+	var signed, out bytes.Buffer
+	if _, err := pades.New(ts, nil).Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &signed, p.signer, pades.Options{Level: pades.LevelBT}); err != nil {
+		t.Fatal(err)
+	}
+	if level == pades.LevelBT {
+		return signed.Bytes()
+	}
+	if _, err := pades.New(ts, p).Extend(context.Background(), bytes.NewReader(signed.Bytes()), int64(signed.Len()), &out, pades.ExtendOptions{Level: pades.LevelBLTA}); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// tsaServer serves a as an RFC 3161 TSA over HTTP (RFC 3161, 3.4).
+func tsaServer(t *testing.T, a *tsa.Authority) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		resp, err := a.Respond(r.Context(), req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/timestamp-reply")
+		w.Write(resp)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func writeFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, b := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// kysoExtend runs kyso extend in process: its exit status and output.
+func kysoExtend(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), &out, append([]string{"extend"}, args...))
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &ee):
+		return ee.code, out.String() + "\n" + ee.Error()
+	}
+	t.Fatalf("kyso extend %v: %v", args, err)
+	return -1, ""
+}
+
+// TestExtendRenewDir renews a folder of archived documents in process:
+// those whose archive time-stamp's TSA certificate expires within the
+// window get the validation data of that time-stamp and a new one from
+// the TSA at --tsa-url, atomically in place (or under --out); a document
+// whose TSA is good for years is left alone; a document that is not B-LTA
+// and one that is not a PDF fail with their reason, and the exit status
+// says so. A second run finds nothing left to renew. Every renewed
+// document verifies offline, TOTAL_PASSED at B-LTA.
+func TestExtendRenewDir(t *testing.T) {
+	p := newArchivePKI(t)
+	dir, trustDir, out := t.TempDir(), t.TempDir(), t.TempDir()
+	expiring := p.archived(t, p.oldTSA, pades.LevelBLTA)
+	fresh := p.archived(t, p.newTSA, pades.LevelBLTA)
+	bt := p.archived(t, p.oldTSA, pades.LevelBT)
+	writeFiles(t, dir, map[string][]byte{
+		"2024/quyet-dinh-1.pdf": expiring, "2024/quyet-dinh-2.PDF": expiring,
+		"2025/cong-van.pdf": fresh, "2025/to-trinh.pdf": bt, "hong.pdf": []byte("%PDF-1.7\nnot really"),
+		"ghi-chu.txt": []byte("not a PDF"),
+	})
+	// The validation data of the new TSA's certificate, as an operator
+	// would have fetched it: the CA's OCSP response, the root's CRL.
+	ocspDER, err := p.ocsp(p.newCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlDER, err := p.CRL(context.Background(), p.root.Cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, trustDir, map[string][]byte{
+		"root.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.root.Cert.Raw}),
+	})
+	vd := t.TempDir()
+	writeFiles(t, vd, map[string][]byte{"tsa.ocsp": ocspDER, "root.crl": crlDER})
+	args := []string{"--renew-before", "1y", "--no-kyso", "--trust", trustDir, "--tsa-url", tsaServer(t, p.newTSA),
+		"--validation-data", filepath.Join(vd, "tsa.ocsp"), "--validation-data", filepath.Join(vd, "root.crl")}
+
+	// --out: the originals stay as they are.
+	code, text := kysoExtend(t, append(args, "--out", out, dir)...)
+	if code != exitExtendFailed || !strings.Contains(text, "2 renewed, 1 already fine, 2 failed") {
+		t.Fatalf("kyso extend --renew-before --out = %d:\n%s\nwant exit 1 and 2 renewed, 1 fine, 2 failed", code, text)
+	}
+	for _, want := range []string{"2025/to-trinh.pdf: ", "no document time-stamp", "hong.pdf: ", "the TSA certificate expires on " + p.oldCert.NotAfter.UTC().Format("2006-01-02")} {
+		if !strings.Contains(text, filepath.FromSlash(want)) {
+			t.Errorf("summary does not say %q:\n%s", want, text)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "2024", "quyet-dinh-1.pdf")); err != nil || !bytes.Equal(b, expiring) {
+		t.Errorf("with --out, the original changed (%v)", err)
+	}
+	checkRenewed(t, p, filepath.Join(out, "2024", "quyet-dinh-1.pdf"), expiring)
+
+	// In place.
+	code, text = kysoExtend(t, append(args, dir)...)
+	if code != exitExtendFailed || !strings.Contains(text, "2 renewed, 1 already fine, 2 failed") {
+		t.Fatalf("kyso extend --renew-before = %d:\n%s", code, text)
+	}
+	for _, name := range []string{"2024/quyet-dinh-1.pdf", "2024/quyet-dinh-2.PDF"} {
+		checkRenewed(t, p, filepath.Join(dir, name), expiring)
+	}
+	for name, want := range map[string][]byte{"2025/cong-van.pdf": fresh, "2025/to-trinh.pdf": bt} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !bytes.Equal(b, want) {
+			t.Errorf("%s changed though it needed no renewal (%v)", name, err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*", ".*kyso-*")); len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+
+	code, text = kysoExtend(t, append(args, dir)...)
+	if code != exitExtendFailed || !strings.Contains(text, "0 renewed, 3 already fine, 2 failed") {
+		t.Errorf("a second run = %d:\n%s\nwant 0 renewed, 3 already fine", code, text)
+	}
+}
+
+// checkRenewed checks that the document at path is before with a new
+// archive time-stamp from the new TSA, verifying offline TOTAL_PASSED.
+func checkRenewed(t *testing.T, p *archivePKI, path string, before []byte) {
+	t.Helper()
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(doc, before) || len(doc) == len(before) {
+		t.Fatalf("%s: not the original with updates appended", path)
+	}
+	ts, err := pades.LastTimestamp(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil || ts == nil || !ts.TSA.Equal(p.newCert) {
+		t.Fatalf("%s: last time-stamp %+v, %v; want one from the new TSA", path, ts, err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(p.root.Cert)
+	rep, err := verifier.VerifyPDF(context.Background(), bytes.NewReader(doc), int64(len(doc)), verifier.Options{Roots: pool, TrustCerts: []*x509.Certificate{p.root.Cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Signatures) != 3 || !rep.Valid || rep.Signatures[0].Level != verifier.LevelBLTA {
+		t.Errorf("%s after renewal: valid %t, %d entries, level %q; want valid, 3, B-LTA", path, rep.Valid, len(rep.Signatures), rep.Signatures[0].Level)
+	}
+}
+
+// TestExtendUsage: usage errors exit 2, before anything is read.
+func TestExtendUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"--level", "B-X", "a.pdf", "b.pdf"},
+		{"a.pdf"},
+		{"--renew-before", "soon", "dir"},
+		{"--renew-before", "1y", "a", "b"},
+		{"--no-kyso", "--level", "B-LTA", "a.pdf", "b.pdf"}, // B-LTA in process without --tsa-url
+	} {
+		if code, text := kysoExtend(t, args...); code != exitExtendUsage {
+			t.Errorf("kyso extend %q = %d, want %d:\n%s", args, code, exitExtendUsage, text)
+		}
+	}
+}
+
