@@ -297,4 +297,3 @@ func TestExtendUsage(t *testing.T) {
 		}
 	}
 }
-
