@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -296,4 +297,69 @@ func TestExtendUsage(t *testing.T) {
 			t.Errorf("kyso extend %q = %d, want %d:\n%s", args, code, exitExtendUsage, text)
 		}
 	}
+}
+
+// TestExtendThroughKyso raises a kyso B-T document to B-LTA through a
+// running kyso (kyso extend --url --api-key: POST /v1/extend/pdf), then,
+// kyso stopped, verifies it offline: B-LTA, TOTAL_PASSED, and pdfsig and
+// qpdf accept it. The endpoint wants a client key; garbage and a document
+// whose signatures kyso cannot validate get JSON errors with a stable
+// code.
+func TestExtendThroughKyso(t *testing.T) {
+	e := newSignEnv(t)
+	bt := e.sign(t, e.official, testpdf.Make(1, 0), map[string]any{"level": "B-T"})
+	in := writeFileT(t, filepath.Join(e.dir, "bt.pdf"), bt)
+	out := filepath.Join(e.dir, "lta.pdf")
+	if code, text := kysoExtend(t, "--url", e.env["KYSO_URL"], "--api-key", e.clientHN, "--level", "B-LTA", in, out); code != 0 {
+		t.Fatalf("kyso extend through kyso = %d:\n%s", code, text)
+	}
+	lta, err := os.ReadFile(out)
+	if err != nil || !bytes.HasPrefix(lta, bt) {
+		t.Fatalf("the extended document does not start with the original (%v)", err)
+	}
+	e.checkPDF(t, "extended", lta, 1) // pdfsig lists the document time-stamp without verifying it
+
+	post := func(key string, body []byte) (int, string) {
+		req, _ := http.NewRequest("POST", e.env["KYSO_URL"]+"/v1/extend/pdf?level=B-LT", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/pdf")
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	hanoi := mustRead(t, filepath.Join(realworld, "vn-nom-vn", "hanoi_qd_2280_water.pdf"))
+	for _, tt := range []struct {
+		name, key string
+		body      []byte
+		code      int
+		want      string
+	}{
+		{"no key", "", bt, http.StatusUnauthorized, `"code":"unauthorized"`},
+		{"garbage", e.clientHN, []byte("%PDF-1.7 garbage"), http.StatusUnprocessableEntity, `"code":"unreadable_document"`},
+		{"not validated", e.clientHN, hanoi, http.StatusUnprocessableEntity, `"code":"invalid_document"`},
+	} {
+		if code, body := post(tt.key, tt.body); code != tt.code || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: POST /v1/extend/pdf = %d %s, want %d %s", tt.name, code, body, tt.code, tt.want)
+		}
+	}
+
+	e.stop(t)
+	code, text := kysoVerify(t, "--data", e.dir, "--json", out)
+	var rep verifier.Report
+	if code != exitPassed || json.Unmarshal([]byte(strings.SplitN(text, "\n\n", 2)[0]), &rep) != nil || rep.Signatures[0].Level != verifier.LevelBLTA {
+		t.Errorf("offline, kyso stopped: kyso verify = %d, level %q:\n%s", code, levelOf(rep), text)
+	}
+}
+
+func levelOf(rep verifier.Report) string {
+	if len(rep.Signatures) == 0 {
+		return ""
+	}
+	return rep.Signatures[0].Level
 }
