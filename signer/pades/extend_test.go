@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/internal/hostilepdf"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -222,4 +223,27 @@ func readRoots(t *testing.T) []*x509.Certificate {
 		}
 	}
 	return out
+}
+
+// TestExtendHostileInput extends damaged and hostile PDFs: each is refused
+// with one of the package's errors, never a panic, and nothing is written.
+// Cases that may be signed hold no signature to extend.
+func TestExtendHostileInput(t *testing.T) {
+	p := getPKI(t)
+	s := pades.New(&testTSA{pki: p}, newRevocation(p))
+	for _, c := range hostilepdf.Cases() {
+		t.Run(c.Name, func(t *testing.T) {
+			var out bytes.Buffer
+			_, err := s.Extend(context.Background(), bytes.NewReader(c.PDF), int64(len(c.PDF)), &out, pades.ExtendOptions{Level: pades.LevelBLTA})
+			if err == nil {
+				t.Fatalf("Extend = nil error, want a refusal")
+			}
+			if !errors.Is(err, pades.ErrInvalid) && !errors.Is(err, pades.ErrUnsupported) {
+				t.Errorf("Extend = %v, want ErrInvalid or ErrUnsupported", err)
+			}
+			if out.Len() != 0 {
+				t.Errorf("Extend wrote %d bytes on error", out.Len())
+			}
+		})
+	}
 }
