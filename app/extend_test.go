@@ -414,6 +414,9 @@ func TestExtendRefusesAttacks(t *testing.T) {
 		{"DSS update rewriting a signed page", forged, errkind.InvalidDocument, "kyso extends only documents whose every signature passes"},
 		{"signed bytes changed", tampered, errkind.InvalidDocument, "TOTAL_FAILED"},
 		{"garbage", []byte("%PDF-1.7\n\x00\x01garbage"), errkind.Unreadable, ""},
+		{"empty", nil, errkind.Unreadable, ""},
+		{"unsigned", attacksuite.FormPDF(), errkind.InvalidDocument, "no signature"},
+		{"broken xref", bytes.Replace(doc, []byte("startxref"), []byte("startxref\n999999999\n%%EOF\nstartxref"), 1), errkind.InvalidDocument, ""},
 		{"bad level", doc, errkind.Invalid, "level"},
 	}
 	for _, tt := range tests {
