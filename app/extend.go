@@ -222,7 +222,9 @@ func checkExtended(before, after *verifier.Report, level pades.Level) error {
 	if len(after.Signatures) != want {
 		return ErrExtendCheck.Errorf("%d signatures and time-stamps after extension, want %d", len(after.Signatures), want)
 	}
-	for i, a := range after.Signatures {
+	// Verdicts first (a new time-stamp that fails explains a level not
+	// reached), then the levels.
+	for _, a := range after.Signatures {
 		if a.Indication != verifier.TotalPassed {
 			return ErrExtendCheck.Errorf("%s %q is %s (%s) after extension: %s", entryKind(a), a.Field, a.Indication, a.SubIndication, a.Detail)
 		}
@@ -231,10 +233,9 @@ func checkExtended(before, after *verifier.Report, level pades.Level) error {
 				return ErrExtendCheck.Errorf("%s %q: a change not allowed after extension: %s %s", entryKind(a), a.Field, c.Kind, c.Detail)
 			}
 		}
-		if i >= len(before.Signatures) {
-			break
-		}
-		b := before.Signatures[i]
+	}
+	for i, b := range before.Signatures {
+		a := after.Signatures[i]
 		if a.Field != b.Field || a.Type != b.Type {
 			return ErrExtendCheck.Errorf("entry %d is %q after extension, was %q", i+1, a.Field, b.Field)
 		}

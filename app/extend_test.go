@@ -535,3 +535,27 @@ func (l tsaOnly) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 }
 
 func (l tsaOnly) CRL(context.Context, *x509.Certificate) ([]byte, error) { return nil, nil }
+
+// TestExtendChecksOutput: the extended document is verified before a
+// byte of it leaves. Here kyso's TSA does not chain to a trusted root (an
+// operator's mistake): the new archive time-stamp would be INDETERMINATE,
+// so nothing is written and the error says why.
+func TestExtendChecksOutput(t *testing.T) {
+	doc, err := os.ReadFile(pyHankoLTA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newKysoPKI(t, 24*time.Hour)
+	tr := trust{roots: []*x509.Certificate{pyHankoRoot(t, doc)}} // not kyso's root
+	x := app.NewExtend(app.ExtendDeps{Trust: tr, PDF: pades.New(p.authority(t), p)})
+	var out bytes.Buffer
+	_, err = x.ExtendPDF(context.Background(), "t", app.ExtendRequest{Level: "B-LTA"}, bytes.NewReader(doc), int64(len(doc)), &out)
+	if !errors.Is(err, app.ErrExtendCheck) || !strings.Contains(err.Error(), "Timestamp1") || !strings.Contains(err.Error(), "INDETERMINATE") {
+		t.Fatalf("ExtendPDF with kyso's TSA untrusted = %v, want ErrExtendCheck about Timestamp1", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("ExtendPDF wrote %d bytes", out.Len())
+	}
+	// B-LT adds no time-stamp of kyso's: it goes through.
+	extendPDF(t, x, doc, app.ExtendRequest{Level: "B-LT"})
+}
