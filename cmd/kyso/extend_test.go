@@ -333,6 +333,14 @@ func TestExtendThroughKyso(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+	// Multipart, the level in the options part.
+	code, lt, h := e.upload(t, "/v1/extend/pdf", e.clientHN, bt, map[string]any{"level": "B-LT"})
+	if code != http.StatusOK || h.Get("Kyso-Level") != "B-LT" || !bytes.HasPrefix(lt, bt) {
+		t.Errorf("multipart POST /v1/extend/pdf = %d, Kyso-Level %q", code, h.Get("Kyso-Level"))
+	}
+	if code, body, _ := e.upload(t, "/v1/extend/pdf", e.clientHN, bt, map[string]any{"level": "B-X"}); code != http.StatusBadRequest || !strings.Contains(string(body), `"code":"invalid_request"`) {
+		t.Errorf("level B-X: %d %s, want 400 invalid_request", code, body)
+	}
 	hanoi := mustRead(t, filepath.Join(realworld, "vn-nom-vn", "hanoi_qd_2280_water.pdf"))
 	for _, tt := range []struct {
 		name, key string
