@@ -169,7 +169,7 @@ func (x *Extend) ExtendPDF(ctx context.Context, actor string, req ExtendRequest,
 		return nil, ErrExtendRefused.Errorf("the document has no signature to extend")
 	}
 	for _, s := range before.Signatures {
-		if s.Indication != verifier.TotalPassed {
+		if s.Indication != verifier.TotalPassed && !(s.Indication == verifier.Indeterminate && curable[s.SubIndication]) {
 			return nil, ErrExtendRefused.Errorf("%s %q is %s (%s): %s; kyso extends only documents whose every signature passes", entryKind(s), s.Field, s.Indication, s.SubIndication, s.Detail)
 		}
 	}
@@ -207,6 +207,15 @@ func entryKind(s verifier.Signature) string {
 		return "document time-stamp"
 	}
 	return "signature"
+}
+
+// curable are the sub-indications of an INDETERMINATE verdict that only
+// missing revocation data explains (ETSI EN 319 102-1, 5.2.5 and 5.6.2.4):
+// what an extension adds may turn them to TOTAL_PASSED, which the check
+// of the output then demands.
+var curable = map[verifier.SubIndication]bool{
+	verifier.TryLater:                 true,
+	"REVOCATION_OUT_OF_BOUNDS_NO_POE": true,
 }
 
 // levelRank orders the PAdES levels.

@@ -559,3 +559,40 @@ func TestExtendChecksOutput(t *testing.T) {
 	// B-LT adds no time-stamp of kyso's: it goes through.
 	extendPDF(t, x, doc, app.ExtendRequest{Level: "B-LT"})
 }
+
+// onlineTrust is a trust snapshot whose verifier checks revocation online,
+// through a network that is down.
+type onlineTrust struct{ trust }
+
+func (o onlineTrust) Snapshot(context.Context) (verifier.Options, error) {
+	opts := o.options()
+	opts.Online, opts.HTTPClient = true, downClient{}
+	return opts, nil
+}
+
+type downClient struct{}
+
+func (downClient) Do(*http.Request) (*http.Response, error) { return nil, errors.New("network down") }
+
+// TestExtendCuresMissingRevocation: a signature INDETERMINATE only for
+// want of revocation data (TRY_LATER: the verifier checks online and the
+// network is down) is what an extension is for: it is extended with the
+// CA's data, and the result is TOTAL_PASSED at B-LTA offline from what it
+// carries.
+func TestExtendCuresMissingRevocation(t *testing.T) {
+	p := newKysoPKI(t, 24*time.Hour)
+	tr := onlineTrust{trust{roots: []*x509.Certificate{p.root.Cert}}}
+	a := p.authority(t)
+	bt := signPDF(t, pades.New(a, nil), p.signer, pades.LevelBT)
+	opts, _ := tr.Snapshot(context.Background())
+	rep, err := verifier.VerifyPDF(context.Background(), bytes.NewReader(bt), int64(len(bt)), opts)
+	if err != nil || rep.Signatures[0].Indication != verifier.Indeterminate || rep.Signatures[0].SubIndication != verifier.TryLater {
+		t.Fatalf("before: %+v, %v; want INDETERMINATE/TRY_LATER", rep.Signatures, err)
+	}
+	x := app.NewExtend(app.ExtendDeps{Trust: tr, PDF: pades.New(a, p)})
+	lta := extendPDF(t, x, bt, app.ExtendRequest{Level: "B-LTA"})
+	rep, err = verifier.VerifyPDF(context.Background(), bytes.NewReader(lta), int64(len(lta)), opts)
+	if err != nil || !rep.Valid || rep.Signatures[0].Level != verifier.LevelBLTA {
+		t.Errorf("after: %+v, %v; want valid at B-LTA with the network still down", rep.Signatures, err)
+	}
+}
