@@ -19,10 +19,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
@@ -370,4 +372,59 @@ func levelOf(rep verifier.Report) string {
 		return ""
 	}
 	return rep.Signatures[0].Level
+}
+
+// TestExtendCLIThirdParty runs kyso extend in process, offline, on
+// pyHanko's Sig1 as pyHanko signed it (B-T, the published file's first
+// three revisions), with the OCSP responses and CRL pyHanko gathered
+// handed in as files, then kyso verify with pyHanko's root only: B-LT,
+// exit 0. Without the data, it is refused naming the certificates.
+func TestExtendCLIThirdParty(t *testing.T) {
+	doc := mustRead(t, filepath.Join(realworld, "pyhanko", "pades-lta-dss-indirect-arrs-test-2.pdf"))
+	dir, trustDir := t.TempDir(), t.TempDir()
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dss := rdr.Trailer().Key("Root").Key("DSS")
+	var data []string
+	for _, k := range []string{"OCSPs", "CRLs"} {
+		for i := 0; i < dss.Key(k).Len(); i++ {
+			name := filepath.Join(dir, k+strconv.Itoa(i)+".der")
+			writeFileT(t, name, dss.Key(k).Index(i).Data())
+			data = append(data, "--validation-data", name)
+		}
+	}
+	certs := dss.Key("Certs")
+	for i := 0; i < certs.Len(); i++ {
+		if c, err := x509.ParseCertificate(certs.Index(i).Data()); err == nil && verifier.IsSelfSigned(c) {
+			writeFileT(t, filepath.Join(trustDir, "pyhanko-root.crt"), c.Raw)
+		}
+	}
+	// Sig1's revision ends at the third %%EOF.
+	end := 0
+	for range 3 {
+		end += bytes.Index(doc[end:], []byte("%%EOF")) + len("%%EOF")
+	}
+	for end < len(doc) && (doc[end] == '\r' || doc[end] == '\n') {
+		end++
+	}
+	in := writeFileT(t, filepath.Join(dir, "sig1.pdf"), doc[:end])
+	out := filepath.Join(dir, "sig1.lt.pdf")
+
+	if code, text := kysoExtend(t, "--level", "B-LT", "--no-kyso", "--trust", trustDir, in, out); code != exitExtendFailed || !strings.Contains(text, `"Alice"`) {
+		t.Errorf("kyso extend without the data = %d, want 1 naming Alice:\n%s", code, text)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused extension left %s (%v)", out, err)
+	}
+	args := append([]string{"--level", "B-LT", "--no-kyso", "--trust", trustDir}, data...)
+	if code, text := kysoExtend(t, append(args, in, out)...); code != 0 {
+		t.Fatalf("kyso extend = %d:\n%s", code, text)
+	}
+	code, text := kysoVerify(t, "--no-kyso", "--trust", trustDir, "--json", out)
+	var rep verifier.Report
+	if code != exitPassed || json.Unmarshal([]byte(strings.SplitN(text, "\n\n", 2)[0]), &rep) != nil || levelOf(rep) != verifier.LevelBLT {
+		t.Errorf("kyso verify of the extended file = %d, level %q:\n%s", code, levelOf(rep), text)
+	}
 }
