@@ -347,14 +347,28 @@ func TestExtendKyso(t *testing.T) {
 		t.Errorf("after a second ExtendPDF(B-LTA): %q, want %q", got, want)
 	}
 	toolsAccept(t, again)
+
+	// A document certified with no changes allowed (DocMDP P=1) still
+	// takes a DSS and a document time-stamp (ETSI EN 319 142-1, 5.4;
+	// ISO 32000-2, 12.8.2.2.2).
+	certified := signPDFWith(t, pades.New(a, nil), p.signer, pades.Options{Level: pades.LevelBT, Certify: 1})
+	lta = extendPDF(t, x, certified, app.ExtendRequest{Level: "B-LTA"})
+	if got, want := strings.Join(levels(t, tr, lta), "; "), "Signature1 TOTAL_PASSED B-LTA; Timestamp1 TOTAL_PASSED "; got != want {
+		t.Errorf("certified P=1, after ExtendPDF(B-LTA): %q, want %q", got, want)
+	}
 }
 
 // signPDF signs a one-page document with cred.
 func signPDF(t *testing.T, s *pades.Signer, cred model.Key, level pades.Level) []byte {
 	t.Helper()
+	return signPDFWith(t, s, cred, pades.Options{Level: level})
+}
+
+func signPDFWith(t *testing.T, s *pades.Signer, cred model.Key, opts pades.Options) []byte {
+	t.Helper()
 	in := attacksuite.FormPDF()
 	var out bytes.Buffer
-	if _, err := s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, cred, pades.Options{Level: level}); err != nil {
+	if _, err := s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, cred, opts); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()
