@@ -610,3 +610,76 @@ func TestExtendCuresMissingRevocation(t *testing.T) {
 		t.Errorf("after: %+v, %v; want valid at B-LTA with the network still down", rep.Signatures, err)
 	}
 }
+
+// TestExtendRealWorldCorpus extends every PDF of the real-world corpus,
+// offline, trusting the Vietnamese anchors and kyso's test root: each is
+// either extended, every verdict kept, or refused with an error of the
+// caller's kind (never an internal error, never a panic), nothing
+// written.
+func TestExtendRealWorldCorpus(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(realworld, "*", "*.pdf"))
+	if err != nil || len(files) < 10 {
+		t.Fatalf("corpus: %d files, %v", len(files), err)
+	}
+	p := newKysoPKI(t, 24*time.Hour)
+	roots := []*x509.Certificate{p.root.Cert}
+	var inter []*x509.Certificate
+	crts, _ := filepath.Glob(filepath.Join(realworld, "roots", "*.crt"))
+	for _, f := range crts {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d app.ValidationData
+		if err := d.Add(f, b); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range d.Certs {
+			if verifier.IsSelfSigned(c) {
+				roots = append(roots, c)
+			} else {
+				inter = append(inter, c)
+			}
+		}
+	}
+	tr := corpusTrust{trust{roots: roots}, inter}
+	x := app.NewExtend(app.ExtendDeps{Trust: tr, PDF: pades.New(p.authority(t), p)})
+	for _, f := range files {
+		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+			doc, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			_, err = x.ExtendPDF(context.Background(), "t", app.ExtendRequest{Level: "B-LTA"}, bytes.NewReader(doc), int64(len(doc)), &out)
+			var ke *errkind.Error
+			switch {
+			case err == nil:
+				t.Logf("extended")
+			case errors.As(err, &ke) && (ke.Kind == errkind.InvalidDocument || ke.Kind == errkind.Unreadable || ke.Kind == errkind.Invalid):
+				t.Logf("refused: %v", err)
+				if out.Len() != 0 {
+					t.Errorf("refused, yet %d bytes written", out.Len())
+				}
+			default:
+				t.Errorf("ExtendPDF = %v, want success or a refusal of the caller's kind", err)
+			}
+		})
+	}
+}
+
+// corpusTrust adds intermediates to a trust snapshot.
+type corpusTrust struct {
+	trust
+	inter []*x509.Certificate
+}
+
+func (c corpusTrust) Snapshot(context.Context) (verifier.Options, error) {
+	o := c.options()
+	o.Intermediates = x509.NewCertPool()
+	for _, i := range c.inter {
+		o.Intermediates.AddCert(i)
+	}
+	o.TrustCerts = append(o.TrustCerts, c.inter...)
+	return o, nil
+}

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -248,8 +251,10 @@ type gatherer struct {
 	pool  []*x509.Certificate // CA certificates: the document's and the caller's
 	ocsps [][]byte            // candidates: the DSS's and the caller's
 	crls  [][]byte
-	// missing lists, for the error, each certificate that lacks something.
+	// missing lists, for the error, each certificate that lacks something;
+	// told records what it already says.
 	missing []string
+	told    map[string]bool
 	// asked records the certificates whose status the Revocation source
 	// was already asked for, with its answers.
 	askedOCSP map[string][]byte
@@ -257,7 +262,7 @@ type gatherer struct {
 }
 
 func newGatherer(s *Signer, rdr *pdf.Reader, opts ExtendOptions) *gatherer {
-	g := &gatherer{s: s, askedOCSP: map[string][]byte{}, askedCRL: map[string][]byte{}}
+	g := &gatherer{s: s, askedOCSP: map[string][]byte{}, askedCRL: map[string][]byte{}, told: map[string]bool{}}
 	g.pool = append(g.pool, opts.Certs...)
 	dss := rdr.Trailer().Key("Root").Key("DSS")
 	for _, der := range streams(dss.Key("Certs")) {
@@ -384,14 +389,14 @@ func (g *gatherer) signerCert(si *cmsasn1.SignerInfo, certs []*x509.Certificate,
 func (g *gatherer) chain(ctx context.Context, v *vri, what string, leaf *x509.Certificate, certs []*x509.Certificate, poe time.Time, local revCandidates) {
 	pool := append(append([]*x509.Certificate{}, certs...), g.pool...)
 	chain := []*x509.Certificate{leaf}
-	for cur := leaf; !selfIssued(cur); {
+	for cur := leaf; !selfIssuedWeak(cur); {
 		if len(chain) > maxChain {
 			g.lack("%s: the chain of %q is longer than %d", what, leaf.Subject.CommonName, maxChain)
 			return
 		}
 		var next *x509.Certificate
 		for _, c := range pool {
-			if bytes.Equal(c.RawSubject, cur.RawIssuer) && certcheck.CheckSignatureFrom(cur, c) == nil {
+			if bytes.Equal(c.RawSubject, cur.RawIssuer) && issuedBy(cur, c) {
 				next = c
 				break
 			}
@@ -413,9 +418,42 @@ func (g *gatherer) chain(ctx context.Context, v *vri, what string, leaf *x509.Ce
 		}
 		v.statused[string(c.Raw)] = true
 		if problem := g.status(ctx, v, c, chain[i+1], poe, local); problem != "" {
-			g.lack("%s: %q (serial %x): %s", what, c.Subject.CommonName, c.SerialNumber, problem)
+			// A CA shared by several signatures is named once.
+			key := string(c.Raw) + "\x00" + problem
+			if !g.told[key] {
+				g.told[key] = true
+				g.lack("%s: %q (serial %x): %s", what, c.Subject.CommonName, c.SerialNumber, problem)
+			}
 		}
 	}
+}
+
+// issuedBy reports whether parent's key signed child. Unlike crypto/x509
+// it accepts SHA-1 signatures: the Vietnamese Government CA's first
+// generation signed its certificates so. Building the path to embed is not
+// trusting it: the verifier judges the chain and its algorithms.
+func issuedBy(child, parent *x509.Certificate) bool {
+	err := certcheck.CheckSignatureFrom(child, parent)
+	if err == nil {
+		return true
+	}
+	var insecure x509.InsecureAlgorithmError
+	if !errors.As(err, &insecure) || !parent.IsCA && !bytes.Equal(child.Raw, parent.Raw) {
+		return false
+	}
+	sum := sha1.Sum(child.RawTBSCertificate)
+	switch pub := parent.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return child.SignatureAlgorithm == x509.SHA1WithRSA && rsa.VerifyPKCS1v15(pub, crypto.SHA1, sum[:], child.Signature) == nil
+	case *ecdsa.PublicKey:
+		return child.SignatureAlgorithm == x509.ECDSAWithSHA1 && ecdsa.VerifyASN1(pub, sum[:], child.Signature)
+	}
+	return false
+}
+
+// selfIssuedWeak is selfIssued accepting a SHA-1 self-signature.
+func selfIssuedWeak(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && issuedBy(c, c)
 }
 
 func issuerName(c *x509.Certificate) string {

@@ -113,6 +113,10 @@ func TestExtendRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	vgca := readRoots(t)
+	ttg, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "testdata", "realworld", "vn-sus_agri_mekong", "222-ttg.signed.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	broken := bytes.Replace(bt, []byte("startxref"), []byte("startxref\n999999999\n%%EOF\nstartxref"), 1)
 	tests := []struct {
 		name  string
@@ -126,6 +130,9 @@ func TestExtendRefuses(t *testing.T) {
 		{"B-B", bb, newRevocation(p), false, errkind.InvalidDocument, []string{"no signature time-stamp", "cannot become B-LT"}},
 		{"revoked", revoked, newRevocation(p), false, errkind.InvalidDocument, []string{"revoked on", p.revokedCred.Cert.Subject.CommonName}},
 		{"Hanoi offline", hanoi, nil, true, errkind.InvalidDocument, []string{"Trần Chí Công", "CA phục vụ các cơ quan Nhà nước G2", "no OCSP response or CRL"}},
+		// The TSA's chain ends at VGCA's first root, signed with SHA-1,
+		// which crypto/x509 does not check: the path is still built.
+		{"222/QĐ-TTg offline", ttg, nil, true, errkind.InvalidDocument, []string{"Máy chủ cấp dấu thời gian 01", "CỔNG THÔNG TIN ĐIỆN TỬ CHÍNH PHỦ", "no OCSP response or CRL"}},
 		{"Hanoi without anchors", hanoi, nil, false, errkind.InvalidDocument, []string{"no certificate of \"CA phục vụ các cơ quan Nhà nước G2\""}},
 		{"unsigned", makePDF(pdfSpec{}), newRevocation(p), false, errkind.Invalid, []string{"no signature"}},
 		{"garbage", []byte("%PDF-1.7\nthis is not a PDF at all"), newRevocation(p), false, errkind.Invalid, []string{"parse PDF"}},
