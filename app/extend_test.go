@@ -11,10 +11,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"io"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -453,102 +451,6 @@ func TestExtendRefusesAttacks(t *testing.T) {
 }
 
 func itoa(n int) string { return big.NewInt(int64(n)).String() }
-
-// TestExtendOnline fetches what the document lacks from the responders
-// and CRL distribution points its certificates name, through the client
-// given: a real HTTP server answering as the issuing CA's OCSP responder
-// and the root's CRL distribution point. Without a client (online
-// fetching not allowed) the same document is refused; an answer that is
-// not an OCSP response is not used.
-func TestExtendOnline(t *testing.T) {
-	p := newKysoPKI(t, 24*time.Hour)
-	var garbage bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case garbage:
-			w.Write([]byte("not DER"))
-		case r.URL.Path == "/ocsp" && r.Method == http.MethodPost:
-			body, _ := io.ReadAll(r.Body)
-			req, err := ocsp.ParseRequest(body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			der, err := ocsp.CreateResponse(p.ca.Cert, p.ca.Cert, ocsp.Response{
-				Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour),
-			}, p.ca.Key)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			w.Write(der)
-		case r.URL.Path == "/root.crl":
-			der, _ := p.CRL(r.Context(), p.root.Cert)
-			w.Write(der)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	// A signer and an issuing CA that name the server, as a foreign CA's
-	// certificates name theirs.
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, err := p.root.Issue(&x509.Certificate{
-		Subject: p.ca.Cert.Subject, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true,
-		CRLDistributionPoints: []string{srv.URL + "/root.crl"}, SubjectKeyId: p.ca.Cert.SubjectKeyId,
-	}, p.ca.Key.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ca.Cert = caCert
-	sc, err := p.ca.Issue(&x509.Certificate{
-		Subject: pkix.Name{CommonName: "Đỗ Văn Mạng"}, KeyUsage: x509.KeyUsageDigitalSignature, OCSPServer: []string{srv.URL + "/ocsp"},
-	}, k.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.signer = model.Key{Signer: k, Cert: sc, Chain: []*x509.Certificate{caCert, p.root.Cert}}
-	p.tsa.Chain = []*x509.Certificate{caCert, p.root.Cert}
-	tr := trust{roots: []*x509.Certificate{p.root.Cert}}
-	a := p.authority(t)
-	bt := signPDF(t, pades.New(a, nil), p.signer, pades.LevelBT)
-	// The TSA's status comes from kyso's CA (Local): only the signer's
-	// chain is fetched.
-	local := tsaOnly{p}
-
-	offline := app.NewExtend(app.ExtendDeps{Trust: tr, PDF: pades.New(a, app.OnlineRevocation{Local: local})})
-	var out bytes.Buffer
-	if _, err := offline.ExtendPDF(context.Background(), "t", app.ExtendRequest{Level: "B-LT"}, bytes.NewReader(bt), int64(len(bt)), &out); !errors.Is(err, pades.ErrIncomplete) || !strings.Contains(err.Error(), "Đỗ Văn Mạng") {
-		t.Fatalf("ExtendPDF offline = %v, want ErrIncomplete naming the signer", err)
-	}
-
-	online := app.NewExtend(app.ExtendDeps{Trust: tr, PDF: pades.New(a, app.OnlineRevocation{Local: local, Client: srv.Client(), Timeout: 5 * time.Second})})
-	lt := extendPDF(t, online, bt, app.ExtendRequest{Level: "B-LT"})
-	if got, want := strings.Join(levels(t, tr, lt), "; "), "Signature1 TOTAL_PASSED B-LT"; got != want {
-		t.Errorf("after ExtendPDF online: %q, want %q", got, want)
-	}
-
-	garbage = true
-	out.Reset()
-	if _, err := online.ExtendPDF(context.Background(), "t", app.ExtendRequest{Level: "B-LT"}, bytes.NewReader(bt), int64(len(bt)), &out); !errors.Is(err, pades.ErrIncomplete) || out.Len() != 0 {
-		t.Fatalf("ExtendPDF with a responder answering garbage = %v, want ErrIncomplete and nothing written", err)
-	}
-}
-
-// tsaOnly answers, as kyso's CA, for the TSA's certificate only.
-type tsaOnly struct{ p *kysoPKI }
-
-func (l tsaOnly) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
-	if !cert.Equal(l.p.tsa.Cert) {
-		return nil, nil
-	}
-	return l.p.OCSP(ctx, cert, issuer)
-}
-
-func (l tsaOnly) CRL(context.Context, *x509.Certificate) ([]byte, error) { return nil, nil }
 
 // TestExtendChecksOutput: the extended document is verified before a
 // byte of it leaves. Here kyso's TSA does not chain to a trusted root (an

@@ -131,7 +131,7 @@ func cmdExtend(ctx context.Context, w io.Writer, args []string) error {
 		} else if *level == "B-LTA" || *renew != "" {
 			return usage("B-LTA and renewal in process need --tsa-url (or --url and --api-key of a running kyso)")
 		}
-		rev := kapp.OnlineRevocation{}
+		rev := onlineRevocation{}
 		if *online {
 			rev.Client = http.DefaultClient
 		}
