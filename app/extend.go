@@ -173,6 +173,7 @@ func (x *Extend) ExtendPDF(ctx context.Context, actor string, req ExtendRequest,
 	var buf bytes.Buffer
 	res, err := x.d.PDF.Extend(ctx, io.NewSectionReader(ra, 0, size), size, &buf, pades.ExtendOptions{
 		Level: level, Certs: append(slices.Clone(opts.TrustCerts), req.Data.Certs...), OCSPs: req.Data.OCSPs, CRLs: req.Data.CRLs,
+		Anchor: anchorOf(opts.Roots),
 	})
 	if err != nil {
 		return nil, err
@@ -196,6 +197,20 @@ func (x *Extend) ExtendPDF(ctx context.Context, actor string, req ExtendRequest,
 		return nil, fmt.Errorf("app: extend: write output: %w", err)
 	}
 	return out2, nil
+}
+
+// anchorOf says whether a self-signed certificate is one of roots: it is
+// then its own chain (crypto/x509 finds a certificate of the pool without
+// checking its self-signature, so a SHA-1 root is found too). A nil pool
+// trusts nothing.
+func anchorOf(roots *x509.CertPool) func(*x509.Certificate) bool {
+	return func(c *x509.Certificate) bool {
+		if roots == nil {
+			return false
+		}
+		_, err := c.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: c.NotBefore, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		return err == nil
+	}
 }
 
 func entryKind(s verifier.Signature) string {

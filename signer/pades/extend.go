@@ -55,6 +55,11 @@ type ExtendOptions struct {
 	// OCSPs and CRLs are validation data the caller already holds (DER),
 	// used like those embedded in the document: each must prove itself.
 	OCSPs, CRLs [][]byte
+	// Anchor, if set, says whether a root is a trust anchor. A chain must
+	// then end at one, or it is reported missing without asking the
+	// Revocation source anything: an online source would otherwise fetch
+	// the URLs of any certificate a document carries.
+	Anchor func(*x509.Certificate) bool
 	// Commit, if set, is called once the extended document is complete
 	// and checked, before its first byte is written; an error from it
 	// aborts and nothing is written.
@@ -255,6 +260,7 @@ type gatherer struct {
 	// told records what it already says.
 	missing []string
 	told    map[string]bool
+	anchor  func(*x509.Certificate) bool
 	// asked records the certificates whose status the Revocation source
 	// was already asked for, with its answers.
 	askedOCSP map[string][]byte
@@ -270,6 +276,7 @@ func newGatherer(s *Signer, rdr *pdf.Reader, opts ExtendOptions) *gatherer {
 			g.pool = append(g.pool, c)
 		}
 	}
+	g.anchor = opts.Anchor
 	g.ocsps = append(streams(dss.Key("OCSPs")), opts.OCSPs...)
 	g.crls = append(streams(dss.Key("CRLs")), opts.CRLs...)
 	return g
@@ -407,6 +414,10 @@ func (g *gatherer) chain(ctx context.Context, v *vri, what string, leaf *x509.Ce
 		}
 		chain = append(chain, next)
 		cur = next
+	}
+	if root := chain[len(chain)-1]; g.anchor != nil && !g.anchor(root) {
+		g.lack("%s: the chain of %q ends at %q, which is not a trust anchor", what, leaf.Subject.CommonName, root.Subject.CommonName)
+		return
 	}
 	for i, c := range chain {
 		v.certs = appendUnique(v.certs, c.Raw)

@@ -254,3 +254,30 @@ func TestExtendHostileInput(t *testing.T) {
 		})
 	}
 }
+
+// TestExtendAsksNothingForUntrustedChains: with an Anchor that does not
+// accept the document's root, the Revocation source (online, it would
+// fetch URLs the document's certificates name) is never asked.
+func TestExtendAsksNothingForUntrustedChains(t *testing.T) {
+	p := getPKI(t)
+	tsa := &testTSA{pki: p}
+	bt := sign(t, pades.New(tsa, nil), makePDF(pdfSpec{}), p.official, pades.Options{Level: pades.LevelBT})
+	rev := newRevocation(p)
+	var out bytes.Buffer
+	_, err := pades.New(tsa, rev).Extend(context.Background(), bytes.NewReader(bt), int64(len(bt)), &out, pades.ExtendOptions{
+		Level: pades.LevelBLT, Anchor: func(*x509.Certificate) bool { return false },
+	})
+	if !errors.Is(err, pades.ErrIncomplete) || !strings.Contains(err.Error(), "not a trust anchor") {
+		t.Fatalf("Extend = %v, want ErrIncomplete: not a trust anchor", err)
+	}
+	if n := len(rev.given()); n != 0 {
+		t.Errorf("the revocation source gave %d OCSP responses for an untrusted chain, want none asked", n)
+	}
+	// The same with the root accepted: extended, the source asked.
+	out.Reset()
+	if _, err := pades.New(tsa, rev).Extend(context.Background(), bytes.NewReader(bt), int64(len(bt)), &out, pades.ExtendOptions{
+		Level: pades.LevelBLT, Anchor: func(c *x509.Certificate) bool { return c.Equal(p.root) },
+	}); err != nil || len(rev.given()) == 0 {
+		t.Errorf("Extend with the root trusted = %v, %d responses asked", err, len(rev.given()))
+	}
+}
