@@ -338,13 +338,14 @@ func TestOpenAPIOperations(t *testing.T) {
 	enforced := routeSchemes(t, routes)
 	for path := range enforced {
 		for m, scheme := range enforced[path] {
-			if strings.HasPrefix(path, "/v1/sign/") && scheme != clientScheme {
+			client := strings.HasPrefix(path, "/v1/sign/") || strings.HasPrefix(path, "/v1/extend/")
+			if client && scheme != clientScheme {
 				t.Errorf("%s %s: the server checks %q, want the client key (%s)", m, path, scheme, clientScheme)
 			}
 			if strings.HasPrefix(path, "/v1/verify/") && scheme != "" {
 				t.Errorf("%s %s: the server checks %q; verification is public", m, path, scheme)
 			}
-			if strings.HasPrefix(path, "/v1/") && !strings.HasPrefix(path, "/v1/sign/") && !strings.HasPrefix(path, "/v1/verify/") && scheme != adminScheme {
+			if strings.HasPrefix(path, "/v1/") && !client && !strings.HasPrefix(path, "/v1/verify/") && scheme != adminScheme {
 				t.Errorf("%s %s: the server checks %q, want the admin token (%s)", m, path, scheme, adminScheme)
 			}
 		}

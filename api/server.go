@@ -155,6 +155,9 @@ type Deps struct {
 	// ClientCerts issues client systems' TLS certificates and recognises
 	// them on the signing API (mutual TLS); nil: neither.
 	ClientCerts ClientCerts
+	// Extend raises signed PDFs to B-LT/B-LTA for clients; nil answers
+	// 503 (not configured).
+	Extend Extender
 }
 
 // Server is kyso's HTTP handler.
@@ -318,6 +321,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
+	r.Handle("/v1/extend/pdf", client(s.extendPDF)).Methods(http.MethodPost)
 
 	// RFC 3161 time-stamp authority, public.
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)

@@ -45,6 +45,16 @@ type Config struct {
 	Verify   VerifyConfig   `json:"verify"`
 	TLS      TLSConfig      `json:"tls"`
 	Metrics  MetricsConfig  `json:"metrics"`
+	Extend   ExtendConfig   `json:"extend"`
+}
+
+// ExtendConfig configures POST /v1/extend/pdf (docs/archiving.md).
+type ExtendConfig struct {
+	// Online allows fetching, for certificates kyso did not issue, OCSP
+	// responses and CRLs from the URLs the certificates name (10 s each)
+	// when the document holds none. Off by default: then only the
+	// document's own data and kyso's CA are used.
+	Online bool `json:"online"`
 }
 
 // TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.

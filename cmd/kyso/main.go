@@ -41,6 +41,8 @@ Usage:
   kyso verify FILE.pdf... [--json] [--trust DIR] [--online]       validate signatures (exit 0 passed, 1 failed,
                                                                  2 indeterminate, 3 unreadable)
   kyso trust list [--trust DIR] [--config FILE]                  the certificates kyso verify trusts
+  kyso extend [--level B-LT|B-LTA] IN.pdf OUT.pdf                 raise any signed PDF to B-LT/B-LTA
+  kyso extend --renew-before 1y [--out DIR] DIR                  renew the archive time-stamps of a folder
   kyso version | kyso --version                                  release, source revision and Go version
 
 Client commands talk to KYSO_URL with KYSO_ADMIN_TOKEN (read from data/dev.env
@@ -126,6 +128,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdAdmin(ctx, w, args[1:])
 	case "verify":
 		return cmdVerify(ctx, w, args[1:])
+	case "extend":
+		return cmdExtend(ctx, w, args[1:])
 	case "trust":
 		return cmdTrust(ctx, w, args[1:])
 	case "version", "--version", "-version":

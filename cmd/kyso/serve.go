@@ -200,7 +200,8 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		TrustedProxies:            proxies,
 		Observer:                  reg,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted},
-		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
+		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st},
+		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
 		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots)}
 	if cfg.TLS.on() {

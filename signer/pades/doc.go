@@ -9,7 +9,11 @@
 // certification (DocMDP, 12.8.2.2) and approval signatures; the Document
 // Security Store with its VRI entries (ETSI EN 319 142-1, 5.4; ISO 32000-2,
 // 12.8.4.3) for B-LT; the document time-stamp (ETSI.RFC3161, ISO 32000-2,
-// 12.8.5) for B-LTA; and the check of its own output.
+// 12.8.5) for B-LTA; and the check of its own output. Extend raises a
+// document signed by anyone to B-LT or B-LTA the same way, gathering and
+// checking the validation data of every signature and document
+// time-stamp it holds (extend.go); LastTimestamp reads what an archive
+// renewal policy judges.
 //
 // # What comes from elsewhere
 //

@@ -1,0 +1,75 @@
+package api
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/kyso-vn/kyso/app"
+	"github.com/kyso-vn/kyso/signer"
+)
+
+// Extender raises signed PDFs to PAdES B-LT or B-LTA (app.Extend).
+type Extender interface {
+	ExtendPDF(ctx context.Context, actor string, req app.ExtendRequest, in io.ReadSeeker, size int64, out io.Writer) (*app.ExtendResult, error)
+}
+
+// extendPDF is POST /v1/extend/pdf: the document as the body (or the
+// multipart "file" part with an "options" {"level"} part), the level in
+// the "level" query parameter or the options. A client's key is needed:
+// an extension costs kyso's time-stamp.
+func (s *Server) extendPDF(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	if s.deps.Extend == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req app.ExtendRequest
+	if r.Header.Get("Kyso-Options") == "" {
+		// The options are optional here: the level can be in the query.
+		r.Header.Set("Kyso-Options", "{}")
+	}
+	doc, err := s.readUpload(w, r, &req, "application/pdf")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	defer doc.Close()
+	if l := r.URL.Query().Get("level"); l != "" {
+		req.Level = l
+	}
+	out := &extendResponse{w: w}
+	if _, err := s.deps.Extend.ExtendPDF(r.Context(), clientActor(caller), req, doc.r, doc.size, out); err != nil {
+		if out.started {
+			s.log.WarnContext(r.Context(), "sending the extended PDF failed", "request_id", requestID(r.Context()), "err", err)
+			return
+		}
+		s.renderError(w, r, err)
+	}
+}
+
+// extendResponse is the HTTP answer of an extension: the result goes into
+// the headers before the PDF is written as the body.
+type extendResponse struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (p *extendResponse) BeginExtend(res *app.ExtendResult) error {
+	p.w.Header().Set("Content-Type", "application/pdf")
+	p.w.Header().Set("Content-Length", strconv.FormatInt(res.Size, 10))
+	p.w.Header().Set("Kyso-Document-SHA256", hex.EncodeToString(res.DocumentDigest))
+	p.w.Header().Set("Kyso-Level", res.Level)
+	p.w.WriteHeader(http.StatusOK)
+	p.started = true
+	return nil
+}
+
+func (p *extendResponse) Write(b []byte) (int, error) {
+	if !p.started {
+		return 0, errors.New("api: extended PDF written before its result")
+	}
+	return p.w.Write(b)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/signer/pades"
+)
+
+// extendRevocation is the revocation source of POST /v1/extend/pdf:
+// kyso's CA, and, when online is set, the responders and CRL
+// distribution points named in other CAs' certificates.
+func extendRevocation(authority *ca.Authority, online bool) pades.Revocation {
+	r := onlineRevocation{Local: revocation{authority}}
+	if online {
+		r.Client = http.DefaultClient
+	}
+	return r
+}
+
+// onlineRevocation is a pades.Revocation that asks the responders and
+// CRL distribution points a certificate names (RFC 5280, 4.2.2.1 and
+// 4.2.1.13) over HTTP, after Local (kyso's CA) had no answer. Client
+// makes the requests; each is bounded by Timeout (10 s when zero) and
+// its answer by a size limit. Only http URLs are asked (RFC 5280 and
+// RFC 6960 transports; TLS would need a trust decision of its own).
+type onlineRevocation struct {
+	Local  pades.Revocation
+	Client interface {
+		Do(*http.Request) (*http.Response, error)
+	}
+	Timeout time.Duration
+}
+
+const (
+	maxOCSPAnswer = 1 << 20
+	maxCRLAnswer  = 32 << 20
+)
+
+// OCSP implements pades.Revocation.
+func (o onlineRevocation) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
+	if o.Local != nil {
+		if der, err := o.Local.OCSP(ctx, cert, issuer); err != nil || der != nil {
+			return der, err
+		}
+	}
+	if o.Client == nil {
+		return nil, nil
+	}
+	req, err := ocsp.CreateRequest(cert, issuer, nil)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, u := range cert.OCSPServer {
+		if !strings.HasPrefix(u, "http://") {
+			continue
+		}
+		der, err := o.fetch(ctx, http.MethodPost, u, req, maxOCSPAnswer)
+		if err == nil {
+			return der, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// CRL implements pades.Revocation: Local's CRL of issuer. Online, a CRL
+// is found from the certificate it covers (CRLForCert).
+func (o onlineRevocation) CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, error) {
+	if o.Local != nil {
+		return o.Local.CRL(ctx, issuer)
+	}
+	return nil, nil
+}
+
+// CRLForCert implements pades.CertCRL: Local's CRL of issuer, else the
+// first CRL one of cert's distribution points serves.
+func (o onlineRevocation) CRLForCert(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
+	if der, err := o.CRL(ctx, issuer); err != nil || der != nil {
+		return der, err
+	}
+	if o.Client == nil {
+		return nil, nil
+	}
+	var errs []error
+	for _, u := range cert.CRLDistributionPoints {
+		if !strings.HasPrefix(u, "http://") {
+			continue
+		}
+		der, err := o.fetch(ctx, http.MethodGet, u, nil, maxCRLAnswer)
+		if err == nil {
+			return der, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+func (o onlineRevocation) fetch(ctx context.Context, method, url string, body []byte, limit int64) ([]byte, error) {
+	t := o.Timeout
+	if t <= 0 {
+		t = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, t)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/ocsp-request")
+	}
+	resp, err := o.Client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
+	}
+	der, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", url, err)
+	}
+	if int64(len(der)) > limit {
+		return nil, fmt.Errorf("%s: answer larger than %d bytes", url, limit)
+	}
+	return der, nil
+}
