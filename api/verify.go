@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/verifier"
 )
@@ -236,9 +237,57 @@ func (s *Server) verifyTooLarge(what string) error {
 	return errkind.New(errkind.TooLarge, fmt.Sprintf("the %s is larger than %d bytes (tệp quá lớn)", what, s.cfg.MaxVerifyBytes))
 }
 
+// RecordWriter writes the reports kept for the record of a verification
+// (app.Verify): the ETSI TS 119 102-2 validation report.
+type RecordWriter interface {
+	ETSIReport(rec app.Record) ([]byte, error)
+}
+
+// verifyFormat reads a verification's ?format=: json (the default) or etsi.
+func verifyFormat(r *http.Request) (string, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", app.FormatJSON:
+		return app.FormatJSON, nil
+	case app.FormatETSI:
+		return f, nil
+	default:
+		return "", errkind.New(errkind.Invalid, fmt.Sprintf("unknown format %q: use json or etsi", f))
+	}
+}
+
+// answerVerification answers with the report in the format asked: the
+// JSON report, or the ETSI validation report (application/xml).
+func (s *Server) answerVerification(w http.ResponseWriter, r *http.Request, format string, rec app.Record) {
+	if format != app.FormatETSI {
+		writeJSON(w, http.StatusOK, rec.Report)
+		return
+	}
+	rw, ok := s.deps.Verifier.(RecordWriter)
+	if !ok {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	x, err := rw.ETSIReport(rec)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="validation-report.xml"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(x)
+}
+
 // verifyPDF validates a signed PDF sent as the body (application/pdf) or
-// as the "file" part of a multipart/form-data body.
+// as the "file" part of a multipart/form-data body; ?format=etsi answers
+// with the ETSI validation report instead of the JSON one.
 func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
+	format, err := verifyFormat(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxVerifyBytes+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
@@ -276,7 +325,7 @@ func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, verifyError(err, "PDF"))
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	s.answerVerification(w, r, format, app.Record{Report: rep, Document: f, Size: size, MediaType: "application/pdf"})
 }
 
 // verifyCMS validates a detached CMS signature: multipart/form-data with
