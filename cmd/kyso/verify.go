@@ -52,6 +52,10 @@ file, its XML signatures) and prints the report (--json: the API's JSON
 report; with several files, one line {"file","report"} or {"file","error"}
 per file). Offline unless --online.
 
+--etsi prints, for one FILE, the ETSI TS 119 102-2 validation report (XML,
+with the validated chain and the revocation data used) instead;
+--etsi-out PATH writes it to PATH beside the usual report.
+
 Trusted: the roots of the trust directories (--trust, repeatable, or
 verify.trust_dirs of --config), the external root pinned in ca.external_root
 of --config, and kyso's own root (ca.mode own, or no --config) read from the
@@ -78,6 +82,8 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	dataDir := fs.String("data", "", "a kyso dev data directory: trust the CA in DIR/kyso.db (default data/ when it exists)")
 	noKyso := fs.Bool("no-kyso", false, "do not read kyso's own CA from a database")
 	cmsSig := fs.String("cms", "", "verify a detached CMS signature file over DATA instead of a PDF")
+	etsi := fs.Bool("etsi", false, "print the ETSI TS 119 102-2 validation report (XML) of one FILE instead of the report")
+	etsiOut := fs.String("etsi-out", "", "also write the ETSI TS 119 102-2 validation report (XML) of one FILE to this `path`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -88,6 +94,9 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	if len(files) == 0 || *cmsSig != "" && len(files) != 1 {
 		fs.Usage()
 		return &exitError{exitUnreadable, errors.New("verify: want a file (or, with --cms, exactly one data file)")}
+	}
+	if (*etsi || *etsiOut != "") && len(files) != 1 || *etsi && *asJSON {
+		return &exitError{exitUnreadable, errors.New("verify: --etsi and --etsi-out take exactly one file, and --etsi no --json")}
 	}
 
 	ts, closeTrust, err := cliTrust(ctx, *cfgPath, isSet(fs, "config"), *dataDir, *noKyso, dirs, *online)
@@ -106,8 +115,24 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	worst := exitPassed
 	var firstErr error
 	for i, file := range files {
+		checked := time.Now()
 		rep, err := verifyFile(ctx, v, file, *cmsSig)
+		var etsiXML []byte
+		if err == nil && (*etsi || *etsiOut != "") {
+			if etsiXML, err = etsiReport(v, file, *cmsSig != "", rep, checked); err != nil {
+				return &exitError{reportExit(rep), fmt.Errorf("verify %s: %w", file, err)}
+			}
+			if *etsiOut != "" {
+				if err := os.WriteFile(*etsiOut, etsiXML, 0o644); err != nil {
+					return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
+				}
+			}
+		}
 		switch {
+		case *etsi && err == nil:
+			if _, err := w.Write(etsiXML); err != nil {
+				return err
+			}
 		case *asJSON && len(files) == 1 && err == nil:
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
@@ -183,6 +208,28 @@ func verifyFile(ctx context.Context, v kapp.Verify, file, cmsSig string) (*verif
 		return v.VerifyCMS(ctx, f, verifier.SignatureDER(sig))
 	}
 	return v.VerifyPDF(ctx, f, st.Size())
+}
+
+// etsiReport writes rep, the verification of file, as an ETSI TS 119
+// 102-2 validation report.
+func etsiReport(v kapp.Verify, file string, detached bool, rep *verifier.Report, checked time.Time) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	mediaType := "application/pdf"
+	switch {
+	case detached:
+		mediaType = "application/octet-stream"
+	case isXMLFile(file):
+		mediaType = "application/xml"
+	}
+	return v.ETSIReport(kapp.Record{Report: rep, Document: f, Size: st.Size(), Name: filepath.Base(file), MediaType: mediaType, CheckedAt: checked})
 }
 
 // reportExit maps a report to kyso verify's exit status.
