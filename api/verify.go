@@ -238,27 +238,32 @@ func (s *Server) verifyTooLarge(what string) error {
 }
 
 // RecordWriter writes the reports kept for the record of a verification
-// (app.Verify): the ETSI TS 119 102-2 validation report.
+// (app.Verify): the ETSI TS 119 102-2 validation report and the printed
+// report signed by kyso.
 type RecordWriter interface {
 	ETSIReport(rec app.Record) ([]byte, error)
+	PrintReport(ctx context.Context, rec app.Record, o app.PrintOptions) ([]byte, error)
 }
 
-// verifyFormat reads a verification's ?format=: json (the default) or etsi.
+// verifyFormat reads a verification's ?format=: json (the default), etsi
+// or report.
 func verifyFormat(r *http.Request) (string, error) {
 	switch f := r.URL.Query().Get("format"); f {
 	case "", app.FormatJSON:
 		return app.FormatJSON, nil
-	case app.FormatETSI:
+	case app.FormatETSI, app.FormatReport:
 		return f, nil
 	default:
-		return "", errkind.New(errkind.Invalid, fmt.Sprintf("unknown format %q: use json or etsi", f))
+		return "", errkind.New(errkind.Invalid, fmt.Sprintf("unknown format %q: use json, etsi or report", f))
 	}
 }
 
 // answerVerification answers with the report in the format asked: the
-// JSON report, or the ETSI validation report (application/xml).
+// JSON report, the ETSI validation report (application/xml) or the
+// printed report signed by kyso (application/pdf; personal identifiers
+// masked, as on the public page).
 func (s *Server) answerVerification(w http.ResponseWriter, r *http.Request, format string, rec app.Record) {
-	if format != app.FormatETSI {
+	if format == app.FormatJSON {
 		writeJSON(w, http.StatusOK, rec.Report)
 		return
 	}
@@ -267,21 +272,33 @@ func (s *Server) answerVerification(w http.ResponseWriter, r *http.Request, form
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	x, err := rw.ETSIReport(rec)
+	var (
+		out       []byte
+		err       error
+		mediaType = "application/xml; charset=utf-8"
+		name      = "validation-report.xml"
+	)
+	if format == app.FormatETSI {
+		out, err = rw.ETSIReport(rec)
+	} else {
+		out, err = rw.PrintReport(r.Context(), rec, app.PrintOptions{Public: true})
+		mediaType, name = "application/pdf", "bien-ban-kiem-tra-chu-ky-so.pdf"
+	}
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="validation-report.xml"`)
+	w.Header().Set("Content-Type", mediaType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(x)
+	_, _ = w.Write(out)
 }
 
 // verifyPDF validates a signed PDF sent as the body (application/pdf) or
 // as the "file" part of a multipart/form-data body; ?format=etsi answers
-// with the ETSI validation report instead of the JSON one.
+// with the ETSI validation report instead of the JSON one, ?format=report
+// with the printed report signed by kyso.
 func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 	format, err := verifyFormat(r)
 	if err != nil {

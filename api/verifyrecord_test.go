@@ -51,8 +51,10 @@ func etsiSchemaValid(t *testing.T, body []byte) {
 
 // TestVerifyETSIFormat: ?format=etsi answers the ETSI validation report
 // (application/xml, schema-valid) for a PDF sent as the body or as a
-// multipart part and for an XML signature; a document without signature
-// and an unknown format are JSON errors with their codes.
+// multipart part and for an XML signature; a document without signature,
+// ?format=report on a kyso without report seal and an unknown format are
+// JSON errors with their codes. (The signed printed report:
+// cmd/kyso TestVerifyReportSigned, with Vault.)
 func TestVerifyETSIFormat(t *testing.T) {
 	srv := verifyServer(t, api.Config{}, corpusVerify(t))
 	doc := corpusFile(t, "vn-nom-vn/hanoi_qd_2280_water.pdf")
@@ -91,6 +93,9 @@ func TestVerifyETSIFormat(t *testing.T) {
 
 	if a := post(t, srv.URL+"/v1/verify/pdf?format=etsi", "application/pdf", testpdf.Make(1, 100), nil); a.status != 422 || a.errorCode(t) != "invalid_document" {
 		t.Errorf("unsigned ?format=etsi = %d %s, want 422 invalid_document", a.status, a.body)
+	}
+	if a := post(t, srv.URL+"/v1/verify/pdf?format=report", "application/pdf", doc, nil); a.status != 503 || a.errorCode(t) != "not_configured" {
+		t.Errorf("?format=report without a report seal = %d %s, want 503 not_configured", a.status, a.body)
 	}
 	if a := post(t, srv.URL+"/v1/verify/pdf?format=docx", "application/pdf", doc, nil); a.status != 400 || a.errorCode(t) != "invalid_request" {
 		t.Errorf("?format=docx = %d %s, want 400 invalid_request", a.status, a.body)

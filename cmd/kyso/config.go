@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/config"
 	"github.com/kyso-vn/kyso/keys"
@@ -45,6 +46,8 @@ type Config struct {
 	Verify   VerifyConfig   `json:"verify"`
 	TLS      TLSConfig      `json:"tls"`
 	Metrics  MetricsConfig  `json:"metrics"`
+	// Report is the report section, declared by app (app.ReportSection).
+	Report kapp.ReportSection `json:"report"`
 }
 
 // TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.

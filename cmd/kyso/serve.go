@@ -176,6 +176,11 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	if sess != nil {
 		checks = append(checks, api.Check{Name: "vault-auth", Fn: sess.Health})
 	}
+	seal, err := reportSeal(ctx, cfg.Report, authority, signing)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	h := api.New(api.Config{
 		Logger:                    log,
 		MaxBodyBytes:              cfg.HTTP.MaxBodyBytes,
@@ -194,7 +199,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
 		Observer:                  reg,
-	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted},
+	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
 		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots)}

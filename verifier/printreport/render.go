@@ -447,6 +447,10 @@ func changes(s *verifier.Signature) []string {
 
 func (r *renderer) closing() {
 	p := r.pdf
+	// The closing note stays on one page, after the last signature.
+	if p.GetY() > 297-margin-6-40 {
+		p.AddPage()
+	}
 	r.heading("4. Xác nhận biên bản")
 	var note string
 	if r.in.Signed {
