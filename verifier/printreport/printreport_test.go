@@ -296,3 +296,39 @@ func TestMask(t *testing.T) {
 		t.Errorf("maskText = %q", got)
 	}
 }
+
+// TestHostileStrings: the document's strings are the sender's. A reason
+// of 100,000 characters, control characters and bidirectional overrides
+// in a signer's name and field name are printed cut and cleaned, an
+// unknown warning code is said in the page's general sentence, and the
+// report is still made.
+func TestHostileStrings(t *testing.T) {
+	rep := &verifier.Report{Signatures: []verifier.Signature{{
+		Field:         "Signature1\u202eKÝ HỢP LỆ\u202c",
+		Type:          verifier.TypeSignature,
+		Indication:    verifier.TotalFailed,
+		SubIndication: verifier.HashFailure,
+		Signer:        verifier.Signer{Name: "Nguyễn\x00\x1b[31m Văn\u2066 An", Identifiers: []string{"CCCD:001099012345"}},
+		Reason:        strings.Repeat("Đồng ý ", 100000/7),
+		WarningCodes:  []verifier.Warning{{Code: "no_such_code", Text: "english"}},
+	}}}
+	sum := sha256.Sum256([]byte("doc"))
+	out, err := Render(Input{Report: rep, DocumentSHA256: sum[:], CheckedAt: checkedAt, Public: true, Signed: true, Font: dejaVu(t)})
+	if err != nil {
+		t.Fatalf("Render = %v", err)
+	}
+	txt := text(t, out)
+	for _, bad := range []string{"\u202e", "\u2066", "\x1b", "001099012345", strings.Repeat("Đồng ý ", 200)} {
+		if strings.Contains(txt, bad) {
+			t.Errorf("the report prints %q", bad)
+		}
+	}
+	for _, want := range []string{"Nguyễn[31m Văn An", "(đã cắt bớt)", "Có một lưu ý kỹ thuật khác về chữ ký này.", "KHÔNG HỢP LỆ"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("the report lacks %q:\n%s", want, txt)
+		}
+	}
+	if len(out) > 200<<10 {
+		t.Errorf("the report of one signature is %d bytes", len(out))
+	}
+}

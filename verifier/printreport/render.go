@@ -52,8 +52,14 @@ const (
 	smallPt = 8.0
 )
 
-// Render writes the report as a PDF.
-func Render(in Input) ([]byte, error) {
+// Render writes the report as a PDF. A panic of the PDF writer is an
+// error: the report's strings come from the verified document.
+func Render(in Input) (out []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = nil, fmt.Errorf("printreport: %v", v)
+		}
+	}()
 	if in.Report == nil {
 		return nil, errors.New("printreport: no report")
 	}
@@ -102,12 +108,43 @@ type renderer struct {
 	pdf *fpdf.Fpdf
 }
 
-// text masks personal identifiers on the public variant.
+// text makes s safe to print — see clean — and masks personal
+// identifiers on the public variant.
 func (r *renderer) text(s string) string {
+	s = clean(s)
 	if r.in.Public {
 		return maskText(s)
 	}
 	return s
+}
+
+// maxValue bounds a value printed in the report, in characters: the
+// document's strings (names, reasons, field names) are the sender's.
+const maxValue = 600
+
+// clean drops control characters and the bidirectional controls that
+// could make printed text read otherwise than it is stored (U+202A–U+202E,
+// U+2066–U+2069, U+200E, U+200F, U+061C), keeps line breaks, and cuts a
+// value longer than maxValue characters, saying so.
+func clean(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range s {
+		switch {
+		case c == '\n':
+		case c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0):
+			continue
+		case c >= 0x202a && c <= 0x202e, c >= 0x2066 && c <= 0x2069, c == 0x200e, c == 0x200f, c == 0x061c, c == 0xfeff:
+			continue
+		}
+		if n == maxValue {
+			b.WriteString("… (đã cắt bớt)")
+			break
+		}
+		b.WriteRune(c)
+		n++
+	}
+	return b.String()
 }
 
 func (r *renderer) font(size float64) { r.pdf.SetFont("dejavu", "", size) }
@@ -137,7 +174,10 @@ func (r *renderer) heading(s string) {
 }
 
 // row writes a label and its value, the value wrapped.
-func (r *renderer) row(label, value string) {
+func (r *renderer) row(label, value string) { r.rowClean(label, r.text(value)) }
+
+// rowClean writes a label and a value already cleaned.
+func (r *renderer) rowClean(label, value string) {
 	p := r.pdf
 	if value == "" {
 		return
@@ -151,7 +191,7 @@ func (r *renderer) row(label, value string) {
 	yl := p.GetY()
 	p.SetTextColor(0, 0, 0)
 	p.SetXY(margin+labelW, y)
-	p.MultiCell(textW-labelW, lineH, r.text(value), "", "L", false)
+	p.MultiCell(textW-labelW, lineH, value, "", "L", false)
 	if p.GetY() < yl && p.PageNo() > 0 {
 		p.SetY(yl)
 	}
@@ -164,9 +204,9 @@ func (r *renderer) list(label string, items []string) {
 	}
 	lines := make([]string, len(items))
 	for i, it := range items {
-		lines[i] = "• " + it
+		lines[i] = "• " + r.text(it)
 	}
-	r.row(label, strings.Join(lines, "\n"))
+	r.rowClean(label, strings.Join(lines, "\n"))
 }
 
 func (r *renderer) document() {
