@@ -258,6 +258,24 @@ func verifyFormat(r *http.Request) (string, error) {
 	}
 }
 
+// reportBurst is the burst of ReportsPerMinute.
+const reportBurst = 2
+
+// allowReport applies the per-address limit of signed printed reports
+// (Config.ReportsPerMinute) to a request for one; false when it answered
+// 429.
+func (s *Server) allowReport(w http.ResponseWriter, r *http.Request, format string) bool {
+	if format != app.FormatReport {
+		return true
+	}
+	if ok, retry := s.reports.allow(s.clientIP(r)); !ok {
+		w.Header().Set("Retry-After", fmt.Sprint(retry))
+		s.renderError(w, r, errkind.New(errkind.RateLimited, fmt.Sprintf("too many signed reports asked from your address; try again in %d s (quá nhiều yêu cầu lập biên bản, vui lòng thử lại sau)", retry)))
+		return false
+	}
+	return true
+}
+
 // answerVerification answers with the report in the format asked: the
 // JSON report, the ETSI validation report (application/xml) or the
 // printed report signed by kyso (application/pdf; personal identifiers
@@ -303,6 +321,9 @@ func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 	format, err := verifyFormat(r)
 	if err != nil {
 		s.renderError(w, r, err)
+		return
+	}
+	if !s.allowReport(w, r, format) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxVerifyBytes+1<<20)

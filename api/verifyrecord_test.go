@@ -104,3 +104,29 @@ func TestVerifyETSIFormat(t *testing.T) {
 		t.Errorf("?format=json = %d, want the JSON report", a.status)
 	}
 }
+
+// TestVerifyReportLimit: signed printed reports have their own limit per
+// address (each is a signature in Vault): past its burst of 2,
+// ?format=report is 429 rate_limited with Retry-After, while the JSON and
+// ETSI answers go on.
+func TestVerifyReportLimit(t *testing.T) {
+	srv := verifyServer(t, api.Config{VerifyPerMinute: -1, ReportsPerMinute: 1}, corpusVerify(t))
+	doc := corpusFile(t, "itext/B-T.pdf")
+	for i := 0; i < 2; i++ {
+		if a := post(t, srv.URL+"/v1/verify/pdf?format=report", "application/pdf", doc, nil); a.status != 503 {
+			t.Fatalf("report %d = %d %s, want 503 not_configured (within the burst)", i+1, a.status, a.body)
+		}
+	}
+	a := post(t, srv.URL+"/v1/verify/pdf?format=report", "application/pdf", doc, nil)
+	if a.status != 429 || a.errorCode(t) != "rate_limited" || a.header.Get("Retry-After") == "" {
+		t.Errorf("third report = %d %s (Retry-After %q), want 429 rate_limited", a.status, a.body, a.header.Get("Retry-After"))
+	}
+	if a := post(t, srv.URL+"/v1/verify/xml?format=report", "application/xml", []byte("<a/>"), nil); a.status != 429 {
+		t.Errorf("a report of an XML file after the limit = %d, want 429", a.status)
+	}
+	for _, f := range []string{"json", "etsi"} {
+		if a := post(t, srv.URL+"/v1/verify/pdf?format="+f, "application/pdf", doc, nil); a.status != 200 {
+			t.Errorf("format=%s after the report limit = %d %s, want 200", f, a.status, a.body)
+		}
+	}
+}

@@ -98,6 +98,9 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	if !s.allowReport(w, r, format) {
+		return
+	}
 	limit := min(s.cfg.MaxVerifyBytes, signer.MaxXMLBytes)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -70,6 +70,10 @@ type ReportSection struct {
 	// kyso's CA that signs the printed reports at PAdES B-LT; "" (the
 	// default) means kyso prints no signed report.
 	SealCredential string `json:"seal_credential"`
+	// PerMinute is how many signed reports each client address may ask
+	// for a minute, in bursts of 2, on top of the verification limit
+	// (default 4; negative: no limit).
+	PerMinute float64 `json:"per_minute"`
 }
 
 // PDFSigner is what the printed report's seal needs of Sign.

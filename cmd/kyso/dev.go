@@ -108,6 +108,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Verify.PerMinute = *verifyRate
 	if *verifyRate < 0 {
 		cfg.Verify.UploadsPerAddress = -1 // no per-address verification limits at all
+		cfg.Report.PerMinute = -1
 	}
 	cfg.HTTP.RequestTimeout = Duration(*reqTimeout)
 	cfg.Metrics.Listen = *metricsListen

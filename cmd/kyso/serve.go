@@ -194,6 +194,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Ready:                     checks,
 		MaxVerifyBytes:            cfg.Verify.MaxDocumentBytes,
 		VerifyPerMinute:           cfg.Verify.PerMinute,
+		ReportsPerMinute:          cfg.Report.PerMinute,
 		VerifyBurst:               cfg.Verify.Burst,
 		VerifyUploadsPerAddress:   cfg.Verify.UploadsPerAddress,
 		VerifyConcurrency:         cfg.Verify.Concurrency,
