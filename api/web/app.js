@@ -1134,7 +1134,7 @@
         return resp.text().then(function (body) {
           var code = '';
           try { code = str((JSON.parse(body).error || {}).code); } catch (e) { code = ''; }
-          downloadStatus(code === 'not_configured' ? 'downloadNotConfigured' : 'downloadFailed');
+          downloadStatus(code === 'not_configured' ? 'downloadNotConfigured' : code === 'rate_limited' ? 'errTooMany' : 'downloadFailed');
           el.download.disabled = false;
         });
       }
