@@ -349,3 +349,34 @@ func TestHostileStrings(t *testing.T) {
 		t.Errorf("the report of one signature is %d bytes", len(out))
 	}
 }
+
+// TestEInvoice: an e-invoice's signature is printed with the invoice's
+// facts, whether the certificate's tax code is the signing party's, and
+// what each reference covers, in the page's words.
+func TestEInvoice(t *testing.T) {
+	no := false
+	rep := &verifier.Report{Signatures: []verifier.Signature{{
+		Field: "/HDon/DSCKS/NBan/Signature", Type: verifier.TypeSignature, Indication: verifier.TotalPassed, Level: verifier.LevelXMLDSig,
+		Signer: verifier.Signer{Name: "Công ty TNHH Sao Mai", Identifiers: []string{"MST:0101234567"}},
+		References: []verifier.XMLReference{
+			{URI: "#data", Covers: "/HDon/DLHDon", DigestValid: true},
+			{URI: "#sp", Covers: "", DigestValid: false},
+		},
+		EInvoice: &verifier.EInvoice{Block: "seller", Seller: "Công ty TNHH Sao Mai", SellerTaxCode: "0101234567", Buyer: "Nguyễn Văn An",
+			Series: "C26TAA", Number: "123", IssueDate: "2026-12-01", Total: "1100000", Currency: "VND",
+			CertificateTaxCode: "0109999999", TaxCodeMatch: &no, DataCovered: true},
+	}}}
+	sum := sha256.Sum256([]byte("hoadon"))
+	out, err := Render(Input{Report: rep, DocumentName: "hoadon.xml", DocumentSHA256: sum[:], CheckedAt: checkedAt, Public: true, Signed: true, Font: dejaVu(t)})
+	if err != nil {
+		t.Fatalf("Render = %v", err)
+	}
+	txt := text(t, out)
+	for _, want := range []string{"Chữ ký của người bán", "Người bán Công ty TNHH Sao Mai (MST: 0101234567)", "Người mua Nguyễn Văn An",
+		"Số 123, ký hiệu C26TAA, ngày lập 2026-12-01", "1100000 VND", "0109999999: KHÁC với MST của người bán",
+		"/HDon/DLHDon (khớp)", "#sp (KHÔNG khớp)", "XMLDSig"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("the report lacks %q:\n%s", want, txt)
+		}
+	}
+}

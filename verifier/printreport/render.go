@@ -377,6 +377,8 @@ func (r *renderer) signature(i int, s *verifier.Signature) {
 		}
 		r.row("Mức chữ ký", lv)
 	}
+	r.einvoice(s)
+	r.list("Phạm vi đã ký", references(s))
 	if s.Revisions > 0 {
 		v := fmt.Sprintf("Phiên bản %d trên %d của tệp", s.Revision, s.Revisions)
 		if s.Revision == s.Revisions {
@@ -396,6 +398,72 @@ func (r *renderer) signature(i int, s *verifier.Signature) {
 		warns = append(warns, warningVI(w))
 	}
 	r.list("Lưu ý", warns)
+}
+
+// blockVI names the e-invoice's signature blocks, as the page does.
+var blockVI = map[string]string{"seller": "người bán", "buyer": "người mua", "tax_authority": "cơ quan thuế", "other": "bên khác"}
+
+// einvoice writes what a Vietnamese e-invoice (Circular 78/2021/TT-BTC)
+// says, read from the data the signature is checked against, in the
+// page's words.
+func (r *renderer) einvoice(s *verifier.Signature) {
+	ei := s.EInvoice
+	if ei == nil {
+		return
+	}
+	if b := blockVI[ei.Block]; b != "" {
+		r.row("Chữ ký của", b)
+	}
+	party := func(name, code string) string {
+		if code != "" {
+			return strings.TrimSpace(name + " (MST: " + code + ")")
+		}
+		return name
+	}
+	r.row("Người bán", party(ei.Seller, ei.SellerTaxCode))
+	r.row("Người mua", party(ei.Buyer, ei.BuyerTaxCode))
+	if ei.Number != "" {
+		n := "Số " + ei.Number
+		if ei.Series != "" {
+			n += ", ký hiệu " + ei.Series
+		}
+		if ei.IssueDate != "" {
+			n += ", ngày lập " + ei.IssueDate
+		}
+		r.row("Hóa đơn", n)
+	}
+	if ei.Total != "" {
+		r.row("Tổng tiền thanh toán", strings.TrimSpace(ei.Total+" "+ei.Currency))
+	}
+	if ei.TaxCodeMatch != nil {
+		block := blockVI[ei.Block]
+		if *ei.TaxCodeMatch {
+			r.row("MST trong chứng thư", ei.CertificateTaxCode+": trùng với MST của "+block)
+		} else {
+			r.row("MST trong chứng thư", ei.CertificateTaxCode+": KHÁC với MST của "+block)
+		}
+	}
+	if !ei.DataCovered {
+		r.row("Dữ liệu hóa đơn", "Chữ ký này không bao gồm dữ liệu hóa đơn")
+	}
+}
+
+// references says, for an XML signature, what each reference covers and
+// whether its digest matches.
+func references(s *verifier.Signature) []string {
+	var out []string
+	for _, ref := range s.References {
+		covers := ref.Covers
+		if covers == "" {
+			covers = ref.URI
+		}
+		ok := "khớp"
+		if !ref.DigestValid {
+			ok = "KHÔNG khớp"
+		}
+		out = append(out, covers+" ("+ok+")")
+	}
+	return out
 }
 
 // chain lists the chain, subject → issuer, with each certificate's end of
