@@ -58,7 +58,7 @@ func (v Verify) ETSIReport(rec Record) ([]byte, error) {
 	}
 	return etsireport.Marshal(rec.Report, etsireport.Options{
 		ValidationTime: at,
-		Document:       etsireport.Document{Name: rec.Name, MimeType: rec.MediaType, SHA256: sum},
+		Document:       etsireport.Document{MimeType: rec.MediaType, SHA256: sum},
 	})
 }
 

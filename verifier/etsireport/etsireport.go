@@ -26,8 +26,6 @@ const MediaType = "application/xml"
 
 // Document describes the validated document.
 type Document struct {
-	// Name is the document's file name ("" when unknown).
-	Name string
 	// MimeType is its media type (application/pdf, application/xml).
 	MimeType string
 	// SHA256 is the SHA-256 digest of the whole document as received.

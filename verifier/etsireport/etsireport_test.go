@@ -193,7 +193,7 @@ var at = time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
 func marshal(t *testing.T, rep *verifier.Report, doc []byte, mime string) []byte {
 	t.Helper()
 	sum := sha256.Sum256(doc)
-	x, err := Marshal(rep, Options{ValidationTime: at, Document: Document{Name: "doc", MimeType: mime, SHA256: sum[:]}})
+	x, err := Marshal(rep, Options{ValidationTime: at, Document: Document{MimeType: mime, SHA256: sum[:]}})
 	if err != nil {
 		t.Fatalf("Marshal = %v", err)
 	}
