@@ -47,6 +47,7 @@ deps:
 	command -v certutil >/dev/null || missing="$$missing libnss3-tools"; \
 	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
 	command -v envsubst >/dev/null || missing="$$missing gettext-base"; \
+	command -v xmllint >/dev/null || missing="$$missing libxml2-utils"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \

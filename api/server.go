@@ -107,6 +107,11 @@ type Config struct {
 	// with bursts of VerifyBurst (default 10).
 	VerifyPerMinute float64
 	VerifyBurst     int
+	// ReportsPerMinute is the sustained rate of signed printed reports
+	// (?format=report: a signature in Vault each) each client address may
+	// ask for, with bursts of reportBurst, on top of VerifyPerMinute
+	// (default 4; negative: no limit).
+	ReportsPerMinute float64
 	// VerifyConcurrency bounds verifications in progress (default 4);
 	// further requests wait for a slot until their deadline. A request
 	// takes its slot once its body is read whole.
@@ -176,6 +181,7 @@ type Server struct {
 	handler http.Handler
 
 	limiter     *ipLimiter
+	reports     *ipLimiter // signed printed reports, per address
 	uploads     *uploadSlots
 	verifySlots chan struct{}
 	mem         *memoryBudget
@@ -214,6 +220,9 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.VerifyBurst == 0 {
 		cfg.VerifyBurst = 10
 	}
+	if cfg.ReportsPerMinute == 0 {
+		cfg.ReportsPerMinute = 4
+	}
 	if cfg.VerifyConcurrency <= 0 {
 		cfg.VerifyConcurrency = 4
 	}
@@ -234,6 +243,7 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
 		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
+		reports:     newIPLimiter(cfg.ReportsPerMinute, reportBurst),
 		verifySlots: make(chan struct{}, cfg.VerifyConcurrency),
 		uploads:     newUploadSlots(cfg.VerifyUploadsPerAddress),
 		mem:         &memoryBudget{left: cfg.MemoryBytes},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/verifier"
 )
@@ -236,9 +237,95 @@ func (s *Server) verifyTooLarge(what string) error {
 	return errkind.New(errkind.TooLarge, fmt.Sprintf("the %s is larger than %d bytes (tệp quá lớn)", what, s.cfg.MaxVerifyBytes))
 }
 
+// RecordWriter writes the reports kept for the record of a verification
+// (app.Verify): the ETSI TS 119 102-2 validation report and the printed
+// report signed by kyso.
+type RecordWriter interface {
+	ETSIReport(rec app.Record) ([]byte, error)
+	PrintReport(ctx context.Context, rec app.Record, o app.PrintOptions) ([]byte, error)
+}
+
+// verifyFormat reads a verification's ?format=: json (the default), etsi
+// or report.
+func verifyFormat(r *http.Request) (string, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", app.FormatJSON:
+		return app.FormatJSON, nil
+	case app.FormatETSI, app.FormatReport:
+		return f, nil
+	default:
+		return "", errkind.New(errkind.Invalid, fmt.Sprintf("unknown format %q: use json, etsi or report", f))
+	}
+}
+
+// reportBurst is the burst of ReportsPerMinute.
+const reportBurst = 2
+
+// allowReport applies the per-address limit of signed printed reports
+// (Config.ReportsPerMinute) to a request for one; false when it answered
+// 429.
+func (s *Server) allowReport(w http.ResponseWriter, r *http.Request, format string) bool {
+	if format != app.FormatReport {
+		return true
+	}
+	if ok, retry := s.reports.allow(s.clientIP(r)); !ok {
+		w.Header().Set("Retry-After", fmt.Sprint(retry))
+		s.renderError(w, r, errkind.New(errkind.RateLimited, fmt.Sprintf("too many signed reports asked from your address; try again in %d s (quá nhiều yêu cầu lập biên bản, vui lòng thử lại sau)", retry)))
+		return false
+	}
+	return true
+}
+
+// answerVerification answers with the report in the format asked: the
+// JSON report, the ETSI validation report (application/xml) or the
+// printed report signed by kyso (application/pdf; personal identifiers
+// masked, as on the public page).
+func (s *Server) answerVerification(w http.ResponseWriter, r *http.Request, format string, rec app.Record) {
+	if format == app.FormatJSON {
+		writeJSON(w, http.StatusOK, rec.Report)
+		return
+	}
+	rw, ok := s.deps.Verifier.(RecordWriter)
+	if !ok {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var (
+		out       []byte
+		err       error
+		mediaType = "application/xml; charset=utf-8"
+		name      = "validation-report.xml"
+	)
+	if format == app.FormatETSI {
+		out, err = rw.ETSIReport(rec)
+	} else {
+		out, err = rw.PrintReport(r.Context(), rec, app.PrintOptions{Public: true})
+		mediaType, name = "application/pdf", "bien-ban-kiem-tra-chu-ky-so.pdf"
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", mediaType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+}
+
 // verifyPDF validates a signed PDF sent as the body (application/pdf) or
-// as the "file" part of a multipart/form-data body.
+// as the "file" part of a multipart/form-data body; ?format=etsi answers
+// with the ETSI validation report instead of the JSON one, ?format=report
+// with the printed report signed by kyso.
 func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
+	format, err := verifyFormat(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if !s.allowReport(w, r, format) {
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxVerifyBytes+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
@@ -276,7 +363,7 @@ func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, verifyError(err, "PDF"))
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	s.answerVerification(w, r, format, app.Record{Report: rep, Document: f, Size: size, MediaType: "application/pdf"})
 }
 
 // verifyCMS validates a detached CMS signature: multipart/form-data with

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/verifier"
@@ -91,6 +93,14 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
+	format, err := verifyFormat(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if !s.allowReport(w, r, format) {
+		return
+	}
 	limit := min(s.cfg.MaxVerifyBytes, signer.MaxXMLBytes)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -137,7 +147,7 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, verifyError(err, "XML document"))
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	s.answerVerification(w, r, format, app.Record{Report: rep, Document: bytes.NewReader(data), Size: int64(len(data)), MediaType: "application/xml"})
 }
 
 // signXMLBatch signs the "file" parts of a multipart request with the

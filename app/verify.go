@@ -18,6 +18,8 @@ type TrustSnapshot interface {
 // verification API's, the web page's and kyso verify's one way in.
 type Verify struct {
 	Trust TrustSnapshot
+	// Seal signs the printed reports (PrintReport); nil: none is signed.
+	Seal *ReportSeal
 }
 
 // VerifyPDF validates the signatures and document time-stamps of a PDF.

@@ -243,6 +243,10 @@ type Signature struct {
 	// EInvoice holds the facts of a Vietnamese e-invoice (Circular
 	// 78/2021/TT-BTC) signed by an XML signature of it.
 	EInvoice *EInvoice `json:"einvoice,omitempty"`
+
+	// Evidence is what the validation used (chain, revocation data); not
+	// in the JSON report.
+	Evidence *Evidence `json:"-"`
 }
 
 // XMLReference is what one ds:Reference of an XML signature covers.

@@ -78,6 +78,8 @@ type revStatus struct {
 	// unusable says why OCSP responses and CRLs about the certificate
 	// (its serial number, its issuer's CRL) could not be used.
 	unusable []string
+	// used lists the answers that gave a status (Evidence).
+	used []RevocationEvidence
 }
 
 // refuse records why data about the certificate could not be used.
@@ -117,8 +119,10 @@ func (v *validator) status(cert, issuer *x509.Certificate, extra *revData) revSt
 			st.warnings = append(st.warnings, fmt.Sprintf("kyso's certificate registry could not be asked about %q: %v", cert.Subject.CommonName, err))
 		case cs.Known && cs.Revoked:
 			st.revoke("kyso's certificate registry", cs.RevokedAt, cs.Reason)
+			st.keep("", nil, "kyso's certificate registry", cert, true, cs.RevokedAt, v.now)
 		case cs.Known:
 			st.good("kyso's certificate registry", v.now)
+			st.keep("", nil, "kyso's certificate registry", cert, false, time.Time{}, v.now)
 		}
 	}
 	v.statusIn(&st, &v.rev, cert, issuer, "the document's DSS")
@@ -151,8 +155,10 @@ func (v *validator) statusIn(st *revStatus, d *revData, cert, issuer *x509.Certi
 		switch resp.Status {
 		case ocsp.Good:
 			st.good("an OCSP response in "+name, resp.ThisUpdate)
+			st.keep(RevocationOCSP, der, "an OCSP response in "+name, cert, false, time.Time{}, resp.ThisUpdate)
 		case ocsp.Revoked:
 			st.revoke("an OCSP response in "+name, resp.RevokedAt, resp.RevocationReason)
+			st.keep(RevocationOCSP, der, "an OCSP response in "+name, cert, true, resp.RevokedAt, resp.ThisUpdate)
 		}
 	}
 	for _, c := range d.parsed {
@@ -184,9 +190,11 @@ func applyCRL(st *revStatus, c *crlInfo, cert, issuer *x509.Certificate, source 
 	}
 	if e, ok := c.revoked[cert.SerialNumber.Text(16)]; ok {
 		st.revoke(source, e.RevocationTime, e.ReasonCode)
+		st.keep(RevocationCRL, c.der, source, cert, true, e.RevocationTime, c.rl.ThisUpdate)
 		return
 	}
 	st.good(source, c.rl.ThisUpdate)
+	st.keep(RevocationCRL, c.der, source, cert, false, time.Time{}, c.rl.ThisUpdate)
 }
 
 // errOtherIssuer is an OCSP response for cert's serial number that names
@@ -326,8 +334,10 @@ func (v *validator) onlineStatus(st *revStatus, cert, issuer *x509.Certificate) 
 		switch resp.Status {
 		case ocsp.Good:
 			st.good("OCSP online ("+url+")", resp.ThisUpdate)
+			st.keep(RevocationOCSP, ans.der, "OCSP online ("+url+")", cert, false, time.Time{}, resp.ThisUpdate)
 		case ocsp.Revoked:
 			st.revoke("OCSP online ("+url+")", resp.RevokedAt, resp.RevocationReason)
+			st.keep(RevocationOCSP, ans.der, "OCSP online ("+url+")", cert, true, resp.RevokedAt, resp.ThisUpdate)
 		}
 		if st.checked {
 			return

@@ -21,6 +21,11 @@ type tokenResult struct {
 	sub      SubIndication
 	problem  string
 	warnings []string
+	// sigValue is the token's signature value; used the revocation data
+	// that gave the status of the chain's certificates (Evidence).
+	sigValue []byte
+	used     []RevocationEvidence
+	trusted  bool
 }
 
 func (t *tokenResult) fail(ind Indication, sub SubIndication, format string, args ...any) *tokenResult {
@@ -73,6 +78,9 @@ func (v *validator) checkToken(token []byte, imprint func(crypto.Hash) ([]byte, 
 	}
 	sc := checkSigner(sd, cmsasn1.OIDTSTInfo, func(h crypto.Hash) ([]byte, error) { return digest(h, sd.EContent), nil }, v.docCerts)
 	t.tsa, t.alg, t.digest = sc.cert, sc.alg, sc.digestHash
+	if len(sd.Signers) == 1 {
+		t.sigValue = sd.Signers[0].Signature
+	}
 	t.warnings = append(t.warnings, sc.warnings...)
 	if sc.ind != "" {
 		return t.fail(sc.ind, sc.sub, "time-stamp token: %s", sc.reason)
@@ -84,7 +92,7 @@ func (v *validator) checkToken(token []byte, imprint func(crypto.Hash) ([]byte, 
 	}
 	gen := t.info.GenTime
 	ch := v.buildChain(t.tsa, gen, sd.Certs)
-	t.chain = ch.chain
+	t.chain, t.trusted = ch.chain, ch.trusted
 	t.warnings = append(t.warnings, ch.warnings...)
 	if !ch.trusted {
 		return t.fail(Indeterminate, ch.sub, "the time-stamp authority %q is not trusted: %s", t.tsaName(), ch.problem)
@@ -99,6 +107,7 @@ func (v *validator) checkToken(token []byte, imprint func(crypto.Hash) ([]byte, 
 	tokenRev.ocsps, tokenRev.crls = sd.OCSPs, sd.CRLs
 	for i := 0; i+1 < len(t.chain); i++ {
 		st := v.status(t.chain[i], t.chain[i+1], &tokenRev)
+		t.used = append(t.used, st.used...)
 		if st.revoked && !st.at.After(gen) {
 			return t.fail(TotalFailed, Revoked, "the time-stamp authority's certificate %q was revoked on %s, before the time-stamp (%s)", t.chain[i].Subject.CommonName, formatTime(st.at), formatTime(gen))
 		}

@@ -54,6 +54,8 @@ type entry struct {
 	// laterMarks are widgets of later signatures drawn over what this
 	// signs, judged by judgeLaterMarks (overlap.go).
 	laterMarks []overlap
+	// ev is what the validation used (evidence.go).
+	ev *Evidence
 }
 
 func (e *entry) fail(ind Indication, sub SubIndication, format string, args ...any) {
@@ -88,6 +90,7 @@ func (e *entry) safely(f func()) {
 // else INDETERMINATE if any could not conclude, else TOTAL_PASSED. The
 // first reason of the chosen severity is the entry's detail.
 func (e *entry) finish() Signature {
+	e.finishEvidence()
 	e.out.Indication, e.out.SubIndication = TotalPassed, ""
 	for _, want := range []Indication{TotalFailed, Indeterminate} {
 		for _, v := range e.verdicts {
@@ -512,7 +515,9 @@ func validateSigner(v *validator, e *entry) {
 	e.out.ClaimedTime = formatTime(e.claimed)
 	if e.failed() {
 		// The signature value or its bytes are bad: show the chain, no more.
-		e.out.Chain = chainOf(v.displayChain(e.sc.cert, e.sd.Certs))
+		display := v.displayChain(e.sc.cert, e.sd.Certs)
+		e.out.Chain = chainOf(display)
+		e.keepChain(display, false)
 		return
 	}
 	cert := e.sc.cert
@@ -522,6 +527,7 @@ func validateSigner(v *validator, e *entry) {
 	}
 	ch := v.buildChain(cert, at, e.sd.Certs)
 	e.out.Chain = chainOf(ch.chain)
+	e.keepChain(ch.chain, ch.trusted)
 	e.warnings = append(e.warnings, ch.warnings...)
 	if !ch.trusted {
 		e.fail(Indeterminate, ch.sub, "the signer's certificate: %s", ch.problem)
@@ -548,6 +554,7 @@ func validateSigner(v *validator, e *entry) {
 		c, issuer := ch.chain[i], ch.chain[i+1]
 		st := v.status(c, issuer, &e.cmsRev)
 		e.warnings = append(e.warnings, st.warnings...)
+		e.evidence().Revocation = append(e.evidence().Revocation, st.used...)
 		if i == 0 {
 			// The DSS holds validation data for this signature when
 			// it gives the signer certificate's status as of after

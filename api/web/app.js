@@ -34,6 +34,10 @@
       checkingFile: 'Đang kiểm tra tệp “{name}”…',
       resultTitle: 'Kết quả kiểm tra',
       again: 'Kiểm tra tệp khác',
+      downloadReport: 'Tải biên bản kiểm tra (PDF có chữ ký số)',
+      downloadBusy: 'Đang lập biên bản…',
+      downloadFailed: 'Không tải được biên bản kiểm tra. Vui lòng thử lại sau.',
+      downloadNotConfigured: 'Máy chủ này chưa được cấu hình để ký biên bản kiểm tra.',
       helpTitle: 'Các kết quả có nghĩa là gì?',
       legendPassTitle: 'Hợp lệ (màu xanh)',
       legendPass: 'Chữ ký đúng của người có tên trong chứng thư số do tổ chức tin cậy cấp, và nội dung đã ký không bị thay đổi.',
@@ -228,6 +232,10 @@
       checkingFile: 'Checking “{name}”…',
       resultTitle: 'Result',
       again: 'Check another file',
+      downloadReport: 'Download the verification report (signed PDF)',
+      downloadBusy: 'Preparing the report…',
+      downloadFailed: 'The verification report could not be downloaded. Please try again later.',
+      downloadNotConfigured: 'This server is not set up to sign verification reports.',
       helpTitle: 'What do the results mean?',
       legendPassTitle: 'Valid (green)',
       legendPass: 'The signature was made by the person named in a certificate from a trusted authority, and the signed content was not changed.',
@@ -655,6 +663,7 @@
   function render() {
     clear(el.cards);
     clear(el.summary);
+    showDownload();
     if (!view) {
       el.result.hidden = true;
       el.verdict.removeAttribute('data-verdict');
@@ -1088,6 +1097,64 @@
     if (el.verdict.scrollIntoView) { el.verdict.scrollIntoView({ block: 'start' }); }
   }
 
+  // ---- the printed report ----------------------------------------------------
+  // The "Biên bản kiểm tra chữ ký số": the same file sent again with
+  // ?format=report; kyso answers a PDF signed by its seal (identifiers
+  // masked, as on this page), which is saved as a download.
+
+  var lastFile = null;
+
+  function showDownload() {
+    var ok = !!(view && view.kind === 'report' && lastFile && view.report.signatures.length > 0);
+    el.download.hidden = !ok;
+    el.download.disabled = false;
+    el.downloadStatus.hidden = true;
+    el.downloadStatus.textContent = '';
+  }
+
+  function downloadStatus(key) {
+    el.downloadStatus.textContent = key ? t(key) : '';
+    el.downloadStatus.hidden = !key;
+  }
+
+  function downloadReport() {
+    if (!view || view.kind !== 'report' || !lastFile) { return; }
+    var info = view.file;
+    el.download.disabled = true;
+    downloadStatus('downloadBusy');
+    window.fetch(ENDPOINTS[info.kind] + '?format=report', {
+      method: 'POST',
+      headers: { 'Content-Type': MEDIA[info.kind], 'Accept': 'application/pdf' },
+      body: lastFile,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer'
+    }).then(function (resp) {
+      if (!resp.ok || (resp.headers.get('Content-Type') || '').indexOf('application/pdf') !== 0) {
+        return resp.text().then(function (body) {
+          var code = '';
+          try { code = str((JSON.parse(body).error || {}).code); } catch (e) { code = ''; }
+          downloadStatus(code === 'not_configured' ? 'downloadNotConfigured' : code === 'rate_limited' ? 'errTooMany' : 'downloadFailed');
+          el.download.disabled = false;
+        });
+      }
+      return resp.blob().then(function (blob) {
+        var a = document.createElement('a');
+        a.href = URL.createObjectURL(blob);
+        a.download = 'bien-ban-kiem-tra-' + info.name.replace(/\.(pdf|xml)$/i, '') + '.pdf';
+        document.body.appendChild(a);
+        a.click();
+        document.body.removeChild(a);
+        window.setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
+        downloadStatus('');
+        el.download.disabled = false;
+      });
+    }).catch(function () {
+      downloadStatus('downloadFailed');
+      el.download.disabled = false;
+    });
+  }
+
   function reset() {
     if (inflight && inflight.controller) { inflight.controller.abort(); }
     inflight = null;
@@ -1157,6 +1224,7 @@
     readHead(file).then(function (head) {
       if (inflight !== job) { return null; }
       if (!(kind === 'xml' ? hasXMLStart(head) : hasPdfHeader(head))) { showError('errNotPdf', info); return null; }
+      lastFile = file;
       return send(file, info, job);
     }, function () {
       if (inflight === job) { showError('errRead', info); }
@@ -1248,9 +1316,12 @@
     el.cards = document.getElementById('cards');
     el.summary = document.getElementById('summary');
     el.again = document.getElementById('again');
+    el.download = document.getElementById('download-report');
+    el.downloadStatus = document.getElementById('download-status');
 
     el.lang.addEventListener('click', toggleLang);
     el.again.addEventListener('click', reset);
+    el.download.addEventListener('click', downloadReport);
     el.input.addEventListener('change', function () {
       var f = el.input.files && el.input.files[0];
       if (f) { check(f); }

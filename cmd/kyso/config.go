@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/config"
 	"github.com/kyso-vn/kyso/keys"
@@ -46,6 +47,8 @@ type Config struct {
 	TLS      TLSConfig      `json:"tls"`
 	Metrics  MetricsConfig  `json:"metrics"`
 	Extend   ExtendConfig   `json:"extend"`
+	// Report is the report section, declared by app (app.ReportSection).
+	Report kapp.ReportSection `json:"report"`
 }
 
 // ExtendConfig configures POST /v1/extend/pdf (docs/archiving.md).

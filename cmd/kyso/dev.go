@@ -34,6 +34,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
 	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap), /debug/goroutines and /debug/heap (default: none; see debug.go)")
 	metricsListen := fset.String("metrics-listen", "", "address of the operator listener serving GET /metrics (default: none; kyso serve's metrics.listen); dev.env names it in KYSO_METRICS_URL")
+	reportSealID := fset.String("report-seal", "", "credential ID of a seal of kyso's CA that signs the printed verification reports (report.seal_credential)")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
 	externalRoot := fset.String("external-root", "", "run the issuing CA under the external root in FILE (ca.mode external, FILE pinned as ca.external_root): see docs/issuance.md")
@@ -103,9 +104,11 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Vault.Addr = v.Addr
 	cfg.Vault.Mount = v.Mount
 	cfg.Verify.TrustDirs = trustDirs
+	cfg.Report.SealCredential = *reportSealID
 	cfg.Verify.PerMinute = *verifyRate
 	if *verifyRate < 0 {
 		cfg.Verify.UploadsPerAddress = -1 // no per-address verification limits at all
+		cfg.Report.PerMinute = -1
 	}
 	cfg.HTTP.RequestTimeout = Duration(*reqTimeout)
 	cfg.Metrics.Listen = *metricsListen

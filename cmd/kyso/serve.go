@@ -181,6 +181,11 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	if sess != nil {
 		checks = append(checks, api.Check{Name: "vault-auth", Fn: sess.Health})
 	}
+	seal, err := reportSeal(ctx, cfg.Report, authority, signing)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	h := api.New(api.Config{
 		Logger:                    log,
 		MaxBodyBytes:              cfg.HTTP.MaxBodyBytes,
@@ -194,12 +199,13 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Ready:                     checks,
 		MaxVerifyBytes:            cfg.Verify.MaxDocumentBytes,
 		VerifyPerMinute:           cfg.Verify.PerMinute,
+		ReportsPerMinute:          cfg.Report.PerMinute,
 		VerifyBurst:               cfg.Verify.Burst,
 		VerifyUploadsPerAddress:   cfg.Verify.UploadsPerAddress,
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
 		Observer:                  reg,
-	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted},
+	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st},
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -10,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +54,17 @@ file, its XML signatures) and prints the report (--json: the API's JSON
 report; with several files, one line {"file","report"} or {"file","error"}
 per file). Offline unless --online.
 
+--etsi prints, for one FILE, the ETSI TS 119 102-2 validation report (XML,
+with the validated chain and the revocation data used) instead;
+--etsi-out PATH writes it to PATH beside the usual report.
+
+--report PATH writes, for one FILE, the printed report ("Biên bản kiểm tra
+chữ ký số", a PDF in Vietnamese). Made here, offline, it is NOT signed and
+says so in print; with --server URL the kyso at URL verifies FILE with its
+own trust anchors and returns the report signed by its seal at PAdES B-LT
+(POST URL/v1/verify/pdf?format=report, or /v1/verify/xml for .xml). The
+exit status is always this command's own, offline verdict.
+
 Trusted: the roots of the trust directories (--trust, repeatable, or
 verify.trust_dirs of --config), the external root pinned in ca.external_root
 of --config, and kyso's own root (ca.mode own, or no --config) read from the
@@ -78,6 +91,10 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	dataDir := fs.String("data", "", "a kyso dev data directory: trust the CA in DIR/kyso.db (default data/ when it exists)")
 	noKyso := fs.Bool("no-kyso", false, "do not read kyso's own CA from a database")
 	cmsSig := fs.String("cms", "", "verify a detached CMS signature file over DATA instead of a PDF")
+	etsi := fs.Bool("etsi", false, "print the ETSI TS 119 102-2 validation report (XML) of one FILE instead of the report")
+	etsiOut := fs.String("etsi-out", "", "also write the ETSI TS 119 102-2 validation report (XML) of one FILE to this `path`")
+	reportOut := fs.String("report", "", "write the printed report (Biên bản kiểm tra chữ ký số, PDF) of one FILE to this `path`; unsigned unless --server")
+	server := fs.String("server", "", "with --report: the kyso `URL` that verifies FILE and signs the printed report")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -88,6 +105,12 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	if len(files) == 0 || *cmsSig != "" && len(files) != 1 {
 		fs.Usage()
 		return &exitError{exitUnreadable, errors.New("verify: want a file (or, with --cms, exactly one data file)")}
+	}
+	if (*etsi || *etsiOut != "" || *reportOut != "") && len(files) != 1 || *etsi && *asJSON {
+		return &exitError{exitUnreadable, errors.New("verify: --etsi, --etsi-out and --report take exactly one file, and --etsi no --json")}
+	}
+	if *server != "" && (*reportOut == "" || *cmsSig != "") {
+		return &exitError{exitUnreadable, errors.New("verify: --server goes with --report, for a PDF or XML file")}
 	}
 
 	ts, closeTrust, err := cliTrust(ctx, *cfgPath, isSet(fs, "config"), *dataDir, *noKyso, dirs, *online)
@@ -106,8 +129,29 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	worst := exitPassed
 	var firstErr error
 	for i, file := range files {
+		checked := time.Now()
 		rep, err := verifyFile(ctx, v, file, *cmsSig)
+		var etsiXML []byte
+		if err == nil && (*etsi || *etsiOut != "") {
+			if etsiXML, err = etsiReport(v, file, *cmsSig != "", rep, checked); err != nil {
+				return &exitError{reportExit(rep), fmt.Errorf("verify %s: %w", file, err)}
+			}
+			if *etsiOut != "" {
+				if err := os.WriteFile(*etsiOut, etsiXML, 0o644); err != nil {
+					return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
+				}
+			}
+		}
+		if err == nil && *reportOut != "" {
+			if err := writePrintedReport(ctx, v, file, *server, rep, checked, *reportOut); err != nil {
+				return &exitError{exitUnreadable, fmt.Errorf("verify %s: %w", file, err)}
+			}
+		}
 		switch {
+		case *etsi && err == nil:
+			if _, err := w.Write(etsiXML); err != nil {
+				return err
+			}
 		case *asJSON && len(files) == 1 && err == nil:
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
@@ -183,6 +227,93 @@ func verifyFile(ctx context.Context, v kapp.Verify, file, cmsSig string) (*verif
 		return v.VerifyCMS(ctx, f, verifier.SignatureDER(sig))
 	}
 	return v.VerifyPDF(ctx, f, st.Size())
+}
+
+// etsiReport writes rep, the verification of file, as an ETSI TS 119
+// 102-2 validation report.
+func etsiReport(v kapp.Verify, file string, detached bool, rep *verifier.Report, checked time.Time) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	mediaType := "application/pdf"
+	switch {
+	case detached:
+		mediaType = "application/octet-stream"
+	case isXMLFile(file):
+		mediaType = "application/xml"
+	}
+	return v.ETSIReport(kapp.Record{Report: rep, Document: f, Size: st.Size(), Name: filepath.Base(file), MediaType: mediaType, CheckedAt: checked})
+}
+
+// writePrintedReport writes the printed report of file to path: from the
+// kyso at server (verified and signed there), or made here unsigned.
+func writePrintedReport(ctx context.Context, v kapp.Verify, file, server string, rep *verifier.Report, checked time.Time, path string) error {
+	var out []byte
+	if server != "" {
+		var err error
+		if out, err = serverReport(ctx, server, file); err != nil {
+			return err
+		}
+	} else {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if out, err = v.PrintReport(ctx, kapp.Record{Report: rep, Document: f, Size: st.Size(), Name: filepath.Base(file), CheckedAt: checked}, kapp.PrintOptions{Unsigned: true}); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(path, out, 0o644)
+}
+
+// serverReport asks the kyso at server to verify file and return the
+// printed report it signs.
+func serverReport(ctx context.Context, server, file string) ([]byte, error) {
+	doc, err := readSmallFile(file, 512<<20)
+	if err != nil {
+		return nil, err
+	}
+	path, mediaType := "/v1/verify/pdf", "application/pdf"
+	if isXMLFile(file) {
+		path, mediaType = "/v1/verify/xml", "application/xml"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(server, "/")+path+"?format=report", bytes.NewReader(doc))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", mediaType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("the kyso at %s: %w", server, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("the kyso at %s: %w", server, err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/pdf") {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
+			return nil, fmt.Errorf("the kyso at %s: %s: %s", server, e.Error.Code, e.Error.Message)
+		}
+		return nil, fmt.Errorf("the kyso at %s answered %s", server, resp.Status)
+	}
+	return body, nil
 }
 
 // reportExit maps a report to kyso verify's exit status.

@@ -1,0 +1,186 @@
+package printreport
+
+// The Vietnamese wording of the verification page (api/web/app.js, the
+// tables T.vi.sub, T.vi.levels, T.vi.kinds, T.vi.ids, WARN_VI and
+// CHANGE_VI), so that the printed report says what the page says.
+// TestCatalogComplete holds it to the verifier's codes.
+
+import "regexp"
+
+// subVI says each sub-indication in Vietnamese.
+var subVI = map[string]string{
+	"HASH_FAILURE":                      "Tài liệu đã bị thay đổi sau khi ký.",
+	"CHANGED_AFTER_SIGNING":             "Tài liệu đã bị sửa sau khi ký theo cách không được phép (nội dung trang, phông chữ, hình ảnh, số trang, ô biểu mẫu đã khoá), hoặc có nội dung được vẽ đè lên phần đã ký nên trang đang hiển thị không còn là trang đã ký; xem các thay đổi bên dưới.",
+	"SIG_CRYPTO_FAILURE":                "Chữ ký không khớp với chứng thư của người ký: chữ ký bị làm giả hoặc bị hỏng.",
+	"REVOKED":                           "Chứng thư của người ký đã bị thu hồi trước thời điểm ký.",
+	"REVOKED_NO_POE":                    "Chứng thư của người ký đã bị thu hồi và không có bằng chứng rằng chữ ký được tạo trước khi thu hồi.",
+	"REVOKED_CA_NO_POE":                 "Chứng thư của tổ chức cấp đã bị thu hồi và không có bằng chứng rằng chữ ký được tạo trước khi thu hồi.",
+	"NO_CERTIFICATE_CHAIN_FOUND":        "Không tìm thấy chuỗi chứng thư tin cậy: chứng thư của người ký không do một tổ chức chứng thực mà hệ thống này tin cậy cấp.",
+	"NO_SIGNING_CERTIFICATE_FOUND":      "Không tìm thấy chứng thư của người ký trong chữ ký.",
+	"CERTIFICATE_CHAIN_GENERAL_FAILURE": "Chuỗi chứng thư của người ký không hợp lệ.",
+	"CHAIN_CONSTRAINTS_FAILURE":         "Chứng thư không được phép dùng để ký văn bản (ví dụ: chứng thư chỉ dùng cho kết nối TLS), hoặc chuỗi chứng thư không đáp ứng yêu cầu.",
+	"SIG_CONSTRAINTS_FAILURE":           "Chữ ký không đáp ứng yêu cầu (ví dụ: chứng thư không được phép dùng để ký).",
+	"CRYPTO_CONSTRAINTS_FAILURE":        "Chữ ký dùng thuật toán hoặc độ dài khóa không còn an toàn.",
+	"CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "Chữ ký dùng thuật toán không còn an toàn và không có bằng chứng rằng nó được tạo khi thuật toán còn an toàn.",
+	"OUT_OF_BOUNDS_NO_POE":              "Chứng thư của người ký đã hết hạn (hoặc chưa có hiệu lực) và không có dấu thời gian chứng minh chữ ký được tạo khi chứng thư còn hiệu lực.",
+	"OUT_OF_BOUNDS_NOT_REVOKED":         "Chứng thư của người ký đã hết hạn; chứng thư không bị thu hồi nhưng không có bằng chứng về thời điểm ký.",
+	"EXPIRED":                           "Chứng thư của người ký đã hết hạn tại thời điểm ký.",
+	"NOT_YET_VALID":                     "Chứng thư của người ký chưa có hiệu lực tại thời điểm ký.",
+	"TRY_LATER":                         "Chưa kiểm tra được tình trạng thu hồi của chứng thư. Vui lòng thử lại sau.",
+	"FORMAT_FAILURE":                    "Chữ ký sai định dạng, bị hỏng, hoặc ở dạng không xử lý được.",
+	"AMBIGUOUS_REVISION":                "Cấu trúc tệp có thể được đọc theo nhiều cách: phần mềm xem PDF có thể hiển thị nội dung khác với nội dung đã được kiểm tra. Không thể xác nhận chữ ký.",
+	"NO_POE":                            "Không có bằng chứng về thời điểm ký.",
+	"TIMESTAMP_ORDER_FAILURE":           "Thứ tự các dấu thời gian không hợp lệ.",
+	"SIGNED_DATA_NOT_FOUND":             "Không tìm thấy dữ liệu đã được ký.",
+	"POLICY_PROCESSING_ERROR":           "Không xử lý được chính sách chữ ký.",
+	"SIGNATURE_POLICY_NOT_AVAILABLE":    "Không có chính sách chữ ký cần thiết để kiểm tra.",
+}
+
+// levelVI names the signature levels.
+var levelVI = map[string]string{
+	"B-B":       "PAdES B-B (cơ bản)",
+	"B-T":       "PAdES B-T (có dấu thời gian)",
+	"B-LT":      "PAdES B-LT (kèm dữ liệu kiểm tra dài hạn)",
+	"B-LTA":     "PAdES B-LTA (lưu trữ dài hạn)",
+	"not PAdES": "Không theo chuẩn PAdES",
+}
+
+// kindVI names the kinds of change after signing.
+var kindVI = map[string]string{
+	"none":                      "Không có thay đổi",
+	"signature_added":           "Thêm chữ ký",
+	"document_timestamp_added":  "Thêm dấu thời gian tài liệu",
+	"dss_updated":               "Bổ sung dữ liệu kiểm tra dài hạn (DSS)",
+	"form_filled":               "Điền biểu mẫu",
+	"form_field_added":          "Thêm ô biểu mẫu",
+	"form_field_modified":       "Thay đổi ô biểu mẫu",
+	"form_field_removed":        "Xoá ô biểu mẫu",
+	"annotation_added":          "Thêm ghi chú",
+	"annotation_modified":       "Thay đổi ghi chú",
+	"annotation_removed":        "Xoá ghi chú",
+	"page_content_modified":     "Nội dung trang bị thay đổi",
+	"resources_modified":        "Tài nguyên trang (phông chữ, hình ảnh) bị thay đổi",
+	"page_added":                "Thêm trang",
+	"page_removed":              "Xoá trang",
+	"page_modified":             "Thuộc tính trang bị thay đổi",
+	"signature_modified":        "Chữ ký đã có bị thay đổi",
+	"catalog_modified":          "Cấu trúc tài liệu thay đổi",
+	"form_modified":             "Biểu mẫu của tài liệu thay đổi",
+	"metadata_modified":         "Thông tin mô tả tài liệu thay đổi",
+	"structure_tree_modified":   "Cấu trúc nội dung (thẻ) thay đổi",
+	"object_modified":           "Một đối tượng trong tệp bị thay đổi",
+	"unreferenced_objects":      "Đối tượng không được dùng",
+	"not_analysed":              "Không phân tích được hết thay đổi",
+	"locked_field_modified":     "Ô biểu mẫu đã bị khoá khi ký lại bị thay đổi",
+	"drawn_over_signed_content": "Có nội dung được vẽ đè lên phần đã ký",
+}
+
+// idVI names the kinds of identifier.
+var idVI = map[string]string{
+	"CCCD": "căn cước công dân",
+	"CMND": "chứng minh nhân dân",
+	"HC":   "hộ chiếu",
+	"MST":  "mã số thuế",
+	"MNS":  "mã quan hệ ngân sách",
+}
+
+// warnVI says each warning code in Vietnamese; {name} is a parameter.
+var warnVI = map[string]string{
+	"check_failed":                      "Một kiểm tra khác cũng không đạt: {sub}",
+	"other":                             "Có một lưu ý kỹ thuật khác về chữ ký này.",
+	"document_unsigned":                 "Tài liệu không có chữ ký số nào.",
+	"xml_unsigned":                      "Tài liệu XML không có chữ ký số nào.",
+	"document_encrypted":                "Tài liệu được mã hóa; chữ ký của tài liệu mã hóa có thể không được đọc đúng.",
+	"xref_repaired":                     "Bảng tham chiếu của tệp bị hỏng; tệp đã được đọc bằng cách quét tìm các đối tượng, như các phần mềm khác vẫn làm.",
+	"fields_too_deep":                   "Các ô biểu mẫu lồng sâu hơn {limit} cấp không được đọc.",
+	"fields_too_many":                   "Tài liệu có hơn {limit} ô biểu mẫu: phần còn lại không được đọc.",
+	"field_shared_signature":            "Ô \"{field}\" dùng chung dữ liệu chữ ký với một ô khác.",
+	"dss_too_many":                      "Kho dữ liệu kiểm tra (DSS) có hơn {limit} mục cùng loại: phần còn lại không được đọc.",
+	"dss_item_unreadable":               "Một mục trong kho dữ liệu kiểm tra (DSS) không đọc được.",
+	"dss_bad_certificates":              "{count} chứng thư trong kho dữ liệu kiểm tra (DSS) không đọc được.",
+	"xml_duplicate_ids":                 "Nhiều phần tử có cùng mã định danh ({ids}): chữ ký tham chiếu đến chúng bị từ chối.",
+	"einvoice_not_covered":              "Dữ liệu hóa đơn {path} không được một chữ ký hợp lệ nào bảo vệ.",
+	"time_not_proven":                   "Không có dấu thời gian chứng minh chữ ký được tạo khi nào.",
+	"claimed_time_not_proven":           "Thời điểm ký {time} do người ký tự khai, không có dấu thời gian chứng minh.",
+	"claimed_time_after_timestamp":      "Thời điểm ký được khai ({time}) muộn hơn dấu thời gian ({timestamp_time}).",
+	"signing_time_unparsable":           "Thuộc tính thời điểm ký không đọc được.",
+	"pades_signing_time_attribute":      "Chữ ký PAdES có thuộc tính thời điểm ký, điều mà chuẩn ETSI EN 319 142-1 (5.2.1) không cho phép.",
+	"pades_no_signing_certificate":      "Chữ ký PAdES thiếu thuộc tính chứng thư người ký (ETSI EN 319 142-1, 5.2.2).",
+	"partial_revision":                  "Chữ ký không bao trọn một phiên bản của tệp: vùng ký kết thúc ở byte {offset}, không ở cuối một lần cập nhật.",
+	"docmdp_not_in_perms":               "Chữ ký có tham chiếu chứng nhận (DocMDP) nhưng danh mục quyền của tài liệu không ghi nhận nó.",
+	"certification_not_first":           "Một chữ ký chứng nhận không phải là chữ ký đầu tiên của tài liệu.",
+	"icp_brasil_policy_not_checked":     "Dạng chữ ký {sub_filter} (ICP-Brasil) được kiểm tra như chữ ký CMS rời; chính sách chữ ký ICP-Brasil không được kiểm tra.",
+	"digest_as_signature_algorithm":     "Thuật toán băm được ghi ở vị trí thuật toán ký.",
+	"digest_not_listed":                 "Thuật toán băm của người ký không có trong danh sách thuật toán băm của khối chữ ký.",
+	"cms_bad_certificates":              "{count} chứng thư trong khối chữ ký không đọc được.",
+	"signer_ambiguous":                  "{count} chứng thư cùng khớp với định danh người ký.",
+	"signed_attributes_not_der":         "Các thuộc tính được ký không được mã hóa DER như RFC 5652 (5.3) yêu cầu.",
+	"first_certificate_not_signer":      "Chứng thư đầu tiên trong khối chữ ký không phải của người ký; người ký được xác định theo định danh trong chữ ký.",
+	"appearance_of_later_signature":     "Một hình hiển thị vẽ đè lên nội dung đã ký được chấp nhận vì đó là hình của chữ ký \"{field}\", ký sau và hợp lệ.",
+	"rsa_key_short":                     "Khóa RSA của người ký chỉ dài {bits} bit, ít hơn 2048.",
+	"expired_after_signing":             "Chứng thư của người ký hết hạn ngày {expiry}, sau khi chữ ký được tạo (có bằng chứng lúc {proven_time}).",
+	"revoked_after_signing":             "Chứng thư {certificate} bị thu hồi ngày {revocation_time}, sau khi chữ ký được tạo (có bằng chứng lúc {proven_time}).",
+	"revocation_not_checked":            "Chưa kiểm tra tình trạng thu hồi của {certificates}: tài liệu không kèm phản hồi OCSP hay danh sách thu hồi (CRL) nào về chứng thư này, và việc tra cứu trực tuyến đang tắt.",
+	"revocation_not_checked_online":     "Chưa kiểm tra được tình trạng thu hồi của {certificates}: không có phản hồi OCSP hay danh sách thu hồi (CRL) nào, trong tài liệu cũng như khi tra cứu trực tuyến.",
+	"revocation_data_unusable":          "Chưa kiểm tra được tình trạng thu hồi của {certificates}: tài liệu có kèm dữ liệu thu hồi nhưng không dùng được.",
+	"revocation_not_checked_other":      "Chưa kiểm tra được tình trạng thu hồi của {certificates}.",
+	"registry_unreachable":              "Không hỏi được sổ chứng thư của kyso về \"{certificate}\".",
+	"online_ocsp_failed":                "Tra cứu OCSP trực tuyến tại {url} không thành công.",
+	"online_crl_failed":                 "Tải danh sách thu hồi (CRL) tại {url} không thành công.",
+	"signature_timestamp_warning":       "Dấu thời gian của chữ ký: {inner}",
+	"signature_timestamp_rejected":      "Dấu thời gian của chữ ký không được chấp nhận làm bằng chứng về thời điểm ký.",
+	"archive_timestamp_rejected":        "Dấu thời gian lưu trữ không được chấp nhận.",
+	"timestamp_imprint_weak":            "Dấu thời gian dùng thuật toán băm {algorithm}, là thuật toán yếu.",
+	"timestamp_no_signing_certificate":  "Dấu thời gian thiếu thuộc tính chứng thư của đơn vị cấp (RFC 3161, 2.4.1).",
+	"tsa_revoked_after_timestamp":       "Chứng thư \"{certificate}\" của đơn vị cấp dấu thời gian bị thu hồi ngày {revocation_time}, sau khi cấp dấu thời gian.",
+	"tsa_eku_not_critical":              "Mục đích sử dụng mở rộng trong chứng thư của đơn vị cấp dấu thời gian không được đánh dấu bắt buộc (RFC 3161, 2.3).",
+	"keyinfo_bad_certificates":          "{count} chứng thư trong KeyInfo không đọc được.",
+	"keyinfo_subject_mismatch":          "Tên chủ thể \"{subject}\" trong KeyInfo không phải của chứng thư dùng để kiểm tra chữ ký.",
+	"xml_signing_time_not_covered":      "Thời điểm ký (SigningTime) không nằm trong phần được ký nên bị bỏ qua.",
+	"xml_signing_time_unreadable":       "Thời điểm ký \"{time}\" không đọc được.",
+	"einvoice_tax_code_mismatch":        "Mã số thuế trong chứng thư ({certificate_tax_code}) khác mã số thuế {invoice_tax_code} ghi trên hóa đơn.",
+	"xades_signing_time_unreadable":     "Thời điểm ký XAdES \"{time}\" không đọc được.",
+	"xades_no_signing_certificate":      "Chữ ký XAdES thiếu thuộc tính SigningCertificateV2 (ETSI EN 319 132-1, 5.2.2).",
+	"xades_timestamp_unchecked":         "Không kiểm tra được dấu thời gian XAdES.",
+	"xades_revocation_missing":          "Dữ liệu thu hồi XAdES không có tình trạng của chứng thư người ký: chữ ký chưa đạt mức B-LT.",
+	"xades_revocation_too_early":        "Dữ liệu thu hồi XAdES cho tình trạng chứng thư người ký tại {time}, trước dấu thời gian của chữ ký: chữ ký chưa đạt mức B-LT.",
+	"xades_archive_timestamp_unchecked": "Không kiểm tra được dấu thời gian lưu trữ XAdES.",
+	"sha1_subfilter":                    "Dạng chữ ký adbe.pkcs7.sha1 ký giá trị băm SHA-1 của tài liệu; SHA-1 là thuật toán yếu.",
+	"sha1_signature":                    "Chữ ký dùng thuật toán SHA-1, là thuật toán yếu.",
+	"sha1_chain":                        "Chứng thư \"{certificate}\" được \"{issuer}\" ký bằng SHA-1, là thuật toán yếu; chuỗi chỉ được chấp nhận như chuỗi tạo ra khi SHA-1 còn được dùng (ETSI EN 319 102-1).",
+	"timestamp_sha1":                    "Dấu thời gian được ký bằng SHA-1, là thuật toán yếu.",
+	"xml_reference_sha1":                "Tham chiếu \"{uri}\" dùng SHA-1, là thuật toán yếu.",
+	"xades_timestamp_not_base64":        "Dấu thời gian XAdES không ở dạng base64.",
+}
+
+// changeVI says the details of changes in Vietnamese ($1, $2: the
+// groups of the English detail).
+var changeVI = []struct {
+	re *regexp.Regexp
+	vi string
+}{
+	{regexp.MustCompile(`^document security store$`), "kho dữ liệu kiểm tra (DSS)"},
+	{regexp.MustCompile(`^document information dictionary$`), "thông tin mô tả tài liệu"},
+	{regexp.MustCompile(`^XMP metadata$`), "siêu dữ liệu XMP"},
+	{regexp.MustCompile(`^structure tree$`), "cây cấu trúc"},
+	{regexp.MustCompile(`^catalog /(\w+)$`), "mục /${1} của danh mục tài liệu"},
+	{regexp.MustCompile(`^form /(\w+)$`), "mục /${1} của biểu mẫu"},
+	{regexp.MustCompile(`^form default resources \(/DR\)$`), "tài nguyên mặc định của biểu mẫu (/DR)"},
+	{regexp.MustCompile(`^field ("[^"]*")$`), "ô ${1}"},
+	{regexp.MustCompile(`^empty signature field ("[^"]*")$`), "ô chữ ký trống ${1}"},
+	{regexp.MustCompile(`^field ("[^"]*") has another signature$`), "ô ${1} có chữ ký khác"},
+	{regexp.MustCompile(`^signature of field ("[^"]*") \(object (\d+)\)$`), "chữ ký của ô ${1} (đối tượng ${2})"},
+	{regexp.MustCompile(`^appearance or widget of signature field ("[^"]*") \(object (\d+)\)$`), "hình hiển thị của ô chữ ký ${1} (đối tượng ${2})"},
+	{regexp.MustCompile(`^page (\d+)$`), "trang ${1}"},
+	{regexp.MustCompile(`^page (\d+) of the signed revision$`), "trang ${1} của phiên bản đã ký"},
+	{regexp.MustCompile(`^the pages were reordered$`), "thứ tự trang bị đổi"},
+	{regexp.MustCompile(`^the document has (\d+) pages, the signed revision (\d+)$`), "tài liệu có ${1} trang, phiên bản đã ký có ${2} trang"},
+	{regexp.MustCompile(`^page (\d+): content stream \(object (\d+)\)$`), "trang ${1}: nội dung (đối tượng ${2})"},
+	{regexp.MustCompile(`^page (\d+): resources \(object (\d+)\)$`), "trang ${1}: tài nguyên (đối tượng ${2})"},
+	{regexp.MustCompile(`^page (\d+): /Contents replaced$`), "trang ${1}: nội dung bị thay"},
+	{regexp.MustCompile(`^page (\d+): /Resources replaced$`), "trang ${1}: tài nguyên bị thay"},
+	{regexp.MustCompile(`^object (\d+) cannot be read$`), "đối tượng ${1} không đọc được"},
+	{regexp.MustCompile(`^(\d+) objects that the document does not use$`), "${1} đối tượng tài liệu không dùng đến"},
+	{regexp.MustCompile(`^(\d+) objects changed: too many to analyse$`), "${1} đối tượng bị đổi: quá nhiều để phân tích"},
+	{regexp.MustCompile(`^the document is too large to analyse completely$`), "tài liệu quá lớn để phân tích hết"},
+}
