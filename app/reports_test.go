@@ -33,7 +33,6 @@ import (
 	"github.com/kyso-vn/kyso/verifier"
 )
 
-const realworld = "../../shared/testdata/realworld"
 
 // sealPKI is a CA for kyso's report seal with a time-stamp authority and
 // OCSP and CRL answers, in memory: the signing formats with test keys
