@@ -61,7 +61,7 @@ func newXMLFixture(t *testing.T) *xmlFixture {
 func (f *xmlFixture) opts() Options {
 	inter := x509.NewCertPool()
 	inter.AddCert(f.pki.Issuing)
-	return Options{Roots: f.pki.Roots(), Intermediates: inter}
+	return Options{Roots: f.pki.Roots(), Intermediates: inter, Revocation: knownIssuer{f.pki.Issuing}}
 }
 
 // invoice returns a seller-signed e-invoice and its countersigned form.
