@@ -224,9 +224,15 @@ type Signature struct {
 
 	// SubFilter is the signature dictionary's /SubFilter.
 	SubFilter string `json:"sub_filter,omitempty"`
-	// Reason and Location are the signature dictionary's.
-	Reason   string `json:"reason,omitempty"`
-	Location string `json:"location,omitempty"`
+	// Reason, Location and ContactInfo are the signature dictionary's
+	// /Reason, /Location and /ContactInfo; for a XAdES signature,
+	// Location is its SignatureProductionPlace. They are what the signer
+	// wrote, proven by nothing but the signature, with control and
+	// bidirectional formatting characters left out and at most
+	// maxSignerText characters (signerText).
+	Reason      string `json:"reason,omitempty"`
+	Location    string `json:"location,omitempty"`
+	ContactInfo string `json:"contact_info,omitempty"`
 	// Revocation says whether and where the revocation status of the
 	// signer's certificate was found; nil when the chain was not built
 	// to a trust anchor (the status was not looked for).

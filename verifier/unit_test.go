@@ -261,3 +261,38 @@ func TestUnreadable(t *testing.T) {
 		t.Errorf("unsigned document: %+v", rep)
 	}
 }
+
+// TestReasonLocationContact: the signature dictionary's /Reason, /Location
+// and /ContactInfo are reported as the signer wrote them, but hostile
+// ones are made harmless to show: bidirectional overrides and isolates
+// (which can reverse "fdp.exe" or an amount on screen) and control
+// characters are left out, markup stays text (the page escapes it), and
+// a long text is cut.
+func TestReasonLocationContact(t *testing.T) {
+	p := getPKI(t)
+	long := strings.Repeat("Hà Nội ", 200)
+	for _, tt := range []struct {
+		name                             string
+		reason, location, contact        string
+		wantReason, wantLoc, wantContact string
+	}{
+		{"plain Vietnamese", "Phê duyệt quyết định", "Hà Nội", "vanthu@hanoi.gov.vn",
+			"Phê duyệt quyết định", "Hà Nội", "vanthu@hanoi.gov.vn"},
+		{"bidi override and isolate", "Đồng ý chi \u202e000 001\u202c đồng", "\u2067Hà Nội\u2069\u200f", "\u202dhttps://example.test/\u202a",
+			"Đồng ý chi 000 001 đồng", "Hà Nội", "https://example.test/"},
+		{"markup and control characters", "<script>alert(1)</script>\x1b[31m", "Hà\nNội\tVN\x00", "<img src=x onerror=alert(1)>",
+			"<script>alert(1)</script>[31m", "Hà Nội VN", "<img src=x onerror=alert(1)>"},
+		{"long", long, "", "", strings.TrimSpace(string([]rune(long)[:maxSignerText]) + "…"), "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBT, Reason: tt.reason, Location: tt.location, Contact: tt.contact})
+			s := sigOf(t, verifyPDF(t, doc, p.trusted()), 0)
+			if s.Reason != tt.wantReason || s.Location != tt.wantLoc || s.ContactInfo != tt.wantContact {
+				t.Errorf("reason %q, location %q, contact %q; want %q, %q, %q", s.Reason, s.Location, s.ContactInfo, tt.wantReason, tt.wantLoc, tt.wantContact)
+			}
+			if s.Indication != TotalPassed {
+				t.Errorf("%s/%s (%s), want TOTAL_PASSED", s.Indication, s.SubIndication, s.Detail)
+			}
+		})
+	}
+}

@@ -238,7 +238,7 @@ func (p *pdfRun) describe(e *entry) {
 		e.out.Type = TypeSignature
 	}
 	e.out.SubFilter = s.subFilter
-	e.out.Reason, e.out.Location = s.reason, s.location
+	e.out.Reason, e.out.Location, e.out.ContactInfo = s.reason, s.location, s.contact
 	e.out.Certification = s.certify
 	e.out.Revisions = max(1, len(p.ends))
 	e.claimed = s.claimed

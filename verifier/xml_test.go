@@ -766,3 +766,22 @@ func TestSameDNWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestXAdESProductionPlace: a XAdES signature's SignatureProductionPlace
+// is its location in the report (EU DSS's Belgian sample says Vilvoorde).
+func TestXAdESProductionPlace(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(realworldXML, "dss/Signature-X-BE_ECON-3.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := VerifyXML(context.Background(), doc, Options{})
+	if err != nil {
+		t.Fatalf("VerifyXML = %v", err)
+	}
+	if len(rep.Signatures) != 1 {
+		t.Fatalf("%d signatures, want 1", len(rep.Signatures))
+	}
+	if got := rep.Signatures[0].Location; got != "Vilvoorde" {
+		t.Errorf("location %q, want Vilvoorde", got)
+	}
+}

@@ -96,6 +96,9 @@
       claimedTime: 'Thời điểm ký (tự khai)',
       claimedUnproven: 'chưa được chứng thực',
       revocation: 'Tình trạng thu hồi',
+      reason: 'Lý do ký',
+      location: 'Nơi ký',
+      contact: 'Liên hệ của người ký',
       revGood: 'Chứng thư số chưa bị thu hồi',
       revRevoked: 'Chứng thư số đã bị thu hồi',
       revFrom: {
@@ -300,6 +303,9 @@
       claimedTime: 'Signing time (claimed)',
       claimedUnproven: 'unproven',
       revocation: 'Revocation status',
+      reason: 'Reason',
+      location: 'Location',
+      contact: 'Signer’s contact',
       revGood: 'The certificate is not revoked',
       revRevoked: 'The certificate is revoked',
       revFrom: {
@@ -809,6 +815,23 @@
     return id.slice(0, colon + 1) + maskValue(id.slice(colon + 1));
   }
 
+  // BIDI_CONTROL matches the characters that change the direction of the
+  // text around them (overrides, embeddings, isolates, marks) and other
+  // control characters: the verifier leaves them out of what signers
+  // write; the page does too, whatever the report holds.
+  var BIDI_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+  // signerTextNode shows a text the signer wrote (reason, location,
+  // contact): masked like the rest of the page, as text only, in a <bdi>
+  // so that its direction cannot spill over the page.
+  function signerTextNode(s) {
+    var text = maskText(str(s).replace(BIDI_CONTROL, ''));
+    if (text.length > 600) { text = text.slice(0, 600) + '…'; }
+    var b = h('bdi', 'signer-text', text);
+    b.setAttribute('dir', 'auto');
+    return b;
+  }
+
   function identifierNode(ids) {
     var ul = h('ul', 'plain');
     for (var i = 0; i < ids.length; i++) {
@@ -1041,6 +1064,11 @@
       row(dl, t('level'), sig.level === 'XMLDSig' ? 'XML-DSig' : 'XAdES ' + sig.level);
     } else if (str(sig.level)) { row(dl, t('level'), lookup('levels', sig.level) || sig.level); }
     if (xml && sig.einvoice && typeof sig.einvoice === 'object') { einvoiceRows(dl, sig.einvoice, str(sig.claimed_time)); }
+    // What the signer wrote: shown as text (h sets textContent), without
+    // bidirectional overrides, isolated from the page's direction.
+    if (str(sig.reason)) { row(dl, t('reason'), signerTextNode(sig.reason)); }
+    if (str(sig.location)) { row(dl, t('location'), signerTextNode(sig.location)); }
+    if (str(sig.contact_info)) { row(dl, t('contact'), signerTextNode(sig.contact_info)); }
     if (!isTs && sig.revocation && typeof sig.revocation === 'object') {
       var rs = str(sig.revocation.status);
       if (rs === 'unknown') {
