@@ -20,7 +20,8 @@
 
   var T = {
     vi: {
-      pageTitle: 'Kiểm tra chữ ký số – kyso',
+      pageTitle: 'Kiểm tra chữ ký số – {agency}',
+      contactLabel: 'Liên hệ:',
       skip: 'Bỏ qua, đến nội dung chính',
       brand: 'Kiểm tra chữ ký số',
       title: 'Kiểm tra tài liệu có chữ ký số',
@@ -227,7 +228,8 @@
     },
 
     en: {
-      pageTitle: 'Verify a digital signature – kyso',
+      pageTitle: 'Verify a digital signature – {agency}',
+      contactLabel: 'Contact:',
       skip: 'Skip to main content',
       brand: 'Digital signature check',
       title: 'Check a digitally signed document',
@@ -560,7 +562,10 @@
 
   function applyLang() {
     document.documentElement.lang = lang;
-    document.title = t('pageTitle');
+    // The operator's name is written into the page by the server
+    // (web.NewHandler); kyso's own otherwise.
+    var agency = document.getElementById('agency-name');
+    document.title = t('pageTitle', { agency: agency ? agency.textContent : 'kyso' });
     var nodes = document.querySelectorAll('[data-i18n]');
     for (var i = 0; i < nodes.length; i++) {
       nodes[i].textContent = t(nodes[i].getAttribute('data-i18n'));

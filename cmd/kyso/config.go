@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/config"
 	"github.com/kyso-vn/kyso/keys"
@@ -45,6 +46,8 @@ type Config struct {
 	Verify   VerifyConfig   `json:"verify"`
 	TLS      TLSConfig      `json:"tls"`
 	Metrics  MetricsConfig  `json:"metrics"`
+	// Page is who runs the verification page at / (web.Section).
+	Page web.Section `json:"page"`
 }
 
 // TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.
@@ -236,6 +239,9 @@ func (c *Config) setDefaults() error {
 		return errors.New("config: verify.max_document_bytes, verify.burst and verify.concurrency must not be negative (0 means the default)")
 	}
 	if _, err := c.Verify.trustedProxies(); err != nil {
+		return err
+	}
+	if err := c.Page.Validate(); err != nil {
 		return err
 	}
 	if c.HTTP.RequestTimeout < 0 {

@@ -101,6 +101,10 @@ func openVault(ctx context.Context, cfg *Config, log *slog.Logger) (*keys.Manage
 // token needs no keeping alive.
 func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Session, log *slog.Logger) (*app, error) {
 	setMemoryLimit(cfg.HTTP.MemoryBytes)
+	branding, err := pageBranding(cfg.Page)
+	if err != nil {
+		return nil, err
+	}
 	reg := metrics.New()
 	km.SetObserver(observeVault(reg))
 	// The probe reads through Transit: it proves the token and the mount as
@@ -194,6 +198,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
 		Observer:                  reg,
+		Page:                      branding,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted},
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,

@@ -63,7 +63,9 @@ type kysoDev struct {
 // replace names: this checkout), starts `kyso dev` on a temporary directory with the Vault
 // binary of vaulttest.Bin (KYSO_VAULT_BIN), and waits until it has written
 // dev.env and answers /readyz. The process is stopped when the test ends.
-func startKyso(t *testing.T) *kysoDev {
+// env are extra NAME=VALUE variables for it (config overrides,
+// KYSO_<PATH>).
+func startKyso(t *testing.T, env ...string) *kysoDev {
 	t.Helper()
 	vaultBin, err := vaulttest.Bin()
 	if err != nil {
@@ -87,6 +89,7 @@ func startKyso(t *testing.T) *kysoDev {
 		"--vault-listen", freeAddr(t), "--vault-bin", vaultBin,
 		// One address verifies several documents; the limit is tested in package api.
 		"--verify-per-minute", "-1")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = time.Minute
 	var log bytes.Buffer
