@@ -1075,13 +1075,15 @@
     if (str(sig.location)) { row(dl, t('location'), signerTextNode(sig.location)); }
     if (str(sig.contact_info)) { row(dl, t('contact'), signerTextNode(sig.contact_info)); }
     if (!isTs && sig.revocation && typeof sig.revocation === 'object') {
-      var rs = str(sig.revocation.status);
+      var rs = str(sig.revocation.status), rr = null;
       if (rs === 'unknown') {
-        row(dl, t('revocation'), t(sig.revocation.online === true ? 'revUnknownOnline' : 'revUnknownOffline')).className = 'row row-unproven';
+        rr = row(dl, t('revocation'), t(sig.revocation.online === true ? 'revUnknownOnline' : 'revUnknownOffline'));
+        rr.className = 'row row-revocation row-unproven';
       } else if (rs === 'good' || rs === 'revoked') {
-        row(dl, t('revocation'), t(rs === 'good' ? 'revGood' : 'revRevoked') + (lookup('revFrom', str(sig.revocation.from)) || ''))
-          .className = 'row' + (rs === 'revoked' ? ' row-bad' : '');
+        rr = row(dl, t('revocation'), t(rs === 'good' ? 'revGood' : 'revRevoked') + (lookup('revFrom', str(sig.revocation.from)) || ''));
+        rr.className = 'row row-revocation' + (rs === 'revoked' ? ' row-bad' : '');
       }
+      if (rr) { rr.setAttribute('data-revocation', rs); }
     }
     var rev = Number(sig.revision), revs = Number(sig.revisions);
     if (rev > 0 && revs > 0) {

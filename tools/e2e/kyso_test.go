@@ -67,6 +67,13 @@ type kysoDev struct {
 // KYSO_<PATH>).
 func startKyso(t *testing.T, env ...string) *kysoDev {
 	t.Helper()
+	return startKysoArgs(t, nil, env...)
+}
+
+// startKysoArgs is startKyso with extra arguments for kyso dev (--trust
+// DIR).
+func startKysoArgs(t *testing.T, args []string, env ...string) *kysoDev {
+	t.Helper()
 	vaultBin, err := vaulttest.Bin()
 	if err != nil {
 		t.Fatal(err)
@@ -85,10 +92,11 @@ func startKyso(t *testing.T, env ...string) *kysoDev {
 	}
 	data := filepath.Join(dir, "data")
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "dev", "--data", data, "--listen", "127.0.0.1:0",
+	argv := append([]string{"dev", "--data", data, "--listen", "127.0.0.1:0",
 		"--vault-listen", freeAddr(t), "--vault-bin", vaultBin,
 		// One address verifies several documents; the limit is tested in package api.
-		"--verify-per-minute", "-1")
+		"--verify-per-minute", "-1"}, args...)
+	cmd := exec.CommandContext(ctx, bin, argv...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = time.Minute

@@ -59,7 +59,7 @@ func TestPageSignerTextIsInert(t *testing.T) {
 			t.Errorf("the card has no %q line", label)
 		}
 	}
-	s.ExpectText(".sig-card .row-unproven", "Chưa kiểm tra được tình trạng thu hồi chứng thư số")
+	s.ExpectText(".sig-card .row-revocation[data-revocation=unknown]", "Chưa kiểm tra được tình trạng thu hồi chứng thư số")
 	s.ExpectText(".sig-card .sig-explain", "Chưa kiểm tra được tình trạng thu hồi chứng thư số của người ký")
 	s.ExpectMaskedIdentifiers()
 	s.Screenshot("signer-text-vi.png")
