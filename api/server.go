@@ -136,6 +136,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Observer is told of every answered request (metrics); nil: none.
 	Observer Observer
+	// Page is who runs the verification page at / (name, contact, logo);
+	// the zero value is kyso's own.
+	Page web.Branding
 }
 
 // Deps are the domain services behind the routes. CA and Admins are
@@ -340,7 +343,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/verify/pdf", s.verifyGate(s.verifyPDF)).Methods(http.MethodPost)
 	r.Handle("/v1/verify/cms", s.verifyGate(s.verifyCMS)).Methods(http.MethodPost)
 	r.Handle("/v1/verify/xml", s.verifyGate(s.verifyXML)).Methods(http.MethodPost)
-	page := web.Handler()
+	page := web.NewHandler(s.cfg.Page)
 	r.Handle("/", page).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/assets/{name}", page).Methods(http.MethodGet, http.MethodHead)
 	return r

@@ -127,7 +127,7 @@ func TestLoadTrustDir(t *testing.T) {
 	doc = replaceContents(t, doc, 0, func(d []byte) []byte {
 		return buildCMS(t, cmsSpec{key: p.ec.Signer, sid: p.ec.Cert, certs: []*x509.Certificate{p.ec.Cert}, digest: d, essCert: p.ec.Cert})
 	})
-	rep := verifyPDF(t, doc, Options{Roots: roots, Intermediates: inter, Now: func() time.Time { return time.Now() }})
+	rep := verifyPDF(t, doc, Options{Roots: roots, Intermediates: inter, Revocation: registry{p}, Now: func() time.Time { return time.Now() }})
 	if s := sigOf(t, rep, 0); s.Indication != TotalPassed || len(s.Chain) != 3 {
 		t.Errorf("leaf-only CMS with trust-dir intermediates: %s/%s (%s), chain %d", s.Indication, s.SubIndication, s.Detail, len(s.Chain))
 	}

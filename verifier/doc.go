@@ -117,10 +117,14 @@
 //     before the time the signer claims: TOTAL_FAILED/REVOKED; revoked with
 //     nothing proven: INDETERMINATE/REVOKED_NO_POE (REVOKED_CA_NO_POE for a
 //     CA); revoked after the proven time: passed, with a warning. No status
-//     from any source is a warning ("revocation status not checked", which
-//     says whether the document holds nothing about the certificate or
-//     holds responses that cannot be used, and why), not a failure — most documents carry none and checking online is off by
-//     default — except with Online, where it is INDETERMINATE/TRY_LATER.
+//     of the signer's certificate from any source is
+//     INDETERMINATE/TRY_LATER (the revocation policy: ETSI EN 319 102-1,
+//     5.2.6, and EU DSS's default policy), whose detail says whether the
+//     document holds nothing about it or responses that cannot be used,
+//     and why, and whether online checking was on; for a CA certificate it
+//     is a warning ("revocation status not checked"). TRY_LATER is the
+//     sub-indication only when no other check failed (finish).
+//     Signature.Revocation says where the signer's status came from.
 //  8. Changes after the signature (below); any change not allowed is
 //     TOTAL_FAILED/CHANGED_AFTER_SIGNING, kyso's extension of the
 //     sub-indications; an allowed change drawn over what the signature

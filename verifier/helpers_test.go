@@ -216,6 +216,19 @@ func (r registry) CertificateStatus(_ context.Context, cert, issuer *x509.Certif
 	return CertificateStatus{Known: true}, nil
 }
 
+// knownIssuer is a CA's registry as the tests see it: it knows every
+// certificate the CA issued, none revoked. Tests of what a chain is need a
+// known revocation status to pass (docs/verification.md, "Revocation
+// policy").
+type knownIssuer struct{ ca *x509.Certificate }
+
+func (r knownIssuer) CertificateStatus(_ context.Context, _, issuer *x509.Certificate) (CertificateStatus, error) {
+	if issuer.Equal(r.ca) {
+		return CertificateStatus{Known: true}, nil
+	}
+	return CertificateStatus{}, nil
+}
+
 // signPDF signs in with cred as opts asks, with the PKI's TSA and CA.
 func signPDF(t testing.TB, p *testPKI, in []byte, cred model.Key, opts pades.Options) []byte {
 	t.Helper()
@@ -239,8 +252,12 @@ func verifyPDF(t testing.TB, doc []byte, opts Options) *Report {
 	return rep
 }
 
-// trusted returns Options trusting the test PKI's root.
-func (p *testPKI) trusted() Options { return Options{Roots: p.roots} }
+// trusted returns Options trusting the test PKI's root, with the PKI as
+// kyso's certificate registry: the revocation status of the certificates
+// it issued is known, as kyso knows its own (docs/verification.md,
+// "Revocation policy"). Tests of the policy itself use Options{Roots:
+// p.roots}, without a registry.
+func (p *testPKI) trusted() Options { return Options{Roots: p.roots, Revocation: registry{p}} }
 
 // basePDF is a two-page dossier.
 func basePDF() []byte { return testpdf.Make(2, 2000) }

@@ -173,14 +173,18 @@ func TestKysoRevoked(t *testing.T) {
 			}
 		})
 	}
-	// Without the registry, the same document passes offline: nothing in
-	// it says the certificate is revoked, and the report says the status
-	// was not checked.
+	// Without the registry, offline, nothing in the document says the
+	// certificate is revoked, nor that it is not: the revocation policy
+	// makes it INDETERMINATE/TRY_LATER, never valid, and the report says
+	// the status is unknown and was not looked for online.
 	doc := signPDF(t, p, basePDF(), p.revoked, pades.Options{Level: pades.LevelBT})
-	rep := verifyPDF(t, doc, p.trusted())
+	rep := verifyPDF(t, doc, Options{Roots: p.roots})
 	s := sigOf(t, rep, 0)
-	if s.Indication != TotalPassed || !hasWarning(s, "revocation status not checked") {
-		t.Errorf("offline without registry: %s/%s warnings %q, want TOTAL_PASSED with a warning", s.Indication, s.SubIndication, s.Warnings)
+	if rep.Valid || s.Indication != Indeterminate || s.SubIndication != TryLater {
+		t.Errorf("offline without registry: valid %v, %s/%s (%s), want INDETERMINATE/TRY_LATER", rep.Valid, s.Indication, s.SubIndication, s.Detail)
+	}
+	if want := (RevocationCheck{Status: RevocationUnknown}); s.Revocation == nil || *s.Revocation != want {
+		t.Errorf("offline without registry: revocation %+v, want %+v", s.Revocation, want)
 	}
 	// A CRL in the CMS's revocation archive (as Adobe embeds) is read
 	// like the DSS: see TestRevocationSources.
@@ -211,7 +215,7 @@ func TestKysoExpiredAfterTimestamp(t *testing.T) {
 	} {
 		t.Run(string(tt.level), func(t *testing.T) {
 			doc := signPDF(t, p, basePDF(), p.official, pades.Options{Level: tt.level})
-			rep := verifyPDF(t, doc, Options{Roots: p.roots, Now: later})
+			rep := verifyPDF(t, doc, Options{Roots: p.roots, Revocation: registry{p}, Now: later})
 			s := sigOf(t, rep, 0)
 			if s.Indication != tt.ind || s.SubIndication != tt.sub {
 				t.Fatalf("got %s/%s (%s), want %s/%s", s.Indication, s.SubIndication, s.Detail, tt.ind, tt.sub)
@@ -315,7 +319,7 @@ func TestRevocationSources(t *testing.T) {
 		{"CRL revokes", p.revoked, archive([][]byte{crl}, nil), TotalFailed, Revoked, true},
 		{"OCSP good", p.ec, archive(nil, [][]byte{good}), TotalPassed, "", true},
 		{"CRL does not list", p.ec, archive([][]byte{crl}, nil), TotalPassed, "", true},
-		{"nothing", p.ec, nil, TotalPassed, "", false},
+		{"nothing", p.ec, nil, Indeterminate, TryLater, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,12 +327,20 @@ func TestRevocationSources(t *testing.T) {
 			doc := replaceContents(t, base, 0, func(d []byte) []byte {
 				return buildCMS(t, cmsSpec{key: tt.cred.Signer, sid: tt.cred.Cert, certs: []*x509.Certificate{tt.cred.Cert, p.ca}, digest: d, essCert: tt.cred.Cert, revInfo: tt.revInfo})
 			})
-			s := sigOf(t, verifyPDF(t, doc, p.trusted()), 0)
+			// No registry: the CMS's data is the only source.
+			s := sigOf(t, verifyPDF(t, doc, Options{Roots: p.roots}), 0)
 			if s.Indication != tt.ind || s.SubIndication != tt.sub {
 				t.Fatalf("got %s/%s (%s), want %s/%s", s.Indication, s.SubIndication, s.Detail, tt.ind, tt.sub)
 			}
-			if got := !hasWarning(s, "revocation status not checked for \""+tt.cred.Cert.Subject.CommonName); got != tt.checked {
-				t.Errorf("signer's status checked: %v, want %v (%q)", got, tt.checked, s.Warnings)
+			want := RevocationCheck{Status: RevocationUnknown}
+			if tt.checked {
+				want = RevocationCheck{Status: RevocationGood, From: RevocationFromDocument}
+				if tt.ind == TotalFailed {
+					want.Status = RevocationRevoked
+				}
+			}
+			if s.Revocation == nil || *s.Revocation != want {
+				t.Errorf("revocation %+v, want %+v", s.Revocation, want)
 			}
 		})
 	}

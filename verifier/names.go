@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/kyso-vn/kyso/internal/cmsasn1"
 )
@@ -136,4 +137,36 @@ func chainOf(certs []*x509.Certificate) []ChainCert {
 		})
 	}
 	return out
+}
+
+// maxSignerText bounds a text the signer wrote (reason, location,
+// contact) in the report, in characters.
+const maxSignerText = 512
+
+// signerText returns a text the signer wrote — a signature's /Reason,
+// /Location, /ContactInfo, a XAdES production place — fit to show: control
+// characters (line breaks and tabs become spaces) and bidirectional
+// formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E,
+// U+2066–U+2069: an override could make "…exe.pdf" read as "…fdp.exe" or
+// reverse an amount) are left out, space is trimmed, and text beyond
+// maxSignerText characters is cut with "…".
+func signerText(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			r = ' '
+		case unicode.IsControl(r), r == 0x061C, r == 0x200E, r == 0x200F,
+			r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == unicode.ReplacementChar:
+			continue
+		}
+		if n == maxSignerText {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
 }

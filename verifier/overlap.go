@@ -450,6 +450,17 @@ func (d *differ) laterSignature(a pdf.Value) string {
 	return name
 }
 
+// passesButRevocation reports whether the only checks of e that failed so
+// far are the revocation policy's (INDETERMINATE/TRY_LATER).
+func (e *entry) passesButRevocation() bool {
+	for _, v := range e.verdicts {
+		if v.ind != TotalPassed && (v.ind != Indeterminate || v.sub != TryLater) {
+			return false
+		}
+	}
+	return true
+}
+
 // passes reports whether no check of e failed so far.
 func (e *entry) passes() bool {
 	for _, v := range e.verdicts {
@@ -477,7 +488,11 @@ func (p *pdfRun) judgeLaterMarks() {
 					}
 				}
 				valid := by != nil && by.passes()
-				if valid && !sameOrganisation(e, by) {
+				// pending: the later signature is valid but for its
+				// signer's revocation status, which is unknown; the
+				// mark is then accepted no more than that signature.
+				pending := by != nil && !valid && by.passesButRevocation()
+				if (valid || pending) && !sameOrganisation(e, by) {
 					for j := range e.out.ChangesAfter {
 						if c := &e.out.ChangesAfter[j]; c.Kind == ChangeDrawnOver && c.Detail == m.detail {
 							c.Allowed = false
@@ -488,12 +503,15 @@ func (p *pdfRun) judgeLaterMarks() {
 				}
 				for j := range e.out.ChangesAfter {
 					if c := &e.out.ChangesAfter[j]; c.Kind == ChangeDrawnOver && c.Detail == m.detail {
-						c.Allowed = valid
+						c.Allowed = valid || pending
 					}
 				}
-				if valid {
+				switch {
+				case valid:
 					e.warn("%s: accepted as the appearance of signature %q, made after this one and valid", m.detail, m.sigField)
-				} else {
+				case pending:
+					e.fail(Indeterminate, TryLater, "after this signature, the appearance of signature %q was drawn over what it signed (%s): it is accepted only once that signature is valid, and the revocation status of its signer's certificate is unknown", m.sigField, m.detail)
+				default:
 					e.fail(Indeterminate, ChangedAfterSigning, "after this signature, the appearance of signature %q, which is not valid, was drawn over what it signed: %s", m.sigField, m.detail)
 				}
 			}

@@ -39,9 +39,10 @@ type pdfSig struct {
 	coverEnd int64 // br[2]+br[3]
 	formErr  error // why the dictionary cannot be processed
 	claimed  time.Time
-	reason   string
-	location string
-	certify  int // DocMDP P of a certification signature
+	// reason, location and contact are /Reason, /Location and
+	// /ContactInfo, as signerText leaves them.
+	reason, location, contact string
+	certify                   int // DocMDP P of a certification signature
 }
 
 // openPDF opens r (size bytes) with digitorus/pdf, turning its panics into
@@ -139,8 +140,9 @@ func (s *pdfSig) readSigDict() {
 	if m := v.Key("M"); m.Kind() == pdf.String {
 		s.claimed, _ = parsePDFDate(m.Text())
 	}
-	s.reason = v.Key("Reason").Text()
-	s.location = v.Key("Location").Text()
+	s.reason = signerText(v.Key("Reason").Text())
+	s.location = signerText(v.Key("Location").Text())
+	s.contact = signerText(v.Key("ContactInfo").Text())
 	ref := v.Key("Reference")
 	for i := 0; i < ref.Len() && i < 16; i++ {
 		r := ref.Index(i)

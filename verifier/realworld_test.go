@@ -109,9 +109,14 @@ func TestRealWorldCorpus(t *testing.T) {
 }
 
 // TestRealWorldVietnamese checks the Vietnamese Government's and Hanoi's
-// documents: TOTAL_PASSED with the VGCA trust directory, though some
-// officials' certificates have expired since (a time-stamp proves they
-// signed before); INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND without it.
+// documents: with the VGCA trust directory, every check passes — though
+// some officials' certificates have expired since (a time-stamp proves
+// they signed before) — but revocation: the files hold no OCSP response or
+// CRL and validation is offline, so each signature is
+// INDETERMINATE/TRY_LATER (the revocation policy, docs/verification.md;
+// TOTAL_PASSED before it). TRY_LATER is the sub-indication only when no
+// other check failed. INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND without the
+// trust directory.
 func TestRealWorldVietnamese(t *testing.T) {
 	dir := realworldDir(t)
 	roots, inter, err := LoadTrustDir(filepath.Join(dir, "roots"))
@@ -148,13 +153,16 @@ func TestRealWorldVietnamese(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			rep := verifyFile(t, filepath.Join(dir, tt.file), Options{Roots: roots, Intermediates: inter, Now: now})
-			if !rep.Valid || len(rep.Signatures) != len(tt.signers) {
-				t.Fatalf("valid %v with %d signatures, want %d valid: %s", rep.Valid, len(rep.Signatures), len(tt.signers), dump(rep))
+			if rep.Valid || len(rep.Signatures) != len(tt.signers) {
+				t.Fatalf("valid %v with %d signatures, want %d not valid for want of revocation data: %s", rep.Valid, len(rep.Signatures), len(tt.signers), dump(rep))
 			}
 			expired := 0
 			for i, s := range rep.Signatures {
-				if s.Indication != TotalPassed {
-					t.Errorf("signature %d: %s/%s (%s)", i, s.Indication, s.SubIndication, s.Detail)
+				if s.Indication != Indeterminate || s.SubIndication != TryLater {
+					t.Errorf("signature %d: %s/%s (%s), want INDETERMINATE/TRY_LATER", i, s.Indication, s.SubIndication, s.Detail)
+				}
+				if want := (RevocationCheck{Status: RevocationUnknown}); s.Revocation == nil || *s.Revocation != want {
+					t.Errorf("signature %d: revocation %+v, want %+v", i, s.Revocation, want)
 				}
 				if s.Signer.Name != tt.signers[i] || s.Signer.Organization == "" {
 					t.Errorf("signature %d by %+v, want %q", i, s.Signer, tt.signers[i])
@@ -210,13 +218,17 @@ func TestRealWorldLevels(t *testing.T) {
 	tests := []struct {
 		file   string
 		levels []string
+		// noRevocation: the file holds no revocation data about the
+		// signer, so the signature is INDETERMINATE/TRY_LATER (every
+		// other check passed), not TOTAL_PASSED.
+		noRevocation bool
 	}{
-		{"itext/B-B.pdf", []string{LevelBB}},
-		{"itext/B-T.pdf", []string{LevelBT}},
-		{"itext/B-LT.pdf", []string{LevelBLT}},
-		{"itext/B-LTA.pdf", []string{LevelBLTA, ""}},
+		{"itext/B-B.pdf", []string{LevelBB}, true},
+		{"itext/B-T.pdf", []string{LevelBT}, true},
+		{"itext/B-LT.pdf", []string{LevelBLT}, false},
+		{"itext/B-LTA.pdf", []string{LevelBLTA, ""}, false},
 		// The document time-stamp comes after the first signature only.
-		{"pyhanko/pades-lta-dss-indirect-arrs-test-2.pdf", []string{LevelBLTA, "", LevelBLT}},
+		{"pyhanko/pades-lta-dss-indirect-arrs-test-2.pdf", []string{LevelBLTA, "", LevelBLT}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -226,8 +238,12 @@ func TestRealWorldLevels(t *testing.T) {
 				t.Fatalf("%d entries, want %d", len(rep.Signatures), len(tt.levels))
 			}
 			for i, s := range rep.Signatures {
-				if s.Indication != TotalPassed || s.Level != tt.levels[i] {
-					t.Errorf("entry %d: %s/%s (%s) level %q, want TOTAL_PASSED %q", i, s.Indication, s.SubIndication, s.Detail, s.Level, tt.levels[i])
+				ind, sub := TotalPassed, SubIndication("")
+				if tt.noRevocation {
+					ind, sub = Indeterminate, TryLater
+				}
+				if s.Indication != ind || s.SubIndication != sub || s.Level != tt.levels[i] {
+					t.Errorf("entry %d: %s/%s (%s) level %q, want %s/%s %q", i, s.Indication, s.SubIndication, s.Detail, s.Level, ind, sub, tt.levels[i])
 				}
 			}
 		})

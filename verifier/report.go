@@ -224,9 +224,19 @@ type Signature struct {
 
 	// SubFilter is the signature dictionary's /SubFilter.
 	SubFilter string `json:"sub_filter,omitempty"`
-	// Reason and Location are the signature dictionary's.
-	Reason   string `json:"reason,omitempty"`
-	Location string `json:"location,omitempty"`
+	// Reason, Location and ContactInfo are the signature dictionary's
+	// /Reason, /Location and /ContactInfo; for a XAdES signature,
+	// Location is its SignatureProductionPlace. They are what the signer
+	// wrote, proven by nothing but the signature, with control and
+	// bidirectional formatting characters left out and at most
+	// maxSignerText characters (signerText).
+	Reason      string `json:"reason,omitempty"`
+	Location    string `json:"location,omitempty"`
+	ContactInfo string `json:"contact_info,omitempty"`
+	// Revocation says whether and where the revocation status of the
+	// signer's certificate was found; nil when the chain was not built
+	// to a trust anchor (the status was not looked for).
+	Revocation *RevocationCheck `json:"revocation,omitempty"`
 	// DigestAlgorithm and SignatureAlgorithm name the algorithms used.
 	DigestAlgorithm    string `json:"digest_algorithm,omitempty"`
 	SignatureAlgorithm string `json:"signature_algorithm,omitempty"`
@@ -336,6 +346,40 @@ type Change struct {
 	// Detail names what changed (page, field, object).
 	Detail string `json:"detail,omitempty"`
 }
+
+// RevocationCheck is how the revocation status of a signer's certificate
+// was established (docs/verification.md, "Revocation policy").
+type RevocationCheck struct {
+	// Status is RevocationGood, RevocationRevoked or RevocationUnknown.
+	Status string `json:"status"`
+	// From is where the status came from (a RevocationFrom* constant),
+	// "" when Status is RevocationUnknown.
+	From string `json:"from,omitempty"`
+	// Online is true when online checking was allowed for this
+	// validation (verify.online): false means a status that is unknown
+	// was not looked for on the network.
+	Online bool `json:"online"`
+}
+
+// Revocation statuses of RevocationCheck.
+const (
+	RevocationGood    = "good"
+	RevocationRevoked = "revoked"
+	RevocationUnknown = "unknown"
+)
+
+// Sources of a revocation status (RevocationCheck.From).
+const (
+	// RevocationFromRegistry: kyso's own certificate registry, for the
+	// certificates kyso issued.
+	RevocationFromRegistry = "registry"
+	// RevocationFromDocument: an OCSP response or CRL the document
+	// carries (the DSS, the CMS, XAdES RevocationValues).
+	RevocationFromDocument = "document"
+	// RevocationFromOnline: an OCSP response or CRL fetched over the
+	// network (verify.online).
+	RevocationFromOnline = "online"
+)
 
 // ChainCert is one certificate of a chain.
 type ChainCert struct {

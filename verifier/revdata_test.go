@@ -47,18 +47,20 @@ func TestUnusableRevocationData(t *testing.T) {
 	if _, err := pades.New(p.tsa, unusableRevocation{p}).Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, p.official, pades.Options{Level: pades.LevelBLT}); err != nil {
 		t.Fatalf("sign: %v", err)
 	}
-	s := sigOf(t, verifyPDF(t, out.Bytes(), p.trusted()), 0)
-	var got string
+	// No registry: the document's data is the only source.
+	offline := Options{Roots: p.roots}
+	s := sigOf(t, verifyPDF(t, out.Bytes(), offline), 0)
+	if s.Indication != Indeterminate || s.SubIndication != TryLater {
+		t.Errorf("B-LT with unusable revocation data: %s/%s, want INDETERMINATE/TRY_LATER", s.Indication, s.SubIndication)
+	}
+	got := s.Detail
 	for _, w := range s.Warnings {
-		if strings.Contains(w, "revocation status not checked") {
-			if got != "" {
-				t.Errorf("second revocation warning %q", w)
-			}
-			got = w
+		if strings.Contains(w, `revocation status not checked for "Nguyễn Văn An"`) {
+			t.Errorf("the signer's revocation status is the detail, and a warning too: %q", w)
 		}
 	}
 	for _, want := range []string{
-		`revocation status not checked for "Nguyễn Văn An": the document holds revocation data about it, but none that can be used`,
+		`the revocation status of the signer's certificate is unknown: the document holds revocation data about it, but none that can be used`,
 		"an OCSP response in the document's DSS: OCSP responder certificate lacks id-kp-OCSPSigning",
 	} {
 		if !strings.Contains(got, want) {
@@ -74,7 +76,11 @@ func TestUnusableRevocationData(t *testing.T) {
 
 	// Nothing at all about the signer: said as before.
 	doc := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBT})
-	if s := sigOf(t, verifyPDF(t, doc, p.trusted()), 0); !hasWarning(s, `revocation status not checked for "Nguyễn Văn An", "kyso Test Issuing CA": no OCSP response or CRL about them in the document (online checking is off)`) {
+	s = sigOf(t, verifyPDF(t, doc, offline), 0)
+	if want := "the revocation status of the signer's certificate is unknown: the document holds no OCSP response or CRL about it, and online checking is off"; s.SubIndication != TryLater || s.Detail != want {
+		t.Errorf("B-T without revocation data: %s (%s), want TRY_LATER (%s)", s.SubIndication, s.Detail, want)
+	}
+	if !hasWarning(s, `revocation status not checked for "kyso Test Issuing CA": no OCSP response or CRL about them in the document (online checking is off)`) {
 		t.Errorf("B-T without revocation data: warnings %q", s.Warnings)
 	}
 }

@@ -67,14 +67,18 @@ func (d *revData) index() {
 
 // revStatus is what the sources say of one certificate.
 type revStatus struct {
-	checked   bool // some source gave a status
-	revoked   bool
-	at        time.Time // revocation time
-	reason    int
-	source    string
-	tryLater  bool // online checking was asked for and gave nothing
-	warnings  []string
-	goodUntil time.Time // latest thisUpdate of a "good" answer
+	checked bool // some source gave a status
+	revoked bool
+	at      time.Time // revocation time
+	reason  int
+	source  string
+	// from is where the status came from (a RevocationFrom* constant):
+	// the first source that gave one, or the one that reported the
+	// revocation; phase is the source being read.
+	from, phase string
+	tryLater    bool // online checking was asked for and gave nothing
+	warnings    []string
+	goodUntil   time.Time // latest thisUpdate of a "good" answer
 	// unusable says why OCSP responses and CRLs about the certificate
 	// (its serial number, its issuer's CRL) could not be used.
 	unusable []string
@@ -92,7 +96,7 @@ func (s *revStatus) refuse(source string, err error) {
 
 func (s *revStatus) good(source string, at time.Time) {
 	if !s.checked {
-		s.source = source
+		s.source, s.from = source, s.phase
 	}
 	s.checked = true
 	if at.After(s.goodUntil) {
@@ -103,7 +107,7 @@ func (s *revStatus) good(source string, at time.Time) {
 func (s *revStatus) revoke(source string, at time.Time, reason int) {
 	s.checked = true
 	if !s.revoked || at.Before(s.at) {
-		s.revoked, s.at, s.reason, s.source = true, at, reason, source
+		s.revoked, s.at, s.reason, s.source, s.from = true, at, reason, source, s.phase
 	}
 }
 
@@ -111,7 +115,7 @@ func (s *revStatus) revoke(source string, at time.Time, reason int) {
 // kyso's registry, the document's data, the CMS's data (extra) and, if
 // allowed, online. A revocation reported by any source wins.
 func (v *validator) status(cert, issuer *x509.Certificate, extra *revData) revStatus {
-	var st revStatus
+	st := revStatus{phase: RevocationFromRegistry}
 	if r := v.opts.Revocation; r != nil {
 		cs, err := r.CertificateStatus(v.ctx, cert, issuer)
 		switch {
@@ -125,11 +129,13 @@ func (v *validator) status(cert, issuer *x509.Certificate, extra *revData) revSt
 			st.keep("", nil, "kyso's certificate registry", cert, false, time.Time{}, v.now)
 		}
 	}
+	st.phase = RevocationFromDocument
 	v.statusIn(&st, &v.rev, cert, issuer, "the document's DSS")
 	if extra != nil {
 		v.statusIn(&st, extra, cert, issuer, "the signature's CMS")
 	}
 	if v.opts.Online && !st.checked {
+		st.phase = RevocationFromOnline
 		v.onlineStatus(&st, cert, issuer)
 	}
 	return st
@@ -444,6 +450,35 @@ func parseRevInfoArchival(der []byte, d *revData) {
 			*f.list = append(*f.list, el)
 		}
 	}
+}
+
+// signerUnchecked says why the signer certificate's revocation status,
+// which no source gave, is unknown: the detail of its TRY_LATER.
+func signerUnchecked(st revStatus, online bool) string {
+	switch {
+	case len(st.unusable) > 0:
+		reasons := st.unusable
+		if len(reasons) > 3 {
+			reasons = append(slices.Clone(reasons[:3]), fmt.Sprintf("and %d more", len(reasons)-3))
+		}
+		return fmt.Sprintf("the revocation status of the signer's certificate is unknown: the document holds revocation data about it, but none that can be used (%s)", strings.Join(reasons, "; "))
+	case online:
+		return "the revocation status of the signer's certificate could not be obtained online"
+	}
+	return "the revocation status of the signer's certificate is unknown: the document holds no OCSP response or CRL about it, and online checking is off"
+}
+
+// revocationCheck is the report's summary of st, the signer
+// certificate's revocation status.
+func revocationCheck(st revStatus, online bool) *RevocationCheck {
+	rc := &RevocationCheck{Status: RevocationUnknown, Online: online}
+	switch {
+	case st.revoked:
+		rc.Status, rc.From = RevocationRevoked, st.from
+	case st.checked:
+		rc.Status, rc.From = RevocationGood, st.from
+	}
+	return rc
 }
 
 // uncheckedCert is a certificate of a chain whose revocation status no

@@ -109,7 +109,7 @@ func TestReadTrustDirSkips(t *testing.T) {
 		t.Fatalf("LoadTrustDir = %v", err)
 	}
 	doc := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBT})
-	if s := sigOf(t, verifyPDF(t, doc, Options{Roots: roots, Intermediates: inter}), 0); s.Indication != TotalPassed {
+	if s := sigOf(t, verifyPDF(t, doc, Options{Roots: roots, Intermediates: inter, Revocation: registry{p}}), 0); s.Indication != TotalPassed {
 		t.Errorf("with the good certificates of the directory: %s/%s (%s)", s.Indication, s.SubIndication, s.Detail)
 	}
 

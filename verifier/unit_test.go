@@ -165,16 +165,78 @@ func TestOnlineRevocation(t *testing.T) {
 	if s.Indication != TotalPassed || hasWarning(s, "revocation status not checked for \"Phạm") {
 		t.Errorf("good online: %s/%s %q", s.Indication, s.SubIndication, s.Warnings)
 	}
-	status = ocsp.Revoked
-	if s := sigOf(t, verifyPDF(t, doc, online), 0); s.Indication != TotalFailed || s.SubIndication != Revoked {
-		t.Errorf("revoked online: %s/%s (%s)", s.Indication, s.SubIndication, s.Detail)
+	if want := (RevocationCheck{Status: RevocationGood, From: RevocationFromOnline, Online: true}); s.Revocation == nil || *s.Revocation != want {
+		t.Errorf("good online: revocation %+v, want %+v", s.Revocation, want)
 	}
-	if s := sigOf(t, verifyPDF(t, doc, p.trusted()), 0); s.Indication != TotalPassed {
-		t.Errorf("offline: %s/%s, want TOTAL_PASSED with nothing checked", s.Indication, s.SubIndication)
+	// The responder now says revoked: online, the signature fails;
+	// offline, nothing says either way, and the revocation policy keeps
+	// the document from being valid (TestRevocationPolicy).
+	status = ocsp.Revoked
+	if rep := verifyPDF(t, doc, online); rep.Valid || rep.Signatures[0].Indication != TotalFailed || rep.Signatures[0].SubIndication != Revoked {
+		t.Errorf("revoked online: valid %v, %s/%s (%s)", rep.Valid, rep.Signatures[0].Indication, rep.Signatures[0].SubIndication, rep.Signatures[0].Detail)
+	}
+	if rep := verifyPDF(t, doc, Options{Roots: p.roots}); rep.Valid || rep.Signatures[0].SubIndication != TryLater {
+		t.Errorf("revoked, checked offline: valid %v, %s/%s, want INDETERMINATE/TRY_LATER", rep.Valid, rep.Signatures[0].Indication, rep.Signatures[0].SubIndication)
 	}
 	srv.Close()
-	if s := sigOf(t, verifyPDF(t, doc, online), 0); s.Indication != Indeterminate || s.SubIndication != TryLater {
+	s = sigOf(t, verifyPDF(t, doc, online), 0)
+	if s.Indication != Indeterminate || s.SubIndication != TryLater {
 		t.Errorf("responder down: %s/%s (%s), want INDETERMINATE/TRY_LATER", s.Indication, s.SubIndication, s.Detail)
+	}
+	if want := (RevocationCheck{Status: RevocationUnknown, Online: true}); s.Revocation == nil || *s.Revocation != want {
+		t.Errorf("responder down: revocation %+v, want %+v", s.Revocation, want)
+	}
+}
+
+// TestRevocationPolicy: a signature is valid only when the revocation
+// status of its signer's certificate is known (docs/verification.md,
+// "Revocation policy"). A revoked certificate the document says nothing
+// about, validated without kyso's registry and offline, is never valid;
+// the registry or revocation data in the document (B-LT) settles it;
+// TRY_LATER gives way to what else is wrong.
+func TestRevocationPolicy(t *testing.T) {
+	p := getPKI(t)
+	offline := Options{Roots: p.roots}
+	withRegistry := Options{Roots: p.roots, Revocation: registry{p}}
+	bt := func(cred model.Key) []byte {
+		return signPDF(t, p, basePDF(), cred, pades.Options{Level: pades.LevelBT})
+	}
+	official := bt(p.official)
+	revoked := bt(p.revoked)
+	tampered := bytes.Clone(official)
+	i := bytes.Index(tampered, []byte("BT"))
+	tampered[i+3] ^= 1
+	for _, tt := range []struct {
+		name  string
+		doc   []byte
+		opts  Options
+		valid bool
+		ind   Indication
+		sub   SubIndication
+		rev   RevocationCheck
+	}{
+		{"B-T, offline, no registry", official, offline, false, Indeterminate, TryLater, RevocationCheck{Status: RevocationUnknown}},
+		{"B-T, kyso's registry", official, withRegistry, true, TotalPassed, "", RevocationCheck{Status: RevocationGood, From: RevocationFromRegistry}},
+		{"B-LT, offline, no registry", signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBLT}), offline, true, TotalPassed, "", RevocationCheck{Status: RevocationGood, From: RevocationFromDocument}},
+		{"revoked, offline, no registry", revoked, offline, false, Indeterminate, TryLater, RevocationCheck{Status: RevocationUnknown}},
+		{"revoked, kyso's registry", revoked, withRegistry, false, TotalFailed, Revoked, RevocationCheck{Status: RevocationRevoked, From: RevocationFromRegistry}},
+		// Signed bytes changed: what is wrong is said, not TRY_LATER.
+		{"tampered, offline", tampered, offline, false, TotalFailed, HashFailure, RevocationCheck{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := verifyPDF(t, tt.doc, tt.opts)
+			s := sigOf(t, rep, 0)
+			if rep.Valid != tt.valid || s.Indication != tt.ind || s.SubIndication != tt.sub {
+				t.Fatalf("valid %v, %s/%s (%s), want valid %v, %s/%s", rep.Valid, s.Indication, s.SubIndication, s.Detail, tt.valid, tt.ind, tt.sub)
+			}
+			var got RevocationCheck
+			if s.Revocation != nil {
+				got = *s.Revocation
+			}
+			if got != tt.rev {
+				t.Errorf("revocation %+v, want %+v", got, tt.rev)
+			}
+		})
 	}
 }
 
@@ -197,5 +259,40 @@ func TestUnreadable(t *testing.T) {
 	rep := verifyPDF(t, doc, Options{})
 	if rep.Valid || rep.SignatureCount != 0 || len(rep.Warnings) == 0 {
 		t.Errorf("unsigned document: %+v", rep)
+	}
+}
+
+// TestReasonLocationContact: the signature dictionary's /Reason, /Location
+// and /ContactInfo are reported as the signer wrote them, but hostile
+// ones are made harmless to show: bidirectional overrides and isolates
+// (which can reverse "fdp.exe" or an amount on screen) and control
+// characters are left out, markup stays text (the page escapes it), and
+// a long text is cut.
+func TestReasonLocationContact(t *testing.T) {
+	p := getPKI(t)
+	long := strings.Repeat("Hà Nội ", 200)
+	for _, tt := range []struct {
+		name                             string
+		reason, location, contact        string
+		wantReason, wantLoc, wantContact string
+	}{
+		{"plain Vietnamese", "Phê duyệt quyết định", "Hà Nội", "vanthu@hanoi.gov.vn",
+			"Phê duyệt quyết định", "Hà Nội", "vanthu@hanoi.gov.vn"},
+		{"bidi override and isolate", "Đồng ý chi \u202e000 001\u202c đồng", "\u2067Hà Nội\u2069\u200f", "\u202dhttps://example.test/\u202a",
+			"Đồng ý chi 000 001 đồng", "Hà Nội", "https://example.test/"},
+		{"markup and control characters", "<script>alert(1)</script>\x1b[31m", "Hà\nNội\tVN\x00", "<img src=x onerror=alert(1)>",
+			"<script>alert(1)</script>[31m", "Hà Nội VN", "<img src=x onerror=alert(1)>"},
+		{"long", long, "", "", strings.TrimSpace(string([]rune(long)[:maxSignerText]) + "…"), "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBT, Reason: tt.reason, Location: tt.location, Contact: tt.contact})
+			s := sigOf(t, verifyPDF(t, doc, p.trusted()), 0)
+			if s.Reason != tt.wantReason || s.Location != tt.wantLoc || s.ContactInfo != tt.wantContact {
+				t.Errorf("reason %q, location %q, contact %q; want %q, %q, %q", s.Reason, s.Location, s.ContactInfo, tt.wantReason, tt.wantLoc, tt.wantContact)
+			}
+			if s.Indication != TotalPassed {
+				t.Errorf("%s/%s (%s), want TOTAL_PASSED", s.Indication, s.SubIndication, s.Detail)
+			}
+		})
 	}
 }

@@ -88,13 +88,15 @@ func (e *entry) safely(f func()) {
 
 // finish sets the entry's indication: TOTAL_FAILED if any check failed so,
 // else INDETERMINATE if any could not conclude, else TOTAL_PASSED. The
-// first reason of the chosen severity is the entry's detail.
+// first reason of the chosen severity is the entry's detail; of the
+// INDETERMINATE ones, TRY_LATER (revocation status unknown, which more
+// data may settle) comes last, after any that says what is wrong.
 func (e *entry) finish() Signature {
 	e.finishEvidence()
 	e.out.Indication, e.out.SubIndication = TotalPassed, ""
-	for _, want := range []Indication{TotalFailed, Indeterminate} {
+	for _, want := range []verdict{{ind: TotalFailed}, {ind: Indeterminate}, {ind: Indeterminate, sub: TryLater}} {
 		for _, v := range e.verdicts {
-			if v.ind == want {
+			if v.ind == want.ind && (v.sub == TryLater) == (want.sub == TryLater) {
 				e.out.Indication, e.out.SubIndication, e.out.Detail = v.ind, v.sub, v.reason
 				break
 			}
@@ -239,7 +241,7 @@ func (p *pdfRun) describe(e *entry) {
 		e.out.Type = TypeSignature
 	}
 	e.out.SubFilter = s.subFilter
-	e.out.Reason, e.out.Location = s.reason, s.location
+	e.out.Reason, e.out.Location, e.out.ContactInfo = s.reason, s.location, s.contact
 	e.out.Certification = s.certify
 	e.out.Revisions = max(1, len(p.ends))
 	e.claimed = s.claimed
@@ -581,10 +583,18 @@ func validateSigner(v *validator, e *entry) {
 			default:
 				e.fail(Indeterminate, sub, "%s was revoked on %s (per %s) and no time-stamp proves the signature was made before", what, formatTime(st.at), st.source)
 			}
-		case !st.checked && i == 0 && v.opts.Online && st.tryLater:
-			e.fail(Indeterminate, TryLater, "the revocation status of the signer's certificate could not be obtained online")
+		case !st.checked && i == 0:
+			// The revocation policy (docs/verification.md): no
+			// status of the signer's certificate from any source
+			// is INDETERMINATE/TRY_LATER, as ETSI EN 319 102-1
+			// (5.2.6) and EU DSS's default policy (its
+			// RevocationDataAvailable constraint) judge it.
+			e.fail(Indeterminate, TryLater, "%s", signerUnchecked(st, v.opts.Online))
 		case !st.checked:
 			unchecked = append(unchecked, uncheckedCert{c, st})
+		}
+		if i == 0 {
+			e.out.Revocation = revocationCheck(st, v.opts.Online)
 		}
 	}
 	e.warnings = append(e.warnings, uncheckedWarnings(unchecked, v.opts.Online)...)

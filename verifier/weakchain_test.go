@@ -113,7 +113,7 @@ func (p *sha1PKI) options(list bool) Options {
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(p.root)
 	inter.AddCert(p.inter)
-	o := Options{Roots: roots, Intermediates: inter}
+	o := Options{Roots: roots, Intermediates: inter, Revocation: knownIssuer{p.inter}}
 	if list {
 		o.TrustCerts = []*x509.Certificate{p.root, p.inter}
 	}

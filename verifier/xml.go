@@ -803,6 +803,29 @@ func xadesChild(el *etree.Element, local string) *etree.Element {
 	return nil
 }
 
+// productionPlace says the SignatureProductionPlace(V2) of XAdES signed
+// signature properties (ETSI EN 319 132-1, 5.2.5): its street address,
+// city, state or province, postal code and country, as written, joined
+// with commas; "" when there is none.
+func productionPlace(ssp *etree.Element) string {
+	pp := xadesChild(ssp, "SignatureProductionPlaceV2")
+	if pp == nil {
+		pp = xadesChild(ssp, "SignatureProductionPlace")
+	}
+	if pp == nil {
+		return ""
+	}
+	var parts []string
+	for _, name := range []string{"StreetAddress", "City", "StateOrProvince", "PostalCode", "CountryName"} {
+		if el := xadesChild(pp, name); el != nil {
+			if t := signerText(xmldsig.Text(el)); t != "" {
+				parts = append(parts, t)
+			}
+		}
+	}
+	return signerText(strings.Join(parts, ", "))
+}
+
 // xades checks the XAdES qualifying properties, if the signature has
 // any: the SignedProperties must be the ones a reference covers, the
 // signing certificate must be the one they name; SigningTime is the
@@ -856,6 +879,7 @@ func (x *xmlRun) xades(e *entry, xs *xmlSig) {
 			e.warn("XAdES SigningTime %q cannot be read", xmldsig.Text(st))
 		}
 	}
+	e.out.Location = productionPlace(ssp)
 	sc := xadesChild(ssp, "SigningCertificateV2")
 	if sc == nil {
 		sc = xadesChild(ssp, "SigningCertificate")

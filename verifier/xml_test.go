@@ -61,7 +61,7 @@ func newXMLFixture(t *testing.T) *xmlFixture {
 func (f *xmlFixture) opts() Options {
 	inter := x509.NewCertPool()
 	inter.AddCert(f.pki.Issuing)
-	return Options{Roots: f.pki.Roots(), Intermediates: inter}
+	return Options{Roots: f.pki.Roots(), Intermediates: inter, Revocation: knownIssuer{f.pki.Issuing}}
 }
 
 // invoice returns a seller-signed e-invoice and its countersigned form.
@@ -764,5 +764,24 @@ func TestSameDNWindows(t *testing.T) {
 		if got := sameDN(name, cert); got != want {
 			t.Errorf("sameDN(%q) = %t, want %t", name, got, want)
 		}
+	}
+}
+
+// TestXAdESProductionPlace: a XAdES signature's SignatureProductionPlace
+// is its location in the report (EU DSS's Belgian sample says Vilvoorde).
+func TestXAdESProductionPlace(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(realworldXML, "dss/Signature-X-BE_ECON-3.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := VerifyXML(context.Background(), doc, Options{})
+	if err != nil {
+		t.Fatalf("VerifyXML = %v", err)
+	}
+	if len(rep.Signatures) != 1 {
+		t.Fatalf("%d signatures, want 1", len(rep.Signatures))
+	}
+	if got := rep.Signatures[0].Location; got != "Vilvoorde" {
+		t.Errorf("location %q, want Vilvoorde", got)
 	}
 }

@@ -20,7 +20,8 @@
 
   var T = {
     vi: {
-      pageTitle: 'Kiểm tra chữ ký số – kyso',
+      pageTitle: 'Kiểm tra chữ ký số – {agency}',
+      contactLabel: 'Liên hệ:',
       skip: 'Bỏ qua, đến nội dung chính',
       brand: 'Kiểm tra chữ ký số',
       title: 'Kiểm tra tài liệu có chữ ký số',
@@ -99,6 +100,19 @@
       timestampTime: 'Thời điểm chứng thực',
       claimedTime: 'Thời điểm ký (tự khai)',
       claimedUnproven: 'chưa được chứng thực',
+      revocation: 'Tình trạng thu hồi',
+      reason: 'Lý do ký',
+      location: 'Nơi ký',
+      contact: 'Liên hệ của người ký',
+      revGood: 'Chứng thư số chưa bị thu hồi',
+      revRevoked: 'Chứng thư số đã bị thu hồi',
+      revFrom: {
+        registry: ' (theo sổ đăng ký chứng thư của hệ thống này)',
+        document: ' (theo dữ liệu thu hồi OCSP/CRL kèm trong tài liệu)',
+        online: ' (đã tra cứu trực tuyến)'
+      },
+      revUnknownOffline: 'Chưa kiểm tra được tình trạng thu hồi chứng thư số: tài liệu không kèm dữ liệu thu hồi dùng được, và hệ thống này không tra cứu trực tuyến.',
+      revUnknownOnline: 'Chưa kiểm tra được tình trạng thu hồi chứng thư số: tài liệu không kèm dữ liệu thu hồi dùng được, và tra cứu trực tuyến không có kết quả.',
       claimedUnprovenNote: 'Thời điểm này do máy tính của người ký ghi lại, không có dấu thời gian chứng minh.',
       noTime: 'Không có',
       tsa: 'Đơn vị cấp dấu thời gian',
@@ -164,7 +178,7 @@
         OUT_OF_BOUNDS_NOT_REVOKED: 'Chứng thư của người ký đã hết hạn; chứng thư không bị thu hồi nhưng không có bằng chứng về thời điểm ký.',
         EXPIRED: 'Chứng thư của người ký đã hết hạn tại thời điểm ký.',
         NOT_YET_VALID: 'Chứng thư của người ký chưa có hiệu lực tại thời điểm ký.',
-        TRY_LATER: 'Chưa kiểm tra được tình trạng thu hồi của chứng thư. Vui lòng thử lại sau.',
+        TRY_LATER: 'Chưa kiểm tra được tình trạng thu hồi chứng thư số của người ký, nên chưa thể xác nhận chữ ký. Các kiểm tra khác đều đạt; có thể kiểm tra lại khi có dữ liệu thu hồi.',
         FORMAT_FAILURE: 'Chữ ký sai định dạng, bị hỏng, hoặc ở dạng không xử lý được.',
         AMBIGUOUS_REVISION: 'Cấu trúc tệp có thể được đọc theo nhiều cách: phần mềm xem PDF có thể hiển thị nội dung khác với nội dung đã được kiểm tra. Không thể xác nhận chữ ký.',
         NO_POE: 'Không có bằng chứng về thời điểm ký.',
@@ -218,7 +232,8 @@
     },
 
     en: {
-      pageTitle: 'Verify a digital signature – kyso',
+      pageTitle: 'Verify a digital signature – {agency}',
+      contactLabel: 'Contact:',
       skip: 'Skip to main content',
       brand: 'Digital signature check',
       title: 'Check a digitally signed document',
@@ -297,6 +312,19 @@
       timestampTime: 'Time-stamped at',
       claimedTime: 'Signing time (claimed)',
       claimedUnproven: 'unproven',
+      revocation: 'Revocation status',
+      reason: 'Reason',
+      location: 'Location',
+      contact: 'Signer’s contact',
+      revGood: 'The certificate is not revoked',
+      revRevoked: 'The certificate is revoked',
+      revFrom: {
+        registry: ' (per this service’s certificate registry)',
+        document: ' (per the OCSP/CRL revocation data in the document)',
+        online: ' (checked online)'
+      },
+      revUnknownOffline: 'The certificate’s revocation status could not be checked: the document holds no usable revocation data, and this service does not check online.',
+      revUnknownOnline: 'The certificate’s revocation status could not be checked: the document holds no usable revocation data, and online checking found nothing.',
       claimedUnprovenNote: 'This time was recorded by the signer’s computer; no time-stamp proves it.',
       noTime: 'None',
       tsa: 'Time-stamp authority',
@@ -362,7 +390,7 @@
         OUT_OF_BOUNDS_NOT_REVOKED: 'The signer’s certificate has expired; it was not revoked, but there is no proof of the signing time.',
         EXPIRED: 'The signer’s certificate had expired at the signing time.',
         NOT_YET_VALID: 'The signer’s certificate was not yet valid at the signing time.',
-        TRY_LATER: 'The certificate’s revocation status could not be checked right now. Please try again later.',
+        TRY_LATER: 'The revocation status of the signer’s certificate could not be checked, so the signature cannot be confirmed. Every other check passed; it can be checked again once revocation data is available.',
         FORMAT_FAILURE: 'The signature is malformed, damaged, or in a form that cannot be processed.',
         AMBIGUOUS_REVISION: 'The file can be read in more than one way: a PDF viewer may show other content than the content that was checked. The signature cannot be confirmed.',
         NO_POE: 'There is no proof of the signing time.',
@@ -542,7 +570,10 @@
 
   function applyLang() {
     document.documentElement.lang = lang;
-    document.title = t('pageTitle');
+    // The operator's name is written into the page by the server
+    // (web.NewHandler); kyso's own otherwise.
+    var agency = document.getElementById('agency-name');
+    document.title = t('pageTitle', { agency: agency ? agency.textContent : 'kyso' });
     var nodes = document.querySelectorAll('[data-i18n]');
     for (var i = 0; i < nodes.length; i++) {
       nodes[i].textContent = t(nodes[i].getAttribute('data-i18n'));
@@ -798,6 +829,23 @@
     return id.slice(0, colon + 1) + maskValue(id.slice(colon + 1));
   }
 
+  // BIDI_CONTROL matches the characters that change the direction of the
+  // text around them (overrides, embeddings, isolates, marks) and other
+  // control characters: the verifier leaves them out of what signers
+  // write; the page does too, whatever the report holds.
+  var BIDI_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+  // signerTextNode shows a text the signer wrote (reason, location,
+  // contact): masked like the rest of the page, as text only, in a <bdi>
+  // so that its direction cannot spill over the page.
+  function signerTextNode(s) {
+    var text = maskText(str(s).replace(BIDI_CONTROL, ''));
+    if (text.length > 600) { text = text.slice(0, 600) + '…'; }
+    var b = h('bdi', 'signer-text', text);
+    b.setAttribute('dir', 'auto');
+    return b;
+  }
+
   function identifierNode(ids) {
     var ul = h('ul', 'plain');
     for (var i = 0; i < ids.length; i++) {
@@ -1030,6 +1078,22 @@
       row(dl, t('level'), sig.level === 'XMLDSig' ? 'XML-DSig' : 'XAdES ' + sig.level);
     } else if (str(sig.level)) { row(dl, t('level'), lookup('levels', sig.level) || sig.level); }
     if (xml && sig.einvoice && typeof sig.einvoice === 'object') { einvoiceRows(dl, sig.einvoice, str(sig.claimed_time)); }
+    // What the signer wrote: shown as text (h sets textContent), without
+    // bidirectional overrides, isolated from the page's direction.
+    if (str(sig.reason)) { row(dl, t('reason'), signerTextNode(sig.reason)); }
+    if (str(sig.location)) { row(dl, t('location'), signerTextNode(sig.location)); }
+    if (str(sig.contact_info)) { row(dl, t('contact'), signerTextNode(sig.contact_info)); }
+    if (!isTs && sig.revocation && typeof sig.revocation === 'object') {
+      var rs = str(sig.revocation.status), rr = null;
+      if (rs === 'unknown') {
+        rr = row(dl, t('revocation'), t(sig.revocation.online === true ? 'revUnknownOnline' : 'revUnknownOffline'));
+        rr.className = 'row row-revocation row-unproven';
+      } else if (rs === 'good' || rs === 'revoked') {
+        rr = row(dl, t('revocation'), t(rs === 'good' ? 'revGood' : 'revRevoked') + (lookup('revFrom', str(sig.revocation.from)) || ''));
+        rr.className = 'row row-revocation' + (rs === 'revoked' ? ' row-bad' : '');
+      }
+      if (rr) { rr.setAttribute('data-revocation', rs); }
+    }
     var rev = Number(sig.revision), revs = Number(sig.revisions);
     if (rev > 0 && revs > 0) {
       row(dl, t('revision'), t('revisionText', { r: rev, n: revs }) + (rev === revs ? t('revisionLast') : ''));

@@ -61,12 +61,24 @@ type handler struct {
 // The page refers to its assets as /assets/NAME?v=HASH, where HASH is a
 // digest of the file, so a new release is never hidden by a cached old
 // script.
-func Handler() http.Handler {
-	h := &handler{assets: make(map[string]asset, len(assetTypes))}
-	page := readEmbedded("index.html")
+func Handler() http.Handler { return NewHandler(Branding{}) }
+
+// NewHandler is Handler for a page that shows its operator, b: the
+// agency's name, contact and logo (served as /assets/logo.png). b.Logo
+// must come from CleanLogo.
+func NewHandler(b Branding) http.Handler {
+	h := &handler{assets: make(map[string]asset, len(assetTypes)+1)}
+	page := brandPage(readEmbedded("index.html"), b)
+	bodies := make(map[string][]byte, len(assetTypes)+1)
+	types := make(map[string]string, len(assetTypes)+1)
 	for name, ct := range assetTypes {
-		body := readEmbedded(name)
-		a := asset{body: body, contentType: ct, etag: etag(body)}
+		bodies[name], types[name] = readEmbedded(name), ct
+	}
+	if b.Logo != nil {
+		bodies[logoName], types[logoName] = b.Logo, "image/png"
+	}
+	for name, body := range bodies {
+		a := asset{body: body, contentType: types[name], etag: etag(body)}
 		h.assets[name] = a
 		// Version the reference in the page: "/assets/app.js" becomes
 		// "/assets/app.js?v=0123456789ab".

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/api/web"
 	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/config"
@@ -49,6 +50,8 @@ type Config struct {
 	Extend   ExtendConfig   `json:"extend"`
 	// Report is the report section, declared by app (app.ReportSection).
 	Report kapp.ReportSection `json:"report"`
+	// Page is who runs the verification page at / (web.Section).
+	Page web.Section `json:"page"`
 }
 
 // ExtendConfig configures POST /v1/extend/pdf (docs/archiving.md).
@@ -256,6 +259,9 @@ func (c *Config) setDefaults() error {
 		return errors.New("config: verify.max_document_bytes, verify.burst and verify.concurrency must not be negative (0 means the default)")
 	}
 	if _, err := c.Verify.trustedProxies(); err != nil {
+		return err
+	}
+	if err := c.Page.Validate(); err != nil {
 		return err
 	}
 	if c.HTTP.RequestTimeout < 0 {

@@ -101,6 +101,10 @@ func openVault(ctx context.Context, cfg *Config, log *slog.Logger) (*keys.Manage
 // token needs no keeping alive.
 func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Session, log *slog.Logger) (*app, error) {
 	setMemoryLimit(cfg.HTTP.MemoryBytes)
+	branding, err := pageBranding(cfg.Page)
+	if err != nil {
+		return nil, err
+	}
 	reg := metrics.New()
 	km.SetObserver(observeVault(reg))
 	// The probe reads through Transit: it proves the token and the mount as
@@ -205,6 +209,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		VerifyConcurrency:         cfg.Verify.Concurrency,
 		TrustedProxies:            proxies,
 		Observer:                  reg,
+		Page:                      branding,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st},
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})

@@ -28,9 +28,10 @@ const (
 	// TemplateLeader is an official's signature: the signature image on top,
 	// the name (larger, bold) and the title below it.
 	TemplateLeader Template = "leader"
-	// TemplateSeal is an agency's seal signature, all in red: the seal image
-	// (or a drawn double ring with the agency name and a star), the agency
-	// name and "Thời gian ký: <ISO 8601 +07:00>".
+	// TemplateSeal is an agency's seal signature: the seal image, the
+	// agency name and "Thời gian ký: <ISO 8601 +07:00>" in red. Without a
+	// seal image it draws no seal but a grey hatched placeholder that says
+	// NoSealImage (Decree 30/2020/ND-CP wants the real seal's image).
 	TemplateSeal Template = "seal"
 	// TemplateCitizen is a citizen's signature: a bordered box with
 	// "Ký bởi: <name>", "CCCD: ********<last 4>" and "Thời gian: <ISO 8601>",
@@ -113,6 +114,13 @@ var vietnam = time.FixedZone("ICT", 7*60*60)
 // second precision in Vietnam's time, e.g. 2026-11-23T19:05:00+07:00.
 func FormatTime(t time.Time) string {
 	return t.In(vietnam).Format("2006-01-02T15:04:05-07:00")
+}
+
+// FormatTimeVN formats t as written in Vietnamese documents, in Vietnam's
+// time with its offset: 07/12/2026 09:15:00 +07:00 (the leader template
+// without an image).
+func FormatTimeVN(t time.Time) string {
+	return t.In(vietnam).Format("02/01/2006 15:04:05 -07:00")
 }
 
 // MaskCCCD returns the citizen identity number as shown on appearances: every

@@ -5,10 +5,13 @@
 // Three layouts follow the Vietnamese practice for official documents
 // (Decree 30/2020/NĐ-CP, Appendix I) and for citizens' dossiers:
 //
-//   - [TemplateLeader]: the leader's signature image, then the name and title.
-//   - [TemplateSeal]: the agency's seal (its red image, or a drawn red double
-//     ring with the agency name and a star), the agency name and the signing
-//     time in ISO 8601 with the +07:00 offset, all in red.
+//   - [TemplateLeader]: the leader's signature image, then the name and title;
+//     without an image, "Ký số bởi: <name>", the title and "Thời gian ký:
+//     <dd/mm/yyyy hh:mm:ss +07:00>".
+//   - [TemplateSeal]: the agency's seal image, the agency name and the
+//     signing time in ISO 8601 with the +07:00 offset, in red; without a seal
+//     image, no drawn seal but a grey hatched placeholder saying
+//     [NoSealImage] (Decree 30/2020 wants the real seal's image).
 //   - [TemplateCitizen]: a bordered box with the signer's name, the masked
 //     CCCD number and the signing time.
 //

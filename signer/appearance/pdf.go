@@ -15,7 +15,6 @@ func num(v float64) string { return numPrec(v, 1e3) }
 // coef formats a transformation matrix coefficient, which may scale font
 // units to points (about 1/2048 per point of font size): 7 decimals keep it
 // exact to well under a thousandth.
-func coef(v float64) string { return numPrec(v, 1e7) }
 
 // numPrec rounds v to a multiple of 1/scale and formats it.
 func numPrec(v, scale float64) string {

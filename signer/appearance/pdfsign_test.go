@@ -51,7 +51,7 @@ func TestPdfsign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Data{Organization: hanoi, SigningTime: signedAt}
+	d := Data{Organization: hanoi, SigningTime: signedAt, Image: sealImage(t)}
 	calls := 0
 	var signed bytes.Buffer
 	// pdfsign's fluent API (pdfsign.Document) has no hook for a caller-built

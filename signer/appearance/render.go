@@ -71,7 +71,10 @@ func (p *page) drawImage(b box) {
 }
 
 // leader: the signature image on top, the name (larger, bold) and the title
-// below it. Without an image, the text fills the box.
+// below it. Without an image, the text fills the box and says what the
+// image would have shown: "Ký số bởi: <name>", the title, and "Thời gian
+// ký: <dd/mm/yyyy hh:mm:ss +07:00>" — a name alone does not say that it
+// was signed digitally, nor when.
 func (p *page) leader(d Data) error {
 	name, err := required("SignerName", d.SignerName)
 	if err != nil {
@@ -87,6 +90,14 @@ func (p *page) leader(d Data) error {
 	}
 	in := p.bounds().inset(p.padding())
 	if p.image == nil {
+		if d.SigningTime.IsZero() {
+			return ErrInvalidData.Errorf("SigningTime is required for the leader template without an image")
+		}
+		paras = []para{
+			{text: "Ký số bởi: " + name, scale: 1.1, bold: true, color: black},
+			{text: title, scale: 1, color: black},
+			{text: "Thời gian ký: " + FormatTimeVN(d.SigningTime), scale: 1, color: darkGrey},
+		}
 		tb, err := p.layoutText(paras, in.w, in.h, 14)
 		if err != nil {
 			return err
@@ -105,9 +116,9 @@ func (p *page) leader(d Data) error {
 	return nil
 }
 
-// seal: the agency's seal (its image, or a drawn one) with the agency name
-// and the signing time beside it, or below it when the box is not wide
-// enough, all in red.
+// seal: the agency's seal image (or, without one, the grey placeholder
+// of drawNoSealImage) with the agency name and the signing time beside it,
+// or below it when the box is not wide enough, in the seal's red.
 func (p *page) seal(d Data) error {
 	org, err := required("Organization", d.Organization)
 	if err != nil {
@@ -146,7 +157,7 @@ func (p *page) seal(d Data) error {
 		p.drawImage(seal)
 		return nil
 	}
-	return p.drawSeal(seal, org)
+	return p.drawNoSealImage(seal)
 }
 
 // citizen: a bordered box listing who signed, the masked CCCD and when.

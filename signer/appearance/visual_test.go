@@ -116,6 +116,8 @@ func TestVisual(t *testing.T) {
 			Reason: "Nộp hồ sơ dịch vụ công trực tuyến", Location: "Hà Nội",
 		}, 250, 80), 10, 10}}},
 		{w: 150, h: 170, forms: []placement{{render(TemplateSeal, Data{Organization: "Sở Tư pháp Thành phố Hà Nội", SigningTime: signedAt, Image: sealImage(t)}, 130, 150), 10, 10}}},
+		// The leader without a signature image.
+		{w: 260, h: 110, forms: []placement{{render(TemplateLeader, Data{SignerName: "Nguyễn Văn An", Title: "Chủ tịch", SigningTime: signedAt}, 240, 90), 10, 10}}},
 	}
 	dir := workDir(t)
 	file := filepath.Join(dir, "appearances.pdf")
@@ -135,13 +137,13 @@ func TestVisual(t *testing.T) {
 			page      int
 			want, not []string
 		}{
-			// The ring text is drawn as outlines: the name is found once,
-			// as written, not in capitals around the seal.
-			{1, []string{hanoi, "Thời gian ký: " + signedAtISO}, []string{"ỦY BAN"}},
+			// No seal image: no seal, a placeholder that says so.
+			{1, []string{hanoi, "Thời gian ký: " + signedAtISO, NoSealImage}, []string{"ỦY BAN"}},
 			{2, []string{"Nguyễn Văn An", "Chủ tịch"}, nil},
 			{3, []string{"Ký bởi: Trần Thị Ngọc Ánh", "CCCD: ********2345", "Thời gian: " + signedAtISO,
 				"Lý do: Nộp hồ sơ dịch vụ công trực tuyến", "Nơi ký: Hà Nội"}, []string{"00123456"}},
-			{4, []string{"Sở Tư pháp Thành phố Hà Nội", signedAtISO}, nil},
+			{4, []string{"Sở Tư pháp Thành phố Hà Nội", signedAtISO}, []string{NoSealImage}},
+			{5, []string{"Ký số bởi: Nguyễn Văn An", "Chủ tịch", "Thời gian ký: 23/11/2026 19:05:00 +07:00"}, nil},
 		} {
 			p := strconv.Itoa(tc.page)
 			out, stderr := tool(t, "pdftotext", "-enc", "UTF-8", "-f", p, "-l", p, file, "-")
@@ -178,9 +180,22 @@ func TestVisual(t *testing.T) {
 			return img
 		}
 
+		// Without a seal image: the red is the text's only (the drawn
+		// seal had more than 2500 red pixels), the placeholder is grey.
 		seal := renderPage(1)
-		if n, min := countPixels(seal, isRed), 2500; n < min {
-			t.Errorf("seal: %d red pixels, want at least %d", n, min)
+		if n, min := countPixels(seal, isRed), 200; n < min {
+			t.Errorf("seal without image: %d red pixels of the text, want at least %d", n, min)
+		}
+		// Where the seal would be (the left square of the 240×90 form at
+		// 100 dpi), nothing is red.
+		square := seal.(interface {
+			SubImage(image.Rectangle) image.Image
+		}).SubImage(image.Rect(0, 0, 132, seal.Bounds().Dy()))
+		if n := countPixels(square, isRed); n > 0 {
+			t.Errorf("seal without image: %d red pixels where the seal would be, want none", n)
+		}
+		if n, min := countPixels(seal, isGrey), 1000; n < min {
+			t.Errorf("seal without image: %d grey pixels of the placeholder, want at least %d", n, min)
 		}
 		compareGolden(t, dir, seal, filepath.Join("testdata", "seal-golden.png"))
 
@@ -203,6 +218,12 @@ func TestVisual(t *testing.T) {
 		if n, min := countPixels(sealImg, isRed), 2500; n < min {
 			t.Errorf("seal with image: %d red pixels, want at least %d", n, min)
 		}
+
+		leaderText := renderPage(5)
+		if n, min := countPixels(leaderText, isDark), 300; n < min {
+			t.Errorf("leader without image: %d dark text pixels, want at least %d", n, min)
+		}
+		compareGolden(t, dir, leaderText, filepath.Join("testdata", "leader-noimage-golden.png"))
 	})
 }
 
@@ -216,6 +237,14 @@ func readPNG(path string) (image.Image, error) {
 }
 
 func isRed(c color.RGBA) bool { return c.R >= 150 && c.G <= 110 && c.B <= 110 }
+
+// isGrey matches the placeholder's mid grey (and its anti-aliased edges).
+func isGrey(c color.RGBA) bool {
+	return c.R >= 60 && c.R <= 200 && absDiff(c.R, c.G) <= 12 && absDiff(c.G, c.B) <= 12
+}
+
+// isDark matches black and dark grey text.
+func isDark(c color.RGBA) bool { return c.R <= 90 && c.G <= 90 && c.B <= 90 }
 func isBlue(c color.RGBA) bool {
 	return c.B >= 100 && int(c.B)-int(c.R) >= 60 && int(c.B)-int(c.G) >= 40
 }

@@ -340,7 +340,7 @@ func TestCertificationFlow(t *testing.T) {
 	doc2 := sign(t, s, doc1, p.official, pades.Options{
 		Level: pades.LevelBT, Field: "LanhDao", Page: 3, Rect: [4]float64{330, 120, 540, 200},
 		Reason: "Phê duyệt", SigningTime: now.Add(time.Minute),
-		Appearance: draw(appearance.TemplateLeader, appearance.Data{SignerName: "Nguyễn Văn An", Title: "Chủ tịch"}),
+		Appearance: draw(appearance.TemplateLeader, appearance.Data{SignerName: "Nguyễn Văn An", Title: "Chủ tịch", SigningTime: now.Add(time.Minute)}),
 	})
 	doc3 := sign(t, s, doc2, p.seal, pades.Options{
 		Level: pades.LevelBLT, Field: "DongDau", Page: 3, Rect: [4]float64{250, 90, 390, 230},

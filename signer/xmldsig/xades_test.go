@@ -65,7 +65,7 @@ func TestSignXAdES(t *testing.T) {
 				t.Fatalf("Sign = %v", err)
 			}
 			xmlsecOK(t, pki, res.Document)
-			rep, err := verifier.VerifyXML(context.Background(), res.Document, verifier.Options{Roots: pki.Roots(), Intermediates: inter})
+			rep, err := verifier.VerifyXML(context.Background(), res.Document, verifier.Options{Roots: pki.Roots(), Intermediates: inter, Revocation: verifier.RegistryFromOCSP(rev)})
 			if err != nil {
 				t.Fatalf("VerifyXML = %v", err)
 			}
@@ -93,7 +93,7 @@ func TestSignXAdES(t *testing.T) {
 				bad[i] = 'C'
 			}
 			xmlsecOK(t, pki, bad)
-			rep, err = verifier.VerifyXML(context.Background(), bad, verifier.Options{Roots: pki.Roots(), Intermediates: inter})
+			rep, err = verifier.VerifyXML(context.Background(), bad, verifier.Options{Roots: pki.Roots(), Intermediates: inter, Revocation: verifier.RegistryFromOCSP(rev)})
 			if err != nil {
 				t.Fatalf("VerifyXML = %v", err)
 			}
@@ -123,7 +123,7 @@ func TestSignXAdES(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Sign(B-LT, stale data) = %v", err)
 	}
-	rep, err := verifier.VerifyXML(context.Background(), res.Document, verifier.Options{Roots: pki.Roots(), Intermediates: inter})
+	rep, err := verifier.VerifyXML(context.Background(), res.Document, verifier.Options{Roots: pki.Roots(), Intermediates: inter, Revocation: verifier.RegistryFromOCSP(rev)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,16 @@ type kysoDev struct {
 // replace names: this checkout), starts `kyso dev` on a temporary directory with the Vault
 // binary of vaulttest.Bin (KYSO_VAULT_BIN), and waits until it has written
 // dev.env and answers /readyz. The process is stopped when the test ends.
-func startKyso(t *testing.T) *kysoDev {
+// env are extra NAME=VALUE variables for it (config overrides,
+// KYSO_<PATH>).
+func startKyso(t *testing.T, env ...string) *kysoDev {
+	t.Helper()
+	return startKysoArgs(t, nil, env...)
+}
+
+// startKysoArgs is startKyso with extra arguments for kyso dev (--trust
+// DIR).
+func startKysoArgs(t *testing.T, args []string, env ...string) *kysoDev {
 	t.Helper()
 	vaultBin, err := vaulttest.Bin()
 	if err != nil {
@@ -83,10 +92,12 @@ func startKyso(t *testing.T) *kysoDev {
 	}
 	data := filepath.Join(dir, "data")
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "dev", "--data", data, "--listen", "127.0.0.1:0",
+	argv := append([]string{"dev", "--data", data, "--listen", "127.0.0.1:0",
 		"--vault-listen", freeAddr(t), "--vault-bin", vaultBin,
 		// One address verifies several documents; the limit is tested in package api.
-		"--verify-per-minute", "-1")
+		"--verify-per-minute", "-1"}, args...)
+	cmd := exec.CommandContext(ctx, bin, argv...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = time.Minute
 	var log bytes.Buffer

@@ -88,6 +88,23 @@ func wordsReport(t *testing.T) ([]byte, []string) {
 	sig.WarningCodes = append(sig.WarningCodes, verifier.Warning{Code: verifier.WarnCheckFailed,
 		Params: map[string]string{"indication": string(verifier.Indeterminate), "sub_indication": string(verifier.ChainConstraintsFailure)}, Text: failed})
 	english = append(english, failed)
+	// The revocation policy's reasons (verifier/revocation.go
+	// signerUnchecked, verifier/overlap.go): a TRY_LATER check that is not
+	// the card's first is said by its sub-indication, in Vietnamese.
+	for _, reason := range []string{
+		"the revocation status of the signer's certificate is unknown: the document holds no OCSP response or CRL about it, and online checking is off",
+		"the revocation status of the signer's certificate is unknown: the document holds revocation data about it, but none that can be used (" + englishError + ")",
+		"the revocation status of the signer's certificate could not be obtained online",
+		`after this signature, the appearance of signature "Signature2" was drawn over what it signed (page 1: a Widget annotation (object 55) at [10 10 200 80] is drawn over text of the signed page): it is accepted only once that signature is valid, and the revocation status of its signer's certificate is unknown`,
+	} {
+		sig.Warnings = append(sig.Warnings, reason)
+		sig.WarningCodes = append(sig.WarningCodes, verifier.Warning{Code: verifier.WarnCheckFailed,
+			Params: map[string]string{"indication": string(verifier.Indeterminate), "sub_indication": string(verifier.TryLater)}, Text: reason})
+		english = append(english, reason)
+	}
+	// The revocation line, the reason and the location.
+	sig.Revocation = &verifier.RevocationCheck{Status: verifier.RevocationUnknown, Online: true}
+	sig.Reason, sig.Location = "Phê duyệt", "Hà Nội"
 	for _, c := range changeDetails {
 		sig.ChangesAfter = append(sig.ChangesAfter, verifier.Change{Kind: c[0], Allowed: c[0] == verifier.ChangeDSS, Detail: c[1]})
 		english = append(english, c[1])
@@ -117,7 +134,7 @@ func TestPageSaysEveryWarningInVietnamese(t *testing.T) {
 	s.ExpectLang("vi")
 	s.Upload("moi-luu-y.pdf", customPDF)
 	s.ExpectVerdict("indeterminate", "INDETERMINATE")
-	if n, want := s.count(".sig-card .warnings li[data-code]"), len(verifier.WarningCodes)+1; n != want {
+	if n, want := s.count(".sig-card .warnings li[data-code]"), len(verifier.WarningCodes)+5; n != want {
 		t.Errorf("the card shows %d coded warnings, want %d", n, want)
 	}
 	// The card, technical details left out (certificate names, field
@@ -136,6 +153,9 @@ func TestPageSaysEveryWarningInVietnamese(t *testing.T) {
 		t.Errorf("the Vietnamese page shows English: %q", m)
 	}
 	s.ExpectText(".sig-card .warnings li[data-code=revocation_not_checked]", "Chưa kiểm tra tình trạng thu hồi")
+	s.ExpectText(".sig-card .row-revocation[data-revocation=unknown]", "Chưa kiểm tra được tình trạng thu hồi chứng thư số: tài liệu không kèm dữ liệu thu hồi dùng được, và tra cứu trực tuyến không có kết quả.")
+	s.ExpectText(".sig-card .facts", "Lý do ký")
+	s.ExpectText(".sig-card .facts", "Nơi ký")
 	s.ExpectText(".sig-card .warnings li[data-code=signature_timestamp_warning]", "Dấu thời gian được ký bằng SHA-1")
 	s.ExpectText(".sig-card .changes", `ô "SignService-Signature"`)
 	s.ExpectText(".sig-card .changes", "kho dữ liệu kiểm tra (DSS)")
