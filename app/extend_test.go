@@ -262,7 +262,8 @@ func requireTools(t *testing.T) {
 // pyHanko signed it (the file's first three revisions), gains B-LT and
 // B-LTA with the OCSP responses and CRLs pyHanko itself gathered (handed
 // in as the archivist's validation data); without them it is refused,
-// naming the certificates. Sig2, B-LT in the published file (the DSS
+// naming the certificates (and, having no revocation data, it is
+// INDETERMINATE before: the revocation policy). Sig2, B-LT in the published file (the DSS
 // pyHanko wrote for Sig1 gives its signer's status), gains B-LTA from the
 // document's own data. Every earlier signature and time-stamp stays
 // TOTAL_PASSED, judged by the verifier with the trust anchors only (no
@@ -280,8 +281,11 @@ func TestExtendThirdParty(t *testing.T) {
 
 	const ts = "Timestamp-977301ad-bec9-4cae-a0cd-f6a674c6e465"
 	sig1 := revisionPrefix(t, doc, 3)
-	if got := levels(t, tr, sig1); strings.Join(got, "; ") != "Sig1 TOTAL_PASSED B-T" {
-		t.Fatalf("pyHanko's Sig1 as signed: %q, want B-T", got)
+	// No revocation data for Alice in the first three revisions: the
+	// revocation policy leaves Sig1 INDETERMINATE (TRY_LATER) until the
+	// extension brings the data.
+	if got := levels(t, tr, sig1); strings.Join(got, "; ") != "Sig1 INDETERMINATE B-T" {
+		t.Fatalf("pyHanko's Sig1 as signed: %q, want INDETERMINATE at B-T", got)
 	}
 	var out bytes.Buffer
 	_, err = x.ExtendPDF(context.Background(), "client:test", app.ExtendRequest{Level: "B-LT"}, bytes.NewReader(sig1), int64(len(sig1)), &out)
@@ -298,12 +302,12 @@ func TestExtendThirdParty(t *testing.T) {
 	}{
 		{
 			"Sig1 as signed, to B-LT", sig1, app.ExtendRequest{Level: "B-LT", Data: pyData},
-			[]string{"Sig1 TOTAL_PASSED B-T"},
+			[]string{"Sig1 INDETERMINATE B-T"},
 			[]string{"Sig1 TOTAL_PASSED B-LT"},
 		},
 		{
 			"Sig1 as signed, to B-LTA", sig1, app.ExtendRequest{Level: "B-LTA", Data: pyData},
-			[]string{"Sig1 TOTAL_PASSED B-T"},
+			[]string{"Sig1 INDETERMINATE B-T"},
 			[]string{"Sig1 TOTAL_PASSED B-LTA", "Timestamp1 TOTAL_PASSED "},
 		},
 		{
