@@ -332,10 +332,14 @@ func printReport(w io.Writer, file string, rep *verifier.Report) {
 	}
 }
 
-// cmdTrust is kyso trust list.
+// cmdTrust is kyso trust list, bundle, refresh, import-tsl and
+// export-tsl.
 func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		return errors.New("trust: want a subcommand: list")
+	if len(args) > 0 && args[0] != "list" {
+		return cmdTrustMore(ctx, w, args)
+	}
+	if len(args) == 0 {
+		return usageErr(errors.New("trust: want a subcommand: list, bundle, refresh, import-tsl or export-tsl"))
 	}
 	fs := flag.NewFlagSet("trust list", flag.ContinueOnError)
 	var dirs stringList
