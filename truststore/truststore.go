@@ -93,9 +93,9 @@ type Store struct {
 	stale  bool // the bundle changed: rebuild the pools on the next load
 	at     time.Time
 	kyso   []kysoIssuer
-	roots *x509.CertPool
-	inter *x509.CertPool
-	certs []*x509.Certificate // those of roots and inter, as a list
+	roots  *x509.CertPool
+	inter  *x509.CertPool
+	certs  []*x509.Certificate // those of roots and inter, as a list
 }
 
 // kysoIssuer is one of kyso's CA certificates.
