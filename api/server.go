@@ -155,6 +155,9 @@ type Deps struct {
 	// ClientCerts issues client systems' TLS certificates and recognises
 	// them on the signing API (mutual TLS); nil: neither.
 	ClientCerts ClientCerts
+	// Trust refreshes the trust bundle (POST /v1/admin/trust/refresh);
+	// nil: not configured.
+	Trust *app.Trust
 }
 
 // Server is kyso's HTTP handler.
@@ -307,6 +310,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
 	r.Handle("/v1/seal-images/{organization}", admin(s.putSealImage)).Methods(http.MethodPut)
+	r.Handle("/v1/admin/trust/refresh", admin(s.refreshTrust)).Methods(http.MethodPost)
 
 	// Signing API, for registered client systems.
 	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {

@@ -52,7 +52,7 @@ const (
 var (
 	ErrBundleRefused     = errkind.New(errkind.Conflict, "truststore: trust bundle refused")
 	ErrBundleUnavailable = errkind.New(errkind.Unavailable, "truststore: trust bundle unavailable")
-	ErrNoBundle          = errkind.New(errkind.Conflict, "truststore: no trust bundle is configured")
+	ErrNoBundle          = errkind.New(errkind.NotConfigured, "truststore: no trust bundle is configured (trust.bundle_path or trust.bundle_url)")
 )
 
 // Manifest describes a trust bundle: which certificate files it holds,

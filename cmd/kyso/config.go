@@ -17,6 +17,7 @@ import (
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/truststore"
 )
 
 // Duration is a time.Duration written in JSON as "720h", "90m" or "30d"
@@ -45,7 +46,12 @@ type Config struct {
 	Verify   VerifyConfig   `json:"verify"`
 	TLS      TLSConfig      `json:"tls"`
 	Metrics  MetricsConfig  `json:"metrics"`
+	Trust    TrustConfig    `json:"trust"`
 }
+
+// TrustConfig is the trust section, declared by package truststore
+// (truststore.Section): the signed trust bundle and its refresh.
+type TrustConfig = truststore.Section
 
 // TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.
 type TLSConfig struct {
@@ -225,6 +231,10 @@ func (c *Config) setDefaults() error {
 		return errors.New("config: ca.external_root needs file and sha256 (the root certificate's SHA-256 fingerprint)")
 	}
 	if err := c.TSA.Validate(); err != nil {
+		return err
+	}
+	c.Trust.Defaults()
+	if err := c.Trust.Validate(); err != nil {
 		return err
 	}
 	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {
