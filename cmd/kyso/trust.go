@@ -25,6 +25,10 @@ func cmdTrustMore(ctx context.Context, w io.Writer, args []string) error {
 		return cmdTrustBundle(ctx, w, args[1:])
 	case "refresh":
 		return trustRefresh(ctx, w, args[1:])
+	case "import-tsl":
+		return importTSL(ctx, w, args[1:])
+	case "export-tsl":
+		return exportTSL(ctx, w, args[1:])
 	}
 	return usageErr(fmt.Errorf("trust: unknown subcommand %q (want list, bundle, refresh, import-tsl or export-tsl)", args[0]))
 }

@@ -156,16 +156,24 @@ func makeBundle(w io.Writer, dir, name string, version uint64, sourceArgs []stri
 	}
 	m := truststore.ManifestFor(name, version, time.Now(), certs, files, old)
 	m.Description = prev.Description
-	out, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, truststore.ManifestFile), append(out, '\n'), 0o644); err != nil {
+	if err := writeManifest(dir, m); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(w, "%s: version %d, %d certificate(s); sign it with kyso trust bundle sign\n",
 		filepath.Join(dir, truststore.ManifestFile), version, len(certs))
 	return err
+}
+
+// writeManifest writes dir/manifest.json.
+func writeManifest(dir string, m truststore.Manifest) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, truststore.ManifestFile), buf.Bytes(), 0o644)
 }
 
 // signBundle writes DIR/manifest.json.p7s with the key and certificate

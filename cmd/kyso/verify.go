@@ -213,6 +213,8 @@ func reportExit(rep *verifier.Report) int {
 func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, noKyso bool, dirs []string, online bool) (*truststore.Store, func(), error) {
 	nop := func() {}
 	var st store.Store
+	var bundle []truststore.Location
+	var signers []*x509.Certificate
 	// Without a config, kyso's own root (kyso dev, ca.mode own) is
 	// trusted; an external root must then be given with --trust.
 	anchors := truststore.Anchors{OwnRoot: true}
@@ -229,6 +231,14 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 			return nil, nop, err
 		}
 		anchors.OwnRoot = cfg.CA.Mode == "own"
+		// The signed trust bundle kyso serve loads at start (trust.bundle_path,
+		// else trust.bundle_url).
+		if locs := cfg.Trust.Locations(); len(locs) > 0 {
+			bundle = locs[:1]
+			if signers, err = bundleSigners(cfg.Trust); err != nil {
+				return nil, nop, err
+			}
+		}
 		if !noKyso {
 			if st, err = openStore(ctx, cfg); err != nil {
 				return nil, nop, fmt.Errorf("kyso's database: %w (use --no-kyso to verify without it)", err)
@@ -257,7 +267,7 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 	if st != nil {
 		reg = st
 	}
-	t, err := truststore.New(ctx, reg, truststore.Config{Anchors: anchors, Sources: trustDirs(dirs), Online: online})
+	t, err := truststore.New(ctx, reg, truststore.Config{Anchors: anchors, Sources: trustDirs(dirs), Online: online, Bundle: bundle, BundleSigners: signers})
 	if err != nil {
 		closeFn()
 		return nil, nop, err
