@@ -180,6 +180,7 @@ func (s *Store) load(ctx context.Context) error {
 // readKyso reads kyso's CA certificates from the registry.
 func (s *Store) readKyso(ctx context.Context) ([]kysoIssuer, error) {
 	var kyso []kysoIssuer
+	var chains []*x509.Certificate
 	if s.reg != nil {
 		list, err := s.reg.ListIssuers(ctx)
 		if err != nil {
@@ -194,9 +195,15 @@ func (s *Store) readKyso(ctx context.Context) ([]kysoIssuer, error) {
 				continue
 			}
 			kyso = append(kyso, kysoIssuer{id: is.ID, cert: certs[0], root: is.Kind == store.IssuerRoot, answers: !is.External})
-			for _, c := range parsePEMCerts(is.ChainPEM) {
-				kyso = append(kyso, kysoIssuer{cert: c, root: verifier.IsSelfSigned(c)})
-			}
+			chains = append(chains, parsePEMCerts(is.ChainPEM)...)
+		}
+	}
+	// The certificates above the issuers, each once: every issuing CA's
+	// chain repeats its root (kyso's own, or the external one), which is
+	// an issuer of its own when kyso made it.
+	for _, c := range chains {
+		if !slices.ContainsFunc(kyso, func(k kysoIssuer) bool { return k.cert.Equal(c) }) {
+			kyso = append(kyso, kysoIssuer{cert: c, root: verifier.IsSelfSigned(c)})
 		}
 	}
 	return kyso, nil

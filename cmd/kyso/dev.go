@@ -43,7 +43,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	var externalCRLs stringList
 	fset.Var(&externalCRLs, "external-crl", "with --external-root: a CRL file or URL of the external CA (ca.external_revocation.crl_sources); repeatable")
 	if err := fset.Parse(args); err != nil {
-		return err
+		return usageErr(err)
 	}
 	bin, err := findVault(*vaultBin)
 	if err != nil {

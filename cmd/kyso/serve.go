@@ -310,7 +310,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfgPath := fs.String("config", os.Getenv("KYSO_CONFIG"), "config file (JSON); see docs/configuration.md")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageErr(err)
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/store"
@@ -78,16 +77,21 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	dataDir := fs.String("data", "", "a kyso dev data directory: trust the CA in DIR/kyso.db (default data/ when it exists)")
 	noKyso := fs.Bool("no-kyso", false, "do not read kyso's own CA from a database")
 	cmsSig := fs.String("cms", "", "verify a detached CMS signature file over DATA instead of a PDF")
+	langFlag := fs.String("lang", "vi", "language of the verdicts, warnings and summary: vi or en")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
+		return usageErr(fmt.Errorf("verify: %w", err))
+	}
+	lang, err := parseLang(*langFlag)
+	if err != nil {
+		return usageErr(fmt.Errorf("verify: %w", err))
 	}
 	files := fs.Args()
 	if len(files) == 0 || *cmsSig != "" && len(files) != 1 {
 		fs.Usage()
-		return &exitError{exitUnreadable, errors.New("verify: want a file (or, with --cms, exactly one data file)")}
+		return usageErr(errors.New("verify: want a file (or, with --cms, exactly one data file)"))
 	}
 
 	ts, closeTrust, err := cliTrust(ctx, *cfgPath, isSet(fs, "config"), *dataDir, *noKyso, dirs, *online)
@@ -105,6 +109,7 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	// 1 if any failed, else 2 if any is indeterminate.
 	worst := exitPassed
 	var firstErr error
+	var tally verifyTally
 	for i, file := range files {
 		rep, err := verifyFile(ctx, v, file, *cmsSig)
 		switch {
@@ -127,12 +132,12 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 				return err
 			}
 		case err != nil:
-			fmt.Fprintf(w, "%s: CANNOT READ — %v\n", file, err)
+			fmt.Fprintf(w, "%s: %s — %v\n", file, lang.verdict(exitUnreadable), err)
 		default:
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			printReport(w, file, rep)
+			printReport(w, file, rep, lang)
 		}
 		code := exitUnreadable
 		if err == nil {
@@ -140,7 +145,11 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 		} else if firstErr == nil {
 			firstErr = fmt.Errorf("verify %s: %w", file, err)
 		}
+		tally.add(code)
 		worst = worseExit(worst, code)
+	}
+	if len(files) > 1 && !*asJSON {
+		fmt.Fprintf(w, "\n%s\n", tally.line(lang))
 	}
 	if worst == exitPassed {
 		return nil
@@ -275,18 +284,12 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 	return t, closeFn, nil
 }
 
-// printReport writes the report for people.
-func printReport(w io.Writer, file string, rep *verifier.Report) {
-	verdict := "VALID"
-	switch reportExit(rep) {
-	case exitFailed:
-		verdict = "NOT VALID"
-	case exitIndeterminate:
-		verdict = "INDETERMINATE"
-	}
-	fmt.Fprintf(w, "%s: %s — %d signature(s) and document time-stamp(s)\n", file, verdict, rep.SignatureCount)
-	for _, warn := range rep.Warnings {
-		fmt.Fprintf(w, "  warning: %s\n", warn)
+// printReport writes the report for people, its verdict and warnings in
+// lang.
+func printReport(w io.Writer, file string, rep *verifier.Report, lang cliLang) {
+	fmt.Fprintf(w, "%s: %s — %d signature(s) and document time-stamp(s)\n", file, lang.verdict(reportExit(rep)), rep.SignatureCount)
+	for _, warn := range lang.warnings(rep.Warnings, rep.WarningCodes) {
+		fmt.Fprintf(w, "  %s: %s\n", lang.warningLabel(), warn)
 	}
 	for i, s := range rep.Signatures {
 		ind := string(s.Indication)
@@ -336,8 +339,8 @@ func printReport(w io.Writer, file string, rep *verifier.Report) {
 		for j, c := range s.Chain {
 			fmt.Fprintf(w, "    chain[%d]:     %s (until %s)\n", j, c.Subject, c.NotAfter)
 		}
-		for _, warn := range s.Warnings {
-			fmt.Fprintf(w, "    warning:      %s\n", warn)
+		for _, warn := range lang.warnings(s.Warnings, s.WarningCodes) {
+			fmt.Fprintf(w, "    %-13s %s\n", lang.warningLabel()+":", warn)
 		}
 	}
 }
@@ -357,8 +360,12 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 	cfgPath := fs.String("config", os.Getenv("KYSO_CONFIG"), "kyso serve's config file")
 	dataDir := fs.String("data", "", "also list kyso's own CA from DIR/kyso.db (default data/ when it exists)")
 	noKyso := fs.Bool("no-kyso", false, "do not read kyso's own CA from a database")
+	asJSON := fs.Bool("json", false, "print one JSON object per certificate, for machines")
 	if err := fs.Parse(args[1:]); err != nil {
-		return err
+		return usageErr(err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr(fmt.Errorf("trust list: unexpected arguments %v", fs.Args()))
 	}
 	t, closeTrust, err := cliTrust(ctx, *cfgPath, isSet(fs, "config"), *dataDir, *noKyso, dirs, false)
 	if err != nil {
@@ -369,33 +376,7 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	var nKyso, nDirs, nPinned int
-	for _, e := range entries {
-		source := "kyso"
-		switch e.Origin {
-		case truststore.FromKyso:
-			nKyso++
-		case truststore.FromConfig:
-			nPinned++
-			source = "ca.external_root"
-		case truststore.FromSource:
-			nDirs++
-			source = e.File
-		}
-		c := e.Cert
-		fmt.Fprintf(w, "%-8s %-12s %s\n         subject %s\n         issuer  %s\n         valid   %s → %s\n         sha256  %s\n",
-			e.Kind, source, c.Subject.CommonName, c.Subject, c.Issuer,
-			c.NotBefore.UTC().Format(time.DateOnly), c.NotAfter.UTC().Format(time.DateOnly), certFingerprint(c))
-	}
-	for _, s := range t.Skipped() {
-		fmt.Fprintf(w, "skipped  %s\n", s)
-	}
-	pinned := ""
-	if nPinned > 0 {
-		pinned = fmt.Sprintf(", %d pinned in ca.external_root", nPinned)
-	}
-	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories%s\n", nKyso, nDirs, pinned)
-	return nil
+	return printTrustList(w, entries, t.Skipped(), *asJSON)
 }
 
 // trustDirs are the trust directories as sources of the trust store.
