@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/color"
+	pngenc "image/png"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -157,4 +160,96 @@ func TestTrustListTable(t *testing.T) {
 	if n := strings.Count(out.String(), `"sha256":`); n != 9 {
 		t.Errorf("kyso trust list --json printed %d certificates, want 9:\n%s", n, out.String())
 	}
+}
+
+// TestAdminCLIProcess: the CLI covers what an administrator does through
+// the API — a citizen's PIN (read from standard input), a seal image, the
+// tables of certificates and issuers — run as a process against kyso dev,
+// with the exit statuses a shell sees.
+func TestAdminCLIProcess(t *testing.T) {
+	ctx := context.Background()
+	bin := buildKyso(ctx, t, t.TempDir())
+	dir := t.TempDir()
+	r := startDev(t, dir)
+	defer r.stop(t)
+	env := filepath.Join(dir, "dev.env")
+	code, cert := r.call(t, "POST", "/v1/certificates", map[string]any{"profile": "citizen", "subject": map[string]string{
+		"name": "Lê Thị Hoa", "cccd": "001199077777", "locality": "Hà Nội"}})
+	if code != 201 {
+		t.Fatalf("issue = %d %v", code, cert)
+	}
+	cred := cert["credential_id"].(string)
+
+	kyso := func(stdin string, args ...string) (int, string) {
+		cmd := exec.CommandContext(ctx, bin, append(args, "--env", env)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	if code, out := kyso("246813\n", "pin", "set", cred); code != 0 || !strings.Contains(out, "PIN set") {
+		t.Errorf("kyso pin set = %d %s", code, out)
+	}
+	if code, out := kyso("123456\n", "pin", "set", cred); code != 1 || !strings.Contains(out, "invalid_request") {
+		t.Errorf("kyso pin set with a run of digits = %d %s, want 1 and invalid_request", code, out)
+	}
+	if code, out := kyso("", "pin", "set", cred); code != exitUsage {
+		t.Errorf("kyso pin set without a PIN = %d %s, want %d", code, out, exitUsage)
+	}
+	if code, out := kyso("", "pin", "unlock", cred); code != 0 || !strings.Contains(out, "unlocked") {
+		t.Errorf("kyso pin unlock = %d %s", code, out)
+	}
+	png := filepath.Join(t.TempDir(), "seal.png")
+	writeFileT(t, png, tinyPNG(t))
+	if code, out := kyso("", "seal", "set", "Ủy ban nhân dân Thành phố Huế", png); code != 0 || !strings.Contains(out, "Ủy ban nhân dân Thành phố Huế") {
+		t.Errorf("kyso seal set = %d %s", code, out)
+	}
+	if code, out := kyso("", "seal", "set", "Ủy ban nhân dân Thành phố Huế", env); code != 1 || !strings.Contains(out, "invalid_request") {
+		t.Errorf("kyso seal set of a text file = %d %s, want 1 and invalid_request", code, out)
+	}
+	code, out := kyso("", "cert", "list")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(out, cert["id"].(string)) ||
+		!strings.HasSuffix(lines[len(lines)-1], "certificate(s)") {
+		t.Errorf("kyso cert list = %d\n%s", code, out)
+	}
+	if code, out := kyso("", "cert", "list", "--json"); code != 0 || !strings.Contains(out, `"certificates"`) {
+		t.Errorf("kyso cert list --json = %d\n%s", code, out)
+	}
+	if code, out := kyso("", "ca", "issuers"); code != 0 || !strings.HasPrefix(out, "NAME") || !strings.Contains(out, "active") || !strings.Contains(out, "issuer(s)") {
+		t.Errorf("kyso ca issuers = %d\n%s", code, out)
+	}
+	// kyso's root is listed once, however many issuing CAs carry it.
+	if code, out := kyso("", "ca", "rotate"); code != 0 {
+		t.Fatalf("kyso ca rotate = %d %s", code, out)
+	}
+	var tl bytes.Buffer
+	if err := run(ctx, &tl, []string{"trust", "list", "--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(tl.String(), "\nroot "); n != 1 || !strings.Contains(tl.String(), "3 kyso CA certificate(s)") {
+		t.Errorf("kyso trust list after a CA rotation lists %d roots:\n%s", n, tl.String())
+	}
+}
+
+// tinyPNG is a small seal-like PNG.
+func tinyPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+	for y := 0; y < 64; y++ {
+		for x := 0; x < 64; x++ {
+			if dx, dy := x-32, y-32; dx*dx+dy*dy < 30*30 && dx*dx+dy*dy > 24*24 {
+				img.Set(x, y, color.NRGBA{R: 220, A: 255})
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := pngenc.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -70,13 +70,14 @@ func cmdSeal(ctx context.Context, w io.Writer, args []string) error {
 	}
 	fs := flag.NewFlagSet("seal set", flag.ContinueOnError)
 	mk := clientFlags(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parsePositional(fs, args[1:])
+	if err != nil {
 		return usageErr(err)
 	}
-	if fs.NArg() != 2 {
+	if len(pos) != 2 {
 		return usageErr(errors.New("seal set: want ORGANIZATION (the O of the agency's seal certificates) and the image file"))
 	}
-	org, file := fs.Arg(0), fs.Arg(1)
+	org, file := pos[0], pos[1]
 	img, err := readSmallFile(file, 5<<20)
 	if err != nil {
 		return err
@@ -94,4 +95,20 @@ func cmdSeal(ctx context.Context, w io.Writer, args []string) error {
 	}
 	_, err = fmt.Fprintf(w, "seal image of %q stored (%d bytes)\n", out.Organization, out.Bytes)
 	return err
+}
+
+// parsePositional parses flags that may come before, between or after
+// the positional arguments, and returns those.
+func parsePositional(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
