@@ -91,7 +91,8 @@ func TestTrustBundleRefreshRunning(t *testing.T) {
 	link := filepath.Join(root, "current")
 	publishBundle(t, root, link, 1, "vn-national-rootca-vnrca256.crt")
 
-	r := startDevWith(t, t.TempDir(), "--trust-bundle", link, "--bundle-signer", "../../trust/bundle-signer.crt", "--trust-refresh", "200ms")
+	r := startDevWith(t, t.TempDir(), "--trust-bundle", link, "--bundle-signer", "../../trust/bundle-signer.crt", "--trust-refresh", "200ms",
+		"--metrics-listen", freePort(t))
 	defer r.stop(t)
 	base := r.env["KYSO_URL"]
 
@@ -126,6 +127,15 @@ func TestTrustBundleRefreshRunning(t *testing.T) {
 	if s := chainOf(t, base, pdf); len(s.Chain) != 3 {
 		t.Errorf("after the refused rollback: %s/%s, chain %d; want the G2 chain kept", s.Indication, s.SubIndication, len(s.Chain))
 	}
+	// The refusal shows in the metrics; kyso stays ready.
+	if m := metricsText(t, r.env["KYSO_METRICS_URL"]); !strings.Contains(m, "\nkyso_trust_bundle_refresh_failing 1\n") || !strings.Contains(m, "\nkyso_trust_bundle_version 2\n") {
+		t.Errorf("metrics after a refused rollback lack refresh_failing 1 and version 2:\n%s", grepLines(m, "kyso_trust_bundle"))
+	}
+	if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz after a refused bundle = %v %v, want 200", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	// Version 3 (the same anchors as 2) is accepted on request.
 	publishBundle(t, root, link, 3, "vn-national-rootca-vnrca256.crt", "vgca-rootcag2.crt", "vgca-cpg2-intermediate.crt", "vgca-tsa02-from-pdf.crt")
@@ -134,4 +144,28 @@ func TestTrustBundleRefreshRunning(t *testing.T) {
 	if st != http.StatusOK || body["ok"] != true || bundle == nil || bundle["version"] != float64(3) {
 		t.Errorf("POST /v1/admin/trust/refresh = %d %v, want ok with version 3", st, body)
 	}
+	if m := metricsText(t, r.env["KYSO_METRICS_URL"]); !strings.Contains(m, "\nkyso_trust_bundle_refresh_failing 0\n") || !strings.Contains(m, "\nkyso_trust_bundle_version 3\n") {
+		t.Errorf("metrics after version 3 lack refresh_failing 0 and version 3:\n%s", grepLines(m, "kyso_trust_bundle"))
+	}
+}
+
+func metricsText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
