@@ -290,6 +290,13 @@ func VerifyManifestSignature(manifest, sig []byte, signers []*x509.Certificate) 
 			last = ErrBundleRefused.Errorf("%s: %v", SignatureFile, err)
 			continue
 		}
+		// A pinned signer is trusted only while its certificate is valid:
+		// replacing an expired signer is the way to retire its key.
+		if now := time.Now(); now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
+			last = ErrBundleRefused.Errorf("%s: the bundle signer's certificate %q is valid from %s to %s, not now",
+				SignatureFile, cert.Subject.CommonName, cert.NotBefore.UTC().Format(time.DateOnly), cert.NotAfter.UTC().Format(time.DateOnly))
+			continue
+		}
 		return cert, at, nil
 	}
 	return nil, time.Time{}, last

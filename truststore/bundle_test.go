@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -349,5 +354,86 @@ func TestRefreshURL(t *testing.T) {
 	}
 	if len(entries) != 2 || entries[0].Origin != truststore.FromBundle {
 		t.Errorf("List = %d entries (first from %v), want the bundle's 2", len(entries), entries[0].Origin)
+	}
+}
+
+// TestBundleSignerExpired: a bundle signed by a pinned signer whose
+// certificate has expired is refused.
+func TestBundleSignerExpired(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().AddDate(-2, 0, 0)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "expired bundle signer"},
+		NotBefore: past, NotAfter: past.AddDate(1, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	makeBundle(t, dir, "../trust/vn", 2, []string{"vgca-rootcag2.crt"}, repoSigner(t), nil)
+	m, _ := os.ReadFile(filepath.Join(dir, truststore.ManifestFile))
+	sig, err := cms.SignDetached(context.Background(), bytes.NewReader(m), model.Key{Signer: key, Cert: cert}, cms.Options{SigningTime: true, Time: past.AddDate(0, 6, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, truststore.SignatureFile), sig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = truststore.LoadBundle(context.Background(), truststore.BundleDir(dir), []*x509.Certificate{cert})
+	if !errors.Is(err, truststore.ErrBundleRefused) || !strings.Contains(err.Error(), "not now") {
+		t.Errorf("LoadBundle signed by an expired signer = %v, want ErrBundleRefused", err)
+	}
+}
+
+// TestRefreshWhileVerifying: snapshots and lists taken while refreshes
+// swap bundles see one bundle or the other, whole (run with -race).
+func TestRefreshWhileVerifying(t *testing.T) {
+	ctx := context.Background()
+	s := repoSigner(t)
+	root := t.TempDir()
+	small, big := filepath.Join(root, "v2"), filepath.Join(root, "v3")
+	makeBundle(t, small, "../trust/vn", 2, []string{"vgca-rootcag2.crt"}, s, nil)
+	makeBundle(t, big, "../trust/vn", 3, []string{"vgca-rootcag2.crt", "vgca-cpg2-intermediate.crt", "vgca-tsa02-from-pdf.crt"}, s, nil)
+	ts, err := truststore.New(ctx, nil, truststore.Config{
+		Bundle:        []truststore.Location{truststore.BundleDir(small), truststore.BundleDir(big)},
+		BundleSigners: []*x509.Certificate{s.cert},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; i < 20; i++ {
+			if _, err := ts.Refresh(ctx); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for i := 0; i < 200; i++ {
+		o, err := ts.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(o.TrustCerts); n != 1 && n != 3 {
+			t.Fatalf("a snapshot with %d certificates: neither bundle whole", n)
+		}
+		if _, err := ts.List(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_ = ts.Status()
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st := ts.Status(); st.Bundle.Version != 3 {
+		t.Errorf("after the refreshes: version %d, want 3", st.Bundle.Version)
 	}
 }
