@@ -22,6 +22,7 @@ Usage:
   kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR] [--tls]
                                                                  embedded default (real Vault + SQLite)
   kyso dev   --external-root ROOT.pem [--external-crl FILE|URL]  the same, issuing CA under an external root
+  kyso dev   --trust-bundle DIR|URL [--bundle-signer CERT.pem]    the same, with a signed trust bundle (refreshed)
   kyso serve [--config FILE]                                     production server (external Vault)
   kyso admin create-token --name NAME [--config FILE]            first admin token (printed once, stored hashed)
   kyso admin token create|list|revoke ID|rotate ID [--ttl D]     admin tokens, on the database (audited as cli:admin)
