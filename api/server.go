@@ -166,6 +166,9 @@ type Deps struct {
 	// Extend raises signed PDFs to B-LT/B-LTA for clients; nil answers
 	// 503 (not configured).
 	Extend Extender
+	// Trust refreshes the trust bundle (POST /v1/admin/trust/refresh);
+	// nil: not configured.
+	Trust *app.Trust
 }
 
 // Server is kyso's HTTP handler.
@@ -323,6 +326,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
 	r.Handle("/v1/seal-images/{organization}", admin(s.putSealImage)).Methods(http.MethodPut)
+	r.Handle("/v1/admin/trust/refresh", admin(s.refreshTrust)).Methods(http.MethodPost)
 
 	// Signing API, for registered client systems.
 	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {

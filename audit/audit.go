@@ -44,6 +44,7 @@ const (
 	ActionAdminTokenRotate = "admin_token.rotate"
 	ActionSealImage        = "seal.image"
 	ActionPINSet           = "pin.set"
+	ActionTrustRefresh     = "trust.refresh"
 )
 
 // ErrInvalidEvent reports an event Record refuses: no actor, a malformed

@@ -4,8 +4,11 @@
 // # What it owns
 //
 // A Store gathers trust from its sources — the trust directories of the
-// configuration (Dir; a later source, such as a published trust list
-// fetched from a URL, implements Source), the external root pinned in
+// configuration (Dir, a Source), the signed trust bundle (bundle.go: a
+// manifest of files and fingerprints with a detached CMS signature by a
+// pinned bundle signer, read from a directory or a URL and refreshed at
+// run time by Refresh and Run, a newer version swapped in atomically, an
+// older one refused), the external root pinned in
 // the configuration (Anchors.External) and kyso's own CA certificates,
 // read from kyso's registry (Registry, the database) — and hands the
 // verifier a Snapshot: the roots, the intermediates, the certificates as
@@ -24,6 +27,10 @@
 // Registry answers (Store.CertificateStatus) are given only for
 // certificates kyso itself issued and only when the certificate on record
 // is byte for byte the one asked about.
+//
+// tsl.go reads and writes ETSI TS 119 612 trusted lists (ImportTSL,
+// ExportTSL) and checks a list's XML signature with the verifier
+// (CheckTSLSignature).
 //
 // # What it must not import
 //

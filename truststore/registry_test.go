@@ -168,3 +168,52 @@ func TestRegistryTrust(t *testing.T) {
 		}
 	}
 }
+
+// TestListEachCertificateOnce: kyso's root is listed once, however many
+// issuing CAs (generations after rotations) carry it in their chains.
+func TestListEachCertificateOnce(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "kyso.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	own := issue(t, nil, "kyso root", true, 1)
+	gen1 := issue(t, own, "kyso issuing 1", true, 2)
+	gen2 := issue(t, own, "kyso issuing 2", true, 3)
+	// The issuing CAs first: their chains' copy of the root comes before
+	// the root's own record.
+	for _, is := range []*model.Issuer{
+		{ID: "i_1", Name: "issuing-1", Kind: model.IssuerIssuing, Status: model.IssuerRetired, KeyName: "k2", KeyVersion: 1, CertPEM: pemOf(gen1.cert), ChainPEM: pemOf(own.cert)},
+		{ID: "i_2", Name: "issuing-2", Kind: model.IssuerIssuing, Status: model.IssuerActive, KeyName: "k3", KeyVersion: 1, CertPEM: pemOf(gen2.cert), ChainPEM: pemOf(own.cert)},
+		{ID: "i_root", Name: "root", Kind: model.IssuerRoot, Status: model.IssuerActive, KeyName: "k1", KeyVersion: 1, CertPEM: pemOf(own.cert)},
+	} {
+		if err := st.CreateIssuer(ctx, is); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts, err := truststore.New(ctx, st, truststore.Config{Anchors: truststore.Anchors{OwnRoot: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := ts.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := 0
+	for _, e := range entries {
+		if e.Cert.Equal(own.cert) {
+			roots++
+			if e.Kind != truststore.KindRoot {
+				t.Errorf("kyso's root listed as %s, want %s", e.Kind, truststore.KindRoot)
+			}
+		}
+	}
+	if len(entries) != 3 || roots != 1 {
+		t.Errorf("List = %d entries with the root %d times, want 3 with the root once", len(entries), roots)
+	}
+	// kyso's registry still answers for the root: it is its own record.
+	if got, err := ts.CertificateStatus(ctx, gen2.cert, own.cert); err != nil || !got.Known {
+		t.Errorf("CertificateStatus(issuing 2) = %+v, %v; want known", got, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,6 +62,13 @@ type Config struct {
 	// TTL is how long kyso's CA certificates read from the registry are
 	// used before they are read again (default 30 s).
 	TTL time.Duration
+	// Bundle are the locations of the signed trust bundle (bundle.go): the
+	// first is read by New and must load; Refresh reads the last (a URL
+	// after a local copy, say). None: no bundle.
+	Bundle []Location
+	// BundleSigners are the certificates whose keys may sign the bundle's
+	// manifest (trust.bundle_signer).
+	BundleSigners []*x509.Certificate
 }
 
 // Store is what kyso's verifier trusts, and nothing else (see the package
@@ -73,12 +81,21 @@ type Store struct {
 	online  bool
 	ttl     time.Duration
 
-	mu    sync.Mutex
-	at    time.Time
-	kyso  []kysoIssuer
-	roots *x509.CertPool
-	inter *x509.CertPool
-	certs []*x509.Certificate // those of roots and inter, as a list
+	bundleLocs []Location
+	signers    []*x509.Certificate
+	// refreshing serialises Refresh: one bundle is checked and swapped in
+	// at a time, so that the version check and the swap are one step.
+	refreshing sync.Mutex
+
+	mu     sync.Mutex
+	bundle *Bundle // the bundle in use; nil: none
+	status Status
+	stale  bool // the bundle changed: rebuild the pools on the next load
+	at     time.Time
+	kyso   []kysoIssuer
+	roots  *x509.CertPool
+	inter  *x509.CertPool
+	certs  []*x509.Certificate // those of roots and inter, as a list
 }
 
 // kysoIssuer is one of kyso's CA certificates.
@@ -100,6 +117,15 @@ func New(ctx context.Context, reg Registry, cfg Config) (*Store, error) {
 	if s.ttl <= 0 {
 		s.ttl = 30 * time.Second
 	}
+	s.bundleLocs, s.signers = cfg.Bundle, cfg.BundleSigners
+	if len(cfg.Bundle) > 0 {
+		b, err := LoadBundle(ctx, cfg.Bundle[0], cfg.BundleSigners)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Bundle[0], err)
+		}
+		s.bundle = b
+		s.status = Status{Bundle: b.info(cfg.Bundle[0]), LastCheck: time.Now()}
+	}
 	for _, src := range cfg.Sources {
 		certs, skipped, err := src.Certificates(ctx)
 		if err != nil {
@@ -115,7 +141,15 @@ func New(ctx context.Context, reg Registry, cfg Config) (*Store, error) {
 
 // Sourced is the number of certificates read from the sources (trust
 // directories): kyso serve's start-up line names it.
-func (s *Store) Sourced() int { return len(s.extra) }
+func (s *Store) Sourced() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.extra)
+	if s.bundle != nil {
+		n += len(s.bundle.Certs)
+	}
+	return n
+}
 
 // Skipped names the certificates of the sources that could not be read
 // and were left out: kyso verify prints them, kyso serve logs them.
@@ -126,17 +160,31 @@ func (s *Store) Skipped() []string { return s.skipped }
 func (s *Store) load(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.roots != nil && time.Since(s.at) < s.ttl {
+	if s.roots != nil && !s.stale && time.Since(s.at) < s.ttl {
 		return nil
 	}
+	kyso, err := s.readKyso(ctx)
+	if err != nil {
+		if s.roots == nil {
+			return err
+		}
+		if !s.stale {
+			return nil // keep the last good set while the database is away
+		}
+		kyso = s.kyso // a new bundle: rebuild with the last good kyso set
+	}
+	s.build(kyso)
+	return nil
+}
+
+// readKyso reads kyso's CA certificates from the registry.
+func (s *Store) readKyso(ctx context.Context) ([]kysoIssuer, error) {
 	var kyso []kysoIssuer
+	var chains []*x509.Certificate
 	if s.reg != nil {
 		list, err := s.reg.ListIssuers(ctx)
 		if err != nil {
-			if s.roots != nil {
-				return nil // keep the last good set while the database is away
-			}
-			return fmt.Errorf("read kyso's CA certificates: %w", err)
+			return nil, fmt.Errorf("read kyso's CA certificates: %w", err)
 		}
 		for _, is := range list {
 			if is.CertPEM == "" {
@@ -147,11 +195,24 @@ func (s *Store) load(ctx context.Context) error {
 				continue
 			}
 			kyso = append(kyso, kysoIssuer{id: is.ID, cert: certs[0], root: is.Kind == store.IssuerRoot, answers: !is.External})
-			for _, c := range parsePEMCerts(is.ChainPEM) {
-				kyso = append(kyso, kysoIssuer{cert: c, root: verifier.IsSelfSigned(c)})
-			}
+			chains = append(chains, parsePEMCerts(is.ChainPEM)...)
 		}
 	}
+	// The certificates above the issuers, each once: every issuing CA's
+	// chain repeats its root (kyso's own, or the external one), which is
+	// an issuer of its own when kyso made it.
+	for _, c := range chains {
+		if !slices.ContainsFunc(kyso, func(k kysoIssuer) bool { return k.cert.Equal(c) }) {
+			kyso = append(kyso, kysoIssuer{cert: c, root: verifier.IsSelfSigned(c)})
+		}
+	}
+	return kyso, nil
+}
+
+// build makes the pools from kyso's CA certificates, the pinned roots,
+// the sources and the bundle; s.mu is held. Each build makes new pools,
+// so a snapshot handed out before keeps what it had.
+func (s *Store) build(kyso []kysoIssuer) {
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
 	var certs []*x509.Certificate
 	for _, k := range kyso {
@@ -169,7 +230,7 @@ func (s *Store) load(ctx context.Context) error {
 		certs = append(certs, c)
 		roots.AddCert(c)
 	}
-	for _, c := range s.extra {
+	for _, c := range s.sourced() {
 		certs = append(certs, c.Cert)
 		if c.Root {
 			roots.AddCert(c.Cert)
@@ -177,8 +238,16 @@ func (s *Store) load(ctx context.Context) error {
 			inter.AddCert(c.Cert)
 		}
 	}
-	s.kyso, s.roots, s.inter, s.certs, s.at = kyso, roots, inter, certs, time.Now()
-	return nil
+	s.kyso, s.roots, s.inter, s.certs, s.at, s.stale = kyso, roots, inter, certs, time.Now(), false
+}
+
+// sourced are the sources' certificates, then the bundle's; s.mu is held.
+func (s *Store) sourced() []verifier.TrustCert {
+	out := s.extra
+	if s.bundle != nil {
+		out = append(slices.Clip(out), s.bundle.Certs...)
+	}
+	return out
 }
 
 // Snapshot returns what the verifier trusts now: kyso's CA certificates
@@ -256,6 +325,7 @@ const (
 	FromKyso   Origin = iota // kyso's registry
 	FromConfig               // pinned in ca.external_root
 	FromSource               // a Source (a trust directory)
+	FromBundle               // the signed trust bundle
 )
 
 // Entry is one certificate of the trust store, as kyso trust list shows it.
@@ -277,6 +347,10 @@ func (s *Store) List(ctx context.Context) ([]Entry, error) {
 	}
 	s.mu.Lock()
 	kyso := s.kyso
+	var bundle []verifier.TrustCert
+	if s.bundle != nil {
+		bundle = s.bundle.Certs
+	}
 	s.mu.Unlock()
 	var out []Entry
 	for _, k := range kyso {
@@ -299,6 +373,13 @@ func (s *Store) List(ctx context.Context) ([]Entry, error) {
 		}
 		out = append(out, Entry{Origin: FromSource, File: c.File, Kind: kind, Cert: c.Cert})
 	}
+	for _, c := range bundle {
+		kind := KindIntermediate
+		if c.Root {
+			kind = KindRoot
+		}
+		out = append(out, Entry{Origin: FromBundle, File: c.File, Kind: kind, Cert: c.Cert})
+	}
 	return out, nil
 }
 
@@ -310,7 +391,10 @@ func (s *Store) configured(c *x509.Certificate) bool {
 			return true
 		}
 	}
-	for _, e := range s.extra {
+	s.mu.Lock()
+	src := s.sourced()
+	s.mu.Unlock()
+	for _, e := range src {
 		if e.Root && e.Cert.Equal(c) {
 			return true
 		}

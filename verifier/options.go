@@ -187,8 +187,9 @@ type TrustCert struct {
 }
 
 // ReadTrustDir reads every regular file of dir (not its subdirectories;
-// .md and .txt files are documentation and skipped) as PEM certificates
-// or one DER certificate, in file name order. Self-signed certificates are
+// .md and .txt files, documentation, and .json and .p7s files, a trust
+// bundle's manifest and signature, are skipped) as PEM certificates or
+// one DER certificate, in file name order. Self-signed certificates are
 // trust anchors (Root); others are intermediates, used to build chains but
 // trusted only through a root.
 //
@@ -211,6 +212,8 @@ func ReadTrustDir(dir string) (certs []TrustCert, skipped []string, err error) {
 		switch filepath.Ext(e.Name()) {
 		case ".md", ".txt":
 			continue // documentation kept with the certificates
+		case ".json", ".p7s":
+			continue // a trust bundle's manifest and its signature (truststore)
 		}
 		got, bad, err := readCertFile(filepath.Join(dir, e.Name()))
 		if err != nil {

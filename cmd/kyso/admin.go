@@ -29,7 +29,7 @@ func cmdAdmin(ctx context.Context, w io.Writer, args []string) error {
 	case len(args) > 1 && args[0] == "token":
 		return adminToken(ctx, w, args[1], args[2:])
 	}
-	return fmt.Errorf("admin: want create-token, or token create|list|revoke|rotate")
+	return usageErr(fmt.Errorf("admin: want create-token, or token create|list|revoke|rotate"))
 }
 
 func adminToken(ctx context.Context, w io.Writer, sub string, args []string) error {
@@ -45,14 +45,14 @@ func adminToken(ctx context.Context, w io.Writer, sub string, args []string) err
 	case "create":
 		name = fs.String("name", "", "who the token is for (required)")
 		if err := fs.Parse(args); err != nil {
-			return err
+			return usageErr(err)
 		}
 		if *name == "" {
-			return fmt.Errorf("admin token create: --name is required")
+			return usageErr(fmt.Errorf("admin token create: --name is required"))
 		}
 	case "list":
 		if err := fs.Parse(args); err != nil {
-			return err
+			return usageErr(err)
 		}
 	case "revoke", "rotate":
 		var err error
@@ -60,15 +60,15 @@ func adminToken(ctx context.Context, w io.Writer, sub string, args []string) err
 			return err
 		}
 	default:
-		return fmt.Errorf("admin token: unknown subcommand %q (want create, list, revoke or rotate)", sub)
+		return usageErr(fmt.Errorf("admin token: unknown subcommand %q (want create, list, revoke or rotate)", sub))
 	}
 	if fs.NArg() > 0 && id == "" {
-		return fmt.Errorf("admin token %s: unexpected arguments %v", sub, fs.Args())
+		return usageErr(fmt.Errorf("admin token %s: unexpected arguments %v", sub, fs.Args()))
 	}
 	var expiresAt time.Time
 	if ttl != nil && *ttl != 0 {
 		if *ttl < 0 {
-			return fmt.Errorf("admin token %s: --ttl must be positive", sub)
+			return usageErr(fmt.Errorf("admin token %s: --ttl must be positive", sub))
 		}
 		expiresAt = time.Now().Add(*ttl)
 	}

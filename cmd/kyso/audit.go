@@ -23,13 +23,13 @@ import (
 // rewritten later), or the first broken link, in which case it fails.
 func cmdAudit(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
-		return errors.New("audit: want a subcommand: verify")
+		return usageErr(errors.New("audit: want a subcommand: verify"))
 	}
 	switch sub, args := args[0], args[1:]; sub {
 	case "verify":
 		return auditVerify(ctx, w, args)
 	default:
-		return fmt.Errorf("audit: unknown subcommand %q; want verify", sub)
+		return usageErr(fmt.Errorf("audit: unknown subcommand %q; want verify", sub))
 	}
 }
 
@@ -39,7 +39,7 @@ func auditVerify(ctx context.Context, w io.Writer, args []string) error {
 	dir := fs.String("data", "", "a kyso dev data directory: verify DIR/kyso.db")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageErr(err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("audit verify: unexpected argument %q", fs.Arg(0))

@@ -332,6 +332,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"DELETE /v1/admin/tokens/{id}": {class: authzAdmin, req: func(authzCaller) *http.Request {
 			return newReq("DELETE", "/v1/admin/tokens/"+revToken, "", nil)
 		}, want: 204},
+		// No trust bundle in this kyso: 503 not_configured, past the
+		// admin check (TestTrustBundleRefreshRunning has one).
+		"POST /v1/admin/trust/refresh":     {class: authzAdmin, req: postJSON("/v1/admin/trust/refresh", nil), want: 503, wantCode: "not_configured"},
 		"POST /v1/credentials/{id}/pin":    {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]string{"pin": "135790"}), want: 200},
 		"POST /v1/credentials/{id}/unlock": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/unlock", nil), want: 200},
 		"PUT /v1/seal-images/{organization}": {class: authzAdmin, req: func(authzCaller) *http.Request {

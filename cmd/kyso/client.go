@@ -134,6 +134,15 @@ func (c *client) do(ctx context.Context, method, path, contentType string, body 
 	return json.Unmarshal(data, out)
 }
 
+// printRaw prints a JSON answer indented.
+func printRaw(w io.Writer, raw json.RawMessage) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	return printJSON(w, v)
+}
+
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -143,7 +152,7 @@ func printJSON(w io.Writer, v any) error {
 
 func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("cert: want issue, get, list, rotate, renew or revoke")
+		return usageErr(fmt.Errorf("cert: want issue, get, list, rotate, renew or revoke"))
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("cert "+sub, flag.ContinueOnError)
@@ -166,7 +175,7 @@ func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 		fs.StringVar(&req.Subject.BudgetCode, "budget-code", "", "budget-relationship code (MNS)")
 		fs.StringVar(&jsonFile, "json", "", "request body as a JSON file (- for stdin) instead of flags")
 		if err := fs.Parse(args); err != nil {
-			return err
+			return usageErr(err)
 		}
 		c, err := mk()
 		if err != nil {
@@ -210,24 +219,36 @@ func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 		within := fs.String("expiring-within", "", "only active certificates expiring within this time (720h, 30d)")
 		status := fs.String("status", "", "pending, active, superseded, revoked or failed")
 		credential := fs.String("credential", "", "only this credential's certificates")
+		after := fs.String("after", "", "the page after this certificate id (the last line of a full page names it)")
+		asJSON := fs.Bool("json", false, "print the API's JSON answer")
 		if err := fs.Parse(args); err != nil {
-			return err
+			return usageErr(err)
 		}
 		c, err := mk()
 		if err != nil {
 			return err
 		}
 		q := url.Values{}
-		for k, v := range map[string]string{"expiring_within": *within, "status": *status, "credential_id": *credential} {
+		for k, v := range map[string]string{"expiring_within": *within, "status": *status, "credential_id": *credential, "after": *after} {
 			if v != "" {
 				q.Set(k, v)
 			}
 		}
-		var out map[string]any
-		if err := c.do(ctx, http.MethodGet, "/v1/certificates?"+q.Encode(), "", nil, &out); err != nil {
+		var raw json.RawMessage
+		if err := c.do(ctx, http.MethodGet, "/v1/certificates?"+q.Encode(), "", nil, &raw); err != nil {
 			return err
 		}
-		return printJSON(w, out)
+		if *asJSON {
+			return printRaw(w, raw)
+		}
+		var out struct {
+			Certificates []certRow `json:"certificates"`
+			Next         string    `json:"next"`
+		}
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return err
+		}
+		return printCertTable(w, out.Certificates, out.Next)
 	case "rotate", "renew":
 		id, err := parseWithID(fs, args)
 		if err != nil {
@@ -259,7 +280,7 @@ func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 		}
 		return printJSON(w, out)
 	}
-	return fmt.Errorf("cert: unknown subcommand %q", sub)
+	return usageErr(fmt.Errorf("cert: unknown subcommand %q", sub))
 }
 
 // cmdClient manages client systems through the admin API: create, list,
@@ -267,7 +288,7 @@ func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 // (a TLS client certificate from the system's CSR).
 func cmdClient(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("client: want create, list, disable, enable, delete, rotate or cert")
+		return usageErr(fmt.Errorf("client: want create, list, disable, enable, delete, rotate or cert"))
 	}
 	switch sub := args[0]; sub {
 	case "cert":
@@ -280,10 +301,10 @@ func cmdClient(ctx context.Context, w io.Writer, args []string) error {
 		fs.Var(&orgs, "org", "an organisation whose credentials the client may use (repeat; at least one)")
 		expires := expiryFlags(fs)
 		if err := fs.Parse(args[1:]); err != nil {
-			return err
+			return usageErr(err)
 		}
 		if fs.NArg() > 0 {
-			return fmt.Errorf("client create: unexpected arguments %v", fs.Args())
+			return usageErr(fmt.Errorf("client create: unexpected arguments %v", fs.Args()))
 		}
 		body := expires()
 		body["name"] = *name
@@ -293,7 +314,7 @@ func cmdClient(ctx context.Context, w io.Writer, args []string) error {
 		fs := flag.NewFlagSet("client list", flag.ContinueOnError)
 		mk := clientFlags(fs)
 		if err := fs.Parse(args[1:]); err != nil {
-			return err
+			return usageErr(err)
 		}
 		return clientCall(ctx, w, mk, http.MethodGet, "/v1/clients", nil)
 	case "disable", "enable", "delete", "rotate":
@@ -320,7 +341,7 @@ func cmdClient(ctx context.Context, w io.Writer, args []string) error {
 		}
 		return clientCall(ctx, w, mk, http.MethodPost, path+"/"+sub, nil)
 	}
-	return fmt.Errorf("client: unknown subcommand %q", args[0])
+	return usageErr(fmt.Errorf("client: unknown subcommand %q", args[0]))
 }
 
 // clientCall sends one admin request and prints its JSON answer, if any.
@@ -380,7 +401,7 @@ func clientCert(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 	if *csrFile == "" {
-		return fmt.Errorf("client cert: --csr is required")
+		return usageErr(fmt.Errorf("client cert: --csr is required"))
 	}
 	csr, err := readFileOrStdin(*csrFile)
 	if err != nil {
@@ -434,20 +455,21 @@ func clientCert(ctx context.Context, w io.Writer, args []string) error {
 }
 
 // parseWithID parses flags that may come before or after one positional ID.
+// Its errors are usage errors (exitUsage).
 func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
 	if err := fs.Parse(args); err != nil {
-		return "", err
+		return "", usageErr(err)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return "", fmt.Errorf("%s: an id is required", fs.Name())
+		return "", usageErr(fmt.Errorf("%s: an argument is required", fs.Name()))
 	}
 	id := rest[0]
 	if err := fs.Parse(rest[1:]); err != nil {
-		return "", err
+		return "", usageErr(err)
 	}
 	if fs.NArg() > 0 {
-		return "", fmt.Errorf("%s: unexpected arguments %v", fs.Name(), fs.Args())
+		return "", usageErr(fmt.Errorf("%s: unexpected arguments %v", fs.Name(), fs.Args()))
 	}
 	return id, nil
 }
@@ -479,7 +501,7 @@ See docs/issuance.md.
 func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, caUsage)
-		return fmt.Errorf("ca: want init, import-chain, cancel, rotate or issuers")
+		return usageErr(fmt.Errorf("ca: want init, import-chain, cancel, rotate or issuers"))
 	}
 	sub, args := args[0], args[1:]
 	if sub == "help" || sub == "-h" || sub == "--help" || sub == "-help" {
@@ -497,7 +519,7 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 		csrOut := fs.String("csr", "issuing.csr", "--external: where to write the CSR")
 		mk := clientFlags(fs)
 		if err := fs.Parse(args); err != nil {
-			return err
+			return usageErr(err)
 		}
 		if !*external {
 			return caInitOwn(ctx, w, *cfgPath)
@@ -523,7 +545,7 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 	case "import-chain":
 		mk := clientFlags(fs)
 		if err := fs.Parse(args); err != nil {
-			return err
+			return usageErr(err)
 		}
 		if fs.NArg() != 1 {
 			return fmt.Errorf("ca import-chain: give the PEM chain file (issuing CA first, root last)")
@@ -544,7 +566,7 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 	case "cancel":
 		mk := clientFlags(fs)
 		if err := fs.Parse(args); err != nil {
-			return err
+			return usageErr(err)
 		}
 		c, err := mk()
 		if err != nil {
@@ -557,17 +579,34 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 		return printJSON(w, out)
 	case "rotate", "issuers":
 		mk := clientFlags(fs)
+		var asJSON *bool
+		if sub == "issuers" {
+			asJSON = fs.Bool("json", false, "print the API's JSON answer")
+		}
 		if err := fs.Parse(args); err != nil {
-			return err
+			return usageErr(err)
 		}
 		c, err := mk()
 		if err != nil {
 			return err
 		}
-		method, path := http.MethodPost, "/v1/ca/rotate"
 		if sub == "issuers" {
-			method, path = http.MethodGet, "/v1/ca/issuers"
+			var raw json.RawMessage
+			if err := c.do(ctx, http.MethodGet, "/v1/ca/issuers", "", nil, &raw); err != nil {
+				return err
+			}
+			if *asJSON {
+				return printRaw(w, raw)
+			}
+			var out struct {
+				Issuers []issuerRow `json:"issuers"`
+			}
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return err
+			}
+			return printIssuerTable(w, out.Issuers)
 		}
+		method, path := http.MethodPost, "/v1/ca/rotate"
 		var out map[string]any
 		if err := c.do(ctx, method, path, "", nil, &out); err != nil {
 			return err
@@ -575,7 +614,7 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 		return printJSON(w, out)
 	}
 	fmt.Fprint(os.Stderr, caUsage)
-	return fmt.Errorf("ca: unknown subcommand %q", sub)
+	return usageErr(fmt.Errorf("ca: unknown subcommand %q", sub))
 }
 
 // caInitOwn creates kyso's own root and issuing CA directly against the

@@ -19,6 +19,7 @@ import (
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/store"
+	"github.com/kyso-vn/kyso/truststore"
 )
 
 // Duration is a time.Duration written in JSON as "720h", "90m" or "30d"
@@ -51,7 +52,8 @@ type Config struct {
 	// Report is the report section, declared by app (app.ReportSection).
 	Report kapp.ReportSection `json:"report"`
 	// Page is who runs the verification page at / (web.Section).
-	Page web.Section `json:"page"`
+	Page  web.Section `json:"page"`
+	Trust TrustConfig `json:"trust"`
 }
 
 // ExtendConfig configures POST /v1/extend/pdf (docs/archiving.md).
@@ -62,6 +64,10 @@ type ExtendConfig struct {
 	// document's own data and kyso's CA are used.
 	Online bool `json:"online"`
 }
+
+// TrustConfig is the trust section, declared by package truststore
+// (truststore.Section): the signed trust bundle and its refresh.
+type TrustConfig = truststore.Section
 
 // TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.
 type TLSConfig struct {
@@ -245,6 +251,10 @@ func (c *Config) setDefaults() error {
 		return errors.New("config: ca.external_root needs file and sha256 (the root certificate's SHA-256 fingerprint)")
 	}
 	if err := c.TSA.Validate(); err != nil {
+		return err
+	}
+	c.Trust.Defaults()
+	if err := c.Trust.Validate(); err != nil {
 		return err
 	}
 	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {

@@ -37,11 +37,14 @@ func cmdDev(ctx context.Context, args []string) error {
 	reportSealID := fset.String("report-seal", "", "credential ID of a seal of kyso's CA that signs the printed verification reports (report.seal_credential)")
 	var trustDirs stringList
 	fset.Var(&trustDirs, "trust", "directory of external trust anchors and intermediates for the verifier (e.g. trust/vn); repeatable")
+	trustBundle := fset.String("trust-bundle", "", "a signed trust bundle for the verifier: a directory (e.g. trust/vn) or an http(s) URL (trust.bundle_path or trust.bundle_url)")
+	bundleSigner := fset.String("bundle-signer", "", "with --trust-bundle: PEM certificate of the bundle signer (trust.bundle_signer; default trust/bundle-signer.crt)")
+	trustRefresh := fset.Duration("trust-refresh", 0, "with --trust-bundle: how often it is read again (trust.refresh_interval; default 6h)")
 	externalRoot := fset.String("external-root", "", "run the issuing CA under the external root in FILE (ca.mode external, FILE pinned as ca.external_root): see docs/issuance.md")
 	var externalCRLs stringList
 	fset.Var(&externalCRLs, "external-crl", "with --external-root: a CRL file or URL of the external CA (ca.external_revocation.crl_sources); repeatable")
 	if err := fset.Parse(args); err != nil {
-		return err
+		return usageErr(err)
 	}
 	bin, err := findVault(*vaultBin)
 	if err != nil {
@@ -105,6 +108,9 @@ func cmdDev(ctx context.Context, args []string) error {
 	cfg.Vault.Mount = v.Mount
 	cfg.Verify.TrustDirs = trustDirs
 	cfg.Report.SealCredential = *reportSealID
+	if err := devTrustBundle(cfg, *trustBundle, *bundleSigner, *trustRefresh); err != nil {
+		return err
+	}
 	cfg.Verify.PerMinute = *verifyRate
 	if *verifyRate < 0 {
 		cfg.Verify.UploadsPerAddress = -1 // no per-address verification limits at all

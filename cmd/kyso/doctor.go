@@ -45,7 +45,7 @@ func cmdDoctor(ctx context.Context, w io.Writer, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	vaultBin := fs.String("vault-bin", "", "with --data: the vault binary, if the dev Vault must be started")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageErr(err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("doctor: unexpected argument %q", fs.Arg(0))

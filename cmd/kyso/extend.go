@@ -29,7 +29,7 @@ import (
 // Exit codes of kyso extend.
 const (
 	exitExtendFailed = 1 // a document could not be extended or renewed
-	exitExtendUsage  = 2 // bad flags or arguments
+	exitExtendUsage  = exitUsage // bad flags or arguments, as for every command
 )
 
 const extendUsage = `Usage: kyso extend [flags] IN.pdf OUT.pdf

@@ -290,7 +290,7 @@ func checkRenewed(t *testing.T, p *archivePKI, path string, before []byte) {
 	}
 }
 
-// TestExtendUsage: usage errors exit 2, before anything is read.
+// TestExtendUsage: usage errors exit 64 (exitUsage), before anything is read.
 func TestExtendUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"--level", "B-X", "a.pdf", "b.pdf"},

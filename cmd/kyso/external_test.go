@@ -264,7 +264,7 @@ func TestExternalRootEndToEnd(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "signed-B-T.pdf"), signed["B-T"], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, cliText := kysoVerify(t, "--no-kyso", "--trust", trustDir, filepath.Join(dir, "signed-B-T.pdf"))
+	_, cliText := kysoVerify(t, "--lang", "en", "--no-kyso", "--trust", trustDir, filepath.Join(dir, "signed-B-T.pdf"))
 	if !strings.Contains(cliText, "revocation status not checked for ") || !strings.Contains(cliText, `"UBND TP Hà Nội Issuing CA", "Test Government CA": no OCSP response or CRL`) {
 		t.Errorf("kyso verify of a B-T document lacks the issuing CA warning:\n%s", cliText)
 	}
@@ -328,7 +328,7 @@ func TestExternalRootEndToEnd(t *testing.T) {
 		t.Fatalf("B-LTA with CRL files on a closed network = %d %s", code, body)
 	}
 	path := writeFileT(t, filepath.Join(dir, "closed-network.pdf"), body)
-	if code, text := kysoVerify(t, "--no-kyso", "--trust", trustDir, path); code != exitPassed || strings.Contains(text, "not checked") {
+	if code, text := kysoVerify(t, "--lang", "en", "--no-kyso", "--trust", trustDir, path); code != exitPassed || strings.Contains(text, "not checked") {
 		t.Errorf("kyso verify of the closed-network B-LTA document = %d:\n%s", code, text)
 	}
 	if rep := e.verifyAPI(t, body); !rep.Valid || rep.Signatures[0].Indication != verifier.TotalPassed {

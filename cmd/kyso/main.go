@@ -22,6 +22,7 @@ Usage:
   kyso dev   [--data DIR] [--listen ADDR] [--vault-listen ADDR] [--tls]
                                                                  embedded default (real Vault + SQLite)
   kyso dev   --external-root ROOT.pem [--external-crl FILE|URL]  the same, issuing CA under an external root
+  kyso dev   --trust-bundle DIR|URL [--bundle-signer CERT.pem]    the same, with a signed trust bundle (refreshed)
   kyso serve [--config FILE]                                     production server (external Vault)
   kyso admin create-token --name NAME [--config FILE]            first admin token (printed once, stored hashed)
   kyso admin token create|list|revoke ID|rotate ID [--ttl D]     admin tokens, on the database (audited as cli:admin)
@@ -38,9 +39,15 @@ Usage:
                                                                  manage client systems and their API keys
   kyso audit verify [--data DIR | --config FILE] [--json]         check the audit log's hash chain
   kyso doctor [--data DIR | --config FILE] [--repair] [--json]    reconcile records with Vault's keys after a crash
-  kyso verify FILE.pdf... [--json] [--trust DIR] [--online]       validate signatures (exit 0 passed, 1 failed,
-                                                                 2 indeterminate, 3 unreadable)
-  kyso trust list [--trust DIR] [--config FILE]                  the certificates kyso verify trusts
+  kyso verify FILE.pdf... [--json] [--trust DIR] [--online] [--lang vi|en]
+                                                                 validate signatures; several files end with a
+                                                                 summary line (exit status: below)
+  kyso trust list [--trust DIR] [--config FILE] [--json]         the certificates kyso verify trusts
+  kyso trust refresh                                             the running kyso reads its trust bundle now
+  kyso trust bundle make|sign|check DIR                          a signed trust bundle (kyso trust bundle help)
+  kyso trust import-tsl FILE.xml --out DIR | export-tsl          ETSI TS 119 612 trusted lists
+  kyso pin set CREDENTIAL-ID | unlock CREDENTIAL-ID              a citizen's PIN (read from the terminal or stdin)
+  kyso seal set ORGANIZATION IMAGE.png                           an agency's seal image
   kyso extend [--level B-LT|B-LTA] IN.pdf OUT.pdf                 raise any signed PDF to B-LT/B-LTA
   kyso extend --renew-before 1y [--out DIR] DIR                  renew the archive time-stamps of a folder
   kyso version | kyso --version                                  release, source revision and Go version
@@ -48,7 +55,14 @@ Usage:
 Client commands talk to KYSO_URL with KYSO_ADMIN_TOKEN (read from data/dev.env
 when unset, or from --env FILE), trusting KYSO_CA_CERT (or --ca-cert) for an
 https URL. See README.md.
+
+Exit status: 0 success; 1 failure (of kyso verify: a signature failed); 2
+kyso verify: indeterminate; 3 kyso verify: a file could not be read; 64 the
+command line is wrong (unknown command or flag, missing argument).
 `
+
+// commands are kyso's commands, as "unknown command" lists them.
+const commands = "dev, serve, admin, ca, cert, client, pin, seal, audit, doctor, verify, extend, trust, version, help"
 
 // memoryLimitBase is what the Go runtime may hold beyond the documents
 // in memory (http.memory_bytes) before the soft memory limit makes it
@@ -97,7 +111,7 @@ func main() {
 			os.Exit(ee.code)
 		}
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
+			os.Exit(0) // -h: the usage was asked for and printed
 		}
 		fmt.Fprintln(os.Stderr, "kyso:", err)
 		os.Exit(1)
@@ -107,7 +121,7 @@ func main() {
 func run(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
-		return flag.ErrHelp
+		return usageErr(errors.New("a command is required"))
 	}
 	switch args[0] {
 	case "dev":
@@ -132,14 +146,17 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return cmdExtend(ctx, w, args[1:])
 	case "trust":
 		return cmdTrust(ctx, w, args[1:])
+	case "pin":
+		return cmdPIN(ctx, w, args[1:])
+	case "seal":
+		return cmdSeal(ctx, w, args[1:])
 	case "version", "--version", "-version":
 		return cmdVersion(w)
 	case "help", "-h", "--help":
 		fmt.Fprint(w, usage)
 		return nil
 	}
-	fmt.Fprint(os.Stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return usageErr(fmt.Errorf("unknown command %q (commands: %s; kyso help for their use)", args[0], commands))
 }
 
 func lookPath(name string) (string, error) { return exec.LookPath(name) }

@@ -42,6 +42,9 @@ type app struct {
 	// (trust directories and pinned external roots).
 	vaultAddr string
 	anchors   int
+	// trust is the trust store, refreshed from trust.bundle_url or
+	// trust.bundle_path every trust.refresh_interval.
+	trust *truststore.Store
 }
 
 func newLogger(level string, text bool) *slog.Logger {
@@ -157,15 +160,23 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Revocation:  revocation{authority},
 		Seals:       st,
 	})
+	bundleSigners, err := bundleSigners(cfg.Trust)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	trusted, err := truststore.New(ctx, st, truststore.Config{
-		Anchors: truststore.Anchors{External: caCfg.ExternalRoots, OwnRoot: cfg.CA.Mode == "own"},
-		Sources: trustDirs(cfg.Verify.TrustDirs),
-		Online:  cfg.Verify.Online,
+		Anchors:       truststore.Anchors{External: caCfg.ExternalRoots, OwnRoot: cfg.CA.Mode == "own"},
+		Sources:       trustDirs(cfg.Verify.TrustDirs),
+		Online:        cfg.Verify.Online,
+		Bundle:        cfg.Trust.Locations(),
+		BundleSigners: bundleSigners,
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	reg.WatchTrust(trustGauges(trusted))
 	for _, s := range trusted.Skipped() {
 		log.Warn("certificate left out of the trust store", "detail", s)
 	}
@@ -212,9 +223,10 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Page:                      branding,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
 		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st},
+		Trust:  kapp.NewTrust(trusted, auditLog, log),
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
-		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots)}
+		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots), trust: trusted}
 	if cfg.TLS.on() {
 		if a.tls, err = newTLSServer(ctx, cfg.TLS, authority, log); err != nil {
 			st.Close()
@@ -240,6 +252,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	go a.maintain(ctx)
+	go a.trust.Run(ctx, time.Duration(a.cfg.Trust.RefreshInterval), logTrustRefresh(a.log))
 	errc := make(chan error, 1)
 	if a.tls != nil {
 		srv.TLSConfig = a.tls.config()
@@ -251,7 +264,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	started := time.Now()
 	a.log.Info("kyso listening", append(readVersion().logAttrs(),
 		"addr", ln.Addr().String(), "base_url", a.cfg.BaseURL, "tls", a.cfg.TLS.Mode, "client_auth", a.cfg.TLS.ClientAuth,
-		"database", a.cfg.Database.Driver, "vault", a.vaultAddr, "trust_anchors", a.anchors)...)
+		"database", a.cfg.Database.Driver, "vault", a.vaultAddr, "trust_anchors", a.anchors, "trust_bundle", bundleVersion(a.trust))...)
 	select {
 	case err := <-errc:
 		a.log.Error("kyso stopped: the listener failed", "err", err, "uptime", time.Since(started).Round(time.Second).String())
@@ -316,7 +329,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfgPath := fs.String("config", os.Getenv("KYSO_CONFIG"), "config file (JSON); see docs/configuration.md")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageErr(err)
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -112,7 +112,7 @@ func TestSignXMLAPI(t *testing.T) {
 	// kyso verify reads .xml files.
 	file := writeFileT(t, filepath.Join(e.dir, "hoadon.xml"), both)
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, []string{"verify", "--data", e.dir, file}); err != nil || !strings.Contains(out.String(), "VALID") || !strings.Contains(out.String(), "e-invoice:") {
+	if err := run(context.Background(), &out, []string{"verify", "--lang", "en", "--data", e.dir, file}); err != nil || !strings.Contains(out.String(), "VALID") || !strings.Contains(out.String(), "e-invoice:") {
 		t.Errorf("kyso verify hoadon.xml: %v\n%s", err, out.String())
 	}
 

@@ -95,16 +95,21 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	etsiOut := fs.String("etsi-out", "", "also write the ETSI TS 119 102-2 validation report (XML) of one FILE to this `path`")
 	reportOut := fs.String("report", "", "write the printed report (Biên bản kiểm tra chữ ký số, PDF) of one FILE to this `path`; unsigned unless --server")
 	server := fs.String("server", "", "with --report: the kyso `URL` that verifies FILE and signs the printed report")
+	langFlag := fs.String("lang", "vi", "language of the verdicts, warnings and summary: vi or en")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return &exitError{exitUnreadable, fmt.Errorf("verify: %w", err)}
+		return usageErr(fmt.Errorf("verify: %w", err))
+	}
+	lang, err := parseLang(*langFlag)
+	if err != nil {
+		return usageErr(fmt.Errorf("verify: %w", err))
 	}
 	files := fs.Args()
 	if len(files) == 0 || *cmsSig != "" && len(files) != 1 {
 		fs.Usage()
-		return &exitError{exitUnreadable, errors.New("verify: want a file (or, with --cms, exactly one data file)")}
+		return usageErr(errors.New("verify: want a file (or, with --cms, exactly one data file)"))
 	}
 	if (*etsi || *etsiOut != "" || *reportOut != "") && len(files) != 1 || *etsi && *asJSON {
 		return &exitError{exitUnreadable, errors.New("verify: --etsi, --etsi-out and --report take exactly one file, and --etsi no --json")}
@@ -128,6 +133,7 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	// 1 if any failed, else 2 if any is indeterminate.
 	worst := exitPassed
 	var firstErr error
+	var tally verifyTally
 	for i, file := range files {
 		checked := time.Now()
 		rep, err := verifyFile(ctx, v, file, *cmsSig)
@@ -171,12 +177,12 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 				return err
 			}
 		case err != nil:
-			fmt.Fprintf(w, "%s: CANNOT READ — %v\n", file, err)
+			fmt.Fprintf(w, "%s: %s — %v\n", file, lang.verdict(exitUnreadable), err)
 		default:
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			printReport(w, file, rep)
+			printReport(w, file, rep, lang)
 		}
 		code := exitUnreadable
 		if err == nil {
@@ -184,7 +190,11 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 		} else if firstErr == nil {
 			firstErr = fmt.Errorf("verify %s: %w", file, err)
 		}
+		tally.add(code)
 		worst = worseExit(worst, code)
+	}
+	if len(files) > 1 && !*asJSON {
+		fmt.Fprintf(w, "\n%s\n", tally.line(lang))
 	}
 	if worst == exitPassed {
 		return nil
@@ -344,6 +354,8 @@ func reportExit(rep *verifier.Report) int {
 func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, noKyso bool, dirs []string, online bool) (*truststore.Store, func(), error) {
 	nop := func() {}
 	var st store.Store
+	var bundle []truststore.Location
+	var signers []*x509.Certificate
 	// Without a config, kyso's own root (kyso dev, ca.mode own) is
 	// trusted; an external root must then be given with --trust.
 	anchors := truststore.Anchors{OwnRoot: true}
@@ -360,6 +372,14 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 			return nil, nop, err
 		}
 		anchors.OwnRoot = cfg.CA.Mode == "own"
+		// The signed trust bundle kyso serve loads at start (trust.bundle_path,
+		// else trust.bundle_url).
+		if locs := cfg.Trust.Locations(); len(locs) > 0 {
+			bundle = locs[:1]
+			if signers, err = bundleSigners(cfg.Trust); err != nil {
+				return nil, nop, err
+			}
+		}
 		if !noKyso {
 			if st, err = openStore(ctx, cfg); err != nil {
 				return nil, nop, fmt.Errorf("kyso's database: %w (use --no-kyso to verify without it)", err)
@@ -388,7 +408,7 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 	if st != nil {
 		reg = st
 	}
-	t, err := truststore.New(ctx, reg, truststore.Config{Anchors: anchors, Sources: trustDirs(dirs), Online: online})
+	t, err := truststore.New(ctx, reg, truststore.Config{Anchors: anchors, Sources: trustDirs(dirs), Online: online, Bundle: bundle, BundleSigners: signers})
 	if err != nil {
 		closeFn()
 		return nil, nop, err
@@ -396,18 +416,12 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 	return t, closeFn, nil
 }
 
-// printReport writes the report for people.
-func printReport(w io.Writer, file string, rep *verifier.Report) {
-	verdict := "VALID"
-	switch reportExit(rep) {
-	case exitFailed:
-		verdict = "NOT VALID"
-	case exitIndeterminate:
-		verdict = "INDETERMINATE"
-	}
-	fmt.Fprintf(w, "%s: %s — %d signature(s) and document time-stamp(s)\n", file, verdict, rep.SignatureCount)
-	for _, warn := range rep.Warnings {
-		fmt.Fprintf(w, "  warning: %s\n", warn)
+// printReport writes the report for people, its verdict and warnings in
+// lang.
+func printReport(w io.Writer, file string, rep *verifier.Report, lang cliLang) {
+	fmt.Fprintf(w, "%s: %s — %d signature(s) and document time-stamp(s)\n", file, lang.verdict(reportExit(rep)), rep.SignatureCount)
+	for _, warn := range lang.warnings(rep.Warnings, rep.WarningCodes) {
+		fmt.Fprintf(w, "  %s: %s\n", lang.warningLabel(), warn)
 	}
 	for i, s := range rep.Signatures {
 		ind := string(s.Indication)
@@ -457,16 +471,20 @@ func printReport(w io.Writer, file string, rep *verifier.Report) {
 		for j, c := range s.Chain {
 			fmt.Fprintf(w, "    chain[%d]:     %s (until %s)\n", j, c.Subject, c.NotAfter)
 		}
-		for _, warn := range s.Warnings {
-			fmt.Fprintf(w, "    warning:      %s\n", warn)
+		for _, warn := range lang.warnings(s.Warnings, s.WarningCodes) {
+			fmt.Fprintf(w, "    %-13s %s\n", lang.warningLabel()+":", warn)
 		}
 	}
 }
 
-// cmdTrust is kyso trust list.
+// cmdTrust is kyso trust list, bundle, refresh, import-tsl and
+// export-tsl.
 func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		return errors.New("trust: want a subcommand: list")
+	if len(args) > 0 && args[0] != "list" {
+		return cmdTrustMore(ctx, w, args)
+	}
+	if len(args) == 0 {
+		return usageErr(errors.New("trust: want a subcommand: list, bundle, refresh, import-tsl or export-tsl"))
 	}
 	fs := flag.NewFlagSet("trust list", flag.ContinueOnError)
 	var dirs stringList
@@ -474,8 +492,12 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 	cfgPath := fs.String("config", os.Getenv("KYSO_CONFIG"), "kyso serve's config file")
 	dataDir := fs.String("data", "", "also list kyso's own CA from DIR/kyso.db (default data/ when it exists)")
 	noKyso := fs.Bool("no-kyso", false, "do not read kyso's own CA from a database")
+	asJSON := fs.Bool("json", false, "print one JSON object per certificate, for machines")
 	if err := fs.Parse(args[1:]); err != nil {
-		return err
+		return usageErr(err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr(fmt.Errorf("trust list: unexpected arguments %v", fs.Args()))
 	}
 	t, closeTrust, err := cliTrust(ctx, *cfgPath, isSet(fs, "config"), *dataDir, *noKyso, dirs, false)
 	if err != nil {
@@ -486,33 +508,7 @@ func cmdTrust(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	var nKyso, nDirs, nPinned int
-	for _, e := range entries {
-		source := "kyso"
-		switch e.Origin {
-		case truststore.FromKyso:
-			nKyso++
-		case truststore.FromConfig:
-			nPinned++
-			source = "ca.external_root"
-		case truststore.FromSource:
-			nDirs++
-			source = e.File
-		}
-		c := e.Cert
-		fmt.Fprintf(w, "%-8s %-12s %s\n         subject %s\n         issuer  %s\n         valid   %s → %s\n         sha256  %s\n",
-			e.Kind, source, c.Subject.CommonName, c.Subject, c.Issuer,
-			c.NotBefore.UTC().Format(time.DateOnly), c.NotAfter.UTC().Format(time.DateOnly), certFingerprint(c))
-	}
-	for _, s := range t.Skipped() {
-		fmt.Fprintf(w, "skipped  %s\n", s)
-	}
-	pinned := ""
-	if nPinned > 0 {
-		pinned = fmt.Sprintf(", %d pinned in ca.external_root", nPinned)
-	}
-	fmt.Fprintf(w, "%d kyso CA certificate(s), %d from trust directories%s\n", nKyso, nDirs, pinned)
-	return nil
+	return printTrustList(w, entries, t.Skipped(), *asJSON)
 }
 
 // trustDirs are the trust directories as sources of the trust store.

@@ -97,7 +97,7 @@ func TestVerifyKysoSigned(t *testing.T) {
 					t.Errorf("B-LTA: want a passed document time-stamp after the signature: %+v", rep.Signatures)
 				}
 				p := writeFileT(t, filepath.Join(e.dir, "v-"+level+"-"+scheme+".pdf"), signed)
-				if code, out := kysoVerify(t, "--data", e.dir, p); code != exitPassed || !strings.Contains(out, "VALID") {
+				if code, out := kysoVerify(t, "--lang", "en", "--data", e.dir, p); code != exitPassed || !strings.Contains(out, "VALID") {
 					t.Errorf("kyso verify = %d:\n%s", code, out)
 				}
 				kept[level+"/"+scheme] = signed
@@ -238,7 +238,7 @@ func TestVerifyCLIRealWorld(t *testing.T) {
 
 	// Several files in one process: the worst status, one JSON line each.
 	itext := filepath.Join(realworld, "itext", "B-T.pdf")
-	if code, out := kysoVerify(t, "--no-kyso", "--trust", "../../trust/vn", hanoiDoc, hanoiDoc); code != exitIndeterminate || strings.Count(out, ": INDETERMINATE — ") != 2 {
+	if code, out := kysoVerify(t, "--lang", "en", "--no-kyso", "--trust", "../../trust/vn", hanoiDoc, hanoiDoc); code != exitIndeterminate || strings.Count(out, ": INDETERMINATE — ") != 2 {
 		t.Errorf("two files without revocation data = %d:\n%s", code, out)
 	}
 	if code, _ := kysoVerify(t, "--no-kyso", "--trust", "../../trust/vn", hanoiDoc, itext); code != exitIndeterminate {

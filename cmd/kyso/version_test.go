@@ -90,7 +90,7 @@ func TestVersionOfReleaseBuildAndLifecycleLines(t *testing.T) {
 	}
 	log := string(b)
 	start := regexp.MustCompile(`msg="kyso listening" version=` + regexp.QuoteMeta(release) + ` go=` + regexp.QuoteMeta(runtime.Version()) +
-		` revision=` + rev + ` modified=(true|false) .* database=sqlite vault=http://127\.0\.0\.1:\d+ trust_anchors=(\d+)\n`)
+		` revision=` + rev + ` modified=(true|false) .* database=sqlite vault=http://127\.0\.0\.1:\d+ trust_anchors=(\d+) trust_bundle=\d+\n`)
 	m := start.FindStringSubmatch(log)
 	if m == nil {
 		t.Fatalf("no start-up line with version, database, Vault and trust anchors in the log:\n%s", log)
