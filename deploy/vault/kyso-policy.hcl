@@ -1,7 +1,8 @@
 # Vault policy for kyso (production). Grants exactly what kyso uses on its
-# own Transit mount — create, read and list keys, rotate them, sign — and nothing
-# else: no export, no backup, no key configuration (which could make a key
-# exportable or deletable), no decrypt, no other mount.
+# own Transit mount — create, read and list keys, rotate them, sign, encrypt and
+# decrypt small secrets (TOTP seeds, with keys.Cipher's aes256-gcm96 keys) — and
+# nothing else: no export, no backup, no key configuration (which could make a
+# key exportable or deletable), no other mount.
 #
 # Replace "transit" with the mount named in kyso's vault.mount if different.
 # Attach to kyso's AppRole with token_policies="kyso"; keep Vault's default
@@ -24,6 +25,16 @@ path "transit/keys/+/rotate" {
 }
 
 path "transit/sign/+" {
+  capabilities = ["update"]
+}
+
+# keys.Cipher: small secrets (a citizen's TOTP seed) are stored encrypted
+# under an aes256-gcm96 key that never leaves Vault.
+path "transit/encrypt/+" {
+  capabilities = ["update"]
+}
+
+path "transit/decrypt/+" {
   capabilities = ["update"]
 }
 
