@@ -131,6 +131,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Observer is told of every answered request (metrics); nil: none.
 	Observer Observer
+	// CSCTokenTTL is how long a CSC access token is valid (default 10
+	// minutes).
+	CSCTokenTTL time.Duration
 }
 
 // Deps are the domain services behind the routes. CA and Admins are
@@ -155,6 +158,10 @@ type Deps struct {
 	// ClientCerts issues client systems' TLS certificates and recognises
 	// them on the signing API (mutual TLS); nil: neither.
 	ClientCerts ClientCerts
+	// Remote is remote signing under the holder's sole control
+	// (app.Remote), behind the CSC API and the confirmation page; nil
+	// leaves their authorisation routes answering 503.
+	Remote RemoteSigning
 }
 
 // Server is kyso's HTTP handler.
@@ -318,6 +325,9 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
+
+	// CSC API (api/csc) under /csc/v2 and /csc/v1.
+	s.cscHandler().Mount(r)
 
 	// RFC 3161 time-stamp authority, public.
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)

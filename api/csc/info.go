@@ -61,7 +61,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	id, key, ok := r.BasicAuth()
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="kyso-csc"`)
-		h.render(w, r, cscError(http.StatusUnauthorized, ErrInvalidClient, "HTTP Basic authentication with the client ID and API key is required"))
+		h.render(w, r, badRequest("HTTP Basic authentication with the client ID and API key is required"))
 		return
 	}
 	var req struct {

@@ -1,0 +1,243 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"time"
+
+	"github.com/kyso-vn/kyso/api/csc"
+	"github.com/kyso-vn/kyso/app"
+	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/model"
+	"github.com/kyso-vn/kyso/signer"
+)
+
+// RemoteSigning is remote signing under the holder's sole control
+// (app.Remote): the CSC API and the confirmation page call it.
+type RemoteSigning interface {
+	Authorize(ctx context.Context, caller signer.Caller, req app.AuthorizeRequest) (string, time.Time, error)
+	ExtendSAD(ctx context.Context, caller signer.Caller, credentialID, sad string) (string, time.Time, error)
+	SignHashes(ctx context.Context, caller signer.Caller, credentialID, sad string, hashes [][]byte, opts crypto.SignerOpts) ([][]byte, error)
+	OpenTransaction(ctx context.Context, caller signer.Caller, req app.TransactionRequest) (*app.Transaction, error)
+	Poll(ctx context.Context, caller signer.Caller, id string) (*app.Transaction, error)
+	View(ctx context.Context, id, confirmToken string) (*app.TransactionView, error)
+	Confirm(ctx context.Context, id, confirmToken, pin, otp string) error
+	Refuse(ctx context.Context, id, confirmToken string) error
+}
+
+// cscBackend is what the CSC sub-router (api/csc) needs, over the
+// server's services: api/csc sees model and app types only, this adapter
+// turns its client into the signer.Caller app takes.
+type cscBackend struct{ s *Server }
+
+// cscHandler returns the CSC API over s's services.
+func (s *Server) cscHandler() *csc.Handler {
+	b := cscBackend{s}
+	d := csc.Deps{Clients: b, Credentials: b, Documents: b}
+	if s.deps.Remote != nil {
+		d.Remote, d.Transactions = b, b
+	}
+	return csc.New(csc.Config{Logger: s.log, TokenTTL: s.cfg.CSCTokenTTL, MaxBodyBytes: s.cfg.MaxDocumentBytes*4/3 + 1<<20}, d)
+}
+
+// callerOf is the signer.Caller of a CSC client.
+func callerOf(c *model.Client) signer.Caller {
+	return signer.Caller{ClientID: c.ID, Organizations: c.Organizations, MayUse: func(org string) bool { return auth.MayUse(c, org) }}
+}
+
+// Authenticate implements csc.Clients.
+func (b cscBackend) Authenticate(ctx context.Context, key string) (*model.Client, error) {
+	if b.s.deps.Clients == nil {
+		return nil, errNotConfigured
+	}
+	c, err := b.s.deps.Clients.Authenticate(ctx, key)
+	if err != nil {
+		return nil, errkind.Wrap(errkind.Unauthorized, err, "unknown or disabled client")
+	}
+	return c, nil
+}
+
+// Client implements csc.Clients: every request with an access token reads
+// the client again (a disabled or deleted client fails at once).
+func (b cscBackend) Client(ctx context.Context, id string) (*model.Client, error) {
+	g, ok := b.s.deps.Clients.(interface {
+		Get(ctx context.Context, id string) (*model.Client, error)
+	})
+	if !ok {
+		return nil, errNotConfigured
+	}
+	c, err := g.Get(ctx, id)
+	if err != nil {
+		return nil, errkind.Wrap(errkind.NotFound, err, "no such client")
+	}
+	return c, nil
+}
+
+// List implements csc.Credentials: the active official and seal
+// credentials of the client's agencies. Citizen credentials bound to the
+// client are not listed yet (app has no call that lists them); a client
+// names them by ID (credentials/info, authorize).
+//
+// It reads every active certificate: fine for thousands, not for the
+// 40,000 citizens of a city — a listing by agency in the store is the fix.
+func (b cscBackend) List(ctx context.Context, c *model.Client, userID string) ([]string, error) {
+	var ids []string
+	after := ""
+	for {
+		page, err := b.s.ca.List(ctx, ca.ListFilter{Status: string(model.CertActive), Limit: 500, After: after})
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page {
+			if rec.CredentialID == "" || rec.Profile == ca.ProfileCitizen || (userID != "" && rec.CredentialID != userID) {
+				continue
+			}
+			leaf, err := leafOf(rec)
+			if err != nil || len(leaf.Subject.Organization) == 0 || !auth.MayUse(c, leaf.Subject.Organization[0]) {
+				continue
+			}
+			ids = append(ids, rec.CredentialID)
+		}
+		if len(page) < 500 {
+			return ids, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// Info implements csc.Credentials: the credential's active certificate and
+// chain. An official or seal credential of another agency is not found
+// (as a credential that does not exist); whether a citizen's client is
+// bound to it is decided by app.Remote when the client authorises.
+func (b cscBackend) Info(ctx context.Context, c *model.Client, id string) (*csc.Credential, error) {
+	notFound := errkind.New(errkind.NotFound, "no such credential for this client")
+	recs, err := b.s.ca.List(ctx, ca.ListFilter{CredentialID: id, Status: string(model.CertActive), Limit: 2})
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, notFound
+	}
+	is, err := b.s.ca.Get(ctx, recs[0].ID)
+	if err != nil {
+		return nil, err
+	}
+	if is.Leaf == nil {
+		return nil, notFound
+	}
+	scal := "2"
+	switch is.Record.Profile {
+	case ca.ProfileOfficial, ca.ProfileSeal:
+		scal = "1"
+		if len(is.Leaf.Subject.Organization) == 0 || !auth.MayUse(c, is.Leaf.Subject.Organization[0]) {
+			return nil, notFound
+		}
+	case ca.ProfileCitizen:
+	default:
+		return nil, notFound
+	}
+	chain := [][]byte{is.Leaf.Raw}
+	for _, x := range is.Chain {
+		chain = append(chain, x.Raw)
+	}
+	status, now := "valid", time.Now()
+	if now.After(is.Leaf.NotAfter) {
+		status = "expired"
+	}
+	return &csc.Credential{ID: id, Description: is.Leaf.Subject.CommonName + " (" + is.Record.Profile + ")",
+		Chain: chain, Status: status, KeyEnabled: status == "valid", SCAL: scal}, nil
+}
+
+func leafOf(rec *model.Certificate) (*x509.Certificate, error) {
+	blk, _ := pem.Decode([]byte(rec.CertPEM))
+	if blk == nil {
+		return nil, errkind.New(errkind.Internal, "stored certificate is not PEM")
+	}
+	return x509.ParseCertificate(blk.Bytes)
+}
+
+// Authorize implements csc.Remote.
+func (b cscBackend) Authorize(ctx context.Context, c *model.Client, req csc.AuthorizeRequest) (string, time.Time, error) {
+	return b.s.deps.Remote.Authorize(ctx, callerOf(c), app.AuthorizeRequest{
+		CredentialID: req.CredentialID, Hashes: req.Hashes, HashAlgorithm: req.HashAlgorithm, NumSignatures: req.NumSignatures,
+		PIN: req.PIN, OTP: req.OTP, DocID: req.DocID, DocName: req.DocName,
+	})
+}
+
+// ExtendSAD implements csc.Remote.
+func (b cscBackend) ExtendSAD(ctx context.Context, c *model.Client, credentialID, sad string) (string, time.Time, error) {
+	return b.s.deps.Remote.ExtendSAD(ctx, callerOf(c), credentialID, sad)
+}
+
+// SignHashes implements csc.Remote.
+func (b cscBackend) SignHashes(ctx context.Context, c *model.Client, credentialID, sad string, hashes [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
+	return b.s.deps.Remote.SignHashes(ctx, callerOf(c), credentialID, sad, hashes, opts)
+}
+
+// Open implements csc.Transactions.
+func (b cscBackend) Open(ctx context.Context, c *model.Client, req csc.TransactionRequest) (*csc.Transaction, error) {
+	tx, err := b.s.deps.Remote.OpenTransaction(ctx, callerOf(c), app.TransactionRequest{
+		CredentialID: req.CredentialID, Hashes: req.Hashes, HashAlgorithm: req.HashAlgorithm, NumSignatures: req.NumSignatures,
+		DocID: req.DocID, DocName: req.DocName, CallbackURL: req.CallbackURL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &csc.Transaction{ID: tx.ID, ConfirmURL: tx.ConfirmURL, ExpiresAt: tx.ExpiresAt, State: tx.State, SAD: tx.SAD}, nil
+}
+
+// Poll implements csc.Transactions.
+func (b cscBackend) Poll(ctx context.Context, c *model.Client, id string) (*csc.Transaction, error) {
+	tx, err := b.s.deps.Remote.Poll(ctx, callerOf(c), id)
+	if err != nil {
+		return nil, err
+	}
+	return &csc.Transaction{ID: tx.ID, ConfirmURL: tx.ConfirmURL, ExpiresAt: tx.ExpiresAt, State: tx.State, SAD: tx.SAD}, nil
+}
+
+// SignDocuments implements csc.Documents with the native signing service:
+// PDF → PAdES, XML → XAdES, digests → detached CMS.
+func (b cscBackend) SignDocuments(ctx context.Context, c *model.Client, docs []csc.DocumentRequest) ([][]byte, error) {
+	if b.s.deps.Signing == nil {
+		return nil, errNotConfigured
+	}
+	caller := callerOf(c)
+	out := make([][]byte, 0, len(docs))
+	var digests [][]byte
+	for _, d := range docs {
+		switch d.Format {
+		case "pdf":
+			var signed bytes.Buffer
+			req := signer.PDFRequest{CredentialID: d.CredentialID, Level: d.Level}
+			if _, err := b.s.deps.Signing.SignPDF(ctx, caller, req, bytes.NewReader(d.Document), int64(len(d.Document)), &signed); err != nil {
+				return nil, err
+			}
+			out = append(out, signed.Bytes())
+		case "xml":
+			xs, ok := b.s.deps.Signing.(XMLSigning)
+			if !ok {
+				return nil, errNotConfigured
+			}
+			res, err := xs.SignXML(ctx, caller, signer.XMLRequest{CredentialID: d.CredentialID, Profile: "xades", Level: d.Level}, d.Document)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, res.Document)
+		case "cms":
+			digests = append(digests, d.Digest)
+		}
+	}
+	if len(digests) > 0 {
+		req := signer.HashRequest{Hashes: digests}
+		req.CredentialID = docs[0].CredentialID
+		req.HashAlgorithm = map[crypto.Hash]string{crypto.SHA256: "sha-256", crypto.SHA384: "sha-384", crypto.SHA512: "sha-512"}[docs[0].DigestAlgorithm]
+		req.Timestamp = docs[0].Level != "B-B"
+		return b.s.deps.Signing.SignHashes(ctx, caller, req)
+	}
+	return out, nil
+}
