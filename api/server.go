@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/api/confirm"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
@@ -326,8 +327,15 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
 
-	// CSC API (api/csc) under /csc/v2 and /csc/v1.
+	// CSC API (api/csc) under /csc/v2 and /csc/v1, and the citizen's
+	// confirmation page of remote signing (api/confirm) with its JSON.
 	s.cscHandler().Mount(r)
+	confirmPage := confirm.Handler()
+	r.Handle("/confirm/assets/{name}", confirmPage).Methods(http.MethodGet)
+	r.Handle("/confirm/{id}", confirmPage).Methods(http.MethodGet)
+	r.HandleFunc("/confirm/{id}/view", s.confirmView).Methods(http.MethodPost)
+	r.HandleFunc("/confirm/{id}/confirm", s.confirmConfirm).Methods(http.MethodPost)
+	r.HandleFunc("/confirm/{id}/refuse", s.confirmRefuse).Methods(http.MethodPost)
 
 	// RFC 3161 time-stamp authority, public.
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)
