@@ -183,9 +183,11 @@ func (h *Handler) signHash(w http.ResponseWriter, r *http.Request, c *model.Clie
 }
 
 // openTransaction opens a transaction of the confirmation mode for a
-// signHash in operationMode "A". Its responseID carries the signature
-// scheme asked for (not a secret: what the holder confirms is the hashes),
-// so that signPolling signs as asked without kyso keeping it.
+// signHash in operationMode "A". Its responseID carries the credential,
+// the signature scheme asked for and the hashes, so that signPolling signs
+// as asked without kyso keeping them: none is a secret, and a client that
+// alters them gains nothing — the SAD the holder's confirmation gives is
+// bound to the credential and the exact hashes, and signs nothing else.
 func (h *Handler) openTransaction(w http.ResponseWriter, r *http.Request, c *model.Client, req signHashRequest, hashes [][]byte, sch signScheme) {
 	if req.SAD != "" {
 		h.render(w, r, badRequest(`operationMode "A" asks the holder to confirm on kyso's page: send no SAD`))
@@ -203,7 +205,11 @@ func (h *Handler) openTransaction(w http.ResponseWriter, r *http.Request, c *mod
 		h.render(w, r, err)
 		return
 	}
-	rid := tx.ID + "." + base64.RawURLEncoding.EncodeToString([]byte(req.CredentialID+"|"+req.SignAlgo+"|"+req.SignAlgoParams+"|"+oidByHash[sch.hash]))
+	enc := make([]string, len(hashes))
+	for i, hash := range hashes {
+		enc[i] = base64.RawURLEncoding.EncodeToString(hash)
+	}
+	rid := tx.ID + "." + base64.RawURLEncoding.EncodeToString([]byte(req.CredentialID+"|"+req.SignAlgo+"|"+req.SignAlgoParams+"|"+oidByHash[sch.hash]+"|"+strings.Join(enc, ",")))
 	writeJSON(w, http.StatusOK, map[string]any{"responseID": rid, "confirmURL": tx.ConfirmURL, "expiresIn": h.secondsUntil(tx.ExpiresAt)})
 }
 
@@ -220,11 +226,20 @@ func (h *Handler) signPolling(w http.ResponseWriter, r *http.Request, c *model.C
 	txID, enc, ok := strings.Cut(req.ResponseID, ".")
 	raw, err := base64.RawURLEncoding.DecodeString(enc)
 	parts := strings.Split(string(raw), "|")
-	if !ok || txID == "" || err != nil || len(parts) != 4 {
+	if !ok || txID == "" || err != nil || len(parts) != 5 {
 		h.render(w, r, badRequest("responseID is not one kyso gave"))
 		return
 	}
 	credID, signAlgo, params, hashOID := parts[0], parts[1], parts[2], parts[3]
+	var hashes [][]byte
+	for _, e := range strings.Split(parts[4], ",") {
+		hash, err := base64.RawURLEncoding.DecodeString(e)
+		if err != nil {
+			h.render(w, r, badRequest("responseID is not one kyso gave"))
+			return
+		}
+		hashes = append(hashes, hash)
+	}
 	if h.d.Transactions == nil || h.d.Remote == nil {
 		h.render(w, r, errNotConfigured)
 		return
@@ -263,7 +278,10 @@ func (h *Handler) signPolling(w http.ResponseWriter, r *http.Request, c *model.C
 		h.render(w, r, err)
 		return
 	}
-	sigs, err := h.d.Remote.SignHashes(r.Context(), c, credID, tx.SAD, tx.Hashes, sch.opts)
+	if len(tx.Hashes) > 0 {
+		hashes = tx.Hashes
+	}
+	sigs, err := h.d.Remote.SignHashes(r.Context(), c, credID, tx.SAD, hashes, sch.opts)
 	if err != nil {
 		h.render(w, r, err)
 		return
