@@ -20,6 +20,7 @@ import (
 // RemoteSigning is remote signing under the holder's sole control
 // (app.Remote): the CSC API and the confirmation page call it.
 type RemoteSigning interface {
+	Credentials(ctx context.Context, caller signer.Caller) ([]string, error)
 	Authorize(ctx context.Context, caller signer.Caller, req app.AuthorizeRequest) (string, time.Time, error)
 	ExtendSAD(ctx context.Context, caller signer.Caller, credentialID, sad string) (string, time.Time, error)
 	SignHashes(ctx context.Context, caller signer.Caller, credentialID, sad string, hashes [][]byte, opts crypto.SignerOpts) ([][]byte, error)
@@ -78,15 +79,25 @@ func (b cscBackend) Client(ctx context.Context, id string) (*model.Client, error
 	return c, nil
 }
 
-// List implements csc.Credentials: the active official and seal
-// credentials of the client's agencies. Citizen credentials bound to the
-// client are not listed yet (app has no call that lists them); a client
-// names them by ID (credentials/info, authorize).
+// List implements csc.Credentials: the citizen credentials bound to the
+// client (app.Remote), then the active official and seal credentials of
+// its agencies. userID, when given, keeps the one credential of that ID.
 //
 // It reads every active certificate: fine for thousands, not for the
 // 40,000 citizens of a city — a listing by agency in the store is the fix.
 func (b cscBackend) List(ctx context.Context, c *model.Client, userID string) ([]string, error) {
 	var ids []string
+	if b.s.deps.Remote != nil {
+		bound, err := b.s.deps.Remote.Credentials(ctx, callerOf(c))
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range bound {
+			if userID == "" || id == userID {
+				ids = append(ids, id)
+			}
+		}
+	}
 	after := ""
 	for {
 		page, err := b.s.ca.List(ctx, ca.ListFilter{Status: string(model.CertActive), Limit: 500, After: after})
