@@ -2,7 +2,6 @@ package csc
 
 import (
 	"crypto"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
@@ -486,11 +485,5 @@ func first(a, b string) string {
 	return b
 }
 
-// DocumentSHA256 is the digest of a document that a SAD for signDoc must
-// authorise: the SHA-256 of the document's bytes as sent.
-func DocumentSHA256(doc []byte) []byte {
-	sum := sha256.Sum256(doc)
-	return sum[:]
-}
 
 var errNotConfigured = cscError(http.StatusServiceUnavailable, ErrUnavailable, "this kyso is not configured for this operation")
