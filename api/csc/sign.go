@@ -485,5 +485,4 @@ func first(a, b string) string {
 	return b
 }
 
-
 var errNotConfigured = cscError(http.StatusServiceUnavailable, ErrUnavailable, "this kyso is not configured for this operation")
