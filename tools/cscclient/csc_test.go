@@ -20,8 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/sign"
+	"github.com/digitorus/pdfsign"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 )
@@ -194,24 +193,19 @@ func (e *env) checkPDF(t *testing.T, name string, doc []byte) {
 // the signed attributes and asks the signer for the one signature value.
 func signPDF(t *testing.T, s *Signer, chain []*x509.Certificate, text string) []byte {
 	t.Helper()
-	doc := minimalPDF(text)
-	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	src := minimalPDF(text)
+	doc, err := pdfsign.Open(bytes.NewReader(src), int64(len(src)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	doc.Sign(s, chain[0], chain[1:]...).
+		Format(pdfsign.PAdES_B_B).
+		Digest(crypto.SHA256).
+		SignerName("cscclient").
+		Reason("Nộp hồ sơ dịch vụ công").
+		Location("Hà Nội")
 	var out bytes.Buffer
-	err = sign.Sign(bytes.NewReader(doc), &out, rdr, int64(len(doc)), sign.SignData{
-		Signature: sign.SignDataSignature{
-			CertType:   sign.ApprovalSignature,
-			DocMDPPerm: sign.AllowFillingExistingFormFieldsAndSignaturesPerms,
-			Info:       sign.SignDataSignatureInfo{Name: "cscclient", Reason: "Nộp hồ sơ dịch vụ công", Location: "Hà Nội", Date: time.Now()},
-		},
-		Signer:            s,
-		DigestAlgorithm:   crypto.SHA256,
-		Certificate:       chain[0],
-		CertificateChains: [][]*x509.Certificate{chain},
-	})
-	if err != nil {
+	if _, err := doc.Write(&out); err != nil {
 		t.Fatalf("pdfsign with the CSC signer: %v", err)
 	}
 	return out.Bytes()
