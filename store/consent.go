@@ -287,4 +287,5 @@ func (s *sqlDB) MoveTransaction(ctx context.Context, id, from, to string, at tim
 	}
 	return nil
 }
+
 var _ Consent = (*sqlDB)(nil)
