@@ -274,18 +274,27 @@ func (s *sqlDB) GetTransaction(ctx context.Context, id string) (*model.SigningTr
 }
 
 // MoveTransaction changes a transaction's state from from to to, at at,
-// if it is in state from (and, for a pending one, not expired at at): of
-// concurrent moves one succeeds, the others get ErrConflict.
-func (s *sqlDB) MoveTransaction(ctx context.Context, id, from, to string, at time.Time) error {
-	err := mustAffect(s.w.ExecContext(ctx, `UPDATE signing_transactions SET state = $3, decided_at = $4
-		WHERE id = $1 AND state = $2 AND ($2 <> 'pending' OR expires_at > $4)`, id, from, to, dbTime(at)))
-	if errors.Is(err, ErrNotFound) {
-		err = fmt.Errorf("%w: signing transaction is not %s", ErrConflict, from)
-	}
+// if it is in state from (and, for a pending one, not expired at at), and
+// reports whether it did: of concurrent moves one succeeds, the others get
+// false. ErrNotFound for an unknown transaction.
+func (s *sqlDB) MoveTransaction(ctx context.Context, id, from, to string, at time.Time) (bool, error) {
+	op := fmt.Sprintf("move signing transaction %q to %s", id, to)
+	res, err := s.w.ExecContext(ctx, `UPDATE signing_transactions SET state = $3, decided_at = $4
+		WHERE id = $1 AND state = $2 AND ($2 <> 'pending' OR expires_at > $4)`, id, from, to, dbTime(at))
 	if err != nil {
-		return s.fail(fmt.Sprintf("move signing transaction %q to %s", id, to), err)
+		return false, s.fail(op, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.fail(op, err)
+	}
+	if n == 0 {
+		var one int
+		if err := s.queryRow(ctx, `SELECT 1 FROM signing_transactions WHERE id = $1`, id).Scan(&one); err != nil {
+			return false, s.fail(op, err)
+		}
+	}
+	return n == 1, nil
 }
 
 var _ Consent = (*sqlDB)(nil)

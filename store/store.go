@@ -336,7 +336,7 @@ type Consent interface {
 	// signing transactions of the confirmation mode.
 	CreateTransaction(ctx context.Context, t *model.SigningTransaction) error
 	GetTransaction(ctx context.Context, id string) (*model.SigningTransaction, error)
-	MoveTransaction(ctx context.Context, id, from, to string, at time.Time) error
+	MoveTransaction(ctx context.Context, id, from, to string, at time.Time) (bool, error)
 }
 
 // ConsentOf returns the Consent part of a Store opened by this package,

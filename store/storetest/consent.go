@@ -184,11 +184,24 @@ func testSigningTransactions(t *testing.T, open func(t *testing.T) store.Store) 
 	if err != nil || got.DocName != "Đơn.pdf" || got.State != "pending" || !got.ExpiresAt.Equal(tx.ExpiresAt) || string(got.TokenHash) != "tok" {
 		t.Fatalf("GetTransaction = %+v, %v", got, err)
 	}
-	wantErr(t, "MoveTransaction(expired)", c.MoveTransaction(ctx, "t1", "pending", "confirmed", t0.Add(10*time.Minute)), store.ErrConflict)
-	wantErr(t, "MoveTransaction(confirm)", c.MoveTransaction(ctx, "t1", "pending", "confirmed", t0.Add(time.Minute)), nil)
-	wantErr(t, "MoveTransaction(refuse after confirm)", c.MoveTransaction(ctx, "t1", "pending", "refused", t0.Add(time.Minute)), store.ErrConflict)
-	wantErr(t, "MoveTransaction(deliver)", c.MoveTransaction(ctx, "t1", "confirmed", "delivered", t0.Add(20*time.Minute)), nil)
-	wantErr(t, "MoveTransaction(deliver twice)", c.MoveTransaction(ctx, "t1", "confirmed", "delivered", t0.Add(20*time.Minute)), store.ErrConflict)
+	for _, m := range []struct {
+		name     string
+		from, to string
+		at       time.Time
+		want     bool
+	}{
+		{"expired", "pending", "confirmed", t0.Add(10 * time.Minute), false},
+		{"confirm", "pending", "confirmed", t0.Add(time.Minute), true},
+		{"refuse after confirm", "pending", "refused", t0.Add(time.Minute), false},
+		{"deliver", "confirmed", "delivered", t0.Add(20 * time.Minute), true},
+		{"deliver twice", "confirmed", "delivered", t0.Add(20 * time.Minute), false},
+	} {
+		if moved, err := c.MoveTransaction(ctx, "t1", m.from, m.to, m.at); moved != m.want || err != nil {
+			t.Fatalf("MoveTransaction(%s) = %t, %v, want %t", m.name, moved, err, m.want)
+		}
+	}
+	_, err = c.MoveTransaction(ctx, "nope", "pending", "refused", t0)
+	wantErr(t, "MoveTransaction(unknown)", err, store.ErrNotFound)
 	_, err = c.GetTransaction(ctx, "nope")
 	wantErr(t, "GetTransaction(unknown)", err, store.ErrNotFound)
 }
