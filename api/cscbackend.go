@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"time"
 
 	"github.com/kyso-vn/kyso/api/csc"
@@ -16,20 +17,6 @@ import (
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
 )
-
-// RemoteSigning is remote signing under the holder's sole control
-// (app.Remote): the CSC API and the confirmation page call it.
-type RemoteSigning interface {
-	Credentials(ctx context.Context, caller signer.Caller) ([]string, error)
-	Authorize(ctx context.Context, caller signer.Caller, req app.AuthorizeRequest) (string, time.Time, error)
-	ExtendSAD(ctx context.Context, caller signer.Caller, credentialID, sad string) (string, time.Time, error)
-	SignHashes(ctx context.Context, caller signer.Caller, credentialID, sad string, hashes [][]byte, opts crypto.SignerOpts) ([][]byte, error)
-	OpenTransaction(ctx context.Context, caller signer.Caller, req app.TransactionRequest) (*app.Transaction, error)
-	Poll(ctx context.Context, caller signer.Caller, id string) (*app.Transaction, error)
-	View(ctx context.Context, id, confirmToken string) (*app.TransactionView, error)
-	Confirm(ctx context.Context, id, confirmToken, pin, otp string) error
-	Refuse(ctx context.Context, id, confirmToken string) error
-}
 
 // cscBackend is what the CSC sub-router (api/csc) needs, over the
 // server's services: api/csc sees model and app types only, this adapter
@@ -212,43 +199,80 @@ func (b cscBackend) Poll(ctx context.Context, c *model.Client, id string) (*csc.
 }
 
 // SignDocuments implements csc.Documents with the native signing service:
-// PDF → PAdES, XML → XAdES, digests → detached CMS.
+// PDF → PAdES, XML → XAdES, digests → detached CMS. One request is one
+// format and one authorisation: several documents go as one batch, which a
+// citizen's single-use SAD covers whole (authorised for the SHA-256 of
+// each document, or for the digests).
 func (b cscBackend) SignDocuments(ctx context.Context, c *model.Client, docs []csc.DocumentRequest) ([][]byte, error) {
 	if b.s.deps.Signing == nil {
 		return nil, errNotConfigured
 	}
-	caller := callerOf(c)
-	out := make([][]byte, 0, len(docs))
-	var digests [][]byte
-	for _, d := range docs {
-		switch d.Format {
-		case "pdf":
-			var signed bytes.Buffer
-			req := signer.PDFRequest{CredentialID: d.CredentialID, Level: d.Level}
-			if _, err := b.s.deps.Signing.SignPDF(ctx, caller, req, bytes.NewReader(d.Document), int64(len(d.Document)), &signed); err != nil {
-				return nil, err
-			}
-			out = append(out, signed.Bytes())
-		case "xml":
-			xs, ok := b.s.deps.Signing.(XMLSigning)
-			if !ok {
-				return nil, errNotConfigured
-			}
-			res, err := xs.SignXML(ctx, caller, signer.XMLRequest{CredentialID: d.CredentialID, Profile: "xades", Level: d.Level}, d.Document)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, res.Document)
-		case "cms":
-			digests = append(digests, d.Digest)
+	if len(docs) == 0 {
+		return nil, errkind.New(errkind.Invalid, "no document")
+	}
+	first := docs[0]
+	for _, d := range docs[1:] {
+		if d.Format != first.Format || d.Level != first.Level || d.DigestAlgorithm != first.DigestAlgorithm {
+			return nil, errkind.New(errkind.Invalid, "one signDoc request signs documents of one format and one conformance level")
 		}
 	}
-	if len(digests) > 0 {
-		req := signer.HashRequest{Hashes: digests}
-		req.CredentialID = docs[0].CredentialID
-		req.HashAlgorithm = map[crypto.Hash]string{crypto.SHA256: "sha-256", crypto.SHA384: "sha-384", crypto.SHA512: "sha-512"}[docs[0].DigestAlgorithm]
-		req.Timestamp = docs[0].Level != "B-B"
+	caller := callerOf(c)
+	switch first.Format {
+	case "pdf":
+		req := signer.PDFRequest{CredentialID: first.CredentialID, Level: first.Level, SAD: first.SAD}
+		outs := make([]bytes.Buffer, len(docs))
+		if len(docs) == 1 {
+			if _, err := b.s.deps.Signing.SignPDF(ctx, caller, req, bytes.NewReader(first.Document), int64(len(first.Document)), &outs[0]); err != nil {
+				return nil, err
+			}
+			return [][]byte{outs[0].Bytes()}, nil
+		}
+		batch := make([]signer.BatchDocument, len(docs))
+		for i, d := range docs {
+			batch[i] = signer.BatchDocument{Name: fmt.Sprintf("document-%d.pdf", i+1), In: bytes.NewReader(d.Document), Size: int64(len(d.Document)), Out: &outs[i]}
+		}
+		results, err := b.s.deps.Signing.SignPDFBatch(ctx, caller, req, batch)
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]byte, len(docs))
+		for i, r := range results {
+			if r.Err != nil {
+				return nil, fmt.Errorf("documents[%d]: %w", i, r.Err)
+			}
+			out[i] = outs[i].Bytes()
+		}
+		return out, nil
+	case "xml":
+		xs, ok := b.s.deps.Signing.(XMLSigning)
+		if !ok {
+			return nil, errNotConfigured
+		}
+		req := signer.XMLRequest{CredentialID: first.CredentialID, Profile: "xades", Level: first.Level, SAD: first.SAD}
+		in := make([][]byte, len(docs))
+		for i, d := range docs {
+			in[i] = d.Document
+		}
+		results, err := xs.SignXMLBatch(ctx, caller, req, in)
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]byte, len(docs))
+		for i, r := range results {
+			if r.Err != nil {
+				return nil, fmt.Errorf("documents[%d]: %w", i, r.Err)
+			}
+			out[i] = r.Result.Document
+		}
+		return out, nil
+	case "cms":
+		req := signer.HashRequest{}
+		req.CredentialID, req.SAD, req.Timestamp = first.CredentialID, first.SAD, first.Level != "B-B"
+		req.HashAlgorithm = map[crypto.Hash]string{crypto.SHA256: "sha-256", crypto.SHA384: "sha-384", crypto.SHA512: "sha-512"}[first.DigestAlgorithm]
+		for _, d := range docs {
+			req.Hashes = append(req.Hashes, d.Digest)
+		}
 		return b.s.deps.Signing.SignHashes(ctx, caller, req)
 	}
-	return out, nil
+	return nil, errkind.New(errkind.Invalid, "unknown document format "+first.Format)
 }

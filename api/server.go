@@ -159,10 +159,15 @@ type Deps struct {
 	// ClientCerts issues client systems' TLS certificates and recognises
 	// them on the signing API (mutual TLS); nil: neither.
 	ClientCerts ClientCerts
-	// Remote is remote signing under the holder's sole control
-	// (app.Remote), behind the CSC API and the confirmation page; nil
-	// leaves their authorisation routes answering 503.
-	Remote RemoteSigning
+	// Remote is the citizens' remote signing under sole control (SCAL2:
+	// authorisations and SADs), also behind the CSC API and the
+	// confirmation page; nil answers its routes with 503.
+	Remote *app.Remote
+	// Citizens enrols citizens' second factor and client bindings, and
+	// Credentials resolves credentials for those enrolment events; nil
+	// Citizens: neither.
+	Citizens    *app.CitizenDeps
+	Credentials app.Credentials
 }
 
 // Server is kyso's HTTP handler.
@@ -248,9 +253,9 @@ func New(cfg Config, deps Deps) *Server {
 	if s.log == nil {
 		s.log = discardLogger
 	}
-	s.enroll = app.NewEnroll(deps.CA, deps.PINs, deps.Audit, s.log)
+	s.enroll = app.NewEnroll(deps.CA, deps.PINs, deps.Citizens, deps.Audit, s.log)
 	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, Tokens: deps.Admins, ClientCerts: deps.ClientCerts,
-		PINs: deps.PINs, Seals: deps.Signing, Audit: deps.Audit, Log: s.log})
+		PINs: deps.PINs, Seals: deps.Signing, Citizens: deps.Citizens, Credentials: deps.Credentials, Audit: deps.Audit, Log: s.log})
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s
@@ -314,6 +319,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/clients/{id}/certificate", admin(s.issueClientCert)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
+	r.Handle("/v1/credentials/{id}/clients", admin(s.bindClient)).Methods(http.MethodPost)
 	r.Handle("/v1/seal-images/{organization}", admin(s.putSealImage)).Methods(http.MethodPut)
 
 	// Signing API, for registered client systems.
@@ -326,6 +332,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
+	r.Handle("/v1/credentials/{id}/authorize", client(s.authorize)).Methods(http.MethodPost)
 
 	// CSC API (api/csc) under /csc/v2 and /csc/v1, and the citizen's
 	// confirmation page of remote signing (api/confirm) with its JSON.

@@ -1,13 +1,17 @@
 // Package confirm serves the citizen's confirmation page of remote
 // signing (the confirmation mode of issue #14): opened from the address a
-// client system shows the citizen (ConfirmURL, /confirm/ID#t=TOKEN), it
+// client system shows the citizen (ConfirmURL, /confirm/ID?token=TOKEN or
+// /confirm/ID#t=TOKEN), it
 // shows the agency, the document's doc_id and name, the prefixes of the
 // hashes to be signed and the expiry, and sends the citizen's PIN and TOTP
 // code — or a refusal — to kyso's JSON endpoints (package api).
 //
-// The token stays in the address's fragment, which browsers never send:
-// it reaches kyso only in the body of the page's POST requests, so it is
-// in no access log, Referer or proxy log.
+// The page's script takes the token out of the address bar and the
+// history at once and sends it only in the body of its POST requests. In
+// the fragment form (#t=) it never reaches a server in a URL; in the query
+// form the GET of the page carries it, which kyso's access log does not
+// record (it logs route templates, not paths), and Referrer-Policy
+// no-referrer keeps it from other sites.
 //
 // Every file is embedded; nothing is fetched from another origin, and the
 // page runs under a strict Content-Security-Policy with no inline script

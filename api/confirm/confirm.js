@@ -1,11 +1,19 @@
 // kyso – the citizen's confirmation page. The transaction's ID is the
-// last path segment; its token is in the address's fragment (#t=…), which
-// the browser never sends: it goes to kyso only in the POST bodies below.
+// last path segment; its token is in the address (see below): it goes to
+// kyso's JSON only in the POST bodies below.
 (function () {
   "use strict";
   var id = decodeURIComponent(location.pathname.split("/").pop() || "");
-  var token = new URLSearchParams(location.hash.slice(1)).get("t") ||
-    new URLSearchParams(location.search).get("t") || "";
+  // The token comes in the fragment (#t=… or #token=…, never sent to a
+  // server) or the query (?token=…); it is then taken out of the address
+  // bar and the history, so that it is not shared with a screenshot or a
+  // copied link.
+  var frag = new URLSearchParams(location.hash.slice(1));
+  var query = new URLSearchParams(location.search);
+  var token = frag.get("t") || frag.get("token") || query.get("t") || query.get("token") || "";
+  if (token && history.replaceState) {
+    history.replaceState(null, "", location.pathname);
+  }
   var $ = function (x) { return document.getElementById(x); };
   var base = "/confirm/" + encodeURIComponent(id) + "/";
 

@@ -45,6 +45,8 @@ type Config struct {
 	Verify   VerifyConfig   `json:"verify"`
 	TLS      TLSConfig      `json:"tls"`
 	Metrics  MetricsConfig  `json:"metrics"`
+
+	RemoteSigning RemoteSigningConfig `json:"remote_signing"`
 }
 
 // TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.
@@ -225,6 +227,9 @@ func (c *Config) setDefaults() error {
 		return errors.New("config: ca.external_root needs file and sha256 (the root certificate's SHA-256 fingerprint)")
 	}
 	if err := c.TSA.Validate(); err != nil {
+		return err
+	}
+	if err := c.RemoteSigning.validate(); err != nil {
 		return err
 	}
 	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {

@@ -142,7 +142,13 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	pins := auth.NewPINs(st)
 	auditLog := meteredAudit{log: audit.New(st), reg: reg}
 	ts := kapp.NewTSA(authority, cfg.TSA.Config())
-	signing := kapp.NewSign(kapp.SignDeps{Credentials: kapp.CACredentials{CA: authority}, Consent: pins, Audit: auditLog, Log: log}, signer.Config{
+	creds := kapp.CACredentials{CA: authority}
+	citizenDeps, remote, err := citizens(ctx, cfg, caCfg.KeyPrefix, km, st, pins, creds, auditLog, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	signing := kapp.NewSign(kapp.SignDeps{Credentials: creds, SAD: remote, Audit: auditLog, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
 		Revocation:  revocation{authority},
@@ -195,7 +201,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		TrustedProxies:            proxies,
 		Observer:                  reg,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted},
-		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}})
+		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}, Remote: remote, Citizens: citizenDeps, Credentials: creds})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
 		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots)}
 	if cfg.TLS.on() {
