@@ -51,8 +51,11 @@ type citizen struct {
 // codes computes the citizen's one-time codes as their phone app would
 // (RFC 6238: SHA-1, 6 digits, 30 s, from the otpauth URI). kyso accepts a
 // code of the step before, of the current step and of the one after, each
-// step once: next gives the earliest step not used yet, so that a test
-// authorises up to three times per credential without waiting.
+// step once. next gives the code of the current step, or of the next one
+// when the current one was used: two authorisations per credential and
+// step without waiting, and still accepted when kyso's clock has crossed
+// into the next step by the time the request arrives (a code of the step
+// before now would then be refused).
 type codes struct {
 	mu     sync.Mutex
 	secret string
@@ -82,16 +85,37 @@ func (c *codes) next(t *testing.T) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now().Unix() / 30
-	step := max(c.last+1, now-1)
+	step := max(c.last+1, now)
 	if step > now+1 {
-		t.Fatalf("more than three authorisations of one credential in one 30 s step: use another credential")
+		t.Fatalf("more than two authorisations of one credential in one 30 s step: use another credential")
 	}
 	c.last = step
+	return c.at(t, step)
+}
+
+func (c *codes) at(t *testing.T, step int64) string {
+	t.Helper()
 	code, err := totp.GenerateCodeCustom(c.secret, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// wrong returns a code that is not the credential's in any step kyso
+// accepts now.
+func (c *codes) wrong(t *testing.T) string {
+	t.Helper()
+	now := time.Now().Unix() / 30
+	valid := map[string]bool{}
+	for s := now - 2; s <= now+2; s++ {
+		valid[c.at(t, s)] = true
+	}
+	for n := 0; ; n++ {
+		if code := fmt.Sprintf("%06d", n); !valid[code] {
+			return code
+		}
+	}
 }
 
 // env is a kyso with two client systems, an agency seal and citizens
@@ -363,12 +387,12 @@ func TestCSCSoleControlRefusals(t *testing.T) {
 	}
 
 	// Another hash, another credential, another client: each refused with
-	// its own fresh SAD, which then still signs what it was given for.
+	// its own fresh SAD; the one client B could not use still signs for A.
 	sad = authorize(c0)
 	if err := signWith(a, c0.CredentialID, sad, one(h2)); err == nil {
 		t.Error("a SAD for one hash signed another")
 	}
-	sad = authorize(c0)
+	sad = authorize(c2)
 	if err := signWith(a, c1.CredentialID, sad, one(h1)); err == nil {
 		t.Error("a SAD for one credential signed with another")
 	}
@@ -391,10 +415,14 @@ func TestCSCSoleControlRefusals(t *testing.T) {
 	}
 
 	// A wrong TOTP code.
-	code := c2.codes.next(t)
-	wrong := fmt.Sprintf("%06d", (atoi(code)+1)%1000000)
-	if _, _, err := a.Authorize(ctx, c2.CredentialID, one(h1), OIDSHA256, citizenPIN, wrong); err == nil {
+	if _, _, err := a.Authorize(ctx, c2.CredentialID, one(h1), OIDSHA256, citizenPIN, c2.codes.wrong(t)); err == nil {
 		t.Error("a wrong TOTP code authorised")
+	} else if name := cscErr(t, "wrong code", err); name != "invalid_grant" {
+		t.Errorf("a wrong TOTP code: %s, want invalid_grant", name)
+	}
+	// A wrong PIN with the right code.
+	if _, _, err := a.Authorize(ctx, c1.CredentialID, one(h1), OIDSHA256, "000000", c1.codes.next(t)); err == nil {
+		t.Error("a wrong PIN authorised")
 	}
 
 	// A disabled client's token fails at once.
@@ -404,10 +432,27 @@ func TestCSCSoleControlRefusals(t *testing.T) {
 	}
 }
 
-func atoi(s string) int {
-	n := 0
-	for _, r := range s {
-		n = n*10 + int(r-'0')
+// TestCSCExpiredSAD: a SAD past its expiry is refused. kyso runs with a SAD
+// lifetime of one nanosecond (remote_signing.sad_lifetime), so that the
+// SAD has expired when it arrives, with no waiting in the test.
+func TestCSCExpiredSAD(t *testing.T) {
+	e := newEnv(t, 1, "KYSO_REMOTE_SIGNING_SAD_LIFETIME=1ns")
+	ctx := context.Background()
+	a := e.login(t, "v2", e.a)
+	c := e.citizens[0]
+	h := sha256.Sum256([]byte("hồ sơ hết hạn"))
+	sad, exp, err := a.Authorize(ctx, c.CredentialID, [][]byte{h[:]}, OIDSHA256, citizenPIN, c.codes.next(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return n
+	if exp != 0 {
+		t.Errorf("expiresIn = %d, want 0 with a 1 ns lifetime", exp)
+	}
+	_, err = a.SignHash(ctx, c.CredentialID, sad, [][]byte{h[:]}, OIDSHA256, OIDRSA, "")
+	if err == nil {
+		t.Fatal("an expired SAD signed")
+	}
+	if name := cscErr(t, "expired SAD", err); name != "invalid_grant" {
+		t.Errorf("an expired SAD: %s, want invalid_grant", name)
+	}
 }
