@@ -382,3 +382,60 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 	}
 	return sigs[0], nil
 }
+
+// Document is one document of signatures/signDoc.
+type Document struct {
+	Content []byte
+	// Format is "P" (PAdES) or "X" (XAdES); Level "Ades-B-B", "Ades-B-T",
+	// "Ades-B-LT" or "Ades-B-LTA".
+	Format, Level string
+}
+
+// SignDoc calls signatures/signDoc with whole documents and returns them
+// signed (DocumentWithSignature), in order.
+func (c *Client) SignDoc(ctx context.Context, credentialID, sad string, docs []Document) ([][]byte, error) {
+	list := make([]map[string]any, len(docs))
+	for i, d := range docs {
+		list[i] = map[string]any{"document": base64.StdEncoding.EncodeToString(d.Content), "signature_format": d.Format, "conformance_level": d.Level}
+	}
+	in := map[string]any{"credentialID": credentialID, "documents": list}
+	if sad != "" {
+		in["SAD"] = sad
+	}
+	var out struct {
+		DocumentWithSignature []string `json:"DocumentWithSignature"`
+	}
+	if _, err := c.call(ctx, "signatures/signDoc", in, &out); err != nil {
+		return nil, err
+	}
+	return decodeSignatures(out.DocumentWithSignature, len(docs))
+}
+
+// SignDigests calls signatures/signDoc with documentDigests and returns
+// the CMS signatures (SignatureObject), in order.
+func (c *Client) SignDigests(ctx context.Context, credentialID, sad string, hashes [][]byte, hashOID, level string) ([][]byte, error) {
+	in := map[string]any{"credentialID": credentialID, "documentDigests": []map[string]any{{
+		"hashes": b64s(hashes), "hashAlgorithmOID": hashOID, "signature_format": "C", "conformance_level": level}}}
+	if sad != "" {
+		in["SAD"] = sad
+	}
+	var out struct {
+		SignatureObject []string `json:"SignatureObject"`
+	}
+	if _, err := c.call(ctx, "signatures/signDoc", in, &out); err != nil {
+		return nil, err
+	}
+	return decodeSignatures(out.SignatureObject, len(hashes))
+}
+
+// ExtendTransaction calls credentials/extendTransaction: a new SAD for
+// what sad authorised.
+func (c *Client) ExtendTransaction(ctx context.Context, credentialID, sad string) (string, error) {
+	var out struct {
+		SAD string `json:"SAD"`
+	}
+	if _, err := c.call(ctx, "credentials/extendTransaction", map[string]any{"credentialID": credentialID, "SAD": sad}, &out); err != nil {
+		return "", err
+	}
+	return out.SAD, nil
+}
