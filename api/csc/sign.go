@@ -328,10 +328,6 @@ func (h *Handler) signDoc(w http.ResponseWriter, r *http.Request, c *model.Clien
 		h.render(w, r, badRequest(fmt.Sprintf("at most %d documents per request", h.cfg.Multisign)))
 		return
 	}
-	if h.d.Documents == nil {
-		h.render(w, r, errNotConfigured)
-		return
-	}
 	var docs []DocumentRequest
 	for i, d := range req.Documents {
 		body, err := base64.StdEncoding.DecodeString(d.Document)
@@ -369,6 +365,10 @@ func (h *Handler) signDoc(w http.ResponseWriter, r *http.Request, c *model.Clien
 		for _, hash := range hashes {
 			docs = append(docs, DocumentRequest{CredentialID: req.CredentialID, SAD: req.SAD, Format: "cms", Level: level, Digest: hash, DigestAlgorithm: alg})
 		}
+	}
+	if h.d.Documents == nil {
+		h.render(w, r, errNotConfigured)
+		return
 	}
 	out, err := h.d.Documents.SignDocuments(r.Context(), c, docs)
 	if err != nil {
