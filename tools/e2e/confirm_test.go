@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -124,6 +125,29 @@ func TestConfirmationPageInChromium(t *testing.T) {
 	if _, _, err := cl.Poll(ctx, rid, 1); err == nil {
 		t.Error("signPolling gave the signatures a second time")
 	}
+
+	// A second transaction, which the citizen refuses: the client's
+	// signPolling answers access_denied, and the page offers no form.
+	rid, confirmURL, err = cl.SignHashAsync(ctx, cit.CredentialID, [][]byte{digest[:]}, cscclient.OIDSHA256, cscclient.OIDRSA,
+		"HS-2026-000124", "Tờ khai đăng ký kết hôn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.do("open the second transaction", chromedp.Navigate(confirmURL), chromedp.WaitVisible(chromedp.CSS("#request")))
+	s.ExpectText("#docid", "HS-2026-000124")
+	if got := s.eval("address", "location.href"); strings.Contains(got, "token") || strings.Contains(got, "#t=") {
+		t.Errorf("the page left its token in the address: %s", got)
+	}
+	s.Click("#refuse")
+	s.do("wait for the refusal", chromedp.WaitVisible(chromedp.CSS("#message")), chromedp.WaitNotVisible(chromedp.CSS("#form")))
+	s.ExpectText("#message", "từ chối")
+	s.Screenshot("confirm-refused.png")
+	_, _, err = cl.Poll(ctx, rid, 1)
+	var ce *cscclient.Error
+	if !errors.As(err, &ce) || ce.Name != "access_denied" {
+		t.Errorf("signPolling of a refused transaction: %v, want access_denied", err)
+	}
+	s.ExpectCleanConsole("status of 403")
 }
 
 func hexOf(b []byte) string {
