@@ -91,13 +91,21 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, caller signer
 		"expires_at": exp.UTC().Format(time.RFC3339)})
 }
 
-// enrolmentEvent is the body of the citizens' enrolment events: binding a
-// client, setting a PIN, unlocking.
-type enrolmentEvent struct {
-	ClientID string        `json:"client_id,omitempty"`
-	PIN      string        `json:"pin,omitempty"`
-	Evidence *app.Evidence `json:"evidence"`
-}
+// The bodies of the citizens' enrolment events, each with the identity
+// proofing behind it: binding a client, setting a PIN, unlocking.
+type (
+	bindClientRequest struct {
+		ClientID string        `json:"client_id"`
+		Evidence *app.Evidence `json:"evidence"`
+	}
+	pinRequest struct {
+		PIN      string        `json:"pin"`
+		Evidence *app.Evidence `json:"evidence"`
+	}
+	unlockRequest struct {
+		Evidence *app.Evidence `json:"evidence"`
+	}
+)
 
 // bindClient is POST /v1/credentials/{id}/clients (admin).
 func (s *Server) bindClient(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +118,7 @@ func (s *Server) bindClient(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	var req enrolmentEvent
+	var req bindClientRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
 		return

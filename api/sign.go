@@ -134,7 +134,7 @@ func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	var req enrolmentEvent
+	var req pinRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
 		return
@@ -156,7 +156,7 @@ func (s *Server) unlockCredential(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	var req enrolmentEvent
+	var req unlockRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
 		return

@@ -518,8 +518,12 @@ func (r *Remote) SignHashes(ctx context.Context, caller signer.Caller, credentia
 				s2 := sha256.Sum256(h)
 				sum = s2[:]
 			}
+			serial := ""
+			if cred.Cert != nil {
+				serial = fmt.Sprintf("%x", cred.Cert.SerialNumber.Bytes())
+			}
 			e, err := audit.SignEvent(audit.Signing{Action: audit.ActionSignHash, Client: caller.ClientID, Credential: cred.ID,
-				Certificate: fmt.Sprintf("%x", cred.Cert.SerialNumber.Bytes()), DocumentSHA256: sum, Level: "raw"})
+				Certificate: serial, DocumentSHA256: sum, Level: "raw"})
 			if err == nil {
 				err = r.d.Audit.Record(ctx, e)
 			}

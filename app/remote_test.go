@@ -58,6 +58,9 @@ type scal2 struct {
 	remote   *app.Remote
 	sign     *app.Sign
 	factors  *auth.Factors
+	pins     *auth.PINs
+	totp     *auth.TOTP
+	creds    credentials
 	clock    *testClock
 	seed     string
 	key      *rsa.PrivateKey
@@ -130,7 +133,7 @@ func newSCAL2(t *testing.T) *scal2 {
 		app.RemoteConfig{Now: clock.now, ConfirmBaseURL: "https://kyso.test/confirm"})
 	sign := app.NewSign(app.SignDeps{Credentials: creds, SAD: remote, Audit: au}, signer.Config{})
 	mayUse := func(o string) bool { return o == hanoi }
-	return &scal2{st: st, remote: remote, sign: sign, factors: factors, clock: clock, seed: seeds["cred_citizen"], key: key,
+	return &scal2{st: st, remote: remote, sign: sign, factors: factors, pins: pins, totp: totp, creds: creds, clock: clock, seed: seeds["cred_citizen"], key: key,
 		a:        signer.Caller{ClientID: "cli_a", MayUse: mayUse},
 		b:        signer.Caller{ClientID: "cli_b", MayUse: mayUse},
 		c:        signer.Caller{ClientID: "cli_c", MayUse: mayUse},
