@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/kyso-vn/kyso/api/csc"
@@ -30,7 +31,16 @@ func (s *Server) cscHandler() *csc.Handler {
 	if s.deps.Remote != nil {
 		d.Remote, d.Transactions = b, b
 	}
-	return csc.New(csc.Config{Logger: s.log, TokenTTL: s.cfg.CSCTokenTTL, MaxBodyBytes: s.cfg.MaxDocumentBytes*4/3 + 1<<20}, d)
+	return csc.New(csc.Config{Logger: s.log, TokenTTL: s.cfg.CSCTokenTTL, MaxBodyBytes: s.cfg.MaxDocumentBytes*4/3 + 1<<20,
+		// As on the native signing API: the access log names the client,
+		// and its requests in progress are bounded.
+		Admit: func(r *http.Request, clientID string) (func(), error) {
+			noteActor(r.Context(), "client:"+clientID)
+			if !s.slots.acquire(clientID) {
+				return nil, s.tooManyInFlight()
+			}
+			return func() { s.slots.release(clientID) }, nil
+		}}, d)
 }
 
 // callerOf is the signer.Caller of a CSC client.

@@ -151,6 +151,10 @@ type Config struct {
 	Multisign int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Admit, if set, is called once a request's client is known, before
+	// the request is served: it may refuse it (a bound on the client's
+	// requests in progress) and returns what to call when it is done.
+	Admit func(r *http.Request, clientID string) (done func(), err error)
 }
 
 // Handler serves the CSC API.
@@ -244,6 +248,14 @@ func (h *Handler) withClient(next clientHandler) http.HandlerFunc {
 		if err != nil {
 			h.render(w, r, err)
 			return
+		}
+		if h.cfg.Admit != nil {
+			done, err := h.cfg.Admit(r, c.ID)
+			if err != nil {
+				h.render(w, r, err)
+				return
+			}
+			defer done()
 		}
 		next(w, r, c)
 	}

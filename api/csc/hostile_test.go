@@ -138,3 +138,36 @@ func TestHostileRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestAdmit: a request of a known client goes through Admit, which may
+// refuse it (429) and is told when an admitted one is done.
+func TestAdmit(t *testing.T) {
+	var admitted, done int
+	refuse := false
+	h := New(Config{Admit: func(_ *http.Request, id string) (func(), error) {
+		if id != "cli_t" {
+			t.Errorf("Admit(%q), want cli_t", id)
+		}
+		if refuse {
+			return nil, errkind.New(errkind.TooMany, "too many in progress")
+		}
+		admitted++
+		return func() { done++ }, nil
+	}}, Deps{Clients: oneClient{&model.Client{ID: "cli_t"}}, Credentials: oneCredential{&Credential{ID: "cred"}}})
+	r := mux.NewRouter()
+	h.Mount(r)
+	list := func() int {
+		req := httptest.NewRequest(http.MethodPost, "/csc/v2/credentials/list", strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer kyso_cli_t")
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := list(); code != http.StatusOK || admitted != 1 || done != 1 {
+		t.Errorf("list = %d, admitted %d, done %d; want 200, 1, 1", code, admitted, done)
+	}
+	refuse = true
+	if code := list(); code != http.StatusTooManyRequests {
+		t.Errorf("list when Admit refuses = %d, want 429", code)
+	}
+}
