@@ -74,7 +74,7 @@ func TestConfirmationPageInChromium(t *testing.T) {
 		t.Fatalf("signPolling before the citizen confirmed: pending=%t, %v; want pending", pending, err)
 	}
 
-	s := Start(t, k.env["KYSO_URL"], "")
+	s := Start(t, k.env["KYSO_URL"], artefacts(t))
 	s.Phone()
 	s.do("open the confirmation page", chromedp.Navigate(confirmURL), chromedp.WaitVisible(chromedp.CSS("#request")))
 	s.ExpectText("#docid", docID)
