@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -54,10 +55,10 @@ func (b cscBackend) Authenticate(ctx context.Context, key string) (*model.Client
 		return nil, errNotConfigured
 	}
 	c, err := b.s.deps.Clients.Authenticate(ctx, key)
-	if err != nil {
+	if errors.Is(err, auth.ErrUnauthorized) {
 		return nil, errkind.Wrap(errkind.Unauthorized, err, "unknown or disabled client")
 	}
-	return c, nil
+	return c, err // a database outage stays one (503), not a wrong key
 }
 
 // Client implements csc.Clients: every request with an access token reads
@@ -70,10 +71,10 @@ func (b cscBackend) Client(ctx context.Context, id string) (*model.Client, error
 		return nil, errNotConfigured
 	}
 	c, err := g.Get(ctx, id)
-	if err != nil {
+	if errkind.KindOf(err) == errkind.NotFound {
 		return nil, errkind.Wrap(errkind.NotFound, err, "no such client")
 	}
-	return c, nil
+	return c, err
 }
 
 // List implements csc.Credentials: the citizen credentials bound to the
