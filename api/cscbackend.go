@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/kyso-vn/kyso/api/csc"
@@ -119,11 +120,33 @@ func (b cscBackend) List(ctx context.Context, c *model.Client, userID string) ([
 	}
 }
 
-// Info implements csc.Credentials: the credential's active certificate and
-// chain. An official or seal credential of another agency is not found
-// (as a credential that does not exist); whether a citizen's client is
-// bound to it is decided by app.Remote when the client authorises.
+// Info implements csc.Credentials: Key, for a client that may use the
+// credential. A citizen's credential of a client not bound to the citizen
+// is not found, as one that does not exist: its certificate names the
+// citizen and their CCCD.
 func (b cscBackend) Info(ctx context.Context, c *model.Client, id string) (*csc.Credential, error) {
+	cred, err := b.Key(ctx, c, id)
+	if err != nil || cred.SCAL != "2" {
+		return cred, err
+	}
+	if b.s.deps.Remote == nil {
+		return nil, errNotConfigured
+	}
+	bound, err := b.s.deps.Remote.Credentials(ctx, callerOf(c))
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(bound, id) {
+		return nil, errkind.New(errkind.NotFound, "no such credential for this client")
+	}
+	return cred, nil
+}
+
+// Key implements csc.Credentials: the credential's active certificate and
+// chain. An official or seal credential of another agency is not found
+// (as a credential that does not exist); whether a client may sign with a
+// citizen's credential app.Remote decides when it authorises and signs.
+func (b cscBackend) Key(ctx context.Context, c *model.Client, id string) (*csc.Credential, error) {
 	notFound := errkind.New(errkind.NotFound, "no such credential for this client")
 	recs, err := b.s.ca.List(ctx, ca.ListFilter{CredentialID: id, Status: string(model.CertActive), Limit: 2})
 	if err != nil {

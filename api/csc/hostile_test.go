@@ -45,6 +45,10 @@ func (o oneCredential) List(context.Context, *model.Client, string) ([]string, e
 	return []string{o.cred.ID}, nil
 }
 
+func (o oneCredential) Key(ctx context.Context, c *model.Client, id string) (*Credential, error) {
+	return o.Info(ctx, c, id)
+}
+
 func (o oneCredential) Info(_ context.Context, _ *model.Client, id string) (*Credential, error) {
 	if id != o.cred.ID {
 		return nil, errkind.New(errkind.NotFound, "no such credential")

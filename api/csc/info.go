@@ -162,7 +162,7 @@ func (h *Handler) credentialsList(w http.ResponseWriter, r *http.Request, c *mod
 	if req.CredentialInfo {
 		infos := make([]map[string]any, 0, len(ids))
 		for _, id := range ids {
-			cred, err := h.d.Credentials.Info(r.Context(), c, id)
+			cred, err := h.d.Credentials.Key(r.Context(), c, id) // List gave only those c may use
 			if err != nil {
 				h.render(w, r, err)
 				return

@@ -141,7 +141,7 @@ func (h *Handler) signHash(w http.ResponseWriter, r *http.Request, c *model.Clie
 		h.render(w, r, badRequest("credentialID is required"))
 		return
 	}
-	cred, err := h.d.Credentials.Info(r.Context(), c, req.CredentialID)
+	cred, err := h.d.Credentials.Key(r.Context(), c, req.CredentialID)
 	if err != nil {
 		h.render(w, r, err)
 		return
@@ -267,7 +267,7 @@ func (h *Handler) signPolling(w http.ResponseWriter, r *http.Request, c *model.C
 		h.render(w, r, cscError(http.StatusBadRequest, ErrInvalidGrant, "the transaction's signatures were already given"))
 		return
 	}
-	cred, err := h.d.Credentials.Info(r.Context(), c, credID)
+	cred, err := h.d.Credentials.Key(r.Context(), c, credID)
 	if err != nil {
 		h.render(w, r, err)
 		return

@@ -409,7 +409,11 @@ func TestCSCSoleControlRefusals(t *testing.T) {
 		t.Error("a citizen's signHash without SAD was accepted")
 	}
 
-	// Client B is not bound to the citizens: it cannot authorise.
+	// Client B is not bound to the citizens: it does not see their
+	// certificates (which name them and their CCCD) and cannot authorise.
+	if _, err := b.Credential(ctx, c2.CredentialID); err == nil {
+		t.Error("a client not bound to the citizen read the citizen's certificate")
+	}
 	if _, _, err := b.Authorize(ctx, c2.CredentialID, one(h1), OIDSHA256, citizenPIN, c2.codes.next(t)); err == nil {
 		t.Error("a client not bound to the citizen authorised")
 	}
