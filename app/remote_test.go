@@ -63,7 +63,7 @@ type scal2 struct {
 	creds    credentials
 	clock    *testClock
 	seed     string
-	key      *rsa.PrivateKey
+	pub      *rsa.PublicKey // of the citizen's key, in Vault Transit
 	a, b, c  signer.Caller // A and B bound to the citizen, C not
 	official signer.Caller // bound to the agency only
 }
@@ -117,7 +117,12 @@ func newSCAL2(t *testing.T) *scal2 {
 			t.Fatal(err)
 		}
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	// The signing key is a real Transit key: Remote.SignHashes goes
+	// through keys.Signer's batch path (one Transit call per request).
+	if err := km.Create(ctx, "k-citizen", keys.RSA2048); err != nil {
+		t.Fatal(err)
+	}
+	key, err := km.Signer(ctx, "k-citizen", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,18 +138,18 @@ func newSCAL2(t *testing.T) *scal2 {
 		app.RemoteConfig{Now: clock.now, ConfirmBaseURL: "https://kyso.test/confirm"})
 	sign := app.NewSign(app.SignDeps{Credentials: creds, SAD: remote, Audit: au}, signer.Config{})
 	mayUse := func(o string) bool { return o == hanoi }
-	return &scal2{st: st, remote: remote, sign: sign, factors: factors, pins: pins, totp: totp, creds: creds, clock: clock, seed: seeds["cred_citizen"], key: key,
+	return &scal2{st: st, remote: remote, sign: sign, factors: factors, pins: pins, totp: totp, creds: creds, clock: clock, seed: seeds["cred_citizen"], pub: key.Public().(*rsa.PublicKey),
 		a:        signer.Caller{ClientID: "cli_a", MayUse: mayUse},
 		b:        signer.Caller{ClientID: "cli_b", MayUse: mayUse},
 		c:        signer.Caller{ClientID: "cli_c", MayUse: mayUse},
 		official: signer.Caller{ClientID: "cli_c", MayUse: mayUse}}
 }
 
-func selfSigned(t *testing.T, key *rsa.PrivateKey) *x509.Certificate {
+func selfSigned(t *testing.T, key crypto.Signer) *x509.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "test"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +207,7 @@ func TestRemoteSignHashes(t *testing.T) {
 	if err != nil || len(sigs) != 2 {
 		t.Fatalf("SignHashes = %d signatures, %v", len(sigs), err)
 	}
-	if err := rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, h2, sigs[0]); err != nil {
+	if err := rsa.VerifyPKCS1v15(s.pub, crypto.SHA256, h2, sigs[0]); err != nil {
 		t.Errorf("signature 0 does not verify over h2: %v", err)
 	}
 	// RSASSA-PSS.
@@ -212,7 +217,7 @@ func TestRemoteSignHashes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SignHashes(PSS) = %v", err)
 	}
-	if err := rsa.VerifyPSS(&s.key.PublicKey, crypto.SHA256, h1, sigs[0], pss); err != nil {
+	if err := rsa.VerifyPSS(s.pub, crypto.SHA256, h1, sigs[0], pss); err != nil {
 		t.Errorf("PSS signature does not verify: %v", err)
 	}
 	// The evidence: the authorisation and its use, with client, hashes,

@@ -485,7 +485,7 @@ func TestSignErrorsAreClassified(t *testing.T) {
 		json.Unmarshal(b, &x)
 		return x.Error.Code + ": " + x.Error.Message
 	}
-	if code, out := e.call(t, "POST", "/v1/credentials/cred_nope/unlock", nil); code != 404 {
+	if code, out := e.call(t, "POST", "/v1/credentials/cred_nope/unlock", map[string]any{"evidence": evidence}); code != 404 {
 		t.Errorf("unlock of an unknown credential = %d %v, want 404", code, out)
 	}
 	// Two options parts are refused, not merged.
