@@ -159,6 +159,9 @@ type HTTPConfig struct {
 	IdempotencyTTL Duration `json:"idempotency_ttl"`
 	// IdempotencyMaxAnswerBytes bounds a kept answer (default 16 MiB).
 	IdempotencyMaxAnswerBytes int64 `json:"idempotency_max_answer_bytes"`
+	// CSCTokenTTL is how long an access token of the CSC API is valid
+	// (default 10m; at most 1h).
+	CSCTokenTTL Duration `json:"csc_token_ttl"`
 }
 
 // loadConfig reads a config file strictly, then the environment variables
@@ -248,6 +251,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.HTTP.IdempotencyTTL < 0 {
 		return errors.New("config: http.idempotency_ttl must not be negative (0 means the default, 24h)")
+	}
+	if c.HTTP.CSCTokenTTL < 0 || time.Duration(c.HTTP.CSCTokenTTL) > time.Hour {
+		return errors.New("config: http.csc_token_ttl must be between 0 (the default, 10m) and 1h")
 	}
 	if c.HTTP.ClientConcurrency < -1 {
 		return errors.New("config: http.client_concurrency must be -1 (no bound), 0 (the default, 32) or more")

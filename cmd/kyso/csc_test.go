@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +196,29 @@ func containsAny(list []any, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestCSCTokenTTLConfig: http.csc_token_ttl is read, and one beyond an
+// hour or negative is refused at start-up.
+func TestCSCTokenTTLConfig(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		json string
+		want time.Duration
+		ok   bool
+	}{
+		{`{}`, 0, true},
+		{`{"http":{"csc_token_ttl":"30m"}}`, 30 * time.Minute, true},
+		{`{"http":{"csc_token_ttl":"2h"}}`, 0, false},
+		{`{"http":{"csc_token_ttl":"-1s"}}`, 0, false},
+	} {
+		p := dir + "/kyso.json"
+		if err := os.WriteFile(p, []byte(tc.json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := loadConfig(p)
+		if tc.ok != (err == nil) || err == nil && time.Duration(c.HTTP.CSCTokenTTL) != tc.want {
+			t.Errorf("loadConfig(%s) = %v; want ok=%t, csc_token_ttl %v", tc.json, err, tc.ok, tc.want)
+		}
+	}
 }

@@ -192,6 +192,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		ClientConcurrency:         cfg.HTTP.ClientConcurrency,
 		IdempotencyTTL:            time.Duration(cfg.HTTP.IdempotencyTTL),
 		IdempotencyMaxAnswerBytes: cfg.HTTP.IdempotencyMaxAnswerBytes,
+		CSCTokenTTL:               time.Duration(cfg.HTTP.CSCTokenTTL),
 		Ready:                     checks,
 		MaxVerifyBytes:            cfg.Verify.MaxDocumentBytes,
 		VerifyPerMinute:           cfg.Verify.PerMinute,
