@@ -66,7 +66,7 @@ var answers = map[errkind.Kind]answer{
 	errkind.Forbidden:             {http.StatusForbidden, CodeForbidden, ""},
 	errkind.Consent:               {http.StatusForbidden, CodeConsentFailed, ""},
 	// The message says until when this client is locked out (auth.Factors).
-	errkind.Locked: {http.StatusForbidden, CodeLocked, ""},
+	errkind.Locked:                {http.StatusForbidden, CodeLocked, ""},
 	errkind.NotFound:              {http.StatusNotFound, CodeNotFound, ""},
 	errkind.MethodNotAllowed:      {http.StatusMethodNotAllowed, CodeMethodNotAllowed, ""},
 	errkind.Conflict:              {http.StatusConflict, CodeConflict, ""},

@@ -784,6 +784,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		{"AuthorizeRequest", structJSONNames(t, "remote.go", "authorizeRequest")},
 		{"AuthorizeResponse", funcFacts(t, "remote.go", "authorize").mapKeys},
 		{"TOTPEnrolment", structJSONNames(t, "remote.go", "totpJSON")},
+		{"TOTPRequest", structJSONNames(t, "remote.go", "totpRequest")},
+		{"TOTPAnswer", funcFacts(t, "remote.go", "enrolTOTP").mapKeys},
 		{"CredentialState", sortedUnique(append(funcFacts(t, "sign.go", "setPIN").mapKeys, funcFacts(t, "sign.go", "unlockCredential").mapKeys...))},
 		{"HashResponse", funcFacts(t, "sign.go", "signHash").mapKeys},
 		{"HashSignature", funcFacts(t, "sign.go", "signHash").fields},

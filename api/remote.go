@@ -105,7 +105,36 @@ type (
 	unlockRequest struct {
 		Evidence *app.Evidence `json:"evidence"`
 	}
+	totpRequest struct {
+		Evidence *app.Evidence `json:"evidence"`
+	}
 )
+
+// enrolTOTP is POST /v1/credentials/{id}/totp (admin): a new one-time-code
+// seed for a citizen, answered once.
+func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if s.deps.Citizens == nil || s.deps.Credentials == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req totpRequest
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	enr, err := s.admin.EnrolTOTP(r.Context(), actorOf(r), id, req.Evidence)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"credential_id": id,
+		"totp": totpJSON{URI: enr.URI, QRPNG: base64.StdEncoding.EncodeToString(enr.QRPNG)}})
+}
 
 // bindClient is POST /v1/credentials/{id}/clients (admin).
 func (s *Server) bindClient(w http.ResponseWriter, r *http.Request) {

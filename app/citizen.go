@@ -136,3 +136,33 @@ func (a *Admin) citizenCredential(ctx context.Context, credID string) error {
 	}
 	return nil
 }
+
+// EnrolTOTP gives a citizen credential a new one-time-code seed (a lost or
+// replaced phone, or an issuance whose seed was never shown): an enrolment
+// event, which needs the identity proofing ev. The old seed stops working
+// at once; the new one is returned this once.
+func (a *Admin) EnrolTOTP(ctx context.Context, actor, credID string, ev *Evidence) (*auth.TOTPEnrolment, error) {
+	if err := ev.check(); err != nil {
+		return nil, err
+	}
+	if a.d.Citizens == nil || a.d.Citizens.TOTP == nil {
+		return nil, errkind.New(errkind.NotConfigured, "this kyso enrols no one-time-code factors")
+	}
+	cred, err := a.d.Credentials.Credential(ctx, credID)
+	if err != nil {
+		return nil, err
+	}
+	if cred.Profile != ca.ProfileCitizen {
+		return nil, errkind.New(errkind.Invalid, "only a citizen's credential has a one-time-code factor")
+	}
+	account := cred.HolderName
+	if account == "" {
+		account = credID
+	}
+	enr, err := a.d.Citizens.TOTP.Enroll(ctx, credID, account)
+	if err != nil {
+		return nil, err
+	}
+	a.rec.record(ctx, actor, audit.ActionTOTPEnrol, credID, map[string]any{"evidence": ev.details()})
+	return enr, nil
+}

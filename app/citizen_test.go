@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -79,6 +80,25 @@ func TestEnrolmentEvents(t *testing.T) {
 		t.Fatalf("Authorize(new PIN) = %v", err)
 	}
 
+	// A new phone: a new seed, only with identity proofing; the old
+	// seed's codes stop working.
+	if _, err := admin.EnrolTOTP(ctx, "adm_1", "cred_citizen", nil); errkind.KindOf(err) != errkind.Invalid {
+		t.Fatalf("EnrolTOTP(no evidence) = %v, want invalid", err)
+	}
+	if _, err := admin.EnrolTOTP(ctx, "adm_1", "cred_official", proofed); errkind.KindOf(err) != errkind.Invalid {
+		t.Fatalf("EnrolTOTP(an official) = %v, want invalid", err)
+	}
+	enr, err := admin.EnrolTOTP(ctx, "adm_1", "cred_citizen", proofed)
+	if err != nil || !strings.HasPrefix(enr.URI, "otpauth://totp/kyso:") || len(enr.QRPNG) == 0 {
+		t.Fatalf("EnrolTOTP = %+v, %v", enr, err)
+	}
+	_, _, err = s.remote.Authorize(ctx, s.a, app.AuthorizeRequest{CredentialID: "cred_citizen", Hashes: [][]byte{digest("f")}, PIN: "975318", OTP: s.otp(t)})
+	wantKind(t, "Authorize(old phone)", err, errkind.Consent)
+	s.seed = seedOf(t, enr.URI)
+	if _, _, err := s.remote.Authorize(ctx, s.a, app.AuthorizeRequest{CredentialID: "cred_citizen", Hashes: [][]byte{digest("f")}, PIN: "975318", OTP: s.otp(t)}); err != nil {
+		t.Fatalf("Authorize(new phone) = %v", err)
+	}
+
 	// Each event is recorded with its evidence.
 	recs, err := s.st.ListAudit(ctx, 0, 1000)
 	if err != nil {
@@ -87,15 +107,15 @@ func TestEnrolmentEvents(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range recs {
 		switch r.Action {
-		case audit.ActionPINSet, audit.ActionCredentialUnlock, audit.ActionClientBind:
+		case audit.ActionPINSet, audit.ActionCredentialUnlock, audit.ActionClientBind, audit.ActionTOTPEnrol:
 			if r.Actor != "adm_1" || !contains(r.Details, `"method":"cccd_chip"`, `"officer":"Nguyễn Thị Lan"`, `"reference":"HS-2026-000123"`) {
 				t.Errorf("%s record = %s by %s, want the evidence and the admin", r.Action, r.Details, r.Actor)
 			}
 			seen[r.Action] = true
 		}
 	}
-	if len(seen) != 3 {
-		t.Errorf("enrolment records seen: %v, want pin.set, credential.unlock and credential.bind_client", seen)
+	if len(seen) != 4 {
+		t.Errorf("enrolment records seen: %v, want pin.set, credential.unlock, credential.bind_client and totp.enrol", seen)
 	}
 }
 
@@ -106,4 +126,13 @@ func contains(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+func seedOf(t *testing.T, uri string) string {
+	t.Helper()
+	u, err := url.Parse(uri)
+	if err != nil || u.Query().Get("secret") == "" {
+		t.Fatalf("TOTP URI %q has no secret", uri)
+	}
+	return u.Query().Get("secret")
 }

@@ -64,8 +64,8 @@ type scal2 struct {
 	clock    *testClock
 	seed     string
 	pub      *rsa.PublicKey // of the citizen's key, in Vault Transit
-	a, b, c  signer.Caller // A and B bound to the citizen, C not
-	official signer.Caller // bound to the agency only
+	a, b, c  signer.Caller  // A and B bound to the citizen, C not
+	official signer.Caller  // bound to the agency only
 }
 
 func newSCAL2(t *testing.T) *scal2 {

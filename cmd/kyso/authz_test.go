@@ -336,6 +336,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}, want: 204},
 		"POST /v1/credentials/{id}/pin":    {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]any{"pin": "135790", "evidence": evidence}), want: 200},
 		"POST /v1/credentials/{id}/unlock": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/unlock", map[string]any{"evidence": evidence}), want: 200},
+		"POST /v1/credentials/{id}/totp": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/totp",
+			map[string]any{"evidence": evidence}), want: 200},
 		"POST /v1/credentials/{id}/clients": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/clients",
 			map[string]any{"client_id": certClient["id"], "evidence": evidence}), want: 200},
 		// An official's or seal's authorisation is the client's binding
