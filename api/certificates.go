@@ -77,6 +77,9 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		ca.Request
 		PIN string `json:"pin"`
+		// ClientID is the client system a citizen enrols through: the
+		// first one bound to the credential.
+		ClientID string `json:"client_id"`
 	}
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
@@ -113,13 +116,13 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 	if claim != nil {
 		at = claim
 	}
-	out, err := s.enroll.Issue(r.Context(), actor, req.Request, req.PIN, at)
+	out, err := s.enroll.Issue(r.Context(), actor, req.Request, app.Holder{PIN: req.PIN, ClientID: req.ClientID}, at)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
-	writeJSON(w, http.StatusCreated, issuedJSON(out.Issued))
+	writeJSON(w, http.StatusCreated, enrolledAnswer(out))
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {

@@ -65,8 +65,8 @@ var answers = map[errkind.Kind]answer{
 	errkind.Unauthorized:          {http.StatusUnauthorized, CodeUnauthorized, ""},
 	errkind.Forbidden:             {http.StatusForbidden, CodeForbidden, ""},
 	errkind.Consent:               {http.StatusForbidden, CodeConsentFailed, ""},
-	errkind.Locked: {http.StatusForbidden, CodeLocked,
-		"the credential is locked after too many wrong PINs; an administrator must unlock it (tài khoản bị khóa do nhập sai PIN quá nhiều lần)"},
+	// The message says until when this client is locked out (auth.Factors).
+	errkind.Locked:                {http.StatusForbidden, CodeLocked, ""},
 	errkind.NotFound:              {http.StatusNotFound, CodeNotFound, ""},
 	errkind.MethodNotAllowed:      {http.StatusMethodNotAllowed, CodeMethodNotAllowed, ""},
 	errkind.Conflict:              {http.StatusConflict, CodeConflict, ""},

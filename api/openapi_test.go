@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/signer"
@@ -336,16 +337,21 @@ func TestOpenAPIOperations(t *testing.T) {
 	}
 	routes, _ := routeTable(t)
 	enforced := routeSchemes(t, routes)
+	// A citizen's authorisation is asked for by a client system, though
+	// it lives under the credential; extending a PDF spends a time-stamp
+	// of kyso's TSA, for client systems.
+	signing := func(path string) bool {
+		return strings.HasPrefix(path, "/v1/sign/") || strings.HasPrefix(path, "/v1/extend/") || path == "/v1/credentials/{id}/authorize"
+	}
 	for path := range enforced {
 		for m, scheme := range enforced[path] {
-			client := strings.HasPrefix(path, "/v1/sign/") || strings.HasPrefix(path, "/v1/extend/")
-			if client && scheme != clientScheme {
+			if signing(path) && scheme != clientScheme {
 				t.Errorf("%s %s: the server checks %q, want the client key (%s)", m, path, scheme, clientScheme)
 			}
 			if strings.HasPrefix(path, "/v1/verify/") && scheme != "" {
 				t.Errorf("%s %s: the server checks %q; verification is public", m, path, scheme)
 			}
-			if strings.HasPrefix(path, "/v1/") && !client && !strings.HasPrefix(path, "/v1/verify/") && scheme != adminScheme {
+			if strings.HasPrefix(path, "/v1/") && !signing(path) && !strings.HasPrefix(path, "/v1/verify/") && scheme != adminScheme {
 				t.Errorf("%s %s: the server checks %q, want the admin token (%s)", m, path, scheme, adminScheme)
 			}
 		}
@@ -771,7 +777,16 @@ func TestOpenAPISchemas(t *testing.T) {
 		{"ClientState", funcFacts(t, "clients.go", "setClientDisabled").mapKeys},
 		{"AdminTokenRequest", sortedUnique(append(funcFacts(t, "clients.go", "createAdminToken").fields, structJSONNames(t, "clients.go", "expiry")...))},
 		{"AdminToken", sortedUnique(append(funcFacts(t, "clients.go", "adminTokenJSON").mapKeys, "token"))},
-		{"PINRequest", funcFacts(t, "sign.go", "setPIN").fields},
+		{"PINRequest", structJSONNames(t, "remote.go", "pinRequest")},
+		{"UnlockRequest", structJSONNames(t, "remote.go", "unlockRequest")},
+		{"BindClientRequest", structJSONNames(t, "remote.go", "bindClientRequest")},
+		{"Evidence", jsonNames(reflect.TypeFor[app.Evidence]())},
+		{"ClientBinding", funcFacts(t, "remote.go", "bindClient").mapKeys},
+		{"AuthorizeRequest", structJSONNames(t, "remote.go", "authorizeRequest")},
+		{"AuthorizeResponse", funcFacts(t, "remote.go", "authorize").mapKeys},
+		{"TOTPEnrolment", structJSONNames(t, "remote.go", "totpJSON")},
+		{"TOTPRequest", structJSONNames(t, "remote.go", "totpRequest")},
+		{"TOTPAnswer", funcFacts(t, "remote.go", "enrolTOTP").mapKeys},
 		{"CredentialState", sortedUnique(append(funcFacts(t, "sign.go", "setPIN").mapKeys, funcFacts(t, "sign.go", "unlockCredential").mapKeys...))},
 		{"HashResponse", funcFacts(t, "sign.go", "signHash").mapKeys},
 		{"HashSignature", funcFacts(t, "sign.go", "signHash").fields},

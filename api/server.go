@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/api/confirm"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
@@ -139,6 +140,9 @@ type Config struct {
 	// Page is who runs the verification page at / (name, contact, logo);
 	// the zero value is kyso's own.
 	Page web.Branding
+	// CSCTokenTTL is how long a CSC access token is valid (default 10
+	// minutes).
+	CSCTokenTTL time.Duration
 }
 
 // Deps are the domain services behind the routes. CA and Admins are
@@ -169,6 +173,15 @@ type Deps struct {
 	// Trust refreshes the trust bundle (POST /v1/admin/trust/refresh);
 	// nil: not configured.
 	Trust *app.Trust
+	// Remote is the citizens' remote signing under sole control (SCAL2:
+	// authorisations and SADs), also behind the CSC API and the
+	// confirmation page; nil answers its routes with 503.
+	Remote *app.Remote
+	// Citizens enrols citizens' second factor and client bindings, and
+	// Credentials resolves credentials for those enrolment events; nil
+	// Citizens: neither.
+	Citizens    *app.CitizenDeps
+	Credentials app.Credentials
 }
 
 // Server is kyso's HTTP handler.
@@ -259,9 +272,9 @@ func New(cfg Config, deps Deps) *Server {
 	if s.log == nil {
 		s.log = discardLogger
 	}
-	s.enroll = app.NewEnroll(deps.CA, deps.PINs, deps.Audit, s.log)
+	s.enroll = app.NewEnroll(deps.CA, deps.PINs, deps.Citizens, deps.Audit, s.log)
 	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, Tokens: deps.Admins, ClientCerts: deps.ClientCerts,
-		PINs: deps.PINs, Seals: deps.Signing, Audit: deps.Audit, Log: s.log})
+		PINs: deps.PINs, Seals: deps.Signing, Citizens: deps.Citizens, Credentials: deps.Credentials, Audit: deps.Audit, Log: s.log})
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s
@@ -325,6 +338,8 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/clients/{id}/certificate", admin(s.issueClientCert)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
 	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
+	r.Handle("/v1/credentials/{id}/clients", admin(s.bindClient)).Methods(http.MethodPost)
+	r.Handle("/v1/credentials/{id}/totp", admin(s.enrolTOTP)).Methods(http.MethodPost)
 	r.Handle("/v1/seal-images/{organization}", admin(s.putSealImage)).Methods(http.MethodPut)
 	r.Handle("/v1/admin/trust/refresh", admin(s.refreshTrust)).Methods(http.MethodPost)
 
@@ -339,6 +354,17 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
 	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
 	r.Handle("/v1/extend/pdf", client(s.extendPDF)).Methods(http.MethodPost)
+	r.Handle("/v1/credentials/{id}/authorize", client(s.authorize)).Methods(http.MethodPost)
+
+	// CSC API (api/csc) under /csc/v2 and /csc/v1, and the citizen's
+	// confirmation page of remote signing (api/confirm) with its JSON.
+	s.cscHandler().Mount(r)
+	confirmPage := confirm.Handler()
+	r.Handle("/confirm/assets/{name}", confirmPage).Methods(http.MethodGet)
+	r.Handle("/confirm/{id}", confirmPage).Methods(http.MethodGet)
+	r.HandleFunc("/confirm/{id}/view", s.confirmView).Methods(http.MethodPost)
+	r.HandleFunc("/confirm/{id}/confirm", s.confirmConfirm).Methods(http.MethodPost)
+	r.HandleFunc("/confirm/{id}/refuse", s.confirmRefuse).Methods(http.MethodPost)
 
 	// RFC 3161 time-stamp authority, public.
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)

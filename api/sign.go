@@ -134,14 +134,12 @@ func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	var req struct {
-		PIN string `json:"pin"`
-	}
+	var req pinRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.admin.SetPIN(r.Context(), actorOf(r), id, req.PIN); err != nil {
+	if err := s.admin.SetPIN(r.Context(), actorOf(r), id, req.PIN, req.Evidence); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -158,7 +156,12 @@ func (s *Server) unlockCredential(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	if err := s.admin.Unlock(r.Context(), actorOf(r), id); err != nil {
+	var req unlockRequest
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := s.admin.Unlock(r.Context(), actorOf(r), id, req.Evidence); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -554,10 +557,10 @@ func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.C
 // clientActor names a client system in Idempotency-Key records.
 func clientActor(c signer.Caller) string { return "client:" + c.ClientID }
 
-// withoutPIN is a PDF request as it is fingerprinted: without the PIN,
-// which is never kept, not even hashed.
+// withoutPIN is a PDF request as it is fingerprinted: without the PIN
+// and the SAD, which are never kept, not even hashed.
 func withoutPIN(req signer.PDFRequest) signer.PDFRequest {
-	req.PIN = ""
+	req.PIN, req.SAD = "", ""
 	return req
 }
 
@@ -610,6 +613,7 @@ func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller signer.C
 	defer doc.Close()
 	fpReq := req
 	fpReq.PIN = ""
+	fpReq.SAD = ""
 	w, claim, done := s.idempotentUpload(w, r, caller, "sign.cms", doc, fpReq)
 	if done {
 		return
@@ -633,6 +637,7 @@ func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller signer.
 	}
 	fpReq := req
 	fpReq.PIN = ""
+	fpReq.SAD = ""
 	w, claim, done := s.beginIdempotent(w, r, clientActor(caller), "sign.hash", fpReq)
 	if done {
 		return

@@ -55,6 +55,7 @@ func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller signer.C
 	}
 	fpReq := req
 	fpReq.PIN = ""
+	fpReq.SAD = ""
 	w, claim, done := s.idempotentUpload(w, r, caller, "sign.xml", doc, fpReq)
 	if done {
 		return
@@ -184,6 +185,7 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller sig
 	if _, present := r.Header[IdempotencyHeader]; present {
 		fpReq := req
 		fpReq.PIN = ""
+		fpReq.SAD = ""
 		parts := []any{fpReq, names}
 		for _, d := range docs {
 			sum := sha256.Sum256(d)

@@ -73,6 +73,10 @@ type AdminDeps struct {
 	ClientCerts ClientCertIssuer
 	PINs        PINAdmin
 	Seals       SealImages
+	// Citizens and Credentials serve the enrolment events of citizens
+	// (client bindings, unlocks, new PINs); nil Citizens: none.
+	Citizens    *CitizenDeps
+	Credentials Credentials
 	Audit       Auditor
 	Log         *slog.Logger
 }
@@ -270,22 +274,45 @@ func (a *Admin) IssueClientCert(ctx context.Context, actor, id string, csrPEM []
 	return out, nil
 }
 
-// SetPIN sets (or replaces) a citizen credential's PIN.
-func (a *Admin) SetPIN(ctx context.Context, actor, credID, pin string) error {
+// SetPIN sets (or replaces) a citizen credential's PIN: an enrolment
+// event, which needs the identity proofing ev (an admin token alone could
+// otherwise take over the citizen's consent). It clears every client's
+// lock on the credential, and the evidence is kept in the audit record.
+func (a *Admin) SetPIN(ctx context.Context, actor, credID, pin string, ev *Evidence) error {
+	if err := ev.check(); err != nil {
+		return err
+	}
 	if err := a.d.PINs.SetPIN(ctx, credID, pin); err != nil {
 		return err
 	}
-	a.rec.record(ctx, actor, audit.ActionPINSet, credID, nil)
+	if err := a.clearLocks(ctx, credID); err != nil {
+		return err
+	}
+	a.rec.record(ctx, actor, audit.ActionPINSet, credID, map[string]any{"evidence": ev.details()})
 	return nil
 }
 
-// Unlock unlocks a credential locked after wrong PINs.
-func (a *Admin) Unlock(ctx context.Context, actor, credID string) error {
+// Unlock unlocks a credential locked after wrong PINs or codes, for every
+// client: an enrolment event, which needs the identity proofing ev.
+func (a *Admin) Unlock(ctx context.Context, actor, credID string, ev *Evidence) error {
+	if err := ev.check(); err != nil {
+		return err
+	}
 	if err := a.d.PINs.Unlock(ctx, credID); err != nil {
 		return err
 	}
-	a.rec.record(ctx, actor, audit.ActionCredentialUnlock, credID, nil)
+	if err := a.clearLocks(ctx, credID); err != nil {
+		return err
+	}
+	a.rec.record(ctx, actor, audit.ActionCredentialUnlock, credID, map[string]any{"evidence": ev.details()})
 	return nil
+}
+
+func (a *Admin) clearLocks(ctx context.Context, credID string) error {
+	if a.d.Citizens == nil || a.d.Citizens.Locks == nil {
+		return nil
+	}
+	return a.d.Citizens.Locks.ClearLocks(ctx, credID)
 }
 
 // SetSealImage stores an agency's seal image, drawn on its seal

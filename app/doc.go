@@ -9,10 +9,16 @@
 //     ties it to the request's Idempotency-Key), with its audit record.
 //   - Sign: who may sign with which credential — official and seal
 //     credentials only for client systems bound to their agency, citizen
-//     credentials only with the holder's PIN, each time, a wrong PIN and a
-//     lock audited — and the signing formats it drives (signer.Service,
-//     which asks Sign.Authorize once a request's options are valid, and
-//     records each signature before it leaves).
+//     credentials only with a SAD the citizen gave for exactly these
+//     documents, used once — and the signing formats it drives
+//     (signer.Service, which asks Sign.Authorize once a request's options
+//     are valid, and records each signature before it leaves).
+//   - Remote: the citizen's sole control (SCAL2): authorisations with PIN
+//     and TOTP per (credential, client), bound to exact hashes, as
+//     single-use SADs; the confirmation mode's transactions; raw
+//     signatures over authorised hashes (CSC's signHash). The enrolment
+//     events (a client bound, a new PIN, an unlock) need identity
+//     proofing (Evidence), kept in the audit record.
 //   - Verify: the trust store's current snapshot handed to the verifier,
 //     for the verification API, the web page and kyso verify.
 //   - Admin: administrators' actions on certificates, issuers, client

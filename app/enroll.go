@@ -7,7 +7,9 @@ import (
 	"log/slog"
 
 	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 )
 
@@ -42,14 +44,23 @@ type Attempt interface {
 // PIN (the consent that unlocks the credential) and the recovery of an
 // issuance a crash cut short.
 type Enroll struct {
-	ca   Issuance
-	pins PINSetter // nil: no PINs (a request with one is refused before Issue)
-	rec  recorder
+	ca       Issuance
+	pins     PINSetter    // nil: no PINs (a request with one is refused before Issue)
+	citizens *CitizenDeps // nil: no second factor, no client bindings
+	rec      recorder
 }
 
-// NewEnroll returns the enrolment floor; pins and au may be nil.
-func NewEnroll(c Issuance, pins PINSetter, au Auditor, log *slog.Logger) *Enroll {
-	return &Enroll{ca: c, pins: pins, rec: recorder{au, log}}
+// NewEnroll returns the enrolment floor; pins, citizens and au may be nil.
+func NewEnroll(c Issuance, pins PINSetter, citizens *CitizenDeps, au Auditor, log *slog.Logger) *Enroll {
+	return &Enroll{ca: c, pins: pins, citizens: citizens, rec: recorder{au, log}}
+}
+
+// Holder is what a citizen's enrolment sets besides the certificate: the
+// PIN (knowledge factor) and the client system the citizen enrols through
+// (the first client bound to the credential).
+type Holder struct {
+	PIN      string
+	ClientID string
 }
 
 // Enrolled is the result of Enroll.Issue.
@@ -58,6 +69,9 @@ type Enrolled struct {
 	// Recovered marks an issuance finished by a retry after the first
 	// attempt was cut short.
 	Recovered bool
+	// TOTP is a new citizen credential's one-time-code seed, for the
+	// holder's authenticator app: handed out here once, never again.
+	TOTP *auth.TOTPEnrolment
 }
 
 // Issue issues a certificate for req on behalf of actor and, when pin is
@@ -72,7 +86,23 @@ type Enrolled struct {
 // answers with it; if not, it finishes that credential (ca.Issue resumes
 // it, with the key Vault made for it, even one Vault finished after the
 // first attempt gave up waiting).
-func (e *Enroll) Issue(ctx context.Context, actor string, req ca.Request, pin string, at Attempt) (*Enrolled, error) {
+func (e *Enroll) Issue(ctx context.Context, actor string, req ca.Request, holder Holder, at Attempt) (*Enrolled, error) {
+	if holder.ClientID != "" {
+		if req.Profile != ca.ProfileCitizen {
+			return nil, errkind.InvalidField("client_id", "only a citizen's credential is bound to client systems")
+		}
+		if e.citizens == nil || e.citizens.Bindings == nil {
+			return nil, errkind.New(errkind.NotConfigured, "this kyso binds no clients to citizens")
+		}
+		if e.citizens.Clients != nil {
+			if _, err := e.citizens.Clients.GetClient(ctx, holder.ClientID); err != nil {
+				if errkind.KindOf(err) == errkind.NotFound {
+					return nil, errkind.InvalidField("client_id", "no such client system")
+				}
+				return nil, err
+			}
+		}
+	}
 	if at != nil {
 		if id := at.Resource(); id != "" {
 			out, err := e.issuedEarlier(ctx, id)
@@ -81,7 +111,7 @@ func (e *Enroll) Issue(ctx context.Context, actor string, req ca.Request, pin st
 			}
 			if out != nil {
 				at.Made()
-				return e.afterIssue(ctx, actor, out, pin, true)
+				return e.afterIssue(ctx, actor, out, holder, true)
 			}
 			req.CredentialID = id
 		} else if err := newCredentialID(ctx, at, &req); err != nil {
@@ -110,7 +140,7 @@ func (e *Enroll) Issue(ctx context.Context, actor string, req ca.Request, pin st
 	if at != nil {
 		at.Made() // a PIN that fails to be set must not make the retry issue again
 	}
-	return e.afterIssue(ctx, actor, out, pin, false)
+	return e.afterIssue(ctx, actor, out, holder, false)
 }
 
 // newCredentialID chooses the ID of the credential an idempotent issuance
@@ -138,20 +168,45 @@ func (e *Enroll) issuedEarlier(ctx context.Context, credID string) (*ca.Issued, 
 	return e.ca.Get(ctx, certs[0].ID)
 }
 
-// afterIssue sets the PIN of a new citizen credential and records the
-// issuance.
-func (e *Enroll) afterIssue(ctx context.Context, actor string, out *ca.Issued, pin string, recovered bool) (*Enrolled, error) {
-	if pin != "" {
-		if err := e.pins.SetPIN(ctx, out.Record.CredentialID, pin); err != nil {
+// afterIssue sets the PIN of a new citizen credential, its second factor
+// and its first client, and records the issuance.
+func (e *Enroll) afterIssue(ctx context.Context, actor string, out *ca.Issued, holder Holder, recovered bool) (*Enrolled, error) {
+	credID := out.Record.CredentialID
+	if holder.PIN != "" {
+		if err := e.pins.SetPIN(ctx, credID, holder.PIN); err != nil {
 			// The certificate exists; without a PIN the credential cannot
 			// sign until one is set with POST /v1/credentials/{id}/pin.
-			return nil, fmt.Errorf("set PIN of credential %s: %w", out.Record.CredentialID, err)
+			return nil, fmt.Errorf("set PIN of credential %s: %w", credID, err)
 		}
 	}
-	details := map[string]any{"credential": out.Record.CredentialID, "profile": out.Record.Profile, "serial": out.Record.Serial}
+	res := &Enrolled{Issued: out, Recovered: recovered}
+	details := map[string]any{"credential": credID, "profile": out.Record.Profile, "serial": out.Record.Serial}
+	if out.Record.Profile == ca.ProfileCitizen && e.citizens != nil && e.citizens.TOTP != nil {
+		// A retry after a crash enrols a new seed: the first one was
+		// never shown.
+		var err error
+		if res.TOTP, err = e.citizens.TOTP.Enroll(ctx, credID, totpAccount(out)); err != nil {
+			return nil, fmt.Errorf("enrol the one-time-code factor of credential %s: %w", credID, err)
+		}
+		details["factors"] = []string{"pin", "totp"}
+	}
+	if holder.ClientID != "" {
+		if err := e.citizens.bindClient(ctx, credID, holder.ClientID); err != nil {
+			return nil, fmt.Errorf("bind credential %s to client %s: %w", credID, holder.ClientID, err)
+		}
+		details["client"] = holder.ClientID
+	}
 	if recovered {
 		details["recovered"] = true
 	}
 	e.rec.record(ctx, actor, audit.ActionCertIssue, out.Record.ID, details)
-	return &Enrolled{Issued: out, Recovered: recovered}, nil
+	return res, nil
+}
+
+// totpAccount labels the seed in the holder's app: the holder's name.
+func totpAccount(out *ca.Issued) string {
+	if out.Leaf != nil && out.Leaf.Subject.CommonName != "" {
+		return out.Leaf.Subject.CommonName
+	}
+	return out.Record.CredentialID
 }

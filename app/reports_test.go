@@ -33,7 +33,6 @@ import (
 	"github.com/kyso-vn/kyso/verifier"
 )
 
-
 // sealPKI is a CA for kyso's report seal with a time-stamp authority and
 // OCSP and CRL answers, in memory: the signing formats with test keys
 // (the Vault-backed signer is cmd/kyso's to wire).

@@ -2,13 +2,11 @@ package app
 
 import (
 	"context"
-	"errors"
-	"github.com/kyso-vn/kyso/errkind"
+	"crypto"
 	"io"
 	"log/slog"
 
 	"github.com/kyso-vn/kyso/audit"
-	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/signer"
 )
@@ -20,26 +18,27 @@ type Credentials interface {
 	Credential(ctx context.Context, id string) (*signer.Credential, error)
 }
 
-// Consent checks a citizen's PIN for one signing (auth.PINs).
-type Consent interface {
-	CheckPIN(ctx context.Context, credentialID, pin string) error
+// SADConsumer uses a citizen's SAD, once, for exact hashes (Remote).
+type SADConsumer interface {
+	ConsumeSAD(ctx context.Context, caller signer.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error
 }
 
-// SignDeps are the services behind Sign. Consent and Audit may be nil (no
+// SignDeps are the services behind Sign. SAD and Audit may be nil (no
 // citizen can then sign; nothing is audited).
 type SignDeps struct {
 	Credentials Credentials
-	Consent     Consent
+	SAD         SADConsumer
 	Audit       Auditor
 	Log         *slog.Logger
 }
 
 // Sign decides who may sign with which credential and hands the document
 // to the formats (signer.Service): official and seal credentials only for
-// client systems bound to their agency, citizen credentials only with the
-// citizen's PIN, for each signing; a wrong PIN and a lock are audited.
-// The formats then sign, draw agencies' seal images and record each
-// signature in the audit log before it leaves.
+// client systems bound to their agency, citizen credentials only with a
+// SAD the citizen gave for exactly these documents (Remote.Authorize: PIN
+// and one-time code), used once. The formats then sign, draw agencies'
+// seal images and record each signature in the audit log before it
+// leaves.
 type Sign struct {
 	d       SignDeps
 	rec     recorder
@@ -61,8 +60,13 @@ func NewSign(d SignDeps, formats signer.Config) *Sign {
 // Authorize implements signer.Authorizer: it resolves a credential and
 // checks that caller may sign with it. The formats call it once a
 // request's options are found valid, so that a malformed request is
-// refused before a PIN is checked (and counted).
-func (s *Sign) Authorize(ctx context.Context, caller signer.Caller, credentialID, pin string) (*signer.Credential, error) {
+// refused before a SAD is used.
+//
+// A citizen's PIN alone is not consent (issue #14): whoever learnt it
+// could sign anything. A citizen credential signs only with a SAD, which
+// the citizen gave with PIN and one-time code for the SHA-256 of exactly
+// these documents (or exactly these hashes), to this client.
+func (s *Sign) Authorize(ctx context.Context, caller signer.Caller, credentialID string, consent signer.Consent) (*signer.Credential, error) {
 	if credentialID == "" {
 		return nil, signer.ErrInvalid.Errorf("credential_id is required")
 	}
@@ -76,22 +80,27 @@ func (s *Sign) Authorize(ctx context.Context, caller signer.Caller, credentialID
 			return nil, signer.ErrForbidden.Errorf("this client is not bound to the credential's agency")
 		}
 	case ca.ProfileCitizen:
-		if pin == "" {
-			return nil, signer.ErrConsent.Errorf("a citizen credential needs the holder's PIN (\"pin\") for each signing")
-		}
-		if s.d.Consent == nil {
-			return nil, signer.ErrConsent.Errorf("this kyso checks no PINs")
-		}
-		if err := s.d.Consent.CheckPIN(ctx, credentialID, pin); err != nil {
-			if !errors.Is(err, auth.ErrBadPIN) && !errors.Is(err, auth.ErrLocked) && !errors.Is(err, auth.ErrNoPIN) {
-				return nil, err // not a consent failure: e.g. the database is down
+		if consent.SAD == "" {
+			reason := "no sad"
+			if consent.PIN != "" {
+				reason = "no sad, a bare PIN" // the red-team finding of issue #14: worth an alert
 			}
-			s.pinFailure(ctx, caller, credentialID, err)
-			consent := signer.ErrConsent.Errorf("%w", err)
-			if errors.Is(err, auth.ErrLocked) {
-				consent.Kind = errkind.Locked // what the holder must know: an administrator has to unlock it
-			}
-			return nil, consent
+			s.rec.record(ctx, clientActor(caller), audit.ActionConsentFailure, credentialID,
+				map[string]any{"client": caller.ClientID, "reason": reason})
+			return nil, ErrNeedSAD
+		}
+		if s.d.SAD == nil {
+			return nil, signer.ErrConsent.Errorf("this kyso takes no citizen authorisations")
+		}
+		if consent.Hashes == nil {
+			return nil, signer.ErrConsent.Errorf("this request cannot be matched with a SAD")
+		}
+		hashes, err := consent.Hashes()
+		if err != nil {
+			return nil, err
+		}
+		if err := s.d.SAD.ConsumeSAD(ctx, caller, credentialID, consent.SAD, consent.HashAlgorithm, hashes, "native"); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, signer.ErrForbidden.Errorf("%s credentials do not sign documents", cred.Profile)
@@ -99,21 +108,12 @@ func (s *Sign) Authorize(ctx context.Context, caller signer.Caller, credentialID
 	return cred, nil
 }
 
-// pinFailure records a wrong PIN (and a lock). It is best effort: the
-// caller already gets the consent error.
-func (s *Sign) pinFailure(ctx context.Context, caller signer.Caller, credentialID string, err error) {
-	if s.d.Audit == nil {
-		return
+// clientActor names the caller in the audit log.
+func clientActor(caller signer.Caller) string {
+	if caller.ClientID == "" {
+		return "unknown-client"
 	}
-	action := audit.ActionPINFailure
-	if errors.Is(err, auth.ErrLocked) {
-		action = audit.ActionPINLocked
-	}
-	actor := caller.ClientID
-	if actor == "" {
-		actor = "unknown-client"
-	}
-	_ = s.d.Audit.Record(ctx, audit.Event{Actor: actor, Action: action, Target: credentialID})
+	return caller.ClientID
 }
 
 // SignPDF signs the PDF read from in (size bytes) and writes the signed
@@ -123,7 +123,8 @@ func (s *Sign) SignPDF(ctx context.Context, caller signer.Caller, req signer.PDF
 }
 
 // SignPDFBatch signs every document with the same credential and options,
-// authorised once (a citizen's PIN covers the batch).
+// authorised once (a citizen's SAD covers the batch: it is given for
+// the SHA-256 of every document).
 func (s *Sign) SignPDFBatch(ctx context.Context, caller signer.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error) {
 	return s.formats.SignPDFBatch(ctx, caller, req, docs)
 }

@@ -45,6 +45,17 @@ const (
 	ActionSealImage        = "seal.image"
 	ActionPINSet           = "pin.set"
 	ActionTrustRefresh     = "trust.refresh"
+	// A citizen's sole control (SCAL2): the evidence of each
+	// authorisation (who, which hashes, which factors), each use of it,
+	// the failures, and the enrolment events.
+	ActionConsentAuthorize = "consent.authorize"
+	ActionConsentUse       = "consent.use"
+	ActionConsentExtend    = "consent.extend"
+	ActionConsentFailure   = "consent.failure"
+	ActionConsentRefuse    = "consent.refuse"
+	ActionTxOpen           = "consent.transaction_open"
+	ActionClientBind       = "credential.bind_client"
+	ActionTOTPEnrol        = "totp.enrol"
 )
 
 // ErrInvalidEvent reports an event Record refuses: no actor, a malformed

@@ -150,7 +150,7 @@ type BatchResult struct {
 }
 
 // SignPDFBatch signs every document with the same credential and options.
-// The credential is authorised once (a citizen's PIN covers the batch).
+// The credential is authorised once (a citizen's SAD covers the batch).
 // Documents are signed concurrently and their signatures are made in one
 // Vault Transit batch call when the credential's key supports it. One bad
 // document fails alone and is reported in its result; the error return
@@ -162,7 +162,11 @@ func (s *Service) SignPDFBatch(ctx context.Context, caller Caller, req PDFReques
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	readers := make([]io.Reader, len(docs))
+	for i, d := range docs {
+		readers[i] = d.In
+	}
+	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: readerHashes(readers...)})
 	if err != nil {
 		return nil, err
 	}

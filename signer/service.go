@@ -52,7 +52,66 @@ type Credential struct {
 // Authorizer resolves a credential and decides whether the caller may
 // sign with it (app.Sign implements it: agency binding, citizen consent).
 type Authorizer interface {
-	Authorize(ctx context.Context, caller Caller, credentialID, pin string) (*Credential, error)
+	Authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*Credential, error)
+}
+
+// Consent is what a signing request carries of the holder's consent.
+type Consent struct {
+	// PIN is the holder's PIN, as older clients send it. A citizen
+	// credential no longer signs with a PIN alone (see SAD).
+	PIN string
+	// SAD is the Signature Activation Data the citizen's authorisation
+	// (PIN and one-time code) gave the client: single use, for the exact
+	// documents or hashes below.
+	SAD string
+	// Hashes returns what the SAD must have been authorised for: the
+	// SHA-256 of each document, or the digests of a hash request. The
+	// Authorizer calls it only when it needs them (it may read the
+	// documents).
+	Hashes func() ([][]byte, error)
+	// HashAlgorithm is the algorithm of Hashes: SHA-256 for documents.
+	HashAlgorithm crypto.Hash
+}
+
+// documentHashes returns a Consent.Hashes that hashes the documents
+// with SHA-256.
+func documentHashes(docs ...[]byte) func() ([][]byte, error) {
+	return func() ([][]byte, error) {
+		out := make([][]byte, len(docs))
+		for i, d := range docs {
+			sum := sha256.Sum256(d)
+			out[i] = sum[:]
+		}
+		return out, nil
+	}
+}
+
+// readerHashes returns a Consent.Hashes that hashes each reader with
+// SHA-256 and seeks it back to where it was. A reader that cannot seek
+// cannot be authorised by its hash before it is signed.
+func readerHashes(rs ...io.Reader) func() ([][]byte, error) {
+	return func() ([][]byte, error) {
+		out := make([][]byte, len(rs))
+		for i, r := range rs {
+			s, ok := r.(io.ReadSeeker)
+			if !ok {
+				return nil, ErrInvalid.Errorf("this document cannot be read twice, so it cannot be matched with a SAD")
+			}
+			start, err := s.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return nil, fmt.Errorf("signer: hash document: %w", err)
+			}
+			h := sha256.New()
+			if _, err := io.Copy(h, s); err != nil {
+				return nil, fmt.Errorf("signer: hash document: %w", err)
+			}
+			if _, err := s.Seek(start, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("signer: hash document: %w", err)
+			}
+			out[i] = h.Sum(nil)
+		}
+		return out, nil
+	}
 }
 
 // Auditor appends to the audit log (audit.Log implements it).
@@ -100,12 +159,15 @@ func New(cfg Config) *Service {
 
 // authorize asks the Authorizer for the credential, once the request's
 // options are found valid: a malformed request is refused before a PIN is
-// checked (and counted).
-func (s *Service) authorize(ctx context.Context, caller Caller, credentialID, pin string) (*Credential, error) {
+// checked (and counted) or a SAD used.
+func (s *Service) authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*Credential, error) {
 	if s.cfg.Authorizer == nil {
 		return nil, ErrForbidden.Errorf("this signing service decides for no one")
 	}
-	return s.cfg.Authorizer.Authorize(ctx, caller, credentialID, pin)
+	if consent.HashAlgorithm == 0 {
+		consent.HashAlgorithm = crypto.SHA256
+	}
+	return s.cfg.Authorizer.Authorize(ctx, caller, credentialID, consent)
 }
 
 // PDFRequest is the options part of a PDF signing request.
@@ -121,6 +183,9 @@ type PDFRequest struct {
 	Appearance   *Appearance `json:"appearance,omitempty"`
 	Certify      *int        `json:"certify,omitempty"` // absent: P=2 on an unsigned document; 0 approval; 1, 2, 3 DocMDP P
 	PIN          string      `json:"pin,omitempty"`
+	// SAD is a citizen's authorisation for the SHA-256 of this document
+	// (of every document of a batch).
+	SAD string `json:"sad,omitempty"`
 }
 
 // profileSeal is the profile of an agency's seal credential (ca.ProfileSeal),
@@ -190,7 +255,7 @@ func (s *Service) SignPDF(ctx context.Context, caller Caller, req PDFRequest, in
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: readerHashes(in)})
 	if err != nil {
 		return nil, err
 	}
@@ -289,6 +354,9 @@ type CMSRequest struct {
 	Scheme        string `json:"scheme,omitempty"`         // pkcs1v15 (default) or pss
 	Timestamp     bool   `json:"timestamp,omitempty"`      // add a signature time-stamp from kyso's TSA
 	PIN           string `json:"pin,omitempty"`
+	// SAD is a citizen's authorisation for the SHA-256 of the content
+	// (for /v1/sign/hash: of the hashes themselves).
+	SAD string `json:"sad,omitempty"`
 }
 
 func (r CMSRequest) options(ts cms.Timestamper) (cms.Options, error) {
@@ -312,7 +380,7 @@ func (s *Service) SignCMS(ctx context.Context, caller Caller, req CMSRequest, co
 	if err != nil {
 		return nil, err
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: readerHashes(content)})
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +420,8 @@ func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest
 			return nil, ErrInvalid.Errorf("hashes[%d] is %d bytes; a %s digest is %d", i, len(d), opts.Hash, opts.Hash.Size())
 		}
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	hashes := func() ([][]byte, error) { return req.Hashes, nil }
+	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: hashes, HashAlgorithm: opts.Hash})
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ type XMLRequest struct {
 	// reference carries it ("hoso.pdf").
 	DetachedURI string `json:"detached_uri,omitempty"`
 	PIN         string `json:"pin,omitempty"`
+	// SAD is a citizen's authorisation for the SHA-256 of this document
+	// (of every document of a batch).
+	SAD string `json:"sad,omitempty"`
 }
 
 // XMLResult is a signed XML document.
@@ -100,7 +103,7 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 	if len(doc) > MaxXMLBytes {
 		return nil, ErrDocument.Errorf("an XML document of more than %d bytes", MaxXMLBytes)
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: documentHashes(doc)})
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +168,7 @@ func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLReques
 			return nil, ErrDocument.Errorf("document %d is larger than %d bytes", i, MaxXMLBytes)
 		}
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, req.PIN)
+	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: documentHashes(docs...)})
 	if err != nil {
 		return nil, err
 	}

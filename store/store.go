@@ -286,3 +286,62 @@ type Store interface {
 	// GetSealImage returns an agency's seal image, or ErrNotFound.
 	GetSealImage(ctx context.Context, organization string) (*SealImage, error)
 }
+
+// Consent is the part of the store behind a citizen's sole control
+// (SCAL2): TOTP seeds, the clients a credential is bound to, wrong
+// attempts per (credential, client), SADs and signing transactions.
+// Store implementations in this package implement it; Consent(s) returns
+// it.
+type Consent interface {
+	// SetTOTP stores (or replaces, from step 0) a credential's encrypted
+	// TOTP seed.
+	SetTOTP(ctx context.Context, credID string, ciphertext []byte) error
+	// GetTOTP returns the encrypted seed and the last accepted step;
+	// ErrNotFound if the credential has none.
+	GetTOTP(ctx context.Context, credID string) (ciphertext []byte, lastStep int64, err error)
+	// UseTOTPStep records the step of an accepted code if it is later
+	// than the last one, and is ErrConflict otherwise (a replay).
+	UseTOTPStep(ctx context.Context, credID string, step int64) error
+
+	// BindClient binds a credential to a client (again: no error).
+	BindClient(ctx context.Context, credID, clientID string) error
+	// ClientBound reports whether the credential is bound to the client.
+	ClientBound(ctx context.Context, credID, clientID string) (bool, error)
+	// CredentialClients and ClientCredentials list the bindings, sorted.
+	CredentialClients(ctx context.Context, credID string) ([]string, error)
+	ClientCredentials(ctx context.Context, clientID string) ([]string, error)
+
+	// GetConsentAttempts returns one client's attempts on a credential.
+	GetConsentAttempts(ctx context.Context, credID, clientID string) (*model.ConsentAttempts, error)
+	// CountConsentAttempt counts an attempt before it is checked and
+	// returns its number.
+	CountConsentAttempt(ctx context.Context, credID, clientID string) (int, error)
+	// LockConsent locks the client out until until and returns the
+	// number of lockouts, this one included.
+	LockConsent(ctx context.Context, credID, clientID string, until time.Time) (int, error)
+	// ResetConsentFailures zeroes the failure count after a success.
+	ResetConsentFailures(ctx context.Context, credID, clientID string) error
+	// ClearConsentLocks forgets every client's attempts on a credential.
+	ClearConsentLocks(ctx context.Context, credID string) error
+
+	// CreateSAD stores a SAD.
+	CreateSAD(ctx context.Context, d *model.SAD) error
+	// ConsumeSAD uses a SAD once, atomically, if it matches exactly;
+	// ErrNotFound otherwise.
+	ConsumeSAD(ctx context.Context, tokenHash []byte, credID, clientID, hashAlg, hashes string, now time.Time) (*model.SAD, error)
+	// ExtendSAD moves an unused, unexpired SAD to a new token and expiry.
+	ExtendSAD(ctx context.Context, oldHash, newHash []byte, credID, clientID string, now, expiresAt time.Time) error
+
+	// CreateTransaction, GetTransaction and MoveTransaction keep the
+	// signing transactions of the confirmation mode.
+	CreateTransaction(ctx context.Context, t *model.SigningTransaction) error
+	GetTransaction(ctx context.Context, id string) (*model.SigningTransaction, error)
+	MoveTransaction(ctx context.Context, id, from, to string, at time.Time) (bool, error)
+}
+
+// ConsentOf returns the Consent part of a Store opened by this package,
+// or nil for another implementation.
+func ConsentOf(s Store) Consent {
+	c, _ := s.(Consent)
+	return c
+}

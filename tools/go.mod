@@ -14,11 +14,13 @@ require (
 	github.com/digitorus/pdfsign v1.0.0-rc2
 	github.com/hashicorp/vault/api v1.23.0
 	github.com/kyso-vn/kyso v0.0.0
+	github.com/pquerna/otp v1.5.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
 	github.com/beevik/etree v1.8.1 // indirect
+	github.com/boombuler/barcode v1.1.0 // indirect
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/digitorus/pdf v0.2.0 // indirect

@@ -32,10 +32,12 @@ import (
 //
 // kyso has no citizen login. A citizen never holds a key of their own: a
 // registered client system (here client A) signs on the citizen's
-// credential, and the citizen consents to each signature with their PIN.
-// So "citizen" is client A's key on the citizen credential, without the
-// PIN and with the right one. On the routes that take no credential, the
-// citizen kinds are simply client A's key.
+// credential, and the citizen authorises each signature with their PIN and
+// a one-time code, which gives the client a single-use SAD. So "citizen" is
+// client A's key on the citizen credential, without the PIN and with the
+// right PIN alone, which is not consent (issue #14: a leaked PIN must sign
+// nothing). On the routes that take no credential, the citizen kinds are
+// simply client A's key.
 type authzCaller struct {
 	name string
 	key  string // bearer token; "" sends no Authorization header
@@ -147,7 +149,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"clientA":       {200, ""},
 		"clientB":       {403, "forbidden"}, // not bound to the Hanoi agency
 		"citizen-nopin": {403, "consent_failed"},
-		"citizen-pin":   {200, ""},
+		"citizen-pin":   {403, "consent_failed"}, // a bare PIN is not consent
 	}
 
 	// Fixtures: certificates that the admin rows may rotate, renew, revoke
@@ -335,8 +337,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// No trust bundle in this kyso: 503 not_configured, past the
 		// admin check (TestTrustBundleRefreshRunning has one).
 		"POST /v1/admin/trust/refresh":     {class: authzAdmin, req: postJSON("/v1/admin/trust/refresh", nil), want: 503, wantCode: "not_configured"},
-		"POST /v1/credentials/{id}/pin":    {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]string{"pin": "135790"}), want: 200},
-		"POST /v1/credentials/{id}/unlock": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/unlock", nil), want: 200},
+		"POST /v1/credentials/{id}/pin":    {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/pin", map[string]any{"pin": "135790", "evidence": evidence}), want: 200},
+		"POST /v1/credentials/{id}/unlock": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/unlock", map[string]any{"evidence": evidence}), want: 200},
+		"POST /v1/credentials/{id}/totp": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/totp",
+			map[string]any{"evidence": evidence}), want: 200},
+		"POST /v1/credentials/{id}/clients": {class: authzAdmin, req: postJSON("/v1/credentials/"+pinCred+"/clients",
+			map[string]any{"client_id": certClient["id"], "evidence": evidence}), want: 200},
+		// An official's or seal's authorisation is the client's binding
+		// to the agency; a citizen's needs the PIN and a one-time code.
+		"POST /v1/credentials/{id}/authorize": {class: authzSigning, req: func(c authzCaller) *http.Request {
+			body := map[string]any{"document_sha256": []string{fmt.Sprintf("%x", sha256.Sum256(doc))}}
+			if c.pin != "" {
+				body["pin"] = c.pin
+			}
+			return postJSON("/v1/credentials/"+c.cred+"/authorize", body)(c)
+		}},
 		"PUT /v1/seal-images/{organization}": {class: authzAdmin, req: func(authzCaller) *http.Request {
 			r := newReq("PUT", "/v1/seal-images/"+url.PathEscape("Ủy ban nhân dân Thành phố Đà Nẵng"), "image/png", png.Bytes())
 			return r

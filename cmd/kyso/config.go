@@ -54,6 +54,8 @@ type Config struct {
 	// Page is who runs the verification page at / (web.Section).
 	Page  web.Section `json:"page"`
 	Trust TrustConfig `json:"trust"`
+
+	RemoteSigning RemoteSigningConfig `json:"remote_signing"`
 }
 
 // ExtendConfig configures POST /v1/extend/pdf (docs/archiving.md).
@@ -183,6 +185,9 @@ type HTTPConfig struct {
 	// admin token (default 256 MiB; -1: no bound): keeping a new answer
 	// evicts the caller's oldest (docs/operations.md).
 	IdempotencyQuotaBytes int64 `json:"idempotency_quota_bytes"`
+	// CSCTokenTTL is how long an access token of the CSC API is valid
+	// (default 10m; at most 1h).
+	CSCTokenTTL Duration `json:"csc_token_ttl"`
 }
 
 // loadConfig reads a config file strictly, then the environment variables
@@ -257,6 +262,9 @@ func (c *Config) setDefaults() error {
 	if err := c.Trust.Validate(); err != nil {
 		return err
 	}
+	if err := c.RemoteSigning.validate(); err != nil {
+		return err
+	}
 	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {
 		if v < 0 {
 			return fmt.Errorf("config: %s must not be negative (0 means the default)", name)
@@ -279,6 +287,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.HTTP.IdempotencyTTL < 0 {
 		return errors.New("config: http.idempotency_ttl must not be negative (0 means the default, 24h)")
+	}
+	if c.HTTP.CSCTokenTTL < 0 || time.Duration(c.HTTP.CSCTokenTTL) > time.Hour {
+		return errors.New("config: http.csc_token_ttl must be between 0 (the default, 10m) and 1h")
 	}
 	if c.HTTP.ClientConcurrency < -1 {
 		return errors.New("config: http.client_concurrency must be -1 (no bound), 0 (the default, 32) or more")

@@ -41,7 +41,17 @@ func startDevProc(t *testing.T, bin, vaultBin, dir string, extra ...string) *dev
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { log.Close() })
+	t.Cleanup(func() {
+		log.Close()
+		if t.Failed() { // the errors kyso logged say why
+			b, _ := os.ReadFile(dir + ".log")
+			for line := range strings.SplitSeq(string(b), "\n") {
+				if strings.Contains(line, "level=ERROR") || strings.Contains(line, `"level":"ERROR"`) {
+					t.Logf("kyso: %s", line)
+				}
+			}
+		}
+	})
 	args := append([]string{"dev", "--data", dir, "--listen", "127.0.0.1:0", "--vault-listen", freePort(t),
 		"--vault-bin", vaultBin, "--verify-per-minute", "-1"}, extra...)
 	p := &devProc{cmd: exec.Command(bin, args...), done: make(chan error, 1)}

@@ -28,7 +28,7 @@ import (
 
 // Exit codes of kyso extend.
 const (
-	exitExtendFailed = 1 // a document could not be extended or renewed
+	exitExtendFailed = 1         // a document could not be extended or renewed
 	exitExtendUsage  = exitUsage // bad flags or arguments, as for every command
 )
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -272,7 +273,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if reg.status != 201 {
 		t.Fatalf("create client = %d %s", reg.status, reg.body)
 	}
-	clientKey := reg.field(t, "api_key")
+	clientKey, clientID := reg.field(t, "api_key"), reg.field(t, "id")
 	reg.mayShow = clientKey
 
 	secrets := []struct{ name, value string }{
@@ -299,9 +300,31 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	seal := sealIss.field(t, "credential_id")
 	citIss := p.json(t, "issue citizen with a PIN", "POST", "/v1/certificates", admin, map[string]any{"profile": "citizen", "pin": pinIssued,
-		"subject": map[string]string{"name": "Nguyễn Văn An", "cccd": "001099012345", "locality": "Hà Nội"}})
+		"client_id": clientID, "subject": map[string]string{"name": "Nguyễn Văn An", "cccd": "001099012345", "locality": "Hà Nội"}})
 	if citIss.status != 201 {
 		t.Fatalf("issue citizen = %d %s", citIss.status, citIss.body)
+	}
+	// The citizen's TOTP seed is shown in this answer only, then kept
+	// encrypted by Vault Transit: it must be nowhere else.
+	var issued map[string]any
+	if err := json.Unmarshal(citIss.body, &issued); err != nil {
+		t.Fatal(err)
+	}
+	ph := newPhone(t, issued)
+	citIss.mayShow = ph.seed
+	secrets = append(secrets, struct{ name, value string }{"TOTP seed", ph.seed})
+	// authorize has the citizen authorise doc with pin; the SAD is a
+	// secret shown only in that answer.
+	authorize := func(what, pin, otp string, doc []byte) *answer {
+		sum := sha256.Sum256(doc)
+		a := p.json(t, what, "POST", "/v1/credentials/"+citIss.field(t, "credential_id")+"/authorize", clientKey,
+			map[string]any{"pin": pin, "otp": otp, "document_sha256": []string{hex.EncodeToString(sum[:])}})
+		if a.status == 200 {
+			sad := a.field(t, "sad")
+			a.mayShow = sad
+			secrets = append(secrets, struct{ name, value string }{"SAD of " + what, sad})
+		}
+		return a
 	}
 	citizen, citizenCert := citIss.field(t, "credential_id"), citIss.field(t, "id")
 	p.json(t, "get citizen certificate", "GET", "/v1/certificates/"+citizenCert, admin, nil).want(t, 200, "")
@@ -312,26 +335,33 @@ func TestSecretsNeverLeak(t *testing.T) {
 		"subject": map[string]string{"name": "Trần Văn Bình", "cccd": "001099054321", "locality": "Hà Nội"}}).want(t, 400, "")
 
 	// The PIN is replaced; a malformed request carries one too.
-	p.json(t, "set PIN", "POST", "/v1/credentials/"+citizen+"/pin", admin, map[string]string{"pin": pinSet}).want(t, 200, "")
+	p.json(t, "set PIN without evidence", "POST", "/v1/credentials/"+citizen+"/pin", admin, map[string]string{"pin": pinSet}).want(t, 400, "invalid_request")
+	p.json(t, "set PIN", "POST", "/v1/credentials/"+citizen+"/pin", admin, map[string]any{"pin": pinSet, "evidence": evidence}).want(t, 200, "")
 	p.json(t, "set PIN, malformed JSON", "POST", "/v1/credentials/"+citizen+"/pin", admin, `{"pin": "`+pinWrong+`", "x": }`).want(t, 400, "malformed_json")
 	p.json(t, "set PIN, as a number", "POST", "/v1/credentials/"+citizen+"/pin", admin, `{"pin": `+pinNumber+`}`).want(t, 400, "malformed_json")
-	p.json(t, "set invalid PIN", "POST", "/v1/credentials/"+citizen+"/pin", admin, map[string]string{"pin": pinInvalid}).want(t, 400, "")
+	p.json(t, "set invalid PIN", "POST", "/v1/credentials/"+citizen+"/pin", admin, map[string]any{"pin": pinInvalid, "evidence": evidence}).want(t, 400, "")
 	p.json(t, "get citizen certificate after set PIN", "GET", "/v1/certificates/"+citizenCert, admin, nil).want(t, 200, "")
 
-	// Signing: the seal, the citizen with the right PIN and wrong ones
-	// (3 wrong PINs in a row, short of the lock).
+	// Signing: the seal, the citizen with the right PIN and code and with
+	// wrong ones (short of the lock), and with a bare PIN.
 	doc := testpdf.Make(1, 8<<10)
 	signedSeal := p.multipart(t, "sign with the seal", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+seal+`","level":"B-T"}`)
 	signedSeal.want(t, 200, "")
-	signed := p.multipart(t, "sign as citizen, right PIN", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+citizen+`","pin":"`+pinSet+`"}`)
+	authorize("authorize, the replaced PIN", pinIssued, ph.code(t), doc).want(t, 403, "consent_failed")
+	authorize("authorize, wrong PIN", pinWrong, "000000", doc).want(t, 403, "consent_failed")
+	sadPDF := authorize("authorize the PDF", pinSet, ph.code(t), doc)
+	sadPDF.want(t, 200, "")
+	signed := p.multipart(t, "sign as citizen, with the SAD", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+citizen+`","sad":"`+sadPDF.mayShow+`"}`)
 	signed.want(t, 200, "")
-	p.multipart(t, "sign as citizen, the replaced PIN", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+citizen+`","pin":"`+pinIssued+`"}`).want(t, 403, "consent_failed")
+	p.multipart(t, "sign as citizen, right PIN alone", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+citizen+`","pin":"`+pinSet+`"}`).want(t, 403, "consent_failed")
 	p.multipart(t, "sign as citizen, wrong PIN", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+citizen+`","pin":"`+pinWrong+`"}`).want(t, 403, "consent_failed")
 	p.multipart(t, "sign as citizen, PIN as a number", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+citizen+`","pin":`+pinNumber+`}`).want(t, 400, "")
 	p.multipart(t, "sign as citizen, unknown option", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+citizen+`","pin":"`+pinWrong+`","bogus":1}`).want(t, 400, "")
 	p.do(t, "sign as citizen, wrong PIN in Kyso-Options", "POST", "/v1/sign/pdf", clientKey, "application/pdf", doc,
 		map[string]string{"Kyso-Options": `{"credential_id":"` + citizen + `","pin":"` + pinHeader + `"}`}).want(t, 403, "consent_failed")
-	p.multipart(t, "sign CMS as citizen, right PIN", "/v1/sign/cms", clientKey, []byte("dữ liệu"), `{"credential_id":"`+citizen+`","pin":"`+pinSet+`"}`).want(t, 200, "")
+	sadCMS := authorize("authorize the CMS data", pinSet, ph.code(t), []byte("dữ liệu"))
+	sadCMS.want(t, 200, "")
+	p.multipart(t, "sign CMS as citizen, with the SAD", "/v1/sign/cms", clientKey, []byte("dữ liệu"), `{"credential_id":"`+citizen+`","sad":"`+sadCMS.mayShow+`"}`).want(t, 200, "")
 
 	// Bogus and misused credentials.
 	p.json(t, "list with a bogus admin token", "GET", "/v1/certificates", bogusAdmin, nil).want(t, 401, "unauthorized")
@@ -352,7 +382,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if err := vc.Sys().SealWithContext(ctx); err != nil {
 		t.Fatalf("seal vault: %v", err)
 	}
-	p.multipart(t, "sign as citizen, Vault sealed", "/v1/sign/pdf", clientKey, doc, `{"credential_id":"`+citizen+`","pin":"`+pinSet+`"}`).want(t, 503, "")
+	authorize("authorize, Vault sealed", pinSet, "000000", doc).want(t, 503, "")
 	p.json(t, "issue citizen, Vault sealed", "POST", "/v1/certificates", admin, map[string]any{"profile": "citizen", "pin": pinSet,
 		"subject": map[string]string{"name": "Lê Văn Cường", "cccd": "001099067890", "locality": "Hà Nội"}}).want(t, 503, "")
 	p.do(t, "readyz, Vault sealed", "GET", "/readyz", "", "", nil, nil).want(t, 503, "")

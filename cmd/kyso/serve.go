@@ -154,7 +154,13 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	pins := auth.NewPINs(st)
 	auditLog := meteredAudit{log: audit.New(st), reg: reg, profiles: newProfileCache(st)}
 	ts := kapp.NewTSA(authority, cfg.TSA.Config())
-	signing := kapp.NewSign(kapp.SignDeps{Credentials: kapp.CACredentials{CA: authority}, Consent: pins, Audit: auditLog, Log: log}, signer.Config{
+	creds := kapp.CACredentials{CA: authority}
+	citizenDeps, remote, err := citizens(ctx, cfg, caCfg.KeyPrefix, km, st, pins, creds, auditLog, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	signing := kapp.NewSign(kapp.SignDeps{Credentials: creds, SAD: remote, Audit: auditLog, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
 		Revocation:  revocation{authority},
@@ -211,6 +217,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		ClientConcurrency:         cfg.HTTP.ClientConcurrency,
 		IdempotencyTTL:            time.Duration(cfg.HTTP.IdempotencyTTL),
 		IdempotencyMaxAnswerBytes: cfg.HTTP.IdempotencyMaxAnswerBytes,
+		CSCTokenTTL:               time.Duration(cfg.HTTP.CSCTokenTTL),
 		Ready:                     checks,
 		MaxVerifyBytes:            cfg.Verify.MaxDocumentBytes,
 		VerifyPerMinute:           cfg.Verify.PerMinute,
@@ -222,7 +229,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Observer:                  reg,
 		Page:                      branding,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
-		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st},
+		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}, Remote: remote, Citizens: citizenDeps, Credentials: creds,
 		Trust:  kapp.NewTrust(trusted, auditLog, log),
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,

@@ -27,15 +27,20 @@ import (
 	"github.com/kyso-vn/kyso/internal/testpdf"
 )
 
-const hanoi = "Ủy ban nhân dân Thành phố Hà Nội"
+const (
+	hanoi      = "Ủy ban nhân dân Thành phố Hà Nội"
+	citizenPIN = "482915"
+)
 
 // signEnv is a running kyso dev with credentials and client systems.
 type signEnv struct {
 	*devRun
 	dir                    string
 	clientHN, clientOther  string // API keys
+	idHN, idOther          string // their client IDs
 	leader, official, seal string // credential IDs
-	citizen                string
+	citizen                string // bound to clientHN, PIN citizenPIN
+	phone                  *phone // the citizen's authenticator
 	rootPEM                string
 	nss                    string
 }
@@ -54,20 +59,22 @@ func newSignEnv(t *testing.T) *signEnv {
 	dir := t.TempDir()
 	e := &signEnv{devRun: startDev(t, dir), dir: dir}
 	t.Cleanup(func() { e.stop(t) })
-	mk := func(name string, orgs ...string) string {
+	mk := func(name string, orgs ...string) (string, string) {
 		code, out := e.call(t, "POST", "/v1/clients", map[string]any{"name": name, "organizations": orgs})
 		if code != 201 || out["api_key"] == nil {
 			t.Fatalf("create client = %d %v", code, out)
 		}
-		return out["api_key"].(string)
+		return out["api_key"].(string), out["id"].(string)
 	}
-	e.clientHN = mk("e-office Hà Nội", hanoi)
-	e.clientOther = mk("e-office Đà Nẵng", "Ủy ban nhân dân Thành phố Đà Nẵng")
+	e.clientHN, e.idHN = mk("e-office Hà Nội", hanoi)
+	e.clientOther, e.idOther = mk("e-office Đà Nẵng", "Ủy ban nhân dân Thành phố Đà Nẵng")
+	var issued map[string]any
 	issue := func(req map[string]any) string {
 		code, out := e.call(t, "POST", "/v1/certificates", req)
 		if code != 201 {
 			t.Fatalf("issue %v = %d %v", req["profile"], code, out)
 		}
+		issued = out
 		return out["credential_id"].(string)
 	}
 	e.leader = issue(map[string]any{"profile": "official", "subject": map[string]string{
@@ -76,8 +83,9 @@ func newSignEnv(t *testing.T) *signEnv {
 		"name": "Lê Thị Hoa", "cccd": "001185000123", "title": "Chuyên viên", "unit": "Văn phòng", "organization": hanoi, "locality": "Hà Nội"}})
 	e.seal = issue(map[string]any{"profile": "seal", "subject": map[string]string{
 		"organization": hanoi, "tax_code": "0103410294", "budget_code": "1058600", "locality": "Hà Nội"}})
-	e.citizen = issue(map[string]any{"profile": "citizen", "pin": "482915", "subject": map[string]string{
+	e.citizen = issue(map[string]any{"profile": "citizen", "pin": citizenPIN, "client_id": e.idHN, "subject": map[string]string{
 		"name": "Nguyễn Văn An", "cccd": "001099012345", "locality": "Hà Nội"}})
+	e.phone = newPhone(t, issued)
 	root := e.get(t, "/pki/root.crt")
 	e.rootPEM = writeFileT(t, filepath.Join(dir, "root.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root}))
 	e.nss = filepath.Join(dir, "nss")
@@ -258,30 +266,74 @@ func TestSignAuthorization(t *testing.T) {
 		t.Errorf("other agency's client = %d %s, want 403 forbidden", code, out)
 	}
 	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen}); code != 403 || errCode(out) != "consent_failed" {
-		t.Errorf("citizen without PIN = %d %s, want 403 consent_failed", code, out)
+		t.Errorf("citizen without a SAD = %d %s, want 403 consent_failed", code, out)
 	}
-	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientOther, doc, map[string]any{"credential_id": e.citizen, "pin": "482915",
-		"appearance": map[string]any{"template": "citizen", "page": 1, "rect": []float64{40, 40, 300, 140}}}); code != 200 {
-		t.Errorf("citizen with the right PIN = %d %s", code, out)
+	// Red team (issue #14): a leaked PIN alone signs nothing.
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "pin": citizenPIN}); code != 403 || errCode(out) != "consent_failed" {
+		t.Errorf("citizen with a bare PIN = %d %s, want 403 consent_failed", code, out)
 	}
+	// A client the citizen is not bound to cannot ask for an
+	// authorisation, until an enrolment event (with identity proofing)
+	// binds it.
+	base := e.env["KYSO_URL"]
+	if code, out := postClient(t, base, "/v1/credentials/"+e.citizen+"/authorize", e.clientOther, map[string]any{
+		"pin": citizenPIN, "otp": "123456", "document_sha256": []string{fmt.Sprintf("%x", sha256.Sum256(doc))}}); code != 403 || out["error"].(map[string]any)["code"] != "forbidden" {
+		t.Errorf("authorize through an unbound client = %d %v, want 403 forbidden", code, out)
+	}
+	if code, out := e.call(t, "POST", "/v1/credentials/"+e.citizen+"/clients", map[string]any{"client_id": e.idOther}); code != 400 {
+		t.Errorf("bind a client without evidence = %d %v, want 400", code, out)
+	}
+	if code, out := e.call(t, "POST", "/v1/credentials/"+e.citizen+"/clients", map[string]any{"client_id": e.idOther, "evidence": evidence}); code != 200 {
+		t.Fatalf("bind a client = %d %v", code, out)
+	}
+	sad := authorizeDocs(t, base, e.clientOther, e.citizen, citizenPIN, e.phone, doc)
+	// The SAD is for this document and this client only.
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "sad": sad}); code != 403 || errCode(out) != "consent_failed" {
+		t.Errorf("another client with the SAD = %d %s, want 403 consent_failed", code, out)
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientOther, testpdf.Make(2, 0), map[string]any{"credential_id": e.citizen, "sad": sad}); code != 403 || errCode(out) != "consent_failed" {
+		t.Errorf("the SAD for another document = %d %s, want 403 consent_failed", code, out)
+	}
+	signed, out, _ := e.upload(t, "/v1/sign/pdf", e.clientOther, doc, map[string]any{"credential_id": e.citizen, "sad": sad,
+		"appearance": map[string]any{"template": "citizen", "page": 1, "rect": []float64{40, 40, 300, 140}}})
+	if signed != 200 {
+		t.Errorf("citizen with the SAD = %d %s", signed, out)
+	} else {
+		e.checkPDF(t, "citizen.pdf", out, 1)
+	}
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientOther, doc, map[string]any{"credential_id": e.citizen, "sad": sad}); code != 403 || errCode(out) != "consent_failed" {
+		t.Errorf("the SAD used twice = %d %s, want 403 consent_failed", code, out)
+	}
+	// Wrong PINs lock the client that sent them out, not the others.
+	sum := fmt.Sprintf("%x", sha256.Sum256(doc))
 	for i := 1; i <= 5; i++ {
-		code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "pin": "111222"})
+		code, out := postClient(t, base, "/v1/credentials/"+e.citizen+"/authorize", e.clientHN, map[string]any{
+			"pin": "111222", "otp": "000000", "document_sha256": []string{sum}})
 		want := "consent_failed"
 		if i == 5 {
 			want = "credential_locked"
 		}
-		if code != 403 || errCode(out) != want {
-			t.Errorf("wrong PIN #%d = %d %s, want 403 %s", i, code, out, want)
+		if code != 403 || out["error"].(map[string]any)["code"] != want {
+			t.Errorf("wrong PIN #%d = %d %v, want 403 %s", i, code, out, want)
 		}
 	}
-	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "pin": "482915"}); code != 403 || errCode(out) != "credential_locked" {
-		t.Errorf("right PIN after the lock = %d %s, want 403 credential_locked", code, out)
+	if code, out := postClient(t, base, "/v1/credentials/"+e.citizen+"/authorize", e.clientHN, map[string]any{
+		"pin": citizenPIN, "otp": e.phone.code(t), "document_sha256": []string{sum}}); code != 403 || out["error"].(map[string]any)["code"] != "credential_locked" {
+		t.Errorf("right factors from the locked client = %d %v, want 403 credential_locked", code, out)
 	}
-	if code, out := e.call(t, "POST", "/v1/credentials/"+e.citizen+"/unlock", nil); code != 200 {
+	// Unlocking is an enrolment event: not on an admin token alone.
+	if code, out := e.call(t, "POST", "/v1/credentials/"+e.citizen+"/unlock", nil); code != 400 {
+		t.Fatalf("unlock without evidence = %d %v, want 400", code, out)
+	}
+	if code, out := e.call(t, "POST", "/v1/credentials/"+e.citizen+"/pin", map[string]any{"pin": "975318"}); code != 400 {
+		t.Fatalf("set a PIN without evidence = %d %v, want 400", code, out)
+	}
+	if code, out := e.call(t, "POST", "/v1/credentials/"+e.citizen+"/unlock", map[string]any{"evidence": evidence}); code != 200 {
 		t.Fatalf("unlock = %d %v", code, out)
 	}
-	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "pin": "482915"}); code != 200 {
-		t.Errorf("right PIN after unlock = %d %s", code, out)
+	sad = authorizeDocs(t, base, e.clientHN, e.citizen, citizenPIN, e.phone, doc)
+	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.citizen, "sad": sad}); code != 200 {
+		t.Errorf("the SAD after unlock = %d %s", code, out)
 	}
 	// The audit chain holds all of it and verifies.
 	var buf bytes.Buffer
@@ -433,7 +485,7 @@ func TestSignErrorsAreClassified(t *testing.T) {
 		json.Unmarshal(b, &x)
 		return x.Error.Code + ": " + x.Error.Message
 	}
-	if code, out := e.call(t, "POST", "/v1/credentials/cred_nope/unlock", nil); code != 404 {
+	if code, out := e.call(t, "POST", "/v1/credentials/cred_nope/unlock", map[string]any{"evidence": evidence}); code != 404 {
 		t.Errorf("unlock of an unknown credential = %d %v, want 404", code, out)
 	}
 	// Two options parts are refused, not merged.

@@ -133,7 +133,8 @@ func TestSignXMLAPI(t *testing.T) {
 	}{
 		{"no key", "", inv, map[string]any{"credential_id": e.seal}, 401, "unauthorized"},
 		{"other agency", e.clientOther, inv, map[string]any{"credential_id": e.seal}, 403, "forbidden"},
-		{"citizen without PIN", e.clientHN, inv, map[string]any{"credential_id": e.citizen, "profile": "enveloped"}, 403, "consent_failed"},
+		{"citizen without SAD", e.clientHN, inv, map[string]any{"credential_id": e.citizen, "profile": "enveloped"}, 403, "consent_failed"},
+		{"citizen with a bare PIN", e.clientHN, inv, map[string]any{"credential_id": e.citizen, "pin": citizenPIN, "profile": "enveloped"}, 403, "consent_failed"},
 		{"SHA-1", e.clientHN, inv, map[string]any{"credential_id": e.seal, "hash_algorithm": "sha-1"}, 400, "invalid_request"},
 		{"unknown profile", e.clientHN, inv, map[string]any{"credential_id": e.seal, "profile": "xades-zz"}, 400, "invalid_request"},
 		{"unknown reference", e.clientHN, inv, map[string]any{"credential_id": e.seal, "references": []string{"nope"}}, 400, "invalid_request"},
@@ -147,8 +148,9 @@ func TestSignXMLAPI(t *testing.T) {
 			}
 		})
 	}
-	if code, out, _ := e.upload(t, "/v1/sign/xml", e.clientOther, inv, map[string]any{"credential_id": e.citizen, "pin": "482915", "profile": "enveloped"}); code != 200 {
-		t.Errorf("citizen with the right PIN = %d %s", code, out)
+	sad := authorizeDocs(t, e.env["KYSO_URL"], e.clientHN, e.citizen, citizenPIN, e.phone, inv)
+	if code, out, _ := e.upload(t, "/v1/sign/xml", e.clientHN, inv, map[string]any{"credential_id": e.citizen, "sad": sad, "profile": "enveloped"}); code != 200 {
+		t.Errorf("citizen with the SAD = %d %s", code, out)
 	}
 
 	// XAdES B-T with kyso's TSA: the verifier proves the time.

@@ -176,7 +176,9 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if info, err := root.Logical().Read(v.Mount + "/keys/kyso-root"); err != nil || info == nil || info.Data["latest_version"] != json.Number("1") {
 		t.Errorf("kyso-root in Vault: %v (%v), want one version", info, err)
 	}
-	doctorClean("after kyso ca init", 3)
+	// Besides the CA's and the credentials' keys, the mount holds the
+	// Transit key that encrypts citizens' TOTP seeds (kyso-totp-seeds).
+	doctorClean("after kyso ca init", 4)
 
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -226,7 +228,7 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if c := creations("kyso-" + sealCert.CredentialID); len(c) == 0 || c[0].Hold.Delay <= timeout {
 		t.Errorf("creations of the seal's key = %+v, want held longer than vault.timeout", c)
 	}
-	doctorClean("after the RSA-4096 issuance", 4)
+	doctorClean("after the RSA-4096 issuance", 5)
 
 	// A subject key's creation cut off on kyso's side; Vault makes the key
 	// after kyso gave up.
@@ -270,5 +272,5 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if status != http.StatusCreated || h.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again, body) {
 		t.Errorf("second retry = %d (replayed %q) %s, want the same certificate replayed", status, h.Get("Idempotent-Replayed"), again)
 	}
-	doctorClean("after the cut-off issuance", 5)
+	doctorClean("after the cut-off issuance", 6)
 }

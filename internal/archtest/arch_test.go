@@ -102,6 +102,12 @@ var rules = []rule{
 		pending: "api calls ca, signer, verifier, audit and auth directly until app/ lands",
 	},
 	{
+		name:   "the CSC API (api/csc) and the confirmation page (api/confirm) cross into app only through package api: of kyso they import errkind and model",
+		from:   []string{k("api/csc"), k("api/confirm")},
+		allow:  []string{k("model"), k("errkind")},
+		direct: true,
+	},
+	{
 		name:   "the verifier signs nothing and reaches no key, database or api",
 		from:   []string{k("verifier/...")},
 		except: []string{k("verifier/attacksuite")}, // test kit: it makes the attacks, which takes signing

@@ -1,0 +1,182 @@
+package api
+
+import (
+	"crypto"
+	"encoding/base64"
+	"encoding/hex"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/kyso-vn/kyso/app"
+	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/signer"
+)
+
+// authorizeRequest is the body of POST /v1/credentials/{id}/authorize: a
+// citizen's PIN and one-time code, relayed by the client (a kiosk, a
+// portal's own page), for exact hashes.
+type authorizeRequest struct {
+	PIN string `json:"pin"`
+	OTP string `json:"otp"`
+	// Hashes are the digests /v1/sign/hash will sign (base64), of
+	// HashAlgorithm.
+	Hashes        [][]byte `json:"hashes,omitempty"`
+	HashAlgorithm string   `json:"hash_algorithm,omitempty"`
+	// DocumentSHA256 are the SHA-256 (hex) of the documents /v1/sign/pdf,
+	// xml or cms will sign.
+	DocumentSHA256 []string `json:"document_sha256,omitempty"`
+	NumSignatures  int      `json:"num_signatures,omitempty"`
+	DocID          string   `json:"doc_id,omitempty"`
+	DocName        string   `json:"doc_name,omitempty"`
+}
+
+// authorize is POST /v1/credentials/{id}/authorize: the explicit mode of
+// a citizen's consent, answered with a single-use SAD.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+	id, err := pathID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if s.deps.Remote == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req authorizeRequest
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	ar := app.AuthorizeRequest{CredentialID: id, NumSignatures: req.NumSignatures, PIN: req.PIN, OTP: req.OTP,
+		DocID: req.DocID, DocName: req.DocName}
+	switch {
+	case len(req.Hashes) > 0 && len(req.DocumentSHA256) > 0:
+		s.renderError(w, r, errkind.InvalidField("hashes", "send either hashes (for /v1/sign/hash) or document_sha256 (for documents), not both"))
+		return
+	case len(req.DocumentSHA256) > 0:
+		if len(req.DocumentSHA256) > app.MaxSADHashes {
+			s.renderError(w, r, errkind.InvalidField("document_sha256", "too many documents"))
+			return
+		}
+		for _, h := range req.DocumentSHA256 {
+			b, err := hex.DecodeString(h)
+			if err != nil || len(b) != 32 {
+				s.renderError(w, r, errkind.InvalidField("document_sha256", "each must be a SHA-256 in hex (64 digits)"))
+				return
+			}
+			ar.Hashes = append(ar.Hashes, b)
+		}
+		ar.HashAlgorithm = crypto.SHA256
+	default:
+		ar.Hashes = req.Hashes
+		switch req.HashAlgorithm {
+		case "", "sha-256", "sha256":
+			ar.HashAlgorithm = crypto.SHA256
+		case "sha-384", "sha384":
+			ar.HashAlgorithm = crypto.SHA384
+		case "sha-512", "sha512":
+			ar.HashAlgorithm = crypto.SHA512
+		default:
+			s.renderError(w, r, errkind.InvalidField("hash_algorithm", "want sha-256, sha-384 or sha-512"))
+			return
+		}
+	}
+	sad, exp, err := s.deps.Remote.Authorize(r.Context(), caller, ar)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sad": sad, "expires_in": int(math.Ceil(time.Until(exp).Seconds())),
+		"expires_at": exp.UTC().Format(time.RFC3339)})
+}
+
+// The bodies of the citizens' enrolment events, each with the identity
+// proofing behind it: binding a client, setting a PIN, unlocking.
+type (
+	bindClientRequest struct {
+		ClientID string        `json:"client_id"`
+		Evidence *app.Evidence `json:"evidence"`
+	}
+	pinRequest struct {
+		PIN      string        `json:"pin"`
+		Evidence *app.Evidence `json:"evidence"`
+	}
+	unlockRequest struct {
+		Evidence *app.Evidence `json:"evidence"`
+	}
+	totpRequest struct {
+		Evidence *app.Evidence `json:"evidence"`
+	}
+)
+
+// enrolTOTP is POST /v1/credentials/{id}/totp (admin): a new one-time-code
+// seed for a citizen, answered once.
+func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if s.deps.Citizens == nil || s.deps.Credentials == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req totpRequest
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	enr, err := s.admin.EnrolTOTP(r.Context(), actorOf(r), id, req.Evidence)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"credential_id": id,
+		"totp": totpJSON{URI: enr.URI, QRPNG: base64.StdEncoding.EncodeToString(enr.QRPNG)}})
+}
+
+// bindClient is POST /v1/credentials/{id}/clients (admin).
+func (s *Server) bindClient(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if s.deps.Citizens == nil {
+		s.renderError(w, r, errNotConfigured)
+		return
+	}
+	var req bindClientRequest
+	if err := s.decodeJSON(w, r, &req, false); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := s.admin.BindClient(r.Context(), actorOf(r), id, req.ClientID, req.Evidence); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "client_id": req.ClientID, "status": "bound"})
+}
+
+// totpJSON is a new citizen credential's second factor, in the issuance
+// answer only.
+type totpJSON struct {
+	URI   string `json:"uri"`
+	QRPNG string `json:"qr_png"` // base64
+}
+
+// enrolledJSON is the issuance answer: the certificate and, for a
+// citizen, the one-time-code seed, shown this once.
+type enrolledJSON struct {
+	certificateJSON
+	TOTP *totpJSON `json:"totp,omitempty"`
+}
+
+func enrolledAnswer(out *app.Enrolled) enrolledJSON {
+	e := enrolledJSON{certificateJSON: issuedJSON(out.Issued)}
+	if out.TOTP != nil {
+		e.TOTP = &totpJSON{URI: out.TOTP.URI, QRPNG: base64.StdEncoding.EncodeToString(out.TOTP.QRPNG)}
+	}
+	return e
+}
