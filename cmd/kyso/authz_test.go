@@ -55,10 +55,22 @@ const (
 	authzSigning
 	// authzAdmin routes take an admin token and nothing else.
 	authzAdmin
+	// authzClient routes take any client API key (no credential: kyso's
+	// own service, e.g. extending a PDF spends a time-stamp of its TSA).
+	authzClient
+	// authzOwn routes authenticate with tokens of their own (the CSC
+	// API's login and token endpoints, the confirmation page's token in
+	// the body): kyso's API keys and admin tokens open nothing there, so
+	// every caller gets the same answer.
+	authzOwn
+	// authzCSC routes of the CSC API take a CSC access token or a client
+	// API key as the bearer; without one (or with an admin token) CSC's
+	// 401, in CSC's {error, error_description} form (no kyso code).
+	authzCSC
 )
 
 func (c authzClass) String() string {
-	return [...]string{"public", "signing", "admin"}[c]
+	return [...]string{"public", "signing", "admin", "client", "own", "csc"}[c]
 }
 
 // authzRoute is one (method, route template) of the router and how to call it.
@@ -396,6 +408,48 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return multipartReq("/v1/verify/cms", [3]string{"data", "data.txt", string(cmsData)}, [3]string{"signature", "signature.p7s", string(cmsSig)})
 		}, want: 200},
 	}
+	// Extending a signed PDF: any client system.
+	table["POST /v1/extend/pdf"] = authzRoute{class: authzClient, req: func(authzCaller) *http.Request {
+		return newReq("POST", "/v1/extend/pdf?level=B-LT", "application/pdf", signedPDF)
+	}, want: 422, wantCode: "invalid_document"}
+	// The CSC API (api/csc), under both versions' prefixes: info is open,
+	// login and token take the client's own credentials (none here: 400),
+	// the rest a bearer (an empty request from a client: 400; the list:
+	// 200).
+	for _, v := range []string{"v1", "v2"} {
+		for path, want := range map[string]int{
+			"info": 200, "auth/login": 400, "oauth2/token": 400,
+			"credentials/list": 200, "credentials/info": 400, "credentials/authorize": 400,
+			"credentials/extendTransaction": 400, "signatures/signHash": 400,
+			"signatures/signDoc": 400, "signatures/signPolling": 400,
+		} {
+			route := "/csc/" + v + "/" + path
+			class := authzCSC
+			switch path {
+			case "info":
+				class = authzPublic
+			case "auth/login", "oauth2/token":
+				class = authzOwn
+			}
+			table["POST "+route] = authzRoute{class: class, req: func(c authzCaller) *http.Request {
+				return postJSON(route, map[string]any{})(c)
+			}, want: want}
+		}
+	}
+	// The citizen's confirmation page: the page and its assets are open;
+	// its calls carry the transaction's token in the body.
+	table["GET /confirm/assets/{name}"] = authzRoute{class: authzPublic, req: get("/confirm/assets/confirm.js"), want: 200}
+	table["GET /confirm/{id}"] = authzRoute{class: authzPublic, req: get("/confirm/tx_unknown"), want: 200}
+	for _, action := range []string{"view", "confirm", "refuse"} {
+		route := "/confirm/tx_unknown/" + action
+		body := map[string]any{"token": "not-the-token"}
+		if action == "confirm" {
+			body["pin"], body["otp"] = "482915", "123456"
+		}
+		table["POST /confirm/{id}/"+action] = authzRoute{class: authzOwn, req: func(c authzCaller) *http.Request {
+			return postJSON(route, body)(c)
+		}, want: 404, wantCode: "not_found"}
+	}
 
 	// Every route of the router is in the table, and nothing else.
 	for _, r := range routes {
@@ -454,6 +508,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 				case authzAdmin:
 					want = authzResult{401, "unauthorized"} // no token, a bogus one, or a client key
 					if c.name == "admin" {
+						want = authzResult{row.want, row.wantCode}
+					}
+				case authzClient:
+					want = authzResult{401, "unauthorized"} // no key, a bogus one, or an admin token
+					if strings.HasPrefix(c.name, "client") || strings.HasPrefix(c.name, "citizen") {
+						want = authzResult{row.want, row.wantCode}
+					}
+				case authzOwn:
+					want = authzResult{row.want, row.wantCode}
+				case authzCSC:
+					want = authzResult{401, ""}
+					if strings.HasPrefix(c.name, "client") || strings.HasPrefix(c.name, "citizen") {
 						want = authzResult{row.want, row.wantCode}
 					}
 				}

@@ -46,7 +46,8 @@ Usage:
   kyso trust refresh                                             the running kyso reads its trust bundle now
   kyso trust bundle make|sign|check DIR                          a signed trust bundle (kyso trust bundle help)
   kyso trust import-tsl FILE.xml --out DIR | export-tsl          ETSI TS 119 612 trusted lists
-  kyso pin set CREDENTIAL-ID | unlock CREDENTIAL-ID              a citizen's PIN (read from the terminal or stdin)
+  kyso pin set|unlock CREDENTIAL-ID --evidence M --reference R --officer O
+                                                                 a citizen's PIN (read from stdin), an enrolment event
   kyso seal set ORGANIZATION IMAGE.png                           an agency's seal image
   kyso extend [--level B-LT|B-LTA] IN.pdf OUT.pdf                 raise any signed PDF to B-LT/B-LTA
   kyso extend --renew-before 1y [--out DIR] DIR                  renew the archive time-stamps of a folder

@@ -16,9 +16,12 @@ import (
 
 // cmdPIN sets or unlocks a citizen credential's PIN through the admin API
 // (POST /v1/credentials/{id}/pin and /unlock), as an administrator does
-// for a citizen at the counter. The PIN is read from standard input (one
-// line: typed at the terminal, or piped), never from a flag, which would
-// leave it in the shell's history and the process list.
+// for a citizen at the counter. Both are enrolment events: they name the
+// identity proofing behind them (--evidence cccd_chip|in_person|vneid,
+// --reference, --officer), which kyso keeps in the audit record. The PIN
+// is read from standard input (one line: typed at the terminal, or
+// piped), never from a flag, which would leave it in the shell's history
+// and the process list.
 func cmdPIN(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
 		return usageErr(errors.New("pin: want set CREDENTIAL-ID or unlock CREDENTIAL-ID"))
@@ -26,6 +29,9 @@ func cmdPIN(ctx context.Context, w io.Writer, args []string) error {
 	sub := args[0]
 	fs := flag.NewFlagSet("pin "+sub, flag.ContinueOnError)
 	mk := clientFlags(fs)
+	method := fs.String("evidence", "", "how the citizen's identity was proven: cccd_chip, in_person or vneid (required)")
+	reference := fs.String("reference", "", "the reference of that proofing, e.g. the dossier number (required)")
+	officer := fs.String("officer", "", "the officer who proved it (required)")
 	switch sub {
 	case "set", "unlock":
 	default:
@@ -35,12 +41,16 @@ func cmdPIN(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *method == "" || *reference == "" || *officer == "" {
+		return usageErr(fmt.Errorf("pin %s: an enrolment event needs the identity proofing behind it: --evidence cccd_chip|in_person|vneid, --reference and --officer", sub))
+	}
+	evidence := map[string]string{"method": *method, "reference": *reference, "officer": *officer}
 	c, err := mk()
 	if err != nil {
 		return err
 	}
 	path := "/v1/credentials/" + url.PathEscape(id) + "/" + map[string]string{"set": "pin", "unlock": "unlock"}[sub]
-	var body []byte
+	body, _ := json.Marshal(map[string]any{"evidence": evidence})
 	if sub == "set" {
 		fmt.Fprintln(os.Stderr, "PIN (6 to 12 digits), then Enter:")
 		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
@@ -51,7 +61,7 @@ func cmdPIN(ctx context.Context, w io.Writer, args []string) error {
 		if pin == "" {
 			return usageErr(errors.New("pin set: no PIN on standard input"))
 		}
-		body, _ = json.Marshal(map[string]string{"pin": pin})
+		body, _ = json.Marshal(map[string]any{"pin": pin, "evidence": evidence})
 	}
 	var out map[string]any
 	if err := c.do(ctx, http.MethodPost, path, "application/json", body, &out); err != nil {

@@ -177,8 +177,9 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 		t.Errorf("kyso-root in Vault: %v (%v), want one version", info, err)
 	}
 	// Besides the CA's and the credentials' keys, the mount holds the
-	// Transit key that encrypts citizens' TOTP seeds (kyso-totp-seeds).
-	doctorClean("after kyso ca init", 4)
+	// Transit keys that encrypt citizens' TOTP seeds (kyso-totp-seeds)
+	// and stored idempotent answers (kyso-idempotency-answers).
+	doctorClean("after kyso ca init", 5)
 
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -228,7 +229,7 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if c := creations("kyso-" + sealCert.CredentialID); len(c) == 0 || c[0].Hold.Delay <= timeout {
 		t.Errorf("creations of the seal's key = %+v, want held longer than vault.timeout", c)
 	}
-	doctorClean("after the RSA-4096 issuance", 5)
+	doctorClean("after the RSA-4096 issuance", 6)
 
 	// A subject key's creation cut off on kyso's side; Vault makes the key
 	// after kyso gave up.
@@ -272,5 +273,5 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if status != http.StatusCreated || h.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again, body) {
 		t.Errorf("second retry = %d (replayed %q) %s, want the same certificate replayed", status, h.Get("Idempotent-Replayed"), again)
 	}
-	doctorClean("after the cut-off issuance", 6)
+	doctorClean("after the cut-off issuance", 7)
 }

@@ -129,7 +129,9 @@ func TestVerifyCLIReportOffline(t *testing.T) {
 // signer's CCCD masked — and kyso verify --report --server fetches it.
 func TestVerifyReportSigned(t *testing.T) {
 	e := newSignEnv(t)
-	doc := e.sign(t, e.citizen, testpdf.Make(1, 2000), map[string]any{"level": "B-LT", "pin": "482915"})
+	unsigned := testpdf.Make(1, 2000)
+	sad := authorizeDocs(t, e.env["KYSO_URL"], e.clientHN, e.citizen, citizenPIN, e.phone, unsigned)
+	doc := e.sign(t, e.citizen, unsigned, map[string]any{"level": "B-LT", "sad": sad})
 	post := func(doc []byte) (int, string, []byte) {
 		t.Helper()
 		resp, err := http.Post(e.env["KYSO_URL"]+"/v1/verify/pdf?format=report", "application/pdf", bytes.NewReader(doc))
