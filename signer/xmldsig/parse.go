@@ -514,7 +514,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // white space (CR LF, CR, LF, tab) each one space. A value with neither is
 // returned as it is.
 func attrValue(raw string) (string, error) {
-	if strings.IndexAny(raw, "\r\n\t<&") < 0 {
+	if !strings.ContainsAny(raw, "\r\n\t<&") {
 		return raw, nil
 	}
 	var b strings.Builder
