@@ -47,12 +47,19 @@ func (l cliLang) warnings(texts []string, coded []verifier.Warning) []string {
 	if l != langVI || len(coded) != len(texts) {
 		return texts
 	}
-	out := make([]string, len(texts))
+	out := make([]string, 0, len(texts))
+	seen := map[string]bool{}
 	for i, w := range coded {
-		if s, ok := web.WarningVI(webWarning(w)); ok {
-			out[i] = s
-		} else {
-			out[i] = texts[i]
+		s, ok := web.WarningVI(webWarning(w))
+		if !ok {
+			s = texts[i]
+		}
+		// A sentence whose English parameter is left out in Vietnamese
+		// (another check's reason, an error) can render the same for
+		// several warnings: say it once.
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
 		}
 	}
 	return out
