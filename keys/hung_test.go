@@ -1,13 +1,10 @@
 package keys_test
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -56,7 +53,7 @@ func TestCoalesceQueuedVaultHung(t *testing.T) {
 		}
 	}
 	t.Cleanup(resume)
-	waitFor(t, 5*time.Second, "every thread of Vault stopped", func() bool { return threadsStopped(pid) })
+	waitFor(t, 5*time.Second, "every thread of Vault stopped", func() bool { return devvault.AllThreadsStopped(pid) })
 
 	// Fill the in-flight slots with requests that wait for Vault, until
 	// one is queued behind them.
@@ -104,23 +101,4 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// threadsStopped reports whether every thread of process pid is stopped.
-func threadsStopped(pid int) bool {
-	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
-	if err != nil || len(stats) == 0 {
-		return false
-	}
-	for _, st := range stats {
-		b, err := os.ReadFile(st)
-		if err != nil {
-			return false
-		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 || i+2 >= len(b) || b[i+2] != 'T' {
-			return false
-		}
-	}
-	return true
 }

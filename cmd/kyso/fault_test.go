@@ -405,7 +405,7 @@ func TestSignDuringVaultFaults(t *testing.T) {
 		}
 		// The signal takes effect thread by thread: wait until every
 		// thread of Vault is stopped, else a request may still be served.
-		if !waitUntil(5*time.Second, func() bool { return allThreadsStopped(vpid) }) {
+		if !waitUntil(5*time.Second, func() bool { return devvault.AllThreadsStopped(vpid) }) {
 			t.Fatalf("vault (pid %d) did not stop within 5 s of SIGSTOP", vpid)
 		}
 		stopped := time.Now()
@@ -494,27 +494,6 @@ func TestSignDuringVaultFaults(t *testing.T) {
 		t.Errorf("kyso audit verify = %v (decoding: %v): %s", err, jerr, out.String())
 	}
 	t.Logf("audit: %d records, chain OK %t; %d sign.pdf records, %d × 200 answers", rep.Records, rep.OK, n, total200)
-}
-
-// allThreadsStopped reports whether every thread of process pid is in the
-// stopped state (T) according to /proc.
-func allThreadsStopped(pid int) bool {
-	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
-	if err != nil || len(stats) == 0 {
-		return false
-	}
-	for _, st := range stats {
-		b, err := os.ReadFile(st)
-		if err != nil {
-			return false
-		}
-		// pid (comm) state ...: the state follows the last ')'.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 || i+2 >= len(b) || b[i+2] != 'T' {
-			return false
-		}
-	}
-	return true
 }
 
 // readyzTurns503 waits for /readyz to answer 503 after a fault at since:
