@@ -19,8 +19,8 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/api/confirm"
-	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/api/csc"
+	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
