@@ -29,7 +29,7 @@ type cscBackend struct{ s *Server }
 // cscHandler returns the CSC API over s's services.
 func (s *Server) cscHandler() *csc.Handler {
 	b := cscBackend{s}
-	d := csc.Deps{Clients: b, Credentials: b, Documents: b}
+	d := csc.Deps{Clients: b, Credentials: b, Documents: b, TokenKey: s.deps.CSCTokenKey}
 	if s.deps.Remote != nil {
 		d.Remote, d.Transactions = b, b
 	}

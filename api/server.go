@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/api/confirm"
+	"github.com/kyso-vn/kyso/api/csc"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
@@ -182,6 +183,9 @@ type Deps struct {
 	// Citizens: neither.
 	Citizens    *app.CitizenDeps
 	Credentials app.Credentials
+	// CSCTokenKey tags the CSC API's access tokens (a Transit HMAC key);
+	// nil: oauth2/token and auth/login answer 503.
+	CSCTokenKey csc.TokenKey
 }
 
 // Server is kyso's HTTP handler.

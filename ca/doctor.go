@@ -248,7 +248,7 @@ var kysoKeySuffix = regexp.MustCompile(`^(cred_[a-z2-7]+|root|(ocsp-)?issuing-[0
 // of stored idempotent answers and of citizens' TOTP seeds (cmd/kyso:
 // idempotency.go, remoteconfig.go). Losing one makes what it sealed
 // unreadable.
-var serviceKeySuffixes = []string{"idempotency-answers", "totp-seeds"}
+var serviceKeySuffixes = []string{"idempotency-answers", "totp-seeds", "csc-tokens"}
 
 // isServiceKey reports whether name is one of this deployment's service
 // keys (serviceKeySuffixes after its prefix).

@@ -220,10 +220,10 @@ func TestDoctorTwoDeploymentsOneMount(t *testing.T) {
 	if rep := doctor("kyso-b-", b); findingKinds(rep) != "orphan_key:warning" {
 		t.Errorf("Doctor(kyso-b-) = %s, want only its own orphan_key", findingKinds(rep))
 	}
-	// The encryption keys of stored answers and TOTP seeds are named by no
-	// record but are each deployment's own: never orphans, never the
-	// other deployment's business.
-	for _, k := range []string{"kyso-idempotency-answers", "kyso-b-totp-seeds"} {
+	// The encryption keys of stored answers and TOTP seeds, and the CSC
+	// tokens' HMAC key, are named by no record but are each deployment's
+	// own: never orphans, never the other deployment's business.
+	for _, k := range []string{"kyso-idempotency-answers", "kyso-b-totp-seeds", "kyso-csc-tokens"} {
 		if err := km.Create(ctx, k, keys.ECDSAP256); err != nil {
 			t.Fatal(err)
 		}

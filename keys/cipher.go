@@ -29,36 +29,48 @@ type Cipher struct {
 // key of that name of another type, or one that could leave Vault, is an
 // ErrConflict error.
 func (m *Manager) Cipher(ctx context.Context, name string) (*Cipher, error) {
-	if err := checkName(name); err != nil {
+	if err := m.serviceKey(ctx, "cipher", name, map[string]any{"type": cipherKeyType}); err != nil {
 		return nil, err
 	}
+	return &Cipher{m: m, name: name}, nil
+}
+
+// serviceKey makes sure the Transit key name exists with the type in
+// params (created so, neither exportable nor backed up in plain text, if
+// it is missing). what names its use in errors. A key of that name of
+// another type, or one that could leave Vault, is an ErrConflict error.
+func (m *Manager) serviceKey(ctx context.Context, what, name string, params map[string]any) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	typ := params["type"].(string)
+	data := map[string]any{"exportable": false, "allow_plaintext_backup": false}
+	for k, v := range params {
+		data[k] = v
+	}
 	_, err := m.call(ctx, m.create, func(ctx context.Context) (*api.Secret, error) {
-		return m.logical.WriteWithContext(ctx, m.path("keys", name), map[string]any{
-			"type":                   cipherKeyType,
-			"exportable":             false,
-			"allow_plaintext_backup": false,
-		})
+		return m.logical.WriteWithContext(ctx, m.path("keys", name), data)
 	})
 	if err != nil && (!errors.Is(err, ErrUnavailable) || ctx.Err() != nil) {
-		return nil, fmt.Errorf("create cipher key %q: %w", name, err)
+		return fmt.Errorf("create %s key %q: %w", what, name, err)
 	}
 	// Whether the write succeeded, or its outcome is unknown, the key
 	// Vault has now is the one to check.
 	info, rerr := m.Info(ctx, name)
 	if rerr != nil {
 		if err != nil {
-			return nil, fmt.Errorf("create cipher key %q: %w", name, err)
+			return fmt.Errorf("create %s key %q: %w", what, name, err)
 		}
-		return nil, fmt.Errorf("cipher key %q: %w", name, rerr)
+		return fmt.Errorf("%s key %q: %w", what, name, rerr)
 	}
 	switch {
-	case string(info.Type) != cipherKeyType:
-		return nil, fmt.Errorf("cipher key %q: %w: it has type %s, want %s", name, ErrConflict, info.Type, cipherKeyType)
+	case string(info.Type) != typ:
+		return fmt.Errorf("%s key %q: %w: it has type %s, want %s", what, name, ErrConflict, info.Type, typ)
 	case info.Exportable || info.AllowPlaintextBackup:
-		return nil, fmt.Errorf("cipher key %q: %w: the existing key is exportable (%t) or allows plaintext backup (%t)",
-			name, ErrConflict, info.Exportable, info.AllowPlaintextBackup)
+		return fmt.Errorf("%s key %q: %w: the existing key is exportable (%t) or allows plaintext backup (%t)",
+			what, name, ErrConflict, info.Exportable, info.AllowPlaintextBackup)
 	}
-	return &Cipher{m: m, name: name}, nil
+	return nil
 }
 
 // Encrypt encrypts plaintext, binding it to associated (Transit's

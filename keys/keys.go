@@ -112,7 +112,7 @@ type Config struct {
 // Call describes one call to Vault, for Config.Observe.
 type Call struct {
 	// Op names what was asked, from a bounded set: "sign", "sign_batch",
-	// "encrypt", "decrypt", "read_key", "create_key", "rotate_key",
+	// "encrypt", "decrypt", "hmac", "read_key", "create_key", "rotate_key",
 	// "list_keys", "health" (the readiness probe) or "other".
 	Op string
 	// Digests is the number of digests of a "sign" (1) or "sign_batch"
@@ -593,7 +593,7 @@ func (m *Manager) operation(path string, data map[string]any) Call {
 			return Call{Op: "sign_batch", Digests: len(items)}
 		}
 		return Call{Op: "sign", Digests: 1}
-	case seg[0] == "encrypt" && data != nil, seg[0] == "decrypt" && data != nil:
+	case seg[0] == "encrypt" && data != nil, seg[0] == "decrypt" && data != nil, seg[0] == "hmac" && data != nil:
 		return Call{Op: seg[0]}
 	case seg[0] == "keys" && len(seg) == 2 && seg[1] == probeKey && data == nil:
 		return Call{Op: "health"}

@@ -140,6 +140,9 @@ type Deps struct {
 	Remote       Remote
 	Transactions Transactions
 	Documents    Documents
+	// TokenKey tags the access tokens of oauth2/token and auth/login;
+	// nil: no access tokens (a client's API key is still its bearer token).
+	TokenKey TokenKey
 }
 
 // Config configures the CSC API. Zero values are usable defaults.
@@ -187,7 +190,7 @@ func New(cfg Config, d Deps) *Handler {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	h.tokens = &Tokens{clients: d.Clients, ttl: cfg.TokenTTL, now: cfg.Now}
+	h.tokens = &Tokens{clients: d.Clients, key: d.TokenKey, ttl: cfg.TokenTTL, now: cfg.Now}
 	return h
 }
 

@@ -5,18 +5,26 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/internal/vaulttest"
+	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/model"
 )
+
+func TestMain(m *testing.M) { os.Exit(vaulttest.Main(m)) }
 
 // clientTable is a table of clients, what the tokens read on each request.
 type clientTable map[string]*model.Client
@@ -34,24 +42,41 @@ func (t clientTable) Client(_ context.Context, id string) (*model.Client, error)
 	return &cp, nil
 }
 
+// tokenKey is a MAC on a fresh Transit mount of the test Vault.
+func tokenKey(t *testing.T) *keys.MAC {
+	t.Helper()
+	m, err := keys.New(vaulttest.Client(t), keys.Config{Mount: vaulttest.NewMount(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := m.MAC(context.Background(), "kyso-csc-tokens")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 // TestTokens: a token names its client until it expires, and fails at
 // once when the client is disabled, deleted or its key rotated, or when a
-// byte of it changes.
+// byte of it changes; its tag is made in Vault, so a token tagged with
+// anything kyso's database holds (the client's key hash, as before) is
+// refused.
 func TestTokens(t *testing.T) {
 	now := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
 	keyHash := sha256.Sum256([]byte("kyso_cli_a"))
 	table := clientTable{"cli_a": {ID: "cli_a", KeyHash: keyHash[:]}}
-	tk := &Tokens{clients: table, ttl: 10 * time.Minute, now: func() time.Time { return now }}
-	tok, ttl, err := tk.Issue(table["cli_a"])
+	tk := &Tokens{clients: table, key: tokenKey(t), ttl: 10 * time.Minute, now: func() time.Time { return now }}
+	ctx := context.Background()
+	tok, ttl, err := tk.Issue(ctx, table["cli_a"])
 	if err != nil || ttl != 10*time.Minute {
 		t.Fatalf("Issue = %v, %v", ttl, err)
 	}
-	if c, err := tk.Check(context.Background(), tok); err != nil || c.ID != "cli_a" {
+	if c, err := tk.Check(ctx, tok); err != nil || c.ID != "cli_a" {
 		t.Fatalf("Check(fresh token) = %v, %v; want cli_a", c, err)
 	}
 	refused := func(name string, tok string) {
 		t.Helper()
-		if _, err := tk.Check(context.Background(), tok); classify(err).Name != ErrInvalidToken {
+		if _, err := tk.Check(ctx, tok); classify(err).Name != ErrInvalidToken {
 			t.Errorf("%s: Check = %v, want invalid_token", name, err)
 		}
 	}
@@ -59,6 +84,19 @@ func TestTokens(t *testing.T) {
 	flipped[len(tokenPrefix)+2] ^= 1
 	refused("a byte changed", string(flipped))
 	refused("another prefix", "kyso_cli_"+tok[len(tokenPrefix):])
+
+	// Forged by someone who read the clients table: the payload of a
+	// real token for a later expiry, tagged with the key hash.
+	p64, _, _ := strings.Cut(strings.TrimPrefix(tok, tokenPrefix), ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(p64)
+	parts := strings.Split(string(payload), "|")
+	forgedPayload := parts[0] + "|" + strconv.FormatInt(now.Add(time.Hour).Unix(), 10) + "|" + parts[2]
+	m := hmac.New(sha256.New, keyHash[:])
+	m.Write(tokenMessage(keyHash[:], forgedPayload))
+	b := base64.RawURLEncoding
+	refused("tagged with the stored key hash", tokenPrefix+b.EncodeToString([]byte(forgedPayload))+"."+b.EncodeToString(m.Sum(nil)))
+	refused("tagged as Vault would, with the key hash", tokenPrefix+b.EncodeToString([]byte(forgedPayload))+"."+
+		b.EncodeToString([]byte("vault:v1:"+base64.StdEncoding.EncodeToString(m.Sum(nil)))))
 
 	now = now.Add(10 * time.Minute)
 	refused("expired", tok)
@@ -77,8 +115,17 @@ func TestTokens(t *testing.T) {
 	refused("client expired", tok)
 	table["cli_a"].ExpiresAt = time.Time{}
 
+	if _, err := tk.Check(ctx, tok); err != nil {
+		t.Fatalf("Check(the token, its client as it was) = %v", err)
+	}
 	delete(table, "cli_a")
 	refused("client deleted", tok)
+
+	// Without a token key no token is issued (503) and none is accepted.
+	none := &Tokens{clients: table, ttl: time.Minute, now: time.Now}
+	if _, _, err := none.Issue(ctx, &model.Client{ID: "cli_a"}); classify(err).Status != 503 {
+		t.Errorf("Issue without a token key = %v, want 503", err)
+	}
 }
 
 func pssParamsB64(t *testing.T, h, mgf string, salt int) string {

@@ -16,10 +16,11 @@
 // # Bearer tokens
 //
 // An access token names its client and its expiry and carries an
-// HMAC-SHA256 keyed with the client's stored key hash: it needs no table,
+// HMAC-SHA256 made in Vault (TokenKey) over it and the client's stored key
+// hash: it needs no table, nobody who reads kyso's database can mint one,
 // and every request looks the client up again, so that a token of a client
 // disabled, deleted, expired or whose key was rotated fails at once on every
-// node. See Tokens for the limits of that choice.
+// node.
 //
 // # What it must not import
 //

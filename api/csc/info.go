@@ -124,7 +124,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, id, key string, 
 		h.render(w, r, cscError(http.StatusUnauthorized, ErrInvalidClient, "unknown client, wrong key, or a disabled or expired client"))
 		return
 	}
-	tok, ttl, err := h.tokens.Issue(c)
+	tok, ttl, err := h.tokens.Issue(r.Context(), c)
 	if err != nil {
 		h.render(w, r, err)
 		return

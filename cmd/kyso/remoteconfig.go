@@ -36,6 +36,11 @@ func (c RemoteSigningConfig) validate() error {
 // TOTP seeds, after the CA's key prefix.
 const totpKeyName = "totp-seeds"
 
+// cscTokenKeyName is the Transit key (hmac) that tags the CSC API's access
+// tokens, after the CA's key prefix: whoever reads the database cannot
+// mint a token.
+const cscTokenKeyName = "csc-tokens"
+
 // citizens wires the SCAL2 services: TOTP seeds encrypted by a Transit
 // key, PIN and code checks per (credential, client), bindings, SADs.
 func citizens(ctx context.Context, cfg *Config, keyPrefix string, km *keys.Manager, st store.Store, pins *auth.PINs, creds kapp.Credentials,

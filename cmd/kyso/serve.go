@@ -160,6 +160,11 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		st.Close()
 		return nil, err
 	}
+	cscKey, err := km.MAC(ctx, caCfg.KeyPrefix+cscTokenKeyName)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("the CSC access tokens' Transit key: %w", err)
+	}
 	signing := kapp.NewSign(kapp.SignDeps{Credentials: creds, SAD: remote, Audit: auditLog, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
@@ -229,7 +234,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Observer:                  reg,
 		Page:                      branding,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
-		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}, Remote: remote, Citizens: citizenDeps, Credentials: creds,
+		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}, Remote: remote, Citizens: citizenDeps, Credentials: creds, CSCTokenKey: cscKey,
 		Trust:  kapp.NewTrust(trusted, auditLog, log),
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,

@@ -1,8 +1,9 @@
 # Vault policy for kyso (production). Grants exactly what kyso uses on its
 # own Transit mount — create, read and list keys, rotate them, sign, encrypt and
-# decrypt small secrets (TOTP seeds, with keys.Cipher's aes256-gcm96 keys) — and
-# nothing else: no export, no backup, no key configuration (which could make a
-# key exportable or deletable), no other mount.
+# decrypt small secrets (TOTP seeds, with keys.Cipher's aes256-gcm96 keys), tag
+# CSC access tokens (keys.MAC's hmac key) — and nothing else: no export, no
+# backup, no key configuration (which could make a key exportable or
+# deletable), no other mount.
 #
 # Replace "transit" with the mount named in kyso's vault.mount if different.
 # Attach to kyso's AppRole with token_policies="kyso"; keep Vault's default
@@ -35,6 +36,12 @@ path "transit/encrypt/+" {
 }
 
 path "transit/decrypt/+" {
+  capabilities = ["update"]
+}
+
+# keys.MAC: the CSC API's access tokens are tagged by an hmac key that never
+# leaves Vault (<key_prefix>csc-tokens).
+path "transit/hmac/+" {
   capabilities = ["update"]
 }
 
