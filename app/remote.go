@@ -134,8 +134,9 @@ type RemoteConfig struct {
 	// citizen (default 10 min).
 	TransactionLifetime time.Duration
 	// ConfirmBaseURL is the address of the confirmation page (default
-	// "/confirm"); ConfirmURL is ConfirmBaseURL + "/" + id + "?token=" +
-	// token.
+	// "/confirm"); ConfirmURL is ConfirmBaseURL + "/" + id + "#t=" +
+	// token: in the fragment, which browsers send to no server, so that
+	// no proxy's or server's log in front of kyso records it.
 	ConfirmBaseURL string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -578,7 +579,7 @@ func (r *Remote) OpenTransaction(ctx context.Context, caller signer.Caller, req 
 	}
 	r.rec.record(ctx, caller.ClientID, audit.ActionTxOpen, cred.ID, map[string]any{"transaction": id, "client": caller.ClientID,
 		"hashes": hexList(hs.hashes), "doc_id": req.DocID, "doc_name": req.DocName})
-	return &Transaction{ID: id, ConfirmURL: r.cfg.ConfirmBaseURL + "/" + url.PathEscape(id) + "?token=" + confirm,
+	return &Transaction{ID: id, ConfirmURL: r.cfg.ConfirmBaseURL + "/" + url.PathEscape(id) + "#t=" + confirm,
 		ExpiresAt: t.ExpiresAt, State: TxPending}, nil
 }
 

@@ -397,10 +397,10 @@ func TestRemoteConfirmation(t *testing.T) {
 		t.Fatalf("OpenTransaction = %v", err)
 	}
 	u, err := url.Parse(tx.ConfirmURL)
-	if err != nil || !strings.HasPrefix(tx.ConfirmURL, "https://kyso.test/confirm/"+tx.ID+"?token=") {
-		t.Fatalf("ConfirmURL = %q", tx.ConfirmURL)
+	if err != nil || !strings.HasPrefix(tx.ConfirmURL, "https://kyso.test/confirm/"+tx.ID+"#t=") || u.RawQuery != "" {
+		t.Fatalf("ConfirmURL = %q, want the token in the fragment only", tx.ConfirmURL)
 	}
-	token := u.Query().Get("token")
+	token := strings.TrimPrefix(u.Fragment, "t=")
 	if _, err := s.remote.View(ctx, tx.ID, token+"x"); errkind.KindOf(err) != errkind.NotFound {
 		t.Fatalf("View(wrong token) = %v, want not found", err)
 	}
@@ -439,7 +439,7 @@ func TestRemoteConfirmation(t *testing.T) {
 		t.Fatal(err)
 	}
 	u2, _ := url.Parse(tx2.ConfirmURL)
-	if err := s.remote.Refuse(ctx, tx2.ID, u2.Query().Get("token")); err != nil {
+	if err := s.remote.Refuse(ctx, tx2.ID, strings.TrimPrefix(u2.Fragment, "t=")); err != nil {
 		t.Fatalf("Refuse = %v", err)
 	}
 	if p, err := s.remote.Poll(ctx, s.a, tx2.ID); err != nil || p.State != app.TxRefused || p.SAD != "" {
@@ -451,7 +451,7 @@ func TestRemoteConfirmation(t *testing.T) {
 	}
 	u3, _ := url.Parse(tx3.ConfirmURL)
 	s.clock.add(app.DefaultTransactionLifetime)
-	wantKind(t, "Confirm(expired)", s.remote.Confirm(ctx, tx3.ID, u3.Query().Get("token"), citizenPIN, s.otp(t)), errkind.Conflict)
+	wantKind(t, "Confirm(expired)", s.remote.Confirm(ctx, tx3.ID, strings.TrimPrefix(u3.Fragment, "t="), citizenPIN, s.otp(t)), errkind.Conflict)
 	if p, err := s.remote.Poll(ctx, s.a, tx3.ID); err != nil || p.State != app.TxExpired {
 		t.Fatalf("Poll(expired) = %+v, %v", p, err)
 	}

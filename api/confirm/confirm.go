@@ -1,7 +1,7 @@
 // Package confirm serves the citizen's confirmation page of remote
 // signing (the confirmation mode of issue #14): opened from the address a
-// client system shows the citizen (ConfirmURL, /confirm/ID?token=TOKEN or
-// /confirm/ID#t=TOKEN), it
+// client system shows the citizen (ConfirmURL, /confirm/ID#t=TOKEN; the
+// query form /confirm/ID?token=TOKEN is read too), it
 // shows the agency, the document's doc_id and name, the prefixes of the
 // hashes to be signed and the expiry, and sends the citizen's PIN and TOTP
 // code — or a refusal — to kyso's JSON endpoints (package api).

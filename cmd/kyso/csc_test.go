@@ -155,7 +155,8 @@ func TestCSCAPI(t *testing.T) {
 	rid, _ := open["responseID"].(string)
 	confirmURL, _ := open["confirmURL"].(string)
 	u, err := url.Parse(confirmURL)
-	if code != 200 || rid == "" || err != nil || u.Query().Get("token") == "" {
+	pageToken, inFragment := strings.CutPrefix(u.Fragment, "t=")
+	if code != 200 || rid == "" || err != nil || !inFragment || pageToken == "" || u.RawQuery != "" {
 		t.Fatalf("signHash (operationMode A) = %d %v", code, open)
 	}
 	if code, out := cscPost(t, base, "signatures/signPolling", token, map[string]any{"responseID": rid}); code != 202 || out["status"] != "pending" {
@@ -163,7 +164,7 @@ func TestCSCAPI(t *testing.T) {
 	}
 	page := func(what string, body map[string]any) (int, map[string]any) {
 		if _, ok := body["token"]; !ok {
-			body["token"] = u.Query().Get("token")
+			body["token"] = pageToken
 		}
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest("POST", base+u.Path+"/"+what, bytes.NewReader(b))
