@@ -91,7 +91,7 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	if o.mutate != nil {
 		o.mutate(&cfg)
 	}
-	s.ca, err = ca.New(cfg, st, ca.VaultKeys(km))
+	s.ca, err = ca.New(cfg, st, caKeys(km))
 	if err != nil {
 		t.Fatal(err)
 	}

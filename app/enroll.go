@@ -127,7 +127,7 @@ func (e *Enroll) Issue(ctx context.Context, actor string, req ca.Request, holder
 		}
 	}
 	if err != nil {
-		if at != nil && (errors.Is(err, ca.ErrVaultUnavailable) || errors.Is(err, ca.ErrStoreUnavailable)) {
+		if at != nil && ca.MayPass(err) {
 			// Vault or the database was unavailable or too slow (a key
 			// creation cut short, which Vault may still complete): the
 			// credential stays for the retry with this Idempotency-Key,

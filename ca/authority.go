@@ -12,11 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -90,8 +90,8 @@ func (c *Config) setDefaults() error {
 	defd(&c.CRLValidity, 24*time.Hour)
 	defd(&c.OCSPValidity, time.Hour)
 	for _, kt := range []string{c.RootKeyType, c.IssuingKeyType} {
-		if _, err := keys.ParseKeyType(kt); err != nil {
-			return fmt.Errorf("ca: CA key type: %w", err)
+		if !slices.Contains(signingKeyTypes, kt) {
+			return fmt.Errorf("ca: CA key type %q unknown (want one of %s)", kt, strings.Join(signingKeyTypes, ", "))
 		}
 	}
 	if c.Now == nil {
@@ -163,7 +163,7 @@ func New(cfg Config, st store.Store, k Keys) (*Authority, error) {
 
 // backendErr classifies an error from Vault or the store.
 func backendErr(what string, err error) error {
-	if errors.Is(err, ErrVaultUnavailable) || errors.Is(err, ErrStoreUnavailable) {
+	if MayPass(err) {
 		// Already of its kind (vault or database unavailable, storage
 		// full): keep it, with what failed.
 		return fmt.Errorf("ca: %s: %w", what, err)

@@ -48,7 +48,7 @@ func newEnv(t testing.TB, mutate func(*ca.Config)) *env {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	e.ca, err = ca.New(cfg, st, ca.VaultKeys(km))
+	e.ca, err = ca.New(cfg, st, vaultKeys(km))
 	if err != nil {
 		t.Fatal(err)
 	}

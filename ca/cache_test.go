@@ -17,7 +17,7 @@ func TestChainAcrossNodes(t *testing.T) {
 	a.bootstrap(t)
 	b := &env{keys: a.keys, store: a.store, now: a.now}
 	var err error
-	if b.ca, err = ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: func() time.Time { return b.now }}, a.store, ca.VaultKeys(a.keys)); err != nil {
+	if b.ca, err = ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: func() time.Time { return b.now }}, a.store, vaultKeys(a.keys)); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

@@ -14,7 +14,9 @@
 // yet (docs/issuance.md, "Who may sign documents").
 //
 // Every private key stays in Vault: ca sees keys only through the Keys
-// interface, which hands out crypto.Signer values. Records live in a
-// store.Store. ca must not import api, signer or verifier, and it never
-// reads environment variables or files.
+// interface, which hands out crypto.Signer values and which cmd/kyso wires
+// to Vault Transit; a Vault that cannot serve is known by its error kind,
+// errkind.Unavailable. Records live in a store.Store. ca must not import
+// api, signer, verifier or keys, and it never reads environment variables
+// or files.
 package ca

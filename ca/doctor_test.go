@@ -44,7 +44,7 @@ func TestDoctor(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	now := time.Now()
-	a, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: func() time.Time { return now }}, st, ca.VaultKeys(km))
+	a, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: func() time.Time { return now }}, st, vaultKeys(km))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestDoctorTwoDeploymentsOneMount(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		a, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", KeyPrefix: prefix}, st, ca.VaultKeys(km))
+		a, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", KeyPrefix: prefix}, st, vaultKeys(km))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,13 +1,16 @@
 package ca
 
 import (
+	"errors"
+
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/store"
 )
 
 // Error kinds, as errkind errors; test with errors.Is. The api package
-// renders them by their errkind.Kind.
+// renders them by their errkind.Kind. Vault being sealed, unreachable or
+// too slow is not one of them: it is the key custody's error, of kind
+// errkind.Unavailable, passed on as it is (see MayPass).
 var (
 	// ErrInvalid reports a request that fails validation; the error text is
 	// safe to show to the caller.
@@ -20,10 +23,6 @@ var (
 	// ErrLint reports that a certificate failed linting; nothing was
 	// signed or stored.
 	ErrLint = errkind.New(errkind.LintFailed, "ca: certificate failed lint")
-	// ErrVaultUnavailable reports that Vault is sealed, unreachable or too
-	// slow; the caller may retry later. It is keys.ErrUnavailable: one
-	// failure, one error.
-	ErrVaultUnavailable = keys.ErrUnavailable
 	// ErrStoreUnavailable reports that the database is unreachable, locked
 	// or full; the caller may retry later. It is store.ErrUnavailable
 	// (store.ErrFull matches it too).
@@ -53,4 +52,11 @@ var (
 // "subject.cccd"), matching ErrInvalid.
 func invalid(field, format string, args ...any) error {
 	return ErrInvalid.Fieldf(field, format, args...)
+}
+
+// MayPass reports whether err is a failure a retry may overcome: Vault
+// (errkind.Unavailable) or the database (ErrStoreUnavailable) unavailable
+// or too slow.
+func MayPass(err error) bool {
+	return errkind.KindOf(err) == errkind.Unavailable || errors.Is(err, ErrStoreUnavailable)
 }

@@ -450,7 +450,7 @@ func newEnvOn(t *testing.T, base *env, mutate func(*ca.Config)) *env {
 	cfg := ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: func() time.Time { return e.now }}
 	mutate(&cfg)
 	var err error
-	if e.ca, err = ca.New(cfg, base.store, ca.VaultKeys(base.keys)); err != nil {
+	if e.ca, err = ca.New(cfg, base.store, vaultKeys(base.keys)); err != nil {
 		t.Fatal(err)
 	}
 	return e

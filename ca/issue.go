@@ -265,7 +265,7 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 		}
 	}
 	out, err := a.issueFirst(ctx, cred, p, req.Subject, is)
-	if err != nil && !(chosen && mayPass(err)) {
+	if err != nil && !(chosen && MayPass(err)) {
 		// No certificate, and no retry to finish it: retire the
 		// credential so that it never looks usable (its key, if Vault
 		// made it, stays unused).
@@ -300,12 +300,6 @@ func (a *Authority) resume(ctx context.Context, want *store.Credential) (bool, e
 	}
 	*want = *got
 	return true, nil
-}
-
-// mayPass reports whether err is a failure a retry may overcome: Vault or
-// the database unavailable or too slow.
-func mayPass(err error) bool {
-	return errors.Is(err, ErrVaultUnavailable) || errors.Is(err, ErrStoreUnavailable)
 }
 
 // issueFirst creates the key of a recorded credential and issues its first

@@ -49,7 +49,7 @@ func TestIssueRecordsCredentialFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	fk := &failingCreate{Keys: ca.VaultKeys(km)}
+	fk := &failingCreate{Keys: vaultKeys(km)}
 	a, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: time.Now}, st, fk)
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +85,8 @@ func TestIssueRecordsCredentialFirst(t *testing.T) {
 	// nobody finishes it: it is retired.
 	fk.fail = true
 	req = citizenNo(1)
-	if _, err := a.Issue(ctx, req); !errors.Is(err, ca.ErrVaultUnavailable) {
-		t.Fatalf("Issue(CreateKey fails) = %v, want ErrVaultUnavailable", err)
+	if _, err := a.Issue(ctx, req); errkind.KindOf(err) != errkind.Unavailable {
+		t.Fatalf("Issue(CreateKey fails) = %v, want a Vault-unavailable error", err)
 	}
 	creds, err := st.ListCredentials(ctx, "", 10)
 	if err != nil {
@@ -113,8 +113,8 @@ func TestIssueRecordsCredentialFirst(t *testing.T) {
 	// made.
 	id2, _ := ca.NewCredentialID()
 	req.CredentialID = id2
-	if _, err := a.Issue(ctx, req); !errors.Is(err, ca.ErrVaultUnavailable) {
-		t.Fatalf("Issue(preset ID, CreateKey fails) = %v, want ErrVaultUnavailable", err)
+	if _, err := a.Issue(ctx, req); errkind.KindOf(err) != errkind.Unavailable {
+		t.Fatalf("Issue(preset ID, CreateKey fails) = %v, want a Vault-unavailable error", err)
 	}
 	cr, err := st.GetCredential(ctx, id2)
 	if err != nil {
@@ -144,8 +144,8 @@ func TestIssueRecordsCredentialFirst(t *testing.T) {
 	id3, _ := ca.NewCredentialID()
 	other.CredentialID = id3
 	fk.fail = true
-	if _, err := a.Issue(ctx, other); !errors.Is(err, ca.ErrVaultUnavailable) {
-		t.Fatalf("Issue(preset ID 3, CreateKey fails) = %v, want ErrVaultUnavailable", err)
+	if _, err := a.Issue(ctx, other); errkind.KindOf(err) != errkind.Unavailable {
+		t.Fatalf("Issue(preset ID 3, CreateKey fails) = %v, want a Vault-unavailable error", err)
 	}
 	fk.fail = false
 	req.CredentialID = id3

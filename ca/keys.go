@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto"
 	"time"
-
-	"github.com/kyso-vn/kyso/keys"
 )
 
-// Keys is what the CA needs from key custody. Keys never leave it: the CA
-// receives crypto.Signer values bound to one key version.
+// Keys is what the CA needs from key custody (Vault Transit, which
+// cmd/kyso wires in). Keys never leave it: the CA receives crypto.Signer
+// values bound to one key version. Key types are named as Transit names
+// them ("rsa-3072", "ecdsa-p256"). A custody that cannot serve a request
+// for now (sealed, unreachable, too slow) returns an error of kind
+// errkind.Unavailable; the CA passes it on as such (see MayPass).
 type Keys interface {
 	// CreateKey creates a non-exportable key; creating an existing key of
 	// the same type succeeds.
@@ -18,31 +20,6 @@ type Keys interface {
 	RotateKey(ctx context.Context, name string) (int, error)
 	// KeySigner returns a signer pinned to one key version.
 	KeySigner(ctx context.Context, name string, version int) (crypto.Signer, error)
-}
-
-// VaultKeys adapts a keys.Manager (Vault Transit) to Keys.
-func VaultKeys(m *keys.Manager) Keys { return vaultKeys{m} }
-
-type vaultKeys struct{ m *keys.Manager }
-
-func (v vaultKeys) CreateKey(ctx context.Context, name, keyType string) error {
-	kt, err := keys.ParseKeyType(keyType)
-	if err != nil {
-		return err
-	}
-	return v.m.Create(ctx, name, kt)
-}
-
-func (v vaultKeys) RotateKey(ctx context.Context, name string) (int, error) {
-	return v.m.Rotate(ctx, name)
-}
-
-func (v vaultKeys) KeySigner(ctx context.Context, name string, version int) (crypto.Signer, error) {
-	s, err := v.m.Signer(ctx, name, version)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 // KeyEvent reports the creation of one of the CA's own keys in Vault: the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/store"
@@ -72,7 +73,7 @@ func (e *slowEnv) authority(t *testing.T, kc keys.Config) *ca.Authority {
 			defer e.mu.Unlock()
 			e.events = append(e.events, ev)
 		},
-	}, e.store, ca.VaultKeys(km))
+	}, e.store, vaultKeys(km))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestBootstrapSlowKeys(t *testing.T) {
 
 // TestBootstrapAfterCutOffRootKey: the root key's creation is cut off on
 // kyso's side and Vault makes the key only afterwards. Bootstrap fails
-// with ErrVaultUnavailable; kyso doctor reports the key for information
+// with Vault unavailable (errkind.Unavailable); kyso doctor reports the key for information
 // (not an orphan to quarantine); the next Bootstrap uses that key.
 func TestBootstrapAfterCutOffRootKey(t *testing.T) {
 	t.Parallel()
@@ -162,8 +163,8 @@ func TestBootstrapAfterCutOffRootKey(t *testing.T) {
 		return vaulttest.Hold{CutOff: cut, Late: cut}
 	})
 	a := e.authority(t, keys.Config{CreateTimeout: time.Second})
-	if _, err := a.Bootstrap(ctx); !errors.Is(err, ca.ErrVaultUnavailable) {
-		t.Fatalf("Bootstrap() with the root key cut off = %v, want ErrVaultUnavailable", err)
+	if _, err := a.Bootstrap(ctx); errkind.KindOf(err) != errkind.Unavailable {
+		t.Fatalf("Bootstrap() with the root key cut off = %v, want a Vault-unavailable error", err)
 	}
 	if got, want := e.progress(), "start root kyso-root rsa-2048\ndone root kyso-root failed"; got != want {
 		t.Errorf("progress:\n%s\nwant:\n%s", got, want)
@@ -236,7 +237,7 @@ func TestIssueRSA4096SlowerThanTimeout(t *testing.T) {
 
 // TestIssueResumesCutOffKey: the subject key's creation is cut off on
 // kyso's side and Vault makes it only later. Issue with a credential ID
-// the caller chose fails with ErrVaultUnavailable and leaves the
+// the caller chose fails with Vault unavailable and leaves the
 // credential to finish; the same request again (kyso restarted with the
 // default creation deadline) resumes that credential with the key Vault
 // made. Nothing is left for kyso doctor.
@@ -258,8 +259,8 @@ func TestIssueResumesCutOffKey(t *testing.T) {
 	}
 	req := citizen
 	req.CredentialID = id
-	if _, err := a.Issue(ctx, req); !errors.Is(err, ca.ErrVaultUnavailable) {
-		t.Fatalf("Issue() with the key creation cut off = %v, want ErrVaultUnavailable", err)
+	if _, err := a.Issue(ctx, req); errkind.KindOf(err) != errkind.Unavailable {
+		t.Fatalf("Issue() with the key creation cut off = %v, want a Vault-unavailable error", err)
 	}
 	if cr, err := e.store.GetCredential(ctx, id); err != nil || cr.Status != store.CredentialActive || cr.CurrentCertID != "" {
 		t.Fatalf("credential after the cut-off = %+v, %v; want active, without certificate", cr, err)
@@ -301,8 +302,8 @@ func TestIssueCutOffRetires(t *testing.T) {
 		cut := strings.HasPrefix(key, "kyso-cred_")
 		return vaulttest.Hold{CutOff: cut, Late: cut}
 	})
-	if _, err := a.Issue(ctx, citizen); !errors.Is(err, ca.ErrVaultUnavailable) {
-		t.Fatalf("Issue() with the key creation cut off = %v, want ErrVaultUnavailable", err)
+	if _, err := a.Issue(ctx, citizen); errkind.KindOf(err) != errkind.Unavailable {
+		t.Fatalf("Issue() with the key creation cut off = %v, want a Vault-unavailable error", err)
 	}
 	creds, err := e.store.ListCredentials(ctx, "", 10)
 	if err != nil || len(creds) != 1 || creds[0].Status != store.CredentialRevoked {

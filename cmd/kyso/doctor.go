@@ -85,7 +85,7 @@ func cmdDoctor(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 	defer st.Close()
-	authority, err := ca.New(cfg.caConfig(), st, ca.VaultKeys(km))
+	authority, err := ca.New(cfg.caConfig(), st, caKeys(km))
 	if err != nil {
 		return err
 	}

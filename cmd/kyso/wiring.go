@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -54,7 +53,7 @@ func bootstrapCA(ctx context.Context, authority *ca.Authority, log *slog.Logger)
 		if err == nil {
 			return created, nil
 		}
-		mayPass := errors.Is(err, ca.ErrVaultUnavailable) || errors.Is(err, ca.ErrStoreUnavailable)
+		mayPass := ca.MayPass(err)
 		switch {
 		case !mayPass:
 			return false, fmt.Errorf("bootstrap CA: %w", err)

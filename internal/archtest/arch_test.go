@@ -86,7 +86,6 @@ var rules = []rule{
 		except:  []string{k("cmd/..."), k("keys")},
 		deny:    []string{k("keys")},
 		direct:  true,
-		pending: "ca imports keys (ca.VaultKeys, keys.ErrUnavailable) until its key seam is an interface that cmd wires",
 	},
 	{
 		name:   "api imports neither keys nor store",
