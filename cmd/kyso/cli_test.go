@@ -52,6 +52,8 @@ func TestUsageExitCode(t *testing.T) {
 		{[]string{"cert", "list", "-h"}, 0},
 		{[]string{"client", "disable"}, exitUsage},
 		{[]string{"ca", "issuers", "--bogus"}, exitUsage},
+		{[]string{"ca", "import-chain"}, exitUsage},
+		{[]string{"ca", "import-chain", "a.pem", "b.pem"}, exitUsage},
 		{[]string{"pin"}, exitUsage},
 		{[]string{"pin", "set"}, exitUsage},
 		{[]string{"pin", "frob", "cred"}, exitUsage},

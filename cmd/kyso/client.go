@@ -201,7 +201,6 @@ func cmdCert(ctx context.Context, w io.Writer, args []string) error {
 		if err != nil {
 			return err
 		}
-		_ = pemOnly
 		c, err := mk()
 		if err != nil {
 			return err
@@ -548,7 +547,7 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 			return usageErr(err)
 		}
 		if fs.NArg() != 1 {
-			return fmt.Errorf("ca import-chain: give the PEM chain file (issuing CA first, root last)")
+			return usageErr(fmt.Errorf("ca import-chain: give the PEM chain file (issuing CA first, root last)"))
 		}
 		chain, err := readFileOrStdin(fs.Arg(0))
 		if err != nil {
