@@ -183,5 +183,9 @@ func (c clientCerts) ClientByCert(ctx context.Context, leaf *x509.Certificate) (
 	if cl.Disabled {
 		return nil, fmt.Errorf("%w: client %s is disabled", ca.ErrClientCert, id)
 	}
+	// The client's expiry ends its certificate's use too, as its key's.
+	if cl.Expired(time.Now()) {
+		return nil, fmt.Errorf("%w: client %s expired at %s", ca.ErrClientCert, id, cl.ExpiresAt.UTC().Format(time.RFC3339))
+	}
 	return cl, nil
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/kyso-vn/kyso/internal/devvault"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
+	"github.com/kyso-vn/kyso/store"
 )
 
 // newClientKey makes a client system's key pair and a CSR for it. The key
@@ -503,6 +504,35 @@ func TestServeTLSOwnCAAndMutualTLS(t *testing.T) {
 		if code == 200 && !bytes.HasPrefix(out, []byte("%PDF")) {
 			t.Errorf("sign with %s: the answer is not a PDF", tc.name)
 		}
+	}
+
+	// A client past its expiry is refused with its certificate as with its
+	// key, from the next request on.
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(e.dir, "kyso.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	setExpiry := func(at time.Time) {
+		t.Helper()
+		cl, err := db.GetClient(context.Background(), idA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetClientKeyHash(context.Background(), idA, cl.KeyHash, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setExpiry(time.Now().Add(-time.Minute))
+	if code, errCode, _ := sign(withA, ""); code != 401 || errCode != "unauthorized" {
+		t.Errorf("sign with the certificate of an expired client = %d %s, want 401 unauthorized", code, errCode)
+	}
+	if code, errCode, _ := sign(strict, keyA); code != 401 || errCode != "unauthorized" {
+		t.Errorf("sign with the key of an expired client = %d %s, want 401 unauthorized", code, errCode)
+	}
+	setExpiry(time.Time{})
+	if code, errCode, _ := sign(withA, ""); code != 200 {
+		t.Errorf("sign with client A's certificate once its expiry is lifted = %d %s, want 200", code, errCode)
 	}
 
 	// A revoked client certificate is refused from the next request on,
