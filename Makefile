@@ -88,7 +88,7 @@ test-cluster: deps bin/vault
 FUZZTIME ?= 60s
 # FUZZFLAGS passes more flags to go test, e.g. -parallel=1 to keep a core free.
 FUZZFLAGS ?=
-FUZZPKGS ?= ./verifier ./signer/pades ./signer/tsa ./signer/xmldsig ./ca ./api
+FUZZPKGS ?= ./verifier ./signer/pades ./signer/tsa ./signer/xmldsig ./internal/xmlsig ./ca ./api
 fuzz: bin/vault
 	@for p in $(FUZZPKGS); do \
 	  for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \

@@ -2,7 +2,7 @@ package verifier
 
 // How an XML document is validated (VerifyXML).
 //
-// The document is parsed by xmldsig.Parse: no DTD (a document type
+// The document is parsed by xmlsig.Parse: no DTD (a document type
 // declaration is refused, so no entity is expanded and nothing fetched),
 // UTF-8 only, one document element, depth 256, 64 MiB. Every ds:Signature
 // element is an entry, in document order, its Field the element's path.
@@ -51,7 +51,7 @@ package verifier
 //     CertificateValues and RevocationValues hold its signer
 //     certificate's status is B-LT (validated offline with them); with an
 //     ArchiveTimeStamp whose token checks out over the input of ETSI EN
-//     319 132-1, 5.5.2.2 (xmldsig.ArchiveTimeStampInput) it is B-LTA.
+//     319 132-1, 5.5.2.2 (xmlsig.ArchiveTimeStampInput) it is B-LTA.
 //
 // Bounds: the parser's (above), 500 signatures, 64 references and 8
 // transforms a signature, and the canonicalisation work of all references
@@ -82,7 +82,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/kyso-vn/kyso/internal/cmsasn1"
-	"github.com/kyso-vn/kyso/signer/xmldsig"
+	"github.com/kyso-vn/kyso/internal/xmlsig"
 )
 
 // XML limits: the DOM of a document takes several times its size, so XML
@@ -134,7 +134,7 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	if int64(len(data)) > limit {
 		return nil, ErrUnreadable.Errorf("%d bytes, more than the limit of %d for XML", len(data), limit)
 	}
-	d, err := xmldsig.Parse(data, xmldsig.Limits{MaxBytes: int(limit), MaxDepth: maxXMLDepth})
+	d, err := xmlsig.Parse(data, xmlsig.Limits{MaxBytes: int(limit), MaxDepth: maxXMLDepth})
 	if err != nil {
 		return nil, ErrUnreadable.Errorf("%v", err)
 	}
@@ -166,7 +166,7 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	for i, e := range entries {
 		out := e.finish()
 		if out.Indication == TotalPassed && i < len(sigs) {
-			if data := xmldsig.EInvoiceDataOf(sigs[i]); data != nil {
+			if data := xmlsig.EInvoiceDataOf(sigs[i]); data != nil {
 				x.signed[data] = true
 			}
 		}
@@ -186,13 +186,13 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 }
 
 // invoiceData returns the DLHDon of every HDon of d.
-func invoiceData(d *xmldsig.Document) []*etree.Element {
+func invoiceData(d *xmlsig.Document) []*etree.Element {
 	var out []*etree.Element
 	var walk func(el *etree.Element)
 	walk = func(el *etree.Element) {
-		if el.Tag == xmldsig.EInvoiceRoot {
+		if el.Tag == xmlsig.EInvoiceRoot {
 			for _, c := range el.ChildElements() {
-				if c.Tag == xmldsig.EInvoiceData {
+				if c.Tag == xmlsig.EInvoiceData {
 					out = append(out, c)
 					break
 				}
@@ -215,7 +215,7 @@ const workFactor = 16
 // xmlRun is the validation of one XML document.
 type xmlRun struct {
 	v    *validator
-	d    *xmldsig.Document
+	d    *xmlsig.Document
 	rep  *Report
 	work int64 // bytes digested so far
 	// signed holds the e-invoice data (DLHDon) elements that a signature
@@ -227,7 +227,7 @@ type xmlRun struct {
 
 // xmlSig is what the checks of one signature learn.
 type xmlSig struct {
-	s       *xmldsig.Signature
+	s       *xmlsig.Signature
 	covered []*etree.Element // the elements the references name (nil: whole document)
 	// targets are, per reference of s, the element it names; nil for the
 	// whole document or a reference that could not be resolved.
@@ -240,13 +240,13 @@ type xmlSig struct {
 
 // check validates the signature el into e.
 func (x *xmlRun) check(e *entry, el *etree.Element) {
-	s, err := xmldsig.ReadSignature(el)
+	s, err := xmlsig.ReadSignature(el)
 	if err != nil {
 		e.fail(TotalFailed, FormatFailure, "the signature cannot be read: %v", err)
 		return
 	}
 	xs := &xmlSig{s: s}
-	m, ok := xmldsig.SignatureMethod(s.Method)
+	m, ok := xmlsig.SignatureMethod(s.Method)
 	if !ok {
 		e.fail(TotalFailed, FormatFailure, "unsupported signature method %q", s.Method)
 		return
@@ -276,7 +276,7 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		e.claimed = x.signingTime(e, xs)
 	}
 	x.coverage(e, xs)
-	if data := xmldsig.EInvoiceDataOf(el); data != nil {
+	if data := xmlsig.EInvoiceDataOf(el); data != nil {
 		x.einvoice(e, xs, cert, data)
 	}
 	if e.sc != nil && !e.failed() {
@@ -291,13 +291,13 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 }
 
 // methodName names a signature algorithm as the CMS verifier does.
-func methodName(m xmldsig.Method) string {
+func methodName(m xmlsig.Method) string {
 	switch {
-	case m.Key == xmldsig.KeyEd25519:
+	case m.Key == xmlsig.KeyEd25519:
 		return "Ed25519"
 	case m.PSS:
 		return "RSASSA-PSS with " + hashName(m.Hash)
-	case m.Key == xmldsig.KeyECDSA:
+	case m.Key == xmlsig.KeyECDSA:
 		return "ECDSA with " + hashName(m.Hash)
 	}
 	return "RSA PKCS#1 v1.5 with " + hashName(m.Hash)
@@ -310,7 +310,7 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 		for _, t := range r.Transforms {
 			out.Transforms = append(out.Transforms, t.Algorithm)
 		}
-		h, ok := xmldsig.DigestHash(r.DigestMethod)
+		h, ok := xmlsig.DigestHash(r.DigestMethod)
 		if ok {
 			out.DigestAlgorithm = hashName(h)
 			if e.out.DigestAlgorithm == "" {
@@ -334,7 +334,7 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 			x.work += int64(dg.Octets)
 		}
 		switch {
-		case errors.Is(err, xmldsig.ErrDuplicateID):
+		case errors.Is(err, xmlsig.ErrDuplicateID):
 			out.Problem = err.Error()
 			e.fail(TotalFailed, FormatFailure, "reference %q names an ID that several elements carry: the signature could be checked on one element and the document read from another (signature wrapping)", r.URI)
 		case err != nil:
@@ -375,7 +375,7 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 // signerCert finds the signer's certificate among KeyInfo's: the one whose
 // key verifies the signature value over si. It returns it (nil if none)
 // and all the certificates found, for the chain.
-func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (*x509.Certificate, []*x509.Certificate) {
+func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmlsig.Method, si []byte) (*x509.Certificate, []*x509.Certificate) {
 	var certs []*x509.Certificate
 	var bad [][]byte
 	var badErr error
@@ -391,7 +391,7 @@ func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (
 		e.warn("%d certificates in KeyInfo could not be parsed", len(bad))
 	}
 	for _, c := range certs {
-		if xmldsig.VerifyValue(c.PublicKey, m, si, xs.s.Value) == nil {
+		if xmlsig.VerifyValue(c.PublicKey, m, si, xs.s.Value) == nil {
 			if len(xs.s.SubjectNames) > 0 && !slices.ContainsFunc(xs.s.SubjectNames, func(n string) bool { return sameDN(n, c) }) {
 				e.warn("KeyInfo's X509SubjectName %q does not name the certificate that verifies the signature", xs.s.SubjectNames[0])
 			}
@@ -407,7 +407,7 @@ func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (
 		for _, der := range bad {
 			if pub := lenientPublicKey(der); pub != nil {
 				keyed = true
-				verified = verified || xmldsig.VerifyValue(pub, m, si, xs.s.Value) == nil
+				verified = verified || xmlsig.VerifyValue(pub, m, si, xs.s.Value) == nil
 			}
 		}
 		switch {
@@ -431,7 +431,7 @@ func (x *xmlRun) signerCert(e *entry, xs *xmlSig, m xmldsig.Method, si []byte) (
 		e.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the signer's certificate")
 		return c, certs
 	case xs.s.KeyValue != nil:
-		if xmldsig.VerifyValue(xs.s.KeyValue, m, si, xs.s.Value) != nil {
+		if xmlsig.VerifyValue(xs.s.KeyValue, m, si, xs.s.Value) != nil {
 			e.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the key in KeyInfo")
 		} else {
 			e.fail(Indeterminate, NoSigningCertificateFound, "the signature verifies with a bare public key (KeyValue) and carries no certificate: nothing says whose key it is")
@@ -471,7 +471,7 @@ func lenientPublicKey(der []byte) crypto.PublicKey {
 // name.
 func sameDN(name string, c *x509.Certificate) bool {
 	n := strings.Join(strings.Fields(name), " ")
-	if n == xmldsig.SubjectName(c) || n == c.Subject.String() || n == dnString(c.RawSubject) {
+	if n == xmlsig.SubjectName(c) || n == c.Subject.String() || n == dnString(c.RawSubject) {
 		return true
 	}
 	// Windows writes the name its own way (most specific first, S= and
@@ -606,9 +606,9 @@ func (x *xmlRun) signingTime(e *entry, xs *xmlSig) time.Time {
 				e.warn("the signature's SigningTime is not covered by a reference: ignored")
 				continue
 			}
-			t, err := parseXMLTime(xmldsig.Text(st))
+			t, err := parseXMLTime(xmlsig.Text(st))
 			if err != nil {
-				e.warn("the signature's SigningTime %q cannot be read", xmldsig.Text(st))
+				e.warn("the signature's SigningTime %q cannot be read", xmlsig.Text(st))
 				continue
 			}
 			return t
@@ -710,7 +710,7 @@ func pathOf(el *etree.Element) string {
 func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate, data *etree.Element) {
 	text := func(path string) string {
 		if el := data.FindElement(path); el != nil {
-			return strings.TrimSpace(xmldsig.Text(el))
+			return strings.TrimSpace(xmlsig.Text(el))
 		}
 		return ""
 	}
@@ -731,10 +731,10 @@ func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate, data *et
 		inv.SigningTime = formatTime(e.claimed)
 	}
 	sigEl := xs.s.Element
-	if p := sigEl.Parent(); p != nil && p.Parent() != nil && p.Parent().Tag == xmldsig.EInvoiceSigs && p.Parent().Parent() == data.Parent() {
+	if p := sigEl.Parent(); p != nil && p.Parent() != nil && p.Parent().Tag == xmlsig.EInvoiceSigs && p.Parent().Parent() == data.Parent() {
 		inv.Block = map[string]string{
-			xmldsig.EInvoiceSeller: "seller", xmldsig.EInvoiceBuyer: "buyer",
-			xmldsig.EInvoiceTax: "tax_authority", xmldsig.EInvoiceOther: "other",
+			xmlsig.EInvoiceSeller: "seller", xmlsig.EInvoiceBuyer: "buyer",
+			xmlsig.EInvoiceTax: "tax_authority", xmlsig.EInvoiceOther: "other",
 		}[p.Tag]
 	}
 	if cert != nil {
@@ -784,7 +784,7 @@ func isXAdES(el *etree.Element, local string) bool {
 	if el == nil || el.Tag != local {
 		return false
 	}
-	switch xmldsig.NamespaceOf(el) {
+	switch xmlsig.NamespaceOf(el) {
 	case nsXAdES, nsXAdES111, nsXAdES141:
 		return true
 	}
@@ -818,7 +818,7 @@ func productionPlace(ssp *etree.Element) string {
 	var parts []string
 	for _, name := range []string{"StreetAddress", "City", "StateOrProvince", "PostalCode", "CountryName"} {
 		if el := xadesChild(pp, name); el != nil {
-			if t := signerText(xmldsig.Text(el)); t != "" {
+			if t := signerText(xmlsig.Text(el)); t != "" {
 				parts = append(parts, t)
 			}
 		}
@@ -873,10 +873,10 @@ func (x *xmlRun) xades(e *entry, xs *xmlSig) {
 	}
 	ssp := xadesChild(p.signed, "SignedSignatureProperties")
 	if st := xadesChild(ssp, "SigningTime"); st != nil {
-		if t, err := parseXMLTime(xmldsig.Text(st)); err == nil {
+		if t, err := parseXMLTime(xmlsig.Text(st)); err == nil {
 			e.claimed = t
 		} else {
-			e.warn("XAdES SigningTime %q cannot be read", xmldsig.Text(st))
+			e.warn("XAdES SigningTime %q cannot be read", xmlsig.Text(st))
 		}
 	}
 	e.out.Location = productionPlace(ssp)
@@ -915,10 +915,10 @@ func certDigestMatches(sc *etree.Element, cert *x509.Certificate) (bool, string)
 			case "DigestMethod":
 				alg = k.SelectAttrValue("Algorithm", "")
 			case "DigestValue":
-				val = xmldsig.Text(k)
+				val = xmlsig.Text(k)
 			}
 		}
-		h, ok := xmldsig.DigestHash(alg)
+		h, ok := xmlsig.DigestHash(alg)
 		if !ok {
 			why = fmt.Sprintf("unsupported digest %q", alg)
 			continue
@@ -952,15 +952,15 @@ func (x *xmlRun) timestamps(e *entry, xs *xmlSig) {
 		if !isXAdES(ts, "SignatureTimeStamp") {
 			continue
 		}
-		c14n := xmldsig.C14N10
+		c14n := xmlsig.C14N10
 		var prefixes []string
 		var tokens [][]byte
 		for _, c := range ts.ChildElements() {
 			switch {
-			case c.Tag == "CanonicalizationMethod" && xmldsig.NamespaceOf(c) == xmldsig.Namespace:
+			case c.Tag == "CanonicalizationMethod" && xmlsig.NamespaceOf(c) == xmlsig.Namespace:
 				c14n = c.SelectAttrValue("Algorithm", "")
 			case isXAdES(c, "EncapsulatedTimeStamp"):
-				der, err := decodeB64(xmldsig.Text(c))
+				der, err := decodeB64(xmlsig.Text(c))
 				if err != nil {
 					e.warn("a XAdES SignatureTimeStamp that is not base64")
 					continue
@@ -968,7 +968,7 @@ func (x *xmlRun) timestamps(e *entry, xs *xmlSig) {
 				tokens = append(tokens, der)
 			}
 		}
-		input, err := xmldsig.CanonicalBytes(xmldsig.NodeSet{Doc: x.d, Apex: valueEl}, c14n, prefixes)
+		input, err := xmlsig.CanonicalBytes(xmlsig.NodeSet{Doc: x.d, Apex: valueEl}, c14n, prefixes)
 		if err != nil {
 			e.warn("the XAdES SignatureTimeStamp cannot be checked: %v", err)
 			continue
@@ -1013,7 +1013,7 @@ func (x *xmlRun) xadesValues(e *entry, p *xadesProps) {
 				if !isXAdES(ec, "EncapsulatedX509Certificate") || len(e.sd.Certs) >= maxCerts {
 					continue
 				}
-				if der, err := decodeB64(xmldsig.Text(ec)); err == nil {
+				if der, err := decodeB64(xmlsig.Text(ec)); err == nil {
 					if cert, err := x509.ParseCertificate(der); err == nil {
 						e.sd.Certs = append(e.sd.Certs, cert)
 					}
@@ -1024,7 +1024,7 @@ func (x *xmlRun) xadesValues(e *entry, p *xadesProps) {
 				if len(e.cmsRev.ocsps)+len(e.cmsRev.crls) >= maxRevocation {
 					break
 				}
-				der, err := decodeB64(xmldsig.Text(v))
+				der, err := decodeB64(xmlsig.Text(v))
 				if err != nil {
 					continue
 				}
@@ -1071,14 +1071,14 @@ func (x *xmlRun) ltvLevel(e *entry, xs *xmlSig) {
 		if !isXAdES(ats, "ArchiveTimeStamp") {
 			continue
 		}
-		c14n := xmldsig.C14N10
+		c14n := xmlsig.C14N10
 		var tokens [][]byte
 		for _, c := range ats.ChildElements() {
 			switch {
-			case c.Tag == "CanonicalizationMethod" && xmldsig.NamespaceOf(c) == xmldsig.Namespace:
+			case c.Tag == "CanonicalizationMethod" && xmlsig.NamespaceOf(c) == xmlsig.Namespace:
 				c14n = c.SelectAttrValue("Algorithm", "")
 			case isXAdES(c, "EncapsulatedTimeStamp"):
-				if der, err := decodeB64(xmldsig.Text(c)); err == nil {
+				if der, err := decodeB64(xmlsig.Text(c)); err == nil {
 					tokens = append(tokens, der)
 				}
 			}

@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/xmlsig"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
@@ -283,12 +284,12 @@ func TestVerifyXMLParserAttacks(t *testing.T) {
 // way to make the SHA-1 signatures kyso refuses to make.
 func signRaw(t *testing.T, doc string, key crypto.Signer, method string) []byte {
 	t.Helper()
-	d, err := xmldsig.Parse([]byte(doc), xmldsig.Limits{})
+	d, err := xmlsig.Parse([]byte(doc), xmlsig.Limits{})
 	if err != nil {
 		t.Fatalf("Parse(template) = %v", err)
 	}
 	el := d.Signatures()[0]
-	s, err := xmldsig.ReadSignature(el)
+	s, err := xmlsig.ReadSignature(el)
 	if err != nil {
 		t.Fatalf("ReadSignature(template) = %v", err)
 	}
@@ -299,10 +300,10 @@ func signRaw(t *testing.T, doc string, key crypto.Signer, method string) []byte 
 		}
 		doc = strings.Replace(doc, "<DigestValue>AA==</DigestValue>", "<DigestValue>"+base64.StdEncoding.EncodeToString(dg.Digest)+"</DigestValue>", 1)
 	}
-	if d, err = xmldsig.Parse([]byte(doc), xmldsig.Limits{}); err != nil {
+	if d, err = xmlsig.Parse([]byte(doc), xmlsig.Limits{}); err != nil {
 		t.Fatal(err)
 	}
-	s, err = xmldsig.ReadSignature(d.Signatures()[0])
+	s, err = xmlsig.ReadSignature(d.Signatures()[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +311,7 @@ func signRaw(t *testing.T, doc string, key crypto.Signer, method string) []byte 
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := xmldsig.SignatureMethod(method)
+	m, _ := xmlsig.SignatureMethod(method)
 	h := m.Hash.New()
 	h.Write(si)
 	sig, err := key.Sign(rand.Reader, h.Sum(nil), m.Hash)
@@ -337,8 +338,8 @@ func TestVerifyXMLSelectsNothing(t *testing.T) {
 	f := newXMLFixture(t)
 	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
 	env := `<Reference URI="#s"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
-	doc := strings.Replace(template(`<HoSo><Data Id="d">x</Data><!--SIG--></HoSo>`, xmldsig.RSASHA256, xmldsig.DigestSHA256, env), "CERT", cert, 1)
-	signed := signRaw(t, doc, f.seller.Signer, xmldsig.RSASHA256)
+	doc := strings.Replace(template(`<HoSo><Data Id="d">x</Data><!--SIG--></HoSo>`, xmlsig.RSASHA256, xmlsig.DigestSHA256, env), "CERT", cert, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256)
 	s := verifyXML(t, signed, f.opts()).Signatures[0]
 	wantSig(t, s, TotalFailed, FormatFailure)
 	if !strings.Contains(s.Detail, "selects nothing") {
@@ -351,8 +352,8 @@ func TestVerifyXMLSHA1(t *testing.T) {
 	f := newXMLFixture(t)
 	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
 	env := `<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
-	doc := strings.Replace(template(`<HoSo><Data>Đơn đề nghị</Data><!--SIG--></HoSo>`, xmldsig.RSASHA1, xmldsig.DigestSHA1, env), "CERT", cert, 1)
-	signed := signRaw(t, doc, f.seller.Signer, xmldsig.RSASHA1)
+	doc := strings.Replace(template(`<HoSo><Data>Đơn đề nghị</Data><!--SIG--></HoSo>`, xmlsig.RSASHA1, xmlsig.DigestSHA1, env), "CERT", cert, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA1)
 	xmlsecOut, err := f.pki.XMLSec(t, signed)
 	if err != nil {
 		t.Fatalf("xmlsec1 rejects the SHA-1 test signature: %v\n%s", err, xmlsecOut)
@@ -597,13 +598,13 @@ func TestVerifyXMLWorkBudget(t *testing.T) {
 	f := newXMLFixture(t)
 	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
 	ref := `<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
-	refs := make([]string, xmldsig.MaxReferences)
+	refs := make([]string, xmlsig.MaxReferences)
 	for i := range refs {
 		refs[i] = ref
 	}
 	body := "<HoSo><Data>" + strings.Repeat("Hồ sơ ", 20000) + "</Data><!--SIG--></HoSo>"
-	doc := strings.Replace(template(body, xmldsig.RSASHA256, xmldsig.DigestSHA256, refs...), "CERT", cert, 1)
-	signed := signRaw(t, doc, f.seller.Signer, xmldsig.RSASHA256)
+	doc := strings.Replace(template(body, xmlsig.RSASHA256, xmlsig.DigestSHA256, refs...), "CERT", cert, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256)
 	s := verifyXML(t, signed, f.opts()).Signatures[0]
 	wantSig(t, s, TotalFailed, FormatFailure)
 	processed := 0
@@ -675,9 +676,9 @@ func TestVerifyXMLChainedC14N(t *testing.T) {
 	body := strings.Replace(string(xmltest.Invoice{EmptyBlocks: true}.Make()), "<NBan/>", "<NBan><!--SIG--></NBan>", 1)
 	data := `<Reference URI="#data"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature" /><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315" /></Transforms>`
 	st := `<Reference URI="#st" Type="https://vninvoice.vn/2021/xmldsig#SignatureProperties"><Transforms><Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#" /><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315" /></Transforms>`
-	doc := strings.Replace(template(body, xmldsig.RSASHA1, xmldsig.DigestSHA1, data, st), "CERT", cert, 1)
+	doc := strings.Replace(template(body, xmlsig.RSASHA1, xmlsig.DigestSHA1, data, st), "CERT", cert, 1)
 	doc = strings.Replace(doc, "</KeyInfo></Signature>", `</KeyInfo><Object Id="st"><SignatureProperties><SignatureProperty Target="signatureProperties"><SigningTime>2023-10-19T11:11:51</SigningTime></SignatureProperty></SignatureProperties></Object></Signature>`, 1)
-	signed := signRaw(t, doc, f.seller.Signer, xmldsig.RSASHA1)
+	signed := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA1)
 	if out, err := f.pki.XMLSec(t, signed); err != nil {
 		t.Fatalf("xmlsec1 rejects the test signature: %v\n%s", err, out)
 	}
@@ -709,8 +710,8 @@ func TestVerifyXMLNegativeSerial(t *testing.T) {
 	cert := base64.StdEncoding.EncodeToString(xmltest.NegativeSerial(t, key, "KIỂM THỬ HĐĐT"))
 	env := `<Reference URI="#data"><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
 	body := strings.Replace(string(xmltest.Invoice{EmptyBlocks: true}.Make()), "<NBan/>", "<NBan><!--SIG--></NBan>", 1)
-	doc := strings.Replace(template(body, xmldsig.RSASHA256, xmldsig.DigestSHA256, env), "CERT", cert, 1)
-	signed := signRaw(t, doc, key, xmldsig.RSASHA256)
+	doc := strings.Replace(template(body, xmlsig.RSASHA256, xmlsig.DigestSHA256, env), "CERT", cert, 1)
+	signed := signRaw(t, doc, key, xmlsig.RSASHA256)
 	if out, err := f.pki.XMLSec(t, signed, "--insecure"); err != nil {
 		t.Fatalf("xmlsec1 --insecure rejects the test signature: %v\n%s", err, out)
 	}
@@ -723,7 +724,7 @@ func TestVerifyXMLNegativeSerial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged := signRaw(t, doc, other, xmldsig.RSASHA256)
+	forged := signRaw(t, doc, other, xmlsig.RSASHA256)
 	if _, err := f.pki.XMLSec(t, forged, "--insecure"); err == nil {
 		t.Fatal("xmlsec1 accepts a value made by another key")
 	}

@@ -1,12 +1,11 @@
-// Package xmldsig makes and reads XML signatures (W3C XML-Signature Syntax
-// and Processing 1.1): enveloped signatures for Vietnamese e-invoices
+// Package xmldsig makes XML signatures (W3C XML-Signature Syntax and
+// Processing 1.1): enveloped signatures for Vietnamese e-invoices
 // (ProfileEInvoiceVN: Decree 123/2020/ND-CP, Circular 78/2021/TT-BTC) and
 // other XML documents (ProfileEnveloped), XAdES B-B, B-T, B-LT and B-LTA
 // (ProfileXAdES, ETSI EN 319 132-1; B-LT's validation data from a
 // Revocation source, B-LTA's ArchiveTimeStamp over
-// ArchiveTimeStampInput), enveloping and detached signatures, many documents
-// with one batch call to the signer (SignBatch), and the parsing,
-// canonicalisation and reference processing a verifier needs. It decides
+// xmlsig's ArchiveTimeStampInput), enveloping and detached signatures, and
+// many documents with one batch call to the signer (SignBatch). It decides
 // nothing about trust: verifier does.
 //
 // # Signing
@@ -30,44 +29,14 @@
 //
 // # Reading
 //
-// Parse is strict where XML readers differ (see its comment): no DTD, no
-// entity but the predefined ones, UTF-8, bounded depth and size, attribute
-// values normalised as XML 1.0 says. Canonicalize implements Canonical
-// XML 1.0 and 1.1 and Exclusive XML Canonicalization 1.0, with and without
-// comments, over a whole document or a subtree less some elements.
-// DigestReference follows same-document references only (nothing is ever
-// fetched), refuses an ID that several elements carry (ErrDuplicateID),
-// applies the enveloped-signature, canonicalisation and base64 transforms
-// and the two XPath filters signature software uses to leave signatures out
-// (not(ancestor-or-self::ds:Signature) and the Filter 2.0 subtraction of
-// ds:Signature); any other transform is ErrUnsupported.
-//
-// # Why not goxmldsig
-//
-// github.com/russellhaering/goxmldsig v1.6.1 was read and tried for each
-// piece; none fits, so only its DOM, github.com/beevik/etree, is used:
-//   - its C14N 1.0 canonicaliser copies the ancestors' namespace
-//     declarations and xml: attributes onto the apex over the element's
-//     own: <c xmlns:a="urn:B"> under <r xmlns:a="urn:A"> canonicalises with
-//     xmlns:a="urn:A", and <c xmlns=""> under a default namespace gets that
-//     namespace — a different document, and a digest no other
-//     implementation computes;
-//   - its signing makes one reference, to the element that then contains
-//     the signature, with no Object (the e-invoice SigningTime reference)
-//     and no other placement (the e-invoice signature sits in
-//     DSCKS/NBan, beside the data it signs);
-//   - it writes ECDSA signature values as ASN.1 DER instead of r||s, which
-//     xmlsec1 rejects, and has no RSASSA-PSS;
-//   - its validation accepts one reference that must be the element
-//     passed in (SAML's shape), not the multi-reference signatures of
-//     e-invoices and XAdES.
-//
-// etree's own serialisation is not used either: it writes a newline or tab
-// in an attribute value literally, which a parser reads back as a space
-// (XML 1.0, 3.3.3), so a re-serialised document would no longer verify.
-// Parse builds the etree tree itself from encoding/xml tokens for the same
-// reason (encoding/xml does not normalise attribute values) and to enforce
-// the limits.
+// The reading of XML signatures — Parse, canonicalisation, references,
+// signature values, the e-invoice data — is internal/xmlsig's, shared with
+// the verifier (which imports no signing format package); so is the
+// reason github.com/russellhaering/goxmldsig is not used. Sign parses its
+// input with it, builds the Signature in the parsed tree and inserts the
+// markup with xmlsig's Document.Splice. This package keeps for its callers
+// the names its API needs: Limits, Document, Parse (for CheckSignature),
+// DefaultMaxBytes and the parse errors Sign returns.
 //
 // xmldsig must not import kyso's keys, ca, store, verifier or api packages,
 // and it does not read files or environment variables. xmltest, beside it,

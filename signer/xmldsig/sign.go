@@ -21,6 +21,7 @@ import (
 
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/certcheck"
+	"github.com/kyso-vn/kyso/internal/xmlsig"
 	"github.com/kyso-vn/kyso/model"
 )
 
@@ -115,24 +116,12 @@ type Timestamper interface {
 	Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error)
 }
 
-// E-invoice block names (Circular 78/2021/TT-BTC; the General Department
-// of Taxation's XML format).
-const (
-	EInvoiceRoot   = "HDon"
-	EInvoiceData   = "DLHDon"
-	EInvoiceSigs   = "DSCKS"
-	EInvoiceSeller = "NBan"
-	EInvoiceBuyer  = "NMua"
-	EInvoiceTax    = "CQT"
-	EInvoiceOther  = "CCKSKhac"
-)
-
 // DefaultEInvoiceLocation is where an e-invoice signature goes unless the
 // caller says otherwise: the seller's block.
 const DefaultEInvoiceLocation = "/HDon/DSCKS/NBan"
 
 // dscksOrder is the order of the signature blocks in DSCKS.
-var dscksOrder = []string{EInvoiceSeller, EInvoiceBuyer, EInvoiceTax, EInvoiceOther}
+var dscksOrder = []string{xmlsig.EInvoiceSeller, xmlsig.EInvoiceBuyer, xmlsig.EInvoiceTax, xmlsig.EInvoiceOther}
 
 // Options select how a document is signed. The zero value is an invalid
 // request: Profile is required.
@@ -235,9 +224,9 @@ func sign(ctx context.Context, doc []byte, cred model.Key, opts Options) ([]byte
 	}
 	var raw []byte
 	if cs, ok := cred.Signer.(contextSigner); ok {
-		raw, err = cs.SignContext(ctx, pr.tbs, p.method.signerOpts())
+		raw, err = cs.SignContext(ctx, pr.tbs, signerOpts(p.method))
 	} else {
-		raw, err = cred.Signer.Sign(rand.Reader, pr.tbs, p.method.signerOpts())
+		raw, err = cred.Signer.Sign(rand.Reader, pr.tbs, signerOpts(p.method))
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("signer: %w", err)
@@ -281,7 +270,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	var err error
 	if p.opts.Profile == ProfileDetached {
 		// The content is not parsed: it need not be XML.
-		d = &Document{doc: etree.NewDocument(), ids: map[string][]*etree.Element{}}
+		d = xmlsig.NewDocument()
 		d.SetDetached(p.opts.DetachedURI, doc)
 	} else if d, err = Parse(doc, p.opts.Limits); err != nil {
 		return nil, err
@@ -297,7 +286,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	}
 	dataID := id + "-Data"
 	for _, x := range []string{id, objID, dataID} {
-		if len(d.ids[x]) > 0 {
+		if len(d.ByID(x)) > 0 {
 			return nil, ErrInvalid.Errorf("the document already has an element with ID %q", x)
 		}
 	}
@@ -320,7 +309,7 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 	case ProfileEnveloping:
 		envelop(d, sig, dataID)
 	case ProfileDetached:
-		d.doc.SetRoot(sig)
+		d.SetRoot(sig)
 	default:
 		if parent, insertBefore, top, err = p.place(d, sig); err != nil {
 			return nil, err
@@ -331,14 +320,14 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 			parent.AddChild(top)
 		}
 	}
-	d.ids[id] = []*etree.Element{sig}
+	d.SetID(id, sig)
 	if p.opts.Profile == ProfileXAdES {
-		d.ids[objID] = []*etree.Element{sig.FindElement("./Object/xades:QualifyingProperties/xades:SignedProperties")}
+		d.SetID(objID, sig.FindElement("./Object/xades:QualifyingProperties/xades:SignedProperties"))
 	} else {
-		d.ids[objID] = []*etree.Element{sig.FindElement("./Object[@Id='" + objID + "']")}
+		d.SetID(objID, sig.FindElement("./Object[@Id='"+objID+"']"))
 	}
 
-	s, err := readSignature(sig, false)
+	s, err := xmlsig.ReadUnsigned(sig)
 	if err != nil {
 		return nil, ErrIntegrity.Errorf("reading back the signature built: %v", err)
 	}
@@ -366,8 +355,8 @@ func (p *plan) prepare(doc []byte) (*prepared, error) {
 // overlaps reports whether the node set dg digested may hold a node of
 // sig: sig is not taken out, and the set's apex is the whole document,
 // an ancestor of sig or inside it.
-func overlaps(dg *Digested, sig *etree.Element) bool {
-	if containsExcluded(dg.Excluded, sig) {
+func overlaps(dg *xmlsig.Digested, sig *etree.Element) bool {
+	if xmlsig.ContainsExcluded(dg.Excluded, sig) {
 		return false
 	}
 	return dg.Target == nil || within(sig, dg.Target) || within(dg.Target, sig)
@@ -392,7 +381,7 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := VerifyValue(cert.PublicKey, p.method, pr.si, value); err != nil {
+	if err := xmlsig.VerifyValue(cert.PublicKey, p.method, pr.si, value); err != nil {
 		return nil, ErrIntegrity.Errorf("the signer's signature does not verify with the certificate's key")
 	}
 	pr.sig.SelectElement("SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
@@ -417,7 +406,7 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 		writeElement(&b, pr.sig)
 		out := b.Bytes()
-		if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier, pr.d.detached); err != nil {
+		if err := selfCheck(out, p.opts.Limits, pr.id, cert, pr.earlier, pr.d.Detached()); err != nil {
 			return nil, err
 		}
 		return out, nil
@@ -427,7 +416,7 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 	if err := pr.checkSplice(ins.Bytes()); err != nil {
 		return nil, err
 	}
-	return pr.d.splice(pr.parent, pr.before, ins.Bytes()), nil
+	return pr.d.Splice(pr.parent, pr.before, ins.Bytes()), nil
 }
 
 // checkSplice is the self-check of a signature spliced into the input,
@@ -442,7 +431,7 @@ func (pr *prepared) finish(ctx context.Context, raw []byte) ([]byte, error) {
 // that may have changed digested again (checkEarlier).
 // FuzzSign parses and verifies whole signed documents.
 func (pr *prepared) checkSplice(ins []byte) error {
-	ns := inScope(pr.parent)
+	ns := xmlsig.InScope(pr.parent)
 	prefixes := make([]string, 0, len(ns))
 	for k := range ns {
 		prefixes = append(prefixes, k)
@@ -452,9 +441,9 @@ func (pr *prepared) checkSplice(ins []byte) error {
 	w.WriteString("<w")
 	for _, k := range prefixes {
 		if k == "" {
-			w.WriteString(` xmlns="` + escapeAttr(ns[k]) + `"`)
+			w.WriteString(` xmlns="` + xmlsig.EscapeAttr(ns[k]) + `"`)
 		} else {
-			w.WriteString(` xmlns:` + k + `="` + escapeAttr(ns[k]) + `"`)
+			w.WriteString(` xmlns:` + k + `="` + xmlsig.EscapeAttr(ns[k]) + `"`)
 		}
 	}
 	w.WriteString(">")
@@ -467,9 +456,9 @@ func (pr *prepared) checkSplice(ins []byte) error {
 	if kids := md.Root().Child; len(kids) != 1 || !sameTree(kids[0], pr.top) {
 		return ErrIntegrity.Errorf("the signature's markup does not parse to the signature made")
 	}
-	for id := range md.ids {
-		for _, el := range pr.d.ids[id] {
-			if !containsExcluded([]*etree.Element{pr.top}, el) {
+	for id := range md.IDs() {
+		for _, el := range pr.d.ByID(id) {
+			if !xmlsig.ContainsExcluded([]*etree.Element{pr.top}, el) {
 				return ErrIntegrity.Errorf("the signature's ID %q is already in the document", id)
 			}
 		}
@@ -490,11 +479,11 @@ func (pr *prepared) checkSplice(ins []byte) error {
 // after. For those the digest prepare computed is the digest the
 // reference's DigestValue, as the markup has it, must hold.
 func (pr *prepared) checkNew() error {
-	s, err := ReadSignature(pr.sig)
+	s, err := xmlsig.ReadSignature(pr.sig)
 	if err != nil {
 		return err
 	}
-	m, ok := SignatureMethod(s.Method)
+	m, ok := xmlsig.SignatureMethod(s.Method)
 	if !ok {
 		return ErrUnsupported.Errorf("signature method %q", s.Method)
 	}
@@ -525,7 +514,7 @@ func (pr *prepared) checkNew() error {
 	if err != nil {
 		return err
 	}
-	return VerifyValue(pr.p.cred.Cert.PublicKey, m, si, s.Value)
+	return xmlsig.VerifyValue(pr.p.cred.Cert.PublicKey, m, si, s.Value)
 }
 
 // sameTree reports whether the nodes a and b have the same names,
@@ -608,7 +597,7 @@ func SignBatch(ctx context.Context, docs [][]byte, cred model.Key, opts Options)
 	}
 	var sigs [][]byte
 	if bs, ok := cred.Signer.(BatchSigner); ok {
-		if sigs, err = bs.SignBatch(ctx, tbs, p.method.signerOpts()); err != nil {
+		if sigs, err = bs.SignBatch(ctx, tbs, signerOpts(p.method)); err != nil {
 			return nil, fmt.Errorf("xmldsig: sign batch: signer: %w", err)
 		}
 		if len(sigs) != len(tbs) {
@@ -618,9 +607,9 @@ func SignBatch(ctx context.Context, docs [][]byte, cred model.Key, opts Options)
 		for _, d := range tbs {
 			var raw []byte
 			if cs, ok := cred.Signer.(contextSigner); ok {
-				raw, err = cs.SignContext(ctx, d, p.method.signerOpts())
+				raw, err = cs.SignContext(ctx, d, signerOpts(p.method))
 			} else {
-				raw, err = cred.Signer.Sign(rand.Reader, d, p.method.signerOpts())
+				raw, err = cred.Signer.Sign(rand.Reader, d, signerOpts(p.method))
 			}
 			if err != nil {
 				return nil, fmt.Errorf("xmldsig: sign batch: signer: %w", err)
@@ -648,7 +637,7 @@ func SignBatch(ctx context.Context, docs [][]byte, cred model.Key, opts Options)
 type plan struct {
 	opts   Options
 	cred   model.Key
-	method Method
+	method xmlsig.Method
 	hash   crypto.Hash
 	now    time.Time
 }
@@ -740,13 +729,13 @@ func checkCert(cred model.Key, now time.Time) error {
 func (p *plan) targets(d *Document) ([]string, error) {
 	var uris []string
 	if p.opts.Profile == ProfileEInvoiceVN {
-		data := EInvoiceDataElement(d)
+		data := xmlsig.EInvoiceDataElement(d)
 		if data == nil {
-			return nil, ErrInvalid.Errorf("not an e-invoice: no %s/%s", EInvoiceRoot, EInvoiceData)
+			return nil, ErrInvalid.Errorf("not an e-invoice: no %s/%s", xmlsig.EInvoiceRoot, xmlsig.EInvoiceData)
 		}
 		id := data.SelectAttrValue("Id", "")
 		if id == "" {
-			return nil, ErrInvalid.Errorf("%s has no Id attribute to reference (e-invoice software sets it)", EInvoiceData)
+			return nil, ErrInvalid.Errorf("%s has no Id attribute to reference (e-invoice software sets it)", xmlsig.EInvoiceData)
 		}
 		uris = append(uris, "#"+id)
 	}
@@ -755,7 +744,7 @@ func (p *plan) targets(d *Document) ([]string, error) {
 	}
 	for _, u := range uris {
 		id := u[1:]
-		switch n := len(d.ids[id]); {
+		switch n := len(d.ByID(id)); {
 		case id == "":
 			return nil, ErrInvalid.Errorf("an empty ID")
 		case n == 0:
@@ -770,47 +759,13 @@ func (p *plan) targets(d *Document) ([]string, error) {
 	return uris, nil
 }
 
-// EInvoiceDataOf returns the invoice data an application reads for the
-// invoice el is in: the first DLHDon child of el's nearest HDon ancestor
-// (or el itself), which may be the document element or wrapped, as in the
-// tax authority's messages (TDiep/DLieu/HDon); nil if there is none.
-func EInvoiceDataOf(el *etree.Element) *etree.Element {
-	for e := el; e != nil && e.Parent() != nil; e = e.Parent() {
-		if e.Tag != EInvoiceRoot {
-			continue
-		}
-		for _, c := range e.ChildElements() {
-			if c.Tag == EInvoiceData {
-				return c
-			}
-		}
-		return nil
-	}
-	return nil
-}
-
-// EInvoiceDataElement returns the invoice data an application reads: the
-// first DLHDon child of the document element HDon; nil if there is none.
-func EInvoiceDataElement(d *Document) *etree.Element {
-	root := d.Root()
-	if root.Tag != EInvoiceRoot {
-		return nil
-	}
-	for _, c := range root.ChildElements() {
-		if c.Tag == EInvoiceData {
-			return c
-		}
-	}
-	return nil
-}
-
 // build makes the Signature element, its digests and value empty.
 func (p *plan) build(id, objID string, uris []string) *etree.Element {
 	sig := etree.NewElement("Signature")
-	sig.CreateAttr("xmlns", Namespace)
+	sig.CreateAttr("xmlns", xmlsig.Namespace)
 	sig.CreateAttr("Id", id)
 	si := sig.CreateElement("SignedInfo")
-	si.CreateElement("CanonicalizationMethod").CreateAttr("Algorithm", C14N10)
+	si.CreateElement("CanonicalizationMethod").CreateAttr("Algorithm", xmlsig.C14N10)
 	si.CreateElement("SignatureMethod").CreateAttr("Algorithm", p.method.URI)
 	for _, u := range uris {
 		r := si.CreateElement("Reference")
@@ -819,14 +774,14 @@ func (p *plan) build(id, objID string, uris []string) *etree.Element {
 		}
 		r.CreateAttr("URI", u)
 		if u != "#"+objID && p.opts.Profile != ProfileEnveloping && p.opts.Profile != ProfileDetached {
-			r.CreateElement("Transforms").CreateElement("Transform").CreateAttr("Algorithm", TransformEnveloped)
+			r.CreateElement("Transforms").CreateElement("Transform").CreateAttr("Algorithm", xmlsig.TransformEnveloped)
 		}
 		r.CreateElement("DigestMethod").CreateAttr("Algorithm", digestURIs[p.hash])
 		r.CreateElement("DigestValue")
 	}
 	sig.CreateElement("SignatureValue")
 	xd := sig.CreateElement("KeyInfo").CreateElement("X509Data")
-	xd.CreateElement("X509SubjectName").SetText(SubjectName(p.cred.Cert))
+	xd.CreateElement("X509SubjectName").SetText(xmlsig.SubjectName(p.cred.Cert))
 	xd.CreateElement("X509Certificate").SetText(base64.StdEncoding.EncodeToString(p.cred.Cert.Raw))
 	if p.opts.IncludeChain {
 		for _, c := range p.cred.Chain {
@@ -885,7 +840,7 @@ func issuerSerialV2(c *x509.Certificate) ([]byte, error) {
 // XAdES signature sig of d: a token over the canonical SignatureValue
 // element, checked to be over it before it is added.
 func (p *plan) timestamp(ctx context.Context, d *Document, sig *etree.Element) (*timestamp.Timestamp, error) {
-	value, err := CanonicalBytes(NodeSet{Doc: d, Apex: sig.SelectElement("SignatureValue")}, C14N10, nil)
+	value, err := xmlsig.CanonicalBytes(xmlsig.NodeSet{Doc: d, Apex: sig.SelectElement("SignatureValue")}, xmlsig.C14N10, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -896,7 +851,7 @@ func (p *plan) timestamp(ctx context.Context, d *Document, sig *etree.Element) (
 	qp := sig.FindElement("./Object/xades:QualifyingProperties")
 	sts := qp.CreateElement("xades:UnsignedProperties").CreateElement("xades:UnsignedSignatureProperties").CreateElement("xades:SignatureTimeStamp")
 	sts.CreateAttr("Id", sig.SelectAttrValue("Id", "")+"-SignatureTimeStamp")
-	sts.CreateElement("CanonicalizationMethod").CreateAttr("Algorithm", C14N10)
+	sts.CreateElement("CanonicalizationMethod").CreateAttr("Algorithm", xmlsig.C14N10)
 	sts.CreateElement("xades:EncapsulatedTimeStamp").SetText(base64.StdEncoding.EncodeToString(tok))
 	return ts, nil
 }
@@ -979,7 +934,7 @@ func (p *plan) place(d *Document, sig *etree.Element) (parent, before, top *etre
 	}
 	last.AddChild(sig)
 	// A new signature block goes in DSCKS in the schema's order.
-	if cur.Tag == EInvoiceSigs {
+	if cur.Tag == xmlsig.EInvoiceSigs {
 		rank := slices.Index(dscksOrder, steps[i])
 		for _, c := range cur.ChildElements() {
 			if r := slices.Index(dscksOrder, c.Tag); rank >= 0 && r > rank {
@@ -994,34 +949,6 @@ func stepMatches(el *etree.Element, step string) bool {
 	return el.Tag == step || el.FullTag() == step
 }
 
-// splice returns the document's bytes with top's markup inserted in
-// parent, before the child before or at the end.
-func (d *Document) splice(parent, before *etree.Element, ins []byte) []byte {
-	sp, _ := d.spanOf(parent)
-	var out bytes.Buffer
-	out.Grow(len(d.raw) + len(ins) + 64)
-	switch {
-	case before != nil:
-		bs, _ := d.spanOf(before)
-		at := bs.start
-		out.Write(d.raw[:at])
-		out.Write(ins)
-		out.Write(d.raw[at:])
-	case sp.endStart == sp.startEnd && sp.end == sp.startEnd && bytes.HasSuffix(d.raw[sp.start:sp.startEnd], []byte("/>")):
-		// <parent/> becomes <parent>…</parent>.
-		out.Write(d.raw[:sp.startEnd-2])
-		out.WriteString(">")
-		out.Write(ins)
-		out.WriteString("</" + parent.FullTag() + ">")
-		out.Write(d.raw[sp.startEnd:])
-	default:
-		out.Write(d.raw[:sp.endStart])
-		out.Write(ins)
-		out.Write(d.raw[sp.endStart:])
-	}
-	return out.Bytes()
-}
-
 // envelop makes sig the document element of d, with d's document
 // element in a new Object with Id dataID, first among sig's Objects. The
 // comments and processing instructions around the old document element
@@ -1033,12 +960,10 @@ func envelop(d *Document, sig *etree.Element, dataID string) {
 	}
 	obj := etree.NewElement("Object")
 	obj.CreateAttr("Id", dataID)
-	d.doc.Child = nil
 	obj.AddChild(root)
 	sig.InsertChildAt(sig.SelectElement("Object").Index(), obj)
-	d.doc.SetRoot(sig)
-	d.ids = map[string][]*etree.Element{}
-	d.index()
+	d.SetRoot(sig)
+	d.Reindex()
 }
 
 // writeElement writes el as markup that parses back to the same tree:
@@ -1046,7 +971,7 @@ func envelop(d *Document, sig *etree.Element, dataID string) {
 func writeElement(b *bytes.Buffer, el *etree.Element) {
 	b.WriteString("<" + el.FullTag())
 	for _, a := range el.Attr {
-		b.WriteString(" " + a.FullKey() + `="` + escapeAttr(a.Value) + `"`)
+		b.WriteString(" " + a.FullKey() + `="` + xmlsig.EscapeAttr(a.Value) + `"`)
 	}
 	b.WriteString(">")
 	for _, t := range el.Child {
@@ -1054,11 +979,11 @@ func writeElement(b *bytes.Buffer, el *etree.Element) {
 		case *etree.Element:
 			writeElement(b, t)
 		case *etree.CharData:
-			b.WriteString(escapeText(t.Data))
+			b.WriteString(xmlsig.EscapeText(t.Data))
 		case *etree.Comment:
 			b.WriteString("<!--" + t.Data + "-->")
 		case *etree.ProcInst:
-			b.WriteString(procInst(t))
+			b.WriteString(xmlsig.ProcInst(t))
 		}
 	}
 	b.WriteString("</" + el.FullTag() + ">")
@@ -1068,7 +993,7 @@ func writeElement(b *bytes.Buffer, el *etree.Element) {
 // references as digested then (nil where one could not be).
 type earlierSig struct {
 	el   *etree.Element
-	refs []*Digested
+	refs []*xmlsig.Digested
 }
 
 // earlierDigests digests every reference of every signature in d that can
@@ -1077,7 +1002,7 @@ func earlierDigests(d *Document) []earlierSig {
 	var out []earlierSig
 	for _, el := range d.Signatures() {
 		e := earlierSig{el: el}
-		if s, err := ReadSignature(el); err == nil {
+		if s, err := xmlsig.ReadSignature(el); err == nil {
 			for _, r := range s.References {
 				dg, err := d.DigestReference(s, r)
 				if err != nil {
@@ -1097,8 +1022,8 @@ func earlierDigests(d *Document) []earlierSig {
 // markup added in at may change its digest. Content added elsewhere
 // cannot: the set's nodes and the namespaces and xml: attributes in
 // scope at its apex are as they were.
-func covers(dg *Digested, at *etree.Element) bool {
-	return !dg.External && !containsExcluded(dg.Excluded, at) && (dg.Target == nil || within(at, dg.Target))
+func covers(dg *xmlsig.Digested, at *etree.Element) bool {
+	return !dg.External && !xmlsig.ContainsExcluded(dg.Excluded, at) && (dg.Target == nil || within(at, dg.Target))
 }
 
 // selfCheck parses the signed document out and checks the signature id
@@ -1113,7 +1038,7 @@ func selfCheck(out []byte, lim Limits, id string, cert *x509.Certificate, before
 		d.SetDetached(uri, content)
 	}
 	els := d.ByID(id)
-	if len(els) != 1 || !IsSignature(els[0]) {
+	if len(els) != 1 || !xmlsig.IsSignature(els[0]) {
 		return ErrIntegrity.Errorf("the new signature is not found once in the signed document")
 	}
 	return checkSigned(d, els[0], cert, before)
@@ -1147,14 +1072,14 @@ func checkEarlier(d *Document, sig, at *etree.Element, before []earlierSig) erro
 		if at != nil && others[i] != b.el {
 			return ErrIntegrity.Errorf("earlier signature %d is not where it was", i+1)
 		}
-		var s *Signature
+		var s *xmlsig.Signature
 		for j, dg := range b.refs {
 			if dg == nil || at != nil && !covers(dg, at) {
 				continue
 			}
 			if s == nil {
 				var err error
-				if s, err = ReadSignature(others[i]); err != nil {
+				if s, err = xmlsig.ReadSignature(others[i]); err != nil {
 					return ErrIntegrity.Errorf("earlier signature %d no longer reads: %v", i+1, err)
 				}
 			}
@@ -1177,11 +1102,11 @@ func checkEarlier(d *Document, sig, at *etree.Element, before []earlierSig) erro
 // signature value verifies. It is the core validation of XML-Signature
 // 1.1, 3.2, without any judgement of the certificate.
 func CheckSignature(d *Document, el *etree.Element, cert *x509.Certificate) error {
-	s, err := ReadSignature(el)
+	s, err := xmlsig.ReadSignature(el)
 	if err != nil {
 		return err
 	}
-	m, ok := SignatureMethod(s.Method)
+	m, ok := xmlsig.SignatureMethod(s.Method)
 	if !ok {
 		return ErrUnsupported.Errorf("signature method %q", s.Method)
 	}
@@ -1201,7 +1126,7 @@ func CheckSignature(d *Document, el *etree.Element, cert *x509.Certificate) erro
 	if err != nil {
 		return err
 	}
-	return VerifyValue(cert.PublicKey, m, si, s.Value)
+	return xmlsig.VerifyValue(cert.PublicKey, m, si, s.Value)
 }
 
 func randomID(prefix string) string {

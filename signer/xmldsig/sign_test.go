@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/xmlsig"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
@@ -170,18 +171,18 @@ func TestSignEInvoiceLayout(t *testing.T) {
 	if el == nil {
 		t.Fatalf("no Signature in HDon/DSCKS/NBan:\n%s", signed.Document)
 	}
-	s, err := xmldsig.ReadSignature(el)
+	s, err := xmlsig.ReadSignature(el)
 	if err != nil {
 		t.Fatalf("ReadSignature = %v", err)
 	}
-	if s.ID != "seller" || s.C14N != xmldsig.C14N10 || s.Method != xmldsig.RSASHA256 {
-		t.Errorf("Signature Id %q, c14n %q, method %q; want seller, %s, %s", s.ID, s.C14N, s.Method, xmldsig.C14N10, xmldsig.RSASHA256)
+	if s.ID != "seller" || s.C14N != xmlsig.C14N10 || s.Method != xmlsig.RSASHA256 {
+		t.Errorf("Signature Id %q, c14n %q, method %q; want seller, %s, %s", s.ID, s.C14N, s.Method, xmlsig.C14N10, xmlsig.RSASHA256)
 	}
 	if len(s.References) != 2 {
 		t.Fatalf("%d references, want 2", len(s.References))
 	}
 	r0, r1 := s.References[0], s.References[1]
-	if r0.URI != "#SigningData" || len(r0.Transforms) != 1 || r0.Transforms[0].Algorithm != xmldsig.TransformEnveloped || r0.DigestMethod != xmldsig.DigestSHA256 {
+	if r0.URI != "#SigningData" || len(r0.Transforms) != 1 || r0.Transforms[0].Algorithm != xmlsig.TransformEnveloped || r0.DigestMethod != xmlsig.DigestSHA256 {
 		t.Errorf("reference 1 = %q %v %q; want #SigningData, enveloped-signature, sha256", r0.URI, r0.Transforms, r0.DigestMethod)
 	}
 	obj := d.ByID(strings.TrimPrefix(r1.URI, "#"))
@@ -307,8 +308,8 @@ func TestSignPSSInterop(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Sign = %v", err)
 			}
-			pss := map[crypto.Hash]string{crypto.SHA256: xmldsig.RSAPSSSHA256, crypto.SHA512: xmldsig.RSAPSSSHA512}[h]
-			pkcs1 := map[crypto.Hash]string{crypto.SHA256: xmldsig.RSASHA256, crypto.SHA512: xmldsig.RSASHA512}[h]
+			pss := map[crypto.Hash]string{crypto.SHA256: xmlsig.RSAPSSSHA256, crypto.SHA512: xmlsig.RSAPSSSHA512}[h]
+			pkcs1 := map[crypto.Hash]string{crypto.SHA256: xmlsig.RSASHA256, crypto.SHA512: xmlsig.RSASHA512}[h]
 			if !bytes.Contains(res.Document, []byte(`<SignatureMethod Algorithm="`+pss+`">`)) {
 				t.Fatalf("no %s SignatureMethod", pss)
 			}
@@ -326,7 +327,7 @@ func TestSignPSSInterop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := xmldsig.ReadSignature(d.Signatures()[0])
+			s, err := xmlsig.ReadSignature(d.Signatures()[0])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -439,7 +440,7 @@ func TestSignEnveloping(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !xmldsig.IsSignature(d.Root()) {
+				if !xmlsig.IsSignature(d.Root()) {
 					t.Fatalf("document element %s, want Signature", d.Root().FullTag())
 				}
 				data := d.ByID("env-Data")
@@ -447,7 +448,7 @@ func TestSignEnveloping(t *testing.T) {
 					t.Fatalf("no data Object:\n%s", res.Document)
 				}
 				kid := data[0].ChildElements()[0].ChildElements()[0]
-				if ns := xmldsig.NamespaceOf(kid); ns != tc.ns {
+				if ns := xmlsig.NamespaceOf(kid); ns != tc.ns {
 					t.Errorf("%s is in namespace %q inside the Object, want %q:\n%s", kid.Tag, ns, tc.ns, res.Document)
 				}
 			})

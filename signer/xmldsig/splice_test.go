@@ -33,7 +33,7 @@ func TestCheckSplice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := k.Sign(rand.Reader, pr.tbs, p.method.signerOpts())
+	raw, err := k.Sign(rand.Reader, pr.tbs, signerOpts(p.method))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestCheckSplice(t *testing.T) {
 		}
 	}
 	// A markup ID the document has elsewhere.
-	pr.d.ids["s-SigningTime"] = append(pr.d.ids["s-SigningTime"], pr.d.Root())
+	pr.d.SetID("s-SigningTime", append(pr.d.ByID("s-SigningTime"), pr.d.Root())...)
 	if err := pr.checkSplice(ins.Bytes()); !errors.Is(err, ErrIntegrity) {
 		t.Errorf("ID clash: checkSplice = %v, want ErrIntegrity", err)
 	}
@@ -108,7 +108,7 @@ func TestCheckSpliceVerifies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, err := k.Sign(rand.Reader, pr.tbs, p.method.signerOpts())
+		raw, err := k.Sign(rand.Reader, pr.tbs, signerOpts(p.method))
 		if err != nil {
 			t.Fatal(err)
 		}

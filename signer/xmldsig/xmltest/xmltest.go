@@ -318,3 +318,29 @@ func NegativeSerial(t testing.TB, key crypto.Signer, cn string) []byte {
 	}
 	return out
 }
+
+// Seeds returns fuzzing seeds: the third-party signed XML of the shared
+// corpus (corpus is its realworld-xml directory, relative to the test's
+// package), a generated e-invoice and some hostile inputs (a DTD with an
+// entity, attribute values to normalise, a duplicated ID).
+func Seeds(tb testing.TB, corpus string) [][]byte {
+	tb.Helper()
+	names, _ := filepath.Glob(filepath.Join(corpus, "*", "*.xml"))
+	if len(names) == 0 {
+		tb.Fatal("no realworld-xml seeds beside the checkout")
+	}
+	var out [][]byte
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return append(out,
+		Invoice{Items: 2, WithMCCQT: true, EmptyBlocks: true}.Make(),
+		[]byte(`<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`),
+		[]byte("<a xmlns:p='urn:p' p:x='1&#10;2\n3' xml:lang='vi'><!--c--><?pi d?><b xmlns=''><![CDATA[<&>]]></b></a>"),
+		[]byte(`<r xmlns="urn:D"><c xmlns="" Id="x"/><c Id="x"/></r>`),
+	)
+}

@@ -1,4 +1,4 @@
-package xmldsig
+package xmlsig
 
 import (
 	"bytes"
@@ -111,6 +111,12 @@ func isDS(el *etree.Element, local string) bool {
 // base64 is an ErrMalformed error.
 func ReadSignature(el *etree.Element) (*Signature, error) {
 	return readSignature(el, true)
+}
+
+// ReadUnsigned reads el as ReadSignature does, but allows an empty
+// SignatureValue: a signature being made, its value not yet computed.
+func ReadUnsigned(el *etree.Element) (*Signature, error) {
+	return readSignature(el, false)
 }
 
 // readSignature reads el; an empty SignatureValue is allowed when
@@ -387,7 +393,7 @@ func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, e
 			return nil, err
 		}
 	}
-	out.Empty = len(octets) == 0 || set.Apex != nil && containsExcluded(set.Exclude, set.Apex)
+	out.Empty = len(octets) == 0 || set.Apex != nil && ContainsExcluded(set.Exclude, set.Apex)
 	out.Octets = len(octets)
 	out.Data, out.NodeSet = octets, isSet
 	hh := h.New()
@@ -397,9 +403,9 @@ func (d *Document) DigestReference(sig *Signature, ref *Reference) (*Digested, e
 	return out, nil
 }
 
-// containsExcluded reports whether el or one of its ancestors is
+// ContainsExcluded reports whether el or one of its ancestors is
 // excluded.
-func containsExcluded(ex []*etree.Element, el *etree.Element) bool {
+func ContainsExcluded(ex []*etree.Element, el *etree.Element) bool {
 	for e := el; e != nil; e = e.Parent() {
 		for _, x := range ex {
 			if x == e {
@@ -481,7 +487,7 @@ func textOf(set NodeSet) string {
 	var b strings.Builder
 	var walk func(el *etree.Element)
 	walk = func(el *etree.Element) {
-		if containsExcluded(set.Exclude, el) {
+		if ContainsExcluded(set.Exclude, el) {
 			return
 		}
 		for _, t := range el.Child {

@@ -1,4 +1,4 @@
-package xmldsig
+package xmlsig
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package xmldsig
+package xmlsig
 
 import (
 	"bytes"
@@ -122,7 +122,7 @@ func Canonicalize(w io.Writer, ns NodeSet, uri string, prefixes []string) error 
 				c.around(before, "<!--"+t.Data+"-->")
 			}
 		case *etree.ProcInst:
-			c.around(before, procInst(t))
+			c.around(before, ProcInst(t))
 		}
 	}
 	return c.err
@@ -205,11 +205,11 @@ func (c *canon) element(el *etree.Element, rendered map[string]string, apex bool
 		} else {
 			c.write(" xmlns:" + d.prefix + `="`)
 		}
-		c.write(escapeAttr(d.uri))
+		c.write(EscapeAttr(d.uri))
 		c.write(`"`)
 	}
 	for _, a := range attrs {
-		c.write(" " + a.name + `="` + escapeAttr(a.value) + `"`)
+		c.write(" " + a.name + `="` + EscapeAttr(a.value) + `"`)
 	}
 	c.write(">")
 	for _, t := range el.Child {
@@ -219,29 +219,31 @@ func (c *canon) element(el *etree.Element, rendered map[string]string, apex bool
 				c.element(t, next, false)
 			}
 		case *etree.CharData:
-			c.write(escapeText(t.Data))
+			c.write(EscapeText(t.Data))
 		case *etree.Comment:
 			if c.ns.Comments {
 				c.write("<!--" + t.Data + "-->")
 			}
 		case *etree.ProcInst:
-			c.write(procInst(t))
+			c.write(ProcInst(t))
 		}
 	}
 	c.write("</" + el.FullTag() + ">")
 }
 
-func procInst(p *etree.ProcInst) string {
+// ProcInst returns the markup of a processing instruction, as Canonical
+// XML 1.0, 2.3 writes it.
+func ProcInst(p *etree.ProcInst) string {
 	if p.Inst == "" {
 		return "<?" + p.Target + "?>"
 	}
 	return "<?" + p.Target + " " + p.Inst + "?>"
 }
 
-// inScope returns the namespaces in scope at el: prefix to namespace, ""
+// InScope returns the namespaces in scope at el: prefix to namespace, ""
 // for the default namespace, without the xml prefix. An undeclared default
 // namespace (xmlns="") is absent.
-func inScope(el *etree.Element) map[string]string {
+func InScope(el *etree.Element) map[string]string {
 	var chain []*etree.Element
 	for e := el; e != nil && e.Parent() != nil; e = e.Parent() {
 		chain = append(chain, e)
@@ -272,7 +274,7 @@ func inScope(el *etree.Element) map[string]string {
 func (c *canon) inclusiveDecls(el *etree.Element, rendered map[string]string, apex bool) []nsDecl {
 	var scope map[string]string
 	if apex {
-		scope = inScope(el)
+		scope = InScope(el)
 	} else {
 		// In a subtree the parent is output and has rendered (or
 		// inherited) every namespace in its scope: only el's own
@@ -387,8 +389,8 @@ func (c *canon) attributes(el *etree.Element, apex bool) []attr {
 	return out
 }
 
-// escapeText escapes character data as Canonical XML 1.0, 2.3 says.
-func escapeText(s string) string {
+// EscapeText escapes character data as Canonical XML 1.0, 2.3 says.
+func EscapeText(s string) string {
 	if !strings.ContainsAny(s, "&<>\r") {
 		return s
 	}
@@ -410,8 +412,8 @@ func escapeText(s string) string {
 	return b.String()
 }
 
-// escapeAttr escapes an attribute value as Canonical XML 1.0, 2.3 says.
-func escapeAttr(s string) string {
+// EscapeAttr escapes an attribute value as Canonical XML 1.0, 2.3 says.
+func EscapeAttr(s string) string {
 	if !strings.ContainsAny(s, "&<\"\t\n\r") {
 		return s
 	}
