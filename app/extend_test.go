@@ -29,6 +29,7 @@ import (
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/signer/tsa"
+	"github.com/kyso-vn/kyso/truststore"
 	"github.com/kyso-vn/kyso/verifier"
 	"github.com/kyso-vn/kyso/verifier/attacksuite"
 )
@@ -480,19 +481,21 @@ func TestExtendChecksOutput(t *testing.T) {
 	extendPDF(t, x, doc, app.ExtendRequest{Level: "B-LT"})
 }
 
-// onlineTrust is a trust snapshot whose verifier checks revocation online,
-// through a network that is down.
+// onlineTrust is a trust snapshot whose verifier checks revocation online
+// (truststore's fetcher), through a network that is down.
 type onlineTrust struct{ trust }
 
 func (o onlineTrust) Snapshot(context.Context) (verifier.Options, error) {
 	opts := o.options()
-	opts.Online, opts.HTTPClient = true, downClient{}
+	opts.Online = truststore.OnlineRevocation{Client: &http.Client{Transport: downTransport{}}}
 	return opts, nil
 }
 
-type downClient struct{}
+type downTransport struct{}
 
-func (downClient) Do(*http.Request) (*http.Response, error) { return nil, errors.New("network down") }
+func (downTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("network down")
+}
 
 // TestExtendCuresMissingRevocation: a signature INDETERMINATE only for
 // want of revocation data (TRY_LATER: the verifier checks online and the

@@ -28,6 +28,13 @@
 // certificates kyso itself issued and only when the certificate on record
 // is byte for byte the one asked about.
 //
+// online.go is the verifier's online revocation source (verify.online):
+// OnlineRevocation implements verifier.RevocationFetcher over HTTP, each
+// request bounded in time (5 s) and its answer in size (1 MiB for OCSP,
+// 32 MiB for a CRL), and Snapshot hands it to the verifier when
+// Config.Online is set. It only carries requests and answers: the
+// verifier judges what comes back.
+//
 // tsl.go reads and writes ETSI TS 119 612 trusted lists (ImportTSL,
 // ExportTSL) and checks a list's XML signature with the verifier
 // (CheckTSLSignature).

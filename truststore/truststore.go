@@ -57,7 +57,8 @@ type Anchors struct {
 type Config struct {
 	Anchors Anchors
 	Sources []Source
-	// Online lets the verifier fetch OCSP responses and CRLs.
+	// Online lets the verifier fetch OCSP responses and CRLs, through
+	// OnlineRevocation (http.DefaultClient, DefaultOnlineTimeout).
 	Online bool
 	// TTL is how long kyso's CA certificates read from the registry are
 	// used before they are read again (default 30 s).
@@ -251,15 +252,19 @@ func (s *Store) sourced() []verifier.TrustCert {
 }
 
 // Snapshot returns what the verifier trusts now: kyso's CA certificates
-// re-read from the registry when older than the TTL, and the registry as
-// the verifier's revocation checker when there is one.
+// re-read from the registry when older than the TTL, the registry as the
+// verifier's revocation checker when there is one, and OnlineRevocation
+// as its online source when Config.Online is set.
 func (s *Store) Snapshot(ctx context.Context) (verifier.Options, error) {
 	if err := s.load(ctx); err != nil {
 		return verifier.Options{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := verifier.Options{Roots: s.roots, Intermediates: s.inter, TrustCerts: s.certs, Online: s.online}
+	o := verifier.Options{Roots: s.roots, Intermediates: s.inter, TrustCerts: s.certs}
+	if s.online {
+		o.Online = OnlineRevocation{}
+	}
 	if s.reg != nil {
 		o.Revocation = s
 	}

@@ -14,6 +14,9 @@
 // app.Verify passes on. It is the core of kyso's verification API, CLI and
 // web page, which reach it through app.Verify; it has no HTTP, no CLI and
 // reads no configuration, environment or files except in ReadTrustDir.
+// It does no networking either: a verdict depends on the document and the
+// trust snapshot only, and what verify.online fetches comes through
+// RevocationFetcher (Options.Online).
 //
 // # What it must not import
 //
@@ -21,6 +24,10 @@
 // own certificate registry is reached through RevocationChecker, an
 // interface declared here (truststore.Store implements it from kyso's
 // database; RegistryFromOCSP adapts the CA's in-process OCSP responder).
+// Nor net/http, even through another package (internal/archtest holds
+// it to that): the online revocation data of verify.online comes through
+// RevocationFetcher, declared here, which truststore.OnlineRevocation
+// implements over HTTP.
 // Dependencies: digitorus/pdf (kyso's patched copy, for the object model),
 // golang.org/x/crypto (cryptobyte, ocsp), internal/cmsasn1 (kyso's one
 // CMS, ESS and TSTInfo reader and the OIDs; it reads, the verifier judges). It does not use pdfsign's verify
@@ -109,7 +116,9 @@
 //     registry (Options.Revocation), OCSP responses and CRLs of the DSS and
 //     of the CMS (its crls field and Adobe's adbe-revInfoArchival
 //     attribute), and, if Options.Online, the certificate's OCSP responders
-//     then CRL distribution points (5 s each, size-bounded). An OCSP
+//     then CRL distribution points (http and https URLs), asked through
+//     Options.Online (truststore.OnlineRevocation: 5 s each,
+//     size-bounded) and their answers judged like the document's. An OCSP
 //     response counts if signed by the issuer or by a responder
 //     certificate the issuer issued with id-kp-OCSPSigning, for a CertID
 //     naming the issuer; a CRL if the issuer signed it. A revocation

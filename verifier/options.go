@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -49,12 +48,6 @@ const (
 	maxRevocation = 500
 	// maxTrustFile bounds one file of a trust directory.
 	maxTrustFile = 1 << 20
-	// onlineTimeout bounds one online OCSP or CRL request.
-	onlineTimeout = 5 * time.Second
-	// maxOnlineResponse bounds an OCSP response fetched online; CRLs
-	// may be larger.
-	maxOnlineResponse = 1 << 20
-	maxOnlineCRL      = 32 << 20
 )
 
 // Options configure validation. The zero value validates against no trust
@@ -79,21 +72,29 @@ type Options struct {
 	// every certificate of a chain; it answers for the certificates kyso
 	// issued.
 	Revocation RevocationChecker
-	// Online allows fetching OCSP responses and CRLs from the URLs in the
-	// certificates, each with a short timeout. Off by default.
-	Online bool
-	// HTTPClient is used for online checks; nil means an http.Client.
-	// Each request is bounded by a short timeout either way.
-	HTTPClient HTTPClient
+	// Online, if set, fetches OCSP responses and CRLs from the URLs in
+	// the certificates (truststore.OnlineRevocation: over HTTP, each
+	// request with a short timeout and a size bound) for the
+	// certificates no other source gave a status of. nil, the default,
+	// is offline: the verifier itself never touches the network.
+	Online RevocationFetcher
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MaxSize bounds the input; 0 means DefaultMaxSize.
 	MaxSize int64
 }
 
-// HTTPClient is the part of *http.Client online checks use.
-type HTTPClient interface {
-	Do(*http.Request) (*http.Response, error)
+// RevocationFetcher fetches revocation data from the network for online
+// checking (Options.Online). The verifier chooses what to ask and judges
+// every answer as it judges the document's own data; the fetcher only
+// carries requests and answers, and bounds their time and size.
+type RevocationFetcher interface {
+	// OCSP sends the DER OCSP request req to the responder at url
+	// (RFC 6960, appendix A) and returns its answer.
+	OCSP(ctx context.Context, url string, req []byte) ([]byte, error)
+	// CRL fetches the CRL at url, a CRL distribution point (RFC 5280,
+	// 4.2.1.13), and returns it.
+	CRL(ctx context.Context, url string) ([]byte, error)
 }
 
 func (o *Options) now() time.Time {

@@ -2,15 +2,12 @@ package verifier
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -134,7 +131,7 @@ func (v *validator) status(cert, issuer *x509.Certificate, extra *revData) revSt
 	if extra != nil {
 		v.statusIn(&st, extra, cert, issuer, "the signature's CMS")
 	}
-	if v.opts.Online && !st.checked {
+	if v.opts.Online != nil && !st.checked {
 		st.phase = RevocationFromOnline
 		v.onlineStatus(&st, cert, issuer)
 	}
@@ -315,7 +312,7 @@ type onlineAnswer struct {
 }
 
 // onlineStatus asks cert's OCSP responders, then its CRL distribution
-// points, over HTTP with a short timeout each.
+// points (http and https URLs only), through Options.Online.
 func (v *validator) onlineStatus(st *revStatus, cert, issuer *x509.Certificate) {
 	tried := false
 	for _, url := range cert.OCSPServer {
@@ -327,7 +324,7 @@ func (v *validator) onlineStatus(st *revStatus, cert, issuer *x509.Certificate) 
 			break
 		}
 		tried = true
-		ans := v.fetch(url, req, maxOnlineResponse)
+		ans := v.fetch(url, req)
 		if ans.err != nil {
 			st.warnings = append(st.warnings, fmt.Sprintf("online OCSP at %s: %v", url, ans.err))
 			continue
@@ -354,7 +351,7 @@ func (v *validator) onlineStatus(st *revStatus, cert, issuer *x509.Certificate) 
 			continue
 		}
 		tried = true
-		ans := v.fetch(url, nil, maxOnlineCRL)
+		ans := v.fetch(url, nil)
 		if ans.err != nil {
 			st.warnings = append(st.warnings, fmt.Sprintf("online CRL at %s: %v", url, ans.err))
 			continue
@@ -372,53 +369,22 @@ func (v *validator) onlineStatus(st *revStatus, cert, issuer *x509.Certificate) 
 	st.tryLater = tried || len(cert.OCSPServer)+len(cert.CRLDistributionPoints) == 0
 }
 
-// fetch GETs url, or POSTs body to it as an OCSP request, reading at most
-// limit bytes; answers are cached for the document.
-func (v *validator) fetch(url string, body []byte, limit int64) onlineAnswer {
-	key := url + "\x00" + string(body)
+// fetch asks the fetcher of Options.Online: the responder at url for
+// the OCSP request req, or, req nil, the CRL at url. Answers are cached
+// for the document.
+func (v *validator) fetch(url string, req []byte) onlineAnswer {
+	key := url + "\x00" + string(req)
 	if a, ok := v.online[key]; ok {
 		return a
 	}
-	a := v.doFetch(url, body, limit)
+	var a onlineAnswer
+	if req != nil {
+		a.der, a.err = v.opts.Online.OCSP(v.ctx, url, req)
+	} else {
+		a.der, a.err = v.opts.Online.CRL(v.ctx, url)
+	}
 	v.online[key] = a
 	return a
-}
-
-func (v *validator) doFetch(url string, body []byte, limit int64) onlineAnswer {
-	ctx, cancel := context.WithTimeout(v.ctx, onlineTimeout)
-	defer cancel()
-	method := http.MethodGet
-	var rd io.Reader
-	if body != nil {
-		method, rd = http.MethodPost, bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return onlineAnswer{err: err}
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/ocsp-request")
-	}
-	var client HTTPClient = http.DefaultClient
-	if v.opts.HTTPClient != nil {
-		client = v.opts.HTTPClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return onlineAnswer{err: err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return onlineAnswer{err: fmt.Errorf("HTTP status %d", resp.StatusCode)}
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return onlineAnswer{err: err}
-	}
-	if int64(len(data)) > limit {
-		return onlineAnswer{err: fmt.Errorf("answer larger than %d bytes", limit)}
-	}
-	return onlineAnswer{der: data}
 }
 
 // parseRevInfoArchival reads Adobe's adbe-revInfoArchival signed attribute

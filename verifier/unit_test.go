@@ -3,12 +3,14 @@ package verifier
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"errors"
+	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,36 +132,55 @@ func TestIdentity(t *testing.T) {
 	}
 }
 
+// responder is an online revocation source in process
+// (Options.Online): it answers OCSP requests as p's issuing CA with
+// status and serves crl at every URL; down, it fails every request.
+// asked lists the URLs asked. truststore.OnlineRevocation, which carries
+// the requests over HTTP, is tested in truststore.
+type responder struct {
+	p      *testPKI
+	status int
+	crl    []byte
+	down   bool
+	asked  []string
+}
+
+func (r *responder) OCSP(_ context.Context, url string, der []byte) ([]byte, error) {
+	r.asked = append(r.asked, "OCSP "+url)
+	if r.down {
+		return nil, errors.New("network down")
+	}
+	req, err := ocsp.ParseRequest(der)
+	if err != nil {
+		return nil, err
+	}
+	return ocsp.CreateResponse(r.p.ca, r.p.ca, ocsp.Response{Status: r.status, SerialNumber: req.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour), RevokedAt: time.Now().Add(-time.Hour)}, r.p.caKey)
+}
+
+func (r *responder) CRL(_ context.Context, url string) ([]byte, error) {
+	r.asked = append(r.asked, "CRL "+url)
+	if r.down {
+		return nil, errors.New("network down")
+	}
+	return r.crl, nil
+}
+
 // TestOnlineRevocation checks a certificate's OCSP responder online.
 func TestOnlineRevocation(t *testing.T) {
 	p := getPKI(t)
-	status := ocsp.Good
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		req, err := ocsp.ParseRequest(body)
-		if err != nil {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		resp, err := ocsp.CreateResponse(p.ca, p.ca, ocsp.Response{Status: status, SerialNumber: req.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour), RevokedAt: time.Now().Add(-time.Hour)}, p.caKey)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Write(resp)
-	}))
-	defer srv.Close()
+	const url = "http://ocsp.ca.example.vn/"
 	key := ecKey()
 	cert, err := issueCert(&x509.Certificate{
 		Subject:    vnName("Phạm Thị Dung", "UBND Thành phố Hà Nội", "CCCD:001190000002"),
 		KeyUsage:   x509.KeyUsageDigitalSignature,
-		OCSPServer: []string{srv.URL},
+		OCSPServer: []string{"ldap://ocsp.ca.example.vn/", url},
 	}, p.ca, key.Public(), p.caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := signPDF(t, p, basePDF(), model.Key{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}, pades.Options{Level: pades.LevelBT})
-	online := Options{Roots: p.roots, Online: true}
+	src := &responder{p: p, status: ocsp.Good}
+	online := Options{Roots: p.roots, Online: src}
 
 	s := sigOf(t, verifyPDF(t, doc, online), 0)
 	if s.Indication != TotalPassed || hasWarning(s, "revocation status not checked for \"Phạm") {
@@ -168,23 +189,71 @@ func TestOnlineRevocation(t *testing.T) {
 	if want := (RevocationCheck{Status: RevocationGood, From: RevocationFromOnline, Online: true}); s.Revocation == nil || *s.Revocation != want {
 		t.Errorf("good online: revocation %+v, want %+v", s.Revocation, want)
 	}
+	// Only the http URL is asked, once for the document.
+	if want := []string{"OCSP " + url}; !slices.Equal(src.asked, want) {
+		t.Errorf("good online: asked %q, want %q", src.asked, want)
+	}
 	// The responder now says revoked: online, the signature fails;
 	// offline, nothing says either way, and the revocation policy keeps
 	// the document from being valid (TestRevocationPolicy).
-	status = ocsp.Revoked
+	src.status = ocsp.Revoked
 	if rep := verifyPDF(t, doc, online); rep.Valid || rep.Signatures[0].Indication != TotalFailed || rep.Signatures[0].SubIndication != Revoked {
 		t.Errorf("revoked online: valid %v, %s/%s (%s)", rep.Valid, rep.Signatures[0].Indication, rep.Signatures[0].SubIndication, rep.Signatures[0].Detail)
 	}
 	if rep := verifyPDF(t, doc, Options{Roots: p.roots}); rep.Valid || rep.Signatures[0].SubIndication != TryLater {
 		t.Errorf("revoked, checked offline: valid %v, %s/%s, want INDETERMINATE/TRY_LATER", rep.Valid, rep.Signatures[0].Indication, rep.Signatures[0].SubIndication)
 	}
-	srv.Close()
+	src.down = true
 	s = sigOf(t, verifyPDF(t, doc, online), 0)
 	if s.Indication != Indeterminate || s.SubIndication != TryLater {
 		t.Errorf("responder down: %s/%s (%s), want INDETERMINATE/TRY_LATER", s.Indication, s.SubIndication, s.Detail)
 	}
 	if want := (RevocationCheck{Status: RevocationUnknown, Online: true}); s.Revocation == nil || *s.Revocation != want {
 		t.Errorf("responder down: revocation %+v, want %+v", s.Revocation, want)
+	}
+}
+
+// TestOnlineCRL: a certificate without an OCSP responder is checked
+// against the CRL of its distribution point, judged as the document's
+// CRLs are: one that lists it revokes it, one its issuer did not sign
+// gives nothing.
+func TestOnlineCRL(t *testing.T) {
+	p := getPKI(t)
+	const url = "http://crl.ca.example.vn/ca.crl"
+	key := ecKey()
+	cert, err := issueCert(&x509.Certificate{
+		Subject:               vnName("Phạm Thị Dung", "UBND Thành phố Hà Nội", "CCCD:001190000002"),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		CRLDistributionPoints: []string{url},
+	}, p.ca, key.Public(), p.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := signPDF(t, p, basePDF(), model.Key{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca, p.root}}, pades.Options{Level: pades.LevelBT})
+	crl := func(signer *x509.Certificate, signerKey crypto.Signer) []byte {
+		der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+			Number: big.NewInt(1), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour),
+			RevokedCertificateEntries: []x509.RevocationListEntry{{SerialNumber: cert.SerialNumber, RevocationTime: time.Now().Add(-time.Hour)}},
+		}, signer, signerKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+
+	src := &responder{p: p, crl: crl(p.ca, p.caKey)}
+	rep := verifyPDF(t, doc, Options{Roots: p.roots, Online: src})
+	if s := rep.Signatures[0]; rep.Valid || s.Indication != TotalFailed || s.SubIndication != Revoked {
+		t.Errorf("revoked by the CRL online: valid %v, %s/%s (%s)", rep.Valid, s.Indication, s.SubIndication, s.Detail)
+	}
+	if want := []string{"CRL " + url}; !slices.Equal(src.asked, want) {
+		t.Errorf("asked %q, want %q", src.asked, want)
+	}
+	// The same list signed by the root, not by the certificate's issuer.
+	src = &responder{p: p, crl: crl(p.root, p.rootKey)}
+	s := sigOf(t, verifyPDF(t, doc, Options{Roots: p.roots, Online: src}), 0)
+	if s.Indication != Indeterminate || s.SubIndication != TryLater {
+		t.Errorf("CRL of another issuer online: %s/%s (%s), want INDETERMINATE/TRY_LATER", s.Indication, s.SubIndication, s.Detail)
 	}
 }
 

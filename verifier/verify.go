@@ -589,15 +589,15 @@ func validateSigner(v *validator, e *entry) {
 			// is INDETERMINATE/TRY_LATER, as ETSI EN 319 102-1
 			// (5.2.6) and EU DSS's default policy (its
 			// RevocationDataAvailable constraint) judge it.
-			e.fail(Indeterminate, TryLater, "%s", signerUnchecked(st, v.opts.Online))
+			e.fail(Indeterminate, TryLater, "%s", signerUnchecked(st, v.opts.Online != nil))
 		case !st.checked:
 			unchecked = append(unchecked, uncheckedCert{c, st})
 		}
 		if i == 0 {
-			e.out.Revocation = revocationCheck(st, v.opts.Online)
+			e.out.Revocation = revocationCheck(st, v.opts.Online != nil)
 		}
 	}
-	e.warnings = append(e.warnings, uncheckedWarnings(unchecked, v.opts.Online)...)
+	e.warnings = append(e.warnings, uncheckedWarnings(unchecked, v.opts.Online != nil)...)
 }
 
 // changesAfter compares the revision the entry signs with the final file.

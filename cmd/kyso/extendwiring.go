@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/signer/pades"
+	"github.com/kyso-vn/kyso/truststore"
 )
 
 // extendRevocation is the revocation source of POST /v1/extend/pdf:
@@ -31,21 +30,15 @@ func extendRevocation(authority *ca.Authority, online bool) pades.Revocation {
 // onlineRevocation is a pades.Revocation that asks the responders and
 // CRL distribution points a certificate names (RFC 5280, 4.2.2.1 and
 // 4.2.1.13) over HTTP, after Local (kyso's CA) had no answer. Client
-// makes the requests; each is bounded by Timeout (10 s when zero) and
-// its answer by a size limit. Only http URLs are asked (RFC 5280 and
-// RFC 6960 transports; TLS would need a trust decision of its own).
+// makes the requests, through truststore.OnlineRevocation (the
+// verifier's online fetcher: status, size bounds, no HTML page); each is
+// bounded by Timeout (10 s when zero). Only http URLs are asked (RFC 5280
+// and RFC 6960 transports; TLS would need a trust decision of its own).
 type onlineRevocation struct {
-	Local  pades.Revocation
-	Client interface {
-		Do(*http.Request) (*http.Response, error)
-	}
+	Local   pades.Revocation
+	Client  *http.Client
 	Timeout time.Duration
 }
-
-const (
-	maxOCSPAnswer = 1 << 20
-	maxCRLAnswer  = 32 << 20
-)
 
 // OCSP implements pades.Revocation.
 func (o onlineRevocation) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
@@ -66,11 +59,11 @@ func (o onlineRevocation) OCSP(ctx context.Context, cert, issuer *x509.Certifica
 		if !strings.HasPrefix(u, "http://") {
 			continue
 		}
-		der, err := o.fetch(ctx, http.MethodPost, u, req, maxOCSPAnswer)
+		der, err := o.fetcher().OCSP(ctx, u, req)
 		if err == nil {
 			return der, nil
 		}
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%s: %w", u, err))
 	}
 	return nil, errors.Join(errs...)
 }
@@ -98,47 +91,19 @@ func (o onlineRevocation) CRLForCert(ctx context.Context, cert, issuer *x509.Cer
 		if !strings.HasPrefix(u, "http://") {
 			continue
 		}
-		der, err := o.fetch(ctx, http.MethodGet, u, nil, maxCRLAnswer)
+		der, err := o.fetcher().CRL(ctx, u)
 		if err == nil {
 			return der, nil
 		}
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%s: %w", u, err))
 	}
 	return nil, errors.Join(errs...)
 }
 
-func (o onlineRevocation) fetch(ctx context.Context, method, url string, body []byte, limit int64) ([]byte, error) {
+func (o onlineRevocation) fetcher() truststore.OnlineRevocation {
 	t := o.Timeout
 	if t <= 0 {
 		t = 10 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, t)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return nil, err
-	}
-	if method == http.MethodPost {
-		req.Header.Set("Content-Type", "application/ocsp-request")
-	}
-	resp, err := o.Client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
-	}
-	der, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
-	}
-	if int64(len(der)) > limit {
-		return nil, fmt.Errorf("%s: answer larger than %d bytes", url, limit)
-	}
-	return der, nil
+	return truststore.OnlineRevocation{Client: o.Client, Timeout: t}
 }
