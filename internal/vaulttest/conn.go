@@ -2,8 +2,10 @@ package vaulttest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -78,6 +80,7 @@ type TransitKey struct {
 	Exportable           bool
 	AllowPlaintextBackup bool
 	DeletionAllowed      bool
+	LatestVersion        int
 }
 
 // TransitKeys returns the names of the keys on the Transit mount.
@@ -103,14 +106,18 @@ func (c *Conn) TransitKey(mount, name string) TransitKey {
 		c.t.Fatalf("vaulttest: read %s: %v (found: %t)", path, err, s != nil)
 	}
 	var k TransitKey
-	var ok [4]bool
+	var ok [5]bool
 	k.Type, ok[0] = s.Data["type"].(string)
 	k.Exportable, ok[1] = s.Data["exportable"].(bool)
 	k.AllowPlaintextBackup, ok[2] = s.Data["allow_plaintext_backup"].(bool)
 	k.DeletionAllowed, ok[3] = s.Data["deletion_allowed"].(bool)
-	if ok != [4]bool{true, true, true, true} {
-		c.t.Fatalf("vaulttest: %s: type=%#v exportable=%#v allow_plaintext_backup=%#v deletion_allowed=%#v, want a string and three booleans",
-			path, s.Data["type"], s.Data["exportable"], s.Data["allow_plaintext_backup"], s.Data["deletion_allowed"])
+	if n, isNum := s.Data["latest_version"].(json.Number); isNum {
+		v, err := strconv.Atoi(string(n))
+		k.LatestVersion, ok[4] = v, err == nil
+	}
+	if ok != [5]bool{true, true, true, true, true} {
+		c.t.Fatalf("vaulttest: %s: type=%#v exportable=%#v allow_plaintext_backup=%#v deletion_allowed=%#v latest_version=%#v, want a string, three booleans and a number",
+			path, s.Data["type"], s.Data["exportable"], s.Data["allow_plaintext_backup"], s.Data["deletion_allowed"], s.Data["latest_version"])
 	}
 	return k
 }

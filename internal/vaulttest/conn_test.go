@@ -23,14 +23,17 @@ func TestConnTransitKey(t *testing.T) {
 	if err := root.Write(mount+"/keys/loose/config", map[string]any{"deletion_allowed": true}); err != nil {
 		t.Fatal(err)
 	}
+	if err := root.Write(mount+"/keys/loose/rotate", nil); err != nil {
+		t.Fatal(err)
+	}
 	names := root.TransitKeys(mount)
 	slices.Sort(names)
 	if !slices.Equal(names, []string{"loose", "plain"}) {
 		t.Errorf("TransitKeys(%q) = %q, want [loose plain]", mount, names)
 	}
 	for name, want := range map[string]TransitKey{
-		"plain": {Type: "ecdsa-p256"},
-		"loose": {Type: "rsa-2048", Exportable: true, AllowPlaintextBackup: true, DeletionAllowed: true},
+		"plain": {Type: "ecdsa-p256", LatestVersion: 1},
+		"loose": {Type: "rsa-2048", Exportable: true, AllowPlaintextBackup: true, DeletionAllowed: true, LatestVersion: 2},
 	} {
 		if got := root.TransitKey(mount, name); got != want {
 			t.Errorf("TransitKey(%q, %q) = %+v, want %+v", mount, name, got, want)
