@@ -74,6 +74,23 @@ func ClientThrough(t testing.TB, wrap func(http.RoundTripper) http.RoundTripper)
 	return c
 }
 
+// ClientAt returns a root-token client for the shared server that reaches
+// it at addr: a proxy in front of it, such as a SlowTransit. Hand it to
+// keys.New.
+func ClientAt(t testing.TB, addr string) *api.Client {
+	t.Helper()
+	root := Client(t)
+	c, err := root.Clone()
+	if err != nil {
+		t.Fatalf("vaulttest: vault client: %v", err)
+	}
+	if err := c.SetAddress(addr); err != nil {
+		t.Fatalf("vaulttest: vault client for %s: %v", addr, err)
+	}
+	c.SetToken(root.Token())
+	return c
+}
+
 // TransitKey is what a test checks of a Transit key's configuration.
 type TransitKey struct {
 	Type                 string

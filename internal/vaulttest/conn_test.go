@@ -94,3 +94,23 @@ func TestClientThrough(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestClientAt: a client from ClientAt reaches the shared server through
+// the proxy at the address it was given.
+func TestClientAt(t *testing.T) {
+	mount := NewMount(t)
+	p := NewSlowTransit(t, Server().Addr)
+	c := ClientAt(t, p.URL)
+	if c.Address() != p.URL {
+		t.Errorf("ClientAt(%q).Address() = %q", p.URL, c.Address())
+	}
+	if _, err := c.Logical().Write(mount+"/keys/k", map[string]any{"type": "ecdsa-p256"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Creations(); len(got) != 1 || got[0].Key != "k" || got[0].Status != http.StatusOK {
+		t.Errorf("creations through the proxy = %+v, want one of k, answered 200", got)
+	}
+	if names := Root(t, Server()).TransitKeys(mount); !slices.Equal(names, []string{"k"}) {
+		t.Errorf("keys on %s = %q, want [k]", mount, names)
+	}
+}
