@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/internal/vaulttest"
@@ -249,26 +248,14 @@ func TestDevSurvivesRestart(t *testing.T) {
 	}
 
 	// Every Transit key kyso created is non-exportable.
-	vc, err := vault.NewClient(&vault.Config{Address: second.env["VAULT_ADDR"]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc.SetToken(second.env["VAULT_TOKEN"])
-	list, err := vc.Logical().List("transit/keys")
-	if err != nil || list == nil {
-		t.Fatalf("list transit keys: %v", err)
-	}
-	names := list.Data["keys"].([]any)
+	vc := vaulttest.Connect(t, second.env["VAULT_ADDR"], second.env["VAULT_TOKEN"])
+	names := vc.TransitKeys("transit")
 	if len(names) < 6 { // root, 2 issuing, 2 OCSP responders, 2 credentials
 		t.Errorf("only %d Transit keys: %v", len(names), names)
 	}
 	for _, n := range names {
-		k, err := vc.Logical().Read("transit/keys/" + n.(string))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k.Data["exportable"] != false || k.Data["allow_plaintext_backup"] != false {
-			t.Errorf("key %s: exportable=%v allow_plaintext_backup=%v", n, k.Data["exportable"], k.Data["allow_plaintext_backup"])
+		if k := vc.TransitKey("transit", n); k.Exportable || k.AllowPlaintextBackup {
+			t.Errorf("key %s: exportable=%v allow_plaintext_backup=%v", n, k.Exportable, k.AllowPlaintextBackup)
 		}
 	}
 

@@ -22,8 +22,7 @@ import (
 	"testing"
 	"time"
 
-	vaultapi "github.com/hashicorp/vault/api"
-
+	"github.com/kyso-vn/kyso/internal/devvault"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 )
@@ -374,20 +373,19 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	// Server errors: with Vault sealed, issuance and signing fail with
 	// 503s that kyso logs with their cause.
-	vc, err := vaultapi.NewClient(&vaultapi.Config{Address: env["VAULT_ADDR"]})
+	dv, err := devvault.Attach(filepath.Join(dir, "vault"), env["VAULT_ADDR"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	vc.SetToken(unseal.RootToken)
-	if err := vc.Sys().SealWithContext(ctx); err != nil {
+	if err := dv.Seal(ctx); err != nil {
 		t.Fatalf("seal vault: %v", err)
 	}
 	authorize("authorize, Vault sealed", pinSet, "000000", doc).want(t, 503, "")
 	p.json(t, "issue citizen, Vault sealed", "POST", "/v1/certificates", admin, map[string]any{"profile": "citizen", "pin": pinSet,
 		"subject": map[string]string{"name": "Lê Văn Cường", "cccd": "001099067890", "locality": "Hà Nội"}}).want(t, 503, "")
 	p.do(t, "readyz, Vault sealed", "GET", "/readyz", "", "", nil, nil).want(t, 503, "")
-	if st, err := vc.Sys().UnsealWithContext(ctx, unseal.UnsealKey); err != nil || st.Sealed {
-		t.Fatalf("unseal vault: %v %+v", err, st)
+	if err := dv.Unseal(ctx); err != nil {
+		t.Fatalf("unseal vault: %v", err)
 	}
 	waitReady(t, ctx, p.url)
 

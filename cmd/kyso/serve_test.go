@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
-
 	"github.com/kyso-vn/kyso/internal/devvault"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 )
@@ -34,36 +32,18 @@ func TestServeWithAppRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = v.Stop() })
-	root, err := v.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := root.Sys().EnableAuthWithOptions("approle", &vault.EnableAuthOptions{Type: "approle"}); err != nil {
-		t.Fatal(err)
-	}
+	root := vaulttest.Root(t, v)
+	root.EnableAppRole()
 	// The policy shipped in the repo, for kyso's mount.
 	pol, err := os.ReadFile("../../deploy/vault/kyso-policy.hcl")
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := strings.ReplaceAll(string(pol), `"transit/`, `"kyso-transit/`)
-	if err := root.Sys().PutPolicy("kyso", policy); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := root.Logical().Write("auth/approle/role/kyso", map[string]any{"token_policies": "kyso", "token_ttl": "1h"}); err != nil {
-		t.Fatal(err)
-	}
-	rid, err := root.Logical().Read("auth/approle/role/kyso/role-id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid, err := root.Logical().Write("auth/approle/role/kyso/secret-id", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root.PutPolicy("kyso", strings.ReplaceAll(string(pol), `"transit/`, `"kyso-transit/`))
+	roleID, secretID := root.NewAppRole("kyso", "kyso", time.Hour)
 	dir := t.TempDir()
 	secretFile := filepath.Join(t.TempDir(), "secret-id")
-	if err := os.WriteFile(secretFile, []byte(sid.Data["secret_id"].(string)), 0o600); err != nil {
+	if err := os.WriteFile(secretFile, []byte(secretID), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	listen := freePort(t)
@@ -72,7 +52,7 @@ func TestServeWithAppRole(t *testing.T) {
 		"base_url": "http://" + listen,
 		"database": map[string]any{"path": filepath.Join(dir, "kyso.db")},
 		"vault": map[string]any{"addr": v.Addr, "mount": "kyso-transit", "auth": "approle",
-			"role_id": rid.Data["role_id"], "secret_id_file": secretFile},
+			"role_id": roleID, "secret_id_file": secretFile},
 		"ca": map[string]any{"root_key_type": "rsa-2048"},
 	}
 	cfgPath := filepath.Join(t.TempDir(), "kyso.json")
@@ -130,23 +110,15 @@ func TestServeWithAppRole(t *testing.T) {
 	}
 
 	// The AppRole policy is the only thing kyso has: another mount is refused by Vault.
-	kc, err := vault.NewClient(&vault.Config{Address: v.Addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	login, err := kc.Logical().Write("auth/approle/login", map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc.SetToken(login.Auth.ClientToken)
-	if _, err := kc.Logical().Write("transit/keys/intruder", map[string]any{"type": "rsa-2048"}); err == nil {
+	kc := vaulttest.Connect(t, v.Addr, "").AppRoleLogin(roleID, secretID)
+	if err := kc.Write("transit/keys/intruder", map[string]any{"type": "rsa-2048"}); err == nil {
 		t.Error("kyso's AppRole token could create a key on a mount outside its policy")
 	}
-	keyList, err := root.Logical().List("kyso-transit/keys")
-	if err != nil || keyList == nil {
-		t.Fatalf("list keys: %v", err)
+	keyList := root.TransitKeys("kyso-transit")
+	if len(keyList) == 0 {
+		t.Fatal("kyso created no key on kyso-transit")
 	}
-	someKey := keyList.Data["keys"].([]any)[0].(string)
+	someKey := keyList[0]
 	for _, forbidden := range []struct {
 		path string
 		data map[string]any
@@ -154,18 +126,18 @@ func TestServeWithAppRole(t *testing.T) {
 		{"kyso-transit/keys/" + someKey + "/config", map[string]any{"exportable": true}},
 		{"kyso-transit/keys/" + someKey + "/config", map[string]any{"deletion_allowed": true}},
 	} {
-		if _, err := kc.Logical().Write(forbidden.path, forbidden.data); err == nil {
+		if err := kc.Write(forbidden.path, forbidden.data); err == nil {
 			t.Errorf("kyso's token may write %s %v", forbidden.path, forbidden.data)
 		}
 	}
-	if _, err := kc.Logical().Read("kyso-transit/export/signing-key/" + someKey); err == nil {
+	if err := kc.Read("kyso-transit/export/signing-key/" + someKey); err == nil {
 		t.Error("kyso's token may export keys")
 	}
-	if _, err := kc.Logical().Delete("kyso-transit/keys/" + someKey); err == nil {
+	if err := kc.Delete("kyso-transit/keys/" + someKey); err == nil {
 		t.Error("kyso's token may delete keys")
 	}
 	// What kyso doctor needs: listing the mount's keys.
-	if l, err := kc.Logical().List("kyso-transit/keys"); err != nil || l == nil || len(l.Data["keys"].([]any)) != len(keyList.Data["keys"].([]any)) {
+	if l, err := kc.List("kyso-transit/keys"); err != nil || len(l) != len(keyList) {
 		t.Errorf("kyso's token cannot list the mount's keys: %v", err)
 	}
 

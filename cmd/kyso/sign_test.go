@@ -22,8 +22,7 @@ import (
 	"strings"
 	"testing"
 
-	vaultapi "github.com/hashicorp/vault/api"
-
+	"github.com/kyso-vn/kyso/internal/devvault"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 )
 
@@ -511,29 +510,18 @@ func TestSignErrorsAreClassified(t *testing.T) {
 	}
 
 	// Seal Vault under the running kyso: signing answers 503, then recovers.
-	vc, err := vaultapi.NewClient(&vaultapi.Config{Address: e.env["VAULT_ADDR"]})
+	dv, err := devvault.Attach(filepath.Join(e.dir, "vault"), e.env["VAULT_ADDR"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	vc.SetToken(e.env["VAULT_TOKEN"])
-	if err := vc.Sys().Seal(); err != nil {
+	if err := dv.Seal(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.seal})
 	if code != 503 || !strings.HasPrefix(errOf(out), "vault_unavailable") {
 		t.Errorf("sign with Vault sealed = %d %s, want 503 vault_unavailable", code, errOf(out))
 	}
-	var unseal struct {
-		Key string `json:"unseal_key"`
-	}
-	b, err := os.ReadFile(filepath.Join(e.dir, "vault", "unseal.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &unseal); err != nil || unseal.Key == "" {
-		t.Fatalf("unseal.json: %v", err)
-	}
-	if _, err := vc.Sys().Unseal(unseal.Key); err != nil {
+	if err := dv.Unseal(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if code, out, _ := e.upload(t, "/v1/sign/pdf", e.clientHN, doc, map[string]any{"credential_id": e.seal}); code != 200 {

@@ -91,10 +91,6 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = v.Stop() })
-	root, err := v.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
 	proxy := vaulttest.NewSlowTransit(t, v.Addr)
 	const timeout = 3 * time.Second
 	proxy.SetRule(func(key string, attempt int) vaulttest.Hold {
@@ -173,8 +169,8 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 			t.Errorf("creations of %s = %+v; want one answered after more than vault.timeout", key, c)
 		}
 	}
-	if info, err := root.Logical().Read(v.Mount + "/keys/kyso-root"); err != nil || info == nil || info.Data["latest_version"] != json.Number("1") {
-		t.Errorf("kyso-root in Vault: %v (%v), want one version", info, err)
+	if k := vaulttest.Root(t, v).TransitKey(v.Mount, "kyso-root"); k.LatestVersion != 1 {
+		t.Errorf("kyso-root in Vault: %+v, want one version", k)
 	}
 	// Besides the CA's and the credentials' keys, the mount holds the
 	// Transit keys that encrypt citizens' TOTP seeds (kyso-totp-seeds)

@@ -25,8 +25,6 @@ import (
 	"testing"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
-
 	"github.com/kyso-vn/kyso/internal/devvault"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
@@ -309,17 +307,8 @@ func TestServeTLSOwnCAAndMutualTLS(t *testing.T) {
 		t.Errorf("server certificate: %v", err)
 	}
 	// The server key is a non-exportable Transit key.
-	vc, err := vault.NewClient(&vault.Config{Address: e.vault.Addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc.SetToken(e.vault.RootToken)
-	k, err := vc.Logical().Read(e.vault.Mount + "/keys/kyso-tls-server")
-	if err != nil || k == nil {
-		t.Fatalf("read Transit key kyso-tls-server: %v", err)
-	}
-	if k.Data["exportable"] != false || k.Data["type"] != "ecdsa-p256" {
-		t.Errorf("kyso-tls-server: exportable=%v type=%v, want false and ecdsa-p256", k.Data["exportable"], k.Data["type"])
+	if k := vaulttest.Root(t, e.vault).TransitKey(e.vault.Mount, "kyso-tls-server"); k.Exportable || k.Type != "ecdsa-p256" {
+		t.Errorf("kyso-tls-server: exportable=%v type=%v, want false and ecdsa-p256", k.Exportable, k.Type)
 	}
 
 	// Protocol versions, suites and groups. TLS 1.2 with ECDHE and AES-GCM

@@ -67,12 +67,11 @@ var rules = []rule{
 		direct: true,
 	},
 	{
-		name:    "no test outside keys and the Vault harnesses imports Vault's client",
-		from:    []string{k("...")},
-		except:  []string{k("keys"), k("internal/devvault"), k("internal/vaulttest")},
-		deny:    []string{vaultAPI},
-		tests:   true,
-		pending: "tests of cmd/kyso, signer/cms and signer/xmldsig still call Vault directly (policies, AppRole, sealing); they move to internal/vaulttest helpers",
+		name:   "no test outside keys and the Vault harnesses imports Vault's client",
+		from:   []string{k("...")},
+		except: []string{k("keys"), k("internal/devvault"), k("internal/vaulttest")},
+		deny:   []string{vaultAPI},
+		tests:  true,
 	},
 	{
 		name:   "keys knows nothing of X.509, PDF or kyso's other packages",

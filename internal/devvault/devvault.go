@@ -217,6 +217,22 @@ func Start(ctx context.Context, cfg Config) (*Vault, error) {
 	return v, nil
 }
 
+// Attach returns a handle on the Vault that a Start in another process
+// (kyso dev, say) runs on dir and serves at addr, for tests that seal and
+// unseal it: it reads dir/unseal.json for the root token and the unseal
+// key. The handle does not own the process: its Mount is empty, PID is 0
+// and Stop returns an error.
+func Attach(dir, addr string) (*Vault, error) {
+	if dir == "" || addr == "" {
+		return nil, errors.New("devvault: Attach needs a data dir and an address")
+	}
+	m, err := readUnsealFile(filepath.Join(dir, unsealFile))
+	if err != nil {
+		return nil, err
+	}
+	return &Vault{Addr: addr, RootToken: m.RootToken, unsealKey: m.UnsealKey, tail: &tailBuffer{max: logTailSize}}, nil
+}
+
 // bootstrap brings a freshly started server to a usable state: it waits
 // for the listener, initialises on first use, unseals and ensures the
 // Transit mount.
@@ -400,10 +416,19 @@ func (v *Vault) Stop() error {
 }
 
 // PID is the Vault process's id, for tests that signal it (SIGSTOP makes
-// a Vault that accepts connections and answers nothing).
-func (v *Vault) PID() int { return v.cmd.Process.Pid }
+// a Vault that accepts connections and answers nothing). It is 0 for a
+// Vault found by Attach.
+func (v *Vault) PID() int {
+	if v.cmd == nil {
+		return 0
+	}
+	return v.cmd.Process.Pid
+}
 
 func (v *Vault) stop(timeout time.Duration) error {
+	if v.cmd == nil {
+		return errors.New("devvault: Stop of a Vault found by Attach: its process belongs to whoever started it")
+	}
 	select {
 	case <-v.exited:
 		return fmt.Errorf("devvault: vault had exited unexpectedly: %v\nvault log tail:\n%s", v.waitErr, v.tail.String())

@@ -296,3 +296,48 @@ func TestStartRelativeBinAndPortZero(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestAttach: a handle found by Attach seals and unseals a Vault another
+// Start runs, and does not own its process.
+func TestAttach(t *testing.T) {
+	dir := t.TempDir()
+	v := start(t, devvault.Config{Bin: bin(t), Dir: dir})
+	defer v.Stop()
+
+	if _, err := devvault.Attach(t.TempDir(), v.Addr); err == nil || !strings.Contains(err.Error(), "unseal") {
+		t.Errorf("Attach on a directory without unseal.json = %v, want an error about the unseal material", err)
+	}
+	a, err := devvault.Attach(dir, v.Addr)
+	if err != nil {
+		t.Fatalf("Attach = %v", err)
+	}
+	if a.RootToken != v.RootToken || a.Addr != v.Addr || a.PID() != 0 {
+		t.Errorf("Attach = {Addr: %q, root token is Start's: %t, PID: %d}, want %q, true, 0",
+			a.Addr, a.RootToken == v.RootToken, a.PID(), v.Addr)
+	}
+
+	ctx := context.Background()
+	if err := a.Seal(ctx); err != nil {
+		t.Fatalf("Seal = %v", err)
+	}
+	c, err := v.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := c.Sys().Health(); err != nil || !h.Sealed {
+		t.Errorf("Health after the attached Seal = %+v, %v, want sealed", h, err)
+	}
+	if err := a.Unseal(ctx); err != nil {
+		t.Fatalf("Unseal = %v", err)
+	}
+	if h, err := c.Sys().Health(); err != nil || h.Sealed || h.Standby {
+		t.Errorf("Health after the attached Unseal = %+v, %v, want unsealed and active", h, err)
+	}
+
+	if err := a.Stop(); err == nil {
+		t.Error("Stop of an attached Vault = nil, want an error")
+	}
+	if h, err := c.Sys().Health(); err != nil || h.Sealed {
+		t.Errorf("Health after the attached Stop = %+v, %v, want Vault still running", h, err)
+	}
+}

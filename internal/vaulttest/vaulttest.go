@@ -12,6 +12,12 @@
 // Set KYSO_VAULT_LOG to a file path to keep Vault's log, or to "-" for
 // standard error.
 //
+// Tests outside package keys do not import Vault's client: Conn (from
+// Connect or Root) does what they set up or check in a Vault themselves
+// (Transit keys' configuration, policies, AppRole), ClientThrough makes a
+// client that tests watch, for keys.New, and devvault.Vault seals and
+// unseals.
+//
 // SlowTransit is a proxy to put in front of a real Vault that holds back
 // the answers to Transit key creation, for tests of a Vault too slow to
 // create keys (a fault a real server cannot be made to show on cue).

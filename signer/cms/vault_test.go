@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/hashicorp/vault/api"
-
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/model"
@@ -37,15 +35,11 @@ func (c *signCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 // a signer for it, made through a client whose sign requests are counted.
 func vaultSigner(t *testing.T, kt keys.KeyType) (*keys.Signer, *signCounter) {
 	t.Helper()
-	root := vaulttest.Client(t)
-	cfg := root.CloneConfig()
-	counter := &signCounter{base: cfg.HttpClient.Transport}
-	cfg.HttpClient = &http.Client{Transport: counter, Timeout: cfg.HttpClient.Timeout}
-	client, err := api.NewClient(cfg)
-	if err != nil {
-		t.Fatalf("api.NewClient: %v", err)
-	}
-	client.SetToken(root.Token())
+	counter := &signCounter{}
+	client := vaulttest.ClientThrough(t, func(base http.RoundTripper) http.RoundTripper {
+		counter.base = base
+		return counter
+	})
 	m, err := keys.New(client, keys.Config{Mount: vaulttest.NewMount(t)})
 	if err != nil {
 		t.Fatalf("keys.New: %v", err)
