@@ -49,6 +49,7 @@ func TestServeWithAppRole(t *testing.T) {
 	listen := freePort(t)
 	cfg := map[string]any{
 		"listen":   listen,
+		"metrics":  map[string]any{"listen": "127.0.0.1:0"}, // not the default port: another kyso may run here
 		"base_url": "http://" + listen,
 		"database": map[string]any{"path": filepath.Join(dir, "kyso.db")},
 		"vault": map[string]any{"addr": v.Addr, "mount": "kyso-transit", "auth": "approle",

@@ -102,6 +102,7 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	listen := freePort(t)
 	cfg := map[string]any{
 		"listen":   listen,
+		"metrics":  map[string]any{"listen": "127.0.0.1:0"}, // not the default port: another kyso may run here
 		"base_url": "http://" + listen,
 		"database": map[string]any{"path": filepath.Join(work, "kyso.db")},
 		"vault":    map[string]any{"addr": proxy.URL, "mount": v.Mount, "timeout": timeout.String(), "create_timeout": "15s"},
@@ -174,8 +175,9 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	}
 	// Besides the CA's and the credentials' keys, the mount holds the
 	// Transit keys that encrypt citizens' TOTP seeds (kyso-totp-seeds)
-	// and stored idempotent answers (kyso-idempotency-answers).
-	doctorClean("after kyso ca init", 5)
+	// and stored idempotent answers (kyso-idempotency-answers), and the
+	// CSC access tokens' HMAC key (kyso-csc-tokens).
+	doctorClean("after kyso ca init", 6)
 
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -225,7 +227,7 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if c := creations("kyso-" + sealCert.CredentialID); len(c) == 0 || c[0].Hold.Delay <= timeout {
 		t.Errorf("creations of the seal's key = %+v, want held longer than vault.timeout", c)
 	}
-	doctorClean("after the RSA-4096 issuance", 6)
+	doctorClean("after the RSA-4096 issuance", 7)
 
 	// A subject key's creation cut off on kyso's side; Vault makes the key
 	// after kyso gave up.
@@ -269,5 +271,5 @@ func TestSlowVaultKeyCreation(t *testing.T) {
 	if status != http.StatusCreated || h.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again, body) {
 		t.Errorf("second retry = %d (replayed %q) %s, want the same certificate replayed", status, h.Get("Idempotent-Replayed"), again)
 	}
-	doctorClean("after the cut-off issuance", 7)
+	doctorClean("after the cut-off issuance", 8)
 }

@@ -79,6 +79,7 @@ func newServeEnv(t *testing.T) *serveEnv {
 		cfgPth: filepath.Join(dir, "kyso.json"),
 		cfg: map[string]any{
 			"listen":   listen,
+			"metrics":  map[string]any{"listen": "127.0.0.1:0"}, // not the default port: another kyso may run here
 			"database": map[string]any{"path": filepath.Join(dir, "kyso.db")},
 			"vault":    map[string]any{"addr": v.Addr, "mount": v.Mount},
 			// Small CA keys: fast key generation in tests.
