@@ -12,7 +12,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
@@ -89,19 +88,9 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.InvalidField("profile", "is required (citizen, official, seal, tsa)"))
 		return
 	}
-	if req.PIN != "" {
-		if req.Profile != ca.ProfileCitizen {
-			s.renderError(w, r, errkind.InvalidField("pin", "only citizen credentials have a PIN"))
-			return
-		}
-		if s.deps.PINs == nil {
-			s.renderError(w, r, errNotConfigured)
-			return
-		}
-		if err := auth.ValidatePIN(req.PIN); err != nil {
-			s.renderError(w, r, errkind.InvalidField("pin", errkind.Message(err)))
-			return
-		}
+	if err := s.enroll.CheckPIN(req.Profile, req.PIN); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	// With an Idempotency-Key, app.Enroll records the new credential's
 	// ID first, so that a retry after a crash finishes that credential

@@ -6,7 +6,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/kyso-vn/kyso/api/csc"
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
@@ -23,7 +21,7 @@ import (
 
 // cscBackend is what the CSC sub-router (api/csc) needs, over the
 // server's services: api/csc sees model and app types only, this adapter
-// turns its client into the signer.Caller app takes.
+// turns its client into the model.Caller app takes.
 type cscBackend struct{ s *Server }
 
 // cscHandler returns the CSC API over s's services.
@@ -45,18 +43,13 @@ func (s *Server) cscHandler() *csc.Handler {
 		}}, d)
 }
 
-// callerOf is the signer.Caller of a CSC client.
-func callerOf(c *model.Client) signer.Caller {
-	return signer.Caller{ClientID: c.ID, Organizations: c.Organizations, MayUse: func(org string) bool { return auth.MayUse(c, org) }}
-}
-
 // Authenticate implements csc.Clients.
 func (b cscBackend) Authenticate(ctx context.Context, key string) (*model.Client, error) {
 	if b.s.deps.Clients == nil {
 		return nil, errNotConfigured
 	}
 	c, err := b.s.deps.Clients.Authenticate(ctx, key)
-	if errors.Is(err, auth.ErrUnauthorized) {
+	if errkind.KindOf(err) == errkind.Unauthorized {
 		return nil, errkind.Wrap(errkind.Unauthorized, err, "unknown or disabled client")
 	}
 	return c, err // a database outage stays one (503), not a wrong key
@@ -87,7 +80,7 @@ func (b cscBackend) Client(ctx context.Context, id string) (*model.Client, error
 func (b cscBackend) List(ctx context.Context, c *model.Client, userID string) ([]string, error) {
 	var ids []string
 	if b.s.deps.Remote != nil {
-		bound, err := b.s.deps.Remote.Credentials(ctx, callerOf(c))
+		bound, err := b.s.deps.Remote.Credentials(ctx, app.CallerOf(c))
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +101,7 @@ func (b cscBackend) List(ctx context.Context, c *model.Client, userID string) ([
 				continue
 			}
 			leaf, err := leafOf(rec)
-			if err != nil || len(leaf.Subject.Organization) == 0 || !auth.MayUse(c, leaf.Subject.Organization[0]) {
+			if err != nil || len(leaf.Subject.Organization) == 0 || !app.CallerOf(c).MayUse(leaf.Subject.Organization[0]) {
 				continue
 			}
 			ids = append(ids, rec.CredentialID)
@@ -132,7 +125,7 @@ func (b cscBackend) Info(ctx context.Context, c *model.Client, id string) (*csc.
 	if b.s.deps.Remote == nil {
 		return nil, errNotConfigured
 	}
-	bound, err := b.s.deps.Remote.Credentials(ctx, callerOf(c))
+	bound, err := b.s.deps.Remote.Credentials(ctx, app.CallerOf(c))
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +159,7 @@ func (b cscBackend) Key(ctx context.Context, c *model.Client, id string) (*csc.C
 	switch is.Record.Profile {
 	case ca.ProfileOfficial, ca.ProfileSeal:
 		scal = "1"
-		if len(is.Leaf.Subject.Organization) == 0 || !auth.MayUse(c, is.Leaf.Subject.Organization[0]) {
+		if len(is.Leaf.Subject.Organization) == 0 || !app.CallerOf(c).MayUse(is.Leaf.Subject.Organization[0]) {
 			return nil, notFound
 		}
 	case ca.ProfileCitizen:
@@ -195,7 +188,7 @@ func leafOf(rec *model.Certificate) (*x509.Certificate, error) {
 
 // Authorize implements csc.Remote.
 func (b cscBackend) Authorize(ctx context.Context, c *model.Client, req csc.AuthorizeRequest) (string, time.Time, error) {
-	return b.s.deps.Remote.Authorize(ctx, callerOf(c), app.AuthorizeRequest{
+	return b.s.deps.Remote.Authorize(ctx, app.CallerOf(c), app.AuthorizeRequest{
 		CredentialID: req.CredentialID, Hashes: req.Hashes, HashAlgorithm: req.HashAlgorithm, NumSignatures: req.NumSignatures,
 		PIN: req.PIN, OTP: req.OTP, DocID: req.DocID, DocName: req.DocName,
 	})
@@ -203,17 +196,17 @@ func (b cscBackend) Authorize(ctx context.Context, c *model.Client, req csc.Auth
 
 // ExtendSAD implements csc.Remote.
 func (b cscBackend) ExtendSAD(ctx context.Context, c *model.Client, credentialID, sad string) (string, time.Time, error) {
-	return b.s.deps.Remote.ExtendSAD(ctx, callerOf(c), credentialID, sad)
+	return b.s.deps.Remote.ExtendSAD(ctx, app.CallerOf(c), credentialID, sad)
 }
 
 // SignHashes implements csc.Remote.
 func (b cscBackend) SignHashes(ctx context.Context, c *model.Client, credentialID, sad string, hashes [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
-	return b.s.deps.Remote.SignHashes(ctx, callerOf(c), credentialID, sad, hashes, opts)
+	return b.s.deps.Remote.SignHashes(ctx, app.CallerOf(c), credentialID, sad, hashes, opts)
 }
 
 // Open implements csc.Transactions.
 func (b cscBackend) Open(ctx context.Context, c *model.Client, req csc.TransactionRequest) (*csc.Transaction, error) {
-	tx, err := b.s.deps.Remote.OpenTransaction(ctx, callerOf(c), app.TransactionRequest{
+	tx, err := b.s.deps.Remote.OpenTransaction(ctx, app.CallerOf(c), app.TransactionRequest{
 		CredentialID: req.CredentialID, Hashes: req.Hashes, HashAlgorithm: req.HashAlgorithm, NumSignatures: req.NumSignatures,
 		DocID: req.DocID, DocName: req.DocName, CallbackURL: req.CallbackURL,
 	})
@@ -225,7 +218,7 @@ func (b cscBackend) Open(ctx context.Context, c *model.Client, req csc.Transacti
 
 // Poll implements csc.Transactions.
 func (b cscBackend) Poll(ctx context.Context, c *model.Client, id string) (*csc.Transaction, error) {
-	tx, err := b.s.deps.Remote.Poll(ctx, callerOf(c), id)
+	tx, err := b.s.deps.Remote.Poll(ctx, app.CallerOf(c), id)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +243,7 @@ func (b cscBackend) SignDocuments(ctx context.Context, c *model.Client, docs []c
 			return nil, errkind.New(errkind.Invalid, "one signDoc request signs documents of one format and one conformance level")
 		}
 	}
-	caller := callerOf(c)
+	caller := app.CallerOf(c)
 	switch first.Format {
 	case "pdf":
 		req := signer.PDFRequest{CredentialID: first.CredentialID, Level: first.Level, SAD: first.SAD}

@@ -1,6 +1,6 @@
 // Package api is kyso's HTTP interface (gorilla/mux): routing, admin and
 // client authentication (an API key or a kyso TLS client certificate →
-// signer.Caller), request limits, Idempotency-Key handling, JSON rendering
+// model.Caller), request limits, Idempotency-Key handling, JSON rendering
 // and the single error renderer. Handlers decode, validate the shape, make
 // one call into the deciding floor (package app: Enroll, Admin, Sign,
 // Verify) or a read-only one into the CA, and render; they hold no crypto,

@@ -21,12 +21,9 @@ import (
 	"github.com/kyso-vn/kyso/api/confirm"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/audit"
-	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
-	"github.com/kyso-vn/kyso/signer"
 )
 
 // CA is what the API needs from the certificate authority.
@@ -67,11 +64,6 @@ type Authority interface {
 type AdminAuth interface {
 	AdminID(ctx context.Context, token string) (string, error)
 	AdminTokens
-}
-
-// Auditor appends to the audit log.
-type Auditor interface {
-	Record(ctx context.Context, e audit.Event) error
 }
 
 // Check is one readiness check (Transit answers, DB reachable, CA ready).
@@ -158,7 +150,7 @@ type Deps struct {
 	Signing Signing
 	PINs    PINAdmin
 	TSA     TSA
-	Audit   Auditor
+	Audit   app.Auditor
 	// Idempotency keeps Idempotency-Key records; nil answers requests
 	// that carry the header with 503 (not configured).
 	Idempotency IdempotencyStore
@@ -208,8 +200,8 @@ type Server struct {
 	// releases are the Idempotency-Key releases owed since a database
 	// outage (idempotency.go).
 	releases idemReleases
-	// authFails aggregates audit records of rejected credentials.
-	authFails *authFailures
+	// authFails records rejected credentials in the audit log.
+	authFails *app.AuthFailures
 	// readyFailing holds the names of the readiness checks that failed
 	// last time, so that a failure is logged when it starts and ends, not
 	// on every probe of a load balancer.
@@ -267,7 +259,7 @@ func New(cfg Config, deps Deps) *Server {
 		uploads:     newUploadSlots(cfg.VerifyUploadsPerAddress),
 		mem:         &memoryBudget{left: cfg.MemoryBytes},
 		slots:       newClientSlots(cfg.ClientConcurrency),
-		authFails:   newAuthFailures(),
+		authFails:   app.NewAuthFailures(deps.Audit),
 	}
 	if s.log == nil {
 		s.log = discardLogger
@@ -344,7 +336,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/admin/trust/refresh", admin(s.refreshTrust)).Methods(http.MethodPost)
 
 	// Signing API, for registered client systems.
-	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {
+	client := func(h func(http.ResponseWriter, *http.Request, model.Caller)) http.Handler {
 		return s.requireClient(h)
 	}
 	r.Handle("/v1/sign/pdf", client(s.signPDF)).Methods(http.MethodPost)
@@ -395,10 +387,10 @@ func actorOf(r *http.Request) string {
 
 // authFailure records a rejected credential (never the credential itself).
 func (s *Server) authFailure(r *http.Request, kind string, err error) {
-	if !errors.Is(err, auth.ErrUnauthorized) {
-		return
+	if errkind.KindOf(err) != errkind.Unauthorized {
+		return // not a rejected credential: the database, say, did not answer
 	}
-	s.recordAuthFailure(r, kind, nil) // aggregated: authfailures.go
+	s.recordAuthFailure(r, kind, nil)
 }
 
 func requestID(ctx context.Context) string {

@@ -21,7 +21,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
@@ -36,10 +36,10 @@ type ClientAuth interface {
 
 // Signing is the signing service.
 type Signing interface {
-	SignPDF(ctx context.Context, caller signer.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error)
-	SignCMS(ctx context.Context, caller signer.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error)
-	SignHashes(ctx context.Context, caller signer.Caller, req signer.HashRequest) ([][]byte, error)
-	SignPDFBatch(ctx context.Context, caller signer.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error)
+	SignPDF(ctx context.Context, caller model.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error)
+	SignCMS(ctx context.Context, caller model.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error)
+	SignHashes(ctx context.Context, caller model.Caller, req signer.HashRequest) ([][]byte, error)
+	SignPDFBatch(ctx context.Context, caller model.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error)
 	SetSealImage(ctx context.Context, organization string, image []byte) error
 }
 
@@ -70,7 +70,7 @@ var errNotConfigured = errkind.New(errkind.NotConfigured, "this kyso is not conf
 // kyso-issued TLS client certificate it presented (mutual TLS), or by
 // both, which must then name the same client. A presented credential that
 // fails is refused even when the other one would pass.
-func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {
+func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, model.Caller)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.deps.Clients == nil || s.deps.Signing == nil {
 			s.renderError(w, r, errNotConfigured)
@@ -97,7 +97,7 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			if err != nil {
 				s.authFailure(r, "client", err)
 				w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
-				if errors.Is(err, auth.ErrUnauthorized) {
+				if errkind.KindOf(err) == errkind.Unauthorized {
 					err = errkind.New(errkind.Unauthorized, "a valid client API key is required: Authorization: Bearer <key>")
 				}
 				s.renderError(w, r, err)
@@ -116,11 +116,7 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			return
 		}
 		defer s.slots.release(c.ID)
-		h(w, r, signer.Caller{
-			ClientID:      c.ID,
-			Organizations: c.Organizations,
-			MayUse:        func(org string) bool { return auth.MayUse(c, org) },
-		})
+		h(w, r, app.CallerOf(c))
 	})
 }
 
@@ -526,7 +522,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 	return nil, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or "+bodyType)
 }
 
-func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	var req signer.PDFRequest
 	doc, err := s.readUpload(w, r, &req, "application/pdf")
 	if err != nil {
@@ -555,7 +551,7 @@ func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.C
 }
 
 // clientActor names a client system in Idempotency-Key records.
-func clientActor(c signer.Caller) string { return "client:" + c.ClientID }
+func clientActor(c model.Caller) string { return "client:" + c.ClientID }
 
 // withoutPIN is a PDF request as it is fingerprinted: without the PIN
 // and the SAD, which are never kept, not even hashed.
@@ -566,7 +562,7 @@ func withoutPIN(req signer.PDFRequest) signer.PDFRequest {
 
 // idempotentUpload is beginIdempotent for a request with one document,
 // whose digest is part of the fingerprint.
-func (s *Server) idempotentUpload(w http.ResponseWriter, r *http.Request, caller signer.Caller, route string, doc *document, opts any) (http.ResponseWriter, *idemClaim, bool) {
+func (s *Server) idempotentUpload(w http.ResponseWriter, r *http.Request, caller model.Caller, route string, doc *document, opts any) (http.ResponseWriter, *idemClaim, bool) {
 	if _, present := r.Header[IdempotencyHeader]; !present {
 		return w, nil, false
 	}
@@ -603,7 +599,7 @@ func (p *pdfResponse) Write(b []byte) (int, error) {
 	return p.w.Write(b)
 }
 
-func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	var req signer.CMSRequest
 	doc, err := s.readUpload(w, r, &req, "application/octet-stream")
 	if err != nil {
@@ -629,7 +625,7 @@ func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller signer.C
 	_, _ = w.Write(sig)
 }
 
-func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	var req signer.HashRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
@@ -688,7 +684,7 @@ func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
 // signPDFBatch signs the "file" parts of a multipart request with the
 // options of its "options" part, in one Vault round trip, and answers with
 // a result per document, in order: the signed PDF (base64) or the error.
-func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	var req signer.PDFRequest
 	var docs []*document
 	defer func() {
@@ -767,13 +763,12 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.Invalid, "the agency name in the path is not valid"))
 		return
 	}
-	org = auth.NormalizeOrganization(org)
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSealImage))
 	if err != nil {
 		s.renderError(w, r, errkind.New(errkind.TooLarge, "the image is larger than 5 MiB"))
 		return
 	}
-	if err := s.admin.SetSealImage(r.Context(), actorOf(r), org, data); err != nil {
+	if org, err = s.admin.SetSealImage(r.Context(), actorOf(r), org, data); err != nil {
 		s.renderError(w, r, err)
 		return
 	}

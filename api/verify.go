@@ -16,15 +16,15 @@ import (
 
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/verifier"
 )
 
 // Verifier validates signed documents for anyone. Its reports are
 // answered as they are: an invalid signature is a 200 with a report that
 // says so, not an error.
 type Verifier interface {
-	VerifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*verifier.Report, error)
-	VerifyCMS(ctx context.Context, content io.Reader, sig []byte) (*verifier.Report, error)
+	VerifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*app.Report, error)
+	// VerifyCMS takes the signature as sent: DER, PEM or base64 DER.
+	VerifyCMS(ctx context.Context, content io.Reader, sig []byte) (*app.Report, error)
 }
 
 // Error codes of the verification API.
@@ -360,7 +360,7 @@ func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, err := s.deps.Verifier.VerifyPDF(r.Context(), f, size)
 	if err != nil {
-		s.renderError(w, r, verifyError(err, "PDF"))
+		s.renderError(w, r, err)
 		return
 	}
 	s.answerVerification(w, r, format, app.Record{Report: rep, Document: f, Size: size, MediaType: "application/pdf"})
@@ -389,9 +389,9 @@ func (s *Server) verifyCMS(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	rep, err := s.deps.Verifier.VerifyCMS(r.Context(), parts["data"], verifier.SignatureDER(raw))
+	rep, err := s.deps.Verifier.VerifyCMS(r.Context(), parts["data"], raw)
 	if err != nil {
-		s.renderError(w, r, verifyError(err, "CMS signature"))
+		s.renderError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
@@ -454,21 +454,4 @@ func (s *Server) readParts(body io.Reader, boundary string, limits map[string]in
 		}
 	}
 	return files, nil
-}
-
-// verifyError turns a verifier error into an API error: an input the
-// verifier cannot read at all is the caller's problem (422), with the
-// reason; anything else is internal.
-func verifyError(err error, what string) error {
-	if errors.Is(err, verifier.ErrUnreadable) {
-		msg := ""
-		if err != verifier.ErrUnreadable {
-			msg = ": " + errkind.Message(err) // the reason, without the sentinel's text
-		}
-		return errkind.Wrap(errkind.Unreadable, err, "the "+what+" cannot be read as a signed document (không đọc được tệp)"+msg)
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return errkind.New(errkind.Busy, "the verification took longer than the server allows; try again later (quá thời gian xử lý)")
-	}
-	return err
 }

@@ -16,27 +16,27 @@ import (
 
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
-	"github.com/kyso-vn/kyso/verifier"
 )
 
 // XMLSigning is the part of the signing service that signs XML documents
 // (signer.Service implements it).
 type XMLSigning interface {
-	SignXML(ctx context.Context, caller signer.Caller, req signer.XMLRequest, doc []byte) (*signer.XMLResult, error)
-	SignXMLBatch(ctx context.Context, caller signer.Caller, req signer.XMLRequest, docs [][]byte) ([]signer.XMLBatchResult, error)
+	SignXML(ctx context.Context, caller model.Caller, req signer.XMLRequest, doc []byte) (*signer.XMLResult, error)
+	SignXMLBatch(ctx context.Context, caller model.Caller, req signer.XMLRequest, docs [][]byte) ([]signer.XMLBatchResult, error)
 }
 
 // XMLVerifier is the part of the verifier that validates XML signatures.
 type XMLVerifier interface {
-	VerifyXML(ctx context.Context, doc []byte) (*verifier.Report, error)
-	VerifyXMLDetached(ctx context.Context, doc []byte, uri string, content []byte) (*verifier.Report, error)
+	VerifyXML(ctx context.Context, doc []byte) (*app.Report, error)
+	VerifyXMLDetached(ctx context.Context, doc []byte, uri string, content []byte) (*app.Report, error)
 }
 
 // signXML signs an XML document sent as multipart/form-data ("file" and
 // "options") or as an application/xml body with the options in the
 // Kyso-Options header, and answers with the signed document.
-func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	xs, ok := s.deps.Signing.(XMLSigning)
 	if !ok {
 		s.renderError(w, r, errNotConfigured)
@@ -135,7 +135,7 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	var rep *verifier.Report
+	var rep *app.Report
 	if content != nil {
 		var c []byte
 		if c, err = io.ReadAll(content); err == nil {
@@ -145,7 +145,7 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 		rep, err = xv.VerifyXML(r.Context(), data)
 	}
 	if err != nil {
-		s.renderError(w, r, verifyError(err, "XML document"))
+		s.renderError(w, r, err)
 		return
 	}
 	s.answerVerification(w, r, format, app.Record{Report: rep, Document: bytes.NewReader(data), Size: int64(len(data)), MediaType: "application/xml"})
@@ -155,7 +155,7 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 // options of its "options" part, their signature values in one Vault round
 // trip, and answers with a result per document, in order: the signed XML
 // (base64) or the error.
-func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	xs, ok := s.deps.Signing.(XMLSigning)
 	if !ok {
 		s.renderError(w, r, errNotConfigured)

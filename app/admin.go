@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/model"
 )
@@ -316,11 +317,13 @@ func (a *Admin) clearLocks(ctx context.Context, credID string) error {
 }
 
 // SetSealImage stores an agency's seal image, drawn on its seal
-// signatures from then on.
-func (a *Admin) SetSealImage(ctx context.Context, actor, org string, image []byte) error {
+// signatures from then on. It returns the agency's name as the image is
+// kept under it: as auth keeps organisation names (NFC, trimmed).
+func (a *Admin) SetSealImage(ctx context.Context, actor, org string, image []byte) (string, error) {
+	org = auth.NormalizeOrganization(org)
 	if err := a.d.Seals.SetSealImage(ctx, org, image); err != nil {
-		return err
+		return "", err
 	}
 	a.rec.record(ctx, actor, audit.ActionSealImage, org, map[string]any{"bytes": len(image)})
-	return nil
+	return org, nil
 }

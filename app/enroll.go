@@ -55,6 +55,26 @@ func NewEnroll(c Issuance, pins PINSetter, citizens *CitizenDeps, au Auditor, lo
 	return &Enroll{ca: c, pins: pins, citizens: citizens, rec: recorder{au, log}}
 }
 
+// CheckPIN checks the PIN of a request to issue a credential of profile,
+// before anything is issued: only a citizen's credential has one, this
+// kyso must keep PINs, and it must meet auth's rules (an Invalid error on
+// field "pin" says which it breaks). An empty PIN passes.
+func (e *Enroll) CheckPIN(profile, pin string) error {
+	if pin == "" {
+		return nil
+	}
+	if profile != ca.ProfileCitizen {
+		return errkind.InvalidField("pin", "only citizen credentials have a PIN")
+	}
+	if e.pins == nil {
+		return errkind.New(errkind.NotConfigured, "this kyso is not configured for this operation")
+	}
+	if err := auth.ValidatePIN(pin); err != nil {
+		return errkind.InvalidField("pin", errkind.Message(err))
+	}
+	return nil
+}
+
 // Holder is what a citizen's enrolment sets besides the certificate: the
 // PIN (knowledge factor) and the client system the citizen enrols through
 // (the first client bound to the credential).

@@ -64,8 +64,8 @@ type scal2 struct {
 	clock    *testClock
 	seed     string
 	pub      *rsa.PublicKey // of the citizen's key, in Vault Transit
-	a, b, c  signer.Caller  // A and B bound to the citizen, C not
-	official signer.Caller  // bound to the agency only
+	a, b, c  model.Caller   // A and B bound to the citizen, C not
+	official model.Caller   // bound to the agency only
 }
 
 func newSCAL2(t *testing.T) *scal2 {
@@ -139,10 +139,10 @@ func newSCAL2(t *testing.T) *scal2 {
 	sign := app.NewSign(app.SignDeps{Credentials: creds, SAD: remote, Audit: au}, signer.Config{})
 	mayUse := func(o string) bool { return o == hanoi }
 	return &scal2{st: st, remote: remote, sign: sign, factors: factors, pins: pins, totp: totp, creds: creds, clock: clock, seed: seeds["cred_citizen"], pub: key.Public().(*rsa.PublicKey),
-		a:        signer.Caller{ClientID: "cli_a", MayUse: mayUse},
-		b:        signer.Caller{ClientID: "cli_b", MayUse: mayUse},
-		c:        signer.Caller{ClientID: "cli_c", MayUse: mayUse},
-		official: signer.Caller{ClientID: "cli_c", MayUse: mayUse}}
+		a:        model.Caller{ClientID: "cli_a", MayUse: mayUse},
+		b:        model.Caller{ClientID: "cli_b", MayUse: mayUse},
+		c:        model.Caller{ClientID: "cli_c", MayUse: mayUse},
+		official: model.Caller{ClientID: "cli_c", MayUse: mayUse}}
 }
 
 func selfSigned(t *testing.T, key crypto.Signer) *x509.Certificate {
@@ -178,7 +178,7 @@ func digest(s string) []byte {
 	return h[:]
 }
 
-func (s *scal2) authorize(t *testing.T, caller signer.Caller, hashes ...[]byte) string {
+func (s *scal2) authorize(t *testing.T, caller model.Caller, hashes ...[]byte) string {
 	t.Helper()
 	sad, exp, err := s.remote.Authorize(t.Context(), caller, app.AuthorizeRequest{CredentialID: "cred_citizen", Hashes: hashes,
 		HashAlgorithm: crypto.SHA256, NumSignatures: len(hashes), PIN: citizenPIN, OTP: s.otp(t), DocID: "HS-2026-001", DocName: "Đơn đăng ký.pdf"})
