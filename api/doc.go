@@ -3,11 +3,13 @@
 // model.Caller), request limits, Idempotency-Key handling, JSON rendering
 // and the single error renderer. Handlers decode, validate the shape, make
 // one call into the deciding floor (package app: Enroll, Admin, Sign,
-// Verify) or a read-only one into the CA, and render; they hold no crypto,
-// no SQL and no decisions — who may sign, consent, audit records and
-// enrolment live in app.
+// Verify, Certificates, Remote) or a read-only one into the public PKI
+// (certificates, CRL, OCSP: the PKI interface), and render; they hold no
+// crypto, no SQL and no decisions — who may sign, consent, audit records
+// (rejected credentials too: app.AuthFailures) and enrolment live in app.
 //
-// api depends on the domain through the small interfaces declared here,
-// model's types and errkind's kinds (errors.go renders by kind). It imports
-// neither keys nor store; internal/archtest checks the rule.
+// Of kyso, api imports only its own sub-routers, app, model and errkind:
+// the requests and answers it decodes and renders are app's and model's
+// types (app.PDFRequest, app.Report, model.Caller...), and errors.go
+// renders by error kind. internal/archtest checks the rule.
 package api

@@ -21,29 +21,9 @@ import (
 	"github.com/kyso-vn/kyso/api/confirm"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 )
-
-// CA is what the API needs from the certificate authority.
-type CA interface {
-	Issue(ctx context.Context, req ca.Request) (*ca.Issued, error)
-	Get(ctx context.Context, id string) (*ca.Issued, error)
-	List(ctx context.Context, f ca.ListFilter) ([]*model.Certificate, error)
-	Rotate(ctx context.Context, id string) (*ca.Issued, error)
-	Renew(ctx context.Context, id string) (*ca.Issued, error)
-	Revoke(ctx context.Context, id, reason string) (*model.Certificate, error)
-}
-
-// CAAdmin is what the API needs to manage issuers.
-type CAAdmin interface {
-	RotateCA(ctx context.Context) (*ca.IssuerInfo, error)
-	InitExternal(ctx context.Context, req ca.ExternalRequest) (*ca.IssuerInfo, error)
-	ImportChain(ctx context.Context, chainPEM []byte) (*ca.IssuerInfo, error)
-	CancelExternal(ctx context.Context) (*ca.IssuerInfo, error)
-	Issuers(ctx context.Context) ([]*ca.IssuerInfo, error)
-}
 
 // PKI is what the public PKI endpoints need.
 type PKI interface {
@@ -52,10 +32,10 @@ type PKI interface {
 	Respond(ctx context.Context, ocspRequest []byte) ([]byte, error)
 }
 
-// Authority is the full CA surface the server is built on.
+// Authority is the full CA surface the server is built on: what app's
+// operations drive, and the public PKI endpoints.
 type Authority interface {
-	CA
-	CAAdmin
+	app.Authority
 	PKI
 }
 
@@ -158,7 +138,7 @@ type Deps struct {
 	Verifier Verifier
 	// ClientCerts issues client systems' TLS certificates and recognises
 	// them on the signing API (mutual TLS); nil: neither.
-	ClientCerts ClientCerts
+	ClientCerts app.ClientCerts
 	// Extend raises signed PDFs to B-LT/B-LTA for clients; nil answers
 	// 503 (not configured).
 	Extend Extender
@@ -188,6 +168,7 @@ type Server struct {
 	// built from deps: each admin request makes one call into them.
 	enroll *app.Enroll
 	admin  *app.Admin
+	certs  *app.Certificates
 	// handler is router behind the access log (observe).
 	handler http.Handler
 
@@ -267,6 +248,7 @@ func New(cfg Config, deps Deps) *Server {
 	s.enroll = app.NewEnroll(deps.CA, deps.PINs, deps.Citizens, deps.Audit, s.log)
 	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, Tokens: deps.Admins, ClientCerts: deps.ClientCerts,
 		PINs: deps.PINs, Seals: deps.Signing, Citizens: deps.Citizens, Credentials: deps.Credentials, Audit: deps.Audit, Log: s.log})
+	s.certs = app.NewCertificates(deps.CA, deps.Remote)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s

@@ -24,7 +24,6 @@ import (
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
-	"github.com/kyso-vn/kyso/signer"
 )
 
 // ClientAuth registers, authenticates and manages client systems.
@@ -36,10 +35,10 @@ type ClientAuth interface {
 
 // Signing is the signing service.
 type Signing interface {
-	SignPDF(ctx context.Context, caller model.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error)
-	SignCMS(ctx context.Context, caller model.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error)
-	SignHashes(ctx context.Context, caller model.Caller, req signer.HashRequest) ([][]byte, error)
-	SignPDFBatch(ctx context.Context, caller model.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error)
+	SignPDF(ctx context.Context, caller model.Caller, req app.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*app.PDFResult, error)
+	SignCMS(ctx context.Context, caller model.Caller, req app.CMSRequest, content io.Reader) ([]byte, error)
+	SignHashes(ctx context.Context, caller model.Caller, req app.HashRequest) ([][]byte, error)
+	SignPDFBatch(ctx context.Context, caller model.Caller, req app.PDFRequest, docs []app.BatchDocument) ([]app.BatchResult, error)
 	SetSealImage(ctx context.Context, organization string, image []byte) error
 }
 
@@ -523,7 +522,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 }
 
 func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller model.Caller) {
-	var req signer.PDFRequest
+	var req app.PDFRequest
 	doc, err := s.readUpload(w, r, &req, "application/pdf")
 	if err != nil {
 		s.renderError(w, r, err)
@@ -555,7 +554,7 @@ func clientActor(c model.Caller) string { return "client:" + c.ClientID }
 
 // withoutPIN is a PDF request as it is fingerprinted: without the PIN
 // and the SAD, which are never kept, not even hashed.
-func withoutPIN(req signer.PDFRequest) signer.PDFRequest {
+func withoutPIN(req app.PDFRequest) app.PDFRequest {
 	req.PIN, req.SAD = "", ""
 	return req
 }
@@ -581,7 +580,7 @@ type pdfResponse struct {
 	started bool
 }
 
-func (p *pdfResponse) BeginResult(res *signer.PDFResult) error {
+func (p *pdfResponse) BeginResult(res *app.PDFResult) error {
 	p.w.Header().Set("Content-Type", "application/pdf")
 	p.w.Header().Set("Content-Length", strconv.FormatInt(res.Size, 10))
 	p.w.Header().Set("Kyso-Signature-Field", res.SignatureField)
@@ -600,7 +599,7 @@ func (p *pdfResponse) Write(b []byte) (int, error) {
 }
 
 func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller model.Caller) {
-	var req signer.CMSRequest
+	var req app.CMSRequest
 	doc, err := s.readUpload(w, r, &req, "application/octet-stream")
 	if err != nil {
 		s.renderError(w, r, err)
@@ -626,7 +625,7 @@ func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller model.Ca
 }
 
 func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller model.Caller) {
-	var req signer.HashRequest
+	var req app.HashRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
 		return
@@ -685,7 +684,7 @@ func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
 // options of its "options" part, in one Vault round trip, and answers with
 // a result per document, in order: the signed PDF (base64) or the error.
 func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller model.Caller) {
-	var req signer.PDFRequest
+	var req app.PDFRequest
 	var docs []*document
 	defer func() {
 		for _, d := range docs {
@@ -724,7 +723,7 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mod
 		}
 		defer claim.finish(r)
 	}
-	batch := make([]signer.BatchDocument, len(docs))
+	batch := make([]app.BatchDocument, len(docs))
 	outs := make([]*signedOutput, len(docs))
 	defer func() {
 		for _, o := range outs {
@@ -738,7 +737,7 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mod
 			return
 		}
 		outs[i] = o
-		batch[i] = signer.BatchDocument{Name: names[i], In: d.r, Size: d.size, Out: o}
+		batch[i] = app.BatchDocument{Name: names[i], In: d.r, Size: d.size, Out: o}
 	}
 	results, err := s.deps.Signing.SignPDFBatch(r.Context(), caller, req, batch)
 	if err != nil {
@@ -777,7 +776,7 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 
 // readBatch reads the multipart body of a batch signing request: exactly
 // one "options" part, decoded strictly into opts, and one to
-// signer.MaxBatchDocuments "file" parts, each handed to file, which keeps
+// app.MaxBatchDocuments "file" parts, each handed to file, which keeps
 // it and returns its size (the sizes together at most MaxBatchBytes). It
 // returns the files' names; on any error it renders the answer and
 // reports false (file may have kept some parts: the caller releases them).
@@ -828,8 +827,8 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 			}
 			haveOpts = true
 		case "file":
-			if len(names) == signer.MaxBatchDocuments {
-				s.renderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
+			if len(names) == app.MaxBatchDocuments {
+				s.renderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("a batch holds at most %d documents", app.MaxBatchDocuments)))
 				return nil, false
 			}
 			n, err := file(p)

@@ -17,14 +17,13 @@ import (
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
-	"github.com/kyso-vn/kyso/signer"
 )
 
 // XMLSigning is the part of the signing service that signs XML documents
-// (signer.Service implements it).
+// (app.Sign implements it).
 type XMLSigning interface {
-	SignXML(ctx context.Context, caller model.Caller, req signer.XMLRequest, doc []byte) (*signer.XMLResult, error)
-	SignXMLBatch(ctx context.Context, caller model.Caller, req signer.XMLRequest, docs [][]byte) ([]signer.XMLBatchResult, error)
+	SignXML(ctx context.Context, caller model.Caller, req app.XMLRequest, doc []byte) (*app.XMLResult, error)
+	SignXMLBatch(ctx context.Context, caller model.Caller, req app.XMLRequest, docs [][]byte) ([]app.XMLBatchResult, error)
 }
 
 // XMLVerifier is the part of the verifier that validates XML signatures.
@@ -42,15 +41,15 @@ func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller model.Ca
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	var req signer.XMLRequest
+	var req app.XMLRequest
 	doc, err := s.readUpload(w, r, &req, "application/xml")
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	defer doc.Close()
-	if doc.size > signer.MaxXMLBytes {
-		s.renderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", signer.MaxXMLBytes)))
+	if doc.size > app.MaxXMLBytes {
+		s.renderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", app.MaxXMLBytes)))
 		return
 	}
 	fpReq := req
@@ -102,7 +101,7 @@ func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
 	if !s.allowReport(w, r, format) {
 		return
 	}
-	limit := min(s.cfg.MaxVerifyBytes, signer.MaxXMLBytes)
+	limit := min(s.cfg.MaxVerifyBytes, app.MaxXMLBytes)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
@@ -161,9 +160,9 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller mod
 		s.renderError(w, r, errNotConfigured)
 		return
 	}
-	perDoc := min(s.cfg.MaxDocumentBytes, signer.MaxXMLBytes)
+	perDoc := min(s.cfg.MaxDocumentBytes, app.MaxXMLBytes)
 	var (
-		req  signer.XMLRequest
+		req  app.XMLRequest
 		docs [][]byte
 	)
 	names, ok := s.readBatch(w, r, &req, func(p *multipart.Part) (int64, error) {

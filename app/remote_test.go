@@ -264,7 +264,7 @@ func TestRemoteRedTeam(t *testing.T) {
 		wantKind(t, "Authorize(PIN, guessed code)", err, errkind.Consent)
 	})
 	t.Run("leaked PIN alone cannot sign", func(t *testing.T) {
-		_, err := s.sign.SignHashes(ctx, s.a, signer.HashRequest{CMSRequest: signer.CMSRequest{CredentialID: "cred_citizen", PIN: citizenPIN},
+		_, err := s.sign.SignHashes(ctx, s.a, app.HashRequest{CMSRequest: app.CMSRequest{CredentialID: "cred_citizen", PIN: citizenPIN},
 			Hashes: [][]byte{h1}})
 		wantKind(t, "/v1/sign/hash with a PIN and no SAD", err, errkind.Consent)
 		_, err = s.remote.SignHashes(ctx, s.a, "cred_citizen", "", [][]byte{h1}, crypto.SHA256)
@@ -326,7 +326,7 @@ func TestRemoteRedTeam(t *testing.T) {
 		wantKind(t, "SignHashes(client B with A's SAD)", err, errkind.Consent)
 		_, err = s.remote.SignHashes(ctx, s.c, "cred_citizen", sad, [][]byte{h1}, crypto.SHA256)
 		wantKind(t, "SignHashes(unbound client with A's SAD)", err, errkind.Forbidden)
-		_, err = s.sign.SignHashes(ctx, s.b, signer.HashRequest{CMSRequest: signer.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, Hashes: [][]byte{h1}})
+		_, err = s.sign.SignHashes(ctx, s.b, app.HashRequest{CMSRequest: app.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, Hashes: [][]byte{h1}})
 		wantKind(t, "/v1/sign/hash(client B with A's SAD)", err, errkind.Consent)
 	})
 	t.Run("SAD after expiry", func(t *testing.T) {
@@ -372,15 +372,15 @@ func TestRemoteNativeSigning(t *testing.T) {
 	doc := "Tờ khai đăng ký thường trú"
 	other := "Một tài liệu khác"
 	sad := s.authorize(t, s.a, digest(doc))
-	_, err := s.sign.SignCMS(ctx, s.a, signer.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(other))
+	_, err := s.sign.SignCMS(ctx, s.a, app.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(other))
 	wantKind(t, "SignCMS(another document)", err, errkind.Consent)
-	if _, err := s.sign.SignCMS(ctx, s.a, signer.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(doc)); err != nil {
+	if _, err := s.sign.SignCMS(ctx, s.a, app.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(doc)); err != nil {
 		t.Fatalf("SignCMS(authorised document) = %v", err)
 	}
-	_, err = s.sign.SignCMS(ctx, s.a, signer.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(doc))
+	_, err = s.sign.SignCMS(ctx, s.a, app.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(doc))
 	wantKind(t, "SignCMS(SAD again)", err, errkind.Consent)
 	// An official's credential signs with the agency binding, no SAD.
-	if _, err := s.sign.SignCMS(ctx, s.official, signer.CMSRequest{CredentialID: "cred_official"}, strings.NewReader(doc)); err != nil {
+	if _, err := s.sign.SignCMS(ctx, s.official, app.CMSRequest{CredentialID: "cred_official"}, strings.NewReader(doc)); err != nil {
 		t.Fatalf("SignCMS(official) = %v", err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
-	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/verifier/etsireport"
 	"github.com/kyso-vn/kyso/verifier/printreport"
@@ -78,7 +77,7 @@ type ReportSection struct {
 
 // PDFSigner is what the printed report's seal needs of Sign.
 type PDFSigner interface {
-	SignPDF(ctx context.Context, caller model.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error)
+	SignPDF(ctx context.Context, caller model.Caller, req PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error)
 }
 
 // ReportSeal signs the printed verification reports: kyso's own seal
@@ -135,7 +134,7 @@ func (v Verify) PrintReport(ctx context.Context, rec Record, o PrintOptions) ([]
 	// agency binding of client systems does not apply.
 	caller := model.Caller{ClientID: ReportClient, MayUse: func(string) bool { return true }}
 	var out bytes.Buffer
-	if _, err := v.Seal.Sign.SignPDF(ctx, caller, signer.PDFRequest{
+	if _, err := v.Seal.Sign.SignPDF(ctx, caller, PDFRequest{
 		CredentialID: v.Seal.Credential,
 		Level:        "B-LT",
 		Reason:       "Biên bản kiểm tra chữ ký số",

@@ -119,37 +119,59 @@ func clientActor(caller model.Caller) string {
 }
 
 // SignPDF signs the PDF read from in (size bytes) and writes the signed
-// document to out.
-func (s *Sign) SignPDF(ctx context.Context, caller model.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error) {
-	return s.formats.SignPDF(ctx, formatsCaller(caller), req, in, size, out)
+// document to out (a SignedWriter learns the result first).
+func (s *Sign) SignPDF(ctx context.Context, caller model.Caller, req PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error) {
+	res, err := s.formats.SignPDF(ctx, formatsCaller(caller), req.formats(), in, size, formatsOut(out))
+	return (*PDFResult)(res), err
 }
 
 // SignPDFBatch signs every document with the same credential and options,
 // authorised once (a citizen's SAD covers the batch: it is given for
 // the SHA-256 of every document).
-func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error) {
-	return s.formats.SignPDFBatch(ctx, formatsCaller(caller), req, docs)
+func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req PDFRequest, docs []BatchDocument) ([]BatchResult, error) {
+	batch := make([]signer.BatchDocument, len(docs))
+	for i, d := range docs {
+		batch[i] = signer.BatchDocument{Name: d.Name, In: d.In, Size: d.Size, Out: formatsOut(d.Out)}
+	}
+	res, err := s.formats.SignPDFBatch(ctx, formatsCaller(caller), req.formats(), batch)
+	if res == nil {
+		return nil, err
+	}
+	out := make([]BatchResult, len(res))
+	for i, r := range res {
+		out[i] = BatchResult{Result: (*PDFResult)(r.Result), Err: r.Err}
+	}
+	return out, err
 }
 
 // SignCMS signs content as a detached CMS.
-func (s *Sign) SignCMS(ctx context.Context, caller model.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error) {
-	return s.formats.SignCMS(ctx, formatsCaller(caller), req, content)
+func (s *Sign) SignCMS(ctx context.Context, caller model.Caller, req CMSRequest, content io.Reader) ([]byte, error) {
+	return s.formats.SignCMS(ctx, formatsCaller(caller), signer.CMSRequest(req), content)
 }
 
 // SignHashes signs each digest as a detached CMS.
-func (s *Sign) SignHashes(ctx context.Context, caller model.Caller, req signer.HashRequest) ([][]byte, error) {
-	return s.formats.SignHashes(ctx, formatsCaller(caller), req)
+func (s *Sign) SignHashes(ctx context.Context, caller model.Caller, req HashRequest) ([][]byte, error) {
+	return s.formats.SignHashes(ctx, formatsCaller(caller), req.formats())
 }
 
 // SignXML adds an XML signature to doc.
-func (s *Sign) SignXML(ctx context.Context, caller model.Caller, req signer.XMLRequest, doc []byte) (*signer.XMLResult, error) {
-	return s.formats.SignXML(ctx, formatsCaller(caller), req, doc)
+func (s *Sign) SignXML(ctx context.Context, caller model.Caller, req XMLRequest, doc []byte) (*XMLResult, error) {
+	res, err := s.formats.SignXML(ctx, formatsCaller(caller), signer.XMLRequest(req), doc)
+	return (*XMLResult)(res), err
 }
 
 // SignXMLBatch signs every XML document with the same credential and
 // options, authorised once.
-func (s *Sign) SignXMLBatch(ctx context.Context, caller model.Caller, req signer.XMLRequest, docs [][]byte) ([]signer.XMLBatchResult, error) {
-	return s.formats.SignXMLBatch(ctx, formatsCaller(caller), req, docs)
+func (s *Sign) SignXMLBatch(ctx context.Context, caller model.Caller, req XMLRequest, docs [][]byte) ([]XMLBatchResult, error) {
+	res, err := s.formats.SignXMLBatch(ctx, formatsCaller(caller), signer.XMLRequest(req), docs)
+	if res == nil {
+		return nil, err
+	}
+	out := make([]XMLBatchResult, len(res))
+	for i, r := range res {
+		out[i] = XMLBatchResult{Result: (*XMLResult)(r.Result), Err: r.Err}
+	}
+	return out, err
 }
 
 // SetSealImage stores an agency's seal image (Admin.SetSealImage audits

@@ -86,7 +86,7 @@ func TestSignAuthorize(t *testing.T) {
 
 	// A malformed request is refused before its SAD is looked at.
 	sad2 := s.authorize(t, s.a, digest("%PDF-1.7"))
-	if _, err := sign.SignPDF(ctx, s.a, signer.PDFRequest{CredentialID: "cred_citizen", Level: "B-X", SAD: sad2}, nil, 0, io.Discard); !errors.Is(err, signer.ErrInvalid) {
+	if _, err := sign.SignPDF(ctx, s.a, app.PDFRequest{CredentialID: "cred_citizen", Level: "B-X", SAD: sad2}, nil, 0, io.Discard); !errors.Is(err, signer.ErrInvalid) {
 		t.Errorf("SignPDF(level B-X) = %v, want ErrInvalid", err)
 	}
 
