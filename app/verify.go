@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,8 +33,18 @@ type Report struct {
 	rep *verifier.Report
 }
 
-// MarshalJSON renders the report as the verification API answers it.
-func (r *Report) MarshalJSON() ([]byte, error) { return json.Marshal(r.Detail()) }
+// MarshalJSON renders the report as the verification API answers it:
+// the verifier's report as encoding/json writes it, with "<", ">" and "&"
+// left as they are (an encoder that escapes them still does).
+func (r *Report) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r.Detail()); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
 
 // Detail is the verifier's report itself (kyso verify prints it); nil for
 // a nil Report.
