@@ -8,6 +8,9 @@
 // crypto, no SQL and no decisions — who may sign, consent, audit records
 // (rejected credentials too: app.AuthFailures) and enrolment live in app.
 //
+// Its sub-routers: api/verify (the public verification API), api/csc (the
+// CSC API) and api/confirm (the citizen's confirmation page).
+//
 // Of kyso, api imports only its own sub-routers, app, model and errkind:
 // the requests and answers it decodes and renders are app's and model's
 // types (app.PDFRequest, app.Report, model.Caller...), and errors.go

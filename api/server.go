@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/api/confirm"
+	"github.com/kyso-vn/kyso/api/verify"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
@@ -82,7 +83,7 @@ type Config struct {
 	VerifyBurst     int
 	// ReportsPerMinute is the sustained rate of signed printed reports
 	// (?format=report: a signature in Vault each) each client address may
-	// ask for, with bursts of reportBurst, on top of VerifyPerMinute
+	// ask for, with bursts of 2, on top of VerifyPerMinute
 	// (default 4; negative: no limit).
 	ReportsPerMinute float64
 	// VerifyConcurrency bounds verifications in progress (default 4);
@@ -172,12 +173,10 @@ type Server struct {
 	// handler is router behind the access log (observe).
 	handler http.Handler
 
-	limiter     *ipLimiter
-	reports     *ipLimiter // signed printed reports, per address
-	uploads     *uploadSlots
-	verifySlots chan struct{}
-	mem         *memoryBudget
-	slots       *clientSlots
+	// verify serves the public verification API (api/verify).
+	verify *verify.Handler
+	mem    *memoryBudget
+	slots  *clientSlots
 	// releases are the Idempotency-Key releases owed since a database
 	// outage (idempotency.go).
 	releases idemReleases
@@ -234,13 +233,9 @@ func New(cfg Config, deps Deps) *Server {
 		cfg.MemoryBytes = 256 << 20
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
-		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
-		reports:     newIPLimiter(cfg.ReportsPerMinute, reportBurst),
-		verifySlots: make(chan struct{}, cfg.VerifyConcurrency),
-		uploads:     newUploadSlots(cfg.VerifyUploadsPerAddress),
-		mem:         &memoryBudget{left: cfg.MemoryBytes},
-		slots:       newClientSlots(cfg.ClientConcurrency),
-		authFails:   app.NewAuthFailures(deps.Audit),
+		mem:       &memoryBudget{left: cfg.MemoryBytes},
+		slots:     newClientSlots(cfg.ClientConcurrency),
+		authFails: app.NewAuthFailures(deps.Audit),
 	}
 	if s.log == nil {
 		s.log = discardLogger
@@ -249,6 +244,11 @@ func New(cfg Config, deps Deps) *Server {
 	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, Tokens: deps.Admins, ClientCerts: deps.ClientCerts,
 		PINs: deps.PINs, Seals: deps.Signing, Citizens: deps.Citizens, Credentials: deps.Credentials, Audit: deps.Audit, Log: s.log})
 	s.certs = app.NewCertificates(deps.CA, deps.Remote)
+	s.verify = verify.New(verify.Config{
+		MaxVerifyBytes: cfg.MaxVerifyBytes, VerifyPerMinute: cfg.VerifyPerMinute, VerifyBurst: cfg.VerifyBurst,
+		ReportsPerMinute: cfg.ReportsPerMinute, VerifyConcurrency: cfg.VerifyConcurrency,
+		VerifyUploadsPerAddress: cfg.VerifyUploadsPerAddress, TempDir: cfg.TempDir,
+	}, verify.Deps{Verifier: deps.Verifier}, verify.Kit{RenderError: s.renderError, WriteJSON: writeJSON, ClientIP: s.clientIP})
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s
@@ -344,9 +344,7 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)
 
 	// Verification, public: the API and the citizens' page.
-	r.Handle("/v1/verify/pdf", s.verifyGate(s.verifyPDF)).Methods(http.MethodPost)
-	r.Handle("/v1/verify/cms", s.verifyGate(s.verifyCMS)).Methods(http.MethodPost)
-	r.Handle("/v1/verify/xml", s.verifyGate(s.verifyXML)).Methods(http.MethodPost)
+	s.verify.Mount(r)
 	page := web.NewHandler(s.cfg.Page)
 	r.Handle("/", page).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/assets/{name}", page).Methods(http.MethodGet, http.MethodHead)

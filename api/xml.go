@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,10 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
-	"os"
 
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
@@ -24,12 +21,6 @@ import (
 type XMLSigning interface {
 	SignXML(ctx context.Context, caller model.Caller, req app.XMLRequest, doc []byte) (*app.XMLResult, error)
 	SignXMLBatch(ctx context.Context, caller model.Caller, req app.XMLRequest, docs [][]byte) ([]app.XMLBatchResult, error)
-}
-
-// XMLVerifier is the part of the verifier that validates XML signatures.
-type XMLVerifier interface {
-	VerifyXML(ctx context.Context, doc []byte) (*app.Report, error)
-	VerifyXMLDetached(ctx context.Context, doc []byte, uri string, content []byte) (*app.Report, error)
 }
 
 // signXML signs an XML document sent as multipart/form-data ("file" and
@@ -80,74 +71,6 @@ func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller model.Ca
 	w.Header().Set("Kyso-Level", res.Profile)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(res.Document)
-}
-
-// verifyXML validates the XML signatures of a document sent as the body
-// (application/xml, text/xml or application/octet-stream) or as the
-// "file" part of a multipart/form-data body, with, for a detached
-// signature, the signed file as a "data" part whose filename is the
-// reference's URI.
-func (s *Server) verifyXML(w http.ResponseWriter, r *http.Request) {
-	xv, ok := s.deps.Verifier.(XMLVerifier)
-	if !ok {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	format, err := verifyFormat(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if !s.allowReport(w, r, format) {
-		return
-	}
-	limit := min(s.cfg.MaxVerifyBytes, app.MaxXMLBytes)
-	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil {
-		mt = ""
-	}
-	var (
-		f, content *os.File
-		uri        string
-	)
-	switch mt {
-	case "application/xml", "text/xml", "application/octet-stream":
-		f, _, err = s.anonymousFile(r.Body, limit, "document")
-	case "multipart/form-data":
-		f, content, uri, err = s.readXMLParts(r.Body, params["boundary"], limit)
-		if content != nil {
-			defer content.Close()
-		}
-	default:
-		err = errkind.New(errkind.UnsupportedMedia, "send the XML as the body with Content-Type: application/xml, or as the \"file\" part of multipart/form-data")
-	}
-	if f != nil {
-		defer f.Close()
-	}
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	var rep *app.Report
-	if content != nil {
-		var c []byte
-		if c, err = io.ReadAll(content); err == nil {
-			rep, err = xv.VerifyXMLDetached(r.Context(), data, uri, c)
-		}
-	} else {
-		rep, err = xv.VerifyXML(r.Context(), data)
-	}
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.answerVerification(w, r, format, app.Record{Report: rep, Document: bytes.NewReader(data), Size: int64(len(data)), MediaType: "application/xml"})
 }
 
 // signXMLBatch signs the "file" parts of a multipart request with the
@@ -227,62 +150,4 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller mod
 		w.Write(b)
 	}
 	io.WriteString(w, "]}\n")
-}
-
-// readXMLParts reads the parts of an XML verification: "file" (the signed
-// XML, required) and "data" (the content of a detached signature, whose
-// filename is the URI its reference names), each into an anonymous file.
-func (s *Server) readXMLParts(body io.Reader, boundary string, limit int64) (file, data *os.File, uri string, err error) {
-	defer func() {
-		if err != nil {
-			if file != nil {
-				file.Close()
-			}
-			if data != nil {
-				data.Close()
-			}
-			file, data = nil, nil
-		}
-	}()
-	if boundary == "" {
-		return nil, nil, "", errkind.New(errkind.Invalid, "malformed multipart body: no boundary")
-	}
-	mr := newMultipartReader(body, boundary)
-	for count := 0; ; count++ {
-		if count > 2 {
-			return file, data, "", errkind.New(errkind.Invalid, "too many multipart parts (want \"file\" and, for a detached signature, \"data\")")
-		}
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return file, data, "", s.readError(err)
-		}
-		switch p.FormName() {
-		case "file":
-			if file != nil {
-				return file, data, "", errkind.New(errkind.Invalid, "more than one \"file\" part")
-			}
-			if file, _, err = s.anonymousFile(p, limit, "document"); err != nil {
-				return file, data, "", err
-			}
-		case "data":
-			if data != nil {
-				return file, data, "", errkind.New(errkind.Invalid, "more than one \"data\" part")
-			}
-			if uri = p.FileName(); uri == "" {
-				return file, data, "", errkind.New(errkind.Invalid, "the \"data\" part needs a filename: the URI the detached signature names")
-			}
-			if data, _, err = s.anonymousFile(p, limit, "data"); err != nil {
-				return file, data, "", err
-			}
-		default:
-			return file, data, "", errkind.New(errkind.Invalid, fmt.Sprintf("unexpected multipart part %q (want \"file\" and, for a detached signature, \"data\")", p.FormName()))
-		}
-	}
-	if file == nil {
-		return file, data, "", errkind.New(errkind.Invalid, "the request needs a \"file\" part")
-	}
-	return file, data, uri, nil
 }
