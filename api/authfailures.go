@@ -3,124 +3,17 @@ package api
 import (
 	"context"
 	"net/http"
-	"sync"
-	"time"
-
-	"github.com/kyso-vn/kyso/audit"
 )
 
-// The audit log records rejected credentials, but not one hash-chained row
-// each: a client that sends thousands of bad keys would otherwise grow the
-// log (and its verification) by thousands of rows a minute. The first
-// rejection of a kind (admin, client, client-certificate) from an address
-// in an interval is recorded at once, as before; the further ones in that
-// interval are counted and recorded as one row when the interval is over
-// (details: count, first and last time, aggregated: true). Metrics and the
-// access log still see every one.
-
-// authFailureInterval is the interval of aggregation.
-const authFailureInterval = time.Minute
-
-// maxAuthFailureKeys bounds the addresses tracked at once; beyond it the
-// failures of new addresses are counted together (remote "various").
-const maxAuthFailureKeys = 10_000
-
-type authFailureKey struct {
-	kind, remote string
-}
-
-type authFailureAgg struct {
-	start, last time.Time
-	count       int // rejections after the first of the interval, not yet recorded
-	path        string
-}
-
-// authFailures aggregates rejected credentials per kind and address.
-type authFailures struct {
-	now      func() time.Time
-	interval time.Duration
-
-	mu    sync.Mutex
-	aggs  map[authFailureKey]*authFailureAgg
-	swept time.Time // last sweep: at most one a second, the table may be large
-}
-
-func newAuthFailures() *authFailures {
-	return &authFailures{now: time.Now, interval: authFailureInterval, aggs: map[authFailureKey]*authFailureAgg{}}
-}
-
-// note counts a rejection. It returns the events to record now: the
-// rejection itself if it is the first of its interval, and the aggregates
-// of intervals that are over.
-func (a *authFailures) note(kind, remote, path string, extra map[string]any) []audit.Event {
-	now := a.now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []audit.Event
-	if now.Sub(a.swept) >= time.Second {
-		out = a.sweep(now, false)
-	}
-	k := authFailureKey{kind, remote}
-	if _, ok := a.aggs[k]; !ok && len(a.aggs) >= maxAuthFailureKeys {
-		k.remote = "various"
-	}
-	if g, ok := a.aggs[k]; ok {
-		if now.Sub(g.start) < a.interval {
-			g.count++
-			g.last, g.path = now, path
-			return out
-		}
-		// Its interval is over (and not swept yet): close it first.
-		delete(a.aggs, k)
-		if g.count > 0 {
-			out = append(out, aggregateEvent(k, g))
-		}
-	}
-	a.aggs[k] = &authFailureAgg{start: now, last: now}
-	d := map[string]any{"path": path, "remote": remote}
-	for key, v := range extra {
-		d[key] = v
-	}
-	return append(out, audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: kind, Details: d})
-}
-
-// sweep removes the intervals that are over (all of them with force) and
-// returns the aggregates to record. a.mu is held.
-func (a *authFailures) sweep(now time.Time, force bool) []audit.Event {
-	a.swept = now
-	var out []audit.Event
-	for k, g := range a.aggs {
-		if !force && now.Sub(g.start) < a.interval {
-			continue
-		}
-		delete(a.aggs, k)
-		if g.count > 0 {
-			out = append(out, aggregateEvent(k, g))
-		}
-	}
-	return out
-}
-
-// aggregateEvent is the audit record of the rejections counted in g.
-func aggregateEvent(k authFailureKey, g *authFailureAgg) audit.Event {
-	return audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: k.kind,
-		Details: map[string]any{"remote": k.remote, "path": g.path, "aggregated": true, "count": g.count,
-			"first": g.start.UTC().Format(time.RFC3339Nano), "last": g.last.UTC().Format(time.RFC3339Nano)}}
-}
-
-// recordAuthFailure notes a rejected credential of kind and records what
-// is due in the audit log (best effort: the caller answers 401 anyway).
+// recordAuthFailure tells the metrics of a rejected credential of kind and
+// has app record it in the audit log (aggregated: app.AuthFailures; best
+// effort: the caller answers 401 anyway).
 func (s *Server) recordAuthFailure(r *http.Request, kind string, extra map[string]any) {
 	if s.cfg.Observer != nil {
 		s.cfg.Observer.AuthFailure(kind)
 	}
-	if s.deps.Audit == nil {
-		return
-	}
-	for _, e := range s.authFails.note(kind, s.clientIP(r).String(), r.URL.Path, extra) {
-		if err := s.deps.Audit.Record(r.Context(), e); err != nil {
-			s.log.WarnContext(r.Context(), "audit record of a rejected credential failed", "request_id", requestID(r.Context()), "err", err)
-		}
+	if err := s.authFails.Record(r.Context(), kind, s.clientIP(r).String(), r.URL.Path, extra); err != nil {
+		s.log.WarnContext(r.Context(), "audit record of a rejected credential failed", "request_id", requestID(r.Context()), "err", err)
 	}
 }
 
@@ -128,17 +21,4 @@ func (s *Server) recordAuthFailure(r *http.Request, kind string, extra map[strin
 // the audit log, whatever their interval. kyso calls it on shutdown; the
 // counts of intervals that are over are also recorded with the next
 // rejection.
-func (s *Server) FlushAuthFailures(ctx context.Context) error {
-	if s.deps.Audit == nil {
-		return nil
-	}
-	s.authFails.mu.Lock()
-	events := s.authFails.sweep(s.authFails.now(), true)
-	s.authFails.mu.Unlock()
-	for _, e := range events {
-		if err := s.deps.Audit.Record(ctx, e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (s *Server) FlushAuthFailures(ctx context.Context) error { return s.authFails.Flush(ctx) }

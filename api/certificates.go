@@ -12,8 +12,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/auth"
-	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 )
@@ -46,12 +44,12 @@ func certJSON(c *model.Certificate) certificateJSON {
 	}
 	if c.Status == model.CertRevoked {
 		out.RevokedAt = c.RevokedAt
-		out.RevocationReason = ca.ReasonName(c.RevocationReason)
+		out.RevocationReason = app.ReasonName(c.RevocationReason)
 	}
 	return out
 }
 
-func issuedJSON(i *ca.Issued) certificateJSON {
+func issuedJSON(i *app.Issued) certificateJSON {
 	out := certJSON(i.Record)
 	out.Chain = i.ChainPEM()
 	if len(i.Chain) > 0 {
@@ -72,10 +70,10 @@ func pathID(r *http.Request) (string, error) {
 }
 
 func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
-	// The request is ca.Request plus the citizen's PIN, which never
+	// The request is app.IssueRequest plus the citizen's PIN, which never
 	// reaches the CA: it is hashed into the credential's consent record.
 	var req struct {
-		ca.Request
+		app.IssueRequest
 		PIN string `json:"pin"`
 		// ClientID is the client system a citizen enrols through: the
 		// first one bound to the credential.
@@ -89,25 +87,15 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.InvalidField("profile", "is required (citizen, official, seal, tsa)"))
 		return
 	}
-	if req.PIN != "" {
-		if req.Profile != ca.ProfileCitizen {
-			s.renderError(w, r, errkind.InvalidField("pin", "only citizen credentials have a PIN"))
-			return
-		}
-		if s.deps.PINs == nil {
-			s.renderError(w, r, errNotConfigured)
-			return
-		}
-		if err := auth.ValidatePIN(req.PIN); err != nil {
-			s.renderError(w, r, errkind.InvalidField("pin", errkind.Message(err)))
-			return
-		}
+	if err := s.enroll.CheckPIN(req.Profile, req.PIN); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	// With an Idempotency-Key, app.Enroll records the new credential's
 	// ID first, so that a retry after a crash finishes that credential
 	// rather than issuing another.
 	actor := actorOf(r)
-	w, claim, done := s.beginIdempotent(w, r, actor, "certificates.issue", req.Request)
+	w, claim, done := s.beginIdempotent(w, r, actor, "certificates.issue", req.IssueRequest)
 	if done {
 		return
 	}
@@ -116,7 +104,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 	if claim != nil {
 		at = claim
 	}
-	out, err := s.enroll.Issue(r.Context(), actor, req.Request, app.Holder{PIN: req.PIN, ClientID: req.ClientID}, at)
+	out, err := s.enroll.Issue(r.Context(), actor, req.IssueRequest, app.Holder{PIN: req.PIN, ClientID: req.ClientID}, at)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -128,8 +116,8 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err == nil {
-		var out *ca.Issued
-		if out, err = s.ca.Get(r.Context(), id); err == nil {
+		var out *app.Issued
+		if out, err = s.certs.Get(r.Context(), id); err == nil {
 			writeJSON(w, http.StatusOK, issuedJSON(out))
 			return
 		}
@@ -151,7 +139,7 @@ func parseWithin(v string) (time.Duration, error) {
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := ca.ListFilter{Status: q.Get("status"), CredentialID: q.Get("credential_id"), After: q.Get("after")}
+	f := app.CertFilter{Status: q.Get("status"), CredentialID: q.Get("credential_id"), After: q.Get("after")}
 	if v := q.Get("expiring_within"); v != "" {
 		d, err := parseWithin(v)
 		if err != nil || d < 0 {
@@ -168,7 +156,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	certs, err := s.ca.List(r.Context(), f)
+	certs, err := s.certs.List(r.Context(), f)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -198,11 +186,11 @@ func (s *Server) renew(w http.ResponseWriter, r *http.Request) {
 	s.reissue(w, r, s.admin.Renew)
 }
 
-func (s *Server) reissue(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, actor, id string) (*ca.Issued, error)) {
+func (s *Server) reissue(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, actor, id string) (*app.Issued, error)) {
 	id, err := pathID(r)
 	if err == nil {
 		if err = s.decodeJSON(w, r, &struct{}{}, true); err == nil {
-			var out *ca.Issued
+			var out *app.Issued
 			if out, err = fn(r.Context(), actorOf(r), id); err == nil {
 				writeJSON(w, http.StatusCreated, issuedJSON(out))
 				return
@@ -236,7 +224,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) issuers(w http.ResponseWriter, r *http.Request) {
-	list, err := s.ca.Issuers(r.Context())
+	list, err := s.certs.Issuers(r.Context())
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -258,7 +246,7 @@ func (s *Server) rotateCA(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) initExternal(w http.ResponseWriter, r *http.Request) {
-	var req ca.ExternalRequest
+	var req app.ExternalRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
 		return

@@ -1,27 +1,11 @@
 package api
 
 import (
-	"context"
-	"crypto/x509"
-	"errors"
 	"net/http"
 
-	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 )
-
-// ClientCerts issues client systems' TLS certificates and maps a TLS
-// client certificate back to its client system (mutual TLS).
-type ClientCerts interface {
-	// IssueClientCert issues a tls-client certificate to the registered,
-	// enabled client system id for the key of a PEM CSR.
-	IssueClientCert(ctx context.Context, id string, csrPEM []byte) (*ca.Issued, error)
-	// ClientByCert returns the enabled client system that a TLS client
-	// certificate names, or an error matching ca.ErrClientCert when the
-	// certificate names none (not kyso's, revoked, client disabled).
-	ClientByCert(ctx context.Context, leaf *x509.Certificate) (*model.Client, error)
-}
 
 // issueClientCert is POST /v1/clients/{id}/certificate: a TLS client
 // certificate for the client's own key, from its CSR ({"csr": "<PEM>"}).
@@ -65,7 +49,7 @@ func (s *Server) clientByCert(r *http.Request) (*model.Client, error) {
 		return nil, s.certRefused(r, "the TLS client certificate was not verified")
 	}
 	c, err := s.deps.ClientCerts.ClientByCert(r.Context(), r.TLS.PeerCertificates[0])
-	if errors.Is(err, ca.ErrClientCert) {
+	if errkind.KindOf(err) == errkind.Unauthorized {
 		return nil, s.certRefused(r, errkind.Message(err))
 	}
 	return c, err

@@ -11,8 +11,9 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/auth"
-	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -25,7 +26,7 @@ type blockingSigning struct {
 	release chan struct{}
 }
 
-func (b blockingSigning) SignHashes(ctx context.Context, _ signer.Caller, req signer.HashRequest) ([][]byte, error) {
+func (b blockingSigning) SignHashes(ctx context.Context, _ model.Caller, req app.HashRequest) ([][]byte, error) {
 	b.entered <- struct{}{}
 	<-b.release
 	return [][]byte{[]byte("sig")}, nil

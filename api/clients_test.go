@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
-	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -24,7 +25,7 @@ import (
 // what is tested here (signing itself is tested in sign_test and cmd/kyso).
 type echoSigning struct{ api.Signing }
 
-func (echoSigning) SignHashes(_ context.Context, _ signer.Caller, req signer.HashRequest) ([][]byte, error) {
+func (echoSigning) SignHashes(_ context.Context, _ model.Caller, req app.HashRequest) ([][]byte, error) {
 	return [][]byte{[]byte("sig")}, nil
 }
 

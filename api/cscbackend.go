@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -14,16 +11,13 @@ import (
 
 	"github.com/kyso-vn/kyso/api/csc"
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/auth"
-	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
-	"github.com/kyso-vn/kyso/signer"
 )
 
 // cscBackend is what the CSC sub-router (api/csc) needs, over the
 // server's services: api/csc sees model and app types only, this adapter
-// turns its client into the signer.Caller app takes.
+// turns its client into the model.Caller app takes.
 type cscBackend struct{ s *Server }
 
 // cscHandler returns the CSC API over s's services.
@@ -45,18 +39,13 @@ func (s *Server) cscHandler() *csc.Handler {
 		}}, d)
 }
 
-// callerOf is the signer.Caller of a CSC client.
-func callerOf(c *model.Client) signer.Caller {
-	return signer.Caller{ClientID: c.ID, Organizations: c.Organizations, MayUse: func(org string) bool { return auth.MayUse(c, org) }}
-}
-
 // Authenticate implements csc.Clients.
 func (b cscBackend) Authenticate(ctx context.Context, key string) (*model.Client, error) {
 	if b.s.deps.Clients == nil {
 		return nil, errNotConfigured
 	}
 	c, err := b.s.deps.Clients.Authenticate(ctx, key)
-	if errors.Is(err, auth.ErrUnauthorized) {
+	if errkind.KindOf(err) == errkind.Unauthorized {
 		return nil, errkind.Wrap(errkind.Unauthorized, err, "unknown or disabled client")
 	}
 	return c, err // a database outage stays one (503), not a wrong key
@@ -78,46 +67,10 @@ func (b cscBackend) Client(ctx context.Context, id string) (*model.Client, error
 	return c, err
 }
 
-// List implements csc.Credentials: the citizen credentials bound to the
-// client (app.Remote), then the active official and seal credentials of
-// its agencies. userID, when given, keeps the one credential of that ID.
-//
-// It reads every active certificate: fine for thousands, not for the
-// 40,000 citizens of a city — a listing by agency in the store is the fix.
+// List implements csc.Credentials: the credentials the client may use
+// (app.Certificates.ClientCredentials decides which).
 func (b cscBackend) List(ctx context.Context, c *model.Client, userID string) ([]string, error) {
-	var ids []string
-	if b.s.deps.Remote != nil {
-		bound, err := b.s.deps.Remote.Credentials(ctx, callerOf(c))
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range bound {
-			if userID == "" || id == userID {
-				ids = append(ids, id)
-			}
-		}
-	}
-	after := ""
-	for {
-		page, err := b.s.ca.List(ctx, ca.ListFilter{Status: string(model.CertActive), Limit: 500, After: after})
-		if err != nil {
-			return nil, err
-		}
-		for _, rec := range page {
-			if rec.CredentialID == "" || rec.Profile == ca.ProfileCitizen || (userID != "" && rec.CredentialID != userID) {
-				continue
-			}
-			leaf, err := leafOf(rec)
-			if err != nil || len(leaf.Subject.Organization) == 0 || !auth.MayUse(c, leaf.Subject.Organization[0]) {
-				continue
-			}
-			ids = append(ids, rec.CredentialID)
-		}
-		if len(page) < 500 {
-			return ids, nil
-		}
-		after = page[len(page)-1].ID
-	}
+	return b.s.certs.ClientCredentials(ctx, app.CallerOf(c), userID)
 }
 
 // Info implements csc.Credentials: Key, for a client that may use the
@@ -132,7 +85,7 @@ func (b cscBackend) Info(ctx context.Context, c *model.Client, id string) (*csc.
 	if b.s.deps.Remote == nil {
 		return nil, errNotConfigured
 	}
-	bound, err := b.s.deps.Remote.Credentials(ctx, callerOf(c))
+	bound, err := b.s.deps.Remote.Credentials(ctx, app.CallerOf(c))
 	if err != nil {
 		return nil, err
 	}
@@ -143,59 +96,28 @@ func (b cscBackend) Info(ctx context.Context, c *model.Client, id string) (*csc.
 }
 
 // Key implements csc.Credentials: the credential's active certificate and
-// chain. An official or seal credential of another agency is not found
-// (as a credential that does not exist); whether a client may sign with a
-// citizen's credential app.Remote decides when it authorises and signs.
+// chain, for a client that may use it (app.Certificates.ClientCredential
+// decides).
 func (b cscBackend) Key(ctx context.Context, c *model.Client, id string) (*csc.Credential, error) {
-	notFound := errkind.New(errkind.NotFound, "no such credential for this client")
-	recs, err := b.s.ca.List(ctx, ca.ListFilter{CredentialID: id, Status: string(model.CertActive), Limit: 2})
+	cred, err := b.s.certs.ClientCredential(ctx, app.CallerOf(c), id)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) == 0 {
-		return nil, notFound
-	}
-	is, err := b.s.ca.Get(ctx, recs[0].ID)
-	if err != nil {
-		return nil, err
-	}
-	if is.Leaf == nil {
-		return nil, notFound
-	}
-	scal := "2"
-	switch is.Record.Profile {
-	case ca.ProfileOfficial, ca.ProfileSeal:
-		scal = "1"
-		if len(is.Leaf.Subject.Organization) == 0 || !auth.MayUse(c, is.Leaf.Subject.Organization[0]) {
-			return nil, notFound
-		}
-	case ca.ProfileCitizen:
-	default:
-		return nil, notFound
-	}
-	chain := [][]byte{is.Leaf.Raw}
-	for _, x := range is.Chain {
+	chain := [][]byte{cred.Leaf.Raw}
+	for _, x := range cred.Chain {
 		chain = append(chain, x.Raw)
 	}
 	status, now := "valid", time.Now()
-	if now.After(is.Leaf.NotAfter) {
+	if now.After(cred.Leaf.NotAfter) {
 		status = "expired"
 	}
-	return &csc.Credential{ID: id, Description: is.Leaf.Subject.CommonName + " (" + is.Record.Profile + ")",
-		Chain: chain, Status: status, KeyEnabled: status == "valid", SCAL: scal}, nil
-}
-
-func leafOf(rec *model.Certificate) (*x509.Certificate, error) {
-	blk, _ := pem.Decode([]byte(rec.CertPEM))
-	if blk == nil {
-		return nil, errkind.New(errkind.Internal, "stored certificate is not PEM")
-	}
-	return x509.ParseCertificate(blk.Bytes)
+	return &csc.Credential{ID: id, Description: cred.Leaf.Subject.CommonName + " (" + cred.Profile + ")",
+		Chain: chain, Status: status, KeyEnabled: status == "valid", SCAL: cred.SCAL}, nil
 }
 
 // Authorize implements csc.Remote.
 func (b cscBackend) Authorize(ctx context.Context, c *model.Client, req csc.AuthorizeRequest) (string, time.Time, error) {
-	return b.s.deps.Remote.Authorize(ctx, callerOf(c), app.AuthorizeRequest{
+	return b.s.deps.Remote.Authorize(ctx, app.CallerOf(c), app.AuthorizeRequest{
 		CredentialID: req.CredentialID, Hashes: req.Hashes, HashAlgorithm: req.HashAlgorithm, NumSignatures: req.NumSignatures,
 		PIN: req.PIN, OTP: req.OTP, DocID: req.DocID, DocName: req.DocName,
 	})
@@ -203,17 +125,17 @@ func (b cscBackend) Authorize(ctx context.Context, c *model.Client, req csc.Auth
 
 // ExtendSAD implements csc.Remote.
 func (b cscBackend) ExtendSAD(ctx context.Context, c *model.Client, credentialID, sad string) (string, time.Time, error) {
-	return b.s.deps.Remote.ExtendSAD(ctx, callerOf(c), credentialID, sad)
+	return b.s.deps.Remote.ExtendSAD(ctx, app.CallerOf(c), credentialID, sad)
 }
 
 // SignHashes implements csc.Remote.
 func (b cscBackend) SignHashes(ctx context.Context, c *model.Client, credentialID, sad string, hashes [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
-	return b.s.deps.Remote.SignHashes(ctx, callerOf(c), credentialID, sad, hashes, opts)
+	return b.s.deps.Remote.SignHashes(ctx, app.CallerOf(c), credentialID, sad, hashes, opts)
 }
 
 // Open implements csc.Transactions.
 func (b cscBackend) Open(ctx context.Context, c *model.Client, req csc.TransactionRequest) (*csc.Transaction, error) {
-	tx, err := b.s.deps.Remote.OpenTransaction(ctx, callerOf(c), app.TransactionRequest{
+	tx, err := b.s.deps.Remote.OpenTransaction(ctx, app.CallerOf(c), app.TransactionRequest{
 		CredentialID: req.CredentialID, Hashes: req.Hashes, HashAlgorithm: req.HashAlgorithm, NumSignatures: req.NumSignatures,
 		DocID: req.DocID, DocName: req.DocName, CallbackURL: req.CallbackURL,
 	})
@@ -225,7 +147,7 @@ func (b cscBackend) Open(ctx context.Context, c *model.Client, req csc.Transacti
 
 // Poll implements csc.Transactions.
 func (b cscBackend) Poll(ctx context.Context, c *model.Client, id string) (*csc.Transaction, error) {
-	tx, err := b.s.deps.Remote.Poll(ctx, callerOf(c), id)
+	tx, err := b.s.deps.Remote.Poll(ctx, app.CallerOf(c), id)
 	if err != nil {
 		return nil, err
 	}
@@ -250,10 +172,10 @@ func (b cscBackend) SignDocuments(ctx context.Context, c *model.Client, docs []c
 			return nil, errkind.New(errkind.Invalid, "one signDoc request signs documents of one format and one conformance level")
 		}
 	}
-	caller := callerOf(c)
+	caller := app.CallerOf(c)
 	switch first.Format {
 	case "pdf":
-		req := signer.PDFRequest{CredentialID: first.CredentialID, Level: first.Level, SAD: first.SAD}
+		req := app.PDFRequest{CredentialID: first.CredentialID, Level: first.Level, SAD: first.SAD}
 		outs := make([]bytes.Buffer, len(docs))
 		if len(docs) == 1 {
 			if _, err := b.s.deps.Signing.SignPDF(ctx, caller, req, bytes.NewReader(first.Document), int64(len(first.Document)), &outs[0]); err != nil {
@@ -261,9 +183,9 @@ func (b cscBackend) SignDocuments(ctx context.Context, c *model.Client, docs []c
 			}
 			return [][]byte{outs[0].Bytes()}, nil
 		}
-		batch := make([]signer.BatchDocument, len(docs))
+		batch := make([]app.BatchDocument, len(docs))
 		for i, d := range docs {
-			batch[i] = signer.BatchDocument{Name: fmt.Sprintf("document-%d.pdf", i+1), In: bytes.NewReader(d.Document), Size: int64(len(d.Document)), Out: &outs[i]}
+			batch[i] = app.BatchDocument{Name: fmt.Sprintf("document-%d.pdf", i+1), In: bytes.NewReader(d.Document), Size: int64(len(d.Document)), Out: &outs[i]}
 		}
 		results, err := b.s.deps.Signing.SignPDFBatch(ctx, caller, req, batch)
 		if err != nil {
@@ -282,7 +204,7 @@ func (b cscBackend) SignDocuments(ctx context.Context, c *model.Client, docs []c
 		if !ok {
 			return nil, errNotConfigured
 		}
-		req := signer.XMLRequest{CredentialID: first.CredentialID, Profile: "xades", Level: first.Level, SAD: first.SAD}
+		req := app.XMLRequest{CredentialID: first.CredentialID, Profile: "xades", Level: first.Level, SAD: first.SAD}
 		in := make([][]byte, len(docs))
 		for i, d := range docs {
 			in[i] = d.Document
@@ -300,7 +222,7 @@ func (b cscBackend) SignDocuments(ctx context.Context, c *model.Client, docs []c
 		}
 		return out, nil
 	case "cms":
-		req := signer.HashRequest{}
+		req := app.HashRequest{}
 		req.CredentialID, req.SAD, req.Timestamp = first.CredentialID, first.SAD, first.Level != "B-B"
 		req.HashAlgorithm = map[crypto.Hash]string{crypto.SHA256: "sha-256", crypto.SHA384: "sha-384", crypto.SHA512: "sha-512"}[first.DigestAlgorithm]
 		for _, d := range docs {

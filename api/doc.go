@@ -1,13 +1,18 @@
 // Package api is kyso's HTTP interface (gorilla/mux): routing, admin and
 // client authentication (an API key or a kyso TLS client certificate →
-// signer.Caller), request limits, Idempotency-Key handling, JSON rendering
+// model.Caller), request limits, Idempotency-Key handling, JSON rendering
 // and the single error renderer. Handlers decode, validate the shape, make
 // one call into the deciding floor (package app: Enroll, Admin, Sign,
-// Verify) or a read-only one into the CA, and render; they hold no crypto,
-// no SQL and no decisions — who may sign, consent, audit records and
-// enrolment live in app.
+// Verify, Certificates, Remote) or a read-only one into the public PKI
+// (certificates, CRL, OCSP: the PKI interface), and render; they hold no
+// crypto, no SQL and no decisions — who may sign, consent, audit records
+// (rejected credentials too: app.AuthFailures) and enrolment live in app.
 //
-// api depends on the domain through the small interfaces declared here,
-// model's types and errkind's kinds (errors.go renders by kind). It imports
-// neither keys nor store; internal/archtest checks the rule.
+// Its sub-routers: api/verify (the public verification API), api/csc (the
+// CSC API) and api/confirm (the citizen's confirmation page).
+//
+// Of kyso, api imports only its own sub-routers, app, model and errkind:
+// the requests and answers it decodes and renders are app's and model's
+// types (app.PDFRequest, app.Report, model.Caller...), and errors.go
+// renders by error kind. internal/archtest checks the rule.
 package api

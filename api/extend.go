@@ -9,7 +9,7 @@ import (
 	"strconv"
 
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // Extender raises signed PDFs to PAdES B-LT or B-LTA (app.Extend).
@@ -21,7 +21,7 @@ type Extender interface {
 // multipart "file" part with an "options" {"level"} part), the level in
 // the "level" query parameter or the options. A client's key is needed:
 // an extension costs kyso's time-stamp.
-func (s *Server) extendPDF(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+func (s *Server) extendPDF(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	if s.deps.Extend == nil {
 		s.renderError(w, r, errNotConfigured)
 		return

@@ -24,7 +24,6 @@ import (
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
-	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/signer/tsa"
@@ -505,7 +504,7 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 
 // jsonNames returns the JSON field names of a struct type. As in
 // encoding/json, the fields of an embedded struct without a JSON name are
-// promoted (signer.HashRequest embeds signer.CMSRequest).
+// promoted (app.HashRequest embeds app.CMSRequest).
 func jsonNames(typ reflect.Type) []string {
 	var out []string
 	for i := 0; i < typ.NumField(); i++ {
@@ -762,15 +761,15 @@ func TestOpenAPISchemas(t *testing.T) {
 		want   []string
 	}{
 		{"IssueRequest", issueRequestNames(t)},
-		{"Subject", jsonNames(reflect.TypeFor[ca.Subject]())},
-		{"ExternalRequest", jsonNames(reflect.TypeFor[ca.ExternalRequest]())},
-		{"IssuerInfo", jsonNames(reflect.TypeFor[ca.IssuerInfo]())},
+		{"Subject", jsonNames(reflect.TypeFor[app.Subject]())},
+		{"ExternalRequest", jsonNames(reflect.TypeFor[app.ExternalRequest]())},
+		{"IssuerInfo", jsonNames(reflect.TypeFor[app.IssuerInfo]())},
 		{"Certificate", structJSONNames(t, "certificates.go", "certificateJSON")},
 		{"ErrorDetail", structJSONNames(t, "errors.go", "errorDetail")},
-		{"PDFRequest", jsonNames(reflect.TypeFor[signer.PDFRequest]())},
-		{"Appearance", jsonNames(reflect.TypeFor[signer.Appearance]())},
-		{"CMSRequest", jsonNames(reflect.TypeFor[signer.CMSRequest]())},
-		{"HashRequest", jsonNames(reflect.TypeFor[signer.HashRequest]())},
+		{"PDFRequest", jsonNames(reflect.TypeFor[app.PDFRequest]())},
+		{"Appearance", jsonNames(reflect.TypeFor[app.Appearance]())},
+		{"CMSRequest", jsonNames(reflect.TypeFor[app.CMSRequest]())},
+		{"HashRequest", jsonNames(reflect.TypeFor[app.HashRequest]())},
 		{"ClientRequest", sortedUnique(append(funcFacts(t, "clients.go", "createClient").fields, structJSONNames(t, "clients.go", "expiry")...))},
 		{"Client", sortedUnique(append(funcFacts(t, "clients.go", "clientJSON").mapKeys, "api_key"))},
 		{"ExpiryRequest", structJSONNames(t, "clients.go", "expiry")},
@@ -841,8 +840,8 @@ func issueRequestNames(t *testing.T) []string {
 	names := slices.Clone(f.fields)
 	for _, e := range f.embedded {
 		switch e {
-		case "ca.Request":
-			names = append(names, jsonNames(reflect.TypeFor[ca.Request]())...)
+		case "app.IssueRequest":
+			names = append(names, jsonNames(reflect.TypeFor[app.IssueRequest]())...)
 		default:
 			t.Errorf("the issue handler's request embeds %s, which this test does not know", e)
 		}
@@ -894,12 +893,12 @@ func TestOpenAPISigning(t *testing.T) {
 	}
 
 	files := operationFileParts(t, doc, "/v1/sign/pdf/batch")
-	if files.MaxItems == nil || *files.MaxItems != signer.MaxBatchDocuments {
-		t.Errorf("POST /v1/sign/pdf/batch: file maxItems = %s, want %d (signer.MaxBatchDocuments)", intOrNone(files.MaxItems), signer.MaxBatchDocuments)
+	if files.MaxItems == nil || *files.MaxItems != app.MaxBatchDocuments {
+		t.Errorf("POST /v1/sign/pdf/batch: file maxItems = %s, want %d (app.MaxBatchDocuments)", intOrNone(files.MaxItems), app.MaxBatchDocuments)
 	}
 	hashes := doc.Components.Schemas["HashRequest"].Properties["hashes"]
-	if hashes.MaxItems == nil || *hashes.MaxItems != signer.MaxHashes || hashes.MinItems == nil || *hashes.MinItems != 1 {
-		t.Errorf("HashRequest.hashes minItems/maxItems = %s/%s, want 1/%d (signer.MaxHashes)", intOrNone(hashes.MinItems), intOrNone(hashes.MaxItems), signer.MaxHashes)
+	if hashes.MaxItems == nil || *hashes.MaxItems != app.MaxHashes || hashes.MinItems == nil || *hashes.MinItems != 1 {
+		t.Errorf("HashRequest.hashes minItems/maxItems = %s/%s, want 1/%d (app.MaxHashes)", intOrNone(hashes.MinItems), intOrNone(hashes.MaxItems), app.MaxHashes)
 	}
 	pin := doc.Components.Schemas["PIN"]
 	if pin.MinLength == nil || *pin.MinLength != auth.MinPINLength || pin.MaxLength == nil || *pin.MaxLength != auth.MaxPINLength {

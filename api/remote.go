@@ -10,7 +10,7 @@ import (
 
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // authorizeRequest is the body of POST /v1/credentials/{id}/authorize: a
@@ -33,7 +33,7 @@ type authorizeRequest struct {
 
 // authorize is POST /v1/credentials/{id}/authorize: the explicit mode of
 // a citizen's consent, answered with a single-use SAD.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	id, err := pathID(r)
 	if err != nil {
 		s.renderError(w, r, err)

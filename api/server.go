@@ -20,34 +20,12 @@ import (
 
 	"github.com/kyso-vn/kyso/api/confirm"
 	"github.com/kyso-vn/kyso/api/csc"
+	"github.com/kyso-vn/kyso/api/verify"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/audit"
-	"github.com/kyso-vn/kyso/auth"
-	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
-	"github.com/kyso-vn/kyso/signer"
 )
-
-// CA is what the API needs from the certificate authority.
-type CA interface {
-	Issue(ctx context.Context, req ca.Request) (*ca.Issued, error)
-	Get(ctx context.Context, id string) (*ca.Issued, error)
-	List(ctx context.Context, f ca.ListFilter) ([]*model.Certificate, error)
-	Rotate(ctx context.Context, id string) (*ca.Issued, error)
-	Renew(ctx context.Context, id string) (*ca.Issued, error)
-	Revoke(ctx context.Context, id, reason string) (*model.Certificate, error)
-}
-
-// CAAdmin is what the API needs to manage issuers.
-type CAAdmin interface {
-	RotateCA(ctx context.Context) (*ca.IssuerInfo, error)
-	InitExternal(ctx context.Context, req ca.ExternalRequest) (*ca.IssuerInfo, error)
-	ImportChain(ctx context.Context, chainPEM []byte) (*ca.IssuerInfo, error)
-	CancelExternal(ctx context.Context) (*ca.IssuerInfo, error)
-	Issuers(ctx context.Context) ([]*ca.IssuerInfo, error)
-}
 
 // PKI is what the public PKI endpoints need.
 type PKI interface {
@@ -56,10 +34,10 @@ type PKI interface {
 	Respond(ctx context.Context, ocspRequest []byte) ([]byte, error)
 }
 
-// Authority is the full CA surface the server is built on.
+// Authority is the full CA surface the server is built on: what app's
+// operations drive, and the public PKI endpoints.
 type Authority interface {
-	CA
-	CAAdmin
+	app.Authority
 	PKI
 }
 
@@ -68,11 +46,6 @@ type Authority interface {
 type AdminAuth interface {
 	AdminID(ctx context.Context, token string) (string, error)
 	AdminTokens
-}
-
-// Auditor appends to the audit log.
-type Auditor interface {
-	Record(ctx context.Context, e audit.Event) error
 }
 
 // Check is one readiness check (Transit answers, DB reachable, CA ready).
@@ -111,7 +84,7 @@ type Config struct {
 	VerifyBurst     int
 	// ReportsPerMinute is the sustained rate of signed printed reports
 	// (?format=report: a signature in Vault each) each client address may
-	// ask for, with bursts of reportBurst, on top of VerifyPerMinute
+	// ask for, with bursts of 2, on top of VerifyPerMinute
 	// (default 4; negative: no limit).
 	ReportsPerMinute float64
 	// VerifyConcurrency bounds verifications in progress (default 4);
@@ -159,7 +132,7 @@ type Deps struct {
 	Signing Signing
 	PINs    PINAdmin
 	TSA     TSA
-	Audit   Auditor
+	Audit   app.Auditor
 	// Idempotency keeps Idempotency-Key records; nil answers requests
 	// that carry the header with 503 (not configured).
 	Idempotency IdempotencyStore
@@ -167,7 +140,7 @@ type Deps struct {
 	Verifier Verifier
 	// ClientCerts issues client systems' TLS certificates and recognises
 	// them on the signing API (mutual TLS); nil: neither.
-	ClientCerts ClientCerts
+	ClientCerts app.ClientCerts
 	// Extend raises signed PDFs to B-LT/B-LTA for clients; nil answers
 	// 503 (not configured).
 	Extend Extender
@@ -200,20 +173,19 @@ type Server struct {
 	// built from deps: each admin request makes one call into them.
 	enroll *app.Enroll
 	admin  *app.Admin
+	certs  *app.Certificates
 	// handler is router behind the access log (observe).
 	handler http.Handler
 
-	limiter     *ipLimiter
-	reports     *ipLimiter // signed printed reports, per address
-	uploads     *uploadSlots
-	verifySlots chan struct{}
-	mem         *memoryBudget
-	slots       *clientSlots
+	// verify serves the public verification API (api/verify).
+	verify *verify.Handler
+	mem    *memoryBudget
+	slots  *clientSlots
 	// releases are the Idempotency-Key releases owed since a database
 	// outage (idempotency.go).
 	releases idemReleases
-	// authFails aggregates audit records of rejected credentials.
-	authFails *authFailures
+	// authFails records rejected credentials in the audit log.
+	authFails *app.AuthFailures
 	// readyFailing holds the names of the readiness checks that failed
 	// last time, so that a failure is logged when it starts and ends, not
 	// on every probe of a load balancer.
@@ -265,13 +237,9 @@ func New(cfg Config, deps Deps) *Server {
 		cfg.MemoryBytes = 256 << 20
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
-		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
-		reports:     newIPLimiter(cfg.ReportsPerMinute, reportBurst),
-		verifySlots: make(chan struct{}, cfg.VerifyConcurrency),
-		uploads:     newUploadSlots(cfg.VerifyUploadsPerAddress),
-		mem:         &memoryBudget{left: cfg.MemoryBytes},
-		slots:       newClientSlots(cfg.ClientConcurrency),
-		authFails:   newAuthFailures(),
+		mem:       &memoryBudget{left: cfg.MemoryBytes},
+		slots:     newClientSlots(cfg.ClientConcurrency),
+		authFails: app.NewAuthFailures(deps.Audit),
 	}
 	if s.log == nil {
 		s.log = discardLogger
@@ -279,6 +247,12 @@ func New(cfg Config, deps Deps) *Server {
 	s.enroll = app.NewEnroll(deps.CA, deps.PINs, deps.Citizens, deps.Audit, s.log)
 	s.admin = app.NewAdmin(app.AdminDeps{Certs: deps.CA, Issuers: deps.CA, Clients: deps.Clients, Tokens: deps.Admins, ClientCerts: deps.ClientCerts,
 		PINs: deps.PINs, Seals: deps.Signing, Citizens: deps.Citizens, Credentials: deps.Credentials, Audit: deps.Audit, Log: s.log})
+	s.certs = app.NewCertificates(deps.CA, deps.Remote)
+	s.verify = verify.New(verify.Config{
+		MaxVerifyBytes: cfg.MaxVerifyBytes, VerifyPerMinute: cfg.VerifyPerMinute, VerifyBurst: cfg.VerifyBurst,
+		ReportsPerMinute: cfg.ReportsPerMinute, VerifyConcurrency: cfg.VerifyConcurrency,
+		VerifyUploadsPerAddress: cfg.VerifyUploadsPerAddress, TempDir: cfg.TempDir,
+	}, verify.Deps{Verifier: deps.Verifier}, verify.Kit{RenderError: s.renderError, WriteJSON: writeJSON, ClientIP: s.clientIP})
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s
@@ -348,7 +322,7 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/v1/admin/trust/refresh", admin(s.refreshTrust)).Methods(http.MethodPost)
 
 	// Signing API, for registered client systems.
-	client := func(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {
+	client := func(h func(http.ResponseWriter, *http.Request, model.Caller)) http.Handler {
 		return s.requireClient(h)
 	}
 	r.Handle("/v1/sign/pdf", client(s.signPDF)).Methods(http.MethodPost)
@@ -374,9 +348,7 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)
 
 	// Verification, public: the API and the citizens' page.
-	r.Handle("/v1/verify/pdf", s.verifyGate(s.verifyPDF)).Methods(http.MethodPost)
-	r.Handle("/v1/verify/cms", s.verifyGate(s.verifyCMS)).Methods(http.MethodPost)
-	r.Handle("/v1/verify/xml", s.verifyGate(s.verifyXML)).Methods(http.MethodPost)
+	s.verify.Mount(r)
 	page := web.NewHandler(s.cfg.Page)
 	r.Handle("/", page).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/assets/{name}", page).Methods(http.MethodGet, http.MethodHead)
@@ -399,10 +371,10 @@ func actorOf(r *http.Request) string {
 
 // authFailure records a rejected credential (never the credential itself).
 func (s *Server) authFailure(r *http.Request, kind string, err error) {
-	if !errors.Is(err, auth.ErrUnauthorized) {
-		return
+	if errkind.KindOf(err) != errkind.Unauthorized {
+		return // not a rejected credential: the database, say, did not answer
 	}
-	s.recordAuthFailure(r, kind, nil) // aggregated: authfailures.go
+	s.recordAuthFailure(r, kind, nil)
 }
 
 func requestID(ctx context.Context) string {

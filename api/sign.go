@@ -21,10 +21,9 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/kyso-vn/kyso/auth"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
-	"github.com/kyso-vn/kyso/signer"
 )
 
 // ClientAuth registers, authenticates and manages client systems.
@@ -36,10 +35,10 @@ type ClientAuth interface {
 
 // Signing is the signing service.
 type Signing interface {
-	SignPDF(ctx context.Context, caller signer.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error)
-	SignCMS(ctx context.Context, caller signer.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error)
-	SignHashes(ctx context.Context, caller signer.Caller, req signer.HashRequest) ([][]byte, error)
-	SignPDFBatch(ctx context.Context, caller signer.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error)
+	SignPDF(ctx context.Context, caller model.Caller, req app.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*app.PDFResult, error)
+	SignCMS(ctx context.Context, caller model.Caller, req app.CMSRequest, content io.Reader) ([]byte, error)
+	SignHashes(ctx context.Context, caller model.Caller, req app.HashRequest) ([][]byte, error)
+	SignPDFBatch(ctx context.Context, caller model.Caller, req app.PDFRequest, docs []app.BatchDocument) ([]app.BatchResult, error)
 	SetSealImage(ctx context.Context, organization string, image []byte) error
 }
 
@@ -70,7 +69,7 @@ var errNotConfigured = errkind.New(errkind.NotConfigured, "this kyso is not conf
 // kyso-issued TLS client certificate it presented (mutual TLS), or by
 // both, which must then name the same client. A presented credential that
 // fails is refused even when the other one would pass.
-func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer.Caller)) http.Handler {
+func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, model.Caller)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.deps.Clients == nil || s.deps.Signing == nil {
 			s.renderError(w, r, errNotConfigured)
@@ -97,7 +96,7 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			if err != nil {
 				s.authFailure(r, "client", err)
 				w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
-				if errors.Is(err, auth.ErrUnauthorized) {
+				if errkind.KindOf(err) == errkind.Unauthorized {
 					err = errkind.New(errkind.Unauthorized, "a valid client API key is required: Authorization: Bearer <key>")
 				}
 				s.renderError(w, r, err)
@@ -116,11 +115,7 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, signer
 			return
 		}
 		defer s.slots.release(c.ID)
-		h(w, r, signer.Caller{
-			ClientID:      c.ID,
-			Organizations: c.Organizations,
-			MayUse:        func(org string) bool { return auth.MayUse(c, org) },
-		})
+		h(w, r, app.CallerOf(c))
 	})
 }
 
@@ -526,8 +521,8 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 	return nil, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or "+bodyType)
 }
 
-func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
-	var req signer.PDFRequest
+func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+	var req app.PDFRequest
 	doc, err := s.readUpload(w, r, &req, "application/pdf")
 	if err != nil {
 		s.renderError(w, r, err)
@@ -555,18 +550,18 @@ func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller signer.C
 }
 
 // clientActor names a client system in Idempotency-Key records.
-func clientActor(c signer.Caller) string { return "client:" + c.ClientID }
+func clientActor(c model.Caller) string { return "client:" + c.ClientID }
 
 // withoutPIN is a PDF request as it is fingerprinted: without the PIN
 // and the SAD, which are never kept, not even hashed.
-func withoutPIN(req signer.PDFRequest) signer.PDFRequest {
+func withoutPIN(req app.PDFRequest) app.PDFRequest {
 	req.PIN, req.SAD = "", ""
 	return req
 }
 
 // idempotentUpload is beginIdempotent for a request with one document,
 // whose digest is part of the fingerprint.
-func (s *Server) idempotentUpload(w http.ResponseWriter, r *http.Request, caller signer.Caller, route string, doc *document, opts any) (http.ResponseWriter, *idemClaim, bool) {
+func (s *Server) idempotentUpload(w http.ResponseWriter, r *http.Request, caller model.Caller, route string, doc *document, opts any) (http.ResponseWriter, *idemClaim, bool) {
 	if _, present := r.Header[IdempotencyHeader]; !present {
 		return w, nil, false
 	}
@@ -585,7 +580,7 @@ type pdfResponse struct {
 	started bool
 }
 
-func (p *pdfResponse) BeginResult(res *signer.PDFResult) error {
+func (p *pdfResponse) BeginResult(res *app.PDFResult) error {
 	p.w.Header().Set("Content-Type", "application/pdf")
 	p.w.Header().Set("Content-Length", strconv.FormatInt(res.Size, 10))
 	p.w.Header().Set("Kyso-Signature-Field", res.SignatureField)
@@ -603,8 +598,8 @@ func (p *pdfResponse) Write(b []byte) (int, error) {
 	return p.w.Write(b)
 }
 
-func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
-	var req signer.CMSRequest
+func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+	var req app.CMSRequest
 	doc, err := s.readUpload(w, r, &req, "application/octet-stream")
 	if err != nil {
 		s.renderError(w, r, err)
@@ -629,8 +624,8 @@ func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller signer.C
 	_, _ = w.Write(sig)
 }
 
-func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
-	var req signer.HashRequest
+func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+	var req app.HashRequest
 	if err := s.decodeJSON(w, r, &req, false); err != nil {
 		s.renderError(w, r, err)
 		return
@@ -688,8 +683,8 @@ func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
 // signPDFBatch signs the "file" parts of a multipart request with the
 // options of its "options" part, in one Vault round trip, and answers with
 // a result per document, in order: the signed PDF (base64) or the error.
-func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller signer.Caller) {
-	var req signer.PDFRequest
+func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+	var req app.PDFRequest
 	var docs []*document
 	defer func() {
 		for _, d := range docs {
@@ -728,7 +723,7 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 		}
 		defer claim.finish(r)
 	}
-	batch := make([]signer.BatchDocument, len(docs))
+	batch := make([]app.BatchDocument, len(docs))
 	outs := make([]*signedOutput, len(docs))
 	defer func() {
 		for _, o := range outs {
@@ -742,7 +737,7 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller sig
 			return
 		}
 		outs[i] = o
-		batch[i] = signer.BatchDocument{Name: names[i], In: d.r, Size: d.size, Out: o}
+		batch[i] = app.BatchDocument{Name: names[i], In: d.r, Size: d.size, Out: o}
 	}
 	results, err := s.deps.Signing.SignPDFBatch(r.Context(), caller, req, batch)
 	if err != nil {
@@ -767,13 +762,12 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.Invalid, "the agency name in the path is not valid"))
 		return
 	}
-	org = auth.NormalizeOrganization(org)
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSealImage))
 	if err != nil {
 		s.renderError(w, r, errkind.New(errkind.TooLarge, "the image is larger than 5 MiB"))
 		return
 	}
-	if err := s.admin.SetSealImage(r.Context(), actorOf(r), org, data); err != nil {
+	if org, err = s.admin.SetSealImage(r.Context(), actorOf(r), org, data); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -782,7 +776,7 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 
 // readBatch reads the multipart body of a batch signing request: exactly
 // one "options" part, decoded strictly into opts, and one to
-// signer.MaxBatchDocuments "file" parts, each handed to file, which keeps
+// app.MaxBatchDocuments "file" parts, each handed to file, which keeps
 // it and returns its size (the sizes together at most MaxBatchBytes). It
 // returns the files' names; on any error it renders the answer and
 // reports false (file may have kept some parts: the caller releases them).
@@ -833,8 +827,8 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 			}
 			haveOpts = true
 		case "file":
-			if len(names) == signer.MaxBatchDocuments {
-				s.renderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("a batch holds at most %d documents", signer.MaxBatchDocuments)))
+			if len(names) == app.MaxBatchDocuments {
+				s.renderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("a batch holds at most %d documents", app.MaxBatchDocuments)))
 				return nil, false
 			}
 			n, err := file(p)

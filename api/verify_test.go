@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/api"
+	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/verifier"
 )
 
@@ -36,25 +37,28 @@ func corpusFile(t *testing.T, name string) []byte {
 	return b
 }
 
-// realVerifier is the verifier package itself with no trust anchors, as
+// realVerifier is app's verification with no trust anchors, as
 // the API's Verifier. seen, if set, is called while a document is being
 // verified.
 type realVerifier struct {
 	seen func()
 }
 
-func (v realVerifier) VerifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*verifier.Report, error) {
+// noAnchors is app's verification with an empty trust snapshot.
+var noAnchors = kapp.Verify{Trust: corpusTrust{}}
+
+func (v realVerifier) VerifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*kapp.Report, error) {
 	if v.seen != nil {
 		v.seen()
 	}
-	return verifier.VerifyPDF(ctx, r, size, verifier.Options{})
+	return noAnchors.VerifyPDF(ctx, r, size)
 }
 
-func (v realVerifier) VerifyCMS(ctx context.Context, content io.Reader, sig []byte) (*verifier.Report, error) {
+func (v realVerifier) VerifyCMS(ctx context.Context, content io.Reader, sig []byte) (*kapp.Report, error) {
 	if v.seen != nil {
 		v.seen()
 	}
-	return verifier.VerifyCMS(ctx, content, sig, verifier.Options{})
+	return noAnchors.VerifyCMS(ctx, content, sig)
 }
 
 func verifyServer(t *testing.T, cfg api.Config, v api.Verifier) *httptest.Server {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/verifier"
 )
@@ -21,7 +21,7 @@ func TestOpenAPIXML(t *testing.T) {
 		schema string
 		want   []string
 	}{
-		{"XMLRequest", jsonNames(reflect.TypeFor[signer.XMLRequest]())},
+		{"XMLRequest", jsonNames(reflect.TypeFor[app.XMLRequest]())},
 		{"XMLReference", jsonNames(reflect.TypeFor[verifier.XMLReference]())},
 		{"EInvoice", jsonNames(reflect.TypeFor[verifier.EInvoice]())},
 		{"XMLBatchResult", funcFacts(t, "xml.go", "signXMLBatch").mapKeys},
@@ -43,8 +43,8 @@ func TestOpenAPIXML(t *testing.T) {
 		t.Errorf("XMLBatchResult.status enum = %v, want %v", got, want)
 	}
 	files := operationFileParts(t, doc, "/v1/sign/xml/batch")
-	if files.MaxItems == nil || *files.MaxItems != signer.MaxBatchDocuments {
-		t.Errorf("POST /v1/sign/xml/batch: file maxItems = %s, want %d", intOrNone(files.MaxItems), signer.MaxBatchDocuments)
+	if files.MaxItems == nil || *files.MaxItems != app.MaxBatchDocuments {
+		t.Errorf("POST /v1/sign/xml/batch: file maxItems = %s, want %d", intOrNone(files.MaxItems), app.MaxBatchDocuments)
 	}
 
 	sign := funcFacts(t, "xml.go", "signXML")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/model"
 )
@@ -95,22 +96,22 @@ func NewAdmin(d AdminDeps) *Admin {
 }
 
 // Rotate issues a credential a new certificate for a new key version.
-func (a *Admin) Rotate(ctx context.Context, actor, id string) (*ca.Issued, error) {
+func (a *Admin) Rotate(ctx context.Context, actor, id string) (*Issued, error) {
 	return a.reissue(ctx, actor, id, audit.ActionCertRotate, a.d.Certs.Rotate)
 }
 
 // Renew issues a credential a new certificate for the same key.
-func (a *Admin) Renew(ctx context.Context, actor, id string) (*ca.Issued, error) {
+func (a *Admin) Renew(ctx context.Context, actor, id string) (*Issued, error) {
 	return a.reissue(ctx, actor, id, audit.ActionCertRenew, a.d.Certs.Renew)
 }
 
-func (a *Admin) reissue(ctx context.Context, actor, id, action string, fn func(ctx context.Context, id string) (*ca.Issued, error)) (*ca.Issued, error) {
+func (a *Admin) reissue(ctx context.Context, actor, id, action string, fn func(ctx context.Context, id string) (*ca.Issued, error)) (*Issued, error) {
 	out, err := fn(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, action, id, map[string]any{"new_certificate": out.Record.ID, "key_version": out.Record.KeyVersion})
-	return out, nil
+	return issued(out, nil)
 }
 
 // Revoke revokes a certificate or credential for reason (an RFC 5280
@@ -125,44 +126,44 @@ func (a *Admin) Revoke(ctx context.Context, actor, id, reason string) (*model.Ce
 }
 
 // RotateCA replaces the active issuing CA.
-func (a *Admin) RotateCA(ctx context.Context, actor string) (*ca.IssuerInfo, error) {
+func (a *Admin) RotateCA(ctx context.Context, actor string) (*IssuerInfo, error) {
 	info, err := a.d.Issuers.RotateCA(ctx)
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCARotate, info.Name, nil)
-	return info, nil
+	return issuerInfo(info, nil)
 }
 
 // InitExternal starts an issuing CA to be certified by an external root.
-func (a *Admin) InitExternal(ctx context.Context, actor string, req ca.ExternalRequest) (*ca.IssuerInfo, error) {
-	info, err := a.d.Issuers.InitExternal(ctx, req)
+func (a *Admin) InitExternal(ctx context.Context, actor string, req ExternalRequest) (*IssuerInfo, error) {
+	info, err := a.d.Issuers.InitExternal(ctx, ca.ExternalRequest(req))
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCAExternalInit, info.Name, map[string]any{"common_name": req.CommonName, "organization": req.Organization})
-	return info, nil
+	return issuerInfo(info, nil)
 }
 
 // CancelExternal cancels the pending external issuer.
-func (a *Admin) CancelExternal(ctx context.Context, actor string) (*ca.IssuerInfo, error) {
+func (a *Admin) CancelExternal(ctx context.Context, actor string) (*IssuerInfo, error) {
 	info, err := a.d.Issuers.CancelExternal(ctx)
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCAExternalCancel, info.Name, nil)
-	return info, nil
+	return issuerInfo(info, nil)
 }
 
 // ImportChain imports the chain the external root issued for the pending
 // issuer.
-func (a *Admin) ImportChain(ctx context.Context, actor string, chainPEM []byte) (*ca.IssuerInfo, error) {
+func (a *Admin) ImportChain(ctx context.Context, actor string, chainPEM []byte) (*IssuerInfo, error) {
 	info, err := a.d.Issuers.ImportChain(ctx, chainPEM)
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCAImportChain, info.Name, map[string]any{"warnings": len(info.Warnings)})
-	return info, nil
+	return issuerInfo(info, nil)
 }
 
 // CreateClient registers a client system allowed to sign with the
@@ -264,14 +265,14 @@ func expiryDetail(t time.Time) string {
 
 // IssueClientCert issues client system id a TLS client certificate for
 // the key of a PEM CSR.
-func (a *Admin) IssueClientCert(ctx context.Context, actor, id string, csrPEM []byte) (*ca.Issued, error) {
+func (a *Admin) IssueClientCert(ctx context.Context, actor, id string, csrPEM []byte) (*Issued, error) {
 	out, err := a.d.ClientCerts.IssueClientCert(ctx, id, csrPEM)
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCertIssue, out.Record.ID, map[string]any{"client": id,
 		"profile": out.Record.Profile, "serial": out.Record.Serial})
-	return out, nil
+	return issued(out, nil)
 }
 
 // SetPIN sets (or replaces) a citizen credential's PIN: an enrolment
@@ -316,11 +317,13 @@ func (a *Admin) clearLocks(ctx context.Context, credID string) error {
 }
 
 // SetSealImage stores an agency's seal image, drawn on its seal
-// signatures from then on.
-func (a *Admin) SetSealImage(ctx context.Context, actor, org string, image []byte) error {
+// signatures from then on. It returns the agency's name as the image is
+// kept under it: as auth keeps organisation names (NFC, trimmed).
+func (a *Admin) SetSealImage(ctx context.Context, actor, org string, image []byte) (string, error) {
+	org = auth.NormalizeOrganization(org)
 	if err := a.d.Seals.SetSealImage(ctx, org, image); err != nil {
-		return err
+		return "", err
 	}
 	a.rec.record(ctx, actor, audit.ActionSealImage, org, map[string]any{"bytes": len(image)})
-	return nil
+	return org, nil
 }

@@ -20,15 +20,22 @@
 //     events (a client bound, a new PIN, an unlock) need identity
 //     proofing (Evidence), kept in the audit record.
 //   - Verify: the trust store's current snapshot handed to the verifier,
-//     for the verification API, the web page and kyso verify.
+//     for the verification API, the web page and kyso verify; its Report,
+//     and the kind of an error (a document it cannot read).
+//   - Certificates: reading certificates and issuers, and which
+//     credentials a client system may see in the CSC API.
+//   - CallerOf: what an authenticated client system may sign with;
+//     AuthFailures: rejected credentials in the audit log, aggregated.
 //   - Admin: administrators' actions on certificates, issuers, client
 //     systems, PINs and seal images, each with its audit record naming the
 //     admin.
 //   - TSA: kyso's time-stamp authority, its certificate issued by the CA
 //     on first use and replaced when it expires.
 //
-// Each API request makes one call into app. app reaches the other
-// packages through small interfaces declared here (Issuance, CertAdmin,
+// Each API request makes one call into app, in app's and model's types
+// (PDFRequest, IssueRequest, Issued, Report, model.Caller...), which app
+// converts to and from those of ca and signer at its edge. It reaches the
+// other packages through small interfaces declared here (Issuance, CertAdmin,
 // IssuerAdmin, Credentials, Consent, PINAdmin, Auditor, TrustSnapshot...),
 // which ca, auth, audit, signer and truststore satisfy; cmd/kyso wires
 // them.

@@ -55,6 +55,26 @@ func NewEnroll(c Issuance, pins PINSetter, citizens *CitizenDeps, au Auditor, lo
 	return &Enroll{ca: c, pins: pins, citizens: citizens, rec: recorder{au, log}}
 }
 
+// CheckPIN checks the PIN of a request to issue a credential of profile,
+// before anything is issued: only a citizen's credential has one, this
+// kyso must keep PINs, and it must meet auth's rules (an Invalid error on
+// field "pin" says which it breaks). An empty PIN passes.
+func (e *Enroll) CheckPIN(profile, pin string) error {
+	if pin == "" {
+		return nil
+	}
+	if profile != ca.ProfileCitizen {
+		return errkind.InvalidField("pin", "only citizen credentials have a PIN")
+	}
+	if e.pins == nil {
+		return errkind.New(errkind.NotConfigured, "this kyso is not configured for this operation")
+	}
+	if err := auth.ValidatePIN(pin); err != nil {
+		return errkind.InvalidField("pin", errkind.Message(err))
+	}
+	return nil
+}
+
 // Holder is what a citizen's enrolment sets besides the certificate: the
 // PIN (knowledge factor) and the client system the citizen enrols through
 // (the first client bound to the credential).
@@ -65,7 +85,7 @@ type Holder struct {
 
 // Enrolled is the result of Enroll.Issue.
 type Enrolled struct {
-	*ca.Issued
+	*Issued
 	// Recovered marks an issuance finished by a retry after the first
 	// attempt was cut short.
 	Recovered bool
@@ -86,7 +106,8 @@ type Enrolled struct {
 // answers with it; if not, it finishes that credential (ca.Issue resumes
 // it, with the key Vault made for it, even one Vault finished after the
 // first attempt gave up waiting).
-func (e *Enroll) Issue(ctx context.Context, actor string, req ca.Request, holder Holder, at Attempt) (*Enrolled, error) {
+func (e *Enroll) Issue(ctx context.Context, actor string, ir IssueRequest, holder Holder, at Attempt) (*Enrolled, error) {
+	req := ir.ca()
 	if holder.ClientID != "" {
 		if req.Profile != ca.ProfileCitizen {
 			return nil, errkind.InvalidField("client_id", "only a citizen's credential is bound to client systems")
@@ -179,7 +200,8 @@ func (e *Enroll) afterIssue(ctx context.Context, actor string, out *ca.Issued, h
 			return nil, fmt.Errorf("set PIN of credential %s: %w", credID, err)
 		}
 	}
-	res := &Enrolled{Issued: out, Recovered: recovered}
+	is, _ := issued(out, nil)
+	res := &Enrolled{Issued: is, Recovered: recovered}
 	details := map[string]any{"credential": credID, "profile": out.Record.Profile, "serial": out.Record.Serial}
 	if out.Record.Profile == ca.ProfileCitizen && e.citizens != nil && e.citizens.TOTP != nil {
 		// A retry after a crash enrols a new seed: the first one was

@@ -309,7 +309,7 @@ const sadPrefix = "kyso_sad_"
 // credentialFor resolves a credential and checks that caller may ask for
 // its signatures: a citizen's only through a client the citizen is bound
 // to, an official's or seal's only through a client bound to the agency.
-func (r *Remote) credentialFor(ctx context.Context, caller signer.Caller, credID string) (*signer.Credential, error) {
+func (r *Remote) credentialFor(ctx context.Context, caller model.Caller, credID string) (*signer.Credential, error) {
 	if credID == "" {
 		return nil, errkind.InvalidField("credential_id", "is required")
 	}
@@ -341,7 +341,7 @@ func (r *Remote) credentialFor(ctx context.Context, caller signer.Caller, credID
 
 // Credentials returns the IDs of the citizen credentials bound to the
 // caller (CSC's credentials/list).
-func (r *Remote) Credentials(ctx context.Context, caller signer.Caller) ([]string, error) {
+func (r *Remote) Credentials(ctx context.Context, caller model.Caller) ([]string, error) {
 	if caller.ClientID == "" {
 		return nil, errkind.New(errkind.Unauthorized, "remote signing is for authenticated client systems")
 	}
@@ -353,7 +353,7 @@ func (r *Remote) Credentials(ctx context.Context, caller signer.Caller) ([]strin
 // their number, and its expiry. A wrong PIN or code counts against this
 // client only. For an official's or seal's credential the client's binding
 // to the agency is the authorisation (no factors).
-func (r *Remote) Authorize(ctx context.Context, caller signer.Caller, req AuthorizeRequest) (sad string, expiresAt time.Time, err error) {
+func (r *Remote) Authorize(ctx context.Context, caller model.Caller, req AuthorizeRequest) (sad string, expiresAt time.Time, err error) {
 	hs, err := checkHashes(req.Hashes, req.HashAlgorithm, req.NumSignatures)
 	if err != nil {
 		return "", time.Time{}, err
@@ -418,7 +418,7 @@ func (r *Remote) issueSAD(ctx context.Context, credID, clientID string, hs hashS
 // ExtendSAD replaces an unused, unexpired SAD with a new one for the same
 // authorisation and a new expiry (CSC's extendTransaction); the old one
 // stops working.
-func (r *Remote) ExtendSAD(ctx context.Context, caller signer.Caller, credentialID, sad string) (string, time.Time, error) {
+func (r *Remote) ExtendSAD(ctx context.Context, caller model.Caller, credentialID, sad string) (string, time.Time, error) {
 	if _, err := r.credentialFor(ctx, caller, credentialID); err != nil {
 		return "", time.Time{}, err
 	}
@@ -442,7 +442,7 @@ func (r *Remote) ExtendSAD(ctx context.Context, caller signer.Caller, credential
 }
 
 // consume uses sad for hashes, once; what was used is recorded.
-func (r *Remote) consume(ctx context.Context, caller signer.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error {
+func (r *Remote) consume(ctx context.Context, caller model.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error {
 	if sad == "" {
 		return ErrNeedSAD
 	}
@@ -465,7 +465,7 @@ func (r *Remote) consume(ctx context.Context, caller signer.Caller, credID, sad 
 
 // ConsumeSAD uses a citizen's SAD for a native signing request (app.Sign):
 // hashes are the SHA-256 of the documents, or a hash request's digests.
-func (r *Remote) ConsumeSAD(ctx context.Context, caller signer.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error {
+func (r *Remote) ConsumeSAD(ctx context.Context, caller model.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error {
 	return r.consume(ctx, caller, credID, sad, alg, hashes, use)
 }
 
@@ -480,7 +480,7 @@ type batchSigner interface {
 // exactly those authorised. An official's or seal's credential signs
 // without a SAD (SCAL1) through a client bound to its agency; a SAD given
 // for one is used all the same.
-func (r *Remote) SignHashes(ctx context.Context, caller signer.Caller, credentialID, sad string, hashes [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
+func (r *Remote) SignHashes(ctx context.Context, caller model.Caller, credentialID, sad string, hashes [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
 	if opts == nil {
 		return nil, errkind.InvalidField("hash_algorithm", "is required")
 	}
@@ -540,7 +540,7 @@ func (r *Remote) SignHashes(ctx context.Context, caller signer.Caller, credentia
 // OpenTransaction opens a transaction for the citizen to confirm on
 // kyso's page: the client shows the citizen the ConfirmURL (a link, a QR
 // code) and polls.
-func (r *Remote) OpenTransaction(ctx context.Context, caller signer.Caller, req TransactionRequest) (*Transaction, error) {
+func (r *Remote) OpenTransaction(ctx context.Context, caller model.Caller, req TransactionRequest) (*Transaction, error) {
 	hs, err := checkHashes(req.Hashes, req.HashAlgorithm, req.NumSignatures)
 	if err != nil {
 		return nil, err
@@ -597,7 +597,7 @@ func (r *Remote) state(t *model.SigningTransaction, now time.Time) string {
 // Poll returns the state of a transaction to the client that opened it,
 // with a SAD in the first answer after the citizen confirmed (later
 // answers say confirmed, without it).
-func (r *Remote) Poll(ctx context.Context, caller signer.Caller, id string) (*Transaction, error) {
+func (r *Remote) Poll(ctx context.Context, caller model.Caller, id string) (*Transaction, error) {
 	t, err := r.d.Consent.GetTransaction(ctx, id)
 	if err != nil {
 		if errkind.KindOf(err) == errkind.NotFound {

@@ -64,8 +64,8 @@ type scal2 struct {
 	clock    *testClock
 	seed     string
 	pub      *rsa.PublicKey // of the citizen's key, in Vault Transit
-	a, b, c  signer.Caller  // A and B bound to the citizen, C not
-	official signer.Caller  // bound to the agency only
+	a, b, c  model.Caller   // A and B bound to the citizen, C not
+	official model.Caller   // bound to the agency only
 }
 
 func newSCAL2(t *testing.T) *scal2 {
@@ -139,10 +139,10 @@ func newSCAL2(t *testing.T) *scal2 {
 	sign := app.NewSign(app.SignDeps{Credentials: creds, SAD: remote, Audit: au}, signer.Config{})
 	mayUse := func(o string) bool { return o == hanoi }
 	return &scal2{st: st, remote: remote, sign: sign, factors: factors, pins: pins, totp: totp, creds: creds, clock: clock, seed: seeds["cred_citizen"], pub: key.Public().(*rsa.PublicKey),
-		a:        signer.Caller{ClientID: "cli_a", MayUse: mayUse},
-		b:        signer.Caller{ClientID: "cli_b", MayUse: mayUse},
-		c:        signer.Caller{ClientID: "cli_c", MayUse: mayUse},
-		official: signer.Caller{ClientID: "cli_c", MayUse: mayUse}}
+		a:        model.Caller{ClientID: "cli_a", MayUse: mayUse},
+		b:        model.Caller{ClientID: "cli_b", MayUse: mayUse},
+		c:        model.Caller{ClientID: "cli_c", MayUse: mayUse},
+		official: model.Caller{ClientID: "cli_c", MayUse: mayUse}}
 }
 
 func selfSigned(t *testing.T, key crypto.Signer) *x509.Certificate {
@@ -178,7 +178,7 @@ func digest(s string) []byte {
 	return h[:]
 }
 
-func (s *scal2) authorize(t *testing.T, caller signer.Caller, hashes ...[]byte) string {
+func (s *scal2) authorize(t *testing.T, caller model.Caller, hashes ...[]byte) string {
 	t.Helper()
 	sad, exp, err := s.remote.Authorize(t.Context(), caller, app.AuthorizeRequest{CredentialID: "cred_citizen", Hashes: hashes,
 		HashAlgorithm: crypto.SHA256, NumSignatures: len(hashes), PIN: citizenPIN, OTP: s.otp(t), DocID: "HS-2026-001", DocName: "Đơn đăng ký.pdf"})
@@ -264,7 +264,7 @@ func TestRemoteRedTeam(t *testing.T) {
 		wantKind(t, "Authorize(PIN, guessed code)", err, errkind.Consent)
 	})
 	t.Run("leaked PIN alone cannot sign", func(t *testing.T) {
-		_, err := s.sign.SignHashes(ctx, s.a, signer.HashRequest{CMSRequest: signer.CMSRequest{CredentialID: "cred_citizen", PIN: citizenPIN},
+		_, err := s.sign.SignHashes(ctx, s.a, app.HashRequest{CMSRequest: app.CMSRequest{CredentialID: "cred_citizen", PIN: citizenPIN},
 			Hashes: [][]byte{h1}})
 		wantKind(t, "/v1/sign/hash with a PIN and no SAD", err, errkind.Consent)
 		_, err = s.remote.SignHashes(ctx, s.a, "cred_citizen", "", [][]byte{h1}, crypto.SHA256)
@@ -326,7 +326,7 @@ func TestRemoteRedTeam(t *testing.T) {
 		wantKind(t, "SignHashes(client B with A's SAD)", err, errkind.Consent)
 		_, err = s.remote.SignHashes(ctx, s.c, "cred_citizen", sad, [][]byte{h1}, crypto.SHA256)
 		wantKind(t, "SignHashes(unbound client with A's SAD)", err, errkind.Forbidden)
-		_, err = s.sign.SignHashes(ctx, s.b, signer.HashRequest{CMSRequest: signer.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, Hashes: [][]byte{h1}})
+		_, err = s.sign.SignHashes(ctx, s.b, app.HashRequest{CMSRequest: app.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, Hashes: [][]byte{h1}})
 		wantKind(t, "/v1/sign/hash(client B with A's SAD)", err, errkind.Consent)
 	})
 	t.Run("SAD after expiry", func(t *testing.T) {
@@ -372,15 +372,15 @@ func TestRemoteNativeSigning(t *testing.T) {
 	doc := "Tờ khai đăng ký thường trú"
 	other := "Một tài liệu khác"
 	sad := s.authorize(t, s.a, digest(doc))
-	_, err := s.sign.SignCMS(ctx, s.a, signer.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(other))
+	_, err := s.sign.SignCMS(ctx, s.a, app.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(other))
 	wantKind(t, "SignCMS(another document)", err, errkind.Consent)
-	if _, err := s.sign.SignCMS(ctx, s.a, signer.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(doc)); err != nil {
+	if _, err := s.sign.SignCMS(ctx, s.a, app.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(doc)); err != nil {
 		t.Fatalf("SignCMS(authorised document) = %v", err)
 	}
-	_, err = s.sign.SignCMS(ctx, s.a, signer.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(doc))
+	_, err = s.sign.SignCMS(ctx, s.a, app.CMSRequest{CredentialID: "cred_citizen", SAD: sad}, strings.NewReader(doc))
 	wantKind(t, "SignCMS(SAD again)", err, errkind.Consent)
 	// An official's credential signs with the agency binding, no SAD.
-	if _, err := s.sign.SignCMS(ctx, s.official, signer.CMSRequest{CredentialID: "cred_official"}, strings.NewReader(doc)); err != nil {
+	if _, err := s.sign.SignCMS(ctx, s.official, app.CMSRequest{CredentialID: "cred_official"}, strings.NewReader(doc)); err != nil {
 		t.Fatalf("SignCMS(official) = %v", err)
 	}
 }

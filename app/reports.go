@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/appearance"
-	"github.com/kyso-vn/kyso/verifier"
 	"github.com/kyso-vn/kyso/verifier/etsireport"
 	"github.com/kyso-vn/kyso/verifier/printreport"
 )
@@ -29,7 +28,7 @@ const (
 // and when it was checked. The reports kept for the record are made from
 // it.
 type Record struct {
-	Report *verifier.Report
+	Report *Report
 	// Document is the verified document as received, Size bytes.
 	Document io.ReaderAt
 	Size     int64
@@ -45,7 +44,7 @@ type Record struct {
 // validation used. A document without signatures has no such report: an
 // InvalidDocument error.
 func (v Verify) ETSIReport(rec Record) ([]byte, error) {
-	if rec.Report == nil || len(rec.Report.Signatures) == 0 {
+	if rec.Report == nil || len(rec.Report.Detail().Signatures) == 0 {
 		return nil, errkind.New(errkind.InvalidDocument, "the document has no signature: an ETSI validation report needs at least one (tài liệu không có chữ ký)")
 	}
 	sum, err := documentDigest(rec.Document, rec.Size)
@@ -56,7 +55,7 @@ func (v Verify) ETSIReport(rec Record) ([]byte, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	return etsireport.Marshal(rec.Report, etsireport.Options{
+	return etsireport.Marshal(rec.Report.rep, etsireport.Options{
 		ValidationTime: at,
 		Document:       etsireport.Document{MimeType: rec.MediaType, SHA256: sum},
 	})
@@ -78,7 +77,7 @@ type ReportSection struct {
 
 // PDFSigner is what the printed report's seal needs of Sign.
 type PDFSigner interface {
-	SignPDF(ctx context.Context, caller signer.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error)
+	SignPDF(ctx context.Context, caller model.Caller, req PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error)
 }
 
 // ReportSeal signs the printed verification reports: kyso's own seal
@@ -121,7 +120,7 @@ func (v Verify) PrintReport(ctx context.Context, rec Record, o PrintOptions) ([]
 		at = time.Now()
 	}
 	in := printreport.Input{
-		Report: rec.Report, DocumentName: rec.Name, DocumentSHA256: sum, CheckedAt: at,
+		Report: rec.Report.Detail(), DocumentName: rec.Name, DocumentSHA256: sum, CheckedAt: at,
 		Public: o.Public, Signed: !o.Unsigned, Font: appearance.FontTTF(),
 	}
 	if v.Seal != nil {
@@ -133,9 +132,9 @@ func (v Verify) PrintReport(ctx context.Context, rec Record, o PrintOptions) ([]
 	}
 	// kyso signs as itself with the seal its operator configured: the
 	// agency binding of client systems does not apply.
-	caller := signer.Caller{ClientID: ReportClient, MayUse: func(string) bool { return true }}
+	caller := model.Caller{ClientID: ReportClient, MayUse: func(string) bool { return true }}
 	var out bytes.Buffer
-	if _, err := v.Seal.Sign.SignPDF(ctx, caller, signer.PDFRequest{
+	if _, err := v.Seal.Sign.SignPDF(ctx, caller, PDFRequest{
 		CredentialID: v.Seal.Credential,
 		Level:        "B-LT",
 		Reason:       "Biên bản kiểm tra chữ ký số",

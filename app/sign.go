@@ -8,6 +8,7 @@ import (
 
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
 )
 
@@ -20,7 +21,7 @@ type Credentials interface {
 
 // SADConsumer uses a citizen's SAD, once, for exact hashes (Remote).
 type SADConsumer interface {
-	ConsumeSAD(ctx context.Context, caller signer.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error
+	ConsumeSAD(ctx context.Context, caller model.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error
 }
 
 // SignDeps are the services behind Sign. SAD and Audit may be nil (no
@@ -66,7 +67,8 @@ func NewSign(d SignDeps, formats signer.Config) *Sign {
 // could sign anything. A citizen credential signs only with a SAD, which
 // the citizen gave with PIN and one-time code for the SHA-256 of exactly
 // these documents (or exactly these hashes), to this client.
-func (s *Sign) Authorize(ctx context.Context, caller signer.Caller, credentialID string, consent signer.Consent) (*signer.Credential, error) {
+func (s *Sign) Authorize(ctx context.Context, fc signer.Caller, credentialID string, consent signer.Consent) (*signer.Credential, error) {
+	caller := model.Caller(fc)
 	if credentialID == "" {
 		return nil, signer.ErrInvalid.Errorf("credential_id is required")
 	}
@@ -109,7 +111,7 @@ func (s *Sign) Authorize(ctx context.Context, caller signer.Caller, credentialID
 }
 
 // clientActor names the caller in the audit log.
-func clientActor(caller signer.Caller) string {
+func clientActor(caller model.Caller) string {
 	if caller.ClientID == "" {
 		return "unknown-client"
 	}
@@ -117,37 +119,59 @@ func clientActor(caller signer.Caller) string {
 }
 
 // SignPDF signs the PDF read from in (size bytes) and writes the signed
-// document to out.
-func (s *Sign) SignPDF(ctx context.Context, caller signer.Caller, req signer.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*signer.PDFResult, error) {
-	return s.formats.SignPDF(ctx, caller, req, in, size, out)
+// document to out (a SignedWriter learns the result first).
+func (s *Sign) SignPDF(ctx context.Context, caller model.Caller, req PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error) {
+	res, err := s.formats.SignPDF(ctx, formatsCaller(caller), req.formats(), in, size, formatsOut(out))
+	return (*PDFResult)(res), err
 }
 
 // SignPDFBatch signs every document with the same credential and options,
 // authorised once (a citizen's SAD covers the batch: it is given for
 // the SHA-256 of every document).
-func (s *Sign) SignPDFBatch(ctx context.Context, caller signer.Caller, req signer.PDFRequest, docs []signer.BatchDocument) ([]signer.BatchResult, error) {
-	return s.formats.SignPDFBatch(ctx, caller, req, docs)
+func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req PDFRequest, docs []BatchDocument) ([]BatchResult, error) {
+	batch := make([]signer.BatchDocument, len(docs))
+	for i, d := range docs {
+		batch[i] = signer.BatchDocument{Name: d.Name, In: d.In, Size: d.Size, Out: formatsOut(d.Out)}
+	}
+	res, err := s.formats.SignPDFBatch(ctx, formatsCaller(caller), req.formats(), batch)
+	if res == nil {
+		return nil, err
+	}
+	out := make([]BatchResult, len(res))
+	for i, r := range res {
+		out[i] = BatchResult{Result: (*PDFResult)(r.Result), Err: r.Err}
+	}
+	return out, err
 }
 
 // SignCMS signs content as a detached CMS.
-func (s *Sign) SignCMS(ctx context.Context, caller signer.Caller, req signer.CMSRequest, content io.Reader) ([]byte, error) {
-	return s.formats.SignCMS(ctx, caller, req, content)
+func (s *Sign) SignCMS(ctx context.Context, caller model.Caller, req CMSRequest, content io.Reader) ([]byte, error) {
+	return s.formats.SignCMS(ctx, formatsCaller(caller), signer.CMSRequest(req), content)
 }
 
 // SignHashes signs each digest as a detached CMS.
-func (s *Sign) SignHashes(ctx context.Context, caller signer.Caller, req signer.HashRequest) ([][]byte, error) {
-	return s.formats.SignHashes(ctx, caller, req)
+func (s *Sign) SignHashes(ctx context.Context, caller model.Caller, req HashRequest) ([][]byte, error) {
+	return s.formats.SignHashes(ctx, formatsCaller(caller), req.formats())
 }
 
 // SignXML adds an XML signature to doc.
-func (s *Sign) SignXML(ctx context.Context, caller signer.Caller, req signer.XMLRequest, doc []byte) (*signer.XMLResult, error) {
-	return s.formats.SignXML(ctx, caller, req, doc)
+func (s *Sign) SignXML(ctx context.Context, caller model.Caller, req XMLRequest, doc []byte) (*XMLResult, error) {
+	res, err := s.formats.SignXML(ctx, formatsCaller(caller), signer.XMLRequest(req), doc)
+	return (*XMLResult)(res), err
 }
 
 // SignXMLBatch signs every XML document with the same credential and
 // options, authorised once.
-func (s *Sign) SignXMLBatch(ctx context.Context, caller signer.Caller, req signer.XMLRequest, docs [][]byte) ([]signer.XMLBatchResult, error) {
-	return s.formats.SignXMLBatch(ctx, caller, req, docs)
+func (s *Sign) SignXMLBatch(ctx context.Context, caller model.Caller, req XMLRequest, docs [][]byte) ([]XMLBatchResult, error) {
+	res, err := s.formats.SignXMLBatch(ctx, formatsCaller(caller), signer.XMLRequest(req), docs)
+	if res == nil {
+		return nil, err
+	}
+	out := make([]XMLBatchResult, len(res))
+	for i, r := range res {
+		out[i] = XMLBatchResult{Result: (*XMLResult)(r.Result), Err: r.Err}
+	}
+	return out, err
 }
 
 // SetSealImage stores an agency's seal image (Admin.SetSealImage audits

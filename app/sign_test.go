@@ -13,6 +13,7 @@ import (
 
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/store"
 )
@@ -48,14 +49,14 @@ func TestSignAuthorize(t *testing.T) {
 		"cred_tsa":      {ID: "cred_tsa", Profile: "tsa", Organization: org, Signer: key},
 	}
 	sign := app.NewSign(app.SignDeps{Credentials: creds, SAD: s.remote, Audit: audit.New(s.st)}, signer.Config{})
-	bound := signer.Caller{ClientID: "cli_hanoi", MayUse: func(o string) bool { return o == org }}
-	other := signer.Caller{ClientID: "cli_other", MayUse: func(string) bool { return false }}
+	bound := model.Caller{ClientID: "cli_hanoi", MayUse: func(o string) bool { return o == org }}
+	other := model.Caller{ClientID: "cli_other", MayUse: func(string) bool { return false }}
 	doc := []byte("tờ khai")
 	hashes := func() ([][]byte, error) { return [][]byte{digest(string(doc))}, nil }
 	sad := s.authorize(t, s.a, digest(string(doc)))
 
 	for _, tc := range []struct {
-		caller     signer.Caller
+		caller     model.Caller
 		credential string
 		consent    signer.Consent
 		want       error // nil: authorised
@@ -64,7 +65,7 @@ func TestSignAuthorize(t *testing.T) {
 		{bound, "cred_seal", signer.Consent{}, nil},
 		{other, "cred_official", signer.Consent{}, signer.ErrForbidden},
 		{other, "cred_seal", signer.Consent{}, signer.ErrForbidden},
-		{signer.Caller{ClientID: "cli_nobody"}, "cred_seal", signer.Consent{}, signer.ErrForbidden},
+		{model.Caller{ClientID: "cli_nobody"}, "cred_seal", signer.Consent{}, signer.ErrForbidden},
 		{s.a, "cred_citizen", signer.Consent{PIN: citizenPIN, Hashes: hashes}, app.ErrNeedSAD},
 		{s.a, "cred_citizen", signer.Consent{Hashes: hashes}, app.ErrNeedSAD},
 		{s.b, "cred_citizen", signer.Consent{SAD: sad, Hashes: hashes}, app.ErrSAD},
@@ -74,7 +75,7 @@ func TestSignAuthorize(t *testing.T) {
 		{bound, "", signer.Consent{}, signer.ErrInvalid},
 		{bound, "cred_missing", signer.Consent{}, store.ErrNotFound},
 	} {
-		cred, err := sign.Authorize(ctx, tc.caller, tc.credential, tc.consent)
+		cred, err := sign.Authorize(ctx, signer.Caller(tc.caller), tc.credential, tc.consent)
 		switch {
 		case tc.want == nil && (err != nil || cred == nil || cred.ID != tc.credential):
 			t.Errorf("Authorize(%s, %q, %+v) = %v, %v; want %s", tc.caller.ClientID, tc.credential, tc.consent, cred, err, tc.credential)
@@ -85,7 +86,7 @@ func TestSignAuthorize(t *testing.T) {
 
 	// A malformed request is refused before its SAD is looked at.
 	sad2 := s.authorize(t, s.a, digest("%PDF-1.7"))
-	if _, err := sign.SignPDF(ctx, s.a, signer.PDFRequest{CredentialID: "cred_citizen", Level: "B-X", SAD: sad2}, nil, 0, io.Discard); !errors.Is(err, signer.ErrInvalid) {
+	if _, err := sign.SignPDF(ctx, s.a, app.PDFRequest{CredentialID: "cred_citizen", Level: "B-X", SAD: sad2}, nil, 0, io.Discard); !errors.Is(err, signer.ErrInvalid) {
 		t.Errorf("SignPDF(level B-X) = %v, want ErrInvalid", err)
 	}
 

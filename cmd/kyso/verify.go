@@ -136,10 +136,11 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 	var tally verifyTally
 	for i, file := range files {
 		checked := time.Now()
-		rep, err := verifyFile(ctx, v, file, *cmsSig)
+		res, err := verifyFile(ctx, v, file, *cmsSig)
+		rep := res.Detail()
 		var etsiXML []byte
 		if err == nil && (*etsi || *etsiOut != "") {
-			if etsiXML, err = etsiReport(v, file, *cmsSig != "", rep, checked); err != nil {
+			if etsiXML, err = etsiReport(v, file, *cmsSig != "", res, checked); err != nil {
 				return &exitError{reportExit(rep), fmt.Errorf("verify %s: %w", file, err)}
 			}
 			if *etsiOut != "" {
@@ -149,7 +150,7 @@ func cmdVerify(ctx context.Context, w io.Writer, args []string) error {
 			}
 		}
 		if err == nil && *reportOut != "" {
-			if err := writePrintedReport(ctx, v, file, *server, rep, checked, *reportOut); err != nil {
+			if err := writePrintedReport(ctx, v, file, *server, res, checked, *reportOut); err != nil {
 				return &exitError{exitUnreadable, fmt.Errorf("verify %s: %w", file, err)}
 			}
 		}
@@ -216,7 +217,7 @@ func worseExit(a, b int) int {
 }
 
 // verifyFile verifies one PDF, or with cmsSig a detached CMS over file.
-func verifyFile(ctx context.Context, v kapp.Verify, file, cmsSig string) (*verifier.Report, error) {
+func verifyFile(ctx context.Context, v kapp.Verify, file, cmsSig string) (*kapp.Report, error) {
 	if cmsSig == "" && isXMLFile(file) {
 		return verifyXMLFile(ctx, v, file)
 	}
@@ -234,14 +235,14 @@ func verifyFile(ctx context.Context, v kapp.Verify, file, cmsSig string) (*verif
 		if err != nil {
 			return nil, err
 		}
-		return v.VerifyCMS(ctx, f, verifier.SignatureDER(sig))
+		return v.VerifyCMS(ctx, f, sig)
 	}
 	return v.VerifyPDF(ctx, f, st.Size())
 }
 
 // etsiReport writes rep, the verification of file, as an ETSI TS 119
 // 102-2 validation report.
-func etsiReport(v kapp.Verify, file string, detached bool, rep *verifier.Report, checked time.Time) ([]byte, error) {
+func etsiReport(v kapp.Verify, file string, detached bool, rep *kapp.Report, checked time.Time) ([]byte, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
@@ -263,7 +264,7 @@ func etsiReport(v kapp.Verify, file string, detached bool, rep *verifier.Report,
 
 // writePrintedReport writes the printed report of file to path: from the
 // kyso at server (verified and signed there), or made here unsigned.
-func writePrintedReport(ctx context.Context, v kapp.Verify, file, server string, rep *verifier.Report, checked time.Time, path string) error {
+func writePrintedReport(ctx context.Context, v kapp.Verify, file, server string, rep *kapp.Report, checked time.Time, path string) error {
 	var out []byte
 	if server != "" {
 		var err error

@@ -18,7 +18,7 @@ func isXMLFile(name string) bool {
 }
 
 // verifyXMLFile verifies the XML signatures of file.
-func verifyXMLFile(ctx context.Context, v kapp.Verify, file string) (*verifier.Report, error) {
+func verifyXMLFile(ctx context.Context, v kapp.Verify, file string) (*kapp.Report, error) {
 	data, err := readSmallFile(file, signer.MaxXMLBytes)
 	if err != nil {
 		return nil, err

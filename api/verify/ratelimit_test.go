@@ -1,4 +1,4 @@
-package api
+package verify
 
 import (
 	"net/netip"

@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 // next rejection of that address, or of any other.
 func TestAuthFailureIntervals(t *testing.T) {
 	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-	a := newAuthFailures()
+	a := NewAuthFailures(nil)
 	a.now = func() time.Time { return now }
 	type want struct {
 		firsts, aggregates, count int

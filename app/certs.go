@@ -1,0 +1,268 @@
+package app
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"time"
+
+	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/model"
+)
+
+// The certificate types of app's operations: what the admin API, the CSC
+// API and kyso's commands send and get back. app converts them to and from
+// ca's at its edge, so that api speaks app's and model's types only.
+
+// Subject is the holder's data of a certificate request (ca.Subject).
+type Subject struct {
+	Name         string `json:"name,omitempty"`         // full name (CN)
+	CCCD         string `json:"cccd,omitempty"`         // 12-digit citizen identity number
+	Title        string `json:"title,omitempty"`        // official's title (chức vụ)
+	Unit         string `json:"unit,omitempty"`         // unit within the agency (OU)
+	Organization string `json:"organization,omitempty"` // agency (O)
+	Locality     string `json:"locality,omitempty"`     // L
+	Province     string `json:"province,omitempty"`     // ST
+	Email        string `json:"email,omitempty"`
+	TaxCode      string `json:"tax_code,omitempty"`    // MST: 10 digits, or 10-3 for a branch
+	BudgetCode   string `json:"budget_code,omitempty"` // MNS: 7-digit budget-relationship code
+}
+
+// IssueRequest asks for a credential and its certificate (ca.Request).
+type IssueRequest struct {
+	Profile string  `json:"profile"`
+	KeyType string  `json:"key_type"` // empty: the profile's default
+	Subject Subject `json:"subject"`
+	// CredentialID, when set, is the ID of the new credential; empty:
+	// the CA picks one.
+	CredentialID string `json:"-"`
+}
+
+func (r IssueRequest) ca() ca.Request {
+	return ca.Request{Profile: r.Profile, KeyType: r.KeyType, Subject: ca.Subject(r.Subject), CredentialID: r.CredentialID}
+}
+
+// Issued is an issued certificate: its record, the certificate and the
+// chain above it (the issuing CA first, the root last).
+type Issued struct {
+	Record   *model.Certificate
+	Leaf     *x509.Certificate
+	Chain    []*x509.Certificate
+	chainPEM string
+}
+
+// ChainPEM is Chain as concatenated PEM.
+func (i *Issued) ChainPEM() string { return i.chainPEM }
+
+// issued converts the CA's answer; nil stays nil.
+func issued(i *ca.Issued, err error) (*Issued, error) {
+	if err != nil || i == nil {
+		return nil, err
+	}
+	return &Issued{Record: i.Record, Leaf: i.Leaf, Chain: i.Chain, chainPEM: i.ChainPEM()}, nil
+}
+
+// IssuerInfo describes one of kyso's CAs (ca.IssuerInfo).
+type IssuerInfo struct {
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"`
+	Status    string    `json:"status"`
+	External  bool      `json:"external"`
+	NotBefore time.Time `json:"not_before,omitzero"`
+	NotAfter  time.Time `json:"not_after,omitzero"`
+	CertPEM   string    `json:"certificate,omitempty"`
+	ChainPEM  string    `json:"chain,omitempty"`
+	CSRPEM    string    `json:"csr,omitempty"`
+	// Warnings are what the import of an external chain found that does
+	// not stop it (ImportChain); empty otherwise.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+func issuerInfo(i *ca.IssuerInfo, err error) (*IssuerInfo, error) {
+	if err != nil || i == nil {
+		return nil, err
+	}
+	out := IssuerInfo(*i)
+	return &out, nil
+}
+
+// ExternalRequest starts an issuing CA whose certificate an external root
+// signs (ca.ExternalRequest).
+type ExternalRequest struct {
+	CommonName   string `json:"common_name"`
+	Organization string `json:"organization"`
+	KeyType      string `json:"key_type"` // default: the CA's issuing key type
+}
+
+// CertFilter selects certificates to list (ca.ListFilter).
+type CertFilter struct {
+	Status         string
+	CredentialID   string
+	ExpiringWithin time.Duration // active certificates expiring within this time
+	Limit          int
+	After          string
+}
+
+// ReasonName is the RFC 5280 name of a revocation reason code
+// ("keyCompromise").
+func ReasonName(code int) string { return ca.ReasonName(code) }
+
+// CertReader is what Certificates reads of the CA (ca.Authority).
+type CertReader interface {
+	Get(ctx context.Context, id string) (*ca.Issued, error)
+	List(ctx context.Context, f ca.ListFilter) ([]*model.Certificate, error)
+	Issuers(ctx context.Context) ([]*ca.IssuerInfo, error)
+}
+
+// Certificates reads kyso's certificates and issuers for the admin API,
+// and decides which credentials a client system may see in the CSC API.
+type Certificates struct {
+	ca CertReader
+	// remote names the citizens' credentials bound to a client; nil: none.
+	remote *Remote
+}
+
+// NewCertificates reads certificates from c; remote may be nil.
+func NewCertificates(c CertReader, remote *Remote) *Certificates {
+	return &Certificates{ca: c, remote: remote}
+}
+
+// Get returns a certificate by its ID.
+func (c *Certificates) Get(ctx context.Context, id string) (*Issued, error) {
+	return issued(c.ca.Get(ctx, id))
+}
+
+// List returns the certificates f selects.
+func (c *Certificates) List(ctx context.Context, f CertFilter) ([]*model.Certificate, error) {
+	return c.ca.List(ctx, ca.ListFilter(f))
+}
+
+// Issuers describes kyso's CAs.
+func (c *Certificates) Issuers(ctx context.Context) ([]*IssuerInfo, error) {
+	list, err := c.ca.Issuers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*IssuerInfo, len(list))
+	for i, x := range list {
+		out[i], _ = issuerInfo(x, nil)
+	}
+	return out, nil
+}
+
+// ClientCredential is a credential as a client system sees it in the CSC
+// API: its active certificate and chain, and its sole-control level.
+type ClientCredential struct {
+	ID      string
+	Profile string
+	Leaf    *x509.Certificate
+	Chain   []*x509.Certificate // the issuing CA first
+	// SCAL is "1" for an agency's official or seal credential, "2" for a
+	// citizen's (each signature needs the citizen's authorisation).
+	SCAL string
+}
+
+// ClientCredentials lists the credentials caller may use: the citizens'
+// credentials bound to it and the official and seal credentials of its
+// agencies. userID, when given, keeps the one credential of that ID.
+//
+// It reads every active certificate: fine for thousands, not for the
+// 40,000 citizens of a city — a listing by agency in the store is the fix.
+func (c *Certificates) ClientCredentials(ctx context.Context, caller model.Caller, userID string) ([]string, error) {
+	var ids []string
+	if c.remote != nil {
+		bound, err := c.remote.Credentials(ctx, caller)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range bound {
+			if userID == "" || id == userID {
+				ids = append(ids, id)
+			}
+		}
+	}
+	after := ""
+	for {
+		page, err := c.ca.List(ctx, ca.ListFilter{Status: string(model.CertActive), Limit: 500, After: after})
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page {
+			if rec.CredentialID == "" || rec.Profile == ca.ProfileCitizen || (userID != "" && rec.CredentialID != userID) {
+				continue
+			}
+			leaf, err := leafOf(rec)
+			if err != nil || len(leaf.Subject.Organization) == 0 || caller.MayUse == nil || !caller.MayUse(leaf.Subject.Organization[0]) {
+				continue
+			}
+			ids = append(ids, rec.CredentialID)
+		}
+		if len(page) < 500 {
+			return ids, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// ClientCredential returns credential id's active certificate and chain
+// for caller. An official or seal credential of another agency is not
+// found (as a credential that does not exist); whether a client may sign
+// with a citizen's credential Remote decides when it authorises and signs.
+func (c *Certificates) ClientCredential(ctx context.Context, caller model.Caller, id string) (*ClientCredential, error) {
+	notFound := errkind.New(errkind.NotFound, "no such credential for this client")
+	recs, err := c.ca.List(ctx, ca.ListFilter{CredentialID: id, Status: string(model.CertActive), Limit: 2})
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, notFound
+	}
+	is, err := c.ca.Get(ctx, recs[0].ID)
+	if err != nil {
+		return nil, err
+	}
+	if is.Leaf == nil {
+		return nil, notFound
+	}
+	scal := "2"
+	switch is.Record.Profile {
+	case ca.ProfileOfficial, ca.ProfileSeal:
+		scal = "1"
+		if len(is.Leaf.Subject.Organization) == 0 || caller.MayUse == nil || !caller.MayUse(is.Leaf.Subject.Organization[0]) {
+			return nil, notFound
+		}
+	case ca.ProfileCitizen:
+	default:
+		return nil, notFound
+	}
+	return &ClientCredential{ID: id, Profile: is.Record.Profile, Leaf: is.Leaf, Chain: is.Chain, SCAL: scal}, nil
+}
+
+func leafOf(rec *model.Certificate) (*x509.Certificate, error) {
+	blk, _ := pem.Decode([]byte(rec.CertPEM))
+	if blk == nil {
+		return nil, errkind.New(errkind.Internal, "stored certificate is not PEM")
+	}
+	return x509.ParseCertificate(blk.Bytes)
+}
+
+// Authority is the CA that app's operations drive (ca.Authority):
+// issuance, the certificates' lifecycle, the issuers, and reading them.
+type Authority interface {
+	Issuance
+	CertAdmin
+	IssuerAdmin
+	CertReader
+}
+
+// ClientCerts issues client systems' TLS certificates and maps a TLS
+// client certificate back to its client system (ca.Authority, for mutual
+// TLS).
+type ClientCerts interface {
+	ClientCertIssuer
+	// ClientByCert returns the enabled client system that a TLS client
+	// certificate names, or an Unauthorized error (ca.ErrClientCert) when
+	// the certificate names none (not kyso's, revoked, client disabled).
+	ClientByCert(ctx context.Context, leaf *x509.Certificate) (*model.Client, error)
+}
