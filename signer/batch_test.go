@@ -99,10 +99,10 @@ func TestBatchOneTransitCall(t *testing.T) {
 	svc := app.NewSign(app.SignDeps{
 		Credentials: oneCredential{&signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: cs, Cert: leaf, Chain: []*x509.Certificate{root}}}},
 	}, signer.Config{PDF: pades.New(nil, nil)})
-	caller := signer.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
+	caller := model.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 
 	const n = 100
-	docs := make([]signer.BatchDocument, n)
+	docs := make([]app.BatchDocument, n)
 	outs := make([]*bytes.Buffer, n)
 	for i := range docs {
 		in := testpdf.Make(2, 4<<10)
@@ -110,9 +110,9 @@ func TestBatchOneTransitCall(t *testing.T) {
 			in = []byte("this is not a PDF at all")
 		}
 		outs[i] = new(bytes.Buffer)
-		docs[i] = signer.BatchDocument{In: bytes.NewReader(in), Size: int64(len(in)), Out: outs[i]}
+		docs[i] = app.BatchDocument{In: bytes.NewReader(in), Size: int64(len(in)), Out: outs[i]}
 	}
-	res, err := svc.SignPDFBatch(ctx, caller, signer.PDFRequest{CredentialID: "cred_seal"}, docs)
+	res, err := svc.SignPDFBatch(ctx, caller, app.PDFRequest{CredentialID: "cred_seal"}, docs)
 	if err != nil {
 		t.Fatalf("SignPDFBatch() = %v", err)
 	}
@@ -136,11 +136,11 @@ func TestBatchOneTransitCall(t *testing.T) {
 	}
 
 	// Another agency's client may not use the seal: the whole batch is refused.
-	other := signer.Caller{ClientID: "cli_other", MayUse: func(string) bool { return false }}
-	if _, err := svc.SignPDFBatch(ctx, other, signer.PDFRequest{CredentialID: "cred_seal"}, docs[:1]); !errors.Is(err, signer.ErrForbidden) {
+	other := model.Caller{ClientID: "cli_other", MayUse: func(string) bool { return false }}
+	if _, err := svc.SignPDFBatch(ctx, other, app.PDFRequest{CredentialID: "cred_seal"}, docs[:1]); !errors.Is(err, signer.ErrForbidden) {
 		t.Errorf("batch by another agency = %v, want ErrForbidden", err)
 	}
-	if _, err := svc.SignPDFBatch(ctx, caller, signer.PDFRequest{CredentialID: "cred_seal"}, nil); !errors.Is(err, signer.ErrInvalid) {
+	if _, err := svc.SignPDFBatch(ctx, caller, app.PDFRequest{CredentialID: "cred_seal"}, nil); !errors.Is(err, signer.ErrInvalid) {
 		t.Errorf("empty batch = %v, want ErrInvalid", err)
 	}
 }

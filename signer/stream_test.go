@@ -20,12 +20,12 @@ import (
 
 // resultWriter records the order of BeginResult and Write.
 type resultWriter struct {
-	res     *signer.PDFResult
+	res     *app.PDFResult
 	early   bool // a Write came before BeginResult
 	written bytes.Buffer
 }
 
-func (w *resultWriter) BeginResult(r *signer.PDFResult) error { w.res = r; return nil }
+func (w *resultWriter) BeginResult(r *app.PDFResult) error { w.res = r; return nil }
 
 func (w *resultWriter) Write(p []byte) (int, error) {
 	if w.res == nil {
@@ -58,12 +58,12 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 	leaf, root := testCert(t, ks.Public())
 	const org = "Ủy ban nhân dân Thành phố Hà Nội"
 	cred := &signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: ks, Cert: leaf, Chain: []*x509.Certificate{root}}}
-	caller := signer.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
+	caller := model.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 	doc := testpdf.Make(2, 8<<10)
 
 	svc := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}}, signer.Config{PDF: pades.New(nil, nil), Audit: auditor{}})
 	w := &resultWriter{}
-	res, err := svc.SignPDF(ctx, caller, signer.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w)
+	res, err := svc.SignPDF(ctx, caller, app.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 
 	failing := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}}, signer.Config{PDF: pades.New(nil, nil), Audit: auditor{errors.New("disk full")}})
 	w = &resultWriter{}
-	if _, err := failing.SignPDF(ctx, caller, signer.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w); err == nil {
+	if _, err := failing.SignPDF(ctx, caller, app.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w); err == nil {
 		t.Fatal("SignPDF with a failing audit log = nil error")
 	}
 	if w.res != nil || w.written.Len() != 0 {
