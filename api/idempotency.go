@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 )
@@ -414,6 +415,19 @@ func (s *Server) beginIdempotent(w http.ResponseWriter, r *http.Request, actor, 
 		return w, nil, done
 	}
 	return c.w, c, false
+}
+
+// Finish is finish, for sub-routers (kit.Claim).
+func (c *idemClaim) Finish(r *http.Request) { c.finish(r) }
+
+// beginKitIdempotent is beginIdempotent as kit.Kit lends it: without a
+// claim, the Claim is nil itself (not a nil *idemClaim).
+func (s *Server) beginKitIdempotent(w http.ResponseWriter, r *http.Request, actor, route string, parts ...any) (http.ResponseWriter, kit.Claim, bool) {
+	w, c, done := s.beginIdempotent(w, r, actor, route, parts...)
+	if c == nil {
+		return w, nil, done
+	}
+	return w, c, done
 }
 
 // newFingerprint hashes the parts of a request that say what it asks for.

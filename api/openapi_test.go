@@ -916,14 +916,15 @@ func TestOpenAPISigning(t *testing.T) {
 		path, handler string
 		request       []string // documented request media types
 		response      string   // the 200 answer's media type
+		file          string   // the handler's file; "" is sign.go
 	}{
 		// signPDF streams its answer: pdfResponse.BeginResult sets the
 		// headers.
-		{"/v1/sign/pdf", "BeginResult", []string{"multipart/form-data", funcFacts(t, "sign.go", "signPDF").uploadType}, funcFacts(t, "sign.go", "BeginResult").headers["Content-Type"]},
-		{"/v1/sign/pdf/batch", "signPDFBatch", []string{"multipart/form-data"}, "application/json"},
-		{"/v1/sign/cms", "signCMS", []string{"multipart/form-data", funcFacts(t, "sign.go", "signCMS").uploadType}, funcFacts(t, "sign.go", "signCMS").headers["Content-Type"]},
-		{"/v1/sign/hash", "signHash", []string{"application/json"}, "application/json"},
-		{"/pki/tsa", "tsa", []string{tsa.ContentTypeQuery}, tsa.ContentTypeReply},
+		{"/v1/sign/pdf", "BeginResult", []string{"multipart/form-data", funcFacts(t, "sign.go", "signPDF").uploadType}, funcFacts(t, "sign.go", "BeginResult").headers["Content-Type"], ""},
+		{"/v1/sign/pdf/batch", "signPDFBatch", []string{"multipart/form-data"}, "application/json", ""},
+		{"/v1/sign/cms", "signCMS", []string{"multipart/form-data", funcFacts(t, "sign.go", "signCMS").uploadType}, funcFacts(t, "sign.go", "signCMS").headers["Content-Type"], ""},
+		{"/v1/sign/hash", "signHash", []string{"application/json"}, "application/json", ""},
+		{"/pki/tsa", "tsa", []string{tsa.ContentTypeQuery}, tsa.ContentTypeReply, "pki/pki.go"},
 	}
 	for _, rt := range routes {
 		op := operation(t, doc, http.MethodPost, rt.path)
@@ -938,7 +939,10 @@ func TestOpenAPISigning(t *testing.T) {
 		} else if _, found := ok.Content[rt.response]; !found {
 			t.Errorf("POST %s 200 media types = %v, want %s", rt.path, sortedKeys(ok.Content), rt.response)
 		}
-		for h := range funcFacts(t, "sign.go", rt.handler).headers {
+		if rt.file == "" {
+			rt.file = "sign.go"
+		}
+		for h := range funcFacts(t, rt.file, rt.handler).headers {
 			if !strings.HasPrefix(h, "Kyso-") && h != "Content-Disposition" && h != "Cache-Control" {
 				continue
 			}

@@ -20,6 +20,8 @@ import (
 
 	"github.com/kyso-vn/kyso/api/confirm"
 	"github.com/kyso-vn/kyso/api/csc"
+	"github.com/kyso-vn/kyso/api/kit"
+	"github.com/kyso-vn/kyso/api/pki"
 	"github.com/kyso-vn/kyso/api/verify"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
@@ -27,12 +29,8 @@ import (
 	"github.com/kyso-vn/kyso/model"
 )
 
-// PKI is what the public PKI endpoints need.
-type PKI interface {
-	IssuerCert(ctx context.Context, name string) ([]byte, error)
-	CRL(ctx context.Context, issuerName string) ([]byte, error)
-	Respond(ctx context.Context, ocspRequest []byte) ([]byte, error)
-}
+// PKI is what the public PKI endpoints (api/pki) need.
+type PKI = pki.PKI
 
 // Authority is the full CA surface the server is built on: what app's
 // operations drive, and the public PKI endpoints.
@@ -252,10 +250,16 @@ func New(cfg Config, deps Deps) *Server {
 		MaxVerifyBytes: cfg.MaxVerifyBytes, VerifyPerMinute: cfg.VerifyPerMinute, VerifyBurst: cfg.VerifyBurst,
 		ReportsPerMinute: cfg.ReportsPerMinute, VerifyConcurrency: cfg.VerifyConcurrency,
 		VerifyUploadsPerAddress: cfg.VerifyUploadsPerAddress, TempDir: cfg.TempDir,
-	}, verify.Deps{Verifier: deps.Verifier}, verify.Kit{RenderError: s.renderError, WriteJSON: writeJSON, ClientIP: s.clientIP})
+	}, verify.Deps{Verifier: deps.Verifier}, s.kit())
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s
+}
+
+// kit is what the server lends its sub-routers.
+func (s *Server) kit() kit.Kit {
+	return kit.Kit{RenderError: s.renderError, DecodeJSON: s.decodeJSON, MaxBodyBytes: s.cfg.MaxBodyBytes,
+		ClientIP: s.clientIP, BeginIdempotent: s.beginKitIdempotent, Log: s.log}
 }
 
 // ServeHTTP implements http.Handler.
@@ -282,12 +286,9 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 
-	// Public PKI endpoints (RFC 5280 AIA/CDP, RFC 6960 OCSP).
-	r.HandleFunc("/pki/root.crt", s.rootCert).Methods(http.MethodGet)
-	r.HandleFunc("/pki/issuers/{name}.crt", s.issuerCert).Methods(http.MethodGet)
-	r.HandleFunc("/pki/crl/{name}.crl", s.crl).Methods(http.MethodGet)
-	r.HandleFunc("/pki/ocsp", s.ocspPost).Methods(http.MethodPost)
-	r.HandleFunc("/pki/ocsp/{request:.+}", s.ocspGet).Methods(http.MethodGet)
+	// Public PKI endpoints (api/pki: RFC 5280 AIA/CDP, RFC 6960 OCSP,
+	// the RFC 3161 time-stamp authority).
+	pki.New(pki.Deps{PKI: s.ca, TSA: s.deps.TSA}, s.kit()).Mount(r)
 
 	// Admin API. Routes are registered on the main router (not a mux
 	// subrouter, which answers a wrong method with 404 instead of 405).
@@ -344,9 +345,6 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/confirm/{id}/confirm", s.confirmConfirm).Methods(http.MethodPost)
 	r.HandleFunc("/confirm/{id}/refuse", s.confirmRefuse).Methods(http.MethodPost)
 
-	// RFC 3161 time-stamp authority, public.
-	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)
-
 	// Verification, public: the API and the citizens' page.
 	s.verify.Mount(r)
 	page := web.NewHandler(s.cfg.Page)
@@ -355,19 +353,9 @@ func (s *Server) routes() *mux.Router {
 	return r
 }
 
-type ctxKey int
-
-const (
-	requestIDKey ctxKey = 1
-	actorKey     ctxKey = 2
-)
-
 // actorOf names who sent r: the admin token ID or client ID the
 // authentication found ("" for a public route).
-func actorOf(r *http.Request) string {
-	actor, _ := r.Context().Value(actorKey).(string)
-	return actor
-}
+func actorOf(r *http.Request) string { return kit.Actor(r) }
 
 // authFailure records a rejected credential (never the credential itself).
 func (s *Server) authFailure(r *http.Request, kind string, err error) {
@@ -377,10 +365,7 @@ func (s *Server) authFailure(r *http.Request, kind string, err error) {
 	s.recordAuthFailure(r, kind, nil)
 }
 
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
+func requestID(ctx context.Context) string { return kit.RequestID(ctx) }
 
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -388,7 +373,7 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		_, _ = rand.Read(b)
 		id := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		next.ServeHTTP(w, r.WithContext(kit.WithRequestID(r.Context(), id)))
 	})
 }
 
@@ -433,7 +418,7 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			return
 		}
 		noteActor(r.Context(), "admin:"+id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, "admin:"+id)))
+		next.ServeHTTP(w, r.WithContext(kit.WithActor(r.Context(), "admin:"+id)))
 	})
 }
 

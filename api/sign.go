@@ -21,6 +21,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/api/pki"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
@@ -48,10 +49,8 @@ type PINAdmin interface {
 	Unlock(ctx context.Context, credID string) error
 }
 
-// TSA answers RFC 3161 requests.
-type TSA interface {
-	Respond(ctx context.Context, req []byte) ([]byte, error)
-}
+// TSA answers RFC 3161 requests (api/pki serves them).
+type TSA = pki.TSA
 
 // Error codes of the signing API.
 const (
@@ -651,33 +650,6 @@ func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller model.C
 		out[i] = item{CMS: base64.StdEncoding.EncodeToString(sig)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"signatures": out})
-}
-
-// maxTSARequest bounds RFC 3161 requests (a request is ~100 bytes).
-const maxTSARequest = 16 << 10
-
-func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
-	if s.deps.TSA == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/timestamp-query") {
-		s.renderError(w, r, errkind.New(errkind.UnsupportedMedia, "send the request as application/timestamp-query"))
-		return
-	}
-	req, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTSARequest))
-	if err != nil {
-		s.renderError(w, r, errkind.New(errkind.TooLarge, "the time-stamp request is too large"))
-		return
-	}
-	resp, err := s.deps.TSA.Respond(r.Context(), req)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/timestamp-reply")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(resp)
 }
 
 // signPDFBatch signs the "file" parts of a multipart request with the

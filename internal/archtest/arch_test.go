@@ -80,11 +80,11 @@ var rules = []rule{
 		direct: true,
 	},
 	{
-		name:    "only cmd imports keys: keys is reached through interfaces that cmd wires",
-		from:    []string{k("...")},
-		except:  []string{k("cmd/..."), k("keys")},
-		deny:    []string{k("keys")},
-		direct:  true,
+		name:   "only cmd imports keys: keys is reached through interfaces that cmd wires",
+		from:   []string{k("...")},
+		except: []string{k("cmd/..."), k("keys")},
+		deny:   []string{k("keys")},
+		direct: true,
 	},
 	{
 		name:   "api imports neither keys nor store",
@@ -102,6 +102,18 @@ var rules = []rule{
 		name:   "the CSC API (api/csc) and the confirmation page (api/confirm) cross into app only through package api: of kyso they import errkind and model",
 		from:   []string{k("api/csc"), k("api/confirm")},
 		allow:  []string{k("model"), k("errkind")},
+		direct: true,
+	},
+	{
+		name:   "each sub-router (api/admin, api/signing, api/pki, api/verify) crosses into app only, never through package api: of kyso it imports api/kit, app, model and errkind",
+		from:   []string{k("api/admin/..."), k("api/signing/..."), k("api/pki/..."), k("api/verify/...")},
+		allow:  []string{k("api/kit"), k("app/..."), k("model"), k("errkind")},
+		direct: true,
+	},
+	{
+		name:   "the sub-routers' kit (api/kit) imports of kyso only app, model and errkind",
+		from:   []string{k("api/kit")},
+		allow:  []string{k("app/..."), k("model"), k("errkind")},
 		direct: true,
 	},
 	{
