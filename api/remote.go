@@ -2,7 +2,6 @@ package api
 
 import (
 	"crypto"
-	"encoding/base64"
 	"encoding/hex"
 	"math"
 	"net/http"
@@ -89,94 +88,4 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, caller model.
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sad": sad, "expires_in": int(math.Ceil(time.Until(exp).Seconds())),
 		"expires_at": exp.UTC().Format(time.RFC3339)})
-}
-
-// The bodies of the citizens' enrolment events, each with the identity
-// proofing behind it: binding a client, setting a PIN, unlocking.
-type (
-	bindClientRequest struct {
-		ClientID string        `json:"client_id"`
-		Evidence *app.Evidence `json:"evidence"`
-	}
-	pinRequest struct {
-		PIN      string        `json:"pin"`
-		Evidence *app.Evidence `json:"evidence"`
-	}
-	unlockRequest struct {
-		Evidence *app.Evidence `json:"evidence"`
-	}
-	totpRequest struct {
-		Evidence *app.Evidence `json:"evidence"`
-	}
-)
-
-// enrolTOTP is POST /v1/credentials/{id}/totp (admin): a new one-time-code
-// seed for a citizen, answered once.
-func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if s.deps.Citizens == nil || s.deps.Credentials == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	var req totpRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	enr, err := s.admin.EnrolTOTP(r.Context(), actorOf(r), id, req.Evidence)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"credential_id": id,
-		"totp": totpJSON{URI: enr.URI, QRPNG: base64.StdEncoding.EncodeToString(enr.QRPNG)}})
-}
-
-// bindClient is POST /v1/credentials/{id}/clients (admin).
-func (s *Server) bindClient(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if s.deps.Citizens == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	var req bindClientRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if err := s.admin.BindClient(r.Context(), actorOf(r), id, req.ClientID, req.Evidence); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "client_id": req.ClientID, "status": "bound"})
-}
-
-// totpJSON is a new citizen credential's second factor, in the issuance
-// answer only.
-type totpJSON struct {
-	URI   string `json:"uri"`
-	QRPNG string `json:"qr_png"` // base64
-}
-
-// enrolledJSON is the issuance answer: the certificate and, for a
-// citizen, the one-time-code seed, shown this once.
-type enrolledJSON struct {
-	certificateJSON
-	TOTP *totpJSON `json:"totp,omitempty"`
-}
-
-func enrolledAnswer(out *app.Enrolled) enrolledJSON {
-	e := enrolledJSON{certificateJSON: issuedJSON(out.Issued)}
-	if out.TOTP != nil {
-		e.TOTP = &totpJSON{URI: out.TOTP.URI, QRPNG: base64.StdEncoding.EncodeToString(out.TOTP.QRPNG)}
-	}
-	return e
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/api/admin"
 	"github.com/kyso-vn/kyso/api/confirm"
 	"github.com/kyso-vn/kyso/api/csc"
 	"github.com/kyso-vn/kyso/api/kit"
@@ -290,37 +291,12 @@ func (s *Server) routes() *mux.Router {
 	// the RFC 3161 time-stamp authority).
 	pki.New(pki.Deps{PKI: s.ca, TSA: s.deps.TSA}, s.kit()).Mount(r)
 
-	// Admin API. Routes are registered on the main router (not a mux
-	// subrouter, which answers a wrong method with 404 instead of 405).
-	admin := func(h http.HandlerFunc) http.Handler { return s.requireAdmin(h) }
-	r.Handle("/v1/certificates", admin(s.issue)).Methods(http.MethodPost)
-	r.Handle("/v1/certificates", admin(s.list)).Methods(http.MethodGet)
-	r.Handle("/v1/certificates/{id}", admin(s.get)).Methods(http.MethodGet)
-	r.Handle("/v1/certificates/{id}/rotate", admin(s.rotate)).Methods(http.MethodPost)
-	r.Handle("/v1/certificates/{id}/renew", admin(s.renew)).Methods(http.MethodPost)
-	r.Handle("/v1/certificates/{id}/revoke", admin(s.revoke)).Methods(http.MethodPost)
-	r.Handle("/v1/ca/issuers", admin(s.issuers)).Methods(http.MethodGet)
-	r.Handle("/v1/ca/rotate", admin(s.rotateCA)).Methods(http.MethodPost)
-	r.Handle("/v1/ca/external", admin(s.initExternal)).Methods(http.MethodPost)
-	r.Handle("/v1/ca/external", admin(s.cancelExternal)).Methods(http.MethodDelete)
-	r.Handle("/v1/ca/import-chain", admin(s.importChain)).Methods(http.MethodPost)
-	r.Handle("/v1/clients", admin(s.createClient)).Methods(http.MethodPost)
-	r.Handle("/v1/clients", admin(s.listClients)).Methods(http.MethodGet)
-	r.Handle("/v1/clients/{id}", admin(s.deleteClient)).Methods(http.MethodDelete)
-	r.Handle("/v1/clients/{id}/disable", admin(s.disableClient)).Methods(http.MethodPost)
-	r.Handle("/v1/clients/{id}/enable", admin(s.enableClient)).Methods(http.MethodPost)
-	r.Handle("/v1/clients/{id}/rotate", admin(s.rotateClientKey)).Methods(http.MethodPost)
-	r.Handle("/v1/admin/tokens", admin(s.createAdminToken)).Methods(http.MethodPost)
-	r.Handle("/v1/admin/tokens", admin(s.listAdminTokens)).Methods(http.MethodGet)
-	r.Handle("/v1/admin/tokens/{id}", admin(s.revokeAdminToken)).Methods(http.MethodDelete)
-	r.Handle("/v1/admin/tokens/{id}/rotate", admin(s.rotateAdminToken)).Methods(http.MethodPost)
-	r.Handle("/v1/clients/{id}/certificate", admin(s.issueClientCert)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/clients", admin(s.bindClient)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/totp", admin(s.enrolTOTP)).Methods(http.MethodPost)
-	r.Handle("/v1/seal-images/{organization}", admin(s.putSealImage)).Methods(http.MethodPut)
-	r.Handle("/v1/admin/trust/refresh", admin(s.refreshTrust)).Methods(http.MethodPost)
+	// Admin API (api/admin), behind the admin authentication.
+	d := s.deps
+	admin.New(admin.Deps{Enroll: s.enroll, Admin: s.admin, Certs: s.certs, Trust: d.Trust,
+		Has: admin.Configured{Clients: d.Clients != nil, ClientCerts: d.ClientCerts != nil, PINs: d.PINs != nil,
+			Seals: d.Signing != nil, Citizens: d.Citizens != nil, Credentials: d.Credentials != nil},
+	}, s.kit()).Mount(r, s.requireAdmin)
 
 	// Signing API, for registered client systems.
 	client := func(h func(http.ResponseWriter, *http.Request, model.Caller)) http.Handler {
@@ -352,6 +328,9 @@ func (s *Server) routes() *mux.Router {
 	r.Handle("/assets/{name}", page).Methods(http.MethodGet, http.MethodHead)
 	return r
 }
+
+// pathID is the {id} of a certificate or credential route.
+func pathID(r *http.Request) (string, error) { return kit.PathID(r, "certificate or credential") }
 
 // actorOf names who sent r: the admin token ID or client ID the
 // authentication found ("" for a public route).

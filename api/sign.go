@@ -12,14 +12,11 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
-
-	"github.com/gorilla/mux"
 
 	"github.com/kyso-vn/kyso/api/pki"
 	"github.com/kyso-vn/kyso/app"
@@ -116,50 +113,6 @@ func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, model.
 		defer s.slots.release(c.ID)
 		h(w, r, app.CallerOf(c))
 	})
-}
-
-func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if s.deps.PINs == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	var req pinRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if err := s.admin.SetPIN(r.Context(), actorOf(r), id, req.PIN, req.Evidence); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "pin_set"})
-}
-
-func (s *Server) unlockCredential(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if s.deps.PINs == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	var req unlockRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if err := s.admin.Unlock(r.Context(), actorOf(r), id, req.Evidence); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "unlocked"})
 }
 
 // spoolMemoryBytes is the largest document held in memory while it is
@@ -717,33 +670,6 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mod
 		return
 	}
 	s.writeBatchAnswer(w, r, names, results, outs)
-}
-
-// maxSealImage bounds an uploaded seal image (the renderer's own limit).
-const maxSealImage = 5 << 20
-
-// putSealImage stores an agency's seal image (PNG or JPEG body), drawn on
-// the agency's seal signatures from then on.
-func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
-	if s.deps.Signing == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	org, err := url.PathUnescape(mux.Vars(r)["organization"])
-	if err != nil || len(org) > 256 {
-		s.renderError(w, r, errkind.New(errkind.Invalid, "the agency name in the path is not valid"))
-		return
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSealImage))
-	if err != nil {
-		s.renderError(w, r, errkind.New(errkind.TooLarge, "the image is larger than 5 MiB"))
-		return
-	}
-	if org, err = s.admin.SetSealImage(r.Context(), actorOf(r), org, data); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"organization": org, "bytes": len(data)})
 }
 
 // readBatch reads the multipart body of a batch signing request: exactly
