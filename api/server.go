@@ -332,10 +332,6 @@ func (s *Server) routes() *mux.Router {
 // pathID is the {id} of a certificate or credential route.
 func pathID(r *http.Request) (string, error) { return kit.PathID(r, "certificate or credential") }
 
-// actorOf names who sent r: the admin token ID or client ID the
-// authentication found ("" for a public route).
-func actorOf(r *http.Request) string { return kit.Actor(r) }
-
 // authFailure records a rejected credential (never the credential itself).
 func (s *Server) authFailure(r *http.Request, kind string, err error) {
 	if errkind.KindOf(err) != errkind.Unauthorized {
