@@ -275,7 +275,11 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 		d.Close()
 		return nil, tempFileError(err)
 	}
-	m, err := io.Copy(f, io.LimitReader(r, limit+1-n))
+	bp := fileCopyBuffers.Get().(*[]byte)
+	// fileWriter hides the file's ReadFrom, which would copy through a
+	// 32 KiB buffer of its own: 1300 system calls for 20 MB.
+	m, err := io.CopyBuffer(fileWriter{f}, io.LimitReader(r, limit+1-n), *bp)
+	fileCopyBuffers.Put(bp)
 	if err != nil {
 		d.Close()
 		return nil, s.readError(err)
@@ -295,6 +299,15 @@ func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
 	}
 	return d, nil
 }
+
+// fileCopyBuffers are the buffers a body larger than memory allows is
+// copied to its temporary file through.
+var fileCopyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// fileWriter is an *os.File as a plain io.Writer.
+type fileWriter struct{ f *os.File }
+
+func (w fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
 
 func (s *Server) readError(err error) error {
 	var mbe *http.MaxBytesError
