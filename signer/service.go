@@ -38,8 +38,9 @@ var (
 	ErrCredential = errkind.New(errkind.CredentialUnusable, "signer: credential cannot sign")
 )
 
-// Authorizer resolves a credential (model.SigningCredential) and decides whether the caller may
-// sign with it (app.Sign implements it: agency binding, citizen consent).
+// Authorizer resolves a credential (model.SigningCredential) and decides
+// whether the caller may sign with it (app.Sign implements it: agency
+// binding, citizen consent).
 type Authorizer interface {
 	Authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*model.SigningCredential, error)
 }
