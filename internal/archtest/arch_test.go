@@ -80,11 +80,11 @@ var rules = []rule{
 		direct: true,
 	},
 	{
-		name:    "only cmd imports keys: keys is reached through interfaces that cmd wires",
-		from:    []string{k("...")},
-		except:  []string{k("cmd/..."), k("keys")},
-		deny:    []string{k("keys")},
-		direct:  true,
+		name:   "only cmd imports keys: keys is reached through interfaces that cmd wires",
+		from:   []string{k("...")},
+		except: []string{k("cmd/..."), k("keys")},
+		deny:   []string{k("keys")},
+		direct: true,
 	},
 	{
 		name:   "api imports neither keys nor store",
