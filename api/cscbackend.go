@@ -77,7 +77,7 @@ func (b cscBackend) List(ctx context.Context, c *model.Client, userID string) ([
 // credential. A citizen's credential of a client not bound to the citizen
 // is not found, as one that does not exist: its certificate names the
 // citizen and their CCCD.
-func (b cscBackend) Info(ctx context.Context, c *model.Client, id string) (*csc.Credential, error) {
+func (b cscBackend) Info(ctx context.Context, c *model.Client, id string) (*model.SigningCredential, error) {
 	cred, err := b.Key(ctx, c, id)
 	if err != nil || cred.SCAL != "2" {
 		return cred, err
@@ -98,21 +98,8 @@ func (b cscBackend) Info(ctx context.Context, c *model.Client, id string) (*csc.
 // Key implements csc.Credentials: the credential's active certificate and
 // chain, for a client that may use it (app.Certificates.ClientCredential
 // decides).
-func (b cscBackend) Key(ctx context.Context, c *model.Client, id string) (*csc.Credential, error) {
-	cred, err := b.s.certs.ClientCredential(ctx, app.CallerOf(c), id)
-	if err != nil {
-		return nil, err
-	}
-	chain := [][]byte{cred.Leaf.Raw}
-	for _, x := range cred.Chain {
-		chain = append(chain, x.Raw)
-	}
-	status, now := "valid", time.Now()
-	if now.After(cred.Leaf.NotAfter) {
-		status = "expired"
-	}
-	return &csc.Credential{ID: id, Description: cred.Leaf.Subject.CommonName + " (" + cred.Profile + ")",
-		Chain: chain, Status: status, KeyEnabled: status == "valid", SCAL: cred.SCAL}, nil
+func (b cscBackend) Key(ctx context.Context, c *model.Client, id string) (*model.SigningCredential, error) {
+	return b.s.certs.ClientCredential(ctx, app.CallerOf(c), id)
 }
 
 // Authorize implements csc.Remote.

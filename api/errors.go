@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -101,6 +103,9 @@ var answers = map[errkind.Kind]answer{
 	errkind.IdempotencyEvicted:    {http.StatusGone, CodeIdempotencyEvicted, ""},
 }
 
+// msgOutOfTime answers a request that ran out of its time.
+const msgOutOfTime = "the request took longer than this server allows; try again shortly (hệ thống đang bận, vui lòng thử lại)"
+
 // renderError is the one error renderer. Client errors carry their message;
 // server errors are logged with the request id and answered with a generic
 // message that leaks nothing internal.
@@ -119,9 +124,18 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 
 // classify answers err by its kind (errkind.Find): the status and code of
 // the kind, the error's Msg and Field. An error of no kind is internal.
+//
+// An error of no kind that is the request running out of its time
+// (context.DeadlineExceeded: http.request_timeout passed while the server
+// waited on the database or another backend) is Busy, 503 with
+// Retry-After: the server was too slow, not wrong, and a retry (with the
+// same Idempotency-Key) is safe.
 func classify(err error) (int, errorDetail) {
 	e := errkind.Find(err)
-	if e == nil {
+	switch {
+	case e == nil && errors.Is(err, context.DeadlineExceeded):
+		e = &errkind.Error{Kind: errkind.Busy, Msg: msgOutOfTime}
+	case e == nil:
 		e = &errkind.Error{Kind: errkind.Internal}
 	}
 	a, ok := answers[e.Kind]

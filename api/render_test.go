@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,10 +113,15 @@ func TestRenderMessage(t *testing.T) {
 		{"internal kind", errkind.New(errkind.Internal, "keys: vault response failed integrity check"), msgInternal, ""},
 		{"vault", errkind.New(errkind.Unavailable, "keys: vault unavailable (vault: HTTP 503)"),
 			"the key vault is unavailable (sealed or unreachable); try again later", ""},
+		{"out of time", fmt.Errorf("store: activate certificate crt_x: %w", context.DeadlineExceeded), msgOutOfTime, ""},
+		{"canceled", fmt.Errorf("store: activate certificate crt_x: %w", context.Canceled), msgInternal, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, d := classify(tt.err)
+			status, d := classify(tt.err)
+			if wantBusy := tt.wantMsg == msgOutOfTime; wantBusy != (status == http.StatusServiceUnavailable && d.Code == CodeBusy) {
+				t.Errorf("classify(%v) = %d %s", tt.err, status, d.Code)
+			}
 			if d.Message != tt.wantMsg || d.Field != tt.wantField {
 				t.Errorf("classify(%v) = message %q field %q, want %q %q", tt.err, d.Message, d.Field, tt.wantMsg, tt.wantField)
 			}

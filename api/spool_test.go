@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -94,10 +95,17 @@ func TestSpoolLimits(t *testing.T) {
 }
 
 // TestSpoolUnsized: a document of unknown size (a multipart part) is read
-// in chunks: intact whatever its size against the chunk and the memory
+// in chunks of 16 KiB, one of known size (a Content-Length) in chunks of
+// 64 KiB: intact whatever its size against the chunk and the memory
 // limit, in memory within the budget and below 4 MiB, in a file beyond,
 // refused above the document limit; the budget comes back whole.
 func TestSpoolUnsized(t *testing.T) {
+	for _, sized := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sized=%v", sized), func(t *testing.T) { testSpoolChunked(t, sized) })
+	}
+}
+
+func testSpoolChunked(t *testing.T, sized bool) {
 	for _, tc := range []struct {
 		name           string
 		memory, maxDoc int64
@@ -109,6 +117,9 @@ func TestSpoolUnsized(t *testing.T) {
 		{"a chunk less one", 1 << 20, 8 << 20, spoolChunk - 1, true, false},
 		{"a chunk", 1 << 20, 8 << 20, spoolChunk, true, false},
 		{"a chunk and one", 1 << 20, 8 << 20, spoolChunk + 1, true, false},
+		{"a sized chunk less one", 1 << 20, 8 << 20, sizedChunk - 1, true, false},
+		{"a sized chunk", 1 << 20, 8 << 20, sizedChunk, true, false},
+		{"a sized chunk and one", 1 << 20, 8 << 20, sizedChunk + 1, true, false},
 		{"200 KB", 1 << 20, 8 << 20, 200 << 10, true, false},
 		{"beyond the budget", 1 << 20, 8 << 20, 1<<20 + 1, false, false},
 		{"4 MiB", 64 << 20, 8 << 20, spoolMemoryBytes, true, false},
@@ -123,7 +134,11 @@ func TestSpoolUnsized(t *testing.T) {
 			for i := range data {
 				data[i] = byte(i * 7)
 			}
-			d, err := s.spool(iotest.HalfReader(bytes.NewReader(data)), -1)
+			hint, chunk := int64(-1), int64(spoolChunk)
+			if sized {
+				hint, chunk = int64(tc.size), sizedChunk
+			}
+			d, err := s.spool(iotest.HalfReader(bytes.NewReader(data)), hint)
 			if tc.tooLarge {
 				if status, _ := classify(err); err == nil || status != http.StatusRequestEntityTooLarge {
 					t.Errorf("spool(%d bytes) = %v, want 413", tc.size, err)
@@ -139,8 +154,8 @@ func TestSpoolUnsized(t *testing.T) {
 					t.Errorf("spool(%d bytes) in memory = %v, want %v", tc.size, inMemory, tc.inMemory)
 				}
 				// An in-memory document holds the budget of its chunks.
-				if chunks := (int64(tc.size) + spoolChunk - 1) / spoolChunk; d.f == nil && s.mem.left != tc.memory-chunks*spoolChunk {
-					t.Errorf("budget while held = %d, want %d", s.mem.left, tc.memory-chunks*spoolChunk)
+				if chunks := (int64(tc.size) + chunk - 1) / chunk; d.f == nil && s.mem.left != tc.memory-chunks*chunk {
+					t.Errorf("budget while held = %d, want %d", s.mem.left, tc.memory-chunks*chunk)
 				}
 				d.Close()
 			}

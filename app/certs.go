@@ -151,18 +151,6 @@ func (c *Certificates) Issuers(ctx context.Context) ([]*IssuerInfo, error) {
 	return out, nil
 }
 
-// ClientCredential is a credential as a client system sees it in the CSC
-// API: its active certificate and chain, and its sole-control level.
-type ClientCredential struct {
-	ID      string
-	Profile string
-	Leaf    *x509.Certificate
-	Chain   []*x509.Certificate // the issuing CA first
-	// SCAL is "1" for an agency's official or seal credential, "2" for a
-	// citizen's (each signature needs the citizen's authorisation).
-	SCAL string
-}
-
 // ClientCredentials lists the credentials caller may use: the citizens'
 // credentials bound to it and the official and seal credentials of its
 // agencies. userID, when given, keeps the one credential of that ID.
@@ -206,10 +194,12 @@ func (c *Certificates) ClientCredentials(ctx context.Context, caller model.Calle
 }
 
 // ClientCredential returns credential id's active certificate and chain
-// for caller. An official or seal credential of another agency is not
-// found (as a credential that does not exist); whether a client may sign
-// with a citizen's credential Remote decides when it authorises and signs.
-func (c *Certificates) ClientCredential(ctx context.Context, caller model.Caller, id string) (*ClientCredential, error) {
+// for caller, with its sole-control level (SCAL), to be shown: no signer
+// and no holder fields (the certificate names the holder). An official or
+// seal credential of another agency is not found (as a credential that
+// does not exist); whether a client may sign with a citizen's credential
+// Remote decides when it authorises and signs.
+func (c *Certificates) ClientCredential(ctx context.Context, caller model.Caller, id string) (*model.SigningCredential, error) {
 	notFound := errkind.New(errkind.NotFound, "no such credential for this client")
 	recs, err := c.ca.List(ctx, ca.ListFilter{CredentialID: id, Status: string(model.CertActive), Limit: 2})
 	if err != nil {
@@ -225,18 +215,19 @@ func (c *Certificates) ClientCredential(ctx context.Context, caller model.Caller
 	if is.Leaf == nil {
 		return nil, notFound
 	}
-	scal := "2"
+	cred := &model.SigningCredential{ID: id, Profile: is.Record.Profile, CertID: is.Record.ID, SCAL: ca.SCAL(is.Record.Profile),
+		Key: model.Key{Cert: is.Leaf, Chain: is.Chain}}
 	switch is.Record.Profile {
 	case ca.ProfileOfficial, ca.ProfileSeal:
-		scal = "1"
 		if len(is.Leaf.Subject.Organization) == 0 || caller.MayUse == nil || !caller.MayUse(is.Leaf.Subject.Organization[0]) {
 			return nil, notFound
 		}
+		cred.Organization = is.Leaf.Subject.Organization[0]
 	case ca.ProfileCitizen:
 	default:
 		return nil, notFound
 	}
-	return &ClientCredential{ID: id, Profile: is.Record.Profile, Leaf: is.Leaf, Chain: is.Chain, SCAL: scal}, nil
+	return cred, nil
 }
 
 func leafOf(rec *model.Certificate) (*x509.Certificate, error) {

@@ -126,7 +126,7 @@ func (a *Admin) citizenCredential(ctx context.Context, credID string) error {
 	if a.d.Credentials == nil {
 		return nil
 	}
-	cred, err := a.d.Credentials.Credential(ctx, credID)
+	cred, err := a.d.Credentials.SigningCredential(ctx, credID)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (a *Admin) EnrolTOTP(ctx context.Context, actor, credID string, ev *Evidenc
 	if a.d.Citizens == nil || a.d.Citizens.TOTP == nil {
 		return nil, errkind.New(errkind.NotConfigured, "this kyso enrols no one-time-code factors")
 	}
-	cred, err := a.d.Credentials.Credential(ctx, credID)
+	cred, err := a.d.Credentials.SigningCredential(ctx, credID)
 	if err != nil {
 		return nil, err
 	}

@@ -309,14 +309,14 @@ const sadPrefix = "kyso_sad_"
 // credentialFor resolves a credential and checks that caller may ask for
 // its signatures: a citizen's only through a client the citizen is bound
 // to, an official's or seal's only through a client bound to the agency.
-func (r *Remote) credentialFor(ctx context.Context, caller model.Caller, credID string) (*signer.Credential, error) {
+func (r *Remote) credentialFor(ctx context.Context, caller model.Caller, credID string) (*model.SigningCredential, error) {
 	if credID == "" {
 		return nil, errkind.InvalidField("credential_id", "is required")
 	}
 	if caller.ClientID == "" {
 		return nil, errkind.New(errkind.Unauthorized, "remote signing is for authenticated client systems")
 	}
-	cred, err := r.d.Credentials.Credential(ctx, credID)
+	cred, err := r.d.Credentials.SigningCredential(ctx, credID)
 	if err != nil {
 		return nil, err
 	}
@@ -695,7 +695,7 @@ func (r *Remote) View(ctx context.Context, id, confirmToken string) (*Transactio
 			}
 		}
 	}
-	if cred, err := r.d.Credentials.Credential(ctx, t.CredentialID); err == nil {
+	if cred, err := r.d.Credentials.SigningCredential(ctx, t.CredentialID); err == nil {
 		v.HolderMasked = maskHolder(cred.HolderName, cred.CCCD)
 	}
 	return v, nil

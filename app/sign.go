@@ -13,10 +13,10 @@ import (
 )
 
 // Credentials resolves a credential ID to its signing identity: the
-// holder's data, a crypto.Signer and the certificate chain
-// (CACredentials adapts the CA).
+// holder's data, a crypto.Signer and the certificate chain (ca.Authority
+// implements it).
 type Credentials interface {
-	Credential(ctx context.Context, id string) (*signer.Credential, error)
+	SigningCredential(ctx context.Context, id string) (*model.SigningCredential, error)
 }
 
 // SADConsumer uses a citizen's SAD, once, for exact hashes (Remote).
@@ -67,12 +67,12 @@ func NewSign(d SignDeps, formats signer.Config) *Sign {
 // could sign anything. A citizen credential signs only with a SAD, which
 // the citizen gave with PIN and one-time code for the SHA-256 of exactly
 // these documents (or exactly these hashes), to this client.
-func (s *Sign) Authorize(ctx context.Context, fc signer.Caller, credentialID string, consent signer.Consent) (*signer.Credential, error) {
+func (s *Sign) Authorize(ctx context.Context, fc signer.Caller, credentialID string, consent signer.Consent) (*model.SigningCredential, error) {
 	caller := model.Caller(fc)
 	if credentialID == "" {
 		return nil, signer.ErrInvalid.Errorf("credential_id is required")
 	}
-	cred, err := s.d.Credentials.Credential(ctx, credentialID)
+	cred, err := s.d.Credentials.SigningCredential(ctx, credentialID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,24 +178,4 @@ func (s *Sign) SignXMLBatch(ctx context.Context, caller model.Caller, req XMLReq
 // it).
 func (s *Sign) SetSealImage(ctx context.Context, organization string, image []byte) error {
 	return s.formats.SetSealImage(ctx, organization, image)
-}
-
-// SigningCredentials is what CACredentials needs of the CA (ca.Authority).
-type SigningCredentials interface {
-	SigningCredential(ctx context.Context, id string) (*ca.SigningCredential, error)
-}
-
-// CACredentials resolves credentials with kyso's CA.
-type CACredentials struct{ CA SigningCredentials }
-
-// Credential implements Credentials.
-func (c CACredentials) Credential(ctx context.Context, id string) (*signer.Credential, error) {
-	sc, err := c.CA.SigningCredential(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return &signer.Credential{
-		ID: sc.ID, Profile: sc.Profile, Organization: sc.Organization, HolderName: sc.Subject.Name, Title: sc.Subject.Title,
-		CCCD: sc.Subject.CCCD, Key: sc.Key,
-	}, nil
 }

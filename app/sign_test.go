@@ -20,9 +20,9 @@ import (
 
 // credentials resolves the test's credentials by ID: the CA's lookup,
 // which needs Vault, is not what these tests are about.
-type credentials map[string]*signer.Credential
+type credentials map[string]*model.SigningCredential
 
-func (c credentials) Credential(_ context.Context, id string) (*signer.Credential, error) {
+func (c credentials) SigningCredential(_ context.Context, id string) (*model.SigningCredential, error) {
 	if cr, ok := c[id]; ok {
 		return cr, nil
 	}

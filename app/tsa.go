@@ -6,14 +6,14 @@ import (
 	"crypto/x509"
 	"sync"
 
-	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/tsa"
 )
 
 // TSACredentials is what the time-stamp authority needs of the CA
 // (ca.Authority): a TSA certificate from the active issuing CA.
 type TSACredentials interface {
-	TSACredential(ctx context.Context) (*ca.SigningCredential, error)
+	TSACredential(ctx context.Context) (*model.SigningCredential, error)
 }
 
 // TSA is kyso's time-stamp authority, set up on first use: its

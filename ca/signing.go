@@ -14,18 +14,6 @@ import (
 	"github.com/kyso-vn/kyso/store"
 )
 
-// SigningCredential is what a signer needs to sign as a credential's
-// holder: a Vault-backed signer pinned to the current certificate's key
-// version, the certificate and its chain (issuing CA first, root last).
-type SigningCredential struct {
-	ID           string
-	Profile      string
-	Subject      Subject
-	Organization string // the agency for official and seal credentials
-	CertID       string
-	model.Key
-}
-
 // signerCache keeps one Vault-backed signer per key name and version, so a
 // credential's public key is read from Vault once, not per signature.
 type signerCache struct {
@@ -54,11 +42,12 @@ func (c *signerCache) get(ctx context.Context, k Keys, name string, version int)
 	return s, nil
 }
 
-// SigningCredential resolves a credential to its current certificate and a
-// signer for it. A revoked, superseded-only or expired credential is
+// SigningCredential resolves a credential to its holder, its current
+// certificate and chain, and a Vault-backed signer pinned to that
+// certificate's key version. A revoked, superseded-only or expired credential is
 // refused: kyso does not sign with a certificate relying parties would
 // reject.
-func (a *Authority) SigningCredential(ctx context.Context, credentialID string) (*SigningCredential, error) {
+func (a *Authority) SigningCredential(ctx context.Context, credentialID string) (*model.SigningCredential, error) {
 	cred, err := a.store.GetCredential(ctx, credentialID)
 	if err != nil {
 		return nil, backendErr("credential "+credentialID, err)
@@ -92,10 +81,26 @@ func (a *Authority) SigningCredential(ctx context.Context, credentialID string) 
 	if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
 		return nil, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
 	}
-	return &SigningCredential{
-		ID: cred.ID, Profile: cred.Profile, Subject: subj, Organization: subj.Organization, CertID: rec.ID,
+	return &model.SigningCredential{
+		ID: cred.ID, Profile: cred.Profile, Organization: subj.Organization,
+		HolderName: subj.Name, Title: subj.Title, CCCD: subj.CCCD, CertID: rec.ID, SCAL: SCAL(cred.Profile),
 		Key: model.Key{Signer: signer, Cert: issued.Leaf, Chain: issued.Chain},
 	}, nil
+}
+
+// SCAL is the sole control assurance level at which credentials of a
+// profile sign for client systems (model.SigningCredential.SCAL): "2" for
+// citizens, whose every signature the holder activates; "1" for officials
+// and seals, which an agency's bound client system uses; "" for profiles
+// that do not sign for clients.
+func SCAL(profile string) string {
+	switch profile {
+	case ProfileCitizen:
+		return "2"
+	case ProfileOfficial, ProfileSeal:
+		return "1"
+	}
+	return ""
 }
 
 // OCSP returns a fresh, signed OCSP response for cert (issued by issuer),
@@ -134,7 +139,7 @@ func (a *Authority) CRLFor(ctx context.Context, issuer *x509.Certificate) ([]byt
 // (profile tsa, key in Vault) on first use. The newest active tsa
 // certificate with a credential is used; when several kyso nodes start
 // together each may create one, which is harmless.
-func (a *Authority) TSACredential(ctx context.Context) (*SigningCredential, error) {
+func (a *Authority) TSACredential(ctx context.Context) (*model.SigningCredential, error) {
 	list, err := a.store.ListCertificates(ctx, store.CertFilter{Profile: ProfileTSA, Status: store.CertActive, Limit: store.MaxListLimit})
 	if err != nil {
 		return nil, backendErr("list TSA certificates", err)

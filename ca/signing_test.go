@@ -19,13 +19,20 @@ func TestSigningCredential(t *testing.T) {
 	e.bootstrap(t)
 	ctx := context.Background()
 	issued, err := e.ca.Issue(ctx, ca.Request{Profile: "official", Subject: ca.Subject{
-		Name: "Trần Thị Bình", CCCD: "001185000123", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội"}})
+		Name: "Trần Thị Bình", CCCD: "001185000123", Title: "Phó Chủ tịch", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc, err := e.ca.SigningCredential(ctx, issued.Record.CredentialID)
 	if err != nil {
 		t.Fatalf("SigningCredential() = %v", err)
+	}
+	// The holder's identity comes from the stored subject, as the
+	// appearances and the audit log show it.
+	if sc.ID != issued.Record.CredentialID || sc.Profile != ca.ProfileOfficial || sc.HolderName != "Trần Thị Bình" ||
+		sc.Title != "Phó Chủ tịch" || sc.CCCD != "001185000123" || sc.CertID != issued.Record.ID || sc.SCAL != "1" {
+		t.Errorf("SigningCredential() = id %q profile %q holder %q title %q CCCD %q cert %q SCAL %q, want %q official Trần Thị Bình, Phó Chủ tịch, 001185000123, %q, 1",
+			sc.ID, sc.Profile, sc.HolderName, sc.Title, sc.CCCD, sc.CertID, sc.SCAL, issued.Record.CredentialID, issued.Record.ID)
 	}
 	if sc.Organization != "Ủy ban nhân dân Thành phố Hà Nội" || !sc.Cert.Equal(issued.Leaf) || len(sc.Chain) != 2 {
 		t.Errorf("SigningCredential() = org %q, cert equal %v, chain %d", sc.Organization, sc.Cert.Equal(issued.Leaf), len(sc.Chain))
@@ -71,6 +78,17 @@ func TestSigningCredential(t *testing.T) {
 	}
 }
 
+func TestSCAL(t *testing.T) {
+	for profile, want := range map[string]string{
+		ca.ProfileCitizen: "2", ca.ProfileOfficial: "1", ca.ProfileSeal: "1",
+		ca.ProfileTSA: "", ca.ProfileOCSP: "", ca.ProfileTLSClient: "", "unknown": "",
+	} {
+		if got := ca.SCAL(profile); got != want {
+			t.Errorf("SCAL(%q) = %q, want %q", profile, got, want)
+		}
+	}
+}
+
 func TestTSACredential(t *testing.T) {
 	e := newEnv(t, nil)
 	e.bootstrap(t)
@@ -79,7 +97,7 @@ func TestTSACredential(t *testing.T) {
 	if err != nil {
 		t.Fatalf("TSACredential() = %v", err)
 	}
-	if first.Profile != ca.ProfileTSA || len(first.Cert.ExtKeyUsage) != 1 || first.Cert.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping {
+	if first.Profile != ca.ProfileTSA || first.SCAL != "" || len(first.Cert.ExtKeyUsage) != 1 || first.Cert.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping {
 		t.Errorf("TSA credential: profile %s EKU %v", first.Profile, first.Cert.ExtKeyUsage)
 	}
 	again, err := e.ca.TSACredential(ctx)

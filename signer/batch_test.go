@@ -46,9 +46,9 @@ func (c *countingSigner) SignBatch(ctx context.Context, ds [][]byte, o crypto.Si
 	return c.Signer.SignBatch(ctx, ds, o)
 }
 
-type oneCredential struct{ cred *signer.Credential }
+type oneCredential struct{ cred *model.SigningCredential }
 
-func (o oneCredential) Credential(context.Context, string) (*signer.Credential, error) {
+func (o oneCredential) SigningCredential(context.Context, string) (*model.SigningCredential, error) {
 	return o.cred, nil
 }
 
@@ -97,7 +97,7 @@ func TestBatchOneTransitCall(t *testing.T) {
 	leaf, root := testCert(t, ks.Public())
 	const org = "Ủy ban nhân dân Thành phố Hà Nội"
 	svc := app.NewSign(app.SignDeps{
-		Credentials: oneCredential{&signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: cs, Cert: leaf, Chain: []*x509.Certificate{root}}}},
+		Credentials: oneCredential{&model.SigningCredential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: cs, Cert: leaf, Chain: []*x509.Certificate{root}}}},
 	}, signer.Config{PDF: pades.New(nil, nil)})
 	caller := model.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 

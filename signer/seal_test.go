@@ -47,7 +47,7 @@ func TestSealAppearanceOnlyForSeals(t *testing.T) {
 		return &app.Appearance{Template: "seal", Page: 1, Rect: [4]float64{300, 60, 560, 200}, Image: image}
 	}
 	sign := func(profile string, a *app.Appearance) error {
-		cred := &signer.Credential{ID: "cred_" + profile, Profile: profile, Organization: org, HolderName: "Trần Sỹ Thanh", Key: key}
+		cred := &model.SigningCredential{ID: "cred_" + profile, Profile: profile, Organization: org, HolderName: "Trần Sỹ Thanh", Key: key}
 		svc := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}}, signer.Config{PDF: pades.New(nil, nil), Audit: auditor{}})
 		_, err := svc.SignPDF(ctx, caller, app.PDFRequest{CredentialID: cred.ID, Appearance: a}, bytes.NewReader(doc), int64(len(doc)), io.Discard)
 		return err

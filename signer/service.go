@@ -38,21 +38,11 @@ var (
 	ErrCredential = errkind.New(errkind.CredentialUnusable, "signer: credential cannot sign")
 )
 
-// Credential is a signing identity resolved for one signature.
-type Credential struct {
-	ID           string
-	Profile      string // citizen, official, seal (profileSeal)
-	Organization string // agency of official and seal credentials
-	HolderName   string
-	Title        string // official's title, shown on the leader appearance
-	CCCD         string
-	model.Key    // chain: issuing CA first, root last
-}
-
-// Authorizer resolves a credential and decides whether the caller may
-// sign with it (app.Sign implements it: agency binding, citizen consent).
+// Authorizer resolves a credential (model.SigningCredential) and decides
+// whether the caller may sign with it (app.Sign implements it: agency
+// binding, citizen consent).
 type Authorizer interface {
-	Authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*Credential, error)
+	Authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*model.SigningCredential, error)
 }
 
 // Consent is what a signing request carries of the holder's consent.
@@ -160,7 +150,7 @@ func New(cfg Config) *Service {
 // authorize asks the Authorizer for the credential, once the request's
 // options are found valid: a malformed request is refused before a PIN is
 // checked (and counted) or a SAD used.
-func (s *Service) authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*Credential, error) {
+func (s *Service) authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*model.SigningCredential, error) {
 	if s.cfg.Authorizer == nil {
 		return nil, ErrForbidden.Errorf("this signing service decides for no one")
 	}
@@ -263,7 +253,7 @@ func (s *Service) SignPDF(ctx context.Context, caller Caller, req PDFRequest, in
 }
 
 // signPDF signs one document with an authorised credential.
-func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cred *Credential, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error) {
+func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cred *model.SigningCredential, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error) {
 	var err error
 	opts := pades.Options{
 		Level: pades.Level(req.Level), SubFilter: req.SubFilter, Scheme: req.Scheme,

@@ -57,7 +57,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 	}
 	leaf, root := testCert(t, ks.Public())
 	const org = "Ủy ban nhân dân Thành phố Hà Nội"
-	cred := &signer.Credential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: ks, Cert: leaf, Chain: []*x509.Certificate{root}}}
+	cred := &model.SigningCredential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: ks, Cert: leaf, Chain: []*x509.Certificate{root}}}
 	caller := model.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 	doc := testpdf.Make(2, 8<<10)
 

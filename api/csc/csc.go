@@ -27,35 +27,19 @@ type Clients interface {
 	Client(ctx context.Context, id string) (*model.Client, error)
 }
 
-// Credential is what credentials/info shows of one credential.
-type Credential struct {
-	ID          string
-	Description string
-	// Chain is the certificate chain, DER, the credential's own
-	// certificate first.
-	Chain [][]byte
-	// Status is the certificate's state: "valid", "expired", "revoked" or
-	// "suspended" (CSC's names).
-	Status string
-	// KeyEnabled is false when the key may not sign now.
-	KeyEnabled bool
-	// SCAL is "2" for a citizen (a SAD from the holder's PIN and one-time
-	// code for each signing) and "1" for an agency's seal or an official
-	// (the client's binding to the agency authorises).
-	SCAL string
-}
-
 // Credentials says which credentials a client may use.
 type Credentials interface {
 	// List returns the IDs of the credentials c may sign with; userID,
 	// when given, narrows it to one holder.
 	List(ctx context.Context, c *model.Client, userID string) ([]string, error)
-	// Info returns one of them; NotFound (or Forbidden) for any other.
-	Info(ctx context.Context, c *model.Client, id string) (*Credential, error)
+	// Info returns one of them, with its certificate, chain and SCAL
+	// (no signer: the CSC API signs through Remote); NotFound (or
+	// Forbidden) for any other.
+	Info(ctx context.Context, c *model.Client, id string) (*model.SigningCredential, error)
 	// Key is Info without the check that c may use the credential, for
 	// the signing routes, where app decides that when it signs (and a
 	// citizen's binding need not be looked up twice).
-	Key(ctx context.Context, c *model.Client, id string) (*Credential, error)
+	Key(ctx context.Context, c *model.Client, id string) (*model.SigningCredential, error)
 }
 
 // AuthorizeRequest is a credentials/authorize request in kyso's terms.

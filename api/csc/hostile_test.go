@@ -39,17 +39,17 @@ func (o oneClient) Client(_ context.Context, id string) (*model.Client, error) {
 }
 
 // oneCredential is a credential table of one citizen credential "cred".
-type oneCredential struct{ cred *Credential }
+type oneCredential struct{ cred *model.SigningCredential }
 
 func (o oneCredential) List(context.Context, *model.Client, string) ([]string, error) {
 	return []string{o.cred.ID}, nil
 }
 
-func (o oneCredential) Key(ctx context.Context, c *model.Client, id string) (*Credential, error) {
+func (o oneCredential) Key(ctx context.Context, c *model.Client, id string) (*model.SigningCredential, error) {
 	return o.Info(ctx, c, id)
 }
 
-func (o oneCredential) Info(_ context.Context, _ *model.Client, id string) (*Credential, error) {
+func (o oneCredential) Info(_ context.Context, _ *model.Client, id string) (*model.SigningCredential, error) {
 	if id != o.cred.ID {
 		return nil, errkind.New(errkind.NotFound, "no such credential")
 	}
@@ -71,9 +71,13 @@ func TestHostileRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := New(Config{MaxBodyBytes: 64 << 10}, Deps{
 		Clients:     oneClient{&model.Client{ID: "cli_t", KeyHash: []byte("h")}},
-		Credentials: oneCredential{&Credential{ID: "cred", Chain: [][]byte{der}, Status: "valid", KeyEnabled: true, SCAL: "2"}},
+		Credentials: oneCredential{&model.SigningCredential{ID: "cred", Profile: "citizen", SCAL: "2", Key: model.Key{Cert: cert}}},
 	})
 	r := mux.NewRouter()
 	h.Mount(r)
@@ -157,7 +161,7 @@ func TestAdmit(t *testing.T) {
 		}
 		admitted++
 		return func() { done++ }, nil
-	}}, Deps{Clients: oneClient{&model.Client{ID: "cli_t"}}, Credentials: oneCredential{&Credential{ID: "cred"}}})
+	}}, Deps{Clients: oneClient{&model.Client{ID: "cli_t"}}, Credentials: oneCredential{&model.SigningCredential{ID: "cred"}}})
 	r := mux.NewRouter()
 	h.Mount(r)
 	list := func() int {

@@ -2,7 +2,6 @@ package csc
 
 import (
 	"crypto/subtle"
-	"crypto/x509"
 	"net/http"
 	"strings"
 	"time"
@@ -220,30 +219,35 @@ func (h *Handler) credentialsInfo(w http.ResponseWriter, r *http.Request, c *mod
 // describe is the credentials/info answer of cred (CSC v1 11.5 and v2
 // 11.5 fields together: a v1 client reads PIN/OTP/authMode, a v2 client
 // auth).
-func (h *Handler) describe(cred *Credential, certs string, certInfo bool) (map[string]any, error) {
-	if len(cred.Chain) == 0 {
+//
+// The certificate's status is CSC's "valid" or "expired" (the credential's
+// certificate is its active one: a revoked one is not found), and the key
+// is enabled while the certificate is valid.
+func (h *Handler) describe(cred *model.SigningCredential, certs string, certInfo bool) (map[string]any, error) {
+	leaf := cred.Cert
+	if leaf == nil {
 		return nil, cscError(http.StatusInternalServerError, ErrServer, "the credential has no certificate")
 	}
-	leaf, err := x509.ParseCertificate(cred.Chain[0])
-	if err != nil {
-		return nil, err
+	status := "valid"
+	if h.cfg.Now().After(leaf.NotAfter) {
+		status = "expired"
 	}
 	algos, bits, curve := keyAlgos(leaf)
 	key := map[string]any{"status": "enabled", "algo": algos, "len": bits}
-	if !cred.KeyEnabled {
+	if status != "valid" {
 		key["status"] = "disabled"
 	}
 	if curve != "" {
 		key["curve"] = curve
 	}
-	cert := map[string]any{"status": cred.Status}
+	cert := map[string]any{"status": status}
 	switch certs {
 	case "single":
-		cert["certificates"] = []string{b64(cred.Chain[0])}
+		cert["certificates"] = []string{b64(leaf.Raw)}
 	case "chain":
-		list := make([]string, len(cred.Chain))
-		for i, c := range cred.Chain {
-			list[i] = b64(c)
+		list := []string{b64(leaf.Raw)}
+		for _, c := range cred.Chain {
+			list = append(list, b64(c.Raw))
 		}
 		cert["certificates"] = list
 	}
@@ -255,7 +259,7 @@ func (h *Handler) describe(cred *Credential, certs string, certInfo bool) (map[s
 		cert["validTo"] = leaf.NotAfter.UTC().Format("20060102150405Z")
 	}
 	info := map[string]any{
-		"description": cred.Description,
+		"description": leaf.Subject.CommonName + " (" + cred.Profile + ")",
 		"key":         key,
 		"cert":        cert,
 		"SCAL":        cred.SCAL,

@@ -2,7 +2,6 @@ package csc
 
 import (
 	"crypto"
-	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -454,15 +453,11 @@ func (h *Handler) hashList(v1, v2 []string, oid string) ([][]byte, crypto.Hash, 
 }
 
 // schemeOf is scheme against the key of cred's certificate.
-func schemeOf(cred *Credential, signAlgo, params, hashOID string) (signScheme, error) {
-	if len(cred.Chain) == 0 {
+func schemeOf(cred *model.SigningCredential, signAlgo, params, hashOID string) (signScheme, error) {
+	if cred.Cert == nil {
 		return signScheme{}, cscError(http.StatusInternalServerError, ErrServer, "the credential has no certificate")
 	}
-	leaf, err := x509.ParseCertificate(cred.Chain[0])
-	if err != nil {
-		return signScheme{}, err
-	}
-	return scheme(leaf.PublicKey, signAlgo, params, hashOID)
+	return scheme(cred.Cert.PublicKey, signAlgo, params, hashOID)
 }
 
 func (h *Handler) secondsUntil(t time.Time) int {

@@ -149,7 +149,8 @@ func (c *crashCall) send(client *http.Client, base, auth string) error {
 
 // retry sends c again until it is no longer 409 idempotency_in_progress
 // (the crashed holder's lock runs out request timeout + 15 s after it took
-// the key) and returns status, the Idempotent-Replayed header and body.
+// the key) nor 503 and returns status, the Idempotent-Replayed header and
+// body.
 func (c *crashCall) retry(t *testing.T, base, auth string) (int, string, []byte) {
 	t.Helper()
 	var status int
@@ -167,7 +168,11 @@ func (c *crashCall) retry(t *testing.T, base, auth string) (int, string, []byte)
 		defer resp.Body.Close()
 		body, _ = io.ReadAll(resp.Body)
 		status, replayed = resp.StatusCode, resp.Header.Get("Idempotent-Replayed")
-		return status != http.StatusConflict || errorCode(body) != "idempotency_in_progress"
+		// In progress (the crashed holder's lock), or busy (503: the
+		// restarted server on a loaded machine ran out of its 5 s): a
+		// client tries again, with the same key.
+		inProgress := status == http.StatusConflict && errorCode(body) == "idempotency_in_progress"
+		return !inProgress && status != http.StatusServiceUnavailable
 	})
 	if !ok {
 		t.Fatalf("retry %s: still in progress after a minute", c.key)

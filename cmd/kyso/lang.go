@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/verifier"
@@ -39,6 +42,17 @@ func (l cliLang) verdict(code int) string {
 }
 
 func (l cliLang) warningLabel() string { return pick(l == langVI, "lưu ý", "warning") }
+
+// field writes one "    label: value" line of a signature in a report,
+// the label in l's language, the values aligned.
+func (l cliLang) field(w io.Writer, vi, en, value string) {
+	label := pick(l == langVI, vi, en) + ":"
+	pad := 14 - utf8.RuneCountInString(label)
+	if pad < 1 {
+		pad = 1
+	}
+	fmt.Fprintf(w, "    %s%s%s\n", label, strings.Repeat(" ", pad), value)
+}
 
 // warnings says a report's warnings: in English their own text; in
 // Vietnamese the page's sentence of each one's code (api/web.WarningVI),

@@ -23,9 +23,6 @@ func reportSeal(ctx context.Context, sec kapp.ReportSection, authority *ca.Autho
 		return nil, fmt.Errorf("config: report.seal_credential %q is a %s credential; the printed reports are signed with a seal", sec.SealCredential, sc.Profile)
 	}
 	name := sc.Organization
-	if name == "" {
-		name = sc.Subject.Organization
-	}
 	if name == "" && sc.Cert != nil {
 		name = sc.Cert.Subject.CommonName
 	}

@@ -154,8 +154,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	pins := auth.NewPINs(st)
 	auditLog := meteredAudit{log: audit.New(st), reg: reg, profiles: newProfileCache(st)}
 	ts := kapp.NewTSA(authority, cfg.TSA.Config())
-	creds := kapp.CACredentials{CA: authority}
-	citizenDeps, remote, err := citizens(ctx, cfg, caCfg.KeyPrefix, km, st, pins, creds, auditLog, log)
+	citizenDeps, remote, err := citizens(ctx, cfg, caCfg.KeyPrefix, km, st, pins, authority, auditLog, log)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -165,7 +164,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		st.Close()
 		return nil, fmt.Errorf("the CSC access tokens' Transit key: %w", err)
 	}
-	signing := kapp.NewSign(kapp.SignDeps{Credentials: creds, SAD: remote, Audit: auditLog, Log: log}, signer.Config{
+	signing := kapp.NewSign(kapp.SignDeps{Credentials: authority, SAD: remote, Audit: auditLog, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
 		Revocation:  revocation{authority},
@@ -234,7 +233,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Observer:                  reg,
 		Page:                      branding,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
-		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}, Remote: remote, Citizens: citizenDeps, Credentials: creds, CSCTokenKey: cscKey,
+		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}, Remote: remote, Citizens: citizenDeps, Credentials: authority, CSCTokenKey: cscKey,
 		Trust:  kapp.NewTrust(trusted, auditLog, log),
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,

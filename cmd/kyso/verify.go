@@ -417,10 +417,14 @@ func cliTrust(ctx context.Context, cfgPath string, cfgSet bool, dataDir string, 
 	return t, closeFn, nil
 }
 
-// printReport writes the report for people, its verdict and warnings in
-// lang.
+// printReport writes the report for people: its labels, verdict and
+// warnings in lang. The indications are ETSI's names in both languages;
+// the detail is the verifier's own (English) text.
 func printReport(w io.Writer, file string, rep *verifier.Report, lang cliLang) {
-	fmt.Fprintf(w, "%s: %s — %d signature(s) and document time-stamp(s)\n", file, lang.verdict(reportExit(rep)), rep.SignatureCount)
+	vi := lang == langVI
+	fmt.Fprintf(w, "%s: %s — %s\n", file, lang.verdict(reportExit(rep)),
+		pick(vi, fmt.Sprintf("%d chữ ký và dấu thời gian tài liệu", rep.SignatureCount),
+			fmt.Sprintf("%d signature(s) and document time-stamp(s)", rep.SignatureCount)))
 	for _, warn := range lang.warnings(rep.Warnings, rep.WarningCodes) {
 		fmt.Fprintf(w, "  %s: %s\n", lang.warningLabel(), warn)
 	}
@@ -429,13 +433,13 @@ func printReport(w io.Writer, file string, rep *verifier.Report, lang cliLang) {
 		if s.SubIndication != "" {
 			ind += "/" + string(s.SubIndication)
 		}
-		what := "signature"
+		what := pick(vi, "chữ ký", "signature")
 		if s.Type == verifier.TypeDocumentTimestamp {
-			what = "document time-stamp"
+			what = pick(vi, "dấu thời gian tài liệu", "document time-stamp")
 		}
 		fmt.Fprintf(w, "\n[%d] %s %q: %s\n", i+1, what, s.Field, ind)
 		if s.Detail != "" {
-			fmt.Fprintf(w, "    detail:       %s\n", s.Detail)
+			lang.field(w, "chi tiết", "detail", s.Detail)
 		}
 		signer := s.Signer.Name
 		if s.Signer.Organization != "" && s.Signer.Organization != s.Signer.Name {
@@ -444,36 +448,37 @@ func printReport(w io.Writer, file string, rep *verifier.Report, lang cliLang) {
 		if len(s.Signer.Identifiers) > 0 {
 			signer += " (" + strings.Join(s.Signer.Identifiers, ", ") + ")"
 		}
-		fmt.Fprintf(w, "    signer:       %s\n", signer)
+		lang.field(w, "người ký", "signer", signer)
 		if s.ProvenTime != "" {
-			fmt.Fprintf(w, "    proven time:  %s by %s\n", s.ProvenTime, s.TimestampAuthority)
+			lang.field(w, "thời điểm ký", "proven time", s.ProvenTime+pick(vi, " (chứng minh bởi ", " by ")+s.TimestampAuthority+pick(vi, ")", ""))
 		}
 		if s.ClaimedTime != "" {
 			note := ""
 			if s.ProvenTime == "" {
-				note = " (claimed, not proven)"
+				note = pick(vi, " (tự khai, chưa được chứng minh)", " (claimed, not proven)")
 			}
-			fmt.Fprintf(w, "    claimed time: %s%s\n", s.ClaimedTime, note)
+			lang.field(w, "giờ tự khai", "claimed time", s.ClaimedTime+note)
 		}
 		if s.Level != "" {
-			fmt.Fprintf(w, "    level:        %s\n", s.Level)
+			lang.field(w, "mức", "level", s.Level)
 		}
 		if s.Revisions > 0 {
-			fmt.Fprintf(w, "    covers:       revision %d of %d\n", s.Revision, s.Revisions)
+			lang.field(w, "phạm vi", "covers", fmt.Sprintf(pick(vi, "phiên bản %d trên %d", "revision %d of %d"), s.Revision, s.Revisions))
 		}
 		for _, c := range s.ChangesAfter {
-			allowed := "allowed"
+			allowed := pick(vi, "được phép", "allowed")
 			if !c.Allowed {
-				allowed = "NOT ALLOWED"
+				allowed = pick(vi, "KHÔNG ĐƯỢC PHÉP", "NOT ALLOWED")
 			}
-			fmt.Fprintf(w, "    changed after: %s (%s) %s\n", c.Kind, allowed, c.Detail)
+			lang.field(w, "sửa sau ký", "changed after", fmt.Sprintf("%s (%s) %s", c.Kind, allowed, c.Detail))
 		}
-		printXML(w, s)
+		printXML(w, s, lang)
 		for j, c := range s.Chain {
-			fmt.Fprintf(w, "    chain[%d]:     %s (until %s)\n", j, c.Subject, c.NotAfter)
+			lang.field(w, fmt.Sprintf("chuỗi[%d]", j), fmt.Sprintf("chain[%d]", j),
+				fmt.Sprintf(pick(vi, "%s (hiệu lực đến %s)", "%s (until %s)"), c.Subject, c.NotAfter))
 		}
 		for _, warn := range lang.warnings(s.Warnings, s.WarningCodes) {
-			fmt.Fprintf(w, "    %-13s %s\n", lang.warningLabel()+":", warn)
+			lang.field(w, lang.warningLabel(), lang.warningLabel(), warn)
 		}
 	}
 }

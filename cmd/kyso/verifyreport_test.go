@@ -111,7 +111,7 @@ func TestVerifyCLIReportOffline(t *testing.T) {
 			t.Errorf("the printed report lacks %q:\n%s", want, txt)
 		}
 	}
-	if code, text := kysoVerify(t, "--no-kyso", out); code != exitFailed || !strings.Contains(text, "0 signature") {
+	if code, text := kysoVerify(t, "--no-kyso", out); code != exitFailed || !strings.Contains(text, "0 chữ ký") {
 		t.Errorf("kyso verify of the unsigned report = %d, want 1 (no signature):\n%s", code, text)
 	}
 	if code, _ := kysoVerify(t, "--no-kyso", "--server", "http://127.0.0.1:1", hanoiDoc); code != exitUnreadable {

@@ -28,11 +28,12 @@ func verifyXMLFile(ctx context.Context, v kapp.Verify, file string) (*kapp.Repor
 
 // printXML writes what an XML signature's references cover and the
 // e-invoice it signs.
-func printXML(w io.Writer, s verifier.Signature) {
+func printXML(w io.Writer, s verifier.Signature, lang cliLang) {
+	vi := lang == langVI
 	for _, r := range s.References {
-		ok := "ok"
+		ok := pick(vi, "đúng", "ok")
 		if !r.DigestValid {
-			ok = "NOT VALID"
+			ok = pick(vi, "KHÔNG ĐÚNG", "NOT VALID")
 			if r.Problem != "" {
 				ok += " (" + r.Problem + ")"
 			}
@@ -41,24 +42,25 @@ func printXML(w io.Writer, s verifier.Signature) {
 		if covers == "" {
 			covers = "?"
 		}
-		fmt.Fprintf(w, "    reference:    %q → %s %s\n", r.URI, covers, ok)
+		lang.field(w, "tham chiếu", "reference", fmt.Sprintf("%q → %s %s", r.URI, covers, ok))
 	}
 	inv := s.EInvoice
 	if inv == nil {
 		return
 	}
-	fmt.Fprintf(w, "    e-invoice:    %s%s no. %s, seller %s (MST %s), total %s %s\n", inv.Template, inv.Series, inv.Number, inv.Seller, inv.SellerTaxCode, inv.Total, inv.Currency)
+	lang.field(w, "hóa đơn", "e-invoice", fmt.Sprintf(pick(vi, "%s%s số %s, người bán %s (MST %s), tổng %s %s", "%s%s no. %s, seller %s (MST %s), total %s %s"),
+		inv.Template, inv.Series, inv.Number, inv.Seller, inv.SellerTaxCode, inv.Total, inv.Currency))
 	if inv.Block != "" {
-		fmt.Fprintf(w, "    block:        %s\n", inv.Block)
+		lang.field(w, "khối", "block", inv.Block)
 	}
 	if inv.TaxCodeMatch != nil {
-		match := "matches"
+		match := pick(vi, "khớp với", "matches")
 		if !*inv.TaxCodeMatch {
-			match = "DOES NOT MATCH"
+			match = pick(vi, "KHÔNG KHỚP với", "DOES NOT MATCH")
 		}
-		fmt.Fprintf(w, "    tax code:     certificate MST:%s %s the invoice\n", inv.CertificateTaxCode, match)
+		lang.field(w, "mã số thuế", "tax code", fmt.Sprintf(pick(vi, "MST:%s của chứng thư số %s hóa đơn", "certificate MST:%s %s the invoice"), inv.CertificateTaxCode, match))
 	}
 	if !inv.DataCovered {
-		fmt.Fprintf(w, "    e-invoice:    the signature does NOT cover the invoice data\n")
+		lang.field(w, "hóa đơn", "e-invoice", pick(vi, "chữ ký KHÔNG phủ dữ liệu hóa đơn", "the signature does NOT cover the invoice data"))
 	}
 }

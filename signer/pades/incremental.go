@@ -105,6 +105,18 @@ func (r *revision) write(o ref, body []byte) int {
 	return start
 }
 
+// writeIn writes object o with the body body writes straight into the
+// revision (no copy of a large body), and returns the body's offset in the
+// revision. body must not start or end with white space.
+func (r *revision) writeIn(o ref, body func(*bytes.Buffer)) int {
+	r.offsets[o.id] = xrefEntry{gen: o.gen, offset: r.base + int64(r.buf.Len())}
+	fmt.Fprintf(&r.buf, "%d %d obj\n", o.id, o.gen)
+	start := r.buf.Len()
+	body(&r.buf)
+	r.buf.WriteString("\nendobj\n")
+	return start
+}
+
 // end returns the file size once the revision is finished.
 func (r *revision) end() int64 { return r.base + int64(r.buf.Len()) }
 

@@ -171,6 +171,10 @@ func pdfReal(f float64) string {
 
 func pdfHexString(b []byte) string { return "<" + hex.EncodeToString(b) + ">" }
 
+// literalEscaper escapes a literal string's delimiters and backslashes
+// (ISO 32000-1, 7.3.4.2); built once, not on every signature.
+var literalEscaper = strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`)
+
 // pdfText encodes s as a text string (ISO 32000-1, 7.9.2.2): a literal
 // string when it is printable ASCII, else UTF-16BE with a byte order mark,
 // in hexadecimal.
@@ -183,8 +187,7 @@ func pdfText(s string) string {
 		}
 	}
 	if ascii {
-		r := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`)
-		return "(" + r.Replace(s) + ")"
+		return "(" + literalEscaper.Replace(s) + ")"
 	}
 	u := utf16.Encode([]rune(s))
 	b := make([]byte, 2, 2+2*len(u))

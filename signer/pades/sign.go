@@ -117,17 +117,26 @@ func place(doc *document, spec sigSpec) (*placed, error) {
 	// The revision holds /Contents in hex and the objects around it: sized
 	// once instead of grown by doubling.
 	rev.buf.Grow(2*spec.size + 16<<10)
-	var body bytes.Buffer
-	body.WriteString(strings.TrimSuffix(string(spec.dict.bytes()), ">>"))
-	body.WriteString("/ByteRange " + byteRangePlaceholder + "\n/Contents <")
-	body.Write(bytes.Repeat([]byte{'0'}, 2*spec.size))
-	body.WriteString(">\n>>")
 	id := rev.next
 	rev.next++
 	sigRef := ref{id: id}
-	start := rev.write(sigRef, body.Bytes())
-	brPos := start + bytes.Index(body.Bytes(), []byte(byteRangePlaceholder))
-	cPos := start + bytes.Index(body.Bytes(), []byte("/Contents <")) + len("/Contents ")
+	var brPos, cPos int
+	// Written in place: /Contents is most of the revision.
+	rev.writeIn(sigRef, func(b *bytes.Buffer) {
+		b.Write(bytes.TrimSuffix(spec.dict.bytes(), []byte(">>")))
+		b.WriteString("/ByteRange ")
+		brPos = b.Len()
+		b.WriteString(byteRangePlaceholder + "\n/Contents ")
+		cPos = b.Len()
+		b.WriteByte('<')
+		b.Grow(2 * spec.size)
+		zeros := b.AvailableBuffer()[:2*spec.size]
+		for i := range zeros {
+			zeros[i] = '0'
+		}
+		b.Write(zeros)
+		b.WriteString(">\n>>")
+	})
 
 	name, cat, err := attachField(rdr, rev, f, sigRef, spec.widget)
 	if err != nil {

@@ -251,6 +251,20 @@ func (b *buffer) readToken() Object {
 func (b *buffer) readHexString() Object {
 	tmp := b.tmp[:0]
 	for {
+		// Pairs of hex digits in the bytes already buffered are decoded
+		// in one loop (kyso patch): a signature's /Contents is tens of
+		// KB of them. Anything else (white space, '>', a bad digit, the
+		// end of the buffer) is left to the byte-at-a-time reading below,
+		// which decides it as before.
+		for b.pos+1 < len(b.buf) {
+			hi, lo := hexDigit[b.buf[b.pos]], hexDigit[b.buf[b.pos+1]]
+			if hi|lo > 0xf {
+				break
+			}
+			tmp = append(tmp, hi<<4|lo)
+			b.pos += 2
+			b.realPos += 2
+		}
 	Loop:
 		c := b.readByte()
 		if b.eof {
@@ -287,6 +301,17 @@ func (b *buffer) readHexString() Object {
 	b.tmp = tmp
 	return Object{Kind: String, StringVal: string(tmp)}
 }
+
+// hexDigit maps a byte to its value as a hex digit, 0xff if it is none.
+var hexDigit = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+		if v := unhex(byte(i)); v >= 0 {
+			t[i] = byte(v)
+		}
+	}
+	return t
+}()
 
 func unhex(b byte) int {
 	switch {
