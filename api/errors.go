@@ -152,6 +152,9 @@ func classify(err error) (int, errorDetail) {
 	return a.status, d
 }
 
+// classifyDetail is classify as kit.Kit lends it.
+func classifyDetail(err error) (int, any) { return classify(err) }
+
 func writeJSON(w http.ResponseWriter, status int, v any) { kit.WriteJSON(w, status, v) }
 
 // discardLogger is used when Config.Logger is nil.

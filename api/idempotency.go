@@ -42,7 +42,7 @@ const (
 
 // IdempotencyHeader is the request header that makes a POST safe to retry
 // (the IETF httpapi draft "The Idempotency-Key HTTP Header Field").
-const IdempotencyHeader = "Idempotency-Key"
+const IdempotencyHeader = kit.IdempotencyHeader
 
 // maxIdempotencyKey bounds the header's length.
 const maxIdempotencyKey = 255
@@ -443,19 +443,4 @@ func newFingerprint(route string, parts ...any) ([]byte, error) {
 		d.Write(b)
 	}
 	return d.Sum(nil), nil
-}
-
-// documentDigest hashes a spooled document for a fingerprint and rewinds it.
-func documentDigest(d *document) ([]byte, error) {
-	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, d.r); err != nil {
-		return nil, err
-	}
-	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
 }

@@ -781,16 +781,16 @@ func TestOpenAPISchemas(t *testing.T) {
 		{"BindClientRequest", structJSONNames(t, "admin/credentials.go", "bindClientRequest")},
 		{"Evidence", jsonNames(reflect.TypeFor[app.Evidence]())},
 		{"ClientBinding", funcFacts(t, "admin/credentials.go", "bindClient").mapKeys},
-		{"AuthorizeRequest", structJSONNames(t, "remote.go", "authorizeRequest")},
-		{"AuthorizeResponse", funcFacts(t, "remote.go", "authorize").mapKeys},
+		{"AuthorizeRequest", structJSONNames(t, "signing/authorize.go", "authorizeRequest")},
+		{"AuthorizeResponse", funcFacts(t, "signing/authorize.go", "authorize").mapKeys},
 		{"TOTPEnrolment", structJSONNames(t, "admin/credentials.go", "totpJSON")},
 		{"TOTPRequest", structJSONNames(t, "admin/credentials.go", "totpRequest")},
 		{"TOTPAnswer", funcFacts(t, "admin/credentials.go", "enrolTOTP").mapKeys},
 		{"CredentialState", sortedUnique(append(funcFacts(t, "admin/credentials.go", "setPIN").mapKeys, funcFacts(t, "admin/credentials.go", "unlockCredential").mapKeys...))},
-		{"HashResponse", funcFacts(t, "sign.go", "signHash").mapKeys},
-		{"HashSignature", funcFacts(t, "sign.go", "signHash").fields},
+		{"HashResponse", funcFacts(t, "signing/sign.go", "signHash").mapKeys},
+		{"HashSignature", funcFacts(t, "signing/sign.go", "signHash").fields},
 		// "pdf" is streamed into each item, not set in the map.
-		{"BatchResult", sortedUnique(append(funcFacts(t, "batchanswer.go", "batchItem").mapKeys, "pdf"))},
+		{"BatchResult", sortedUnique(append(funcFacts(t, "signing/batchanswer.go", "batchItem").mapKeys, "pdf"))},
 		{"SealImageResult", funcFacts(t, "admin/seal.go", "putSealImage").mapKeys},
 		{"Report", jsonNames(reflect.TypeFor[verifier.Report]())},
 		{"SignatureReport", jsonNames(reflect.TypeFor[verifier.Signature]())},
@@ -875,7 +875,7 @@ func TestOpenAPISigning(t *testing.T) {
 		{"HashRequest", "scheme", []string{pades.SchemePKCS1v15, pades.SchemePSS}},
 		{"Appearance", "template", []string{string(appearance.TemplateLeader), string(appearance.TemplateSeal), string(appearance.TemplateCitizen)}},
 		{"CredentialState", "status", sortedUnique(append(funcFacts(t, "admin/credentials.go", "setPIN").mapValues["status"], funcFacts(t, "admin/credentials.go", "unlockCredential").mapValues["status"]...))},
-		{"BatchResult", "status", funcFacts(t, "batchanswer.go", "batchItem").mapValues["status"]},
+		{"BatchResult", "status", funcFacts(t, "signing/batchanswer.go", "batchItem").mapValues["status"]},
 		{"BatchResult", "level", []string{string(pades.LevelBB), string(pades.LevelBT), string(pades.LevelBLT), string(pades.LevelBLTA)}},
 	}
 	for _, e := range enums {
@@ -916,13 +916,13 @@ func TestOpenAPISigning(t *testing.T) {
 		path, handler string
 		request       []string // documented request media types
 		response      string   // the 200 answer's media type
-		file          string   // the handler's file; "" is sign.go
+		file          string   // the handler's file; "" is signing/sign.go
 	}{
 		// signPDF streams its answer: pdfResponse.BeginResult sets the
 		// headers.
-		{"/v1/sign/pdf", "BeginResult", []string{"multipart/form-data", funcFacts(t, "sign.go", "signPDF").uploadType}, funcFacts(t, "sign.go", "BeginResult").headers["Content-Type"], ""},
+		{"/v1/sign/pdf", "BeginResult", []string{"multipart/form-data", funcFacts(t, "signing/sign.go", "signPDF").uploadType}, funcFacts(t, "signing/sign.go", "BeginResult").headers["Content-Type"], ""},
 		{"/v1/sign/pdf/batch", "signPDFBatch", []string{"multipart/form-data"}, "application/json", ""},
-		{"/v1/sign/cms", "signCMS", []string{"multipart/form-data", funcFacts(t, "sign.go", "signCMS").uploadType}, funcFacts(t, "sign.go", "signCMS").headers["Content-Type"], ""},
+		{"/v1/sign/cms", "signCMS", []string{"multipart/form-data", funcFacts(t, "signing/sign.go", "signCMS").uploadType}, funcFacts(t, "signing/sign.go", "signCMS").headers["Content-Type"], ""},
 		{"/v1/sign/hash", "signHash", []string{"application/json"}, "application/json", ""},
 		{"/pki/tsa", "tsa", []string{tsa.ContentTypeQuery}, tsa.ContentTypeReply, "pki/pki.go"},
 	}
@@ -940,7 +940,7 @@ func TestOpenAPISigning(t *testing.T) {
 			t.Errorf("POST %s 200 media types = %v, want %s", rt.path, sortedKeys(ok.Content), rt.response)
 		}
 		if rt.file == "" {
-			rt.file = "sign.go"
+			rt.file = "signing/sign.go"
 		}
 		for h := range funcFacts(t, rt.file, rt.handler).headers {
 			if !strings.HasPrefix(h, "Kyso-") && h != "Content-Disposition" && h != "Cache-Control" {

@@ -23,11 +23,11 @@ import (
 	"github.com/kyso-vn/kyso/api/csc"
 	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/api/pki"
+	"github.com/kyso-vn/kyso/api/signing"
 	"github.com/kyso-vn/kyso/api/verify"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/model"
 )
 
 // PKI is what the public PKI endpoints (api/pki) need.
@@ -178,7 +178,6 @@ type Server struct {
 
 	// verify serves the public verification API (api/verify).
 	verify *verify.Handler
-	mem    *memoryBudget
 	slots  *clientSlots
 	// releases are the Idempotency-Key releases owed since a database
 	// outage (idempotency.go).
@@ -236,7 +235,6 @@ func New(cfg Config, deps Deps) *Server {
 		cfg.MemoryBytes = 256 << 20
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
-		mem:       &memoryBudget{left: cfg.MemoryBytes},
 		slots:     newClientSlots(cfg.ClientConcurrency),
 		authFails: app.NewAuthFailures(deps.Audit),
 	}
@@ -260,7 +258,7 @@ func New(cfg Config, deps Deps) *Server {
 // kit is what the server lends its sub-routers.
 func (s *Server) kit() kit.Kit {
 	return kit.Kit{RenderError: s.renderError, DecodeJSON: s.decodeJSON, MaxBodyBytes: s.cfg.MaxBodyBytes,
-		ClientIP: s.clientIP, BeginIdempotent: s.beginKitIdempotent, Log: s.log}
+		ClientIP: s.clientIP, Classify: classifyDetail, BeginIdempotent: s.beginKitIdempotent, Log: s.log}
 }
 
 // ServeHTTP implements http.Handler.
@@ -298,18 +296,10 @@ func (s *Server) routes() *mux.Router {
 			Seals: d.Signing != nil, Citizens: d.Citizens != nil, Credentials: d.Credentials != nil},
 	}, s.kit()).Mount(r, s.requireAdmin)
 
-	// Signing API, for registered client systems.
-	client := func(h func(http.ResponseWriter, *http.Request, model.Caller)) http.Handler {
-		return s.requireClient(h)
-	}
-	r.Handle("/v1/sign/pdf", client(s.signPDF)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/pdf/batch", client(s.signPDFBatch)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/cms", client(s.signCMS)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
-	r.Handle("/v1/extend/pdf", client(s.extendPDF)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/authorize", client(s.authorize)).Methods(http.MethodPost)
+	// Signing API (api/signing), for registered client systems.
+	signing.New(signing.Config{MaxDocumentBytes: s.cfg.MaxDocumentBytes, MaxBatchBytes: s.cfg.MaxBatchBytes,
+		MemoryBytes: s.cfg.MemoryBytes, TempDir: s.cfg.TempDir},
+		signing.Deps{Signing: d.Signing, Extend: d.Extend, Remote: d.Remote}, s.kit()).Mount(r, s.requireClient)
 
 	// CSC API (api/csc) under /csc/v2 and /csc/v1, and the citizen's
 	// confirmation page of remote signing (api/confirm) with its JSON.
@@ -435,28 +425,9 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allow
 	return nil
 }
 
-// errTrailing is data after the one JSON value of a body.
-var errTrailing = errors.New("trailing data after the object")
-
 // jsonErrorText describes a decoding error without echoing request data
 // beyond field names and offsets.
-func jsonErrorText(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	case errors.As(err, &te):
-		return fmt.Sprintf("field %q must be %s", te.Field, te.Type.String())
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "unexpected end of input"
-	case errors.Is(err, errTrailing):
-		return errTrailing.Error()
-	}
-	return "cannot decode the body"
-}
+func jsonErrorText(err error) string { return kit.JSONErrorText(err) }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

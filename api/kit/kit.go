@@ -19,6 +19,9 @@ package kit
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -36,6 +39,10 @@ type Kit struct {
 	// RenderError is package api's one error renderer: the status and
 	// code of the error's kind, a generic message for a 5xx.
 	RenderError func(w http.ResponseWriter, r *http.Request, err error)
+	// Classify is how the renderer would answer err: its HTTP status and
+	// the JSON detail ({code, message, field}), for an error inside an
+	// answer (one document of a batch).
+	Classify func(err error) (status int, detail any)
 	// DecodeJSON reads a bounded JSON body into v, strictly: unknown
 	// fields and trailing data are errors. An empty body decodes as {}
 	// when allowEmpty.
@@ -63,6 +70,10 @@ type Claim interface {
 	// Finish keeps the answer written, or lets go of the key.
 	Finish(r *http.Request)
 }
+
+// IdempotencyHeader is the request header that makes a POST safe to retry
+// (the IETF httpapi draft "The Idempotency-Key HTTP Header Field").
+const IdempotencyHeader = "Idempotency-Key"
 
 // ErrNotConfigured answers a route whose service this kyso lacks.
 var ErrNotConfigured = errkind.New(errkind.NotConfigured, "this kyso is not configured for this operation")
@@ -106,6 +117,29 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+}
+
+// ErrTrailing is data after the one JSON value of a body.
+var ErrTrailing = errors.New("trailing data after the object")
+
+// JSONErrorText describes a JSON decoding error without echoing request
+// data beyond field names and offsets.
+func JSONErrorText(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be %s", te.Field, te.Type.String())
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "unexpected end of input"
+	case errors.Is(err, ErrTrailing):
+		return ErrTrailing.Error()
+	}
+	return "cannot decode the body"
 }
 
 // MaxIDLen bounds path identifiers before they reach the store.

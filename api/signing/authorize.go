@@ -1,4 +1,4 @@
-package api
+package signing
 
 import (
 	"crypto"
@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
@@ -32,36 +33,36 @@ type authorizeRequest struct {
 
 // authorize is POST /v1/credentials/{id}/authorize: the explicit mode of
 // a citizen's consent, answered with a single-use SAD.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+func (s *Handler) authorize(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	id, err := pathID(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	if s.deps.Remote == nil {
-		s.renderError(w, r, errNotConfigured)
+		s.kit.RenderError(w, r, kit.ErrNotConfigured)
 		return
 	}
 	var req authorizeRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
+	if err := s.kit.DecodeJSON(w, r, &req, false); err != nil {
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	ar := app.AuthorizeRequest{CredentialID: id, NumSignatures: req.NumSignatures, PIN: req.PIN, OTP: req.OTP,
 		DocID: req.DocID, DocName: req.DocName}
 	switch {
 	case len(req.Hashes) > 0 && len(req.DocumentSHA256) > 0:
-		s.renderError(w, r, errkind.InvalidField("hashes", "send either hashes (for /v1/sign/hash) or document_sha256 (for documents), not both"))
+		s.kit.RenderError(w, r, errkind.InvalidField("hashes", "send either hashes (for /v1/sign/hash) or document_sha256 (for documents), not both"))
 		return
 	case len(req.DocumentSHA256) > 0:
 		if len(req.DocumentSHA256) > app.MaxSADHashes {
-			s.renderError(w, r, errkind.InvalidField("document_sha256", "too many documents"))
+			s.kit.RenderError(w, r, errkind.InvalidField("document_sha256", "too many documents"))
 			return
 		}
 		for _, h := range req.DocumentSHA256 {
 			b, err := hex.DecodeString(h)
 			if err != nil || len(b) != 32 {
-				s.renderError(w, r, errkind.InvalidField("document_sha256", "each must be a SHA-256 in hex (64 digits)"))
+				s.kit.RenderError(w, r, errkind.InvalidField("document_sha256", "each must be a SHA-256 in hex (64 digits)"))
 				return
 			}
 			ar.Hashes = append(ar.Hashes, b)
@@ -77,15 +78,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, caller model.
 		case "sha-512", "sha512":
 			ar.HashAlgorithm = crypto.SHA512
 		default:
-			s.renderError(w, r, errkind.InvalidField("hash_algorithm", "want sha-256, sha-384 or sha-512"))
+			s.kit.RenderError(w, r, errkind.InvalidField("hash_algorithm", "want sha-256, sha-384 or sha-512"))
 			return
 		}
 	}
 	sad, exp, err := s.deps.Remote.Authorize(r.Context(), caller, ar)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sad": sad, "expires_in": int(math.Ceil(time.Until(exp).Seconds())),
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"sad": sad, "expires_in": int(math.Ceil(time.Until(exp).Seconds())),
 		"expires_at": exp.UTC().Format(time.RFC3339)})
 }
