@@ -39,13 +39,14 @@ type requestInfo struct {
 	actor string // "admin:<token id>" or "client:<client id>"; empty: anonymous
 }
 
-const requestInfoKey ctxKey = 3
+// requestInfoKey holds the access log's *requestInfo in a request's context.
+type requestInfoKey struct{}
 
 // noteRoute records the matched route's template. It is the router's
 // first middleware: mux runs middleware only for matched routes.
 func (s *Server) noteRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if info, ok := r.Context().Value(requestInfoKey).(*requestInfo); ok {
+		if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
 			if t, err := mux.CurrentRoute(r).GetPathTemplate(); err == nil {
 				info.route = t
 			}
@@ -56,7 +57,7 @@ func (s *Server) noteRoute(next http.Handler) http.Handler {
 
 // noteActor records who the request was authenticated as.
 func noteActor(ctx context.Context, actor string) {
-	if info, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
+	if info, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
 		info.actor = actor
 	}
 }
@@ -74,7 +75,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		info := &requestInfo{route: routeUnmatched}
 		rw := &observedWriter{ResponseWriter: w}
 		body := &countedBody{ReadCloser: r.Body}
-		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, info))
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = body
 		}

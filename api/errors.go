@@ -2,11 +2,11 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/errkind"
 )
 
@@ -152,14 +152,10 @@ func classify(err error) (int, errorDetail) {
 	return a.status, d
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
+// classifyDetail is classify as kit.Kit lends it.
+func classifyDetail(err error) (int, any) { return classify(err) }
+
+func writeJSON(w http.ResponseWriter, status int, v any) { kit.WriteJSON(w, status, v) }
 
 // discardLogger is used when Config.Logger is nil.
 var discardLogger = slog.New(slog.DiscardHandler)

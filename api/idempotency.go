@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 )
@@ -41,7 +42,7 @@ const (
 
 // IdempotencyHeader is the request header that makes a POST safe to retry
 // (the IETF httpapi draft "The Idempotency-Key HTTP Header Field").
-const IdempotencyHeader = "Idempotency-Key"
+const IdempotencyHeader = kit.IdempotencyHeader
 
 // maxIdempotencyKey bounds the header's length.
 const maxIdempotencyKey = 255
@@ -416,6 +417,19 @@ func (s *Server) beginIdempotent(w http.ResponseWriter, r *http.Request, actor, 
 	return c.w, c, false
 }
 
+// Finish is finish, for sub-routers (kit.Claim).
+func (c *idemClaim) Finish(r *http.Request) { c.finish(r) }
+
+// beginKitIdempotent is beginIdempotent as kit.Kit lends it: without a
+// claim, the Claim is nil itself (not a nil *idemClaim).
+func (s *Server) beginKitIdempotent(w http.ResponseWriter, r *http.Request, actor, route string, parts ...any) (http.ResponseWriter, kit.Claim, bool) {
+	w, c, done := s.beginIdempotent(w, r, actor, route, parts...)
+	if c == nil {
+		return w, nil, done
+	}
+	return w, c, done
+}
+
 // newFingerprint hashes the parts of a request that say what it asks for.
 func newFingerprint(route string, parts ...any) ([]byte, error) {
 	d := sha256.New()
@@ -429,19 +443,4 @@ func newFingerprint(route string, parts ...any) ([]byte, error) {
 		d.Write(b)
 	}
 	return d.Sum(nil), nil
-}
-
-// documentDigest hashes a spooled document for a fingerprint and rewinds it.
-func documentDigest(d *document) ([]byte, error) {
-	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, d.r); err != nil {
-		return nil, err
-	}
-	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
 }

@@ -764,34 +764,34 @@ func TestOpenAPISchemas(t *testing.T) {
 		{"Subject", jsonNames(reflect.TypeFor[app.Subject]())},
 		{"ExternalRequest", jsonNames(reflect.TypeFor[app.ExternalRequest]())},
 		{"IssuerInfo", jsonNames(reflect.TypeFor[app.IssuerInfo]())},
-		{"Certificate", structJSONNames(t, "certificates.go", "certificateJSON")},
+		{"Certificate", structJSONNames(t, "admin/certificates.go", "certificateJSON")},
 		{"ErrorDetail", structJSONNames(t, "errors.go", "errorDetail")},
 		{"PDFRequest", jsonNames(reflect.TypeFor[app.PDFRequest]())},
 		{"Appearance", jsonNames(reflect.TypeFor[app.Appearance]())},
 		{"CMSRequest", jsonNames(reflect.TypeFor[app.CMSRequest]())},
 		{"HashRequest", jsonNames(reflect.TypeFor[app.HashRequest]())},
-		{"ClientRequest", sortedUnique(append(funcFacts(t, "clients.go", "createClient").fields, structJSONNames(t, "clients.go", "expiry")...))},
-		{"Client", sortedUnique(append(funcFacts(t, "clients.go", "clientJSON").mapKeys, "api_key"))},
-		{"ExpiryRequest", structJSONNames(t, "clients.go", "expiry")},
-		{"ClientState", funcFacts(t, "clients.go", "setClientDisabled").mapKeys},
-		{"AdminTokenRequest", sortedUnique(append(funcFacts(t, "clients.go", "createAdminToken").fields, structJSONNames(t, "clients.go", "expiry")...))},
-		{"AdminToken", sortedUnique(append(funcFacts(t, "clients.go", "adminTokenJSON").mapKeys, "token"))},
-		{"PINRequest", structJSONNames(t, "remote.go", "pinRequest")},
-		{"UnlockRequest", structJSONNames(t, "remote.go", "unlockRequest")},
-		{"BindClientRequest", structJSONNames(t, "remote.go", "bindClientRequest")},
+		{"ClientRequest", sortedUnique(append(funcFacts(t, "admin/clients.go", "createClient").fields, structJSONNames(t, "admin/clients.go", "expiry")...))},
+		{"Client", sortedUnique(append(funcFacts(t, "admin/clients.go", "clientJSON").mapKeys, "api_key"))},
+		{"ExpiryRequest", structJSONNames(t, "admin/clients.go", "expiry")},
+		{"ClientState", funcFacts(t, "admin/clients.go", "setClientDisabled").mapKeys},
+		{"AdminTokenRequest", sortedUnique(append(funcFacts(t, "admin/clients.go", "createAdminToken").fields, structJSONNames(t, "admin/clients.go", "expiry")...))},
+		{"AdminToken", sortedUnique(append(funcFacts(t, "admin/clients.go", "adminTokenJSON").mapKeys, "token"))},
+		{"PINRequest", structJSONNames(t, "admin/credentials.go", "pinRequest")},
+		{"UnlockRequest", structJSONNames(t, "admin/credentials.go", "unlockRequest")},
+		{"BindClientRequest", structJSONNames(t, "admin/credentials.go", "bindClientRequest")},
 		{"Evidence", jsonNames(reflect.TypeFor[app.Evidence]())},
-		{"ClientBinding", funcFacts(t, "remote.go", "bindClient").mapKeys},
-		{"AuthorizeRequest", structJSONNames(t, "remote.go", "authorizeRequest")},
-		{"AuthorizeResponse", funcFacts(t, "remote.go", "authorize").mapKeys},
-		{"TOTPEnrolment", structJSONNames(t, "remote.go", "totpJSON")},
-		{"TOTPRequest", structJSONNames(t, "remote.go", "totpRequest")},
-		{"TOTPAnswer", funcFacts(t, "remote.go", "enrolTOTP").mapKeys},
-		{"CredentialState", sortedUnique(append(funcFacts(t, "sign.go", "setPIN").mapKeys, funcFacts(t, "sign.go", "unlockCredential").mapKeys...))},
-		{"HashResponse", funcFacts(t, "sign.go", "signHash").mapKeys},
-		{"HashSignature", funcFacts(t, "sign.go", "signHash").fields},
+		{"ClientBinding", funcFacts(t, "admin/credentials.go", "bindClient").mapKeys},
+		{"AuthorizeRequest", structJSONNames(t, "signing/authorize.go", "authorizeRequest")},
+		{"AuthorizeResponse", funcFacts(t, "signing/authorize.go", "authorize").mapKeys},
+		{"TOTPEnrolment", structJSONNames(t, "admin/credentials.go", "totpJSON")},
+		{"TOTPRequest", structJSONNames(t, "admin/credentials.go", "totpRequest")},
+		{"TOTPAnswer", funcFacts(t, "admin/credentials.go", "enrolTOTP").mapKeys},
+		{"CredentialState", sortedUnique(append(funcFacts(t, "admin/credentials.go", "setPIN").mapKeys, funcFacts(t, "admin/credentials.go", "unlockCredential").mapKeys...))},
+		{"HashResponse", funcFacts(t, "signing/sign.go", "signHash").mapKeys},
+		{"HashSignature", funcFacts(t, "signing/sign.go", "signHash").fields},
 		// "pdf" is streamed into each item, not set in the map.
-		{"BatchResult", sortedUnique(append(funcFacts(t, "batchanswer.go", "batchItem").mapKeys, "pdf"))},
-		{"SealImageResult", funcFacts(t, "sign.go", "putSealImage").mapKeys},
+		{"BatchResult", sortedUnique(append(funcFacts(t, "signing/batchanswer.go", "batchItem").mapKeys, "pdf"))},
+		{"SealImageResult", funcFacts(t, "admin/seal.go", "putSealImage").mapKeys},
 		{"Report", jsonNames(reflect.TypeFor[verifier.Report]())},
 		{"SignatureReport", jsonNames(reflect.TypeFor[verifier.Signature]())},
 		{"ReportSigner", jsonNames(reflect.TypeFor[verifier.Signer]())},
@@ -836,7 +836,7 @@ func TestOpenAPISchemas(t *testing.T) {
 // embedded ca.Request.
 func issueRequestNames(t *testing.T) []string {
 	t.Helper()
-	f := funcFacts(t, "certificates.go", "issue")
+	f := funcFacts(t, "admin/certificates.go", "issue")
 	names := slices.Clone(f.fields)
 	for _, e := range f.embedded {
 		switch e {
@@ -874,8 +874,8 @@ func TestOpenAPISigning(t *testing.T) {
 		{"CMSRequest", "scheme", []string{pades.SchemePKCS1v15, pades.SchemePSS}},
 		{"HashRequest", "scheme", []string{pades.SchemePKCS1v15, pades.SchemePSS}},
 		{"Appearance", "template", []string{string(appearance.TemplateLeader), string(appearance.TemplateSeal), string(appearance.TemplateCitizen)}},
-		{"CredentialState", "status", sortedUnique(append(funcFacts(t, "sign.go", "setPIN").mapValues["status"], funcFacts(t, "sign.go", "unlockCredential").mapValues["status"]...))},
-		{"BatchResult", "status", funcFacts(t, "batchanswer.go", "batchItem").mapValues["status"]},
+		{"CredentialState", "status", sortedUnique(append(funcFacts(t, "admin/credentials.go", "setPIN").mapValues["status"], funcFacts(t, "admin/credentials.go", "unlockCredential").mapValues["status"]...))},
+		{"BatchResult", "status", funcFacts(t, "signing/batchanswer.go", "batchItem").mapValues["status"]},
 		{"BatchResult", "level", []string{string(pades.LevelBB), string(pades.LevelBT), string(pades.LevelBLT), string(pades.LevelBLTA)}},
 	}
 	for _, e := range enums {
@@ -916,14 +916,15 @@ func TestOpenAPISigning(t *testing.T) {
 		path, handler string
 		request       []string // documented request media types
 		response      string   // the 200 answer's media type
+		file          string   // the handler's file; "" is signing/sign.go
 	}{
 		// signPDF streams its answer: pdfResponse.BeginResult sets the
 		// headers.
-		{"/v1/sign/pdf", "BeginResult", []string{"multipart/form-data", funcFacts(t, "sign.go", "signPDF").uploadType}, funcFacts(t, "sign.go", "BeginResult").headers["Content-Type"]},
-		{"/v1/sign/pdf/batch", "signPDFBatch", []string{"multipart/form-data"}, "application/json"},
-		{"/v1/sign/cms", "signCMS", []string{"multipart/form-data", funcFacts(t, "sign.go", "signCMS").uploadType}, funcFacts(t, "sign.go", "signCMS").headers["Content-Type"]},
-		{"/v1/sign/hash", "signHash", []string{"application/json"}, "application/json"},
-		{"/pki/tsa", "tsa", []string{tsa.ContentTypeQuery}, tsa.ContentTypeReply},
+		{"/v1/sign/pdf", "BeginResult", []string{"multipart/form-data", funcFacts(t, "signing/sign.go", "signPDF").uploadType}, funcFacts(t, "signing/sign.go", "BeginResult").headers["Content-Type"], ""},
+		{"/v1/sign/pdf/batch", "signPDFBatch", []string{"multipart/form-data"}, "application/json", ""},
+		{"/v1/sign/cms", "signCMS", []string{"multipart/form-data", funcFacts(t, "signing/sign.go", "signCMS").uploadType}, funcFacts(t, "signing/sign.go", "signCMS").headers["Content-Type"], ""},
+		{"/v1/sign/hash", "signHash", []string{"application/json"}, "application/json", ""},
+		{"/pki/tsa", "tsa", []string{tsa.ContentTypeQuery}, tsa.ContentTypeReply, "pki/pki.go"},
 	}
 	for _, rt := range routes {
 		op := operation(t, doc, http.MethodPost, rt.path)
@@ -938,7 +939,10 @@ func TestOpenAPISigning(t *testing.T) {
 		} else if _, found := ok.Content[rt.response]; !found {
 			t.Errorf("POST %s 200 media types = %v, want %s", rt.path, sortedKeys(ok.Content), rt.response)
 		}
-		for h := range funcFacts(t, "sign.go", rt.handler).headers {
+		if rt.file == "" {
+			rt.file = "signing/sign.go"
+		}
+		for h := range funcFacts(t, rt.file, rt.handler).headers {
 			if !strings.HasPrefix(h, "Kyso-") && h != "Content-Disposition" && h != "Cache-Control" {
 				continue
 			}

@@ -18,21 +18,20 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/api/admin"
 	"github.com/kyso-vn/kyso/api/confirm"
 	"github.com/kyso-vn/kyso/api/csc"
+	"github.com/kyso-vn/kyso/api/kit"
+	"github.com/kyso-vn/kyso/api/pki"
+	"github.com/kyso-vn/kyso/api/signing"
 	"github.com/kyso-vn/kyso/api/verify"
 	"github.com/kyso-vn/kyso/api/web"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/model"
 )
 
-// PKI is what the public PKI endpoints need.
-type PKI interface {
-	IssuerCert(ctx context.Context, name string) ([]byte, error)
-	CRL(ctx context.Context, issuerName string) ([]byte, error)
-	Respond(ctx context.Context, ocspRequest []byte) ([]byte, error)
-}
+// PKI is what the public PKI endpoints (api/pki) need.
+type PKI = pki.PKI
 
 // Authority is the full CA surface the server is built on: what app's
 // operations drive, and the public PKI endpoints.
@@ -179,7 +178,6 @@ type Server struct {
 
 	// verify serves the public verification API (api/verify).
 	verify *verify.Handler
-	mem    *memoryBudget
 	slots  *clientSlots
 	// releases are the Idempotency-Key releases owed since a database
 	// outage (idempotency.go).
@@ -237,7 +235,6 @@ func New(cfg Config, deps Deps) *Server {
 		cfg.MemoryBytes = 256 << 20
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
-		mem:       &memoryBudget{left: cfg.MemoryBytes},
 		slots:     newClientSlots(cfg.ClientConcurrency),
 		authFails: app.NewAuthFailures(deps.Audit),
 	}
@@ -252,10 +249,16 @@ func New(cfg Config, deps Deps) *Server {
 		MaxVerifyBytes: cfg.MaxVerifyBytes, VerifyPerMinute: cfg.VerifyPerMinute, VerifyBurst: cfg.VerifyBurst,
 		ReportsPerMinute: cfg.ReportsPerMinute, VerifyConcurrency: cfg.VerifyConcurrency,
 		VerifyUploadsPerAddress: cfg.VerifyUploadsPerAddress, TempDir: cfg.TempDir,
-	}, verify.Deps{Verifier: deps.Verifier}, verify.Kit{RenderError: s.renderError, WriteJSON: writeJSON, ClientIP: s.clientIP})
+	}, verify.Deps{Verifier: deps.Verifier}, s.kit())
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s
+}
+
+// kit is what the server lends its sub-routers.
+func (s *Server) kit() kit.Kit {
+	return kit.Kit{RenderError: s.renderError, DecodeJSON: s.decodeJSON, MaxBodyBytes: s.cfg.MaxBodyBytes,
+		ClientIP: s.clientIP, Classify: classifyDetail, BeginIdempotent: s.beginKitIdempotent, Log: s.log}
 }
 
 // ServeHTTP implements http.Handler.
@@ -282,57 +285,21 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 
-	// Public PKI endpoints (RFC 5280 AIA/CDP, RFC 6960 OCSP).
-	r.HandleFunc("/pki/root.crt", s.rootCert).Methods(http.MethodGet)
-	r.HandleFunc("/pki/issuers/{name}.crt", s.issuerCert).Methods(http.MethodGet)
-	r.HandleFunc("/pki/crl/{name}.crl", s.crl).Methods(http.MethodGet)
-	r.HandleFunc("/pki/ocsp", s.ocspPost).Methods(http.MethodPost)
-	r.HandleFunc("/pki/ocsp/{request:.+}", s.ocspGet).Methods(http.MethodGet)
+	// Public PKI endpoints (api/pki: RFC 5280 AIA/CDP, RFC 6960 OCSP,
+	// the RFC 3161 time-stamp authority).
+	pki.New(pki.Deps{PKI: s.ca, TSA: s.deps.TSA}, s.kit()).Mount(r)
 
-	// Admin API. Routes are registered on the main router (not a mux
-	// subrouter, which answers a wrong method with 404 instead of 405).
-	admin := func(h http.HandlerFunc) http.Handler { return s.requireAdmin(h) }
-	r.Handle("/v1/certificates", admin(s.issue)).Methods(http.MethodPost)
-	r.Handle("/v1/certificates", admin(s.list)).Methods(http.MethodGet)
-	r.Handle("/v1/certificates/{id}", admin(s.get)).Methods(http.MethodGet)
-	r.Handle("/v1/certificates/{id}/rotate", admin(s.rotate)).Methods(http.MethodPost)
-	r.Handle("/v1/certificates/{id}/renew", admin(s.renew)).Methods(http.MethodPost)
-	r.Handle("/v1/certificates/{id}/revoke", admin(s.revoke)).Methods(http.MethodPost)
-	r.Handle("/v1/ca/issuers", admin(s.issuers)).Methods(http.MethodGet)
-	r.Handle("/v1/ca/rotate", admin(s.rotateCA)).Methods(http.MethodPost)
-	r.Handle("/v1/ca/external", admin(s.initExternal)).Methods(http.MethodPost)
-	r.Handle("/v1/ca/external", admin(s.cancelExternal)).Methods(http.MethodDelete)
-	r.Handle("/v1/ca/import-chain", admin(s.importChain)).Methods(http.MethodPost)
-	r.Handle("/v1/clients", admin(s.createClient)).Methods(http.MethodPost)
-	r.Handle("/v1/clients", admin(s.listClients)).Methods(http.MethodGet)
-	r.Handle("/v1/clients/{id}", admin(s.deleteClient)).Methods(http.MethodDelete)
-	r.Handle("/v1/clients/{id}/disable", admin(s.disableClient)).Methods(http.MethodPost)
-	r.Handle("/v1/clients/{id}/enable", admin(s.enableClient)).Methods(http.MethodPost)
-	r.Handle("/v1/clients/{id}/rotate", admin(s.rotateClientKey)).Methods(http.MethodPost)
-	r.Handle("/v1/admin/tokens", admin(s.createAdminToken)).Methods(http.MethodPost)
-	r.Handle("/v1/admin/tokens", admin(s.listAdminTokens)).Methods(http.MethodGet)
-	r.Handle("/v1/admin/tokens/{id}", admin(s.revokeAdminToken)).Methods(http.MethodDelete)
-	r.Handle("/v1/admin/tokens/{id}/rotate", admin(s.rotateAdminToken)).Methods(http.MethodPost)
-	r.Handle("/v1/clients/{id}/certificate", admin(s.issueClientCert)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/pin", admin(s.setPIN)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/unlock", admin(s.unlockCredential)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/clients", admin(s.bindClient)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/totp", admin(s.enrolTOTP)).Methods(http.MethodPost)
-	r.Handle("/v1/seal-images/{organization}", admin(s.putSealImage)).Methods(http.MethodPut)
-	r.Handle("/v1/admin/trust/refresh", admin(s.refreshTrust)).Methods(http.MethodPost)
+	// Admin API (api/admin), behind the admin authentication.
+	d := s.deps
+	admin.New(admin.Deps{Enroll: s.enroll, Admin: s.admin, Certs: s.certs, Trust: d.Trust,
+		Has: admin.Configured{Clients: d.Clients != nil, ClientCerts: d.ClientCerts != nil, PINs: d.PINs != nil,
+			Seals: d.Signing != nil, Citizens: d.Citizens != nil, Credentials: d.Credentials != nil},
+	}, s.kit()).Mount(r, s.requireAdmin)
 
-	// Signing API, for registered client systems.
-	client := func(h func(http.ResponseWriter, *http.Request, model.Caller)) http.Handler {
-		return s.requireClient(h)
-	}
-	r.Handle("/v1/sign/pdf", client(s.signPDF)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/pdf/batch", client(s.signPDFBatch)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/cms", client(s.signCMS)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/hash", client(s.signHash)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/xml", client(s.signXML)).Methods(http.MethodPost)
-	r.Handle("/v1/sign/xml/batch", client(s.signXMLBatch)).Methods(http.MethodPost)
-	r.Handle("/v1/extend/pdf", client(s.extendPDF)).Methods(http.MethodPost)
-	r.Handle("/v1/credentials/{id}/authorize", client(s.authorize)).Methods(http.MethodPost)
+	// Signing API (api/signing), for registered client systems.
+	signing.New(signing.Config{MaxDocumentBytes: s.cfg.MaxDocumentBytes, MaxBatchBytes: s.cfg.MaxBatchBytes,
+		MemoryBytes: s.cfg.MemoryBytes, TempDir: s.cfg.TempDir},
+		signing.Deps{Signing: d.Signing, Extend: d.Extend, Remote: d.Remote}, s.kit()).Mount(r, s.requireClient)
 
 	// CSC API (api/csc) under /csc/v2 and /csc/v1, and the citizen's
 	// confirmation page of remote signing (api/confirm) with its JSON.
@@ -344,9 +311,6 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/confirm/{id}/confirm", s.confirmConfirm).Methods(http.MethodPost)
 	r.HandleFunc("/confirm/{id}/refuse", s.confirmRefuse).Methods(http.MethodPost)
 
-	// RFC 3161 time-stamp authority, public.
-	r.HandleFunc("/pki/tsa", s.tsa).Methods(http.MethodPost)
-
 	// Verification, public: the API and the citizens' page.
 	s.verify.Mount(r)
 	page := web.NewHandler(s.cfg.Page)
@@ -355,19 +319,8 @@ func (s *Server) routes() *mux.Router {
 	return r
 }
 
-type ctxKey int
-
-const (
-	requestIDKey ctxKey = 1
-	actorKey     ctxKey = 2
-)
-
-// actorOf names who sent r: the admin token ID or client ID the
-// authentication found ("" for a public route).
-func actorOf(r *http.Request) string {
-	actor, _ := r.Context().Value(actorKey).(string)
-	return actor
-}
+// pathID is the {id} of a certificate or credential route.
+func pathID(r *http.Request) (string, error) { return kit.PathID(r, "certificate or credential") }
 
 // authFailure records a rejected credential (never the credential itself).
 func (s *Server) authFailure(r *http.Request, kind string, err error) {
@@ -377,10 +330,7 @@ func (s *Server) authFailure(r *http.Request, kind string, err error) {
 	s.recordAuthFailure(r, kind, nil)
 }
 
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
+func requestID(ctx context.Context) string { return kit.RequestID(ctx) }
 
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -388,7 +338,7 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		_, _ = rand.Read(b)
 		id := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		next.ServeHTTP(w, r.WithContext(kit.WithRequestID(r.Context(), id)))
 	})
 }
 
@@ -433,7 +383,7 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			return
 		}
 		noteActor(r.Context(), "admin:"+id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, "admin:"+id)))
+		next.ServeHTTP(w, r.WithContext(kit.WithActor(r.Context(), "admin:"+id)))
 	})
 }
 
@@ -475,28 +425,9 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allow
 	return nil
 }
 
-// errTrailing is data after the one JSON value of a body.
-var errTrailing = errors.New("trailing data after the object")
-
 // jsonErrorText describes a decoding error without echoing request data
 // beyond field names and offsets.
-func jsonErrorText(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	case errors.As(err, &te):
-		return fmt.Sprintf("field %q must be %s", te.Field, te.Type.String())
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "unexpected end of input"
-	case errors.Is(err, errTrailing):
-		return errTrailing.Error()
-	}
-	return "cannot decode the body"
-}
+func jsonErrorText(err error) string { return kit.JSONErrorText(err) }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -48,15 +49,14 @@ func TestStorageErrors(t *testing.T) {
 		code       string
 		retryAfter bool
 	}{
-		// spool's io.Copy into the temporary file failed.
-		{"spool write", s.readError(fmt.Errorf("copy: %w", enospc)), http.StatusInsufficientStorage, CodeStorageFull, false},
-		{"create temporary file", tempFileError(&os.PathError{Op: "open", Path: "/tmp/kyso-doc-1", Err: syscall.ENOSPC}), http.StatusInsufficientStorage, CodeStorageFull, false},
-		{"quota", tempFileError(&os.PathError{Op: "write", Path: "/tmp/kyso-signed-1", Err: syscall.EDQUOT}), http.StatusInsufficientStorage, CodeStorageFull, false},
+		// spool's io.Copy into the temporary file failed: the error
+		// api/signing makes of it (its TestTempFileErrorKinds).
+		{"spool write", fmt.Errorf("api: spool the document: %w", errkind.Wrap(errkind.Full, fmt.Errorf("copy: %w", enospc), "")), http.StatusInsufficientStorage, CodeStorageFull, false},
+		{"quota", errkind.Wrap(errkind.Full, &os.PathError{Op: "write", Path: "/tmp/kyso-signed-1", Err: syscall.EDQUOT}, ""), http.StatusInsufficientStorage, CodeStorageFull, false},
 		{"database full at issuance", fmt.Errorf("ca: record credential: %w", full), http.StatusInsufficientStorage, CodeStorageFull, false},
 		{"database full at signing", fmt.Errorf("signer: audit: audit: record sign.pdf: %w", full), http.StatusInsufficientStorage, CodeStorageFull, false},
 		{"database locked at issuance", fmt.Errorf("ca: record credential: %w", locked), http.StatusServiceUnavailable, CodeDBUnavailable, true},
 		{"database locked at signing", fmt.Errorf("signer: audit: audit: record sign.pdf: %w", locked), http.StatusServiceUnavailable, CodeDBUnavailable, true},
-		{"unreadable upload", s.readError(errors.New("unexpected EOF")), http.StatusBadRequest, CodeInvalidRequest, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ func TestOpenAPIXML(t *testing.T) {
 		{"XMLRequest", jsonNames(reflect.TypeFor[app.XMLRequest]())},
 		{"XMLReference", jsonNames(reflect.TypeFor[verifier.XMLReference]())},
 		{"EInvoice", jsonNames(reflect.TypeFor[verifier.EInvoice]())},
-		{"XMLBatchResult", funcFacts(t, "xml.go", "signXMLBatch").mapKeys},
+		{"XMLBatchResult", funcFacts(t, "signing/xml.go", "signXMLBatch").mapKeys},
 	} {
 		if got := schemaProps(doc, s.schema); !slices.Equal(got, s.want) {
 			t.Errorf("openapi.yaml schema %s has properties %v, want %v", s.schema, got, s.want)
@@ -38,7 +38,7 @@ func TestOpenAPIXML(t *testing.T) {
 		t.Errorf("XMLRequest.level enum = %v, want %v", got, want)
 	}
 
-	batch := funcFacts(t, "xml.go", "signXMLBatch")
+	batch := funcFacts(t, "signing/xml.go", "signXMLBatch")
 	if got, want := schemaEnum(doc, "XMLBatchResult", "status"), sortedUnique(batch.mapValues["status"]); !slices.Equal(got, want) {
 		t.Errorf("XMLBatchResult.status enum = %v, want %v", got, want)
 	}
@@ -47,7 +47,7 @@ func TestOpenAPIXML(t *testing.T) {
 		t.Errorf("POST /v1/sign/xml/batch: file maxItems = %s, want %d", intOrNone(files.MaxItems), app.MaxBatchDocuments)
 	}
 
-	sign := funcFacts(t, "xml.go", "signXML")
+	sign := funcFacts(t, "signing/xml.go", "signXML")
 	op := operation(t, doc, http.MethodPost, "/v1/sign/xml")
 	if got, want := sortedKeys(op.RequestBody.Content), sortedUnique([]string{"multipart/form-data", sign.uploadType}); !slices.Equal(got, want) {
 		t.Errorf("POST /v1/sign/xml request media types = %v, want %v", got, want)

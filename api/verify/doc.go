@@ -11,10 +11,10 @@
 // a verification slot is taken, the bounded verifications in progress, the
 // multipart parts of each route. Every verdict is app.Verify's (Deps); the
 // errors are rendered by package api's one renderer, which it lends with
-// its JSON writer and the client's address (Kit).
+// the client's address (api/kit).
 //
 // # What it must not import
 //
-// Of kyso, only app, model and errkind (internal/archtest: api crosses
-// into app only).
+// Of kyso, only api/kit, app, model and errkind (internal/archtest: api
+// crosses into app only).
 package verify

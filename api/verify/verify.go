@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 )
@@ -51,14 +52,6 @@ type Config struct {
 	TempDir string
 }
 
-// Kit is what package api lends the verification routes: its one error
-// renderer, its JSON writer and the address a request is limited by.
-type Kit struct {
-	RenderError func(w http.ResponseWriter, r *http.Request, err error)
-	WriteJSON   func(w http.ResponseWriter, status int, v any)
-	ClientIP    func(r *http.Request) netip.Addr
-}
-
 // Deps are what the verification routes call: app.Verify. A nil Verifier
 // answers every route 503 (not configured); the XML route needs it to be
 // an XMLVerifier too, ?format=etsi and report a RecordWriter.
@@ -70,7 +63,7 @@ type Deps struct {
 type Handler struct {
 	cfg  Config
 	deps Deps
-	kit  Kit
+	kit  kit.Kit
 
 	limiter     *ipLimiter
 	reports     *ipLimiter // signed printed reports, per address
@@ -79,8 +72,8 @@ type Handler struct {
 }
 
 // New returns the verification routes over d.
-func New(cfg Config, d Deps, kit Kit) *Handler {
-	return &Handler{cfg: cfg, deps: d, kit: kit,
+func New(cfg Config, d Deps, k kit.Kit) *Handler {
+	return &Handler{cfg: cfg, deps: d, kit: k,
 		limiter:     newIPLimiter(cfg.VerifyPerMinute, cfg.VerifyBurst),
 		reports:     newIPLimiter(cfg.ReportsPerMinute, reportBurst),
 		verifySlots: make(chan struct{}, max(cfg.VerifyConcurrency, 1)),
@@ -122,7 +115,7 @@ func (s *Handler) readError(err error, limit int64) error {
 	return errkind.New(errkind.Invalid, "cannot read the uploaded document")
 }
 
-var errNotConfigured = errkind.New(errkind.NotConfigured, "this kyso is not configured for this operation")
+var errNotConfigured = kit.ErrNotConfigured
 
 // tempFileError gives a temporary file's write error its kind: a full
 // disk or quota is Full (507 storage_full), as package api's.
@@ -381,7 +374,7 @@ func (s *Handler) allowReport(w http.ResponseWriter, r *http.Request, format str
 // masked, as on the public page).
 func (s *Handler) answerVerification(w http.ResponseWriter, r *http.Request, format string, rec app.Record) {
 	if format == app.FormatJSON {
-		s.kit.WriteJSON(w, http.StatusOK, rec.Report)
+		kit.WriteJSON(w, http.StatusOK, rec.Report)
 		return
 	}
 	rw, ok := s.deps.Verifier.(RecordWriter)
@@ -493,7 +486,7 @@ func (s *Handler) verifyCMS(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.kit.WriteJSON(w, http.StatusOK, rep)
+	kit.WriteJSON(w, http.StatusOK, rep)
 }
 
 // readParts reads exactly the named parts of a multipart body, each into

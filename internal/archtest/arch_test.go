@@ -105,6 +105,18 @@ var rules = []rule{
 		direct: true,
 	},
 	{
+		name:   "each sub-router (api/admin, api/signing, api/pki, api/verify) crosses into app only, never through package api: of kyso it imports api/kit, app, model and errkind",
+		from:   []string{k("api/admin/..."), k("api/signing/..."), k("api/pki/..."), k("api/verify/...")},
+		allow:  []string{k("api/kit"), k("app/..."), k("model"), k("errkind")},
+		direct: true,
+	},
+	{
+		name:   "the sub-routers' kit (api/kit) imports of kyso only app, model and errkind",
+		from:   []string{k("api/kit")},
+		allow:  []string{k("app/..."), k("model"), k("errkind")},
+		direct: true,
+	},
+	{
 		name:   "the verifier signs nothing and reaches no key, database or api",
 		from:   []string{k("verifier/...")},
 		except: []string{k("verifier/attacksuite")}, // test kit: it makes the attacks, which takes signing

@@ -1,4 +1,4 @@
-package api
+package admin
 
 import (
 	"context"
@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
@@ -58,18 +57,7 @@ func issuedJSON(i *app.Issued) certificateJSON {
 	return out
 }
 
-// maxIDLen bounds path identifiers before they reach the store.
-const maxIDLen = 64
-
-func pathID(r *http.Request) (string, error) {
-	id := mux.Vars(r)["id"]
-	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, "/%") {
-		return "", errkind.New(errkind.NotFound, "no such certificate or credential")
-	}
-	return id, nil
-}
-
-func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) issue(w http.ResponseWriter, r *http.Request) {
 	// The request is app.IssueRequest plus the citizen's PIN, which never
 	// reaches the CA: it is hashed into the credential's consent record.
 	var req struct {
@@ -79,50 +67,50 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 		// first one bound to the credential.
 		ClientID string `json:"client_id"`
 	}
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
+	if err := s.kit.DecodeJSON(w, r, &req, false); err != nil {
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	if req.Profile == "" {
-		s.renderError(w, r, errkind.InvalidField("profile", "is required (citizen, official, seal, tsa)"))
+		s.kit.RenderError(w, r, errkind.InvalidField("profile", "is required (citizen, official, seal, tsa)"))
 		return
 	}
-	if err := s.enroll.CheckPIN(req.Profile, req.PIN); err != nil {
-		s.renderError(w, r, err)
+	if err := s.deps.Enroll.CheckPIN(req.Profile, req.PIN); err != nil {
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	// With an Idempotency-Key, app.Enroll records the new credential's
 	// ID first, so that a retry after a crash finishes that credential
 	// rather than issuing another.
-	actor := actorOf(r)
-	w, claim, done := s.beginIdempotent(w, r, actor, "certificates.issue", req.IssueRequest)
+	actor := kit.Actor(r)
+	w, claim, done := s.kit.BeginIdempotent(w, r, actor, "certificates.issue", req.IssueRequest)
 	if done {
 		return
 	}
-	defer claim.finish(r)
 	var at app.Attempt
 	if claim != nil {
+		defer claim.Finish(r)
 		at = claim
 	}
-	out, err := s.enroll.Issue(r.Context(), actor, req.IssueRequest, app.Holder{PIN: req.PIN, ClientID: req.ClientID}, at)
+	out, err := s.deps.Enroll.Issue(r.Context(), actor, req.IssueRequest, app.Holder{PIN: req.PIN, ClientID: req.ClientID}, at)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/certificates/"+out.Record.ID)
-	writeJSON(w, http.StatusCreated, enrolledAnswer(out))
+	kit.WriteJSON(w, http.StatusCreated, enrolledAnswer(out))
 }
 
-func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) get(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err == nil {
 		var out *app.Issued
-		if out, err = s.certs.Get(r.Context(), id); err == nil {
-			writeJSON(w, http.StatusOK, issuedJSON(out))
+		if out, err = s.deps.Certs.Get(r.Context(), id); err == nil {
+			kit.WriteJSON(w, http.StatusOK, issuedJSON(out))
 			return
 		}
 	}
-	s.renderError(w, r, err)
+	s.kit.RenderError(w, r, err)
 }
 
 // parseWithin accepts Go durations ("720h") and whole days ("30d").
@@ -137,13 +125,13 @@ func parseWithin(v string) (time.Duration, error) {
 	return time.ParseDuration(v)
 }
 
-func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := app.CertFilter{Status: q.Get("status"), CredentialID: q.Get("credential_id"), After: q.Get("after")}
 	if v := q.Get("expiring_within"); v != "" {
 		d, err := parseWithin(v)
 		if err != nil || d < 0 {
-			s.renderError(w, r, errkind.InvalidField("expiring_within", "must be a duration such as 720h or 30d"))
+			s.kit.RenderError(w, r, errkind.InvalidField("expiring_within", "must be a duration such as 720h or 30d"))
 			return
 		}
 		f.ExpiringWithin = d
@@ -151,14 +139,14 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			s.renderError(w, r, errkind.InvalidField("limit", "must be between 1 and 1000"))
+			s.kit.RenderError(w, r, errkind.InvalidField("limit", "must be between 1 and 1000"))
 			return
 		}
 		f.Limit = n
 	}
-	certs, err := s.certs.List(r.Context(), f)
+	certs, err := s.deps.Certs.List(r.Context(), f)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	out := struct {
@@ -175,125 +163,125 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	if len(certs) == limit {
 		out.Next = certs[len(certs)-1].ID
 	}
-	writeJSON(w, http.StatusOK, out)
+	kit.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) rotate(w http.ResponseWriter, r *http.Request) {
-	s.reissue(w, r, s.admin.Rotate)
+func (s *Handler) rotate(w http.ResponseWriter, r *http.Request) {
+	s.reissue(w, r, s.deps.Admin.Rotate)
 }
 
-func (s *Server) renew(w http.ResponseWriter, r *http.Request) {
-	s.reissue(w, r, s.admin.Renew)
+func (s *Handler) renew(w http.ResponseWriter, r *http.Request) {
+	s.reissue(w, r, s.deps.Admin.Renew)
 }
 
-func (s *Server) reissue(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, actor, id string) (*app.Issued, error)) {
+func (s *Handler) reissue(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, actor, id string) (*app.Issued, error)) {
 	id, err := pathID(r)
 	if err == nil {
-		if err = s.decodeJSON(w, r, &struct{}{}, true); err == nil {
+		if err = s.kit.DecodeJSON(w, r, &struct{}{}, true); err == nil {
 			var out *app.Issued
-			if out, err = fn(r.Context(), actorOf(r), id); err == nil {
-				writeJSON(w, http.StatusCreated, issuedJSON(out))
+			if out, err = fn(r.Context(), kit.Actor(r), id); err == nil {
+				kit.WriteJSON(w, http.StatusCreated, issuedJSON(out))
 				return
 			}
 		}
 	}
-	s.renderError(w, r, err)
+	s.kit.RenderError(w, r, err)
 }
 
-func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if err := s.decodeJSON(w, r, &req, true); err != nil {
-		s.renderError(w, r, err)
+	if err := s.kit.DecodeJSON(w, r, &req, true); err != nil {
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	rec, err := s.admin.Revoke(r.Context(), actorOf(r), id, req.Reason)
+	rec, err := s.deps.Admin.Revoke(r.Context(), kit.Actor(r), id, req.Reason)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	out := certJSON(rec)
 	out.Certificate = ""
-	writeJSON(w, http.StatusOK, out)
+	kit.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) issuers(w http.ResponseWriter, r *http.Request) {
-	list, err := s.certs.Issuers(r.Context())
+func (s *Handler) issuers(w http.ResponseWriter, r *http.Request) {
+	list, err := s.deps.Certs.Issuers(r.Context())
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"issuers": list})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"issuers": list})
 }
 
-func (s *Server) rotateCA(w http.ResponseWriter, r *http.Request) {
-	if err := s.decodeJSON(w, r, &struct{}{}, true); err != nil {
-		s.renderError(w, r, err)
+func (s *Handler) rotateCA(w http.ResponseWriter, r *http.Request) {
+	if err := s.kit.DecodeJSON(w, r, &struct{}{}, true); err != nil {
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	info, err := s.admin.RotateCA(r.Context(), actorOf(r))
+	info, err := s.deps.Admin.RotateCA(r.Context(), kit.Actor(r))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, info)
+	kit.WriteJSON(w, http.StatusCreated, info)
 }
 
-func (s *Server) initExternal(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) initExternal(w http.ResponseWriter, r *http.Request) {
 	var req app.ExternalRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
+	if err := s.kit.DecodeJSON(w, r, &req, false); err != nil {
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	info, err := s.admin.InitExternal(r.Context(), actorOf(r), req)
+	info, err := s.deps.Admin.InitExternal(r.Context(), kit.Actor(r), req)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, info)
+	kit.WriteJSON(w, http.StatusCreated, info)
 }
 
 // cancelExternal cancels the pending external issuer.
-func (s *Server) cancelExternal(w http.ResponseWriter, r *http.Request) {
-	info, err := s.admin.CancelExternal(r.Context(), actorOf(r))
+func (s *Handler) cancelExternal(w http.ResponseWriter, r *http.Request) {
+	info, err := s.deps.Admin.CancelExternal(r.Context(), kit.Actor(r))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, info)
+	kit.WriteJSON(w, http.StatusOK, info)
 }
 
 // importChain takes the chain as application/pem-certificate-chain (or
 // text/plain) PEM, or as JSON {"chain": "<PEM>"}.
-func (s *Server) importChain(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) importChain(w http.ResponseWriter, r *http.Request) {
 	var chain []byte
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var req struct {
 			Chain string `json:"chain"`
 		}
-		if err := s.decodeJSON(w, r, &req, false); err != nil {
-			s.renderError(w, r, err)
+		if err := s.kit.DecodeJSON(w, r, &req, false); err != nil {
+			s.kit.RenderError(w, r, err)
 			return
 		}
 		chain = []byte(req.Chain)
 	} else {
-		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.kit.MaxBodyBytes))
 		if err != nil {
-			s.renderError(w, r, errkind.New(errkind.TooLarge, "the chain is too large"))
+			s.kit.RenderError(w, r, errkind.New(errkind.TooLarge, "the chain is too large"))
 			return
 		}
 		chain = data
 	}
-	info, err := s.admin.ImportChain(r.Context(), actorOf(r), chain)
+	info, err := s.deps.Admin.ImportChain(r.Context(), kit.Actor(r), chain)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, info)
+	kit.WriteJSON(w, http.StatusOK, info)
 }

@@ -1,4 +1,4 @@
-package api
+package signing
 
 import (
 	"bytes"
@@ -107,7 +107,7 @@ func (m *memBytes) release() {
 // It returns the in-memory document, or, when r holds memMax bytes or
 // more or the budget is spent, head: what it read, for the caller to
 // continue into a file (no budget held).
-func (s *Server) spoolChunked(r io.Reader, memMax int64, pool *chunkPool) (d *document, head []byte, err error) {
+func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool) (d *document, head []byte, err error) {
 	chunk := pool.size
 	m := &memBytes{chunkSize: chunk, pool: pool}
 	var held int64

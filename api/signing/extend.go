@@ -1,4 +1,4 @@
-package api
+package signing
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/model"
 )
@@ -21,9 +22,9 @@ type Extender interface {
 // multipart "file" part with an "options" {"level"} part), the level in
 // the "level" query parameter or the options. A client's key is needed:
 // an extension costs kyso's time-stamp.
-func (s *Server) extendPDF(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+func (s *Handler) extendPDF(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	if s.deps.Extend == nil {
-		s.renderError(w, r, errNotConfigured)
+		s.kit.RenderError(w, r, kit.ErrNotConfigured)
 		return
 	}
 	var req app.ExtendRequest
@@ -33,7 +34,7 @@ func (s *Server) extendPDF(w http.ResponseWriter, r *http.Request, caller model.
 	}
 	doc, err := s.readUpload(w, r, &req, "application/pdf")
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	defer doc.Close()
@@ -43,10 +44,10 @@ func (s *Server) extendPDF(w http.ResponseWriter, r *http.Request, caller model.
 	out := &extendResponse{w: w}
 	if _, err := s.deps.Extend.ExtendPDF(r.Context(), clientActor(caller), req, doc.r, doc.size, out); err != nil {
 		if out.started {
-			s.log.WarnContext(r.Context(), "sending the extended PDF failed", "request_id", requestID(r.Context()), "err", err)
+			s.kit.Log.WarnContext(r.Context(), "sending the extended PDF failed", "request_id", kit.RequestID(r.Context()), "err", err)
 			return
 		}
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 	}
 }
 

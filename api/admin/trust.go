@@ -1,9 +1,10 @@
-package api
+package admin
 
 import (
 	"errors"
 	"net/http"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
 )
 
@@ -12,17 +13,17 @@ import (
 // bundle read was accepted (or was the one in use), "changed" whether it
 // replaced the one in use, and "last_error" why it was refused or could
 // not be read — the bundle in use then stays.
-func (s *Server) refreshTrust(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) refreshTrust(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Trust == nil {
-		s.renderError(w, r, errNotConfigured)
+		s.kit.RenderError(w, r, kit.ErrNotConfigured)
 		return
 	}
-	st, err := s.deps.Trust.Refresh(r.Context(), actorOf(r))
+	st, err := s.deps.Trust.Refresh(r.Context(), kit.Actor(r))
 	if errors.Is(err, app.ErrNoTrustBundle) {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	kit.WriteJSON(w, http.StatusOK, map[string]any{
 		"ok": err == nil, "changed": st.Changed, "bundle": st.Bundle,
 		"last_check": st.LastCheck, "last_error": st.LastError,
 	})

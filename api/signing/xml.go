@@ -1,4 +1,4 @@
-package api
+package signing
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
@@ -26,21 +27,21 @@ type XMLSigning interface {
 // signXML signs an XML document sent as multipart/form-data ("file" and
 // "options") or as an application/xml body with the options in the
 // Kyso-Options header, and answers with the signed document.
-func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+func (s *Handler) signXML(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	xs, ok := s.deps.Signing.(XMLSigning)
 	if !ok {
-		s.renderError(w, r, errNotConfigured)
+		s.kit.RenderError(w, r, kit.ErrNotConfigured)
 		return
 	}
 	var req app.XMLRequest
 	doc, err := s.readUpload(w, r, &req, "application/xml")
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	defer doc.Close()
 	if doc.size > app.MaxXMLBytes {
-		s.renderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", app.MaxXMLBytes)))
+		s.kit.RenderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", app.MaxXMLBytes)))
 		return
 	}
 	fpReq := req
@@ -50,19 +51,19 @@ func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller model.Ca
 	if done {
 		return
 	}
-	defer claim.finish(r)
+	defer finish(claim, r)
 	data := make([]byte, doc.size)
 	if _, err := doc.r.Seek(0, io.SeekStart); err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	if _, err := io.ReadFull(doc.r, data); err != nil {
-		s.renderError(w, r, s.readError(err))
+		s.kit.RenderError(w, r, s.readError(err))
 		return
 	}
 	res, err := xs.SignXML(r.Context(), caller, req, data)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
@@ -77,10 +78,10 @@ func (s *Server) signXML(w http.ResponseWriter, r *http.Request, caller model.Ca
 // options of its "options" part, their signature values in one Vault round
 // trip, and answers with a result per document, in order: the signed XML
 // (base64) or the error.
-func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+func (s *Handler) signXMLBatch(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	xs, ok := s.deps.Signing.(XMLSigning)
 	if !ok {
-		s.renderError(w, r, errNotConfigured)
+		s.kit.RenderError(w, r, kit.ErrNotConfigured)
 		return
 	}
 	perDoc := min(s.cfg.MaxDocumentBytes, app.MaxXMLBytes)
@@ -104,7 +105,7 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller mod
 	if !ok {
 		return
 	}
-	if _, present := r.Header[IdempotencyHeader]; present {
+	if _, present := r.Header[kit.IdempotencyHeader]; present {
 		fpReq := req
 		fpReq.PIN = ""
 		fpReq.SAD = ""
@@ -113,16 +114,16 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller mod
 			sum := sha256.Sum256(d)
 			parts = append(parts, sum[:])
 		}
-		var claim *idemClaim
+		var claim kit.Claim
 		var done bool
-		if w, claim, done = s.beginIdempotent(w, r, clientActor(caller), "sign.xml.batch", parts...); done {
+		if w, claim, done = s.kit.BeginIdempotent(w, r, clientActor(caller), "sign.xml.batch", parts...); done {
 			return
 		}
-		defer claim.finish(r)
+		defer finish(claim, r)
 	}
 	results, err := xs.SignXMLBatch(r.Context(), caller, req, docs)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -131,9 +132,9 @@ func (s *Server) signXMLBatch(w http.ResponseWriter, r *http.Request, caller mod
 	for i, res := range results {
 		item := map[string]any{"index": i, "name": names[i]}
 		if res.Err != nil {
-			status, detail := classify(res.Err)
+			status, detail := s.kit.Classify(res.Err)
 			if status >= 500 {
-				s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
+				s.kit.Log.ErrorContext(r.Context(), "batch document failed", "request_id", kit.RequestID(r.Context()), "index", i, "err", res.Err)
 			}
 			item["status"], item["error"] = "failed", detail
 		} else {

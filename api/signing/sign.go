@@ -1,8 +1,9 @@
-package api
+package signing
 
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -12,155 +13,26 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 
-	"github.com/gorilla/mux"
-
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 )
 
-// ClientAuth registers, authenticates and manages client systems.
-type ClientAuth interface {
-	Create(ctx context.Context, name string, orgs []string) (string, *model.Client, error)
-	Authenticate(ctx context.Context, key string) (*model.Client, error)
-	ClientLifecycle
-}
-
-// Signing is the signing service.
+// Signing is the signing service (app.Sign). SetSealImage is not called
+// here: package api hands it to app.Admin, behind api/admin's seal images.
 type Signing interface {
 	SignPDF(ctx context.Context, caller model.Caller, req app.PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*app.PDFResult, error)
 	SignCMS(ctx context.Context, caller model.Caller, req app.CMSRequest, content io.Reader) ([]byte, error)
 	SignHashes(ctx context.Context, caller model.Caller, req app.HashRequest) ([][]byte, error)
 	SignPDFBatch(ctx context.Context, caller model.Caller, req app.PDFRequest, docs []app.BatchDocument) ([]app.BatchResult, error)
 	SetSealImage(ctx context.Context, organization string, image []byte) error
-}
-
-// PINAdmin sets and unlocks citizen PINs.
-type PINAdmin interface {
-	SetPIN(ctx context.Context, credID, pin string) error
-	Unlock(ctx context.Context, credID string) error
-}
-
-// TSA answers RFC 3161 requests.
-type TSA interface {
-	Respond(ctx context.Context, req []byte) ([]byte, error)
-}
-
-// Error codes of the signing API.
-const (
-	CodeForbidden      = "forbidden"
-	CodeConsentFailed  = "consent_failed"
-	CodeLocked         = "credential_locked"
-	CodeInvalidDoc     = "invalid_document"
-	CodeNotConfigured  = "not_configured"
-	CodeCredentialBusy = "credential_unusable"
-)
-
-var errNotConfigured = errkind.New(errkind.NotConfigured, "this kyso is not configured for this operation")
-
-// requireClient authenticates a client system by its API key, by the
-// kyso-issued TLS client certificate it presented (mutual TLS), or by
-// both, which must then name the same client. A presented credential that
-// fails is refused even when the other one would pass.
-func (s *Server) requireClient(h func(http.ResponseWriter, *http.Request, model.Caller)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.deps.Clients == nil || s.deps.Signing == nil {
-			s.renderError(w, r, errNotConfigured)
-			return
-		}
-		var byCert *model.Client
-		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-			c, err := s.clientByCert(r)
-			if err != nil {
-				s.renderError(w, r, err)
-				return
-			}
-			byCert = c
-		}
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if (!ok || strings.TrimSpace(tok) == "") && byCert == nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="kyso"`)
-			s.renderError(w, r, errkind.New(errkind.Unauthorized, "a client API key is required: Authorization: Bearer <key> (or a kyso client certificate over mutual TLS)"))
-			return
-		}
-		c := byCert
-		if ok && strings.TrimSpace(tok) != "" {
-			byKey, err := s.deps.Clients.Authenticate(r.Context(), strings.TrimSpace(tok))
-			if err != nil {
-				s.authFailure(r, "client", err)
-				w.Header().Set("WWW-Authenticate", `Bearer realm="kyso", error="invalid_token"`)
-				if errkind.KindOf(err) == errkind.Unauthorized {
-					err = errkind.New(errkind.Unauthorized, "a valid client API key is required: Authorization: Bearer <key>")
-				}
-				s.renderError(w, r, err)
-				return
-			}
-			if byCert != nil && byCert.ID != byKey.ID {
-				s.renderError(w, r, errkind.New(errkind.Forbidden, "the TLS client certificate and the API key belong to different client systems"))
-				return
-			}
-			c = byKey
-		}
-		noteActor(r.Context(), "client:"+c.ID)
-		if !s.slots.acquire(c.ID) {
-			w.Header().Set("Retry-After", "1")
-			s.renderError(w, r, s.tooManyInFlight())
-			return
-		}
-		defer s.slots.release(c.ID)
-		h(w, r, app.CallerOf(c))
-	})
-}
-
-func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if s.deps.PINs == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	var req pinRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if err := s.admin.SetPIN(r.Context(), actorOf(r), id, req.PIN, req.Evidence); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "pin_set"})
-}
-
-func (s *Server) unlockCredential(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if s.deps.PINs == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	var req unlockRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if err := s.admin.Unlock(r.Context(), actorOf(r), id, req.Evidence); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"credential_id": id, "status": "unlocked"})
 }
 
 // spoolMemoryBytes is the largest document held in memory while it is
@@ -233,7 +105,7 @@ func (d *document) Close() {
 // spool reads at most MaxDocumentBytes of r: into memory up to
 // spoolMemoryBytes while the memory budget allows, else into a temporary
 // file. hint is the expected size (-1 if unknown).
-func (s *Server) spool(r io.Reader, hint int64) (*document, error) {
+func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 	limit := s.cfg.MaxDocumentBytes
 	memMax := min(limit, spoolMemoryBytes) + 1 // one byte more tells "larger"
 	d := &document{budget: s.mem}
@@ -304,7 +176,7 @@ type fileWriter struct{ f *os.File }
 
 func (w fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
 
-func (s *Server) readError(err error) error {
+func (s *Handler) readError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return s.tooLarge()
@@ -347,7 +219,7 @@ type signedOutput struct {
 // its input (the signature's revision; more for B-LT).
 const signedTailBytes = 64 << 10
 
-func (s *Server) outputFor(d *document) (*signedOutput, error) {
+func (s *Handler) outputFor(d *document) (*signedOutput, error) {
 	if d.f == nil {
 		n := int64(signedTailBytes)
 		if s.mem.take(n) {
@@ -412,14 +284,14 @@ func (o *signedOutput) Close() {
 	}
 }
 
-func (s *Server) tooLarge() error {
+func (s *Handler) tooLarge() error {
 	return errkind.New(errkind.TooLarge, fmt.Sprintf("the document is larger than %d bytes", s.cfg.MaxDocumentBytes))
 }
 
 // readUpload reads a signing request: multipart/form-data with a "file"
 // part and an "options" JSON part, or the document as the whole body with
 // the options JSON in the Kyso-Options header.
-func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bodyType string) (*document, error) {
+func (s *Handler) readUpload(w http.ResponseWriter, r *http.Request, opts any, bodyType string) (*document, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxDocumentBytes+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
@@ -429,7 +301,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 		dec := json.NewDecoder(strings.NewReader(string(data)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(opts); err != nil {
-			return errkind.New(errkind.Malformed, "malformed options JSON: "+jsonErrorText(err))
+			return errkind.New(errkind.Malformed, "malformed options JSON: "+kit.JSONErrorText(err))
 		}
 		if _, err := dec.Token(); err != io.EOF {
 			return errkind.New(errkind.Malformed, "malformed options JSON: trailing data after the object")
@@ -501,11 +373,11 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, opts any, bo
 	return nil, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data (parts \"file\" and \"options\") or "+bodyType)
 }
 
-func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+func (s *Handler) signPDF(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	var req app.PDFRequest
 	doc, err := s.readUpload(w, r, &req, "application/pdf")
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	defer doc.Close()
@@ -513,7 +385,7 @@ func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller model.Ca
 	if done {
 		return
 	}
-	defer claim.finish(r)
+	defer finish(claim, r)
 	// The signed PDF streams to the client as it is written: the original
 	// (from memory or its temporary file) and then the appended revisions.
 	out := &pdfResponse{w: w}
@@ -522,10 +394,10 @@ func (s *Server) signPDF(w http.ResponseWriter, r *http.Request, caller model.Ca
 			// The signature was made and recorded; only sending it
 			// failed (the client went away). The body is cut short of
 			// its Content-Length, which the client sees.
-			s.log.WarnContext(r.Context(), "sending the signed PDF failed", "request_id", requestID(r.Context()), "err", err)
+			s.kit.Log.WarnContext(r.Context(), "sending the signed PDF failed", "request_id", kit.RequestID(r.Context()), "err", err)
 			return
 		}
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 	}
 }
 
@@ -541,16 +413,16 @@ func withoutPIN(req app.PDFRequest) app.PDFRequest {
 
 // idempotentUpload is beginIdempotent for a request with one document,
 // whose digest is part of the fingerprint.
-func (s *Server) idempotentUpload(w http.ResponseWriter, r *http.Request, caller model.Caller, route string, doc *document, opts any) (http.ResponseWriter, *idemClaim, bool) {
-	if _, present := r.Header[IdempotencyHeader]; !present {
+func (s *Handler) idempotentUpload(w http.ResponseWriter, r *http.Request, caller model.Caller, route string, doc *document, opts any) (http.ResponseWriter, kit.Claim, bool) {
+	if _, present := r.Header[kit.IdempotencyHeader]; !present {
 		return w, nil, false
 	}
 	dg, err := documentDigest(doc)
 	if err != nil {
-		s.renderError(w, r, s.readError(err))
+		s.kit.RenderError(w, r, s.readError(err))
 		return w, nil, true
 	}
-	return s.beginIdempotent(w, r, clientActor(caller), route, opts, dg)
+	return s.kit.BeginIdempotent(w, r, clientActor(caller), route, opts, dg)
 }
 
 // pdfResponse is the HTTP answer of a signing: the result goes into the
@@ -578,11 +450,11 @@ func (p *pdfResponse) Write(b []byte) (int, error) {
 	return p.w.Write(b)
 }
 
-func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+func (s *Handler) signCMS(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	var req app.CMSRequest
 	doc, err := s.readUpload(w, r, &req, "application/octet-stream")
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	defer doc.Close()
@@ -593,10 +465,10 @@ func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller model.Ca
 	if done {
 		return
 	}
-	defer claim.finish(r)
+	defer finish(claim, r)
 	sig, err := s.deps.Signing.SignCMS(r.Context(), caller, req, doc.r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pkcs7-signature")
@@ -604,23 +476,23 @@ func (s *Server) signCMS(w http.ResponseWriter, r *http.Request, caller model.Ca
 	_, _ = w.Write(sig)
 }
 
-func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+func (s *Handler) signHash(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	var req app.HashRequest
-	if err := s.decodeJSON(w, r, &req, false); err != nil {
-		s.renderError(w, r, err)
+	if err := s.kit.DecodeJSON(w, r, &req, false); err != nil {
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	fpReq := req
 	fpReq.PIN = ""
 	fpReq.SAD = ""
-	w, claim, done := s.beginIdempotent(w, r, clientActor(caller), "sign.hash", fpReq)
+	w, claim, done := s.kit.BeginIdempotent(w, r, clientActor(caller), "sign.hash", fpReq)
 	if done {
 		return
 	}
-	defer claim.finish(r)
+	defer finish(claim, r)
 	sigs, err := s.deps.Signing.SignHashes(r.Context(), caller, req)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	type item struct {
@@ -630,40 +502,13 @@ func (s *Server) signHash(w http.ResponseWriter, r *http.Request, caller model.C
 	for i, sig := range sigs {
 		out[i] = item{CMS: base64.StdEncoding.EncodeToString(sig)}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"signatures": out})
-}
-
-// maxTSARequest bounds RFC 3161 requests (a request is ~100 bytes).
-const maxTSARequest = 16 << 10
-
-func (s *Server) tsa(w http.ResponseWriter, r *http.Request) {
-	if s.deps.TSA == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/timestamp-query") {
-		s.renderError(w, r, errkind.New(errkind.UnsupportedMedia, "send the request as application/timestamp-query"))
-		return
-	}
-	req, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTSARequest))
-	if err != nil {
-		s.renderError(w, r, errkind.New(errkind.TooLarge, "the time-stamp request is too large"))
-		return
-	}
-	resp, err := s.deps.TSA.Respond(r.Context(), req)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/timestamp-reply")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(resp)
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"signatures": out})
 }
 
 // signPDFBatch signs the "file" parts of a multipart request with the
 // options of its "options" part, in one Vault round trip, and answers with
 // a result per document, in order: the signed PDF (base64) or the error.
-func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller model.Caller) {
+func (s *Handler) signPDFBatch(w http.ResponseWriter, r *http.Request, caller model.Caller) {
 	var req app.PDFRequest
 	var docs []*document
 	defer func() {
@@ -682,8 +527,8 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mod
 	if !ok {
 		return
 	}
-	var claim *idemClaim
-	if _, present := r.Header[IdempotencyHeader]; present {
+	var claim kit.Claim
+	if _, present := r.Header[kit.IdempotencyHeader]; present {
 		parts := []any{withoutPIN(req), names}
 		if wantsMultipart(r) {
 			// A retry asking for the other form of answer is another request.
@@ -692,16 +537,16 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mod
 		for _, d := range docs {
 			dg, err := documentDigest(d)
 			if err != nil {
-				s.renderError(w, r, s.readError(err))
+				s.kit.RenderError(w, r, s.readError(err))
 				return
 			}
 			parts = append(parts, dg)
 		}
 		var done bool
-		if w, claim, done = s.beginIdempotent(w, r, clientActor(caller), "sign.pdf.batch", parts...); done {
+		if w, claim, done = s.kit.BeginIdempotent(w, r, clientActor(caller), "sign.pdf.batch", parts...); done {
 			return
 		}
-		defer claim.finish(r)
+		defer finish(claim, r)
 	}
 	batch := make([]app.BatchDocument, len(docs))
 	outs := make([]*signedOutput, len(docs))
@@ -713,7 +558,7 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mod
 	for i, d := range docs {
 		o, err := s.outputFor(d)
 		if err != nil {
-			s.renderError(w, r, err)
+			s.kit.RenderError(w, r, err)
 			return
 		}
 		outs[i] = o
@@ -721,37 +566,10 @@ func (s *Server) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mod
 	}
 	results, err := s.deps.Signing.SignPDFBatch(r.Context(), caller, req, batch)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.kit.RenderError(w, r, err)
 		return
 	}
 	s.writeBatchAnswer(w, r, names, results, outs)
-}
-
-// maxSealImage bounds an uploaded seal image (the renderer's own limit).
-const maxSealImage = 5 << 20
-
-// putSealImage stores an agency's seal image (PNG or JPEG body), drawn on
-// the agency's seal signatures from then on.
-func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
-	if s.deps.Signing == nil {
-		s.renderError(w, r, errNotConfigured)
-		return
-	}
-	org, err := url.PathUnescape(mux.Vars(r)["organization"])
-	if err != nil || len(org) > 256 {
-		s.renderError(w, r, errkind.New(errkind.Invalid, "the agency name in the path is not valid"))
-		return
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSealImage))
-	if err != nil {
-		s.renderError(w, r, errkind.New(errkind.TooLarge, "the image is larger than 5 MiB"))
-		return
-	}
-	if org, err = s.admin.SetSealImage(r.Context(), actorOf(r), org, data); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"organization": org, "bytes": len(data)})
 }
 
 // readBatch reads the multipart body of a batch signing request: exactly
@@ -760,11 +578,11 @@ func (s *Server) putSealImage(w http.ResponseWriter, r *http.Request) {
 // it and returns its size (the sizes together at most MaxBatchBytes). It
 // returns the files' names; on any error it renders the answer and
 // reports false (file may have kept some parts: the caller releases them).
-func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, file func(*multipart.Part) (int64, error)) ([]string, bool) {
+func (s *Handler) readBatch(w http.ResponseWriter, r *http.Request, opts any, file func(*multipart.Part) (int64, error)) ([]string, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBatchBytes+1<<20)
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		s.renderError(w, r, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"))
+		s.kit.RenderError(w, r, errkind.New(errkind.UnsupportedMedia, "send multipart/form-data: one \"options\" part and up to 100 \"file\" parts"))
 		return nil, false
 	}
 	var names []string
@@ -779,16 +597,16 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				s.renderError(w, r, s.tooLarge())
+				s.kit.RenderError(w, r, s.tooLarge())
 			} else {
-				s.renderError(w, r, errkind.New(errkind.Invalid, "malformed multipart body"))
+				s.kit.RenderError(w, r, errkind.New(errkind.Invalid, "malformed multipart body"))
 			}
 			return nil, false
 		}
 		switch p.FormName() {
 		case "options":
 			if haveOpts {
-				s.renderError(w, r, errkind.New(errkind.Invalid, "more than one \"options\" part"))
+				s.kit.RenderError(w, r, errkind.New(errkind.Invalid, "more than one \"options\" part"))
 				return nil, false
 			}
 			data, err := io.ReadAll(io.LimitReader(p, 1<<20))
@@ -797,38 +615,53 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request, opts any, fil
 				dec.DisallowUnknownFields()
 				if err = dec.Decode(opts); err == nil {
 					if _, terr := dec.Token(); terr != io.EOF {
-						err = errTrailing
+						err = kit.ErrTrailing
 					}
 				}
 			}
 			if err != nil {
-				s.renderError(w, r, errkind.New(errkind.Malformed, "malformed options JSON: "+jsonErrorText(err)))
+				s.kit.RenderError(w, r, errkind.New(errkind.Malformed, "malformed options JSON: "+kit.JSONErrorText(err)))
 				return nil, false
 			}
 			haveOpts = true
 		case "file":
 			if len(names) == app.MaxBatchDocuments {
-				s.renderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("a batch holds at most %d documents", app.MaxBatchDocuments)))
+				s.kit.RenderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("a batch holds at most %d documents", app.MaxBatchDocuments)))
 				return nil, false
 			}
 			n, err := file(p)
 			if err != nil {
-				s.renderError(w, r, err)
+				s.kit.RenderError(w, r, err)
 				return nil, false
 			}
 			names = append(names, p.FileName())
 			if total += n; total > s.cfg.MaxBatchBytes {
-				s.renderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)))
+				s.kit.RenderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("the batch is larger than %d bytes", s.cfg.MaxBatchBytes)))
 				return nil, false
 			}
 		default:
-			s.renderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
+			s.kit.RenderError(w, r, errkind.New(errkind.Invalid, fmt.Sprintf("unexpected multipart part %q (want \"options\" and \"file\")", p.FormName())))
 			return nil, false
 		}
 	}
 	if !haveOpts || len(names) == 0 {
-		s.renderError(w, r, errkind.New(errkind.Invalid, "the batch needs an \"options\" part and at least one \"file\" part"))
+		s.kit.RenderError(w, r, errkind.New(errkind.Invalid, "the batch needs an \"options\" part and at least one \"file\" part"))
 		return nil, false
 	}
 	return names, true
+}
+
+// documentDigest hashes a spooled document for a fingerprint and rewinds it.
+func documentDigest(d *document) ([]byte, error) {
+	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, d.r); err != nil {
+		return nil, err
+	}
+	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
 }

@@ -1,4 +1,4 @@
-package api
+package signing
 
 import (
 	"encoding/base64"
@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
 )
 
@@ -34,7 +35,7 @@ func wantsMultipart(r *http.Request) bool {
 
 // writeBatchAnswer writes the answer of a PDF batch: multipart/mixed when
 // the client asked for it, else JSON.
-func (s *Server) writeBatchAnswer(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
+func (s *Handler) writeBatchAnswer(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
 	if wantsMultipart(r) {
 		s.writeBatchMultipart(w, r, names, results, outs)
 		return
@@ -44,19 +45,19 @@ func (s *Server) writeBatchAnswer(w http.ResponseWriter, r *http.Request, names 
 
 // batchItem is the JSON of one document's outcome, without the PDF; it
 // returns the signed PDF's reader for a signed document, else nil.
-func (s *Server) batchItem(r *http.Request, i int, name string, res app.BatchResult, out *signedOutput) (map[string]any, io.Reader, int64) {
+func (s *Handler) batchItem(r *http.Request, i int, name string, res app.BatchResult, out *signedOutput) (map[string]any, io.Reader, int64) {
 	item := map[string]any{"index": i, "name": name}
 	if res.Err != nil {
-		status, detail := classify(res.Err)
+		status, detail := s.kit.Classify(res.Err)
 		if status >= 500 {
-			s.log.ErrorContext(r.Context(), "batch document failed", "request_id", requestID(r.Context()), "index", i, "err", res.Err)
+			s.kit.Log.ErrorContext(r.Context(), "batch document failed", "request_id", kit.RequestID(r.Context()), "index", i, "err", res.Err)
 		}
 		item["status"], item["error"] = "failed", detail
 		return item, nil, 0
 	}
 	rd, size, err := out.contents()
 	if err != nil {
-		_, detail := classify(err)
+		_, detail := s.kit.Classify(err)
 		item["status"], item["error"] = "failed", detail
 		return item, nil, 0
 	}
@@ -69,7 +70,7 @@ func (s *Server) batchItem(r *http.Request, i int, name string, res app.BatchRes
 
 // writeBatchJSON streams the JSON answer: one document's base64 in memory
 // at a time.
-func (s *Server) writeBatchJSON(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
+func (s *Handler) writeBatchJSON(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, `{"results":[`)
@@ -100,7 +101,7 @@ func (s *Server) writeBatchJSON(w http.ResponseWriter, r *http.Request, names []
 // is (application/pdf) with the headers of POST /v1/sign/pdf's answer; a
 // failed one's is its JSON result (application/json). Every part carries
 // Kyso-Index, Kyso-Status and, in Content-Disposition, the file's name.
-func (s *Server) writeBatchMultipart(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
+func (s *Handler) writeBatchMultipart(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
 	mw := multipart.NewWriter(w)
 	w.Header().Set("Content-Type", mime.FormatMediaType(multipartMixed, map[string]string{"boundary": mw.Boundary()}))
 	w.WriteHeader(http.StatusOK)

@@ -1,19 +1,21 @@
-package api
+package signing
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"testing"
 	"testing/iotest"
+
+	"github.com/kyso-vn/kyso/api/kit"
+	"github.com/kyso-vn/kyso/errkind"
 )
 
-func spoolServer(t *testing.T, memory, maxDoc int64) *Server {
+func spoolServer(t *testing.T, memory, maxDoc int64) *Handler {
 	t.Helper()
-	return New(Config{MemoryBytes: memory, MaxDocumentBytes: maxDoc, TempDir: t.TempDir()}, Deps{})
+	return New(Config{MemoryBytes: memory, MaxDocumentBytes: maxDoc, TempDir: t.TempDir()}, Deps{}, kit.Kit{})
 }
 
 func readAll(t *testing.T, d *document) []byte {
@@ -76,8 +78,8 @@ func TestSpoolLimits(t *testing.T) {
 	}
 	for _, size := range []int{6<<20 + 1, 9 << 20} {
 		_, err := s.spool(bytes.NewReader(make([]byte, size)), -1)
-		if status, _ := classify(err); status != http.StatusRequestEntityTooLarge {
-			t.Errorf("%d bytes = %v, want 413", size, err)
+		if errkind.KindOf(err) != errkind.TooLarge {
+			t.Errorf("%d bytes = %v, want TooLarge (413)", size, err)
 		}
 	}
 	if _, err := s.spool(bytes.NewReader(nil), 0); err == nil {
@@ -140,8 +142,8 @@ func testSpoolChunked(t *testing.T, sized bool) {
 			}
 			d, err := s.spool(iotest.HalfReader(bytes.NewReader(data)), hint)
 			if tc.tooLarge {
-				if status, _ := classify(err); err == nil || status != http.StatusRequestEntityTooLarge {
-					t.Errorf("spool(%d bytes) = %v, want 413", tc.size, err)
+				if err == nil || errkind.KindOf(err) != errkind.TooLarge {
+					t.Errorf("spool(%d bytes) = %v, want TooLarge (413)", tc.size, err)
 				}
 			} else {
 				if err != nil {
