@@ -108,7 +108,7 @@ func certsByStatus(t *testing.T, dir string) map[store.CertStatus]int {
 // which CI may not allow, and SQLite's max_page_count cannot be set on
 // kyso's own connection from outside. It is tested on a real SQLite
 // database in store.TestSQLiteFull (the same SQLITE_FULL an ENOSPC gives)
-// and with a real ENOSPC in api.TestStorageErrors.
+// and with a real ENOSPC (/dev/full) in signing.TestTempFileErrorKinds.
 func TestDBLocked(t *testing.T) {
 	e := newSignEnv(t)
 	base := e.env["KYSO_URL"]
