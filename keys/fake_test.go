@@ -246,7 +246,10 @@ func TestSignParams(t *testing.T) {
 	}
 }
 
-// TestSignFaults covers answers a real Vault does not give.
+// TestSignFaults covers answers a real Vault does not give. Its signature
+// cases hold Signer to what VerifiesOwnSignatures promises signer/cms: no
+// signature that fails to verify against the pinned key is returned, alone
+// or in a batch.
 func TestSignFaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

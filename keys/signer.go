@@ -37,6 +37,11 @@ func (s *Signer) KeyVersion() int { return s.version }
 // KeyType returns the type of the key.
 func (s *Signer) KeyType() KeyType { return s.typ }
 
+// VerifiesOwnSignatures reports true: SignContext and SignBatch verify
+// every signature against Public before returning it (see verify), which
+// callers such as signer/cms rely on instead of verifying it again.
+func (s *Signer) VerifiesOwnSignatures() bool { return true }
+
 // Sign signs digest with the pinned key version, for crypto.Signer. It is
 // SignContext with a background context; the Manager's per-call timeout
 // still applies. rand is ignored: Vault uses its own randomness.

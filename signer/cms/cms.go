@@ -93,6 +93,28 @@ type BatchSigner interface {
 	SignBatch(ctx context.Context, digests [][]byte, opts crypto.SignerOpts) ([][]byte, error)
 }
 
+// SelfVerifying is implemented by a signer that verifies every signature
+// it returns against its own public key before returning it, under the
+// options it was asked to sign with: kyso's keys.Signer does, for its
+// single and its batch signatures, because a Vault answer must be checked
+// before anything embeds it. When the signer's public key is the
+// certificate's (cms checks that first, as always), verifying the same
+// signature over the same bytes with the same key again proves nothing
+// more, so cms does not: one RSA verification a signature saved. Any other
+// signer's signatures are verified against the certificate before they
+// are used.
+type SelfVerifying interface {
+	// VerifiesOwnSignatures reports whether every signature returned by
+	// the signer has been verified against its Public key.
+	VerifiesOwnSignatures() bool
+}
+
+// selfVerifying reports whether s promises to verify what it returns.
+func selfVerifying(s any) bool {
+	v, ok := s.(SelfVerifying)
+	return ok && v.VerifiesOwnSignatures()
+}
+
 // contextSigner is a crypto.Signer that also takes a context.
 type contextSigner interface {
 	SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error)
@@ -108,6 +130,7 @@ func SignDetached(ctx context.Context, content io.Reader, cred model.Key, opts O
 	if err := checkSigner(cred.Signer, p.pub); err != nil {
 		return nil, fmt.Errorf("cms: sign: %w", err)
 	}
+	p.signerVerifies = selfVerifying(cred.Signer)
 	h := p.hash.New()
 	if _, err := io.Copy(h, &ctxReader{ctx: ctx, r: content}); err != nil {
 		return nil, fmt.Errorf("cms: sign: read content: %w", err)
@@ -130,6 +153,7 @@ func SignDigest(ctx context.Context, digest []byte, cred model.Key, opts Options
 	if err := checkSigner(cred.Signer, p.pub); err != nil {
 		return nil, fmt.Errorf("cms: sign digest: %w", err)
 	}
+	p.signerVerifies = selfVerifying(cred.Signer)
 	if err := p.checkDigest(digest); err != nil {
 		return nil, fmt.Errorf("cms: sign digest: %w", err)
 	}
@@ -159,6 +183,9 @@ func SignDigests(ctx context.Context, digests [][]byte, cred model.Key, bs Batch
 		if err := checkPublic(pk.Public(), p.pub); err != nil {
 			return nil, fmt.Errorf("cms: sign digests: batch signer: %w", err)
 		}
+		// Only a batch signer whose key is known to be the certificate's
+		// may vouch for its signatures.
+		p.signerVerifies = selfVerifying(bs)
 	}
 	if cred.Signer != nil {
 		if err := checkSigner(cred.Signer, p.pub); err != nil {
@@ -213,8 +240,12 @@ type plan struct {
 	sigAlg     pkix.AlgorithmIdentifier
 	certs      []byte   // the DER certificates, concatenated
 	fixedAttrs [][]byte // encoded signed attributes other than message-digest
-	unsigned   [][]byte // encoded extra unsigned attributes
-	ts         Timestamper
+	// signerVerifies: the signer's key is the certificate's and it
+	// verifies what it returns (SelfVerifying), so finish does not verify
+	// its signatures again.
+	signerVerifies bool
+	unsigned       [][]byte // encoded extra unsigned attributes
+	ts             Timestamper
 }
 
 // newPlan validates the credential and options and prepares the parts of
@@ -454,9 +485,12 @@ func (p *plan) signOne(ctx context.Context, s crypto.Signer, messageDigest []byt
 // the time-stamp token if asked for, assembles the ContentInfo and checks
 // what it assembled.
 func (p *plan) finish(ctx context.Context, messageDigest, attrs, tbs, sig []byte) ([]byte, error) {
-	// Check before spending a time-stamp on a bad signature.
-	if err := p.verify(tbs, sig); err != nil {
-		return nil, err
+	// Check before spending a time-stamp on a bad signature, unless the
+	// signer has checked this very signature with the certificate's key.
+	if !p.signerVerifies {
+		if err := p.verify(tbs, sig); err != nil {
+			return nil, err
+		}
 	}
 	unsigned := p.unsigned
 	if p.ts != nil {

@@ -415,6 +415,66 @@ func TestTrustButVerify(t *testing.T) {
 	})
 }
 
+// vouchingSigner signs with sign and claims to verify what it returns
+// (cms.SelfVerifying).
+type vouchingSigner struct{ lyingSigner }
+
+func (vouchingSigner) VerifiesOwnSignatures() bool { return true }
+
+// vouchingBatch is a batch signer that claims to verify its signatures.
+type vouchingBatch struct{ *memBatch }
+
+func (vouchingBatch) VerifiesOwnSignatures() bool { return true }
+
+// TestSelfVerifyingSigner checks what cms relies on from a signer that
+// verifies its own signatures: only such a signer's signatures go
+// unverified by cms, and only when its key is the certificate's. (The
+// promise is kept by keys.Signer, whose own tests hold it to it; a PDF
+// signature is read back and verified once more by pades.)
+func TestSelfVerifyingSigner(t *testing.T) {
+	pki := newPKI(t)
+	ctx := context.Background()
+	cred := pki.cred(t, pki.rsaKey)
+	d := sum(crypto.SHA256, []byte("a"))
+	bad := func(digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+		sig, err := pki.rsaKey.Sign(rand.Reader, digest, opts)
+		if err == nil {
+			sig[len(sig)-1] ^= 1
+		}
+		return sig, err
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := cred
+	c.Signer = lyingSigner{pub: pki.rsaKey.Public(), sign: bad}
+	if _, err := cms.SignDigest(ctx, d, c, cms.Options{}); !errors.Is(err, cms.ErrIntegrity) {
+		t.Errorf("SignDigest with a signer that makes no promise = %v, want ErrIntegrity", err)
+	}
+	c.Signer = vouchingSigner{lyingSigner{pub: pki.rsaKey.Public(), sign: bad}}
+	der, err := cms.SignDigest(ctx, d, c, cms.Options{})
+	if err != nil {
+		t.Fatalf("SignDigest with a self-verifying signer = %v; its signature is its own to check", err)
+	}
+	if tryOpenSSL(pki, der, []byte("a")) == nil {
+		t.Error("openssl verifies the vouching signer's corrupted signature: the test signs nothing wrong")
+	}
+	if _, err := cms.SignDigests(ctx, [][]byte{d, d}, cred, &memBatch{Signer: c.Signer}, cms.Options{}); !errors.Is(err, cms.ErrIntegrity) {
+		t.Errorf("SignDigests with a batch signer that makes no promise = %v, want ErrIntegrity", err)
+	}
+	if _, err := cms.SignDigests(ctx, [][]byte{d, d}, cred, vouchingBatch{&memBatch{Signer: c.Signer}}, cms.Options{}); err != nil {
+		t.Errorf("SignDigests with a self-verifying batch signer = %v", err)
+	}
+	// A promise from a signer whose key is not the certificate's counts
+	// for nothing: the signer is refused before it signs.
+	c.Signer = vouchingSigner{lyingSigner{pub: other.Public(), sign: bad}}
+	if _, err := cms.SignDigest(ctx, d, c, cms.Options{}); err == nil || !strings.Contains(err.Error(), "not the certificate's") {
+		t.Errorf("SignDigest with another key's vouching signer = %v, want the key refused", err)
+	}
+}
+
 // shortBatch answers with one signature too few.
 type shortBatch struct{ crypto.Signer }
 

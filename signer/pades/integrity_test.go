@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"encoding/asn1"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/kyso-vn/kyso/model"
@@ -63,6 +64,13 @@ func TestReadBackCatchesBadCMS(t *testing.T) {
 			}
 			return append(append([]byte{0x30, 0x80}, outer.Bytes...), 0, 0), nil
 		}, pades.Options{}},
+		{"from a signer that vouches for a bad signature", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
+			// cms relies on such a signer's promise (cms.SelfVerifying)
+			// and does not verify its signature again: the read-back
+			// check is what catches the lie.
+			c.Signer = vouchingLiar{c.Signer}
+			return cms.SignDigest(ctx, d, c, o)
+		}, pades.Options{}},
 		{"with data after it", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
 			der, err := cms.SignDigest(ctx, d, c, o)
 			return append(der, 0x05, 0x00), err
@@ -78,6 +86,20 @@ func TestReadBackCatchesBadCMS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// vouchingLiar claims to verify its own signatures (cms.SelfVerifying)
+// but returns each with its last byte changed.
+type vouchingLiar struct{ crypto.Signer }
+
+func (vouchingLiar) VerifiesOwnSignatures() bool { return true }
+
+func (l vouchingLiar) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	sig, err := l.Signer.Sign(r, digest, opts)
+	if err == nil {
+		sig[len(sig)-1] ^= 1
+	}
+	return sig, err
 }
 
 // wrongTSA stamps the wrong digest from its n-th call on.
