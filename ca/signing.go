@@ -48,16 +48,14 @@ func (c *signerCache) get(ctx context.Context, k Keys, name string, version int)
 // refused: kyso does not sign with a certificate relying parties would
 // reject.
 func (a *Authority) SigningCredential(ctx context.Context, credentialID string) (*model.SigningCredential, error) {
-	cred, err := a.store.GetCredential(ctx, credentialID)
+	// One read of the credential and its current certificate: a revoked
+	// certificate or a disabled credential stops the next signature.
+	cred, rec, err := a.store.GetCredentialCertificate(ctx, credentialID)
 	if err != nil {
 		return nil, backendErr("credential "+credentialID, err)
 	}
-	if cred.CurrentCertID == "" {
+	if rec == nil {
 		return nil, ErrConflict.Errorf("credential %s has no certificate", credentialID)
-	}
-	rec, err := a.store.GetCertificate(ctx, cred.CurrentCertID)
-	if err != nil {
-		return nil, backendErr("certificate "+cred.CurrentCertID, err)
 	}
 	if rec.Status != store.CertActive {
 		return nil, ErrConflict.Errorf("credential %s's certificate is %s; rotate its key (kyso cert rotate) to sign again", credentialID, rec.Status)

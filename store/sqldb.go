@@ -329,13 +329,17 @@ const credentialCols = `id, profile, subject_json, key_name, key_type, current_c
 
 func scanCredential(row interface{ Scan(...any) error }) (*Credential, error) {
 	var cr Credential
-	err := row.Scan(&cr.ID, &cr.Profile, &cr.SubjectJSON, &cr.KeyName, &cr.KeyType,
-		stringScan{&cr.CurrentCertID}, &cr.Status, timeScan{&cr.CreatedAt}, timeScan{&cr.UpdatedAt},
-		stringScan{&cr.Holder})
-	if err != nil {
+	if err := row.Scan(credentialDests(&cr)...); err != nil {
 		return nil, err
 	}
 	return &cr, nil
+}
+
+// credentialDests are the scan destinations of credentialCols.
+func credentialDests(cr *Credential) []any {
+	return []any{&cr.ID, &cr.Profile, &cr.SubjectJSON, &cr.KeyName, &cr.KeyType,
+		stringScan{&cr.CurrentCertID}, &cr.Status, timeScan{&cr.CreatedAt}, timeScan{&cr.UpdatedAt},
+		stringScan{&cr.Holder}}
 }
 
 // CreateCredential inserts cr and, if first is not nil, first, in one
@@ -437,18 +441,34 @@ const certCols = `id, credential_id, issuer_id, serial, profile, subject, key_na
 	status, not_before, not_after, cert_pem, created_at, revoked_at, revocation_reason, superseded_by`
 
 func scanCertificate(row interface{ Scan(...any) error }) (*Certificate, error) {
-	var c Certificate
-	var revokedAt time.Time
-	err := row.Scan(&c.ID, stringScan{&c.CredentialID}, &c.IssuerID, &c.Serial, &c.Profile, &c.Subject,
-		&c.KeyName, &c.KeyVersion, &c.Status, timeScan{&c.NotBefore}, timeScan{&c.NotAfter}, &c.CertPEM,
-		timeScan{&c.CreatedAt}, timeScan{&revokedAt}, &c.RevocationReason, stringScan{&c.SupersededBy})
-	if err != nil {
+	var r certRow
+	if err := row.Scan(r.dests()...); err != nil {
 		return nil, err
 	}
-	if !revokedAt.IsZero() {
-		c.RevokedAt = &revokedAt
+	return r.cert(), nil
+}
+
+// certRow is a certificate row being scanned.
+type certRow struct {
+	c         Certificate
+	revokedAt time.Time
+}
+
+// dests are the scan destinations of certCols.
+func (r *certRow) dests() []any {
+	c := &r.c
+	return []any{&c.ID, stringScan{&c.CredentialID}, &c.IssuerID, &c.Serial, &c.Profile, &c.Subject,
+		&c.KeyName, &c.KeyVersion, &c.Status, timeScan{&c.NotBefore}, timeScan{&c.NotAfter}, &c.CertPEM,
+		timeScan{&c.CreatedAt}, timeScan{&r.revokedAt}, &c.RevocationReason, stringScan{&c.SupersededBy}}
+}
+
+// cert returns the scanned certificate.
+func (r *certRow) cert() *Certificate {
+	if !r.revokedAt.IsZero() {
+		t := r.revokedAt
+		r.c.RevokedAt = &t
 	}
-	return &c, nil
+	return &r.c
 }
 
 func scanCertificates(rows *sql.Rows) ([]*Certificate, error) {
@@ -601,6 +621,39 @@ func (s *sqlDB) GetCertificate(ctx context.Context, id string) (*Certificate, er
 		return nil, s.fail(fmt.Sprintf("get certificate %q", id), err)
 	}
 	return c, nil
+}
+
+// credentialCertSQL reads a credential and its current certificate in one
+// statement.
+var credentialCertSQL = `SELECT ` + qualify("cr.", credentialCols) + `, ` + qualify("c.", certCols) + `
+	FROM credentials cr JOIN certificates c ON c.id = cr.current_cert_id WHERE cr.id = $1`
+
+// qualify prefixes each column of cols with prefix.
+func qualify(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// GetCredentialCertificate returns the credential with id and its current
+// certificate, read in one statement (so of one moment): what every
+// signature looks up. A credential without a current certificate comes
+// back with a nil certificate.
+func (s *sqlDB) GetCredentialCertificate(ctx context.Context, id string) (*Credential, *Certificate, error) {
+	var cr Credential
+	var c certRow
+	err := s.queryRow(ctx, credentialCertSQL, id).Scan(append(credentialDests(&cr), c.dests()...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		// No such credential, or one without a current certificate.
+		cr, err := s.GetCredential(ctx, id)
+		return cr, nil, err
+	}
+	if err != nil {
+		return nil, nil, s.fail(fmt.Sprintf("get credential %q and its certificate", id), err)
+	}
+	return &cr, c.cert(), nil
 }
 
 // GetCertificateBySerial returns the certificate issuerID issued with

@@ -143,6 +143,10 @@ type Store interface {
 	// normally empty: ActivateCertificate sets it. Key names are unique.
 	CreateCredential(ctx context.Context, cr *Credential, first *Certificate) error
 	GetCredential(ctx context.Context, id string) (*Credential, error)
+	// GetCredentialCertificate returns a credential and its current
+	// certificate in one read (nil if it has none): the lookup of every
+	// signature. ErrNotFound if there is no such credential.
+	GetCredentialCertificate(ctx context.Context, id string) (*Credential, *Certificate, error)
 	// UpdateCredential replaces Profile, SubjectJSON, CurrentCertID, Status
 	// and UpdatedAt of the credential with cr.ID; ID, KeyName, KeyType and
 	// CreatedAt never change.

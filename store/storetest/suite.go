@@ -674,6 +674,12 @@ func testActivate(t *testing.T, open func(t *testing.T) store.Store) {
 	ctx := ctxOf(t)
 	mustIssuer(t, s, "i1")
 	mustCredential(t, s, "cr1", newCert("c1", "i1", "cr1", store.CertPending))
+	if cr, c, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil || cr.ID != "cr1" || c != nil {
+		t.Errorf("GetCredentialCertificate(cr1) before activation = %v, %v, %v; want cr1 without a certificate", cr, c, err)
+	}
+	if _, _, err := s.GetCredentialCertificate(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetCredentialCertificate(nope) = %v, want ErrNotFound", err)
+	}
 
 	// First issuance: no supersede.
 	c1 := newCert("c1", "i1", "cr1", store.CertPending)
@@ -693,6 +699,12 @@ func testActivate(t *testing.T, open func(t *testing.T) store.Store) {
 	same(t, "GetCertificate(c1) after activation", getCert(t, s, "c1"), &want)
 	if got := getCredential(t, s, "cr1").CurrentCertID; got != "c1" {
 		t.Errorf("credential current certificate = %q, want c1", got)
+	}
+	if cr, c, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil {
+		t.Errorf("GetCredentialCertificate(cr1) = %v", err)
+	} else {
+		same(t, "GetCredentialCertificate(cr1)'s certificate", c, &want)
+		same(t, "GetCredentialCertificate(cr1)'s credential", cr, getCredential(t, s, "cr1"))
 	}
 
 	// Renewal: c2 supersedes c1.
@@ -714,6 +726,9 @@ func testActivate(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	if !cr.UpdatedAt.After(t0) {
 		t.Errorf("credential UpdatedAt = %v, want it bumped", cr.UpdatedAt)
+	}
+	if _, c, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil || c.ID != "c2" || c.CertPEM != "signed-c2" {
+		t.Errorf("GetCredentialCertificate(cr1) after renewal = %v, %v; want c2", c, err)
 	}
 
 	// Infrastructure certificate: no credential to update; may supersede
