@@ -37,6 +37,7 @@ type sqlDB struct {
 	// does (SQLite's single writer).
 	auditLock string
 	stmts     stmtCache // prepared statements of reads outside transactions
+	wstmts    stmtCache // prepared statements of the write pool (writeStmt)
 	// observer is told of every call (observe.go); nil: none.
 	observer func(op string, d time.Duration, err error)
 	// answers says how kept Idempotency-Key answers are stored
