@@ -6,12 +6,49 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 )
 
 // ----- clients -----
 
 const clientCols = `id, name, organizations, key_hash, created_at, disabled, expires_at`
+
+// parsedOrgs keeps the organizations of the stored texts seen, by text:
+// every authenticated request reads its client, and clients are few, so
+// the same short JSON text was parsed again on every request. Keyed by
+// the text itself, an entry can never be stale.
+var parsedOrgs struct {
+	sync.Mutex
+	m map[string][]string
+}
+
+// parsedOrgsMax bounds parsedOrgs; past it the cache starts over.
+const parsedOrgsMax = 1024
+
+// parseOrganizations returns the organizations of a stored JSON array
+// (nil for an empty one), a copy the caller may change.
+func parseOrganizations(text string) ([]string, error) {
+	parsedOrgs.Lock()
+	orgs, ok := parsedOrgs.m[text]
+	parsedOrgs.Unlock()
+	if !ok {
+		if err := json.Unmarshal([]byte(text), &orgs); err != nil {
+			return nil, err
+		}
+		if len(orgs) == 0 {
+			orgs = nil
+		}
+		parsedOrgs.Lock()
+		if parsedOrgs.m == nil || len(parsedOrgs.m) >= parsedOrgsMax {
+			parsedOrgs.m = map[string][]string{}
+		}
+		parsedOrgs.m[text] = orgs
+		parsedOrgs.Unlock()
+	}
+	return slices.Clone(orgs), nil
+}
 
 func scanClient(row interface{ Scan(...any) error }) (*Client, error) {
 	var c Client
@@ -20,11 +57,9 @@ func scanClient(row interface{ Scan(...any) error }) (*Client, error) {
 	if err := row.Scan(&c.ID, &c.Name, &orgs, &c.KeyHash, timeScan{&c.CreatedAt}, &disabled, timeScan{&c.ExpiresAt}); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(orgs), &c.Organizations); err != nil {
+	var err error
+	if c.Organizations, err = parseOrganizations(orgs); err != nil {
 		return nil, fmt.Errorf("client %q: bad stored organizations: %w", c.ID, err)
-	}
-	if len(c.Organizations) == 0 {
-		c.Organizations = nil
 	}
 	c.Disabled = disabled != 0
 	return &c, nil
