@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/kyso-vn/kyso/audit"
+	"github.com/kyso-vn/kyso/signer"
 )
 
 // Auditor appends to the audit log (audit.Log).
@@ -31,4 +32,26 @@ func (r recorder) record(ctx context.Context, actor, action, target string, deta
 	if err := r.audit.Record(ctx, audit.Event{Actor: actor, Action: action, Target: target, Details: details}); err != nil && r.log != nil {
 		r.log.ErrorContext(ctx, "audit record failed", "action", action, "target", target, "err", err)
 	}
+}
+
+// signingAudit is the formats' signer.Recorder: it writes each signature
+// they make to the audit log. Unlike recorder's, its failure is the
+// signature's: the formats hand out no signature the log does not hold.
+type signingAudit struct{ audit Auditor }
+
+// signingActions are the audit actions of the formats' signatures.
+var signingActions = map[signer.Format]string{
+	signer.FormatPDF:  audit.ActionSignPDF,
+	signer.FormatCMS:  audit.ActionSignCMS,
+	signer.FormatHash: audit.ActionSignHash,
+	signer.FormatXML:  audit.ActionSignXML,
+}
+
+func (r signingAudit) RecordSigning(ctx context.Context, e signer.SigningEvent) error {
+	ev, err := audit.SignEvent(audit.Signing{Action: signingActions[e.Format], Client: e.Client, Credential: e.Credential,
+		Certificate: e.Certificate, DocumentSHA256: e.DocumentSHA256, Level: e.Level})
+	if err != nil {
+		return err
+	}
+	return r.audit.Record(ctx, ev)
 }
