@@ -2,18 +2,20 @@ package app
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/appearance"
-	"github.com/kyso-vn/kyso/store"
 )
 
-// SealStore keeps agencies' seal images (store.Store).
+// SealStore keeps agencies' seal images (the database; cmd/kyso wires
+// it). Sign stores them and hands it to the formats as their
+// signer.SealImages.
 type SealStore interface {
-	PutSealImage(ctx context.Context, img *store.SealImage) error
-	GetSealImage(ctx context.Context, organization string) (*store.SealImage, error)
+	// PutSealImage stores or replaces an agency's seal image.
+	PutSealImage(ctx context.Context, organization, contentType string, image []byte) error
+	// SealImage returns an agency's seal image, or nil when it has none.
+	SealImage(ctx context.Context, organization string) ([]byte, error)
 }
 
 // SetSealImage stores the seal image of an agency (organization as it
@@ -30,21 +32,5 @@ func (s *Sign) SetSealImage(ctx context.Context, organization string, image []by
 	if err := appearance.CheckImage(image); err != nil {
 		return signer.ErrInvalid.Errorf("%w", err)
 	}
-	ct := http.DetectContentType(image)
-	return s.d.Seals.PutSealImage(ctx, &store.SealImage{Organization: organization, ContentType: ct, Data: image})
-}
-
-// sealImages is the formats' signer.SealImages: the agency's stored
-// image, or none.
-type sealImages struct{ seals SealStore }
-
-func (l sealImages) SealImage(ctx context.Context, organization string) ([]byte, error) {
-	img, err := l.seals.GetSealImage(ctx, organization)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return img.Data, nil
+	return s.d.Seals.PutSealImage(ctx, organization, http.DetectContentType(image), image)
 }

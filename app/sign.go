@@ -58,7 +58,7 @@ func NewSign(d SignDeps, formats signer.Config) *Sign {
 		formats.Recorder = signingAudit{d.Audit}
 	}
 	if formats.Seals == nil && d.Seals != nil {
-		formats.Seals = sealImages{d.Seals}
+		formats.Seals = d.Seals
 	}
 	formats.Authorizer = s
 	s.formats = signer.New(formats)

@@ -164,7 +164,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		st.Close()
 		return nil, fmt.Errorf("the CSC access tokens' Transit key: %w", err)
 	}
-	signing := kapp.NewSign(kapp.SignDeps{Credentials: authority, SAD: remote, Audit: auditLog, Seals: st, Log: log}, signer.Config{
+	signing := kapp.NewSign(kapp.SignDeps{Credentials: authority, SAD: remote, Audit: auditLog, Seals: sealImages{st}, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
 		Revocation:  revocation{authority},
