@@ -8,9 +8,20 @@ import (
 	"github.com/kyso-vn/kyso/signer"
 )
 
-// Auditor appends to the audit log (audit.Log).
+// Auditor appends to the audit log (cmd/kyso wires it to audit.Log).
 type Auditor interface {
-	Record(ctx context.Context, e audit.Event) error
+	Record(ctx context.Context, e AuditEvent) error
+}
+
+// AuditEvent is one record of the audit log, as app writes it: the
+// fields of audit.Event, which app and cmd/kyso convert it to and from
+// (a conversion that compiles only while the two are alike).
+type AuditEvent struct {
+	Actor  string // who: an admin token ID, a client ID, "system"
+	Action string // what: one of audit's Action* constants
+	Target string // on what: a certificate, credential or client ID; may be empty
+	// Details is a small JSON object of non-secret facts; nil is {}.
+	Details map[string]any
 }
 
 // recorder writes the audit records of the decisions app makes. The
@@ -29,7 +40,7 @@ func (r recorder) record(ctx context.Context, actor, action, target string, deta
 	if actor == "" {
 		actor = "anonymous"
 	}
-	if err := r.audit.Record(ctx, audit.Event{Actor: actor, Action: action, Target: target, Details: details}); err != nil && r.log != nil {
+	if err := r.audit.Record(ctx, AuditEvent{Actor: actor, Action: action, Target: target, Details: details}); err != nil && r.log != nil {
 		r.log.ErrorContext(ctx, "audit record failed", "action", action, "target", target, "err", err)
 	}
 }
@@ -53,5 +64,5 @@ func (r signingAudit) RecordSigning(ctx context.Context, e signer.SigningEvent) 
 	if err != nil {
 		return err
 	}
-	return r.audit.Record(ctx, ev)
+	return r.audit.Record(ctx, AuditEvent(ev))
 }

@@ -12,9 +12,9 @@ import (
 )
 
 // events keeps what an Auditor is given.
-type events struct{ got []audit.Event }
+type events struct{ got []AuditEvent }
 
-func (e *events) Record(_ context.Context, ev audit.Event) error {
+func (e *events) Record(_ context.Context, ev AuditEvent) error {
 	e.got = append(e.got, ev)
 	return nil
 }

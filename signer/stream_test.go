@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
@@ -36,7 +35,7 @@ func (w *resultWriter) Write(p []byte) (int, error) {
 
 type auditor struct{ err error }
 
-func (a auditor) Record(context.Context, audit.Event) error { return a.err }
+func (a auditor) Record(context.Context, app.AuditEvent) error { return a.err }
 
 // TestSignPDFStreamsAfterAudit: a ResultWriter is told the result — size
 // and digest of exactly what follows — before the first byte, and only

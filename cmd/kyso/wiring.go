@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	kapp "github.com/kyso-vn/kyso/app"
+	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/store"
 )
@@ -37,6 +39,14 @@ func (r revocation) CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, 
 		return der, err
 	}
 	return r.ca.UpstreamCRL(ctx, issuer)
+}
+
+// appAudit is app's Auditor on the audit log, where no metrics count its
+// records (meteredAudit is kyso serve's).
+type appAudit struct{ log auditRecorder }
+
+func (a appAudit) Record(ctx context.Context, e kapp.AuditEvent) error {
+	return a.log.Record(ctx, audit.Event(e))
 }
 
 // sealImages is app's SealStore on the database: agencies' seal images,
