@@ -108,7 +108,7 @@ func TestLoadConfigTLS(t *testing.T) {
 		return p
 	}
 	c, err := loadConfig(write(`{}`))
-	if err != nil || c.TLS.Mode != "off" || c.TLS.ClientAuth != "none" || c.TLS.on() {
+	if err != nil || c.TLS.Mode != "off" || c.TLS.ClientAuth != "none" || c.TLS.On() {
 		t.Errorf("default tls = %+v, %v; want off and none", c.TLS, err)
 	}
 	c, err = loadConfig(write(`{"listen":"127.0.0.1:8443","tls":{"mode":"ca","client_auth":"optional"}}`))
@@ -136,6 +136,52 @@ func TestLoadConfigTLS(t *testing.T) {
 	} {
 		if _, err := loadConfig(write(bad.json)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("loadConfig(%s) = %v, want an error containing %q", bad.json, err, bad.want)
+		}
+	}
+}
+
+// TestLoadConfigHTTPVerify: the http and verify sections, which api and
+// api/verify declare, come with their defaults filled in and refuse bad
+// bounds, with and without a file.
+func TestLoadConfigHTTPVerify(t *testing.T) {
+	c, err := loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, v := c.HTTP, c.Verify
+	if time.Duration(h.RequestTimeout) != 30*time.Second || h.MaxBodyBytes != 1<<20 || h.MaxDocumentBytes != 50<<20 || h.MaxBatchBytes != 256<<20 ||
+		h.MemoryBytes != 256<<20 || h.ClientConcurrency != 32 || time.Duration(h.IdempotencyTTL) != 24*time.Hour ||
+		h.IdempotencyMaxAnswerBytes != 16<<20 || h.IdempotencyQuotaBytes != 0 || time.Duration(h.CSCTokenTTL) != 10*time.Minute {
+		t.Errorf("default http = %+v", h)
+	}
+	if v.MaxDocumentBytes != 50<<20 || v.PerMinute != 30 || v.Burst != 10 || v.UploadsPerAddress != 8 || v.Concurrency != 4 || v.Online || len(v.TrustDirs) != 0 {
+		t.Errorf("default verify = %+v", v)
+	}
+	p := filepath.Join(t.TempDir(), "c.json")
+	for _, tc := range []struct{ json, want string }{
+		{`{"http":{"client_concurrency":-1,"idempotency_quota_bytes":-1},"verify":{"per_minute":-1,"uploads_per_address":-1,"trusted_proxies":["10.0.0.0/8","192.0.2.7"]}}`, ""},
+		{`{"http":{"csc_token_ttl":"2h"}}`, "http.csc_token_ttl"},
+		{`{"http":{"request_timeout":"-1s"}}`, "http.request_timeout"},
+		{`{"http":{"memory_bytes":-1}}`, "http.memory_bytes"},
+		{`{"http":{"idempotency_quota_bytes":-2}}`, "http.idempotency_quota_bytes"},
+		{`{"verify":{"burst":-1}}`, "verify.burst"},
+		{`{"verify":{"trusted_proxies":["proxy.local"]}}`, "verify.trusted_proxies"},
+	} {
+		if err := os.WriteFile(p, []byte(tc.json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := loadConfig(p)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("loadConfig(%s) = %v", tc.json, err)
+		case tc.want == "":
+			proxies, err := c.Verify.Proxies()
+			if c.HTTP.ClientConcurrency != -1 || c.HTTP.IdempotencyQuotaBytes != -1 || c.Verify.PerMinute != -1 || c.Verify.UploadsPerAddress != -1 ||
+				err != nil || len(proxies) != 2 || proxies[1].String() != "192.0.2.7/32" {
+				t.Errorf("loadConfig(%s): http %+v, verify %+v, proxies %v %v; want the unbounded values kept", tc.json, c.HTTP, c.Verify, proxies, err)
+			}
+		case err == nil || !strings.Contains(err.Error(), tc.want):
+			t.Errorf("loadConfig(%s) = %v, want an error naming %q", tc.json, err, tc.want)
 		}
 	}
 }
