@@ -8,8 +8,9 @@ import (
 	"github.com/kyso-vn/kyso/internal/config"
 )
 
-// The defaults of the http section, which New also takes for a zero
-// Config field.
+// The defaults of the http section: New takes them for a zero Config
+// field, so that a zero (or absent) value in the config file means the
+// default.
 const (
 	DefaultMaxBodyBytes              = 1 << 20
 	DefaultMaxDocumentBytes          = 50 << 20
@@ -27,7 +28,8 @@ const (
 // Section is the "http" section of kyso's config file (see
 // docs/configuration.md): the bounds of requests, documents and the
 // answers kept for Idempotency-Key, which cmd/kyso hands to New (and
-// idempotency_quota_bytes to the store). A zero value means the default.
+// idempotency_quota_bytes to the store). A zero value means the default
+// (the Default… constants above, which New applies).
 type Section struct {
 	// RequestTimeout bounds one request (default 30s).
 	RequestTimeout config.Duration `json:"request_timeout"`
@@ -51,32 +53,11 @@ type Section struct {
 	// IdempotencyQuotaBytes bounds the kept answers of one client or
 	// admin token (0: the store's default, 256 MiB; -1: no bound):
 	// keeping a new answer evicts the caller's oldest
-	// (docs/operations.md). Defaults leaves 0 to the store.
+	// (docs/operations.md).
 	IdempotencyQuotaBytes int64 `json:"idempotency_quota_bytes"`
 	// CSCTokenTTL is how long an access token of the CSC API is valid
 	// (default 10m; at most 1h).
 	CSCTokenTTL config.Duration `json:"csc_token_ttl"`
-}
-
-// Defaults fills the fields left zero with their defaults.
-func (s *Section) Defaults() {
-	setDefault(&s.RequestTimeout, config.Duration(DefaultRequestTimeout))
-	setDefault(&s.MaxBodyBytes, DefaultMaxBodyBytes)
-	setDefault(&s.MaxDocumentBytes, DefaultMaxDocumentBytes)
-	setDefault(&s.MaxBatchBytes, DefaultMaxBatchBytes)
-	setDefault(&s.MemoryBytes, DefaultMemoryBytes)
-	setDefault(&s.ClientConcurrency, DefaultClientConcurrency)
-	setDefault(&s.IdempotencyTTL, config.Duration(DefaultIdempotencyTTL))
-	setDefault(&s.IdempotencyMaxAnswerBytes, DefaultIdempotencyMaxAnswerBytes)
-	setDefault(&s.CSCTokenTTL, config.Duration(DefaultCSCTokenTTL))
-}
-
-// setDefault sets *v to def when it is zero.
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
 }
 
 // Validate checks the section, so that kyso refuses a bad bound at start.

@@ -6,8 +6,9 @@ import (
 	"net/netip"
 )
 
-// The defaults of the verify section, which api.New also takes for a zero
-// api.Config field.
+// The defaults of the verify section: api.New takes them for a zero
+// api.Config field, so that a zero (or absent) value in the config file
+// means the default.
 const (
 	DefaultMaxDocumentBytes  = 50 << 20
 	DefaultPerMinute         = 30
@@ -21,7 +22,8 @@ const (
 // revocation (which cmd/kyso hands to the trust store, and kyso verify
 // takes as its defaults), and the bounds of the verification routes
 // (POST /v1/verify/*: their documents, rate limits, uploads and
-// verification slots). A zero value means the default.
+// verification slots). A zero value means the default (the Default…
+// constants above, which api.New applies).
 type Section struct {
 	// TrustDirs are directories of external trust anchors and
 	// intermediates (PEM or DER files), added to kyso's own CA
@@ -46,25 +48,6 @@ type Section struct {
 	// TrustedProxies are reverse proxies (addresses or CIDR prefixes)
 	// whose X-Forwarded-For header names the client.
 	TrustedProxies []string `json:"trusted_proxies"`
-}
-
-// Defaults fills the fields left zero with their defaults.
-func (s *Section) Defaults() {
-	if s.MaxDocumentBytes == 0 {
-		s.MaxDocumentBytes = DefaultMaxDocumentBytes
-	}
-	if s.PerMinute == 0 {
-		s.PerMinute = DefaultPerMinute
-	}
-	if s.Burst == 0 {
-		s.Burst = DefaultBurst
-	}
-	if s.UploadsPerAddress == 0 {
-		s.UploadsPerAddress = DefaultUploadsPerAddress
-	}
-	if s.Concurrency == 0 {
-		s.Concurrency = DefaultConcurrency
-	}
 }
 
 // Validate checks the section, so that kyso refuses a bad bound or proxy

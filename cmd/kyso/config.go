@@ -179,11 +179,9 @@ func (c *Config) setDefaults() error {
 	if err := c.RemoteSigning.validate(); err != nil {
 		return err
 	}
-	c.HTTP.Defaults()
 	if err := c.HTTP.Validate(); err != nil {
 		return err
 	}
-	c.Verify.Defaults()
 	if err := c.Verify.Validate(); err != nil {
 		return err
 	}

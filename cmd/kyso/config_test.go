@@ -2,11 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kyso-vn/kyso/api"
+	apiverify "github.com/kyso-vn/kyso/api/verify"
 )
 
 func TestDurationJSON(t *testing.T) {
@@ -141,22 +146,9 @@ func TestLoadConfigTLS(t *testing.T) {
 }
 
 // TestLoadConfigHTTPVerify: the http and verify sections, which api and
-// api/verify declare, come with their defaults filled in and refuse bad
-// bounds, with and without a file.
+// api/verify declare, keep the unbounded values (-1) and refuse bad
+// bounds and proxies.
 func TestLoadConfigHTTPVerify(t *testing.T) {
-	c, err := loadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, v := c.HTTP, c.Verify
-	if time.Duration(h.RequestTimeout) != 30*time.Second || h.MaxBodyBytes != 1<<20 || h.MaxDocumentBytes != 50<<20 || h.MaxBatchBytes != 256<<20 ||
-		h.MemoryBytes != 256<<20 || h.ClientConcurrency != 32 || time.Duration(h.IdempotencyTTL) != 24*time.Hour ||
-		h.IdempotencyMaxAnswerBytes != 16<<20 || h.IdempotencyQuotaBytes != 0 || time.Duration(h.CSCTokenTTL) != 10*time.Minute {
-		t.Errorf("default http = %+v", h)
-	}
-	if v.MaxDocumentBytes != 50<<20 || v.PerMinute != 30 || v.Burst != 10 || v.UploadsPerAddress != 8 || v.Concurrency != 4 || v.Online || len(v.TrustDirs) != 0 {
-		t.Errorf("default verify = %+v", v)
-	}
 	p := filepath.Join(t.TempDir(), "c.json")
 	for _, tc := range []struct{ json, want string }{
 		{`{"http":{"client_concurrency":-1,"idempotency_quota_bytes":-1},"verify":{"per_minute":-1,"uploads_per_address":-1,"trusted_proxies":["10.0.0.0/8","192.0.2.7"]}}`, ""},
@@ -182,6 +174,51 @@ func TestLoadConfigHTTPVerify(t *testing.T) {
 			}
 		case err == nil || !strings.Contains(err.Error(), tc.want):
 			t.Errorf("loadConfig(%s) = %v, want an error naming %q", tc.json, err, tc.want)
+		}
+	}
+}
+
+// TestDocumentedHTTPVerifyDefaults: the defaults that api and api/verify
+// declare beside their sections (and api.New applies) are the ones
+// docs/configuration.md states.
+func TestDocumentedHTTPVerifyDefaults(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dur := func(d time.Duration) string {
+		switch {
+		case d%time.Hour == 0:
+			return fmt.Sprintf("%dh", d/time.Hour)
+		case d%time.Minute == 0:
+			return fmt.Sprintf("%dm", d/time.Minute)
+		}
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	for path, def := range map[string]string{
+		"http.request_timeout":              dur(api.DefaultRequestTimeout),
+		"http.max_body_bytes":               fmt.Sprint(api.DefaultMaxBodyBytes),
+		"http.max_document_bytes":           fmt.Sprint(api.DefaultMaxDocumentBytes),
+		"http.max_batch_bytes":              fmt.Sprint(api.DefaultMaxBatchBytes),
+		"http.memory_bytes":                 fmt.Sprint(api.DefaultMemoryBytes),
+		"http.client_concurrency":           fmt.Sprint(api.DefaultClientConcurrency),
+		"http.idempotency_ttl":              dur(api.DefaultIdempotencyTTL),
+		"http.idempotency_max_answer_bytes": fmt.Sprint(api.DefaultIdempotencyMaxAnswerBytes),
+		"http.csc_token_ttl":                dur(api.DefaultCSCTokenTTL),
+		"verify.max_document_bytes":         fmt.Sprint(apiverify.DefaultMaxDocumentBytes),
+		"verify.per_minute":                 fmt.Sprint(apiverify.DefaultPerMinute),
+		"verify.burst":                      fmt.Sprint(apiverify.DefaultBurst),
+		"verify.uploads_per_address":        fmt.Sprint(apiverify.DefaultUploadsPerAddress),
+		"verify.concurrency":                fmt.Sprint(apiverify.DefaultConcurrency),
+	} {
+		re := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(path) + "` \\| [^|]+ \\| `([^`]*)`")
+		m := re.FindSubmatch(doc)
+		if m == nil || string(m[1]) != def {
+			got := "(none)"
+			if m != nil {
+				got = string(m[1])
+			}
+			t.Errorf("docs/configuration.md states %s's default as %q, the code's is %q", path, got, def)
 		}
 	}
 }
