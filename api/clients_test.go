@@ -44,7 +44,7 @@ func newNode(t *testing.T, path string) (*node, store.Store) {
 	}
 	t.Cleanup(func() { st.Close() })
 	h := api.New(api.Config{}, api.Deps{Admins: auth.NewAdmins(st), Clients: auth.NewClients(st),
-		Signing: echoSigning{}, Audit: audit.New(st)})
+		Signing: echoSigning{}, Audit: auditLog{audit.New(st)}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &node{t: t, srv: srv}, st

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/api"
+	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
@@ -113,7 +114,7 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	}
 	deps.PINs = o.pins
 	if o.audit {
-		deps.Audit = audit.New(st)
+		deps.Audit = auditLog{audit.New(st)}
 	}
 	s.api = api.New(api.Config{Logger: o.log, Ready: []api.Check{
 		{Name: "vault", Fn: km.Health}, {Name: "database", Fn: st.Ping}, {Name: "ca", Fn: s.ca.Ready},
@@ -243,4 +244,11 @@ func mustOpenSSL(t *testing.T, args ...string) string {
 		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
+}
+
+// auditLog is app's Auditor on a real audit log, as cmd/kyso wires it.
+type auditLog struct{ log *audit.Log }
+
+func (a auditLog) Record(ctx context.Context, e app.AuditEvent) error {
+	return a.log.Record(ctx, audit.Event(e))
 }

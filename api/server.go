@@ -193,46 +193,49 @@ type Server struct {
 // New returns the HTTP server for the given services.
 func New(cfg Config, deps Deps) *Server {
 	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = 1 << 20
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.RequestTimeout == 0 {
-		cfg.RequestTimeout = 30 * time.Second
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.MaxDocumentBytes == 0 {
-		cfg.MaxDocumentBytes = 50 << 20
+		cfg.MaxDocumentBytes = DefaultMaxDocumentBytes
 	}
 	if cfg.MaxBatchBytes == 0 {
-		cfg.MaxBatchBytes = 256 << 20
+		cfg.MaxBatchBytes = DefaultMaxBatchBytes
 	}
 	if cfg.MaxVerifyBytes == 0 {
-		cfg.MaxVerifyBytes = 50 << 20
+		cfg.MaxVerifyBytes = verify.DefaultMaxDocumentBytes
 	}
 	if cfg.VerifyPerMinute == 0 {
-		cfg.VerifyPerMinute = 30
+		cfg.VerifyPerMinute = verify.DefaultPerMinute
 	}
 	if cfg.VerifyBurst == 0 {
-		cfg.VerifyBurst = 10
+		cfg.VerifyBurst = verify.DefaultBurst
 	}
 	if cfg.ReportsPerMinute == 0 {
 		cfg.ReportsPerMinute = 4
 	}
 	if cfg.VerifyConcurrency <= 0 {
-		cfg.VerifyConcurrency = 4
+		cfg.VerifyConcurrency = verify.DefaultConcurrency
 	}
 	if cfg.VerifyUploadsPerAddress == 0 {
-		cfg.VerifyUploadsPerAddress = 8
+		cfg.VerifyUploadsPerAddress = verify.DefaultUploadsPerAddress
 	}
 	if cfg.ClientConcurrency == 0 {
-		cfg.ClientConcurrency = 32
+		cfg.ClientConcurrency = DefaultClientConcurrency
 	}
 	if cfg.IdempotencyTTL <= 0 {
-		cfg.IdempotencyTTL = 24 * time.Hour
+		cfg.IdempotencyTTL = DefaultIdempotencyTTL
+	}
+	if cfg.CSCTokenTTL <= 0 {
+		cfg.CSCTokenTTL = DefaultCSCTokenTTL
 	}
 	if cfg.IdempotencyMaxAnswerBytes <= 0 {
-		cfg.IdempotencyMaxAnswerBytes = 16 << 20
+		cfg.IdempotencyMaxAnswerBytes = DefaultIdempotencyMaxAnswerBytes
 	}
 	if cfg.MemoryBytes <= 0 {
-		cfg.MemoryBytes = 256 << 20
+		cfg.MemoryBytes = DefaultMemoryBytes
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, ca: deps.CA, admins: deps.Admins, deps: deps,
 		slots:     newClientSlots(cfg.ClientConcurrency),

@@ -55,11 +55,11 @@ func NewAuthFailures(a Auditor) *AuthFailures {
 // note counts a rejection. It returns the events to record now: the
 // rejection itself if it is the first of its interval, and the aggregates
 // of intervals that are over.
-func (a *AuthFailures) note(kind, remote, path string, extra map[string]any) []audit.Event {
+func (a *AuthFailures) note(kind, remote, path string, extra map[string]any) []AuditEvent {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var out []audit.Event
+	var out []AuditEvent
 	if now.Sub(a.swept) >= time.Second {
 		out = a.sweep(now, false)
 	}
@@ -84,14 +84,14 @@ func (a *AuthFailures) note(kind, remote, path string, extra map[string]any) []a
 	for key, v := range extra {
 		d[key] = v
 	}
-	return append(out, audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: kind, Details: d})
+	return append(out, AuditEvent{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: kind, Details: d})
 }
 
 // sweep removes the intervals that are over (all of them with force) and
 // returns the aggregates to record. a.mu is held.
-func (a *AuthFailures) sweep(now time.Time, force bool) []audit.Event {
+func (a *AuthFailures) sweep(now time.Time, force bool) []AuditEvent {
 	a.swept = now
-	var out []audit.Event
+	var out []AuditEvent
 	for k, g := range a.aggs {
 		if !force && now.Sub(g.start) < a.interval {
 			continue
@@ -105,8 +105,8 @@ func (a *AuthFailures) sweep(now time.Time, force bool) []audit.Event {
 }
 
 // aggregateEvent is the audit record of the rejections counted in g.
-func aggregateEvent(k authFailureKey, g *authFailureAgg) audit.Event {
-	return audit.Event{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: k.kind,
+func aggregateEvent(k authFailureKey, g *authFailureAgg) AuditEvent {
+	return AuditEvent{Actor: "anonymous", Action: audit.ActionAuthFailure, Target: k.kind,
 		Details: map[string]any{"remote": k.remote, "path": g.path, "aggregated": true, "count": g.count,
 			"first": g.start.UTC().Format(time.RFC3339Nano), "last": g.last.UTC().Format(time.RFC3339Nano)}}
 }

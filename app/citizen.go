@@ -7,15 +7,23 @@ import (
 	"unicode/utf8"
 
 	"github.com/kyso-vn/kyso/audit"
-	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
 )
 
 // TOTPEnroller creates a credential's one-time-code seed and returns it,
-// once, for the holder's authenticator app (auth.TOTP).
+// once, for the holder's authenticator app (cmd/kyso wires it to
+// auth.TOTP).
 type TOTPEnroller interface {
-	Enroll(ctx context.Context, credID, account string) (*auth.TOTPEnrolment, error)
+	Enroll(ctx context.Context, credID, account string) (*TOTPEnrolment, error)
+}
+
+// TOTPEnrolment is a new one-time-code seed as the holder's authenticator
+// app takes it: the otpauth:// URI and the same as a QR code (PNG). It is
+// handed out once, never again.
+type TOTPEnrolment struct {
+	URI   string
+	QRPNG []byte
 }
 
 // ClientBinder binds a citizen credential to a client system
@@ -141,7 +149,7 @@ func (a *Admin) citizenCredential(ctx context.Context, credID string) error {
 // replaced phone, or an issuance whose seed was never shown): an enrolment
 // event, which needs the identity proofing ev. The old seed stops working
 // at once; the new one is returned this once.
-func (a *Admin) EnrolTOTP(ctx context.Context, actor, credID string, ev *Evidence) (*auth.TOTPEnrolment, error) {
+func (a *Admin) EnrolTOTP(ctx context.Context, actor, credID string, ev *Evidence) (*TOTPEnrolment, error) {
 	if err := ev.check(); err != nil {
 		return nil, err
 	}

@@ -33,8 +33,8 @@ func TestEnrolmentEvents(t *testing.T) {
 	s := newSCAL2(t)
 	ctx := t.Context()
 	consent := store.ConsentOf(s.st)
-	admin := app.NewAdmin(app.AdminDeps{PINs: s.pins, Citizens: &app.CitizenDeps{TOTP: s.totp, Bindings: consent, Locks: s.factors, Clients: s.st},
-		Credentials: s.creds, Audit: audit.New(s.st)})
+	admin := app.NewAdmin(app.AdminDeps{PINs: s.pins, Citizens: &app.CitizenDeps{TOTP: totpEnroller{s.totp}, Bindings: consent, Locks: s.factors, Clients: s.st},
+		Credentials: s.creds, Audit: auditLog{audit.New(s.st)}})
 
 	for _, ev := range []*app.Evidence{
 		nil,

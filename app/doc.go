@@ -12,7 +12,9 @@
 //     credentials only with a SAD the citizen gave for exactly these
 //     documents, used once — and the signing formats it drives
 //     (signer.Service, which asks Sign.Authorize once a request's options
-//     are valid, and records each signature before it leaves).
+//     are valid, and hands each signature to Sign, which records it in
+//     the audit log before it leaves); agencies' seal images, which Sign
+//     stores and looks up for the formats.
 //   - Remote: the citizen's sole control (SCAL2): authorisations with PIN
 //     and TOTP per (credential, client), bound to exact hashes, as
 //     single-use SADs; the confirmation mode's transactions; raw
@@ -33,16 +35,19 @@
 //     on first use and replaced when it expires.
 //
 // Each API request makes one call into app, in app's and model's types
-// (PDFRequest, IssueRequest, Issued, Report, model.Caller...), which app
-// converts to and from those of ca and signer at its edge. It reaches the
-// other packages through small interfaces declared here (Issuance, CertAdmin,
-// IssuerAdmin, Credentials, Consent, PINAdmin, Auditor, TrustSnapshot...),
-// which ca, auth, audit, signer and truststore satisfy; cmd/kyso wires
-// them.
+// (PDFRequest, IssueRequest, Issued, Report, AuditEvent, TOTPEnrolment,
+// model.Caller...), which app converts to and from those of ca, signer,
+// audit and auth at its edge: no exported name of app names an auth or
+// audit type (internal/archtest). It reaches the other packages through
+// small interfaces declared here (Issuance, CertAdmin, IssuerAdmin,
+// Credentials, Consent, PINAdmin, Auditor, TOTPEnroller, SealStore,
+// TrustSnapshot...), which ca, auth, signer and truststore satisfy, or
+// cmd/kyso's adapters over audit.Log, auth.TOTP and the store; cmd/kyso
+// wires them.
 //
 // # What it must not import
 //
-// api, cmd, keys and store: app sees Vault only as the crypto.Signer the CA
+// api, cmd, keys and store (internal/archtest): app sees Vault only as the crypto.Signer the CA
 // hands it, and the database only through the services above and model's
 // types. It does no HTTP, reads no configuration and writes no SQL.
 package app

@@ -91,7 +91,7 @@ type Enrolled struct {
 	Recovered bool
 	// TOTP is a new citizen credential's one-time-code seed, for the
 	// holder's authenticator app: handed out here once, never again.
-	TOTP *auth.TOTPEnrolment
+	TOTP *TOTPEnrolment
 }
 
 // Issue issues a certificate for req on behalf of actor and, when pin is

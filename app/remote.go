@@ -526,7 +526,7 @@ func (r *Remote) SignHashes(ctx context.Context, caller model.Caller, credential
 			e, err := audit.SignEvent(audit.Signing{Action: audit.ActionSignHash, Client: caller.ClientID, Credential: cred.ID,
 				Certificate: serial, DocumentSHA256: sum, Level: "raw"})
 			if err == nil {
-				err = r.d.Audit.Record(ctx, e)
+				err = r.d.Audit.Record(ctx, AuditEvent(e))
 			}
 			if err != nil {
 				// A signature the audit log cannot hold is not handed out.

@@ -133,7 +133,7 @@ func newSCAL2(t *testing.T) *scal2 {
 		"cred_official": {ID: "cred_official", Profile: "official", Organization: hanoi, Key: model.Key{Signer: key, Cert: cert}},
 	}
 	factors := auth.NewFactors(pins, totp, consent, clock.now)
-	au := audit.New(st)
+	au := auditLog{audit.New(st)}
 	remote := app.NewRemote(app.RemoteDeps{Credentials: creds, Factors: factors, Consent: consent, Clients: st, Audit: au},
 		app.RemoteConfig{Now: clock.now, ConfirmBaseURL: "https://kyso.test/confirm"})
 	sign := app.NewSign(app.SignDeps{Credentials: creds, SAD: remote, Audit: au}, signer.Config{})

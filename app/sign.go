@@ -24,13 +24,16 @@ type SADConsumer interface {
 	ConsumeSAD(ctx context.Context, caller model.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error
 }
 
-// SignDeps are the services behind Sign. SAD and Audit may be nil (no
-// citizen can then sign; nothing is audited).
+// SignDeps are the services behind Sign. SAD, Audit and Seals may be nil
+// (no citizen can then sign; nothing is audited; seals are drawn).
 type SignDeps struct {
 	Credentials Credentials
 	SAD         SADConsumer
 	Audit       Auditor
-	Log         *slog.Logger
+	// Seals keeps agencies' seal images: administrators set them, the
+	// formats draw them on seal signatures.
+	Seals SealStore
+	Log   *slog.Logger
 }
 
 // Sign decides who may sign with which credential and hands the document
@@ -47,11 +50,15 @@ type Sign struct {
 }
 
 // NewSign returns the signing floor; formats configures the signing
-// service it drives (formats.Authorizer is this Sign).
+// service it drives (formats.Authorizer is this Sign, formats.Recorder
+// writes to d.Audit and formats.Seals reads d.Seals).
 func NewSign(d SignDeps, formats signer.Config) *Sign {
 	s := &Sign{d: d, rec: recorder{d.Audit, d.Log}}
-	if formats.Audit == nil && d.Audit != nil {
-		formats.Audit = d.Audit
+	if formats.Recorder == nil && d.Audit != nil {
+		formats.Recorder = signingAudit{d.Audit}
+	}
+	if formats.Seals == nil && d.Seals != nil {
+		formats.Seals = d.Seals
 	}
 	formats.Authorizer = s
 	s.formats = signer.New(formats)
@@ -172,10 +179,4 @@ func (s *Sign) SignXMLBatch(ctx context.Context, caller model.Caller, req XMLReq
 		out[i] = XMLBatchResult{Result: (*XMLResult)(r.Result), Err: r.Err}
 	}
 	return out, err
-}
-
-// SetSealImage stores an agency's seal image (Admin.SetSealImage audits
-// it).
-func (s *Sign) SetSealImage(ctx context.Context, organization string, image []byte) error {
-	return s.formats.SetSealImage(ctx, organization, image)
 }

@@ -48,7 +48,7 @@ func TestSignAuthorize(t *testing.T) {
 		"cred_citizen":  {ID: "cred_citizen", Profile: "citizen", Signer: key},
 		"cred_tsa":      {ID: "cred_tsa", Profile: "tsa", Organization: org, Signer: key},
 	}
-	sign := app.NewSign(app.SignDeps{Credentials: creds, SAD: s.remote, Audit: audit.New(s.st)}, signer.Config{})
+	sign := app.NewSign(app.SignDeps{Credentials: creds, SAD: s.remote, Audit: auditLog{audit.New(s.st)}}, signer.Config{})
 	bound := model.Caller{ClientID: "cli_hanoi", MayUse: func(o string) bool { return o == org }}
 	other := model.Caller{ClientID: "cli_other", MayUse: func(string) bool { return false }}
 	doc := []byte("tờ khai")

@@ -48,7 +48,7 @@ func TestSealAppearanceOnlyForSeals(t *testing.T) {
 	}
 	sign := func(profile string, a *app.Appearance) error {
 		cred := &model.SigningCredential{ID: "cred_" + profile, Profile: profile, Organization: org, HolderName: "Trần Sỹ Thanh", Key: key}
-		svc := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}}, signer.Config{PDF: pades.New(nil, nil), Audit: auditor{}})
+		svc := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}, Audit: auditor{}}, signer.Config{PDF: pades.New(nil, nil)})
 		_, err := svc.SignPDF(ctx, caller, app.PDFRequest{CredentialID: cred.ID, Appearance: a}, bytes.NewReader(doc), int64(len(doc)), io.Discard)
 		return err
 	}

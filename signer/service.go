@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/appearance"
@@ -104,9 +103,37 @@ func readerHashes(rs ...io.Reader) func() ([][]byte, error) {
 	}
 }
 
-// Auditor appends to the audit log (audit.Log implements it).
-type Auditor interface {
-	Record(ctx context.Context, e audit.Event) error
+// Recorder records each signature the service makes (app.Sign wires it to
+// the audit log). A PDF's signature is recorded before the first byte of
+// the signed document is written, the others before they are returned; a
+// signature the Recorder cannot record is not handed out.
+type Recorder interface {
+	RecordSigning(ctx context.Context, e SigningEvent) error
+}
+
+// Format names what a SigningEvent signed.
+type Format string
+
+// The formats of SigningEvent.
+const (
+	FormatPDF  Format = "pdf"  // a PAdES signature (SignPDF, SignPDFBatch)
+	FormatCMS  Format = "cms"  // a detached CMS over content (SignCMS)
+	FormatHash Format = "hash" // a detached CMS over a client's digest (SignHashes)
+	FormatXML  Format = "xml"  // an XML signature (SignXML, SignXMLBatch)
+)
+
+// SigningEvent is what the service tells its Recorder of one signature:
+// who asked, with which credential and certificate, over which document
+// (its SHA-256, never the document) and at which level.
+type SigningEvent struct {
+	Format      Format
+	Client      string // the caller's client ID
+	Credential  string // the credential's ID
+	Certificate string // the signing certificate's serial number, hex
+	// DocumentSHA256 is the SHA-256 of the signed document (of the
+	// digest, for a hash signed with SHA-384 or SHA-512).
+	DocumentSHA256 []byte
+	Level          string
 }
 
 // Caller is the authenticated client system making a request.
@@ -119,15 +146,16 @@ type Caller struct {
 
 // Config wires a Service.
 type Config struct {
-	Authorizer  Authorizer
-	Audit       Auditor
+	Authorizer Authorizer
+	// Recorder records every signature made (nil: none is recorded).
+	Recorder    Recorder
 	PDF         *pades.Signer
 	Timestamper cms.Timestamper // for CMS signature time-stamps; nil disables them
 	// Revocation gives the certificates' status for XAdES B-LT and B-LTA
 	// (the source pades.New gets for PAdES); nil refuses those levels.
 	Revocation xmldsig.Revocation
-	// Seals keeps agencies' seal images (nil: seals are always drawn).
-	Seals SealStore
+	// Seals looks up agencies' seal images (nil: seals are always drawn).
+	Seals SealImages
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -302,7 +330,7 @@ func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cr
 		result = &PDFResult{SignatureField: res.SignatureField, DocumentDigest: res.DocumentDigest, Level: string(res.Level), Size: res.Size}
 		// The audit log names the signed document by the same SHA-256
 		// the caller receives (Kyso-Document-SHA256).
-		if commitErr = s.audit(ctx, audit.Signing{Action: audit.ActionSignPDF, Client: caller.ClientID, Credential: cred.ID,
+		if commitErr = s.record(ctx, SigningEvent{Format: FormatPDF, Client: caller.ClientID, Credential: cred.ID,
 			Certificate: serialHex(cred.Cert), DocumentSHA256: res.DocumentDigest, Level: string(res.Level)}); commitErr != nil {
 			return commitErr
 		}
@@ -379,7 +407,7 @@ func (s *Service) SignCMS(ctx context.Context, caller Caller, req CMSRequest, co
 	if err != nil {
 		return nil, classifyCMS(err)
 	}
-	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignCMS, Client: caller.ClientID, Credential: cred.ID,
+	if err := s.record(ctx, SigningEvent{Format: FormatCMS, Client: caller.ClientID, Credential: cred.ID,
 		Certificate: serialHex(cred.Cert), DocumentSHA256: h.Sum(nil), Level: "CMS"}); err != nil {
 		return nil, err
 	}
@@ -437,7 +465,7 @@ func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest
 			s2 := sha256.Sum256(d) // not a document SHA-256: record the SHA-256 of the digest
 			sum = s2[:]
 		}
-		if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignHash, Client: caller.ClientID, Credential: cred.ID,
+		if err := s.record(ctx, SigningEvent{Format: FormatHash, Client: caller.ClientID, Credential: cred.ID,
 			Certificate: serialHex(cred.Cert), DocumentSHA256: sum, Level: "CMS"}); err != nil {
 			return nil, err
 		}
@@ -452,17 +480,13 @@ func classifyCMS(err error) error {
 	return err
 }
 
-// audit records a signature. A signature that cannot be recorded is not
+// record records a signature. A signature that cannot be recorded is not
 // returned: the audit trail must hold every signature kyso hands out.
-func (s *Service) audit(ctx context.Context, sg audit.Signing) error {
-	if s.cfg.Audit == nil {
+func (s *Service) record(ctx context.Context, e SigningEvent) error {
+	if s.cfg.Recorder == nil {
 		return nil
 	}
-	e, err := audit.SignEvent(sg)
-	if err == nil {
-		err = s.cfg.Audit.Record(ctx, e)
-	}
-	if err != nil {
+	if err := s.cfg.Recorder.RecordSigning(ctx, e); err != nil {
 		return fmt.Errorf("signer: audit: %w", err)
 	}
 	return nil

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/app"
-	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
@@ -36,7 +35,7 @@ func (w *resultWriter) Write(p []byte) (int, error) {
 
 type auditor struct{ err error }
 
-func (a auditor) Record(context.Context, audit.Event) error { return a.err }
+func (a auditor) Record(context.Context, app.AuditEvent) error { return a.err }
 
 // TestSignPDFStreamsAfterAudit: a ResultWriter is told the result — size
 // and digest of exactly what follows — before the first byte, and only
@@ -61,7 +60,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 	caller := model.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
 	doc := testpdf.Make(2, 8<<10)
 
-	svc := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}}, signer.Config{PDF: pades.New(nil, nil), Audit: auditor{}})
+	svc := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}, Audit: auditor{}}, signer.Config{PDF: pades.New(nil, nil)})
 	w := &resultWriter{}
 	res, err := svc.SignPDF(ctx, caller, app.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w)
 	if err != nil {
@@ -75,7 +74,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 		t.Errorf("result says %d bytes %x; %d bytes %x were written", res.Size, res.DocumentDigest, w.written.Len(), sum)
 	}
 
-	failing := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}}, signer.Config{PDF: pades.New(nil, nil), Audit: auditor{errors.New("disk full")}})
+	failing := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}, Audit: auditor{errors.New("disk full")}}, signer.Config{PDF: pades.New(nil, nil)})
 	w = &resultWriter{}
 	if _, err := failing.SignPDF(ctx, caller, app.PDFRequest{CredentialID: "cred_seal"}, bytes.NewReader(doc), int64(len(doc)), w); err == nil {
 		t.Fatal("SignPDF with a failing audit log = nil error")

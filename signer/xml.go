@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 
-	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 )
 
@@ -114,7 +113,7 @@ func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, do
 	}
 	level := xmlLevel(opts)
 	sum := sha256.Sum256(res.Document)
-	if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignXML, Client: caller.ClientID, Credential: cred.ID,
+	if err := s.record(ctx, SigningEvent{Format: FormatXML, Client: caller.ClientID, Credential: cred.ID,
 		Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
 		return nil, err
 	}
@@ -185,7 +184,7 @@ func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLReques
 			continue
 		}
 		sum := sha256.Sum256(r.Result.Document)
-		if err := s.audit(ctx, audit.Signing{Action: audit.ActionSignXML, Client: caller.ClientID, Credential: cred.ID,
+		if err := s.record(ctx, SigningEvent{Format: FormatXML, Client: caller.ClientID, Credential: cred.ID,
 			Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
 			return nil, err
 		}

@@ -81,7 +81,7 @@ func adminToken(ctx context.Context, w io.Writer, sub string, args []string) err
 		return err
 	}
 	defer st.Close()
-	adm := kapp.NewAdmin(kapp.AdminDeps{Tokens: auth.NewAdmins(st), Audit: audit.New(st)})
+	adm := kapp.NewAdmin(kapp.AdminDeps{Tokens: auth.NewAdmins(st), Audit: appAudit{audit.New(st)}})
 	switch sub {
 	case "create":
 		tok, _, err := adm.CreateAdminToken(ctx, cliActor, *name, expiresAt)

@@ -29,7 +29,7 @@ func TestClientAndTokenCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.New(api.Config{}, api.Deps{Admins: auth.NewAdmins(db.Store),
-		Clients: auth.NewClients(db.Store), Audit: audit.New(db.Store)}))
+		Clients: auth.NewClients(db.Store), Audit: appAudit{audit.New(db.Store)}}))
 	t.Cleanup(srv.Close)
 	kyso := func(args ...string) (string, error) {
 		var out bytes.Buffer

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/api"
+	apiverify "github.com/kyso-vn/kyso/api/verify"
 	"github.com/kyso-vn/kyso/api/web"
 	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/ca"
@@ -71,74 +71,15 @@ type ExtendConfig struct {
 // (truststore.Section): the signed trust bundle and its refresh.
 type TrustConfig = truststore.Section
 
-// TLSConfig configures HTTPS and mutual TLS for kyso serve's listener.
-type TLSConfig struct {
-	// Mode is "off" (default: plain HTTP, for a TLS-terminating proxy in
-	// front), "file" (the certificate chain and key in CertFile and
-	// KeyFile) or "ca" (kyso issues its own server certificate from its
-	// active issuing CA, with the key in Vault, and renews it).
-	Mode string `json:"mode"`
-	// CertFile and KeyFile are PEM files, with mode "file" only: the
-	// certificate followed by its chain, and the operator's private key.
-	CertFile string `json:"cert_file"`
-	KeyFile  string `json:"key_file"`
-	// Hosts are the DNS names and IP addresses of the certificate kyso
-	// issues itself, with mode "ca" only (default: the host of base_url).
-	Hosts []string `json:"hosts"`
-	// ClientAuth is "none" (default), "optional" (a client certificate,
-	// when sent, must chain to kyso's CA; client systems may then sign
-	// without an API key) or "require" (every connection must present
-	// one).
-	ClientAuth string `json:"client_auth"`
-}
+// TLSConfig is the tls section, declared by package ca (ca.TLSSection):
+// HTTPS and mutual TLS on kyso serve's listener.
+type TLSConfig = ca.TLSSection
 
-// on reports whether kyso serves HTTPS.
-func (t TLSConfig) on() bool { return t.Mode != "off" }
-
-// VerifyConfig configures the public verifier (POST /v1/verify/*, the page
-// at /, and kyso verify's defaults when it is given --config).
-type VerifyConfig struct {
-	// TrustDirs are directories of external trust anchors and
-	// intermediates (PEM or DER files), added to kyso's own CA
-	// certificates; trust/vn in the repository holds the Vietnamese
-	// Government CA and National Root CA chains. Read at start.
-	TrustDirs []string `json:"trust_dirs"`
-	// Online allows fetching OCSP responses and CRLs named in certificates
-	// when a document carries none (short timeouts). Off by default.
-	Online bool `json:"online"`
-	// MaxDocumentBytes bounds an uploaded document (default 50 MiB).
-	MaxDocumentBytes int64 `json:"max_document_bytes"`
-	// PerMinute and Burst are the per-client rate limit (default 30 per
-	// minute, bursts of 10; a negative PerMinute disables it).
-	PerMinute float64 `json:"per_minute"`
-	Burst     int     `json:"burst"`
-	// UploadsPerAddress bounds the verification uploads one address may
-	// have in progress (default 8; negative: no bound). Bodies are read
-	// before a verification slot is taken, so slow uploads hold only this.
-	UploadsPerAddress int `json:"uploads_per_address"`
-	// Concurrency bounds verifications in progress (default 4).
-	Concurrency int `json:"concurrency"`
-	// TrustedProxies are reverse proxies (addresses or CIDR prefixes)
-	// whose X-Forwarded-For header names the client.
-	TrustedProxies []string `json:"trusted_proxies"`
-}
-
-// trustedProxies parses VerifyConfig.TrustedProxies.
-func (v VerifyConfig) trustedProxies() ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, s := range v.TrustedProxies {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return nil, fmt.Errorf("config: verify.trusted_proxies: %q is not an address or CIDR prefix", s)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
-}
+// VerifyConfig is the verify section, declared by the verification API
+// (verify.Section): the public verifier's anchors, online revocation and
+// bounds (POST /v1/verify/*, the page at /, and kyso verify's defaults
+// when it is given --config).
+type VerifyConfig = apiverify.Section
 
 // DatabaseConfig is the database section, declared by package store
 // (store.Section).
@@ -160,35 +101,9 @@ type ExternalRootConfig = ca.ExternalRootSection
 // TSAConfig is the tsa section, declared by package tsa (tsa.Section).
 type TSAConfig = tsa.Section
 
-// HTTPConfig bounds requests.
-type HTTPConfig struct {
-	// RequestTimeout bounds one request (default 30s).
-	RequestTimeout Duration `json:"request_timeout"`
-	// MaxBodyBytes bounds JSON bodies (default 1 MiB).
-	MaxBodyBytes int64 `json:"max_body_bytes"`
-	// MaxDocumentBytes bounds a document to sign (default 50 MiB).
-	MaxDocumentBytes int64 `json:"max_document_bytes"`
-	// MaxBatchBytes bounds all documents of one batch (default 256 MiB).
-	MaxBatchBytes int64 `json:"max_batch_bytes"`
-	// MemoryBytes bounds the documents held in memory at once while they
-	// are signed (default 256 MiB); others go to temporary files.
-	MemoryBytes int64 `json:"memory_bytes"`
-	// ClientConcurrency bounds the signing requests one client system
-	// may have in progress at once (default 32; -1: no bound).
-	ClientConcurrency int `json:"client_concurrency"`
-	// IdempotencyTTL is how long the answer to a request sent with an
-	// Idempotency-Key is kept for its retries (default 24h).
-	IdempotencyTTL Duration `json:"idempotency_ttl"`
-	// IdempotencyMaxAnswerBytes bounds a kept answer (default 16 MiB).
-	IdempotencyMaxAnswerBytes int64 `json:"idempotency_max_answer_bytes"`
-	// IdempotencyQuotaBytes bounds the kept answers of one client or
-	// admin token (default 256 MiB; -1: no bound): keeping a new answer
-	// evicts the caller's oldest (docs/operations.md).
-	IdempotencyQuotaBytes int64 `json:"idempotency_quota_bytes"`
-	// CSCTokenTTL is how long an access token of the CSC API is valid
-	// (default 10m; at most 1h).
-	CSCTokenTTL Duration `json:"csc_token_ttl"`
-}
+// HTTPConfig is the http section, declared by package api (api.Section):
+// the bounds of requests.
+type HTTPConfig = api.Section
 
 // loadConfig reads a config file strictly, then the environment variables
 // that override its values (applyEnv); an empty path gives the defaults.
@@ -226,14 +141,13 @@ func (c *Config) setDefaults() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("config: listen %q: %w", c.Listen, err)
 	}
-	def(&c.TLS.Mode, "off")
-	def(&c.TLS.ClientAuth, "none")
-	if c.TLS.on() {
+	c.TLS.Defaults()
+	if c.TLS.On() {
 		def(&c.BaseURL, "https://"+c.Listen)
 	}
 	def(&c.BaseURL, "http://"+c.Listen)
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if err := c.TLS.validate(c.BaseURL); err != nil {
+	if err := c.TLS.Validate(c.BaseURL); err != nil {
 		return err
 	}
 	def(&c.LogLevel, "info")
@@ -265,81 +179,19 @@ func (c *Config) setDefaults() error {
 	if err := c.RemoteSigning.validate(); err != nil {
 		return err
 	}
-	for name, v := range map[string]int64{"http.max_body_bytes": c.HTTP.MaxBodyBytes, "http.max_document_bytes": c.HTTP.MaxDocumentBytes, "http.max_batch_bytes": c.HTTP.MaxBatchBytes, "http.memory_bytes": c.HTTP.MemoryBytes, "http.idempotency_max_answer_bytes": c.HTTP.IdempotencyMaxAnswerBytes} {
-		if v < 0 {
-			return fmt.Errorf("config: %s must not be negative (0 means the default)", name)
-		}
+	if err := c.HTTP.Validate(); err != nil {
+		return err
 	}
-	if c.HTTP.IdempotencyQuotaBytes < -1 {
-		return errors.New("config: http.idempotency_quota_bytes must be -1 (no bound), 0 (the default) or a number of bytes")
-	}
-	if c.Verify.MaxDocumentBytes < 0 || c.Verify.Burst < 0 || c.Verify.Concurrency < 0 {
-		return errors.New("config: verify.max_document_bytes, verify.burst and verify.concurrency must not be negative (0 means the default)")
-	}
-	if _, err := c.Verify.trustedProxies(); err != nil {
+	if err := c.Verify.Validate(); err != nil {
 		return err
 	}
 	if err := c.Page.Validate(); err != nil {
 		return err
 	}
-	if c.HTTP.RequestTimeout < 0 {
-		return errors.New("config: http.request_timeout must not be negative")
-	}
-	if c.HTTP.IdempotencyTTL < 0 {
-		return errors.New("config: http.idempotency_ttl must not be negative (0 means the default, 24h)")
-	}
-	if c.HTTP.CSCTokenTTL < 0 || time.Duration(c.HTTP.CSCTokenTTL) > time.Hour {
-		return errors.New("config: http.csc_token_ttl must be between 0 (the default, 10m) and 1h")
-	}
-	if c.HTTP.ClientConcurrency < -1 {
-		return errors.New("config: http.client_concurrency must be -1 (no bound), 0 (the default, 32) or more")
-	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level %q: want debug, info, warn or error", c.LogLevel)
-	}
-	return nil
-}
-
-// validate checks the tls section and defaults Hosts (mode ca) to the
-// host of baseURL.
-func (t *TLSConfig) validate(baseURL string) error {
-	switch t.Mode {
-	case "off", "file", "ca":
-	default:
-		return fmt.Errorf("config: tls.mode %q: want off, file or ca", t.Mode)
-	}
-	switch t.ClientAuth {
-	case "none", "optional", "require":
-	default:
-		return fmt.Errorf("config: tls.client_auth %q: want none, optional or require", t.ClientAuth)
-	}
-	if t.Mode != "file" && (t.CertFile != "" || t.KeyFile != "") {
-		return fmt.Errorf("config: tls.cert_file and tls.key_file are for tls.mode file, not %s", t.Mode)
-	}
-	if t.Mode != "ca" && len(t.Hosts) > 0 {
-		return fmt.Errorf("config: tls.hosts is for tls.mode ca (kyso's own certificate), not %s", t.Mode)
-	}
-	if t.Mode == "off" && t.ClientAuth != "none" {
-		return fmt.Errorf("config: tls.client_auth %s needs tls.mode file or ca", t.ClientAuth)
-	}
-	switch t.Mode {
-	case "file":
-		if t.CertFile == "" || t.KeyFile == "" {
-			return errors.New("config: tls.mode file needs tls.cert_file and tls.key_file")
-		}
-	case "ca":
-		if len(t.Hosts) == 0 {
-			u, err := url.Parse(baseURL)
-			if err != nil || u.Hostname() == "" {
-				return fmt.Errorf("config: tls.hosts: none set and base_url %q names no host", baseURL)
-			}
-			t.Hosts = []string{u.Hostname()}
-		}
-		if _, _, err := ca.ParseTLSHosts(t.Hosts); err != nil {
-			return fmt.Errorf("config: tls.hosts: %w", err)
-		}
 	}
 	return nil
 }

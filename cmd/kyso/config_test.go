@@ -2,11 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kyso-vn/kyso/api"
+	apiverify "github.com/kyso-vn/kyso/api/verify"
 )
 
 func TestDurationJSON(t *testing.T) {
@@ -108,7 +113,7 @@ func TestLoadConfigTLS(t *testing.T) {
 		return p
 	}
 	c, err := loadConfig(write(`{}`))
-	if err != nil || c.TLS.Mode != "off" || c.TLS.ClientAuth != "none" || c.TLS.on() {
+	if err != nil || c.TLS.Mode != "off" || c.TLS.ClientAuth != "none" || c.TLS.On() {
 		t.Errorf("default tls = %+v, %v; want off and none", c.TLS, err)
 	}
 	c, err = loadConfig(write(`{"listen":"127.0.0.1:8443","tls":{"mode":"ca","client_auth":"optional"}}`))
@@ -136,6 +141,84 @@ func TestLoadConfigTLS(t *testing.T) {
 	} {
 		if _, err := loadConfig(write(bad.json)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("loadConfig(%s) = %v, want an error containing %q", bad.json, err, bad.want)
+		}
+	}
+}
+
+// TestLoadConfigHTTPVerify: the http and verify sections, which api and
+// api/verify declare, keep the unbounded values (-1) and refuse bad
+// bounds and proxies.
+func TestLoadConfigHTTPVerify(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.json")
+	for _, tc := range []struct{ json, want string }{
+		{`{"http":{"client_concurrency":-1,"idempotency_quota_bytes":-1},"verify":{"per_minute":-1,"uploads_per_address":-1,"trusted_proxies":["10.0.0.0/8","192.0.2.7"]}}`, ""},
+		{`{"http":{"csc_token_ttl":"2h"}}`, "http.csc_token_ttl"},
+		{`{"http":{"request_timeout":"-1s"}}`, "http.request_timeout"},
+		{`{"http":{"memory_bytes":-1}}`, "http.memory_bytes"},
+		{`{"http":{"idempotency_quota_bytes":-2}}`, "http.idempotency_quota_bytes"},
+		{`{"verify":{"burst":-1}}`, "verify.burst"},
+		{`{"verify":{"trusted_proxies":["proxy.local"]}}`, "verify.trusted_proxies"},
+	} {
+		if err := os.WriteFile(p, []byte(tc.json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := loadConfig(p)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("loadConfig(%s) = %v", tc.json, err)
+		case tc.want == "":
+			proxies, err := c.Verify.Proxies()
+			if c.HTTP.ClientConcurrency != -1 || c.HTTP.IdempotencyQuotaBytes != -1 || c.Verify.PerMinute != -1 || c.Verify.UploadsPerAddress != -1 ||
+				err != nil || len(proxies) != 2 || proxies[1].String() != "192.0.2.7/32" {
+				t.Errorf("loadConfig(%s): http %+v, verify %+v, proxies %v %v; want the unbounded values kept", tc.json, c.HTTP, c.Verify, proxies, err)
+			}
+		case err == nil || !strings.Contains(err.Error(), tc.want):
+			t.Errorf("loadConfig(%s) = %v, want an error naming %q", tc.json, err, tc.want)
+		}
+	}
+}
+
+// TestDocumentedHTTPVerifyDefaults: the defaults that api and api/verify
+// declare beside their sections (and api.New applies) are the ones
+// docs/configuration.md states.
+func TestDocumentedHTTPVerifyDefaults(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dur := func(d time.Duration) string {
+		switch {
+		case d%time.Hour == 0:
+			return fmt.Sprintf("%dh", d/time.Hour)
+		case d%time.Minute == 0:
+			return fmt.Sprintf("%dm", d/time.Minute)
+		}
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	for path, def := range map[string]string{
+		"http.request_timeout":              dur(api.DefaultRequestTimeout),
+		"http.max_body_bytes":               fmt.Sprint(api.DefaultMaxBodyBytes),
+		"http.max_document_bytes":           fmt.Sprint(api.DefaultMaxDocumentBytes),
+		"http.max_batch_bytes":              fmt.Sprint(api.DefaultMaxBatchBytes),
+		"http.memory_bytes":                 fmt.Sprint(api.DefaultMemoryBytes),
+		"http.client_concurrency":           fmt.Sprint(api.DefaultClientConcurrency),
+		"http.idempotency_ttl":              dur(api.DefaultIdempotencyTTL),
+		"http.idempotency_max_answer_bytes": fmt.Sprint(api.DefaultIdempotencyMaxAnswerBytes),
+		"http.csc_token_ttl":                dur(api.DefaultCSCTokenTTL),
+		"verify.max_document_bytes":         fmt.Sprint(apiverify.DefaultMaxDocumentBytes),
+		"verify.per_minute":                 fmt.Sprint(apiverify.DefaultPerMinute),
+		"verify.burst":                      fmt.Sprint(apiverify.DefaultBurst),
+		"verify.uploads_per_address":        fmt.Sprint(apiverify.DefaultUploadsPerAddress),
+		"verify.concurrency":                fmt.Sprint(apiverify.DefaultConcurrency),
+	} {
+		re := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(path) + "` \\| [^|]+ \\| `([^`]*)`")
+		m := re.FindSubmatch(doc)
+		if m == nil || string(m[1]) != def {
+			got := "(none)"
+			if m != nil {
+				got = string(m[1])
+			}
+			t.Errorf("docs/configuration.md states %s's default as %q, the code's is %q", path, got, def)
 		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/kyso-vn/kyso/api"
 )
 
 const usage = `kyso — ký số: certificates, signing and verification for Vietnamese e-government
@@ -71,9 +73,9 @@ const commands = "dev, serve, admin, ca, cert, client, pin, seal, audit, doctor,
 // parsed certificates, the store's caches, PDF parsing) with room to spare.
 const memoryLimitBase = 128 << 20
 
-// defaultMemoryBytes is api.Config.MemoryBytes's default, taken when
-// http.memory_bytes is 0.
-const defaultMemoryBytes = 256 << 20
+// defaultMemoryBytes is http.memory_bytes's default (api.Section), taken
+// when it is 0.
+const defaultMemoryBytes = api.DefaultMemoryBytes
 
 // setMemoryLimit sets the Go runtime's soft memory limit to the documents
 // kyso may hold in memory plus memoryLimitBase. At GOGC=200 the heap may

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/keys"
@@ -135,7 +136,8 @@ func observeDB(st store.Store, reg *metrics.Registry) {
 	}
 }
 
-// auditRecorder is what the signer and the API record into.
+// auditRecorder is the audit log (audit.Log) that app's Auditor records
+// into.
 type auditRecorder interface {
 	Record(ctx context.Context, e audit.Event) error
 }
@@ -212,9 +214,9 @@ func (c *profileCache) certificate(ctx context.Context, id string) string {
 	return cert.Profile
 }
 
-// Record implements the signer's and the API's Auditor.
-func (m meteredAudit) Record(ctx context.Context, e audit.Event) error {
-	if err := m.log.Record(ctx, e); err != nil {
+// Record implements app's Auditor.
+func (m meteredAudit) Record(ctx context.Context, e kapp.AuditEvent) error {
+	if err := m.log.Record(ctx, audit.Event(e)); err != nil {
 		return err
 	}
 	detail := func(k string) string {

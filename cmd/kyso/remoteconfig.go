@@ -58,5 +58,13 @@ func citizens(ctx context.Context, cfg *Config, keyPrefix string, km *keys.Manag
 	remote := kapp.NewRemote(kapp.RemoteDeps{Credentials: creds, Factors: factors, Consent: consent, Clients: st, Audit: au},
 		kapp.RemoteConfig{SADLifetime: time.Duration(cfg.RemoteSigning.SADLifetime),
 			TransactionLifetime: time.Duration(cfg.RemoteSigning.TransactionLifetime), ConfirmBaseURL: cfg.BaseURL + "/confirm"})
-	return &kapp.CitizenDeps{TOTP: totp, Bindings: consent, Locks: factors, Clients: st}, remote, nil
+	return &kapp.CitizenDeps{TOTP: totpEnroller{totp}, Bindings: consent, Locks: factors, Clients: st}, remote, nil
+}
+
+// totpEnroller is app's TOTPEnroller on auth.TOTP.
+type totpEnroller struct{ totp *auth.TOTP }
+
+func (t totpEnroller) Enroll(ctx context.Context, credID, account string) (*kapp.TOTPEnrolment, error) {
+	e, err := t.totp.Enroll(ctx, credID, account)
+	return (*kapp.TOTPEnrolment)(e), err
 }

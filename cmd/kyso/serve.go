@@ -164,11 +164,10 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		st.Close()
 		return nil, fmt.Errorf("the CSC access tokens' Transit key: %w", err)
 	}
-	signing := kapp.NewSign(kapp.SignDeps{Credentials: authority, SAD: remote, Audit: auditLog, Log: log}, signer.Config{
+	signing := kapp.NewSign(kapp.SignDeps{Credentials: authority, SAD: remote, Audit: auditLog, Seals: sealImages{st}, Log: log}, signer.Config{
 		PDF:         pades.New(ts, revocation{authority}),
 		Timestamper: ts,
 		Revocation:  revocation{authority},
-		Seals:       st,
 	})
 	bundleSigners, err := bundleSigners(cfg.Trust)
 	if err != nil {
@@ -190,7 +189,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 	for _, s := range trusted.Skipped() {
 		log.Warn("certificate left out of the trust store", "detail", s)
 	}
-	proxies, err := cfg.Verify.trustedProxies()
+	proxies, err := cfg.Verify.Proxies()
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -238,7 +237,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
 		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots), trust: trusted}
-	if cfg.TLS.on() {
+	if cfg.TLS.On() {
 		if a.tls, err = newTLSServer(ctx, cfg.TLS, authority, log); err != nil {
 			st.Close()
 			return nil, err

@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	kapp "github.com/kyso-vn/kyso/app"
+	"github.com/kyso-vn/kyso/audit"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/store"
 )
 
 // revocation gives B-LT signatures kyso's own OCSP answers and CRLs, made
@@ -35,6 +39,33 @@ func (r revocation) CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, 
 		return der, err
 	}
 	return r.ca.UpstreamCRL(ctx, issuer)
+}
+
+// appAudit is app's Auditor on the audit log, where no metrics count its
+// records (meteredAudit is kyso serve's).
+type appAudit struct{ log auditRecorder }
+
+func (a appAudit) Record(ctx context.Context, e kapp.AuditEvent) error {
+	return a.log.Record(ctx, audit.Event(e))
+}
+
+// sealImages is app's SealStore on the database: agencies' seal images,
+// none for an agency that has not registered one.
+type sealImages struct{ st store.Store }
+
+func (s sealImages) PutSealImage(ctx context.Context, organization, contentType string, image []byte) error {
+	return s.st.PutSealImage(ctx, &store.SealImage{Organization: organization, ContentType: contentType, Data: image})
+}
+
+func (s sealImages) SealImage(ctx context.Context, organization string) ([]byte, error) {
+	img, err := s.st.GetSealImage(ctx, organization)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return img.Data, nil
 }
 
 // bootstrapPauses are the pauses between the attempts of bootstrapCA: five
