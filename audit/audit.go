@@ -343,8 +343,9 @@ type Signing struct {
 	Client      string // ID of the client system that asked; the event's actor
 	Credential  string // ID of the credential that signed; the event's target
 	Certificate string // serial (hex) of the signing certificate; optional
-	// DocumentSHA256 is the SHA-256 of what was signed: the PDF as
-	// submitted (sign.pdf), the signed XML document (sign.xml), the data
+	// DocumentSHA256 is the SHA-256 of what was signed: the signed PDF
+	// as returned (sign.pdf; the Kyso-Document-SHA256 the caller
+	// receives), the signed XML document (sign.xml), the data
 	// (sign.cms) or, for sign.hash, the digest the client sent if it is a
 	// SHA-256 digest, else the SHA-256 of that digest's bytes.
 	DocumentSHA256 []byte
