@@ -33,14 +33,22 @@ func wantsMultipart(r *http.Request) bool {
 	return false
 }
 
-// writeBatchAnswer writes the answer of a PDF batch: multipart/mixed when
-// the client asked for it, else JSON.
-func (s *Handler) writeBatchAnswer(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
+// batchAnswer writes the answer of a PDF batch one document at a time, in
+// order, as the documents are signed: multipart/mixed when the client
+// asked for it, else JSON. begin writes the status and the headers, once
+// the batch as a whole is accepted; item writes one document's result and
+// reports false when the client went away; end closes the answer.
+type batchAnswer interface {
+	begin()
+	item(i int, name string, res app.BatchResult, out *signedOutput) bool
+	end()
+}
+
+func (s *Handler) newBatchAnswer(w http.ResponseWriter, r *http.Request) batchAnswer {
 	if wantsMultipart(r) {
-		s.writeBatchMultipart(w, r, names, results, outs)
-		return
+		return &multipartAnswer{s: s, w: w, r: r}
 	}
-	s.writeBatchJSON(w, r, names, results, outs)
+	return &jsonAnswer{s: s, w: w, r: r}
 }
 
 // batchItem is the JSON of one document's outcome, without the PDF; it
@@ -68,70 +76,92 @@ func (s *Handler) batchItem(r *http.Request, i int, name string, res app.BatchRe
 	return item, rd, size
 }
 
-// writeBatchJSON streams the JSON answer: one document's base64 in memory
-// at a time.
-func (s *Handler) writeBatchJSON(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, `{"results":[`)
-	for i, res := range results {
-		item, signed, _ := s.batchItem(r, i, names[i], res, outs[i])
-		if i > 0 {
-			io.WriteString(w, ",")
-		}
-		b, _ := json.Marshal(item)
-		if signed == nil {
-			w.Write(b)
-			continue
-		}
-		// The signed PDF is base64-encoded straight into the answer as
-		// the item's last member, without a copy of it in memory.
-		w.Write(b[:len(b)-1])
-		io.WriteString(w, `,"pdf":"`)
-		enc := base64.NewEncoder(base64.StdEncoding, w)
-		io.Copy(enc, signed)
-		enc.Close()
-		io.WriteString(w, `"}`)
-	}
-	io.WriteString(w, "]}\n")
+// jsonAnswer streams the JSON answer: one document's base64 in memory at
+// a time.
+type jsonAnswer struct {
+	s     *Handler
+	w     http.ResponseWriter
+	r     *http.Request
+	items int
 }
 
-// writeBatchMultipart streams the multipart/mixed answer: one part per
+func (a *jsonAnswer) begin() {
+	a.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	a.w.WriteHeader(http.StatusOK)
+	io.WriteString(a.w, `{"results":[`)
+}
+
+func (a *jsonAnswer) item(i int, name string, res app.BatchResult, out *signedOutput) bool {
+	item, signed, _ := a.s.batchItem(a.r, i, name, res, out)
+	if a.items++; a.items > 1 {
+		io.WriteString(a.w, ",")
+	}
+	b, _ := json.Marshal(item)
+	if signed == nil {
+		_, err := a.w.Write(b)
+		return err == nil
+	}
+	// The signed PDF is base64-encoded straight into the answer as the
+	// item's last member, without a copy of it in memory.
+	a.w.Write(b[:len(b)-1])
+	io.WriteString(a.w, `,"pdf":"`)
+	enc := base64.NewEncoder(base64.StdEncoding, a.w)
+	_, err := io.Copy(enc, signed)
+	if err == nil {
+		err = enc.Close()
+	}
+	if err == nil {
+		_, err = io.WriteString(a.w, `"}`)
+	}
+	return err == nil
+}
+
+func (a *jsonAnswer) end() { io.WriteString(a.w, "]}\n") }
+
+// multipartAnswer streams the multipart/mixed answer: one part per
 // document, in order. A signed document's part is the signed PDF as it
 // is (application/pdf) with the headers of POST /v1/sign/pdf's answer; a
 // failed one's is its JSON result (application/json). Every part carries
 // Kyso-Index, Kyso-Status and, in Content-Disposition, the file's name.
-func (s *Handler) writeBatchMultipart(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
-	mw := multipart.NewWriter(w)
-	w.Header().Set("Content-Type", mime.FormatMediaType(multipartMixed, map[string]string{"boundary": mw.Boundary()}))
-	w.WriteHeader(http.StatusOK)
-	for i, res := range results {
-		item, signed, size := s.batchItem(r, i, names[i], res, outs[i])
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": names[i]}))
-		h.Set("Kyso-Index", strconv.Itoa(i))
-		h.Set("Kyso-Status", item["status"].(string))
-		if signed != nil {
-			h.Set("Content-Type", "application/pdf")
-			h.Set("Content-Length", strconv.FormatInt(size, 10))
-			h.Set("Kyso-Signature-Field", item["signature_field"].(string))
-			h.Set("Kyso-Document-SHA256", item["document_sha256"].(string))
-			h.Set("Kyso-Level", item["level"].(string))
-		} else {
-			h.Set("Content-Type", "application/json; charset=utf-8")
-		}
-		pw, err := mw.CreatePart(h)
-		if err != nil {
-			return // the client went away
-		}
-		if signed != nil {
-			if _, err := io.Copy(pw, signed); err != nil {
-				return
-			}
-			continue
-		}
-		b, _ := json.Marshal(item)
-		pw.Write(b)
-	}
-	mw.Close()
+type multipartAnswer struct {
+	s  *Handler
+	w  http.ResponseWriter
+	r  *http.Request
+	mw *multipart.Writer
 }
+
+func (a *multipartAnswer) begin() {
+	a.mw = multipart.NewWriter(a.w)
+	a.w.Header().Set("Content-Type", mime.FormatMediaType(multipartMixed, map[string]string{"boundary": a.mw.Boundary()}))
+	a.w.WriteHeader(http.StatusOK)
+}
+
+func (a *multipartAnswer) item(i int, name string, res app.BatchResult, out *signedOutput) bool {
+	item, signed, size := a.s.batchItem(a.r, i, name, res, out)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Kyso-Index", strconv.Itoa(i))
+	h.Set("Kyso-Status", item["status"].(string))
+	if signed != nil {
+		h.Set("Content-Type", "application/pdf")
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+		h.Set("Kyso-Signature-Field", item["signature_field"].(string))
+		h.Set("Kyso-Document-SHA256", item["document_sha256"].(string))
+		h.Set("Kyso-Level", item["level"].(string))
+	} else {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+	}
+	pw, err := a.mw.CreatePart(h)
+	if err != nil {
+		return false // the client went away
+	}
+	if signed != nil {
+		_, err = io.Copy(pw, signed)
+		return err == nil
+	}
+	b, _ := json.Marshal(item)
+	_, err = pw.Write(b)
+	return err == nil
+}
+
+func (a *multipartAnswer) end() { a.mw.Close() }
