@@ -220,6 +220,9 @@ type signedOutput struct {
 // its input (the signature's revision; more for B-LT).
 const signedTailBytes = 64 << 10
 
+// tailBuffers hold what in-memory signed outputs add to their input.
+var tailBuffers = sync.Pool{New: func() any { b := make([]byte, signedTailBytes); return &b }}
+
 func (s *Handler) outputFor(d *document) (*signedOutput, error) {
 	if d.f == nil {
 		n := int64(signedTailBytes)
@@ -254,7 +257,9 @@ func (o *signedOutput) Write(p []byte) (int, error) {
 		}
 	}
 	if o.buf.Cap() == 0 && len(p) > 0 {
-		o.buf.Grow(signedTailBytes)
+		// A pooled tail: a fresh 64 KiB for each document of a batch
+		// was zeroed (and faulted in) at each signature.
+		*o.buf = *bytes.NewBuffer((*tailBuffers.Get().(*[]byte))[:0])
 	}
 	o.buf.Write(p)
 	return n, nil
@@ -284,6 +289,12 @@ func (o *signedOutput) Close() {
 		o.f.Close()
 		os.Remove(o.f.Name())
 		o.f = nil
+	}
+	if o.buf != nil && o.buf.Cap() == signedTailBytes {
+		// Still the pooled tail (a grown one is a new array): nothing
+		// reads it after Close.
+		b := o.buf.Bytes()[:0]
+		tailBuffers.Put(&b)
 	}
 	o.buf, o.prefix = nil, nil
 	if o.held > 0 {
