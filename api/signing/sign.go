@@ -589,7 +589,12 @@ func (s *Handler) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mo
 			Done: func(res app.BatchResult) { results[i] = res; finished <- i }}
 	}
 	signed := make(chan error, 1)
+	signing := make(chan struct{})
+	// Whatever ends this handler (a panic too), the documents and outputs
+	// are released only once nothing signs them any more.
+	defer func() { <-signing }()
 	go func() {
+		defer close(signing)
 		_, err := s.deps.Signing.SignPDFBatch(r.Context(), caller, req, batch)
 		signed <- err
 	}()
