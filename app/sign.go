@@ -139,6 +139,9 @@ func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req PDFReq
 	batch := make([]signer.BatchDocument, len(docs))
 	for i, d := range docs {
 		batch[i] = signer.BatchDocument{Name: d.Name, In: d.In, Size: d.Size, Out: formatsOut(d.Out)}
+		if d.Done != nil {
+			batch[i].Done = func(r signer.BatchResult) { d.Done(BatchResult{Result: (*PDFResult)(r.Result), Err: r.Err}) }
+		}
 	}
 	res, err := s.formats.SignPDFBatch(ctx, formatsCaller(caller), req.formats(), batch)
 	if res == nil {

@@ -122,6 +122,11 @@ type BatchDocument struct {
 	In   io.ReadSeeker
 	Size int64
 	Out  io.Writer
+	// Done, if not nil, is called with the document's result as soon as
+	// it is known, before SignPDFBatch returns, so that the document can
+	// be answered and released while the others are signed. After Done
+	// the batch neither reads In nor writes Out.
+	Done func(BatchResult)
 }
 
 // BatchResult is the outcome of one document; exactly one field is set.

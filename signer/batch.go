@@ -7,16 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/kyso-vn/kyso/signer/cms"
 )
 
-// coalescer is a crypto.Signer shared by the documents of one batch. Each
-// document's signature request waits until every document still in flight
-// is waiting too, then all waiting digests are signed in ONE BatchSigner
-// call (Vault Transit batch_input): a batch of N documents costs one Vault
-// round trip, not N.
+// coalescer is shared by the documents of one batch. Each document's
+// signature request waits until every document still in flight is waiting
+// too, then all waiting digests are signed in ONE BatchSigner call (Vault
+// Transit batch_input): a batch of N documents costs one Vault round trip,
+// not N.
 //
 // A document that fails before asking for a signature leaves the batch
 // (done), so the others never wait for it. A document that asks twice
@@ -44,14 +45,31 @@ func newCoalescer(pub crypto.PublicKey, bs cms.BatchSigner, documents int) *coal
 	return &coalescer{pub: pub, bs: bs, inFlight: documents}
 }
 
-func (c *coalescer) Public() crypto.PublicKey { return c.pub }
-
-func (c *coalescer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	return c.SignContext(context.Background(), digest, opts)
+// docSigner is the crypto.Signer of one document of a batch: its
+// signatures are made in the coalescer's rounds, and while it waits for
+// one the document gives its working slot to the next document.
+type docSigner struct {
+	co    *coalescer
+	slots *slots
+	index int
 }
 
-// SignContext queues digest and waits for the round it is signed in.
-func (c *coalescer) SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+func (d *docSigner) Public() crypto.PublicKey { return d.co.pub }
+
+func (d *docSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return d.SignContext(context.Background(), digest, opts)
+}
+
+// SignContext queues digest and waits for the round it is signed in,
+// without its working slot.
+func (d *docSigner) SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	d.slots.release()
+	defer d.slots.acquire(d.index)
+	return d.co.signContext(ctx, digest, opts)
+}
+
+// signContext queues digest and waits for the round it is signed in.
+func (c *coalescer) signContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	r := &coalesced{ctx: ctx, digest: digest, opts: opts, done: make(chan struct{})}
 	c.mu.Lock()
 	c.pending = append(c.pending, r)
@@ -131,6 +149,65 @@ func sameOpts(a, b crypto.SignerOpts) bool {
 	return aPSS == bPSS && (!aPSS || pa.SaltLength == pb.SaltLength)
 }
 
+// slots bound the documents of one batch that work at once: parse,
+// build and hash their revision, then write the signed document. A
+// document waiting for its signature holds no slot, so every document
+// still reaches the coalescer's one round. Waiting documents get a slot
+// lowest index first: the batch works through its documents in order
+// and finishes them in about the order they are answered in, so that an
+// answer streamed in order holds few finished documents.
+type slots struct {
+	mu      sync.Mutex
+	free    int
+	waiting []slotWaiter
+}
+
+type slotWaiter struct {
+	index int
+	ready chan struct{}
+}
+
+func newSlots(n int) *slots { return &slots{free: n} }
+
+// acquire waits for a slot for document index.
+func (s *slots) acquire(index int) {
+	s.mu.Lock()
+	if s.free > 0 {
+		s.free--
+		s.mu.Unlock()
+		return
+	}
+	w := slotWaiter{index: index, ready: make(chan struct{})}
+	s.waiting = append(s.waiting, w)
+	s.mu.Unlock()
+	<-w.ready
+}
+
+// release gives a slot back: to the waiting document of lowest index, if any.
+func (s *slots) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.waiting) == 0 {
+		s.free++
+		return
+	}
+	low := 0
+	for i, w := range s.waiting {
+		if w.index < s.waiting[low].index {
+			low = i
+		}
+	}
+	w := s.waiting[low]
+	s.waiting = append(s.waiting[:low], s.waiting[low+1:]...)
+	close(w.ready)
+}
+
+// batchSlots is how many documents of one batch work at once: a few per
+// core keep the cores busy while the live memory of a batch stays that of
+// a few documents at work (plus their inputs and those waiting for their
+// signature), not that of all of them.
+func batchSlots() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
+
 // MaxBatchDocuments bounds one batch signing request.
 const MaxBatchDocuments = 100
 
@@ -141,6 +218,11 @@ type BatchDocument struct {
 	In   io.ReadSeeker
 	Size int64
 	Out  io.Writer
+	// Done, if not nil, is called with the document's result as soon as
+	// it is known (from a goroutine of SignPDFBatch's, before it returns),
+	// so that the document can be answered and released while the others
+	// are signed. After Done the batch neither reads In nor writes Out.
+	Done func(BatchResult)
 }
 
 // BatchResult is the outcome of one document; exactly one field is set.
@@ -151,10 +233,11 @@ type BatchResult struct {
 
 // SignPDFBatch signs every document with the same credential and options.
 // The credential is authorised once (a citizen's SAD covers the batch).
-// Documents are signed concurrently and their signatures are made in one
-// Vault Transit batch call when the credential's key supports it. One bad
-// document fails alone and is reported in its result; the error return
-// is for the request as a whole (bad options, forbidden credential).
+// Documents are signed a few at a time (batchSlots), lowest index first,
+// and their signatures are made in one Vault Transit batch call when the
+// credential's key supports it. One bad document fails alone and is
+// reported in its result; the error return is for the request as a whole
+// (bad options, forbidden credential), and then no Done is called.
 func (s *Service) SignPDFBatch(ctx context.Context, caller Caller, req PDFRequest, docs []BatchDocument) ([]BatchResult, error) {
 	if len(docs) == 0 || len(docs) > MaxBatchDocuments {
 		return nil, ErrInvalid.Errorf("a batch holds 1 to %d documents", MaxBatchDocuments)
@@ -170,23 +253,32 @@ func (s *Service) SignPDFBatch(ctx context.Context, caller Caller, req PDFReques
 	if err != nil {
 		return nil, err
 	}
-	signCred := *cred
 	var co *coalescer
 	if bs, ok := cred.Signer.(cms.BatchSigner); ok {
 		co = newCoalescer(cred.Signer.Public(), bs, len(docs))
-		signCred.Signer = co
 	}
+	sl := newSlots(batchSlots())
 	results := make([]BatchResult, len(docs))
 	var wg sync.WaitGroup
 	for i, d := range docs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			docCred := *cred
 			if co != nil {
-				defer co.done()
+				docCred.Signer = &docSigner{co: co, slots: sl, index: i}
 			}
-			res, err := s.signPDF(ctx, caller, req, &signCred, d.In, d.Size, d.Out)
+			sl.acquire(i)
+			res, err := s.signPDF(ctx, caller, req, &docCred, d.In, d.Size, d.Out)
+			sl.release()
+			if co != nil {
+				// Without a slot: the round this may complete calls Vault.
+				co.done()
+			}
 			results[i] = BatchResult{Result: res, Err: err}
+			if d.Done != nil {
+				d.Done(results[i])
+			}
 		}()
 	}
 	wg.Wait()

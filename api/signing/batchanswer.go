@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"bufio"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kyso-vn/kyso/api/kit"
 	"github.com/kyso-vn/kyso/app"
@@ -33,14 +35,22 @@ func wantsMultipart(r *http.Request) bool {
 	return false
 }
 
-// writeBatchAnswer writes the answer of a PDF batch: multipart/mixed when
-// the client asked for it, else JSON.
-func (s *Handler) writeBatchAnswer(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
+// batchAnswer writes the answer of a PDF batch one document at a time, in
+// order, as the documents are signed: multipart/mixed when the client
+// asked for it, else JSON. begin writes the status and the headers, once
+// the batch as a whole is accepted; item writes one document's result and
+// reports false when the client went away; end closes the answer.
+type batchAnswer interface {
+	begin()
+	item(i int, name string, res app.BatchResult, out *signedOutput) bool
+	end()
+}
+
+func (s *Handler) newBatchAnswer(w http.ResponseWriter, r *http.Request) batchAnswer {
 	if wantsMultipart(r) {
-		s.writeBatchMultipart(w, r, names, results, outs)
-		return
+		return &multipartAnswer{s: s, w: w, r: r}
 	}
-	s.writeBatchJSON(w, r, names, results, outs)
+	return &jsonAnswer{s: s, w: w, r: r}
 }
 
 // batchItem is the JSON of one document's outcome, without the PDF; it
@@ -68,70 +78,126 @@ func (s *Handler) batchItem(r *http.Request, i int, name string, res app.BatchRe
 	return item, rd, size
 }
 
-// writeBatchJSON streams the JSON answer: one document's base64 in memory
-// at a time.
-func (s *Handler) writeBatchJSON(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, `{"results":[`)
-	for i, res := range results {
-		item, signed, _ := s.batchItem(r, i, names[i], res, outs[i])
-		if i > 0 {
-			io.WriteString(w, ",")
-		}
-		b, _ := json.Marshal(item)
-		if signed == nil {
-			w.Write(b)
-			continue
-		}
-		// The signed PDF is base64-encoded straight into the answer as
-		// the item's last member, without a copy of it in memory.
-		w.Write(b[:len(b)-1])
-		io.WriteString(w, `,"pdf":"`)
-		enc := base64.NewEncoder(base64.StdEncoding, w)
-		io.Copy(enc, signed)
-		enc.Close()
-		io.WriteString(w, `"}`)
-	}
-	io.WriteString(w, "]}\n")
+// jsonAnswer streams the JSON answer: one document's base64 in memory at
+// a time.
+type jsonAnswer struct {
+	s     *Handler
+	w     http.ResponseWriter
+	r     *http.Request
+	bw    *bufio.Writer // over w: base64's encoder writes 1 KiB at a time
+	items int
 }
 
-// writeBatchMultipart streams the multipart/mixed answer: one part per
+func (a *jsonAnswer) begin() {
+	a.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	a.w.WriteHeader(http.StatusOK)
+	a.bw = bufio.NewWriterSize(a.w, 64<<10)
+	a.bw.WriteString(`{"results":[`)
+}
+
+func (a *jsonAnswer) item(i int, name string, res app.BatchResult, out *signedOutput) bool {
+	item, signed, _ := a.s.batchItem(a.r, i, name, res, out)
+	if a.items++; a.items > 1 {
+		a.bw.WriteString(",")
+	}
+	b, _ := json.Marshal(item)
+	if signed == nil {
+		a.bw.Write(b)
+		return a.bw.Flush() == nil
+	}
+	// The signed PDF is base64-encoded straight into the answer as the
+	// item's last member, without a copy of it in memory.
+	a.bw.Write(b[:len(b)-1])
+	a.bw.WriteString(`,"pdf":"`)
+	enc := base64.NewEncoder(base64.StdEncoding, a.bw)
+	_, err := io.Copy(enc, signed)
+	if err == nil {
+		err = enc.Close()
+	}
+	if err == nil {
+		a.bw.WriteString(`"}`)
+		err = a.bw.Flush()
+	}
+	return err == nil
+}
+
+func (a *jsonAnswer) end() {
+	a.bw.WriteString("]}\n")
+	a.bw.Flush()
+}
+
+// multipartAnswer streams the multipart/mixed answer: one part per
 // document, in order. A signed document's part is the signed PDF as it
 // is (application/pdf) with the headers of POST /v1/sign/pdf's answer; a
 // failed one's is its JSON result (application/json). Every part carries
 // Kyso-Index, Kyso-Status and, in Content-Disposition, the file's name.
-func (s *Handler) writeBatchMultipart(w http.ResponseWriter, r *http.Request, names []string, results []app.BatchResult, outs []*signedOutput) {
-	mw := multipart.NewWriter(w)
-	w.Header().Set("Content-Type", mime.FormatMediaType(multipartMixed, map[string]string{"boundary": mw.Boundary()}))
-	w.WriteHeader(http.StatusOK)
-	for i, res := range results {
-		item, signed, size := s.batchItem(r, i, names[i], res, outs[i])
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": names[i]}))
-		h.Set("Kyso-Index", strconv.Itoa(i))
-		h.Set("Kyso-Status", item["status"].(string))
-		if signed != nil {
-			h.Set("Content-Type", "application/pdf")
-			h.Set("Content-Length", strconv.FormatInt(size, 10))
-			h.Set("Kyso-Signature-Field", item["signature_field"].(string))
-			h.Set("Kyso-Document-SHA256", item["document_sha256"].(string))
-			h.Set("Kyso-Level", item["level"].(string))
-		} else {
-			h.Set("Content-Type", "application/json; charset=utf-8")
-		}
-		pw, err := mw.CreatePart(h)
-		if err != nil {
-			return // the client went away
-		}
-		if signed != nil {
-			if _, err := io.Copy(pw, signed); err != nil {
-				return
-			}
-			continue
-		}
-		b, _ := json.Marshal(item)
-		pw.Write(b)
+type multipartAnswer struct {
+	s  *Handler
+	w  http.ResponseWriter
+	r  *http.Request
+	mw *multipart.Writer
+}
+
+func (a *multipartAnswer) begin() {
+	a.mw = multipart.NewWriter(a.w)
+	a.w.Header().Set("Content-Type", mime.FormatMediaType(multipartMixed, map[string]string{"boundary": a.mw.Boundary()}))
+	a.w.WriteHeader(http.StatusOK)
+}
+
+func (a *multipartAnswer) item(i int, name string, res app.BatchResult, out *signedOutput) bool {
+	item, signed, size := a.s.batchItem(a.r, i, name, res, out)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Kyso-Index", strconv.Itoa(i))
+	h.Set("Kyso-Status", item["status"].(string))
+	if signed != nil {
+		h.Set("Content-Type", "application/pdf")
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+		h.Set("Kyso-Signature-Field", item["signature_field"].(string))
+		h.Set("Kyso-Document-SHA256", item["document_sha256"].(string))
+		h.Set("Kyso-Level", item["level"].(string))
+	} else {
+		h.Set("Content-Type", "application/json; charset=utf-8")
 	}
-	mw.Close()
+	pw, err := a.mw.CreatePart(h)
+	if err != nil {
+		return false // the client went away
+	}
+	if signed != nil {
+		return copyLarge(pw, signed) == nil
+	}
+	b, _ := json.Marshal(item)
+	_, err = pw.Write(b)
+	return err == nil
+}
+
+func (a *multipartAnswer) end() { a.mw.Close() }
+
+// answerWriteBytes is the most of a batch answer written to the
+// connection at once. A signed document copied through io.Copy's 32 KiB
+// took seven writes, each a chunk of the chunked answer and two system
+// calls.
+const answerWriteBytes = 256 << 10
+
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, answerWriteBytes); return &b }}
+
+// copyLarge copies r to w in writes of up to answerWriteBytes.
+func copyLarge(w io.Writer, r io.Reader) error {
+	bp := answerBuffers.Get().(*[]byte)
+	defer answerBuffers.Put(bp)
+	for {
+		n, err := io.ReadFull(r, *bp)
+		if n > 0 {
+			if _, werr := w.Write((*bp)[:n]); werr != nil {
+				return werr
+			}
+		}
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return nil
+		default:
+			return err
+		}
+	}
 }

@@ -91,6 +91,7 @@ func (d *document) Close() {
 		name := d.f.Name()
 		d.f.Close()
 		os.Remove(name)
+		d.f = nil
 	}
 	if d.mem != nil {
 		d.mem.release()
@@ -219,11 +220,16 @@ type signedOutput struct {
 // its input (the signature's revision; more for B-LT).
 const signedTailBytes = 64 << 10
 
+// tailBuffers hold what in-memory signed outputs add to their input.
+var tailBuffers = sync.Pool{New: func() any { b := make([]byte, signedTailBytes); return &b }}
+
 func (s *Handler) outputFor(d *document) (*signedOutput, error) {
 	if d.f == nil {
 		n := int64(signedTailBytes)
 		if s.mem.take(n) {
-			return &signedOutput{buf: bytes.NewBuffer(make([]byte, 0, n)), prefix: d.mem, budget: s.mem, held: n}, nil
+			// The buffer is made at the first byte past the input: in a
+			// batch, when the document is signed, not while it waits.
+			return &signedOutput{buf: new(bytes.Buffer), prefix: d.mem, budget: s.mem, held: n}, nil
 		}
 	}
 	f, err := os.CreateTemp(s.cfg.TempDir, "kyso-signed-*")
@@ -249,6 +255,11 @@ func (o *signedOutput) Write(p []byte) (int, error) {
 			o.matched += k
 			p = p[k:]
 		}
+	}
+	if o.buf.Cap() == 0 && len(p) > 0 {
+		// A pooled tail: a fresh 64 KiB for each document of a batch
+		// was zeroed (and faulted in) at each signature.
+		*o.buf = *bytes.NewBuffer((*tailBuffers.Get().(*[]byte))[:0])
 	}
 	o.buf.Write(p)
 	return n, nil
@@ -277,7 +288,15 @@ func (o *signedOutput) Close() {
 	if o.f != nil {
 		o.f.Close()
 		os.Remove(o.f.Name())
+		o.f = nil
 	}
+	if o.buf != nil && o.buf.Cap() == signedTailBytes {
+		// Still the pooled tail (a grown one is a new array): nothing
+		// reads it after Close.
+		b := o.buf.Bytes()[:0]
+		tailBuffers.Put(&b)
+	}
+	o.buf, o.prefix = nil, nil
 	if o.held > 0 {
 		o.budget.give(o.held)
 		o.held = 0
@@ -555,6 +574,10 @@ func (s *Handler) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mo
 			o.Close()
 		}
 	}()
+	results := make([]app.BatchResult, len(docs))
+	// Each document's index is sent once its result is known; the
+	// channel holds them all, so Done never waits for the answer.
+	finished := make(chan int, len(docs))
 	for i, d := range docs {
 		o, err := s.outputFor(d)
 		if err != nil {
@@ -562,14 +585,80 @@ func (s *Handler) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mo
 			return
 		}
 		outs[i] = o
-		batch[i] = app.BatchDocument{Name: names[i], In: d.r, Size: d.size, Out: o}
+		batch[i] = app.BatchDocument{Name: names[i], In: d.r, Size: d.size, Out: o,
+			Done: func(res app.BatchResult) { results[i] = res; finished <- i }}
 	}
-	results, err := s.deps.Signing.SignPDFBatch(r.Context(), caller, req, batch)
-	if err != nil {
-		s.kit.RenderError(w, r, err)
-		return
+	signed := make(chan error, 1)
+	signing := make(chan struct{})
+	// Whatever ends this handler (a panic too), the documents and outputs
+	// are released only once nothing signs them any more.
+	defer func() { <-signing }()
+	go func() {
+		defer close(signing)
+		_, err := s.deps.Signing.SignPDFBatch(r.Context(), caller, req, batch)
+		signed <- err
+	}()
+	s.streamBatchAnswer(w, r, names, docs, outs, results, finished, signed)
+}
+
+// streamBatchAnswer answers a batch while it is signed: each document's
+// result is written, in order, as soon as it and the ones before it are
+// known, and its input and output are released once written, so the
+// answer holds few signed documents at once. The answer begins (200)
+// with the first result: SignPDFBatch refuses a batch as a whole (signed
+// receives its error) before any document's result. It returns once
+// SignPDFBatch has: only then are docs and outs no longer in use.
+func (s *Handler) streamBatchAnswer(w http.ResponseWriter, r *http.Request, names []string, docs []*document, outs []*signedOutput,
+	results []app.BatchResult, finished <-chan int, signed <-chan error) {
+	ans := s.newBatchAnswer(w, r)
+	ready := make([]bool, len(docs))
+	next := 0
+	started, gone := false, false
+	take := func(i int) {
+		if !started {
+			ans.begin()
+			started = true
+		}
+		ready[i] = true
+		for ; next < len(docs) && ready[next]; next++ {
+			if !gone && !ans.item(next, names[next], results[next], outs[next]) {
+				// The client went away: the documents still signed are
+				// recorded but not sent, as for POST /v1/sign/pdf.
+				s.kit.Log.WarnContext(r.Context(), "sending the batch answer failed", "request_id", kit.RequestID(r.Context()), "index", next)
+				gone = true
+			}
+			outs[next].Close()
+			docs[next].Close()
+		}
 	}
-	s.writeBatchAnswer(w, r, names, results, outs)
+	for {
+		select {
+		case i := <-finished:
+			take(i)
+		case err := <-signed:
+			if err != nil {
+				if started {
+					// Not reached: a batch refused as a whole has no results.
+					s.kit.Log.ErrorContext(r.Context(), "batch refused after its first result", "request_id", kit.RequestID(r.Context()), "err", err)
+					return
+				}
+				s.kit.RenderError(w, r, err)
+				return
+			}
+			// Every Done ran before SignPDFBatch returned.
+			for len(finished) > 0 {
+				take(<-finished)
+			}
+			if next < len(docs) {
+				s.kit.Log.ErrorContext(r.Context(), "batch answer incomplete", "request_id", kit.RequestID(r.Context()), "answered", next, "documents", len(docs))
+				return
+			}
+			if !gone {
+				ans.end()
+			}
+			return
+		}
+	}
 }
 
 // readBatch reads the multipart body of a batch signing request: exactly
