@@ -21,45 +21,18 @@ const spoolChunk = 16 << 10
 const sizedChunk = 64 << 10
 
 var (
-	// spoolChunks hold the documents of multipart requests, a batch's
-	// among them, outside the Go heap where the system allows (see
-	// mappedChunks).
-	spoolChunks = newChunkPool(spoolChunk, true)
-	sizedChunks = newChunkPool(sizedChunk, false)
+	spoolChunks = newChunkPool(spoolChunk)
+	sizedChunks = newChunkPool(sizedChunk)
 )
 
-// chunkPool is a pool of chunks of one size: on the Go heap (a
-// sync.Pool), or mapped from the system outside it.
+// chunkPool is a pool of chunks of one size.
 type chunkPool struct {
-	size   int64
-	heap   sync.Pool
-	mapped *mappedChunks // nil: on the Go heap
+	size int64
+	sync.Pool
 }
 
-func newChunkPool(size int64, outsideHeap bool) *chunkPool {
-	p := &chunkPool{size: size, heap: sync.Pool{New: func() any { b := make([]byte, size); return &b }}}
-	if outsideHeap {
-		p.mapped = newMappedChunks(int(size))
-	}
-	return p
-}
-
-// get returns a chunk of p.size bytes, whatever they hold.
-func (p *chunkPool) get() *[]byte {
-	if p.mapped != nil {
-		if c := p.mapped.get(); c != nil {
-			return c
-		}
-	}
-	return p.heap.Get().(*[]byte)
-}
-
-// put takes c back; nothing may read or write it after.
-func (p *chunkPool) put(c *[]byte) {
-	if p.mapped != nil && p.mapped.put(c) {
-		return
-	}
-	p.heap.Put(c)
+func newChunkPool(size int64) *chunkPool {
+	return &chunkPool{size: size, Pool: sync.Pool{New: func() any { b := make([]byte, size); return &b }}}
 }
 
 // memBytes is a document held in memory: one buffer, or pooled chunks of
@@ -120,7 +93,7 @@ func (m *memBytes) equalAt(p []byte, off int64) bool {
 func (m *memBytes) release() {
 	if m.pool != nil {
 		for _, c := range m.chunks {
-			m.pool.put(c)
+			m.pool.Put(c)
 		}
 	}
 	m.chunks = nil
@@ -158,7 +131,7 @@ func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool) (d *d
 				return nil, joined(), nil // the budget is spent: use a file
 			}
 			held += chunk
-			m.chunks = append(m.chunks, pool.get())
+			m.chunks = append(m.chunks, pool.Get().(*[]byte))
 		}
 		c := *m.chunks[len(m.chunks)-1]
 		off := m.size - int64(len(m.chunks)-1)*chunk
@@ -176,7 +149,7 @@ func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool) (d *d
 	}
 	if last := len(m.chunks) - 1; m.size == int64(last)*chunk {
 		// Taken only to see the end of r.
-		pool.put(m.chunks[last])
+		pool.Put(m.chunks[last])
 		m.chunks = m.chunks[:last]
 		s.mem.give(chunk)
 		held -= chunk
