@@ -56,6 +56,14 @@ type docSigner struct {
 
 func (d *docSigner) Public() crypto.PublicKey { return d.co.pub }
 
+// VerifiesOwnSignatures passes on the batch signer's promise
+// (cms.SelfVerifying): keys.Signer verifies each signature of a batch
+// against its digest before the coalescer hands it to its document.
+func (d *docSigner) VerifiesOwnSignatures() bool {
+	v, ok := d.co.bs.(cms.SelfVerifying)
+	return ok && v.VerifiesOwnSignatures()
+}
+
 func (d *docSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	return d.SignContext(context.Background(), digest, opts)
 }

@@ -1,9 +1,13 @@
 package signer
 
 import (
+	"context"
+	"crypto"
 	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/kyso-vn/kyso/signer/cms"
 )
 
 // TestSlotsLowestIndexFirst: with every slot taken, released slots go to
@@ -57,4 +61,34 @@ func (s *slots) isWaiting(index int) bool {
 		}
 	}
 	return false
+}
+
+// promisingBatch is a batch signer that claims to verify its signatures.
+type promisingBatch struct{ promise bool }
+
+func (promisingBatch) SignBatch(context.Context, [][]byte, crypto.SignerOpts) ([][]byte, error) {
+	return nil, nil
+}
+func (p promisingBatch) VerifiesOwnSignatures() bool { return p.promise }
+
+// TestDocSignerPassesOnThePromise: a batch document's signer promises
+// cms that its signatures are verified exactly when the batch signer
+// behind the coalescer does.
+func TestDocSignerPassesOnThePromise(t *testing.T) {
+	for _, tc := range []struct {
+		bs   cms.BatchSigner
+		want bool
+	}{{promisingBatch{true}, true}, {promisingBatch{false}, false}, {noPromiseBatch{}, false}} {
+		d := &docSigner{co: newCoalescer(nil, tc.bs, 1), slots: newSlots(1)}
+		if got := d.VerifiesOwnSignatures(); got != tc.want {
+			t.Errorf("docSigner over %T%+v: VerifiesOwnSignatures = %t, want %t", tc.bs, tc.bs, got, tc.want)
+		}
+	}
+}
+
+// noPromiseBatch makes no promise at all.
+type noPromiseBatch struct{}
+
+func (noPromiseBatch) SignBatch(context.Context, [][]byte, crypto.SignerOpts) ([][]byte, error) {
+	return nil, nil
 }
