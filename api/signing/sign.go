@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -136,17 +138,21 @@ func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 		d.Close()
 		return nil, tempFileError(err)
 	}
-	d.r, d.f = f, f
-	_, err = f.Write(buf)
+	d.f = f
+	// The upload is hashed as it is written, from the same buffer: pades
+	// then resumes this SHA-256 state instead of reading the file back to
+	// hash it (20 MB: 6 ms of a 45 ms request).
+	fw := hashingFile{f: f, h: sha256.New()}
+	_, err = fw.Write(buf)
 	buf = nil
 	if err != nil {
 		d.Close()
 		return nil, tempFileError(err)
 	}
 	bp := fileCopyBuffers.Get().(*[]byte)
-	// fileWriter hides the file's ReadFrom, which would copy through a
-	// 32 KiB buffer of its own: 1300 system calls for 20 MB.
-	m, err := io.CopyBuffer(fileWriter{f}, io.LimitReader(r, limit+1-n), *bp)
+	// hashingFile also hides the file's ReadFrom, which would copy through
+	// a 32 KiB buffer of its own: 1300 system calls for 20 MB.
+	m, err := io.CopyBuffer(fw, io.LimitReader(r, limit+1-n), *bp)
 	fileCopyBuffers.Put(bp)
 	if err != nil {
 		d.Close()
@@ -165,6 +171,8 @@ func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 		d.Close()
 		return nil, err
 	}
+	state, _ := fw.h.(encoding.BinaryMarshaler).MarshalBinary() // nil on error: pades then reads the file to hash it
+	d.r = prehashedFile{File: f, state: state, n: d.size}
 	return d, nil
 }
 
@@ -172,10 +180,30 @@ func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 // copied to its temporary file through.
 var fileCopyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// fileWriter is an *os.File as a plain io.Writer.
-type fileWriter struct{ f *os.File }
+// hashingFile writes to f and hashes what it wrote. A short or failed
+// write is an error, so h holds exactly the bytes the file holds.
+type hashingFile struct {
+	f *os.File
+	h hash.Hash
+}
 
-func (w fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
+func (w hashingFile) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.h.Write(p[:n])
+	return n, err
+}
+
+// prehashedFile is a spooled upload that knows the SHA-256 state of its
+// n bytes (pades.PrehashedInput; state nil: it does not).
+type prehashedFile struct {
+	*os.File
+	state []byte
+	n     int64
+}
+
+func (p prehashedFile) SHA256State() ([]byte, int64, bool) {
+	return p.state, p.n, p.state != nil
+}
 
 func (s *Handler) readError(err error) error {
 	var mbe *http.MaxBytesError
@@ -742,6 +770,12 @@ func (s *Handler) readBatch(w http.ResponseWriter, r *http.Request, opts any, fi
 
 // documentDigest hashes a spooled document for a fingerprint and rewinds it.
 func documentDigest(d *document) ([]byte, error) {
+	if p, ok := d.r.(prehashedFile); ok && p.state != nil {
+		h := sha256.New()
+		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.state); err == nil {
+			return h.Sum(nil), nil
+		}
+	}
 	if _, err := d.r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}

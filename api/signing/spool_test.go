@@ -2,6 +2,8 @@ package signing
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -155,6 +157,7 @@ func testSpoolChunked(t *testing.T, sized bool) {
 				if inMemory := d.f == nil; inMemory != tc.inMemory {
 					t.Errorf("spool(%d bytes) in memory = %v, want %v", tc.size, inMemory, tc.inMemory)
 				}
+				checkPrehashed(t, d, data)
 				// An in-memory document holds the budget of its chunks.
 				if chunks := (int64(tc.size) + chunk - 1) / chunk; d.f == nil && s.mem.left != tc.memory-chunks*chunk {
 					t.Errorf("budget while held = %d, want %d", s.mem.left, tc.memory-chunks*chunk)
@@ -168,5 +171,38 @@ func testSpoolChunked(t *testing.T, sized bool) {
 				t.Errorf("%d temporary files left", len(entries))
 			}
 		})
+	}
+}
+
+// checkPrehashed: a document spooled to a file hands pades the SHA-256
+// state of exactly its bytes (pades.PrehashedInput), one that resumes to
+// the digest of what the file holds; one in memory hands none.
+func checkPrehashed(t *testing.T, d *document, data []byte) {
+	t.Helper()
+	p, ok := d.r.(interface {
+		SHA256State() ([]byte, int64, bool)
+	})
+	if d.f == nil {
+		if ok {
+			t.Errorf("an in-memory document claims a SHA-256 state")
+		}
+		return
+	}
+	if !ok {
+		t.Fatalf("a spooled document (%T) has no SHA-256 state", d.r)
+	}
+	state, n, ok := p.SHA256State()
+	if !ok || n != int64(len(data)) {
+		t.Fatalf("SHA256State() = %d bytes of state, n %d, ok %v; want one of %d bytes", len(state), n, ok, len(data))
+	}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+		t.Fatal(err)
+	}
+	if want := sha256.Sum256(data); !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Errorf("the spooled document's SHA-256 state resumes to %x, want %x", h.Sum(nil), want)
+	}
+	if got, err := documentDigest(d); err != nil || !bytes.Equal(got, h.Sum(nil)) {
+		t.Errorf("documentDigest = %x, %v; want %x", got, err, h.Sum(nil))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"crypto"
 	"encoding"
+	"encoding/binary"
 	"fmt"
 	"hash"
 	"io"
@@ -268,6 +269,40 @@ type document struct {
 	// per function however many digests are needed (the signature, a
 	// document time-stamp, the read-back checks, the output's digest).
 	inputHash map[crypto.Hash][]byte
+}
+
+// PrehashedInput is an input that hashed its own bytes as it received
+// them (kyso's HTTP API does, for a large upload spooled to a file): its
+// SHA-256 state after exactly n bytes, encoded by crypto/sha256's
+// MarshalBinary; ok false when it has none. Sign then does not read the
+// whole input again to hash it. The input must be exactly the bytes
+// hashed: whoever implements this vouches for it, as the read-back check
+// resumes the same state.
+type PrehashedInput interface {
+	SHA256State() (state []byte, n int64, ok bool)
+}
+
+// seedInputHash takes in's SHA-256 state of the whole input, if it has
+// one that covers exactly the document's size.
+func (d *document) seedInputHash(in any) {
+	p, ok := in.(PrehashedInput)
+	if !ok {
+		return
+	}
+	state, n, ok := p.SHA256State()
+	if !ok || n != d.size {
+		return
+	}
+	// A state that does not decode as SHA-256's, or that counts another
+	// length than n (crypto/sha256's encoding ends with the length hashed),
+	// is ignored: the input is then hashed as any other.
+	if len(state) < 8 || binary.BigEndian.Uint64(state[len(state)-8:]) != uint64(n) {
+		return
+	}
+	if err := crypto.SHA256.New().(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+		return
+	}
+	d.inputHash = map[crypto.Hash][]byte{crypto.SHA256: state}
 }
 
 // hashFrom returns a hash h of the document's bytes [0, from), for from at

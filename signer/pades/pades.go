@@ -188,6 +188,7 @@ func (s *Signer) Sign(ctx context.Context, in io.ReadSeeker, size int64, out io.
 		return nil, fmt.Errorf("pades: sign: %w: empty input", ErrInvalid)
 	}
 	doc := &document{in: ra, size: size}
+	doc.seedInputHash(in)
 
 	sig, err := s.addSignature(ctx, doc, cred, o)
 	if err != nil {
