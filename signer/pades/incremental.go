@@ -121,12 +121,20 @@ func (r *revision) writeIn(o ref, body func(*bytes.Buffer)) int {
 // end returns the file size once the revision is finished.
 func (r *revision) end() int64 { return r.base + int64(r.buf.Len()) }
 
-// finish writes the cross-reference section, the trailer and %%EOF.
+// finish writes the cross-reference section, the trailer and %%EOF. The
+// revision then holds only its bytes: the trailer it extends (a value of
+// the input's reader, which keeps that reader alive) and the offsets are
+// let go, so that a batch document waiting for its signature does not
+// hold its parsed input.
 func (r *revision) finish() error {
+	var err error
 	if r.style == xrefStream {
-		return r.finishStream()
+		err = r.finishStream()
+	} else {
+		err = r.finishTable()
 	}
-	return r.finishTable()
+	r.trailer, r.offsets = pdf.Value{}, nil
+	return err
 }
 
 func (r *revision) trailerEntries(d *dict) error {
