@@ -139,21 +139,13 @@ func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 		return nil, tempFileError(err)
 	}
 	d.f = f
-	// The upload is hashed as it is written, from the same buffer: pades
+	// The upload is hashed as it is written, on a second goroutine: pades
 	// then resumes this SHA-256 state instead of reading the file back to
-	// hash it (20 MB: 6 ms of a 45 ms request).
-	fw := hashingFile{f: f, h: sha256.New()}
-	_, err = fw.Write(buf)
+	// hash it, and the hash overlaps the reading of the body.
+	h := sha256.New()
+	m, err := copyHashed(f, h, buf, io.LimitReader(r, limit+1-n))
 	buf = nil
-	if err != nil {
-		d.Close()
-		return nil, tempFileError(err)
-	}
-	bp := fileCopyBuffers.Get().(*[]byte)
-	// hashingFile also hides the file's ReadFrom, which would copy through
-	// a 32 KiB buffer of its own: 1300 system calls for 20 MB.
-	m, err := io.CopyBuffer(fw, io.LimitReader(r, limit+1-n), *bp)
-	fileCopyBuffers.Put(bp)
+	m -= n // copyHashed counts the head
 	if err != nil {
 		d.Close()
 		return nil, s.readError(err)
@@ -171,7 +163,7 @@ func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 		d.Close()
 		return nil, err
 	}
-	state, _ := fw.h.(encoding.BinaryMarshaler).MarshalBinary() // nil on error: pades then reads the file to hash it
+	state, _ := h.(encoding.BinaryMarshaler).MarshalBinary() // nil on error: pades then reads the file to hash it
 	d.r = prehashedFile{File: f, state: state, n: d.size}
 	return d, nil
 }
@@ -180,17 +172,64 @@ func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 // copied to its temporary file through.
 var fileCopyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// hashingFile writes to f and hashes what it wrote. A short or failed
-// write is an error, so h holds exactly the bytes the file holds.
-type hashingFile struct {
-	f *os.File
-	h hash.Hash
-}
-
-func (w hashingFile) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	w.h.Write(p[:n])
-	return n, err
+// copyHashed writes head and then r to f and hashes, with h, exactly the
+// bytes written, on a goroutine of its own: the hash of one buffer
+// overlaps reading and writing the next (two pooled 256 KiB buffers take
+// turns; a buffer is read into again only once the hash has taken it).
+// Writing through f.Write also avoids the file's ReadFrom, which copies
+// through a 32 KiB buffer of its own (1300 system calls for 20 MB). It
+// returns the bytes written, head's included, and returns only after the
+// hashing goroutine has ended.
+func copyHashed(f *os.File, h hash.Hash, head []byte, r io.Reader) (int64, error) {
+	type chunk struct {
+		data []byte
+		buf  *[]byte // the pooled buffer data is in; nil for head
+	}
+	todo := make(chan chunk, 2)
+	free := make(chan *[]byte, 2)
+	free <- fileCopyBuffers.Get().(*[]byte)
+	free <- fileCopyBuffers.Get().(*[]byte)
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for c := range todo {
+			h.Write(c.data)
+			if c.buf != nil {
+				free <- c.buf
+			}
+		}
+	}()
+	var written int64
+	var err error
+	if len(head) > 0 {
+		if _, err = f.Write(head); err == nil {
+			written += int64(len(head))
+			todo <- chunk{data: head}
+		}
+	}
+	for err == nil {
+		bp := <-free
+		n, rerr := io.ReadFull(r, *bp)
+		if n > 0 {
+			if _, err = f.Write((*bp)[:n]); err != nil {
+				free <- bp
+				break
+			}
+			written += int64(n)
+			todo <- chunk{data: (*bp)[:n], buf: bp}
+		} else {
+			free <- bp
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		err = rerr
+	}
+	close(todo)
+	<-hashed
+	fileCopyBuffers.Put(<-free)
+	fileCopyBuffers.Put(<-free)
+	return written, err
 }
 
 // prehashedFile is a spooled upload that knows the SHA-256 state of its

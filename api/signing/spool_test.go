@@ -206,3 +206,44 @@ func checkPrehashed(t *testing.T, d *document, data []byte) {
 		t.Errorf("documentDigest = %x, %v; want %x", got, err, h.Sum(nil))
 	}
 }
+
+// TestCopyHashed: whatever the sizes of the head and the rest against the
+// copy buffers, the file holds head then the body and the hash is of
+// exactly those bytes; a body that fails to read fails the copy.
+func TestCopyHashed(t *testing.T) {
+	const b = 256 << 10
+	for _, tc := range []struct{ head, body int }{
+		{0, 0}, {0, 1}, {0, b}, {0, b + 1}, {0, 3*b - 1}, {5, 0}, {5, 2 * b}, {b + 3, b - 3},
+	} {
+		data := make([]byte, tc.head+tc.body)
+		for i := range data {
+			data[i] = byte(i*31 + i>>9)
+		}
+		f, err := os.CreateTemp(t.TempDir(), "copy-*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		n, err := copyHashed(f, h, data[:tc.head], iotest.HalfReader(bytes.NewReader(data[tc.head:])))
+		if err != nil || n != int64(len(data)) {
+			t.Fatalf("copyHashed(head %d, body %d) = %d, %v", tc.head, tc.body, n, err)
+		}
+		got, err := os.ReadFile(f.Name())
+		f.Close()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("head %d, body %d: the file differs from what was sent", tc.head, tc.body)
+		}
+		if want := sha256.Sum256(data); !bytes.Equal(h.Sum(nil), want[:]) {
+			t.Errorf("head %d, body %d: hash %x, want %x", tc.head, tc.body, h.Sum(nil), want)
+		}
+	}
+	f, err := os.CreateTemp(t.TempDir(), "copy-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	broken := io.MultiReader(bytes.NewReader(make([]byte, b+7)), iotest.ErrReader(errors.New("connection reset")))
+	if _, err := copyHashed(f, sha256.New(), nil, broken); err == nil || err.Error() != "connection reset" {
+		t.Errorf("copyHashed of a body that fails = %v, want its error", err)
+	}
+}
