@@ -27,7 +27,7 @@ func (s *Server) cscHandler() *csc.Handler {
 	if s.deps.Remote != nil {
 		d.Remote, d.Transactions = b, b
 	}
-	return csc.New(csc.Config{Logger: s.log, TokenTTL: s.cfg.CSCTokenTTL, MaxBodyBytes: s.cfg.MaxDocumentBytes*4/3 + 1<<20,
+	return csc.New(csc.Config{Logger: s.log, TokenTTL: s.cfg.CSCTokenTTL, BaseURL: s.cfg.BaseURL, MaxBodyBytes: s.cfg.MaxDocumentBytes*4/3 + 1<<20,
 		// As on the native signing API: the access log names the client,
 		// and its requests in progress are bounded.
 		Admit: func(r *http.Request, clientID string) (func(), error) {

@@ -72,6 +72,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Ready lists the readiness checks of /readyz.
 	Ready []Check
+	// BaseURL is kyso's public URL (config base_url): the CSC API's info
+	// announces its endpoints under it, not under the request's Host.
+	BaseURL string
 
 	// MaxVerifyBytes bounds a document sent to the public verifier
 	// (default 50 MiB, what the verification page accepts).

@@ -142,6 +142,11 @@ type Config struct {
 	Multisign int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// BaseURL is kyso's public URL (config base_url), from which info
+	// announces its OAuth 2.0 endpoint and logo. Empty: the scheme and
+	// Host of the request, which a client or a proxy chooses — only for
+	// tests and embedding.
+	BaseURL string
 	// Admit, if set, is called once a request's client is known, before
 	// the request is served: it may refuse it (a bound on the client's
 	// requests in progress) and returns what to call when it is done.

@@ -29,12 +29,12 @@ func (h *Handler) info(w http.ResponseWriter, r *http.Request, v1 bool) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"specs":       specs,
 		"name":        "kyso",
-		"logo":        origin(r) + "/assets/favicon.svg",
+		"logo":        h.origin(r) + "/assets/favicon.svg",
 		"region":      "VN",
 		"lang":        "vi",
 		"description": "kyso: ký số từ xa cho cơ quan nhà nước và công dân (remote signing for Vietnamese e-government)",
 		"authType":    []string{"basic", "oauth2client"},
-		"oauth2":      origin(r) + base,
+		"oauth2":      h.origin(r) + base,
 		"methods":     methods,
 		"signAlgorithms": map[string]any{
 			"algos": []string{oidRSA, oidSHA256RSA, oidSHA384RSA, oidSHA512RSA, oidRSAPSS, oidECDSASHA256, oidECDSASHA384, oidECDSASHA512},
@@ -44,9 +44,14 @@ func (h *Handler) info(w http.ResponseWriter, r *http.Request, v1 bool) {
 	})
 }
 
-// origin is the scheme and host the request came to, for the URLs info
-// announces.
-func origin(r *http.Request) string {
+// origin is where the URLs info announces start: kyso's configured public
+// URL, else the scheme and host the request came to. A Host header is the
+// client's to choose (and behind a TLS-terminating proxy the scheme is
+// http), so a deployment's answer never depends on it.
+func (h *Handler) origin(r *http.Request) string {
+	if h.cfg.BaseURL != "" {
+		return strings.TrimRight(h.cfg.BaseURL, "/")
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"

@@ -103,3 +103,36 @@ func TestCredentialsInfoFromModel(t *testing.T) {
 		})
 	}
 }
+
+// TestInfoURLsFromBaseURL: info announces its OAuth 2.0 endpoint and logo
+// under the configured public URL, whatever Host and scheme the request
+// came with (a client chooses the Host; a TLS-terminating proxy makes the
+// scheme http); without one, under the request's.
+func TestInfoURLsFromBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		name, base, wantOAuth, wantLogo string
+	}{
+		{"configured", "https://kyso.hanoi.gov.vn/", "https://kyso.hanoi.gov.vn/csc/v2", "https://kyso.hanoi.gov.vn/assets/favicon.svg"},
+		{"not configured", "", "http://evil.example/csc/v2", "http://evil.example/assets/favicon.svg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New(Config{BaseURL: tc.base}, Deps{})
+			r := mux.NewRouter()
+			h.Mount(r)
+			req := httptest.NewRequest(http.MethodPost, "http://evil.example/csc/v2/info", strings.NewReader(`{"lang":"vi"}`))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, req)
+			var got struct {
+				OAuth2 string `json:"oauth2"`
+				Logo   string `json:"logo"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); rec.Code != http.StatusOK || err != nil {
+				t.Fatalf("info = %d %s", rec.Code, rec.Body)
+			}
+			if got.OAuth2 != tc.wantOAuth || got.Logo != tc.wantLogo {
+				t.Errorf("info announces oauth2 %q, logo %q; want %q, %q", got.OAuth2, got.Logo, tc.wantOAuth, tc.wantLogo)
+			}
+		})
+	}
+}

@@ -222,6 +222,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		IdempotencyMaxAnswerBytes: cfg.HTTP.IdempotencyMaxAnswerBytes,
 		CSCTokenTTL:               time.Duration(cfg.HTTP.CSCTokenTTL),
 		Ready:                     checks,
+		BaseURL:                   cfg.BaseURL,
 		MaxVerifyBytes:            cfg.Verify.MaxDocumentBytes,
 		VerifyPerMinute:           cfg.Verify.PerMinute,
 		ReportsPerMinute:          cfg.Report.PerMinute,
