@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
@@ -113,6 +112,7 @@ type CertReader interface {
 	Get(ctx context.Context, id string) (*ca.Issued, error)
 	List(ctx context.Context, f ca.ListFilter) ([]*model.Certificate, error)
 	Issuers(ctx context.Context) ([]*ca.IssuerInfo, error)
+	UsableCredentials(ctx context.Context, profile, after string, limit int) ([]ca.CredentialEntry, error)
 }
 
 // Certificates reads kyso's certificates and issuers for the admin API,
@@ -153,10 +153,10 @@ func (c *Certificates) Issuers(ctx context.Context) ([]*IssuerInfo, error) {
 
 // ClientCredentials lists the credentials caller may use: the citizens'
 // credentials bound to it and the official and seal credentials of its
-// agencies. userID, when given, keeps the one credential of that ID.
-//
-// It reads every active certificate: fine for thousands, not for the
-// 40,000 citizens of a city — a listing by agency in the store is the fix.
+// agencies (the organisation their subject names, as when it signs with
+// them). userID, when given, keeps the one credential of that ID. It reads
+// the active official and seal credentials only, never the citizens'
+// certificates, which outnumber them many times over.
 func (c *Certificates) ClientCredentials(ctx context.Context, caller model.Caller, userID string) ([]string, error) {
 	var ids []string
 	if c.remote != nil {
@@ -170,27 +170,29 @@ func (c *Certificates) ClientCredentials(ctx context.Context, caller model.Calle
 			}
 		}
 	}
-	after := ""
-	for {
-		page, err := c.ca.List(ctx, ca.ListFilter{Status: string(model.CertActive), Limit: 500, After: after})
-		if err != nil {
-			return nil, err
-		}
-		for _, rec := range page {
-			if rec.CredentialID == "" || rec.Profile == ca.ProfileCitizen || (userID != "" && rec.CredentialID != userID) {
-				continue
-			}
-			leaf, err := leafOf(rec)
-			if err != nil || len(leaf.Subject.Organization) == 0 || caller.MayUse == nil || !caller.MayUse(leaf.Subject.Organization[0]) {
-				continue
-			}
-			ids = append(ids, rec.CredentialID)
-		}
-		if len(page) < 500 {
-			return ids, nil
-		}
-		after = page[len(page)-1].ID
+	if caller.MayUse == nil {
+		return ids, nil
 	}
+	const page = 1000
+	for _, profile := range []string{ca.ProfileOfficial, ca.ProfileSeal} {
+		after := ""
+		for {
+			creds, err := c.ca.UsableCredentials(ctx, profile, after, page)
+			if err != nil {
+				return nil, err
+			}
+			for _, cr := range creds {
+				if (userID == "" || cr.ID == userID) && caller.MayUse(cr.Organization) {
+					ids = append(ids, cr.ID)
+				}
+			}
+			if len(creds) < page {
+				break
+			}
+			after = creds[len(creds)-1].ID
+		}
+	}
+	return ids, nil
 }
 
 // ClientCredential returns credential id's active certificate and chain
@@ -228,14 +230,6 @@ func (c *Certificates) ClientCredential(ctx context.Context, caller model.Caller
 		return nil, notFound
 	}
 	return cred, nil
-}
-
-func leafOf(rec *model.Certificate) (*x509.Certificate, error) {
-	blk, _ := pem.Decode([]byte(rec.CertPEM))
-	if blk == nil {
-		return nil, errkind.New(errkind.Internal, "stored certificate is not PEM")
-	}
-	return x509.ParseCertificate(blk.Bytes)
 }
 
 // Authority is the CA that app's operations drive (ca.Authority):

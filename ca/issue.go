@@ -501,6 +501,40 @@ func (a *Authority) List(ctx context.Context, f ListFilter) ([]*store.Certificat
 	return out, nil
 }
 
+// CredentialEntry is a credential as a listing shows it: its ID, profile
+// and the organisation its subject names — the one an agency's client is
+// checked against when it signs with it (SigningCredential).
+type CredentialEntry struct {
+	ID, Profile, Organization string
+}
+
+// UsableCredentials returns up to limit (at most 1000) active credentials
+// of a signing profile (citizen, official or seal) whose current
+// certificate is active, after the ID after, ordered by ID.
+func (a *Authority) UsableCredentials(ctx context.Context, profile, after string, limit int) ([]CredentialEntry, error) {
+	switch profile {
+	case ProfileCitizen, ProfileOfficial, ProfileSeal:
+	default:
+		return nil, invalid("profile", "not a signing profile: %q (citizen, official, seal)", profile)
+	}
+	if limit < 1 || limit > 1000 {
+		return nil, invalid("limit", "must be between 1 and 1000")
+	}
+	creds, err := a.store.ListUsableCredentials(ctx, profile, after, limit)
+	if err != nil {
+		return nil, backendErr("list credentials", err)
+	}
+	out := make([]CredentialEntry, len(creds))
+	for i, cred := range creds {
+		var subj Subject
+		if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
+			return nil, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
+		}
+		out[i] = CredentialEntry{ID: cred.ID, Profile: cred.Profile, Organization: subj.Organization}
+	}
+	return out, nil
+}
+
 // Rotate gives the holder of certificate id a new key version in Vault and a
 // new certificate for it; the old certificate is marked superseded (it stays
 // valid for signatures made before, and is not revoked).

@@ -657,6 +657,41 @@ func (s *sqlDB) GetCredentialCertificate(ctx context.Context, id string) (*Crede
 	return &cr, c.cert(), nil
 }
 
+// usableCredentialsSQL lists the active credentials of a profile whose
+// current certificate is active (credentials_profile_status_idx).
+var usableCredentialsSQL = `SELECT ` + qualify("cr.", credentialCols) + `
+	FROM credentials cr JOIN certificates c ON c.id = cr.current_cert_id
+	WHERE cr.profile = $1 AND cr.status = 'active' AND c.status = 'active' AND cr.id > $2
+	ORDER BY cr.id LIMIT $3`
+
+// ListUsableCredentials lists active credentials of profile with an
+// active current certificate; see Store.ListUsableCredentials. Limit is
+// DefaultListLimit if not positive and at most MaxListLimit.
+func (s *sqlDB) ListUsableCredentials(ctx context.Context, profile, after string, limit int) ([]*Credential, error) {
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	op := fmt.Sprintf("list usable %s credentials", profile)
+	rows, err := s.query(ctx, usableCredentialsSQL, profile, after, limit)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	var out []*Credential
+	for rows.Next() {
+		cr, err := scanCredential(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		out = append(out, cr)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
+
 // GetCertificateBySerial returns the certificate issuerID issued with
 // serial.
 func (s *sqlDB) GetCertificateBySerial(ctx context.Context, issuerID, serial string) (*Certificate, error) {

@@ -279,6 +279,12 @@ type Store interface {
 	// ListCredentials returns up to limit credentials after the ID after,
 	// ordered by ID (for kyso doctor's walk over every key).
 	ListCredentials(ctx context.Context, after string, limit int) ([]*Credential, error)
+	// ListUsableCredentials returns up to limit active credentials of
+	// profile whose current certificate is active, after the ID after,
+	// ordered by ID: the credentials a client system may be shown (CSC
+	// credentials/list), read by profile so that an agency's listing does
+	// not walk every citizen's certificate.
+	ListUsableCredentials(ctx context.Context, profile, after string, limit int) ([]*Credential, error)
 	// QuarantineKey records a Transit key no record refers to;
 	// ErrConflict if it is already quarantined.
 	QuarantineKey(ctx context.Context, k *QuarantinedKey) error

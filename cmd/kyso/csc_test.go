@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,35 @@ func TestCSCAPI(t *testing.T) {
 	ids, _ := list["credentialIDs"].([]any)
 	if code != 200 || !containsAny(ids, e.citizen) || !containsAny(ids, e.seal) {
 		t.Errorf("credentials/list = %d %v, want the citizen %s and the seal %s", code, list, e.citizen, e.seal)
+	}
+	// Exactly the agency's officials and seal and the citizen bound to
+	// the client; another agency's client sees none of them; userID keeps
+	// one.
+	sameIDs := func(got any, want ...string) bool {
+		list, _ := got.([]any)
+		var g []string
+		for _, v := range list {
+			s, _ := v.(string)
+			g = append(g, s)
+		}
+		slices.Sort(g)
+		slices.Sort(want)
+		return slices.Equal(g, want)
+	}
+	if !sameIDs(ids, e.leader, e.official, e.seal, e.citizen) {
+		t.Errorf("credentials/list = %v, want exactly %s %s %s %s", ids, e.leader, e.official, e.seal, e.citizen)
+	}
+	if code, one := cscPost(t, base, "credentials/list", token, map[string]any{"userID": e.seal}); code != 200 || !sameIDs(one["credentialIDs"], e.seal) {
+		t.Errorf("credentials/list for userID %s = %d %v", e.seal, code, one)
+	}
+	form.Set("client_id", e.idOther)
+	form.Set("client_secret", e.clientOther)
+	req, _ = http.NewRequest("POST", base+"/csc/v2/oauth2/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, tok := doJSON(t, req); code != 200 {
+		t.Errorf("oauth2/token of another agency's client = %d %v", code, tok)
+	} else if code, other := cscPost(t, base, "credentials/list", tok["access_token"].(string), map[string]any{}); code != 200 || !sameIDs(other["credentialIDs"]) {
+		t.Errorf("credentials/list of another agency's client = %d %v, want none", code, other)
 	}
 	info := func(id string) (string, *x509.Certificate) {
 		t.Helper()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,5 +214,85 @@ func testListCredentials(t *testing.T, open func(t *testing.T) store.Store) {
 	page, err = s.ListCredentials(ctx, "cr2", 2)
 	if err != nil || len(page) != 1 || page[0].ID != "cr3" || page[0].KeyName == "" {
 		t.Errorf("ListCredentials(after cr2) = %v, %v", page, err)
+	}
+}
+
+// testListUsableCredentials: the active credentials of one profile whose
+// current certificate is active, by ID, in pages; a pending, revoked or
+// superseded-only credential, a retired credential and another profile's
+// are not listed.
+func testListUsableCredentials(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := ctxOf(t)
+	mustIssuer(t, s, "i1")
+	credential := func(id, profile string, status store.CertStatus) *store.Certificate {
+		t.Helper()
+		cr := newCredential(id)
+		cr.Profile = profile
+		c := newCert("crt-"+id, "i1", id, store.CertPending)
+		c.Profile = profile
+		if err := s.CreateCredential(ctx, cr, c); err != nil {
+			t.Fatal(err)
+		}
+		if status == store.CertPending {
+			return c
+		}
+		c.CertPEM = "cert-pem-" + c.ID
+		if err := s.ActivateCertificate(ctx, c, ""); err != nil {
+			t.Fatal(err)
+		}
+		if status == store.CertRevoked {
+			if err := s.RevokeCertificate(ctx, c.ID, t0.Add(day), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c
+	}
+	credential("seal3", "seal", store.CertActive)
+	credential("seal1", "seal", store.CertActive)
+	credential("seal2", "seal", store.CertActive)
+	credential("seal-pending", "seal", store.CertPending)
+	credential("seal-revoked", "seal", store.CertRevoked)
+	credential("citizen1", "citizen", store.CertActive)
+	credential("official1", "official", store.CertActive)
+	// A retired credential is not listed even with an active certificate.
+	credential("seal-retired", "seal", store.CertActive)
+	retired := getCredential(t, s, "seal-retired")
+	retired.Status = store.CredentialRevoked
+	if err := s.UpdateCredential(ctx, retired); err != nil {
+		t.Fatal(err)
+	}
+	// A rotated credential is listed once, through its new certificate.
+	old := credential("seal4", "seal", store.CertActive)
+	next := newCert("crt-seal4-v2", "i1", "seal4", store.CertPending)
+	next.Profile, next.Serial = "seal", "5eal4"
+	mustCert(t, s, next)
+	next.CertPEM = "cert-pem-v2"
+	if err := s.ActivateCertificate(ctx, next, old.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	ids := func(page []*store.Credential) []string {
+		var out []string
+		for _, c := range page {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	page, err := s.ListUsableCredentials(ctx, "seal", "", 2)
+	if err != nil || strings.Join(ids(page), ",") != "seal1,seal2" || page[0].Profile != "seal" || page[0].KeyName != "key-seal1" {
+		t.Fatalf("ListUsableCredentials(seal, first page) = %v, %v; want seal1, seal2", ids(page), err)
+	}
+	page, err = s.ListUsableCredentials(ctx, "seal", "seal2", 2)
+	if err != nil || strings.Join(ids(page), ",") != "seal3,seal4" {
+		t.Errorf("ListUsableCredentials(seal, after seal2) = %v, %v; want seal3, seal4", ids(page), err)
+	}
+	page, err = s.ListUsableCredentials(ctx, "seal", "seal4", 2)
+	if err != nil || len(page) != 0 {
+		t.Errorf("ListUsableCredentials(seal, after seal4) = %v, %v; want none", ids(page), err)
+	}
+	page, err = s.ListUsableCredentials(ctx, "official", "", 0)
+	if err != nil || strings.Join(ids(page), ",") != "official1" {
+		t.Errorf("ListUsableCredentials(official) = %v, %v; want official1", ids(page), err)
 	}
 }

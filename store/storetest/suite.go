@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentIdempotency", testConcurrentIdempotency},
 		{"Quarantine", testQuarantine},
 		{"ListCredentials", testListCredentials},
+		{"ListUsableCredentials", testListUsableCredentials},
 		{"Holder", testHolder},
 		{"ConcurrentHolder", testConcurrentHolder},
 		{"Observer", testObserver},
