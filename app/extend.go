@@ -129,6 +129,28 @@ type ResultWriter interface {
 	BeginExtend(*ExtendResult) error
 }
 
+// ExtendSpool holds an extended PDF while it is checked: api/signing's
+// keeps it within the signing API's memory budget, or in a temporary file
+// (a 50 MB archive is not held in memory once per request).
+type ExtendSpool interface {
+	io.Writer
+	// ReadBack returns what was written and its size.
+	ReadBack() (io.ReaderAt, int64, error)
+}
+
+// Spooler is an output that holds the extended PDF in a spool of its own
+// while it is checked, instead of ExtendPDF holding it in memory.
+type Spooler interface {
+	Spool() (ExtendSpool, error)
+}
+
+// memSpool is the spool of an output that has none: memory.
+type memSpool struct{ bytes.Buffer }
+
+func (m *memSpool) ReadBack() (io.ReaderAt, int64, error) {
+	return bytes.NewReader(m.Bytes()), int64(m.Len()), nil
+}
+
 // ExtendPDF extends the PDF read from in (size bytes) to req.Level and
 // writes it to out; actor names the caller in the audit log.
 //
@@ -140,7 +162,8 @@ type ResultWriter interface {
 // TOTAL_PASSED verdict, every change after it is allowed, each PAdES
 // signature that had a time-stamp reaches the level asked for, and a new
 // document time-stamp passes (ErrExtendCheck otherwise). The output is
-// held in memory for that check.
+// held for that check in out's spool when out is a Spooler, else in
+// memory.
 func (x *Extend) ExtendPDF(ctx context.Context, actor string, req ExtendRequest, in io.ReadSeeker, size int64, out io.Writer) (*ExtendResult, error) {
 	level := pades.Level(req.Level)
 	if level == "" {
@@ -170,15 +193,24 @@ func (x *Extend) ExtendPDF(ctx context.Context, actor string, req ExtendRequest,
 		}
 	}
 
-	var buf bytes.Buffer
-	res, err := x.d.PDF.Extend(ctx, io.NewSectionReader(ra, 0, size), size, &buf, pades.ExtendOptions{
+	var spool ExtendSpool = new(memSpool)
+	if sp, ok := out.(Spooler); ok {
+		if spool, err = sp.Spool(); err != nil {
+			return nil, err
+		}
+	}
+	res, err := x.d.PDF.Extend(ctx, io.NewSectionReader(ra, 0, size), size, spool, pades.ExtendOptions{
 		Level: level, Certs: append(slices.Clone(opts.TrustCerts), req.Data.Certs...), OCSPs: req.Data.OCSPs, CRLs: req.Data.CRLs,
 		Anchor: anchorOf(opts.Roots),
 	})
 	if err != nil {
 		return nil, err
 	}
-	after, err := verifier.VerifyPDF(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), opts)
+	extended, n, err := spool.ReadBack()
+	if err != nil {
+		return nil, fmt.Errorf("app: extend: read the output back: %w", err)
+	}
+	after, err := verifier.VerifyPDF(ctx, extended, n, opts)
 	if err != nil {
 		return nil, ErrExtendCheck.Errorf("verify the output: %v", err)
 	}
@@ -193,7 +225,7 @@ func (x *Extend) ExtendPDF(ctx context.Context, actor string, req ExtendRequest,
 			return nil, err
 		}
 	}
-	if _, err := out.Write(buf.Bytes()); err != nil {
+	if _, err := io.Copy(out, io.NewSectionReader(extended, 0, n)); err != nil {
 		return nil, fmt.Errorf("app: extend: write output: %w", err)
 	}
 	return out2, nil

@@ -41,7 +41,11 @@ func (s *Handler) extendPDF(w http.ResponseWriter, r *http.Request, caller model
 	if l := r.URL.Query().Get("level"); l != "" {
 		req.Level = l
 	}
-	out := &extendResponse{w: w}
+	// The extended PDF is held while it is checked as a signed one is:
+	// within the memory budget (only what follows the input), else in a
+	// temporary file.
+	out := &extendResponse{w: w, spoolFor: func() (*signedOutput, error) { return s.outputFor(doc) }}
+	defer func() { out.spooled.Close() }()
 	if _, err := s.deps.Extend.ExtendPDF(r.Context(), clientActor(caller), req, doc.r, doc.size, out); err != nil {
 		if out.started {
 			s.kit.Log.WarnContext(r.Context(), "sending the extended PDF failed", "request_id", kit.RequestID(r.Context()), "err", err)
@@ -54,8 +58,20 @@ func (s *Handler) extendPDF(w http.ResponseWriter, r *http.Request, caller model
 // extendResponse is the HTTP answer of an extension: the result goes into
 // the headers before the PDF is written as the body.
 type extendResponse struct {
-	w       http.ResponseWriter
-	started bool
+	w        http.ResponseWriter
+	started  bool
+	spoolFor func() (*signedOutput, error)
+	spooled  *signedOutput // closed by the handler
+}
+
+// Spool implements app.Spooler.
+func (p *extendResponse) Spool() (app.ExtendSpool, error) {
+	o, err := p.spoolFor()
+	if err != nil {
+		return nil, err
+	}
+	p.spooled = o
+	return o, nil
 }
 
 func (p *extendResponse) BeginExtend(res *app.ExtendResult) error {

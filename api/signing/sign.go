@@ -348,6 +348,48 @@ func (o *signedOutput) contents() (io.Reader, int64, error) {
 	return o.f, size, err
 }
 
+// ReadBack returns what was written and its size, to be read at any
+// offset (app.ExtendSpool: an extension is checked before it is sent).
+func (o *signedOutput) ReadBack() (io.ReaderAt, int64, error) {
+	if o.f != nil {
+		size, err := o.f.Seek(0, io.SeekCurrent)
+		return o.f, size, err
+	}
+	if o.prefix == nil {
+		return bytes.NewReader(o.buf.Bytes()), int64(o.buf.Len()), nil
+	}
+	return prefixedTail{head: o.prefix, n: o.matched, tail: o.buf.Bytes()}, o.matched + int64(o.buf.Len()), nil
+}
+
+// prefixedTail reads the first n bytes of head followed by tail.
+type prefixedTail struct {
+	head io.ReaderAt
+	n    int64
+	tail []byte
+}
+
+func (p prefixedTail) ReadAt(b []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("signing: negative offset")
+	}
+	n := 0
+	if off < p.n {
+		k := min(int64(len(b)), p.n-off)
+		m, err := p.head.ReadAt(b[:k], off)
+		if n = m; int64(m) < k {
+			return n, err
+		}
+		off += k
+	}
+	if t := off - p.n; n < len(b) && t < int64(len(p.tail)) {
+		n += copy(b[n:], p.tail[t:])
+	}
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
 func (o *signedOutput) Close() {
 	if o == nil {
 		return

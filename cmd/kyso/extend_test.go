@@ -344,6 +344,15 @@ func TestExtendThroughKyso(t *testing.T) {
 	if code != http.StatusOK || h.Get("Kyso-Level") != "B-LT" || !bytes.HasPrefix(lt, bt) {
 		t.Errorf("multipart POST /v1/extend/pdf = %d, Kyso-Level %q", code, h.Get("Kyso-Level"))
 	}
+	// A document larger than what the signing API holds in memory (4 MiB):
+	// its extension is spooled to a temporary file while it is checked,
+	// read back from there and sent; pdfsig and qpdf read the result.
+	big := e.sign(t, e.seal, testpdf.Make(3, 6<<20), map[string]any{"level": "B-T"})
+	if code, bigLT, h := e.upload(t, "/v1/extend/pdf", e.clientHN, big, map[string]any{"level": "B-LT"}); code != http.StatusOK || h.Get("Kyso-Level") != "B-LT" || !bytes.HasPrefix(bigLT, big) {
+		t.Errorf("POST /v1/extend/pdf of %d bytes = %d, Kyso-Level %q, %d bytes", len(big), code, h.Get("Kyso-Level"), len(bigLT))
+	} else {
+		e.checkPDF(t, "extended-6MiB", bigLT, 1)
+	}
 	if code, body, _ := e.upload(t, "/v1/extend/pdf", e.clientHN, bt, map[string]any{"level": "B-X"}); code != http.StatusBadRequest || !strings.Contains(string(body), `"code":"invalid_request"`) {
 		t.Errorf("level B-X: %d %s, want 400 invalid_request", code, body)
 	}
