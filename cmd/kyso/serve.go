@@ -359,7 +359,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	mln, err := listenMetrics(cfg.Metrics)
+	mln, err := cfg.Metrics.Bind()
 	if err != nil {
 		ln.Close()
 		return err
@@ -368,7 +368,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	defer cancel(nil)
 	if mln != nil {
 		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
-		defer serveMetrics(mln, a.metrics, log)()
+		defer a.metrics.Serve(mln, log)()
 	}
 	go func() {
 		if err := sess.Run(ctx); err != nil {
