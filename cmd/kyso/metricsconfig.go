@@ -220,14 +220,8 @@ func (a *app) expiries(ctx context.Context) ([]metrics.Expiry, error) {
 		out = append(out, metrics.Expiry{Kind: "tsa", Name: "tsa", NotAfter: tsaNotAfter})
 	}
 	if a.tls != nil {
-		if c := a.tls.cert.Load(); c != nil && len(c.Certificate) > 0 {
-			leaf := c.Leaf
-			if leaf == nil {
-				leaf, _ = x509.ParseCertificate(c.Certificate[0])
-			}
-			if leaf != nil {
-				out = append(out, metrics.Expiry{Kind: "tls", Name: "server", NotAfter: leaf.NotAfter})
-			}
+		if na := a.tls.NotAfter(); !na.IsZero() {
+			out = append(out, metrics.Expiry{Kind: "tls", Name: "server", NotAfter: na})
 		}
 	}
 	return out, nil

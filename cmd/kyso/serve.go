@@ -34,8 +34,8 @@ type app struct {
 	ca     *ca.Authority
 	admins *auth.Admins
 	http   *api.Server
-	tls    *tlsServer // nil: plain HTTP
-	// metrics are served on the operator listener (metricsconfig.go).
+	tls    *kapp.TLS // nil: plain HTTP
+	// metrics are served on the operator listener (metrics.Section).
 	metrics *metrics.Registry
 	// vaultAddr and anchors are for the start-up log line: the Vault
 	// kyso talks to and the number of external trust anchors loaded
@@ -232,13 +232,13 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Observer:                  reg,
 		Page:                      branding,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
-		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}, Remote: remote, Citizens: citizenDeps, Credentials: authority, CSCTokenKey: cscKey,
+		Idempotency: st, ClientCerts: kapp.ClientCertBinding{CA: authority, Clients: st}, Remote: remote, Citizens: citizenDeps, Credentials: authority, CSCTokenKey: cscKey,
 		Trust:  kapp.NewTrust(trusted, auditLog, log),
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
 		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots), trust: trusted}
 	if cfg.TLS.On() {
-		if a.tls, err = newTLSServer(ctx, cfg.TLS, authority, log); err != nil {
+		if a.tls, err = newTLS(ctx, cfg.TLS, authority, log); err != nil {
 			st.Close()
 			return nil, err
 		}
@@ -265,8 +265,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	go a.trust.Run(ctx, time.Duration(a.cfg.Trust.RefreshInterval), logTrustRefresh(a.log))
 	errc := make(chan error, 1)
 	if a.tls != nil {
-		srv.TLSConfig = a.tls.config()
-		srv.Handler = hsts(a.http)
+		srv.TLSConfig = api.TLSConfig(a.tls)
+		srv.Handler = api.HSTS(a.http)
 		go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	} else {
 		go func() { errc <- srv.Serve(ln) }()
@@ -314,7 +314,7 @@ func (a *app) maintain(ctx context.Context) {
 				a.log.Warn("CA maintenance", "err", err)
 			}
 			if a.tls != nil {
-				if err := a.tls.refresh(ctx); err != nil {
+				if err := a.tls.Refresh(ctx); err != nil {
 					a.log.Warn("TLS maintenance", "err", err)
 				}
 			}
