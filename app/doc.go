@@ -33,6 +33,14 @@
 //     admin.
 //   - TSA: kyso's time-stamp authority, its certificate issued by the CA
 //     on first use and replaced when it expires.
+//   - TLS: the certificate of kyso's HTTPS listener (the operator's, whose
+//     files cmd reads, or kyso's own from the CA, renewed by Refresh) and
+//     the CAs client certificates chain to; ClientCertBinding: which
+//     enabled client system a TLS client certificate names. The listener's
+//     TLS mechanics are api's (api.TLSConfig, api.HSTS).
+//   - The config sections of what it decides: ReportSection (report),
+//     RemoteSection (remote_signing, yielding RemoteConfig) and
+//     ExtendSection (extend).
 //
 // Each API request makes one call into app, in app's and model's types
 // (PDFRequest, IssueRequest, Issued, Report, AuditEvent, TOTPEnrolment,

@@ -9,8 +9,8 @@ import (
 // TLSSection is the "tls" section of kyso's config file (see
 // docs/configuration.md): HTTPS and mutual TLS on kyso serve's listener,
 // with a certificate the operator gives (mode file) or one the CA issues
-// itself (mode ca, TLSServer). cmd/kyso runs the certificate's lifecycle
-// and the listener.
+// itself (mode ca, TLSServer). app.TLS runs the certificate's lifecycle,
+// api.TLSConfig the listener's TLS, and cmd/kyso the listener.
 type TLSSection struct {
 	// Mode is "off" (default: plain HTTP, for a TLS-terminating proxy in
 	// front), "file" (the certificate chain and key in CertFile and

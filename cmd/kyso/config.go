@@ -17,6 +17,7 @@ import (
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/config"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/metrics"
 	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/store"
 	"github.com/kyso-vn/kyso/truststore"
@@ -47,24 +48,18 @@ type Config struct {
 	HTTP     HTTPConfig     `json:"http"`
 	Verify   VerifyConfig   `json:"verify"`
 	TLS      TLSConfig      `json:"tls"`
-	Metrics  MetricsConfig  `json:"metrics"`
-	Extend   ExtendConfig   `json:"extend"`
+	// Metrics is the operator listener of /metrics (metrics.Section).
+	Metrics metrics.Section `json:"metrics"`
+	// Extend is POST /v1/extend/pdf's switch (app.ExtendSection).
+	Extend kapp.ExtendSection `json:"extend"`
 	// Report is the report section, declared by app (app.ReportSection).
 	Report kapp.ReportSection `json:"report"`
 	// Page is who runs the verification page at / (web.Section).
 	Page  web.Section `json:"page"`
 	Trust TrustConfig `json:"trust"`
 
-	RemoteSigning RemoteSigningConfig `json:"remote_signing"`
-}
-
-// ExtendConfig configures POST /v1/extend/pdf (docs/archiving.md).
-type ExtendConfig struct {
-	// Online allows fetching, for certificates kyso did not issue, OCSP
-	// responses and CRLs from the URLs the certificates name (10 s each)
-	// when the document holds none. Off by default: then only the
-	// document's own data and kyso's CA are used.
-	Online bool `json:"online"`
+	// RemoteSigning is citizens' remote signing (app.RemoteSection).
+	RemoteSigning kapp.RemoteSection `json:"remote_signing"`
 }
 
 // TrustConfig is the trust section, declared by package truststore
@@ -157,6 +152,7 @@ func (c *Config) setDefaults() error {
 	c.Vault = VaultConfig(vault)
 	c.CA.Defaults()
 	c.TSA.Defaults()
+	c.Metrics.Defaults()
 	if err := c.Database.Validate(); err != nil {
 		return err
 	}
@@ -176,7 +172,8 @@ func (c *Config) setDefaults() error {
 	if err := c.Trust.Validate(); err != nil {
 		return err
 	}
-	if err := c.RemoteSigning.validate(); err != nil {
+	c.RemoteSigning.Defaults()
+	if err := c.RemoteSigning.Validate(); err != nil {
 		return err
 	}
 	if err := c.HTTP.Validate(); err != nil {

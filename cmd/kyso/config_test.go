@@ -12,6 +12,8 @@ import (
 
 	"github.com/kyso-vn/kyso/api"
 	apiverify "github.com/kyso-vn/kyso/api/verify"
+	kapp "github.com/kyso-vn/kyso/app"
+	"github.com/kyso-vn/kyso/metrics"
 )
 
 func TestDurationJSON(t *testing.T) {
@@ -73,6 +75,10 @@ func TestLoadConfig(t *testing.T) {
 		{`{"vault":{"create_timeout":"-1m"}}`, "vault.create_timeout"},
 		{`{"http":{"idempotency_ttl":"-1h"}}`, "http.idempotency_ttl"},
 		{`{"http":{"idempotency_max_answer_bytes":-1}}`, "http.idempotency_max_answer_bytes"},
+		{`{"remote_signing":{"sad_lifetime":"2h"}}`, "remote_signing.sad_lifetime"},
+		{`{"remote_signing":{"transaction_lifetime":"-1m"}}`, "remote_signing.transaction_lifetime"},
+		{`{"extend":{"online":"yes"}}`, "extend.online"},
+		{`{"metrics":{"port":9464}}`, `unknown field "port"`},
 	} {
 		if _, err := loadConfig(write(bad.json)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("loadConfig(%s) = %v, want an error naming %q", bad.json, err, bad.want)
@@ -179,12 +185,22 @@ func TestLoadConfigHTTPVerify(t *testing.T) {
 }
 
 // TestDocumentedHTTPVerifyDefaults: the defaults that api and api/verify
-// declare beside their sections (and api.New applies) are the ones
-// docs/configuration.md states.
+// declare beside their sections (and api.New applies), and those of the
+// metrics, remote_signing and extend sections (metrics.Section,
+// app.RemoteSection, app.ExtendSection, as loadConfig sets them), are the
+// ones docs/configuration.md states.
 func TestDocumentedHTTPVerifyDefaults(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
+	}
+	c, err := loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Metrics.Listen != metrics.DefaultListen || time.Duration(c.RemoteSigning.SADLifetime) != kapp.DefaultSADLifetime ||
+		time.Duration(c.RemoteSigning.TransactionLifetime) != kapp.DefaultTransactionLifetime {
+		t.Errorf("loadConfig defaults: metrics %+v, remote_signing %+v; want the packages' defaults", c.Metrics, c.RemoteSigning)
 	}
 	dur := func(d time.Duration) string {
 		switch {
@@ -196,20 +212,24 @@ func TestDocumentedHTTPVerifyDefaults(t *testing.T) {
 		return fmt.Sprintf("%ds", d/time.Second)
 	}
 	for path, def := range map[string]string{
-		"http.request_timeout":              dur(api.DefaultRequestTimeout),
-		"http.max_body_bytes":               fmt.Sprint(api.DefaultMaxBodyBytes),
-		"http.max_document_bytes":           fmt.Sprint(api.DefaultMaxDocumentBytes),
-		"http.max_batch_bytes":              fmt.Sprint(api.DefaultMaxBatchBytes),
-		"http.memory_bytes":                 fmt.Sprint(api.DefaultMemoryBytes),
-		"http.client_concurrency":           fmt.Sprint(api.DefaultClientConcurrency),
-		"http.idempotency_ttl":              dur(api.DefaultIdempotencyTTL),
-		"http.idempotency_max_answer_bytes": fmt.Sprint(api.DefaultIdempotencyMaxAnswerBytes),
-		"http.csc_token_ttl":                dur(api.DefaultCSCTokenTTL),
-		"verify.max_document_bytes":         fmt.Sprint(apiverify.DefaultMaxDocumentBytes),
-		"verify.per_minute":                 fmt.Sprint(apiverify.DefaultPerMinute),
-		"verify.burst":                      fmt.Sprint(apiverify.DefaultBurst),
-		"verify.uploads_per_address":        fmt.Sprint(apiverify.DefaultUploadsPerAddress),
-		"verify.concurrency":                fmt.Sprint(apiverify.DefaultConcurrency),
+		"http.request_timeout":                dur(api.DefaultRequestTimeout),
+		"http.max_body_bytes":                 fmt.Sprint(api.DefaultMaxBodyBytes),
+		"http.max_document_bytes":             fmt.Sprint(api.DefaultMaxDocumentBytes),
+		"http.max_batch_bytes":                fmt.Sprint(api.DefaultMaxBatchBytes),
+		"http.memory_bytes":                   fmt.Sprint(api.DefaultMemoryBytes),
+		"http.client_concurrency":             fmt.Sprint(api.DefaultClientConcurrency),
+		"http.idempotency_ttl":                dur(api.DefaultIdempotencyTTL),
+		"http.idempotency_max_answer_bytes":   fmt.Sprint(api.DefaultIdempotencyMaxAnswerBytes),
+		"http.csc_token_ttl":                  dur(api.DefaultCSCTokenTTL),
+		"verify.max_document_bytes":           fmt.Sprint(apiverify.DefaultMaxDocumentBytes),
+		"verify.per_minute":                   fmt.Sprint(apiverify.DefaultPerMinute),
+		"verify.burst":                        fmt.Sprint(apiverify.DefaultBurst),
+		"verify.uploads_per_address":          fmt.Sprint(apiverify.DefaultUploadsPerAddress),
+		"verify.concurrency":                  fmt.Sprint(apiverify.DefaultConcurrency),
+		"metrics.listen":                      metrics.DefaultListen,
+		"remote_signing.sad_lifetime":         dur(kapp.DefaultSADLifetime),
+		"remote_signing.transaction_lifetime": dur(kapp.DefaultTransactionLifetime),
+		"extend.online":                       fmt.Sprint(c.Extend.Online),
 	} {
 		re := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(path) + "` \\| [^|]+ \\| `([^`]*)`")
 		m := re.FindSubmatch(doc)

@@ -167,12 +167,12 @@ func cmdDev(ctx context.Context, args []string) error {
 	if debugURL != "" {
 		env += "KYSO_DEBUG_URL=" + debugURL + "\n"
 	}
-	mln, err := listenMetrics(cfg.Metrics)
+	mln, err := cfg.Metrics.Bind()
 	if err != nil {
 		return err
 	}
 	if mln != nil {
-		defer serveMetrics(mln, a.metrics, log)()
+		defer a.metrics.Serve(mln, log)()
 		env += "KYSO_METRICS_URL=http://" + mln.Addr().String() + "/metrics\n"
 	}
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {

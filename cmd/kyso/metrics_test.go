@@ -3,14 +3,12 @@ package main
 import (
 	"bufio"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
-	"github.com/kyso-vn/kyso/metrics"
 )
 
 // scrape reads a Prometheus text exposition into series → value, the
@@ -179,37 +177,4 @@ func TestMetricsAfterSigning(t *testing.T) {
 			t.Errorf("/metrics names %q: a label value must come from a bounded set", leak)
 		}
 	}
-}
-
-// TestMetricsListener: metrics.listen defaults to 127.0.0.1:9464, "off"
-// binds nothing, and stopping the listener frees its address at once, so
-// that a kyso restarted in place binds it again.
-func TestMetricsListener(t *testing.T) {
-	if got := (MetricsConfig{}).listenAddr(); got != "127.0.0.1:9464" {
-		t.Errorf("default metrics.listen = %q, want 127.0.0.1:9464", got)
-	}
-	if ln, err := listenMetrics(MetricsConfig{Listen: "off"}); ln != nil || err != nil {
-		t.Errorf("listenMetrics(off) = %v, %v; want no listener", ln, err)
-	}
-	if _, err := listenMetrics(MetricsConfig{Listen: "not an address"}); err == nil || !strings.Contains(err.Error(), "metrics.listen") {
-		t.Errorf("listenMetrics(bad address) = %v, want an error naming metrics.listen", err)
-	}
-	reg := metrics.New()
-	reg.Signature("pdf", "B-B", "seal")
-	ln, err := listenMetrics(MetricsConfig{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	stop := serveMetrics(ln, reg, slog.New(slog.DiscardHandler))
-	got, _ := scrape(t, "http://"+addr+"/metrics")
-	if got[`kyso_signatures_total{format="pdf",level="B-B",profile="seal"}`] != 1 {
-		t.Errorf("scrape of the operator listener lacks the signature counted")
-	}
-	stop()
-	again, err := listenMetrics(MetricsConfig{Listen: addr})
-	if err != nil {
-		t.Fatalf("bind %s again after stop: %v", addr, err)
-	}
-	again.Close()
 }

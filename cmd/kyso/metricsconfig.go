@@ -5,10 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -20,63 +16,6 @@ import (
 	"github.com/kyso-vn/kyso/metrics"
 	"github.com/kyso-vn/kyso/store"
 )
-
-// defaultMetricsListen is where kyso serve answers Prometheus by default:
-// loopback, for an agent on the same host (docs/operations.md).
-const defaultMetricsListen = "127.0.0.1:9464"
-
-// MetricsConfig configures the operator listener that serves /metrics.
-type MetricsConfig struct {
-	// Listen is the operator listener's address (default 127.0.0.1:9464;
-	// "off": none). It is a listener of its own, never the API's: bind it
-	// to a network only Prometheus reaches.
-	Listen string `json:"listen"`
-}
-
-// listenAddr is the address to bind, "" for none.
-func (c MetricsConfig) listenAddr() string {
-	switch c.Listen {
-	case "":
-		return defaultMetricsListen
-	case "off":
-		return ""
-	}
-	return c.Listen
-}
-
-// listenMetrics binds the operator listener, or returns nil when it is off.
-func listenMetrics(c MetricsConfig) (net.Listener, error) {
-	addr := c.listenAddr()
-	if addr == "" {
-		return nil, nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("metrics.listen %q: %w", addr, err)
-	}
-	return ln, nil
-}
-
-// serveMetrics serves GET /metrics of reg on ln until stop is called;
-// stop returns once the listener is closed (a kyso started again at once
-// binds the same address).
-func serveMetrics(ln net.Listener, reg *metrics.Registry, log *slog.Logger) (stop func()) {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", reg.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics listener failed", "err", err)
-		}
-	}()
-	return func() {
-		_ = srv.Close()
-		<-done
-	}
-}
 
 // vaultResult names the result of a Transit call for
 // kyso_vault_request_duration_seconds.
@@ -281,14 +220,8 @@ func (a *app) expiries(ctx context.Context) ([]metrics.Expiry, error) {
 		out = append(out, metrics.Expiry{Kind: "tsa", Name: "tsa", NotAfter: tsaNotAfter})
 	}
 	if a.tls != nil {
-		if c := a.tls.cert.Load(); c != nil && len(c.Certificate) > 0 {
-			leaf := c.Leaf
-			if leaf == nil {
-				leaf, _ = x509.ParseCertificate(c.Certificate[0])
-			}
-			if leaf != nil {
-				out = append(out, metrics.Expiry{Kind: "tls", Name: "server", NotAfter: leaf.NotAfter})
-			}
+		if na := a.tls.NotAfter(); !na.IsZero() {
+			out = append(out, metrics.Expiry{Kind: "tls", Name: "server", NotAfter: na})
 		}
 	}
 	return out, nil

@@ -4,33 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/keys"
 	"github.com/kyso-vn/kyso/store"
 )
-
-// RemoteSigningConfig configures citizens' remote signing under sole
-// control (SCAL2): how long an authorisation (SAD) and a confirmation
-// transaction last.
-type RemoteSigningConfig struct {
-	// SADLifetime is how long a SAD may be used (default 5m; at most 1h).
-	SADLifetime Duration `json:"sad_lifetime"`
-	// TransactionLifetime is how long a transaction waits for the
-	// citizen's confirmation (default 10m; at most 1h).
-	TransactionLifetime Duration `json:"transaction_lifetime"`
-}
-
-func (c RemoteSigningConfig) validate() error {
-	for name, d := range map[string]Duration{"remote_signing.sad_lifetime": c.SADLifetime, "remote_signing.transaction_lifetime": c.TransactionLifetime} {
-		if d < 0 || time.Duration(d) > time.Hour {
-			return fmt.Errorf("config: %s must be between 0 (the default) and 1h", name)
-		}
-	}
-	return nil
-}
 
 // totpKeyName is the Transit key (aes256-gcm96) that encrypts citizens'
 // TOTP seeds, after the CA's key prefix.
@@ -56,8 +35,7 @@ func citizens(ctx context.Context, cfg *Config, keyPrefix string, km *keys.Manag
 	totp := auth.NewTOTP(consent, cipher, nil)
 	factors := auth.NewFactors(pins, totp, consent, nil)
 	remote := kapp.NewRemote(kapp.RemoteDeps{Credentials: creds, Factors: factors, Consent: consent, Clients: st, Audit: au},
-		kapp.RemoteConfig{SADLifetime: time.Duration(cfg.RemoteSigning.SADLifetime),
-			TransactionLifetime: time.Duration(cfg.RemoteSigning.TransactionLifetime), ConfirmBaseURL: cfg.BaseURL + "/confirm"})
+		cfg.RemoteSigning.Config(cfg.BaseURL))
 	return &kapp.CitizenDeps{TOTP: totpEnroller{totp}, Bindings: consent, Locks: factors, Clients: st}, remote, nil
 }
 

@@ -34,8 +34,8 @@ type app struct {
 	ca     *ca.Authority
 	admins *auth.Admins
 	http   *api.Server
-	tls    *tlsServer // nil: plain HTTP
-	// metrics are served on the operator listener (metricsconfig.go).
+	tls    *kapp.TLS // nil: plain HTTP
+	// metrics are served on the operator listener (metrics.Section).
 	metrics *metrics.Registry
 	// vaultAddr and anchors are for the start-up log line: the Vault
 	// kyso talks to and the number of external trust anchors loaded
@@ -233,13 +233,13 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Observer:                  reg,
 		Page:                      branding,
 	}, api.Deps{CA: authority, Admins: admins, Clients: clients, Signing: signing, PINs: pins, TSA: ts, Audit: auditLog, Verifier: kapp.Verify{Trust: trusted, Seal: seal},
-		Idempotency: st, ClientCerts: clientCerts{ca: authority, store: st}, Remote: remote, Citizens: citizenDeps, Credentials: authority, CSCTokenKey: cscKey,
+		Idempotency: st, ClientCerts: kapp.ClientCertBinding{CA: authority, Clients: st}, Remote: remote, Citizens: citizenDeps, Credentials: authority, CSCTokenKey: cscKey,
 		Trust:  kapp.NewTrust(trusted, auditLog, log),
 		Extend: kapp.NewExtend(kapp.ExtendDeps{Trust: trusted, PDF: pades.New(ts, extendRevocation(authority, cfg.Extend.Online)), Audit: auditLog, Log: log})})
 	a := &app{cfg: cfg, log: log, store: st, keys: km, ca: authority, admins: admins, http: h, metrics: reg,
 		vaultAddr: km.Addr(), anchors: trusted.Sourced() + len(caCfg.ExternalRoots), trust: trusted}
 	if cfg.TLS.On() {
-		if a.tls, err = newTLSServer(ctx, cfg.TLS, authority, log); err != nil {
+		if a.tls, err = newTLS(ctx, cfg.TLS, authority, log); err != nil {
 			st.Close()
 			return nil, err
 		}
@@ -266,8 +266,8 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	go a.trust.Run(ctx, time.Duration(a.cfg.Trust.RefreshInterval), logTrustRefresh(a.log))
 	errc := make(chan error, 1)
 	if a.tls != nil {
-		srv.TLSConfig = a.tls.config()
-		srv.Handler = hsts(a.http)
+		srv.TLSConfig = api.TLSConfig(a.tls)
+		srv.Handler = api.HSTS(a.http)
 		go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	} else {
 		go func() { errc <- srv.Serve(ln) }()
@@ -315,7 +315,7 @@ func (a *app) maintain(ctx context.Context) {
 				a.log.Warn("CA maintenance", "err", err)
 			}
 			if a.tls != nil {
-				if err := a.tls.refresh(ctx); err != nil {
+				if err := a.tls.Refresh(ctx); err != nil {
 					a.log.Warn("TLS maintenance", "err", err)
 				}
 			}
@@ -360,7 +360,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	mln, err := listenMetrics(cfg.Metrics)
+	mln, err := cfg.Metrics.Bind()
 	if err != nil {
 		ln.Close()
 		return err
@@ -369,7 +369,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	defer cancel(nil)
 	if mln != nil {
 		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
-		defer serveMetrics(mln, a.metrics, log)()
+		defer a.metrics.Serve(mln, log)()
 	}
 	go func() {
 		if err := sess.Run(ctx); err != nil {

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/api"
 	"github.com/kyso-vn/kyso/internal/devvault"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
@@ -255,8 +256,8 @@ func TestServeTLSFromFile(t *testing.T) {
 	if !bytes.Equal(resp.TLS.PeerCertificates[0].Raw, srv.Certificate[0]) {
 		t.Error("kyso does not serve the certificate from tls.cert_file")
 	}
-	if got := resp.Header.Get("Strict-Transport-Security"); got != hstsValue {
-		t.Errorf("Strict-Transport-Security = %q, want %q", got, hstsValue)
+	if got := resp.Header.Get("Strict-Transport-Security"); got != api.HSTSValue {
+		t.Errorf("Strict-Transport-Security = %q, want %q", got, api.HSTSValue)
 	}
 	if resp, err := http.Get("http://" + e.listen + "/healthz"); err == nil {
 		resp.Body.Close()
@@ -294,8 +295,8 @@ func TestServeTLSOwnCAAndMutualTLS(t *testing.T) {
 	if code != 200 || resp.TLS.Version != tls.VersionTLS13 {
 		t.Fatalf("GET /readyz trusting kyso's root = %d, TLS version %x", code, resp.TLS.Version)
 	}
-	if got := resp.Header.Get("Strict-Transport-Security"); got != hstsValue {
-		t.Errorf("Strict-Transport-Security = %q, want %q", got, hstsValue)
+	if got := resp.Header.Get("Strict-Transport-Security"); got != api.HSTSValue {
+		t.Errorf("Strict-Transport-Security = %q, want %q", got, api.HSTSValue)
 	}
 	serverCert := resp.TLS.PeerCertificates[0]
 	if pub, ok := serverCert.PublicKey.(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -120,4 +121,21 @@ func logKeyProgress(log *slog.Logger) func(ca.KeyEvent) {
 			log.Warn(fmt.Sprintf("generating the %s key (%s) failed", ev.Role, kt), "key", ev.Key, "took", ev.Took.Round(time.Millisecond), "err", ev.Err)
 		}
 	}
+}
+
+// newTLS starts the lifecycle of the HTTPS listener's certificate
+// (app.TLS) for the tls section; in mode file it reads the operator's
+// certificate and key from the files the section names.
+func newTLS(ctx context.Context, sec TLSConfig, authority *ca.Authority, log *slog.Logger) (*kapp.TLS, error) {
+	cfg := kapp.TLSConfig{Section: sec}
+	if sec.Mode == "file" {
+		var err error
+		if cfg.CertPEM, err = os.ReadFile(sec.CertFile); err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		if cfg.KeyPEM, err = os.ReadFile(sec.KeyFile); err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+	}
+	return kapp.NewTLS(ctx, cfg, authority, log)
 }

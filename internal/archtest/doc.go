@@ -1,8 +1,10 @@
 // Package archtest holds the test of kyso's import rules: the floors and
 // arrows of docs/architecture.md, checked against the package graph that
 // `go list -deps -json` reports, so that a package comment cannot say one
-// thing while the code does another. It has no code of its own; make test
-// and make lint run it.
+// thing while the code does another. Beside the import rules, it reads
+// package main's source (cmd/kyso: wiring only): its Config composes the
+// sections other packages declare, and it builds no server side of TLS
+// (cmd_test.go). It has no code of its own; make test and make lint run it.
 //
 // A rule the code does not meet yet is marked pending with the reason; the
 // test logs its violations instead of failing, and fails once it holds, so
