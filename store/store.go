@@ -279,6 +279,15 @@ type Store interface {
 	// ListCredentials returns up to limit credentials after the ID after,
 	// ordered by ID (for kyso doctor's walk over every key).
 	ListCredentials(ctx context.Context, after string, limit int) ([]*Credential, error)
+	// BundleVersion returns the highest version of the trust bundle name
+	// this deployment has accepted and the digest of its contents (0 and
+	// "": none yet).
+	BundleVersion(ctx context.Context, name string) (version uint64, digest string, err error)
+	// RecordBundleVersion records version of the trust bundle name, with
+	// the digest of its contents, as accepted: ErrConflict if a higher
+	// version was, or the same version with another digest (a rollback);
+	// recording the version in place again is not an error.
+	RecordBundleVersion(ctx context.Context, name string, version uint64, digest string) error
 	// ListUsableCredentials returns up to limit active credentials of
 	// profile whose current certificate is active, after the ID after,
 	// ordered by ID: the credentials a client system may be shown (CSC

@@ -3,8 +3,14 @@ package truststore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
+
+	"github.com/kyso-vn/kyso/store"
 )
 
 // BundleInfo describes the trust bundle in use.
@@ -71,6 +77,9 @@ func (s *Store) Refresh(ctx context.Context) (Status, error) {
 	if err == nil {
 		err = s.acceptable(b)
 	}
+	if err == nil {
+		err = s.record(ctx, b)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.status.LastCheck, s.status.Changed, s.status.LastError = time.Now(), false, ""
@@ -111,6 +120,48 @@ func (s *Store) acceptable(b *Bundle) error {
 		return ErrBundleRefused.Errorf("version %d has other contents than the version %d in use: a new bundle needs a new version", v, have)
 	}
 	return nil
+}
+
+// record records b's version as accepted in the deployment's memory of
+// bundle versions, which refuses an older version, or the same version
+// with other contents, than one accepted before — by this node before a
+// restart, or by another node.
+func (s *Store) record(ctx context.Context, b *Bundle) error {
+	if s.versions == nil {
+		return nil
+	}
+	v, digest := b.Manifest.Version, contentsDigest(b.Manifest)
+	have, haveDigest, err := s.versions.BundleVersion(ctx, b.Manifest.Name)
+	if err != nil {
+		return fmt.Errorf("truststore: read the bundle versions accepted: %w", err)
+	}
+	switch {
+	case v < have:
+		return ErrBundleRefused.Errorf("version %d is older than version %d this deployment has accepted (a rollback)", v, have)
+	case v == have && digest != haveDigest:
+		return ErrBundleRefused.Errorf("version %d has other contents than the version %d this deployment has accepted: a new bundle needs a new version", v, have)
+	case v == have:
+		return nil
+	}
+	if err := s.versions.RecordBundleVersion(ctx, b.Manifest.Name, v, digest); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			// Another node accepted a newer one since the read.
+			return ErrBundleRefused.Errorf("version %d: %v", v, err)
+		}
+		return fmt.Errorf("truststore: record bundle version %d: %w", v, err)
+	}
+	return nil
+}
+
+// contentsDigest is the SHA-256 of what makes two bundles of one version
+// the same (sameAnchors): the name and the anchors.
+func contentsDigest(m Manifest) string {
+	j, _ := json.Marshal(struct {
+		Name    string `json:"name"`
+		Anchors any    `json:"anchors"`
+	}{m.Name, m.Anchors})
+	sum := sha256.Sum256(j)
+	return hex.EncodeToString(sum[:])
 }
 
 func sameAnchors(a, b Manifest) bool {

@@ -70,6 +70,19 @@ type Config struct {
 	// BundleSigners are the certificates whose keys may sign the bundle's
 	// manifest (trust.bundle_signer).
 	BundleSigners []*x509.Certificate
+	// Versions remembers the bundle versions accepted (the database), so
+	// that a rollback is refused across restarts and nodes; nil: only
+	// while this Store lives (kyso verify).
+	Versions BundleVersions
+}
+
+// BundleVersions remembers, per bundle name, the highest version a
+// deployment has accepted and a digest of its contents (store).
+type BundleVersions interface {
+	BundleVersion(ctx context.Context, name string) (version uint64, digest string, err error)
+	// RecordBundleVersion fails if a higher version, or the same with
+	// another digest, was recorded.
+	RecordBundleVersion(ctx context.Context, name string, version uint64, digest string) error
 }
 
 // Store is what kyso's verifier trusts, and nothing else (see the package
@@ -84,6 +97,7 @@ type Store struct {
 
 	bundleLocs []Location
 	signers    []*x509.Certificate
+	versions   BundleVersions
 	// refreshing serialises Refresh: one bundle is checked and swapped in
 	// at a time, so that the version check and the swap are one step.
 	refreshing sync.Mutex
@@ -118,9 +132,12 @@ func New(ctx context.Context, reg Registry, cfg Config) (*Store, error) {
 	if s.ttl <= 0 {
 		s.ttl = 30 * time.Second
 	}
-	s.bundleLocs, s.signers = cfg.Bundle, cfg.BundleSigners
+	s.bundleLocs, s.signers, s.versions = cfg.Bundle, cfg.BundleSigners, cfg.Versions
 	if len(cfg.Bundle) > 0 {
 		b, err := LoadBundle(ctx, cfg.Bundle[0], cfg.BundleSigners)
+		if err == nil {
+			err = s.record(ctx, b)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cfg.Bundle[0], err)
 		}

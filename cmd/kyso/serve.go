@@ -180,6 +180,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		Online:        cfg.Verify.Online,
 		Bundle:        cfg.Trust.Locations(),
 		BundleSigners: bundleSigners,
+		Versions:      st,
 	})
 	if err != nil {
 		st.Close()

@@ -296,3 +296,43 @@ func testListUsableCredentials(t *testing.T, open func(t *testing.T) store.Store
 		t.Errorf("ListUsableCredentials(official) = %v, %v; want official1", ids(page), err)
 	}
 }
+
+// testBundleVersions: the highest trust-bundle version accepted, per
+// name, only grows; the same version again is fine with the same digest
+// and a conflict with another.
+func testBundleVersions(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := ctxOf(t)
+	if v, d, err := s.BundleVersion(ctx, "vn"); err != nil || v != 0 || d != "" {
+		t.Fatalf("BundleVersion(none) = %d %q %v; want 0", v, d, err)
+	}
+	for _, tc := range []struct {
+		name    string
+		version uint64
+		digest  string
+		wantErr error
+		want    uint64
+	}{
+		{"first", 3, "d3", nil, 3},
+		{"the same again", 3, "d3", nil, 3},
+		{"older", 2, "d2", store.ErrConflict, 3},
+		{"same version, other contents", 3, "d3b", store.ErrConflict, 3},
+		{"newer", 5, "d5", nil, 5},
+		{"zero", 0, "d0", store.ErrConflict, 5},
+		{"no digest", 6, "", store.ErrConflict, 5},
+	} {
+		err := s.RecordBundleVersion(ctx, "vn", tc.version, tc.digest)
+		if !errors.Is(err, tc.wantErr) && !(tc.wantErr == nil && err == nil) {
+			t.Errorf("%s: RecordBundleVersion(%d) = %v, want %v", tc.name, tc.version, err, tc.wantErr)
+		}
+		if v, _, err := s.BundleVersion(ctx, "vn"); err != nil || v != tc.want {
+			t.Errorf("%s: BundleVersion = %d, %v; want %d", tc.name, v, err, tc.want)
+		}
+	}
+	if v, d, err := s.BundleVersion(ctx, "vn"); err != nil || v != 5 || d != "d5" {
+		t.Errorf("BundleVersion = %d %q %v; want 5 d5", v, d, err)
+	}
+	if v, _, err := s.BundleVersion(ctx, "other"); err != nil || v != 0 {
+		t.Errorf("BundleVersion(another name) = %d, %v; want 0", v, err)
+	}
+}

@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Quarantine", testQuarantine},
 		{"ListCredentials", testListCredentials},
 		{"ListUsableCredentials", testListUsableCredentials},
+		{"BundleVersions", testBundleVersions},
 		{"Holder", testHolder},
 		{"ConcurrentHolder", testConcurrentHolder},
 		{"Observer", testObserver},
