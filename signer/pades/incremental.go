@@ -30,9 +30,9 @@ const (
 // A revision holds only what it adds; the document itself is read through
 // an io.ReaderAt and never copied.
 type revision struct {
-	base    int64 // offset in the file of the revision's first byte
-	buf     bytes.Buffer
-	next    uint32 // next unused object number
+	base    int64         // offset in the file of the revision's first byte
+	buf     *bytes.Buffer // from revisionBuffers; nil once released
+	next    uint32        // next unused object number
 	offsets map[uint32]xrefEntry
 	style   string
 	prev    int64 // offset of the previous cross-reference section
@@ -60,6 +60,7 @@ func newRevision(rdr *pdf.Reader, size int64, last byte) (*revision, error) {
 		return nil, ErrInvalid.Errorf("cross-reference section has no /Size")
 	}
 	r := &revision{
+		buf:     revisionBuffers.Get().(*bytes.Buffer),
 		base:    size,
 		next:    next,
 		offsets: map[uint32]xrefEntry{},
@@ -73,6 +74,28 @@ func newRevision(rdr *pdf.Reader, size int64, last byte) (*revision, error) {
 		r.buf.WriteByte('\n')
 	}
 	return r, nil
+}
+
+// revisionBuffers hold the bytes of revisions whose document was written
+// out: a signature's revision is mostly its /Contents hole (2 × 8 KiB and
+// more), which a new buffer had the runtime zero, and fault in, at every
+// signature (a tenth of a batch document's placing).
+var revisionBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledRevision is the largest revision buffer kept for reuse: a
+// B-LT revision with a national CA's CRL is megabytes, rare, and not kept.
+const maxPooledRevision = 256 << 10
+
+// release gives the revisions' buffers back for reuse, once the document
+// was written out and nothing reads it any more.
+func (d *document) release() {
+	for _, r := range d.revs {
+		if r.buf != nil && r.buf.Cap() <= maxPooledRevision {
+			r.buf.Reset()
+			revisionBuffers.Put(r.buf)
+		}
+		r.buf = nil
+	}
 }
 
 // AddObject writes body as a new indirect object and returns its number. It
@@ -99,7 +122,7 @@ func (r *revision) update(o ref, body []byte) {
 // the body starts.
 func (r *revision) write(o ref, body []byte) int {
 	r.offsets[o.id] = xrefEntry{gen: o.gen, offset: r.base + int64(r.buf.Len())}
-	fmt.Fprintf(&r.buf, "%d %d obj\n", o.id, o.gen)
+	fmt.Fprintf(r.buf, "%d %d obj\n", o.id, o.gen)
 	start := r.buf.Len()
 	r.buf.Write(bytes.TrimSpace(body))
 	r.buf.WriteString("\nendobj\n")
@@ -111,9 +134,9 @@ func (r *revision) write(o ref, body []byte) int {
 // revision. body must not start or end with white space.
 func (r *revision) writeIn(o ref, body func(*bytes.Buffer)) int {
 	r.offsets[o.id] = xrefEntry{gen: o.gen, offset: r.base + int64(r.buf.Len())}
-	fmt.Fprintf(&r.buf, "%d %d obj\n", o.id, o.gen)
+	fmt.Fprintf(r.buf, "%d %d obj\n", o.id, o.gen)
 	start := r.buf.Len()
-	body(&r.buf)
+	body(r.buf)
 	r.buf.WriteString("\nendobj\n")
 	return start
 }
@@ -191,15 +214,15 @@ func (r *revision) finishTable() error {
 	r.buf.WriteString("xref\n")
 	ids := r.sortedIDs()
 	for _, run := range runs(ids) {
-		fmt.Fprintf(&r.buf, "%d %d\n", run[0], run[1])
+		fmt.Fprintf(r.buf, "%d %d\n", run[0], run[1])
 		for id := run[0]; id < run[0]+run[1]; id++ {
 			e := r.offsets[id]
-			fmt.Fprintf(&r.buf, "%010d %05d n\r\n", e.offset, e.gen)
+			fmt.Fprintf(r.buf, "%010d %05d n\r\n", e.offset, e.gen)
 		}
 	}
 	r.buf.WriteString("trailer\n")
 	r.buf.Write(d.bytes())
-	fmt.Fprintf(&r.buf, "\nstartxref\n%d\n%%%%EOF\n", start)
+	fmt.Fprintf(r.buf, "\nstartxref\n%d\n%%%%EOF\n", start)
 	return nil
 }
 
@@ -254,12 +277,12 @@ func (r *revision) finishStream() error {
 	d.set("Filter", "/FlateDecode")
 	d.set("Length", fmt.Sprint(z.Len()))
 
-	fmt.Fprintf(&r.buf, "%d 0 obj\n", self)
+	fmt.Fprintf(r.buf, "%d 0 obj\n", self)
 	r.buf.Write(d.bytes())
 	r.buf.WriteString("\nstream\n")
 	r.buf.Write(z.Bytes())
 	r.buf.WriteString("\nendstream\nendobj\n")
-	fmt.Fprintf(&r.buf, "startxref\n%d\n%%%%EOF\n", start)
+	fmt.Fprintf(r.buf, "startxref\n%d\n%%%%EOF\n", start)
 	return nil
 }
 

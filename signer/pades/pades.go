@@ -189,6 +189,9 @@ func (s *Signer) Sign(ctx context.Context, in io.ReadSeeker, size int64, out io.
 	}
 	doc := &document{in: ra, size: size}
 	doc.seedInputHash(in)
+	// Nothing reads the revisions once Sign returns: out has had them (a
+	// Writer does not keep what it is given) or an error was returned.
+	defer doc.release()
 
 	sig, err := s.addSignature(ctx, doc, cred, o)
 	if err != nil {
