@@ -58,24 +58,24 @@ func TestSignAuthorize(t *testing.T) {
 	for _, tc := range []struct {
 		caller     model.Caller
 		credential string
-		consent    signer.Consent
+		consent    app.Consent
 		want       error // nil: authorised
 	}{
-		{bound, "cred_official", signer.Consent{}, nil},
-		{bound, "cred_seal", signer.Consent{}, nil},
-		{other, "cred_official", signer.Consent{}, signer.ErrForbidden},
-		{other, "cred_seal", signer.Consent{}, signer.ErrForbidden},
-		{model.Caller{ClientID: "cli_nobody"}, "cred_seal", signer.Consent{}, signer.ErrForbidden},
-		{s.a, "cred_citizen", signer.Consent{PIN: citizenPIN, Hashes: hashes}, app.ErrNeedSAD},
-		{s.a, "cred_citizen", signer.Consent{Hashes: hashes}, app.ErrNeedSAD},
-		{s.b, "cred_citizen", signer.Consent{SAD: sad, Hashes: hashes}, app.ErrSAD},
-		{s.a, "cred_citizen", signer.Consent{SAD: sad, Hashes: hashes}, nil},
-		{s.a, "cred_citizen", signer.Consent{SAD: sad, Hashes: hashes}, app.ErrSAD}, // used
-		{bound, "cred_tsa", signer.Consent{}, signer.ErrForbidden},
-		{bound, "", signer.Consent{}, signer.ErrInvalid},
-		{bound, "cred_missing", signer.Consent{}, store.ErrNotFound},
+		{bound, "cred_official", app.Consent{}, nil},
+		{bound, "cred_seal", app.Consent{}, nil},
+		{other, "cred_official", app.Consent{}, signer.ErrForbidden},
+		{other, "cred_seal", app.Consent{}, signer.ErrForbidden},
+		{model.Caller{ClientID: "cli_nobody"}, "cred_seal", app.Consent{}, signer.ErrForbidden},
+		{s.a, "cred_citizen", app.Consent{PIN: citizenPIN, Hashes: hashes}, app.ErrNeedSAD},
+		{s.a, "cred_citizen", app.Consent{Hashes: hashes}, app.ErrNeedSAD},
+		{s.b, "cred_citizen", app.Consent{SAD: sad, Hashes: hashes}, app.ErrSAD},
+		{s.a, "cred_citizen", app.Consent{SAD: sad, Hashes: hashes}, nil},
+		{s.a, "cred_citizen", app.Consent{SAD: sad, Hashes: hashes}, app.ErrSAD}, // used
+		{bound, "cred_tsa", app.Consent{}, signer.ErrForbidden},
+		{bound, "", app.Consent{}, signer.ErrInvalid},
+		{bound, "cred_missing", app.Consent{}, store.ErrNotFound},
 	} {
-		cred, err := sign.Authorize(ctx, signer.Caller(tc.caller), tc.credential, tc.consent)
+		cred, err := sign.Authorize(ctx, tc.caller, tc.credential, tc.consent)
 		switch {
 		case tc.want == nil && (err != nil || cred == nil || cred.ID != tc.credential):
 			t.Errorf("Authorize(%s, %q, %+v) = %v, %v; want %s", tc.caller.ClientID, tc.credential, tc.consent, cred, err, tc.credential)
