@@ -207,7 +207,7 @@ func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req PDFReq
 
 // SignCMS signs content as a detached CMS.
 func (s *Sign) SignCMS(ctx context.Context, caller model.Caller, req CMSRequest, content io.Reader) ([]byte, error) {
-	p, err := s.formats.PrepareCMS(signer.CMSRequest(req), content)
+	p, err := s.formats.PrepareCMS(req.formats(), content)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (s *Sign) SignHashes(ctx context.Context, caller model.Caller, req HashRequ
 
 // SignXML adds an XML signature to doc.
 func (s *Sign) SignXML(ctx context.Context, caller model.Caller, req XMLRequest, doc []byte) (*XMLResult, error) {
-	p, err := s.formats.PrepareXML(signer.XMLRequest(req), doc)
+	p, err := s.formats.PrepareXML(req.formats(), doc)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +248,7 @@ func (s *Sign) SignXML(ctx context.Context, caller model.Caller, req XMLRequest,
 // SignXMLBatch signs every XML document with the same credential and
 // options, authorised once.
 func (s *Sign) SignXMLBatch(ctx context.Context, caller model.Caller, req XMLRequest, docs [][]byte) ([]XMLBatchResult, error) {
-	p, err := s.formats.PrepareXMLBatch(signer.XMLRequest(req), docs)
+	p, err := s.formats.PrepareXMLBatch(req.formats(), docs)
 	if err != nil {
 		return nil, err
 	}

@@ -264,7 +264,7 @@ func (s *Service) PreparePDFBatch(req PDFRequest, docs []BatchDocument) (*Prepar
 	for i, d := range docs {
 		readers[i] = d.In
 	}
-	return &PreparedPDFBatch{Digests: readerDigests(readers...), s: s, req: req.withoutConsent(), docs: docs}, nil
+	return &PreparedPDFBatch{Digests: readerDigests(readers...), s: s, req: req, docs: docs}, nil
 }
 
 // Sign signs every document with cred, authorised once for the batch

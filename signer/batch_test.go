@@ -104,7 +104,7 @@ func TestBatchOneTransitCall(t *testing.T) {
 		outs[i] = new(bytes.Buffer)
 		docs[i] = signer.BatchDocument{In: bytes.NewReader(in), Size: int64(len(in)), Out: outs[i]}
 	}
-	p, err := svc.PreparePDFBatch(signer.PDFRequest{CredentialID: "cred_seal"}, docs)
+	p, err := svc.PreparePDFBatch(signer.PDFRequest{}, docs)
 	if err != nil {
 		t.Fatalf("PreparePDFBatch() = %v", err)
 	}
@@ -137,7 +137,7 @@ func TestBatchOneTransitCall(t *testing.T) {
 	if _, err := p.Sign(ctx, caller, nil); !errors.Is(err, signer.ErrForbidden) {
 		t.Errorf("batch without a credential = %v, want ErrForbidden", err)
 	}
-	if _, err := svc.PreparePDFBatch(signer.PDFRequest{CredentialID: "cred_seal"}, nil); !errors.Is(err, signer.ErrInvalid) {
+	if _, err := svc.PreparePDFBatch(signer.PDFRequest{}, nil); !errors.Is(err, signer.ErrInvalid) {
 		t.Errorf("empty batch = %v, want ErrInvalid", err)
 	}
 }

@@ -4,10 +4,10 @@
 //
 // Each request is served in two steps. Service.PreparePDF (PreparePDFBatch,
 // PrepareCMS, PrepareHashes, PrepareXML, PrepareXMLBatch) checks the
-// request's options and the documents' number and size, and returns a
-// prepared request: it calls no key and keeps no PIN or SAD, and its
-// Digests say what a holder's consent must name (the documents' SHA-256,
-// or a hash request's digests). Its caller (app.Sign) then resolves the
+// request's options (which name no credential, PIN or SAD) and the
+// documents' number and size, and returns a prepared request: it calls no
+// key, and its Digests say what a holder's consent must name (the
+// documents' SHA-256, or a hash request's digests). Its caller (app.Sign) then resolves the
 // credential and authorises it (the client's agency, the citizen's SAD
 // for exactly those Digests), and hands the resolved
 // model.SigningCredential — a Vault-backed crypto.Signer and its

@@ -48,7 +48,7 @@ func TestSealAppearanceOnlyForSeals(t *testing.T) {
 	svc := signer.New(signer.Config{PDF: pades.New(nil, nil), Recorder: &recorder{}})
 	sign := func(profile string, a *signer.Appearance) error {
 		cred := &model.SigningCredential{ID: "cred_" + profile, Profile: profile, Organization: org, HolderName: "Trần Sỹ Thanh", Key: key}
-		_, err := signPDF(ctx, svc, caller, cred, signer.PDFRequest{CredentialID: cred.ID, Appearance: a}, doc, io.Discard)
+		_, err := signPDF(ctx, svc, caller, cred, signer.PDFRequest{Appearance: a}, doc, io.Discard)
 		return err
 	}
 

@@ -40,7 +40,7 @@ var (
 // Digests is what a prepared request will sign, as a holder's consent
 // names it: the SHA-256 of each document, or the digests of a hash
 // request. Whoever authorises the request (app.Sign) matches a citizen's
-// SAD with them; the service itself never looks at a SAD or a PIN.
+// SAD with them; the service itself never sees a SAD or a PIN.
 type Digests struct {
 	alg    crypto.Hash
 	hashes func() ([][]byte, error)
@@ -173,22 +173,20 @@ func usable(cred *model.SigningCredential) error {
 	return nil
 }
 
-// PDFRequest is the options part of a PDF signing request.
+// PDFRequest is the options of a PDF signing request: how to sign. Which
+// credential signs, and the holder's consent (credential_id, pin, sad of
+// the API's request), are the authorisation's, which the service never
+// sees.
 type PDFRequest struct {
-	CredentialID string      `json:"credential_id"`
-	Level        string      `json:"level"`  // B-B (default), B-T, B-LT, B-LTA
-	Scheme       string      `json:"scheme"` // pkcs1v15 (default) or pss
-	SubFilter    string      `json:"sub_filter,omitempty"`
-	Reason       string      `json:"reason,omitempty"`
-	Location     string      `json:"location,omitempty"`
-	Contact      string      `json:"contact,omitempty"`
-	Field        string      `json:"field,omitempty"`
-	Appearance   *Appearance `json:"appearance,omitempty"`
-	Certify      *int        `json:"certify,omitempty"` // absent: P=2 on an unsigned document; 0 approval; 1, 2, 3 DocMDP P
-	PIN          string      `json:"pin,omitempty"`
-	// SAD is a citizen's authorisation for the SHA-256 of this document
-	// (of every document of a batch).
-	SAD string `json:"sad,omitempty"`
+	Level      string      `json:"level"`  // B-B (default), B-T, B-LT, B-LTA
+	Scheme     string      `json:"scheme"` // pkcs1v15 (default) or pss
+	SubFilter  string      `json:"sub_filter,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
+	Location   string      `json:"location,omitempty"`
+	Contact    string      `json:"contact,omitempty"`
+	Field      string      `json:"field,omitempty"`
+	Appearance *Appearance `json:"appearance,omitempty"`
+	Certify    *int        `json:"certify,omitempty"` // absent: P=2 on an unsigned document; 0 approval; 1, 2, 3 DocMDP P
 }
 
 // profileSeal is the profile of an agency's seal credential (ca.ProfileSeal),
@@ -253,8 +251,8 @@ func (r PDFRequest) validate() error {
 }
 
 // PreparedPDF is a PDF signing request whose options are checked: what
-// is left is to authorise a credential for its Digests and Sign. It holds
-// no PIN or SAD and has called no key.
+// is left is to authorise a credential for its Digests and Sign. It has
+// called no key.
 type PreparedPDF struct {
 	Digests
 	s    *Service
@@ -270,7 +268,7 @@ func (s *Service) PreparePDF(req PDFRequest, in io.ReadSeeker, size int64) (*Pre
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	return &PreparedPDF{Digests: readerDigests(in), s: s, req: req.withoutConsent(), in: in, size: size}, nil
+	return &PreparedPDF{Digests: readerDigests(in), s: s, req: req, in: in, size: size}, nil
 }
 
 // Sign signs the document with cred, authorised for caller, and writes
@@ -280,12 +278,6 @@ func (p *PreparedPDF) Sign(ctx context.Context, caller Caller, cred *model.Signi
 		return nil, err
 	}
 	return p.s.signPDF(ctx, caller, p.req, cred, p.in, p.size, out)
-}
-
-// withoutConsent is r without what only the authorisation reads.
-func (r PDFRequest) withoutConsent() PDFRequest {
-	r.PIN, r.SAD = "", ""
-	return r
 }
 
 // signPDF signs one document with an authorised credential.
@@ -373,16 +365,12 @@ func classifyPDF(err error) error {
 	return err
 }
 
-// CMSRequest is the options of a CMS signing request.
+// CMSRequest is the options of a CMS signing request (as PDFRequest, no
+// credential and no consent).
 type CMSRequest struct {
-	CredentialID  string `json:"credential_id"`
 	HashAlgorithm string `json:"hash_algorithm,omitempty"` // sha-256 (default), sha-384, sha-512
 	Scheme        string `json:"scheme,omitempty"`         // pkcs1v15 (default) or pss
 	Timestamp     bool   `json:"timestamp,omitempty"`      // add a signature time-stamp from kyso's TSA
-	PIN           string `json:"pin,omitempty"`
-	// SAD is a citizen's authorisation for the SHA-256 of the content
-	// (for /v1/sign/hash: of the hashes themselves).
-	SAD string `json:"sad,omitempty"`
 }
 
 func (r CMSRequest) options(ts cms.Timestamper) (cms.Options, error) {

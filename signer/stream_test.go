@@ -84,7 +84,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 	rec := &recorder{}
 	svc := signer.New(signer.Config{PDF: pades.New(nil, nil), Recorder: rec})
 	w := &resultWriter{}
-	res, err := signPDF(ctx, svc, caller, cred, signer.PDFRequest{CredentialID: "cred_seal"}, doc, w)
+	res, err := signPDF(ctx, svc, caller, cred, signer.PDFRequest{}, doc, w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestSignPDFStreamsAfterAudit(t *testing.T) {
 
 	failing := signer.New(signer.Config{PDF: pades.New(nil, nil), Recorder: &recorder{err: errors.New("disk full")}})
 	w = &resultWriter{}
-	if _, err := signPDF(ctx, failing, caller, cred, signer.PDFRequest{CredentialID: "cred_seal"}, doc, w); err == nil {
+	if _, err := signPDF(ctx, failing, caller, cred, signer.PDFRequest{}, doc, w); err == nil {
 		t.Fatal("SignPDF with a failing audit log = nil error")
 	}
 	if w.res != nil || w.written.Len() != 0 {

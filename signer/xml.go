@@ -14,9 +14,9 @@ import (
 // detached signature.
 const MaxXMLBytes = xmldsig.DefaultMaxBytes
 
-// XMLRequest is the options part of an XML signing request.
+// XMLRequest is the options of an XML signing request (as PDFRequest,
+// no credential and no consent).
 type XMLRequest struct {
-	CredentialID string `json:"credential_id"`
 	// Profile is einvoice-vn (the default), enveloped, enveloping,
 	// detached or xades.
 	Profile string `json:"profile,omitempty"`
@@ -39,10 +39,6 @@ type XMLRequest struct {
 	// DetachedURI is, for profile detached, the signed file's name as the
 	// reference carries it ("hoso.pdf").
 	DetachedURI string `json:"detached_uri,omitempty"`
-	PIN         string `json:"pin,omitempty"`
-	// SAD is a citizen's authorisation for the SHA-256 of this document
-	// (of every document of a batch).
-	SAD string `json:"sad,omitempty"`
 }
 
 // XMLResult is a signed XML document.
