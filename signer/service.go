@@ -65,7 +65,7 @@ func documentDigests(docs ...[]byte) Digests {
 	}}
 }
 
-// readerDigests are the SHA-256 of each reader, which is seeked back to
+// readerDigests are the SHA-256 of each reader, each sought back to
 // where it was. A reader that cannot seek cannot be authorised by its
 // hash before it is signed.
 func readerDigests(rs ...io.Reader) Digests {
@@ -126,12 +126,11 @@ type SigningEvent struct {
 	Level          string
 }
 
-// Caller is the authenticated client system making a request.
+// Caller is the authenticated client system a signature is made for, as
+// its SigningEvent names it. What it may sign with is decided before the
+// service is handed the credential (app.Sign).
 type Caller struct {
-	ClientID      string
-	Organizations []string
-	// MayUse reports whether the client is bound to the agency.
-	MayUse func(organization string) bool
+	ClientID string
 }
 
 // Config wires a Service.
