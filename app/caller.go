@@ -14,4 +14,6 @@ func CallerOf(c *model.Client) model.Caller {
 }
 
 // formatsCaller is caller as the signing formats (signer.Service) take it.
-func formatsCaller(caller model.Caller) signer.Caller { return signer.Caller(caller) }
+func formatsCaller(caller model.Caller) signer.Caller {
+	return signer.Caller{ClientID: caller.ClientID}
+}

@@ -43,6 +43,15 @@ type SignDeps struct {
 // and one-time code), used once. The formats then sign, draw agencies'
 // seal images and record each signature in the audit log before it
 // leaves.
+//
+// Each of its operations drives the formats in three steps, in this
+// order: the formats prepare the request (signer.Service.PreparePDF, …:
+// its options are checked, no key is called), Sign authorises it
+// (Authorize: the credential is resolved, the caller's right to it and
+// the holder's consent checked), and the prepared request is signed with
+// the credential Authorize returned. A malformed request is thus refused
+// before a PIN is looked at or a SAD used, and the formats never call app
+// back.
 type Sign struct {
 	d       SignDeps
 	rec     recorder
@@ -50,8 +59,8 @@ type Sign struct {
 }
 
 // NewSign returns the signing floor; formats configures the signing
-// service it drives (formats.Authorizer is this Sign, formats.Recorder
-// writes to d.Audit and formats.Seals reads d.Seals).
+// service it drives (formats.Recorder writes to d.Audit and formats.Seals
+// reads d.Seals).
 func NewSign(d SignDeps, formats signer.Config) *Sign {
 	s := &Sign{d: d, rec: recorder{d.Audit, d.Log}}
 	if formats.Recorder == nil && d.Audit != nil {
@@ -60,24 +69,50 @@ func NewSign(d SignDeps, formats signer.Config) *Sign {
 	if formats.Seals == nil && d.Seals != nil {
 		formats.Seals = d.Seals
 	}
-	formats.Authorizer = s
 	s.formats = signer.New(formats)
 	return s
 }
 
-// Authorize implements signer.Authorizer: it resolves a credential and
-// checks that caller may sign with it. The formats call it once a
-// request's options are found valid, so that a malformed request is
+// Consent is what a signing request carries of the holder's consent, and
+// what it is consent to.
+type Consent struct {
+	// PIN is the holder's PIN, as older clients send it. A citizen
+	// credential no longer signs with a PIN alone (see SAD).
+	PIN string
+	// SAD is the Signature Activation Data the citizen's authorisation
+	// (PIN and one-time code) gave the client: single use, for the exact
+	// documents or hashes below.
+	SAD string
+	// Hashes returns what the SAD must have been authorised for: the
+	// SHA-256 of each document, or the digests of a hash request.
+	// Authorize calls it only when it needs them (it may read the
+	// documents).
+	Hashes func() ([][]byte, error)
+	// HashAlgorithm is the algorithm of Hashes (zero: SHA-256).
+	HashAlgorithm crypto.Hash
+}
+
+// consentTo is the consent a request carries (pin, sad) to the digests
+// of what the formats prepared to sign.
+func consentTo(pin, sad string, d signer.Digests) Consent {
+	return Consent{PIN: pin, SAD: sad, Hashes: d.Hashes, HashAlgorithm: d.HashAlgorithm()}
+}
+
+// Authorize resolves a credential and checks that caller may sign with
+// it. Each signing operation calls it once the formats have prepared the
+// request (its options found valid), so that a malformed request is
 // refused before a SAD is used.
 //
 // A citizen's PIN alone is not consent (issue #14): whoever learnt it
 // could sign anything. A citizen credential signs only with a SAD, which
 // the citizen gave with PIN and one-time code for the SHA-256 of exactly
 // these documents (or exactly these hashes), to this client.
-func (s *Sign) Authorize(ctx context.Context, fc signer.Caller, credentialID string, consent signer.Consent) (*model.SigningCredential, error) {
-	caller := model.Caller(fc)
+func (s *Sign) Authorize(ctx context.Context, caller model.Caller, credentialID string, consent Consent) (*model.SigningCredential, error) {
 	if credentialID == "" {
 		return nil, signer.ErrInvalid.Errorf("credential_id is required")
+	}
+	if consent.HashAlgorithm == 0 {
+		consent.HashAlgorithm = crypto.SHA256
 	}
 	cred, err := s.d.Credentials.SigningCredential(ctx, credentialID)
 	if err != nil {
@@ -128,7 +163,15 @@ func clientActor(caller model.Caller) string {
 // SignPDF signs the PDF read from in (size bytes) and writes the signed
 // document to out (a SignedWriter learns the result first).
 func (s *Sign) SignPDF(ctx context.Context, caller model.Caller, req PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error) {
-	res, err := s.formats.SignPDF(ctx, formatsCaller(caller), req.formats(), in, size, formatsOut(out))
+	p, err := s.formats.PreparePDF(req.formats(), in, size)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Sign(ctx, formatsCaller(caller), cred, formatsOut(out))
 	return (*PDFResult)(res), err
 }
 
@@ -143,7 +186,15 @@ func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req PDFReq
 			batch[i].Done = func(r signer.BatchResult) { d.Done(BatchResult{Result: (*PDFResult)(r.Result), Err: r.Err}) }
 		}
 	}
-	res, err := s.formats.SignPDFBatch(ctx, formatsCaller(caller), req.formats(), batch)
+	p, err := s.formats.PreparePDFBatch(req.formats(), batch)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Sign(ctx, formatsCaller(caller), cred)
 	if res == nil {
 		return nil, err
 	}
@@ -156,24 +207,56 @@ func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req PDFReq
 
 // SignCMS signs content as a detached CMS.
 func (s *Sign) SignCMS(ctx context.Context, caller model.Caller, req CMSRequest, content io.Reader) ([]byte, error) {
-	return s.formats.SignCMS(ctx, formatsCaller(caller), signer.CMSRequest(req), content)
+	p, err := s.formats.PrepareCMS(req.formats(), content)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	if err != nil {
+		return nil, err
+	}
+	return p.Sign(ctx, formatsCaller(caller), cred)
 }
 
 // SignHashes signs each digest as a detached CMS.
 func (s *Sign) SignHashes(ctx context.Context, caller model.Caller, req HashRequest) ([][]byte, error) {
-	return s.formats.SignHashes(ctx, formatsCaller(caller), req.formats())
+	p, err := s.formats.PrepareHashes(req.formats())
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	if err != nil {
+		return nil, err
+	}
+	return p.Sign(ctx, formatsCaller(caller), cred)
 }
 
 // SignXML adds an XML signature to doc.
 func (s *Sign) SignXML(ctx context.Context, caller model.Caller, req XMLRequest, doc []byte) (*XMLResult, error) {
-	res, err := s.formats.SignXML(ctx, formatsCaller(caller), signer.XMLRequest(req), doc)
+	p, err := s.formats.PrepareXML(req.formats(), doc)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Sign(ctx, formatsCaller(caller), cred)
 	return (*XMLResult)(res), err
 }
 
 // SignXMLBatch signs every XML document with the same credential and
 // options, authorised once.
 func (s *Sign) SignXMLBatch(ctx context.Context, caller model.Caller, req XMLRequest, docs [][]byte) ([]XMLBatchResult, error) {
-	res, err := s.formats.SignXMLBatch(ctx, formatsCaller(caller), signer.XMLRequest(req), docs)
+	p, err := s.formats.PrepareXMLBatch(req.formats(), docs)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Sign(ctx, formatsCaller(caller), cred)
 	if res == nil {
 		return nil, err
 	}

@@ -8,8 +8,9 @@ import (
 
 // The request and result types of Sign's operations: what the signing API
 // decodes and answers. app converts them to the signing formats' own
-// (signer.PDFRequest, …) at its edge; TestSigningTypesMatch holds their
-// JSON names to the formats'.
+// (signer.PDFRequest, …) at its edge, keeping what only the authorisation
+// reads (credential_id, pin, sad: Sign.Authorize's); TestSigningTypesMatch
+// holds the rest of their fields and JSON names to the formats'.
 
 // MaxXMLBytes bounds an XML document to sign (it is parsed into a tree,
 // several times its size in memory) and the content of a detached XML
@@ -49,8 +50,8 @@ type Appearance struct {
 }
 
 func (r PDFRequest) formats() signer.PDFRequest {
-	out := signer.PDFRequest{CredentialID: r.CredentialID, Level: r.Level, Scheme: r.Scheme, SubFilter: r.SubFilter,
-		Reason: r.Reason, Location: r.Location, Contact: r.Contact, Field: r.Field, Certify: r.Certify, PIN: r.PIN, SAD: r.SAD}
+	out := signer.PDFRequest{Level: r.Level, Scheme: r.Scheme, SubFilter: r.SubFilter,
+		Reason: r.Reason, Location: r.Location, Contact: r.Contact, Field: r.Field, Certify: r.Certify}
 	if r.Appearance != nil {
 		a := signer.Appearance(*r.Appearance)
 		out.Appearance = &a
@@ -111,8 +112,12 @@ type HashRequest struct {
 	Hashes [][]byte `json:"hashes"` // base64 in JSON
 }
 
+func (r CMSRequest) formats() signer.CMSRequest {
+	return signer.CMSRequest{HashAlgorithm: r.HashAlgorithm, Scheme: r.Scheme, Timestamp: r.Timestamp}
+}
+
 func (r HashRequest) formats() signer.HashRequest {
-	return signer.HashRequest{CMSRequest: signer.CMSRequest(r.CMSRequest), Hashes: r.Hashes}
+	return signer.HashRequest{CMSRequest: r.CMSRequest.formats(), Hashes: r.Hashes}
 }
 
 // BatchDocument is one document of a batch: read from In (Size bytes),
@@ -162,6 +167,12 @@ type XMLRequest struct {
 	// SAD is a citizen's authorisation for the SHA-256 of this document
 	// (of every document of a batch).
 	SAD string `json:"sad,omitempty"`
+}
+
+func (r XMLRequest) formats() signer.XMLRequest {
+	return signer.XMLRequest{Profile: r.Profile, Level: r.Level, Location: r.Location, References: r.References,
+		HashAlgorithm: r.HashAlgorithm, Scheme: r.Scheme, IncludeChain: r.IncludeChain, SignatureID: r.SignatureID,
+		DetachedURI: r.DetachedURI}
 }
 
 // XMLResult is a signed XML document.

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/cms"
 )
 
@@ -227,7 +228,8 @@ type BatchDocument struct {
 	Size int64
 	Out  io.Writer
 	// Done, if not nil, is called with the document's result as soon as
-	// it is known (from a goroutine of SignPDFBatch's, before it returns),
+	// it is known (from a goroutine of PreparedPDFBatch.Sign's, before it
+	// returns),
 	// so that the document can be answered and released while the others
 	// are signed. After Done the batch neither reads In nor writes Out.
 	Done func(BatchResult)
@@ -239,14 +241,19 @@ type BatchResult struct {
 	Err    error
 }
 
-// SignPDFBatch signs every document with the same credential and options.
-// The credential is authorised once (a citizen's SAD covers the batch).
-// Documents are signed a few at a time (batchSlots), lowest index first,
-// and their signatures are made in one Vault Transit batch call when the
-// credential's key supports it. One bad document fails alone and is
-// reported in its result; the error return is for the request as a whole
-// (bad options, forbidden credential), and then no Done is called.
-func (s *Service) SignPDFBatch(ctx context.Context, caller Caller, req PDFRequest, docs []BatchDocument) ([]BatchResult, error) {
+// PreparedPDFBatch is a batch PDF signing request whose options are
+// checked (see PreparedPDF).
+type PreparedPDFBatch struct {
+	Digests
+	s    *Service
+	req  PDFRequest
+	docs []BatchDocument
+}
+
+// PreparePDFBatch checks a request to sign every document with the same
+// credential and options: 1 to MaxBatchDocuments documents, and the
+// options as PreparePDF checks them.
+func (s *Service) PreparePDFBatch(req PDFRequest, docs []BatchDocument) (*PreparedPDFBatch, error) {
 	if len(docs) == 0 || len(docs) > MaxBatchDocuments {
 		return nil, ErrInvalid.Errorf("a batch holds 1 to %d documents", MaxBatchDocuments)
 	}
@@ -257,10 +264,21 @@ func (s *Service) SignPDFBatch(ctx context.Context, caller Caller, req PDFReques
 	for i, d := range docs {
 		readers[i] = d.In
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: readerHashes(readers...)})
-	if err != nil {
+	return &PreparedPDFBatch{Digests: readerDigests(readers...), s: s, req: req, docs: docs}, nil
+}
+
+// Sign signs every document with cred, authorised once for the batch
+// for caller (a citizen's SAD covers the batch's Digests). Documents are
+// signed a few at a time (batchSlots), lowest index first, and their
+// signatures are made in one Vault Transit batch call when the
+// credential's key supports it. One bad document fails alone and is
+// reported in its result; the error return is for the batch as a whole
+// (no credential), and then no Done is called.
+func (p *PreparedPDFBatch) Sign(ctx context.Context, caller Caller, cred *model.SigningCredential) ([]BatchResult, error) {
+	if err := usable(cred); err != nil {
 		return nil, err
 	}
+	s, req, docs := p.s, p.req, p.docs
 	var co *coalescer
 	if bs, ok := cred.Signer.(cms.BatchSigner); ok {
 		co = newCoalescer(cred.Signer.Public(), bs, len(docs))

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
@@ -44,12 +43,6 @@ func (c *countingSigner) SignContext(ctx context.Context, d []byte, o crypto.Sig
 func (c *countingSigner) SignBatch(ctx context.Context, ds [][]byte, o crypto.SignerOpts) ([][]byte, error) {
 	c.batches.Add(1)
 	return c.Signer.SignBatch(ctx, ds, o)
-}
-
-type oneCredential struct{ cred *model.SigningCredential }
-
-func (o oneCredential) SigningCredential(context.Context, string) (*model.SigningCredential, error) {
-	return o.cred, nil
 }
 
 // testCert certifies pub under a throwaway in-memory test root.
@@ -96,13 +89,12 @@ func TestBatchOneTransitCall(t *testing.T) {
 	cs := &countingSigner{Signer: ks}
 	leaf, root := testCert(t, ks.Public())
 	const org = "Ủy ban nhân dân Thành phố Hà Nội"
-	svc := app.NewSign(app.SignDeps{
-		Credentials: oneCredential{&model.SigningCredential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: cs, Cert: leaf, Chain: []*x509.Certificate{root}}}},
-	}, signer.Config{PDF: pades.New(nil, nil)})
-	caller := model.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
+	cred := &model.SigningCredential{ID: "cred_seal", Profile: "seal", Organization: org, Key: model.Key{Signer: cs, Cert: leaf, Chain: []*x509.Certificate{root}}}
+	svc := signer.New(signer.Config{PDF: pades.New(nil, nil)})
+	caller := signer.Caller{ClientID: "cli_test"}
 
 	const n = 100
-	docs := make([]app.BatchDocument, n)
+	docs := make([]signer.BatchDocument, n)
 	outs := make([]*bytes.Buffer, n)
 	for i := range docs {
 		in := testpdf.Make(2, 4<<10)
@@ -110,11 +102,15 @@ func TestBatchOneTransitCall(t *testing.T) {
 			in = []byte("this is not a PDF at all")
 		}
 		outs[i] = new(bytes.Buffer)
-		docs[i] = app.BatchDocument{In: bytes.NewReader(in), Size: int64(len(in)), Out: outs[i]}
+		docs[i] = signer.BatchDocument{In: bytes.NewReader(in), Size: int64(len(in)), Out: outs[i]}
 	}
-	res, err := svc.SignPDFBatch(ctx, caller, app.PDFRequest{CredentialID: "cred_seal"}, docs)
+	p, err := svc.PreparePDFBatch(signer.PDFRequest{}, docs)
 	if err != nil {
-		t.Fatalf("SignPDFBatch() = %v", err)
+		t.Fatalf("PreparePDFBatch() = %v", err)
+	}
+	res, err := p.Sign(ctx, caller, cred)
+	if err != nil {
+		t.Fatalf("PreparedPDFBatch.Sign() = %v", err)
 	}
 	for i, r := range res {
 		switch {
@@ -135,12 +131,13 @@ func TestBatchOneTransitCall(t *testing.T) {
 		t.Errorf("single Transit sign calls = %d, want 0", got)
 	}
 
-	// Another agency's client may not use the seal: the whole batch is refused.
-	other := model.Caller{ClientID: "cli_other", MayUse: func(string) bool { return false }}
-	if _, err := svc.SignPDFBatch(ctx, other, app.PDFRequest{CredentialID: "cred_seal"}, docs[:1]); !errors.Is(err, signer.ErrForbidden) {
-		t.Errorf("batch by another agency = %v, want ErrForbidden", err)
+	// Without an authorised credential the whole batch is refused (that
+	// another agency's client may not use the seal is app's decision:
+	// app's TestSignPDFBatchRefusedWhole).
+	if _, err := p.Sign(ctx, caller, nil); !errors.Is(err, signer.ErrForbidden) {
+		t.Errorf("batch without a credential = %v, want ErrForbidden", err)
 	}
-	if _, err := svc.SignPDFBatch(ctx, caller, app.PDFRequest{CredentialID: "cred_seal"}, nil); !errors.Is(err, signer.ErrInvalid) {
+	if _, err := svc.PreparePDFBatch(signer.PDFRequest{}, nil); !errors.Is(err, signer.ErrInvalid) {
 		t.Errorf("empty batch = %v, want ErrInvalid", err)
 	}
 }

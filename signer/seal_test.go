@@ -10,7 +10,6 @@ import (
 	"io"
 	"testing"
 
-	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
@@ -41,22 +40,22 @@ func TestSealAppearanceOnlyForSeals(t *testing.T) {
 	leaf, root := testCert(t, ks.Public())
 	const org = "Ủy ban nhân dân Thành phố Hà Nội"
 	key := model.Key{Signer: ks, Cert: leaf, Chain: []*x509.Certificate{root}}
-	caller := model.Caller{ClientID: "cli_test", MayUse: func(o string) bool { return o == org }}
+	caller := signer.Caller{ClientID: "cli_test"}
 	doc := testpdf.Make(1, 0)
-	seal := func(image []byte) *app.Appearance {
-		return &app.Appearance{Template: "seal", Page: 1, Rect: [4]float64{300, 60, 560, 200}, Image: image}
+	seal := func(image []byte) *signer.Appearance {
+		return &signer.Appearance{Template: "seal", Page: 1, Rect: [4]float64{300, 60, 560, 200}, Image: image}
 	}
-	sign := func(profile string, a *app.Appearance) error {
+	svc := signer.New(signer.Config{PDF: pades.New(nil, nil), Recorder: &recorder{}})
+	sign := func(profile string, a *signer.Appearance) error {
 		cred := &model.SigningCredential{ID: "cred_" + profile, Profile: profile, Organization: org, HolderName: "Trần Sỹ Thanh", Key: key}
-		svc := app.NewSign(app.SignDeps{Credentials: oneCredential{cred}, Audit: auditor{}}, signer.Config{PDF: pades.New(nil, nil)})
-		_, err := svc.SignPDF(ctx, caller, app.PDFRequest{CredentialID: cred.ID, Appearance: a}, bytes.NewReader(doc), int64(len(doc)), io.Discard)
+		_, err := signPDF(ctx, svc, caller, cred, signer.PDFRequest{Appearance: a}, doc, io.Discard)
 		return err
 	}
 
 	if err := sign("official", seal(nil)); !errors.Is(err, signer.ErrForbidden) {
 		t.Errorf("official with the seal template = %v, want ErrForbidden", err)
 	}
-	if err := sign("official", &app.Appearance{Template: "leader", Page: 1, Rect: [4]float64{300, 60, 560, 200}}); err != nil {
+	if err := sign("official", &signer.Appearance{Template: "leader", Page: 1, Rect: [4]float64{300, 60, 560, 200}}); err != nil {
 		t.Errorf("official with the leader template = %v", err)
 	}
 	var fe *errkind.Error

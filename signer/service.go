@@ -37,49 +37,39 @@ var (
 	ErrCredential = errkind.New(errkind.CredentialUnusable, "signer: credential cannot sign")
 )
 
-// Authorizer resolves a credential (model.SigningCredential) and decides
-// whether the caller may sign with it (app.Sign implements it: agency
-// binding, citizen consent).
-type Authorizer interface {
-	Authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*model.SigningCredential, error)
+// Digests is what a prepared request will sign, as a holder's consent
+// names it: the SHA-256 of each document, or the digests of a hash
+// request. Whoever authorises the request (app.Sign) matches a citizen's
+// SAD with them; the service itself never sees a SAD or a PIN.
+type Digests struct {
+	alg    crypto.Hash
+	hashes func() ([][]byte, error)
 }
 
-// Consent is what a signing request carries of the holder's consent.
-type Consent struct {
-	// PIN is the holder's PIN, as older clients send it. A citizen
-	// credential no longer signs with a PIN alone (see SAD).
-	PIN string
-	// SAD is the Signature Activation Data the citizen's authorisation
-	// (PIN and one-time code) gave the client: single use, for the exact
-	// documents or hashes below.
-	SAD string
-	// Hashes returns what the SAD must have been authorised for: the
-	// SHA-256 of each document, or the digests of a hash request. The
-	// Authorizer calls it only when it needs them (it may read the
-	// documents).
-	Hashes func() ([][]byte, error)
-	// HashAlgorithm is the algorithm of Hashes: SHA-256 for documents.
-	HashAlgorithm crypto.Hash
-}
+// HashAlgorithm is the algorithm of Hashes: SHA-256 for documents.
+func (d Digests) HashAlgorithm() crypto.Hash { return d.alg }
 
-// documentHashes returns a Consent.Hashes that hashes the documents
-// with SHA-256.
-func documentHashes(docs ...[]byte) func() ([][]byte, error) {
-	return func() ([][]byte, error) {
+// Hashes computes the digests. For documents it reads them (and seeks
+// each back), so it is called only when a consent needs them.
+func (d Digests) Hashes() ([][]byte, error) { return d.hashes() }
+
+// documentDigests are the SHA-256 of the documents.
+func documentDigests(docs ...[]byte) Digests {
+	return Digests{alg: crypto.SHA256, hashes: func() ([][]byte, error) {
 		out := make([][]byte, len(docs))
 		for i, d := range docs {
 			sum := sha256.Sum256(d)
 			out[i] = sum[:]
 		}
 		return out, nil
-	}
+	}}
 }
 
-// readerHashes returns a Consent.Hashes that hashes each reader with
-// SHA-256 and seeks it back to where it was. A reader that cannot seek
-// cannot be authorised by its hash before it is signed.
-func readerHashes(rs ...io.Reader) func() ([][]byte, error) {
-	return func() ([][]byte, error) {
+// readerDigests are the SHA-256 of each reader, each sought back to
+// where it was. A reader that cannot seek cannot be authorised by its
+// hash before it is signed.
+func readerDigests(rs ...io.Reader) Digests {
+	return Digests{alg: crypto.SHA256, hashes: func() ([][]byte, error) {
 		out := make([][]byte, len(rs))
 		for i, r := range rs {
 			s, ok := r.(io.ReadSeeker)
@@ -100,7 +90,7 @@ func readerHashes(rs ...io.Reader) func() ([][]byte, error) {
 			out[i] = h.Sum(nil)
 		}
 		return out, nil
-	}
+	}}
 }
 
 // Recorder records each signature the service makes (app.Sign wires it to
@@ -116,10 +106,10 @@ type Format string
 
 // The formats of SigningEvent.
 const (
-	FormatPDF  Format = "pdf"  // a PAdES signature (SignPDF, SignPDFBatch)
-	FormatCMS  Format = "cms"  // a detached CMS over content (SignCMS)
-	FormatHash Format = "hash" // a detached CMS over a client's digest (SignHashes)
-	FormatXML  Format = "xml"  // an XML signature (SignXML, SignXMLBatch)
+	FormatPDF  Format = "pdf"  // a PAdES signature (PreparedPDF, PreparedPDFBatch)
+	FormatCMS  Format = "cms"  // a detached CMS over content (PreparedCMS)
+	FormatHash Format = "hash" // a detached CMS over a client's digest (PreparedHashes)
+	FormatXML  Format = "xml"  // an XML signature (PreparedXML, PreparedXMLBatch)
 )
 
 // SigningEvent is what the service tells its Recorder of one signature:
@@ -136,17 +126,15 @@ type SigningEvent struct {
 	Level          string
 }
 
-// Caller is the authenticated client system making a request.
+// Caller is the authenticated client system a signature is made for, as
+// its SigningEvent names it. What it may sign with is decided before the
+// service is handed the credential (app.Sign).
 type Caller struct {
-	ClientID      string
-	Organizations []string
-	// MayUse reports whether the client is bound to the agency.
-	MayUse func(organization string) bool
+	ClientID string
 }
 
 // Config wires a Service.
 type Config struct {
-	Authorizer Authorizer
 	// Recorder records every signature made (nil: none is recorded).
 	Recorder    Recorder
 	PDF         *pades.Signer
@@ -175,35 +163,29 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, now: now}
 }
 
-// authorize asks the Authorizer for the credential, once the request's
-// options are found valid: a malformed request is refused before a PIN is
-// checked (and counted) or a SAD used.
-func (s *Service) authorize(ctx context.Context, caller Caller, credentialID string, consent Consent) (*model.SigningCredential, error) {
-	if s.cfg.Authorizer == nil {
-		return nil, ErrForbidden.Errorf("this signing service decides for no one")
+// usable refuses to sign without a credential: the service signs only
+// with the one its caller resolved and authorised.
+func usable(cred *model.SigningCredential) error {
+	if cred == nil || cred.Signer == nil || cred.Cert == nil {
+		return ErrForbidden.Errorf("no authorised credential to sign with")
 	}
-	if consent.HashAlgorithm == 0 {
-		consent.HashAlgorithm = crypto.SHA256
-	}
-	return s.cfg.Authorizer.Authorize(ctx, caller, credentialID, consent)
+	return nil
 }
 
-// PDFRequest is the options part of a PDF signing request.
+// PDFRequest is the options of a PDF signing request: how to sign. Which
+// credential signs, and the holder's consent (credential_id, pin, sad of
+// the API's request), are the authorisation's, which the service never
+// sees.
 type PDFRequest struct {
-	CredentialID string      `json:"credential_id"`
-	Level        string      `json:"level"`  // B-B (default), B-T, B-LT, B-LTA
-	Scheme       string      `json:"scheme"` // pkcs1v15 (default) or pss
-	SubFilter    string      `json:"sub_filter,omitempty"`
-	Reason       string      `json:"reason,omitempty"`
-	Location     string      `json:"location,omitempty"`
-	Contact      string      `json:"contact,omitempty"`
-	Field        string      `json:"field,omitempty"`
-	Appearance   *Appearance `json:"appearance,omitempty"`
-	Certify      *int        `json:"certify,omitempty"` // absent: P=2 on an unsigned document; 0 approval; 1, 2, 3 DocMDP P
-	PIN          string      `json:"pin,omitempty"`
-	// SAD is a citizen's authorisation for the SHA-256 of this document
-	// (of every document of a batch).
-	SAD string `json:"sad,omitempty"`
+	Level      string      `json:"level"`  // B-B (default), B-T, B-LT, B-LTA
+	Scheme     string      `json:"scheme"` // pkcs1v15 (default) or pss
+	SubFilter  string      `json:"sub_filter,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
+	Location   string      `json:"location,omitempty"`
+	Contact    string      `json:"contact,omitempty"`
+	Field      string      `json:"field,omitempty"`
+	Appearance *Appearance `json:"appearance,omitempty"`
+	Certify    *int        `json:"certify,omitempty"` // absent: P=2 on an unsigned document; 0 approval; 1, 2, 3 DocMDP P
 }
 
 // profileSeal is the profile of an agency's seal credential (ca.ProfileSeal),
@@ -228,7 +210,7 @@ type PDFResult struct {
 
 // ResultWriter is an output that must know the result before the signed
 // PDF is written to it, such as an HTTP response that sends the result in
-// its headers. SignPDF calls BeginResult once the signature is made and
+// its headers. PreparedPDF.Sign calls BeginResult once the signature is made and
 // recorded in the audit log, then writes the PDF, so the document streams
 // to its destination without a copy being kept.
 type ResultWriter interface {
@@ -267,17 +249,34 @@ func (r PDFRequest) validate() error {
 	return nil
 }
 
-// SignPDF signs the PDF read from in (size bytes) and writes the signed
-// document to out.
-func (s *Service) SignPDF(ctx context.Context, caller Caller, req PDFRequest, in io.ReadSeeker, size int64, out io.Writer) (*PDFResult, error) {
+// PreparedPDF is a PDF signing request whose options are checked: what
+// is left is to authorise a credential for its Digests and Sign. It has
+// called no key.
+type PreparedPDF struct {
+	Digests
+	s    *Service
+	req  PDFRequest
+	in   io.ReadSeeker
+	size int64
+}
+
+// PreparePDF checks the options of a request to sign the PDF read from in
+// (size bytes). A malformed request is refused here, before whoever
+// authorises it checks a PIN (and counts it) or uses a SAD.
+func (s *Service) PreparePDF(req PDFRequest, in io.ReadSeeker, size int64) (*PreparedPDF, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: readerHashes(in)})
-	if err != nil {
+	return &PreparedPDF{Digests: readerDigests(in), s: s, req: req, in: in, size: size}, nil
+}
+
+// Sign signs the document with cred, authorised for caller, and writes
+// the signed document to out (a ResultWriter learns the result first).
+func (p *PreparedPDF) Sign(ctx context.Context, caller Caller, cred *model.SigningCredential, out io.Writer) (*PDFResult, error) {
+	if err := usable(cred); err != nil {
 		return nil, err
 	}
-	return s.signPDF(ctx, caller, req, cred, in, size, out)
+	return p.s.signPDF(ctx, caller, p.req, cred, p.in, p.size, out)
 }
 
 // signPDF signs one document with an authorised credential.
@@ -365,16 +364,12 @@ func classifyPDF(err error) error {
 	return err
 }
 
-// CMSRequest is the options of a CMS signing request.
+// CMSRequest is the options of a CMS signing request (as PDFRequest, no
+// credential and no consent).
 type CMSRequest struct {
-	CredentialID  string `json:"credential_id"`
 	HashAlgorithm string `json:"hash_algorithm,omitempty"` // sha-256 (default), sha-384, sha-512
 	Scheme        string `json:"scheme,omitempty"`         // pkcs1v15 (default) or pss
 	Timestamp     bool   `json:"timestamp,omitempty"`      // add a signature time-stamp from kyso's TSA
-	PIN           string `json:"pin,omitempty"`
-	// SAD is a citizen's authorisation for the SHA-256 of the content
-	// (for /v1/sign/hash: of the hashes themselves).
-	SAD string `json:"sad,omitempty"`
 }
 
 func (r CMSRequest) options(ts cms.Timestamper) (cms.Options, error) {
@@ -392,22 +387,37 @@ func (r CMSRequest) options(ts cms.Timestamper) (cms.Options, error) {
 	return o, nil
 }
 
-// SignCMS signs content (streamed, never held whole) as detached CMS.
-func (s *Service) SignCMS(ctx context.Context, caller Caller, req CMSRequest, content io.Reader) ([]byte, error) {
+// PreparedCMS is a CMS signing request whose options are checked (see
+// PreparedPDF).
+type PreparedCMS struct {
+	Digests
+	s       *Service
+	opts    cms.Options
+	content io.Reader
+}
+
+// PrepareCMS checks the options of a request to sign content as a
+// detached CMS.
+func (s *Service) PrepareCMS(req CMSRequest, content io.Reader) (*PreparedCMS, error) {
 	opts, err := req.options(s.cfg.Timestamper)
 	if err != nil {
 		return nil, err
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: readerHashes(content)})
-	if err != nil {
+	return &PreparedCMS{Digests: readerDigests(content), s: s, opts: opts, content: content}, nil
+}
+
+// Sign signs the content (streamed, never held whole) as detached CMS
+// with cred, authorised for caller.
+func (p *PreparedCMS) Sign(ctx context.Context, caller Caller, cred *model.SigningCredential) ([]byte, error) {
+	if err := usable(cred); err != nil {
 		return nil, err
 	}
 	h := sha256.New()
-	sig, err := cms.SignDetached(ctx, io.TeeReader(content, h), cred.Key, opts)
+	sig, err := cms.SignDetached(ctx, io.TeeReader(p.content, h), cred.Key, p.opts)
 	if err != nil {
 		return nil, classifyCMS(err)
 	}
-	if err := s.record(ctx, SigningEvent{Format: FormatCMS, Client: caller.ClientID, Credential: cred.ID,
+	if err := p.s.record(ctx, SigningEvent{Format: FormatCMS, Client: caller.ClientID, Credential: cred.ID,
 		Certificate: serialHex(cred.Cert), DocumentSHA256: h.Sum(nil), Level: "CMS"}); err != nil {
 		return nil, err
 	}
@@ -423,9 +433,19 @@ type HashRequest struct {
 // MaxHashes bounds one /v1/sign/hash request.
 const MaxHashes = cms.MaxBatch
 
-// SignHashes signs each digest as a detached CMS. With a Vault-backed key
-// all signatures are made in one Transit batch call.
-func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest) ([][]byte, error) {
+// PreparedHashes is a request to sign digests whose options and digests
+// are checked (see PreparedPDF).
+type PreparedHashes struct {
+	Digests
+	s      *Service
+	opts   cms.Options
+	hashes [][]byte
+}
+
+// PrepareHashes checks a request to sign each digest as a detached CMS:
+// its options, and that it holds 1 to MaxHashes digests of the size of
+// its hash algorithm.
+func (s *Service) PrepareHashes(req HashRequest) (*PreparedHashes, error) {
 	opts, err := req.options(s.cfg.Timestamper)
 	if err != nil {
 		return nil, err
@@ -438,17 +458,25 @@ func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest
 			return nil, ErrInvalid.Errorf("hashes[%d] is %d bytes; a %s digest is %d", i, len(d), opts.Hash, opts.Hash.Size())
 		}
 	}
-	hashes := func() ([][]byte, error) { return req.Hashes, nil }
-	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: hashes, HashAlgorithm: opts.Hash})
-	if err != nil {
+	hashes := req.Hashes
+	return &PreparedHashes{Digests: Digests{alg: opts.Hash, hashes: func() ([][]byte, error) { return hashes, nil }},
+		s: s, opts: opts, hashes: hashes}, nil
+}
+
+// Sign signs each digest as a detached CMS with cred, authorised for
+// caller. With a Vault-backed key all signatures are made in one Transit
+// batch call.
+func (p *PreparedHashes) Sign(ctx context.Context, caller Caller, cred *model.SigningCredential) ([][]byte, error) {
+	if err := usable(cred); err != nil {
 		return nil, err
 	}
-	cc := cred.Key
+	cc, opts := cred.Key, p.opts
 	var sigs [][]byte
+	var err error
 	if bs, ok := cred.Signer.(cms.BatchSigner); ok {
-		sigs, err = cms.SignDigests(ctx, req.Hashes, cc, bs, opts)
+		sigs, err = cms.SignDigests(ctx, p.hashes, cc, bs, opts)
 	} else {
-		for _, d := range req.Hashes {
+		for _, d := range p.hashes {
 			var sig []byte
 			if sig, err = cms.SignDigest(ctx, d, cc, opts); err != nil {
 				break
@@ -459,13 +487,13 @@ func (s *Service) SignHashes(ctx context.Context, caller Caller, req HashRequest
 	if err != nil {
 		return nil, classifyCMS(err)
 	}
-	for _, d := range req.Hashes {
+	for _, d := range p.hashes {
 		sum := d
 		if opts.Hash != crypto.SHA256 {
 			s2 := sha256.Sum256(d) // not a document SHA-256: record the SHA-256 of the digest
 			sum = s2[:]
 		}
-		if err := s.record(ctx, SigningEvent{Format: FormatHash, Client: caller.ClientID, Credential: cred.ID,
+		if err := p.s.record(ctx, SigningEvent{Format: FormatHash, Client: caller.ClientID, Credential: cred.ID,
 			Certificate: serialHex(cred.Cert), DocumentSHA256: sum, Level: "CMS"}); err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 )
 
@@ -13,9 +14,9 @@ import (
 // detached signature.
 const MaxXMLBytes = xmldsig.DefaultMaxBytes
 
-// XMLRequest is the options part of an XML signing request.
+// XMLRequest is the options of an XML signing request (as PDFRequest,
+// no credential and no consent).
 type XMLRequest struct {
-	CredentialID string `json:"credential_id"`
 	// Profile is einvoice-vn (the default), enveloped, enveloping,
 	// detached or xades.
 	Profile string `json:"profile,omitempty"`
@@ -38,10 +39,6 @@ type XMLRequest struct {
 	// DetachedURI is, for profile detached, the signed file's name as the
 	// reference carries it ("hoso.pdf").
 	DetachedURI string `json:"detached_uri,omitempty"`
-	PIN         string `json:"pin,omitempty"`
-	// SAD is a citizen's authorisation for the SHA-256 of this document
-	// (of every document of a batch).
-	SAD string `json:"sad,omitempty"`
 }
 
 // XMLResult is a signed XML document.
@@ -87,33 +84,52 @@ func (r XMLRequest) options(ts xmldsig.Timestamper, rev xmldsig.Revocation) (xml
 	return o, err
 }
 
-// SignXML adds an XML signature to doc with the caller's credential, after
-// the same authorisation as SignPDF (agency binding, citizen consent), and
-// records it in the audit log before returning it.
-func (s *Service) SignXML(ctx context.Context, caller Caller, req XMLRequest, doc []byte) (*XMLResult, error) {
-	var ts xmldsig.Timestamper
-	if s.cfg.Timestamper != nil {
-		ts = s.cfg.Timestamper
-	}
-	opts, err := req.options(ts, s.cfg.Revocation)
+// PreparedXML is an XML signing request whose options are checked (see
+// PreparedPDF).
+type PreparedXML struct {
+	Digests
+	s    *Service
+	opts xmldsig.Options
+	doc  []byte
+}
+
+// PrepareXML checks the options of a request to add an XML signature to
+// doc, and the document's size.
+func (s *Service) PrepareXML(req XMLRequest, doc []byte) (*PreparedXML, error) {
+	opts, err := req.options(s.timestamper(), s.cfg.Revocation)
 	if err != nil {
 		return nil, err
 	}
 	if len(doc) > MaxXMLBytes {
 		return nil, ErrDocument.Errorf("an XML document of more than %d bytes", MaxXMLBytes)
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: documentHashes(doc)})
-	if err != nil {
+	return &PreparedXML{Digests: documentDigests(doc), s: s, opts: opts, doc: doc}, nil
+}
+
+// timestamper is the service's time-stamp source as xmldsig takes it: nil
+// when there is none (not an interface holding a nil cms.Timestamper).
+func (s *Service) timestamper() xmldsig.Timestamper {
+	if s.cfg.Timestamper == nil {
+		return nil
+	}
+	return s.cfg.Timestamper
+}
+
+// Sign adds the XML signature with cred, authorised for caller, and
+// records it in the audit log before returning it.
+func (p *PreparedXML) Sign(ctx context.Context, caller Caller, cred *model.SigningCredential) (*XMLResult, error) {
+	if err := usable(cred); err != nil {
 		return nil, err
 	}
-	opts.Time = s.now()
-	res, err := xmldsig.Sign(ctx, doc, cred.Key, opts)
+	opts := p.opts
+	opts.Time = p.s.now()
+	res, err := xmldsig.Sign(ctx, p.doc, cred.Key, opts)
 	if err != nil {
 		return nil, classifyXML(err)
 	}
 	level := xmlLevel(opts)
 	sum := sha256.Sum256(res.Document)
-	if err := s.record(ctx, SigningEvent{Format: FormatXML, Client: caller.ClientID, Credential: cred.ID,
+	if err := p.s.record(ctx, SigningEvent{Format: FormatXML, Client: caller.ClientID, Credential: cred.ID,
 		Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
 		return nil, err
 	}
@@ -135,24 +151,27 @@ func classifyXML(err error) error {
 	return err
 }
 
-// XMLBatchResult is the outcome for one document of SignXMLBatch.
+// XMLBatchResult is the outcome for one document of PreparedXMLBatch.Sign.
 type XMLBatchResult struct {
 	Result *XMLResult
 	Err    error
 }
 
-// SignXMLBatch signs up to MaxBatchDocuments XML documents with one
-// credential and one set of options, authorised once, their signature
-// values made in one call to the credential's signer (one Vault round
-// trip). A document that cannot be signed gets its error in its result;
-// every signed document is recorded in the audit log before the batch
-// returns.
-func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLRequest, docs [][]byte) ([]XMLBatchResult, error) {
-	var ts xmldsig.Timestamper
-	if s.cfg.Timestamper != nil {
-		ts = s.cfg.Timestamper
-	}
-	opts, err := req.options(ts, s.cfg.Revocation)
+// PreparedXMLBatch is a batch XML signing request whose options are
+// checked (see PreparedPDF).
+type PreparedXMLBatch struct {
+	Digests
+	s    *Service
+	opts xmldsig.Options
+	docs [][]byte
+}
+
+// PrepareXMLBatch checks a request to sign up to MaxBatchDocuments XML
+// documents with one credential and one set of options: the options, the
+// number of documents (and no signature_id for more than one) and each
+// document's size.
+func (s *Service) PrepareXMLBatch(req XMLRequest, docs [][]byte) (*PreparedXMLBatch, error) {
+	opts, err := req.options(s.timestamper(), s.cfg.Revocation)
 	if err != nil {
 		return nil, err
 	}
@@ -167,12 +186,21 @@ func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLReques
 			return nil, ErrDocument.Errorf("document %d is larger than %d bytes", i, MaxXMLBytes)
 		}
 	}
-	cred, err := s.authorize(ctx, caller, req.CredentialID, Consent{PIN: req.PIN, SAD: req.SAD, Hashes: documentHashes(docs...)})
-	if err != nil {
+	return &PreparedXMLBatch{Digests: documentDigests(docs...), s: s, opts: opts, docs: docs}, nil
+}
+
+// Sign signs every document with cred, authorised once for the batch for
+// caller, their signature values made in one call to the credential's
+// signer (one Vault round trip). A document that cannot be signed gets its
+// error in its result; every signed document is recorded in the audit log
+// before the batch returns.
+func (p *PreparedXMLBatch) Sign(ctx context.Context, caller Caller, cred *model.SigningCredential) ([]XMLBatchResult, error) {
+	if err := usable(cred); err != nil {
 		return nil, err
 	}
-	opts.Time = s.now()
-	res, err := xmldsig.SignBatch(ctx, docs, cred.Key, opts)
+	opts := p.opts
+	opts.Time = p.s.now()
+	res, err := xmldsig.SignBatch(ctx, p.docs, cred.Key, opts)
 	if err != nil {
 		return nil, classifyXML(err)
 	}
@@ -184,7 +212,7 @@ func (s *Service) SignXMLBatch(ctx context.Context, caller Caller, req XMLReques
 			continue
 		}
 		sum := sha256.Sum256(r.Result.Document)
-		if err := s.record(ctx, SigningEvent{Format: FormatXML, Client: caller.ClientID, Credential: cred.ID,
+		if err := p.s.record(ctx, SigningEvent{Format: FormatXML, Client: caller.ClientID, Credential: cred.ID,
 			Certificate: serialHex(cred.Cert), DocumentSHA256: sum[:], Level: "XML " + level}); err != nil {
 			return nil, err
 		}

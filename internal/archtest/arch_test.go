@@ -151,6 +151,12 @@ var rules = []rule{
 		deny: []string{k("audit/..."), k("store/...")},
 	},
 	{
+		name:  "signer's tests (and signer/...'s) import no app: the signing service is tested with a resolved credential, as app hands it one, never through app",
+		from:  []string{k("signer/...")},
+		deny:  []string{k("app/...")},
+		tests: true,
+	},
+	{
 		name:   "internal/xmlsig, which the verifier and signer/xmldsig both import, imports no kyso package but errkind",
 		from:   []string{k("internal/xmlsig")},
 		allow:  []string{k("errkind")},
