@@ -90,6 +90,11 @@ type Consent struct {
 	Hashes func() ([][]byte, error)
 	// HashAlgorithm is the algorithm of Hashes (zero: SHA-256).
 	HashAlgorithm crypto.Hash
+	// Fits, if set, says whether the request's options suit the resolved
+	// credential (the seal appearance for seal credentials only); it is
+	// asked before a SAD is used, so a request the formats would refuse
+	// does not use the citizen's consent up.
+	Fits func(*model.SigningCredential) error
 }
 
 // consentTo is the consent a request carries (pin, sad) to the digests
@@ -118,10 +123,19 @@ func (s *Sign) Authorize(ctx context.Context, caller model.Caller, credentialID 
 	if err != nil {
 		return nil, err
 	}
+	fits := func() error {
+		if consent.Fits == nil {
+			return nil
+		}
+		return consent.Fits(cred)
+	}
 	switch cred.Profile {
 	case ca.ProfileOfficial, ca.ProfileSeal:
 		if caller.MayUse == nil || !caller.MayUse(cred.Organization) {
 			return nil, signer.ErrForbidden.Errorf("this client is not bound to the credential's agency")
+		}
+		if err := fits(); err != nil {
+			return nil, err
 		}
 	case ca.ProfileCitizen:
 		if consent.SAD == "" {
@@ -138,6 +152,9 @@ func (s *Sign) Authorize(ctx context.Context, caller model.Caller, credentialID 
 		}
 		if consent.Hashes == nil {
 			return nil, signer.ErrConsent.Errorf("this request cannot be matched with a SAD")
+		}
+		if err := fits(); err != nil {
+			return nil, err
 		}
 		hashes, err := consent.Hashes()
 		if err != nil {
@@ -167,7 +184,9 @@ func (s *Sign) SignPDF(ctx context.Context, caller model.Caller, req PDFRequest,
 	if err != nil {
 		return nil, err
 	}
-	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	consent := consentTo(req.PIN, req.SAD, p.Digests)
+	consent.Fits = p.Fits
+	cred, err := s.Authorize(ctx, caller, req.CredentialID, consent)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +209,9 @@ func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req PDFReq
 	if err != nil {
 		return nil, err
 	}
-	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	consent := consentTo(req.PIN, req.SAD, p.Digests)
+	consent.Fits = p.Fits
+	cred, err := s.Authorize(ctx, caller, req.CredentialID, consent)
 	if err != nil {
 		return nil, err
 	}

@@ -184,6 +184,33 @@ func TestMalformedRequestKeepsConsent(t *testing.T) {
 	}
 }
 
+// TestSealTemplateKeepsConsent: a citizen's request with the agency-seal
+// appearance, which no citizen may draw, is refused before the SAD it
+// carries is used (single and batch), and the SAD then signs the same
+// document with the citizen's own appearance.
+func TestSealTemplateKeepsConsent(t *testing.T) {
+	s := newSCAL2(t)
+	ctx := t.Context()
+	sign := app.NewSign(app.SignDeps{Credentials: s.creds, SAD: s.remote, Audit: auditLog{audit.New(s.st)}}, signer.Config{PDF: pades.New(nil, nil)})
+	doc := testpdf.Make(1, 0)
+	sad := s.authorize(t, s.a, digest(string(doc)))
+	seal := &app.Appearance{Template: "seal", Page: 1, Rect: [4]float64{40, 40, 240, 140}}
+	if _, err := sign.SignPDF(ctx, s.a, app.PDFRequest{CredentialID: "cred_citizen", SAD: sad, Appearance: seal},
+		bytes.NewReader(doc), int64(len(doc)), io.Discard); !errors.Is(err, signer.ErrForbidden) {
+		t.Errorf("SignPDF(citizen, seal template) = %v, want %v", err, signer.ErrForbidden)
+	}
+	if _, err := sign.SignPDFBatch(ctx, s.a, app.PDFRequest{CredentialID: "cred_citizen", SAD: sad, Appearance: seal},
+		[]app.BatchDocument{{In: bytes.NewReader(doc), Size: int64(len(doc)), Out: io.Discard}}); !errors.Is(err, signer.ErrForbidden) {
+		t.Errorf("SignPDFBatch(citizen, seal template) = %v, want %v", err, signer.ErrForbidden)
+	}
+	var out bytes.Buffer
+	own := &app.Appearance{Template: "citizen", Page: 1, Rect: [4]float64{40, 40, 240, 140}}
+	if _, err := sign.SignPDF(ctx, s.a, app.PDFRequest{CredentialID: "cred_citizen", SAD: sad, Appearance: own},
+		bytes.NewReader(doc), int64(len(doc)), &out); err != nil || out.Len() <= len(doc) {
+		t.Errorf("SignPDF(citizen, citizen template, the same SAD) = %v, %d bytes; want the SAD unused before", err, out.Len())
+	}
+}
+
 // TestSignPDFBatchRefusedWhole: the credential is authorised once for a
 // batch; a client not bound to the credential's agency has the whole
 // batch refused, before any document is signed, written or answered,

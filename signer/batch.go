@@ -250,6 +250,9 @@ type PreparedPDFBatch struct {
 	docs []BatchDocument
 }
 
+// Fits is PreparedPDF.Fits for the batch's options.
+func (p *PreparedPDFBatch) Fits(cred *model.SigningCredential) error { return fitsPDF(p.req, cred) }
+
 // PreparePDFBatch checks a request to sign every document with the same
 // credential and options: 1 to MaxBatchDocuments documents, and the
 // options as PreparePDF checks them.

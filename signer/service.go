@@ -249,6 +249,23 @@ func (r PDFRequest) validate() error {
 	return nil
 }
 
+// fitsPDF refuses a request's appearance the credential may not draw:
+// the red seal stands for the agency itself, so an official signing in
+// person, or a citizen, must not look like the agency's seal.
+func fitsPDF(req PDFRequest, cred *model.SigningCredential) error {
+	if a := req.Appearance; a != nil && appearance.Template(a.Template) == appearance.TemplateSeal && cred.Profile != profileSeal {
+		return ErrForbidden.Errorf("the seal appearance is for the agency's seal credential only, not a %s credential (use the leader or citizen template)", cred.Profile)
+	}
+	return nil
+}
+
+// Fits says whether the prepared request may be signed with cred, as far
+// as its options depend on the credential (the seal appearance is for seal
+// credentials only): app asks before it uses a citizen's SAD, so that a
+// request the formats would refuse does not use the SAD up. Sign checks it
+// again.
+func (p *PreparedPDF) Fits(cred *model.SigningCredential) error { return fitsPDF(p.req, cred) }
+
 // PreparedPDF is a PDF signing request whose options are checked: what
 // is left is to authorise a credential for its Digests and Sign. It has
 // called no key.
@@ -300,12 +317,10 @@ func (s *Service) signPDF(ctx context.Context, caller Caller, req PDFRequest, cr
 	} else {
 		opts.Certify = *req.Certify
 	}
+	if err := fitsPDF(req, cred); err != nil {
+		return nil, err
+	}
 	if a := req.Appearance; a != nil {
-		if appearance.Template(a.Template) == appearance.TemplateSeal && cred.Profile != profileSeal {
-			// The red seal stands for the agency itself: an official
-			// signing in person must not look like the agency's seal.
-			return nil, ErrForbidden.Errorf("the seal appearance is for the agency's seal credential only, not a %s credential (use the leader or citizen template)", cred.Profile)
-		}
 		opts.Page, opts.Rect = a.Page, a.Rect
 		data := appearance.Data{SignerName: cred.HolderName, Title: cred.Title, Organization: cred.Organization, CCCD: cred.CCCD,
 			Reason: req.Reason, Location: req.Location, Image: a.Image}
