@@ -112,6 +112,22 @@ type HashRequest struct {
 	Hashes [][]byte `json:"hashes"` // base64 in JSON
 }
 
+// WithoutConsent returns the request without its PIN and SAD: what an
+// Idempotency-Key fingerprints (they are never kept, not even hashed).
+func (r PDFRequest) WithoutConsent() PDFRequest { r.PIN, r.SAD = "", ""; return r }
+
+// WithoutConsent returns the request without its PIN and SAD.
+func (r CMSRequest) WithoutConsent() CMSRequest { r.PIN, r.SAD = "", ""; return r }
+
+// WithoutConsent returns the request without its PIN and SAD.
+func (r HashRequest) WithoutConsent() HashRequest {
+	r.CMSRequest = r.CMSRequest.WithoutConsent()
+	return r
+}
+
+// WithoutConsent returns the request without its PIN and SAD.
+func (r XMLRequest) WithoutConsent() XMLRequest { r.PIN, r.SAD = "", ""; return r }
+
 func (r CMSRequest) formats() signer.CMSRequest {
 	return signer.CMSRequest{HashAlgorithm: r.HashAlgorithm, Scheme: r.Scheme, Timestamp: r.Timestamp}
 }

@@ -509,7 +509,7 @@ func (s *Handler) signPDF(w http.ResponseWriter, r *http.Request, caller model.C
 		return
 	}
 	defer doc.Close()
-	w, claim, done := s.idempotentUpload(w, r, caller, "sign.pdf", doc, withoutPIN(req))
+	w, claim, done := s.idempotentUpload(w, r, caller, "sign.pdf", doc, req.WithoutConsent())
 	if done {
 		return
 	}
@@ -531,13 +531,6 @@ func (s *Handler) signPDF(w http.ResponseWriter, r *http.Request, caller model.C
 
 // clientActor names a client system in Idempotency-Key records.
 func clientActor(c model.Caller) string { return "client:" + c.ClientID }
-
-// withoutPIN is a PDF request as it is fingerprinted: without the PIN
-// and the SAD, which are never kept, not even hashed.
-func withoutPIN(req app.PDFRequest) app.PDFRequest {
-	req.PIN, req.SAD = "", ""
-	return req
-}
 
 // idempotentUpload is beginIdempotent for a request with one document,
 // whose digest is part of the fingerprint.
@@ -586,10 +579,7 @@ func (s *Handler) signCMS(w http.ResponseWriter, r *http.Request, caller model.C
 		return
 	}
 	defer doc.Close()
-	fpReq := req
-	fpReq.PIN = ""
-	fpReq.SAD = ""
-	w, claim, done := s.idempotentUpload(w, r, caller, "sign.cms", doc, fpReq)
+	w, claim, done := s.idempotentUpload(w, r, caller, "sign.cms", doc, req.WithoutConsent())
 	if done {
 		return
 	}
@@ -610,10 +600,7 @@ func (s *Handler) signHash(w http.ResponseWriter, r *http.Request, caller model.
 		s.kit.RenderError(w, r, err)
 		return
 	}
-	fpReq := req
-	fpReq.PIN = ""
-	fpReq.SAD = ""
-	w, claim, done := s.kit.BeginIdempotent(w, r, clientActor(caller), "sign.hash", fpReq)
+	w, claim, done := s.kit.BeginIdempotent(w, r, clientActor(caller), "sign.hash", req.WithoutConsent())
 	if done {
 		return
 	}
@@ -657,7 +644,7 @@ func (s *Handler) signPDFBatch(w http.ResponseWriter, r *http.Request, caller mo
 	}
 	var claim kit.Claim
 	if _, present := r.Header[kit.IdempotencyHeader]; present {
-		parts := []any{withoutPIN(req), names}
+		parts := []any{req.WithoutConsent(), names}
 		if wantsMultipart(r) {
 			// A retry asking for the other form of answer is another request.
 			parts = append(parts, "answer:"+multipartMixed)

@@ -44,10 +44,7 @@ func (s *Handler) signXML(w http.ResponseWriter, r *http.Request, caller model.C
 		s.kit.RenderError(w, r, errkind.New(errkind.TooLarge, fmt.Sprintf("an XML document to sign is at most %d bytes", app.MaxXMLBytes)))
 		return
 	}
-	fpReq := req
-	fpReq.PIN = ""
-	fpReq.SAD = ""
-	w, claim, done := s.idempotentUpload(w, r, caller, "sign.xml", doc, fpReq)
+	w, claim, done := s.idempotentUpload(w, r, caller, "sign.xml", doc, req.WithoutConsent())
 	if done {
 		return
 	}
@@ -106,10 +103,7 @@ func (s *Handler) signXMLBatch(w http.ResponseWriter, r *http.Request, caller mo
 		return
 	}
 	if _, present := r.Header[kit.IdempotencyHeader]; present {
-		fpReq := req
-		fpReq.PIN = ""
-		fpReq.SAD = ""
-		parts := []any{fpReq, names}
+		parts := []any{req.WithoutConsent(), names}
 		for _, d := range docs {
 			sum := sha256.Sum256(d)
 			parts = append(parts, sum[:])
