@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +90,47 @@ func TestBundleRollbackRemembered(t *testing.T) {
 	refused("a new node with version 2", err, "older than version 3")
 	if v, _, err := st.BundleVersion(ctx, "test"); err != nil || v != 3 {
 		t.Errorf("the database has version %d, %v; want 3", v, err)
+	}
+}
+
+// TestBundleStaleLocalCopy: a node whose local copy (trust.bundle_path)
+// is older than the version the deployment took in from the URL starts
+// from the URL's bundle instead of failing; with no URL, or a URL that
+// serves nothing newer, it is refused.
+func TestBundleStaleLocalCopy(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "kyso.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := repoSigner(t)
+	local, published := filepath.Join(t.TempDir(), "local"), filepath.Join(t.TempDir(), "published")
+	makeBundle(t, local, "../trust/vn", 2, []string{"vgca-rootcag2.crt"}, s, nil)
+	makeBundle(t, published, "../trust/vn", 3, []string{"vgca-rootcag2.crt", "vgca-cpg2-intermediate.crt"}, s, nil)
+	srv := httptest.NewServer(http.StripPrefix("/trust/", http.FileServer(http.Dir(published))))
+	defer srv.Close()
+	url := truststore.BundleURL{URL: srv.URL + "/trust/"}
+	start := func(locs ...truststore.Location) (*truststore.Store, error) {
+		return truststore.New(ctx, nil, truststore.Config{Bundle: locs, BundleSigners: []*x509.Certificate{s.cert}, Versions: st})
+	}
+	// Another node took version 3 in from the URL.
+	if _, err := start(url); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := start(truststore.BundleDir(local), url)
+	if err != nil {
+		t.Fatalf("start with a stale local copy and the URL: %v", err)
+	}
+	if got := ts.Status(); got.Bundle == nil || got.Bundle.Version != 3 || !strings.Contains(got.Bundle.Location, srv.URL) {
+		t.Errorf("status = %+v; want version 3 from the URL", got.Bundle)
+	}
+	if _, err := start(truststore.BundleDir(local)); !errors.Is(err, truststore.ErrBundleRefused) {
+		t.Errorf("start with only the stale local copy = %v, want refused", err)
+	}
+	os.RemoveAll(published)
+	makeBundle(t, published, "../trust/vn", 1, nil, s, nil)
+	if _, err := start(truststore.BundleDir(local), url); !errors.Is(err, truststore.ErrBundleRefused) || !strings.Contains(err.Error(), "local") {
+		t.Errorf("start when the URL serves nothing newer = %v, want the local copy refused", err)
 	}
 }

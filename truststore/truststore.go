@@ -134,15 +134,25 @@ func New(ctx context.Context, reg Registry, cfg Config) (*Store, error) {
 	}
 	s.bundleLocs, s.signers, s.versions = cfg.Bundle, cfg.BundleSigners, cfg.Versions
 	if len(cfg.Bundle) > 0 {
-		b, err := LoadBundle(ctx, cfg.Bundle[0], cfg.BundleSigners)
+		loc := cfg.Bundle[0]
+		b, err := LoadBundle(ctx, loc, cfg.BundleSigners)
 		if err == nil {
 			err = s.record(ctx, b)
 		}
+		if errors.Is(err, ErrBundleRefused) && len(cfg.Bundle) > 1 {
+			// The local copy is older than a bundle another node (or this
+			// one before a restart) took in from the URL: start from the
+			// URL's, as a refresh would have.
+			last := cfg.Bundle[len(cfg.Bundle)-1]
+			if lb, lerr := LoadBundle(ctx, last, cfg.BundleSigners); lerr == nil && s.record(ctx, lb) == nil {
+				b, loc, err = lb, last, nil
+			}
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", cfg.Bundle[0], err)
+			return nil, fmt.Errorf("%s: %w", loc, err)
 		}
 		s.bundle = b
-		s.status = Status{Bundle: b.info(cfg.Bundle[0]), LastCheck: time.Now()}
+		s.status = Status{Bundle: b.info(loc), LastCheck: time.Now()}
 	}
 	for _, src := range cfg.Sources {
 		certs, skipped, err := src.Certificates(ctx)
