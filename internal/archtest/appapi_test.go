@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -135,24 +134,12 @@ func TestAppAPINamesNoLowerTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no Go files in %s (%v): not run in kyso's module?", dir, err)
+	fset, files := parseDir(t, dir)
+	if len(files) == 0 {
+		t.Fatalf("no Go files in %s: not run in kyso's module?", dir)
 	}
-	fset := token.NewFileSet()
 	var found []string
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range files {
 		if f.Name.Name != "app" {
 			continue
 		}

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,26 +15,7 @@ import (
 func cmdFiles(t *testing.T) map[string]*ast.File {
 	t.Helper()
 	dir := filepath.Join("..", "..", "cmd", "kyso")
-	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]*ast.File{}
-	fset := token.NewFileSet()
-	for _, n := range names {
-		if strings.HasSuffix(n, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, n, src, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(n)] = f
-	}
+	_, out := parseDir(t, dir)
 	if len(out) < 10 || out["config.go"] == nil {
 		t.Fatalf("found %d files in %s, no config.go: not kyso's cmd/kyso?", len(out), dir)
 	}

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -77,42 +76,11 @@ func TestOneSigningCredential(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "model", "signingcredential.go")); err != nil {
 		t.Fatalf("not kyso's module root (%s): %v", root, err)
 	}
-	fset := token.NewFileSet()
-	files := 0
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			name := d.Name()
-			if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
-				return filepath.SkipDir
-			}
-			if _, err := os.Stat(filepath.Join(path, "go.mod")); path != root && err == nil {
-				return filepath.SkipDir // another module
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		files++
-		rel, err := filepath.Rel(root, filepath.Dir(path))
-		if err != nil {
-			return err
-		}
-		for _, v := range credentialCopies(filepath.ToSlash(rel), f) {
+	files := walkGoFiles(t, root, root, func(_ *token.FileSet, path, rel string, f *ast.File) {
+		for _, v := range credentialCopies(rel, f) {
 			t.Errorf("%s: %s", strings.TrimPrefix(path, root+string(filepath.Separator)), v)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if files < 100 {
 		t.Fatalf("read %d Go files under %s: not kyso's module?", files, root)
 	}

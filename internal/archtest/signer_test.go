@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -74,38 +73,11 @@ func TestSignerIsHandedCredentials(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "service.go")); err != nil {
 		t.Fatalf("no signing service in %s: %v", dir, err)
 	}
-	fset := token.NewFileSet()
-	files := 0
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == "testdata" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		files++
-		rel, err := filepath.Rel(root, filepath.Dir(path))
-		if err != nil {
-			return err
-		}
-		for _, v := range credentialSources(fset, filepath.ToSlash(rel), f) {
+	files := walkGoFiles(t, root, dir, func(fset *token.FileSet, _, rel string, f *ast.File) {
+		for _, v := range credentialSources(fset, rel, f) {
 			t.Error(v)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if files < 10 {
 		t.Fatalf("read %d Go files under %s: not kyso's signer?", files, dir)
 	}
