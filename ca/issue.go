@@ -526,9 +526,9 @@ func (a *Authority) UsableCredentials(ctx context.Context, profile, after string
 	}
 	out := make([]CredentialEntry, len(creds))
 	for i, cred := range creds {
-		var subj Subject
-		if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
-			return nil, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
+		subj, err := subjectOf(cred)
+		if err != nil {
+			return nil, err
 		}
 		out[i] = CredentialEntry{ID: cred.ID, Profile: cred.Profile, Organization: subj.Organization}
 	}
@@ -573,9 +573,9 @@ func (a *Authority) reissue(ctx context.Context, id string, newKey bool) (*Issue
 	if err != nil {
 		return nil, err
 	}
-	var subj Subject
-	if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
-		return nil, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
+	subj, err := subjectOf(cred)
+	if err != nil {
+		return nil, err
 	}
 	is, err := a.activeIssuer(ctx)
 	if err != nil {

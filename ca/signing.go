@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -75,9 +74,9 @@ func (a *Authority) SigningCredential(ctx context.Context, credentialID string) 
 	if err := samePublicKey(signer.Public(), issued.Leaf.PublicKey); err != nil {
 		return nil, fmt.Errorf("ca: credential %s: Vault key %s v%d does not match its certificate: %w", credentialID, rec.KeyName, rec.KeyVersion, err)
 	}
-	var subj Subject
-	if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
-		return nil, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
+	subj, err := subjectOf(cred)
+	if err != nil {
+		return nil, err
 	}
 	return &model.SigningCredential{
 		ID: cred.ID, Profile: cred.Profile, Organization: subj.Organization,

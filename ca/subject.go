@@ -3,6 +3,8 @@ package ca
 import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
+	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kyso-vn/kyso/internal/cmsasn1"
+	"github.com/kyso-vn/kyso/model"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -204,4 +207,14 @@ func checkEmail(field, s string) (string, error) {
 		}
 	}
 	return s, nil
+}
+
+// subjectOf reads the subject a credential was issued for (its
+// SubjectJSON).
+func subjectOf(cred *model.Credential) (Subject, error) {
+	var subj Subject
+	if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
+		return Subject{}, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
+	}
+	return subj, nil
 }
