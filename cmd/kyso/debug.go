@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,6 +27,8 @@ import (
 //	                       and the process's RSS what it holds, not what it held
 //	GET /debug/goroutines  the goroutine profile as text (runtime/pprof, debug=1)
 //	GET /debug/heap        the heap profile, for `go tool pprof` (runtime/pprof)
+//	GET /debug/cpu?seconds=N  a CPU profile of the next N seconds (1–120, default
+//	                       10), for `go tool pprof`; 409 while another is taken
 //
 // It is a separate listener, never the API's router, it exists only in
 // kyso dev, and it binds loopback addresses only: a goroutine dump names
@@ -65,7 +69,11 @@ func listenDebug(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// debugHandler serves /debug/runtime, /debug/goroutines and /debug/heap.
+// maxCPUProfile bounds /debug/cpu's seconds.
+const maxCPUProfile = 120
+
+// debugHandler serves /debug/runtime, /debug/goroutines, /debug/heap and
+// /debug/cpu.
 func debugHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /debug/runtime", func(w http.ResponseWriter, r *http.Request) {
@@ -107,6 +115,37 @@ func debugHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="heap.pb.gz"`)
 		_ = pprof.Lookup("heap").WriteTo(w, 0)
+	})
+	mux.HandleFunc("GET /debug/cpu", func(w http.ResponseWriter, r *http.Request) {
+		secs := 10
+		if q := r.URL.Query().Get("seconds"); q != "" {
+			n, err := strconv.Atoi(q)
+			if err != nil || n < 1 || n > maxCPUProfile {
+				http.Error(w, fmt.Sprintf("seconds must be a whole number from 1 to %d", maxCPUProfile), http.StatusBadRequest)
+				return
+			}
+			secs = n
+		}
+		// The profile is buffered: once the 200 is sent, a failure could
+		// no longer be told.
+		var buf bytes.Buffer
+		if err := pprof.StartCPUProfile(&buf); err != nil {
+			http.Error(w, "a CPU profile is already being taken: "+err.Error(), http.StatusConflict)
+			return
+		}
+		t := time.NewTimer(time.Duration(secs) * time.Second)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		}
+		pprof.StopCPUProfile()
+		if r.Context().Err() != nil {
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="cpu.pb.gz"`)
+		_, _ = w.Write(buf.Bytes())
 	})
 	return mux
 }

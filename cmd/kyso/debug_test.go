@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime/pprof"
 	"strings"
 	"testing"
 )
@@ -104,5 +105,40 @@ func TestDebugHandler(t *testing.T) {
 		if resp.StatusCode < 400 {
 			t.Errorf("%s %s = %d, want an error status", tc.method, tc.path, resp.StatusCode)
 		}
+	}
+}
+
+func TestDebugCPUProfile(t *testing.T) {
+	srv := httptest.NewServer(debugHandler())
+	defer srv.Close()
+	get := func(query string) (int, []byte) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/debug/cpu" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, body
+	}
+	if code, body := get("?seconds=1"); code != 200 || len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		t.Errorf("GET /debug/cpu?seconds=1 = %d, %d bytes starting %x, want a gzipped profile", code, len(body), body[:min(len(body), 2)])
+	}
+	for _, q := range []string{"?seconds=0", "?seconds=121", "?seconds=x", "?seconds=-1"} {
+		if code, body := get(q); code != http.StatusBadRequest || !strings.Contains(string(body), "from 1 to 120") {
+			t.Errorf("GET /debug/cpu%s = %d %q, want 400 naming the range", q, code, body)
+		}
+	}
+	// The profiler is the process's: while one is taken, another is refused.
+	if err := pprof.StartCPUProfile(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get("?seconds=1")
+	pprof.StopCPUProfile()
+	if code != http.StatusConflict {
+		t.Errorf("GET /debug/cpu while profiling = %d %q, want 409", code, body)
 	}
 }

@@ -32,7 +32,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	reqTimeout := fset.Duration("request-timeout", 0, "bound of one request (default 30s; an Idempotency-Key held by a crashed request is free again 15s after it)")
 	useTLS := fset.Bool("tls", false, "serve HTTPS with a certificate from kyso's own CA (key in Vault); dev.env then names the root in KYSO_CA_CERT")
 	verifyRate := fset.Float64("verify-per-minute", 0, "per-client rate limit of /v1/verify/* (default 30; negative: none, e.g. for benchmarks)")
-	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap), /debug/goroutines and /debug/heap (default: none; see debug.go)")
+	debugListen := fset.String("debug-listen", "", "loopback address of a debug listener: GET /debug/runtime (goroutines, Go heap), /debug/goroutines, /debug/heap and /debug/cpu?seconds=N (default: none; see debug.go)")
 	metricsListen := fset.String("metrics-listen", "", "address of the operator listener serving GET /metrics (default: none; kyso serve's metrics.listen); dev.env names it in KYSO_METRICS_URL")
 	reportSealID := fset.String("report-seal", "", "credential ID of a seal of kyso's CA that signs the printed verification reports (report.seal_credential)")
 	var trustDirs stringList

@@ -255,7 +255,7 @@ func (b *bench) freshKyso(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	b.kyso = nil
-	k, err := startKyso(ctx, b.cfg.kysoBin, b.cfg.vaultBin, b.dataDir)
+	k, err := startKyso(ctx, b.cfg.kysoBin, b.cfg.vaultBin, b.dataDir, b.kysoFlags()...)
 	if err != nil {
 		return false, err
 	}

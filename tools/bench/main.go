@@ -82,6 +82,7 @@ type config struct {
 	quick         bool
 	signOnly      bool
 	xmlOnly       bool
+	profile       string
 	flagsAsPassed []string
 }
 
@@ -160,6 +161,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.quick, "quick", false, "a quick run: -rounds 1 -duration 2s -verify-ops 16 unless set")
 	fs.BoolVar(&c.xmlOnly, "xml-only", false, "measure only the XML rows (kyso's XML signing and verification against xmlsec1)")
 	fs.BoolVar(&c.signOnly, "sign-only", false, "measure only kyso's PDF signing rows and in-process pdfsign (no pdfsign command line, open loop, raw Vault, verification or XML), e.g. to profile the sign path")
+	fs.StringVar(&c.profile, "profile", "", "directory to write CPU profiles of kyso and of its Vault into, one pair per timed kyso phase and round (kyso dev's --debug-listen, Vault's sys/pprof); profiling costs a few per cent of the CPU figures; empty: none")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -246,7 +248,7 @@ func runBench(ctx context.Context, cfg config) (err error) {
 
 	logf("starting kyso dev")
 	b.dataDir = filepath.Join(tmp, "data")
-	if b.kyso, err = startKyso(ctx, cfg.kysoBin, cfg.vaultBin, b.dataDir); err != nil {
+	if b.kyso, err = startKyso(ctx, cfg.kysoBin, cfg.vaultBin, b.dataDir, b.kysoFlags()...); err != nil {
 		return err
 	}
 	defer func() {

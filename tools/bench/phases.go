@@ -292,7 +292,17 @@ func (b *bench) kysoPhase(ctx context.Context, p phase, f op) error {
 			return err
 		}
 	}
+	var prof *profiler
+	if p.dur > 0 {
+		var err error
+		if prof, err = b.startProfiles(ctx, fmt.Sprintf("%s round %d", p.name, len(b.results[p.key])+1), p.dur); err != nil {
+			return err
+		}
+	}
 	m, err := b.measureKyso(p.rss, func() (run, error) { return closedLoop(ctx, p.conc, p.dur, p.count, f) })
+	if perr := prof.wait(); err == nil && perr != nil {
+		return perr
+	}
 	if err != nil {
 		return err
 	}
