@@ -267,7 +267,10 @@ func (b *bench) freshKyso(ctx context.Context) (bool, error) {
 
 // newHTTPClient returns the client every kyso request of the bench goes
 // through: one keep-alive transport with room for every concurrent client
-// (and the open-loop run's bursts), no proxy, no compression.
+// (and the open-loop run's bursts), no proxy, no compression. Its
+// connections read and write through 64 KiB buffers: with the default
+// 4 KiB, and io.Discard's 8 KiB reads, a 200 KB answer took about 27 read
+// system calls on the bench's side, CPU taken from kyso on the same cores.
 func newHTTPClient(conc int) *http.Client {
 	return &http.Client{
 		Timeout: 5 * time.Minute,
@@ -276,9 +279,14 @@ func newHTTPClient(conc int) *http.Client {
 			MaxIdleConnsPerHost: 4 * max(conc, 16),
 			DisableCompression:  true,
 			IdleConnTimeout:     time.Minute,
+			ReadBufferSize:      clientBuffer,
+			WriteBufferSize:     clientBuffer,
 		},
 	}
 }
+
+// clientBuffer is the size of the bench client's connection buffers.
+const clientBuffer = 64 << 10
 
 // httpError is a kyso answer other than the one expected.
 type httpError struct {
