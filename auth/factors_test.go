@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -143,6 +144,42 @@ func TestFactorsCheck(t *testing.T) {
 	}
 	if err := f.factors.Check(ctx, "cr2", "client-a", factorPIN, "123456"); !errors.Is(err, auth.ErrNoTOTP) {
 		t.Fatalf("Check(credential without TOTP) = %v, want ErrNoTOTP", err)
+	}
+}
+
+// TestFactorsCheckErrors: a credential without a PIN, an unknown one, a
+// malformed PIN and a stored hash kyso refuses to run each get their own
+// answer, and only the malformed PIN is a wrong attempt.
+func TestFactorsCheckErrors(t *testing.T) {
+	f := newFactorFixture(t)
+	ctx := t.Context()
+	if err := f.store.CreateCredential(ctx, &store.Credential{ID: "cr2", Profile: "citizen", SubjectJSON: "{}",
+		KeyName: "key-cr2", KeyType: "rsa-2048", Status: store.CredentialActive}, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := f.factors.Check(ctx, "cr2", "client-a", factorPIN, f.code(t, 0))
+	if !errors.Is(err, auth.ErrNoPIN) || errkind.KindOf(err) != errkind.Consent ||
+		errkind.Message(err) != "the credential has no PIN yet; an administrator sets it (POST /v1/credentials/{id}/pin)" {
+		t.Errorf("Check(no PIN set) = %v (kind %v, message %q), want ErrNoPIN, Consent with the no-PIN message",
+			err, errkind.KindOf(err), errkind.Message(err))
+	}
+	if err := f.factors.Check(ctx, "nope", "client-a", factorPIN, f.code(t, 0)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Check(unknown credential) = %v, want ErrNotFound", err)
+	}
+	// A malformed PIN is a wrong one, and counts: the attempts left go
+	// down by one.
+	err = f.factors.Check(ctx, "cr1", "client-a", "not a pin", f.code(t, 0))
+	wantKind(t, "Check(malformed PIN)", err, errkind.Consent)
+	if want := fmt.Sprintf("%d attempts left", auth.MaxFactorFailures-1); !strings.Contains(errkind.Message(err), want) {
+		t.Errorf("Check(malformed PIN) message %q, want it to say %q", errkind.Message(err), want)
+	}
+	// A stored hash with absurd parameters is refused without running it:
+	// an error, but not a wrong PIN.
+	if err := f.store.SetCredentialPIN(ctx, "cr1", "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.factors.Check(ctx, "cr1", "client-b", factorPIN, f.code(t, 0)); err == nil || errkind.KindOf(err) == errkind.Consent {
+		t.Errorf("Check(bad stored hash) = %v (kind %v), want an error that is not a wrong PIN", err, errkind.KindOf(err))
 	}
 }
 
