@@ -78,7 +78,7 @@ func TestNoSecretsInLog(t *testing.T) {
 	}
 	evidence := map[string]any{"method": "cccd_chip", "reference": "HS-2026-000123", "officer": "Nguyễn Thị Lan"}
 	rec(audit.Event{Actor: adm.ID, Action: audit.ActionPINSet, Target: cred.ID, Details: map[string]any{"evidence": evidence}})
-	pinHash, _, _, err := s.GetCredentialPIN(ctx, cred.ID)
+	pinHash, err := s.GetCredentialPIN(ctx, cred.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func (f *Factors) Check(ctx context.Context, credID, clientID, pin, code string)
 	if now.Before(a.LockedUntil) {
 		return lockedError(a.LockedUntil)
 	}
-	hash, _, _, err := f.pins.store.GetCredentialPIN(ctx, credID)
+	hash, err := f.pins.store.GetCredentialPIN(ctx, credID)
 	if err != nil {
 		return fmt.Errorf("auth: check factors: %w", err)
 	}

@@ -55,7 +55,7 @@ var (
 // PINStore is the slice of store.Store that PINs uses.
 type PINStore interface {
 	SetCredentialPIN(ctx context.Context, credID, hash string) error
-	GetCredentialPIN(ctx context.Context, credID string) (hash string, failures int, locked bool, err error)
+	GetCredentialPIN(ctx context.Context, credID string) (hash string, err error)
 	UnlockCredential(ctx context.Context, credID string) error
 	GetCredential(ctx context.Context, id string) (*store.Credential, error)
 }
