@@ -42,6 +42,7 @@ type factorFixture struct {
 	factors *auth.Factors
 	totp    *auth.TOTP
 	store   store.Store
+	db      *storetest.DB
 	clock   *clock
 	seed    string
 }
@@ -90,7 +91,7 @@ func newFactorFixture(t *testing.T) *factorFixture {
 	if err != nil || !strings.HasPrefix(string(ct), "vault:v1:") || strings.Contains(string(ct), seed) {
 		t.Fatalf("stored seed = %q, %v; want a Transit ciphertext", ct, err)
 	}
-	return &factorFixture{factors: auth.NewFactors(pins, tp, consent, c.now), totp: tp, store: db.Store, clock: c, seed: seed}
+	return &factorFixture{factors: auth.NewFactors(pins, tp, consent, c.now), totp: tp, store: db.Store, db: db, clock: c, seed: seed}
 }
 
 func (f *factorFixture) code(t *testing.T, skew time.Duration) string {
@@ -180,6 +181,34 @@ func TestFactorsCheckErrors(t *testing.T) {
 	}
 	if err := f.factors.Check(ctx, "cr1", "client-b", factorPIN, f.code(t, 0)); err == nil || errkind.KindOf(err) == errkind.Consent {
 		t.Errorf("Check(bad stored hash) = %v (kind %v), want an error that is not a wrong PIN", err, errkind.KindOf(err))
+	}
+}
+
+// TestFactorsOldPINLock: the lock kyso's PIN check before SCAL 2 put on a
+// whole credential after 5 wrong PINs, left in a database an older version
+// wrote, is not a lock Factors keeps: the citizen authorises with the right
+// factors (docs/operations.md says so), the wrong ones are counted per
+// client as for any credential, and the old lock stays for older nodes
+// until an unlock.
+func TestFactorsOldPINLock(t *testing.T) {
+	f := newFactorFixture(t)
+	ctx := t.Context()
+	if _, err := f.db.SQL.ExecContext(ctx, `UPDATE credentials SET pin_failures = 5, pin_locked_at = $1 WHERE id = $2`,
+		"2026-03-04T05:06:07.000000000Z", "cr1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.factors.Check(ctx, "cr1", "client-a", factorPIN, f.code(t, 0)); err != nil {
+		t.Fatalf("Check(right factors, old lock) = %v, want nil", err)
+	}
+	f.clock.add(30 * time.Second)
+	err := f.factors.Check(ctx, "cr1", "client-a", "111111", f.code(t, 0))
+	wantKind(t, "Check(wrong PIN, old lock)", err, errkind.Consent)
+	if want := fmt.Sprintf("%d attempts left", auth.MaxFactorFailures-1); !strings.Contains(errkind.Message(err), want) {
+		t.Errorf("Check(wrong PIN, old lock) message %q, want it to say %q", errkind.Message(err), want)
+	}
+	var locked bool
+	if err := f.db.SQL.QueryRowContext(ctx, `SELECT pin_locked_at IS NOT NULL FROM credentials WHERE id = $1`, "cr1").Scan(&locked); err != nil || !locked {
+		t.Errorf("old lock after Check = %t, %v; want it left for older nodes", locked, err)
 	}
 }
 
