@@ -31,6 +31,10 @@ const (
 	ActionSignHash         = "sign.hash"
 	ActionSignXML          = "sign.xml"
 	ActionAuthFailure      = "auth.failure"
+	// ActionPINFailure and ActionPINLocked are no longer written: kyso
+	// before SCAL 2 recorded a wrong PIN at signing, and the credential
+	// it locked, with them. Logs written by those versions hold them, and
+	// the log is append-only; failures are ActionConsentFailure now.
 	ActionPINFailure       = "pin.failure"
 	ActionPINLocked        = "pin.locked"
 	ActionCredentialUnlock = "credential.unlock"

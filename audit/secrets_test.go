@@ -16,10 +16,10 @@ import (
 )
 
 // TestNoSecretsInLog runs the flows that produce audit events — an admin
-// token, a client registered and authenticating, a PIN set, mistyped until
-// the credential locks, unlocked, then signatures — records every kind of
-// event the way the API does, and scans every byte of the log for the
-// secrets the test handled.
+// token, a client registered and authenticating, a PIN set, a client
+// locked out by wrong factors, the credential unlocked, then signatures —
+// records every kind of event the way the API does, and scans every byte
+// of the log for the secrets the test handled.
 func TestNoSecretsInLog(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	s, ctx := db.Store, t.Context()
@@ -31,9 +31,8 @@ func TestNoSecretsInLog(t *testing.T) {
 		}
 	}
 	const (
-		pin      = "739164205813"
-		wrongPIN = "480215967340"
-		org      = "Sở Tư pháp Hà Nội"
+		pin = "739164205813"
+		org = "Sở Tư pháp Hà Nội"
 	)
 
 	adminTok, err := auth.NewAdmins(s).Create(ctx, "ops")
@@ -77,34 +76,25 @@ func TestNoSecretsInLog(t *testing.T) {
 	if err := pins.SetPIN(ctx, cred.ID, pin); err != nil {
 		t.Fatal(err)
 	}
-	pinHash, _, _, err := s.GetCredentialPIN(ctx, cred.ID)
+	evidence := map[string]any{"method": "cccd_chip", "reference": "HS-2026-000123", "officer": "Nguyễn Thị Lan"}
+	rec(audit.Event{Actor: adm.ID, Action: audit.ActionPINSet, Target: cred.ID, Details: map[string]any{"evidence": evidence}})
+	pinHash, err := s.GetCredentialPIN(ctx, cred.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		err := pins.CheckPIN(ctx, cred.ID, wrongPIN)
-		var pe *auth.PINError
-		if !errors.As(err, &pe) {
-			t.Fatalf("CheckPIN(wrong) = %v, want a PINError", err)
-		}
-		rec(audit.Event{Actor: cl.ID, Action: audit.ActionPINFailure, Target: cred.ID,
-			Details: map[string]any{"failures": pe.Failures, "error": err.Error()}})
-		if errors.Is(err, auth.ErrLocked) {
-			rec(audit.Event{Actor: cl.ID, Action: audit.ActionPINLocked, Target: cred.ID,
-				Details: map[string]any{"failures": pe.Failures}})
-			break
-		}
+	// Wrong PINs or codes from a client, the last one locking it out, as
+	// app.Remote records them.
+	for i := 1; i <= auth.MaxFactorFailures; i++ {
+		rec(audit.Event{Actor: cl.ID, Action: audit.ActionConsentFailure, Target: cred.ID,
+			Details: map[string]any{"client": cl.ID, "mode": "explicit", "locked": i == auth.MaxFactorFailures}})
 	}
-	if err := pins.CheckPIN(ctx, cred.ID, pin); !errors.Is(err, auth.ErrLocked) {
-		t.Fatalf("CheckPIN(locked) = %v", err)
-	}
+	// The records of kyso before SCAL 2, which logs it wrote still hold.
+	rec(audit.Event{Actor: cl.ID, Action: audit.ActionPINFailure, Target: cred.ID, Details: map[string]any{"failures": 5}})
+	rec(audit.Event{Actor: cl.ID, Action: audit.ActionPINLocked, Target: cred.ID, Details: map[string]any{"failures": 5}})
 	if err := pins.Unlock(ctx, cred.ID); err != nil {
 		t.Fatal(err)
 	}
-	rec(audit.Event{Actor: adm.ID, Action: audit.ActionCredentialUnlock, Target: cred.ID})
-	if err := pins.CheckPIN(ctx, cred.ID, pin); err != nil {
-		t.Fatal(err)
-	}
+	rec(audit.Event{Actor: adm.ID, Action: audit.ActionCredentialUnlock, Target: cred.ID, Details: map[string]any{"evidence": evidence}})
 	if !auth.MayUse(cl, org) {
 		t.Fatal("MayUse = false")
 	}
@@ -153,14 +143,15 @@ func TestNoSecretsInLog(t *testing.T) {
 	rows.Close()
 	for _, a := range []string{audit.ActionCertIssue, audit.ActionCertRotate, audit.ActionCertRenew, audit.ActionCertRevoke,
 		audit.ActionCARotate, audit.ActionCAExternalInit, audit.ActionCAImportChain, audit.ActionCAExternalCancel, audit.ActionSignPDF,
-		audit.ActionSignCMS, audit.ActionSignHash, audit.ActionSignXML, audit.ActionAuthFailure, audit.ActionPINFailure,
-		audit.ActionPINLocked, audit.ActionCredentialUnlock, audit.ActionClientCreate} {
+		audit.ActionSignCMS, audit.ActionSignHash, audit.ActionSignXML, audit.ActionAuthFailure, audit.ActionPINSet,
+		audit.ActionConsentFailure, audit.ActionPINFailure, audit.ActionPINLocked, audit.ActionCredentialUnlock,
+		audit.ActionClientCreate} {
 		if !actions[a] {
 			t.Errorf("the log has no %s event; the scan should cover every kind", a)
 		}
 	}
 
-	secrets := map[string][]byte{"PIN": []byte(pin), "wrong PIN": []byte(wrongPIN), "PIN hash": []byte(pinHash)}
+	secrets := map[string][]byte{"PIN": []byte(pin), "PIN hash": []byte(pinHash)}
 	for _, part := range strings.Split(pinHash, "$")[4:] {
 		secrets["PIN hash part "+part] = []byte(part)
 	}

@@ -1,9 +1,9 @@
 // Package auth manages who may do what in kyso: admin bearer tokens and
 // client systems' API keys (stored only as SHA-256 hashes), which
-// organisations' credentials a client may sign with, and the PIN by which
-// a credential's holder consents to each signature (stored only as an
-// argon2id hash, with a lock after MaxPINFailures wrong PINs). It must not
-// import api, ca, signer or keys.
+// organisations' credentials a client may sign with, and the two factors
+// by which a citizen consents to each authorisation (Factors): a PIN,
+// stored only as an argon2id hash, and a one-time code, with attempt
+// limits per client. It must not import api, ca, signer or keys.
 package auth
 
 import (

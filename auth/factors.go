@@ -64,8 +64,8 @@ func NewFactors(pins *PINs, t *TOTP, a AttemptStore, now func() time.Time) *Fact
 // when this client is locked out, ErrNoPIN or ErrNoTOTP when a factor was
 // never enrolled.
 //
-// Every attempt is counted before it is compared, as in PINs.CheckPIN, so
-// guesses sent in parallel get no more tries than guesses sent one by one.
+// Every attempt is counted before it is compared, so guesses sent in
+// parallel get no more tries than guesses sent one by one.
 func (f *Factors) Check(ctx context.Context, credID, clientID, pin, code string) error {
 	now := f.now()
 	a, err := f.attempts.GetConsentAttempts(ctx, credID, clientID)
@@ -75,7 +75,7 @@ func (f *Factors) Check(ctx context.Context, credID, clientID, pin, code string)
 	if now.Before(a.LockedUntil) {
 		return lockedError(a.LockedUntil)
 	}
-	hash, _, _, err := f.pins.store.GetCredentialPIN(ctx, credID)
+	hash, err := f.pins.store.GetCredentialPIN(ctx, credID)
 	if err != nil {
 		return fmt.Errorf("auth: check factors: %w", err)
 	}

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -41,6 +42,7 @@ type factorFixture struct {
 	factors *auth.Factors
 	totp    *auth.TOTP
 	store   store.Store
+	db      *storetest.DB
 	clock   *clock
 	seed    string
 }
@@ -89,7 +91,7 @@ func newFactorFixture(t *testing.T) *factorFixture {
 	if err != nil || !strings.HasPrefix(string(ct), "vault:v1:") || strings.Contains(string(ct), seed) {
 		t.Fatalf("stored seed = %q, %v; want a Transit ciphertext", ct, err)
 	}
-	return &factorFixture{factors: auth.NewFactors(pins, tp, consent, c.now), totp: tp, store: db.Store, clock: c, seed: seed}
+	return &factorFixture{factors: auth.NewFactors(pins, tp, consent, c.now), totp: tp, store: db.Store, db: db, clock: c, seed: seed}
 }
 
 func (f *factorFixture) code(t *testing.T, skew time.Duration) string {
@@ -143,6 +145,70 @@ func TestFactorsCheck(t *testing.T) {
 	}
 	if err := f.factors.Check(ctx, "cr2", "client-a", factorPIN, "123456"); !errors.Is(err, auth.ErrNoTOTP) {
 		t.Fatalf("Check(credential without TOTP) = %v, want ErrNoTOTP", err)
+	}
+}
+
+// TestFactorsCheckErrors: a credential without a PIN, an unknown one, a
+// malformed PIN and a stored hash kyso refuses to run each get their own
+// answer, and only the malformed PIN is a wrong attempt.
+func TestFactorsCheckErrors(t *testing.T) {
+	f := newFactorFixture(t)
+	ctx := t.Context()
+	if err := f.store.CreateCredential(ctx, &store.Credential{ID: "cr2", Profile: "citizen", SubjectJSON: "{}",
+		KeyName: "key-cr2", KeyType: "rsa-2048", Status: store.CredentialActive}, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := f.factors.Check(ctx, "cr2", "client-a", factorPIN, f.code(t, 0))
+	if !errors.Is(err, auth.ErrNoPIN) || errkind.KindOf(err) != errkind.Consent ||
+		errkind.Message(err) != "the credential has no PIN yet; an administrator sets it (POST /v1/credentials/{id}/pin)" {
+		t.Errorf("Check(no PIN set) = %v (kind %v, message %q), want ErrNoPIN, Consent with the no-PIN message",
+			err, errkind.KindOf(err), errkind.Message(err))
+	}
+	if err := f.factors.Check(ctx, "nope", "client-a", factorPIN, f.code(t, 0)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Check(unknown credential) = %v, want ErrNotFound", err)
+	}
+	// A malformed PIN is a wrong one, and counts: the attempts left go
+	// down by one.
+	err = f.factors.Check(ctx, "cr1", "client-a", "not a pin", f.code(t, 0))
+	wantKind(t, "Check(malformed PIN)", err, errkind.Consent)
+	if want := fmt.Sprintf("%d attempts left", auth.MaxFactorFailures-1); !strings.Contains(errkind.Message(err), want) {
+		t.Errorf("Check(malformed PIN) message %q, want it to say %q", errkind.Message(err), want)
+	}
+	// A stored hash with absurd parameters is refused without running it:
+	// an error, but not a wrong PIN.
+	if err := f.store.SetCredentialPIN(ctx, "cr1", "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.factors.Check(ctx, "cr1", "client-b", factorPIN, f.code(t, 0)); err == nil || errkind.KindOf(err) == errkind.Consent {
+		t.Errorf("Check(bad stored hash) = %v (kind %v), want an error that is not a wrong PIN", err, errkind.KindOf(err))
+	}
+}
+
+// TestFactorsOldPINLock: the lock kyso's PIN check before SCAL 2 put on a
+// whole credential after 5 wrong PINs, left in a database an older version
+// wrote, is not a lock Factors keeps: the citizen authorises with the right
+// factors (docs/operations.md says so), the wrong ones are counted per
+// client as for any credential, and the old lock stays for older nodes
+// until an unlock.
+func TestFactorsOldPINLock(t *testing.T) {
+	f := newFactorFixture(t)
+	ctx := t.Context()
+	if _, err := f.db.SQL.ExecContext(ctx, `UPDATE credentials SET pin_failures = 5, pin_locked_at = $1 WHERE id = $2`,
+		"2026-03-04T05:06:07.000000000Z", "cr1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.factors.Check(ctx, "cr1", "client-a", factorPIN, f.code(t, 0)); err != nil {
+		t.Fatalf("Check(right factors, old lock) = %v, want nil", err)
+	}
+	f.clock.add(30 * time.Second)
+	err := f.factors.Check(ctx, "cr1", "client-a", "111111", f.code(t, 0))
+	wantKind(t, "Check(wrong PIN, old lock)", err, errkind.Consent)
+	if want := fmt.Sprintf("%d attempts left", auth.MaxFactorFailures-1); !strings.Contains(errkind.Message(err), want) {
+		t.Errorf("Check(wrong PIN, old lock) message %q, want it to say %q", errkind.Message(err), want)
+	}
+	var locked bool
+	if err := f.db.SQL.QueryRowContext(ctx, `SELECT pin_locked_at IS NOT NULL FROM credentials WHERE id = $1`, "cr1").Scan(&locked); err != nil || !locked {
+		t.Errorf("old lock after Check = %t, %v; want it left for older nodes", locked, err)
 	}
 }
 

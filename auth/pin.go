@@ -22,15 +22,12 @@ const (
 	// MinPINLength and MaxPINLength bound a PIN's number of digits.
 	MinPINLength = 6
 	MaxPINLength = 12
-	// MaxPINFailures is the number of consecutive wrong PINs that locks a
-	// credential until an officer unlocks it.
-	MaxPINFailures = 5
 )
 
 // Argon2id parameters of HashPIN: OWASP's minimum recommendation (19 MiB,
 // 2 passes, 1 lane; Password Storage Cheat Sheet), which takes about
-// 30-50 ms on one core of a small server. CheckPIN runs at most GOMAXPROCS
-// of them at once, so a burst of signing requests cannot take more than
+// 30-50 ms on one core of a small server. A PINs runs at most GOMAXPROCS
+// of them at once, so a burst of authorisations cannot take more than
 // GOMAXPROCS × 19 MiB.
 const (
 	argonMemory  = 19 * 1024 // KiB
@@ -40,58 +37,31 @@ const (
 	argonKeyLen  = 32
 )
 
-// Bounds on the parameters CheckPIN accepts from a stored hash, so that an
+// Bounds on the parameters parsePHC accepts from a stored hash, so that an
 // edited database row cannot make it allocate gigabytes or spin.
 const (
 	maxArgonMemory = 256 * 1024 // KiB
 	maxArgonTime   = 16
 )
 
-// PIN errors. A wrong PIN is an errkind error of kind Consent (Locked when
-// that attempt locked the credential) around a *PINError, which matches
-// ErrBadPIN and, when that attempt locked the credential, ErrLocked too.
+// PIN errors: a credential without a PIN (what Factors.Check answers), and
+// a PIN that breaks the rules (SetPIN).
 var (
-	ErrBadPIN = errkind.New(errkind.Consent, "auth: wrong PIN")
-	ErrLocked = errkind.New(errkind.Locked, "auth: credential locked after too many wrong PINs")
-	ErrNoPIN  = errkind.Wrap(errkind.Consent, errors.New("auth: credential has no PIN"),
+	ErrNoPIN = errkind.Wrap(errkind.Consent, errors.New("auth: credential has no PIN"),
 		"the credential has no PIN yet; an administrator sets it (POST /v1/credentials/{id}/pin)")
 	ErrInvalidPIN = errkind.New(errkind.Invalid, "auth: PIN does not meet the rules")
 )
 
-// PINError reports a wrong PIN. It never holds the PIN.
-type PINError struct {
-	// Failures is the number of consecutive failed attempts, this one
-	// included (1 to MaxPINFailures).
-	Failures int
-	// Locked is true when this attempt locked the credential.
-	Locked bool
-}
-
-// Error says the PIN was wrong and how many attempts are left.
-func (e *PINError) Error() string {
-	if e.Locked {
-		return fmt.Sprintf("%v; credential locked after %d wrong PINs in a row", ErrBadPIN, e.Failures)
-	}
-	return fmt.Sprintf("%v; %d attempts left", ErrBadPIN, MaxPINFailures-e.Failures)
-}
-
-// Is makes errors.Is match ErrBadPIN, and ErrLocked when Locked.
-func (e *PINError) Is(target error) bool {
-	return target == ErrBadPIN || (e.Locked && target == ErrLocked)
-}
-
 // PINStore is the slice of store.Store that PINs uses.
 type PINStore interface {
 	SetCredentialPIN(ctx context.Context, credID, hash string) error
-	GetCredentialPIN(ctx context.Context, credID string) (hash string, failures int, locked bool, err error)
-	RecordPINFailure(ctx context.Context, credID string, max int) (failures int, locked bool, err error)
-	ResetPINFailures(ctx context.Context, credID string) error
+	GetCredentialPIN(ctx context.Context, credID string) (hash string, err error)
 	UnlockCredential(ctx context.Context, credID string) error
 	GetCredential(ctx context.Context, id string) (*store.Credential, error)
 }
 
-// PINs holds credential holders' consent: a signature with a citizen's
-// credential needs the citizen's PIN. The PIN is never stored, logged or
+// PINs keeps citizens' PINs, the knowledge factor Factors checks with a
+// one-time code at each authorisation. The PIN is never stored, logged or
 // returned; only its argon2id hash is stored.
 type PINs struct {
 	store PINStore
@@ -107,8 +77,8 @@ func NewPINs(s PINStore) *PINs {
 // ValidatePIN checks kyso's PIN rules: MinPINLength to MaxPINLength ASCII
 // digits, not all the same digit, and not a run going up or down by one
 // ("123456", "987654"). Six digits rather than four: an online guesser
-// gets MaxPINFailures tries, 1 in 200,000 rather than 1 in 2,000, and a
-// stolen hash costs 100 times more to brute-force. The error never
+// gets MaxFactorFailures tries per lockout, 1 in 200,000 rather than 1 in
+// 2,000, and a stolen hash costs 100 times more to brute-force. The error never
 // contains the PIN.
 func ValidatePIN(pin string) error {
 	if len(pin) < MinPINLength || len(pin) > MaxPINLength {
@@ -222,9 +192,10 @@ func (p *PINs) matches(ctx context.Context, stored, pin string) (bool, error) {
 	return subtle.ConstantTimeCompare(key, h.key) == 1, nil
 }
 
-// SetPIN sets the PIN of a credential (checked against the PIN rules) and
-// resets its failure count. A locked credential stays locked: unlocking is
-// Unlock, an officer's decision after checking the holder's identity.
+// SetPIN sets the PIN of a citizen credential (checked against the PIN
+// rules). Clients' wrong attempts and lockouts are Factors' to forget
+// (Factors.ClearLocks); the store also sets to zero the failure count of
+// the PIN check before SCAL 2 (see Unlock), and leaves that check's lock.
 func (p *PINs) SetPIN(ctx context.Context, credID, pin string) error {
 	h, err := HashPIN(pin)
 	if err != nil {
@@ -246,62 +217,14 @@ func (p *PINs) SetPIN(ctx context.Context, credID, pin string) error {
 	return nil
 }
 
-// CheckPIN checks the holder's PIN for a signature with credential credID.
-// It returns nil for the right PIN, a *PINError (ErrBadPIN; also ErrLocked
-// if that attempt locked the credential) for a wrong one, ErrLocked for a
-// locked credential, whatever the PIN, ErrNoPIN if none was set, and
-// store.ErrNotFound (wrapped) for an unknown credential.
-//
-// Every attempt is counted before the PIN is compared: RecordPINFailure
-// hands each attempt its number, and only attempts numbered up to
-// MaxPINFailures are compared at all. So guesses sent in parallel get no
-// more tries than guesses sent one by one. The attempt numbered
-// MaxPINFailures locks the credential; if it turns out right, it takes the
-// lock back (UnlockCredential: nobody else can have locked it, since every
-// later attempt was refused uncompared). A right PIN sets the count back to
-// zero; a wrong one leaves it counted.
-func (p *PINs) CheckPIN(ctx context.Context, credID, pin string) error {
-	hash, _, locked, err := p.store.GetCredentialPIN(ctx, credID)
-	if err != nil {
-		return fmt.Errorf("auth: check PIN: %w", err)
-	}
-	if locked {
-		return ErrLocked
-	}
-	if hash == "" {
-		return ErrNoPIN
-	}
-	n, locked, err := p.store.RecordPINFailure(ctx, credID, MaxPINFailures)
-	if err != nil {
-		return fmt.Errorf("auth: check PIN: %w", err)
-	}
-	if n > MaxPINFailures {
-		return ErrLocked // another attempt used the last try
-	}
-	ok, err := p.matches(ctx, hash, pin)
-	if err != nil {
-		return err // the attempt stays counted
-	}
-	if !ok {
-		pe := &PINError{Failures: n, Locked: locked}
-		if locked {
-			return errkind.Wrap(errkind.Locked, pe, "wrong PIN (sai mã PIN); the credential is now locked")
-		}
-		return errkind.Wrap(errkind.Consent, pe, fmt.Sprintf("wrong PIN (sai mã PIN); %d attempts left", MaxPINFailures-n))
-	}
-	if n == MaxPINFailures {
-		err = p.store.UnlockCredential(ctx, credID)
-	} else {
-		err = p.store.ResetPINFailures(ctx, credID)
-	}
-	if err != nil {
-		return fmt.Errorf("auth: check PIN: %w", err)
-	}
-	return nil
-}
-
-// Unlock lets a locked credential be used again and clears its failure
-// count. Unlocking one that is not locked is not an error.
+// Unlock clears the credential-level lock and failure count of kyso's PIN
+// check before SCAL 2, which locked a credential after 5 wrong PINs in a
+// row until an officer unlocked it. Nothing sets that lock any more, nor
+// refuses a credential for it; but a database written by an older version
+// may hold one, and a node of that version, still serving during a rolling
+// upgrade, refuses a credential it locked until it is cleared. The locks
+// kyso enforces now are Factors' per client (Factors.ClearLocks). Unlocking
+// a credential that is not locked is not an error.
 func (p *PINs) Unlock(ctx context.Context, credID string) error {
 	if err := p.store.UnlockCredential(ctx, credID); err != nil {
 		return fmt.Errorf("auth: unlock credential: %w", err)

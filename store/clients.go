@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,16 +173,18 @@ func (s *sqlDB) DeleteClient(ctx context.Context, id string) error {
 
 // ----- credential PINs -----
 //
-// The PIN state lives in three columns of credentials (pin_hash,
-// pin_failures, pin_locked_at) that Credential does not carry: only these
-// methods read or write them. Every change is a single UPDATE, so it is
-// atomic under SQLite's single writer and under PostgreSQL's row locks,
-// where the SET expressions are evaluated on the row as it is after a
-// concurrent writer committed.
+// The PIN state lives in three columns of credentials that Credential does
+// not carry: pin_hash, read and written here, and pin_failures and
+// pin_locked_at, the failure count and lock of kyso's PIN check before
+// SCAL 2. This version no longer reads those two, and writes them only as
+// that check expects (a new PIN sets the count to zero; an unlock clears
+// both), so that nodes of an older version, still serving during a
+// rolling upgrade, keep working on the same rows. The columns stay for
+// them; the attempt limits of today are per client (consent_attempts).
 
 // SetCredentialPIN stores hash as the credential's PIN hash and sets the
-// failure counter to zero. The lock, if any, stays. An empty hash is
-// refused; an unknown credential is ErrNotFound.
+// old failure counter to zero. The old lock, if any, stays. An empty hash
+// is refused; an unknown credential is ErrNotFound.
 func (s *sqlDB) SetCredentialPIN(ctx context.Context, credID, hash string) error {
 	op := fmt.Sprintf("set PIN of credential %q", credID)
 	if hash == "" {
@@ -197,64 +198,18 @@ func (s *sqlDB) SetCredentialPIN(ctx context.Context, credID, hash string) error
 	return nil
 }
 
-// GetCredentialPIN returns the credential's PIN hash ("" if it has none),
-// its failure count and whether it is locked.
-func (s *sqlDB) GetCredentialPIN(ctx context.Context, credID string) (hash string, failures int, locked bool, err error) {
-	var lockedAt sql.NullString
-	err = s.queryRow(ctx, `SELECT pin_hash, pin_failures, pin_locked_at FROM credentials WHERE id = $1`,
-		credID).Scan(stringScan{&hash}, &failures, &lockedAt)
+// GetCredentialPIN returns the credential's PIN hash ("" if it has none).
+func (s *sqlDB) GetCredentialPIN(ctx context.Context, credID string) (string, error) {
+	var hash string
+	err := s.queryRow(ctx, `SELECT pin_hash FROM credentials WHERE id = $1`, credID).Scan(stringScan{&hash})
 	if err != nil {
-		return "", 0, false, s.fail(fmt.Sprintf("get PIN of credential %q", credID), err)
+		return "", s.fail(fmt.Sprintf("get PIN of credential %q", credID), err)
 	}
-	return hash, failures, lockedAt.Valid, nil
+	return hash, nil
 }
 
-// RecordPINFailure adds one to the credential's failure counter and, when
-// the new count reaches max, locks it (keeping the time it was first
-// locked), in one conditional UPDATE. It returns the new count and whether
-// the credential is locked.
-func (s *sqlDB) RecordPINFailure(ctx context.Context, credID string, max int) (failures int, locked bool, err error) {
-	op := fmt.Sprintf("record PIN failure of credential %q", credID)
-	if max < 1 {
-		return 0, false, s.fail(op, fmt.Errorf("max %d is not positive", max))
-	}
-	var lockedAt sql.NullString
-	// A transaction: the rows of UPDATE ... RETURNING hold the write
-	// connection until read (see writePool).
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `UPDATE credentials SET
-			pin_failures = pin_failures + 1,
-			pin_locked_at = CASE WHEN pin_locked_at IS NULL AND pin_failures + 1 >= $2 THEN $3
-				ELSE pin_locked_at END
-			WHERE id = $1
-			RETURNING pin_failures, pin_locked_at`,
-			credID, max, dbTime(s.now())).Scan(&failures, &lockedAt)
-	})
-	if err != nil {
-		return 0, false, s.fail(op, err)
-	}
-	return failures, lockedAt.Valid, nil
-}
-
-// ResetPINFailures sets the credential's failure counter to zero; it writes
-// only if the counter is not zero already. The lock, if any, stays.
-func (s *sqlDB) ResetPINFailures(ctx context.Context, credID string) error {
-	op := fmt.Sprintf("reset PIN failures of credential %q", credID)
-	res, err := s.w.ExecContext(ctx, `UPDATE credentials SET pin_failures = 0
-		WHERE id = $1 AND pin_failures <> 0`, credID)
-	if err = mustAffect(res, err); errors.Is(err, ErrNotFound) {
-		// Nothing to reset, or no such credential.
-		var one int
-		err = s.queryRow(ctx, `SELECT 1 FROM credentials WHERE id = $1`, credID).Scan(&one)
-	}
-	if err != nil {
-		return s.fail(op, err)
-	}
-	return nil
-}
-
-// UnlockCredential clears the credential's lock and failure counter. Unlocking
-// a credential that is not locked is not an error.
+// UnlockCredential clears the old lock and failure counter of the
+// credential. Unlocking a credential that is not locked is not an error.
 func (s *sqlDB) UnlockCredential(ctx context.Context, credID string) error {
 	err := mustAffect(s.w.ExecContext(ctx, `UPDATE credentials SET pin_failures = 0, pin_locked_at = NULL
 		WHERE id = $1`, credID))

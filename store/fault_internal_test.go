@@ -297,8 +297,8 @@ func TestSQLiteLockedWriters(t *testing.T) {
 				err = s.CreateCredential(ctx, &Credential{ID: fmt.Sprintf("cred_%d", i), Profile: "citizen",
 					SubjectJSON: "{}", KeyName: "k", KeyType: "ec-p256", Status: CredentialActive}, faultCert(100+i))
 			case 3:
-				what = "RecordPINFailure"
-				_, _, err = s.RecordPINFailure(ctx, "cred_none", 5)
+				what = "CountConsentAttempt"
+				_, err = s.CountConsentAttempt(ctx, "cred_none", "cli_none")
 			}
 			results[i] = result{what, time.Since(start), err}
 		}()

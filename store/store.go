@@ -222,22 +222,17 @@ type Store interface {
 	DeleteClient(ctx context.Context, id string) error
 
 	// SetCredentialPIN stores the PIN hash (a PHC string; never the PIN) of
-	// a credential and resets its failure counter. It does not unlock a
-	// locked credential: that is UnlockCredential, a separate decision.
+	// a credential and sets the failure counter of the PIN check before
+	// SCAL 2 to zero; it leaves that check's lock (see UnlockCredential).
 	SetCredentialPIN(ctx context.Context, credID, hash string) error
 	// GetCredentialPIN returns a credential's PIN hash ("" if none was
-	// set), its consecutive failure count and whether it is locked.
-	GetCredentialPIN(ctx context.Context, credID string) (hash string, failures int, locked bool, err error)
-	// RecordPINFailure atomically adds one to the failure counter and locks
-	// the credential when the counter reaches max (max >= 1), returning the
-	// new count and whether the credential is now locked. Of concurrent
-	// calls, each gets a distinct count and exactly one reaches max.
-	// Counting goes on while locked.
-	RecordPINFailure(ctx context.Context, credID string, max int) (failures int, locked bool, err error)
-	// ResetPINFailures sets the failure counter to zero (after a correct
-	// PIN). It does not unlock.
-	ResetPINFailures(ctx context.Context, credID string) error
-	// UnlockCredential clears the lock and the failure counter.
+	// set).
+	GetCredentialPIN(ctx context.Context, credID string) (hash string, err error)
+	// UnlockCredential clears the credential-level lock and failure
+	// counter that kyso's PIN check before SCAL 2 kept: this version
+	// neither sets nor reads them, but a database written by an older one
+	// may hold a lock, which older nodes still serving during a rolling
+	// upgrade enforce.
 	UnlockCredential(ctx context.Context, credID string) error
 
 	// AppendAudit appends rec to the audit log in one write transaction

@@ -3,8 +3,6 @@ package storetest
 import (
 	"bytes"
 	"fmt"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -135,21 +133,11 @@ func testClientErrors(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 }
 
-// pinState reads a credential's PIN state.
-func pinState(t *testing.T, s store.Store, id string) (string, int, bool) {
+func wantPIN(t *testing.T, s store.Store, id, hash string) {
 	t.Helper()
-	h, n, locked, err := s.GetCredentialPIN(ctxOf(t), id)
-	if err != nil {
-		t.Fatalf("GetCredentialPIN(%q) = %v", id, err)
-	}
-	return h, n, locked
-}
-
-func wantPIN(t *testing.T, s store.Store, id, hash string, failures int, locked bool) {
-	t.Helper()
-	h, n, l := pinState(t, s, id)
-	if h != hash || n != failures || l != locked {
-		t.Errorf("GetCredentialPIN(%q) = %q, %d, %t; want %q, %d, %t", id, h, n, l, hash, failures, locked)
+	h, err := s.GetCredentialPIN(ctxOf(t), id)
+	if err != nil || h != hash {
+		t.Errorf("GetCredentialPIN(%q) = %q, %v; want %q, nil", id, h, err, hash)
 	}
 }
 
@@ -161,60 +149,27 @@ func testCredentialPIN(t *testing.T, open func(t *testing.T) store.Store) {
 	mustCredential(t, s, "cr2", nil)
 	const h1, h2 = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI"
 
-	wantPIN(t, s, "cr1", "", 0, false) // no PIN yet
+	wantPIN(t, s, "cr1", "") // no PIN yet
 	if err := s.SetCredentialPIN(ctx, "cr1", h1); err != nil {
 		t.Fatalf("SetCredentialPIN(cr1) = %v", err)
 	}
-	wantPIN(t, s, "cr1", h1, 0, false)
-
-	for i := 1; i <= 2; i++ {
-		n, locked, err := s.RecordPINFailure(ctx, "cr1", 3)
-		if err != nil || n != i || locked {
-			t.Fatalf("RecordPINFailure(cr1, 3) #%d = %d, %t, %v; want %d, false, nil", i, n, locked, err, i)
-		}
-	}
-	wantPIN(t, s, "cr1", h1, 2, false)
-	if err := s.ResetPINFailures(ctx, "cr1"); err != nil {
-		t.Fatalf("ResetPINFailures(cr1) = %v", err)
-	}
-	wantPIN(t, s, "cr1", h1, 0, false)
-	if err := s.ResetPINFailures(ctx, "cr1"); err != nil { // nothing to reset
-		t.Fatalf("ResetPINFailures(cr1) again = %v", err)
-	}
-
-	for i := 1; i <= 4; i++ {
-		n, locked, err := s.RecordPINFailure(ctx, "cr1", 3)
-		if err != nil || n != i || locked != (i >= 3) {
-			t.Fatalf("RecordPINFailure(cr1, 3) #%d = %d, %t, %v; want %d, %t, nil", i, n, locked, err, i, i >= 3)
-		}
-	}
-	wantPIN(t, s, "cr1", h1, 4, true)
-	// A reset (correct PIN raced with the lock) and a new PIN keep the lock.
-	if err := s.ResetPINFailures(ctx, "cr1"); err != nil {
-		t.Fatalf("ResetPINFailures(locked cr1) = %v", err)
-	}
-	wantPIN(t, s, "cr1", h1, 0, true)
+	wantPIN(t, s, "cr1", h1)
 	if err := s.SetCredentialPIN(ctx, "cr1", h2); err != nil {
-		t.Fatalf("SetCredentialPIN(locked cr1) = %v", err)
+		t.Fatalf("SetCredentialPIN(cr1) again = %v", err)
 	}
-	wantPIN(t, s, "cr1", h2, 0, true)
-	if n, locked, err := s.RecordPINFailure(ctx, "cr1", 3); err != nil || n != 1 || !locked {
-		t.Errorf("RecordPINFailure(locked cr1) = %d, %t, %v; want 1, true, nil", n, locked, err)
+	wantPIN(t, s, "cr1", h2)
+	// Unlocking a credential that is not locked is not an error, and
+	// leaves the PIN.
+	for range 2 {
+		if err := s.UnlockCredential(ctx, "cr1"); err != nil {
+			t.Fatalf("UnlockCredential(cr1) = %v", err)
+		}
 	}
-	if err := s.UnlockCredential(ctx, "cr1"); err != nil {
-		t.Fatalf("UnlockCredential(cr1) = %v", err)
-	}
-	wantPIN(t, s, "cr1", h2, 0, false)
-	if err := s.UnlockCredential(ctx, "cr1"); err != nil {
-		t.Errorf("UnlockCredential(unlocked cr1) = %v, want nil", err)
-	}
-	if n, locked, err := s.RecordPINFailure(ctx, "cr1", 1); err != nil || n != 1 || !locked {
-		t.Errorf("RecordPINFailure(cr1, 1) = %d, %t, %v; want 1, true, nil", n, locked, err)
-	}
+	wantPIN(t, s, "cr1", h2)
 
 	// The other credential is untouched, and so are the credential's own
 	// fields.
-	wantPIN(t, s, "cr2", "", 0, false)
+	wantPIN(t, s, "cr2", "")
 	got := getCredential(t, s, "cr1")
 	same(t, "GetCredential(cr1) after PIN changes", got, cr)
 
@@ -224,12 +179,9 @@ func testCredentialPIN(t *testing.T, open func(t *testing.T) store.Store) {
 		want error
 	}{
 		{"set unknown", func() error { return s.SetCredentialPIN(ctx, "nope", h1) }, store.ErrNotFound},
-		{"get unknown", func() error { _, _, _, err := s.GetCredentialPIN(ctx, "nope"); return err }, store.ErrNotFound},
-		{"fail unknown", func() error { _, _, err := s.RecordPINFailure(ctx, "nope", 5); return err }, store.ErrNotFound},
-		{"reset unknown", func() error { return s.ResetPINFailures(ctx, "nope") }, store.ErrNotFound},
+		{"get unknown", func() error { _, err := s.GetCredentialPIN(ctx, "nope"); return err }, store.ErrNotFound},
 		{"unlock unknown", func() error { return s.UnlockCredential(ctx, "nope") }, store.ErrNotFound},
 		{"set empty hash", func() error { return s.SetCredentialPIN(ctx, "cr2", "") }, nil},
-		{"zero max", func() error { _, _, err := s.RecordPINFailure(ctx, "cr2", 0); return err }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,47 +195,5 @@ func testCredentialPIN(t *testing.T, open func(t *testing.T) store.Store) {
 			wantErr(t, tt.name, err, tt.want)
 		})
 	}
-	wantPIN(t, s, "cr2", "", 0, false)
-}
-
-// testConcurrentPINFailures: concurrent failures are all counted, each call
-// sees a distinct count, and the credential locks once, at max.
-func testConcurrentPINFailures(t *testing.T, open func(t *testing.T) store.Store) {
-	s := open(t)
-	ctx := ctxOf(t)
-	mustCredential(t, s, "cr1", nil)
-	if err := s.SetCredentialPIN(ctx, "cr1", "$argon2id$x"); err != nil {
-		t.Fatal(err)
-	}
-	const n, max = 10, 5
-	type result struct {
-		failures int
-		locked   bool
-		err      error
-	}
-	results := make([]result, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			f, l, err := s.RecordPINFailure(ctx, "cr1", max)
-			results[i] = result{f, l, err}
-		})
-	}
-	wg.Wait()
-	var counts []int
-	for i, r := range results {
-		if r.err != nil {
-			t.Fatalf("RecordPINFailure #%d = %v", i, r.err)
-		}
-		if r.locked != (r.failures >= max) {
-			t.Errorf("RecordPINFailure #%d = %d, locked %t; want locked exactly from %d", i, r.failures, r.locked, max)
-		}
-		counts = append(counts, r.failures)
-	}
-	slices.Sort(counts)
-	want := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	if !slices.Equal(counts, want) {
-		t.Errorf("counts returned = %v, want each of %v once", counts, want)
-	}
-	wantPIN(t, s, "cr1", "$argon2id$x", n, true)
+	wantPIN(t, s, "cr2", "")
 }

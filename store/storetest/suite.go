@@ -53,7 +53,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AdminTokenLifecycle", testAdminTokenLifecycle},
 		{"ClientErrors", testClientErrors},
 		{"CredentialPIN", testCredentialPIN},
-		{"ConcurrentPINFailures", testConcurrentPINFailures},
 		{"Audit", testAudit},
 		{"AuditErrors", testAuditErrors},
 		{"ConcurrentAudit", testConcurrentAudit},
