@@ -109,7 +109,7 @@ func (c *Config) setDefaults() error {
 // issuers exist or their status (certifiedIssuer says why signing need not).
 type Authority struct {
 	cfg      Config
-	store    store.Store
+	store    Store
 	keys     Keys
 	profiles map[string]*profile
 	linter   *linter
@@ -143,7 +143,7 @@ func (is *issuer) root() *x509.Certificate {
 
 // New returns an Authority. Call Bootstrap (or the external flow) before
 // issuing.
-func New(cfg Config, st store.Store, k Keys) (*Authority, error) {
+func New(cfg Config, st Store, k Keys) (*Authority, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}

@@ -16,7 +16,8 @@
 // Every private key stays in Vault: ca sees keys only through the Keys
 // interface, which hands out crypto.Signer values and which cmd/kyso wires
 // to Vault Transit; a Vault that cannot serve is known by its error kind,
-// errkind.Unavailable. Records live in a store.Store. ca must not import
+// errkind.Unavailable. Records live in the store, through ca.Store (the
+// slice of store.Store the Authority uses). ca must not import
 // api, signer, verifier or keys, and it never reads environment variables
 // or files.
 package ca
