@@ -1,8 +1,9 @@
-// Module tools holds what measures and drives kyso from outside and would
-// otherwise put its dependencies (pdfsign, Vault's client, chromedp) into
-// kyso's module: the bench and soak (bench/, bench/pdfsign-cli) and the
-// verification page's browser test in headless Chromium (e2e/). It builds
-// kyso from this checkout.
+// Module tools holds what measures, drives and checks kyso from outside and
+// would otherwise put its dependencies (pdfsign, Vault's client, chromedp)
+// into kyso's module: the bench and soak (bench/, bench/pdfsign-cli), the
+// verification page's browser test in headless Chromium (e2e/) and the
+// interop tests against pdfsign (interop/). It builds kyso from this
+// checkout.
 module github.com/kyso-vn/kyso/tools
 
 go 1.27.0
