@@ -164,7 +164,8 @@ type signatureInfo struct {
 }
 
 // readSignatures returns the signature values of doc's signature fields,
-// in the order of the form's fields (and their kids, depth first).
+// in the order of the form's fields (and their kids, depth first), each
+// indirect field once.
 func readSignatures(t *testing.T, doc []byte) []signatureInfo {
 	t.Helper()
 	acro := openPDF(t, doc).Trailer().Key("Root").Key("AcroForm")
@@ -172,6 +173,7 @@ func readSignatures(t *testing.T, doc []byte) []signatureInfo {
 		return nil
 	}
 	var out []signatureInfo
+	seen := map[uint32]bool{}
 	var walk func(fields pdf.Value, depth int)
 	walk = func(fields pdf.Value, depth int) {
 		if depth > 32 {
@@ -179,6 +181,15 @@ func readSignatures(t *testing.T, doc []byte) []signatureInfo {
 		}
 		for i := range fields.Len() {
 			field := fields.Index(i)
+			// A direct field has its array's object number: only an
+			// indirect one is counted.
+			if ptr := field.GetPtr(); ptr != fields.GetPtr() {
+				id := ptr.GetID()
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+			}
 			if v := field.Key("V"); field.Key("FT").Name() == "Sig" && v.Kind() == pdf.Dict {
 				out = append(out, readSignature(t, doc, v))
 			}
