@@ -26,12 +26,17 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/signer/appearance"
+	"github.com/kyso-vn/kyso/signer/pades"
 )
 
-// pdfsign's *sign.SignContext satisfies appearance.ObjectWriter: an
-// appearance drawer written for pdfsign's signer works with kyso's, whose
-// writer (signer/pades) keeps that method set.
-var _ appearance.ObjectWriter = (*sign.SignContext)(nil)
+// pdfsign's *sign.SignContext satisfies appearance.ObjectWriter and
+// pades.ObjectWriter: an appearance drawer written for pdfsign's signer
+// works with kyso's (signer/pades keeps that method set), and kyso's
+// appearances draw through pdfsign's.
+var (
+	_ appearance.ObjectWriter = (*sign.SignContext)(nil)
+	_ pades.ObjectWriter      = (*sign.SignContext)(nil)
+)
 
 // The seal's fixed inputs, as signer/appearance's visual tests have them.
 var (
