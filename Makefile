@@ -58,9 +58,11 @@ deps:
 	fi
 
 # make test runs kyso's module, then the tools module (tools/go.mod: the
-# bench and the verification page's browser test in real headless
-# Chromium, kept out of kyso's module so that pdfsign, Vault's client and
-# chromedp are not kyso's dependencies), then the vendored PDF reader.
+# bench, the verification page's browser test in real headless Chromium
+# and the interop tests against pdfsign, tools/interop, kept out of kyso's
+# module so that pdfsign, Vault's client and chromedp are not kyso's
+# dependencies: internal/archtest holds kyso's module to that), then the
+# vendored PDF reader.
 # Test artefacts (the verification page's screenshots from headless
 # Chromium) are kept under test-artifacts/.
 ARTIFACTS   ?= $(CURDIR)/test-artifacts

@@ -1,8 +1,9 @@
-// Module tools holds what measures and drives kyso from outside and would
-// otherwise put its dependencies (pdfsign, Vault's client, chromedp) into
-// kyso's module: the bench and soak (bench/, bench/pdfsign-cli) and the
-// verification page's browser test in headless Chromium (e2e/). It builds
-// kyso from this checkout.
+// Module tools holds what measures, drives and checks kyso from outside and
+// would otherwise put its dependencies (pdfsign, Vault's client, chromedp)
+// into kyso's module: the bench and soak (bench/, bench/pdfsign-cli), the
+// verification page's browser test in headless Chromium (e2e/) and the
+// interop tests against pdfsign (interop/). It builds kyso from this
+// checkout.
 module github.com/kyso-vn/kyso/tools
 
 go 1.27.0
@@ -11,6 +12,7 @@ toolchain go1.27.4
 
 require (
 	github.com/chromedp/chromedp v0.23.0
+	github.com/digitorus/pdf v0.2.0
 	github.com/digitorus/pdfsign v1.0.0-rc2
 	github.com/hashicorp/vault/api v1.23.0
 	github.com/kyso-vn/kyso v0.0.0
@@ -23,7 +25,6 @@ require (
 	github.com/boombuler/barcode v1.1.0 // indirect
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
-	github.com/digitorus/pdf v0.2.0 // indirect
 	github.com/digitorus/pkcs7 v0.0.0-20260914070511-d678ea5ea03f // indirect
 	github.com/digitorus/timestamp v0.0.0-20260914073129-b4b58b92aa51 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect

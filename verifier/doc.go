@@ -33,8 +33,9 @@
 // CMS, ESS and TSTInfo reader and the OIDs; it reads, the verifier judges). It does not use pdfsign's verify
 // package, digitorus/pkcs7 or digitorus/timestamp to decide anything: see
 // "Upstream flaws found". Tests use signer/pades, signer/cms, signer/tsa
-// and internal/testpdf to make documents, and pdfsign/pkcs7/timestamp to
-// confirm the flaws below.
+// and internal/testpdf to make documents, and pkcs7/timestamp to confirm
+// the flaws below; pdfsign's are confirmed in the tools module
+// (tools/interop), which keeps pdfsign out of kyso's module.
 //
 // # How a PDF is validated
 //
@@ -262,8 +263,11 @@
 // # Upstream flaws found
 //
 // Confirmed on this machine by upstream_test.go against the versions in
-// go.mod (pdfsign v1.0.0-rc2, digitorus/pkcs7 and timestamp of
-// 2026-09-14, x/crypto v0.58.0), for the maintainers:
+// go.mod (digitorus/pkcs7 and timestamp of 2026-09-14, x/crypto v0.58.0)
+// and, for pdfsign, by tools/interop's upstream_test.go against the
+// version in tools/go.mod (pdfsign v1.0.0-rc2), whose TestUpstreamPdfsign…
+// each have their verifier's half here (TestNoPdfsign…), for the
+// maintainers:
 //
 //   - pdfsign verify takes the first certificate of the CMS as the
 //     signer's: SignatureVerifyResult.Certificate (and the signer shown) is

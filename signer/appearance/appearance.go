@@ -15,7 +15,8 @@ import (
 
 // ObjectWriter adds an indirect object to the PDF being written and returns
 // its object number (generation 0). object is the object's body, without the
-// "N 0 obj" / "endobj" wrapper. pdfsign's *sign.SignContext satisfies it.
+// "N 0 obj" / "endobj" wrapper. signer/pades's writer satisfies it, and so
+// does pdfsign's *sign.SignContext (tools/interop, TestPdfsignAppearance).
 type ObjectWriter interface {
 	AddObject(object []byte) (uint32, error)
 }

@@ -569,8 +569,9 @@ func TestImageObjects(t *testing.T) {
 	}
 }
 
-// TestRenderDeterministic: pdfsign retries the incremental update when the
-// signature does not fit, calling the renderer again; output must not vary.
+// TestRenderDeterministic: a writer may call the renderer more than once
+// for one signature (pdfsign's retries the incremental update when the
+// signature does not fit); output must not vary.
 func TestRenderDeterministic(t *testing.T) {
 	d := Data{Organization: hanoi, SigningTime: signedAt, Image: sealImage(t)}
 	var a, b recorder

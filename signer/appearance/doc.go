@@ -24,9 +24,12 @@
 // drawing outside the widget.
 //
 // The package owns only the drawing. It writes the objects it needs through a
-// caller-provided [ObjectWriter] (pdfsign's *sign.SignContext satisfies it) and
-// returns the Form XObject; placing the widget, signing and the incremental
-// update belong to signer/pades. It must not import keys, store, ca or api,
-// nor a PDF library (only its tests use pdfsign, to prove the fit): it knows
-// nothing of certificates, keys or the document it draws into.
+// caller-provided [ObjectWriter] (signer/pades's writer, or pdfsign's
+// *sign.SignContext, a writer kyso did not write: tools/interop's
+// TestPdfsignAppearance signs through it with this package's seal and
+// checks the result with poppler and qpdf) and returns the Form XObject;
+// placing the widget, signing and the incremental update belong to
+// signer/pades. It must not import keys, store, ca or api, nor a PDF
+// library: it knows nothing of certificates, keys or the document it draws
+// into.
 package appearance

@@ -12,7 +12,8 @@ import (
 // ObjectWriter adds indirect objects to the incremental update being
 // written, for an AppearanceFunc that needs fonts or images. It has the
 // method set of pdfsign's *sign.SignContext, so an appearance drawer
-// written for pdfsign works here unchanged.
+// written for pdfsign works here unchanged (tools/interop holds the two
+// to it).
 type ObjectWriter interface {
 	// AddObject writes object (a PDF object such as "<< ... >>" or a stream
 	// "<< /Length n >>\nstream\n...\nendstream", without "obj"/"endobj") as

@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/extract"
 )
 
 // The external tools that judge kyso's output. They are required: a
@@ -152,7 +151,8 @@ func opensslCMSVerify(t *testing.T, p *testPKI, der, signed []byte) {
 }
 
 // signatureInfo is a signature or document time-stamp read back with
-// digitorus/pdf and pdfsign's extract package.
+// digitorus/pdf. pdfsign's reader (its extract package) reads kyso's output
+// too, in the tools module (tools/interop, TestPdfsignReadsKysoOutput).
 type signatureInfo struct {
 	ID        uint32
 	Type      string // Sig or DocTimeStamp
@@ -163,34 +163,74 @@ type signatureInfo struct {
 	Signed    []byte // the bytes the byte range covers
 }
 
+// readSignatures returns the signature values of doc's signature fields,
+// in the order of the form's fields (and their kids, depth first), each
+// indirect field once.
 func readSignatures(t *testing.T, doc []byte) []signatureInfo {
 	t.Helper()
-	rdr := openPDF(t, doc)
-	var out []signatureInfo
-	for sig, err := range extract.Iter(rdr, bytes.NewReader(doc)) {
-		if err != nil {
-			t.Fatalf("extract signatures: %v", err)
-		}
-		br := sig.ByteRange()
-		if len(br) != 4 {
-			t.Fatalf("/ByteRange %v", br)
-		}
-		var rv asn1.RawValue
-		if _, err := asn1.Unmarshal(sig.Contents(), &rv); err != nil {
-			t.Fatalf("/Contents is not DER: %v", err)
-		}
-		signed := append(bytes.Clone(doc[br[0]:br[0]+br[1]]), doc[br[2]:br[2]+br[3]]...)
-		out = append(out, signatureInfo{
-			ID:        sig.Object().GetPtr().GetID(),
-			Type:      sig.Object().Key("Type").Name(),
-			SubFilter: sig.SubFilter(),
-			ByteRange: br,
-			Contents:  sig.Contents(),
-			DER:       rv.FullBytes,
-			Signed:    signed,
-		})
+	acro := openPDF(t, doc).Trailer().Key("Root").Key("AcroForm")
+	if acro.Key("SigFlags").IsNull() {
+		return nil
 	}
+	var out []signatureInfo
+	seen := map[uint32]bool{}
+	var walk func(fields pdf.Value, depth int)
+	walk = func(fields pdf.Value, depth int) {
+		if depth > 32 {
+			t.Fatal("form fields nested more than 32 deep")
+		}
+		for i := range fields.Len() {
+			field := fields.Index(i)
+			// A direct field has its array's object number: only an
+			// indirect one is counted.
+			if ptr := field.GetPtr(); ptr != fields.GetPtr() {
+				id := ptr.GetID()
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+			}
+			if v := field.Key("V"); field.Key("FT").Name() == "Sig" && v.Kind() == pdf.Dict {
+				out = append(out, readSignature(t, doc, v))
+			}
+			if kids := field.Key("Kids"); kids.Kind() == pdf.Array {
+				walk(kids, depth+1)
+			}
+		}
+	}
+	walk(acro.Key("Fields"), 0)
 	return out
+}
+
+// readSignature reads one signature dictionary.
+func readSignature(t *testing.T, doc []byte, v pdf.Value) signatureInfo {
+	t.Helper()
+	arr := v.Key("ByteRange")
+	if arr.Len() != 4 {
+		t.Fatalf("/ByteRange of %d numbers", arr.Len())
+	}
+	var br []int64
+	for i := range 4 {
+		br = append(br, arr.Index(i).Int64())
+	}
+	contents := []byte(v.Key("Contents").RawString())
+	var rv asn1.RawValue
+	if _, err := asn1.Unmarshal(contents, &rv); err != nil {
+		t.Fatalf("/Contents is not DER: %v", err)
+	}
+	if br[0] != 0 || br[1] < 0 || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > int64(len(doc)) {
+		t.Fatalf("/ByteRange %v out of a %d-byte document", br, len(doc))
+	}
+	signed := append(bytes.Clone(doc[:br[1]]), doc[br[2]:br[2]+br[3]]...)
+	return signatureInfo{
+		ID:        v.GetPtr().GetID(),
+		Type:      v.Key("Type").Name(),
+		SubFilter: v.Key("SubFilter").Name(),
+		ByteRange: br,
+		Contents:  contents,
+		DER:       rv.FullBytes,
+		Signed:    signed,
+	}
 }
 
 func openPDF(t *testing.T, doc []byte) *pdf.Reader {

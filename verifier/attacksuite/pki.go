@@ -236,6 +236,15 @@ func LookAlike(issuer, subject []byte) (model.Key, error) {
 	return a.Issue(subject, nil)
 }
 
+// Issue issues tmpl for pub under the suite's issuing CA, valid as the
+// suite's other certificates unless tmpl sets its dates: for a signer
+// whose certificate must differ from kyso's profiles (an extended key
+// usage a third-party verifier wants, say).
+// Its chain is that of the suite's signers: CA, then Root.
+func (p *PKI) Issue(tmpl *x509.Certificate, pub crypto.PublicKey) (*x509.Certificate, error) {
+	return issue(tmpl, p.CA, pub, p.caKey)
+}
+
 // Roots returns a pool holding the suite's root.
 func (p *PKI) Roots() *x509.CertPool {
 	pool := x509.NewCertPool()
