@@ -20,7 +20,7 @@ import (
 // kyso's CA, and, when online is set, the responders and CRL
 // distribution points named in other CAs' certificates.
 func extendRevocation(authority *ca.Authority, online bool) pades.Revocation {
-	r := onlineRevocation{Local: revocation{authority}}
+	r := onlineRevocation{Local: authority.RevocationData()}
 	if online {
 		r.Client = http.DefaultClient
 	}

@@ -165,9 +165,9 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		return nil, fmt.Errorf("the CSC access tokens' Transit key: %w", err)
 	}
 	signing := kapp.NewSign(kapp.SignDeps{Credentials: authority, SAD: remote, Audit: auditLog, Seals: sealImages{st}, Log: log}, signer.Config{
-		PDF:         pades.New(ts, revocation{authority}),
+		PDF:         pades.New(ts, authority.RevocationData()),
 		Timestamper: ts,
-		Revocation:  revocation{authority},
+		Revocation:  authority.RevocationData(),
 	})
 	bundleSigners, err := bundleSigners(cfg.Trust)
 	if err != nil {
