@@ -386,3 +386,15 @@ func cmdServe(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// extendRevocation is the revocation source of POST /v1/extend/pdf:
+// kyso's CA (ca.RevocationData), and, with extend.online, the responders
+// and CRL distribution points other CAs' certificates name
+// (truststore.RevocationSources).
+func extendRevocation(authority *ca.Authority, online bool) truststore.RevocationSources {
+	r := truststore.RevocationSources{Local: authority.RevocationData()}
+	if online {
+		r.Client = http.DefaultClient
+	}
+	return r
+}
