@@ -13,6 +13,12 @@
 // chaining for a relying party, and a separate root is not worth its cost
 // yet (docs/issuance.md, "Who may sign documents").
 //
+// What revocation data a signature kyso makes or extends embeds for a
+// certificate is ca's decision too (RevocationData: kyso's own OCSP
+// answers and CRLs, else the external CA's above kyso's issuing CA);
+// the signing formats ask for it through their own interfaces
+// (pades.Revocation, xmldsig.Revocation), which RevocationData satisfies.
+//
 // Every private key stays in Vault: ca sees keys only through the Keys
 // interface, which hands out crypto.Signer values and which cmd/kyso wires
 // to Vault Transit; a Vault that cannot serve is known by its error kind,

@@ -355,6 +355,13 @@ func TestUpstreamRevocation(t *testing.T) {
 			t.Fatalf("UpstreamCRL(%s) = %d bytes, %v; want its CRL", c.Name, len(der), err)
 		}
 	}
+	// kyso's revocation data for its signatures is the external CAs'.
+	if der, err := e.ca.RevocationData().CRL(ctx, p.interA.Cert); err != nil || !bytes.Equal(der, p.interA.CRL()) {
+		t.Errorf("RevocationData().CRL(%s) = %d bytes, %v; want its CRL", p.interA.Name, len(der), err)
+	}
+	if der, err := e.ca.RevocationData().OCSP(ctx, issuing, p.interA.Cert); der != nil || err != nil {
+		t.Errorf("RevocationData().OCSP(issuing CA) = %d bytes, %v; want nil, nil (no responder, the CRL is at hand)", len(der), err)
+	}
 	if n := p.crls.Count("/interA.crl"); n != 1 {
 		t.Errorf("the intermediate's CRL was fetched %d times, want once (then cached)", n)
 	}
@@ -439,6 +446,14 @@ func TestUpstreamOCSP(t *testing.T) {
 	o, err := ocsp.ParseResponseForCert(der, issuing, p.interA.Cert)
 	if err != nil || o.Status != ocsp.Good {
 		t.Fatalf("OCSP answer: %v, status %v; want good", err, o)
+	}
+	// kyso's revocation data for its signatures is the responder's answer.
+	der, err = e.ca.RevocationData().OCSP(ctx, issuing, p.interA.Cert)
+	if err != nil || der == nil {
+		t.Fatalf("RevocationData().OCSP() = %v, want the responder's answer", err)
+	}
+	if o, err := ocsp.ParseResponseForCert(der, issuing, p.interA.Cert); err != nil || o.Status != ocsp.Good {
+		t.Errorf("RevocationData().OCSP() answer: %v, status %v; want good", err, o)
 	}
 }
 

@@ -35,6 +35,13 @@
 // Config.Online is set. It only carries requests and answers: the
 // verifier judges what comes back.
 //
+// sources.go is the revocation data a signature's extension embeds
+// (RevocationSources, for pades.Revocation and pades.CertCRL): a local
+// source first (kyso's CA, ca.RevocationData, through the RevocationSource
+// interface declared here), then, with extend.online, the OCSP
+// responders and CRL distribution points a certificate names, asked
+// through OnlineRevocation.
+//
 // tsl.go reads and writes ETSI TS 119 612 trusted lists (ImportTSL,
 // ExportTSL) and checks a list's XML signature with the verifier
 // (CheckTSLSignature).

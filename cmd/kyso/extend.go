@@ -24,6 +24,7 @@ import (
 
 	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/signer/pades"
+	"github.com/kyso-vn/kyso/truststore"
 )
 
 // Exit codes of kyso extend.
@@ -131,7 +132,10 @@ func cmdExtend(ctx context.Context, w io.Writer, args []string) error {
 		} else if *level == "B-LTA" || *renew != "" {
 			return usage("B-LTA and renewal in process need --tsa-url (or --url and --api-key of a running kyso)")
 		}
-		rev := onlineRevocation{}
+		// No local source in process: the document's data, the
+		// --validation-data files and, with --online, what the
+		// certificates name.
+		rev := truststore.RevocationSources{}
 		if *online {
 			rev.Client = http.DefaultClient
 		}

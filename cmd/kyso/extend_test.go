@@ -27,7 +27,6 @@ import (
 	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/ocsp"
 
-	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/testpki"
 	"github.com/kyso-vn/kyso/model"
@@ -439,121 +438,5 @@ func TestExtendCLIThirdParty(t *testing.T) {
 	var rep verifier.Report
 	if code != exitPassed || json.Unmarshal([]byte(strings.SplitN(text, "\n\n", 2)[0]), &rep) != nil || levelOf(rep) != verifier.LevelBLT {
 		t.Errorf("kyso verify of the extended file = %d, level %q:\n%s", code, levelOf(rep), text)
-	}
-}
-
-// staticTrust is a fixed trust snapshot: roots only, offline.
-type staticTrust struct{ roots []*x509.Certificate }
-
-func (s staticTrust) Snapshot(context.Context) (verifier.Options, error) {
-	pool := x509.NewCertPool()
-	for _, c := range s.roots {
-		pool.AddCert(c)
-	}
-	return verifier.Options{Roots: pool, TrustCerts: s.roots}, nil
-}
-
-// tsaOnly answers, as kyso's CA would, for the new TSA's certificate only.
-type tsaOnly struct{ p *archivePKI }
-
-func (l tsaOnly) OCSP(_ context.Context, cert, _ *x509.Certificate) ([]byte, error) {
-	if !cert.Equal(l.p.newCert) {
-		return nil, nil
-	}
-	return l.p.ocsp(cert)
-}
-
-func (tsaOnly) CRL(context.Context, *x509.Certificate) ([]byte, error) { return nil, nil }
-
-// TestExtendOnline: with extend.online, what a document lacks is fetched
-// from the responders and CRL distribution points its certificates name
-// — here a real HTTP server answering as a foreign issuing CA's OCSP
-// responder and its root's CRL distribution point. Without online
-// fetching the same document is refused naming the signer; a responder
-// that answers garbage is not used.
-func TestExtendOnline(t *testing.T) {
-	p := newArchivePKI(t)
-	var garbage bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case garbage:
-			w.Write([]byte("not DER"))
-		case r.URL.Path == "/ocsp" && r.Method == http.MethodPost:
-			body, _ := io.ReadAll(r.Body)
-			req, err := ocsp.ParseRequest(body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			der, err := ocsp.CreateResponse(p.ca.Cert, p.ca.Cert, ocsp.Response{
-				Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour),
-			}, p.ca.Key)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			w.Write(der)
-		case r.URL.Path == "/root.crl":
-			der, _ := p.CRL(r.Context(), p.root.Cert)
-			w.Write(der)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	// The CA certificate again, naming the root's CRL distribution point,
-	// and a signer naming the CA's responder.
-	caCert, err := p.root.Issue(&x509.Certificate{
-		Subject: p.ca.Cert.Subject, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true,
-		CRLDistributionPoints: []string{srv.URL + "/root.crl"}, SubjectKeyId: p.ca.Cert.SubjectKeyId,
-	}, p.ca.Key.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ca.Cert = caCert
-	sc, err := p.ca.Issue(&x509.Certificate{
-		Subject: pkix.Name{CommonName: "Đỗ Văn Mạng"}, KeyUsage: x509.KeyUsageDigitalSignature, OCSPServer: []string{srv.URL + "/ocsp"},
-	}, k.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The TSA's token carries the CA certificate that names the CDP.
-	if p.newTSA, err = tsa.New(tsa.Config{}, model.Key{Signer: p.newKey, Cert: p.newCert, Chain: []*x509.Certificate{caCert, p.root.Cert}}); err != nil {
-		t.Fatal(err)
-	}
-	in := testpdf.Make(1, 0)
-	var bt bytes.Buffer
-	if _, err := pades.New(p.newTSA, nil).Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &bt,
-		model.Key{Signer: k, Cert: sc, Chain: []*x509.Certificate{caCert, p.root.Cert}}, pades.Options{Level: pades.LevelBT}); err != nil {
-		t.Fatal(err)
-	}
-	tr := staticTrust{roots: []*x509.Certificate{p.root.Cert}}
-	extend := func(rev pades.Revocation) ([]byte, error) {
-		var out bytes.Buffer
-		x := kapp.NewExtend(kapp.ExtendDeps{Trust: tr, PDF: pades.New(p.newTSA, rev)})
-		_, err := x.ExtendPDF(context.Background(), "t", kapp.ExtendRequest{Level: "B-LT"}, bytes.NewReader(bt.Bytes()), int64(bt.Len()), &out)
-		return out.Bytes(), err
-	}
-
-	if out, err := extend(onlineRevocation{Local: tsaOnly{p}}); !errors.Is(err, pades.ErrIncomplete) || !strings.Contains(err.Error(), "Đỗ Văn Mạng") || len(out) != 0 {
-		t.Fatalf("offline: %v, %d bytes; want ErrIncomplete naming the signer, nothing written", err, len(out))
-	}
-	online := onlineRevocation{Local: tsaOnly{p}, Client: srv.Client(), Timeout: 5 * time.Second}
-	lt, err := extend(online)
-	if err != nil {
-		t.Fatalf("online: %v", err)
-	}
-	opts, _ := tr.Snapshot(context.Background())
-	rep, err := verifier.VerifyPDF(context.Background(), bytes.NewReader(lt), int64(len(lt)), opts)
-	if err != nil || !rep.Valid || levelOf(*rep) != verifier.LevelBLT {
-		t.Errorf("online: extended document valid %v level %q (%v), want valid B-LT offline", rep != nil && rep.Valid, levelOf(*rep), err)
-	}
-	garbage = true
-	if out, err := extend(online); !errors.Is(err, pades.ErrIncomplete) || len(out) != 0 {
-		t.Fatalf("a responder answering garbage: %v, %d bytes; want ErrIncomplete, nothing written", err, len(out))
 	}
 }

@@ -165,9 +165,9 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		return nil, fmt.Errorf("the CSC access tokens' Transit key: %w", err)
 	}
 	signing := kapp.NewSign(kapp.SignDeps{Credentials: authority, SAD: remote, Audit: auditLog, Seals: sealImages{st}, Log: log}, signer.Config{
-		PDF:         pades.New(ts, revocation{authority}),
+		PDF:         pades.New(ts, authority.RevocationData()),
 		Timestamper: ts,
-		Revocation:  revocation{authority},
+		Revocation:  authority.RevocationData(),
 	})
 	bundleSigners, err := bundleSigners(cfg.Trust)
 	if err != nil {
@@ -385,4 +385,16 @@ func cmdServe(ctx context.Context, args []string) error {
 		return err // exit non-zero so the supervisor restarts kyso with fresh credentials
 	}
 	return nil
+}
+
+// extendRevocation is the revocation source of POST /v1/extend/pdf:
+// kyso's CA (ca.RevocationData), and, with extend.online, the responders
+// and CRL distribution points other CAs' certificates name
+// (truststore.RevocationSources).
+func extendRevocation(authority *ca.Authority, online bool) truststore.RevocationSources {
+	r := truststore.RevocationSources{Local: authority.RevocationData()}
+	if online {
+		r.Client = http.DefaultClient
+	}
+	return r
 }

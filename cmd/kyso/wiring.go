@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,32 +14,6 @@ import (
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/store"
 )
-
-// revocation gives B-LT signatures kyso's own OCSP answers and CRLs, made
-// in process, and, for an issuing CA under an external root, the external
-// CA's OCSP answers and CRLs (fetched from the addresses its certificates
-// name, or from the operator's sources, and cached while current).
-type revocation struct{ ca *ca.Authority }
-
-func (r revocation) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
-	ok, err := r.ca.HasOCSP(ctx, issuer)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		return r.ca.OCSP(ctx, cert, issuer)
-	}
-	// kyso's root publishes a CRL only; an external CA may answer OCSP.
-	return r.ca.UpstreamOCSP(ctx, cert, issuer)
-}
-
-func (r revocation) CRL(ctx context.Context, issuer *x509.Certificate) ([]byte, error) {
-	der, err := r.ca.CRLFor(ctx, issuer)
-	if err != nil || der != nil {
-		return der, err
-	}
-	return r.ca.UpstreamCRL(ctx, issuer)
-}
 
 // appAudit is app's Auditor on the audit log, where no metrics count its
 // records (meteredAudit is kyso serve's).
