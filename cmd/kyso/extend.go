@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
-	"math/big"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,10 +17,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digitorus/timestamp"
-
 	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/signer/pades"
+	ktsa "github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/truststore"
 )
 
@@ -128,7 +124,7 @@ func cmdExtend(ctx context.Context, w io.Writer, args []string) error {
 		}
 		var tsa pades.Timestamper
 		if *tsaURL != "" {
-			tsa = httpTSA{url: *tsaURL, http: &http.Client{Timeout: 30 * time.Second}}
+			tsa = ktsa.Remote{URL: *tsaURL, Client: &http.Client{Timeout: 30 * time.Second}}
 		} else if *level == "B-LTA" || *renew != "" {
 			return usage("B-LTA and renewal in process need --tsa-url (or --url and --api-key of a running kyso)")
 		}
@@ -444,47 +440,4 @@ func (p *progress) done() {
 	if p.tty {
 		fmt.Fprintf(p.out, "\r\x1b[K[%s] %d/%d\n", strings.Repeat("#", 30), p.total, p.total)
 	}
-}
-
-// httpTSA is an RFC 3161 time-stamp authority reached over HTTP (RFC
-// 3161, 3.4), such as kyso's /pki/tsa. It implements pades.Timestamper.
-type httpTSA struct {
-	url  string
-	http *http.Client
-}
-
-func (t httpTSA) Timestamp(ctx context.Context, digest []byte, h crypto.Hash) ([]byte, error) {
-	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
-	if err != nil {
-		return nil, err
-	}
-	body, err := (&timestamp.Request{HashAlgorithm: h, HashedMessage: digest, Certificates: true, Nonce: nonce}).Marshal()
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/timestamp-query")
-	resp, err := t.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("time-stamp authority: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("time-stamp authority: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("time-stamp authority %s: HTTP %d", t.url, resp.StatusCode)
-	}
-	ts, err := timestamp.ParseResponse(data)
-	if err != nil {
-		return nil, fmt.Errorf("time-stamp authority: %w", err)
-	}
-	if !bytes.Equal(ts.HashedMessage, digest) || ts.HashAlgorithm != h || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
-		return nil, errors.New("time-stamp authority: the token is not over what was asked (imprint or nonce differ)")
-	}
-	return ts.RawToken, nil
 }

@@ -39,9 +39,7 @@ var sourceNotDeclarers = []string{k("signer")}
 // such an interface, each with why it is still there: the test logs them
 // instead of failing, and fails once one no longer does, so that its
 // mark is removed and the rule holds for it from then on.
-var pendingCmdSources = map[string]string{
-	"httpTSA": "kyso extend's RFC 3161 client (extend.go, --tsa-url), which also judges the token it gets back (imprint, nonce): not moved yet",
-}
+var pendingCmdSources = map[string]string{}
 
 // typedPackage is package main of cmd/kyso type-checked from its source,
 // with the export data of its dependencies, and an importer of those.
