@@ -71,7 +71,11 @@ const commands = "dev, serve, admin, ca, cert, client, pin, seal, audit, doctor,
 // in memory (http.memory_bytes) before the soft memory limit makes it
 // collect: the rest of the live heap of a busy kyso (connections,
 // parsed certificates, the store's caches, PDF parsing) with room to spare.
-const memoryLimitBase = 128 << 20
+// 4 batches of 100 × 200 KB hold about 120 MB live; at 128 MiB their peak
+// RSS was 403–415 MB, over the bench's 399 MB target; at 96 MiB 386 MB,
+// with the batch's CPU a document within the noise between runs
+// (docs/benchmarks.md, 2026-12-07).
+const memoryLimitBase = 96 << 20
 
 // defaultMemoryBytes is http.memory_bytes's default (api.Section), taken
 // when it is 0.
