@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,21 +68,12 @@ func credentialCopies(dir string, f *ast.File) []string {
 // model.SigningCredential (issue #12). No non-test Go file of kyso's module
 // (the tools and third_party modules are others) declares another.
 func TestOneSigningCredential(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "model", "signingcredential.go")); err != nil {
-		t.Fatalf("not kyso's module root (%s): %v", root, err)
-	}
-	files := walkGoFiles(t, root, root, func(_ *token.FileSet, path, rel string, f *ast.File) {
+	root := moduleRoot(t)
+	walkModule(t, "model/signingcredential.go", func(_ *token.FileSet, path, rel string, f *ast.File) {
 		for _, v := range credentialCopies(rel, f) {
 			t.Errorf("%s: %s", strings.TrimPrefix(path, root+string(filepath.Separator)), v)
 		}
 	})
-	if files < 100 {
-		t.Fatalf("read %d Go files under %s: not kyso's module?", files, root)
-	}
 }
 
 // TestCredentialCopiesCatch checks the checker on known copies.

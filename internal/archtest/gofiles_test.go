@@ -54,6 +54,30 @@ func walkGoFiles(t *testing.T, root, dir string, visit func(fset *token.FileSet,
 	return files
 }
 
+// moduleRoot returns kyso's module root, two levels above this package.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// walkModule hands every non-test Go file of kyso's module to visit, as
+// walkGoFiles does, after checking that the root holds marker (a path
+// relative to it), and fails unless it read at least 100 files.
+func walkModule(t *testing.T, marker string, visit func(fset *token.FileSet, path, rel string, f *ast.File)) {
+	t.Helper()
+	root := moduleRoot(t)
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(marker))); err != nil {
+		t.Fatalf("not kyso's module root (%s): %v", root, err)
+	}
+	if files := walkGoFiles(t, root, root, visit); files < 100 {
+		t.Fatalf("read %d Go files under %s: not kyso's module?", files, root)
+	}
+}
+
 // parseDir parses the non-test Go files of dir (not below it), by base
 // name.
 func parseDir(t *testing.T, dir string) (*token.FileSet, map[string]*ast.File) {

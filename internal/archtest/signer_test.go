@@ -65,10 +65,7 @@ func credentialSources(fset *token.FileSet, dir string, f *ast.File) []string {
 // a model.SigningCredential: app resolves and authorises the credential
 // and hands it to a prepared request's Sign.
 func TestSignerIsHandedCredentials(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := moduleRoot(t)
 	dir := filepath.Join(root, "signer")
 	if _, err := os.Stat(filepath.Join(dir, "service.go")); err != nil {
 		t.Fatalf("no signing service in %s: %v", dir, err)

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -64,21 +63,12 @@ func wholeStoreUses(fset *token.FileSet, dir string, f *ast.File) []string {
 // TestEachPackageItsStoreSlice: outside store and cmd/kyso, no non-test
 // Go file of kyso's module holds the whole store.Store.
 func TestEachPackageItsStoreSlice(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "store", "store.go")); err != nil {
-		t.Fatalf("not kyso's module root (%s): %v", root, err)
-	}
-	files := walkGoFiles(t, root, root, func(fset *token.FileSet, _, rel string, f *ast.File) {
+	root := moduleRoot(t)
+	walkModule(t, "store/store.go", func(fset *token.FileSet, _, rel string, f *ast.File) {
 		for _, v := range wholeStoreUses(fset, rel, f) {
 			t.Error(strings.TrimPrefix(v, root+string(filepath.Separator)))
 		}
 	})
-	if files < 100 {
-		t.Fatalf("read %d Go files under %s: not kyso's module?", files, root)
-	}
 }
 
 // TestWholeStoreUsesCatch checks the checker: ca's Authority as it was
