@@ -21,6 +21,8 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/kyso-vn/kyso/internal/visualtest"
 )
 
 func TestMaskCCCD(t *testing.T) {
@@ -429,7 +431,7 @@ func TestRenderInvalidData(t *testing.T) {
 		{"citizen without CCCD", TemplateCitizen, func(d *Data) { d.CCCD = "" }, ErrInvalidData},
 		{"citizen bad CCCD", TemplateCitizen, func(d *Data) { d.CCCD = "0012345623" }, ErrInvalidData},
 		{"citizen without time", TemplateCitizen, func(d *Data) { d.SigningTime = time.Time{} }, ErrInvalidData},
-		{"citizen with image", TemplateCitizen, func(d *Data) { d.Image = sealImage(t) }, ErrInvalidData},
+		{"citizen with image", TemplateCitizen, func(d *Data) { d.Image = visualtest.SealImage(t) }, ErrInvalidData},
 		{"character not in font", TemplateLeader, func(d *Data) { d.SignerName = "Nguyễn 漢" }, ErrInvalidData},
 		{"format character", TemplateSeal, func(d *Data) { d.Organization = "Hà\u202eNội" }, ErrInvalidData},
 		{"control character", TemplateCitizen, func(d *Data) { d.Reason = "a\x07b" }, ErrInvalidData},
@@ -453,7 +455,7 @@ func TestRenderBadImage(t *testing.T) {
 	if err := gif.Encode(&gifData, image.NewPaletted(image.Rect(0, 0, 4, 4), color.Palette{color.Black}), nil); err != nil {
 		t.Fatal(err)
 	}
-	good := sealImage(t)
+	good := visualtest.SealImage(t)
 	for _, tc := range []struct {
 		name string
 		img  []byte
@@ -549,7 +551,7 @@ func TestImageObjects(t *testing.T) {
 
 	// Transparency: a soft mask, written before the image that refers to it.
 	w = recorder{}
-	if _, err := Render(&w, TemplateSeal, Data{Organization: hanoi, SigningTime: signedAt, Image: sealImage(t)}, 200, 80); err != nil {
+	if _, err := Render(&w, TemplateSeal, Data{Organization: hanoi, SigningTime: signedAt, Image: visualtest.SealImage(t)}, 200, 80); err != nil {
 		t.Fatal(err)
 	}
 	var mask, img int
@@ -573,7 +575,7 @@ func TestImageObjects(t *testing.T) {
 // for one signature (pdfsign's retries the incremental update when the
 // signature does not fit); output must not vary.
 func TestRenderDeterministic(t *testing.T) {
-	d := Data{Organization: hanoi, SigningTime: signedAt, Image: sealImage(t)}
+	d := Data{Organization: hanoi, SigningTime: signedAt, Image: visualtest.SealImage(t)}
 	var a, b recorder
 	fa, errA := Render(&a, TemplateSeal, d, 240, 90)
 	fb, errB := Render(&b, TemplateSeal, d, 240, 90)
@@ -601,7 +603,7 @@ func TestRenderDeterministic(t *testing.T) {
 }
 
 func TestRenderWriterError(t *testing.T) {
-	d := Data{SignerName: "An", Image: sealImage(t)}
+	d := Data{SignerName: "An", Image: visualtest.SealImage(t)}
 	for n := range 7 { // font: 5 objects; image: 2
 		if _, err := Render(&failingWriter{n: n}, TemplateLeader, d, 200, 80); !errors.Is(err, errWrite) {
 			t.Errorf("Render with a writer failing at object %d = %v, want %v", n, err, errWrite)

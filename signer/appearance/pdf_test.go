@@ -2,11 +2,8 @@ package appearance
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
-	"testing"
 )
 
 // testPDF is a minimal PDF writer for the tests: it collects indirect
@@ -82,25 +79,4 @@ func (p *testPDF) bytes(pages []testPage) []byte {
 	}
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(p.objs)+1, root, xref)
 	return b.Bytes()
-}
-
-// tool runs an external program we did not write (poppler, qpdf) and
-// returns its standard output; it fails the test if the program fails.
-func tool(t *testing.T, name string, args ...string) (stdout, stderr string) {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s not found: install poppler-utils and qpdf (make deps)", name)
-	}
-	var out, errOut bytes.Buffer
-	cmd := exec.Command(path, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			t.Fatalf("%s %v: %v", name, args, err)
-		}
-		t.Fatalf("%s %v: %v\nstdout:\n%s\nstderr:\n%s", name, args, err, out.String(), errOut.String())
-	}
-	return out.String(), errOut.String()
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/kyso-vn/kyso/internal/visualtest"
 )
 
 var (
@@ -45,23 +47,6 @@ func signatureImage(t *testing.T) []byte {
 	for x := 60; x < 250; x++ { // the underline
 		for dy := 0; dy < 4; dy++ {
 			img.SetNRGBA(x, 100+dy+(x-60)/40, ink)
-		}
-	}
-	return encodePNG(t, img)
-}
-
-// sealImage is an agency's seal image: a red ring and dot, transparent
-// elsewhere.
-func sealImage(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewNRGBA(image.Rect(0, 0, 200, 200))
-	red := color.NRGBA{R: 220, G: 20, B: 30, A: 230}
-	for y := range 200 {
-		for x := range 200 {
-			d := math.Hypot(float64(x)-99.5, float64(y)-99.5)
-			if (d > 84 && d < 98) || (d > 70 && d < 74) || d < 22 {
-				img.SetNRGBA(x, y, red)
-			}
 		}
 	}
 	return encodePNG(t, img)
@@ -115,7 +100,7 @@ func TestVisual(t *testing.T) {
 			SignerName: citizenName, CCCD: "001234562345", SigningTime: signedAt,
 			Reason: "Nộp hồ sơ dịch vụ công trực tuyến", Location: "Hà Nội",
 		}, 250, 80), 10, 10}}},
-		{w: 150, h: 170, forms: []placement{{render(TemplateSeal, Data{Organization: "Sở Tư pháp Thành phố Hà Nội", SigningTime: signedAt, Image: sealImage(t)}, 130, 150), 10, 10}}},
+		{w: 150, h: 170, forms: []placement{{render(TemplateSeal, Data{Organization: "Sở Tư pháp Thành phố Hà Nội", SigningTime: signedAt, Image: visualtest.SealImage(t)}, 130, 150), 10, 10}}},
 		// The leader without a signature image.
 		{w: 260, h: 110, forms: []placement{{render(TemplateLeader, Data{SignerName: "Nguyễn Văn An", Title: "Chủ tịch", SigningTime: signedAt}, 240, 90), 10, 10}}},
 	}
@@ -126,7 +111,7 @@ func TestVisual(t *testing.T) {
 	}
 
 	t.Run("qpdf", func(t *testing.T) {
-		out, _ := tool(t, "qpdf", "--check", file)
+		out, _ := visualtest.Tool(t, "qpdf", "--check", file)
 		if !strings.Contains(out, "No syntax or stream encoding errors") {
 			t.Errorf("qpdf --check:\n%s", out)
 		}
@@ -146,7 +131,7 @@ func TestVisual(t *testing.T) {
 			{5, []string{"Ký số bởi: Nguyễn Văn An", "Chủ tịch", "Thời gian ký: 23/11/2026 19:05:00 +07:00"}, nil},
 		} {
 			p := strconv.Itoa(tc.page)
-			out, stderr := tool(t, "pdftotext", "-enc", "UTF-8", "-f", p, "-l", p, file, "-")
+			out, stderr := visualtest.Tool(t, "pdftotext", "-enc", "UTF-8", "-f", p, "-l", p, file, "-")
 			if stderr != "" {
 				t.Errorf("pdftotext page %d: stderr %q", tc.page, stderr)
 			}
@@ -169,11 +154,11 @@ func TestVisual(t *testing.T) {
 			t.Helper()
 			p := strconv.Itoa(page)
 			prefix := filepath.Join(dir, "page"+p)
-			_, stderr := tool(t, "pdftoppm", "-png", "-r", "100", "-f", p, "-l", p, "-singlefile", file, prefix)
+			_, stderr := visualtest.Tool(t, "pdftoppm", "-png", "-r", "100", "-f", p, "-l", p, "-singlefile", file, prefix)
 			if stderr != "" {
 				t.Errorf("pdftoppm page %d: stderr %q", page, stderr)
 			}
-			img, err := readPNG(prefix + ".png")
+			img, err := visualtest.ReadPNG(prefix + ".png")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +168,7 @@ func TestVisual(t *testing.T) {
 		// Without a seal image: the red is the text's only (the drawn
 		// seal had more than 2500 red pixels), the placeholder is grey.
 		seal := renderPage(1)
-		if n, min := countPixels(seal, isRed), 200; n < min {
+		if n, min := visualtest.CountPixels(seal, visualtest.IsRed), 200; n < min {
 			t.Errorf("seal without image: %d red pixels of the text, want at least %d", n, min)
 		}
 		// Where the seal would be (the left square of the 240×90 form at
@@ -191,16 +176,16 @@ func TestVisual(t *testing.T) {
 		square := seal.(interface {
 			SubImage(image.Rectangle) image.Image
 		}).SubImage(image.Rect(0, 0, 132, seal.Bounds().Dy()))
-		if n := countPixels(square, isRed); n > 0 {
+		if n := visualtest.CountPixels(square, visualtest.IsRed); n > 0 {
 			t.Errorf("seal without image: %d red pixels where the seal would be, want none", n)
 		}
-		if n, min := countPixels(seal, isGrey), 1000; n < min {
+		if n, min := visualtest.CountPixels(seal, isGrey), 1000; n < min {
 			t.Errorf("seal without image: %d grey pixels of the placeholder, want at least %d", n, min)
 		}
 		compareGolden(t, dir, seal, filepath.Join("testdata", "seal-golden.png"))
 
 		leader := renderPage(2)
-		if n, min := countPixels(leader, isBlue), 500; n < min {
+		if n, min := visualtest.CountPixels(leader, isBlue), 500; n < min {
 			t.Errorf("leader: %d blue signature pixels, want at least %d", n, min)
 		}
 		// The image's transparent background must stay transparent (its
@@ -210,33 +195,22 @@ func TestVisual(t *testing.T) {
 		}
 
 		citizen := renderPage(3)
-		if n, min := countPixels(citizen, isBlue), 500; n < min {
+		if n, min := visualtest.CountPixels(citizen, isBlue), 500; n < min {
 			t.Errorf("citizen: %d blue pixels (border and text), want at least %d", n, min)
 		}
 
 		sealImg := renderPage(4)
-		if n, min := countPixels(sealImg, isRed), 2500; n < min {
+		if n, min := visualtest.CountPixels(sealImg, visualtest.IsRed), 2500; n < min {
 			t.Errorf("seal with image: %d red pixels, want at least %d", n, min)
 		}
 
 		leaderText := renderPage(5)
-		if n, min := countPixels(leaderText, isDark), 300; n < min {
+		if n, min := visualtest.CountPixels(leaderText, isDark), 300; n < min {
 			t.Errorf("leader without image: %d dark text pixels, want at least %d", n, min)
 		}
 		compareGolden(t, dir, leaderText, filepath.Join("testdata", "leader-noimage-golden.png"))
 	})
 }
-
-func readPNG(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return png.Decode(f)
-}
-
-func isRed(c color.RGBA) bool { return c.R >= 150 && c.G <= 110 && c.B <= 110 }
 
 // isGrey matches the placeholder's mid grey (and its anti-aliased edges).
 func isGrey(c color.RGBA) bool {
@@ -247,20 +221,6 @@ func isGrey(c color.RGBA) bool {
 func isDark(c color.RGBA) bool { return c.R <= 90 && c.G <= 90 && c.B <= 90 }
 func isBlue(c color.RGBA) bool {
 	return c.B >= 100 && int(c.B)-int(c.R) >= 60 && int(c.B)-int(c.G) >= 40
-}
-
-// countPixels counts the pixels of img that match.
-func countPixels(img image.Image, match func(color.RGBA) bool) int {
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if match(color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)) {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 // compareGolden compares a rendering with the golden file. Anti-aliasing
@@ -280,7 +240,7 @@ func compareGolden(t *testing.T, dir string, got image.Image, golden string) {
 		}
 		return
 	}
-	want, err := readPNG(golden)
+	want, err := visualtest.ReadPNG(golden)
 	if err != nil {
 		t.Fatalf("golden image: %v (run go test -run TestVisual -update to create it)", err)
 	}

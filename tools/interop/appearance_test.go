@@ -8,14 +8,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"errors"
-	"image"
-	"image/color"
-	"image/png"
-	"math"
 	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +19,7 @@ import (
 	"github.com/digitorus/pdfsign/sign"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/internal/visualtest"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
@@ -77,7 +72,7 @@ func TestPdfsignAppearance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := appearance.Data{Organization: hanoi, SigningTime: signedAt, Image: sealImage(t)}
+	d := appearance.Data{Organization: hanoi, SigningTime: signedAt, Image: visualtest.SealImage(t)}
 	calls := 0
 	var signed bytes.Buffer
 	// pdfsign's fluent API (pdfsign.Document) has no hook for a caller-built
@@ -118,15 +113,15 @@ func TestPdfsignAppearance(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if out, _ := tool(t, "qpdf", "--check", file); !strings.Contains(out, "No syntax or stream encoding errors") {
+	if out, _ := visualtest.Tool(t, "qpdf", "--check", file); !strings.Contains(out, "No syntax or stream encoding errors") {
 		t.Errorf("qpdf --check:\n%s", out)
 	}
 	// Self-signed, so the certificate is not trusted; the signature itself
 	// must verify over the bytes including our objects.
-	if out, _ := tool(t, "pdfsig", file); !strings.Contains(out, "Signature Validation: Signature is Valid.") {
+	if out, _ := visualtest.Tool(t, "pdfsig", file); !strings.Contains(out, "Signature Validation: Signature is Valid.") {
 		t.Errorf("pdfsig:\n%s", out)
 	}
-	out, stderr := tool(t, "pdftotext", "-enc", "UTF-8", file, "-")
+	out, stderr := visualtest.Tool(t, "pdftotext", "-enc", "UTF-8", file, "-")
 	text := strings.Join(strings.Fields(out), " ")
 	for _, want := range []string{testpdf.Marker, hanoi, "Thời gian ký: " + signedAtISO} {
 		if !strings.Contains(text, want) {
@@ -137,82 +132,14 @@ func TestPdfsignAppearance(t *testing.T) {
 		t.Errorf("pdftotext: stderr %q", stderr)
 	}
 	prefix := filepath.Join(dir, "signed")
-	if _, stderr := tool(t, "pdftoppm", "-png", "-r", "100", "-singlefile", file, prefix); stderr != "" {
+	if _, stderr := visualtest.Tool(t, "pdftoppm", "-png", "-r", "100", "-singlefile", file, prefix); stderr != "" {
 		t.Errorf("pdftoppm: stderr %q", stderr)
 	}
-	img, err := readPNG(prefix + ".png")
+	img, err := visualtest.ReadPNG(prefix + ".png")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, min := countPixels(img, isRed), 2500; n < min {
+	if n, min := visualtest.CountPixels(img, visualtest.IsRed), 2500; n < min {
 		t.Errorf("signed page: %d red pixels, want at least %d", n, min)
 	}
-}
-
-// sealImage is an agency's seal image: a red ring and dot, transparent
-// elsewhere (signer/appearance's visual tests draw the same).
-func sealImage(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewNRGBA(image.Rect(0, 0, 200, 200))
-	red := color.NRGBA{R: 220, G: 20, B: 30, A: 230}
-	for y := range 200 {
-		for x := range 200 {
-			d := math.Hypot(float64(x)-99.5, float64(y)-99.5)
-			if (d > 84 && d < 98) || (d > 70 && d < 74) || d < 22 {
-				img.SetNRGBA(x, y, red)
-			}
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// tool runs an external program we did not write (poppler, qpdf) and
-// returns its standard output and error; it fails the test if the program
-// is missing or fails.
-func tool(t *testing.T, name string, args ...string) (stdout, stderr string) {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s not found: install poppler-utils and qpdf (make deps)", name)
-	}
-	var out, errOut bytes.Buffer
-	cmd := exec.Command(path, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			t.Fatalf("%s %v: %v", name, args, err)
-		}
-		t.Fatalf("%s %v: %v\nstdout:\n%s\nstderr:\n%s", name, args, err, out.String(), errOut.String())
-	}
-	return out.String(), errOut.String()
-}
-
-func readPNG(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return png.Decode(f)
-}
-
-func isRed(c color.RGBA) bool { return c.R >= 150 && c.G <= 110 && c.B <= 110 }
-
-// countPixels counts the pixels of img that match.
-func countPixels(img image.Image, match func(color.RGBA) bool) int {
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if match(color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)) {
-				n++
-			}
-		}
-	}
-	return n
 }
