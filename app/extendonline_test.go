@@ -9,15 +9,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/internal/testpdf"
@@ -62,20 +59,7 @@ func TestExtendOnline(t *testing.T) {
 		case garbage.Load():
 			w.Write([]byte("not DER"))
 		case r.URL.Path == "/ocsp" && r.Method == http.MethodPost:
-			body, _ := io.ReadAll(r.Body)
-			req, err := ocsp.ParseRequest(body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			der, err := ocsp.CreateResponse(p.ca.Cert, p.ca.Cert, ocsp.Response{
-				Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour),
-			}, p.ca.Key)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			w.Write(der)
+			p.ca.RespondGood(w, r)
 		case r.URL.Path == "/root.crl":
 			der, _ := p.CRL(r.Context(), p.root.Cert)
 			w.Write(der)

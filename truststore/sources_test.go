@@ -68,20 +68,7 @@ func newSourcesPKI(t *testing.T) *sourcesPKI {
 		p.mu.Unlock()
 		switch r.URL.Path {
 		case "/ocsp":
-			body, _ := io.ReadAll(r.Body)
-			req, err := ocsp.ParseRequest(body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			der, err := ocsp.CreateResponse(p.ca.Cert, p.ca.Cert, ocsp.Response{
-				Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour),
-			}, p.ca.Key)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			w.Write(der)
+			p.ca.RespondGood(w, r)
 		case "/ca.crl":
 			w.Write(p.crl)
 		case "/down":
