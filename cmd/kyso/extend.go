@@ -180,8 +180,59 @@ type localExtender struct {
 }
 
 func (l *localExtender) extend(ctx context.Context, in *os.File, size int64, level string, out io.Writer) error {
-	_, err := l.x.ExtendPDF(ctx, "cli:"+osUser(), kapp.ExtendRequest{Level: level, Data: l.data}, in, size, out)
+	dir := os.TempDir()
+	if f, ok := out.(*os.File); ok {
+		dir = filepath.Dir(f.Name())
+	}
+	o := &spooledOutput{Writer: out, dir: dir}
+	defer o.close()
+	_, err := l.x.ExtendPDF(ctx, "cli:"+osUser(), kapp.ExtendRequest{Level: level, Data: l.data}, in, size, o)
 	return err
+}
+
+// spooledOutput is the output of an extension in process. It gives
+// app.Extend a spool of its own (app.Spooler) for the check of the
+// extended PDF: a temporary file in dir (beside the output, on the same
+// disk, rather than a /tmp that may be memory), unlinked as soon as it
+// is made, so that an archive is not held in memory and nothing is left
+// behind if the process dies.
+type spooledOutput struct {
+	io.Writer
+	dir   string
+	spool *os.File
+}
+
+// Spool implements app.Spooler.
+func (o *spooledOutput) Spool() (kapp.ExtendSpool, error) {
+	if o.spool != nil {
+		return nil, errors.New("extend: the output was spooled twice")
+	}
+	f, err := os.CreateTemp(o.dir, ".kyso-extend-spool-*")
+	if err != nil {
+		return nil, err
+	}
+	o.spool = f
+	if err := os.Remove(f.Name()); err != nil {
+		return nil, err
+	}
+	return fileSpool{f}, nil
+}
+
+func (o *spooledOutput) close() {
+	if o.spool != nil {
+		o.spool.Close()
+	}
+}
+
+// fileSpool is an app.ExtendSpool in an open file.
+type fileSpool struct{ *os.File }
+
+func (f fileSpool) ReadBack() (io.ReaderAt, int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	return f.File, st.Size(), nil
 }
 
 func osUser() string {

@@ -27,6 +27,7 @@ import (
 	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/ocsp"
 
+	kapp "github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/internal/testpki"
 	"github.com/kyso-vn/kyso/model"
@@ -438,5 +439,44 @@ func TestExtendCLIThirdParty(t *testing.T) {
 	var rep verifier.Report
 	if code != exitPassed || json.Unmarshal([]byte(strings.SplitN(text, "\n\n", 2)[0]), &rep) != nil || levelOf(rep) != verifier.LevelBLT {
 		t.Errorf("kyso verify of the extended file = %d, level %q:\n%s", code, levelOf(rep), text)
+	}
+}
+
+// TestExtendSpoolsOnDisk: in process, kyso extend gives app.Extend a
+// spool of its own, so an archive is not held in memory while its
+// extension is checked: a file in the output's directory, unlinked as
+// soon as it is made (nothing is left there, even if kyso dies), that
+// reads back what was written; a second spool of the same output is
+// refused.
+func TestExtendSpoolsOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	o := &spooledOutput{Writer: &out, dir: dir}
+	var sp kapp.Spooler = o
+	spool, err := sp.Spool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.close()
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the spool is visible in the output's directory: %v", left)
+	}
+	doc := bytes.Repeat([]byte("%PDF-1.7 extended "), 1<<16)
+	if _, err := spool.Write(doc); err != nil {
+		t.Fatal(err)
+	}
+	ra, n, err := spool.ReadBack()
+	if err != nil || n != int64(len(doc)) {
+		t.Fatalf("ReadBack = %d bytes, %v; want %d", n, err, len(doc))
+	}
+	got, err := io.ReadAll(io.NewSectionReader(ra, 0, n))
+	if err != nil || !bytes.Equal(got, doc) {
+		t.Errorf("ReadBack read %d bytes (%v), not what was written", len(got), err)
+	}
+	if _, err := sp.Spool(); err == nil {
+		t.Error("a second Spool of one output succeeded")
+	}
+	if out.Len() != 0 {
+		t.Errorf("the spool wrote %d bytes to the output itself", out.Len())
 	}
 }
