@@ -3,104 +3,31 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/errkind"
-	"github.com/kyso-vn/kyso/internal/testpki"
-	"github.com/kyso-vn/kyso/model"
+	"github.com/kyso-vn/kyso/internal/testltv"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pades"
-	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/verifier"
 )
 
-// sealPKI is a CA for kyso's report seal with a time-stamp authority and
-// OCSP and CRL answers, in memory: the signing formats with test keys
+// newSealPKI is a CA for kyso's report seal with a time-stamp authority
+// and OCSP and CRL answers, in memory: the signing formats with test keys
 // (the Vault-backed signer is cmd/kyso's to wire).
-type sealPKI struct {
-	root, ca *testpki.CA
-	seal     model.Key
-	tsa      *tsa.Authority
-}
-
-func p256(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func newSealPKI(t *testing.T) *sealPKI {
-	t.Helper()
-	p := &sealPKI{}
-	var err error
-	if p.root, err = testpki.NewRoot(p256(t), pkix.Name{CommonName: "kyso Report Test Root", Country: []string{"VN"}}); err != nil {
-		t.Fatal(err)
-	}
-	if p.ca, err = p.root.NewCA(p256(t), pkix.Name{CommonName: "kyso Report Test CA", Country: []string{"VN"}}); err != nil {
-		t.Fatal(err)
-	}
-	key := p256(t)
-	cert, err := p.ca.Issue(&x509.Certificate{
-		Subject:  pkix.Name{CommonName: "Dịch vụ kiểm tra chữ ký số kyso", Organization: []string{"kyso"}, Country: []string{"VN"}},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-	}, key.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.seal = model.Key{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca.Cert, p.root.Cert}}
-	tsaKey := p256(t)
-	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
-	tsaCert, err := p.ca.Issue(&x509.Certificate{
-		Subject:         pkix.Name{CommonName: "kyso Report Test TSA", Country: []string{"VN"}},
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
-	}, tsaKey.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.tsa, err = tsa.New(tsa.Config{}, model.Key{Signer: tsaKey, Cert: tsaCert, Chain: []*x509.Certificate{p.ca.Cert, p.root.Cert}}); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func (p *sealPKI) caOf(issuer *x509.Certificate) *testpki.CA {
-	if issuer.Equal(p.root.Cert) {
-		return p.root
-	}
-	return p.ca
-}
-
-func (p *sealPKI) OCSP(_ context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
-	now := time.Now()
-	return ocsp.CreateResponse(issuer, issuer, ocsp.Response{Status: ocsp.Good, SerialNumber: cert.SerialNumber, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}, p.caOf(issuer).Key)
-}
-
-func (p *sealPKI) CRL(_ context.Context, issuer *x509.Certificate) ([]byte, error) {
-	now := time.Now()
-	return x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(now.UnixNano()), ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}, issuer, p.caOf(issuer).Key)
+func newSealPKI(t *testing.T) *testltv.PKI {
+	return testltv.New(t, pkix.Name{CommonName: "Dịch vụ kiểm tra chữ ký số kyso", Organization: []string{"kyso"}, Country: []string{"VN"}})
 }
 
 // trustOf is a trust snapshot of fixed roots and intermediates.
@@ -117,8 +44,8 @@ func TestPrintReportSigned(t *testing.T) {
 	p := newSealPKI(t)
 	const org = "kyso"
 	sign := app.NewSign(app.SignDeps{Credentials: credentials{
-		"cred_report": {ID: "cred_report", Profile: "seal", Organization: org, Key: p.seal},
-	}}, signer.Config{PDF: pades.New(p.tsa, p), Timestamper: p.tsa, Revocation: p})
+		"cred_report": {ID: "cred_report", Profile: "seal", Organization: org, Key: p.Signer},
+	}}, signer.Config{PDF: pades.New(p.TSA, p), Timestamper: p.TSA, Revocation: p})
 	roots, inter, err := verifier.LoadTrustDir(filepath.Join(realworld, "roots"))
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +70,7 @@ func TestPrintReportSigned(t *testing.T) {
 
 	// kyso's verifier, trusting the seal's root only.
 	own := x509.NewCertPool()
-	own.AddCert(p.root.Cert)
+	own.AddCert(p.Root.Cert)
 	got, err := verifier.VerifyPDF(ctx, bytes.NewReader(out), int64(len(out)), verifier.Options{Roots: own})
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +85,7 @@ func TestPrintReportSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	rootPEM := filepath.Join(dir, "root.pem")
-	if err := os.WriteFile(rootPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.root.Cert.Raw}), 0o600); err != nil {
+	if err := os.WriteFile(rootPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Root.Cert.Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	nss := filepath.Join(dir, "nss")

@@ -3,15 +3,13 @@ package testpki
 import (
 	"io"
 	"net/http"
-	"time"
 
 	"golang.org/x/crypto/ocsp"
 )
 
 // RespondGood is an OCSP responder over HTTP (RFC 6960, appendix A) for
 // the certificates ca issued: it answers every well-formed request
-// "good", signed by ca itself, current for an hour; a body that is not
-// an OCSP request is 400.
+// "good" (GoodOCSP); a body that is not an OCSP request is 400.
 func (ca *CA) RespondGood(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
 	req, err := ocsp.ParseRequest(body)
@@ -19,9 +17,7 @@ func (ca *CA) RespondGood(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	der, err := ocsp.CreateResponse(ca.Cert, ca.Cert, ocsp.Response{
-		Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour),
-	}, ca.Key)
+	der, err := ca.GoodOCSP(req.SerialNumber)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

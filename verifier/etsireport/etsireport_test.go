@@ -3,16 +3,12 @@ package etsireport
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/xml"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,11 +18,8 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/kyso-vn/kyso/internal/testpdf"
-	"github.com/kyso-vn/kyso/internal/testpki"
-	"github.com/kyso-vn/kyso/model"
+	"github.com/kyso-vn/kyso/internal/testltv"
 	"github.com/kyso-vn/kyso/signer/pades"
-	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/verifier"
 )
 
@@ -35,93 +28,14 @@ const (
 	realworldXML = "../../../shared/testdata/realworld-xml"
 )
 
-// pki is a test CA with a time-stamp authority that answers OCSP and CRL
-// requests (pades.Revocation), so that kyso's signer makes B-LT.
-type pki struct {
-	root, ca *testpki.CA
-	signer   model.Key
-	tsa      *tsa.Authority
+// newPKI is the test PKI of the reports: a citizen of Hà Nội signs, and
+// kyso's signer makes B-LT with its TSA and revocation answers.
+func newPKI(t *testing.T) *testltv.PKI {
+	return testltv.New(t, pkix.Name{CommonName: "Nguyễn Văn An", Organization: []string{"UBND Thành phố Hà Nội"}, Country: []string{"VN"},
+		ExtraNames: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}, Value: "CCCD:001099012345"}}})
 }
 
-func ecKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func newPKI(t *testing.T) *pki {
-	t.Helper()
-	p := &pki{}
-	var err error
-	if p.root, err = testpki.NewRoot(ecKey(t), pkix.Name{CommonName: "kyso Test Root CA", Country: []string{"VN"}}); err != nil {
-		t.Fatal(err)
-	}
-	if p.ca, err = p.root.NewCA(ecKey(t), pkix.Name{CommonName: "kyso Test Issuing CA", Country: []string{"VN"}}); err != nil {
-		t.Fatal(err)
-	}
-	key := ecKey(t)
-	cert, err := p.ca.Issue(&x509.Certificate{
-		Subject: pkix.Name{CommonName: "Nguyễn Văn An", Organization: []string{"UBND Thành phố Hà Nội"}, Country: []string{"VN"},
-			ExtraNames: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}, Value: "CCCD:001099012345"}}},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-	}, key.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.signer = model.Key{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca.Cert, p.root.Cert}}
-	tsaKey := ecKey(t)
-	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
-	tsaCert, err := p.ca.Issue(&x509.Certificate{
-		Subject:         pkix.Name{CommonName: "kyso Test TSA", Country: []string{"VN"}},
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
-	}, tsaKey.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.tsa, err = tsa.New(tsa.Config{}, model.Key{Signer: tsaKey, Cert: tsaCert, Chain: []*x509.Certificate{p.ca.Cert, p.root.Cert}}); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func (p *pki) caOf(issuer *x509.Certificate) *testpki.CA {
-	if issuer.Equal(p.root.Cert) {
-		return p.root
-	}
-	return p.ca
-}
-
-// OCSP answers "good" as the issuer itself.
-func (p *pki) OCSP(_ context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
-	now := time.Now()
-	return ocsp.CreateResponse(issuer, issuer, ocsp.Response{Status: ocsp.Good, SerialNumber: cert.SerialNumber, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}, p.caOf(issuer).Key)
-}
-
-// CRL is the issuer's empty CRL.
-func (p *pki) CRL(_ context.Context, issuer *x509.Certificate) ([]byte, error) {
-	now := time.Now()
-	return x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(now.UnixNano()), ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}, issuer, p.caOf(issuer).Key)
-}
-
-func (p *pki) sign(t *testing.T, level pades.Level) []byte {
-	t.Helper()
-	in := testpdf.Make(1, 500)
-	var out bytes.Buffer
-	if _, err := pades.New(p.tsa, p).Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, p.signer, pades.Options{Level: level, Reason: "Phê duyệt", Location: "Hà Nội"}); err != nil {
-		t.Fatalf("pades Sign = %v", err)
-	}
-	return out.Bytes()
-}
-
-func (p *pki) options() verifier.Options {
-	roots := x509.NewCertPool()
-	roots.AddCert(p.root.Cert)
-	return verifier.Options{Roots: roots}
-}
+func options(p *testltv.PKI) verifier.Options { return verifier.Options{Roots: p.Roots()} }
 
 // schemaValid runs xmllint --schema on report against the vendored ETSI
 // schema, offline.
@@ -214,8 +128,8 @@ func verifyPDF(t *testing.T, doc []byte, o verifier.Options) *verifier.Report {
 // OCSP responses and CRLs of the DSS as validation objects.
 func TestKysoBLT(t *testing.T) {
 	p := newPKI(t)
-	doc := p.sign(t, pades.LevelBLT)
-	rep := verifyPDF(t, doc, p.options())
+	doc := p.Sign(t, pades.LevelBLT)
+	rep := verifyPDF(t, doc, options(p))
 	if !rep.Valid || rep.Signatures[0].Level != verifier.LevelBLT {
 		t.Fatalf("kyso's B-LT: valid %v level %q, want valid B-LT", rep.Valid, rep.Signatures[0].Level)
 	}
@@ -243,11 +157,11 @@ func TestKysoBLT(t *testing.T) {
 		byID[o.ID] = o.Base64
 	}
 	signerDER, _ := base64.StdEncoding.DecodeString(byID[s.SignerVO.Ref])
-	if !bytes.Equal(signerDER, p.signer.Cert.Raw) {
+	if !bytes.Equal(signerDER, p.Signer.Cert.Raw) {
 		t.Errorf("SignerCertificate %s is not the signer's certificate", s.SignerVO.Ref)
 	}
 	rootDER, _ := base64.StdEncoding.DecodeString(byID[s.Data[0].Anchor.Ref])
-	if !bytes.Equal(rootDER, p.root.Cert.Raw) {
+	if !bytes.Equal(rootDER, p.Root.Cert.Raw) {
 		t.Errorf("TrustAnchor %q is not the test root", s.Data[0].Anchor.Ref)
 	}
 	// Each revocation object named as used is in the list, and parses.
@@ -295,13 +209,13 @@ func hexOf(b []byte) string {
 // schema-valid total-failed report with HASH_FAILURE.
 func TestKysoTampered(t *testing.T) {
 	p := newPKI(t)
-	doc := p.sign(t, pades.LevelBLT)
+	doc := p.Sign(t, pades.LevelBLT)
 	j := bytes.LastIndex(doc[:bytes.Index(doc, []byte("/ByteRange"))], []byte("stream"))
 	if j < 0 {
 		t.Fatal("no stream before the signature")
 	}
 	doc[j+8] ^= 1 // a byte of the page content, inside the signed range
-	rep := verifyPDF(t, doc, p.options())
+	rep := verifyPDF(t, doc, options(p))
 	x := marshal(t, rep, doc, "application/pdf")
 	schemaValid(t, x)
 	s := parse(t, x).Reports[0]

@@ -3,16 +3,11 @@ package printreport
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,105 +15,21 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ocsp"
-
-	"github.com/kyso-vn/kyso/internal/testpdf"
-	"github.com/kyso-vn/kyso/internal/testpki"
-	"github.com/kyso-vn/kyso/model"
+	"github.com/kyso-vn/kyso/internal/testltv"
 	"github.com/kyso-vn/kyso/signer/pades"
-	"github.com/kyso-vn/kyso/signer/tsa"
 	"github.com/kyso-vn/kyso/verifier"
 )
 
 const realworld = "../../../shared/testdata/realworld"
 
-// pki is a test CA with a time-stamp authority that answers OCSP and CRL
-// requests (pades.Revocation), so that kyso's signer makes B-LT.
-type pki struct {
-	root, ca *testpki.CA
-	signer   model.Key
-	tsa      *tsa.Authority
+// newPKI is the test PKI of the reports: a citizen of Hà Nội signs, and
+// kyso's signer makes B-LT with its TSA and revocation answers.
+func newPKI(t *testing.T) *testltv.PKI {
+	return testltv.New(t, pkix.Name{CommonName: "Nguyễn Văn An", Organization: []string{"UBND Thành phố Hà Nội"}, Country: []string{"VN"},
+		ExtraNames: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}, Value: "CCCD:001099012345"}}})
 }
 
-func ecKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func newPKI(t *testing.T) *pki {
-	t.Helper()
-	p := &pki{}
-	var err error
-	if p.root, err = testpki.NewRoot(ecKey(t), pkix.Name{CommonName: "kyso Test Root CA", Country: []string{"VN"}}); err != nil {
-		t.Fatal(err)
-	}
-	if p.ca, err = p.root.NewCA(ecKey(t), pkix.Name{CommonName: "kyso Test Issuing CA", Country: []string{"VN"}}); err != nil {
-		t.Fatal(err)
-	}
-	key := ecKey(t)
-	cert, err := p.ca.Issue(&x509.Certificate{
-		Subject: pkix.Name{CommonName: "Nguyễn Văn An", Organization: []string{"UBND Thành phố Hà Nội"}, Country: []string{"VN"},
-			ExtraNames: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}, Value: "CCCD:001099012345"}}},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-	}, key.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.signer = model.Key{Signer: key, Cert: cert, Chain: []*x509.Certificate{p.ca.Cert, p.root.Cert}}
-	tsaKey := ecKey(t)
-	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
-	tsaCert, err := p.ca.Issue(&x509.Certificate{
-		Subject:         pkix.Name{CommonName: "kyso Test TSA", Country: []string{"VN"}},
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
-	}, tsaKey.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.tsa, err = tsa.New(tsa.Config{}, model.Key{Signer: tsaKey, Cert: tsaCert, Chain: []*x509.Certificate{p.ca.Cert, p.root.Cert}}); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func (p *pki) caOf(issuer *x509.Certificate) *testpki.CA {
-	if issuer.Equal(p.root.Cert) {
-		return p.root
-	}
-	return p.ca
-}
-
-// OCSP answers "good" as the issuer itself.
-func (p *pki) OCSP(_ context.Context, cert, issuer *x509.Certificate) ([]byte, error) {
-	now := time.Now()
-	return ocsp.CreateResponse(issuer, issuer, ocsp.Response{Status: ocsp.Good, SerialNumber: cert.SerialNumber, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}, p.caOf(issuer).Key)
-}
-
-// CRL is the issuer's empty CRL.
-func (p *pki) CRL(_ context.Context, issuer *x509.Certificate) ([]byte, error) {
-	now := time.Now()
-	return x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(now.UnixNano()), ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}, issuer, p.caOf(issuer).Key)
-}
-
-func (p *pki) sign(t *testing.T, level pades.Level) []byte {
-	t.Helper()
-	in := testpdf.Make(1, 500)
-	var out bytes.Buffer
-	if _, err := pades.New(p.tsa, p).Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, p.signer, pades.Options{Level: level, Reason: "Phê duyệt", Location: "Hà Nội"}); err != nil {
-		t.Fatalf("pades Sign = %v", err)
-	}
-	return out.Bytes()
-}
-
-func (p *pki) options() verifier.Options {
-	roots := x509.NewCertPool()
-	roots.AddCert(p.root.Cert)
-	return verifier.Options{Roots: roots}
-}
+func options(p *testltv.PKI) verifier.Options { return verifier.Options{Roots: p.Roots()} }
 
 func dejaVu(t *testing.T) []byte {
 	t.Helper()
@@ -171,11 +82,11 @@ func text(t *testing.T, pdf []byte) string {
 // variant masks the signer's CCCD, the other shows it.
 func TestKysoBLT(t *testing.T) {
 	p := newPKI(t)
-	doc := p.sign(t, pades.LevelBLT)
+	doc := p.Sign(t, pades.LevelBLT)
 	sum := sha256.Sum256(doc)
 	h := hex.EncodeToString(sum[:])
 
-	txt := text(t, render(t, doc, p.options(), true, true))
+	txt := text(t, render(t, doc, options(p), true, true))
 	for _, want := range []string{
 		"BIÊN BẢN KIỂM TRA CHỮ KÝ SỐ",
 		"quyet-dinh.pdf",
@@ -199,7 +110,7 @@ func TestKysoBLT(t *testing.T) {
 	if strings.Contains(txt, "001099012345") {
 		t.Errorf("the public report shows the whole CCCD")
 	}
-	if txt := text(t, render(t, doc, p.options(), false, false)); !strings.Contains(txt, "CCCD:001099012345") || !strings.Contains(txt, "KHÔNG được ký số") {
+	if txt := text(t, render(t, doc, options(p), false, false)); !strings.Contains(txt, "CCCD:001099012345") || !strings.Contains(txt, "KHÔNG được ký số") {
 		t.Errorf("the unsigned, non-public report: CCCD whole %v, says unsigned %v", strings.Contains(txt, "CCCD:001099012345"), strings.Contains(txt, "KHÔNG được ký số"))
 	}
 }
@@ -208,10 +119,10 @@ func TestKysoBLT(t *testing.T) {
 // with the page's sentence for HASH_FAILURE.
 func TestTampered(t *testing.T) {
 	p := newPKI(t)
-	doc := p.sign(t, pades.LevelBLT)
+	doc := p.Sign(t, pades.LevelBLT)
 	j := bytes.LastIndex(doc[:bytes.Index(doc, []byte("/ByteRange"))], []byte("stream"))
 	doc[j+8] ^= 1
-	txt := text(t, render(t, doc, p.options(), true, true))
+	txt := text(t, render(t, doc, options(p), true, true))
 	for _, want := range []string{"KHÔNG HỢP LỆ — tài liệu có 1 chữ ký, trong đó 1 không hợp lệ.", "Tài liệu đã bị thay đổi sau khi ký. (mã: HASH_FAILURE)"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("the report lacks %q:\n%s", want, txt)
