@@ -92,7 +92,7 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	if o.mutate != nil {
 		o.mutate(&cfg)
 	}
-	s.ca, err = ca.New(cfg, st, caKeys(km))
+	s.ca, err = ca.New(cfg, st, keys.Named{M: km})
 	if err != nil {
 		t.Fatal(err)
 	}

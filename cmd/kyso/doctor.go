@@ -85,7 +85,7 @@ func cmdDoctor(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 	defer st.Close()
-	authority, err := ca.New(cfg.caConfig(), st, caKeys(km))
+	authority, err := ca.New(cfg.caConfig(), st, keys.Named{M: km})
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,7 @@ func newApp(ctx context.Context, cfg *Config, km *keys.Manager, sess *keys.Sessi
 		return nil, err
 	}
 	caCfg.Progress = logKeyProgress(log)
-	authority, err := ca.New(caCfg, st, caKeys(km))
+	authority, err := ca.New(caCfg, st, keys.Named{M: km})
 	if err != nil {
 		st.Close()
 		return nil, err
