@@ -7,8 +7,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -18,42 +16,10 @@ import (
 	"github.com/kyso-vn/kyso/signer/cms"
 )
 
-// signCounter counts the Transit sign requests that reach Vault.
-type signCounter struct {
-	base  http.RoundTripper
-	signs atomic.Int32
-}
-
-func (c *signCounter) RoundTrip(r *http.Request) (*http.Response, error) {
-	if strings.Contains(r.URL.Path, "/sign/") {
-		c.signs.Add(1)
-	}
-	return c.base.RoundTrip(r)
-}
-
 // vaultSigner creates a Transit key of type kt on a fresh mount and returns
 // a signer for it, made through a client whose sign requests are counted.
-func vaultSigner(t *testing.T, kt keys.KeyType) (*keys.Signer, *signCounter) {
-	t.Helper()
-	counter := &signCounter{}
-	client := vaulttest.ClientThrough(t, func(base http.RoundTripper) http.RoundTripper {
-		counter.base = base
-		return counter
-	})
-	m, err := keys.New(client, keys.Config{Mount: vaulttest.NewMount(t)})
-	if err != nil {
-		t.Fatalf("keys.New: %v", err)
-	}
-	ctx := context.Background()
-	name := "cms-" + string(kt)
-	if err := m.Create(ctx, name, kt); err != nil {
-		t.Fatalf("Create(%q, %s) = %v", name, kt, err)
-	}
-	s, err := m.Signer(ctx, name, 1)
-	if err != nil {
-		t.Fatalf("Signer(%q, 1) = %v", name, err)
-	}
-	return s, counter
+func vaultSigner(t *testing.T, kt keys.KeyType) (*keys.Signer, *vaulttest.SignCounter) {
+	return vaulttest.CountedSigner(t, "cms-"+string(kt), kt)
 }
 
 // countingSigner wraps the Vault signer and counts how it is called.
@@ -94,7 +60,7 @@ func TestVaultSignDetached(t *testing.T) {
 			if err != nil {
 				t.Fatalf("SignDetached = %v", err)
 			}
-			if n := counter.signs.Load(); n != 1 {
+			if n := counter.Signs.Load(); n != 1 {
 				t.Errorf("%d Transit sign requests, want 1", n)
 			}
 			checkCMS(t, sig, sum(hashOf(tc.opts), content), hashOf(tc.opts), pki.roots())
@@ -118,12 +84,12 @@ func TestVaultSignDigests(t *testing.T) {
 				contents[i] = fmt.Appendf(nil, "Giấy phép số %03d/GP-UBND", i)
 				digests[i] = sum(crypto.SHA256, contents[i])
 			}
-			counter.signs.Store(0)
+			counter.Signs.Store(0)
 			sigs, err := cms.SignDigests(context.Background(), digests, cred, cs, cms.Options{PSS: pss, SigningTime: true})
 			if err != nil {
 				t.Fatalf("SignDigests = %v", err)
 			}
-			if b, n, v := cs.batches.Load(), cs.signs.Load(), counter.signs.Load(); b != 1 || n != 0 || v != 1 {
+			if b, n, v := cs.batches.Load(), cs.signs.Load(), counter.Signs.Load(); b != 1 || n != 0 || v != 1 {
 				t.Errorf("SignBatch called %d times, Sign %d times, %d Transit sign requests; want 1, 0, 1", b, n, v)
 			}
 			if len(sigs) != len(digests) {

@@ -4,9 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"net/http"
-	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/kyso-vn/kyso/internal/vaulttest"
@@ -16,42 +13,10 @@ import (
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
 )
 
-// signCounter counts the Transit sign requests that reach Vault.
-type signCounter struct {
-	base  http.RoundTripper
-	signs atomic.Int32
-}
-
-func (c *signCounter) RoundTrip(r *http.Request) (*http.Response, error) {
-	if strings.Contains(r.URL.Path, "/sign/") {
-		c.signs.Add(1)
-	}
-	return c.base.RoundTrip(r)
-}
-
 // vaultSigner creates a Transit key of type kt on a fresh mount and returns
 // a signer for it, made through a client whose sign requests are counted.
-func vaultSigner(t *testing.T, kt keys.KeyType) (*keys.Signer, *signCounter) {
-	t.Helper()
-	counter := &signCounter{}
-	client := vaulttest.ClientThrough(t, func(base http.RoundTripper) http.RoundTripper {
-		counter.base = base
-		return counter
-	})
-	m, err := keys.New(client, keys.Config{Mount: vaulttest.NewMount(t)})
-	if err != nil {
-		t.Fatalf("keys.New: %v", err)
-	}
-	ctx := context.Background()
-	name := "xml-" + string(kt)
-	if err := m.Create(ctx, name, kt); err != nil {
-		t.Fatalf("Create(%q, %s) = %v", name, kt, err)
-	}
-	s, err := m.Signer(ctx, name, 1)
-	if err != nil {
-		t.Fatalf("Signer(%q, 1) = %v", name, err)
-	}
-	return s, counter
+func vaultSigner(t *testing.T, kt keys.KeyType) (*keys.Signer, *vaulttest.SignCounter) {
+	return vaulttest.CountedSigner(t, "xml-"+string(kt), kt)
 }
 
 // TestVaultSignEInvoice signs an e-invoice with keys held in a real Vault
@@ -72,7 +37,7 @@ func TestVaultSignEInvoice(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Sign = %v", err)
 			}
-			if n := counter.signs.Load(); n != 1 {
+			if n := counter.Signs.Load(); n != 1 {
 				t.Errorf("%d Transit sign requests, want 1", n)
 			}
 			d, err := xmldsig.Parse(res.Document, xmldsig.Limits{})
@@ -108,12 +73,12 @@ func TestVaultSignBatch(t *testing.T) {
 	for i := range docs {
 		docs[i] = xmltest.Invoice{Number: i + 1}.Make()
 	}
-	counter.signs.Store(0)
+	counter.Signs.Store(0)
 	res, err := xmldsig.SignBatch(context.Background(), docs, cred, xmldsig.Options{Profile: xmldsig.ProfileEInvoiceVN})
 	if err != nil {
 		t.Fatalf("SignBatch = %v", err)
 	}
-	if n := counter.signs.Load(); n != 1 {
+	if n := counter.Signs.Load(); n != 1 {
 		t.Errorf("%d Transit sign requests for %d documents, want 1", n, len(docs))
 	}
 	for i, r := range res {
