@@ -55,11 +55,13 @@ type serveEnv struct {
 	dir    string
 	listen string
 	base   string
-	cfg    map[string]any
-	cfgPth string
-	cancel context.CancelFunc
-	done   chan error
-	admin  string
+	// metrics is the URL of GET /metrics on the operator listener.
+	metrics string
+	cfg     map[string]any
+	cfgPth  string
+	cancel  context.CancelFunc
+	done    chan error
+	admin   string
 }
 
 func newServeEnv(t *testing.T) *serveEnv {
@@ -75,12 +77,13 @@ func newServeEnv(t *testing.T) *serveEnv {
 	t.Cleanup(func() { _ = v.Stop() })
 	t.Setenv("VAULT_TOKEN", v.RootToken)
 	dir := t.TempDir()
-	listen := freePort(t)
+	listen, metrics := freePort(t), freePort(t)
 	return &serveEnv{t: t, vault: v, dir: dir, listen: listen, base: "https://" + listen,
-		cfgPth: filepath.Join(dir, "kyso.json"),
+		metrics: "http://" + metrics + "/metrics",
+		cfgPth:  filepath.Join(dir, "kyso.json"),
 		cfg: map[string]any{
 			"listen":   listen,
-			"metrics":  map[string]any{"listen": "127.0.0.1:0"}, // not the default port: another kyso may run here
+			"metrics":  map[string]any{"listen": metrics}, // not the default port: another kyso may run here
 			"database": map[string]any{"path": filepath.Join(dir, "kyso.db")},
 			"vault":    map[string]any{"addr": v.Addr, "mount": v.Mount},
 			// Small CA keys: fast key generation in tests.
@@ -255,6 +258,13 @@ func TestServeTLSFromFile(t *testing.T) {
 	}
 	if !bytes.Equal(resp.TLS.PeerCertificates[0].Raw, srv.Certificate[0]) {
 		t.Error("kyso does not serve the certificate from tls.cert_file")
+	}
+	// Operators are warned of the certificate's end by
+	// kyso_certificate_expiry_days{kind="tls"}: the days to its notAfter.
+	series, text := scrape(t, e.metrics)
+	want := time.Until(resp.TLS.PeerCertificates[0].NotAfter).Hours() / 24
+	if got, ok := series[`kyso_certificate_expiry_days{kind="tls",name="server"}`]; !ok || got < want-0.1 || got > want+0.1 {
+		t.Errorf("kyso_certificate_expiry_days of the TLS certificate = %v (present %t), want %.2f:\n%s", got, ok, want, text)
 	}
 	if got := resp.Header.Get("Strict-Transport-Security"); got != api.HSTSValue {
 		t.Errorf("Strict-Transport-Security = %q, want %q", got, api.HSTSValue)
