@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -27,6 +28,26 @@ func (s *Section) Defaults() {
 	if s.Listen == "" {
 		s.Listen = DefaultListen
 	}
+}
+
+// Validate checks Listen: "off", or an address to bind (host:port; an
+// empty host is every interface), so that a mistyped address stops kyso
+// when its configuration is loaded, not later when the listener binds.
+func (s Section) Validate() error {
+	addr := s.Addr()
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if _, perr := strconv.ParseUint(port, 10, 16); perr != nil {
+			err = fmt.Errorf("port %q is not a number from 0 to 65535", port)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("config: metrics.listen %q: %w (want host:port, such as %s, or \"off\")", s.Listen, err, DefaultListen)
+	}
+	return nil
 }
 
 // Addr is the address to bind, "" for none. An empty Listen is

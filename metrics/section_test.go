@@ -60,3 +60,19 @@ func TestSectionListener(t *testing.T) {
 	}
 	again.Close()
 }
+
+// TestSectionValidate: metrics.listen is "off", empty (the default) or
+// host:port with a numeric port, checked when the configuration loads.
+func TestSectionValidate(t *testing.T) {
+	for _, ok := range []string{"", "off", "127.0.0.1:9464", ":9464", "[::1]:0", "metrics.internal:9464"} {
+		if err := (metrics.Section{Listen: ok}).Validate(); err != nil {
+			t.Errorf("Validate(%q) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []string{"9464", "127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000", "127.0.0.1:-1", "on"} {
+		err := (metrics.Section{Listen: bad}).Validate()
+		if err == nil || !strings.Contains(err.Error(), "metrics.listen") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("Validate(%q) = %v, want an error naming metrics.listen and the value", bad, err)
+		}
+	}
+}

@@ -185,6 +185,9 @@ func (c *Config) setDefaults() error {
 	if err := c.Page.Validate(); err != nil {
 		return err
 	}
+	if err := c.Metrics.Validate(); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -79,6 +79,9 @@ func TestLoadConfig(t *testing.T) {
 		{`{"remote_signing":{"transaction_lifetime":"-1m"}}`, "remote_signing.transaction_lifetime"},
 		{`{"extend":{"online":"yes"}}`, "extend.online"},
 		{`{"metrics":{"port":9464}}`, `unknown field "port"`},
+		{`{"metrics":{"listen":"9464"}}`, "metrics.listen"},
+		{`{"metrics":{"listen":"127.0.0.1:http"}}`, "metrics.listen"},
+		{`{"metrics":{"listen":"127.0.0.1:70000"}}`, "metrics.listen"},
 	} {
 		if _, err := loadConfig(write(bad.json)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("loadConfig(%s) = %v, want an error naming %q", bad.json, err, bad.want)
