@@ -11,7 +11,7 @@
 //     credentials only for client systems bound to their agency, citizen
 //     credentials only with a SAD the citizen gave for exactly these
 //     documents, used once — and the signing formats it drives
-//     (signer.Service, which asks Sign.Authorize once a request's options
+//     (signer.Service, which asks Sign.authorize once a request's options
 //     are valid, and hands each signature to Sign, which records it in
 //     the audit log before it leaves); agencies' seal images, which Sign
 //     stores and looks up for the formats.

@@ -47,9 +47,9 @@ type SignDeps struct {
 // Each of its operations drives the formats in three steps, in this
 // order: the formats prepare the request (signer.Service.PreparePDF, …:
 // its options are checked, no key is called), Sign authorises it
-// (Authorize: the credential is resolved, the caller's right to it and
+// (authorize: the credential is resolved, the caller's right to it and
 // the holder's consent checked), and the prepared request is signed with
-// the credential Authorize returned. A malformed request is thus refused
+// the credential authorize returned. A malformed request is thus refused
 // before a PIN is looked at or a SAD used, and the formats never call app
 // back.
 type Sign struct {
@@ -85,7 +85,7 @@ type Consent struct {
 	SAD string
 	// Hashes returns what the SAD must have been authorised for: the
 	// SHA-256 of each document, or the digests of a hash request.
-	// Authorize calls it only when it needs them (it may read the
+	// authorize calls it only when it needs them (it may read the
 	// documents).
 	Hashes func() ([][]byte, error)
 	// HashAlgorithm is the algorithm of Hashes (zero: SHA-256).
@@ -103,7 +103,7 @@ func consentTo(pin, sad string, d signer.Digests) Consent {
 	return Consent{PIN: pin, SAD: sad, Hashes: d.Hashes, HashAlgorithm: d.HashAlgorithm()}
 }
 
-// Authorize resolves a credential and checks that caller may sign with
+// authorize resolves a credential and checks that caller may sign with
 // it. Each signing operation calls it once the formats have prepared the
 // request (its options found valid), so that a malformed request is
 // refused before a SAD is used.
@@ -112,7 +112,7 @@ func consentTo(pin, sad string, d signer.Digests) Consent {
 // could sign anything. A citizen credential signs only with a SAD, which
 // the citizen gave with PIN and one-time code for the SHA-256 of exactly
 // these documents (or exactly these hashes), to this client.
-func (s *Sign) Authorize(ctx context.Context, caller model.Caller, credentialID string, consent Consent) (*model.SigningCredential, error) {
+func (s *Sign) authorize(ctx context.Context, caller model.Caller, credentialID string, consent Consent) (*model.SigningCredential, error) {
 	if credentialID == "" {
 		return nil, signer.ErrInvalid.Errorf("credential_id is required")
 	}
@@ -186,7 +186,7 @@ func (s *Sign) SignPDF(ctx context.Context, caller model.Caller, req PDFRequest,
 	}
 	consent := consentTo(req.PIN, req.SAD, p.Digests)
 	consent.Fits = p.Fits
-	cred, err := s.Authorize(ctx, caller, req.CredentialID, consent)
+	cred, err := s.authorize(ctx, caller, req.CredentialID, consent)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (s *Sign) SignPDFBatch(ctx context.Context, caller model.Caller, req PDFReq
 	}
 	consent := consentTo(req.PIN, req.SAD, p.Digests)
 	consent.Fits = p.Fits
-	cred, err := s.Authorize(ctx, caller, req.CredentialID, consent)
+	cred, err := s.authorize(ctx, caller, req.CredentialID, consent)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (s *Sign) SignCMS(ctx context.Context, caller model.Caller, req CMSRequest,
 	if err != nil {
 		return nil, err
 	}
-	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	cred, err := s.authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +245,7 @@ func (s *Sign) SignHashes(ctx context.Context, caller model.Caller, req HashRequ
 	if err != nil {
 		return nil, err
 	}
-	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	cred, err := s.authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (s *Sign) SignXML(ctx context.Context, caller model.Caller, req XMLRequest,
 	if err != nil {
 		return nil, err
 	}
-	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	cred, err := s.authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (s *Sign) SignXMLBatch(ctx context.Context, caller model.Caller, req XMLReq
 	if err != nil {
 		return nil, err
 	}
-	cred, err := s.Authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
+	cred, err := s.authorize(ctx, caller, req.CredentialID, consentTo(req.PIN, req.SAD, p.Digests))
 	if err != nil {
 		return nil, err
 	}

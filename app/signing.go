@@ -9,7 +9,7 @@ import (
 // The request and result types of Sign's operations: what the signing API
 // decodes and answers. app converts them to the signing formats' own
 // (signer.PDFRequest, …) at its edge, keeping what only the authorisation
-// reads (credential_id, pin, sad: Sign.Authorize's); TestSigningTypesMatch
+// reads (credential_id, pin, sad: Sign.authorize's); TestSigningTypesMatch
 // holds the rest of their fields and JSON names to the formats'.
 
 // MaxXMLBytes bounds an XML document to sign (it is parsed into a tree,
