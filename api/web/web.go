@@ -5,7 +5,9 @@
 // Every file is embedded in the binary; nothing is fetched from another
 // origin, and the page runs under a strict Content-Security-Policy with no
 // inline script or style. The package owns only static assets: it must not
-// import the verifier or any other kyso package.
+// import the verifier or any other kyso package but internal/warnvi, the
+// Vietnamese sentences of the verifier's warnings, which it writes into
+// the page's script.
 package web
 
 import (
@@ -16,6 +18,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/warnvi"
 )
 
 // ContentSecurityPolicy is sent with every answer of Handler. The page needs
@@ -74,6 +78,7 @@ func NewHandler(b Branding) http.Handler {
 	for name, ct := range assetTypes {
 		bodies[name], types[name] = readEmbedded(name), ct
 	}
+	bodies["app.js"] = bytes.Replace(bodies["app.js"], warnVIPlaceholder, warnvi.JSON(), 1)
 	if b.Logo != nil {
 		bodies[logoName], types[logoName] = b.Logo, "image/png"
 	}
@@ -89,6 +94,11 @@ func NewHandler(b Branding) http.Handler {
 	h.index = asset{body: page, contentType: "text/html; charset=utf-8", etag: etag(page)}
 	return h
 }
+
+// warnVIPlaceholder is where app.js takes its table of Vietnamese warning
+// sentences (WARN_VI), written in from internal/warnvi when the handler is
+// made.
+var warnVIPlaceholder = []byte("{/* internal/warnvi */}")
 
 // readEmbedded returns an embedded file. It cannot fail for the names of the
 // embed directive (the build fails if one is missing); a name added to

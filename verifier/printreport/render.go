@@ -12,6 +12,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"github.com/kyso-vn/kyso/internal/warnvi"
 	"github.com/kyso-vn/kyso/verifier"
 )
 
@@ -621,9 +622,9 @@ var param = regexp.MustCompile(`\{(\w+)\}`)
 
 // warningVI says a warning in Vietnamese from its code and parameters.
 func warningVI(w verifier.Warning) string {
-	tpl, ok := warnVI[w.Code]
+	tpl, ok := warnvi.Sentence(w.Code)
 	if !ok {
-		tpl = warnVI[verifier.WarnOther]
+		tpl, _ = warnvi.Sentence(verifier.WarnOther)
 	}
 	return param.ReplaceAllStringFunc(tpl, func(m string) string {
 		name := m[1 : len(m)-1]
