@@ -14,9 +14,8 @@ import (
 
 // ClientAuth registers, authenticates and manages client systems.
 type ClientAuth interface {
-	Create(ctx context.Context, name string, orgs []string) (string, *model.Client, error)
 	Authenticate(ctx context.Context, key string) (*model.Client, error)
-	ClientLifecycle
+	app.ClientRegistry
 }
 
 // Signing is the signing service (api/signing serves it).

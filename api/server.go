@@ -44,7 +44,7 @@ type Authority interface {
 // and manages them.
 type AdminAuth interface {
 	AdminID(ctx context.Context, token string) (string, error)
-	AdminTokens
+	app.AdminTokens
 }
 
 // Check is one readiness check (Transit answers, DB reachable, CA ready).
