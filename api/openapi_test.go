@@ -24,6 +24,7 @@ import (
 	"github.com/kyso-vn/kyso/app"
 	"github.com/kyso-vn/kyso/auth"
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer/appearance"
 	"github.com/kyso-vn/kyso/signer/pades"
 	"github.com/kyso-vn/kyso/signer/tsa"
@@ -761,9 +762,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		want   []string
 	}{
 		{"IssueRequest", issueRequestNames(t)},
-		{"Subject", jsonNames(reflect.TypeFor[app.Subject]())},
+		{"Subject", jsonNames(reflect.TypeFor[model.Subject]())},
 		{"ExternalRequest", jsonNames(reflect.TypeFor[app.ExternalRequest]())},
-		{"IssuerInfo", jsonNames(reflect.TypeFor[app.IssuerInfo]())},
+		{"IssuerInfo", jsonNames(reflect.TypeFor[model.IssuerInfo]())},
 		{"Certificate", structJSONNames(t, "admin/certificates.go", "certificateJSON")},
 		{"ErrorDetail", structJSONNames(t, "errors.go", "errorDetail")},
 		{"PDFRequest", jsonNames(reflect.TypeFor[app.PDFRequest]())},

@@ -22,10 +22,10 @@ type CertAdmin interface {
 // IssuerAdmin is what Admin needs of the CA to manage its issuers
 // (ca.Authority).
 type IssuerAdmin interface {
-	RotateCA(ctx context.Context) (*ca.IssuerInfo, error)
-	InitExternal(ctx context.Context, req ca.ExternalRequest) (*ca.IssuerInfo, error)
-	ImportChain(ctx context.Context, chainPEM []byte) (*ca.IssuerInfo, error)
-	CancelExternal(ctx context.Context) (*ca.IssuerInfo, error)
+	RotateCA(ctx context.Context) (*model.IssuerInfo, error)
+	InitExternal(ctx context.Context, req ca.ExternalRequest) (*model.IssuerInfo, error)
+	ImportChain(ctx context.Context, chainPEM []byte) (*model.IssuerInfo, error)
+	CancelExternal(ctx context.Context) (*model.IssuerInfo, error)
 }
 
 // ClientRegistry registers client systems and manages their API keys
@@ -126,44 +126,44 @@ func (a *Admin) Revoke(ctx context.Context, actor, id, reason string) (*model.Ce
 }
 
 // RotateCA replaces the active issuing CA.
-func (a *Admin) RotateCA(ctx context.Context, actor string) (*IssuerInfo, error) {
+func (a *Admin) RotateCA(ctx context.Context, actor string) (*model.IssuerInfo, error) {
 	info, err := a.d.Issuers.RotateCA(ctx)
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCARotate, info.Name, nil)
-	return issuerInfo(info, nil)
+	return info, nil
 }
 
 // InitExternal starts an issuing CA to be certified by an external root.
-func (a *Admin) InitExternal(ctx context.Context, actor string, req ExternalRequest) (*IssuerInfo, error) {
+func (a *Admin) InitExternal(ctx context.Context, actor string, req ExternalRequest) (*model.IssuerInfo, error) {
 	info, err := a.d.Issuers.InitExternal(ctx, ca.ExternalRequest(req))
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCAExternalInit, info.Name, map[string]any{"common_name": req.CommonName, "organization": req.Organization})
-	return issuerInfo(info, nil)
+	return info, nil
 }
 
 // CancelExternal cancels the pending external issuer.
-func (a *Admin) CancelExternal(ctx context.Context, actor string) (*IssuerInfo, error) {
+func (a *Admin) CancelExternal(ctx context.Context, actor string) (*model.IssuerInfo, error) {
 	info, err := a.d.Issuers.CancelExternal(ctx)
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCAExternalCancel, info.Name, nil)
-	return issuerInfo(info, nil)
+	return info, nil
 }
 
 // ImportChain imports the chain the external root issued for the pending
 // issuer.
-func (a *Admin) ImportChain(ctx context.Context, actor string, chainPEM []byte) (*IssuerInfo, error) {
+func (a *Admin) ImportChain(ctx context.Context, actor string, chainPEM []byte) (*model.IssuerInfo, error) {
 	info, err := a.d.Issuers.ImportChain(ctx, chainPEM)
 	if err != nil {
 		return nil, err
 	}
 	a.rec.record(ctx, actor, audit.ActionCAImportChain, info.Name, map[string]any{"warnings": len(info.Warnings)})
-	return issuerInfo(info, nil)
+	return info, nil
 }
 
 // CreateClient registers a client system allowed to sign with the

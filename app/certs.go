@@ -12,34 +12,22 @@ import (
 
 // The certificate types of app's operations: what the admin API, the CSC
 // API and kyso's commands send and get back. app converts them to and from
-// ca's at its edge, so that api speaks app's and model's types only.
-
-// Subject is the holder's data of a certificate request (ca.Subject).
-type Subject struct {
-	Name         string `json:"name,omitempty"`         // full name (CN)
-	CCCD         string `json:"cccd,omitempty"`         // 12-digit citizen identity number
-	Title        string `json:"title,omitempty"`        // official's title (chức vụ)
-	Unit         string `json:"unit,omitempty"`         // unit within the agency (OU)
-	Organization string `json:"organization,omitempty"` // agency (O)
-	Locality     string `json:"locality,omitempty"`     // L
-	Province     string `json:"province,omitempty"`     // ST
-	Email        string `json:"email,omitempty"`
-	TaxCode      string `json:"tax_code,omitempty"`    // MST: 10 digits, or 10-3 for a branch
-	BudgetCode   string `json:"budget_code,omitempty"` // MNS: 7-digit budget-relationship code
-}
+// ca's at its edge, so that api speaks app's and model's types only; the
+// holder's data (model.Subject) and an issuer's description
+// (model.IssuerInfo) are model's, one type each.
 
 // IssueRequest asks for a credential and its certificate (ca.Request).
 type IssueRequest struct {
-	Profile string  `json:"profile"`
-	KeyType string  `json:"key_type"` // empty: the profile's default
-	Subject Subject `json:"subject"`
+	Profile string        `json:"profile"`
+	KeyType string        `json:"key_type"` // empty: the profile's default
+	Subject model.Subject `json:"subject"`
 	// CredentialID, when set, is the ID of the new credential; empty:
 	// the CA picks one.
 	CredentialID string `json:"-"`
 }
 
 func (r IssueRequest) ca() ca.Request {
-	return ca.Request{Profile: r.Profile, KeyType: r.KeyType, Subject: ca.Subject(r.Subject), CredentialID: r.CredentialID}
+	return ca.Request{Profile: r.Profile, KeyType: r.KeyType, Subject: r.Subject, CredentialID: r.CredentialID}
 }
 
 // Issued is an issued certificate: its record, the certificate and the
@@ -60,30 +48,6 @@ func issued(i *ca.Issued, err error) (*Issued, error) {
 		return nil, err
 	}
 	return &Issued{Record: i.Record, Leaf: i.Leaf, Chain: i.Chain, chainPEM: i.ChainPEM()}, nil
-}
-
-// IssuerInfo describes one of kyso's CAs (ca.IssuerInfo).
-type IssuerInfo struct {
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"`
-	Status    string    `json:"status"`
-	External  bool      `json:"external"`
-	NotBefore time.Time `json:"not_before,omitzero"`
-	NotAfter  time.Time `json:"not_after,omitzero"`
-	CertPEM   string    `json:"certificate,omitempty"`
-	ChainPEM  string    `json:"chain,omitempty"`
-	CSRPEM    string    `json:"csr,omitempty"`
-	// Warnings are what the import of an external chain found that does
-	// not stop it (ImportChain); empty otherwise.
-	Warnings []string `json:"warnings,omitempty"`
-}
-
-func issuerInfo(i *ca.IssuerInfo, err error) (*IssuerInfo, error) {
-	if err != nil || i == nil {
-		return nil, err
-	}
-	out := IssuerInfo(*i)
-	return &out, nil
 }
 
 // ExternalRequest starts an issuing CA whose certificate an external root
@@ -111,7 +75,7 @@ func ReasonName(code int) string { return ca.ReasonName(code) }
 type CertReader interface {
 	Get(ctx context.Context, id string) (*ca.Issued, error)
 	List(ctx context.Context, f ca.ListFilter) ([]*model.Certificate, error)
-	Issuers(ctx context.Context) ([]*ca.IssuerInfo, error)
+	Issuers(ctx context.Context) ([]*model.IssuerInfo, error)
 	UsableCredentials(ctx context.Context, profile, after string, limit int) ([]ca.CredentialEntry, error)
 }
 
@@ -139,16 +103,8 @@ func (c *Certificates) List(ctx context.Context, f CertFilter) ([]*model.Certifi
 }
 
 // Issuers describes kyso's CAs.
-func (c *Certificates) Issuers(ctx context.Context) ([]*IssuerInfo, error) {
-	list, err := c.ca.Issuers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*IssuerInfo, len(list))
-	for i, x := range list {
-		out[i], _ = issuerInfo(x, nil)
-	}
-	return out, nil
+func (c *Certificates) Issuers(ctx context.Context) ([]*model.IssuerInfo, error) {
+	return c.ca.Issuers(ctx)
 }
 
 // ClientCredentials lists the credentials caller may use: the citizens'

@@ -16,6 +16,7 @@ import (
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/internal/vaulttest"
 	"github.com/kyso-vn/kyso/keys"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -63,7 +64,7 @@ func (e *env) bootstrap(t testing.TB) {
 	}
 }
 
-var citizen = ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguyễn Văn An", CCCD: "001099012345", Locality: "Hà Nội", Province: "Hà Nội"}}
+var citizen = ca.Request{Profile: "citizen", Subject: model.Subject{Name: "Nguyễn Văn An", CCCD: "001099012345", Locality: "Hà Nội", Province: "Hà Nội"}}
 
 // citizenNo is citizen with another CCCD: one citizen holds one active
 // citizen certificate, so a test that issues several needs several.
@@ -106,16 +107,16 @@ func TestIssueProfiles(t *testing.T) {
 	}{
 		{"citizen", citizen, "Nguyễn Văn An", []string{"CCCD:001099012345"}, "", signingEKU,
 			x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment},
-		{"official", ca.Request{Profile: "official", KeyType: "ecdsa-p256", Subject: ca.Subject{
+		{"official", ca.Request{Profile: "official", KeyType: "ecdsa-p256", Subject: model.Subject{
 			Name: "Trần Thị Bình", CCCD: "001185000123", Title: "Chánh Văn phòng", Unit: "Văn phòng",
 			Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội", Email: "binh@hanoi.gov.vn"}},
 			"Trần Thị Bình", []string{"CCCD:001185000123"}, "Ủy ban nhân dân Thành phố Hà Nội", signingEKU,
 			x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment},
-		{"seal", ca.Request{Profile: "seal", Subject: ca.Subject{
+		{"seal", ca.Request{Profile: "seal", Subject: model.Subject{
 			Organization: "Ủy ban nhân dân Thành phố Hà Nội", TaxCode: "0103410294", BudgetCode: "1058600", Locality: "Hà Nội"}},
 			"Ủy ban nhân dân Thành phố Hà Nội", []string{"MST:0103410294", "MNS:1058600"}, "Ủy ban nhân dân Thành phố Hà Nội", signingEKU,
 			x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment},
-		{"tsa", ca.Request{Profile: "tsa", KeyType: "rsa-2048", Subject: ca.Subject{Name: "kyso TSA", Organization: "kyso"}},
+		{"tsa", ca.Request{Profile: "tsa", KeyType: "rsa-2048", Subject: model.Subject{Name: "kyso TSA", Organization: "kyso"}},
 			"kyso TSA", nil, "kyso", []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, x509.KeyUsageDigitalSignature},
 	}
 	for _, tc := range tests {
@@ -202,29 +203,29 @@ func TestIssueRejectsBadInput(t *testing.T) {
 	}{
 		{"unknown profile", ca.Request{Profile: "root"}, "profile"},
 		{"ocsp profile", ca.Request{Profile: "ocsp"}, "profile"},
-		{"cccd 11 digits", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A", CCCD: "00109901234", Locality: "HN"}}, "subject.cccd"},
-		{"cccd letters", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A", CCCD: "00109901234x", Locality: "HN"}}, "subject.cccd"},
-		{"cccd bad province", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A", CCCD: "099099012345", Locality: "HN"}}, "subject.cccd"},
-		{"missing name", ca.Request{Profile: "citizen", Subject: ca.Subject{CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
-		{"name too long", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: strings.Repeat("ễ", 65), CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
-		{"control char", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A\x00B", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"cccd 11 digits", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "A", CCCD: "00109901234", Locality: "HN"}}, "subject.cccd"},
+		{"cccd letters", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "A", CCCD: "00109901234x", Locality: "HN"}}, "subject.cccd"},
+		{"cccd bad province", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "A", CCCD: "099099012345", Locality: "HN"}}, "subject.cccd"},
+		{"missing name", ca.Request{Profile: "citizen", Subject: model.Subject{CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"name too long", ca.Request{Profile: "citizen", Subject: model.Subject{Name: strings.Repeat("ễ", 65), CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"control char", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "A\x00B", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
 		// Subject text that would display as something else (issue #14).
-		{"right-to-left override", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguyễn Văn \u202eA", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
-		{"left-to-right isolate", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguyễn \u2066Văn\u2069 A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
-		{"zero-width space", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguyễn\u200bVăn A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
-		{"zero-width joiner in locality", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "Hà\u200dNội"}}, "subject.locality"},
-		{"invalid UTF-8", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguy\xe1n", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
-		{"replacement character", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguy\ufffdn", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
-		{"cyrillic look-alike in agency", ca.Request{Profile: "official", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "\u0423\u0309y ban nhân dân TP Hà Nội"}}, "subject.organization"},
-		{"greek look-alike in seal", ca.Request{Profile: "seal", Subject: ca.Subject{Organization: "UBND Quận Ba \u0394ình", Locality: "HN", TaxCode: "0103410294"}}, "subject.organization"},
-		{"cyrillic look-alike in name", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "Nguy\u0435n Văn A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
-		{"citizen with org", ca.Request{Profile: "citizen", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "X"}}, "subject.organization"},
-		{"official without org", ca.Request{Profile: "official", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "HN"}}, "subject.organization"},
-		{"bad email", ca.Request{Profile: "official", Subject: ca.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "X", Email: "a b@c"}}, "subject.email"},
-		{"seal without codes", ca.Request{Profile: "seal", Subject: ca.Subject{Organization: "X", Locality: "HN"}}, "subject.tax_code"},
-		{"seal bad MST", ca.Request{Profile: "seal", Subject: ca.Subject{Organization: "X", Locality: "HN", TaxCode: "12345"}}, "subject.tax_code"},
-		{"seal bad MNS", ca.Request{Profile: "seal", Subject: ca.Subject{Organization: "X", Locality: "HN", BudgetCode: "12"}}, "subject.budget_code"},
-		{"seal CN differs", ca.Request{Profile: "seal", Subject: ca.Subject{Name: "Y", Organization: "X", Locality: "HN", TaxCode: "0103410294"}}, "subject.name"},
+		{"right-to-left override", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "Nguyễn Văn \u202eA", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"left-to-right isolate", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "Nguyễn \u2066Văn\u2069 A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"zero-width space", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "Nguyễn\u200bVăn A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"zero-width joiner in locality", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "A", CCCD: "001099012345", Locality: "Hà\u200dNội"}}, "subject.locality"},
+		{"invalid UTF-8", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "Nguy\xe1n", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"replacement character", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "Nguy\ufffdn", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"cyrillic look-alike in agency", ca.Request{Profile: "official", Subject: model.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "\u0423\u0309y ban nhân dân TP Hà Nội"}}, "subject.organization"},
+		{"greek look-alike in seal", ca.Request{Profile: "seal", Subject: model.Subject{Organization: "UBND Quận Ba \u0394ình", Locality: "HN", TaxCode: "0103410294"}}, "subject.organization"},
+		{"cyrillic look-alike in name", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "Nguy\u0435n Văn A", CCCD: "001099012345", Locality: "HN"}}, "subject.name"},
+		{"citizen with org", ca.Request{Profile: "citizen", Subject: model.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "X"}}, "subject.organization"},
+		{"official without org", ca.Request{Profile: "official", Subject: model.Subject{Name: "A", CCCD: "001099012345", Locality: "HN"}}, "subject.organization"},
+		{"bad email", ca.Request{Profile: "official", Subject: model.Subject{Name: "A", CCCD: "001099012345", Locality: "HN", Organization: "X", Email: "a b@c"}}, "subject.email"},
+		{"seal without codes", ca.Request{Profile: "seal", Subject: model.Subject{Organization: "X", Locality: "HN"}}, "subject.tax_code"},
+		{"seal bad MST", ca.Request{Profile: "seal", Subject: model.Subject{Organization: "X", Locality: "HN", TaxCode: "12345"}}, "subject.tax_code"},
+		{"seal bad MNS", ca.Request{Profile: "seal", Subject: model.Subject{Organization: "X", Locality: "HN", BudgetCode: "12"}}, "subject.budget_code"},
+		{"seal CN differs", ca.Request{Profile: "seal", Subject: model.Subject{Name: "Y", Organization: "X", Locality: "HN", TaxCode: "0103410294"}}, "subject.name"},
 		{"bad key type", ca.Request{Profile: "citizen", KeyType: "rsa-1024", Subject: citizen.Subject}, "key_type"},
 	}
 	for _, tc := range tests {
@@ -461,7 +462,7 @@ func TestOneCitizenCertificatePerCCCD(t *testing.T) {
 	if _, err := e.ca.Issue(ctx, citizen); !errors.Is(err, ca.ErrHolderHasCertificate) {
 		t.Errorf("Issue(same CCCD) after rotation and renewal = %v, want ErrHolderHasCertificate", err)
 	}
-	official := ca.Request{Profile: "official", Subject: ca.Subject{Name: citizen.Subject.Name, CCCD: citizen.Subject.CCCD,
+	official := ca.Request{Profile: "official", Subject: model.Subject{Name: citizen.Subject.Name, CCCD: citizen.Subject.CCCD,
 		Title: "Chuyên viên", Organization: "UBND Thành phố Hà Nội", Locality: "Hà Nội"}}
 	if _, err := e.ca.Issue(ctx, official); err != nil {
 		t.Errorf("Issue(official, same CCCD) = %v, want an official certificate", err)

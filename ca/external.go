@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -29,7 +30,7 @@ type ExternalRequest struct {
 // PKCS#10 CSR (PEM) for the external root to sign. The issuer stays pending
 // until ImportChain installs the returned chain. Calling it again while an
 // issuer is pending returns that issuer's CSR.
-func (a *Authority) InitExternal(ctx context.Context, req ExternalRequest) (*IssuerInfo, error) {
+func (a *Authority) InitExternal(ctx context.Context, req ExternalRequest) (*model.IssuerInfo, error) {
 	recs, err := a.store.ListIssuers(ctx)
 	if err != nil {
 		return nil, backendErr("list issuers", err)
@@ -124,7 +125,7 @@ func (a *Authority) InitExternal(ctx context.Context, req ExternalRequest) (*Iss
 //
 // Nothing changes unless every check passes; the issuer then becomes the
 // active one and the previous issuing CA is retired.
-func (a *Authority) ImportChain(ctx context.Context, bundle []byte) (*IssuerInfo, error) {
+func (a *Authority) ImportChain(ctx context.Context, bundle []byte) (*model.IssuerInfo, error) {
 	certs, err := parseCertsPEM(bundle)
 	if err != nil {
 		return nil, invalid("chain", "cannot read the PEM chain: %v", err)
@@ -195,7 +196,7 @@ func (a *Authority) ImportChain(ctx context.Context, bundle []byte) (*IssuerInfo
 // Its Vault key stays (kyso's policy cannot delete keys) but is never used;
 // the issuer is listed with status "cancelled". The active issuing CA is
 // not touched.
-func (a *Authority) CancelExternal(ctx context.Context) (*IssuerInfo, error) {
+func (a *Authority) CancelExternal(ctx context.Context) (*model.IssuerInfo, error) {
 	recs, err := a.store.ListIssuers(ctx)
 	if err != nil {
 		return nil, backendErr("list issuers", err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/internal/extca"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // extPKI is an external PKI made with openssl: the pinned root A with a
@@ -85,13 +86,13 @@ func readFile(t *testing.T, path string) string {
 
 // importChain imports chain at the current time: openssl starts the
 // certificates it signs now, after the env's clock was set.
-func importChain(e *env, chain []byte) (*ca.IssuerInfo, error) {
+func importChain(e *env, chain []byte) (*model.IssuerInfo, error) {
 	e.now = time.Now()
 	return e.ca.ImportChain(context.Background(), chain)
 }
 
 // initExternal starts an external issuer and writes its CSR to a file.
-func initExternal(t *testing.T, e *env, dir, cn string) (*ca.IssuerInfo, string) {
+func initExternal(t *testing.T, e *env, dir, cn string) (*model.IssuerInfo, string) {
 	t.Helper()
 	info, err := e.ca.InitExternal(context.Background(), ca.ExternalRequest{CommonName: cn, Organization: "Ủy ban nhân dân Thành phố Hà Nội", KeyType: "rsa-2048"})
 	if err != nil {

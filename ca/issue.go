@@ -23,9 +23,9 @@ import (
 
 // Request asks for a new credential and its first certificate.
 type Request struct {
-	Profile string  `json:"profile"`
-	KeyType string  `json:"key_type"` // empty: the profile's default
-	Subject Subject `json:"subject"`
+	Profile string        `json:"profile"`
+	KeyType string        `json:"key_type"` // empty: the profile's default
+	Subject model.Subject `json:"subject"`
 	// CredentialID, when set, is the ID of the new credential (from
 	// NewCredentialID); empty: the CA picks one.
 	CredentialID string `json:"-"`
@@ -128,7 +128,7 @@ func (is *issuer) path() []*x509.Certificate {
 // leafTemplate builds the template of an end-entity certificate from a
 // profile and a validated subject; nothing from the request is copied
 // without validation.
-func (a *Authority) leafTemplate(p *profile, subj Subject, is *issuer, pub crypto.PublicKey) (*x509.Certificate, Subject, error) {
+func (a *Authority) leafTemplate(p *profile, subj model.Subject, is *issuer, pub crypto.PublicKey) (*x509.Certificate, model.Subject, error) {
 	rawSubject, email, canon, err := p.subject(subj)
 	if err != nil {
 		return nil, canon, err
@@ -305,7 +305,7 @@ func (a *Authority) resume(ctx context.Context, want *store.Credential) (bool, e
 // issueFirst creates the key of a recorded credential and issues its first
 // certificate (complete marks a failure after the intent on the
 // certificate).
-func (a *Authority) issueFirst(ctx context.Context, cred *store.Credential, p *profile, subj Subject, is *issuer) (*Issued, error) {
+func (a *Authority) issueFirst(ctx context.Context, cred *store.Credential, p *profile, subj model.Subject, is *issuer) (*Issued, error) {
 	if err := a.keys.CreateKey(ctx, cred.KeyName, cred.KeyType); err != nil {
 		return nil, backendErr("create key", err)
 	}

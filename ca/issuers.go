@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"time"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -225,7 +225,7 @@ func (a *Authority) retireOthers(ctx context.Context, keep string) error {
 // RotateCA creates a new issuing CA under kyso's own root and makes it the
 // active issuer. The previous issuing CA is retired: its certificates stay
 // valid and it keeps publishing CRLs and answering OCSP for them.
-func (a *Authority) RotateCA(ctx context.Context) (*IssuerInfo, error) {
+func (a *Authority) RotateCA(ctx context.Context) (*model.IssuerInfo, error) {
 	root, err := a.ownRoot(ctx)
 	if err != nil {
 		return nil, err
@@ -271,7 +271,7 @@ func (a *Authority) ensureOCSP(ctx context.Context, is *issuer) error {
 	if err != nil {
 		return backendErr("OCSP signer", err)
 	}
-	tmpl, _, err := a.leafTemplate(p, Subject{Name: "OCSP Responder " + is.rec.Name, Organization: a.cfg.OrgName}, is, signer.Public())
+	tmpl, _, err := a.leafTemplate(p, model.Subject{Name: "OCSP Responder " + is.rec.Name, Organization: a.cfg.OrgName}, is, signer.Public())
 	if err != nil {
 		return err
 	}
@@ -324,32 +324,16 @@ func (a *Authority) Maintain(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// IssuerInfo describes an issuer for the API.
-type IssuerInfo struct {
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"`
-	Status    string    `json:"status"`
-	External  bool      `json:"external"`
-	NotBefore time.Time `json:"not_before,omitzero"`
-	NotAfter  time.Time `json:"not_after,omitzero"`
-	CertPEM   string    `json:"certificate,omitempty"`
-	ChainPEM  string    `json:"chain,omitempty"`
-	CSRPEM    string    `json:"csr,omitempty"`
-	// Warnings are what the import of an external chain found that does
-	// not stop it (ImportChain); empty otherwise.
-	Warnings []string `json:"warnings,omitempty"`
-}
-
 // StatusCancelled is the status shown for an external issuer cancelled
 // before its chain was imported (stored as retired, without certificate).
 const StatusCancelled = "cancelled"
 
-func infoOf(is *issuer) *IssuerInfo {
+func infoOf(is *issuer) *model.IssuerInfo {
 	status := string(is.rec.Status)
 	if is.rec.Status == store.IssuerRetired && is.rec.CertPEM == "" {
 		status = StatusCancelled
 	}
-	return &IssuerInfo{
+	return &model.IssuerInfo{
 		Name: is.rec.Name, Kind: string(is.rec.Kind), Status: status, External: is.rec.External,
 		NotBefore: is.rec.NotBefore, NotAfter: is.rec.NotAfter, CertPEM: is.rec.CertPEM, ChainPEM: is.rec.ChainPEM,
 		CSRPEM: is.rec.CSRPEM,
@@ -357,7 +341,7 @@ func infoOf(is *issuer) *IssuerInfo {
 }
 
 // Issuers lists every issuer, oldest first.
-func (a *Authority) Issuers(ctx context.Context) ([]*IssuerInfo, error) {
+func (a *Authority) Issuers(ctx context.Context) ([]*model.IssuerInfo, error) {
 	all, err := a.sync(ctx)
 	if err != nil {
 		return nil, err
@@ -367,7 +351,7 @@ func (a *Authority) Issuers(ctx context.Context) ([]*IssuerInfo, error) {
 		list = append(list, is)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].rec.CreatedAt.Before(list[j].rec.CreatedAt) })
-	out := make([]*IssuerInfo, len(list))
+	out := make([]*model.IssuerInfo, len(list))
 	for i, is := range list {
 		out[i] = infoOf(is)
 	}

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kyso-vn/kyso/model"
 )
 
 // Profile names.
@@ -77,7 +79,7 @@ type profile struct {
 	ocspCheck bool // add id-pkix-ocsp-nocheck (RFC 6960, 4.2.2.2.1)
 	// subject validates the request subject and returns the encoded DN,
 	// the e-mail for the SAN (if any) and the canonical subject.
-	subject func(Subject) ([]byte, string, Subject, error)
+	subject func(model.Subject) ([]byte, string, model.Subject, error)
 }
 
 var (
@@ -190,8 +192,8 @@ func buildProfiles(cfg map[string]ProfileConfig) (map[string]*profile, error) {
 	return out, nil
 }
 
-func citizenSubject(s Subject) ([]byte, string, Subject, error) {
-	var c Subject
+func citizenSubject(s model.Subject) ([]byte, string, model.Subject, error) {
+	var c model.Subject
 	var err error
 	if c.Name, err = cleanText("subject.name", s.Name, maxCommonName, true); err != nil {
 		return nil, "", c, err
@@ -224,8 +226,8 @@ func citizenSubject(s Subject) ([]byte, string, Subject, error) {
 	return der, c.Email, c, err
 }
 
-func officialSubject(s Subject) ([]byte, string, Subject, error) {
-	var c Subject
+func officialSubject(s model.Subject) ([]byte, string, model.Subject, error) {
+	var c model.Subject
 	var err error
 	if c.Name, err = cleanText("subject.name", s.Name, maxCommonName, true); err != nil {
 		return nil, "", c, err
@@ -268,8 +270,8 @@ func officialSubject(s Subject) ([]byte, string, Subject, error) {
 	return der, c.Email, c, err
 }
 
-func sealSubject(s Subject) ([]byte, string, Subject, error) {
-	var c Subject
+func sealSubject(s model.Subject) ([]byte, string, model.Subject, error) {
+	var c model.Subject
 	var err error
 	if c.Organization, err = cleanText("subject.organization", s.Organization, maxOrgName, true); err != nil {
 		return nil, "", c, err
@@ -324,8 +326,8 @@ func sealSubject(s Subject) ([]byte, string, Subject, error) {
 // serviceSubject is the subject of kyso's own service certificates (TSA,
 // OCSP responder, TLS server) and of client systems' TLS certificates: CN
 // and O.
-func serviceSubject(s Subject) ([]byte, string, Subject, error) {
-	var c Subject
+func serviceSubject(s model.Subject) ([]byte, string, model.Subject, error) {
+	var c model.Subject
 	var err error
 	if c.Name, err = cleanText("subject.name", s.Name, maxCommonName, true); err != nil {
 		return nil, "", c, err
@@ -346,7 +348,7 @@ func serviceSubject(s Subject) ([]byte, string, Subject, error) {
 
 // rejectFields refuses fields that do not belong to a profile, so a
 // requester cannot smuggle data into a certificate it does not belong in.
-func rejectFields(s Subject, profile string, fields ...string) error {
+func rejectFields(s model.Subject, profile string, fields ...string) error {
 	for _, f := range fields {
 		var v string
 		switch f {

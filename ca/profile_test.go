@@ -12,6 +12,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/kyso-vn/kyso/model"
 )
 
 // TestProfilePurposes builds every profile's certificate as issuance does
@@ -45,17 +47,17 @@ func TestProfilePurposes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	service := Subject{Name: "kyso service", Organization: "kyso"}
+	service := model.Subject{Name: "kyso service", Organization: "kyso"}
 	signingKU := x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
 	tests := []struct {
 		profile string
-		subject Subject
+		subject model.Subject
 		ku      x509.KeyUsage
 		eku     []asn1.ObjectIdentifier
 	}{
-		{ProfileCitizen, Subject{Name: "Nguyễn Văn An", CCCD: "001099012345", Province: "Hà Nội"}, signingKU, documentSigningEKU},
-		{ProfileOfficial, Subject{Name: "Trần Thị Bình", CCCD: "001185000123", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội", Email: "binh@hanoi.gov.vn"}, signingKU, documentSigningEKU},
-		{ProfileSeal, Subject{Organization: "Ủy ban nhân dân Thành phố Hà Nội", TaxCode: "0103410294", Locality: "Hà Nội"}, signingKU, documentSigningEKU},
+		{ProfileCitizen, model.Subject{Name: "Nguyễn Văn An", CCCD: "001099012345", Province: "Hà Nội"}, signingKU, documentSigningEKU},
+		{ProfileOfficial, model.Subject{Name: "Trần Thị Bình", CCCD: "001185000123", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội", Email: "binh@hanoi.gov.vn"}, signingKU, documentSigningEKU},
+		{ProfileSeal, model.Subject{Organization: "Ủy ban nhân dân Thành phố Hà Nội", TaxCode: "0103410294", Locality: "Hà Nội"}, signingKU, documentSigningEKU},
 		{ProfileTSA, service, x509.KeyUsageDigitalSignature, []asn1.ObjectIdentifier{oidEKUTimeStamping}},
 		{ProfileOCSP, service, x509.KeyUsageDigitalSignature, []asn1.ObjectIdentifier{oidEKUOCSPSigning}},
 		{ProfileTLSServer, service, x509.KeyUsageDigitalSignature, []asn1.ObjectIdentifier{oidEKUServerAuth}},

@@ -148,7 +148,7 @@ func (a *Authority) TSACredential(ctx context.Context) (*model.SigningCredential
 		}
 	}
 	if newest == nil {
-		issued, err := a.Issue(ctx, Request{Profile: ProfileTSA, Subject: Subject{
+		issued, err := a.Issue(ctx, Request{Profile: ProfileTSA, Subject: model.Subject{
 			Name: "Time-Stamp Authority", Organization: a.cfg.OrgName}})
 		if err != nil {
 			return nil, err

@@ -12,13 +12,14 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/model"
 )
 
 func TestSigningCredential(t *testing.T) {
 	e := newEnv(t, nil)
 	e.bootstrap(t)
 	ctx := context.Background()
-	issued, err := e.ca.Issue(ctx, ca.Request{Profile: "official", Subject: ca.Subject{
+	issued, err := e.ca.Issue(ctx, ca.Request{Profile: "official", Subject: model.Subject{
 		Name: "Trần Thị Bình", CCCD: "001185000123", Title: "Phó Chủ tịch", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội"}})
 	if err != nil {
 		t.Fatal(err)

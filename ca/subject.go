@@ -16,22 +16,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Subject is the holder data a registration officer submits. Which fields
-// are required depends on the profile; the CA copies only validated fields
-// into a certificate.
-type Subject struct {
-	Name         string `json:"name,omitempty"`         // full name (CN)
-	CCCD         string `json:"cccd,omitempty"`         // 12-digit citizen identity number
-	Title        string `json:"title,omitempty"`        // official's title (chức vụ)
-	Unit         string `json:"unit,omitempty"`         // unit within the agency (OU)
-	Organization string `json:"organization,omitempty"` // agency (O)
-	Locality     string `json:"locality,omitempty"`     // L
-	Province     string `json:"province,omitempty"`     // ST
-	Email        string `json:"email,omitempty"`
-	TaxCode      string `json:"tax_code,omitempty"`    // MST: 10 digits, or 10-3 for a branch
-	BudgetCode   string `json:"budget_code,omitempty"` // MNS: 7-digit budget-relationship code
-}
-
 // Attribute OIDs used in Vietnamese certificate subjects.
 var (
 	oidCountry      = asn1.ObjectIdentifier{2, 5, 4, 6}
@@ -211,10 +195,10 @@ func checkEmail(field, s string) (string, error) {
 
 // subjectOf reads the subject a credential was issued for (its
 // SubjectJSON).
-func subjectOf(cred *model.Credential) (Subject, error) {
-	var subj Subject
+func subjectOf(cred *model.Credential) (model.Subject, error) {
+	var subj model.Subject
 	if err := json.Unmarshal([]byte(cred.SubjectJSON), &subj); err != nil {
-		return Subject{}, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
+		return model.Subject{}, fmt.Errorf("ca: credential %s subject: %w", cred.ID, err)
 	}
 	return subj, nil
 }

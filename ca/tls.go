@@ -19,6 +19,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -151,7 +152,7 @@ func (a *Authority) issueTLSServer(ctx context.Context, first string, dns []stri
 	if len(cn) > maxCommonName {
 		cn = a.cfg.OrgName + " HTTPS"
 	}
-	tmpl, _, err := a.leafTemplate(p, Subject{Name: cn, Organization: a.cfg.OrgName}, is, signer.Public())
+	tmpl, _, err := a.leafTemplate(p, model.Subject{Name: cn, Organization: a.cfg.OrgName}, is, signer.Public())
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +222,7 @@ func (a *Authority) IssueClientCert(ctx context.Context, req ClientCertRequest) 
 	if err != nil {
 		return nil, err
 	}
-	tmpl, _, err := a.leafTemplate(p, Subject{Name: name}, is, pub)
+	tmpl, _, err := a.leafTemplate(p, model.Subject{Name: name}, is, pub)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/store"
 )
 
@@ -269,7 +270,7 @@ func TestClientCertRejectsBadInput(t *testing.T) {
 		}
 	}
 	for _, p := range []string{ca.ProfileTLSClient, ca.ProfileTLSServer} {
-		if _, err := e.ca.Issue(ctx, ca.Request{Profile: p, Subject: ca.Subject{Name: "x"}}); !errors.Is(err, ca.ErrInvalid) {
+		if _, err := e.ca.Issue(ctx, ca.Request{Profile: p, Subject: model.Subject{Name: "x"}}); !errors.Is(err, ca.ErrInvalid) {
 			t.Errorf("Issue(profile %s) = %v, want ErrInvalid", p, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/errkind"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // TestUsableCredentials: the credentials of a signing profile a client
@@ -19,7 +20,7 @@ func TestUsableCredentials(t *testing.T) {
 	const hanoi, danang = "Ủy ban nhân dân Thành phố Hà Nội", "Ủy ban nhân dân Thành phố Đà Nẵng"
 	seal := func(org, tax string) string {
 		t.Helper()
-		is, err := e.ca.Issue(ctx, ca.Request{Profile: "seal", KeyType: "ecdsa-p256", Subject: ca.Subject{Organization: org, TaxCode: tax, Locality: "Việt Nam"}})
+		is, err := e.ca.Issue(ctx, ca.Request{Profile: "seal", KeyType: "ecdsa-p256", Subject: model.Subject{Organization: org, TaxCode: tax, Locality: "Việt Nam"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,3 +44,21 @@ type Issuer struct {
 	NotAfter       time.Time
 	CreatedAt      time.Time
 }
+
+// IssuerInfo is one of kyso's CAs as the admin API and kyso's commands
+// show it: its certificate and chain (PEM), or the CSR of an issuer
+// waiting for an external root.
+type IssuerInfo struct {
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"`
+	Status    string    `json:"status"`
+	External  bool      `json:"external"`
+	NotBefore time.Time `json:"not_before,omitzero"`
+	NotAfter  time.Time `json:"not_after,omitzero"`
+	CertPEM   string    `json:"certificate,omitempty"`
+	ChainPEM  string    `json:"chain,omitempty"`
+	CSRPEM    string    `json:"csr,omitempty"`
+	// Warnings are what the import of an external chain found that does
+	// not stop it (ImportChain); empty otherwise.
+	Warnings []string `json:"warnings,omitempty"`
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/ca"
+	"github.com/kyso-vn/kyso/model"
 )
 
 // client is the CLI's HTTP client of the admin API.
@@ -528,7 +529,7 @@ func cmdCA(ctx context.Context, w io.Writer, args []string) error {
 			return err
 		}
 		body, _ := json.Marshal(ca.ExternalRequest{CommonName: *cn, Organization: *org, KeyType: *keyType})
-		var out ca.IssuerInfo
+		var out model.IssuerInfo
 		if err := c.do(ctx, http.MethodPost, "/v1/ca/external", "application/json", body, &out); err != nil {
 			var ne *url.Error
 			if errors.As(err, &ne) {
