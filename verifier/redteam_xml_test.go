@@ -1,0 +1,335 @@
+package verifier
+
+// Red-team tests of VerifyXML: each test is a way an attacker tries to
+// make kyso say valid for an XML document whose meaning (what an
+// e-invoice system reads: the invoice data, amounts, tax codes) differs
+// from what was signed, or whose signer is not who the report says. Each
+// fails if kyso says valid (Report.Valid, or a signature TOTAL_PASSED),
+// and, where the forgery is real, asserts what the forged document reads
+// as and, where it applies, that xmlsec1 (core XML-Signature validation
+// only) accepts it, so that the test keeps showing the attack.
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kyso-vn/kyso/internal/xmlsig"
+	"github.com/kyso-vn/kyso/signer/xmldsig"
+	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
+)
+
+// notGreen fails the test if kyso calls doc valid in any way: the report
+// valid, or one signature TOTAL_PASSED.
+func notGreen(t *testing.T, rep *Report) {
+	t.Helper()
+	notValid(t, rep)
+	for _, s := range rep.Signatures {
+		if s.Indication == TotalPassed {
+			t.Errorf("signature %s of the forged document is TOTAL_PASSED; its references cover %s", s.Field, covers(s))
+		}
+	}
+}
+
+// notValid fails the test if the report says the document is valid. It
+// is for documents where a signature may rightly pass (it signs what it
+// says) but the document as a whole must not.
+func notValid(t *testing.T, rep *Report) {
+	t.Helper()
+	if rep.Valid {
+		var sigs []string
+		for _, s := range rep.Signatures {
+			sigs = append(sigs, fmt.Sprintf("%s %s (covers %s)", s.Field, s.Indication, covers(s)))
+		}
+		t.Errorf("the forged document is valid: %s", strings.Join(sigs, "; "))
+	}
+}
+
+// covers lists what the references of s cover, for messages.
+func covers(s Signature) string {
+	var out []string
+	for _, r := range s.References {
+		out = append(out, fmt.Sprintf("%s%v", r.Covers, r.Excludes))
+	}
+	return strings.Join(out, ", ")
+}
+
+// appReads returns the string value (XPath 1.0, 5.2: all the text inside)
+// of every element named local in doc, in document order: what an
+// application that looks elements up by name (getElementsByTagName,
+// //TgTTTBSo) finds.
+func appReads(t *testing.T, doc []byte, local string) []string {
+	t.Helper()
+	d, err := xmlsig.Parse(doc, xmlsig.Limits{})
+	if err != nil {
+		t.Fatalf("Parse(forged document) = %v", err)
+	}
+	var out []string
+	for _, el := range d.Root().FindElements("//" + local) {
+		out = append(out, strings.TrimSpace(xmlsig.Text(el)))
+	}
+	if d.Root().Tag == local {
+		out = append([]string{strings.TrimSpace(xmlsig.Text(d.Root()))}, out...)
+	}
+	return out
+}
+
+// element returns the first <name …>…</name> of doc (an element without
+// a nested one of the same name).
+func element(t *testing.T, doc []byte, name string) []byte {
+	t.Helper()
+	i := bytes.Index(doc, []byte("<"+name))
+	j := bytes.Index(doc, []byte("</"+name+">"))
+	if i < 0 || j < i {
+		t.Fatalf("no %s element in the document", name)
+	}
+	return doc[i : j+len("</"+name+">")]
+}
+
+// xmlsecAccepts fails the test if xmlsec1 rejects doc: the attack then no
+// longer passes core validation and the test would show nothing.
+func xmlsecAccepts(t *testing.T, f *xmlFixture, doc []byte, extra ...string) {
+	t.Helper()
+	if out, err := f.pki.XMLSec(t, doc, extra...); err != nil {
+		t.Fatalf("xmlsec1 rejects the forged document (the test no longer shows the attack): %v\n%s", err, out)
+	}
+}
+
+// TestRedTeamXMLIDAttributes: the forged invoice data put first, where
+// applications read it, claiming the signed ID through another ID
+// attribute (xml:id, ID, id) or an Id in a namespace, with the signed
+// original kept in place or moved away. Each is either a duplicate ID
+// (refused) or leaves the first DLHDon uncovered.
+func TestRedTeamXMLIDAttributes(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{})
+	orig := element(t, signed, "DLHDon")
+	forged := bytes.Replace(orig, []byte("<TgTTTBSo>165000</TgTTTBSo>"), []byte("<TgTTTBSo>1</TgTTTBSo>"), 1)
+	for _, tc := range []struct {
+		name, attr string
+		keep       bool // the original stays in HDon (else moved into a wrapper at the end)
+	}{
+		{"xml:id, original kept", `xml:id="data"`, true},
+		{"ID, original kept", `ID="data"`, true},
+		{"id, original moved", `id="data"`, false},
+		{"namespaced Id, original moved", `p:Id="data" xmlns:p="urn:x"`, false},
+		{"xml:id, original moved", `xml:id="data"`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first := bytes.Replace(forged, []byte(`Id="data"`), []byte(tc.attr), 1)
+			var doc []byte
+			if tc.keep {
+				doc = bytes.Replace(signed, orig, append(bytes.Clone(first), orig...), 1)
+			} else {
+				doc = bytes.Replace(signed, orig, first, 1)
+				doc = bytes.Replace(doc, []byte("</HDon>"), append(append([]byte("<Kho>"), orig...), "</Kho></HDon>"...), 1)
+			}
+			if got := appReads(t, doc, "TgTTTBSo"); got[0] != "1" {
+				t.Fatalf("the first total reads %q, want the forged one", got)
+			}
+			notGreen(t, verifyXML(t, doc, f.opts()))
+		})
+	}
+}
+
+// TestRedTeamXMLDTD: a DTD that gives DLHDon a default Id (so that a
+// DTD-reading application sees the forged element as the signed one) or
+// declares Id an ID type is refused before anything is read.
+func TestRedTeamXMLDTD(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{})
+	body := signed[bytes.Index(signed, []byte("<HDon>")):]
+	for name, dtd := range map[string]string{
+		"default Id":  `<!DOCTYPE HDon [<!ATTLIST DLHDon Id CDATA "data">]>`,
+		"ID type":     `<!DOCTYPE HDon [<!ATTLIST DLHDon Id ID #IMPLIED>]>`,
+		"entity text": `<!DOCTYPE HDon [<!ENTITY t "1">]>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			rep, err := VerifyXML(context.Background(), append([]byte(dtd), body...), f.opts())
+			if !errors.Is(err, ErrUnreadable) {
+				t.Errorf("VerifyXML = %+v, %v; want ErrUnreadable", rep, err)
+			}
+		})
+	}
+}
+
+// TestRedTeamXMLNamespaces: the XML-Signature namespace is what makes an
+// element a signature, not its name or prefix: a Signature moved to
+// another namespace signs nothing (the invoice is then unsigned), one
+// with the ds prefix bound elsewhere is no signature, and rebinding the
+// default namespace around the signed data changes its canonical form.
+func TestRedTeamXMLNamespaces(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{})
+	dsig := []byte(`xmlns="http://www.w3.org/2000/09/xmldsig#"`)
+	for name, doc := range map[string][]byte{
+		"signature in another namespace":  bytes.Replace(signed, dsig, []byte(`xmlns="urn:not-dsig"`), 1),
+		"SignedInfo in another namespace": bytes.Replace(signed, []byte("<SignedInfo>"), []byte(`<SignedInfo xmlns="urn:x">`), 1),
+		"ds prefix bound elsewhere": bytes.Replace(bytes.Replace(signed, []byte("<Signature "+string(dsig)), []byte(`<ds:Signature xmlns:ds="urn:x" `+string(dsig)), 1),
+			[]byte("</Signature></NBan>"), []byte("</ds:Signature></NBan>"), 1),
+		"default namespace on HDon":   bytes.Replace(signed, []byte("<HDon>"), []byte(`<HDon xmlns="urn:hdon">`), 1),
+		"default namespace on DLHDon": bytes.Replace(signed, []byte(`<DLHDon Id="data">`), []byte(`<DLHDon Id="data" xmlns="urn:x">`), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			notGreen(t, verifyXML(t, doc, f.opts()))
+		})
+	}
+}
+
+// TestRedTeamXMLKeyInfo: KeyInfo is not signed. An attacker's
+// certificate put first (with its subject name) does not become the
+// signer: the signer is the certificate whose key verifies the value.
+// The attacker's certificate in place of the seller's fails.
+func TestRedTeamXMLKeyInfo(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{})
+	attacker := base64.StdEncoding.EncodeToString(f.tax.Cert.Raw)
+	seller := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	sn := element(t, signed, "X509SubjectName")
+	first := bytes.Replace(signed, []byte("<X509Data>"), []byte("<X509Data><X509Certificate>"+attacker+"</X509Certificate>"), 1)
+	first = bytes.Replace(first, sn, []byte("<X509SubjectName>"+xmlsig.SubjectName(f.tax.Cert)+"</X509SubjectName>"), 1)
+	rep := verifyXML(t, first, f.opts())
+	s := rep.Signatures[0]
+	if s.Signer.Name != f.seller.Cert.Subject.CommonName {
+		t.Errorf("with the attacker's certificate first the signer is %q, want %q", s.Signer.Name, f.seller.Cert.Subject.CommonName)
+	}
+	if !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "X509SubjectName") }) {
+		t.Errorf("no warning that X509SubjectName names another certificate: %q", s.Warnings)
+	}
+	swapped := bytes.Replace(signed, []byte(seller), []byte(attacker), 1)
+	rep = verifyXML(t, swapped, f.opts())
+	notGreen(t, rep)
+	wantSig(t, rep.Signatures[0], TotalFailed, SigCryptoFailure)
+}
+
+// TestRedTeamXMLExtraSignatures: which signature counts when there are
+// several. An empty ds:Signature and a copy of the seller's signature
+// (whose SigningTime reference then names an ID two Objects carry) make
+// the document not valid.
+func TestRedTeamXMLExtraSignatures(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{EmptyBlocks: true})
+	sig := element(t, signed, "Signature")
+	for name, doc := range map[string][]byte{
+		"empty signature":  bytes.Replace(signed, []byte("<CCKSKhac/>"), []byte(`<CCKSKhac><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"/></CCKSKhac>`), 1),
+		"copied signature": bytes.Replace(signed, []byte("<NMua/>"), append(append([]byte("<NMua>"), bytes.Replace(sig, []byte(`Id="seller"`), []byte(`Id="buyer"`), 1)...), "</NMua>"...), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			// The seller's own signature still signs what it says.
+			notValid(t, verifyXML(t, doc, f.opts()))
+		})
+	}
+}
+
+// TestRedTeamXMLTextForms: what stays in signed text. A comment between
+// the digits of the amount is dropped by canonicalisation and the amount
+// read whole; a CDATA section or a character reference is the same text;
+// a processing instruction is kept by canonicalisation, so inserting one
+// breaks the digest (xmlsec1 agrees).
+func TestRedTeamXMLTextForms(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{})
+	for _, tc := range []struct {
+		name, total string
+		same        bool
+	}{
+		{"comment", "<TgTTTBSo>165<!---->000</TgTTTBSo>", true},
+		{"CDATA", "<TgTTTBSo><![CDATA[165]]>000</TgTTTBSo>", true},
+		{"character reference", "<TgTTTBSo>&#x31;65000</TgTTTBSo>", true},
+		{"processing instruction", "<TgTTTBSo>165<?x 9?>000</TgTTTBSo>", false},
+		{"element", "<TgTTTBSo>165<b>9</b>000</TgTTTBSo>", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := bytes.Replace(signed, []byte("<TgTTTBSo>165000</TgTTTBSo>"), []byte(tc.total), 1)
+			_, xerr := f.pki.XMLSec(t, doc)
+			rep := verifyXML(t, doc, f.opts())
+			if rep.Valid != (xerr == nil) {
+				t.Errorf("kyso valid %t, xmlsec1 error %v", rep.Valid, xerr)
+			}
+			if !tc.same {
+				notGreen(t, rep)
+				return
+			}
+			if !rep.Valid || rep.Signatures[0].EInvoice.Total != "165000" {
+				t.Errorf("valid %t, total %q; want valid, 165000", rep.Valid, rep.Signatures[0].EInvoice.Total)
+			}
+		})
+	}
+}
+
+// TestRedTeamXMLDetached: the content handed to VerifyXMLDetached is
+// only ever the content of a reference with exactly that (external) URI:
+// another name leaves the reference unresolved, and a same-document URI
+// ("#data") is resolved in the document, never replaced by the content
+// given.
+func TestRedTeamXMLDetached(t *testing.T) {
+	f := newXMLFixture(t)
+	content := []byte("%PDF-1.7\n% hồ sơ\n%%EOF\n")
+	res, err := xmldsig.Sign(context.Background(), content, f.seller, xmldsig.Options{Profile: xmldsig.ProfileDetached, DetachedURI: "hoso.pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, uri := range []string{"HOSO.PDF", "./hoso.pdf", "hoso.pdf ", "#hoso.pdf"} {
+		t.Run(uri, func(t *testing.T) {
+			rep, err := VerifyXMLDetached(context.Background(), res.Document, uri, content, f.opts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			notGreen(t, rep)
+		})
+	}
+	// The invoice's #data is the document's DLHDon, whatever is handed
+	// in under that name.
+	signed, _ := f.invoice(t, xmltest.Invoice{})
+	forged := bytes.Replace(element(t, signed, "DLHDon"), []byte("165000"), []byte("1"), 1)
+	rep, err := VerifyXMLDetached(context.Background(), signed, "#data", forged, f.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Valid || rep.Signatures[0].EInvoice.Total != "165000" {
+		t.Errorf("valid %t, total %q: want the document's own data, valid", rep.Valid, rep.Signatures[0].EInvoice.Total)
+	}
+	changed := bytes.Replace(signed, []byte("<TgTTTBSo>165000"), []byte("<TgTTTBSo>1"), 1)
+	rep, err = VerifyXMLDetached(context.Background(), changed, "#data", element(t, signed, "DLHDon"), f.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	notGreen(t, rep)
+}
+
+// TestRedTeamXMLBounds: hostile sizes are refused or cut short, never a
+// crash: more attributes on one element than the limit, nesting past the
+// depth limit inside the signed data, and more signatures than are
+// processed.
+func TestRedTeamXMLBounds(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{})
+	var attrs strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&attrs, ` a%d="%d"`, i, i)
+	}
+	for name, doc := range map[string][]byte{
+		"300 attributes": bytes.Replace(signed, []byte("<TTChung>"), []byte("<TTChung"+attrs.String()+">"), 1),
+		"deep nesting":   bytes.Replace(signed, []byte("<PBan>"), []byte(strings.Repeat("<x>", 300)+strings.Repeat("</x>", 300)+"<PBan>"), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if rep, err := VerifyXML(context.Background(), doc, f.opts()); !errors.Is(err, ErrUnreadable) {
+				t.Errorf("VerifyXML = %+v, %v; want ErrUnreadable", rep, err)
+			}
+		})
+	}
+	t.Run("many signatures", func(t *testing.T) {
+		sigs := strings.Repeat(`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"/>`, maxSignatures+10)
+		doc := bytes.Replace(signed, []byte("</DSCKS>"), []byte("<CCKSKhac>"+sigs+"</CCKSKhac></DSCKS>"), 1)
+		rep := verifyXML(t, doc, f.opts())
+		notValid(t, rep)
+		if n := len(rep.Signatures); n != maxSignatures+11 {
+			t.Errorf("%d signatures reported, want %d", n, maxSignatures+11)
+		}
+	})
+}
