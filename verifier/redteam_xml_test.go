@@ -100,6 +100,34 @@ func xmlsecAccepts(t *testing.T, f *xmlFixture, doc []byte, extra ...string) {
 	}
 }
 
+// TestRedTeamXMLSecondInvoiceData: a second DLHDon, with the forged
+// amount, appended after the signed one in HDon. The seller's signature
+// covers the first; an application that binds the invoice with
+// XmlSerializer or JAXB keeps the last element of a repeated single
+// field, so it reads the forged data. Which DLHDon is "the" invoice is
+// ambiguous: kyso must not say valid.
+func TestRedTeamXMLSecondInvoiceData(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, countersigned := f.invoice(t, xmltest.Invoice{})
+	for name, base := range map[string][]byte{"seller": signed, "countersigned": countersigned} {
+		orig := element(t, base, "DLHDon")
+		forged := bytes.Replace(orig, []byte("<TgTTTBSo>165000</TgTTTBSo>"), []byte("<TgTTTBSo>1</TgTTTBSo>"), 1)
+		for variant, second := range map[string][]byte{
+			"other Id": bytes.Replace(forged, []byte(`Id="data"`), []byte(`Id="forged"`), 1),
+			"no Id":    bytes.Replace(forged, []byte(` Id="data"`), nil, 1),
+		} {
+			t.Run(name+"/"+variant, func(t *testing.T) {
+				doc := bytes.Replace(base, orig, append(append(bytes.Clone(orig), '\n'), second...), 1)
+				xmlsecAccepts(t, f, doc)
+				if got := appReads(t, doc, "TgTTTBSo"); !slices.Equal(got, []string{"165000", "1"}) {
+					t.Fatalf("the forged document's totals read %q, want the signed one then the forged one", got)
+				}
+				notGreen(t, verifyXML(t, doc, f.opts()))
+			})
+		}
+	}
+}
+
 // TestRedTeamXMLIDAttributes: the forged invoice data put first, where
 // applications read it, claiming the signed ID through another ID
 // attribute (xml:id, ID, id) or an Id in a namespace, with the signed
