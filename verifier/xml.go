@@ -40,7 +40,9 @@ package verifier
 //     element: the document element, or wrapped as in the tax
 //     authority's TDiep messages), one that does not cover that HDon's
 //     DLHDon — the first, the one an application reads — is
-//     SIGNED_DATA_NOT_FOUND; the invoice's facts
+//     SIGNED_DATA_NOT_FOUND, and an HDon with a second DLHDon is
+//     FORMAT_FAILURE (applications differ on which one they read); the
+//     invoice's facts
 //     are read from that element's full text (comments do not cut it) and
 //     the certificate's MST: compared with the tax code of the block the
 //     signature is in (a mismatch is a warning). An e-invoice of the
@@ -185,7 +187,11 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	return x.rep, nil
 }
 
-// invoiceData returns the DLHDon of every HDon of d.
+// invoiceData returns every DLHDon child of every HDon of d. Not only
+// the first: an HDon with a second DLHDon (an unsigned, forged one after
+// the signed one) is read differently by different applications —
+// XmlSerializer and JAXB keep the last of a repeated element — so every
+// one must be covered.
 func invoiceData(d *xmlsig.Document) []*etree.Element {
 	var out []*etree.Element
 	var walk func(el *etree.Element)
@@ -194,7 +200,6 @@ func invoiceData(d *xmlsig.Document) []*etree.Element {
 			for _, c := range el.ChildElements() {
 				if c.Tag == xmlsig.EInvoiceData {
 					out = append(out, c)
-					break
 				}
 			}
 		}
@@ -755,6 +760,13 @@ func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate, data *et
 	}
 	if !inv.DataCovered {
 		e.fail(Indeterminate, SignedDataNotFound, "the signature does not cover the invoice data an application reads (%s): its references cover %s", pathOf(data), coveredList(xs))
+	}
+	// One HDon, one DLHDon: with two, applications differ on which is
+	// the invoice (the first by path, the last by XmlSerializer or
+	// JAXB), so a signed one and a forged one after it cannot be told
+	// apart by what an application shows.
+	if n := len(data.Parent().SelectElements(xmlsig.EInvoiceData)); n > 1 {
+		e.fail(TotalFailed, FormatFailure, "the e-invoice %s has %d DLHDon elements: applications may read another than the one signed", pathOf(data.Parent()), n)
 	}
 	e.out.EInvoice = inv
 }
