@@ -128,6 +128,44 @@ func TestRedTeamXMLSecondInvoiceData(t *testing.T) {
 	}
 }
 
+// filter2Invoice returns an e-invoice signed by the seller with one
+// reference to DLHDon whose transform is the XPath Filter 2.0
+// subtraction of /descendant::*[name()='ds:Signature'] (a form signature
+// software writes), and the signature in DSCKS/NBan with the ds prefix.
+func filter2Invoice(t *testing.T, f *xmlFixture) []byte {
+	t.Helper()
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	ref := `<Reference URI="#data"><Transforms><Transform Algorithm="http://www.w3.org/2002/06/xmldsig-filter2"><XPath xmlns="http://www.w3.org/2002/06/xmldsig-filter2" Filter="subtract">/descendant::*[name()='ds:Signature']</XPath></Transform></Transforms>`
+	body := strings.Replace(string(xmltest.Invoice{EmptyBlocks: true}.Make()), "<NBan/>", "<NBan><!--SIG--></NBan>", 1)
+	doc := strings.Replace(template(body, xmlsig.RSASHA256, xmlsig.DigestSHA256, ref), "CERT", cert, 1)
+	return signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256)
+}
+
+// TestRedTeamXMLFilter2PrefixTrick: XPath Filter 2.0's
+// name()='ds:Signature' compares the name as written, so an element
+// <ds:Signature xmlns:ds="urn:x"> — no signature at all — inserted into
+// the signed data is subtracted from the digest, while an application
+// reads its text as part of the amount: <TgTTTBSo><ds:Signature
+// xmlns:ds="urn:x">9</ds:Signature>165000</TgTTTBSo> is 9165000.
+// xmlsec1 accepts it; kyso must not.
+func TestRedTeamXMLFilter2PrefixTrick(t *testing.T) {
+	f := newXMLFixture(t)
+	signed := filter2Invoice(t, f)
+	if rep := verifyXML(t, signed, f.opts()); !rep.Valid {
+		t.Fatalf("the honest Filter 2.0 invoice is not valid: %+v", rep.Signatures)
+	}
+	doc := bytes.Replace(signed, []byte("<TgTTTBSo>165000</TgTTTBSo>"), []byte(`<TgTTTBSo><ds:Signature xmlns:ds="urn:x">9</ds:Signature>165000</TgTTTBSo>`), 1)
+	xmlsecAccepts(t, f, doc)
+	if got := appReads(t, doc, "TgTTTBSo"); !slices.Equal(got, []string{"9165000"}) {
+		t.Fatalf("the forged total reads %q, want 9165000", got)
+	}
+	rep := verifyXML(t, doc, f.opts())
+	notGreen(t, rep)
+	if inv := rep.Signatures[0].EInvoice; inv != nil && inv.Total == "9165000" && rep.Signatures[0].Indication == TotalPassed {
+		t.Errorf("kyso reports the forged total %q as signed", inv.Total)
+	}
+}
+
 // TestRedTeamXMLIDAttributes: the forged invoice data put first, where
 // applications read it, claiming the signed ID through another ID
 // attribute (xml:id, ID, id) or an Id in a namespace, with the signed
