@@ -166,6 +166,46 @@ func TestRedTeamXMLFilter2PrefixTrick(t *testing.T) {
 	}
 }
 
+// TestRedTeamXMLSignatureInsideInvoiceData: the seller's signature's
+// reference to DLHDon has the enveloped-signature transform, which takes
+// the Signature element out wherever it is. Moved into DLHDon, the
+// digest is unchanged and its ds:Object elements carry unsigned content
+// inside the invoice data: an application that looks the total up by
+// name reads the forged one. xmlsec1 accepts it; kyso must not.
+func TestRedTeamXMLSignatureInsideInvoiceData(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{})
+	sig := element(t, signed, "Signature")
+	for name, moved := range map[string][]byte{
+		"with a forged total": bytes.Replace(sig, []byte("</Signature>"), []byte("<Object><TgTTTBSo>1</TgTTTBSo></Object></Signature>"), 1),
+		"as it is":            sig,
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc := bytes.Replace(signed, sig, nil, 1)
+			doc = bytes.Replace(doc, []byte("<TTChung>"), append(bytes.Clone(moved), "<TTChung>"...), 1)
+			xmlsecAccepts(t, f, doc)
+			if name == "with a forged total" {
+				if got := appReads(t, doc, "TgTTTBSo"); len(got) != 2 || got[0] != "1" {
+					t.Fatalf("the totals read %q, want the forged one first", got)
+				}
+			}
+			notGreen(t, verifyXML(t, doc, f.opts()))
+		})
+	}
+	// The same through a filter that leaves out every signature: a
+	// ds:Signature (a real one this time, in the XML-Signature namespace)
+	// inserted into the amount is left out of the digest, and its text
+	// read as part of the amount. The inserted signature fails, but the
+	// seller's must not pass with the amount 9165000.
+	t.Run("filter, signature in the amount", func(t *testing.T) {
+		doc := bytes.Replace(filter2Invoice(t, f), []byte("<TgTTTBSo>165000</TgTTTBSo>"), []byte(`<TgTTTBSo><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">9</ds:Signature>165000</TgTTTBSo>`), 1)
+		if got := appReads(t, doc, "TgTTTBSo"); !slices.Equal(got, []string{"9165000"}) {
+			t.Fatalf("the forged total reads %q, want 9165000", got)
+		}
+		notGreen(t, verifyXML(t, doc, f.opts()))
+	})
+}
+
 // TestRedTeamXMLIDAttributes: the forged invoice data put first, where
 // applications read it, claiming the signed ID through another ID
 // attribute (xml:id, ID, id) or an Id in a namespace, with the signed
