@@ -41,8 +41,10 @@ package verifier
 //     authority's TDiep messages), one that does not cover that HDon's
 //     DLHDon — the first, the one an application reads — is
 //     SIGNED_DATA_NOT_FOUND, and an HDon with a second DLHDon is
-//     FORMAT_FAILURE (applications differ on which one they read); the
-//     invoice's facts
+//     FORMAT_FAILURE (applications differ on which one they read); a
+//     signature that a reference leaves out (enveloped-signature, a
+//     filter) inside that DLHDon is SIGNED_DATA_NOT_FOUND too: unsigned
+//     content in the data. The invoice's facts
 //     are read from that element's full text (comments do not cut it) and
 //     the certificate's MST: compared with the tax code of the block the
 //     signature is in (a mismatch is a warning). An e-invoice of the
@@ -234,6 +236,10 @@ type xmlRun struct {
 type xmlSig struct {
 	s       *xmlsig.Signature
 	covered []*etree.Element // the elements the references name (nil: whole document)
+	// excluded are, per element of covered, what that reference's
+	// transforms leave out of it (the enveloped signature, signatures
+	// an XPath filter removes).
+	excluded [][]*etree.Element
 	// targets are, per reference of s, the element it names; nil for the
 	// whole document or a reference that could not be resolved.
 	targets []*etree.Element
@@ -358,6 +364,7 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 			}
 			if !dg.External {
 				xs.covered = append(xs.covered, dg.Target)
+				xs.excluded = append(xs.excluded, dg.Excluded)
 				xs.targets[len(xs.targets)-1] = dg.Target
 			}
 			for _, ex := range dg.Excluded {
@@ -760,6 +767,19 @@ func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate, data *et
 	}
 	if !inv.DataCovered {
 		e.fail(Indeterminate, SignedDataNotFound, "the signature does not cover the invoice data an application reads (%s): its references cover %s", pathOf(data), coveredList(xs))
+	}
+	// What a reference's transforms leave out (a Signature, by the
+	// enveloped-signature transform or a filter) is unsigned: inside the
+	// invoice data it is content an application reads and nobody signed.
+	// An enveloped signature moved into DLHDon still digests as signed,
+	// and its Objects (or text) can carry a forged <TgTTTBSo> that a
+	// lookup by name finds first, or text read into the amount.
+	for _, ex := range xs.excluded {
+		for _, el := range ex {
+			if xmlsig.ContainsExcluded([]*etree.Element{data}, el) {
+				e.fail(Indeterminate, SignedDataNotFound, "the invoice data %s holds %s, which the signature leaves out of what it signs: unsigned content inside the data an application reads", pathOf(data), pathOf(el))
+			}
+		}
 	}
 	// One HDon, one DLHDon: with two, applications differ on which is
 	// the invoice (the first by path, the last by XmlSerializer or
