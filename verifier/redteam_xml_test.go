@@ -206,6 +206,28 @@ func TestRedTeamXMLSignatureInsideInvoiceData(t *testing.T) {
 	})
 }
 
+// TestRedTeamXMLUnsignedSigningTime: a signature whose one reference is
+// the whole document (URI="", enveloped-signature) does not cover its
+// own Signature element: a SignatureProperty SigningTime an attacker adds
+// to it is unsigned, and must not become the claimed signing time the
+// report shows.
+func TestRedTeamXMLUnsignedSigningTime(t *testing.T) {
+	f := newXMLFixture(t)
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	env := `<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
+	doc := strings.Replace(template(`<HoSo><SoTien>100</SoTien><!--SIG--></HoSo>`, xmlsig.RSASHA256, xmlsig.DigestSHA256, env), "CERT", cert, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256)
+	forged := bytes.Replace(signed, []byte("</KeyInfo></Signature>"), []byte(`</KeyInfo><Object><SignatureProperties><SignatureProperty Target="#s"><SigningTime>2020-01-01T00:00:00</SigningTime></SignatureProperty></SignatureProperties></Object></Signature>`), 1)
+	xmlsecAccepts(t, f, forged)
+	s := verifyXML(t, forged, f.opts()).Signatures[0]
+	if strings.HasPrefix(s.ClaimedTime, "2020-01-01") {
+		t.Errorf("the claimed time is the unsigned SigningTime %q", s.ClaimedTime)
+	}
+	if !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "SigningTime is not covered") }) {
+		t.Errorf("no warning that the SigningTime is not covered: %q", s.Warnings)
+	}
+}
+
 // TestRedTeamXMLIDAttributes: the forged invoice data put first, where
 // applications read it, claiming the signed ID through another ID
 // attribute (xml:id, ID, id) or an Id in a namespace, with the signed
@@ -438,4 +460,42 @@ func TestRedTeamXMLBounds(t *testing.T) {
 			t.Errorf("%d signatures reported, want %d", n, maxSignatures+11)
 		}
 	})
+}
+
+// TestRedTeamXMLXAdESSecondProperties: a second, unsigned
+// QualifyingProperties targeting the signature, with a forged
+// SigningTime, put before the signed one; and the signed
+// SignedProperties' Id moved to a forged copy (the DSS
+// fake-SignedProperties case on kyso's own XAdES).
+func TestRedTeamXMLXAdESSecondProperties(t *testing.T) {
+	f := newXMLFixture(t)
+	res, err := xmldsig.Sign(context.Background(), []byte(`<HoSo><SoTien>100</SoTien></HoSo>`), f.seller, xmldsig.Options{Profile: xmldsig.ProfileXAdES, ID: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := res.Document
+	if rep := verifyXML(t, signed, f.opts()); !rep.Valid {
+		t.Fatalf("the honest XAdES signature is not valid: %+v", rep.Signatures)
+	}
+	qp := signed[bytes.Index(signed, []byte("<Object><xades:QualifyingProperties")):]
+	qp = qp[:bytes.Index(qp, []byte("</Object>"))+len("</Object>")]
+	st := element(t, qp, "xades:SigningTime")
+	fake := bytes.Replace(qp, st, []byte("<xades:SigningTime>2020-01-01T00:00:00Z</xades:SigningTime>"), 1)
+	unsignedFirst := bytes.Replace(fake, []byte(`Id="x-SignedProperties"`), nil, 1)
+	for name, doc := range map[string][]byte{
+		"second QualifyingProperties": bytes.Replace(signed, qp, append(bytes.Clone(unsignedFirst), qp...), 1),
+		"Id on a forged copy": bytes.Replace(signed, qp, append(bytes.Clone(fake),
+			bytes.Replace(qp, []byte(`Id="x-SignedProperties"`), []byte(`Id="orig"`), 1)...), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			rep := verifyXML(t, doc, f.opts())
+			notGreen(t, rep)
+			// With its data reference failing, the copy is "covered" by
+			// a reference that does not sign it: only the unsigned
+			// second properties are checked for the claimed time.
+			if name == "second QualifyingProperties" && strings.HasPrefix(rep.Signatures[0].ClaimedTime, "2020-01-01") {
+				t.Errorf("the claimed time is the forged %q", rep.Signatures[0].ClaimedTime)
+			}
+		})
+	}
 }
