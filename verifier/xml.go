@@ -631,11 +631,19 @@ func (x *xmlRun) signingTime(e *entry, xs *xmlSig) time.Time {
 
 // covers reports whether el is inside an element a reference covers, and
 // not left out by its transforms.
+//
+// What the transforms leave out is not covered: a reference to the whole
+// document (URI="") with the enveloped-signature transform does not sign
+// its own Signature, so a SigningTime Object added to it after signing
+// must not become the claimed signing time.
 func (xs *xmlSig) covers(el *etree.Element) bool {
-	if xs.whole {
-		return true
-	}
-	for _, c := range xs.covered {
+	for i, c := range xs.covered {
+		if xmlsig.ContainsExcluded(xs.excluded[i], el) {
+			continue
+		}
+		if c == nil {
+			return true // the whole document
+		}
 		for p := el; p != nil; p = p.Parent() {
 			if p == c {
 				return true
