@@ -228,6 +228,31 @@ func TestRedTeamXMLUnsignedSigningTime(t *testing.T) {
 	}
 }
 
+// TestRedTeamXMLWrappingIntoObject: classic signature wrapping of a
+// document that is not an e-invoice (a dossier): the signed element
+// (#d) is moved into a ds:Object of the signature, where its digest
+// still matches, and a forged copy without the Id takes its place in the
+// document, where applications read it. xmlsec1 accepts it; kyso must
+// not: the signature then signs nothing of the document.
+func TestRedTeamXMLWrappingIntoObject(t *testing.T) {
+	f := newXMLFixture(t)
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	doc := strings.Replace(template(`<HoSo><Don Id="d"><SoTien>100</SoTien></Don><!--SIG--></HoSo>`, xmlsig.RSASHA256, xmlsig.DigestSHA256, `<Reference URI="#d">`), "CERT", cert, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256)
+	if rep := verifyXML(t, signed, f.opts()); !rep.Valid {
+		t.Fatalf("the honest dossier is not valid: %+v", rep.Signatures)
+	}
+	forged := bytes.Replace(signed, []byte(`<Don Id="d"><SoTien>100</SoTien></Don>`), []byte(`<Don><SoTien>999</SoTien></Don>`), 1)
+	// xmlns="" keeps the moved element out of the Signature's default
+	// namespace, so its canonical form is unchanged.
+	forged = bytes.Replace(forged, []byte("</KeyInfo></Signature>"), []byte(`</KeyInfo><Object><Don xmlns="" Id="d"><SoTien>100</SoTien></Don></Object></Signature>`), 1)
+	xmlsecAccepts(t, f, forged, "--id-attr:Id", "Don")
+	if got := appReads(t, forged, "SoTien"); !slices.Equal(got, []string{"999", "100"}) {
+		t.Fatalf("the forged dossier reads %q", got)
+	}
+	notGreen(t, verifyXML(t, forged, f.opts()))
+}
+
 // TestRedTeamXMLIDAttributes: the forged invoice data put first, where
 // applications read it, claiming the signed ID through another ID
 // attribute (xml:id, ID, id) or an Id in a namespace, with the signed
