@@ -36,7 +36,11 @@ package verifier
 //     checks. Otherwise the claimed time is the SigningTime of a
 //     SignatureProperty a reference covers (the e-invoice layout).
 //  5. A signature that signs only its own properties is
-//     SIGNED_DATA_NOT_FOUND. For a signature inside an e-invoice (an HDon
+//     SIGNED_DATA_NOT_FOUND, and so is one whose reference covers data
+//     inside a signature (an Object) while an element of the same name
+//     outside signatures, which applications read, is not covered
+//     (wrapping: the signed element moved into the signature, a forged
+//     one in its place). For a signature inside an e-invoice (an HDon
 //     element: the document element, or wrapped as in the tax
 //     authority's TDiep messages), one that does not cover that HDon's
 //     DLHDon — the first, the one an application reads — is
@@ -230,6 +234,9 @@ type xmlRun struct {
 	signed map[*etree.Element]bool
 	// budget is the most bytes the references may digest.
 	budget int64
+	// outside indexes the elements outside signatures by name
+	// (outsideSignatures).
+	outside map[string][]*etree.Element
 }
 
 // xmlSig is what the checks of one signature learn.
@@ -287,6 +294,7 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		e.claimed = x.signingTime(e, xs)
 	}
 	x.coverage(e, xs)
+	x.wrapped(e, xs)
 	if data := xmlsig.EInvoiceDataOf(el); data != nil {
 		x.einvoice(e, xs, cert, data)
 	}
@@ -683,6 +691,61 @@ func (x *xmlRun) coverage(e *entry, xs *xmlSig) {
 	if len(xs.covered) > 0 {
 		e.fail(Indeterminate, SignedDataNotFound, "the signature signs only its own properties, no data")
 	}
+}
+
+// wrapped refuses signature wrapping into a signature: a reference that
+// covers data kept inside a ds:Signature (in an Object, or KeyInfo,
+// which nothing reads) while the document, outside every signature, has
+// an element of the same name that the signature does not cover. That
+// is the classic wrapping attack: the signed element moved into the
+// signature, where its digest still matches, and a forged one without
+// its Id put where applications read it. An enveloping signature's own
+// data (nothing of that name outside) is not affected.
+func (x *xmlRun) wrapped(e *entry, xs *xmlSig) {
+	for i, c := range xs.covered {
+		if c == nil || isProperties(c) || !insideSignature(c) {
+			continue
+		}
+		for _, other := range x.outsideSignatures()[xmlsig.NamespaceOf(c)+" "+c.Tag] {
+			if !xs.covers(other) {
+				e.fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, inside a signature, while %s of the same name, where applications read it, is not signed (signature wrapping)", xs.s.References[i].URI, pathOf(c), pathOf(other))
+				return
+			}
+		}
+	}
+}
+
+// insideSignature reports whether an ancestor of el is a ds:Signature.
+func insideSignature(el *etree.Element) bool {
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		if xmlsig.IsSignature(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// outsideSignatures returns the document's elements that are not inside
+// a ds:Signature, by namespace and local name ("ns local"); computed once
+// per document.
+func (x *xmlRun) outsideSignatures() map[string][]*etree.Element {
+	if x.outside != nil {
+		return x.outside
+	}
+	x.outside = map[string][]*etree.Element{}
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		if xmlsig.IsSignature(el) {
+			return
+		}
+		name := xmlsig.NamespaceOf(el) + " " + el.Tag
+		x.outside[name] = append(x.outside[name], el)
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(x.d.Root())
+	return x.outside
 }
 
 // isProperties reports whether el holds only signature properties
