@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beevik/etree"
+
 	"github.com/kyso-vn/kyso/internal/xmlsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig"
 	"github.com/kyso-vn/kyso/signer/xmldsig/xmltest"
@@ -70,12 +72,16 @@ func appReads(t *testing.T, doc []byte, local string) []string {
 		t.Fatalf("Parse(forged document) = %v", err)
 	}
 	var out []string
-	for _, el := range d.Root().FindElements("//" + local) {
-		out = append(out, strings.TrimSpace(xmlsig.Text(el)))
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		if el.Tag == local {
+			out = append(out, strings.TrimSpace(xmlsig.Text(el)))
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
 	}
-	if d.Root().Tag == local {
-		out = append([]string{strings.TrimSpace(xmlsig.Text(d.Root()))}, out...)
-	}
+	walk(d.Root())
 	return out
 }
 
@@ -521,6 +527,48 @@ func TestRedTeamXMLXAdESSecondProperties(t *testing.T) {
 			if name == "second QualifyingProperties" && strings.HasPrefix(rep.Signatures[0].ClaimedTime, "2020-01-01") {
 				t.Errorf("the claimed time is the forged %q", rep.Signatures[0].ClaimedTime)
 			}
+		})
+	}
+}
+
+// TestRedTeamXMLUnsignedContentInSignature: nothing in a ds:Signature is
+// signed but what its references cover, and a Signature that an
+// enveloped-signature reference leaves out can be moved anywhere. An
+// Object added to it with an element of the same name as the signed data
+// — <SoTien>999</SoTien> in a dossier whose signature is moved before
+// the signed <SoTien>100</SoTien>, a <TgTTTBSo>1</TgTTTBSo> beside a
+// signed invoice — leaves every digest intact (xmlsec1 accepts both),
+// and an application that looks the element up by name finds two, the
+// forged one first in the dossier. kyso must not say valid.
+func TestRedTeamXMLUnsignedContentInSignature(t *testing.T) {
+	f := newXMLFixture(t)
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	env := `<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>`
+	doc := strings.Replace(template(`<HoSo><SoTien>100</SoTien><!--SIG--></HoSo>`, xmlsig.RSASHA256, xmlsig.DigestSHA256, env), "CERT", cert, 1)
+	dossier := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256)
+	if rep := verifyXML(t, dossier, f.opts()); !rep.Valid {
+		t.Fatalf("the honest dossier is not valid: %+v", rep.Signatures)
+	}
+	sig := element(t, dossier, "Signature")
+	moved := bytes.Replace(dossier, sig, nil, 1)
+	moved = bytes.Replace(moved, []byte("<HoSo>"), append([]byte("<HoSo>"), bytes.Replace(sig, []byte("</Signature>"), []byte(`<Object><SoTien xmlns="">999</SoTien></Object></Signature>`), 1)...), 1)
+
+	invoice, _ := f.invoice(t, xmltest.Invoice{})
+	beside := bytes.Replace(invoice, []byte("</Object></Signature>"), []byte(`</Object><Object><TgTTTBSo xmlns="">1</TgTTTBSo></Object></Signature>`), 1)
+	for _, tc := range []struct {
+		name, local string
+		doc         []byte
+		reads       []string
+	}{
+		{"dossier, signature moved first", "SoTien", moved, []string{"999", "100"}},
+		{"invoice, Object beside", "TgTTTBSo", beside, []string{"165000", "1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			xmlsecAccepts(t, f, tc.doc)
+			if got := appReads(t, tc.doc, tc.local); !slices.Equal(got, tc.reads) {
+				t.Fatalf("the forged document reads %q, want %q", got, tc.reads)
+			}
+			notGreen(t, verifyXML(t, tc.doc, f.opts()))
 		})
 	}
 }
