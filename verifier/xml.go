@@ -237,6 +237,8 @@ type xmlRun struct {
 	// outside indexes the elements outside signatures by name
 	// (outsideSignatures).
 	outside map[string][]*etree.Element
+	// data holds the names of the document's data (dataNames).
+	data map[string]bool
 }
 
 // xmlSig is what the checks of one signature learn.
@@ -701,7 +703,25 @@ func (x *xmlRun) coverage(e *entry, xs *xmlSig) {
 // signature, where its digest still matches, and a forged one without
 // its Id put where applications read it. An enveloping signature's own
 // data (nothing of that name outside) is not affected.
+//
+// It also refuses unsigned data smuggled into the signature: an element
+// inside the signature's KeyInfo or Objects, not of the XML-Signature or
+// XAdES vocabulary, that no reference covers and that is named as an
+// element of the document outside signatures (as written, or by
+// namespace and local name). An
+// enveloped signature can be moved anywhere in what it signs, so <Object>
+// <SoTien>999</SoTien></Object> put before the signed <SoTien>100</SoTien>
+// is what an application that looks elements up by name
+// (getElementsByTagName, which matches the name as written, whatever its
+// namespace) reads first. (An element in a XAdES namespace is not
+// checked: that vocabulary is not listed.)
 func (x *xmlRun) wrapped(e *entry, xs *xmlSig) {
+	for _, part := range xs.s.Element.ChildElements()[2:] { // KeyInfo, Objects
+		if el := x.smuggled(xs, part); el != nil {
+			e.fail(Indeterminate, SignedDataNotFound, "the signature holds %s, which it does not sign, with the name of the document's data: an application looking it up by name may read it (signature wrapping)", pathOf(el))
+			return
+		}
+	}
 	for i, c := range xs.covered {
 		if c == nil || isProperties(c) || !insideSignature(c) {
 			continue
@@ -714,6 +734,75 @@ func (x *xmlRun) wrapped(e *entry, xs *xmlSig) {
 		}
 	}
 }
+
+// smuggled returns the first element of el's subtree (nested signatures
+// left out: they are checked as entries of their own) that xs does not
+// cover and that is named as document data is; nil if none.
+func (x *xmlRun) smuggled(xs *xmlSig, el *etree.Element) *etree.Element {
+	if xmlsig.IsSignature(el) {
+		return nil
+	}
+	if !signatureVocabulary(el) && !xs.covers(el) {
+		names := x.dataNames()
+		if names[el.FullTag()] || names["{"+xmlsig.NamespaceOf(el)+"}"+el.Tag] {
+			return el
+		}
+	}
+	for _, c := range el.ChildElements() {
+		if s := x.smuggled(xs, c); s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// dataNames returns the names of the document's data, the elements
+// outside signatures, both as written ("p:local", what DOM's
+// getElementsByTagName matches) and expanded ("{ns}local"); computed
+// once per document.
+func (x *xmlRun) dataNames() map[string]bool {
+	if x.data == nil {
+		x.data = map[string]bool{}
+		for _, els := range x.outsideSignatures() {
+			for _, el := range els {
+				x.data[el.FullTag()] = true
+				x.data["{"+xmlsig.NamespaceOf(el)+"}"+el.Tag] = true
+			}
+		}
+	}
+	return x.data
+}
+
+// dsVocabulary are the elements of XML-Signature 1.1 (and its 1.1
+// namespace) that KeyInfo and Object hold: a trusted list's own
+// X509Certificate outside its signature does not make the signature's
+// KeyInfo certificate smuggled data.
+var dsVocabulary = map[string]bool{
+	"KeyInfo": true, "KeyName": true, "KeyValue": true, "RetrievalMethod": true, "X509Data": true,
+	"PGPData": true, "SPKIData": true, "MgmtData": true, "X509IssuerSerial": true, "X509IssuerName": true,
+	"X509SerialNumber": true, "X509SKI": true, "X509SubjectName": true, "X509Certificate": true,
+	"X509CRL": true, "X509Digest": true, "DSAKeyValue": true, "RSAKeyValue": true, "Modulus": true,
+	"Exponent": true, "P": true, "Q": true, "G": true, "Y": true, "J": true, "Seed": true,
+	"PgenCounter": true, "ECKeyValue": true, "NamedCurve": true, "PublicKey": true, "ECParameters": true,
+	"DEREncodedKeyValue": true, "KeyInfoReference": true, "Object": true, "Manifest": true,
+	"Reference": true, "Transforms": true, "Transform": true, "XPath": true, "DigestMethod": true,
+	"DigestValue": true, "SignatureProperties": true, "SignatureProperty": true,
+}
+
+// signatureVocabulary reports whether el is an element of the
+// XML-Signature vocabulary or of XAdES (whose names are not checked).
+func signatureVocabulary(el *etree.Element) bool {
+	switch xmlsig.NamespaceOf(el) {
+	case xmlsig.Namespace, dsig11NS:
+		return dsVocabulary[el.Tag]
+	case nsXAdES, nsXAdES111, nsXAdES141:
+		return true
+	}
+	return false
+}
+
+// dsig11NS is the namespace of XML-Signature 1.1's new elements.
+const dsig11NS = "http://www.w3.org/2009/xmldsig11#"
 
 // insideSignature reports whether an ancestor of el is a ds:Signature.
 func insideSignature(el *etree.Element) bool {
