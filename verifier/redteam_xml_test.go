@@ -572,3 +572,24 @@ func TestRedTeamXMLUnsignedContentInSignature(t *testing.T) {
 		})
 	}
 }
+
+// TestRedTeamXMLReplayedSignature: the seller's signature copied into
+// the buyer's block (NMua), the copy's Ids removed so that its
+// references resolve to the original's data and SigningTime. Every
+// digest and the value check out, so the document would show a second,
+// buyer's signature that nobody made: one act of signing must not count
+// twice.
+func TestRedTeamXMLReplayedSignature(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{EmptyBlocks: true})
+	sig := element(t, signed, "Signature")
+	cp := bytes.Replace(bytes.Replace(sig, []byte(` Id="seller"`), nil, 1), []byte(`<Object Id="seller-SigningTime">`), []byte(`<Object>`), 1)
+	doc := bytes.Replace(signed, []byte("<NMua/>"), append(append([]byte("<NMua>"), cp...), "</NMua>"...), 1)
+	rep := verifyXML(t, doc, f.opts())
+	notValid(t, rep)
+	for _, s := range rep.Signatures {
+		if s.Field == "/HDon/DSCKS/NMua/Signature" && s.Indication == TotalPassed {
+			t.Errorf("the copy in the buyer's block is TOTAL_PASSED (block %q)", s.EInvoice.Block)
+		}
+	}
+}
