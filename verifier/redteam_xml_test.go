@@ -12,9 +12,11 @@ package verifier
 import (
 	"bytes"
 	"context"
+	"crypto/elliptic"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -579,17 +581,44 @@ func TestRedTeamXMLUnsignedContentInSignature(t *testing.T) {
 // digest and the value check out, so the document would show a second,
 // buyer's signature that nobody made: one act of signing must not count
 // twice.
+//
+// An ECDSA value is malleable: (r, n-s) verifies as (r, s) does, so the
+// tax authority's ECDSA signature copied with s replaced by n-s is a copy
+// with another value.
 func TestRedTeamXMLReplayedSignature(t *testing.T) {
 	f := newXMLFixture(t)
-	signed, _ := f.invoice(t, xmltest.Invoice{EmptyBlocks: true})
-	sig := element(t, signed, "Signature")
-	cp := bytes.Replace(bytes.Replace(sig, []byte(` Id="seller"`), nil, 1), []byte(`<Object Id="seller-SigningTime">`), []byte(`<Object>`), 1)
-	doc := bytes.Replace(signed, []byte("<NMua/>"), append(append([]byte("<NMua>"), cp...), "</NMua>"...), 1)
-	rep := verifyXML(t, doc, f.opts())
-	notValid(t, rep)
-	for _, s := range rep.Signatures {
-		if s.Field == "/HDon/DSCKS/NMua/Signature" && s.Indication == TotalPassed {
-			t.Errorf("the copy in the buyer's block is TOTAL_PASSED (block %q)", s.EInvoice.Block)
+	_, countersigned := f.invoice(t, xmltest.Invoice{EmptyBlocks: true})
+	copyInto := func(sig []byte, id string, value func([]byte) []byte) []byte {
+		cp := bytes.Replace(bytes.Replace(sig, []byte(` Id="`+id+`"`), nil, 1), []byte(`<Object Id="`+id+`-SigningTime">`), []byte(`<Object>`), 1)
+		if value != nil {
+			v := element(t, cp, "SignatureValue")
+			raw, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(strings.TrimPrefix(string(v), "<SignatureValue>"), "</SignatureValue>"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp = bytes.Replace(cp, v, []byte("<SignatureValue>"+base64.StdEncoding.EncodeToString(value(raw))+"</SignatureValue>"), 1)
 		}
+		return bytes.Replace(countersigned, []byte("<NMua/>"), append(append([]byte("<NMua>"), cp...), "</NMua>"...), 1)
+	}
+	sigs := bytes.SplitAfter(countersigned, []byte("</Signature>"))
+	seller := sigs[0][bytes.Index(sigs[0], []byte("<Signature")):]
+	tax := sigs[1][bytes.Index(sigs[1], []byte("<Signature")):]
+	for name, doc := range map[string][]byte{
+		"seller's signature copied": copyInto(seller, "seller", nil),
+		"tax authority's ECDSA signature copied, s negated": copyInto(tax, "cqt", func(v []byte) []byte {
+			n := elliptic.P256().Params().N
+			s := new(big.Int).Sub(n, new(big.Int).SetBytes(v[32:]))
+			return append(bytes.Clone(v[:32]), s.FillBytes(make([]byte, 32))...)
+		}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			rep := verifyXML(t, doc, f.opts())
+			notValid(t, rep)
+			for _, s := range rep.Signatures {
+				if s.Field == "/HDon/DSCKS/NMua/Signature" && s.Indication == TotalPassed {
+					t.Errorf("the copy in the buyer's block is TOTAL_PASSED (block %q)", s.EInvoice.Block)
+				}
+			}
+		})
 	}
 }
