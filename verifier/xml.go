@@ -54,10 +54,11 @@ package verifier
 //     signature is in (a mismatch is a warning). An e-invoice of the
 //     document that no passed signature covers is a document warning and
 //     makes Report.Valid false.
-//  6. Two signatures with the same signature value are both
-//     FORMAT_FAILURE: a copy (a replayed signature, in another party's
-//     block, say) is not a second signature, and which is the original
-//     cannot be told.
+//  6. Two signatures whose value verifies the same canonical SignedInfo
+//     with the same key are both FORMAT_FAILURE: a copy (a replayed
+//     signature, in another party's block, say; ECDSA values are
+//     malleable, so not necessarily the same value) is not a second
+//     signature, and which is the original cannot be told.
 //  7. The chain, validity and revocation are checked as for a CMS
 //     signature (validateSigner). A XAdES B-T signature whose
 //     CertificateValues and RevocationValues hold its signer
@@ -153,7 +154,7 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	if uri != "" {
 		d.SetDetached(uri, content)
 	}
-	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, signed: map[*etree.Element]bool{}, values: map[*etree.Element][]byte{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
+	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, signed: map[*etree.Element]bool{}, signedBy: map[*etree.Element]string{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
 	if dups := d.DuplicateIDs(); len(dups) > 0 {
 		slices.Sort(dups)
 		x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("several elements carry the same ID (%s): a signature referencing one of them is refused", strings.Join(dups, ", ")))
@@ -178,20 +179,21 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	// A copy of a signature verifies wherever it is put (its references
 	// are by Id, or to the whole document), so the seller's signature
 	// copied into the buyer's block would show a buyer's signature nobody
-	// made. Which of two signatures with the same value is the original
-	// cannot be told: both fail.
-	byValue := map[string][]string{}
+	// made. A copy is the same SignedInfo verified by the same key — not
+	// the same value: an ECDSA value (r, s) also verifies as (r, n-s).
+	// Which of two is the original cannot be told: both fail.
+	bySigned := map[string][]string{}
 	for _, el := range sigs {
-		if v := x.values[el]; len(v) > 0 {
-			byValue[string(v)] = append(byValue[string(v)], pathOf(el))
+		if k, ok := x.signedBy[el]; ok {
+			bySigned[k] = append(bySigned[k], pathOf(el))
 		}
 	}
 	for i, e := range entries {
 		if i >= len(sigs) {
 			break
 		}
-		if same := byValue[string(x.values[sigs[i]])]; len(same) > 1 {
-			e.fail(TotalFailed, FormatFailure, "the signature value is also that of another signature of the document (%s): a copy of one signature, counted once", strings.Join(same, ", "))
+		if k, ok := x.signedBy[sigs[i]]; ok && len(bySigned[k]) > 1 {
+			e.fail(TotalFailed, FormatFailure, "another signature of the document (%s) is this one's SignedInfo verified by the same key: a copy of one signature, counted once", strings.Join(bySigned[k], ", "))
 		}
 	}
 	for i, e := range entries {
@@ -257,8 +259,9 @@ type xmlRun struct {
 	signed map[*etree.Element]bool
 	// budget is the most bytes the references may digest.
 	budget int64
-	// values are the signature values read, by Signature element.
-	values map[*etree.Element][]byte
+	// signedBy is, by Signature element, its canonical SignedInfo and
+	// the key that verifies it (a signature whose value verifies).
+	signedBy map[*etree.Element]string
 	// outside indexes the elements outside signatures by name
 	// (outsideSignatures).
 	outside map[string][]*etree.Element
@@ -291,7 +294,6 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		return
 	}
 	xs := &xmlSig{s: s}
-	x.values[el] = s.Value
 	m, ok := xmlsig.SignatureMethod(s.Method)
 	if !ok {
 		e.fail(TotalFailed, FormatFailure, "unsupported signature method %q", s.Method)
@@ -308,6 +310,10 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		return
 	}
 	cert, certs := x.signerCert(e, xs, m, si)
+	if cert != nil && !slices.ContainsFunc(e.verdicts, func(v verdict) bool { return v.sub == SigCryptoFailure }) {
+		// The value verifies with cert's key (signerCert found it so).
+		x.signedBy[el] = string(cert.RawSubjectPublicKeyInfo) + "\x00" + string(si)
+	}
 	e.sd = &cmsasn1.SignedData{Certs: certs}
 	if cert != nil {
 		e.sc = &signerCheck{cert: cert}
