@@ -13,6 +13,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -620,5 +622,31 @@ func TestRedTeamXMLReplayedSignature(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRedTeamXMLTwoSignersOneSignedInfo: the replay check does not
+// refuse honest co-signatures. Two signers of a dossier whose reference
+// leaves out every signature sign byte-identical SignedInfo elements;
+// with two keys, both signatures are valid.
+func TestRedTeamXMLTwoSignersOneSignedInfo(t *testing.T) {
+	f := newXMLFixture(t)
+	k2, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := f.pki.Issue(t, k2.Public(), "Phó Giám đốc Sở Tư pháp", "Sở Tư pháp Hà Nội", "CCCD:001080000001")
+	ref := `<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><XPath xmlns:dsig="http://www.w3.org/2000/09/xmldsig#">not(ancestor-or-self::dsig:Signature)</XPath></Transform></Transforms>`
+	doc := template(`<HoSo><SoTien>100</SoTien><!--SIG--><!--SIG2--></HoSo>`, xmlsig.RSASHA256, xmlsig.DigestSHA256, ref)
+	doc = strings.Replace(doc, "CERT", base64.StdEncoding.EncodeToString(f.seller.Cert.Raw), 1)
+	one := string(signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256))
+	second := strings.Replace(strings.Replace(template("<!--SIG-->", xmlsig.RSASHA256, xmlsig.DigestSHA256, ref), `Id="s"`, `Id="s2"`, 1), "CERT", base64.StdEncoding.EncodeToString(c2.Raw), 1)
+	both := signRaw(t, strings.Replace(one, "<!--SIG2-->", second, 1), k2, xmlsig.RSASHA256)
+	rep := verifyXML(t, both, f.opts())
+	if !rep.Valid || len(rep.Signatures) != 2 {
+		t.Fatalf("two signers of one SignedInfo: valid %t, %+v", rep.Valid, rep.Signatures)
+	}
+	if a, b := rep.Signatures[0].Signer.Name, rep.Signatures[1].Signer.Name; a == b {
+		t.Errorf("both signatures name %q as their signer", a)
 	}
 }
