@@ -265,7 +265,8 @@ func TestRedTeamXMLWrappingIntoObject(t *testing.T) {
 
 // TestRedTeamXMLIDAttributes: the forged invoice data put first, where
 // applications read it, claiming the signed ID through another ID
-// attribute (xml:id, ID, id) or an Id in a namespace, with the signed
+// attribute (xml:id, ID, id), an Id in a namespace, written with a
+// character reference or with white space around it, with the signed
 // original kept in place or moved away. Each is either a duplicate ID
 // (refused) or leaves the first DLHDon uncovered.
 func TestRedTeamXMLIDAttributes(t *testing.T) {
@@ -282,6 +283,8 @@ func TestRedTeamXMLIDAttributes(t *testing.T) {
 		{"id, original moved", `id="data"`, false},
 		{"namespaced Id, original moved", `p:Id="data" xmlns:p="urn:x"`, false},
 		{"xml:id, original moved", `xml:id="data"`, false},
+		{"character reference, original kept", `Id="d&#97;ta"`, true},
+		{"white space around, original moved", `Id=" data "`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			first := bytes.Replace(forged, []byte(`Id="data"`), []byte(tc.attr), 1)
@@ -649,4 +652,37 @@ func TestRedTeamXMLTwoSignersOneSignedInfo(t *testing.T) {
 	if a, b := rep.Signatures[0].Signer.Name, rep.Signatures[1].Signer.Name; a == b {
 		t.Errorf("both signatures name %q as their signer", a)
 	}
+}
+
+// TestRedTeamXMLExcC14NPrefixRebinding: with exclusive canonicalisation
+// of SignedInfo, a namespace declaration that no SignedInfo element or
+// attribute uses is not signed — even when the XPath filter's text uses
+// its prefix. The seller's filter not(ancestor-or-self::dsig:Signature)
+// takes dsig from the Signature element; rebinding it there to urn:x
+// keeps the signature value intact and makes the filter leave out
+// {urn:x}Signature instead: a <dsig:Signature xmlns:dsig="urn:x">9
+// </dsig:Signature> inserted into the amount is then left out of the
+// digest, and the amount reads 9165000. xmlsec1, which evaluates the
+// XPath as written, accepts it; kyso must refuse a filter whose prefix
+// is not the XML-Signature namespace.
+func TestRedTeamXMLExcC14NPrefixRebinding(t *testing.T) {
+	f := newXMLFixture(t)
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	ref := `<Reference URI="#data"><Transforms><Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><XPath>not(ancestor-or-self::dsig:Signature)</XPath></Transform></Transforms>`
+	body := strings.Replace(string(xmltest.Invoice{EmptyBlocks: true}.Make()), "<NBan/>", "<NBan><!--SIG--></NBan>", 1)
+	doc := strings.Replace(template(body, xmlsig.RSASHA256, xmlsig.DigestSHA256, ref), "CERT", cert, 1)
+	doc = strings.Replace(doc, `<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"`, `<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" xmlns:dsig="http://www.w3.org/2000/09/xmldsig#"`, 1)
+	doc = strings.Replace(doc, `<CanonicalizationMethod Algorithm="`+xmlsig.C14N10+`"/>`, `<CanonicalizationMethod Algorithm="`+xmlsig.ExcC14N+`"/>`, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256)
+	xmlsecAccepts(t, f, signed)
+	if rep := verifyXML(t, signed, f.opts()); !rep.Valid {
+		t.Fatalf("the honest invoice is not valid: %+v", rep.Signatures)
+	}
+	forged := bytes.Replace(signed, []byte(`xmlns:dsig="http://www.w3.org/2000/09/xmldsig#"`), []byte(`xmlns:dsig="urn:x"`), 1)
+	forged = bytes.Replace(forged, []byte("<TgTTTBSo>165000</TgTTTBSo>"), []byte(`<TgTTTBSo><dsig:Signature xmlns:dsig="urn:x">9</dsig:Signature>165000</TgTTTBSo>`), 1)
+	xmlsecAccepts(t, f, forged)
+	if got := appReads(t, forged, "TgTTTBSo"); !slices.Equal(got, []string{"9165000"}) {
+		t.Fatalf("the forged total reads %q, want 9165000", got)
+	}
+	notGreen(t, verifyXML(t, forged, f.opts()))
 }
