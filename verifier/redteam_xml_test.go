@@ -686,3 +686,50 @@ func TestRedTeamXMLExcC14NPrefixRebinding(t *testing.T) {
 	}
 	notGreen(t, verifyXML(t, forged, f.opts()))
 }
+
+// TestRedTeamXMLWrappingInDocument: signature wrapping of a dossier
+// without the signature's help, XSW as done to SAML: the signed element
+// (#d) stays in the document, and a forged one of the same name without
+// the Id is put where an application reads first — nearer the document
+// element, the original moved into a wrapper (<Kho>), or before it as a
+// sibling. The digest of #d matches (xmlsec1 accepts both); kyso must not
+// say valid. Honest documents with several elements of one name stay
+// valid: two attachments each signed by its signer, or the first of two
+// signed.
+func TestRedTeamXMLWrappingInDocument(t *testing.T) {
+	f := newXMLFixture(t)
+	cert := base64.StdEncoding.EncodeToString(f.seller.Cert.Raw)
+	doc := strings.Replace(template(`<HoSo><Don Id="d"><SoTien>100</SoTien></Don><!--SIG--></HoSo>`, xmlsig.RSASHA256, xmlsig.DigestSHA256, `<Reference URI="#d">`), "CERT", cert, 1)
+	signed := signRaw(t, doc, f.seller.Signer, xmlsig.RSASHA256)
+	orig := []byte(`<Don Id="d"><SoTien>100</SoTien></Don>`)
+	forged := []byte(`<Don><SoTien>999</SoTien></Don>`)
+	for name, doc := range map[string][]byte{
+		"original in a wrapper": bytes.Replace(signed, orig, append(append(bytes.Clone(forged), "<Kho>"...), append(bytes.Clone(orig), "</Kho>"...)...), 1),
+		"forged sibling before": bytes.Replace(signed, orig, append(bytes.Clone(forged), orig...), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			xmlsecAccepts(t, f, doc, "--id-attr:Id", "Don")
+			if got := appReads(t, doc, "SoTien"); !slices.Equal(got, []string{"999", "100"}) {
+				t.Fatalf("the forged dossier reads %q", got)
+			}
+			notGreen(t, verifyXML(t, doc, f.opts()))
+		})
+	}
+
+	k2, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := f.pki.Issue(t, k2.Public(), "Phó Giám đốc Sở Tư pháp", "Sở Tư pháp Hà Nội", "CCCD:001080000001")
+	two := strings.Replace(template(`<HoSo><TaiLieu Id="a">Đơn</TaiLieu><TaiLieu Id="b">Phụ lục</TaiLieu><!--SIGB--><!--SIG--></HoSo>`, xmlsig.RSASHA256, xmlsig.DigestSHA256, `<Reference URI="#a">`), "CERT", cert, 1)
+	firstOnly := signRaw(t, two, f.seller.Signer, xmlsig.RSASHA256)
+	sigB := strings.Replace(strings.Replace(template("<!--SIG-->", xmlsig.RSASHA256, xmlsig.DigestSHA256, `<Reference URI="#b">`), `Id="s"`, `Id="s2"`, 1), "CERT", base64.StdEncoding.EncodeToString(c2.Raw), 1)
+	both := signRaw(t, strings.Replace(string(firstOnly), "<!--SIGB-->", sigB, 1), k2, xmlsig.RSASHA256)
+	for name, doc := range map[string][]byte{"first of two signed": firstOnly, "each signed by its signer": both} {
+		t.Run(name, func(t *testing.T) {
+			if rep := verifyXML(t, doc, f.opts()); !rep.Valid {
+				t.Errorf("the honest dossier is not valid: %+v", rep.Signatures)
+			}
+		})
+	}
+}
