@@ -40,7 +40,10 @@ package verifier
 //     inside a signature (an Object) while an element of the same name
 //     outside signatures, which applications read, is not covered
 //     (wrapping: the signed element moved into the signature, a forged
-//     one in its place). For a signature inside an e-invoice (an HDon
+//     one in its place), or whose reference by ID covers an element
+//     while one of the same name that no signature covers comes first
+//     (nearer the document element, or before it at the same depth:
+//     wrapping inside the document, as done to SAML). For a signature inside an e-invoice (an HDon
 //     element: the document element, or wrapped as in the tax
 //     authority's TDiep messages), one that does not cover that HDon's
 //     DLHDon — the first, the one an application reads — is
@@ -154,7 +157,7 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	if uri != "" {
 		d.SetDetached(uri, content)
 	}
-	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, signed: map[*etree.Element]bool{}, signedBy: map[*etree.Element]string{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
+	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, signed: map[*etree.Element]bool{}, signedBy: map[*etree.Element]string{}, runs: map[*etree.Element]*xmlSig{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
 	if dups := d.DuplicateIDs(); len(dups) > 0 {
 		slices.Sort(dups)
 		x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("several elements carry the same ID (%s): a signature referencing one of them is refused", strings.Join(dups, ", ")))
@@ -196,6 +199,7 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 			e.fail(TotalFailed, FormatFailure, "another signature of the document (%s) is this one's SignedInfo verified by the same key: a copy of one signature, counted once", strings.Join(bySigned[k], ", "))
 		}
 	}
+	x.wrappedInDocument(sigs, entries)
 	for i, e := range entries {
 		out := e.finish()
 		if out.Indication == TotalPassed && i < len(sigs) {
@@ -259,6 +263,8 @@ type xmlRun struct {
 	signed map[*etree.Element]bool
 	// budget is the most bytes the references may digest.
 	budget int64
+	// runs are the signatures read, by Signature element.
+	runs map[*etree.Element]*xmlSig
 	// signedBy is, by Signature element, its canonical SignedInfo and
 	// the key that verifies it (a signature whose value verifies).
 	signedBy map[*etree.Element]string
@@ -294,6 +300,7 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		return
 	}
 	xs := &xmlSig{s: s}
+	x.runs[el] = xs
 	m, ok := xmlsig.SignatureMethod(s.Method)
 	if !ok {
 		e.fail(TotalFailed, FormatFailure, "unsupported signature method %q", s.Method)
@@ -835,6 +842,105 @@ func signatureVocabulary(el *etree.Element) bool {
 
 // dsig11NS is the namespace of XML-Signature 1.1's new elements.
 const dsig11NS = "http://www.w3.org/2009/xmldsig11#"
+
+// wrappedInDocument refuses signature wrapping inside the document, as
+// done to SAML: a reference by ID covers an element while another of the
+// same name, which no signature that passed its integrity checks covers,
+// comes first where an application looks for it — nearer the document
+// element (the signed one moved into a wrapper, a forged one in its
+// place) or before it at the same depth (a forged sibling first). Such a
+// signature is SIGNED_DATA_NOT_FOUND. Several elements of one name each
+// signed by its signer, or only the first signed, pass. Elements outside
+// signatures only; the work is linear in the document.
+func (x *xmlRun) wrappedInDocument(sigs []*etree.Element, entries []*entry) {
+	roots := map[*etree.Element]bool{}
+	for i, el := range sigs[:min(len(sigs), len(entries))] {
+		xs := x.runs[el]
+		if xs == nil || entries[i].failed() {
+			continue
+		}
+		for _, c := range xs.covered {
+			if c == nil {
+				return // a signature covers the whole document
+			}
+			roots[c] = true
+		}
+	}
+	// covered: the elements outside signatures under a covered root (what
+	// the transforms leave out is signatures, never such an element).
+	covered := map[*etree.Element]bool{}
+	var mark func(el *etree.Element, in bool)
+	mark = func(el *etree.Element, in bool) {
+		if xmlsig.IsSignature(el) {
+			return
+		}
+		in = in || roots[el]
+		if in {
+			covered[el] = true
+		}
+		for _, c := range el.ChildElements() {
+			mark(c, in)
+		}
+	}
+	mark(x.d.Root(), false)
+	depth := func(el *etree.Element) int {
+		n := 0
+		for p := el.Parent(); p != nil; p = p.Parent() {
+			n++
+		}
+		return n
+	}
+	// first holds, per name, where its uncovered elements are: the least
+	// depth, and at each depth the least position in document order.
+	type uncovered struct {
+		minDepth int
+		atDepth  map[int]int
+		pos      map[*etree.Element]int // every element's position
+	}
+	firsts := map[string]*uncovered{}
+	firstOf := func(name string) *uncovered {
+		if u, ok := firsts[name]; ok {
+			return u
+		}
+		u := &uncovered{minDepth: -1, atDepth: map[int]int{}, pos: map[*etree.Element]int{}}
+		for i, el := range x.outsideSignatures()[name] {
+			u.pos[el] = i
+			if covered[el] {
+				continue
+			}
+			d := depth(el)
+			if u.minDepth < 0 || d < u.minDepth {
+				u.minDepth = d
+			}
+			if _, ok := u.atDepth[d]; !ok {
+				u.atDepth[d] = i
+			}
+		}
+		firsts[name] = u
+		return u
+	}
+	for i, el := range sigs[:min(len(sigs), len(entries))] {
+		xs := x.runs[el]
+		if xs == nil {
+			continue
+		}
+		for j, c := range xs.targets {
+			if c == nil || isProperties(c) || insideSignature(c) {
+				continue
+			}
+			if c.Tag == xmlsig.EInvoiceData && c.Parent().Tag == xmlsig.EInvoiceRoot {
+				continue // judged per invoice (einvoice, invoiceData)
+			}
+			u := firstOf(xmlsig.NamespaceOf(c) + " " + c.Tag)
+			d := depth(c)
+			first, ok := u.atDepth[d]
+			if u.minDepth >= 0 && u.minDepth < d || ok && first < u.pos[c] {
+				entries[i].fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, but an element of the same name that no signature covers comes first where an application looks (nearer the document element or before it): signature wrapping", xs.s.References[j].URI, pathOf(c))
+				break
+			}
+		}
+	}
+}
 
 // insideSignature reports whether an ancestor of el is a ds:Signature.
 func insideSignature(el *etree.Element) bool {
