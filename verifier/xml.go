@@ -90,6 +90,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -270,7 +271,7 @@ type xmlRun struct {
 	signedBy map[*etree.Element]string
 	// outside indexes the elements outside signatures by name
 	// (outsideSignatures).
-	outside map[string][]*etree.Element
+	outside map[string][]placed
 	// data holds the names of the document's data (dataNames).
 	data map[string]bool
 }
@@ -766,8 +767,8 @@ func (x *xmlRun) wrapped(e *entry, xs *xmlSig) {
 			continue
 		}
 		for _, other := range x.outsideSignatures()[xmlsig.NamespaceOf(c)+" "+c.Tag] {
-			if !xs.covers(other) {
-				e.fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, inside a signature, while %s of the same name, where applications read it, is not signed (signature wrapping)", xs.s.References[i].URI, pathOf(c), pathOf(other))
+			if !xs.covers(other.el) {
+				e.fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, inside a signature, while %s of the same name, where applications read it, is not signed (signature wrapping)", xs.s.References[i].URI, pathOf(c), pathOf(other.el))
 				return
 			}
 		}
@@ -802,10 +803,11 @@ func (x *xmlRun) smuggled(xs *xmlSig, el *etree.Element) *etree.Element {
 func (x *xmlRun) dataNames() map[string]bool {
 	if x.data == nil {
 		x.data = map[string]bool{}
-		for _, els := range x.outsideSignatures() {
-			for _, el := range els {
-				x.data[el.FullTag()] = true
-				x.data["{"+xmlsig.NamespaceOf(el)+"}"+el.Tag] = true
+		for name, els := range x.outsideSignatures() {
+			ns, local, _ := strings.Cut(name, " ")
+			x.data["{"+ns+"}"+local] = true
+			for _, p := range els {
+				x.data[p.el.FullTag()] = true
 			}
 		}
 	}
@@ -866,23 +868,17 @@ func (x *xmlRun) wrappedInDocument(sigs []*etree.Element, entries []*entry) {
 			roots[c] = true
 		}
 	}
-	// covered: the elements outside signatures under a covered root (what
-	// the transforms leave out is signatures, never such an element).
-	covered := map[*etree.Element]bool{}
-	var mark func(el *etree.Element, in bool)
-	mark = func(el *etree.Element, in bool) {
-		if xmlsig.IsSignature(el) {
-			return
+	// An element outside signatures is covered when it is under a covered
+	// root: what the transforms leave out is signatures, never such an
+	// element.
+	covered := func(el *etree.Element) bool {
+		for p := el; p != nil; p = p.Parent() {
+			if roots[p] {
+				return true
+			}
 		}
-		in = in || roots[el]
-		if in {
-			covered[el] = true
-		}
-		for _, c := range el.ChildElements() {
-			mark(c, in)
-		}
+		return false
 	}
-	mark(x.d.Root(), false)
 	depth := func(el *etree.Element) int {
 		n := 0
 		for p := el.Parent(); p != nil; p = p.Parent() {
@@ -903,12 +899,12 @@ func (x *xmlRun) wrappedInDocument(sigs []*etree.Element, entries []*entry) {
 			return u
 		}
 		u := &uncovered{minDepth: -1, atDepth: map[int]int{}, pos: map[*etree.Element]int{}}
-		for i, el := range x.outsideSignatures()[name] {
-			u.pos[el] = i
-			if covered[el] {
+		for i, p := range x.outsideSignatures()[name] {
+			u.pos[p.el] = i
+			if covered(p.el) {
 				continue
 			}
-			d := depth(el)
+			d := p.depth
 			if u.minDepth < 0 || d < u.minDepth {
 				u.minDepth = d
 			}
@@ -953,26 +949,53 @@ func insideSignature(el *etree.Element) bool {
 }
 
 // outsideSignatures returns the document's elements that are not inside
-// a ds:Signature, by namespace and local name ("ns local"); computed once
-// per document.
-func (x *xmlRun) outsideSignatures() map[string][]*etree.Element {
+// a ds:Signature, by namespace and local name ("ns local"), in document
+// order with their depth; computed once per document, in one walk that
+// carries the namespaces in scope (not a lookup up the ancestors for each
+// element).
+func (x *xmlRun) outsideSignatures() map[string][]placed {
 	if x.outside != nil {
 		return x.outside
 	}
-	x.outside = map[string][]*etree.Element{}
-	var walk func(el *etree.Element)
-	walk = func(el *etree.Element) {
-		if xmlsig.IsSignature(el) {
+	x.outside = map[string][]placed{}
+	var walk func(el *etree.Element, scope map[string]string, depth int)
+	walk = func(el *etree.Element, scope map[string]string, depth int) {
+		own := false
+		for _, a := range el.Attr {
+			if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
+				if !own {
+					scope, own = maps.Clone(scope), true
+				}
+				if a.Space == "" {
+					scope[""] = a.Value
+				} else {
+					scope[a.Key] = a.Value
+				}
+			}
+		}
+		ns := scope[el.Space]
+		if el.Space == "xml" {
+			ns = "http://www.w3.org/XML/1998/namespace"
+		}
+		if el.Tag == "Signature" && ns == xmlsig.Namespace {
 			return
 		}
-		name := xmlsig.NamespaceOf(el) + " " + el.Tag
-		x.outside[name] = append(x.outside[name], el)
-		for _, c := range el.ChildElements() {
-			walk(c)
+		name := ns + " " + el.Tag
+		x.outside[name] = append(x.outside[name], placed{el, depth})
+		for _, t := range el.Child {
+			if c, ok := t.(*etree.Element); ok {
+				walk(c, scope, depth+1)
+			}
 		}
 	}
-	walk(x.d.Root())
+	walk(x.d.Root(), map[string]string{}, 1)
 	return x.outside
+}
+
+// placed is an element and its depth (the document element's is 1).
+type placed struct {
+	el    *etree.Element
+	depth int
 }
 
 // isProperties reports whether el holds only signature properties
