@@ -125,6 +125,8 @@ func TestRedTeamXMLSecondInvoiceData(t *testing.T) {
 		for variant, second := range map[string][]byte{
 			"other Id": bytes.Replace(forged, []byte(`Id="data"`), []byte(`Id="forged"`), 1),
 			"no Id":    bytes.Replace(forged, []byte(` Id="data"`), nil, 1),
+			"in another namespace": bytes.Replace(bytes.Replace(forged, []byte(`<DLHDon Id="data">`), []byte(`<x:DLHDon xmlns:x="urn:x">`), 1),
+				[]byte("</DLHDon>"), []byte("</x:DLHDon>"), 1),
 		} {
 			t.Run(name+"/"+variant, func(t *testing.T) {
 				doc := bytes.Replace(base, orig, append(append(bytes.Clone(orig), '\n'), second...), 1)
@@ -706,6 +708,9 @@ func TestRedTeamXMLWrappingInDocument(t *testing.T) {
 	for name, doc := range map[string][]byte{
 		"original in a wrapper": bytes.Replace(signed, orig, append(append(bytes.Clone(forged), "<Kho>"...), append(bytes.Clone(orig), "</Kho>"...)...), 1),
 		"forged sibling before": bytes.Replace(signed, orig, append(bytes.Clone(forged), orig...), 1),
+		// Another namespace, the same name as written: DOM's
+		// getElementsByTagName("Don") finds it first.
+		"forged sibling before, other namespace": bytes.Replace(signed, orig, append([]byte(`<Don xmlns="urn:x"><SoTien xmlns="">999</SoTien></Don>`), orig...), 1),
 	} {
 		t.Run(name, func(t *testing.T) {
 			xmlsecAccepts(t, f, doc, "--id-attr:Id", "Don")
