@@ -320,7 +320,13 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 	cert, certs := x.signerCert(e, xs, m, si)
 	if cert != nil && !slices.ContainsFunc(e.verdicts, func(v verdict) bool { return v.sub == SigCryptoFailure }) {
 		// The value verifies with cert's key (signerCert found it so).
-		x.signedBy[el] = string(cert.RawSubjectPublicKeyInfo) + "\x00" + string(si)
+		// The key re-encoded, not as the certificate writes it: another
+		// certificate of the same key may encode it otherwise.
+		spki, err := x509.MarshalPKIXPublicKey(cert.PublicKey)
+		if err != nil {
+			spki = cert.RawSubjectPublicKeyInfo
+		}
+		x.signedBy[el] = string(spki) + "\x00" + string(si)
 	}
 	e.sd = &cmsasn1.SignedData{Certs: certs}
 	if cert != nil {
@@ -766,7 +772,8 @@ func (x *xmlRun) wrapped(e *entry, xs *xmlSig) {
 		if c == nil || isProperties(c) || !insideSignature(c) {
 			continue
 		}
-		for _, other := range x.outsideSignatures()[xmlsig.NamespaceOf(c)+" "+c.Tag] {
+		outside := x.outsideSignatures()
+		for _, other := range slices.Concat(outside[xmlsig.NamespaceOf(c)+" "+c.Tag], outside[c.FullTag()]) {
 			if !xs.covers(other.el) {
 				e.fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, inside a signature, while %s of the same name, where applications read it, is not signed (signature wrapping)", xs.s.References[i].URI, pathOf(c), pathOf(other.el))
 				return
@@ -803,11 +810,11 @@ func (x *xmlRun) smuggled(xs *xmlSig, el *etree.Element) *etree.Element {
 func (x *xmlRun) dataNames() map[string]bool {
 	if x.data == nil {
 		x.data = map[string]bool{}
-		for name, els := range x.outsideSignatures() {
-			ns, local, _ := strings.Cut(name, " ")
-			x.data["{"+ns+"}"+local] = true
-			for _, p := range els {
-				x.data[p.el.FullTag()] = true
+		for name := range x.outsideSignatures() {
+			if ns, local, expanded := strings.Cut(name, " "); expanded {
+				x.data["{"+ns+"}"+local] = true
+			} else {
+				x.data[name] = true
 			}
 		}
 	}
@@ -920,6 +927,7 @@ func (x *xmlRun) wrappedInDocument(sigs []*etree.Element, entries []*entry) {
 		if xs == nil {
 			continue
 		}
+	targets:
 		for j, c := range xs.targets {
 			if c == nil || isProperties(c) || insideSignature(c) {
 				continue
@@ -927,12 +935,15 @@ func (x *xmlRun) wrappedInDocument(sigs []*etree.Element, entries []*entry) {
 			if c.Tag == xmlsig.EInvoiceData && c.Parent().Tag == xmlsig.EInvoiceRoot {
 				continue // judged per invoice (einvoice, invoiceData)
 			}
-			u := firstOf(xmlsig.NamespaceOf(c) + " " + c.Tag)
 			d := depth(c)
-			first, ok := u.atDepth[d]
-			if u.minDepth >= 0 && u.minDepth < d || ok && first < u.pos[c] {
-				entries[i].fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, but an element of the same name that no signature covers comes first where an application looks (nearer the document element or before it): signature wrapping", xs.s.References[j].URI, pathOf(c))
-				break
+			// By namespace and local name (XPath), and by the name as
+			// written (DOM's getElementsByTagName).
+			for _, name := range []string{xmlsig.NamespaceOf(c) + " " + c.Tag, c.FullTag()} {
+				u := firstOf(name)
+				if first, ok := u.atDepth[d]; u.minDepth >= 0 && u.minDepth < d || ok && first < u.pos[c] {
+					entries[i].fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, but an element of the same name that no signature covers comes first where an application looks (nearer the document element or before it): signature wrapping", xs.s.References[j].URI, pathOf(c))
+					break targets
+				}
 			}
 		}
 	}
@@ -949,8 +960,9 @@ func insideSignature(el *etree.Element) bool {
 }
 
 // outsideSignatures returns the document's elements that are not inside
-// a ds:Signature, by namespace and local name ("ns local"), in document
-// order with their depth; computed once per document, in one walk that
+// a ds:Signature, by namespace and local name ("ns local") and by name as
+// written ("p:local", what DOM's getElementsByTagName matches: no space),
+// in document order with their depth; computed once per document, in one walk that
 // carries the namespaces in scope (not a lookup up the ancestors for each
 // element).
 func (x *xmlRun) outsideSignatures() map[string][]placed {
@@ -982,6 +994,7 @@ func (x *xmlRun) outsideSignatures() map[string][]placed {
 		}
 		name := ns + " " + el.Tag
 		x.outside[name] = append(x.outside[name], placed{el, depth})
+		x.outside[el.FullTag()] = append(x.outside[el.FullTag()], placed{el, depth})
 		for _, t := range el.Child {
 			if c, ok := t.(*etree.Element); ok {
 				walk(c, scope, depth+1)
