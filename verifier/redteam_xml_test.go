@@ -738,3 +738,26 @@ func TestRedTeamXMLWrappingInDocument(t *testing.T) {
 		})
 	}
 }
+
+// TestRedTeamXMLSignatureMovedToAnotherBlock: a signature's place in
+// DSCKS is not signed. The seller's signature moved from NBan into the
+// tax authority's block (CQT) still verifies, and EInvoice.Block, which
+// says where it is, becomes tax_authority; what the report must not do
+// is name anyone but the certificate's holder as the signer. (A
+// certificate of another party than the block's is only a warning in
+// the seller's and buyer's blocks, and is not checked in the tax
+// authority's, for which the invoice gives no tax code.)
+func TestRedTeamXMLSignatureMovedToAnotherBlock(t *testing.T) {
+	f := newXMLFixture(t)
+	signed, _ := f.invoice(t, xmltest.Invoice{EmptyBlocks: true})
+	sig := element(t, signed, "Signature")
+	doc := bytes.Replace(bytes.Replace(signed, sig, nil, 1), []byte("<CQT/>"), append(append([]byte("<CQT>"), sig...), "</CQT>"...), 1)
+	xmlsecAccepts(t, f, doc)
+	s := verifyXML(t, doc, f.opts()).Signatures[0]
+	if s.EInvoice == nil || s.EInvoice.Block != "tax_authority" {
+		t.Fatalf("e-invoice facts %+v: the test no longer moves the signature into the CQT block", s.EInvoice)
+	}
+	if s.Signer.Name != f.seller.Cert.Subject.CommonName || !slices.Contains(s.Signer.Identifiers, "MST:0101234567") {
+		t.Errorf("the signer is reported as %+v, want the seller's certificate", s.Signer)
+	}
+}
