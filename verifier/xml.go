@@ -36,24 +36,24 @@ package verifier
 //     checks. Otherwise the claimed time is the SigningTime of a
 //     SignatureProperty a reference covers (the e-invoice layout).
 //  5. A signature that signs only its own properties is
-//     SIGNED_DATA_NOT_FOUND, and so is one whose reference covers data
-//     inside a signature (an Object) while an element of the same name
-//     outside signatures, which applications read, is not covered
-//     (wrapping: the signed element moved into the signature, a forged
-//     one in its place), or whose reference by ID covers an element
-//     while one of the same name that no signature covers comes first
-//     (nearer the document element, or before it at the same depth:
-//     wrapping inside the document, as done to SAML). For a signature inside an e-invoice (an HDon
-//     element: the document element, or wrapped as in the tax
-//     authority's TDiep messages), one that does not cover that HDon's
-//     DLHDon — the first, the one an application reads — is
-//     SIGNED_DATA_NOT_FOUND, and an HDon with a second DLHDon is
-//     FORMAT_FAILURE (applications differ on which one they read); a
+//     SIGNED_DATA_NOT_FOUND. So is signature wrapping (wrapped,
+//     wrappedInDocument): a reference that covers data inside a
+//     signature (an Object) while an element of the same name outside
+//     signatures is not covered; data of the document's names in the
+//     signature's KeyInfo or Objects that no reference covers; a
+//     reference by ID to an element while one of the same name that no
+//     signature covers comes first (nearer the document element, or
+//     before it at the same depth, as done to SAML). For a signature
+//     inside an e-invoice (an HDon element: the document element, or
+//     wrapped as in the tax authority's TDiep messages), one that does
+//     not cover that HDon's DLHDon — the first, the one an application
+//     reads — is SIGNED_DATA_NOT_FOUND, and an HDon with a second DLHDon
+//     is FORMAT_FAILURE (applications differ on which one they read); a
 //     signature that a reference leaves out (enveloped-signature, a
 //     filter) inside that DLHDon is SIGNED_DATA_NOT_FOUND too: unsigned
-//     content in the data. The invoice's facts
-//     are read from that element's full text (comments do not cut it) and
-//     the certificate's MST: compared with the tax code of the block the
+//     content in the data. The invoice's facts are read from that
+//     element's full text (comments do not cut it) and the
+//     certificate's MST: compared with the tax code of the block the
 //     signature is in (a mismatch is a warning). An e-invoice of the
 //     document that no passed signature covers is a document warning and
 //     makes Report.Valid false.
@@ -754,13 +754,12 @@ func (x *xmlRun) coverage(e *entry, xs *xmlSig) {
 // inside the signature's KeyInfo or Objects, not of the XML-Signature or
 // XAdES vocabulary, that no reference covers and that is named as an
 // element of the document outside signatures (as written, or by
-// namespace and local name). An
-// enveloped signature can be moved anywhere in what it signs, so <Object>
-// <SoTien>999</SoTien></Object> put before the signed <SoTien>100</SoTien>
-// is what an application that looks elements up by name
-// (getElementsByTagName, which matches the name as written, whatever its
-// namespace) reads first. (An element in a XAdES namespace is not
-// checked: that vocabulary is not listed.)
+// namespace and local name). An enveloped signature can be moved
+// anywhere in what it signs, so <Object><SoTien>999</SoTien></Object>
+// put before the signed <SoTien>100</SoTien> is what an application that
+// looks elements up by name (getElementsByTagName, which matches the
+// name as written, whatever its namespace) reads first. (An element in a
+// XAdES namespace is not checked: that vocabulary is not listed.)
 func (x *xmlRun) wrapped(e *entry, xs *xmlSig) {
 	for _, part := range xs.s.Element.ChildElements()[2:] { // KeyInfo, Objects
 		if el := x.smuggled(xs, part); el != nil {
@@ -768,7 +767,7 @@ func (x *xmlRun) wrapped(e *entry, xs *xmlSig) {
 			return
 		}
 	}
-	for i, c := range xs.covered {
+	for i, c := range xs.targets {
 		if c == nil || isProperties(c) || !insideSignature(c) {
 			continue
 		}
@@ -962,9 +961,9 @@ func insideSignature(el *etree.Element) bool {
 // outsideSignatures returns the document's elements that are not inside
 // a ds:Signature, by namespace and local name ("ns local") and by name as
 // written ("p:local", what DOM's getElementsByTagName matches: no space),
-// in document order with their depth; computed once per document, in one walk that
-// carries the namespaces in scope (not a lookup up the ancestors for each
-// element).
+// in document order with their depth. It is computed once per document,
+// in one walk that carries the namespaces in scope (not a lookup up the
+// ancestors for each element).
 func (x *xmlRun) outsideSignatures() map[string][]placed {
 	if x.outside != nil {
 		return x.outside
@@ -1108,10 +1107,12 @@ func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate, data *et
 	// An enveloped signature moved into DLHDon still digests as signed,
 	// and its Objects (or text) can carry a forged <TgTTTBSo> that a
 	// lookup by name finds first, or text read into the amount.
+excluded:
 	for _, ex := range xs.excluded {
 		for _, el := range ex {
 			if xmlsig.ContainsExcluded([]*etree.Element{data}, el) {
 				e.fail(Indeterminate, SignedDataNotFound, "the invoice data %s holds %s, which the signature leaves out of what it signs: unsigned content inside the data an application reads", pathOf(data), pathOf(el))
+				break excluded
 			}
 		}
 	}
