@@ -36,17 +36,33 @@ package verifier
 //     checks. Otherwise the claimed time is the SigningTime of a
 //     SignatureProperty a reference covers (the e-invoice layout).
 //  5. A signature that signs only its own properties is
-//     SIGNED_DATA_NOT_FOUND. For a signature inside an e-invoice (an HDon
-//     element: the document element, or wrapped as in the tax
-//     authority's TDiep messages), one that does not cover that HDon's
-//     DLHDon — the first, the one an application reads — is
-//     SIGNED_DATA_NOT_FOUND; the invoice's facts
-//     are read from that element's full text (comments do not cut it) and
-//     the certificate's MST: compared with the tax code of the block the
+//     SIGNED_DATA_NOT_FOUND. So is signature wrapping (wrapped,
+//     wrappedInDocument): a reference that covers data inside a
+//     signature (an Object) while an element of the same name outside
+//     signatures is not covered; data of the document's names in the
+//     signature's KeyInfo or Objects that no reference covers; a
+//     reference by ID to an element while one of the same name that no
+//     signature covers comes first (nearer the document element, or
+//     before it at the same depth, as done to SAML). For a signature
+//     inside an e-invoice (an HDon element: the document element, or
+//     wrapped as in the tax authority's TDiep messages), one that does
+//     not cover that HDon's DLHDon — the first, the one an application
+//     reads — is SIGNED_DATA_NOT_FOUND, and an HDon with a second DLHDon
+//     is FORMAT_FAILURE (applications differ on which one they read); a
+//     signature that a reference leaves out (enveloped-signature, a
+//     filter) inside that DLHDon is SIGNED_DATA_NOT_FOUND too: unsigned
+//     content in the data. The invoice's facts are read from that
+//     element's full text (comments do not cut it) and the
+//     certificate's MST: compared with the tax code of the block the
 //     signature is in (a mismatch is a warning). An e-invoice of the
 //     document that no passed signature covers is a document warning and
 //     makes Report.Valid false.
-//  6. The chain, validity and revocation are checked as for a CMS
+//  6. Two signatures whose value verifies the same canonical SignedInfo
+//     with the same key are both FORMAT_FAILURE: a copy (a replayed
+//     signature, in another party's block, say; ECDSA values are
+//     malleable, so not necessarily the same value) is not a second
+//     signature, and which is the original cannot be told.
+//  7. The chain, validity and revocation are checked as for a CMS
 //     signature (validateSigner). A XAdES B-T signature whose
 //     CertificateValues and RevocationValues hold its signer
 //     certificate's status is B-LT (validated offline with them); with an
@@ -74,6 +90,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,7 +158,7 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	if uri != "" {
 		d.SetDetached(uri, content)
 	}
-	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, signed: map[*etree.Element]bool{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
+	x := &xmlRun{v: newValidator(ctx, &opts), d: d, rep: &Report{}, signed: map[*etree.Element]bool{}, signedBy: map[*etree.Element]string{}, runs: map[*etree.Element]*xmlSig{}, budget: workFactor*int64(len(data)+len(content)) + 1<<20}
 	if dups := d.DuplicateIDs(); len(dups) > 0 {
 		slices.Sort(dups)
 		x.rep.Warnings = append(x.rep.Warnings, fmt.Sprintf("several elements carry the same ID (%s): a signature referencing one of them is refused", strings.Join(dups, ", ")))
@@ -163,6 +180,27 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 		}
 		e.safely(func() { x.check(e, el) })
 	}
+	// A copy of a signature verifies wherever it is put (its references
+	// are by Id, or to the whole document), so the seller's signature
+	// copied into the buyer's block would show a buyer's signature nobody
+	// made. A copy is the same SignedInfo verified by the same key — not
+	// the same value: an ECDSA value (r, s) also verifies as (r, n-s).
+	// Which of two is the original cannot be told: both fail.
+	bySigned := map[string][]string{}
+	for _, el := range sigs {
+		if k, ok := x.signedBy[el]; ok {
+			bySigned[k] = append(bySigned[k], pathOf(el))
+		}
+	}
+	for i, e := range entries {
+		if i >= len(sigs) {
+			break
+		}
+		if k, ok := x.signedBy[sigs[i]]; ok && len(bySigned[k]) > 1 {
+			e.fail(TotalFailed, FormatFailure, "another signature of the document (%s) is this one's SignedInfo verified by the same key: a copy of one signature, counted once", strings.Join(bySigned[k], ", "))
+		}
+	}
+	x.wrappedInDocument(sigs, entries)
 	for i, e := range entries {
 		out := e.finish()
 		if out.Indication == TotalPassed && i < len(sigs) {
@@ -185,7 +223,11 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 	return x.rep, nil
 }
 
-// invoiceData returns the DLHDon of every HDon of d.
+// invoiceData returns every DLHDon child of every HDon of d. Not only
+// the first: an HDon with a second DLHDon (an unsigned, forged one after
+// the signed one) is read differently by different applications —
+// XmlSerializer and JAXB keep the last of a repeated element — so every
+// one must be covered.
 func invoiceData(d *xmlsig.Document) []*etree.Element {
 	var out []*etree.Element
 	var walk func(el *etree.Element)
@@ -194,7 +236,6 @@ func invoiceData(d *xmlsig.Document) []*etree.Element {
 			for _, c := range el.ChildElements() {
 				if c.Tag == xmlsig.EInvoiceData {
 					out = append(out, c)
-					break
 				}
 			}
 		}
@@ -223,12 +264,26 @@ type xmlRun struct {
 	signed map[*etree.Element]bool
 	// budget is the most bytes the references may digest.
 	budget int64
+	// runs are the signatures read, by Signature element.
+	runs map[*etree.Element]*xmlSig
+	// signedBy is, by Signature element, its canonical SignedInfo and
+	// the key that verifies it (a signature whose value verifies).
+	signedBy map[*etree.Element]string
+	// outside indexes the elements outside signatures by name
+	// (outsideSignatures).
+	outside map[string][]placed
+	// data holds the names of the document's data (dataNames).
+	data map[string]bool
 }
 
 // xmlSig is what the checks of one signature learn.
 type xmlSig struct {
 	s       *xmlsig.Signature
 	covered []*etree.Element // the elements the references name (nil: whole document)
+	// excluded are, per element of covered, what that reference's
+	// transforms leave out of it (the enveloped signature, signatures
+	// an XPath filter removes).
+	excluded [][]*etree.Element
 	// targets are, per reference of s, the element it names; nil for the
 	// whole document or a reference that could not be resolved.
 	targets []*etree.Element
@@ -246,6 +301,7 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		return
 	}
 	xs := &xmlSig{s: s}
+	x.runs[el] = xs
 	m, ok := xmlsig.SignatureMethod(s.Method)
 	if !ok {
 		e.fail(TotalFailed, FormatFailure, "unsupported signature method %q", s.Method)
@@ -262,6 +318,16 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		return
 	}
 	cert, certs := x.signerCert(e, xs, m, si)
+	if cert != nil && !slices.ContainsFunc(e.verdicts, func(v verdict) bool { return v.sub == SigCryptoFailure }) {
+		// The value verifies with cert's key (signerCert found it so).
+		// The key re-encoded, not as the certificate writes it: another
+		// certificate of the same key may encode it otherwise.
+		spki, err := x509.MarshalPKIXPublicKey(cert.PublicKey)
+		if err != nil {
+			spki = cert.RawSubjectPublicKeyInfo
+		}
+		x.signedBy[el] = string(spki) + "\x00" + string(si)
+	}
 	e.sd = &cmsasn1.SignedData{Certs: certs}
 	if cert != nil {
 		e.sc = &signerCheck{cert: cert}
@@ -276,6 +342,7 @@ func (x *xmlRun) check(e *entry, el *etree.Element) {
 		e.claimed = x.signingTime(e, xs)
 	}
 	x.coverage(e, xs)
+	x.wrapped(e, xs)
 	if data := xmlsig.EInvoiceDataOf(el); data != nil {
 		x.einvoice(e, xs, cert, data)
 	}
@@ -353,6 +420,7 @@ func (x *xmlRun) references(e *entry, xs *xmlSig) {
 			}
 			if !dg.External {
 				xs.covered = append(xs.covered, dg.Target)
+				xs.excluded = append(xs.excluded, dg.Excluded)
 				xs.targets[len(xs.targets)-1] = dg.Target
 			}
 			for _, ex := range dg.Excluded {
@@ -619,11 +687,19 @@ func (x *xmlRun) signingTime(e *entry, xs *xmlSig) time.Time {
 
 // covers reports whether el is inside an element a reference covers, and
 // not left out by its transforms.
+//
+// What the transforms leave out is not covered: a reference to the whole
+// document (URI="") with the enveloped-signature transform does not sign
+// its own Signature, so a SigningTime Object added to it after signing
+// must not become the claimed signing time.
 func (xs *xmlSig) covers(el *etree.Element) bool {
-	if xs.whole {
-		return true
-	}
-	for _, c := range xs.covered {
+	for i, c := range xs.covered {
+		if xmlsig.ContainsExcluded(xs.excluded[i], el) {
+			continue
+		}
+		if c == nil {
+			return true // the whole document
+		}
 		for p := el; p != nil; p = p.Parent() {
 			if p == c {
 				return true
@@ -663,6 +739,275 @@ func (x *xmlRun) coverage(e *entry, xs *xmlSig) {
 	if len(xs.covered) > 0 {
 		e.fail(Indeterminate, SignedDataNotFound, "the signature signs only its own properties, no data")
 	}
+}
+
+// wrapped refuses signature wrapping into a signature: a reference that
+// covers data kept inside a ds:Signature (in an Object, or KeyInfo,
+// which nothing reads) while the document, outside every signature, has
+// an element of the same name that the signature does not cover. That
+// is the classic wrapping attack: the signed element moved into the
+// signature, where its digest still matches, and a forged one without
+// its Id put where applications read it. An enveloping signature's own
+// data (nothing of that name outside) is not affected.
+//
+// It also refuses unsigned data smuggled into the signature: an element
+// inside the signature's KeyInfo or Objects, not of the XML-Signature or
+// XAdES vocabulary, that no reference covers and that is named as an
+// element of the document outside signatures (as written, or by
+// namespace and local name). An enveloped signature can be moved
+// anywhere in what it signs, so <Object><SoTien>999</SoTien></Object>
+// put before the signed <SoTien>100</SoTien> is what an application that
+// looks elements up by name (getElementsByTagName, which matches the
+// name as written, whatever its namespace) reads first. (An element in a
+// XAdES namespace is not checked: that vocabulary is not listed.)
+func (x *xmlRun) wrapped(e *entry, xs *xmlSig) {
+	for _, part := range xs.s.Element.ChildElements()[2:] { // KeyInfo, Objects
+		if el := x.smuggled(xs, part); el != nil {
+			e.fail(Indeterminate, SignedDataNotFound, "the signature holds %s, which it does not sign, with the name of the document's data: an application looking it up by name may read it (signature wrapping)", pathOf(el))
+			return
+		}
+	}
+	for i, c := range xs.targets {
+		if c == nil || isProperties(c) || !insideSignature(c) {
+			continue
+		}
+		outside := x.outsideSignatures()
+		for _, other := range slices.Concat(outside[xmlsig.NamespaceOf(c)+" "+c.Tag], outside[c.FullTag()]) {
+			if !xs.covers(other.el) {
+				e.fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, inside a signature, while %s of the same name, where applications read it, is not signed (signature wrapping)", xs.s.References[i].URI, pathOf(c), pathOf(other.el))
+				return
+			}
+		}
+	}
+}
+
+// smuggled returns the first element of el's subtree (nested signatures
+// left out: they are checked as entries of their own) that xs does not
+// cover and that is named as document data is; nil if none.
+func (x *xmlRun) smuggled(xs *xmlSig, el *etree.Element) *etree.Element {
+	if xmlsig.IsSignature(el) {
+		return nil
+	}
+	if !signatureVocabulary(el) && !xs.covers(el) {
+		names := x.dataNames()
+		if names[el.FullTag()] || names["{"+xmlsig.NamespaceOf(el)+"}"+el.Tag] {
+			return el
+		}
+	}
+	for _, c := range el.ChildElements() {
+		if s := x.smuggled(xs, c); s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// dataNames returns the names of the document's data, the elements
+// outside signatures, both as written ("p:local", what DOM's
+// getElementsByTagName matches) and expanded ("{ns}local"); computed
+// once per document.
+func (x *xmlRun) dataNames() map[string]bool {
+	if x.data == nil {
+		x.data = map[string]bool{}
+		for name := range x.outsideSignatures() {
+			if ns, local, expanded := strings.Cut(name, " "); expanded {
+				x.data["{"+ns+"}"+local] = true
+			} else {
+				x.data[name] = true
+			}
+		}
+	}
+	return x.data
+}
+
+// dsVocabulary are the elements of XML-Signature 1.1 (and its 1.1
+// namespace) that KeyInfo and Object hold: a trusted list's own
+// X509Certificate outside its signature does not make the signature's
+// KeyInfo certificate smuggled data.
+var dsVocabulary = map[string]bool{
+	"KeyInfo": true, "KeyName": true, "KeyValue": true, "RetrievalMethod": true, "X509Data": true,
+	"PGPData": true, "SPKIData": true, "MgmtData": true, "X509IssuerSerial": true, "X509IssuerName": true,
+	"X509SerialNumber": true, "X509SKI": true, "X509SubjectName": true, "X509Certificate": true,
+	"X509CRL": true, "X509Digest": true, "DSAKeyValue": true, "RSAKeyValue": true, "Modulus": true,
+	"Exponent": true, "P": true, "Q": true, "G": true, "Y": true, "J": true, "Seed": true,
+	"PgenCounter": true, "ECKeyValue": true, "NamedCurve": true, "PublicKey": true, "ECParameters": true,
+	"DEREncodedKeyValue": true, "KeyInfoReference": true, "Object": true, "Manifest": true,
+	"Reference": true, "Transforms": true, "Transform": true, "XPath": true, "DigestMethod": true,
+	"DigestValue": true, "SignatureProperties": true, "SignatureProperty": true,
+}
+
+// signatureVocabulary reports whether el is an element of the
+// XML-Signature vocabulary or of XAdES (whose names are not checked).
+func signatureVocabulary(el *etree.Element) bool {
+	switch xmlsig.NamespaceOf(el) {
+	case xmlsig.Namespace, dsig11NS:
+		return dsVocabulary[el.Tag]
+	case nsXAdES, nsXAdES111, nsXAdES141:
+		return true
+	}
+	return false
+}
+
+// dsig11NS is the namespace of XML-Signature 1.1's new elements.
+const dsig11NS = "http://www.w3.org/2009/xmldsig11#"
+
+// wrappedInDocument refuses signature wrapping inside the document, as
+// done to SAML: a reference by ID covers an element while another of the
+// same name, which no signature that passed its integrity checks covers,
+// comes first where an application looks for it — nearer the document
+// element (the signed one moved into a wrapper, a forged one in its
+// place) or before it at the same depth (a forged sibling first). Such a
+// signature is SIGNED_DATA_NOT_FOUND. Several elements of one name each
+// signed by its signer, or only the first signed, pass. Elements outside
+// signatures only; the work is linear in the document.
+func (x *xmlRun) wrappedInDocument(sigs []*etree.Element, entries []*entry) {
+	roots := map[*etree.Element]bool{}
+	for i, el := range sigs[:min(len(sigs), len(entries))] {
+		xs := x.runs[el]
+		if xs == nil || entries[i].failed() {
+			continue
+		}
+		for _, c := range xs.covered {
+			if c == nil {
+				return // a signature covers the whole document
+			}
+			roots[c] = true
+		}
+	}
+	// An element outside signatures is covered when it is under a covered
+	// root: what the transforms leave out is signatures, never such an
+	// element.
+	covered := func(el *etree.Element) bool {
+		for p := el; p != nil; p = p.Parent() {
+			if roots[p] {
+				return true
+			}
+		}
+		return false
+	}
+	depth := func(el *etree.Element) int {
+		n := 0
+		for p := el.Parent(); p != nil; p = p.Parent() {
+			n++
+		}
+		return n
+	}
+	// first holds, per name, where its uncovered elements are: the least
+	// depth, and at each depth the least position in document order.
+	type uncovered struct {
+		minDepth int
+		atDepth  map[int]int
+		pos      map[*etree.Element]int // every element's position
+	}
+	firsts := map[string]*uncovered{}
+	firstOf := func(name string) *uncovered {
+		if u, ok := firsts[name]; ok {
+			return u
+		}
+		u := &uncovered{minDepth: -1, atDepth: map[int]int{}, pos: map[*etree.Element]int{}}
+		for i, p := range x.outsideSignatures()[name] {
+			u.pos[p.el] = i
+			if covered(p.el) {
+				continue
+			}
+			d := p.depth
+			if u.minDepth < 0 || d < u.minDepth {
+				u.minDepth = d
+			}
+			if _, ok := u.atDepth[d]; !ok {
+				u.atDepth[d] = i
+			}
+		}
+		firsts[name] = u
+		return u
+	}
+	for i, el := range sigs[:min(len(sigs), len(entries))] {
+		xs := x.runs[el]
+		if xs == nil {
+			continue
+		}
+	targets:
+		for j, c := range xs.targets {
+			if c == nil || isProperties(c) || insideSignature(c) {
+				continue
+			}
+			if c.Tag == xmlsig.EInvoiceData && c.Parent().Tag == xmlsig.EInvoiceRoot {
+				continue // judged per invoice (einvoice, invoiceData)
+			}
+			d := depth(c)
+			// By namespace and local name (XPath), and by the name as
+			// written (DOM's getElementsByTagName).
+			for _, name := range []string{xmlsig.NamespaceOf(c) + " " + c.Tag, c.FullTag()} {
+				u := firstOf(name)
+				if first, ok := u.atDepth[d]; u.minDepth >= 0 && u.minDepth < d || ok && first < u.pos[c] {
+					entries[i].fail(Indeterminate, SignedDataNotFound, "reference %q covers %s, but an element of the same name that no signature covers comes first where an application looks (nearer the document element or before it): signature wrapping", xs.s.References[j].URI, pathOf(c))
+					break targets
+				}
+			}
+		}
+	}
+}
+
+// insideSignature reports whether an ancestor of el is a ds:Signature.
+func insideSignature(el *etree.Element) bool {
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		if xmlsig.IsSignature(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// outsideSignatures returns the document's elements that are not inside
+// a ds:Signature, by namespace and local name ("ns local") and by name as
+// written ("p:local", what DOM's getElementsByTagName matches: no space),
+// in document order with their depth. It is computed once per document,
+// in one walk that carries the namespaces in scope (not a lookup up the
+// ancestors for each element).
+func (x *xmlRun) outsideSignatures() map[string][]placed {
+	if x.outside != nil {
+		return x.outside
+	}
+	x.outside = map[string][]placed{}
+	var walk func(el *etree.Element, scope map[string]string, depth int)
+	walk = func(el *etree.Element, scope map[string]string, depth int) {
+		own := false
+		for _, a := range el.Attr {
+			if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
+				if !own {
+					scope, own = maps.Clone(scope), true
+				}
+				if a.Space == "" {
+					scope[""] = a.Value
+				} else {
+					scope[a.Key] = a.Value
+				}
+			}
+		}
+		ns := scope[el.Space]
+		if el.Space == "xml" {
+			ns = "http://www.w3.org/XML/1998/namespace"
+		}
+		if el.Tag == "Signature" && ns == xmlsig.Namespace {
+			return
+		}
+		name := ns + " " + el.Tag
+		x.outside[name] = append(x.outside[name], placed{el, depth})
+		x.outside[el.FullTag()] = append(x.outside[el.FullTag()], placed{el, depth})
+		for _, t := range el.Child {
+			if c, ok := t.(*etree.Element); ok {
+				walk(c, scope, depth+1)
+			}
+		}
+	}
+	walk(x.d.Root(), map[string]string{}, 1)
+	return x.outside
+}
+
+// placed is an element and its depth (the document element's is 1).
+type placed struct {
+	el    *etree.Element
+	depth int
 }
 
 // isProperties reports whether el holds only signature properties
@@ -755,6 +1100,28 @@ func (x *xmlRun) einvoice(e *entry, xs *xmlSig, cert *x509.Certificate, data *et
 	}
 	if !inv.DataCovered {
 		e.fail(Indeterminate, SignedDataNotFound, "the signature does not cover the invoice data an application reads (%s): its references cover %s", pathOf(data), coveredList(xs))
+	}
+	// What a reference's transforms leave out (a Signature, by the
+	// enveloped-signature transform or a filter) is unsigned: inside the
+	// invoice data it is content an application reads and nobody signed.
+	// An enveloped signature moved into DLHDon still digests as signed,
+	// and its Objects (or text) can carry a forged <TgTTTBSo> that a
+	// lookup by name finds first, or text read into the amount.
+excluded:
+	for _, ex := range xs.excluded {
+		for _, el := range ex {
+			if xmlsig.ContainsExcluded([]*etree.Element{data}, el) {
+				e.fail(Indeterminate, SignedDataNotFound, "the invoice data %s holds %s, which the signature leaves out of what it signs: unsigned content inside the data an application reads", pathOf(data), pathOf(el))
+				break excluded
+			}
+		}
+	}
+	// One HDon, one DLHDon: with two, applications differ on which is
+	// the invoice (the first by path, the last by XmlSerializer or
+	// JAXB), so a signed one and a forged one after it cannot be told
+	// apart by what an application shows.
+	if n := len(data.Parent().SelectElements(xmlsig.EInvoiceData)); n > 1 {
+		e.fail(TotalFailed, FormatFailure, "the e-invoice %s has %d DLHDon elements: applications may read another than the one signed", pathOf(data.Parent()), n)
 	}
 	e.out.EInvoice = inv
 }

@@ -452,7 +452,8 @@ func (d *Document) byOneID(id string) (*etree.Element, error) {
 // knownXPath applies the XPath filters that signature applications use
 // to leave signatures out, which are all this package evaluates:
 // not(ancestor-or-self::ds:Signature) (XPath filtering) and the XPath
-// Filter 2.0 subtraction of /descendant::*[name()='ds:Signature'].
+// Filter 2.0 subtraction of /descendant::*[name()='ds:Signature'], which
+// subtracts only elements that are XML signatures (see below).
 func (d *Document) knownXPath(t Transform, set *NodeSet) error {
 	xp := t.Element.ChildElements()
 	if len(xp) != 1 || xp[0].Tag != "XPath" {
@@ -467,7 +468,15 @@ func (d *Document) knownXPath(t Transform, set *NodeSet) error {
 		qn := strings.TrimSuffix(strings.TrimPrefix(expr, "/descendant::*[name()='"), "']")
 		var walk func(el *etree.Element)
 		walk = func(el *etree.Element) {
-			if el.FullTag() == qn {
+			// name() is the name as written, whatever namespace its
+			// prefix is bound to, so XPath would also subtract an
+			// <ds:Signature xmlns:ds="urn:x"> inserted into the signed
+			// data after signing: no signature (nothing fails), but its
+			// text is read as part of the data (<TgTTTBSo><ds:Signature
+			// xmlns:ds="urn:x">9</ds:Signature>165000</TgTTTBSo> reads
+			// 9165000). Only XML signatures are subtracted here; such an
+			// element stays in the digest and breaks it.
+			if el.FullTag() == qn && IsSignature(el) {
 				set.Exclude = append(set.Exclude, el)
 			}
 			for _, c := range el.ChildElements() {
