@@ -236,6 +236,11 @@
 //   - or such an object cannot be read, a reference names another
 //     generation than the object's entry, or a stream's /Length does not
 //     end at endstream (qpdf and poppler then read up to endstream).
+//   - or it is a linearized file to poppler and pdf.js (its first object
+//     a dictionary with /Linearized whose /L is the revision's length),
+//     which they read from the cross-reference section after that object
+//     instead of from startxref, and that reading differs from kyso's in
+//     an object the catalog reaches, or cannot be followed.
 //
 // The change analysis then still runs on kyso's reading, so a change it
 // finds is reported (TOTAL_FAILED/CHANGED_AFTER_SIGNING wins). The

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 
 	"github.com/digitorus/pdf"
 )
@@ -113,6 +115,9 @@ func (d *readings) ambiguity(rd *reading) string {
 		rd.ambiguous = fmt.Sprintf("the cross-reference data of the file's first %d bytes cannot be followed (%v): viewers rebuild it from the object definitions, each in their own way, so what they show may not be what was checked", rd.end, rd.repaired)
 	default:
 		rd.ambiguous = d.compareWithScan(rd)
+		if rd.ambiguous == "" {
+			rd.ambiguous = d.compareWithLinearized(rd)
+		}
 	}
 	return rd.ambiguous
 }
@@ -344,4 +349,127 @@ func endstreamAfter(file io.ReaderAt, v pdf.Value) bool {
 	k, _ := file.ReadAt(b[:], v.StreamOffset()+n.Int64())
 	rest := bytes.TrimLeft(b[:k], "\x00\t\n\f\r ")
 	return bytes.HasPrefix(rest, []byte("endstream"))
+}
+
+// linearizationSearch is how far from the start of a file poppler and
+// pdf.js look for the end of its first object (the linearization
+// dictionary) and for /Linearized.
+const linearizationSearch = 1024
+
+// firstObject matches the start of a file up to its first object's
+// "N G obj": comments (the %PDF header) and white space, as a PDF lexer
+// skips them.
+var firstObject = regexp.MustCompile(`^(?:[\x00\t\n\f\r ]+|%[^\r\n]*)*([0-9]+)[\x00\t\n\f\r ]+([0-9]+)[\x00\t\n\f\r ]+obj`)
+
+// compareWithLinearized compares the reading rd with the one poppler and
+// pdf.js make of the same bytes when they take them for a linearized file
+// (ISO 32000-1, Annex F): when the file's first object is a dictionary
+// with /Linearized whose /L (a direct integer) is the file's length, they
+// do not start at startxref but at the cross-reference section right
+// after that object's endobj, the first-page table (poppler's
+// PDFDoc::getStartXRef, pdf.js's PDFDocument.startXRef). In an honest
+// linearized file both lead to the same objects. This stops the
+// linearization attack: a document prepared with a first-page table that
+// lists a forged page and a startxref that names a complete table listing
+// the honest one, whose /L is the length the file has once signed (or is
+// padded to after the signature). kyso and qpdf read the honest page,
+// poppler and pdf.js the forged one (attacksuite's structure cases).
+func (d *readings) compareWithLinearized(rd *reading) string {
+	start, ok := d.linearizedStart(rd.end)
+	if !ok {
+		return ""
+	}
+	tail := fmt.Appendf(nil, "\nstartxref\n%d\n%%%%EOF\n", start)
+	alt, err := pdf.NewReaderCached(&withTail{r: d.r, end: rd.end, tail: tail}, rd.end+int64(len(tail)), pdf.NewCache())
+	if err != nil {
+		return fmt.Sprintf("the file's first %d bytes are a linearized file (its /L is their length), which viewers read from the cross-reference section after the linearization dictionary (offset %d), and that cannot be followed (%v); what a viewer shows may not be what was checked", rd.end, start, err)
+	}
+	if why := compareReadings(rd.rdr, alt, d.r); why != "" {
+		return fmt.Sprintf("the file's first %d bytes are a linearized file (its /L is their length), which viewers read from the cross-reference section after the linearization dictionary (offset %d), and read so they differ from their reading from startxref: %s; what a viewer shows may not be what was checked", rd.end, start, why)
+	}
+	return ""
+}
+
+// linearizedStart reports whether the file's first end bytes are a
+// linearized file to poppler and pdf.js (their first object a dictionary
+// whose /Linearized is a positive number and whose /L, a direct integer,
+// is end), and if so the offset they start reading cross-reference data
+// at: after the first "endobj" of the file's first 1024 bytes and the
+// white space after it.
+func (d *readings) linearizedStart(end int64) (int64, bool) {
+	head := make([]byte, min(end, linearizationSearch))
+	n, _ := d.r.ReadAt(head, 0)
+	head = head[:n]
+	m := firstObject.FindSubmatchIndex(head)
+	if m == nil {
+		return 0, false
+	}
+	id, err1 := strconv.ParseUint(string(head[m[2]:m[3]]), 10, 32)
+	gen, err2 := strconv.ParseUint(string(head[m[4]:m[5]]), 10, 16)
+	if err1 != nil || err2 != nil || id == 0 {
+		return 0, false
+	}
+	// The first object read with kyso's parser: a cross-reference
+	// section that lists only it, appended to the bytes.
+	at := int64(m[2])
+	tail := fmt.Appendf(nil, "\nxref\n%d 1\n%010d %05d n\r\ntrailer\n<< /Size %d >>\nstartxref\n%d\n%%%%EOF\n", id, at, gen, id+1, end+1)
+	rdr, err := pdf.NewReaderCached(&withTail{r: d.r, end: end, tail: tail}, end+int64(len(tail)), pdf.NewCache())
+	if err != nil {
+		return 0, false
+	}
+	lin, err := rdr.GetObject(uint32(id))
+	if err != nil || lin.Kind() != pdf.Dict {
+		return 0, false
+	}
+	if v := lin.Key("Linearized"); !(v.Kind() == pdf.Integer && v.Int64() > 0 || v.Kind() == pdf.Real && v.Float64() > 0) {
+		return 0, false
+	}
+	if _, ref := lin.KeyRef("L"); ref || lin.Key("L").Kind() != pdf.Integer || lin.Key("L").Int64() != end {
+		return 0, false
+	}
+	i := bytes.Index(head, []byte("endobj"))
+	if i < 0 {
+		// poppler then reads from offset 0, fails and rebuilds the
+		// table, which compareWithScan stands for.
+		return 0, false
+	}
+	i += len("endobj")
+	for i < len(head) && bytes.IndexByte([]byte("\x00\t\n\f\r "), head[i]) >= 0 {
+		i++
+	}
+	return int64(i), true
+}
+
+// withTail is the first end bytes of r followed by tail.
+type withTail struct {
+	r    io.ReaderAt
+	end  int64
+	tail []byte
+}
+
+func (w *withTail) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("negative offset %d", off)
+	}
+	n := 0
+	if off < w.end {
+		k := min(int64(len(p)), w.end-off)
+		m, err := w.r.ReadAt(p[:k], off)
+		n += m
+		if m < int(k) {
+			return n, err
+		}
+	}
+	if n < len(p) {
+		t := off + int64(n) - w.end
+		if t >= int64(len(w.tail)) {
+			return n, io.EOF
+		}
+		m := copy(p[n:], w.tail[t:])
+		n += m
+		if n < len(p) {
+			return n, io.EOF
+		}
+	}
+	return n, nil
 }

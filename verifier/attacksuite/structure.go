@@ -24,6 +24,16 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 	}
 	return collect(
 		func() ([]Case, error) {
+			// An honest linearized file, signed: its /L is no longer the
+			// file's length, and both its tables lead to the same page.
+			unsigned := linearizedPage(0, false)
+			doc, err := p.Sign(linearizedPage(len(unsigned), false), p.Official, pades.Options{Level: pades.LevelBT})
+			if err != nil {
+				return nil, fmt.Errorf("linearized control: %w", err)
+			}
+			return []Case{{Name: "linearized file signed / " + b.Name, Class: ClassControl, Base: b, PDF: doc, Evidence: Evidence{Page: 1}}}, nil
+		},
+		func() ([]Case, error) {
 			doc, err := linearizedForgery(p, false)
 			return attack(ClassStructure, b, "linearized: /L made the file's length by padding after the signature, viewers read the first-page table", doc, err,
 				Evidence{Shows: ForgedText, Hides: b.Marker})
@@ -45,7 +55,7 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 // standard says, reads the honest page. poppler and pdf.js, when /L is the
 // file's length, start at the table after the linearization dictionary's
 // endobj instead, and show the forged page.
-func linearizedPage(l int) []byte {
+func linearizedPage(l int, forged bool) []byte {
 	const honest = "BT /F1 18 Tf 60 760 Td (Trang 1 / Page 1 - ban goc da ky) Tj ET"
 	objs := func(content string) map[int]string {
 		return map[int]string{
@@ -81,7 +91,7 @@ func linearizedPage(l int) []byte {
 	for _, def := range []struct {
 		at      map[int]int
 		content string
-	}{{forgedAt, forgedContent("F1")}, {honestAt, honest}} {
+	}{{forgedAt, map[bool]string{true: forgedContent("F1"), false: honest}[forged]}, {honestAt, honest}} {
 		o := objs(def.content)
 		for id := 2; id <= 7; id++ {
 			def.at[id] = b.Len()
@@ -105,7 +115,7 @@ func linearizedPage(l int) []byte {
 // or by a comment padding the file after the signature. Before, the file
 // is longer than /L is not, so every reader shows the honest page.
 func linearizedForgery(p *PKI, exact bool) ([]byte, error) {
-	probe, err := p.Sign(linearizedPage(0), p.Official, pades.Options{Level: pades.LevelBT})
+	probe, err := p.Sign(linearizedPage(0, true), p.Official, pades.Options{Level: pades.LevelBT})
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +123,7 @@ func linearizedForgery(p *PKI, exact bool) ([]byte, error) {
 	if !exact {
 		l += 200
 	}
-	doc, err := p.Sign(linearizedPage(l), p.Official, pades.Options{Level: pades.LevelBT})
+	doc, err := p.Sign(linearizedPage(l, true), p.Official, pades.Options{Level: pades.LevelBT})
 	if err != nil {
 		return nil, err
 	}
