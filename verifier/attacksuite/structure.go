@@ -2,10 +2,14 @@ package attacksuite
 
 import (
 	"bytes"
+	"crypto/md5"
+	"crypto/rc4"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/kyso-vn/kyso/internal/testpdf"
 	"github.com/kyso-vn/kyso/signer/pades"
 )
 
@@ -43,7 +47,187 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 			return attack(ClassStructure, b, "linearized: /L is the signed file's length, viewers read the first-page table", doc, err,
 				Evidence{Shows: ForgedText, Hides: b.Marker})
 		},
+		func() ([]Case, error) {
+			doc, err := listedTwice(b.PDF, false, true)
+			return attack(ClassStructure, b, "page content listed twice in one table, the forged entry first", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
+			doc, err := listedTwice(b.PDF, true, true)
+			return attack(ClassStructure, b, "page content listed twice in one xref stream's /Index, the forged entry first", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
+			// Readers take the first entry, the signed object: the
+			// forged definition is dead, but a viewer that repairs the
+			// file takes it.
+			doc, err := listedTwice(b.PDF, true, false)
+			return attack(ClassStructure, b, "page content listed twice in one xref stream's /Index, the signed entry first", doc, err, Evidence{})
+		},
+		func() ([]Case, error) {
+			doc, err := generation(b.PDF, false)
+			return attack(ClassStructure, b, "page content redefined as generation 1, the page still naming generation 0", doc, err,
+				Evidence{Hides: b.Marker, Renders: true})
+		},
+		func() ([]Case, error) {
+			doc, err := generation(b.PDF, true)
+			return attack(ClassStructure, b, "page content redefined as generation 1 and the page pointed at it", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
+			// The update's /Prev names the table of the document before it
+			// was signed: viewers no longer see the signature's revision,
+			// nor the signature.
+			before, err := readInfo(testpdf.Make(2, 2000))
+			if err != nil {
+				return nil, err
+			}
+			page, err := PageOf(b.PDF, 1)
+			if err != nil {
+				return nil, err
+			}
+			doc, err := Append(b.PDF, Update{Objects: map[int]string{page.Contents: Stream("", forgedContent("F1"))}, Prev: &before.startxref})
+			return attack(ClassStructure, b, "update whose /Prev skips the signature's revision", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
+			doc, err := encryptedLater(b.PDF)
+			return attack(ClassStructure, b, "/Encrypt (RC4, empty user password) added by an update", doc, err, Evidence{Hides: b.Marker, Renders: true})
+		},
 	)
+}
+
+// listedTwice appends to doc a forged definition of page 1's content and
+// a cross-reference section (a table, or a stream if stream) that lists
+// that object twice: the forged definition first if forgedFirst, else the
+// signed one first. qpdf and poppler take the first entry of a section.
+func listedTwice(doc []byte, stream, forgedFirst bool) ([]byte, error) {
+	in, err := readInfo(doc)
+	if err != nil {
+		return nil, err
+	}
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return nil, err
+	}
+	signedAt := bytes.LastIndex(doc, fmt.Appendf(nil, "\n%d 0 obj", page.Contents)) + 1
+	if signedAt == 0 {
+		return nil, errors.New("page 1's content is not a plain object")
+	}
+	var b bytes.Buffer
+	b.Write(doc)
+	forgedAt := b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", page.Contents, Stream("", forgedContent("F1")))
+	at := []int{forgedAt, signedAt}
+	if !forgedFirst {
+		at = []int{signedAt, forgedAt}
+	}
+	x := b.Len()
+	if !stream {
+		fmt.Fprintf(&b, "xref\n%d 1\n%010d 00000 n\r\n%d 1\n%010d 00000 n\r\ntrailer\n<< /Size %d /Root %s%s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n",
+			page.Contents, at[0], page.Contents, at[1], in.size, in.root, in.extra, in.startxref, x)
+		return b.Bytes(), nil
+	}
+	var rows bytes.Buffer
+	for _, off := range []int{at[0], at[1], x} {
+		row := [7]byte{1}
+		binary.BigEndian.PutUint32(row[1:5], uint32(off))
+		rows.Write(row[:])
+	}
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /Root %s%s /Prev %d /W [1 4 2] /Index [%d 1 %d 1 %d 1] /Length %d >>\nstream\n",
+		in.size, in.size+1, in.root, in.extra, in.startxref, page.Contents, page.Contents, in.size, rows.Len())
+	b.Write(rows.Bytes())
+	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", x)
+	return b.Bytes(), nil
+}
+
+// generation appends to doc an update that redefines page 1's content as
+// generation 1 (ISO 32000-1, 7.3.10: the object was deleted and its number
+// reused). The page still names generation 0, which no longer exists:
+// poppler draws nothing. With repoint, the page is redefined to name
+// generation 1, and viewers draw the forged content.
+func generation(doc []byte, repoint bool) ([]byte, error) {
+	in, err := readInfo(doc)
+	if err != nil {
+		return nil, err
+	}
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Write(doc)
+	contentAt := b.Len()
+	fmt.Fprintf(&b, "%d 1 obj\n%s\nendobj\n", page.Contents, Stream("", forgedContent("F1")))
+	table := fmt.Sprintf("%d 1\n%010d 00001 n\r\n", page.Contents, contentAt)
+	if repoint {
+		body, err := withContents(page.Body, fmt.Sprintf("%d 1 R", page.Contents))
+		if err != nil {
+			return nil, err
+		}
+		pageAt := b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", page.ID, body)
+		table += fmt.Sprintf("%d 1\n%010d 00000 n\r\n", page.ID, pageAt)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n%strailer\n<< /Size %d /Root %s%s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", table, in.size, in.root, in.extra, in.startxref, x)
+	return b.Bytes(), nil
+}
+
+// passwordPad is the padding of ISO 32000-1, 7.6.3.3, Algorithm 2.
+var passwordPad = []byte("\x28\xbf\x4e\x5e\x4e\x75\x8a\x41\x64\x00\x4e\x56\xff\xfa\x01\x08\x2e\x2e\x00\xb6\xd0\x68\x3e\x80\x2f\x0c\xa9\xfe\x64\x53\x69\x7a")
+
+// encryptedLater appends to doc an update whose trailer adds /Encrypt: the
+// standard security handler, RC4 with a 128-bit key (V 2, R 3), the empty
+// user password (ISO 32000-1, 7.6.3.3, Algorithms 2 and 5). Readers then
+// decrypt every string and stream of the file, the signed ones too: the
+// signed page turns to noise in poppler, which still verifies the
+// signature (a signature's /Contents is not encrypted, 7.6.1).
+func encryptedLater(doc []byte) ([]byte, error) {
+	in, err := readInfo(doc)
+	if err != nil {
+		return nil, err
+	}
+	id := []byte("kyso-encrypt-id!")
+	extra := in.extra
+	if i := strings.Index(extra, " /ID"); i >= 0 {
+		extra = extra[:i] // the update gives its own /ID, the key's input
+	}
+	owner := bytes.Repeat([]byte{0x5a}, 32)
+	perms := int32(-4)
+	h := md5.New()
+	h.Write(passwordPad)
+	h.Write(owner)
+	h.Write(binary.LittleEndian.AppendUint32(nil, uint32(perms)))
+	h.Write(id)
+	key := h.Sum(nil)
+	for range 50 {
+		k := md5.Sum(key[:16])
+		key = k[:]
+	}
+	u := md5.Sum(append(bytes.Clone(passwordPad), id...))
+	user := u[:]
+	for i := range 20 {
+		k := make([]byte, 16)
+		for j := range k {
+			k[j] = key[j] ^ byte(i)
+		}
+		c, err := rc4.NewCipher(k)
+		if err != nil {
+			return nil, err
+		}
+		c.XORKeyStream(user, user)
+	}
+	user = append(user, make([]byte, 16)...)
+	var b bytes.Buffer
+	b.Write(doc)
+	n := in.size
+	encAt := b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Filter /Standard /V 2 /R 3 /Length 128 /P %d /O %s /U %s >>\nendobj\n", n, perms, hexString(owner), hexString(user))
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n%d 1\n%010d 00000 n\r\ntrailer\n<< /Size %d /Root %s%s /Encrypt %d 0 R /ID [%s %s] /Prev %d >>\nstartxref\n%d\n%%%%EOF\n",
+		n, encAt, n+1, in.root, extra, n, hexString(id), hexString(id), in.startxref, x)
+	return b.Bytes(), nil
 }
 
 // linearizedPage is a one-page document that claims to be linearized
