@@ -220,7 +220,9 @@
 // the one at its cross-reference entry's index. What readers read
 // differently is an error: an object stream listing an object twice with
 // different bytes, a dictionary key given twice with different values, an
-// integer out of range.
+// integer out of range, an object of an object stream that runs past the
+// next object's offset (poppler and pdf.js read it only up to there) or
+// object-stream offsets that decrease (they reject the stream).
 //
 // A revision is ambiguous, and every signature whose signed revision, or
 // whose document as it is now, is ambiguous is
