@@ -235,9 +235,12 @@
 //     catalog reaches (an object defined again where the table does not
 //     point, an entry pointing at the wrong place): a viewer that finds
 //     anything to repair shows the other object;
-//   - or such an object cannot be read, a reference names another
-//     generation than the object's entry, or a stream's /Length does not
-//     end at endstream (qpdf and poppler then read up to endstream).
+//   - or such an object (or one the trailer's /Info reaches) cannot be
+//     read, a reference names another generation than the object's entry
+//     or an object no section defines (poppler then rebuilds the table by
+//     scanning the file line by line, stream data included), or a
+//     stream's /Length does not end at endstream (qpdf and poppler then
+//     read up to endstream).
 //   - or it is a linearized file to poppler and pdf.js (its first object
 //     a dictionary with /Linearized whose /L is the revision's length),
 //     which they read from the cross-reference section after that object

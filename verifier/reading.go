@@ -161,6 +161,12 @@ func compareReadings(a, b *pdf.Reader, file io.ReaderAt) string {
 	if p, ok := ta.KeyRef("Encrypt"); ok {
 		w.push(p)
 	}
+	// Viewers read /Info when they open a file (poppler's pdftotext and
+	// pdftoppm do): a reference there that fails makes poppler rebuild
+	// the table (below).
+	if p, ok := ta.KeyRef("Info"); ok {
+		w.push(p)
+	}
 	for len(w.todo) > 0 {
 		p := w.todo[len(w.todo)-1]
 		w.todo = w.todo[:len(w.todo)-1]
@@ -199,7 +205,19 @@ func (w *readingWalk) object(p pdf.Ptr) string {
 			return fmt.Sprintf("a reference to object %d %d, whose cross-reference entry has generation %d", id, p.GetGen(), e.GetGen())
 		}
 	}
-	va, _ := w.a.GetObject(id)
+	va, err := w.a.GetObject(id)
+	if err != nil {
+		// A reference to an object no section defines (free, or past
+		// the table) is null to ISO 32000-1 (7.3.10) and qpdf, but
+		// poppler, meeting it in a file whose newest section is a
+		// table, rebuilds the whole table by scanning the file line by
+		// line (XRef::constructXRef: definitions inside stream data
+		// count, a later one wins) and shows that reading: an unused
+		// stream holding "4 0 obj" lines and a trailer /Info naming a
+		// missing object made poppler show a forged page 1 of a
+		// document kyso read as signed (attacksuite, structure.go).
+		return fmt.Sprintf("a reference to object %d, which no cross-reference section defines (viewers that meet it may rebuild the table from the file)", id)
+	}
 	if err := va.Err(); err != nil {
 		// Readers recover from a malformed object each in their own
 		// way (qpdf, for one, reads what it can of it).
