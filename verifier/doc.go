@@ -233,8 +233,10 @@
 //     table, each in their own way;
 //   - or, followed, it differs from that rebuilt reading in an object the
 //     catalog reaches (an object defined again where the table does not
-//     point, an entry pointing at the wrong place): a viewer that finds
-//     anything to repair shows the other object;
+//     point, an entry pointing at the wrong place), or such an object is
+//     defined again on a line of its own inside another object's data
+//     (pdf.Scan.Hidden: poppler's rebuild reads the file line by line): a
+//     viewer that finds anything to repair shows the other object;
 //   - or such an object (or one the trailer's /Info reaches) cannot be
 //     read, a reference names another generation than the object's entry
 //     or an object no section defines (poppler then rebuilds the table by

@@ -30,7 +30,9 @@ type Scan struct {
 	// stream comes right after its stream.
 	defs     []scanDef
 	trailers []scanTrailer
-	cache    *Cache // shared with the Readers made, if set
+	// hidden are the hidden definitions, in file order.
+	hidden []HiddenDef
+	cache  *Cache // shared with the Readers made, if set
 }
 
 // scanDef is one definition found.
@@ -230,7 +232,73 @@ func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
 	if len(stms) > 0 {
 		s.addObjStms(stms)
 	}
+	s.findHidden()
 	return s, nil
+}
+
+// HiddenDef is an "N G obj" at the start of a line inside the bytes of a
+// definition the scan parsed (its stream's data, a string): not a
+// definition of the file, but one to a reader that rebuilds the table line
+// by line (kyso patch). poppler does (XRef::constructXRef, when a fetch
+// fails in a file whose newest section is a table, or the table cannot be
+// read): every line that starts, after white space, with "N G obj" (or
+// that follows an "endobj" on its line) is a definition, a later one
+// winning.
+type HiddenDef struct {
+	ID     uint32
+	Gen    uint16
+	Offset int64
+}
+
+// Hidden returns the hidden definitions that start in the file's first end
+// bytes.
+func (s *Scan) Hidden(end int64) []HiddenDef {
+	k := sort.Search(len(s.hidden), func(i int) bool { return s.hidden[i].Offset >= end })
+	return s.hidden[:k]
+}
+
+// findHidden lists the hidden definitions inside the plain definitions
+// found.
+func (s *Scan) findHidden() {
+	var buf []byte
+	for _, d := range s.defs {
+		if d.inStream || d.end-d.pos <= int64(len(objKW)) {
+			continue
+		}
+		n := d.end - d.pos
+		if int64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		b := buf[:n]
+		if k, err := s.f.ReadAt(b, d.pos); int64(k) < n && err != nil {
+			continue
+		}
+		for i := 1; i < len(b); {
+			k := bytes.Index(b[i:], objKW)
+			if k < 0 {
+				break
+			}
+			q := i + k
+			i = q + 1
+			c, ok := objAt(b, q)
+			if !ok || c.start == 0 || c.id <= 0 || c.gen > 65535 || !lineStart(b, c.start) {
+				continue
+			}
+			s.hidden = append(s.hidden, HiddenDef{ID: uint32(c.id), Gen: uint16(c.gen), Offset: d.pos + int64(c.start)})
+		}
+	}
+	sort.Slice(s.hidden, func(i, j int) bool { return s.hidden[i].Offset < s.hidden[j].Offset })
+}
+
+// lineStart reports whether b[i] starts a line for a line-by-line reader:
+// only spaces, tabs, form feeds and NULs between it and a line break, or
+// an "endobj" before it on its line.
+func lineStart(b []byte, i int) bool {
+	j := i
+	for j > 0 && (b[j-1] == ' ' || b[j-1] == '\t' || b[j-1] == '\f' || b[j-1] == 0) {
+		j--
+	}
+	return j > 0 && (b[j-1] == '\n' || b[j-1] == '\r') || bytes.HasSuffix(b[:j], []byte("endobj"))
 }
 
 // parseDef parses the definition of ptr at pos and returns it and where it
