@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/digitorus/pdf"
@@ -133,7 +135,7 @@ func (d *readings) compareWithScan(rd *reading) string {
 	if err != nil {
 		return fmt.Sprintf("the file's first %d bytes could not be checked for objects a viewer may read otherwise: %v", rd.end, err)
 	}
-	why := compareReadings(rd.rdr, alt, d.r, s.Hidden(rd.end))
+	why := compareReadings(rd.rdr, alt, d.r, rebuiltOtherwise(s, rd.end))
 	if why == "" {
 		return ""
 	}
@@ -142,10 +144,10 @@ func (d *readings) compareWithScan(rd *reading) string {
 
 // compareReadings compares two readings of the same bytes over what the
 // document uses: the objects reachable from a's catalog. It returns the
-// first difference found, or "". An object the document uses that hidden
-// defines again (an "N G obj" line inside another object's data) is a
-// difference too.
-func compareReadings(a, b *pdf.Reader, file io.ReaderAt, hidden []pdf.HiddenDef) string {
+// first difference found, or "". An object the document uses that
+// otherwise names (as one a viewer's rebuild of the table reads otherwise)
+// is a difference too.
+func compareReadings(a, b *pdf.Reader, file io.ReaderAt, otherwise map[uint32]string) string {
 	ta, tb := a.Trailer(), b.Trailer()
 	for _, k := range []string{"Root", "Encrypt"} {
 		pa, ra := ta.KeyRef(k)
@@ -176,18 +178,36 @@ func compareReadings(a, b *pdf.Reader, file io.ReaderAt, hidden []pdf.HiddenDef)
 			return why
 		}
 	}
-	// poppler, when it rebuilds the table (a fetch that fails, a table
-	// it cannot read, a table whose free entry hides its /XRefStm
-	// stream's in-use one), takes every line that starts with "N G obj"
-	// for a definition, inside stream data too: an unused stream holding
-	// a forged page content on lines of its own made poppler show it
-	// (attacksuite, structure.go).
-	for _, h := range hidden {
-		if w.seen[h.ID] {
-			return fmt.Sprintf("object %d is defined again at offset %d, inside the data of another object, where a viewer that rebuilds the table line by line finds it", h.ID, h.Offset)
+	for _, id := range slices.Sorted(maps.Keys(otherwise)) {
+		if w.seen[id] {
+			return otherwise[id]
 		}
 	}
 	return ""
+}
+
+// rebuiltOtherwise returns the objects of the file's first end bytes that
+// poppler's rebuild of the table reads otherwise than kyso's scan, and
+// why. poppler rebuilds the table (XRef::constructXRef) when a fetch
+// fails in a file whose newest section is a table — a dangling reference,
+// a table's free entry that hides its /XRefStm stream's in-use one — or
+// when it cannot read the table; it then takes every line that starts
+// with "N G obj" for a definition, inside stream data too, and keeps a
+// definition unless a later one has at least its generation. An unused
+// stream holding a forged page content on lines of its own, and a
+// generation-1 definition before a copy of the signed one, made poppler
+// show a forged or a blank page (attacksuite, structure.go).
+func rebuiltOtherwise(s *pdf.Scan, end int64) map[uint32]string {
+	out := map[uint32]string{}
+	for _, id := range s.Outranked(end) {
+		out[id] = fmt.Sprintf("object %d has a definition of a higher generation before its last one, which a viewer that rebuilds the table (poppler) keeps", id)
+	}
+	for _, h := range s.Hidden(end) {
+		if _, ok := out[h.ID]; !ok {
+			out[h.ID] = fmt.Sprintf("object %d is defined again at offset %d, inside the data of another object, where a viewer that rebuilds the table line by line finds it", h.ID, h.Offset)
+		}
+	}
+	return out
 }
 
 // readingWalk walks the objects reachable in reading a and compares each

@@ -257,6 +257,38 @@ func (s *Scan) Hidden(end int64) []HiddenDef {
 	return s.hidden[:k]
 }
 
+// Outranked returns the object numbers that have, among the plain
+// definitions that end in the file's first end bytes, one of a higher
+// generation than the last (kyso patch). The last definition wins in this
+// package's rebuild and in qpdf's; poppler's (XRef::constructXRef) keeps
+// a definition unless a later one has at least its generation.
+func (s *Scan) Outranked(end int64) []uint32 {
+	type gens struct{ max, last uint16 }
+	seen := map[uint32]gens{}
+	for _, d := range s.defs {
+		if d.pos >= end {
+			break
+		}
+		if d.inStream || d.end > end {
+			continue
+		}
+		g, ok := seen[d.ptr.id]
+		if !ok || d.ptr.gen > g.max {
+			g.max = d.ptr.gen
+		}
+		g.last = d.ptr.gen
+		seen[d.ptr.id] = g
+	}
+	var out []uint32
+	for id, g := range seen {
+		if g.max > g.last {
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
 // findHidden lists the hidden definitions inside the plain definitions
 // found.
 func (s *Scan) findHidden() {
