@@ -237,8 +237,10 @@
 //     defined again on a line of its own inside another object's data
 //     (pdf.Scan.Hidden: poppler's rebuild reads the file line by line), or
 //     has a definition of a higher generation before its last one
-//     (pdf.Scan.Outranked: poppler's rebuild keeps it): a viewer that
-//     finds anything to repair shows the other object;
+//     (pdf.Scan.Outranked: poppler's rebuild keeps it), or the file has a
+//     trailer on a line of its own inside another object's data (poppler's
+//     rebuild takes its /Root): a viewer that finds anything to repair
+//     shows the other object;
 //   - or such an object (or one the trailer's /Info reaches) cannot be
 //     read, a reference names another generation than the object's entry
 //     or an object no section defines (poppler then rebuilds the table by

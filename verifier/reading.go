@@ -136,6 +136,12 @@ func (d *readings) compareWithScan(rd *reading) string {
 		return fmt.Sprintf("the file's first %d bytes could not be checked for objects a viewer may read otherwise: %v", rd.end, err)
 	}
 	why := compareReadings(rd.rdr, alt, d.r, rebuiltOtherwise(s, rd.end))
+	if t := s.HiddenTrailers(rd.end); why == "" && len(t) > 0 {
+		// poppler's rebuild takes the /Root of the last trailer it
+		// finds: a hidden trailer naming a hidden catalog made it show
+		// a whole forged document (attacksuite, structure.go).
+		why = fmt.Sprintf("a trailer at offset %d, inside the data of another object, is one a viewer that rebuilds the table line by line takes the catalog from", t[len(t)-1])
+	}
 	if why == "" {
 		return ""
 	}

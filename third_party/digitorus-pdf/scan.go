@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -30,9 +31,11 @@ type Scan struct {
 	// stream comes right after its stream.
 	defs     []scanDef
 	trailers []scanTrailer
-	// hidden are the hidden definitions, in file order.
-	hidden []HiddenDef
-	cache  *Cache // shared with the Readers made, if set
+	// hidden are the hidden definitions, hiddenTrailers the offsets of
+	// hidden trailers, in file order.
+	hidden         []HiddenDef
+	hiddenTrailers []int64
+	cache          *Cache // shared with the Readers made, if set
 }
 
 // scanDef is one definition found.
@@ -318,8 +321,29 @@ func (s *Scan) findHidden() {
 			}
 			s.hidden = append(s.hidden, HiddenDef{ID: uint32(c.id), Gen: uint16(c.gen), Offset: d.pos + int64(c.start)})
 		}
+		for i := 1; i < len(b); {
+			k := bytes.Index(b[i:], trailerKW)
+			if k < 0 {
+				break
+			}
+			q := i + k
+			i = q + 1
+			if lineStart(b, q) {
+				s.hiddenTrailers = append(s.hiddenTrailers, d.pos+int64(q))
+			}
+		}
 	}
 	sort.Slice(s.hidden, func(i, j int) bool { return s.hidden[i].Offset < s.hidden[j].Offset })
+	slices.Sort(s.hiddenTrailers)
+}
+
+// HiddenTrailers returns the offsets of the "trailer" keywords at the start
+// of a line inside the bytes of a definition the scan parsed, in the
+// file's first end bytes (kyso patch): poppler's rebuild of a table takes
+// the /Root of the last trailer it finds, hidden or not.
+func (s *Scan) HiddenTrailers(end int64) []int64 {
+	k := sort.Search(len(s.hiddenTrailers), func(i int) bool { return s.hiddenTrailers[i] >= end })
+	return s.hiddenTrailers[:k]
 }
 
 // lineStart reports whether b[i] starts a line for a line-by-line reader:
