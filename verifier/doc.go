@@ -239,8 +239,11 @@
 //     has a definition of a higher generation before its last one
 //     (pdf.Scan.Outranked: poppler's rebuild keeps it), or the file has a
 //     trailer on a line of its own inside another object's data (poppler's
-//     rebuild takes its /Root): a viewer that finds anything to repair
-//     shows the other object;
+//     rebuild takes its /Root), or such an object is free in a
+//     hybrid-reference table and in use in its /XRefStm stream
+//     (pdf.Reader.FreedInTable: kyso reads it in use, as qpdf; poppler
+//     free, and it then rebuilds the table from plain definitions): a
+//     viewer that finds anything to repair shows the other object;
 //   - or such an object (or one the trailer's /Info reaches) cannot be
 //     read, a reference names another generation than the object's entry
 //     or an object no section defines (poppler then rebuilds the table by

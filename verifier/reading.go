@@ -189,6 +189,17 @@ func compareReadings(a, b *pdf.Reader, file io.ReaderAt, otherwise map[uint32]st
 			return otherwise[id]
 		}
 	}
+	// A table's free entry that its /XRefStm stream overrides: poppler
+	// reads the object free, and fetching it rebuilds the table from the
+	// plain definitions (object streams left out, hidden ones included):
+	// a forged plain definition before the object packed unchanged, or
+	// hidden in an unused stream, was what poppler showed (attacksuite,
+	// structure.go).
+	for _, id := range a.FreedInTable() {
+		if w.seen[id] {
+			return fmt.Sprintf("object %d is free in a cross-reference table and in use in its /XRefStm stream: a viewer that reads the table first (poppler) finds it free and rebuilds the table from the file", id)
+		}
+	}
 	return ""
 }
 

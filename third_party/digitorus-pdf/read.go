@@ -50,6 +50,9 @@ type Reader struct {
 	// objStms records the object streams read: nil once read, else the
 	// error reading them (errObjStmBusy while being read).
 	objStms map[uint32]error
+	// freedInTable are the objects a table marks free and its /XRefStm
+	// stream lists in use (FreedInTable).
+	freedInTable []uint32
 	// shared holds the objects parsed by all Readers of the file, if set.
 	shared *Cache
 }
@@ -105,6 +108,17 @@ func (r *Reader) errorf(format string, args ...interface{}) {
 
 func (r *Reader) Xref() []xref {
 	return r.xref
+}
+
+// FreedInTable returns the objects that a hybrid-reference section's
+// table marks free while its /XRefStm stream lists them in use, and that
+// no newer section decided (kyso patch). This package reads them in use,
+// as qpdf does (the table's in-use entries, then the stream's, then the
+// table's free ones); poppler reads the whole table before the stream, so
+// to it they are free, and fetching one makes it rebuild the table from
+// the file's plain definitions.
+func (r *Reader) FreedInTable() []uint32 {
+	return r.freedInTable
 }
 
 // GetObject reads and returns the object with the given ID.

@@ -49,6 +49,11 @@ func (t *xrefBuilder) use(n int64, e xref) {
 	t.table[x], t.set[x] = e, true
 }
 
+// decided reports whether a section read before decided object n.
+func (t *xrefBuilder) decided(n int64) bool {
+	return n >= 0 && n < int64(len(t.set)) && t.set[n]
+}
+
 // free records object n as free unless a newer section decided it.
 func (t *xrefBuilder) free(n int64) {
 	x := t.slot(n)
@@ -159,6 +164,20 @@ func readXrefSection(r *Reader, t *xrefBuilder, off int64, first bool, trailer *
 			srows, _, _, err := readXrefStream(r, sb)
 			if err != nil {
 				return Object{}, fmt.Errorf("/XRefStm %d: %v", stm.Int64Val, err)
+			}
+			// kyso patch: an object this table marks free and its stream
+			// lists in use, that no newer section decided, is read
+			// otherwise by poppler (Reader.FreedInTable).
+			inStm := map[int64]bool{}
+			for _, row := range srows {
+				if !row.free {
+					inStm[row.n] = true
+				}
+			}
+			for _, row := range rows {
+				if row.free && row.n > 0 && inStm[row.n] && !t.decided(row.n) {
+					r.freedInTable = append(r.freedInTable, uint32(row.n))
+				}
 			}
 			t.add(srows)
 		}
