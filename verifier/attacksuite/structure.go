@@ -127,6 +127,11 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 				Evidence{Shows: ForgedText, Hides: b.Marker})
 		},
 		func() ([]Case, error) {
+			doc, err := plainBeforePackedDirectRoot(b.PDF)
+			return attack(ClassStructure, b, "page dictionary packed unchanged after a forged plain definition, the trailer's /Root a direct catalog", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
 			doc, err := encryptedLater(b.PDF)
 			return attack(ClassStructure, b, "/Encrypt (RC4, empty user password) added by an update", doc, err, Evidence{Hides: b.Marker, Renders: true})
 		},
@@ -408,22 +413,7 @@ func hiddenCatalog(doc []byte) ([]byte, error) {
 // rebuilds the table from the plain definitions only, and shows the forged
 // page.
 func plainBeforePacked(doc []byte) ([]byte, error) {
-	page, err := PageOf(doc, 1)
-	if err != nil {
-		return nil, err
-	}
-	in, err := readInfo(doc)
-	if err != nil {
-		return nil, err
-	}
-	n := in.size
-	forged, err := withContents(page.Body, fmt.Sprintf("%d 0 R", n+10))
-	if err != nil {
-		return nil, err
-	}
-	pre := fmt.Appendf(bytes.Clone(doc), "%d 0 obj\n%s\nendobj\n%d 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n",
-		page.ID, forged, n+10, Stream("", forgedContent("F1")), in.startxref)
-	out, err := Append(pre, Update{Form: Hybrid, Packed: map[int]string{page.ID: page.Body}})
+	out, page, err := plainThenPacked(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -433,6 +423,55 @@ func plainBeforePacked(doc []byte) ([]byte, error) {
 	}
 	table += len("\nxref\n")
 	return append(append(bytes.Clone(out[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", page.ID)...), out[table:]...), nil
+}
+
+// plainBeforePackedDirectRoot is plainBeforePacked with no free entry, the
+// update's trailer giving the catalog as a direct dictionary (the signed
+// one, by value) instead of a reference: poppler then rebuilds the table
+// (a /Root that is not a reference is damage to it) from the plain
+// definitions, and shows the forged page.
+func plainBeforePackedDirectRoot(doc []byte) ([]byte, error) {
+	root, err := RootID(doc)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := ObjectBody(doc, root)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := plainThenPacked(doc)
+	if err != nil {
+		return nil, err
+	}
+	ref := fmt.Appendf(nil, "/Root %d 0 R", root)
+	i := bytes.LastIndex(out, ref)
+	if i < 0 {
+		return nil, errors.New("no /Root in the update's trailer")
+	}
+	direct := "/Root " + strings.Join(strings.Fields(cat), " ")
+	return append(append(bytes.Clone(out[:i]), direct...), out[i+len(ref):]...), nil
+}
+
+// plainThenPacked appends plainBeforePacked's forged definitions and
+// hybrid update, without the free entry.
+func plainThenPacked(doc []byte) ([]byte, Page, error) {
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return nil, page, err
+	}
+	in, err := readInfo(doc)
+	if err != nil {
+		return nil, page, err
+	}
+	n := in.size
+	forged, err := withContents(page.Body, fmt.Sprintf("%d 0 R", n+10))
+	if err != nil {
+		return nil, page, err
+	}
+	pre := fmt.Appendf(bytes.Clone(doc), "%d 0 obj\n%s\nendobj\n%d 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n",
+		page.ID, forged, n+10, Stream("", forgedContent("F1")), in.startxref)
+	out, err := Append(pre, Update{Form: Hybrid, Packed: map[int]string{page.ID: page.Body}})
+	return out, page, err
 }
 
 // passwordPad is the padding of ISO 32000-1, 7.6.3.3, Algorithm 2.
