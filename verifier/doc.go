@@ -242,8 +242,10 @@
 //     rebuild takes its /Root), or such an object is free in a
 //     hybrid-reference table and in use in its /XRefStm stream
 //     (pdf.Reader.FreedInTable: kyso reads it in use, as qpdf; poppler
-//     free, and it then rebuilds the table from plain definitions): a
-//     viewer that finds anything to repair shows the other object;
+//     free, and it then rebuilds the table from plain definitions), or
+//     the trailer's /Root is not an indirect reference (poppler rebuilds
+//     the table too): a viewer that finds anything to repair shows the
+//     other object;
 //   - or such an object (or one the trailer's /Info reaches) cannot be
 //     read, a reference names another generation than the object's entry
 //     or an object no section defines (poppler then rebuilds the table by

@@ -163,11 +163,16 @@ func compareReadings(a, b *pdf.Reader, file io.ReaderAt, otherwise map[uint32]st
 		}
 	}
 	w := &readingWalk{a: a, b: b, file: file, seen: map[uint32]bool{}}
-	if p, ok := ta.KeyRef("Root"); ok {
-		w.push(p)
-	} else if why := w.value(ta.Key("Root"), 0); why != "" {
-		return why
+	p, ok := ta.KeyRef("Root")
+	if !ok {
+		// ISO 32000-1, 7.5.5: /Root shall be an indirect reference.
+		// poppler takes anything else for damage and rebuilds the table
+		// from the plain definitions: a direct catalog equal to the
+		// signed one made it show a forged page (attacksuite,
+		// structure.go).
+		return "the trailer's /Root is not an indirect reference (a viewer then rebuilds the table from the file)"
 	}
+	w.push(p)
 	if p, ok := ta.KeyRef("Encrypt"); ok {
 		w.push(p)
 	}
