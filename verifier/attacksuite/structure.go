@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
@@ -129,6 +130,11 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 		func() ([]Case, error) {
 			doc, err := plainBeforePackedDirectRoot(b.PDF)
 			return attack(ClassStructure, b, "page dictionary packed unchanged after a forged plain definition, the trailer's /Root a direct catalog", doc, err,
+				Evidence{Shows: ForgedText, Hides: b.Marker})
+		},
+		func() ([]Case, error) {
+			doc, err := plainBeforePackedUnknownType(b.PDF)
+			return attack(ClassStructure, b, "page dictionary packed unchanged after a forged plain definition, an unused entry of type 3 in the /XRefStm stream", doc, err,
 				Evidence{Shows: ForgedText, Hides: b.Marker})
 		},
 		func() ([]Case, error) {
@@ -413,7 +419,7 @@ func hiddenCatalog(doc []byte) ([]byte, error) {
 // rebuilds the table from the plain definitions only, and shows the forged
 // page.
 func plainBeforePacked(doc []byte) ([]byte, error) {
-	out, page, err := plainThenPacked(doc)
+	out, page, err := plainThenPacked(doc, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +445,7 @@ func plainBeforePackedDirectRoot(doc []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := plainThenPacked(doc)
+	out, _, err := plainThenPacked(doc, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -452,9 +458,39 @@ func plainBeforePackedDirectRoot(doc []byte) ([]byte, error) {
 	return append(append(bytes.Clone(out[:i]), direct...), out[i+len(ref):]...), nil
 }
 
+// plainBeforePackedUnknownType is plainBeforePacked with no free entry,
+// the /XRefStm stream listing besides an unused object with type 3, which
+// ISO 32000-1 (7.5.8.3) reads as null: poppler rejects the whole stream,
+// rebuilds the table from the plain definitions and shows the forged page.
+func plainBeforePackedUnknownType(doc []byte) ([]byte, error) {
+	n, err := Size(doc)
+	if err != nil {
+		return nil, err
+	}
+	unused := n + 20
+	out, _, err := plainThenPacked(doc, map[int]string{unused: "<< /Unused true >>"})
+	if err != nil {
+		return nil, err
+	}
+	m := regexp.MustCompile(`/Index \[([0-9 ]+)\] /Length [0-9]+ >>\nstream\n`).FindAllSubmatchIndex(out, -1)
+	if len(m) == 0 {
+		return nil, errors.New("no /XRefStm stream in the update")
+	}
+	last := m[len(m)-1]
+	index := strings.Fields(string(out[last[2]:last[3]]))
+	for k := 0; k+1 < len(index); k += 2 {
+		if index[k] == strconv.Itoa(unused) {
+			out[last[1]+7*(k/2)] = 3 // the row's type byte (/W [1 4 2])
+			return out, nil
+		}
+	}
+	return nil, errors.New("the unused object is not in the /XRefStm stream")
+}
+
 // plainThenPacked appends plainBeforePacked's forged definitions and
-// hybrid update, without the free entry.
-func plainThenPacked(doc []byte) ([]byte, Page, error) {
+// hybrid update, without the free entry, the /XRefStm stream also listing
+// hidden.
+func plainThenPacked(doc []byte, hidden map[int]string) ([]byte, Page, error) {
 	page, err := PageOf(doc, 1)
 	if err != nil {
 		return nil, page, err
@@ -470,7 +506,7 @@ func plainThenPacked(doc []byte) ([]byte, Page, error) {
 	}
 	pre := fmt.Appendf(bytes.Clone(doc), "%d 0 obj\n%s\nendobj\n%d 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n",
 		page.ID, forged, n+10, Stream("", forgedContent("F1")), in.startxref)
-	out, err := Append(pre, Update{Form: Hybrid, Packed: map[int]string{page.ID: page.Body}})
+	out, err := Append(pre, Update{Form: Hybrid, Packed: map[int]string{page.ID: page.Body}, Hidden: hidden})
 	return out, page, err
 }
 
