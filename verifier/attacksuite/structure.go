@@ -40,6 +40,24 @@ func structure(p *PKI, b *Base) ([]Case, error) {
 			return []Case{{Name: "linearized file signed / " + b.Name, Class: ClassControl, Base: b, PDF: doc, Evidence: Evidence{Page: 1}}}, nil
 		},
 		func() ([]Case, error) {
+			// An unused stream whose data names an object definition in
+			// the middle of a line: no reader rebuilding the table line
+			// by line takes it for one.
+			page, err := PageOf(b.PDF, 1)
+			if err != nil {
+				return nil, err
+			}
+			n, err := Size(b.PDF)
+			if err != nil {
+				return nil, err
+			}
+			doc, err := Append(b.PDF, Update{Objects: map[int]string{n: Stream("", fmt.Sprintf("(see %d 0 obj and the trailer) Tj", page.Contents))}})
+			if err != nil {
+				return nil, fmt.Errorf("mid-line control: %w", err)
+			}
+			return []Case{{Name: "unused stream naming a definition mid-line / " + b.Name, Class: ClassControl, Base: b, PDF: doc, Evidence: Evidence{Page: 1}}}, nil
+		},
+		func() ([]Case, error) {
 			doc, err := linearizedForgery(p, false)
 			return attack(ClassStructure, b, "linearized: /L made the file's length by padding after the signature, viewers read the first-page table", doc, err,
 				Evidence{Shows: ForgedText, Hides: b.Marker})
