@@ -220,7 +220,9 @@
 // the one at its cross-reference entry's index. What readers read
 // differently is an error: an object stream listing an object twice with
 // different bytes, a dictionary key given twice with different values, an
-// integer out of range.
+// integer out of range, an object of an object stream that runs past the
+// next object's offset (poppler and pdf.js read it only up to there) or
+// object-stream offsets that decrease (they reject the stream).
 //
 // A revision is ambiguous, and every signature whose signed revision, or
 // whose document as it is now, is ambiguous is
@@ -231,11 +233,30 @@
 //     table, each in their own way;
 //   - or, followed, it differs from that rebuilt reading in an object the
 //     catalog reaches (an object defined again where the table does not
-//     point, an entry pointing at the wrong place): a viewer that finds
-//     anything to repair shows the other object;
-//   - or such an object cannot be read, a reference names another
-//     generation than the object's entry, or a stream's /Length does not
-//     end at endstream (qpdf and poppler then read up to endstream).
+//     point, an entry pointing at the wrong place), or such an object is
+//     defined again on a line of its own inside another object's data
+//     (pdf.Scan.Hidden: poppler's rebuild reads the file line by line), or
+//     has a definition of a higher generation before its last one
+//     (pdf.Scan.Outranked: poppler's rebuild keeps it), or the file has a
+//     trailer on a line of its own inside another object's data (poppler's
+//     rebuild takes its /Root), or such an object is free in a
+//     hybrid-reference table and in use in its /XRefStm stream
+//     (pdf.Reader.FreedInTable: kyso reads it in use, as qpdf; poppler
+//     free, and it then rebuilds the table from plain definitions), or
+//     the trailer's /Root is not an indirect reference (poppler rebuilds
+//     the table too): a viewer that finds anything to repair shows the
+//     other object;
+//   - or such an object (or one the trailer's /Info reaches) cannot be
+//     read, a reference names another generation than the object's entry
+//     or an object no section defines (poppler then rebuilds the table by
+//     scanning the file line by line, stream data included), or a
+//     stream's /Length does not end at endstream (qpdf and poppler then
+//     read up to endstream).
+//   - or it is a linearized file to poppler and pdf.js (its first object
+//     a dictionary with /Linearized whose /L is the revision's length),
+//     which they read from the cross-reference section after that object
+//     instead of from startxref, and that reading differs from kyso's in
+//     an object the catalog reaches, or cannot be followed.
 //
 // The change analysis then still runs on kyso's reading, so a change it
 // finds is reported (TOTAL_FAILED/CHANGED_AFTER_SIGNING wins). The

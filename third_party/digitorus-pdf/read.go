@@ -19,6 +19,7 @@ import (
 	"io/ioutil"
 	"log"
 	"os"
+	"reflect"
 	"sort"
 	"strconv"
 )
@@ -49,6 +50,9 @@ type Reader struct {
 	// objStms records the object streams read: nil once read, else the
 	// error reading them (errObjStmBusy while being read).
 	objStms map[uint32]error
+	// freedInTable are the objects a table marks free and its /XRefStm
+	// stream lists in use (FreedInTable).
+	freedInTable []uint32
 	// shared holds the objects parsed by all Readers of the file, if set.
 	shared *Cache
 }
@@ -104,6 +108,17 @@ func (r *Reader) errorf(format string, args ...interface{}) {
 
 func (r *Reader) Xref() []xref {
 	return r.xref
+}
+
+// FreedInTable returns the objects that a hybrid-reference section's
+// table marks free while its /XRefStm stream lists them in use, and that
+// no newer section decided (kyso patch). This package reads them in use,
+// as qpdf does (the table's in-use entries, then the stream's, then the
+// table's free ones); poppler reads the whole table before the stream, so
+// to it they are free, and fetching one makes it rebuild the table from
+// the file's plain definitions.
+func (r *Reader) FreedInTable() []uint32 {
+	return r.freedInTable
 }
 
 // GetObject reads and returns the object with the given ID.
@@ -588,10 +603,48 @@ func (r *Reader) scanObjStm(sv Value, keep func(index int, id uint32) bool, stor
 	for i, e := range entries {
 		if keep(i, e.id) {
 			ptr := objptr{e.id, 0}
-			store(e.id, r.parseStreamObject(data[e.off:], ptr))
+			end := int64(len(data))
+			if i+1 < len(entries) {
+				end = entries[i+1].off
+			}
+			store(e.id, r.parseBoundedStreamObject(data, e.off, end, ptr))
 		}
 	}
 	return nil
+}
+
+// parseBoundedStreamObject parses object ptr of an object stream whose
+// data is data, at off, and checks that it ends by end, the next object's
+// offset (kyso patch). poppler (ObjectStream) and pdf.js
+// (XRef.fetchCompressed) parse each object of an object stream only up to
+// the next object's offset; qpdf, as this package did, parses it to its
+// end. An object that runs past the next offset is read differently: a
+// page dictionary whose /Contents lies past it is a blank page to poppler
+// and pdf.js, the signed page to qpdf. That is an error.
+func (r *Reader) parseBoundedStreamObject(data []byte, off, end int64, ptr objptr) Value {
+	if end < off {
+		end = off
+	}
+	cut := r.parseStreamObject(data[off:end], ptr)
+	if end == int64(len(data)) {
+		return cut
+	}
+	switch cut.obj.Kind {
+	case Dict, Array, String:
+		// Delimited: what follows does not change it, so the object
+		// read to its end is the same.
+		if cut.err == nil {
+			return cut
+		}
+	}
+	whole := r.parseStreamObject(data[off:], ptr)
+	if whole.err != nil {
+		return whole
+	}
+	if cut.err != nil || !reflect.DeepEqual(cut.obj, whole.obj) {
+		return Value{err: fmt.Errorf("malformed PDF: object %d %d of an object stream runs past the next object's offset: readers read it differently", ptr.id, ptr.gen)}
+	}
+	return whole
 }
 
 // readObjStmShared reads the objects keep accepts of the object stream
@@ -705,6 +758,11 @@ func (r *Reader) readObjStm(sv Value) ([]byte, []objStmEntry, error) {
 			id, off := idObj.Int64Val, offObj.Int64Val
 			if id < 0 || id > 1<<32-1 || off < 0 || off >= int64(len(data))-first {
 				return fmt.Errorf("object stream entry %d %d out of range", id, off)
+			}
+			// Offsets must not decrease (kyso patch): poppler and
+			// pdf.js reject such a stream, qpdf reads it.
+			if len(entries) > 0 && first+off < entries[len(entries)-1].off {
+				return fmt.Errorf("object stream offsets decrease at entry %d (%d after %d): readers read the stream differently", len(entries), off, entries[len(entries)-1].off-first)
 			}
 			entries = append(entries, objStmEntry{uint32(id), first + off})
 		}

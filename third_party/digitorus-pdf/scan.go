@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -30,7 +31,11 @@ type Scan struct {
 	// stream comes right after its stream.
 	defs     []scanDef
 	trailers []scanTrailer
-	cache    *Cache // shared with the Readers made, if set
+	// hidden are the hidden definitions, hiddenTrailers the offsets of
+	// hidden trailers, in file order.
+	hidden         []HiddenDef
+	hiddenTrailers []int64
+	cache          *Cache // shared with the Readers made, if set
 }
 
 // scanDef is one definition found.
@@ -230,7 +235,126 @@ func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
 	if len(stms) > 0 {
 		s.addObjStms(stms)
 	}
+	s.findHidden()
 	return s, nil
+}
+
+// HiddenDef is an "N G obj" at the start of a line inside the bytes of a
+// definition the scan parsed (its stream's data, a string): not a
+// definition of the file, but one to a reader that rebuilds the table line
+// by line (kyso patch). poppler does (XRef::constructXRef, when a fetch
+// fails in a file whose newest section is a table, or the table cannot be
+// read): every line that starts, after white space, with "N G obj" (or
+// that follows an "endobj" on its line) is a definition, a later one
+// winning.
+type HiddenDef struct {
+	ID     uint32
+	Gen    uint16
+	Offset int64
+}
+
+// Hidden returns the hidden definitions that start in the file's first end
+// bytes.
+func (s *Scan) Hidden(end int64) []HiddenDef {
+	k := sort.Search(len(s.hidden), func(i int) bool { return s.hidden[i].Offset >= end })
+	return s.hidden[:k]
+}
+
+// Outranked returns the object numbers that have, among the plain
+// definitions that end in the file's first end bytes, one of a higher
+// generation than the last (kyso patch). The last definition wins in this
+// package's rebuild and in qpdf's; poppler's (XRef::constructXRef) keeps
+// a definition unless a later one has at least its generation.
+func (s *Scan) Outranked(end int64) []uint32 {
+	type gens struct{ max, last uint16 }
+	seen := map[uint32]gens{}
+	for _, d := range s.defs {
+		if d.pos >= end {
+			break
+		}
+		if d.inStream || d.end > end {
+			continue
+		}
+		g, ok := seen[d.ptr.id]
+		if !ok || d.ptr.gen > g.max {
+			g.max = d.ptr.gen
+		}
+		g.last = d.ptr.gen
+		seen[d.ptr.id] = g
+	}
+	var out []uint32
+	for id, g := range seen {
+		if g.max > g.last {
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// findHidden lists the hidden definitions inside the plain definitions
+// found.
+func (s *Scan) findHidden() {
+	var buf []byte
+	for _, d := range s.defs {
+		if d.inStream || d.end-d.pos <= int64(len(objKW)) {
+			continue
+		}
+		n := d.end - d.pos
+		if int64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		b := buf[:n]
+		if k, err := s.f.ReadAt(b, d.pos); int64(k) < n && err != nil {
+			continue
+		}
+		for i := 1; i < len(b); {
+			k := bytes.Index(b[i:], objKW)
+			if k < 0 {
+				break
+			}
+			q := i + k
+			i = q + 1
+			c, ok := objAt(b, q)
+			if !ok || c.start == 0 || c.id <= 0 || c.gen > 65535 || !lineStart(b, c.start) {
+				continue
+			}
+			s.hidden = append(s.hidden, HiddenDef{ID: uint32(c.id), Gen: uint16(c.gen), Offset: d.pos + int64(c.start)})
+		}
+		for i := 1; i < len(b); {
+			k := bytes.Index(b[i:], trailerKW)
+			if k < 0 {
+				break
+			}
+			q := i + k
+			i = q + 1
+			if lineStart(b, q) {
+				s.hiddenTrailers = append(s.hiddenTrailers, d.pos+int64(q))
+			}
+		}
+	}
+	sort.Slice(s.hidden, func(i, j int) bool { return s.hidden[i].Offset < s.hidden[j].Offset })
+	slices.Sort(s.hiddenTrailers)
+}
+
+// HiddenTrailers returns the offsets of the "trailer" keywords at the start
+// of a line inside the bytes of a definition the scan parsed, in the
+// file's first end bytes (kyso patch): poppler's rebuild of a table takes
+// the /Root of the last trailer it finds, hidden or not.
+func (s *Scan) HiddenTrailers(end int64) []int64 {
+	k := sort.Search(len(s.hiddenTrailers), func(i int) bool { return s.hiddenTrailers[i] >= end })
+	return s.hiddenTrailers[:k]
+}
+
+// lineStart reports whether b[i] starts a line for a line-by-line reader:
+// only spaces, tabs, form feeds and NULs between it and a line break, or
+// an "endobj" before it on its line.
+func lineStart(b []byte, i int) bool {
+	j := i
+	for j > 0 && (b[j-1] == ' ' || b[j-1] == '\t' || b[j-1] == '\f' || b[j-1] == 0) {
+		j--
+	}
+	return j > 0 && (b[j-1] == '\n' || b[j-1] == '\r') || bytes.HasSuffix(b[:j], []byte("endobj"))
 }
 
 // parseDef parses the definition of ptr at pos and returns it and where it

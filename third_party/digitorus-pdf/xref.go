@@ -49,6 +49,11 @@ func (t *xrefBuilder) use(n int64, e xref) {
 	t.table[x], t.set[x] = e, true
 }
 
+// decided reports whether a section read before decided object n.
+func (t *xrefBuilder) decided(n int64) bool {
+	return n >= 0 && n < int64(len(t.set)) && t.set[n]
+}
+
 // free records object n as free unless a newer section decided it.
 func (t *xrefBuilder) free(n int64) {
 	x := t.slot(n)
@@ -159,6 +164,20 @@ func readXrefSection(r *Reader, t *xrefBuilder, off int64, first bool, trailer *
 			srows, _, _, err := readXrefStream(r, sb)
 			if err != nil {
 				return Object{}, fmt.Errorf("/XRefStm %d: %v", stm.Int64Val, err)
+			}
+			// kyso patch: an object this table marks free and its stream
+			// lists in use, that no newer section decided, is read
+			// otherwise by poppler (Reader.FreedInTable).
+			inStm := map[int64]bool{}
+			for _, row := range srows {
+				if !row.free {
+					inStm[row.n] = true
+				}
+			}
+			for _, row := range rows {
+				if row.free && row.n > 0 && inStm[row.n] && !t.decided(row.n) {
+					r.freedInTable = append(r.freedInTable, uint32(row.n))
+				}
 			}
 			t.add(srows)
 		}
@@ -326,6 +345,11 @@ func readXrefStreamData(r *Reader, strm Object, size int64) ([]xrefRow, error) {
 		w[i] = int(x.Int64Val)
 		wtotal += w[i]
 	}
+	// A type field wider than 4 bytes: poppler rejects the stream and
+	// rebuilds the table (kyso patch; see the unknown types below).
+	if w[0] > 4 {
+		return nil, fmt.Errorf("invalid W array %s: a type field of %d bytes", short(objfmt(ww)), w[0])
+	}
 	if wtotal == 0 {
 		return nil, fmt.Errorf("invalid W array %s", short(objfmt(ww)))
 	}
@@ -366,11 +390,19 @@ func readXrefStreamData(r *Reader, strm Object, size int64) ([]xrefRow, error) {
 					return nil, fmt.Errorf("xref stream entry %d: object stream %d", x, f2)
 				}
 				rows = append(rows, xrefRow{n: x, e: xref{ptr: objptr{uint32(x), 0}, inStream: true, stream: objptr{uint32(f2), 0}, offset: int64(f3)}})
-			default:
-				// Type 0 is a free object; ISO 32000-1, 7.5.8.3: any
-				// other type is a reference to the null object.
-				// (Upstream printed it to stdout.)
+			case 0:
 				rows = append(rows, xrefRow{n: x, free: true})
+			default:
+				// ISO 32000-1, 7.5.8.3 reads any other type as a
+				// reference to the null object, but poppler rejects the
+				// whole stream and rebuilds the table from the file's
+				// plain definitions (object streams left out): an unused
+				// object of type 3 next to a page packed unchanged after
+				// a forged plain definition made poppler show the forged
+				// page (kyso patch; kyso's attacksuite, structure.go).
+				// Readers disagree: an error. (Upstream printed it to
+				// stdout.)
+				return nil, fmt.Errorf("xref stream entry %d: unknown type %d", x, typ)
 			}
 		}
 	}
