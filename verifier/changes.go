@@ -229,9 +229,16 @@ func skipKey(k string) bool {
 // mark records r for every object reachable from v that has not had a
 // role of r's kind. It does not go into pages or the page tree (their walk
 // marks them) and, for the generic roles — other catalog entries,
-// structure, metadata, DSS — into objects that already have a role.
+// structure, metadata, DSS — into objects that already have a specific
+// role (one of a page, its annotations or the form). An object that has
+// only generic roles gets this one too: the catalog's entries are walked
+// in key order, and an object that both /DSS (or /MarkInfo) and
+// /OCProperties reach would otherwise be only the DSS's, so that a
+// change of it, which viewers read as another optional-content
+// configuration hiding signed text, would pass as a DSS update, allowed
+// even by DocMDP P=1 (attacksuite's optional content shared with /DSS).
 func (w *roleWalker) mark(v, parent pdf.Value, r role) {
-	generic := r.kind == roleOther || r.kind == roleStructure || r.kind == roleMetadata || r.kind == roleInfo || r.kind == roleDSS
+	generic := isGeneric(r.kind)
 	type item struct{ v, parent pdf.Value }
 	stack := []item{{v, parent}}
 	for len(stack) > 0 {
@@ -239,9 +246,12 @@ func (w *roleWalker) mark(v, parent pdf.Value, r role) {
 		stack = stack[:len(stack)-1]
 		if indirect(it.v, it.parent) {
 			if have := w.d.roles[it.v.GetPtr().GetID()]; len(have) > 0 {
-				stop := generic
+				stop := false
 				for _, h := range have {
 					if h.kind == rolePage && h.name == "" || h.kind == rolePagesNode && h.name == "" || h.kind == roleCatalog {
+						stop = true
+					}
+					if generic && !isGeneric(h.kind) {
 						stop = true
 					}
 				}
@@ -272,6 +282,12 @@ func (w *roleWalker) mark(v, parent pdf.Value, r role) {
 			}
 		}
 	}
+}
+
+// isGeneric reports the roles of whole catalog entries, which mark does
+// not give to objects a page or the form uses.
+func isGeneric(k roleKind) bool {
+	return k == roleOther || k == roleStructure || k == roleMetadata || k == roleInfo || k == roleDSS
 }
 
 type pageRef struct {
