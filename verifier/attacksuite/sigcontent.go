@@ -126,3 +126,85 @@ func ocgShared(p *PKI, certify int, share string) ([]Case, error) {
 		Evidence{Shows: OCGForged, Hides: OCGSigned, Renders: true})
 	return append([]Case{control}, cs...), err
 }
+
+// overText is a rectangle of page 1 of b over signed text (the first line
+// shadowReplace paints over), or false if b has none known.
+func overText(b *Base) ([4]int, bool) {
+	switch {
+	case b.VN:
+		return [4]int{30, 740, 320, 800}, true
+	case b.Form:
+		return [4]int{55, 690, 420, 720}, true
+	case b.ShadowID == 0:
+		return [4]int{60, 745, 540, 785}, true
+	}
+	return [4]int{}, false
+}
+
+// withAnnotation returns doc with an annotation added to page 1: make
+// gets the first free object number n (the annotation's) and page 1's,
+// and returns the annotation and the objects it uses.
+func withAnnotation(doc []byte, make func(n, page int) map[int]string) ([]byte, error) {
+	page, err := PageOf(doc, 1)
+	if err != nil {
+		return nil, err
+	}
+	n, err := Size(doc)
+	if err != nil {
+		return nil, err
+	}
+	body, err := withAnnot(page.Body, fmt.Sprintf("%d 0 R", n))
+	if err != nil {
+		return nil, err
+	}
+	objs := make(n, page.ID)
+	objs[page.ID] = body
+	return Append(doc, Update{Objects: objs})
+}
+
+// opaqueForm is a form XObject (object body) of w × h that paints text on
+// white, in Helvetica (object font).
+func opaqueForm(w, h, font int, text string) string {
+	return Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 %d %d] /Resources << /Font << /Helv %d 0 R >> >>", w, h, font),
+		fmt.Sprintf("1 g 0 0 %d %d re f BT /Helv 12 Tf 0 g 4 %d Td %s Tj ET", w, h, h/2-4, pdfString(text)))
+}
+
+const helvetica = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+
+// annotAppearanceState: annotations added after an approval signature
+// over signed text, whose appearance a verifier that looks up /AP /N by
+// /AS alone finds empty while viewers draw one (ISO 32000-1, 12.5.5;
+// poppler's Annot): with one appearance state and no /AS, viewers take
+// that state; with an /AS that names no state, viewers generate the
+// appearance (a FreeText annotation's from its /Contents and /DA).
+func annotAppearanceState(_ *PKI, b *Base) ([]Case, error) {
+	rect, ok := overText(b)
+	if b.Certify != 0 || !ok {
+		return nil, nil
+	}
+	w, h := rect[2]-rect[0], rect[3]-rect[1]
+	r := fmt.Sprintf("[%d %d %d %d]", rect[0], rect[1], rect[2], rect[3])
+	return collect(
+		func() ([]Case, error) {
+			doc, err := withAnnotation(b.PDF, func(n, page int) map[int]string {
+				return map[int]string{
+					n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect %s /F 4 /P %d 0 R /AP << /N << /On %d 0 R >> >> >>", r, page, n+1),
+					n + 1: opaqueForm(w, h, n+2, ForgedText),
+					n + 2: helvetica,
+				}
+			})
+			return attack(ClassShadowReplace, b, "annotation over signed text whose one appearance state has no /AS", doc, err, Evidence{Renders: true})
+		},
+		func() ([]Case, error) {
+			doc, err := withAnnotation(b.PDF, func(n, page int) map[int]string {
+				return map[int]string{
+					n: fmt.Sprintf("<< /Type /Annot /Subtype /FreeText /Rect %s /F 4 /P %d 0 R /Contents %s /DA (/Helv 12 Tf 0 g) /AS /Missing /AP << /N << /On %d 0 R >> >> >>",
+						r, page, pdfString(ForgedText), n+1),
+					n + 1: opaqueForm(w, h, n+2, ""),
+					n + 2: helvetica,
+				}
+			})
+			return attack(ClassShadowReplace, b, "FreeText over signed text whose /AS names no appearance state", doc, err, Evidence{Renders: true})
+		},
+	)
+}
