@@ -141,9 +141,27 @@ const maxEmptyAppearance = 4096
 // fields (ISO 32000-1, 12.5.5: a signature field without an appearance
 // shows nothing, and neither do a link or a pop-up). When in doubt, it
 // draws.
+//
+// The appearance is looked up as viewers look it up (poppler's Annot):
+// a normal appearance with states is read at /AS, or, without /AS, at
+// its only state if it has one; when that finds no appearance — no /N,
+// or an /AS naming a state /N does not have — viewers generate one, as
+// if there were no /AP. Looking up /AS alone found nothing in both cases,
+// and an annotation added over signed text with one state and no /AS,
+// or with an /AS naming no state (a FreeText then written from its
+// /Contents), painted over it unseen (attacksuite's
+// annotAppearanceState).
 func draws(a pdf.Value) bool {
-	ap := a.Key("AP")
-	if ap.IsNull() {
+	n := a.Key("AP").Key("N")
+	if n.Kind() == pdf.Dict {
+		state := a.Key("AS")
+		if keys := n.Keys(); state.Kind() != pdf.Name && len(keys) == 1 {
+			n = n.Key(keys[0])
+		} else {
+			n = n.Key(state.Name())
+		}
+	}
+	if n.Kind() == pdf.Null {
 		switch a.Key("Subtype").Name() {
 		case "Link", "Popup":
 			return false
@@ -153,12 +171,8 @@ func draws(a pdf.Value) bool {
 		}
 		return true
 	}
-	n := ap.Key("N")
-	if n.Kind() == pdf.Dict {
-		n = n.Key(a.Key("AS").Name())
-	}
 	if n.Kind() != pdf.Stream {
-		return n.Kind() != pdf.Null
+		return true
 	}
 	if bb, ok := rectBox(n.Key("BBox")); ok && (bb.x1-bb.x0 <= 0 || bb.y1-bb.y0 <= 0) {
 		return false
