@@ -208,3 +208,35 @@ func annotAppearanceState(_ *PKI, b *Base) ([]Case, error) {
 		},
 	)
 }
+
+// annotFlagsAndRect: annotations added after an approval signature over
+// signed text, which a verifier reading /F and /Rect more strictly than
+// viewers takes for hidden or for drawing nowhere. Poppler's Annot reads
+// /F only if it is an integer (a real 2.0 is no flag: the annotation is
+// shown) and reads /Rect's elements with 0 for what is not a number, so
+// that [60 null 540 790] is drawn over 60 0 540 790.
+func annotFlagsAndRect(_ *PKI, b *Base) ([]Case, error) {
+	rect, ok := overText(b)
+	if b.Certify != 0 || !ok {
+		return nil, nil
+	}
+	w, h := rect[2]-rect[0], rect[3]-rect[1]
+	add := func(name, dict string) func() ([]Case, error) {
+		return func() ([]Case, error) {
+			doc, err := withAnnotation(b.PDF, func(n, page int) map[int]string {
+				return map[int]string{
+					n:     fmt.Sprintf(dict, page, n+1),
+					n + 1: opaqueForm(w, h, n+2, ForgedText),
+					n + 2: helvetica,
+				}
+			})
+			return attack(ClassShadowReplace, b, name, doc, err, Evidence{Renders: true})
+		}
+	}
+	return collect(
+		add("annotation over signed text whose /F is the real 2.0 (Hidden for a reader of reals, shown by viewers)",
+			fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [%d %d %d %d] /F 2.0 /P %%d 0 R /AP << /N %%d 0 R >> >>", rect[0], rect[1], rect[2], rect[3])),
+		add("annotation over signed text whose /Rect has a null (drawn from 0 by viewers)",
+			fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [%d null %d %d] /F 4 /P %%d 0 R /AP << /N %%d 0 R >> >>", rect[0], rect[2], rect[3])),
+	)
+}
