@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 
@@ -119,15 +120,41 @@ func pageAnnots(page pdf.Value) ([]annotState, bool) {
 // annotBox returns the rectangle of an annotation a viewer draws: not
 // Hidden or NoView (ISO 32000-1, 12.5.3), not a pop-up window, with an
 // area, and with something to draw (draws).
+//
+// /F and /Rect are read as leniently as viewers read them: a flag is an
+// integer, anything else is no flag (poppler shows an annotation whose /F
+// is the real 2.0, which Int64 took for Hidden), and an element of /Rect
+// that is not a number is 0 (poppler draws [60 null 540 790] over
+// 60 0 540 790, which a strict reading drew nowhere): an annotation
+// added over signed text with either was unseen (attacksuite's
+// annotFlagsAndRect).
 func annotBox(a pdf.Value) (box, bool) {
-	if a.Kind() != pdf.Dict || a.Key("F").Int64()&(2|32) != 0 {
+	if f := a.Key("F"); a.Kind() != pdf.Dict || f.Kind() == pdf.Integer && f.Int64()&(2|32) != 0 {
 		return box{}, false
 	}
-	b, ok := rectBox(a.Key("Rect"))
+	b, ok := annotRect(a.Key("Rect"))
 	if !ok || b.x1-b.x0 <= 0 || b.y1-b.y0 <= 0 || !draws(a) {
 		return box{}, false
 	}
 	return b, true
+}
+
+// annotRect reads an annotation's /Rect as poppler does: four elements,
+// each a number or else 0.
+func annotRect(v pdf.Value) (box, bool) {
+	if v.Kind() != pdf.Array || v.Len() != 4 {
+		return box{}, false
+	}
+	var n [4]float64
+	for i := range n {
+		if e := v.Index(i); e.Kind() == pdf.Integer || e.Kind() == pdf.Real {
+			n[i] = e.Float64()
+		}
+		if math.IsNaN(n[i]) || math.IsInf(n[i], 0) {
+			return box{}, false
+		}
+	}
+	return box{math.Min(n[0], n[2]), math.Min(n[1], n[3]), math.Max(n[0], n[2]), math.Max(n[1], n[3])}, true
 }
 
 // maxEmptyAppearance bounds the data read to see whether an appearance
