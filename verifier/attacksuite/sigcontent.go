@@ -240,3 +240,48 @@ func annotFlagsAndRect(_ *PKI, b *Base) ([]Case, error) {
 			fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [%d null %d %d] /F 4 /P %%d 0 R /AP << /N %%d 0 R >> >>", rect[0], rect[2], rect[3])),
 	)
 }
+
+// PatternPDF returns a one-page decision whose answer, OCGSigned, is drawn
+// by filling a rectangle with a tiling pattern whose cell shows it (ISO
+// 32000-1, 8.7.3): viewers show the text, a reader of text operators and
+// images on the page itself finds only a path.
+func PatternPDF() []byte {
+	content := "BT /F1 16 Tf 60 780 Td (UY BAN NHAN DAN THANH PHO HA NOI) Tj ET\n" +
+		"BT /F1 12 Tf 60 740 Td (QUYET DINH so 2282/QD-UBND ve cap kinh phi) Tj ET\n" +
+		"/Pattern cs /P1 scn 55 690 480 30 re f\n"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		helvetica,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> /Pattern << /P1 5 0 R >> >> /Contents 6 0 R >>",
+		Stream("/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 595 842] /XStep 2000 /YStep 2000 /Resources << /Font << /F1 3 0 R >> >>",
+			"BT /F1 12 Tf 60 700 Td ("+OCGSigned+") Tj ET"),
+		Stream("", content),
+		"<< /Title (Quyet dinh 2282) /Producer (kyso attack suite) >>",
+	}
+	return hostilepdf.Assemble(objs, 1, len(objs), false)
+}
+
+// patternText: after an approval signature, an annotation (allowed) is
+// painted over signed text that the page draws through a tiling pattern;
+// the overlap rule must count what a pattern's cell draws as signed
+// content, as it counts what a form XObject draws.
+func patternText(p *PKI, b *Base) ([]Case, error) {
+	if b.Name != "kyso B-T" {
+		return nil, nil
+	}
+	pb, err := signedBase(p, "text drawn through a tiling pattern", PatternPDF(), 0, "UY BAN NHAN DAN")
+	if err != nil {
+		return nil, err
+	}
+	control := Case{Name: "as signed / " + pb.Name, Class: ClassControl, Base: pb, PDF: pb.PDF}
+	doc, err := withAnnotation(pb.PDF, func(n, page int) map[int]string {
+		return map[int]string{
+			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
+			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
+			n + 2: helvetica,
+		}
+	})
+	cs, err := attack(ClassShadowReplace, pb, "annotation painted over signed text drawn through a tiling pattern", doc, err, Evidence{Renders: true})
+	return append([]Case{control}, cs...), err
+}
