@@ -245,6 +245,9 @@ type textState struct {
 type graphicsState struct {
 	ctm mat
 	ts  textState
+	// fillShows and strokeShows: the fill or stroke colour is a tiling
+	// pattern whose cell draws text or images (patternShows).
+	fillShows, strokeShows bool
 }
 
 // drawn is what a page's content draws, for the overlap rule: the boxes
@@ -276,6 +279,10 @@ type contentReader struct {
 	calls int
 	// left is what remains of the document's operator budget.
 	left *int
+	// path is the bounding box of the current path in default user
+	// space, and whether it has a point.
+	path    box
+	hasPath bool
 }
 
 // inherited returns a page attribute, from the page or its ancestors (ISO
@@ -462,6 +469,33 @@ func (c *contentReader) op(op string, args []cTok) {
 		if len(args) == 1 {
 			c.xobject(args[0].s)
 		}
+	case "m", "l", "c", "v", "y":
+		for i := 0; i+1 < len(args); i += 2 {
+			x, y := c.g.ctm.apply(num(args, i), num(args, i+1))
+			c.pathAdd(box{x, y, x, y})
+		}
+	case "re":
+		x, y := num(args, 0), num(args, 1)
+		c.pathAdd(c.g.ctm.boxOf(box{x, y, x + num(args, 2), y + num(args, 3)}))
+	case "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "n":
+		// A path painted with a tiling pattern that shows text or
+		// images draws them wherever the path is (patternShows).
+		fills := op != "S" && op != "s" && op != "n"
+		strokes := op == "S" || op == "s" || op == "B" || op == "B*" || op == "b" || op == "b*"
+		if c.hasPath && (fills && c.g.fillShows || strokes && c.g.strokeShows) {
+			c.add(c.path)
+		}
+		c.hasPath = false
+	case "scn", "SCN", "cs", "CS", "sc", "SC", "g", "G", "rg", "RG", "k", "K":
+		shows := false
+		if (op == "scn" || op == "SCN") && len(args) > 0 && args[len(args)-1].kind == cName {
+			shows = c.patternShows(args[len(args)-1].s)
+		}
+		if op[0] >= 'a' { // scn, cs, sc, g, rg, k: the fill colour
+			c.g.fillShows = shows
+		} else {
+			c.g.strokeShows = shows
+		}
 	case "ID":
 		// An inline image (BI … ID data EI) fills the unit square.
 		c.add(c.g.ctm.boxOf(box{0, 0, 1, 1}))
@@ -543,6 +577,50 @@ func (c *contentReader) show(s string) {
 	} else {
 		c.tm = mat{1, 0, 0, 1, pos, 0}.then(c.tm)
 	}
+}
+
+// pathAdd extends the current path's bounding box by b.
+func (c *contentReader) pathAdd(b box) {
+	if !c.hasPath {
+		c.path, c.hasPath = b, true
+		return
+	}
+	c.path = c.path.union(b)
+}
+
+// patternShows reports whether the named pattern is a tiling pattern whose
+// cell draws text or images (ISO 32000-1, 8.7.3), or cannot be read: a
+// path filled with it shows them, and what it covers is signed content as
+// much as a form XObject's text. Paths filled with colours, shadings and
+// hatches (a cell of paths) are not, as the rule says of vector paths.
+// An annotation painted over a decision's answer drawn through a pattern
+// was otherwise drawn over nothing signed (attacksuite's patternText).
+func (c *contentReader) patternShows(name string) bool {
+	pat := c.res.Key("Pattern").Key(name)
+	if pat.Key("PatternType").Int64() != 1 {
+		return false
+	}
+	id := identity(pat)
+	if c.calls++; c.depth >= maxFormDepth || c.calls > maxFormCalls || id == 0 || c.forms[id] {
+		return true
+	}
+	c.forms[id] = true
+	defer delete(c.forms, id)
+	cell := &contentReader{
+		left:  c.left,
+		out:   &drawn{},
+		g:     graphicsState{ctm: identityMat, ts: textState{th: 1, font: defaultFont}},
+		tm:    identityMat,
+		tlm:   identityMat,
+		res:   pat.Key("Resources"),
+		fonts: c.fonts,
+		forms: c.forms,
+		depth: c.depth + 1,
+		calls: c.calls,
+	}
+	cell.run(pat)
+	c.calls = cell.calls
+	return cell.out.whole || len(cell.out.boxes) > 0
 }
 
 // xobject draws the named XObject: an image fills the unit square; a form
