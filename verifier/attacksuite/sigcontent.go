@@ -285,3 +285,72 @@ func patternText(p *PKI, b *Base) ([]Case, error) {
 	cs, err := attack(ClassShadowReplace, pb, "annotation painted over signed text drawn through a tiling pattern", doc, err, Evidence{Renders: true})
 	return append([]Case{control}, cs...), err
 }
+
+// SignedValue is the amount the regenerated field of DRPDF holds.
+const SignedValue = "100.000.000 dong"
+
+// DRPDF returns a one-page decision with a text field holding
+// SignedValue, whose appearance viewers generate from the form's default
+// appearance and resources (ISO 32000-1, 12.7.3.3): the field has no
+// appearance stream, or, if needAppearances, has one and the form asks
+// viewers to regenerate it. The form's default font (object 7) is not
+// the page's.
+func DRPDF(needAppearances bool) []byte {
+	content := "BT /F1 16 Tf 60 780 Td (UY BAN NHAN DAN THANH PHO HA NOI) Tj ET\n" +
+		"BT /F1 12 Tf 60 740 Td (QUYET DINH so 2283/QD-UBND ve cap kinh phi) Tj ET\n" +
+		"BT /F1 12 Tf 60 705 Td (So tien:) Tj ET\n"
+	form, ap := "", ""
+	if needAppearances {
+		form, ap = " /NeedAppearances true", " /AP << /N 9 0 R >>"
+	}
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [8 0 R] /DA (/Helv 12 Tf 0 g) /DR << /Font << /Helv 7 0 R >> >>" + form + " >> >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		helvetica,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 6 0 R /Annots [8 0 R] >>",
+		"<< /Title (Quyet dinh 2283) /Producer (kyso attack suite) >>",
+		Stream("", content),
+		helvetica,
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (" + SignedValue + ") /Rect [120 700 400 720] /F 4 /P 4 0 R /DA (/Helv 12 Tf 0 g)" + ap + " >>",
+		appearance(280, 20, SignedValue, false, "7 0 R"),
+	}
+	return hostilepdf.Assemble(objs, 1, 5, false)
+}
+
+// regeneratedField: the form's default resources may change after an
+// approval signature and under DocMDP P=2 (ISO 32000-1, 12.8.2.2), but a
+// field whose appearance viewers generate is redrawn with them. The
+// update gives the form's default font an encoding without the digit
+// one: viewers show the signed 100.000.000 as 00.000.000, with the value
+// and the field unchanged.
+func regeneratedField(p *PKI, b *Base) ([]Case, error) {
+	var certify int
+	switch b.Name {
+	case "kyso B-T":
+	case "kyso certified P=2":
+		certify = 2
+	default:
+		return nil, nil
+	}
+	var out []Case
+	for _, need := range []bool{false, true} {
+		name := "field drawn by viewers from the form's default appearance"
+		if need {
+			name = "field redrawn by viewers (/NeedAppearances)"
+		}
+		fb, err := signedBase(p, name, DRPDF(need), certify, "So tien")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Case{Name: "as signed / " + fb.Name, Class: ClassControl, Base: fb, PDF: fb.PDF})
+		doc, err := Append(fb.PDF, Update{Objects: map[int]string{
+			7: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [49 /nine] >> >>",
+		}})
+		cs, err := attack(ClassShadowReplace, fb, "the form's default font re-encoded: the field's signed value is redrawn without its 1", doc, err, Evidence{Renders: true})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
