@@ -157,6 +157,22 @@ func annotRect(v pdf.Value) (box, bool) {
 	return box{math.Min(n[0], n[2]), math.Min(n[1], n[3]), math.Max(n[0], n[2]), math.Max(n[1], n[3])}, true
 }
 
+// normalAppearance returns the appearance stream viewers draw for
+// annotation a (draws), or a null value when they find none and generate
+// one.
+func normalAppearance(a pdf.Value) pdf.Value {
+	n := a.Key("AP").Key("N")
+	if n.Kind() == pdf.Dict {
+		state := a.Key("AS")
+		if keys := n.Keys(); state.Kind() != pdf.Name && len(keys) == 1 {
+			n = n.Key(keys[0])
+		} else {
+			n = n.Key(state.Name())
+		}
+	}
+	return n
+}
+
 // maxEmptyAppearance bounds the data read to see whether an appearance
 // stream is empty.
 const maxEmptyAppearance = 4096
@@ -179,15 +195,7 @@ const maxEmptyAppearance = 4096
 // /Contents), painted over it unseen (attacksuite's
 // annotAppearanceState).
 func draws(a pdf.Value) bool {
-	n := a.Key("AP").Key("N")
-	if n.Kind() == pdf.Dict {
-		state := a.Key("AS")
-		if keys := n.Keys(); state.Kind() != pdf.Name && len(keys) == 1 {
-			n = n.Key(keys[0])
-		} else {
-			n = n.Key(state.Name())
-		}
-	}
+	n := normalAppearance(a)
 	if n.Kind() == pdf.Null {
 		switch a.Key("Subtype").Name() {
 		case "Link", "Popup":
@@ -268,6 +276,9 @@ func (d *differ) regenerated() bool {
 func (d *differ) findOverlaps() []overlap {
 	pp, fp := d.preMap.pages, d.finMap.pages
 	regen := d.regenerated()
+	pf := d.pre.Trailer().Key("Root").Key("AcroForm")
+	ff := d.fin.Trailer().Key("Root").Key("AcroForm")
+	formDefaults := !d.sameResolved(pf.Key("DR"), pf, ff.Key("DR"), ff) || !d.sameResolved(pf.Key("DA"), pf, ff.Key("DA"), ff)
 	var out []overlap
 	for i := 0; i < len(pp) && i < len(fp) && len(out) < maxOverlaps; i++ {
 		if pp[i] == 0 || fp[i] == 0 {
@@ -276,8 +287,9 @@ func (d *differ) findOverlaps() []overlap {
 		pre, _ := d.object(d.pre, pp[i])
 		fin, _ := d.object(d.fin, fp[i])
 		// A page whose annotations, and all they lead to, are as signed
-		// has no mark.
-		if pp[i] == fp[i] && !d.differs[fp[i]] && !regen && !d.reachesChange(fin.Key("Annots"), fin) {
+		// has no mark, unless viewers draw its fields from the form's
+		// default appearance and resources, and they changed (redrawn).
+		if pp[i] == fp[i] && !d.differs[fp[i]] && !regen && !formDefaults && !d.reachesChange(fin.Key("Annots"), fin) {
 			continue
 		}
 		out = append(out, d.pageOverlaps(i+1, pre, fin, regen)...)
@@ -321,6 +333,12 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 	var refills []overlap
 	for i := range fa {
 		f := &fa[i]
+		if f.match >= 0 {
+			if r := d.redrawn(pa[f.match], *f); r != "" {
+				refills = append(refills, overlap{detail: fmt.Sprintf("page %d: %s: %s", n, describeAnnot(f.v, f.id), r)})
+				continue
+			}
+		}
 		switch {
 		case f.match < 0:
 			if b, ok := f.drawn(); ok {
@@ -612,6 +630,65 @@ func refilled(pre, fin pdf.Value) string {
 		return ""
 	}
 	return fmt.Sprintf("its value %s when signed was replaced by %s", clip(was.String()), clip(now.String()))
+}
+
+// redrawn reports how viewers draw the value that widget p of the signed
+// revision showed, f in the final document, otherwise than when it was
+// signed, though the value is the same: viewers generate the appearance of
+// a field that has none, or of every field when the form has
+// /NeedAppearances (ISO 32000-1, 12.7.3.3), from the field's attributes
+// and the form's default appearance (/DA) and its font in the default
+// resources (/DR), which form filling may change. A form font
+// re-encoded after the signature showed a signed 100.000.000 as
+// 00.000.000 (attacksuite's regeneratedField); its own drawing is the
+// field's rectangle, where the overlap rule finds nothing else signed.
+func (d *differ) redrawn(p, f annotState) string {
+	if f.v.Key("Subtype").Name() != "Widget" || isEmptyValue(fieldValueOf(p.v)) || fieldValueOf(p.v).String() != fieldValueOf(f.v).String() {
+		return "" // nothing shown when signed, or a value replaced (refilled)
+	}
+	if _, ft := fieldOfWidget(f.v); ft == "Sig" {
+		return ""
+	}
+	pf := d.pre.Trailer().Key("Root").Key("AcroForm")
+	ff := d.fin.Trailer().Key("Root").Key("AcroForm")
+	if !ff.Key("NeedAppearances").Bool() && normalAppearance(f.v).Kind() != pdf.Null {
+		return "" // viewers draw its appearance stream
+	}
+	if !d.sameDrawn(p, f) {
+		return fmt.Sprintf("its value %s, which viewers draw from the field's attributes, is drawn with attributes changed since the signature", clip(fieldValueOf(p.v).String()))
+	}
+	pda, fda := defaultAppearance(p.v, pf), defaultAppearance(f.v, ff)
+	pfont, ffont := pf.Key("DR").Key("Font").Key(daFont(pda)), ff.Key("DR").Key("Font").Key(daFont(fda))
+	if pda != fda || !d.sameResolved(pfont, pdf.Value{}, ffont, pdf.Value{}) {
+		return fmt.Sprintf("its value %s, which viewers draw with the form's default appearance and font, is drawn with ones changed since the signature", clip(fieldValueOf(p.v).String()))
+	}
+	return ""
+}
+
+// defaultAppearance returns the /DA a widget's field is drawn with: its
+// own or inherited, else the form's.
+func defaultAppearance(a, form pdf.Value) string {
+	f := a
+	for i := 0; i < maxFieldDepth && f.Kind() == pdf.Dict; i++ {
+		if da := f.Key("DA"); da.Kind() == pdf.String {
+			return da.RawString()
+		}
+		f = f.Key("Parent")
+	}
+	return form.Key("DA").RawString()
+}
+
+// daFont returns the font resource name a default appearance string
+// selects: the name operand of its last Tf.
+func daFont(da string) string {
+	fields := strings.Fields(da)
+	name := ""
+	for i := 2; i < len(fields); i++ {
+		if fields[i] == "Tf" && strings.HasPrefix(fields[i-2], "/") {
+			name = fields[i-2][1:]
+		}
+	}
+	return name
 }
 
 // fieldValueOf returns the value (/V, an inheritable field attribute) of

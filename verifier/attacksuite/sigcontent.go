@@ -2,6 +2,7 @@ package attacksuite
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kyso-vn/kyso/internal/hostilepdf"
 	"github.com/kyso-vn/kyso/signer/pades"
@@ -343,6 +344,18 @@ func regeneratedField(p *PKI, b *Base) ([]Case, error) {
 			return nil, err
 		}
 		out = append(out, Case{Name: "as signed / " + fb.Name, Class: ClassControl, Base: fb, PDF: fb.PDF})
+		// Honest: another font added to the form's default resources
+		// (as a signer that writes a text appearance may) changes
+		// nothing the field is drawn with.
+		root, err := ObjectBody(fb.PDF, 1)
+		if err != nil {
+			return nil, err
+		}
+		honest, err := Append(fb.PDF, Update{Objects: map[int]string{1: strings.Replace(root, "/Helv 7 0 R", "/Helv 7 0 R /Cour << /Type /Font /Subtype /Type1 /BaseFont /Courier >>", 1)}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Case{Name: "a font added to the form's default resources / " + fb.Name, Class: ClassControl, Base: fb, PDF: honest})
 		doc, err := Append(fb.PDF, Update{Objects: map[int]string{
 			7: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [49 /nine] >> >>",
 		}})
