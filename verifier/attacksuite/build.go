@@ -128,7 +128,7 @@ func (p *PKI) Cases(bases []*Base) ([]Case, error) {
 			isaClassic, isaHybrid, isaXRefStream,
 			shadowHide, shadowReplace, shadowHideReplace,
 			swa, usf, certSwap, untrusted, docMDP, fieldMDP, nonSigning, bombs,
-			sigContent, annotAppearanceState, annotFlagsAndRect, patternText, regeneratedField,
+			sigContent, annotAppearanceState, annotFlagsAndRect, patternText, regeneratedField, noRotate,
 		} {
 			cs, err := build(p, b)
 			if err != nil {

@@ -367,3 +367,48 @@ func regeneratedField(p *PKI, b *Base) ([]Case, error) {
 	}
 	return out, nil
 }
+
+// RotatedPDF returns a one-page decision on a page turned a quarter
+// (/Rotate 90), as scanned landscape pages are: its answer, OCGSigned,
+// runs from 60 to about 180 at a height of 700.
+func RotatedPDF() []byte {
+	content := "BT /F1 16 Tf 60 780 Td (UY BAN NHAN DAN THANH PHO HA NOI) Tj ET\n" +
+		"BT /F1 12 Tf 60 740 Td (QUYET DINH so 2284/QD-UBND ve cap kinh phi) Tj ET\n" +
+		"BT /F1 12 Tf 60 700 Td (" + OCGSigned + ") Tj ET\n"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		helvetica,
+		"<< /Type /Page /Parent 2 0 R /Rotate 90 /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+		Stream("", content),
+		"<< /Title (Quyet dinh 2284) /Producer (kyso attack suite) >>",
+	}
+	return hostilepdf.Assemble(objs, 1, len(objs), false)
+}
+
+// noRotate: an annotation with the NoRotate flag on a rotated page is
+// drawn upright, turned about the upper-left corner of its /Rect (ISO
+// 32000-1, 12.5.3; poppler's Annot::getRotation): on a page with /Rotate
+// 90, a /Rect of width w and height h at [x0 y0 x1 y1] is drawn over
+// [x0 y1 x0+h y1+w]. Added after an approval signature with its /Rect
+// just below the signed answer, it is drawn over it.
+func noRotate(p *PKI, b *Base) ([]Case, error) {
+	if b.Name != "kyso B-T" {
+		return nil, nil
+	}
+	rb, err := signedBase(p, "a page turned a quarter", RotatedPDF(), 0, "UY BAN NHAN DAN")
+	if err != nil {
+		return nil, err
+	}
+	control := Case{Name: "as signed / " + rb.Name, Class: ClassControl, Base: rb, PDF: rb.PDF}
+	doc, err := withAnnotation(rb.PDF, func(n, page int) map[int]string {
+		return map[int]string{
+			n: fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 330 85 690] /F 20 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
+			n + 1: Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 30 360] /Resources << /Font << /Helv %d 0 R >> >>", n+2),
+				"1 g 0 0 30 360 re f BT /Helv 12 Tf 0 g 0 -1 1 0 10 355 Tm (Y kien: DONG Y) Tj ET"),
+			n + 2: helvetica,
+		}
+	})
+	cs, err := attack(ClassShadowReplace, rb, "NoRotate annotation below signed text on a rotated page, drawn over it", doc, err, Evidence{Renders: true})
+	return append([]Case{control}, cs...), err
+}
