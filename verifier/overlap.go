@@ -87,12 +87,17 @@ type annotState struct {
 	read    bool
 	box     box
 	visible bool
+	// rotated: its page has a /Rotate other than 0 (noRotateBox).
+	rotated bool
 }
 
 // drawn returns the rectangle the annotation is drawn in, if it is.
 func (a *annotState) drawn() (box, bool) {
 	if !a.read {
 		a.box, a.visible = annotBox(a.v)
+		if a.visible && a.rotated && a.v.Key("F").Kind() == pdf.Integer && a.v.Key("F").Int64()&16 != 0 {
+			a.box = noRotateBox(a.box)
+		}
 		a.read = true
 	}
 	return a.box, a.visible
@@ -102,13 +107,14 @@ func (a *annotState) drawn() (box, bool) {
 // than are compared.
 func pageAnnots(page pdf.Value) ([]annotState, bool) {
 	arr := page.Key("Annots")
+	rotated := inherited(page, "Rotate").Int64()%360 != 0
 	var out []annotState
 	for i := 0; i < arr.Len(); i++ {
 		if i >= maxOverlapAnnots {
 			return out, true
 		}
 		a := arr.Index(i)
-		s := annotState{v: a, arr: arr, match: -1}
+		s := annotState{v: a, arr: arr, match: -1, rotated: rotated}
 		if indirect(a, arr) {
 			s.id = a.GetPtr().GetID()
 		}
@@ -137,6 +143,20 @@ func annotBox(a pdf.Value) (box, bool) {
 		return box{}, false
 	}
 	return b, true
+}
+
+// noRotateBox returns where viewers may draw an annotation of rectangle
+// b that has the NoRotate flag on a rotated page: upright on the screen,
+// so turned against the page about the upper-left corner of b (ISO
+// 32000-1, 12.5.3; poppler turns it by 360 minus the page's /Rotate). The
+// box covers the four turns: b itself and b turned by 90, 180 and 270
+// degrees about that corner. Its /Rect alone let an annotation below
+// signed text on a page with /Rotate 90 be drawn over it unseen
+// (attacksuite's noRotate).
+func noRotateBox(b box) box {
+	x, y := b.x0, b.y1
+	w, h := b.x1-b.x0, b.y1-b.y0
+	return b.union(box{x, y, x + h, y + w}).union(box{x - w, y, x, y + h}).union(box{x - h, y - w, x, y})
 }
 
 // annotRect reads an annotation's /Rect as poppler does: four elements,
