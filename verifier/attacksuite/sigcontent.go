@@ -2,6 +2,8 @@ package attacksuite
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/kyso-vn/kyso/internal/hostilepdf"
@@ -411,4 +413,38 @@ func noRotate(p *PKI, b *Base) ([]Case, error) {
 	})
 	cs, err := attack(ClassShadowReplace, rb, "NoRotate annotation below signed text on a rotated page, drawn over it", doc, err, Evidence{Renders: true})
 	return append([]Case{control}, cs...), err
+}
+
+// appearanceNotValue: form filling may change a field's value and
+// appearance after an approval signature and under DocMDP P=2, and the
+// overlap rule compares values: the filled amount field keeps its signed
+// value 100 but is given an appearance that shows 9999999, as a new
+// appearance object or by redefining its appearance stream in place.
+func appearanceNotValue(_ *PKI, b *Base) ([]Case, error) {
+	if !b.Form || b.Certify == 1 {
+		return nil, nil
+	}
+	return collect(
+		func() ([]Case, error) {
+			objs, err := refill(b.PDF, FieldAmount, "100", FieldAppearance(160, 25, "9999999", true))
+			if err != nil {
+				return nil, err
+			}
+			doc, err := Append(b.PDF, Update{Objects: objs})
+			return attack(ClassShadowReplace, b, "filled field given an appearance showing 9999999, its value 100 kept", doc, err, Evidence{Renders: true})
+		},
+		func() ([]Case, error) {
+			field, err := ObjectBody(b.PDF, FieldAmount)
+			if err != nil {
+				return nil, err
+			}
+			m := regexp.MustCompile(`/AP\s*<<\s*/N\s*([0-9]+)\s+0\s+R`).FindStringSubmatch(field)
+			if m == nil {
+				return nil, fmt.Errorf("field %d has no /AP << /N ref >>", FieldAmount)
+			}
+			ap, _ := strconv.Atoi(m[1])
+			doc, err := Append(b.PDF, Update{Objects: map[int]string{ap: FieldAppearance(160, 25, "9999999", true)}})
+			return attack(ClassShadowReplace, b, "filled field's appearance stream redefined in place to show 9999999", doc, err, Evidence{Renders: true})
+		},
+	)
 }
