@@ -654,14 +654,17 @@ func refilled(pre, fin pdf.Value) string {
 
 // redrawn reports how viewers draw the value that widget p of the signed
 // revision showed, f in the final document, otherwise than when it was
-// signed, though the value is the same: viewers generate the appearance of
+// signed, though the value is the same (a replaced value is refilled's).
+// Form filling may change a field's appearance, but what the signer saw
+// in a filled field is part of what was signed: an appearance that now
+// shows 9999999 for the value 100 (attacksuite's appearanceNotValue), or
+// the same appearance redrawn by viewers — who generate the appearance of
 // a field that has none, or of every field when the form has
-// /NeedAppearances (ISO 32000-1, 12.7.3.3), from the field's attributes
-// and the form's default appearance (/DA) and its font in the default
-// resources (/DR), which form filling may change. A form font
-// re-encoded after the signature showed a signed 100.000.000 as
-// 00.000.000 (attacksuite's regeneratedField); its own drawing is the
-// field's rectangle, where the overlap rule finds nothing else signed.
+// /NeedAppearances (ISO 32000-1, 12.7.3.3) — from the form's default
+// appearance (/DA) and its font in the default resources (/DR), which
+// form filling may change (a form font re-encoded to show 100.000.000 as
+// 00.000.000: attacksuite's regeneratedField). Its drawing is the field's
+// own rectangle, where the overlap rule finds nothing else signed.
 func (d *differ) redrawn(p, f annotState) string {
 	if f.v.Key("Subtype").Name() != "Widget" || isEmptyValue(fieldValueOf(p.v)) || fieldValueOf(p.v).String() != fieldValueOf(f.v).String() {
 		return "" // nothing shown when signed, or a value replaced (refilled)
@@ -669,13 +672,13 @@ func (d *differ) redrawn(p, f annotState) string {
 	if _, ft := fieldOfWidget(f.v); ft == "Sig" {
 		return ""
 	}
+	if !d.sameDrawn(p, f) {
+		return fmt.Sprintf("its value %s is drawn otherwise than when signed (its appearance or attributes changed)", clip(fieldValueOf(p.v).String()))
+	}
 	pf := d.pre.Trailer().Key("Root").Key("AcroForm")
 	ff := d.fin.Trailer().Key("Root").Key("AcroForm")
 	if !ff.Key("NeedAppearances").Bool() && normalAppearance(f.v).Kind() != pdf.Null {
-		return "" // viewers draw its appearance stream
-	}
-	if !d.sameDrawn(p, f) {
-		return fmt.Sprintf("its value %s, which viewers draw from the field's attributes, is drawn with attributes changed since the signature", clip(fieldValueOf(p.v).String()))
+		return "" // viewers draw its appearance stream, unchanged
 	}
 	pda, fda := defaultAppearance(p.v, pf), defaultAppearance(f.v, ff)
 	pfont, ffont := pf.Key("DR").Key("Font").Key(daFont(pda)), ff.Key("DR").Key("Font").Key(daFont(fda))
