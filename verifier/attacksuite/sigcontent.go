@@ -1,6 +1,10 @@
 package attacksuite
 
 import (
+	"bytes"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -447,4 +451,53 @@ func appearanceNotValue(_ *PKI, b *Base) ([]Case, error) {
 			return attack(ClassShadowReplace, b, "filled field's appearance stream redefined in place to show 9999999", doc, err, Evidence{Renders: true})
 		},
 	)
+}
+
+// contentsTrailer: the last signature's /Contents holds its CMS, unchanged,
+// followed by bytes that are not the zero padding (nothing the signature
+// covers): four bytes, or a second copy of the CMS. A reader of the
+// first DER value only (pdfsig) finds the signature valid; kyso must not
+// judge a /Contents other readers may take for another signature.
+func contentsTrailer(p *PKI, b *Base) ([]Case, error) {
+	if b.Name != "kyso B-T" && b.Name != "kyso certified P=2" {
+		return nil, nil
+	}
+	sigs, err := Signatures(b.PDF)
+	if err != nil {
+		return nil, err
+	}
+	if len(sigs) == 0 {
+		return nil, errors.New("no signature")
+	}
+	last := len(sigs) - 1
+	br := sigs[last].ByteRange
+	raw, err := hex.DecodeString(string(b.PDF[br[1]+1 : br[2]-1]))
+	if err != nil {
+		return nil, err
+	}
+	rest, err := asn1.Unmarshal(raw, new(asn1.RawValue))
+	if err != nil {
+		return nil, err
+	}
+	cms := raw[:len(raw)-len(rest)]
+	ev := Evidence{Signer: p.Official.Cert.Subject.CommonName}
+	if b.Certify == 2 {
+		ev.Signer = p.Seal.Cert.Subject.CommonName
+	}
+	var out []Case
+	for _, tail := range []struct {
+		name  string
+		bytes []byte
+	}{
+		{"the CMS followed by four bytes that are not padding", []byte{0xde, 0xad, 0xbe, 0xef}},
+		{"the CMS followed by a second copy of itself", cms},
+	} {
+		doc, err := ReplaceCMS(b.PDF, last, func([]byte) ([]byte, error) { return append(bytes.Clone(cms), tail.bytes...), nil })
+		cs, err := attack(ClassUSF, b, "/Contents: "+tail.name, doc, err, ev)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
 }
