@@ -501,3 +501,59 @@ func contentsTrailer(p *PKI, b *Base) ([]Case, error) {
 	}
 	return out, nil
 }
+
+// sharedSignature: a signature field added after the signature whose value
+// is the signed signature dictionary itself (ISO 32000-1 gives each
+// signature its own field). Viewers (pdfsig) list the signer twice, as
+// having signed the attacker's field, here the approval box, too; the
+// second variant shows the new field's widget, naming the signer, in the
+// blank bottom margin.
+func sharedSignature(p *PKI, b *Base) ([]Case, error) {
+	if b.Name != "kyso B-T" && b.Name != "kyso certified P=2" {
+		return nil, nil
+	}
+	sigs, err := Signatures(b.PDF)
+	if err != nil {
+		return nil, err
+	}
+	if len(sigs) == 0 || sigs[0].ID == 0 {
+		return nil, errors.New("no indirect signature dictionary")
+	}
+	signer := p.Official.Cert.Subject.CommonName
+	if b.Certify == 2 {
+		signer = p.Seal.Cert.Subject.CommonName
+	}
+	n, err := Size(b.PDF)
+	if err != nil {
+		return nil, err
+	}
+	var out []Case
+	for _, visible := range []bool{false, true} {
+		objs := map[int]string{}
+		widget := "/Rect [0 0 0 0] /F 132"
+		name := "a new signature field given the signed signature dictionary"
+		if visible {
+			page, err := PageOf(b.PDF, 1)
+			if err != nil {
+				return nil, err
+			}
+			if objs[page.ID], err = withAnnot(page.Body, fmt.Sprintf("%d 0 R", n)); err != nil {
+				return nil, err
+			}
+			widget = fmt.Sprintf("/Rect [340 20 560 45] /F 4 /P %d 0 R /AP << /N %d 0 R >>", page.ID, n+1)
+			objs[n+1] = opaqueForm(220, 25, n+2, "Nguoi phe duyet: da ky")
+			objs[n+2] = helvetica
+			name += ", with a visible widget"
+		}
+		if err := addField(b.PDF, objs, n, fmt.Sprintf("<< /FT /Sig /T (PheDuyet) /Type /Annot /Subtype /Widget %s /V %d 0 R >>", widget, sigs[0].ID)); err != nil {
+			return nil, err
+		}
+		doc, err := Append(b.PDF, Update{Objects: objs})
+		cs, err := attack(ClassUSF, b, name, doc, err, Evidence{Signer: signer})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
