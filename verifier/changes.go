@@ -1143,11 +1143,29 @@ func (d *differ) signing(field uint32) (newly, docTS bool) {
 		return false, false
 	}
 	docTS = v.Key("Type").Name() == "DocTimeStamp" || v.Key("SubFilter").Name() == "ETSI.RFC3161"
+	if d.signedBefore(v, fv) {
+		return false, docTS
+	}
 	pv, ok := d.object(d.pre, field)
 	if !ok {
 		return true, docTS
 	}
 	return pv.Key("V").Kind() != pdf.Dict, docTS
+}
+
+// signedBefore reports whether v, the value of a signature field of the
+// final document (parent), is a signature dictionary the signed revision
+// already had: a field that takes it is not signed now but claims a
+// signature made in another field. An update that gave a new field the
+// signed dictionary as its value was otherwise a signature added, and the
+// report named the signature by the attacker's field (attacksuite's
+// sharedSignature).
+func (d *differ) signedBefore(v, parent pdf.Value) bool {
+	if !indirect(v, parent) {
+		return false
+	}
+	pv, ok := d.object(d.pre, v.GetPtr().GetID())
+	return ok && pv.Kind() == pdf.Dict
 }
 
 func (d *differ) signatureAdded(name string, docTS bool) {
@@ -1302,7 +1320,10 @@ func (d *differ) diffFields(pf, ff pdf.Value) {
 			d.add(ChangeFieldAdded, false, fmt.Sprintf("field %q", name))
 			continue
 		}
-		if v := f.Key("V"); v.Kind() == pdf.Dict {
+		if v := f.Key("V"); v.Kind() == pdf.Dict && d.signedBefore(v, f) {
+			d.add(ChangeFieldAdded, false, fmt.Sprintf("field %q takes a signature made before it existed", name))
+			continue
+		} else if v.Kind() == pdf.Dict {
 			d.signatureAdded(name, v.Key("Type").Name() == "DocTimeStamp" || v.Key("SubFilter").Name() == "ETSI.RFC3161")
 			continue
 		}
