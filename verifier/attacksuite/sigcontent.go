@@ -557,3 +557,47 @@ func sharedSignature(p *PKI, b *Base) ([]Case, error) {
 	}
 	return out, nil
 }
+
+// generatedAppearance: annotations without an appearance stream that
+// viewers draw anyway, over signed text. A link is drawn with its border
+// (ISO 32000-1, 12.5.4: /Border [0 0 1] by default; poppler draws it),
+// here 60 points wide and white, added after an approval signature; an
+// empty signature field — allowed after an approval signature and under
+// DocMDP P=2 — is drawn with its /MK background (12.7.3.3; poppler
+// generates it), here white.
+func generatedAppearance(_ *PKI, b *Base) ([]Case, error) {
+	rect, ok := overText(b)
+	if !ok || b.Certify == 1 || b.ShadowID != 0 {
+		return nil, nil
+	}
+	r := fmt.Sprintf("[%d %d %d %d]", rect[0]-5, rect[1]-5, rect[2]+5, rect[3]+5)
+	var parts []func() ([]Case, error)
+	if b.Certify == 0 {
+		parts = append(parts, func() ([]Case, error) {
+			doc, err := withAnnotation(b.PDF, func(n, page int) map[int]string {
+				return map[int]string{n: fmt.Sprintf("<< /Type /Annot /Subtype /Link /Rect %s /F 4 /P %d 0 R /Border [0 0 60] /C [1 1 1] /A << /S /URI /URI (https://example.org/) >> >>", r, page)}
+			})
+			return attack(ClassShadowHide, b, "link without appearance over signed text, drawn with a wide white border", doc, err, Evidence{Renders: true})
+		})
+	}
+	parts = append(parts, func() ([]Case, error) {
+		page, err := PageOf(b.PDF, 1)
+		if err != nil {
+			return nil, err
+		}
+		n, err := Size(b.PDF)
+		if err != nil {
+			return nil, err
+		}
+		objs := map[int]string{}
+		if objs[page.ID], err = withAnnot(page.Body, fmt.Sprintf("%d 0 R", n)); err != nil {
+			return nil, err
+		}
+		if err := addField(b.PDF, objs, n, fmt.Sprintf("<< /FT /Sig /T (Empty) /Type /Annot /Subtype /Widget /Rect %s /F 4 /P %d 0 R /MK << /BG [1 1 1] /BC [1 1 1] >> >>", r, page.ID)); err != nil {
+			return nil, err
+		}
+		doc, err := Append(b.PDF, Update{Objects: objs})
+		return attack(ClassShadowHide, b, "empty signature field without appearance over signed text, drawn with a white /MK background", doc, err, Evidence{Renders: true})
+	})
+	return collect(parts...)
+}
