@@ -177,6 +177,26 @@ func annotRect(v pdf.Value) (box, bool) {
 	return box{math.Min(n[0], n[2]), math.Min(n[1], n[3]), math.Max(n[0], n[2]), math.Max(n[1], n[3])}, true
 }
 
+// linkBorder reports whether viewers draw a border for a link without an
+// appearance stream: its width (/BS /W, else the third element of
+// /Border, 1 by default: ISO 32000-1, 12.5.2 and 12.5.4) is not 0, and
+// its colour /C is not the empty array (transparent). Poppler draws it; a
+// wide white border added over signed text hid it while a link was
+// taken to draw nothing (attacksuite's generatedAppearance).
+func linkBorder(a pdf.Value) bool {
+	if c := a.Key("C"); c.Kind() == pdf.Array && c.Len() == 0 {
+		return false
+	}
+	if w := a.Key("BS").Key("W"); w.Kind() == pdf.Integer || w.Kind() == pdf.Real {
+		return w.Float64() > 0
+	}
+	if b := a.Key("Border"); b.Kind() == pdf.Array && b.Len() >= 3 {
+		w := b.Index(2)
+		return (w.Kind() == pdf.Integer || w.Kind() == pdf.Real) && w.Float64() > 0
+	}
+	return true
+}
+
 // normalAppearance returns the appearance stream viewers draw for
 // annotation a (draws), or a null value when they find none and generate
 // one.
@@ -200,10 +220,9 @@ const maxEmptyAppearance = 4096
 // draws reports whether a viewer draws something for annotation a: its
 // normal appearance (for the appearance state /AS, if it has states) when
 // it has one, unless it is empty or has no area; without one, what viewers
-// generate for markup annotations and for fields other than signature
-// fields (ISO 32000-1, 12.5.5: a signature field without an appearance
-// shows nothing, and neither do a link or a pop-up). When in doubt, it
-// draws.
+// generate for markup annotations and fields, a signature field's only
+// from its /MK background or border, a link's only its border
+// (linkBorder), a pop-up's nothing. When in doubt, it draws.
 //
 // The appearance is looked up as viewers look it up (poppler's Annot):
 // a normal appearance with states is read at /AS, or, without /AS, at
@@ -218,11 +237,17 @@ func draws(a pdf.Value) bool {
 	n := normalAppearance(a)
 	if n.Kind() == pdf.Null {
 		switch a.Key("Subtype").Name() {
-		case "Link", "Popup":
+		case "Popup":
 			return false
+		case "Link":
+			return linkBorder(a)
 		case "Widget":
-			_, ft := fieldOfWidget(a)
-			return ft != "Sig"
+			if _, ft := fieldOfWidget(a); ft == "Sig" {
+				// Viewers generate a signature widget's background
+				// and border from /MK (poppler does).
+				mk := a.Key("MK")
+				return mk.Key("BG").Len() > 0 || mk.Key("BC").Len() > 0
+			}
 		}
 		return true
 	}
