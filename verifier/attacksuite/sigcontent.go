@@ -601,3 +601,48 @@ func generatedAppearance(_ *PKI, b *Base) ([]Case, error) {
 	})
 	return collect(parts...)
 }
+
+// Type3PDF returns a one-page decision whose answer, OCGSigned, is drawn
+// by the glyph of a Type 3 font (ISO 32000-1, 9.6.5) that a line of text
+// shows 80 points below it: the glyph's procedure draws the answer, in
+// Helvetica, 80 points above its origin, inside the font's /FontBBox.
+func Type3PDF() []byte {
+	proc := "1000 0 d0 BT /H 12 Tf 0 80 Td (" + OCGSigned + ") Tj ET"
+	content := "BT /F1 16 Tf 60 780 Td (UY BAN NHAN DAN THANH PHO HA NOI) Tj ET\n" +
+		"BT /F1 12 Tf 60 740 Td (QUYET DINH so 2285/QD-UBND ve cap kinh phi) Tj ET\n" +
+		"BT /T3 1 Tf 60 620 Td (a) Tj ET\n"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		helvetica,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R /T3 7 0 R >> >> /Contents 5 0 R >>",
+		Stream("", content),
+		"<< /Title (Quyet dinh 2285) /Producer (kyso attack suite) >>",
+		"<< /Type /Font /Subtype /Type3 /FontBBox [0 -10 400 100] /FontMatrix [1 0 0 1 0 0] /CharProcs << /a 8 0 R >> /Encoding << /Type /Encoding /Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [1] /Resources << /Font << /H 3 0 R >> >> >>",
+		Stream("", proc),
+	}
+	return hostilepdf.Assemble(objs, 1, 6, false)
+}
+
+// type3Glyph: after an approval signature, an annotation (allowed) is
+// painted over the signed answer drawn by a Type 3 glyph away from its
+// origin: signed content is where a glyph draws, not only its advance.
+func type3Glyph(p *PKI, b *Base) ([]Case, error) {
+	if b.Name != "kyso B-T" {
+		return nil, nil
+	}
+	tb, err := signedBase(p, "text drawn by a Type 3 glyph", Type3PDF(), 0, "UY BAN NHAN DAN")
+	if err != nil {
+		return nil, err
+	}
+	control := Case{Name: "as signed / " + tb.Name, Class: ClassControl, Base: tb, PDF: tb.PDF}
+	doc, err := withAnnotation(tb.PDF, func(n, page int) map[int]string {
+		return map[int]string{
+			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
+			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
+			n + 2: helvetica,
+		}
+	})
+	cs, err := attack(ClassShadowReplace, tb, "annotation painted over signed text a Type 3 glyph draws away from its origin", doc, err, Evidence{Renders: true})
+	return append([]Case{control}, cs...), err
+}
