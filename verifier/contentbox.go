@@ -148,6 +148,10 @@ type fontMetrics struct {
 	missing  float64
 	asc      float64
 	desc     float64
+	// type3 is a Type 3 font's dictionary, glyphs what its glyph
+	// procedures draw (type3Glyph), by code, in glyph space.
+	type3  pdf.Value
+	glyphs map[int]*drawn
 }
 
 // defaultFont stands for a font that is missing or cannot be read: wide
@@ -213,6 +217,7 @@ func readFont(font pdf.Value) *fontMetrics {
 		if m, ok := matOf(font.Key("FontMatrix")); ok {
 			scale = math.Abs(m[0])
 		}
+		f.type3, f.glyphs = font, map[int]*drawn{}
 		fallthrough
 	default:
 		f.first = int(font.Key("FirstChar").Int64())
@@ -553,6 +558,9 @@ func (c *contentReader) show(s string) {
 			}
 			adv *= ts.th
 		}
+		if f.type3.Kind() == pdf.Dict && ts.mode != 3 && ts.mode != 7 {
+			c.type3Glyph(f, code, mat{ts.tfs * ts.th, 0, 0, ts.tfs, pos, ts.rise}.then(c.tm).then(c.g.ctm))
+		}
 		lo = math.Min(lo, math.Min(pos, pos+adv))
 		hi = math.Max(hi, math.Max(pos, pos+adv))
 		if !f.vertical {
@@ -576,6 +584,66 @@ func (c *contentReader) show(s string) {
 		c.tm = mat{1, 0, 0, 1, 0, pos}.then(c.tm)
 	} else {
 		c.tm = mat{1, 0, 0, 1, pos, 0}.then(c.tm)
+	}
+}
+
+// type3Glyph adds what the glyph of code of Type 3 font f draws, placed
+// by m (text space to default user space): its /FontBBox, which bounds
+// its glyphs (ISO 32000-1, 9.6.5), and the text and images its procedure
+// draws, read once per glyph like a form XObject. A glyph's procedure
+// draws anywhere, not only over its advance: an annotation over the
+// signed answer that a glyph drew 80 points above its origin was drawn
+// over nothing signed (attacksuite's type3Glyph). A procedure that cannot
+// be read makes the page whole.
+func (c *contentReader) type3Glyph(f *fontMetrics, code int, m mat) {
+	fm, ok := matOf(f.type3.Key("FontMatrix"))
+	if !ok {
+		fm = mat{0.001, 0, 0, 0.001, 0, 0}
+	}
+	m = fm.then(m)
+	if bb, ok := rectBox(f.type3.Key("FontBBox")); ok && bb.x1 > bb.x0 && bb.y1 > bb.y0 {
+		c.add(m.boxOf(bb))
+	}
+	g, ok := f.glyphs[code]
+	if !ok {
+		g = &drawn{}
+		f.glyphs[code] = g
+		name := ""
+		diffs := f.type3.Key("Encoding").Key("Differences")
+		for i, at := 0, 0; i < diffs.Len() && i < maxWidthEntries; i++ {
+			switch e := diffs.Index(i); e.Kind() {
+			case pdf.Integer:
+				at = int(e.Int64())
+			case pdf.Name:
+				if at == code {
+					name = e.Name()
+				}
+				at++
+			}
+		}
+		proc := f.type3.Key("CharProcs").Key(name)
+		id := identity(proc)
+		if c.calls++; proc.Kind() == pdf.Stream && (c.depth >= maxFormDepth || c.calls > maxFormCalls || id == 0 || c.forms[id]) {
+			g.whole = true
+		} else if proc.Kind() == pdf.Stream {
+			c.forms[id] = true
+			res := f.type3.Key("Resources")
+			if res.Kind() != pdf.Dict {
+				res = c.res
+			}
+			cell := &contentReader{left: c.left, out: g, g: graphicsState{ctm: identityMat, ts: textState{th: 1, font: defaultFont}},
+				tm: identityMat, tlm: identityMat, res: res, fonts: c.fonts, forms: c.forms, depth: c.depth + 1, calls: c.calls}
+			cell.run(proc)
+			c.calls = cell.calls
+			delete(c.forms, id)
+		}
+	}
+	if g.whole {
+		c.out.whole = true
+		return
+	}
+	for _, b := range g.boxes {
+		c.add(m.boxOf(b))
 	}
 }
 

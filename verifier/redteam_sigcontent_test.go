@@ -73,3 +73,65 @@ func TestPageDrawnPatterns(t *testing.T) {
 		})
 	}
 }
+
+// TestPageDrawnType3: what a Type 3 glyph draws is where its procedure
+// draws it, within the font's /FontBBox, not only over its advance
+// (attacksuite's type3Glyph); a procedure that draws itself makes the page
+// whole.
+func TestPageDrawnType3(t *testing.T) {
+	proc := func(s string) string { return plainStream(s) }
+	font := func(bbox, procs string) string {
+		return "<< /Type /Font /Subtype /Type3 /FontBBox [" + bbox + "] /FontMatrix [1 0 0 1 0 0] /CharProcs << " + procs +
+			" >> /Encoding << /Type /Encoding /Differences [97 /a /b] >> /FirstChar 97 /LastChar 98 /Widths [1 1] /Resources << /Font << /H 3 0 R /Me 12 0 R >> >> >>"
+	}
+	tests := []struct {
+		name    string
+		font    string
+		in, out []box
+		whole   bool
+	}{
+		{"text 80 points above the origin", font("0 -10 400 100", "/a 11 0 R"), []box{{70, 702, 80, 706}}, []box{{60, 500, 500, 600}}, false},
+		{"a path glyph inside its /FontBBox", font("0 0 300 50", "/b 13 0 R"), []box{{200, 660, 210, 665}}, []box{{60, 700, 500, 720}}, false},
+		{"a glyph that shows itself", font("0 0 1 1", "/a 14 0 R"), nil, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := testpdf.Make(1, 0)
+			upd := map[int]string{
+				20: plainStream("BT /T3 1 Tf 60 620 Td (a) Tj (b) Tj ET"),
+				10: tt.font,
+				11: proc("1 0 d0 BT /H 12 Tf 0 80 Td (KHONG DONG Y) Tj ET"),
+				12: tt.font,
+				13: proc("1 0 0 0 300 50 d1 0 0 m 300 50 l S"),
+				14: proc("1 0 d0 BT /Me 1 Tf (a) Tj ET"),
+			}
+			upd[5] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R /T3 10 0 R >> >> /Contents 20 0 R >>"
+			page, err := mustOpen(t, appendUpdate(t, doc, upd)).GetObject(5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := pageDrawn(page, ops())
+			if d.whole != tt.whole {
+				t.Fatalf("whole = %v, want %v (boxes %v)", d.whole, tt.whole, d.boxes)
+			}
+			hit := func(b box) bool {
+				for _, x := range d.boxes {
+					if x.overlaps(b, 0) {
+						return true
+					}
+				}
+				return false
+			}
+			for _, b := range tt.in {
+				if !hit(b) {
+					t.Errorf("%v is not drawn over; boxes %v", b, d.boxes)
+				}
+			}
+			for _, b := range tt.out {
+				if hit(b) {
+					t.Errorf("%v is drawn over; boxes %v", b, d.boxes)
+				}
+			}
+		})
+	}
+}
