@@ -129,7 +129,7 @@ func (p *PKI) Cases(bases []*Base) ([]Case, error) {
 			shadowHide, shadowReplace, shadowHideReplace,
 			swa, usf, certSwap, untrusted, docMDP, fieldMDP, nonSigning, bombs,
 			sigContent, annotAppearanceState, annotFlagsAndRect, patternText, regeneratedField, noRotate,
-			appearanceNotValue, contentsTrailer, sharedSignature, generatedAppearance, type3Glyph,
+			appearanceNotValue, contentsTrailer, sharedSignature, generatedAppearance, type3Glyph, annotOrder,
 		} {
 			cs, err := build(p, b)
 			if err != nil {

@@ -646,3 +646,58 @@ func type3Glyph(p *PKI, b *Base) ([]Case, error) {
 	cs, err := attack(ClassShadowReplace, tb, "annotation painted over signed text a Type 3 glyph draws away from its origin", doc, err, Evidence{Renders: true})
 	return append([]Case{control}, cs...), err
 }
+
+// StackedPDF returns a one-page decision whose answer is an annotation: a
+// FreeText showing OCGForged, covered by a later one in /Annots, at the
+// same place, showing OCGSigned on white. Viewers draw annotations in the
+// order of /Annots (ISO 32000-1, 12.5.1), so the page shows OCGSigned.
+func StackedPDF() []byte {
+	content := "BT /F1 16 Tf 60 780 Td (UY BAN NHAN DAN THANH PHO HA NOI) Tj ET\n" +
+		"BT /F1 12 Tf 60 740 Td (QUYET DINH so 2286/QD-UBND ve cap kinh phi) Tj ET\n"
+	annot := func(text string, ap int) string {
+		return fmt.Sprintf("<< /Type /Annot /Subtype /FreeText /Rect [55 690 535 720] /F 4 /P 4 0 R /Contents %s /DA (/Helv 12 Tf 0 g) /AP << /N %d 0 R >> >>", pdfString(text), ap)
+	}
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		helvetica,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R /Annots [7 0 R 8 0 R] >>",
+		Stream("", content),
+		"<< /Title (Quyet dinh 2286) /Producer (kyso attack suite) >>",
+		annot(OCGForged, 9),
+		annot(OCGSigned, 10),
+		opaqueForm(480, 30, 3, OCGForged),
+		opaqueForm(480, 30, 3, OCGSigned),
+	}
+	return hostilepdf.Assemble(objs, 1, 6, false)
+}
+
+// annotOrder: the update only reverses page 1's /Annots: the same
+// annotations, drawn in the other order, show the answer the signer did
+// not see. Certified P=1 and approval.
+func annotOrder(p *PKI, b *Base) ([]Case, error) {
+	var certify int
+	switch b.Name {
+	case "kyso B-T":
+	case "kyso certified P=1":
+		certify = 1
+	default:
+		return nil, nil
+	}
+	sb, err := signedBase(p, "answer in stacked annotations", StackedPDF(), certify, "UY BAN NHAN DAN")
+	if err != nil {
+		return nil, err
+	}
+	control := Case{Name: "as signed / " + sb.Name, Class: ClassControl, Base: sb, PDF: sb.PDF}
+	page, err := PageOf(sb.PDF, 1)
+	if err != nil {
+		return nil, err
+	}
+	order := regexp.MustCompile(`/Annots\s*\[\s*7 0 R\s+8 0 R`)
+	if !order.MatchString(page.Body) {
+		return nil, fmt.Errorf("%s: page 1 does not list annotations 7 and 8 first: %.120q", sb.Name, page.Body)
+	}
+	doc, err := Append(sb.PDF, Update{Objects: map[int]string{page.ID: order.ReplaceAllLiteralString(page.Body, "/Annots [8 0 R 7 0 R")}})
+	cs, err := attack(ClassShadowHideReplace, sb, "annotations reordered: the covered answer drawn on top", doc, err, Evidence{Renders: true})
+	return append([]Case{control}, cs...), err
+}
