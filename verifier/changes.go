@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1107,6 +1108,25 @@ func (d *differ) diffAnnots(pa, fa pdf.Value, page int) {
 		if !ps[id] && !d.moved[id] {
 			d.annotationAdded(id, fa.Index(i), page)
 		}
+	}
+	// Viewers draw annotations in the order of /Annots (ISO 32000-1,
+	// 12.5.1): the same annotations in another order show another one on
+	// top where they overlap. Reversing two annotations at one place was
+	// otherwise no change at all, even under DocMDP P=1 (attacksuite's
+	// annotOrder).
+	var pcommon, fcommon []uint32
+	for _, id := range pids {
+		if id != 0 && fs[id] {
+			pcommon = append(pcommon, id)
+		}
+	}
+	for _, id := range fids {
+		if id != 0 && ps[id] {
+			fcommon = append(fcommon, id)
+		}
+	}
+	if !slices.Equal(pcommon, fcommon) {
+		d.add(ChangePage, false, fmt.Sprintf("%s: annotations reordered", pageName(page)))
 	}
 	for _, id := range pids {
 		if id != 0 && !fs[id] && !d.renumbered[id] {
