@@ -701,3 +701,44 @@ func annotOrder(p *PKI, b *Base) ([]Case, error) {
 	cs, err := attack(ClassShadowHideReplace, sb, "annotations reordered: the covered answer drawn on top", doc, err, Evidence{Renders: true})
 	return append([]Case{control}, cs...), err
 }
+
+// ClipTextPDF returns a one-page decision whose answer, OCGSigned, is text
+// in rendering mode 7 (add to clipping path, ISO 32000-1, 9.3.6) through
+// which a rectangle is then filled: the text shows as the shape of the
+// fill.
+func ClipTextPDF() []byte {
+	content := "BT /F1 16 Tf 60 780 Td (UY BAN NHAN DAN THANH PHO HA NOI) Tj ET\n" +
+		"BT /F1 12 Tf 60 740 Td (QUYET DINH so 2287/QD-UBND ve cap kinh phi) Tj ET\n" +
+		"q BT 7 Tr /F1 12 Tf 60 700 Td (" + OCGSigned + ") Tj ET 0 g 0 0 595 842 re f Q\n"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		helvetica,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+		Stream("", content),
+		"<< /Title (Quyet dinh 2287) /Producer (kyso attack suite) >>",
+	}
+	return hostilepdf.Assemble(objs, 1, 6, false)
+}
+
+// clipText: after an approval signature, an annotation (allowed) is
+// painted over signed text that shows as a fill through a text clip.
+func clipText(p *PKI, b *Base) ([]Case, error) {
+	if b.Name != "kyso B-T" {
+		return nil, nil
+	}
+	cb, err := signedBase(p, "text shown through a clip", ClipTextPDF(), 0, "UY BAN NHAN DAN")
+	if err != nil {
+		return nil, err
+	}
+	control := Case{Name: "as signed / " + cb.Name, Class: ClassControl, Base: cb, PDF: cb.PDF}
+	doc, err := withAnnotation(cb.PDF, func(n, page int) map[int]string {
+		return map[int]string{
+			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
+			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
+			n + 2: helvetica,
+		}
+	})
+	cs, err := attack(ClassShadowReplace, cb, "annotation painted over signed text shown through a text clip", doc, err, Evidence{Renders: true})
+	return append([]Case{control}, cs...), err
+}
