@@ -558,7 +558,7 @@ func (c *contentReader) show(s string) {
 			}
 			adv *= ts.th
 		}
-		if f.type3.Kind() == pdf.Dict && ts.mode != 3 && ts.mode != 7 {
+		if f.type3.Kind() == pdf.Dict && ts.mode != 3 {
 			c.type3Glyph(f, code, mat{ts.tfs * ts.th, 0, 0, ts.tfs, pos, ts.rise}.then(c.tm).then(c.g.ctm))
 		}
 		lo = math.Min(lo, math.Min(pos, pos+adv))
@@ -568,7 +568,12 @@ func (c *contentReader) show(s string) {
 		}
 		pos += adv
 	}
-	if ts.mode != 3 && ts.mode != 7 && hi > lo {
+	// Mode 3 draws nothing. Mode 7 draws nothing either but adds the
+	// glyphs to the clipping path, through which a later fill shows them
+	// (ISO 32000-1, 9.3.6): they count, as what a fill may show there. An
+	// annotation over an answer shown that way was otherwise drawn over
+	// nothing signed (attacksuite's clipText).
+	if ts.mode != 3 && hi > lo {
 		var b box
 		if f.vertical {
 			b = box{-ts.tfs / 2, lo, ts.tfs / 2, hi}
