@@ -742,3 +742,43 @@ func clipText(p *PKI, b *Base) ([]Case, error) {
 	cs, err := attack(ClassShadowReplace, cb, "annotation painted over signed text shown through a text clip", doc, err, Evidence{Renders: true})
 	return append([]Case{control}, cs...), err
 }
+
+// GSFontPDF returns a one-page decision whose answer, OCGSigned, is shown
+// in the font an ExtGState sets (/Font [font size], ISO 32000-1, 8.4.5)
+// after a Tf operator that set a size of 0.1.
+func GSFontPDF() []byte {
+	content := "BT /F1 16 Tf 60 780 Td (UY BAN NHAN DAN THANH PHO HA NOI) Tj ET\n" +
+		"BT /F1 12 Tf 60 740 Td (QUYET DINH so 2288/QD-UBND ve cap kinh phi) Tj ET\n" +
+		"q BT /F1 0.1 Tf ET /GS1 gs BT 60 700 Td (" + OCGSigned + ") Tj ET Q\n"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		helvetica,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> /ExtGState << /GS1 << /Type /ExtGState /Font [3 0 R 12] >> >> >> /Contents 5 0 R >>",
+		Stream("", content),
+		"<< /Title (Quyet dinh 2288) /Producer (kyso attack suite) >>",
+	}
+	return hostilepdf.Assemble(objs, 1, 6, false)
+}
+
+// gsFont: after an approval signature, an annotation (allowed) is painted
+// over signed text whose font and size an ExtGState set.
+func gsFont(p *PKI, b *Base) ([]Case, error) {
+	if b.Name != "kyso B-T" {
+		return nil, nil
+	}
+	gb, err := signedBase(p, "text in a font an ExtGState sets", GSFontPDF(), 0, OCGSigned)
+	if err != nil {
+		return nil, err
+	}
+	control := Case{Name: "as signed / " + gb.Name, Class: ClassControl, Base: gb, PDF: gb.PDF}
+	doc, err := withAnnotation(gb.PDF, func(n, page int) map[int]string {
+		return map[int]string{
+			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
+			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
+			n + 2: helvetica,
+		}
+	})
+	cs, err := attack(ClassShadowReplace, gb, "annotation painted over signed text in a font an ExtGState sets", doc, err, Evidence{Renders: true})
+	return append([]Case{control}, cs...), err
+}
