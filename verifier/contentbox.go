@@ -428,6 +428,18 @@ func (c *contentReader) op(op string, args []cTok) {
 			ts.font = c.font(args[0].s)
 			ts.tfs = num(args, 1)
 		}
+	case "gs":
+		// An ExtGState's /Font [font size] sets the text font and size
+		// as Tf does (ISO 32000-1, 8.4.5); text shown after it was read
+		// in the previous Tf's size (attacksuite's gsFont).
+		if len(args) == 1 {
+			if f := c.res.Key("ExtGState").Key(args[0].s).Key("Font"); f.Kind() == pdf.Array && f.Len() == 2 {
+				ts.font = c.fontOf(f.Index(0))
+				if sz := f.Index(1); sz.Kind() == pdf.Integer || sz.Kind() == pdf.Real {
+					ts.tfs = sz.Float64()
+				}
+			}
+		}
 	case "Td":
 		c.moveLine(num(args, 0), num(args, 1))
 	case "TD":
@@ -519,7 +531,11 @@ func (c *contentReader) moveLine(tx, ty float64) {
 }
 
 func (c *contentReader) font(name string) *fontMetrics {
-	fd := c.res.Key("Font").Key(name)
+	return c.fontOf(c.res.Key("Font").Key(name))
+}
+
+// fontOf returns the metrics of font dictionary fd, read once.
+func (c *contentReader) fontOf(fd pdf.Value) *fontMetrics {
 	id := identity(fd)
 	if f, ok := c.fonts[id]; ok && id != 0 {
 		return f
