@@ -1,10 +1,16 @@
 package verifier
 
 import (
+	"bytes"
+	"encoding/asn1"
+	"encoding/hex"
+	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/kyso-vn/kyso/internal/testpdf"
+	"github.com/kyso-vn/kyso/signer/pades"
 )
 
 // TestPageDrawnPatterns: a path filled or stroked with a tiling pattern
@@ -134,4 +140,168 @@ func TestPageDrawnType3(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTransplantedSignatureTimestamp: the signature time-stamp of one
+// signature, copied into the unsigned attributes of another (of another
+// document), proves nothing: its imprint is of the other signature value.
+// A signer whose certificate has expired since cannot borrow it to have a
+// signature made before the expiry: without a time-stamp of its own the
+// signature is INDETERMINATE/OUT_OF_BOUNDS_NO_POE, as at level B-B
+// (TestKysoExpiredAfterTimestamp), not TOTAL_PASSED.
+func TestTransplantedSignatureTimestamp(t *testing.T) {
+	p := getPKI(t)
+	donor := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBT})
+	doc := signPDF(t, p, testpdf.Make(1, 700), p.official, pades.Options{Level: pades.LevelBT})
+	later := func() time.Time { return p.official.Cert.NotAfter.Add(24 * time.Hour) }
+
+	unsigned := signerInfoField(t, contentsCMS(t, donor), 1)
+	if unsigned == nil {
+		t.Fatal("the donor's signature has no unsigned attributes")
+	}
+	forged := bytes.Clone(doc)
+	setContentsCMS(t, forged, withSignerInfoField(t, contentsCMS(t, doc), 1, unsigned))
+	if bytes.Equal(forged, doc) {
+		t.Fatal("the time-stamp was not transplanted")
+	}
+	s := sigOf(t, verifyPDF(t, forged, Options{Roots: p.roots, Revocation: registry{p}, Now: later}), 0)
+	if s.Indication != Indeterminate || s.SubIndication != OutOfBoundsNoPOE {
+		t.Fatalf("with a transplanted time-stamp: %s/%s (%s), want INDETERMINATE/OUT_OF_BOUNDS_NO_POE", s.Indication, s.SubIndication, s.Detail)
+	}
+	if s.ProvenTime != "" {
+		t.Errorf("proven time %s from another signature's time-stamp", s.ProvenTime)
+	}
+	// The control: the same signature with its own time-stamp passes.
+	if s := sigOf(t, verifyPDF(t, doc, Options{Roots: p.roots, Revocation: registry{p}, Now: later}), 0); s.Indication != TotalPassed {
+		t.Fatalf("with its own time-stamp: %s/%s (%s), want TOTAL_PASSED", s.Indication, s.SubIndication, s.Detail)
+	}
+}
+
+var lastByteRange = regexp.MustCompile(`/ByteRange\s*\[\s*0\s+([0-9]+)\s+([0-9]+)\s+[0-9]+\s*\]`)
+
+// contentsCMS returns the DER CMS of doc's last signature.
+func contentsCMS(t testing.TB, doc []byte) []byte {
+	t.Helper()
+	ms := lastByteRange.FindAllSubmatch(doc, -1)
+	if len(ms) == 0 {
+		t.Fatal("no /ByteRange")
+	}
+	m := ms[len(ms)-1]
+	a, _ := strconv.Atoi(string(m[1]))
+	b, _ := strconv.Atoi(string(m[2]))
+	raw, err := hex.DecodeString(string(doc[a+1 : b-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v asn1.RawValue
+	if _, err := asn1.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.FullBytes
+}
+
+// setContentsCMS writes der into doc's last signature's /Contents,
+// padded with zeros.
+func setContentsCMS(t testing.TB, doc, der []byte) {
+	t.Helper()
+	ms := lastByteRange.FindAllSubmatch(doc, -1)
+	m := ms[len(ms)-1]
+	a, _ := strconv.Atoi(string(m[1]))
+	b, _ := strconv.Atoi(string(m[2]))
+	enc := hex.EncodeToString(der)
+	if len(enc) > b-a-2 {
+		t.Fatalf("a CMS of %d bytes does not fit /Contents", len(der))
+	}
+	copy(doc[a+1:], enc)
+	for i := a + 1 + len(enc); i < b-1; i++ {
+		doc[i] = '0'
+	}
+}
+
+// children returns the elements of a constructed DER value.
+func children(t testing.TB, v asn1.RawValue) []asn1.RawValue {
+	t.Helper()
+	var out []asn1.RawValue
+	for rest := v.Bytes; len(rest) > 0; {
+		var c asn1.RawValue
+		var err error
+		if rest, err = asn1.Unmarshal(rest, &c); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// rebuilt returns v with the elements kids.
+func rebuilt(t testing.TB, v asn1.RawValue, kids []asn1.RawValue) asn1.RawValue {
+	t.Helper()
+	var b []byte
+	for _, k := range kids {
+		b = append(b, k.FullBytes...)
+	}
+	out, err := asn1.Marshal(asn1.RawValue{Class: v.Class, Tag: v.Tag, IsCompound: true, Bytes: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r asn1.RawValue
+	if _, err := asn1.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// signerInfoPath walks ContentInfo → [0] → SignedData → signerInfos →
+// the first SignerInfo, returning each level.
+func signerInfoPath(t testing.TB, cms []byte) []asn1.RawValue {
+	t.Helper()
+	var ci asn1.RawValue
+	if _, err := asn1.Unmarshal(cms, &ci); err != nil {
+		t.Fatal(err)
+	}
+	explicit := children(t, ci)[1]
+	sd := children(t, explicit)[0]
+	sdKids := children(t, sd)
+	sis := sdKids[len(sdKids)-1]
+	si := children(t, sis)[0]
+	return []asn1.RawValue{ci, explicit, sd, sis, si}
+}
+
+// signerInfoField returns the context-specific [tag] element of the first
+// SignerInfo of cms ([1]: the unsigned attributes), or nil.
+func signerInfoField(t testing.TB, cms []byte, tag int) []byte {
+	t.Helper()
+	path := signerInfoPath(t, cms)
+	for _, c := range children(t, path[4]) {
+		if c.Class == asn1.ClassContextSpecific && c.Tag == tag {
+			return c.FullBytes
+		}
+	}
+	return nil
+}
+
+// withSignerInfoField returns cms whose first SignerInfo's [tag] element
+// is field (raw DER), replaced or appended.
+func withSignerInfoField(t testing.TB, cms []byte, tag int, field []byte) []byte {
+	t.Helper()
+	path := signerInfoPath(t, cms)
+	var f asn1.RawValue
+	if _, err := asn1.Unmarshal(field, &f); err != nil {
+		t.Fatal(err)
+	}
+	var kids []asn1.RawValue
+	for _, c := range children(t, path[4]) {
+		if c.Class != asn1.ClassContextSpecific || c.Tag != tag {
+			kids = append(kids, c)
+		}
+	}
+	si := rebuilt(t, path[4], append(kids, f))
+	sis := rebuilt(t, path[3], []asn1.RawValue{si})
+	sdKids := children(t, path[2])
+	sdKids[len(sdKids)-1] = sis
+	sd := rebuilt(t, path[2], sdKids)
+	explicit := rebuilt(t, path[1], []asn1.RawValue{sd})
+	ciKids := children(t, path[0])
+	ciKids[1] = explicit
+	return rebuilt(t, path[0], ciKids).FullBytes
 }
