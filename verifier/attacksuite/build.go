@@ -130,7 +130,7 @@ func (p *PKI) Cases(bases []*Base) ([]Case, error) {
 			swa, usf, certSwap, untrusted, docMDP, fieldMDP, nonSigning, bombs,
 			sigContent, annotAppearanceState, annotFlagsAndRect, patternText, regeneratedField, noRotate,
 			appearanceNotValue, contentsTrailer, sharedSignature, generatedAppearance, type3Glyph, annotOrder,
-			clipText, gsFont,
+			clipText, gsFont, shownWithoutValue,
 		} {
 			cs, err := build(p, b)
 			if err != nil {

@@ -782,3 +782,72 @@ func gsFont(p *PKI, b *Base) ([]Case, error) {
 	cs, err := attack(ClassShadowReplace, gb, "annotation painted over signed text in a font an ExtGState sets", doc, err, Evidence{Renders: true})
 	return append([]Case{control}, cs...), err
 }
+
+// ShownWithoutValuePDF returns a one-page decision whose answer,
+// OCGSigned, is the appearance of a form field with no value: a text field
+// (/V empty) or a push button (which has none), whose appearance shows it
+// over blank paper.
+func ShownWithoutValuePDF(button bool) []byte {
+	content := "BT /F1 16 Tf 60 780 Td (UY BAN NHAN DAN THANH PHO HA NOI) Tj ET\n" +
+		"BT /F1 12 Tf 60 740 Td (QUYET DINH so 2289/QD-UBND ve cap kinh phi) Tj ET\n"
+	field := "/FT /Tx /T (answer) /V ()"
+	if button {
+		field = "/FT /Btn /Ff 65536 /T (answer)"
+	}
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] /DA (/Helv 12 Tf 0 g) /DR << /Font << /Helv 3 0 R >> >> >> >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		helvetica,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R /Annots [7 0 R] >>",
+		Stream("", content),
+		"<< /Title (Quyet dinh 2289) /Producer (kyso attack suite) >>",
+		"<< /Type /Annot /Subtype /Widget " + field + " /Rect [55 690 535 720] /F 4 /P 4 0 R /DA (/Helv 12 Tf 0 g) /AP << /N 8 0 R >> >>",
+		appearance(480, 30, OCGSigned, true, "3 0 R"),
+	}
+	return hostilepdf.Assemble(objs, 1, 6, false)
+}
+
+// shownWithoutValue: form filling may give a field a value and an
+// appearance after an approval signature and under DocMDP P=2; a field
+// whose value was empty, or that has none, but whose appearance showed
+// the signed answer is given one showing the opposite.
+func shownWithoutValue(p *PKI, b *Base) ([]Case, error) {
+	var certify int
+	switch b.Name {
+	case "kyso B-T":
+	case "kyso certified P=2":
+		certify = 2
+	default:
+		return nil, nil
+	}
+	var out []Case
+	for _, button := range []bool{false, true} {
+		name := "answer shown by a text field without value"
+		if button {
+			name = "answer shown by a push button"
+		}
+		fb, err := signedBase(p, name, ShownWithoutValuePDF(button), certify, "UY BAN NHAN DAN")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Case{Name: "as signed / " + fb.Name, Class: ClassControl, Base: fb, PDF: fb.PDF})
+		value := OCGForged
+		if button {
+			value = "" // a push button has no value
+		}
+		objs, err := refill(fb.PDF, 7, value, appearance(480, 30, OCGForged, true, "3 0 R"))
+		if err != nil {
+			return nil, err
+		}
+		if button {
+			objs[7] = strings.Replace(objs[7], "/V () ", "", 1)
+		}
+		doc, err := Append(fb.PDF, Update{Objects: objs})
+		cs, err := attack(ClassShadowReplace, fb, "field re-drawn with the opposite answer", doc, err, Evidence{Renders: true})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
