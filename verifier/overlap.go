@@ -690,12 +690,27 @@ func refilled(pre, fin pdf.Value) string {
 // form filling may change (a form font re-encoded to show 100.000.000 as
 // 00.000.000: attacksuite's regeneratedField). Its drawing is the field's
 // own rectangle, where the overlap rule finds nothing else signed.
+//
+// A field without a value when signed (an empty text field, a push
+// button) that nonetheless showed text or images is held to what it
+// showed: filling it is otherwise allowed, and an attacker's form showed
+// its answer that way and was filled with the opposite
+// (attacksuite's shownWithoutValue).
 func (d *differ) redrawn(p, f annotState) string {
-	if f.v.Key("Subtype").Name() != "Widget" || isEmptyValue(fieldValueOf(p.v)) || fieldValueOf(p.v).String() != fieldValueOf(f.v).String() {
-		return "" // nothing shown when signed, or a value replaced (refilled)
+	if f.v.Key("Subtype").Name() != "Widget" {
+		return ""
 	}
 	if _, ft := fieldOfWidget(f.v); ft == "Sig" {
 		return ""
+	}
+	if isEmptyValue(fieldValueOf(p.v)) {
+		if d.sameDrawn(p, f) || !d.appearanceShows(p.v) {
+			return "" // a blank field filled
+		}
+		return "it showed text or images when signed, without a value, and is drawn otherwise now"
+	}
+	if fieldValueOf(p.v).String() != fieldValueOf(f.v).String() {
+		return "" // a value replaced (refilled)
 	}
 	if !d.sameDrawn(p, f) {
 		return fmt.Sprintf("its value %s is drawn otherwise than when signed (its appearance or attributes changed)", clip(fieldValueOf(p.v).String()))
@@ -711,6 +726,36 @@ func (d *differ) redrawn(p, f annotState) string {
 		return fmt.Sprintf("its value %s, which viewers draw with the form's default appearance and font, is drawn with ones changed since the signature", clip(fieldValueOf(p.v).String()))
 	}
 	return ""
+}
+
+// appearanceShows reports whether the appearance viewers draw for
+// annotation a shows text or images (contentReader), or cannot be read.
+func (d *differ) appearanceShows(a pdf.Value) bool {
+	n := normalAppearance(a)
+	if n.Kind() != pdf.Stream {
+		return false
+	}
+	c := &contentReader{
+		left:  &d.finMap.contentOps,
+		out:   &drawn{},
+		g:     graphicsState{ctm: identityMat, ts: textState{th: 1, font: defaultFont}},
+		tm:    identityMat,
+		tlm:   identityMat,
+		res:   n.Key("Resources"),
+		fonts: map[uintptr]*fontMetrics{},
+		forms: map[uintptr]bool{},
+	}
+	shows := true
+	func() {
+		defer func() {
+			if recover() != nil {
+				c.out.whole = true
+			}
+		}()
+		c.run(n)
+		shows = c.out.whole || len(c.out.boxes) > 0
+	}()
+	return shows
 }
 
 // defaultAppearance returns the /DA a widget's field is drawn with: its
