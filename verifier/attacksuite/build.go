@@ -128,9 +128,7 @@ func (p *PKI) Cases(bases []*Base) ([]Case, error) {
 			isaClassic, isaHybrid, isaXRefStream,
 			shadowHide, shadowReplace, shadowHideReplace,
 			swa, usf, certSwap, untrusted, docMDP, fieldMDP, nonSigning, bombs,
-			sigContent, annotAppearanceState, annotFlagsAndRect, patternText, regeneratedField, noRotate,
-			appearanceNotValue, contentsTrailer, sharedSignature, generatedAppearance, type3Glyph, annotOrder,
-			clipText, gsFont, shownWithoutValue,
+			sigContent,
 		} {
 			cs, err := build(p, b)
 			if err != nil {

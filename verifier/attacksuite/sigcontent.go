@@ -21,6 +21,24 @@ import (
 // attacker prepared before handing it to the signer (the PDF-Insecurity
 // shadow model), signed by kyso's signer, and changed after.
 
+// sigContent builds every case of this file on b: one builder in
+// PKI.Cases's list for all of them.
+func sigContent(p *PKI, b *Base) ([]Case, error) {
+	var out []Case
+	for _, build := range []builder{
+		ocgSharedEntry, annotAppearanceState, annotFlagsAndRect, patternText, regeneratedField, noRotate,
+		appearanceNotValue, contentsTrailer, sharedSignature, generatedAppearance, type3Glyph, annotOrder,
+		clipText, gsFont, shownWithoutValue,
+	} {
+		cs, err := build(p, b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
 // Text of the optional-content document (OCGPDF).
 const (
 	// OCGSigned is what its page shows when signed: the decision's
@@ -75,10 +93,10 @@ func OCGPDF(share string) []byte {
 	return hostilepdf.Assemble(objs, ocgCatalog, 8, false)
 }
 
-// sigContent builds this file's attacks once, on the approval and
+// ocgSharedEntry builds the optional-content attacks once, on the approval and
 // certified bases of kyso's dossier (the attacks bring their own
 // documents; the base says which signature kind to make).
-func sigContent(p *PKI, b *Base) ([]Case, error) {
+func ocgSharedEntry(p *PKI, b *Base) ([]Case, error) {
 	if b.VN || b.Form || b.ShadowID != 0 {
 		return nil, nil
 	}
