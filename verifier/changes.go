@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -229,9 +230,16 @@ func skipKey(k string) bool {
 // mark records r for every object reachable from v that has not had a
 // role of r's kind. It does not go into pages or the page tree (their walk
 // marks them) and, for the generic roles — other catalog entries,
-// structure, metadata, DSS — into objects that already have a role.
+// structure, metadata, DSS — into objects that already have a specific
+// role (one of a page, its annotations or the form). An object that has
+// only generic roles gets this one too: the catalog's entries are walked
+// in key order, and an object that both /DSS (or /MarkInfo) and
+// /OCProperties reach would otherwise be only the DSS's, so that a
+// change of it, which viewers read as another optional-content
+// configuration hiding signed text, would pass as a DSS update, allowed
+// even by DocMDP P=1 (attacksuite's optional content shared with /DSS).
 func (w *roleWalker) mark(v, parent pdf.Value, r role) {
-	generic := r.kind == roleOther || r.kind == roleStructure || r.kind == roleMetadata || r.kind == roleInfo || r.kind == roleDSS
+	generic := isGeneric(r.kind)
 	type item struct{ v, parent pdf.Value }
 	stack := []item{{v, parent}}
 	for len(stack) > 0 {
@@ -239,9 +247,12 @@ func (w *roleWalker) mark(v, parent pdf.Value, r role) {
 		stack = stack[:len(stack)-1]
 		if indirect(it.v, it.parent) {
 			if have := w.d.roles[it.v.GetPtr().GetID()]; len(have) > 0 {
-				stop := generic
+				stop := false
 				for _, h := range have {
 					if h.kind == rolePage && h.name == "" || h.kind == rolePagesNode && h.name == "" || h.kind == roleCatalog {
+						stop = true
+					}
+					if generic && !isGeneric(h.kind) {
 						stop = true
 					}
 				}
@@ -272,6 +283,12 @@ func (w *roleWalker) mark(v, parent pdf.Value, r role) {
 			}
 		}
 	}
+}
+
+// isGeneric reports the roles of whole catalog entries, which mark does
+// not give to objects a page or the form uses.
+func isGeneric(k roleKind) bool {
+	return k == roleOther || k == roleStructure || k == roleMetadata || k == roleInfo || k == roleDSS
 }
 
 type pageRef struct {
@@ -1092,6 +1109,25 @@ func (d *differ) diffAnnots(pa, fa pdf.Value, page int) {
 			d.annotationAdded(id, fa.Index(i), page)
 		}
 	}
+	// Viewers draw annotations in the order of /Annots (ISO 32000-1,
+	// 12.5.1): the same annotations in another order show another one on
+	// top where they overlap. Reversing two annotations at one place was
+	// otherwise no change at all, even under DocMDP P=1 (attacksuite's
+	// annotOrder).
+	var pcommon, fcommon []uint32
+	for _, id := range pids {
+		if id != 0 && fs[id] {
+			pcommon = append(pcommon, id)
+		}
+	}
+	for _, id := range fids {
+		if id != 0 && ps[id] {
+			fcommon = append(fcommon, id)
+		}
+	}
+	if !slices.Equal(pcommon, fcommon) {
+		d.add(ChangePage, false, fmt.Sprintf("%s: annotations reordered", pageName(page)))
+	}
 	for _, id := range pids {
 		if id != 0 && !fs[id] && !d.renumbered[id] {
 			a, _ := d.object(d.pre, id)
@@ -1127,11 +1163,29 @@ func (d *differ) signing(field uint32) (newly, docTS bool) {
 		return false, false
 	}
 	docTS = v.Key("Type").Name() == "DocTimeStamp" || v.Key("SubFilter").Name() == "ETSI.RFC3161"
+	if d.signedBefore(v, fv) {
+		return false, docTS
+	}
 	pv, ok := d.object(d.pre, field)
 	if !ok {
 		return true, docTS
 	}
 	return pv.Key("V").Kind() != pdf.Dict, docTS
+}
+
+// signedBefore reports whether v, the value of a signature field of the
+// final document (parent), is a signature dictionary the signed revision
+// already had: a field that takes it is not signed now but claims a
+// signature made in another field. An update that gave a new field the
+// signed dictionary as its value was otherwise a signature added, and the
+// report named the signature by the attacker's field (attacksuite's
+// sharedSignature).
+func (d *differ) signedBefore(v, parent pdf.Value) bool {
+	if !indirect(v, parent) {
+		return false
+	}
+	pv, ok := d.object(d.pre, v.GetPtr().GetID())
+	return ok && pv.Kind() == pdf.Dict
 }
 
 func (d *differ) signatureAdded(name string, docTS bool) {
@@ -1286,7 +1340,10 @@ func (d *differ) diffFields(pf, ff pdf.Value) {
 			d.add(ChangeFieldAdded, false, fmt.Sprintf("field %q", name))
 			continue
 		}
-		if v := f.Key("V"); v.Kind() == pdf.Dict {
+		if v := f.Key("V"); v.Kind() == pdf.Dict && d.signedBefore(v, f) {
+			d.add(ChangeFieldAdded, false, fmt.Sprintf("field %q takes a signature made before it existed", name))
+			continue
+		} else if v.Kind() == pdf.Dict {
 			d.signatureAdded(name, v.Key("Type").Name() == "DocTimeStamp" || v.Key("SubFilter").Name() == "ETSI.RFC3161")
 			continue
 		}

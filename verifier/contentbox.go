@@ -148,6 +148,10 @@ type fontMetrics struct {
 	missing  float64
 	asc      float64
 	desc     float64
+	// type3 is a Type 3 font's dictionary, glyphs what its glyph
+	// procedures draw (type3Glyph), by code, in glyph space.
+	type3  pdf.Value
+	glyphs map[int]*drawn
 }
 
 // defaultFont stands for a font that is missing or cannot be read: wide
@@ -213,6 +217,7 @@ func readFont(font pdf.Value) *fontMetrics {
 		if m, ok := matOf(font.Key("FontMatrix")); ok {
 			scale = math.Abs(m[0])
 		}
+		f.type3, f.glyphs = font, map[int]*drawn{}
 		fallthrough
 	default:
 		f.first = int(font.Key("FirstChar").Int64())
@@ -245,6 +250,9 @@ type textState struct {
 type graphicsState struct {
 	ctm mat
 	ts  textState
+	// fillShows and strokeShows: the fill or stroke colour is a tiling
+	// pattern whose cell draws text or images (patternShows).
+	fillShows, strokeShows bool
 }
 
 // drawn is what a page's content draws, for the overlap rule: the boxes
@@ -276,6 +284,10 @@ type contentReader struct {
 	calls int
 	// left is what remains of the document's operator budget.
 	left *int
+	// path is the bounding box of the current path in default user
+	// space, and whether it has a point.
+	path    box
+	hasPath bool
 }
 
 // inherited returns a page attribute, from the page or its ancestors (ISO
@@ -416,6 +428,18 @@ func (c *contentReader) op(op string, args []cTok) {
 			ts.font = c.font(args[0].s)
 			ts.tfs = num(args, 1)
 		}
+	case "gs":
+		// An ExtGState's /Font [font size] sets the text font and size
+		// as Tf does (ISO 32000-1, 8.4.5); text shown after it was read
+		// in the previous Tf's size (attacksuite's gsFont).
+		if len(args) == 1 {
+			if f := c.res.Key("ExtGState").Key(args[0].s).Key("Font"); f.Kind() == pdf.Array && f.Len() == 2 {
+				ts.font = c.fontOf(f.Index(0))
+				if sz := f.Index(1); sz.Kind() == pdf.Integer || sz.Kind() == pdf.Real {
+					ts.tfs = sz.Float64()
+				}
+			}
+		}
 	case "Td":
 		c.moveLine(num(args, 0), num(args, 1))
 	case "TD":
@@ -462,6 +486,33 @@ func (c *contentReader) op(op string, args []cTok) {
 		if len(args) == 1 {
 			c.xobject(args[0].s)
 		}
+	case "m", "l", "c", "v", "y":
+		for i := 0; i+1 < len(args); i += 2 {
+			x, y := c.g.ctm.apply(num(args, i), num(args, i+1))
+			c.pathAdd(box{x, y, x, y})
+		}
+	case "re":
+		x, y := num(args, 0), num(args, 1)
+		c.pathAdd(c.g.ctm.boxOf(box{x, y, x + num(args, 2), y + num(args, 3)}))
+	case "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "n":
+		// A path painted with a tiling pattern that shows text or
+		// images draws them wherever the path is (patternShows).
+		fills := op != "S" && op != "s" && op != "n"
+		strokes := op == "S" || op == "s" || op == "B" || op == "B*" || op == "b" || op == "b*"
+		if c.hasPath && (fills && c.g.fillShows || strokes && c.g.strokeShows) {
+			c.add(c.path)
+		}
+		c.hasPath = false
+	case "scn", "SCN", "cs", "CS", "sc", "SC", "g", "G", "rg", "RG", "k", "K":
+		shows := false
+		if (op == "scn" || op == "SCN") && len(args) > 0 && args[len(args)-1].kind == cName {
+			shows = c.patternShows(args[len(args)-1].s)
+		}
+		if op[0] >= 'a' { // scn, cs, sc, g, rg, k: the fill colour
+			c.g.fillShows = shows
+		} else {
+			c.g.strokeShows = shows
+		}
 	case "ID":
 		// An inline image (BI … ID data EI) fills the unit square.
 		c.add(c.g.ctm.boxOf(box{0, 0, 1, 1}))
@@ -480,7 +531,11 @@ func (c *contentReader) moveLine(tx, ty float64) {
 }
 
 func (c *contentReader) font(name string) *fontMetrics {
-	fd := c.res.Key("Font").Key(name)
+	return c.fontOf(c.res.Key("Font").Key(name))
+}
+
+// fontOf returns the metrics of font dictionary fd, read once.
+func (c *contentReader) fontOf(fd pdf.Value) *fontMetrics {
 	id := identity(fd)
 	if f, ok := c.fonts[id]; ok && id != 0 {
 		return f
@@ -519,6 +574,9 @@ func (c *contentReader) show(s string) {
 			}
 			adv *= ts.th
 		}
+		if f.type3.Kind() == pdf.Dict && ts.mode != 3 {
+			c.type3Glyph(f, code, mat{ts.tfs * ts.th, 0, 0, ts.tfs, pos, ts.rise}.then(c.tm).then(c.g.ctm))
+		}
 		lo = math.Min(lo, math.Min(pos, pos+adv))
 		hi = math.Max(hi, math.Max(pos, pos+adv))
 		if !f.vertical {
@@ -526,7 +584,12 @@ func (c *contentReader) show(s string) {
 		}
 		pos += adv
 	}
-	if ts.mode != 3 && ts.mode != 7 && hi > lo {
+	// Mode 3 draws nothing. Mode 7 draws nothing either but adds the
+	// glyphs to the clipping path, through which a later fill shows them
+	// (ISO 32000-1, 9.3.6): they count, as what a fill may show there. An
+	// annotation over an answer shown that way was otherwise drawn over
+	// nothing signed (attacksuite's clipText).
+	if ts.mode != 3 && hi > lo {
 		var b box
 		if f.vertical {
 			b = box{-ts.tfs / 2, lo, ts.tfs / 2, hi}
@@ -543,6 +606,110 @@ func (c *contentReader) show(s string) {
 	} else {
 		c.tm = mat{1, 0, 0, 1, pos, 0}.then(c.tm)
 	}
+}
+
+// type3Glyph adds what the glyph of code of Type 3 font f draws, placed
+// by m (text space to default user space): its /FontBBox, which bounds
+// its glyphs (ISO 32000-1, 9.6.5), and the text and images its procedure
+// draws, read once per glyph like a form XObject. A glyph's procedure
+// draws anywhere, not only over its advance: an annotation over the
+// signed answer that a glyph drew 80 points above its origin was drawn
+// over nothing signed (attacksuite's type3Glyph). A procedure that cannot
+// be read makes the page whole.
+func (c *contentReader) type3Glyph(f *fontMetrics, code int, m mat) {
+	fm, ok := matOf(f.type3.Key("FontMatrix"))
+	if !ok {
+		fm = mat{0.001, 0, 0, 0.001, 0, 0}
+	}
+	m = fm.then(m)
+	if bb, ok := rectBox(f.type3.Key("FontBBox")); ok && bb.x1 > bb.x0 && bb.y1 > bb.y0 {
+		c.add(m.boxOf(bb))
+	}
+	g, ok := f.glyphs[code]
+	if !ok {
+		g = &drawn{}
+		f.glyphs[code] = g
+		name := ""
+		diffs := f.type3.Key("Encoding").Key("Differences")
+		for i, at := 0, 0; i < diffs.Len() && i < maxWidthEntries; i++ {
+			switch e := diffs.Index(i); e.Kind() {
+			case pdf.Integer:
+				at = int(e.Int64())
+			case pdf.Name:
+				if at == code {
+					name = e.Name()
+				}
+				at++
+			}
+		}
+		proc := f.type3.Key("CharProcs").Key(name)
+		id := identity(proc)
+		if c.calls++; proc.Kind() == pdf.Stream && (c.depth >= maxFormDepth || c.calls > maxFormCalls || id == 0 || c.forms[id]) {
+			g.whole = true
+		} else if proc.Kind() == pdf.Stream {
+			c.forms[id] = true
+			res := f.type3.Key("Resources")
+			if res.Kind() != pdf.Dict {
+				res = c.res
+			}
+			cell := &contentReader{left: c.left, out: g, g: graphicsState{ctm: identityMat, ts: textState{th: 1, font: defaultFont}},
+				tm: identityMat, tlm: identityMat, res: res, fonts: c.fonts, forms: c.forms, depth: c.depth + 1, calls: c.calls}
+			cell.run(proc)
+			c.calls = cell.calls
+			delete(c.forms, id)
+		}
+	}
+	if g.whole {
+		c.out.whole = true
+		return
+	}
+	for _, b := range g.boxes {
+		c.add(m.boxOf(b))
+	}
+}
+
+// pathAdd extends the current path's bounding box by b.
+func (c *contentReader) pathAdd(b box) {
+	if !c.hasPath {
+		c.path, c.hasPath = b, true
+		return
+	}
+	c.path = c.path.union(b)
+}
+
+// patternShows reports whether the named pattern is a tiling pattern whose
+// cell draws text or images (ISO 32000-1, 8.7.3), or cannot be read: a
+// path filled with it shows them, and what it covers is signed content as
+// much as a form XObject's text. Paths filled with colours, shadings and
+// hatches (a cell of paths) are not, as the rule says of vector paths.
+// An annotation painted over a decision's answer drawn through a pattern
+// was otherwise drawn over nothing signed (attacksuite's patternText).
+func (c *contentReader) patternShows(name string) bool {
+	pat := c.res.Key("Pattern").Key(name)
+	if pat.Key("PatternType").Int64() != 1 {
+		return false
+	}
+	id := identity(pat)
+	if c.calls++; c.depth >= maxFormDepth || c.calls > maxFormCalls || id == 0 || c.forms[id] {
+		return true
+	}
+	c.forms[id] = true
+	defer delete(c.forms, id)
+	cell := &contentReader{
+		left:  c.left,
+		out:   &drawn{},
+		g:     graphicsState{ctm: identityMat, ts: textState{th: 1, font: defaultFont}},
+		tm:    identityMat,
+		tlm:   identityMat,
+		res:   pat.Key("Resources"),
+		fonts: c.fonts,
+		forms: c.forms,
+		depth: c.depth + 1,
+		calls: c.calls,
+	}
+	cell.run(pat)
+	c.calls = cell.calls
+	return cell.out.whole || len(cell.out.boxes) > 0
 }
 
 // xobject draws the named XObject: an image fills the unit square; a form

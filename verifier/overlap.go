@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 
@@ -86,12 +87,17 @@ type annotState struct {
 	read    bool
 	box     box
 	visible bool
+	// rotated: its page has a /Rotate other than 0 (noRotateBox).
+	rotated bool
 }
 
 // drawn returns the rectangle the annotation is drawn in, if it is.
 func (a *annotState) drawn() (box, bool) {
 	if !a.read {
 		a.box, a.visible = annotBox(a.v)
+		if a.visible && a.rotated && a.v.Key("F").Kind() == pdf.Integer && a.v.Key("F").Int64()&16 != 0 {
+			a.box = noRotateBox(a.box)
+		}
 		a.read = true
 	}
 	return a.box, a.visible
@@ -101,13 +107,14 @@ func (a *annotState) drawn() (box, bool) {
 // than are compared.
 func pageAnnots(page pdf.Value) ([]annotState, bool) {
 	arr := page.Key("Annots")
+	rotated := inherited(page, "Rotate").Int64()%360 != 0
 	var out []annotState
 	for i := 0; i < arr.Len(); i++ {
 		if i >= maxOverlapAnnots {
 			return out, true
 		}
 		a := arr.Index(i)
-		s := annotState{v: a, arr: arr, match: -1}
+		s := annotState{v: a, arr: arr, match: -1, rotated: rotated}
 		if indirect(a, arr) {
 			s.id = a.GetPtr().GetID()
 		}
@@ -119,15 +126,91 @@ func pageAnnots(page pdf.Value) ([]annotState, bool) {
 // annotBox returns the rectangle of an annotation a viewer draws: not
 // Hidden or NoView (ISO 32000-1, 12.5.3), not a pop-up window, with an
 // area, and with something to draw (draws).
+//
+// /F and /Rect are read as leniently as viewers read them: a flag is an
+// integer, anything else is no flag (poppler shows an annotation whose /F
+// is the real 2.0, which Int64 took for Hidden), and an element of /Rect
+// that is not a number is 0 (poppler draws [60 null 540 790] over
+// 60 0 540 790, which a strict reading drew nowhere): an annotation
+// added over signed text with either was unseen (attacksuite's
+// annotFlagsAndRect).
 func annotBox(a pdf.Value) (box, bool) {
-	if a.Kind() != pdf.Dict || a.Key("F").Int64()&(2|32) != 0 {
+	if f := a.Key("F"); a.Kind() != pdf.Dict || f.Kind() == pdf.Integer && f.Int64()&(2|32) != 0 {
 		return box{}, false
 	}
-	b, ok := rectBox(a.Key("Rect"))
+	b, ok := annotRect(a.Key("Rect"))
 	if !ok || b.x1-b.x0 <= 0 || b.y1-b.y0 <= 0 || !draws(a) {
 		return box{}, false
 	}
 	return b, true
+}
+
+// noRotateBox returns where viewers may draw an annotation of rectangle
+// b that has the NoRotate flag on a rotated page: upright on the screen,
+// so turned against the page about the upper-left corner of b (ISO
+// 32000-1, 12.5.3; poppler turns it by 360 minus the page's /Rotate). The
+// box covers the four turns: b itself and b turned by 90, 180 and 270
+// degrees about that corner. Its /Rect alone let an annotation below
+// signed text on a page with /Rotate 90 be drawn over it unseen
+// (attacksuite's noRotate).
+func noRotateBox(b box) box {
+	x, y := b.x0, b.y1
+	w, h := b.x1-b.x0, b.y1-b.y0
+	return b.union(box{x, y, x + h, y + w}).union(box{x - w, y, x, y + h}).union(box{x - h, y - w, x, y})
+}
+
+// annotRect reads an annotation's /Rect as poppler does: four elements,
+// each a number or else 0.
+func annotRect(v pdf.Value) (box, bool) {
+	if v.Kind() != pdf.Array || v.Len() != 4 {
+		return box{}, false
+	}
+	var n [4]float64
+	for i := range n {
+		if e := v.Index(i); e.Kind() == pdf.Integer || e.Kind() == pdf.Real {
+			n[i] = e.Float64()
+		}
+		if math.IsNaN(n[i]) || math.IsInf(n[i], 0) {
+			return box{}, false
+		}
+	}
+	return box{math.Min(n[0], n[2]), math.Min(n[1], n[3]), math.Max(n[0], n[2]), math.Max(n[1], n[3])}, true
+}
+
+// linkBorder reports whether viewers draw a border for a link without an
+// appearance stream: its width (/BS /W, else the third element of
+// /Border, 1 by default: ISO 32000-1, 12.5.2 and 12.5.4) is not 0, and
+// its colour /C is not the empty array (transparent). Poppler draws it; a
+// wide white border added over signed text hid it while a link was
+// taken to draw nothing (attacksuite's generatedAppearance).
+func linkBorder(a pdf.Value) bool {
+	if c := a.Key("C"); c.Kind() == pdf.Array && c.Len() == 0 {
+		return false
+	}
+	if w := a.Key("BS").Key("W"); w.Kind() == pdf.Integer || w.Kind() == pdf.Real {
+		return w.Float64() > 0
+	}
+	if b := a.Key("Border"); b.Kind() == pdf.Array && b.Len() >= 3 {
+		w := b.Index(2)
+		return (w.Kind() == pdf.Integer || w.Kind() == pdf.Real) && w.Float64() > 0
+	}
+	return true
+}
+
+// normalAppearance returns the appearance stream viewers draw for
+// annotation a (draws), or a null value when they find none and generate
+// one.
+func normalAppearance(a pdf.Value) pdf.Value {
+	n := a.Key("AP").Key("N")
+	if n.Kind() == pdf.Dict {
+		state := a.Key("AS")
+		if keys := n.Keys(); state.Kind() != pdf.Name && len(keys) == 1 {
+			n = n.Key(keys[0])
+		} else {
+			n = n.Key(state.Name())
+		}
+	}
+	return n
 }
 
 // maxEmptyAppearance bounds the data read to see whether an appearance
@@ -137,28 +220,39 @@ const maxEmptyAppearance = 4096
 // draws reports whether a viewer draws something for annotation a: its
 // normal appearance (for the appearance state /AS, if it has states) when
 // it has one, unless it is empty or has no area; without one, what viewers
-// generate for markup annotations and for fields other than signature
-// fields (ISO 32000-1, 12.5.5: a signature field without an appearance
-// shows nothing, and neither do a link or a pop-up). When in doubt, it
-// draws.
+// generate for markup annotations and fields, a signature field's only
+// from its /MK background or border, a link's only its border
+// (linkBorder), a pop-up's nothing. When in doubt, it draws.
+//
+// The appearance is looked up as viewers look it up (poppler's Annot):
+// a normal appearance with states is read at /AS, or, without /AS, at
+// its only state if it has one; when that finds no appearance — no /N,
+// or an /AS naming a state /N does not have — viewers generate one, as
+// if there were no /AP. Looking up /AS alone found nothing in both cases,
+// and an annotation added over signed text with one state and no /AS,
+// or with an /AS naming no state (a FreeText then written from its
+// /Contents), painted over it unseen (attacksuite's
+// annotAppearanceState).
 func draws(a pdf.Value) bool {
-	ap := a.Key("AP")
-	if ap.IsNull() {
+	n := normalAppearance(a)
+	if n.Kind() == pdf.Null {
 		switch a.Key("Subtype").Name() {
-		case "Link", "Popup":
+		case "Popup":
 			return false
+		case "Link":
+			return linkBorder(a)
 		case "Widget":
-			_, ft := fieldOfWidget(a)
-			return ft != "Sig"
+			if _, ft := fieldOfWidget(a); ft == "Sig" {
+				// Viewers generate a signature widget's background
+				// and border from /MK (poppler does).
+				mk := a.Key("MK")
+				return mk.Key("BG").Len() > 0 || mk.Key("BC").Len() > 0
+			}
 		}
 		return true
 	}
-	n := ap.Key("N")
-	if n.Kind() == pdf.Dict {
-		n = n.Key(a.Key("AS").Name())
-	}
 	if n.Kind() != pdf.Stream {
-		return n.Kind() != pdf.Null
+		return true
 	}
 	if bb, ok := rectBox(n.Key("BBox")); ok && (bb.x1-bb.x0 <= 0 || bb.y1-bb.y0 <= 0) {
 		return false
@@ -227,6 +321,9 @@ func (d *differ) regenerated() bool {
 func (d *differ) findOverlaps() []overlap {
 	pp, fp := d.preMap.pages, d.finMap.pages
 	regen := d.regenerated()
+	pf := d.pre.Trailer().Key("Root").Key("AcroForm")
+	ff := d.fin.Trailer().Key("Root").Key("AcroForm")
+	formDefaults := !d.sameResolved(pf.Key("DR"), pf, ff.Key("DR"), ff) || !d.sameResolved(pf.Key("DA"), pf, ff.Key("DA"), ff)
 	var out []overlap
 	for i := 0; i < len(pp) && i < len(fp) && len(out) < maxOverlaps; i++ {
 		if pp[i] == 0 || fp[i] == 0 {
@@ -235,8 +332,9 @@ func (d *differ) findOverlaps() []overlap {
 		pre, _ := d.object(d.pre, pp[i])
 		fin, _ := d.object(d.fin, fp[i])
 		// A page whose annotations, and all they lead to, are as signed
-		// has no mark.
-		if pp[i] == fp[i] && !d.differs[fp[i]] && !regen && !d.reachesChange(fin.Key("Annots"), fin) {
+		// has no mark, unless viewers draw its fields from the form's
+		// default appearance and resources, and they changed (redrawn).
+		if pp[i] == fp[i] && !d.differs[fp[i]] && !regen && !formDefaults && !d.reachesChange(fin.Key("Annots"), fin) {
 			continue
 		}
 		out = append(out, d.pageOverlaps(i+1, pre, fin, regen)...)
@@ -280,6 +378,12 @@ func (d *differ) pageOverlaps(n int, pre, fin pdf.Value, regen bool) []overlap {
 	var refills []overlap
 	for i := range fa {
 		f := &fa[i]
+		if f.match >= 0 {
+			if r := d.redrawn(pa[f.match], *f); r != "" {
+				refills = append(refills, overlap{detail: fmt.Sprintf("page %d: %s: %s", n, describeAnnot(f.v, f.id), r)})
+				continue
+			}
+		}
 		switch {
 		case f.match < 0:
 			if b, ok := f.drawn(); ok {
@@ -571,6 +675,113 @@ func refilled(pre, fin pdf.Value) string {
 		return ""
 	}
 	return fmt.Sprintf("its value %s when signed was replaced by %s", clip(was.String()), clip(now.String()))
+}
+
+// redrawn reports how viewers draw the value that widget p of the signed
+// revision showed, f in the final document, otherwise than when it was
+// signed, though the value is the same (a replaced value is refilled's).
+// Form filling may change a field's appearance, but what the signer saw
+// in a filled field is part of what was signed: an appearance that now
+// shows 9999999 for the value 100 (attacksuite's appearanceNotValue), or
+// the same appearance redrawn by viewers — who generate the appearance of
+// a field that has none, or of every field when the form has
+// /NeedAppearances (ISO 32000-1, 12.7.3.3) — from the form's default
+// appearance (/DA) and its font in the default resources (/DR), which
+// form filling may change (a form font re-encoded to show 100.000.000 as
+// 00.000.000: attacksuite's regeneratedField). Its drawing is the field's
+// own rectangle, where the overlap rule finds nothing else signed.
+//
+// A field without a value when signed (an empty text field, a push
+// button) that nonetheless showed text or images is held to what it
+// showed: filling it is otherwise allowed, and an attacker's form showed
+// its answer that way and was filled with the opposite
+// (attacksuite's shownWithoutValue).
+func (d *differ) redrawn(p, f annotState) string {
+	if f.v.Key("Subtype").Name() != "Widget" {
+		return ""
+	}
+	if _, ft := fieldOfWidget(f.v); ft == "Sig" {
+		return ""
+	}
+	if isEmptyValue(fieldValueOf(p.v)) {
+		if d.sameDrawn(p, f) || !d.appearanceShows(p.v) {
+			return "" // a blank field filled
+		}
+		return "it showed text or images when signed, without a value, and is drawn otherwise now"
+	}
+	if fieldValueOf(p.v).String() != fieldValueOf(f.v).String() {
+		return "" // a value replaced (refilled)
+	}
+	if !d.sameDrawn(p, f) {
+		return fmt.Sprintf("its value %s is drawn otherwise than when signed (its appearance or attributes changed)", clip(fieldValueOf(p.v).String()))
+	}
+	pf := d.pre.Trailer().Key("Root").Key("AcroForm")
+	ff := d.fin.Trailer().Key("Root").Key("AcroForm")
+	if !ff.Key("NeedAppearances").Bool() && normalAppearance(f.v).Kind() != pdf.Null {
+		return "" // viewers draw its appearance stream, unchanged
+	}
+	pda, fda := defaultAppearance(p.v, pf), defaultAppearance(f.v, ff)
+	pfont, ffont := pf.Key("DR").Key("Font").Key(daFont(pda)), ff.Key("DR").Key("Font").Key(daFont(fda))
+	if pda != fda || !d.sameResolved(pfont, pdf.Value{}, ffont, pdf.Value{}) {
+		return fmt.Sprintf("its value %s, which viewers draw with the form's default appearance and font, is drawn with ones changed since the signature", clip(fieldValueOf(p.v).String()))
+	}
+	return ""
+}
+
+// appearanceShows reports whether the appearance viewers draw for
+// annotation a shows text or images (contentReader), or cannot be read.
+func (d *differ) appearanceShows(a pdf.Value) bool {
+	n := normalAppearance(a)
+	if n.Kind() != pdf.Stream {
+		return false
+	}
+	c := &contentReader{
+		left:  &d.finMap.contentOps,
+		out:   &drawn{},
+		g:     graphicsState{ctm: identityMat, ts: textState{th: 1, font: defaultFont}},
+		tm:    identityMat,
+		tlm:   identityMat,
+		res:   n.Key("Resources"),
+		fonts: map[uintptr]*fontMetrics{},
+		forms: map[uintptr]bool{},
+	}
+	shows := true
+	func() {
+		defer func() {
+			if recover() != nil {
+				c.out.whole = true
+			}
+		}()
+		c.run(n)
+		shows = c.out.whole || len(c.out.boxes) > 0
+	}()
+	return shows
+}
+
+// defaultAppearance returns the /DA a widget's field is drawn with: its
+// own or inherited, else the form's.
+func defaultAppearance(a, form pdf.Value) string {
+	f := a
+	for i := 0; i < maxFieldDepth && f.Kind() == pdf.Dict; i++ {
+		if da := f.Key("DA"); da.Kind() == pdf.String {
+			return da.RawString()
+		}
+		f = f.Key("Parent")
+	}
+	return form.Key("DA").RawString()
+}
+
+// daFont returns the font resource name a default appearance string
+// selects: the name operand of its last Tf.
+func daFont(da string) string {
+	fields := strings.Fields(da)
+	name := ""
+	for i := 2; i < len(fields); i++ {
+		if fields[i] == "Tf" && strings.HasPrefix(fields[i-2], "/") {
+			name = fields[i-2][1:]
+		}
+	}
+	return name
 }
 
 // fieldValueOf returns the value (/V, an inheritable field attribute) of

@@ -128,7 +128,7 @@ func (p *PKI) Cases(bases []*Base) ([]Case, error) {
 			isaClassic, isaHybrid, isaXRefStream,
 			shadowHide, shadowReplace, shadowHideReplace,
 			swa, usf, certSwap, untrusted, docMDP, fieldMDP, nonSigning, bombs,
-			structure,
+			structure, sigContent,
 		} {
 			cs, err := build(p, b)
 			if err != nil {
