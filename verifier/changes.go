@@ -1185,7 +1185,10 @@ func (d *differ) signedBefore(v, parent pdf.Value) bool {
 		return false
 	}
 	pv, ok := d.object(d.pre, v.GetPtr().GetID())
-	return ok && pv.Kind() == pdf.Dict
+	// A signature dictionary (it has a /ByteRange), not any dictionary:
+	// a writer that reuses a freed object's number for a new signature
+	// signs anew.
+	return ok && pv.Kind() == pdf.Dict && pv.Key("ByteRange").Kind() == pdf.Array
 }
 
 func (d *differ) signatureAdded(name string, docTS bool) {
