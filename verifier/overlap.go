@@ -50,7 +50,8 @@ const (
 // page signed), with a drawn_over_signed_content change naming the mark.
 //
 // One kind of mark is accepted: the widget of a signature made after this
-// one, when that signature is itself TOTAL_PASSED. Its appearance is part
+// one (not of a document time-stamp), when that signature is itself
+// TOTAL_PASSED. Its appearance is part
 // of what its signer signed and vouches for, and Vietnamese practice
 // requires it to overlap: an agency's seal is placed over a third of the
 // leader's signature (Decree 30/2020/ND-CP, Appendix I), and e-office
@@ -533,7 +534,8 @@ func fieldOfWidget(a pdf.Value) (name, ft string) {
 }
 
 // laterSignature returns the name of the signature field whose widget a
-// is, when that field was signed after the signed revision; "" otherwise.
+// is, when that field was signed after the signed revision, and not by a
+// document time-stamp; "" otherwise.
 func (d *differ) laterSignature(a pdf.Value) string {
 	name, ft := fieldOfWidget(a)
 	if ft != "Sig" || a.Key("Subtype").Name() != "Widget" {
@@ -548,7 +550,11 @@ func (d *differ) laterSignature(a pdf.Value) string {
 	} else if a.GetPtr().GetID() == 0 {
 		return ""
 	}
-	if newly, _ := d.signing(field.GetPtr().GetID()); !newly {
+	// A document time-stamp is no signer's: its widget vouches for
+	// nothing drawn, and a TSA whose certificate names the earlier
+	// signer's organisation (kyso's own, over a kyso-sealed document)
+	// would otherwise have its widget accepted over signed text.
+	if newly, docTS := d.signing(field.GetPtr().GetID()); !newly || docTS {
 		return ""
 	}
 	return name

@@ -305,3 +305,35 @@ func withSignerInfoField(t testing.TB, cms []byte, tag int, field []byte) []byte
 	ciKids[1] = explicit
 	return rebuilt(t, path[0], ciKids).FullBytes
 }
+
+// TestLaterSignatureNotTimestamp: the widget of a signature field signed
+// after the signed revision is a later signature's appearance (accepted
+// over signed content when that signature is valid and of the signer's
+// organisation), but the widget of a document time-stamp is not: a TSA
+// vouches for no drawing, and kyso's own TSA names kyso's organisation.
+func TestLaterSignatureNotTimestamp(t *testing.T) {
+	pre := testpdf.Make(1, 0)
+	for _, tc := range []struct {
+		name, value string
+		want        string
+	}{
+		{"a signature", "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 1 2 3] /Contents <00> >>", "Later"},
+		{"a document time-stamp", "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [0 1 2 3] /Contents <00> >>", ""},
+		{"a time-stamp sub-filter without /Type", "<< /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [0 1 2 3] /Contents <00> >>", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fin := appendUpdate(t, pre, map[int]string{
+				30: tc.value,
+				31: "<< /FT /Sig /T (Later) /Type /Annot /Subtype /Widget /Rect [50 600 450 640] /V 30 0 R >>",
+			})
+			d := &differ{pre: mustOpen(t, pre), fin: mustOpen(t, fin)}
+			w, err := d.fin.GetObject(31)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.laterSignature(w); got != tc.want {
+				t.Errorf("laterSignature = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
