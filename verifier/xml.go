@@ -207,6 +207,16 @@ func verifyXMLDoc(ctx context.Context, data []byte, uri string, content []byte, 
 			if data := xmlsig.EInvoiceDataOf(sigs[i]); data != nil {
 				x.signed[data] = true
 			}
+			// An invoice a passed signature's references cover is signed
+			// wherever the signature is: an enveloping signature holds
+			// the invoice in its Object, outside any HDon.
+			if xs := x.runs[sigs[i]]; xs != nil {
+				for _, data := range invoiceData(d) {
+					if xs.covers(data) {
+						x.signed[data] = true
+					}
+				}
+			}
 		}
 		x.rep.Signatures = append(x.rep.Signatures, out)
 	}

@@ -15,7 +15,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/kyso-vn/kyso/errkind"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +25,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kyso-vn/kyso/errkind"
 
 	"github.com/kyso-vn/kyso/internal/xmlsig"
 	"github.com/kyso-vn/kyso/model"
@@ -567,6 +568,30 @@ func TestVerifyXMLEnveloping(t *testing.T) {
 	}
 	bad := bytes.Replace(res.Document, []byte("H26-0001"), []byte("H26-0002"), 1)
 	wantSig(t, verifyXML(t, bad, f.opts()).Signatures[0], TotalFailed, HashFailure)
+}
+
+// TestVerifyXMLEnvelopingInvoice: an e-invoice kyso signed enveloping
+// (the invoice in the signature's Object, as POST /v1/sign/xml allows) is
+// valid: the reference covers its DLHDon. An unsigned invoice added in a
+// second Object is not covered, and the document is not valid.
+func TestVerifyXMLEnvelopingInvoice(t *testing.T) {
+	f := newXMLFixture(t)
+	res, err := xmldsig.Sign(context.Background(), xmltest.Invoice{Number: 3}.Make(), f.tax, xmldsig.Options{Profile: xmldsig.ProfileEnveloping, ID: "env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := verifyXML(t, res.Document, f.opts())
+	if !rep.Valid || len(rep.Warnings) != 0 || rep.Signatures[0].Indication != TotalPassed {
+		t.Errorf("enveloping e-invoice: valid %t, warnings %v, %+v", rep.Valid, rep.Warnings, rep.Signatures)
+	}
+	end := bytes.LastIndex(res.Document, []byte("</"))
+	forged := slices.Concat(res.Document[:end], []byte(`<Object><HDon><DLHDon><TTChung><SHDon>4</SHDon></TTChung><NDHDon><TToan><TgTTTBSo>1</TgTTTBSo></TToan></NDHDon></DLHDon></HDon></Object>`), res.Document[end:])
+	rep = verifyXML(t, forged, f.opts())
+	if rep.Valid || !slices.ContainsFunc(rep.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "the e-invoice data /Signature/Object[") && strings.HasSuffix(w, "]/HDon/DLHDon is not covered by a valid signature")
+	}) {
+		t.Errorf("enveloping e-invoice with an unsigned one added: valid %t, warnings %v", rep.Valid, rep.Warnings)
+	}
 }
 
 // TestVerifyXMLWrappedInvoice: an invoice inside a tax authority message
