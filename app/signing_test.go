@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/kyso-vn/kyso/ca"
-	"github.com/kyso-vn/kyso/model"
 	"github.com/kyso-vn/kyso/signer"
 )
 
@@ -47,8 +46,6 @@ func TestSigningTypesMatch(t *testing.T) {
 		{reflect.TypeFor[XMLResult](), reflect.TypeFor[signer.XMLResult]()},
 		{reflect.TypeFor[XMLBatchResult](), reflect.TypeFor[signer.XMLBatchResult]()},
 		{reflect.TypeFor[IssueRequest](), reflect.TypeFor[ca.Request]()},
-		{reflect.TypeFor[model.Subject](), reflect.TypeFor[model.Subject]()},
-		{reflect.TypeFor[model.IssuerInfo](), reflect.TypeFor[model.IssuerInfo]()},
 		{reflect.TypeFor[ExternalRequest](), reflect.TypeFor[ca.ExternalRequest]()},
 		{reflect.TypeFor[CertFilter](), reflect.TypeFor[ca.ListFilter]()},
 	} {
