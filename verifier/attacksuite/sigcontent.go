@@ -292,23 +292,7 @@ func PatternPDF() []byte {
 // the overlap rule must count what a pattern's cell draws as signed
 // content, as it counts what a form XObject draws.
 func patternText(p *PKI, b *Base) ([]Case, error) {
-	if b.Name != "kyso B-T" {
-		return nil, nil
-	}
-	pb, err := signedBase(p, "text drawn through a tiling pattern", PatternPDF(), 0, "UY BAN NHAN DAN")
-	if err != nil {
-		return nil, err
-	}
-	control := Case{Name: "as signed / " + pb.Name, Class: ClassControl, Base: pb, PDF: pb.PDF}
-	doc, err := withAnnotation(pb.PDF, func(n, page int) map[int]string {
-		return map[int]string{
-			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
-			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
-			n + 2: helvetica,
-		}
-	})
-	cs, err := attack(ClassShadowReplace, pb, "annotation painted over signed text drawn through a tiling pattern", doc, err, Evidence{Renders: true})
-	return append([]Case{control}, cs...), err
+	return paintedOverAnswer(p, b, "text drawn through a tiling pattern", PatternPDF(), "UY BAN NHAN DAN", "annotation painted over signed text drawn through a tiling pattern")
 }
 
 // SignedValue is the amount the regenerated field of DRPDF holds.
@@ -646,23 +630,7 @@ func Type3PDF() []byte {
 // painted over the signed answer drawn by a Type 3 glyph away from its
 // origin: signed content is where a glyph draws, not only its advance.
 func type3Glyph(p *PKI, b *Base) ([]Case, error) {
-	if b.Name != "kyso B-T" {
-		return nil, nil
-	}
-	tb, err := signedBase(p, "text drawn by a Type 3 glyph", Type3PDF(), 0, "UY BAN NHAN DAN")
-	if err != nil {
-		return nil, err
-	}
-	control := Case{Name: "as signed / " + tb.Name, Class: ClassControl, Base: tb, PDF: tb.PDF}
-	doc, err := withAnnotation(tb.PDF, func(n, page int) map[int]string {
-		return map[int]string{
-			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
-			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
-			n + 2: helvetica,
-		}
-	})
-	cs, err := attack(ClassShadowReplace, tb, "annotation painted over signed text a Type 3 glyph draws away from its origin", doc, err, Evidence{Renders: true})
-	return append([]Case{control}, cs...), err
+	return paintedOverAnswer(p, b, "text drawn by a Type 3 glyph", Type3PDF(), "UY BAN NHAN DAN", "annotation painted over signed text a Type 3 glyph draws away from its origin")
 }
 
 // StackedPDF returns a one-page decision whose answer is an annotation: a
@@ -742,23 +710,7 @@ func ClipTextPDF() []byte {
 // clipText: after an approval signature, an annotation (allowed) is
 // painted over signed text that shows as a fill through a text clip.
 func clipText(p *PKI, b *Base) ([]Case, error) {
-	if b.Name != "kyso B-T" {
-		return nil, nil
-	}
-	cb, err := signedBase(p, "text shown through a clip", ClipTextPDF(), 0, "UY BAN NHAN DAN")
-	if err != nil {
-		return nil, err
-	}
-	control := Case{Name: "as signed / " + cb.Name, Class: ClassControl, Base: cb, PDF: cb.PDF}
-	doc, err := withAnnotation(cb.PDF, func(n, page int) map[int]string {
-		return map[int]string{
-			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
-			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
-			n + 2: helvetica,
-		}
-	})
-	cs, err := attack(ClassShadowReplace, cb, "annotation painted over signed text shown through a text clip", doc, err, Evidence{Renders: true})
-	return append([]Case{control}, cs...), err
+	return paintedOverAnswer(p, b, "text shown through a clip", ClipTextPDF(), "UY BAN NHAN DAN", "annotation painted over signed text shown through a text clip")
 }
 
 // GSFontPDF returns a one-page decision whose answer, OCGSigned, is shown
@@ -782,23 +734,7 @@ func GSFontPDF() []byte {
 // gsFont: after an approval signature, an annotation (allowed) is painted
 // over signed text whose font and size an ExtGState set.
 func gsFont(p *PKI, b *Base) ([]Case, error) {
-	if b.Name != "kyso B-T" {
-		return nil, nil
-	}
-	gb, err := signedBase(p, "text in a font an ExtGState sets", GSFontPDF(), 0, OCGSigned)
-	if err != nil {
-		return nil, err
-	}
-	control := Case{Name: "as signed / " + gb.Name, Class: ClassControl, Base: gb, PDF: gb.PDF}
-	doc, err := withAnnotation(gb.PDF, func(n, page int) map[int]string {
-		return map[int]string{
-			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
-			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
-			n + 2: helvetica,
-		}
-	})
-	cs, err := attack(ClassShadowReplace, gb, "annotation painted over signed text in a font an ExtGState sets", doc, err, Evidence{Renders: true})
-	return append([]Case{control}, cs...), err
+	return paintedOverAnswer(p, b, "text in a font an ExtGState sets", GSFontPDF(), OCGSigned, "annotation painted over signed text in a font an ExtGState sets")
 }
 
 // ShownWithoutValuePDF returns a one-page decision whose answer,
@@ -868,4 +804,29 @@ func shownWithoutValue(p *PKI, b *Base) ([]Case, error) {
 		out = append(out, cs...)
 	}
 	return out, nil
+}
+
+// paintedOverAnswer builds, on the kyso B-T base only, the cases of a
+// one-page decision (doc, named what, marker a text of its page) signed
+// with an approval signature: the document as signed (a control), and
+// an update that paints an opaque Square annotation (allowed) over the
+// answer at [55 690 535 720], the attack named name.
+func paintedOverAnswer(p *PKI, b *Base, what string, doc []byte, marker, name string) ([]Case, error) {
+	if b.Name != "kyso B-T" {
+		return nil, nil
+	}
+	sb, err := signedBase(p, what, doc, 0, marker)
+	if err != nil {
+		return nil, err
+	}
+	control := Case{Name: "as signed / " + sb.Name, Class: ClassControl, Base: sb, PDF: sb.PDF}
+	forged, err := withAnnotation(sb.PDF, func(n, page int) map[int]string {
+		return map[int]string{
+			n:     fmt.Sprintf("<< /Type /Annot /Subtype /Square /Rect [55 690 535 720] /F 4 /P %d 0 R /AP << /N %d 0 R >> >>", page, n+1),
+			n + 1: opaqueForm(480, 30, n+2, "Y kien: DONG Y"),
+			n + 2: helvetica,
+		}
+	})
+	cs, err := attack(ClassShadowReplace, sb, name, forged, err, Evidence{Renders: true})
+	return append([]Case{control}, cs...), err
 }
