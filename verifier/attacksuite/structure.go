@@ -354,12 +354,7 @@ func freeInTableInUseInStream(doc []byte, hide bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	table := bytes.LastIndex(out, []byte("\nxref\n"))
-	if table < 0 {
-		return nil, errors.New("no table in the update")
-	}
-	table += len("\nxref\n")
-	return append(append(bytes.Clone(out[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", page.Contents)...), out[table:]...), nil
+	return freeInLastTable(out, page.Contents)
 }
 
 // higherGenerationFirst appends to doc freeInTableInUseInStream's update
@@ -410,12 +405,9 @@ func hiddenCatalog(doc []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	table := bytes.LastIndex(out, []byte("\nxref\n"))
-	if table < 0 {
-		return nil, errors.New("no table in the update")
+	if out, err = freeInLastTable(out, root); err != nil {
+		return nil, err
 	}
-	table += len("\nxref\n")
-	out = append(append(bytes.Clone(out[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", root)...), out[table:]...)
 	forged := strings.Join([]string{
 		"9001 0 obj\n<< /Type /Catalog /Pages 9002 0 R >>\nendobj",
 		"9002 0 obj\n<< /Type /Pages /Kids [9003 0 R] /Count 1 >>\nendobj",
@@ -441,12 +433,7 @@ func plainBeforePacked(doc []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	table := bytes.LastIndex(out, []byte("\nxref\n"))
-	if table < 0 {
-		return nil, errors.New("no table in the update")
-	}
-	table += len("\nxref\n")
-	return append(append(bytes.Clone(out[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", page.ID)...), out[table:]...), nil
+	return freeInLastTable(out, page.ID)
 }
 
 // plainBeforePackedDirectRoot is plainBeforePacked with no free entry, the
@@ -675,4 +662,16 @@ func linearizedForgery(p *PKI, exact bool) ([]byte, error) {
 		return nil, errors.New("no room for the padding after the signature")
 	}
 	return append(doc, "%"+strings.Repeat(" ", pad-2)+"\n"...), nil
+}
+
+// freeInLastTable returns doc with a subsection marking object id free
+// (generation 1) at the start of its last classic table: a hybrid
+// update's table then frees what its /XRefStm stream lists in use.
+func freeInLastTable(doc []byte, id int) ([]byte, error) {
+	table := bytes.LastIndex(doc, []byte("\nxref\n"))
+	if table < 0 {
+		return nil, errors.New("no table in the update")
+	}
+	table += len("\nxref\n")
+	return append(append(bytes.Clone(doc[:table]), fmt.Sprintf("%d 1\n0000000000 00001 f\r\n", id)...), doc[table:]...), nil
 }
