@@ -248,25 +248,32 @@ func TestPageDrawn(t *testing.T) {
 			if d.whole != tt.whole {
 				t.Fatalf("whole = %v, want %v (boxes %v)", d.whole, tt.whole, d.boxes)
 			}
-			hit := func(b box) bool {
-				for _, x := range d.boxes {
-					if x.overlaps(b, 0) {
-						return true
-					}
-				}
-				return false
-			}
-			for _, b := range tt.in {
-				if !hit(b) {
-					t.Errorf("%v is not drawn over; boxes %v", b, d.boxes)
-				}
-			}
-			for _, b := range tt.out {
-				if hit(b) {
-					t.Errorf("%v is drawn over; boxes %v", b, d.boxes)
-				}
-			}
+			checkDrawn(t, d, tt.in, tt.out)
 		})
+	}
+}
+
+// checkDrawn checks that d draws over every box of in and over none of
+// out.
+func checkDrawn(t *testing.T, d *drawn, in, out []box) {
+	t.Helper()
+	hit := func(b box) bool {
+		for _, x := range d.boxes {
+			if x.overlaps(b, 0) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, b := range in {
+		if !hit(b) {
+			t.Errorf("%v is not drawn over; boxes %v", b, d.boxes)
+		}
+	}
+	for _, b := range out {
+		if hit(b) {
+			t.Errorf("%v is drawn over; boxes %v", b, d.boxes)
+		}
 	}
 }
 

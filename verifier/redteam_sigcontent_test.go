@@ -58,24 +58,7 @@ func TestPageDrawnPatterns(t *testing.T) {
 			if d.whole {
 				t.Fatalf("whole page drawn, boxes %v", d.boxes)
 			}
-			hit := func(b box) bool {
-				for _, x := range d.boxes {
-					if x.overlaps(b, 0) {
-						return true
-					}
-				}
-				return false
-			}
-			for _, b := range tt.in {
-				if !hit(b) {
-					t.Errorf("%v is not drawn over; boxes %v", b, d.boxes)
-				}
-			}
-			for _, b := range tt.out {
-				if hit(b) {
-					t.Errorf("%v is drawn over; boxes %v", b, d.boxes)
-				}
-			}
+			checkDrawn(t, d, tt.in, tt.out)
 		})
 	}
 }
@@ -120,24 +103,7 @@ func TestPageDrawnType3(t *testing.T) {
 			if d.whole != tt.whole {
 				t.Fatalf("whole = %v, want %v (boxes %v)", d.whole, tt.whole, d.boxes)
 			}
-			hit := func(b box) bool {
-				for _, x := range d.boxes {
-					if x.overlaps(b, 0) {
-						return true
-					}
-				}
-				return false
-			}
-			for _, b := range tt.in {
-				if !hit(b) {
-					t.Errorf("%v is not drawn over; boxes %v", b, d.boxes)
-				}
-			}
-			for _, b := range tt.out {
-				if hit(b) {
-					t.Errorf("%v is drawn over; boxes %v", b, d.boxes)
-				}
-			}
+			checkDrawn(t, d, tt.in, tt.out)
 		})
 	}
 }
