@@ -4,11 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/vault/api"
 )
+
+// maxIdleVaultConns is how many idle connections to each Vault address
+// the client keeps: more than kyso has requests at Vault at once under
+// load, so that requests reuse connections.
+const maxIdleVaultConns = 64
 
 // Open builds the Vault client the section describes, logs in and returns
 // a Manager on the section's Transit mount with the Session that
@@ -28,6 +34,16 @@ func Open(ctx context.Context, s Section, secret string, log *slog.Logger) (*Man
 	vc := api.DefaultConfig()
 	if vc.Error != nil {
 		return nil, nil, fmt.Errorf("vault config: %w", vc.Error)
+	}
+	// The client's transport keeps GOMAXPROCS+1 idle connections a
+	// host: under concurrent signatures (four Transit requests a key
+	// version at once, several keys, OCSP and CRL signing beside) most
+	// requests found none idle and opened a new connection — a TLS
+	// handshake on both sides where Vault is reached over TLS — which
+	// then closed into TIME_WAIT (TestOpenKeepsConnections).
+	if t, ok := vc.HttpClient.Transport.(*http.Transport); ok {
+		t.MaxIdleConnsPerHost = maxIdleVaultConns
+		t.MaxIdleConns = max(t.MaxIdleConns, maxIdleVaultConns)
 	}
 	addrs := s.Addresses()
 	if len(addrs) > 0 {

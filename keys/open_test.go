@@ -7,7 +7,13 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,5 +90,99 @@ func TestSection(t *testing.T) {
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("Validate(%+v) = %v, want %q", tc.s, err, tc.want)
 		}
+	}
+}
+
+// countingProxy forwards TCP connections to target and counts those it
+// accepted: how many connections the client opened.
+func countingProxy(t *testing.T, target string) (addr string, accepted *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted = new(atomic.Int64)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go func() { io.Copy(up, c); up.Close() }()
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String(), accepted
+}
+
+// TestOpenKeepsConnections: the client Open builds keeps as many idle
+// connections to Vault as kyso sends it requests at once, so a steady
+// load of concurrent signatures reuses them instead of opening (and
+// leaving in TIME_WAIT) a new connection for most requests. The Vault
+// client's default keeps GOMAXPROCS+1.
+func TestOpenKeepsConnections(t *testing.T) {
+	ctx := context.Background()
+	root := vaulttest.Client(t)
+	u, err := url.Parse(root.Address())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, accepted := countingProxy(t, u.Host)
+	sec := keys.Section{Addr: addr, Mount: vaulttest.NewMount(t)}
+	sec.Defaults()
+	m, _, err := keys.Open(ctx, sec, root.Token(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Four keys: coalescing lets four requests a key version be at
+	// Vault at once, so up to 16 requests are in flight.
+	const nKeys, perKey, rounds = 4, 4, 10
+	var signers []*keys.Signer
+	for i := range nKeys {
+		name := fmt.Sprintf("conn-%d", i)
+		if err := m.Create(ctx, name, keys.RSA2048); err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Signer(ctx, name, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signers = append(signers, s)
+	}
+	before := accepted.Load()
+	d := sha256.Sum256([]byte("kyso"))
+	for range rounds {
+		var wg sync.WaitGroup
+		errs := make(chan error, nKeys*perKey)
+		for _, s := range signers {
+			for range perKey {
+				wg.Go(func() {
+					if _, err := s.SignContext(ctx, d[:], crypto.SHA256); err != nil {
+						errs <- err
+					}
+				})
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("sign: %v", err)
+		}
+	}
+	opened := accepted.Load() - before
+	t.Logf("%d rounds of %d concurrent signatures opened %d connections", rounds, nKeys*perKey, opened)
+	if opened > nKeys*perKey {
+		t.Errorf("%d rounds of %d concurrent signatures opened %d connections to Vault, want at most %d (one a request in flight)",
+			rounds, nKeys*perKey, opened, nKeys*perKey)
 	}
 }
