@@ -31,16 +31,21 @@ func exportRepoTSL(t *testing.T) ([]byte, *truststore.Bundle) {
 	return xml, b
 }
 
+// schemaDir holds the XML schemas kyso's tests validate against, with
+// the catalog that maps the locations they import to the copies there
+// (its README.md): TS 119 612's among them.
+const schemaDir = "../verifier/etsireport/testdata/xsd"
+
 // xmllintSchema validates doc against TS 119 612's schema with xmllint,
-// offline (testdata/tsl/README.md).
+// offline.
 func xmllintSchema(t *testing.T, doc []byte) (string, error) {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "tl.xml")
 	if err := os.WriteFile(f, doc, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("xmllint", "--nonet", "--noout", "--schema", "testdata/tsl/ts_119612v020101_xsd.xsd", f)
-	cmd.Env = append(os.Environ(), "XML_CATALOG_FILES=testdata/tsl/catalog.xml")
+	cmd := exec.Command("xmllint", "--nonet", "--noout", "--schema", filepath.Join(schemaDir, "ts_119612v020101_xsd.xsd"), f)
+	cmd.Env = append(os.Environ(), "XML_CATALOG_FILES="+filepath.Join(schemaDir, "catalog.xml"))
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
