@@ -144,8 +144,8 @@ func verifyAdded(doc *document, added []*placed, cred model.Key, o Options) erro
 }
 
 // verifyCMS checks a signature's CMS over the digest of its byte range:
-// it parses with digitorus/pkcs7 (a parser this package did not write) and
-// names cert as its signer, its message digest is digest, its signature
+// it parses with kyso's one CMS reader (parseCMS; not the code that wrote
+// it) and names cert as its signer, its message digest is digest, its signature
 // over the signed attributes verifies with cert's key under the scheme
 // asked for, and, above B-B, its time-stamp token is over the signature.
 func verifyCMS(contents, digest []byte, cert *x509.Certificate, o Options) error {
