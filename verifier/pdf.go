@@ -257,7 +257,8 @@ func revisionEnds(r io.ReaderAt, size int64) []int64 {
 	const block = 1 << 20
 	marker := []byte("%%EOF")
 	var ends []int64
-	buf := make([]byte, eofWindow+block+len(marker))
+	// No larger than the file: most are well under a block.
+	buf := make([]byte, max(0, min(int64(eofWindow+block+len(marker)), size)))
 	for off := int64(0); off < size; off += block {
 		// b holds the block, eofWindow bytes before it and room for a
 		// marker that starts at its end.
