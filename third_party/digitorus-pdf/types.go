@@ -11,6 +11,7 @@ import (
 	"io/ioutil"
 	"reflect"
 	"sort"
+	"unsafe"
 )
 
 // Kind represents the kind of value stored in an Object.
@@ -266,6 +267,26 @@ func (v Value) identity() uintptr {
 		return 0
 	}
 	return reflect.ValueOf(v.obj.DictVal).Pointer()
+}
+
+// Identity returns a number that is the same for Values of the same
+// parsed dictionary, stream or non-empty array and differs between
+// different ones, 0 for any other value (kyso patch 42). A direct value
+// is given the reference of the object holding it, so a reference from an
+// object to itself looks like a direct value: walks of the object graph
+// detect such loops by identity.
+func (v Value) Identity() uintptr {
+	switch v.Kind() {
+	case Dict, Stream:
+		if v.obj.DictVal != nil {
+			return reflect.ValueOf(v.obj.DictVal).Pointer()
+		}
+	case Array:
+		if len(v.obj.ArrayVal) > 0 {
+			return uintptr(unsafe.Pointer(unsafe.SliceData(v.obj.ArrayVal)))
+		}
+	}
+	return 0
 }
 
 // GetPtr returns the object reference for the value.

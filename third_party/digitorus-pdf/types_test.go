@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -239,5 +240,43 @@ func TestValueErr(t *testing.T) {
 	v := Value{err: err}
 	if v.Err() != err {
 		t.Errorf("v.Err() = %v, want %v", v.Err(), err)
+	}
+}
+
+// TestIdentity (kyso patch 42): Values of one parsed dictionary, stream
+// or non-empty array share an Identity wherever they were reached from;
+// different objects, and values of other kinds, do not.
+func TestIdentity(t *testing.T) {
+	in := newDoc().
+		obj(1, "<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] /Extra 5 0 R /Also 5 0 R /Empty [] /N 7 >>").
+		obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>").
+		obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Contents 4 0 R >>").
+		stream(4, "", []byte("0 0 m")).
+		obj(5, "[1 2 3]").
+		table(6, "")
+	r, err := NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := r.Trailer().Key("Root")
+	page := cat.Key("Pages").Key("Kids").Index(0)
+	viaAction := cat.Key("OpenAction").Index(0)
+	if page.Identity() == 0 || page.Identity() != viaAction.Identity() {
+		t.Errorf("the page reached two ways: identities %#x and %#x, want the same, not 0", page.Identity(), viaAction.Identity())
+	}
+	if got := page.Key("Parent").Identity(); got != cat.Key("Pages").Identity() || got == page.Identity() {
+		t.Errorf("/Parent's identity %#x, want the page tree's %#x and not the page's", got, cat.Key("Pages").Identity())
+	}
+	contents := page.Key("Contents")
+	if contents.Kind() != Stream || contents.Identity() == 0 || contents.Identity() == page.Identity() {
+		t.Errorf("the content stream's identity %#x: want its own, not 0", contents.Identity())
+	}
+	if a, b := cat.Key("Extra"), cat.Key("Also"); a.Identity() == 0 || a.Identity() != b.Identity() || a.Identity() == cat.Key("OpenAction").Identity() {
+		t.Errorf("array 5 reached twice: %#x and %#x; /OpenAction %#x", a.Identity(), b.Identity(), cat.Key("OpenAction").Identity())
+	}
+	for name, v := range map[string]Value{"empty array": cat.Key("Empty"), "integer": cat.Key("N"), "name": cat.Key("Type"), "missing": cat.Key("Nothing"), "error": {err: errors.New("x")}} {
+		if got := v.Identity(); got != 0 {
+			t.Errorf("%s: identity %#x, want 0", name, got)
+		}
 	}
 }
