@@ -78,11 +78,28 @@ func TestCluster(t *testing.T) {
 
 	// PostgreSQL stopped and started again.
 	e.phase("fault 3: stop PostgreSQL")
+	type seen struct{ unready, failed int }
+	before := make([]seen, len(watchers))
+	for i, w := range watchers {
+		before[i].unready, before[i].failed = w.counts()
+	}
 	e.pg.stop()
 	for _, n := range e.nodes {
 		waitFor(t, n.name+" unready without its database", time.Minute, func() error {
 			if code := n.readyz(e.client); code != http.StatusServiceUnavailable {
 				return fmt.Errorf("/readyz = %d, want 503", code)
+			}
+			return nil
+		})
+	}
+	// The database stays down until each node's probes have seen it
+	// unready and a probe signature fail: on a fast host PostgreSQL
+	// stopped and started again between two of the probes' rounds
+	// (300 ms apart), and the check of the probes below failed.
+	for i, w := range watchers {
+		waitFor(t, w.node.name+"'s probes to see the database down", time.Minute, func() error {
+			if unready, failed := w.counts(); unready == before[i].unready || failed == before[i].failed {
+				return fmt.Errorf("%d new unready answers and %d new failed probe signatures, want both", unready-before[i].unready, failed-before[i].failed)
 			}
 			return nil
 		})
