@@ -93,6 +93,21 @@ func OCGPDF(share string) []byte {
 	return hostilepdf.Assemble(objs, ocgCatalog, 8, false)
 }
 
+// signatureKind says which signature kyso's dossier base b carries: 0 for
+// an approval signature ("kyso B-T"), the DocMDP level for a certified
+// one; ok is false for every other base.
+func signatureKind(b *Base) (certify int, ok bool) {
+	switch b.Name {
+	case "kyso B-T":
+		return 0, true
+	case "kyso certified P=1":
+		return 1, true
+	case "kyso certified P=2":
+		return 2, true
+	}
+	return 0, false
+}
+
 // ocgSharedEntry builds the optional-content attacks once, on the approval and
 // certified bases of kyso's dossier (the attacks bring their own
 // documents; the base says which signature kind to make).
@@ -100,14 +115,8 @@ func ocgSharedEntry(p *PKI, b *Base) ([]Case, error) {
 	if b.VN || b.Form || b.ShadowID != 0 {
 		return nil, nil
 	}
-	var certify int
-	switch b.Name {
-	case "kyso B-T":
-	case "kyso certified P=1":
-		certify = 1
-	case "kyso certified P=2":
-		certify = 2
-	default:
+	certify, ok := signatureKind(b)
+	if !ok {
 		return nil, nil
 	}
 	return collect(
@@ -333,12 +342,10 @@ func DRPDF(needAppearances bool) []byte {
 // one: viewers show the signed 100.000.000 as 00.000.000, with the value
 // and the field unchanged.
 func regeneratedField(p *PKI, b *Base) ([]Case, error) {
-	var certify int
-	switch b.Name {
-	case "kyso B-T":
-	case "kyso certified P=2":
-		certify = 2
-	default:
+	// Form filling is allowed after an approval signature and under
+	// DocMDP P=2, not P=1.
+	certify, ok := signatureKind(b)
+	if !ok || certify == 1 {
 		return nil, nil
 	}
 	var out []Case
@@ -766,12 +773,10 @@ func ShownWithoutValuePDF(button bool) []byte {
 // whose value was empty, or that has none, but whose appearance showed
 // the signed answer is given one showing the opposite.
 func shownWithoutValue(p *PKI, b *Base) ([]Case, error) {
-	var certify int
-	switch b.Name {
-	case "kyso B-T":
-	case "kyso certified P=2":
-		certify = 2
-	default:
+	// Form filling is allowed after an approval signature and under
+	// DocMDP P=2, not P=1.
+	certify, ok := signatureKind(b)
+	if !ok || certify == 1 {
 		return nil, nil
 	}
 	var out []Case
