@@ -64,7 +64,7 @@ type Config struct {
 	MaxBatchBytes int64
 	// MemoryBytes bounds the documents held in memory at once while they
 	// are signed (default 256 MiB); documents beyond it, and any larger
-	// than 4 MiB, are spooled to temporary files.
+	// than an eighth of it (at least 4 MiB), are spooled to temporary files.
 	MemoryBytes int64
 	// TempDir holds documents while they are signed (default os.TempDir()).
 	TempDir string

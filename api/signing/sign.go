@@ -37,15 +37,23 @@ type Signing interface {
 	SetSealImage(ctx context.Context, organization string, image []byte) error
 }
 
-// spoolMemoryBytes is the largest document held in memory while it is
-// signed; larger ones are spooled to temporary files, so that signing an
-// N-byte PDF never holds a full copy of a large document in memory. Small
-// documents (most decisions and permits) skip the file system: creating,
-// writing, reading back and removing two temporary files cost about a tenth
-// of the CPU of signing a 200 KB PDF. All documents held in memory at once
-// share Config.MemoryBytes; beyond it they go to files too, so a burst of
+// memoryDocumentBytes returns the largest document held in memory while it
+// is signed: an eighth of Config.MemoryBytes (32 MiB of the default
+// 256 MiB), and at least minMemoryDocumentBytes. Larger ones are spooled to
+// temporary files, so that one document takes at most a fair share of the
+// budget. Documents in memory skip the file system: for a 20 MB PDF,
+// writing the upload to its file, reading it back to send the answer and
+// removing the file were a quarter of the CPU of signing it (make bench,
+// 2026-12-07). All documents held in memory at once share
+// Config.MemoryBytes; beyond it they go to files too, so a burst of
 // batches cannot exhaust memory.
-const spoolMemoryBytes = 4 << 20
+func (s *Handler) memoryDocumentBytes() int64 {
+	return max(s.cfg.MemoryBytes/8, minMemoryDocumentBytes)
+}
+
+// minMemoryDocumentBytes is the in-memory bound of a document under a
+// small Config.MemoryBytes: most decisions and permits fit.
+const minMemoryDocumentBytes = 4 << 20
 
 // memoryBudget hands out bytes of the documents held in memory.
 type memoryBudget struct {
@@ -106,16 +114,16 @@ func (d *document) Close() {
 }
 
 // spool reads at most MaxDocumentBytes of r: into memory up to
-// spoolMemoryBytes while the memory budget allows, else into a temporary
+// memoryDocumentBytes while the memory budget allows, else into a temporary
 // file. hint is the expected size (-1 if unknown).
 func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 	limit := s.cfg.MaxDocumentBytes
-	memMax := min(limit, spoolMemoryBytes) + 1 // one byte more tells "larger"
+	memMax := min(limit, s.memoryDocumentBytes()) + 1 // one byte more tells "larger"
 	d := &document{budget: s.mem}
 	var buf []byte
 	// A body that may fit in memory is read into pooled chunks; one
 	// announced larger than memory allows goes to a file from its first
-	// byte (reading its first 4 MiB into memory only to copy them out).
+	// byte (reading it into memory up to the bound only to copy it out).
 	if hint < memMax {
 		pool := sizedChunks
 		if hint <= 0 {

@@ -18,8 +18,8 @@ type Config struct {
 	// MaxBatchBytes bounds all documents of one batch.
 	MaxBatchBytes int64
 	// MemoryBytes bounds the documents held in memory at once while they
-	// are signed; documents beyond it, and any larger than 4 MiB, are
-	// spooled to temporary files.
+	// are signed; documents beyond it, and any larger than an eighth of it
+	// (at least 4 MiB), are spooled to temporary files.
 	MemoryBytes int64
 	// TempDir holds documents while they are signed ("": os.TempDir()).
 	TempDir string

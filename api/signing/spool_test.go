@@ -101,8 +101,9 @@ func TestSpoolLimits(t *testing.T) {
 // TestSpoolUnsized: a document of unknown size (a multipart part) is read
 // in chunks of 16 KiB, one of known size (a Content-Length) in chunks of
 // 64 KiB: intact whatever its size against the chunk and the memory
-// limit, in memory within the budget and below 4 MiB, in a file beyond,
-// refused above the document limit; the budget comes back whole.
+// limit, in memory within the budget and up to an eighth of it (at
+// least 4 MiB), in a file beyond, refused above the document limit; the
+// budget comes back whole.
 func TestSpoolUnsized(t *testing.T) {
 	for _, sized := range []bool{false, true} {
 		t.Run(fmt.Sprintf("sized=%v", sized), func(t *testing.T) { testSpoolChunked(t, sized) })
@@ -126,8 +127,12 @@ func testSpoolChunked(t *testing.T, sized bool) {
 		{"a sized chunk and one", 1 << 20, 8 << 20, sizedChunk + 1, true, false},
 		{"200 KB", 1 << 20, 8 << 20, 200 << 10, true, false},
 		{"beyond the budget", 1 << 20, 8 << 20, 1<<20 + 1, false, false},
-		{"4 MiB", 64 << 20, 8 << 20, spoolMemoryBytes, true, false},
-		{"4 MiB and one", 64 << 20, 8 << 20, spoolMemoryBytes + 1, false, false},
+		// The in-memory bound of a document: an eighth of the budget,
+		// at least 4 MiB.
+		{"4 MiB under a small budget", 8 << 20, 8 << 20, 4 << 20, true, false},
+		{"4 MiB and one under a small budget", 8 << 20, 8 << 20, 4<<20 + 1, false, false},
+		{"an eighth of the budget", 64 << 20, 16 << 20, 8 << 20, true, false},
+		{"an eighth of the budget and one", 64 << 20, 16 << 20, 8<<20 + 1, false, false},
 		{"at the document limit", 64 << 20, 100 << 10, 100 << 10, true, false},
 		{"over the document limit", 64 << 20, 100 << 10, 100<<10 + 1, false, true},
 		{"far over the document limit", 64 << 20, 100 << 10, 1 << 20, false, true},

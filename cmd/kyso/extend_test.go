@@ -312,6 +312,9 @@ func TestExtendUsage(t *testing.T) {
 // whose signatures kyso cannot validate get JSON errors with a stable
 // code.
 func TestExtendThroughKyso(t *testing.T) {
+	// A budget of 32 MiB holds documents of up to 4 MiB in memory (the
+	// 6 MiB document below goes through a temporary file).
+	t.Setenv("KYSO_HTTP_MEMORY_BYTES", strconv.Itoa(32<<20))
 	e := newSignEnv(t)
 	bt := e.sign(t, e.official, testpdf.Make(1, 0), map[string]any{"level": "B-T"})
 	in := writeFileT(t, filepath.Join(e.dir, "bt.pdf"), bt)

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -534,6 +535,8 @@ func TestSignErrorsAreClassified(t *testing.T) {
 // and in a batch: both are valid for pdfsig and kyso's verifier, and no
 // temporary file is left behind.
 func TestSignLargeDocument(t *testing.T) {
+	// A budget of 32 MiB holds documents of up to 4 MiB in memory.
+	t.Setenv("KYSO_HTTP_MEMORY_BYTES", strconv.Itoa(32<<20))
 	e := newSignEnv(t)
 	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "kyso-*"))
 	for _, size := range []int{4<<20 - 64<<10, 6 << 20} {
