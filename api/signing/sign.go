@@ -129,7 +129,7 @@ func (s *Handler) spool(r io.Reader, hint int64) (*document, error) {
 		if hint <= 0 {
 			pool = spoolChunks
 		}
-		d, head, err := s.spoolChunked(r, memMax, pool)
+		d, head, err := s.spoolChunked(r, memMax, pool, hint >= hashAheadBytes)
 		if d != nil || err != nil {
 			return d, err
 		}
@@ -846,10 +846,14 @@ func (s *Handler) readBatch(w http.ResponseWriter, r *http.Request, opts any, fi
 
 // documentDigest hashes a spooled document for a fingerprint and rewinds it.
 func documentDigest(d *document) ([]byte, error) {
-	if p, ok := d.r.(prehashedFile); ok && p.state != nil {
-		h := sha256.New()
-		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.state); err == nil {
-			return h.Sum(nil), nil
+	if p, ok := d.r.(interface {
+		SHA256State() ([]byte, int64, bool)
+	}); ok {
+		if state, n, ok := p.SHA256State(); ok && n == d.size {
+			h := sha256.New()
+			if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err == nil {
+				return h.Sum(nil), nil
+			}
 		}
 	}
 	if _, err := d.r.Seek(0, io.SeekStart); err != nil {

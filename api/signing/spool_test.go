@@ -90,6 +90,12 @@ func TestSpoolLimits(t *testing.T) {
 	if _, err := s.spool(iotest.ErrReader(errors.New("connection reset")), -1); err == nil {
 		t.Error("a failing reader was accepted")
 	}
+	// Cut off in the middle of a body announced at 3 MiB, which is hashed
+	// as it arrives.
+	cut := io.MultiReader(bytes.NewReader(make([]byte, 1<<20+7)), iotest.ErrReader(errors.New("connection reset")))
+	if _, err := s.spool(cut, 3<<20); err == nil {
+		t.Error("a body cut short by a failing reader was accepted")
+	}
 	if s.mem.left != 64<<20 {
 		t.Errorf("budget after refusals = %d, want it whole", s.mem.left)
 	}
@@ -131,6 +137,12 @@ func testSpoolChunked(t *testing.T, sized bool) {
 		// at least 4 MiB.
 		{"4 MiB under a small budget", 8 << 20, 8 << 20, 4 << 20, true, false},
 		{"4 MiB and one under a small budget", 8 << 20, 8 << 20, 4<<20 + 1, false, false},
+		// Sized from 1 MiB on, hashed as it arrives: whole chunks only,
+		// or a last one partly filled.
+		{"hashed ahead less one", 64 << 20, 16 << 20, hashAheadBytes - 1, true, false},
+		{"hashed ahead", 64 << 20, 16 << 20, hashAheadBytes, true, false},
+		{"hashed ahead and one", 64 << 20, 16 << 20, hashAheadBytes + 1, true, false},
+		{"hashed ahead, odd", 64 << 20, 16 << 20, 3<<20 + 12345, true, false},
 		{"an eighth of the budget", 64 << 20, 16 << 20, 8 << 20, true, false},
 		{"an eighth of the budget and one", 64 << 20, 16 << 20, 8<<20 + 1, false, false},
 		{"at the document limit", 64 << 20, 100 << 10, 100 << 10, true, false},
@@ -162,7 +174,7 @@ func testSpoolChunked(t *testing.T, sized bool) {
 				if inMemory := d.f == nil; inMemory != tc.inMemory {
 					t.Errorf("spool(%d bytes) in memory = %v, want %v", tc.size, inMemory, tc.inMemory)
 				}
-				checkPrehashed(t, d, data)
+				checkPrehashed(t, d, data, sized && tc.size >= hashAheadBytes)
 				// An in-memory document holds the budget of its chunks.
 				if chunks := (int64(tc.size) + chunk - 1) / chunk; d.f == nil && s.mem.left != tc.memory-chunks*chunk {
 					t.Errorf("budget while held = %d, want %d", s.mem.left, tc.memory-chunks*chunk)
@@ -182,19 +194,21 @@ func testSpoolChunked(t *testing.T, sized bool) {
 // checkPrehashed: a document spooled to a file hands pades the SHA-256
 // state of exactly its bytes (pades.PrehashedInput), one that resumes to
 // the digest of what the file holds; one in memory hands none.
-func checkPrehashed(t *testing.T, d *document, data []byte) {
+func checkPrehashed(t *testing.T, d *document, data []byte, hashedAhead bool) {
 	t.Helper()
 	p, ok := d.r.(interface {
 		SHA256State() ([]byte, int64, bool)
 	})
-	if d.f == nil {
+	// A document of announced size from hashAheadBytes on was hashed as
+	// it arrived, in memory too; a smaller one in memory was not.
+	if d.f == nil && !hashedAhead {
 		if ok {
-			t.Errorf("an in-memory document claims a SHA-256 state")
+			t.Errorf("an in-memory document of %d bytes claims a SHA-256 state", len(data))
 		}
 		return
 	}
 	if !ok {
-		t.Fatalf("a spooled document (%T) has no SHA-256 state", d.r)
+		t.Fatalf("a spooled document (%T, in memory %v) has no SHA-256 state", d.r, d.f == nil)
 	}
 	state, n, ok := p.SHA256State()
 	if !ok || n != int64(len(data)) {

@@ -2,6 +2,9 @@ package signing
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding"
+	"hash"
 	"io"
 	"sync"
 
@@ -102,17 +105,24 @@ func (m *memBytes) release() {
 // spoolChunked reads r for spool: into chunks from pool while the memory budget
 // allows and at most memMax-1 bytes. The chunks are the document: growing
 // one buffer by doubling instead, a 200 KB document of unknown size was
-// copied twice and took 448 KB of fresh memory.
+// copied twice and took 448 KB of fresh memory. With prehash, each chunk is
+// hashed with SHA-256 on a goroutine of its own as soon as it is full, as
+// a file upload is (copyHashed), and the document knows its state.
 //
 // It returns the in-memory document, or, when r holds memMax bytes or
 // more or the budget is spent, head: what it read, for the caller to
 // continue into a file (no budget held).
-func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool) (d *document, head []byte, err error) {
+func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool, prehash bool) (d *document, head []byte, err error) {
 	chunk := pool.size
 	m := &memBytes{chunkSize: chunk, pool: pool}
 	var held int64
+	var ahead *hashAhead
+	if prehash {
+		ahead = startHashAhead()
+	}
 	defer func() {
 		if d == nil {
+			ahead.stop() // before the chunks it may read go back
 			m.release()
 		}
 		s.mem.give(held)
@@ -122,6 +132,7 @@ func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool) (d *d
 		m.ReadAt(out, 0)
 		return out
 	}
+	hashed := 0 // chunks handed to ahead
 	for {
 		if m.size == memMax {
 			return nil, joined(), nil // too large for memory
@@ -137,6 +148,10 @@ func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool) (d *d
 		off := m.size - int64(len(m.chunks)-1)*chunk
 		n, err := r.Read(c[off:min(chunk, off+memMax-m.size)])
 		m.size += int64(n)
+		if ahead != nil && m.size == int64(len(m.chunks))*chunk {
+			ahead.add(c) // full: never written again
+			hashed++
+		}
 		if err == io.EOF {
 			break
 		}
@@ -154,8 +169,78 @@ func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool) (d *d
 		s.mem.give(chunk)
 		held -= chunk
 	}
+	var rd readSeekerAt = io.NewSectionReader(m, 0, m.size)
+	if ahead != nil {
+		if hashed < len(m.chunks) { // the last chunk, partly filled
+			ahead.add((*m.chunks[hashed])[:m.size-int64(hashed)*chunk])
+		}
+		rd = prehashedMem{SectionReader: io.NewSectionReader(m, 0, m.size), state: ahead.state(), n: m.size}
+	}
 	// The document keeps the budget of its chunks.
-	d = &document{r: io.NewSectionReader(m, 0, m.size), mem: m, size: m.size, budget: s.mem, held: held}
+	d = &document{r: rd, mem: m, size: m.size, budget: s.mem, held: held}
 	held = 0
 	return d, nil, nil
+}
+
+// hashAheadBytes is the smallest upload of announced size whose in-memory
+// chunks are hashed while the rest arrives: pades then resumes that state
+// instead of hashing the whole document after it arrived (16 ms for 20 MB
+// here). Below it the overlap would save less than a millisecond.
+const hashAheadBytes = 1 << 20
+
+// hashAhead hashes, with SHA-256 and in order, the byte slices handed to it
+// on a goroutine of its own.
+type hashAhead struct {
+	h       hash.Hash
+	todo    chan []byte
+	done    chan struct{}
+	stopped bool
+}
+
+func startHashAhead() *hashAhead {
+	h, todo, done := sha256.New(), make(chan []byte, 64), make(chan struct{})
+	go func() {
+		defer close(done)
+		for b := range todo {
+			h.Write(b)
+		}
+	}()
+	return &hashAhead{h: h, todo: todo, done: done}
+}
+
+// add hands b to the hash; b must not change until stop or state returns.
+func (a *hashAhead) add(b []byte) { a.todo <- b }
+
+// stop ends the goroutine once it has hashed what it was handed; a nil a
+// does nothing.
+func (a *hashAhead) stop() {
+	if a == nil || a.stopped {
+		return
+	}
+	a.stopped = true
+	close(a.todo)
+	<-a.done
+}
+
+// state stops a and returns the encoded SHA-256 state (nil if it cannot
+// be encoded: pades then hashes the document itself).
+func (a *hashAhead) state() []byte {
+	a.stop()
+	st, err := a.h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+// prehashedMem is an in-memory upload that knows the SHA-256 state of its
+// n bytes (pades.PrehashedInput).
+type prehashedMem struct {
+	*io.SectionReader
+	state []byte
+	n     int64
+}
+
+func (p prehashedMem) SHA256State() ([]byte, int64, bool) {
+	return p.state, p.n, p.state != nil
 }
