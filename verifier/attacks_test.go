@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math/big"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -644,4 +645,85 @@ func formObject(t testing.TB, doc []byte) (int, string) {
 		t.Fatalf("form %q has no /Fields array", body)
 	}
 	return id, body
+}
+
+// TestWalksPastLeaves: the walks of a revision's objects (the roles of the
+// change analysis, the comparison with a rebuilt reading) skip the entries
+// that are leaves (numbers, names, strings) without resolving them
+// (pdf.Value.IndexLeaf). A form drawn on page 1, referred to only after a
+// run of leaves in a dictionary or in an array, is still page 1's: a
+// forged one after signing is a change of page 1's resources, and one
+// defined again after the last %%EOF makes the revision ambiguous. So is a
+// form that page 1's resources name only in an array, after leaves.
+func TestWalksPastLeaves(t *testing.T) {
+	p := getPKI(t)
+	base := basePDF()
+	n, _, _ := docState(t, base)
+	stream := func(dict, s string) string {
+		return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(s), s)
+	}
+	form := func(text string) string {
+		return stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >>",
+			"BT /F1 14 Tf 72 700 Td ("+text+") Tj ET")
+	}
+	var leaves []string
+	for i := range 300 {
+		leaves = append(leaves, strconv.Itoa(i), "/N"+strconv.Itoa(i), "("+strconv.Itoa(i)+")")
+	}
+	// testpdf.Make: 3 is the font, 4 page 1's content, 5 page 1. Form n,
+	// which the content draws, is named after leaves of page 1's
+	// /XObject dictionary; form n+1 only after leaves of an array of its
+	// resources.
+	page := objectBody(t, base, 5)
+	page = strings.Replace(page, "/Resources << /Font << /F1 3 0 R >> >>", fmt.Sprintf(
+		"/Resources << /Font << /F1 3 0 R >> /XObject << /A 1 /B (b) /C /Name /D 2.5 /E true /Fm %d 0 R >> /Z [%s %d 0 R %s] >>",
+		n, strings.Join(leaves, " "), n+1, strings.Join(leaves, " ")), 1)
+	if !strings.Contains(page, "/Fm ") {
+		t.Fatalf("page 1 %q: no resources to extend", page)
+	}
+	content := "BT /F1 18 Tf 72 760 Td (Trang 1 / Page 1 - " + testpdf.Marker + ") Tj ET\nq /Fm Do Q"
+	prepared := appendUpdate(t, base, map[int]string{
+		4:     stream("", content),
+		5:     page,
+		n:     form("Dieu 1: giu nguyen hien trang"),
+		n + 1: form("Dieu 2: chap thuan"),
+	})
+	signed := signPDF(t, p, prepared, p.official, pades.Options{Level: pades.LevelBT})
+	if rep := verifyPDF(t, signed, p.trusted()); !rep.Valid {
+		t.Fatalf("the signed document is not valid: %s", dump(rep))
+	}
+	for _, tc := range []struct {
+		name string
+		id   int
+	}{
+		{"after leaves of a dictionary", n},
+		{"after leaves of an array", n + 1},
+	} {
+		t.Run("form "+tc.name+" replaced", func(t *testing.T) {
+			doc := appendUpdate(t, signed, map[int]string{tc.id: form("Dieu 1: thu hoi giay phep")})
+			rep := verifyPDF(t, doc, p.trusted())
+			s := sigOf(t, rep, 0)
+			if rep.Valid || s.Indication == TotalPassed {
+				t.Fatalf("a forged form passes: %s", dump(rep))
+			}
+			found := false
+			for _, c := range s.ChangesAfter {
+				found = found || c.Kind == ChangeResources && !c.Allowed && strings.Contains(c.Detail, fmt.Sprintf("page 1: resources (object %d)", tc.id))
+			}
+			if !found {
+				t.Errorf("changes_after %+v: no disallowed change of page 1's resources naming object %d", s.ChangesAfter, tc.id)
+			}
+		})
+		t.Run("form "+tc.name+" defined again after %%EOF", func(t *testing.T) {
+			doc := append(bytes.Clone(signed), fmt.Sprintf("%d 0 obj\n%s\nendobj\n", tc.id, form("Dieu 1: thu hoi giay phep"))...)
+			rep := verifyPDF(t, doc, p.trusted())
+			s := sigOf(t, rep, 0)
+			if s.Indication != Indeterminate || s.SubIndication != AmbiguousRevision || rep.Valid {
+				t.Fatalf("got %s/%s (%s), want INDETERMINATE/%s", s.Indication, s.SubIndication, s.Detail, AmbiguousRevision)
+			}
+			if !strings.Contains(s.Detail, fmt.Sprintf("object %d", tc.id)) {
+				t.Errorf("detail %q does not name object %d", s.Detail, tc.id)
+			}
+		})
+	}
 }

@@ -223,13 +223,38 @@ func skipKey(k string) bool {
 // change of it, which viewers read as another optional-content
 // configuration hiding signed text, would pass as a DSS update, allowed
 // even by DocMDP P=1 (attacksuite's optional content shared with /DSS).
+//
+// An entry that is a leaf (pdf.Value.IndexLeaf: a number, a name, a
+// string...) would only count as a visit: it is not resolved, and a run of
+// them, in the order the walk would have met them, is one item of the
+// stack that counts its visits. The walk, its visits and the Reader's
+// look-ups are those of resolving every entry; leaves were most of them (a
+// font's /Widths, a structure tree's marked-content numbers), a quarter of
+// the CPU of verifying a real-world document.
 func (w *roleWalker) mark(v, parent pdf.Value, r role) {
 	generic := isGeneric(r.kind)
-	type item struct{ v, parent pdf.Value }
-	stack := []item{{v, parent}}
+	type item struct {
+		v, parent pdf.Value
+		leaves    int // when > 0, a run of leaf entries, not v
+	}
+	stack := []item{{v: v, parent: parent}}
+	leaf := func() {
+		if n := len(stack); n > 0 && stack[n-1].leaves > 0 {
+			stack[n-1].leaves++
+		} else {
+			stack = append(stack, item{leaves: 1})
+		}
+	}
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		if it.leaves > 0 {
+			// What add does with a leaf.
+			if w.visits += it.leaves; w.visits > maxRoleVisits {
+				w.d.incomplete = true
+			}
+			continue
+		}
 		if indirect(it.v, it.parent) {
 			if have := w.d.roles[it.v.GetPtr().GetID()]; len(have) > 0 {
 				stop := false
@@ -258,13 +283,21 @@ func (w *roleWalker) mark(v, parent pdf.Value, r role) {
 		switch it.v.Kind() {
 		case pdf.Dict, pdf.Stream:
 			for _, k := range it.v.Keys() {
-				if !skipKey(k) {
-					stack = append(stack, item{it.v.Key(k), it.v})
+				switch {
+				case skipKey(k):
+				case it.v.KeyLeaf(k):
+					leaf()
+				default:
+					stack = append(stack, item{v: it.v.Key(k), parent: it.v})
 				}
 			}
 		case pdf.Array:
 			for i := 0; i < it.v.Len(); i++ {
-				stack = append(stack, item{it.v.Index(i), it.v})
+				if it.v.IndexLeaf(i) {
+					leaf()
+				} else {
+					stack = append(stack, item{v: it.v.Index(i), parent: it.v})
+				}
 			}
 		}
 	}

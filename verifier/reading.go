@@ -292,16 +292,23 @@ func (w *readingWalk) object(p pdf.Ptr) string {
 	return w.value(va, 0)
 }
 
-// value queues the references of the direct value v.
+// value queues the references of the direct value v. An entry that is a
+// leaf (pdf.Value.IndexLeaf: a number, a name, a string...) holds no
+// reference: it is not resolved, only its depth checked, as value would
+// check it (the Reader's look-ups are counted as if it were resolved).
 func (w *readingWalk) value(v pdf.Value, depth int) string {
 	if depth > maxCompareDepth {
-		return fmt.Sprintf("values nested deeper than %d", maxCompareDepth)
+		return tooDeep()
 	}
 	switch v.Kind() {
 	case pdf.Dict, pdf.Stream:
 		for _, k := range v.Keys() {
 			if p, ok := v.KeyRef(k); ok {
 				w.push(p)
+			} else if v.KeyLeaf(k) {
+				if depth+1 > maxCompareDepth {
+					return tooDeep()
+				}
 			} else if why := w.value(v.Key(k), depth+1); why != "" {
 				return why
 			}
@@ -310,6 +317,10 @@ func (w *readingWalk) value(v pdf.Value, depth int) string {
 		for i := 0; i < v.Len(); i++ {
 			if p, ok := v.IndexRef(i); ok {
 				w.push(p)
+			} else if v.IndexLeaf(i) {
+				if depth+1 > maxCompareDepth {
+					return tooDeep()
+				}
 			} else if why := w.value(v.Index(i), depth+1); why != "" {
 				return why
 			}
@@ -317,6 +328,9 @@ func (w *readingWalk) value(v pdf.Value, depth int) string {
 	}
 	return ""
 }
+
+// tooDeep is why a reading's values could not be compared.
+func tooDeep() string { return fmt.Sprintf("values nested deeper than %d", maxCompareDepth) }
 
 // sameEntry reports whether both readings locate object id at the same
 // definition (and, for an object of an object stream, the stream too).

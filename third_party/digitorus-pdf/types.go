@@ -259,6 +259,49 @@ func (v Value) Key(key string) Value {
 	return Value{}
 }
 
+// IndexLeaf reports whether the element i of the array v is a leaf: a
+// direct value that neither holds nor refers to another (null, a boolean,
+// a number, a string, a name). For a leaf it counts the look-up against
+// the Reader as Index(i) does; for anything else it counts nothing and
+// Index(i) is to be called (kyso patch 43). A walk of the object graph
+// that only goes into references, arrays, dictionaries and streams skips
+// leaves without making a Value of each, and spends the Reader's look-ups
+// as a walk that calls Index for every element does: the limits it meets
+// are the same. Past the look-up limit Index returns an error Value,
+// which leads nowhere either.
+func (v Value) IndexLeaf(i int) bool {
+	if v.err != nil || v.obj.Kind != Array || i < 0 || i >= len(v.obj.ArrayVal) {
+		return false
+	}
+	return v.leaf(v.obj.ArrayVal[i])
+}
+
+// KeyLeaf is IndexLeaf for the entry key of the dictionary or stream v: it
+// reports a leaf, counting the look-up as Key(key) does, and reports false
+// for a missing key or any other value, counting nothing (kyso patch 43).
+func (v Value) KeyLeaf(key string) bool {
+	if v.err != nil || v.obj.Kind != Dict && v.obj.Kind != Stream {
+		return false
+	}
+	x, ok := v.obj.DictVal[key]
+	return ok && v.leaf(x)
+}
+
+// leaf reports whether x, an entry of v, is a leaf, and if so counts the
+// look-up that resolving it would have counted (resolveFrom).
+func (v Value) leaf(x Object) bool {
+	switch x.Kind {
+	case Dict, Array, Stream, Indirect:
+		return false
+	}
+	if v.r != nil {
+		// An error only past the limit, where every later look-up fails
+		// too: the next Key or Index reports it.
+		_ = v.r.lim.lookup()
+	}
+	return true
+}
+
 // identity returns a number that is the same for Values of the same parsed
 // dictionary or stream and differs between different ones (the address of
 // its map), for detecting loops in walks of the object graph.

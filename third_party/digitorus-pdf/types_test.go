@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -277,6 +278,100 @@ func TestIdentity(t *testing.T) {
 	for name, v := range map[string]Value{"empty array": cat.Key("Empty"), "integer": cat.Key("N"), "name": cat.Key("Type"), "missing": cat.Key("Nothing"), "error": {err: errors.New("x")}} {
 		if got := v.Identity(); got != 0 {
 			t.Errorf("%s: identity %#x, want 0", name, got)
+		}
+	}
+}
+
+// TestLeaf (kyso patch 43): IndexLeaf and KeyLeaf report the entries that
+// neither hold nor refer to another value, and a walk that skips them
+// spends the Reader's look-ups as one that resolves every entry: the same
+// count, and past maxLookups the same entries fail.
+func TestLeaf(t *testing.T) {
+	in := newDoc().
+		obj(1, "<< /Type /Catalog /Pages 2 0 R /A [1 2.5 (s) /N true null [3] << /K 4 >> 3 0 R] /D << /I 7 /S (x) /R 3 0 R /Arr [] >> /Strm 4 0 R >>").
+		obj(2, "<< /Type /Pages /Kids [] /Count 0 >>").
+		obj(3, "<< /X 1 >>").
+		stream(4, "/Extra /Name", []byte("data")).
+		table(5, "")
+	open := func(t *testing.T) *Reader {
+		r, err := NewReader(bytes.NewReader(in), int64(len(in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := open(t)
+	cat := r.Trailer().Key("Root")
+	arr := cat.Key("A")
+	var got []bool
+	for i := -1; i <= arr.Len(); i++ {
+		got = append(got, arr.IndexLeaf(i))
+	}
+	if want := []bool{false, true, true, true, true, true, true, false, false, false, false}; !slices.Equal(got, want) {
+		t.Errorf("IndexLeaf(-1 … %d) = %v, want %v", arr.Len(), got, want)
+	}
+	d := cat.Key("D")
+	for key, want := range map[string]bool{"I": true, "S": true, "R": false, "Arr": false, "Missing": false} {
+		if got := d.KeyLeaf(key); got != want {
+			t.Errorf("KeyLeaf(%q) = %v, want %v", key, got, want)
+		}
+	}
+	if strm := cat.Key("Strm"); !strm.KeyLeaf("Extra") || strm.KeyLeaf("Nothing") {
+		t.Errorf("stream: KeyLeaf(Extra) = %v, KeyLeaf(Nothing) = %v, want true, false", strm.KeyLeaf("Extra"), strm.KeyLeaf("Nothing"))
+	}
+	if (Value{err: errors.New("x")}).IndexLeaf(0) || (Value{err: errors.New("x")}).KeyLeaf("I") || d.IndexLeaf(0) || arr.KeyLeaf("I") {
+		t.Error("a leaf reported in an error Value or in the wrong kind of value")
+	}
+
+	// Two walks of everything reachable from the catalog: one resolves
+	// every entry, one skips leaves. Each returns the look-ups it spent
+	// and the entries that came back as errors, in order.
+	walk := func(r *Reader, skip bool) (int64, []string) {
+		var failed []string
+		seen := map[uintptr]bool{}
+		var visit func(v Value, path string)
+		visit = func(v Value, path string) {
+			if v.Err() != nil {
+				failed = append(failed, path)
+				return
+			}
+			if id := v.Identity(); id != 0 && seen[id] {
+				return
+			} else if id != 0 {
+				seen[id] = true
+			}
+			switch v.Kind() {
+			case Dict, Stream:
+				for _, k := range v.Keys() {
+					if !skip || !v.KeyLeaf(k) {
+						visit(v.Key(k), path+"/"+k)
+					} else if r.lim.lookups > maxLookups {
+						failed = append(failed, path+"/"+k)
+					}
+				}
+			case Array:
+				for i := range v.Len() {
+					if !skip || !v.IndexLeaf(i) {
+						visit(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+					} else if r.lim.lookups > maxLookups {
+						failed = append(failed, fmt.Sprintf("%s[%d]", path, i))
+					}
+				}
+			}
+		}
+		visit(r.Trailer().Key("Root"), "")
+		return r.lim.lookups, failed
+	}
+	all, _ := walk(open(t), false)
+	skipped, _ := walk(open(t), true)
+	if all != skipped || all < 20 {
+		t.Errorf("look-ups: %d resolving every entry, %d skipping leaves; want the same, at least 20", all, skipped)
+	}
+	defer func(n int64) { maxLookups = n }(maxLookups)
+	for maxLookups = 1; maxLookups < all; maxLookups += 3 {
+		_, want := walk(open(t), false)
+		if _, got := walk(open(t), true); !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("maxLookups %d: failed entries %q skipping leaves, %q resolving every entry", maxLookups, got, want)
 		}
 	}
 }
