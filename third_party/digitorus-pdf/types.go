@@ -10,7 +10,7 @@ import (
 	"io"
 	"io/ioutil"
 	"reflect"
-	"sort"
+	"slices"
 	"unsafe"
 )
 
@@ -231,18 +231,17 @@ func (v Value) Index(i int) Value {
 	return v.r.resolveFrom(v, a[i])
 }
 
-// Keys returns the keys of the dictionary v, sorted alphabetically.
+// Keys returns the keys of the dictionary v, sorted alphabetically; nil
+// if there are none. The slice is made at its size (kyso patch 44).
 func (v Value) Keys() []string {
-	if v.err != nil {
+	if v.err != nil || v.obj.Kind != Dict && v.obj.Kind != Stream || len(v.obj.DictVal) == 0 {
 		return nil
 	}
-	var keys []string
-	if v.obj.Kind == Dict || v.obj.Kind == Stream {
-		for k := range v.obj.DictVal {
-			keys = append(keys, k)
-		}
+	keys := make([]string, 0, len(v.obj.DictVal))
+	for k := range v.obj.DictVal {
+		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }
 

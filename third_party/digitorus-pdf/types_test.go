@@ -375,3 +375,29 @@ func TestLeaf(t *testing.T) {
 		}
 	}
 }
+
+// TestKeys (kyso patch 44): the keys of a dictionary or stream, sorted;
+// nil for an empty dictionary and for any other value.
+func TestKeys(t *testing.T) {
+	dict := func(keys ...string) map[string]Object {
+		m := map[string]Object{}
+		for _, k := range keys {
+			m[k] = Object{Kind: Integer}
+		}
+		return m
+	}
+	for name, tc := range map[string]struct {
+		v    Value
+		want []string
+	}{
+		"dictionary": {Value{obj: Object{Kind: Dict, DictVal: dict("Type", "A", "Z", "Length", "B1", "B")}}, []string{"A", "B", "B1", "Length", "Type", "Z"}},
+		"stream":     {Value{obj: Object{Kind: Stream, DictVal: dict("Length", "Filter")}}, []string{"Filter", "Length"}},
+		"empty":      {Value{obj: Object{Kind: Dict, DictVal: dict()}}, nil},
+		"array":      {Value{obj: Object{Kind: Array, ArrayVal: []Object{{Kind: Integer}}}}, nil},
+		"error":      {Value{obj: Object{Kind: Dict, DictVal: dict("A")}, err: errors.New("x")}, nil},
+	} {
+		if got := tc.v.Keys(); !slices.Equal(got, tc.want) || (got == nil) != (tc.want == nil) {
+			t.Errorf("%s: Keys() = %#v, want %#v", name, got, tc.want)
+		}
+	}
+}
