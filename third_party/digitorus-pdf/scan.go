@@ -72,11 +72,29 @@ type scanCandidate struct {
 // in b[from:to]. "N G obj" may follow anything but a number ("%%EOF1 0
 // obj" starts the updates of some writers), "trailer" must be a word; both
 // must be followed by white space or a delimiter.
-func nextCandidate(b []byte, from, to int64) (scanCandidate, bool) {
+//
+// m remembers, for the calls on one block (with from never decreasing),
+// where the search for "obj" stopped: the "obj" occurrences it passed over
+// are no candidates for a later from either, so they are not searched
+// again. (Each call searched them again: a block of many "obj" and
+// "trailer" words that are no definitions — a long stream cut short —
+// took time quadratic in its length, kyso patch 45.)
+func nextCandidate(b []byte, from, to int64, m *objMemo) (scanCandidate, bool) {
 	ends := func(i int) bool { return i >= len(b) || isSpace(b[i]) || isDelim(b[i]) }
 	var obj scanCandidate
 	found := false
-	for i := int(from); int64(i) < to; {
+	start := int(from)
+	switch {
+	case !m.set || from < m.from:
+		// A search of its own.
+	case m.at < 0:
+		start = int(to) // none for an earlier from: none for this one
+	default:
+		start = max(start, m.at)
+	}
+	m.set, m.from, m.at = true, from, -1
+	for i := start; int64(i) < to; {
+		at := i
 		k := bytes.Index(b[i:], objKW)
 		if k < 0 {
 			break
@@ -88,6 +106,7 @@ func nextCandidate(b []byte, from, to int64) (scanCandidate, bool) {
 				break
 			}
 			obj, found = c, true
+			m.at = at
 			break
 		}
 	}
@@ -110,6 +129,16 @@ func nextCandidate(b []byte, from, to int64) (scanCandidate, bool) {
 		}
 	}
 	return obj, found
+}
+
+// objMemo is where nextCandidate's last search for "obj" in a block
+// stopped: the search started at from found its candidate by searching
+// from at on (every "obj" between from and at was none), or found none
+// (at < 0).
+type objMemo struct {
+	set  bool
+	from int64
+	at   int
 }
 
 // objAt reads "N G" backwards from the "obj" at q.
@@ -200,10 +229,11 @@ func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
 			return nil, err
 		}
 		to := min64(off+scanBlock, size) - lo
+		var memo objMemo
 		for from := off - lo; ; {
 			// The search resumes after the last definition parsed.
 			from = max(from, skip-lo)
-			c, ok := nextCandidate(b, from, to)
+			c, ok := nextCandidate(b, from, to, &memo)
 			if !ok {
 				break
 			}
