@@ -11,8 +11,11 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -725,5 +728,87 @@ func TestWalksPastLeaves(t *testing.T) {
 				t.Errorf("detail %q does not name object %d", s.Detail, tc.id)
 			}
 		})
+	}
+}
+
+// noWholeRead reads a document like a file does, but fails the first read
+// of all of it at once (inMemory's): VerifyPDF then reads it through
+// ReadAt as it reads documents larger than maxInMemory.
+type noWholeRead struct {
+	r      *bytes.Reader
+	failed bool
+}
+
+func (n *noWholeRead) ReadAt(b []byte, off int64) (int, error) {
+	if !n.failed && off == 0 && int64(len(b)) == n.r.Size() {
+		n.failed = true
+		return 0, errors.New("no whole read")
+	}
+	return n.r.ReadAt(b, off)
+}
+
+// TestInMemoryAndThroughReadAt: a document of at most maxInMemory bytes is
+// read into memory once and searched there (inMemory, pdf.ScanBytes); a
+// larger one, or one that cannot be read whole, through ReadAt in blocks.
+// Forgeries are refused alike, with the same report, either way: an
+// incremental update of page 1, a definition after %%EOF that a viewer's
+// rebuild takes, a free entry hiding page 1's content, and the real-world
+// documents.
+func TestInMemoryAndThroughReadAt(t *testing.T) {
+	p := getPKI(t)
+	signed := signPDF(t, p, basePDF(), p.official, pades.Options{Level: pades.LevelBT})
+	n, root, prev := docState(t, signed)
+	var freed bytes.Buffer
+	freed.Write(signed)
+	fmt.Fprintf(&freed, "xref\n4 1\n0000000000 00001 f \ntrailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", n, root, prev, len(signed))
+	docs := map[string][]byte{
+		"signed":            signed,
+		"page 1 replaced":   appendUpdate(t, signed, map[int]string{4: "<< /Length 16 >>\nstream\nBT (forged) Tj ET\nendstream"}),
+		"after %%EOF":       append(bytes.Clone(signed), "5 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n"...),
+		"free entry":        freed.Bytes(),
+		"hidden definition": appendUpdate(t, signed, map[int]string{n: "<< /Length 60 >>\nstream\n\n4 0 obj\n<< /Length 18 >>\nstream\nBT (forged) Tj ET\nendstream\nendstream"}),
+	}
+	dir := realworldDir(t)
+	roots, inter, err := LoadTrustDir(filepath.Join(dir, "roots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*", "*.pdf"))
+	for _, name := range names {
+		doc, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[name] = doc
+	}
+	now := time.Now()
+	refused := 0
+	for name, doc := range docs {
+		opts := p.trusted()
+		if strings.HasPrefix(name, dir) {
+			opts = Options{Roots: roots, Intermediates: inter}
+		}
+		opts.Now = func() time.Time { return now }
+		mem := verifyPDF(t, doc, opts)
+		through := &noWholeRead{r: bytes.NewReader(doc)}
+		rep, err := VerifyPDF(context.Background(), through, int64(len(doc)), opts)
+		if err != nil {
+			t.Fatalf("%s: VerifyPDF through ReadAt = %v", name, err)
+		}
+		if !through.failed {
+			t.Fatalf("%s: not read whole first", name)
+		}
+		if a, b := dump(mem), dump(rep); a != b {
+			t.Errorf("%s: read in memory:\n%s\nthrough ReadAt:\n%s", name, a, b)
+		}
+		if !mem.Valid {
+			refused++
+		}
+		if name == "signed" != mem.Valid && !strings.HasPrefix(name, dir) {
+			t.Errorf("%s: valid %v", name, mem.Valid)
+		}
+	}
+	if refused < 4 {
+		t.Errorf("%d documents refused, want at least the 4 forgeries", refused)
 	}
 }

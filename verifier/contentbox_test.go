@@ -36,7 +36,7 @@ func TestContentBoxesCoverPopplerWords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ends := revisionEnds(bytes.NewReader(doc), int64(len(doc)))
+		ends := revisionEnds(bytes.NewReader(doc), doc, int64(len(doc)))
 		if len(ends) == 0 {
 			t.Fatalf("%s: no revision", name)
 		}

@@ -60,7 +60,7 @@ func checkValidReading(t *testing.T, doc []byte, rep *Report) {
 	if !rep.Valid {
 		return
 	}
-	fin := newReadings(bytes.NewReader(doc), int64(len(doc))).open(int64(len(doc)))
+	fin := newReadings(bytes.NewReader(doc), nil, int64(len(doc))).open(int64(len(doc)))
 	if fin.rdr == nil {
 		t.Fatalf("valid, but the file cannot be read: %v", fin.err)
 	}

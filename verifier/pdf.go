@@ -252,21 +252,31 @@ func (s *pdfSig) signedRanges(r io.ReaderAt) io.Reader {
 // revisionEnds finds where the revisions of the file end: after each
 // "startxref N %%EOF" (N > 0: a linearised file's first-page section has
 // "startxref 0") and the end-of-line that follows. It reads the file in
-// blocks; memory does not grow with the file.
-func revisionEnds(r io.ReaderAt, size int64) []int64 {
+// blocks; memory does not grow with the file. data is the file if it is in
+// memory (inMemory), searched where it is; else nil.
+func revisionEnds(r io.ReaderAt, data []byte, size int64) []int64 {
 	const block = 1 << 20
 	marker := []byte("%%EOF")
 	var ends []int64
 	// No larger than the file: most are well under a block.
-	buf := make([]byte, max(0, min(int64(eofWindow+block+len(marker)), size)))
+	window := max(0, min(int64(eofWindow+block+len(marker)), size))
+	var buf []byte
+	if data == nil {
+		buf = make([]byte, window)
+	}
 	for off := int64(0); off < size; off += block {
 		// b holds the block, eofWindow bytes before it and room for a
 		// marker that starts at its end.
 		start := max(0, off-eofWindow)
-		n := min(int64(len(buf)), size-start)
-		b := buf[:n]
-		if _, err := r.ReadAt(b, start); err != nil && err != io.EOF {
-			break
+		n := min(window, size-start)
+		var b []byte
+		if data != nil {
+			b = data[start : start+n]
+		} else {
+			b = buf[:n]
+			if _, err := r.ReadAt(b, start); err != nil && err != io.EOF {
+				break
+			}
 		}
 		for i := 0; ; {
 			j := bytes.Index(b[i:], marker)

@@ -386,7 +386,7 @@ func nameOf(q string) string {
 // An honest file (mayBeAmbiguous false) must also be read unambiguously.
 func diffFile(t *testing.T, doc []byte, mayBeAmbiguous bool) {
 	t.Helper()
-	docs := newReadings(bytes.NewReader(doc), int64(len(doc)))
+	docs := newReadings(bytes.NewReader(doc), nil, int64(len(doc)))
 	fin := docs.open(int64(len(doc)))
 	if fin.rdr == nil {
 		// kyso cannot read the file at all: VerifyPDF refuses it.

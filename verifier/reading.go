@@ -37,6 +37,8 @@ const (
 type readings struct {
 	r    io.ReaderAt
 	size int64
+	// data is the file if it is in memory (inMemory), else nil.
+	data []byte
 
 	// cache shares the objects parsed by every reading of the file: each
 	// definition is parsed once, however many revisions are read.
@@ -63,15 +65,19 @@ type reading struct {
 	checked   bool
 }
 
-func newReadings(r io.ReaderAt, size int64) *readings {
-	return &readings{r: r, size: size, cache: pdf.NewCache(), at: map[int64]*reading{}}
+func newReadings(r io.ReaderAt, data []byte, size int64) *readings {
+	return &readings{r: r, size: size, data: data, cache: pdf.NewCache(), at: map[int64]*reading{}}
 }
 
 // getScan scans the file once.
 func (d *readings) getScan() (*pdf.Scan, error) {
 	if !d.scanned {
 		d.scanned = true
-		d.scan, d.scanErr = pdf.ScanObjects(d.r, d.size, d.cache)
+		if d.data != nil {
+			d.scan, d.scanErr = pdf.ScanBytes(d.data, d.cache)
+		} else {
+			d.scan, d.scanErr = pdf.ScanObjects(d.r, d.size, d.cache)
+		}
 	}
 	return d.scan, d.scanErr
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -80,6 +81,18 @@ func TestParsePDFDate(t *testing.T) {
 }
 
 func TestRevisionEnds(t *testing.T) {
+	// revisionEnds of a file read through ReadAt and of one in memory
+	// (inMemory) must agree.
+	revisionEnds := func(r *bytes.Reader, size int64) []int64 {
+		t.Helper()
+		data := make([]byte, size)
+		r.ReadAt(data, 0)
+		got, inMem := revisionEnds(r, nil, size), revisionEnds(r, data, size)
+		if !slices.Equal(got, inMem) {
+			t.Errorf("revisionEnds = %v read through ReadAt, %v in memory", got, inMem)
+		}
+		return got
+	}
 	doc := testpdf.Make(1, 0)
 	one := revisionEnds(bytes.NewReader(doc), int64(len(doc)))
 	if len(one) != 1 || one[0] != int64(len(doc)) {
@@ -95,6 +108,14 @@ func TestRevisionEnds(t *testing.T) {
 	odd := append(bytes.Clone(doc), []byte("% comment %%EOF\nstartxref\n0\n%%EOF\n")...)
 	if got := revisionEnds(bytes.NewReader(odd), int64(len(odd))); len(got) != 1 {
 		t.Errorf("revisionEnds = %v, want one end", got)
+	}
+	// Several blocks of 1 MiB, updates ending near their borders.
+	big := testpdf.Make(2, 3<<20-600)
+	for i := range 3 {
+		big = appendUpdate(t, big, map[int]string{3: fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /Courier /N %d >>", i)})
+	}
+	if got := revisionEnds(bytes.NewReader(big), int64(len(big))); len(got) != 4 || got[3] != int64(len(big)) {
+		t.Errorf("revisionEnds = %v of a file of %d bytes, want 4 ends", got, len(big))
 	}
 	if r, ok := revisionOf(two, int64(len(doc))); r != 1 || !ok {
 		t.Errorf("revisionOf = %d, %v", r, ok)

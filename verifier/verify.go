@@ -135,7 +135,8 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (re
 		return nil, ErrUnreadable.Errorf("%d bytes, more than the limit of %d", size, opts.maxSize())
 	}
 	rep = &Report{}
-	docs := newReadings(r, size)
+	r, data := inMemory(r, size)
+	docs := newReadings(r, data, size)
 	fin := docs.open(size)
 	if fin.rdr == nil {
 		return nil, ErrUnreadable.Errorf("%v", fin.err)
@@ -143,7 +144,7 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (re
 	if fin.repaired != nil {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the document's cross-reference data is damaged (%v); it was read by scanning the file for its objects, as other readers do", fin.repaired))
 	}
-	p := &pdfRun{v: newValidator(ctx, &opts), r: r, size: size, rdr: fin.rdr, docs: docs, rep: rep}
+	p := &pdfRun{v: newValidator(ctx, &opts), r: r, data: data, size: size, rdr: fin.rdr, docs: docs, rep: rep}
 	if err := p.run(); err != nil {
 		return nil, err
 	}
@@ -151,10 +152,36 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (re
 	return p.rep, nil
 }
 
+// maxInMemory bounds the documents read into memory, whole and once,
+// before they are verified: the verification reads a document many times
+// (every revision, the scan for object definitions, the bytes each
+// signature covers), through a file's ReadAt a system call each time, and
+// searches it whole through buffers of up to a block (1 MiB) that it
+// filled by copying. Larger documents are read where they are, in blocks,
+// so that memory does not grow with them.
+const maxInMemory = 4 << 20
+
+// inMemory returns r, and its bytes, read once into memory if there are no
+// more than maxInMemory; a document that cannot be read so is read through
+// r as it is, and its errors are met where they were.
+func inMemory(r io.ReaderAt, size int64) (io.ReaderAt, []byte) {
+	if size > maxInMemory {
+		return r, nil
+	}
+	b := make([]byte, size)
+	if n, _ := r.ReadAt(b, 0); int64(n) != size {
+		return r, nil
+	}
+	return bytes.NewReader(b), b
+}
+
 // pdfRun is the validation of one PDF.
 type pdfRun struct {
-	v       *validator
-	r       io.ReaderAt
+	v *validator
+	r io.ReaderAt
+	// data is the document if it was read into memory (inMemory), else
+	// nil; r then reads it.
+	data    []byte
 	size    int64
 	rdr     *pdf.Reader
 	docs    *readings
@@ -185,7 +212,7 @@ func (p *pdfRun) run() error {
 	}
 	p.v.rev = revData{ocsps: dss.ocsps, crls: dss.crls}
 	p.vri = dss.vri
-	p.ends = revisionEnds(p.r, p.size)
+	p.ends = revisionEnds(p.r, p.data, p.size)
 
 	for i, s := range sigs {
 		e := &entry{sig: s}
@@ -257,9 +284,23 @@ func (p *pdfRun) rangeDigest(e *entry, h crypto.Hash) ([]byte, error) {
 	if w == nil {
 		return nil, fmt.Errorf("%w: hash %v", errAlgorithm, h)
 	}
-	buf := make([]byte, 64<<10)
-	if _, err := io.CopyBuffer(w, &ctxReader{ctx: p.v.ctx, r: e.sig.signedRanges(p.r)}, buf); err != nil {
-		return nil, err
+	if br := e.sig.br; p.data != nil && br[1] <= p.size && br[2] <= p.size && br[3] <= p.size-br[2] {
+		// Hashed where they are, a 64 KiB piece at a time as read below.
+		for _, b := range [][]byte{p.data[:br[1]], p.data[br[2] : br[2]+br[3]]} {
+			for len(b) > 0 {
+				if err := p.v.ctx.Err(); err != nil {
+					return nil, err
+				}
+				n := min(len(b), 64<<10)
+				w.Write(b[:n])
+				b = b[n:]
+			}
+		}
+	} else {
+		buf := make([]byte, 64<<10)
+		if _, err := io.CopyBuffer(w, &ctxReader{ctx: p.v.ctx, r: e.sig.signedRanges(p.r)}, buf); err != nil {
+			return nil, err
+		}
 	}
 	if e.digests == nil {
 		e.digests = map[crypto.Hash][]byte{}

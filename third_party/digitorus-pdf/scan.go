@@ -27,6 +27,9 @@ import (
 type Scan struct {
 	f    io.ReaderAt
 	size int64
+	// data is the file when it is in memory (ScanBytes): searched where
+	// it is instead of being copied into buffers.
+	data []byte
 	// defs are the definitions in file order; an object of an object
 	// stream comes right after its stream.
 	defs     []scanDef
@@ -201,12 +204,25 @@ const scanBlock = 1 << 20
 // definitions inside a stream's data or a string are not taken for the
 // file's own. The work is bounded like a Reader's (limits.go).
 func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
+	return scanObjects(f, nil, size, c)
+}
+
+// ScanBytes is ScanObjects of a file held in memory: it searches data where
+// it is rather than copying it, block by block, into buffers of its own
+// (kyso patch 46). What it finds is what ScanObjects finds in the same
+// bytes. data must not be modified while the Scan or its Readers are used.
+func ScanBytes(data []byte, c *Cache) (*Scan, error) {
+	return scanObjects(bytes.NewReader(data), data, int64(len(data)), c)
+}
+
+// scanObjects is ScanObjects; data is the file if it is in memory, else nil.
+func scanObjects(f io.ReaderAt, data []byte, size int64, c *Cache) (s *Scan, err error) {
 	defer func() {
 		if e := recover(); e != nil {
 			s, err = nil, fmt.Errorf("malformed PDF: %v", e)
 		}
 	}()
-	s = &Scan{f: f, size: size, cache: c}
+	s = &Scan{f: f, size: size, data: data, cache: c}
 	// A Reader without a table parses the definitions.
 	r := &Reader{f: f, end: size, objCache: map[uint32]Value{}, lim: newLimits(size), shared: c}
 	var stms []int // indexes in s.defs of object streams
@@ -215,7 +231,11 @@ func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
 	// that is smaller: most signed documents are well under a block, and
 	// a fresh, zeroed 1 MiB buffer for each was a tenth of the CPU of
 	// kyso's verifier benchmark on a 200 KB one (kyso patch 41).
-	buf := make([]byte, max(0, min64(lookback+scanBlock+lookahead, size)))
+	// A file in memory is searched where it is.
+	var buf []byte
+	if data == nil {
+		buf = make([]byte, max(0, min64(lookback+scanBlock+lookahead, size)))
+	}
 	skip := int64(0) // the end of the last definition parsed
 	for off := int64(0); off < size; off += scanBlock {
 		// The data of a long stream is not searched.
@@ -223,10 +243,15 @@ func ScanObjects(f io.ReaderAt, size int64, c *Cache) (s *Scan, err error) {
 			off = skip
 		}
 		lo := max(0, off-lookback)
-		n := min64(int64(len(buf)), min64(off+scanBlock+lookahead, size)-lo)
-		b := buf[:n]
-		if _, err := f.ReadAt(b, lo); err != nil && err != io.EOF {
-			return nil, err
+		n := min64(lookback+scanBlock+lookahead, min64(off+scanBlock+lookahead, size)-lo)
+		var b []byte
+		if data != nil {
+			b = data[lo : lo+n]
+		} else {
+			b = buf[:n]
+			if _, err := f.ReadAt(b, lo); err != nil && err != io.EOF {
+				return nil, err
+			}
 		}
 		to := min64(off+scanBlock, size) - lo
 		var memo objMemo
@@ -335,12 +360,20 @@ func (s *Scan) findHidden() {
 			continue
 		}
 		n := d.end - d.pos
-		if int64(cap(buf)) < n {
-			buf = make([]byte, n)
-		}
-		b := buf[:n]
-		if k, err := s.f.ReadAt(b, d.pos); int64(k) < n && err != nil {
-			continue
+		var b []byte
+		switch {
+		case s.data != nil && d.end <= int64(len(s.data)):
+			b = s.data[d.pos:d.end]
+		case s.data != nil:
+			continue // as a short read is
+		default:
+			if int64(cap(buf)) < n {
+				buf = make([]byte, n)
+			}
+			b = buf[:n]
+			if k, err := s.f.ReadAt(b, d.pos); int64(k) < n && err != nil {
+				continue
+			}
 		}
 		for i := 1; i < len(b); {
 			k := bytes.Index(b[i:], objKW)
