@@ -375,33 +375,63 @@ func (s *Scan) findHidden() {
 				continue
 			}
 		}
-		for i := 1; i < len(b); {
-			k := bytes.Index(b[i:], objKW)
-			if k < 0 {
-				break
-			}
-			q := i + k
-			i = q + 1
-			c, ok := objAt(b, q)
-			if !ok || c.start == 0 || c.id <= 0 || c.gen > 65535 || !lineStart(b, c.start) {
-				continue
-			}
+		hiddenIn(b, func(c scanCandidate) {
 			s.hidden = append(s.hidden, HiddenDef{ID: uint32(c.id), Gen: uint16(c.gen), Offset: d.pos + int64(c.start)})
-		}
-		for i := 1; i < len(b); {
-			k := bytes.Index(b[i:], trailerKW)
-			if k < 0 {
-				break
-			}
-			q := i + k
-			i = q + 1
-			if lineStart(b, q) {
-				s.hiddenTrailers = append(s.hiddenTrailers, d.pos+int64(q))
-			}
-		}
+		}, func(q int) {
+			s.hiddenTrailers = append(s.hiddenTrailers, d.pos+int64(q))
+		})
 	}
 	sort.Slice(s.hidden, func(i, j int) bool { return s.hidden[i].Offset < s.hidden[j].Offset })
 	slices.Sort(s.hiddenTrailers)
+}
+
+// hiddenIn calls def for each "N G obj" of b (the bytes of a definition)
+// that starts a line (lineStart), in order, and trailer for each
+// "trailer" that does. An "obj" is found by its "b", rarer than "o" in
+// text and in content streams; a "trailer" by what starts its line, a
+// line break or an "endobj" and white space (kyso patch 47). They were
+// found by searching b for "obj" and for "trailer" from its second byte
+// on: a search led by their first letters, which are frequent in text
+// and stopped the search every few bytes.
+func hiddenIn(b []byte, def func(scanCandidate), trailer func(q int)) {
+	// at reports a hidden trailer where a line starts after i.
+	at := func(i int) {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\f' || b[i] == 0) {
+			i++
+		}
+		if bytes.HasPrefix(b[i:], trailerKW) {
+			trailer(i)
+		}
+	}
+	for i := 2; i < len(b); {
+		k := bytes.IndexByte(b[i:], 'b')
+		if k < 0 {
+			break
+		}
+		q := i + k - 1 // where an "obj" would start
+		i += k + 1
+		if q+len(objKW) > len(b) || b[q] != 'o' || b[q+2] != 'j' {
+			continue
+		}
+		if q >= 3 && string(b[q-3:q]) == "end" {
+			at(q + len(objKW))
+		}
+		c, ok := objAt(b, q)
+		if !ok || c.start == 0 || c.id <= 0 || c.gen > 65535 || !lineStart(b, c.start) {
+			continue
+		}
+		def(c)
+	}
+	for _, nl := range []byte{'\n', '\r'} {
+		for i := 0; i < len(b); {
+			k := bytes.IndexByte(b[i:], nl)
+			if k < 0 {
+				break
+			}
+			i += k + 1
+			at(i)
+		}
+	}
 }
 
 // HiddenTrailers returns the offsets of the "trailer" keywords at the start
