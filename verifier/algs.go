@@ -250,8 +250,21 @@ func checkRSASize(pub *rsa.PublicKey) error {
 // x509.Certificate.CheckSignatureFrom it does not look at parent's CA
 // constraints (chains are built by x509.Verify, which does) and it accepts
 // SHA-1, which crypto/x509 refuses, for self-signatures of old roots and
-// for OCSP responder certificates.
+// for OCSP responder certificates. A signature found valid is remembered
+// (certSigs): the same certificates come with document after document.
 func checkCertSignature(child, parent *x509.Certificate) error {
+	if certSigs.verified(parent.RawSubjectPublicKeyInfo, child.Raw) {
+		return nil
+	}
+	err := verifyCertSignature(child, parent)
+	if err == nil {
+		certSigs.add(parent.RawSubjectPublicKeyInfo, child.Raw)
+	}
+	return err
+}
+
+// verifyCertSignature is checkCertSignature without its memory.
+func verifyCertSignature(child, parent *x509.Certificate) error {
 	err := parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature)
 	var insecure x509.InsecureAlgorithmError
 	if !errors.As(err, &insecure) {
