@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -384,5 +386,54 @@ func TestReasonLocationContact(t *testing.T) {
 				t.Errorf("%s/%s (%s), want TOTAL_PASSED", s.Indication, s.SubIndication, s.Detail)
 			}
 		})
+	}
+}
+
+// TestRangeDigestShared: the digests of the signatures of a file of many
+// revisions, each hashed on from the state left by a shorter first range
+// (rangeDigest), are those of their byte ranges hashed whole, in any
+// order of the signatures and hashes.
+func TestRangeDigestShared(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(realworldDir(t), "vn-nom-vn", "hanoi_qd_2280_water.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdr, err := openPDF(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, _ := findSignatures(rdr)
+	if len(sigs) < 6 {
+		t.Fatalf("%d signatures, want 7", len(sigs))
+	}
+	for _, s := range sigs {
+		if err := s.checkByteRange(bytes.NewReader(doc), int64(len(doc))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 4, 3, 2, 1, 0}, {2, 5, 0, 4, 1, 3}} {
+		p := &pdfRun{v: newValidator(context.Background(), &Options{}), r: bytes.NewReader(doc), data: doc, size: int64(len(doc))}
+		for _, i := range order {
+			if i >= len(sigs) {
+				continue
+			}
+			e := &entry{sig: sigs[i]}
+			for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA1, crypto.SHA512, crypto.SHA256} {
+				got, err := p.rangeDigest(e, h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w := newHash(h)
+				br := sigs[i].br
+				w.Write(doc[:br[1]])
+				w.Write(doc[br[2] : br[2]+br[3]])
+				if want := w.Sum(nil); !bytes.Equal(got, want) {
+					t.Errorf("order %v: signature %d, %v: digest %x, want %x", order, i, h, got, want)
+				}
+			}
+		}
+		if len(p.prefixes) != 3 {
+			t.Errorf("order %v: %d hash states kept, want 3", order, len(p.prefixes))
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"time"
@@ -190,6 +191,15 @@ type pdfRun struct {
 	entries []*entry
 	roles   *docRoles
 	vri     map[string]bool
+	// prefixes holds, for each hash, its state after the longest first
+	// range of a signature hashed so far (rangeDigest).
+	prefixes map[crypto.Hash]hashPrefix
+}
+
+// hashPrefix is the state of a hash after the file's first n bytes.
+type hashPrefix struct {
+	n int64
+	h hash.Cloner
 }
 
 func (p *pdfRun) warn(format string, args ...any) {
@@ -286,15 +296,41 @@ func (p *pdfRun) rangeDigest(e *entry, h crypto.Hash) ([]byte, error) {
 	}
 	if br := e.sig.br; p.data != nil && br[1] <= p.size && br[2] <= p.size && br[3] <= p.size-br[2] {
 		// Hashed where they are, a 64 KiB piece at a time as read below.
-		for _, b := range [][]byte{p.data[:br[1]], p.data[br[2] : br[2]+br[3]]} {
+		// Every signature's range starts with the file's first bytes:
+		// the state of h after the longest first range hashed so far
+		// is kept, and a range at least as long goes on from it, so that
+		// the signatures of a file of many revisions do not each hash
+		// it from the start.
+		from := int64(0)
+		if pre, ok := p.prefixes[h]; ok && pre.n <= br[1] {
+			if c, err := pre.h.Clone(); err == nil {
+				w, from = c, pre.n
+			}
+		}
+		write := func(b []byte) error {
 			for len(b) > 0 {
 				if err := p.v.ctx.Err(); err != nil {
-					return nil, err
+					return err
 				}
 				n := min(len(b), 64<<10)
 				w.Write(b[:n])
 				b = b[n:]
 			}
+			return nil
+		}
+		if err := write(p.data[from:br[1]]); err != nil {
+			return nil, err
+		}
+		if cl, ok := w.(hash.Cloner); ok && br[1] > p.prefixes[h].n {
+			if c, err := cl.Clone(); err == nil {
+				if p.prefixes == nil {
+					p.prefixes = map[crypto.Hash]hashPrefix{}
+				}
+				p.prefixes[h] = hashPrefix{br[1], c}
+			}
+		}
+		if err := write(p.data[br[2] : br[2]+br[3]]); err != nil {
+			return nil, err
 		}
 	} else {
 		buf := make([]byte, 64<<10)
