@@ -195,8 +195,8 @@ func (s *pdfSig) checkByteRange(r io.ReaderAt, size int64) error {
 	if int64(len(contents))*2 > gap {
 		return errors.New("/Contents is larger than the /ByteRange gap")
 	}
-	hole := make([]byte, gap)
-	if _, err := r.ReadAt(hole, br[1]); err != nil {
+	hole, err := readRange(r, br[1], gap)
+	if err != nil {
 		return fmt.Errorf("read /Contents: %v", err)
 	}
 	if hole[0] != '<' || hole[gap-1] != '>' {

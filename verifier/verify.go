@@ -173,7 +173,28 @@ func inMemory(r io.ReaderAt, size int64) (io.ReaderAt, []byte) {
 	if n, _ := r.ReadAt(b, 0); int64(n) != size {
 		return r, nil
 	}
-	return bytes.NewReader(b), b
+	return docBytes{bytes.NewReader(b), b}, b
+}
+
+// docBytes is a document read into memory: a bytes.Reader that also lets
+// readRange have its bytes without copying them.
+type docBytes struct {
+	*bytes.Reader
+	b []byte
+}
+
+// readRange returns the n bytes of r at off: where they are if r is a
+// document in memory, else read into a new slice. The caller must not
+// modify them.
+func readRange(r io.ReaderAt, off, n int64) ([]byte, error) {
+	if d, ok := r.(docBytes); ok && off >= 0 && n >= 0 && off <= int64(len(d.b))-n {
+		return d.b[off : off+n : off+n], nil
+	}
+	b := make([]byte, n)
+	if _, err := r.ReadAt(b, off); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // pdfRun is the validation of one PDF.
