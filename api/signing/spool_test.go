@@ -191,9 +191,10 @@ func testSpoolChunked(t *testing.T, sized bool) {
 	}
 }
 
-// checkPrehashed: a document spooled to a file hands pades the SHA-256
-// state of exactly its bytes (pades.PrehashedInput), one that resumes to
-// the digest of what the file holds; one in memory hands none.
+// checkPrehashed: a document spooled to a file, or hashed ahead in memory,
+// hands pades the SHA-256 state of exactly its bytes
+// (pades.PrehashedInput), one that resumes to the digest of what it holds;
+// another one in memory hands none.
 func checkPrehashed(t *testing.T, d *document, data []byte, hashedAhead bool) {
 	t.Helper()
 	p, ok := d.r.(interface {
