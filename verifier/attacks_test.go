@@ -114,11 +114,7 @@ func buildCMS(t testing.TB, spec cmsSpec) []byte {
 // signature i is replaced by make(digest of its byte range).
 func replaceContents(t testing.TB, doc []byte, i int, make func(digest []byte) []byte) []byte {
 	t.Helper()
-	rdr, err := openPDF(bytes.NewReader(doc), int64(len(doc)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sigs, _ := findSignatures(rdr)
+	sigs := signaturesIn(t, doc)
 	for _, s := range sigs {
 		if err := s.checkByteRange(bytes.NewReader(doc), int64(len(doc))); err != nil {
 			t.Fatal(err)
@@ -424,11 +420,7 @@ func TestIncrementalUpdateAttacks(t *testing.T) {
 // sigDictID returns the object number of the first signature dictionary.
 func sigDictID(t testing.TB, doc []byte) int {
 	t.Helper()
-	rdr, err := openPDF(bytes.NewReader(doc), int64(len(doc)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sigs, _ := findSignatures(rdr)
+	sigs := signaturesIn(t, doc)
 	if len(sigs) == 0 || !sigs[0].vIndirect {
 		t.Fatal("no indirect signature dictionary")
 	}

@@ -339,6 +339,17 @@ func marshalDER(v any) []byte {
 	return b
 }
 
+// signaturesIn returns the signatures of doc, as the verifier finds them.
+func signaturesIn(t testing.TB, doc []byte) []*pdfSig {
+	t.Helper()
+	rdr, err := openPDF(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, _ := findSignatures(rdr)
+	return sigs
+}
+
 // embeddedRoots returns the self-signed certificates in the CMS of the
 // signatures of the PDF name, to trust a test document's own test root.
 func embeddedRoots(t testing.TB, name string) *x509.CertPool {
@@ -347,11 +358,7 @@ func embeddedRoots(t testing.TB, name string) *x509.CertPool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdr, err := openPDF(bytes.NewReader(doc), int64(len(doc)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sigs, _ := findSignatures(rdr)
+	sigs := signaturesIn(t, doc)
 	pool := x509.NewCertPool()
 	for _, s := range sigs {
 		if s.checkByteRange(bytes.NewReader(doc), int64(len(doc))) != nil {

@@ -398,11 +398,7 @@ func TestRangeDigestShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdr, err := openPDF(bytes.NewReader(doc), int64(len(doc)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sigs, _ := findSignatures(rdr)
+	sigs := signaturesIn(t, doc)
 	if len(sigs) < 6 {
 		t.Fatalf("%d signatures, want 7", len(sigs))
 	}
