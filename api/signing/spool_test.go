@@ -175,6 +175,7 @@ func testSpoolChunked(t *testing.T, sized bool) {
 					t.Errorf("spool(%d bytes) in memory = %v, want %v", tc.size, inMemory, tc.inMemory)
 				}
 				checkPrehashed(t, d, data, sized && tc.size >= hashAheadBytes)
+				checkWriteRange(t, d, data, chunk)
 				// An in-memory document holds the budget of its chunks.
 				if chunks := (int64(tc.size) + chunk - 1) / chunk; d.f == nil && s.mem.left != tc.memory-chunks*chunk {
 					t.Errorf("budget while held = %d, want %d", s.mem.left, tc.memory-chunks*chunk)
@@ -188,6 +189,39 @@ func testSpoolChunked(t *testing.T, sized bool) {
 				t.Errorf("%d temporary files left", len(entries))
 			}
 		})
+	}
+}
+
+// checkWriteRange: an in-memory document writes any of its ranges by
+// WriteRange (pades.RangeWriter), across its chunks, and a range past its
+// end as far as it goes, with io.ErrUnexpectedEOF; one in a file does not
+// claim to.
+func checkWriteRange(t *testing.T, d *document, data []byte, chunk int64) {
+	t.Helper()
+	rw, ok := d.r.(interface {
+		WriteRange(w io.Writer, off, n int64) (int64, error)
+	})
+	if ok != (d.f == nil) {
+		t.Fatalf("a document in memory %v is a RangeWriter %v (%T)", d.f == nil, ok, d.r)
+	}
+	if !ok {
+		return
+	}
+	size := int64(len(data))
+	edge := min(chunk, size) - 1 // the last byte of the first chunk
+	for _, r := range [][2]int64{
+		{0, size}, {0, 0}, {size, 0}, {0, min(size, chunk)}, {size - 1, 1},
+		{edge, min(2, size-edge)}, {size / 3, size / 2},
+	} {
+		var out bytes.Buffer
+		n, err := rw.WriteRange(&out, r[0], r[1])
+		if err != nil || n != r[1] || !bytes.Equal(out.Bytes(), data[r[0]:r[0]+r[1]]) {
+			t.Errorf("WriteRange(%d, %d) = %d, %v; the bytes there: %v", r[0], r[1], n, err, bytes.Equal(out.Bytes(), data[r[0]:r[0]+r[1]]))
+		}
+	}
+	var out bytes.Buffer
+	if n, err := rw.WriteRange(&out, size-1, 2); err != io.ErrUnexpectedEOF || n != 1 || out.Len() != 1 {
+		t.Errorf("WriteRange past the end = %d, %v (%d bytes); want 1, io.ErrUnexpectedEOF", n, err, out.Len())
 	}
 }
 

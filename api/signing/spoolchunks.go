@@ -76,6 +76,27 @@ func (m *memBytes) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// writeRange writes the bytes [off, off+n) to w straight from the
+// chunks; past the end it writes what there is and returns
+// io.ErrUnexpectedEOF.
+func (m *memBytes) writeRange(w io.Writer, off, n int64) (int64, error) {
+	if off < 0 || n < 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	var done int64
+	for done < n {
+		if off+done >= m.size {
+			return done, io.ErrUnexpectedEOF
+		}
+		k, err := w.Write(m.at(off+done, n-done))
+		done += int64(k)
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
 // equalAt reports whether p equals the bytes at off.
 func (m *memBytes) equalAt(p []byte, off int64) bool {
 	if off < 0 || off+int64(len(p)) > m.size {
@@ -169,12 +190,12 @@ func (s *Handler) spoolChunked(r io.Reader, memMax int64, pool *chunkPool, preha
 		s.mem.give(chunk)
 		held -= chunk
 	}
-	var rd readSeekerAt = io.NewSectionReader(m, 0, m.size)
+	var rd readSeekerAt = memDoc{io.NewSectionReader(m, 0, m.size), m}
 	if ahead != nil {
 		if hashed < len(m.chunks) { // the last chunk, partly filled
 			ahead.add((*m.chunks[hashed])[:m.size-int64(hashed)*chunk])
 		}
-		rd = prehashedMem{SectionReader: io.NewSectionReader(m, 0, m.size), state: ahead.state(), n: m.size}
+		rd = prehashedMem{memDoc: memDoc{io.NewSectionReader(m, 0, m.size), m}, state: ahead.state(), n: m.size}
 	}
 	// The document keeps the budget of its chunks.
 	d = &document{r: rd, mem: m, size: m.size, budget: s.mem, held: held}
@@ -233,10 +254,24 @@ func (a *hashAhead) state() []byte {
 	return st
 }
 
+// memDoc is an in-memory upload as pades reads it: by ReadAt and Seek,
+// and by WriteRange (pades.RangeWriter), which hands the writer the
+// chunks themselves. Hashing a 200 KB document and writing it out used to
+// copy it twice more, through pades' buffer.
+type memDoc struct {
+	*io.SectionReader
+	m *memBytes
+}
+
+// WriteRange writes the bytes [off, off+n) to w, chunk by chunk.
+func (d memDoc) WriteRange(w io.Writer, off, n int64) (int64, error) {
+	return d.m.writeRange(w, off, n)
+}
+
 // prehashedMem is an in-memory upload that knows the SHA-256 state of its
 // n bytes (pades.PrehashedInput).
 type prehashedMem struct {
-	*io.SectionReader
+	memDoc
 	state []byte
 	n     int64
 }

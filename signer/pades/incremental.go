@@ -313,6 +313,16 @@ type PrehashedInput interface {
 	SHA256State() (state []byte, n int64, ok bool)
 }
 
+// RangeWriter is an input that writes its bytes [off, off+n) to w
+// straight from where it holds them (kyso's HTTP API's in-memory uploads
+// do): hashing and writing out the input then hand w those bytes instead
+// of copying them through a buffer first. It must write exactly the bytes
+// ReadAt reads there, and it returns how many it wrote; w must not keep
+// them (io.Writer's rule).
+type RangeWriter interface {
+	WriteRange(w io.Writer, off, n int64) (int64, error)
+}
+
 // seedInputHash takes in's SHA-256 state of the whole input, if it has
 // one that covers exactly the document's size.
 func (d *document) seedInputHash(in any) {
@@ -393,19 +403,26 @@ func (d *document) digestRanges(h crypto.Hash, br []int64) ([]byte, error) {
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // copyRange writes the document's bytes [off, off+n) to w: the input's
-// through a pooled buffer, the revisions' straight from memory. Fewer than
-// n bytes is io.ErrUnexpectedEOF.
+// by its WriteRange (RangeWriter) or through a pooled buffer, the
+// revisions' straight from memory. Fewer than n bytes is
+// io.ErrUnexpectedEOF.
 func (d *document) copyRange(w io.Writer, off, n int64) error {
 	end := off + n
 	if off < 0 || n < 0 {
 		return fmt.Errorf("pades: range [%d, %d) of the document", off, end)
 	}
 	if off < d.size && off < end {
-		bp := copyBuffers.Get().(*[]byte)
-		// writerOnly keeps io.CopyBuffer from handing the copy to w's
-		// ReadFrom, which would allocate a buffer of its own.
-		m, err := io.CopyBuffer(writerOnly{w}, io.NewSectionReader(d.in, off, min(end, d.size)-off), *bp)
-		copyBuffers.Put(bp)
+		var m int64
+		var err error
+		if rw, ok := d.in.(RangeWriter); ok {
+			m, err = rw.WriteRange(w, off, min(end, d.size)-off)
+		} else {
+			bp := copyBuffers.Get().(*[]byte)
+			// writerOnly keeps io.CopyBuffer from handing the copy to w's
+			// ReadFrom, which would allocate a buffer of its own.
+			m, err = io.CopyBuffer(writerOnly{w}, io.NewSectionReader(d.in, off, min(end, d.size)-off), *bp)
+			copyBuffers.Put(bp)
+		}
 		if err != nil {
 			return err
 		}

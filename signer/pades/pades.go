@@ -171,7 +171,8 @@ func New(ts Timestamper, rev Revocation) *Signer {
 // signature and time-stamp it adds must have a /ByteRange that covers its
 // revision except /Contents, and must verify over it. On any error nothing
 // is written. The input is read several times (through io.ReaderAt when it
-// implements it) and never held in memory; only the appended updates are.
+// implements it, by its WriteRange when it is a RangeWriter) and never
+// held in memory by Sign; only the appended updates are.
 //
 // cred.Chain goes in the CMS; for B-LT and B-LTA it must reach up to the
 // root, whose revocation data is gathered along it.

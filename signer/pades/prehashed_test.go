@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding"
+	"io"
 	"testing"
 	"time"
 
@@ -77,5 +78,69 @@ func TestPrehashedInput(t *testing.T) {
 	}
 	if bytes.Equal(out.Bytes(), want) {
 		t.Error("a state of other bytes gave the same output: the state is not used")
+	}
+}
+
+// rangeWriter is an input that writes its ranges itself
+// (pades.RangeWriter); flip changes the byte at that offset in what it
+// writes, short stops a range one byte early.
+type rangeWriter struct {
+	*bytes.Reader
+	b     []byte
+	flip  int
+	short bool
+	calls *int
+}
+
+func (r rangeWriter) WriteRange(w io.Writer, off, n int64) (int64, error) {
+	*r.calls++
+	p := bytes.Clone(r.b[off : off+n])
+	if r.flip >= int(off) && r.flip < int(off+n) {
+		p[r.flip-int(off)] ^= 1
+	}
+	if r.short {
+		p = p[:len(p)-1]
+	}
+	k, err := w.Write(p)
+	return int64(k), err
+}
+
+// TestRangeWriterInput: an input that writes its own ranges is hashed and
+// written out through them, to the same output as through ReadAt; what it
+// writes is what goes out, and a range written short fails the signature
+// with nothing written.
+func TestRangeWriterInput(t *testing.T) {
+	p := getPKI(t)
+	s := pades.New(&testTSA{pki: p}, nil)
+	in := makePDF(pdfSpec{})
+	opts := pades.Options{SigningTime: time.Now().UTC().Truncate(time.Second)}
+	want := sign(t, s, in, p.official, opts)
+
+	signWith := func(rw rangeWriter) ([]byte, error) {
+		var out bytes.Buffer
+		_, err := s.Sign(context.Background(), rw, int64(len(in)), &out, p.official, opts)
+		return out.Bytes(), err
+	}
+	calls := 0
+	got, err := signWith(rangeWriter{Reader: bytes.NewReader(in), b: in, flip: -1, calls: &calls})
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("Sign through WriteRange = %v; output the same as through ReadAt: %v", err, bytes.Equal(got, want))
+	}
+	// The input is hashed once and written out once.
+	if calls != 2 {
+		t.Errorf("WriteRange called %d times, want 2 (the hash, the output)", calls)
+	}
+
+	// A byte of the input's text changed only in what WriteRange writes:
+	// it goes out and is what the signature covers.
+	flip := bytes.Index(in, []byte("endobj")) + 1
+	got, err = signWith(rangeWriter{Reader: bytes.NewReader(in), b: in, flip: flip, calls: new(int)})
+	if err != nil || bytes.Equal(got, want) || got[flip] == in[flip] {
+		t.Errorf("Sign through a WriteRange that changes a byte = %v; the output has it: %v", err, err == nil && got[flip] != in[flip])
+	}
+
+	got, err = signWith(rangeWriter{Reader: bytes.NewReader(in), b: in, flip: -1, short: true, calls: new(int)})
+	if err == nil || len(got) != 0 {
+		t.Errorf("Sign through a WriteRange that writes short = %v, wrote %d bytes; want an error and nothing", err, len(got))
 	}
 }
