@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kyso-vn/kyso/errkind"
 	"github.com/kyso-vn/kyso/store"
@@ -165,17 +166,19 @@ func canonicalDetails(d map[string]any) (string, error) {
 	if len(d) == 0 {
 		return "{}", nil
 	}
-	raw, err := marshal(d)
-	if err != nil {
-		return "", fmt.Errorf("%w: details: %w", ErrInvalidEvent, err)
-	}
-	// Decode and encode again: every object becomes a map, whose keys
-	// encoding/json sorts, and numbers keep their text (UseNumber).
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return "", fmt.Errorf("%w: details: %w", ErrInvalidEvent, err)
+	var v any = d
+	if !plain(d) {
+		raw, err := marshal(d)
+		if err != nil {
+			return "", fmt.Errorf("%w: details: %w", ErrInvalidEvent, err)
+		}
+		// Decode and encode again: every object becomes a map, whose keys
+		// encoding/json sorts, and numbers keep their text (UseNumber).
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return "", fmt.Errorf("%w: details: %w", ErrInvalidEvent, err)
+		}
 	}
 	if key := secretKey(v); key != "" {
 		return "", fmt.Errorf("%w: details key %q names a secret; secrets are never audited", ErrInvalidEvent, key)
@@ -188,6 +191,38 @@ func canonicalDetails(d map[string]any) (string, error) {
 		return "", fmt.Errorf("%w: details are %d bytes, more than %d", ErrInvalidEvent, len(out), MaxDetailsBytes)
 	}
 	return string(out), nil
+}
+
+// plain reports whether v is made only of maps with string keys, slices
+// of any, UTF-8 strings, booleans, integers and nil: what decoding its JSON
+// gives back as it is (an integer as a json.Number of the same text), so
+// that its encoding is already canonical and canonicalDetails need not
+// decode and encode it again. Every signature's details are plain; a
+// struct or a float is not, and takes the longer way.
+func plain(v any) bool {
+	switch v := v.(type) {
+	case nil, bool, int, int64, json.Number:
+		return true
+	case string:
+		// encoding/json writes a byte that is not UTF-8 as the escape
+		// \ufffd, which decodes to the character itself.
+		return utf8.ValidString(v)
+	case map[string]any:
+		for k, x := range v {
+			if !utf8.ValidString(k) || !plain(x) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, x := range v {
+			if !plain(x) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // marshal encodes v as compact JSON without HTML escaping.

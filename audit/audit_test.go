@@ -213,6 +213,16 @@ func TestRecordDetails(t *testing.T) {
 			`{"b":{"x":1,"y":2},"subject":{"cccd":"001099012345","name":"Nguyễn Văn An"}}`},
 		{map[string]any{"reason": "<keyCompromise> & more", "n": 12345678901234567890.0, "k": 0.1},
 			`{"k":0.1,"n":12345678901234567000,"reason":"<keyCompromise> & more"}`},
+		// Plain details (maps, slices, strings, booleans, integers, nil)
+		// are encoded once: the text is the same as decoding and encoding
+		// them again gives. Text that is not UTF-8 is not plain: its
+		// bytes come back as U+FFFD, written as it is.
+		{map[string]any{"client": "cli_1", "credential": "cred_1", "document_sha256": "ab", "level": "B-B"},
+			`{"client":"cli_1","credential":"cred_1","document_sha256":"ab","level":"B-B"}`},
+		{map[string]any{"o": map[string]any{"z": nil, "a": []any{int64(-7), false, map[string]any{}}}, "e": "<b>&\x00\xff"},
+			`{"e":"<b>&\u0000�","o":{"a":[-7,false,{}],"z":null}}`},
+		{map[string]any{"k\xfe": "v"}, `{"k�":"v"}`},
+		{map[string]any{"n": json.Number("1e3"), "i": 9007199254740993}, `{"i":9007199254740993,"n":1e3}`},
 		// Words that merely contain a secret's name are fine.
 		{map[string]any{"key_name": "kyso-cred-1", "pinned": true, "spin": 1, "tokenizer": "x", "keyVersion": 2, "OCSPKey": "k"},
 			`{"OCSPKey":"k","keyVersion":2,"key_name":"kyso-cred-1","pinned":true,"spin":1,"tokenizer":"x"}`},
