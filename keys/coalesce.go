@@ -59,6 +59,7 @@ type queued struct {
 	deadline time.Time
 	digest   []byte
 	opts     crypto.SignerOpts
+	check    bool // verify the signature (Signer.Unchecked's do not)
 	sig      []byte
 	err      error
 	done     chan struct{}
@@ -73,17 +74,18 @@ func (m *Manager) batcherFor(s *Signer) *batcher {
 	return b.(*batcher)
 }
 
-// sign signs digest, alone or in a coalesced batch.
-func (b *batcher) sign(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+// sign signs digest, alone or in a coalesced batch, verifying the
+// signature if check.
+func (b *batcher) sign(ctx context.Context, digest []byte, opts crypto.SignerOpts, check bool) ([]byte, error) {
 	b.mu.Lock()
 	if b.inFlight < coalesceInFlight {
 		b.inFlight++
 		b.mu.Unlock()
-		sig, err := b.s.signOne(ctx, digest, opts)
+		sig, err := b.s.signOne(ctx, digest, opts, check)
 		b.next()
 		return sig, err
 	}
-	q := &queued{ctx: ctx, deadline: time.Now().Add(b.s.m.timeout), digest: digest, opts: opts, done: make(chan struct{})}
+	q := &queued{ctx: ctx, deadline: time.Now().Add(b.s.m.timeout), digest: digest, opts: opts, check: check, done: make(chan struct{})}
 	b.queue = append(b.queue, q)
 	b.mu.Unlock()
 	timer := time.NewTimer(time.Until(q.deadline))
@@ -156,17 +158,18 @@ func (b *batcher) signRound(round []*queued) {
 		// The request gets what is left of its most hurried member's time.
 		ctx, cancel := context.WithDeadline(context.WithoutCancel(live[0].ctx), deadline)
 		digests := make([][]byte, len(live))
+		check := make([]bool, len(live))
 		for i, q := range live {
-			digests[i] = q.digest
+			digests[i], check[i] = q.digest, q.check
 		}
 		var sigs [][]byte
 		var err error
 		if len(live) == 1 {
 			var sig []byte
-			sig, err = b.s.signOne(ctx, live[0].digest, live[0].opts)
+			sig, err = b.s.signOne(ctx, live[0].digest, live[0].opts, live[0].check)
 			sigs = [][]byte{sig}
 		} else {
-			sigs, err = b.s.SignBatch(ctx, digests, live[0].opts)
+			sigs, err = b.s.signBatch(ctx, digests, live[0].opts, check)
 		}
 		cancel()
 		for i, q := range live {

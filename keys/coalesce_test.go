@@ -77,6 +77,48 @@ func TestCoalesce(t *testing.T) {
 	}
 }
 
+// TestCoalesceUnchecked: signatures of a Signer and of its Unchecked view
+// share coalesced Transit requests, and every one of them is good.
+func TestCoalesceUnchecked(t *testing.T) {
+	m, err := keys.New(vaulttest.Client(t), keys.Config{Mount: vaulttest.NewMount(t), Coalesce: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSigner(t, m, "coalesced", keys.RSA2048)
+	u := s.Unchecked().(interface {
+		SignContext(context.Context, []byte, crypto.SignerOpts) ([]byte, error)
+	})
+	const n = 48
+	sigs, errs, digests := make([][]byte, n), make([]error, n), make([][]byte, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		digests[i] = digestOf(crypto.SHA256, fmt.Sprintf("văn bản %d", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if i%2 == 0 {
+				sigs[i], errs[i] = s.SignContext(context.Background(), digests[i], crypto.SHA256)
+			} else {
+				sigs[i], errs[i] = u.SignContext(context.Background(), digests[i], crypto.SHA256)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("signature %d: %v", i, errs[i])
+		} else if err := verify(s.Public(), digests[i], sigs[i], crypto.SHA256); err != nil {
+			t.Errorf("signature %d does not verify: %v", i, err)
+		}
+	}
+	if calls := m.SignCalls(); calls.Batch == 0 {
+		t.Errorf("%d concurrent signatures in %d single requests and no batch", n, calls.Single)
+	}
+}
+
 // TestCoalesceCanceled: a caller that gives up while queued gets its
 // context's error; the others are signed.
 func TestCoalesceCanceled(t *testing.T) {

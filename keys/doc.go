@@ -11,7 +11,11 @@
 // A Signer is pinned. Its public key is read once when it is made, Public
 // never calls Vault, every request names the pinned key_version, a signature
 // Vault labels with another version is rejected, and every signature is
-// verified locally against the pinned public key before it is returned.
+// verified locally against the pinned public key before it is returned —
+// except through Signer.Unchecked, the view for a caller that verifies
+// each signature itself before anything uses it (pades' read-back check of
+// a B-B PDF signature, through signer/cms), which would otherwise verify
+// it twice.
 // Signing options are mapped to Transit parameters explicitly (prehashed,
 // hash_algorithm, signature_algorithm, salt_length, marshaling_algorithm);
 // Transit's defaults are never relied on, because its RSA default is PSS

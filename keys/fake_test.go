@@ -294,6 +294,62 @@ func TestSignFaults(t *testing.T) {
 	}
 }
 
+// TestUnchecked: Signer.Unchecked returns what Vault signed without
+// verifying it, for a caller that verifies it itself; everything else is
+// checked as by the Signer, and it makes no promise to signer/cms.
+func TestUnchecked(t *testing.T) {
+	t.Parallel()
+	f := newFakeTransit(t, keys.ECDSAP256)
+	s := f.signer(t, 1)
+	u := s.Unchecked()
+	if _, ok := u.(interface{ VerifiesOwnSignatures() bool }); ok {
+		t.Error("Unchecked() claims to verify its own signatures")
+	}
+	if pub, ok := u.Public().(*ecdsa.PublicKey); !ok || !pub.Equal(s.Public()) {
+		t.Errorf("Unchecked().Public() = %v, want the signer's key", u.Public())
+	}
+	type batchSigner interface {
+		SignContext(context.Context, []byte, crypto.SignerOpts) ([]byte, error)
+		SignBatch(context.Context, [][]byte, crypto.SignerOpts) ([][]byte, error)
+	}
+	ub := u.(batchSigner)
+	d := digestOf(crypto.SHA256, "unchecked")
+
+	// Vault signs "v1" with another key: the Signer refuses the answer,
+	// its Unchecked view hands it over.
+	f.mu.Lock()
+	f.priv[1], f.priv[2] = f.priv[2], f.priv[1]
+	f.mu.Unlock()
+	if _, err := s.SignContext(context.Background(), d, crypto.SHA256); !errors.Is(err, keys.ErrIntegrity) {
+		t.Errorf("Signer.SignContext with a wrong key = %v, want ErrIntegrity", err)
+	}
+	sig, err := ub.SignContext(context.Background(), d, crypto.SHA256)
+	if err != nil || verify(s.Public(), d, sig, crypto.SHA256) == nil {
+		t.Errorf("Unchecked().SignContext with a wrong key = %v; want the bad signature, unverified", err)
+	}
+	sig, err = u.Sign(nil, d, crypto.SHA256)
+	if err != nil || verify(s.Public(), d, sig, crypto.SHA256) == nil {
+		t.Errorf("Unchecked().Sign with a wrong key = %v; want the bad signature, unverified", err)
+	}
+	sigs, err := ub.SignBatch(context.Background(), [][]byte{d, d}, crypto.SHA256)
+	if err != nil || len(sigs) != 2 || verify(s.Public(), d, sigs[1], crypto.SHA256) == nil {
+		t.Errorf("Unchecked().SignBatch with a wrong key = %v; want the bad signatures, unverified", err)
+	}
+
+	// The rest of the answer is checked as ever: the pinned version, the
+	// options, the digest.
+	f.set(0, func(_, v int, sig []byte) (int, []byte) { return v + 1, sig })
+	if _, err := ub.SignContext(context.Background(), d, crypto.SHA256); !errors.Is(err, keys.ErrIntegrity) {
+		t.Errorf("Unchecked().SignContext labelled with another version = %v, want ErrIntegrity", err)
+	}
+	if _, err := ub.SignBatch(context.Background(), [][]byte{d, d}, crypto.SHA256); !errors.Is(err, keys.ErrIntegrity) {
+		t.Errorf("Unchecked().SignBatch labelled with another version = %v, want ErrIntegrity", err)
+	}
+	if _, err := ub.SignContext(context.Background(), d[:7], crypto.SHA256); !errors.Is(err, keys.ErrInvalid) {
+		t.Errorf("Unchecked().SignContext of a short digest = %v, want ErrInvalid", err)
+	}
+}
+
 func TestSignBatchItemFaults(t *testing.T) {
 	t.Parallel()
 	f := newFakeTransit(t, keys.ECDSAP256)

@@ -42,6 +42,33 @@ func (s *Signer) KeyType() KeyType { return s.typ }
 // callers such as signer/cms rely on instead of verifying it again.
 func (s *Signer) VerifiesOwnSignatures() bool { return true }
 
+// Unchecked returns s without its own verification of the signatures it
+// returns: a signer for a caller that verifies every signature against the
+// certificate before anything uses it, and would otherwise verify each one
+// twice (pades' read-back check of a PDF signature, through signer/cms).
+// Everything else is checked as by s: the options, the digests, the
+// answer's shape and the pinned version. It does not claim
+// VerifiesOwnSignatures. Coalesced with s's own calls, its signatures
+// share their Transit requests.
+func (s *Signer) Unchecked() crypto.Signer { return uncheckedSigner{s} }
+
+// uncheckedSigner is a Signer that does not verify what Vault returns.
+type uncheckedSigner struct{ s *Signer }
+
+func (u uncheckedSigner) Public() crypto.PublicKey { return u.s.pub }
+
+func (u uncheckedSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return u.s.signContext(context.Background(), digest, opts, false)
+}
+
+func (u uncheckedSigner) SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return u.s.signContext(ctx, digest, opts, false)
+}
+
+func (u uncheckedSigner) SignBatch(ctx context.Context, digests [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
+	return u.s.signBatch(ctx, digests, opts, make([]bool, len(digests)))
+}
+
 // Sign signs digest with the pinned key version, for crypto.Signer. It is
 // SignContext with a background context; the Manager's per-call timeout
 // still applies. rand is ignored: Vault uses its own randomness.
@@ -62,6 +89,11 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 // Config.Coalesce, concurrent calls may be signed together in one Transit
 // batch request.
 func (s *Signer) SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return s.signContext(ctx, digest, opts, true)
+}
+
+// signContext is SignContext, verifying the signature if check.
+func (s *Signer) signContext(ctx context.Context, digest []byte, opts crypto.SignerOpts, check bool) ([]byte, error) {
 	if s.m.coalesce {
 		// Refuse bad requests here, so that they never join a batch.
 		p, err := s.params(opts)
@@ -71,13 +103,14 @@ func (s *Signer) SignContext(ctx context.Context, digest []byte, opts crypto.Sig
 		if err := p.checkDigest(digest); err != nil {
 			return nil, s.errorf("%w", err)
 		}
-		return s.m.batcherFor(s).sign(ctx, digest, opts)
+		return s.m.batcherFor(s).sign(ctx, digest, opts, check)
 	}
-	return s.signOne(ctx, digest, opts)
+	return s.signOne(ctx, digest, opts, check)
 }
 
-// signOne signs digest in a Transit request of its own.
-func (s *Signer) signOne(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+// signOne signs digest in a Transit request of its own, verifying the
+// signature if check.
+func (s *Signer) signOne(ctx context.Context, digest []byte, opts crypto.SignerOpts, check bool) ([]byte, error) {
 	s.m.calls.single.Add(1)
 	p, err := s.params(opts)
 	if err != nil {
@@ -99,8 +132,10 @@ func (s *Signer) signOne(ctx context.Context, digest []byte, opts crypto.SignerO
 	if err != nil {
 		return nil, s.errorf("%w", err)
 	}
-	if err := s.verify(digest, sig, p); err != nil {
-		return nil, s.errorf("%w", err)
+	if check {
+		if err := s.verify(digest, sig, p); err != nil {
+			return nil, s.errorf("%w", err)
+		}
 	}
 	return sig, nil
 }
@@ -110,6 +145,12 @@ func (s *Signer) signOne(ctx context.Context, digest []byte, opts crypto.SignerO
 // as a whole if any item fails, naming the item's index. opts are as for
 // SignContext. An empty batch is an ErrInvalid error.
 func (s *Signer) SignBatch(ctx context.Context, digests [][]byte, opts crypto.SignerOpts) ([][]byte, error) {
+	return s.signBatch(ctx, digests, opts, nil)
+}
+
+// signBatch is SignBatch verifying the signatures of the items that check
+// names; nil checks them all.
+func (s *Signer) signBatch(ctx context.Context, digests [][]byte, opts crypto.SignerOpts, check []bool) ([][]byte, error) {
 	if len(digests) == 0 {
 		return nil, s.errorf("sign batch: %w", invalidf("no digests"))
 	}
@@ -158,8 +199,10 @@ func (s *Signer) SignBatch(ctx context.Context, digests [][]byte, opts crypto.Si
 		if err != nil {
 			return nil, s.errorf("sign batch item %d: %w", i, err)
 		}
-		if err := s.verify(digests[i], sig, p); err != nil {
-			return nil, s.errorf("sign batch item %d: %w", i, err)
+		if check == nil || check[i] {
+			if err := s.verify(digests[i], sig, p); err != nil {
+				return nil, s.errorf("sign batch item %d: %w", i, err)
+			}
 		}
 		sigs[i] = sig
 	}

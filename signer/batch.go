@@ -37,6 +37,7 @@ type coalesced struct {
 	ctx    context.Context
 	digest []byte
 	opts   crypto.SignerOpts
+	check  bool // false: asked through docSigner.Unchecked
 	sig    []byte
 	err    error
 	done   chan struct{}
@@ -53,6 +54,25 @@ type docSigner struct {
 	co    *coalescer
 	slots *slots
 	index int
+	// unchecked: made by Unchecked, for a caller that verifies the
+	// signatures itself.
+	unchecked bool
+}
+
+// uncheckable is a signer that can skip its own verification of what it
+// returns (keys.Signer.Unchecked, asked for by signer/cms for pades).
+type uncheckable interface {
+	Unchecked() crypto.Signer
+}
+
+// Unchecked returns the document's signer for a caller that verifies each
+// signature itself (pades' read-back check): its rounds go to the batch
+// signer's Unchecked view, when it has one and every request of the round
+// came this way.
+func (d *docSigner) Unchecked() crypto.Signer {
+	u := *d
+	u.unchecked = true
+	return &u
 }
 
 func (d *docSigner) Public() crypto.PublicKey { return d.co.pub }
@@ -62,7 +82,7 @@ func (d *docSigner) Public() crypto.PublicKey { return d.co.pub }
 // against its digest before the coalescer hands it to its document.
 func (d *docSigner) VerifiesOwnSignatures() bool {
 	v, ok := d.co.bs.(cms.SelfVerifying)
-	return ok && v.VerifiesOwnSignatures()
+	return ok && v.VerifiesOwnSignatures() && !d.unchecked
 }
 
 func (d *docSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
@@ -74,12 +94,12 @@ func (d *docSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 func (d *docSigner) SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	d.slots.release()
 	defer d.slots.acquire(d.index)
-	return d.co.signContext(ctx, digest, opts)
+	return d.co.signContext(ctx, digest, opts, !d.unchecked)
 }
 
 // signContext queues digest and waits for the round it is signed in.
-func (c *coalescer) signContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	r := &coalesced{ctx: ctx, digest: digest, opts: opts, done: make(chan struct{})}
+func (c *coalescer) signContext(ctx context.Context, digest []byte, opts crypto.SignerOpts, check bool) ([]byte, error) {
+	r := &coalesced{ctx: ctx, digest: digest, opts: opts, check: check, done: make(chan struct{})}
 	c.mu.Lock()
 	c.pending = append(c.pending, r)
 	round := c.takeRoundLocked()
@@ -123,8 +143,15 @@ func (c *coalescer) takeRoundLocked() []*coalesced {
 // request does not make) are refused rather than signed wrongly.
 func (c *coalescer) sign(round []*coalesced) {
 	digests := make([][]byte, len(round))
+	bs, check := c.bs, false
 	for i, r := range round {
 		digests[i] = r.digest
+		check = check || r.check
+	}
+	if u, ok := bs.(uncheckable); ok && !check {
+		if ub, ok := u.Unchecked().(cms.BatchSigner); ok {
+			bs = ub
+		}
 	}
 	var err error
 	for _, r := range round[1:] {
@@ -134,7 +161,7 @@ func (c *coalescer) sign(round []*coalesced) {
 	}
 	var sigs [][]byte
 	if err == nil {
-		sigs, err = c.bs.SignBatch(round[0].ctx, digests, round[0].opts)
+		sigs, err = bs.SignBatch(round[0].ctx, digests, round[0].opts)
 	}
 	if err == nil && len(sigs) != len(round) {
 		err = fmt.Errorf("signer: batch signer returned %d signatures for %d digests", len(sigs), len(round))

@@ -3,6 +3,8 @@ package signer
 import (
 	"context"
 	"crypto"
+	"errors"
+	"io"
 	"runtime"
 	"slices"
 	"testing"
@@ -91,4 +93,75 @@ type noPromiseBatch struct{}
 
 func (noPromiseBatch) SignBatch(context.Context, [][]byte, crypto.SignerOpts) ([][]byte, error) {
 	return nil, nil
+}
+
+// countingBatch signs nothing, counts its calls, and has an Unchecked view
+// (as keys.Signer has) that counts its own.
+type countingBatch struct {
+	promisingBatch
+	checked, unchecked *int
+}
+
+func (b countingBatch) SignBatch(_ context.Context, digests [][]byte, _ crypto.SignerOpts) ([][]byte, error) {
+	*b.checked++
+	return make([][]byte, len(digests)), nil
+}
+
+func (b countingBatch) Unchecked() crypto.Signer { return uncheckedBatch(b) }
+
+type uncheckedBatch countingBatch
+
+func (uncheckedBatch) Public() crypto.PublicKey { return nil }
+func (uncheckedBatch) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, errors.New("not a single signer")
+}
+func (b uncheckedBatch) SignBatch(_ context.Context, digests [][]byte, _ crypto.SignerOpts) ([][]byte, error) {
+	*b.unchecked++
+	return make([][]byte, len(digests)), nil
+}
+
+// TestDocSignerUnchecked: a round whose every document asked through
+// docSigner.Unchecked (pades, which verifies each signature itself, does
+// through signer/cms) goes to the batch signer's Unchecked view; a round
+// with one document that did not goes to the batch signer itself. The
+// Unchecked view makes no promise to cms.
+func TestDocSignerUnchecked(t *testing.T) {
+	for _, tc := range []struct {
+		name                       string
+		unchecked                  []bool
+		wantChecked, wantUnchecked int
+	}{
+		{"all unchecked", []bool{true, true, true}, 0, 1},
+		{"one checked", []bool{true, false, true}, 1, 0},
+		{"all checked", []bool{false, false}, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bs := countingBatch{promisingBatch{true}, new(int), new(int)}
+			co := newCoalescer(nil, bs, len(tc.unchecked))
+			sl := newSlots(len(tc.unchecked))
+			errs := make(chan error, len(tc.unchecked))
+			for i, u := range tc.unchecked {
+				sl.acquire(i)
+				var s crypto.Signer = &docSigner{co: co, slots: sl, index: i}
+				if u {
+					s = s.(*docSigner).Unchecked()
+					if s.(*docSigner).VerifiesOwnSignatures() {
+						t.Error("docSigner.Unchecked() promises to verify its signatures")
+					}
+				}
+				go func() {
+					_, err := s.(*docSigner).SignContext(context.Background(), make([]byte, 32), crypto.SHA256)
+					errs <- err
+				}()
+			}
+			for range tc.unchecked {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if *bs.checked != tc.wantChecked || *bs.unchecked != tc.wantUnchecked {
+				t.Errorf("batch signer called %d times, its Unchecked view %d; want %d and %d", *bs.checked, *bs.unchecked, tc.wantChecked, tc.wantUnchecked)
+			}
+		})
+	}
 }

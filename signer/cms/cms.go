@@ -75,6 +75,31 @@ type Options struct {
 	// UnsignedAttributes are extra unsigned attributes, encoded as
 	// SignedAttributes. The signature time-stamp is Timestamper's to add.
 	UnsignedAttributes []pkcs7.Attribute
+	// CallerVerifies says that the caller verifies the signature in the
+	// CMS it is given against the certificate before anything uses it, as
+	// pades' read-back check of a PDF signature does. Without a
+	// Timestamper, SignDigest and SignDetached then neither verify the
+	// signature nor have the signer do it: a signer with an Unchecked
+	// method (keys.Signer) signs through the signer it returns, which
+	// skips its own check. That is one RSA or ECDSA verification a
+	// signature instead of two. With a Timestamper the signature is still
+	// checked before a time-stamp is spent on it.
+	CallerVerifies bool
+}
+
+// uncheckable is a signer that can skip its own verification of what it
+// returns (keys.Signer.Unchecked).
+type uncheckable interface {
+	Unchecked() crypto.Signer
+}
+
+// signerFor returns the signer to sign with: s, or its Unchecked view
+// when the caller verifies the signature (Options.CallerVerifies).
+func (p *plan) signerFor(s crypto.Signer) crypto.Signer {
+	if u, ok := s.(uncheckable); ok && p.callerVerifies {
+		return u.Unchecked()
+	}
+	return s
 }
 
 // Timestamper obtains an RFC 3161 time-stamp token.
@@ -135,7 +160,7 @@ func SignDetached(ctx context.Context, content io.Reader, cred model.Key, opts O
 	if _, err := io.Copy(h, &ctxReader{ctx: ctx, r: content}); err != nil {
 		return nil, fmt.Errorf("cms: sign: read content: %w", err)
 	}
-	der, err := p.signOne(ctx, cred.Signer, h.Sum(nil))
+	der, err := p.signOne(ctx, p.signerFor(cred.Signer), h.Sum(nil))
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign: %w", err)
 	}
@@ -157,7 +182,7 @@ func SignDigest(ctx context.Context, digest []byte, cred model.Key, opts Options
 	if err := p.checkDigest(digest); err != nil {
 		return nil, fmt.Errorf("cms: sign digest: %w", err)
 	}
-	der, err := p.signOne(ctx, cred.Signer, digest)
+	der, err := p.signOne(ctx, p.signerFor(cred.Signer), digest)
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign digest: %w", err)
 	}
@@ -176,6 +201,7 @@ func SignDigests(ctx context.Context, digests [][]byte, cred model.Key, bs Batch
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign digests: %w", err)
 	}
+	p.callerVerifies = false // not an option of SignDigests (Options.CallerVerifies)
 	if bs == nil {
 		return nil, errors.New("cms: sign digests: nil batch signer")
 	}
@@ -244,6 +270,9 @@ type plan struct {
 	// verifies what it returns (SelfVerifying), so finish does not verify
 	// its signatures again.
 	signerVerifies bool
+	// callerVerifies: Options.CallerVerifies without a time-stamp; finish
+	// does not verify the signature, and signerFor asks the signer not to.
+	callerVerifies bool
 	unsigned       [][]byte // encoded extra unsigned attributes
 	ts             Timestamper
 }
@@ -275,6 +304,8 @@ func newPlan(cred model.Key, opts Options) (*plan, error) {
 		cert:      cred.Cert,
 		digestAlg: pkix.AlgorithmIdentifier{Algorithm: cmsasn1.DigestOID(h)},
 		ts:        opts.Timestamper,
+		// SignDigests sets it back to false.
+		callerVerifies: opts.CallerVerifies && opts.Timestamper == nil,
 	}
 	switch p.pub.(type) {
 	case *rsa.PublicKey:
@@ -486,8 +517,9 @@ func (p *plan) signOne(ctx context.Context, s crypto.Signer, messageDigest []byt
 // what it assembled.
 func (p *plan) finish(ctx context.Context, messageDigest, attrs, tbs, sig []byte) ([]byte, error) {
 	// Check before spending a time-stamp on a bad signature, unless the
-	// signer has checked this very signature with the certificate's key.
-	if !p.signerVerifies {
+	// signer has checked this very signature with the certificate's key
+	// or the caller will (callerVerifies, never with a time-stamp).
+	if !p.signerVerifies && !p.callerVerifies {
 		if err := p.verify(tbs, sig); err != nil {
 			return nil, err
 		}

@@ -475,6 +475,73 @@ func TestSelfVerifyingSigner(t *testing.T) {
 	}
 }
 
+// uncheckableSigner signs with sign and has an Unchecked view (as
+// keys.Signer does), which counts its uses and signs with uncheckedSign.
+type uncheckableSigner struct {
+	lyingSigner
+	uncheckedSign func(digest []byte, opts crypto.SignerOpts) ([]byte, error)
+	unchecked     *int
+}
+
+func (s uncheckableSigner) Unchecked() crypto.Signer {
+	return lyingSigner{pub: s.pub, sign: func(digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+		*s.unchecked++
+		return s.uncheckedSign(digest, opts)
+	}}
+}
+
+// TestCallerVerifies: when the caller verifies the signature itself
+// (Options.CallerVerifies, pades' read-back check), cms signs through the
+// signer's Unchecked view and does not verify the signature either, so
+// that it is verified once; with a time-stamp to obtain, or in a batch,
+// it still checks the signature first.
+func TestCallerVerifies(t *testing.T) {
+	pki := newPKI(t)
+	ctx := context.Background()
+	cred := pki.cred(t, pki.rsaKey)
+	d := sum(crypto.SHA256, []byte("a"))
+	good := func(digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+		return pki.rsaKey.Sign(rand.Reader, digest, opts)
+	}
+	bad := func(digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+		sig, err := good(digest, opts)
+		if err == nil {
+			sig[len(sig)-1] ^= 1
+		}
+		return sig, err
+	}
+	unchecked := 0
+	c := cred
+	c.Signer = uncheckableSigner{lyingSigner{pki.rsaKey.Public(), bad}, good, &unchecked}
+	der, err := cms.SignDigest(ctx, d, c, cms.Options{CallerVerifies: true})
+	if err != nil || unchecked != 1 {
+		t.Fatalf("SignDigest(CallerVerifies) = %v, through Unchecked %d times; want the Unchecked view once", err, unchecked)
+	}
+	checkCMS(t, der, d, crypto.SHA256, pki.roots())
+	if _, err := cms.SignDetached(ctx, bytes.NewReader([]byte("a")), c, cms.Options{CallerVerifies: true}); err != nil || unchecked != 2 {
+		t.Errorf("SignDetached(CallerVerifies) = %v, through Unchecked %d times in all; want twice", err, unchecked)
+	}
+	// Without the option the signer itself signs, and cms checks it.
+	if _, err := cms.SignDigest(ctx, d, c, cms.Options{}); !errors.Is(err, cms.ErrIntegrity) || unchecked != 2 {
+		t.Errorf("SignDigest without CallerVerifies = %v (Unchecked %d times in all); want the signer's bad signature refused", err, unchecked)
+	}
+
+	// The signature is left for the caller to verify: cms does not.
+	c.Signer = lyingSigner{pub: pki.rsaKey.Public(), sign: bad}
+	if _, err := cms.SignDigest(ctx, d, c, cms.Options{CallerVerifies: true}); err != nil {
+		t.Errorf("SignDigest(CallerVerifies) with a bad signature = %v; want it left to the caller", err)
+	}
+	// Not before a time-stamp is spent on it.
+	tsa := &fakeTSA{err: errors.New("the time-stamper was asked")}
+	if _, err := cms.SignDigest(ctx, d, c, cms.Options{CallerVerifies: true, Timestamper: tsa}); !errors.Is(err, cms.ErrIntegrity) {
+		t.Errorf("SignDigest(CallerVerifies, Timestamper) with a bad signature = %v; want ErrIntegrity before any time-stamp", err)
+	}
+	// SignDigests does not take the option.
+	if _, err := cms.SignDigests(ctx, [][]byte{d, d}, cred, &memBatch{Signer: c.Signer}, cms.Options{CallerVerifies: true}); !errors.Is(err, cms.ErrIntegrity) {
+		t.Errorf("SignDigests(CallerVerifies) with bad signatures = %v, want ErrIntegrity", err)
+	}
+}
+
 // shortBatch answers with one signature too few.
 type shortBatch struct{ crypto.Signer }
 

@@ -23,7 +23,10 @@
 // checks the message digest in them and verifies the signature against the
 // certificate's public key; a time-stamp token must be over the hash of the
 // signature value. Any mismatch is an ErrIntegrity error and nothing is
-// returned.
+// returned. The signature itself is verified once: by cms, or by a signer
+// that promises to (SelfVerifying), or — when the caller says it verifies
+// the CMS it is given (Options.CallerVerifies, pades' read-back check) and
+// no time-stamp is asked for — by that caller alone.
 //
 // cms sees keys only as crypto.Signer (or BatchSigner) values and certificates
 // as *x509.Certificate. It must not import kyso's keys, ca, store, verifier or

@@ -32,6 +32,9 @@ func (s *Signer) signCMS(ctx context.Context, digest []byte, cred model.Key, o O
 		PSS:         o.Scheme == SchemePSS,
 		SigningTime: o.SubFilter == SubFilterPKCS7,
 		Time:        o.SigningTime,
+		// Sign's read-back check (verifyCMS) verifies the signature
+		// against the certificate before anything is written.
+		CallerVerifies: true,
 	}
 	if o.Level != LevelBB {
 		opts.Timestamper = s.ts

@@ -71,6 +71,13 @@ func TestReadBackCatchesBadCMS(t *testing.T) {
 			c.Signer = vouchingLiar{c.Signer}
 			return cms.SignDigest(ctx, d, c, o)
 		}, pades.Options{}},
+		{"from a signer whose unchecked signatures are bad", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
+			// pades asks cms for the signer's Unchecked view (keys.Signer
+			// has one), which does not verify what it returns: the
+			// read-back check is the one that does.
+			c.Signer = uncheckable{Signer: c.Signer, bad: true, uses: new(int)}
+			return cms.SignDigest(ctx, d, c, o)
+		}, pades.Options{}},
 		{"with data after it", func(ctx context.Context, d []byte, c model.Key, o cms.Options) ([]byte, error) {
 			der, err := cms.SignDigest(ctx, d, c, o)
 			return append(der, 0x05, 0x00), err
@@ -85,6 +92,52 @@ func TestReadBackCatchesBadCMS(t *testing.T) {
 				t.Errorf("Sign with a CMS %s = %v, wrote %d bytes; want ErrIntegrity and nothing", tt.name, err, out.Len())
 			}
 		})
+	}
+}
+
+// uncheckable is a signer with an Unchecked view, as keys.Signer has; the
+// view counts its signatures and, if bad, changes their last byte.
+type uncheckable struct {
+	crypto.Signer
+	bad  bool
+	uses *int
+}
+
+func (u uncheckable) Unchecked() crypto.Signer { return uncheckedView(u) }
+
+type uncheckedView uncheckable
+
+func (u uncheckedView) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	*u.uses++
+	sig, err := u.Signer.Sign(r, digest, opts)
+	if err == nil && u.bad {
+		sig[len(sig)-1] ^= 1
+	}
+	return sig, err
+}
+
+// TestSignsUnchecked: a B-B signature is made through the signer's
+// Unchecked view, since the read-back check verifies it; above B-B the
+// signer itself signs, so that no time-stamp is spent on a signature that
+// does not verify.
+func TestSignsUnchecked(t *testing.T) {
+	p := getPKI(t)
+	in := makePDF(pdfSpec{})
+	s := pades.New(&testTSA{pki: p}, nil)
+	for _, tc := range []struct {
+		level pades.Level
+		uses  int
+	}{{pades.LevelBB, 1}, {pades.LevelBT, 0}} {
+		cred := p.official
+		u := uncheckable{Signer: cred.Signer, uses: new(int)}
+		cred.Signer = u
+		var out bytes.Buffer
+		if _, err := s.Sign(context.Background(), bytes.NewReader(in), int64(len(in)), &out, cred, pades.Options{Level: tc.level}); err != nil {
+			t.Fatalf("Sign(%s) = %v", tc.level, err)
+		}
+		if *u.uses != tc.uses {
+			t.Errorf("Sign(%s) signed through the Unchecked view %d times, want %d", tc.level, *u.uses, tc.uses)
+		}
 	}
 }
 
