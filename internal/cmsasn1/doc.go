@@ -8,8 +8,11 @@
 // list bounded, the raw bytes a verifier needs (the signed attributes as
 // signed, each certificate, each revocation value) kept. It judges nothing:
 // which algorithms, names and certificates are acceptable is the caller's
-// decision. The writer (the encoding/asn1 structures and Marshal helpers)
-// is what signer/cms and signer/tsa encode with.
+// decision. The writer (Detached, the Marshal helpers, and the
+// encoding/asn1 structures of the time-stamp protocol and of
+// RSASSA-PSS-params) is what signer/cms and signer/tsa encode with; the
+// SignedData, its attributes and SigningCertificateV2 are built with
+// cryptobyte, in the bytes encoding/asn1 writes for them.
 //
 // It imports only the standard library and golang.org/x/crypto/cryptobyte;
 // nothing of kyso.

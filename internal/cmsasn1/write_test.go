@@ -313,6 +313,28 @@ func TestDetachedMarshalReference(t *testing.T) {
 	}
 }
 
+// TestWriterNegativeArc: an object identifier with a negative arc is the
+// one input on which the writer and encoding/asn1 part: encoding/asn1
+// writes no octets for that arc, the writer (cryptobyte) refuses it.
+func TestWriterNegativeArc(t *testing.T) {
+	neg := asn1.ObjectIdentifier{1, 2, -840}
+	if _, err := refMarshalAttribute(neg, []byte{0x05, 0x00}); err != nil {
+		t.Fatalf("encoding/asn1 refuses %v (%v); this test's premise is gone", neg, err)
+	}
+	if der, err := MarshalAttribute(neg, []byte{0x05, 0x00}); err == nil {
+		t.Errorf("MarshalAttribute(%v) = %x, want an error", neg, der)
+	}
+	d := &Detached{
+		Cert:               &x509.Certificate{SerialNumber: big.NewInt(1)},
+		DigestAlgorithm:    pkix.AlgorithmIdentifier{Algorithm: neg},
+		SignatureAlgorithm: pkix.AlgorithmIdentifier{Algorithm: OIDECDSAWithSHA256},
+		SignedAttrs:        []byte{0x31, 0x00},
+	}
+	if der, err := d.Marshal(); err == nil {
+		t.Errorf("Marshal() with digest algorithm %v = %x, want an error", neg, der)
+	}
+}
+
 // TestMarshalAttributeReference: MarshalAttribute writes what
 // encoding/asn1 writes, the value as it stands (an empty one as the zero
 // RawValue), and fails on the object identifiers encoding/asn1 refuses.
