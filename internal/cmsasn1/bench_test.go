@@ -10,66 +10,55 @@ import (
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/testpki"
 )
 
-// rsaChain returns a signer's certificate, its issuing CA's and the root's,
-// RSA-2048 each, with the names and extensions of a qualified signing
-// chain (about 1 KB of DER each), and the signer's key.
+// rsaChain returns a signer's certificate, its issuing CA's and the root's
+// (internal/testpki), RSA-2048 each, with the names of a Vietnamese signing
+// chain; the signer's has the extensions of a qualified certificate and a
+// 20-byte serial with its high bit set, as CAs issue them (RFC 5280,
+// 4.1.2.2), which needs a leading zero octet. It also returns the signer's
+// key.
 func rsaChain(tb testing.TB) ([]*x509.Certificate, *rsa.PrivateKey) {
 	tb.Helper()
-	now := time.Now()
-	var chain []*x509.Certificate
-	var parent *x509.Certificate
-	var parentKey *rsa.PrivateKey
-	for i, name := range []pkix.Name{
-		{CommonName: "Kyso Root CA G2", Organization: []string{"Công ty Cổ phần Kyso"}, Country: []string{"VN"}},
-		{CommonName: "Kyso Qualified Signing CA", Organization: []string{"Công ty Cổ phần Kyso"}, OrganizationalUnit: []string{"Dịch vụ chứng thực chữ ký số"}, Locality: []string{"Hà Nội"}, Country: []string{"VN"}},
-		{CommonName: "Nguyễn Thị Minh Khai", Organization: []string{"Ủy ban nhân dân thành phố Hồ Chí Minh"}, OrganizationalUnit: []string{"Văn phòng"}, Locality: []string{"Thành phố Hồ Chí Minh"}, Country: []string{"VN"}, SerialNumber: "CCCD:079190001234"},
-	} {
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
+	var keys [3]*rsa.PrivateKey
+	for i := range keys {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		// A 20-byte serial with its high bit set, as CAs issue them (RFC
-		// 5280, 4.1.2.2): it needs a leading zero octet.
-		serial := make([]byte, 20)
-		if _, err := rand.Read(serial); err != nil {
-			tb.Fatal(err)
-		}
-		serial[0] |= 0x80
-		tmpl := &x509.Certificate{
-			SerialNumber:          new(big.Int).SetBytes(serial),
-			Subject:               name,
-			NotBefore:             now.Add(-time.Hour),
-			NotAfter:              now.Add(24 * time.Hour),
-			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-			BasicConstraintsValid: true,
-			IsCA:                  true,
-			CRLDistributionPoints: []string{"http://crl.kyso.example/ca.crl"},
-			OCSPServer:            []string{"http://ocsp.kyso.example"},
-			IssuingCertificateURL: []string{"http://pki.kyso.example/ca.crt"},
-			PolicyIdentifiers:     []asn1.ObjectIdentifier{{1, 3, 6, 1, 4, 1, 59999, 1, 2}},
-		}
-		if i == 2 {
-			tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
-			tmpl.IsCA = false
-			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
-		}
-		if parent == nil {
-			parent, parentKey = tmpl, key
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		chain = append([]*x509.Certificate{cert}, chain...)
-		parent, parentKey = cert, key
+		keys[i] = k
 	}
-	return chain, parentKey
+	root, err := testpki.NewRoot(keys[0], pkix.Name{CommonName: "Kyso Root CA G2", Organization: []string{"Công ty Cổ phần Kyso"}, Country: []string{"VN"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ca, err := root.NewCA(keys[1], pkix.Name{CommonName: "Kyso Qualified Signing CA", Organization: []string{"Công ty Cổ phần Kyso"},
+		OrganizationalUnit: []string{"Dịch vụ chứng thực chữ ký số"}, Locality: []string{"Hà Nội"}, Country: []string{"VN"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	serial := make([]byte, 20)
+	if _, err := rand.Read(serial); err != nil {
+		tb.Fatal(err)
+	}
+	serial[0] |= 0x80
+	leaf, err := ca.Issue(&x509.Certificate{
+		SerialNumber: new(big.Int).SetBytes(serial),
+		Subject: pkix.Name{CommonName: "Nguyễn Thị Minh Khai", Organization: []string{"Ủy ban nhân dân thành phố Hồ Chí Minh"},
+			OrganizationalUnit: []string{"Văn phòng"}, Locality: []string{"Thành phố Hồ Chí Minh"}, Country: []string{"VN"}, SerialNumber: "CCCD:079190001234"},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		CRLDistributionPoints: []string{"http://crl.kyso.example/ca.crl"},
+		OCSPServer:            []string{"http://ocsp.kyso.example"},
+		IssuingCertificateURL: []string{"http://pki.kyso.example/ca.crt"},
+		PolicyIdentifiers:     []asn1.ObjectIdentifier{{1, 3, 6, 1, 4, 1, 59999, 1, 2}},
+	}, &keys[2].PublicKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []*x509.Certificate{leaf, ca.Cert, root.Cert}, keys[2]
 }
 
 // benchDetached is the SignedData of a PAdES B-B signature by chain[0]
