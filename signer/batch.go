@@ -59,16 +59,10 @@ type docSigner struct {
 	unchecked bool
 }
 
-// uncheckable is a signer that can skip its own verification of what it
-// returns (keys.Signer.Unchecked, asked for by signer/cms for pades).
-type uncheckable interface {
-	Unchecked() crypto.Signer
-}
-
 // Unchecked returns the document's signer for a caller that verifies each
-// signature itself (pades' read-back check): its rounds go to the batch
-// signer's Unchecked view, when it has one and every request of the round
-// came this way.
+// signature itself (cms.Uncheckable; pades' read-back check): its rounds
+// go to the batch signer's Unchecked view, when it has one and every
+// request of the round came this way.
 func (d *docSigner) Unchecked() crypto.Signer {
 	u := *d
 	u.unchecked = true
@@ -148,7 +142,7 @@ func (c *coalescer) sign(round []*coalesced) {
 		digests[i] = r.digest
 		check = check || r.check
 	}
-	if u, ok := bs.(uncheckable); ok && !check {
+	if u, ok := bs.(cms.Uncheckable); ok && !check {
 		if ub, ok := u.Unchecked().(cms.BatchSigner); ok {
 			bs = ub
 		}

@@ -87,16 +87,18 @@ type Options struct {
 	CallerVerifies bool
 }
 
-// uncheckable is a signer that can skip its own verification of what it
-// returns (keys.Signer.Unchecked).
-type uncheckable interface {
+// Uncheckable is implemented by a signer that can skip its own
+// verification of what it returns, for a caller that verifies each
+// signature itself: keys.Signer's Unchecked view, asked for through
+// Options.CallerVerifies.
+type Uncheckable interface {
 	Unchecked() crypto.Signer
 }
 
 // signerFor returns the signer to sign with: s, or its Unchecked view
 // when the caller verifies the signature (Options.CallerVerifies).
 func (p *plan) signerFor(s crypto.Signer) crypto.Signer {
-	if u, ok := s.(uncheckable); ok && p.callerVerifies {
+	if u, ok := s.(Uncheckable); ok && p.callerVerifies {
 		return u.Unchecked()
 	}
 	return s
