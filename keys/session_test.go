@@ -466,7 +466,11 @@ func TestSessionToken(t *testing.T) {
 		t.Parallel()
 		policy := signerPolicy(t, root, vaulttest.NewMount(t))
 		tok, err := root.Auth().Token().CreateWithContext(ctx, &api.TokenCreateRequest{
-			Policies: []string{policy}, TTL: "2s", ExplicitMaxTTL: "3s",
+			// Long enough that the renewal, due two thirds into the TTL,
+			// is not late under a loaded machine's scheduling (with 2s it
+			// once failed during six packages' parallel tests); the max
+			// TTL still ends the test within seconds.
+			Policies: []string{policy}, TTL: "4s", ExplicitMaxTTL: "6s",
 		})
 		if err != nil {
 			t.Fatal(err)
