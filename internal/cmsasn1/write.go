@@ -51,6 +51,9 @@ type Detached struct {
 // cannot be written.
 var errNoSerial = errors.New("cmsasn1: certificate without a serial number")
 
+// errNoCert is MarshalSigningCertificateV2 given no certificate.
+var errNoCert = errors.New("cmsasn1: no certificate to name")
+
 // Marshal encodes d as a ContentInfo holding the SignedData (RFC 5652, 3
 // and 5.1; version 1: id-data, no attribute certificates, v1 SignerInfo).
 func (d *Detached) Marshal() ([]byte, error) {
@@ -177,10 +180,13 @@ func sortedSet(elems [][]byte) [][]byte {
 // cert: its SHA-256 hash and its issuer and serial number (RFC 5035, 3 and
 // 4), without policies.
 func MarshalSigningCertificateV2(cert *x509.Certificate) ([]byte, error) {
-	certHash := sha256.Sum256(cert.Raw)
+	if cert == nil {
+		return nil, errNoCert
+	}
 	if cert.SerialNumber == nil {
 		return nil, errNoSerial
 	}
+	certHash := sha256.Sum256(cert.Raw)
 	b := cryptobyte.NewBuilder(make([]byte, 0, 96+len(cert.RawIssuer)+len(cert.SerialNumber.Bits())*8))
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SigningCertificateV2
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // certs

@@ -446,6 +446,14 @@ func TestMarshalSigningCertificateV2Reference(t *testing.T) {
 	}
 }
 
+// TestMarshalSigningCertificateV2Nil: no certificate is an error, not a
+// panic (encoding/asn1's way, kept in the reference, dereferenced it).
+func TestMarshalSigningCertificateV2Nil(t *testing.T) {
+	if der, err := MarshalSigningCertificateV2(nil); err == nil {
+		t.Errorf("MarshalSigningCertificateV2(nil) = %x, nil; want an error", der)
+	}
+}
+
 // checkReadBack parses der, which d.Marshal wrote, with ParseSignedData
 // (or ParseSignedDataSkipCerts) and checks that every field is d's.
 func checkReadBack(t *testing.T, d *Detached, der []byte, parseCerts bool) {
