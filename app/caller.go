@@ -10,7 +10,8 @@ import (
 // with the credentials of the agencies it is bound to (auth.MayUse: the
 // organisation names compared in NFC, a disabled client bound to none).
 func CallerOf(c *model.Client) model.Caller {
-	return model.Caller{ClientID: c.ID, Organizations: c.Organizations, MayUse: func(org string) bool { return auth.MayUse(c, org) }}
+	return model.Caller{ClientID: c.ID, Organizations: c.Organizations, MayUse: func(org string) bool { return auth.MayUse(c, org) },
+		AuthEpoch: c.AuthEpoch}
 }
 
 // formatsCaller is caller as the signing formats (signer.Service) take it.

@@ -19,6 +19,14 @@ type Credentials interface {
 	SigningCredential(ctx context.Context, id string) (*model.SigningCredential, error)
 }
 
+// credentialsAt is Credentials that may answer from rows read at the
+// authorisation version a caller was authenticated with
+// (model.Caller.AuthEpoch; ca.Authority.SigningCredentialAt): the
+// same answer a read at that moment gives, without the read.
+type credentialsAt interface {
+	SigningCredentialAt(ctx context.Context, id string, epoch int64) (*model.SigningCredential, error)
+}
+
 // SADConsumer uses a citizen's SAD, once, for exact hashes (Remote).
 type SADConsumer interface {
 	ConsumeSAD(ctx context.Context, caller model.Caller, credID, sad string, alg crypto.Hash, hashes [][]byte, use string) error
@@ -119,7 +127,13 @@ func (s *Sign) authorize(ctx context.Context, caller model.Caller, credentialID 
 	if consent.HashAlgorithm == 0 {
 		consent.HashAlgorithm = crypto.SHA256
 	}
-	cred, err := s.d.Credentials.SigningCredential(ctx, credentialID)
+	var cred *model.SigningCredential
+	var err error
+	if at, ok := s.d.Credentials.(credentialsAt); ok && caller.AuthEpoch > 0 {
+		cred, err = at.SigningCredentialAt(ctx, credentialID, caller.AuthEpoch)
+	} else {
+		cred, err = s.d.Credentials.SigningCredential(ctx, credentialID)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -32,6 +33,7 @@ var ErrInvalidClient = errkind.New(errkind.Invalid, "auth: invalid client")
 type ClientStore interface {
 	CreateClient(ctx context.Context, c *store.Client) error
 	FindClientByKeyHash(ctx context.Context, hash []byte) (*store.Client, error)
+	AuthEpoch(ctx context.Context) (int64, error)
 	SetClientDisabled(ctx context.Context, id string, disabled bool) error
 	GetClient(ctx context.Context, id string) (*store.Client, error)
 	ListClients(ctx context.Context) ([]*store.Client, error)
@@ -44,10 +46,14 @@ type ClientStore interface {
 // the credentials of the organisations it was registered for (MayUse).
 // Every Authenticate reads the database: a client disabled, deleted or
 // rotated through one kyso node is refused by every node on its next
-// request.
+// request. What it reads is the authorisation version (the store's
+// auth_epoch, which every change to a client, credential or certificate
+// raises in its own transaction) when this node already holds the
+// client's row read at that version, and the row otherwise.
 type Clients struct {
 	store ClientStore
 	now   func() time.Time
+	known clientCache
 }
 
 // NewClients returns a Clients backed by s.
@@ -118,7 +124,7 @@ func (c *Clients) Authenticate(ctx context.Context, key string) (*store.Client, 
 		return nil, ErrUnauthorized
 	}
 	h := Hash(key)
-	cl, err := c.store.FindClientByKeyHash(ctx, h)
+	cl, err := c.lookup(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnauthorized
 	}
@@ -249,4 +255,82 @@ func randomString(n int) (string, error) {
 		return "", fmt.Errorf("auth: random: %w", err)
 	}
 	return enc.EncodeToString(b), nil
+}
+
+// lookup returns the client whose key hash is h: the row this node read
+// at the current authorisation version if it holds one (a read of the
+// version alone), else the row from the store, with the version read in
+// the same statement, which it then remembers. Either way the client is as
+// the database has it at the moment of the read; the caller still checks
+// its hash, whether it is disabled and its expiry.
+func (c *Clients) lookup(ctx context.Context, h []byte) (*store.Client, error) {
+	if c.known.has(h) {
+		epoch, err := c.store.AuthEpoch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if cl, ok := c.known.get(h, epoch); ok {
+			return cl, nil
+		}
+	}
+	cl, err := c.store.FindClientByKeyHash(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	c.known.put(h, cl)
+	return cl, nil
+}
+
+// clientCache keeps client rows by key hash with the authorisation
+// version they were read at (store.Client.AuthEpoch). A row is used only
+// at exactly that version: no client, credential or certificate has
+// changed since it was read. Unknown keys are not remembered.
+type clientCache struct {
+	mu sync.Mutex
+	m  map[string]*store.Client
+}
+
+// clientCacheMax bounds the clients remembered (client systems are few);
+// past it the cache starts afresh.
+const clientCacheMax = 1024
+
+func (k *clientCache) has(h []byte) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_, ok := k.m[string(h)]
+	return ok
+}
+
+// get returns a copy of the row of h read at epoch, if remembered.
+func (k *clientCache) get(h []byte, epoch int64) (*store.Client, bool) {
+	k.mu.Lock()
+	cl, ok := k.m[string(h)]
+	k.mu.Unlock()
+	if !ok || epoch <= 0 || cl.AuthEpoch != epoch {
+		return nil, false
+	}
+	cp := *cl
+	cp.Organizations = slices.Clone(cl.Organizations)
+	cp.KeyHash = slices.Clone(cl.KeyHash)
+	return &cp, true
+}
+
+// put remembers a copy of cl, read at cl.AuthEpoch, unless a newer read
+// is remembered.
+func (k *clientCache) put(h []byte, cl *store.Client) {
+	if cl.AuthEpoch <= 0 {
+		return
+	}
+	cp := *cl
+	cp.Organizations = slices.Clone(cl.Organizations)
+	cp.KeyHash = slices.Clone(cl.KeyHash)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if old, ok := k.m[string(h)]; ok && old.AuthEpoch > cl.AuthEpoch {
+		return
+	}
+	if k.m == nil || len(k.m) >= clientCacheMax {
+		k.m = map[string]*store.Client{}
+	}
+	k.m[string(h)] = &cp
 }

@@ -117,8 +117,9 @@ type Authority struct {
 	mu      sync.Mutex
 	issuers map[string]*issuer // by issuer ID, rebuilt from the store
 
-	signers signerCache // credential signers by key name and version
-	leaves  leafCache   // parsed end-entity certificates by certificate ID
+	signers  signerCache  // credential signers by key name and version
+	leaves   leafCache    // parsed end-entity certificates by certificate ID
+	credRows credRowCache // credential and certificate rows by credential ID, with their version
 
 	upstream upstream // the external CAs' CRLs and OCSP responses
 }

@@ -45,13 +45,32 @@ func (c *signerCache) get(ctx context.Context, k Keys, name string, version int)
 // certificate and chain, and a Vault-backed signer pinned to that
 // certificate's key version. A revoked, superseded-only or expired credential is
 // refused: kyso does not sign with a certificate relying parties would
-// reject.
+// reject. It reads the credential and its certificate from the store.
 func (a *Authority) SigningCredential(ctx context.Context, credentialID string) (*model.SigningCredential, error) {
-	// One read of the credential and its current certificate: a revoked
-	// certificate or a disabled credential stops the next signature.
-	cred, rec, err := a.store.GetCredentialCertificate(ctx, credentialID)
-	if err != nil {
-		return nil, backendErr("credential "+credentialID, err)
+	return a.SigningCredentialAt(ctx, credentialID, 0)
+}
+
+// SigningCredentialAt is SigningCredential for a request that read the
+// authorisation version epoch (model.Caller.AuthEpoch, read with the
+// client's API key): the credential and certificate rows this node last
+// read are used again, without a read, if they were read at that very
+// version, for then no credential or certificate has changed between
+// that read and the request's. Any other epoch, or 0, reads them afresh.
+// The checks below (status, validity now, key) run on every call either
+// way; only the rows are remembered.
+func (a *Authority) SigningCredentialAt(ctx context.Context, credentialID string, epoch int64) (*model.SigningCredential, error) {
+	cred, rec, ok := a.credRows.get(credentialID, epoch)
+	if !ok {
+		// One read of the credential and its current certificate: a
+		// revoked certificate or a disabled credential stops the next
+		// signature.
+		var read int64
+		var err error
+		cred, rec, read, err = a.store.GetCredentialCertificate(ctx, credentialID)
+		if err != nil {
+			return nil, backendErr("credential "+credentialID, err)
+		}
+		a.credRows.put(credentialID, read, cred, rec)
 	}
 	if rec == nil {
 		return nil, ErrConflict.Errorf("credential %s has no certificate", credentialID)
@@ -172,4 +191,59 @@ func (a *Authority) HasOCSP(ctx context.Context, issuer *x509.Certificate) (bool
 		}
 	}
 	return false, nil
+}
+
+// credRowCache remembers, per credential, the credential and current
+// certificate rows last read and the authorisation version (the store's
+// auth_epoch) they were read at. Every committed change to a client, a
+// credential or a certificate raises that version in the same
+// transaction, so rows read at version e are what a read would return at
+// any moment the version still is e; an entry is used only for a request
+// that read exactly its version. Entries are never changed: a newer read
+// replaces one.
+type credRowCache struct {
+	mu sync.Mutex
+	m  map[string]credRows
+}
+
+type credRows struct {
+	epoch int64
+	cred  *store.Credential
+	rec   *store.Certificate
+}
+
+// credRowCacheMax bounds the credentials remembered; past it the cache
+// starts afresh.
+const credRowCacheMax = 10000
+
+// get returns the rows of id read at epoch, if remembered; epoch 0 never
+// matches.
+func (c *credRowCache) get(id string, epoch int64) (*store.Credential, *store.Certificate, bool) {
+	if epoch <= 0 {
+		return nil, nil, false
+	}
+	c.mu.Lock()
+	r, ok := c.m[id]
+	c.mu.Unlock()
+	if !ok || r.epoch != epoch {
+		return nil, nil, false
+	}
+	return r.cred, r.rec, true
+}
+
+// put remembers rows of id read at epoch. A credential without a current
+// certificate, or rows read without a version, are not remembered.
+func (c *credRowCache) put(id string, epoch int64, cred *store.Credential, rec *store.Certificate) {
+	if epoch <= 0 || cred == nil || rec == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[id]; ok && old.epoch > epoch {
+		return // a concurrent request read a newer version
+	}
+	if c.m == nil || len(c.m) >= credRowCacheMax {
+		c.m = map[string]credRows{}
+	}
+	c.m[id] = credRows{epoch: epoch, cred: cred, rec: rec}
 }

@@ -7,12 +7,15 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/kyso-vn/kyso/ca"
 	"github.com/kyso-vn/kyso/model"
+	"github.com/kyso-vn/kyso/store"
 )
 
 func TestSigningCredential(t *testing.T) {
@@ -77,6 +80,103 @@ func TestSigningCredential(t *testing.T) {
 	if _, err := e.ca.SigningCredential(ctx, "cred_nope"); !errors.Is(err, ca.ErrNotFound) {
 		t.Errorf("SigningCredential(unknown) = %v, want ErrNotFound", err)
 	}
+}
+
+// readCounting counts the credential reads of signatures.
+type readCounting struct {
+	ca.Store
+	reads atomic.Int64
+}
+
+func (s *readCounting) GetCredentialCertificate(ctx context.Context, id string) (*store.Credential, *store.Certificate, int64, error) {
+	s.reads.Add(1)
+	return s.Store.GetCredentialCertificate(ctx, id)
+}
+
+// TestSigningCredentialAt: a request that read the authorisation version
+// with its API key gets the credential from the rows a node read at that
+// very version, without a read; the checks still run on them; any change
+// to a credential or certificate (here made through another Authority,
+// as another node would) gives later requests a new version, which reads
+// afresh and sees it.
+func TestSigningCredentialAt(t *testing.T) {
+	e := newEnv(t, nil)
+	e.bootstrap(t)
+	ctx := context.Background()
+	issued, err := e.ca.Issue(ctx, ca.Request{Profile: "official", Subject: model.Subject{
+		Name: "Trần Thị Bình", CCCD: "001185000123", Title: "Phó Chủ tịch", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := issued.Record.CredentialID
+	counting := &readCounting{Store: e.store}
+	node, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: func() time.Time { return e.now }}, counting, vaultKeys(e.keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	epochNow := func() int64 {
+		t.Helper()
+		_, _, epoch, err := e.store.GetCredentialCertificate(ctx, id)
+		if err != nil || epoch <= 0 {
+			t.Fatalf("GetCredentialCertificate = epoch %d, %v", epoch, err)
+		}
+		return epoch
+	}
+	epoch := epochNow()
+	reads := func(want int64) {
+		t.Helper()
+		if got := counting.reads.Load(); got != want {
+			t.Errorf("credential reads = %d, want %d", got, want)
+		}
+	}
+
+	first, err := node.SigningCredentialAt(ctx, id, epoch)
+	if err != nil || first.CertID != issued.Record.ID {
+		t.Fatalf("SigningCredentialAt(epoch %d) = %v, %v; want certificate %s", epoch, first, err, issued.Record.ID)
+	}
+	reads(1)
+	again, err := node.SigningCredentialAt(ctx, id, epoch)
+	if err != nil || again.CertID != first.CertID || !again.Cert.Equal(first.Cert) || again.HolderName != "Trần Thị Bình" {
+		t.Fatalf("SigningCredentialAt(same epoch) = %v, %v; want the same credential", again, err)
+	}
+	reads(1)
+	if _, err := node.SigningCredentialAt(ctx, id, 0); err != nil {
+		t.Fatalf("SigningCredentialAt(epoch 0) = %v", err)
+	}
+	reads(2)
+	if _, err := node.SigningCredential(ctx, id); err != nil {
+		t.Fatalf("SigningCredential = %v", err)
+	}
+	reads(3)
+
+	// The checks run on remembered rows too: past its validity the
+	// certificate is refused without a read.
+	e.now = first.Cert.NotAfter.Add(time.Hour)
+	if _, err := node.SigningCredentialAt(ctx, id, epoch); !errors.Is(err, ca.ErrConflict) {
+		t.Errorf("SigningCredentialAt past NotAfter = %v, want ErrConflict", err)
+	}
+	reads(3)
+	e.now = time.Now()
+
+	// Revoked through the other Authority: the version moves on, and a
+	// request authenticated after that reads and is refused.
+	if _, err := e.ca.Revoke(ctx, issued.Record.ID, "keyCompromise"); err != nil {
+		t.Fatal(err)
+	}
+	after := epochNow()
+	if after <= epoch {
+		t.Fatalf("epoch after revocation = %d, want above %d", after, epoch)
+	}
+	if _, err := node.SigningCredentialAt(ctx, id, after); !errors.Is(err, ca.ErrConflict) {
+		t.Errorf("SigningCredentialAt(after revocation) = %v, want ErrConflict", err)
+	}
+	reads(4)
+	// The rows read after the revocation replaced the older ones: a
+	// request still carrying the old version reads again, and is refused.
+	if _, err := node.SigningCredentialAt(ctx, id, epoch); !errors.Is(err, ca.ErrConflict) {
+		t.Errorf("SigningCredentialAt(old epoch, after revocation) = %v, want ErrConflict", err)
+	}
+	reads(5)
 }
 
 func TestSCAL(t *testing.T) {

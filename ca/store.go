@@ -19,7 +19,7 @@ type Store interface {
 	// Credentials and their certificates.
 	CreateCredential(ctx context.Context, cr *store.Credential, first *store.Certificate) error
 	GetCredential(ctx context.Context, id string) (*store.Credential, error)
-	GetCredentialCertificate(ctx context.Context, id string) (*store.Credential, *store.Certificate, error)
+	GetCredentialCertificate(ctx context.Context, id string) (*store.Credential, *store.Certificate, int64, error)
 	UpdateCredential(ctx context.Context, cr *store.Credential) error
 	ListCredentials(ctx context.Context, after string, limit int) ([]*store.Credential, error)
 	ListUsableCredentials(ctx context.Context, profile, after string, limit int) ([]*store.Credential, error)

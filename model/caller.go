@@ -10,4 +10,8 @@ type Caller struct {
 	// MayUse reports whether the client is bound to the agency; nil: to
 	// none.
 	MayUse func(organization string) bool
+	// AuthEpoch is the client's (model.Client): credentials as they
+	// were when the client was authenticated may be taken from a node's
+	// memory if read at that version. 0: read them afresh.
+	AuthEpoch int64
 }

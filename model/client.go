@@ -16,6 +16,12 @@ type Client struct {
 	Disabled      bool
 	// ExpiresAt is when the API key stops working; zero: never.
 	ExpiresAt time.Time
+	// AuthEpoch is the version of the clients, credentials and
+	// certificates (the store's auth_epoch) at which this client was read:
+	// by the API-key lookup, or by auth from rows read at a version it has
+	// just read again; 0 when unknown. A credential read at the same
+	// version is unchanged since.
+	AuthEpoch int64
 }
 
 // Expired reports whether the client's API key has expired at now.

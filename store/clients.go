@@ -104,13 +104,44 @@ func (s *sqlDB) GetClient(ctx context.Context, id string) (*Client, error) {
 
 // FindClientByKeyHash returns the client whose key hash equals hash, or
 // ErrNotFound. Disabled clients are returned too; refusing them is the
-// caller's decision.
+// caller's decision. The client's AuthEpoch is the authorisation
+// version read in the same statement (authEpochSQL).
 func (s *sqlDB) FindClientByKeyHash(ctx context.Context, hash []byte) (*Client, error) {
-	c, err := scanClient(s.queryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE key_hash = $1`, hash))
+	var epoch int64
+	c, err := scanClient(epochRow{s.queryRow(ctx, `SELECT `+clientCols+`, `+authEpochSQL+` FROM clients WHERE key_hash = $1`, hash), &epoch})
 	if err != nil {
 		return nil, s.fail("find client by key hash", err)
 	}
+	c.AuthEpoch = epoch
 	return c, nil
+}
+
+// authEpochSQL is a column: the authorisation version, which every
+// committed change to clients, credentials or certificates raises
+// (migration 0011_auth_epoch). Read in the same statement as a row, it
+// names the moment the row was read at.
+const authEpochSQL = `(SELECT n FROM auth_epoch WHERE id = 1)`
+
+// AuthEpoch returns the authorisation version: rows of clients,
+// credentials and certificates read at the version it returns are as
+// they are now.
+func (s *sqlDB) AuthEpoch(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.queryRow(ctx, `SELECT `+authEpochSQL).Scan(&n); err != nil {
+		return 0, s.fail("read the authorisation version", err)
+	}
+	return n, nil
+}
+
+// epochRow scans a row whose last column is authEpochSQL: the
+// other columns into what its caller passes, that one into epoch.
+type epochRow struct {
+	row   interface{ Scan(...any) error }
+	epoch *int64
+}
+
+func (r epochRow) Scan(dest ...any) error {
+	return r.row.Scan(append(dest, r.epoch)...)
 }
 
 // ListClients returns all clients, oldest first (ties by ID). Clients are

@@ -624,9 +624,9 @@ func (s *sqlDB) GetCertificate(ctx context.Context, id string) (*Certificate, er
 	return c, nil
 }
 
-// credentialCertSQL reads a credential and its current certificate in one
-// statement.
-var credentialCertSQL = `SELECT ` + qualify("cr.", credentialCols) + `, ` + qualify("c.", certCols) + `
+// credentialCertSQL reads a credential, its current certificate and the
+// authorisation version in one statement.
+var credentialCertSQL = `SELECT ` + qualify("cr.", credentialCols) + `, ` + qualify("c.", certCols) + `, ` + authEpochSQL + `
 	FROM credentials cr JOIN certificates c ON c.id = cr.current_cert_id WHERE cr.id = $1`
 
 // qualify prefixes each column of cols with prefix.
@@ -641,20 +641,23 @@ func qualify(prefix, cols string) string {
 // GetCredentialCertificate returns the credential with id and its current
 // certificate, read in one statement (so of one moment): what every
 // signature looks up. A credential without a current certificate comes
-// back with a nil certificate.
-func (s *sqlDB) GetCredentialCertificate(ctx context.Context, id string) (*Credential, *Certificate, error) {
+// back with a nil certificate. epoch is the authorisation version read in
+// the same statement (0 for a credential without a current certificate,
+// read by a second statement): both rows are as they were at that
+// version.
+func (s *sqlDB) GetCredentialCertificate(ctx context.Context, id string) (cred *Credential, cert *Certificate, epoch int64, err error) {
 	var cr Credential
 	var c certRow
-	err := s.queryRow(ctx, credentialCertSQL, id).Scan(append(credentialDests(&cr), c.dests()...)...)
+	err = s.queryRow(ctx, credentialCertSQL, id).Scan(append(append(credentialDests(&cr), c.dests()...), &epoch)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		// No such credential, or one without a current certificate.
 		cr, err := s.GetCredential(ctx, id)
-		return cr, nil, err
+		return cr, nil, 0, err
 	}
 	if err != nil {
-		return nil, nil, s.fail(fmt.Sprintf("get credential %q and its certificate", id), err)
+		return nil, nil, 0, s.fail(fmt.Sprintf("get credential %q and its certificate", id), err)
 	}
-	return &cr, c.cert(), nil
+	return &cr, c.cert(), epoch, nil
 }
 
 // usableCredentialsSQL lists the active credentials of a profile whose

@@ -145,8 +145,12 @@ type Store interface {
 	GetCredential(ctx context.Context, id string) (*Credential, error)
 	// GetCredentialCertificate returns a credential and its current
 	// certificate in one read (nil if it has none): the lookup of every
-	// signature. ErrNotFound if there is no such credential.
-	GetCredentialCertificate(ctx context.Context, id string) (*Credential, *Certificate, error)
+	// signature. ErrNotFound if there is no such credential. epoch is the
+	// authorisation version read with them (0 when there is no current
+	// certificate): every committed change to a credential or a
+	// certificate raises it, so rows read at an epoch that a later read
+	// still returns are unchanged.
+	GetCredentialCertificate(ctx context.Context, id string) (cred *Credential, cert *Certificate, epoch int64, err error)
 	// UpdateCredential replaces Profile, SubjectJSON, CurrentCertID, Status
 	// and UpdatedAt of the credential with cr.ID; ID, KeyName, KeyType and
 	// CreatedAt never change.
@@ -206,8 +210,13 @@ type Store interface {
 	// CreateClient inserts c. Key hashes are unique.
 	CreateClient(ctx context.Context, c *Client) error
 	GetClient(ctx context.Context, id string) (*Client, error)
+	// AuthEpoch returns the authorisation version: every committed change
+	// to a client, a credential or a certificate raises it, in the same
+	// transaction (see GetCredentialCertificate).
+	AuthEpoch(ctx context.Context) (int64, error)
 	// FindClientByKeyHash returns the client whose key hash equals hash,
-	// disabled or not.
+	// disabled or not, with the authorisation version read in the same
+	// statement (Client.AuthEpoch; see GetCredentialCertificate).
 	FindClientByKeyHash(ctx context.Context, hash []byte) (*Client, error)
 	// ListClients returns all clients, oldest first.
 	ListClients(ctx context.Context) ([]*Client, error)

@@ -49,7 +49,13 @@ func testClients(t *testing.T, open func(t *testing.T) store.Store) {
 		if err != nil {
 			t.Fatalf("FindClientByKeyHash(%x) = %v", want.KeyHash, err)
 		}
-		same(t, fmt.Sprintf("FindClientByKeyHash(%x)", want.KeyHash), got, want)
+		// The authorisation version comes with it (testAuthEpoch).
+		if got.AuthEpoch <= 0 {
+			t.Errorf("FindClientByKeyHash(%x): AuthEpoch = %d, want > 0", want.KeyHash, got.AuthEpoch)
+		}
+		withEpoch := *want
+		withEpoch.AuthEpoch = got.AuthEpoch
+		same(t, fmt.Sprintf("FindClientByKeyHash(%x)", want.KeyHash), got, &withEpoch)
 	}
 	list, err = s.ListClients(ctx)
 	if err != nil {

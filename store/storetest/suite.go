@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Times", testTimes},
 		{"ActivateCertificate", testActivate},
 		{"ActivateCertificateErrors", testActivateErrors},
+		{"AuthEpoch", testAuthEpoch},
 		{"FailCertificate", testFail},
 		{"RevokeCertificate", testRevoke},
 		{"ListRevoked", testListRevoked},
@@ -675,10 +676,10 @@ func testActivate(t *testing.T, open func(t *testing.T) store.Store) {
 	ctx := ctxOf(t)
 	mustIssuer(t, s, "i1")
 	mustCredential(t, s, "cr1", newCert("c1", "i1", "cr1", store.CertPending))
-	if cr, c, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil || cr.ID != "cr1" || c != nil {
-		t.Errorf("GetCredentialCertificate(cr1) before activation = %v, %v, %v; want cr1 without a certificate", cr, c, err)
+	if cr, c, epoch, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil || cr.ID != "cr1" || c != nil || epoch != 0 {
+		t.Errorf("GetCredentialCertificate(cr1) before activation = %v, %v, epoch %d, %v; want cr1 without a certificate, epoch 0", cr, c, epoch, err)
 	}
-	if _, _, err := s.GetCredentialCertificate(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+	if _, _, _, err := s.GetCredentialCertificate(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetCredentialCertificate(nope) = %v, want ErrNotFound", err)
 	}
 
@@ -701,8 +702,8 @@ func testActivate(t *testing.T, open func(t *testing.T) store.Store) {
 	if got := getCredential(t, s, "cr1").CurrentCertID; got != "c1" {
 		t.Errorf("credential current certificate = %q, want c1", got)
 	}
-	if cr, c, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil {
-		t.Errorf("GetCredentialCertificate(cr1) = %v", err)
+	if cr, c, epoch, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil || epoch <= 0 {
+		t.Errorf("GetCredentialCertificate(cr1) = epoch %d, %v; want a positive epoch", epoch, err)
 	} else {
 		same(t, "GetCredentialCertificate(cr1)'s certificate", c, &want)
 		same(t, "GetCredentialCertificate(cr1)'s credential", cr, getCredential(t, s, "cr1"))
@@ -728,7 +729,7 @@ func testActivate(t *testing.T, open func(t *testing.T) store.Store) {
 	if !cr.UpdatedAt.After(t0) {
 		t.Errorf("credential UpdatedAt = %v, want it bumped", cr.UpdatedAt)
 	}
-	if _, c, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil || c.ID != "c2" || c.CertPEM != "signed-c2" {
+	if _, c, _, err := s.GetCredentialCertificate(ctx, "cr1"); err != nil || c.ID != "c2" || c.CertPEM != "signed-c2" {
 		t.Errorf("GetCredentialCertificate(cr1) after renewal = %v, %v; want c2", c, err)
 	}
 
