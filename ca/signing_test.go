@@ -18,15 +18,23 @@ import (
 	"github.com/kyso-vn/kyso/store"
 )
 
-func TestSigningCredential(t *testing.T) {
+// officialEnv is a bootstrapped CA that has issued one official's
+// certificate.
+func officialEnv(t *testing.T) (*env, *ca.Issued) {
+	t.Helper()
 	e := newEnv(t, nil)
 	e.bootstrap(t)
-	ctx := context.Background()
-	issued, err := e.ca.Issue(ctx, ca.Request{Profile: "official", Subject: model.Subject{
+	issued, err := e.ca.Issue(context.Background(), ca.Request{Profile: "official", Subject: model.Subject{
 		Name: "Trần Thị Bình", CCCD: "001185000123", Title: "Phó Chủ tịch", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e, issued
+}
+
+func TestSigningCredential(t *testing.T) {
+	e, issued := officialEnv(t)
+	ctx := context.Background()
 	sc, err := e.ca.SigningCredential(ctx, issued.Record.CredentialID)
 	if err != nil {
 		t.Fatalf("SigningCredential() = %v", err)
@@ -100,14 +108,8 @@ func (s *readCounting) GetCredentialCertificate(ctx context.Context, id string) 
 // as another node would) gives later requests a new version, which reads
 // afresh and sees it.
 func TestSigningCredentialAt(t *testing.T) {
-	e := newEnv(t, nil)
-	e.bootstrap(t)
+	e, issued := officialEnv(t)
 	ctx := context.Background()
-	issued, err := e.ca.Issue(ctx, ca.Request{Profile: "official", Subject: model.Subject{
-		Name: "Trần Thị Bình", CCCD: "001185000123", Title: "Phó Chủ tịch", Organization: "Ủy ban nhân dân Thành phố Hà Nội", Locality: "Hà Nội"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	id := issued.Record.CredentialID
 	counting := &readCounting{Store: e.store}
 	node, err := ca.New(ca.Config{BaseURL: "http://kyso.test", RootKeyType: "rsa-2048", Now: func() time.Time { return e.now }}, counting, vaultKeys(e.keys))
