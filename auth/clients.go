@@ -264,13 +264,13 @@ func randomString(n int) (string, error) {
 // the database has it at the moment of the read; the caller still checks
 // its hash, whether it is disabled and its expiry.
 func (c *Clients) lookup(ctx context.Context, h []byte) (*store.Client, error) {
-	if c.known.has(h) {
+	if held := c.known.get(h); held != nil {
 		epoch, err := c.store.AuthEpoch(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if cl, ok := c.known.get(h, epoch); ok {
-			return cl, nil
+		if held.AuthEpoch == epoch {
+			return copyClient(held), nil
 		}
 	}
 	cl, err := c.store.FindClientByKeyHash(ctx, h)
@@ -294,36 +294,22 @@ type clientCache struct {
 // past it the cache starts afresh.
 const clientCacheMax = 1024
 
-func (k *clientCache) has(h []byte) bool {
+// get returns the row held for h (with the version it was read at, a
+// positive AuthEpoch), or nil. Held rows are never changed: callers get
+// copies (copyClient).
+func (k *clientCache) get(h []byte) *store.Client {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	_, ok := k.m[string(h)]
-	return ok
+	return k.m[string(h)]
 }
 
-// get returns a copy of the row of h read at epoch, if remembered.
-func (k *clientCache) get(h []byte, epoch int64) (*store.Client, bool) {
-	k.mu.Lock()
-	cl, ok := k.m[string(h)]
-	k.mu.Unlock()
-	if !ok || epoch <= 0 || cl.AuthEpoch != epoch {
-		return nil, false
-	}
-	cp := *cl
-	cp.Organizations = slices.Clone(cl.Organizations)
-	cp.KeyHash = slices.Clone(cl.KeyHash)
-	return &cp, true
-}
-
-// put remembers a copy of cl, read at cl.AuthEpoch, unless a newer read
-// is remembered.
+// put holds a copy of cl, read at cl.AuthEpoch, unless a newer read is
+// held.
 func (k *clientCache) put(h []byte, cl *store.Client) {
 	if cl.AuthEpoch <= 0 {
 		return
 	}
-	cp := *cl
-	cp.Organizations = slices.Clone(cl.Organizations)
-	cp.KeyHash = slices.Clone(cl.KeyHash)
+	cp := copyClient(cl)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if old, ok := k.m[string(h)]; ok && old.AuthEpoch > cl.AuthEpoch {
@@ -332,5 +318,14 @@ func (k *clientCache) put(h []byte, cl *store.Client) {
 	if k.m == nil || len(k.m) >= clientCacheMax {
 		k.m = map[string]*store.Client{}
 	}
-	k.m[string(h)] = &cp
+	k.m[string(h)] = cp
+}
+
+// copyClient copies cl with its slices, so that a held row and the
+// caller's copy share nothing.
+func copyClient(cl *store.Client) *store.Client {
+	cp := *cl
+	cp.Organizations = slices.Clone(cl.Organizations)
+	cp.KeyHash = slices.Clone(cl.KeyHash)
+	return &cp
 }
